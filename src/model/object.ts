@@ -1,0 +1,67 @@
+/** A Kubernetes object as parsed from YAML: only apiVersion and kind are guaranteed. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** Where an object came from: a repo-relative file and, when the YAML passed through unchanged, its line. */
+export interface SourceRef {
+  file: string;
+  line?: number;
+}
+
+/** An object as produced by a renderer, with provenance. */
+export interface RenderedObject {
+  object: KubeObject;
+  source?: SourceRef;
+}
+
+/**
+ * Identity of an object across versions: group/kind/namespace/name. The version is deliberately not part
+ * of it, so `apps/v1beta2` → `apps/v1` is an update, not delete + create. Cluster-scoped objects (and
+ * namespaced objects that have no namespace set) carry namespace ''.
+ */
+export interface ObjectId {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+export function objectId(obj: KubeObject): ObjectId {
+  return {
+    group: groupOf(obj.apiVersion ?? ''),
+    kind: obj.kind ?? '',
+    namespace: obj.metadata?.namespace ?? '',
+    name: obj.metadata?.name ?? '',
+  };
+}
+
+/** Stable string key for an identity, e.g. `apps/Deployment/web/frontend` or `/Namespace//web`. */
+export function idKey(id: ObjectId): string {
+  return `${id.group}/${id.kind}/${id.namespace}/${id.name}`;
+}
+
+/** Human-readable identity: `Deployment web/frontend`, `Namespace web`. */
+export function describeId(id: ObjectId): string {
+  const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
+  return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
+}
+
+export function isKubeObject(value: unknown): value is KubeObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    && typeof (value as KubeObject).apiVersion === 'string' && typeof (value as KubeObject).kind === 'string';
+}

@@ -1,0 +1,36 @@
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { BosunError } from '../model/errors.ts';
+
+/** Repo-relative POSIX path for an absolute path inside `root`. */
+export function toRepoPath(root: string, abs: string): string {
+  const rel = relative(root, abs);
+  return rel === '' ? '.' : rel.split(sep).join('/');
+}
+
+/**
+ * Resolves a repo-relative path and refuses anything that escapes the repository, by `..` or by a
+ * symlink pointing outside. `from` names the file that referenced it, for the error message.
+ */
+export function resolveInRepo(root: string, repoPath: string, from?: { file?: string; line?: number; field?: string }): string {
+  if (isAbsolute(repoPath)) {
+    throw new BosunError({ kind: 'path', message: `absolute path "${repoPath}" is not allowed; paths are relative to the repository root`, ...from });
+  }
+  const abs = normalize(join(root, repoPath));
+  const rel = relative(root, abs);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new BosunError({ kind: 'path', message: `path "${repoPath}" escapes the repository`, ...from });
+  }
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    return abs; // does not exist (yet): callers report missing files themselves
+  }
+  const realRoot = realpathSync(root);
+  const realRel = relative(realRoot, real);
+  if (realRel === '..' || realRel.startsWith(`..${sep}`) || isAbsolute(realRel)) {
+    throw new BosunError({ kind: 'path', message: `path "${repoPath}" is a symlink that points outside the repository`, ...from });
+  }
+  return abs;
+}
