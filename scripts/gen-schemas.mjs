@@ -10,10 +10,10 @@
 // Everything is read as text and synchronously, so the loader can regenerate in-process when the file
 // is missing, and this also runs under `npm ci --omit=dev` with plain Node (no tsx).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const selfPath = fileURLToPath(import.meta.url);
 const defaultRoot = join(dirname(selfPath), '..');
@@ -402,7 +402,7 @@ export function generateBuiltinSchemas({ root = defaultRoot, force = false } = {
   return { written: true, file, kinds: Object.keys(doc.kinds).length, definitions: Object.keys(doc.definitions).length };
 }
 
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(selfPath)) {
   const started = performance.now();
   try {
     const result = generateBuiltinSchemas({ force: process.argv.includes('--force') });

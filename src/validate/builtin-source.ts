@@ -53,7 +53,9 @@ export function createBuiltinSource(): SchemaSource {
       let result: SchemaLookup;
       const served = data.kinds[key];
       const group = groupOf(apiVersion);
-      if (served) {
+      if (group === '' && !/^v\d+((alpha|beta)\d+)?$/.test(apiVersion)) {
+        result = { found: 'not-served', message: `apiVersion "${apiVersion}" is not valid: write it as <group>/<version>, e.g. ${apiVersion}/v1` };
+      } else if (served) {
         result = { found: 'schema', schema: engine.builtinDefinition(served.ref), origin: `${k8s} built-in schema` };
       } else if (data.removed[key] !== undefined || groups.has(group)) {
         const replacement = data.removed[key] || versionsOf.get(`${group}/${kind}`)?.[0];

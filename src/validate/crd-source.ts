@@ -28,8 +28,13 @@ export function createCrdSource(crds: readonly KubeObject[], name = 'CRDs'): Sch
   const byGvk = new Map<string, CrdVersion>();
   const byGroupKind = new Map<string, CrdVersion[]>();
   const owner = new Map<string, string>();
+  const seen = new Set<string>();
   for (const crd of crds) {
-    for (const v of versionsOf(crd)) {
+    const versions = versionsOf(crd);
+    // A later copy of the same CRD (the repo's, after the render's) adds nothing, not even old versions.
+    if (versions.length === 0 || seen.has(versions[0].crdName)) continue;
+    seen.add(versions[0].crdName);
+    for (const v of versions) {
       const gk = `${v.group}/${v.kind}`;
       // Versions of one group/kind come from one CRD only; a second definition elsewhere is ignored.
       if ((owner.get(gk) ?? v.crdName) !== v.crdName) continue;

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { scrub } from '../util/scrub.ts';
 
 /** A schema problem inside one object: JSON pointer and a message that says what is wrong. */
 export interface SchemaProblem {
@@ -22,8 +23,9 @@ function expected(types: unknown): string {
   return list.length <= 1 ? list.join('') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
 }
 
+/** Quotes a value for a message; only ever used for values the schema restricts to a known set. */
 function quote(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = scrub(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 

@@ -1,6 +1,5 @@
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { ValidationFinding } from '../model/validation.ts';
-import { scrub } from '../util/scrub.ts';
 import { isNamespacedKind } from './builtin-schemas.ts';
 import { createBuiltinSource } from './builtin-source.ts';
 import { collectCrds } from './crd-schema.ts';
@@ -81,7 +80,7 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
           ...(o.source ? { file: o.source.file, ...(o.source.line ? { line: o.source.line } : {}) } : {}),
           object: objectLabel(isMapping(o.object) ? o.object : ({} as KubeObject)),
           path,
-          message: scrub(message),
+          message,
         });
       };
 

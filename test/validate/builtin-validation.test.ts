@@ -317,6 +317,13 @@ metadata: { name: old }
     expect(findings).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/^apps\/v1 Deploymnet is not a Kubernetes 1\.\d+ kind/) })]);
   });
 
+  it('explains an apiVersion that lacks its version', () => {
+    const findings = errorsOf(rendered('w.yaml', 'apiVersion: example.com\nkind: Widget\nmetadata: { name: w }\n'));
+    expect(findings.map((f) => [f.path, f.message])).toEqual([
+      ['/apiVersion', 'apiVersion "example.com" is not valid: write it as <group>/<version>, e.g. example.com/v1'],
+    ]);
+  });
+
   it('requires apiVersion, kind and metadata.name', () => {
     const objs: RenderedObject[] = [
       { object: { kind: 'ConfigMap', metadata: { name: 'a' } } as never, source: { file: 'a.yaml', line: 1 } },

@@ -156,6 +156,14 @@ describe('custom resources validated against their CRD', () => {
     expect(errors(rendered('apps/widget.yaml', widget('size: 1\nmode: safe')), { crds: old }).map((f) => f.path)).toEqual(['/spec/mode']);
   });
 
+  it('ignores versions that only an older copy of the same CRD still lists', () => {
+    const old = collectCrds(rendered('vendor/widgets.yaml', widgetCrd.replace('served: false', 'served: true')));
+    const objs = render(widgetCrd, widget('size: 1', 'example.com/v1alpha1'));
+    expect(errors(objs, { crds: old }).map((f) => f.message)).toEqual([
+      'example.com/v1alpha1 Widget is not served by CustomResourceDefinition widgets.example.com: use example.com/v1',
+    ]);
+  });
+
   it('reads apiextensions.k8s.io/v1beta1 CRDs with a top-level spec.validation', () => {
     const v1beta1 = `apiVersion: apiextensions.k8s.io/v1beta1
 kind: CustomResourceDefinition

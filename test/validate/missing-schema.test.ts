@@ -33,4 +33,11 @@ describe('objects without a schema', () => {
     expect(createValidator({ missingSchema: 'error', skipKinds: ['example.com/v1/Widget'] }).validate(objs())).toEqual([]);
     expect(createValidator({ missingSchema: 'error', skipKinds: ['example.com/v2/Widget'] }).validate(objs())).toHaveLength(2);
   });
+
+  it('keeps the message intact for kinds whose names look like secrets', () => {
+    const objs = rendered('secrets.yaml', 'apiVersion: external-secrets.io/v1beta1\nkind: SecretStore\nmetadata: { name: vault }\n');
+    expect(createValidator().validate(objs).map((f) => f.message)).toEqual([
+      'no schema for external-secrets.io/v1beta1 SecretStore: add its CRD to the repo or set validation.missingSchema',
+    ]);
+  });
 });
