@@ -1,0 +1,112 @@
+// A real git repository in a folder, driven through the `git` binary, for tests, the demo and benchmarks.
+// Commits are deterministic: fixed author/committer and a clock that advances one minute per commit, so the
+// same sequence of writes and commits gives the same SHAs on every machine.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+
+export interface GitRepoBuilder {
+  /** Absolute path of the working tree. */
+  readonly dir: string;
+  /** Writes a file (creating parent folders); `path` is repo-relative with `/` separators. */
+  write(path: string, content: string | Uint8Array): Promise<void>;
+  read(path: string): Promise<string>;
+  /** Removes a file or a whole folder from the working tree. */
+  remove(path: string): Promise<void>;
+  /** Stages everything (additions, changes, deletions) and commits; returns the new commit's SHA. */
+  commit(message: string): Promise<string>;
+  /** Creates a branch at the current HEAD without switching to it. */
+  branch(name: string): Promise<void>;
+  checkout(ref: string): Promise<void>;
+  /** The full SHA a ref points at. */
+  revParse(ref?: string): Promise<string>;
+  /** Runs any other git command in the repository and returns its stdout. */
+  git(...args: string[]): Promise<string>;
+}
+
+const EPOCH_SECONDS = Date.UTC(2024, 0, 15, 9, 0, 0) / 1000;
+
+/** Environment that shields the repository from the machine's git configuration (signing, hooks, templates). */
+function gitEnv(when: number): NodeJS.ProcessEnv {
+  const date = `${when} +0000`;
+  return {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'Example Developer',
+    GIT_AUTHOR_EMAIL: 'dev@example.org',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: 'Example Developer',
+    GIT_COMMITTER_EMAIL: 'dev@example.org',
+    GIT_COMMITTER_DATE: date,
+  };
+}
+
+function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || error.message}`));
+        return;
+      }
+      resolvePromise(stdout);
+    });
+  });
+}
+
+/**
+ * Creates (or reuses an empty) folder and runs `git init -b main` in it. Without `dir` a fresh temp folder
+ * is made; removing it is the caller's job.
+ */
+export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
+  const root = dir ? resolve(dir) : await mkdtemp(join(tmpdir(), 'bosun-git-'));
+  await mkdir(root, { recursive: true });
+  let commits = 0;
+  const git = (...args: string[]): Promise<string> => runGit(root, args, gitEnv(EPOCH_SECONDS + commits * 60));
+
+  await git('init', '--quiet', '-b', 'main');
+  // Line endings and file modes must not depend on the host, or SHAs would.
+  await git('config', 'core.autocrlf', 'false');
+  await git('config', 'core.fileMode', 'true');
+  await git('config', 'commit.gpgsign', 'false');
+
+  const inRepo = (path: string): string => {
+    const full = resolve(root, path);
+    const rel = relative(root, full);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(/[\\/]/)[0] === '.git') {
+      throw new Error(`${path}: not a path inside the repository's working tree`);
+    }
+    return full;
+  };
+
+  return {
+    dir: root,
+    async write(path, content) {
+      const full = inRepo(path);
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(full, content);
+    },
+    read: (path) => readFile(inRepo(path), 'utf8'),
+    async remove(path) {
+      await rm(inRepo(path), { recursive: true, force: false });
+    },
+    async commit(message) {
+      await git('add', '--all');
+      commits++;
+      await git('commit', '--quiet', '--allow-empty', '--no-verify', '-m', message);
+      return (await git('rev-parse', 'HEAD')).trim();
+    },
+    async branch(name) {
+      await git('branch', name);
+    },
+    async checkout(ref) {
+      await git('checkout', '--quiet', ref);
+    },
+    async revParse(ref = 'HEAD') {
+      return (await git('rev-parse', '--verify', `${ref}^{commit}`)).trim();
+    },
+    git,
+  };
+}
