@@ -1,0 +1,70 @@
+import type { Change, RiskClass } from '../model/change.ts';
+import type { EnvironmentPlan } from '../model/plan.ts';
+
+export const riskBadges: Record<RiskClass, string> = {
+  'deletion-critical': '🔴',
+  deletion: '🟠',
+  rbac: '🟣',
+  image: '🟡',
+  replicas: '🔵',
+  other: '⚪',
+};
+
+export const actionSymbols: Record<Change['action'], string> = { create: '+', update: '~', delete: '−' };
+
+export function riskLabel(risk: RiskClass): string {
+  return `${riskBadges[risk]} ${risk}`;
+}
+
+/** `+1 ~2 −0` */
+export function changeCounts(changes: readonly Change[]): string {
+  const count = (action: Change['action']): number => changes.filter((c) => c.action === action).length;
+  return `+${count('create')} ~${count('update')} −${count('delete')}`;
+}
+
+/** `✅ valid`, `⚠️ 2 warnings`, `❌ 3 errors, 1 warning`. */
+export function validationState(plan: EnvironmentPlan): string {
+  const errors = plan.validation.errors.length;
+  const warnings = plan.validation.warnings.length;
+  if (errors > 0) return `❌ ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}`;
+  if (warnings > 0) return `⚠️ ${plural(warnings, 'warning')}`;
+  return '✅ valid';
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Full 40-hex commit ids shortened the way GitHub shows them; anything else as given. */
+export function shortSha(ref: string): string {
+  return /^[0-9a-f]{40}$/i.test(ref) ? ref.slice(0, 7) : ref;
+}
+
+/** Text that is safe inside HTML (a `<summary>`) and inside markdown inline content. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text safe inside one GFM table cell: one line, pipes escaped, no raw HTML. */
+export function escapeCell(text: string): string {
+  return escapeHtml(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** An inline code span that survives backticks in the text. */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
+/** A fence longer than any backtick run in the content, so no content line can close it early. */
+export function fenceFor(content: string): string {
+  const longest = Math.max(0, ...[...content.matchAll(/`{3,}/g)].map((m) => m[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/** An inline code span inside a GFM table cell (pipes must be escaped even inside code). */
+export function cellCode(text: string): string {
+  return codeSpan(text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|'));
+}

@@ -1,0 +1,6 @@
+export { renderMarkdown, renderIndex, changeSummaryPattern, defaultMaxPartChars, defaultMaxDiffLinesPerObject } from './markdown.ts';
+export type { MarkdownOptions } from './markdown.ts';
+export { splitMarkdown } from './split.ts';
+export type { SplitOptions } from './split.ts';
+export { renderJson } from './json.ts';
+export { planJsonSchema } from './json-schema.ts';

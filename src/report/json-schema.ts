@@ -1,0 +1,127 @@
+import { riskClasses } from '../model/change.ts';
+import type { Change } from '../model/change.ts';
+import type { EnvironmentSource } from '../model/environment.ts';
+import type { ProblemKind } from '../model/errors.ts';
+
+const environmentSources = ['config', 'flux', 'argocd', 'directory', 'path'] as const satisfies readonly EnvironmentSource[];
+const problemKinds = ['usage', 'config', 'yaml', 'render', 'validation', 'path', 'git', 'cluster', 'internal'] as const satisfies readonly ProblemKind[];
+const actions = ['create', 'update', 'delete'] as const satisfies readonly Change['action'][];
+
+// Compile-time guard: a value added to one of the model's unions must be added to the lists above.
+type Missing<Union, Listed> = Exclude<Union, Listed> extends never ? true : Exclude<Union, Listed>;
+const listsAreComplete: [Missing<EnvironmentSource, (typeof environmentSources)[number]>, Missing<ProblemKind, (typeof problemKinds)[number]>, Missing<Change['action'], (typeof actions)[number]>] = [true, true, true];
+void listsAreComplete;
+
+const location = {
+  file: { type: 'string', description: 'Repo-relative source file.' },
+  line: { type: 'integer', minimum: 1, description: '1-based line in `file`.' },
+} as const;
+
+const finding = {
+  type: 'object',
+  description: 'One schema finding on a rendered object.',
+  required: ['severity', 'object', 'path', 'message'],
+  additionalProperties: false,
+  properties: {
+    severity: { enum: ['error', 'warning'] },
+    ...location,
+    object: { type: 'string', description: 'Object identity, e.g. `apps/v1 Deployment web/frontend`.' },
+    path: { type: 'string', description: 'JSON-pointer-like path inside the object, e.g. `/spec/replicas`.' },
+    message: { type: 'string' },
+  },
+} as const;
+
+const keyList = { type: 'array', items: { type: 'string' } } as const;
+
+const change = {
+  type: 'object',
+  description: 'One object that differs between the base and head renders.',
+  required: ['action', 'apiVersion', 'kind', 'namespace', 'name', 'risk', 'diff'],
+  additionalProperties: false,
+  properties: {
+    action: { enum: actions },
+    apiVersion: { type: 'string', description: 'Head apiVersion (base for deletions).' },
+    kind: { type: 'string' },
+    namespace: { type: 'string', description: 'Empty for cluster-scoped objects.' },
+    name: { type: 'string' },
+    risk: { enum: riskClasses, description: 'Risk class; the enum order is riskiest first.' },
+    diff: { type: 'string', description: 'Unified diff of the normalised YAML, Secret values masked.' },
+    secretKeys: {
+      type: 'object',
+      description: 'For Secrets: data/stringData keys added, removed or changed (never values).',
+      required: ['added', 'removed', 'changed'],
+      additionalProperties: false,
+      properties: { added: keyList, removed: keyList, changed: keyList },
+    },
+    ...location,
+  },
+} as const;
+
+const renderError = {
+  type: 'object',
+  required: ['kind', 'message'],
+  additionalProperties: false,
+  properties: {
+    kind: { enum: problemKinds },
+    message: { type: 'string' },
+    ...location,
+    field: { type: 'string', description: 'Dotted path of the offending field.' },
+    tool: { type: 'string', description: 'The renderer that failed, e.g. `kustomize`, `helm`.' },
+    side: { enum: ['base', 'head'] },
+  },
+} as const;
+
+/**
+ * JSON Schema (draft-07) of `renderJson` output, i.e. `bosun plan --format json`. Strict on purpose: a
+ * field added to the model must be added here too (a test renders a full plan and validates it).
+ */
+export const planJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://bosun.dev/schemas/plan.json',
+  title: 'bosun plan',
+  description: 'The result of planning every environment between two commits.',
+  type: 'object',
+  required: ['base', 'head', 'environments'],
+  additionalProperties: false,
+  properties: {
+    base: { type: 'string', description: 'Base commit.' },
+    head: { type: 'string', description: 'Head commit.' },
+    environments: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'source', 'path', 'affected', 'reason', 'render', 'validation', 'changes'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string' },
+          source: { enum: environmentSources, description: 'What defined the environment.' },
+          path: { type: 'string', description: 'Repo-relative folder that is rendered.' },
+          cluster: { type: 'string', description: 'Name in the server-side cluster registry.' },
+          affected: { type: 'boolean', description: 'Whether any input of the render changed.' },
+          reason: { type: 'string', description: 'Why it was rendered or skipped.' },
+          lifecycle: { enum: ['added', 'removed'], description: 'Present when the environment exists only at head / only at base.' },
+          render: {
+            description: 'Object counts, `skipped` when not rendered, or the render error.',
+            oneOf: [
+              {
+                type: 'object',
+                required: ['objects'],
+                additionalProperties: false,
+                properties: { objects: { type: 'integer', minimum: 0 }, baseObjects: { type: 'integer', minimum: 0 } },
+              },
+              { type: 'object', required: ['skipped'], additionalProperties: false, properties: { skipped: { const: true } } },
+              { type: 'object', required: ['error'], additionalProperties: false, properties: { error: renderError } },
+            ],
+          },
+          validation: {
+            type: 'object',
+            required: ['errors', 'warnings'],
+            additionalProperties: false,
+            properties: { errors: { type: 'array', items: finding }, warnings: { type: 'array', items: finding } },
+          },
+          changes: { type: 'array', items: change, description: 'Riskiest first as reported; unchanged objects omitted.' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,52 @@
+import { sortByRisk } from '../diff/risk.ts';
+import type { Change } from '../model/change.ts';
+import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
+import type { ValidationFinding } from '../model/validation.ts';
+import { scrub } from '../util/scrub.ts';
+
+/**
+ * `bosun plan --format json`: 2-space JSON with keys in the order of src/model/plan.ts (described by
+ * `planJsonSchema`), absent optional fields left out, changes riskiest first. Fields added to the model later but not listed
+ * here still come out, after the known ones, sorted, so nothing is lost before this file catches up.
+ * Free-text messages pass through the secret scrubber like every other output.
+ */
+export function renderJson(plan: PlanResult): string {
+  return `${JSON.stringify(ordered(plan, ['base', 'head', 'environments'], { environments: (envs) => (envs as EnvironmentPlan[]).map(environment) }), null, 2)}\n`;
+}
+
+type Mappers = Record<string, (value: unknown) => unknown>;
+
+function environment(env: EnvironmentPlan): Record<string, unknown> {
+  return ordered(env, ['name', 'source', 'path', 'cluster', 'affected', 'reason', 'lifecycle', 'render', 'validation', 'changes'], {
+    render: (render) => ordered(render as object, ['objects', 'baseObjects', 'skipped', 'error'], {
+      error: (error) => ordered(error as object, ['kind', 'message', 'file', 'line', 'field', 'tool', 'side'], { message: (m) => scrub(String(m)) }),
+    }),
+    validation: (validation) => ordered(validation as object, ['errors', 'warnings'], {
+      errors: (list) => (list as ValidationFinding[]).map(finding),
+      warnings: (list) => (list as ValidationFinding[]).map(finding),
+    }),
+    changes: (changes) => sortByRisk(changes as Change[]).map(change),
+  });
+}
+
+function finding(f: ValidationFinding): Record<string, unknown> {
+  return ordered(f, ['severity', 'file', 'line', 'object', 'path', 'message'], { message: (m) => scrub(String(m)) });
+}
+
+function change(c: Change): Record<string, unknown> {
+  return ordered(c, ['action', 'apiVersion', 'kind', 'namespace', 'name', 'risk', 'diff', 'secretKeys', 'file', 'line'], {
+    secretKeys: (keys) => ordered(keys as object, ['added', 'removed', 'changed']),
+  });
+}
+
+function ordered(source: object, keys: readonly string[], mappers: Mappers = {}): Record<string, unknown> {
+  const input = source as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const extra = Object.keys(input).filter((key) => !keys.includes(key)).sort();
+  for (const key of [...keys, ...extra]) {
+    const value = input[key];
+    if (value === undefined) continue;
+    out[key] = mappers[key] ? mappers[key](value) : value;
+  }
+  return out;
+}
