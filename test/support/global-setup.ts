@@ -1,2 +1,46 @@
-// Provisions what the test suites need, once per `npm test` run. Extended by the test-cluster setup.
-export default async function setup(): Promise<void> {}
+// Provisions what the test suites need, once per `npm test` run: an open Redis on 127.0.0.1:6379 and a
+// real Kubernetes API server (etcd + kube-apiserver + kube-controller-manager, see test/support/testenv).
+import type { TestProject } from 'vitest/node';
+import { ensureRedis } from './redis.ts';
+import { startTestCluster } from './testenv/cluster.ts';
+import { clusterInfoFromKubeconfig } from './testenv/info.ts';
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await ensureRedis({ log });
+
+  if (process.env.BOSUN_TEST_NO_CLUSTER === '1') {
+    log('[testenv] BOSUN_TEST_NO_CLUSTER=1: no test cluster for this run; suites that need one will fail');
+    project.provide('kubeconfig', '');
+    project.provide('testCluster', null);
+    return async () => undefined;
+  }
+
+  // A cluster from `npm run testenv -- up` saves the start on every run; it is left running afterwards.
+  const preset = process.env.BOSUN_TEST_KUBECONFIG;
+  if (preset) {
+    log(`[testenv] using the cluster in BOSUN_TEST_KUBECONFIG=${preset}`);
+    project.provide('kubeconfig', preset);
+    project.provide('testCluster', clusterInfoFromKubeconfig(preset));
+    return async () => undefined;
+  }
+
+  const cluster = await startTestCluster({ log });
+  process.env.BOSUN_TEST_KUBECONFIG = cluster.kubeconfigPath;
+  project.provide('kubeconfig', cluster.kubeconfigPath);
+  project.provide('testCluster', {
+    kubeconfigPath: cluster.kubeconfigPath,
+    server: cluster.server,
+    token: cluster.token,
+    caFile: cluster.caFile,
+    limitedKubeconfigPath: cluster.limitedKubeconfigPath,
+    limitedToken: cluster.limitedToken,
+  });
+  return async () => {
+    await cluster.stop();
+    delete process.env.BOSUN_TEST_KUBECONFIG;
+  };
+}

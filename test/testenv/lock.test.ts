@@ -1,0 +1,64 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withLock } from '../support/testenv/lock.ts';
+
+const quiet = { log: () => undefined, pollMs: 20 };
+
+describe('the build lock', () => {
+  it('lets a second holder in only after the first has finished', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'bosun-lock-')), 'build.lock');
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstEntered!: () => void;
+    const entered = new Promise<void>((resolve) => (firstEntered = resolve));
+
+    const first = withLock(path, quiet, async () => {
+      events.push('first in');
+      firstEntered();
+      await held;
+      events.push('first out');
+    });
+    await entered;
+    const second = withLock(path, quiet, async () => {
+      events.push('second in');
+    });
+    // give the waiter many polling rounds in which it must not get in
+    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 20));
+    release();
+    await Promise.all([first, second]);
+
+    expect(events).toEqual(['first in', 'first out', 'second in']);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('takes over a lock left behind by a process that no longer runs', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'bosun-lock-')), 'build.lock');
+    const dead = spawnSync('true').pid;
+    writeFileSync(path, `${dead}\n`);
+
+    let ran = false;
+    await withLock(path, quiet, async () => {
+      ran = true;
+      expect(readFileSync(path, 'utf8').trim()).toBe(String(process.pid));
+    });
+
+    expect(ran).toBe(true);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('does not break the lock of a live process, and says whom it waited for', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'bosun-lock-')), 'build.lock');
+    const owner = spawn('sleep', ['30']);
+    try {
+      writeFileSync(path, `${owner.pid}\n`);
+      await expect(withLock(path, { ...quiet, timeoutMs: 300 }, async () => undefined)).rejects.toThrow(`held by pid ${owner.pid}`);
+      expect(readFileSync(path, 'utf8').trim()).toBe(String(owner.pid));
+    } finally {
+      owner.kill();
+    }
+  });
+});
