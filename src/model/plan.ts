@@ -2,6 +2,7 @@ import type { Change } from './change.ts';
 import type { EnvironmentSource } from './environment.ts';
 import type { Problem } from './errors.ts';
 import type { ValidationFinding } from './validation.ts';
+import type { PreviewResult } from '../cluster/types.ts';
 
 /**
  * The result of planning one environment between two commits. This is the stable JSON shape of
@@ -18,9 +19,15 @@ export interface EnvironmentPlan {
   reason: string;
   /** 'added' / 'removed' when the environment exists only at head / only at base. */
   lifecycle?: 'added' | 'removed';
-  render: { objects: number; baseObjects?: number } | { error: Problem & { tool?: string; side?: 'base' | 'head' } };
+  /** Object counts when rendered; `skipped` when not affected (nothing was rendered); or the render error. */
+  render: { objects: number; baseObjects?: number } | { skipped: true } | { error: Problem & { tool?: string; side?: 'base' | 'head' } };
   validation: { errors: ValidationFinding[]; warnings: ValidationFinding[] };
   changes: Change[];
+  /**
+   * Apply preview against the live cluster (server-side-apply dry run), when the environment's cluster is
+   * registered and the plan was asked for it; or why it could not be made.
+   */
+  preview?: PreviewResult | { error: Problem };
 }
 
 export interface PlanResult {

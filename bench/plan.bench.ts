@@ -1,0 +1,67 @@
+// Benchmark: `bosun plan` on a generated monorepo (200 Kustomize apps x 2 environments) where the PR
+// touches one app, next to a naive baseline measured in the same run (render every environment at base
+// and at head, one after another, then diff). Prints one JSON line with the figures.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateMonorepo } from './generate-monorepo.ts';
+import { naivePlan } from './naive-plan.ts';
+import { projectRoot } from '../src/util/tools.ts';
+
+interface ChildRun { ms: number; maxRssMb: number; code: number; stdout: string }
+
+/** Runs the built CLI in a child process and reads its own peak RSS (reported by bench/plan-child.mjs). */
+function runPlanChild(args: string[]): Promise<ChildRun> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [join(projectRoot, 'bench', 'plan-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const rss = /maxRssKb=(\d+)/.exec(stderr);
+      if (!rss) return reject(new Error(`plan child printed no RSS; stderr:\n${stderr}`));
+      resolvePromise({ ms, maxRssMb: Number(rss[1]) / 1024, code: code ?? -1, stdout });
+    });
+  });
+}
+
+export async function benchPlan(): Promise<Record<string, unknown>> {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
+  const work = await mkdtemp(join(tmpdir(), 'bosun-bench-plan-'));
+  try {
+    const repo = await generateMonorepo(join(work, 'monorepo'), { apps: 200, envs: ['staging', 'production'] });
+    const args = ['plan', '--repo', repo.dir, '--base', repo.baseSha, '--head', repo.headSha, '--format', 'json'];
+    await runPlanChild(args); // warm the page cache and git's object cache, as a long-running bot would be
+    const runs: ChildRun[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await runPlanChild(args));
+    const plan = JSON.parse(runs[0].stdout) as { environments: Array<{ affected: boolean; changes: unknown[] }> };
+    const best = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
+    const naiveStarted = performance.now();
+    const naive = await naivePlan(repo.dir, repo.baseSha, repo.headSha);
+    const naiveMs = performance.now() - naiveStarted;
+    return {
+      benchmark: 'plan: 200 kustomize apps x 2 envs, PR touches one app',
+      environments: plan.environments.length,
+      affected: plan.environments.filter((e) => e.affected).length,
+      changesFound: plan.environments.reduce((n, e) => n + e.changes.length, 0),
+      naiveChangesFound: naive.changes,
+      bosunMs: Math.round(best.ms),
+      bosunRunsMs: runs.map((r) => Math.round(r.ms)),
+      bosunPeakRssMb: Math.round(Math.max(...runs.map((r) => r.maxRssMb))),
+      naiveMs: Math.round(naiveMs),
+      naiveRenders: naive.renders,
+      speedup: Number((naiveMs / best.ms).toFixed(1)),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchPlan()));
+}

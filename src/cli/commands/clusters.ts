@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { connect, loadClusterRegistry, previewEnvironment } from '../../cluster/index.ts';
+import type { ClusterClient, ClusterRegistry } from '../../cluster/index.ts';
+import type { Environment } from '../../model/environment.ts';
+import { BosunError } from '../../model/errors.ts';
+import type { RenderedObject } from '../../model/object.ts';
+import type { EnvironmentPlan } from '../../model/plan.ts';
+import type { CliIO } from '../io.ts';
+
+/** `--clusters FILE`, else `BOSUN_CLUSTERS`; undefined when neither is set. */
+export function clustersFile(flag: string | undefined, io: CliIO): string | undefined {
+  const file = flag ?? io.env.BOSUN_CLUSTERS;
+  return file ? resolve(io.cwd, file) : undefined;
+}
+
+export function registryFrom(flag: string | undefined, io: CliIO, command: string): ClusterRegistry {
+  const file = clustersFile(flag, io);
+  if (!file) throw new BosunError({ kind: 'usage', message: `${command}: --clusters FILE (or BOSUN_CLUSTERS) is required: it says where each cluster's credentials are` });
+  return loadClusterRegistry(file);
+}
+
+/** The registry cluster an environment targets: its `cluster`, else its name. */
+export function clusterNameOf(env: Environment): string {
+  return env.cluster ?? env.name;
+}
+
+/**
+ * A plan's apply-preview hook: one connection per cluster, reused across environments; environments whose
+ * cluster is not registered get no preview; a cluster that cannot be reached is an error on that
+ * environment's preview, not on the plan.
+ */
+export function previewHook(registry: ClusterRegistry) {
+  const clients = new Map<string, Promise<ClusterClient>>();
+  const hook = async (env: Environment, objects: RenderedObject[]): Promise<EnvironmentPlan['preview']> => {
+    const name = clusterNameOf(env);
+    if (!registry.clusters.has(name)) return undefined;
+    try {
+      if (!clients.has(name)) clients.set(name, connect(registry, name));
+      const client = await clients.get(name)!;
+      return await previewEnvironment({ client, env, objects });
+    } catch (err) {
+      if (err instanceof BosunError) return { error: err.toProblem() };
+      throw err;
+    }
+  };
+  const close = async (): Promise<void> => {
+    for (const c of clients.values()) (await c.catch(() => undefined))?.close();
+  };
+  return { hook, close };
+}

@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { planChange } from '../../plan/plan.ts';
+import { stderrProgress } from '../../plan/progress.ts';
+import { renderJson, renderMarkdown } from '../../report/index.ts';
+import type { PlanResult } from '../../model/plan.ts';
+import { oneOf, parse, requireOption } from '../args.ts';
+import type { CliIO } from '../io.ts';
+import { loadClusterRegistry } from '../../cluster/index.ts';
+import { clustersFile, previewHook } from './clusters.ts';
+
+export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
+
+Shows what a change between two commits does to each environment: which environments it affects (and
+why), the change diff per object (riskiest first, Secret values masked) and validation findings.
+
+Options:
+  --repo DIR        git repository (default: current directory)
+  --base REF        base commit, branch or tag (e.g. main)
+  --head REF        head commit, branch or tag (e.g. the PR branch)
+  --env NAME        only this environment (repeatable)
+  --format FORMAT   markdown (default; the PR report) or json (stable schema, see README)
+  --repo-url URL    URL the repo is known by, to match Flux GitRepository / Argo CD sources (repeatable)
+  --concurrency N   parallel renders (default: 2 x CPUs)
+  --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): adds the apply preview (server-side
+                    dry run against the live cluster) for environments whose cluster is registered
+
+Exit codes: 0 planned, 1 a render or validation failed, 2 usage or configuration error.`;
+
+export async function planCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parse(argv, {
+    repo: { type: 'string' },
+    base: { type: 'string' },
+    head: { type: 'string' },
+    env: { type: 'string', multiple: true },
+    format: { type: 'string' },
+    'repo-url': { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    clusters: { type: 'string' },
+  }, 'plan');
+  const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
+  const progress = stderrProgress({ stream: io.stderr });
+  const file = clustersFile(values.clusters, io);
+  const preview = file ? previewHook(loadClusterRegistry(file)) : undefined;
+  const result = await planChange({
+    repoDir: resolve(io.cwd, values.repo ?? '.'),
+    base: requireOption(values.base, 'base', 'plan'),
+    head: requireOption(values.head, 'head', 'plan'),
+    envs: values.env,
+    repoUrls: values['repo-url'],
+    concurrency: values.concurrency ? Number(values.concurrency) : undefined,
+    progress,
+    preview: preview?.hook,
+  }).finally(() => preview?.close());
+  progress.done();
+  if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);
+  else io.stdout.write(`${renderMarkdown(result).join('\n\n---\n\n')}\n`);
+  return planFailed(result) ? 1 : 0;
+}
+
+export function planFailed(result: PlanResult): boolean {
+  return result.environments.some((e) => 'error' in e.render || e.validation.errors.length > 0);
+}

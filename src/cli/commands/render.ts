@@ -1,0 +1,50 @@
+import { stringify } from 'yaml';
+import { renderAndValidate, selectEnvironments, withTree } from '../../plan/desired-state.ts';
+import { stderrProgress } from '../../plan/progress.ts';
+import { formatProblem } from '../../model/errors.ts';
+import { oneOf } from '../args.ts';
+import type { CliIO } from '../io.ts';
+import { parseSelection, selectionHelp } from './select-options.ts';
+
+export const renderHelp = `Usage: bosun render --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format yaml|json]
+
+Prints the objects each environment renders to, as bosun sees them (the input of validate, plan and
+apply), each with its source file and line.
+
+Options:
+${selectionHelp}
+  --format FORMAT   yaml (default; multi-document with "# Source:" comments) or json
+
+Exit codes: 0 rendered, 1 a render failed, 2 usage or configuration error.`;
+
+export async function renderCommand(argv: string[], io: CliIO): Promise<number> {
+  const opts = parseSelection(argv, io, 'render');
+  const format = oneOf(opts.format, ['yaml', 'json'] as const, 'yaml', 'format');
+  const progress = stderrProgress({ stream: io.stderr });
+  const results = await withTree(opts.repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, opts.selection), { progress }));
+  progress.done();
+  let failed = false;
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({
+      environments: results.map((r) => ({
+        name: r.env.name,
+        path: r.env.path,
+        ...(r.outcome.ok ? { objects: r.outcome.objects } : { error: r.outcome.error }),
+      })),
+    }, null, 2)}\n`);
+    failed = results.some((r) => !r.outcome.ok);
+  } else {
+    for (const r of results) {
+      if (!r.outcome.ok) {
+        failed = true;
+        io.stderr.write(`bosun: ${r.env.name}: render failed: ${formatProblem(r.outcome.error)}\n`);
+        continue;
+      }
+      for (const o of r.outcome.objects) {
+        const src = o.source ? `${o.source.file}${o.source.line ? `:${o.source.line}` : ''}` : 'unknown';
+        io.stdout.write(`---\n# Environment: ${r.env.name}\n# Source: ${src}\n${stringify(o.object, { lineWidth: 0 })}`);
+      }
+    }
+  }
+  return failed ? 1 : 0;
+}

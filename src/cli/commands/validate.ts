@@ -1,0 +1,58 @@
+import { renderAndValidate, selectEnvironments, withTree } from '../../plan/desired-state.ts';
+import type { EnvRender } from '../../plan/desired-state.ts';
+import { stderrProgress } from '../../plan/progress.ts';
+import { formatProblem } from '../../model/errors.ts';
+import { oneOf } from '../args.ts';
+import type { CliIO } from '../io.ts';
+import { parseSelection, selectionHelp } from './select-options.ts';
+
+export const validateHelp = `Usage: bosun validate --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format text|json]
+
+Renders each environment (or one folder) and validates every object offline against strict Kubernetes
+schemas and the CRDs found in the render and the repository, like kubeconform -strict.
+
+Options:
+${selectionHelp}
+  --format FORMAT   text (default) or json
+
+Exit codes: 0 valid, 1 a render or validation failed, 2 usage or configuration error.`;
+
+export async function validateCommand(argv: string[], io: CliIO): Promise<number> {
+  const opts = parseSelection(argv, io, 'validate');
+  const format = oneOf(opts.format, ['text', 'json'] as const, 'text', 'format');
+  const progress = stderrProgress({ stream: io.stderr });
+  const results = await withTree(opts.repoDir, opts.ref, async (dir) => {
+    const envs = await selectEnvironments(dir, opts.selection);
+    return renderAndValidate(dir, envs, { progress });
+  });
+  progress.done();
+  if (format === 'json') io.stdout.write(`${JSON.stringify({ environments: results.map(toJson) }, null, 2)}\n`);
+  else io.stdout.write(results.map(toText).join(''));
+  return results.some((r) => !r.outcome.ok || r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+}
+
+function toJson(r: EnvRender) {
+  return {
+    name: r.env.name,
+    source: r.env.source,
+    path: r.env.path,
+    render: r.outcome.ok ? { objects: r.outcome.objects.length } : { error: r.outcome.error },
+    validation: {
+      errors: r.findings.filter((f) => f.severity === 'error'),
+      warnings: r.findings.filter((f) => f.severity === 'warning'),
+    },
+  };
+}
+
+function toText(r: EnvRender): string {
+  if (!r.outcome.ok) return `✗ ${r.env.name} (${r.env.path}): render failed\n  ${formatProblem(r.outcome.error).replace(/\n/g, '\n  ')}\n`;
+  const errors = r.findings.filter((f) => f.severity === 'error');
+  const warnings = r.findings.filter((f) => f.severity === 'warning');
+  const mark = errors.length ? '✗' : warnings.length ? '!' : '✓';
+  const lines = [`${mark} ${r.env.name} (${r.env.path}): ${r.outcome.objects.length} objects, ${errors.length} error(s), ${warnings.length} warning(s)`];
+  for (const f of [...errors, ...warnings]) {
+    const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : '';
+    lines.push(`  ${where}${f.severity}: ${f.object}: ${f.path ? `${f.path}: ` : ''}${f.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

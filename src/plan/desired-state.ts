@@ -1,0 +1,111 @@
+import { availableParallelism } from 'node:os';
+import { checkout, resolveRef } from '../git/index.ts';
+import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
+import { renderEnvironment } from '../render/index.ts';
+import type { RenderOutcome } from '../render/index.ts';
+import { collectRepoCrds, createValidator } from '../validate/index.ts';
+import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+import type { KubeObject, RenderedObject } from '../model/object.ts';
+import type { ValidationFinding } from '../model/validation.ts';
+import { Limiter } from '../util/limit.ts';
+import { silentProgress } from './progress.ts';
+import type { Progress } from './progress.ts';
+
+/**
+ * Runs `fn` on the repository's files: at `ref` in a temporary checkout, or on the folder as it is when
+ * no ref is given (validating uncommitted work needs no git at all).
+ */
+export async function withTree<T>(repoDir: string, ref: string | undefined, fn: (dir: string, sha?: string) => Promise<T>): Promise<T> {
+  if (!ref) return fn(repoDir);
+  const sha = await resolveRef(repoDir, ref);
+  const co = await checkout(repoDir, sha);
+  try {
+    return await fn(co.dir, sha);
+  } finally {
+    await co.dispose();
+  }
+}
+
+export interface Selection {
+  /** Environment names; all discovered when empty. */
+  envs?: string[];
+  /** An explicit folder to render instead of discovered environments. */
+  path?: string;
+  /** Helm value files for `path`, relative to the chart folder. */
+  values?: string[];
+  repoUrls?: string[];
+}
+
+export async function selectEnvironments(dir: string, sel: Selection): Promise<Environment[]> {
+  if (sel.path) return [environmentForPath(dir, sel.path, sel.values ?? [])];
+  if (sel.values?.length) throw new BosunError({ kind: 'usage', message: '--values needs --path (value files belong to an explicit chart folder)' });
+  const { environments } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls });
+  if (!sel.envs?.length) return environments;
+  const byName = new Map(environments.map((e) => [e.name, e]));
+  return sel.envs.map((name) => {
+    const env = byName.get(name);
+    if (!env) throw new BosunError({ kind: 'usage', message: `unknown environment "${name}"; known: ${[...byName.keys()].join(', ') || '(none)'}` });
+    return env;
+  });
+}
+
+export interface EnvRender {
+  env: Environment;
+  outcome: RenderOutcome;
+  findings: ValidationFinding[];
+}
+
+/** Renders and validates each environment (bounded parallelism); problems are values, never throws for bad input. */
+export async function renderAndValidate(dir: string, envs: Environment[], opts: { progress?: Progress; concurrency?: number } = {}): Promise<EnvRender[]> {
+  const progress = opts.progress ?? silentProgress;
+  const limiter = new Limiter(opts.concurrency ?? Math.max(2, availableParallelism() * 2));
+  const repoCrds = await collectRepoCrds(dir);
+  const inputCache = new Map<string, unknown>();
+  let done = 0;
+  return Promise.all(envs.map(async (env): Promise<EnvRender> => {
+    let outcome: RenderOutcome;
+    try {
+      // Input analysis refuses paths that escape the repository before any tool runs.
+      await collectInputs(dir, env, inputCache);
+      outcome = await renderEnvironment(dir, env, { limiter });
+    } catch (err) {
+      if (!(err instanceof BosunError)) throw err;
+      outcome = { ok: false, error: err.toProblem() };
+    }
+    progress(`rendered ${++done}/${envs.length}: ${env.name}`);
+    if (!outcome.ok) return { env, outcome, findings: [] };
+    const validator = createValidator({ crds: [...crdsOf(outcome.objects), ...repoCrds], missingSchema: env.missingSchema });
+    return { env, outcome, findings: validator.validate(outcome.objects) };
+  }));
+}
+
+function crdsOf(objects: RenderedObject[]): KubeObject[] {
+  return objects.map((o) => o.object).filter((o) => o.kind === 'CustomResourceDefinition');
+}
+
+/**
+ * The desired state of one environment at a commit, for apply and sync: rendered and validated; a render
+ * failure or a validation error refuses (nothing is applied from a broken render).
+ */
+export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; progress?: Progress }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
+  return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
+    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls });
+    const [result] = await renderAndValidate(dir, [env], { progress: opts.progress });
+    if (!result.outcome.ok) {
+      throw new BosunError({ ...result.outcome.error, kind: 'render', message: `environment "${env.name}" does not render at ${sha!.slice(0, 7)}: ${result.outcome.error.message}` });
+    }
+    const errors = result.findings.filter((f) => f.severity === 'error');
+    if (errors.length) {
+      const first = errors[0];
+      throw new BosunError({
+        kind: 'validation',
+        file: first.file,
+        line: first.line,
+        field: first.path,
+        message: `environment "${env.name}" has ${errors.length} validation error(s) at ${sha!.slice(0, 7)}; nothing applied. First: ${first.object}: ${first.message}`,
+      });
+    }
+    return { sha: sha!, env, objects: result.outcome.objects, warnings: result.findings.filter((f) => f.severity === 'warning') };
+  });
+}

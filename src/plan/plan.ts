@@ -1,0 +1,195 @@
+import { availableParallelism } from 'node:os';
+import { checkout, changedFiles, listTree, resolveRef } from '../git/index.ts';
+import { discoverEnvironments } from '../discover/index.ts';
+import { collectInputs, decideAffected } from '../discover/index.ts';
+import type { EnvInputs } from '../discover/index.ts';
+import { renderEnvironment, RenderCache } from '../render/index.ts';
+import type { RenderOutcome } from '../render/index.ts';
+import { createValidator, collectRepoCrds } from '../validate/index.ts';
+import { diffRenders } from '../diff/index.ts';
+import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+import type { Problem } from '../model/errors.ts';
+import type { KubeObject, RenderedObject } from '../model/object.ts';
+import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
+import { Limiter, mapLimit } from '../util/limit.ts';
+import { renderKey, TreeIndex } from './render-key.ts';
+import { silentProgress } from './progress.ts';
+import type { Progress } from './progress.ts';
+
+export interface PlanOptions {
+  /** A git repository (work tree or bare). */
+  repoDir: string;
+  base: string;
+  head: string;
+  /** Only these environments (by name); all when empty. */
+  envs?: string[];
+  /** URLs this repository is known by, for matching Flux GitRepository / Argo CD Application sources. */
+  repoUrls?: string[];
+  concurrency?: number;
+  progress?: Progress;
+  /** Shared across plans in one process (the bot); a fresh one per plan otherwise. */
+  cache?: RenderCache;
+  /**
+   * Apply preview for an affected environment whose head renders; undefined when its cluster is not
+   * registered. Errors come back as values so one unreachable cluster does not fail the whole plan.
+   */
+  preview?: (env: Environment, objects: RenderedObject[]) => Promise<EnvironmentPlan['preview']>;
+}
+
+interface Side {
+  sha: string;
+  dir: string;
+  envs: Map<string, Environment>;
+  tree: TreeIndex;
+  /** A discovery problem at this side (e.g. an invalid .bosun.yaml at base). */
+  problem?: Problem;
+}
+
+/**
+ * Plans a change: which environments the change between two commits touches, and for each one the
+ * rendered objects at both commits, the validation findings at head and the change diff.
+ * Each step is a pure function from src/; this function only sequences them and owns the checkouts.
+ */
+export async function planChange(opts: PlanOptions): Promise<PlanResult> {
+  const progress = opts.progress ?? silentProgress;
+  const [baseSha, headSha] = await Promise.all([resolveRef(opts.repoDir, opts.base), resolveRef(opts.repoDir, opts.head)]);
+  progress(`planning ${baseSha.slice(0, 7)}..${headSha.slice(0, 7)}`);
+  const [changed, baseCo, headCo] = await Promise.all([
+    changedFiles(opts.repoDir, baseSha, headSha),
+    checkout(opts.repoDir, baseSha),
+    checkout(opts.repoDir, headSha),
+  ]);
+  try {
+    const [base, head] = await Promise.all([
+      openSide(opts, baseSha, baseCo.dir, false),
+      openSide(opts, headSha, headCo.dir, true),
+    ]);
+    return await planSides(opts, base, head, changed, progress);
+  } finally {
+    await Promise.all([baseCo.dispose(), headCo.dispose()]);
+  }
+}
+
+async function openSide(opts: PlanOptions, sha: string, dir: string, isHead: boolean): Promise<Side> {
+  const tree = new TreeIndex(await listTree(opts.repoDir, sha));
+  try {
+    const { environments } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls });
+    return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])) };
+  } catch (err) {
+    // The head's configuration is what the PR proposes: its errors fail the plan (exit 2).
+    // A broken base is reported per environment, and the head is still planned.
+    if (isHead || !(err instanceof BosunError)) throw err;
+    return { sha, dir, tree, envs: new Map(), problem: err.toProblem() };
+  }
+}
+
+async function planSides(opts: PlanOptions, base: Side, head: Side, changed: string[], progress: Progress): Promise<PlanResult> {
+  const names = [...new Set([...head.envs.keys(), ...base.envs.keys()])].sort();
+  const wanted = opts.envs?.length ? new Set(opts.envs) : undefined;
+  if (wanted) {
+    const unknown = [...wanted].filter((n) => !names.includes(n));
+    if (unknown.length) {
+      throw new BosunError({ kind: 'usage', message: `unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${names.join(', ') || '(none)'}` });
+    }
+  }
+  const selected = names.filter((n) => !wanted || wanted.has(n));
+  const concurrency = opts.concurrency ?? Math.max(2, availableParallelism() * 2);
+  const limiter = new Limiter(concurrency);
+  const cache = opts.cache ?? new RenderCache();
+  const inputCache = new Map<string, unknown>();
+
+  progress(`analysing ${selected.length} environment(s) against ${changed.length} changed file(s)`);
+  const decisions = await mapLimit(selected, 16, async (name) => {
+    const b = base.envs.get(name);
+    const h = head.envs.get(name);
+    const [bi, hi] = await Promise.all([
+      b ? inputsOrProblem(base.dir, b, inputCache, 'base') : undefined,
+      h ? inputsOrProblem(head.dir, h, inputCache, 'head') : undefined,
+    ]);
+    const problem = (hi && 'problem' in hi ? hi.problem : undefined) ?? (bi && 'problem' in bi ? bi.problem : undefined);
+    const decision = problem
+      ? { affected: true, reason: `rendered because its inputs could not be analysed: ${problem.message}` }
+      : decideAffected({
+        base: b, head: h,
+        baseInputs: bi && 'inputs' in bi ? bi.inputs : undefined,
+        headInputs: hi && 'inputs' in hi ? hi.inputs : undefined,
+        changedFiles: changed,
+      });
+    return { name, b, h, bi, hi, decision };
+  });
+
+  let renderedCount = 0;
+  const toRender = decisions.filter((d) => d.decision.affected).length;
+  const crdsInRepo = head.envs.size ? await collectRepoCrds(head.dir) : [];
+
+  const envPlans = await Promise.all(decisions.map(async (d): Promise<EnvironmentPlan> => {
+    const envForReport = (d.h ?? d.b)!;
+    const plan: EnvironmentPlan = {
+      name: d.name,
+      source: envForReport.source,
+      path: envForReport.path,
+      ...(envForReport.cluster ? { cluster: envForReport.cluster } : {}),
+      affected: d.decision.affected,
+      reason: d.decision.reason,
+      ...('lifecycle' in d.decision && d.decision.lifecycle ? { lifecycle: d.decision.lifecycle } : {}),
+      render: { skipped: true },
+      validation: { errors: [], warnings: [] },
+      changes: [],
+    };
+    if (!d.decision.affected) return plan;
+
+    const renderSide = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
+      if (!env) return { ok: true, objects: [] };
+      if (ins && 'problem' in ins) return { ok: false, error: ins.problem };
+      const render = () => renderEnvironment(side.dir, env, { limiter });
+      return ins ? cache.get(renderKey(env, ins.inputs, side.tree), render) : render();
+    };
+    const [bo, ho] = await Promise.all([renderSide(base, d.b, d.bi), renderSide(head, d.h, d.hi)]);
+    renderedCount++;
+    progress(`rendered ${renderedCount}/${toRender}: ${d.name}`);
+
+    if (!ho.ok) {
+      plan.render = { error: { ...ho.error, side: 'head' } };
+      return plan;
+    }
+    if (!bo.ok) {
+      // A base that does not render cannot be diffed; the head is still validated so the PR that fixes
+      // it gets a useful report.
+      plan.render = { error: { ...bo.error, side: 'base' } };
+    } else {
+      plan.render = { objects: ho.objects.length, baseObjects: bo.objects.length };
+      plan.changes = diffRenders(bo.objects, ho.objects);
+    }
+    const env = d.h ?? d.b!;
+    const validator = createValidator({ crds: [...crdsOf(ho.objects), ...crdsInRepo], missingSchema: env.missingSchema });
+    const findings = validator.validate(ho.objects);
+    plan.validation = {
+      errors: findings.filter((f) => f.severity === 'error'),
+      warnings: findings.filter((f) => f.severity === 'warning'),
+    };
+    if (opts.preview && d.h) {
+      progress(`apply preview: ${d.name}`);
+      const preview = await opts.preview(d.h, ho.objects);
+      if (preview) plan.preview = preview;
+    }
+    return plan;
+  }));
+  progress.done();
+  return { base: base.sha, head: head.sha, environments: envPlans };
+}
+
+type InputsOrProblem = { inputs: EnvInputs } | { problem: Problem };
+
+async function inputsOrProblem(dir: string, env: Environment, cache: Map<string, unknown>, _side: 'base' | 'head'): Promise<InputsOrProblem> {
+  try {
+    return { inputs: await collectInputs(dir, env, cache) };
+  } catch (err) {
+    if (err instanceof BosunError) return { problem: err.toProblem() };
+    throw err;
+  }
+}
+
+function crdsOf(objects: RenderedObject[]): KubeObject[] {
+  return objects.map((o) => o.object).filter((o) => o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
+}
