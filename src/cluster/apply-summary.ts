@@ -1,0 +1,37 @@
+import type { ApplyAction, ApplyReport, ObjectResult } from './types.ts';
+
+const actionOrder: ApplyAction[] = ['failed', 'created', 'configured', 'pruned', 'skipped', 'unchanged'];
+
+/**
+ * Plain text for the CLI: a verdict line, counts, health, notes, then one line per object (failures
+ * first, then what changed) so the end of the output is what a user scrolls to.
+ */
+export function renderApplySummary(report: ApplyReport): string {
+  const lines: string[] = [];
+  const verb = report.mode === 'sync' ? 'sync' : 'apply';
+  const title = `${report.dryRun ? `${verb} (dry run)` : verb} of environment "${report.environment}" to cluster "${report.cluster}"`;
+  lines.push(`${report.ok ? 'OK' : 'FAILED'}: ${title} in ${(report.durationMs / 1000).toFixed(1)} s`);
+  const c = report.counts;
+  lines.push(`  ${c.created} created, ${c.configured} configured, ${c.unchanged} unchanged, ${c.pruned} pruned, ${c.skipped} skipped, ${c.failed} failed`);
+  if (report.health) {
+    const h = report.health;
+    const notHealthy = h.objects.filter((o) => o.status !== 'healthy');
+    lines.push(`  health: ${h.verdict} after ${(h.elapsedMs / 1000).toFixed(1)} s (${h.objects.length - notHealthy.length} of ${h.objects.length} healthy)`);
+    for (const o of notHealthy) lines.push(`    ${o.status.padEnd(11)} ${label(o)}: ${o.message}`);
+  }
+  for (const note of report.notes) lines.push(`  note: ${note}`);
+  const sorted = [...report.objects].sort((a, b) => actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action));
+  if (sorted.length > 0) lines.push('');
+  for (const o of sorted) lines.push(objectLine(o));
+  return `${lines.join('\n')}\n`;
+}
+
+function objectLine(o: ObjectResult): string {
+  const where = o.source ? ` (${o.source.file}${o.source.line ? `:${o.source.line}` : ''})` : '';
+  const why = o.error ? `: ${o.error}` : '';
+  return `${o.action.padEnd(10)} ${label(o)}${where}${why}`;
+}
+
+function label(o: { kind: string; namespace: string; name: string }): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}

@@ -1,0 +1,23 @@
+// The cluster engine's public surface: what the CLI, the queue workers and reports use.
+export { loadClusterRegistry, parseClusterRegistry, connect, kubeconfigFor, clusterRegistrySchema } from './registry.ts';
+export type { ClusterRegistry, ClusterEntry, ConnectOptions } from './registry.ts';
+export { ClusterClient, toClusterError } from './client.ts';
+export type { ClusterClientOptions, ApiRequest, ApiResponse } from './client.ts';
+export { ApiError, TransportError, describeFailure } from './api-error.ts';
+export type { FieldConflict } from './api-error.ts';
+export { ResourceMapper, resourcePath } from './discovery.ts';
+export type { ResourceInfo } from './discovery.ts';
+export { previewEnvironment } from './preview.ts';
+export type { PreviewInput } from './preview.ts';
+export { renderPreviewMarkdown } from './preview-report.ts';
+export { applyEnvironment, syncEnvironment } from './environment.ts';
+export type { ApplyEnvironmentInput, ApplyEnvironmentSettings } from './environment.ts';
+export { renderApplySummary } from './apply-summary.ts';
+export { assessHealth } from './health.ts';
+export { waitForHealth } from './wait-health.ts';
+export { readInventory, inventoryName, inventoryNamespace } from './inventory.ts';
+export type { Inventory, InventoryEntry } from './inventory.ts';
+export { environmentLabel, partOfLabel, pruneAnnotation, pruneDisabled, fieldManager, labelValue } from './labels.ts';
+export { defaultRetryPolicy, isRetryable, backoffDelayMs, withRetry } from './retry.ts';
+export type { RetryPolicy } from './retry.ts';
+export type * from './types.ts';

@@ -1,0 +1,163 @@
+import type { Environment } from '../model/environment.ts';
+import type { RenderedObject } from '../model/object.ts';
+import { mapLimit } from '../util/limit.ts';
+import { ApiError, describeFailure } from './api-error.ts';
+import { toClusterError, type ClusterClient } from './client.ts';
+import { readInventory } from './inventory.ts';
+import { environmentLabel, isPruneDisabled, labelValue, pruneAnnotation, pruneDisabled } from './labels.ts';
+import { liveDiff } from './live-diff.ts';
+import { getLive, serverSideApply } from './objects.ts';
+import { isNamespace } from './order.ts';
+import { prepareObjects, type PreparedObject } from './prepare.ts';
+import { planPrune } from './prune.ts';
+import { secretValues } from './secret-values.ts';
+import type { PreviewAction, PreviewObject, PreviewResult, ProgressFn } from './types.ts';
+
+export interface PreviewInput {
+  client: ClusterClient;
+  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'>;
+  objects: readonly RenderedObject[];
+  /** Value of the bosun.dev/part-of label (default 'bosun'). */
+  partOf?: string;
+  onProgress?: ProgressFn;
+}
+
+/**
+ * What applying `objects` would do to the live cluster, without changing it: a server-side apply dry run
+ * per object (the API server runs defaulting, admission and conflict detection), diffed against the live
+ * object; plus what prune would delete, from the environment's inventory.
+ */
+export async function previewEnvironment(input: PreviewInput): Promise<PreviewResult> {
+  const { client, env } = input;
+  const partOf = input.partOf ?? 'bosun';
+  const secrets = secretValues(input.objects.map((r) => r.object));
+  let prepared;
+  try {
+    prepared = await prepareObjects(input.objects, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+  } catch (error) {
+    throw toClusterError(client.name, client.server, error);
+  }
+  const desiredNamespaces = new Set(prepared.objects.filter((o) => isNamespace(o.object)).map((o) => o.name));
+  let done = 0;
+  const previewed = await mapLimit(prepared.objects, client.concurrency, async (o) => {
+    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces });
+    done++;
+    input.onProgress?.({ stage: 'preview', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: prepared.objects.length });
+    return result;
+  });
+  const objects: PreviewObject[] = [
+    ...prepared.invalid.map(({ error, ...ref }): PreviewObject => ({ ...ref, action: 'rejected', message: error })),
+    ...previewed,
+  ];
+
+  const notes: string[] = [];
+  const prunes = await previewPrunes(client, env, prepared.objects, notes);
+  const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
+  for (const o of [...objects, ...prunes]) counts[o.action]++;
+  return { environment: env.name, cluster: client.name, objects, prunes, counts, notes, ok: counts.conflict === 0 && counts.rejected === 0 };
+}
+
+interface PreviewContext {
+  force: boolean;
+  secrets: readonly string[];
+  desiredNamespaces: ReadonlySet<string>;
+}
+
+async function previewOne(client: ClusterClient, o: PreparedObject, ctx: PreviewContext): Promise<PreviewObject> {
+  const { object, phase: _phase, info, ...ref } = o;
+  if (!info) {
+    const { diff, risk } = liveDiff(undefined, object);
+    return { ...ref, action: 'create', diff, risk, message: 'its kind is defined by a CustomResourceDefinition in this change; the API server can check it only once that exists' };
+  }
+  try {
+    const live = await getLive(client, info, o.namespace, o.name);
+    let next;
+    let conflicts;
+    try {
+      next = (await serverSideApply(client, info, object, { dryRun: true, secrets: ctx.secrets })).object;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.conflicts().length === 0 || !ctx.force) throw error;
+      conflicts = error.conflicts();
+      next = (await serverSideApply(client, info, object, { dryRun: true, force: true, secrets: ctx.secrets })).object;
+    }
+    const d = liveDiff(live, next);
+    const action = !live ? 'create' : d.changed ? 'update' : 'unchanged';
+    return {
+      ...ref,
+      action,
+      ...(d.changed ? { diff: d.diff, risk: d.risk } : {}),
+      ...(d.secretKeys ? { secretKeys: d.secretKeys } : {}),
+      ...(conflicts ? { conflicts, message: `forceConflicts is on: takes over ${conflicts.map((c) => `${c.field} from "${c.manager}"`).join(', ')}` } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && o.namespace && ctx.desiredNamespaces.has(o.namespace)) {
+      return previewInStandIn(client, o, ctx);
+    }
+    if (error instanceof ApiError && error.conflicts().length > 0) {
+      return { ...ref, action: 'conflict', conflicts: error.conflicts(), message: describeFailure(error) };
+    }
+    const prefix = error instanceof ApiError && error.status < 500 && error.status !== 429 ? '' : 'could not be checked: ';
+    return { ...ref, action: 'rejected', message: `${prefix}${describeFailure(error)}` };
+  }
+}
+
+/**
+ * An object whose namespace this change creates cannot be dry-run where it will live. The API server can
+ * still validate it (schema, defaulting, most admission) in an existing namespace, as long as no object
+ * of that name is there to merge with; namespace-specific admission (quotas, limit ranges) is not covered.
+ */
+async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: PreviewContext): Promise<PreviewObject> {
+  const { object, phase: _phase, info, ...ref } = o;
+  const standIn = client.defaultNamespace;
+  const unchecked = (): PreviewObject => {
+    const { diff, risk } = liveDiff(undefined, object);
+    return { ...ref, action: 'create', diff, risk, message: `namespace ${o.namespace} is created by this change; the API server can check this object only once it exists` };
+  };
+  if (!info || standIn === o.namespace || (await getLive(client, info, standIn, o.name).catch(() => 'unknown')) !== undefined) return unchecked();
+  try {
+    const moved = { ...object, metadata: { ...object.metadata, namespace: standIn } };
+    const result = (await serverSideApply(client, info, moved, { dryRun: true, secrets: ctx.secrets })).object;
+    const next = { ...result, metadata: { ...result.metadata, namespace: o.namespace } };
+    const { diff, risk } = liveDiff(undefined, next);
+    return { ...ref, action: 'create', diff, risk, message: `namespace ${o.namespace} is created by this change; checked by the API server in namespace ${standIn} instead` };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return unchecked();
+    const prefix = error instanceof ApiError && error.status < 500 && error.status !== 429 ? '' : 'could not be checked: ';
+    return { ...ref, action: 'rejected', message: `${prefix}${describeFailure(error).replaceAll(`"${standIn}"`, `"${o.namespace}"`)}` };
+  }
+}
+
+async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[]): Promise<PreviewObject[]> {
+  const inventory = await readInventory(client, env.name).catch(() => undefined);
+  if (!inventory) return [];
+  const candidates = planPrune(inventory.entries, new Set(desired.map((o) => o.key)));
+  if (candidates.length === 0) return [];
+  if (!env.prune) {
+    notes.push(`prune is off for this environment: ${candidates.length} object(s) Git no longer has stay in the cluster`);
+    return [];
+  }
+  if (desired.length === 0 && !env.allowEmpty) {
+    notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
+    return [];
+  }
+  const wanted = labelValue(env.name);
+  const kept: string[] = [];
+  const out = await mapLimit(candidates, client.concurrency, async (c): Promise<PreviewObject | undefined> => {
+    const { entry: _e, phase: _p, ...ref } = c;
+    const info = await client.resources.find(c.apiVersion, c.kind).catch(() => undefined);
+    const live = info ? await getLive(client, info, c.namespace, c.name).catch(() => undefined) : undefined;
+    if (!live) return undefined;
+    if (isPruneDisabled(live)) {
+      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept (annotated ${pruneAnnotation}: ${pruneDisabled})`);
+      return undefined;
+    }
+    if (live.metadata?.labels?.[environmentLabel] !== wanted) {
+      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept: it no longer carries ${environmentLabel}=${wanted}`);
+      return undefined;
+    }
+    const { diff, risk } = liveDiff(live, undefined);
+    return { ...ref, action: 'prune', diff, risk };
+  });
+  notes.push(...kept.sort());
+  return out.filter((p): p is PreviewObject => p !== undefined);
+}

@@ -1,0 +1,60 @@
+import type { KubeObject } from '../model/object.ts';
+import { mapLimit } from '../util/limit.ts';
+import { describeFailure } from './api-error.ts';
+import type { ClusterClient } from './client.ts';
+import { assessHealth } from './health.ts';
+import { getLive } from './objects.ts';
+import { refOf } from './prepare.ts';
+import type { HealthReport, ObjectHealth, ProgressFn } from './types.ts';
+
+export interface WaitOptions {
+  timeoutSeconds: number;
+  onProgress?: ProgressFn;
+  /** First pause between polls; grows by half each round up to maxIntervalMs. */
+  initialIntervalMs?: number;
+  maxIntervalMs?: number;
+}
+
+/**
+ * Polls the objects until all are healthy, one is failed (terminal: waiting longer cannot help), or the
+ * timeout passes. Only objects not yet healthy are read again. The verdict is 'unhealthy' for a failure,
+ * 'timeout' when something was still progressing at the deadline.
+ */
+export async function waitForHealth(client: ClusterClient, objects: readonly KubeObject[], options: WaitOptions): Promise<HealthReport> {
+  const started = Date.now();
+  const deadline = started + options.timeoutSeconds * 1000;
+  const states: ObjectHealth[] = objects.map((obj) => ({ ...refOf(obj), status: 'progressing', message: 'not checked yet' }));
+  let pending = states.map((_, i) => i);
+  let interval = options.initialIntervalMs ?? 500;
+  const maxInterval = options.maxIntervalMs ?? 5_000;
+
+  for (;;) {
+    await mapLimit(pending, client.concurrency, async (i) => {
+      const obj = objects[i];
+      try {
+        const info = await client.resources.find(obj.apiVersion, obj.kind);
+        const live = info ? await getLive(client, info, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '') : undefined;
+        Object.assign(states[i], assessHealth(live));
+      } catch (error) {
+        // Keep polling: a transient read failure is not a health verdict.
+        states[i].message = `cannot read it: ${describeFailure(error)}`;
+      }
+    });
+    pending = pending.filter((i) => states[i].status !== 'healthy');
+    const healthy = states.length - pending.length;
+    const failed = states.filter((s) => s.status === 'failed');
+    const first = pending.map((i) => states[i]).find((s) => s.status !== 'failed') ?? failed[0];
+    options.onProgress?.({
+      stage: 'health',
+      message: pending.length === 0 ? 'all objects healthy' : `waiting for ${first.kind} ${first.namespace ? `${first.namespace}/` : ''}${first.name}: ${first.message}`,
+      done: healthy,
+      total: states.length,
+    });
+    if (failed.length > 0) return { verdict: 'unhealthy', objects: states, elapsedMs: Date.now() - started };
+    if (pending.length === 0) return { verdict: 'healthy', objects: states, elapsedMs: Date.now() - started };
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return { verdict: 'timeout', objects: states, elapsedMs: Date.now() - started };
+    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, remaining)));
+    interval = Math.min(maxInterval, Math.round(interval * 1.5));
+  }
+}
