@@ -22,6 +22,10 @@ export interface KustomizeOptions {
   images?: string[];
   commonLabels?: Record<string, string>;
   commonAnnotations?: Record<string, string>;
+  /** Kustomize components, relative to the environment path (Flux `spec.components`, Argo CD `kustomize.components`). */
+  components?: string[];
+  /** Argo CD `kustomize.namespace`: rewrites the namespace of the rendered objects (kustomize `namespace:`). */
+  namespace?: string;
 }
 
 /**

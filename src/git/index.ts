@@ -1,0 +1,5 @@
+export { git, type GitOptions } from './git.ts';
+export { resolveRef } from './refs.ts';
+export { changedFiles } from './changes.ts';
+export { listTree, treeId } from './tree.ts';
+export { checkout, type Checkout } from './worktree.ts';

@@ -1,0 +1,166 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { parse } from 'yaml';
+import type { Environment } from '../model/environment.ts';
+import type { RenderedObject } from '../model/object.ts';
+import { toRepoPath } from '../util/paths.ts';
+import { helmPath } from '../util/tools.ts';
+import { inRepo } from './files.ts';
+import { runTool } from './process.ts';
+import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { toolEnv } from './tool-env.ts';
+import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
+import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+
+const defaultTimeoutMs = 120_000;
+
+/**
+ * `helm template` of a chart folder in the repository, as Argo CD renders a Helm source: value files are
+ * relative to the chart folder, inline values come last, CRDs are included, chart tests are not (neither
+ * Argo CD nor Flux applies them). Every object points at the template it came from (no line: templates are
+ * not what gets applied).
+ */
+export const helmRenderer: Renderer = {
+  name: 'helm',
+  async render({ root, env, dir, opts }: RenderRequest): Promise<RenderOutcome> {
+    const chartRepo = toRepoPath(root, dir);
+    const chartFile = posix.join(chartRepo, 'Chart.yaml');
+    const chart = await readChart(root, chartFile);
+    checkDependencies(root, chartRepo, chartFile, chart);
+
+    const tmp = await mkdtemp(join(tmpdir(), 'bosun-helm-'));
+    try {
+      const args = ['template', releaseName(env), dir, '--namespace', env.namespace ?? 'default', '--include-crds', '--skip-tests'];
+      (env.helm?.valueFiles ?? []).forEach((vf, i) => {
+        const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: `helm.valueFiles[${i}]` };
+        const abs = inRepo(root, posix.normalize(posix.join(chartRepo, vf)), where);
+        if (!existsSync(abs)) {
+          throw new RenderFailure({ kind: 'render', tool: 'helm', ...where, message: `value file "${vf}" does not exist in ${chartRepo} (value files are relative to the chart folder)` });
+        }
+        args.push('--values', abs);
+      });
+      if (env.helm?.values && Object.keys(env.helm.values).length > 0) {
+        const inline = join(tmp, 'inline-values.yaml');
+        await writeFile(inline, JSON.stringify(env.helm.values)); // JSON: no YAML 1.1 re-interpretation of strings
+        args.push('--values', inline);
+      }
+      const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+      const result = await runTool({ command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs });
+      if (result.status === 'failed') {
+        const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp] });
+        throw new RenderFailure({ kind: 'render', tool: 'helm', ...locate(root, chartRepo, chartFile, quoted), message: `helm template of ${chartRepo} failed: ${quoted}` });
+      }
+      if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, chartFile));
+      return { ok: true, objects: parseOutput(root, chartRepo, chartFile, result.stdout) };
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  },
+};
+
+interface ChartMeta {
+  name?: string;
+  apiVersion?: string;
+  dependencies?: Array<{ name?: string }>;
+}
+
+async function readChart(root: string, chartFile: string): Promise<ChartMeta> {
+  const parsed = parseYamlDocuments(await readFile(inRepo(root, chartFile), 'utf8'), chartFile);
+  if (!parsed.ok) throw new RenderFailure({ ...parsed.error, tool: 'helm' });
+  const meta = parsed.docs[0]?.value;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw new RenderFailure({ kind: 'render', tool: 'helm', file: chartFile, line: 1, message: 'Chart.yaml must be a YAML mapping with name and version' });
+  }
+  return meta as ChartMeta;
+}
+
+/**
+ * Dependencies must be vendored under charts/ (a folder or a .tgz): bosun renders without network, and a
+ * missing one is better named here than in helm's words.
+ */
+function checkDependencies(root: string, chartRepo: string, chartFile: string, chart: ChartMeta): void {
+  let deps = chart.dependencies;
+  let declaredIn = chartFile;
+  if (!deps && chart.apiVersion === 'v1') {
+    const requirements = posix.join(chartRepo, 'requirements.yaml');
+    if (existsSync(inRepo(root, requirements))) {
+      try {
+        deps = (parse(readFileSync(inRepo(root, requirements), 'utf8')) as ChartMeta | null)?.dependencies;
+        declaredIn = requirements;
+      } catch {
+        return; // helm reports a broken requirements.yaml itself
+      }
+    }
+  }
+  if (!Array.isArray(deps) || deps.length === 0) return;
+  const chartsDir = inRepo(root, posix.join(chartRepo, 'charts'));
+  const vendored = existsSync(chartsDir) ? readdirSync(chartsDir) : [];
+  const missing = deps
+    .map((d) => d?.name)
+    .filter((name): name is string => typeof name === 'string')
+    .filter((name) => !vendored.some((entry) => entry === name || (entry.startsWith(`${name}-`) && entry.endsWith('.tgz'))));
+  if (missing.length > 0) {
+    throw new RenderFailure({
+      kind: 'render',
+      tool: 'helm',
+      file: declaredIn,
+      field: 'dependencies',
+      message: `chart dependencies not vendored in ${chartRepo}/charts/: ${missing.join(', ')}. bosun renders without network access; `
+        + `run \`helm dependency build ${chartRepo}\` and commit the charts/ folder`,
+    });
+  }
+}
+
+/** Release names must be DNS labels of at most 53 characters; environment names like `staging/apps` are not. */
+export function releaseName(env: Environment): string {
+  if (env.helm?.releaseName) return env.helm.releaseName;
+  const name = env.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 53).replace(/-+$/, '');
+  return name || 'release';
+}
+
+/** `<chart name>/templates/x.yaml` (or `<chart>/charts/sub/templates/x.yaml`) → the repo path of that file. */
+function templateFile(root: string, chartRepo: string, chartFile: string, source: string): string {
+  const slash = source.indexOf('/');
+  if (slash < 0) return chartFile;
+  const repoPath = posix.join(chartRepo, source.slice(slash + 1));
+  try {
+    return existsSync(inRepo(root, repoPath)) ? repoPath : chartFile; // a subchart packed as .tgz has no such file
+  } catch {
+    return chartFile;
+  }
+}
+
+function parseOutput(root: string, chartRepo: string, chartFile: string, stdout: string): RenderedObject[] {
+  const objects: RenderedObject[] = [];
+  let file = chartFile;
+  for (const chunk of splitDocuments(stdout)) {
+    // A template that emits several documents gets one `# Source:` header; the rest inherit it.
+    const source = /^# Source: (.+)$/m.exec(chunk);
+    if (source) file = templateFile(root, chartRepo, chartFile, source[1].trim());
+    const parsed = parseYamlDocuments(chunk, file);
+    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
+    const checked = requireObjects(parsed.docs, file, 'helm');
+    if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
+    for (const { object } of checked.objects) objects.push({ object, source: { file } });
+  }
+  return objects;
+}
+
+/**
+ * Helm names the template in its errors: `template: c/templates/x.yaml:12:3: executing …`,
+ * `execution error at (c/templates/x.yaml:4:5): …`, `YAML parse error on c/templates/x.yaml: …`. Lines of
+ * template errors are lines of the template file; lines of YAML parse errors are lines of the rendered
+ * output, so those get the file only.
+ */
+function locate(root: string, chartRepo: string, chartFile: string, message: string): { file: string; line?: number } {
+  const withLine = /([\w.-]+\/(?:[\w.-]+\/)*templates\/[\w./-]+):(\d+)(?::\d+)?/.exec(message);
+  if (withLine && !/YAML parse error on/.test(message.slice(0, withLine.index))) {
+    const file = templateFile(root, chartRepo, chartFile, withLine[1]);
+    return file === chartFile ? { file } : { file, line: Number(withLine[2]) };
+  }
+  const yamlError = /YAML parse error on ([^\s:]+)/.exec(message);
+  if (yamlError) return { file: templateFile(root, chartRepo, chartFile, yamlError[1]) };
+  return { file: chartFile };
+}

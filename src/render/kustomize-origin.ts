@@ -1,0 +1,57 @@
+import { realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+import type { KubeObject } from '../model/object.ts';
+
+/**
+ * Kustomize's `buildMetadata: [originAnnotations]` records on every object where it came from: the file
+ * of a resource (`path`), or the kustomization whose generator made it (`configuredIn`), relative to the
+ * kustomization that was built. bosun always builds through its own overlay with this switched on, reads
+ * the annotation for provenance and removes it again, so the desired state is what the user wrote.
+ */
+export const originAnnotation = 'config.kubernetes.io/origin';
+
+export interface Origin {
+  path?: string;
+  configuredIn?: string;
+  repo?: string;
+}
+
+export function readOrigin(object: KubeObject): Origin | undefined {
+  const text = object.metadata?.annotations?.[originAnnotation];
+  if (typeof text !== 'string') return undefined;
+  try {
+    const value = parse(text) as unknown;
+    return value !== null && typeof value === 'object' ? (value as Origin) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A copy of the object without the origin annotation (and without `annotations` if that was all). */
+export function withoutOrigin(object: KubeObject): KubeObject {
+  const annotations = object.metadata?.annotations;
+  if (!annotations || !(originAnnotation in annotations)) return object;
+  const rest = { ...annotations };
+  delete rest[originAnnotation];
+  const metadata = { ...object.metadata };
+  if (Object.keys(rest).length > 0) metadata.annotations = rest;
+  else delete metadata.annotations;
+  return { ...object, metadata };
+}
+
+/** The repo path an origin path (relative to the built kustomization folder) points at, if inside the repo. */
+export function originRepoPath(originPath: string, builtDir: string, root: string): string | undefined {
+  const abs = resolve(builtDir, originPath);
+  const roots = [root];
+  try {
+    roots.push(realpathSync(root));
+  } catch {
+    // root vanished: nothing to match against but the path as given
+  }
+  for (const r of roots) {
+    const rel = relative(r, abs);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  }
+  return undefined;
+}

@@ -1,0 +1,247 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix, relative } from 'node:path';
+import type { Environment } from '../model/environment.ts';
+import type { KubeObject, RenderedObject, SourceRef } from '../model/object.ts';
+import { toRepoPath } from '../util/paths.ts';
+import { helmPath, kubectlPath } from '../util/tools.ts';
+import { inRepo, readManifest } from './files.ts';
+import { fluxGeneratedResources } from './flux-generate.ts';
+import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts';
+import { overlayFields } from './kustomize-overlay.ts';
+import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
+import { runTool } from './process.ts';
+import { SourceIndex } from './provenance.ts';
+import { invalidVariableNames, substitutionDisabled, substituteText } from './substitute.ts';
+import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { toolEnv } from './tool-env.ts';
+import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
+import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+
+/** `kubectl kustomize` on the environment's folder, through an overlay carrying Flux / Argo CD options. */
+export const kustomizeRenderer: Renderer = { name: 'kustomize', render: (req) => renderKustomize(req, false) };
+
+/** A Flux path without a kustomization file: the kustomization Flux would generate, then the same build. */
+export const fluxGeneratedRenderer: Renderer = { name: 'flux-generated', render: (req) => renderKustomize(req, true) };
+
+const defaultTimeoutMs = 120_000;
+
+interface Inputs {
+  index: SourceIndex;
+  tree: KustomizeTree;
+  /** Top-level resources of a generated kustomization, in Flux's order (repo paths). */
+  generated?: string[];
+  /** Where objects whose source cannot be found are attributed. */
+  fallbackFile: string;
+}
+
+interface Build {
+  root: string;
+  env: Environment;
+  inputs: Inputs;
+  overlayDir: string;
+}
+
+async function renderKustomize(req: RenderRequest, generated: boolean): Promise<RenderOutcome> {
+  const { root, env, dir, opts } = req;
+  const envRepo = toRepoPath(root, dir);
+  const inputs = generated ? await generatedInputs(root, env, envRepo) : await kustomizationInputs(root, env, envRepo);
+  if (inputs.generated?.length === 0) return { ok: true, objects: [] }; // an empty Flux path applies nothing
+  for (const component of env.kustomize?.components ?? []) {
+    const repoPath = posix.normalize(posix.join(envRepo, component));
+    inRepo(root, repoPath, { file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components' });
+    merge(inputs, await walkKustomizeTree(root, repoPath));
+  }
+  for (const file of inputs.tree.resourceFiles) await indexFile(root, file, inputs.index, false);
+
+  const tmp = await mkdtemp(join(tmpdir(), 'bosun-kustomize-'));
+  try {
+    // The repository is never written to: everything bosun adds lives in this overlay.
+    const overlayDir = join(tmp, 'overlay');
+    await mkdir(overlayDir);
+    const resources = inputs.generated ? inputs.generated.map((p) => relative(overlayDir, join(root, p))) : [relative(overlayDir, dir)];
+    const kustomization = {
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources,
+      ...overlayFields(env, (c) => relative(overlayDir, join(dir, c))),
+      buildMetadata: ['originAnnotations'],
+    };
+    // JSON is YAML without YAML 1.1 surprises: a namespace called `n` or `on` stays a string.
+    await writeFile(join(overlayDir, 'kustomization.yaml'), JSON.stringify(kustomization, null, 2));
+
+    // Plugins and exec functions stay off (kubectl's default): Flux and Argo CD refuse them too.
+    const args = ['kustomize', overlayDir, '--load-restrictor', 'LoadRestrictionsNone'];
+    if (inputs.tree.helmChartFiles.length > 0) args.push('--enable-helm', '--helm-command', helmPath());
+    const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+    const result = await runTool({
+      command: kubectlPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
+    });
+    if (result.status === 'failed') {
+      const aliases: Array<[string, string]> = [[relative(overlayDir, dir), envRepo]];
+      for (const p of inputs.generated ?? []) aliases.push([relative(overlayDir, join(root, p)), p]);
+      const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp], aliases });
+      const where = await locate(root, quoted, inputs);
+      throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
+    }
+    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, inputs.fallbackFile));
+    return { ok: true, objects: postBuild(result.stdout, { root, env, inputs, overlayDir }) };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function kustomizationInputs(root: string, env: Environment, envRepo: string): Promise<Inputs> {
+  const tree = await walkKustomizeTree(root, envRepo);
+  if (tree.kustomizations.length === 0) {
+    throw new RenderFailure({
+      kind: 'render',
+      tool: 'kustomize',
+      file: env.definedIn?.file ?? envRepo,
+      line: env.definedIn?.line,
+      message: `${envRepo} has no kustomization.yaml, kustomization.yml or Kustomization file; add one or set the environment's render to plain or auto`,
+    });
+  }
+  return { index: new SourceIndex(), tree, fallbackFile: tree.kustomizations[0] };
+}
+
+async function generatedInputs(root: string, env: Environment, envRepo: string): Promise<Inputs> {
+  const found = await fluxGeneratedResources(root, envRepo);
+  const tree: KustomizeTree = { kustomizations: [], resourceFiles: [], helmChartFiles: [], keepsOriginAnnotations: false };
+  const inputs: Inputs = { index: new SourceIndex(), tree, generated: found.ordered, fallbackFile: env.definedIn?.file ?? envRepo };
+  // Flux refuses a generated kustomization whose files are not Kubernetes YAML; so does bosun, naming the file.
+  for (const file of found.files) await indexFile(root, file, inputs.index, true);
+  for (const sub of found.dirs) merge(inputs, await walkKustomizeTree(root, sub));
+  return inputs;
+}
+
+function merge(inputs: Inputs, t: KustomizeTree): void {
+  inputs.tree.kustomizations.push(...t.kustomizations);
+  inputs.tree.resourceFiles.push(...t.resourceFiles);
+  inputs.tree.helmChartFiles.push(...t.helmChartFiles);
+  inputs.tree.keepsOriginAnnotations ||= t.keepsOriginAnnotations;
+}
+
+async function indexFile(root: string, file: string, index: SourceIndex, strict: boolean): Promise<void> {
+  let text: string;
+  try {
+    text = await readManifest(root, file);
+  } catch (e) {
+    // Provenance is best effort for files kustomize reads itself; a generated kustomization checks strictly.
+    if (strict) throw e;
+    return;
+  }
+  const parsed = parseYamlDocuments(text, file);
+  if (!parsed.ok) {
+    if (strict) throw new RenderFailure({ ...parsed.error, tool: 'kustomize' });
+    return;
+  }
+  const checked = requireObjects(parsed.docs, file, 'kustomize');
+  if (!checked.ok) {
+    if (strict) throw new RenderFailure({ ...checked.error, message: `${checked.error.message} (Flux fails the same way: "failed to decode Kubernetes YAML")` });
+    return;
+  }
+  for (const { object, line } of checked.objects) index.add(file, line, object);
+}
+
+/**
+ * Kustomize names files in its errors, relative to the kustomization that referenced them ("accumulating
+ * resources from 'app.yaml'"); point at the one named, with the YAML error line when we find one.
+ */
+async function locate(root: string, message: string, inputs: Inputs): Promise<{ file: string; line?: number }> {
+  const files = [...inputs.tree.kustomizations, ...inputs.tree.resourceFiles, ...(inputs.generated ?? [])];
+  const bases = [...new Set(inputs.tree.kustomizations.map((k) => posix.dirname(k)))];
+  const spellings: Array<[string, string]> = [];
+  for (const f of files) {
+    spellings.push([f, f]);
+    for (const b of bases) spellings.push([posix.relative(b, f), f]);
+  }
+  spellings.sort((a, b) => b[0].length - a[0].length);
+  const named = spellings.find(([spelled]) => new RegExp(`(^|[\\s'"(])${escapeRegExp(spelled)}($|[\\s'":)])`).test(message))?.[1];
+  if (!named) return { file: inputs.fallbackFile };
+  try {
+    const parsed = parseYamlDocuments(await readManifest(root, named), named);
+    if (!parsed.ok) return { file: named, line: parsed.error.line };
+  } catch {
+    // a folder, or unreadable: the file name alone still helps
+  }
+  return { file: named };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Parses the build output, applies Flux post-build substitution, and attaches provenance. */
+function postBuild(stdout: string, build: Build): RenderedObject[] {
+  const { env, inputs } = build;
+  const vars = env.substitute && Object.keys(env.substitute).length > 0 ? env.substitute : undefined;
+  if (vars) {
+    const bad = invalidVariableNames(vars);
+    if (bad.length > 0) {
+      throw new RenderFailure({
+        kind: 'config',
+        file: env.definedIn?.file,
+        line: env.definedIn?.line,
+        field: 'spec.postBuild.substitute',
+        message: `invalid variable name(s) ${bad.map((b) => `"${b}"`).join(', ')}: names must match ^[_a-zA-Z][_a-zA-Z0-9]*$`,
+      });
+    }
+  }
+  const keep = (o: KubeObject) => (inputs.tree.keepsOriginAnnotations ? o : withoutOrigin(o));
+  const objects: RenderedObject[] = [];
+  for (const chunk of splitDocuments(stdout)) {
+    for (const built of parseObjects(chunk)) {
+      let object = keep(built);
+      if (vars && !substitutionDisabled(built)) {
+        // Flux substitutes the text of each object after the build, then reads it back as YAML.
+        const substituted = parseObjects(substituteText(chunk, vars), () => sourceOf(built, object, build).file);
+        object = keep(substituted[0] ?? built);
+      }
+      objects.push({ object, source: sourceOf(built, object, build) });
+    }
+  }
+  return objects;
+}
+
+function parseObjects(text: string, substitutedFrom?: () => string): KubeObject[] {
+  const label = 'kustomize output';
+  const parsed = parseYamlDocuments(text, label);
+  if (!parsed.ok) {
+    throw new RenderFailure({
+      kind: 'render',
+      tool: 'kustomize',
+      file: substitutedFrom?.(),
+      message: substitutedFrom
+        ? `after postBuild variable substitution the object is not valid YAML (${parsed.error.message}); check the substituted values`
+        : `kustomize produced unreadable output: ${parsed.error.message}`,
+    });
+  }
+  const checked = requireObjects(parsed.docs, label, 'kustomize');
+  if (!checked.ok) throw new RenderFailure({ ...checked.error, file: substitutedFrom?.() });
+  return checked.objects.map((o) => o.object);
+}
+
+/**
+ * The file an object came from, from kustomize's origin annotation; the line only when the final object
+ * is exactly a document of that file. Without an origin (a remote base), the object is matched to the
+ * indexed resource files by identity; failing that, it belongs to the kustomization.
+ */
+function sourceOf(built: KubeObject, rendered: KubeObject, build: Build): SourceRef {
+  const { root, inputs, overlayDir } = build;
+  const origin = readOrigin(built);
+  if (origin && !origin.repo) {
+    if (origin.path) {
+      const file = originRepoPath(origin.path, overlayDir, root);
+      if (file) {
+        const line = inputs.index.lineIn(file, rendered);
+        return line === undefined ? { file } : { file, line };
+      }
+    }
+    if (origin.configuredIn) {
+      const file = originRepoPath(origin.configuredIn, overlayDir, root);
+      if (file) return { file };
+    }
+  }
+  return inputs.index.find(withoutOrigin(built), rendered) ?? { file: inputs.fallbackFile };
+}

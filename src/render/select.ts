@@ -1,0 +1,32 @@
+import type { Environment } from '../model/environment.ts';
+import { hasChart, kustomizationFileIn } from './detect.ts';
+import { helmRenderer } from './helm.ts';
+import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
+import { plainRenderer } from './plain.ts';
+import { RenderFailure, type Renderer } from './types.ts';
+
+/**
+ * Picks the renderer for an environment folder. 'auto': a kustomization file → kustomize; a Flux
+ * environment without one → the kustomization Flux generates (kustomize-controller never runs helm or reads
+ * plain folders itself, so even a folder with Chart.yaml goes this way, and fails as it would in Flux);
+ * Chart.yaml → helm; otherwise plain YAML.
+ */
+export function selectRenderer(env: Environment, absDir: string): Renderer {
+  const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'render' };
+  switch (env.render) {
+    case 'plain':
+      return plainRenderer;
+    case 'helm':
+      if (!hasChart(absDir)) throw new RenderFailure({ kind: 'config', ...where, message: `render is helm but ${env.path} has no Chart.yaml` });
+      return helmRenderer;
+    case 'kustomize':
+      if (kustomizationFileIn(absDir)) return kustomizeRenderer;
+      if (env.source === 'flux') return fluxGeneratedRenderer;
+      throw new RenderFailure({ kind: 'config', ...where, message: `render is kustomize but ${env.path} has no kustomization.yaml; add one or use render: auto` });
+    default:
+      if (kustomizationFileIn(absDir)) return kustomizeRenderer;
+      if (env.source === 'flux') return fluxGeneratedRenderer;
+      if (hasChart(absDir)) return helmRenderer;
+      return plainRenderer;
+  }
+}

@@ -1,0 +1,65 @@
+import { realpathSync } from 'node:fs';
+import { scrub } from '../util/scrub.ts';
+import type { ToolResult } from './process.ts';
+import type { RenderError } from './types.ts';
+
+const maxLines = 15;
+const maxChars = 2000;
+
+/** Absolute folders to show as repo-relative (the checkout) or hide (temp folders) in tool messages. */
+export interface PathRewrite {
+  root: string;
+  temp?: string[];
+  /** Other spellings of repo paths in the tool's words (e.g. relative to a generated overlay) → repo path. */
+  aliases?: Array<[string, string]>;
+}
+
+/** A tool's stderr made fit for a report: paths repo-relative, secrets scrubbed, noise dropped, bounded. */
+export function quoteToolOutput(stderr: string, paths: PathRewrite): string {
+  const lines = rewritePaths(stderr, paths)
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '' && !/^Use --debug flag/.test(l));
+  let text = lines.slice(0, maxLines).join('\n');
+  if (lines.length > maxLines) text += `\n… (${lines.length - maxLines} more lines)`;
+  if (text.length > maxChars) text = `${text.slice(0, maxChars)}…`;
+  return scrub(text);
+}
+
+export function rewritePaths(text: string, paths: PathRewrite): string {
+  const pairs: Array<[string, string]> = [];
+  for (const t of paths.temp ?? []) {
+    for (const p of variants(t)) pairs.push([`${p}/`, ''], [p, '.']);
+  }
+  for (const p of variants(paths.root)) pairs.push([`${p}/`, ''], [p, '.']);
+  for (const alias of paths.aliases ?? []) if (alias[0] !== alias[1] && alias[0].startsWith('..')) pairs.push(alias);
+  pairs.sort((a, b) => b[0].length - a[0].length);
+  let out = text;
+  for (const [from, to] of pairs) out = out.split(from).join(to);
+  return out;
+}
+
+function variants(dir: string): string[] {
+  const clean = dir.replace(/\/+$/, '');
+  try {
+    const real = realpathSync(clean);
+    return real === clean ? [clean] : [clean, real];
+  } catch {
+    return [clean];
+  }
+}
+
+/** The problem for a tool run that did not complete normally (exit code ≠ 0 is handled by each renderer). */
+export function abnormalEnd(tool: 'kustomize' | 'helm', result: Exclude<ToolResult, { status: 'ok' | 'failed' }>, timeoutMs: number, file?: string): RenderError {
+  const base = { kind: 'render' as const, tool, file };
+  switch (result.status) {
+    case 'timeout':
+      return { ...base, message: `${tool} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped; look for remote resources or very large charts in this environment` };
+    case 'aborted':
+      return { ...base, message: `${tool} was stopped because the render was cancelled` };
+    case 'too-large':
+      return { ...base, message: `${tool} produced more than 256 MB of output; this environment renders far more than a GitOps repository should` };
+    case 'spawn-error':
+      return { ...base, kind: 'internal', message: `cannot run ${tool}: ${scrub(result.stderr)}; run \`npm ci\` to install the bundled binaries` };
+  }
+}

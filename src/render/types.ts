@@ -1,0 +1,43 @@
+import type { Environment } from '../model/environment.ts';
+import type { Problem } from '../model/errors.ts';
+import type { RenderedObject } from '../model/object.ts';
+import type { Limiter } from '../util/limit.ts';
+
+export type RenderTool = 'kustomize' | 'helm' | 'yaml';
+
+export type RenderError = Problem & { tool?: RenderTool };
+
+export type RenderOutcome = { ok: true; objects: RenderedObject[] } | { ok: false; error: RenderError };
+
+export interface RenderOptions {
+  /** Bounds concurrent child processes; defaults to one process-wide limiter of availableParallelism()*2. */
+  limiter?: Limiter;
+  signal?: AbortSignal;
+  /** Per child process; default 120 s. */
+  timeoutMs?: number;
+}
+
+/** What a renderer gets: the checkout folder, the environment, and the absolute folder of its path. */
+export interface RenderRequest {
+  root: string;
+  env: Environment;
+  /** Absolute path of `env.path` inside `root` (already checked not to escape the repository). */
+  dir: string;
+  opts: RenderOptions;
+}
+
+/** One way of turning a folder into objects. Adding Helm-from-OCI later is a new file with this shape. */
+export interface Renderer {
+  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm';
+  render(req: RenderRequest): Promise<RenderOutcome>;
+}
+
+/** Thrown inside renderers and turned into `{ ok: false }` at the edge, so no throw escapes for bad input. */
+export class RenderFailure extends Error {
+  readonly problem: RenderError;
+  constructor(problem: RenderError) {
+    super(problem.message);
+    this.name = 'RenderFailure';
+    this.problem = problem;
+  }
+}

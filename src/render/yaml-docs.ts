@@ -1,0 +1,112 @@
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isKubeObject, type KubeObject } from '../model/object.ts';
+import type { RenderError } from './types.ts';
+
+/** One YAML document (or one item of a `kind: List`) with the line of its first key, 1-based. */
+export interface SourceDoc {
+  value: unknown;
+  line: number;
+}
+
+/**
+ * YAML 1.1, as kubectl and the Kubernetes API machinery read manifests (`on`/`yes` are booleans there);
+ * duplicate keys are errors, as they are for kubectl.
+ */
+const parseOptions = { version: '1.1', uniqueKeys: true, prettyErrors: false } as const;
+
+export type ParseResult = { ok: true; docs: SourceDoc[] } | { ok: false; error: RenderError };
+
+/** Parses a multi-document YAML text; empty documents are skipped; a syntax error names file and line. */
+export function parseYamlDocuments(text: string, file: string): ParseResult {
+  const lineCounter = new LineCounter();
+  let documents: Document.Parsed[];
+  try {
+    documents = parseAllDocuments(text, { ...parseOptions, lineCounter }) as Document.Parsed[];
+  } catch (e) {
+    return { ok: false, error: { kind: 'yaml', tool: 'yaml', file, message: `invalid YAML: ${(e as Error).message}` } };
+  }
+  if (!Array.isArray(documents)) documents = [];
+  const docs: SourceDoc[] = [];
+  for (const doc of documents) {
+    const problem = doc.errors[0];
+    if (problem) {
+      const line = problem.linePos?.[0]?.line ?? lineCounter.linePos(problem.pos[0]).line;
+      return { ok: false, error: { kind: 'yaml', tool: 'yaml', file, line, message: `invalid YAML: ${firstLine(problem.message)}` } };
+    }
+    const contents = doc.contents;
+    if (contents === null || contents === undefined) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      const line = lineCounter.linePos(contents.range?.[0] ?? 0).line;
+      return { ok: false, error: { kind: 'yaml', tool: 'yaml', file, line, message: `invalid YAML: ${(e as Error).message}` } };
+    }
+    if (value === null || value === undefined) continue;
+    if (isMap(contents) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      // `kind: List` is flattened item by item so every object keeps its own line.
+      const items = contents.get('items', true);
+      if (isListKind(value) && isSeq(items)) {
+        items.items.forEach((item, i) => {
+          const itemValue = ((value as { items: unknown[] }).items ?? [])[i];
+          docs.push({ value: itemValue, line: lineCounter.linePos(firstKeyOffset(item)).line });
+        });
+        continue;
+      }
+    }
+    docs.push({ value, line: lineCounter.linePos(firstKeyOffset(contents)).line });
+  }
+  return { ok: true, docs };
+}
+
+function isListKind(value: object): boolean {
+  const kind = (value as { kind?: unknown }).kind;
+  return typeof kind === 'string' && /List$/.test(kind) && Array.isArray((value as { items?: unknown }).items);
+}
+
+function firstKeyOffset(node: unknown): number {
+  if (isMap(node) && node.items.length > 0) {
+    const key = node.items[0].key as { range?: [number, number, number] } | null;
+    if (key?.range) return key.range[0];
+  }
+  return (node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].trim();
+}
+
+export type ObjectsResult = { ok: true; objects: Array<{ object: KubeObject; line: number }> } | { ok: false; error: RenderError };
+
+/** Every document must be a Kubernetes object (a mapping with apiVersion and kind). */
+export function requireObjects(docs: SourceDoc[], file: string, tool: RenderError['tool'] = 'yaml'): ObjectsResult {
+  const objects: Array<{ object: KubeObject; line: number }> = [];
+  for (const doc of docs) {
+    if (!isKubeObject(doc.value)) {
+      const what = typeof doc.value !== 'object' || doc.value === null || Array.isArray(doc.value)
+        ? 'is not a mapping'
+        : (doc.value as { kind?: unknown }).kind === undefined ? 'has no "kind"' : 'has no "apiVersion"';
+      return {
+        ok: false,
+        error: {
+          kind: tool === 'yaml' ? 'yaml' : 'render',
+          tool,
+          file,
+          line: doc.line,
+          message: `document ${what}, so it is not a Kubernetes object; fix it or move non-Kubernetes YAML out of the environment's folder`,
+        },
+      };
+    }
+    objects.push({ object: doc.value, line: doc.line });
+  }
+  return { ok: true, objects };
+}
+
+/**
+ * Tool output (kustomize, helm) separates documents with a bare `---` line; block scalars are indented, so
+ * such a line cannot occur inside one. Splitting keeps each document's own text (post-build substitution
+ * works on text, as Flux's does).
+ */
+export function splitDocuments(text: string): string[] {
+  return text.split(/^---[ \t]*$/m).filter((chunk) => chunk.trim() !== '');
+}

@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { changedFiles, checkout, git, listTree, resolveRef, treeId } from '../../src/git/index.ts';
+import { BosunError } from '../../src/model/errors.ts';
+import { tempRepo, writeFiles } from './temp-repo.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function repo(files: Parameters<typeof tempRepo>[0]) {
+  const r = await tempRepo(files);
+  cleanups.push(r.cleanup);
+  return r;
+}
+
+describe('resolveRef', () => {
+  it('resolves branches, tags and short shas to the full commit sha', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    const sha = await r.commit('first');
+    await git(['tag', 'v1'], { cwd: r.dir });
+    expect(sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await resolveRef(r.dir, 'main')).toBe(sha);
+    expect(await resolveRef(r.dir, 'v1')).toBe(sha);
+    expect(await resolveRef(r.dir, sha.slice(0, 8))).toBe(sha);
+  });
+
+  it('names an unknown ref in the error, and does not read a ref starting with "-" as an option', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    await r.commit('first');
+    await expect(resolveRef(r.dir, 'no-such-branch')).rejects.toThrow(/unknown git ref "no-such-branch"/);
+    const err = await resolveRef(r.dir, '--all').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BosunError);
+    expect((err as BosunError).kind).toBe('git');
+    expect((err as BosunError).message).toContain('"--all"');
+  });
+});
+
+describe('changedFiles', () => {
+  it('lists added, modified, deleted and type-changed files, and both sides of a rename', async () => {
+    const r = await repo({
+      'apps/web/deploy.yaml': 'kind: Deployment\n',
+      'apps/web/old-name.yaml': 'kind: Service\nmetadata:\n  name: web\n',
+      'apps/db/gone.yaml': 'kind: ConfigMap\n',
+      'apps/db/link.yaml': 'kind: Secret\n',
+      'README.md': 'hello\n',
+    });
+    const base = await r.commit('base');
+    await git(['mv', 'apps/web/old-name.yaml', 'apps/web/new-name.yaml'], { cwd: r.dir });
+    await git(['rm', '--quiet', 'apps/db/gone.yaml'], { cwd: r.dir });
+    await writeFiles(r.dir, {
+      'apps/web/deploy.yaml': 'kind: Deployment\nspec: {}\n',
+      'apps/new/with space.yaml': 'kind: Namespace\n',
+      'apps/db/link.yaml': { symlink: '../web/deploy.yaml' },
+    });
+    const head = await r.commit('head');
+
+    expect(await changedFiles(r.dir, base, head)).toEqual([
+      'apps/db/gone.yaml',
+      'apps/db/link.yaml',
+      'apps/new/with space.yaml',
+      'apps/web/deploy.yaml',
+      'apps/web/new-name.yaml',
+      'apps/web/old-name.yaml',
+    ]);
+    expect(await changedFiles(r.dir, head, head)).toEqual([]);
+  });
+});
+
+describe('listTree and treeId', () => {
+  it('maps every file to its blob id, and folders to tree ids that change only when their content does', async () => {
+    const r = await repo({ 'clusters/a/x.yaml': 'x: 1\n', 'clusters/b/y.yaml': 'y: 1\n' });
+    const first = await r.commit('first');
+    await writeFiles(r.dir, { 'clusters/b/y.yaml': 'y: 2\n' });
+    const second = await r.commit('second');
+
+    const tree1 = await listTree(r.dir, first);
+    const tree2 = await listTree(r.dir, second);
+    expect([...tree1.keys()].sort()).toEqual(['clusters/a/x.yaml', 'clusters/b/y.yaml']);
+    expect(tree1.get('clusters/a/x.yaml')).toBe(tree2.get('clusters/a/x.yaml'));
+    expect(tree1.get('clusters/b/y.yaml')).not.toBe(tree2.get('clusters/b/y.yaml'));
+    expect(tree1.get('clusters/a/x.yaml')).toBe((await git(['hash-object', join(r.dir, 'clusters/a/x.yaml')], { cwd: r.dir })).trim());
+
+    expect(await treeId(r.dir, first, 'clusters/a')).toBe(await treeId(r.dir, second, 'clusters/a'));
+    expect(await treeId(r.dir, first, 'clusters/b')).not.toBe(await treeId(r.dir, second, 'clusters/b/'));
+    expect(await treeId(r.dir, first, '.')).toMatch(/^[0-9a-f]{40}$/);
+    expect(await treeId(r.dir, first, 'clusters/missing')).toBeUndefined();
+    await expect(treeId(r.dir, 'f'.repeat(40), 'clusters/a')).rejects.toThrow(/unknown commit/);
+  });
+});
+
+describe('checkout', () => {
+  it('checks out two commits at once in separate folders and removes both worktrees on dispose', async () => {
+    const r = await repo({ 'env/app.yaml': 'version: 1\n' });
+    const v1 = await r.commit('v1');
+    await writeFiles(r.dir, { 'env/app.yaml': 'version: 2\n', 'env/extra.yaml': 'extra: true\n' });
+    const v2 = await r.commit('v2');
+
+    const [a, b] = await Promise.all([checkout(r.dir, v1), checkout(r.dir, v2)]);
+    expect(a.dir).not.toBe(b.dir);
+    expect(a.sha).toBe(v1);
+    expect(readFileSync(join(a.dir, 'env/app.yaml'), 'utf8')).toBe('version: 1\n');
+    expect(existsSync(join(a.dir, 'env/extra.yaml'))).toBe(false);
+    expect(readFileSync(join(b.dir, 'env/app.yaml'), 'utf8')).toBe('version: 2\n');
+    expect(await git(['worktree', 'list', '--porcelain'], { cwd: r.dir })).toContain(a.dir);
+
+    await Promise.all([a.dispose(), b.dispose()]);
+    await a.dispose(); // idempotent
+    expect(existsSync(a.dir)).toBe(false);
+    expect(existsSync(b.dir)).toBe(false);
+    const list = await git(['worktree', 'list', '--porcelain'], { cwd: r.dir });
+    expect(list).not.toContain(a.dir);
+    expect(list).not.toContain(b.dir);
+    // the main working tree was not touched
+    expect(readFileSync(join(r.dir, 'env/app.yaml'), 'utf8')).toBe('version: 2\n');
+  });
+
+  it('refuses an unknown commit and leaves no folder behind', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    await r.commit('first');
+    await expect(checkout(r.dir, '0123456789abcdef0123456789abcdef01234567')).rejects.toThrow(/unknown git ref/);
+  });
+});
+
+describe('git adapter', () => {
+  it('reports failures as git errors with credentials scrubbed from stderr', async () => {
+    const r = await repo({});
+    const err = await git(['fetch', 'https://bosun:hunter2-secret-token@127.0.0.1:1/repo.git'], { cwd: r.dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BosunError);
+    expect((err as BosunError).kind).toBe('git');
+    expect((err as BosunError).message).toMatch(/git fetch failed/);
+    expect((err as BosunError).message).not.toContain('hunter2-secret-token');
+  });
+
+  it('passes input on stdin', async () => {
+    const r = await repo({});
+    const id = await git(['hash-object', '-w', '--stdin'], { cwd: r.dir, input: 'hello\n' });
+    expect(await git(['cat-file', '-p', id.trim()], { cwd: r.dir })).toBe('hello\n');
+  });
+});
