@@ -1,0 +1,76 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Environment } from '../model/environment.ts';
+import type { EnvInputs } from './types.ts';
+
+export interface AffectedInput {
+  base?: Environment;
+  head?: Environment;
+  baseInputs?: EnvInputs;
+  headInputs?: EnvInputs;
+  /** Repo-relative paths changed between base and head (both sides of renames). */
+  changedFiles: string[];
+}
+
+export interface AffectedDecision {
+  affected: boolean;
+  reason: string;
+  lifecycle?: 'added' | 'removed';
+}
+
+/**
+ * Whether an environment must be rendered for a change. Skipping is only allowed when both sides'
+ * inputs are known and none of them changed: a false "no changes" is the worst thing a plan can say,
+ * so every doubt renders.
+ */
+export function decideAffected(input: AffectedInput): AffectedDecision {
+  const { base, head } = input;
+  if (!base && !head) return { affected: false, reason: 'skipped: not defined at base or head' };
+  if (!base) return { affected: true, reason: `new environment${where(head)}`, lifecycle: 'added' };
+  if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted`, lifecycle: 'removed' };
+
+  if (!sameDefinition(base, head)) {
+    const file = head.definedIn?.file ?? base.definedIn?.file;
+    return { affected: true, reason: file ? `definition in ${file} changed` : 'definition changed' };
+  }
+  if (!input.baseInputs || !input.headInputs) return { affected: true, reason: 'rendered because its inputs could not be determined' };
+
+  const changed = input.changedFiles.map(normalize).filter((f) => touches(input.baseInputs!, f) || touches(input.headInputs!, f));
+  if (changed.length > 0) {
+    const sorted = [...new Set(changed)].sort();
+    return { affected: true, reason: `${sorted[0]} changed${sorted.length > 1 ? ` (+${sorted.length - 1} more)` : ''}` };
+  }
+  const unsure = input.headInputs.unsure ?? input.baseInputs.unsure;
+  if (unsure !== undefined) return { affected: true, reason: `rendered because ${unsure}` };
+
+  const count = new Set([...input.headInputs.files, ...input.headInputs.dirs, ...input.baseInputs.files, ...input.baseInputs.dirs]).size;
+  return { affected: false, reason: `skipped: none of its ${count} input${count === 1 ? '' : 's'} changed` };
+}
+
+function where(env: Environment | undefined, verb = 'defined in'): string {
+  const file = env?.definedIn?.file;
+  return file ? ` (${verb} ${file})` : '';
+}
+
+/** Settings equal, ignoring where the definition sits (a line shift alone changes nothing). */
+function sameDefinition(a: Environment, b: Environment): boolean {
+  const { definedIn: _a, ...restA } = a;
+  const { definedIn: _b, ...restB } = b;
+  return isDeepStrictEqual(stripUndefined(restA), stripUndefined(restB));
+}
+
+function stripUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripUndefined);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = stripUndefined(v);
+  return out;
+}
+
+function normalize(file: string): string {
+  return file.replace(/\\/g, '/').replace(/^\.\//, '');
+}
+
+function touches(inputs: EnvInputs, file: string): boolean {
+  if (inputs.files.includes(file)) return true;
+  return inputs.dirs.some((d) => d === '.' || file === d || file.startsWith(`${d}/`));
+}

@@ -1,0 +1,100 @@
+import { posix } from 'node:path';
+import { repoConfigFiles } from '../config/load-repo-config.ts';
+import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
+import { isHelmChart } from './render-kind.ts';
+import type { EnvInputs } from './types.ts';
+
+/**
+ * Every repository path the render of `env` at checkout `root` reads, found statically. Throws
+ * `BosunError` kind 'path' for references that leave the repository and kind 'render' for references
+ * to files that do not exist, naming the file, line and field that holds the reference. Pass one
+ * `cache` to all calls of a plan: shared bases are then parsed once.
+ */
+export async function collectInputs(root: string, env: Environment, cache: InputsCache = new Map()): Promise<EnvInputs> {
+  const walker = new InputWalker(root, cache);
+  const out = emptyInputSet();
+  if (env.definedIn?.file) out.files.add(env.definedIn.file);
+  // Adding or removing a config file changes which environments exist and how they are defined.
+  if (env.source === 'config') for (const file of repoConfigFiles) out.files.add(file);
+
+  const site = definitionSite(env);
+  const path = walker.resolve('.', env.path, site('path'));
+  if (path.kind !== 'dir') {
+    throw new BosunError({
+      kind: 'render',
+      file: env.definedIn?.file,
+      line: env.definedIn?.line,
+      field: site('path').field,
+      message: path.kind === 'missing' ? `path "${env.path}" does not exist; fix the path or add the folder` : `path "${env.path}" is a file; an environment path must be a folder`,
+    });
+  }
+  if (path.symlinkTarget) out.dirs.add(path.symlinkTarget);
+
+  addInputs(out, renderInputs(walker, env, path.rel, path.abs, site));
+  for (const [i, component] of (env.kustomize?.components ?? []).entries()) {
+    const s = site(`kustomize.components[${i}]`);
+    const r = walker.resolve(path.rel, component, s);
+    if (r.kind === 'missing') throw walker.missing(s, component, r.rel, 'component folder');
+    addInputs(out, r.kind === 'dir' ? walker.kustomization(r.rel, s) : fileSet(r.rel));
+  }
+  return finish(out);
+}
+
+function renderInputs(walker: InputWalker, env: Environment, dir: string, abs: string, site: (field: string) => RefSite): InputSet {
+  const hasKustomization = walker.kustomizationFiles(abs).length > 0;
+  const render = env.render === 'auto' ? (hasKustomization ? 'kustomize' : isHelmChart(abs) && env.source !== 'flux' ? 'helm' : 'plain') : env.render;
+  if (render === 'kustomize' && hasKustomization) return walker.kustomization(dir, site('path'));
+  if (render === 'helm') {
+    const out = emptyInputSet();
+    addInputs(out, walker.helmChart(dir));
+    for (const [i, file] of (env.helm?.valueFiles ?? []).entries()) {
+      const s = site(`helm.valueFiles[${i}]`);
+      const r = walker.resolve(dir, file, s);
+      if (r.kind === 'missing') throw walker.missing(s, file, r.rel, 'file');
+      out.files.add(r.rel);
+      if (r.symlinkTarget) out.files.add(r.symlinkTarget);
+    }
+    return out;
+  }
+  // Plain folders and Flux paths without a kustomization file (Flux generates one, taking nested
+  // kustomization folders as they are).
+  return walker.subtree(dir, env.source === 'flux');
+}
+
+/** Field names as written in the object that defines the environment, for error messages. */
+function definitionSite(env: Environment): (field: string) => RefSite {
+  const prefix = env.source === 'flux' ? 'spec.' : env.source === 'argocd' ? 'spec.source.' : '';
+  return (field) => ({
+    file: env.definedIn?.file ?? env.path,
+    field: `${prefix}${field}`,
+    line: () => env.definedIn?.line,
+  });
+}
+
+function fileSet(file: string): InputSet {
+  const out = emptyInputSet();
+  out.files.add(file);
+  return out;
+}
+
+/** Sorted, without files already covered by a folder. */
+function finish(set: InputSet): EnvInputs {
+  const dirs = [...set.dirs].sort();
+  const covered = (file: string) => dirs.some((d) => d === '.' || file.startsWith(`${d}/`));
+  const files = [...set.files].filter((f) => !covered(f)).sort();
+  const result: EnvInputs = { files, dirs: dropNested(dirs) };
+  if (set.unsure !== undefined) result.unsure = set.unsure;
+  return result;
+}
+
+function dropNested(dirs: string[]): string[] {
+  return dirs.filter((d) => !dirs.some((o) => o !== d && (o === '.' || d.startsWith(`${o}/`))));
+}
+
+/** Whether a repo-relative file is one of the inputs. */
+export function isInput(inputs: EnvInputs, file: string): boolean {
+  const normal = posix.normalize(file).replace(/^\.\//, '');
+  return inputs.files.includes(normal) || inputs.dirs.some((d) => d === '.' || normal === d || normal.startsWith(`${d}/`));
+}

@@ -1,0 +1,493 @@
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatPath, lineAt, type DataPath } from '../config/yaml-location.ts';
+import { BosunError } from '../model/errors.ts';
+import { resolveInRepo, toRepoPath } from '../util/paths.ts';
+import { isRecord, list, str } from './object-fields.ts';
+import { kustomizationFileNames, kustomizationFilesIn } from './render-kind.ts';
+import { parseSimpleYaml } from './simple-yaml.ts';
+
+/**
+ * Shared across `collectInputs` calls (all environments, base and head): parsed kustomizations and
+ * walked folders by absolute path, so a base used by 200 overlays is read once.
+ */
+export type InputsCache = Map<string, unknown>;
+
+/** Inputs as repo-relative POSIX paths; `unsure` is the first reason static analysis cannot be trusted. */
+export interface InputSet {
+  files: Set<string>;
+  dirs: Set<string>;
+  unsure?: string;
+}
+
+export function emptyInputSet(): InputSet {
+  return { files: new Set(), dirs: new Set() };
+}
+
+export function addInputs(target: InputSet, source: InputSet): void {
+  for (const f of source.files) target.files.add(f);
+  for (const d of source.dirs) target.dirs.add(d);
+  if (source.unsure !== undefined && target.unsure === undefined) target.unsure = source.unsure;
+}
+
+/** Where a reference was written: a field of a parsed YAML file, located lazily (only errors need the line). */
+export interface RefSite {
+  file: string;
+  field: string;
+  line(): number | undefined;
+}
+
+interface Cached {
+  value?: InputSet;
+  error?: unknown;
+}
+
+type Resolved = { rel: string; abs: string; kind: 'file' | 'dir' | 'missing'; symlinkTarget?: string };
+
+/** Kustomize fields that never name a file. Anything not listed here or handled below makes the result unsure. */
+const fieldsWithoutFiles = new Set([
+  'apiVersion', 'kind', 'metadata', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels', 'commonAnnotations',
+  'images', 'replicas', 'vars', 'sortOptions', 'buildMetadata', 'generatorOptions', 'helmGlobals',
+]);
+
+function isInside(realRoot: string, real: string): boolean {
+  const rel = relative(realRoot, real);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+const remoteScheme = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|git::)/i;
+const remoteHost = /^(?:github\.com|gitlab\.com|bitbucket\.org)\//i;
+
+/** Kustomize fetches these instead of reading a local path. */
+export function looksRemote(ref: string): boolean {
+  return remoteScheme.test(ref) || remoteHost.test(ref) || /[?&](?:ref|version|timeout|submodules)=/.test(ref) || /[^:]\/\/[^/]/.test(ref);
+}
+
+/**
+ * Walks kustomizations, Helm charts and plain folders statically, collecting every repository path a
+ * render can read. One walker per root; the cache may be shared between walkers.
+ */
+export class InputWalker {
+  readonly root: string;
+  private readonly cache: InputsCache;
+  private readonly inProgress = new Set<string>();
+  private readonly realRoot: string;
+
+  constructor(root: string, cache: InputsCache) {
+    this.root = root;
+    this.cache = cache;
+    const key = `realroot:${root}`;
+    let real = cache.get(key) as string | undefined;
+    if (real === undefined) {
+      real = realpathSync.native(root);
+      cache.set(key, real);
+    }
+    this.realRoot = real;
+  }
+
+  /**
+   * Resolves `ref` written at `site`, relative to repo folder `baseDir`. Escapes are `BosunError` kind
+   * 'path'. `resolveInRepo` is the authority on escapes; it is consulted whenever a path could escape
+   * (`..` past the root, an absolute path, a symlink, a folder whose real location is elsewhere). Plain
+   * paths under an already-checked folder skip it: its uncached realpath calls dominated large repos.
+   */
+  resolve(baseDir: string, ref: string, site: RefSite): Resolved {
+    const rel = posix.normalize(posix.join(baseDir, ref)).replace(/\/+$/, '') || '.';
+    const abs = join(this.root, rel);
+    const link = lstatSync(abs, { throwIfNoEntry: false });
+    const parentReal = this.realDir(dirname(abs));
+    const mayEscape = posix.isAbsolute(ref) || rel === '..' || rel.startsWith('../') || link?.isSymbolicLink() === true
+      || (parentReal !== undefined && !isInside(this.realRoot, parentReal));
+    if (mayEscape) {
+      try {
+        resolveInRepo(this.root, posix.isAbsolute(ref) ? ref : rel);
+      } catch (error) {
+        if (error instanceof BosunError) throw new BosunError({ kind: 'path', file: site.file, line: site.line(), field: site.field || undefined, message: `${error.message}; refer only to files inside the repository` });
+        throw error;
+      }
+    }
+    if (!link) return { rel, abs, kind: 'missing' };
+    const stat = link.isSymbolicLink() ? statSync(abs, { throwIfNoEntry: false }) : link;
+    if (!stat) return { rel, abs, kind: 'missing' };
+    const resolved: Resolved = { rel, abs, kind: stat.isDirectory() ? 'dir' : 'file' };
+    // Checked above to stay inside; the target is an input too, since editing it changes the render.
+    if (link.isSymbolicLink()) resolved.symlinkTarget = toRepoPath(this.realRoot, realpathSync.native(abs));
+    return resolved;
+  }
+
+  /** Kustomization file names present in a folder, cached (every overlay asks about its bases). */
+  kustomizationFiles(abs: string): string[] {
+    const key = `kfiles:${abs}`;
+    let files = this.cache.get(key) as string[] | undefined;
+    if (files === undefined) {
+      files = kustomizationFilesIn(abs);
+      this.cache.set(key, files);
+    }
+    return files;
+  }
+
+  private realDir(abs: string): string | undefined {
+    const key = `realdir:${abs}`;
+    if (this.cache.has(key)) return (this.cache.get(key) as string | null) ?? undefined;
+    let real: string | null;
+    try {
+      real = realpathSync.native(abs);
+    } catch {
+      real = null;
+    }
+    this.cache.set(key, real);
+    return real ?? undefined;
+  }
+
+  missing(site: RefSite, ref: string, rel: string, what = 'file or folder'): BosunError {
+    return new BosunError({
+      kind: 'render',
+      file: site.file,
+      line: site.line(),
+      field: site.field,
+      message: `${what} "${ref}" does not exist (looked for ${rel}); fix the reference or add the ${what === 'file' ? 'file' : 'missing path'}`,
+    });
+  }
+
+  /** Inputs of the kustomization in repo folder `dirRel` (which must have a kustomization file). */
+  kustomization(dirRel: string, site?: RefSite): InputSet {
+    const abs = join(this.root, dirRel);
+    // Checked before the cache: the error names the reference, which differs per referrer.
+    if (this.kustomizationFiles(abs).length === 0) {
+      throw new BosunError({
+        kind: 'render',
+        file: site?.file,
+        line: site?.line(),
+        field: site?.field || undefined,
+        message: `folder ${dirRel} has no kustomization.yaml; add one or refer to the manifest files directly`,
+      });
+    }
+    return this.memo(`kustomization:${abs}`, () => {
+      if (this.inProgress.has(abs)) {
+        throw new BosunError({ kind: 'render', file: site?.file, line: site?.line(), field: site?.field, message: `kustomization cycle: ${dirRel} includes itself; remove the circular reference` });
+      }
+      this.inProgress.add(abs);
+      try {
+        return this.walkKustomization(dirRel, abs);
+      } finally {
+        this.inProgress.delete(abs);
+      }
+    });
+  }
+
+  /**
+   * A folder whose whole subtree counts, plus what it reaches outside itself: symlink targets and, when
+   * `nested` (Flux generating a kustomization), the inputs of nested kustomizations.
+   */
+  subtree(dirRel: string, nested: boolean): InputSet {
+    const abs = join(this.root, dirRel);
+    return this.memo(`subtree:${nested ? 1 : 0}:${abs}`, () => {
+      const out = emptyInputSet();
+      out.dirs.add(dirRel);
+      this.walkTree(dirRel, nested, out, true);
+      return out;
+    });
+  }
+
+  /** A Helm chart folder, plus local `file://` dependencies declared in Chart.yaml. */
+  helmChart(dirRel: string): InputSet {
+    const abs = join(this.root, dirRel);
+    return this.memo(`chart:${abs}`, () => {
+      this.inProgress.add(abs);
+      try {
+        return this.walkChart(dirRel, abs);
+      } finally {
+        this.inProgress.delete(abs);
+      }
+    });
+  }
+
+  private walkChart(dirRel: string, abs: string): InputSet {
+    const out = emptyInputSet();
+    addInputs(out, this.subtree(dirRel, false));
+    const chartFile = posix.join(dirRel, 'Chart.yaml');
+    let chart: unknown;
+    try {
+      chart = parseDocument(readFileSync(join(abs, 'Chart.yaml'), 'utf8')).toJS();
+    } catch {
+      return out; // the renderer reports a broken Chart.yaml
+    }
+    list(isRecord(chart) ? chart.dependencies : undefined).forEach((dep, i) => {
+      const repository = str(isRecord(dep) ? dep.repository : undefined);
+      if (!repository?.startsWith('file://')) return;
+      const ref = repository.slice('file://'.length);
+      const site = this.site(chartFile, ['dependencies', i, 'repository']);
+      const r = this.resolve(dirRel, ref, site);
+      if (r.kind !== 'dir') throw this.missing(site, ref, r.rel, 'chart folder');
+      if (!this.inProgress.has(r.abs)) addInputs(out, this.helmChart(r.rel));
+      if (r.symlinkTarget) out.dirs.add(r.symlinkTarget);
+    });
+    return out;
+  }
+
+  private memo(key: string, compute: () => InputSet): InputSet {
+    const hit = this.cache.get(key) as Cached | undefined;
+    if (hit) {
+      if (hit.error !== undefined) throw hit.error;
+      return hit.value as InputSet;
+    }
+    try {
+      const value = compute();
+      this.cache.set(key, { value });
+      return value;
+    } catch (error) {
+      this.cache.set(key, { error });
+      throw error;
+    }
+  }
+
+  private site(file: string, path: DataPath, locate?: (p: DataPath) => number | undefined): RefSite {
+    let line: number | undefined | null = null;
+    return {
+      file,
+      field: formatPath(path),
+      line: () => {
+        if (line === null) line = locate ? locate(path) : this.lineInFile(file, path);
+        return line;
+      },
+    };
+  }
+
+  private lineInFile(file: string, path: DataPath): number | undefined {
+    try {
+      const lineCounter = new LineCounter();
+      const doc = parseDocument(readFileSync(join(this.root, file), 'utf8'), { lineCounter });
+      return lineAt(doc.contents, lineCounter, path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Parsed by content, so base and head checkouts share the work for unchanged files; the fast subset
+   * parser first, the full parser for anything it declines.
+   */
+  private parseKustomization(text: string): { data: unknown } | { error: string } {
+    const key = `yaml:${text}`;
+    const hit = this.cache.get(key) as { data: unknown } | { error: string } | undefined;
+    if (hit) return hit;
+    let result: { data: unknown } | { error: string };
+    const simple = parseSimpleYaml(text);
+    if (simple !== undefined) result = { data: simple };
+    else {
+      const lineCounter = new LineCounter();
+      const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+      const first = doc.errors[0];
+      result = first ? { error: `line ${lineCounter.linePos(first.pos[0]).line}: ${first.message.split('\n')[0]}` } : { data: doc.toJS() };
+    }
+    this.cache.set(key, result);
+    return result;
+  }
+
+  private walkTree(dirRel: string, nested: boolean, out: InputSet, isTop: boolean): void {
+    const abs = join(this.root, dirRel);
+    if (nested && !isTop && this.kustomizationFiles(abs).length > 0) {
+      // Flux's generator includes such a folder as a kustomization and does not look inside it.
+      addInputs(out, this.kustomization(dirRel));
+      return;
+    }
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const childRel = dirRel === '.' ? entry.name : `${dirRel}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (entry.name === '.git' || entry.name === 'node_modules') continue;
+        this.walkTree(childRel, nested, out, false);
+      } else if (entry.isSymbolicLink()) {
+        const r = this.resolve('.', childRel, { file: childRel, field: '', line: () => undefined });
+        // A chart dependency or base may be a symlinked folder: its target counts as a whole.
+        if (r.symlinkTarget === undefined) continue; // dangling: the renderer reports it if it matters
+        if (r.kind === 'dir') out.dirs.add(r.symlinkTarget);
+        else out.files.add(r.symlinkTarget);
+      }
+    }
+  }
+
+  private walkKustomization(dirRel: string, abs: string): InputSet {
+    const out = emptyInputSet();
+    // Creating a second kustomization file changes (breaks) the build, so every candidate name counts.
+    for (const name of kustomizationFileNames) out.files.add(dirRel === '.' ? name : `${dirRel}/${name}`);
+    const present = this.kustomizationFiles(abs);
+    if (present.length > 1) {
+      throw new BosunError({ kind: 'render', file: `${dirRel}/${present[0]}`, message: `folder ${dirRel} has more than one kustomization file (${present.join(', ')}); keep exactly one` });
+    }
+    const file = dirRel === '.' ? present[0] : `${dirRel}/${present[0]}`;
+    const parsed = this.parseKustomization(readFileSync(join(abs, present[0]), 'utf8'));
+    if ('error' in parsed) {
+      out.unsure = `${file} cannot be parsed (${parsed.error})`;
+      out.dirs.add(dirRel);
+      return out;
+    }
+    const data = parsed.data;
+    if (data === null || data === undefined) return out;
+    if (!isRecord(data)) {
+      out.unsure = `${file} is not a kustomization (expected a mapping)`;
+      return out;
+    }
+    // Lines are only needed for error messages: the file is re-read with positions then.
+    const at = (path: DataPath) => this.site(file, path);
+    new KustomizationFields(this, dirRel, file, data, at, out).walk();
+    return out;
+  }
+}
+
+/** The per-field rules for one kustomization file. */
+class KustomizationFields {
+  private readonly walker: InputWalker;
+  private readonly dir: string;
+  private readonly file: string;
+  private readonly data: Record<string, unknown>;
+  private readonly at: (path: DataPath) => RefSite;
+  private readonly out: InputSet;
+
+  constructor(walker: InputWalker, dir: string, file: string, data: Record<string, unknown>, at: (path: DataPath) => RefSite, out: InputSet) {
+    this.walker = walker;
+    this.dir = dir;
+    this.file = file;
+    this.data = data;
+    this.at = at;
+    this.out = out;
+  }
+
+  walk(): void {
+    const d = this.data;
+    for (const key of ['resources', 'bases', 'components'] as const) this.strings(key).forEach(([ref, i]) => this.resourceLike(ref, [key, i]));
+    list(d.patches).forEach((p, i) => this.optionalFile(p, ['patches', i, 'path']));
+    this.strings('patchesStrategicMerge').forEach(([ref, i]) => this.strategicMerge(ref, ['patchesStrategicMerge', i]));
+    list(d.patchesJson6902).forEach((p, i) => this.optionalFile(p, ['patchesJson6902', i, 'path']));
+    for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
+      list(d[key]).forEach((g, i) => {
+        if (!isRecord(g)) return;
+        list(g.files).forEach((f, j) => {
+          if (typeof f === 'string') this.file_(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f, [key, i, 'files', j], true);
+        });
+        list(g.envs).forEach((f, j) => {
+          if (typeof f === 'string') this.file_(f, [key, i, 'envs', j]);
+        });
+        if (typeof g.env === 'string' && g.env !== '') this.file_(g.env, [key, i, 'env']);
+      });
+    }
+    this.helmCharts();
+    list(d.replacements).forEach((r, i) => this.optionalFile(r, ['replacements', i, 'path']));
+    if (isRecord(d.openapi) && typeof d.openapi.path === 'string') this.file_(d.openapi.path, ['openapi', 'path']);
+    for (const key of ['crds', 'configurations'] as const) this.strings(key).forEach(([ref, i]) => this.file_(ref, [key, i]));
+    for (const key of ['generators', 'transformers', 'validators'] as const) {
+      this.strings(key).forEach(([ref, i]) => {
+        if (!ref.includes('\n')) this.resourceLike(ref, [key, i]);
+      });
+    }
+    for (const key of Object.keys(d)) {
+      if (!handledFields.has(key) && !fieldsWithoutFiles.has(key)) this.unsure(`${this.file} uses "${key}", which bosun cannot analyse`);
+    }
+  }
+
+  private strings(key: string): Array<[string, number]> {
+    return list(this.data[key]).flatMap((v, i): Array<[string, number]> => (typeof v === 'string' && v !== '' ? [[v, i]] : []));
+  }
+
+  private unsure(reason: string): void {
+    if (this.out.unsure === undefined) this.out.unsure = reason;
+  }
+
+  private remote(ref: string, path: DataPath): boolean {
+    if (!looksRemote(ref)) return false;
+    this.unsure(`${this.file} ${formatPath(path)} refers to remote "${ref}"`);
+    return true;
+  }
+
+  /** `resources`-style entries: a manifest file, or a folder with its own kustomization. */
+  private resourceLike(ref: string, path: DataPath): void {
+    if (this.remote(ref, path)) return;
+    const site = this.at(path);
+    const r = this.walker.resolve(this.dir, ref, site);
+    if (r.kind === 'missing') {
+      // kustomize tries anything else it cannot find locally as a remote target (host/org/repo).
+      const first = ref.split('/')[0];
+      if (ref.includes('/') && first.includes('.') && first !== '.' && first !== '..') {
+        this.unsure(`${this.file} ${site.field} refers to "${ref}", which is not in the repository (remote?)`);
+        return;
+      }
+      throw this.walker.missing(site, ref, r.rel);
+    }
+    if (r.kind === 'dir') {
+      addInputs(this.out, this.walker.kustomization(r.rel, site));
+      if (r.symlinkTarget) this.out.dirs.add(r.symlinkTarget);
+    } else this.addFile(r);
+  }
+
+  private file_(ref: string, path: DataPath, allowDir = false): void {
+    if (this.remote(ref, path)) return;
+    const site = this.at(path);
+    const r = this.walker.resolve(this.dir, ref, site);
+    if (r.kind === 'missing') throw this.walker.missing(site, ref, r.rel, 'file');
+    if (r.kind === 'dir') {
+      if (!allowDir) throw new BosunError({ kind: 'render', file: site.file, line: site.line(), field: site.field, message: `"${ref}" is a folder; a file is expected here` });
+      addInputs(this.out, this.walker.subtree(r.rel, false));
+      return;
+    }
+    this.addFile(r);
+  }
+
+  private optionalFile(item: unknown, path: DataPath): void {
+    const ref = isRecord(item) ? item.path : undefined;
+    if (typeof ref === 'string' && ref !== '') this.file_(ref, path);
+  }
+
+  /** A strategic-merge entry is a file path or an inline patch; kustomize decides by trying the file. */
+  private strategicMerge(ref: string, path: DataPath): void {
+    if (ref.includes('\n')) return;
+    const site = this.at(path);
+    const r = this.walker.resolve(this.dir, ref, site);
+    if (r.kind === 'missing') {
+      if (/:\s|^\{/.test(ref)) return; // inline one-line patch
+      throw this.walker.missing(site, ref, r.rel, 'file');
+    }
+    this.addFile(r);
+  }
+
+  private helmCharts(): void {
+    const charts = list(this.data.helmCharts);
+    if (charts.length === 0) return;
+    const globals = isRecord(this.data.helmGlobals) ? this.data.helmGlobals : {};
+    const chartHome = str(globals.chartHome) ?? 'charts';
+    const homeSite = this.at(['helmGlobals', 'chartHome']);
+    const home = this.walker.resolve(this.dir, chartHome, homeSite);
+    charts.forEach((chart, i) => {
+      if (!isRecord(chart)) return;
+      const name = str(chart.name);
+      if (name) {
+        const version = str(chart.version);
+        const candidates = [name, ...(version ? [`${name}-${version}/${name}`] : [])];
+        const site = this.at(['helmCharts', i, 'name']);
+        const found = candidates.map((c) => this.walker.resolve(home.rel, c, site)).find((r) => r.kind === 'dir');
+        if (found) addInputs(this.out, this.walker.helmChart(found.rel));
+        else if (str(chart.repo)) this.unsure(`${this.file} helmCharts[${i}] pulls chart "${name}" from ${str(chart.repo)}`);
+        else throw this.walker.missing(site, name, posix.join(home.rel, name), 'chart folder');
+      }
+      if (typeof chart.valuesFile === 'string' && chart.valuesFile !== '') this.file_(chart.valuesFile, ['helmCharts', i, 'valuesFile']);
+      list(chart.additionalValuesFiles).forEach((f, j) => {
+        if (typeof f === 'string' && f !== '') this.file_(f, ['helmCharts', i, 'additionalValuesFiles', j]);
+      });
+    });
+  }
+
+  private addFile(r: Resolved): void {
+    this.out.files.add(r.rel);
+    if (r.symlinkTarget) this.out.files.add(r.symlinkTarget);
+  }
+}
+
+const handledFields = new Set([
+  'resources', 'bases', 'components', 'patches', 'patchesStrategicMerge', 'patchesJson6902', 'configMapGenerator', 'secretGenerator',
+  'helmCharts', 'replacements', 'openapi', 'crds', 'configurations', 'generators', 'transformers', 'validators',
+]);

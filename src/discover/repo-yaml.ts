@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { lineAt, type DataPath } from '../config/yaml-location.ts';
+import { toRepoPath } from '../util/paths.ts';
+
+/** One YAML document that is a Kubernetes-style object, with where it was found. */
+export interface YamlObjectDoc {
+  /** Repo-relative POSIX file. */
+  file: string;
+  /** Line of the document's first key. */
+  line: number;
+  object: Record<string, unknown>;
+  /** Line of a field inside the document (the nearest existing ancestor when absent). */
+  lineOf(path: DataPath): number | undefined;
+}
+
+export interface RepoYaml {
+  docs: YamlObjectDoc[];
+  notes: string[];
+}
+
+const skippedDirs = new Set(['.git', 'node_modules']);
+const maxBytes = 10 * 1024 * 1024;
+
+/**
+ * Every YAML document in the repository whose text matches `pattern` (a cheap pre-filter on the raw
+ * file, so only files that can matter are parsed). Helm chart `templates/` folders are skipped: they
+ * are Go templates, not YAML. Symlinks are not followed. A file that does not parse is skipped with a
+ * note; the renderer reports real YAML errors in what it renders.
+ */
+export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoYaml> {
+  const docs: YamlObjectDoc[] = [];
+  const notes: string[] = [];
+  const files: string[] = [];
+  // Synchronous on purpose: thousands of tiny reads through the thread pool were mostly waiting.
+  walk(root, files);
+  files.sort();
+  for (const abs of files) {
+    const file = toRepoPath(root, abs);
+    if (statSync(abs).size > maxBytes) {
+      notes.push(`${file}: skipped for discovery, larger than 10 MB`);
+      continue;
+    }
+    const text = readFileSync(abs, 'utf8');
+    if (!pattern.test(text)) continue;
+    const lineCounter = new LineCounter();
+    const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+    const all = Array.isArray(parsed) ? parsed : [];
+    const failed = all.find((d) => d.errors.length > 0);
+    if (failed) {
+      const err = failed.errors[0];
+      notes.push(`${file}:${lineCounter.linePos(err.pos[0]).line}: skipped for discovery, not valid YAML (${err.message.split('\n')[0]})`);
+      continue;
+    }
+    for (const doc of all) {
+      let object: unknown;
+      try {
+        object = doc.toJS({ maxAliasCount: 1000 });
+      } catch (error) {
+        notes.push(`${file}: skipped a document for discovery (${(error as Error).message})`);
+        continue;
+      }
+      if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
+      const contents = doc.contents;
+      const start = (contents as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
+      docs.push({
+        file,
+        line: lineCounter.linePos(start).line,
+        object: object as Record<string, unknown>,
+        lineOf: (path) => lineAt(contents, lineCounter, path),
+      });
+    }
+  }
+  return { docs, notes };
+}
+
+function walk(dir: string, out: string[]): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  const isChart = entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
+  for (const entry of entries) {
+    if (entry.isDirectory()) {
+      if (skippedDirs.has(entry.name) || (isChart && entry.name === 'templates')) continue;
+      walk(join(dir, entry.name), out);
+    } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
+      out.push(join(dir, entry.name));
+    }
+  }
+}

@@ -1,0 +1,243 @@
+import { statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { environmentDefaults, type Environment, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
+import { normalizeRepoPath } from '../config/to-environment.ts';
+import { assignUniqueNames } from './naming.ts';
+import { bool, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
+import { isHelmChart } from './render-kind.ts';
+import type { YamlObjectDoc } from './repo-yaml.ts';
+import { isSameRepo } from './repo-url.ts';
+import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
+
+const applicationApi = /^argoproj\.io\//;
+/** Argo CD's name for the cluster it runs in. */
+const inClusterServer = 'https://kubernetes.default.svc';
+
+interface SourceEntry {
+  source: unknown;
+  /** Field path of the source in the Application, e.g. `spec.sources[1]`. */
+  fieldPath: string;
+  index?: number;
+}
+
+interface Candidate {
+  doc: YamlObjectDoc;
+  appName: string;
+  namespace?: string;
+  entry: SourceEntry;
+  /** More than one source of the same Application is rendered from this repository. */
+  multi: boolean;
+}
+
+export const argocdSource: DiscoverySource = {
+  name: 'argocd',
+  async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
+    const { docs } = await ctx.repoYaml();
+    const notes: string[] = [];
+    const candidates: Candidate[] = [];
+    for (const doc of docs) {
+      const apiVersion = doc.object.apiVersion;
+      if (typeof apiVersion !== 'string' || !applicationApi.test(apiVersion)) continue;
+      if (doc.object.kind === 'ApplicationSet') {
+        notes.push(`${doc.file}:${doc.line}: Argo CD ApplicationSet ${String(field(doc.object, 'metadata', 'name') ?? '')} is not expanded; list its Applications or add .bosun.yaml environments`);
+        continue;
+      }
+      if (doc.object.kind !== 'Application') continue;
+      const appName = str(field(doc.object, 'metadata', 'name'));
+      if (!appName) continue;
+      const entries = sourceEntries(doc.object);
+      const own = entries.filter((e) => isOwnRenderedSource(ctx, e.source, notes, doc, e));
+      if (own.length === 0) {
+        if (entries.length > 0 && ctx.repoUrls) notes.push(`${doc.file}:${doc.line}: Argo CD Application ${appName} skipped: no source renders from this repository`);
+        continue;
+      }
+      for (const entry of own) candidates.push({ doc, appName, namespace: str(field(doc.object, 'metadata', 'namespace')), entry, multi: own.length > 1 });
+    }
+
+    const names = assignUniqueNames(
+      candidates.map((c) => {
+        const name = c.multi ? `${c.appName}[${c.entry.index}]` : c.appName;
+        return { name, qualified: c.namespace ? `${c.namespace}/${name}` : name };
+      }),
+      notes,
+      'Argo CD Application',
+    );
+    const environments = candidates.map((c, i) => toEnvironment(ctx, c, names[i], notes));
+    return { environments, notes };
+  },
+};
+
+function sourceEntries(app: Record<string, unknown>): SourceEntry[] {
+  const sources = field(app, 'spec', 'sources');
+  // Argo CD ignores `source` when `sources` is set.
+  if (Array.isArray(sources)) return sources.map((source, index) => ({ source, fieldPath: `spec.sources[${index}]`, index }));
+  const source = field(app, 'spec', 'source');
+  return source === undefined ? [] : [{ source, fieldPath: 'spec.source' }];
+}
+
+/** A source Argo CD renders manifests from (a `path`, not a Helm repository chart or a values-only `ref`) in this repository. */
+function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown, notes: string[], doc: YamlObjectDoc, entry: SourceEntry): boolean {
+  const path = typeof field(source, 'path') === 'string' ? (field(source, 'path') as string) : undefined;
+  if (path === undefined || str(field(source, 'chart'))) return false;
+  const repoURL = field(source, 'repoURL');
+  if (ctx.repoUrls) return isSameRepo(repoURL, ctx.repoUrls);
+  // Without known URLs: an Application whose source folder exists here is taken to be about this repository.
+  const normal = normalizeRepoPath(path);
+  if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) return false;
+  const exists = statSync(join(ctx.root, normal), { throwIfNoEntry: false })?.isDirectory() ?? false;
+  if (!exists && path !== '') notes.push(`${doc.file}:${doc.lineOf(entry.fieldPath === 'spec.source' ? ['spec', 'source', 'path'] : ['spec', 'sources', entry.index ?? 0, 'path'])}: Argo CD Application source path "${path}" is not a folder in this repository; skipped`);
+  return exists;
+}
+
+function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, notes: string[]): Environment {
+  const { doc, entry } = c;
+  const app = doc.object;
+  const where = `${doc.file}:${doc.line}: Argo CD Application ${c.appName}`;
+  const sourcePathField = entry.index === undefined ? ['spec', 'source', 'path'] : ['spec', 'sources', entry.index, 'path'];
+  const path = repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: doc.lineOf(sourcePathField), field: `${entry.fieldPath}.path` });
+
+  const automated = field(app, 'spec', 'syncPolicy', 'automated');
+  const isAutomated = isRecord(automated) && bool(automated.enabled) !== false;
+  const env: Environment = {
+    ...environmentDefaults,
+    name,
+    source: 'argocd',
+    path,
+    definedIn: { file: doc.file, line: doc.line },
+    render: 'auto',
+    autoApply: isAutomated,
+    // Argo CD never prunes or self-heals unless automated sync asks for it.
+    prune: isAutomated ? (bool(field(automated, 'prune')) ?? false) : false,
+    selfHeal: isAutomated ? (bool(field(automated, 'selfHeal')) ?? false) : false,
+    allowEmpty: isAutomated ? (bool(field(automated, 'allowEmpty')) ?? false) : false,
+    dependsOn: [],
+    requires: [],
+  };
+  const cluster = str(field(app, 'spec', 'destination', 'name')) ?? clusterFromServer(str(field(app, 'spec', 'destination', 'server')));
+  if (cluster) env.cluster = cluster;
+  // destination.namespace is where objects without a namespace go at sync time; kustomize.namespace
+  // (kept in env.kustomize) is a rewrite of the rendered manifests.
+  const destinationNamespace = str(field(app, 'spec', 'destination', 'namespace'));
+  if (destinationNamespace) env.namespace = destinationNamespace;
+
+  const helm = helmOptions(ctx, app, entry, c.appName, path, where, notes);
+  if (helm) env.helm = helm;
+  const kustomize = kustomizeOptions(entry.source, where, notes);
+  if (kustomize) env.kustomize = kustomize;
+  if (field(entry.source, 'plugin') !== undefined) notes.push(`${where}: config management plugins cannot run in bosun; the folder is rendered as plain/kustomize/helm by its contents`);
+  return env;
+}
+
+function clusterFromServer(server: string | undefined): string | undefined {
+  if (!server) return undefined;
+  return server.replace(/\/+$/, '') === inClusterServer ? 'in-cluster' : server;
+}
+
+function helmOptions(ctx: DiscoveryContext, app: Record<string, unknown>, entry: SourceEntry, appName: string, path: string, where: string, notes: string[]): HelmOptions | undefined {
+  const helm = field(entry.source, 'helm');
+  if (!isRecord(helm) && !isHelmChart(join(ctx.root, path))) return undefined;
+  const out: HelmOptions = { releaseName: str(field(helm, 'releaseName')) ?? appName, valueFiles: [] };
+  for (const file of list(field(helm, 'valueFiles'))) {
+    if (typeof file !== 'string' || file === '') continue;
+    const resolved = valueFileFor(ctx, app, file, path);
+    if (resolved === undefined) notes.push(`${where}: value file "${file}" is not in this repository and is not used`);
+    else out.valueFiles.push(resolved);
+  }
+  const values = valuesOf(helm, where, notes);
+  if (values) out.values = values;
+  if (list(field(helm, 'fileParameters')).length > 0) notes.push(`${where}: helm.fileParameters are not applied by bosun's render`);
+  return out;
+}
+
+/**
+ * Value files are relative to the chart folder, except `$ref/…`, which points into another source of a
+ * multi-source Application: when that source is this repository, the file is re-expressed relative to
+ * the chart folder so every value file has one meaning.
+ */
+function valueFileFor(ctx: DiscoveryContext, app: Record<string, unknown>, file: string, chartPath: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return undefined;
+  const ref = /^\$([^/]+)\/(.*)$/.exec(file);
+  if (!ref) return file;
+  const refSource = list(field(app, 'spec', 'sources')).find((s) => field(s, 'ref') === ref[1]);
+  if (!refSource) return undefined;
+  const repoURL = field(refSource, 'repoURL');
+  const own = ctx.repoUrls ? isSameRepo(repoURL, ctx.repoUrls) : statSync(join(ctx.root, ref[2]), { throwIfNoEntry: false }) !== undefined;
+  if (!own) return undefined;
+  return posix.relative(chartPath === '.' ? '' : chartPath, normalizeRepoPath(ref[2])) || '.';
+}
+
+/** `valuesObject` wins over `values` (a YAML string), as in Argo CD; `parameters` (`--set`) apply last. */
+function valuesOf(helm: unknown, where: string, notes: string[]): Record<string, unknown> | undefined {
+  let values: Record<string, unknown> | undefined;
+  const valuesObject = field(helm, 'valuesObject');
+  const valuesText = field(helm, 'values');
+  if (isRecord(valuesObject)) values = structuredClone(valuesObject);
+  else if (typeof valuesText === 'string' && valuesText.trim() !== '') {
+    try {
+      const parsed: unknown = parseYaml(valuesText);
+      if (isRecord(parsed)) values = parsed;
+    } catch (error) {
+      notes.push(`${where}: helm.values is not valid YAML (${(error as Error).message.split('\n')[0]}); it is not used`);
+    }
+  } else if (isRecord(valuesText)) values = structuredClone(valuesText);
+  for (const parameter of list(field(helm, 'parameters'))) {
+    const name = str(field(parameter, 'name'));
+    const value = field(parameter, 'value');
+    if (!name || value === undefined) continue;
+    if (/[[\]\\]/.test(name)) {
+      notes.push(`${where}: helm parameter "${name}" uses list or escape syntax, which bosun does not apply`);
+      continue;
+    }
+    values ??= {};
+    setPath(values, name.split('.'), bool(field(parameter, 'forceString')) ? String(value) : coerce(value));
+  }
+  return values;
+}
+
+function coerce(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^-?\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isRecord(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function kustomizeOptions(source: unknown, where: string, notes: string[]): KustomizeOptions | undefined {
+  const k = field(source, 'kustomize');
+  if (!isRecord(k)) return undefined;
+  const out: KustomizeOptions = {};
+  const namespace = str(k.namespace);
+  if (namespace) out.namespace = namespace;
+  const namePrefix = str(k.namePrefix);
+  if (namePrefix) out.namePrefix = namePrefix;
+  const nameSuffix = str(k.nameSuffix);
+  if (nameSuffix) out.nameSuffix = nameSuffix;
+  const images = list(k.images).filter((i): i is string => typeof i === 'string' && i !== '');
+  if (images.length > 0) out.images = images;
+  const commonLabels = stringMap(k.commonLabels);
+  if (commonLabels && Object.keys(commonLabels).length > 0) out.commonLabels = commonLabels;
+  const commonAnnotations = stringMap(k.commonAnnotations);
+  if (commonAnnotations && Object.keys(commonAnnotations).length > 0) out.commonAnnotations = commonAnnotations;
+  const components = list(k.components).filter((c): c is string => typeof c === 'string' && c !== '');
+  if (components.length > 0) out.components = components;
+  const patches: NonNullable<KustomizeOptions['patches']> = [];
+  list(k.patches).forEach((p, i) => {
+    const patch = field(p, 'patch');
+    if (typeof patch === 'string') patches.push({ patch, ...(isRecord(field(p, 'target')) ? { target: field(p, 'target') as Record<string, unknown> } : {}) });
+    else if (field(p, 'path') !== undefined) notes.push(`${where}: kustomize.patches[${i}] refers to a file (path); only inline patches are applied`);
+  });
+  if (patches.length > 0) out.patches = patches;
+  for (const unsupported of ['replicas', 'forceCommonLabels', 'forceCommonAnnotations', 'commonAnnotationsEnvsubst', 'labelWithoutSelector']) {
+    if (k[unsupported] !== undefined) notes.push(`${where}: kustomize.${unsupported} is not applied by bosun's render`);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}

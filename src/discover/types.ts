@@ -1,0 +1,42 @@
+import type { Environment, EnvironmentSource } from '../model/environment.ts';
+import type { RepoYaml } from './repo-yaml.ts';
+
+export interface DiscoverOptions {
+  /** URLs this repository is known by (clone URL, html URL, ssh URL). Matches Argo CD `repoURL` and Flux `GitRepository.spec.url`. */
+  repoUrls?: string[];
+}
+
+export interface DiscoveryResult {
+  environments: Environment[];
+  /** Things a user should know: skipped objects, unsupported fields, fallbacks taken. */
+  notes: string[];
+}
+
+export interface DiscoveryContext {
+  /** The checkout folder. */
+  root: string;
+  repoUrls?: string[];
+  /** Kubernetes-style YAML documents of the repository, scanned once per discovery and shared by sources. */
+  repoYaml(): Promise<RepoYaml>;
+}
+
+/**
+ * One way of finding environments. Sources are tried in tiers (see discover.ts); adding another
+ * (ApplicationSets, HelmReleases…) is a new file and an entry in the tier list.
+ */
+export interface DiscoverySource {
+  readonly name: EnvironmentSource;
+  discover(ctx: DiscoveryContext): Promise<DiscoveryResult>;
+}
+
+/**
+ * Which repository files an environment's render reads, as repo-relative POSIX paths. `files` may
+ * name files that do not exist yet when creating them would change the render (a second kustomization
+ * file, say). `unsure` says why static analysis cannot be trusted: such an environment is always rendered.
+ */
+export interface EnvInputs {
+  files: string[];
+  /** Folders whose whole subtree counts. '.' is the whole repository. */
+  dirs: string[];
+  unsure?: string;
+}

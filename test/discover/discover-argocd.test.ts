@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { discoverEnvironments } from '../../src/discover/index.ts';
+import { makeTree, yaml } from './temp-tree.ts';
+
+async function argoRepo(): Promise<string> {
+  return makeTree({
+    'argocd/web.yaml': yaml`
+      apiVersion: argoproj.io/v1alpha1
+      kind: Application
+      metadata:
+        name: web
+        namespace: argocd
+      spec:
+        project: default
+        source:
+          repoURL: https://github.com/acme/fleet.git
+          targetRevision: HEAD
+          path: charts/web
+          helm:
+            releaseName: web-prod
+            valueFiles:
+              - values-prod.yaml
+            values: |
+              replicaCount: 3
+            parameters:
+              - name: image.tag
+                value: "1.4.2"
+                forceString: true
+        destination:
+          name: prod-eu
+          namespace: web
+        syncPolicy:
+          automated:
+            prune: true
+            selfHeal: true
+    `,
+    'argocd/guestbook.yaml': yaml`
+      apiVersion: argoproj.io/v1alpha1
+      kind: Application
+      metadata:
+        name: guestbook
+        namespace: argocd
+      spec:
+        source:
+          repoURL: git@github.com:acme/fleet.git
+          path: apps/guestbook/overlays/staging
+          kustomize:
+            namePrefix: gb-
+            nameSuffix: -v2
+            images: [gcr.io/heptio-images/ks-guestbook-demo:0.2]
+            commonLabels: {team: web}
+            commonAnnotations: {owner: web-team}
+            namespace: guestbook
+            patches:
+              - target: {kind: Deployment, name: guestbook-ui}
+                patch: |-
+                  - op: replace
+                    path: /spec/replicas
+                    value: 2
+        destination:
+          server: https://kubernetes.default.svc
+          namespace: default-for-objects-without-one
+    `,
+    'argocd/multi.yaml': yaml`
+      apiVersion: argoproj.io/v1alpha1
+      kind: Application
+      metadata:
+        name: monitoring
+        namespace: argocd
+      spec:
+        sources:
+          - repoURL: https://prometheus-community.github.io/helm-charts
+            chart: kube-prometheus-stack
+            targetRevision: 45.0.0
+          - repoURL: https://github.com/acme/fleet
+            path: charts/web
+            helm:
+              valueFiles:
+                - $values/environments/prod/web-values.yaml
+          - repoURL: https://github.com/acme/fleet
+            ref: values
+        destination:
+          name: prod-eu
+          namespace: monitoring
+    `,
+    'argocd/elsewhere.yaml': yaml`
+      apiVersion: argoproj.io/v1alpha1
+      kind: Application
+      metadata:
+        name: podinfo
+        namespace: argocd
+      spec:
+        source:
+          repoURL: https://github.com/stefanprodan/podinfo
+          path: kustomize
+        destination:
+          name: prod-eu
+    `,
+    'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+    'charts/web/values-prod.yaml': 'replicaCount: 2\n',
+    'environments/prod/web-values.yaml': 'replicaCount: 5\n',
+    'apps/guestbook/overlays/staging/kustomization.yaml': 'resources: []\n',
+  });
+}
+
+describe('Argo CD discovery', () => {
+  it('finds Applications whose source is this repository by URL', async () => {
+    const root = await argoRepo();
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
+    expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
+    expect(notes).toContainEqual(expect.stringContaining('Argo CD Application podinfo skipped'));
+  });
+
+  it('maps Helm release name, value files, inline values and parameters', async () => {
+    const root = await argoRepo();
+    const { environments } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
+    expect(environments.find((e) => e.name === 'web')).toMatchObject({
+      source: 'argocd',
+      path: 'charts/web',
+      cluster: 'prod-eu',
+      namespace: 'web',
+      definedIn: { file: 'argocd/web.yaml', line: 1 },
+      helm: { releaseName: 'web-prod', valueFiles: ['values-prod.yaml'], values: { replicaCount: 3, image: { tag: '1.4.2' } } },
+    });
+  });
+
+  it('maps syncPolicy: automated with prune and selfHeal applies on merge; without it nothing is applied or pruned', async () => {
+    const root = await argoRepo();
+    const { environments } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
+    expect(environments.find((e) => e.name === 'web')).toMatchObject({ autoApply: true, prune: true, selfHeal: true });
+    expect(environments.find((e) => e.name === 'guestbook')).toMatchObject({ autoApply: false, prune: false, selfHeal: false });
+  });
+
+  it('maps kustomize options (namespace as a rewrite) and the in-cluster destination', async () => {
+    const root = await argoRepo();
+    const { environments } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
+    expect(environments.find((e) => e.name === 'guestbook')).toMatchObject({
+      path: 'apps/guestbook/overlays/staging',
+      cluster: 'in-cluster',
+      namespace: 'default-for-objects-without-one',
+      kustomize: {
+        namespace: 'guestbook',
+        namePrefix: 'gb-',
+        nameSuffix: '-v2',
+        images: ['gcr.io/heptio-images/ks-guestbook-demo:0.2'],
+        commonLabels: { team: 'web' },
+        commonAnnotations: { owner: 'web-team' },
+        patches: [{ patch: '- op: replace\n  path: /spec/replicas\n  value: 2', target: { kind: 'Deployment', name: 'guestbook-ui' } }],
+      },
+    });
+  });
+
+  it('renders the in-repository source of a multi-source Application with $ref value files relative to the chart', async () => {
+    const root = await argoRepo();
+    const { environments } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
+    expect(environments.find((e) => e.name === 'monitoring')).toMatchObject({
+      path: 'charts/web',
+      helm: { releaseName: 'monitoring', valueFiles: ['../../environments/prod/web-values.yaml'] },
+    });
+  });
+
+  it('without repository URLs, takes Applications whose source folder exists here', async () => {
+    const root = await argoRepo();
+    const { environments, notes } = await discoverEnvironments(root);
+    expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
+    expect(notes).toContainEqual(expect.stringContaining('source path "kustomize" is not a folder in this repository'));
+  });
+});
