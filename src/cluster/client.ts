@@ -31,8 +31,10 @@ export interface ClusterClientOptions {
   /** Per-request idle timeout (default 30 s). */
   requestTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  onRetry?: (notice: RetryNotice & { method: string; path: string }) => void;
+  onRetry?: RetryListener;
 }
+
+export type RetryListener = (notice: RetryNotice & { method: string; path: string }) => void;
 
 interface Transport {
   agent: http.Agent;
@@ -62,6 +64,7 @@ export class ClusterClient {
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
   private readonly onRetry?: ClusterClientOptions['onRetry'];
+  private readonly retryListeners = new Set<RetryListener>();
   private transport?: Promise<Transport>;
   private auth?: { headers: Record<string, string>; at: number };
 
@@ -92,8 +95,18 @@ export class ClusterClient {
     return withRetry(
       () => this.limiter.run(() => this.send<T>(req)),
       this.policy,
-      this.onRetry && ((notice) => this.onRetry?.({ ...notice, method: req.method, path: req.path })),
+      (notice) => {
+        const full = { ...notice, method: req.method, path: req.path };
+        this.onRetry?.(full);
+        for (const listener of this.retryListeners) listener(full);
+      },
     );
+  }
+
+  /** Hears about every retry until the returned function is called (progress reporting for one run). */
+  addRetryListener(listener: RetryListener): () => void {
+    this.retryListeners.add(listener);
+    return () => this.retryListeners.delete(listener);
   }
 
   /** GET that answers undefined for 404 instead of throwing. */
@@ -233,6 +246,9 @@ export function toClusterError(cluster: string, server: string, error: unknown):
       return new BosunError({ kind: 'cluster', message: `cluster "${cluster}" (${server}) denied access (403): ${error.message}; grant the kubeconfig user the rights bosun needs` }, { cause: error });
     }
     return new BosunError({ kind: 'cluster', message: `cluster "${cluster}" (${server}) answered ${error.status}: ${error.message}` }, { cause: error });
+  }
+  if (error instanceof TransportError && /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/.test(error.code)) {
+    return new BosunError({ kind: 'cluster', message: `cluster "${cluster}" (${server}): TLS verification failed (${error.code}); check the certificate-authority of its kubeconfig` }, { cause: error });
   }
   if (error instanceof TransportError) {
     return new BosunError({ kind: 'cluster', message: `cannot reach the API server of cluster "${cluster}" at ${server} (${error.code}${error.attempts > 1 ? `, ${error.attempts} tries` : ''}); check that it is running and reachable from here` }, { cause: error });

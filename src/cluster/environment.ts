@@ -52,6 +52,18 @@ export function syncEnvironment(input: ApplyEnvironmentInput): Promise<ApplyRepo
 }
 
 async function run(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Promise<ApplyReport> {
+  const stopListening = input.onProgress ? input.client.addRetryListener((n) => input.onProgress?.({
+    stage: 'retry',
+    message: `${n.method} ${n.path} failed (${describeFailure(n.error)}); try ${n.attempt + 1} of ${n.attempts} in ${n.delayMs} ms`,
+  })) : undefined;
+  try {
+    return await runOnce(input, mode);
+  } finally {
+    stopListening?.();
+  }
+}
+
+async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Promise<ApplyReport> {
   const started = Date.now();
   const { client, env } = input;
   const partOf = input.partOf ?? 'bosun';

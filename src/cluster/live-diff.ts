@@ -23,19 +23,19 @@ export interface LiveDiff {
 export function liveDiff(live: KubeObject | undefined, next: KubeObject | undefined): LiveDiff {
   const subject = next ?? live;
   if (!subject) return { changed: false, diff: '', risk: 'other' };
-  const masked = maskSecrets(live && normalize(live), next && normalize(next));
+  const base = live && normalize(live);
+  const head = next && normalize(next);
+  const action = !live ? 'create' : !next ? 'delete' : 'update';
+  const risk = classifyRisk({ action, apiVersion: subject.apiVersion, kind: subject.kind }, live, next);
+  // Most objects in a preview are unchanged: normalised objects have sorted keys, so comparing their
+  // JSON settles that without dumping YAML or diffing text.
+  if (base && head && JSON.stringify(base) === JSON.stringify(head)) {
+    return { changed: false, diff: '', risk, ...(isSecret(subject) ? { secretKeys: { added: [], removed: [], changed: [] } } : {}) };
+  }
+  const masked = maskSecrets(base, head);
   const before = masked.base ? stableYaml(masked.base) : '';
   const after = masked.head ? stableYaml(masked.head) : '';
   const name = diffPathName(objectId(subject));
-  const action = !live ? 'create' : !next ? 'delete' : 'update';
-  const changed = before !== after;
-  const diff = changed
-    ? createTwoFilesPatch(live ? `live/${name}` : '/dev/null', next ? `applied/${name}` : '/dev/null', before, after, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY })
-    : '';
-  return {
-    changed,
-    diff,
-    risk: classifyRisk({ action, apiVersion: subject.apiVersion, kind: subject.kind }, live, next),
-    ...(isSecret(subject) ? { secretKeys: masked.keys } : {}),
-  };
+  const diff = createTwoFilesPatch(live ? `live/${name}` : '/dev/null', next ? `applied/${name}` : '/dev/null', before, after, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+  return { changed: true, diff, risk, ...(isSecret(subject) ? { secretKeys: masked.keys } : {}) };
 }

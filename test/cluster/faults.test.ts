@@ -3,6 +3,7 @@ import type { ClusterClient } from '../../src/cluster/client.ts';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
 import { inventoryName, readInventory } from '../../src/cluster/inventory.ts';
 import type { RetryNotice } from '../../src/cluster/retry.ts';
+import type { ProgressEvent } from '../../src/cluster/types.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
 import { testKubeconfig } from '../support/testenv/inject.ts';
 import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, testClient, unique } from './helpers.ts';
@@ -77,10 +78,14 @@ describe('fault tolerance', () => {
     const client = via('https', notices);
     // Fewer failures than tries per request: whichever requests they hit, each one eventually succeeds.
     proxy.failRequests({ count: 3, status: 503 });
-    const report = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), ...fiveConfigMaps(space)) });
+    const progress: ProgressEvent[] = [];
+    const report = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), ...fiveConfigMaps(space)), onProgress: (e) => progress.push(e) });
     expect(report.ok).toBe(true);
     expect(proxy.requests.filter((r) => r.injected && r.status === 503)).toHaveLength(3);
     expect(notices).toHaveLength(3);
+    const retries = progress.filter((e) => e.stage === 'retry');
+    expect(retries).toHaveLength(3);
+    expect(retries[0].message).toMatch(/failed \(503 ServiceUnavailable: injected by the fault proxy: 503\); try 2 of 4 in \d+ ms$/);
     expect(await get(direct, `/api/v1/namespaces/${space}/configmaps/cm5`)).toBeDefined();
   });
 
