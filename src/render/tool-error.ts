@@ -1,4 +1,5 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { scrub } from '../util/scrub.ts';
 import type { ToolResult } from './process.ts';
 import type { RenderError } from './types.ts';
@@ -23,7 +24,27 @@ export function quoteToolOutput(stderr: string, paths: PathRewrite): string {
   let text = lines.slice(0, maxLines).join('\n');
   if (lines.length > maxLines) text += `\n… (${lines.length - maxLines} more lines)`;
   if (text.length > maxChars) text = `${text.slice(0, maxChars)}…`;
-  return scrub(text);
+  return scrubKeepingPaths(text, paths.root);
+}
+
+/**
+ * scrub() masks long base64-looking runs, which long slash-separated paths also are
+ * (`clusters/production/infrastructure/monitoring`). Paths are what make a tool error actionable, so
+ * tokens that are files of the repository, or end in a file extension (base64 has no '.'), are set aside
+ * while scrubbing and put back afterwards.
+ */
+const marker = '\u0000';
+
+function scrubKeepingPaths(text: string, root: string): string {
+  const kept: string[] = [];
+  const shielded = text.replace(/[\w.-]*\/[\w./-]*/g, (token) => {
+    const bare = token.replace(/[.:]+$/, '');
+    const isFile = /\.[A-Za-z][\w]{0,5}$/.test(bare) || (bare !== '' && existsSync(join(root, bare)));
+    if (!isFile) return token;
+    kept.push(token);
+    return `${marker}${kept.length - 1}${marker}`;
+  });
+  return scrub(shielded).replace(new RegExp(`${marker}(\\d+)${marker}`, 'g'), (_, i: string) => kept[Number(i)]);
 }
 
 export function rewritePaths(text: string, paths: PathRewrite): string {

@@ -145,10 +145,12 @@ describe('kustomize renderer', () => {
     expect(outcome.error.message).toMatch(/^kustomize build of clusters\/prod failed: /);
     expect(outcome.error.message).not.toContain(root);
 
-    const missing = await repo({ 'clusters/prod/kustomization.yaml': 'resources:\n  - nowhere.yaml\n' });
-    const second = await renderEnvironment(missing, environment({ name: 'prod', path: 'clusters/prod' }));
-    expect(second).toMatchObject({ ok: false, error: { tool: 'kustomize', file: 'clusters/prod/kustomization.yaml' } });
-    expect(!second.ok && second.error.message).toContain('nowhere.yaml');
+    // long paths survive secret scrubbing (they look like base64 runs to a naive scrubber)
+    const long = 'clusters/productionenvironment/customerfacingapplications';
+    const missing = await repo({ [`${long}/kustomization.yaml`]: 'resources:\n  - nowhere.yaml\n' });
+    const second = await renderEnvironment(missing, environment({ name: 'prod', path: long }));
+    expect(second).toMatchObject({ ok: false, error: { tool: 'kustomize', file: `${long}/kustomization.yaml` } });
+    expect(!second.ok && second.error.message).toContain(`${long}/nowhere.yaml`);
   });
 
   it('reports a kustomization with broken YAML at its line', async () => {
