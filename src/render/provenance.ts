@@ -42,10 +42,11 @@ export class SourceIndex {
     const sameNs = candidates.filter((c) => (c.object.metadata?.namespace ?? '') === namespace);
     if (sameNs.length > 0) candidates = sameNs;
     if (candidates.length === 0) {
-      const contained = (this.byKind.get(kindKey(object)) ?? []).filter((c) => {
-        const src = c.object.metadata?.name ?? '';
-        return src !== '' && name.includes(src);
-      });
+      // namePrefix/nameSuffix keep the source name at one end; both together leave it inside.
+      const all = this.byKind.get(kindKey(object)) ?? [];
+      const srcName = (c: Candidate) => c.object.metadata?.name ?? '';
+      let contained = all.filter((c) => srcName(c) !== '' && (name.startsWith(srcName(c)) || name.endsWith(srcName(c))));
+      if (contained.length === 0) contained = all.filter((c) => srcName(c) !== '' && name.includes(srcName(c)));
       const longest = Math.max(0, ...contained.map((c) => (c.object.metadata?.name ?? '').length));
       candidates = contained.filter((c) => (c.object.metadata?.name ?? '').length === longest);
     }
