@@ -111,8 +111,12 @@ export class InputWalker {
     const stat = link.isSymbolicLink() ? statSync(abs, { throwIfNoEntry: false }) : link;
     if (!stat) return { rel, abs, kind: 'missing' };
     const resolved: Resolved = { rel, abs, kind: stat.isDirectory() ? 'dir' : 'file' };
-    // Checked above to stay inside; the target is an input too, since editing it changes the render.
-    if (link.isSymbolicLink()) resolved.symlinkTarget = toRepoPath(this.realRoot, realpathSync.native(abs));
+    // Git reports changes under the real path, so when a symlink (the leaf or a folder on the way) leads
+    // elsewhere in the repository, that location is an input too. Escapes were refused above.
+    let real: string | undefined;
+    if (link.isSymbolicLink()) real = realpathSync.native(abs);
+    else if (rel !== '.' && parentReal !== undefined && parentReal !== join(this.realRoot, posix.dirname(rel))) real = join(parentReal, posix.basename(rel));
+    if (real !== undefined) resolved.symlinkTarget = toRepoPath(this.realRoot, real);
     return resolved;
   }
 

@@ -42,12 +42,14 @@ export function stringMap(value: unknown): Record<string, string> | undefined {
  * A repo-relative folder from a GitOps object, normalised (no './', no trailing '/'), refusing paths
  * that leave the repository with an error naming the object's file, line and field.
  */
-export function repoPathFrom(root: string, raw: string, where: { file: string; line?: number; field: string }): string {
+export function repoPathFrom(root: string, raw: string, where: { file: string; line: () => number | undefined; field: string }): string {
   const path = normalizeRepoPath(raw);
   try {
     resolveInRepo(root, path);
   } catch (error) {
-    if (error instanceof BosunError) throw new BosunError({ ...error.toProblem(), ...where, message: `${error.message}; point ${where.field} at a folder inside this repository` });
+    if (error instanceof BosunError) {
+      throw new BosunError({ ...error.toProblem(), file: where.file, line: where.line(), field: where.field, message: `${error.message}; point ${where.field} at a folder inside this repository` });
+    }
     throw error;
   }
   return path;

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import { lineAt, type DataPath } from '../config/yaml-location.ts';
 import { toRepoPath } from '../util/paths.ts';
+import { parseSimpleYaml } from './simple-yaml.ts';
 
 /** One YAML document that is a Kubernetes-style object, with where it was found. */
 export interface YamlObjectDoc {
@@ -44,6 +45,14 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
     }
     const text = readFileSync(abs, 'utf8');
     if (!pattern.test(text)) continue;
+    const simple = parseSimpleYaml(text);
+    if (simple !== undefined) {
+      // The common single-document file: no full parse unless a field's line is asked for (errors only).
+      if (simple !== null && typeof simple === 'object' && !Array.isArray(simple)) {
+        docs.push({ file, line: firstContentLine(text), object: simple as Record<string, unknown>, lineOf: (path) => fullParseLine(text, path) });
+      }
+      continue;
+    }
     const lineCounter = new LineCounter();
     const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
     const all = Array.isArray(parsed) ? parsed : [];
@@ -73,6 +82,18 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
     }
   }
   return { docs, notes };
+}
+
+function firstContentLine(text: string): number {
+  const lines = text.split('\n');
+  const index = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#') && l.trim() !== '---');
+  return index < 0 ? 1 : index + 1;
+}
+
+function fullParseLine(text: string, path: DataPath): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return lineAt(doc.contents, lineCounter, path);
 }
 
 function walk(dir: string, out: string[]): void {

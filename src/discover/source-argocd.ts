@@ -95,7 +95,7 @@ function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, notes:
   const app = doc.object;
   const where = `${doc.file}:${doc.line}: Argo CD Application ${c.appName}`;
   const sourcePathField = entry.index === undefined ? ['spec', 'source', 'path'] : ['spec', 'sources', entry.index, 'path'];
-  const path = repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: doc.lineOf(sourcePathField), field: `${entry.fieldPath}.path` });
+  const path = repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: () => doc.lineOf(sourcePathField), field: `${entry.fieldPath}.path` });
 
   const automated = field(app, 'spec', 'syncPolicy', 'automated');
   const isAutomated = isRecord(automated) && bool(automated.enabled) !== false;

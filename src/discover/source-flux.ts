@@ -86,7 +86,7 @@ function toEnvironment(root: string, k: FluxKustomization, name: string, notes: 
   const where = `${doc.file}:${doc.line}: Flux Kustomization ${k.name}`;
   // Flux resolves spec.path inside the source, so a leading '/' means the repository root.
   const rawPath = (str(field(spec, 'path')) ?? './').replace(/^\/+/, '') || '.';
-  const path = repoPathFrom(root, rawPath, { file: doc.file, line: doc.lineOf(['spec', 'path']), field: 'spec.path' });
+  const path = repoPathFrom(root, rawPath, { file: doc.file, line: () => doc.lineOf(['spec', 'path']), field: 'spec.path' });
   const suspended = bool(field(spec, 'suspend')) === true;
   if (suspended) notes.push(`${where} is suspended: it is planned but never applied`);
 

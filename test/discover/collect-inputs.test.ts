@@ -113,6 +113,19 @@ describe('collectInputs', () => {
     expect((await collectInputs(root, env('x', 'apps/x'))).files).toEqual(expect.arrayContaining(['apps/x/deploy.yaml', 'shared/deploy.yaml']));
   });
 
+  it('counts the real location of files reached through a symlinked folder', async () => {
+    const root = await makeTree({
+      'shared/web/deploy.yaml': deployment,
+      'shared/web/kustomization.yaml': 'resources: [deploy.yaml]\n',
+      'apps/x/kustomization.yaml': 'resources:\n  - linked/deploy.yaml\n',
+      'apps/x/linked': { symlink: '../../shared/web' },
+      'apps/y/kustomization.yaml': 'resources:\n  - ../web\n',
+      'apps/web': { symlink: '../shared/web' },
+    });
+    expect((await collectInputs(root, env('x', 'apps/x'))).files).toEqual(expect.arrayContaining(['apps/x/linked/deploy.yaml', 'shared/web/deploy.yaml']));
+    expect((await collectInputs(root, env('y', 'apps/y'))).dirs).toContain('shared/web');
+  });
+
   it('reports a missing referenced file as a render error at its line and field', async () => {
     const root = await makeTree({ 'apps/x/kustomization.yaml': 'resources: [deploy.yaml]\npatches:\n  - path: gone.yaml\n', 'apps/x/deploy.yaml': deployment });
     const error = await collectInputs(root, env('x', 'apps/x')).catch((e: unknown) => e);
