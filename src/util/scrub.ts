@@ -15,9 +15,17 @@ const rules: Array<[RegExp, string]> = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi, '$1***@'],
   // key: value / key=value pairs whose key names a secret
   [/(\b[\w.-]*(?:password|passwd|secret|token|apikey|api_key|api-key|private[_-]?key|credentials?)[\w.-]*\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}\]]+)/gi, '$1***'],
-  // base64 blobs long enough to be key material (Secret data values echoed by tools)
-  [/\b[A-Za-z0-9+/]{40,}={0,2}/g, '***'],
 ];
+
+/**
+ * Base64 blobs long enough to be key material (Secret data values echoed by tools). Real base64 of
+ * random bytes mixes upper case, lower case and digits; a long path such as
+ * `clusters/production/infrastructure/…` does not, and must survive.
+ */
+const base64Blob = /\b[A-Za-z0-9+/]{40,}={0,2}/g;
+function looksLikeKeyMaterial(s: string): boolean {
+  return /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s) && !s.includes('//');
+}
 
 export function scrub(text: string, extraSecrets: readonly string[] = []): string {
   let out = text;
@@ -25,5 +33,5 @@ export function scrub(text: string, extraSecrets: readonly string[] = []): strin
     if (secret.length >= 4) out = out.split(secret).join('***');
   }
   for (const [pattern, replacement] of rules) out = out.replace(pattern, replacement);
-  return out;
+  return out.replace(base64Blob, (m) => (looksLikeKeyMaterial(m) ? '***' : m));
 }
