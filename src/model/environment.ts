@@ -40,7 +40,12 @@ export interface Environment {
   /** The file (and line) that defines this environment: .bosun.yaml, a Flux Kustomization, an Argo Application. */
   definedIn?: SourceRef;
   render: RenderKind;
-  /** Namespace forced on namespaced objects (Flux `targetNamespace`, Argo `destination.namespace`, config `namespace`). */
+  /**
+   * Namespace for namespaced objects. For Flux environments (`targetNamespace`) it is forced on every
+   * namespaced object at render time; otherwise (Argo CD `destination.namespace`, config `namespace`) it
+   * is the default for objects that set none, applied at apply time. A forced rewrite for other sources
+   * is `kustomize.namespace`.
+   */
   namespace?: string;
   /** Name in the server-side cluster registry; never credentials. */
   cluster?: string;

@@ -8,6 +8,17 @@ export function toRepoPath(root: string, abs: string): string {
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
+const realRoots = new Map<string, string>();
+function realRootOf(root: string): string {
+  let real = realRoots.get(root);
+  if (real === undefined) {
+    real = realpathSync.native(root);
+    if (realRoots.size > 256) realRoots.clear();
+    realRoots.set(root, real);
+  }
+  return real;
+}
+
 /**
  * Resolves a repo-relative path and refuses anything that escapes the repository, by `..` or by a
  * symlink pointing outside. `from` names the file that referenced it, for the error message.
@@ -23,11 +34,11 @@ export function resolveInRepo(root: string, repoPath: string, from?: { file?: st
   }
   let real: string;
   try {
-    real = realpathSync(abs);
+    real = realpathSync.native(abs);
   } catch {
     return abs; // does not exist (yet): callers report missing files themselves
   }
-  const realRoot = realpathSync(root);
+  const realRoot = realRootOf(root);
   const realRel = relative(realRoot, real);
   if (realRel === '..' || realRel.startsWith(`..${sep}`) || isAbsolute(realRel)) {
     throw new BosunError({ kind: 'path', message: `path "${repoPath}" is a symlink that points outside the repository`, ...from });
