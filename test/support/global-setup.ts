@@ -1,6 +1,8 @@
 // Provisions what the test suites need, once per `npm test` run: an open Redis on 127.0.0.1:6379 and a
 // real Kubernetes API server (etcd + kube-apiserver + kube-controller-manager, see test/support/testenv).
+import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
+import { BosunError } from '../../src/model/errors.ts';
 import { ensureRedis } from './redis.ts';
 import { startTestCluster } from './testenv/cluster.ts';
 import { clusterInfoFromKubeconfig } from './testenv/info.ts';
@@ -12,19 +14,26 @@ const log = (line: string): void => {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await ensureRedis({ log });
 
+  // A cluster from `npm run testenv -- up` saves the start on every run; it is left running afterwards.
+  const preset = process.env.BOSUN_TEST_KUBECONFIG;
+  if (preset) {
+    if (!existsSync(preset)) {
+      throw new BosunError({
+        kind: 'config',
+        message: `BOSUN_TEST_KUBECONFIG=${preset} does not exist (cluster stopped?); unset it to start a cluster for this run, or run \`npm run testenv -- up\` and use the path it prints`,
+        field: 'BOSUN_TEST_KUBECONFIG',
+      });
+    }
+    log(`[testenv] using the cluster in BOSUN_TEST_KUBECONFIG=${preset}`);
+    project.provide('kubeconfig', preset);
+    project.provide('testCluster', clusterInfoFromKubeconfig(preset));
+    return async () => undefined;
+  }
+
   if (process.env.BOSUN_TEST_NO_CLUSTER === '1') {
     log('[testenv] BOSUN_TEST_NO_CLUSTER=1: no test cluster for this run; suites that need one will fail');
     project.provide('kubeconfig', '');
     project.provide('testCluster', null);
-    return async () => undefined;
-  }
-
-  // A cluster from `npm run testenv -- up` saves the start on every run; it is left running afterwards.
-  const preset = process.env.BOSUN_TEST_KUBECONFIG;
-  if (preset) {
-    log(`[testenv] using the cluster in BOSUN_TEST_KUBECONFIG=${preset}`);
-    project.provide('kubeconfig', preset);
-    project.provide('testCluster', clusterInfoFromKubeconfig(preset));
     return async () => undefined;
   }
 

@@ -151,7 +151,7 @@ async function build(dir: string, log: Log): Promise<TestenvBinaries> {
     goEnv.PATH = `${join(goroot, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
   }
   const goVersion = await capture('go', ['version'], { env: goEnv });
-  log(`[testenv] using ${(goVersion.stdout || goVersion.stderr).trim()}`);
+  log(`[testenv] using ${(goVersion.stdout || goVersion.stderr).trim()} (${goEnv.GOROOT ?? 'system install'})`);
 
   await step('generating OpenAPI code (make gen_openapi)', 'make', ['gen_openapi'], { cwd: src, env: goEnv });
   const ldflags = ['-s', '-w', ...versionLdflags(K8S_VERSION)].join(' ');

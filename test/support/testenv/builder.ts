@@ -1,6 +1,6 @@
 // Entry of the detached build process started by ensureBinaries (see detached-build.ts):
-// `node --import tsx builder.ts <cache-root>`. Progress lines go to progress.log for whoever waits;
-// a failure's message goes to build-error.txt.
+// `node --import tsx builder.ts <cache-root>`. Progress lines are appended to progress.log for whoever
+// waits (never truncated: another builder may be mid-build); a failure's message goes to build-error.txt.
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { buildHere } from './build.ts';
 import { buildFiles } from './detached-build.ts';
@@ -14,7 +14,6 @@ if (!root) {
 const files = buildFiles(root);
 mkdirSync(versionDir(root), { recursive: true });
 rmSync(files.error, { force: true });
-writeFileSync(files.progress, '');
 const log = (line: string): void => {
   appendFileSync(files.progress, `${line}\n`);
   process.stdout.write(`${line}\n`);

@@ -49,27 +49,28 @@ export async function followBuild(root: string, log: Log): Promise<TestenvBinari
   mkdirSync(dir, { recursive: true });
   const files = buildFiles(root);
   const started = Date.now();
-  let offset = 0;
+  let offset: number;
   let builder: number | undefined;
   let restarts = 0;
 
   const holder = readOwner(files.lock);
+  offset = existsSync(files.progress) ? statSync(files.progress).size : 0;
   if (holder !== undefined && isAlive(holder)) {
     log(`[testenv] another process (pid ${holder}) is building the Kubernetes ${K8S_VERSION} test binaries; following its progress`);
-    offset = existsSync(files.progress) ? statSync(files.progress).size : 0;
   } else {
     builder = startBuilder(root, files.output);
     log(`[testenv] Kubernetes ${K8S_VERSION} test binaries are missing: building them in the background (pid ${builder}; it carries on if this run is stopped)`);
   }
 
+  // byte offsets: the progress lines contain multi-byte characters
   const forward = (): void => {
     if (!existsSync(files.progress)) return;
-    const text = readFileSync(files.progress, 'utf8');
-    if (text.length < offset) offset = 0; // a new build truncated it
-    const fresh = text.slice(offset);
-    const complete = fresh.lastIndexOf('\n') + 1;
-    for (const line of fresh.slice(0, complete).split('\n')) if (line.length > 0) log(line);
-    offset += complete;
+    const bytes = readFileSync(files.progress);
+    if (bytes.length < offset) offset = 0; // removed by hand meanwhile
+    const complete = bytes.lastIndexOf(0x0a) + 1;
+    if (complete <= offset) return;
+    for (const line of bytes.subarray(offset, complete).toString('utf8').split('\n')) if (line.length > 0) log(line);
+    offset = complete;
   };
 
   for (;;) {
