@@ -1,0 +1,92 @@
+/**
+ * The ChatOps grammar: every command bosun understands in a PR comment, with the arguments and flags
+ * it takes. The parser, the help text and the permission defaults all read this one table, so a new
+ * command is one entry here plus its handler.
+ */
+
+export const commandVerbs = ['help', 'plan', 'apply', 'unlock', 'rollback', 'sync'] as const;
+export type CommandVerb = (typeof commandVerbs)[number];
+
+export const defaultPrefix = '/bosun';
+
+interface CommandBase {
+  /** 1-based line of the comment the command was written on. */
+  line: number;
+  /** The command as written, trimmed (prefix included). */
+  text: string;
+}
+
+export type HelpCommand = CommandBase & { kind: 'help' };
+/** `plan` with no environments means every affected environment. */
+export type PlanCommand = CommandBase & { kind: 'plan'; envs: string[] };
+export type ApplyCommand = CommandBase & { kind: 'apply'; env: string; forceConflicts: boolean };
+export type UnlockCommand = CommandBase & { kind: 'unlock'; env: string };
+export type RollbackCommand = CommandBase & { kind: 'rollback'; env: string; now: boolean };
+export type SyncCommand = CommandBase & { kind: 'sync'; env: string };
+/** A line addressed to bosun that is not a valid command; the bot answers it with the help text. */
+export type InvalidCommand = CommandBase & { kind: 'invalid'; reason: string };
+
+export type ValidCommand = HelpCommand | PlanCommand | ApplyCommand | UnlockCommand | RollbackCommand | SyncCommand;
+export type ParsedCommand = ValidCommand | InvalidCommand;
+
+export interface CommandSpec {
+  /** `none`: no positional arguments; `env`: exactly one environment; `envs`: any number. */
+  args: 'none' | 'env' | 'envs';
+  /** Allowed flags, without the leading `--`. */
+  flags: readonly string[];
+  /** Usage after the prefix, for the help text. */
+  usage: string;
+  summary: string;
+}
+
+export const commandSpecs: Record<CommandVerb, CommandSpec> = {
+  help: { args: 'none', flags: [], usage: 'help', summary: 'Show this list of commands.' },
+  plan: {
+    args: 'envs',
+    flags: [],
+    usage: 'plan [env...]',
+    summary: 'Render, validate and diff again; all affected environments, or only the ones named.',
+  },
+  apply: {
+    args: 'env',
+    flags: ['force-conflicts'],
+    usage: 'apply <env> [--force-conflicts]',
+    summary: 'Apply this PR to one environment before merge (if the environment allows it and its requirements are met); `--force-conflicts` takes over fields owned by other field managers.',
+  },
+  unlock: { args: 'env', flags: [], usage: 'unlock <env>', summary: 'Release the lock another PR (or this one) holds on an environment.' },
+  rollback: {
+    args: 'env',
+    flags: ['now'],
+    usage: 'rollback <env> [--now]',
+    summary: 'Re-apply the last successfully applied state of an environment; `--now` skips waiting for running jobs.',
+  },
+  sync: { args: 'env', flags: [], usage: 'sync <env>', summary: 'Reconcile an environment with Git now (drift check, and heal where the environment allows it).' },
+};
+
+/** Environment names as `.bosun.yaml` allows them (src/config/schema.ts), `/` included. */
+export const environmentNamePattern = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+export const maxEnvironmentNameLength = 100;
+
+export function isCommandVerb(value: string): value is CommandVerb {
+  return (commandVerbs as readonly string[]).includes(value);
+}
+
+/** The canonical text of a command (`/bosun apply staging --force-conflicts`), for replies and logs. */
+export function formatCommand(command: ParsedCommand, prefix = defaultPrefix): string {
+  switch (command.kind) {
+    case 'help':
+      return `${prefix} help`;
+    case 'plan':
+      return [prefix, 'plan', ...command.envs].join(' ');
+    case 'apply':
+      return `${prefix} apply ${command.env}${command.forceConflicts ? ' --force-conflicts' : ''}`;
+    case 'unlock':
+      return `${prefix} unlock ${command.env}`;
+    case 'rollback':
+      return `${prefix} rollback ${command.env}${command.now ? ' --now' : ''}`;
+    case 'sync':
+      return `${prefix} sync ${command.env}`;
+    case 'invalid':
+      return command.text;
+  }
+}
