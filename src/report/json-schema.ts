@@ -120,6 +120,18 @@ export const planJsonSchema = {
             properties: { errors: { type: 'array', items: finding }, warnings: { type: 'array', items: finding } },
           },
           changes: { type: 'array', items: change, description: 'Riskiest first as reported; unchanged objects omitted.' },
+          preview: {
+            type: 'object',
+            description: 'Apply preview against the live cluster (with `--clusters`): `{ environment, cluster, objects, prunes, counts, notes, ok }` — per object `action` create|update|unchanged|conflict|rejected|prune, `diff` (Secrets masked), `conflicts`, `message` — or `{ error }` when the cluster could not be reached.',
+            oneOf: [
+              {
+                type: 'object',
+                required: ['environment', 'cluster', 'objects', 'prunes', 'counts', 'notes', 'ok'],
+                properties: { environment: { type: 'string' }, cluster: { type: 'string' }, objects: { type: 'array' }, prunes: { type: 'array' }, counts: { type: 'object' }, notes: { type: 'array', items: { type: 'string' } }, ok: { type: 'boolean' } },
+              },
+              { type: 'object', required: ['error'], additionalProperties: false, properties: { error: renderError } },
+            ],
+          },
         },
       },
     },

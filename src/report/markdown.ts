@@ -6,6 +6,8 @@ import type { Change } from '../model/change.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { scrub } from '../util/scrub.ts';
+import { formatProblem } from '../model/errors.ts';
+import { renderPreviewMarkdown } from '../cluster/preview-report.ts';
 import {
   actionSymbols, cellCode, changeCounts, codeSpan, escapeCell, escapeHtml, fenceFor, plural, riskBadges, riskLabel,
   shortSha, validationState,
@@ -174,7 +176,16 @@ function sectionLines(item: Prepared, folded: Map<string, FoldedChange>, maxDiff
     lines.push('', `#### Changes (${changes.length})`);
     for (const change of changes) lines.push('', ...changeLines(env, change, folded, maxDiffLines));
   }
+  if (env.preview) lines.push('', ...previewLines(env.preview));
   return lines;
+}
+
+/** The apply preview (live cluster baseline), kept apart from the change diff (base-branch baseline). */
+function previewLines(preview: NonNullable<EnvironmentPlan['preview']>): string[] {
+  if ('error' in preview) {
+    return ['#### Apply preview', '', `> [!WARNING]`, `> No apply preview: ${escapeHtml(scrub(formatProblem(preview.error)))}`];
+  }
+  return renderPreviewMarkdown(preview).trimEnd().replace(/^### Apply preview: .*$/m, '#### Apply preview (live cluster)').split('\n');
 }
 
 type RenderError = Extract<EnvironmentPlan['render'], { error: unknown }>['error'];
@@ -259,6 +270,7 @@ function isSkipped(env: EnvironmentPlan): boolean {
 }
 
 function hasDetail(env: EnvironmentPlan): boolean {
+  if (env.preview) return true;
   return !isSkipped(env) && ('error' in env.render || env.changes.length > 0
     || env.validation.errors.length > 0 || env.validation.warnings.length > 0 || env.lifecycle !== undefined);
 }

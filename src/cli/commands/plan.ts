@@ -24,7 +24,8 @@ Options:
   --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): adds the apply preview (server-side
                     dry run against the live cluster) for environments whose cluster is registered
 
-Exit codes: 0 planned, 1 a render or validation failed, 2 usage or configuration error.`;
+Exit codes: 0 planned, 1 a render or validation failed (or the apply preview predicts a failed apply),
+2 usage or configuration error.`;
 
 export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parse(argv, {
@@ -57,6 +58,8 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   return planFailed(result) ? 1 : 0;
 }
 
+/** A render or validation failed, or the apply preview predicts the apply would fail (conflict, rejection, unreachable cluster). */
 export function planFailed(result: PlanResult): boolean {
-  return result.environments.some((e) => 'error' in e.render || e.validation.errors.length > 0);
+  return result.environments.some((e) => 'error' in e.render || e.validation.errors.length > 0
+    || (e.preview !== undefined && ('error' in e.preview || !e.preview.ok)));
 }

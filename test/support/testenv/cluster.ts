@@ -196,8 +196,10 @@ async function startIn(dir: string, bin: TestenvBinaries, log: Log, opts: StartO
         [
           `--kubeconfig=${controllerKubeconfig}`,
           // namespace + garbagecollector: deletion cascades; deployment + replicaset: rollouts create
-          // ReplicaSets and Pods; serviceaccount(-token): the default ServiceAccount every Pod needs.
-          '--controllers=namespace,garbagecollector,deployment,replicaset,serviceaccount,serviceaccount-token',
+          // ReplicaSets and Pods; serviceaccount(-token): the default ServiceAccount every Pod needs;
+          // pvc-protection + pv-protection: without them a deleted PVC keeps its finalizer forever and
+          // its namespace never finishes terminating.
+          '--controllers=namespace,garbagecollector,deployment,replicaset,serviceaccount,serviceaccount-token,pvc-protection,pv-protection',
           `--service-account-private-key-file=${saKey}`,
           ...(caFile ? [`--root-ca-file=${caFile}`] : []),
           '--leader-elect=false',
