@@ -125,7 +125,7 @@ async function main(): Promise<Record<string, unknown>> {
           client.close();
         }
       });
-      if (!b.value.ok) throw new Error('bosun preview found problems');
+      if (!b.value.ok) throw new Error(`bosun preview found problems: ${b.value.objects.filter((o) => o.action === 'conflict' || o.action === 'rejected').slice(0, 3).map((o) => `${o.key}: ${o.message}`).join('; ')}`);
       previewCounts = b.value.counts;
       previewBosun.push(b.ms);
       say(`preview round ${i + 1}: kubectl ${Math.round(k.ms)} ms, bosun ${Math.round(b.ms)} ms`);
@@ -147,7 +147,7 @@ async function main(): Promise<Record<string, unknown>> {
           client.close();
         }
       });
-      if (!b.value.ok) throw new Error('bosun apply failed');
+      if (!b.value.ok) throw new Error(`bosun apply failed: ${b.value.notes.join('; ')} ${b.value.objects.filter((o) => o.action === 'failed').slice(0, 3).map((o) => `${o.key}: ${o.error}`).join('; ')}`);
       applyBosun.push(b.ms);
       say(`apply round ${i + 1}: kubectl ${Math.round(k.ms)} ms, bosun ${Math.round(b.ms)} ms`);
     }

@@ -1,3 +1,4 @@
+import { normalize } from '../diff/normalize.ts';
 import type { KubeObject } from '../model/object.ts';
 import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
@@ -5,6 +6,7 @@ import type { ClusterClient } from './client.ts';
 import type { ResourceInfo } from './discovery.ts';
 import { assessHealth } from './health.ts';
 import { isTerminating } from './inventory.ts';
+import { readLive } from './live-reader.ts';
 import { getLive, serverSideApply } from './objects.ts';
 import { applyPhases, isCrd, isNamespace } from './order.ts';
 import type { PreparedObject } from './prepare.ts';
@@ -43,8 +45,11 @@ export async function applyPrepared(client: ClusterClient, objects: readonly Pre
       for (const o of batch) results.set(o.key, { ...refFields(o), action: 'skipped', stage: 'apply', error: `not applied: ${blockedBy} object${blockedBy === 1 ? '' : 's'} in an earlier phase failed` });
       continue;
     }
+    // Read what is there first, in bulk where it pays: it tells created from configured from unchanged.
+    const live = await readLive(client, batch.filter((o) => o.info).map((o) => ({ key: o.key, info: o.info!, namespace: o.namespace, name: o.name })))
+      .catch(() => new Map<string, KubeObject | undefined>());
     await mapLimit(batch, client.concurrency, async (o) => {
-      const result = await applyOne(client, o, options);
+      const result = await applyOne(client, o, options, live.has(o.key) ? { live: live.get(o.key) } : undefined);
       results.set(o.key, result);
       done++;
       options.onProgress?.({ stage: 'apply', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: objects.length });
@@ -61,11 +66,11 @@ function refFields(o: PreparedObject): Omit<PreparedObject, 'object' | 'phase' |
   return ref;
 }
 
-async function applyOne(client: ClusterClient, o: PreparedObject, options: ApplyObjectsOptions): Promise<ObjectResult> {
+async function applyOne(client: ClusterClient, o: PreparedObject, options: ApplyObjectsOptions, known?: { live: KubeObject | undefined }): Promise<ObjectResult> {
   const ref = refFields(o);
   try {
     const info = o.info ?? (await servedResource(client, o.apiVersion, o.kind, options.crdTimeoutSeconds ?? 60));
-    let live = await getLive(client, info, o.namespace, o.name);
+    let live = known ? known.live : await getLive(client, info, o.namespace, o.name);
     if (live && isNamespace(o.object) && isTerminating(live)) {
       if (!options.recreateTerminatingNamespaces) {
         return { ...ref, action: 'failed', stage: 'apply', error: `namespace ${o.name} is being deleted; wait until it is gone, then run \`bosun sync\` to re-create it` };
@@ -73,7 +78,7 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
       live = await waitUntilGone(client, info, o.name, options.namespaceTimeoutSeconds ?? 180);
     }
     const applied = await serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets });
-    const action = applied.created || !live ? 'created' : applied.object.metadata?.resourceVersion === live.metadata?.resourceVersion ? 'unchanged' : 'configured';
+    const action = applied.created || !live ? 'created' : sameState(live, applied.object) ? 'unchanged' : 'configured';
     return { ...ref, action, stage: 'apply' };
   } catch (error) {
     let message = describeFailure(error);
@@ -135,6 +140,16 @@ async function waitForCrds(client: ClusterClient, crds: readonly PreparedObject[
   }
   // Their kinds are new to discovery: drop cached group-versions so the next lookup asks again.
   client.resources.invalidate();
+}
+
+/**
+ * Whether the apply left the object as it was. An unchanged resourceVersion settles it, but controllers
+ * write status (and so bump the version) at any moment, e.g. between our read and our apply; so when the
+ * versions differ, the objects are compared without status and server-written metadata.
+ */
+function sameState(before: KubeObject, after: KubeObject): boolean {
+  if (before.metadata?.resourceVersion === after.metadata?.resourceVersion) return true;
+  return JSON.stringify(normalize(before)) === JSON.stringify(normalize(after));
 }
 
 function sleep(ms: number): Promise<void> {

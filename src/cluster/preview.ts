@@ -1,11 +1,12 @@
 import type { Environment } from '../model/environment.ts';
-import type { RenderedObject } from '../model/object.ts';
+import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
 import { readInventory } from './inventory.ts';
 import { environmentLabel, isPruneDisabled, labelValue, pruneAnnotation, pruneDisabled } from './labels.ts';
 import { liveDiff } from './live-diff.ts';
+import { readLive } from './live-reader.ts';
 import { getLive, serverSideApply } from './objects.ts';
 import { isNamespace } from './order.ts';
 import { prepareObjects, type PreparedObject } from './prepare.ts';
@@ -39,8 +40,10 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   }
   const desiredNamespaces = new Set(prepared.objects.filter((o) => isNamespace(o.object)).map((o) => o.name));
   let done = 0;
+  const live = await readLive(client, prepared.objects.filter((o) => o.info).map((o) => ({ key: o.key, info: o.info!, namespace: o.namespace, name: o.name })))
+    .catch(() => new Map<string, KubeObject | undefined>());
   const previewed = await mapLimit(prepared.objects, client.concurrency, async (o) => {
-    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces });
+    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces }, live.has(o.key) ? { live: live.get(o.key) } : undefined);
     done++;
     input.onProgress?.({ stage: 'preview', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: prepared.objects.length });
     return result;
@@ -63,14 +66,14 @@ interface PreviewContext {
   desiredNamespaces: ReadonlySet<string>;
 }
 
-async function previewOne(client: ClusterClient, o: PreparedObject, ctx: PreviewContext): Promise<PreviewObject> {
+async function previewOne(client: ClusterClient, o: PreparedObject, ctx: PreviewContext, known?: { live: KubeObject | undefined }): Promise<PreviewObject> {
   const { object, phase: _phase, info, ...ref } = o;
   if (!info) {
     const { diff, risk } = liveDiff(undefined, object);
     return { ...ref, action: 'create', diff, risk, message: 'its kind is defined by a CustomResourceDefinition in this change; the API server can check it only once that exists' };
   }
   try {
-    const live = await getLive(client, info, o.namespace, o.name);
+    const live = known ? known.live : await getLive(client, info, o.namespace, o.name);
     let next;
     let conflicts;
     try {
