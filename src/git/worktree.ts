@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git } from './git.ts';
 import { resolveRef } from './refs.ts';
+import { defaultWorkRoot } from './work-root.ts';
 
 export interface Checkout {
   /** Absolute path of the checked-out tree. */
@@ -13,12 +13,12 @@ export interface Checkout {
 }
 
 /**
- * A detached worktree of `sha` in a fresh temp folder. Several checkouts of the same repository (of the
+ * A detached worktree of `sha` in a fresh temp folder (on tmpfs when there is room, see work-root.ts). Several checkouts of the same repository (of the
  * same or different commits) can exist at once; each has its own folder and index.
  */
 export async function checkout(repoDir: string, sha: string, opts: { tempRoot?: string } = {}): Promise<Checkout> {
   const full = await resolveRef(repoDir, sha);
-  const dir = await mkdtemp(join(opts.tempRoot ?? tmpdir(), 'bosun-wt-'));
+  const dir = await mkdtemp(join(opts.tempRoot ?? defaultWorkRoot(), 'bosun-wt-'));
   try {
     // Hooks off: a checkout of untrusted content must not run anything from the repository's config.
     await git(['-c', 'core.hooksPath=/dev/null', '-c', 'advice.detachedHead=false',
