@@ -1,0 +1,26 @@
+export type { GitHubClient, GitHubResponse, RepoRef } from './client.ts';
+export { GitHubError } from './errors.ts';
+export { rateLimitWait, withGitHubRetry, withRetries } from './retry.ts';
+export type { RetryOptions, RetryWait } from './retry.ts';
+export { commentMarker, ensureStickyComment, isStickyComment, maxCommentChars, stickyBody } from './sticky-comment.ts';
+export type { StickyCommentArgs, StickyCommentResult } from './sticky-comment.ts';
+export { annotationsFromFindings, annotationsPerRequest, batches, fitOutput, maxCheckOutputChars } from './check-output.ts';
+export type { CheckAnnotation } from './check-output.ts';
+export { completeCheckRun, createCheckRun, findCheckRun, updateCheckRun } from './check-runs.ts';
+export type {
+  CheckAction,
+  CheckConclusion,
+  CheckRunInfo,
+  CheckRunRef,
+  CompleteCheckRunArgs,
+  CompleteCheckRunResult,
+  CreateCheckRunArgs,
+  UpdateCheckRunArgs,
+} from './check-runs.ts';
+export { addReaction } from './reactions.ts';
+export type { ReactionContent } from './reactions.ts';
+export { getPermission } from './permission.ts';
+export { createDeployment, maxDeploymentDescription, setDeploymentStatus, truncateDescription } from './deployments.ts';
+export type { CreateDeploymentArgs, DeploymentState, DeploymentStatusArgs } from './deployments.ts';
+export { minimizeComment } from './minimize-comment.ts';
+export type { MinimizeReason } from './minimize-comment.ts';
