@@ -1,9 +1,8 @@
 import type { KubeObject } from '../model/object.ts';
-import { mapLimit } from '../util/limit.ts';
 import { describeFailure } from './api-error.ts';
 import type { ClusterClient } from './client.ts';
 import { assessHealth } from './health.ts';
-import { getLive } from './objects.ts';
+import { readLive } from './live-reader.ts';
 import { refOf } from './prepare.ts';
 import type { HealthReport, ObjectHealth, ProgressFn } from './types.ts';
 
@@ -17,7 +16,7 @@ export interface WaitOptions {
 
 /**
  * Polls the objects until all are healthy, one is failed (terminal: waiting longer cannot help), or the
- * timeout passes. Only objects not yet healthy are read again. The verdict is 'unhealthy' for a failure,
+ * timeout passes. Only objects not yet healthy are read again, in bulk where many share a kind and namespace. The verdict is 'unhealthy' for a failure,
  * 'timeout' when something was still progressing at the deadline.
  */
 export async function waitForHealth(client: ClusterClient, objects: readonly KubeObject[], options: WaitOptions): Promise<HealthReport> {
@@ -29,17 +28,14 @@ export async function waitForHealth(client: ClusterClient, objects: readonly Kub
   const maxInterval = options.maxIntervalMs ?? 5_000;
 
   for (;;) {
-    await mapLimit(pending, client.concurrency, async (i) => {
-      const obj = objects[i];
-      try {
-        const info = await client.resources.find(obj.apiVersion, obj.kind);
-        const live = info ? await getLive(client, info, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '') : undefined;
-        Object.assign(states[i], assessHealth(live));
-      } catch (error) {
-        // Keep polling: a transient read failure is not a health verdict.
-        states[i].message = `cannot read it: ${describeFailure(error)}`;
-      }
-    });
+    try {
+      const targets = await Promise.all(pending.map(async (i) => ({ i, info: await client.resources.find(objects[i].apiVersion, objects[i].kind) })));
+      const live = await readLive(client, targets.filter((t) => t.info).map((t) => ({ key: String(t.i), info: t.info!, namespace: states[t.i].namespace, name: states[t.i].name })));
+      for (const { i } of targets) Object.assign(states[i], assessHealth(live.get(String(i))));
+    } catch (error) {
+      // Keep polling: a transient read failure is not a health verdict.
+      for (const i of pending) states[i].message = `cannot read it: ${describeFailure(error)}`;
+    }
     pending = pending.filter((i) => states[i].status !== 'healthy');
     const healthy = states.length - pending.length;
     const failed = states.filter((s) => s.status === 'failed');

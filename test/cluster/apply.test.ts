@@ -4,6 +4,8 @@ import { inventoryName, readInventory } from '../../src/cluster/inventory.ts';
 import { environmentLabel, partOfLabel } from '../../src/cluster/labels.ts';
 import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
 import type { KubeObject } from '../../src/model/object.ts';
+import { startFaultProxy } from '../support/fault-proxy.ts';
+import { testKubeconfig } from '../support/testenv/inject.ts';
 import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, service, testClient, unique, waitFor } from './helpers.ts';
 
 const client = testClient();
@@ -66,6 +68,27 @@ describe('applying an environment', () => {
     expect(deploymentAfter?.metadata?.generation).toBe(deploymentBefore?.metadata?.generation);
     const versionsAfter = await Promise.all(paths.map(async (p) => (await get(client, p))?.metadata?.resourceVersion));
     expect([versionsAfter[0], versionsAfter[1], versionsAfter[3]]).toEqual([versionsBefore[0], versionsBefore[1], versionsBefore[3]]);
+  });
+
+  it('tells created, configured and unchanged apart when many objects share a namespace', async () => {
+    const env = unique('env');
+    const space = unique('many');
+    track(env, space);
+    const many = (changed: number) => Array.from({ length: 12 }, (_, i) => configMap(space, `cm-${i}`, { v: i === changed ? 'new' : 'old' }));
+    const first = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), ...many(-1)) });
+    expect(first.counts).toMatchObject({ created: 13, failed: 0 });
+    // Twelve ConfigMaps in one namespace are read with one LIST instead of twelve GETs.
+    const proxy = await startFaultProxy(testKubeconfig());
+    const watched = testClient({ kubeconfigPath: proxy.httpsKubeconfigPath });
+    const second = await applyEnvironment({ client: watched, env: environment(env), objects: rendered(ns(space), ...many(5)), wait: false }).finally(async () => {
+      watched.close();
+      await proxy.stop();
+    });
+    const reads = proxy.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/api/v1/namespaces/${space}/configmaps`));
+    expect(reads.map((r) => r.path.split('?')[0])).toEqual([`/api/v1/namespaces/${space}/configmaps`]);
+    expect(second.ok).toBe(true);
+    expect(second.objects.filter((o) => o.action !== 'unchanged').map((o) => `${o.name}:${o.action}`)).toEqual(['cm-5:configured']);
+    expect(second.counts.unchanged).toBe(12);
   });
 
   it('creates a namespace and the objects in it in one apply', async () => {
