@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/**
+ * The server's environment variables: the single source for their validation, types, defaults and the
+ * reference table in the README (server-reference.ts). Probot's names are kept so a Probot user feels
+ * at home; bosun is stricter where Probot is silently lenient (see loadServerConfig).
+ *
+ * Messages never contain a value: several of these variables are secrets, and the others are echoed by
+ * the loader itself where that helps.
+ */
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Docs attached to each variable; `secret` ones are never shown, only "set"/"not set". */
+export interface EnvVarMeta {
+  description: string;
+  /** Shown in the reference; what an unset variable means. */
+  default?: string;
+  required?: boolean;
+  secret?: boolean;
+}
+
+/** Blank and unset are the same thing: `PORT=` in a unit file or compose file means "use the default". */
+function blankToUndefined(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return value.trim() === '' ? undefined : value;
+}
+
+function trimmed(value: unknown): unknown {
+  const v = blankToUndefined(value);
+  return typeof v === 'string' ? v.trim() : v;
+}
+
+function envVar<T extends z.ZodType>(inner: T, meta: EnvVarMeta, opts: { trim?: boolean } = {}) {
+  return z.preprocess(opts.trim === false ? blankToUndefined : trimmed, inner).meta({ ...meta });
+}
+
+const notSet = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? `is not set; ${what}` : 'must be text');
+
+const integerText = (what: string) => z.string().regex(/^\d+$/, { error: `must be ${what}` }).transform(Number);
+
+export const serverEnvSchema = z.object({
+  APP_ID: envVar(
+    z.string({ error: notSet('set it to the numeric App ID shown on the GitHub App\'s settings page') })
+      .regex(/^[1-9]\d{0,11}$/, { error: 'must be the numeric App ID shown on the GitHub App\'s settings page' })
+      .transform(Number),
+    { description: 'The GitHub App\'s numeric ID.', required: true },
+  ),
+  PRIVATE_KEY: envVar(z.string().optional(), {
+    description: 'The App\'s private key: the PEM text (literal `\\n` escapes are fine, so it fits on one line) or the PEM base64-encoded. Set this or `PRIVATE_KEY_PATH`, not both. `*.pem` files in the working directory are never picked up.',
+    secret: true,
+  }, { trim: false }),
+  PRIVATE_KEY_PATH: envVar(z.string().optional(), {
+    description: 'Path to the App\'s `.pem` private key file (relative to the working directory). Set this or `PRIVATE_KEY`.',
+  }),
+  WEBHOOK_SECRET: envVar(
+    z.string({ error: notSet('set it to the webhook secret configured on the GitHub App (bosun will not run without one)') })
+      .refine((s) => s !== 'development', { error: 'is Probot\'s "development" placeholder; set the webhook secret configured on the GitHub App' }),
+    { description: 'The webhook secret configured on the GitHub App; every delivery\'s signature is checked against it. Required: bosun refuses to start without it.', required: true, secret: true },
+    { trim: false },
+  ),
+  PORT: envVar(
+    integerText('a port number from 0 to 65535').refine((n) => n <= 65535, { error: 'must be a port number from 0 to 65535' }).default(3000),
+    { description: 'Port of the webhook server (`0`: any free port).', default: '3000' },
+  ),
+  HOST: envVar(
+    z.string().refine((h) => !h.includes('://') && !/\s/.test(h), { error: 'must be an address to listen on, such as 127.0.0.1 or 0.0.0.0, not a URL' }).default('127.0.0.1'),
+    { description: 'Address the webhook server listens on. Only loopback by default; set `HOST=0.0.0.0` in a container so the port can be published.', default: '127.0.0.1' },
+  ),
+  WEBHOOK_PATH: envVar(
+    z.string().regex(/^\/[^\s?#]*$/, { error: 'must be a URL path starting with "/" (no query or spaces), e.g. /api/github/webhooks' }).default('/api/github/webhooks'),
+    { description: 'URL path GitHub delivers webhooks to.', default: '/api/github/webhooks' },
+  ),
+  GHE_HOST: envVar(
+    z.string()
+      .refine((h) => !h.includes('://'), { error: 'must be a host name such as github.example.com (put the scheme in GHE_PROTOCOL)' })
+      .transform((h) => h.replace(/\/+$/, ''))
+      .refine((h) => /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(h), { error: 'must be a host name, optionally with a port, such as github.example.com or 127.0.0.1:8443' })
+      .optional(),
+    { description: 'GitHub Enterprise Server host (`host[:port]`); the API is then `${GHE_PROTOCOL}://${GHE_HOST}/api/v3`.', default: 'github.com' },
+  ),
+  GHE_PROTOCOL: envVar(
+    z.string().transform((p) => p.toLowerCase()).pipe(z.enum(['https', 'http'], { error: 'must be "https" or "http"' })).optional(),
+    { description: 'Scheme for `GHE_HOST`.', default: 'https' },
+  ),
+  REDIS_URL: envVar(
+    z.string().refine(isRedisUrl, { error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' }).default('redis://127.0.0.1:6379'),
+    { description: 'Redis for the job queue (`rediss://` for TLS). A password in it is never logged.', default: 'redis://127.0.0.1:6379' },
+  ),
+  BOSUN_CLUSTERS: envVar(z.string().optional(), {
+    description: 'Path to the cluster registry file (`clusters: {<name>: {kubeconfig: <file>, context: <name>}}` or `{<name>: {inCluster: true}}`), relative to the working directory; its content is checked when the cluster layer loads it.',
+  }),
+  BOSUN_DATA_DIR: envVar(z.string().optional(), {
+    description: 'Folder for the git mirror cache and other working data (`~/` is expanded). Workers on one host may share it.',
+    default: '$XDG_CACHE_HOME/bosun/data or ~/.cache/bosun/data',
+  }),
+  BOSUN_CONCURRENCY: envVar(
+    integerText('a whole number from 1 to 64').refine((n) => n >= 1 && n <= 64, { error: 'must be a whole number from 1 to 64' }).default(2),
+    { description: 'Jobs a worker process runs at once.', default: '2' },
+  ),
+  LOG_LEVEL: envVar(
+    z.string().transform((l) => l.toLowerCase()).pipe(z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` })).default('info'),
+    { description: `Log level: ${logLevels.join(', ')}.`, default: 'info' },
+  ),
+  BOSUN_DASHBOARD_TOKEN: envVar(
+    z.string().refine((t) => t.length >= 16, { error: 'is too short; use at least 16 random characters, e.g. the output of `openssl rand -hex 32`' }).optional(),
+    { description: 'Bearer token for the dashboard (at least 16 characters).', secret: true },
+    { trim: false },
+  ),
+});
+
+export type ServerEnv = z.output<typeof serverEnvSchema>;
+export type ServerEnvName = keyof typeof serverEnvSchema.shape;
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The docs of one variable, as attached in the schema above. */
+export function envVarMeta(name: ServerEnvName): EnvVarMeta {
+  const meta = z.globalRegistry.get(serverEnvSchema.shape[name]) as EnvVarMeta | undefined;
+  return meta ?? { description: '' };
+}
