@@ -103,6 +103,9 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
     if (cloning) {
       await clone(repo, url, secret, paths);
     } else {
+      // A renamed or transferred repository keeps its mirror only if the fullName stayed; the URL may move.
+      const current = (await git(['config', '--get', 'remote.origin.url'], { cwd: paths.dir }).catch(() => '')).trim();
+      if (current !== url.href) await git(['config', 'remote.origin.url', url.href], { cwd: paths.dir });
       const missing = shas.length > 0 ? (await missingCommits(paths.dir, shas)).length : 0;
       log(`mirror ${repo.fullName}: fetching${missing > 0 ? ` (${missing} wanted commit${missing === 1 ? '' : 's'} missing)` : ''}`);
       await remoteGit(['fetch', '--prune', '--no-write-fetch-head', '--quiet', 'origin'], { ...where, cwd: paths.dir, token: secret });

@@ -118,6 +118,11 @@ async function newCache(log: string[] = []): Promise<MirrorCache> {
   return createMirrorCache({ root, log: (line) => log.push(line) });
 }
 
+function expectNoToken(text: string) {
+  expect(text).not.toContain(TOKEN);
+  expect(text).not.toContain(basic(TOKEN));
+}
+
 function countingToken(value = TOKEN) {
   const fn = async () => {
     fn.calls++;
@@ -195,7 +200,8 @@ describe('mirror cache over smart HTTP', () => {
     const origin = await server.addRepo('acme/gitops');
     const sha = await origin.work.commit('first');
     await origin.push('main');
-    const cache = await newCache();
+    const logs: string[] = [];
+    const cache = await newCache(logs);
 
     const seen: string[] = [];
     server.holdRequests(async () => {
@@ -220,6 +226,8 @@ describe('mirror cache over smart HTTP', () => {
     expect(config).not.toContain(basic(TOKEN));
     expect(config.toLowerCase()).not.toContain('authorization');
     expect(server.authHeaders).toContain(`Basic ${basic(TOKEN)}`);
+    expect(logs.join('\n')).toContain(`mirror acme/gitops: cloning from ${origin.cloneUrl}`);
+    expectNoToken(logs.join('\n'));
   });
 
   it('reports a refused token with the repository name and never the token, leaving no half-made mirror', async () => {
@@ -301,6 +309,38 @@ describe('mirror cache over smart HTTP', () => {
     expect(server.fetches).toBe(1);
     expect(existsSync(join(root, 'mirrors', 'acme', 'gitops.git.lock'))).toBe(false);
   });
+  it('lets only one of two worker processes sharing a cache folder clone a repository', async () => {
+    const server = await startGitServer();
+    const origin = await server.addRepo('acme/gitops');
+    const sha = await origin.work.commit('first');
+    await origin.push('main');
+    const root = await tempDir('bosun-mirrors-');
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const script = [
+      `import { createMirrorCache } from ${JSON.stringify(join(import.meta.dirname, '../../src/git/mirror.ts'))};`,
+      'const cache = createMirrorCache({ root: process.env.ROOT });',
+      'const result = await cache.ensure({ fullName: "acme/gitops", cloneUrl: process.env.URL }, async () => process.env.TEST_TOKEN, [process.env.SHA]);',
+      'process.stdout.write(JSON.stringify(result));',
+    ].join('\n');
+    const scriptFile = join(root, 'worker.mts');
+    await writeFile(scriptFile, script);
+    const worker = () => new Promise<{ cloned: boolean; fetched: boolean; dir: string }>((resolve, reject) => {
+      const child = spawn(join(import.meta.dirname, '../../node_modules/.bin/tsx'), [scriptFile], {
+        env: { ...process.env, ROOT: root, URL: origin.cloneUrl, SHA: sha, TEST_TOKEN: TOKEN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker failed: ${err}`))));
+    });
+
+    const [a, b] = await Promise.all([worker(), worker()]);
+
+    expect([a.cloned, b.cloned].sort()).toEqual([false, true]);
+    expect(server.fetches).toBe(1);
+  });
 });
 
 describe('mirror cache locking and layout', () => {
@@ -317,6 +357,22 @@ describe('mirror cache locking and layout', () => {
     const a = await cache.ensure(repo, countingToken(), [sha]);
     const b = await cache.ensure({ ...repo, fullName: 'ACME/GitOps' }, countingToken(), [sha]);
     expect(b).toEqual({ dir: a.dir, cloned: false, fetched: false });
+  });
+
+  it('follows a repository whose clone URL moved, keeping the mirror', async () => {
+    const { origin, sha, repo } = await fileOrigin();
+    const cache = await newCache();
+    const { dir } = await cache.ensure(repo, countingToken(), [sha]);
+    const moved = await tempDir('bosun-moved-');
+    cleanups.push(() => rm(moved, { recursive: true, force: true }));
+    await git(['clone', '--quiet', '--bare', origin.dir, join(moved, 'gitops.git')], { cwd: moved });
+    await git(['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', 'after the move'], { cwd: origin.dir });
+    await git(['push', '--quiet', join(moved, 'gitops.git'), 'main'], { cwd: origin.dir });
+    const next = (await git(['rev-parse', 'HEAD'], { cwd: origin.dir })).trim();
+
+    const movedUrl = `file://${join(moved, 'gitops.git')}`;
+    expect(await cache.ensure({ ...repo, cloneUrl: movedUrl }, countingToken(), [next])).toEqual({ dir, cloned: false, fetched: true });
+    expect((await git(['config', '--get', 'remote.origin.url'], { cwd: dir })).trim()).toBe(movedUrl);
   });
 
   it('breaks a lock left by a process that died, and waits for (then gives up on) a live holder', async () => {
