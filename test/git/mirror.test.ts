@@ -409,6 +409,14 @@ describe('mirror cache locking and layout', () => {
     expect(token.calls).toBe(0);
   });
 
+  it('says the git host cannot be reached, naming the repository and never the token', async () => {
+    const cache = await newCache();
+    const err = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: 'http://127.0.0.1:1/acme/gitops.git' }, countingToken(), ['a'.repeat(40)])
+      .then(() => new Error('accepted'), (e: unknown) => e as Error);
+    expect(err.message).toMatch(/^cannot fetch acme\/gitops from http:\/\/127\.0\.0\.1:1\/acme\/gitops\.git: cannot reach the git host/);
+    expectNoToken(err.message);
+  });
+
   it('explains a failing token provider with the repository name', async () => {
     const { sha, repo } = await fileOrigin();
     const cache = await newCache();
