@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mirrorFromSources } from '../support/testenv/apt.ts';
-import { chooseToolchain, versionLdflags } from '../support/testenv/build.ts';
+import { toolchainPlan, versionLdflags } from '../support/testenv/build.ts';
 import { tokenAuthFile } from '../support/testenv/credentials.ts';
 
 describe('the build recipe', () => {
@@ -30,12 +30,14 @@ describe('the build recipe', () => {
     expect(mirrorFromSources('', '# nothing\n')).toBeUndefined();
   });
 
-  it('builds with Debian 12\'s own Go, and with bookworm\'s unpacked Go on newer releases', () => {
-    expect(chooseToolchain('12.11\n', undefined)).toBe('system');
-    expect(chooseToolchain('13.1\n', undefined)).toBe('bookworm');
-    expect(chooseToolchain('trixie/sid\n', undefined)).toBe('bookworm');
-    expect(chooseToolchain('12.11', 'bookworm')).toBe('bookworm');
-    expect(() => chooseToolchain('12.11', 'latest')).toThrow(/BOSUN_TESTENV_GO=latest is not one of: system, bookworm/);
+  it('builds with Debian 12\'s own Go; newer releases try their own Go, then bookworm\'s unpacked one', () => {
+    expect(toolchainPlan('12.11', undefined)).toEqual(['system']);
+    expect(toolchainPlan('13.1', undefined)).toEqual(['system', 'bookworm']);
+    expect(toolchainPlan('trixie/sid', undefined)).toEqual(['system', 'bookworm']);
+    expect(toolchainPlan('12.11', 'bookworm')).toEqual(['bookworm']);
+    expect(toolchainPlan('13.1', 'system')).toEqual(['system']);
+    expect(toolchainPlan('12.11', 'system,bookworm')).toEqual(['system', 'bookworm']);
+    expect(() => toolchainPlan('12.11', 'latest')).toThrow(/BOSUN_TESTENV_GO=latest is not one of: system, bookworm/);
   });
 
   it('stamps the Kubernetes version into both version packages, as the upstream build does', () => {
