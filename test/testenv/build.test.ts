@@ -1,13 +1,19 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cachedBinaries } from '../support/testenv/binaries.ts';
 import { ensureBinaries } from '../support/testenv/build.ts';
 import { runStep } from '../support/testenv/exec.ts';
 import { K8S_VERSION, versionDir } from '../support/testenv/paths.ts';
 
-const temp = (): string => mkdtempSync(join(tmpdir(), 'bosun-build-'));
+const temps: string[] = [];
+const temp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-build-'));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function fakeBinary(path: string, versionLine: string): void {
   writeFileSync(path, `#!/bin/sh\necho "${versionLine}"\n`);

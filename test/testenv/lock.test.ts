@@ -1,15 +1,22 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { withLock } from '../support/testenv/lock.ts';
 
 const quiet = { log: () => undefined, pollMs: 20 };
+const temps: string[] = [];
+const lockPath = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-lock-'));
+  temps.push(dir);
+  return join(dir, 'build.lock');
+};
+afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('the build lock', () => {
   it('lets a second holder in only after the first has finished', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'bosun-lock-')), 'build.lock');
+    const path = lockPath();
     const events: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -36,7 +43,7 @@ describe('the build lock', () => {
   });
 
   it('takes over a lock left behind by a process that no longer runs', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'bosun-lock-')), 'build.lock');
+    const path = lockPath();
     const dead = spawnSync('true').pid;
     writeFileSync(path, `${dead}\n`);
 
@@ -51,7 +58,7 @@ describe('the build lock', () => {
   });
 
   it('does not break the lock of a live process, and says whom it waited for', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'bosun-lock-')), 'build.lock');
+    const path = lockPath();
     const owner = spawn('sleep', ['30']);
     try {
       writeFileSync(path, `${owner.pid}\n`);
