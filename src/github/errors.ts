@@ -54,7 +54,9 @@ const hints: Record<number, string> = {
 
 /** Wraps an adapter's failure in a GitHubError that names the call and says what to do. */
 export function failure(what: string, err: unknown): GitHubError {
-  if (err instanceof GitHubError) return err;
+  if (err instanceof GitHubError) {
+    return err.message.startsWith(what) ? err : new GitHubError({ status: err.status, retryAfterMs: err.retryAfterMs, field: err.field, message: `${what} failed: ${err.message}` }, { cause: err });
+  }
   const status = errorStatus(err);
   const hint = status !== undefined ? hints[status] ?? (status >= 500 ? 'GitHub had a server error: retry later' : undefined) : undefined;
   const code = status !== undefined ? ` (HTTP ${status})` : '';
