@@ -1,0 +1,210 @@
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  acquireEnvLease,
+  enterApply,
+  isPermanent,
+  isSuperseded,
+  leaveApply,
+  releaseEnvLease,
+  retryAfterMsOf,
+  type ApplyJob,
+  type JobDataByKind,
+  type JobKind,
+  type JobOutcome,
+  type Newer,
+  type PlanJob,
+  type ReconcileJob,
+  type StateKeys,
+} from '../src/jobs.ts';
+import type { JobRunOutcome, Metrics } from '../src/metrics.ts';
+import { scrub } from '../src/util/scrub.ts';
+import { JobAborted, JobRun } from './job-run.ts';
+import { keepLease, type LeaseKeeper } from './lease-keeper.ts';
+import type { Logger } from './log.ts';
+import type { SupersedeWatch } from './supersede-watch.ts';
+import type { JobContext, Processor } from './types.ts';
+
+export interface HandlerDeps {
+  redis: Redis;
+  keys: StateKeys;
+  log: Logger;
+  metrics?: Metrics;
+  watch: SupersedeWatch;
+  /** Runs in progress, for shutdown. */
+  active: Set<JobRun>;
+  stopping: () => boolean;
+  /** A token unique to this worker process, part of every lease token. */
+  workerId: string;
+  leaseMs: number;
+  busyRetryMs: number;
+  abortGraceMs: number;
+  maxRetryAfter: number;
+}
+
+/** Thrown after the handler moved the job itself (back to wait, or delayed): not a failure. */
+type Moved = DelayedError | WaitingError;
+
+/**
+ * Wraps a processor into a BullMQ processor. Around the call it enforces the job layer's rules:
+ * stale plans and applies complete as `superseded` without running; an environment is changed by one
+ * job at a time (applies wait for the lease, reconciles skip a round); `retry-after` delays without
+ * using an attempt; permanent errors are not retried; on shutdown an unfinished job goes back to the
+ * queue. Error text is scrubbed before BullMQ stores it.
+ */
+export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobDataByKind[K]>, deps: HandlerDeps) {
+  const { redis, keys, log } = deps;
+
+  return async (job: Job<JobDataByKind[K]>, token?: string, bullSignal?: AbortSignal): Promise<JobOutcome> => {
+    const started = performance.now();
+    const jobId = job.id ?? '';
+    const run = new JobRun(job.queueName, jobId);
+    const fields = { queue: job.queueName, jobId, attempt: job.attemptsMade + 1 };
+    const lockToken = token ?? '';
+    const leaseToken = `${deps.workerId}:${jobId}:${lockToken}`;
+    const onCancel = (): void => run.abort(new JobAborted('cancelled'));
+    bullSignal?.addEventListener('abort', onCancel, { once: true });
+    deps.active.add(run);
+
+    let outcome: JobRunOutcome = 'failed';
+    let unwatch: (() => void) | undefined;
+    let lease: LeaseKeeper | undefined;
+    let holdsEnv = false;
+    let succeeded = false;
+
+    const moveToWait = async (): Promise<Moved> => {
+      await job.moveToWait(lockToken);
+      outcome = 'requeued';
+      return new WaitingError();
+    };
+    const moveToDelayed = async (ms: number): Promise<Moved> => {
+      await job.moveToDelayed(Date.now() + ms, lockToken);
+      outcome = 'delayed';
+      return new DelayedError();
+    };
+    const superseded = (by: Newer | undefined, message: string): JobOutcome => {
+      outcome = 'superseded';
+      log.info({ ...fields, by }, message);
+      return { status: 'superseded', by, message };
+    };
+    const holdEnv = (repo: string, env: string): void => {
+      holdsEnv = true;
+      lease = keepLease({ redis, keys, repo, env, token: leaseToken, leaseMs: deps.leaseMs, log, onLost: () => run.abort(new JobAborted('lease-lost')) });
+    };
+
+    try {
+      // Fetched just as the worker began to stop: leave it to another worker.
+      if (deps.stopping()) throw await moveToWait();
+
+      if (kind === 'plan') {
+        const plan = job.data as PlanJob;
+        // Watch before checking, so a newer SHA recorded in between is caught by one or the other.
+        unwatch = deps.watch.watch(plan, (by) => run.abort(new JobAborted('superseded', by)));
+        const by = await isSuperseded(redis, keys, 'plan', plan);
+        if (by) return superseded(by, `plan for ${plan.headSha.slice(0, 12)} skipped: the PR has a newer head`);
+      } else if (kind === 'apply') {
+        const apply = job.data as ApplyJob;
+        const gate = await enterApply(redis, keys, apply, leaseToken, deps.leaseMs);
+        if (gate.status === 'superseded') return superseded(gate.by, `apply of ${apply.sha.slice(0, 12)} to ${apply.env} skipped: a newer commit was requested or applied`);
+        if (gate.status === 'busy') {
+          // Another job is changing this environment: come back later without using an attempt.
+          throw await moveToDelayed(Math.min(deps.busyRetryMs, Math.max(gate.retryInMs, 50)));
+        }
+        holdEnv(apply.repo.fullName, apply.env);
+      } else if (kind === 'reconcile') {
+        const target = job.data as ReconcileJob;
+        if (!(await acquireEnvLease(redis, keys, target.repo.fullName, target.env, leaseToken, deps.leaseMs))) {
+          outcome = 'skipped';
+          return { status: 'skipped', message: `${target.env} is being changed by another job; the next round reconciles it` };
+        }
+        holdEnv(target.repo.fullName, target.env);
+      }
+
+      const ctx = contextFor(job, run, kind, deps);
+      const value = await run.settle(processor(job.data, ctx), deps.abortGraceMs);
+      succeeded = true;
+      const aborted = run.aborted;
+      if (aborted?.reason === 'superseded') return superseded(aborted.by, 'finished, but a newer request superseded it: not current');
+      outcome = 'done';
+      return { status: 'done', value };
+    } catch (err) {
+      if (err instanceof DelayedError || err instanceof WaitingError) throw err;
+      const aborted = run.aborted;
+      if (aborted?.reason === 'superseded') return superseded(aborted.by, 'aborted: a newer request superseded it');
+      if (aborted?.reason === 'shutdown') throw await moveToWait();
+      if (aborted?.reason === 'lease-lost') throw await moveToDelayed(deps.busyRetryMs);
+      const waitMs = retryAfterMsOf(err);
+      if (waitMs !== undefined && (await countRetryAfter(redis, keys.retryAfter(job.queueName, jobId))) <= deps.maxRetryAfter) {
+        log.info({ ...fields, waitMs }, 'asked to wait; the job runs again later');
+        throw await moveToDelayed(waitMs);
+      }
+      const safe = scrubbed(err);
+      if (isPermanent(err)) {
+        log.error({ ...fields, err: safe }, 'job failed and will not be retried');
+        const permanent = new UnrecoverableError(safe.message);
+        permanent.stack = safe.stack;
+        throw permanent;
+      }
+      const attempts = job.opts.attempts ?? 1;
+      outcome = job.attemptsMade + 1 < attempts ? 'retrying' : 'failed';
+      log.warn({ ...fields, err: safe }, outcome === 'retrying' ? 'job failed; it will be retried' : 'job failed on its last attempt');
+      throw safe;
+    } finally {
+      bullSignal?.removeEventListener('abort', onCancel);
+      unwatch?.();
+      lease?.stop();
+      // A processor still running after the grace period keeps the environment until its lease runs
+      // out, so another job cannot start changing the same environment underneath it.
+      if (holdsEnv && run.processorSettled) await releaseEnv(kind, job.data, leaseToken, succeeded, deps);
+      deps.active.delete(run);
+      deps.metrics?.jobFinished(job.queueName, outcome, (performance.now() - started) / 1000);
+    }
+  };
+}
+
+function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, kind: K, deps: HandlerDeps): JobContext {
+  const fields = { queue: job.queueName, jobId: job.id };
+  const log = {
+    info: (more: Record<string, unknown>, msg: string) => deps.log.info({ ...fields, ...more }, msg),
+    warn: (more: Record<string, unknown>, msg: string) => deps.log.warn({ ...fields, ...more }, msg),
+    error: (more: Record<string, unknown>, msg: string) => deps.log.error({ ...fields, ...more }, msg),
+  };
+  return {
+    signal: run.signal,
+    job: { id: job.id ?? '', queue: job.queueName as JobContext['job']['queue'], attemptsMade: job.attemptsMade },
+    async progress(message) {
+      const text = scrub(message);
+      log.info({}, text);
+      await job.updateProgress({ message: text, at: Date.now() }).catch((err: unknown) => log.warn({ err }, 'could not record progress'));
+    },
+    supersededBy: () => isSuperseded(deps.redis, deps.keys, kind, job.data),
+    log,
+  };
+}
+
+async function releaseEnv(kind: JobKind, data: unknown, leaseToken: string, succeeded: boolean, deps: HandlerDeps): Promise<void> {
+  try {
+    if (kind === 'apply') await leaveApply(deps.redis, deps.keys, data as ApplyJob, leaseToken, succeeded);
+    else {
+      const target = data as ReconcileJob;
+      await releaseEnvLease(deps.redis, deps.keys, target.repo.fullName, target.env, leaseToken);
+    }
+  } catch (err) {
+    // The lease runs out by itself; "last applied" is only an optimisation over the newest request.
+    deps.log.warn({ err }, 'could not release the environment lease');
+  }
+}
+
+async function countRetryAfter(redis: Redis, key: string): Promise<number> {
+  const [[, count]] = (await redis.multi().incr(key).pexpire(key, 24 * 3600 * 1000).exec()) as [[Error | null, number], unknown];
+  return Number(count);
+}
+
+/** The error BullMQ stores (message and stack trace): scrubbed of secrets. */
+function scrubbed(err: unknown): Error {
+  const source = err instanceof Error ? err : new Error(String(err));
+  const safe = new Error(scrub(source.message));
+  safe.name = source.name;
+  safe.stack = scrub(source.stack ?? `${source.name}: ${source.message}`);
+  return safe;
+}

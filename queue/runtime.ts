@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'bullmq';
+import { bullConnection, closeRedis, createRedis, jobKinds, queueNames, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
+import type { Metrics } from '../src/metrics.ts';
+import { JobAborted, type JobRun } from './job-run.ts';
+import { silentLogger, type Logger } from './log.ts';
+import { jobHandler } from './process-job.ts';
+import { watchSuperseded } from './supersede-watch.ts';
+import type { Processors } from './types.ts';
+
+export interface WorkerRuntimeOptions {
+  connection: RedisConnection;
+  /** A worker runs only the queues it has a processor for. */
+  processors: Processors;
+  /** Jobs run at once per queue. Default 2. */
+  concurrency?: number | Partial<Record<JobKind, number>>;
+  log?: Logger;
+  /** On close, how long running jobs may take to finish before they are aborted and requeued. Default 30 s. */
+  shutdownTimeoutMs?: number;
+  /** How long an aborted processor gets to notice its signal before the worker gives up on it. Default 5 s. */
+  abortGraceMs?: number;
+  /** Redis key prefix; must match the producers'. Default `bosun`. */
+  prefix?: string;
+  metrics?: Metrics;
+  /** Environment lease length; renewed every third of it. Default 60 s. */
+  leaseMs?: number;
+  /** How soon an apply waiting for a busy environment tries again. Default 2 s. */
+  busyRetryMs?: number;
+  /** Backstop poll for superseded plans, besides pub/sub. Default 5 s. */
+  supersedePollMs?: number;
+  /** How often one job may be put back for `retry-after` before that counts as a failure. Default 10. */
+  maxRetryAfter?: number;
+  /** BullMQ job lock: a job whose worker vanished is picked up again after about this long. Default 30 s. */
+  lockDurationMs?: number;
+  /** BullMQ stalled-job check interval. Default 30 s. */
+  stalledIntervalMs?: number;
+}
+
+export interface WorkerRuntime {
+  readonly id: string;
+  /** Resolves when every worker connection is ready to take jobs. */
+  ready(): Promise<void>;
+  /**
+   * Stops taking jobs, lets running ones finish for up to `shutdownTimeoutMs`, then aborts the rest
+   * and puts them back on their queues for another worker. Never waits much longer than
+   * shutdownTimeoutMs + abortGraceMs + a few seconds.
+   */
+  close(): Promise<void>;
+}
+
+/** Time allowed for each remaining close step (requeue writes, Redis quit) before moving on. */
+const stepTimeoutMs = 5_000;
+
+/**
+ * Starts one BullMQ worker per queue with a processor. All coordination lives in Redis (job locks,
+ * newest-SHA records, environment leases), so any number of these may run side by side.
+ */
+export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
+  const id = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const log = opts.log ?? silentLogger;
+  const prefix = opts.prefix ?? 'bosun';
+  const keys = stateKeys(prefix);
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
+  const abortGraceMs = opts.abortGraceMs ?? 5_000;
+  const redis = createRedis(opts.connection, { name: `bosun-worker-${id}` });
+  redis.on('error', (err: Error) => log.warn({ err }, 'worker state connection error'));
+  const watch = watchSuperseded({ connection: opts.connection, redis, keys, pollMs: opts.supersedePollMs ?? 5_000, log });
+  const active = new Set<JobRun>();
+  let stopping = false;
+
+  const deps = {
+    redis,
+    keys,
+    log,
+    metrics: opts.metrics,
+    watch,
+    active,
+    stopping: () => stopping,
+    workerId: id,
+    leaseMs: opts.leaseMs ?? 60_000,
+    busyRetryMs: opts.busyRetryMs ?? 2_000,
+    abortGraceMs,
+    maxRetryAfter: opts.maxRetryAfter ?? 10,
+  };
+
+  const workers: Worker[] = [];
+  for (const kind of jobKinds) {
+    const processor = opts.processors[kind];
+    if (!processor) continue;
+    const concurrency = typeof opts.concurrency === 'number' ? opts.concurrency : (opts.concurrency?.[kind] ?? 2);
+    const worker = new Worker(queueNames[kind], jobHandler(kind, processor as never, deps), {
+      connection: bullConnection(opts.connection),
+      prefix,
+      concurrency,
+      name: `bosun-${id}`,
+      lockDuration: opts.lockDurationMs ?? 30_000,
+      stalledInterval: opts.stalledIntervalMs ?? 30_000,
+      // Finished jobs are kept per the producers' job options; these are the fallbacks.
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    });
+    worker.on('error', (err: Error) => {
+      if (!stopping) log.warn({ err, queue: queueNames[kind] }, 'worker error');
+    });
+    workers.push(worker);
+  }
+  log.info({ worker: id, queues: workers.map((w) => w.name) }, 'workers started');
+
+  const waitForIdle = async (ms: number): Promise<boolean> => {
+    const until = Date.now() + ms;
+    while (active.size > 0 && Date.now() < until) await sleep(Math.min(50, Math.max(1, until - Date.now())));
+    return active.size === 0;
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      stopping = true;
+      // Stop fetching now; each close resolves once its worker's running jobs have settled.
+      const closed = Promise.allSettled(workers.map((w) => w.close()));
+      if (!(await waitForIdle(shutdownTimeoutMs))) {
+        log.warn({ worker: id, running: active.size }, 'shutdown deadline passed: aborting running jobs and returning them to the queue');
+        for (const run of active) run.abort(new JobAborted('shutdown'));
+        await waitForIdle(abortGraceMs + stepTimeoutMs);
+      }
+      if (!(await within(closed, stepTimeoutMs))) {
+        log.warn({ worker: id }, 'workers did not close in time: disconnecting');
+        await within(Promise.allSettled(workers.map((w) => w.disconnect())), stepTimeoutMs);
+      }
+      await within(watch.close(), stepTimeoutMs);
+      await closeRedis(redis);
+      log.info({ worker: id }, 'workers stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    id,
+    ready: async () => {
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    close,
+  };
+}
+
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,25 @@
+import type { JobDataByKind, JobKind, Newer, QueueName } from '../src/jobs.ts';
+import type { Logger } from './log.ts';
+
+/** What a processor gets besides its job's data. */
+export interface JobContext {
+  /**
+   * Aborted when the job's result would no longer be wanted or cannot be kept: a newer head SHA for
+   * the PR (plans), worker shutdown past its deadline, a lost environment lease. `signal.reason` is a
+   * JobAborted saying which.
+   */
+  signal: AbortSignal;
+  job: { id: string; queue: QueueName; attemptsMade: number };
+  /** Records a progress line on the job (and in the log). Never throws. */
+  progress(message: string): Promise<void>;
+  /**
+   * Asks Redis now whether a newer request made this job stale. Check it right before posting a
+   * result as current: the signal may fire a moment late.
+   */
+  supersededBy(): Promise<Newer | undefined>;
+  log: Logger;
+}
+
+export type Processor<D, R = unknown> = (data: D, ctx: JobContext) => Promise<R>;
+
+export type Processors = { [K in JobKind]?: Processor<JobDataByKind[K]> };

@@ -1,0 +1,37 @@
+/**
+ * The job layer: queue names, job payloads, producers and the Redis state that orders jobs (newest
+ * head SHA per PR, newest and last applied commit per environment, environment leases). This is the
+ * only place that knows BullMQ job shapes; the worker runtime in queue/ builds on it.
+ */
+export { queueNames, jobKinds } from './jobs/types.ts';
+export type {
+  ApplyJob,
+  ApplyRequest,
+  ApplyTrigger,
+  CommandJob,
+  CommandUser,
+  EnqueueResult,
+  JobDataByKind,
+  JobKind,
+  JobOutcome,
+  Newer,
+  PlanJob,
+  PlanReason,
+  QueueName,
+  ReconcileJob,
+  RepoRef,
+} from './jobs/types.ts';
+export { createProducers } from './jobs/producers.ts';
+export type { ProducerOptions, Producers } from './jobs/producers.ts';
+export { RetryAfterError, PermanentJobError, isPermanent, retryAfterMsOf } from './jobs/errors.ts';
+export { createRedis, closeRedis, bullConnection } from './jobs/connection.ts';
+export type { RedisConnection } from './jobs/connection.ts';
+export { applyJobId, commandJobId, idPart, planDedupId, planJobId, reconcileSchedulerId, repoKey, stateKeys } from './jobs/ids.ts';
+export type { StateKeys } from './jobs/ids.ts';
+export { defaultJobOptions, keepCompleted, keepFailed } from './jobs/job-options.ts';
+export type { RetryPolicy } from './jobs/job-options.ts';
+export { planSupersededBy, parseSupersededMessage } from './jobs/plan-latest.ts';
+export { applySupersededBy, enterApply, lastApplied, leaveApply } from './jobs/apply-order.ts';
+export type { ApplyGate } from './jobs/apply-order.ts';
+export { acquireEnvLease, envLeaseHolder, releaseEnvLease, renewEnvLease } from './jobs/env-lease.ts';
+export { isSuperseded } from './jobs/superseded.ts';

@@ -1,0 +1,173 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueDepthSource } from '../metrics.ts';
+import { BosunError } from '../model/errors.ts';
+import { recordApplyRequest } from './apply-order.ts';
+import { bullConnection, closeRedis, createRedis, type RedisConnection } from './connection.ts';
+import { applyJobId, commandJobId, planDedupId, planJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
+import { defaultJobOptions, type RetryPolicy } from './job-options.ts';
+import { recordPlanRequest } from './plan-latest.ts';
+import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type ReconcileJob } from './types.ts';
+
+export interface ProducerOptions {
+  /** Redis key prefix of the queues and of bosun's job state. Default `bosun`. */
+  prefix?: string;
+  retry?: RetryPolicy;
+  /** How long a delivery id is remembered, so its redelivery is a no-op. Default 24 h. */
+  seenTtlMs?: number;
+  /** How long a PR's newest head SHA is kept after its last plan request. Default 30 days. */
+  latestTtlMs?: number;
+  /** Clock for default sequence numbers; injected in tests. */
+  now?: () => number;
+}
+
+export interface Producers {
+  readonly prefix: string;
+  /**
+   * Queues a plan. A plan for a newer head SHA replaces one still waiting for the same PR and makes a
+   * running one abort; a request older than the PR's newest is dropped (`superseded`).
+   */
+  enqueuePlan(job: PlanJob): Promise<EnqueueResult>;
+  enqueueCommand(job: CommandJob): Promise<EnqueueResult>;
+  /** Queues an apply; one older than the environment's newest request or last apply is dropped. */
+  enqueueApply(job: ApplyRequest): Promise<EnqueueResult>;
+  /** Creates or updates the repeating reconcile of an environment, first run after `everyMs`. */
+  ensureReconcile(job: ReconcileJob, everyMs: number): Promise<void>;
+  /** Stops reconciling an environment; false when it was not scheduled. */
+  removeReconcile(repo: string, env: string): Promise<boolean>;
+  depthSources(): QueueDepthSource[];
+  close(): Promise<void>;
+}
+
+const day = 24 * 3600 * 1000;
+
+/** Job states in which a job can still be removed instead of run. */
+const notStarted = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'wait']);
+
+/**
+ * The enqueue side of the job layer, used by the webhook handlers and by processors that start other
+ * jobs (a `/bosun apply` command). Every job id is derived from the webhook's delivery id.
+ */
+export function createProducers(connection: RedisConnection, opts: ProducerOptions = {}): Producers {
+  const prefix = opts.prefix ?? 'bosun';
+  const seenTtlMs = opts.seenTtlMs ?? day;
+  const latestTtlMs = opts.latestTtlMs ?? 30 * day;
+  const now = opts.now ?? Date.now;
+  const keys: StateKeys = stateKeys(prefix);
+  const redis: Redis = createRedis(connection, { name: 'bosun-producer' });
+  const jobOptions = defaultJobOptions(opts.retry);
+  const queueOf = (kind: JobKind): Queue => new Queue(queueNames[kind], { connection: bullConnection(connection), prefix, defaultJobOptions: jobOptions });
+  const queues = {
+    plan: queueOf('plan') as Queue<PlanJob>,
+    command: queueOf('command') as Queue<CommandJob>,
+    apply: queueOf('apply') as Queue<ApplyJob>,
+    reconcile: queueOf('reconcile') as Queue<ReconcileJob>,
+  };
+
+  /** Adds a job after its request was recorded; forgets the delivery again when the add fails. */
+  const add = async (queue: Queue, name: string, data: object, jobId: string, extra: JobsOptions = {}): Promise<string> => {
+    try {
+      const job = await queue.add(name, data, { ...extra, jobId });
+      return job.id ?? jobId;
+    } catch (err) {
+      await redis.del(keys.seen(queue.name, jobId)).catch(() => undefined);
+      throw err;
+    }
+  };
+
+  /** Removes the PR's waiting plan when it is for another head SHA, so the new one takes its place. */
+  const dropWaitingPlan = async (job: PlanJob): Promise<void> => {
+    const waitingId = await queues.plan.getDeduplicationJobId(planDedupId(job.repo.fullName, job.pr));
+    if (!waitingId) return;
+    const waiting = await queues.plan.getJob(waitingId);
+    if (!waiting || waiting.data.headSha === job.headSha) return;
+    if (!notStarted.has(await waiting.getState())) return;
+    // It may become active between the check and the removal: then the removal fails, the worker
+    // learns from the newest-SHA record that it is stale, and the new job waits for it to finish.
+    await waiting.remove().catch(() => undefined);
+  };
+
+  return {
+    prefix,
+
+    async enqueuePlan(request) {
+      checkCommon(request);
+      checkPositive(request.pr, 'pr');
+      checkText(request.headSha, 'headSha');
+      const job: PlanJob & { seq: number } = { ...request, seq: request.seq ?? now() };
+      const jobId = planJobId(job);
+      const recorded = await recordPlanRequest(redis, keys, job, keys.seen(queues.plan.name, jobId), { seenTtlMs, latestTtlMs });
+      if (recorded.status !== 'latest') return { ...recorded, jobId };
+      await dropWaitingPlan(job);
+      // keepLastIfActive: while a plan for this PR runs, the newest request waits for it (at most one
+      // running and one waiting per PR); a request for the SHA already waiting joins that job.
+      const id = await add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } });
+      return { status: 'queued', jobId: id };
+    },
+
+    async enqueueCommand(job) {
+      checkCommon(job);
+      checkPositive(job.pr, 'pr');
+      const jobId = commandJobId(job);
+      const fresh = await redis.set(keys.seen(queues.command.name, jobId), '1', 'PX', seenTtlMs, 'NX');
+      if (fresh === null) return { status: 'duplicate', jobId };
+      return { status: 'queued', jobId: await add(queues.command, 'command', job, jobId) };
+    },
+
+    async enqueueApply(request) {
+      checkCommon(request);
+      checkText(request.env, 'env');
+      checkText(request.sha, 'sha');
+      const job: ApplyJob = { ...request, seq: request.seq ?? now() };
+      if (!Number.isFinite(job.seq)) throw usage(`apply seq must be a number (a commit timestamp in ms), got ${String(job.seq)}`, 'seq');
+      const jobId = applyJobId(job);
+      const recorded = await recordApplyRequest(redis, keys, job, keys.seen(queues.apply.name, jobId), seenTtlMs);
+      if (recorded.status !== 'latest') return { ...recorded, jobId };
+      return { status: 'queued', jobId: await add(queues.apply, 'apply', job, jobId) };
+    },
+
+    async ensureReconcile(job, everyMs) {
+      checkText(job.env, 'env');
+      checkText(job.repo?.fullName, 'repo.fullName');
+      if (!Number.isInteger(everyMs) || everyMs < 1) throw usage(`reconcile interval must be a positive whole number of ms, got ${everyMs}`, 'everyMs');
+      const data: ReconcileJob = { installationId: job.installationId, repo: job.repo, env: job.env };
+      // A missed round is made up by the next one: no retries, and only recent runs are kept.
+      await queues.reconcile.upsertJobScheduler(
+        reconcileSchedulerId(job.repo.fullName, job.env),
+        { every: everyMs },
+        { name: 'reconcile', data, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+      );
+    },
+
+    async removeReconcile(repo, env) {
+      return queues.reconcile.removeJobScheduler(reconcileSchedulerId(repo, env));
+    },
+
+    depthSources() {
+      return Object.values(queues).map((queue) => ({ queue: queue.name, counts: () => queue.getJobCounts() }));
+    },
+
+    async close() {
+      await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => undefined)));
+      await closeRedis(redis);
+    },
+  };
+}
+
+function usage(message: string, field: string): BosunError {
+  return new BosunError({ kind: 'usage', message, field });
+}
+
+function checkText(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw usage(`job field ${field} must be a non-empty string`, field);
+}
+
+function checkPositive(value: unknown, field: string): void {
+  if (!Number.isInteger(value) || (value as number) < 1) throw usage(`job field ${field} must be a positive whole number, got ${String(value)}`, field);
+}
+
+function checkCommon(job: { deliveryId: string; installationId: number; repo: { fullName: string } }): void {
+  checkText(job.deliveryId, 'deliveryId');
+  checkPositive(job.installationId, 'installationId');
+  checkText(job.repo?.fullName, 'repo.fullName');
+}

@@ -1,0 +1,125 @@
+/**
+ * Job payloads as they are stored in Redis. They hold ids and names only: never tokens or secrets.
+ * Workers authenticate per installation when they run.
+ */
+
+export const queueNames = {
+  plan: 'bosun-plan',
+  command: 'bosun-command',
+  apply: 'bosun-apply',
+  reconcile: 'bosun-reconcile',
+} as const;
+
+export type JobKind = keyof typeof queueNames;
+export type QueueName = (typeof queueNames)[JobKind];
+
+export const jobKinds: readonly JobKind[] = ['plan', 'command', 'apply', 'reconcile'];
+
+export interface RepoRef {
+  owner: string;
+  name: string;
+  /** `owner/name` as GitHub spells it. */
+  fullName: string;
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+export type PlanReason = 'opened' | 'synchronize' | 'reopened' | 'command' | 'rerequested';
+
+export interface PlanJob {
+  /** `X-GitHub-Delivery` of the webhook that asked for this plan. */
+  deliveryId: string;
+  installationId: number;
+  repo: RepoRef;
+  pr: number;
+  headSha: string;
+  baseRef: string;
+  baseSha?: string;
+  /** Only these environments; all affected ones when absent. */
+  envs?: string[];
+  reason: PlanReason;
+  /** The `/bosun plan` comment that asked for it, to react to. */
+  commentId?: number;
+  /**
+   * Order of plan requests for this PR (epoch ms; larger is newer). A request older than the newest one
+   * seen is dropped. Producers fill it with the enqueue time when the caller gives none.
+   */
+  seq?: number;
+}
+
+export interface CommandUser {
+  login: string;
+  id: number;
+}
+
+export interface CommandJob {
+  deliveryId: string;
+  installationId: number;
+  repo: RepoRef;
+  pr: number;
+  commentId: number;
+  /** The comment text; commands are parsed in the worker. */
+  body: string;
+  user: CommandUser;
+}
+
+export type ApplyTrigger = 'merge' | 'command' | 'sync' | 'rollback';
+
+export interface ApplyJob {
+  deliveryId: string;
+  installationId: number;
+  repo: RepoRef;
+  env: string;
+  /** The commit to apply. */
+  sha: string;
+  trigger: ApplyTrigger;
+  pr?: number;
+  /** GitHub login of whoever asked (commands, rollbacks). */
+  requestedBy?: string;
+  /**
+   * Order of apply requests for this environment (epoch ms; larger is newer): the pushed commit's
+   * timestamp for merges, the request time otherwise. An apply older than the newest request, or than
+   * the last applied one, is completed as superseded without running.
+   */
+  seq: number;
+}
+
+/** What callers pass to `enqueueApply`: `seq` defaults to the enqueue time. */
+export type ApplyRequest = Omit<ApplyJob, 'seq'> & { seq?: number };
+
+export interface ReconcileJob {
+  installationId: number;
+  repo: RepoRef;
+  env: string;
+}
+
+export interface JobDataByKind {
+  plan: PlanJob;
+  command: CommandJob;
+  apply: ApplyJob;
+  reconcile: ReconcileJob;
+}
+
+/** A newer request that made a job stale. */
+export interface Newer {
+  sha: string;
+  seq: number;
+}
+
+/**
+ * What a finished job records as its BullMQ return value. `superseded`: a newer head SHA (plans) or a
+ * newer commit (applies) made it stale, so its processor did not run or its result is not current.
+ * `skipped`: nothing to do now (a reconcile while the environment is busy applying).
+ */
+export type JobOutcome<R = unknown> =
+  | { status: 'done'; value: R }
+  | { status: 'superseded'; by?: Newer; message: string }
+  | { status: 'skipped'; message: string };
+
+/** What an enqueue did. */
+export type EnqueueResult =
+  | { status: 'queued'; jobId: string }
+  /** The same delivery was enqueued before (a webhook redelivery): nothing was added. */
+  | { status: 'duplicate'; jobId: string }
+  /** Older than the newest request for the same PR / environment: nothing was added. */
+  | { status: 'superseded'; jobId: string; by: Newer };
