@@ -3,21 +3,38 @@ import { BosunError, exitCodeFor, formatProblem } from '../model/errors.ts';
 import { scrub } from '../util/scrub.ts';
 import type { CliIO, Command } from './io.ts';
 import { processIO } from './io.ts';
-import { planCommand, planHelp } from './commands/plan.ts';
-import { validateCommand, validateHelp } from './commands/validate.ts';
-import { renderCommand, renderHelp } from './commands/render.ts';
-import { applyCommand, applyHelp, syncCommand, syncHelp } from './commands/apply.ts';
 
-const commands: Record<string, { run: Command; help: string; summary: string }> = {
-  plan: { run: planCommand, help: planHelp, summary: 'what a change between two commits does to each environment' },
-  validate: { run: validateCommand, help: validateHelp, summary: 'render and validate environments or a folder offline' },
-  render: { run: renderCommand, help: renderHelp, summary: 'print the objects an environment renders to' },
-  apply: { run: applyCommand, help: applyHelp, summary: 'apply an environment at a commit to its cluster (server-side apply, prune, health)' },
-  sync: { run: syncCommand, help: syncHelp, summary: 'disaster recovery: re-apply the full desired state of an environment' },
+interface CommandEntry {
+  summary: string;
+  /** Loaded on use: the Kubernetes client alone costs most of a second to import, and `plan` needs none of it. */
+  load: () => Promise<{ run: Command; help: string }>;
+}
+
+const commands: Record<string, CommandEntry> = {
+  plan: {
+    summary: 'what a change between two commits does to each environment',
+    load: async () => { const m = await import('./commands/plan.ts'); return { run: m.planCommand, help: m.planHelp }; },
+  },
+  validate: {
+    summary: 'render and validate environments or a folder offline',
+    load: async () => { const m = await import('./commands/validate.ts'); return { run: m.validateCommand, help: m.validateHelp }; },
+  },
+  render: {
+    summary: 'print the objects an environment renders to',
+    load: async () => { const m = await import('./commands/render.ts'); return { run: m.renderCommand, help: m.renderHelp }; },
+  },
+  apply: {
+    summary: 'apply an environment at a commit to its cluster (server-side apply, prune, health)',
+    load: async () => { const m = await import('./commands/apply.ts'); return { run: m.applyCommand, help: m.applyHelp }; },
+  },
+  sync: {
+    summary: 'disaster recovery: re-apply the full desired state of an environment',
+    load: async () => { const m = await import('./commands/apply.ts'); return { run: m.syncCommand, help: m.syncHelp }; },
+  },
 };
 
-export function registerCommand(name: string, run: Command, help: string, summary: string): void {
-  commands[name] = { run, help, summary };
+export function registerCommand(name: string, entry: CommandEntry): void {
+  commands[name] = entry;
 }
 
 function usage(): string {
@@ -37,11 +54,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     io.stderr.write(`bosun: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`${command.help}\n`);
     return 0;

@@ -32,8 +32,9 @@ export async function checkout(repoDir: string, sha: string, opts: { tempRoot?: 
     dir,
     sha: full,
     dispose() {
+      // Deleting the folder and pruning is enough: `worktree remove --force` would first stat every file
+      // to look for local changes, which a throw-away checkout cannot have.
       disposed ??= (async () => {
-        await git(['worktree', 'remove', '--force', dir], { cwd: repoDir }).catch(() => undefined);
         await rm(dir, { recursive: true, force: true });
         await git(['worktree', 'prune'], { cwd: repoDir }).catch(() => undefined);
       })();

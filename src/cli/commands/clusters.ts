@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { connect, loadClusterRegistry, previewEnvironment } from '../../cluster/index.ts';
 import type { ClusterClient, ClusterRegistry } from '../../cluster/index.ts';
 import type { Environment } from '../../model/environment.ts';
@@ -6,11 +5,12 @@ import { BosunError } from '../../model/errors.ts';
 import type { RenderedObject } from '../../model/object.ts';
 import type { EnvironmentPlan } from '../../model/plan.ts';
 import type { CliIO } from '../io.ts';
+import { clustersFile } from './cluster-file.ts';
 
-/** `--clusters FILE`, else `BOSUN_CLUSTERS`; undefined when neither is set. */
-export function clustersFile(flag: string | undefined, io: CliIO): string | undefined {
-  const file = flag ?? io.env.BOSUN_CLUSTERS;
-  return file ? resolve(io.cwd, file) : undefined;
+export { clustersFile };
+
+export function loadRegistry(file: string): ClusterRegistry {
+  return loadClusterRegistry(file);
 }
 
 export function registryFrom(flag: string | undefined, io: CliIO, command: string): ClusterRegistry {

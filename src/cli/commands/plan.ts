@@ -5,8 +5,7 @@ import { renderJson, renderMarkdown } from '../../report/index.ts';
 import type { PlanResult } from '../../model/plan.ts';
 import { oneOf, parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
-import { loadClusterRegistry } from '../../cluster/index.ts';
-import { clustersFile, previewHook } from './clusters.ts';
+import { clustersFile } from './cluster-file.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -41,7 +40,8 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
-  const preview = file ? previewHook(loadClusterRegistry(file)) : undefined;
+  // The Kubernetes client is loaded only when a preview was asked for.
+  const preview = file ? await import('./clusters.ts').then((m) => m.previewHook(m.loadRegistry(file))) : undefined;
   const result = await planChange({
     repoDir: resolve(io.cwd, values.repo ?? '.'),
     base: requireOption(values.base, 'base', 'plan'),
