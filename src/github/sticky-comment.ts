@@ -12,8 +12,8 @@ export interface StickyCommentArgs extends RepoRef {
   marker: string;
   body: string;
   /**
-   * Only comments by this login count (the App's bot login, `<slug>[bot]`), so a user comment that
-   * happens to start with the marker is never edited.
+   * Only comments by this login count (the App's bot login, `<slug>[bot]`). Without it, only comments
+   * by bot accounts count. Either way a person's comment that starts with the marker is never edited.
    */
   author?: string;
 }
@@ -32,7 +32,7 @@ interface IssueComment {
   node_id: string;
   html_url: string;
   body?: string | null;
-  user?: { login?: string } | null;
+  user?: { login?: string; type?: string } | null;
 }
 
 export function commentMarker(marker: string): string {
@@ -112,7 +112,7 @@ async function findStickyComments(gh: GitHubClient, args: StickyCommentArgs): Pr
     });
     const comments = res.data as IssueComment[];
     for (const comment of comments) {
-      if (author && comment.user?.login?.toLowerCase() !== author) continue;
+      if (author ? comment.user?.login?.toLowerCase() !== author : comment.user?.type !== 'Bot') continue;
       if (isStickyComment(comment.body, args.marker)) found.push(comment);
     }
     if (comments.length < perPage) return found;

@@ -79,6 +79,14 @@ describe('ensureStickyComment', () => {
     expect(bodies.slice(0, 3)).toEqual(['<!-- bosun:plan -->\nv2', '<!-- bosun:plan -->\ncopied marker', '> <!-- bosun:plan -->\n> v1\n\nwhy?']);
   });
 
+  it('without an author, counts only bot comments, so a person posting the marker first is not edited', async () => {
+    const issue = newIssue();
+    env.standin.addComment({ owner: env.owner, repo: env.repo, issue, user: 'mallory', body: '<!-- bosun:plan -->\nplanted' });
+    const result = await ensureStickyComment(env.octokit, { owner: env.owner, repo: env.repo, issue, marker: 'plan', body: 'real' });
+    expect(result.action).toBe('created');
+    expect(env.standin.comments(env.owner, env.repo, issue).map((c) => c.body)).toEqual(['<!-- bosun:plan -->\nplanted', '<!-- bosun:plan -->\nreal']);
+  });
+
   it('keeps separate comments per marker and reports later duplicates of one', async () => {
     const issue = newIssue();
     const base = { owner: env.owner, repo: env.repo, issue, author: env.standin.botLogin };
