@@ -30,8 +30,10 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { HOME: '/home/bosun', APP_ID: '12345', PRIVATE_KEY: PEM, WEBHOOK_SECRET: SECRET, ...extra };
+// Plain strings: the environment is untyped input (Probot's ProcessEnv augmentation narrows LOG_LEVEL,
+// but a user can set anything, and that is what these tests feed in).
+function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { HOME: '/home/bosun', APP_ID: '12345', PRIVATE_KEY: PEM, WEBHOOK_SECRET: SECRET, ...extra } as NodeJS.ProcessEnv;
 }
 
 function failure(fn: () => unknown): ServerConfigError {
