@@ -112,6 +112,21 @@ describe('environment locks', () => {
     expect((await locks.get(key))?.holder.pr).toBe(9);
   });
 
+  it('declares the lease lost once Redis cannot be reached past its expiry', async () => {
+    const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await client.connect();
+    const locks = createLockManager(client, { prefix, ttlMs: 300 });
+    const acquired = await locks.acquire(lockKey(repo, 'unreachable'), pr(12));
+    if (!acquired.ok) throw new Error('expected to acquire');
+    const errors: unknown[] = [];
+    const alive = keepAlive(acquired.lock, { onError: (err) => errors.push(err) });
+    client.disconnect();
+    await eventually(async () => alive.lost);
+    await alive.stop();
+    expect(errors.length).toBeGreaterThan(0);
+    expect(alive.signal.reason).toEqual(new Error('the lock on acme/gitops:unreachable could not be extended before its lease ran out'));
+  });
+
   it('ignores a release by a PR that does not hold the lock', async () => {
     const locks = createLockManager(redis, { prefix });
     const key = lockKey(repo, 'release');
