@@ -1,0 +1,25 @@
+// Every REST operation the stand-in answers, by GitHub operation id. Anything else that matches the
+// description gets 501 naming its operation id, so a gap is loud instead of a silent fake.
+import type { RateLimits } from '../../rate-limit.ts';
+import type { Handlers } from '../types.ts';
+import { appHandlers } from './apps.ts';
+import { checkHandlers } from './checks.ts';
+import { deploymentHandlers } from './deployments.ts';
+import { gitRefHandlers } from './git-refs.ts';
+import { issueHandlers } from './issues.ts';
+import { pullHandlers } from './pulls.ts';
+import { reactionHandlers } from './reactions.ts';
+import { repoHandlers } from './repos.ts';
+
+export function allHandlers(limits: RateLimits): Handlers {
+  return {
+    ...appHandlers,
+    ...repoHandlers(limits),
+    ...issueHandlers,
+    ...reactionHandlers,
+    ...checkHandlers,
+    ...pullHandlers,
+    ...deploymentHandlers,
+    ...gitRefHandlers,
+  };
+}
