@@ -1,6 +1,8 @@
 // Types for scripts/gen-schemas.mjs, which stays plain JavaScript so that it runs in `postinstall`
 // without tsx. src/validate/builtin-schemas.ts imports it to regenerate in-process.
 
+import type { Ajv } from 'ajv';
+
 export declare const builtinSchemasPath: string;
 
 export interface GeneratedKind {
@@ -30,3 +32,18 @@ export declare function buildBuiltinSchemas(): GeneratedSchemas;
 export declare function readModelHints(kubernetesModelsDir: string): Map<string, Map<string, unknown>>;
 export declare function generateBuiltinSchemas(options?: { root?: string; force?: boolean }):
   { written: false; file: string } | { written: true; file: string; kinds: number; definitions: number };
+
+export declare const builtinSchemaId: string;
+export declare const precompiledPath: string;
+export declare const checkedFormats: readonly string[];
+/** The one ajv configuration for Kubernetes schemas, shared by the run-time engine and the precompiler. */
+export declare function createSchemaAjv(options?: { detailed?: boolean; source?: boolean }): Ajv;
+export declare function builtinRefSchema(ref: string): { $ref: string };
+export interface PrecompiledManifest {
+  stamp: string;
+  /** Definition names with a `<ref>.cjs` module exporting the fast validator. */
+  refs: string[];
+}
+export declare function readPrecompiledManifest(root?: string): PrecompiledManifest | undefined;
+export declare function generatePrecompiledValidators(options?: { root?: string; force?: boolean; schemas?: GeneratedSchemas }):
+  { written: false; dir: string } | { written: true; dir: string; validators: number; bytes: number };

@@ -2,6 +2,7 @@ import { groupOf } from '../model/object.ts';
 import { loadBuiltinSchemas } from './builtin-schemas.ts';
 import type { BuiltinSchemas } from './builtin-schemas.ts';
 import { schemaEngine } from './engine.ts';
+import type { SchemaEngine } from './engine.ts';
 import type { SchemaLookup, SchemaSource } from './schema-source.ts';
 
 function stability(apiVersion: string): number {
@@ -39,9 +40,11 @@ function builtinIndex(): Index {
   return index;
 }
 
-/** Schemas of the kinds Kubernetes itself serves, generated from the installed client models. */
-export function createBuiltinSource(): SchemaSource {
-  const engine = schemaEngine();
+/**
+ * Schemas of the kinds Kubernetes itself serves, generated from the installed client models. `engine`
+ * (default: the process-wide one) is where they are compiled and cached.
+ */
+export function createBuiltinSource(engine: SchemaEngine = schemaEngine()): SchemaSource {
   const cache = new Map<string, SchemaLookup>();
   return {
     name: 'built-in',

@@ -1,80 +1,93 @@
-import { Ajv } from 'ajv';
-import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
-import formatsPlugin from 'ajv-formats';
+import type { Ajv, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
+import { builtinRefSchema, builtinSchemaId, createSchemaAjv } from '../../scripts/gen-schemas.mjs';
+import { projectRoot } from '../util/tools.ts';
 import { loadBuiltinSchemas } from './builtin-schemas.ts';
+import { openPrecompiled } from './precompiled.ts';
+import type { PrecompiledValidators } from './precompiled.ts';
 
-// ajv-formats is CommonJS; under NodeNext its default import is typed as the module object.
-const addFormats = formatsPlugin as unknown as typeof formatsPlugin.default;
-
-/** `$id` under which the built-in definitions are registered; CRD schemas `$ref` its ObjectMeta. */
-export const builtinSchemaId = 'bosun://builtin';
+export { builtinSchemaId };
 export const objectMetaRef = `${builtinSchemaId}#/definitions/V1ObjectMeta`;
-
-/**
- * Formats checked the way Kubernetes checks them. Others (uri, email, duration…) are ignored: ajv-formats'
- * readings differ from Kubernetes' (duration is ISO 8601 there, a Go duration here) and a validator that
- * rejects what the API server accepts is worse than one that misses a format.
- */
-const checkedFormats = ['date-time', 'date', 'byte', 'int32', 'int64', 'float', 'double', 'ipv4', 'ipv6', 'uuid'] as const;
-
-function newAjv(detailed: boolean): Ajv {
-  const ajv = new Ajv({
-    strict: false,
-    allErrors: detailed,
-    verbose: detailed,
-    logger: false,
-    // Kubernetes patterns are RE2; JS without the u flag accepts more of them (e.g. `\-` outside classes).
-    unicodeRegExp: false,
-    useDefaults: false,
-    coerceTypes: false,
-  });
-  addFormats(ajv, [...checkedFormats]);
-  return ajv;
-}
 
 /** A schema compiled twice on demand: a fast first-error pass and an all-errors pass for reporting. */
 export interface CompiledSchema {
   check(value: unknown): boolean;
   explain(value: unknown): ErrorObject[];
+  /** check() runs code generated at install time: nothing is compiled in this process to answer it. */
+  readonly precompiled?: boolean;
+}
+
+export interface SchemaEngineOptions {
+  /** Where `.cache/` is (default: the project root). */
+  root?: string;
+  /** Use the validators precompiled at install time when they are current (default true). */
+  precompiled?: boolean;
 }
 
 class Engine {
-  private readonly fast = newAjv(false);
-  private readonly detailed = newAjv(true);
-  private builtinAdded = false;
+  // Created on first use: a process whose objects all have precompiled validators never builds them.
+  private fastAjv: Ajv | undefined;
+  private detailedAjv: Ajv | undefined;
+  private readonly root: string;
+  private precompiledValidators: PrecompiledValidators | undefined | false;
   private readonly builtin = new Map<string, CompiledSchema>();
   /** Content-keyed, least recently used last; bounded so a long-running worker does not grow forever. */
   private readonly custom = new Map<string, { compiled: CompiledSchema; schema: AnySchemaObject }>();
   private readonly customLimit = 2000;
 
-  private ensureBuiltin(): void {
-    if (this.builtinAdded) return;
-    const { definitions } = loadBuiltinSchemas();
-    this.fast.addSchema({ $id: builtinSchemaId, definitions }, undefined, undefined, false);
-    this.detailed.addSchema({ $id: builtinSchemaId, definitions }, undefined, undefined, false);
-    this.builtinAdded = true;
+  constructor(options: SchemaEngineOptions = {}) {
+    this.root = options.root ?? projectRoot;
+    if (options.precompiled === false) this.precompiledValidators = false;
   }
 
-  private compiled(fastSchema: AnySchemaObject, detailedSchema: AnySchemaObject): CompiledSchema {
+  private get fast(): Ajv {
+    this.fastAjv ??= this.newAjv(false);
+    return this.fastAjv;
+  }
+
+  private get detailed(): Ajv {
+    this.detailedAjv ??= this.newAjv(true);
+    return this.detailedAjv;
+  }
+
+  /** An ajv with the built-in definitions registered: every schema may `$ref` them (CRDs: ObjectMeta). */
+  private newAjv(detailed: boolean): Ajv {
+    const ajv = createSchemaAjv({ detailed });
+    const { definitions } = loadBuiltinSchemas(this.root);
+    ajv.addSchema({ $id: builtinSchemaId, definitions }, undefined, undefined, false);
+    return ajv;
+  }
+
+  private compiled(schema: AnySchemaObject, precompiled?: (value: unknown) => boolean): CompiledSchema {
     let check: ValidateFunction | undefined;
     let explain: ValidateFunction | undefined;
     return {
       // Our schemas have no $async, so validation is synchronous.
-      check: (value) => (check ??= this.fast.compile(fastSchema))(value) === true,
+      check: precompiled ?? ((value) => (check ??= this.fast.compile(schema))(value) === true),
+      // Only failing objects get here: compiling the all-errors pass lazily costs nothing for valid ones.
       explain: (value) => {
-        explain ??= this.detailed.compile(detailedSchema);
+        explain ??= this.detailed.compile(schema);
         return explain(value) ? [] : [...(explain.errors ?? [])];
       },
+      precompiled: precompiled !== undefined,
     };
   }
 
-  /** The schema of a built-in definition, e.g. `V1Deployment`. Compiled on first use, then cached. */
+  private precompiledCheck(ref: string): ((value: unknown) => boolean) | undefined {
+    if (this.precompiledValidators === undefined) this.precompiledValidators = openPrecompiled(this.root) ?? false;
+    return this.precompiledValidators ? this.precompiledValidators.get(ref) : undefined;
+  }
+
+  /**
+   * The schema of a built-in definition, e.g. `V1Deployment`: the install-time validator when it is
+   * current, else compiled on first use. Cached either way.
+   */
   builtinDefinition(ref: string): CompiledSchema {
     let c = this.builtin.get(ref);
     if (!c) {
-      this.ensureBuiltin();
-      const target = `${builtinSchemaId}#/definitions/${ref}`;
-      c = this.compiled({ $ref: target }, { $ref: target });
+      const precompiled = this.precompiledCheck(ref);
+      // The all-errors pass and run-time compiles `$ref` into the shared definitions.
+      const schema = builtinRefSchema(ref);
+      c = this.compiled(schema, precompiled && ((value) => precompiled(value) === true));
       this.builtin.set(ref, c);
     }
     return c;
@@ -88,8 +101,7 @@ class Engine {
       this.custom.set(key, hit);
       return hit.compiled;
     }
-    this.ensureBuiltin();
-    const compiled = this.compiled(schema, schema);
+    const compiled = this.compiled(schema);
     this.custom.set(key, { compiled, schema });
     if (this.custom.size > this.customLimit) {
       const [oldKey, old] = this.custom.entries().next().value as [string, { schema: AnySchemaObject }];
@@ -107,6 +119,11 @@ let engine: Engine | undefined;
 export function schemaEngine(): Engine {
   engine ??= new Engine();
   return engine;
+}
+
+/** A separate engine (its own caches), e.g. to compare the precompiled and the run-time paths. */
+export function createSchemaEngine(options: SchemaEngineOptions = {}): Engine {
+  return new Engine(options);
 }
 
 export type { Engine as SchemaEngine };
