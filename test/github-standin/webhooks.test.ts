@@ -63,4 +63,26 @@ describe('GitHub stand-in webhook deliveries', () => {
     expect((payload.repository as { clone_url: string }).clone_url).toBe(f.info.cloneUrl);
     expect(() => f.gh.examplePayload('pull_request', 'no-such-action')).toThrow(/examples exist for: .*opened/);
   });
+
+  it('describes a push with the real commits and files between before and after', async () => {
+    await f.repo.write('clusters/staging/extra.yaml', 'kind: ConfigMap\n');
+    await f.repo.remove('clusters/staging/app.yaml');
+    const after = await f.repo.commit('replace app with extra');
+    const payload = f.gh.examplePayload('push', undefined, f.gh.repoPayload('acme', 'gitops'), await f.gh.pushPayload('acme', 'gitops', { before: f.base, after }));
+    expect([payload.ref, payload.before, payload.after, payload.created]).toEqual(['refs/heads/main', f.base, after, false]);
+    const commits = payload.commits as Array<{ id: string; message: string; added: string[]; removed: string[] }>;
+    expect(commits.map((c) => [c.id, c.message, c.added, c.removed])).toEqual([[after, 'replace app with extra', ['clusters/staging/extra.yaml'], ['clusters/staging/app.yaml']]]);
+    expect((payload.head_commit as { id: string }).id).toBe(after);
+    const delivery = await f.gh.webhook('push', payload, { secret, url });
+    expect(delivery.status).toBe(200);
+    expect(received.at(-1)).toMatchObject({ name: 'push', repo: 'acme/gitops', installation: f.info.installationId });
+  });
+
+  it('describes a check run with its suite and pull requests for check_run events', async () => {
+    const run = await f.octokit.rest.checks.create({ owner: 'acme', repo: 'gitops', name: 'bosun / staging', head_sha: f.head, status: 'completed', conclusion: 'failure' });
+    const payload = f.gh.examplePayload('check_run', 'rerequested', f.gh.repoPayload('acme', 'gitops'), { check_run: f.gh.checkRunPayload(run.data.id) });
+    const checkRun = payload.check_run as { id: number; head_sha: string; check_suite: { head_sha: string; head_branch: string; pull_requests: Array<{ number: number }> } };
+    expect([checkRun.id, checkRun.head_sha, checkRun.check_suite.head_sha, checkRun.check_suite.head_branch]).toEqual([run.data.id, f.head, f.head, 'feature']);
+    expect(checkRun.check_suite.pull_requests.map((p) => p.number)).toEqual([7]);
+  });
 });

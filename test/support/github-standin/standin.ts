@@ -9,6 +9,7 @@ import type { GitCounts } from './git/http-backend.ts';
 import { presentAnnotation, presentCheckRun } from './present/checks.ts';
 import { presentDeployment, presentDeploymentStatus } from './present/deployments.ts';
 import { presentComment, presentIssue, presentReaction } from './present/issues.ts';
+import { checkRunFields, pushFields } from './present/payloads.ts';
 import { presentPull } from './present/pulls.ts';
 import { presentRepo } from './present/repos.ts';
 import { botLogin, type AppInfo, type Site } from './present/site.ts';
@@ -204,6 +205,13 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
       const pr = store.pull(r.key, number);
       if (!pr) throw new Error(`pullPayload: ${owner}/${repo} has no pull request #${number}`);
       return presentPull(site, r, pr, await pullStats(r.gitDir, pr.base.sha, pr.head.sha));
+    },
+    pushPayload: (owner, repo, push) => pushFields(site, repoOf(owner, repo), push),
+    checkRunPayload: (checkRunId) => {
+      const run = store.runs.get(checkRunId);
+      const r = run && [...store.repos.values()].find((x) => x.key === run.repo);
+      if (!run || !r) throw new Error(`checkRunPayload: no check run ${checkRunId}`);
+      return checkRunFields(site, r, run);
     },
     issuePayload: (owner, repo, number) => {
       const r = repoOf(owner, repo);

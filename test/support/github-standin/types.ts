@@ -2,8 +2,9 @@ import type { GitCounts } from './git/http-backend.ts';
 import type { RequestProblem } from './openapi/validators.ts';
 import type { Permission, ReviewState } from './state/records.ts';
 import type { Delivery, DeliveryOptions } from './webhooks/deliver.ts';
+import type { PushSpec } from './present/payloads.ts';
 
-export type { GitCounts, Permission, RequestProblem, ReviewState, Delivery, DeliveryOptions };
+export type { GitCounts, Permission, RequestProblem, ReviewState, Delivery, DeliveryOptions, PushSpec };
 
 export interface GitHubStandinOptions {
   /** Default 0: a free port. */
@@ -191,4 +192,8 @@ export interface GitHubStandin {
   pullPayload(owner: string, repo: string, number: number): Promise<Json>;
   /** The `issue` payload field (with `pull_request` for PRs). */
   issuePayload(owner: string, repo: string, number: number): Json;
+  /** `ref`, `before`, `after`, `commits` and `head_commit` (from git) of a push event. */
+  pushPayload(owner: string, repo: string, push: PushSpec): Promise<Json>;
+  /** The `check_run` payload field (REST shape with its check suite spelled out). */
+  checkRunPayload(checkRunId: number): Json;
 }

@@ -129,3 +129,30 @@ export async function mergesCleanly(gitDir: string, base: string, head: string):
     });
   });
 }
+
+export interface PushedCommit extends CommitInfo {
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+/** The commits a push from `before` to `after` brought (oldest first, at most 20 as GitHub lists), with their files. */
+export async function pushedCommits(gitDir: string, before: string | null, after: string): Promise<PushedCommit[]> {
+  const range = before ? `${before}..${after}` : after;
+  const shas = (await git(gitDir, ['rev-list', '--reverse', '--max-count=20', range])).split('\n').filter(Boolean);
+  const out: PushedCommit[] = [];
+  for (const sha of shas) {
+    const info = await commitInfo(gitDir, sha);
+    if (!info) continue;
+    const files = await git(gitDir, ['diff-tree', '--no-commit-id', '--name-status', '-r', '--root', '-m', '--first-parent', sha]);
+    const commit: PushedCommit = { ...info, added: [], removed: [], modified: [] };
+    for (const line of files.split('\n').filter(Boolean)) {
+      const [status, path] = line.split('\t');
+      if (status.startsWith('A')) commit.added.push(path);
+      else if (status.startsWith('D')) commit.removed.push(path);
+      else commit.modified.push(path);
+    }
+    out.push(commit);
+  }
+  return out;
+}

@@ -57,9 +57,13 @@ function settle(run: CheckRunRecord, body: Record<string, unknown>, now: number)
 
 async function suiteFor(ctx: OpContext, repo: RepoRecord, sha: string): Promise<CheckSuiteRecord> {
   const store = ctx.site.store;
-  const existing = [...store.suites.values()].find((s) => s.repo === repo.key && s.headSha === sha);
+  const find = (): CheckSuiteRecord | undefined => [...store.suites.values()].find((s) => s.repo === repo.key && s.headSha === sha);
+  const existing = find();
   if (existing) return existing;
   const branch = (await listRefs(repo.gitDir, 'refs/heads/')).find((r) => r.sha === sha)?.ref.slice('refs/heads/'.length) ?? null;
+  // Another request for the same commit may have made the suite while git was answering.
+  const raced = find();
+  if (raced) return raced;
   const now = timestamp(ctx.now);
   const suite: CheckSuiteRecord = { id: store.nextId('suite'), repo: repo.key, headSha: sha, headBranch: branch, createdAt: now, updatedAt: now };
   store.suites.set(suite.id, suite);
