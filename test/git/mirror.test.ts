@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../../src/git/git.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
 import { BosunError } from '../../src/model/errors.ts';
+import { startGitHubStandin } from '../support/github-standin/index.ts';
 import { tempDir, tempRepo } from './temp-repo.ts';
 
 const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
@@ -20,96 +19,37 @@ afterEach(async () => {
 });
 
 /**
- * A real smart-HTTP git server: `git http-backend` behind a Node HTTP server that accepts only
- * `x-access-token:<TOKEN>` basic auth, counts fetches (one `info/refs` request per git fetch) and can
- * hold requests so a test can look at the running git processes.
+ * The GitHub stand-in serving one real repository over smart HTTP (`git http-backend` behind GitHub's
+ * rule for Apps: basic auth `x-access-token:<installation token>`), with a clock the test can move.
  */
-async function startGitServer() {
-  const projectRoot = await tempDir('bosun-git-http-');
-  let fetches = 0;
-  let hold: (() => Promise<void>) | undefined;
-  const authHeaders: string[] = [];
-  const server = createServer((req, res) => void handle(req, res));
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    authHeaders.push(String(req.headers.authorization ?? ''));
-    if (req.headers.authorization !== `Basic ${basic(TOKEN)}`) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="GitHub"' });
-      res.end();
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.endsWith('/info/refs')) {
-      fetches++;
-      if (hold) await hold();
-    }
-    const cgi = spawn('git', ['http-backend'], {
-      env: {
-        PATH: process.env.PATH,
-        GIT_PROJECT_ROOT: projectRoot,
-        GIT_HTTP_EXPORT_ALL: '1',
-        PATH_INFO: url.pathname,
-        QUERY_STRING: url.search.slice(1),
-        REQUEST_METHOD: req.method ?? 'GET',
-        CONTENT_TYPE: req.headers['content-type'] ?? '',
-        ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
-        ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
-        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-        REMOTE_USER: 'x-access-token',
-        REMOTE_ADDR: '127.0.0.1',
-      },
-    });
-    req.pipe(cgi.stdin);
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    cgi.stdout.on('data', (chunk: Buffer) => {
-      if (headersDone) {
-        res.write(chunk);
-        return;
-      }
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      headersDone = true;
-      let status = 200;
-      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-        const colon = line.indexOf(':');
-        const name = line.slice(0, colon).trim();
-        const value = line.slice(colon + 1).trim();
-        if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
-        else res.setHeader(name, value);
-      }
-      res.statusCode = status;
-      res.write(head.subarray(end + 4));
-    });
-    cgi.on('close', () => res.end());
-  }
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  cleanups.push(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await rm(projectRoot, { recursive: true, force: true });
-  });
-  return {
-    get fetches() {
-      return fetches;
-    },
-    authHeaders,
-    holdRequests(fn: (() => Promise<void>) | undefined) {
-      hold = fn;
-    },
-    /** Creates `owner/name.git` on the server and a working repo that pushes to it. */
-    async addRepo(fullName: string) {
-      const bare = join(projectRoot, `${fullName}.git`);
-      await mkdir(bare, { recursive: true });
-      await git(['init', '--bare', '--quiet', bare], { cwd: projectRoot });
-      const work = await tempRepo({ 'clusters/staging/app.yaml': 'kind: ConfigMap\n' });
-      cleanups.push(work.cleanup);
-      const push = async (...refspecs: string[]) => {
-        await git(['push', '--quiet', '--force', bare, ...refspecs], { cwd: work.dir });
-      };
-      return { bare, work, push, cloneUrl: `http://127.0.0.1:${port}/${fullName}.git` };
-    },
+async function standinRepo() {
+  const clock = { now: Date.now() };
+  const gh = await startGitHubStandin({ now: () => clock.now });
+  cleanups.push(() => gh.close());
+  const work = await tempRepo({ 'clusters/staging/app.yaml': 'kind: ConfigMap\n' });
+  cleanups.push(work.cleanup);
+  const first = await work.commit('first');
+  const info = await gh.addRepo({ owner: 'acme', name: 'gitops', gitDir: work.dir, defaultBranch: 'main' });
+  const repo = { fullName: info.fullName, cloneUrl: info.cloneUrl };
+  /** An installation token the way the bot gets one: App JWT → POST /app/installations/{id}/access_tokens. */
+  const token = () => {
+    const fn = async () => {
+      fn.calls++;
+      const res = await fetch(`${gh.apiUrl}/app/installations/${info.installationId}/access_tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gh.appJwt()}`, accept: 'application/vnd.github+json' },
+      });
+      const value = ((await res.json()) as { token: string }).token;
+      minted.push(value);
+      return value;
+    };
+    fn.calls = 0;
+    return fn;
   };
+  const minted: string[] = [];
+  /** Every clone, fetch or ls-remote starts with one ref advertisement. */
+  const contacts = () => gh.git('acme', 'gitops').advertisements;
+  return { gh, clock, work, first, info, repo, token, minted, contacts };
 }
 
 async function newCache(log: string[] = []): Promise<MirrorCache> {
@@ -118,9 +58,12 @@ async function newCache(log: string[] = []): Promise<MirrorCache> {
   return createMirrorCache({ root, log: (line) => log.push(line) });
 }
 
-function expectNoToken(text: string) {
-  expect(text).not.toContain(TOKEN);
-  expect(text).not.toContain(basic(TOKEN));
+function expectNoSecret(text: string, tokens: readonly string[]) {
+  expect(tokens.length).toBeGreaterThan(0);
+  for (const token of tokens) {
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(basic(token));
+  }
 }
 
 function countingToken(value = TOKEN) {
@@ -132,188 +75,205 @@ function countingToken(value = TOKEN) {
   return fn;
 }
 
-describe('mirror cache over smart HTTP', () => {
-  it('clones once, then serves a known commit without contacting GitHub or asking for a token', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    const first = await origin.work.commit('first');
-    await origin.push('main');
-    const cache = await newCache();
-    const token = countingToken();
+/** A `git` first on PATH that records each argument list (what `ps` shows) before running the real one. */
+async function recordGitArguments(): Promise<() => Promise<string>> {
+  const dir = await tempDir('bosun-git-shim-');
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const realGit = (await new Promise<string>((resolve, reject) => {
+    execFile('sh', ['-c', 'command -v git'], (e, out) => (e ? reject(e) : resolve(out.trim())));
+  }));
+  const record = join(dir, 'argv.log');
+  await writeFile(join(dir, 'git'), `#!/bin/sh\nprintf '%s ' "$@" >> '${record}'\necho >> '${record}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${dir}:${path}`;
+  cleanups.push(async () => {
+    process.env.PATH = path;
+  });
+  return () => readFile(record, 'utf8').catch(() => '');
+}
 
-    const cloned = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: origin.cloneUrl }, token, [first]);
+describe('mirror cache against the GitHub stand-in', () => {
+  it('clones once, then serves a known commit without contacting GitHub or asking for a token', async () => {
+    const s = await standinRepo();
+    const cache = await newCache();
+    const token = s.token();
+
+    const cloned = await cache.ensure(s.repo, token, [s.first]);
     expect(cloned).toMatchObject({ cloned: true, fetched: true });
-    expect((await git(['rev-parse', 'refs/heads/main'], { cwd: cloned.dir })).trim()).toBe(first);
-    expect(server.fetches).toBe(1);
+    expect((await git(['rev-parse', 'refs/heads/main'], { cwd: cloned.dir })).trim()).toBe(s.first);
+    expect(s.contacts()).toBe(1);
     expect(token.calls).toBe(1);
 
-    const again = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: origin.cloneUrl }, token, [first]);
+    const again = await cache.ensure(s.repo, token, [s.first]);
     expect(again).toEqual({ dir: cloned.dir, cloned: false, fetched: false });
-    expect(server.fetches).toBe(1);
+    expect(s.contacts()).toBe(1);
     expect(token.calls).toBe(1);
   });
 
   it('fetches (and does not clone again) when a wanted commit was pushed after the last fetch', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    const first = await origin.work.commit('first');
-    await origin.push('main');
+    const s = await standinRepo();
     const cache = await newCache();
-    const repo = { fullName: 'acme/gitops', cloneUrl: origin.cloneUrl };
-    const { dir } = await cache.ensure(repo, countingToken(), [first]);
+    const { dir } = await cache.ensure(s.repo, s.token(), [s.first]);
     await writeFile(join(dir, 'marker'), 'the same mirror folder must be reused');
 
-    await writeFile(join(origin.work.dir, 'clusters/staging/app.yaml'), 'kind: ConfigMap\ndata: {a: b}\n');
-    const second = await origin.work.commit('second');
-    await origin.push('main');
-    const result = await cache.ensure(repo, countingToken(), [second]);
+    await writeFile(join(s.work.dir, 'clusters/staging/app.yaml'), 'kind: ConfigMap\ndata: {a: b}\n');
+    const second = await s.work.commit('second');
+    const result = await cache.ensure(s.repo, s.token(), [second]);
 
     expect(result).toEqual({ dir, cloned: false, fetched: true });
-    expect(server.fetches).toBe(2);
+    expect(s.contacts()).toBe(2);
+    expect(s.gh.git('acme', 'gitops').fetches).toBe(2);
     expect(existsSync(join(dir, 'marker'))).toBe(true);
     expect((await git(['rev-parse', 'refs/heads/main'], { cwd: dir })).trim()).toBe(second);
   });
 
-  it('mirrors pull request heads, including commits that exist on no branch (fork PRs), and prunes deleted branches', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    await origin.work.commit('base');
-    await origin.push('main', 'main:refs/heads/feature');
-    await writeFile(join(origin.work.dir, 'fork.yaml'), 'kind: Secret\n');
-    const forkHead = await origin.work.commit('from a fork');
-    await origin.push(`${forkHead}:refs/pull/7/head`);
-    await git(['reset', '--quiet', '--hard', 'HEAD~1'], { cwd: origin.work.dir });
+  it('mints a fresh token for every fetch, so an expired one never breaks a later plan', async () => {
+    const s = await standinRepo();
     const cache = await newCache();
-    const repo = { fullName: 'acme/gitops', cloneUrl: origin.cloneUrl };
+    const token = s.token();
+    await cache.ensure(s.repo, token, [s.first]);
 
-    const { dir } = await cache.ensure(repo, countingToken(), [forkHead]);
+    s.clock.now += 2 * 60 * 60_000; // the first token has expired
+    const second = await s.work.commit('second');
+    expect(await cache.ensure(s.repo, token, [second])).toMatchObject({ fetched: true });
+    expect(token.calls).toBe(2);
+    expect(new Set(s.minted).size).toBe(2);
+  });
+
+  it('mirrors pull request heads, including fork commits on no branch, follows a force-push and prunes deleted branches', async () => {
+    const s = await standinRepo();
+    await git(['branch', 'feature'], { cwd: s.work.dir });
+    await writeFile(join(s.work.dir, 'fork.yaml'), 'kind: ConfigMap\n');
+    const forkHead = await s.work.commit('from a fork');
+    await git(['reset', '--quiet', '--hard', s.first], { cwd: s.work.dir });
+    await s.gh.addPullRequest({ owner: 'acme', repo: 'gitops', number: 7, head: { ref: 'patch-1', sha: forkHead }, base: { ref: 'main' }, user: 'octocat' });
+    const cache = await newCache();
+
+    const { dir } = await cache.ensure(s.repo, s.token(), [forkHead]);
     expect((await git(['rev-parse', 'refs/pull/7/head'], { cwd: dir })).trim()).toBe(forkHead);
     expect(await git(['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd: dir })).toBe('refs/heads/feature\nrefs/heads/main\n');
 
-    await git(['push', '--quiet', origin.bare, ':refs/heads/feature'], { cwd: origin.work.dir });
-    await cache.ensure(repo, countingToken());
+    await writeFile(join(s.work.dir, 'fork.yaml'), 'kind: Secret\n');
+    const forcePushed = await s.work.commit('fork force-push');
+    await git(['reset', '--quiet', '--hard', s.first], { cwd: s.work.dir });
+    await s.gh.updatePullRequest('acme', 'gitops', 7, { head: { sha: forcePushed } });
+    await git(['branch', '--quiet', '-D', 'feature'], { cwd: s.work.dir });
+    expect(await cache.ensure(s.repo, s.token(), [forcePushed])).toMatchObject({ fetched: true, cloned: false });
+    expect((await git(['rev-parse', 'refs/pull/7/head'], { cwd: dir })).trim()).toBe(forcePushed);
     expect(await git(['for-each-ref', '--format=%(refname)', 'refs/heads/'], { cwd: dir })).toBe('refs/heads/main\n');
   });
 
-  it('keeps the token out of the mirror\'s git config, its remote URL and every process argument list', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    const sha = await origin.work.commit('first');
-    await origin.push('main');
-    const logs: string[] = [];
-    const cache = await newCache(logs);
+  it('fetches a wanted commit by id when no mirrored ref points at it', async () => {
+    const s = await standinRepo();
+    const cache = await newCache();
+    await cache.ensure(s.repo, s.token(), [s.first]);
+    const hidden = await s.work.commit('only under a ref bosun does not mirror');
+    await git(['update-ref', 'refs/keep/hidden', hidden], { cwd: s.work.dir });
+    await git(['reset', '--quiet', '--hard', s.first], { cwd: s.work.dir });
 
-    const seen: string[] = [];
-    server.holdRequests(async () => {
-      // While git is blocked on this request, everything `ps` could show is in /proc/*/cmdline.
-      for (const pid of await readdir('/proc')) {
-        if (!/^\d+$/.test(pid)) continue;
-        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-        if (cmdline.includes('git')) seen.push(cmdline.split('\0').join(' '));
-      }
-    });
-    const { dir } = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: origin.cloneUrl }, countingToken(), [sha]);
-    server.holdRequests(undefined);
-
-    expect(seen.some((line) => line.includes('remote-http') || line.includes('fetch'))).toBe(true);
-    for (const line of seen) {
-      expect(line).not.toContain(TOKEN);
-      expect(line).not.toContain(basic(TOKEN));
-    }
-    const config = await git(['config', '--list', '--local'], { cwd: dir });
-    expect(config).toContain(`remote.origin.url=${origin.cloneUrl}`);
-    expect(config).not.toContain(TOKEN);
-    expect(config).not.toContain(basic(TOKEN));
-    expect(config.toLowerCase()).not.toContain('authorization');
-    expect(server.authHeaders).toContain(`Basic ${basic(TOKEN)}`);
-    expect(logs.join('\n')).toContain(`mirror acme/gitops: cloning from ${origin.cloneUrl}`);
-    expectNoToken(logs.join('\n'));
+    const result = await cache.ensure(s.repo, s.token(), [hidden]);
+    expect(result.fetched).toBe(true);
+    expect((await git(['cat-file', '-t', hidden], { cwd: result.dir })).trim()).toBe('commit');
   });
 
-  it('reports a refused token with the repository name and never the token, leaving no half-made mirror', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    const sha = await origin.work.commit('first');
-    await origin.push('main');
-    const cache = await newCache();
-    const badToken = 'ghs_WrongWrongWrong0123456789abcdefABCDEF';
+  it('keeps the token out of the mirror\'s git config, its remote URL, log lines and every git argument list', async () => {
+    const s = await standinRepo();
+    const logs: string[] = [];
+    const cache = await newCache(logs);
+    const argv = await recordGitArguments();
 
-    const err = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: origin.cloneUrl }, countingToken(badToken), [sha]).catch((e: unknown) => e);
+    const { dir } = await cache.ensure(s.repo, s.token(), [s.first]);
+    const second = await s.work.commit('second');
+    await cache.ensure(s.repo, s.token(), [second]);
+
+    const recorded = await argv();
+    expect(recorded).toMatch(/(^| )fetch --prune/m);
+    expectNoSecret(recorded, s.minted);
+    const config = await git(['config', '--list', '--local'], { cwd: dir });
+    expect(config).toContain(`remote.origin.url=${s.repo.cloneUrl}`);
+    expect(config.toLowerCase()).not.toContain('authorization');
+    expectNoSecret(config, s.minted);
+    expect(logs.join('\n')).toContain(`mirror acme/gitops: cloning from ${s.repo.cloneUrl}`);
+    expectNoSecret(logs.join('\n'), s.minted);
+  });
+
+  it('reports a refused (expired) token with the repository name and never the token, leaving no half-made mirror', async () => {
+    const s = await standinRepo();
+    const stale = s.gh.mintToken(s.info.installationId);
+    s.clock.now += 61 * 60_000;
+    const cache = await newCache();
+
+    const err = await cache.ensure(s.repo, countingToken(stale), [s.first]).then(() => new Error('accepted'), (e: unknown) => e as Error);
 
     expect(err).toBeInstanceOf(BosunError);
-    const message = (err as BosunError).message;
     expect((err as BosunError).kind).toBe('git');
-    expect(message).toContain('acme/gitops');
-    expect(message).toMatch(/credentials were refused.*installed on acme\/gitops/);
-    expect(message).not.toContain(badToken);
-    expect(message).not.toContain(basic(badToken));
-    expect(String((err as Error).stack)).not.toContain(badToken);
+    expect(err.message).toMatch(/^cannot fetch acme\/gitops from http:\/\/127\.0\.0\.1:\d+\/acme\/gitops\.git: the credentials were refused; check that the GitHub App is installed on acme\/gitops/);
+    expectNoSecret(`${err.message}\n${err.stack}`, [stale]);
     expect(await readdir(join(cache.root, 'mirrors', 'acme'))).toEqual([]);
 
     // The next attempt with a good token clones normally.
-    expect(await cache.ensure({ fullName: 'acme/gitops', cloneUrl: origin.cloneUrl }, countingToken(), [sha])).toMatchObject({ cloned: true });
+    expect(await cache.ensure(s.repo, s.token(), [s.first])).toMatchObject({ cloned: true });
+  });
+
+  it('says a repository outside the installation is not found, without the token', async () => {
+    const s = await standinRepo();
+    const other = await tempRepo({ 'a.yaml': 'a: 1\n' });
+    cleanups.push(other.cleanup);
+    await other.commit('first');
+    const foreign = await s.gh.addRepo({ owner: 'globex', name: 'infra', gitDir: other.dir, defaultBranch: 'main' });
+    const cache = await newCache();
+
+    const err = await cache.ensure({ fullName: foreign.fullName, cloneUrl: foreign.cloneUrl }, s.token())
+      .then(() => new Error('accepted'), (e: unknown) => e as Error);
+    expect(err.message).toMatch(/^cannot fetch globex\/infra from .*: repository not found; was it renamed, deleted or removed from the App's installation\?/);
+    expectNoSecret(err.message, s.minted);
   });
 
   it('names the repository and the commit when a wanted commit is not on the server', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    await origin.work.commit('first');
-    await origin.push('main');
+    const s = await standinRepo();
     const cache = await newCache();
     const ghost = 'deadbeef'.repeat(5);
 
-    await expect(cache.ensure({ fullName: 'acme/gitops', cloneUrl: origin.cloneUrl }, countingToken(), [ghost]))
+    await expect(cache.ensure(s.repo, s.token(), [ghost]))
       .rejects.toThrow(/commit deadbeefdead is not in acme\/gitops even after fetching; it may have been force-pushed away/);
   });
 
   it('runs one fetch for concurrent ensures of the same repository, with or without wanted commits', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    await origin.work.commit('first');
-    await origin.push('main');
+    const s = await standinRepo();
     const cache = await newCache();
-    const repo = { fullName: 'acme/gitops', cloneUrl: origin.cloneUrl };
 
-    const clones = await Promise.all([1, 2, 3].map(() => cache.ensure(repo, countingToken())));
+    const clones = await Promise.all([1, 2, 3].map(() => cache.ensure(s.repo, s.token())));
     expect(clones.filter((r) => r.cloned)).toHaveLength(1);
-    expect(server.fetches).toBe(1);
+    expect(s.contacts()).toBe(1);
 
-    const next = await origin.work.commit('second');
-    await origin.push('main');
-    const results = await Promise.all([1, 2, 3].map(() => cache.ensure(repo, countingToken(), [next])));
+    const next = await s.work.commit('second');
+    const results = await Promise.all([1, 2, 3].map(() => cache.ensure(s.repo, s.token(), [next])));
     expect(results.filter((r) => r.fetched)).toHaveLength(1);
-    expect(server.fetches).toBe(2);
+    expect(s.contacts()).toBe(2);
 
-    await origin.work.commit('third');
-    await origin.push('main');
-    const latest = await Promise.all([1, 2, 3].map(() => cache.ensure(repo, countingToken())));
+    await s.work.commit('third');
+    const latest = await Promise.all([1, 2, 3].map(() => cache.ensure(s.repo, s.token())));
     expect(latest.filter((r) => r.fetched)).toHaveLength(1);
-    expect(server.fetches).toBe(3);
+    expect(s.contacts()).toBe(3);
   });
 
   it('lets only one of two caches sharing a folder (two workers on one host) fetch a mirror', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    const sha = await origin.work.commit('first');
-    await origin.push('main');
+    const s = await standinRepo();
     const root = await tempDir('bosun-mirrors-');
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     const workerA = createMirrorCache({ root });
     const workerB = createMirrorCache({ root });
-    const repo = { fullName: 'acme/gitops', cloneUrl: origin.cloneUrl };
 
-    const [a, b] = await Promise.all([workerA.ensure(repo, countingToken(), [sha]), workerB.ensure(repo, countingToken(), [sha])]);
+    const [a, b] = await Promise.all([workerA.ensure(s.repo, s.token(), [s.first]), workerB.ensure(s.repo, s.token(), [s.first])]);
 
     expect([a.cloned, b.cloned].sort()).toEqual([false, true]);
     expect(a.dir).toBe(b.dir);
-    expect(server.fetches).toBe(1);
+    expect(s.contacts()).toBe(1);
     expect(existsSync(join(root, 'mirrors', 'acme', 'gitops.git.lock'))).toBe(false);
   });
+
   it('lets only one of two worker processes sharing a cache folder clone a repository', async () => {
-    const server = await startGitServer();
-    const origin = await server.addRepo('acme/gitops');
-    const sha = await origin.work.commit('first');
-    await origin.push('main');
+    const s = await standinRepo();
     const root = await tempDir('bosun-mirrors-');
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     const script = [
@@ -324,9 +284,10 @@ describe('mirror cache over smart HTTP', () => {
     ].join('\n');
     const scriptFile = join(root, 'worker.mts');
     await writeFile(scriptFile, script);
+    const token = s.gh.mintToken(s.info.installationId);
     const worker = () => new Promise<{ cloned: boolean; fetched: boolean; dir: string }>((resolve, reject) => {
       const child = spawn(join(import.meta.dirname, '../../node_modules/.bin/tsx'), [scriptFile], {
-        env: { ...process.env, ROOT: root, URL: origin.cloneUrl, SHA: sha, TEST_TOKEN: TOKEN },
+        env: { ...process.env, ROOT: root, URL: s.repo.cloneUrl, SHA: s.first, TEST_TOKEN: token },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -339,7 +300,7 @@ describe('mirror cache over smart HTTP', () => {
     const [a, b] = await Promise.all([worker(), worker()]);
 
     expect([a.cloned, b.cloned].sort()).toEqual([false, true]);
-    expect(server.fetches).toBe(1);
+    expect(s.contacts()).toBe(1);
   });
 });
 
@@ -414,7 +375,7 @@ describe('mirror cache locking and layout', () => {
     const err = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: 'http://127.0.0.1:1/acme/gitops.git' }, countingToken(), ['a'.repeat(40)])
       .then(() => new Error('accepted'), (e: unknown) => e as Error);
     expect(err.message).toMatch(/^cannot fetch acme\/gitops from http:\/\/127\.0\.0\.1:1\/acme\/gitops\.git: cannot reach the git host/);
-    expectNoToken(err.message);
+    expectNoSecret(err.message, [TOKEN]);
   });
 
   it('explains a failing token provider with the repository name', async () => {
