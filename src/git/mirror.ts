@@ -113,7 +113,7 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
     freshSince.set(paths.dir, startedAt);
     let missing = await missingCommits(paths.dir, shas);
     if (missing.length > 0) {
-      // Not under any ref we mirror (a force-pushed-away PR head, say): GitHub serves reachable commits by id.
+      // Only under a ref we do not mirror (refs/pull/N/merge, say): GitHub serves reachable commits by id.
       await remoteGit(['fetch', '--no-write-fetch-head', '--quiet', 'origin', ...missing], { ...where, cwd: paths.dir, token: secret }).catch(() => undefined);
       missing = await missingCommits(paths.dir, shas);
     }
