@@ -181,6 +181,17 @@ describe('GitHub stand-in REST API through a real Octokit (App JWT → installat
     expect(repo.data.default_branch).toBe('main');
   });
 
+  it('reads files and folders at a ref from the real repository', async () => {
+    const file = await f.octokit.rest.repos.getContent({ ...repoRef, path: 'clusters/staging/app.yaml', ref: 'feature' });
+    const data = file.data as { type: string; content: string; encoding: string };
+    expect([data.type, data.encoding]).toEqual(['file', 'base64']);
+    expect(Buffer.from(data.content, 'base64').toString('utf8')).toContain('replicas: "2"');
+    const dir = await f.octokit.rest.repos.getContent({ ...repoRef, path: 'clusters' });
+    expect((dir.data as Array<{ name: string; type: string }>).map((e) => [e.name, e.type])).toEqual([['staging', 'dir']]);
+    const missing = await f.octokit.rest.repos.getContent({ ...repoRef, path: 'nope.yaml' }).catch((e: unknown) => e);
+    expect(statusOf(missing)).toBe(404);
+  });
+
   it('answers every request above with bodies that match GitHub’s documented response schemas', () => {
     const mismatched = f.gh.requests.filter((r) => r.responseProblems);
     expect(mismatched).toEqual([]);

@@ -156,3 +156,12 @@ export async function pushedCommits(gitDir: string, before: string | null, after
   }
   return out;
 }
+
+export function readBlob(gitDir: string, sha: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile('git', ['cat-file', 'blob', sha], { cwd: gitDir, env, encoding: 'buffer', maxBuffer: 100 * 1024 * 1024 }, (error, stdout) => {
+      if (error) reject(new Error(`git cat-file blob ${sha} in ${gitDir}: ${error.message}`));
+      else resolve(stdout);
+    });
+  });
+}

@@ -4,6 +4,7 @@ import type { RateLimits } from '../../rate-limit.ts';
 import type { Handlers } from '../types.ts';
 import { appHandlers } from './apps.ts';
 import { checkHandlers } from './checks.ts';
+import { contentHandlers } from './contents.ts';
 import { deploymentHandlers } from './deployments.ts';
 import { gitRefHandlers } from './git-refs.ts';
 import { issueHandlers } from './issues.ts';
@@ -21,5 +22,6 @@ export function allHandlers(limits: RateLimits): Handlers {
     ...pullHandlers,
     ...deploymentHandlers,
     ...gitRefHandlers,
+    ...contentHandlers,
   };
 }
