@@ -3,7 +3,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BosunError } from '../model/errors.ts';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder with bosun's package.json: found by walking up, so it is right from src/ and from dist/ alike. */
+function findProjectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scripts', 'install-tools.mjs'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    dir = parent;
+  }
+}
+
+const projectRoot = findProjectRoot();
 
 function locate(envVar: string, name: string): string {
   const fromEnv = process.env[envVar];
