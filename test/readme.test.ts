@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configReferenceMarkdown } from '../src/config/reference.ts';
+import { serverEnvReferenceMarkdown } from '../src/config/server-reference.ts';
 import { projectRoot } from '../src/util/tools.ts';
 
 describe('README', () => {
@@ -9,6 +10,10 @@ describe('README', () => {
 
   it('carries the current .bosun.yaml reference generated from the schema (run `npm run docs`)', () => {
     expect(readme).toContain(configReferenceMarkdown().trimEnd());
+  });
+
+  it('carries the current server environment reference generated from its schema (run `npm run docs`)', () => {
+    expect(readme).toContain(serverEnvReferenceMarkdown().trimEnd());
   });
 
   it('names the commands a new user runs', () => {

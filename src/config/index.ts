@@ -11,3 +11,5 @@ export {
   type RepoConfigInput,
 } from './schema.ts';
 export { configEnvironments, configEnvironmentToEnvironment, normalizeRepoPath } from './to-environment.ts';
+export { describeServerConfig, loadServerConfig, ServerConfigError, type LogLevel, type ServerConfig } from './server.ts';
+export { serverEnvReferenceMarkdown } from './server-reference.ts';

@@ -3,3 +3,4 @@ export { resolveRef } from './refs.ts';
 export { changedFiles } from './changes.ts';
 export { listTree, treeId } from './tree.ts';
 export { checkout, type Checkout } from './worktree.ts';
+export { createMirrorCache, type EnsureResult, type MirrorCache, type MirrorCacheOptions, type MirrorRepo } from './mirror.ts';
