@@ -31,6 +31,14 @@ const commands: Record<string, CommandEntry> = {
     summary: 'disaster recovery: re-apply the full desired state of an environment',
     load: async () => { const m = await import('./commands/apply.ts'); return { run: m.syncCommand, help: m.syncHelp }; },
   },
+  serve: {
+    summary: 'the GitHub App webhook server (add --with-worker to also run jobs)',
+    load: async () => { const m = await import('./commands/serve.ts'); return { run: m.serveCommand, help: m.serveHelp }; },
+  },
+  worker: {
+    summary: 'run queued jobs (plan, command) for the GitHub App',
+    load: async () => { const m = await import('./commands/worker.ts'); return { run: m.workerCommand, help: m.workerHelp }; },
+  },
 };
 
 export function registerCommand(name: string, entry: CommandEntry): void {

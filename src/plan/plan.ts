@@ -35,6 +35,11 @@ export interface PlanOptions {
    * registered. Errors come back as values so one unreachable cluster does not fail the whole plan.
    */
   preview?: (env: Environment, objects: RenderedObject[]) => Promise<EnvironmentPlan['preview']>;
+  /**
+   * Called once the affected environments are known, before anything is rendered (the bot creates its
+   * "in progress" check runs here). Awaited: a failure fails the plan.
+   */
+  onAffected?: (envs: string[]) => void | Promise<void>;
 }
 
 interface Side {
@@ -121,6 +126,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
 
   let renderedCount = 0;
   const toRender = decisions.filter((d) => d.decision.affected).length;
+  await opts.onAffected?.(decisions.filter((d) => d.decision.affected).map((d) => d.name));
   const crdsInRepo = head.envs.size ? await collectRepoCrds(head.dir) : [];
 
   const envPlans = await Promise.all(decisions.map(async (d): Promise<EnvironmentPlan> => {

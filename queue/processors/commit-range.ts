@@ -1,0 +1,36 @@
+/**
+ * The two commits a PR plan compares: the PR head, and the merge base of the head and the base branch's
+ * tip, so commits that landed on the base branch after the PR branched off are not shown as the PR's.
+ */
+import { git } from '../../src/git/index.ts';
+import type { MirrorCache } from '../../src/git/mirror.ts';
+import type { RepoRef } from '../../src/jobs.ts';
+import { BosunError } from '../../src/model/errors.ts';
+
+export interface CommitRange {
+  /** The bare mirror the commits are in. */
+  repoDir: string;
+  base: string;
+  head: string;
+}
+
+export async function commitRange(
+  mirrors: MirrorCache,
+  repo: RepoRef,
+  token: () => Promise<string>,
+  want: { headSha: string; baseRef: string; baseSha?: string },
+): Promise<CommitRange> {
+  const wanted = [want.headSha, ...(want.baseSha ? [want.baseSha] : [])];
+  const mirror = await mirrors.ensure({ fullName: repo.fullName, cloneUrl: repo.cloneUrl }, token, wanted);
+  const baseTip = want.baseSha ?? (await git(['rev-parse', '--verify', `refs/heads/${want.baseRef}^{commit}`], { cwd: mirror.dir })).trim();
+  let base: string;
+  try {
+    base = (await git(['merge-base', baseTip, want.headSha], { cwd: mirror.dir })).trim();
+  } catch (err) {
+    throw new BosunError({
+      kind: 'git',
+      message: `${want.headSha.slice(0, 7)} and ${want.baseRef} (${baseTip.slice(0, 7)}) have no common history; rebase the pull request onto ${want.baseRef}`,
+    }, { cause: err });
+  }
+  return { repoDir: mirror.dir, base, head: want.headSha };
+}

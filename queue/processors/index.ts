@@ -1,0 +1,54 @@
+/**
+ * The processors of a bosun worker, built from the server configuration: one GitHub App auth, one
+ * mirror cache and one render cache shared by every job in the process.
+ */
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { lockPrefixFor } from '../../src/app.ts';
+import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
+import type { ServerConfig } from '../../src/config/server.ts';
+import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
+import { closeRedis, createRedis, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { createLockManager } from '../../src/locks/index.ts';
+import { RenderCache } from '../../src/render/index.ts';
+import type { Processors } from '../types.ts';
+import { commandProcessor } from './command.ts';
+import { createAppAuth, type GitHubAppAuth } from './installation-octokit.ts';
+import { planProcessor } from './plan.ts';
+
+export { planProcessor, planCommentMarker } from './plan.ts';
+export type { PlanOutcome, PlanProcessorDeps } from './plan.ts';
+export { commandProcessor } from './command.ts';
+export type { CommandOutcome, CommandProcessorDeps } from './command.ts';
+export { createAppAuth } from './installation-octokit.ts';
+export type { GitHubAppAuth, Installation } from './installation-octokit.ts';
+
+export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile'>>;
+
+export interface BosunProcessors {
+  processors: Processors;
+  auth: GitHubAppAuth;
+  mirrors: MirrorCache;
+  clusters?: ClusterRegistry;
+  close(): Promise<void>;
+}
+
+export function createBosunProcessors(config: ProcessorSettings, opts: { connection: RedisConnection; prefix?: string; producers: Producers; log?: (line: string) => void }): BosunProcessors {
+  const auth = createAppAuth({ appId: config.appId, privateKey: config.privateKey, baseUrl: config.githubBaseUrl });
+  const mirrors = createMirrorCache({ root: join(config.dataDir, 'git'), ...(opts.log ? { log: opts.log } : {}) });
+  const clusters = config.clustersFile ? loadClusterRegistry(config.clustersFile) : undefined;
+  const redis: Redis = createRedis(opts.connection, { name: 'bosun-locks' });
+  redis.on('error', () => undefined);
+  const locks = createLockManager(redis, { prefix: lockPrefixFor(opts.prefix ?? 'bosun') });
+  const cache = new RenderCache();
+  return {
+    auth,
+    mirrors,
+    ...(clusters ? { clusters } : {}),
+    processors: {
+      plan: planProcessor({ auth, mirrors, cache, ...(clusters ? { clusters } : {}) }),
+      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, ...(clusters ? { clusters } : {}) }),
+    },
+    close: () => closeRedis(redis),
+  };
+}

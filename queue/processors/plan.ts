@@ -1,0 +1,133 @@
+/**
+ * The plan job: fetch the PR's commits into the mirror, plan base → head, and report on the PR — one
+ * check run per affected environment ("in progress" as soon as the environments are known, then its
+ * full report) and the sticky index comment linking to them. A plan that a newer head made stale
+ * posts nothing as current.
+ */
+import { checkRunExternalId, checkRunName } from '../../src/app.ts';
+import type { ClusterRegistry } from '../../src/cluster/index.ts';
+import { previewHook } from '../../src/cli/commands/clusters.ts';
+import type { MirrorCache } from '../../src/git/mirror.ts';
+import { completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
+import type { PlanJob } from '../../src/jobs.ts';
+import { BosunError, formatProblem } from '../../src/model/errors.ts';
+import type { PlanResult } from '../../src/model/plan.ts';
+import { planChange } from '../../src/plan/plan.ts';
+import { RenderCache } from '../../src/render/index.ts';
+import { renderIndex } from '../../src/report/index.ts';
+import { scrub } from '../../src/util/scrub.ts';
+import type { JobContext, Processor } from '../types.ts';
+import { checkReport } from './check-report.ts';
+import { commitRange } from './commit-range.ts';
+import type { GitHubAppAuth } from './installation-octokit.ts';
+
+/** The hidden marker of the PR's plan comment. */
+export const planCommentMarker = 'plan';
+
+export interface PlanProcessorDeps {
+  auth: GitHubAppAuth;
+  mirrors: MirrorCache;
+  /** Shared by every plan in this process: unchanged environments are not rendered twice. */
+  cache?: RenderCache;
+  /** Environments whose cluster is registered here get an apply preview. */
+  clusters?: ClusterRegistry;
+}
+
+export interface PlanOutcome {
+  head: string;
+  environments: Array<{ name: string; conclusion: string; checkRunId: number }>;
+  comment: 'created' | 'updated' | 'unchanged' | 'not posted';
+}
+
+export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanOutcome> {
+  const cache = deps.cache ?? new RenderCache();
+  return async (job, ctx) => {
+    const { client: gh, token } = await deps.auth.installation(job.installationId);
+    const bot = await deps.auth.botLogin();
+    const owner = job.repo.owner;
+    const repo = job.repo.name;
+    const runs = new Map<string, CheckRunRef>();
+
+    const openRun = async (env: string): Promise<CheckRunRef> => {
+      const known = runs.get(env);
+      if (known) return known;
+      const name = checkRunName(env);
+      // A retried attempt finds the run its predecessor left in progress instead of adding another.
+      const existing = await findCheckRun(gh, owner, repo, job.headSha, name, { appId: deps.auth.appId });
+      const run = existing && existing.status !== 'completed'
+        ? existing
+        : await createCheckRun(gh, { owner, repo, name, headSha: job.headSha, status: 'in_progress', externalId: checkRunExternalId(job.pr), title: 'Planning…', summary: `Rendering, validating and diffing ${env}.` });
+      runs.set(env, run);
+      return run;
+    };
+
+    await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
+    const range = await commitRange(deps.mirrors, job.repo, token, job);
+    const preview = deps.clusters ? previewHook(deps.clusters) : undefined;
+    let plan: PlanResult;
+    try {
+      plan = await planChange({
+        repoDir: range.repoDir,
+        base: range.base,
+        head: range.head,
+        ...(job.envs?.length ? { envs: job.envs } : {}),
+        repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
+        cache,
+        ...(preview ? { preview: preview.hook } : {}),
+        progress: Object.assign((message: string) => void ctx.progress(message), { done: () => undefined }),
+        onAffected: async (envs) => {
+          for (const env of envs) await openRun(env);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof BosunError)) throw err;
+      // The PR's own configuration or manifests are broken: tell the PR, do not retry the same input.
+      if (await stale(ctx)) return { head: job.headSha, environments: [], comment: 'not posted' };
+      await failRuns(gh, owner, repo, runs, err);
+      const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(err.toProblem()))}\n\`\`\``;
+      const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+      return { head: job.headSha, environments: [], comment: comment.action };
+    } finally {
+      await preview?.close();
+    }
+
+    if (await stale(ctx)) {
+      await supersedeRuns(gh, owner, repo, runs);
+      return { head: job.headSha, environments: [], comment: 'not posted' };
+    }
+
+    const reported = plan.environments.filter((env) => env.affected || job.envs?.includes(env.name));
+    const environments: PlanOutcome['environments'] = [];
+    for (const env of reported) {
+      const run = await openRun(env.name);
+      const report = checkReport(plan, env);
+      await completeCheckRun(gh, { owner, repo, checkRunId: run.id, ...report });
+      environments.push({ name: env.name, conclusion: report.conclusion, checkRunId: run.id });
+    }
+
+    // Checked again right before the comment: the abort signal may fire a moment late.
+    if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };
+    const body = renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined });
+    const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+    await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
+    return { head: job.headSha, environments, comment: comment.action };
+  };
+}
+
+async function stale(ctx: JobContext): Promise<boolean> {
+  return ctx.signal.aborted || (await ctx.supersededBy()) !== undefined;
+}
+
+async function failRuns(gh: GitHubClient, owner: string, repo: string, runs: Map<string, CheckRunRef>, err: BosunError): Promise<void> {
+  for (const run of runs.values()) {
+    await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: 'failure', title: 'bosun could not plan', summary: `\`\`\`\n${scrub(formatProblem(err.toProblem()))}\n\`\`\`` });
+  }
+}
+
+/** Runs opened for a head that is no longer the PR's: closed so they do not spin forever. */
+async function supersedeRuns(gh: GitHubClient, owner: string, repo: string, runs: Map<string, CheckRunRef>): Promise<void> {
+  for (const run of runs.values()) {
+    await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: 'cancelled', title: 'Superseded', summary: 'A newer commit was pushed to this pull request; see its checks.' })
+      .catch(() => undefined);
+  }
+}

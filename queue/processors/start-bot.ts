@@ -1,0 +1,76 @@
+/**
+ * One bosun process: the webhook server, the workers, or both (`bosun serve --with-worker` for small
+ * installs). Used by the CLI and by the end-to-end tests, so both run exactly the same wiring.
+ */
+import type { ServerConfig } from '../../src/config/server.ts';
+import { createProducers, type Producers } from '../../src/jobs.ts';
+import { createMetrics, type Metrics } from '../../src/metrics.ts';
+import { startServer, type BosunServer } from '../../src/server/index.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from '../runtime.ts';
+import { createBosunProcessors, type BosunProcessors } from './index.ts';
+
+export interface BotOptions {
+  serve: boolean;
+  work: boolean;
+  /** Redis key prefix of queues, job state and locks. Default `bosun`. */
+  prefix?: string;
+  log?: Logger;
+  metrics?: Metrics;
+  /** Worker runtime tuning (tests shorten the backstop poll and the shutdown deadline). */
+  runtime?: Partial<Pick<WorkerRuntimeOptions, 'shutdownTimeoutMs' | 'supersedePollMs' | 'concurrency' | 'abortGraceMs'>>;
+}
+
+export interface Bot {
+  server?: BosunServer;
+  workers?: WorkerRuntime;
+  processors?: BosunProcessors;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function startBot(config: ServerConfig, opts: BotOptions): Promise<Bot> {
+  const prefix = opts.prefix ?? 'bosun';
+  const log = opts.log ?? silentLogger;
+  const metrics = opts.metrics ?? createMetrics({ processMetrics: true });
+  const server = opts.serve ? await startServer(config, { prefix, metrics }) : undefined;
+  let producers: Producers | undefined;
+  let processors: BosunProcessors | undefined;
+  let workers: WorkerRuntime | undefined;
+  if (opts.work) {
+    // Commands enqueue plans; a worker-only process needs its own producers for that.
+    producers = server?.producers ?? createProducers(config.redisUrl, { prefix });
+    processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers });
+    await processors.mirrors.prune();
+    workers = startWorkers({
+      connection: config.redisUrl,
+      processors: processors.processors,
+      prefix,
+      log,
+      metrics,
+      concurrency: { plan: config.concurrency, command: config.concurrency },
+      ...opts.runtime,
+    });
+    await workers.ready();
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    ...(server ? { server } : {}),
+    ...(workers ? { workers } : {}),
+    ...(processors ? { processors } : {}),
+    metrics,
+    close: () => {
+      closing ??= (async () => {
+        // Workers first: a running command may still enqueue a plan through the server's producers.
+        // Webhooks that arrive meanwhile are only queued, for the next worker.
+        await workers?.close();
+        await server?.close();
+        await processors?.close();
+        if (producers && producers !== server?.producers) await producers.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export { jsonLogger } from '../log.ts';

@@ -1,0 +1,183 @@
+/**
+ * The Probot app: each webhook becomes a queued job, keyed by its delivery id, and the handler returns.
+ * No GitHub calls, no git, no rendering here: GitHub wants an answer within 10 s, and a redelivery of
+ * the same delivery id must be a no-op (the producers make it one).
+ */
+import type { ApplicationFunction, Context, Probot } from 'probot';
+import { parseComment } from './chatops/index.ts';
+import type { EnqueueResult, PlanJob, PlanReason, Producers, RepoRef } from './jobs.ts';
+import type { LockManager } from './locks/index.ts';
+import type { Metrics } from './metrics.ts';
+
+/** The check run name of an environment; the check_run handler reads the environment back from it. */
+export const checkRunPrefix = 'bosun / ';
+
+export function checkRunName(env: string): string {
+  return `${checkRunPrefix}${env}`;
+}
+
+/**
+ * A check run's external id carries its PR number: a re-run of a check on a fork PR arrives with an
+ * empty `pull_requests` list, and this is how the handler still knows which PR to plan.
+ */
+export function checkRunExternalId(pr: number): string {
+  return `bosun-pr-${pr}`;
+}
+
+export function prFromExternalId(id: string | null | undefined): number | undefined {
+  const match = /^bosun-pr-(\d+)$/.exec(id ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Redis key prefix of the environment locks, shared by the app (release on close) and the workers. */
+export function lockPrefixFor(prefix: string): string {
+  return `${prefix}:locks:`;
+}
+
+export interface AppLogger {
+  info(fields: Record<string, unknown>, msg: string): void;
+  warn(fields: Record<string, unknown>, msg: string): void;
+}
+
+export interface BosunAppOptions {
+  producers: Pick<Producers, 'enqueuePlan' | 'enqueueCommand'>;
+  metrics?: Pick<Metrics, 'webhookReceived'>;
+  /** Releases a closed PR's environment locks; without it, locks run out with their lease. */
+  locks?: Pick<LockManager, 'releaseAllFor'>;
+  log?: AppLogger;
+  /** The App's id: re-runs of checks other apps created are ignored. */
+  appId?: number;
+  /** What a command line starts with. Default `/bosun`. */
+  commandPrefix?: string;
+}
+
+interface RepositoryPayload {
+  name: string;
+  full_name: string;
+  clone_url: string;
+  default_branch: string;
+  owner: { login: string };
+}
+
+interface PullRequestPayload {
+  number: number;
+  head: { sha: string };
+  base: { ref: string; sha: string };
+}
+
+export function repoRefOf(repository: RepositoryPayload): RepoRef {
+  return {
+    owner: repository.owner.login,
+    name: repository.name,
+    fullName: repository.full_name,
+    cloneUrl: repository.clone_url,
+    defaultBranch: repository.default_branch,
+  };
+}
+
+export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
+  const { producers } = opts;
+  const prefix = opts.commandPrefix;
+
+  return (app: Probot) => {
+    const log: AppLogger = opts.log ?? app.log;
+    const installationOf = (context: Context): number | undefined => (context.payload as { installation?: { id?: number } }).installation?.id;
+    const report = (context: Context, what: string, result: EnqueueResult): void => {
+      log.info({ delivery: context.id, event: context.name, job: result.jobId, status: result.status }, what);
+    };
+
+    app.onAny((context) => {
+      opts.metrics?.webhookReceived(context.name);
+    });
+
+    const enqueuePlan = async (context: Context, fields: Omit<PlanJob, 'deliveryId' | 'installationId'>): Promise<void> => {
+      const installationId = installationOf(context);
+      if (!installationId) {
+        log.warn({ delivery: context.id, event: context.name }, 'webhook without an installation: ignored');
+        return;
+      }
+      report(context, `plan for #${fields.pr} (${fields.reason})`, await producers.enqueuePlan({ deliveryId: context.id, installationId, ...fields }));
+    };
+
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
+      const { pull_request: pr, repository, action } = context.payload;
+      await enqueuePlan(context, {
+        repo: repoRefOf(repository),
+        pr: pr.number,
+        headSha: pr.head.sha,
+        baseRef: pr.base.ref,
+        baseSha: pr.base.sha,
+        reason: action as PlanReason,
+      });
+    });
+
+    app.on('pull_request.closed', async (context) => {
+      const { pull_request: pr, repository } = context.payload;
+      if (!opts.locks) return;
+      const released = await opts.locks.releaseAllFor(repository.full_name, pr.number);
+      if (released.length > 0) log.info({ delivery: context.id, pr: pr.number, released }, 'released the closed PR\'s environment locks');
+    });
+
+    app.on('issue_comment.created', async (context) => {
+      const { comment, issue, repository } = context.payload;
+      if (!issue.pull_request) return;
+      // The bot's own replies (help text, refusals) never run commands, nor does any other bot's.
+      if (comment.user?.type === 'Bot') return;
+      if (parseComment(comment.body ?? '', prefix ? { prefix } : {}).length === 0) return;
+      const installationId = installationOf(context);
+      if (!installationId) return;
+      report(context, `command on #${issue.number}`, await producers.enqueueCommand({
+        deliveryId: context.id,
+        installationId,
+        repo: repoRefOf(repository),
+        pr: issue.number,
+        commentId: comment.id,
+        body: comment.body,
+        user: { login: comment.user?.login ?? 'ghost', id: comment.user?.id ?? 0 },
+      }));
+    });
+
+    app.on('check_run.rerequested', async (context) => {
+      const { check_run: run, repository } = context.payload;
+      if (!run.name.startsWith(checkRunPrefix)) return;
+      // Another app's check that happens to share the name is not ours to re-run.
+      if (opts.appId !== undefined && run.app?.id !== undefined && run.app.id !== opts.appId) return;
+      const env = run.name.slice(checkRunPrefix.length);
+      const pulls = (run.pull_requests ?? []) as PullRequestPayload[];
+      const pr = pulls[0]?.number ?? prFromExternalId(run.external_id);
+      if (!pr) {
+        log.warn({ delivery: context.id, check: run.name }, 'check run re-run with no pull request and no bosun external id: ignored');
+        return;
+      }
+      await enqueuePlan(context, {
+        repo: repoRefOf(repository),
+        pr,
+        headSha: run.head_sha,
+        baseRef: pulls[0]?.base.ref ?? repository.default_branch,
+        ...(pulls[0]?.base.sha ? { baseSha: pulls[0].base.sha } : {}),
+        envs: [env],
+        reason: 'rerequested',
+      });
+    });
+
+    app.on('check_suite.rerequested', async (context) => {
+      const { check_suite: suite, repository } = context.payload;
+      const pulls = (suite.pull_requests ?? []) as PullRequestPayload[];
+      if (pulls.length === 0) {
+        log.warn({ delivery: context.id, sha: suite.head_sha }, 'check suite re-run with no pull request (a fork PR): re-run a single bosun check instead');
+        return;
+      }
+      for (const pull of pulls) {
+        await enqueuePlan(context, {
+          repo: repoRefOf(repository),
+          pr: pull.number,
+          headSha: suite.head_sha,
+          baseRef: pull.base.ref,
+          baseSha: pull.base.sha,
+          reason: 'rerequested',
+        });
+      }
+    });
+    // Pushes are only counted (onAny above); applying on merge is the apply job's, a later step.
+  };
+}

@@ -1,0 +1,1 @@
+export { workerCommand, workerHelp } from './serve.ts';

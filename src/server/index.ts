@@ -1,0 +1,3 @@
+export { startServer } from './server.ts';
+export type { BosunServer, ServerSettings, StartServerOptions } from './server.ts';
+export { redisAnswers } from './readiness.ts';

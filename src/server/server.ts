@@ -1,0 +1,114 @@
+/**
+ * bosun's HTTP server: health, readiness, Prometheus metrics and the GitHub webhook endpoint (Probot's
+ * middleware, which verifies the signature before any handler runs).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createNodeMiddleware, Probot } from 'probot';
+import { bosunApp, lockPrefixFor } from '../app.ts';
+import type { ServerConfig } from '../config/server.ts';
+import { closeRedis, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
+import { createLockManager } from '../locks/index.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
+import { redisAnswers } from './readiness.ts';
+
+export type ServerSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'webhookSecret' | 'port' | 'host' | 'webhookPath' | 'githubBaseUrl' | 'redisUrl'>
+  & Partial<Pick<ServerConfig, 'logLevel'>>;
+
+export interface StartServerOptions {
+  /** Redis key prefix of queues, job state and locks; must match the workers'. Default `bosun`. */
+  prefix?: string;
+  /** Redis connection; default `config.redisUrl`. */
+  connection?: RedisConnection;
+  metrics?: Metrics;
+}
+
+export interface BosunServer {
+  /** `http://host:port`, with the port actually bound (PORT=0 picks a free one). */
+  url: string;
+  /** Full URL of the webhook endpoint. */
+  webhookUrl: string;
+  producers: Producers;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerSettings, opts: StartServerOptions = {}): Promise<BosunServer> {
+  const prefix = opts.prefix ?? 'bosun';
+  const connection = opts.connection ?? config.redisUrl;
+  const metrics = opts.metrics ?? createMetrics({ processMetrics: true });
+  const producers = createProducers(connection, { prefix });
+  metrics.watchQueues(producers.depthSources());
+  // Readiness and locks get their own client: fail fast when Redis is gone instead of queueing commands.
+  const redis = createRedis(connection, { name: 'bosun-server' });
+  redis.on('error', () => undefined);
+  const locks = createLockManager(redis, { prefix: lockPrefixFor(prefix) });
+
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.githubBaseUrl,
+    logLevel: config.logLevel === 'silent' ? 'fatal' : (config.logLevel ?? 'info'),
+  });
+  const webhooks = await createNodeMiddleware(bosunApp({ producers, metrics, locks, appId: config.appId, log: probot.log }), {
+    probot,
+    webhooksPath: config.webhookPath,
+  });
+
+  const notFound = (res: ServerResponse): void => {
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (req.method === 'GET' && path === '/readyz') {
+      const ready = await redisAnswers(redis);
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'redis is not answering\n');
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      return;
+    }
+    await webhooks(req, res, () => notFound(res));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      probot.log.error({ err: err instanceof Error ? err.message : String(err) }, 'request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    webhookUrl: `${url}${config.webhookPath}`,
+    producers,
+    metrics,
+    close: () => {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await producers.close();
+        await closeRedis(redis);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// A pull request on the example GitOps repo, end to end: signed webhooks into bosun's real server,
+// jobs through Redis, workers that clone over smart HTTP from the GitHub stand-in, render with the real
+// kustomize/helm, and report through GitHub's REST API as the stand-in checks it.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
+
+const run = promisify(execFile);
+const owner = 'acme';
+const name = 'gitops';
+const marker = '<!-- bosun:plan -->';
+type Json = Record<string, unknown>;
+
+describe('a pull request on the example repo, through the GitHub App', () => {
+  let h: Harness;
+  let work: string;
+  let repo: ExampleRepo;
+
+  const stickyComments = (): Json[] => h.gh.comments(owner, name, 1).filter((c) => String(c.body).startsWith(marker));
+  const bosunRuns = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => String(r.name).startsWith('bosun / '));
+  const completedRuns = (sha: string, count: number): Json[] | undefined => {
+    const runs = bosunRuns(sha);
+    return runs.length >= count && runs.every((r) => r.status === 'completed') ? runs : undefined;
+  };
+  const prPayload = async (action: string): Promise<Json> => h.gh.examplePayload('pull_request', action, h.gh.repoPayload(owner, name), {
+    number: 1,
+    pull_request: await h.gh.pullPayload(owner, name, 1),
+  });
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-repo-'));
+    repo = await buildExampleRepo({ dir: join(work, 'repo') });
+    h = await startHarness();
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+    await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: repo.branch, sha: repo.headSha }, base: { ref: 'main' }, user: 'alice' });
+    h.gh.setPermission(owner, name, 'alice', 'write');
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('PR opened: one check run per affected environment with the right diff, and one index comment linking them', async () => {
+    const delivery = await h.send('pull_request', await prPayload('opened'));
+    expect(delivery.status).toBeLessThan(300);
+
+    const runs = await waitFor('three completed check runs', () => completedRuns(repo.headSha, 3));
+    expect(runs.map((r) => r.name).sort()).toEqual(['bosun / production/apps', 'bosun / staging/apps', 'bosun / staging/infrastructure']);
+    const staging = runs.find((r) => r.name === 'bosun / staging/apps')!;
+    const output = staging.output as { title: string; summary: string; text: string | null };
+    const detail = `${output.summary}\n${output.text ?? ''}`;
+    expect(detail).toMatch(/^\+\s+image: .*:1\.5\.0$/m);
+    expect(detail).toMatch(/^-\s+image: .*:1\.4\.3$/m);
+    expect(detail).toMatch(/PersistentVolumeClaim[^\n]*database-backup/);
+    expect(staging.conclusion).toBe('success');
+
+    const comments = await waitFor('the sticky comment', () => (stickyComments().length > 0 ? stickyComments() : undefined));
+    expect(comments).toHaveLength(1);
+    const body = String(comments[0].body);
+    expect(body).toContain(repo.headSha.slice(0, 7));
+    for (const r of runs) expect(body).toContain(String(r.html_url));
+    expect((comments[0].user as Json).login).toBe(h.gh.botLogin);
+  });
+
+  it('a redelivered webhook queues nothing and posts nothing twice', async () => {
+    const first = h.gh.deliveries.find((d) => d.event === 'pull_request')!;
+    const jobsBefore = await h.jobCount('bosun-plan');
+    const again = await h.send('pull_request', JSON.parse(first.body), { deliveryId: first.deliveryId });
+    expect(again.status).toBeLessThan(300);
+    // The handler enqueues before it answers, so the job count is final once the delivery returns.
+    expect(await h.jobCount('bosun-plan')).toBe(jobsBefore);
+    expect(bosunRuns(repo.headSha)).toHaveLength(3);
+    expect(stickyComments()).toHaveLength(1);
+  });
+
+  it('a webhook with a forged signature is refused and queues nothing', async () => {
+    const jobsBefore = await h.jobCount('bosun-plan');
+    const forged = await h.send('pull_request', await prPayload('synchronize'), { secret: 'not-the-secret' });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(forged.status).toBeLessThan(500);
+    expect(await h.jobCount('bosun-plan')).toBe(jobsBefore);
+  });
+
+  it('a new commit updates the same comment and reports on the new head', async () => {
+    const before = String(stickyComments()[0].body);
+    await writeFile(join(repo.dir, 'apps/staging/extra-config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: shop\ndata:\n  mode: canary\n');
+    const kustomization = join(repo.dir, 'apps/staging/kustomization.yaml');
+    const { stdout } = await run('cat', [kustomization]);
+    await writeFile(kustomization, stdout.replace(/resources:\n/, 'resources:\n  - extra-config.yaml\n'));
+    await run('git', ['add', '-A'], { cwd: repo.dir });
+    await run('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.org', 'commit', '-q', '-m', 'staging: extra config'], { cwd: repo.dir });
+    const newHead = (await run('git', ['rev-parse', 'HEAD'], { cwd: repo.dir })).stdout.trim();
+    await h.gh.updatePullRequest(owner, name, 1, { head: { sha: newHead } });
+
+    const delivery = await h.send('pull_request', await prPayload('synchronize'));
+    expect(delivery.status).toBeLessThan(300);
+    const runs = await waitFor('check runs on the new head', () => completedRuns(newHead, 3));
+    const staging = runs.find((r) => r.name === 'bosun / staging/apps')!;
+    expect(JSON.stringify(staging.output)).toContain('extra');
+    const comments = await waitFor('the updated comment', () => {
+      const found = stickyComments();
+      return found.length === 1 && String(found[0].body).includes(newHead.slice(0, 7)) ? found : undefined;
+    });
+    expect(comments).toHaveLength(1);
+    expect(String(comments[0].body)).not.toBe(before);
+    expect(String(comments[0].body)).toContain(String(staging.html_url));
+  });
+
+  it('`/bosun plan staging/apps` is acknowledged with 👀 and re-runs that environment\'s check', async () => {
+    const pr = await h.gh.pullRequest(owner, name, 1);
+    const head = String((pr.head as Json).sha);
+    const runsBefore = bosunRuns(head).filter((r) => r.name === 'bosun / staging/apps').length;
+    const comment = h.gh.addComment({ owner, repo: name, issue: 1, user: 'alice', body: 'Please re-plan.\n/bosun plan staging/apps' });
+    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, 1), comment });
+    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
+
+    await waitFor('the 👀 reaction', () => h.gh.reactions(Number(comment.id)).some((r) => r.content === 'eyes'));
+    await waitFor('a new staging/apps check run', () => {
+      const runs = bosunRuns(head).filter((r) => r.name === 'bosun / staging/apps');
+      return runs.length > runsBefore && runs.every((r) => r.status === 'completed');
+    });
+    await waitFor('the 🚀 reaction', () => h.gh.reactions(Number(comment.id)).some((r) => r.content === 'rocket'));
+    expect(stickyComments()).toHaveLength(1);
+  });
+
+  it('the bot\'s own comments never run commands', async () => {
+    const jobsBefore = await h.jobCount('bosun-command');
+    const own = stickyComments()[0];
+    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), {
+      issue: h.gh.issuePayload(owner, name, 1),
+      comment: { ...own, body: `${String(own.body)}\n/bosun plan` },
+    });
+    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
+    expect(await h.jobCount('bosun-command')).toBe(jobsBefore);
+  });
+
+  it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
+    expect(h.gh.requests.length).toBeGreaterThan(10);
+    expect(h.gh.problems()).toEqual([]);
+  });
+});
