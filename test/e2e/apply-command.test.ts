@@ -1,0 +1,155 @@
+// ChatOps on a small repository with a .bosun.yaml whose environment allows pre-merge apply into the
+// real test API server: permission refusals, the apply itself, the environment lock, its release on
+// close; and a validation error annotated on the file and line that caused it.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockKey } from '../../src/locks/index.ts';
+import { kubectlPath } from '../../src/util/tools.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { testKubeconfig } from '../support/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
+
+const run = promisify(execFile);
+const owner = 'acme';
+const name = 'platform';
+const env = 'staging/apps';
+type Json = Record<string, unknown>;
+
+describe('/bosun apply and validation findings on a repository with .bosun.yaml', () => {
+  let h: Harness;
+  let work: string;
+  let repo: GitRepoBuilder;
+  let namespace: string;
+  let applyHead: string;
+  let brokenHead: string;
+  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
+
+  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
+    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
+    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
+    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
+    return c;
+  };
+  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
+    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
+    .map((c) => String(c.body));
+  const reacted = (c: Json, content: string) => () => h.gh.reactions(Number(c.id)).some((r) => r.content === content);
+
+  beforeAll(async () => {
+    namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;
+    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-apply-'));
+    const clustersFile = join(work, 'clusters.yaml');
+    await writeFile(clustersFile, `clusters:\n  test:\n    kubeconfig: ${testKubeconfig()}\n`);
+
+    repo = await makeGitRepo();
+    await repo.write('.bosun.yaml', [
+      'version: 1',
+      'environments:',
+      `  - name: ${env}`,
+      '    path: clusters/staging',
+      '    cluster: test',
+      '    allowPreMergeApply: true',
+      '',
+    ].join('\n'));
+    await repo.write('clusters/staging/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
+    await repo.write('clusters/staging/app.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  replicas: "1"\n`);
+    await repo.commit('staging');
+    await repo.branch('scale');
+    await repo.branch('broken');
+    await repo.checkout('scale');
+    await repo.write('clusters/staging/app.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  replicas: "3"\n`);
+    applyHead = await repo.commit('scale to 3');
+    await repo.checkout('broken');
+    // A Service port written as text; the object starts on line 2, after a comment.
+    await repo.write('clusters/staging/service.yaml', [
+      '# The app\'s service',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: app',
+      `  namespace: ${namespace}`,
+      'spec:',
+      '  ports:',
+      '    - port: eighty',
+      '      protocol: TCP',
+      '',
+    ].join('\n'));
+    brokenHead = await repo.commit('add a service');
+    await repo.checkout('main');
+
+    h = await startHarness({ clustersFile });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+    await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: 'scale', sha: applyHead }, base: { ref: 'main' }, user: 'alice' });
+    await h.gh.addPullRequest({ owner, repo: name, number: 2, head: { ref: 'broken', sha: brokenHead }, base: { ref: 'main' }, user: 'alice' });
+    h.gh.setPermission(owner, name, 'alice', 'write');
+    h.gh.setPermission(owner, name, 'mia', 'maintain');
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+    await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('a validation error is annotated on the file and line that caused it, and fails the check', async () => {
+    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: 2, pull_request: await h.gh.pullPayload(owner, name, 2) });
+    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+    const check = await waitFor('the completed check run', () => h.gh.checkRuns(owner, name, brokenHead).find((r) => r.name === `bosun / ${env}` && r.status === 'completed'));
+    expect(check.conclusion).toBe('failure');
+    const annotations = h.gh.annotations(Number(check.id));
+    const onService = annotations.filter((a) => a.path === 'clusters/staging/service.yaml');
+    expect(onService.length).toBeGreaterThan(0);
+    expect(onService[0]).toMatchObject({ annotation_level: 'failure' });
+    // Validation places a finding on the first line of the object that has it (after the comment).
+    expect(onService[0].start_line).toBe(2);
+    expect(String(onService[0].message)).toMatch(/port/);
+  });
+
+  it('`/bosun apply` by a writer is refused with a reply naming the maintain permission', async () => {
+    const c = await comment(1, 'alice', `/bosun apply ${env}`);
+    await waitFor('😕', reacted(c, 'confused'));
+    expect(h.gh.reactions(Number(c.id)).map((r) => r.content)).toContain('eyes');
+    const reply = replies(1).find((b) => b.includes('@alice'));
+    expect(reply).toMatch(/needs maintain permission/);
+    await expect(kubectl('get', 'configmap', 'app', '-n', namespace)).rejects.toThrow();
+  });
+
+  it('`/bosun apply` by a maintainer applies the PR head to the cluster and locks the environment to the PR', async () => {
+    const c = await comment(1, 'mia', `/bosun apply ${env}`);
+    await waitFor('🚀', reacted(c, 'rocket'));
+    const { stdout } = await kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.replicas}');
+    expect(stdout).toBe('3');
+    const reply = replies(1).find((b) => b.includes('/bosun apply') && b.includes(applyHead.slice(0, 7)));
+    expect(reply).toBeDefined();
+    expect(reply).toContain(`is locked to #1`);
+
+    // Another PR cannot apply the same environment while #1 holds it.
+    const other = await comment(2, 'mia', `/bosun apply ${env}`);
+    await waitFor('😕 on the second PR', reacted(other, 'confused'));
+    expect(replies(2).join('\n')).toMatch(/is locked by #1/);
+  });
+
+  it('closing the PR releases its environment lock', async () => {
+    const redis = new (await import('ioredis')).Redis(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const key = `${h.prefix}:locks:lock:${lockKey(`${owner}/${name}`, env)}`;
+      expect(await redis.exists(key)).toBe(1);
+      await h.gh.updatePullRequest(owner, name, 1, { state: 'closed' });
+      const payload = h.gh.examplePayload('pull_request', 'closed', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
+      expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+      expect(await redis.exists(key)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
+    expect(h.gh.problems()).toEqual([]);
+  });
+});
