@@ -97,6 +97,9 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     await run('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.org', 'commit', '-q', '-m', 'staging: extra config'], { cwd: repo.dir });
     const newHead = (await run('git', ['rev-parse', 'HEAD'], { cwd: repo.dir })).stdout.trim();
     await h.gh.updatePullRequest(owner, name, 1, { head: { sha: newHead } });
+    // GitHub's secondary rate limit on the first write: bosun waits as told and carries on.
+    const limitedFrom = h.gh.requests.length;
+    h.gh.simulateRateLimit({ requests: 1, retryAfter: 1 });
 
     const delivery = await h.send('pull_request', await prPayload('synchronize'));
     expect(delivery.status).toBeLessThan(300);
@@ -110,6 +113,24 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(comments).toHaveLength(1);
     expect(String(comments[0].body)).not.toBe(before);
     expect(String(comments[0].body)).toContain(String(staging.html_url));
+    expect(h.gh.requests.slice(limitedFrom).filter((r) => r.status === 403)).toHaveLength(1);
+    expect(bosunRuns(newHead)).toHaveLength(3);
+  });
+
+  it('re-running a check with no pull request attached (a fork PR) plans that environment again', async () => {
+    const pr = await h.gh.pullRequest(owner, name, 1);
+    const head = String((pr.head as Json).sha);
+    const named = (): Json[] => bosunRuns(head).filter((r) => r.name === 'bosun / staging/infrastructure');
+    const before = named();
+    const payload = h.gh.examplePayload('check_run', 'rerequested', h.gh.repoPayload(owner, name), {
+      check_run: { ...before[0], pull_requests: [] },
+    });
+    expect((await h.send('check_run', payload)).status).toBeLessThan(300);
+    const after = await waitFor('a new completed staging/infrastructure run', () => {
+      const runs = named();
+      return runs.length > before.length && runs.every((r) => r.status === 'completed') ? runs : undefined;
+    });
+    expect(after.at(-1)!.conclusion).toBe(before[0].conclusion);
   });
 
   it('`/bosun plan staging/apps` is acknowledged with 👀 and re-runs that environment\'s check', async () => {
