@@ -74,12 +74,23 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
         cache,
         ...(preview ? { preview: preview.hook } : {}),
-        progress: Object.assign((message: string) => void ctx.progress(message), { done: () => undefined }),
+        // Superseded: stop at the next step instead of rendering for a head nobody will look at.
+        progress: Object.assign((message: string) => {
+          ctx.signal.throwIfAborted();
+          void ctx.progress(message);
+        }, { done: () => undefined }),
         onAffected: async (envs) => {
-          for (const env of envs) await openRun(env);
+          for (const env of envs) {
+            ctx.signal.throwIfAborted();
+            await openRun(env);
+          }
         },
       });
     } catch (err) {
+      if (ctx.signal.aborted) {
+        await supersedeRuns(gh, owner, repo, runs);
+        throw err;
+      }
       if (!(err instanceof BosunError)) throw err;
       // The PR's own configuration or manifests are broken: tell the PR, do not retry the same input.
       if (await stale(ctx)) return { head: job.headSha, environments: [], comment: 'not posted' };

@@ -150,6 +150,36 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(stickyComments()).toHaveLength(1);
   });
 
+  it('a newer push while a plan runs: the stale plan never overwrites the newer report', async () => {
+    const commit = async (file: string, message: string): Promise<string> => {
+      await writeFile(join(repo.dir, file), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${message}\n  namespace: shop\n`);
+      await run('git', ['add', '-A'], { cwd: repo.dir });
+      await run('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.org', 'commit', '-q', '-m', message], { cwd: repo.dir });
+      return (await run('git', ['rev-parse', 'HEAD'], { cwd: repo.dir })).stdout.trim();
+    };
+    await run('git', ['checkout', '-q', '-b', 'feature/race'], { cwd: repo.dir });
+    const older = await commit('apps/staging/race-one.yaml', 'race-one');
+    await h.gh.addPullRequest({ owner, repo: name, number: 3, head: { ref: 'feature/race', sha: older }, base: { ref: 'main' }, user: 'alice' });
+    const from = h.gh.requests.length;
+    const payload = async (action: string) => h.gh.examplePayload('pull_request', action, h.gh.repoPayload(owner, name), { number: 3, pull_request: await h.gh.pullPayload(owner, name, 3) });
+    expect((await h.send('pull_request', await payload('opened'))).status).toBeLessThan(300);
+    const newer = await commit('apps/staging/race-two.yaml', 'race-two');
+    await h.gh.updatePullRequest(owner, name, 3, { head: { sha: newer } });
+    expect((await h.send('pull_request', await payload('synchronize'))).status).toBeLessThan(300);
+
+    const sticky = (): Json[] => h.gh.comments(owner, name, 3).filter((c) => String(c.body).startsWith(marker));
+    await waitFor('the comment for the newer head', () => sticky().length === 1 && String(sticky()[0].body).includes(newer.slice(0, 7)));
+    await waitFor('no check run left in progress', () => [...bosunRuns(older), ...bosunRuns(newer)].every((r) => r.status === 'completed'));
+    const writes = h.gh.requests.slice(from)
+      .filter((r) => r.kind === 'rest' && /\/issues\/(3\/)?comments/.test(r.path) && (r.method === 'POST' || r.method === 'PATCH'))
+      .map((r) => String((r.body as Json | undefined)?.body ?? ''));
+    const firstNewer = writes.findIndex((b) => b.includes(newer.slice(0, 7)));
+    expect(firstNewer).toBeGreaterThanOrEqual(0);
+    expect(writes.slice(firstNewer).filter((b) => b.includes(older.slice(0, 7)))).toEqual([]);
+    expect(bosunRuns(newer).map((r) => r.conclusion)).not.toContain('cancelled');
+    await run('git', ['checkout', '-q', repo.branch], { cwd: repo.dir });
+  });
+
   it('the bot\'s own comments never run commands', async () => {
     const jobsBefore = await h.jobCount('bosun-command');
     const own = stickyComments()[0];
