@@ -45,17 +45,17 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     }
   }
 
-  const lock = await deps.locks.acquire(lockKey(job.repo.fullName, name), { pr: job.pr, url: pr.url, by: job.user.login });
-  if (!lock.ok) {
-    await run.reply(`🔒 \`${name}\` is locked by #${lock.holder.pr} (${lock.holder.url}, applied by @${lock.holder.by}). It is released when that pull request is merged or closed, or with \`/bosun unlock ${name}\`.`);
-    return false;
-  }
-
   const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [pr.headSha]);
   const desired = await loadDesiredState({ repoDir: mirror.dir, ref: pr.headSha, env: name, repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] });
   // The PR may edit the environment's definition; it must not point it at another cluster.
   if (clusterNameOf(desired.env) !== clusterNameOf(env)) {
     await run.reply(`This pull request moves \`${name}\` from cluster \`${clusterNameOf(env)}\` to \`${clusterNameOf(desired.env)}\`; that can only take effect by merging, not with \`/bosun apply\`.`);
+    return false;
+  }
+  // Locked only once there is something valid to apply: a PR whose head does not render holds nothing.
+  const lock = await deps.locks.acquire(lockKey(job.repo.fullName, name), { pr: job.pr, url: pr.url, by: job.user.login });
+  if (!lock.ok) {
+    await run.reply(`🔒 \`${name}\` is locked by #${lock.holder.pr} (${lock.holder.url}, applied by @${lock.holder.by}). It is released when that pull request is merged or closed, or with \`/bosun unlock ${name}\`.`);
     return false;
   }
   const client = await connect(deps.clusters, clusterNameOf(env));

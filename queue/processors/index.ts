@@ -10,6 +10,7 @@ import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
 import { closeRedis, createRedis, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createLockManager } from '../../src/locks/index.ts';
+import type { Metrics } from '../../src/metrics.ts';
 import { RenderCache } from '../../src/render/index.ts';
 import type { Processors } from '../types.ts';
 import { commandProcessor } from './command.ts';
@@ -33,8 +34,21 @@ export interface BosunProcessors {
   close(): Promise<void>;
 }
 
-export function createBosunProcessors(config: ProcessorSettings, opts: { connection: RedisConnection; prefix?: string; producers: Producers; log?: (line: string) => void }): BosunProcessors {
-  const auth = createAppAuth({ appId: config.appId, privateKey: config.privateKey, baseUrl: config.githubBaseUrl });
+export interface ProcessorOptions {
+  connection: RedisConnection;
+  prefix?: string;
+  producers: Producers;
+  log?: (line: string) => void;
+  metrics?: Pick<Metrics, 'githubRequest'>;
+}
+
+export function createBosunProcessors(config: ProcessorSettings, opts: ProcessorOptions): BosunProcessors {
+  const auth = createAppAuth({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    baseUrl: config.githubBaseUrl,
+    ...(opts.metrics ? { onResponse: (status: number | string) => opts.metrics!.githubRequest(status) } : {}),
+  });
   const mirrors = createMirrorCache({ root: join(config.dataDir, 'git'), ...(opts.log ? { log: opts.log } : {}) });
   const clusters = config.clustersFile ? loadClusterRegistry(config.clustersFile) : undefined;
   const redis: Redis = createRedis(opts.connection, { name: 'bosun-locks' });

@@ -5,7 +5,7 @@
  * rate limit, src/github's adapters turn it into a `retryAfterMs` the job runtime delays the job by.
  */
 import { Probot, ProbotOctokit } from 'probot';
-import type { GitHubClient } from '../../src/github/index.ts';
+import { withGitHubRetry, type GitHubClient } from '../../src/github/index.ts';
 
 export interface Installation {
   client: GitHubClient;
@@ -25,6 +25,25 @@ export interface AppAuthOptions {
   privateKey: string;
   /** `https://api.github.com` or a GHE `…/api/v3`. */
   baseUrl: string;
+  /** Told the HTTP status of every GitHub request (metrics); `error` when there was no response. */
+  onResponse?: (status: number | string) => void;
+}
+
+interface Hookable {
+  hook: {
+    after(name: 'request', fn: (response: { status: number }) => void): void;
+    error(name: 'request', fn: (error: { status?: number }) => never): void;
+  };
+}
+
+function countResponses(octokit: unknown, onResponse: ((status: number | string) => void) | undefined): void {
+  if (!onResponse) return;
+  const { hook } = octokit as Hookable;
+  hook.after('request', (response) => onResponse(response.status));
+  hook.error('request', (error) => {
+    onResponse(error.status ?? 'error');
+    throw error;
+  });
 }
 
 /** Installation tokens live an hour; a client is rebuilt well before that. */
@@ -39,13 +58,15 @@ export function createAppAuth(opts: AppAuthOptions): GitHubAppAuth {
   // Minted through the REST API rather than `octokit.auth()`, whose own request ignores a GHE base URL.
   const mintToken = async (installationId: number): Promise<{ token: string; expiresAt: number }> => {
     const app = await probot.auth();
-    const res = await app.request('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId });
+    countResponses(app, opts.onResponse);
+    const res = await withGitHubRetry(() => app.request('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId }));
     const data = res.data as { token: string; expires_at: string };
     return { token: data.token, expiresAt: Date.parse(data.expires_at) };
   };
 
   const build = async (installationId: number): Promise<Installation> => {
     const octokit = await probot.auth(installationId);
+    countResponses(octokit, opts.onResponse);
     let current: Promise<{ token: string; expiresAt: number }> | undefined;
     return {
       client: octokit as unknown as GitHubClient,
@@ -71,7 +92,7 @@ export function createAppAuth(opts: AppAuthOptions): GitHubAppAuth {
     botLogin() {
       login ??= (async () => {
         const octokit = await probot.auth();
-        const res = await octokit.request('GET /app');
+        const res = await withGitHubRetry(() => octokit.request('GET /app'));
         return `${(res.data as { slug: string }).slug}[bot]`;
       })();
       login.catch(() => {

@@ -40,7 +40,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
   if (opts.work) {
     // Commands enqueue plans; a worker-only process needs its own producers for that.
     producers = server?.producers ?? createProducers(config.redisUrl, { prefix });
-    processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers });
+    processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers, metrics });
     await processors.mirrors.prune();
     workers = startWorkers({
       connection: config.redisUrl,

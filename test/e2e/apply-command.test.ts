@@ -54,6 +54,11 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
       '    path: clusters/staging',
       '    cluster: test',
       '    allowPreMergeApply: true',
+      '  - name: staging/gated',
+      '    path: clusters/staging',
+      '    cluster: test',
+      '    allowPreMergeApply: true',
+      '    requires: [approved]',
       '',
     ].join('\n'));
     await repo.write('clusters/staging/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
@@ -130,9 +135,25 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     expect(reply).toContain(`is locked to #1`);
 
     // Another PR cannot apply the same environment while #1 holds it.
+    await h.gh.updatePullRequest(owner, name, 2, { head: { sha: applyHead } });
     const other = await comment(2, 'mia', `/bosun apply ${env}`);
     await waitFor('😕 on the second PR', reacted(other, 'confused'));
     expect(replies(2).join('\n')).toMatch(/is locked by #1/);
+  });
+
+  it('an environment that requires approval refuses `/bosun apply` until the PR is approved by someone else', async () => {
+    const c = await comment(1, 'mia', '/bosun apply staging/gated');
+    await waitFor('😕', reacted(c, 'confused'));
+    expect(replies(1).at(-1)).toMatch(/\*\*approved\*\*: this pull request needs an approving review/);
+  });
+
+  it('`/bosun unlock` by a maintainer releases another PR\'s lock and says who held it', async () => {
+    const c = await comment(2, 'mia', `/bosun unlock ${env}`);
+    await waitFor('🚀', reacted(c, 'rocket'));
+    expect(replies(2).at(-1)).toMatch(/unlocked \(it was locked by #1/);
+    // #1 applies again and takes the lock back.
+    const again = await comment(1, 'mia', `/bosun apply ${env}`);
+    await waitFor('🚀 on the re-apply', reacted(again, 'rocket'));
   });
 
   it('closing the PR releases its environment lock', async () => {

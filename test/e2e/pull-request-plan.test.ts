@@ -191,6 +191,15 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(await h.jobCount('bosun-command')).toBe(jobsBefore);
   });
 
+  it('/metrics counts the webhooks, the GitHub requests (the rate-limited one too) and the finished jobs', async () => {
+    const text = await (await fetch(`${h.bot.server!.url}/metrics`)).text();
+    expect(text).toMatch(/^bosun_webhooks_received_total\{event="pull_request"\} [1-9]/m);
+    expect(text).toMatch(/^bosun_webhooks_received_total\{event="issue_comment"\} [1-9]/m);
+    expect(text).toMatch(/^bosun_github_requests_total\{status="201"\} [1-9]/m);
+    expect(text).toMatch(/^bosun_github_requests_total\{status="403"\} 1$/m);
+    expect(text).toMatch(/^bosun_job_duration_seconds_count\{queue="bosun-plan",outcome="done"\} [1-9]/m);
+  });
+
   it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
     expect(h.gh.requests.length).toBeGreaterThan(10);
     expect(h.gh.problems()).toEqual([]);
