@@ -114,6 +114,9 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     // Validation places a finding on the first line of the object that has it (after the comment).
     expect(onService[0].start_line).toBe(2);
     expect(String(onService[0].message)).toMatch(/port/);
+    // The environment's cluster is registered (BOSUN_CLUSTERS): the report carries the live apply preview.
+    const output = check.output as { summary: string; text: string | null };
+    expect(`${output.summary}\n${output.text ?? ''}`).toMatch(/Apply preview \(live cluster\)/);
   });
 
   it('`/bosun apply` by a writer is refused with a reply naming the maintain permission', async () => {
