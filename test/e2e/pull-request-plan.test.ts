@@ -133,6 +133,17 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(after.at(-1)!.conclusion).toBe(before[0].conclusion);
   });
 
+  it('re-running the check suite plans every affected environment of its pull requests again', async () => {
+    const pr = await h.gh.pullRequest(owner, name, 1);
+    const head = String((pr.head as Json).sha);
+    const before = bosunRuns(head).length;
+    const payload = h.gh.examplePayload('check_suite', 'rerequested', h.gh.repoPayload(owner, name), {
+      check_suite: { head_sha: head, head_branch: repo.branch, pull_requests: [{ number: 1, head: { ref: repo.branch, sha: head }, base: pr.base }] },
+    });
+    expect((await h.send('check_suite', payload)).status).toBeLessThan(300);
+    await waitFor('three more completed runs', () => completedRuns(head, before + 3));
+  });
+
   it('`/bosun plan staging/apps` is acknowledged with 👀 and re-runs that environment\'s check', async () => {
     const pr = await h.gh.pullRequest(owner, name, 1);
     const head = String((pr.head as Json).sha);
