@@ -14,7 +14,7 @@ import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { RenderCache } from '../../src/render/index.ts';
-import { renderIndex } from '../../src/report/index.ts';
+import { renderIndex, splitMarkdown } from '../../src/report/index.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import { checkReport } from './check-report.ts';
@@ -23,6 +23,9 @@ import type { GitHubAppAuth } from './installation-octokit.ts';
 
 /** The hidden marker of the PR's plan comment. */
 export const planCommentMarker = 'plan';
+
+/** GitHub's 65,536-character comment limit, less room for the hidden marker line. */
+const maxIndexChars = 65_000;
 
 export interface PlanProcessorDeps {
   auth: GitHubAppAuth;
@@ -118,7 +121,12 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
 
     // Checked again right before the comment: the abort signal may fire a moment late.
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };
-    const body = renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined });
+    // A monorepo with hundreds of environments can outgrow a comment: the rest is counted, and every
+    // environment's detail is in its check run anyway.
+    const [body = ''] = splitMarkdown(renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined }), maxIndexChars, {
+      maxParts: 1,
+      truncationHint: 'Each environment\'s check run on this commit has its full report.',
+    });
     const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
     return { head: job.headSha, environments, comment: comment.action };
