@@ -1,7 +1,8 @@
-import { loadServerConfig, describeServerConfig, type ServerConfig } from '../../config/server.ts';
-import { BosunError } from '../../model/errors.ts';
+import { loadServerConfig, describeServerConfig } from '../../config/server.ts';
 import { parse } from '../args.ts';
 import type { CliIO } from '../io.ts';
+// main.ts loads this file only for `serve` / `worker`, so the worker side costs other commands nothing.
+import { jsonLogger, startBot } from '../../../queue/processors/start-bot.ts';
 
 export const serveHelp = `Usage: bosun serve [--with-worker]
 
@@ -22,33 +23,6 @@ Runs the job workers (plan, command): takes jobs from Redis, renders, validates,
 GitHub. Run as many as you like; they coordinate through Redis. Configuration as for \`bosun serve\`.
 SIGTERM or SIGINT stops taking jobs and lets running ones finish (up to 30 s).`;
 
-/** The slice of queue/processors/start-bot.ts this command uses. */
-interface BotModule {
-  startBot(config: ServerConfig, opts: { serve: boolean; work: boolean; log: BotLogger }): Promise<{ server?: { url: string; webhookUrl: string }; close(): Promise<void> }>;
-  jsonLogger(write: (line: string) => void): BotLogger;
-}
-
-interface BotLogger {
-  info(fields: Record<string, unknown>, msg: string): void;
-}
-
-/**
- * queue/ builds on src/, never the other way round, and the src build (tsconfig.build.json) does not
- * compile it: the process wiring is loaded by path when the command runs. Same depth from src/ and
- * dist/, so both find the repository's queue/ folder.
- */
-async function loadBot(): Promise<BotModule> {
-  const url = new URL('../../../queue/processors/start-bot.ts', import.meta.url);
-  try {
-    return (await import(url.href)) as BotModule;
-  } catch (err) {
-    throw new BosunError({
-      kind: 'usage',
-      message: `bosun serve / worker run from the sources (queue/ is not part of the compiled build): use \`npm run bosun -- serve\` in a checkout (${(err as Error).message})`,
-    });
-  }
-}
-
 /** Resolves on the first SIGTERM / SIGINT. */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -68,10 +42,9 @@ function makeCommand(mode: 'serve' | 'worker') {
     const work = mode === 'worker' || (values as { 'with-worker'?: boolean })['with-worker'] === true;
     // Configuration first: a missing WEBHOOK_SECRET or key is reported before anything starts.
     const config = loadServerConfig(io.env, { cwd: io.cwd });
-    const bot = await loadBot();
-    const log = bot.jsonLogger((line) => io.stderr.write(line));
+    const log = jsonLogger((line) => io.stderr.write(line));
     log.info({ config: describeServerConfig(config) }, `bosun ${mode} starting`);
-    const running = await bot.startBot(config, { serve: mode === 'serve', work, log });
+    const running = await startBot(config, { serve: mode === 'serve', work, log });
     if (running.server) log.info({ url: running.server.url, webhook: running.server.webhookUrl }, 'listening');
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down');
