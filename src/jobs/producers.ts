@@ -19,6 +19,12 @@ export interface ProducerOptions {
   latestTtlMs?: number;
   /** Clock for default sequence numbers; injected in tests. */
   now?: () => number;
+  /**
+   * Connection errors of the producer's Redis clients. ioredis reconnects by itself and every enqueue
+   * fails loudly while Redis is away (and /readyz says 503), so the default only keeps the unhandled
+   * `error` events from flooding the log.
+   */
+  onRedisError?: (err: Error) => void;
 }
 
 export interface Producers {
@@ -63,6 +69,9 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     apply: queueOf('apply') as Queue<ApplyJob>,
     reconcile: queueOf('reconcile') as Queue<ReconcileJob>,
   };
+  const onRedisError = opts.onRedisError ?? (() => undefined);
+  redis.on('error', onRedisError);
+  for (const queue of Object.values(queues)) (queue as Queue).on('error', onRedisError);
 
   /** Adds a job after its request was recorded; forgets the delivery again when the add fails. */
   const add = async (queue: Queue, name: string, data: object, jobId: string, extra: JobsOptions = {}): Promise<string> => {
