@@ -58,6 +58,18 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     await run.reply(`🔒 \`${name}\` is locked by #${lock.holder.pr} (${lock.holder.url}, applied by @${lock.holder.by}). It is released when that pull request is merged or closed, or with \`/bosun unlock ${name}\`.`);
     return false;
   }
+  // The plan comment shows who holds each environment: plan again so it shows this lock.
+  await deps.producers.enqueuePlan({
+    deliveryId: `${job.deliveryId}+locked`,
+    installationId: job.installationId,
+    repo: job.repo,
+    pr: job.pr,
+    headSha: pr.headSha,
+    baseRef: pr.baseRef,
+    baseSha: pr.baseSha,
+    reason: 'command',
+    commentId: job.commentId,
+  });
   const client = await connect(deps.clusters, clusterNameOf(env));
   try {
     const report = await applyEnvironment({

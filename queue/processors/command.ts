@@ -18,6 +18,7 @@ import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { Processor } from '../types.ts';
 import { applyForPullRequest } from './apply-command.ts';
+import { renewPullRequestLocks } from './pr-locks.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
 
@@ -58,6 +59,8 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
 
     const commands = parseComment(job.body, deps.prefix ? { prefix: deps.prefix } : {});
     const pr = await readPullRequest(gh, owner, repo, job.pr);
+    // Any activity on an open PR keeps the environments it applied to locked (see pr-locks.ts).
+    if (pr.state === 'open') await renewPullRequestLocks(deps.locks, job.repo, job.pr);
     let settings: Promise<BaseSettings> | undefined;
     let permission: Promise<RepoPermission> | undefined;
     const run: CommandRun = {

@@ -16,12 +16,14 @@ import type { Processors } from '../types.ts';
 import { commandProcessor } from './command.ts';
 import { createAppAuth, type GitHubAppAuth } from './installation-octokit.ts';
 import { planProcessor } from './plan.ts';
+import { defaultPrLockTtlMs } from './pr-locks.ts';
 
 export { planProcessor, planCommentMarker } from './plan.ts';
 export type { PlanOutcome, PlanProcessorDeps } from './plan.ts';
 export { commandProcessor } from './command.ts';
 export type { CommandOutcome, CommandProcessorDeps } from './command.ts';
 export { createAppAuth } from './installation-octokit.ts';
+export { defaultPrLockTtlMs } from './pr-locks.ts';
 export type { GitHubAppAuth, Installation } from './installation-octokit.ts';
 
 export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile'>>;
@@ -40,6 +42,8 @@ export interface ProcessorOptions {
   producers: Producers;
   log?: (line: string) => void;
   metrics?: Pick<Metrics, 'githubRequest'>;
+  /** Lease of a PR's environment lock, renewed by every event of the PR. Default 7 days (pr-locks.ts). */
+  lockTtlMs?: number;
 }
 
 export function createBosunProcessors(config: ProcessorSettings, opts: ProcessorOptions): BosunProcessors {
@@ -53,14 +57,14 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   const clusters = config.clustersFile ? loadClusterRegistry(config.clustersFile) : undefined;
   const redis: Redis = createRedis(opts.connection, { name: 'bosun-locks' });
   redis.on('error', () => undefined);
-  const locks = createLockManager(redis, { prefix: lockPrefixFor(opts.prefix ?? 'bosun') });
+  const locks = createLockManager(redis, { prefix: lockPrefixFor(opts.prefix ?? 'bosun'), ttlMs: opts.lockTtlMs ?? defaultPrLockTtlMs });
   const cache = new RenderCache();
   return {
     auth,
     mirrors,
     ...(clusters ? { clusters } : {}),
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, ...(clusters ? { clusters } : {}) }),
+      plan: planProcessor({ auth, mirrors, cache, locks, ...(clusters ? { clusters } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),

@@ -10,16 +10,18 @@ import { previewHook } from '../../src/cli/commands/clusters.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
 import type { PlanJob } from '../../src/jobs.ts';
+import type { LockManager } from '../../src/locks/index.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { RenderCache } from '../../src/render/index.ts';
-import { renderIndex, splitMarkdown } from '../../src/report/index.ts';
+import { renderIndex, splitMarkdown, type IndexLock } from '../../src/report/index.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import { checkReport } from './check-report.ts';
 import { commitRange } from './commit-range.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
+import { environmentLocks, renewPullRequestLocks } from './pr-locks.ts';
 
 /** The hidden marker of the PR's plan comment. */
 export const planCommentMarker = 'plan';
@@ -34,6 +36,8 @@ export interface PlanProcessorDeps {
   cache?: RenderCache;
   /** Environments whose cluster is registered here get an apply preview. */
   clusters?: ClusterRegistry;
+  /** Environment locks: the PR's own are renewed, and every lock is shown in the comment. */
+  locks?: LockManager;
 }
 
 export interface PlanOutcome {
@@ -64,6 +68,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       return run;
     };
 
+    // Any activity on the PR keeps the environments it applied to locked (see pr-locks.ts).
+    if (deps.locks) await renewPullRequestLocks(deps.locks, job.repo, job.pr);
     await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
     const range = await commitRange(deps.mirrors, job.repo, token, job);
     const preview = deps.clusters ? previewHook(deps.clusters) : undefined;
@@ -123,7 +129,10 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };
     // A monorepo with hundreds of environments can outgrow a comment: the rest is counted, and every
     // environment's detail is in its check run anyway.
-    const [body = ''] = splitMarkdown(renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined }), maxIndexChars, {
+    // Read last, so the comment shows the locks as they stand when it is posted.
+    const locked = deps.locks ? await environmentLocks(deps.locks, job.repo).catch(() => new Map<string, IndexLock>()) : new Map<string, IndexLock>();
+    const index = renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined, locks: (env) => locked.get(env.name) });
+    const [body = ''] = splitMarkdown(index, maxIndexChars, {
       maxParts: 1,
       truncationHint: 'Each environment\'s check run on this commit has its full report.',
     });

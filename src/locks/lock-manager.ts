@@ -20,6 +20,11 @@ export interface LockManager {
   release(key: string, pr: number): Promise<boolean>;
   /** Releases every lock `pr` holds in `repo` (on merge or close); returns the released keys. */
   releaseAllFor(repo: string, pr: number): Promise<string[]>;
+  /**
+   * Extends every lock `pr` still holds in `repo` by a full lease (or `ttlMs`); returns the renewed
+   * keys. Owner-checked like a heartbeat: a lock released or taken meanwhile is not re-taken.
+   */
+  renewAllFor(repo: string, pr: number, opts?: { ttlMs?: number }): Promise<string[]>;
   /** Removes the lock whoever holds it (`/bosun unlock`); returns who held it. */
   forceUnlock(key: string): Promise<LockState | undefined>;
   get(key: string): Promise<LockState | undefined>;
@@ -112,6 +117,18 @@ export function createLockManager(redis: Redis, opts: LockManagerOptions = {}): 
       const { repo } = parseLockKey(`${rawRepo}:x`);
       const released = (await runScript(redis, releaseAllScript, [prSetOf(repo, pr), repoSetOf(repo)], [ownerOf(pr), lockPrefix])) as string[];
       return [...released].sort();
+    },
+
+    async renewAllFor(rawRepo, pr, renewOpts = {}) {
+      const { repo } = parseLockKey(`${rawRepo}:x`);
+      const leaseMs = renewOpts.ttlMs ?? ttlMs;
+      checkTtl(leaseMs);
+      const renewed: string[] = [];
+      for (const member of (await redis.smembers(prSetOf(repo, pr))).sort()) {
+        const pttl = Number(await runScript(redis, heartbeatScript, [lockKeyOf(member), prSetOf(repo, pr), repoSetOf(repo)], [ownerOf(pr), leaseMs]));
+        if (pttl > 0) renewed.push(member);
+      }
+      return renewed;
     },
 
     async forceUnlock(rawKey) {

@@ -1,5 +1,5 @@
 export { renderMarkdown, renderIndex, changeSummaryPattern, defaultMaxPartChars, defaultMaxDiffLinesPerObject } from './markdown.ts';
-export type { MarkdownOptions } from './markdown.ts';
+export type { IndexLock, IndexOptions, MarkdownOptions } from './markdown.ts';
 export { splitMarkdown } from './split.ts';
 export type { SplitOptions } from './split.ts';
 export { renderJson } from './json.ts';

@@ -37,6 +37,17 @@ export const defaultMaxDiffLinesPerObject = 400;
 /** Matches the first line of every change block, so the splitter can count changes it could not show. */
 export const changeSummaryPattern = new RegExp(`^<details><summary>(${Object.values(riskBadges).join('|')}) `, 'u');
 
+/** The pull request holding an environment's lock, as the index shows it. */
+export interface IndexLock {
+  pr: number;
+  url?: string;
+}
+
+export interface IndexOptions extends Pick<MarkdownOptions, 'title' | 'links' | 'maxDiffLinesPerObject'> {
+  /** Who holds each environment's lock; a Lock column appears when at least one shown row is locked. */
+  locks?: (env: EnvironmentPlan) => IndexLock | undefined;
+}
+
 interface Prepared {
   env: EnvironmentPlan;
   changes: Change[];
@@ -67,7 +78,7 @@ export function renderMarkdown(plan: PlanResult, opts: MarkdownOptions = {}): st
 }
 
 /** Only the summary (heading, table, environments not affected): the sticky PR comment's index. */
-export function renderIndex(plan: PlanResult, opts: Pick<MarkdownOptions, 'title' | 'links' | 'maxDiffLinesPerObject'> = {}): string {
+export function renderIndex(plan: PlanResult, opts: IndexOptions = {}): string {
   const maxDiffLines = opts.maxDiffLinesPerObject ?? defaultMaxDiffLinesPerObject;
   return indexLines(plan, plan.environments.map((env) => prepare(env, maxDiffLines)), opts).join('\n');
 }
@@ -85,7 +96,7 @@ function prepare(env: EnvironmentPlan, maxDiffLines: number): Prepared {
   return { env, changes: sortByRisk(env.changes), cutLines, cutObjects };
 }
 
-function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<MarkdownOptions, 'title' | 'links'>): string[] {
+function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<IndexOptions, 'title' | 'links' | 'locks'>): string[] {
   const title = opts.title ?? 'bosun plan';
   const lines = [`## ${escapeHtml(title)} · ${codeSpan(shortSha(plan.base))} → ${codeSpan(shortSha(plan.head))}`, ''];
   const shown = prepared.filter((p) => !isSkipped(p.env));
@@ -109,8 +120,14 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
   lines.push(facts.join(' · '));
 
   if (shown.length > 0) {
-    lines.push('', '| Environment | Changes | Validation | Highest risk | Render |', '| --- | --- | --- | --- | --- |');
-    for (const item of shown) lines.push(summaryRow(item, opts.links));
+    const locks = new Map(shown.map((p) => [p, opts.locks?.(p.env)]));
+    if ([...locks.values()].some((lock) => lock !== undefined)) {
+      lines.push('', '| Environment | Changes | Validation | Highest risk | Render | Lock |', '| --- | --- | --- | --- | --- | --- |');
+      for (const item of shown) lines.push(`${summaryRow(item, opts.links)} ${lockCell(locks.get(item))} |`);
+    } else {
+      lines.push('', '| Environment | Changes | Validation | Highest risk | Render |', '| --- | --- | --- | --- | --- |');
+      for (const item of shown) lines.push(summaryRow(item, opts.links));
+    }
   }
   if (skipped.length > 0) lines.push('', skippedLine(skipped.map((p) => p.env)));
   return lines;
@@ -124,6 +141,12 @@ function summaryRow({ env, changes, cutLines }: Prepared, links: MarkdownOptions
   const validation = failed ? '—' : validationState(env);
   const top = highestRisk(changes);
   return `| ${name} | ${counts} | ${validation} | ${top ? riskLabel(top) : '—'} | ${escapeCell(renderState(env))} |`;
+}
+
+function lockCell(lock: IndexLock | undefined): string {
+  if (!lock) return '—';
+  const pr = `#${lock.pr}`;
+  return lock.url && /^https?:\/\//.test(lock.url) ? `🔒 [${pr}](${lock.url.replace(/[()\s|]/g, encodeURIComponent)})` : `🔒 ${pr}`;
 }
 
 function renderState(env: EnvironmentPlan): string {

@@ -7,12 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockKey } from '../../src/locks/index.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
 import { testKubeconfig } from '../support/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
 const run = promisify(execFile);
 const owner = 'acme';
@@ -39,6 +40,21 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
     .map((c) => String(c.body));
   const reacted = (c: Json, content: string) => () => h.gh.reactions(Number(c.id)).some((r) => r.content === content);
+  const planComment = (pr: number): string => String(h.gh.comments(owner, name, pr).find((c) => String(c.body).startsWith('<!-- bosun:plan -->'))?.body ?? '');
+  const envRow = (pr: number): string | undefined => planComment(pr).split('\n').find((l) => l.startsWith(`| [${env}]`));
+  const lockRedisKey = () => `${h.prefix}:locks:lock:${lockKey(`${owner}/${name}`, env)}`;
+  const withRedis = async <T>(use: (redis: Redis) => Promise<T>): Promise<T> => {
+    const redis = new Redis(redisUrl);
+    try {
+      return await use(redis);
+    } finally {
+      redis.disconnect();
+    }
+  };
+  const synchronize = async (pr: number) => {
+    const payload = h.gh.examplePayload('pull_request', 'synchronize', h.gh.repoPayload(owner, name), { number: pr, pull_request: await h.gh.pullPayload(owner, name, pr) });
+    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+  };
 
   beforeAll(async () => {
     namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;
@@ -136,6 +152,10 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     const reply = replies(1).find((b) => b.includes('/bosun apply') && b.includes(applyHead.slice(0, 7)));
     expect(reply).toBeDefined();
     expect(reply).toContain(`is locked to #1`);
+    // The lock is a lease long enough to last until the PR is merged or closed, not the 10-minute default.
+    expect(await withRedis((redis) => redis.pttl(lockRedisKey()))).toBeGreaterThan(6 * 24 * 3600 * 1000);
+    // The plan comment's row of the environment names the PR holding it.
+    await waitFor('the lock in the plan comment', () => /\| 🔒 \[#1\]\([^)]*\/pull\/1\) \|$/.test(envRow(1) ?? ''));
 
     // Another PR cannot apply the same environment while #1 holds it.
     await h.gh.updatePullRequest(owner, name, 2, { head: { sha: applyHead } });
@@ -155,6 +175,27 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     await waitFor('🚀', reacted(c, 'rocket'));
     expect(replies(2).at(-1)).toMatch(/unlocked \(it was locked by #1/);
     // #1 applies again and takes the lock back.
+    const again = await comment(1, 'mia', `/bosun apply ${env}`);
+    await waitFor('🚀 on the re-apply', reacted(again, 'rocket'));
+  });
+
+  it('every event of the holding PR renews its lock lease', async () => {
+    // As if the lease had almost run out: the next push to the PR extends it to a full lease again.
+    await withRedis((redis) => redis.pexpire(lockRedisKey(), 60_000));
+    await synchronize(1);
+    await waitFor('the renewed lease', () => withRedis(async (redis) => (await redis.pttl(lockRedisKey())) > 6 * 24 * 3600 * 1000));
+  });
+
+  it('another PR\'s plan comment shows who holds the environment, until the holder closes', async () => {
+    await synchronize(2);
+    await waitFor('#1\'s lock in #2\'s plan comment', () => (envRow(2) ?? '').includes('🔒 [#1]'));
+    await h.gh.updatePullRequest(owner, name, 1, { state: 'closed' });
+    const payload = h.gh.examplePayload('pull_request', 'closed', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
+    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+    await synchronize(2);
+    await waitFor('#2\'s plan comment without the lock', () => envRow(2) !== undefined && !planComment(2).includes('🔒'));
+    await h.gh.updatePullRequest(owner, name, 1, { state: 'open' });
+    // #1 takes the lock again for the next test.
     const again = await comment(1, 'mia', `/bosun apply ${env}`);
     await waitFor('🚀 on the re-apply', reacted(again, 'rocket'));
   });

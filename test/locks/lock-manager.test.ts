@@ -158,6 +158,22 @@ describe('environment locks', () => {
     expect(await locks.releaseAllFor(repo, 20)).toEqual([]);
   });
 
+  it('renews every lock a PR still holds by a full lease, without re-taking one it lost', async () => {
+    const p = `${prefix}renew:`;
+    const locks = createLockManager(redis, { prefix: p, ttlMs: 60_000 });
+    await locks.acquire(lockKey(repo, 'a/staging'), pr(25), { ttlMs: 1_000 });
+    await locks.acquire(lockKey(repo, 'b/staging'), pr(26), { ttlMs: 1_000 });
+    // Lost to an unlock: renewing must not bring it back.
+    await locks.acquire(lockKey(repo, 'c/dev'), pr(25), { ttlMs: 1_000 });
+    await locks.forceUnlock(lockKey(repo, 'c/dev'));
+
+    expect(await locks.renewAllFor(repo, 25)).toEqual(['acme/gitops:a/staging']);
+    expect(await redis.pttl(`${p}lock:acme/gitops:a/staging`)).toBeGreaterThan(30_000);
+    expect(await redis.pttl(`${p}lock:acme/gitops:b/staging`)).toBeLessThanOrEqual(1_000);
+    expect(await locks.get(lockKey(repo, 'c/dev'))).toBeUndefined();
+    expect(await locks.renewAllFor(repo, 27)).toEqual([]);
+  });
+
   it('force-unlocks whoever holds a lock and reports who that was', async () => {
     const locks = createLockManager(redis, { prefix });
     const key = lockKey(repo, 'force');

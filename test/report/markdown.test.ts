@@ -126,6 +126,23 @@ describe('markdown report', () => {
     expect(structureProblems(out)).toEqual([]);
   });
 
+  it('shows in the index which pull request holds each locked environment, linked to it', () => {
+    const index = renderIndex(full, { locks: (env) => (env.name === 'staging' ? { pr: 12, url: 'https://github.com/acme/gitops/pull/12' } : undefined) });
+    expect(index).toContain('| Environment | Changes | Validation | Highest risk | Render | Lock |');
+    const rows = index.split('\n').filter((l) => l.startsWith('| staging') || l.startsWith('| production'));
+    expect(rows.find((l) => l.startsWith('| staging'))).toMatch(/\| 🔒 \[#12\]\(https:\/\/github\.com\/acme\/gitops\/pull\/12\) \|$/);
+    expect(rows.find((l) => l.startsWith('| production'))).toMatch(/\| — \|$/);
+    // Every row has as many cells as the header.
+    const cells = (line: string) => line.split(/(?<!\\)\|/).length;
+    for (const line of index.split('\n').filter((l) => l.startsWith('| '))) expect(cells(line)).toBe(cells('| Environment | Changes | Validation | Highest risk | Render | Lock |'));
+  });
+
+  it('has no Lock column when no environment is locked, and the full report never has one', () => {
+    expect(renderIndex(full, { locks: () => undefined })).toBe(renderIndex(full));
+    expect(renderIndex(full)).not.toContain('| Lock |');
+    expect(renderMarkdown(full).join('\n')).not.toContain('| Lock |');
+  });
+
   it('says so when there are no environments, and renders only the summary for the index', () => {
     expect(renderMarkdown(plan())[0]).toContain('No environments found');
     const index = renderIndex(full);
