@@ -50,7 +50,14 @@ function countResponses(octokit: unknown, onResponse: ((status: number | string)
 const clientTtlMs = 30 * 60_000;
 
 export function createAppAuth(opts: AppAuthOptions): GitHubAppAuth {
-  const Octokit = ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } });
+  // The function form is the one that sticks: Probot wraps this class in its own `defaults` that sets a
+  // `throttle` object, which would replace an object-form `{ enabled: false }` and leave the write
+  // limiter (one write per second for the whole process) on.
+  const Octokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+    ...options,
+    throttle: { ...(options.throttle as object | undefined), enabled: false },
+    retry: { ...(options.retry as object | undefined), enabled: false },
+  }));
   const probot = new Probot({ appId: opts.appId, privateKey: opts.privateKey, baseUrl: opts.baseUrl, Octokit, logLevel: 'fatal' });
   const cache = new Map<number, { at: number; installation: Promise<Installation> }>();
   let login: Promise<string> | undefined;
