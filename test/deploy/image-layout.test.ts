@@ -6,8 +6,8 @@
 // Not replayed: the build stage's `npm ci` (its node_modules is the checkout's, by symlink: a full dev
 // install here would cost a minute and prove nothing the runtime stage does not) and the runtime stage's
 // apt-get line (system packages; it is checked to install git, and git is on this machine).
-import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { execFile, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,17 @@ async function exec(file: string, args: string[], opts: { cwd: string; env: Node
 async function dockerCopy(from: string, to: string): Promise<void> {
   if (statSync(from).isDirectory()) await cp(from, to, { recursive: true });
   else await cp(from, to.endsWith('/') ? join(to, basename(from)) : to);
+}
+
+function appKey(): string {
+  return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+}
+
+/** The test Redis, on a database of its own: the workers started here must not take other suites' jobs. */
+function privateRedisUrl(): string {
+  const url = new URL(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  url.pathname = '/13';
+  return url.toString();
 }
 
 const dockerfile = parseDockerfile(readFileSync(join(projectRoot, 'Dockerfile'), 'utf8'));
@@ -169,12 +180,40 @@ describe('the container image (Dockerfile replayed outside Docker)', () => {
   });
 
   it('refuses to serve without WEBHOOK_SECRET and names it', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const privateKey = appKey();
     const r = await exec('node', ['bin/bosun.mjs', ...(JSON.parse(last(runtime, 'CMD')!.args) as string[])],
       { cwd: appDir, env: { ...env, APP_ID: '12345', PRIVATE_KEY: privateKey, REDIS_URL: 'redis://127.0.0.1:1' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/WEBHOOK_SECRET is not set/);
     expect(r.stderr).not.toMatch(/listening/);
     expect(r.stderr).not.toContain('PRIVATE KEY');
+  });
+
+  it('starts its default command (serve --with-worker) on all interfaces, answers health and readiness, and stops on SIGTERM', async () => {
+    const key = appKey();
+    const child = spawn('node', ['bin/bosun.mjs', ...(JSON.parse(last(runtime, 'CMD')!.args) as string[])], {
+      cwd: appDir,
+      // The image's /var/lib/bosun exists only in the image; PORT 0 keeps parallel runs apart.
+      env: { ...env, APP_ID: '12345', PRIVATE_KEY: key, WEBHOOK_SECRET: randomUUID(), REDIS_URL: privateRedisUrl(), PORT: '0', BOSUN_DATA_DIR: join(work, 'data') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 300 && !url; i++) {
+        url = /"url":"(http:\/\/[^"]+)"/.exec(stderr)?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(url, stderr).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+      const local = url!.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${local}/healthz`)).status).toBe(200);
+      expect((await fetch(`${local}/readyz`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exit).toBe(0);
+    expect(stderr).not.toContain(key.split('\n')[1]);
   });
 });
