@@ -105,7 +105,14 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       } else if (kind === 'apply') {
         const apply = job.data as ApplyJob;
         const gate = await enterApply(redis, keys, apply, leaseToken, deps.leaseMs);
-        if (gate.status === 'superseded') return superseded(gate.by, `apply of ${apply.sha.slice(0, 12)} to ${apply.env} skipped: a newer commit was requested or applied`);
+        if (gate.status === 'superseded') {
+          if (processor.superseded) {
+            // Reporting is best effort: the job is superseded either way.
+            await processor.superseded(job.data, gate.by, contextFor(job, run, kind, deps))
+              .catch((err: unknown) => log.warn({ ...fields, err: scrubbed(err) }, 'could not report the superseded job'));
+          }
+          return superseded(gate.by, `apply of ${apply.sha.slice(0, 12)} to ${apply.env} skipped: a newer commit was requested or applied`);
+        }
         if (gate.status === 'busy') {
           // Another job is changing this environment: come back later without using an attempt.
           throw await moveToDelayed(Math.min(deps.busyRetryMs, Math.max(gate.retryInMs, 50)));

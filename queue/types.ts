@@ -20,6 +20,12 @@ export interface JobContext {
   log: Logger;
 }
 
-export type Processor<D, R = unknown> = (data: D, ctx: JobContext) => Promise<R>;
+export type Processor<D, R = unknown> = ((data: D, ctx: JobContext) => Promise<R>) & {
+  /**
+   * Called when the job layer completes a job as superseded without running the processor (an apply
+   * older than its environment's newest request), so the processor can say so where users look.
+   */
+  superseded?: (data: D, by: Newer | undefined, ctx: JobContext) => Promise<void>;
+};
 
 export type Processors = { [K in JobKind]?: Processor<JobDataByKind[K]> };

@@ -40,7 +40,7 @@ export interface AppLogger {
 }
 
 export interface BosunAppOptions {
-  producers: Pick<Producers, 'enqueuePlan' | 'enqueueCommand'>;
+  producers: Pick<Producers, 'enqueuePlan' | 'enqueueCommand' | 'enqueuePush'>;
   metrics?: Pick<Metrics, 'webhookReceived'>;
   /** Releases a closed PR's environment locks; without it, locks run out with their lease. */
   locks?: Pick<LockManager, 'releaseAllFor'>;
@@ -178,6 +178,23 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         });
       }
     });
-    // Pushes are only counted (onAny above); applying on merge is the apply job's, a later step.
+
+    // A push to the default branch is a merge: the push job finds the affected environments and
+    // queues their applies. Pushes to other branches (PR heads) are planned through pull_request.
+    app.on('push', async (context) => {
+      const { ref, before, after, deleted, repository } = context.payload;
+      if (deleted || ref !== `refs/heads/${repository.default_branch}`) return;
+      const installationId = installationOf(context);
+      if (!installationId) return;
+      const repo = repoRefOf(repository as unknown as RepositoryPayload);
+      const previous = /^0+$/.test(before) ? undefined : before;
+      report(context, `apply fan-out for ${after.slice(0, 7)} on ${repository.default_branch}`, await producers.enqueuePush({
+        deliveryId: context.id,
+        installationId,
+        repo,
+        ...(previous ? { before: previous } : {}),
+        after,
+      }));
+    });
   };
 }

@@ -17,6 +17,7 @@ export type {
   Newer,
   PlanJob,
   PlanReason,
+  PushJob,
   QueueName,
   ReconcileJob,
   RepoRef,
@@ -26,7 +27,7 @@ export type { ProducerOptions, Producers } from './jobs/producers.ts';
 export { RetryAfterError, PermanentJobError, isPermanent, retryAfterMsOf } from './jobs/errors.ts';
 export { createRedis, closeRedis, bullConnection } from './jobs/connection.ts';
 export type { RedisConnection } from './jobs/connection.ts';
-export { applyJobId, commandJobId, idPart, planDedupId, planJobId, reconcileSchedulerId, repoKey, stateKeys } from './jobs/ids.ts';
+export { applyJobId, commandJobId, idPart, planDedupId, planJobId, pushJobId, reconcileSchedulerId, repoKey, stateKeys } from './jobs/ids.ts';
 export type { StateKeys } from './jobs/ids.ts';
 export { defaultJobOptions, keepCompleted, keepFailed } from './jobs/job-options.ts';
 export type { RetryPolicy } from './jobs/job-options.ts';

@@ -13,14 +13,20 @@ import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { RenderCache } from '../../src/render/index.ts';
 import type { Processors } from '../types.ts';
+import { applyProcessor } from './apply.ts';
 import { commandProcessor } from './command.ts';
 import { createAppAuth, type GitHubAppAuth } from './installation-octokit.ts';
 import { planProcessor } from './plan.ts';
 import { defaultPrLockTtlMs } from './pr-locks.ts';
+import { pushProcessor } from './push.ts';
 
 export { planProcessor, planCommentMarker } from './plan.ts';
 export type { PlanOutcome, PlanProcessorDeps } from './plan.ts';
 export { commandProcessor } from './command.ts';
+export { applyCheckRunName, applyProcessor, reportSuperseded } from './apply.ts';
+export type { ApplyOutcome, ApplyProcessorDeps } from './apply.ts';
+export { pushProcessor } from './push.ts';
+export type { PushOutcome, PushProcessorDeps } from './push.ts';
 export type { CommandOutcome, CommandProcessorDeps } from './command.ts';
 export { createAppAuth } from './installation-octokit.ts';
 export { defaultPrLockTtlMs } from './pr-locks.ts';
@@ -66,6 +72,8 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     processors: {
       plan: planProcessor({ auth, mirrors, cache, locks, ...(clusters ? { clusters } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, ...(clusters ? { clusters } : {}) }),
+      push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
+      apply: applyProcessor({ auth, mirrors, ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

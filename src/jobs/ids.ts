@@ -1,4 +1,4 @@
-import type { ApplyJob, CommandJob, JobKind, PlanJob } from './types.ts';
+import type { ApplyJob, CommandJob, JobKind, PlanJob, PushJob } from './types.ts';
 
 /**
  * One value inside a job id or a Redis key. Percent-encoding is injective and never yields `:` (BullMQ
@@ -25,6 +25,10 @@ export function planJobId(job: Pick<PlanJob, 'deliveryId' | 'pr'>): string {
 
 export function commandJobId(job: Pick<CommandJob, 'deliveryId'>): string {
   return jobId('command', job.deliveryId);
+}
+
+export function pushJobId(job: Pick<PushJob, 'deliveryId'>): string {
+  return jobId('push', job.deliveryId);
 }
 
 /** One push can apply several environments: the environment is part of the id. */

@@ -4,10 +4,10 @@ import type { QueueDepthSource } from '../metrics.ts';
 import { BosunError } from '../model/errors.ts';
 import { recordApplyRequest } from './apply-order.ts';
 import { bullConnection, closeRedis, createRedis, type RedisConnection } from './connection.ts';
-import { applyJobId, commandJobId, planDedupId, planJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
+import { applyJobId, commandJobId, planDedupId, planJobId, pushJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
 import { defaultJobOptions, type RetryPolicy } from './job-options.ts';
 import { recordPlanRequest } from './plan-latest.ts';
-import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type ReconcileJob } from './types.ts';
+import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type PushJob, type ReconcileJob } from './types.ts';
 
 export interface ProducerOptions {
   /** Redis key prefix of the queues and of bosun's job state. Default `bosun`. */
@@ -35,6 +35,8 @@ export interface Producers {
    */
   enqueuePlan(job: PlanJob): Promise<EnqueueResult>;
   enqueueCommand(job: CommandJob): Promise<EnqueueResult>;
+  /** Queues the fan-out of a push to the default branch into applies; a redelivery is a no-op. */
+  enqueuePush(job: PushJob): Promise<EnqueueResult>;
   /** Queues an apply; one older than the environment's newest request or last apply is dropped. */
   enqueueApply(job: ApplyRequest): Promise<EnqueueResult>;
   /** Creates or updates the repeating reconcile of an environment, first run after `everyMs`. */
@@ -68,6 +70,7 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     command: queueOf('command') as Queue<CommandJob>,
     apply: queueOf('apply') as Queue<ApplyJob>,
     reconcile: queueOf('reconcile') as Queue<ReconcileJob>,
+    push: queueOf('push') as Queue<PushJob>,
   };
   const onRedisError = opts.onRedisError ?? (() => undefined);
   redis.on('error', onRedisError);
@@ -121,6 +124,15 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
       const fresh = await redis.set(keys.seen(queues.command.name, jobId), '1', 'PX', seenTtlMs, 'NX');
       if (fresh === null) return { status: 'duplicate', jobId };
       return { status: 'queued', jobId: await add(queues.command, 'command', job, jobId) };
+    },
+
+    async enqueuePush(job) {
+      checkCommon(job);
+      checkText(job.after, 'after');
+      const jobId = pushJobId(job);
+      const fresh = await redis.set(keys.seen(queues.push.name, jobId), '1', 'PX', seenTtlMs, 'NX');
+      if (fresh === null) return { status: 'duplicate', jobId };
+      return { status: 'queued', jobId: await add(queues.push, 'push', job, jobId) };
     },
 
     async enqueueApply(request) {

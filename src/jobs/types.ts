@@ -8,12 +8,13 @@ export const queueNames = {
   command: 'bosun-command',
   apply: 'bosun-apply',
   reconcile: 'bosun-reconcile',
+  push: 'bosun-push',
 } as const;
 
 export type JobKind = keyof typeof queueNames;
 export type QueueName = (typeof queueNames)[JobKind];
 
-export const jobKinds: readonly JobKind[] = ['plan', 'command', 'apply', 'reconcile'];
+export const jobKinds: readonly JobKind[] = ['plan', 'command', 'apply', 'reconcile', 'push'];
 
 export interface RepoRef {
   owner: string;
@@ -87,6 +88,20 @@ export interface ApplyJob {
 /** What callers pass to `enqueueApply`: `seq` defaults to the enqueue time. */
 export type ApplyRequest = Omit<ApplyJob, 'seq'> & { seq?: number };
 
+/**
+ * A push to the default branch: the worker finds the environments the pushed commits touch and queues
+ * one apply per environment that applies on merge. The apply's order (`seq`) is the head commit's
+ * committer time, read from git in the worker.
+ */
+export interface PushJob {
+  deliveryId: string;
+  installationId: number;
+  repo: RepoRef;
+  /** The previous tip of the default branch; absent for a new branch (everything is affected). */
+  before?: string;
+  after: string;
+}
+
 export interface ReconcileJob {
   installationId: number;
   repo: RepoRef;
@@ -98,6 +113,7 @@ export interface JobDataByKind {
   command: CommandJob;
   apply: ApplyJob;
   reconcile: ReconcileJob;
+  push: PushJob;
 }
 
 /** A newer request that made a job stale. */

@@ -1,0 +1,60 @@
+import { changedFiles, checkout } from '../git/index.ts';
+import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
+import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+
+export interface AffectedEnvironment {
+  name: string;
+  /** The definition at head; absent when the change removed the environment. */
+  env?: Environment;
+  decision: AffectedDecision;
+}
+
+/**
+ * Which environments the change between two commits touches, without rendering anything: what a merge
+ * applies. Without `base` (a new branch, or a base that is gone) every environment at head is affected.
+ * A broken configuration at head throws (nothing may be applied from it); a broken base only makes
+ * every environment affected, as a plan would render them all.
+ */
+export async function affectedEnvironments(opts: { repoDir: string; base?: string; head: string; repoUrls?: string[] }): Promise<AffectedEnvironment[]> {
+  const headCo = await checkout(opts.repoDir, opts.head);
+  const baseCo = opts.base ? await checkout(opts.repoDir, opts.base) : undefined;
+  try {
+    const head = (await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls })).environments;
+    let base: Environment[] | undefined;
+    if (baseCo) {
+      try {
+        base = (await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls })).environments;
+      } catch (err) {
+        if (!(err instanceof BosunError)) throw err;
+      }
+    }
+    if (!base || !baseCo) return head.map((env) => ({ name: env.name, env, decision: { affected: true, reason: 'no earlier commit to compare with' } }));
+
+    const changed = await changedFiles(opts.repoDir, opts.base!, opts.head);
+    const cache = new Map<string, unknown>();
+    const inputs = async (dir: string, env: Environment | undefined): Promise<EnvInputs | undefined> => {
+      if (!env) return undefined;
+      try {
+        return await collectInputs(dir, env, cache);
+      } catch (err) {
+        if (err instanceof BosunError) return undefined;
+        throw err;
+      }
+    };
+    const byName = (envs: Environment[]) => new Map(envs.map((e) => [e.name, e]));
+    const heads = byName(head);
+    const bases = byName(base);
+    const names = [...new Set([...heads.keys(), ...bases.keys()])].sort();
+    const out: AffectedEnvironment[] = [];
+    for (const name of names) {
+      const h = heads.get(name);
+      const b = bases.get(name);
+      const decision = decideAffected({ base: b, head: h, baseInputs: await inputs(baseCo.dir, b), headInputs: await inputs(headCo.dir, h), changedFiles: changed });
+      if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision });
+    }
+    return out;
+  } finally {
+    await Promise.all([headCo.dispose(), baseCo?.dispose()]);
+  }
+}

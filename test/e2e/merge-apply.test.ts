@@ -1,0 +1,179 @@
+// Apply on merge: pushes to the default branch of a small repository whose .bosun.yaml puts an
+// environment on the real test API server. What reaches the cluster, the check run on the merge commit,
+// the GitHub Deployment's statuses, prune, and the order of applies when pushes race or arrive late.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlPath } from '../../src/util/tools.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { testKubeconfig } from '../support/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
+
+const run = promisify(execFile);
+const owner = 'acme';
+const name = 'deployments';
+const env = 'staging';
+const checkName = `bosun / apply (${env})`;
+type Json = Record<string, unknown>;
+
+describe('apply on merge to the default branch', () => {
+  let h: Harness;
+  let work: string;
+  let repo: GitRepoBuilder;
+  let namespace: string;
+  let tip: string;
+  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
+  const configValue = async (cm: string): Promise<string> => (await kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const appConfig = (version: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "${version}"\n`;
+
+  /** Commits on main and sends GitHub's push event for it, from the previous tip. */
+  const merge = async (message: string, change: () => Promise<void>): Promise<{ before: string; after: string }> => {
+    await change();
+    const before = tip;
+    tip = await repo.commit(message);
+    return { before, after: tip };
+  };
+  const push = async (range: { before: string; after: string }): Promise<void> => {
+    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, range));
+    expect((await h.send('push', payload)).status).toBeLessThan(300);
+  };
+  const slow = 150_000;
+  const applyRun = (sha: string): Json | undefined => h.gh.checkRuns(owner, name, sha).find((r) => r.name === checkName);
+  const completedRun = (sha: string) => waitFor(`${checkName} completed on ${sha.slice(0, 7)}`, () => {
+    const r = applyRun(sha);
+    return r?.status === 'completed' ? r : undefined;
+  }, 90_000);
+  const deploymentOf = (sha: string): Json | undefined => h.gh.deployments(owner, name).find((d) => d.sha === sha && d.environment === env);
+  const states = (deployment: Json): Json[] => h.gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id));
+
+  beforeAll(async () => {
+    namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;
+    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-merge-'));
+    const clustersFile = join(work, 'clusters.yaml');
+    await writeFile(clustersFile, `clusters:\n  test:\n    kubeconfig: ${testKubeconfig()}\n`);
+
+    repo = await makeGitRepo();
+    await repo.write('.bosun.yaml', [
+      'version: 1',
+      'environments:',
+      `  - name: ${env}`,
+      '    path: clusters/staging',
+      '    cluster: test',
+      '    healthTimeout: 30s',
+      '  - name: manual',
+      '    path: clusters/manual',
+      '    cluster: test',
+      '    autoApply: false',
+      '',
+    ].join('\n'));
+    await repo.write('README.md', 'deployments\n');
+    tip = await repo.commit('configure bosun');
+
+    h = await startHarness({ clustersFile });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+    await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('a merge applies the environment to the cluster, with a check run and a deployment whose statuses are in_progress then success', async () => {
+    const range = await merge('add the app', async () => {
+      await repo.write('clusters/staging/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
+      await repo.write('clusters/staging/app.yaml', appConfig('1'));
+      await repo.write('clusters/staging/extra.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${namespace}\ndata:\n  version: "1"\n`);
+      await repo.write('clusters/manual/manual.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: manual\n  namespace: ${namespace}\ndata:\n  version: "1"\n`);
+    });
+    await push(range);
+
+    const check = await completedRun(range.after);
+    expect(check.conclusion).toBe('success');
+    const output = check.output as { title: string; summary: string; text: string | null };
+    expect(output.title).toBe(`Applied ${range.after.slice(0, 7)} to ${env}`);
+    expect(output.summary).toMatch(/\| 3 \| 0 \| 0 \| 0 \| 0 \| 0 \|/);
+    expect(output.summary).toMatch(/\*\*Health:\*\* healthy/);
+    expect(output.text).toMatch(/created\s+ConfigMap .*\/app \(clusters\/staging\/app\.yaml/);
+
+    expect(await configValue('app')).toBe('1');
+    expect(await configValue('extra')).toBe('1');
+    // autoApply: false — the merge does not touch that environment.
+    await expect(kubectl('get', 'configmap', 'manual', '-n', namespace)).rejects.toThrow();
+    expect(h.gh.checkRuns(owner, name, range.after).map((r) => r.name)).not.toContain('bosun / apply (manual)');
+
+    const deployment = await waitFor('the deployment of the merge', () => deploymentOf(range.after));
+    const statuses = await waitFor('the final deployment status', () => {
+      const all = states(deployment);
+      return all.at(-1)?.state === 'success' ? all : undefined;
+    });
+    expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    for (const s of statuses) {
+      expect(s.log_url).toBe(check.html_url);
+      expect(String(s.description).length).toBeLessThanOrEqual(140);
+    }
+    expect(h.gh.deployments(owner, name).filter((d) => d.environment === env)).toHaveLength(1);
+  }, slow);
+
+  it('an object removed from Git is pruned by the next merge', async () => {
+    const range = await merge('drop extra', () => repo.remove('clusters/staging/extra.yaml'));
+    await push(range);
+    const check = await completedRun(range.after);
+    expect(check.conclusion).toBe('success');
+    expect((check.output as { summary: string }).summary).toMatch(/\*\*Prune:\*\* 1 deleted/);
+    await expect(kubectl('get', 'configmap', 'extra', '-n', namespace)).rejects.toThrow(/not found/i);
+    expect(await configValue('app')).toBe('1');
+  }, slow);
+
+  it('two merges in quick succession leave the cluster at the latest commit; the older one is applied first or reported as superseded', async () => {
+    const first = await merge('version 2', () => repo.write('clusters/staging/app.yaml', appConfig('2')));
+    const second = await merge('version 3', () => repo.write('clusters/staging/app.yaml', appConfig('3')));
+    await Promise.all([push(first), push(second)]);
+
+    const latest = await completedRun(second.after);
+    expect(latest.conclusion).toBe('success');
+    const older = await completedRun(first.after);
+    if (older.conclusion === 'cancelled') {
+      expect((older.output as { summary: string }).summary).toContain(`superseded by \`${second.after.slice(0, 7)}\``);
+    } else {
+      expect(older.conclusion).toBe('success');
+    }
+    expect(await configValue('app')).toBe('3');
+    const deployment = deploymentOf(second.after)!;
+    expect(states(deployment).map((s) => s.state)).toEqual(['in_progress', 'success']);
+  }, slow);
+
+  it('a merge whose webhook arrives after a newer one is never applied and says which commit superseded it', async () => {
+    const older = await merge('version 4', () => repo.write('clusters/staging/app.yaml', appConfig('4')));
+    const newer = await merge('version 5', () => repo.write('clusters/staging/app.yaml', appConfig('5')));
+    await push(newer);
+    expect((await completedRun(newer.after)).conclusion).toBe('success');
+    await push(older);
+    const stale = await completedRun(older.after);
+    expect(stale.conclusion).toBe('cancelled');
+    expect((stale.output as { title: string }).title).toBe(`Superseded by ${newer.after.slice(0, 7)}`);
+    expect(await configValue('app')).toBe('5');
+    expect(deploymentOf(older.after)).toBeUndefined();
+  }, slow);
+
+  it('a merge that breaks .bosun.yaml applies nothing and says why on the commit', async () => {
+    const range = await merge('typo in the config', async () => {
+      await repo.write('.bosun.yaml', (await repo.read('.bosun.yaml')).replace('healthTimeout: 30s', 'healthTimout: 30s'));
+      await repo.write('clusters/staging/app.yaml', appConfig('6'));
+    });
+    await push(range);
+    const check = await waitFor('the failed bosun / apply check', () => h.gh.checkRuns(owner, name, range.after).find((r) => r.name === 'bosun / apply' && r.status === 'completed'));
+    expect(check.conclusion).toBe('failure');
+    expect((check.output as { summary: string }).summary).toMatch(/healthTimout/);
+    expect(await configValue('app')).toBe('5');
+  });
+
+  it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
+    expect(h.gh.problems()).toEqual([]);
+  });
+});
