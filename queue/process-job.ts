@@ -178,7 +178,7 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
   };
   return {
     signal: run.signal,
-    job: { id: job.id ?? '', queue: job.queueName as JobContext['job']['queue'], attemptsMade: job.attemptsMade },
+    job: { id: job.id ?? '', queue: job.queueName as JobContext['job']['queue'], attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 },
     async progress(message) {
       const text = scrub(message);
       log.info({}, text);

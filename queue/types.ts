@@ -9,7 +9,8 @@ export interface JobContext {
    * JobAborted saying which.
    */
   signal: AbortSignal;
-  job: { id: string; queue: QueueName; attemptsMade: number };
+  /** `attempts`: runs allowed in all, the first included; the run is the last when attemptsMade + 1 >= attempts. */
+  job: { id: string; queue: QueueName; attemptsMade: number; attempts?: number };
   /** Records a progress line on the job (and in the log). Never throws. */
   progress(message: string): Promise<void>;
   /**

@@ -17,7 +17,7 @@ import {
   type CheckRunRef,
   type GitHubClient,
 } from '../../src/github/index.ts';
-import type { ApplyJob, Newer } from '../../src/jobs.ts';
+import { isPermanent, type ApplyJob, type Newer } from '../../src/jobs.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import { scrub } from '../../src/util/scrub.ts';
@@ -132,13 +132,19 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       await finish(report.ok, verdict, applySummaryMarkdown(job, report), `\`\`\`\n${renderApplySummary(report)}\`\`\`\n`, `${verdict}: ${countsLine(report)}`);
       return outcome(report.ok, report);
     } catch (err) {
-      if (!(err instanceof BosunError)) {
-        // Unexpected (the network, a bug): the job is retried and continues this check run and deployment.
-        await updateCheckRun(gh, { owner, repo, checkRunId: run.id, title: `Applying to ${job.env}…`, summary: `Attempt ${ctx.job.attemptsMade + 1} failed: ${scrub(err instanceof Error ? err.message : String(err))}` })
-          .catch(() => undefined);
+      if (!(err instanceof BosunError) || !isPermanent(err)) {
+        // The cluster, git or GitHub did not answer, or a bug: a retry continues this check run and deployment; the last
+        // attempt closes both, so neither is left in progress.
+        const message = scrub(err instanceof Error ? err.message : String(err));
+        const last = isPermanent(err) || ctx.job.attemptsMade + 1 >= (ctx.job.attempts ?? 1);
+        const report = last
+          ? finish(false, `Apply of ${short(job.sha)} to ${job.env} failed`, `bosun gave up applying \`${short(job.sha)}\` to \`${job.env}\` after ${ctx.job.attemptsMade + 1} attempt(s): ${message}`, undefined, `Apply failed: ${message}`)
+          : updateCheckRun(gh, { owner, repo, checkRunId: run.id, title: `Applying to ${job.env}…`, summary: `Attempt ${ctx.job.attemptsMade + 1} failed: ${message}; bosun tries again.` });
+        await report.catch(() => undefined);
         throw err;
       }
       // The commit itself cannot be applied (render, validation, configuration): retrying changes nothing.
+      // Not thrown, so the environment's "last applied" moves on and an older commit still cannot follow.
       const problem = scrub(formatProblem(err.toProblem()));
       await finish(false, `Nothing applied to ${job.env}`, `bosun could not apply \`${short(job.sha)}\` to \`${job.env}\`; nothing was changed in the cluster.\n\n\`\`\`\n${problem}\n\`\`\``, undefined, `Nothing applied: ${problem}`);
       return outcome(false);

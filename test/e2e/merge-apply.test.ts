@@ -7,11 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushJobId, queueNames } from '../../src/jobs.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
 import { testKubeconfig } from '../support/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
 const run = promisify(execFile);
 const owner = 'acme';
@@ -37,9 +39,23 @@ describe('apply on merge to the default branch', () => {
     tip = await repo.commit(message);
     return { before, after: tip };
   };
-  const push = async (range: { before: string; after: string }): Promise<void> => {
+  /** Sends the push event; returns the id of the push job it queued. */
+  const push = async (range: { before: string; after: string }): Promise<string> => {
     const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, range));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    const delivery = await h.send('push', payload);
+    expect(delivery.status).toBeLessThan(300);
+    return pushJobId({ deliveryId: delivery.deliveryId });
+  };
+  const pushResult = async (jobId: string): Promise<Json> => {
+    const queue = new Queue(queueNames.push, { connection: { url: redisUrl }, prefix: h.prefix });
+    try {
+      return await waitFor('the push job to finish', async () => {
+        const job = await queue.getJob(jobId);
+        return job && (await job.isCompleted()) ? (job.returnvalue as Json) : undefined;
+      });
+    } finally {
+      await queue.close();
+    }
   };
   const slow = 150_000;
   const applyRun = (sha: string): Json | undefined => h.gh.checkRuns(owner, name, sha).find((r) => r.name === checkName);
@@ -91,7 +107,7 @@ describe('apply on merge to the default branch', () => {
       await repo.write('clusters/staging/extra.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${namespace}\ndata:\n  version: "1"\n`);
       await repo.write('clusters/manual/manual.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: manual\n  namespace: ${namespace}\ndata:\n  version: "1"\n`);
     });
-    await push(range);
+    const pushed = await push(range);
 
     const check = await completedRun(range.after);
     expect(check.conclusion).toBe('success');
@@ -106,6 +122,7 @@ describe('apply on merge to the default branch', () => {
     // autoApply: false — the merge does not touch that environment.
     await expect(kubectl('get', 'configmap', 'manual', '-n', namespace)).rejects.toThrow();
     expect(h.gh.checkRuns(owner, name, range.after).map((r) => r.name)).not.toContain('bosun / apply (manual)');
+    expect(await pushResult(pushed)).toMatchObject({ value: { applies: [{ env, result: 'queued' }], skipped: [{ env: 'manual', reason: 'autoApply is off' }] } });
 
     const deployment = await waitFor('the deployment of the merge', () => deploymentOf(range.after));
     const statuses = await waitFor('the final deployment status', () => {
@@ -159,6 +176,33 @@ describe('apply on merge to the default branch', () => {
     expect((stale.output as { title: string }).title).toBe(`Superseded by ${newer.after.slice(0, 7)}`);
     expect(await configValue('app')).toBe('5');
     expect(deploymentOf(older.after)).toBeUndefined();
+  }, slow);
+
+  it('a merge that touches no environment applies nothing', async () => {
+    const range = await merge('docs only', () => repo.write('README.md', 'deployments, documented\n'));
+    const result = await pushResult(await push(range));
+    expect(result).toEqual({ status: 'done', value: { sha: range.after, applies: [], skipped: [] } });
+    expect(applyRun(range.after)).toBeUndefined();
+    expect(deploymentOf(range.after)).toBeUndefined();
+  }, slow);
+
+  it('a merge the API server rejects fails its check run and its deployment, naming the object', async () => {
+    const range = await merge('bad service', async () => {
+      await repo.write('clusters/staging/service.yaml', `apiVersion: v1\nkind: Service\nmetadata:\n  name: app\n  namespace: ${namespace}\nspec:\n  clusterIP: not-an-ip\n  ports:\n    - port: 80\n`);
+    });
+    await push(range);
+    const check = await completedRun(range.after);
+    expect(check.conclusion).toBe('failure');
+    expect((check.output as { text: string }).text).toMatch(/failed\s+Service .*\/app/);
+    const deployment = deploymentOf(range.after)!;
+    const statuses = await waitFor('the final deployment status', () => {
+      const all = states(deployment);
+      return all.at(-1)?.state === 'failure' ? all : undefined;
+    });
+    expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(String(statuses[1].description).length).toBeLessThanOrEqual(140);
+    await expect(kubectl('get', 'service', 'app', '-n', namespace)).rejects.toThrow(/not found/i);
+    await repo.remove('clusters/staging/service.yaml');
   }, slow);
 
   it('a merge that breaks .bosun.yaml applies nothing and says why on the commit', async () => {
