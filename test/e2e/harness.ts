@@ -60,9 +60,12 @@ export async function startHarness(opts: { clustersFile?: string } = {}): Promis
       ...(o.deliveryId ? { deliveryId: o.deliveryId } : {}),
     }),
     jobCount: async (queue) => {
-      const keys = await redis.keys(`${prefix}:${queue}:*`);
-      // BullMQ keeps one hash per job at <prefix>:<queue>:<job id>.
-      return keys.filter((k) => /:(plan|command|apply)\+/.test(k) && !k.endsWith(':logs') && !k.endsWith(':lock')).length;
+      const base = `${prefix}:${queue}:`;
+      const keys = await redis.keys(`${base}*`);
+      // BullMQ keeps one hash per job at <prefix>:<queue>:<job id> (job ids never contain ':'). Other keys
+      // share the id's text — `de:<dedup id>` lives only while a plan waits or runs, `<id>:logs`,
+      // `<id>:lock` — and counting them made the count drop when a job finished between two reads.
+      return keys.map((k) => k.slice(base.length)).filter((id) => /^(plan|command|apply|push)\+/.test(id) && !id.includes(':')).length;
     },
     close: async () => {
       await bot.close();
