@@ -9,7 +9,7 @@ import { applyEnvironment, connect, renderApplySummary } from '../../src/cluster
 import { git } from '../../src/git/index.ts';
 import { lockKey } from '../../src/locks/index.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
-import type { CommandProcessorDeps, CommandRun } from './command.ts';
+import { planRequest, type CommandProcessorDeps, type CommandRun } from './command.ts';
 import { approvers, requirementState } from './pull-request.ts';
 
 export async function applyForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: ApplyCommand): Promise<boolean> {
@@ -59,17 +59,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     return false;
   }
   // The plan comment shows who holds each environment: plan again so it shows this lock.
-  await deps.producers.enqueuePlan({
-    deliveryId: `${job.deliveryId}+locked`,
-    installationId: job.installationId,
-    repo: job.repo,
-    pr: job.pr,
-    headSha: pr.headSha,
-    baseRef: pr.baseRef,
-    baseSha: pr.baseSha,
-    reason: 'command',
-    commentId: job.commentId,
-  });
+  await deps.producers.enqueuePlan(planRequest(run, `${job.deliveryId}+locked`));
   const client = await connect(deps.clusters, clusterNameOf(env));
   try {
     const report = await applyEnvironment({

@@ -11,7 +11,7 @@ import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { call } from '../../src/github/call.ts';
 import { addReaction, getPermission, type GitHubClient } from '../../src/github/index.ts';
-import type { CommandJob, Producers } from '../../src/jobs.ts';
+import type { CommandJob, PlanJob, Producers } from '../../src/jobs.ts';
 import { lockKey, type LockManager } from '../../src/locks/index.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
@@ -48,6 +48,23 @@ export interface CommandRun {
   token: () => Promise<string>;
   base: () => Promise<BaseSettings>;
   reply: (body: string) => Promise<void>;
+}
+
+/** A plan of the PR's current head, asked for by a command (the run's comment gets the reactions). */
+export function planRequest(run: CommandRun, deliveryId: string, envs: string[] = []): PlanJob {
+  const { job, pr } = run;
+  return {
+    deliveryId,
+    installationId: job.installationId,
+    repo: job.repo,
+    pr: job.pr,
+    headSha: pr.headSha,
+    baseRef: pr.baseRef,
+    baseSha: pr.baseSha,
+    ...(envs.length ? { envs } : {}),
+    reason: 'command',
+    commentId: job.commentId,
+  };
 }
 
 export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJob, CommandOutcome> {
@@ -115,18 +132,7 @@ async function dispatch(deps: CommandProcessorDeps, run: CommandRun, command: Pa
         await run.reply(`#${job.pr} is ${pr.state}: there is nothing to plan.`);
         return false;
       }
-      await deps.producers.enqueuePlan({
-        deliveryId: job.deliveryId,
-        installationId: job.installationId,
-        repo: job.repo,
-        pr: job.pr,
-        headSha: pr.headSha,
-        baseRef: pr.baseRef,
-        baseSha: pr.baseSha,
-        ...(command.envs.length ? { envs: command.envs } : {}),
-        reason: 'command',
-        commentId: job.commentId,
-      });
+      await deps.producers.enqueuePlan(planRequest(run, job.deliveryId, command.envs));
       return true;
     }
     case 'apply':

@@ -11,6 +11,7 @@ import { loadServerConfig } from '../../src/config/server.ts';
 import { jsonLogger } from '../../queue/log.ts';
 import { startBot, type Bot } from '../../queue/processors/start-bot.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from '../support/github-standin/index.ts';
+import { dropPrefix } from '../queue/support.ts';
 
 export const redisUrl = process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -70,12 +71,7 @@ export async function startHarness(opts: { clustersFile?: string } = {}): Promis
     close: async () => {
       await bot.close();
       await gh.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await dropPrefix(redis, prefix);
       redis.disconnect();
       await rm(dataDir, { recursive: true, force: true });
     },
