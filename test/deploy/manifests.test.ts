@@ -56,7 +56,8 @@ describe('deploy/ applied by bosun to the test cluster', () => {
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
       `namespace: ${namespace}`,
-      `nameSuffix: -${suffix}`,
+      // Quoted: a suffix of digits only ("-469580") would otherwise be a YAML number.
+      `nameSuffix: "-${suffix}"`,
       'resources: [../deploy]',
       'transformers:',
       '  - |-',
