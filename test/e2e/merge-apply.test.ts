@@ -51,7 +51,9 @@ describe('apply on merge to the default branch', () => {
     try {
       return await waitFor('the push job to finish', async () => {
         const job = await queue.getJob(jobId);
-        return job && (await job.isCompleted()) ? (job.returnvalue as Json) : undefined;
+        if (!job || !(await job.isCompleted())) return undefined;
+        // Read it again: the first read may predate the completion, and then has no return value yet.
+        return ((await queue.getJob(jobId))?.returnvalue as Json | undefined) ?? undefined;
       });
     } finally {
       await queue.close();
