@@ -1,31 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProducers, queueNames, type Producers } from '../../src/jobs.ts';
+import { describe, expect, it } from 'vitest';
+import { queueNames } from '../../src/jobs.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { startWorkers, type WorkerRuntime } from '../../queue/index.ts';
-import { commandJob, dropPrefix, inspect, planJob, redisUrl, testRedis, uniquePrefix, waitFor } from './support.ts';
+import { startWorkers } from '../../queue/index.ts';
+import { commandJob, inspect, planJob, redisUrl, waitFor, queueSuite } from './support.ts';
 
 describe('metrics', () => {
-  const redis = testRedis();
-  let prefix: string;
-  let producers: Producers;
-  let runtime: WorkerRuntime | undefined;
-
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    producers = createProducers(redisUrl, { prefix });
-  });
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await producers.close();
-    await dropPrefix(redis, prefix);
-  });
+  const t = queueSuite();
 
   it('reports queue depth per queue and state, read from Redis when scraped', async () => {
     const metrics = createMetrics();
-    metrics.watchQueues(producers.depthSources());
-    for (const pr of [1, 2, 3]) await producers.enqueuePlan(planJob({ pr }));
-    await producers.enqueueCommand(commandJob());
+    metrics.watchQueues(t.producers.depthSources());
+    for (const pr of [1, 2, 3]) await t.producers.enqueuePlan(planJob({ pr }));
+    await t.producers.enqueueCommand(commandJob());
 
     const text = await metrics.registry.metrics();
     expect(text).toContain('bosun_queue_depth{queue="bosun-plan",state="waiting"} 3');
@@ -33,7 +19,7 @@ describe('metrics', () => {
     expect(text).toContain('bosun_queue_depth{queue="bosun-apply",state="waiting"} 0');
 
     // The next scrape sees the queue as it is then.
-    const queue = inspect(queueNames.plan, prefix);
+    const queue = inspect(queueNames.plan, t.prefix);
     await queue.drain();
     await queue.close();
     expect(await metrics.registry.metrics()).toContain('bosun_queue_depth{queue="bosun-plan",state="waiting"} 0');
@@ -41,9 +27,9 @@ describe('metrics', () => {
 
   it('records job durations by outcome, webhooks by event and GitHub calls by status', async () => {
     const metrics = createMetrics();
-    runtime = startWorkers({ connection: redisUrl, prefix, metrics, processors: { command: async () => 'ok' } });
-    const queue = inspect(queueNames.command, prefix);
-    const { jobId } = await producers.enqueueCommand(commandJob());
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, metrics, processors: { command: async () => 'ok' } });
+    const queue = inspect(queueNames.command, t.prefix);
+    const { jobId } = await t.producers.enqueueCommand(commandJob());
     await waitFor('the job to complete', async () => (await queue.getJobState(jobId)) === 'completed');
     await queue.close();
     metrics.webhookReceived('pull_request');

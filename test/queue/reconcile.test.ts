@@ -1,60 +1,46 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acquireEnvLease, createProducers, queueNames, releaseEnvLease, stateKeys, type Producers } from '../../src/jobs.ts';
-import { startWorkers, type WorkerRuntime } from '../../queue/index.ts';
-import { dropPrefix, inspect, redisUrl, repo, testRedis, uniquePrefix, waitFor } from './support.ts';
+import { acquireEnvLease, queueNames, releaseEnvLease, stateKeys } from '../../src/jobs.ts';
+import { startWorkers } from '../../queue/index.ts';
+import { inspect, redisUrl, repo, waitFor, queueSuite } from './support.ts';
 
 describe('reconcile scheduling', () => {
-  const redis = testRedis();
-  let prefix: string;
-  let producers: Producers;
-  let runtime: WorkerRuntime | undefined;
-
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    producers = createProducers(redisUrl, { prefix });
-  });
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await producers.close();
-    await dropPrefix(redis, prefix);
-  });
+  const t = queueSuite();
 
   it('reconciles an environment repeatedly until it is removed', async () => {
     const rounds: string[] = [];
-    runtime = startWorkers({ connection: redisUrl, prefix, processors: { reconcile: async (job) => void rounds.push(job.env) } });
-    await producers.ensureReconcile({ installationId: 42, repo, env: 'staging' }, 100);
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { reconcile: async (job) => void rounds.push(job.env) } });
+    await t.producers.ensureReconcile({ installationId: 42, repo, env: 'staging' }, 100);
     // Upserting again changes nothing but the schedule: still one scheduler.
-    await producers.ensureReconcile({ installationId: 42, repo, env: 'staging' }, 100);
+    await t.producers.ensureReconcile({ installationId: 42, repo, env: 'staging' }, 100);
     await waitFor('three rounds', () => rounds.length >= 3);
     expect(new Set(rounds)).toEqual(new Set(['staging']));
 
-    expect(await producers.removeReconcile(repo.fullName, 'staging')).toBe(true);
-    const queue = inspect(queueNames.reconcile, prefix);
+    expect(await t.producers.removeReconcile(repo.fullName, 'staging')).toBe(true);
+    const queue = inspect(queueNames.reconcile, t.prefix);
     // A round that was already running may still finish; after that nothing more is scheduled.
     await waitFor('no round left', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')).every((n) => n === 0));
     await queue.close();
     const after = rounds.length;
     await sleep(400);
     expect(rounds.length).toBe(after);
-    expect(await producers.removeReconcile(repo.fullName, 'staging')).toBe(false);
+    expect(await t.producers.removeReconcile(repo.fullName, 'staging')).toBe(false);
   });
 
   it('skips a round while the environment is being changed by another job', async () => {
-    const keys = stateKeys(prefix);
-    expect(await acquireEnvLease(redis, keys, repo.fullName, 'production', 'an-apply', 10_000)).toBe(true);
+    const keys = stateKeys(t.prefix);
+    expect(await acquireEnvLease(t.redis, keys, repo.fullName, 'production', 'an-apply', 10_000)).toBe(true);
     const rounds: string[] = [];
-    runtime = startWorkers({ connection: redisUrl, prefix, processors: { reconcile: async (job) => void rounds.push(job.env) } });
-    await producers.ensureReconcile({ installationId: 42, repo, env: 'production' }, 100);
-    const queue = inspect(queueNames.reconcile, prefix);
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { reconcile: async (job) => void rounds.push(job.env) } });
+    await t.producers.ensureReconcile({ installationId: 42, repo, env: 'production' }, 100);
+    const queue = inspect(queueNames.reconcile, t.prefix);
     const skipped = await waitFor('a skipped round', async () => (await queue.getCompleted()).find((job) => job.returnvalue?.status === 'skipped'));
     expect(skipped.returnvalue.message).toContain('production');
     expect(rounds).toEqual([]);
 
-    await releaseEnvLease(redis, keys, repo.fullName, 'production', 'an-apply');
+    await releaseEnvLease(t.redis, keys, repo.fullName, 'production', 'an-apply');
     await waitFor('a round that runs', () => rounds.length > 0);
-    await producers.removeReconcile(repo.fullName, 'production');
+    await t.producers.removeReconcile(repo.fullName, 'production');
     await queue.close();
   });
 });

@@ -1,31 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProducers, PermanentJobError, queueNames, RetryAfterError, type Producers } from '../../src/jobs.ts';
+import { describe, expect, it } from 'vitest';
+import { createProducers, PermanentJobError, queueNames, RetryAfterError } from '../../src/jobs.ts';
 import { BosunError } from '../../src/model/errors.ts';
-import { startWorkers, type Processors, type WorkerRuntime } from '../../queue/index.ts';
-import { commandJob, dropPrefix, inspect, redisUrl, testRedis, uniquePrefix, waitFor } from './support.ts';
+import { startWorkers, type Processors } from '../../queue/index.ts';
+import { commandJob, inspect, redisUrl, waitFor, queueSuite } from './support.ts';
 
 describe('retries', () => {
-  const redis = testRedis();
-  let prefix: string;
-  let producers: Producers;
-  let runtime: WorkerRuntime | undefined;
-
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    producers = createProducers(redisUrl, { prefix, retry: { attempts: 3, backoffMs: 150 } });
-  });
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await producers.close();
-    await dropPrefix(redis, prefix);
-  });
+  const t = queueSuite({ retry: { attempts: 3, backoffMs: 150 } });
 
   const run = (processors: Processors): void => {
-    runtime = startWorkers({ connection: redisUrl, prefix, processors });
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors });
   };
   const finished = async (jobId: string) => {
-    const queue = inspect(queueNames.command, prefix);
+    const queue = inspect(queueNames.command, t.prefix);
     try {
       const job = await waitFor(`job ${jobId} to finish`, async () => {
         const found = await queue.getJob(jobId);
@@ -46,7 +32,7 @@ describe('retries', () => {
         return 'ok';
       },
     });
-    const { jobId } = await producers.enqueueCommand(commandJob());
+    const { jobId } = await t.producers.enqueueCommand(commandJob());
     const job = await finished(jobId);
     expect(job.returnvalue).toEqual({ status: 'done', value: 'ok' });
     expect(attempts.map((a) => a.attemptsMade)).toEqual([0, 1, 2]);
@@ -66,8 +52,8 @@ describe('retries', () => {
         throw new PermanentJobError('unknown cluster "prod": add it to the clusters file');
       },
     });
-    const config = await finished((await producers.enqueueCommand(commandJob({ body: 'config' }))).jobId);
-    const permanent = await finished((await producers.enqueueCommand(commandJob({ body: 'permanent' }))).jobId);
+    const config = await finished((await t.producers.enqueueCommand(commandJob({ body: 'config' }))).jobId);
+    const permanent = await finished((await t.producers.enqueueCommand(commandJob({ body: 'permanent' }))).jobId);
     expect(config.state).toBe('failed');
     expect(config.failedReason).toContain('environments[0].path is required');
     expect(permanent.state).toBe('failed');
@@ -84,8 +70,8 @@ describe('retries', () => {
         return 'posted';
       },
     });
-    const queue = inspect(queueNames.command, prefix);
-    const { jobId } = await producers.enqueueCommand(commandJob());
+    const queue = inspect(queueNames.command, t.prefix);
+    const { jobId } = await t.producers.enqueueCommand(commandJob());
     await waitFor('the job to be delayed', async () => (await queue.getJobState(jobId)) === 'delayed');
     const job = await finished(jobId);
     await queue.close();
@@ -97,7 +83,7 @@ describe('retries', () => {
 
   it('keeps tokens out of the failure BullMQ stores', async () => {
     run({ command: async () => Promise.reject(new Error('clone failed: https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com/acme/gitops.git')) });
-    const producersOnce = createProducers(redisUrl, { prefix, retry: { attempts: 1 } });
+    const producersOnce = createProducers(redisUrl, { prefix: t.prefix, retry: { attempts: 1 } });
     const { jobId } = await producersOnce.enqueueCommand(commandJob());
     await producersOnce.close();
     const job = await finished(jobId);

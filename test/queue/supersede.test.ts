@@ -1,36 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProducers, queueNames, type JobOutcome, type Producers } from '../../src/jobs.ts';
-import { JobAborted, startWorkers, type WorkerRuntime } from '../../queue/index.ts';
-import { aborted, deferred, dropPrefix, inspect, planJob, redisUrl, sha, testRedis, uniquePrefix, waitFor } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { queueNames, type JobOutcome } from '../../src/jobs.ts';
+import { JobAborted, startWorkers } from '../../queue/index.ts';
+import { aborted, deferred, inspect, planJob, redisUrl, sha, waitFor, queueSuite } from './support.ts';
 
 describe('plan superseding', () => {
-  const redis = testRedis();
-  let prefix: string;
-  let producers: Producers;
-  let runtime: WorkerRuntime | undefined;
-
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    producers = createProducers(redisUrl, { prefix });
-  });
-  afterEach(async () => {
-    await runtime?.close();
-    runtime = undefined;
-    await producers.close();
-    await dropPrefix(redis, prefix);
-  });
+  const t = queueSuite();
 
   it('replaces a waiting plan when the PR gets a newer head SHA: the old one never runs', async () => {
-    const old = await producers.enqueuePlan(planJob({ headSha: sha('1') }));
-    const newer = await producers.enqueuePlan(planJob({ headSha: sha('2') }));
+    const old = await t.producers.enqueuePlan(planJob({ headSha: sha('1') }));
+    const newer = await t.producers.enqueuePlan(planJob({ headSha: sha('2') }));
     expect(old.status).toBe('queued');
     expect(newer.status).toBe('queued');
     // Another PR is not affected.
-    await producers.enqueuePlan(planJob({ pr: 8, headSha: sha('1') }));
+    await t.producers.enqueuePlan(planJob({ pr: 8, headSha: sha('1') }));
 
     const planned: string[] = [];
-    runtime = startWorkers({ connection: redisUrl, prefix, processors: { plan: async (data) => void planned.push(`${data.pr}@${data.headSha[0]}`) } });
-    const queue = inspect(queueNames.plan, prefix);
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { plan: async (data) => void planned.push(`${data.pr}@${data.headSha[0]}`) } });
+    const queue = inspect(queueNames.plan, t.prefix);
     await waitFor('both plans to complete', async () => (await queue.getJobCounts('completed')).completed === 2);
     expect(planned.sort()).toEqual(['7@2', '8@1']);
     expect(await queue.getJob(old.jobId)).toBeUndefined();
@@ -40,9 +26,9 @@ describe('plan superseding', () => {
   it('aborts a running plan when a newer head SHA arrives, reports it superseded, then plans the newer SHA', async () => {
     const seen: Array<{ sha: string; reason?: unknown }> = [];
     const started = deferred();
-    runtime = startWorkers({
+    t.runtime = startWorkers({
       connection: redisUrl,
-      prefix,
+      prefix: t.prefix,
       // A long poll interval: the abort must come from the published SHA, not from polling.
       supersedePollMs: 60_000,
       processors: {
@@ -60,10 +46,10 @@ describe('plan superseding', () => {
         },
       },
     });
-    const queue = inspect(queueNames.plan, prefix);
-    const first = await producers.enqueuePlan(planJob({ headSha: sha('1') }));
+    const queue = inspect(queueNames.plan, t.prefix);
+    const first = await t.producers.enqueuePlan(planJob({ headSha: sha('1') }));
     await started.promise;
-    const second = await producers.enqueuePlan(planJob({ headSha: sha('2') }));
+    const second = await t.producers.enqueuePlan(planJob({ headSha: sha('2') }));
 
     const done = await waitFor('the newer plan to complete', async () => {
       const job = await queue.getJob(second.jobId);
@@ -86,19 +72,19 @@ describe('plan superseding', () => {
   });
 
   it('drops a plan request older than the newest one seen for the PR (out-of-order webhooks)', async () => {
-    await producers.enqueuePlan(planJob({ headSha: sha('2'), seq: 2_000 }));
-    const late = await producers.enqueuePlan(planJob({ headSha: sha('1'), seq: 1_000 }));
+    await t.producers.enqueuePlan(planJob({ headSha: sha('2'), seq: 2_000 }));
+    const late = await t.producers.enqueuePlan(planJob({ headSha: sha('1'), seq: 1_000 }));
     expect(late).toMatchObject({ status: 'superseded', by: { sha: sha('2'), seq: 2_000 } });
-    const queue = inspect(queueNames.plan, prefix);
+    const queue = inspect(queueNames.plan, t.prefix);
     expect((await queue.getJobCounts('waiting')).waiting).toBe(1);
     await queue.close();
   });
 
   it('keeps one waiting plan per PR when the same SHA is asked for again', async () => {
-    const first = await producers.enqueuePlan(planJob({ headSha: sha('1') }));
-    const again = await producers.enqueuePlan(planJob({ headSha: sha('1'), reason: 'command' }));
+    const first = await t.producers.enqueuePlan(planJob({ headSha: sha('1') }));
+    const again = await t.producers.enqueuePlan(planJob({ headSha: sha('1'), reason: 'command' }));
     expect(again).toEqual({ status: 'queued', jobId: first.jobId });
-    const queue = inspect(queueNames.plan, prefix);
+    const queue = inspect(queueNames.plan, t.prefix);
     expect((await queue.getJobCounts('waiting')).waiting).toBe(1);
     await queue.close();
   });

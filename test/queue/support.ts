@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { ApplyRequest, CommandJob, PlanJob, RepoRef } from '../../src/jobs.ts';
+import { afterEach, beforeEach } from 'vitest';
+import { createProducers, type ApplyRequest, type CommandJob, type PlanJob, type ProducerOptions, type Producers, type RepoRef } from '../../src/jobs.ts';
+import type { WorkerRuntime } from '../../queue/index.ts';
 
 export const redisUrl = process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -106,4 +108,32 @@ export function aborted(signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) resolve(signal.reason);
     else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
   });
+}
+
+export interface QueueSuite {
+  readonly redis: Redis;
+  /** This test's key prefix (new for every test). */
+  prefix: string;
+  producers: Producers;
+  /** Set by tests that start workers; closed after each test. */
+  runtime: WorkerRuntime | undefined;
+}
+
+/**
+ * The common frame of a queue suite: a fresh prefix and producers before each test; workers, producers
+ * and every key under the prefix gone after it.
+ */
+export function queueSuite(producerOptions: Omit<ProducerOptions, 'prefix'> = {}): QueueSuite {
+  const t = { redis: testRedis(), prefix: '', runtime: undefined } as unknown as QueueSuite;
+  beforeEach(() => {
+    t.prefix = uniquePrefix();
+    t.producers = createProducers(redisUrl, { ...producerOptions, prefix: t.prefix });
+  });
+  afterEach(async () => {
+    await t.runtime?.close();
+    t.runtime = undefined;
+    await t.producers.close();
+    await dropPrefix(t.redis, t.prefix);
+  });
+  return t;
 }
