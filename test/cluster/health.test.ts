@@ -1,27 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
-import { inventoryName } from '../../src/cluster/inventory.ts';
 import { waitForHealth } from '../../src/cluster/wait-health.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import type { ProgressEvent } from '../../src/cluster/types.ts';
-import { deleteInventory, deleteNamespaces, deployment, environment, markPodsReady, ns, rendered, testClient, unique } from './helpers.ts';
+import { deployment, environment, markPodsReady, ns, rendered, testClient, suiteCleanup } from './helpers.ts';
 
 const client = testClient();
-const namespaces: string[] = [];
-const inventories: string[] = [];
-afterAll(async () => {
-  await deleteNamespaces(client, namespaces);
-  await Promise.all(inventories.map((name) => deleteInventory(client, name)));
-  client.close();
-});
-
-function setup(): { env: string; space: string } {
-  const env = unique('env');
-  const space = unique('hl');
-  namespaces.push(space);
-  inventories.push(inventoryName(env));
-  return { env, space };
-}
+const { setup } = suiteCleanup(client, 'hl');
 
 const job = (namespace: string, name: string): KubeObject => ({
   apiVersion: 'batch/v1',

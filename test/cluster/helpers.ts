@@ -1,10 +1,12 @@
 // Shared helpers for the cluster engine suites: a client on the shared test cluster, unique names,
 // environments, and the status writes a kubelet would make (there is none).
 import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterClient, type ClusterClientOptions } from '../../src/cluster/client.ts';
 import { kubeconfigFor } from '../../src/cluster/registry.ts';
 import type { ApplyEnvironmentSettings } from '../../src/cluster/environment.ts';
+import { inventoryName } from '../../src/cluster/inventory.ts';
 import type { KubeObject, RenderedObject } from '../../src/model/object.ts';
 import { testKubeconfig } from '../support/testenv/inject.ts';
 
@@ -100,4 +102,30 @@ export async function markPodsReady(client: ClusterClient, namespace: string, ap
       },
     },
   })));
+}
+
+/**
+ * What a suite creates in the shared cluster — namespaces and environment inventories — removed after
+ * the suite, and the client closed.
+ */
+export function suiteCleanup(client: ClusterClient, spacePrefix = 'ns') {
+  const namespaces: string[] = [];
+  const inventories: string[] = [];
+  afterAll(async () => {
+    await deleteNamespaces(client, namespaces);
+    await Promise.all(inventories.map((name) => deleteInventory(client, name)));
+    client.close();
+  });
+  const track = (env: string, ...spaces: string[]): void => {
+    inventories.push(inventoryName(env));
+    namespaces.push(...spaces);
+  };
+  /** A fresh environment name and one fresh namespace, both removed after the suite. */
+  const setup = (): { env: string; space: string } => {
+    const env = unique('env');
+    const space = unique(spacePrefix);
+    track(env, space);
+    return { env, space };
+  };
+  return { track, setup };
 }

@@ -1,27 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
-import { inventoryName, readInventory } from '../../src/cluster/inventory.ts';
+import { readInventory } from '../../src/cluster/inventory.ts';
 import { previewEnvironment } from '../../src/cluster/preview.ts';
 import { renderPreviewMarkdown } from '../../src/cluster/preview-report.ts';
 import type { KubeObject } from '../../src/model/object.ts';
-import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, testClient, unique } from './helpers.ts';
+import { configMap, deployment, environment, get, ns, rendered, testClient, suiteCleanup } from './helpers.ts';
 
 const client = testClient();
-const namespaces: string[] = [];
-const inventories: string[] = [];
-afterAll(async () => {
-  await deleteNamespaces(client, namespaces);
-  await Promise.all(inventories.map((name) => deleteInventory(client, name)));
-  client.close();
-});
-
-function setup(): { env: string; space: string } {
-  const env = unique('env');
-  const space = unique('pv');
-  namespaces.push(space);
-  inventories.push(inventoryName(env));
-  return { env, space };
-}
+const { setup } = suiteCleanup(client, 'pv');
 
 /** Writes a field as another field manager, the way `kubectl apply --server-side` by a human would. */
 async function applyAs(manager: string, obj: KubeObject): Promise<void> {

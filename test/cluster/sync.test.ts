@@ -1,23 +1,16 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEnvironment, syncEnvironment } from '../../src/cluster/environment.ts';
 import { inventoryName, readInventory } from '../../src/cluster/inventory.ts';
-import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, service, testClient, unique, waitFor } from './helpers.ts';
+import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, service, testClient, unique, waitFor, suiteCleanup } from './helpers.ts';
 
 const client = testClient();
-const namespaces: string[] = [];
-const inventories: string[] = [];
-afterAll(async () => {
-  await deleteNamespaces(client, namespaces);
-  await Promise.all(inventories.map((name) => deleteInventory(client, name)));
-  client.close();
-});
+const { track } = suiteCleanup(client);
 
 describe('disaster recovery', () => {
   it('brings back every object after its namespaces were deleted', async () => {
     const env = unique('env');
     const spaces = [unique('dr-a'), unique('dr-b')];
-    namespaces.push(...spaces);
-    inventories.push(inventoryName(env));
+    track(env, ...spaces);
     const objects = rendered(
       ns(spaces[0]), ns(spaces[1]),
       configMap(spaces[0], 'settings', { mode: 'live' }), deployment(spaces[0], 'web'), service(spaces[0], 'web'),
@@ -55,8 +48,7 @@ describe('disaster recovery', () => {
   it('finds what the environment owns by its labels when the inventory is lost, and prunes it', async () => {
     const env = unique('env');
     const space = unique('dr-inv');
-    namespaces.push(space);
-    inventories.push(inventoryName(env));
+    track(env, space);
     await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'keep', { a: '1' }), configMap(space, 'leak', { a: '1' })) });
     await deleteInventory(client, inventoryName(env));
 
