@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import { buildExampleRepo } from '../support/example-repo.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import type { PreviewResult } from '../../src/cluster/types.ts';
 import { runCli } from './run-cli.ts';
@@ -29,7 +29,7 @@ describe('bosun apply / plan --clusters against a real API server (example repo,
     work = await mkdtemp(join(tmpdir(), 'bosun-apply-'));
     repo = await buildExampleRepo({ dir: join(work, 'repo') });
     clusters = join(work, 'clusters.yaml');
-    await writeFile(clusters, `clusters:\n  staging:\n    kubeconfig: ${testKubeconfig()}\n`);
+    await writeTestClusterRegistry(clusters, ['staging']);
     const kc = new KubeConfig();
     kc.loadFromFile(testKubeconfig());
     core = kc.makeApiClient(CoreV1Api);
@@ -90,7 +90,7 @@ describe('bosun apply / plan --clusters against a real API server (example repo,
 
   it('an unknown cluster is a clear error naming it', async () => {
     const other = join(work, 'other.yaml');
-    await writeFile(other, `clusters:\n  prod:\n    kubeconfig: ${testKubeconfig()}\n`);
+    await writeTestClusterRegistry(other, ['prod']);
     const r = await cli(['apply', '--repo', repo.dir, '--ref', 'main', '--env', 'staging/apps', '--clusters', other]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unknown cluster "staging"/);

@@ -2,7 +2,7 @@
 // test API server through a temp overlay that moves it into a namespace and names of its own.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1ResourceAttributes } from '@kubernetes/client-node';
@@ -11,7 +11,7 @@ import { inventoryName, inventoryNamespace } from '../../src/cluster/inventory.t
 import { projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { makeGitRepo } from '../support/git-repo.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
 
 interface ValidateJson {
   environments: Array<{ name: string; render: { objects?: number; error?: unknown }; validation: { errors: unknown[]; warnings: unknown[] } }>;
@@ -70,7 +70,7 @@ describe('deploy/ applied by bosun to the test cluster', () => {
     await repo.write('.bosun.yaml', `version: 1\nenvironments:\n  - name: ${environment}\n    path: overlay\n    cluster: test\n`);
     await repo.commit('bosun itself');
     const clusters = join(work, 'clusters.yaml');
-    await writeFile(clusters, `clusters:\n  test:\n    kubeconfig: ${testKubeconfig()}\n`);
+    await writeTestClusterRegistry(clusters);
     kc = new KubeConfig();
     kc.loadFromFile(testKubeconfig());
     // No kubelet here: the pods never start, so the apply does not wait for health.

@@ -3,7 +3,7 @@
 // the GitHub Deployment's statuses, prune, and the order of applies when pushes race or arrive late.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushJobId, queueNames } from '../../src/jobs.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
 const run = promisify(execFile);
@@ -72,7 +72,7 @@ describe('apply on merge to the default branch', () => {
     namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-merge-'));
     const clustersFile = join(work, 'clusters.yaml');
-    await writeFile(clustersFile, `clusters:\n  test:\n    kubeconfig: ${testKubeconfig()}\n`);
+    await writeTestClusterRegistry(clustersFile);
 
     repo = await makeGitRepo();
     await repo.write('.bosun.yaml', [

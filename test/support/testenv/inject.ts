@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { inject } from 'vitest';
 import { clusterInfoFromKubeconfig, type TestClusterInfo } from './info.ts';
 
@@ -22,4 +23,14 @@ export function testCluster(): TestClusterInfo {
   const provided = inject('testCluster');
   if (provided) return provided;
   return clusterInfoFromKubeconfig(testKubeconfig());
+}
+
+/**
+ * Writes a cluster registry (the `BOSUN_CLUSTERS` file) at `file` in which each named cluster is the
+ * shared test cluster; returns `file`.
+ */
+export async function writeTestClusterRegistry(file: string, names: readonly string[] = ['test']): Promise<string> {
+  const entries = names.map((name) => `  ${name}:\n    kubeconfig: ${testKubeconfig()}\n`).join('');
+  await writeFile(file, `clusters:\n${entries}`);
+  return file;
 }
