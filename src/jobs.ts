@@ -36,3 +36,5 @@ export { applySupersededBy, enterApply, lastApplied, leaveApply } from './jobs/a
 export type { ApplyGate } from './jobs/apply-order.ts';
 export { acquireEnvLease, envLeaseHolder, releaseEnvLease, renewEnvLease } from './jobs/env-lease.ts';
 export { isSuperseded } from './jobs/superseded.ts';
+export { createEnvStatusStore, envStatusKeys, historyLength } from './jobs/env-status.ts';
+export type { ApplyRecord, DriftRecord, DriftState, EnvironmentRef, EnvironmentStatus, EnvStatusStore, HealthVerdict, PinRecord } from './jobs/env-status.ts';

@@ -17,7 +17,7 @@ import {
   type CheckRunRef,
   type GitHubClient,
 } from '../../src/github/index.ts';
-import { isPermanent, type ApplyJob, type Newer } from '../../src/jobs.ts';
+import { isPermanent, type ApplyJob, type EnvStatusStore, type HealthVerdict, type Newer } from '../../src/jobs.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import { scrub } from '../../src/util/scrub.ts';
@@ -28,6 +28,8 @@ export interface ApplyProcessorDeps {
   auth: GitHubAppAuth;
   mirrors: MirrorCache;
   clusters?: ClusterRegistry;
+  /** Where the outcome of every apply is recorded (dashboard, promotion, rollback). */
+  status?: EnvStatusStore;
 }
 
 export interface ApplyOutcome {
@@ -93,9 +95,24 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: `Applying ${short(job.sha)} to ${job.env}`, logUrl: run.url });
     }
 
-    const finish = async (ok: boolean, title: string, summary: string, text: string | undefined, description: string): Promise<void> => {
+    const started = Date.now();
+    const finish = async (ok: boolean, title: string, summary: string, text: string | undefined, description: string, report?: ApplyReport): Promise<void> => {
       await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: ok ? 'success' : 'failure', title, summary, ...(text !== undefined ? { text } : {}) });
       await setDeploymentStatus(gh, { owner, repo, deploymentId, state: ok ? 'success' : 'failure', description, logUrl: run.url });
+      await deps.status?.recordApply(job.repo.fullName, job.env, {
+        sha: job.sha,
+        seq: job.seq,
+        trigger: job.trigger,
+        ok,
+        health: healthOf(report),
+        at: Date.now(),
+        durationMs: report?.durationMs ?? Date.now() - started,
+        summary: report ? countsLine(report) : description,
+        checkRunUrl: run.url,
+        deploymentId,
+        ...(job.pr ? { pr: job.pr } : {}),
+        ...(job.requestedBy ? { requestedBy: job.requestedBy } : {}),
+      });
     };
     const outcome = (ok: boolean, report?: ApplyReport): ApplyOutcome => ({
       env: job.env, sha: job.sha, ok, checkRunId: run.id, deploymentId, ...(report ? { counts: report.counts } : {}),
@@ -129,7 +146,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         client.close();
       }
       const verdict = report.ok ? `Applied ${short(job.sha)} to ${job.env}` : `Apply of ${short(job.sha)} to ${job.env} failed`;
-      await finish(report.ok, verdict, applySummaryMarkdown(job, report), `\`\`\`\n${renderApplySummary(report)}\`\`\`\n`, `${verdict}: ${countsLine(report)}`);
+      await finish(report.ok, verdict, applySummaryMarkdown(job, report), `\`\`\`\n${renderApplySummary(report)}\`\`\`\n`, `${verdict}: ${countsLine(report)}`, report);
       return outcome(report.ok, report);
     } catch (err) {
       if (!(err instanceof BosunError) || !isPermanent(err)) {
@@ -182,6 +199,10 @@ export async function reportSuperseded(gh: GitHubClient, appId: number, job: Pic
   if (deploymentId !== undefined) {
     await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'inactive', description: `Superseded by ${by ? short(by.sha) : 'a newer commit'}`, logUrl: run.url });
   }
+}
+
+function healthOf(report: ApplyReport | undefined): HealthVerdict {
+  return report?.health?.verdict ?? 'not-checked';
 }
 
 function countsLine(report: ApplyReport): string {

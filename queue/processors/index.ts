@@ -8,7 +8,7 @@ import { lockPrefixFor } from '../../src/app.ts';
 import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
-import { closeRedis, createRedis, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { closeRedis, createEnvStatusStore, createRedis, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { RenderCache } from '../../src/render/index.ts';
@@ -39,6 +39,7 @@ export interface BosunProcessors {
   auth: GitHubAppAuth;
   mirrors: MirrorCache;
   clusters?: ClusterRegistry;
+  status: EnvStatusStore;
   close(): Promise<void>;
 }
 
@@ -65,15 +66,17 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   redis.on('error', () => undefined);
   const locks = createLockManager(redis, { prefix: lockPrefixFor(opts.prefix ?? 'bosun'), ttlMs: opts.lockTtlMs ?? defaultPrLockTtlMs });
   const cache = new RenderCache();
+  const status = createEnvStatusStore(redis, opts.prefix ?? 'bosun');
   return {
     auth,
     mirrors,
     ...(clusters ? { clusters } : {}),
+    status,
     processors: {
       plan: planProcessor({ auth, mirrors, cache, locks, ...(clusters ? { clusters } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
-      apply: applyProcessor({ auth, mirrors, ...(clusters ? { clusters } : {}) }),
+      apply: applyProcessor({ auth, mirrors, status, ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };
