@@ -83,6 +83,17 @@ export interface ApplyJob {
    * the last applied one, is completed as superseded without running.
    */
   seq: number;
+  /**
+   * Promotion (`dependsOn`): environments this apply waits for. It runs only once each of them has a
+   * successful, healthy apply at this commit or a newer one; a failed or unhealthy one stops it. Only
+   * dependencies the same push applies are listed (an unaffected one has nothing to wait for).
+   */
+  after?: string[];
+  /**
+   * The environment is gone from the configuration at `sha`: prune what bosun applied for it. Its
+   * definition (cluster, prune) comes from the configuration at `definedAt` (the push's `before`).
+   */
+  removed?: { definedAt: string };
 }
 
 /** What callers pass to `enqueueApply`: `seq` defaults to the enqueue time. */

@@ -1,0 +1,82 @@
+/**
+ * Promotion order (`dependsOn`): whether an apply may run now, must wait, or must not run because an
+ * environment it depends on failed. Pure: the caller reads each dependency's last apply from the
+ * EnvStatusStore (Redis), so the decision survives worker restarts and needs no state of its own.
+ *
+ * The rule: an apply of commit C (order `seq`) waits for a result of each dependency at C or at a newer
+ * commit (seq ≥ C's). A result at C itself decides: ok → go, failed/unhealthy → stop. When the
+ * dependency's apply of C was superseded by a newer commit, the newer result decides the same way: a
+ * healthy newer staging contains C's change too, and a broken newer staging means production must not
+ * move either. A result older than C means the dependency has not got there yet: wait.
+ */
+import type { ApplyRecord } from './env-status.ts';
+
+export interface DependencyState {
+  env: string;
+  /** The dependency's last recorded apply, if any. */
+  last?: Pick<ApplyRecord, 'sha' | 'seq' | 'ok' | 'health' | 'checkRunUrl' | 'summary'>;
+}
+
+export type PromotionVerdict =
+  | { status: 'go' }
+  | { status: 'wait'; waitingFor: string[]; retryInMs: number }
+  | { status: 'stop'; env: string; sha?: string; reason: 'failed' | 'unhealthy' | 'timeout'; checkRunUrl?: string; title: string; detail: string };
+
+export interface PromotionInput {
+  sha: string;
+  seq: number;
+  dependencies: DependencyState[];
+  /** How long the apply has been waiting (ms since it was queued). */
+  waitedMs: number;
+  /** Give up waiting after this long: the promotion stops, saying which dependency never finished. */
+  maxWaitMs: number;
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+/** Poll quickly at first (a staging apply takes seconds), then settle at 30 s. */
+export function promotionRetryMs(waitedMs: number): number {
+  return Math.min(30_000, Math.max(1_000, Math.round(waitedMs / 10)));
+}
+
+export function decidePromotion(input: PromotionInput): PromotionVerdict {
+  const waitingFor: string[] = [];
+  for (const dep of input.dependencies) {
+    const last = dep.last;
+    if (!last || last.seq < input.seq) {
+      waitingFor.push(dep.env);
+      continue;
+    }
+    if (last.ok) continue;
+    const at = short(last.sha);
+    const newer = last.sha !== input.sha ? ` (a newer commit than ${short(input.sha)})` : '';
+    const unhealthy = last.health === 'unhealthy' || last.health === 'timeout';
+    return {
+      status: 'stop',
+      env: dep.env,
+      sha: last.sha,
+      reason: unhealthy ? 'unhealthy' : 'failed',
+      ...(last.checkRunUrl ? { checkRunUrl: last.checkRunUrl } : {}),
+      title: `Not applied: ${dep.env} ${unhealthy ? 'is unhealthy' : 'failed'} at ${at}`,
+      detail: `\`${dep.env}\` ${unhealthy ? 'did not become healthy' : 'failed'} at \`${at}\`${newer}: ${last.summary}.`,
+    };
+  }
+  if (waitingFor.length === 0) return { status: 'go' };
+  if (input.waitedMs >= input.maxWaitMs) {
+    const env = waitingFor[0];
+    const minutes = Math.round(input.maxWaitMs / 60_000);
+    return {
+      status: 'stop',
+      env,
+      reason: 'timeout',
+      title: `Not applied: ${env} did not finish`,
+      detail: `\`${waitingFor.join('`, `')}\` had no result for \`${short(input.sha)}\` (or a newer commit) after ${minutes} min of waiting.`,
+    };
+  }
+  return { status: 'wait', waitingFor, retryInMs: promotionRetryMs(input.waitedMs) };
+}
+
+/** The dependencies of `env` that the same push applies: the ones worth waiting for. */
+export function dependenciesToWaitFor(dependsOn: readonly string[], appliedInPush: ReadonlySet<string>): string[] {
+  return dependsOn.filter((d) => appliedInPush.has(d));
+}
