@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl } from '../jobs/redis-url.ts';
 
 /**
  * The server's environment variables: the single source for their validation, types, defaults and the
@@ -85,8 +86,11 @@ export const serverEnvSchema = z.object({
     { description: 'Scheme for `GHE_HOST`.', default: 'https' },
   ),
   REDIS_URL: envVar(
-    z.string().refine(isRedisUrl, { error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' }).default('redis://127.0.0.1:6379'),
-    { description: 'Redis for the job queue (`rediss://` for TLS). A password in it is never logged.', default: 'redis://127.0.0.1:6379' },
+    z.string().superRefine((text, ctx) => {
+      const problem = redisUrlProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).default('redis://127.0.0.1:6379'),
+    { description: 'Redis for the job queue and bosun\'s state: `redis://[:password@]host:6379[/db]`, `rediss://…` for TLS, or Redis Sentinel as `redis+sentinel://[:password@]sentinel-0:26379,sentinel-1:26379/<master name>[/db]` (`rediss+sentinel://` for TLS). Redis Cluster is not supported. A password in it is never logged.', default: 'redis://127.0.0.1:6379' },
   ),
   BOSUN_CLUSTERS: envVar(z.string().optional(), {
     description: 'Path to the cluster registry file (`clusters: {<name>: {kubeconfig: <file>, context: <name>}}` or `{<name>: {inCluster: true}}`), relative to the working directory; its content is checked when the cluster layer loads it.',
@@ -98,6 +102,14 @@ export const serverEnvSchema = z.object({
   BOSUN_CONCURRENCY: envVar(
     integerText('a whole number from 1 to 64').refine((n) => n >= 1 && n <= 64, { error: 'must be a whole number from 1 to 64' }).default(2),
     { description: 'Jobs a worker process runs at once.', default: '2' },
+  ),
+  BOSUN_JOB_LOCK_MS: envVar(
+    integerText('a whole number of milliseconds from 1000 to 600000').refine((n) => n >= 1_000 && n <= 600_000, { error: 'must be a whole number of milliseconds from 1000 to 600000' }).default(30_000),
+    { description: 'How long a worker\'s hold on a running job lasts without renewal (renewed every half of it), and how often workers look for jobs whose holder vanished: a job whose worker was killed or lost its Redis connection is picked up again by another worker within about twice this. Lower means faster recovery, but more Redis traffic and a worker stalled that long (CPU starved, long GC pause) loses its job.', default: '30000' },
+  ),
+  BOSUN_ENV_LEASE_MS: envVar(
+    integerText('a whole number of milliseconds from 1000 to 3600000').refine((n) => n >= 1_000 && n <= 3_600_000, { error: 'must be a whole number of milliseconds from 1000 to 3600000' }).default(60_000),
+    { description: 'Lease on an environment while a job changes it (renewed every third of it): only one apply or drift heal at a time per environment. When a worker dies mid-apply, the environment stays blocked until its lease runs out, then the job is resumed.', default: '60000' },
   ),
   LOG_LEVEL: envVar(
     z.string().transform((l) => l.toLowerCase()).pipe(z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` })).default('info'),
@@ -113,12 +125,12 @@ export const serverEnvSchema = z.object({
 export type ServerEnv = z.output<typeof serverEnvSchema>;
 export type ServerEnvName = keyof typeof serverEnvSchema.shape;
 
-function isRedisUrl(text: string): boolean {
+function redisUrlProblem(text: string): string | undefined {
   try {
-    const url = new URL(text);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
+    parseRedisUrl(text);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
 }
 

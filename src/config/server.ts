@@ -27,6 +27,10 @@ export interface ServerConfig {
   /** Absolute path of the working-data folder (mirror cache etc.). */
   dataDir: string;
   concurrency: number;
+  /** BullMQ job lock and stalled-job check interval (ms): how soon a dead worker's job is picked up again. */
+  jobLockMs: number;
+  /** Environment lease (ms): how long a dead worker's apply blocks its environment. */
+  envLeaseMs: number;
   logLevel: LogLevel;
   dashboardToken?: string;
 }
@@ -102,6 +106,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     ...(data.BOSUN_CLUSTERS ? { clustersFile: toAbsolute(data.BOSUN_CLUSTERS, cwd, env) } : {}),
     dataDir: data.BOSUN_DATA_DIR ? toAbsolute(data.BOSUN_DATA_DIR, cwd, env) : defaultDataDir(env),
     concurrency: data.BOSUN_CONCURRENCY,
+    jobLockMs: data.BOSUN_JOB_LOCK_MS,
+    envLeaseMs: data.BOSUN_ENV_LEASE_MS,
     logLevel: data.LOG_LEVEL,
     ...(data.BOSUN_DASHBOARD_TOKEN ? { dashboardToken: data.BOSUN_DASHBOARD_TOKEN } : {}),
   };
@@ -213,6 +219,7 @@ function maskUrlPassword(text: string): string {
     if (url.password) url.password = '***';
     return url.href;
   } catch {
-    return 'set';
+    // redis+sentinel:// lists several hosts, which URL cannot parse: mask the credentials by pattern.
+    return /^[a-z+]+:\/\/[^/@]*@/i.test(text) ? text.replace(/^([a-z+]+:\/\/)[^/@]*@/i, '$1***@') : text;
   }
 }

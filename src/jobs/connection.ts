@@ -1,8 +1,16 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url.ts';
 
-/** A Redis URL (`REDIS_URL`, e.g. `redis://127.0.0.1:6379/0`) or ioredis options. */
+/** A Redis URL (`REDIS_URL`: `redis://`, `rediss://` or `redis+sentinel://`, see redis-url.ts) or ioredis options. */
 export type RedisConnection = string | RedisOptions;
+
+/** A URL ioredis takes as is, or the options a Sentinel URL stands for. */
+function resolve(connection: RedisConnection): string | RedisOptions {
+  if (typeof connection !== 'string') return connection;
+  const parsed = parseRedisUrl(connection);
+  return parsed.kind === 'single' ? parsed.url : parsed.options;
+}
 
 /**
  * A new ioredis client. `blocking: true` is for workers and subscribers: BullMQ's blocking commands and
@@ -13,7 +21,8 @@ export function createRedis(connection: RedisConnection, opts: { blocking?: bool
   const extra: RedisOptions = {};
   if (opts.blocking) extra.maxRetriesPerRequest = null;
   if (opts.name) extra.connectionName = opts.name;
-  return typeof connection === 'string' ? new Redis(connection, extra) : new Redis({ ...connection, ...extra });
+  const resolved = resolve(connection);
+  return typeof resolved === 'string' ? new Redis(resolved, extra) : new Redis({ ...resolved, ...extra });
 }
 
 /** Closes a client politely, and for good when Redis does not answer within `timeoutMs`. */
@@ -36,5 +45,6 @@ export async function closeRedis(redis: Redis, timeoutMs = 2_000): Promise<void>
 /** The same connection as BullMQ connection options; BullMQ then owns (and closes) its clients. */
 export function bullConnection(connection: RedisConnection): ConnectionOptions {
   // ioredis' option types are wider than BullMQ's copy of them; BullMQ hands them to ioredis unchanged.
-  return (typeof connection === 'string' ? { url: connection } : { ...connection }) as ConnectionOptions;
+  const resolved = resolve(connection);
+  return (typeof resolved === 'string' ? { url: resolved } : { ...resolved }) as ConnectionOptions;
 }

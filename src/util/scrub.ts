@@ -11,8 +11,8 @@ const rules: Array<[RegExp, string]> = [
   [/\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
   // GitHub tokens
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, '***'],
-  // credentials in URLs: https://user:secret@host
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:)[^@\s/]+@/gi, '$1***@'],
+  // credentials in URLs: https://user:secret@host, redis://:secret@host
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi, '$1***@'],
   // key: value / key=value pairs whose key names a secret
   [/(\b[\w.-]*(?:password|passwd|secret|token|apikey|api_key|api-key|private[_-]?key|credentials?)[\w.-]*\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;}\]]+)/gi, '$1***'],
 ];
