@@ -23,7 +23,10 @@ export interface WorkerRuntimeOptions {
   /** Redis key prefix; must match the producers'. Default `bosun`. */
   prefix?: string;
   metrics?: Metrics;
-  /** Environment lease length; renewed every third of it. Default 60 s. */
+  /**
+   * Environment lease length; renewed every third of it. A worker that dies mid-apply blocks its
+   * environment until the lease runs out (operators: `BOSUN_ENV_LEASE_MS`). Default 60 s.
+   */
   leaseMs?: number;
   /** How soon an apply waiting for a busy environment tries again. Default 2 s. */
   busyRetryMs?: number;
@@ -31,9 +34,13 @@ export interface WorkerRuntimeOptions {
   supersedePollMs?: number;
   /** How often one job may be put back for `retry-after` before that counts as a failure. Default 10. */
   maxRetryAfter?: number;
-  /** BullMQ job lock: a job whose worker vanished is picked up again after about this long. Default 30 s. */
+  /**
+   * BullMQ job lock, renewed every half of it: a job whose worker vanished (SIGKILL, lost connection) is
+   * picked up again by another worker once the lock ran out and a stalled-job check saw it, i.e. after
+   * at most about two lock lengths (operators: `BOSUN_JOB_LOCK_MS`). Default 30 s.
+   */
   lockDurationMs?: number;
-  /** BullMQ stalled-job check interval. Default 30 s. */
+  /** BullMQ stalled-job check interval. Default: the lock duration. */
   stalledIntervalMs?: number;
 }
 
@@ -84,6 +91,7 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     maxRetryAfter: opts.maxRetryAfter ?? 10,
   };
 
+  const lockDuration = opts.lockDurationMs ?? 30_000;
   const workers: Worker[] = [];
   for (const kind of jobKinds) {
     const processor = opts.processors[kind];
@@ -94,8 +102,8 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
       prefix,
       concurrency,
       name: `bosun-${id}`,
-      lockDuration: opts.lockDurationMs ?? 30_000,
-      stalledInterval: opts.stalledIntervalMs ?? 30_000,
+      lockDuration,
+      stalledInterval: opts.stalledIntervalMs ?? lockDuration,
       // Finished jobs are kept per the producers' job options; these are the fallbacks.
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },

@@ -51,6 +51,8 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
       log,
       metrics,
       concurrency: { plan: config.concurrency, command: config.concurrency },
+      lockDurationMs: config.jobLockMs,
+      leaseMs: config.envLeaseMs,
       ...opts.runtime,
     });
     await workers.ready();

@@ -66,9 +66,20 @@ describe('loadServerConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       dataDir: '/home/bosun/.cache/bosun/data',
       concurrency: 2,
+      jobLockMs: 30_000,
+      envLeaseMs: 60_000,
       logLevel: 'info',
     });
     expect(createPrivateKey(cfg.privateKey).asymmetricKeyType).toBe('rsa');
+  });
+
+  it('takes the worker recovery settings (job lock, environment lease) in milliseconds within sane bounds', () => {
+    const cfg = loadServerConfig(baseEnv({ BOSUN_JOB_LOCK_MS: '5000', BOSUN_ENV_LEASE_MS: ' 8000 ' }));
+    expect([cfg.jobLockMs, cfg.envLeaseMs]).toEqual([5_000, 8_000]);
+    const err = failure(() => loadServerConfig(baseEnv({ BOSUN_JOB_LOCK_MS: '500', BOSUN_ENV_LEASE_MS: '30s' })));
+    expect(err.problems.map((p) => p.field)).toEqual(['BOSUN_JOB_LOCK_MS', 'BOSUN_ENV_LEASE_MS']);
+    expect(err.message).toContain('BOSUN_JOB_LOCK_MS must be a whole number of milliseconds from 1000 to 600000 (got "500")');
+    expect(err.message).toContain('BOSUN_ENV_LEASE_MS must be a whole number of milliseconds from 1000 to 3600000 (got "30s")');
   });
 
   it('accepts the key as PEM with literal \\n escapes, base64-encoded, with CRLF line ends, or from a file relative to the working directory', async () => {
