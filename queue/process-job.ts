@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq
 import type { Redis } from 'ioredis';
 import {
   acquireEnvLease,
+  applySupersededBy,
   enterApply,
   isPermanent,
   isSuperseded,
@@ -104,6 +105,20 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
         if (by) return superseded(by, `plan for ${plan.headSha.slice(0, 12)} skipped: the PR has a newer head`);
       } else if (kind === 'apply') {
         const apply = job.data as ApplyJob;
+        // Promotion: asked before the lease, so an apply waiting for staging holds nothing, and only when
+        // not already stale (a superseded apply waits for nobody; the gate below reports it).
+        if (processor.ready && !(await applySupersededBy(redis, keys, apply))) {
+          const ready = await processor.ready(job.data, contextFor(job, run, kind, deps));
+          if (ready.status === 'wait') {
+            log.info({ ...fields, waitMs: ready.retryInMs }, ready.message);
+            throw await moveToDelayed(ready.retryInMs);
+          }
+          if (ready.status === 'stop') {
+            outcome = 'skipped';
+            log.info(fields, ready.message);
+            return { status: 'skipped', message: ready.message };
+          }
+        }
         const gate = await enterApply(redis, keys, apply, leaseToken, deps.leaseMs);
         if (gate.status === 'superseded') {
           if (processor.superseded) {
@@ -178,7 +193,7 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
   };
   return {
     signal: run.signal,
-    job: { id: job.id ?? '', queue: job.queueName as JobContext['job']['queue'], attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 },
+    job: { id: job.id ?? '', queue: job.queueName as JobContext['job']['queue'], attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, enqueuedAt: job.timestamp },
     async progress(message) {
       const text = scrub(message);
       log.info({}, text);

@@ -10,7 +10,7 @@ export interface JobContext {
    */
   signal: AbortSignal;
   /** `attempts`: runs allowed in all, the first included; the run is the last when attemptsMade + 1 >= attempts. */
-  job: { id: string; queue: QueueName; attemptsMade: number; attempts?: number };
+  job: { id: string; queue: QueueName; attemptsMade: number; attempts?: number; /** When it was queued (epoch ms). */ enqueuedAt?: number };
   /** Records a progress line on the job (and in the log). Never throws. */
   progress(message: string): Promise<void>;
   /**
@@ -27,6 +27,14 @@ export type Processor<D, R = unknown> = ((data: D, ctx: JobContext) => Promise<R
    * older than its environment's newest request), so the processor can say so where users look.
    */
   superseded?: (data: D, by: Newer | undefined, ctx: JobContext) => Promise<void>;
+  /**
+   * Asked before an apply takes its environment's lease (promotion order: production waits for
+   * staging). `wait`: the job is delayed without using an attempt and asks again later; `stop`: it
+   * completes without running (the hook has already said why where users look); `go`: it runs.
+   */
+  ready?: (data: D, ctx: JobContext) => Promise<Readiness>;
 };
+
+export type Readiness = { status: 'go' } | { status: 'wait'; retryInMs: number; message: string } | { status: 'stop'; message: string };
 
 export type Processors = { [K in JobKind]?: Processor<JobDataByKind[K]> };

@@ -4,10 +4,12 @@ import type { RateLimits } from '../../rate-limit.ts';
 import type { Handlers } from '../types.ts';
 import { appHandlers } from './apps.ts';
 import { checkHandlers } from './checks.ts';
+import { commitPullHandlers } from './commit-pulls.ts';
 import { contentHandlers } from './contents.ts';
 import { deploymentHandlers } from './deployments.ts';
 import { gitRefHandlers } from './git-refs.ts';
 import { issueHandlers } from './issues.ts';
+import { labelHandlers } from './labels.ts';
 import { pullHandlers } from './pulls.ts';
 import { reactionHandlers } from './reactions.ts';
 import { repoHandlers } from './repos.ts';
@@ -17,8 +19,10 @@ export function allHandlers(limits: RateLimits): Handlers {
     ...appHandlers,
     ...repoHandlers(limits),
     ...issueHandlers,
+    ...labelHandlers,
     ...reactionHandlers,
     ...checkHandlers,
+    ...commitPullHandlers,
     ...pullHandlers,
     ...deploymentHandlers,
     ...gitRefHandlers,
