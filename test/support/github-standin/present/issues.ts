@@ -14,15 +14,36 @@ export function authorAssociation(site: Site, repo: RepoRecord, login: string): 
   return repo.ownerType === 'Organization' ? 'MEMBER' : 'COLLABORATOR';
 }
 
+/** A label created through `POST /repos/{o}/{r}/labels`: its color and description (others get GitHub's defaults). */
+export interface LabelDetails {
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+const labelDetailsBySite = new WeakMap<Site, Map<string, LabelDetails>>();
+
+/** The repository labels created through the API, keyed `<repo key>:<lower-case name>`. */
+export function createdLabels(site: Site): Map<string, LabelDetails> {
+  let labels = labelDetailsBySite.get(site);
+  if (!labels) labelDetailsBySite.set(site, (labels = new Map()));
+  return labels;
+}
+
+export function labelKey(repo: RepoRecord, name: string): string {
+  return `${repo.key}:${name.toLowerCase()}`;
+}
+
 export function presentLabel(site: Site, repo: RepoRecord, name: string): Record<string, unknown> {
-  const id = site.store.labelId(repo.key, name);
+  const details = createdLabels(site).get(labelKey(repo, name));
+  const id = site.store.labelId(repo.key, details?.name ?? name);
   return {
     id,
     node_id: nodeId('LA', id),
-    url: `${repoApi(site, repo)}/labels/${encodeURIComponent(name)}`,
-    name,
-    description: null,
-    color: 'ededed',
+    url: `${repoApi(site, repo)}/labels/${encodeURIComponent(details?.name ?? name)}`,
+    name: details?.name ?? name,
+    description: details?.description ?? null,
+    color: details?.color ?? 'ededed',
     default: false,
   };
 }
