@@ -5,7 +5,7 @@
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createProducers, type Producers } from '../../src/jobs.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
-import { startServer, type BosunServer } from '../../src/server/index.ts';
+import { startOpsServer, startServer, type BosunServer, type OpsServer } from '../../src/server/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from '../runtime.ts';
 import { createBosunProcessors, type BosunProcessors } from './index.ts';
@@ -25,6 +25,8 @@ export interface BotOptions {
 
 export interface Bot {
   server?: BosunServer;
+  /** /healthz, /readyz and /metrics of a worker-only process, when BOSUN_METRICS_PORT is set. */
+  ops?: OpsServer;
   workers?: WorkerRuntime;
   processors?: BosunProcessors;
   metrics: Metrics;
@@ -57,10 +59,14 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
     });
     await workers.ready();
   }
+  const ops = !server && opts.work && config.metricsPort !== undefined
+    ? await startOpsServer({ port: config.metricsPort, host: config.host, connection: config.redisUrl, metrics })
+    : undefined;
   let closing: Promise<void> | undefined;
   return {
     ...(server ? { server } : {}),
     ...(workers ? { workers } : {}),
+    ...(ops ? { ops } : {}),
     ...(processors ? { processors } : {}),
     metrics,
     close: () => {
@@ -68,6 +74,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
         // Workers first: a running command may still enqueue a plan through the server's producers.
         // Webhooks that arrive meanwhile are only queued, for the next worker.
         await workers?.close();
+        await ops?.close();
         await server?.close();
         await processors?.close();
         if (producers && producers !== server?.producers) await producers.close();

@@ -103,6 +103,10 @@ export const serverEnvSchema = z.object({
     integerText('a whole number from 1 to 64').refine((n) => n >= 1 && n <= 64, { error: 'must be a whole number from 1 to 64' }).default(2),
     { description: 'Jobs a worker process runs at once.', default: '2' },
   ),
+  BOSUN_METRICS_PORT: envVar(
+    integerText('a port number').refine((n) => n >= 0 && n < 65536, { error: 'must be a port number from 0 to 65535' }).optional(),
+    { description: 'Port on which a worker-only process (`bosun worker`) serves `/healthz`, `/readyz` and `/metrics` (its job metrics), on `HOST`. Unset: the worker listens on no port. `bosun serve` has them on `PORT`.' },
+  ),
   BOSUN_JOB_LOCK_MS: envVar(
     integerText('a whole number of milliseconds from 1000 to 600000').refine((n) => n >= 1_000 && n <= 600_000, { error: 'must be a whole number of milliseconds from 1000 to 600000' }).default(30_000),
     { description: 'How long a worker\'s hold on a running job lasts without renewal (renewed every half of it), and how often workers look for jobs whose holder vanished: a job whose worker was killed or lost its Redis connection is picked up again by another worker within about twice this. Lower means faster recovery, but more Redis traffic and a worker stalled that long (CPU starved, long GC pause) loses its job.', default: '30000' },

@@ -27,6 +27,8 @@ export interface ServerConfig {
   /** Absolute path of the working-data folder (mirror cache etc.). */
   dataDir: string;
   concurrency: number;
+  /** Port of a worker-only process's /healthz, /readyz and /metrics; none when unset. */
+  metricsPort?: number;
   /** BullMQ job lock and stalled-job check interval (ms): how soon a dead worker's job is picked up again. */
   jobLockMs: number;
   /** Environment lease (ms): how long a dead worker's apply blocks its environment. */
@@ -106,6 +108,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     ...(data.BOSUN_CLUSTERS ? { clustersFile: toAbsolute(data.BOSUN_CLUSTERS, cwd, env) } : {}),
     dataDir: data.BOSUN_DATA_DIR ? toAbsolute(data.BOSUN_DATA_DIR, cwd, env) : defaultDataDir(env),
     concurrency: data.BOSUN_CONCURRENCY,
+    ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
     jobLockMs: data.BOSUN_JOB_LOCK_MS,
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
     logLevel: data.LOG_LEVEL,
@@ -131,6 +134,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     clustersFile: cfg.clustersFile ?? 'not set',
     dataDir: cfg.dataDir,
     concurrency: cfg.concurrency,
+    ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',
   };

@@ -122,6 +122,10 @@ describe('deploy/ applied by bosun to the test cluster', () => {
     expect(pod.volumes?.find((v) => v.name === 'clusters')?.secret?.secretName).toBe('bosun-clusters');
     const mount = c.volumeMounts?.find((m) => m.name === 'clusters');
     expect(c.env?.find((e) => e.name === 'BOSUN_CLUSTERS')?.value).toBe(`${mount?.mountPath}/clusters.yaml`);
+    // Its job metrics and liveness on the port BOSUN_METRICS_PORT names.
+    const metricsPort = c.env?.find((e) => e.name === 'BOSUN_METRICS_PORT')?.value;
+    expect(c.ports?.find((p) => p.name === 'metrics')?.containerPort).toBe(Number(metricsPort));
+    expect(c.livenessProbe?.httpGet).toEqual(expect.objectContaining({ path: '/healthz', port: 'metrics' }));
   });
 
   it('exposes the webhook server through a TCP Service', async () => {

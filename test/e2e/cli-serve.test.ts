@@ -77,3 +77,42 @@ describe('bosun serve', () => {
     expect(child.stderr()).toMatch(/"msg":"stopped"/);
   });
 });
+
+describe('bosun worker', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bosun-worker-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('with BOSUN_METRICS_PORT serves its own health, readiness and job metrics', async () => {
+    const child = bosun(['worker'], {
+      APP_ID: '1',
+      PRIVATE_KEY: generateAppKey(),
+      WEBHOOK_SECRET: randomUUID(),
+      REDIS_URL: redisUrl,
+      BOSUN_METRICS_PORT: '0',
+      BOSUN_DATA_DIR: join(dir, 'data'),
+    }, dir);
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 300 && !url; i++) {
+        url = /"msg":"serving[^"]*","url":"(http:\/\/[^"]+)"/.exec(child.stderr())?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(url, child.stderr()).toBeDefined();
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('bosun_job_duration_seconds');
+      expect(metrics).toContain('process_cpu_seconds_total');
+      // Webhooks are bosun serve's: a worker does not take them.
+      expect((await fetch(`${url}/api/github/webhooks`, { method: 'POST' })).status).toBe(405);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await child.exit).toBe(0);
+  });
+});

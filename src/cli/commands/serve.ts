@@ -20,7 +20,8 @@ Options:
 export const workerHelp = `Usage: bosun worker
 
 Runs the job workers (plan, command): takes jobs from Redis, renders, validates, diffs and reports on
-GitHub. Run as many as you like; they coordinate through Redis. Configuration as for \`bosun serve\`.
+GitHub. Run as many as you like; they coordinate through Redis. Configuration as for \`bosun serve\`;
+with BOSUN_METRICS_PORT set, also serves /healthz, /readyz and /metrics on that port.
 SIGTERM or SIGINT stops taking jobs and lets running ones finish (up to 30 s).`;
 
 /** Resolves on the first SIGTERM / SIGINT. */
@@ -46,6 +47,7 @@ function makeCommand(mode: 'serve' | 'worker') {
     log.info({ config: describeServerConfig(config) }, `bosun ${mode} starting`);
     const running = await startBot(config, { serve: mode === 'serve', work, log });
     if (running.server) log.info({ url: running.server.url, webhook: running.server.webhookUrl }, 'listening');
+    if (running.ops) log.info({ url: running.ops.url }, 'serving /healthz, /readyz and /metrics');
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down');
     const force = (): void => process.exit(1);
