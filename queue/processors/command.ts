@@ -11,7 +11,7 @@ import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { call } from '../../src/github/call.ts';
 import { addReaction, getPermission, type GitHubClient } from '../../src/github/index.ts';
-import type { CommandJob, PlanJob, Producers } from '../../src/jobs.ts';
+import type { CommandJob, EnvStatusStore, PlanJob, Producers } from '../../src/jobs.ts';
 import { lockKey, type LockManager } from '../../src/locks/index.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
@@ -19,15 +19,19 @@ import { scrub } from '../../src/util/scrub.ts';
 import type { Processor } from '../types.ts';
 import { applyForPullRequest } from './apply-command.ts';
 import { renewPullRequestLocks } from './pr-locks.ts';
+import { rollbackForPullRequest } from './rollback-command.ts';
+import { syncForPullRequest } from './sync-command.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
 
 export interface CommandProcessorDeps {
   auth: GitHubAppAuth;
   mirrors: MirrorCache;
-  producers: Pick<Producers, 'enqueuePlan'>;
+  producers: Pick<Producers, 'enqueuePlan' | 'enqueueApply'>;
   locks: LockManager;
   clusters?: ClusterRegistry;
+  /** Apply history and pins: `/bosun rollback --now` reads and pins, `/bosun sync` unpins. */
+  status?: EnvStatusStore;
   prefix?: string;
 }
 
@@ -145,9 +149,9 @@ async function dispatch(deps: CommandProcessorDeps, run: CommandRun, command: Pa
       return true;
     }
     case 'rollback':
+      return rollbackForPullRequest(deps, run, command);
     case 'sync':
-      await run.reply(`\`${command.text}\` is not available in this version of bosun yet.`);
-      return false;
+      return syncForPullRequest(deps, run, command);
   }
 }
 

@@ -9,6 +9,7 @@ import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/ind
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
 import { closeRedis, createEnvStatusStore, createRedis, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { createPrRecords } from '../../src/jobs/pr-records.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { RenderCache } from '../../src/render/index.ts';
@@ -67,16 +68,17 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   const locks = createLockManager(redis, { prefix: lockPrefixFor(opts.prefix ?? 'bosun'), ttlMs: opts.lockTtlMs ?? defaultPrLockTtlMs });
   const cache = new RenderCache();
   const status = createEnvStatusStore(redis, opts.prefix ?? 'bosun');
+  const prRecords = createPrRecords(redis, opts.prefix ?? 'bosun');
   return {
     auth,
     mirrors,
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, locks, ...(clusters ? { clusters } : {}) }),
-      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, ...(clusters ? { clusters } : {}) }),
+      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, ...(clusters ? { clusters } : {}) }),
+      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
-      apply: applyProcessor({ auth, mirrors, status, ...(clusters ? { clusters } : {}) }),
+      apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

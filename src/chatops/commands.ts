@@ -58,9 +58,14 @@ export const commandSpecs: Record<CommandVerb, CommandSpec> = {
     args: 'env',
     flags: ['now'],
     usage: 'rollback <env> [--now]',
-    summary: 'Re-apply the last successfully applied state of an environment; `--now` skips waiting for running jobs.',
+    summary: 'On a merged PR: open a pull request that reverts it, so Git stays the source of truth. `--now` also re-applies the environment\'s last successful state from before this PR at once, while the revert waits for review.',
   },
-  sync: { args: 'env', flags: [], usage: 'sync <env>', summary: 'Reconcile an environment with Git now (drift check, and heal where the environment allows it).' },
+  sync: {
+    args: 'env',
+    flags: [],
+    usage: 'sync <env>',
+    summary: 'Re-apply the full desired state of the default branch\'s tip to an environment (disaster recovery); clears a rollback pin.',
+  },
 };
 
 /** Environment names as `.bosun.yaml` allows them (src/config/schema.ts), `/` included. */

@@ -110,10 +110,12 @@ export const repoConfigSchema = z.strictObject({
           plan: permission.default('write').describe('Repository permission needed for `/bosun plan` (default write).'),
           apply: permission.default('maintain').describe('Repository permission needed for `/bosun apply` (default maintain).'),
           unlock: permission.default('maintain').describe('Repository permission needed for `/bosun unlock` (default maintain).'),
+          rollback: permission.default('maintain').describe('Repository permission needed for `/bosun rollback` (default maintain).'),
+          sync: permission.default('maintain').describe('Repository permission needed for `/bosun sync` (default maintain).'),
         })
-        .default({ plan: 'write', apply: 'maintain', unlock: 'maintain' }),
+        .default({ plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain' }),
     })
-    .default({ permissions: { plan: 'write', apply: 'maintain', unlock: 'maintain' } }),
+    .default({ permissions: { plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain' } }),
 });
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;

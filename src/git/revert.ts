@@ -1,0 +1,145 @@
+/**
+ * Git work of a rollback: read the commits a merged PR put on the default branch, revert them in a
+ * throw-away worktree on top of the branch's tip, and push the result to a new branch. The token
+ * travels as in mirror-remote.ts (an HTTP header through GIT_CONFIG_* variables), never in a URL or an
+ * argument; the branch is only ever created, never moved.
+ */
+import { spawn } from 'node:child_process';
+import { BosunError } from '../model/errors.ts';
+import type { CommitFacts, RevertPlan } from '../rollback/revert-mode.ts';
+import { scrub } from '../util/scrub.ts';
+import { git } from './git.ts';
+import { basicAuth, remoteGitEnv } from './mirror-remote.ts';
+
+const factsFormat = '%H%x00%P%x00%ae%x00%aI%x00%s%x1e';
+
+function parseFacts(out: string): CommitFacts[] {
+  return out
+    .split('\x1e')
+    .map((chunk) => chunk.replace(/^\n+/, ''))
+    .filter(Boolean)
+    .map((chunk) => {
+      const [sha, parents, authorEmail, authorDate, subject] = chunk.split('\0');
+      return { sha: sha!, parents: parents ? parents.split(' ') : [], authorEmail: authorEmail!, authorDate: authorDate!, subject: subject ?? '' };
+    });
+}
+
+export async function commitFacts(repoDir: string, sha: string): Promise<CommitFacts> {
+  const [facts] = parseFacts(await git(['show', '-s', `--format=${factsFormat}`, sha, '--'], { cwd: repoDir }));
+  if (!facts) throw new BosunError({ kind: 'git', message: `commit ${sha.slice(0, 12)} is not in the mirror` });
+  return facts;
+}
+
+/** Commits on `head` that `base` does not have, oldest first: a pull request's own commits. */
+export async function rangeFacts(repoDir: string, base: string, head: string): Promise<CommitFacts[]> {
+  return parseFacts(await git(['log', '--reverse', `--format=${factsFormat}`, `${base}..${head}`, '--'], { cwd: repoDir }));
+}
+
+/** `sha` and its first-parent ancestors, newest first, at most `count`. */
+export async function mainlineFacts(repoDir: string, sha: string, count: number): Promise<CommitFacts[]> {
+  return parseFacts(await git(['log', '--first-parent', `--max-count=${Math.max(1, count)}`, `--format=${factsFormat}`, sha, '--'], { cwd: repoDir }));
+}
+
+export async function isAncestor(repoDir: string, ancestor: string, descendant: string): Promise<boolean> {
+  return git(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: repoDir }).then(() => true, () => false);
+}
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+export type RevertResult =
+  | { status: 'committed'; sha: string; files: string[] }
+  /** The revert does not apply cleanly: nothing was committed. */
+  | { status: 'conflict'; files: string[] }
+  /** The default branch already lacks every change of the PR (reverted before). */
+  | { status: 'empty' };
+
+/**
+ * Reverts `plan` in `dir`, a detached worktree at the default branch's tip, as one commit by `author`.
+ * Hooks and signing are off: the worktree holds repository content, and the bot has no signing key.
+ */
+export async function revertInWorktree(dir: string, plan: RevertPlan, author: Identity, message: string): Promise<RevertResult> {
+  const base = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', '-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`];
+  const args = [...base, 'revert', '--no-commit', '--no-edit'];
+  if (plan.mode === 'merge-commit') args.push('-m', String(plan.mainline));
+  try {
+    await git([...args, ...plan.commits], { cwd: dir });
+  } catch (err) {
+    if (!(err instanceof BosunError)) throw err;
+    const unmerged = (await git(['diff', '--name-only', '--diff-filter=U'], { cwd: dir }).catch(() => '')).split('\n').filter(Boolean);
+    await git(['revert', '--abort'], { cwd: dir }).catch(() => undefined);
+    if (unmerged.length === 0 && !/conflict/i.test(err.message)) throw err;
+    return { status: 'conflict', files: [...new Set(unmerged)].sort() };
+  }
+  const files = (await git(['diff', '--cached', '--name-only'], { cwd: dir })).split('\n').filter(Boolean);
+  if (files.length === 0) return { status: 'empty' };
+  await git([...base, 'commit', '--quiet', '--no-verify', '-m', message], { cwd: dir });
+  const sha = (await git(['rev-parse', 'HEAD'], { cwd: dir })).trim();
+  return { status: 'committed', sha, files };
+}
+
+/** The diff of a commit (what a reviewer of the revert PR sees), for tests and logs. */
+export function showPatch(repoDir: string, sha: string): Promise<string> {
+  return git(['show', '--format=', sha], { cwd: repoDir });
+}
+
+export interface PushBranchOptions {
+  /** A worktree (or the mirror) whose `origin` is the repository. */
+  cwd: string;
+  sha: string;
+  branch: string;
+  token: string;
+  repoName: string;
+  timeoutMs?: number;
+}
+
+export type PushResult = { status: 'pushed' } | { status: 'exists' };
+
+/**
+ * Creates `refs/heads/<branch>` at `sha` on origin. `--force-with-lease=<ref>:` with an empty expected
+ * value means "only if the branch does not exist", so an existing branch (someone else's, or a revert
+ * pushed before) is never moved.
+ */
+export function pushNewBranch(opts: PushBranchOptions): Promise<PushResult> {
+  const ref = `refs/heads/${opts.branch}`;
+  const secrets = [opts.token, basicAuth(opts.token)];
+  const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:`, 'origin', `${opts.sha}:${ref}`], {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: remoteGitEnv(opts.token),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new BosunError({ kind: 'git', message: `cannot run git: ${e.message}; is git installed and on PATH?` }));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = scrub(Buffer.concat(err).toString('utf8'), secrets).trim();
+      if (timedOut) {
+        reject(new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: no answer within ${Math.round(timeoutMs / 1000)} s` }));
+      } else if (code === 0) {
+        resolve({ status: 'pushed' });
+      } else if (/^!\s.*\[rejected\].*(stale info|already exists|fetch first)/m.test(stdout)) {
+        resolve({ status: 'exists' });
+      } else {
+        const detail = scrub(`${stdout}\n${stderr}`, secrets).split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');
+        const hint = /403|denied|not allowed/i.test(detail) ? '; the GitHub App needs "Contents: write" on the repository to push a revert branch' : '';
+        reject(new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: ${detail || `git push failed (exit ${code})`}${hint}` }));
+      }
+    });
+  });
+}
