@@ -1,19 +1,21 @@
 /**
- * bosun's HTTP server: health, readiness, Prometheus metrics and the GitHub webhook endpoint (Probot's
- * middleware, which verifies the signature before any handler runs).
+ * bosun's HTTP server: health, readiness, Prometheus metrics, the GitHub webhook endpoint (Probot's
+ * middleware, which verifies the signature before any handler runs) and, when BOSUN_DASHBOARD_TOKEN is
+ * set, the status dashboard under /dashboard.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot } from 'probot';
 import { bosunApp, lockPrefixFor } from '../app.ts';
 import type { ServerConfig } from '../config/server.ts';
+import { createDashboard } from '../dashboard/http.ts';
 import { closeRedis, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
 import { createLockManager } from '../locks/index.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { redisAnswers } from './readiness.ts';
 
 export type ServerSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'webhookSecret' | 'port' | 'host' | 'webhookPath' | 'githubBaseUrl' | 'redisUrl'>
-  & Partial<Pick<ServerConfig, 'logLevel'>>;
+  & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken'>>;
 
 export interface StartServerOptions {
   /** Redis key prefix of queues, job state and locks; must match the workers'. Default `bosun`. */
@@ -43,6 +45,10 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
   const redis = createRedis(connection, { name: 'bosun-server' });
   redis.on('error', () => undefined);
   const locks = createLockManager(redis, { prefix: lockPrefixFor(prefix) });
+  // No token, no dashboard: its paths are then not found, like any other.
+  const dashboard = config.dashboardToken
+    ? createDashboard({ token: config.dashboardToken, redis, prefix, locks, githubBaseUrl: config.githubBaseUrl })
+    : undefined;
 
   const probot = new Probot({
     appId: config.appId,
@@ -75,6 +81,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
       return;
     }
+    if (dashboard && (await dashboard.handle(req, res))) return;
     await webhooks(req, res, () => notFound(res));
   };
 
@@ -106,6 +113,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
           server.closeIdleConnections();
         });
         await producers.close();
+        await dashboard?.close();
         await closeRedis(redis);
       })();
       return closing;
