@@ -23,9 +23,10 @@ RUN npm run build
 
 FROM --platform=linux/amd64 ${NODE_IMAGE} AS runtime
 # git: bosun clones and reads repositories with the git binary. ca-certificates: git over https.
+# tini: PID 1 that forwards SIGTERM to node and reaps orphaned git/kubectl/helm children.
 # /var/lib/bosun: the git mirror cache (BOSUN_DATA_DIR), the only place bosun writes besides $TMPDIR.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates \
+  && apt-get install -y --no-install-recommends git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/* \
   && mkdir -p /var/lib/bosun \
   && chown 1000:1000 /var/lib/bosun
@@ -51,5 +52,5 @@ ENV BOSUN_KUBECTL=/app/.tools/bin/kubectl \
 # owned by root: the running process cannot change its own code or binaries.
 USER 1000:1000
 EXPOSE 3000
-ENTRYPOINT ["node", "/app/bin/bosun.mjs"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/bosun.mjs"]
 CMD ["serve", "--with-worker"]
