@@ -18,7 +18,7 @@ export interface BotOptions {
   log?: Logger;
   metrics?: Metrics;
   /** Worker runtime tuning (tests shorten the backstop poll and the shutdown deadline). */
-  /** Lease of a PR's environment lock; every event of the PR renews it. Default 7 days. */
+  /** Lease of a PR's environment lock; every event of the PR renews it. Default: BOSUN_LOCK_TTL (7 days). */
   lockTtlMs?: number;
   runtime?: Partial<Pick<WorkerRuntimeOptions, 'shutdownTimeoutMs' | 'supersedePollMs' | 'concurrency' | 'abortGraceMs'>>;
 }
@@ -44,7 +44,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
   if (opts.work) {
     // Commands enqueue plans; a worker-only process needs its own producers for that.
     producers = server?.producers ?? createProducers(config.redisUrl, { prefix });
-    processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers, metrics, ...(opts.lockTtlMs ? { lockTtlMs: opts.lockTtlMs } : {}) });
+    processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers, metrics, lockTtlMs: opts.lockTtlMs ?? config.lockTtlMs });
     await processors.mirrors.prune();
     workers = startWorkers({
       connection: config.redisUrl,

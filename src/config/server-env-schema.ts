@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRedisUrl } from '../jobs/redis-url.ts';
+import { parseDuration } from './duration.ts';
 
 /**
  * The server's environment variables: the single source for their validation, types, defaults and the
@@ -114,6 +115,10 @@ export const serverEnvSchema = z.object({
   BOSUN_ENV_LEASE_MS: envVar(
     integerText('a whole number of milliseconds from 1000 to 3600000').refine((n) => n >= 1_000 && n <= 3_600_000, { error: 'must be a whole number of milliseconds from 1000 to 3600000' }).default(60_000),
     { description: 'Lease on an environment while a job changes it (renewed every third of it): only one apply or drift heal at a time per environment. When a worker dies mid-apply, the environment stays blocked until its lease runs out, then the job is resumed.', default: '60000' },
+  ),
+  BOSUN_LOCK_TTL: envVar(
+    z.string().refine((t) => (parseDuration(t) ?? 0) >= 60, { error: 'must be a duration of at least a minute, such as "168h" or "72h"' }).default('168h'),
+    { description: 'How long a PR\'s environment lock (taken by `/bosun apply` before merge) lasts without activity on the PR; every event of the PR renews it, merge or close releases it, `/bosun unlock` breaks it.', default: '168h' },
   ),
   LOG_LEVEL: envVar(
     z.string().transform((l) => l.toLowerCase()).pipe(z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` })).default('info'),

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { BosunError, type Problem } from '../model/errors.ts';
 import { serverEnvSchema, type LogLevel, type ServerEnvName } from './server-env-schema.ts';
+import { parseDuration } from './duration.ts';
 import { checkPrivateKey, normalizePem, readPrivateKeyFile, type PrivateKeySource } from './server-private-key.ts';
 
 export type { LogLevel } from './server-env-schema.ts';
@@ -27,6 +28,8 @@ export interface ServerConfig {
   /** Absolute path of the working-data folder (mirror cache etc.). */
   dataDir: string;
   concurrency: number;
+  /** Lease of a PR's environment lock (ms), renewed by every event of the PR. */
+  lockTtlMs: number;
   /** Port of a worker-only process's /healthz, /readyz and /metrics; none when unset. */
   metricsPort?: number;
   /** BullMQ job lock and stalled-job check interval (ms): how soon a dead worker's job is picked up again. */
@@ -108,6 +111,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     ...(data.BOSUN_CLUSTERS ? { clustersFile: toAbsolute(data.BOSUN_CLUSTERS, cwd, env) } : {}),
     dataDir: data.BOSUN_DATA_DIR ? toAbsolute(data.BOSUN_DATA_DIR, cwd, env) : defaultDataDir(env),
     concurrency: data.BOSUN_CONCURRENCY,
+    lockTtlMs: (parseDuration(data.BOSUN_LOCK_TTL) ?? 168 * 3600) * 1000,
     ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
     jobLockMs: data.BOSUN_JOB_LOCK_MS,
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
@@ -134,6 +138,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     clustersFile: cfg.clustersFile ?? 'not set',
     dataDir: cfg.dataDir,
     concurrency: cfg.concurrency,
+    lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
     ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',

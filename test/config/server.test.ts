@@ -66,11 +66,20 @@ describe('loadServerConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       dataDir: '/home/bosun/.cache/bosun/data',
       concurrency: 2,
+      lockTtlMs: 7 * 24 * 3600 * 1000,
       jobLockMs: 30_000,
       envLeaseMs: 60_000,
       logLevel: 'info',
     });
     expect(createPrivateKey(cfg.privateKey).asymmetricKeyType).toBe('rsa');
+  });
+
+  it('takes the PR lock lease as a duration of at least a minute', () => {
+    expect(loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '72h' })).lockTtlMs).toBe(72 * 3600 * 1000);
+    expect(loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '1h30m' })).lockTtlMs).toBe(5400 * 1000);
+    const err = failure(() => loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '7d' })));
+    expect(err.problems.map((p) => p.field)).toEqual(['BOSUN_LOCK_TTL']);
+    expect(failure(() => loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '30s' }))).message).toContain('at least a minute');
   });
 
   it('takes the worker recovery settings (job lock, environment lease) in milliseconds within sane bounds', () => {
@@ -230,6 +239,7 @@ describe('describeServerConfig', () => {
       clustersFile: 'not set',
       dataDir: '/home/bosun/.cache/bosun/data',
       concurrency: 2,
+      lockTtl: '168h',
       logLevel: 'info',
       dashboardToken: 'set',
     });
