@@ -1,0 +1,45 @@
+// `npm run demo -- --full [--keep]`: runs the tour in this terminal. Ctrl-C stops it and cleans up
+// (with --keep, Ctrl-C is how the tour ends after the last step, leaving time to open the dashboard).
+// A second Ctrl-C quits at once, without finishing the cleanup.
+import { runTour } from './run-tour.ts';
+
+export async function tourCli(args: readonly string[]): Promise<number> {
+  const keep = args.includes('--keep');
+  const stop = new AbortController();
+  let interrupts = 0;
+  let wakeKeep: (() => void) | undefined;
+  const onSigint = (): void => {
+    interrupts++;
+    if (wakeKeep) {
+      wakeKeep();
+      wakeKeep = undefined;
+      return;
+    }
+    if (interrupts === 1) {
+      process.stdout.write('\nStopping: cleaning up what the tour started (Ctrl-C again to quit without cleaning up)\n');
+      stop.abort();
+      return;
+    }
+    process.stdout.write('\nQuitting without finishing the cleanup.\n');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await runTour({
+      out: (line) => process.stdout.write(`${line}\n`),
+      signal: stop.signal,
+      ...(keep ? {
+        beforeCleanup: async () => {
+          process.stdout.write('\n--keep: everything keeps running. Press Ctrl-C to clean up and exit.\n');
+          await new Promise<void>((resolve) => (wakeKeep = resolve));
+        },
+      } : {}),
+    });
+    if (stop.signal.aborted && !result.ok) return 130;
+    return result.ok && result.cleanupFailures.length === 0 ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

@@ -1,0 +1,27 @@
+// GitHub renders Markdown; a terminal does not. This turns a comment or check-run body into plain
+// lines a person can read there: HTML tags dropped (a collapsed <details> shows its summary), tables
+// kept as text, long bodies cut with a count of what was left out.
+
+const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' };
+
+export function markdownToText(markdown: string): string[] {
+  const lines: string[] = [];
+  for (const raw of markdown.replace(/\r\n/g, '\n').split('\n')) {
+    // Hidden markers (<!-- bosun:plan -->) are for bosun, not for people.
+    let line = raw.replace(/<!--[\s\S]*?-->/g, '');
+    line = line.replace(/<summary>/g, '▸ ').replace(/<br\s*\/?>/g, ' ').replace(/<[^>]+>/g, '');
+    line = line.replace(/&[a-z#0-9]+;/g, (e) => entities[e] ?? e);
+    line = line.replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1');
+    if (/^\s*\|(\s*:?-+:?\s*\|)+\s*$/.test(line)) continue;
+    if (line.trim() === '' && (lines.length === 0 || lines.at(-1) === '')) continue;
+    lines.push(line.trimEnd());
+  }
+  while (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** At most `max` lines of the body, then one line saying how many were not shown. */
+export function shorten(lines: readonly string[], max: number): string {
+  if (lines.length <= max) return lines.join('\n');
+  return [...lines.slice(0, max), `… (${lines.length - max} more lines on GitHub)`].join('\n');
+}

@@ -1,0 +1,103 @@
+// The local tour (`npm run demo -- --full`), run in-process against the shared test cluster: what a
+// person reads in its transcript at each step, and that nothing it started is left afterwards.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kubectlPath } from '../../src/util/tools.ts';
+import { runTour, type TourResult } from '../../scripts/tour/run-tour.ts';
+import { testKubeconfig } from '../support/testenv/inject.ts';
+
+const run = promisify(execFile);
+
+describe('npm run demo -- --full: the local tour', () => {
+  let result: TourResult;
+  // Environment names of their own: on the shared cluster, bosun's inventory is kept per environment name.
+  const suffix = randomBytes(2).toString('hex');
+  const staging = `staging-${suffix}`;
+  const production = `production-${suffix}`;
+  const section = (title: RegExp): string => {
+    const lines = result.transcript.split('\n');
+    const start = lines.findIndex((l) => /^== \d+\. /.test(l) && title.test(l));
+    expect(start, `a step titled ${title}`).toBeGreaterThanOrEqual(0);
+    const end = lines.findIndex((l, i) => i > start && /^== \d+\. /.test(l));
+    return lines.slice(start, end < 0 ? undefined : end).join('\n');
+  };
+
+  beforeAll(async () => {
+    result = await runTour({ kubeconfig: testKubeconfig(), envNames: { staging, production } });
+    if (!result.ok) process.stderr.write(`${result.transcript}\n`);
+  }, 170_000);
+
+  it('finishes every step, each with its elapsed time', () => {
+    expect(result.failure).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.transcript.match(/\(step took \d+\.\d s; \d+\.\d s since the start\)/g)?.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('the pull request report names the objects the change touches, with risk classes, in the check runs and the comment', () => {
+    const opened = section(/pull request is opened/);
+    expect(opened).toMatch(new RegExp(`✔ bosun / ${staging} — success`));
+    expect(opened).toMatch(new RegExp(`✔ bosun / ${production} — success`));
+    expect(opened).toMatch(/bosun\[bot\] commented/);
+    expect(opened).toMatch(/Deployment[^\n]*web/);
+    expect(opened).toMatch(/ConfigMap[^\n]*web-config/);
+    expect(opened).toMatch(/image/i);
+    expect(opened).toMatch(/replicas/i);
+    expect(opened).not.toMatch(/<!--|<details>|<summary>/);
+  });
+
+  it('the ChatOps plan command is acknowledged (👀, then 🚀) and planned again', () => {
+    const command = section(/comments "\/bosun plan/);
+    expect(command).toContain(`alice comments on #1:  /bosun plan ${staging}`);
+    expect(command).toMatch(/bosun reacts: 👀 by bosun\[bot\]\s+\(the command was accepted\)/);
+    expect(command).toMatch(/bosun reacts: 👀 by bosun\[bot\], 🚀 by bosun\[bot\]/);
+    expect(command).toMatch(new RegExp(`✔ bosun / ${staging} — success`));
+  });
+
+  it('the merge is applied to both environments, healthy, and the objects are in the cluster', () => {
+    const merged = section(/merged/);
+    expect(merged).toMatch(new RegExp(`✔ bosun / apply \\(${staging}\\) — success: Applied [0-9a-f]{7} to ${staging}`));
+    expect(merged).toMatch(new RegExp(`✔ bosun / apply \\(${production}\\) — success`));
+    expect(merged).toMatch(/in_progress[^\n]*\n[^\n]*success/);
+    expect(merged).toContain(`Health: healthy in ${staging} and ${production}`);
+    expect(merged).toMatch(/deployment\.apps\/web\s+3\/3/);
+    expect(merged).toContain('ghcr.io/acme/web:1.5.0');
+  });
+
+  it('a hand-made change is found: one drift issue naming the changed objects; selfHeal puts Git\'s state back', () => {
+    const drift = section(/drift detected/);
+    expect(drift).toMatch(new RegExp(`#\\d+ Drift in ${staging}\\s+\\[open\\]`));
+    expect(drift).toMatch(/ConfigMap[^\n]*web-config/);
+    expect(drift).toMatch(/Deployment[^\n]*web/);
+    expect(drift).toContain('GREETING="hot-fixed by hand"');
+    const healed = section(/selfHeal/);
+    expect(healed).toMatch(new RegExp(`record for ${production}: healed`));
+    expect(healed).toContain('GREETING="Hello from bosun"');
+  });
+
+  it('prints the dashboard URL and its token', () => {
+    const dashboard = section(/dashboard/i);
+    expect(dashboard).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard/);
+    expect(result.dashboard?.token.length).toBeGreaterThanOrEqual(16);
+    expect(dashboard).toContain(result.dashboard!.token);
+  });
+
+  it('leaves nothing behind: namespaces gone, no Redis keys under its prefix, the stand-in closed', async () => {
+    expect(result.cleanupFailures).toEqual([]);
+    for (const ns of result.namespaces) {
+      await expect(run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'namespace', ns])).rejects.toThrow(/not found/i);
+    }
+    const inventories = (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'configmaps', '-n', 'bosun-system', '-o', 'name'])).stdout;
+    expect(inventories).not.toContain(`bosun-inventory-${staging}`);
+    const redis = new Redis(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      expect(result.redisPrefix).toMatch(/^bosun-tour-/);
+      expect(await redis.keys(`${result.redisPrefix}:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+    await expect(fetch(result.standinUrl!)).rejects.toThrow();
+  });
+});
