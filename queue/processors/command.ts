@@ -11,7 +11,8 @@ import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { call } from '../../src/github/call.ts';
 import { addReaction, getPermission, type GitHubClient } from '../../src/github/index.ts';
-import type { CommandJob, EnvStatusStore, PlanJob, Producers } from '../../src/jobs.ts';
+import type { Redis } from 'ioredis';
+import type { CommandJob, EnvStatusStore, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
 import { lockKey, type LockManager } from '../../src/locks/index.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
@@ -28,6 +29,8 @@ export interface CommandProcessorDeps {
   auth: GitHubAppAuth;
   mirrors: MirrorCache;
   producers: Pick<Producers, 'enqueuePlan' | 'enqueueApply'>;
+  /** The job layer's Redis state: a pre-merge `/bosun apply` takes the environment lease like an apply job. */
+  jobState?: { redis: Redis; keys: StateKeys };
   locks: LockManager;
   clusters?: ClusterRegistry;
   /** Apply history and pins: `/bosun rollback --now` reads and pins, `/bosun sync` unpins. */

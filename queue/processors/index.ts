@@ -8,7 +8,7 @@ import { lockPrefixFor } from '../../src/app.ts';
 import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
-import { closeRedis, createEnvStatusStore, createRedis, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { closeRedis, createEnvStatusStore, createRedis, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createPrRecords } from '../../src/jobs/pr-records.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
@@ -20,6 +20,7 @@ import { createAppAuth, type GitHubAppAuth } from './installation-octokit.ts';
 import { planProcessor } from './plan.ts';
 import { defaultPrLockTtlMs } from './pr-locks.ts';
 import { pushProcessor } from './push.ts';
+import { reconcileProcessor } from './reconcile.ts';
 
 export { planProcessor, planCommentMarker } from './plan.ts';
 export type { PlanOutcome, PlanProcessorDeps } from './plan.ts';
@@ -28,6 +29,9 @@ export { applyCheckRunName, applyProcessor, reportSuperseded } from './apply.ts'
 export type { ApplyOutcome, ApplyProcessorDeps } from './apply.ts';
 export { pushProcessor } from './push.ts';
 export type { PushOutcome, PushProcessorDeps } from './push.ts';
+export { reconcileProcessor } from './reconcile.ts';
+export type { ReconcileOutcome, ReconcileProcessorDeps } from './reconcile.ts';
+export { ensureReconciles, scheduleReconciles } from './reconcile-schedule.ts';
 export type { CommandOutcome, CommandProcessorDeps } from './command.ts';
 export { createAppAuth } from './installation-octokit.ts';
 export { defaultPrLockTtlMs } from './pr-locks.ts';
@@ -49,7 +53,7 @@ export interface ProcessorOptions {
   prefix?: string;
   producers: Producers;
   log?: (line: string) => void;
-  metrics?: Pick<Metrics, 'githubRequest'>;
+  metrics?: Pick<Metrics, 'githubRequest'> & Partial<Pick<Metrics, 'driftChecked'>>;
   /** Lease of a PR's environment lock, renewed by every event of the PR. Default 7 days (pr-locks.ts). */
   lockTtlMs?: number;
 }
@@ -76,9 +80,10 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     status,
     processors: {
       plan: planProcessor({ auth, mirrors, cache, locks, prRecords, ...(clusters ? { clusters } : {}) }),
-      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, ...(clusters ? { clusters } : {}) }),
+      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
+      reconcile: reconcileProcessor({ auth, mirrors, status, ...(opts.metrics?.driftChecked ? { metrics: { driftChecked: (state: string) => opts.metrics!.driftChecked!(state) } } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

@@ -10,6 +10,8 @@ import { previewHook } from '../../src/cli/commands/clusters.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
 import type { PlanJob } from '../../src/jobs.ts';
+import type { PrRecords } from '../../src/jobs/pr-records.ts';
+import { renderAppliedBlock, withAppliedBlock } from '../../src/github/applied-lines.ts';
 import type { LockManager } from '../../src/locks/index.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
@@ -38,6 +40,8 @@ export interface PlanProcessorDeps {
   clusters?: ClusterRegistry;
   /** Environment locks: the PR's own are renewed, and every lock is shown in the comment. */
   locks?: LockManager;
+  /** Records the head planned per environment (plan pinning on merge); keeps the "applied to" lines. */
+  prRecords?: PrRecords;
 }
 
 export interface PlanOutcome {
@@ -123,6 +127,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       const report = checkReport(plan, env);
       await completeCheckRun(gh, { owner, repo, checkRunId: run.id, ...report });
       environments.push({ name: env.name, conclusion: report.conclusion, checkRunId: run.id });
+      // What reviewers saw: an apply on merge compares the merge commit's render with this head's.
+      if (!('error' in env.render)) await deps.prRecords?.recordPlanned(job.repo.fullName, job.pr, env.name, { sha: job.headSha, at: Date.now(), checkRunUrl: run.url });
     }
 
     // Checked again right before the comment: the abort signal may fire a moment late.
@@ -132,10 +138,13 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     // Read last, so the comment shows the locks as they stand when it is posted.
     const locked = deps.locks ? await environmentLocks(deps.locks, job.repo).catch(() => new Map<string, IndexLock>()) : new Map<string, IndexLock>();
     const index = renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined, locks: (env) => locked.get(env.name) });
-    const [body = ''] = splitMarkdown(index, maxIndexChars, {
+    // The "applied to <env>" lines of earlier merge applies stay below the index (they are short).
+    const applied = deps.prRecords ? renderAppliedBlock(await deps.prRecords.applied(job.repo.fullName, job.pr)) : '';
+    const [indexBody = ''] = splitMarkdown(index, maxIndexChars - applied.length, {
       maxParts: 1,
       truncationHint: 'Each environment\'s check run on this commit has its full report.',
     });
+    const body = applied ? withAppliedBlock(indexBody, applied) : indexBody;
     const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
     return { head: job.headSha, environments, comment: comment.action };

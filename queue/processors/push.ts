@@ -1,31 +1,46 @@
 /**
  * The push job: a push to the default branch (a merge). Finds the environments the pushed commits
- * touch and queues one apply per environment that applies on merge and whose cluster is registered
- * here. The applies are ordered by the head commit's committer time, so an older push that arrives
- * (or is processed) after a newer one is never applied; it is reported as superseded instead.
+ * touch and queues one apply per environment whose cluster is registered here. The applies are
+ * ordered by the head commit's committer time, so an older push that arrives (or is processed) after a
+ * newer one is never applied; it is reported as superseded instead.
+ * - `dependsOn`: an environment whose dependency the same push applies waits for it (ApplyJob.after);
+ *   its check run is queued at once, saying what it waits for.
+ * - `autoApply: false`: queued too; the apply processor previews and waits for `/bosun apply`.
+ * - An environment removed from the configuration: its objects are pruned (after this push's other
+ *   applies to the same cluster, so a renamed environment has taken over what it still owns).
+ * - The merged PR (GitHub's commit → pulls lookup) travels with every apply: plan pinning and the
+ *   "applied to" lines on its comment.
  */
 import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
 import type { ClusterRegistry } from '../../src/cluster/index.ts';
 import { git } from '../../src/git/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import type { EnqueueResult, Producers, PushJob } from '../../src/jobs.ts';
-import { completeCheckRun, createCheckRun } from '../../src/github/index.ts';
+import { dependenciesToWaitFor } from '../../src/jobs/promotion.ts';
+import { discoverEnvironments } from '../../src/discover/index.ts';
+import { pullOfMergeCommit } from '../../src/github/associated-pulls.ts';
+import { completeCheckRun, createCheckRun, findCheckRun } from '../../src/github/index.ts';
+import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
+import { withTree } from '../../src/plan/desired-state.ts';
 import { affectedEnvironments, type AffectedEnvironment } from '../../src/plan/affected.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { Processor } from '../types.ts';
-import { reportSuperseded } from './apply.ts';
+import { applyCheckRunName, reportSuperseded } from './apply.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
+import { scheduleReconciles, type ReconcileProducers } from './reconcile-schedule.ts';
 
 export interface PushProcessorDeps {
   auth: GitHubAppAuth;
   mirrors: MirrorCache;
-  producers: Pick<Producers, 'enqueueApply'>;
+  producers: Pick<Producers, 'enqueueApply'> & ReconcileProducers;
   clusters?: ClusterRegistry;
 }
 
 export interface PushOutcome {
   sha: string;
+  /** The merged pull request the commit came from, if any. */
+  pr?: number;
   applies: Array<{ env: string; result: EnqueueResult['status'] }>;
   /** Affected environments not applied, and why. */
   skipped: Array<{ env: string; reason: string }>;
@@ -67,32 +82,79 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       outcome.skipped.push({ env: '*', reason: err.message });
       return outcome;
     }
+    const owner = job.repo.owner;
+    const repo = job.repo.name;
+    // Best effort: without it the applies still run, only without plan pinning and PR lines.
+    const pr = await pullOfMergeCommit(gh, owner, repo, job.after).catch((err: unknown) => {
+      ctx.log.warn({ err: scrub(err instanceof Error ? err.message : String(err)) }, 'could not find the pull request of the pushed commit');
+      return undefined;
+    });
+    if (pr) outcome.pr = pr.number;
+
+    const toApply: Array<{ name: string; env: Environment }> = [];
+    const removed: string[] = [];
     for (const { name, env } of affected) {
       if (!env) {
-        outcome.skipped.push({ env: name, reason: 'removed from the configuration; its objects are not pruned by a merge yet' });
-        continue;
-      }
-      if (!env.autoApply) {
-        outcome.skipped.push({ env: name, reason: 'autoApply is off' });
+        removed.push(name);
         continue;
       }
       if (!deps.clusters?.clusters.has(clusterNameOf(env))) {
         outcome.skipped.push({ env: name, reason: `cluster ${clusterNameOf(env)} is not registered with this bosun` });
         continue;
       }
+      toApply.push({ name, env });
+    }
+    const applied = new Set(toApply.map((a) => a.name));
+    const enqueue = async (env: string, extra: { after?: string[]; removed?: { definedAt: string } }): Promise<void> => {
+      const after = extra.after ?? [];
+      if (after.length > 0) await showWaiting(env, after, Boolean(extra.removed));
       const result = await deps.producers.enqueueApply({
         deliveryId: job.deliveryId,
         installationId: job.installationId,
         repo: job.repo,
-        env: name,
+        env,
         sha: job.after,
         trigger: 'merge',
         seq,
+        ...(pr ? { pr: pr.number } : {}),
+        ...(after.length > 0 ? { after } : {}),
+        ...(extra.removed ? { removed: extra.removed } : {}),
       });
       // Older than what the environment already has (webhooks out of order): say so on the commit.
-      if (result.status === 'superseded') await reportSuperseded(gh, deps.auth.appId, { repo: job.repo, env: name, sha: job.after }, result.by);
-      outcome.applies.push({ env: name, result: result.status });
+      if (result.status === 'superseded') await reportSuperseded(gh, deps.auth.appId, { repo: job.repo, env, sha: job.after }, result.by);
+      outcome.applies.push({ env, result: result.status });
+    };
+    // Promotion made visible at once: the dependent's check run is queued, naming what it waits for.
+    const showWaiting = async (env: string, after: string[], removal: boolean): Promise<void> => {
+      const name = applyCheckRunName(env);
+      if (await findCheckRun(gh, owner, repo, job.after, name, { appId: deps.auth.appId })) return;
+      const list = after.map((a) => `\`${a}\``).join(', ');
+      await createCheckRun(gh, {
+        owner, repo, name, headSha: job.after, status: 'queued',
+        title: `Waiting for ${after.join(', ')}`,
+        summary: removal
+          ? `\`${env}\` was removed from the configuration. Its objects are pruned once ${list} ${after.length === 1 ? 'is' : 'are'} applied at \`${job.after.slice(0, 7)}\`, so an environment that took them over keeps them.`
+          : `\`${env}\` depends on ${list} (\`dependsOn\`): it is applied once ${after.length === 1 ? 'that is' : 'those are'} applied and healthy at \`${job.after.slice(0, 7)}\`.`,
+      });
+    };
+
+    for (const { name, env } of toApply) await enqueue(name, { after: dependenciesToWaitFor(env.dependsOn, applied) });
+    if (removed.length > 0 && base) {
+      const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, { repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] }))
+        .then((d) => new Map(d.environments.map((e) => [e.name, e])), () => new Map<string, Environment>());
+      for (const name of removed) {
+        const env = before.get(name);
+        if (!env || !deps.clusters?.clusters.has(clusterNameOf(env))) {
+          outcome.skipped.push({ env: name, reason: env ? `removed from the configuration; cluster ${clusterNameOf(env)} is not registered with this bosun` : 'removed from the configuration; its definition could not be read' });
+          continue;
+        }
+        const sameCluster = toApply.filter((a) => clusterNameOf(a.env) === clusterNameOf(env)).map((a) => a.name);
+        await enqueue(name, { after: sameCluster, removed: { definedAt: base } });
+      }
     }
+    // Drift checks follow what is merged: one repeating reconcile per environment (reconcile-schedule.ts).
+    await scheduleReconciles({ producers: deps.producers, clusters: deps.clusters, repoDir: mirror.dir, sha: job.after, target: { installationId: job.installationId, repo: job.repo } })
+      .catch((err: unknown) => ctx.log.warn({ err: scrub(err instanceof Error ? err.message : String(err)) }, 'could not update the drift check schedule'));
     await ctx.progress(`queued ${outcome.applies.filter((a) => a.result === 'queued').length} apply(s); skipped ${outcome.skipped.length}`);
     if (outcome.skipped.length > 0) ctx.log.info({ skipped: outcome.skipped }, 'affected environments not applied on merge');
     return outcome;

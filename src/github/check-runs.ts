@@ -74,6 +74,8 @@ export interface UpdateCheckRunArgs extends RepoRef {
   summary: string;
   text?: string;
   status?: 'queued' | 'in_progress';
+  /** Replaces the run's external id (e.g. once the deployment it reports on exists). */
+  externalId?: string;
 }
 
 /** A progress update on a running check ("validated 2 of 5 environments"). */
@@ -82,6 +84,7 @@ export async function updateCheckRun(gh: GitHubClient, args: UpdateCheckRunArgs)
   if (args.text !== undefined) output.text = fitOutput(args.text).text;
   const params: Record<string, unknown> = { owner: args.owner, repo: args.repo, check_run_id: args.checkRunId, output };
   if (args.status !== undefined) params.status = args.status;
+  if (args.externalId !== undefined) params.external_id = args.externalId;
   const res = await call(gh, `updating check run ${args.checkRunId}`, 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', params);
   return ref(res.data as CheckRunData);
 }

@@ -18,7 +18,8 @@ import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 const run = promisify(execFile);
 const owner = 'acme';
 const name = 'deployments';
-const env = 'staging';
+// Unique per run: the inventory is per environment name, and other suites on the shared cluster use `staging`.
+const env = `staging-${randomBytes(3).toString('hex')}`;
 const checkName = `bosun / apply (${env})`;
 type Json = Record<string, unknown>;
 
@@ -121,10 +122,13 @@ describe('apply on merge to the default branch', () => {
 
     expect(await configValue('app')).toBe('1');
     expect(await configValue('extra')).toBe('1');
-    // autoApply: false — the merge does not touch that environment.
+    // autoApply: false — the merge does not touch that environment; it waits for /bosun apply.
+    const manual = await waitFor('the manual environment\'s check run', () => h.gh.checkRuns(owner, name, range.after).find((r) => r.name === 'bosun / apply (manual)' && r.status === 'completed'), 90_000);
+    expect(manual.conclusion).toBe('action_required');
     await expect(kubectl('get', 'configmap', 'manual', '-n', namespace)).rejects.toThrow();
-    expect(h.gh.checkRuns(owner, name, range.after).map((r) => r.name)).not.toContain('bosun / apply (manual)');
-    expect(await pushResult(pushed)).toMatchObject({ value: { applies: [{ env, result: 'queued' }], skipped: [{ env: 'manual', reason: 'autoApply is off' }] } });
+    const result = await pushResult(pushed) as { value: { applies: unknown[]; skipped: unknown[] } };
+    expect(result.value.applies).toEqual(expect.arrayContaining([{ env, result: 'queued' }, { env: 'manual', result: 'queued' }]));
+    expect(result.value.skipped).toEqual([]);
 
     const deployment = await waitFor('the deployment of the merge', () => deploymentOf(range.after));
     const statuses = await waitFor('the final deployment status', () => {
