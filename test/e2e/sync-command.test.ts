@@ -1,0 +1,164 @@
+// `/bosun sync <env>` end to end: disaster recovery from any pull request. An object deleted by hand
+// comes back, recorded as a deployment with trigger sync; a rolled-back (pinned) environment returns
+// to the default branch's tip and loses its pin, even though the rollback's apply was ordered after the
+// tip's merge.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnvStatusStore, type EnvStatusStore } from '../../src/jobs.ts';
+import { kubectlPath } from '../../src/util/tools.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
+
+const run = promisify(execFile);
+const owner = 'acme';
+const name = 'recovery';
+const fullName = `${owner}/${name}`;
+// Unique on the shared test cluster: bosun's inventory is per environment name.
+const env = `staging-${randomBytes(3).toString('hex')}`;
+const checkName = `bosun / apply (${env})`;
+type Json = Record<string, unknown>;
+
+describe('/bosun sync re-applies the default branch', () => {
+  let h: Harness;
+  let work: string;
+  let repo: GitRepoBuilder;
+  let namespace: string;
+  let tip: string;
+  let redis: Redis;
+  let status: EnvStatusStore;
+  const merges: Record<number, string> = {};
+  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
+  const value = async (cm: string): Promise<string> => (await kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${namespace}\ndata:\n  version: "${v}"\n`;
+
+  const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<{ before: string; after: string }> => {
+    const branch = `change-${number}`;
+    await repo.git('checkout', '--quiet', '-b', branch, 'main');
+    await change();
+    const head = await repo.commit(title);
+    await repo.checkout('main');
+    await h.gh.addPullRequest({ owner, repo: name, number, title, head: { ref: branch, sha: head }, base: { ref: 'main' }, user: 'alice' });
+    await repo.git('merge', '--no-ff', '--no-commit', '--quiet', branch);
+    const before = tip;
+    tip = await repo.commit(`Merge pull request #${number} from ${owner}/${branch}`);
+    merges[number] = tip;
+    await h.gh.updatePullRequest(owner, name, number, { merged: true, mergeCommitSha: tip });
+    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
+    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    return { before, after: tip };
+  };
+  const applyRuns = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id));
+  const completedRun = (sha: string, count = 1) => waitFor(`${count} completed ${checkName} on ${sha.slice(0, 7)}`, () => {
+    const runs = applyRuns(sha);
+    return runs.length >= count && runs[count - 1]?.status === 'completed' ? runs[count - 1] : undefined;
+  }, 90_000);
+  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
+    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
+    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
+    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
+    return c;
+  };
+  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
+    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
+    .map((c) => String(c.body));
+  const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => {
+    const before = replies(pr).length;
+    const c = await comment(pr, user, body);
+    await waitFor(`${reaction} on "${body}"`, () => h.gh.reactions(Number(c.id)).some((r) => r.content === reaction), 90_000);
+    return replies(pr)[before]!;
+  };
+  const syncDeployments = (sha: string): Json[] => h.gh.deployments(owner, name).filter((d) => d.sha === sha && (d.payload as Json).trigger === 'sync');
+  const finalStates = (deployment: Json) => waitFor('the deployment\'s final status', () => {
+    const all = h.gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id));
+    return ['success', 'failure'].includes(String(all.at(-1)?.state)) ? all.map((s) => s.state) : undefined;
+  });
+
+  beforeAll(async () => {
+    namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;
+    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-sync-'));
+    const clustersFile = join(work, 'clusters.yaml');
+    await writeTestClusterRegistry(clustersFile);
+    repo = await makeGitRepo();
+    await repo.write('.bosun.yaml', ['version: 1', 'environments:', `  - name: ${env}`, '    path: clusters/staging', '    cluster: test', '    healthTimeout: 30s', ''].join('\n'));
+    tip = await repo.commit('configure bosun');
+
+    h = await startHarness({ clustersFile });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+    h.gh.setPermission(owner, name, 'alice', 'write');
+    h.gh.setPermission(owner, name, 'mia', 'maintain');
+    redis = new Redis(redisUrl);
+    status = createEnvStatusStore(redis, h.prefix);
+
+    await mergePr(1, 'version 1', async () => {
+      await repo.write('clusters/staging/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
+      await repo.write('clusters/staging/app.yaml', configMap('app', '1'));
+      await repo.write('clusters/staging/settings.yaml', configMap('settings', '1'));
+    });
+    expect((await completedRun(merges[1]!)).conclusion).toBe('success');
+    // An open pull request to run the commands on: sync works from any PR.
+    await repo.git('checkout', '--quiet', '-b', 'unrelated', 'main');
+    await repo.write('docs.md', 'docs\n');
+    const head = await repo.commit('docs');
+    await repo.checkout('main');
+    await h.gh.addPullRequest({ owner, repo: name, number: 2, head: { ref: 'unrelated', sha: head }, base: { ref: 'main' }, user: 'alice' });
+  }, 240_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await h?.close();
+    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+    await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('is refused for a writer (naming the permission) and for an unknown environment', async () => {
+    expect(await command(2, 'alice', `/bosun sync ${env}`, 'confused')).toContain(`@alice needs maintain permission to run \`/bosun sync ${env}\``);
+    expect(await command(2, 'mia', '/bosun sync nowhere', 'confused')).toContain(`\`nowhere\` is not an environment on \`main\`; known: \`${env}\``);
+  });
+
+  it('brings back an object deleted by hand, recorded as a deployment of the tip with trigger sync', async () => {
+    await kubectl('delete', 'configmap', 'settings', '-n', namespace);
+    const reply = await command(2, 'mia', `/bosun sync ${env}`, 'rocket');
+    expect(reply).toContain(`Syncing \`${env}\` with \`main\` at \`${tip.slice(0, 7)}\``);
+    expect(reply).not.toContain('pinned');
+
+    const check = await completedRun(tip, 2);
+    expect(check.conclusion).toBe('success');
+    expect(await value('settings')).toBe('1');
+    const [deployment, ...more] = syncDeployments(tip);
+    expect(more).toHaveLength(0);
+    expect(deployment).toMatchObject({ environment: env, ref: tip, payload: { trigger: 'sync', pr: 2 } });
+    expect(String(deployment!.description)).toContain('syncs');
+    expect(await finalStates(deployment!)).toEqual(['in_progress', 'success']);
+    expect(await status.lastApply(fullName, env)).toMatchObject({ sha: tip, trigger: 'sync', ok: true, requestedBy: 'mia' });
+  }, 150_000);
+
+  it('returns a rolled-back environment to the tip and removes its pin', async () => {
+    await mergePr(3, 'version 2', () => repo.write('clusters/staging/app.yaml', configMap('app', '2')));
+    expect((await completedRun(merges[3]!)).conclusion).toBe('success');
+    await command(3, 'mia', `/bosun rollback ${env} --now`, 'rocket');
+    await waitFor('the rollback to version 1', async () => (await value('app')) === '1', 90_000);
+    expect(await status.pin(fullName, env)).toMatchObject({ sha: merges[1], reason: 'rollback of #3' });
+
+    // The rollback's apply is ordered after the tip's merge; the sync must still run, not be superseded.
+    const reply = await command(2, 'mia', `/bosun sync ${env}`, 'rocket');
+    expect(reply).toContain(`was pinned to \`${merges[1]!.slice(0, 7)}\` (rollback of #3, by @mia); the pin is removed`);
+    await waitFor('version 2 in the cluster again', async () => (await value('app')) === '2', 90_000);
+    const [deployment] = syncDeployments(merges[3]!);
+    expect(deployment).toBeDefined();
+    expect(await finalStates(deployment!)).toEqual(['in_progress', 'success']);
+    expect(await status.pin(fullName, env)).toBeUndefined();
+    expect(h.gh.checkRuns(owner, name, merges[3]).filter((r) => r.name === checkName && r.conclusion === 'cancelled')).toHaveLength(0);
+  }, 200_000);
+
+  it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
+    expect(h.gh.problems()).toEqual([]);
+  });
+});
