@@ -1,20 +1,32 @@
 /**
- * `/bosun apply <env>` before merge: the environment (as the base branch defines it) must allow it and
- * its requirements must hold; the PR takes the environment's lock (held until the PR closes), then the
- * PR head is rendered, validated and applied with the cluster engine.
+ * `/bosun apply <env>`.
+ * - Before merge: the environment (as the base branch defines it) must allow it and its requirements
+ *   must hold; the PR takes the environment's lock (held until the PR closes), then the PR head is
+ *   rendered, validated and applied with the cluster engine, holding the job layer's environment lease
+ *   so it never overlaps an apply on merge, a sync or a heal.
+ * - On a merged PR: queues an apply of the PR's merge commit through the job layer (environment lease,
+ *   latest commit wins), for environments that wait for it (`autoApply: false`, `requireMatchingPlan`)
+ *   or to apply the merge again. A merge commit older than what the environment has is refused.
  */
 import { checkRequirements, type ApplyCommand } from '../../src/chatops/index.ts';
 import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
 import { applyEnvironment, connect, renderApplySummary } from '../../src/cluster/index.ts';
+import { discoverEnvironments } from '../../src/discover/index.ts';
 import { git } from '../../src/git/index.ts';
+import { readMergeState } from '../../src/github/associated-pulls.ts';
+import { acquireEnvLease, releaseEnvLease, renewEnvLease } from '../../src/jobs.ts';
 import { lockKey } from '../../src/locks/index.ts';
-import { loadDesiredState } from '../../src/plan/desired-state.ts';
+import { loadDesiredState, withTree } from '../../src/plan/desired-state.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command.ts';
 import { approvers, requirementState } from './pull-request.ts';
 
 export async function applyForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: ApplyCommand): Promise<boolean> {
   const { job, pr, gh } = run;
   const name = command.env;
+  if (pr.state !== 'open') {
+    const merge = await readMergeState(gh, job.repo.owner, job.repo.name, job.pr);
+    if (merge.merged && merge.mergeCommitSha) return applyMergedPullRequest(deps, run, command, merge.mergeCommitSha);
+  }
   const base = await run.base();
   const env = base.envs.get(name);
   if (!env) {
@@ -22,7 +34,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     return false;
   }
   if (pr.state !== 'open') {
-    await run.reply(`#${job.pr} is ${pr.state}: only open pull requests can be applied before merge.`);
+    await run.reply(`#${job.pr} was closed without being merged: there is nothing to apply.`);
     return false;
   }
   if (!env.allowPreMergeApply) {
@@ -60,6 +72,12 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
   }
   // The plan comment shows who holds each environment: plan again so it shows this lock.
   await deps.producers.enqueuePlan(planRequest(run, `${job.deliveryId}+locked`));
+  // The job layer's lease: no apply on merge, sync or heal changes the environment at the same time.
+  const lease = await takeEnvLease(deps, job.repo.fullName, name, `command:${job.deliveryId}`);
+  if (!lease.ok) {
+    await run.reply(`⏳ \`${name}\` is being changed by another job right now (an apply on merge, a sync or a heal); nothing was applied. Try \`/bosun apply ${name}\` again in a minute.`);
+    return false;
+  }
   const client = await connect(deps.clusters, clusterNameOf(env));
   try {
     const report = await applyEnvironment({
@@ -72,5 +90,65 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     return report.ok;
   } finally {
     client.close();
+    await lease.release();
   }
+}
+
+const leaseMs = 60_000;
+
+/** Takes and keeps renewing the environment lease apply jobs take (src/jobs/env-lease.ts). */
+async function takeEnvLease(deps: CommandProcessorDeps, repo: string, env: string, token: string): Promise<{ ok: boolean; release: () => Promise<void> }> {
+  const state = deps.jobState;
+  if (!state) return { ok: true, release: async () => undefined };
+  if (!(await acquireEnvLease(state.redis, state.keys, repo, env, token, leaseMs))) return { ok: false, release: async () => undefined };
+  const timer = setInterval(() => void renewEnvLease(state.redis, state.keys, repo, env, token, leaseMs).catch(() => undefined), leaseMs / 3);
+  timer.unref();
+  return {
+    ok: true,
+    release: async () => {
+      clearInterval(timer);
+      await releaseEnvLease(state.redis, state.keys, repo, env, token).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * `/bosun apply <env>` on a merged PR: an apply job of the merge commit, ordered like the merge's own
+ * (seq = the merge commit's committer time), so the job layer refuses it when the environment already
+ * has a newer commit, and serializes it with every other change to the environment.
+ */
+async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: ApplyCommand, mergeSha: string): Promise<boolean> {
+  const { job } = run;
+  const name = command.env;
+  const short = mergeSha.slice(0, 7);
+  const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [mergeSha]);
+  // The environment as the merge commit defines it: that is what would be applied.
+  const { environments } = await withTree(mirror.dir, mergeSha, (dir) => discoverEnvironments(dir, { repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] }));
+  const env = environments.find((e) => e.name === name);
+  if (!env) {
+    await run.reply(`\`${name}\` is not an environment at the merge commit \`${short}\` of #${job.pr}; known: ${environments.map((e) => `\`${e.name}\``).join(', ') || '(none)'}.`);
+    return false;
+  }
+  if (!deps.clusters || !deps.clusters.clusters.has(clusterNameOf(env))) {
+    await run.reply(`\`${name}\` targets cluster \`${clusterNameOf(env)}\`, which this bosun installation has no credentials for (BOSUN_CLUSTERS); ask its operator to register it.`);
+    return false;
+  }
+  const seq = Number((await git(['show', '-s', '--format=%ct', mergeSha], { cwd: mirror.dir })).trim()) * 1000;
+  const result = await deps.producers.enqueueApply({
+    deliveryId: job.deliveryId,
+    installationId: job.installationId,
+    repo: job.repo,
+    env: name,
+    sha: mergeSha,
+    trigger: 'command',
+    pr: job.pr,
+    requestedBy: job.user.login,
+    seq,
+  });
+  if (result.status === 'superseded') {
+    await run.reply(`\`${name}\` already has a newer commit (\`${result.by.sha.slice(0, 7)}\`, merged after #${job.pr}'s \`${short}\`), so #${job.pr} is not applied on its own: bosun never applies an older commit after a newer one. Apply the newer commit's pull request instead.`);
+    return false;
+  }
+  await run.reply(`🚀 Applying #${job.pr}'s merge commit \`${short}\` to \`${name}\` (asked by @${job.user.login}); the \`bosun / apply (${name})\` check run on \`${short}\` shows the result.`);
+  return true;
 }
