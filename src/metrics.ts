@@ -16,6 +16,8 @@ export interface Metrics {
   jobFinished(queue: string, outcome: JobRunOutcome, seconds: number): void;
   githubRequest(status: number | string): void;
   rateLimitWait(): void;
+  /** A drift check of one environment ended in `state` (in-sync, drifted, healed, error). */
+  driftChecked(state: string): void;
   /** Adds queues whose depth `bosun_queue_depth` reports on each scrape. */
   watchQueues(sources: readonly QueueDepthSource[]): void;
 }
@@ -72,6 +74,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     help: 'Times bosun waited for a GitHub rate limit',
     registers: [registry],
   });
+  const driftChecks = new Counter({
+    name: 'bosun_drift_checks_total',
+    help: 'Drift checks of environments, by result (in-sync, drifted, healed, error)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
   if (opts.processMetrics) collectDefaultMetrics({ register: registry });
 
   return {
@@ -80,6 +88,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     jobFinished: (queue, outcome, seconds) => durations.observe({ queue, outcome }, Math.max(0, seconds)),
     githubRequest: (status) => github.inc({ status: String(status) }),
     rateLimitWait: () => rateLimitWaits.inc(),
+    driftChecked: (state) => driftChecks.inc({ state }),
     watchQueues(more) {
       for (const source of more) if (!sources.some((s) => s.queue === source.queue && s.counts === source.counts)) sources.push(source);
     },

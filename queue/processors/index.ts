@@ -53,7 +53,7 @@ export interface ProcessorOptions {
   prefix?: string;
   producers: Producers;
   log?: (line: string) => void;
-  metrics?: Pick<Metrics, 'githubRequest'> & Partial<Pick<Metrics, 'driftChecked'>>;
+  metrics?: Pick<Metrics, 'githubRequest' | 'driftChecked'>;
   /** Lease of a PR's environment lock, renewed by every event of the PR. Default 7 days (pr-locks.ts). */
   lockTtlMs?: number;
 }
@@ -83,7 +83,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
-      reconcile: reconcileProcessor({ auth, mirrors, status, ...(opts.metrics?.driftChecked ? { metrics: { driftChecked: (state: string) => opts.metrics!.driftChecked!(state) } } : {}), ...(clusters ? { clusters } : {}) }),
+      reconcile: reconcileProcessor({ auth, mirrors, status, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

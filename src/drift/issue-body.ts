@@ -17,9 +17,7 @@ export type DriftIssueStatus =
   /** Drift found and still there. */
   | { status: 'drifted'; heal: HealNote }
   /** bosun re-applied Git and the next check found the cluster in sync. */
-  | { status: 'healed'; healedAt: number }
-  /** The drift is gone without bosun (fixed by hand, or by a later apply). */
-  | { status: 'resolved'; resolvedAt: number };
+  | { status: 'healed'; healedAt: number };
 
 /** What bosun does about drift that is still there. */
 export type HealNote =
@@ -77,8 +75,6 @@ function verdict(input: DriftIssueInput): string[] {
   switch (state.status) {
     case 'healed':
       return [`✅ **Healed at ${when(state.healedAt)}**: bosun re-applied \`${short(input.sha)}\` (\`selfHeal: true\`, recorded as a GitHub deployment to \`${env}\`) and the cluster is in sync again. The objects below had drifted.`];
-    case 'resolved':
-      return [`✅ **In sync since ${when(state.resolvedAt)}** at \`${short(input.sha)}\`. The objects below had drifted.`];
     case 'drifted':
       if (state.heal.mode === 'off') return [`**What bosun does:** nothing by itself: \`selfHeal\` is off for \`${env}\`. To undo these changes: ${heal}. To keep them, change Git to match.`];
       if (state.heal.mode === 'refused') return [`**What bosun does:** \`selfHeal\` is on, but this drift is not healed: ${state.heal.reason}.`];
@@ -175,6 +171,20 @@ export function renderDriftIssueBody(input: DriftIssueInput, maxChars: number = 
     }
   }
   return out + footer;
+}
+
+const resolvedBanner = /^> ✅ \*\*In sync since [^\n]*\n\n/;
+
+/**
+ * The body of a drift issue whose drift went away without bosun (fixed by hand, or by a later apply):
+ * the last drift stays as the record, under a banner saying since when the cluster matches Git.
+ */
+export function resolvedDriftIssueBody(existing: string, input: Pick<DriftIssueInput, 'env' | 'sha' | 'checkedAt'>, maxChars: number = maxIssueBodyChars): string {
+  const banner = `> ✅ **In sync since ${when(input.checkedAt)}** at \`${short(input.sha)}\`: the cluster matches Git again. Below is the drift as last seen.\n\n`;
+  const marker = driftMarker(input.env);
+  const rest = existing.replace(/\r\n/g, '\n').replace(marker, '').replace(/^\n+/, '').replace(resolvedBanner, '');
+  const body = `${marker}\n${banner}${rest}`;
+  return body.length <= maxChars ? body : `${marker}\n${banner}`;
 }
 
 /** The comment posted when the drift's state changes (never on an unchanged check). */

@@ -106,7 +106,8 @@ export interface SyncDriftIssueArgs extends FindDriftIssueArgs {
    * - `in-sync`: no drift; an open issue is edited (`body`) and closed with `comment`; nothing else.
    */
   status: 'drifted' | 'healed' | 'in-sync';
-  body: string;
+  /** The new body; a function gets the current body (an in-sync check keeps the last drift as the record). */
+  body: string | ((current: string) => string);
   /** Posted when the state changes: reopened, healed, or closed. */
   comment: string;
 }
@@ -118,34 +119,35 @@ export interface SyncDriftIssueResult {
 
 /** Brings the environment's drift issue in line with a drift check. Idempotent for an unchanged check. */
 export async function syncDriftIssue(gh: GitHubClient, args: SyncDriftIssueArgs): Promise<SyncDriftIssueResult> {
-  if (args.body.length > maxBodyChars) {
-    throw new GitHubError({ message: `the drift issue body is ${args.body.length} characters; GitHub allows ${maxBodyChars}`, field: 'body' });
-  }
   const repo = { owner: args.owner, repo: args.repo };
   const existing = await findDriftIssue(gh, args);
-  const same = existing !== undefined && normalize(existing.body) === normalize(args.body);
+  if (args.status === 'in-sync' && (!existing || existing.state === 'closed')) return { step: 'none', ...(existing ? { issue: short(existing) } : {}) };
+  const body = typeof args.body === 'function' ? args.body(existing?.body ?? '') : args.body;
+  if (body.length > maxBodyChars) {
+    throw new GitHubError({ message: `the drift issue body is ${body.length} characters; GitHub allows ${maxBodyChars}`, field: 'body' });
+  }
+  const same = existing !== undefined && normalize(existing.body) === normalize(body);
 
-  if (args.status === 'in-sync') {
-    if (!existing || existing.state === 'closed') return { step: 'none', ...(existing ? { issue: short(existing) } : {}) };
-    if (!same) await update(gh, args, existing.number, { body: args.body });
+  if (args.status === 'in-sync' && existing) {
+    if (!same) await update(gh, args, existing.number, { body });
     await comment(gh, args, existing.number, args.comment);
     return { step: 'closed', issue: short(await update(gh, args, existing.number, { state: 'closed', state_reason: 'completed' })) };
   }
 
   if (args.status === 'drifted') {
-    if (!existing) return { step: 'opened', issue: short(await create(gh, args, repo)) };
+    if (!existing) return { step: 'opened', issue: short(await create(gh, args, repo, body)) };
     if (existing.state === 'closed') {
-      const reopened = await update(gh, args, existing.number, { state: 'open', body: args.body });
+      const reopened = await update(gh, args, existing.number, { state: 'open', body });
       await comment(gh, args, existing.number, args.comment);
       return { step: 'reopened', issue: short(reopened) };
     }
     if (same) return { step: 'unchanged', issue: short(existing) };
-    return { step: 'updated', issue: short(await update(gh, args, existing.number, { body: args.body })) };
+    return { step: 'updated', issue: short(await update(gh, args, existing.number, { body })) };
   }
 
   // healed: the drift happened and is already undone; the issue keeps the record, closed.
-  const target = existing ?? await create(gh, args, repo);
-  if (existing && !same) await update(gh, args, existing.number, { body: args.body });
+  const target = existing ?? await create(gh, args, repo, body);
+  if (existing && !same) await update(gh, args, existing.number, { body });
   await comment(gh, args, target.number, args.comment);
   const closed = target.state === 'closed' ? target : await update(gh, args, target.number, { state: 'closed', state_reason: 'completed' });
   return { step: 'healed', issue: short(closed) };
@@ -155,13 +157,13 @@ function short(i: DriftIssueRef): { number: number; url: string; state: 'open' |
   return { number: i.number, url: i.url, state: i.state };
 }
 
-async function create(gh: GitHubClient, args: SyncDriftIssueArgs, repo: RepoRef): Promise<DriftIssueRef> {
+async function create(gh: GitHubClient, args: SyncDriftIssueArgs, repo: RepoRef, body: string): Promise<DriftIssueRef> {
   await ensureDriftLabel(gh, repo);
   const res = await call(gh, 'opening the drift issue', 'POST /repos/{owner}/{repo}/issues', {
     owner: args.owner,
     repo: args.repo,
     title: args.title,
-    body: args.body,
+    body,
     labels: [driftLabel],
   });
   return refOf(res.data as IssueJson);

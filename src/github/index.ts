@@ -24,3 +24,5 @@ export { createDeployment, maxDeploymentDescription, setDeploymentStatus, trunca
 export type { CreateDeploymentArgs, DeploymentState, DeploymentStatusArgs } from './deployments.ts';
 export { minimizeComment } from './minimize-comment.ts';
 export type { MinimizeReason } from './minimize-comment.ts';
+export { driftLabel, ensureDriftLabel, findDriftIssue, syncDriftIssue } from './drift-issue.ts';
+export type { DriftIssueRef, DriftIssueStep, FindDriftIssueArgs, SyncDriftIssueArgs, SyncDriftIssueResult } from './drift-issue.ts';

@@ -43,6 +43,10 @@ export interface Producers {
   ensureReconcile(job: ReconcileJob, everyMs: number): Promise<void>;
   /** Stops reconciling an environment; false when it was not scheduled. */
   removeReconcile(repo: string, env: string): Promise<boolean>;
+  /** The environments of a repository with a repeating reconcile, and their intervals. */
+  listReconciles(repo: string): Promise<Array<{ env: string; everyMs: number; job?: ReconcileJob }>>;
+  /** Queues one reconcile of an environment now (operators, tests); the job layer skips it while the environment is busy. */
+  enqueueReconcile(job: ReconcileJob): Promise<EnqueueResult>;
   depthSources(): QueueDepthSource[];
   close(): Promise<void>;
 }
@@ -162,6 +166,27 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
 
     async removeReconcile(repo, env) {
       return queues.reconcile.removeJobScheduler(reconcileSchedulerId(repo, env));
+    },
+
+    async listReconciles(repo) {
+      const start = reconcileSchedulerId(repo, '');
+      const out: Array<{ env: string; everyMs: number; job?: ReconcileJob }> = [];
+      for (const s of await queues.reconcile.getJobSchedulers(0, -1, true)) {
+        const id = s.key ?? s.id ?? '';
+        if (!id.startsWith(start) || typeof s.every !== 'number') continue;
+        out.push({ env: decodeURIComponent(id.slice(start.length)), everyMs: s.every, ...(s.template?.data ? { job: s.template.data } : {}) });
+      }
+      return out.sort((a, b) => a.env.localeCompare(b.env));
+    },
+
+    async enqueueReconcile(job) {
+      checkText(job.env, 'env');
+      checkPositive(job.installationId, 'installationId');
+      checkText(job.repo?.fullName, 'repo.fullName');
+      const data: ReconcileJob = { installationId: job.installationId, repo: job.repo, env: job.env };
+      // Not deduplicated: each request is one more check; a check of a busy environment is skipped.
+      const added = await queues.reconcile.add('reconcile', data, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } });
+      return { status: 'queued', jobId: added.id ?? '' };
     },
 
     depthSources() {

@@ -64,7 +64,8 @@ export interface CommandJob {
   user: CommandUser;
 }
 
-export type ApplyTrigger = 'merge' | 'command' | 'sync' | 'rollback';
+/** `heal`: a reconcile re-applied the environment to undo drift (selfHeal). */
+export type ApplyTrigger = 'merge' | 'command' | 'sync' | 'rollback' | 'heal';
 
 export interface ApplyJob {
   deliveryId: string;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { liveDiff } from '../../src/cluster/live-diff.ts';
 import type { PreviewObject, PreviewResult } from '../../src/cluster/types.ts';
-import { chooseBaseline, driftCounts, driftReport, isDriftIssueBody, renderDriftIssueBody, type DriftIssueInput } from '../../src/drift/index.ts';
+import { chooseBaseline, driftCounts, driftReport, isDriftIssueBody, renderDriftIssueBody, resolvedDriftIssueBody, type DriftIssueInput } from '../../src/drift/index.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 
 const configMap = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data });
@@ -102,7 +102,18 @@ describe('drift issue body', () => {
     expect(renderDriftIssueBody(input({ report, state: { status: 'healed', healedAt: Date.UTC(2025, 0, 2, 3, 5) } }))).toContain('**Healed at 2025-01-02 03:05 UTC**: bosun re-applied `aaaaaaa`');
     expect(renderDriftIssueBody(input({ report, state: { status: 'drifted', heal: { mode: 'refused', reason: 'the render is empty and allowEmpty is off' } } })))
       .toContain('`selfHeal` is on, but this drift is not healed: the render is empty and allowEmpty is off.');
-    expect(renderDriftIssueBody(input({ report, state: { status: 'resolved', resolvedAt: Date.UTC(2025, 0, 2, 4, 0) } }))).toContain('**In sync since 2025-01-02 04:00 UTC**');
+  });
+
+  it('when the drift is gone, keeps the last drift as the record under an "in sync since" banner (once)', () => {
+    const report = driftReport(preview([previewObject('create', undefined, configMap('gone', {}))]));
+    const drifted = renderDriftIssueBody(input({ report }));
+    const first = resolvedDriftIssueBody(drifted, { env: 'staging', sha: 'c'.repeat(40), checkedAt: Date.UTC(2025, 0, 2, 4, 0) });
+    expect(isDriftIssueBody(first, 'staging')).toBe(true);
+    expect(first).toContain('> ✅ **In sync since 2025-01-02 04:00 UTC** at `ccccccc`');
+    expect(first).toContain('| `ConfigMap` | `shop` | `gone` | ➕ missing |');
+    const again = resolvedDriftIssueBody(first, { env: 'staging', sha: 'c'.repeat(40), checkedAt: Date.UTC(2025, 0, 2, 5, 0) });
+    expect(again.match(/In sync since/g)).toHaveLength(1);
+    expect(again).toContain('In sync since 2025-01-02 05:00 UTC');
   });
 
   it('stays within the body limit and counts the objects and diff lines it leaves out', () => {

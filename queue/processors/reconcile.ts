@@ -1,0 +1,302 @@
+/**
+ * The reconcile job: one drift check of one environment. The job layer already holds the environment's
+ * lease (a round is skipped while an apply runs). Compares the live cluster with the render of the
+ * default branch's tip (or of the pinned / last applied commit, see src/drift/baseline.ts) through the
+ * cluster engine's apply preview; keeps the environment's drift issue current; with `selfHeal: true`
+ * re-applies Git (recorded as a GitHub Deployment and in the status store) and checks again.
+ *
+ * What a platform engineer sees:
+ * - in sync → nothing (an open drift issue is closed with a comment saying at which commit);
+ * - drift, selfHeal off → one issue per environment, edited in place while the drift lasts;
+ * - drift, selfHeal on → healed; the same issue records what had drifted and is closed with a
+ *   "healed" comment (it stays open only when the heal did not bring the cluster back in sync);
+ * - a render that fails, or a cluster that cannot be reached → state `error`, no issue (that is not
+ *   drift), retried at the next round.
+ */
+import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { applyEnvironment, connect, previewEnvironment, type ApplyReport, type ClusterClient, type ClusterRegistry } from '../../src/cluster/index.ts';
+import {
+  chooseBaseline,
+  driftCounts,
+  driftIssueTitle,
+  driftReport,
+  driftStateComment,
+  isDriftIssueBody,
+  isDrifted,
+  renderDriftIssueBody,
+  resolvedDriftIssueBody,
+  type Baseline,
+  type DriftIssueInput,
+  type DriftReport,
+  type HealNote,
+} from '../../src/drift/index.ts';
+import { git } from '../../src/git/index.ts';
+import type { MirrorCache } from '../../src/git/mirror.ts';
+import { createDeployment, setDeploymentStatus, syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../src/github/index.ts';
+import type { DriftRecord, DriftState, EnvStatusStore, ReconcileJob } from '../../src/jobs.ts';
+import type { Metrics } from '../../src/metrics.ts';
+import type { Environment } from '../../src/model/environment.ts';
+import { BosunError, formatProblem } from '../../src/model/errors.ts';
+import type { RenderedObject } from '../../src/model/object.ts';
+import { loadDesiredState } from '../../src/plan/desired-state.ts';
+import { scrub } from '../../src/util/scrub.ts';
+import type { JobContext, Processor } from '../types.ts';
+import type { GitHubAppAuth } from './installation-octokit.ts';
+
+export interface ReconcileProcessorDeps {
+  auth: GitHubAppAuth;
+  mirrors: MirrorCache;
+  clusters?: ClusterRegistry;
+  status?: EnvStatusStore;
+  metrics?: Pick<Metrics, 'driftChecked'>;
+  now?: () => number;
+}
+
+export interface ReconcileOutcome {
+  env: string;
+  /** The commit the cluster was compared with ('' when it could not be determined). */
+  sha: string;
+  state: DriftState;
+  /** Objects that had drifted (before a heal). */
+  drifted: number;
+  healed?: { ok: boolean; deploymentId: number };
+  issue?: { number: number; url: string; step: SyncDriftIssueResult['step'] };
+  message?: string;
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+interface Target {
+  baseline: Baseline;
+  env: Environment;
+  objects: RenderedObject[];
+}
+
+export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<ReconcileJob, ReconcileOutcome> {
+  const now = deps.now ?? Date.now;
+  return async (job, ctx) => {
+    const repoName = job.repo.fullName;
+    const checkedAt = now();
+    const previous = await deps.status?.drift(repoName, job.env);
+    const keepIssue = previous?.issueNumber ? { issueNumber: previous.issueNumber, ...(previous.issueUrl ? { issueUrl: previous.issueUrl } : {}) } : {};
+    const record = async (r: Omit<DriftRecord, 'checkedAt'>): Promise<void> => {
+      await deps.status?.recordDrift(repoName, job.env, { ...r, checkedAt });
+      deps.metrics?.driftChecked(r.state);
+    };
+    const failed = async (sha: string, err: unknown): Promise<ReconcileOutcome> => {
+      const message = scrub(err instanceof BosunError ? formatProblem(err.toProblem()) : err instanceof Error ? err.message : String(err));
+      ctx.log.warn({ env: job.env, sha, err: message }, 'drift check could not compare the cluster with Git; the next round tries again');
+      await record({ state: 'error', sha, drifted: 0, summary: message, ...keepIssue });
+      return { env: job.env, sha, state: 'error', drifted: 0, message };
+    };
+
+    const { client: gh, token } = await deps.auth.installation(job.installationId);
+    let target: Target;
+    let tip: string;
+    try {
+      await ctx.progress(`fetching ${repoName}`);
+      const mirror = await deps.mirrors.ensure({ fullName: repoName, cloneUrl: job.repo.cloneUrl }, token);
+      tip = (await git(['rev-parse', '--verify', `refs/heads/${job.repo.defaultBranch}^{commit}`], { cwd: mirror.dir })).trim();
+      target = await loadTarget(mirror.dir, tip, job, deps.status, ctx);
+    } catch (err) {
+      if (!(err instanceof BosunError)) throw err;
+      // A broken configuration or render on the default branch is not drift: no issue, and never a heal.
+      return failed('', err);
+    }
+    const { baseline, env, objects } = target;
+    const cluster = clusterNameOf(env);
+    if (!deps.clusters?.clusters.has(cluster)) {
+      return failed(baseline.sha, new BosunError({ kind: 'config', message: `\`${job.env}\` targets cluster \`${cluster}\`, which this bosun installation has no credentials for (BOSUN_CLUSTERS)` }));
+    }
+
+    let client: ClusterClient;
+    try {
+      client = await connect(deps.clusters, cluster);
+    } catch (err) {
+      return failed(baseline.sha, err);
+    }
+    try {
+      // Heals take back fields changed by hand (Git wins), so the check previews with force too: a
+      // `kubectl edit` or `kubectl scale` then shows as a change with its author instead of a conflict.
+      const settings = { ...env, forceConflicts: true };
+      const check = async (): Promise<DriftReport> => driftReport(await previewEnvironment({ client, env: settings, objects }));
+      let report: DriftReport;
+      try {
+        await ctx.progress(`comparing ${objects.length} object(s) of ${job.env} on ${cluster} with ${short(baseline.sha)}`);
+        report = await check();
+      } catch (err) {
+        return failed(baseline.sha, err);
+      }
+      const lastApply = await deps.status?.lastApply(repoName, job.env);
+      const issueInput = (r: DriftReport, state: DriftIssueInput['state']): DriftIssueInput => ({
+        env: job.env,
+        cluster,
+        sha: baseline.sha,
+        ...(baseline.note ? { baselineNote: baseline.note } : {}),
+        defaultBranch: job.repo.defaultBranch,
+        checkedAt,
+        report: r,
+        state,
+        ...(lastApply ? { lastApply: { sha: lastApply.sha, ok: lastApply.ok, at: lastApply.at } } : {}),
+      });
+      const base = { env: job.env, sha: baseline.sha };
+
+      if (report.unchecked.length > 0 && !isDrifted(report)) {
+        return failed(baseline.sha, new Error(`${report.unchecked.length} object(s) could not be compared: ${report.unchecked.map((u) => `${u.objectKind} ${u.namespace ? `${u.namespace}/` : ''}${u.name}: ${u.message}`).join('; ')}`));
+      }
+
+      if (!isDrifted(report)) {
+        const issue = await issueStep(gh, deps, job, 'in-sync', (current) => resolvedDriftIssueBody(current, { env: job.env, sha: baseline.sha, checkedAt }), driftStateComment('resolved', { env: job.env, sha: baseline.sha, checkedAt, report }));
+        await record({ state: 'in-sync', sha: baseline.sha, drifted: 0, summary: `in sync with ${short(baseline.sha)} (${report.compared} object(s) compared)`, ...issueFields(issue, keepIssue) });
+        raise(issue);
+        return { ...base, state: 'in-sync', drifted: 0, ...issueOutcome(issue) };
+      }
+
+      const refusal = !env.selfHeal ? undefined : healRefusal(baseline, env, objects);
+      let heal: HealNote = !env.selfHeal ? { mode: 'off' } : refusal ? { mode: 'refused', reason: refusal } : { mode: 'off' };
+      let healed: ReconcileOutcome['healed'];
+      if (env.selfHeal && !refusal) {
+        const attempt = await healEnvironment(gh, deps, job, ctx, { client, env: settings, objects, baseline, report });
+        healed = { ok: attempt.ok, deploymentId: attempt.deploymentId };
+        const after = attempt.ok ? await check().catch(() => undefined) : undefined;
+        if (after && !isDrifted(after)) {
+          const healedAt = now();
+          const issue = await issueStep(gh, deps, job, 'healed', renderDriftIssueBody(issueInput(report, { status: 'healed', healedAt })), driftStateComment('healed', { env: job.env, sha: baseline.sha, checkedAt: healedAt, report }));
+          await record({ state: 'healed', sha: baseline.sha, drifted: report.items.length, summary: `healed ${driftCounts(report)} by re-applying ${short(baseline.sha)}`, ...issueFields(issue, keepIssue) });
+          raise(issue);
+          return { ...base, state: 'healed', drifted: report.items.length, healed, ...issueOutcome(issue) };
+        }
+        heal = { mode: 'failed', at: now(), message: attempt.ok ? `after re-applying \`${short(baseline.sha)}\`, ${after ? driftCounts(after) : 'the cluster could not be compared again'}` : attempt.message };
+        if (after) report = after;
+      }
+
+      const body = renderDriftIssueBody(issueInput(report, { status: 'drifted', heal }));
+      const issue = await issueStep(gh, deps, job, 'drifted', body, driftStateComment('reopened', { env: job.env, sha: baseline.sha, checkedAt, report }));
+      const how = heal.mode === 'off' ? 'selfHeal off' : heal.mode === 'refused' ? `not healed: ${heal.reason}` : 'heal failed';
+      await record({ state: 'drifted', sha: baseline.sha, drifted: report.items.length, summary: `${driftCounts(report)} (${how})`, ...issueFields(issue, keepIssue) });
+      raise(issue);
+      return { ...base, state: 'drifted', drifted: report.items.length, ...(healed ? { healed } : {}), ...issueOutcome(issue) };
+    } finally {
+      client.close();
+    }
+  };
+}
+
+/** The commit to compare with and its render; throws BosunError when it cannot be rendered. */
+async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext): Promise<Target> {
+  const repoUrls = [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`];
+  const progress = Object.assign((message: string) => void ctx.progress(message), { done: () => undefined });
+  const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, repoUrls, progress });
+  const pin = await status?.pin(job.repo.fullName, job.env);
+  const lastApplied = (await status?.history(job.repo.fullName, job.env))?.[0]?.sha;
+  if (pin) {
+    const desired = await load(pin.sha);
+    return { baseline: chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: desired.env.autoApply, pin }), env: desired.env, objects: desired.objects };
+  }
+  const atTip = await load(tip);
+  const baseline = chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: atTip.env.autoApply, ...(lastApplied ? { lastApplied } : {}) });
+  if (baseline.sha === tip) return { baseline, env: atTip.env, objects: atTip.objects };
+  // The settings (selfHeal, prune…) stay those of the tip: the configuration people last merged.
+  const desired = await load(baseline.sha);
+  return { baseline, env: { ...desired.env, selfHeal: atTip.env.selfHeal, autoApply: atTip.env.autoApply }, objects: desired.objects };
+}
+
+/** Why drift must not be healed, if it must not. */
+function healRefusal(baseline: Baseline, env: Environment, objects: readonly RenderedObject[]): string | undefined {
+  if (!baseline.mayHeal) return baseline.note ?? 'the commit compared with was never applied to this environment';
+  if (objects.length === 0 && !env.allowEmpty) return 'the render is empty and `allowEmpty` is off, so re-applying would only delete; set `allowEmpty: true` if the environment is meant to be empty';
+  return undefined;
+}
+
+interface HealInput {
+  client: ClusterClient;
+  env: Environment;
+  objects: RenderedObject[];
+  baseline: Baseline;
+  report: DriftReport;
+}
+
+/** Re-applies the environment, as a GitHub Deployment and an apply record with trigger `heal`. */
+async function healEnvironment(gh: GitHubClient, deps: ReconcileProcessorDeps, job: ReconcileJob, ctx: JobContext, input: HealInput): Promise<{ ok: boolean; deploymentId: number; message: string }> {
+  const owner = job.repo.owner;
+  const repo = job.repo.name;
+  const sha = input.baseline.sha;
+  const started = Date.now();
+  const deployment = await createDeployment(gh, {
+    owner,
+    repo,
+    ref: sha,
+    environment: job.env,
+    description: `bosun heals drift in ${job.env} at ${short(sha)}`,
+    payload: { job: ctx.job.id, trigger: 'heal' },
+  });
+  await setDeploymentStatus(gh, { owner, repo, deploymentId: deployment.id, state: 'in_progress', description: `Healing drift in ${job.env}: ${driftCounts(input.report)}` });
+  let report: ApplyReport | undefined;
+  let message: string;
+  try {
+    await ctx.progress(`healing ${job.env}: re-applying ${short(sha)} (${driftCounts(input.report)})`);
+    report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
+    const c = report.counts;
+    const problems = [...report.objects.filter((o) => o.action === 'failed').map((o) => `${o.kind} ${o.name}: ${o.error ?? 'failed'}`), ...report.notes].slice(0, 3);
+    message = report.ok
+      ? `bosun healed drift in ${job.env} at ${short(sha)}: ${c.configured} configured, ${c.created} created, ${c.pruned} pruned`
+      : `re-applying ${short(sha)} failed: ${scrub(problems.join('; ')) || 'see the deployment'}`;
+  } catch (err) {
+    message = `re-applying ${short(sha)} failed: ${scrub(err instanceof Error ? err.message : String(err))}`;
+  }
+  const ok = report?.ok ?? false;
+  await setDeploymentStatus(gh, { owner, repo, deploymentId: deployment.id, state: ok ? 'success' : 'failure', description: message });
+  await deps.status?.recordApply(job.repo.fullName, job.env, {
+    sha,
+    seq: started,
+    trigger: 'heal',
+    ok,
+    health: report?.health?.verdict ?? 'not-checked',
+    at: Date.now(),
+    durationMs: report?.durationMs ?? Date.now() - started,
+    summary: message,
+    deploymentId: deployment.id,
+  });
+  return { ok, deploymentId: deployment.id, message };
+}
+
+async function issueStep(
+  gh: GitHubClient,
+  deps: ReconcileProcessorDeps,
+  job: ReconcileJob,
+  status: 'drifted' | 'healed' | 'in-sync',
+  body: string | ((current: string) => string),
+  comment: string,
+): Promise<IssueStep> {
+  try {
+    return await syncDriftIssue(gh, {
+      owner: job.repo.owner,
+      repo: job.repo.name,
+      author: await deps.auth.botLogin(),
+      matches: (text) => isDriftIssueBody(text, job.env),
+      title: driftIssueTitle(job.env),
+      status,
+      body,
+      comment,
+    });
+  } catch (error) {
+    // The check itself is recorded first; the job then fails so the problem is visible, and the next
+    // round brings the issue up to date.
+    return { step: 'none', error };
+  }
+}
+
+type IssueStep = SyncDriftIssueResult & { error?: unknown };
+
+/** Throws the GitHub failure of an issue step, after the check was recorded. */
+function raise(issue: IssueStep): void {
+  if (issue.error !== undefined) throw issue.error;
+}
+
+function issueFields(result: SyncDriftIssueResult, previous: Pick<DriftRecord, 'issueNumber' | 'issueUrl'>): Pick<DriftRecord, 'issueNumber' | 'issueUrl'> {
+  return result.issue ? { issueNumber: result.issue.number, issueUrl: result.issue.url } : previous;
+}
+
+function issueOutcome(result: SyncDriftIssueResult): Pick<ReconcileOutcome, 'issue'> {
+  return result.issue ? { issue: { number: result.issue.number, url: result.issue.url, step: result.step } } : {};
+}
