@@ -38,10 +38,16 @@ export async function collectDashboard(src: DashboardSources, opts: CollectOptio
   const locks = await readLocks(src.locks, refs);
   const active = allJobs.filter((job) => job.state === 'active' && leaseQueues.has(job.queue) && job.repo && job.env);
 
-  // Environments bosun has never applied or checked can still be locked by a PR: list them too.
-  const known = new Set(refs.map((ref) => envKey(ref.repo, ref.env)));
-  const lockedOnly = [...locks.values()].filter((lock) => !known.has(envKey(lock.repo, lock.env))).map((lock) => ({ repo: lock.repo, env: lock.env }));
-  const all = [...refs, ...lockedOnly].sort((a, b) => a.repo.localeCompare(b.repo) || a.env.localeCompare(b.env));
+  // An environment bosun has never applied or checked can still be locked by a PR, or be getting its
+  // first apply right now: list those too.
+  const all: EnvironmentRef[] = [];
+  const seen = new Set<string>();
+  for (const ref of [...refs, ...[...locks.values()].map((l) => ({ repo: l.repo, env: l.env })), ...active.map((j) => ({ repo: j.repo!, env: j.env! }))]) {
+    if (seen.has(envKey(ref.repo, ref.env))) continue;
+    seen.add(envKey(ref.repo, ref.env));
+    all.push(ref);
+  }
+  all.sort((a, b) => a.repo.localeCompare(b.repo) || a.env.localeCompare(b.env));
 
   const environments = await Promise.all(all.map(async (ref): Promise<EnvironmentRow> => {
     const [status, history, leaseHolder] = await Promise.all([
