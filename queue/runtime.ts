@@ -111,6 +111,13 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     worker.on('error', (err: Error) => {
       if (!stopping) log.warn({ err, queue: queueNames[kind] }, 'worker error');
     });
+    // A job whose workers vanished more often than BullMQ allows is failed by BullMQ itself, without
+    // running the processor, so nothing else would log it (and nothing closes what it reported on GitHub).
+    worker.on('failed', (job, err: Error) => {
+      if (/stalled more than allowable limit/.test(err.message)) {
+        log.error({ queue: queueNames[kind], jobId: job?.id, stalled: job?.stalledCounter, err: { message: err.message } }, 'job failed without running: its workers stopped responding too often (killed, or stalled longer than BOSUN_JOB_LOCK_MS)');
+      }
+    });
     workers.push(worker);
   }
   log.info({ worker: id, queues: workers.map((w) => w.name) }, 'workers started');
