@@ -11,6 +11,7 @@ import { git } from '../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInWorktree, type Identity } from '../../src/git/revert.ts';
 import { call } from '../../src/github/call.ts';
 import type { ApplyRecord, PinRecord } from '../../src/jobs.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
 import {
   alsoUndoneLine,
@@ -225,7 +226,7 @@ async function openRevert(deps: CommandProcessorDeps, run: CommandRun, input: Re
       reuseSha = existing;
     }
   }
-  if (!branch) throw new Error(`twenty revert branches of #${job.pr} exist already; delete the stale ones`);
+  if (!branch) throw new BosunError({ kind: 'git', message: `twenty revert branches of #${job.pr} for ${env} exist already (${revertBranchName(job.pr, env)}…); delete the stale ones and run the command again` });
 
   let sha = reuseSha;
   if (!sha) {
@@ -234,7 +235,7 @@ async function openRevert(deps: CommandProcessorDeps, run: CommandRun, input: Re
     if (result.status !== 'committed') return result;
     sha = result.sha;
     const pushed = await pushNewBranch({ cwd: input.mirrorDir, sha, branch, token: await run.token(), repoName: job.repo.fullName });
-    if (pushed.status === 'exists') throw new Error(`the branch ${branch} appeared while bosun was pushing it; run the command again`);
+    if (pushed.status === 'exists') throw new BosunError({ kind: 'git', message: `the branch ${branch} appeared on GitHub while bosun was pushing it; run the command again` });
   }
   const body = revertBody({
     pr: job.pr,
