@@ -83,7 +83,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
-      reconcile: reconcileProcessor({ auth, mirrors, status, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
+      reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

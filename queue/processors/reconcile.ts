@@ -33,7 +33,8 @@ import {
 import { git } from '../../src/git/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { createDeployment, setDeploymentStatus, syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../src/github/index.ts';
-import type { DriftRecord, DriftState, EnvStatusStore, ReconcileJob } from '../../src/jobs.ts';
+import type { Redis } from 'ioredis';
+import type { DriftRecord, DriftState, EnvStatusStore, ReconcileJob, StateKeys } from '../../src/jobs.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
@@ -49,6 +50,8 @@ export interface ReconcileProcessorDeps {
   clusters?: ClusterRegistry;
   status?: EnvStatusStore;
   metrics?: Pick<Metrics, 'driftChecked'>;
+  /** The job layer's state, to see an apply that was requested but has not run yet. */
+  jobState?: { redis: Redis; keys: StateKeys };
   now?: () => number;
 }
 
@@ -56,7 +59,8 @@ export interface ReconcileOutcome {
   env: string;
   /** The commit the cluster was compared with ('' when it could not be determined). */
   sha: string;
-  state: DriftState;
+  /** `pending`: not checked, an apply of that commit is queued (what it changes is not drift). */
+  state: DriftState | 'pending';
   /** Objects that had drifted (before a heal). */
   drifted: number;
   healed?: { ok: boolean; deploymentId: number };
@@ -104,6 +108,12 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       return failed('', err);
     }
     const { baseline, env, objects } = target;
+    if (await applyPending(deps, job, baseline.sha)) {
+      // Right after a merge the cluster is behind on purpose; the schedule's next round checks it.
+      const message = `an apply of ${short(baseline.sha)} to ${job.env} is queued; drift is checked after it has run`;
+      ctx.log.info({ env: job.env, sha: baseline.sha }, message);
+      return { env: job.env, sha: baseline.sha, state: 'pending', drifted: 0, message };
+    }
     const cluster = clusterNameOf(env);
     if (!deps.clusters?.clusters.has(cluster)) {
       return failed(baseline.sha, new BosunError({ kind: 'config', message: `\`${job.env}\` targets cluster \`${cluster}\`, which this bosun installation has no credentials for (BOSUN_CLUSTERS)` }));
@@ -152,6 +162,10 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
         return { ...base, state: 'in-sync', drifted: 0, ...issueOutcome(issue) };
       }
 
+      if (await applyPending(deps, job, baseline.sha)) {
+        // A merge landed while this check ran: what it changes is not drift.
+        return { env: job.env, sha: baseline.sha, state: 'pending', drifted: 0, message: `an apply of ${short(baseline.sha)} to ${job.env} was queued during the check; drift is checked after it has run` };
+      }
       const refusal = !env.selfHeal ? undefined : healRefusal(baseline, env, objects);
       let heal: HealNote = !env.selfHeal ? { mode: 'off' } : refusal ? { mode: 'refused', reason: refusal } : { mode: 'off' };
       let healed: ReconcileOutcome['healed'];
@@ -199,6 +213,15 @@ async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, statu
   // The settings (selfHeal, prune…) stay those of the tip: the configuration people last merged.
   const desired = await load(baseline.sha);
   return { baseline, env: { ...desired.env, selfHeal: atTip.env.selfHeal, autoApply: atTip.env.autoApply }, objects: desired.objects };
+}
+
+/** Whether `sha` was requested for the environment and no apply of it has finished yet. */
+async function applyPending(deps: ReconcileProcessorDeps, job: ReconcileJob, sha: string): Promise<boolean> {
+  if (!deps.jobState) return false;
+  const requested = await deps.jobState.redis.hget(deps.jobState.keys.applyNewest(job.repo.fullName, job.env), 'sha');
+  if (requested !== sha) return false;
+  const last = await deps.status?.lastApply(job.repo.fullName, job.env);
+  return last?.sha !== sha;
 }
 
 /** Why drift must not be healed, if it must not. */
