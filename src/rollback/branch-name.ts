@@ -12,8 +12,3 @@ export function revertBranchName(pr: number, env: string, attempt = 1): string {
   return `bosun/revert-${pr}-${safeEnv}${attempt > 1 ? `-${attempt}` : ''}`;
 }
 
-/** Whether `branch` is one of the names `revertBranchName(pr, env, n)` gives. */
-export function isRevertBranchOf(branch: string, pr: number, env: string): boolean {
-  const first = revertBranchName(pr, env);
-  return branch === first || new RegExp(`^${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`).test(branch);
-}

@@ -1,4 +1,4 @@
-export { isRevertBranchOf, revertBranchName } from './branch-name.ts';
+export { revertBranchName } from './branch-name.ts';
 export { chooseRevertMode, describeMode, oldestCommit } from './revert-mode.ts';
 export type { CommitFacts, RevertModeInput, RevertPlan } from './revert-mode.ts';
 export { chooseSnapshot, seqAfter } from './snapshot.ts';

@@ -9,7 +9,6 @@ import {
   chooseRevertMode,
   chooseSnapshot,
   conflictReply,
-  isRevertBranchOf,
   revertBody,
   revertBranchName,
   revertTitle,
@@ -27,10 +26,10 @@ describe('revert branch names', () => {
     for (const env of ['staging/apps', 'a..b', 'prod.lock', 'eu-1/', 'x_y.z', 'weird/../name']) {
       const branch = revertBranchName(12, env, 2);
       await expect(run('git', ['check-ref-format', '--branch', branch])).resolves.toBeDefined();
-      expect(isRevertBranchOf(branch, 12, env)).toBe(true);
+      expect(branch.startsWith('bosun/revert-12-')).toBe(true);
     }
-    expect(isRevertBranchOf('bosun/revert-2-staging-apps', 2, 'staging')).toBe(false);
-    expect(isRevertBranchOf('bosun/revert-2-staging-2', 2, 'staging')).toBe(true);
+    // `staging/apps` must not collide with a `staging` revert branch as a folder (git refuses `a` beside `a/b`).
+    expect(revertBranchName(2, 'staging/apps')).not.toContain('staging/');
   });
 });
 
