@@ -11,4 +11,3 @@ export function revertBranchName(pr: number, env: string, attempt = 1): string {
     .replace(/\.lock$/i, '-lock') || 'env';
   return `bosun/revert-${pr}-${safeEnv}${attempt > 1 ? `-${attempt}` : ''}`;
 }
-
