@@ -139,6 +139,8 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     dataDir: cfg.dataDir,
     concurrency: cfg.concurrency,
     lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
+    jobLockMs: cfg.jobLockMs,
+    envLeaseMs: cfg.envLeaseMs,
     ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',

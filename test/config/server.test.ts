@@ -240,6 +240,8 @@ describe('describeServerConfig', () => {
       dataDir: '/home/bosun/.cache/bosun/data',
       concurrency: 2,
       lockTtl: '168h',
+      jobLockMs: 30_000,
+      envLeaseMs: 60_000,
       logLevel: 'info',
       dashboardToken: 'set',
     });
