@@ -22,7 +22,7 @@ export interface TourContext {
   repoRef: RepoRef;
   staging: TourEnv;
   production: TourEnv;
-  /** The pull request the tour walks through. */
+  /** The pull request the tour walks through (its number once opened). */
   pr: number;
   /** The tip of main (moves when the pull request is merged). */
   tip: string;
@@ -32,6 +32,11 @@ export interface TourContext {
   wait<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   /** Runs the real kubectl (.tools/bin) against the test cluster; returns stdout. */
   kubectl(...args: string[]): Promise<string>;
+}
+
+/** A command line as a person would type it (arguments with spaces or JSON quoted). */
+export function shellLine(command: string, args: readonly string[]): string {
+  return [command, ...args.map((a) => (/^[\w./:=@,+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' ');
 }
 
 export function makeContext(base: Omit<TourContext, 'wait' | 'kubectl'>): TourContext {

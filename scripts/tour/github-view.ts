@@ -1,7 +1,7 @@
 // What a person sees on GitHub, read from the stand-in's state and printed as plain text: check runs
 // (name, conclusion, title), the sticky comment, reactions, deployments with their statuses, issues.
 import type { GitHubStandin } from '../../test/support/github-standin/index.ts';
-import { markdownToText, shorten } from './markdown.ts';
+import { changeLines, markdownToText, shorten } from './markdown.ts';
 
 type Json = Record<string, unknown>;
 
@@ -45,13 +45,18 @@ export function deploymentLines(gh: GitHubStandin, deployment: Json): string[] {
   ];
 }
 
+/** An issue as its page shows it; diffs in the body are cut to their changed lines. */
 export function issueText(issue: Json, maxLines: number): string {
   const labels = ((issue.labels ?? []) as Json[]).map((l) => String(l.name)).join(', ');
+  const body = String(issue.body ?? '');
+  const diffs = changeLines(body);
+  const prose = diffs.length > 0 ? body.split(/^#+ .*\bDiffs?\b.*$/m)[0] : body;
   return [
     `#${String(issue.number)} ${String(issue.title)}   [${String(issue.state)}]${labels ? `   labels: ${labels}` : ''}`,
     `opened by ${String((issue.user as Json | undefined)?.login ?? '?')}`,
     '',
-    shorten(markdownToText(String(issue.body ?? '')), maxLines),
+    shorten(markdownToText(prose), maxLines),
+    ...(diffs.length > 0 ? ['', 'Diffs (live → Git, changed lines):', ...diffs] : []),
   ].join('\n');
 }
 

@@ -25,3 +25,44 @@ export function shorten(lines: readonly string[], max: number): string {
   if (lines.length <= max) return lines.join('\n');
   return [...lines.slice(0, max), `… (${lines.length - max} more lines on GitHub)`].join('\n');
 }
+
+/**
+ * The changes of a plan report, the way a reader skims them: one line per changed object (risk class,
+ * action, kind, namespace/name — the collapsed <details> summary) and the changed lines of its diff.
+ */
+export function changeLines(markdown: string, maxDiffLines = 6): string[] {
+  const out: string[] = [];
+  let inDiff = false;
+  let shown = 0;
+  let hidden = 0;
+  const flush = (): void => {
+    if (hidden > 0) out.push(`      … ${hidden} more changed line(s)`);
+    hidden = 0;
+  };
+  for (const line of markdown.replace(/\r\n/g, '\n').split('\n')) {
+    const summary = /^<details><summary>(.*)<\/summary>/.exec(line);
+    if (summary) {
+      flush();
+      out.push(`  ${markdownToText(summary[1]).join(' ')}`);
+      shown = 0;
+      continue;
+    }
+    if (line.startsWith('```diff')) {
+      inDiff = true;
+      continue;
+    }
+    if (inDiff && line.startsWith('```')) {
+      inDiff = false;
+      continue;
+    }
+    if (!inDiff || line.startsWith('+++') || line.startsWith('---') || !/^[+-]/.test(line)) continue;
+    if (shown < maxDiffLines) {
+      out.push(`      ${line[0]} ${line.slice(1).trim()}`);
+      shown++;
+    } else {
+      hidden++;
+    }
+  }
+  flush();
+  return out;
+}

@@ -99,7 +99,7 @@ export async function runTour(opts: TourOptions = {}): Promise<TourResult> {
     const ctx: TourContext = makeContext({
       stack, t, owner, name, repo, info, staging, production, maintainer,
       repoRef: { owner, name, fullName: `${owner}/${name}`, cloneUrl: info.cloneUrl, defaultBranch: 'main' },
-      pr: 1,
+      pr: 0,
       tip: repo.baseSha,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });

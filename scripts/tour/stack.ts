@@ -3,14 +3,14 @@
 // stand-in, and bosun itself — server and workers in this process, configured through the environment
 // variables an operator sets, exactly like the end-to-end tests (test/e2e/harness.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ClusterClient } from '../../src/cluster/client.ts';
 import { kubeconfigFor } from '../../src/cluster/registry.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
-import { startBot, type Bot } from '../../queue/processors/start-bot.ts';
+import { jsonLogger, startBot, type Bot } from '../../queue/processors/start-bot.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from '../../test/support/github-standin/index.ts';
 import { ensureRedis } from '../../test/support/redis.ts';
 import { cachedBinaries } from '../../test/support/testenv/binaries.ts';
@@ -107,9 +107,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'silent',
   }, { cwd: opts.work });
   opts.cleanup.add(`Redis keys under ${prefix}:`, () => dropPrefix(prefix));
-  const bot = await startBot(config, { serve: true, work: true, prefix, runtime: { supersedePollMs: 500, shutdownTimeoutMs: 5_000 } });
+  // BOSUN_TOUR_LOG=<file>: bosun's own JSON log (what an operator would read) goes there.
+  const logFile = process.env.BOSUN_TOUR_LOG;
+  const log = logFile ? { log: jsonLogger((line) => appendFileSync(logFile, line)) } : {};
+  const bot = await startBot(config, { serve: true, work: true, prefix, ...log, runtime: { supersedePollMs: 500, shutdownTimeoutMs: 5_000 } });
   opts.cleanup.add('bosun (server and workers)', () => bot.close());
-  opts.say(`bosun: server at ${bot.server!.url}, workers in this process, Redis key prefix ${prefix}`);
+  opts.say(`bosun: server at ${bot.server!.url}, workers in this process, Redis key prefix ${prefix}${logFile ? `, log in ${logFile}` : ''}`);
 
   return {
     gh,

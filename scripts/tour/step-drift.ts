@@ -3,7 +3,7 @@
 // found, and opens one drift issue per environment — or, with `selfHeal: true`, re-applies Git.
 import type { DriftRecord } from '../../src/jobs/env-status.ts';
 import type { Producers, ReconcileJob } from '../../src/jobs.ts';
-import type { TourContext } from './context.ts';
+import { shellLine, type TourContext } from './context.ts';
 import { deploymentLines, issueText } from './github-view.ts';
 import type { TourEnv } from './repo.ts';
 
@@ -41,7 +41,7 @@ export async function handMadeDrift(ctx: TourContext): Promise<void> {
     ['scale', 'deployment', 'web', '-n', env.namespace, '--replicas=3'],
   ];
   for (const args of edits) {
-    ctx.t.say(`$ kubectl ${args.join(' ')}`);
+    ctx.t.say(`$ ${shellLine('kubectl', args)}`);
     ctx.t.show(await ctx.kubectl(...args), '     ');
   }
   const drift = await reconcileNow(ctx, env);
@@ -59,7 +59,7 @@ export async function selfHealedDrift(ctx: TourContext): Promise<void> {
   const env = ctx.production;
   const args = ['patch', 'configmap', 'web-config', '-n', env.namespace, '--type=merge', '-p', '{"data":{"GREETING":"hot-fixed by hand"}}'];
   ctx.t.say(`The same hand edit in ${env.name}, which has selfHeal: true:`);
-  ctx.t.say(`$ kubectl ${args.join(' ')}`);
+  ctx.t.say(`$ ${shellLine('kubectl', args)}`);
   ctx.t.show(await ctx.kubectl(...args), '     ');
   const deploymentsBefore = ctx.stack.gh.deployments(ctx.owner, ctx.name).length;
   const drift = await reconcileNow(ctx, env);
