@@ -83,7 +83,7 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
   let previous: InventoryEntry[];
   try {
     prepared = await prepareObjects(input.objects, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
-    previous = (await readInventory(client, env.name))?.entries ?? [];
+    previous = (await readInventory(client, env.name, partOf))?.entries ?? [];
   } catch (error) {
     throw toClusterError(client.name, client.server, error);
   }
@@ -123,7 +123,7 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
     inventory = previous;
     ok = false;
   } else {
-    pruneResults = await pruneObjects(client, candidates, { environmentLabelValue: labelValue(env.name), onProgress: input.onProgress });
+    pruneResults = await pruneObjects(client, candidates, { environmentLabelValue: labelValue(env.name), partOfLabelValue: labelValue(partOf), onProgress: input.onProgress });
     const pruneFailed = new Set(pruneResults.filter((r) => r.action === 'failed').map((r) => r.key));
     if (pruneFailed.size > 0) {
       notes.push(`prune failed for ${pruneFailed.size} object(s); they stay in the inventory and are retried next time`);

@@ -15,7 +15,7 @@ export type { ApplyEnvironmentInput, ApplyEnvironmentSettings } from './environm
 export { renderApplySummary } from './apply-summary.ts';
 export { assessHealth } from './health.ts';
 export { waitForHealth } from './wait-health.ts';
-export { readInventory, inventoryName, inventoryNamespace } from './inventory.ts';
+export { defaultPartOf, readInventory, inventoryName, inventoryNamespace } from './inventory.ts';
 export type { Inventory, InventoryEntry } from './inventory.ts';
 export { environmentLabel, partOfLabel, pruneAnnotation, pruneDisabled, fieldManager, labelValue } from './labels.ts';
 export { defaultRetryPolicy, isRetryable, backoffDelayMs, withRetry } from './retry.ts';

@@ -25,9 +25,16 @@ export const inventoryLabel = 'bosun.dev/inventory';
 const configMapInfo: ResourceInfo = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
 const namespaceInfo: ResourceInfo = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
 
-/** `bosun-inventory-<env>`; environment names that are not DNS-safe get a hashed form. */
-export function inventoryName(environment: string): string {
-  return `bosun-inventory-${nameFragment(environment)}`;
+/** What applies when nobody says what the environment belongs to (the CLI without `--part-of`). */
+export const defaultPartOf = 'bosun';
+
+/**
+ * `bosun-inventory-<env>` for the default owner, `bosun-inventory-<owner>.<env>` otherwise (the GitHub App
+ * uses the repository, so two repositories with a `staging` environment on one cluster never share an
+ * inventory); names that are not DNS-safe get a hashed form.
+ */
+export function inventoryName(environment: string, partOf = defaultPartOf): string {
+  return partOf === defaultPartOf ? `bosun-inventory-${nameFragment(environment)}` : `bosun-inventory-${nameFragment(`${partOf}.${environment}`, 80)}`;
 }
 
 export function entryOf(obj: KubeObject): InventoryEntry {
@@ -55,7 +62,7 @@ export function inventoryObject(inventory: Inventory, partOf: string): KubeObjec
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
-      name: inventoryName(inventory.environment),
+      name: inventoryName(inventory.environment, partOf),
       namespace: inventoryNamespace,
       labels: { [inventoryLabel]: 'true', [partOfLabel]: labelValue(partOf) },
       annotations: { 'bosun.dev/description': 'Objects bosun applied for this environment; prune deletes those Git no longer has. Do not edit.' },
@@ -86,8 +93,8 @@ export function parseInventory(obj: KubeObject): Inventory {
   return { environment: data.environment ?? '', entries };
 }
 
-export async function readInventory(client: ClusterClient, environment: string): Promise<Inventory | undefined> {
-  const live = await getLive(client, configMapInfo, inventoryNamespace, inventoryName(environment));
+export async function readInventory(client: ClusterClient, environment: string, partOf = defaultPartOf): Promise<Inventory | undefined> {
+  const live = await getLive(client, configMapInfo, inventoryNamespace, inventoryName(environment, partOf));
   return live ? parseInventory(live) : undefined;
 }
 

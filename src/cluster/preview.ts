@@ -4,7 +4,7 @@ import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
 import { readInventory } from './inventory.ts';
-import { environmentLabel, isPruneDisabled, labelValue, pruneAnnotation, pruneDisabled } from './labels.ts';
+import { environmentLabel, isPruneDisabled, labelValue, partOfLabel, pruneAnnotation, pruneDisabled } from './labels.ts';
 import { liveDiff } from './live-diff.ts';
 import { readLive } from './live-reader.ts';
 import { getLive, serverSideApply } from './objects.ts';
@@ -54,7 +54,7 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   ];
 
   const notes: string[] = [];
-  const prunes = await previewPrunes(client, env, prepared.objects, notes);
+  const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
   for (const o of [...objects, ...prunes]) counts[o.action]++;
   return { environment: env.name, cluster: client.name, objects, prunes, counts, notes, ok: counts.conflict === 0 && counts.rejected === 0 };
@@ -130,8 +130,8 @@ async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: P
   }
 }
 
-async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[]): Promise<PreviewObject[]> {
-  const inventory = await readInventory(client, env.name).catch(() => undefined);
+async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string): Promise<PreviewObject[]> {
+  const inventory = await readInventory(client, env.name, partOf).catch(() => undefined);
   if (!inventory) return [];
   const candidates = planPrune(inventory.entries, new Set(desired.map((o) => o.key)));
   if (candidates.length === 0) return [];
@@ -156,6 +156,10 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
     }
     if (live.metadata?.labels?.[environmentLabel] !== wanted) {
       kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept: it no longer carries ${environmentLabel}=${wanted}`);
+      return undefined;
+    }
+    if (live.metadata?.labels?.[partOfLabel] !== labelValue(partOf)) {
+      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept: another repository owns it (${partOfLabel}=${live.metadata?.labels?.[partOfLabel] ?? '(none)'})`);
       return undefined;
     }
     const { diff, risk } = liveDiff(live, undefined);

@@ -3,7 +3,7 @@ import { mapLimit } from '../util/limit.ts';
 import { describeFailure } from './api-error.ts';
 import type { ClusterClient } from './client.ts';
 import { entryApiVersion, entryKey, type InventoryEntry } from './inventory.ts';
-import { environmentLabel, isPruneDisabled, pruneAnnotation, pruneDisabled } from './labels.ts';
+import { environmentLabel, isPruneDisabled, partOfLabel, pruneAnnotation, pruneDisabled } from './labels.ts';
 import { deleteObject, getLive } from './objects.ts';
 import { applyPhases, compareApplyOrder, phaseOf, type ApplyPhase } from './order.ts';
 import type { ObjectRef, ObjectResult, ProgressFn } from './types.ts';
@@ -42,6 +42,8 @@ export function planPrune(previous: readonly InventoryEntry[], desiredKeys: Read
 export interface PruneOptions {
   /** The environment label value objects must still carry to be deleted. */
   environmentLabelValue: string;
+  /** The part-of label value they must still carry (absent: not checked). */
+  partOfLabelValue?: string;
   dryRun?: boolean;
   onProgress?: ProgressFn;
 }
@@ -78,6 +80,10 @@ async function pruneOne(client: ClusterClient, candidate: PruneCandidate, option
     const label = live.metadata?.labels?.[environmentLabel];
     if (label !== options.environmentLabelValue) {
       return result('skipped', `kept: it no longer carries ${environmentLabel}=${options.environmentLabelValue}${label ? ` (now ${label})` : ''}, so bosun does not own it`);
+    }
+    const owner = live.metadata?.labels?.[partOfLabel];
+    if (options.partOfLabelValue !== undefined && owner !== options.partOfLabelValue) {
+      return result('skipped', `kept: it carries ${partOfLabel}=${owner ?? '(none)'}, not ${options.partOfLabelValue}, so another repository owns it`);
     }
     const deleted = await deleteObject(client, info, candidate.namespace, candidate.name, { dryRun: options.dryRun });
     return deleted ? result('pruned') : result('skipped', 'already gone');

@@ -49,6 +49,24 @@ describe('applying an environment', () => {
     expect(renderApplySummary(second)).toMatch(/pruned +ConfigMap .*\/b/);
   });
 
+  it('keeps two repositories with an environment of the same name apart: own inventories, no pruning of each other', async () => {
+    const env = unique('staging');
+    const [spaceA, spaceB] = [unique('repo-a'), unique('repo-b')];
+    namespaces.push(spaceA, spaceB);
+    inventories.push(inventoryName(env, 'acme/payments'), inventoryName(env, 'acme/search'));
+    expect(inventoryName(env, 'acme/payments')).not.toBe(inventoryName(env, 'acme/search'));
+    const a = await applyEnvironment({ client, env: environment(env), partOf: 'acme/payments', objects: rendered(ns(spaceA), configMap(spaceA, 'a', { v: '1' })) });
+    const b = await applyEnvironment({ client, env: environment(env), partOf: 'acme/search', objects: rendered(ns(spaceB), configMap(spaceB, 'b', { v: '1' })) });
+    expect([a.ok, b.ok]).toEqual([true, true]);
+    // The second repository's apply pruned nothing of the first, and a re-apply of the first prunes nothing of the second.
+    expect(b.pruned).toBe(0);
+    const again = await applyEnvironment({ client, env: environment(env), partOf: 'acme/payments', objects: rendered(ns(spaceA), configMap(spaceA, 'a', { v: '2' })) });
+    expect(again.pruned).toBe(0);
+    expect((await get(client, `/api/v1/namespaces/${spaceB}/configmaps/b`))?.data).toEqual({ v: '1' });
+    expect((await readInventory(client, env, 'acme/search'))?.entries.map((e) => e.name).sort()).toEqual(['b', spaceB].sort());
+    expect(await readInventory(client, env)).toBeUndefined();
+  });
+
   it('changes nothing when the same objects are applied again', async () => {
     const env = unique('env');
     const space = unique('idem');

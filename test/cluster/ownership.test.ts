@@ -20,6 +20,10 @@ describe('ownership labels', () => {
     expect(inventoryName('production')).toBe('bosun-inventory-production');
     expect(inventoryName('Staging/Apps')).toMatch(/^bosun-inventory-staging-apps-[0-9a-f]{8}$/);
     expect(nameFragment('a'.repeat(60)).length).toBeLessThanOrEqual(40);
+    // Per repository: the GitHub App's owner/name is part of the name, the CLI's default is not.
+    expect(inventoryName('production', 'bosun')).toBe('bosun-inventory-production');
+    expect(inventoryName('production', 'acme/gitops')).toMatch(/^bosun-inventory-acme-gitops-production-[0-9a-f]{8}$/);
+    expect(inventoryName('production', 'acme/gitops')).not.toBe(inventoryName('production', 'acme/other'));
   });
 
   it('adds owner labels without touching the original object or its own labels', () => {

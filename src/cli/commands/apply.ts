@@ -14,7 +14,10 @@ const options = `Options:
   --dry-run         server-side dry run: report what would happen, change nothing
   --no-prune        do not delete objects Git no longer has
   --no-wait         do not wait for health
-  --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)`;
+  --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)
+  --part-of NAME    what the environment belongs to (label bosun.dev/part-of, and its inventory): the
+                    GitHub App uses the repository's owner/name; pass the same to act on what it
+                    applied (default: bosun)`;
 
 export const applyHelp = `Usage: bosun apply --repo DIR --ref REF --env NAME --clusters FILE [--dry-run]
 
@@ -48,6 +51,7 @@ function makeCommand(mode: 'apply' | 'sync') {
       'no-prune': { type: 'boolean' },
       'no-wait': { type: 'boolean' },
       'repo-url': { type: 'string', multiple: true },
+      'part-of': { type: 'string' },
     }, mode);
     const ref = requireOption(values.ref, 'ref', mode);
     const envName = requireOption(values.env, 'env', mode);
@@ -68,6 +72,7 @@ function makeCommand(mode: 'apply' | 'sync') {
         dryRun: values['dry-run'] ?? false,
         ...(values['no-prune'] ? { prune: false } : {}),
         wait: !values['no-wait'],
+        ...(values['part-of'] ? { partOf: values['part-of'] } : {}),
         onProgress: (e: ProgressEvent) => say(`${e.stage}${e.total ? ` ${e.done}/${e.total}` : ''}: ${e.message}`),
       });
       io.stdout.write(`${renderApplySummary(report)}\n`);
