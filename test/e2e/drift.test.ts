@@ -1,0 +1,242 @@
+// Drift and self-heal, end to end: a merge applies two environments to the real test API server; people
+// then change, scale and delete objects by hand with kubectl; reconcile jobs (queued directly instead of
+// waiting for the schedule) compare the cluster with Git, keep one drift issue per environment on the
+// GitHub stand-in, and re-apply Git where the environment says `selfHeal: true`.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventoryName, inventoryNamespace } from '../../src/cluster/index.ts';
+import { queueNames, type JobOutcome, type ReconcileJob } from '../../src/jobs.ts';
+import type { ReconcileOutcome } from '../../queue/processors/index.ts';
+import { kubectlPath } from '../../src/util/tools.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
+
+const run = promisify(execFile);
+const owner = 'acme';
+const name = 'drifting';
+const fullName = `${owner}/${name}`;
+// Unique per run: the inventory is per environment name on the shared cluster.
+const suffix = randomBytes(3).toString('hex');
+const watched = `watched-${suffix}`;
+const healing = `healing-${suffix}`;
+type Json = Record<string, unknown>;
+
+describe('drift detection and self-heal', () => {
+  let h: Harness;
+  let work: string;
+  let repo: GitRepoBuilder;
+  let tip: string;
+  const ns: Record<string, string> = {};
+  let reconcileQueue: Queue;
+  const jobs = new Map<string, ReconcileJob>();
+  let saved = '';
+
+  const kubectl = async (...args: string[]) => (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args])).stdout;
+  const cmValue = (env: string, cm: string) => kubectl('get', 'configmap', cm, '-n', ns[env], '-o', 'jsonpath={.data.version}');
+  const replicas = async (env: string) => Number(await kubectl('get', 'deployment', 'web', '-n', ns[env], '-o', 'jsonpath={.spec.replicas}'));
+  const manifests = (namespace: string) => [
+    `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`,
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "1"\n`,
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: ${namespace}\ndata:\n  version: "1"\n`,
+    // No pods ever run here (no scheduler or kubelet): zero replicas is healthy, and scaling is a real change.
+    [
+      'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', `  namespace: ${namespace}`, 'spec:', '  replicas: 0',
+      '  selector:', '    matchLabels: {app: web}', '  template:', '    metadata:', '      labels: {app: web}', '    spec:',
+      '      containers:', '        - name: web', '          image: registry.example/web:1.0', '',
+    ].join('\n'),
+  ];
+  const driftIssues = (): Json[] => h.gh.issues(owner, name, { labels: ['bosun:drift'] });
+  const issueOf = (env: string): Json | undefined => driftIssues().find((i) => String(i.body).startsWith(`<!-- bosun:drift env="${env}" -->`));
+  const comments = (issue: Json): Json[] => h.gh.comments(owner, name, Number(issue.number));
+  const status = () => h.bot.processors!.status;
+
+  /** Queues a reconcile of `env` now and returns its outcome (again when a round was skipped because the environment was busy). */
+  const reconcile = async (env: string): Promise<ReconcileOutcome> => {
+    const data = jobs.get(env);
+    if (!data) throw new Error(`no reconcile schedule for ${env}`);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const queued = await h.bot.server!.producers.enqueueReconcile(data);
+      const outcome = await waitFor(`the reconcile of ${env}`, async () => {
+        const job = await reconcileQueue.getJob(queued.jobId);
+        if (!job) return undefined;
+        if (await job.isFailed()) throw new Error(`reconcile of ${env} failed: ${job.failedReason}`);
+        if (!(await job.isCompleted())) return undefined;
+        return ((await reconcileQueue.getJob(queued.jobId))?.returnvalue as JobOutcome<ReconcileOutcome> | undefined) ?? undefined;
+      }, 120_000);
+      if (outcome.status === 'done' && outcome.value.state !== 'pending') return outcome.value;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`the reconcile of ${env} never got to run`);
+  };
+
+  beforeAll(async () => {
+    ns[watched] = `bosun-drift-w-${suffix}`;
+    ns[healing] = `bosun-drift-h-${suffix}`;
+    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-drift-'));
+    const clustersFile = join(work, 'clusters.yaml');
+    await writeTestClusterRegistry(clustersFile);
+
+    repo = await makeGitRepo();
+    await repo.write('.bosun.yaml', [
+      'version: 1',
+      'environments:',
+      `  - name: ${watched}`,
+      `    path: clusters/${watched}`,
+      '    cluster: test',
+      '    healthTimeout: 60s',
+      '    reconcileInterval: 5m',
+      `  - name: ${healing}`,
+      `    path: clusters/${healing}`,
+      '    cluster: test',
+      '    healthTimeout: 60s',
+      '    selfHeal: true',
+      '',
+    ].join('\n'));
+    tip = await repo.commit('configure bosun');
+    h = await startHarness({ clustersFile });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+    reconcileQueue = new Queue(queueNames.reconcile, { connection: { url: redisUrl }, prefix: h.prefix });
+  }, 120_000);
+
+  afterAll(async () => {
+    await reconcileQueue?.close();
+    await h?.close();
+    for (const namespace of Object.values(ns)) await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    await kubectl('delete', 'configmap', '-n', inventoryNamespace, inventoryName(watched), inventoryName(healing), '--ignore-not-found').catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+    if (repo) await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('a merge applies both environments and schedules one drift check per environment at its interval', async () => {
+    for (const env of [watched, healing]) {
+      const files = manifests(ns[env]);
+      for (const [i, file] of ['namespace', 'app', 'extra', 'web'].entries()) await repo.write(`clusters/${env}/${file}.yaml`, files[i]);
+    }
+    const before = tip;
+    tip = await repo.commit('add the apps');
+    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
+    expect((await h.send('push', payload)).status).toBeLessThan(300);
+
+    for (const env of [watched, healing]) {
+      const check = await waitFor(`the apply of ${env}`, () => h.gh.checkRuns(owner, name, tip).find((r) => r.name === `bosun / apply (${env})` && r.status === 'completed'), 120_000);
+      expect(check.conclusion).toBe('success');
+    }
+    const schedulers = await waitFor('both drift schedules', async () => {
+      const all = await reconcileQueue.getJobSchedulers();
+      return all.length >= 2 ? all : undefined;
+    });
+    const every = Object.fromEntries(schedulers.map((s) => [(s.template?.data as ReconcileJob).env, s.every]));
+    expect(every).toEqual({ [watched]: 5 * 60_000, [healing]: 10 * 60_000 });
+    for (const s of schedulers) {
+      const data = s.template!.data as ReconcileJob;
+      expect(data).toMatchObject({ repo: { fullName, defaultBranch: 'main' } });
+      jobs.set(data.env, data);
+    }
+  }, 240_000);
+
+  it('finds no drift right after an apply: no issue is opened', async () => {
+    for (const env of [watched, healing]) {
+      const outcome = await reconcile(env);
+      expect(outcome).toMatchObject({ env, sha: tip, state: 'in-sync', drifted: 0 });
+      expect(outcome.issue).toBeUndefined();
+      expect(await status().drift(fullName, env)).toMatchObject({ state: 'in-sync', sha: tip, drifted: 0 });
+    }
+    expect(driftIssues()).toEqual([]);
+  }, 240_000);
+
+  it('reports objects changed, scaled and deleted by hand on one issue, and leaves the cluster alone when selfHeal is off', async () => {
+    await kubectl('patch', 'configmap', 'app', '-n', ns[watched], '--type=merge', '-p', '{"data":{"version":"by-hand"}}');
+    await kubectl('scale', 'deployment', 'web', '-n', ns[watched], '--replicas=2');
+    // Kept the way a careful person would before deleting something, to put it back later.
+    const live = JSON.parse(await kubectl('get', 'configmap', 'extra', '-n', ns[watched], '-o', 'json')) as { metadata: Json };
+    for (const field of ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields']) delete live.metadata[field];
+    saved = JSON.stringify(live);
+    await kubectl('delete', 'configmap', 'extra', '-n', ns[watched]);
+
+    const outcome = await reconcile(watched);
+    expect(outcome).toMatchObject({ state: 'drifted', drifted: 3, issue: { step: 'opened' } });
+    const issue = issueOf(watched)!;
+    expect(issue).toMatchObject({ state: 'open', title: `Drift in ${watched}`, number: outcome.issue!.number });
+    expect((issue.labels as Json[]).map((l) => l.name)).toEqual(['bosun:drift']);
+    const body = String(issue.body);
+    expect(body).toContain(`| \`ConfigMap\` | \`${ns[watched]}\` | \`extra\` | ➕ missing |`);
+    expect(body).toMatch(new RegExp(`\\| \`ConfigMap\` \\| \`${ns[watched]}\` \\| \`app\` \\| ✏️ changed \\| \`kubectl-patch\` \\|`));
+    expect(body).toContain(`| \`Deployment\` | \`${ns[watched]}\` | \`web\` | ✏️ changed |`);
+    expect(body).toMatch(/-\s+version: by-hand\n\+\s+version: "1"/);
+    expect(body).toMatch(/-\s+replicas: 2\n\+\s+replicas: 0/);
+    expect(body).toContain(`| Compared with | \`${tip.slice(0, 7)}\` (the tip of \`main\`) |`);
+    expect(body).toContain(`\`/bosun sync ${watched}\``);
+    expect(await status().drift(fullName, watched)).toMatchObject({ state: 'drifted', sha: tip, drifted: 3, issueNumber: issue.number, issueUrl: issue.html_url });
+
+    // Only reported: the cluster keeps what people did.
+    expect(await cmValue(watched, 'app')).toBe('by-hand');
+    expect(await replicas(watched)).toBe(2);
+    expect(h.gh.deployments(owner, name).filter((d) => d.environment === watched)).toHaveLength(1);
+  }, 240_000);
+
+  it('a second check with the same drift edits the same issue: no second issue, no comment', async () => {
+    const outcome = await reconcile(watched);
+    expect(outcome).toMatchObject({ state: 'drifted', drifted: 3 });
+    expect(['updated', 'unchanged']).toContain(outcome.issue!.step);
+    expect(driftIssues()).toHaveLength(1);
+    expect(comments(issueOf(watched)!)).toEqual([]);
+  }, 240_000);
+
+  it('drift fixed by hand closes the issue, saying at which commit the cluster is in sync', async () => {
+    await kubectl('patch', 'configmap', 'app', '-n', ns[watched], '--type=merge', '-p', '{"data":{"version":"1"}}');
+    await kubectl('scale', 'deployment', 'web', '-n', ns[watched], '--replicas=0');
+    const file = join(work, 'extra.json');
+    await writeFile(file, saved);
+    await kubectl('create', '-f', file);
+
+    const outcome = await reconcile(watched);
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ state: 'in-sync', issue: { step: 'closed' } });
+    const issue = issueOf(watched)!;
+    expect(issue).toMatchObject({ state: 'closed', state_reason: 'completed' });
+    expect(String(issue.body)).toContain(`> ✅ **In sync since`);
+    expect(String(issue.body)).toContain(`at \`${tip.slice(0, 7)}\``);
+    const said = comments(issue).map((c) => String(c.body));
+    expect(said).toEqual([`\`${watched}\` is in sync with \`${tip.slice(0, 7)}\` again, found at ${said[0].match(/found at (.*?)\. Closing/)![1]}. Closing.`]);
+    expect(await status().drift(fullName, watched)).toMatchObject({ state: 'in-sync', issueNumber: issue.number });
+  }, 240_000);
+
+  it('with selfHeal on, drift is healed: live objects restored, the heal recorded as a deployment, the issue closed as healed', async () => {
+    await kubectl('patch', 'configmap', 'app', '-n', ns[healing], '--type=merge', '-p', '{"data":{"version":"by-hand"}}');
+    await kubectl('scale', 'deployment', 'web', '-n', ns[healing], '--replicas=3');
+
+    const outcome = await reconcile(healing);
+    expect(outcome).toMatchObject({ state: 'healed', sha: tip, drifted: 2, healed: { ok: true }, issue: { step: 'healed' } });
+    expect(await cmValue(healing, 'app')).toBe('1');
+    expect(await replicas(healing)).toBe(0);
+
+    const heal = h.gh.deployments(owner, name).find((d) => d.environment === healing && d.id === outcome.healed!.deploymentId)!;
+    expect(heal).toMatchObject({ sha: tip, description: `bosun heals drift in ${healing} at ${tip.slice(0, 7)}` });
+    const states = h.gh.deploymentStatuses(Number(heal.id)).sort((a, b) => Number(a.id) - Number(b.id));
+    expect(states.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(String(states[1].description)).toMatch(new RegExp(`^bosun healed drift in ${healing} at ${tip.slice(0, 7)}: 2 configured`));
+    expect(await status().lastApply(fullName, healing)).toMatchObject({ sha: tip, trigger: 'heal', ok: true, deploymentId: heal.id });
+
+    const issue = issueOf(healing)!;
+    expect(issue.state).toBe('closed');
+    expect(String(issue.body)).toContain('**Healed at');
+    expect(String(issue.body)).toContain(`| \`Deployment\` | \`${ns[healing]}\` | \`web\` | ✏️ changed |`);
+    expect(comments(issue).map((c) => String(c.body))).toEqual([expect.stringMatching(new RegExp(`^bosun healed drift in \`${healing}\` at .* \\(2 changed\\) by re-applying \`${tip.slice(0, 7)}\`; the cluster is in sync again\\.$`))]);
+    expect(await status().drift(fullName, healing)).toMatchObject({ state: 'healed', drifted: 2, issueNumber: issue.number });
+
+    // The next check finds nothing and leaves the closed issue alone.
+    const next = await reconcile(healing);
+    expect(next).toMatchObject({ state: 'in-sync', issue: { step: 'none' } });
+    expect(comments(issueOf(healing)!)).toHaveLength(1);
+  }, 240_000);
+
+  it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
+    expect(h.gh.problems()).toEqual([]);
+  });
+});
