@@ -148,7 +148,8 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
           outcome.skipped.push({ env: name, reason: env ? `removed from the configuration; cluster ${clusterNameOf(env)} is not registered with this bosun` : 'removed from the configuration; its definition could not be read' });
           continue;
         }
-        const sameCluster = toApply.filter((a) => clusterNameOf(a.env) === clusterNameOf(env)).map((a) => a.name);
+        // Environments that wait for a person (autoApply off) are not waited for: that may take days.
+        const sameCluster = toApply.filter((a) => a.env.autoApply && clusterNameOf(a.env) === clusterNameOf(env)).map((a) => a.name);
         await enqueue(name, { after: sameCluster, removed: { definedAt: base } });
       }
     }
