@@ -82,7 +82,9 @@ function environmentRow(row: EnvironmentRow, now: number): string {
     ? `<div class="failed-attempt">${badge('last apply failed', 'bad')} ${link(row.failedAttempt.commit.url, `<code>${esc(shortSha(row.failedAttempt.commit.sha))}</code>`)} ${time(row.failedAttempt.at, now)}`
       + `<div class="sub">${esc(row.failedAttempt.summary)}</div>${row.failedAttempt.checkRunUrl ? `<div class="sub">${link(row.failedAttempt.checkRunUrl, 'failed check run', 'check-run')}</div>` : ''}</div>`
     : '';
-  const health = row.applied ? badge(row.applied.health, healthTone[row.applied.health] ?? 'muted') : badge('unknown', 'muted');
+  // The newest verdict: a failed apply that reached the cluster says more about it than the good one before.
+  const verdict = row.failedAttempt && row.failedAttempt.health !== 'not-checked' ? row.failedAttempt.health : row.applied?.health;
+  const health = verdict ? badge(verdict, healthTone[verdict] ?? 'muted') : badge('unknown', 'muted');
   const drift = row.drift
     ? `${badge(row.drift.state, driftTone[row.drift.state] ?? 'muted')}${row.drift.drifted > 0 ? ` <span class="sub">${esc(row.drift.drifted)} object(s)</span>` : ''}`
       + `<div class="sub">checked ${time(row.drift.checkedAt, now)} at ${link(row.drift.commit.url, `<code>${esc(shortSha(row.drift.commit.sha))}</code>`)}</div>`
