@@ -9,8 +9,7 @@ import type { ClusterRegistry } from '../../src/cluster/index.ts';
 import { loadRepoConfig } from '../../src/config/index.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
-import { call } from '../../src/github/call.ts';
-import { addReaction, getPermission, type GitHubClient } from '../../src/github/index.ts';
+import { addReaction, commandReplier, getPermission, type GitHubClient } from '../../src/github/index.ts';
 import type { Redis } from 'ioredis';
 import type { CommandJob, EnvStatusStore, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
 import { lockKey, type LockManager } from '../../src/locks/index.ts';
@@ -93,9 +92,8 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
       pr,
       token,
       base: () => (settings ??= baseSettings(deps.mirrors, job, pr, token)),
-      reply: async (body) => {
-        await call(gh, `replying on #${job.pr}`, 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: job.pr, body });
-      },
+      // A retried attempt re-runs the commands in order but does not post the replies an earlier one posted.
+      reply: commandReplier(gh, { owner, repo, issue: job.pr, commentId: job.commentId, retry: ctx.job.attemptsMade > 0 }),
     };
 
     const results: CommandOutcome['results'] = [];

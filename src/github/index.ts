@@ -26,3 +26,4 @@ export { minimizeComment } from './minimize-comment.ts';
 export type { MinimizeReason } from './minimize-comment.ts';
 export { driftLabel, ensureDriftLabel, findDriftIssue, syncDriftIssue } from './drift-issue.ts';
 export type { DriftIssueRef, DriftIssueStep, FindDriftIssueArgs, SyncDriftIssueArgs, SyncDriftIssueResult } from './drift-issue.ts';
+export { commandReplier, postedReplies, replyMarker } from './command-replies.ts';
