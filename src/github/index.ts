@@ -22,7 +22,7 @@ export type { ReactionContent } from './reactions.ts';
 export { getPermission } from './permission.ts';
 export { createDeployment, maxDeploymentDescription, setDeploymentStatus, truncateDescription } from './deployments.ts';
 export type { CreateDeploymentArgs, DeploymentState, DeploymentStatusArgs } from './deployments.ts';
-export { minimizeComment } from './minimize-comment.ts';
+export { graphqlRoute, minimizeComment } from './minimize-comment.ts';
 export type { MinimizeReason } from './minimize-comment.ts';
 export { driftLabel, ensureDriftLabel, findDriftIssue, syncDriftIssue } from './drift-issue.ts';
 export type { DriftIssueRef, DriftIssueStep, FindDriftIssueArgs, SyncDriftIssueArgs, SyncDriftIssueResult } from './drift-issue.ts';

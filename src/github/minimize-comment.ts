@@ -33,7 +33,7 @@ export async function minimizeComment(gh: GitHubClient, nodeId: string, classifi
       throw failure(what, err);
     }
   } else {
-    const res = await call(gh, what, 'POST /graphql', { query: mutation, variables });
+    const res = await call(gh, what, graphqlRoute(gh), { query: mutation, variables });
     const body = res.data as { data?: MinimizeData; errors?: Array<{ message?: string }> };
     if (body.errors && body.errors.length > 0) {
       throw new GitHubError({ message: `${what} failed: ${body.errors.map((e) => e.message ?? JSON.stringify(e)).join('; ')}` });
@@ -41,4 +41,13 @@ export async function minimizeComment(gh: GitHubClient, nodeId: string, classifi
     data = body.data;
   }
   return data?.minimizeComment?.minimizedComment?.isMinimized === true;
+}
+
+/**
+ * Where GraphQL lives for a client without Octokit's graphql: `POST /graphql` on api.github.com, but
+ * `/api/graphql` on GitHub Enterprise Server, whose REST base is `/api/v3`.
+ */
+export function graphqlRoute(gh: GitHubClient): string {
+  const base = (gh.request as { endpoint?: { DEFAULTS?: { baseUrl?: string } } }).endpoint?.DEFAULTS?.baseUrl;
+  return base && /\/api\/v3\/?$/.test(base) ? `POST ${base.replace(/\/api\/v3\/?$/, '/api/graphql')}` : 'POST /graphql';
 }

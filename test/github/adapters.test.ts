@@ -7,6 +7,7 @@ import {
   ensureStickyComment,
   findCheckRun,
   getPermission,
+  graphqlRoute,
   minimizeComment,
   setDeploymentStatus,
   updateCheckRun,
@@ -245,6 +246,18 @@ describe('reactions, permissions, deployments, minimizing', () => {
     expect(await minimizeComment(env.octokit, old.nodeId)).toBe(true);
     const [stored] = env.standin.comments(env.owner, env.repo, issue);
     expect(stored.minimized).toEqual({ is_minimized: true, minimized_reason: 'outdated' });
+  });
+
+  it('finds GitHub Enterprise Server\'s GraphQL endpoint (/api/graphql) when the client has no graphql of its own', async () => {
+    const issue = newIssue();
+    const old = await ensureStickyComment(env.octokit, { owner: env.owner, repo: env.repo, issue, marker: 'old-plan-ghe', body: 'superseded' });
+    // The stand-in's REST base is /api/v3, as on GHE: a bare request client must not post to /api/v3/graphql.
+    const bare = { request: env.octokit.request.bind(env.octokit) as typeof env.octokit.request };
+    Object.assign(bare.request, { endpoint: env.octokit.request.endpoint });
+    expect(graphqlRoute(bare)).toBe(`POST ${env.standin.url}/api/graphql`);
+    const before = env.standin.requests.length;
+    expect(await minimizeComment(bare, old.nodeId)).toBe(true);
+    expect(env.standin.requests.slice(before).map((r) => r.path)).toEqual(['/api/graphql']);
   });
 
   it('explains a failed call: what was attempted, the status and what to do', async () => {
