@@ -126,7 +126,7 @@ export const serverEnvSchema = z.object({
   ),
   BOSUN_DASHBOARD_TOKEN: envVar(
     z.string().refine((t) => t.length >= 16, { error: 'is too short; use at least 16 random characters, e.g. the output of `openssl rand -hex 32`' }).optional(),
-    { description: 'Bearer token for the dashboard (at least 16 characters).', secret: true },
+    { description: 'Turns on the status dashboard under `/dashboard` (see [Dashboard](#dashboard)): send it as `Authorization: Bearer <token>`, or as the password of the browser\'s login prompt (any user name). At least 16 characters, e.g. `openssl rand -hex 32`. Unset: no dashboard (its paths answer 404).', secret: true },
     { trim: false },
   ),
 });
