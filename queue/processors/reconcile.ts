@@ -57,7 +57,7 @@ export interface ReconcileProcessorDeps {
 
 export interface ReconcileOutcome {
   env: string;
-  /** The commit the cluster was compared with ('' when it could not be determined). */
+  /** The commit the cluster was compared with (for an error, the tip when known, else ''). */
   sha: string;
   /** `pending`: not checked, an apply of that commit is queued (what it changes is not drift). */
   state: DriftState | 'pending';
@@ -96,7 +96,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
 
     const { client: gh, token } = await deps.auth.installation(job.installationId);
     let target: Target;
-    let tip: string;
+    let tip = '';
     try {
       await ctx.progress(`fetching ${repoName}`);
       const mirror = await deps.mirrors.ensure({ fullName: repoName, cloneUrl: job.repo.cloneUrl }, token);
@@ -105,7 +105,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
       // A broken configuration or render on the default branch is not drift: no issue, and never a heal.
-      return failed('', err);
+      return failed(tip, err);
     }
     const { baseline, env, objects } = target;
     if (await applyPending(deps, job, baseline.sha)) {

@@ -236,6 +236,33 @@ describe('drift detection and self-heal', () => {
     expect(comments(issueOf(healing)!)).toHaveLength(1);
   }, 240_000);
 
+  it('a default branch that no longer renders is recorded as an error, opens no issue and heals nothing', async () => {
+    const applied = tip;
+    await repo.write(`clusters/${healing}/app.yaml`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: [unclosed\n');
+    const before = tip;
+    tip = await repo.commit('break the healing app');
+    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
+    await h.send('push', payload);
+    await waitFor('the failed apply', () => h.gh.checkRuns(owner, name, tip).find((r) => r.name === `bosun / apply (${healing})` && r.status === 'completed'), 120_000);
+    await kubectl('patch', 'configmap', 'app', '-n', ns[healing], '--type=merge', '-p', '{"data":{"version":"by-hand"}}');
+    const issuesBefore = JSON.stringify(driftIssues());
+
+    const outcome = await reconcile(healing);
+    expect(outcome).toMatchObject({ state: 'error', sha: tip });
+    expect(outcome.message).toMatch(/app\.yaml/);
+    expect(await status().drift(fullName, healing)).toMatchObject({ state: 'error', sha: tip, summary: outcome.message, issueNumber: issueOf(healing)!.number });
+    expect(JSON.stringify(driftIssues())).toBe(issuesBefore);
+    expect(await cmValue(healing, 'app')).toBe('by-hand');
+
+    // A rollback pins the environment at the commit that worked: drift is then measured against it, and healed.
+    await status().setPin(fullName, healing, { sha: applied, reason: 'rollback by alice', at: Date.now() });
+    const pinned = await reconcile(healing);
+    expect(pinned).toMatchObject({ state: 'healed', sha: applied, drifted: 1 });
+    expect(await cmValue(healing, 'app')).toBe('1');
+    expect(String(issueOf(healing)!.body)).toContain(`| Compared with | \`${applied.slice(0, 7)}\` (pinned at \`${applied.slice(0, 7)}\` (rollback by alice); \`main\` is at \`${tip.slice(0, 7)}\`) |`);
+    await status().clearPin(fullName, healing);
+  }, 240_000);
+
   it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
     expect(h.gh.problems()).toEqual([]);
   });
