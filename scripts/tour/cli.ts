@@ -6,16 +6,21 @@ import { runTour } from './run-tour.ts';
 export async function tourCli(args: readonly string[]): Promise<number> {
   const keep = args.includes('--keep');
   const stop = new AbortController();
-  let interrupts = 0;
+  let firstInterrupt: number | undefined;
   let wakeKeep: (() => void) | undefined;
   const onSigint = (): void => {
-    interrupts++;
+    // One Ctrl-C can arrive more than once: from the terminal to the whole process group, and relayed
+    // by npm and tsx. Only a second press a moment later means "quit now".
+    const now = Date.now();
+    if (firstInterrupt !== undefined && now - firstInterrupt < 1_500) return;
     if (wakeKeep) {
+      firstInterrupt = now;
       wakeKeep();
       wakeKeep = undefined;
       return;
     }
-    if (interrupts === 1) {
+    if (firstInterrupt === undefined) {
+      firstInterrupt = now;
       process.stdout.write('\nStopping: cleaning up what the tour started (Ctrl-C again to quit without cleaning up)\n');
       stop.abort();
       return;

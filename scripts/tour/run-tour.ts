@@ -132,7 +132,11 @@ export async function runTour(opts: TourOptions = {}): Promise<TourResult> {
   result.cleanupFailures = await cleanup.run((line) => t.say(line));
   t.end();
   t.say('');
-  t.say(result.ok && result.cleanupFailures.length === 0 ? 'Tour finished; nothing left behind.' : `Tour ${result.ok ? 'finished' : 'failed'}${result.cleanupFailures.length > 0 ? `; ${result.cleanupFailures.length} thing(s) could not be cleaned up (see above)` : ''}.`);
+  const stopped = !result.ok && opts.signal?.aborted;
+  const outcome = result.ok ? 'finished' : stopped ? 'stopped' : 'failed';
+  t.say(result.cleanupFailures.length === 0
+    ? `Tour ${outcome}; everything it started was removed.`
+    : `Tour ${outcome}; ${result.cleanupFailures.length} thing(s) could not be cleaned up (see above).`);
   result.transcript = t.text();
   return result;
 }

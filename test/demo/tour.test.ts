@@ -85,19 +85,45 @@ describe('npm run demo -- --full: the local tour', () => {
   });
 
   it('leaves nothing behind: namespaces gone, no Redis keys under its prefix, the stand-in closed', async () => {
-    expect(result.cleanupFailures).toEqual([]);
-    for (const ns of result.namespaces) {
-      await expect(run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'namespace', ns])).rejects.toThrow(/not found/i);
-    }
-    const inventories = (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'configmaps', '-n', 'bosun-system', '-o', 'name'])).stdout;
-    expect(inventories).not.toContain(`bosun-inventory-${staging}`);
-    const redis = new Redis(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-    try {
-      expect(result.redisPrefix).toMatch(/^bosun-tour-/);
-      expect(await redis.keys(`${result.redisPrefix}:*`)).toEqual([]);
-    } finally {
-      redis.disconnect();
-    }
-    await expect(fetch(result.standinUrl!)).rejects.toThrow();
+    await expectNothingLeft(result, [staging, production]);
   });
 });
+
+describe('the tour stopped half-way (Ctrl-C)', () => {
+  it('says where it stopped, cleans up everything it had started, and does not report success', async () => {
+    const suffix = randomBytes(2).toString('hex');
+    const envs = [`staging-${suffix}`, `production-${suffix}`];
+    const stop = new AbortController();
+    // Stop as soon as main's first deploy is under way: bosun, the stand-in and the namespaces exist by then.
+    const result = await runTour({
+      kubeconfig: testKubeconfig(),
+      envNames: { staging: envs[0], production: envs[1] },
+      signal: stop.signal,
+      out: (line) => {
+        if (line.includes('GitHub sends bosun the push of main')) setTimeout(() => stop.abort(), 1_500);
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.transcript).toMatch(/FAILED at "Before the pull request: main is deployed": stopped \(Ctrl-C\)/);
+    expect(result.transcript).toContain('Tour stopped; everything it started was removed.');
+    expect(result.transcript).not.toContain('A pull request is opened');
+    await expectNothingLeft(result, envs);
+  }, 90_000);
+});
+
+async function expectNothingLeft(result: TourResult, envs: readonly string[]): Promise<void> {
+  expect(result.cleanupFailures).toEqual([]);
+  for (const ns of result.namespaces) {
+    await expect(run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'namespace', ns])).rejects.toThrow(/not found/i);
+  }
+  const inventories = (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'configmaps', '-n', 'bosun-system', '-o', 'name'])).stdout;
+  for (const env of envs) expect(inventories).not.toContain(`bosun-inventory-${env}`);
+  const redis = new Redis(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    expect(result.redisPrefix).toMatch(/^bosun-tour-/);
+    expect(await redis.keys(`${result.redisPrefix}:*`)).toEqual([]);
+  } finally {
+    redis.disconnect();
+  }
+  await expect(fetch(result.standinUrl!)).rejects.toThrow();
+}
