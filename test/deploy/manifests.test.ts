@@ -110,6 +110,7 @@ describe('deploy/ applied by bosun to the test cluster', () => {
     expect(secretRefs.WEBHOOK_SECRET).toEqual({ name: 'bosun-github-app', key: 'webhook-secret' });
     expect(secretRefs.PRIVATE_KEY).toEqual({ name: 'bosun-github-app', key: 'private-key' });
     expect(secretRefs.REDIS_URL).toEqual({ name: 'bosun-redis', key: 'url' });
+    expect(secretRefs.BOSUN_DASHBOARD_TOKEN).toEqual({ name: 'bosun-dashboard', key: 'token', optional: true });
   });
 
   it('runs the workers with the service account, the clusters file mounted from its Secret', async () => {

@@ -47,6 +47,7 @@ function makeCommand(mode: 'serve' | 'worker') {
     log.info({ config: describeServerConfig(config) }, `bosun ${mode} starting`);
     const running = await startBot(config, { serve: mode === 'serve', work, log });
     if (running.server) log.info({ url: running.server.url, webhook: running.server.webhookUrl }, 'listening');
+    if (running.server && config.dashboardToken) log.info({ url: `${running.server.url}/dashboard` }, 'dashboard on (BOSUN_DASHBOARD_TOKEN as bearer token or basic-auth password)');
     if (running.ops) log.info({ url: running.ops.url }, 'serving /healthz, /readyz and /metrics');
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down');
