@@ -21,6 +21,7 @@ import {
   driftIssueTitle,
   driftReport,
   driftStateComment,
+  healRefusal,
   isDriftIssueBody,
   isDrifted,
   renderDriftIssueBody,
@@ -166,7 +167,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
         // A merge landed while this check ran: what it changes is not drift.
         return { env: job.env, sha: baseline.sha, state: 'pending', drifted: 0, message: `an apply of ${short(baseline.sha)} to ${job.env} was queued during the check; drift is checked after it has run` };
       }
-      const refusal = !env.selfHeal ? undefined : healRefusal(baseline, env, objects);
+      const refusal = !env.selfHeal ? undefined : healRefusal(baseline, env, objects.length);
       let heal: HealNote = !env.selfHeal ? { mode: 'off' } : refusal ? { mode: 'refused', reason: refusal } : { mode: 'off' };
       let healed: ReconcileOutcome['healed'];
       if (env.selfHeal && !refusal) {
@@ -222,13 +223,6 @@ async function applyPending(deps: ReconcileProcessorDeps, job: ReconcileJob, sha
   if (requested !== sha) return false;
   const last = await deps.status?.lastApply(job.repo.fullName, job.env);
   return last?.sha !== sha;
-}
-
-/** Why drift must not be healed, if it must not. */
-function healRefusal(baseline: Baseline, env: Environment, objects: readonly RenderedObject[]): string | undefined {
-  if (!baseline.mayHeal) return baseline.note ?? 'the commit compared with was never applied to this environment';
-  if (objects.length === 0 && !env.allowEmpty) return 'the render is empty and `allowEmpty` is off, so re-applying would only delete; set `allowEmpty: true` if the environment is meant to be empty';
-  return undefined;
 }
 
 interface HealInput {

@@ -51,3 +51,13 @@ export function chooseBaseline(input: BaselineInput): Baseline {
   }
   return { sha: tip, source: 'tip', mayHeal: true };
 }
+
+/**
+ * Why drift must not be healed, if it must not: re-applying a commit never applied to the environment
+ * (autoApply off), or an empty render that would only delete (the engine's empty-render guard).
+ */
+export function healRefusal(baseline: Baseline, env: { allowEmpty: boolean }, objectCount: number): string | undefined {
+  if (!baseline.mayHeal) return baseline.note ?? 'the commit compared with was never applied to this environment';
+  if (objectCount === 0 && !env.allowEmpty) return 'the render is empty and `allowEmpty` is off, so re-applying would only delete; set `allowEmpty: true` if the environment is meant to be empty';
+  return undefined;
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { liveDiff } from '../../src/cluster/live-diff.ts';
 import type { PreviewObject, PreviewResult } from '../../src/cluster/types.ts';
-import { chooseBaseline, driftCounts, driftReport, isDriftIssueBody, renderDriftIssueBody, resolvedDriftIssueBody, type DriftIssueInput } from '../../src/drift/index.ts';
+import { chooseBaseline, driftCounts, healRefusal, driftReport, isDriftIssueBody, renderDriftIssueBody, resolvedDriftIssueBody, type DriftIssueInput } from '../../src/drift/index.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 
 const configMap = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data });
@@ -155,5 +155,12 @@ describe('chooseBaseline', () => {
   it('with autoApply off, compares with the last applied commit (merged changes wait for /bosun apply), and never heals to an unapplied tip', () => {
     expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false, lastApplied: 'c'.repeat(40) })).toMatchObject({ sha: 'c'.repeat(40), source: 'last-applied', mayHeal: true });
     expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false })).toMatchObject({ sha: tip, mayHeal: false });
+  });
+  it('never heals an empty render unless allowEmpty is on, nor a commit never applied to the environment', () => {
+    const tipBaseline = chooseBaseline({ tip, defaultBranch: 'main', autoApply: true });
+    expect(healRefusal(tipBaseline, { allowEmpty: false }, 3)).toBeUndefined();
+    expect(healRefusal(tipBaseline, { allowEmpty: false }, 0)).toMatch(/render is empty and `allowEmpty` is off/);
+    expect(healRefusal(tipBaseline, { allowEmpty: true }, 0)).toBeUndefined();
+    expect(healRefusal(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false }), { allowEmpty: false }, 3)).toMatch(/autoApply is off and bosun has not applied/);
   });
 });
