@@ -144,6 +144,7 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
     pr: job.pr,
     requestedBy: job.user.login,
     seq,
+    ...(command.forceConflicts ? { forceConflicts: true } : {}),
   });
   if (result.status === 'superseded') {
     await run.reply(`\`${name}\` already has a newer commit (\`${result.by.sha.slice(0, 7)}\`, merged after #${job.pr}'s \`${short}\`), so #${job.pr} is not applied on its own: bosun never applies an older commit after a newer one. Apply the newer commit's pull request instead.`);

@@ -188,7 +188,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         // A sync is disaster recovery: the engine's sync mode trusts nothing in the cluster (see `bosun sync`).
         report = await (job.trigger === 'sync' ? syncEnvironment : applyEnvironment)({
           client,
-          env: desired.env,
+          env: job.forceConflicts ? { ...desired.env, forceConflicts: true } : desired.env,
           objects: desired.objects,
           onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
         });

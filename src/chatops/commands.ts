@@ -51,7 +51,7 @@ export const commandSpecs: Record<CommandVerb, CommandSpec> = {
     args: 'env',
     flags: ['force-conflicts'],
     usage: 'apply <env> [--force-conflicts]',
-    summary: 'Apply this PR to one environment before merge (if the environment allows it and its requirements are met); `--force-conflicts` takes over fields owned by other field managers.',
+    summary: 'Open PR: apply it to one environment before merge (if the environment allows it and its requirements are met). Merged PR: apply its merge commit (environments with `autoApply: false` or a `requireMatchingPlan` mismatch wait for this). `--force-conflicts` takes over fields owned by other field managers.',
   },
   unlock: { args: 'env', flags: [], usage: 'unlock <env>', summary: 'Release the lock another PR (or this one) holds on an environment.' },
   rollback: {

@@ -95,6 +95,8 @@ export interface ApplyJob {
    * definition (cluster, prune) comes from the configuration at `definedAt` (the push's `before`).
    */
   removed?: { definedAt: string };
+  /** `/bosun apply <env> --force-conflicts`: take over fields other field managers own, this once. */
+  forceConflicts?: boolean;
 }
 
 /** What callers pass to `enqueueApply`: `seq` defaults to the enqueue time. */
