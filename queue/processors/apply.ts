@@ -168,7 +168,8 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       // a person deciding with the check run's difference in front of them.
       const pin = job.pr && job.trigger === 'merge' ? await comparePlan(deps, job, token, mirror.dir, desired.objects, repoUrls) : undefined;
       const manual = job.trigger === 'merge' && !desired.env.autoApply;
-      const differs = job.trigger === 'merge' && desired.env.requireMatchingPlan && pin?.kind === 'differs';
+      // Unverifiable (the planned head no longer renders) counts as different: the option asks for proof.
+      const differs = job.trigger === 'merge' && desired.env.requireMatchingPlan && (pin?.kind === 'differs' || pin?.kind === 'unknown');
       if (manual || differs) {
         await ctx.progress(`previewing ${desired.objects.length} object(s) on ${cluster}: ${job.env} waits for /bosun apply`);
         const held = await holdForCommand(deps, job, desired, cluster, pin, manual ? 'manual' : 'plan-differs');
@@ -176,7 +177,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         if (deploymentId !== undefined) {
           await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'inactive', description: held.title, logUrl: run.url });
         }
-        await noteOnPullRequest(deps, gh, job, ctx, { state: 'waiting', ok: false, checkRunUrl: run.url, note: manual ? 'autoApply is off' : 'the merge commit differs from the reviewed plan' });
+        await noteOnPullRequest(deps, gh, job, ctx, { state: 'waiting', ok: false, checkRunUrl: run.url, note: manual ? 'autoApply is off' : pin?.kind === 'unknown' ? 'the merge commit could not be compared with the reviewed plan' : 'the merge commit differs from the reviewed plan' });
         return outcome(false, undefined, { held: manual ? 'manual' : 'plan-differs', ...(pin ? { plan: pin.kind } : {}) });
       }
 
@@ -316,10 +317,10 @@ async function holdForCommand(
     : `No pull request brought this commit in; \`/bosun sync ${job.env}\` on any pull request applies the default branch.`;
   const reason = why === 'manual'
     ? `\`${job.env}\` does not apply on merge (\`autoApply: false\`).`
-    : `\`${job.env}\` has \`requireMatchingPlan: true\` and the merge commit differs from what #${job.pr}'s last plan showed, so bosun did not apply it.`;
+    : `\`${job.env}\` has \`requireMatchingPlan: true\` and the merge commit ${pin?.kind === 'unknown' ? 'could not be compared with' : 'differs from'} what #${job.pr}'s last plan showed, so bosun did not apply it.`;
   const c = preview.counts;
   return {
-    title: why === 'manual' ? `Waiting for /bosun apply ${job.env}` : 'Not applied: differs from the reviewed plan',
+    title: why === 'manual' ? `Waiting for /bosun apply ${job.env}` : pin?.kind === 'unknown' ? 'Not applied: cannot compare with the reviewed plan' : 'Not applied: differs from the reviewed plan',
     summary: [
       `${reason} ${how}`,
       '',
