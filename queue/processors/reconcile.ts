@@ -29,6 +29,7 @@ import {
   type Baseline,
   type DriftIssueInput,
   type DriftReport,
+  type NoBaseline,
   type HealNote,
 } from '../../src/drift/index.ts';
 import { git } from '../../src/git/index.ts';
@@ -96,7 +97,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
     };
 
     const { client: gh, token } = await deps.auth.installation(job.installationId);
-    let target: Target;
+    let target: Target | NoBaseline;
     let tip = '';
     try {
       await ctx.progress(`fetching ${repoName}`);
@@ -107,6 +108,10 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       if (!(err instanceof BosunError)) throw err;
       // A broken configuration or render on the default branch is not drift: no issue, and never a heal.
       return failed(tip, err);
+    }
+    if ('skip' in target) {
+      ctx.log.info({ env: job.env }, target.skip);
+      return { env: job.env, sha: '', state: 'pending', drifted: 0, message: target.skip };
     }
     const { baseline, env, objects } = target;
     if (await applyPending(deps, job, baseline.sha)) {
@@ -167,7 +172,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
         // A merge landed while this check ran: what it changes is not drift.
         return { env: job.env, sha: baseline.sha, state: 'pending', drifted: 0, message: `an apply of ${short(baseline.sha)} to ${job.env} was queued during the check; drift is checked after it has run` };
       }
-      const refusal = !env.selfHeal ? undefined : healRefusal(baseline, env, objects.length);
+      const refusal = !env.selfHeal ? undefined : healRefusal(env, objects.length);
       let heal: HealNote = !env.selfHeal ? { mode: 'off' } : refusal ? { mode: 'refused', reason: refusal } : { mode: 'off' };
       let healed: ReconcileOutcome['healed'];
       if (env.selfHeal && !refusal) {
@@ -198,7 +203,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
 }
 
 /** The commit to compare with and its render; throws BosunError when it cannot be rendered. */
-async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext): Promise<Target> {
+async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext): Promise<Target | NoBaseline> {
   const repoUrls = [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`];
   const progress = Object.assign((message: string) => void ctx.progress(message), { done: () => undefined });
   const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, repoUrls, progress });
@@ -206,10 +211,12 @@ async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, statu
   const lastApplied = (await status?.history(job.repo.fullName, job.env))?.[0]?.sha;
   if (pin) {
     const desired = await load(pin.sha);
-    return { baseline: chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: desired.env.autoApply, pin }), env: desired.env, objects: desired.objects };
+    const baseline = chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: desired.env.autoApply, pin });
+    return 'skip' in baseline ? baseline : { baseline, env: desired.env, objects: desired.objects };
   }
   const atTip = await load(tip);
   const baseline = chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: atTip.env.autoApply, ...(lastApplied ? { lastApplied } : {}) });
+  if ('skip' in baseline) return baseline;
   if (baseline.sha === tip) return { baseline, env: atTip.env, objects: atTip.objects };
   // The settings (selfHeal, prune…) stay those of the tip: the configuration people last merged.
   const desired = await load(baseline.sha);

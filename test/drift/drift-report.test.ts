@@ -145,22 +145,20 @@ describe('drift issue body', () => {
 describe('chooseBaseline', () => {
   const tip = 'b'.repeat(40);
   it('compares with the tip of the default branch by default', () => {
-    expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: true, lastApplied: 'c'.repeat(40) })).toEqual({ sha: tip, source: 'tip', mayHeal: true });
+    expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: true, lastApplied: 'c'.repeat(40) })).toEqual({ sha: tip, source: 'tip' });
   });
   it('compares with the pinned commit while a rollback holds the environment, and says so', () => {
     const b = chooseBaseline({ tip, defaultBranch: 'main', autoApply: true, pin: { sha: 'd'.repeat(40), reason: 'rollback by alice', revertPr: 12 } });
-    expect(b).toMatchObject({ sha: 'd'.repeat(40), source: 'pin', mayHeal: true });
-    expect(b.note).toBe('pinned at `ddddddd` (rollback by alice); revert PR #12 will bring `main` there; `main` is at `bbbbbbb`');
+    expect(b).toMatchObject({ sha: 'd'.repeat(40), source: 'pin' });
+    expect('note' in b && b.note).toBe('pinned at `ddddddd` (rollback by alice); revert PR #12 will bring `main` there; `main` is at `bbbbbbb`');
   });
-  it('with autoApply off, compares with the last applied commit (merged changes wait for /bosun apply), and never heals to an unapplied tip', () => {
-    expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false, lastApplied: 'c'.repeat(40) })).toMatchObject({ sha: 'c'.repeat(40), source: 'last-applied', mayHeal: true });
-    expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false })).toMatchObject({ sha: tip, mayHeal: false });
+  it('with autoApply off, compares with the last applied commit (merged changes wait for /bosun apply), and checks nothing before the first apply', () => {
+    expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false, lastApplied: 'c'.repeat(40) })).toMatchObject({ sha: 'c'.repeat(40), source: 'last-applied' });
+    expect(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false })).toEqual({ skip: expect.stringContaining('nothing to compare the cluster with until `/bosun apply`') });
   });
-  it('never heals an empty render unless allowEmpty is on, nor a commit never applied to the environment', () => {
-    const tipBaseline = chooseBaseline({ tip, defaultBranch: 'main', autoApply: true });
-    expect(healRefusal(tipBaseline, { allowEmpty: false }, 3)).toBeUndefined();
-    expect(healRefusal(tipBaseline, { allowEmpty: false }, 0)).toMatch(/render is empty and `allowEmpty` is off/);
-    expect(healRefusal(tipBaseline, { allowEmpty: true }, 0)).toBeUndefined();
-    expect(healRefusal(chooseBaseline({ tip, defaultBranch: 'main', autoApply: false }), { allowEmpty: false }, 3)).toMatch(/autoApply is off and bosun has not applied/);
+  it('never heals an empty render unless allowEmpty is on', () => {
+    expect(healRefusal({ allowEmpty: false }, 3)).toBeUndefined();
+    expect(healRefusal({ allowEmpty: false }, 0)).toMatch(/render is empty and `allowEmpty` is off/);
+    expect(healRefusal({ allowEmpty: true }, 0)).toBeUndefined();
   });
 });
