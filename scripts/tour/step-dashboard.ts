@@ -13,14 +13,15 @@ export async function showDashboard(ctx: TourContext): Promise<DashboardInfo> {
   const url = `${ctx.stack.bot.server!.url}/dashboard`;
   const token = ctx.stack.dashboardToken;
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  await res.body?.cancel();
+  const page = await res.text();
   const anonymous = await fetch(url);
   await anonymous.body?.cancel();
   ctx.t.say(`Dashboard: ${url}`);
   ctx.t.say(`Token:     ${token}   (a browser asks for it: any user name, the token as password)`);
   ctx.t.say(`           or: curl -H 'Authorization: Bearer ${token}' ${url}`);
   if (res.status === 200) {
-    ctx.t.say(`It answers 200 with the token and ${anonymous.status} without it; it shows ${ctx.staging.name} and ${ctx.production.name} with the commit applied, health and drift.`);
+    const listed = [ctx.staging, ctx.production].filter((e) => page.includes(e.name)).map((e) => e.name);
+    ctx.t.say(`It answers 200 with the token and ${anonymous.status} without it${listed.length > 0 ? `; the page lists ${listed.join(' and ')} (commit applied, health, drift, locks, recent jobs)` : ''}.`);
   } else {
     ctx.t.say(`It answered ${res.status} with the token${res.status === 404 ? ': this build of bosun does not serve the dashboard yet' : ''}.`);
   }

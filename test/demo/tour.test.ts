@@ -77,11 +77,13 @@ describe('npm run demo -- --full: the local tour', () => {
     expect(healed).toContain('GREETING="Hello from bosun"');
   });
 
-  it('prints the dashboard URL and its token', () => {
+  it('prints the dashboard URL and its token, and the dashboard behind it lists both environments', () => {
     const dashboard = section(/dashboard/i);
     expect(dashboard).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/dashboard/);
     expect(result.dashboard?.token.length).toBeGreaterThanOrEqual(16);
     expect(dashboard).toContain(result.dashboard!.token);
+    expect(result.dashboard?.status).toBe(200);
+    expect(dashboard).toContain(`the page lists ${staging} and ${production}`);
   });
 
   it('leaves nothing behind: namespaces gone, no Redis keys under its prefix, the stand-in closed', async () => {
