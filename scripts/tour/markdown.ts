@@ -39,10 +39,18 @@ export function changeLines(markdown: string, maxDiffLines = 6): string[] {
     if (hidden > 0) out.push(`      … ${hidden} more changed line(s)`);
     hidden = 0;
   };
+  // Section headings (`### staging`, `### Apply preview: …`) are shown only above changes they hold.
+  let heading: string | undefined;
   for (const line of markdown.replace(/\r\n/g, '\n').split('\n')) {
+    if (/^###\s/.test(line)) {
+      heading = markdownToText(line.replace(/^###\s+/, '')).join(' ');
+      continue;
+    }
     const summary = /^<details><summary>(.*)<\/summary>/.exec(line);
     if (summary) {
       flush();
+      if (heading !== undefined) out.push(`${heading}:`);
+      heading = undefined;
       out.push(`  ${markdownToText(summary[1]).join(' ')}`);
       shown = 0;
       continue;

@@ -44,7 +44,8 @@ export async function openPullRequest(ctx: TourContext): Promise<void> {
   const comment = await ctx.wait('bosun\'s comment on the pull request', () => stickyComment(ctx));
 
   ctx.t.say('');
-  ctx.t.say(`On GitHub, the "Checks" of ${ctx.repo.headSha.slice(0, 7)}:`);
+  ctx.t.say(`On GitHub, the "Checks" of ${ctx.repo.headSha.slice(0, 7)}: each changed object with its risk class and changed lines,`);
+  ctx.t.say('then the apply preview (a server-side dry run against the live cluster):');
   for (const run of runs) {
     ctx.t.show(checkRunLine(run));
     // What a reviewer expands in the check run: each changed object with its risk class, and the diff.
