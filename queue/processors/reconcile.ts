@@ -135,7 +135,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       // Heals take back fields changed by hand (Git wins), so the check previews with force too: a
       // `kubectl edit` or `kubectl scale` then shows as a change with its author instead of a conflict.
       const settings = { ...env, forceConflicts: true };
-      const check = async (): Promise<DriftReport> => driftReport(await previewEnvironment({ client, env: settings, objects }));
+      const check = async (): Promise<DriftReport> => driftReport(await previewEnvironment({ client, env: settings, objects, partOf: job.repo.fullName }));
       let report: DriftReport;
       try {
         await ctx.progress(`comparing ${objects.length} object(s) of ${job.env} on ${cluster} with ${short(baseline.sha)}`);
@@ -259,7 +259,7 @@ async function healEnvironment(gh: GitHubClient, deps: ReconcileProcessorDeps, j
   let message: string;
   try {
     await ctx.progress(`healing ${job.env}: re-applying ${short(sha)} (${driftCounts(input.report)})`);
-    report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
+    report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, partOf: job.repo.fullName, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
     const c = report.counts;
     const problems = [...report.objects.filter((o) => o.action === 'failed').map((o) => `${o.kind} ${o.name}: ${o.error ?? 'failed'}`), ...report.notes].slice(0, 3);
     message = report.ok

@@ -29,7 +29,7 @@ export function clusterNameOf(env: Environment): string {
  * cluster is not registered get no preview; a cluster that cannot be reached is an error on that
  * environment's preview, not on the plan.
  */
-export function previewHook(registry: ClusterRegistry) {
+export function previewHook(registry: ClusterRegistry, opts: { partOf?: string } = {}) {
   const clients = new Map<string, Promise<ClusterClient>>();
   const hook = async (env: Environment, objects: RenderedObject[]): Promise<EnvironmentPlan['preview']> => {
     const name = clusterNameOf(env);
@@ -37,7 +37,7 @@ export function previewHook(registry: ClusterRegistry) {
     try {
       if (!clients.has(name)) clients.set(name, connect(registry, name));
       const client = await clients.get(name)!;
-      return await previewEnvironment({ client, env, objects });
+      return await previewEnvironment({ client, env, objects, ...(opts.partOf ? { partOf: opts.partOf } : {}) });
     } catch (err) {
       if (err instanceof BosunError) return { error: err.toProblem() };
       throw err;

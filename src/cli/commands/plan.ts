@@ -22,6 +22,8 @@ Options:
   --concurrency N   parallel renders (default: 2 x CPUs)
   --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): adds the apply preview (server-side
                     dry run against the live cluster) for environments whose cluster is registered
+  --part-of NAME    with --clusters: whose objects the preview compares with (would-be prunes); the
+                    GitHub App uses the repository's owner/name (default: bosun)
 
 Exit codes: 0 planned, 1 a render or validation failed (or the apply preview predicts a failed apply),
 2 usage or configuration error.`;
@@ -36,12 +38,13 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     'repo-url': { type: 'string', multiple: true },
     concurrency: { type: 'string' },
     clusters: { type: 'string' },
+    'part-of': { type: 'string' },
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
   // The Kubernetes client is loaded only when a preview was asked for.
-  const preview = file ? await import('./clusters.ts').then((m) => m.previewHook(m.loadRegistry(file))) : undefined;
+  const preview = file ? await import('./clusters.ts').then((m) => m.previewHook(m.loadRegistry(file), values['part-of'] ? { partOf: values['part-of'] } : {})) : undefined;
   const result = await planChange({
     repoDir: resolve(io.cwd, values.repo ?? '.'),
     base: requireOption(values.base, 'base', 'plan'),
