@@ -39,7 +39,7 @@ export interface Producers {
   enqueuePush(job: PushJob): Promise<EnqueueResult>;
   /** Queues an apply; one older than the environment's newest request or last apply is dropped. */
   enqueueApply(job: ApplyRequest): Promise<EnqueueResult>;
-  /** Creates or updates the repeating reconcile of an environment, first run after `everyMs`. */
+  /** Creates or updates the repeating reconcile of an environment every `everyMs`; BullMQ runs the first round at once. */
   ensureReconcile(job: ReconcileJob, everyMs: number): Promise<void>;
   /** Stops reconciling an environment; false when it was not scheduled. */
   removeReconcile(repo: string, env: string): Promise<boolean>;
