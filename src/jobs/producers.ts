@@ -39,7 +39,7 @@ export interface Producers {
   enqueuePush(job: PushJob): Promise<EnqueueResult>;
   /** Queues an apply; one older than the environment's newest request or last apply is dropped. */
   enqueueApply(job: ApplyRequest): Promise<EnqueueResult>;
-  /** Creates or updates the repeating reconcile of an environment every `everyMs`; BullMQ runs the first round at once. */
+  /** Creates or updates the repeating reconcile of an environment every `everyMs`, the first round one interval from now. */
   ensureReconcile(job: ReconcileJob, everyMs: number): Promise<void>;
   /** Stops reconciling an environment; false when it was not scheduled. */
   removeReconcile(repo: string, env: string): Promise<boolean>;
@@ -159,7 +159,9 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
       // A missed round is made up by the next one: no retries, and only recent runs are kept.
       await queues.reconcile.upsertJobScheduler(
         reconcileSchedulerId(job.repo.fullName, job.env),
-        { every: everyMs },
+        // BullMQ runs an `every` scheduler's first round at once; right after a merge the cluster is behind on
+        // purpose (its applies are queued), so the first check comes one interval later.
+        { every: everyMs, startDate: Date.now() + everyMs },
         { name: 'reconcile', data, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
       );
     },

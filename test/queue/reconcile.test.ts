@@ -27,6 +27,16 @@ describe('reconcile scheduling', () => {
     expect(await t.producers.removeReconcile(repo.fullName, 'staging')).toBe(false);
   });
 
+  it('runs the first round one interval after scheduling, not at once (a merge\'s applies are still queued then)', async () => {
+    const rounds: number[] = [];
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { reconcile: async () => void rounds.push(Date.now()) } });
+    const scheduled = Date.now();
+    await t.producers.ensureReconcile({ installationId: 42, repo, env: 'canary' }, 1_500);
+    await waitFor('the first round', () => rounds.length >= 1);
+    expect(rounds[0] - scheduled).toBeGreaterThanOrEqual(1_400);
+    await t.producers.removeReconcile(repo.fullName, 'canary');
+  });
+
   it('skips a round while the environment is being changed by another job', async () => {
     const keys = stateKeys(t.prefix);
     expect(await acquireEnvLease(t.redis, keys, repo.fullName, 'production', 'an-apply', 10_000)).toBe(true);
