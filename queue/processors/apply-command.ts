@@ -84,6 +84,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
       client,
       env: { ...desired.env, forceConflicts: desired.env.forceConflicts || command.forceConflicts },
       objects: desired.objects,
+      partOf: job.repo.fullName,
     });
     const lockLine = `🔒 \`${name}\` is locked to #${job.pr} until it is merged or closed (\`/bosun unlock ${name}\` releases it).`;
     await run.reply(`${report.ok ? '✅' : '❌'} \`/bosun apply ${name}\` at \`${pr.headSha.slice(0, 7)}\`\n\n${renderApplySummary(report)}\n\n${lockLine}`);

@@ -191,6 +191,8 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
           client,
           env: job.forceConflicts ? { ...desired.env, forceConflicts: true } : desired.env,
           objects: desired.objects,
+          // Ownership per repository: its own inventory, and prune never touches another repository's objects.
+          partOf: job.repo.fullName,
           onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
         });
       } finally {
@@ -308,7 +310,7 @@ async function holdForCommand(
   const client = await connect(deps.clusters!, cluster);
   let preview;
   try {
-    preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects });
+    preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects, partOf: job.repo.fullName });
   } finally {
     client.close();
   }
@@ -354,6 +356,7 @@ async function removeEnvironment(deps: ApplyProcessorDeps, job: ApplyJob, ctx: J
       client,
       env: { ...env, prune: true, allowEmpty: true },
       objects: [],
+      partOf: job.repo.fullName,
       onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
     });
   } finally {

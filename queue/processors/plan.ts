@@ -76,7 +76,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     if (deps.locks) await renewPullRequestLocks(deps.locks, job.repo, job.pr);
     await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
     const range = await commitRange(deps.mirrors, job.repo, token, job);
-    const preview = deps.clusters ? previewHook(deps.clusters) : undefined;
+    const preview = deps.clusters ? previewHook(deps.clusters, { partOf: job.repo.fullName }) : undefined;
     let plan: PlanResult;
     try {
       plan = await planChange({
