@@ -28,6 +28,11 @@ export type Processor<D, R = unknown> = ((data: D, ctx: JobContext) => Promise<R
    */
   superseded?: (data: D, by: Newer | undefined, ctx: JobContext) => Promise<void>;
   /**
+   * Called when BullMQ fails the job without running the processor because its workers vanished more
+   * often than allowed (killed mid-job, twice), so the processor can close what it left open on GitHub.
+   */
+  abandoned?: (data: D, message: string) => Promise<void>;
+  /**
    * Asked before an apply takes its environment's lease (promotion order: production waits for
    * staging). `wait`: the job is delayed without using an attempt and asks again later; `stop`: it
    * completes without running (the hook has already said why where users look); `go`: it runs.

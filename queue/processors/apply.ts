@@ -228,7 +228,38 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       await reportSuperseded(gh, deps.auth.appId, job, by);
     },
     ready: (job: ApplyJob, ctx: JobContext) => promotionGate(deps, job, ctx),
+    abandoned: async (job: ApplyJob, message: string) => {
+      const { client: gh } = await deps.auth.installation(job.installationId);
+      await reportAbandoned(gh, deps.auth.appId, job, message);
+      await deps.status?.recordApply(job.repo.fullName, job.env, {
+        sha: job.sha, seq: job.seq, trigger: job.trigger, ok: false, health: 'not-checked', at: Date.now(), durationMs: 0, summary: `Abandoned: ${message}`,
+        ...(job.pr ? { pr: job.pr } : {}),
+      });
+    },
   });
+}
+
+/**
+ * An apply BullMQ gave up on because its workers vanished too often (killed mid-apply, repeatedly): the
+ * check run and deployment it left in progress are closed as failed, so nobody waits on them.
+ */
+export async function reportAbandoned(gh: GitHubClient, appId: number, job: Pick<ApplyJob, 'repo' | 'env' | 'sha'>, message: string): Promise<void> {
+  const owner = job.repo.owner;
+  const repo = job.repo.name;
+  const existing = await findCheckRun(gh, owner, repo, job.sha, applyCheckRunName(job.env), { appId });
+  if (!existing || existing.status === 'completed') return;
+  await completeCheckRun(gh, {
+    owner,
+    repo,
+    checkRunId: existing.id,
+    conclusion: 'failure',
+    title: `Apply of ${short(job.sha)} to ${job.env} abandoned`,
+    summary: `The apply of \`${short(job.sha)}\` to \`${job.env}\` did not finish: ${message}. The cluster may be partly changed; the next merge, \`/bosun sync ${job.env}\` or a drift heal brings it back to Git.`,
+  });
+  const deploymentId = deploymentOf(existing.externalId);
+  if (deploymentId !== undefined) {
+    await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'failure', description: `Abandoned: the workers running it stopped responding`, logUrl: existing.url });
+  }
 }
 
 /**
