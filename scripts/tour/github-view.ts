@@ -49,7 +49,8 @@ export function deploymentLines(gh: GitHubStandin, deployment: Json): string[] {
 export function issueText(issue: Json, maxLines: number): string {
   const labels = ((issue.labels ?? []) as Json[]).map((l) => String(l.name)).join(', ');
   const body = String(issue.body ?? '');
-  const diffs = changeLines(body);
+  // The body's own "Diffs" heading comes back as the first line; the header below says it already.
+  const diffs = changeLines(body).filter((line, i) => !(i === 0 && /^Diffs?:$/.test(line.trim())));
   const prose = diffs.length > 0 ? body.split(/^#+ .*\bDiffs?\b.*$/m)[0] : body;
   return [
     `#${String(issue.number)} ${String(issue.title)}   [${String(issue.state)}]${labels ? `   labels: ${labels}` : ''}`,
