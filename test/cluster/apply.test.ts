@@ -67,6 +67,24 @@ describe('applying an environment', () => {
     expect(await readInventory(client, env)).toBeUndefined();
   });
 
+  it('re-applies Services and Deployments whose ports leave out the protocol (server-side apply needs it as a list key)', async () => {
+    const env = unique('env');
+    const space = unique('ports');
+    track(env, space);
+    const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: space }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } };
+    const deploy = deployment(space, 'web');
+    const container = (deploy.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0]!;
+    container.ports = [{ name: 'http', containerPort: 8080 }];
+    const objects = rendered(ns(space), svc, deploy);
+    const first = await applyEnvironment({ client, env: environment(env), objects, wait: false });
+    expect(first.ok, renderApplySummary(first)).toBe(true);
+    // The second apply of the same manifests is the one API servers refused ("omits key field protocol").
+    const second = await applyEnvironment({ client, env: environment(env), objects, wait: false });
+    expect(second.ok, renderApplySummary(second)).toBe(true);
+    expect(actions(second)[`/Service/${space}/web`]).toBe('unchanged');
+    expect(((await get(client, `/api/v1/namespaces/${space}/services/web`))?.spec as { ports: Array<{ protocol: string }> }).ports[0]!.protocol).toBe('TCP');
+  });
+
   it('changes nothing when the same objects are applied again', async () => {
     const env = unique('env');
     const space = unique('idem');
