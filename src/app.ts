@@ -5,8 +5,8 @@
  */
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import { parseComment } from './chatops/index.ts';
-import type { EnqueueResult, PlanJob, PlanReason, Producers, RepoRef } from './jobs.ts';
-import type { LockManager } from './locks/index.ts';
+import type { EnqueueResult, LockViewers, PlanJob, PlanReason, Producers, RepoRef } from './jobs.ts';
+import { parseLockKey, type LockManager } from './locks/index.ts';
 import type { Metrics } from './metrics.ts';
 
 /** The check run name of an environment; the check_run handler reads the environment back from it. */
@@ -44,6 +44,8 @@ export interface BosunAppOptions {
   metrics?: Pick<Metrics, 'webhookReceived'>;
   /** Releases a closed PR's environment locks; without it, locks run out with their lease. */
   locks?: Pick<LockManager, 'releaseAllFor'>;
+  /** A closed PR's released locks refresh the other PRs' comments that show them. */
+  lockViewers?: Pick<LockViewers, 'forget' | 'refresh'>;
   log?: AppLogger;
   /** The App's id: re-runs of checks other apps created are ignored. */
   appId?: number;
@@ -115,7 +117,13 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       const { pull_request: pr, repository } = context.payload;
       if (!opts.locks) return;
       const released = await opts.locks.releaseAllFor(repository.full_name, pr.number);
-      if (released.length > 0) log.info({ delivery: context.id, pr: pr.number, released }, 'released the closed PR\'s environment locks');
+      await opts.lockViewers?.forget(repository.full_name, pr.number);
+      if (released.length > 0) {
+        log.info({ delivery: context.id, pr: pr.number, released }, 'released the closed PR\'s environment locks');
+        const envs = released.map((key) => parseLockKey(key).env);
+        const refreshed = await opts.lockViewers?.refresh({ repo: repository.full_name, envs, exceptPr: pr.number, deliveryId: context.id });
+        if (refreshed?.length) log.info({ delivery: context.id, prs: refreshed }, 'planning the PRs that showed those locks again');
+      }
     });
 
     app.on('issue_comment.created', async (context) => {

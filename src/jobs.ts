@@ -38,3 +38,5 @@ export { acquireEnvLease, envLeaseHolder, releaseEnvLease, renewEnvLease } from 
 export { isSuperseded } from './jobs/superseded.ts';
 export { createEnvStatusStore, envStatusKeys, historyLength } from './jobs/env-status.ts';
 export type { ApplyRecord, DriftRecord, DriftState, EnvironmentRef, EnvironmentStatus, EnvStatusStore, HealthVerdict, PinRecord } from './jobs/env-status.ts';
+export { createLockViewers, viewerTtlMs } from './jobs/lock-viewers.ts';
+export type { LockViewers } from './jobs/lock-viewers.ts';

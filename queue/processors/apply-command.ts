@@ -72,6 +72,8 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
   }
   // The plan comment shows who holds each environment: plan again so it shows this lock.
   await deps.producers.enqueuePlan(planRequest(run, `${job.deliveryId}+locked`));
+  // …and so do the other PRs whose comment lists this environment.
+  await deps.lockViewers?.refresh({ repo: job.repo.fullName, envs: [name], exceptPr: job.pr, deliveryId: job.deliveryId });
   // The job layer's lease: no apply on merge, sync or heal changes the environment at the same time.
   const lease = await takeEnvLease(deps, job.repo.fullName, name, `command:${job.deliveryId}`);
   if (!lease.ok) {

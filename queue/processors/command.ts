@@ -11,7 +11,7 @@ import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { addReaction, commandReplier, getPermission, type GitHubClient } from '../../src/github/index.ts';
 import type { Redis } from 'ioredis';
-import type { CommandJob, EnvStatusStore, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
+import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
 import { lockKey, type LockManager } from '../../src/locks/index.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
@@ -34,6 +34,8 @@ export interface CommandProcessorDeps {
   clusters?: ClusterRegistry;
   /** Apply history and pins: `/bosun rollback --now` reads and pins, `/bosun sync` unpins. */
   status?: EnvStatusStore;
+  /** A lock taken or released refreshes the comments of the other PRs that show it. */
+  lockViewers?: Pick<LockViewers, 'refresh'>;
   prefix?: string;
 }
 
@@ -147,6 +149,8 @@ async function dispatch(deps: CommandProcessorDeps, run: CommandRun, command: Pa
       await run.reply(held
         ? `🔓 \`${command.env}\` unlocked (it was locked by #${held.holder.pr}, ${held.holder.url}).`
         : `\`${command.env}\` was not locked.`);
+      // Every PR whose comment showed the lock (the holder's included) is planned again to show it gone.
+      if (held) await deps.lockViewers?.refresh({ repo: job.repo.fullName, envs: [command.env], deliveryId: job.deliveryId });
       return true;
     }
     case 'rollback':

@@ -8,7 +8,7 @@ import { lockPrefixFor } from '../../src/app.ts';
 import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
-import { closeRedis, createEnvStatusStore, createRedis, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { closeRedis, createEnvStatusStore, createLockViewers, createRedis, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createPrRecords } from '../../src/jobs/pr-records.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
@@ -73,14 +73,15 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   const cache = new RenderCache();
   const status = createEnvStatusStore(redis, opts.prefix ?? 'bosun');
   const prRecords = createPrRecords(redis, opts.prefix ?? 'bosun');
+  const lockViewers = createLockViewers(redis, opts.prefix ?? 'bosun', opts.producers);
   return {
     auth,
     mirrors,
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, ...(clusters ? { clusters } : {}) }),
-      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
+      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, ...(clusters ? { clusters } : {}) }),
+      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
       reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),

@@ -9,7 +9,7 @@ import type { ClusterRegistry } from '../../src/cluster/index.ts';
 import { previewHook } from '../../src/cli/commands/clusters.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
-import type { PlanJob } from '../../src/jobs.ts';
+import type { LockViewers, PlanJob } from '../../src/jobs.ts';
 import type { PrRecords } from '../../src/jobs/pr-records.ts';
 import { renderAppliedBlock, withAppliedBlock } from '../../src/github/applied-lines.ts';
 import type { LockManager } from '../../src/locks/index.ts';
@@ -42,6 +42,8 @@ export interface PlanProcessorDeps {
   locks?: LockManager;
   /** Records the head planned per environment (plan pinning on merge); keeps the "applied to" lines. */
   prRecords?: PrRecords;
+  /** Records which environments this PR's comment shows, so a lock change elsewhere refreshes it. */
+  lockViewers?: Pick<LockViewers, 'record'>;
 }
 
 export interface PlanOutcome {
@@ -146,6 +148,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     });
     const body = applied ? withAppliedBlock(indexBody, applied) : indexBody;
     const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+    await deps.lockViewers?.record({ installationId: job.installationId, repo: job.repo, baseRef: job.baseRef, pr: job.pr, envs: reported.map((env) => env.name) });
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
     return { head: job.headSha, environments, comment: comment.action };
   };

@@ -25,7 +25,7 @@ export interface RepoRef {
   defaultBranch: string;
 }
 
-export type PlanReason = 'opened' | 'synchronize' | 'reopened' | 'command' | 'rerequested';
+export type PlanReason = 'opened' | 'synchronize' | 'reopened' | 'command' | 'rerequested' | 'locks';
 
 export interface PlanJob {
   /** `X-GitHub-Delivery` of the webhook that asked for this plan. */

@@ -9,7 +9,7 @@ import { createNodeMiddleware, Probot } from 'probot';
 import { bosunApp, lockPrefixFor } from '../app.ts';
 import type { ServerConfig } from '../config/server.ts';
 import { createDashboard } from '../dashboard/http.ts';
-import { closeRedis, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
+import { closeRedis, createLockViewers, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
 import { createLockManager } from '../locks/index.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { redisAnswers } from './readiness.ts';
@@ -57,7 +57,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
     baseUrl: config.githubBaseUrl,
     logLevel: config.logLevel === 'silent' ? 'fatal' : (config.logLevel ?? 'info'),
   });
-  const webhooks = await createNodeMiddleware(bosunApp({ producers, metrics, locks, appId: config.appId, log: probot.log }), {
+  const webhooks = await createNodeMiddleware(bosunApp({ producers, metrics, locks, lockViewers: createLockViewers(redis, prefix, producers), appId: config.appId, log: probot.log }), {
     probot,
     webhooksPath: config.webhookPath,
   });

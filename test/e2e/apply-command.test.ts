@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { queueNames } from '../../src/jobs.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockKey } from '../../src/locks/index.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
@@ -49,6 +51,14 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
       return await use(redis);
     } finally {
       redis.disconnect();
+    }
+  };
+  const plansIdle = async (): Promise<void> => {
+    const queue = new Queue(queueNames.plan, { connection: { url: redisUrl }, prefix: h.prefix });
+    try {
+      await waitFor('no plan queued or running', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')).every((n) => n === 0));
+    } finally {
+      await queue.close();
     }
   };
   const synchronize = async (pr: number) => {
@@ -186,13 +196,14 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     await waitFor('the renewed lease', () => withRedis(async (redis) => (await redis.pttl(lockRedisKey())) > 6 * 24 * 3600 * 1000));
   });
 
-  it('another PR\'s plan comment shows who holds the environment, until the holder closes', async () => {
-    await synchronize(2);
+  it('another PR\'s plan comment shows who holds the environment, and stops when the holder closes, without a push to it', async () => {
+    // #1 took the lock again (previous tests) after #2 was planned: #2's comment was refreshed by that.
     await waitFor('#1\'s lock in #2\'s plan comment', () => (envRow(2) ?? '').includes('🔒 [#1]'));
+    // Nothing left to plan: what changes #2's comment from here on is the close of #1.
+    await plansIdle();
     await h.gh.updatePullRequest(owner, name, 1, { state: 'closed' });
     const payload = h.gh.examplePayload('pull_request', 'closed', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
     expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
-    await synchronize(2);
     await waitFor('#2\'s plan comment without the lock', () => envRow(2) !== undefined && !planComment(2).includes('🔒'));
     await h.gh.updatePullRequest(owner, name, 1, { state: 'open' });
     // #1 takes the lock again for the next test.
