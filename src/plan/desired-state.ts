@@ -1,3 +1,4 @@
+import { refineFindingLines } from '../validate/field-lines.ts';
 import { availableParallelism } from 'node:os';
 import { checkout, resolveRef } from '../git/index.ts';
 import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
@@ -76,7 +77,8 @@ export async function renderAndValidate(dir: string, envs: Environment[], opts: 
     progress(`rendered ${++done}/${envs.length}: ${env.name}`);
     if (!outcome.ok) return { env, outcome, findings: [] };
     const validator = createValidator({ crds: [...crdsOf(outcome.objects), ...repoCrds], missingSchema: env.missingSchema });
-    return { env, outcome, findings: validator.validate(outcome.objects) };
+    // Each finding on the line of its field where the source file still has it, not only its object's.
+    return { env, outcome, findings: await refineFindingLines(dir, validator.validate(outcome.objects)) };
   }));
 }
 

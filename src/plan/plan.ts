@@ -5,6 +5,7 @@ import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
+import { refineFindingLines } from '../validate/field-lines.ts';
 import { createValidator, collectRepoCrds } from '../validate/index.ts';
 import { diffRenders } from '../diff/index.ts';
 import type { Environment } from '../model/environment.ts';
@@ -169,7 +170,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     }
     const env = d.h ?? d.b!;
     const validator = createValidator({ crds: [...crdsOf(ho.objects), ...crdsInRepo], missingSchema: env.missingSchema });
-    const findings = validator.validate(ho.objects);
+    // Each finding on the line of its field where the head's source still has it.
+    const findings = await refineFindingLines(head.dir, validator.validate(ho.objects));
     plan.validation = {
       errors: findings.filter((f) => f.severity === 'error'),
       warnings: findings.filter((f) => f.severity === 'warning'),

@@ -137,8 +137,8 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     const onService = annotations.filter((a) => a.path === 'clusters/staging/service.yaml');
     expect(onService.length).toBeGreaterThan(0);
     expect(onService[0]).toMatchObject({ annotation_level: 'failure' });
-    // Validation places a finding on the first line of the object that has it (after the comment).
-    expect(onService[0].start_line).toBe(2);
+    // On the line of the offending field (`- port: eighty`), not only its object's first line.
+    expect(onService[0].start_line).toBe(9);
     expect(String(onService[0].message)).toMatch(/port/);
     // The environment's cluster is registered (BOSUN_CLUSTERS): the report carries the live apply preview.
     const output = check.output as { summary: string; text: string | null };

@@ -1,0 +1,85 @@
+/**
+ * Points a validation finding at the line of the offending field instead of the first line of its
+ * object, when the object's source file still has that field: the finding carries the object's file and
+ * first line (provenance) and a JSON pointer; the file is parsed once with positions and the pointer is
+ * followed as far as the source has it (a field a kustomize patch added stays on the object's line).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { ValidationFinding } from '../model/validation.ts';
+
+const maxBytes = 10 * 1024 * 1024;
+
+interface ParsedFile {
+  docs: Document.Parsed[];
+  lines: LineCounter;
+}
+
+function pointerSegments(path: string): string[] {
+  if (path === '' || path === '/') return [];
+  return path.replace(/^\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** 1-based line of the deepest node on `segments` (a map entry counts from its key). */
+export function lineOfPath(doc: Document.Parsed, lines: LineCounter, segments: readonly string[]): number | undefined {
+  let node: Node | null | undefined = doc.contents as Node | null;
+  let line: number | undefined = node?.range ? lines.linePos(node.range[0]).line : undefined;
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === segment);
+      if (!pair) break;
+      const key = pair.key as Node | null;
+      if (key?.range) line = lines.linePos(key.range[0]).line;
+      node = pair.value as Node | null;
+    } else if (isSeq(node) && /^\d+$/.test(segment)) {
+      const item = node.items[Number(segment)] as Node | undefined;
+      if (!item) break;
+      if (item.range) line = lines.linePos(item.range[0]).line;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return line;
+}
+
+/** The document of `file` that starts at (or contains) `line`. */
+function docAt(parsed: ParsedFile, line: number): Document.Parsed | undefined {
+  return parsed.docs.find((doc) => {
+    const range = (doc.contents as Node | null)?.range;
+    if (!range) return false;
+    const start = parsed.lines.linePos(range[0]).line;
+    const end = parsed.lines.linePos(range[2]).line;
+    return line >= start && line <= end;
+  });
+}
+
+export async function refineFindingLines(repoDir: string, findings: readonly ValidationFinding[]): Promise<ValidationFinding[]> {
+  const files = new Map<string, Promise<ParsedFile | undefined>>();
+  const load = (file: string): Promise<ParsedFile | undefined> => {
+    let parsed = files.get(file);
+    if (!parsed) {
+      parsed = (async () => {
+        const full = resolve(repoDir, file);
+        const rel = relative(repoDir, full);
+        if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+        const info = await stat(full).catch(() => undefined);
+        if (!info?.isFile() || info.size > maxBytes) return undefined;
+        const lines = new LineCounter();
+        const docs = parseAllDocuments(await readFile(full, 'utf8'), { lineCounter: lines, keepSourceTokens: false });
+        return Array.isArray(docs) ? { docs, lines } : undefined;
+      })().catch(() => undefined);
+      files.set(file, parsed);
+    }
+    return parsed;
+  };
+  return Promise.all(findings.map(async (finding) => {
+    if (!finding.file || !finding.line || !finding.path) return finding;
+    const parsed = await load(finding.file);
+    const doc = parsed && docAt(parsed, finding.line);
+    if (!parsed || !doc) return finding;
+    const line = lineOfPath(doc, parsed.lines, pointerSegments(finding.path));
+    return line && line >= finding.line ? { ...finding, line } : finding;
+  }));
+}
