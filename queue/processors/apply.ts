@@ -13,6 +13,7 @@ import {
   completeCheckRun,
   createCheckRun,
   createDeployment,
+  findJobDeployment,
   findCheckRun,
   setDeploymentStatus,
   updateCheckRun,
@@ -101,6 +102,16 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
     // Created only once something is going to be applied: a held or blocked apply deploys nothing.
     const ensureDeployment = async (): Promise<number> => {
       if (deploymentId !== undefined) return deploymentId;
+      // An earlier attempt may have died between creating the deployment and recording it on the check run.
+      const earlier = ctx.job.attemptsMade > 0
+        ? await findJobDeployment(gh, { owner, repo, sha: job.sha, environment: job.env, jobId: ctx.job.id }).catch(() => undefined)
+        : undefined;
+      if (earlier) {
+        deploymentId = earlier.id;
+        await updateCheckRun(gh, { owner, repo, checkRunId: run.id, externalId: externalIdOf(deploymentId), ...working });
+        if (!earlier.hasStatuses) await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: `Applying ${short(job.sha)} to ${job.env}`, logUrl: run.url });
+        return deploymentId;
+      }
       const deployment = await createDeployment(gh, {
         owner,
         repo,

@@ -92,3 +92,30 @@ function checkPayload(payload: Record<string, unknown>): Record<string, unknown>
   }
   return payload;
 }
+
+/**
+ * The deployment an earlier attempt of the same job created (its payload names the job), if any, and
+ * whether it has any status yet: a retried apply continues it instead of leaving it orphaned.
+ */
+export async function findJobDeployment(gh: GitHubClient, args: RepoRef & { sha: string; environment: string; jobId: string }): Promise<{ id: number; hasStatuses: boolean } | undefined> {
+  const res = await call(gh, `listing the deployments of ${args.sha.slice(0, 12)} to ${args.environment}`, 'GET /repos/{owner}/{repo}/deployments', {
+    owner: args.owner, repo: args.repo, sha: args.sha, environment: args.environment, per_page: 100,
+  });
+  const found = (res.data as Array<{ id: number; payload?: unknown }>).find((d) => {
+    const payload = typeof d.payload === 'string' ? safeJson(d.payload) : d.payload;
+    return (payload as { job?: unknown } | undefined)?.job === args.jobId;
+  });
+  if (!found) return undefined;
+  const statuses = await call(gh, `listing the statuses of deployment ${found.id}`, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+    owner: args.owner, repo: args.repo, deployment_id: found.id, per_page: 1,
+  });
+  return { id: found.id, hasStatuses: (statuses.data as unknown[]).length > 0 };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -6,6 +6,7 @@ import {
   createDeployment,
   ensureStickyComment,
   findCheckRun,
+  findJobDeployment,
   getPermission,
   graphqlRoute,
   minimizeComment,
@@ -230,6 +231,16 @@ describe('reactions, permissions, deployments, minimizing', () => {
     const [s] = env.standin.deploymentStatuses(deployment.id);
     expect(s).toMatchObject({ id: status.id, state: 'success', log_url: 'http://bosun.example/runs/42' });
     expect((s.description as string).length).toBe(140);
+  });
+
+  it('finds the deployment an earlier attempt of the same job created, and whether it has statuses', async () => {
+    const args = { owner: env.owner, repo: env.repo, sha: env.sha, environment: 'canary' };
+    const mine = await createDeployment(env.octokit, { owner: env.owner, repo: env.repo, ref: env.sha, environment: 'canary', payload: { job: 'apply+d1+canary', trigger: 'merge' } });
+    await createDeployment(env.octokit, { owner: env.owner, repo: env.repo, ref: env.sha, environment: 'canary', payload: { job: 'apply+d2+canary' } });
+    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d1+canary' })).toEqual({ id: mine.id, hasStatuses: false });
+    await setDeploymentStatus(env.octokit, { owner: env.owner, repo: env.repo, deploymentId: mine.id, state: 'in_progress' });
+    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d1+canary' })).toEqual({ id: mine.id, hasStatuses: true });
+    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+other' })).toBeUndefined();
   });
 
   it('refuses a deployment payload that looks like it holds a secret, before sending it', async () => {
