@@ -40,7 +40,7 @@ export interface AppLogger {
 }
 
 export interface BosunAppOptions {
-  producers: Pick<Producers, 'enqueuePlan' | 'enqueueCommand' | 'enqueuePush'>;
+  producers: Pick<Producers, 'enqueuePlan' | 'enqueueCommand' | 'enqueuePush'> & Partial<Pick<Producers, 'pullsForHead'>>;
   metrics?: Pick<Metrics, 'webhookReceived'>;
   /** Releases a closed PR's environment locks; without it, locks run out with their lease. */
   locks?: Pick<LockManager, 'releaseAllFor'>;
@@ -172,7 +172,12 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       const { check_suite: suite, repository } = context.payload;
       const pulls = (suite.pull_requests ?? []) as PullRequestPayload[];
       if (pulls.length === 0) {
-        log.warn({ delivery: context.id, sha: suite.head_sha }, 'check suite re-run with no pull request (a fork PR): re-run a single bosun check instead');
+        // A fork PR's suite names no pull request: the PRs bosun planned at this head are re-planned.
+        const known = producers.pullsForHead ? await producers.pullsForHead(repository.full_name, suite.head_sha) : [];
+        if (known.length === 0) log.warn({ delivery: context.id, sha: suite.head_sha }, 'check suite re-run with no pull request, and bosun planned no PR at this head');
+        for (const { pr, baseRef } of known) {
+          await enqueuePlan(context, { repo: repoRefOf(repository), pr, headSha: suite.head_sha, baseRef, reason: 'rerequested' });
+        }
         return;
       }
       for (const pull of pulls) {

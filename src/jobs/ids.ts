@@ -51,6 +51,8 @@ export function stateKeys(prefix: string) {
   return {
     /** Hash {sha, seq}: the newest head SHA requested for a PR (`latest:<repo>:<pr>`). */
     planLatest: (repo: string, pr: number) => `${base}:plan-latest:${idPart(repoKey(repo))}:${pr}`,
+    /** Hash {<pr>: <base ref>}: the PRs whose head is this commit (a fork PR's suite re-run names none). */
+    planHead: (repo: string, sha: string) => `${base}:plan-head:${idPart(repoKey(repo))}:${idPart(sha)}`,
     /** Hash {sha, seq}: the newest apply requested for an environment. */
     applyNewest: (repo: string, env: string) => `${base}:apply-newest:${idPart(repoKey(repo))}:${idPart(env)}`,
     /** Hash {sha, seq}: the newest apply that succeeded for an environment. */

@@ -34,6 +34,11 @@ export interface Producers {
    * running one abort; a request older than the PR's newest is dropped (`superseded`).
    */
   enqueuePlan(job: PlanJob): Promise<EnqueueResult>;
+  /**
+   * The PRs (and their base branches) last planned at head `sha`: GitHub's check-suite re-run of a fork
+   * PR names no pull request, so this is how it finds the PR.
+   */
+  pullsForHead(repo: string, sha: string): Promise<Array<{ pr: number; baseRef: string }>>;
   enqueueCommand(job: CommandJob): Promise<EnqueueResult>;
   /** Queues the fan-out of a push to the default branch into applies; a redelivery is a no-op. */
   enqueuePush(job: PushJob): Promise<EnqueueResult>;
@@ -114,11 +119,18 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
       const jobId = planJobId(job);
       const recorded = await recordPlanRequest(redis, keys, job, keys.seen(queues.plan.name, jobId), { seenTtlMs, latestTtlMs });
       if (recorded.status !== 'latest') return { ...recorded, jobId };
+      const head = keys.planHead(job.repo.fullName, job.headSha);
+      await redis.multi().hset(head, String(job.pr), job.baseRef).pexpire(head, latestTtlMs).exec();
       await dropWaitingPlan(job);
       // keepLastIfActive: while a plan for this PR runs, the newest request waits for it (at most one
       // running and one waiting per PR); a request for the SHA already waiting joins that job.
       const id = await add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } });
       return { status: 'queued', jobId: id };
+    },
+
+    async pullsForHead(repo, sha) {
+      const found = await redis.hgetall(keys.planHead(repo, sha));
+      return Object.entries(found).map(([pr, baseRef]) => ({ pr: Number(pr), baseRef })).sort((a, b) => a.pr - b.pr);
     },
 
     async enqueueCommand(job) {

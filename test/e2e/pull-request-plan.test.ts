@@ -144,6 +144,17 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     await waitFor('three more completed runs', () => completedRuns(head, before + 3));
   });
 
+  it('re-running the check suite of a fork PR (GitHub names no pull request) plans the PR bosun planned at that head', async () => {
+    const pr = await h.gh.pullRequest(owner, name, 1);
+    const head = String((pr.head as Json).sha);
+    const before = bosunRuns(head).length;
+    const payload = h.gh.examplePayload('check_suite', 'rerequested', h.gh.repoPayload(owner, name), {
+      check_suite: { head_sha: head, head_branch: repo.branch, pull_requests: [] },
+    });
+    expect((await h.send('check_suite', payload)).status).toBeLessThan(300);
+    await waitFor('three more completed runs', () => completedRuns(head, before + 3));
+  });
+
   it('`/bosun plan staging/apps` is acknowledged with 👀 and re-runs that environment\'s check', async () => {
     const pr = await h.gh.pullRequest(owner, name, 1);
     const head = String((pr.head as Json).sha);
