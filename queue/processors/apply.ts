@@ -14,6 +14,7 @@ import {
   createCheckRun,
   createDeployment,
   findJobDeployment,
+  hasDeploymentStatus,
   findCheckRun,
   setDeploymentStatus,
   updateCheckRun,
@@ -96,6 +97,10 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       run = existing;
       deploymentId = deploymentOf(existing.externalId);
       if (existing.status === 'queued') await updateCheckRun(gh, { owner, repo, checkRunId: run.id, status: 'in_progress', ...working });
+      // The attempt that recorded the deployment may have died before its first status.
+      if (deploymentId !== undefined && !(await hasDeploymentStatus(gh, { owner, repo, deploymentId }).catch(() => true))) {
+        await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: `Applying ${short(job.sha)} to ${job.env}`, logUrl: run.url });
+      }
     } else {
       run = await createCheckRun(gh, { owner, repo, name, headSha: job.sha, status: 'in_progress', ...working });
     }

@@ -106,10 +106,15 @@ export async function findJobDeployment(gh: GitHubClient, args: RepoRef & { sha:
     return (payload as { job?: unknown } | undefined)?.job === args.jobId;
   });
   if (!found) return undefined;
-  const statuses = await call(gh, `listing the statuses of deployment ${found.id}`, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-    owner: args.owner, repo: args.repo, deployment_id: found.id, per_page: 1,
+  return { id: found.id, hasStatuses: await hasDeploymentStatus(gh, { owner: args.owner, repo: args.repo, deploymentId: found.id }) };
+}
+
+/** Whether a deployment has any status yet. */
+export async function hasDeploymentStatus(gh: GitHubClient, args: RepoRef & { deploymentId: number }): Promise<boolean> {
+  const res = await call(gh, `listing the statuses of deployment ${args.deploymentId}`, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+    owner: args.owner, repo: args.repo, deployment_id: args.deploymentId, per_page: 1,
   });
-  return { id: found.id, hasStatuses: (statuses.data as unknown[]).length > 0 };
+  return (res.data as unknown[]).length > 0;
 }
 
 function safeJson(text: string): unknown {

@@ -20,7 +20,7 @@ export type {
 export { addReaction } from './reactions.ts';
 export type { ReactionContent } from './reactions.ts';
 export { getPermission } from './permission.ts';
-export { createDeployment, findJobDeployment, maxDeploymentDescription, setDeploymentStatus, truncateDescription } from './deployments.ts';
+export { createDeployment, findJobDeployment, hasDeploymentStatus, maxDeploymentDescription, setDeploymentStatus, truncateDescription } from './deployments.ts';
 export type { CreateDeploymentArgs, DeploymentState, DeploymentStatusArgs } from './deployments.ts';
 export { graphqlRoute, minimizeComment } from './minimize-comment.ts';
 export type { MinimizeReason } from './minimize-comment.ts';
