@@ -42,8 +42,19 @@ export function basicAuth(token: string): string {
   return Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
 }
 
-/** Runs a git command that contacts the remote; errors name the repository and never carry the token. */
-export function remoteGit(args: string[], opts: RemoteGitOptions): Promise<string> {
+/** How a git run that talks to the remote ended; stdout and stderr are scrubbed of the token. */
+export interface RemoteGitRun {
+  code: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs git with the token in its environment (remoteGitEnv), killed after `timeoutMs`; what it printed
+ * comes back with the token (and its basic-auth form) scrubbed out. Callers decide what an exit code means.
+ */
+export function runRemoteGit(args: string[], opts: { cwd: string; token?: string; timeoutMs: number }): Promise<RemoteGitRun> {
   const secrets = opts.token === undefined ? [] : [opts.token, basicAuth(opts.token)];
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: remoteGitEnv(opts.token) });
@@ -62,19 +73,27 @@ export function remoteGit(args: string[], opts: RemoteGitOptions): Promise<strin
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (timedOut) {
-        reject(new BosunError({
-          kind: 'git',
-          message: `cannot fetch ${opts.repoName} from ${opts.displayUrl}: no answer within ${Math.round(opts.timeoutMs / 1000)} s; check the network path to the git host`,
-        }));
-      } else if (code !== 0) {
-        const stderr = scrub(Buffer.concat(err).toString('utf8'), secrets).trim();
-        reject(new BosunError({ kind: 'git', message: `cannot fetch ${opts.repoName} from ${opts.displayUrl}: ${explain(stderr, opts.repoName)}` }));
-      } else {
-        resolve(Buffer.concat(out).toString('utf8'));
-      }
+      resolve({
+        code,
+        timedOut,
+        stdout: scrub(Buffer.concat(out).toString('utf8'), secrets),
+        stderr: scrub(Buffer.concat(err).toString('utf8'), secrets).trim(),
+      });
     });
   });
+}
+
+/** Runs a git command that contacts the remote; errors name the repository and never carry the token. */
+export async function remoteGit(args: string[], opts: RemoteGitOptions): Promise<string> {
+  const run = await runRemoteGit(args, opts);
+  if (run.timedOut) {
+    throw new BosunError({
+      kind: 'git',
+      message: `cannot fetch ${opts.repoName} from ${opts.displayUrl}: no answer within ${Math.round(opts.timeoutMs / 1000)} s; check the network path to the git host`,
+    });
+  }
+  if (run.code !== 0) throw new BosunError({ kind: 'git', message: `cannot fetch ${opts.repoName} from ${opts.displayUrl}: ${explain(run.stderr, opts.repoName)}` });
+  return run.stdout;
 }
 
 /** Turns git's stderr into the cause a bot operator can act on; git's own words follow for the details. */

@@ -4,12 +4,10 @@
  * travels as in mirror-remote.ts (an HTTP header through GIT_CONFIG_* variables), never in a URL or an
  * argument; the branch is only ever created, never moved.
  */
-import { spawn } from 'node:child_process';
 import { BosunError } from '../model/errors.ts';
 import type { CommitFacts, RevertPlan } from '../rollback/revert-mode.ts';
-import { scrub } from '../util/scrub.ts';
 import { git } from './git.ts';
-import { basicAuth, remoteGitEnv } from './mirror-remote.ts';
+import { runRemoteGit } from './mirror-remote.ts';
 
 const factsFormat = '%H%x00%P%x00%ae%x00%aI%x00%s%x1e';
 
@@ -102,44 +100,14 @@ export type PushResult = { status: 'pushed' } | { status: 'exists' };
  * value means "only if the branch does not exist", so an existing branch (someone else's, or a revert
  * pushed before) is never moved.
  */
-export function pushNewBranch(opts: PushBranchOptions): Promise<PushResult> {
+export async function pushNewBranch(opts: PushBranchOptions): Promise<PushResult> {
   const ref = `refs/heads/${opts.branch}`;
-  const secrets = [opts.token, basicAuth(opts.token)];
   const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:`, 'origin', `${opts.sha}:${ref}`], {
-      cwd: opts.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: remoteGitEnv(opts.token),
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new BosunError({ kind: 'git', message: `cannot run git: ${e.message}; is git installed and on PATH?` }));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      const stderr = scrub(Buffer.concat(err).toString('utf8'), secrets).trim();
-      if (timedOut) {
-        reject(new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: no answer within ${Math.round(timeoutMs / 1000)} s` }));
-      } else if (code === 0) {
-        resolve({ status: 'pushed' });
-      } else if (/^!\s.*\[rejected\].*(stale info|already exists|fetch first)/m.test(stdout)) {
-        resolve({ status: 'exists' });
-      } else {
-        const detail = scrub(`${stdout}\n${stderr}`, secrets).split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');
-        const hint = /403|denied|not allowed/i.test(detail) ? '; the GitHub App needs "Contents: write" on the repository to push a revert branch' : '';
-        reject(new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: ${detail || `git push failed (exit ${code})`}${hint}` }));
-      }
-    });
-  });
+  const run = await runRemoteGit(['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:`, 'origin', `${opts.sha}:${ref}`], { cwd: opts.cwd, token: opts.token, timeoutMs });
+  if (run.timedOut) throw new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: no answer within ${Math.round(timeoutMs / 1000)} s` });
+  if (run.code === 0) return { status: 'pushed' };
+  if (/^!\s.*\[rejected\].*(stale info|already exists|fetch first)/m.test(run.stdout)) return { status: 'exists' };
+  const detail = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');
+  const hint = /403|denied|not allowed/i.test(detail) ? '; the GitHub App needs "Contents: write" on the repository to push a revert branch' : '';
+  throw new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: ${detail || `git push failed (exit ${run.code})`}${hint}` });
 }
