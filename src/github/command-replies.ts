@@ -5,37 +5,22 @@
  */
 import { call } from './call.ts';
 import type { GitHubClient, RepoRef } from './client.ts';
+import { issueComments } from './sticky-comment.ts';
 
 export function replyMarker(commentId: number, index: number): string {
   return `<!-- bosun:reply ${commentId}:${index} -->`;
 }
 
-interface Comment {
-  body?: string | null;
-  user?: { type?: string } | null;
-}
-
 /** Positions of the replies to `commentId` already on the PR (bot comments only). */
 export async function postedReplies(gh: GitHubClient, args: RepoRef & { issue: number; commentId: number }): Promise<Set<number>> {
-  const perPage = 100;
   const pattern = new RegExp(`<!-- bosun:reply ${args.commentId}:(\\d+) -->\\s*$`);
   const posted = new Set<number>();
-  for (let page = 1; ; page++) {
-    const res = await call(gh, `listing the comments of #${args.issue}`, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-      owner: args.owner,
-      repo: args.repo,
-      issue_number: args.issue,
-      per_page: perPage,
-      page,
-    });
-    const comments = res.data as Comment[];
-    for (const comment of comments) {
-      if (comment.user?.type !== 'Bot') continue;
-      const match = pattern.exec(comment.body ?? '');
-      if (match) posted.add(Number(match[1]));
-    }
-    if (comments.length < perPage) return posted;
+  for await (const comment of issueComments(gh, args)) {
+    if (comment.user?.type !== 'Bot') continue;
+    const match = pattern.exec(comment.body ?? '');
+    if (match) posted.add(Number(match[1]));
   }
+  return posted;
 }
 
 /**

@@ -27,7 +27,7 @@ export interface StickyCommentResult {
   duplicates: Array<{ id: number; nodeId: string }>;
 }
 
-interface IssueComment {
+export interface IssueComment {
   id: number;
   node_id: string;
   html_url: string;
@@ -97,11 +97,9 @@ export async function ensureStickyComment(gh: GitHubClient, args: StickyCommentA
   return { action: 'updated', id: updated.id, nodeId: updated.node_id, url: updated.html_url, duplicates };
 }
 
-/** Every comment on the PR carrying the marker, oldest first (all pages). */
-async function findStickyComments(gh: GitHubClient, args: StickyCommentArgs): Promise<IssueComment[]> {
+/** Every comment of a PR (issue), oldest first, page by page. */
+export async function* issueComments(gh: GitHubClient, args: RepoRef & { issue: number }): AsyncGenerator<IssueComment> {
   const perPage = 100;
-  const author = args.author?.toLowerCase();
-  const found: IssueComment[] = [];
   for (let page = 1; ; page++) {
     const res = await call(gh, `listing the comments of #${args.issue}`, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       owner: args.owner,
@@ -111,12 +109,20 @@ async function findStickyComments(gh: GitHubClient, args: StickyCommentArgs): Pr
       page,
     });
     const comments = res.data as IssueComment[];
-    for (const comment of comments) {
-      if (author ? comment.user?.login?.toLowerCase() !== author : comment.user?.type !== 'Bot') continue;
-      if (isStickyComment(comment.body, args.marker)) found.push(comment);
-    }
-    if (comments.length < perPage) return found;
+    yield* comments;
+    if (comments.length < perPage) return;
   }
+}
+
+/** Every comment on the PR carrying the marker, oldest first (all pages). */
+async function findStickyComments(gh: GitHubClient, args: StickyCommentArgs): Promise<IssueComment[]> {
+  const author = args.author?.toLowerCase();
+  const found: IssueComment[] = [];
+  for await (const comment of issueComments(gh, args)) {
+    if (author ? comment.user?.login?.toLowerCase() !== author : comment.user?.type !== 'Bot') continue;
+    if (isStickyComment(comment.body, args.marker)) found.push(comment);
+  }
+  return found;
 }
 
 /** GitHub stores bodies with the line endings they were sent with; compare without CR noise. */
