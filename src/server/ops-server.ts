@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeRedis, createRedis, type RedisConnection } from '../jobs.ts';
 import type { Metrics } from '../metrics.ts';
-import { redisAnswers } from './readiness.ts';
+import { serveOpsEndpoint } from './ops-endpoints.ts';
 
 export interface OpsServer {
   url: string;
@@ -19,19 +19,10 @@ export async function startOpsServer(opts: { port: number; host: string; connect
   const redis = createRedis(opts.connection, { name: 'bosun-worker-ops' });
   redis.on('error', () => undefined);
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
     const reply = async (): Promise<void> => {
       if (req.method !== 'GET') {
         res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET' }).end('method not allowed\n');
-      } else if (path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else if (path === '/readyz') {
-        const ready = await redisAnswers(redis);
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'redis is not answering\n');
-      } else if (path === '/metrics') {
-        const text = await opts.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': opts.metrics.registry.contentType }).end(text);
-      } else {
+      } else if (!(await serveOpsEndpoint(req, res, { redis, metrics: opts.metrics }))) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
     };

@@ -12,7 +12,7 @@ import { createDashboard } from '../dashboard/http.ts';
 import { closeRedis, createLockViewers, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
 import { createLockManager } from '../locks/index.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { redisAnswers } from './readiness.ts';
+import { serveOpsEndpoint } from './ops-endpoints.ts';
 
 export type ServerSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'webhookSecret' | 'port' | 'host' | 'webhookPath' | 'githubBaseUrl' | 'redisUrl'>
   & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken'>>;
@@ -66,21 +66,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    if (req.method === 'GET' && path === '/readyz') {
-      const ready = await redisAnswers(redis);
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'redis is not answering\n');
-      return;
-    }
-    if (req.method === 'GET' && path === '/metrics') {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
-      return;
-    }
+    if (await serveOpsEndpoint(req, res, { redis, metrics })) return;
     if (dashboard && (await dashboard.handle(req, res))) return;
     await webhooks(req, res, () => notFound(res));
   };
