@@ -18,6 +18,7 @@ import { queueNames } from '../src/jobs.ts';
 import { startBot } from '../queue/processors/start-bot.ts';
 import { redisUrl, startHarness, type Harness } from '../test/e2e/harness.ts';
 import { buildExampleRepo, type ExampleRepo } from '../test/support/example-repo.ts';
+import { dropPrefix } from '../test/support/redis.ts';
 import { startGitHubStandin, type GitHubStandin } from '../test/support/github-standin/index.ts';
 
 const owner = 'acme';
@@ -47,16 +48,10 @@ async function prPayload(gh: GitHubStandin, number: number, action: string): Pro
   return gh.examplePayload('pull_request', action, gh.repoPayload(owner, name), { number, pull_request: await gh.pullPayload(owner, name, number) }) as Json;
 }
 
-async function dropPrefix(prefix: string): Promise<void> {
+async function dropBenchKeys(prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    let cursor = '0';
-    for (let i = 0; i < 100_000; i++) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-      if (cursor === '0') break;
-    }
+    await dropPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
@@ -112,7 +107,7 @@ async function intake(repo: ExampleRepo): Promise<Json> {
   } finally {
     await bot.close();
     await gh.close();
-    await dropPrefix(prefix);
+    await dropBenchKeys(prefix);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

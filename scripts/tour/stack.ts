@@ -12,7 +12,7 @@ import { kubeconfigFor } from '../../src/cluster/registry.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { jsonLogger, startBot, type Bot } from '../../queue/processors/start-bot.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from '../../test/support/github-standin/index.ts';
-import { ensureRedis } from '../../test/support/redis.ts';
+import { dropPrefix, ensureRedis } from '../../test/support/redis.ts';
 import { cachedBinaries } from '../../test/support/testenv/binaries.ts';
 import { startTestCluster } from '../../test/support/testenv/cluster.ts';
 import { versionDir } from '../../test/support/testenv/paths.ts';
@@ -106,7 +106,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     BOSUN_DASHBOARD_TOKEN: dashboardToken,
     LOG_LEVEL: 'silent',
   }, { cwd: opts.work });
-  opts.cleanup.add(`Redis keys under ${prefix}:`, () => dropPrefix(prefix));
+  opts.cleanup.add(`Redis keys under ${prefix}:`, () => dropTourKeys(prefix));
   // BOSUN_TOUR_LOG=<file>: bosun's own JSON log (what an operator would read) goes there.
   const logFile = process.env.BOSUN_TOUR_LOG;
   const log = logFile ? { log: jsonLogger((line) => appendFileSync(logFile, line)) } : {};
@@ -126,15 +126,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 }
 
 /** Deletes every key under the prefix (queues, locks and bosun's state). */
-export async function dropPrefix(prefix: string): Promise<void> {
+async function dropTourKeys(prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await dropPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

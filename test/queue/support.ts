@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
 import { createProducers, type ApplyRequest, type CommandJob, type PlanJob, type ProducerOptions, type Producers, type RepoRef } from '../../src/jobs.ts';
 import type { WorkerRuntime } from '../../queue/index.ts';
+import { dropPrefix } from '../support/redis.ts';
 
 export const redisUrl = process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -17,15 +18,7 @@ export function testRedis(): Redis {
   return new Redis(redisUrl);
 }
 
-/** Deletes every key under the prefix (queues and bosun state). */
-export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export { dropPrefix };
 
 export const repo: RepoRef = {
   owner: 'acme',

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { BosunError } from '../../src/model/errors.ts';
 import { ensurePackages } from './testenv/apt.ts';
 import { capture, type Log } from './testenv/exec.ts';
@@ -79,4 +80,14 @@ export async function ensureRedis(opts: { log: Log; port?: number }): Promise<{ 
     await sleep(100);
   }
   throw new BosunError({ kind: 'internal', message: `redis-server was started but does not answer PING on 127.0.0.1:${port} after 10 s` });
+}
+
+/** Deletes every key under the prefix (queues, locks and bosun's state). */
+export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
 }
