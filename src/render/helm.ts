@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import type { Environment } from '../model/environment.ts';
@@ -9,6 +8,7 @@ import { toRepoPath } from '../util/paths.ts';
 import { helmPath } from '../util/tools.ts';
 import { inRepo } from './files.ts';
 import { runTool } from './process.ts';
+import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
@@ -30,7 +30,8 @@ export const helmRenderer: Renderer = {
     const chart = await readChart(root, chartFile);
     checkDependencies(root, chartRepo, chartFile, chart);
 
-    const tmp = await mkdtemp(join(tmpdir(), 'bosun-helm-'));
+    const temp = await renderTempDir('bosun-helm-');
+    const tmp = temp.dir;
     try {
       const args = ['template', releaseName(env), dir, '--namespace', env.namespace ?? 'default', '--include-crds', '--skip-tests'];
       (env.helm?.valueFiles ?? []).forEach((vf, i) => {
@@ -47,15 +48,18 @@ export const helmRenderer: Renderer = {
         args.push('--values', inline);
       }
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
-      const result = await runTool({ command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs });
+      const result = await runTool({
+        command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
+        sandbox: { readOnly: [root, tmp], tools: [helmPath()] },
+      });
       if (result.status === 'failed') {
         const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp] });
         throw new RenderFailure({ kind: 'render', tool: 'helm', ...locate(root, chartRepo, chartFile, quoted), message: `helm template of ${chartRepo} failed: ${quoted}` });
       }
-      if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, chartFile));
+      if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, chartFile, env.name));
       return { ok: true, objects: parseOutput(root, chartRepo, chartFile, result.stdout) };
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      await temp.dispose();
     }
   },
 };

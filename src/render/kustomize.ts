@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, posix, relative } from 'node:path';
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject, SourceRef } from '../model/object.ts';
@@ -11,6 +10,7 @@ import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts
 import { overlayFields } from './kustomize-overlay.ts';
 import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
 import { runTool } from './process.ts';
+import { renderTempDir } from './temp-dir.ts';
 import { SourceIndex } from './provenance.ts';
 import { invalidVariableNames, substitutionDisabled, substituteText } from './substitute.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
@@ -54,7 +54,8 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
   }
   for (const file of inputs.tree.resourceFiles) await indexFile(root, file, inputs.index, false);
 
-  const tmp = await mkdtemp(join(tmpdir(), 'bosun-kustomize-'));
+  const temp = await renderTempDir('bosun-kustomize-');
+  const tmp = temp.dir;
   try {
     // The repository is never written to: everything bosun adds lives in this overlay.
     const overlayDir = join(tmp, 'overlay');
@@ -76,6 +77,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const result = await runTool({
       command: kubectlPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
+      sandbox: { readOnly: [root, tmp], tools: inputs.tree.helmChartFiles.length > 0 ? [kubectlPath(), helmPath()] : [kubectlPath()] },
     });
     if (result.status === 'failed') {
       const aliases: Array<[string, string]> = [[relative(overlayDir, dir), envRepo]];
@@ -84,10 +86,10 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
       const where = await locate(root, quoted, inputs);
       throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
     }
-    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, inputs.fallbackFile));
+    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, inputs.fallbackFile, env.name));
     return { ok: true, objects: postBuild(result.stdout, { root, env, inputs, overlayDir }) };
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await temp.dispose();
   }
 }
 

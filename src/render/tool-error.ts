@@ -71,16 +71,40 @@ function variants(dir: string): string[] {
 }
 
 /** The problem for a tool run that did not complete normally (exit code ≠ 0 is handled by each renderer). */
-export function abnormalEnd(tool: 'kustomize' | 'helm', result: Exclude<ToolResult, { status: 'ok' | 'failed' }>, timeoutMs: number, file?: string): RenderError {
+export function abnormalEnd(tool: 'kustomize' | 'helm', result: Exclude<ToolResult, { status: 'ok' | 'failed' }>, timeoutMs: number, file?: string, envName?: string): RenderError {
   const base = { kind: 'render' as const, tool, file };
+  const of = envName ? ` for ${envName}` : '';
   switch (result.status) {
     case 'timeout':
-      return { ...base, message: `${tool} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped; look for remote resources or very large charts in this environment` };
+      return { ...base, message: `${tool}${of} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped; look for very large charts or generators in this environment` };
     case 'aborted':
       return { ...base, message: `${tool} was stopped because the render was cancelled` };
     case 'too-large':
-      return { ...base, message: `${tool} produced more than 256 MB of output; this environment renders far more than a GitOps repository should` };
+      return { ...base, message: `${tool} output${of} exceeds ${formatBytes(result.maxBytes)} and was stopped (BOSUN_RENDER_MAX_BYTES); this environment renders far more than a GitOps repository should` };
+    case 'limit':
+      return { ...base, message: `${tool}${of} was stopped by the render sandbox: ${limitText(result)}` };
+    case 'sandbox-unavailable':
+      return { ...base, kind: 'internal', message: result.stderr };
     case 'spawn-error':
       return { ...base, kind: 'internal', message: `cannot run ${tool}: ${scrub(result.stderr)}; run \`npm ci\` to install the bundled binaries` };
   }
+}
+
+function limitText(result: Extract<ToolResult, { status: 'limit' }>): string {
+  const { limits } = result;
+  switch (result.limit) {
+    case 'memory':
+      return `it needed more than ${formatBytes(limits.memoryBytes)} of memory (BOSUN_SANDBOX_MEMORY); a YAML alias bomb or a runaway template?`;
+    case 'cpu':
+      return `it used more than ${limits.cpuSeconds} s of CPU time (BOSUN_SANDBOX_CPU_SECONDS)`;
+    case 'processes':
+      return `it tried to start more than ${limits.processes} processes or threads (BOSUN_SANDBOX_PROCESSES)`;
+    case 'file-size':
+      return `it tried to write a file larger than ${formatBytes(limits.fileBytes)}`;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return mib >= 1024 ? `${+(mib / 1024).toFixed(1)} GB` : `${+mib.toFixed(1)} MB`;
 }
