@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { BosunError } from '../../src/model/errors.ts';
 import { ensureRedis } from './redis.ts';
+import { ensureBubblewrap } from './sandbox.ts';
 import { startTestCluster } from './testenv/cluster.ts';
 import { clusterInfoFromKubeconfig } from './testenv/info.ts';
 
@@ -13,6 +14,7 @@ const log = (line: string): void => {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await ensureRedis({ log });
+  await ensureBubblewrap({ log });
 
   // A cluster from `npm run testenv -- up` saves the start on every run; it is left running afterwards.
   const preset = process.env.BOSUN_TEST_KUBECONFIG;
