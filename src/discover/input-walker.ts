@@ -3,7 +3,9 @@ import { dirname, join, posix, relative, sep, isAbsolute } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { formatPath, lineAt, type DataPath } from '../config/yaml-location.ts';
 import { BosunError } from '../model/errors.ts';
+import { chartFolder, kustomizationRefs, lineOfSpot, pluginConfigFileRefs, unknownFields, type ChartUse, type KustomizationRefs, type RefSpot } from '../render/kustomize-refs.ts';
 import { resolveInRepo, toRepoPath } from '../util/paths.ts';
+import { classifyRef, refusalMessage, remoteRefusal, remoteWhenMissing } from '../util/remote-refs.ts';
 import { isRecord, list, str } from './object-fields.ts';
 import { kustomizationFileNames, kustomizationFilesIn } from './render-kind.ts';
 import { parseSimpleYaml } from './simple-yaml.ts';
@@ -45,23 +47,9 @@ interface Cached {
 
 type Resolved = { rel: string; abs: string; kind: 'file' | 'dir' | 'missing'; symlinkTarget?: string };
 
-/** Kustomize fields that never name a file. Anything not listed here or handled below makes the result unsure. */
-const fieldsWithoutFiles = new Set([
-  'apiVersion', 'kind', 'metadata', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels', 'commonAnnotations',
-  'images', 'replicas', 'vars', 'sortOptions', 'buildMetadata', 'generatorOptions', 'helmGlobals',
-]);
-
 function isInside(realRoot: string, real: string): boolean {
   const rel = relative(realRoot, real);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
-const remoteScheme = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@|git::)/i;
-const remoteHost = /^(?:github\.com|gitlab\.com|bitbucket\.org)\//i;
-
-/** Kustomize fetches these instead of reading a local path. */
-export function looksRemote(ref: string): boolean {
-  return remoteScheme.test(ref) || remoteHost.test(ref) || /[?&](?:ref|version|timeout|submodules)=/.test(ref) || /[^:]\/\/[^/]/.test(ref);
 }
 
 /**
@@ -258,6 +246,27 @@ export class InputWalker {
     };
   }
 
+  /** Where a kustomization field (kustomize-refs.ts spot) was written; the line is found only when asked for. */
+  spotSite(file: string, spot: RefSpot): RefSite {
+    let line: number | undefined | null = null;
+    return {
+      file,
+      field: spot.field,
+      line: () => {
+        if (line === null) {
+          try {
+            const lineCounter = new LineCounter();
+            const doc = parseDocument(readFileSync(join(this.root, file), 'utf8'), { lineCounter });
+            line = lineOfSpot(doc.contents, lineCounter, spot);
+          } catch {
+            line = undefined;
+          }
+        }
+        return line;
+      },
+    };
+  }
+
   private lineInFile(file: string, path: DataPath): number | undefined {
     try {
       const lineCounter = new LineCounter();
@@ -339,99 +348,101 @@ export class InputWalker {
       return out;
     }
     // Lines are only needed for error messages: the file is re-read with positions then.
-    const at = (path: DataPath) => this.site(file, path);
-    new KustomizationFields(this, dirRel, file, data, at, out).walk();
+    new KustomizationFields(this, dirRel, file, data, out).walk();
     return out;
   }
 }
 
-/** The per-field rules for one kustomization file. */
+/**
+ * The references of one kustomization file, as kustomize-refs.ts lists them, turned into inputs. A
+ * reference bosun will not follow (remote, absolute, leaving the repository) is an error here as in the
+ * renderer, so the plan says why an environment could not be analysed.
+ */
 class KustomizationFields {
   private readonly walker: InputWalker;
   private readonly dir: string;
   private readonly file: string;
   private readonly data: Record<string, unknown>;
-  private readonly at: (path: DataPath) => RefSite;
   private readonly out: InputSet;
 
-  constructor(walker: InputWalker, dir: string, file: string, data: Record<string, unknown>, at: (path: DataPath) => RefSite, out: InputSet) {
+  constructor(walker: InputWalker, dir: string, file: string, data: Record<string, unknown>, out: InputSet) {
     this.walker = walker;
     this.dir = dir;
     this.file = file;
     this.data = data;
-    this.at = at;
     this.out = out;
   }
 
   walk(): void {
-    const d = this.data;
-    for (const key of ['resources', 'bases', 'components'] as const) this.strings(key).forEach(([ref, i]) => this.resourceLike(ref, [key, i]));
-    list(d.patches).forEach((p, i) => this.optionalFile(p, ['patches', i, 'path']));
-    this.strings('patchesStrategicMerge').forEach(([ref, i]) => this.strategicMerge(ref, ['patchesStrategicMerge', i]));
-    list(d.patchesJson6902).forEach((p, i) => this.optionalFile(p, ['patchesJson6902', i, 'path']));
-    for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
-      list(d[key]).forEach((g, i) => {
-        if (!isRecord(g)) return;
-        list(g.files).forEach((f, j) => {
-          if (typeof f === 'string') this.file_(f.includes('=') ? f.slice(f.indexOf('=') + 1) : f, [key, i, 'files', j], true);
-        });
-        list(g.envs).forEach((f, j) => {
-          if (typeof f === 'string') this.file_(f, [key, i, 'envs', j]);
-        });
-        if (typeof g.env === 'string' && g.env !== '') this.file_(g.env, [key, i, 'env']);
-      });
-    }
-    this.helmCharts();
-    list(d.replacements).forEach((r, i) => this.optionalFile(r, ['replacements', i, 'path']));
-    if (isRecord(d.openapi) && typeof d.openapi.path === 'string') this.file_(d.openapi.path, ['openapi', 'path']);
-    for (const key of ['crds', 'configurations'] as const) this.strings(key).forEach(([ref, i]) => this.file_(ref, [key, i]));
-    for (const key of ['generators', 'transformers', 'validators'] as const) {
-      this.strings(key).forEach(([ref, i]) => {
-        if (!ref.includes('\n')) this.resourceLike(ref, [key, i]);
-      });
-    }
-    for (const key of Object.keys(d)) {
-      if (!handledFields.has(key) && !fieldsWithoutFiles.has(key)) this.unsure(`${this.file} uses "${key}", which bosun cannot analyse`);
-    }
+    const found = kustomizationRefs(this.data);
+    this.follow(found, (spot) => this.walker.spotSite(this.file, spot));
+    for (const key of unknownFields(this.data)) this.unsure(`${this.file} uses "${key}", which bosun cannot analyse`);
   }
 
-  private strings(key: string): Array<[string, number]> {
-    return list(this.data[key]).flatMap((v, i): Array<[string, number]> => (typeof v === 'string' && v !== '' ? [[v, i]] : []));
+  /** Inputs of what a kustomization, or a file of plugin configs it lists, references (paths relative to this kustomization). */
+  private follow(found: KustomizationRefs, at: (spot: RefSpot) => RefSite): void {
+    const problem = found.problems[0];
+    if (problem) {
+      const site = at(problem);
+      throw new BosunError({ kind: 'render', file: site.file, line: site.line(), field: site.field, message: problem.message });
+    }
+    for (const ref of found.refs) {
+      const site = at(ref);
+      const cls = classifyRef(ref.value);
+      if (cls !== 'local') throw new BosunError({ kind: cls === 'remote' ? 'render' : 'path', file: site.file, line: site.line(), field: site.field, message: refusalMessage(ref.value, cls) });
+      if (ref.role === 'resource' || ref.role === 'component') this.resourceLike(ref.value, site);
+      else if (ref.role === 'plugin') this.pluginConfigs(ref.value, site);
+      else if (ref.role === 'folder') this.walker.resolve(this.dir, ref.value, site);
+      else this.file_(ref.value, site, ref.role === 'data');
+    }
+    for (const chart of found.charts) this.chart(chart, at(chart));
   }
 
   private unsure(reason: string): void {
     if (this.out.unsure === undefined) this.out.unsure = reason;
   }
 
-  private remote(ref: string, path: DataPath): boolean {
-    if (!looksRemote(ref)) return false;
-    this.unsure(`${this.file} ${formatPath(path)} refers to remote "${ref}"`);
-    return true;
-  }
-
   /** `resources`-style entries: a manifest file, or a folder with its own kustomization. */
-  private resourceLike(ref: string, path: DataPath): void {
-    if (this.remote(ref, path)) return;
-    const site = this.at(path);
+  private resourceLike(ref: string, site: RefSite): InputSet | undefined {
     const r = this.walker.resolve(this.dir, ref, site);
     if (r.kind === 'missing') {
       // kustomize tries anything else it cannot find locally as a remote target (host/org/repo).
-      const first = ref.split('/')[0];
-      if (ref.includes('/') && first.includes('.') && first !== '.' && first !== '..') {
-        this.unsure(`${this.file} ${site.field} refers to "${ref}", which is not in the repository (remote?)`);
-        return;
+      if (remoteWhenMissing(ref)) {
+        throw new BosunError({ kind: 'render', file: site.file, line: site.line(), field: site.field, message: `${refusalMessage(ref, 'remote')} (it is not a path in this repository)` });
       }
       throw this.walker.missing(site, ref, r.rel);
     }
     if (r.kind === 'dir') {
-      addInputs(this.out, this.walker.kustomization(r.rel, site));
+      const inputs = this.walker.kustomization(r.rel, site);
+      addInputs(this.out, inputs);
       if (r.symlinkTarget) this.out.dirs.add(r.symlinkTarget);
-    } else this.addFile(r);
+      return inputs;
+    }
+    this.addFile(r);
+    return undefined;
   }
 
-  private file_(ref: string, path: DataPath, allowDir = false): void {
-    if (this.remote(ref, path)) return;
-    const site = this.at(path);
+  /**
+   * Plugin configs named by path: the file itself, and the files its configs read. A folder of configs is
+   * walked as a kustomization; what the configs inside it read is not analysed, so the result is unsure.
+   */
+  private pluginConfigs(ref: string, site: RefSite): void {
+    const r = this.walker.resolve(this.dir, ref, site);
+    if (r.kind === 'dir') {
+      this.resourceLike(ref, site);
+      this.unsure(`${this.file} ${site.field} takes plugin configs from folder ${r.rel}, whose file references bosun does not analyse`);
+      return;
+    }
+    this.resourceLike(ref, site);
+    const found = pluginConfigFileRefs(readFileSync(r.abs, 'utf8'));
+    if ('error' in found) {
+      this.unsure(`${r.rel} cannot be parsed (line ${found.error.line}: ${found.error.message})`);
+      return;
+    }
+    this.follow(found, (spot) => ({ file: r.rel, field: spot.field, line: () => spot.inlineLine }));
+  }
+
+  private file_(ref: string, site: RefSite, allowDir = false): void {
     const r = this.walker.resolve(this.dir, ref, site);
     if (r.kind === 'missing') throw this.walker.missing(site, ref, r.rel, 'file');
     if (r.kind === 'dir') {
@@ -442,47 +453,19 @@ class KustomizationFields {
     this.addFile(r);
   }
 
-  private optionalFile(item: unknown, path: DataPath): void {
-    const ref = isRecord(item) ? item.path : undefined;
-    if (typeof ref === 'string' && ref !== '') this.file_(ref, path);
-  }
-
-  /** A strategic-merge entry is a file path or an inline patch; kustomize decides by trying the file. */
-  private strategicMerge(ref: string, path: DataPath): void {
-    if (ref.includes('\n')) return;
-    const site = this.at(path);
-    const r = this.walker.resolve(this.dir, ref, site);
-    if (r.kind === 'missing') {
-      if (/:\s|^\{/.test(ref)) return; // inline one-line patch
-      throw this.walker.missing(site, ref, r.rel, 'file');
+  /** A chart kustomize inflates: vendored where kustomize looks for it, or refused (kustomize would pull it). */
+  private chart(chart: ChartUse, site: RefSite): void {
+    const folder = chartFolder(chart, this.dir);
+    const r = this.walker.resolve('.', folder, site);
+    if (r.kind === 'dir') {
+      addInputs(this.out, this.walker.helmChart(r.rel));
+      if (r.symlinkTarget) this.out.dirs.add(r.symlinkTarget);
+      return;
     }
-    this.addFile(r);
-  }
-
-  private helmCharts(): void {
-    const charts = list(this.data.helmCharts);
-    if (charts.length === 0) return;
-    const globals = isRecord(this.data.helmGlobals) ? this.data.helmGlobals : {};
-    const chartHome = str(globals.chartHome) ?? 'charts';
-    const homeSite = this.at(['helmGlobals', 'chartHome']);
-    const home = this.walker.resolve(this.dir, chartHome, homeSite);
-    charts.forEach((chart, i) => {
-      if (!isRecord(chart)) return;
-      const name = str(chart.name);
-      if (name) {
-        const version = str(chart.version);
-        const candidates = [name, ...(version ? [`${name}-${version}/${name}`] : [])];
-        const site = this.at(['helmCharts', i, 'name']);
-        const found = candidates.map((c) => this.walker.resolve(home.rel, c, site)).find((r) => r.kind === 'dir');
-        if (found) addInputs(this.out, this.walker.helmChart(found.rel));
-        else if (str(chart.repo)) this.unsure(`${this.file} helmCharts[${i}] pulls chart "${name}" from ${str(chart.repo)}`);
-        else throw this.walker.missing(site, name, posix.join(home.rel, name), 'chart folder');
-      }
-      if (typeof chart.valuesFile === 'string' && chart.valuesFile !== '') this.file_(chart.valuesFile, ['helmCharts', i, 'valuesFile']);
-      list(chart.additionalValuesFiles).forEach((f, j) => {
-        if (typeof f === 'string' && f !== '') this.file_(f, ['helmCharts', i, 'additionalValuesFiles', j]);
-      });
-    });
+    if (chart.repo) {
+      throw new BosunError({ kind: 'render', file: site.file, line: site.line(), field: site.field, message: `helm chart "${chart.name}" from ${chart.repo} is not vendored (looked for ${folder}/): ${remoteRefusal}` });
+    }
+    throw this.walker.missing(site, chart.name, folder, 'chart folder');
   }
 
   private addFile(r: Resolved): void {
@@ -490,8 +473,3 @@ class KustomizationFields {
     if (r.symlinkTarget) this.out.files.add(r.symlinkTarget);
   }
 }
-
-const handledFields = new Set([
-  'resources', 'bases', 'components', 'patches', 'patchesStrategicMerge', 'patchesJson6902', 'configMapGenerator', 'secretGenerator',
-  'helmCharts', 'replacements', 'openapi', 'crds', 'configurations', 'generators', 'transformers', 'validators',
-]);

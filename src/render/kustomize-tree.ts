@@ -1,10 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { BosunError } from '../model/errors.ts';
 import { resolveInRepo } from '../util/paths.ts';
+import { classifyRef, refusalMessage, remoteRefusal, remoteWhenMissing } from '../util/remote-refs.ts';
+import { checkChartFolder } from './chart-checks.ts';
 import { kustomizationFileIn } from './detect.ts';
+import { chartFolder, kustomizationRefs, lineOfSpot, pluginConfigFileRefs, type KustomizationRefs, type RefSpot } from './kustomize-refs.ts';
 import { RenderFailure } from './types.ts';
 
 /** What a kustomization tree references locally, found without running kustomize. */
@@ -19,57 +22,139 @@ export interface KustomizeTree {
   keepsOriginAnnotations: boolean;
 }
 
-interface Ref {
-  field: string;
-  value: string;
-  line: number;
-  role: 'resource' | 'component' | 'path';
-}
-
 /**
- * Walks the kustomization in `dirRepoPath` and everything it references, refusing any local reference
- * that leaves the repository (kustomize runs with LoadRestrictionsNone, as Flux does, so this check is
- * what keeps `../../../etc/passwd` out of a rendered ConfigMap). Remote references are left to kustomize.
+ * Walks the kustomization in `dirRepoPath` and everything it references, before kustomize runs. Every
+ * reference kustomize would follow is checked (the rules live in kustomize-refs.ts): remote ones (URLs,
+ * git specs) and absolute paths are refused, local ones must stay inside the repository (kustomize runs
+ * with LoadRestrictionsNone, as Flux does, so this check is what keeps `../../../etc/passwd` out of a
+ * rendered ConfigMap), and charts it inflates must be vendored and must not reach outside either.
  */
 export async function walkKustomizeTree(root: string, dirRepoPath: string): Promise<KustomizeTree> {
   const tree: KustomizeTree = { kustomizations: [], resourceFiles: [], helmChartFiles: [], keepsOriginAnnotations: false };
-  const visited = new Set<string>();
-  await visit(root, dirRepoPath, tree, visited);
+  await visit(root, dirRepoPath, tree, { visited: new Set(), plugins: new Set() });
   return tree;
 }
 
-async function visit(root: string, dirRepoPath: string, tree: KustomizeTree, visited: Set<string>): Promise<void> {
-  if (visited.has(dirRepoPath)) return;
-  visited.add(dirRepoPath);
+interface Walk {
+  /** Kustomization folders already walked (bases shared by overlays are walked once). */
+  visited: Set<string>;
+  /** Plugin config folders already followed, per listing folder (their paths are relative to it). */
+  plugins: Set<string>;
+}
+
+interface Where {
+  file: string;
+  line?: number;
+  field?: string;
+}
+
+async function visit(root: string, dirRepoPath: string, tree: KustomizeTree, walk: Walk): Promise<void> {
+  if (walk.visited.has(dirRepoPath)) return;
+  walk.visited.add(dirRepoPath);
   const absDir = resolveInRepo(root, dirRepoPath);
   const name = kustomizationFileIn(absDir);
   if (!name) return; // kustomize reports a missing kustomization itself, with its own words
   const file = posix.join(dirRepoPath, name);
   tree.kustomizations.push(file);
   const { doc, lineCounter } = await parseKustomization(root, file);
-  const refs = collectRefs(doc, lineCounter);
+  const js = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const found = kustomizationRefs(js);
+  const where = (spot: RefSpot): Where => ({ file, line: lineOfSpot(doc.contents, lineCounter, spot), field: spot.field });
+  await followRefs(root, dirRepoPath, found, where, tree, walk);
 
-  for (const ref of refs) {
-    if (!isLocal(ref.value)) continue;
-    const local = ref.value.replace(/^file:\/\//, '');
-    const target = posix.normalize(posix.join(dirRepoPath, local));
-    let abs: string;
-    try {
-      abs = resolveInRepo(root, target === '' ? '.' : target, { file, line: ref.line, field: ref.field });
-    } catch (e) {
-      if (e instanceof BosunError) throw new RenderFailure({ ...e.toProblem(), tool: 'kustomize' });
-      throw e;
-    }
-    if (ref.role === 'path' || !existsSync(abs)) continue;
-    if (statSync(abs).isDirectory()) await visit(root, target, tree, visited);
-    else if (ref.role === 'resource') tree.resourceFiles.push(target);
-  }
-
-  const js = doc.toJS() as Record<string, unknown>;
   if (Array.isArray(js.buildMetadata) && js.buildMetadata.includes('originAnnotations')) tree.keepsOriginAnnotations = true;
-  if (Array.isArray(js.helmCharts) && js.helmCharts.length > 0) {
-    tree.helmChartFiles.push(file);
-    checkChartsVendored(root, dirRepoPath, file, js, doc, lineCounter);
+  if (found.charts.length > 0 && !tree.helmChartFiles.includes(file)) tree.helmChartFiles.push(file);
+}
+
+/**
+ * Checks and follows what one kustomization (or one file of plugin configs it lists) references; paths
+ * are relative to `baseDir`, the kustomization's folder.
+ */
+async function followRefs(root: string, baseDir: string, found: KustomizationRefs, where: (spot: RefSpot) => Where, tree: KustomizeTree, walk: Walk): Promise<void> {
+  const problem = found.problems[0];
+  if (problem) throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where(problem), message: problem.message });
+  for (const ref of found.refs) {
+    const at = where(ref);
+    const target = localTarget(root, baseDir, ref.value, at, ref.role === 'resource' || ref.role === 'component' || ref.role === 'plugin');
+    if (!target.exists) continue;
+    if (ref.role === 'resource' || ref.role === 'component') {
+      if (target.isDir) await visit(root, target.repoPath, tree, walk);
+      else if (ref.role === 'resource') tree.resourceFiles.push(target.repoPath);
+    } else if (ref.role === 'plugin') {
+      await followPluginConfigs(root, baseDir, target, tree, walk);
+    }
+  }
+  for (const chart of found.charts) {
+    const at = where(chart);
+    const folder = chartFolder(chart, baseDir);
+    const abs = inRepoOrFail(root, folder, at);
+    if (existsSync(abs) && statSync(abs).isDirectory()) {
+      checkChartFolder(root, folder, 'kustomize');
+      continue;
+    }
+    if (!chart.repo) continue; // kustomize names the missing chart itself
+    const untarDir = posix.dirname(folder);
+    throw new RenderFailure({
+      kind: 'render',
+      tool: 'kustomize',
+      ...at,
+      message: `helm chart "${chart.name}" from ${chart.repo} is not vendored (looked for ${folder}/): ${remoteRefusal} — `
+        + `helm pull ${chart.name} --repo ${chart.repo}${chart.version ? ` --version ${chart.version}` : ''} --untar --untardir ${untarDir}, and commit it`,
+    });
+  }
+}
+
+/**
+ * Plugin configs named by path: a file of configs, or a folder whose kustomization produces them. Their
+ * file fields are relative to the kustomization that lists them (kustomize loads them with its loader).
+ */
+async function followPluginConfigs(root: string, baseDir: string, target: LocalTarget, tree: KustomizeTree, walk: Walk): Promise<void> {
+  const key = `${baseDir}\0${target.repoPath}`;
+  if (walk.plugins.has(key)) return;
+  walk.plugins.add(key);
+  let files = [target.repoPath];
+  if (target.isDir) {
+    // Walked afresh: a folder also listed as a resource must still have its files checked as plugin configs.
+    const sub: KustomizeTree = { kustomizations: [], resourceFiles: [], helmChartFiles: [], keepsOriginAnnotations: false };
+    await visit(root, target.repoPath, sub, { visited: new Set(), plugins: walk.plugins });
+    tree.kustomizations.push(...sub.kustomizations);
+    tree.helmChartFiles.push(...sub.helmChartFiles);
+    files = sub.resourceFiles;
+  }
+  for (const configFile of files) {
+    const found = pluginConfigFileRefs(await readFile(inRepoOrFail(root, configFile, { file: configFile }), 'utf8'));
+    if ('error' in found) continue; // kustomize reports unreadable plugin configs itself
+    await followRefs(root, baseDir, found, (spot) => ({ file: configFile, line: spot.inlineLine, field: spot.field }), tree, walk);
+    if (found.charts.length > 0 && !tree.helmChartFiles.includes(configFile)) tree.helmChartFiles.push(configFile);
+  }
+}
+
+interface LocalTarget {
+  repoPath: string;
+  exists: boolean;
+  isDir: boolean;
+}
+
+/** Refuses remote and absolute references and local ones leaving the repository; where a local one leads. */
+function localTarget(root: string, baseDir: string, value: string, at: Where, mayBeRemote: boolean): LocalTarget {
+  const cls = classifyRef(value);
+  if (cls !== 'local') throw new RenderFailure({ kind: cls === 'remote' ? 'render' : 'path', tool: 'kustomize', ...at, message: refusalMessage(value, cls) });
+  const repoPath = posix.normalize(posix.join(baseDir, value)) || '.';
+  const abs = inRepoOrFail(root, repoPath, at);
+  const exists = existsSync(abs);
+  // kustomize fetches a `host/org/repo` it cannot find locally.
+  if (!exists && mayBeRemote && remoteWhenMissing(value)) {
+    throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...at, message: `${refusalMessage(value, 'remote')} (it is not a path in this repository)` });
+  }
+  return { repoPath, exists, isDir: exists && statSync(abs).isDirectory() };
+}
+
+function inRepoOrFail(root: string, repoPath: string, at: Where): string {
+  try {
+    return resolveInRepo(root, repoPath, at);
+  } catch (e) {
+    if (e instanceof BosunError) throw new RenderFailure({ ...e.toProblem(), tool: 'kustomize' });
+    throw e;
   }
 }
 
@@ -91,94 +176,4 @@ async function parseKustomization(root: string, file: string): Promise<{ doc: Do
     throw new RenderFailure({ kind: 'render', tool: 'kustomize', file, line: 1, message: 'a kustomization must be a YAML mapping' });
   }
   return { doc, lineCounter };
-}
-
-function collectRefs(doc: Document.Parsed, lc: LineCounter): Ref[] {
-  const refs: Ref[] = [];
-  const lineOf = (node: unknown) => lc.linePos((node as { range?: [number, number, number] }).range?.[0] ?? 0).line;
-  const scalarAt = (node: unknown, field: string, role: Ref['role']) => {
-    if (isScalar(node) && typeof node.value === 'string') {
-      // Inline patches and inline generator configs are YAML text, not paths.
-      if (role === 'path' && node.value.includes('\n')) return;
-      refs.push({ field, value: node.value, line: lineOf(node), role });
-    }
-  };
-  const eachItem = (key: string, fn: (item: unknown, field: string) => void) => {
-    const seq = doc.get(key, true);
-    if (isSeq(seq)) seq.items.forEach((item, i) => fn(item, `${key}[${i}]`));
-  };
-  const mapGet = (node: unknown, key: string): unknown => (isMap(node) ? node.get(key, true) : undefined);
-
-  eachItem('resources', (item, field) => scalarAt(item, field, 'resource'));
-  eachItem('bases', (item, field) => scalarAt(item, field, 'resource'));
-  eachItem('components', (item, field) => scalarAt(item, field, 'component'));
-  for (const key of ['patchesStrategicMerge', 'crds', 'configurations', 'transformers', 'generators', 'validators']) {
-    eachItem(key, (item, field) => scalarAt(item, field, 'path'));
-  }
-  for (const key of ['patches', 'patchesJson6902', 'replacements']) {
-    eachItem(key, (item, field) => scalarAt(mapGet(item, 'path'), `${field}.path`, 'path'));
-  }
-  for (const key of ['configMapGenerator', 'secretGenerator']) {
-    eachItem(key, (item, field) => {
-      const files = mapGet(item, 'files');
-      if (isSeq(files)) {
-        files.items.forEach((f, j) => {
-          if (isScalar(f) && typeof f.value === 'string') {
-            // `key=path` names the data key; the path is what is read.
-            const eq = f.value.indexOf('=');
-            refs.push({ field: `${field}.files[${j}]`, value: eq >= 0 ? f.value.slice(eq + 1) : f.value, line: lineOf(f), role: 'path' });
-          }
-        });
-      }
-      const envs = mapGet(item, 'envs');
-      if (isSeq(envs)) envs.items.forEach((f, j) => scalarAt(f, `${field}.envs[${j}]`, 'path'));
-      scalarAt(mapGet(item, 'env'), `${field}.env`, 'path');
-    });
-  }
-  scalarAt(mapGet(doc.get('openapi', true), 'path'), 'openapi.path', 'path');
-  const helmGlobals = doc.get('helmGlobals', true);
-  scalarAt(mapGet(helmGlobals, 'chartHome'), 'helmGlobals.chartHome', 'path');
-  scalarAt(mapGet(helmGlobals, 'configHome'), 'helmGlobals.configHome', 'path');
-  eachItem('helmCharts', (item, field) => {
-    scalarAt(mapGet(item, 'valuesFile'), `${field}.valuesFile`, 'path');
-    const extra = mapGet(item, 'additionalValuesFiles');
-    if (isSeq(extra)) extra.items.forEach((f, j) => scalarAt(f, `${field}.additionalValuesFiles[${j}]`, 'path'));
-  });
-  return refs;
-}
-
-const remotePrefixes = ['git::', 'gh:', 'ssh://', 'https://', 'http://', 'git@', 'github.com:', 'github.com/', 'oci://'];
-
-/** Same split as Flux's IsLocalRelativePath: URLs and git specs are remote; absolute paths stay local (and get refused). */
-function isLocal(value: string): boolean {
-  const lower = value.toLowerCase();
-  return !remotePrefixes.some((p) => lower.startsWith(p) && lower.length > p.length);
-}
-
-/**
- * Kustomize pulls a helmCharts entry with a `repo` when the chart is not already under chartHome. bosun
- * renders offline, so a chart that is not vendored is a clear error instead of a network timeout.
- */
-function checkChartsVendored(root: string, dirRepoPath: string, file: string, js: Record<string, unknown>, doc: Document.Parsed, lc: LineCounter): void {
-  const globals = (js.helmGlobals ?? {}) as { chartHome?: unknown };
-  const chartHome = posix.normalize(posix.join(dirRepoPath, typeof globals.chartHome === 'string' ? globals.chartHome : 'charts'));
-  const seq = doc.get('helmCharts', true);
-  (js.helmCharts as unknown[]).forEach((chart, i) => {
-    const c = (chart ?? {}) as { name?: unknown; repo?: unknown; version?: unknown };
-    if (typeof c.name !== 'string' || typeof c.repo !== 'string' || c.repo === '') return;
-    const candidates = [posix.join(chartHome, c.name)];
-    if (typeof c.version === 'string') candidates.push(posix.join(chartHome, `${c.name}-${c.version}`, c.name));
-    if (candidates.some((p) => existsSync(resolveInRepo(root, p)))) return;
-    const node = isSeq(seq) ? seq.items[i] : undefined;
-    const line = lc.linePos((node as { range?: [number, number, number] } | undefined)?.range?.[0] ?? 0).line;
-    throw new RenderFailure({
-      kind: 'render',
-      tool: 'kustomize',
-      file,
-      line,
-      field: `helmCharts[${i}]`,
-      message: `helm chart "${c.name}" from ${c.repo} is not vendored under ${chartHome}/; bosun renders without network access, so pull it into the repository `
-        + `(helm pull ${c.name} --repo ${c.repo}${typeof c.version === 'string' ? ` --version ${c.version}` : ''} --untar --untardir ${chartHome}) and commit it`,
-    });
-  });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectInputs, decideAffected, type EnvInputs, type InputsCache } from '../../src/discover/index.ts';
 import { environmentDefaults, type Environment } from '../../src/model/environment.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { makeTree } from './temp-tree.ts';
 
 function env(name: string, path: string, extra: Partial<Environment> = {}): Environment {
@@ -57,11 +58,14 @@ describe('decideAffected', () => {
     expect(decisions.staging).toEqual({ affected: false, reason: 'skipped: none of its 9 inputs changed' });
   });
 
-  it('renders an environment with a remote resource whatever changed', async () => {
+  it('refuses a remote resource, naming the file, line and field, so the plan renders the environment and shows why', async () => {
     const root = await twoOverlays();
-    const decisions = await decide(root, [env('remote', 'apps/remote')], ['docs/README.md']);
-    expect(decisions.remote.affected).toBe(true);
-    expect(decisions.remote.reason).toMatch(/^rendered because apps\/remote\/kustomization\.yaml resources\[0\] refers to remote "github\.com\/acme/);
+    const error = await decide(root, [env('remote', 'apps/remote')], ['docs/README.md']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BosunError);
+    expect((error as BosunError).toProblem()).toMatchObject({
+      file: 'apps/remote/kustomization.yaml', line: 2, field: 'resources[0]', message: expect.stringContaining('remote references are not followed; vendor it into the repository'),
+    });
+    expect(decideAffected({ base: env('remote', 'apps/remote'), head: env('remote', 'apps/remote'), changedFiles: ['docs/README.md'] }).affected).toBe(true);
   });
 
   it('counts a change to the file that defines the environment', async () => {

@@ -70,15 +70,18 @@ describe('collectInputs', () => {
     expect(inputs.files).toContain('components/tls/tls.yaml');
   });
 
-  it('is unsure about remote resources and unparsable kustomizations', async () => {
+  it('refuses remote resources and is unsure about unparsable kustomizations and fields it does not know', async () => {
     const root = await makeTree({
       'remote/kustomization.yaml': 'resources:\n  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0\n',
       'broken/kustomization.yaml': 'resources: [a.yaml\n',
-      'odd/kustomization.yaml': 'helmChartInflationGenerator:\n  - chartName: x\n',
+      'odd/kustomization.yaml': 'futureField:\n  - x\n',
     });
-    expect((await collectInputs(root, env('r', 'remote'))).unsure).toMatch(/refers to remote "https:\/\/github\.com\/kubernetes-sigs/);
+    const remote = await collectInputs(root, env('r', 'remote')).catch((e: unknown) => e);
+    expect((remote as BosunError).toProblem()).toMatchObject({
+      kind: 'render', file: 'remote/kustomization.yaml', line: 2, field: 'resources[0]', message: expect.stringMatching(/^"https:\/\/github\.com\/kubernetes-sigs.*remote references are not followed; vendor it into the repository/),
+    });
     expect((await collectInputs(root, env('b', 'broken'))).unsure).toMatch(/^broken\/kustomization\.yaml cannot be parsed/);
-    expect((await collectInputs(root, env('o', 'odd'))).unsure).toContain('"helmChartInflationGenerator"');
+    expect((await collectInputs(root, env('o', 'odd'))).unsure).toContain('"futureField"');
   });
 
   it('refuses a reference that escapes by "..", naming the kustomization file, line and field', async () => {
