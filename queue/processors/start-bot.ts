@@ -7,6 +7,7 @@ import { createProducers, type Producers } from '../../src/jobs.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { startOpsServer, startServer, type BosunServer, type OpsServer } from '../../src/server/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { checkSandbox } from '../sandbox-check.ts';
 import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from '../runtime.ts';
 import { createBosunProcessors, type BosunProcessors } from './index.ts';
 
@@ -42,6 +43,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
   let processors: BosunProcessors | undefined;
   let workers: WorkerRuntime | undefined;
   if (opts.work) {
+    await checkSandbox(config.sandbox, log);
     // Commands enqueue plans; a worker-only process needs its own producers for that.
     producers = server?.producers ?? createProducers(config.redisUrl, { prefix });
     processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers, metrics, lockTtlMs: opts.lockTtlMs ?? config.lockTtlMs });

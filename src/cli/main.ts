@@ -3,6 +3,7 @@ import { BosunError, exitCodeFor, formatProblem } from '../model/errors.ts';
 import { scrub } from '../util/scrub.ts';
 import type { CliIO, Command } from './io.ts';
 import { processIO } from './io.ts';
+import { prepareSandbox, sandboxedCommands, sandboxHelp } from './sandbox-option.ts';
 
 interface CommandEntry {
   summary: string;
@@ -69,11 +70,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
   const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`${command.help}\n`);
+    io.stdout.write(`${command.help}${sandboxedCommands.has(name) ? `\n\n${sandboxHelp}` : ''}\n`);
     return 0;
   }
   try {
-    return await command.run(rest, io);
+    let args = rest;
+    if (sandboxedCommands.has(name)) {
+      const prepared = await prepareSandbox(rest, io);
+      if ('exit' in prepared) return prepared.exit;
+      args = prepared.argv;
+    }
+    return await command.run(args, io);
   } catch (err) {
     if (err instanceof BosunError) {
       io.stderr.write(`bosun: ${scrub(formatProblem(err))}\n`);

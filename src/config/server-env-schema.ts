@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRedisUrl } from '../jobs/redis-url.ts';
 import { parseDuration } from './duration.ts';
+import { sandboxEnvShape } from './sandbox-env.ts';
 
 /**
  * The server's environment variables: the single source for their validation, types, defaults and the
@@ -129,6 +130,7 @@ export const serverEnvSchema = z.object({
     { description: 'Turns on the status dashboard under `/dashboard` (see [Dashboard](#dashboard)): send it as `Authorization: Bearer <token>`, or as the password of the browser\'s login prompt (any user name). At least 16 characters, e.g. `openssl rand -hex 32`. Unset: no dashboard (its paths answer 404).', secret: true },
     { trim: false },
   ),
+  ...sandboxEnvShape,
 });
 
 export type ServerEnv = z.output<typeof serverEnvSchema>;

@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import { sandboxPolicyFromEnv } from './sandbox-env.ts';
+import type { SandboxPolicy } from '../render/sandbox.ts';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { inspect } from 'node:util';
@@ -38,6 +40,8 @@ export interface ServerConfig {
   envLeaseMs: number;
   logLevel: LogLevel;
   dashboardToken?: string;
+  /** How kustomize and helm are confined (BOSUN_SANDBOX…); see the Security model. */
+  sandbox: SandboxPolicy;
 }
 
 /** Every problem with the server's environment at once, so an operator fixes them in one go. */
@@ -117,6 +121,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
     logLevel: data.LOG_LEVEL,
     ...(data.BOSUN_DASHBOARD_TOKEN ? { dashboardToken: data.BOSUN_DASHBOARD_TOKEN } : {}),
+    sandbox: sandboxPolicyFromEnv(env),
   };
   // A config object that ends up in a log line (logger.info(cfg), JSON.stringify, console.log) shows the
   // safe summary instead of the key and secrets.
@@ -144,6 +149,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',
+    sandbox: cfg.sandbox.mode,
   };
 }
 

@@ -70,8 +70,29 @@ describe('loadServerConfig', () => {
       jobLockMs: 30_000,
       envLeaseMs: 60_000,
       logLevel: 'info',
+      sandbox: {
+        mode: 'on',
+        outputBytes: 64 * 1024 ** 2,
+        limits: {
+          memoryBytes: 2 * 1024 ** 3,
+          cpuSeconds: 120,
+          processes: process.getuid?.() === 0 ? 256 : 1024,
+          fileBytes: 64 * 1024 ** 2,
+          openFiles: 1024,
+          tmpBytes: 256 * 1024 ** 2,
+        },
+      },
     });
     expect(createPrivateKey(cfg.privateKey).asymmetricKeyType).toBe('rsa');
+  });
+
+  it('takes the render sandbox settings (sizes with Ki/Mi/Gi), and names the variable when one is wrong', () => {
+    const cfg = loadServerConfig(baseEnv({ BOSUN_SANDBOX: 'off', BOSUN_SANDBOX_MEMORY: '512Mi', BOSUN_SANDBOX_CPU_SECONDS: '30', BOSUN_SANDBOX_PROCESSES: '64', BOSUN_RENDER_MAX_BYTES: '8Mi' }));
+    expect(cfg.sandbox).toMatchObject({ mode: 'off', outputBytes: 8 * 1024 ** 2, limits: { memoryBytes: 512 * 1024 ** 2, cpuSeconds: 30, processes: 64 } });
+    const err = failure(() => loadServerConfig(baseEnv({ BOSUN_SANDBOX: 'maybe', BOSUN_SANDBOX_MEMORY: '2GB', BOSUN_RENDER_MAX_BYTES: '1' })));
+    expect(err.problems.map((p) => p.field)).toEqual(['BOSUN_SANDBOX', 'BOSUN_SANDBOX_MEMORY', 'BOSUN_RENDER_MAX_BYTES']);
+    expect(err.message).toContain('BOSUN_SANDBOX must be "on" or "off"');
+    expect(err.message).toContain('BOSUN_SANDBOX_MEMORY must be a size in bytes, optionally with Ki, Mi or Gi (e.g. 2Gi)');
   });
 
   it('takes the PR lock lease as a duration of at least a minute', () => {
@@ -244,6 +265,7 @@ describe('describeServerConfig', () => {
       envLeaseMs: 60_000,
       logLevel: 'info',
       dashboardToken: 'set',
+      sandbox: 'on',
     });
     expect(describeServerConfig(loadServerConfig(baseEnv())).dashboardToken).toBe('not set');
   });
