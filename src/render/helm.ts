@@ -4,8 +4,10 @@ import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import type { Environment } from '../model/environment.ts';
 import type { RenderedObject } from '../model/object.ts';
+import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { toRepoPath } from '../util/paths.ts';
 import { helmPath } from '../util/tools.ts';
+import { checkChartFolder } from './chart-checks.ts';
 import { inRepo } from './files.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
@@ -29,24 +31,32 @@ export const helmRenderer: Renderer = {
     const chartFile = posix.join(chartRepo, 'Chart.yaml');
     const chart = await readChart(root, chartFile);
     checkDependencies(root, chartRepo, chartFile, chart);
+    checkChartFolder(root, chartRepo, 'helm');
+    const release = checkedReleaseName(env);
+    const namespace = checkedNamespace(env);
 
     const temp = await renderTempDir('bosun-helm-');
     const tmp = temp.dir;
     try {
-      const args = ['template', releaseName(env), dir, '--namespace', env.namespace ?? 'default', '--include-crds', '--skip-tests'];
+      // Options only in `--name=value` form and positionals after `--`: nothing from the repository can
+      // be read by helm as an option, whatever it looks like.
+      const args = ['template', `--namespace=${namespace}`, '--include-crds', '--skip-tests'];
       (env.helm?.valueFiles ?? []).forEach((vf, i) => {
         const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: `helm.valueFiles[${i}]` };
+        const csv = valueFileProblem(vf);
+        if (csv) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: csv });
         const abs = inRepo(root, posix.normalize(posix.join(chartRepo, vf)), where);
         if (!existsSync(abs)) {
           throw new RenderFailure({ kind: 'render', tool: 'helm', ...where, message: `value file "${vf}" does not exist in ${chartRepo} (value files are relative to the chart folder)` });
         }
-        args.push('--values', abs);
+        args.push(`--values=${abs}`);
       });
       if (env.helm?.values && Object.keys(env.helm.values).length > 0) {
         const inline = join(tmp, 'inline-values.yaml');
         await writeFile(inline, JSON.stringify(env.helm.values)); // JSON: no YAML 1.1 re-interpretation of strings
-        args.push('--values', inline);
+        args.push(`--values=${inline}`);
       }
+      args.push('--', release, dir);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       const result = await runTool({
         command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
@@ -115,6 +125,27 @@ function checkDependencies(root: string, chartRepo: string, chartFile: string, c
         + `run \`helm dependency build ${chartRepo}\` and commit the charts/ folder`,
     });
   }
+}
+
+/**
+ * The release name and namespace come from repository content (`.bosun.yaml`, an Argo CD Application);
+ * discovery and the config schema check them already, and so does the renderer, whoever built the
+ * environment: helm takes them on its command line.
+ */
+function checkedReleaseName(env: Environment): string {
+  const name = releaseName(env);
+  const problem = releaseNameProblem(name);
+  if (problem) {
+    throw new RenderFailure({ kind: 'config', tool: 'helm', file: env.definedIn?.file, line: env.definedIn?.line, field: 'helm.releaseName', message: `${problem}; set a valid helm.releaseName` });
+  }
+  return name;
+}
+
+function checkedNamespace(env: Environment): string {
+  const namespace = env.namespace ?? 'default';
+  const problem = namespaceProblem(namespace);
+  if (problem) throw new RenderFailure({ kind: 'config', tool: 'helm', file: env.definedIn?.file, line: env.definedIn?.line, field: 'namespace', message: problem });
+  return namespace;
 }
 
 /** Release names must be DNS labels of at most 53 characters; environment names like `staging/apps` are not. */

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { formatPath, lineAt, type DataPath } from '../config/yaml-location.ts';
-import { apiVersionProblem, chartVersionProblem, kubeVersionProblem, namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
+import { apiVersionProblem, chartVersionProblem, kubeVersionProblem, namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 
 /**
  * Every field of a kustomization that names a file, a folder or a URL, with where it was written — the one
@@ -206,6 +206,7 @@ function helmChart(c: Record<string, unknown>, at: DataPath, chartHome: string, 
   if (typeof c.valuesFile === 'string' && c.valuesFile !== '') out.refs.push({ ...spot([...at, 'valuesFile']), value: c.valuesFile, role: 'file' });
   list(c.additionalValuesFiles).forEach((f, j) => {
     if (typeof f === 'string' && f !== '') out.refs.push({ ...spot([...at, 'additionalValuesFiles', j]), value: f, role: 'file' });
+    problem('additionalValuesFiles', valueFileProblem, f, [...at, 'additionalValuesFiles', j]);
   });
   const name = str(c.name);
   if (name) out.charts.push({ ...spot([...at, 'name']), name, version: str(c.version), repo: str(c.repo), chartHome });
@@ -271,9 +272,9 @@ function scanConfigDocuments(docs: Document.Parsed[], lineCounter: LineCounter):
     walk(root, []);
     const config = root.toJSON() as Record<string, unknown>;
     if (config.kind === 'HelmChartInflationGenerator') {
-      // The config carries its own chart home (HelmGlobals inline); values files were listed by the walk.
-      const chart = { ...config, valuesFile: undefined, additionalValuesFiles: undefined };
-      helmChart(chart, [], str(config.chartHome) ?? 'charts', out, spot);
+      // The config carries its own chart home (HelmGlobals inline). Its values files were listed by the walk
+      // already; listing them twice only checks them twice.
+      helmChart(config, [], str(config.chartHome) ?? 'charts', out, spot);
     }
   });
   return out;

@@ -47,3 +47,11 @@ const chartVersionPattern = /^[0-9A-Za-z^~<>=*.!][0-9A-Za-z.+_~^<>=*,| !-]{0,127
 export function chartVersionProblem(value: string): string | undefined {
   return chartVersionPattern.test(value) ? undefined : `${JSON.stringify(value)} is not a chart version; write it like "1.2.3" (or a range such as "~1.2")`;
 }
+
+/**
+ * helm's `--values` is a list flag parsed as CSV: `a.yaml,/home/me/.kube/config` is two files, the second
+ * outside the repository. A value file path must therefore not contain a comma (or a CSV quote).
+ */
+export function valueFileProblem(value: string): string | undefined {
+  return /[,"]/.test(value) ? `value file ${JSON.stringify(value)} contains a comma or a double quote, which helm would read as a list of several files; rename it` : undefined;
+}
