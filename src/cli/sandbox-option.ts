@@ -26,7 +26,7 @@ export async function prepareSandbox(argv: string[], io: CliIO): Promise<{ argv:
     io.stderr.write('bosun: warning: the render sandbox is off: kustomize and helm run with your user\'s rights, files and network; use this only for repositories you trust\n');
     return { argv: rest };
   }
-  const status = await probeSandbox();
+  const status = await probeSandbox(io.env);
   if (!status.ok) {
     io.stderr.write(`bosun: ${sandboxRefusal(status, 'run with --no-sandbox (or BOSUN_SANDBOX=off)')}\n`);
     return { exit: 2 };

@@ -160,7 +160,7 @@ function spawnOnce(run: ToolRun, argv: string[], env: Record<string, string>, li
  * the only other SIGKILL is ours, for a timeout, which never gets here.
  */
 export function limitHit(code: number | null, signal: NodeJS.Signals | null, stderr: string): LimitHit | undefined {
-  if (/out of memory|cannot allocate memory|failed to reserve page summary|cannot reserve arena/i.test(stderr)) return 'memory';
+  if (/out of memory|memory exhausted|cannot allocate memory|failed to reserve page summary|cannot reserve arena/i.test(stderr)) return 'memory';
   if (/failed to create new OS thread|resource temporarily unavailable|Cannot fork|pthread_create failed/i.test(stderr)) return 'processes';
   if (code === 153 || signal === 'SIGXFSZ' || /File size limit exceeded|file too large/i.test(stderr)) return 'file-size';
   if (code === 137 || code === 152 || signal === 'SIGKILL' || signal === 'SIGXCPU') return 'cpu';

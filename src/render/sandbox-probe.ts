@@ -5,20 +5,25 @@ import { findHost, sandboxArgv, sandboxPolicy, type SandboxHost } from './sandbo
 
 export type SandboxStatus = { ok: true; host: SandboxHost } | { ok: false; reason: string; fix: string };
 
-let cached: Promise<SandboxStatus> | undefined;
+const cache = new Map<string, Promise<SandboxStatus>>();
 
 /**
  * Whether a sandbox can be created on this machine, found by creating one (running `kubectl version
  * --client` in it) rather than by reading kernel settings: containers, seccomp and AppArmor refuse in
- * ways no setting shows. Cached for the process; `fresh` re-probes.
+ * ways no setting shows. Cached for the process (per BOSUN_BWRAP / BOSUN_SANDBOX_UID setting).
  */
-export function probeSandbox(fresh = false): Promise<SandboxStatus> {
-  if (fresh || !cached) cached = probe();
-  return cached;
+export function probeSandbox(env: NodeJS.ProcessEnv = process.env): Promise<SandboxStatus> {
+  const key = `${env.BOSUN_BWRAP ?? ''}\0${env.BOSUN_SANDBOX_UID ?? ''}`;
+  let status = cache.get(key);
+  if (!status) {
+    status = probe(env);
+    cache.set(key, status);
+  }
+  return status;
 }
 
-async function probe(): Promise<SandboxStatus> {
-  const found = findHost();
+async function probe(env: NodeJS.ProcessEnv): Promise<SandboxStatus> {
+  const found = findHost(env);
   if ('missing' in found) {
     return {
       ok: false,

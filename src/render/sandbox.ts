@@ -210,7 +210,7 @@ export function findHost(env: NodeJS.ProcessEnv = process.env): SandboxHost | { 
     }
     return undefined;
   };
-  const bwrap = env.BOSUN_BWRAP || find('bwrap');
+  const bwrap = env.BOSUN_BWRAP ? executable(env.BOSUN_BWRAP) : find('bwrap');
   if (!bwrap) return { missing: 'bwrap' };
   const prlimit = find('prlimit');
   if (!prlimit) return { missing: 'prlimit' };
@@ -225,6 +225,15 @@ export function findHost(env: NodeJS.ProcessEnv = process.env): SandboxHost | { 
     sandboxUid: Number(env.BOSUN_SANDBOX_UID ?? 65534),
     disableUserns: true,
   };
+}
+
+function executable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.X_OK);
+    return path;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
