@@ -1,3 +1,4 @@
+import { longestMatch } from '../util/push-all.ts';
 import type { PreviewObject, PreviewResult } from './types.ts';
 
 const symbols: Record<PreviewObject['action'], string> = {
@@ -53,7 +54,7 @@ function where(o: PreviewObject): string {
 
 /** A fence longer than any backtick run inside, so content can never close it early. */
 function fenced(text: string, lang: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const longest = longestMatch(text, /`+/g, 2);
   const fence = '`'.repeat(longest + 1);
   return `${fence}${lang}\n${text}\n${fence}`;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRedisUrl } from '../jobs/redis-url.ts';
 import { parseDuration } from './duration.ts';
+import { defaultObjectLimits } from '../render/object-limits.ts';
 import { sandboxEnvShape } from './sandbox-env.ts';
 
 /**
@@ -120,6 +121,14 @@ export const serverEnvSchema = z.object({
   BOSUN_LOCK_TTL: envVar(
     z.string().refine((t) => (parseDuration(t) ?? 0) >= 60, { error: 'must be a duration of at least a minute, such as "168h" or "72h"' }).default('168h'),
     { description: 'How long a PR\'s environment lock (taken by `/bosun apply` before merge) lasts without activity on the PR; every event of the PR renews it, merge or close releases it, `/bosun unlock` breaks it.', default: '168h' },
+  ),
+  BOSUN_MAX_OBJECTS: envVar(
+    integerText('a whole number of objects from 1 to 1000000').refine((n) => n >= 1 && n <= 1_000_000, { error: 'must be a whole number of objects from 1 to 1000000' }).default(defaultObjectLimits.perEnvironment),
+    { description: 'Objects one environment may render (at one commit) before it fails with a clear error; the other environments of the plan are still reported. Pull request content is untrusted, and every object costs memory and time to diff, validate and report.', default: String(defaultObjectLimits.perEnvironment) },
+  ),
+  BOSUN_MAX_PLAN_OBJECTS: envVar(
+    integerText('a whole number of objects from 1 to 10000000').refine((n) => n >= 1 && n <= 10_000_000, { error: 'must be a whole number of objects from 1 to 10000000' }).default(defaultObjectLimits.perPlan),
+    { description: 'Objects one plan may render in total, every environment at base and at head counted. Environments are counted in name order; one that does not fit fails with a clear error, the others are still reported.', default: String(defaultObjectLimits.perPlan) },
   ),
   LOG_LEVEL: envVar(
     z.string().transform((l) => l.toLowerCase()).pipe(z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` })).default('info'),

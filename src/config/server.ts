@@ -38,6 +38,8 @@ export interface ServerConfig {
   jobLockMs: number;
   /** Environment lease (ms): how long a dead worker's apply blocks its environment. */
   envLeaseMs: number;
+  /** Objects per environment render and per plan (pass as `limits` to planChange / loadDesiredState). */
+  objectLimits: { perEnvironment: number; perPlan: number };
   logLevel: LogLevel;
   dashboardToken?: string;
   /** How kustomize and helm are confined (BOSUN_SANDBOX…); see the Security model. */
@@ -119,6 +121,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
     jobLockMs: data.BOSUN_JOB_LOCK_MS,
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
+    objectLimits: { perEnvironment: data.BOSUN_MAX_OBJECTS, perPlan: data.BOSUN_MAX_PLAN_OBJECTS },
     logLevel: data.LOG_LEVEL,
     ...(data.BOSUN_DASHBOARD_TOKEN ? { dashboardToken: data.BOSUN_DASHBOARD_TOKEN } : {}),
     sandbox: sandboxPolicyFromEnv(env),
@@ -146,6 +149,8 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
     jobLockMs: cfg.jobLockMs,
     envLeaseMs: cfg.envLeaseMs,
+    maxObjects: cfg.objectLimits.perEnvironment,
+    maxPlanObjects: cfg.objectLimits.perPlan,
     ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',

@@ -18,7 +18,7 @@ export const noiseFields = {
  * (arrays keep their order), so two renders of the same desired state dump to identical YAML.
  */
 export function normalize(obj: KubeObject): KubeObject {
-  const copy = structuredClone(obj) as Record<string, unknown>;
+  const copy = sortKeys(obj) as Record<string, unknown>;
   for (const field of noiseFields.topLevel) delete copy[field];
   const metadata = copy.metadata;
   if (isPlainObject(metadata)) {
@@ -33,32 +33,49 @@ export function normalize(obj: KubeObject): KubeObject {
     }
   }
   dropNullTemplateTimestamps(copy);
-  return sortKeys(copy) as KubeObject;
+  return copy as KubeObject;
 }
 
 /**
  * `kubectl create --dry-run -o yaml` and many charts emit `creationTimestamp: null` inside pod and job
  * templates; it is meaningless in desired state and would otherwise show up as a diff between tools.
+ * The walks in this file are loops, not recursion: their depth is whatever the manifest's author chose.
  */
 function dropNullTemplateTimestamps(value: unknown): void {
-  if (Array.isArray(value)) {
-    for (const item of value) dropNullTemplateTimestamps(item);
-    return;
-  }
-  if (!isPlainObject(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    if (key === 'metadata' && isPlainObject(child) && child.creationTimestamp === null) delete child.creationTimestamp;
-    dropNullTemplateTimestamps(child);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (Array.isArray(next)) {
+      for (const item of next) stack.push(item);
+    } else if (isPlainObject(next)) {
+      for (const [key, child] of Object.entries(next)) {
+        if (key === 'metadata' && isPlainObject(child) && child.creationTimestamp === null) delete child.creationTimestamp;
+        stack.push(child);
+      }
+    }
   }
 }
 
 /** Deep copy with object keys in code-unit order; arrays keep their order. */
 export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
-  return out;
+  const stack: Array<{ from: unknown[] | Record<string, unknown>; to: unknown[] | Record<string, unknown> }> = [];
+  // Containers are created empty and filled when popped, so each level costs a stack entry, not a call.
+  const copyOf = (v: unknown): unknown => {
+    if (!Array.isArray(v) && !isPlainObject(v)) return v;
+    const to = Array.isArray(v) ? [] : {};
+    stack.push({ from: v, to });
+    return to;
+  };
+  const root = copyOf(value);
+  while (stack.length > 0) {
+    const { from, to } = stack.pop()!;
+    if (Array.isArray(from)) {
+      for (const item of from) (to as unknown[]).push(copyOf(item));
+    } else {
+      for (const key of Object.keys(from).sort()) (to as Record<string, unknown>)[key] = copyOf(from[key]);
+    }
+  }
+  return root;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

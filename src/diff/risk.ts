@@ -64,12 +64,15 @@ function specField(obj: KubeObject | undefined, field: string): unknown {
  */
 function images(obj: KubeObject): string[] {
   const found: string[] = [];
-  const walk = (value: unknown, path: string): void => {
+  // A loop, not recursion: how deep an object goes is up to its author.
+  const stack: Array<{ value: unknown; path: string }> = [{ value: obj, path: '' }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
     if (Array.isArray(value)) {
-      value.forEach((item, i) => walk(item, `${path}[${i}]`));
-      return;
+      value.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]` }));
+      continue;
     }
-    if (!isPlainObject(value)) return;
+    if (!isPlainObject(value)) continue;
     for (const list of containerLists) {
       const containers = value[list];
       if (!Array.isArray(containers)) continue;
@@ -77,8 +80,7 @@ function images(obj: KubeObject): string[] {
         if (isPlainObject(container)) found.push(`${path}.${list}.${String(container.name)}=${String(container.image)}`);
       }
     }
-    for (const [key, child] of Object.entries(value)) walk(child, `${path}.${key}`);
-  };
-  walk(obj, '');
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, path: `${path}.${key}` });
+  }
   return found.sort();
 }

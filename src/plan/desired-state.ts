@@ -4,12 +4,14 @@ import { checkout, resolveRef } from '../git/index.ts';
 import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
 import { renderEnvironment } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
+import type { ObjectLimits } from '../render/object-limits.ts';
 import { collectRepoCrds, createValidator } from '../validate/index.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { Limiter } from '../util/limit.ts';
+import { PlanObjectBudget } from './object-budget.ts';
 import { silentProgress } from './progress.ts';
 import type { Progress } from './progress.ts';
 
@@ -57,24 +59,40 @@ export interface EnvRender {
   findings: ValidationFinding[];
 }
 
+export interface RenderAndValidateOptions {
+  progress?: Progress;
+  concurrency?: number;
+  /** Objects per environment and in total over `envs`; past them an environment fails with a clear error. */
+  limits?: ObjectLimits;
+}
+
 /** Renders and validates each environment (bounded parallelism); problems are values, never throws for bad input. */
-export async function renderAndValidate(dir: string, envs: Environment[], opts: { progress?: Progress; concurrency?: number } = {}): Promise<EnvRender[]> {
+export async function renderAndValidate(dir: string, envs: Environment[], opts: RenderAndValidateOptions = {}): Promise<EnvRender[]> {
   const progress = opts.progress ?? silentProgress;
   const limiter = new Limiter(opts.concurrency ?? Math.max(2, availableParallelism() * 2));
   const repoCrds = await collectRepoCrds(dir);
   const inputCache = new Map<string, unknown>();
+  const budget = new PlanObjectBudget(envs.length, opts.limits);
   let done = 0;
-  return Promise.all(envs.map(async (env): Promise<EnvRender> => {
+  return Promise.all(envs.map(async (env, slot): Promise<EnvRender> => {
     let outcome: RenderOutcome;
     try {
-      // Input analysis refuses paths that escape the repository before any tool runs.
-      await collectInputs(dir, env, inputCache);
-      outcome = await renderEnvironment(dir, env, { limiter });
-    } catch (err) {
-      if (!(err instanceof BosunError)) throw err;
-      outcome = { ok: false, error: err.toProblem() };
+      try {
+        // Input analysis refuses paths that escape the repository before any tool runs.
+        await collectInputs(dir, env, inputCache);
+        outcome = await renderEnvironment(dir, env, { limiter, limits: opts.limits });
+      } catch (err) {
+        if (!(err instanceof BosunError)) throw err;
+        outcome = { ok: false, error: err.toProblem() };
+      }
+      progress(`rendered ${++done}/${envs.length}: ${env.name}`);
+      if (outcome.ok) {
+        const overLimit = await budget.take(slot, env.name, outcome.objects.length);
+        if (overLimit) outcome = { ok: false, error: overLimit };
+      }
+    } finally {
+      budget.release(slot);
     }
-    progress(`rendered ${++done}/${envs.length}: ${env.name}`);
     if (!outcome.ok) return { env, outcome, findings: [] };
     const validator = createValidator({ crds: [...crdsOf(outcome.objects), ...repoCrds], missingSchema: env.missingSchema });
     // Each finding on the line of its field where the source file still has it, not only its object's.
@@ -90,10 +108,10 @@ function crdsOf(objects: RenderedObject[]): KubeObject[] {
  * The desired state of one environment at a commit, for apply and sync: rendered and validated; a render
  * failure or a validation error refuses (nothing is applied from a broken render).
  */
-export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; progress?: Progress }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
+export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; progress?: Progress; limits?: ObjectLimits }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
     const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls });
-    const [result] = await renderAndValidate(dir, [env], { progress: opts.progress });
+    const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits });
     if (!result.outcome.ok) {
       throw new BosunError({ ...result.outcome.error, kind: 'render', message: `environment "${env.name}" does not render at ${sha!.slice(0, 7)}: ${result.outcome.error.message}` });
     }

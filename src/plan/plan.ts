@@ -5,6 +5,7 @@ import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
+import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
 import { refineFindingLines } from '../validate/field-lines.ts';
 import { createValidator, collectRepoCrds } from '../validate/index.ts';
 import { diffRenders } from '../diff/index.ts';
@@ -14,6 +15,7 @@ import type { Problem } from '../model/errors.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
+import { PlanObjectBudget } from './object-budget.ts';
 import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import type { Progress } from './progress.ts';
@@ -41,6 +43,8 @@ export interface PlanOptions {
    * "in progress" check runs here). Awaited: a failure fails the plan.
    */
   onAffected?: (envs: string[]) => void | Promise<void>;
+  /** Object counts per environment and per plan; past them an environment fails with a clear error. */
+  limits?: ObjectLimits;
 }
 
 interface Side {
@@ -129,8 +133,11 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const toRender = decisions.filter((d) => d.decision.affected).length;
   await opts.onAffected?.(decisions.filter((d) => d.decision.affected).map((d) => d.name));
   const crdsInRepo = head.envs.size ? await collectRepoCrds(head.dir) : [];
+  const budget = new PlanObjectBudget(decisions.length, opts.limits);
+  // A render refused for its size is cached as refused: the limit is part of what the render produced.
+  const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
 
-  const envPlans = await Promise.all(decisions.map(async (d): Promise<EnvironmentPlan> => {
+  const planEnvironment = async (d: (typeof decisions)[number], slot: number): Promise<EnvironmentPlan> => {
     const envForReport = (d.h ?? d.b)!;
     const plan: EnvironmentPlan = {
       name: d.name,
@@ -149,12 +156,17 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const renderSide = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
       if (!env) return { ok: true, objects: [] };
       if (ins && 'problem' in ins) return { ok: false, error: ins.problem };
-      const render = () => renderEnvironment(side.dir, env, { limiter });
-      return ins ? cache.get(renderKey(env, ins.inputs, side.tree), render) : render();
+      const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits });
+      return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
     };
     const [bo, ho] = await Promise.all([renderSide(base, d.b, d.bi), renderSide(head, d.h, d.hi)]);
     renderedCount++;
     progress(`rendered ${renderedCount}/${toRender}: ${d.name}`);
+    const overPlan = await budget.take(slot, d.name, (bo.ok ? bo.objects.length : 0) + (ho.ok ? ho.objects.length : 0), 'base and head');
+    if (overPlan) {
+      plan.render = { error: overPlan };
+      return plan;
+    }
 
     if (!ho.ok) {
       plan.render = { error: { ...ho.error, side: 'head' } };
@@ -182,6 +194,14 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       if (preview) plan.preview = preview;
     }
     return plan;
+  };
+
+  const envPlans = await Promise.all(decisions.map(async (d, slot): Promise<EnvironmentPlan> => {
+    try {
+      return await planEnvironment(d, slot);
+    } finally {
+      budget.release(slot);
+    }
   }));
   progress.done();
   return { base: base.sha, head: head.sha, environments: envPlans };

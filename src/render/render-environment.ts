@@ -4,6 +4,7 @@ import { BosunError } from '../model/errors.ts';
 import type { Environment } from '../model/environment.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { scrub } from '../util/scrub.ts';
+import { checkRenderedObjects, maxObjectDepth } from './object-limits.ts';
 import { selectRenderer } from './select.ts';
 import { RenderFailure, type RenderOptions, type RenderOutcome } from './types.ts';
 
@@ -31,10 +32,17 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
       return { ok: false, error: { kind: 'path', ...where, message: `environment path "${env.path}" is not a folder in this commit; fix the path or remove the environment` } };
     }
     const renderer = selectRenderer(env, dir);
-    return await renderer.render({ root: absRoot, env, dir, opts });
+    const outcome = await renderer.render({ root: absRoot, env, dir, opts });
+    if (!outcome.ok) return { ok: false, error: explainStackOverflow(outcome.error) };
+    // Whatever the renderer: nothing too many or too deep goes on to be cached, diffed or validated.
+    const tooBig = checkRenderedObjects(env, outcome.objects, opts.limits);
+    return tooBig ? { ok: false, error: tooBig } : outcome;
   } catch (e) {
-    if (e instanceof RenderFailure) return { ok: false, error: e.problem };
+    if (e instanceof RenderFailure) return { ok: false, error: explainStackOverflow(e.problem) };
     if (e instanceof BosunError) return { ok: false, error: e.toProblem() };
+    if (e instanceof RangeError && stackOverflow.test(e.message)) {
+      return { ok: false, error: { kind: 'render', message: `${env.name} renders something nested too deeply to process; ${deepAdvice}` } };
+    }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && typeof err.path === 'string') {
       // A file vanished or cannot be read: still a problem in the input, not a crash.
@@ -43,4 +51,17 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
     // A bug of ours: still a value, so one environment cannot take a whole plan down.
     return { ok: false, error: { kind: 'internal', message: `render failed unexpectedly: ${scrub(String((e as Error)?.message ?? e))}` } };
   }
+}
+
+const stackOverflow = /Maximum call stack size exceeded/;
+const deepAdvice = `Kubernetes objects are never nested more than a few dozen levels (bosun's limit is ${maxObjectDepth}); flatten or remove the deeply nested document`;
+
+/**
+ * A document nested thousands of levels deep overflows the YAML parser's stack before any object
+ * exists to measure; the parse error then says only "Maximum call stack size exceeded". Said in words
+ * a user can act on, keeping the file and line the parser found.
+ */
+function explainStackOverflow<E extends { message: string }>(error: E): E {
+  if (!stackOverflow.test(error.message)) return error;
+  return { ...error, message: `a document nests too deeply to be parsed; ${deepAdvice}` };
 }

@@ -2,6 +2,7 @@ import type { Environment } from '../model/environment.ts';
 import type { Problem } from '../model/errors.ts';
 import type { RenderedObject } from '../model/object.ts';
 import type { Limiter } from '../util/limit.ts';
+import type { ObjectLimits } from './object-limits.ts';
 
 export type RenderTool = 'kustomize' | 'helm' | 'yaml';
 
@@ -15,6 +16,8 @@ export interface RenderOptions {
   signal?: AbortSignal;
   /** Per child process; default 120 s. */
   timeoutMs?: number;
+  /** Object count bound checked after every render (object-limits.ts); defaults when absent. */
+  limits?: ObjectLimits;
 }
 
 /** What a renderer gets: the checkout folder, the environment, and the absolute folder of its path. */

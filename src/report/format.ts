@@ -1,5 +1,6 @@
 import type { Change, RiskClass } from '../model/change.ts';
 import type { EnvironmentPlan } from '../model/plan.ts';
+import { longestMatch } from '../util/push-all.ts';
 
 export const riskBadges: Record<RiskClass, string> = {
   'deletion-critical': '🔴',
@@ -52,7 +53,7 @@ export function escapeCell(text: string): string {
 
 /** An inline code span that survives backticks in the text. */
 export function codeSpan(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const longest = longestMatch(text, /`+/g);
   const ticks = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${ticks}${pad}${text}${pad}${ticks}`;
@@ -60,7 +61,7 @@ export function codeSpan(text: string): string {
 
 /** A fence longer than any backtick run in the content, so no content line can close it early. */
 export function fenceFor(content: string): string {
-  const longest = Math.max(0, ...[...content.matchAll(/`{3,}/g)].map((m) => m[0].length));
+  const longest = longestMatch(content, /`{3,}/g);
   return '`'.repeat(Math.max(3, longest + 1));
 }
 

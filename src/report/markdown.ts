@@ -5,6 +5,7 @@ import { highestRisk, sortByRisk } from '../diff/risk.ts';
 import type { Change } from '../model/change.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import type { ValidationFinding } from '../model/validation.ts';
+import { pushAll } from '../util/push-all.ts';
 import { scrub } from '../util/scrub.ts';
 import { formatProblem } from '../model/errors.ts';
 import { renderPreviewMarkdown } from '../cluster/preview-report.ts';
@@ -68,7 +69,7 @@ export function renderMarkdown(plan: PlanResult, opts: MarkdownOptions = {}): st
 
   const lines = indexLines(plan, prepared, opts);
   for (const item of prepared) {
-    if (hasDetail(item.env)) lines.push('', ...sectionLines(item, folded, maxDiffLines, opts));
+    if (hasDetail(item.env)) pushAll(lines, ['', ...sectionLines(item, folded, maxDiffLines, opts)]);
   }
   return splitMarkdown(lines.join('\n'), opts.maxPartChars ?? defaultMaxPartChars, {
     maxParts: opts.maxParts,
@@ -190,16 +191,16 @@ function sectionLines(item: Prepared, folded: Map<string, FoldedChange>, maxDiff
   } else if (env.lifecycle === 'added') {
     lines.push('', '> [!NOTE]', '> New environment: every object is created.');
   }
-  if ('error' in env.render) lines.push('', ...renderErrorLines(env.render.error));
+  if ('error' in env.render) pushAll(lines, ['', ...renderErrorLines(env.render.error)]);
 
   const findings = [...env.validation.errors, ...env.validation.warnings];
-  if (findings.length > 0) lines.push('', ...findingLines(env, findings));
+  if (findings.length > 0) pushAll(lines, ['', ...findingLines(env, findings)]);
 
   if (changes.length > 0) {
     lines.push('', `#### Changes (${changes.length})`);
-    for (const change of changes) lines.push('', ...changeLines(env, change, folded, maxDiffLines));
+    for (const change of changes) pushAll(lines, ['', ...changeLines(env, change, folded, maxDiffLines)]);
   }
-  if (env.preview) lines.push('', ...previewLines(env.preview));
+  if (env.preview) pushAll(lines, ['', ...previewLines(env.preview)]);
   return lines;
 }
 
@@ -261,7 +262,7 @@ function changeLines(env: EnvironmentPlan, change: Change, folded: Map<string, F
   const all = diffLines(change.diff);
   const shown = all.slice(0, maxDiffLines);
   const fence = fenceFor(shown.join('\n'));
-  lines.push(`${fence}diff`, ...shown, fence);
+  pushAll(lines, [`${fence}diff`, ...shown, fence]);
   if (all.length > shown.length) {
     lines.push('', `✂️ ${plural(all.length - shown.length, 'more diff line')} not shown for this object (limit ${maxDiffLines} per object).`);
   }

@@ -69,6 +69,7 @@ describe('loadServerConfig', () => {
       lockTtlMs: 7 * 24 * 3600 * 1000,
       jobLockMs: 30_000,
       envLeaseMs: 60_000,
+      objectLimits: { perEnvironment: 20_000, perPlan: 100_000 },
       logLevel: 'info',
       sandbox: {
         mode: 'on',
@@ -101,6 +102,15 @@ describe('loadServerConfig', () => {
     const err = failure(() => loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '7d' })));
     expect(err.problems.map((p) => p.field)).toEqual(['BOSUN_LOCK_TTL']);
     expect(failure(() => loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '30s' }))).message).toContain('at least a minute');
+  });
+
+  it('takes the object limits per environment and per plan as whole numbers', () => {
+    const cfg = loadServerConfig(baseEnv({ BOSUN_MAX_OBJECTS: '5000', BOSUN_MAX_PLAN_OBJECTS: ' 30000 ' }));
+    expect(cfg.objectLimits).toEqual({ perEnvironment: 5_000, perPlan: 30_000 });
+    const err = failure(() => loadServerConfig(baseEnv({ BOSUN_MAX_OBJECTS: '20k', BOSUN_MAX_PLAN_OBJECTS: '0' })));
+    expect(err.problems.map((p) => p.field)).toEqual(['BOSUN_MAX_OBJECTS', 'BOSUN_MAX_PLAN_OBJECTS']);
+    expect(err.message).toContain('BOSUN_MAX_OBJECTS must be a whole number of objects from 1 to 1000000 (got "20k")');
+    expect(err.message).toContain('BOSUN_MAX_PLAN_OBJECTS must be a whole number of objects from 1 to 10000000 (got "0")');
   });
 
   it('takes the worker recovery settings (job lock, environment lease) in milliseconds within sane bounds', () => {
@@ -263,6 +273,8 @@ describe('describeServerConfig', () => {
       lockTtl: '168h',
       jobLockMs: 30_000,
       envLeaseMs: 60_000,
+      maxObjects: 20_000,
+      maxPlanObjects: 100_000,
       logLevel: 'info',
       dashboardToken: 'set',
       sandbox: 'on',

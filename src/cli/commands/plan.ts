@@ -5,6 +5,7 @@ import { renderJson, renderMarkdown } from '../../report/index.ts';
 import type { PlanResult } from '../../model/plan.ts';
 import { oneOf, parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
+import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
 import { clustersFile } from './cluster-file.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
@@ -24,6 +25,7 @@ Options:
                     dry run against the live cluster) for environments whose cluster is registered
   --part-of NAME    with --clusters: whose objects the preview compares with (would-be prunes); the
                     GitHub App uses the repository's owner/name (default: bosun)
+${limitHelp}
 
 Exit codes: 0 planned, 1 a render or validation failed (or the apply preview predicts a failed apply),
 2 usage or configuration error.`;
@@ -39,8 +41,10 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     concurrency: { type: 'string' },
     clusters: { type: 'string' },
     'part-of': { type: 'string' },
+    ...limitOptions,
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
+  const limits = objectLimitsFrom(values);
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
   // The Kubernetes client is loaded only when a preview was asked for.
@@ -54,6 +58,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     progress,
     preview: preview?.hook,
+    limits,
   }).finally(() => preview?.close());
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);

@@ -21,7 +21,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const opts = parseSelection(argv, io, 'render');
   const format = oneOf(opts.format, ['yaml', 'json'] as const, 'yaml', 'format');
   const progress = stderrProgress({ stream: io.stderr });
-  const results = await withTree(opts.repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, opts.selection), { progress }));
+  const results = await withTree(opts.repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, opts.selection), { progress, limits: opts.limits }));
   progress.done();
   let failed = false;
   if (format === 'json') {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parse } from '../args.ts';
 import type { CliIO } from '../io.ts';
+import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
 
 /** Options shared by `validate` and `render`: which tree (folder or ref) and which environments or path. */
 export function parseSelection(argv: string[], io: CliIO, command: string) {
@@ -12,12 +13,14 @@ export function parseSelection(argv: string[], io: CliIO, command: string) {
     values: { type: 'string', multiple: true },
     format: { type: 'string' },
     'repo-url': { type: 'string', multiple: true },
+    ...limitOptions,
   }, command);
   return {
     repoDir: resolve(io.cwd, values.repo ?? '.'),
     ref: values.ref,
     format: values.format,
     selection: { envs: values.env, path: values.path, values: values.values, repoUrls: values['repo-url'] },
+    limits: objectLimitsFrom(values),
   };
 }
 
@@ -26,4 +29,5 @@ export const selectionHelp = `  --repo DIR        repository folder (default: cu
   --env NAME        only this environment (repeatable; default: all discovered)
   --path P          an explicit folder instead of discovered environments (plain, kustomize or Helm chart)
   --values F        Helm value file for --path, relative to the chart folder (repeatable)
-  --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)`;
+  --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)
+${limitHelp}`;

@@ -23,7 +23,7 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
   const progress = stderrProgress({ stream: io.stderr });
   const results = await withTree(opts.repoDir, opts.ref, async (dir) => {
     const envs = await selectEnvironments(dir, opts.selection);
-    return renderAndValidate(dir, envs, { progress });
+    return renderAndValidate(dir, envs, { progress, limits: opts.limits });
   });
   progress.done();
   if (format === 'json') io.stdout.write(`${JSON.stringify({ environments: results.map(toJson) }, null, 2)}\n`);
