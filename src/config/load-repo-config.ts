@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { BosunError, type Problem } from '../model/errors.ts';
+import { resolveInRepo } from '../util/paths.ts';
 import { ConfigError } from './config-error.ts';
 import { repoConfigSchema, type RepoConfig } from './schema.ts';
 import { describeIssues, type SchemaIssue } from './schema-issues.ts';
@@ -66,6 +67,13 @@ export function parseRepoConfig(text: string, opts: { file?: string; root?: stri
 export async function readRepoConfig(root: string): Promise<LoadedRepoConfig | undefined> {
   for (const file of repoConfigFiles) {
     let text: string;
+    try {
+      // The file is in a pull request's head too: a symlink to a file of the machine must not be read.
+      resolveInRepo(root, file);
+    } catch (error) {
+      if (!(error instanceof BosunError)) throw error;
+      throw new ConfigError([{ kind: 'config', file, message: `${file} is a symlink that points outside the repository; commit the configuration file itself` }]);
+    }
     try {
       text = await readFile(join(root, file), 'utf8');
     } catch (error) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { maxReleaseNameLength, releaseNamePattern, valueFileProblem } from '../util/argument-rules.ts';
+import { classifyRef, remoteRefusal } from '../util/remote-refs.ts';
 import { durationPattern } from './duration.ts';
 
 /**
@@ -9,7 +11,20 @@ import { durationPattern } from './duration.ts';
 
 const duration = z.string().regex(durationPattern, { error: 'expected a duration such as "90s", "5m" or "1h30m"' });
 
-const relativePath = z.string().min(1, { error: 'must not be empty' });
+/** Paths in the repository; a URL or git spec would have a render tool fetch it, so it is refused here already. */
+const relativePath = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .refine((v) => classifyRef(v) !== 'remote', { error: `is a remote reference: ${remoteRefusal} and give its path relative to the repository` });
+
+/** helm reads `--values` as a comma-separated list, so a comma would name a second file. */
+const valueFile = relativePath.refine((v) => valueFileProblem(v) === undefined, { error: 'must not contain a comma or a double quote: helm would read it as several files' });
+
+/** Helm's own rule (chartutil.ValidateReleaseName); the name is an argument of `helm template`. */
+const releaseName = z
+  .string()
+  .max(maxReleaseNameLength, { error: `must be at most ${maxReleaseNameLength} characters (Helm's limit for release names)` })
+  .regex(releaseNamePattern, { error: 'must be a valid Helm release name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit' });
 
 const dnsLabel = z
   .string()
@@ -33,8 +48,8 @@ const patchTarget = z.strictObject({
 
 const helmOptions = z
   .strictObject({
-    releaseName: z.string().min(1).max(53).optional().describe('Helm release name (default: the environment name).'),
-    valueFiles: z.array(relativePath).optional().describe('Value files, relative to the chart folder, applied in order.'),
+    releaseName: releaseName.optional().describe('Helm release name (default: the environment name).'),
+    valueFiles: z.array(valueFile).optional().describe('Value files, relative to the chart folder, applied in order.'),
     values: z.record(z.string(), z.unknown()).optional().describe('Inline values, applied after the value files.'),
   })
   .describe('Options for a Helm chart folder.');

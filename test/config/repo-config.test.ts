@@ -141,6 +141,48 @@ describe('.bosun.yaml loading', () => {
     ]);
   });
 
+  it('refuses values helm would read as options or as several files, and remote paths, naming line and field', () => {
+    const error = problemsOf(yaml`
+      version: 1
+      environments:
+        - name: chart
+          path: charts/web
+          helm:
+            releaseName: --post-renderer=/bin/sh
+            valueFiles: ["values.yaml,/home/bosun/.kube/config"]
+          namespace: --kubeconfig=/tmp/x
+        - name: remote
+          path: https://github.com/acme/manifests//deploy?ref=main
+          kustomize:
+            components: [github.com/acme/components/tls]
+    `);
+    expect(error.problems).toEqual([
+      expect.objectContaining({ line: 6, field: 'environments[0].helm.releaseName', message: expect.stringContaining('valid Helm release name') }),
+      expect.objectContaining({ line: 7, field: 'environments[0].helm.valueFiles[0]', message: expect.stringContaining('comma') }),
+      expect.objectContaining({ line: 8, field: 'environments[0].namespace', message: expect.stringContaining('DNS label') }),
+      expect.objectContaining({ line: 10, field: 'environments[1].path', message: expect.stringContaining('remote references are not followed; vendor it into the repository') }),
+      expect.objectContaining({ line: 12, field: 'environments[1].kustomize.components[0]', message: expect.stringContaining('remote reference') }),
+    ]);
+  });
+
+  it('accepts release names helm accepts, dots included, up to 53 characters', () => {
+    const name = `a.${'b'.repeat(51)}`;
+    const loaded = parseRepoConfig(`version: 1\nenvironments:\n  - name: web\n    path: charts/web\n    helm:\n      releaseName: ${name}\n`);
+    expect(loaded.config.environments?.[0].helm?.releaseName).toBe(name);
+    expect(problemsOf(`version: 1\nenvironments:\n  - name: web\n    path: charts/web\n    helm:\n      releaseName: ${name}x\n`).problems[0].message).toMatch(/at most 53/);
+  });
+
+  it('refuses a .bosun.yaml that is a symlink to a file outside the repository', async () => {
+    const outside = await makeTree({ 'config.yaml': 'version: 1\nenvironments:\n  - name: a\n    path: .\n' });
+    const root = await makeTree({ '.bosun.yaml': { symlink: `${outside}/config.yaml` } });
+    const error = await readRepoConfig(root).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).toProblem()).toMatchObject({ kind: 'config', file: '.bosun.yaml', message: expect.stringContaining('symlink that points outside the repository') });
+    // a link to a file inside the repository is fine
+    const inside = await makeTree({ 'config/bosun.yaml': 'version: 1\nenvironments:\n  - name: a\n    path: config\n', '.bosun.yaml': { symlink: 'config/bosun.yaml' } });
+    expect((await readRepoConfig(inside))?.config.environments?.[0].name).toBe('a');
+  });
+
   it('reports YAML syntax errors as kind yaml with their line', () => {
     let caught: unknown;
     try {
