@@ -8,7 +8,7 @@
 import { formatCommand, type RollbackCommand } from '../../src/chatops/index.ts';
 import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
 import { git } from '../../src/git/index.ts';
-import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInWorktree, type Identity } from '../../src/git/revert.ts';
+import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, type Identity } from '../../src/git/revert.ts';
 import { call } from '../../src/github/call.ts';
 import type { ApplyRecord, PinRecord } from '../../src/jobs.ts';
 import { BosunError } from '../../src/model/errors.ts';
@@ -196,7 +196,7 @@ interface RevertInput {
 
 /**
  * Reuses the open revert pull request of an earlier rollback of the same PR and environment; otherwise
- * reverts on top of the tip in a throw-away worktree and pushes a new branch. A branch left by an
+ * reverts on top of the tip in a throw-away scratch repository and pushes a new branch. A branch left by an
  * earlier attempt that got as far as the push (its commit is the bot's, on top of today's tip) is
  * reused; any other existing branch of that name is skipped.
  */
@@ -231,7 +231,7 @@ async function openRevert(deps: CommandProcessorDeps, run: CommandRun, input: Re
   let sha = reuseSha;
   if (!sha) {
     const message = `Revert #${job.pr}: ${input.facts.title}\n\nThis reverts #${job.pr} (${input.mergeSha}).\nRequested by @${job.user.login} with ${commandText} for ${env}.`;
-    const result = await deps.mirrors.withCheckout({ dir: input.mirrorDir }, input.tip, (co) => revertInWorktree(co.dir, input.plan, author, message));
+    const result = await deps.mirrors.withScratchRepo({ dir: input.mirrorDir }, input.tip, (repo) => revertInScratchRepo(repo, input.plan, author, message));
     if (result.status !== 'committed') return result;
     sha = result.sha;
     const pushed = await pushNewBranch({ cwd: input.mirrorDir, sha, branch, token: await run.token(), repoName: job.repo.fullName });

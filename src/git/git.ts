@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { BosunError } from '../model/errors.ts';
+import { killGroup, trackChild } from '../util/child-processes.ts';
 import { scrub } from '../util/scrub.ts';
 
 export interface GitOptions {
@@ -9,6 +10,8 @@ export interface GitOptions {
   signal?: AbortSignal;
   /** Default 120 s; a hung git (credential prompt, stuck remote) must not hang a job. */
   timeoutMs?: number;
+  /** Added to the environment git runs with. */
+  env?: Record<string, string>;
 }
 
 const defaultTimeoutMs = 120_000;
@@ -27,14 +30,18 @@ export function git(args: string[], opts: GitOptions): Promise<string> {
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       // Never prompt for credentials or open an editor: there is nobody to answer.
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C' },
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C', ...opts.env },
+      // Its own process group, registered for shutdown: a SIGTERM to bosun ends git and whatever git
+      // started (upload-pack, a remote helper) instead of leaving them behind.
+      detached: true,
     });
+    const untrack = trackChild(child.pid, { group: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let failure: string | undefined;
     const kill = (why: string) => {
       failure ??= why;
-      child.kill('SIGKILL');
+      killGroup(child);
     };
     const timer = setTimeout(() => kill(`timed out after ${Math.round((opts.timeoutMs ?? defaultTimeoutMs) / 1000)} s`), opts.timeoutMs ?? defaultTimeoutMs);
     const onAbort = () => kill('aborted');
@@ -44,6 +51,7 @@ export function git(args: string[], opts: GitOptions): Promise<string> {
     child.stdin.on('error', () => {}); // git may exit before reading its input; the exit code tells the story
     child.stdin.end(opts.input ?? '');
     const finish = () => {
+      untrack();
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
     };

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BosunError } from '../model/errors.ts';
 
@@ -82,8 +81,4 @@ export function checkShas(fullName: string, shas: readonly string[]): string[] {
   return [...new Set(shas.map((s) => s.toLowerCase()))];
 }
 
-/** This process's name in lock files and worktree folders: host + pid, since caches may be shared. */
-export function processTag(): { host: string; pid: number; tag: string } {
-  const host = hostname();
-  return { host, pid: process.pid, tag: `${host.replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}` };
-}
+export { processTag } from '../util/owned-dirs.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { BosunError } from '../model/errors.ts';
-import { processTag } from './mirror-layout.ts';
+import { processAlive, processTag } from '../util/owned-dirs.ts';
 
 /** Serializes async work per key inside one process (one queue per mirror). */
 export class KeyedMutex {
@@ -133,14 +133,4 @@ async function isAbandoned(path: string, holder: LockHolder | undefined, staleMs
   if (holder.host !== self.host) return false;
   if (holder.pid === self.pid) return !heldNonces.has(holder.nonce); // left by an earlier process that had our pid
   return !processAlive(holder.pid);
-}
-
-/** Whether a pid on this host is running (EPERM: it is, but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

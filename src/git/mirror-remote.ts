@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { BosunError } from '../model/errors.ts';
+import { killGroup, trackChild } from '../util/child-processes.ts';
 import { scrub } from '../util/scrub.ts';
 
 export interface RemoteGitOptions {
@@ -57,21 +58,25 @@ export interface RemoteGitRun {
 export function runRemoteGit(args: string[], opts: { cwd: string; token?: string; timeoutMs: number }): Promise<RemoteGitRun> {
   const secrets = opts.token === undefined ? [] : [opts.token, basicAuth(opts.token)];
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: remoteGitEnv(opts.token) });
+    // Own process group, registered for shutdown: git's remote helper (git-remote-https) dies with it.
+    const child = spawn('git', args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: remoteGitEnv(opts.token), detached: true });
+    const untrack = trackChild(child.pid, { group: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killGroup(child);
     }, opts.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (e) => {
+      untrack();
       clearTimeout(timer);
       reject(new BosunError({ kind: 'git', message: `cannot run git: ${e.message}; is git installed and on PATH?` }));
     });
     child.on('close', (code) => {
+      untrack();
       clearTimeout(timer);
       resolve({
         code,

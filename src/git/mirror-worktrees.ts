@@ -1,72 +1,54 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from './mirror-lock.ts';
-import { processTag } from './mirror-layout.ts';
-import { checkout, type Checkout } from './worktree.ts';
+import { processAlive, processTag, removeAbandonedDirs } from '../util/owned-dirs.ts';
+import { scratchRepo, type ScratchRepo } from './scratch-repo.ts';
+import { checkout, checkoutPrefix, type Checkout } from './worktree.ts';
 
 export interface WorktreePool {
   checkout(repoDir: string, sha: string): Promise<Checkout>;
-  /** Removes worktree folders of dead processes on this host, and this process's folders nobody uses. */
+  /** A private repository at `sha` to commit in (see scratch-repo.ts). */
+  scratchRepo(repoDir: string, sha: string): Promise<ScratchRepo>;
+  /** Removes checkout folders of processes on this host that are gone. */
   removeAbandoned(): Promise<number>;
 }
 
-// Liveness belongs to the process, not to one pool: two caches over one folder in the same process
-// must not take each other's worktrees for leftovers.
-const live = new Set<string>();
-let pending = 0;
-
 /**
- * Checkouts live in `<root>/<host>-<pid>/`, so a process that starts after a crash can tell its
- * predecessor's leftovers from the live worktrees of another worker sharing the cache folder.
+ * Checkouts of the mirror cache live in `<root>/bosun-wt-<host>-<pid>-XXXXXX`: a process that starts
+ * after a crash can tell its predecessor's leftovers from the live checkouts of another worker sharing
+ * the cache folder (see util/owned-dirs.ts).
  */
 export function createWorktreePool(root: string): WorktreePool {
-  const self = processTag();
-  const ownDir = join(root, self.tag);
-  const ownHost = self.tag.slice(0, self.tag.lastIndexOf('-'));
-
   return {
     async checkout(repoDir, sha) {
-      await mkdir(ownDir, { recursive: true });
-      pending++;
-      let co: Checkout;
-      try {
-        co = await checkout(repoDir, sha, { tempRoot: ownDir });
-      } finally {
-        pending--;
-      }
-      live.add(co.dir);
-      return {
-        dir: co.dir,
-        sha: co.sha,
-        async dispose() {
-          await co.dispose();
-          live.delete(co.dir);
-        },
-      };
+      await mkdir(root, { recursive: true });
+      return checkout(repoDir, sha, { tempRoot: root });
+    },
+
+    async scratchRepo(repoDir, sha) {
+      await mkdir(root, { recursive: true });
+      return scratchRepo(repoDir, sha, { tempRoot: root });
     },
 
     async removeAbandoned() {
-      let removed = 0;
-      for (const entry of await readdir(root).catch(() => [] as string[])) {
-        const dir = join(root, entry);
-        if (entry === self.tag) {
-          // A restarted container often gets the same host name and pid; only what this process
-          // created and still uses is live.
-          if (pending > 0) continue;
-          for (const child of await readdir(dir).catch(() => [] as string[])) {
-            if (live.has(join(dir, child))) continue;
-            await rm(join(dir, child), { recursive: true, force: true });
-            removed++;
-          }
-          continue;
-        }
-        const cut = entry.lastIndexOf('-');
-        const pid = Number(entry.slice(cut + 1));
-        if (cut <= 0 || entry.slice(0, cut) !== ownHost || !Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
-        removed += (await readdir(dir).catch(() => [] as string[])).length;
-        await rm(dir, { recursive: true, force: true });
-      }
-      return removed;
+      return (await removeAbandonedDirs(root, checkoutPrefix)) + (await removeOldLayout(root));
     },
   };
+}
+
+/**
+ * Earlier versions kept linked worktrees in `<root>/<host>-<pid>/bosun-wt-*`; those of dead processes
+ * are removed as well (their registrations in the mirror are git's to expire: bosun never prunes).
+ */
+async function removeOldLayout(root: string): Promise<number> {
+  const self = processTag();
+  const ownHost = self.tag.slice(0, self.tag.lastIndexOf('-'));
+  let removed = 0;
+  for (const entry of await readdir(root).catch(() => [] as string[])) {
+    const m = /^(.+)-(\d+)$/.exec(entry);
+    if (!m || m[1] !== ownHost || Number(m[2]) === self.pid || processAlive(Number(m[2]))) continue;
+    const dir = join(root, entry);
+    removed += (await readdir(dir).catch(() => [] as string[])).length;
+    await rm(dir, { recursive: true, force: true });
+  }
+  return removed;
 }

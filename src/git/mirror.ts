@@ -9,6 +9,7 @@ import { checkCloneUrl, checkShas, displayUrl, mirrorPaths, type MirrorRepo } fr
 import { KeyedMutex, acquireFileLock } from './mirror-lock.ts';
 import { remoteGit } from './mirror-remote.ts';
 import { createWorktreePool, type WorktreePool } from './mirror-worktrees.ts';
+import type { ScratchRepo } from './scratch-repo.ts';
 import type { Checkout } from './worktree.ts';
 
 export type { MirrorRepo } from './mirror-layout.ts';
@@ -46,10 +47,16 @@ export interface MirrorCache {
    * `token` is called only when the network is needed.
    */
   ensure(repo: MirrorRepo, token: () => Promise<string>, wantShas?: readonly string[]): Promise<EnsureResult>;
-  /** A detached worktree of `sha` from the mirror; `dispose()` it when done (or use `withCheckout`). */
+  /** The files of `sha` from the mirror in a folder of their own; `dispose()` it when done (or use `withCheckout`). */
   checkoutCommit(mirror: Mirror, sha: string): Promise<Checkout>;
   withCheckout<R>(mirror: Mirror, sha: string, fn: (checkout: Checkout) => Promise<R>): Promise<R>;
-  /** Crash recovery at start-up: removes worktrees left by processes that are gone. */
+  /** A private repository at `sha` to commit in (a revert), removed when `fn` is done. */
+  withScratchRepo<R>(mirror: Mirror, sha: string, fn: (repo: ScratchRepo) => Promise<R>): Promise<R>;
+  /**
+   * Crash recovery at start-up: removes the cache's checkouts left by processes on this host that are
+   * gone. (Those in the work root, where plans check out, are cleared by every bosun process at start:
+   * cli/process-entry.ts.)
+   */
   prune(): Promise<{ removedWorktrees: number }>;
 }
 
@@ -195,16 +202,19 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
       }
     },
 
-    async prune() {
-      const removedWorktrees = await worktrees.removeAbandoned();
-      // Drop the bookkeeping git keeps for worktree folders that no longer exist.
-      const mirrorsRoot = join(opts.root, 'mirrors');
-      for (const owner of await readdir(mirrorsRoot).catch(() => [] as string[])) {
-        for (const entry of await readdir(join(mirrorsRoot, owner)).catch(() => [] as string[])) {
-          if (!entry.endsWith('.git')) continue;
-          await git(['worktree', 'prune'], { cwd: join(mirrorsRoot, owner, entry) }).catch(() => undefined);
-        }
+    async withScratchRepo(mirror, sha, fn) {
+      const repo = await worktrees.scratchRepo(mirror.dir, sha);
+      try {
+        return await fn(repo);
+      } finally {
+        await repo.dispose();
       }
+    },
+
+    async prune() {
+      // No `git worktree prune` here: it races a `worktree add` of any other process on the mirror, and
+      // bosun's checkouts are not linked worktrees (see worktree.ts).
+      const removedWorktrees = await worktrees.removeAbandoned();
       if (removedWorktrees > 0) log(`mirror cache: removed ${removedWorktrees} abandoned worktree${removedWorktrees === 1 ? '' : 's'}`);
       return { removedWorktrees };
     },

@@ -1,6 +1,6 @@
 /**
  * Git work of a rollback: read the commits a merged PR put on the default branch, revert them in a
- * throw-away worktree on top of the branch's tip, and push the result to a new branch. The token
+ * throw-away scratch repository on top of the branch's tip, and push the result to a new branch. The token
  * travels as in mirror-remote.ts (an HTTP header through GIT_CONFIG_* variables), never in a URL or an
  * argument; the branch is only ever created, never moved.
  */
@@ -8,6 +8,8 @@ import { BosunError } from '../model/errors.ts';
 import type { CommitFacts, RevertPlan } from '../rollback/revert-mode.ts';
 import { git } from './git.ts';
 import { runRemoteGit } from './mirror-remote.ts';
+import type { ScratchRepo } from './scratch-repo.ts';
+import { isolatedGitConfig, isolatedGitEnv } from './worktree.ts';
 
 const factsFormat = '%H%x00%P%x00%ae%x00%aI%x00%s%x1e';
 
@@ -55,26 +57,29 @@ export type RevertResult =
   | { status: 'empty' };
 
 /**
- * Reverts `plan` in `dir`, a detached worktree at the default branch's tip, as one commit by `author`.
- * Hooks and signing are off: the worktree holds repository content, and the bot has no signing key.
+ * Reverts `plan` in `repo`, a scratch repository at the default branch's tip, as one commit by `author`,
+ * and keeps that commit in the source repository (the mirror), from where it is pushed. Hooks, filters
+ * and signing are off: the scratch repository holds repository content, and the bot has no signing key.
  */
-export async function revertInWorktree(dir: string, plan: RevertPlan, author: Identity, message: string): Promise<RevertResult> {
-  const base = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', '-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`];
+export async function revertInScratchRepo(repo: ScratchRepo, plan: RevertPlan, author: Identity, message: string): Promise<RevertResult> {
+  const opts = { cwd: repo.dir, env: isolatedGitEnv };
+  const base = [...isolatedGitConfig, '-c', 'commit.gpgsign=false', '-c', `user.name=${author.name}`, '-c', `user.email=${author.email}`];
   const args = [...base, 'revert', '--no-commit', '--no-edit'];
   if (plan.mode === 'merge-commit') args.push('-m', String(plan.mainline));
   try {
-    await git([...args, ...plan.commits], { cwd: dir });
+    await git([...args, ...plan.commits], opts);
   } catch (err) {
     if (!(err instanceof BosunError)) throw err;
-    const unmerged = (await git(['diff', '--name-only', '--diff-filter=U'], { cwd: dir }).catch(() => '')).split('\n').filter(Boolean);
-    await git(['revert', '--abort'], { cwd: dir }).catch(() => undefined);
+    const unmerged = (await git(['diff', '--name-only', '--diff-filter=U'], opts).catch(() => '')).split('\n').filter(Boolean);
+    await git([...isolatedGitConfig, 'revert', '--abort'], opts).catch(() => undefined);
     if (unmerged.length === 0 && !/conflict/i.test(err.message)) throw err;
     return { status: 'conflict', files: [...new Set(unmerged)].sort() };
   }
-  const files = (await git(['diff', '--cached', '--name-only'], { cwd: dir })).split('\n').filter(Boolean);
+  const files = (await git(['diff', '--cached', '--name-only'], opts)).split('\n').filter(Boolean);
   if (files.length === 0) return { status: 'empty' };
-  await git([...base, 'commit', '--quiet', '--no-verify', '-m', message], { cwd: dir });
-  const sha = (await git(['rev-parse', 'HEAD'], { cwd: dir })).trim();
+  await git([...base, 'commit', '--quiet', '--no-verify', '-m', message], opts);
+  const sha = (await git(['rev-parse', 'HEAD'], opts)).trim();
+  await repo.keep(sha);
   return { status: 'committed', sha, files };
 }
 

@@ -1,5 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { onShutdown } from '../util/child-processes.ts';
+import { makeOwnedDir, releaseOwnedDir, removeAbandonedDirs } from '../util/owned-dirs.ts';
 import { git } from './git.ts';
 import { resolveRef } from './refs.ts';
 import { defaultWorkRoot } from './work-root.ts';
@@ -8,37 +10,112 @@ export interface Checkout {
   /** Absolute path of the checked-out tree. */
   dir: string;
   sha: string;
-  /** Removes the worktree and its administrative files; safe to call more than once. */
+  /** Removes the checkout; safe to call more than once, and concurrently. */
   dispose(): Promise<void>;
 }
 
+/** Name prefix of checkout folders (`bosun-wt-<host>-<pid>-XXXXXX`); the owner part lets a later process remove a dead one's. */
+export const checkoutPrefix = 'bosun-wt-';
+
 /**
- * A detached worktree of `sha` in a fresh temp folder (on tmpfs when there is room, see work-root.ts). Several checkouts of the same repository (of the
- * same or different commits) can exist at once; each has its own folder and index.
+ * Git runs on repository content with only the repository's own config (the mirror's, which bosun
+ * writes): no system or user config, so no filter driver, fsmonitor, hook path or `submodule.recurse`
+ * of the host can be triggered by a `.gitattributes` or a tree in an untrusted commit.
+ */
+export const isolatedGitEnv: Record<string, string> = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+export const isolatedGitConfig = [
+  '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'core.sparseCheckout=false', '-c', 'submodule.recurse=false',
+];
+
+/**
+ * The files of commit `sha` in a fresh folder of their own (on tmpfs when there is room, see work-root.ts).
+ * Any number of checkouts of one repository, of the same or different commits, can exist at once.
+ *
+ * This is deliberately not `git worktree add`: a linked worktree registers itself under
+ * `.git/worktrees/`, and removing it means `git worktree prune`, which deletes every registration it
+ * finds incomplete — including one that a concurrent `worktree add` (another job, another process on
+ * the same mirror, or git's own auto-gc) has created but not finished writing. The add then dies with
+ * "failed to read .git/worktrees/…/commondir". Here the commit is read into a private index file
+ * (GIT_INDEX_FILE) and written out with `read-tree --reset -u`: the repository is only read, nothing under
+ * `.git` is created or pruned, and so there is nothing to race. The folder holds no `.git` either, so no
+ * tool run in it can find its way back to the mirror. A caller that needs to commit uses scratch-repo.ts.
  */
 export async function checkout(repoDir: string, sha: string, opts: { tempRoot?: string } = {}): Promise<Checkout> {
   const full = await resolveRef(repoDir, sha);
-  const dir = await mkdtemp(join(opts.tempRoot ?? defaultWorkRoot(), 'bosun-wt-'));
+  const { dir, dispose } = await checkoutFolder(opts.tempRoot);
   try {
-    // Hooks off: a checkout of untrusted content must not run anything from the repository's config.
-    await git(['-c', 'core.hooksPath=/dev/null', '-c', 'advice.detachedHead=false',
-      'worktree', 'add', '--detach', '--quiet', dir, full], { cwd: repoDir });
+    await writeTree(repoDir, full, dir);
   } catch (e) {
-    await rm(dir, { recursive: true, force: true });
+    await dispose();
     throw e;
   }
+  return { dir, sha: full, dispose };
+}
+
+/**
+ * A new, empty checkout folder under `root` and its idempotent removal, which a shutdown (SIGTERM to
+ * bosun) also runs, even while a render still reads the folder.
+ */
+export async function checkoutFolder(root = defaultWorkRoot()): Promise<{ dir: string; dispose: () => Promise<void> }> {
+  const dir = await makeOwnedDir(root, checkoutPrefix);
   let disposed: Promise<void> | undefined;
-  return {
-    dir,
-    sha: full,
-    dispose() {
-      // Deleting the folder and pruning is enough: `worktree remove --force` would first stat every file
-      // to look for local changes, which a throw-away checkout cannot have.
-      disposed ??= (async () => {
-        await rm(dir, { recursive: true, force: true });
-        await git(['worktree', 'prune'], { cwd: repoDir }).catch(() => undefined);
-      })();
-      return disposed;
-    },
+  const dispose = (): Promise<void> => {
+    disposed ??= (async () => {
+      unregister();
+      await rm(dir, { recursive: true, force: true });
+      releaseOwnedDir(dir);
+    })();
+    return disposed;
   };
+  const unregister = onShutdown(dispose);
+  return { dir, dispose };
+}
+
+/** Removes the checkouts (in `root`, default the work root) of processes on this host that are gone. */
+export function removeAbandonedCheckouts(root = defaultWorkRoot()): Promise<number> {
+  return removeAbandonedDirs(root, checkoutPrefix);
+}
+
+/** Writes the files of commit `sha` of `repoDir` into the empty folder `dir`, readable by every uid. */
+export async function writeTree(repoDir: string, sha: string, dir: string): Promise<void> {
+  // Beside the folder, not in it (the tree is the repository's, byte for byte), and gone afterwards.
+  const index = `${dir}.idx`;
+  try {
+    await git([...isolatedGitConfig, `--work-tree=${dir}`, 'read-tree', '--reset', '-u', sha], {
+      cwd: repoDir,
+      env: { ...isolatedGitEnv, GIT_INDEX_FILE: index },
+    });
+  } finally {
+    await rm(index, { force: true });
+  }
+  await makeWorldReadable(dir);
+}
+
+/**
+ * Directories 0755 and files 0644 (0755 when executable): the render sandbox may read the checkout as
+ * another uid. Git creates files with 0666 & ~umask, so with the usual umask 022 this is already so and
+ * only the top folder (created 0700) needs a chmod; a stricter umask costs one walk.
+ */
+async function makeWorldReadable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  if (((await processUmask()) & 0o055) === 0) return;
+  const walk = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      const abs = join(path, entry.name);
+      if (entry.isDirectory()) {
+        await chmod(abs, 0o755);
+        await walk(abs);
+      } else if (entry.isFile()) {
+        await chmod(abs, ((await lstat(abs)).mode & 0o100) !== 0 ? 0o755 : 0o644);
+      }
+    }
+  };
+  await walk(dir);
+}
+
+/** The umask as Linux reports it (process.umask() cannot read it without changing it); without /proc, assume the strictest. */
+async function processUmask(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const m = /^Umask:\s+([0-7]+)$/m.exec(status);
+  return m ? parseInt(m[1], 8) : 0o077;
 }

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changedFiles, checkout, git, listTree, resolveRef, treeId } from '../../src/git/index.ts';
 import { BosunError } from '../../src/model/errors.ts';
-import { tempRepo, writeFiles } from './temp-repo.ts';
+import { tempDir, tempRepo, writeFiles } from './temp-repo.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -92,7 +93,7 @@ describe('listTree and treeId', () => {
 });
 
 describe('checkout', () => {
-  it('checks out two commits at once in separate folders and removes both worktrees on dispose', async () => {
+  it('checks out two commits at once in separate folders, registers nothing in the repository and removes both on dispose', async () => {
     const r = await repo({ 'env/app.yaml': 'version: 1\n' });
     const v1 = await r.commit('v1');
     await writeFiles(r.dir, { 'env/app.yaml': 'version: 2\n', 'env/extra.yaml': 'extra: true\n' });
@@ -100,27 +101,71 @@ describe('checkout', () => {
 
     const [a, b] = await Promise.all([checkout(r.dir, v1), checkout(r.dir, v2)]);
     expect(a.dir).not.toBe(b.dir);
+    expect(basename(a.dir)).toMatch(new RegExp(`^bosun-wt-.+-${process.pid}-[A-Za-z0-9]{6}$`));
     expect(a.sha).toBe(v1);
     expect(readFileSync(join(a.dir, 'env/app.yaml'), 'utf8')).toBe('version: 1\n');
     expect(existsSync(join(a.dir, 'env/extra.yaml'))).toBe(false);
     expect(readFileSync(join(b.dir, 'env/app.yaml'), 'utf8')).toBe('version: 2\n');
-    expect(await git(['worktree', 'list', '--porcelain'], { cwd: r.dir })).toContain(a.dir);
+    // Plain files: no .git leading back to the repository, no linked worktree registered in it, and
+    // no index file left beside the folder.
+    expect(readdirSync(a.dir)).toEqual(['env']);
+    expect(existsSync(join(r.dir, '.git', 'worktrees'))).toBe(false);
+    expect(existsSync(`${a.dir}.idx`)).toBe(false);
 
-    await Promise.all([a.dispose(), b.dispose()]);
+    await Promise.all([a.dispose(), b.dispose(), a.dispose()]);
     await a.dispose(); // idempotent
     expect(existsSync(a.dir)).toBe(false);
     expect(existsSync(b.dir)).toBe(false);
-    const list = await git(['worktree', 'list', '--porcelain'], { cwd: r.dir });
-    expect(list).not.toContain(a.dir);
-    expect(list).not.toContain(b.dir);
-    // the main working tree was not touched
+    // the repository's own working tree and index were not touched
     expect(readFileSync(join(r.dir, 'env/app.yaml'), 'utf8')).toBe('version: 2\n');
+    expect(await git(['status', '--porcelain'], { cwd: r.dir })).toBe('');
+  });
+
+  it('leaves a tree every uid can read (folders 0755, files 0644, executables 0755) even under umask 077, symlinks as links', async () => {
+    const r = await repo({ 'charts/app/Chart.yaml': 'name: app\n', 'bin/render.sh': '#!/bin/sh\n', 'link.yaml': { symlink: 'charts/app/Chart.yaml' } });
+    chmodSync(join(r.dir, 'bin/render.sh'), 0o755);
+    const sha = await r.commit('first');
+    const previous = process.umask(0o077);
+    let co;
+    try {
+      co = await checkout(r.dir, sha);
+    } finally {
+      process.umask(previous);
+    }
+    cleanups.push(co.dispose);
+    const mode = (path: string) => (statSync(join(co.dir, path)).mode & 0o777).toString(8);
+    expect([mode('.'), mode('charts'), mode('charts/app'), mode('bin')]).toEqual(['755', '755', '755', '755']);
+    expect([mode('charts/app/Chart.yaml'), mode('bin/render.sh')]).toEqual(['644', '755']);
+    expect(readlinkSync(join(co.dir, 'link.yaml'))).toBe('charts/app/Chart.yaml');
+  });
+
+  it('runs no filter, even one the user\'s git config defines and the repository\'s .gitattributes names', async () => {
+    const r = await repo({ '.gitattributes': '*.yaml filter=evil\n', 'a.yaml': 'a: 1\n' });
+    const sha = await r.commit('first');
+    const home = await tempDir('bosun-gitconfig-');
+    cleanups.push(() => rm(home, { recursive: true, force: true }));
+    const marker = join(home, 'filter-ran');
+    await writeFile(join(home, 'gitconfig'), `[filter "evil"]\n\tsmudge = touch ${marker}; cat\n\trequired = true\n`);
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = join(home, 'gitconfig');
+    try {
+      const co = await checkout(r.dir, sha);
+      cleanups.push(co.dispose);
+      expect(readFileSync(join(co.dir, 'a.yaml'), 'utf8')).toBe('a: 1\n');
+    } finally {
+      if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+      else process.env.GIT_CONFIG_GLOBAL = saved;
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('refuses an unknown commit and leaves no folder behind', async () => {
     const r = await repo({ 'a.yaml': 'a: 1\n' });
     await r.commit('first');
-    await expect(checkout(r.dir, '0123456789abcdef0123456789abcdef01234567')).rejects.toThrow(/unknown git ref/);
+    const root = await tempDir('bosun-wt-root-');
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    await expect(checkout(r.dir, '0123456789abcdef0123456789abcdef01234567', { tempRoot: root })).rejects.toThrow(/unknown git ref/);
+    expect(readdirSync(root)).toEqual([]);
   });
 });
 

@@ -411,36 +411,41 @@ describe('mirror checkouts', () => {
       throw new Error('render failed');
     })).rejects.toThrow('render failed');
     expect(existsSync(seenDir)).toBe(false);
-    expect((await git(['worktree', 'list', '--porcelain'], { cwd: mirror.dir })).match(/^worktree /gm)).toHaveLength(1);
+    // Checkouts are not linked worktrees: the mirror never gets a registration to prune.
+    expect(existsSync(join(mirror.dir, 'worktrees'))).toBe(false);
   });
 
-  it('removes worktrees a crashed process left behind when the next one starts, and keeps live ones', async () => {
+  it('removes checkouts a crashed process left behind when the next one starts, and keeps live ones', async () => {
     const origin = await tempRepo({ 'a.yaml': 'a: 1\n' });
     cleanups.push(origin.cleanup);
     const sha = await origin.commit('first');
     const cache = await newCache();
     const mirror = await cache.ensure({ fullName: 'acme/gitops', cloneUrl: `file://${origin.dir}` }, countingToken(), [sha]);
+    const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+    const root = join(cache.root, 'worktrees');
 
-    // A worker that died mid-plan: its worktree is still registered in the mirror.
+    // A worker that died mid-plan: its checkout and the index file beside it are still there.
     const dead = spawn('true');
     await new Promise((resolve) => dead.on('close', resolve));
-    const crashed = join(cache.root, 'worktrees', `${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${dead.pid}`, 'bosun-wt-crashed');
-    await mkdir(join(crashed, '..'), { recursive: true });
-    await git(['worktree', 'add', '--detach', '--quiet', crashed, sha], { cwd: mirror.dir });
+    const crashed = join(root, `bosun-wt-${host}-${dead.pid}-AbC123`);
+    await mkdir(join(crashed, 'clusters'), { recursive: true });
+    await writeFile(`${crashed}.idx`, '');
+    // An earlier bosun's layout: linked worktrees in a folder per process.
+    const oldLayout = join(root, `${host}-${dead.pid}`, 'bosun-wt-old');
+    await mkdir(oldLayout, { recursive: true });
     // Another live worker on another host sharing the folder must be left alone.
-    const otherHost = join(cache.root, 'worktrees', 'other-host-1', 'bosun-wt-live');
+    const otherHost = join(root, `bosun-wt-other-host-${dead.pid}-XyZ789`);
     await mkdir(otherHost, { recursive: true });
     const live = await cache.checkoutCommit(mirror, sha);
     cleanups.push(() => live.dispose());
 
     const restarted = createMirrorCache({ root: cache.root });
-    expect(await restarted.prune()).toEqual({ removedWorktrees: 1 });
+    expect(await restarted.prune()).toEqual({ removedWorktrees: 2 });
 
     expect(existsSync(crashed)).toBe(false);
+    expect(existsSync(`${crashed}.idx`)).toBe(false);
+    expect(existsSync(join(oldLayout, '..'))).toBe(false);
     expect(existsSync(otherHost)).toBe(true);
     expect(existsSync(join(live.dir, 'a.yaml'))).toBe(true);
-    const registered = await git(['worktree', 'list', '--porcelain'], { cwd: mirror.dir });
-    expect(registered).not.toContain('bosun-wt-crashed');
-    expect(registered).toContain(live.dir);
   });
 });

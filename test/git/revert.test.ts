@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../../src/git/git.ts';
 import { createMirrorCache } from '../../src/git/mirror.ts';
-import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInWorktree } from '../../src/git/revert.ts';
+import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo } from '../../src/git/revert.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { chooseRevertMode, type RevertPlan } from '../../src/rollback/index.ts';
 import { startGitHubStandin } from '../support/github-standin/index.ts';
@@ -42,14 +42,14 @@ async function prBranch(repo: GitRepoBuilder): Promise<{ base: string; head: str
   return { base, head };
 }
 
-/** Plans and reverts the PR as bosun does, in a worktree of the repository at `tip`. */
-async function revert(repo: GitRepoBuilder, merged: string, pr: { base: string; head: string }, tip: string): Promise<{ plan: RevertPlan; result: Awaited<ReturnType<typeof revertInWorktree>> }> {
+/** Plans and reverts the PR as bosun does, in a scratch repository at `tip`. */
+async function revert(repo: GitRepoBuilder, merged: string, pr: { base: string; head: string }, tip: string): Promise<{ plan: RevertPlan; result: Awaited<ReturnType<typeof revertInScratchRepo>> }> {
   const facts = await commitFacts(repo.dir, merged);
   const prCommits = await rangeFacts(repo.dir, pr.base, pr.head);
   const plan = chooseRevertMode({ merged: facts, prCommits, mainline: await mainlineFacts(repo.dir, merged, prCommits.length) });
   const mirrors = createMirrorCache({ root: await tempDir('bosun-revert-cache-') });
   cleanups.push(() => rm(mirrors.root, { recursive: true, force: true }));
-  const result = await mirrors.withCheckout({ dir: repo.dir }, tip, (co) => revertInWorktree(co.dir, plan, bot, 'Revert #2: version 2'));
+  const result = await mirrors.withScratchRepo({ dir: repo.dir }, tip, (scratch) => revertInScratchRepo(scratch, plan, bot, 'Revert #2: version 2'));
   return { plan, result };
 }
 
@@ -74,7 +74,7 @@ describe('reverting a merged pull request', () => {
     // The later change stays; the revert sits on the tip, written by the bot.
     expect(await fileAt(repo, result.sha, 'README.md')).toBe('deployments, later\n');
     expect((await repo.git('show', '-s', '--format=%P|%an|%ae|%cn|%s', result.sha)).trim()).toBe(`${tip}|bosun[bot]|bosun[bot]@users.noreply.github.com|bosun[bot]|Revert #2: version 2`);
-    // Nothing moved in the repository: the worktree was detached and is gone.
+    // Nothing moved in the repository: the revert was made in a scratch repository, now gone.
     expect(await repo.revParse('main')).toBe(tip);
   });
 
@@ -119,7 +119,7 @@ describe('reverting a merged pull request', () => {
 
     const { result } = await revert(repo, merged, pr, tip);
     expect(result).toEqual({ status: 'conflict', files: ['clusters/staging/app.yaml'] });
-    // The half-done revert was aborted with its worktree: no branch moved, no worktree left.
+    // The half-done revert was aborted with its scratch repository: no branch moved, no worktree registered.
     expect(await repo.revParse('main')).toBe(tip);
     expect((await repo.git('worktree', 'list')).trim().split('\n')).toHaveLength(1);
     expect(await repo.git('status', '--porcelain')).toBe('');
