@@ -24,9 +24,13 @@ RUN npm run build
 FROM --platform=linux/amd64 ${NODE_IMAGE} AS runtime
 # git: bosun clones and reads repositories with the git binary. ca-certificates: git over https.
 # tini: PID 1 that forwards SIGTERM to node and reaps orphaned git/kubectl/helm children.
+# bubblewrap: the render sandbox every kustomize/helm run on repository content goes through (prlimit,
+# its companion for rlimits, is in util-linux, part of every Debian image). bosun runs as uid 1000 and
+# bwrap builds unprivileged user namespaces: no setuid bit, no capability needed (see deploy/worker.yaml
+# for what the pod must allow).
 # /var/lib/bosun: the git mirror cache (BOSUN_DATA_DIR), the only place bosun writes besides $TMPDIR.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates tini \
+  && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
   && rm -rf /var/lib/apt/lists/* \
   && mkdir -p /var/lib/bosun \
   && chown 1000:1000 /var/lib/bosun

@@ -128,6 +128,8 @@ describe('the container image (Dockerfile replayed outside Docker)', () => {
     // tini as PID 1: signals reach node, and orphaned git/kubectl/helm children are reaped.
     expect(JSON.parse(last(runtime, 'ENTRYPOINT')!.args)).toEqual(['/usr/bin/tini', '--', 'node', '/app/bin/bosun.mjs']);
     expect(only(runtime, 'RUN').find((r) => r.args.startsWith('apt-get'))?.args).toMatch(/install -y --no-install-recommends [^&]*\btini\b/);
+    // bubblewrap: the render sandbox every kustomize/helm run goes through.
+    expect(only(runtime, 'RUN').find((r) => r.args.startsWith('apt-get'))?.args).toMatch(/install -y --no-install-recommends [^&]*\bbubblewrap\b/);
     expect(JSON.parse(last(runtime, 'CMD')!.args)).toEqual(['serve', '--with-worker']);
     expect(workdirOf(runtime)).toBe('/app');
     expect(imageEnv).toMatchObject({ BOSUN_KUBECTL: '/app/.tools/bin/kubectl', BOSUN_HELM: '/app/.tools/bin/helm', HOST: '0.0.0.0' });

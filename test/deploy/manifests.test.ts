@@ -127,6 +127,13 @@ describe('deploy/ applied by bosun to the test cluster', () => {
     const metricsPort = c.env?.find((e) => e.name === 'BOSUN_METRICS_PORT')?.value;
     expect(c.ports?.find((p) => p.name === 'metrics')?.containerPort).toBe(Number(metricsPort));
     expect(c.livenessProbe?.httpGet).toEqual(expect.objectContaining({ path: '/healthz', port: 'metrics' }));
+    // The render sandbox (bubblewrap's user namespaces) needs seccomp and AppArmor unconfined — and nothing
+    // else: still non-root, no capabilities, no privilege escalation.
+    expect(c.securityContext?.seccompProfile?.type).toBe('Unconfined');
+    expect(worker.spec!.template.metadata?.annotations?.['container.apparmor.security.beta.kubernetes.io/bosun']).toBe('unconfined');
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext?.privileged).toBeUndefined();
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
   });
 
   it('exposes the webhook server through a TCP Service', async () => {
