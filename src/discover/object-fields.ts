@@ -54,3 +54,13 @@ export function repoPathFrom(root: string, raw: string, where: { file: string; l
   }
   return path;
 }
+
+/**
+ * A value from a GitOps object that reaches a tool's command line (release name, namespace), refused with
+ * the object's file, line and field when `rule` finds a problem with it.
+ */
+export function checkedArgument(value: string, rule: (v: string) => string | undefined, where: { file: string; line: () => number | undefined; field: string }): string {
+  const problem = rule(value);
+  if (problem) throw new BosunError({ kind: 'config', file: where.file, line: where.line(), field: where.field, message: problem });
+  return value;
+}

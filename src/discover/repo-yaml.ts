@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import { lineAt, type DataPath } from '../config/yaml-location.ts';
-import { toRepoPath } from '../util/paths.ts';
+import { resolveInRepo, toRepoPath } from '../util/paths.ts';
 import { parseSimpleYaml } from './simple-yaml.ts';
 
 /** One YAML document that is a Kubernetes-style object, with where it was found. */
@@ -27,16 +27,27 @@ const maxBytes = 10 * 1024 * 1024;
 /**
  * Every YAML document in the repository whose text matches `pattern` (a cheap pre-filter on the raw
  * file, so only files that can matter are parsed). Helm chart `templates/` folders are skipped: they
- * are Go templates, not YAML. Symlinks are not followed. A file that does not parse is skipped with a
- * note; the renderer reports real YAML errors in what it renders.
+ * are Go templates, not YAML. Symlinks are not followed (their targets inside the repository are scanned
+ * where they are); one that points outside the repository gets a note, so nobody wonders why an
+ * Application behind it was not found. A file that does not parse is skipped with a note; the renderer
+ * reports real YAML errors in what it renders.
  */
 export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoYaml> {
   const docs: YamlObjectDoc[] = [];
   const notes: string[] = [];
   const files: string[] = [];
+  const links: string[] = [];
   // Synchronous on purpose: thousands of tiny reads through the thread pool were mostly waiting.
-  walk(root, files);
+  walk(root, files, links);
   files.sort();
+  for (const link of links.sort()) {
+    const file = toRepoPath(root, link);
+    try {
+      resolveInRepo(root, file);
+    } catch {
+      notes.push(`${file}: skipped for discovery, a symlink that points outside the repository`);
+    }
+  }
   for (const abs of files) {
     const file = toRepoPath(root, abs);
     if (statSync(abs).size > maxBytes) {
@@ -96,7 +107,7 @@ function fullParseLine(text: string, path: DataPath): number | undefined {
   return lineAt(doc.contents, lineCounter, path);
 }
 
-function walk(dir: string, out: string[]): void {
+function walk(dir: string, out: string[], links: string[]): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -107,9 +118,11 @@ function walk(dir: string, out: string[]): void {
   for (const entry of entries) {
     if (entry.isDirectory()) {
       if (skippedDirs.has(entry.name) || (isChart && entry.name === 'templates')) continue;
-      walk(join(dir, entry.name), out);
+      walk(join(dir, entry.name), out, links);
     } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
       out.push(join(dir, entry.name));
+    } else if (entry.isSymbolicLink()) {
+      links.push(join(dir, entry.name));
     }
   }
 }

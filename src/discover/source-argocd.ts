@@ -3,8 +3,9 @@ import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { environmentDefaults, type Environment, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
+import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { assignUniqueNames } from './naming.ts';
-import { bool, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
+import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import { isHelmChart } from './render-kind.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
 import { isSameRepo } from './repo-url.ts';
@@ -119,9 +120,11 @@ function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, notes:
   // destination.namespace is where objects without a namespace go at sync time; kustomize.namespace
   // (kept in env.kustomize) is a rewrite of the rendered manifests.
   const destinationNamespace = str(field(app, 'spec', 'destination', 'namespace'));
-  if (destinationNamespace) env.namespace = destinationNamespace;
+  if (destinationNamespace) {
+    env.namespace = checkedArgument(destinationNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'destination', 'namespace']), field: 'spec.destination.namespace' });
+  }
 
-  const helm = helmOptions(ctx, app, entry, c.appName, path, where, notes);
+  const helm = helmOptions(ctx, doc, entry, c.appName, path, where, notes);
   if (helm) env.helm = helm;
   const kustomize = kustomizeOptions(entry.source, where, notes);
   if (kustomize) env.kustomize = kustomize;
@@ -129,17 +132,29 @@ function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, notes:
   return env;
 }
 
+function withHint(problem: string | undefined, hint: string): string | undefined {
+  return problem === undefined ? undefined : `${problem}; as the Application's name is the release name by default, ${hint}`;
+}
+
 function clusterFromServer(server: string | undefined): string | undefined {
   if (!server) return undefined;
   return server.replace(/\/+$/, '') === inClusterServer ? 'in-cluster' : server;
 }
 
-function helmOptions(ctx: DiscoveryContext, app: Record<string, unknown>, entry: SourceEntry, appName: string, path: string, where: string, notes: string[]): HelmOptions | undefined {
+function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, where: string, notes: string[]): HelmOptions | undefined {
+  const app = doc.object;
   const helm = field(entry.source, 'helm');
   if (!isRecord(helm) && !isHelmChart(join(ctx.root, path))) return undefined;
-  const out: HelmOptions = { releaseName: str(field(helm, 'releaseName')) ?? appName, valueFiles: [] };
-  for (const file of list(field(helm, 'valueFiles'))) {
+  // Argo CD passes the release name (the Application's name by default) to helm as an argument.
+  const sourcePath = entry.index === undefined ? ['spec', 'source'] : ['spec', 'sources', entry.index];
+  const ownName = str(field(helm, 'releaseName'));
+  const releaseName = ownName
+    ? checkedArgument(ownName, releaseNameProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'releaseName']), field: `${entry.fieldPath}.helm.releaseName` })
+    : checkedArgument(appName, (name) => withHint(releaseNameProblem(name), `set ${entry.fieldPath}.helm.releaseName`), { file: doc.file, line: () => doc.lineOf(['metadata', 'name']), field: 'metadata.name' });
+  const out: HelmOptions = { releaseName, valueFiles: [] };
+  for (const [i, file] of list(field(helm, 'valueFiles')).entries()) {
     if (typeof file !== 'string' || file === '') continue;
+    checkedArgument(file, valueFileProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'valueFiles', i]), field: `${entry.fieldPath}.helm.valueFiles[${i}]` });
     const resolved = valueFileFor(ctx, app, file, path);
     if (resolved === undefined) notes.push(`${where}: value file "${file}" is not in this repository and is not used`);
     else out.valueFiles.push(resolved);

@@ -1,7 +1,8 @@
 import { environmentDefaults, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
+import { namespaceProblem } from '../util/argument-rules.ts';
 import { assignUniqueNames } from './naming.ts';
-import { bool, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
+import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
@@ -104,7 +105,9 @@ function toEnvironment(root: string, k: FluxKustomization, name: string, notes: 
   };
   if (k.cluster) env.cluster = k.cluster;
   const targetNamespace = str(field(spec, 'targetNamespace'));
-  if (targetNamespace) env.namespace = targetNamespace;
+  if (targetNamespace) {
+    env.namespace = checkedArgument(targetNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'targetNamespace']), field: 'spec.targetNamespace' });
+  }
   const timeout = parseDuration(str(field(spec, 'timeout')) ?? '');
   if (timeout !== undefined) env.healthTimeoutSeconds = timeout;
   const interval = parseDuration(str(field(spec, 'interval')) ?? '');

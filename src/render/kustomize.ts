@@ -3,6 +3,7 @@ import { join, posix, relative } from 'node:path';
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject, SourceRef } from '../model/object.ts';
 import { toRepoPath } from '../util/paths.ts';
+import { classifyRef, refusalMessage } from '../util/remote-refs.ts';
 import { helmPath, kubectlPath } from '../util/tools.ts';
 import { inRepo, readManifest } from './files.ts';
 import { fluxGeneratedResources } from './flux-generate.ts';
@@ -48,6 +49,11 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
   const inputs = generated ? await generatedInputs(root, env, envRepo) : await kustomizationInputs(root, env, envRepo);
   if (inputs.generated?.length === 0) return { ok: true, objects: [] }; // an empty Flux path applies nothing
   for (const component of env.kustomize?.components ?? []) {
+    // Components of a Flux Kustomization or an Argo CD Application are repository content too.
+    const cls = classifyRef(component);
+    if (cls !== 'local') {
+      throw new RenderFailure({ kind: cls === 'remote' ? 'render' : 'path', tool: 'kustomize', file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components', message: refusalMessage(component, cls) });
+    }
     const repoPath = posix.normalize(posix.join(envRepo, component));
     inRepo(root, repoPath, { file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components' });
     merge(inputs, await walkKustomizeTree(root, repoPath));
