@@ -70,12 +70,13 @@ export function displayUrl(url: URL): string {
   return url.protocol === 'file:' ? url.href : `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-const shaPattern = /^[0-9a-f]{7,64}$/i;
+/** Full commit ids only: they come from webhook payloads and end up on git's command line. */
+const shaPattern = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
 export function checkShas(fullName: string, shas: readonly string[]): string[] {
   for (const sha of shas) {
     if (!shaPattern.test(sha)) {
-      throw new BosunError({ kind: 'usage', message: `"${sha}" is not a commit sha (wanted from ${fullName}); pass hexadecimal commit ids` });
+      throw new BosunError({ kind: 'usage', message: `"${sha}" is not a commit sha (wanted from ${fullName}); pass full commit ids (40 or 64 hexadecimal digits)` });
     }
   }
   return [...new Set(shas.map((s) => s.toLowerCase()))];

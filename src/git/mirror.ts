@@ -121,7 +121,7 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
     let missing = await missingCommits(paths.dir, shas);
     if (missing.length > 0) {
       // Only under a ref we do not mirror (refs/pull/N/merge, say): GitHub serves reachable commits by id.
-      await remoteGit(['fetch', '--no-write-fetch-head', '--quiet', 'origin', ...missing], { ...where, cwd: paths.dir, token: secret }).catch(() => undefined);
+      await remoteGit(['fetch', '--no-write-fetch-head', '--quiet', '--end-of-options', 'origin', ...missing], { ...where, cwd: paths.dir, token: secret }).catch(() => undefined);
       missing = await missingCommits(paths.dir, shas);
     }
     log(`mirror ${repo.fullName}: ${cloning ? 'cloned' : 'fetched'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -8,6 +8,7 @@ import { BosunError } from '../model/errors.ts';
 import type { CommitFacts, RevertPlan } from '../rollback/revert-mode.ts';
 import { git } from './git.ts';
 import { runRemoteGit } from './mirror-remote.ts';
+import { branchName, commitId } from './safe-args.ts';
 import type { ScratchRepo } from './scratch-repo.ts';
 import { isolatedGitConfig, isolatedGitEnv } from './worktree.ts';
 
@@ -25,23 +26,24 @@ function parseFacts(out: string): CommitFacts[] {
 }
 
 export async function commitFacts(repoDir: string, sha: string): Promise<CommitFacts> {
-  const [facts] = parseFacts(await git(['show', '-s', `--format=${factsFormat}`, sha, '--'], { cwd: repoDir }));
+  const [facts] = parseFacts(await git(['show', '-s', `--format=${factsFormat}`, '--end-of-options', commitId(sha), '--'], { cwd: repoDir }));
   if (!facts) throw new BosunError({ kind: 'git', message: `commit ${sha.slice(0, 12)} is not in the mirror` });
   return facts;
 }
 
 /** Commits on `head` that `base` does not have, oldest first: a pull request's own commits. */
 export async function rangeFacts(repoDir: string, base: string, head: string): Promise<CommitFacts[]> {
-  return parseFacts(await git(['log', '--reverse', `--format=${factsFormat}`, `${base}..${head}`, '--'], { cwd: repoDir }));
+  return parseFacts(await git(['log', '--reverse', `--format=${factsFormat}`, '--end-of-options', `${commitId(base)}..${commitId(head)}`, '--'], { cwd: repoDir }));
 }
 
 /** `sha` and its first-parent ancestors, newest first, at most `count`. */
 export async function mainlineFacts(repoDir: string, sha: string, count: number): Promise<CommitFacts[]> {
-  return parseFacts(await git(['log', '--first-parent', `--max-count=${Math.max(1, count)}`, `--format=${factsFormat}`, sha, '--'], { cwd: repoDir }));
+  return parseFacts(await git(['log', '--first-parent', `--max-count=${Math.max(1, Math.floor(count))}`, `--format=${factsFormat}`, '--end-of-options', commitId(sha), '--'], { cwd: repoDir }));
 }
 
 export async function isAncestor(repoDir: string, ancestor: string, descendant: string): Promise<boolean> {
-  return git(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: repoDir }).then(() => true, () => false);
+  const args = ['merge-base', '--is-ancestor', '--end-of-options', commitId(ancestor), commitId(descendant)];
+  return git(args, { cwd: repoDir }).then(() => true, () => false);
 }
 
 export interface Identity {
@@ -67,7 +69,7 @@ export async function revertInScratchRepo(repo: ScratchRepo, plan: RevertPlan, a
   const args = [...base, 'revert', '--no-commit', '--no-edit'];
   if (plan.mode === 'merge-commit') args.push('-m', String(plan.mainline));
   try {
-    await git([...args, ...plan.commits], opts);
+    await git([...args, '--end-of-options', ...plan.commits.map((c) => commitId(c))], opts);
   } catch (err) {
     if (!(err instanceof BosunError)) throw err;
     const unmerged = (await git(['diff', '--name-only', '--diff-filter=U'], opts).catch(() => '')).split('\n').filter(Boolean);
@@ -85,7 +87,7 @@ export async function revertInScratchRepo(repo: ScratchRepo, plan: RevertPlan, a
 
 /** The diff of a commit (what a reviewer of the revert PR sees), for tests and logs. */
 export function showPatch(repoDir: string, sha: string): Promise<string> {
-  return git(['show', '--format=', sha], { cwd: repoDir });
+  return git(['show', '--format=', '--end-of-options', commitId(sha), '--'], { cwd: repoDir });
 }
 
 export interface PushBranchOptions {
@@ -106,9 +108,10 @@ export type PushResult = { status: 'pushed' } | { status: 'exists' };
  * pushed before) is never moved.
  */
 export async function pushNewBranch(opts: PushBranchOptions): Promise<PushResult> {
-  const ref = `refs/heads/${opts.branch}`;
+  const ref = `refs/heads/${branchName(opts.branch)}`;
   const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
-  const run = await runRemoteGit(['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:`, 'origin', `${opts.sha}:${ref}`], { cwd: opts.cwd, token: opts.token, timeoutMs });
+  const args = ['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:`, '--end-of-options', 'origin', `${commitId(opts.sha)}:${ref}`];
+  const run = await runRemoteGit(args, { cwd: opts.cwd, token: opts.token, timeoutMs });
   if (run.timedOut) throw new BosunError({ kind: 'git', message: `cannot push ${opts.branch} to ${opts.repoName}: no answer within ${Math.round(timeoutMs / 1000)} s` });
   if (run.code === 0) return { status: 'pushed' };
   if (/^!\s.*\[rejected\].*(stale info|already exists|fetch first)/m.test(run.stdout)) return { status: 'exists' };
