@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { ValidationFinding } from '../model/validation.ts';
+import { resolveInRepo } from '../util/paths.ts';
 
 const maxBytes = 10 * 1024 * 1024;
 
@@ -80,6 +81,8 @@ export async function refineFindingLines(repoDir: string, findings: readonly Val
         const full = resolve(repoDir, file);
         const rel = relative(repoDir, full);
         if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+        // Nor through a symlink that leaves the checkout: the file is from a pull request's head.
+        if (!staysInRepo(repoDir, rel)) return undefined;
         const info = await stat(full).catch(() => undefined);
         if (!info?.isFile() || info.size > maxBytes) return undefined;
         const lines = new LineCounter();
@@ -98,4 +101,13 @@ export async function refineFindingLines(repoDir: string, findings: readonly Val
     const line = lineOfPath(doc, parsed.lines, pointerSegments(finding.path));
     return line && line >= finding.line ? { ...finding, line } : finding;
   }));
+}
+
+function staysInRepo(repoDir: string, rel: string): boolean {
+  try {
+    resolveInRepo(repoDir, rel);
+    return true;
+  } catch {
+    return false;
+  }
 }
