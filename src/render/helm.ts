@@ -63,7 +63,7 @@ export const helmRenderer: Renderer = {
         sandbox: { readOnly: [root, tmp], tools: [helmPath()] },
       });
       if (result.status === 'failed') {
-        const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp] });
+        const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp] }, { dirs: [chartRepo] });
         throw new RenderFailure({ kind: 'render', tool: 'helm', ...locate(root, chartRepo, chartFile, quoted), message: `helm template of ${chartRepo} failed: ${quoted}` });
       }
       if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, chartFile, env.name));

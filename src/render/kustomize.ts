@@ -88,7 +88,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     if (result.status === 'failed') {
       const aliases: Array<[string, string]> = [[relative(overlayDir, dir), envRepo]];
       for (const p of inputs.generated ?? []) aliases.push([relative(overlayDir, join(root, p)), p]);
-      const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp], aliases });
+      const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp], aliases }, { dirs: [envRepo, ...inputs.tree.kustomizations.map((k) => posix.dirname(k))], files: inputs.tree.resourceFiles });
       const where = await locate(root, quoted, inputs);
       throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
     }

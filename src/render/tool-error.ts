@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { scrub } from '../util/scrub.ts';
 import type { ToolResult } from './process.ts';
+import { collectSecretValues, type SecretSources } from './secret-values.ts';
 import type { RenderError } from './types.ts';
 
 const maxLines = 15;
@@ -15,16 +16,31 @@ export interface PathRewrite {
   aliases?: Array<[string, string]>;
 }
 
-/** A tool's stderr made fit for a report: paths repo-relative, secrets scrubbed, noise dropped, bounded. */
-export function quoteToolOutput(stderr: string, paths: PathRewrite): string {
+/**
+ * A tool's stderr made fit for a report: paths repo-relative, secrets masked, noise dropped, bounded.
+ * `secrets` says where the render's inputs are: every Secret value in them (secret-values.ts) is masked
+ * wherever the tool quotes it, on top of scrub()'s patterns, which only know secrets by their look or
+ * their key's name. Masking comes before the text is cut, so no cut leaves part of a value behind.
+ */
+export function quoteToolOutput(stderr: string, paths: PathRewrite, secrets?: SecretSources): string {
   const lines = rewritePaths(stderr, paths)
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '' && !/^Use --debug flag/.test(l));
-  let text = lines.slice(0, maxLines).join('\n');
+  const values = secrets ? collectSecretValues(paths.root, secrets) : [];
+  let text = maskValues(lines.slice(0, maxLines).join('\n'), values);
   if (lines.length > maxLines) text += `\n… (${lines.length - maxLines} more lines)`;
   if (text.length > maxChars) text = `${text.slice(0, maxChars)}…`;
   return scrubKeepingPaths(text, paths.root);
+}
+
+/** Each value (longest first) replaced by the mask scrub() uses; a value only the tool's spacing changed still matches line by line. */
+export function maskValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) {
+    if (out.includes(value)) out = out.split(value).join('***');
+  }
+  return out;
 }
 
 /**
