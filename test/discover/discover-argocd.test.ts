@@ -165,4 +165,27 @@ describe('Argo CD discovery', () => {
     expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
     expect(notes).toContainEqual(expect.stringContaining('source path "kustomize" is not a folder in this repository'));
   });
+
+  it('does not read an Application through a symlink that leaves the repository, and says so', async () => {
+    const outside = await makeTree({
+      'app.yaml': yaml`
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: planted
+        spec:
+          source:
+            path: apps/web
+          destination:
+            namespace: web
+      `,
+    });
+    const root = await makeTree({
+      'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+      'argocd/planted.yaml': { symlink: `${outside}/app.yaml` },
+    });
+    const { environments, notes } = await discoverEnvironments(root);
+    expect(environments.map((e) => e.name)).not.toContain('planted');
+    expect(notes).toContainEqual('argocd/planted.yaml: skipped for discovery, a symlink that points outside the repository');
+  });
 });
