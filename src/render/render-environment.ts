@@ -5,7 +5,9 @@ import type { Environment } from '../model/environment.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { scrub } from '../util/scrub.ts';
 import { checkRenderedObjects, maxObjectDepth } from './object-limits.ts';
+import { collectSecretValues } from './secret-values.ts';
 import { selectRenderer } from './select.ts';
+import { maskValues } from './tool-error.ts';
 import { RenderFailure, type RenderOptions, type RenderOutcome } from './types.ts';
 
 const counts = { renders: 0 };
@@ -33,12 +35,12 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
     }
     const renderer = selectRenderer(env, dir);
     const outcome = await renderer.render({ root: absRoot, env, dir, opts });
-    if (!outcome.ok) return { ok: false, error: explainStackOverflow(outcome.error) };
+    if (!outcome.ok) return { ok: false, error: asReported(absRoot, env, outcome.error) };
     // Whatever the renderer: nothing too many or too deep goes on to be cached, diffed or validated.
     const tooBig = checkRenderedObjects(env, outcome.objects, opts.limits);
     return tooBig ? { ok: false, error: tooBig } : outcome;
   } catch (e) {
-    if (e instanceof RenderFailure) return { ok: false, error: explainStackOverflow(e.problem) };
+    if (e instanceof RenderFailure) return { ok: false, error: asReported(absRoot, env, e.problem) };
     if (e instanceof BosunError) return { ok: false, error: e.toProblem() };
     if (e instanceof RangeError && stackOverflow.test(e.message)) {
       return { ok: false, error: { kind: 'render', message: `${env.name} renders something nested too deeply to process; ${deepAdvice}` } };
@@ -49,7 +51,7 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
       return { ok: false, error: { kind: 'render', message: `cannot read ${err.path.startsWith(absRoot) ? err.path.slice(absRoot.length + 1) : err.path}: ${err.code}` } };
     }
     // A bug of ours: still a value, so one environment cannot take a whole plan down.
-    return { ok: false, error: { kind: 'internal', message: `render failed unexpectedly: ${scrub(String((e as Error)?.message ?? e))}` } };
+    return { ok: false, error: asReported(absRoot, env, { kind: 'internal', message: `render failed unexpectedly: ${scrub(String((e as Error)?.message ?? e))}` }) };
   }
 }
 
@@ -57,11 +59,14 @@ const stackOverflow = /Maximum call stack size exceeded/;
 const deepAdvice = `Kubernetes objects are never nested more than a few dozen levels (bosun's limit is ${maxObjectDepth}); flatten or remove the deeply nested document`;
 
 /**
- * A document nested thousands of levels deep overflows the YAML parser's stack before any object
- * exists to measure; the parse error then says only "Maximum call stack size exceeded". Said in words
- * a user can act on, keeping the file and line the parser found.
+ * A renderer's error as it may leave bosun. A document nested thousands of levels deep overflows the
+ * YAML parser's stack before any object exists to measure, and the parse error then says only "Maximum
+ * call stack size exceeded": said in words a user can act on, keeping the file and line. And whatever
+ * the message quotes (a parser's or a tool's words), no Secret value of the environment's folder stays
+ * in it — tool output is masked against the whole input tree already, this is the net under the rest.
  */
-function explainStackOverflow<E extends { message: string }>(error: E): E {
-  if (!stackOverflow.test(error.message)) return error;
-  return { ...error, message: `a document nests too deeply to be parsed; ${deepAdvice}` };
+function asReported<E extends { message: string }>(root: string, env: Environment, error: E): E {
+  if (stackOverflow.test(error.message)) return { ...error, message: `a document nests too deeply to be parsed; ${deepAdvice}` };
+  const values = collectSecretValues(root, { dirs: [env.path === '' ? '.' : env.path] });
+  return values.length > 0 ? { ...error, message: maskValues(error.message, values) } : error;
 }

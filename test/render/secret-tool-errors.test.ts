@@ -101,6 +101,22 @@ describe('kustomize errors that quote a Secret', () => {
   });
 });
 
+describe('helm errors that quote a Secret of the chart', () => {
+  const repo = useTempRepos();
+
+  it('mask the value wherever helm\'s message repeats it', async () => {
+    const root = await repo({
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n',
+      'charts/web/templates/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: web\nstringData:\n  token: ${plainCanary}\n`,
+      'charts/web/templates/check.yaml': `{{ fail "token ${plainCanary} is the default; set your own" }}\n`,
+    });
+    const outcome = await renderEnvironment(root, environment({ name: 'staging', path: 'charts/web', render: 'helm' }));
+    if (outcome.ok) throw new Error('expected the render to fail');
+    expect(outcome.error.message).toContain('token *** is the default; set your own');
+    expectNoCanary(outcome.error.message);
+  });
+});
+
 describe('the plan of a pull request whose Secret breaks the kustomize build', () => {
   let git: GitRepoBuilder;
 
