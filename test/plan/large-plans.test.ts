@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conclusionOf } from '../../queue/processors/check-report.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { renderJson, renderMarkdown } from '../../src/report/index.ts';
@@ -54,6 +55,8 @@ describe('an environment of 60,000 small objects (one multi-document file)', () 
     const production = env(plan, 'production');
     expect(production.render).toEqual({ objects: 1, baseObjects: 1 });
     expect(production.changes.map((c) => `${c.action} ${c.name}`)).toEqual(['update app']);
+    // Each environment's check run: the flooded one fails, the other is judged on its own changes.
+    expect([conclusionOf(env(plan, 'staging')), conclusionOf(production)]).toEqual(['failure', 'success']);
 
     const markdown = renderMarkdown(plan).join('\n');
     expect(markdown).toContain('over the limit of 20,000 per environment (BOSUN_MAX_OBJECTS)');
@@ -115,6 +118,7 @@ describe('the per-plan object limit', () => {
         + 'over the limit of 40 objects per plan (BOSUN_MAX_PLAN_OBJECTS); plan fewer environments at once, or raise the limit',
       );
       expect(env(plan, 'd-small').changes).toHaveLength(3);
+      expect(conclusionOf(env(plan, 'c-production'))).toBe('failure');
     }
     expect(renderMarkdown(first).join('\n')).toContain('over the limit of 40 objects per plan (BOSUN_MAX_PLAN_OBJECTS)');
   });
