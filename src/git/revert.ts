@@ -86,7 +86,7 @@ export async function revertInScratchRepo(repo: ScratchRepo, plan: RevertPlan, a
 }
 
 /** The diff of a commit (what a reviewer of the revert PR sees), for tests and logs. */
-export function showPatch(repoDir: string, sha: string): Promise<string> {
+export async function showPatch(repoDir: string, sha: string): Promise<string> {
   return git(['show', '--format=', '--end-of-options', commitId(sha), '--'], { cwd: repoDir });
 }
 
