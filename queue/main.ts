@@ -2,6 +2,7 @@
  * Entry point of a bosun worker process (`bosun worker`): starts the workers and shuts them down
  * gracefully on SIGTERM / SIGINT. The CLI builds the processors and passes them in.
  */
+import { shutdownChildren } from '../src/util/child-processes.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './runtime.ts';
 
@@ -24,14 +25,22 @@ export async function runWorker(opts: WorkerMainOptions): Promise<WorkerRuntime>
 
 /**
  * The first signal closes the runtime gracefully and then exits 0 (1 when closing failed); a second
- * signal exits at once, for an operator who does not want to wait. Returns the uninstaller.
+ * signal exits at once, for an operator who does not want to wait. Either way every child process group
+ * the jobs started (git, kubectl, helm) is ended and every checkout removed before the exit: a job that
+ * outlived the deadline must not leave a helm running or a folder on the tmpfs. Returns the uninstaller.
  */
 export function closeOnSignals(
   runtime: WorkerRuntime,
   opts: { log: Logger; signals?: readonly NodeJS.Signals[]; exit?: (code: number) => void },
 ): () => void {
   const signals = opts.signals ?? ['SIGTERM', 'SIGINT'];
-  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const exitNow = opts.exit ?? ((code: number) => process.exit(code));
+  let exiting = false;
+  const exit = (code: number): void => {
+    if (exiting) return;
+    exiting = true;
+    void shutdownChildren().finally(() => exitNow(code));
+  };
   let received = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (received) {

@@ -92,5 +92,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  // Run as a process (`npm run bosun`): signals, child processes and temporary folders as bin/bosun.mjs.
+  // Not a top-level await: process-entry imports this module, which must have finished evaluating.
+  void import('./process-entry.ts').then(async ({ runProcess }) => {
+    process.exitCode = await runProcess(process.argv.slice(2));
+  });
 }

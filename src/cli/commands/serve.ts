@@ -1,6 +1,7 @@
 import { loadServerConfig, describeServerConfig } from '../../config/server.ts';
 import { parse } from '../args.ts';
 import type { CliIO } from '../io.ts';
+import { shutdownChildren } from '../../util/child-processes.ts';
 // main.ts loads this file only for `serve` / `worker`, so the worker side costs other commands nothing.
 import { jsonLogger, startBot } from '../../../queue/processors/start-bot.ts';
 
@@ -12,7 +13,8 @@ Redis; /healthz, /readyz (Redis answers) and /metrics (Prometheus) on the same p
 
 Configuration comes from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET,
 REDIS_URL, PORT, HOST, WEBHOOK_PATH, GHE_HOST, BOSUN_CLUSTERS, …; see the README).
-SIGTERM or SIGINT shuts down gracefully; a second signal exits at once.
+SIGTERM or SIGINT shuts down gracefully; a second signal exits at once. Either way no child process
+(git, kubectl, helm) and no temporary checkout outlives the process.
 
 Options:
   --with-worker   also run the job workers in this process`;
@@ -22,7 +24,8 @@ export const workerHelp = `Usage: bosun worker
 Runs the job workers (plan, command): takes jobs from Redis, renders, validates, diffs and reports on
 GitHub. Run as many as you like; they coordinate through Redis. Configuration as for \`bosun serve\`;
 with BOSUN_METRICS_PORT set, also serves /healthz, /readyz and /metrics on that port.
-SIGTERM or SIGINT stops taking jobs and lets running ones finish (up to 30 s).`;
+SIGTERM or SIGINT stops taking jobs and lets running ones finish (up to 30 s); a second signal exits at
+once. Either way no child process (git, kubectl, helm) and no temporary checkout outlives the process.`;
 
 /** Resolves on the first SIGTERM / SIGINT. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -51,7 +54,12 @@ function makeCommand(mode: 'serve' | 'worker') {
     if (running.ops) log.info({ url: running.ops.url }, 'serving /healthz, /readyz and /metrics');
     const signal = await untilSignal();
     log.info({ signal }, 'shutting down');
-    const force = (): void => process.exit(1);
+    // The second signal does not wait for running jobs, but still ends their child process groups and
+    // removes their checkouts (process-entry.ts does the same after a graceful stop).
+    const force = (): void => {
+      log.warn({}, 'second signal: exiting without waiting for running jobs');
+      void shutdownChildren().finally(() => process.exit(1));
+    };
     process.once('SIGTERM', force);
     process.once('SIGINT', force);
     await running.close();
