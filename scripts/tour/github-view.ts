@@ -31,9 +31,14 @@ export function bosunRuns(gh: GitHubStandin, owner: string, repo: string, sha: s
     .sort((a, b) => Number(a.id) - Number(b.id));
 }
 
+/** One reaction as GitHub shows it: "👀 by bosun[bot]". */
+export function reactionText(reaction: Json): string {
+  return `${reactionEmoji[String(reaction.content)] ?? String(reaction.content)} by ${String((reaction.user as Json | undefined)?.login ?? '?')}`;
+}
+
+/** Every reaction on a comment, oldest first (the order they were added in). */
 export function reactionLine(gh: GitHubStandin, commentId: number): string {
-  const reactions = gh.reactions(commentId).sort((a, b) => Number(a.id) - Number(b.id));
-  return reactions.map((r) => `${reactionEmoji[String(r.content)] ?? String(r.content)} by ${String((r.user as Json | undefined)?.login ?? '?')}`).join(', ');
+  return gh.reactions(commentId).sort((a, b) => Number(a.id) - Number(b.id)).map(reactionText).join(', ');
 }
 
 /** A deployment and its statuses in the order they were posted. */

@@ -52,7 +52,9 @@ describe('npm run demo -- --full: the local tour', () => {
     const command = section(/comments "\/bosun plan/);
     expect(command).toMatch(new RegExp(`alice comments on #\\d+:  /bosun plan ${staging}`));
     expect(command).toMatch(/bosun reacts: 👀 by bosun\[bot\]\s+\(the command was accepted\)/);
-    expect(command).toMatch(/bosun reacts: 👀 by bosun\[bot\], 🚀 by bosun\[bot\]/);
+    expect(command).toMatch(/bosun reacts: 🚀 by bosun\[bot\]\s+\(the plan is done\)/);
+    // The end state, in the order GitHub recorded the reactions: 👀 was added before 🚀, and nothing else.
+    expect(command).toMatch(/Reactions on the comment, oldest first: 👀 by bosun\[bot\], 🚀 by bosun\[bot\]$/m);
     expect(command).toMatch(new RegExp(`✔ bosun / ${staging} — success`));
   });
 
