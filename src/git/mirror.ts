@@ -215,7 +215,7 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
       // No `git worktree prune` here: it races a `worktree add` of any other process on the mirror, and
       // bosun's checkouts are not linked worktrees (see worktree.ts).
       const removedWorktrees = await worktrees.removeAbandoned();
-      if (removedWorktrees > 0) log(`mirror cache: removed ${removedWorktrees} abandoned worktree${removedWorktrees === 1 ? '' : 's'}`);
+      if (removedWorktrees > 0) log(`mirror cache: removed ${removedWorktrees} abandoned checkout${removedWorktrees === 1 ? '' : 's'}`);
       return { removedWorktrees };
     },
   };

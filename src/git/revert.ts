@@ -91,7 +91,7 @@ export async function showPatch(repoDir: string, sha: string): Promise<string> {
 }
 
 export interface PushBranchOptions {
-  /** A worktree (or the mirror) whose `origin` is the repository. */
+  /** A repository (the mirror) whose `origin` is the repository on GitHub and that holds `sha`. */
   cwd: string;
   sha: string;
   branch: string;

@@ -82,11 +82,10 @@ export async function removeAbandonedDirs(root: string, prefix: string): Promise
   return removed;
 }
 
+/** Last changed before this process started (the folder's own entries are written when it is made). */
 async function predatesThisProcess(path: string): Promise<boolean> {
   try {
-    const st = await stat(path);
-    const born = st.birthtimeMs > 0 ? st.birthtimeMs : Math.min(st.mtimeMs, st.ctimeMs);
-    return born < startedAt;
+    return (await stat(path)).mtimeMs < startedAt;
   } catch {
     return false;
   }
