@@ -24,6 +24,7 @@ import { checkReport } from './check-report.ts';
 import { commitRange } from './commit-range.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { environmentLocks, renewPullRequestLocks } from './pr-locks.ts';
+import { failPlanCheck, reportNow } from './plan-failure.ts';
 
 /** The hidden marker of the PR's plan comment. */
 export const planCommentMarker = 'plan';
@@ -106,10 +107,12 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         await supersedeRuns(gh, owner, repo, runs);
         throw err;
       }
-      if (!(err instanceof BosunError)) throw err;
-      // The PR's own configuration or manifests are broken: tell the PR, do not retry the same input.
+      if (!(err instanceof BosunError) || !reportNow(err, ctx)) throw err;
+      // The PR's own configuration or manifests are broken (or bosun's side failed for the last time):
+      // tell the PR with a failed check, never leave it without one; the same input is not retried.
       if (await stale(ctx)) return { head: job.headSha, environments: [], comment: 'not posted' };
       await failRuns(gh, owner, repo, runs, err);
+      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err });
       const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(err.toProblem()))}\n\`\`\``;
       const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
       return { head: job.headSha, environments: [], comment: comment.action };

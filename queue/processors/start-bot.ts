@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { startOpsServer, startServer, type BosunServer, type OpsServer } from '../../src/server/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { checkSandbox } from '../sandbox-check.ts';
+import { setProcessObjectLimits } from '../../src/render/object-limits.ts';
 import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from '../runtime.ts';
 import { createBosunProcessors, type BosunProcessors } from './index.ts';
 
@@ -44,6 +45,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
   let workers: WorkerRuntime | undefined;
   if (opts.work) {
     await checkSandbox(config.sandbox, log);
+    setProcessObjectLimits(config.objectLimits);
     // Commands enqueue plans; a worker-only process needs its own producers for that.
     producers = server?.producers ?? createProducers(config.redisUrl, { prefix });
     processors = createBosunProcessors(config, { connection: config.redisUrl, prefix, producers, metrics, lockTtlMs: opts.lockTtlMs ?? config.lockTtlMs });

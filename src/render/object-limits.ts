@@ -30,8 +30,21 @@ export const defaultLimitNames = { perEnvironment: 'BOSUN_MAX_OBJECTS', perPlan:
  */
 export const maxObjectDepth = 200;
 
+let processLimits: ObjectLimits = {};
+
+/**
+ * The limits a process applies where a caller names none: the App's worker sets them once from
+ * BOSUN_MAX_OBJECTS / BOSUN_MAX_PLAN_OBJECTS, so plans, applies, drift checks and commands all hold to them.
+ */
+export function setProcessObjectLimits(limits: ObjectLimits): void {
+  processLimits = { ...limits };
+}
+
 export function objectLimitFor(limits: ObjectLimits | undefined, which: 'perEnvironment' | 'perPlan'): { limit: number; name: string } {
-  return { limit: limits?.[which] ?? defaultObjectLimits[which], name: limits?.names?.[which] ?? defaultLimitNames[which] };
+  return {
+    limit: limits?.[which] ?? processLimits[which] ?? defaultObjectLimits[which],
+    name: limits?.names?.[which] ?? processLimits.names?.[which] ?? defaultLimitNames[which],
+  };
 }
 
 /** `60,000`: counts in messages read the same on every machine (no locale). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { loadServerConfig } from '../../src/config/server.ts';
-import { jsonLogger } from '../../queue/log.ts';
+import { jsonLogger, type Logger } from '../../queue/log.ts';
 import { startBot, type Bot } from '../../queue/processors/start-bot.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from '../support/github-standin/index.ts';
 import { dropPrefix } from '../queue/support.ts';
@@ -28,7 +28,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { clustersFile?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { clustersFile?: string; log?: Logger; env?: Record<string, string> } = {}): Promise<Harness> {
   const gh = await startGitHubStandin();
   const secret = `whsec-${randomUUID()}`;
   const prefix = `bosun-e2e-${randomUUID().slice(0, 8)}`;
@@ -45,8 +45,9 @@ export async function startHarness(opts: { clustersFile?: string } = {}): Promis
     BOSUN_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     ...(opts.clustersFile ? { BOSUN_CLUSTERS: opts.clustersFile } : {}),
+    ...opts.env,
   }, { cwd: dataDir });
-  const bot = await startBot(config, { serve: true, work: true, prefix, ...(process.env.BOSUN_E2E_LOG ? { log: jsonLogger() } : {}), runtime: { supersedePollMs: 500, shutdownTimeoutMs: 5_000 } });
+  const bot = await startBot(config, { serve: true, work: true, prefix, ...(opts.log ? { log: opts.log } : process.env.BOSUN_E2E_LOG ? { log: jsonLogger() } : {}), runtime: { supersedePollMs: 500, shutdownTimeoutMs: 5_000 } });
   const redis = new Redis(redisUrl);
   return {
     gh,
