@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { BosunError } from '../model/errors.ts';
 import { killGroup, trackChild } from '../util/child-processes.ts';
 import { scrub } from '../util/scrub.ts';
+import { gitBaseEnv } from './git-env.ts';
 
 export interface GitOptions {
   cwd: string;
@@ -30,7 +31,7 @@ export function git(args: string[], opts: GitOptions): Promise<string> {
       cwd: opts.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       // Never prompt for credentials or open an editor: there is nobody to answer.
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C', ...opts.env },
+      env: { ...gitBaseEnv(), GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C', ...opts.env },
       // Its own process group, registered for shutdown: a SIGTERM to bosun ends git and whatever git
       // started (upload-pack, a remote helper) instead of leaving them behind.
       detached: true,

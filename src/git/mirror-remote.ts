@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { BosunError } from '../model/errors.ts';
 import { killGroup, trackChild } from '../util/child-processes.ts';
 import { scrub } from '../util/scrub.ts';
+import { gitBaseEnv } from './git-env.ts';
 
 export interface RemoteGitOptions {
   cwd: string;
@@ -23,7 +24,7 @@ export function remoteGitEnv(token: string | undefined): NodeJS.ProcessEnv {
   const config: Array<[string, string]> = [['credential.helper', '']];
   if (token !== undefined) config.push(['http.extraHeader', `Authorization: Basic ${basicAuth(token)}`]);
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...gitBaseEnv(),
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '',
     SSH_ASKPASS: '',

@@ -179,6 +179,27 @@ describe('git adapter', () => {
     expect((err as BosunError).message).not.toContain('hunter2-secret-token');
   });
 
+  it('hands git none of bosun\'s own secrets: only what git needs (PATH, HOME, locale, proxies, CA bundles)', async () => {
+    const r = await repo({});
+    const saved = { key: process.env.PRIVATE_KEY, secret: process.env.WEBHOOK_SECRET, proxy: process.env.HTTPS_PROXY };
+    process.env.PRIVATE_KEY = 'canary-private-key';
+    process.env.WEBHOOK_SECRET = 'canary-webhook-secret';
+    process.env.HTTPS_PROXY = 'http://proxy.internal:3128';
+    try {
+      // a git alias starting with "!" runs a shell command with git's environment
+      const env = await git(['-c', 'alias.showenv=!env', 'showenv'], { cwd: r.dir });
+      expect(env).not.toContain('canary-private-key');
+      expect(env).not.toContain('canary-webhook-secret');
+      expect(env).toContain('HTTPS_PROXY=http://proxy.internal:3128');
+      expect(env).toMatch(/^PATH=/m);
+    } finally {
+      for (const [name, value] of [['PRIVATE_KEY', saved.key], ['WEBHOOK_SECRET', saved.secret], ['HTTPS_PROXY', saved.proxy]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('passes input on stdin', async () => {
     const r = await repo({});
     const id = await git(['hash-object', '-w', '--stdin'], { cwd: r.dir, input: 'hello\n' });
