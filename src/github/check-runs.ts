@@ -104,12 +104,17 @@ export interface CompleteCheckRunArgs extends RepoRef {
 export interface CompleteCheckRunResult extends CheckRunRef {
   /** Annotations sent, and in how many requests (completion included). */
   annotationsSent: number;
+  /** Annotations left out past the cap (maxAnnotations); the summary says how many. */
+  notAnnotated: number;
   requests: number;
   /** Findings that had no file, so no annotation. */
   unplaced: ValidationFinding[];
   /** Characters of summary / text that did not fit and were replaced by a note. */
   omitted: { summary: number; text: number };
 }
+
+/** Annotations bosun adds to one check run at most: ten requests of GitHub's 50. */
+export const maxAnnotations = 500;
 
 /**
  * Completes a check run with its conclusion, output and the first 50 annotations, then appends the
@@ -118,8 +123,15 @@ export interface CompleteCheckRunResult extends CheckRunRef {
  */
 export async function completeCheckRun(gh: GitHubClient, args: CompleteCheckRunArgs): Promise<CompleteCheckRunResult> {
   const actions = checkActions(args.actions ?? []);
-  const { annotations, unplaced } = splitAnnotations(args.annotations ?? []);
-  const summary = fitOutput(args.summary);
+  const split = splitAnnotations(args.annotations ?? []);
+  const { unplaced } = split;
+  // Each 50 annotations cost a request (and count against GitHub's secondary limits); past a few
+  // hundred nobody reads them one by one, and the report lists every finding anyway.
+  const annotations = split.annotations.slice(0, maxAnnotations);
+  const notAnnotated = split.annotations.length - annotations.length;
+  const summary = fitOutput(notAnnotated > 0
+    ? `${args.summary}\n\n${notAnnotated} more finding(s) are not annotated on the files (bosun annotates at most ${maxAnnotations} per check run); the report lists them all.`
+    : args.summary);
   const text = args.text !== undefined ? fitOutput(args.text) : undefined;
   const output = (batch: CheckAnnotation[]): Record<string, unknown> => {
     const o: Record<string, unknown> = { title: args.title, summary: summary.text };
@@ -157,6 +169,7 @@ export async function completeCheckRun(gh: GitHubClient, args: CompleteCheckRunA
   return {
     ...ref(res.data as CheckRunData),
     annotationsSent: sent,
+    notAnnotated,
     requests,
     unplaced,
     omitted: { summary: summary.omitted, text: text?.omitted ?? 0 },

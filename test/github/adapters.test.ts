@@ -151,6 +151,17 @@ describe('check runs', () => {
     expect(stored).toMatchObject({ status: 'completed', conclusion: 'failure', external_id: 'plan-1', output: { title: '60 errors, 60 warnings', summary: 'summary text', text: 'full detail' } });
   });
 
+  it('annotates at most 500 findings (ten requests) and says in the summary how many more there are', async () => {
+    const run = await createCheckRun(env.octokit, { owner: env.owner, repo: env.repo, name: 'bosun / many', headSha: env.sha });
+    const before = env.standin.requests.length;
+    const done = await completeCheckRun(env.octokit, { owner: env.owner, repo: env.repo, checkRunId: run.id, conclusion: 'failure', title: 'many', summary: 'summary text', annotations: findings(1_234) });
+    expect(done).toMatchObject({ annotationsSent: 500, notAnnotated: 734, requests: 10 });
+    expect(requestsSince(before)).toHaveLength(10);
+    expect(env.standin.annotations(run.id)).toHaveLength(500);
+    const [stored] = env.standin.checkRuns(env.owner, env.repo, env.sha).filter((r) => r.id === run.id);
+    expect((stored.output as { summary: string }).summary).toBe('summary text\n\n734 more finding(s) are not annotated on the files (bosun annotates at most 500 per check run); the report lists them all.');
+  });
+
   it('cuts a summary and text over 65,535 characters and says how much is not shown', async () => {
     const run = await createCheckRun(env.octokit, { owner: env.owner, repo: env.repo, name: 'bosun / big', headSha: env.sha });
     const long = Array.from({ length: 4_000 }, (_, i) => `line ${i} ${'z'.repeat(20)}`).join('\n');
