@@ -84,6 +84,20 @@ export function renderIndex(plan: PlanResult, opts: IndexOptions = {}): string {
   return indexLines(plan, plan.environments.map((env) => prepare(env, maxDiffLines)), opts).join('\n');
 }
 
+/**
+ * What `renderMarkdown` joins, before joining: the index lines and each environment with something to
+ * show, in parts. For renderers that must fit a budget by leaving parts out (src/report/comment.ts).
+ */
+export function reportPieces(plan: PlanResult, opts: IndexOptions & Pick<MarkdownOptions, 'fold'> = {}): { index: string[]; sections: Array<{ env: EnvironmentPlan; parts: SectionParts }> } {
+  const maxDiffLines = opts.maxDiffLinesPerObject ?? defaultMaxDiffLinesPerObject;
+  const prepared = plan.environments.map((env) => prepare(env, maxDiffLines));
+  const folded = opts.fold === false ? new Map<string, FoldedChange>() : foldIndex(plan.environments);
+  return {
+    index: indexLines(plan, prepared, opts),
+    sections: prepared.filter((item) => hasDetail(item.env)).map((item) => ({ env: item.env, parts: sectionParts(item, folded, maxDiffLines, opts) })),
+  };
+}
+
 function prepare(env: EnvironmentPlan, maxDiffLines: number): Prepared {
   let cutLines = 0;
   let cutObjects = 0;
@@ -172,7 +186,24 @@ function skippedLine(envs: readonly EnvironmentPlan[]): string {
   return `**Not rendered:** ${groups.join('; ')}`;
 }
 
-function sectionLines(item: Prepared, folded: Map<string, FoldedChange>, maxDiffLines: number, opts: MarkdownOptions): string[] {
+/**
+ * One environment's section in pieces, so a renderer with a budget (src/report/comment.ts) can leave
+ * some out and say so. `joinSection` puts them together as the full report prints them.
+ */
+export interface SectionParts {
+  /** Heading, what the environment is, counts, lifecycle note, render error. */
+  head: string[];
+  /** The validation findings table ([] when there are none). */
+  findings: string[];
+  /** `#### Changes (n)`, or '' when there are none. */
+  changesHeading: string;
+  /** One block per change, riskiest first; `group` when it is folded with other environments. */
+  changes: Array<{ change: Change; lines: string[]; group?: FoldedChange }>;
+  /** The apply preview ([] when there is none). */
+  preview: string[];
+}
+
+function sectionParts(item: Prepared, folded: Map<string, FoldedChange>, maxDiffLines: number, opts: MarkdownOptions): SectionParts {
   const { env, changes } = item;
   const lines = [`### ${escapeHtml(env.name)}`, ''];
   const about = [codeSpan(env.path), env.source, ...(env.cluster ? [`cluster ${codeSpan(env.cluster)}`] : []), escapeHtml(env.reason)];
@@ -194,14 +225,34 @@ function sectionLines(item: Prepared, folded: Map<string, FoldedChange>, maxDiff
   if ('error' in env.render) pushAll(lines, ['', ...renderErrorLines(env.render.error)]);
 
   const findings = [...env.validation.errors, ...env.validation.warnings];
-  if (findings.length > 0) pushAll(lines, ['', ...findingLines(env, findings)]);
+  return {
+    head: lines,
+    findings: findings.length > 0 ? findingLines(env, findings) : [],
+    changesHeading: changes.length > 0 ? `#### Changes (${changes.length})` : '',
+    changes: changes.map((change) => {
+      const key = foldKey(change);
+      const group = key === undefined ? undefined : folded.get(key);
+      return { change, lines: changeLines(env, change, folded, maxDiffLines), ...(group ? { group } : {}) };
+    }),
+    preview: env.preview ? previewLines(env.preview) : [],
+  };
+}
 
-  if (changes.length > 0) {
-    lines.push('', `#### Changes (${changes.length})`);
-    for (const change of changes) pushAll(lines, ['', ...changeLines(env, change, folded, maxDiffLines)]);
+/** The section's lines from (some of) its parts; `notShown` (what a budget left out) follows the changes. */
+export function joinSection(parts: SectionParts, notShown: readonly string[] = []): string[] {
+  const lines = [...parts.head];
+  if (parts.findings.length > 0) pushAll(lines, ['', ...parts.findings]);
+  if (parts.changesHeading && parts.changes.length > 0) {
+    lines.push('', parts.changesHeading);
+    for (const { lines: block } of parts.changes) pushAll(lines, ['', ...block]);
   }
-  if (env.preview) pushAll(lines, ['', ...previewLines(env.preview)]);
+  if (notShown.length > 0) pushAll(lines, ['', ...notShown]);
+  if (parts.preview.length > 0) pushAll(lines, ['', ...parts.preview]);
   return lines;
+}
+
+function sectionLines(item: Prepared, folded: Map<string, FoldedChange>, maxDiffLines: number, opts: MarkdownOptions): string[] {
+  return joinSection(sectionParts(item, folded, maxDiffLines, opts));
 }
 
 /** The apply preview (live cluster baseline), kept apart from the change diff (base-branch baseline). */
