@@ -3,6 +3,8 @@ import { BosunError, exitCodeFor, formatProblem } from '../model/errors.ts';
 import { scrub } from '../util/scrub.ts';
 import type { CliIO, Command } from './io.ts';
 import { processIO } from './io.ts';
+import { exitCodeHelp } from './exit-codes.ts';
+import { bosunVersion } from './version.ts';
 import { prepareSandbox, sandboxedCommands, sandboxHelp } from './sandbox-option.ts';
 
 interface CommandEntry {
@@ -49,19 +51,30 @@ export function registerCommand(name: string, entry: CommandEntry): void {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   return `Usage: bosun <command> [options]
+       bosun --version
 
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run \`bosun <command> --help\` for a command's options.`;
+Run \`bosun <command> --help\` for a command's options.
+
+${exitCodeHelp}`;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 failed render/validation/apply, 2 usage or configuration). */
+/**
+ * Runs the CLI; returns the exit code (model/errors.ts exitCodeFor): 0 done and nothing wrong, 1 the
+ * content is wrong (render, validation, apply or health failed), 2 usage or configuration, 3 nothing to
+ * judge (no environment found).
+ */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`${bosunVersion()}\n`);
+    return 0;
   }
   const entry = commands[name];
   if (!entry) {

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPath, lineAt } from '../config/yaml-location.ts';
 import { ConfigError } from '../config/config-error.ts';
+import { yamlSyntaxError } from '../config/yaml-syntax.ts';
 import { BosunError, type Problem } from '../model/errors.ts';
 import { ClusterClient, type ClusterClientOptions } from './client.ts';
 
@@ -58,9 +59,7 @@ export function loadClusterRegistry(file: string): ClusterRegistry {
 export function parseClusterRegistry(text: string, file: string): ClusterRegistry {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e): Problem => ({ kind: 'yaml', file, line: lineCounter.linePos(e.pos[0]).line, message: e.message.split('\n')[0] })));
-  }
+  if (doc.errors.length > 0) throw yamlSyntaxError(doc.errors, lineCounter, file);
   const parsed = clusterRegistrySchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue): Problem => {

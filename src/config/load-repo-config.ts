@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { BosunError, type Problem } from '../model/errors.ts';
+import { BosunError } from '../model/errors.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { ConfigError } from './config-error.ts';
 import { repoConfigSchema, type RepoConfig } from './schema.ts';
 import { describeIssues, type SchemaIssue } from './schema-issues.ts';
 import { checkSemantics } from './semantic-checks.ts';
 import { formatPath, lineAt } from './yaml-location.ts';
+import { yamlSyntaxError } from './yaml-syntax.ts';
 
 /** Config file names, in the order they are looked for. */
 export const repoConfigFiles = ['.bosun.yaml', '.bosun.yml'] as const;
@@ -29,15 +30,7 @@ export function parseRepoConfig(text: string, opts: { file?: string; root?: stri
   const file = opts.file ?? repoConfigFiles[0];
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems: Problem[] = doc.errors.map((e) => ({
-      kind: 'yaml',
-      file,
-      line: lineCounter.linePos(e.pos[0]).line,
-      message: `${e.message.split('\n')[0]}; fix the YAML syntax`,
-    }));
-    throw new ConfigError(problems);
-  }
+  if (doc.errors.length > 0) throw yamlSyntaxError(doc.errors, lineCounter, file);
   const data: unknown = doc.toJS({ maxAliasCount: 1000 });
   if (data === null || data === undefined) {
     throw new ConfigError([{ kind: 'config', file, line: 1, message: 'the file is empty; start it with `version: 1` and list `environments:`' }]);

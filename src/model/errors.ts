@@ -1,9 +1,10 @@
 /**
  * A user-facing problem with a location. Errors are values: they carry the file, line and field where
- * there is one, and a message that says what to do next. `kind` decides the CLI exit code:
- * 'usage' and 'config' → 2, everything else → 1.
+ * there is one, and a message that says what to do next. `kind` decides the CLI exit code (exitCodeFor).
+ * 'no-environments': the repository defines nothing bosun can judge (nothing found, not an error of
+ * its content).
  */
-export type ProblemKind = 'usage' | 'config' | 'yaml' | 'render' | 'validation' | 'path' | 'git' | 'cluster' | 'internal';
+export type ProblemKind = 'usage' | 'config' | 'yaml' | 'render' | 'validation' | 'path' | 'git' | 'cluster' | 'internal' | 'no-environments';
 
 export interface Problem {
   kind: ProblemKind;
@@ -41,6 +42,17 @@ export function formatProblem(p: Problem): string {
   return `${where}${field}${p.message}`;
 }
 
-export function exitCodeFor(kind: ProblemKind): 1 | 2 {
-  return kind === 'usage' || kind === 'config' ? 2 : 1;
+/**
+ * The CLI's exit-code contract, the same for every command:
+ * 0 done, nothing wrong; 1 the content is wrong (render, validation, apply or health failed);
+ * 2 usage or configuration (flags, the repository folder, git refs, environment and cluster names,
+ * `.bosun.yaml`, the cluster registry); 3 nothing to judge (no environment found).
+ * A 'git' problem in the CLI is always about the folder or refs it was given (not a repository, an
+ * unknown ref), so it is a usage problem; an 'internal' one is a bug, reported as a failure (1).
+ */
+export const exitCodes = { ok: 0, failed: 1, usage: 2, nothing: 3 } as const;
+
+export function exitCodeFor(kind: ProblemKind): 1 | 2 | 3 {
+  if (kind === 'no-environments') return exitCodes.nothing;
+  return kind === 'usage' || kind === 'config' || kind === 'git' ? exitCodes.usage : exitCodes.failed;
 }

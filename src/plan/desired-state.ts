@@ -2,6 +2,7 @@ import { refineFindingLines } from '../validate/field-lines.ts';
 import { availableParallelism } from 'node:os';
 import { checkout, resolveRef } from '../git/index.ts';
 import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
+import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { renderEnvironment } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import type { ObjectLimits } from '../render/object-limits.ts';
@@ -41,9 +42,11 @@ export interface Selection {
 }
 
 export async function selectEnvironments(dir: string, sel: Selection): Promise<Environment[]> {
-  if (sel.path) return [environmentForPath(dir, sel.path, sel.values ?? [])];
+  if (sel.path) return [explicitPath(dir, sel.path, sel.values ?? [])];
   if (sel.values?.length) throw new BosunError({ kind: 'usage', message: '--values needs --path (value files belong to an explicit chart folder)' });
-  const { environments } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls });
+  const { environments, notes } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls });
+  // Nothing to judge is not a pass: the caller says so (exit 3) instead of reporting an empty success.
+  if (environments.length === 0) throw noEnvironmentsError({ notes });
   if (!sel.envs?.length) return environments;
   const byName = new Map(environments.map((e) => [e.name, e]));
   return sel.envs.map((name) => {
@@ -51,6 +54,16 @@ export async function selectEnvironments(dir: string, sel: Selection): Promise<E
     if (!env) throw new BosunError({ kind: 'usage', message: `unknown environment "${name}"; known: ${[...byName.keys()].join(', ') || '(none)'}` });
     return env;
   });
+}
+
+/** `--path` / `--values` name a folder of the command line: one outside the repository is a usage error. */
+function explicitPath(dir: string, path: string, values: string[]): Environment {
+  try {
+    return environmentForPath(dir, path, values);
+  } catch (err) {
+    if (err instanceof BosunError && err.kind === 'path') throw new BosunError({ kind: 'usage', message: `--${err.field === 'path' ? 'path' : 'values'}: ${err.message}` });
+    throw err;
+  }
 }
 
 export interface EnvRender {

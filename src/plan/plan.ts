@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { checkout, changedFiles, listTree, resolveRef } from '../git/index.ts';
 import { discoverEnvironments } from '../discover/index.ts';
+import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
@@ -100,6 +101,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   if (wanted) {
     const unknown = [...wanted].filter((n) => !names.includes(n));
     if (unknown.length) {
+      if (names.length === 0) throw noEnvironmentsError({ where: 'the repository at either commit' });
       throw new BosunError({ kind: 'usage', message: `unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${names.join(', ') || '(none)'}` });
     }
   }

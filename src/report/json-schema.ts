@@ -4,7 +4,7 @@ import type { EnvironmentSource } from '../model/environment.ts';
 import type { ProblemKind } from '../model/errors.ts';
 
 const environmentSources = ['config', 'flux', 'argocd', 'directory', 'path'] as const satisfies readonly EnvironmentSource[];
-const problemKinds = ['usage', 'config', 'yaml', 'render', 'validation', 'path', 'git', 'cluster', 'internal'] as const satisfies readonly ProblemKind[];
+const problemKinds = ['usage', 'config', 'yaml', 'render', 'validation', 'path', 'git', 'cluster', 'internal', 'no-environments'] as const satisfies readonly ProblemKind[];
 const actions = ['create', 'update', 'delete'] as const satisfies readonly Change['action'][];
 
 // Compile-time guard: a value added to one of the model's unions must be added to the lists above.

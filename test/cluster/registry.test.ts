@@ -61,14 +61,15 @@ describe('cluster registry', () => {
     expect(() => parseClusterRegistry('clusters:\n  x:\n    kubeconfig: a\n    inCluster: true\n', 'r.yaml')).toThrow(/either "kubeconfig" or "inCluster"/);
   });
 
-  it('reports malformed YAML with its line', () => {
+  it('reports malformed YAML as one configuration problem with its line', () => {
     let error: BosunError | undefined;
     try {
       parseClusterRegistry('clusters:\n  x: [\n', 'r.yaml');
     } catch (e) {
       error = e as BosunError;
     }
-    expect(error?.kind).toBe('yaml');
+    expect(error?.kind).toBe('config');
+    expect(error?.message).toMatch(/^not valid YAML: /);
     expect(error?.line).toBeGreaterThan(0);
   });
 

@@ -183,16 +183,20 @@ describe('.bosun.yaml loading', () => {
     expect((await readRepoConfig(inside))?.config.environments?.[0].name).toBe('a');
   });
 
-  it('reports YAML syntax errors as kind yaml with their line', () => {
+  it('reports a YAML syntax error as one configuration problem with its line, not the parser\'s cascade', () => {
     let caught: unknown;
     try {
-      parseRepoConfig('version: 1\nenvironments:\n  - name: a\n    path: [unclosed\n');
+      parseRepoConfig('version: 1\nenvironments:\n  - name: a\n    path: [unclosed\n  - name: b\n    path: b\n');
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(BosunError);
-    expect((caught as BosunError).kind).toBe('yaml');
+    expect(caught).not.toBeInstanceOf(ConfigError);
+    expect((caught as BosunError).kind).toBe('config');
+    expect((caught as BosunError).file).toBe('.bosun.yaml');
     expect((caught as BosunError).line).toBeGreaterThanOrEqual(4);
+    expect((caught as BosunError).message).toMatch(/^not valid YAML: .*\]/);
+    expect((caught as BosunError).message.split('\n')).toHaveLength(1);
   });
 
   it('rejects a wrong version and an empty environment list', () => {

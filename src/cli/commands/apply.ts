@@ -1,10 +1,11 @@
-import { resolve } from 'node:path';
-import { applyEnvironment, connect, renderApplySummary, syncEnvironment } from '../../cluster/index.ts';
+import { applyEnvironment, renderApplySummary, syncEnvironment } from '../../cluster/index.ts';
 import type { ProgressEvent } from '../../cluster/types.ts';
 import { loadDesiredState } from '../../plan/desired-state.ts';
 import { parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
-import { clusterNameOf, registryFrom } from './clusters.ts';
+import { exitCodeHelp } from '../exit-codes.ts';
+import { clusterNameOf, connectConfigured, registryFrom } from './clusters.ts';
+import { repoFolder } from '../repo-option.ts';
 
 const options = `Options:
   --repo DIR        git repository (default: current directory)
@@ -28,7 +29,7 @@ waits for health. Prints progress and a per-object summary.
 
 ${options}
 
-Exit codes: 0 applied and healthy, 1 a render, validation, apply or health check failed, 2 usage or configuration error.`;
+${exitCodeHelp}`;
 
 export const syncHelp = `Usage: bosun sync --repo DIR --ref REF --env NAME --clusters FILE [--dry-run]
 
@@ -38,7 +39,7 @@ label as well as by inventory, and the inventory is rewritten from scratch.
 
 ${options}
 
-Exit codes: as for bosun apply.`;
+${exitCodeHelp}`;
 
 function makeCommand(mode: 'apply' | 'sync') {
   return async (argv: string[], io: CliIO): Promise<number> => {
@@ -58,11 +59,12 @@ function makeCommand(mode: 'apply' | 'sync') {
     const registry = registryFrom(values.clusters, io, mode);
     const say = (msg: string): void => { io.stderr.write(`bosun: ${msg}\n`); };
     say(`rendering ${envName} at ${ref}`);
-    const desired = await loadDesiredState({ repoDir: resolve(io.cwd, values.repo ?? '.'), ref, env: envName, repoUrls: values['repo-url'] });
+    const repoDir = await repoFolder(values.repo, io, { git: true, why: `${mode} reads the environment at a commit` });
+    const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'] });
     for (const w of desired.warnings) say(`warning: ${w.file ?? ''}${w.line ? `:${w.line}` : ''} ${w.object}: ${w.message}`);
     const cluster = clusterNameOf(desired.env);
     say(`${values['dry-run'] ? 'dry-run ' : ''}${mode} of ${desired.objects.length} object(s) at ${desired.sha.slice(0, 7)} to cluster "${cluster}"`);
-    const client = await connect(registry, cluster);
+    const client = await connectConfigured(registry, cluster);
     try {
       const run = mode === 'sync' ? syncEnvironment : applyEnvironment;
       const report = await run({

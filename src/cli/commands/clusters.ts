@@ -19,6 +19,28 @@ export function registryFrom(flag: string | undefined, io: CliIO, command: strin
   return loadClusterRegistry(file);
 }
 
+/**
+ * A client for a registry cluster, with the exit-code contract's split: what the registry and the
+ * kubeconfig say (unknown cluster, unreadable kubeconfig, missing context) is configuration (exit 2);
+ * an API server that does not answer or refuses the credentials fails the apply (exit 1).
+ */
+export async function connectConfigured(registry: ClusterRegistry, name: string): Promise<ClusterClient> {
+  let client: ClusterClient;
+  try {
+    client = await connect(registry, name, { verify: false });
+  } catch (err) {
+    if (err instanceof BosunError && err.kind === 'cluster') throw new BosunError({ ...err.toProblem(), kind: 'config' }, { cause: err });
+    throw err;
+  }
+  try {
+    await client.verify();
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  return client;
+}
+
 /** The registry cluster an environment targets: its `cluster`, else its name. */
 export function clusterNameOf(env: Environment): string {
   return env.cluster ?? env.name;

@@ -1,12 +1,15 @@
-import { resolve } from 'node:path';
 import { planChange } from '../../plan/plan.ts';
 import { stderrProgress } from '../../plan/progress.ts';
 import { renderJson, renderMarkdown } from '../../report/index.ts';
 import type { PlanResult } from '../../model/plan.ts';
 import { oneOf, parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
+import { exitCodeHelp } from '../exit-codes.ts';
 import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
 import { clustersFile } from './cluster-file.ts';
+import { repoFolder } from '../repo-option.ts';
+import { noEnvironmentsError } from '../../discover/nothing-found.ts';
+import { exitCodeFor } from '../../model/errors.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -27,8 +30,9 @@ Options:
                     GitHub App uses the repository's owner/name (default: bosun)
 ${limitHelp}
 
-Exit codes: 0 planned, 1 a render or validation failed (or the apply preview predicts a failed apply),
-2 usage or configuration error.`;
+For plan, 1 also means the apply preview (--clusters) predicts a failed apply.
+
+${exitCodeHelp}`;
 
 export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parse(argv, {
@@ -44,15 +48,18 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     ...limitOptions,
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
+  const base = requireOption(values.base, 'base', 'plan');
+  const head = requireOption(values.head, 'head', 'plan');
   const limits = objectLimitsFrom(values);
+  const repoDir = await repoFolder(values.repo, io, { git: true, why: 'plan compares two of its commits' });
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
   // The Kubernetes client is loaded only when a preview was asked for.
   const preview = file ? await import('./clusters.ts').then((m) => m.previewHook(m.loadRegistry(file), values['part-of'] ? { partOf: values['part-of'] } : {})) : undefined;
   const result = await planChange({
-    repoDir: resolve(io.cwd, values.repo ?? '.'),
-    base: requireOption(values.base, 'base', 'plan'),
-    head: requireOption(values.head, 'head', 'plan'),
+    repoDir,
+    base,
+    head,
     envs: values.env,
     repoUrls: values['repo-url'],
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
@@ -63,6 +70,12 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);
   else io.stdout.write(`${renderMarkdown(result).join('\n\n---\n\n')}\n`);
+  if (result.environments.length === 0) {
+    // The report above is the truth (no environments); the exit code says that is nothing to judge.
+    const nothing = noEnvironmentsError({ where: 'the repository at either commit' });
+    io.stderr.write(`bosun: ${nothing.message}\n`);
+    return exitCodeFor(nothing.kind);
+  }
   return planFailed(result) ? 1 : 0;
 }
 

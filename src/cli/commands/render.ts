@@ -4,7 +4,9 @@ import { stderrProgress } from '../../plan/progress.ts';
 import { formatProblem } from '../../model/errors.ts';
 import { oneOf } from '../args.ts';
 import type { CliIO } from '../io.ts';
+import { exitCodeHelp } from '../exit-codes.ts';
 import { parseSelection, selectionHelp } from './select-options.ts';
+import { repoFolder } from '../repo-option.ts';
 
 export const renderHelp = `Usage: bosun render --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format yaml|json]
 
@@ -15,13 +17,14 @@ Options:
 ${selectionHelp}
   --format FORMAT   yaml (default; multi-document with "# Source:" comments) or json
 
-Exit codes: 0 rendered, 1 a render failed, 2 usage or configuration error.`;
+${exitCodeHelp}`;
 
 export async function renderCommand(argv: string[], io: CliIO): Promise<number> {
   const opts = parseSelection(argv, io, 'render');
   const format = oneOf(opts.format, ['yaml', 'json'] as const, 'yaml', 'format');
+  const repoDir = await repoFolder(opts.repoFlag, io, { git: opts.ref !== undefined, why: '--ref reads a commit (leave it out to read the folder as it is)' });
   const progress = stderrProgress({ stream: io.stderr });
-  const results = await withTree(opts.repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, opts.selection), { progress, limits: opts.limits }));
+  const results = await withTree(repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, opts.selection), { progress, limits: opts.limits }));
   progress.done();
   let failed = false;
   if (format === 'json') {

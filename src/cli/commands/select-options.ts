@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { parse } from '../args.ts';
 import type { CliIO } from '../io.ts';
 import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
@@ -16,7 +15,8 @@ export function parseSelection(argv: string[], io: CliIO, command: string) {
     ...limitOptions,
   }, command);
   return {
-    repoDir: resolve(io.cwd, values.repo ?? '.'),
+    /** Checked by repoFolder (repo-option.ts) once it is known whether a commit is read. */
+    repoFlag: values.repo,
     ref: values.ref,
     format: values.format,
     selection: { envs: values.env, path: values.path, values: values.values, repoUrls: values['repo-url'] },

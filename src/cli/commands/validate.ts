@@ -4,7 +4,9 @@ import { stderrProgress } from '../../plan/progress.ts';
 import { formatProblem } from '../../model/errors.ts';
 import { oneOf } from '../args.ts';
 import type { CliIO } from '../io.ts';
+import { exitCodeHelp } from '../exit-codes.ts';
 import { parseSelection, selectionHelp } from './select-options.ts';
+import { repoFolder } from '../repo-option.ts';
 
 export const validateHelp = `Usage: bosun validate --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format text|json]
 
@@ -15,13 +17,14 @@ Options:
 ${selectionHelp}
   --format FORMAT   text (default) or json
 
-Exit codes: 0 valid, 1 a render or validation failed, 2 usage or configuration error.`;
+${exitCodeHelp}`;
 
 export async function validateCommand(argv: string[], io: CliIO): Promise<number> {
   const opts = parseSelection(argv, io, 'validate');
   const format = oneOf(opts.format, ['text', 'json'] as const, 'text', 'format');
+  const repoDir = await repoFolder(opts.repoFlag, io, { git: opts.ref !== undefined, why: '--ref reads a commit (leave it out to read the folder as it is)' });
   const progress = stderrProgress({ stream: io.stderr });
-  const results = await withTree(opts.repoDir, opts.ref, async (dir) => {
+  const results = await withTree(repoDir, opts.ref, async (dir) => {
     const envs = await selectEnvironments(dir, opts.selection);
     return renderAndValidate(dir, envs, { progress, limits: opts.limits });
   });

@@ -1,0 +1,8 @@
+/** The exit-code contract (model/errors.ts exitCodeFor), as every command's help states it. */
+export const exitCodeHelp = `Exit codes (the same for every command):
+  0  done, nothing wrong
+  1  the content is wrong: a render, validation, apply or health check failed
+  2  usage or configuration: a bad flag, --repo not a folder or not a git repository, an unknown ref,
+     environment or cluster, an invalid .bosun.yaml or cluster registry
+  3  nothing to judge: no environment found (the message says what was looked for)
+  130 / 143  stopped by SIGINT / SIGTERM`;
