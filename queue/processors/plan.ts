@@ -1,23 +1,24 @@
 /**
  * The plan job: fetch the PR's commits into the mirror, plan base → head, and report on the PR — one
  * check run per affected environment ("in progress" as soon as the environments are known, then its
- * full report) and the sticky index comment linking to them. A plan that a newer head made stale
- * posts nothing as current.
+ * full report) and the sticky comment: the index linking to them, then each environment's diffs. A
+ * plan that a newer head made stale posts nothing as current.
  */
 import { checkRunExternalId, checkRunName } from '../../src/app.ts';
 import type { ClusterRegistry } from '../../src/cluster/index.ts';
 import { previewHook } from '../../src/cli/commands/clusters.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
-import { completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
+import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
 import type { LockViewers, PlanJob } from '../../src/jobs.ts';
 import type { PrRecords } from '../../src/jobs/pr-records.ts';
-import { renderAppliedBlock, withAppliedBlock } from '../../src/github/applied-lines.ts';
+import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../src/github/applied-lines.ts';
 import type { LockManager } from '../../src/locks/index.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { RenderCache } from '../../src/render/index.ts';
-import { renderIndex, splitMarkdown, type IndexLock } from '../../src/report/index.ts';
+import { renderComment } from '../../src/report/comment.ts';
+import type { IndexLock } from '../../src/report/index.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import { checkReport } from './check-report.ts';
@@ -28,9 +29,6 @@ import { failPlanCheck, reportNow } from './plan-failure.ts';
 
 /** The hidden marker of the PR's plan comment. */
 export const planCommentMarker = 'plan';
-
-/** GitHub's 65,536-character comment limit, less room for the hidden marker line. */
-const maxIndexChars = 65_000;
 
 export interface PlanProcessorDeps {
   auth: GitHubAppAuth;
@@ -138,18 +136,18 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
 
     // Checked again right before the comment: the abort signal may fire a moment late.
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };
-    // A monorepo with hundreds of environments can outgrow a comment: the rest is counted, and every
-    // environment's detail is in its check run anyway.
     // Read last, so the comment shows the locks as they stand when it is posted.
     const locked = deps.locks ? await environmentLocks(deps.locks, job.repo).catch(() => new Map<string, IndexLock>()) : new Map<string, IndexLock>();
-    const index = renderIndex(plan, { links: (env) => runs.get(env.name)?.url || undefined, locks: (env) => locked.get(env.name) });
-    // The "applied to <env>" lines of earlier merge applies stay below the index (they are short).
+    // The "applied to <env>" lines of earlier merge applies stay below the report.
     const applied = deps.prRecords ? renderAppliedBlock(await deps.prRecords.applied(job.repo.fullName, job.pr)) : '';
-    const [indexBody = ''] = splitMarkdown(index, maxIndexChars - applied.length, {
-      maxParts: 1,
-      truncationHint: 'Each environment\'s check run on this commit has its full report.',
+    // The comment is the report (index, then each environment's diffs, riskiest first) within GitHub's
+    // limit less the marker line and the room of the "After merge" block; the rest is counted and linked.
+    const report = renderComment(plan, {
+      links: (env) => runs.get(env.name)?.url || undefined,
+      locks: (env) => locked.get(env.name),
+      maxChars: maxCommentChars - commentMarker(planCommentMarker).length - 1 - appliedBlockRoom(applied, reported.map((env) => env.name)),
     });
-    const body = applied ? withAppliedBlock(indexBody, applied) : indexBody;
+    const body = applied ? withAppliedBlock(report, applied) : report;
     const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
     await deps.lockViewers?.record({ installationId: job.installationId, repo: job.repo, baseRef: job.baseRef, pr: job.pr, envs: reported.map((env) => env.name) });
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);

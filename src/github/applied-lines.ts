@@ -4,9 +4,10 @@
  * markers, so the plan index above it and the block can be rewritten independently.
  */
 import type { AppliedEntry } from '../jobs/pr-records.ts';
+import { changeSummaryPattern, splitMarkdown } from '../report/index.ts';
 import { call } from './call.ts';
 import type { GitHubClient, RepoRef } from './client.ts';
-import { ensureStickyComment, isStickyComment } from './sticky-comment.ts';
+import { ensureStickyComment, isStickyComment, maxCommentChars } from './sticky-comment.ts';
 
 export const appliedBlockStart = '<!-- bosun:applied:start -->';
 export const appliedBlockEnd = '<!-- bosun:applied:end -->';
@@ -43,6 +44,35 @@ export function withAppliedBlock(body: string, block: string): string {
   return block ? `${rest}\n\n${block}\n` : `${rest}\n`;
 }
 
+/** Most of a plan comment kept free for a merge's block to come; a bigger block makes room itself (`fitAppliedBlock`). */
+const maxLaterRoom = 8_000;
+
+/**
+ * Characters a plan comment leaves for its "After merge" block (separators included): the block it has
+ * now, or what a merge may add later — a line per environment the comment shows — whichever is larger.
+ */
+export function appliedBlockRoom(block: string, envs: readonly string[]): number {
+  // A line: icon, state words, the environment twice, a note (≤ 120), the time, a check run URL.
+  const later = envs.length === 0 ? 0 : appliedBlockStart.length + appliedBlockEnd.length + 20 + envs.reduce((n, env) => n + 2 * env.length + 420, 0);
+  return 3 + Math.max(block.length, Math.min(later, maxLaterRoom));
+}
+
+/**
+ * `withAppliedBlock`, kept within `maxChars` (GitHub's limit): when the block outgrew the room the plan
+ * comment left for it, the plan part above is cut where markdown allows and what was cut is counted.
+ */
+export function fitAppliedBlock(body: string, block: string, maxChars = maxCommentChars): string {
+  const whole = withAppliedBlock(body, block);
+  if (whole.length <= maxChars) return whole;
+  const rest = withAppliedBlock(body, '').trimEnd();
+  const [kept = ''] = splitMarkdown(rest, Math.max(1, maxChars - (block ? block.length + 3 : 1)), {
+    maxParts: 1,
+    items: [{ label: 'changes', match: changeSummaryPattern }],
+    truncationHint: 'Each environment\'s check run has its full report.',
+  });
+  return withAppliedBlock(kept, block);
+}
+
 interface Comment {
   id: number;
   body?: string | null;
@@ -68,7 +98,7 @@ export async function updateAppliedBlock(gh: GitHubClient, args: RepoRef & { iss
     await ensureStickyComment(gh, { owner: args.owner, repo: args.repo, issue: args.issue, marker: args.marker, body: args.block, ...(args.author ? { author: args.author } : {}) });
     return;
   }
-  const body = withAppliedBlock((current.body ?? '').replace(/\r\n/g, '\n'), args.block);
+  const body = fitAppliedBlock((current.body ?? '').replace(/\r\n/g, '\n'), args.block);
   if (body === (current.body ?? '').replace(/\r\n/g, '\n')) return;
   await call(gh, `updating the applied lines on #${args.issue}`, 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
     owner: args.owner, repo: args.repo, comment_id: current.id, body,
