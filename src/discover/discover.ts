@@ -1,4 +1,7 @@
+import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+import { fleetNotes } from './fleet-notes.ts';
 import { scanRepoYaml, type RepoYaml } from './repo-yaml.ts';
 import { configSource } from './source-config.ts';
 import { argocdSource } from './source-argocd.ts';
@@ -12,35 +15,83 @@ import type { DiscoverOptions, DiscoveryContext, DiscoveryResult, DiscoverySourc
  */
 export const discoveryTiers: ReadonlyArray<readonly DiscoverySource[]> = [[configSource], [fluxSource, argocdSource], [directoriesSource]];
 
-/** Only files mentioning these API groups can define Flux or Argo CD objects; the rest are not parsed. */
-const gitOpsApiPattern = /apiVersion:\s*["']?(?:kustomize\.toolkit\.fluxcd\.io|source\.toolkit\.fluxcd\.io|argoproj\.io)\//;
+/**
+ * Only files mentioning these API groups can define Flux, Argo CD or Fleet objects; the rest are not
+ * parsed. Objects of these groups are either environments or notes.
+ */
+const gitOpsApiPattern = /apiVersion:\s*["']?(?:(?:kustomize|source|helm)\.toolkit\.fluxcd\.io|source\.extensions\.fluxcd\.io|argoproj\.io|fleet\.cattle\.io)\//;
 
-/** Which environments the checkout at `root` defines, and notes on what was skipped and why. */
+/** What `no environments found` says bosun looked for. */
+export const lookedFor = 'environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications whose source is this repository; clusters/<name>/ folders';
+
+/**
+ * Which environments the checkout at `root` defines, and notes on everything else it saw: every
+ * Flux, Argo CD and Fleet object that is not an environment, what cannot be previewed, and why.
+ */
 export async function discoverEnvironments(root: string, opts: DiscoverOptions = {}): Promise<DiscoveryResult> {
   let scan: Promise<RepoYaml> | undefined;
   const ctx: DiscoveryContext = {
     root,
     ...(opts.repoUrls && opts.repoUrls.length > 0 ? { repoUrls: opts.repoUrls } : {}),
+    ...(opts.branch ? { branch: opts.branch } : {}),
     repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern)),
   };
-  const notes: string[] = [];
-  for (const tier of discoveryTiers) {
+  const notes: DiscoveryNote[] = [];
+  let environments: Environment[] = [];
+  let winner = -1;
+  for (const [index, tier] of discoveryTiers.entries()) {
     const results: DiscoveryResult[] = [];
     for (const source of tier) results.push(await source.discover(ctx));
     for (const r of results) notes.push(...r.notes);
-    const environments = combine(results, tier, notes);
+    environments = combine(results, tier, notes);
     if (environments.length > 0) {
-      if (scan) notes.unshift(...(await scan).notes);
-      return { environments: environments.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), notes };
+      winner = index;
+      break;
     }
   }
+  if (winner === 0) notes.push(...(await unaskedObjectNotes(ctx)));
+  notes.push(...(await fleetNotes(ctx)));
   if (scan) notes.unshift(...(await scan).notes);
-  notes.push('no environments found: add .bosun.yaml, Flux Kustomizations, Argo CD Applications or clusters/<name>/ folders');
-  return { environments: [], notes };
+  if (environments.length === 0) {
+    notes.push({ status: 'info', kind: 'Repository', reason: `no environments found: bosun looked for ${lookedFor}; add a .bosun.yaml that lists them (README: "Configuration reference")` });
+  }
+  return { environments: environments.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), notes };
+}
+
+/**
+ * When `.bosun.yaml` lists the environments, Flux Kustomizations and Argo CD Applications in the
+ * repository are not environments — but they may deploy things bosun does not preview, so they are
+ * listed (with the folders they deploy). A problem in one of them is not the configuration's problem.
+ */
+async function unaskedObjectNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[]> {
+  const out: DiscoveryNote[] = [];
+  for (const source of discoveryTiers[1]) {
+    let result: DiscoveryResult;
+    try {
+      result = await source.discover(ctx);
+    } catch (err) {
+      if (err instanceof BosunError) continue;
+      throw err;
+    }
+    for (const env of result.environments) {
+      out.push({
+        status: 'not-an-environment',
+        kind: env.source === 'flux' ? 'Kustomization' : 'Application',
+        apiVersion: env.source === 'flux' ? 'kustomize.toolkit.fluxcd.io/v1' : 'argoproj.io/v1alpha1',
+        name: env.name,
+        ...(env.definedIn?.file ? { file: env.definedIn.file } : {}),
+        ...(env.definedIn?.line ? { line: env.definedIn.line } : {}),
+        reason: `not an environment: .bosun.yaml lists the environments; add one for ${env.path} if bosun should preview what this deploys`,
+        reads: [env.path],
+      });
+    }
+    out.push(...result.notes.filter((n) => n.status !== 'info'));
+  }
+  return out;
 }
 
 /** Environments of one tier; a name found by two sources gets the source as a suffix so neither is lost. */
-function combine(results: DiscoveryResult[], tier: readonly DiscoverySource[], notes: string[]): Environment[] {
+function combine(results: DiscoveryResult[], tier: readonly DiscoverySource[], notes: DiscoveryNote[]): Environment[] {
   const seen = new Map<string, number>();
   for (const r of results) for (const env of r.environments) seen.set(env.name, (seen.get(env.name) ?? 0) + 1);
   const out: Environment[] = [];
@@ -48,7 +99,7 @@ function combine(results: DiscoveryResult[], tier: readonly DiscoverySource[], n
     for (const env of r.environments) {
       if ((seen.get(env.name) ?? 0) > 1 && i > 0) {
         const renamed = `${env.name}@${tier[i].name}`;
-        notes.push(`environment "${env.name}" is defined by more than one tool; the ${tier[i].name} one is called "${renamed}"`);
+        notes.push({ status: 'info', kind: 'Environment', name: renamed, reason: `environment "${env.name}" is defined by more than one tool; the ${tier[i].name} one is called "${renamed}"`, environments: [renamed], ...(env.definedIn ? { file: env.definedIn.file, ...(env.definedIn.line ? { line: env.definedIn.line } : {}) } : {}) });
         out.push({ ...env, name: renamed });
       } else out.push(env);
     }

@@ -2,7 +2,9 @@ import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
 import { lineAt, type DataPath } from '../config/yaml-location.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
 import { resolveInRepo, toRepoPath } from '../util/paths.ts';
+import { fileNote } from './notes.ts';
 import { parseSimpleYaml } from './simple-yaml.ts';
 
 /** One YAML document that is a Kubernetes-style object, with where it was found. */
@@ -18,7 +20,11 @@ export interface YamlObjectDoc {
 
 export interface RepoYaml {
   docs: YamlObjectDoc[];
-  notes: string[];
+  notes: DiscoveryNote[];
+  /** Every YAML file walked (repo-relative, sorted), matching the pattern or not: `fleet.yaml` files are found by name. */
+  files: string[];
+  /** YAML files in Helm chart `templates/` folders, which are not parsed (Go templates). */
+  templates: string[];
 }
 
 const skippedDirs = new Set(['.git', 'node_modules']);
@@ -34,24 +40,25 @@ const maxBytes = 10 * 1024 * 1024;
  */
 export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoYaml> {
   const docs: YamlObjectDoc[] = [];
-  const notes: string[] = [];
+  const notes: DiscoveryNote[] = [];
   const files: string[] = [];
   const links: string[] = [];
+  const templates: string[] = [];
   // Synchronous on purpose: thousands of tiny reads through the thread pool were mostly waiting.
-  walk(root, files, links);
+  walk(root, files, links, templates);
   files.sort();
   for (const link of links.sort()) {
     const file = toRepoPath(root, link);
     try {
       resolveInRepo(root, file);
     } catch {
-      notes.push(`${file}: skipped for discovery, a symlink that points outside the repository`);
+      notes.push(fileNote(file, 'skipped for discovery, a symlink that points outside the repository'));
     }
   }
   for (const abs of files) {
     const file = toRepoPath(root, abs);
     if (statSync(abs).size > maxBytes) {
-      notes.push(`${file}: skipped for discovery, larger than 10 MB`);
+      notes.push(fileNote(file, 'skipped for discovery, larger than 10 MB'));
       continue;
     }
     const text = readFileSync(abs, 'utf8');
@@ -70,7 +77,7 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
     const failed = all.find((d) => d.errors.length > 0);
     if (failed) {
       const err = failed.errors[0];
-      notes.push(`${file}:${lineCounter.linePos(err.pos[0]).line}: skipped for discovery, not valid YAML (${err.message.split('\n')[0]})`);
+      notes.push(fileNote(file, `skipped for discovery, not valid YAML (${err.message.split('\n')[0]})`, lineCounter.linePos(err.pos[0]).line));
       continue;
     }
     for (const doc of all) {
@@ -78,7 +85,7 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
       try {
         object = doc.toJS({ maxAliasCount: 1000 });
       } catch (error) {
-        notes.push(`${file}: skipped a document for discovery (${(error as Error).message})`);
+        notes.push(fileNote(file, `skipped a document for discovery (${(error as Error).message})`));
         continue;
       }
       if (object === null || typeof object !== 'object' || Array.isArray(object)) continue;
@@ -92,7 +99,7 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
       });
     }
   }
-  return { docs, notes };
+  return { docs, notes, files: files.map((abs) => toRepoPath(root, abs)), templates: templates.sort().map((abs) => toRepoPath(root, abs)) };
 }
 
 function firstContentLine(text: string): number {
@@ -107,7 +114,7 @@ function fullParseLine(text: string, path: DataPath): number | undefined {
   return lineAt(doc.contents, lineCounter, path);
 }
 
-function walk(dir: string, out: string[], links: string[]): void {
+function walk(dir: string, out: string[], links: string[], templates: string[]): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -117,12 +124,27 @@ function walk(dir: string, out: string[], links: string[]): void {
   const isChart = entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
   for (const entry of entries) {
     if (entry.isDirectory()) {
-      if (skippedDirs.has(entry.name) || (isChart && entry.name === 'templates')) continue;
-      walk(join(dir, entry.name), out, links);
+      if (skippedDirs.has(entry.name)) continue;
+      if (isChart && entry.name === 'templates') listYaml(join(dir, entry.name), templates);
+      else walk(join(dir, entry.name), out, links, templates);
     } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
       out.push(join(dir, entry.name));
     } else if (entry.isSymbolicLink()) {
       links.push(join(dir, entry.name));
     }
+  }
+}
+
+/** YAML files under a chart's templates folder (regular files only; symlinks are not followed). */
+function listYaml(dir: string, out: string[]): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory()) listYaml(join(dir, entry.name), out);
+    else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) out.push(join(dir, entry.name));
   }
 }

@@ -1,12 +1,15 @@
 import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { DiscoveryNote } from '../model/discovery.ts';
 import { environmentDefaults, type Environment, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
+import { applicationSetNote, chartTemplateNotes, jsonnetFiles, unrenderedSourceNote } from './argocd-notes.ts';
 import { assignUniqueNames } from './naming.ts';
+import { environmentNote, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
-import { isHelmChart } from './render-kind.ts';
+import { detectRenderKind, isHelmChart } from './render-kind.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
@@ -34,27 +37,37 @@ interface Candidate {
 export const argocdSource: DiscoverySource = {
   name: 'argocd',
   async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
-    const { docs } = await ctx.repoYaml();
-    const notes: string[] = [];
+    const scan = await ctx.repoYaml();
+    const { docs } = scan;
+    const notes: DiscoveryNote[] = [];
     const candidates: Candidate[] = [];
+    /** Applications that are environments but have sources bosun does not render (a chart from a Helm repository…). */
+    const partly = new Map<YamlObjectDoc, DiscoveryNote>();
     for (const doc of docs) {
       const apiVersion = doc.object.apiVersion;
       if (typeof apiVersion !== 'string' || !applicationApi.test(apiVersion)) continue;
       if (doc.object.kind === 'ApplicationSet') {
-        notes.push(`${doc.file}:${doc.line}: Argo CD ApplicationSet ${String(field(doc.object, 'metadata', 'name') ?? '')} is not expanded; list its Applications or add .bosun.yaml environments`);
+        notes.push(applicationSetNote(ctx, doc));
         continue;
       }
       if (doc.object.kind !== 'Application') continue;
       const appName = str(field(doc.object, 'metadata', 'name'));
-      if (!appName) continue;
-      const entries = sourceEntries(doc.object);
-      const own = entries.filter((e) => isOwnRenderedSource(ctx, e.source, notes, doc, e));
-      if (own.length === 0) {
-        if (entries.length > 0 && ctx.repoUrls) notes.push(`${doc.file}:${doc.line}: Argo CD Application ${appName} skipped: no source renders from this repository`);
+      if (!appName) {
+        notes.push(objectNote(doc, 'not-an-environment', 'not an environment: metadata.name is not set'));
         continue;
       }
+      const entries = sourceEntries(doc.object);
+      const own = entries.filter((e) => isOwnRenderedSource(ctx, e.source));
+      const others = entries.filter((e) => !own.includes(e));
+      const unrendered = unrenderedSourceNote(ctx, doc, others.map((e) => ({ source: e.source, fieldPath: e.fieldPath, index: e.index })), own.length > 0);
+      if (own.length === 0) {
+        notes.push(unrendered ?? objectNote(doc, 'not-an-environment', 'not an environment: it has no source'));
+        continue;
+      }
+      if (unrendered) partly.set(doc, unrendered);
       for (const entry of own) candidates.push({ doc, appName, namespace: str(field(doc.object, 'metadata', 'namespace')), entry, multi: own.length > 1 });
     }
+    notes.push(...chartTemplateNotes(ctx, scan.templates));
 
     const names = assignUniqueNames(
       candidates.map((c) => {
@@ -65,6 +78,10 @@ export const argocdSource: DiscoverySource = {
       'Argo CD Application',
     );
     const environments = candidates.map((c, i) => toEnvironment(ctx, c, names[i], notes));
+    for (const [doc, note] of partly) {
+      note.environments = names.filter((_, i) => candidates[i].doc === doc).sort();
+      notes.push(note);
+    }
     return { environments, notes };
   },
 };
@@ -78,7 +95,7 @@ function sourceEntries(app: Record<string, unknown>): SourceEntry[] {
 }
 
 /** A source Argo CD renders manifests from (a `path`, not a Helm repository chart or a values-only `ref`) in this repository. */
-function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown, notes: string[], doc: YamlObjectDoc, entry: SourceEntry): boolean {
+function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown): boolean {
   const path = typeof field(source, 'path') === 'string' ? (field(source, 'path') as string) : undefined;
   if (path === undefined || str(field(source, 'chart'))) return false;
   const repoURL = field(source, 'repoURL');
@@ -86,15 +103,15 @@ function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown, notes: stri
   // Without known URLs: an Application whose source folder exists here is taken to be about this repository.
   const normal = normalizeRepoPath(path);
   if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) return false;
-  const exists = statSync(join(ctx.root, normal), { throwIfNoEntry: false })?.isDirectory() ?? false;
-  if (!exists && path !== '') notes.push(`${doc.file}:${doc.lineOf(entry.fieldPath === 'spec.source' ? ['spec', 'source', 'path'] : ['spec', 'sources', entry.index ?? 0, 'path'])}: Argo CD Application source path "${path}" is not a folder in this repository; skipped`);
-  return exists;
+  return statSync(join(ctx.root, normal), { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, notes: string[]): Environment {
+function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, allNotes: DiscoveryNote[]): Environment {
   const { doc, entry } = c;
   const app = doc.object;
-  const where = `${doc.file}:${doc.line}: Argo CD Application ${c.appName}`;
+  const at = { file: doc.file, line: doc.line };
+  // Caveats found while reading the Application, as text, become notes on the environment.
+  const notes: string[] = [];
   const sourcePathField = entry.index === undefined ? ['spec', 'source', 'path'] : ['spec', 'sources', entry.index, 'path'];
   const path = repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: () => doc.lineOf(sourcePathField), field: `${entry.fieldPath}.path` });
 
@@ -124,11 +141,26 @@ function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, notes:
     env.namespace = checkedArgument(destinationNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'destination', 'namespace']), field: 'spec.destination.namespace' });
   }
 
-  const helm = helmOptions(ctx, doc, entry, c.appName, path, where, notes);
+  const helm = helmOptions(ctx, doc, entry, c.appName, path, notes);
   if (helm) env.helm = helm;
-  const kustomize = kustomizeOptions(entry.source, where, notes);
+  const kustomize = kustomizeOptions(entry.source, notes);
   if (kustomize) env.kustomize = kustomize;
-  if (field(entry.source, 'plugin') !== undefined) notes.push(`${where}: config management plugins cannot run in bosun; the folder is rendered as plain/kustomize/helm by its contents`);
+  const plugin = field(entry.source, 'plugin');
+  if (plugin !== undefined) {
+    const pluginName = str(field(plugin, 'name'));
+    notes.push(`Argo CD renders it with the config management plugin${pluginName ? ` \`${pluginName}\`` : ''}, which bosun cannot run: bosun renders the folder by its contents (plain, kustomize or Helm), which may differ from what the plugin produces`);
+  }
+  const revision = str(field(entry.source, 'targetRevision'));
+  if (revision && revision !== 'HEAD' && ctx.branch && revision !== ctx.branch && revision !== `refs/heads/${ctx.branch}`) {
+    notes.push(`tracks revision \`${revision}\` of this repository, not \`${ctx.branch}\` (the base of this change): Argo CD deploys this change only once \`${revision}\` has it; bosun previews it from the change's commits anyway`);
+  }
+  for (const text of notes) allNotes.push(environmentNote(name, text, at));
+  if (plugin === undefined && detectRenderKind(join(ctx.root, path)) === 'plain') {
+    const jsonnet = jsonnetFiles(ctx.root, path, bool(field(entry.source, 'directory', 'recurse')) === true);
+    if (jsonnet.length > 0) {
+      allNotes.push(environmentNote(name, `Argo CD evaluates the jsonnet in ${path} (${jsonnet.length === 1 ? jsonnet[0] : `${jsonnet.length} files`}), which bosun does not: what it produces is not previewed, only the folder's YAML and JSON files`, at, { status: 'not-previewed', reads: jsonnet }));
+    }
+  }
   return env;
 }
 
@@ -141,7 +173,7 @@ function clusterFromServer(server: string | undefined): string | undefined {
   return server.replace(/\/+$/, '') === inClusterServer ? 'in-cluster' : server;
 }
 
-function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, where: string, notes: string[]): HelmOptions | undefined {
+function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[]): HelmOptions | undefined {
   const app = doc.object;
   const helm = field(entry.source, 'helm');
   if (!isRecord(helm) && !isHelmChart(join(ctx.root, path))) return undefined;
@@ -156,12 +188,12 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
     if (typeof file !== 'string' || file === '') continue;
     checkedArgument(file, valueFileProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'valueFiles', i]), field: `${entry.fieldPath}.helm.valueFiles[${i}]` });
     const resolved = valueFileFor(ctx, app, file, path);
-    if (resolved === undefined) notes.push(`${where}: value file "${file}" is not in this repository and is not used`);
+    if (resolved === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
     else out.valueFiles.push(resolved);
   }
-  const values = valuesOf(helm, where, notes);
+  const values = valuesOf(helm, notes);
   if (values) out.values = values;
-  if (list(field(helm, 'fileParameters')).length > 0) notes.push(`${where}: helm.fileParameters are not applied by bosun's render`);
+  if (list(field(helm, 'fileParameters')).length > 0) notes.push('helm.fileParameters are not applied by bosun\'s render');
   return out;
 }
 
@@ -183,7 +215,7 @@ function valueFileFor(ctx: DiscoveryContext, app: Record<string, unknown>, file:
 }
 
 /** `valuesObject` wins over `values` (a YAML string), as in Argo CD; `parameters` (`--set`) apply last. */
-function valuesOf(helm: unknown, where: string, notes: string[]): Record<string, unknown> | undefined {
+function valuesOf(helm: unknown, notes: string[]): Record<string, unknown> | undefined {
   let values: Record<string, unknown> | undefined;
   const valuesObject = field(helm, 'valuesObject');
   const valuesText = field(helm, 'values');
@@ -193,7 +225,7 @@ function valuesOf(helm: unknown, where: string, notes: string[]): Record<string,
       const parsed: unknown = parseYaml(valuesText);
       if (isRecord(parsed)) values = parsed;
     } catch (error) {
-      notes.push(`${where}: helm.values is not valid YAML (${(error as Error).message.split('\n')[0]}); it is not used`);
+      notes.push(`helm.values is not valid YAML (${(error as Error).message.split('\n')[0]}); it is not used`);
     }
   } else if (isRecord(valuesText)) values = structuredClone(valuesText);
   for (const parameter of list(field(helm, 'parameters'))) {
@@ -201,7 +233,7 @@ function valuesOf(helm: unknown, where: string, notes: string[]): Record<string,
     const value = field(parameter, 'value');
     if (!name || value === undefined) continue;
     if (/[[\]\\]/.test(name)) {
-      notes.push(`${where}: helm parameter "${name}" uses list or escape syntax, which bosun does not apply`);
+      notes.push(`helm parameter "${name}" uses list or escape syntax, which bosun does not apply`);
       continue;
     }
     values ??= {};
@@ -226,7 +258,7 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
   node[keys[keys.length - 1]] = value;
 }
 
-function kustomizeOptions(source: unknown, where: string, notes: string[]): KustomizeOptions | undefined {
+function kustomizeOptions(source: unknown, notes: string[]): KustomizeOptions | undefined {
   const k = field(source, 'kustomize');
   if (!isRecord(k)) return undefined;
   const out: KustomizeOptions = {};
@@ -248,11 +280,11 @@ function kustomizeOptions(source: unknown, where: string, notes: string[]): Kust
   list(k.patches).forEach((p, i) => {
     const patch = field(p, 'patch');
     if (typeof patch === 'string') patches.push({ patch, ...(isRecord(field(p, 'target')) ? { target: field(p, 'target') as Record<string, unknown> } : {}) });
-    else if (field(p, 'path') !== undefined) notes.push(`${where}: kustomize.patches[${i}] refers to a file (path); only inline patches are applied`);
+    else if (field(p, 'path') !== undefined) notes.push(`kustomize.patches[${i}] refers to a file (path); only inline patches are applied`);
   });
   if (patches.length > 0) out.patches = patches;
   for (const unsupported of ['replicas', 'forceCommonLabels', 'forceCommonAnnotations', 'commonAnnotationsEnvsubst', 'labelWithoutSelector']) {
-    if (k[unsupported] !== undefined) notes.push(`${where}: kustomize.${unsupported} is not applied by bosun's render`);
+    if (k[unsupported] !== undefined) notes.push(`kustomize.${unsupported} is not applied by bosun's render`);
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

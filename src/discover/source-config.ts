@@ -9,7 +9,7 @@ export const configSource: DiscoverySource = {
     const loaded = await readRepoConfig(ctx.root);
     if (!loaded) return { environments: [], notes: [] };
     if (!loaded.config.environments) {
-      return { environments: [], notes: [`${loaded.file} lists no environments; discovering them from Flux, Argo CD or clusters/<name>/`] };
+      return { environments: [], notes: [{ status: 'info', kind: 'Config', file: loaded.file, reason: 'lists no environments; discovering them from Flux, Argo CD or clusters/<name>/' }] };
     }
     return { environments: configEnvironments(loaded.config, { file: loaded.file, lines: loaded.environmentLines }), notes: [] };
   },

@@ -1,7 +1,10 @@
+import type { DiscoveryNote } from '../model/discovery.ts';
 import { environmentDefaults, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
 import { namespaceProblem } from '../util/argument-rules.ts';
+import { fluxObjectNotes, fluxSourceRefNotes } from './flux-notes.ts';
 import { assignUniqueNames } from './naming.ts';
+import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
 import { isSameRepo } from './repo-url.ts';
@@ -24,7 +27,7 @@ export const fluxSource: DiscoverySource = {
   name: 'flux',
   async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
     const { docs } = await ctx.repoYaml();
-    const notes: string[] = [];
+    const notes: DiscoveryNote[] = [];
     const ownRepos = docs
       .filter((d) => isKind(d, sourceApi, 'GitRepository') && ctx.repoUrls && isSameRepo(field(d.object, 'spec', 'url'), ctx.repoUrls))
       .map((d) => ({ name: str(field(d.object, 'metadata', 'name')), namespace: str(field(d.object, 'metadata', 'namespace')) }));
@@ -33,7 +36,7 @@ export const fluxSource: DiscoverySource = {
     for (const doc of docs.filter((d) => isKind(d, kustomizationApi, 'Kustomization'))) {
       const name = str(field(doc.object, 'metadata', 'name'));
       if (!name) {
-        notes.push(`${doc.file}:${doc.line}: Flux Kustomization without metadata.name skipped`);
+        notes.push(objectNote(doc, 'not-an-environment', 'not an environment: metadata.name is not set'));
         continue;
       }
       const cluster = /^clusters\/([^/]+)\//.exec(doc.file)?.[1];
@@ -42,7 +45,7 @@ export const fluxSource: DiscoverySource = {
 
     const own = all.filter((k) => {
       const why = foreignSource(k, ownRepos);
-      if (why) notes.push(`${k.doc.file}:${k.doc.line}: Flux Kustomization ${k.name} skipped: ${why}`);
+      if (why) notes.push(foreignNote(ctx, k, why));
       return !why;
     });
     const names = assignUniqueNames(
@@ -57,39 +60,59 @@ export const fluxSource: DiscoverySource = {
     own.forEach((k, i) => {
       environments[i].dependsOn = resolveDependsOn(k, own, names, notes);
     });
+    notes.push(...fluxSourceRefNotes(ctx, docs, own.map((k, i) => ({ doc: k.doc, environment: names[i] }))));
+    notes.push(...fluxObjectNotes(ctx, docs, ownRepos));
     return { environments, notes };
   },
 };
 
-function isKind(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {
+export function isKind(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {
   const apiVersion = doc.object.apiVersion;
   return doc.object.kind === kind && typeof apiVersion === 'string' && api.test(apiVersion);
 }
 
+interface Foreign {
+  reason: string;
+  /** The source is an artifact (OCI, bucket, external) or a GitRepository whose URL is unknown: spec.path may well be this repository's folder. */
+  mayReadHere: boolean;
+}
+
 /** Why the Kustomization's source is not this repository, or undefined when it is. */
-function foreignSource(k: FluxKustomization, ownRepos: Array<{ name?: string; namespace?: string }>): string | undefined {
+function foreignSource(k: FluxKustomization, ownRepos: Array<{ name?: string; namespace?: string }>): Foreign | undefined {
   const ref = field(k.doc.object, 'spec', 'sourceRef');
   const kind = str(field(ref, 'kind'));
   const name = str(field(ref, 'name'));
-  if (kind !== 'GitRepository') return `its source is ${kind ?? 'not set'}, not this Git repository`;
-  if (!name) return 'spec.sourceRef.name is not set';
+  if (kind !== 'GitRepository') {
+    if (!kind) return { reason: 'not an environment: spec.sourceRef.kind is not set', mayReadHere: false };
+    return { reason: `not an environment: its source kind \`${kind}\`${name ? ` (${name})` : ''} is one bosun does not follow, so what it deploys is not previewed`, mayReadHere: true };
+  }
+  if (!name) return { reason: 'not an environment: spec.sourceRef.name is not set', mayReadHere: false };
   const namespace = str(field(ref, 'namespace')) ?? k.namespace;
   // An unset namespace could be anything once applied: treat it as a match rather than miss the environment.
   const nsMatches = (other?: string) => namespace === undefined || other === undefined || namespace === other;
   if (name === bootstrapName && nsMatches(bootstrapName)) return undefined;
   if (ownRepos.some((r) => r.name === name && nsMatches(r.namespace))) return undefined;
-  return `its source GitRepository ${namespace ? `${namespace}/` : ''}${name} is not known to be this repository (pass the repository URL so a matching GitRepository is recognised)`;
+  return {
+    reason: `not an environment: its source GitRepository ${namespace ? `${namespace}/` : ''}${name} is not known to be this repository (pass the repository URL, --repo-url, so a matching GitRepository is recognised)`,
+    mayReadHere: true,
+  };
 }
 
-function toEnvironment(root: string, k: FluxKustomization, name: string, notes: string[]): Environment {
+function foreignNote(ctx: DiscoveryContext, k: FluxKustomization, why: Foreign): DiscoveryNote {
+  const path = str(field(k.doc.object, 'spec', 'path')) ?? './';
+  const here = why.mayReadHere ? existingRepoPath(ctx.root, path) : undefined;
+  return objectNote(k.doc, 'not-an-environment', why.reason, here !== undefined ? { reads: [here] } : {});
+}
+
+function toEnvironment(root: string, k: FluxKustomization, name: string, notes: DiscoveryNote[]): Environment {
   const { doc } = k;
   const spec = field(doc.object, 'spec');
-  const where = `${doc.file}:${doc.line}: Flux Kustomization ${k.name}`;
+  const at = { file: doc.file, line: doc.line };
   // Flux resolves spec.path inside the source, so a leading '/' means the repository root.
   const rawPath = (str(field(spec, 'path')) ?? './').replace(/^\/+/, '') || '.';
   const path = repoPathFrom(root, rawPath, { file: doc.file, line: () => doc.lineOf(['spec', 'path']), field: 'spec.path' });
   const suspended = bool(field(spec, 'suspend')) === true;
-  if (suspended) notes.push(`${where} is suspended: it is planned but never applied`);
+  if (suspended) notes.push(environmentNote(name, 'the Flux Kustomization is suspended: it is planned but never applied', at));
 
   const env: Environment = {
     ...environmentDefaults,
@@ -117,11 +140,13 @@ function toEnvironment(root: string, k: FluxKustomization, name: string, notes: 
   if (kustomize) env.kustomize = kustomize;
   const substitute = stringMap(field(spec, 'postBuild', 'substitute'));
   if (substitute && Object.keys(substitute).length > 0) env.substitute = substitute;
-  if (list(field(spec, 'postBuild', 'substituteFrom')).length > 0) {
-    notes.push(`${where}: postBuild.substituteFrom reads ConfigMaps/Secrets from the cluster and cannot be resolved offline; variables only defined there stay unsubstituted (or take their \${VAR:=default})`);
+  const substituteFrom = list(field(spec, 'postBuild', 'substituteFrom'))
+    .map((s) => `${str(field(s, 'kind')) ?? '?'} ${str(field(s, 'name')) ?? '?'}`);
+  if (substituteFrom.length > 0) {
+    notes.push(environmentNote(name, `postBuild.substituteFrom (${substituteFrom.join(', ')}) takes values from the cluster, which bosun cannot read: variables only defined there stay unsubstituted (or take their \${VAR:=default}), and a change to those values is not shown`, at));
   }
   for (const unsupported of ['commonMetadata', 'patchesStrategicMerge', 'patchesJson6902']) {
-    if (field(spec, unsupported) !== undefined) notes.push(`${where}: spec.${unsupported} is not applied by bosun's render`);
+    if (field(spec, unsupported) !== undefined) notes.push(environmentNote(name, `spec.${unsupported} is not applied by bosun's render`, at));
   }
   return env;
 }
@@ -156,7 +181,7 @@ function imageOverride(image: unknown): string | undefined {
 }
 
 /** Flux `dependsOn` entries are Kustomization references; only ones in the same cluster folder can match. */
-function resolveDependsOn(k: FluxKustomization, own: FluxKustomization[], names: string[], notes: string[]): string[] {
+function resolveDependsOn(k: FluxKustomization, own: FluxKustomization[], names: string[], notes: DiscoveryNote[]): string[] {
   const out: string[] = [];
   for (const dep of list(field(k.doc.object, 'spec', 'dependsOn'))) {
     const depName = typeof dep === 'string' ? dep : str(field(dep, 'name'));
@@ -166,7 +191,10 @@ function resolveDependsOn(k: FluxKustomization, own: FluxKustomization[], names:
       (o) => o.cluster === k.cluster && o.name === depName && (depNamespace === undefined || o.namespace === undefined || o.namespace === depNamespace),
     );
     if (index >= 0) out.push(names[index]);
-    else notes.push(`${k.doc.file}:${k.doc.line}: Flux Kustomization ${k.name} depends on ${depNamespace ? `${depNamespace}/` : ''}${depName}, which is not an environment in this repository; the dependency is ignored`);
+    else {
+      const self = own.indexOf(k);
+      notes.push(environmentNote(names[self], `depends on ${depNamespace ? `${depNamespace}/` : ''}${depName}, which is not an environment in this repository; the dependency is ignored`, { file: k.doc.file, line: k.doc.line }));
+    }
   }
   return out;
 }

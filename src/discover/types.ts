@@ -1,21 +1,31 @@
+import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment, EnvironmentSource } from '../model/environment.ts';
 import type { RepoYaml } from './repo-yaml.ts';
 
 export interface DiscoverOptions {
   /** URLs this repository is known by (clone URL, html URL, ssh URL). Matches Argo CD `repoURL` and Flux `GitRepository.spec.url`. */
   repoUrls?: string[];
+  /**
+   * The branch the change is planned against (a pull request's base), when known: an Argo CD
+   * `targetRevision` or Flux `GitRepository` ref naming another one gets a note.
+   */
+  branch?: string;
 }
 
 export interface DiscoveryResult {
   environments: Environment[];
-  /** Things a user should know: skipped objects, unsupported fields, fallbacks taken. */
-  notes: string[];
+  /**
+   * What a user should know: every GitOps object seen and not turned into an environment (with why),
+   * what bosun cannot preview, fallbacks taken. `noteText` (notes.ts) gives the one-line form for logs.
+   */
+  notes: DiscoveryNote[];
 }
 
 export interface DiscoveryContext {
   /** The checkout folder. */
   root: string;
   repoUrls?: string[];
+  branch?: string;
   /** Kubernetes-style YAML documents of the repository, scanned once per discovery and shared by sources. */
   repoYaml(): Promise<RepoYaml>;
 }

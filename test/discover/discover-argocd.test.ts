@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoverEnvironments } from '../../src/discover/index.ts';
+import { discoverEnvironments, noteText } from '../../src/discover/index.ts';
 import { makeTree, yaml } from './temp-tree.ts';
 
 async function argoRepo(): Promise<string> {
@@ -108,7 +108,7 @@ describe('Argo CD discovery', () => {
     const root = await argoRepo();
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
     expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
-    expect(notes).toContainEqual(expect.stringContaining('Argo CD Application podinfo skipped'));
+    expect(notes.map(noteText)).toContainEqual('argocd/elsewhere.yaml:1: Argo CD Application podinfo: not an environment: spec.source is another repository (https://github.com/stefanprodan/podinfo)');
   });
 
   it('maps Helm release name, value files, inline values and parameters', async () => {
@@ -163,7 +163,7 @@ describe('Argo CD discovery', () => {
     const root = await argoRepo();
     const { environments, notes } = await discoverEnvironments(root);
     expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
-    expect(notes).toContainEqual(expect.stringContaining('source path "kustomize" is not a folder in this repository'));
+    expect(notes.map(noteText)).toContainEqual(expect.stringContaining('not an environment: spec.source.path "kustomize" is not a folder in this repository'));
   });
 
   it('does not read an Application through a symlink that leaves the repository, and says so', async () => {
@@ -186,6 +186,6 @@ describe('Argo CD discovery', () => {
     });
     const { environments, notes } = await discoverEnvironments(root);
     expect(environments.map((e) => e.name)).not.toContain('planted');
-    expect(notes).toContainEqual('argocd/planted.yaml: skipped for discovery, a symlink that points outside the repository');
+    expect(notes.map(noteText)).toContainEqual('argocd/planted.yaml: skipped for discovery, a symlink that points outside the repository');
   });
 });

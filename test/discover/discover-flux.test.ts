@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoverEnvironments } from '../../src/discover/index.ts';
+import { discoverEnvironments, noteText } from '../../src/discover/index.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { makeTree, yaml } from './temp-tree.ts';
 
@@ -157,7 +157,7 @@ describe('Flux discovery', () => {
     expect(apps.kustomize?.patches).toEqual([{ patch: '- op: replace\n  path: /spec/replicas\n  value: 1\n', target: { kind: 'Deployment' } }]);
     expect(environments.find((e) => e.name === 'staging/infrastructure')).toMatchObject({ healthTimeoutSeconds: 120, path: 'infrastructure/staging' });
     expect(environments.find((e) => e.name === 'staging/flux-system')).toMatchObject({ path: 'clusters/staging', definedIn: { file: 'clusters/staging/flux-system/gotk-sync.yaml', line: 9 } });
-    expect(notes.some((n) => n.includes('substituteFrom'))).toBe(true);
+    expect(notes).toContainEqual(expect.objectContaining({ status: 'info', environments: ['staging/apps'], reason: expect.stringContaining('postBuild.substituteFrom (ConfigMap cluster-vars) takes values from the cluster') }));
   });
 
   it('plans suspended Kustomizations without applying them, and keeps images and components', async () => {
@@ -168,16 +168,18 @@ describe('Flux discovery', () => {
       prune: false,
       kustomize: { images: ['ghcr.io/acme/web:1.2.3'], components: ['../components/tls'] },
     });
-    expect(notes).toContainEqual(expect.stringContaining('production/apps.yaml:1: Flux Kustomization apps is suspended'));
+    expect(notes.map(noteText)).toContainEqual('clusters/production/apps.yaml:1: Environment production/apps: the Flux Kustomization is suspended: it is planned but never applied');
   });
 
   it('skips other sources with a note, and recognises a GitRepository by the repository URL', async () => {
     const root = await fluxRepo();
     const without = await discoverEnvironments(root);
     expect(without.environments.map((e) => e.name)).not.toContain('production/shared');
-    expect(without.notes).toContainEqual(expect.stringMatching(/external\.yaml:1: Flux Kustomization podinfo skipped: its source GitRepository flux-system\/podinfo/));
-    expect(without.notes).toContainEqual(expect.stringMatching(/from-oci skipped: its source is OCIRepository/));
-    expect(without.notes).toContainEqual(expect.stringMatching(/tenants\/c\/team\.yaml:1: Flux Kustomization other skipped: its source GitRepository team-c\/flux-system/));
+    const texts = without.notes.map(noteText);
+    expect(texts).toContainEqual(expect.stringMatching(/external\.yaml:1: Flux Kustomization podinfo: not an environment: its source GitRepository flux-system\/podinfo is not known/));
+    expect(texts).toContainEqual(expect.stringMatching(/Flux Kustomization from-oci: not an environment: its source kind `OCIRepository` \(\S+\) is one bosun does not follow/));
+    expect(texts).toContainEqual(expect.stringMatching(/tenants\/c\/team\.yaml:1: Flux Kustomization other: not an environment: its source GitRepository team-c\/flux-system/));
+    expect(without.notes.find((n) => n.name === 'other')).toMatchObject({ status: 'not-an-environment', kind: 'Kustomization', reads: ['tenants/c'] });
 
     const withUrl = await discoverEnvironments(root, { repoUrls: ['git@github.com:acme/fleet.git'] });
     expect(withUrl.environments.find((e) => e.name === 'production/shared')).toMatchObject({ path: 'shared', cluster: 'production' });
@@ -186,7 +188,7 @@ describe('Flux discovery', () => {
   it('skips files that are not valid YAML and Helm templates, with a note for the former', async () => {
     const root = await fluxRepo();
     const { environments, notes } = await discoverEnvironments(root);
-    expect(notes).toContainEqual(expect.stringMatching(/^broken\/ks\.yaml:\d+: skipped for discovery, not valid YAML/));
+    expect(notes.map(noteText)).toContainEqual(expect.stringMatching(/^broken\/ks\.yaml:\d+: skipped for discovery, not valid YAML/));
     expect(environments.some((e) => e.definedIn?.file.startsWith('charts/'))).toBe(false);
   });
 

@@ -77,7 +77,7 @@ describe('discovery order', () => {
     const root = await makeTree({ 'README.md': 'hello\n' });
     const { environments, notes } = await discoverEnvironments(root);
     expect(environments).toEqual([]);
-    expect(notes.at(-1)).toContain('no environments found');
+    expect(notes.at(-1)).toMatchObject({ status: 'info', kind: 'Repository', reason: expect.stringContaining('no environments found: bosun looked for environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications') });
   });
 });
 

@@ -1,0 +1,139 @@
+import type { DiscoveryNote } from '../model/discovery.ts';
+import { field, list, str } from './object-fields.ts';
+import { literalPrefix, objectNote, readsFrom } from './notes.ts';
+import type { YamlObjectDoc } from './repo-yaml.ts';
+import { isSameRepo } from './repo-url.ts';
+import type { DiscoveryContext } from './types.ts';
+
+const sourceApi = /^source\.toolkit\.fluxcd\.io\//;
+const extensionsApi = /^source\.extensions\.fluxcd\.io\//;
+const helmApi = /^helm\.toolkit\.fluxcd\.io\//;
+const bootstrapName = 'flux-system';
+
+/** Flux sources bosun never follows: what reads them is not previewed. */
+const artifactKinds = new Set(['OCIRepository', 'Bucket', 'ExternalArtifact']);
+
+function is(doc: YamlObjectDoc, api: RegExp, kind?: string): boolean {
+  const apiVersion = doc.object.apiVersion;
+  return typeof apiVersion === 'string' && api.test(apiVersion) && (kind === undefined || doc.object.kind === kind);
+}
+
+function nameOf(doc: YamlObjectDoc): { name?: string; namespace?: string } {
+  return { name: str(field(doc.object, 'metadata', 'name')), namespace: str(field(doc.object, 'metadata', 'namespace')) };
+}
+
+/**
+ * Notes on the Flux objects that are not Kustomizations: sources that are not this repository,
+ * artifact sources and generators bosun does not follow, and every HelmRelease (bosun does not render
+ * what helm-controller would install; the HelmRelease object itself is previewed as part of its
+ * environment).
+ */
+export function fluxObjectNotes(ctx: DiscoveryContext, docs: readonly YamlObjectDoc[], ownRepos: Array<{ name?: string; namespace?: string }>): DiscoveryNote[] {
+  const notes: DiscoveryNote[] = [];
+  const isOwnGitRepository = (name: string | undefined, namespace: string | undefined): boolean =>
+    (name === bootstrapName && (namespace === undefined || namespace === bootstrapName))
+    || ownRepos.some((r) => r.name === name && (namespace === undefined || r.namespace === undefined || r.namespace === namespace));
+  const gitRepoUrl = new Map<string, string | undefined>();
+  for (const doc of docs) {
+    if (!is(doc, sourceApi, 'GitRepository')) continue;
+    const { name, namespace } = nameOf(doc);
+    gitRepoUrl.set(`${namespace ?? ''}/${name ?? ''}`, str(field(doc.object, 'spec', 'url')));
+  }
+  /** Whether a GitRepository reference may be this repository: own, or of unknown URL (so its paths may be here). */
+  const mayBeHere = (name: string | undefined, namespace: string | undefined): boolean => {
+    if (isOwnGitRepository(name, namespace)) return true;
+    if (!ctx.repoUrls) return true;
+    const url = gitRepoUrl.get(`${namespace ?? ''}/${name ?? ''}`);
+    return url === undefined || isSameRepo(url, ctx.repoUrls);
+  };
+
+  for (const doc of docs) {
+    if (is(doc, sourceApi, 'GitRepository')) {
+      const { name } = nameOf(doc);
+      const url = str(field(doc.object, 'spec', 'url'));
+      if (name === bootstrapName || !ctx.repoUrls || !url || isSameRepo(url, ctx.repoUrls)) continue;
+      notes.push(objectNote(doc, 'not-an-environment', `another repository (${url}): what Kustomizations and HelmReleases deploy from it is not previewed`));
+    } else if (is(doc, sourceApi) && artifactKinds.has(String(doc.object.kind))) {
+      notes.push(objectNote(doc, 'not-an-environment', `a ${String(doc.object.kind)} source, which bosun does not follow: Kustomizations and HelmReleases that read it are not previewed`));
+    } else if (is(doc, extensionsApi, 'ArtifactGenerator')) {
+      notes.push(artifactGeneratorNote(ctx, doc, mayBeHere));
+    } else if (is(doc, helmApi, 'HelmRelease')) {
+      notes.push(helmReleaseNote(ctx, doc, mayBeHere));
+    }
+  }
+  return notes;
+}
+
+/** The folders of this repository an ArtifactGenerator copies into ExternalArtifacts (`@alias/path/**`). */
+function artifactGeneratorNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeHere: (name?: string, namespace?: string) => boolean): DiscoveryNote {
+  const ownAliases = new Set<string>();
+  for (const source of list(field(doc.object, 'spec', 'sources'))) {
+    const alias = str(field(source, 'alias'));
+    if (alias && str(field(source, 'kind')) === 'GitRepository' && mayBeHere(str(field(source, 'name')), str(field(source, 'namespace')) ?? nameOf(doc).namespace)) ownAliases.add(alias);
+  }
+  const candidates: string[] = [];
+  for (const artifact of list(field(doc.object, 'spec', 'artifacts'))) {
+    for (const copy of list(field(artifact, 'copy'))) {
+      const match = /^@([^/]+)\/(.*)$/.exec(str(field(copy, 'from')) ?? '');
+      if (!match || !ownAliases.has(match[1])) continue;
+      candidates.push(literalPrefix(match[2]) ?? '.');
+    }
+  }
+  const reads = readsFrom(ctx.root, candidates);
+  return objectNote(doc, 'not-an-environment', 'builds ExternalArtifacts, which bosun does not follow: Kustomizations and HelmReleases that read them are not previewed', reads.length > 0 ? { reads } : {});
+}
+
+function helmReleaseNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeHere: (name?: string, namespace?: string) => boolean): DiscoveryNote {
+  const namespace = nameOf(doc).namespace;
+  const chartRef = field(doc.object, 'spec', 'chartRef');
+  const tail = 'bosun does not render HelmReleases yet: what helm-controller installs is not previewed, only changes to the HelmRelease object itself';
+  if (chartRef !== undefined) {
+    return objectNote(doc, 'not-previewed', `chart from ${str(field(chartRef, 'kind')) ?? 'a source'} ${str(field(chartRef, 'name')) ?? ''}`.trimEnd() + `; ${tail}`);
+  }
+  const spec = field(doc.object, 'spec', 'chart', 'spec');
+  const chart = str(field(spec, 'chart')) ?? '?';
+  const version = str(field(spec, 'version'));
+  const sourceKind = str(field(spec, 'sourceRef', 'kind')) ?? 'an unnamed source';
+  const sourceName = str(field(spec, 'sourceRef', 'name'));
+  const from = `${sourceKind}${sourceName ? ` ${sourceName}` : ''}`;
+  if (sourceKind === 'GitRepository' && mayBeHere(sourceName, str(field(spec, 'sourceRef', 'namespace')) ?? namespace)) {
+    const valuesFiles = list(field(spec, 'valuesFiles')).filter((v): v is string => typeof v === 'string');
+    const reads = readsFrom(ctx.root, [chart, ...valuesFiles]);
+    return objectNote(doc, 'not-previewed', `chart \`${chart}\` from ${from}; ${tail}`, reads.length > 0 ? { reads } : {});
+  }
+  return objectNote(doc, 'not-previewed', `chart \`${chart}\`${version ? ` ${version}` : ''} from ${from}, which bosun does not fetch; ${tail}`);
+}
+
+/**
+ * Kustomizations that are environments but whose GitRepository (this repository) is pinned to a tag,
+ * semver range or commit, or follows another branch than the one the change is planned against: Flux
+ * deploys a different revision than the one bosun previews.
+ */
+export function fluxSourceRefNotes(ctx: DiscoveryContext, docs: readonly YamlObjectDoc[], own: Array<{ doc: YamlObjectDoc; environment: string }>): DiscoveryNote[] {
+  const users = new Map<YamlObjectDoc, string[]>();
+  const repos = docs.filter((d) => is(d, sourceApi, 'GitRepository'));
+  for (const k of own) {
+    const ref = field(k.doc.object, 'spec', 'sourceRef');
+    const name = str(field(ref, 'name'));
+    const namespace = str(field(ref, 'namespace')) ?? str(field(k.doc.object, 'metadata', 'namespace'));
+    // Prefer the GitRepository in the same cluster folder (clusters/<c>/…) as the Kustomization.
+    const cluster = /^clusters\/[^/]+\//.exec(k.doc.file)?.[0];
+    const matches = repos.filter((r) => nameOf(r).name === name && (namespace === undefined || nameOf(r).namespace === undefined || nameOf(r).namespace === namespace));
+    const repo = matches.find((r) => cluster !== undefined && r.file.startsWith(cluster)) ?? (matches.length === 1 ? matches[0] : undefined);
+    if (!repo) continue;
+    users.set(repo, [...(users.get(repo) ?? []), k.environment]);
+  }
+  const notes: DiscoveryNote[] = [];
+  for (const [repo, environments] of users) {
+    const ref = field(repo.object, 'spec', 'ref');
+    const pinned = (['tag', 'semver', 'commit', 'name'] as const).find((key) => str(field(ref, key)) !== undefined);
+    const branch = str(field(ref, 'branch'));
+    const extra = { environments: environments.sort() };
+    if (pinned) {
+      notes.push(objectNote(repo, 'info', `pins this repository to ${pinned} \`${str(field(ref, pinned))}\`: Flux deploys that revision, not the branch this change merges into; bosun previews its Kustomizations from the change's commits anyway`, extra));
+    } else if (branch && ctx.branch && branch !== ctx.branch) {
+      notes.push(objectNote(repo, 'info', `follows branch \`${branch}\`, not \`${ctx.branch}\` (the base of this change): Flux deploys this change only once it reaches \`${branch}\`; bosun previews its Kustomizations from the change's commits anyway`, extra));
+    }
+  }
+  return notes;
+}
