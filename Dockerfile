@@ -15,7 +15,7 @@ FROM --platform=linux/amd64 ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/ scripts/
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund --loglevel=notice
 COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
 COPY queue/ queue/
@@ -44,7 +44,7 @@ COPY scripts/install-tools.mjs scripts/gen-schemas.mjs scripts/
 # The same install step as a checkout, production dependencies only: its postinstall fills .tools/bin and
 # .cache/schemas in place (nothing copied from the build stage can go stale against these packages).
 # The layer packages are only the source of the binaries: dropping them saves ~70 MB.
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/@aws-cdk
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund --loglevel=notice && rm -rf node_modules/@aws-cdk
 COPY --from=build /app/dist/ dist/
 COPY bin/bosun.mjs bin/
 ENV BOSUN_KUBECTL=/app/.tools/bin/kubectl \
