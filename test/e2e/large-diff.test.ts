@@ -64,7 +64,20 @@ describe('a diff larger than GitHub\'s limits', () => {
     const diffsShown = (shown.match(/<details><summary>/g) ?? []).length;
     expect(diffsShown + notShownChanges).toBeGreaterThanOrEqual(40);
     const comment = await waitFor('the plan comment', () => h.gh.comments(owner, name, 1).find((c) => String(c.body).startsWith('<!-- bosun:plan -->')));
-    expect(String((comment as Json).body).length).toBeLessThanOrEqual(65_536);
+    const body = String((comment as Json).body);
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    // The comment carries as many whole diffs as fit and counts the rest, linking the check run.
+    expect(body).toContain(`| [${env}](${String(check.html_url)}) | +0 ~40 −0 |`);
+    const inComment = (body.match(/^<details><summary>⚪ other · <code>~<\/code> ConfigMap default\/big-\d+<\/summary>$/gm) ?? []).length;
+    const left = new RegExp(`^✂️ \\*\\*Not shown in this comment for \`${env}\`:\\*\\* (\\d+) of 40 changes \\((\\d+) diff lines\\) — see \\[its check run\\]\\(([^)]+)\\)\\.$`, 'm').exec(body);
+    expect(left, 'the comment must say what it did not show').not.toBeNull();
+    expect(inComment).toBeGreaterThan(0);
+    expect(inComment + Number(left![1])).toBe(40);
+    expect(Number(left![2])).toBeGreaterThan(0);
+    expect(left![3]).toBe(String(check.html_url));
+    expect(body).toMatch(new RegExp(`This comment shows ${inComment} of 40 changes`));
+    expect((body.match(/^```diff$/gm) ?? []).length).toBe(inComment);
+    expect((body.match(/<details>/g) ?? []).length).toBe((body.match(/<\/details>/g) ?? []).length);
     expect(h.gh.problems()).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('PR opened: one check run per affected environment with the right diff, and one index comment linking them', async () => {
+  it('PR opened: one check run per affected environment with the right diff, and one comment with the index linking them and each environment\'s diffs', async () => {
     const delivery = await h.send('pull_request', await prPayload('opened'));
     expect(delivery.status).toBeLessThan(300);
 
@@ -66,6 +66,14 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(body).toContain(repo.headSha.slice(0, 7));
     for (const r of runs) expect(body).toContain(String(r.html_url));
     expect((comments[0].user as Json).login).toBe(h.gh.botLogin);
+    // The comment is the report, not only the index: the Deployment's image diff is in the conversation,
+    // in a collapsed block under its environment, after the table.
+    expect(body).toMatch(/^-\s+image: .*:1\.4\.3$/m);
+    expect(body).toMatch(/^\+\s+image: .*:1\.5\.0$/m);
+    expect(body.indexOf('| Environment |')).toBeLessThan(body.indexOf('### staging/apps'));
+    expect(body).toMatch(/<details><summary>🟡 image · <code>~<\/code> Deployment [^<]+<\/summary>/);
+    expect(body).toMatch(/PersistentVolumeClaim[^\n]*database-backup/);
+    expect(body).not.toContain('Not shown in this comment');
   });
 
   it('a redelivered webhook queues nothing and posts nothing twice', async () => {
