@@ -22,8 +22,35 @@ export interface GeneratedSchemas {
   kinds: Record<string, GeneratedKind>;
   /** `apps/v1beta1/Deployment` → apiVersion to use instead ('' when the kind was removed outright). */
   removed: Record<string, string>;
+  /** Custom resources of the GitOps ecosystem, from the `@kubernetes-models/*` packages (ecosystem-schemas.mjs). */
+  ecosystem: EcosystemSchemas;
   /** JSON schemas (draft-07), `$ref`s as `#/definitions/<name>`. */
   definitions: Record<string, Record<string, unknown>>;
+}
+
+export interface EcosystemProject {
+  /** Short id, e.g. `flux`. */
+  id: string;
+  /** Display name, e.g. `Flux`. */
+  project: string;
+  package: string;
+  version: string;
+  /** Which upstream release the package was generated from. */
+  upstream: string;
+  groups: string[];
+  kinds: number;
+  /** How to move off removed versions, when the project has a tool for it. */
+  hint?: string;
+}
+
+export interface EcosystemSchemas {
+  projects: EcosystemProject[];
+  /** Projects no package describes, named so that their objects' warnings can say so. */
+  gaps: { project: string; groups: string[]; why: string }[];
+  /** `cert-manager.io/v1/Certificate` → definition name and project id. */
+  kinds: Record<string, { ref: string; project: string }>;
+  /** `helm.toolkit.fluxcd.io/v2beta1/HelmRelease` → the release that stopped serving it. */
+  removed: Record<string, { since: string; use?: string; project: string }>;
 }
 
 export declare function currentStamp(): string;

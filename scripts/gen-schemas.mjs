@@ -20,8 +20,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildEcosystemSchemas, ecosystemStamp } from './ecosystem-schemas.mjs';
 
 const selfPath = fileURLToPath(import.meta.url);
+const ecosystemPath = fileURLToPath(new URL('./ecosystem-schemas.mjs', import.meta.url));
 const defaultRoot = join(dirname(selfPath), '..');
 const require = createRequire(import.meta.url);
 
@@ -45,10 +47,10 @@ function packageVersion(dir) {
  */
 export function currentStamp() {
   const dirs = packageDirs();
-  const self = createHash('sha256').update(readFileSync(selfPath)).digest('hex').slice(0, 12);
+  const self = createHash('sha256').update(readFileSync(selfPath)).update(readFileSync(ecosystemPath)).digest('hex').slice(0, 12);
   const ajv = packageVersion(dirname(require.resolve('ajv/package.json')));
   const formats = packageVersion(dirname(require.resolve('ajv-formats/package.json')));
-  return `client-node@${packageVersion(dirs.clientNode)} kubernetes-models@${packageVersion(dirs.kubernetesModels)} ajv@${ajv} ajv-formats@${formats} generator@${self}`;
+  return `client-node@${packageVersion(dirs.clientNode)} kubernetes-models@${packageVersion(dirs.kubernetesModels)} ajv@${ajv} ajv-formats@${formats} ${ecosystemStamp()} generator@${self}`;
 }
 
 /** Reads the stamp of an existing output without parsing the whole file. */
@@ -266,6 +268,21 @@ function matchModelNames(models, hints, kinds) {
   return matched;
 }
 
+/**
+ * The client-node model for a kubernetes-models definition name (`IoK8sApiRbacV1Subject` → `RbacV1Subject`,
+ * `IoK8sApiCoreV1ObjectReference` → `V1ObjectReference`, `IoK8sApimachineryPkgApisMetaV1ObjectMeta` →
+ * `V1ObjectMeta`), or undefined. client-node prefixes a model with its group only where names clash.
+ */
+function modelNameFor(km, models, kmToModel) {
+  if (kmToModel.has(km)) return kmToModel.get(km);
+  const meta = /^IoK8sApimachineryPkgApisMeta(V1\w+)$/.exec(km)?.[1];
+  if (meta) return models.has(meta) ? meta : undefined;
+  const m = kmNamePattern.exec(km);
+  if (!m) return undefined;
+  const plain = m[2] + m[3];
+  return [kmGroupOf(m[1]) + plain, plain].find((n) => models.has(n));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // schema building
 
@@ -387,6 +404,14 @@ export function buildBuiltinSchemas() {
   }
   const kinds = {};
   for (const key of [...served.keys()].sort()) kinds[key] = served.get(key);
+  // Custom resources of the GitOps ecosystem (Flux, Argo CD, cert-manager…), whose schemas $ref these
+  // definitions (ObjectMeta, PodTemplateSpec…): see ecosystem-schemas.mjs.
+  const kmToModel = new Map([...matched].map(([model, km]) => [km, model]));
+  const ecosystem = buildEcosystemSchemas({ builtinFor: (km) => modelNameFor(km, models, kmToModel), checkedFormats });
+  for (const [name, schema] of Object.entries(ecosystem.definitions)) {
+    if (name in definitions) throw new Error(`ecosystem definition ${name} clashes with a built-in definition`);
+    definitions[name] = schema;
+  }
   const groups = [...new Set([...served.keys()].map((k) => (k.split('/').length === 3 ? k.split('/')[0] : '')))].sort();
   return {
     stamp: currentStamp(),
@@ -394,6 +419,7 @@ export function buildBuiltinSchemas() {
     groups,
     kinds,
     removed: removedKinds(served, known),
+    ecosystem: { projects: ecosystem.projects, gaps: ecosystem.gaps, kinds: ecosystem.kinds, removed: ecosystem.removed },
     definitions,
   };
 }
@@ -484,7 +510,7 @@ export function generatePrecompiledValidators({ root = defaultRoot, force = fals
   const standaloneCode = require('ajv/dist/standalone').default;
   const ajv = createSchemaAjv({ source: true });
   ajv.addSchema({ $id: builtinSchemaId, definitions: doc.definitions }, undefined, undefined, false);
-  const refs = [...new Set(Object.values(doc.kinds).map((k) => k.ref))].sort();
+  const refs = [...new Set([...Object.values(doc.kinds), ...Object.values(doc.ecosystem?.kinds ?? {})].map((k) => k.ref))].sort();
   const tmp = `${dir}.${randomUUID()}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

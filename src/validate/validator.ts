@@ -1,10 +1,14 @@
 import type { KubeObject, RenderedObject } from '../model/object.ts';
+import type { KubernetesTarget } from '../model/kubernetes-version.ts';
+import { groupOf } from '../model/object.ts';
+import { isSopsEncrypted, isSopsValue, valueAtPointer, withoutSopsMetadata } from '../model/sops.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { isNamespacedKind } from './builtin-schemas.ts';
 import { createBuiltinSource } from './builtin-source.ts';
 import { collectCrds } from './crd-schema.ts';
 import { createCrdSource } from './crd-source.ts';
 import { duplicateMessage, findDuplicates } from './duplicates.ts';
+import { createEcosystemSource } from './ecosystem-source.ts';
 import { describeErrors } from './messages.ts';
 import type { SchemaLookup, SchemaSource } from './schema-source.ts';
 
@@ -17,6 +21,8 @@ export interface ValidatorOptions {
   skipKinds?: readonly string[];
   /** More schema sources (e.g. a cluster's OpenAPI), consulted after CRDs and before the built-ins. */
   sources?: readonly SchemaSource[];
+  /** The Kubernetes version the objects are for: removed and not-yet-served APIs are judged against it. */
+  target?: KubernetesTarget;
 }
 
 export interface Validator {
@@ -50,16 +56,17 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
   const missingSeverity = opts.missingSchema === 'error' ? 'error' : 'warning';
   const skip = new Set(opts.skipKinds ?? []);
   const repoCrds = opts.crds ?? [];
-  const builtin = createBuiltinSource();
+  // Order: CRDs (render, repo) > a cluster's own OpenAPI (`sources`) > built-in ecosystem > Kubernetes.
+  const builtin = [createEcosystemSource(), createBuiltinSource(undefined, opts.target)];
   const extra = opts.sources ?? [];
-  const baseSources: SchemaSource[] = [...(repoCrds.length ? [createCrdSource(repoCrds)] : []), ...extra, builtin];
+  const baseSources: SchemaSource[] = [...(repoCrds.length ? [createCrdSource(repoCrds)] : []), ...extra, ...builtin];
 
   return {
     validate(input) {
       const objects = flattenLists(input);
       const renderCrds = collectCrds(objects);
       // The render's own CRDs come first: a CRD changed in this PR is what its objects must match.
-      const sources = renderCrds.length ? [createCrdSource([...renderCrds, ...repoCrds]), ...extra, builtin] : baseSources;
+      const sources = renderCrds.length ? [createCrdSource([...renderCrds, ...repoCrds]), ...extra, ...builtin] : baseSources;
       const resolved = new Map<string, SchemaLookup>();
       const resolve = (apiVersion: string, kind: string): SchemaLookup => {
         const key = `${apiVersion}/${kind}`;
@@ -107,12 +114,22 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
         }
 
         const found = resolve(apiVersion, kind);
+        // A SOPS-encrypted document: its `sops` block is not part of the object (Flux drops it when it
+        // decrypts), and what an encrypted value holds cannot be checked here.
+        const sops = isSopsEncrypted(obj);
+        const subject = sops ? withoutSopsMetadata(obj) : obj;
         if (!found) {
-          report(o, missingSeverity, '', `no schema for ${apiVersion} ${kind}: add its CRD to the repo or set validation.missingSchema`);
+          const group = groupOf(apiVersion);
+          report(o, missingSeverity, '', `${kind}.${group ? `${group}/` : ''}${apiVersion.slice(apiVersion.indexOf('/') + 1)}: no schema (CRD not in the repository and not built in); add the CRD to the repository, or set validation.missingSchema to choose warn or error`);
         } else if (found.found === 'not-served') {
-          report(o, 'error', '/apiVersion', found.message);
-        } else if (!found.schema.check(obj)) {
-          for (const p of describeErrors(found.schema.explain(obj))) report(o, 'error', p.path, p.message);
+          report(o, 'error', found.message.includes(' — did you mean ') ? '/kind' : '/apiVersion', found.message);
+        } else if (found.found === 'deprecated') {
+          report(o, 'warning', '/apiVersion', found.message);
+        } else if (!found.schema.check(subject)) {
+          for (const p of describeErrors(found.schema.explain(subject))) {
+            if (sops && isSopsValue(valueAtPointer(subject, p.path))) continue;
+            report(o, 'error', p.path, p.message);
+          }
         }
       }
 

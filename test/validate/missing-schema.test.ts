@@ -15,11 +15,13 @@ kind: ConfigMap
 metadata: { name: c }
 `);
 
+const widgetMessage = 'Widget.example.com/v1: no schema (CRD not in the repository and not built in); add the CRD to the repository, or set validation.missingSchema to choose warn or error';
+
 describe('objects without a schema', () => {
   it('warns once per object and names the kind, by default', () => {
     expect(createValidator().validate(objs())).toEqual([
-      { severity: 'warning', file: 'apps/gadgets.yaml', line: 1, object: 'example.com/v1 Widget a', path: '', message: 'no schema for example.com/v1 Widget: add its CRD to the repo or set validation.missingSchema' },
-      { severity: 'warning', file: 'apps/gadgets.yaml', line: 5, object: 'example.com/v1 Widget b', path: '', message: 'no schema for example.com/v1 Widget: add its CRD to the repo or set validation.missingSchema' },
+      { severity: 'warning', file: 'apps/gadgets.yaml', line: 1, object: 'example.com/v1 Widget a', path: '', message: widgetMessage },
+      { severity: 'warning', file: 'apps/gadgets.yaml', line: 5, object: 'example.com/v1 Widget b', path: '', message: widgetMessage },
     ]);
   });
 
@@ -35,9 +37,9 @@ describe('objects without a schema', () => {
   });
 
   it('keeps the message intact for kinds whose names look like secrets', () => {
-    const objs = rendered('secrets.yaml', 'apiVersion: external-secrets.io/v1beta1\nkind: SecretStore\nmetadata: { name: vault }\n');
+    const objs = rendered('secrets.yaml', 'apiVersion: vault.example.com/v1beta1\nkind: SecretStore\nmetadata: { name: vault }\n');
     expect(createValidator().validate(objs).map((f) => f.message)).toEqual([
-      'no schema for external-secrets.io/v1beta1 SecretStore: add its CRD to the repo or set validation.missingSchema',
+      'SecretStore.vault.example.com/v1beta1: no schema (CRD not in the repository and not built in); add the CRD to the repository, or set validation.missingSchema to choose warn or error',
     ]);
   });
 });

@@ -126,10 +126,11 @@ describe('precompiled built-in validators', () => {
   it('are generated for every served built-in kind, stamped, and a rerun is a no-op', () => {
     const manifest = readPrecompiledManifest();
     expect(manifest?.stamp).toBe(currentStamp());
-    const builtin = JSON.parse(readFileSync(join(projectRoot, builtinSchemasPath), 'utf8')) as { kinds: Record<string, { ref: string }> };
-    const servedRefs = [...new Set(Object.values(builtin.kinds).map((k) => k.ref))].sort();
+    const builtin = JSON.parse(readFileSync(join(projectRoot, builtinSchemasPath), 'utf8')) as { kinds: Record<string, { ref: string }>; ecosystem: { kinds: Record<string, { ref: string }> } };
+    // Kubernetes kinds and the ecosystem's custom resources (Flux, cert-manager…) alike.
+    const servedRefs = [...new Set([...Object.values(builtin.kinds), ...Object.values(builtin.ecosystem.kinds)].map((k) => k.ref))].sort();
     expect(manifest?.refs).toEqual(servedRefs);
-    for (const ref of ['V1Deployment', 'V1Service', 'V1ConfigMap']) expect(existsSync(join(projectRoot, precompiledPath, `${ref}.cjs`))).toBe(true);
+    for (const ref of ['V1Deployment', 'V1Service', 'V1ConfigMap', builtin.ecosystem.kinds['kustomize.toolkit.fluxcd.io/v1/Kustomization'].ref]) expect(existsSync(join(projectRoot, precompiledPath, `${ref}.cjs`))).toBe(true);
     expect(generatePrecompiledValidators().written).toBe(false);
   });
 
