@@ -23,6 +23,7 @@ import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import { checkReport } from './check-report.ts';
 import { commitRange } from './commit-range.ts';
+import { reportCoverageCheck } from './coverage-check.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { environmentLocks, renewPullRequestLocks } from './pr-locks.ts';
 import { failPlanCheck, reportNow } from './plan-failure.ts';
@@ -86,6 +87,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         head: range.head,
         ...(job.envs?.length ? { envs: job.envs } : {}),
         repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
+        baseBranch: job.baseRef,
         cache,
         ...(preview ? { preview: preview.hook } : {}),
         // Superseded: stop at the next step instead of rendering for a head nobody will look at.
@@ -133,6 +135,9 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       // What reviewers saw: an apply on merge compares the merge commit's render with this head's.
       if (!('error' in env.render)) await deps.prRecords?.recordPlanned(job.repo.fullName, job.pr, env.name, { sha: job.headSha, at: Date.now(), checkRunUrl: run.url });
     }
+
+    // Changed files no environment reads: a neutral `bosun` run, never a silent green (also with no environment affected).
+    await reportCoverageCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, plan });
 
     // Checked again right before the comment: the abort signal may fire a moment late.
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };

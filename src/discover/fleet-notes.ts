@@ -19,7 +19,7 @@ export async function fleetNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[]
   for (const file of scan.files) {
     if (!/(^|\/)fleet\.ya?ml$/.test(file)) continue;
     const folder = posix.dirname(file);
-    notes.push({ status: 'not-an-environment', kind: 'Bundle', name: folder, file, reason: `a Fleet bundle: ${tail}`, reads: [folder] });
+    notes.push({ status: 'not-an-environment', kind: 'Bundle', name: folder, file, reason: tail, reads: [folder] });
   }
   for (const doc of scan.docs) {
     const apiVersion = doc.object.apiVersion;

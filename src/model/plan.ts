@@ -1,4 +1,5 @@
 import type { Change } from './change.ts';
+import type { Coverage, DiscoveryNote } from './discovery.ts';
 import type { EnvironmentSource } from './environment.ts';
 import type { Problem } from './errors.ts';
 import type { ValidationFinding } from './validation.ts';
@@ -34,4 +35,8 @@ export interface PlanResult {
   base: string;
   head: string;
   environments: EnvironmentPlan[];
+  /** GitOps files at head that no environment reads (and deleted ones no environment read), with why. Set by `planChange`. */
+  coverage?: Coverage;
+  /** What discovery saw and did not turn into a previewed environment, and caveats about those it did. Set by `planChange`. */
+  discovery?: DiscoveryNote[];
 }

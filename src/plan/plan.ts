@@ -13,10 +13,14 @@ import { diffRenders } from '../diff/index.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import type { Problem } from '../model/errors.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
+import { branchOfRef } from './branch.ts';
+import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget } from './object-budget.ts';
+import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import type { Progress } from './progress.ts';
@@ -30,6 +34,8 @@ export interface PlanOptions {
   envs?: string[];
   /** URLs this repository is known by, for matching Flux GitRepository / Argo CD Application sources. */
   repoUrls?: string[];
+  /** The branch the change merges into (a pull request's base); default: `base` when it names a branch. */
+  baseBranch?: string;
   concurrency?: number;
   progress?: Progress;
   /** Shared across plans in one process (the bot); a fresh one per plan otherwise. */
@@ -46,6 +52,8 @@ export interface PlanOptions {
   onAffected?: (envs: string[]) => void | Promise<void>;
   /** Object counts per environment and per plan; past them an environment fails with a clear error. */
   limits?: ObjectLimits;
+  /** The target Kubernetes version and, for a registered cluster, its own schemas (src/cli/commands/clusters.ts). */
+  clusterChecks?: ClusterChecksHook;
 }
 
 interface Side {
@@ -53,6 +61,8 @@ interface Side {
   dir: string;
   envs: Map<string, Environment>;
   tree: TreeIndex;
+  /** What discovery saw and did not make an environment, and caveats (see DiscoveryNote). */
+  notes: DiscoveryNote[];
   /** A discovery problem at this side (e.g. an invalid .bosun.yaml at base). */
   problem?: Problem;
 }
@@ -85,13 +95,14 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
 async function openSide(opts: PlanOptions, sha: string, dir: string, isHead: boolean): Promise<Side> {
   const tree = new TreeIndex(await listTree(opts.repoDir, sha));
   try {
-    const { environments } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls });
-    return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])) };
+    const branch = opts.baseBranch ?? branchOfRef(opts.base);
+    const { environments, notes } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}) });
+    return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])), notes };
   } catch (err) {
     // The head's configuration is what the PR proposes: its errors fail the plan (exit 2).
     // A broken base is reported per environment, and the head is still planned.
     if (isHead || !(err instanceof BosunError)) throw err;
-    return { sha, dir, tree, envs: new Map(), problem: err.toProblem() };
+    return { sha, dir, tree, envs: new Map(), notes: [], problem: err.toProblem() };
   }
 }
 
@@ -183,7 +194,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       plan.changes = diffRenders(bo.objects, ho.objects);
     }
     const env = d.h ?? d.b!;
-    const validator = createValidator({ crds: [...crdsOf(ho.objects), ...crdsInRepo], missingSchema: env.missingSchema });
+    const { validator, notes } = await environmentValidator(env, [...crdsOf(ho.objects), ...crdsInRepo], opts.clusterChecks);
     // Each finding on the line of its field where the head's source still has it.
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects));
     plan.validation = {
@@ -206,7 +217,19 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     }
   }));
   progress.done();
-  return { base: base.sha, head: head.sha, environments: envPlans };
+  // Every GitOps file an environment reads, or listed with why not; every object seen and not previewed.
+  const known = new Map(decisions.map((d) => [d.name, d]));
+  const { coverage, discovery } = await planCoverage({
+    base: { dir: base.dir, paths: base.tree.paths, envs: base.envs, notes: base.notes },
+    head: { dir: head.dir, paths: head.tree.paths, envs: head.envs, notes: head.notes },
+    changed,
+    inputsOf: async (side, env) => {
+      const d = known.get(env.name);
+      const ins = (side === 'head' ? d?.hi : d?.bi) ?? await inputsOrProblem(side === 'head' ? head.dir : base.dir, env, inputCache, side);
+      return 'inputs' in ins ? ins.inputs : undefined;
+    },
+  });
+  return { base: base.sha, head: head.sha, environments: envPlans, coverage, discovery };
 }
 
 type InputsOrProblem = { inputs: EnvInputs } | { problem: Problem };

@@ -2,6 +2,7 @@ import { riskClasses } from '../model/change.ts';
 import type { Change } from '../model/change.ts';
 import type { EnvironmentSource } from '../model/environment.ts';
 import type { ProblemKind } from '../model/errors.ts';
+import { coverageSchema, discoverySchema } from './json-schema-coverage.ts';
 
 const environmentSources = ['config', 'flux', 'argocd', 'directory', 'path'] as const satisfies readonly EnvironmentSource[];
 const problemKinds = ['usage', 'config', 'yaml', 'render', 'validation', 'path', 'git', 'cluster', 'internal', 'no-environments'] as const satisfies readonly ProblemKind[];
@@ -137,3 +138,5 @@ export const planJsonSchema = {
     },
   },
 } as const;
+    coverage: coverageSchema,
+    discovery: discoverySchema,

@@ -1,5 +1,6 @@
 import { sortByRisk } from '../diff/risk.ts';
 import type { Change } from '../model/change.ts';
+import type { Coverage, DiscoveryNote, UncoveredFile } from '../model/discovery.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { scrub } from '../util/scrub.ts';
@@ -11,7 +12,21 @@ import { scrub } from '../util/scrub.ts';
  * Free-text messages pass through the secret scrubber like every other output.
  */
 export function renderJson(plan: PlanResult): string {
-  return `${JSON.stringify(ordered(plan, ['base', 'head', 'environments'], { environments: (envs) => (envs as EnvironmentPlan[]).map(environment) }), null, 2)}\n`;
+  return `${JSON.stringify(ordered(plan, ['base', 'head', 'environments', 'coverage', 'discovery'], {
+    environments: (envs) => (envs as EnvironmentPlan[]).map(environment),
+    coverage: (coverage) => coverageJson(coverage as Coverage),
+    discovery: (notes) => (notes as DiscoveryNote[]).map(noteJson),
+  }), null, 2)}\n`;
+}
+
+function coverageJson(coverage: Coverage): Record<string, unknown> {
+  return ordered(coverage, ['covered', 'uncovered'], {
+    uncovered: (list) => (list as UncoveredFile[]).map((u) => ordered(u, ['file', 'reason', 'changed', 'deleted'], { reason: (r) => scrub(String(r)) })),
+  });
+}
+
+function noteJson(note: DiscoveryNote): Record<string, unknown> {
+  return ordered(note, ['status', 'kind', 'apiVersion', 'name', 'namespace', 'file', 'line', 'reason', 'environments', 'reads'], { reason: (r) => scrub(String(r)) });
 }
 
 type Mappers = Record<string, (value: unknown) => unknown>;

@@ -15,6 +15,7 @@ import {
 } from './format.ts';
 import { splitMarkdown } from './split.ts';
 
+import { coverageSectionLines, noEnvironmentsLines, notPreviewedLines, uncoveredWarningLines } from './coverage-section.ts';
 export interface MarkdownOptions {
   /** First heading; default `bosun plan`. */
   title?: string;
@@ -69,6 +70,7 @@ export function renderMarkdown(plan: PlanResult, opts: MarkdownOptions = {}): st
 
   const lines = indexLines(plan, prepared, opts);
   for (const item of prepared) {
+  pushAll(lines, coverageSectionLines(plan));
     if (hasDetail(item.env)) pushAll(lines, ['', ...sectionLines(item, folded, maxDiffLines, opts)]);
   }
   return splitMarkdown(lines.join('\n'), opts.maxPartChars ?? defaultMaxPartChars, {
@@ -117,7 +119,7 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
   const shown = prepared.filter((p) => !isSkipped(p.env));
   const skipped = prepared.filter((p) => isSkipped(p.env));
   if (prepared.length === 0) {
-    lines.push('No environments found in this repository.');
+    pushAll(lines, [...noEnvironmentsLines(plan), ...uncoveredWarningLines(plan), ...notPreviewedLines(plan)]);
     return lines;
   }
 
@@ -134,6 +136,7 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
   ];
   lines.push(facts.join(' · '));
 
+  pushAll(lines, uncoveredWarningLines(plan));
   if (shown.length > 0) {
     const locks = new Map(shown.map((p) => [p, opts.locks?.(p.env)]));
     if ([...locks.values()].some((lock) => lock !== undefined)) {
@@ -146,6 +149,7 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
   }
   if (skipped.length > 0) lines.push('', skippedLine(skipped.map((p) => p.env)));
   return lines;
+  pushAll(lines, notPreviewedLines(plan));
 }
 
 function summaryRow({ env, changes, cutLines }: Prepared, links: MarkdownOptions['links']): string {

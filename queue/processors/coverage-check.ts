@@ -1,0 +1,58 @@
+/**
+ * The `bosun` check run of a pull request that changes GitOps files no environment reads: neutral,
+ * never green — bosun cannot say what those files change, so "no changes" (or only the changes of the
+ * environments it knows) must not read as the whole truth. Same name as the failed run of a plan that
+ * could not run at all (plan-failure.ts), so a branch protection rule can require one check.
+ */
+import { completeCheckRun, createCheckRun, findCheckRun, type CheckAnnotation, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
+import type { PlanResult } from '../../src/model/plan.ts';
+import { changedUncovered, coverageSectionLines } from '../../src/report/coverage-section.ts';
+import { codeSpan, escapeHtml, plural } from '../../src/report/format.ts';
+import { splitMarkdown } from '../../src/report/index.ts';
+import { scrub } from '../../src/util/scrub.ts';
+import { planFailureCheckName } from './plan-failure.ts';
+
+/** GitHub's limit for a check run's summary and text, each. */
+const maxOutputChars = 65_535;
+/** Annotations on the changed files: one request's worth. */
+const maxAnnotations = 50;
+
+/** The title of the neutral run: "bosun cannot judge 2 changed files". */
+export function cannotJudgeTitle(count: number): string {
+  return `bosun cannot judge ${plural(count, 'changed file')}`;
+}
+
+/** Summary (the changed files and why) and text (every uncovered file and discovery note). Pure. */
+export function coverageCheckOutput(plan: PlanResult): { title: string; summary: string; text: string; annotations: CheckAnnotation[] } | undefined {
+  const changed = changedUncovered(plan);
+  if (changed.length === 0) return undefined;
+  const lines = [
+    `No environment bosun found deploys ${changed.length === 1 ? 'this changed file' : 'these changed files'}, so no \`bosun / <environment>\` check shows what ${changed.length === 1 ? 'it changes' : 'they change'}. Review ${changed.length === 1 ? 'it' : 'them'} by hand, or make bosun see what deploys ${changed.length === 1 ? 'it' : 'them'} (a \`.bosun.yaml\` environment, or the repository URL for Flux/Argo CD sources).`,
+    '',
+    ...changed.map((u) => `- ${codeSpan(u.file)}${u.deleted ? ' (deleted)' : ''}: ${escapeHtml(scrub(u.reason ?? 'no environment reads it'))}`),
+  ];
+  const [summary = ''] = splitMarkdown(lines.join('\n'), maxOutputChars, { maxParts: 1, truncationHint: 'Run `bosun plan --format json` for the full list (`coverage.uncovered`).' });
+  const [text = ''] = splitMarkdown(coverageSectionLines(plan).join('\n').trim(), maxOutputChars, { maxParts: 1, truncationHint: 'Run `bosun plan --format json` for the full list.' });
+  const annotations = changed.filter((u) => !u.deleted).slice(0, maxAnnotations).map((u): CheckAnnotation => ({
+    path: u.file,
+    start_line: 1,
+    end_line: 1,
+    annotation_level: 'warning',
+    title: 'bosun cannot judge this file',
+    message: scrub(u.reason ?? 'No environment bosun found reads this file.'),
+  }));
+  return { title: cannotJudgeTitle(changed.length), summary, text, annotations };
+}
+
+/**
+ * Posts the neutral `bosun` run when the plan's change touches uncovered files (reusing a run of that
+ * name on the head); does nothing otherwise.
+ */
+export async function reportCoverageCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; plan: PlanResult }): Promise<CheckRunRef | undefined> {
+  const output = coverageCheckOutput(args.plan);
+  if (!output) return undefined;
+  const existing = await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
+  const run = existing ?? await createCheckRun(gh, { owner: args.owner, repo: args.repo, name: planFailureCheckName, headSha: args.headSha, status: 'in_progress', externalId: args.externalId });
+  await completeCheckRun(gh, { owner: args.owner, repo: args.repo, checkRunId: run.id, conclusion: 'neutral', ...output });
+  return run;
+}

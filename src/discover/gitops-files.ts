@@ -1,0 +1,119 @@
+import { lstatSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { kustomizationFileNames } from './render-kind.ts';
+
+/**
+ * What makes a file "GitOps content" for coverage (see README, "Coverage"):
+ * - `manifest`: a `.yaml`/`.yml`/`.json` file with a top-level `apiVersion` and `kind` (any document);
+ * - `kustomization`: `kustomization.yaml`, `kustomization.yml`, `Kustomization`;
+ * - `chart`: every file of a Helm chart folder (the folder holding `Chart.yaml`, nested charts included);
+ * - `values`: Helm values files outside charts (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`…);
+ * - `fleet`: Rancher Fleet's `fleet.yaml`;
+ * - `sops`: `.sops.yaml` (SOPS creation rules);
+ * - `jsonnet`: `*.jsonnet` anywhere, `*.libsonnet` outside `vendor/` folders (jsonnet-bundler's).
+ * Never: anything under `.git/`, `node_modules/`, and the top-level CI, editor and documentation
+ * folders in `ignoredTopFolders`.
+ */
+export type GitOpsFileKind = 'manifest' | 'kustomization' | 'chart' | 'values' | 'fleet' | 'sops' | 'jsonnet';
+
+export interface GitOpsFile {
+  /** Repo-relative POSIX path. */
+  file: string;
+  kind: GitOpsFileKind;
+  /** For `chart` files: the chart folder. */
+  chart?: string;
+}
+
+/** Top-level folders that hold CI configuration, editor settings or documentation, never deployed content. */
+export const ignoredTopFolders: ReadonlySet<string> = new Set(['.github', '.gitlab', '.circleci', '.buildkite', '.tekton', '.vscode', '.idea', '.devcontainer', 'docs', 'doc']);
+const ignoredSegments = new Set(['.git', 'node_modules']);
+const kustomizationNames: ReadonlySet<string> = new Set(kustomizationFileNames);
+const valuesName = /(^|[-_.])values([-_.][\w.-]*)?\.ya?ml$/i;
+const manifestName = /\.(ya?ml|json)$/i;
+
+/** Folders holding a `Chart.yaml`, from a file listing. */
+export function chartFoldersOf(paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const path of paths) if (posix.basename(path) === 'Chart.yaml') out.add(posix.dirname(path));
+  return out;
+}
+
+/** The innermost chart folder `path` is in, if any. */
+function chartOf(path: string, charts: ReadonlySet<string>): string | undefined {
+  let dir = posix.dirname(path);
+  for (;;) {
+    if (charts.has(dir)) return dir;
+    if (dir === '.' || dir === '') return undefined;
+    dir = posix.dirname(dir);
+  }
+}
+
+/** Whether a path is outside what coverage looks at (CI, docs, .git, node_modules). */
+export function isIgnoredPath(path: string): boolean {
+  const segments = path.split('/');
+  return ignoredTopFolders.has(segments[0]) || segments.some((s) => ignoredSegments.has(s));
+}
+
+/**
+ * The GitOps kind of a path by its name alone; `'content'` when only the file's text can tell (a YAML
+ * or JSON file that is a manifest when it has `apiVersion` and `kind`); undefined when it is not GitOps content.
+ */
+export function kindByName(path: string, charts: ReadonlySet<string>): GitOpsFileKind | 'content' | undefined {
+  if (isIgnoredPath(path)) return undefined;
+  const base = posix.basename(path);
+  if (chartOf(path, charts) !== undefined) return 'chart';
+  if (kustomizationNames.has(base)) return 'kustomization';
+  if (base === 'fleet.yaml' || base === 'fleet.yml') return 'fleet';
+  if (base === '.sops.yaml' || base === '.sops.yml') return 'sops';
+  if (base.endsWith('.jsonnet')) return 'jsonnet';
+  if (base.endsWith('.libsonnet')) return path.split('/').includes('vendor') ? undefined : 'jsonnet';
+  if (valuesName.test(base)) return 'values';
+  if (manifestName.test(base)) return 'content';
+  return undefined;
+}
+
+/** Whether a YAML or JSON text holds a Kubernetes-style object: a top-level `apiVersion` and `kind`. */
+export function looksLikeManifest(text: string, path: string): boolean {
+  if (/\.json$/i.test(path)) return /"apiVersion"\s*:/.test(text) && /"kind"\s*:/.test(text);
+  return /^["']?apiVersion["']?[ \t]*:[ \t]*\S/m.test(text) && /^["']?kind["']?[ \t]*:[ \t]*\S/m.test(text);
+}
+
+/**
+ * The GitOps files among `paths` (a commit's file list). `read` gives a file's text, or undefined when
+ * it cannot be read as a regular file (a symlink, a submodule, too large): such a YAML/JSON file is not
+ * counted as a manifest (a symlink's target is counted where it is). With `only`, just those paths are
+ * classified (all of `paths` still tell which folders are charts).
+ */
+export function classifyGitOpsFiles(paths: readonly string[], read: (path: string) => string | undefined, only?: ReadonlySet<string>): GitOpsFile[] {
+  const charts = chartFoldersOf(paths);
+  const out: GitOpsFile[] = [];
+  for (const file of [...paths].sort()) {
+    if (only && !only.has(file)) continue;
+    const kind = kindByName(file, charts);
+    if (kind === undefined) continue;
+    if (kind === 'content') {
+      const text = read(file);
+      if (text !== undefined && looksLikeManifest(text, file)) out.push({ file, kind: 'manifest' });
+      continue;
+    }
+    const chart = kind === 'chart' ? chartOf(file, charts) : undefined;
+    out.push({ file, kind, ...(chart !== undefined ? { chart } : {}) });
+  }
+  return out;
+}
+
+const maxBytes = 10 * 1024 * 1024;
+
+/** Reads files of a checkout for `classifyGitOpsFiles`: regular files only (never through a symlink), at most 10 MB. */
+export function checkoutReader(root: string): (path: string) => string | undefined {
+  return (path) => {
+    const abs = join(root, path);
+    const stat = lstatSync(abs, { throwIfNoEntry: false });
+    if (!stat?.isFile() || stat.size > maxBytes) return undefined;
+    try {
+      return readFileSync(abs, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import { checkoutReader, classifyGitOpsFiles } from '../discover/gitops-files.ts';
+import { computeCoverage, withDeployingEnvironments, type CoverageEnvironment } from '../discover/coverage.ts';
+import type { EnvInputs } from '../discover/index.ts';
+import type { Coverage, DiscoveryNote } from '../model/discovery.ts';
+import type { Environment } from '../model/environment.ts';
+import { mapLimit } from '../util/limit.ts';
+
+export interface CoverageSideInput {
+  /** The checkout. */
+  dir: string;
+  /** Every file of the commit (its git tree). */
+  paths: readonly string[];
+  envs: ReadonlyMap<string, Environment>;
+  notes: readonly DiscoveryNote[];
+}
+
+/**
+ * The plan's `coverage` and `discovery`: every GitOps file at head either read by an environment or
+ * listed with why not, plus the files the change deletes that no environment read; and the head's
+ * discovery notes with the environments that deploy each object. `inputsOf` gives an environment's
+ * inputs (undefined when they could not be analysed); it is called for every environment, not only
+ * those planned, since coverage is about the whole repository.
+ */
+export async function planCoverage(args: {
+  base: CoverageSideInput;
+  head: CoverageSideInput;
+  changed: readonly string[];
+  inputsOf: (side: 'base' | 'head', env: Environment) => Promise<EnvInputs | undefined>;
+}): Promise<{ coverage: Coverage; discovery: DiscoveryNote[] }> {
+  const { base, head, changed } = args;
+  const environments = async (side: 'base' | 'head', input: CoverageSideInput): Promise<CoverageEnvironment[]> =>
+    mapLimit([...input.envs.values()], 16, async (env) => {
+      const inputs = await args.inputsOf(side, env);
+      return { name: env.name, path: env.path, ...(inputs ? { inputs } : {}) };
+    });
+  const headEnvs = await environments('head', head);
+  const headFiles = classifyGitOpsFiles(head.paths, checkoutReader(head.dir));
+  const atHead = new Set(head.paths);
+  const gone = changed.filter((file) => !atHead.has(file));
+  // Only the deleted files are classified on the base side; its whole tree tells which folders are charts.
+  const baseFiles = gone.length > 0 ? classifyGitOpsFiles(base.paths, checkoutReader(base.dir), new Set(gone)) : [];
+  const coverage = computeCoverage({
+    head: { files: headFiles, environments: headEnvs, notes: head.notes },
+    ...(baseFiles.length > 0 ? { base: { files: baseFiles, environments: await environments('base', base), notes: base.notes } } : {}),
+    changed,
+  });
+  return { coverage, discovery: withDeployingEnvironments(head.notes, headEnvs) };
+}
