@@ -2,9 +2,10 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Change } from '../model/change.ts';
 import type { ObjectId, RenderedObject } from '../model/object.ts';
 import { groupOf, idKey, objectId } from '../model/object.ts';
+import { changedFields, pairHashRenames, renamedReferences, type HashRenamePair } from './hash-renames.ts';
 import { normalize } from './normalize.ts';
-import { classifyRisk } from './risk.ts';
-import { isSecret, maskSecrets } from './secrets.ts';
+import { classifyRisk, highestRisk } from './risk.ts';
+import { isSecret, maskSecrets, type MaskedSecrets } from './secrets.ts';
 import { stableYaml } from './yaml-dump.ts';
 
 const contextLines = 3;
@@ -19,21 +20,69 @@ const maxEditLength = 2000;
  * version bump inside a group is an update). Unchanged objects are left out; Secret values are masked
  * before anything is dumped. If a render holds the same identity twice, the later object wins, as it
  * would when applied.
+ *
+ * A kustomize generator's hash-suffix rename is one update of the generated object (`rename`), at the
+ * risk of its content change, not a deletion plus a creation; an object whose only change is a reference
+ * to such a new name is marked `referenceOnly` and ranked at the rename's risk (hash-renames.ts).
  */
 export function diffRenders(base: readonly RenderedObject[], head: readonly RenderedObject[]): Change[] {
   const before = byIdentity(base);
   const after = byIdentity(head);
+  const renames = pairHashRenames(before, after);
+  const renamedAway = new Set(renames.map((r) => r.baseKey));
+  const renamedTo = new Map(renames.map((r) => [r.headKey, r]));
   const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
   const changes: Change[] = [];
+  const renameChanges = new Map<string, Change>();
+  const referencing: Change[] = [];
   for (const key of keys) {
-    const change = diffObject(before.get(key), after.get(key));
-    if (change) changes.push(change);
+    if (renamedAway.has(key)) continue;
+    const pair = renamedTo.get(key);
+    if (pair) {
+      const change = renameChange(pair);
+      renameChanges.set(pair.base.object.metadata?.name ?? '', change);
+      changes.push(change);
+      continue;
+    }
+    const b = before.get(key);
+    const h = after.get(key);
+    const change = diffObject(b, h);
+    if (!change) continue;
+    changes.push(change);
+    const refs = b && h ? renamedReferences(b.object, h.object, renames) : undefined;
+    if (refs) {
+      change.renamedReferences = refs.references;
+      change.referenceOnly = refs.only;
+      if (refs.only) referencing.push(change);
+    }
+  }
+  // Rolling a workload over to new content is as risky as that content change, whatever kind it is.
+  for (const change of referencing) {
+    const risk = highestRisk(change.renamedReferences!.flatMap((r) => renameChanges.get(r.from) ?? []));
+    if (risk) change.risk = risk;
   }
   return changes;
 }
 
+/** One update for a generated object renamed by its hash suffix: the diff between the two names' objects. */
+function renameChange(pair: HashRenamePair): Change {
+  // Never undefined: the two names differ, so the two texts do.
+  const { change, masked } = buildChange(pair.base, pair.head)!;
+  change.rename = {
+    from: pair.base.object.metadata?.name ?? '',
+    generator: pair.generator,
+    // Masked: for a Secret the fields name the keys whose values changed, never a value.
+    changed: changedFields(masked.base!, masked.head!),
+  };
+  return change;
+}
+
 /** The change between two versions of one object (either may be absent), or undefined when equal. */
 export function diffObject(base?: RenderedObject, head?: RenderedObject): Change | undefined {
+  return buildChange(base, head)?.change;
+}
+
+function buildChange(base?: RenderedObject, head?: RenderedObject): { change: Change; masked: MaskedSecrets } | undefined {
   const subject = head ?? base;
   if (!subject) return undefined;
   const masked = maskSecrets(base && normalize(base.object), head && normalize(head.object));
@@ -43,9 +92,9 @@ export function diffObject(base?: RenderedObject, head?: RenderedObject): Change
 
   const action: Change['action'] = !base ? 'create' : !head ? 'delete' : 'update';
   const id = objectId(subject.object);
-  const name = diffPathName(id);
-  const oldName = base ? `base/${name}` : '/dev/null';
-  const newName = head ? `head/${name}` : '/dev/null';
+  // A rename's two sides have different names; each header names its own side's object.
+  const oldName = base ? `base/${diffPathName(objectId(base.object))}` : '/dev/null';
+  const newName = head ? `head/${diffPathName(id)}` : '/dev/null';
   const diff = (lineChangesAtLeast(oldText, newText) <= maxEditLength
     ? createTwoFilesPatch(oldName, newName, oldText, newText, undefined, undefined, {
       context: contextLines, headerOptions: FILE_HEADERS_ONLY, maxEditLength,
@@ -61,12 +110,12 @@ export function diffObject(base?: RenderedObject, head?: RenderedObject): Change
     diff,
   };
   change.risk = classifyRisk(change, base?.object, head?.object);
-  if (isSecret(subject.object)) change.secretKeys = masked.keys;
+  if (isSecret(subject.object) || masked.sops) change.secretKeys = masked.keys;
   if (subject.source) {
     change.file = subject.source.file;
     if (subject.source.line !== undefined) change.line = subject.source.line;
   }
-  return change;
+  return { change, masked };
 }
 
 /**

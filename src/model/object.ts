@@ -12,10 +12,29 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** Where an object came from: a repo-relative file and, when the YAML passed through unchanged, its line. */
+/**
+ * Where an object came from: a repo-relative file and the line of the document it was built from (also
+ * when kustomize transformed it: validation follows a finding's field from there, see field-lines.ts).
+ */
 export interface SourceRef {
   file: string;
   line?: number;
+  /** The kustomize generator that made the object (`ConfigMapGenerator`, `SecretGenerator`, …), from its origin. */
+  generator?: string;
+  /** Patches that apply to the object, in the order kustomize applies them (a field a patch set is found there). */
+  patches?: PatchSource[];
+}
+
+/** One patch document: in a patch file (its first line), or inline in a kustomization or GitOps object. */
+export interface PatchSource {
+  file: string;
+  /** First line of the patch document; for an inline patch, the line of its entry. */
+  line: number;
+  /**
+   * An inline patch: its whole text, which document of it this is, and the file line of the text's first
+   * line when the text maps line for line onto the file (a `|` block).
+   */
+  inline?: { text: string; doc: number; firstLine?: number };
 }
 
 /** An object as produced by a renderer, with provenance. */

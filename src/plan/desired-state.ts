@@ -109,7 +109,7 @@ export async function renderAndValidate(dir: string, envs: Environment[], opts: 
     if (!outcome.ok) return { env, outcome, findings: [] };
     const validator = createValidator({ crds: [...crdsOf(outcome.objects), ...repoCrds], missingSchema: env.missingSchema });
     // Each finding on the line of its field where the source file still has it, not only its object's.
-    return { env, outcome, findings: await refineFindingLines(dir, validator.validate(outcome.objects)) };
+    return { env, outcome, findings: await refineFindingLines(dir, validator.validate(outcome.objects), outcome.objects) };
   }));
 }
 

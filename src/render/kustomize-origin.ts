@@ -14,6 +14,8 @@ export const originAnnotation = 'config.kubernetes.io/origin';
 export interface Origin {
   path?: string;
   configuredIn?: string;
+  /** For a generated object, the generator: `{ apiVersion: builtin, kind: ConfigMapGenerator }`. */
+  configuredBy?: { apiVersion?: string; kind?: string };
   repo?: string;
 }
 

@@ -8,6 +8,7 @@ import { helmPath, kubectlPath } from '../util/tools.ts';
 import { inRepo, readManifest } from './files.ts';
 import { fluxGeneratedResources } from './flux-generate.ts';
 import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts';
+import { generatorEntry, patchesFor, readKustomizeSourceMap, type KustomizeSourceMap } from './kustomize-source-map.ts';
 import { overlayFields } from './kustomize-overlay.ts';
 import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
 import { runTool } from './process.ts';
@@ -41,6 +42,7 @@ interface Build {
   env: Environment;
   inputs: Inputs;
   overlayDir: string;
+  sourceMap: KustomizeSourceMap;
 }
 
 async function renderKustomize(req: RenderRequest, generated: boolean): Promise<RenderOutcome> {
@@ -59,6 +61,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     merge(inputs, await walkKustomizeTree(root, repoPath));
   }
   for (const file of inputs.tree.resourceFiles) await indexFile(root, file, inputs.index, false);
+  const sourceMap = await readKustomizeSourceMap(root, inputs.tree.kustomizations, env);
 
   const temp = await renderTempDir('bosun-kustomize-');
   const tmp = temp.dir;
@@ -93,7 +96,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
       throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
     }
     if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, inputs.fallbackFile, env.name));
-    return { ok: true, objects: postBuild(result.stdout, { root, env, inputs, overlayDir }) };
+    return { ok: true, objects: postBuild(result.stdout, { root, env, inputs, overlayDir, sourceMap }) };
   } finally {
     await temp.dispose();
   }
@@ -231,25 +234,38 @@ function parseObjects(text: string, substitutedFrom?: () => string): KubeObject[
 }
 
 /**
- * The file an object came from, from kustomize's origin annotation; the line only when the final object
- * is exactly a document of that file. Without an origin (a remote base), the object is matched to the
- * indexed resource files by identity; failing that, it belongs to the kustomization.
+ * Where an object came from, from kustomize's origin annotation: the file of a resource and the line of
+ * the document it was built from (also when kustomize changed it), or the kustomization and generator
+ * entry that made it; plus the patches that apply to it, so a finding on a field a patch set points into
+ * the patch. Without an origin (a remote base), the object is matched to the indexed resource files by
+ * identity; failing that, it belongs to the kustomization.
  */
 function sourceOf(built: KubeObject, rendered: KubeObject, build: Build): SourceRef {
-  const { root, inputs, overlayDir } = build;
+  const { root, inputs, overlayDir, sourceMap } = build;
   const origin = readOrigin(built);
+  const plain = withoutOrigin(built);
+  let ref: SourceRef | undefined;
+  let sourceDoc: KubeObject | undefined;
   if (origin && !origin.repo) {
-    if (origin.path) {
-      const file = originRepoPath(origin.path, overlayDir, root);
-      if (file) {
-        const line = inputs.index.lineIn(file, rendered);
-        return line === undefined ? { file } : { file, line };
-      }
+    const file = origin.path ? originRepoPath(origin.path, overlayDir, root) : undefined;
+    if (file) {
+      const doc = inputs.index.documentIn(file, plain, rendered);
+      ref = doc ? { file, line: doc.line } : { file };
+      sourceDoc = doc?.object;
     }
-    if (origin.configuredIn) {
-      const file = originRepoPath(origin.configuredIn, overlayDir, root);
-      if (file) return { file };
+    const kustomization = !ref && origin.configuredIn ? originRepoPath(origin.configuredIn, overlayDir, root) : undefined;
+    if (kustomization) {
+      const generator = typeof origin.configuredBy?.kind === 'string' ? origin.configuredBy.kind : undefined;
+      const entry = generatorEntry(sourceMap, kustomization, generator, plain);
+      ref = { file: kustomization, ...(entry ? { line: entry.line } : {}), ...(generator ? { generator } : {}) };
+      if (entry) sourceDoc = { apiVersion: plain.apiVersion, kind: plain.kind, metadata: { name: entry.name } };
     }
   }
-  return inputs.index.find(withoutOrigin(built), rendered) ?? { file: inputs.fallbackFile };
+  if (!ref) {
+    const doc = inputs.index.match(plain, rendered);
+    ref = doc ? { file: doc.file, line: doc.line } : { file: inputs.fallbackFile };
+    sourceDoc = doc?.object;
+  }
+  const patches = patchesFor(sourceMap, { built: plain, source: sourceDoc });
+  return patches.length > 0 ? { ...ref, patches } : ref;
 }

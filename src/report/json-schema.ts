@@ -55,6 +55,33 @@ const change = {
       properties: { added: keyList, removed: keyList, changed: keyList },
     },
     ...location,
+    rename: {
+      type: 'object',
+      description: "A kustomize generator's hash-suffix rename shown as one update (applied, the new object is created and the old one pruned).",
+      required: ['from', 'generator', 'changed'],
+      additionalProperties: false,
+      properties: {
+        from: { type: 'string', description: 'The base-side name.' },
+        generator: { type: 'string', description: 'ConfigMapGenerator or SecretGenerator.' },
+        changed: { ...keyList, description: 'Fields whose content changed, e.g. data.LOG_LEVEL (Secrets: key names only).' },
+      },
+    },
+    renamedReferences: {
+      type: 'array',
+      description: 'Objects renamed by a hash suffix that this object now references by their new name.',
+      items: {
+        type: 'object',
+        required: ['kind', 'name', 'from', 'to'],
+        additionalProperties: false,
+        properties: {
+          kind: { type: 'string' },
+          name: { type: 'string', description: 'Name without the hash suffix.' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+        },
+      },
+    },
+    referenceOnly: { type: 'boolean', description: 'True when the renamed references are the only change.' },
   },
 } as const;
 

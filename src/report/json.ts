@@ -49,8 +49,10 @@ function finding(f: ValidationFinding): Record<string, unknown> {
 }
 
 function change(c: Change): Record<string, unknown> {
-  return ordered(c, ['action', 'apiVersion', 'kind', 'namespace', 'name', 'risk', 'diff', 'secretKeys', 'file', 'line'], {
+  return ordered(c, ['action', 'apiVersion', 'kind', 'namespace', 'name', 'risk', 'diff', 'secretKeys', 'file', 'line', 'rename', 'renamedReferences', 'referenceOnly'], {
     secretKeys: (keys) => ordered(keys as object, ['added', 'removed', 'changed']),
+    rename: (rename) => ordered(rename as object, ['from', 'generator', 'changed']),
+    renamedReferences: (refs) => (refs as object[]).map((r) => ordered(r, ['kind', 'name', 'from', 'to'])),
   });
 }
 

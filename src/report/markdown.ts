@@ -13,6 +13,7 @@ import {
   actionSymbols, cellCode, changeCounts, codeSpan, escapeCell, escapeHtml, fenceFor, plural, riskBadges, riskLabel,
   shortSha, validationState,
 } from './format.ts';
+import { renameFacts, renameSummaryNote } from './rename-text.ts';
 import { splitMarkdown } from './split.ts';
 
 import { coverageSectionLines, noEnvironmentsLines, notPreviewedLines, uncoveredWarningLines } from './coverage-section.ts';
@@ -298,12 +299,13 @@ function findingLines(env: EnvironmentPlan, findings: readonly ValidationFinding
 function changeLines(env: EnvironmentPlan, change: Change, folded: Map<string, FoldedChange>, maxDiffLines: number): string[] {
   const id = changeId(change);
   const target = id.namespace ? `${id.namespace}/${id.name}` : id.name;
-  const summary = `${riskLabel(change.risk)} · <code>${actionSymbols[change.action]}</code> ${escapeHtml(`${change.kind} ${target}`)}`;
+  const summary = `${riskLabel(change.risk)} · <code>${actionSymbols[change.action]}</code> ${escapeHtml(`${change.kind} ${target}`)}${renameSummaryNote(change)}`;
   const lines = [`<details><summary>${summary}</summary>`, ''];
 
   const facts = [codeSpan(change.apiVersion)];
   if (change.file) facts.push(`from ${codeSpan(change.line ? `${change.file}:${change.line}` : change.file)}`);
   if (change.secretKeys) facts.push(secretKeysText(change.secretKeys));
+  pushAll(facts, renameFacts(change));
   const key = foldKey(change);
   const group = key === undefined ? undefined : folded.get(key);
   const firstEnv = group?.environments[0];

@@ -2,13 +2,18 @@
  * Points a validation finding at the line of the offending field instead of the first line of its
  * object, when the object's source file still has that field: the finding carries the object's file and
  * first line (provenance) and a JSON pointer; the file is parsed once with positions and the pointer is
- * followed as far as the source has it (a field a kustomize patch added stays on the object's line).
+ * followed as far as the source has it. Through kustomize, a field that a patch set is found in the patch
+ * (the last patch that has it): the finding then names the patch file (or the kustomization holding an
+ * inline patch) and the field's line there. List items are matched by their merge key (`name`,
+ * `mountPath`, …) where the rendered item has one, since a patch may have merged a list in another order.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { LineCounter, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { PatchSource, RenderedObject } from '../model/object.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { resolveInRepo } from '../util/paths.ts';
+import { objectLabel } from './validator.ts';
 
 const maxBytes = 10 * 1024 * 1024;
 
@@ -18,32 +23,103 @@ interface ParsedFile {
   spans: Array<{ doc: Document.Parsed; start: number; end: number }>;
 }
 
+/** Strategic-merge keys of the built-in list fields, most common first (containers, volumes, mounts, ports). */
+const mergeKeys = ['name', 'mountPath', 'containerPort', 'port', 'devicePath', 'ip', 'topologyKey'];
+
 function pointerSegments(path: string): string[] {
   if (path === '' || path === '/') return [];
   return path.replace(/^\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** 1-based line of the deepest node on `segments` (a map entry counts from its key). */
-export function lineOfPath(doc: Document.Parsed, lines: LineCounter, segments: readonly string[]): number | undefined {
-  let node: Node | null | undefined = doc.contents as Node | null;
+interface Reached {
+  /** 1-based line of the deepest node found. */
+  line?: number;
+  /** Whether every segment was found. */
+  complete: boolean;
+}
+
+/**
+ * Follows `segments` from `node` (a document's contents, or a value inside one). `rendered` is the object's
+ * value at the same place: where its list item has a merge key, the source item with the same key is
+ * taken instead of the same index.
+ */
+function follow(node: Node | null | undefined, lines: LineCounter, segments: readonly string[], rendered?: unknown): Reached {
   let line: number | undefined = node?.range ? lines.linePos(node.range[0]).line : undefined;
+  let value = rendered;
   for (const segment of segments) {
     if (isMap(node)) {
       const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === segment);
-      if (!pair) break;
+      if (!pair) return { line, complete: false };
       const key = pair.key as Node | null;
       if (key?.range) line = lines.linePos(key.range[0]).line;
       node = pair.value as Node | null;
+      value = isRecord(value) ? value[segment] : undefined;
     } else if (isSeq(node) && /^\d+$/.test(segment)) {
-      const item = node.items[Number(segment)] as Node | undefined;
-      if (!item) break;
+      const renderedItem = Array.isArray(value) ? value[Number(segment)] : undefined;
+      const item = itemFor(node.items as Array<Node | null>, Number(segment), renderedItem);
+      if (!item) return { line, complete: false };
       if (item.range) line = lines.linePos(item.range[0]).line;
       node = item;
+      value = renderedItem;
     } else {
-      break;
+      return { line, complete: false };
     }
   }
-  return line;
+  return { line, complete: true };
+}
+
+function itemFor(items: Array<Node | null>, index: number, rendered: unknown): Node | undefined {
+  if (isRecord(rendered)) {
+    const key = mergeKeys.find((k) => isScalarValue(rendered[k]));
+    if (key !== undefined) {
+      const wanted = String(rendered[key]);
+      const has = (item: Node | null | undefined): item is Node => isMap(item) && String(scalarValue(item.get(key, true))) === wanted;
+      // The same index first: a list that repeats a key (two `env` entries of one name) keeps its order.
+      return has(items[index]) ? items[index] : items.find(has);
+    }
+  }
+  return items[index] ?? undefined;
+}
+
+/** 1-based line of the deepest node on `segments` (a map entry counts from its key). */
+export function lineOfPath(doc: Document.Parsed, lines: LineCounter, segments: readonly string[]): number | undefined {
+  return follow(doc.contents as Node | null, lines, segments).line;
+}
+
+/**
+ * A JSON 6902 patch (a list of operations): the last `add`/`replace`/`copy`/`move` whose path is the
+ * finding's path or leads to it, followed into its value for the rest of the path.
+ */
+function followOperations(ops: Node, lines: LineCounter, segments: readonly string[], rendered: unknown): Reached {
+  if (!isSeq(ops)) return { complete: false };
+  for (const op of [...ops.items].reverse()) {
+    if (!isMap(op)) continue;
+    const kind = scalarValue(op.get('op', true));
+    const path = scalarValue(op.get('path', true));
+    if (typeof path !== 'string' || !['add', 'replace', 'copy', 'move'].includes(String(kind))) continue;
+    const opSegments = pointerSegments(path);
+    if (opSegments.length > segments.length || opSegments.some((s, i) => s !== segments[i])) continue;
+    const rest = segments.slice(opSegments.length);
+    const value = op.get('value', true) as Node | null | undefined;
+    if (value === undefined || value === null) {
+      const at = op.range ? lines.linePos(op.range[0]).line : undefined;
+      return { line: at, complete: rest.length === 0 };
+    }
+    const reached = follow(value, lines, rest, valueAt(rendered, segments.slice(0, opSegments.length)));
+    const keyLine = op.items.find((p) => scalarValue(p.key as Node) === 'value')?.key as Node | undefined;
+    return { line: rest.length === 0 && keyLine?.range ? lines.linePos(keyLine.range[0]).line : reached.line, complete: reached.complete };
+  }
+  return { complete: false };
+}
+
+function valueAt(root: unknown, segments: readonly string[]): unknown {
+  let value = root;
+  for (const segment of segments) {
+    if (Array.isArray(value)) value = value[Number(segment)];
+    else if (isRecord(value)) value = value[segment];
+    else return undefined;
+  }
+  return value;
 }
 
 function spansOf(docs: readonly Document.Parsed[], lines: LineCounter): ParsedFile['spans'] {
@@ -72,7 +148,17 @@ function docAt(parsed: ParsedFile, line: number): Document.Parsed | undefined {
   return span && line <= span.end ? span.doc : undefined;
 }
 
-export async function refineFindingLines(repoDir: string, findings: readonly ValidationFinding[]): Promise<ValidationFinding[]> {
+function parseText(text: string): ParsedFile {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false });
+  return { lines, spans: Array.isArray(docs) ? spansOf(docs, lines) : [] };
+}
+
+/**
+ * Each finding on the line of its field. `objects` are the rendered objects the findings are about: they
+ * carry the patches that apply to each object and the values that pick list items by merge key.
+ */
+export async function refineFindingLines(repoDir: string, findings: readonly ValidationFinding[], objects: readonly RenderedObject[] = []): Promise<ValidationFinding[]> {
   const files = new Map<string, Promise<ParsedFile | undefined>>();
   const load = (file: string): Promise<ParsedFile | undefined> => {
     let parsed = files.get(file);
@@ -85,22 +171,76 @@ export async function refineFindingLines(repoDir: string, findings: readonly Val
         if (!staysInRepo(repoDir, rel)) return undefined;
         const info = await stat(full).catch(() => undefined);
         if (!info?.isFile() || info.size > maxBytes) return undefined;
-        const lines = new LineCounter();
-        const docs = parseAllDocuments(await readFile(full, 'utf8'), { lineCounter: lines, keepSourceTokens: false });
-        return Array.isArray(docs) ? { lines, spans: spansOf(docs, lines) } : undefined;
+        return parseText(await readFile(full, 'utf8'));
       })().catch(() => undefined);
       files.set(file, parsed);
     }
     return parsed;
   };
+  const inlineTexts = new Map<string, ParsedFile>();
+  const inPatch = async (patch: PatchSource, segments: readonly string[], rendered: unknown): Promise<number | undefined> => {
+    let parsed: ParsedFile | undefined;
+    let doc: Document.Parsed | undefined;
+    if (patch.inline) {
+      parsed = inlineTexts.get(patch.inline.text);
+      if (!parsed) inlineTexts.set(patch.inline.text, parsed = parseText(patch.inline.text));
+      doc = parsed.spans[patch.inline.doc]?.doc;
+    } else {
+      parsed = await load(patch.file);
+      doc = parsed && docAt(parsed, patch.line);
+    }
+    if (!parsed || !doc) return undefined;
+    const contents = doc.contents as Node | null;
+    const reached = isSeq(contents) ? followOperations(contents, parsed.lines, segments, rendered) : follow(contents, parsed.lines, segments, rendered);
+    if (!reached.complete || reached.line === undefined) return undefined;
+    if (!patch.inline) return reached.line;
+    return patch.inline.firstLine === undefined ? patch.line : patch.inline.firstLine + reached.line - 1;
+  };
+
+  const byFinding = new Map<string, RenderedObject>();
+  for (const o of objects) {
+    if (!o.source || !isRecord(o.object)) continue;
+    const key = findingKey(o.source.file, o.source.line, objectLabel(o.object));
+    if (!byFinding.has(key)) byFinding.set(key, o);
+  }
+
   return Promise.all(findings.map(async (finding) => {
-    if (!finding.file || !finding.line || !finding.path) return finding;
-    const parsed = await load(finding.file);
-    const doc = parsed && docAt(parsed, finding.line);
-    if (!parsed || !doc) return finding;
-    const line = lineOfPath(doc, parsed.lines, pointerSegments(finding.path));
-    return line && line >= finding.line ? { ...finding, line } : finding;
+    if (!finding.file || !finding.path) return finding;
+    const segments = pointerSegments(finding.path);
+    const object = byFinding.get(findingKey(finding.file, finding.line, finding.object));
+    const rendered = object?.object;
+    const parsed = finding.line ? await load(finding.file) : undefined;
+    const doc = parsed && finding.line ? docAt(parsed, finding.line) : undefined;
+    const inSource = parsed && doc ? follow(doc.contents as Node | null, parsed.lines, segments, rendered) : undefined;
+    // The last patch that sets the field: its value is what was rendered. A map or list the source has too
+    // stays with the source (a patch that merges into a container does not make the container its own).
+    const renderedValue = valueAt(rendered, segments);
+    const leaf = !isRecord(renderedValue) && !Array.isArray(renderedValue);
+    if (leaf || !inSource?.complete) {
+      for (const patch of [...(object?.source?.patches ?? [])].reverse()) {
+        const line = await inPatch(patch, segments, rendered);
+        if (line !== undefined) return { ...finding, file: patch.file, line };
+      }
+    }
+    const line = inSource?.line;
+    return line && finding.line && line >= finding.line ? { ...finding, line } : finding;
   }));
+}
+
+function findingKey(file: string, line: number | undefined, label: string): string {
+  return `${file}\0${line ?? ''}\0${label}`;
+}
+
+function scalarValue(node: unknown): unknown {
+  return isScalar(node) ? node.value : node;
+}
+
+function isScalarValue(value: unknown): value is string | number {
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function staysInRepo(repoDir: string, rel: string): boolean {

@@ -31,7 +31,7 @@ describe('Flux semantics', () => {
     expect(outcome.objects.map((o) => [o.object.metadata?.name, o.source?.file, o.source?.line])).toEqual([
       ['a', 'apps/web/a.yaml', 1],
       ['b', 'apps/web/deep/b.yml', 2],
-      ['sub-d', 'apps/web/sub/d.yaml', undefined],
+      ['sub-d', 'apps/web/sub/d.yaml', 1], // prefixed by the nested kustomization, built from line 1
     ]);
   });
 
@@ -81,11 +81,16 @@ describe('Flux semantics', () => {
     expect(deployment.spec.replicas).toBe(3);
     expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:latest');
     expect(deployment.spec.template.spec.containers[0].args).toEqual(['--price=${cost}']);
-    expect(byKind.Deployment.source).toEqual({ file: 'apps/web/deploy.yaml' });
+    // Built from line 1; the Kustomization's patch applies to it (a finding on a field it set points there).
+    expect(byKind.Deployment.source).toEqual({
+      file: 'apps/web/deploy.yaml',
+      line: 1,
+      patches: [{ file: 'clusters/staging/apps.yaml', line: 1, inline: { text: expect.stringContaining('patched'), doc: 0 } }],
+    });
 
     expect(byKind.ConfigMap.object.data).toEqual({ script: 'echo ${HOME}' });
     expect(byKind.ConfigMap.object.metadata?.namespace).toBe('web');
-    expect(byKind.ConfigMap.source).toEqual({ file: 'apps/web/raw.yaml' });
+    expect(byKind.ConfigMap.source).toEqual({ file: 'apps/web/raw.yaml', line: 1 });
 
     // cluster-scoped and untouched by every step: the exact line
     expect(byKind.ClusterRole.source).toEqual({ file: 'apps/web/role.yaml', line: 1 });

@@ -41,7 +41,7 @@ const base = {
 };
 
 describe('kustomize renderer', () => {
-  it('builds an overlay with patches and a configMapGenerator, with lines only for objects that passed through unchanged', async () => {
+  it('builds an overlay with patches and a configMapGenerator; each object keeps its source line, the patches that apply and its generator', async () => {
     const root = await repo({
       ...base,
       'clusters/staging/kustomization.yaml': [
@@ -66,11 +66,16 @@ describe('kustomize renderer', () => {
     if (!outcome.ok) return;
     const byKind = Object.fromEntries(outcome.objects.map((o) => [o.object.kind, o]));
     expect((byKind.Deployment.object.spec as { replicas: number }).replicas).toBe(3);
-    expect(byKind.Deployment.source).toEqual({ file: 'apps/base/deployment.yaml' });
+    // Patched, so not the document as written, but built from it: its line, and the inline patch (a `|` block from line 8).
+    expect(byKind.Deployment.source).toEqual({
+      file: 'apps/base/deployment.yaml',
+      line: 1,
+      patches: [{ file: 'clusters/staging/kustomization.yaml', line: 6, inline: { text: expect.stringContaining('op: replace'), doc: 0, firstLine: 8 } }],
+    });
     expect(byKind.Service.source).toEqual({ file: 'apps/base/service.yaml', line: 2 });
-    expect(byKind.ConfigMap.object.metadata?.name).toMatch(/^web-settings-[a-z0-9]+$/);
+    expect(byKind.ConfigMap.object.metadata?.name).toMatch(/^web-settings-[2456789bcdfghkmt]{10}$/);
     expect(byKind.ConfigMap.object.data).toEqual({ MODE: 'staging' });
-    expect(byKind.ConfigMap.source).toEqual({ file: 'clusters/staging/kustomization.yaml' });
+    expect(byKind.ConfigMap.source).toEqual({ file: 'clusters/staging/kustomization.yaml', line: 12, generator: 'ConfigMapGenerator' });
   });
 
   it('applies Argo CD kustomize options (prefix, labels, images, namespace) without touching the repository', async () => {
@@ -87,7 +92,7 @@ describe('kustomize renderer', () => {
     const deployment = outcome.objects.find((o) => o.object.kind === 'Deployment')!;
     expect(deployment.object.metadata).toMatchObject({ name: 'prod-web', namespace: 'web-prod', labels: { team: 'web' } });
     expect(JSON.stringify(deployment.object)).toContain('registry.example.com/nginx:1.27');
-    expect(deployment.source).toEqual({ file: 'apps/base/deployment.yaml' });
+    expect(deployment.source).toEqual({ file: 'apps/base/deployment.yaml', line: 1 });
   });
 
   it('inflates helmCharts from a vendored local chart under helmGlobals.chartHome', async () => {
@@ -111,7 +116,7 @@ describe('kustomize renderer', () => {
     const deployment = outcome.objects.find((o) => o.object.kind === 'Deployment')!;
     expect(deployment.object.metadata).toMatchObject({ name: 'front', namespace: 'web' });
     expect((deployment.object.spec as { replicas: number }).replicas).toBe(4);
-    expect(deployment.source).toEqual({ file: 'clusters/prod/kustomization.yaml' });
+    expect(deployment.source).toEqual({ file: 'clusters/prod/kustomization.yaml', generator: 'HelmChartInflationGenerator' });
   });
 
   it('refuses a helmCharts entry that would be pulled from a remote repository', async () => {

@@ -13,16 +13,31 @@ describe('matching rendered objects to source documents by identity', () => {
   index.add('base/d.yaml', 3, cm('d', undefined, { k: 'v' }));
   index.add('base/deploy.yaml', 1, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' } });
 
-  it('gives file and line for an unchanged object, file only once anything differs', () => {
+  it('gives the file and line of the document an object was built from, changed on the way or not', () => {
     expect(index.find(cm('b'))).toEqual({ file: 'base/b.yaml', line: 7 });
-    expect(index.find(cm('b', 'moved'))).toEqual({ file: 'base/b.yaml' });
-    expect(index.find(cm('d', undefined, { k: 'patched' }))).toEqual({ file: 'base/d.yaml' });
+    expect(index.find(cm('b', 'moved'))).toEqual({ file: 'base/b.yaml', line: 7 });
+    expect(index.find(cm('d', undefined, { k: 'patched' }))).toEqual({ file: 'base/d.yaml', line: 3 });
   });
 
   it('follows namePrefix / nameSuffix renames without confusing names that merely contain another', () => {
-    expect(index.find(cm('sub-d', undefined, { k: 'v' }))).toEqual({ file: 'base/d.yaml' });
-    expect(index.find(cm('b-prod'))).toEqual({ file: 'base/b.yaml' });
-    expect(index.find(cm('x-a-y'))).toEqual({ file: 'base/a.yaml' });
+    expect(index.find(cm('sub-d', undefined, { k: 'v' }))).toEqual({ file: 'base/d.yaml', line: 3 });
+    expect(index.find(cm('b-prod'))).toEqual({ file: 'base/b.yaml', line: 7 });
+    expect(index.find(cm('x-a-y'))).toEqual({ file: 'base/a.yaml', line: 1 });
+  });
+
+  it('finds the document in a known file: same name, else the longest source name inside the built name', () => {
+    const inFile = new SourceIndex();
+    inFile.add('apps/all.yaml', 1, cm('api'));
+    inFile.add('apps/all.yaml', 5, cm('api-worker'));
+    inFile.add('apps/all.yaml', 9, cm('api', 'other'));
+    expect(inFile.documentIn('apps/all.yaml', cm('p-api-worker-x'))?.line).toBe(5);
+    expect(inFile.documentIn('apps/all.yaml', cm('p-api'))?.line).toBe(1);
+    expect(inFile.documentIn('apps/all.yaml', cm('api', 'other'))?.line).toBe(9);
+    expect(inFile.documentIn('apps/other.yaml', cm('api'))).toBeUndefined();
+    // A file of thousands of documents: found by name lookups, not a scan per object.
+    const big = new SourceIndex();
+    for (let i = 0; i < 5000; i++) big.add('apps/big.yaml', i * 6 + 1, cm(`cm-${i}`));
+    expect(big.documentIn('apps/big.yaml', cm('prefix-cm-4321-suffix'))?.line).toBe(4321 * 6 + 1);
   });
 
   it('keeps kinds apart and finds nothing for unknown objects', () => {

@@ -4,7 +4,7 @@ import { diffRenders } from '../../src/diff/change-diff.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { planJsonSchema } from '../../src/report/json-schema.ts';
-import { b64, deployment, rendered, secret } from '../diff/objects.ts';
+import { b64, deployment, rendered, secret, simple } from '../diff/objects.ts';
 import { change, environment, plan } from './plans.ts';
 
 /** A plan that uses every optional field the model has. */
@@ -63,6 +63,24 @@ describe('JSON output', () => {
     expect(doc.environments[0].changes[1].secretKeys).toEqual({ added: ['user'], removed: [], changed: ['pw'] });
     const text = renderJson(everything());
     for (const value of ['old-pw', 'new-pw', b64('old-pw'), b64('new-pw')]) expect(text).not.toContain(value);
+  });
+
+  it('describes a kustomize hash-suffix rename and the objects that follow it, in the schema and in key order', () => {
+    const generated = (name: string, level: string) => ({
+      object: simple('v1', 'ConfigMap', name, 'web', { data: { LEVEL: level } }),
+      source: { file: 'apps/kustomization.yaml', line: 2, generator: 'ConfigMapGenerator' },
+    });
+    const follower = (name: string) => rendered(deployment({ extra: { spec: { template: { spec: { volumes: [{ name: 'c', configMap: { name } }] } } } } }), 'apps/web.yaml', 1);
+    const changes = diffRenders([generated('c-hf678c7m2b', 'info'), follower('c-hf678c7m2b')], [generated('c-5t2m9b7k8h', 'debug'), follower('c-5t2m9b7k8h')]);
+    const doc = JSON.parse(renderJson(plan(environment('staging', { changes }))));
+    expect(validate(doc) ? [] : validate.errors).toEqual([]);
+    const [cm, deploy] = doc.environments[0].changes;
+    expect(Object.keys(cm)).toEqual(['action', 'apiVersion', 'kind', 'namespace', 'name', 'risk', 'diff', 'file', 'line', 'rename']);
+    expect(cm.rename).toEqual({ from: 'c-hf678c7m2b', generator: 'ConfigMapGenerator', changed: ['data.LEVEL'] });
+    expect(Object.keys(deploy)).toEqual(['action', 'apiVersion', 'kind', 'namespace', 'name', 'risk', 'diff', 'file', 'line', 'renamedReferences', 'referenceOnly']);
+    expect(deploy.renamedReferences).toEqual([{ kind: 'ConfigMap', name: 'c', from: 'c-hf678c7m2b', to: 'c-5t2m9b7k8h' }]);
+    cm.rename.extra = true;
+    expect(validate(doc)).toBe(false);
   });
 
   it('keeps fields the model gains later instead of dropping them', () => {

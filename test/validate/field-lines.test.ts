@@ -3,8 +3,10 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../src/model/object.ts';
 import type { ValidationFinding } from '../../src/model/validation.ts';
 import { refineFindingLines } from '../../src/validate/field-lines.ts';
+import { objectLabel } from '../../src/validate/validator.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -51,5 +53,21 @@ describe('finding lines', () => {
       finding(2, '/spec', 'apps/missing.yaml'),
     ]);
     expect(out.map((f) => f.line)).toEqual([16, 2, 2, 2]);
+  });
+
+  it("takes a field a patch set from the last patch that has it: an inline patch without line mapping is its entry's line", async () => {
+    const object: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a/b', labels: { 'x/y': 'z' } }, spec: { replicas: 'many', paused: 'no' } };
+    const patches = [
+      { file: 'clusters/one.yaml', line: 3, inline: { text: 'spec:\n  replicas: some\n', doc: 0 } },
+      { file: 'clusters/two.yaml', line: 7, inline: { text: '---\nspec:\n  replicas: many\n', doc: 0, firstLine: 20 } },
+    ];
+    const objects = [{ object, source: { file: 'apps/objects.yaml', line: 11, patches } }];
+    const about = (path: string): ValidationFinding => ({ severity: 'error', file: 'apps/objects.yaml', line: 11, object: objectLabel(object), path, message: 'bad' });
+    const out = await refineFindingLines(dir, [about('/spec/replicas'), about('/spec'), about('/spec/paused')], objects);
+    expect(out.map((f) => `${f.file}:${f.line}`)).toEqual([
+      'clusters/two.yaml:22', // the later patch wins; its text starts on line 20, `replicas` is its third line
+      'apps/objects.yaml:16', // a map the source has stays with the source
+      'apps/objects.yaml:16', // no patch has it: the deepest field the source has
+    ]);
   });
 });
