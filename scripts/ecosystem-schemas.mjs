@@ -279,7 +279,7 @@ function isObjectNode(n) {
  * or large ones become `#/definitions/<prefix>N`. Every non-root node accepts null (the API server drops
  * nulls of CRD fields before validation), and objects that list properties reject unknown ones.
  */
-function emitDefinitions(nodes, roots, prefix) {
+function emitDefinitions(nodes, roots, prefix, { openDescription = false } = {}) {
   const uses = new Map();
   const count = (key, seen) => {
     uses.set(key, (uses.get(key) ?? 0) + 1);
@@ -328,7 +328,12 @@ function emitDefinitions(nodes, roots, prefix) {
       if (Object.keys(out).length === 0) return target;
       return { allOf: [target], ...out };
     }
-    if (isObjectNode(node) && node.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+    if (isObjectNode(node) && node.properties && out.additionalProperties === undefined) {
+      // The generated validators lost every property called `description` (the generator strips
+      // descriptions, properties of that name included): let it through wherever an object is closed.
+      if (openDescription && !out.properties.description) out.properties.description = { type: 'string' };
+      out.additionalProperties = false;
+    }
     return out;
   };
   for (const key of roots.keys()) emit(key, false);
@@ -396,6 +401,22 @@ function nullable(definitions, rootNames) {
 // ---------------------------------------------------------------------------------------------------
 // Kinds
 
+/** Whether any model type of a package declares a property called `description` (its .d.ts files say so). */
+function declaresDescription(dir) {
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop();
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (e.name !== '_schemas' && e.name !== 'node_modules') stack.push(join(d, e.name));
+      } else if (e.name.endsWith('.d.ts') && /"description"\??:/.test(readFileSync(join(d, e.name), 'utf8'))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 /** Top-level kinds of a package: `<group>/<version>/<Kind>.{mjs,js}` model files name their schema. */
 function packageKinds(dir) {
   const kinds = [];
@@ -462,7 +483,7 @@ export function buildEcosystemSchemas({ builtinFor, checkedFormats }) {
       kindRoots.push({ key, name, apiVersion: k.apiVersion, kind: k.kind });
     }
     flattenEmbedded(reader.nodes);
-    const defs = emitDefinitions(reader.nodes, roots, `Eco${p.id}_t`);
+    const defs = emitDefinitions(reader.nodes, roots, `Eco${p.id}_t`, { openDescription: declaresDescription(dir) });
     for (const { key, name, apiVersion, kind } of kindRoots) {
       const root = defs[name];
       if (!root) continue;

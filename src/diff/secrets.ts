@@ -1,4 +1,5 @@
 import type { KubeObject } from '../model/object.ts';
+import { isSopsEncrypted, isSopsValue, withoutSopsMetadata } from '../model/sops.ts';
 import { noiseFields, isPlainObject } from './normalize.ts';
 
 /**
@@ -12,6 +13,16 @@ export const secretMasks = {
   annotation: '*** (masked)',
 } as const;
 
+/**
+ * Masks of SOPS-encrypted values (`ENC[AES256_GCM,…]`), after Flux's `**SOPS**`. SOPS keeps a value's
+ * ciphertext when the value is unchanged, so a different ciphertext is a changed value.
+ */
+export const sopsMasks = {
+  unchanged: '**SOPS** (value unchanged)',
+  old: '**SOPS** (old value)',
+  new: '**SOPS** (new value)',
+} as const;
+
 export interface SecretKeyChanges {
   added: string[];
   removed: string[];
@@ -22,6 +33,8 @@ export interface MaskedSecrets {
   base?: KubeObject;
   head?: KubeObject;
   keys: SecretKeyChanges;
+  /** Either side held SOPS-encrypted values: `keys` lists them (by Secret key, or by field path elsewhere). */
+  sops?: boolean;
 }
 
 export function isSecret(obj: KubeObject | undefined): boolean {
@@ -34,6 +47,7 @@ export function isSecret(obj: KubeObject | undefined): boolean {
  * the same content counts as unchanged. Objects that are not Secrets are returned as given.
  */
 export function maskSecrets(base?: KubeObject, head?: KubeObject): MaskedSecrets {
+  if (holdsSops(base) || holdsSops(head)) return maskSops(base, head);
   const baseValues = isSecret(base) ? effectiveValues(base!) : undefined;
   const headValues = isSecret(head) ? effectiveValues(head!) : undefined;
   const keys: SecretKeyChanges = { added: [], removed: [], changed: [] };
@@ -99,4 +113,100 @@ function maskObject(secret: KubeObject, maskFor: (key: string) => string): KubeO
     }
   }
   return copy;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SOPS
+
+/** A SOPS file's document, or any object carrying an encrypted value (never printed either way). */
+function holdsSops(obj: KubeObject | undefined): boolean {
+  return obj !== undefined && (isSopsEncrypted(obj) || hasSopsValue(obj));
+}
+
+function hasSopsValue(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isSopsValue(node)) return true;
+    if (Array.isArray(node)) stack.push(...node);
+    else if (isPlainObject(node)) stack.push(...Object.values(node));
+  }
+  return false;
+}
+
+/** `data.password`, `spec.values.db[0].password`: where an encrypted value sits. */
+function fieldPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent === '' ? key : `${parent}.${key}`;
+}
+
+/**
+ * Every value of a SOPS object that the diff must not show, by key: a Secret's `data`/`stringData` keys
+ * (what Secret reports name), elsewhere the field path of each encrypted value. The comparable is the
+ * ciphertext for encrypted values and the decoded value for a Secret's plain ones.
+ */
+function sopsValues(obj: KubeObject): Map<string, { value: string; encrypted: boolean; set: (mask: string) => void }> {
+  const out = new Map<string, { value: string; encrypted: boolean; set: (mask: string) => void }>();
+  const secret = isSecret(obj);
+  const stack: Array<{ node: unknown; path: string }> = [{ node: obj, path: '' }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    const entries: Array<[string | number, unknown]> = Array.isArray(node) ? node.map((v, i) => [i, v]) : isPlainObject(node) ? Object.entries(node) : [];
+    for (const [key, value] of entries) {
+      const at = fieldPath(path, key);
+      const inSecretData = secret && (path === 'data' || path === 'stringData');
+      const set = (mask: string): void => { (node as Record<string | number, unknown>)[key] = mask; };
+      if (isSopsValue(value)) {
+        out.set(inSecretData ? String(key) : at, { value, encrypted: true, set });
+      } else if (inSecretData) {
+        const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+        out.set(String(key), { value: path === 'data' ? Buffer.from(text, 'base64').toString('base64') : Buffer.from(text, 'utf8').toString('base64'), encrypted: false, set });
+      } else if (typeof value === 'object' && value !== null) {
+        stack.push({ node: value, path: at });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Masks a SOPS-encrypted object (either side may be absent): the `sops` metadata block is dropped (Flux
+ * drops it when it decrypts, and its MAC and date change on every edit), every encrypted value becomes a
+ * `**SOPS**` mask and a Secret's plain values the usual `***` mask, so the diff shows which keys were
+ * added, removed or changed and never a ciphertext or a value.
+ */
+function maskSops(base?: KubeObject, head?: KubeObject): MaskedSecrets {
+  const strip = (obj: KubeObject | undefined): KubeObject | undefined => (obj === undefined ? undefined : structuredClone(isSopsEncrypted(obj) ? withoutSopsMetadata(obj) : obj));
+  const b = strip(base);
+  const h = strip(head);
+  const before = b ? sopsValues(b) : new Map();
+  const after = h ? sopsValues(h) : new Map();
+  const keys: SecretKeyChanges = { added: [], removed: [], changed: [] };
+  for (const [key, v] of after) {
+    const old = before.get(key);
+    if (old === undefined) keys.added.push(key);
+    else if (old.value !== v.value) keys.changed.push(key);
+  }
+  for (const key of before.keys()) if (!after.has(key)) keys.removed.push(key);
+  keys.added.sort();
+  keys.removed.sort();
+  keys.changed.sort();
+  const unchanged = (key: string): boolean => before.has(key) && after.has(key) && before.get(key)!.value === after.get(key)!.value;
+  for (const [key, v] of before) {
+    const masks = v.encrypted ? sopsMasks : secretMasks;
+    v.set(unchanged(key) ? masks.unchanged : masks.old);
+  }
+  for (const [key, v] of after) {
+    const masks = v.encrypted ? sopsMasks : secretMasks;
+    v.set(unchanged(key) ? masks.unchanged : masks.new);
+  }
+  for (const obj of [b, h]) {
+    const annotations = obj?.metadata?.annotations;
+    if (isPlainObject(annotations)) {
+      for (const key of noiseFields.annotations) if (key in annotations) annotations[key] = secretMasks.annotation;
+    }
+    // A malformed Secret data field (a string, a list) could still hold a value: never let it through.
+    if (obj && isSecret(obj)) for (const field of ['data', 'stringData']) if (obj[field] !== undefined && obj[field] !== null && !isPlainObject(obj[field])) obj[field] = secretMasks.annotation;
+  }
+  return { base: b, head: h, keys, sops: true };
 }

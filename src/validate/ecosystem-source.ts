@@ -107,7 +107,7 @@ export function createEcosystemSource(engine: SchemaEngine = schemaEngine()): Sc
       } else if (groups.has(group)) {
         const owners = groups.get(group) ?? [];
         if (served.length > 0 && stability(apiVersion) < stability(served[0])) {
-          result = { found: 'not-served', message: `${apiVersion} ${kind} is not a version bosun's built-in ${projectsText(owners)} schemas serve: use ${served[0]}` };
+          result = { found: 'not-served', message: `${apiVersion} ${kind} is not served (bosun's built-in schemas: ${projectsText(owners)}): use ${served[0]}` };
         } else if (served.length === 0 && !kindsOf.get(group)?.has(kind)) {
           const near = nearestKind(kind, kindsOf.get(group) ?? []);
           if (near) {
