@@ -37,6 +37,15 @@ export interface PatchSource {
   inline?: { text: string; doc: number; firstLine?: number };
 }
 
+/**
+ * A SourceRef for output (`bosun render --format json`): where the object and its patches are, without an
+ * inline patch's text, which would repeat in every object the patch applies to.
+ */
+export function sourceSummary(ref: SourceRef): SourceRef {
+  const { patches, ...rest } = ref;
+  return patches ? { ...rest, patches: patches.map((p) => ({ file: p.file, line: p.line })) } : rest;
+}
+
 /** An object as produced by a renderer, with provenance. */
 export interface RenderedObject {
   object: KubeObject;

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { renderAndValidate, selectEnvironments, withTree } from '../../plan/desired-state.ts';
 import { stderrProgress } from '../../plan/progress.ts';
 import { formatProblem } from '../../model/errors.ts';
+import { sourceSummary } from '../../model/object.ts';
 import { oneOf } from '../args.ts';
 import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
@@ -32,7 +33,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       environments: results.map((r) => ({
         name: r.env.name,
         path: r.env.path,
-        ...(r.outcome.ok ? { objects: r.outcome.objects } : { error: r.outcome.error }),
+        ...(r.outcome.ok ? { objects: r.outcome.objects.map((o) => (o.source ? { ...o, source: sourceSummary(o.source) } : o)) } : { error: r.outcome.error }),
       })),
     }, null, 2)}\n`);
     failed = results.some((r) => !r.outcome.ok);
