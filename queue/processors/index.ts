@@ -80,7 +80,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, ...(clusters ? { clusters } : {}) }),
+      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),

@@ -6,7 +6,7 @@
  */
 import { checkRunExternalId, checkRunName } from '../../src/app.ts';
 import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import { previewHook } from '../../src/cli/commands/clusters.ts';
+import { clusterChecksHook, previewHook } from '../../src/cli/commands/clusters.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
 import type { LockViewers, PlanJob } from '../../src/jobs.ts';
@@ -36,8 +36,10 @@ export interface PlanProcessorDeps {
   mirrors: MirrorCache;
   /** Shared by every plan in this process: unchanged environments are not rendered twice. */
   cache?: RenderCache;
-  /** Environments whose cluster is registered here get an apply preview. */
+  /** Environments whose cluster is registered here get an apply preview, and validation against that cluster's own OpenAPI. */
   clusters?: ClusterRegistry;
+  /** Where the clusters' OpenAPI schemas are cached (the data dir). */
+  schemaCacheDir?: string;
   /** Environment locks: the PR's own are renewed, and every lock is shown in the comment. */
   locks?: LockManager;
   /** Records the head planned per environment (plan pinning on merge); keeps the "applied to" lines. */
@@ -79,6 +81,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
     const range = await commitRange(deps.mirrors, job.repo, token, job);
     const preview = deps.clusters ? previewHook(deps.clusters, { partOf: job.repo.fullName }) : undefined;
+    const clusterChecks = deps.clusters ? clusterChecksHook(deps.clusters, deps.schemaCacheDir ? { cacheDir: deps.schemaCacheDir } : {}) : undefined;
     let plan: PlanResult;
     try {
       plan = await planChange({
@@ -90,6 +93,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         baseBranch: job.baseRef,
         cache,
         ...(preview ? { preview: preview.hook } : {}),
+        ...(clusterChecks ? { clusterChecks: clusterChecks.hook } : {}),
         // Superseded: stop at the next step instead of rendering for a head nobody will look at.
         progress: Object.assign((message: string) => {
           ctx.signal.throwIfAborted();
@@ -118,6 +122,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       return { head: job.headSha, environments: [], comment: comment.action };
     } finally {
       await preview?.close();
+      await clusterChecks?.close();
     }
 
     if (await stale(ctx)) {

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { formatPath, lineAt } from '../config/yaml-location.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { yamlSyntaxError } from '../config/yaml-syntax.ts';
+import { kubernetesVersion } from '../config/schema.ts';
+import { normalizeKubernetesVersion } from '../model/kubernetes-version.ts';
 import { BosunError, type Problem } from '../model/errors.ts';
 import { ClusterClient, type ClusterClientOptions } from './client.ts';
 
@@ -18,6 +20,7 @@ const clusterEntry = z
     kubeconfig: z.string().min(1, { error: 'must not be empty' }).optional().describe('Path to a kubeconfig file, relative to this file.'),
     context: z.string().min(1).optional().describe('Context in that kubeconfig (default: its current-context).'),
     inCluster: z.literal(true).optional().describe('Use the service account bosun runs as (inside a pod).'),
+    kubernetesVersion: kubernetesVersion.optional().describe('The Kubernetes version of environments on this cluster that set none (default: the live server\'s).'),
   })
   .superRefine((entry, ctx) => {
     if (entry.kubeconfig === undefined && entry.inCluster === undefined) {
@@ -37,7 +40,7 @@ export const clusterRegistrySchema = z.strictObject({
   clusters: z.record(clusterName, clusterEntry).describe('Cluster name → where its credentials are.'),
 });
 
-export type ClusterEntry = { name: string; kubeconfig: string; context?: string } | { name: string; inCluster: true };
+export type ClusterEntry = ({ name: string; kubeconfig: string; context?: string } | { name: string; inCluster: true }) & { kubernetesVersion?: string };
 
 export interface ClusterRegistry {
   file: string;
@@ -76,10 +79,12 @@ export function parseClusterRegistry(text: string, file: string): ClusterRegistr
   }
   const clusters = new Map<string, ClusterEntry>();
   for (const [name, entry] of Object.entries(parsed.data.clusters)) {
-    if (entry.inCluster) clusters.set(name, { name, inCluster: true });
+    const version = normalizeKubernetesVersion(entry.kubernetesVersion);
+    const common = { name, ...(version ? { kubernetesVersion: version } : {}) };
+    if (entry.inCluster) clusters.set(name, { ...common, inCluster: true });
     else {
       const path = entry.kubeconfig!;
-      clusters.set(name, { name, kubeconfig: isAbsolute(path) ? path : resolve(dirname(file), path), ...(entry.context ? { context: entry.context } : {}) });
+      clusters.set(name, { ...common, kubeconfig: isAbsolute(path) ? path : resolve(dirname(file), path), ...(entry.context ? { context: entry.context } : {}) });
     }
   }
   return { file, clusters };

@@ -26,7 +26,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], data: unknow
       }
       case 'invalid_type': {
         const value = valueAt(data, path);
-        const message = value === undefined ? 'is required' : `expected ${describeExpected(issue.expected)}, got ${describeValue(value)}`;
+        // A schema's own message (one that says more than the type, e.g. why to quote a version) wins.
+        const custom = !issue.message.startsWith('Invalid');
+        const message = value === undefined ? 'is required' : custom ? issue.message : `expected ${describeExpected(issue.expected)}, got ${describeValue(value)}`;
         out.push({ path, message });
         break;
       }

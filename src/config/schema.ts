@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { maxReleaseNameLength, releaseNamePattern, valueFileProblem } from '../util/argument-rules.ts';
 import { classifyRef, remoteRefusal } from '../util/remote-refs.ts';
 import { durationPattern } from './duration.ts';
+import { defaultKubernetesVersion, kubernetesVersionPattern } from '../model/kubernetes-version.ts';
 
 /**
  * The `.bosun.yaml` schema: the single source for validation, the `RepoConfig` type and the
@@ -30,6 +31,14 @@ const dnsLabel = z
   .string()
   .max(63, { error: 'must be at most 63 characters' })
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a DNS label: lower-case letters, digits and "-"' });
+
+/**
+ * `1.29`, `v1.29` or `1.29.3`, as a string: YAML reads an unquoted 1.30 as the number 1.3, so a number is
+ * refused with that hint rather than silently meaning another version.
+ */
+export const kubernetesVersion = z
+  .string({ error: 'must be a quoted string such as "1.30": YAML reads an unquoted 1.30 as the number 1.3' })
+  .regex(kubernetesVersionPattern, { error: 'must be a Kubernetes minor version such as "1.30" (or "v1.30", "1.30.2")' });
 
 export const renderKinds = ['auto', 'plain', 'kustomize', 'helm'] as const;
 export const applyRequirements = ['approved', 'mergeable', 'up-to-date'] as const;
@@ -86,6 +95,7 @@ const environmentSettings = {
   reconcileInterval: duration.optional().describe('How often to check for drift (default 10m).'),
   requireMatchingPlan: z.boolean().optional().describe('Apply after merge only when the render matches the approved plan (default false).'),
   missingSchema: missingSchema.optional().describe('Whether an object without a schema is a warning or an error.'),
+  kubernetesVersion: kubernetesVersion.optional().describe(`Kubernetes version the environment runs, e.g. "1.29" (quoted): removed APIs are judged against it. Default: the cluster registry's \`kubernetesVersion\` for the cluster, else the live cluster's version when it is registered, else ${defaultKubernetesVersion}.`),
   helm: helmOptions.optional(),
   kustomize: kustomizeOptions.optional(),
 };

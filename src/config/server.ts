@@ -229,7 +229,7 @@ function toAbsolute(path: string, cwd: string, env: NodeJS.ProcessEnv): string {
   return isAbsolute(path) ? resolve(path) : resolve(cwd, path);
 }
 
-function defaultDataDir(env: NodeJS.ProcessEnv): string {
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const xdg = env.XDG_CACHE_HOME?.trim();
   const cacheHome = xdg && isAbsolute(xdg) ? xdg : join(homeOf(env), '.cache');
   return join(cacheHome, 'bosun', 'data');

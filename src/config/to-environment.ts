@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { environmentDefaults, type Environment, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
 import type { SourceRef } from '../model/object.ts';
 import { parseDuration } from './duration.ts';
+import { normalizeKubernetesVersion } from '../model/kubernetes-version.ts';
 import type { ConfigEnvironment, RepoConfig } from './schema.ts';
 
 /** Repo-relative POSIX folder without './' or trailing '/'; '' and './' become '.'. */
@@ -46,6 +47,8 @@ export function configEnvironmentToEnvironment(env: ConfigEnvironment, config: R
   if (cluster !== undefined) result.cluster = cluster;
   const namespace = pick('namespace');
   if (namespace !== undefined) result.namespace = namespace;
+  const kubernetesVersion = normalizeKubernetesVersion(pick('kubernetesVersion'));
+  if (kubernetesVersion !== undefined) result.kubernetesVersion = kubernetesVersion;
   if (helm) result.helm = helm;
   if (kustomize) result.kustomize = kustomize;
   return result;

@@ -72,6 +72,11 @@ export interface Environment {
   substitute?: Record<string, string>;
   /** How a missing schema is treated for this environment. */
   missingSchema: 'warn' | 'error';
+  /**
+   * The Kubernetes version ("1.<minor>") the environment runs, when its configuration says so; otherwise
+   * the cluster registry's, the live cluster's, or the default (model/kubernetes-version.ts) applies.
+   */
+  kubernetesVersion?: string;
 }
 
 export const environmentDefaults = {

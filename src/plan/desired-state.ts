@@ -13,6 +13,7 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { Limiter } from '../util/limit.ts';
 import { PlanObjectBudget } from './object-budget.ts';
+import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { silentProgress } from './progress.ts';
 import type { Progress } from './progress.ts';
 
@@ -77,6 +78,8 @@ export interface RenderAndValidateOptions {
   concurrency?: number;
   /** Objects per environment and in total over `envs`; past them an environment fails with a clear error. */
   limits?: ObjectLimits;
+  /** The target Kubernetes version and, for a registered cluster, its own schemas. */
+  clusterChecks?: ClusterChecksHook;
 }
 
 /** Renders and validates each environment (bounded parallelism); problems are values, never throws for bad input. */
@@ -107,9 +110,9 @@ export async function renderAndValidate(dir: string, envs: Environment[], opts: 
       budget.release(slot);
     }
     if (!outcome.ok) return { env, outcome, findings: [] };
-    const validator = createValidator({ crds: [...crdsOf(outcome.objects), ...repoCrds], missingSchema: env.missingSchema });
+    const { validator, notes } = await environmentValidator(env, [...crdsOf(outcome.objects), ...repoCrds], opts.clusterChecks);
     // Each finding on the line of its field where the source file still has it, not only its object's.
-    return { env, outcome, findings: await refineFindingLines(dir, validator.validate(outcome.objects), outcome.objects) };
+    return { env, outcome, findings: [...notes, ...await refineFindingLines(dir, validator.validate(outcome.objects), outcome.objects)] };
   }));
 }
 

@@ -197,6 +197,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const { validator, notes } = await environmentValidator(env, [...crdsOf(ho.objects), ...crdsInRepo], opts.clusterChecks);
     // Each finding on the line of its field where the head's source still has it.
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects), ho.objects);
+    findings.unshift(...notes);
     plan.validation = {
       errors: findings.filter((f) => f.severity === 'error'),
       warnings: findings.filter((f) => f.severity === 'warning'),

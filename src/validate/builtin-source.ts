@@ -4,6 +4,8 @@ import type { BuiltinSchemas } from './builtin-schemas.ts';
 import { schemaEngine } from './engine.ts';
 import type { SchemaEngine } from './engine.ts';
 import type { SchemaLookup, SchemaSource } from './schema-source.ts';
+import { minorOf, type KubernetesTarget } from '../model/kubernetes-version.ts';
+import { removedInMinor, servedFromMinor } from './api-lifecycle.ts';
 
 function stability(apiVersion: string): number {
   const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(apiVersion.slice(apiVersion.indexOf('/') + 1));
@@ -42,10 +44,15 @@ function builtinIndex(): Index {
 
 /**
  * Schemas of the kinds Kubernetes itself serves, generated from the installed client models. `engine`
- * (default: the process-wide one) is where they are compiled and cached.
+ * (default: the process-wide one) is where they are compiled and cached. With a `target` version, an API
+ * removed after it is a warning (still served there), one removed at or before it an error naming both
+ * versions, and a stable API newer than the target an error; without one, only what the schemas'
+ * Kubernetes serves counts.
  */
-export function createBuiltinSource(engine: SchemaEngine = schemaEngine()): SchemaSource {
+export function createBuiltinSource(engine: SchemaEngine = schemaEngine(), target?: KubernetesTarget): SchemaSource {
   const cache = new Map<string, SchemaLookup>();
+  const targetMinor = target ? minorOf(target.version) : Number.NaN;
+  const theTarget = target ? `the target is ${target.version} (${target.from})` : '';
   return {
     name: 'built-in',
     lookup(apiVersion, kind) {
@@ -56,14 +63,28 @@ export function createBuiltinSource(engine: SchemaEngine = schemaEngine()): Sche
       let result: SchemaLookup;
       const served = data.kinds[key];
       const group = groupOf(apiVersion);
+      const removedIn = data.removed[key] !== undefined ? removedInMinor(apiVersion, kind) : undefined;
+      const servedFrom = served ? servedFromMinor(apiVersion, kind) : undefined;
       if (group === '' && !/^v\d+((alpha|beta)\d+)?$/.test(apiVersion)) {
         result = { found: 'not-served', message: `apiVersion "${apiVersion}" is not valid: write it as <group>/<version>, e.g. ${apiVersion}/v1` };
+      } else if (served && servedFrom !== undefined && targetMinor < servedFrom) {
+        const older = Object.keys(data.removed).filter((k) => k.endsWith(`/${kind}`) && groupOf(k.slice(0, k.lastIndexOf('/'))) === group)
+          .map((k) => k.slice(0, k.lastIndexOf('/'))).filter((v) => (removedInMinor(v, kind) ?? 0) > targetMinor);
+        result = { found: 'not-served', message: `${apiVersion} ${kind} is served from Kubernetes 1.${servedFrom} on; ${theTarget}${older.length ? `: use ${older.join(' or ')} there` : ''}` };
       } else if (served) {
         result = { found: 'schema', schema: engine.builtinDefinition(served.ref), origin: `${k8s} built-in schema` };
+      } else if (removedIn !== undefined && targetMinor < removedIn) {
+        // Deprecated, still served by the target: a warning, and no schema to check it with.
+        const replacement = data.removed[key];
+        result = {
+          found: 'deprecated',
+          message: `${apiVersion} ${kind} is deprecated and removed in Kubernetes 1.${removedIn}; ${theTarget}, which still serves it${replacement ? `: move to ${replacement} before upgrading` : ''} (its fields are not checked: bosun's schemas are ${k8s}'s)`,
+        };
       } else if (data.removed[key] !== undefined || groups.has(group)) {
         const replacement = data.removed[key] || versionsOf.get(`${group}/${kind}`)?.[0];
         let message: string;
-        if (replacement) message = `${apiVersion} ${kind} is not served by ${k8s}: use ${replacement}`;
+        if (removedIn !== undefined && target) message = `${apiVersion} ${kind} was removed in Kubernetes 1.${removedIn}; ${theTarget}${replacement ? `: use ${replacement}` : ': remove it or replace it'}`;
+        else if (replacement) message = `${apiVersion} ${kind} is not served by ${k8s}: use ${replacement}`;
         else if (data.removed[key] !== undefined) message = `${apiVersion} ${kind} was removed from Kubernetes and is not served by ${k8s}: remove it or replace it`;
         else message = `${apiVersion} ${kind} is not a ${k8s} kind: check the kind and apiVersion for typos`;
         result = { found: 'not-served', message };

@@ -1,5 +1,8 @@
 import { connect, loadClusterRegistry, previewEnvironment } from '../../cluster/index.ts';
 import type { ClusterClient, ClusterRegistry } from '../../cluster/index.ts';
+import { clusterSchemaSet, type OpenApiCacheOptions } from '../../cluster/openapi.ts';
+import { kubernetesTarget } from '../../model/kubernetes-version.ts';
+import type { ClusterChecks } from '../../plan/cluster-checks.ts';
 import type { Environment } from '../../model/environment.ts';
 import { BosunError } from '../../model/errors.ts';
 import type { RenderedObject } from '../../model/object.ts';
@@ -63,6 +66,33 @@ export function previewHook(registry: ClusterRegistry, opts: { partOf?: string }
     } catch (err) {
       if (err instanceof BosunError) return { error: err.toProblem() };
       throw err;
+    }
+  };
+  const close = async (): Promise<void> => {
+    for (const c of clients.values()) (await c.catch(() => undefined))?.close();
+  };
+  return { hook, close };
+}
+
+/**
+ * What a registered cluster adds to validation: its Kubernetes version (the registry's
+ * `kubernetesVersion`, else the live server's) and its own OpenAPI schemas, cached per cluster
+ * (cluster/openapi.ts). An environment whose cluster is not registered is validated offline against its
+ * own or the default version; a registered cluster that cannot be read is said in a warning.
+ */
+export function clusterChecksHook(registry: ClusterRegistry, opts: OpenApiCacheOptions = {}) {
+  const clients = new Map<string, Promise<ClusterClient>>();
+  const hook = async (env: Environment): Promise<ClusterChecks | undefined> => {
+    const name = clusterNameOf(env);
+    const entry = registry.clusters.get(name);
+    if (!entry) return undefined;
+    try {
+      if (!clients.has(name)) clients.set(name, connect(registry, name, { verify: false }));
+      const schemas = await clusterSchemaSet(await clients.get(name)!, opts);
+      return { target: kubernetesTarget(env, { name, configured: entry.kubernetesVersion, live: schemas.gitVersion }), schemas };
+    } catch (err) {
+      if (!(err instanceof BosunError)) throw err;
+      return { target: kubernetesTarget(env, { name, configured: entry.kubernetesVersion }), unavailable: `cluster ${name}'s OpenAPI could not be read: ${err.message}` };
     }
   };
   const close = async (): Promise<void> => {

@@ -6,7 +6,7 @@ import { oneOf, parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
-import { clustersFile } from './cluster-file.ts';
+import { clustersFile, dataDirOf } from './cluster-file.ts';
 import { repoFolder } from '../repo-option.ts';
 import { noEnvironmentsError } from '../../discover/nothing-found.ts';
 import { exitCodeFor } from '../../model/errors.ts';
@@ -24,8 +24,9 @@ Options:
   --format FORMAT   markdown (default; the PR report) or json (stable schema, see README)
   --repo-url URL    URL the repo is known by, to match Flux GitRepository / Argo CD sources (repeatable)
   --concurrency N   parallel renders (default: 2 x CPUs)
-  --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): adds the apply preview (server-side
-                    dry run against the live cluster) for environments whose cluster is registered
+  --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): for environments whose cluster is
+                    registered, validates against that cluster's own OpenAPI (its CRDs and its
+                    Kubernetes version) and adds the apply preview (server-side dry run)
   --part-of NAME    with --clusters: whose objects the preview compares with (would-be prunes); the
                     GitHub App uses the repository's owner/name (default: bosun)
 ${limitHelp}
@@ -55,7 +56,11 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
   // The Kubernetes client is loaded only when a preview was asked for.
-  const preview = file ? await import('./clusters.ts').then((m) => m.previewHook(m.loadRegistry(file), values['part-of'] ? { partOf: values['part-of'] } : {})) : undefined;
+  const clusters = file ? await import('./clusters.ts').then((m) => {
+    const registry = m.loadRegistry(file);
+    return { preview: m.previewHook(registry, values['part-of'] ? { partOf: values['part-of'] } : {}), checks: m.clusterChecksHook(registry, { cacheDir: dataDirOf(io) }) };
+  }) : undefined;
+  const preview = clusters?.preview;
   const result = await planChange({
     repoDir,
     base,
@@ -65,8 +70,9 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     progress,
     preview: preview?.hook,
+    ...(clusters ? { clusterChecks: clusters.checks.hook } : {}),
     limits,
-  }).finally(() => preview?.close());
+  }).finally(() => Promise.all([preview?.close(), clusters?.checks.close()]));
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);
   else io.stdout.write(`${renderMarkdown(result).join('\n\n---\n\n')}\n`);

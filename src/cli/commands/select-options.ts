@@ -3,8 +3,9 @@ import type { CliIO } from '../io.ts';
 import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
 
 /** Options shared by `validate` and `render`: which tree (folder or ref) and which environments or path. */
-export function parseSelection(argv: string[], io: CliIO, command: string) {
+export function parseSelection(argv: string[], io: CliIO, command: string, opts: { clusters?: boolean } = {}) {
   const { values } = parse(argv, {
+    ...(opts.clusters ? { clusters: { type: 'string' } } : {}),
     repo: { type: 'string' },
     ref: { type: 'string' },
     env: { type: 'string', multiple: true },
@@ -21,6 +22,7 @@ export function parseSelection(argv: string[], io: CliIO, command: string) {
     format: values.format,
     selection: { envs: values.env, path: values.path, values: values.values, repoUrls: values['repo-url'] },
     limits: objectLimitsFrom(values),
+    clusters: (values as { clusters?: string }).clusters,
   };
 }
 

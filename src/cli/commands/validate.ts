@@ -7,6 +7,7 @@ import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { parseSelection, selectionHelp } from './select-options.ts';
 import { repoFolder } from '../repo-option.ts';
+import { clustersFile, dataDirOf } from './cluster-file.ts';
 
 export const validateHelp = `Usage: bosun validate --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format text|json]
 
@@ -15,19 +16,24 @@ schemas and the CRDs found in the render and the repository, like kubeconform -s
 
 Options:
 ${selectionHelp}
+  --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): environments whose cluster is registered
+                    are validated against that cluster's own OpenAPI (its CRDs, its Kubernetes version)
   --format FORMAT   text (default) or json
 
 ${exitCodeHelp}`;
 
 export async function validateCommand(argv: string[], io: CliIO): Promise<number> {
-  const opts = parseSelection(argv, io, 'validate');
+  const opts = parseSelection(argv, io, 'validate', { clusters: true });
   const format = oneOf(opts.format, ['text', 'json'] as const, 'text', 'format');
   const repoDir = await repoFolder(opts.repoFlag, io, { git: opts.ref !== undefined, why: '--ref reads a commit (leave it out to read the folder as it is)' });
   const progress = stderrProgress({ stream: io.stderr });
+  const file = clustersFile(opts.clusters, io);
+  // The Kubernetes client is loaded only when a cluster registry is given.
+  const checks = file ? await import('./clusters.ts').then((m) => m.clusterChecksHook(m.loadRegistry(file), { cacheDir: dataDirOf(io) })) : undefined;
   const results = await withTree(repoDir, opts.ref, async (dir) => {
     const envs = await selectEnvironments(dir, opts.selection);
-    return renderAndValidate(dir, envs, { progress, limits: opts.limits });
-  });
+    return renderAndValidate(dir, envs, { progress, limits: opts.limits, ...(checks ? { clusterChecks: checks.hook } : {}) });
+  }).finally(() => checks?.close());
   progress.done();
   if (format === 'json') io.stdout.write(`${JSON.stringify({ environments: results.map(toJson) }, null, 2)}\n`);
   else io.stdout.write(results.map(toText).join(''));
