@@ -33,20 +33,20 @@ export const ecosystemPackages = [
     hint: '`flux migrate` rewrites manifests to the served versions',
   },
   { id: 'argocd', project: 'Argo CD', package: '@kubernetes-models/argo-cd', upstream: 'Argo CD 2.14 CRDs', groups: ['argoproj.io'], kinds: ['Application', 'ApplicationSet', 'AppProject'] },
-  { id: 'rollouts', project: 'Argo Rollouts', package: '@kubernetes-models/argo-rollouts', upstream: 'Argo Rollouts API types', groups: ['argoproj.io'] },
+  { id: 'rollouts', project: 'Argo Rollouts', package: '@kubernetes-models/argo-rollouts', upstream: 'Argo Rollouts Go API types (the package does not record the release)', groups: ['argoproj.io'] },
   {
-    id: 'certmanager', project: 'cert-manager', package: '@kubernetes-models/cert-manager', upstream: 'cert-manager 1.19 CRDs, trust-manager, approver-policy, aws-privateca-issuer',
+    id: 'certmanager', project: 'cert-manager', package: '@kubernetes-models/cert-manager', upstream: 'cert-manager 1.20 CRDs, trust-manager 0.22, approver-policy 0.25, aws-privateca-issuer 1.8',
     removed: [
       ...['cert-manager.io', 'acme.cert-manager.io'].flatMap((g) => ['v1alpha2', 'v1alpha3', 'v1beta1'].map((v) => ({ apiVersion: `${g}/${v}`, since: 'cert-manager 1.7' }))),
       { apiVersion: 'certmanager.k8s.io/v1alpha1', since: 'cert-manager 0.11', use: 'cert-manager.io/v1' },
     ],
   },
-  { id: 'externalsecrets', project: 'External Secrets', package: '@kubernetes-models/external-secrets', upstream: 'External Secrets Operator API types' },
-  { id: 'gatewayapi', project: 'Gateway API', package: '@kubernetes-models/gateway-api', upstream: 'Gateway API types (standard and experimental)' },
+  { id: 'externalsecrets', project: 'External Secrets', package: '@kubernetes-models/external-secrets', upstream: 'External Secrets Go API types (the package does not record the release)' },
+  { id: 'gatewayapi', project: 'Gateway API', package: '@kubernetes-models/gateway-api', upstream: 'Gateway API Go types, standard and experimental (the package does not record the release)' },
   { id: 'istio', project: 'Istio', package: '@kubernetes-models/istio', upstream: 'Istio 1.29 CRDs' },
-  { id: 'kyverno', project: 'Kyverno', package: '@kubernetes-models/kyverno', upstream: 'Kyverno API types' },
+  { id: 'kyverno', project: 'Kyverno', package: '@kubernetes-models/kyverno', upstream: 'Kyverno Go API types (the package does not record the release)' },
   { id: 'prometheus', project: 'Prometheus Operator', package: '@kubernetes-models/prometheus-operator', upstream: 'Prometheus Operator 0.90 CRDs' },
-  { id: 'sealedsecrets', project: 'Sealed Secrets', package: '@kubernetes-models/sealed-secrets', upstream: 'Sealed Secrets API types' },
+  { id: 'sealedsecrets', project: 'Sealed Secrets', package: '@kubernetes-models/sealed-secrets', upstream: 'Sealed Secrets Go API types (the package does not record the release)' },
 ];
 
 /** Projects GitOps repositories use that no package on the registry describes: named, not validated. */

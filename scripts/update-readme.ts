@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configReferenceMarkdown } from '../src/config/reference.ts';
 import { serverEnvReferenceMarkdown } from '../src/config/server-reference.ts';
+import { ecosystemReferenceMarkdown } from '../src/validate/ecosystem-reference.ts';
 import { projectRoot } from '../src/util/tools.ts';
 
 export function replaceBetween(text: string, marker: string, content: string): string {
@@ -21,6 +22,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let text = readFileSync(file, 'utf8');
   text = replaceBetween(text, 'config-reference', configReferenceMarkdown());
   text = replaceBetween(text, 'server-env-reference', serverEnvReferenceMarkdown());
+  text = replaceBetween(text, 'builtin-schemas', ecosystemReferenceMarkdown());
   if (process.argv.includes('--demo')) {
     const out = execFileSync('npm', ['run', '--silent', 'demo'], { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     text = replaceBetween(text, 'demo-output', `<details><summary>The report of the sample pull request (click to expand)</summary>\n\n${out.trim()}\n\n</details>`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configReferenceMarkdown } from '../src/config/reference.ts';
 import { serverEnvReferenceMarkdown } from '../src/config/server-reference.ts';
+import { ecosystemReferenceMarkdown } from '../src/validate/ecosystem-reference.ts';
 import { projectRoot } from '../src/util/tools.ts';
 
 describe('README', () => {
@@ -14,6 +15,10 @@ describe('README', () => {
 
   it('carries the current server environment reference generated from its schema (run `npm run docs`)', () => {
     expect(readme).toContain(serverEnvReferenceMarkdown().trimEnd());
+  });
+
+  it('lists the built-in ecosystem schemas with the package versions installed (run `npm run docs`)', () => {
+    expect(readme).toContain(ecosystemReferenceMarkdown().trimEnd());
   });
 
   it('names the commands a new user runs', () => {
