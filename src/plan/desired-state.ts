@@ -6,7 +6,7 @@ import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { renderEnvironment } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import type { ObjectLimits } from '../render/object-limits.ts';
-import { collectRepoCrds, createValidator } from '../validate/index.ts';
+import { collectRepoCrds } from '../validate/index.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';

@@ -8,7 +8,7 @@ import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
 import { refineFindingLines } from '../validate/field-lines.ts';
-import { createValidator, collectRepoCrds } from '../validate/index.ts';
+import { collectRepoCrds } from '../validate/index.ts';
 import { diffRenders } from '../diff/index.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
