@@ -79,7 +79,7 @@ export function unrenderedSourceNote(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   if (reasons.length === 0) return undefined;
   const reads = readsFrom(ctx.root, candidates);
   const status = chart || hasOwn ? 'not-previewed' : 'not-an-environment';
-  const reason = `${status === 'not-an-environment' ? 'not an environment' : 'not previewed'}: ${reasons.join('; ')}${hasOwn ? ' (its sources in this repository are previewed)' : ''}`;
+  const reason = `${status === 'not-an-environment' ? 'not an environment: ' : ''}${reasons.join('; ')}${hasOwn ? ' (its sources in this repository are previewed)' : ''}`;
   return objectNote(doc, status, reason, reads.length > 0 ? { reads } : {});
 }
 

@@ -76,11 +76,7 @@ export function notPreviewedLines(plan: PlanResult): string[] {
 /** What "No environments found" says: what bosun looked for, and the discovery note that explains it. */
 export function noEnvironmentsLines(plan: PlanResult): string[] {
   const note = (plan.discovery ?? []).find((n) => n.kind === 'Repository');
-  return [`No environments found in this repository.${note ? ` ${escapeHtml(capitalize(note.reason.replace(/^no environments found: /, '')))}.` : ''}`];
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return [note ? `No environments found in this repository: ${escapeHtml(note.reason.replace(/^no environments found: /, ''))}.` : 'No environments found in this repository.'];
 }
 
 /**

@@ -1,0 +1,110 @@
+// A pull request that changes a GitOps file no environment deploys, end to end through the App: signed
+// webhooks, Redis, a worker cloning from the GitHub stand-in. bosun cannot judge that file, so it must
+// not look green: a neutral `bosun` check run says which files and why, and so does the sticky comment.
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
+
+const owner = 'acme';
+const name = 'gitops';
+const marker = '<!-- bosun:plan -->';
+type Json = Record<string, unknown>;
+
+const configMap = (cmName: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cmName}\n  namespace: default\ndata:\n  value: "${value}"\n`;
+const applicationSet = `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+spec:
+  generators:
+    - git:
+        repoURL: https://github.com/${owner}/${name}
+        directories:
+          - path: apps/*
+  template:
+    spec:
+      source:
+        repoURL: https://github.com/${owner}/${name}
+        path: '{{path}}'
+`;
+
+describe('a pull request that changes a file no environment deploys', () => {
+  let h: Harness;
+  let repo: GitRepoBuilder;
+  let firstHead: string;
+
+  const stickyComment = (): string | undefined => {
+    const found = h.gh.comments(owner, name, 1).filter((c) => String(c.body).startsWith(marker));
+    return found.length === 1 ? String(found[0].body) : undefined;
+  };
+  const runsOn = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha);
+  const prPayload = async (action: string): Promise<Json> => h.gh.examplePayload('pull_request', action, h.gh.repoPayload(owner, name), {
+    number: 1,
+    pull_request: await h.gh.pullPayload(owner, name, 1),
+  });
+
+  beforeAll(async () => {
+    repo = await makeGitRepo();
+    // clusters/staging is the only environment bosun finds; apps/billing is deployed by an ApplicationSet it does not expand.
+    await repo.write('clusters/staging/settings.yaml', configMap('settings', 'a'));
+    await repo.write('argocd/apps.yaml', applicationSet);
+    await repo.write('apps/billing/settings.yaml', configMap('billing', 'a'));
+    await repo.commit('base');
+    await repo.git('checkout', '--quiet', '-b', 'billing');
+    await repo.write('apps/billing/settings.yaml', configMap('billing', 'b'));
+    firstHead = await repo.commit('billing: b');
+    await repo.git('checkout', '--quiet', 'main');
+
+    h = await startHarness();
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+    await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: 'billing', sha: firstHead }, base: { ref: 'main' }, user: 'alice' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    if (repo) await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('gets a neutral bosun check run naming the file and why, and a line in the comment — even with no environment affected', async () => {
+    expect((await h.send('pull_request', await prPayload('opened'))).status).toBeLessThan(300);
+
+    const comment = await waitFor('the sticky comment', stickyComment);
+    const run = runsOn(firstHead).find((r) => r.name === 'bosun');
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    const output = run!.output as { title: string; summary: string; text: string | null };
+    expect(output.title).toBe('bosun cannot judge 1 changed file');
+    expect(output.summary).toContain('- `apps/billing/settings.yaml`: read by Argo CD ApplicationSet `apps` (argocd/apps.yaml:1): generators not expanded');
+    expect(output.text).toContain('Not deployed by any environment bosun found');
+    expect(h.gh.annotations(Number(run!.id))).toEqual([expect.objectContaining({ path: 'apps/billing/settings.yaml', annotation_level: 'warning', title: 'bosun cannot judge this file' })]);
+    // No environment changed, and nothing on this head is green.
+    expect(runsOn(firstHead).filter((r) => String(r.name).startsWith('bosun / '))).toEqual([]);
+    expect(runsOn(firstHead).filter((r) => r.conclusion === 'success')).toEqual([]);
+
+    expect(comment).toContain(firstHead.slice(0, 7));
+    expect(comment).toContain('**bosun cannot judge 1 changed file**');
+    expect(comment).toContain('`apps/billing/settings.yaml`: read by Argo CD ApplicationSet `apps`');
+  });
+
+  it('keeps the neutral run next to the environment\'s own check when the next commit also changes an environment', async () => {
+    await repo.git('checkout', '--quiet', 'billing');
+    await repo.write('clusters/staging/settings.yaml', configMap('settings', 'b'));
+    const head = await repo.commit('staging: b');
+    await repo.git('checkout', '--quiet', 'main');
+    await h.gh.updatePullRequest(owner, name, 1, { head: { sha: head } });
+    expect((await h.send('pull_request', await prPayload('synchronize'))).status).toBeLessThan(300);
+
+    const runs = await waitFor('the staging run and the bosun run on the new head', () => {
+      const all = runsOn(head);
+      const done = all.filter((r) => r.status === 'completed').map((r) => r.name);
+      return done.includes('bosun / staging') && done.includes('bosun') ? all : undefined;
+    });
+    expect(runs.find((r) => r.name === 'bosun / staging')).toMatchObject({ conclusion: 'success' });
+    expect(runs.find((r) => r.name === 'bosun')).toMatchObject({ conclusion: 'neutral', output: expect.objectContaining({ title: 'bosun cannot judge 1 changed file' }) });
+    const comment = await waitFor('the comment on the new head', () => {
+      const body = stickyComment();
+      return body?.includes(head.slice(0, 7)) ? body : undefined;
+    });
+    expect(comment).toContain('**bosun cannot judge 1 changed file**');
+  });
+});
