@@ -88,11 +88,11 @@ describe('bosun apply / plan --clusters against a real API server (example repo,
     await expect(core.readNamespacedConfigMap({ name: 'frontend-feature-flags', namespace: 'shop' })).resolves.toBeDefined();
   });
 
-  it('an unknown cluster is a clear error naming it', async () => {
+  it('an unknown cluster is a clear configuration error naming it (exit 2)', async () => {
     const other = join(work, 'other.yaml');
     await writeTestClusterRegistry(other, ['prod']);
     const r = await cli(['apply', '--repo', repo.dir, '--ref', 'main', '--env', 'staging/apps', '--clusters', other]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown cluster "staging"/);
   });
 
