@@ -2,7 +2,9 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { fleetNotes } from './fleet-notes.ts';
-import { scanRepoYaml, type RepoYaml } from './repo-yaml.ts';
+import { objectNote, readsFrom } from './notes.ts';
+import { field, str } from './object-fields.ts';
+import { scanRepoYaml, type RepoYaml, type YamlObjectDoc } from './repo-yaml.ts';
 import { configSource } from './source-config.ts';
 import { argocdSource } from './source-argocd.ts';
 import { directoriesSource } from './source-directories.ts';
@@ -70,8 +72,10 @@ async function unaskedObjectNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[
     try {
       result = await source.discover(ctx);
     } catch (err) {
-      if (err instanceof BosunError) continue;
-      throw err;
+      if (!(err instanceof BosunError)) throw err;
+      // One object the source refuses would hide the others: list them all, by their path alone.
+      out.push(...coarseObjectNotes(ctx, (await ctx.repoYaml()).docs, source.name));
+      continue;
     }
     for (const env of result.environments) {
       out.push({
@@ -88,6 +92,20 @@ async function unaskedObjectNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[
     out.push(...result.notes.filter((n) => n.status !== 'info'));
   }
   return out;
+}
+
+/** Flux Kustomizations or Argo CD Applications as notes, read without the source's checks. */
+function coarseObjectNotes(ctx: DiscoveryContext, docs: readonly YamlObjectDoc[], source: string): DiscoveryNote[] {
+  const flux = source === 'flux';
+  const api = flux ? /^kustomize\.toolkit\.fluxcd\.io\// : /^argoproj\.io\//;
+  const kind = flux ? 'Kustomization' : 'Application';
+  return docs
+    .filter((d) => d.object.kind === kind && typeof d.object.apiVersion === 'string' && api.test(d.object.apiVersion))
+    .map((d) => {
+      const path = str(flux ? field(d.object, 'spec', 'path') : field(d.object, 'spec', 'source', 'path'));
+      const reads = readsFrom(ctx.root, [path]);
+      return objectNote(d, 'not-an-environment', 'not an environment: .bosun.yaml lists the environments; add one for what this deploys if bosun should preview it', reads.length > 0 ? { reads } : {});
+    });
 }
 
 /** Environments of one tier; a name found by two sources gets the source as a suffix so neither is lost. */

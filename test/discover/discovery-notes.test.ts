@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { discoverEnvironments, noteText } from '../../src/discover/index.ts';
+import { makeTree, yaml } from './temp-tree.ts';
+
+const repoUrl = 'https://github.com/acme/fleet';
+const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n';
+
+describe('discovery notes: what bosun saw and does not preview', () => {
+  it('an ApplicationSet reads the folders of its git generators (also in matrix generators) and its template path', async () => {
+    const root = await makeTree({
+      'argocd/set.yaml': yaml`
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata:
+          name: platform
+          namespace: argocd
+        spec:
+          generators:
+            - matrix:
+                generators:
+                  - clusters: {}
+                  - git:
+                      repoURL: ${repoUrl}
+                      directories:
+                        - path: platform/*
+                        - path: platform/legacy
+                          exclude: true
+                      files:
+                        - path: config/**/cluster.json
+          template:
+            spec:
+              source:
+                repoURL: ${repoUrl}
+                path: 'addons/{{path.basename}}'
+      `,
+      'platform/ingress/cm.yaml': cm,
+      'config/prod/cluster.json': '{}',
+      'addons/x/cm.yaml': cm,
+      'argocd/foreign-set.yaml': yaml`
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata:
+          name: foreign
+        spec:
+          generators:
+            - git:
+                repoURL: https://github.com/other/repo
+                directories:
+                  - path: platform/*
+      `,
+    });
+    const { notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(notes.find((n) => n.name === 'platform')).toEqual({
+      status: 'not-an-environment', kind: 'ApplicationSet', apiVersion: 'argoproj.io/v1alpha1', name: 'platform', namespace: 'argocd',
+      file: 'argocd/set.yaml', line: 1, reason: 'generators not expanded: bosun does not expand ApplicationSets yet, so the Applications it generates are not previewed',
+      reads: ['addons', 'config', 'platform'],
+    });
+    expect(notes.find((n) => n.name === 'foreign')?.reads).toBeUndefined();
+  });
+
+  it('an Application with a jsonnet folder, a plugin or another revision is an environment with a note that says so', async () => {
+    const app = (name: string, source: string) => `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n  source:\n    repoURL: ${repoUrl}\n${source}`;
+    const root = await makeTree({
+      'argocd/dash.yaml': app('dash', '    path: dash\n'),
+      'argocd/cmp.yaml': app('cmp', '    path: cmp\n    plugin:\n      name: envsubst\n'),
+      'argocd/rel.yaml': app('rel', '    path: cmp\n    targetRevision: release-1\n'),
+      'dash/main.jsonnet': '{}',
+      'dash/lib.libsonnet': '{}',
+      'dash/cm.yaml': cm,
+      'cmp/cm.yaml': cm,
+    });
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
+    expect(environments.map((e) => e.name)).toEqual(['cmp', 'dash', 'rel']);
+    expect(notes.find((n) => n.name === 'dash')).toMatchObject({
+      status: 'not-previewed', kind: 'Environment', environments: ['dash'], reads: ['dash/lib.libsonnet', 'dash/main.jsonnet'],
+      reason: expect.stringContaining('Argo CD evaluates the jsonnet in dash (2 files), which bosun does not'),
+    });
+    expect(notes.map(noteText)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^argocd\/cmp\.yaml:1: Environment cmp: Argo CD renders it with the config management plugin `envsubst`, which bosun cannot run/),
+      expect.stringMatching(/^argocd\/rel\.yaml:1: Environment rel: tracks revision `release-1` of this repository, not `main`/),
+    ]));
+  });
+
+  it('a Flux GitRepository of this repository pinned to a tag, or following another branch, is noted on the Kustomizations that use it', async () => {
+    const sync = (ref: string, cluster: string) => yaml`
+      apiVersion: source.toolkit.fluxcd.io/v1
+      kind: GitRepository
+      metadata:
+        name: flux-system
+        namespace: flux-system
+      spec:
+        url: ${repoUrl}
+        ref:
+          ${ref}
+      ---
+      apiVersion: kustomize.toolkit.fluxcd.io/v1
+      kind: Kustomization
+      metadata:
+        name: flux-system
+        namespace: flux-system
+      spec:
+        path: ./clusters/${cluster}
+        sourceRef:
+          kind: GitRepository
+          name: flux-system
+    `;
+    const root = await makeTree({
+      'clusters/prod/flux-system/gotk-sync.yaml': sync('tag: v1.2.0', 'prod'),
+      'clusters/staging/flux-system/gotk-sync.yaml': sync('branch: staging', 'staging'),
+      'clusters/dev/flux-system/gotk-sync.yaml': sync('branch: main', 'dev'),
+    });
+    const { notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
+    const infos = notes.filter((n) => n.kind === 'GitRepository');
+    expect(infos.map((n) => [n.file, n.status, n.environments, n.reason.split(':')[0]])).toEqual([
+      ['clusters/prod/flux-system/gotk-sync.yaml', 'info', ['prod/flux-system'], 'pins this repository to tag `v1.2.0`'],
+      ['clusters/staging/flux-system/gotk-sync.yaml', 'info', ['staging/flux-system'], 'follows branch `staging`, not `main` (the base of this change)'],
+    ]);
+  });
+
+  it('Flux artifact sources, ArtifactGenerators and HelmReleases are listed; a chart from this repository is read by its HelmRelease', async () => {
+    const root = await makeTree({
+      'clusters/prod/apps.yaml': yaml`
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: apps
+          namespace: flux-system
+        spec:
+          path: ./apps
+          sourceRef:
+            kind: GitRepository
+            name: flux-system
+      `,
+      'apps/release.yaml': yaml`
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: web
+        spec:
+          chart:
+            spec:
+              chart: ./charts/web
+              sourceRef:
+                kind: GitRepository
+                name: flux-system
+                namespace: flux-system
+      `,
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'apps/generator.yaml': yaml`
+        apiVersion: source.extensions.fluxcd.io/v1beta1
+        kind: ArtifactGenerator
+        metadata:
+          name: split
+          namespace: flux-system
+        spec:
+          sources:
+            - alias: repo
+              kind: GitRepository
+              name: flux-system
+          artifacts:
+            - name: networking
+              copy:
+                - from: "@repo/terraform/networking/**"
+                  to: "@artifact/"
+      `,
+      'terraform/networking/main.tf': '',
+      'apps/bucket.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\n',
+    });
+    const { notes } = await discoverEnvironments(root);
+    expect(notes.find((n) => n.kind === 'HelmRelease')).toMatchObject({ status: 'not-previewed', name: 'web', reads: ['charts/web'], reason: expect.stringContaining('chart `./charts/web` from GitRepository flux-system; bosun does not render HelmReleases yet') });
+    expect(notes.find((n) => n.kind === 'ArtifactGenerator')).toMatchObject({ status: 'not-an-environment', name: 'split', reads: ['terraform/networking'] });
+    expect(notes.find((n) => n.kind === 'Bucket')).toMatchObject({ status: 'not-an-environment', reason: expect.stringContaining('a Bucket source, which bosun does not follow') });
+  });
+
+  it('Argo CD Applications in a chart\'s templates (app of apps) are noted with the folders they name', async () => {
+    const root = await makeTree({
+      'clusters/prod/kustomization.yaml': 'resources: []\n',
+      'charts/apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 0.1.0\n',
+      'charts/apps/templates/guestbook.yaml': yaml`
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: {{ .Values.prefix }}-guestbook
+        spec:
+          source:
+            path: apps/guestbook
+      `,
+      'apps/guestbook/cm.yaml': cm,
+    });
+    const { notes } = await discoverEnvironments(root);
+    expect(notes.find((n) => n.kind === 'Application')).toMatchObject({
+      status: 'not-an-environment', file: 'charts/apps/templates/guestbook.yaml', reads: ['apps/guestbook'],
+      reason: expect.stringContaining('written in the templates of Helm chart `charts/apps` (app of apps)'),
+    });
+  });
+
+  it('with .bosun.yaml environments, Flux and Argo CD objects are listed as not environments with the folder they deploy; a broken one does not fail discovery', async () => {
+    const root = await makeTree({
+      '.bosun.yaml': 'version: 1\nenvironments:\n  - name: staging\n    path: clusters/staging\n',
+      'clusters/staging/cm.yaml': cm,
+      'argocd/web.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n  source:\n    path: apps/web\n',
+      'argocd/broken.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: "bad name!"\nspec:\n  source:\n    path: apps/web\n    helm: {}\n',
+      'apps/web/cm.yaml': cm,
+    });
+    const { environments, notes } = await discoverEnvironments(root);
+    expect(environments.map((e) => e.name)).toEqual(['staging']);
+    expect(notes).toEqual([
+      expect.objectContaining({ status: 'not-an-environment', kind: 'Application', name: 'bad name!', file: 'argocd/broken.yaml', reads: ['apps/web'] }),
+      expect.objectContaining({ status: 'not-an-environment', kind: 'Application', name: 'web', file: 'argocd/web.yaml', reads: ['apps/web'] }),
+    ]);
+    await makeTree({ 'argocd/broken.yaml': '' }, root);
+    const clean = await discoverEnvironments(root);
+    expect(clean.notes).toEqual([expect.objectContaining({ kind: 'Application', name: 'web', reason: 'not an environment: .bosun.yaml lists the environments; add one for apps/web if bosun should preview what this deploys' })]);
+  });
+
+  it('Fleet: each fleet.yaml is a bundle reading its folder, a GitRepo reads its paths (or the whole repository)', async () => {
+    const root = await makeTree({
+      'clusters/dev/cm.yaml': cm,
+      'bundles/web/fleet.yaml': 'defaultNamespace: web\n',
+      'fleet/gitrepo.yaml': `apiVersion: fleet.cattle.io/v1alpha1\nkind: GitRepo\nmetadata:\n  name: apps\nspec:\n  repo: ${repoUrl}\n  paths:\n    - bundles\n`,
+      'fleet/all.yaml': `apiVersion: fleet.cattle.io/v1alpha1\nkind: GitRepo\nmetadata:\n  name: all\nspec:\n  repo: ${repoUrl}\n`,
+      'fleet/other.yaml': 'apiVersion: fleet.cattle.io/v1alpha1\nkind: GitRepo\nmetadata:\n  name: other\nspec:\n  repo: https://github.com/other/repo\n  paths: [bundles]\n',
+    });
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(environments.map((e) => e.name)).toEqual(['dev']);
+    expect(notes.map((n) => [n.kind, n.name, n.reads])).toEqual([
+      ['Bundle', 'bundles/web', ['bundles/web']],
+      ['GitRepo', 'all', ['.']],
+      ['GitRepo', 'apps', ['bundles']],
+      ['GitRepo', 'other', undefined],
+    ]);
+    expect(noteText(notes[3])).toBe('fleet/other.yaml:1: Fleet GitRepo other: another repository (https://github.com/other/repo): bosun does not deploy Rancher Fleet bundles yet, so what it deploys is not previewed');
+  });
+});
