@@ -163,7 +163,7 @@ export const planJsonSchema = {
         },
       },
     },
-  },
-} as const;
     coverage: coverageSchema,
     discovery: discoverySchema,
+  },
+} as const;
