@@ -106,6 +106,8 @@ describe('SOPS-encrypted files', () => {
     await repo.write('.bosun.yaml', bosunYaml);
     await repo.write('clusters/dev/db-secret.yaml', sopsSecret('db', { password: 'hunter2-old', username: 'app', legacy: 'gone' }, 'mac-1'));
     await repo.write('clusters/dev/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\ndata:\n  LOG_LEVEL: info\n');
+    // Through kustomize, as a Flux Kustomization with `decryption` builds it: the sops block passes through.
+    await repo.write('clusters/dev/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - db-secret.yaml\n  - cm.yaml\n');
     base = await repo.commit('encrypted db secret');
     await repo.write('clusters/dev/db-secret.yaml', sopsSecret('db', { password: 'hunter2-new', username: 'app', token: 'tok' }, 'mac-2'));
     head = await repo.commit('rotate the db password');
