@@ -27,7 +27,7 @@ export function coverageCheckOutput(plan: PlanResult): { title: string; summary:
   const changed = changedUncovered(plan);
   if (changed.length === 0) return undefined;
   const lines = [
-    `No environment bosun found deploys ${changed.length === 1 ? 'this changed file' : 'these changed files'}, so no \`bosun / <environment>\` check shows what ${changed.length === 1 ? 'it changes' : 'they change'}. Review ${changed.length === 1 ? 'it' : 'them'} by hand, or make bosun see what deploys ${changed.length === 1 ? 'it' : 'them'} (a \`.bosun.yaml\` environment, or the repository URL for Flux/Argo CD sources).`,
+    `bosun does not preview what ${changed.length === 1 ? 'this changed file deploys' : 'these changed files deploy'} (no environment it found reads ${changed.length === 1 ? 'it' : 'them'}, or ${changed.length === 1 ? 'it feeds' : 'they feed'} something it cannot render), so no \`bosun / <environment>\` check shows everything ${changed.length === 1 ? 'it changes' : 'they change'}. Review ${changed.length === 1 ? 'it' : 'them'} by hand, or make bosun see what deploys ${changed.length === 1 ? 'it' : 'them'} (a \`.bosun.yaml\` environment, or the repository URL for Flux/Argo CD sources).`,
     '',
     ...changed.map((u) => `- ${codeSpan(u.file)}${u.deleted ? ' (deleted)' : ''}: ${escapeHtml(scrub(u.reason ?? 'no environment reads it'))}`),
   ];

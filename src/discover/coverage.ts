@@ -153,3 +153,13 @@ export function withDeployingEnvironments(notes: readonly DiscoveryNote[], envir
     return by.length > 0 ? { ...note, environments: by } : note;
   });
 }
+
+/** `not-previewed` notes with the changed files under their `reads` (see DiscoveryNote.changed). */
+export function withChangedReads(notes: readonly DiscoveryNote[], changed: readonly string[]): DiscoveryNote[] {
+  return notes.map((note) => {
+    if (note.status !== 'not-previewed' || !note.reads) return note;
+    const reads = note.reads;
+    const hit = changed.filter((file) => reads.some((r) => r === '.' || file === r || file.startsWith(`${r}/`))).sort();
+    return hit.length > 0 ? { ...note, changed: hit } : note;
+  });
+}

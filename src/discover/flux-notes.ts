@@ -1,6 +1,8 @@
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { field, list, str } from './object-fields.ts';
-import { literalPrefix, objectNote, readsFrom } from './notes.ts';
+import { environmentNote, literalPrefix, objectNote, readsFrom } from './notes.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
@@ -83,12 +85,17 @@ function artifactGeneratorNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeH
   return objectNote(doc, 'not-an-environment', 'builds ExternalArtifacts, which bosun does not follow: Kustomizations and HelmReleases that read them are not previewed', reads.length > 0 ? { reads } : {});
 }
 
+/**
+ * A HelmRelease is deployed as an object, but what helm-controller installs from it is not previewed:
+ * its own file (values, version) and a chart of this repository are `reads`, so a change to them is
+ * one bosun cannot judge.
+ */
 function helmReleaseNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeHere: (name?: string, namespace?: string) => boolean): DiscoveryNote {
   const namespace = nameOf(doc).namespace;
   const chartRef = field(doc.object, 'spec', 'chartRef');
   const tail = 'bosun does not render HelmReleases yet: what helm-controller installs is not previewed, only changes to the HelmRelease object itself';
   if (chartRef !== undefined) {
-    return objectNote(doc, 'not-previewed', `chart from ${str(field(chartRef, 'kind')) ?? 'a source'} ${str(field(chartRef, 'name')) ?? ''}`.trimEnd() + `; ${tail}`);
+    return objectNote(doc, 'not-previewed', `chart from ${str(field(chartRef, 'kind')) ?? 'a source'} ${str(field(chartRef, 'name')) ?? ''}`.trimEnd() + `; ${tail}`, { reads: [doc.file] });
   }
   const spec = field(doc.object, 'spec', 'chart', 'spec');
   const chart = str(field(spec, 'chart')) ?? '?';
@@ -98,10 +105,10 @@ function helmReleaseNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeHere: (
   const from = `${sourceKind}${sourceName ? ` ${sourceName}` : ''}`;
   if (sourceKind === 'GitRepository' && mayBeHere(sourceName, str(field(spec, 'sourceRef', 'namespace')) ?? namespace)) {
     const valuesFiles = list(field(spec, 'valuesFiles')).filter((v): v is string => typeof v === 'string');
-    const reads = readsFrom(ctx.root, [chart, ...valuesFiles]);
-    return objectNote(doc, 'not-previewed', `chart \`${chart}\` from ${from}; ${tail}`, reads.length > 0 ? { reads } : {});
+    const reads = readsFrom(ctx.root, [doc.file, chart, ...valuesFiles]);
+    return objectNote(doc, 'not-previewed', `chart \`${chart}\` from ${from}; ${tail}`, { reads });
   }
-  return objectNote(doc, 'not-previewed', `chart \`${chart}\`${version ? ` ${version}` : ''} from ${from}, which bosun does not fetch; ${tail}`);
+  return objectNote(doc, 'not-previewed', `chart \`${chart}\`${version ? ` ${version}` : ''} from ${from}, which bosun does not fetch; ${tail}`, { reads: [doc.file] });
 }
 
 /**
@@ -136,4 +143,46 @@ export function fluxSourceRefNotes(ctx: DiscoveryContext, docs: readonly YamlObj
     }
   }
   return notes;
+}
+
+/**
+ * Kustomizations with `postBuild.substituteFrom`: kustomize-controller reads those ConfigMaps and Secrets
+ * from the cluster, bosun does not substitute them, so what their values do in the environment is not
+ * previewed. Files of this repository that define them (by kind and name) are `reads`: a change to one is
+ * a change bosun cannot judge in this environment.
+ */
+export function substituteFromNotes(ctx: DiscoveryContext, files: readonly string[], own: Array<{ doc: YamlObjectDoc; environment: string }>): DiscoveryNote[] {
+  const users = own
+    .map(({ doc, environment }) => ({
+      doc,
+      environment,
+      refs: list(field(doc.object, 'spec', 'postBuild', 'substituteFrom')).map((r) => ({ kind: str(field(r, 'kind')) ?? '?', name: str(field(r, 'name')) ?? '?' })),
+    }))
+    .filter((u) => u.refs.length > 0);
+  if (users.length === 0) return [];
+  // One pass over the repository's YAML for every reference: `kind name` → files defining it.
+  const wanted = new Map<string, { kind: string; name: string; files: string[] }>();
+  for (const ref of users.flatMap((u) => u.refs)) wanted.set(`${ref.kind} ${ref.name}`, { ...ref, files: [] });
+  for (const file of files) {
+    const stat = lstatSync(join(ctx.root, file), { throwIfNoEntry: false });
+    if (!stat?.isFile() || stat.size > 1024 * 1024) continue;
+    const text = readFileSync(join(ctx.root, file), 'utf8');
+    for (const ref of wanted.values()) if (defines(text, ref.kind, ref.name)) ref.files.push(file);
+  }
+  return users.map(({ doc, environment, refs }) => {
+    const reads = new Set<string>();
+    const named = refs.map((ref) => {
+      const defining = wanted.get(`${ref.kind} ${ref.name}`)?.files ?? [];
+      for (const file of defining) reads.add(file);
+      return `${ref.kind} ${ref.name}${defining.length > 0 ? ` (${defining.join(', ')})` : ''}`;
+    });
+    return environmentNote(environment, `postBuild.substituteFrom ${named.join(', ')}: kustomize-controller takes these values from the cluster and bosun does not substitute them, so what they change in this environment is not shown (variables stay \${VAR} or take their \${VAR:=default})`, { file: doc.file, line: doc.line }, { status: 'not-previewed', ...(reads.size > 0 ? { reads: [...reads].sort() } : {}) });
+  });
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether a YAML text defines an object of that kind and name (a line scan: these are plain core objects). */
+function defines(text: string, kind: string, name: string): boolean {
+  return new RegExp(`^kind:\\s*["']?${escapeRegExp(kind)}["']?\\s*$`, 'm').test(text) && new RegExp(`^\\s+name:\\s*["']?${escapeRegExp(name)}["']?\\s*$`, 'm').test(text);
 }

@@ -2,7 +2,7 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import { environmentDefaults, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
 import { namespaceProblem } from '../util/argument-rules.ts';
-import { fluxObjectNotes, fluxSourceRefNotes } from './flux-notes.ts';
+import { fluxObjectNotes, fluxSourceRefNotes, substituteFromNotes } from './flux-notes.ts';
 import { assignUniqueNames } from './naming.ts';
 import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
@@ -26,7 +26,8 @@ interface FluxKustomization {
 export const fluxSource: DiscoverySource = {
   name: 'flux',
   async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
-    const { docs } = await ctx.repoYaml();
+    const scan = await ctx.repoYaml();
+    const { docs } = scan;
     const notes: DiscoveryNote[] = [];
     const ownRepos = docs
       .filter((d) => isKind(d, sourceApi, 'GitRepository') && ctx.repoUrls && isSameRepo(field(d.object, 'spec', 'url'), ctx.repoUrls))
@@ -60,7 +61,9 @@ export const fluxSource: DiscoverySource = {
     own.forEach((k, i) => {
       environments[i].dependsOn = resolveDependsOn(k, own, names, notes);
     });
-    notes.push(...fluxSourceRefNotes(ctx, docs, own.map((k, i) => ({ doc: k.doc, environment: names[i] }))));
+    const envDocs = own.map((k, i) => ({ doc: k.doc, environment: names[i] }));
+    notes.push(...substituteFromNotes(ctx, scan.files, envDocs));
+    notes.push(...fluxSourceRefNotes(ctx, docs, envDocs));
     notes.push(...fluxObjectNotes(ctx, docs, ownRepos));
     return { environments, notes };
   },
@@ -140,11 +143,6 @@ function toEnvironment(root: string, k: FluxKustomization, name: string, notes: 
   if (kustomize) env.kustomize = kustomize;
   const substitute = stringMap(field(spec, 'postBuild', 'substitute'));
   if (substitute && Object.keys(substitute).length > 0) env.substitute = substitute;
-  const substituteFrom = list(field(spec, 'postBuild', 'substituteFrom'))
-    .map((s) => `${str(field(s, 'kind')) ?? '?'} ${str(field(s, 'name')) ?? '?'}`);
-  if (substituteFrom.length > 0) {
-    notes.push(environmentNote(name, `postBuild.substituteFrom (${substituteFrom.join(', ')}) takes values from the cluster, which bosun cannot read: variables only defined there stay unsubstituted (or take their \${VAR:=default}), and a change to those values is not shown`, at));
-  }
   for (const unsupported of ['commonMetadata', 'patchesStrategicMerge', 'patchesJson6902']) {
     if (field(spec, unsupported) !== undefined) notes.push(environmentNote(name, `spec.${unsupported} is not applied by bosun's render`, at));
   }

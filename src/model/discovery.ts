@@ -39,6 +39,12 @@ export interface DiscoveryNote {
    * preview it: an uncovered file under one of them gets this note as its reason. `.` is the whole repository.
    */
   reads?: string[];
+  /**
+   * For a `not-previewed` note: files under `reads` that the change under plan touches. Their effect
+   * here is not shown, so the plan says bosun cannot judge them even when an environment reads them
+   * (a `substituteFrom` ConfigMap is deployed by one environment and changes what another renders).
+   */
+  changed?: string[];
 }
 
 /** A GitOps-looking file that no environment bosun found reads. */

@@ -1,5 +1,5 @@
 import { checkoutReader, classifyGitOpsFiles } from '../discover/gitops-files.ts';
-import { computeCoverage, withDeployingEnvironments, type CoverageEnvironment } from '../discover/coverage.ts';
+import { computeCoverage, withChangedReads, withDeployingEnvironments, type CoverageEnvironment } from '../discover/coverage.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import type { Coverage, DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
@@ -44,5 +44,5 @@ export async function planCoverage(args: {
     ...(baseFiles.length > 0 ? { base: { files: baseFiles, environments: await environments('base', base), notes: base.notes } } : {}),
     changed,
   });
-  return { coverage, discovery: withDeployingEnvironments(head.notes, headEnvs) };
+  return { coverage, discovery: withChangedReads(withDeployingEnvironments(head.notes, headEnvs), changed) };
 }

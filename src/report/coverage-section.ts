@@ -19,9 +19,37 @@ const statusLabels: Record<DiscoveryNote['status'], string> = {
   info: 'ℹ️ note',
 };
 
-/** Changed GitOps files no environment reads. */
+/**
+ * Changed files bosun cannot judge: GitOps files no environment reads, and files that feed something
+ * bosun does not preview (a `substituteFrom` ConfigMap, a HelmRelease's chart), once each.
+ */
 export function changedUncovered(plan: PlanResult): UncoveredFile[] {
-  return (plan.coverage?.uncovered ?? []).filter((u) => u.changed);
+  const out = (plan.coverage?.uncovered ?? []).filter((u) => u.changed);
+  const seen = new Set(out.map((u) => u.file));
+  const feeds = new Map<string, DiscoveryNote[]>();
+  for (const note of plan.discovery ?? []) {
+    for (const file of note.changed ?? []) if (!seen.has(file)) feeds.set(file, [...(feeds.get(file) ?? []), note]);
+  }
+  for (const [file, notes] of [...feeds].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const what = notes.map((note) => {
+      const at = where(note);
+      return `${plainLabel(note)}${envsOf(note, (e) => `\`${e}\``)}${at ? ` (${at})` : ''}`;
+    });
+    out.push({ file, reason: `feeds ${what.join(', ')}, which bosun does not preview: ${notes[0].reason}`, changed: true });
+  }
+  return out;
+}
+
+/** " in `env`" for the environments that deploy an object; nothing for a note that is about an environment itself. */
+function envsOf(note: DiscoveryNote, code: (env: string) => string): string {
+  if (note.kind === 'Environment' || !note.environments?.length) return '';
+  return ` in ${note.environments.map(code).join(', ')}`;
+}
+
+/** The label in plain text with the name in backticks (for reasons, which are escaped later). */
+function plainLabel(note: DiscoveryNote): string {
+  const what = note.kind === 'Bundle' ? 'Fleet bundle' : noteKindLabel(note);
+  return note.name ? `${what} \`${note.name}\`` : what;
 }
 
 function label(note: DiscoveryNote): string {
@@ -53,7 +81,7 @@ function fileItem(u: UncoveredFile): string {
 export function uncoveredWarningLines(plan: PlanResult): string[] {
   const changed = changedUncovered(plan);
   if (changed.length === 0) return [];
-  const lines = ['', '> [!WARNING]', `> **bosun cannot judge ${plural(changed.length, 'changed file')}**: no environment bosun found deploys ${changed.length === 1 ? 'it' : 'them'}, so this plan does not show what ${changed.length === 1 ? 'it changes' : 'they change'}.`];
+  const lines = ['', '> [!WARNING]', `> **bosun cannot judge ${plural(changed.length, 'changed file')}**: bosun does not preview what ${changed.length === 1 ? 'it deploys' : 'they deploy'}, so this plan does not show everything ${changed.length === 1 ? 'it changes' : 'they change'}.`];
   for (const u of changed.slice(0, maxTopItems)) lines.push(`> - ${fileItem(u)}`);
   if (changed.length > maxTopItems) lines.push(`> - … and ${changed.length - maxTopItems} more (see "Not deployed by any environment bosun found")`);
   return lines;
@@ -66,7 +94,7 @@ export function notPreviewedLines(plan: PlanResult): string[] {
   const lines = ['', `**Not previewed (${notes.length}):** bosun knows ${notes.length === 1 ? 'this deploys' : 'these deploy'} something it cannot render.`, ''];
   for (const note of notes.slice(0, maxTopItems)) {
     const at = where(note);
-    const envs = note.environments?.length ? ` in ${note.environments.map((e) => codeSpan(e)).join(', ')}` : '';
+    const envs = envsOf(note, (e) => codeSpan(e));
     lines.push(`- ${label(note)}${envs}${at ? ` (${codeSpan(at)})` : ''}: ${escapeHtml(scrub(note.reason))}`);
   }
   if (notes.length > maxTopItems) lines.push(`- … and ${notes.length - maxTopItems} more (see "Seen by discovery")`);
@@ -108,7 +136,7 @@ export function coverageSectionLines(plan: PlanResult): string[] {
     lines.push('| | What | Where | Why |', '| --- | --- | --- | --- |');
     for (const note of notes.slice(0, maxRows)) {
       const at = where(note);
-      const envs = note.environments?.length ? ` (${note.environments.map((e) => cellCode(e)).join(', ')})` : '';
+      const envs = note.kind !== 'Environment' && note.environments?.length ? ` (${note.environments.map((e) => cellCode(e)).join(', ')})` : '';
       lines.push(`| ${statusLabels[note.status]} | ${escapeCell(label(note))}${envs} | ${at ? cellCode(at) : '—'} | ${escapeCell(scrub(note.reason))} |`);
     }
     if (notes.length > maxRows) lines.push('', `… and ${notes.length - maxRows} more: \`bosun plan --format json\` lists them all (\`discovery\`).`);

@@ -45,6 +45,7 @@ export const discoverySchema = {
       reason: { type: 'string' },
       environments: { type: 'array', items: { type: 'string' }, description: 'The environments it is about, or that deploy the object.' },
       reads: { type: 'array', items: { type: 'string' }, description: 'Folders or files of this repository it deploys or reads while bosun does not preview it (`.` is the whole repository).' },
+      changed: { type: 'array', items: { type: 'string' }, description: 'For `not-previewed`: files under `reads` the change touches; bosun cannot judge their effect here.' },
     },
   },
 } as const;

@@ -26,7 +26,7 @@ function coverageJson(coverage: Coverage): Record<string, unknown> {
 }
 
 function noteJson(note: DiscoveryNote): Record<string, unknown> {
-  return ordered(note, ['status', 'kind', 'apiVersion', 'name', 'namespace', 'file', 'line', 'reason', 'environments', 'reads'], { reason: (r) => scrub(String(r)) });
+  return ordered(note, ['status', 'kind', 'apiVersion', 'name', 'namespace', 'file', 'line', 'reason', 'environments', 'reads', 'changed'], { reason: (r) => scrub(String(r)) });
 }
 
 type Mappers = Record<string, (value: unknown) => unknown>;

@@ -157,7 +157,10 @@ describe('Flux discovery', () => {
     expect(apps.kustomize?.patches).toEqual([{ patch: '- op: replace\n  path: /spec/replicas\n  value: 1\n', target: { kind: 'Deployment' } }]);
     expect(environments.find((e) => e.name === 'staging/infrastructure')).toMatchObject({ healthTimeoutSeconds: 120, path: 'infrastructure/staging' });
     expect(environments.find((e) => e.name === 'staging/flux-system')).toMatchObject({ path: 'clusters/staging', definedIn: { file: 'clusters/staging/flux-system/gotk-sync.yaml', line: 9 } });
-    expect(notes).toContainEqual(expect.objectContaining({ status: 'info', environments: ['staging/apps'], reason: expect.stringContaining('postBuild.substituteFrom (ConfigMap cluster-vars) takes values from the cluster') }));
+    expect(notes).toContainEqual(expect.objectContaining({
+      status: 'not-previewed', kind: 'Environment', environments: ['staging/apps'],
+      reason: expect.stringContaining('postBuild.substituteFrom ConfigMap cluster-vars: kustomize-controller takes these values from the cluster and bosun does not substitute them'),
+    }));
   });
 
   it('plans suspended Kustomizations without applying them, and keeps images and components', async () => {

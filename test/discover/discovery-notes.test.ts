@@ -167,7 +167,7 @@ describe('discovery notes: what bosun saw and does not preview', () => {
       'apps/bucket.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\n',
     });
     const { notes } = await discoverEnvironments(root);
-    expect(notes.find((n) => n.kind === 'HelmRelease')).toMatchObject({ status: 'not-previewed', name: 'web', reads: ['charts/web'], reason: expect.stringContaining('chart `./charts/web` from GitRepository flux-system; bosun does not render HelmReleases yet') });
+    expect(notes.find((n) => n.kind === 'HelmRelease')).toMatchObject({ status: 'not-previewed', name: 'web', reads: ['apps/release.yaml', 'charts/web'], reason: expect.stringContaining('chart `./charts/web` from GitRepository flux-system; bosun does not render HelmReleases yet') });
     expect(notes.find((n) => n.kind === 'ArtifactGenerator')).toMatchObject({ status: 'not-an-environment', name: 'split', reads: ['terraform/networking'] });
     expect(notes.find((n) => n.kind === 'Bucket')).toMatchObject({ status: 'not-an-environment', reason: expect.stringContaining('a Bucket source, which bosun does not follow') });
   });

@@ -224,6 +224,38 @@ spec:
   });
 });
 
+describe('a Flux postBuild.substituteFrom ConfigMap bump', () => {
+  it('is a change bosun cannot judge in the environment that substitutes from it, though another environment deploys the ConfigMap', async () => {
+    const ks = (name: string, path: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  path: ${path}
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+${extra}`;
+    const { json, markdown } = await planOf({
+      'clusters/prod/flux-system.yaml': ks('flux-system', './clusters/prod'),
+      'clusters/prod/cluster-vars.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: flux-system\ndata:\n  version: "1.22"\n',
+      'clusters/prod/apps.yaml': ks('apps', './apps', '  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n'),
+      'apps/settings.yaml': configMap('settings', '${version}'),
+    }, { 'clusters/prod/cluster-vars.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: flux-system\ndata:\n  version: "1.23"\n' });
+
+    // The ConfigMap's own environment shows it; the environment whose render it changes is skipped.
+    expect(json.environments.map((e) => [e.name, e.affected])).toEqual([['prod/apps', false], ['prod/flux-system', true]]);
+    expect(json.coverage?.uncovered).toEqual([]);
+    expect(json.discovery).toContainEqual(expect.objectContaining({
+      status: 'not-previewed', kind: 'Environment', name: 'prod/apps', environments: ['prod/apps'],
+      reads: ['clusters/prod/cluster-vars.yaml'], changed: ['clusters/prod/cluster-vars.yaml'],
+    }));
+    expect(markdown).toContain('**bosun cannot judge 1 changed file**');
+    expect(markdown).toContain('- `clusters/prod/cluster-vars.yaml`: feeds environment `prod/apps` (clusters/prod/apps.yaml:1), which bosun does not preview: postBuild.substituteFrom ConfigMap cluster-vars (clusters/prod/cluster-vars.yaml)');
+  });
+});
+
 describe('a Rancher Fleet repository (no environment bosun knows)', () => {
   it('says what bosun looked for, lists the bundle files with why, and that it cannot judge the change', async () => {
     const { json, markdown } = await planOf({

@@ -100,6 +100,15 @@ describe('the neutral bosun check run', () => {
     expect(cannotJudgeTitle(1)).toBe('bosun cannot judge 1 changed file');
   });
 
+  it('counts a changed file that feeds something bosun does not preview, once, naming what it feeds', () => {
+    const fed: DiscoveryNote = { status: 'not-previewed', kind: 'Environment', name: 'prod/apps', file: 'clusters/prod/apps.yaml', line: 1, reason: 'postBuild.substituteFrom ConfigMap vars', environments: ['prod/apps'], reads: ['clusters/prod/vars.yaml'], changed: ['clusters/prod/vars.yaml'] };
+    const p = withCoverage([{ file: 'stray.yaml', changed: true }], { discovery: [...notes, fed, { ...fed, name: 'prod/infra', environments: ['prod/infra'] }] });
+    const out = coverageCheckOutput(p);
+    expect(out?.title).toBe('bosun cannot judge 2 changed files');
+    expect(out?.summary).toContain('- `clusters/prod/vars.yaml`: feeds environment `prod/apps` (clusters/prod/apps.yaml:1), environment `prod/infra` (clusters/prod/apps.yaml:1), which bosun does not preview: postBuild.substituteFrom ConfigMap vars');
+    expect(renderIndex(p)).toContain('**bosun cannot judge 2 changed files**');
+  });
+
   it('is not posted when no uncovered file changed', () => {
     expect(coverageCheckOutput(withCoverage([{ file: 'stray.yaml' }]))).toBeUndefined();
     expect(coverageCheckOutput(plan(environment('staging')))).toBeUndefined();
