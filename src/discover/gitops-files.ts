@@ -10,11 +10,13 @@ import { kustomizationFileNames } from './render-kind.ts';
  * - `values`: Helm values files outside charts (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`…);
  * - `fleet`: Rancher Fleet's `fleet.yaml`;
  * - `sops`: `.sops.yaml` (SOPS creation rules);
- * - `jsonnet`: `*.jsonnet` anywhere, `*.libsonnet` outside `vendor/` folders (jsonnet-bundler's).
+ * - `jsonnet`: `*.jsonnet` anywhere, `*.libsonnet` outside `vendor/` folders (jsonnet-bundler's);
+ * - `data`: any other `.yaml`/`.yml`/`.json` file in a folder an object bosun saw reads (a discovery
+ *   note's `reads`: a Fleet bundle's overlay patches, an ApplicationSet's files-generator parameters).
  * Never: anything under `.git/`, `node_modules/`, and the top-level CI, editor and documentation
  * folders in `ignoredTopFolders`.
  */
-export type GitOpsFileKind = 'manifest' | 'kustomization' | 'chart' | 'values' | 'fleet' | 'sops' | 'jsonnet';
+export type GitOpsFileKind = 'manifest' | 'kustomization' | 'chart' | 'values' | 'fleet' | 'sops' | 'jsonnet' | 'data';
 
 export interface GitOpsFile {
   /** Repo-relative POSIX path. */
@@ -82,18 +84,23 @@ export function looksLikeManifest(text: string, path: string): boolean {
  * The GitOps files among `paths` (a commit's file list). `read` gives a file's text, or undefined when
  * it cannot be read as a regular file (a symlink, a submodule, too large): such a YAML/JSON file is not
  * counted as a manifest (a symlink's target is counted where it is). With `only`, just those paths are
- * classified (all of `paths` still tell which folders are charts).
+ * classified (all of `paths` still tell which folders are charts); `readFolders` are the folders
+ * discovery notes say an object reads (for `data` files).
  */
-export function classifyGitOpsFiles(paths: readonly string[], read: (path: string) => string | undefined, only?: ReadonlySet<string>): GitOpsFile[] {
+export function classifyGitOpsFiles(paths: readonly string[], read: (path: string) => string | undefined, opts: { only?: ReadonlySet<string>; readFolders?: readonly string[] } = {}): GitOpsFile[] {
   const charts = chartFoldersOf(paths);
+  // The whole repository ('.') says nothing about which of its YAML files are GitOps content.
+  const folders = new Set((opts.readFolders ?? []).filter((f) => f !== '.' && f !== ''));
+  const underRead = (file: string): boolean => folders.has(file) || [...folders].some((f) => file.startsWith(`${f}/`));
   const out: GitOpsFile[] = [];
   for (const file of [...paths].sort()) {
-    if (only && !only.has(file)) continue;
+    if (opts.only && !opts.only.has(file)) continue;
     const kind = kindByName(file, charts);
     if (kind === undefined) continue;
     if (kind === 'content') {
       const text = read(file);
       if (text !== undefined && looksLikeManifest(text, file)) out.push({ file, kind: 'manifest' });
+      else if (text !== undefined && underRead(file)) out.push({ file, kind: 'data' });
       continue;
     }
     const chart = kind === 'chart' ? chartOf(file, charts) : undefined;

@@ -34,11 +34,12 @@ export async function planCoverage(args: {
       return { name: env.name, path: env.path, ...(inputs ? { inputs } : {}) };
     });
   const headEnvs = await environments('head', head);
-  const headFiles = classifyGitOpsFiles(head.paths, checkoutReader(head.dir));
+  const readFolders = (notes: readonly DiscoveryNote[]) => notes.filter((n) => n.status !== 'info').flatMap((n) => n.reads ?? []);
+  const headFiles = classifyGitOpsFiles(head.paths, checkoutReader(head.dir), { readFolders: readFolders(head.notes) });
   const atHead = new Set(head.paths);
   const gone = changed.filter((file) => !atHead.has(file));
   // Only the deleted files are classified on the base side; its whole tree tells which folders are charts.
-  const baseFiles = gone.length > 0 ? classifyGitOpsFiles(base.paths, checkoutReader(base.dir), new Set(gone)) : [];
+  const baseFiles = gone.length > 0 ? classifyGitOpsFiles(base.paths, checkoutReader(base.dir), { only: new Set(gone), readFolders: readFolders(base.notes) }) : [];
   const coverage = computeCoverage({
     head: { files: headFiles, environments: headEnvs, notes: head.notes },
     ...(baseFiles.length > 0 ? { base: { files: baseFiles, environments: await environments('base', base), notes: base.notes } } : {}),

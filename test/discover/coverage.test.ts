@@ -66,6 +66,14 @@ describe('what counts as GitOps content', () => {
     });
   });
 
+  it('counts any YAML or JSON in a folder an object bosun saw reads (overlay patches, generator parameters), but not for the whole repository', () => {
+    const files = { 'bundles/web/overlays/big/patch.yaml': 'spec:\n  replicas: 5\n', 'teams/alpha/config.json': '{"team": "alpha"}', 'renovate.json': '{}' };
+    const read = (path: string) => files[path as keyof typeof files];
+    expect(classifyGitOpsFiles(Object.keys(files), read, { readFolders: ['bundles/web', 'teams', '.'] }).map((f) => `${f.file} ${f.kind}`))
+      .toEqual(['bundles/web/overlays/big/patch.yaml data', 'teams/alpha/config.json data']);
+    expect(classifyGitOpsFiles(Object.keys(files), read)).toEqual([]);
+  });
+
   it('does not count a YAML file it cannot read as a regular file', () => {
     expect(classifyGitOpsFiles(['apps/link.yaml'], () => undefined)).toEqual([]);
   });
