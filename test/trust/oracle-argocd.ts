@@ -1,0 +1,101 @@
+// Argo CD, as its documentation says it renders an Application's sources: Helm (Chart.yaml; value files
+// relative to the chart, `$ref/…` from a `ref` source, inline values, parameters, release name = the
+// Application's name unless set, destination namespace), Kustomize (a kustomization file), or a plain
+// directory (*.yaml, *.yml, *.json; not recursive unless `directory.recurse`). A source that follows another
+// revision than the default branch is pinned. Jsonnet is not rendered here: no jsonnet on this machine.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { OracleDeployment } from './corpus.ts';
+import { filesIn, helmTemplate, kustomizeBuild, parseDocs, readDocs, type Obj } from './oracle-tools.ts';
+import type { DeploymentState, OracleContext, Tree } from './oracle-types.ts';
+import { findObject } from './oracle-flux.ts';
+
+type Source = Record<string, unknown>;
+
+const sameRepo = (a: unknown, b: string): boolean => typeof a === 'string' && a.replace(/\.git$/, '').replace(/\/+$/, '').toLowerCase() === b.replace(/\.git$/, '').replace(/\/+$/, '').toLowerCase();
+
+/** The Application this deployment is, at this commit: from its file, from its parent's render, or as generated. */
+export async function applicationOf(ctx: OracleContext, d: OracleDeployment, tree: Tree): Promise<Obj | undefined> {
+  const a = d.argocd!;
+  if (a.file) return findObject(await readDocs(join(tree.dir, a.file)), 'argoproj.io/', 'Application', a.name);
+  if (a.in) {
+    const parent = await ctx.stateOf(a.in, tree);
+    return parent.kind === 'objects' ? findObject(parent.objects, 'argoproj.io/', 'Application', a.name) : undefined;
+  }
+  if (!a.application) return undefined;
+  let application = a.application;
+  if (a.params) {
+    // The git files generator: the file's keys are the template's parameters, read at this commit.
+    const file = join(tree.dir, a.params);
+    if (!existsSync(file)) return undefined;
+    const params = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    application = JSON.parse(JSON.stringify(application).replace(/\{\{\s*\.([\w.]+)\s*\}\}/g, (_m, key: string) => {
+      if (!(key in params)) throw new Error(`oracle: ${d.env}: parameter ${key} is not in ${a.params} (missingkey=error)`);
+      return String(params[key]).replace(/["\\]/g, '\\$&');
+    })) as Record<string, unknown>;
+  }
+  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: a.name }, ...application };
+}
+
+export async function renderArgoApplication(ctx: OracleContext, d: OracleDeployment, app: Obj, tree: Tree): Promise<DeploymentState> {
+  const spec = (app.spec ?? {}) as Record<string, unknown>;
+  const sources: Source[] = Array.isArray(spec.sources) ? (spec.sources as Source[]) : [spec.source as Source];
+  const destination = (spec.destination ?? {}) as Record<string, unknown>;
+  const namespace = typeof destination.namespace === 'string' ? destination.namespace : undefined;
+  const follows = (s: Source) => [undefined, '', 'HEAD', ctx.defaultBranch].includes(s.targetRevision as string | undefined);
+  const refs = new Map<string, Source>(sources.filter((s) => typeof s.ref === 'string').map((s) => [s.ref as string, s]));
+
+  const objects: Obj[] = [];
+  for (const source of sources) {
+    if (source.path === undefined && typeof source.ref === 'string') continue; // a values-only source
+    if (!sameRepo(source.repoURL, ctx.repoUrl)) throw new Error(`oracle: ${d.env}: source ${String(source.repoURL)} is not this repository (do not declare it)`);
+    if (source.chart !== undefined) throw new Error(`oracle: ${d.env}: Helm repository charts are not rendered by the oracle`);
+    if (!follows(source)) return { kind: 'pinned', ref: `targetRevision ${String(source.targetRevision)}` };
+    const path = posix.normalize(String(source.path));
+    const dir = join(tree.dir, path);
+    if (!existsSync(dir)) throw new Error(`oracle: ${d.env}: path ${path} does not exist`);
+    if (existsSync(join(dir, 'Chart.yaml'))) {
+      objects.push(...await renderHelm(d, app, source, dir, namespace ?? 'default', refs, follows, tree));
+    } else if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => existsSync(join(dir, f)))) {
+      if (source.kustomize !== undefined) throw new Error(`oracle: ${d.env}: Application kustomize options are not modelled`);
+      objects.push(...await kustomizeBuild(dir, tree.dir));
+    } else {
+      const directory = (source.directory ?? {}) as Record<string, unknown>;
+      for (const key of Object.keys(directory)) if (key !== 'recurse') throw new Error(`oracle: ${d.env}: directory.${key} is not modelled`);
+      const files = await filesIn(dir, directory.recurse === true);
+      if (files.some((f) => /\.(jsonnet|libsonnet)$/.test(f))) return { kind: 'opaque', inputs: [path], why: 'jsonnet (no jsonnet implementation for the oracle)' };
+      for (const f of files.filter((x) => /\.(ya?ml|json)$/.test(x))) objects.push(...parseDocs(await readFile(join(dir, f), 'utf8'), join(path, f)));
+    }
+  }
+  return { kind: 'objects', objects, ...(namespace ? { defaultNamespace: namespace } : {}) };
+}
+
+async function renderHelm(d: OracleDeployment, app: Obj, source: Source, dir: string, namespace: string, refs: Map<string, Source>,
+  follows: (s: Source) => boolean, tree: Tree): Promise<Obj[]> {
+  const helm = (source.helm ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(helm)) {
+    if (!['valueFiles', 'values', 'valuesObject', 'parameters', 'releaseName', 'skipCrds'].includes(key)) throw new Error(`oracle: ${d.env}: helm.${key} is not modelled`);
+  }
+  const valueFiles = ((helm.valueFiles ?? []) as string[]).map((f) => {
+    const ref = /^\$([^/]+)\/(.*)$/.exec(f);
+    if (!ref) return join(dir, f);
+    const refSource = refs.get(ref[1]);
+    if (!refSource || !follows(refSource)) throw new Error(`oracle: ${d.env}: value file ${f}: its ref source is not this repository's default branch`);
+    return join(tree.dir, posix.normalize(ref[2]));
+  });
+  let values: Record<string, unknown> | undefined;
+  if (helm.valuesObject) values = helm.valuesObject as Record<string, unknown>;
+  else if (typeof helm.values === 'string') values = parseDocs(helm.values, `${d.env}: helm.values`)[0];
+  const set = ((helm.parameters ?? []) as Array<{ name: string; value: string; forceString?: boolean }>).map((p) => ({ name: p.name, value: String(p.value), forceString: p.forceString }));
+  return helmTemplate({
+    root: tree.dir,
+    chartDir: dir,
+    release: (helm.releaseName as string | undefined) ?? String((app.metadata as Record<string, unknown>).name),
+    namespace,
+    valueFiles,
+    ...(values ? { values } : {}),
+    set,
+    includeCrds: helm.skipCrds !== true,
+  });
+}
