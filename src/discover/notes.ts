@@ -1,29 +1,16 @@
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { DiscoveryNote, DiscoveryNoteStatus } from '../model/discovery.ts';
+import { noteLabel, type DiscoveryNote, type DiscoveryNoteStatus } from '../model/discovery.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { field, str } from './object-fields.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
 
-/** Which tool an API group belongs to, for labels like "Flux Kustomization". */
-const toolOfGroup: Array<[RegExp, string]> = [
-  [/\.toolkit\.fluxcd\.io$/, 'Flux'],
-  [/^argoproj\.io$/, 'Argo CD'],
-  [/^fleet\.cattle\.io$/, 'Fleet'],
-];
-
-/** "Flux Kustomization", "Argo CD ApplicationSet", "Fleet bundle", or the kind itself. */
-export function noteLabel(note: Pick<DiscoveryNote, 'kind' | 'apiVersion'>): string {
-  if (note.kind === 'Bundle') return 'Fleet bundle';
-  const group = note.apiVersion?.includes('/') ? note.apiVersion.split('/')[0] : undefined;
-  const tool = group ? toolOfGroup.find(([pattern]) => pattern.test(group))?.[1] : undefined;
-  return tool ? `${tool} ${note.kind}` : note.kind;
-}
+export { noteLabel } from '../model/discovery.ts';
 
 /** The one-line text form, for logs and tests: `file:line: Flux Kustomization podinfo: reason`. */
 export function noteText(note: DiscoveryNote): string {
   const where = note.file ? `${note.file}${note.line ? `:${note.line}` : ''}: ` : '';
-  const what = ['Repository', 'File'].includes(note.kind) ? '' : `${noteLabel(note)}${note.name ? ` ${note.name}` : ''}: `;
+  const what = ['Repository', 'File', 'Config'].includes(note.kind) ? '' : `${noteLabel(note)}${note.name ? ` ${note.name}` : ''}: `;
   return `${where}${what}${note.reason}`;
 }
 

@@ -14,6 +14,22 @@
  */
 export type DiscoveryNoteStatus = 'not-an-environment' | 'not-previewed' | 'info';
 
+/** Which tool an API group belongs to, for labels like "Flux Kustomization". */
+const toolOfGroup: Array<[RegExp, string]> = [
+  [/\.toolkit\.fluxcd\.io$|\.extensions\.fluxcd\.io$/, 'Flux'],
+  [/^argoproj\.io$/, 'Argo CD'],
+  [/^fleet\.cattle\.io$/, 'Fleet'],
+];
+
+/** "Flux Kustomization", "Argo CD ApplicationSet", "Fleet bundle", "environment", or the kind itself. */
+export function noteLabel(note: Pick<DiscoveryNote, 'kind' | 'apiVersion'>): string {
+  if (note.kind === 'Bundle') return 'Fleet bundle';
+  if (note.kind === 'Environment') return 'environment';
+  const group = note.apiVersion?.includes('/') ? note.apiVersion.split('/')[0] : undefined;
+  const tool = group ? toolOfGroup.find(([pattern]) => pattern.test(group))?.[1] : undefined;
+  return tool ? `${tool} ${note.kind}` : note.kind;
+}
+
 export const discoveryNoteStatuses = ['not-an-environment', 'not-previewed', 'info'] as const satisfies readonly DiscoveryNoteStatus[];
 
 export interface DiscoveryNote {

@@ -3,7 +3,7 @@
  * cannot judge"), objects that deploy something bosun does not preview, the full list of uncovered
  * files and every discovery note. Pure: markdown lines from the plan's `coverage` and `discovery`.
  */
-import type { DiscoveryNote, UncoveredFile } from '../model/discovery.ts';
+import { noteLabel, type DiscoveryNote, type UncoveredFile } from '../model/discovery.ts';
 import type { PlanResult } from '../model/plan.ts';
 import { scrub } from '../util/scrub.ts';
 import { cellCode, codeSpan, escapeCell, escapeHtml, plural } from './format.ts';
@@ -48,22 +48,11 @@ function envsOf(note: DiscoveryNote, code: (env: string) => string): string {
 
 /** The label in plain text with the name in backticks (for reasons, which are escaped later). */
 function plainLabel(note: DiscoveryNote): string {
-  const what = note.kind === 'Bundle' ? 'Fleet bundle' : noteKindLabel(note);
-  return note.name ? `${what} \`${note.name}\`` : what;
+  return note.name ? `${noteLabel(note)} \`${note.name}\`` : noteLabel(note);
 }
 
 function label(note: DiscoveryNote): string {
-  const what = note.kind === 'Bundle' ? 'Fleet bundle' : noteKindLabel(note);
-  return note.name ? `${what} ${codeSpan(note.name)}` : what;
-}
-
-/** "Flux HelmRelease" and the like, without importing discovery code into the report. */
-function noteKindLabel(note: DiscoveryNote): string {
-  const group = note.apiVersion?.split('/')[0] ?? '';
-  if (group.endsWith('.toolkit.fluxcd.io') || group.endsWith('.extensions.fluxcd.io')) return `Flux ${note.kind}`;
-  if (group === 'argoproj.io') return `Argo CD ${note.kind}`;
-  if (group === 'fleet.cattle.io') return `Fleet ${note.kind}`;
-  return note.kind === 'Environment' ? 'environment' : note.kind;
+  return note.name ? `${noteLabel(note)} ${codeSpan(note.name)}` : noteLabel(note);
 }
 
 function where(note: DiscoveryNote): string | undefined {

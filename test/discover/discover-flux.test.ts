@@ -171,7 +171,7 @@ describe('Flux discovery', () => {
       prune: false,
       kustomize: { images: ['ghcr.io/acme/web:1.2.3'], components: ['../components/tls'] },
     });
-    expect(notes.map(noteText)).toContainEqual('clusters/production/apps.yaml:1: Environment production/apps: the Flux Kustomization is suspended: it is planned but never applied');
+    expect(notes.map(noteText)).toContainEqual('clusters/production/apps.yaml:1: environment production/apps: the Flux Kustomization is suspended: it is planned but never applied');
   });
 
   it('skips other sources with a note, and recognises a GitRepository by the repository URL', async () => {

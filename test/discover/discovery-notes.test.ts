@@ -76,8 +76,8 @@ describe('discovery notes: what bosun saw and does not preview', () => {
       reason: expect.stringContaining('Argo CD evaluates the jsonnet in dash (2 files), which bosun does not'),
     });
     expect(notes.map(noteText)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^argocd\/cmp\.yaml:1: Environment cmp: Argo CD renders it with the config management plugin `envsubst`, which bosun cannot run/),
-      expect.stringMatching(/^argocd\/rel\.yaml:1: Environment rel: tracks revision `release-1` of this repository, not `main`/),
+      expect.stringMatching(/^argocd\/cmp\.yaml:1: environment cmp: Argo CD renders it with the config management plugin `envsubst`, which bosun cannot run/),
+      expect.stringMatching(/^argocd\/rel\.yaml:1: environment rel: tracks revision `release-1` of this repository, not `main`/),
     ]));
   });
 
