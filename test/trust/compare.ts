@@ -20,8 +20,8 @@ export interface PlanJson {
 export interface Expectation {
   deployment: OracleDeployment;
   change: DeploymentChange;
-  /** Where namespaced objects without a namespace go (Argo CD destination, Fleet defaultNamespace). */
-  defaultNamespace?: string;
+  /** Where namespaced objects without a namespace go (Argo CD destination, Fleet defaultNamespace), at base and head. */
+  defaultNamespaces: { base?: string; head?: string };
 }
 
 export interface Verdict {
@@ -42,10 +42,11 @@ type PlanChange = PlanJson['environments'][number]['changes'][number];
  * What bosun's change does in the cluster, on the same terms as the oracle's changes: a kustomize
  * generator's hash-suffix rename, shown by bosun as one update, creates the new object and prunes the old.
  */
-function changeKeys(c: PlanChange, defaultNamespace?: string): string[] {
-  const key = changeKey(c, defaultNamespace);
+function changeKeys(c: PlanChange, namespaces: Expectation['defaultNamespaces']): string[] {
+  // A deleted object was where the base put it; a created or updated one is where the head puts it.
+  const key = changeKey(c, c.action === 'delete' ? namespaces.base : namespaces.head);
   if (!c.rename) return [`${c.action} ${key}`];
-  return [`create ${key}`, `delete ${changeKey({ ...c, name: c.rename.from }, defaultNamespace)}`];
+  return [`create ${key}`, `delete ${changeKey({ ...c, name: c.rename.from }, namespaces.base)}`];
 }
 
 /** The object key bosun's change stands for, on the same terms as the oracle's identity(). */
@@ -89,11 +90,11 @@ export function judge(opts: { label: string; plan: PlanJson; expectations: Expec
   const uncoveredChanged = changedFiles.filter((f) => uncovered.get(f)?.changed || uncovered.get(f)?.deleted);
   if (!plan.coverage) problems.push(`${label}: the plan has no coverage section`);
 
-  for (const { deployment: d, change, defaultNamespace } of expectations) {
+  for (const { deployment: d, change, defaultNamespaces } of expectations) {
     const env = plan.environments.find((e) => e.name === d.env);
     const rendered = env !== undefined && env.affected && 'objects' in env.render;
     const failed = env !== undefined && 'error' in env.render ? (env.render as { error: { message: string } }).error.message : undefined;
-    const bosunKeys = new Set((rendered ? env.changes : []).flatMap((c) => changeKeys(c, defaultNamespace)));
+    const bosunKeys = new Set((rendered ? env.changes : []).flatMap((c) => changeKeys(c, defaultNamespaces)));
 
     if (change.status === 'unchanged') {
       if (failed) problems.push(`${label}: ${d.env}: false alarm — the controller deploys it unchanged${change.why ? ` (${change.why})` : ''}, bosun fails to render it: ${failed}`);

@@ -40,8 +40,8 @@ async function judgeCommit(repo: CorpusRepo, built: BuiltCorpusRepo, oracle: Ora
   const [run, expectations, files] = await Promise.all([
     runCli(['plan', '--repo', built.dir, '--base', c.parent, '--head', c.sha, '--format', 'json', '--repo-url', repo.spec.repoUrl]),
     Promise.all(oracle.deployments.map(async (deployment): Promise<Expectation> => {
-      const [change, defaultNamespace] = await Promise.all([oracle.change(deployment.env, c.parent, c.sha), oracle.defaultNamespace(deployment.env, c.parent, c.sha)]);
-      return { deployment, change, ...(defaultNamespace ? { defaultNamespace } : {}) };
+      const [change, defaultNamespaces] = await Promise.all([oracle.change(deployment.env, c.parent, c.sha), oracle.defaultNamespaces(deployment.env, c.parent, c.sha)]);
+      return { deployment, change, defaultNamespaces };
     })),
     changedFiles(built.dir, c),
   ]);

@@ -4,10 +4,11 @@
 // directory (*.yaml, *.yml, *.json; not recursive unless `directory.recurse`). A source that follows another
 // revision than the default branch is pinned. Jsonnet is not rendered here: no jsonnet on this machine.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { parse, stringify } from 'yaml';
 import type { OracleDeployment } from './corpus.ts';
-import { filesIn, helmTemplate, kustomizeBuild, parseDocs, readDocs, type Obj } from './oracle-tools.ts';
+import { copyDir, filesIn, helmTemplate, kustomizeBuild, parseDocs, readDocs, type Obj } from './oracle-tools.ts';
 import type { DeploymentState, OracleContext, Tree } from './oracle-types.ts';
 import { findObject } from './oracle-flux.ts';
 
@@ -58,8 +59,8 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     if (existsSync(join(dir, 'Chart.yaml'))) {
       objects.push(...await renderHelm(d, app, source, dir, namespace ?? 'default', refs, follows, tree));
     } else if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => existsSync(join(dir, f)))) {
-      if (source.kustomize !== undefined) throw new Error(`oracle: ${d.env}: Application kustomize options are not modelled`);
-      objects.push(...await kustomizeBuild(dir, tree.dir));
+      if (source.kustomize === undefined) objects.push(...await kustomizeBuild(dir, tree.dir));
+      else objects.push(...await kustomizeWithOptions(d, source.kustomize as Record<string, unknown>, path, tree));
     } else {
       const directory = (source.directory ?? {}) as Record<string, unknown>;
       for (const key of Object.keys(directory)) if (key !== 'recurse') throw new Error(`oracle: ${d.env}: directory.${key} is not modelled`);
@@ -69,6 +70,48 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     }
   }
   return { kind: 'objects', objects, ...(namespace ? { defaultNamespace: namespace } : {}) };
+}
+
+/**
+ * Argo CD applies an Application's kustomize options with `kustomize edit` in the source folder before the
+ * build: set image, set nameprefix / namesuffix / namespace, add label / annotation (as commonLabels /
+ * commonAnnotations). Here the same fields are written into a copy's kustomization file.
+ */
+async function kustomizeWithOptions(d: OracleDeployment, options: Record<string, unknown>, path: string, tree: Tree): Promise<Obj[]> {
+  for (const key of Object.keys(options)) {
+    if (!['images', 'namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'commonAnnotations'].includes(key)) throw new Error(`oracle: ${d.env}: kustomize.${key} is not modelled`);
+  }
+  const root = await copyDir(tree.dir, 'argocd-kustomize');
+  const file = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((f) => join(root, path, f)).find((f) => existsSync(f))!;
+  const k = (parse(await readFile(file, 'utf8')) ?? {}) as Record<string, unknown>;
+  for (const key of ['namePrefix', 'nameSuffix', 'namespace'] as const) if (typeof options[key] === 'string') k[key] = options[key];
+  for (const key of ['commonLabels', 'commonAnnotations'] as const) {
+    if (options[key]) k[key] = { ...((k[key] ?? {}) as object), ...(options[key] as object) };
+  }
+  const images = [...((k.images ?? []) as Array<Record<string, string>>)];
+  for (const spec of (options.images ?? []) as string[]) {
+    // `name=newName:tag`, `name:tag`, `name@digest` (kustomize edit set image).
+    const [name0, rest0] = spec.includes('=') ? spec.split('=', 2) : [undefined, spec];
+    const at = rest0.indexOf('@');
+    const colon = rest0.lastIndexOf(':');
+    const image: Record<string, string> = {};
+    let newName = rest0;
+    if (at >= 0) {
+      image.digest = rest0.slice(at + 1);
+      newName = rest0.slice(0, at);
+    } else if (colon > rest0.lastIndexOf('/')) {
+      image.newTag = rest0.slice(colon + 1);
+      newName = rest0.slice(0, colon);
+    }
+    image.name = name0 ?? newName;
+    if (name0 !== undefined) image.newName = newName;
+    const index = images.findIndex((i) => i.name === image.name);
+    if (index >= 0) images[index] = image;
+    else images.push(image);
+  }
+  if (images.length > 0) k.images = images;
+  await writeFile(file, stringify(k));
+  return kustomizeBuild(join(root, path), root);
 }
 
 async function renderHelm(d: OracleDeployment, app: Obj, source: Source, dir: string, namespace: string, refs: Map<string, Source>,

@@ -139,13 +139,14 @@ export class Oracle implements OracleContext {
     return undefined;
   }
 
-  /** Where the deployment puts namespaced objects that name no namespace, at the head commit (or the base). */
-  async defaultNamespace(env: string, baseSha: string, headSha: string): Promise<string | undefined> {
-    for (const sha of [headSha, baseSha]) {
+  /** Where the deployment puts namespaced objects that name no namespace, at the base and at the head commit. */
+  async defaultNamespaces(env: string, baseSha: string, headSha: string): Promise<{ base?: string; head?: string }> {
+    const at = async (sha: string) => {
       const state = await this.stateOf(env, await this.tree(sha));
-      if (state.kind === 'objects' && state.defaultNamespace) return state.defaultNamespace;
-    }
-    return undefined;
+      return state.kind === 'objects' ? state.defaultNamespace : undefined;
+    };
+    const [base, head] = await Promise.all([at(baseSha), at(headSha)]);
+    return { ...(base ? { base } : {}), ...(head ? { head } : {}) };
   }
 
   /** What changed in one deployment between two commits, as its controller would apply it. */
