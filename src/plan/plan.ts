@@ -217,7 +217,6 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       budget.release(slot);
     }
   }));
-  progress.done();
   // Every GitOps file an environment reads, or listed with why not; every object seen and not previewed.
   const known = new Map(decisions.map((d) => [d.name, d]));
   const { coverage, discovery } = await planCoverage({
@@ -230,6 +229,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       return 'inputs' in ins ? ins.inputs : undefined;
     },
   });
+  progress.done();
   return { base: base.sha, head: head.sha, environments: envPlans, coverage, discovery };
 }
 

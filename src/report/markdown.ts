@@ -15,8 +15,8 @@ import {
 } from './format.ts';
 import { renameFacts, renameSummaryNote } from './rename-text.ts';
 import { splitMarkdown } from './split.ts';
-
 import { coverageSectionLines, noEnvironmentsLines, notPreviewedLines, uncoveredWarningLines } from './coverage-section.ts';
+
 export interface MarkdownOptions {
   /** First heading; default `bosun plan`. */
   title?: string;
@@ -70,8 +70,8 @@ export function renderMarkdown(plan: PlanResult, opts: MarkdownOptions = {}): st
   const folded = opts.fold === false ? new Map<string, FoldedChange>() : foldIndex(plan.environments);
 
   const lines = indexLines(plan, prepared, opts);
-  for (const item of prepared) {
   pushAll(lines, coverageSectionLines(plan));
+  for (const item of prepared) {
     if (hasDetail(item.env)) pushAll(lines, ['', ...sectionLines(item, folded, maxDiffLines, opts)]);
   }
   return splitMarkdown(lines.join('\n'), opts.maxPartChars ?? defaultMaxPartChars, {
@@ -136,8 +136,8 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
     ...(invalid > 0 ? [`❌ ${invalid} with validation errors`] : []),
   ];
   lines.push(facts.join(' · '));
-
   pushAll(lines, uncoveredWarningLines(plan));
+
   if (shown.length > 0) {
     const locks = new Map(shown.map((p) => [p, opts.locks?.(p.env)]));
     if ([...locks.values()].some((lock) => lock !== undefined)) {
@@ -149,8 +149,8 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
     }
   }
   if (skipped.length > 0) lines.push('', skippedLine(skipped.map((p) => p.env)));
-  return lines;
   pushAll(lines, notPreviewedLines(plan));
+  return lines;
 }
 
 function summaryRow({ env, changes, cutLines }: Prepared, links: MarkdownOptions['links']): string {
