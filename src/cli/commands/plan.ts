@@ -10,6 +10,7 @@ import { clustersFile, dataDirOf } from './cluster-file.ts';
 import { repoFolder } from '../repo-option.ts';
 import { noEnvironmentsError } from '../../discover/nothing-found.ts';
 import { exitCodeFor } from '../../model/errors.ts';
+import { changedUncovered } from '../../report/coverage-section.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -82,7 +83,14 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`bosun: ${nothing.message}\n`);
     return exitCodeFor(nothing.kind);
   }
-  return planFailed(result) ? 1 : 0;
+  if (planFailed(result)) return 1;
+  // Never a silent 0 for a change bosun could not judge (the App's neutral `bosun` check run).
+  const unjudged = changedUncovered(result);
+  if (unjudged.length > 0) {
+    io.stderr.write(`bosun: cannot judge ${unjudged.length} changed file(s): ${unjudged.slice(0, 5).map((u) => u.file).join(', ')}${unjudged.length > 5 ? ', …' : ''} (see the report's "cannot judge" list)\n`);
+    return 3;
+  }
+  return 0;
 }
 
 /** A render or validation failed, or the apply preview predicts the apply would fail (conflict, rejection, unreachable cluster). */
