@@ -1,6 +1,6 @@
 // The cluster engine's public surface: what the CLI, the queue workers and reports use.
-export { loadClusterRegistry, parseClusterRegistry, connect, kubeconfigFor, clusterRegistrySchema } from './registry.ts';
-export type { ClusterRegistry, ClusterEntry, ConnectOptions } from './registry.ts';
+export { loadClusterRegistry, parseClusterRegistry, connect, kubeconfigFor, clusterRegistrySchema, hasCredentials, inventoryOf } from './registry.ts';
+export type { ClusterRegistry, ClusterEntry, ClusterGroupEntry, ConnectOptions } from './registry.ts';
 export { ClusterClient, toClusterError } from './client.ts';
 export type { ClusterClientOptions, ApiRequest, ApiResponse } from './client.ts';
 export { ApiError, TransportError, describeFailure } from './api-error.ts';

@@ -8,6 +8,8 @@ import { ConfigError } from '../config/config-error.ts';
 import { yamlSyntaxError } from '../config/yaml-syntax.ts';
 import { kubernetesVersion } from '../config/schema.ts';
 import { normalizeKubernetesVersion } from '../model/kubernetes-version.ts';
+import type { ClusterInventory } from '../model/cluster-inventory.ts';
+import { parseLabelSelector, type LabelSelector } from '../model/label-selector.ts';
 import { BosunError, type Problem } from '../model/errors.ts';
 import { ClusterClient, type ClusterClientOptions } from './client.ts';
 
@@ -15,16 +17,23 @@ import { ClusterClient, type ClusterClientOptions } from './client.ts';
  * The server-side cluster registry (`BOSUN_CLUSTERS`): names environments may refer to, each with where
  * its credentials are. The repository only ever names a cluster; credentials stay on the server.
  */
+/** Label names and values as Kubernetes writes them; values are strings (YAML `true` or `1` is read as text). */
+const labelMap = z.record(
+  z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'label names are [prefix/]name, as in Kubernetes' }),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+);
+
 const clusterEntry = z
   .strictObject({
     kubeconfig: z.string().min(1, { error: 'must not be empty' }).optional().describe('Path to a kubeconfig file, relative to this file.'),
     context: z.string().min(1).optional().describe('Context in that kubeconfig (default: its current-context).'),
     inCluster: z.literal(true).optional().describe('Use the service account bosun runs as (inside a pod).'),
     kubernetesVersion: kubernetesVersion.optional().describe('The Kubernetes version of environments on this cluster that set none (default: the live server\'s).'),
+    labels: labelMap.optional().describe('Labels of the cluster, as Rancher Fleet targets and cluster groups select clusters by them. An entry with labels and no credentials is a cluster bosun plans for but never connects to.'),
   })
   .superRefine((entry, ctx) => {
-    if (entry.kubeconfig === undefined && entry.inCluster === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs either "kubeconfig: <path>" or "inCluster: true"' });
+    if (entry.kubeconfig === undefined && entry.inCluster === undefined && entry.labels === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs either "kubeconfig: <path>" or "inCluster: true" (or only "labels", for a cluster bosun plans for but never connects to)' });
     }
     if (entry.kubeconfig !== undefined && entry.inCluster !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'set either "kubeconfig" or "inCluster", not both', path: ['inCluster'] });
@@ -36,15 +45,60 @@ const clusterEntry = z
 
 const clusterName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'cluster names use letters, digits, ".", "_" and "-"' });
 
-export const clusterRegistrySchema = z.strictObject({
-  clusters: z.record(clusterName, clusterEntry).describe('Cluster name → where its credentials are.'),
+/** A Kubernetes label selector, checked as metav1.LabelSelectorAsSelector checks one. */
+const labelSelector = z.unknown().transform((raw, ctx): LabelSelector => {
+  const parsed = parseLabelSelector(raw ?? {});
+  if (parsed.problem) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return parsed.selector ?? {};
 });
 
-export type ClusterEntry = ({ name: string; kubeconfig: string; context?: string } | { name: string; inCluster: true }) & { kubernetesVersion?: string };
+/**
+ * Rancher Fleet's ClusterGroup, in the registry: a named selector over the clusters' labels
+ * (https://fleet.rancher.io/cluster-group), with labels of its own for `clusterGroupSelector`.
+ */
+const clusterGroup = z.strictObject({
+  selector: labelSelector.describe('Which clusters are in the group: `matchLabels` / `matchExpressions` over their labels; `{}` is every cluster.'),
+  labels: labelMap.optional().describe('Labels of the group itself, which a Fleet target\'s `clusterGroupSelector` matches.'),
+});
+
+export const clusterRegistrySchema = z.strictObject({
+  clusters: z.record(clusterName, clusterEntry).describe('Cluster name → where its credentials are.'),
+  clusterGroups: z.record(clusterName, clusterGroup).optional().describe('Cluster group name → its selector (Rancher Fleet targets by `clusterGroup`).'),
+});
+
+/**
+ * A registered cluster. `labelsOnly`: the registry gives it labels and no credentials, so discovery targets
+ * it (its environments are planned) but bosun never connects to it (no preview, no apply).
+ */
+export type ClusterEntry = ({ name: string; kubeconfig: string; context?: string } | { name: string; inCluster: true } | { name: string; labelsOnly: true }) & {
+  kubernetesVersion?: string;
+  labels?: Record<string, string>;
+};
+
+export interface ClusterGroupEntry {
+  name: string;
+  selector: LabelSelector;
+  labels: Record<string, string>;
+}
 
 export interface ClusterRegistry {
   file: string;
   clusters: Map<string, ClusterEntry>;
+  /** Absent in registries built before cluster groups existed (tests build some by hand). */
+  groups?: Map<string, ClusterGroupEntry>;
+}
+
+/** Whether bosun can open a connection to the entry's cluster (it has credentials). */
+export function hasCredentials(entry: ClusterEntry): boolean {
+  return !('labelsOnly' in entry);
+}
+
+/** The registry's clusters, labels and groups for discovery, without any credential. */
+export function inventoryOf(registry: ClusterRegistry): ClusterInventory {
+  return {
+    clusters: [...registry.clusters.values()].map((c) => ({ name: c.name, labels: { ...c.labels } })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    groups: [...(registry.groups?.values() ?? [])].map((g) => ({ name: g.name, selector: g.selector, labels: { ...g.labels } })),
+  };
 }
 
 export function loadClusterRegistry(file: string): ClusterRegistry {
@@ -80,14 +134,17 @@ export function parseClusterRegistry(text: string, file: string): ClusterRegistr
   const clusters = new Map<string, ClusterEntry>();
   for (const [name, entry] of Object.entries(parsed.data.clusters)) {
     const version = normalizeKubernetesVersion(entry.kubernetesVersion);
-    const common = { name, ...(version ? { kubernetesVersion: version } : {}) };
+    const common = { name, ...(version ? { kubernetesVersion: version } : {}), ...(entry.labels ? { labels: entry.labels } : {}) };
     if (entry.inCluster) clusters.set(name, { ...common, inCluster: true });
+    else if (entry.kubeconfig === undefined) clusters.set(name, { ...common, labelsOnly: true });
     else {
-      const path = entry.kubeconfig!;
+      const path = entry.kubeconfig;
       clusters.set(name, { ...common, kubeconfig: isAbsolute(path) ? path : resolve(dirname(file), path), ...(entry.context ? { context: entry.context } : {}) });
     }
   }
-  return { file, clusters };
+  const groups = new Map<string, ClusterGroupEntry>();
+  for (const [name, group] of Object.entries(parsed.data.clusterGroups ?? {})) groups.set(name, { name, selector: group.selector, labels: group.labels ?? {} });
+  return { file, clusters, groups };
 }
 
 export interface ConnectOptions extends Omit<ClusterClientOptions, 'name' | 'kubeConfig'> {
@@ -107,6 +164,13 @@ export async function connect(registry: ClusterRegistry, name: string, options: 
       kind: 'cluster',
       file: registry.file,
       message: `unknown cluster "${name}"; ${known.length > 0 ? `the cluster registry defines ${known.map((k) => `"${k}"`).join(', ')}` : 'the cluster registry defines no clusters'}. Fix the environment's cluster or add it to the registry`,
+    });
+  }
+  if ('labelsOnly' in entry) {
+    throw new BosunError({
+      kind: 'cluster',
+      file: registry.file,
+      message: `cluster "${name}" has only labels in the cluster registry, no credentials: bosun plans for it but cannot preview or apply there; add "kubeconfig" or "inCluster: true" to its entry`,
     });
   }
   const kubeConfig = 'inCluster' in entry ? inClusterConfig(name) : kubeconfigFor(name, entry.kubeconfig, entry.context);

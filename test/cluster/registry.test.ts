@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connect, loadClusterRegistry, parseClusterRegistry } from '../../src/cluster/registry.ts';
+import { connect, inventoryOf, loadClusterRegistry, parseClusterRegistry } from '../../src/cluster/registry.ts';
 import { ConfigError } from '../../src/config/config-error.ts';
 import { BosunError } from '../../src/model/errors.ts';
 
@@ -122,5 +122,55 @@ describe('cluster registry', () => {
     const client = await connect(registry, 'a', { verify: false });
     expect(client.defaultNamespace).toBe('team');
     client.close();
+  });
+
+  it('reads cluster labels and cluster groups, and lists them for discovery without credentials', () => {
+    const text = [
+      'clusters:',
+      '  prod-eu:',
+      '    kubeconfig: prod.yaml',
+      '    labels: { env: prod, region: eu, gpu: true }',
+      '  dev:',
+      '    inCluster: true',
+      '    labels: { env: dev }',
+      'clusterGroups:',
+      '  production:',
+      '    selector: { matchLabels: { env: prod } }',
+      '    labels: { tier: critical }',
+      '  everything:',
+      '    selector: {}',
+      '',
+    ].join('\n');
+    const registry = parseClusterRegistry(text, '/etc/bosun/clusters.yaml');
+    expect(registry.clusters.get('prod-eu')).toEqual({ name: 'prod-eu', kubeconfig: '/etc/bosun/prod.yaml', labels: { env: 'prod', region: 'eu', gpu: 'true' } });
+    const inventory = inventoryOf(registry);
+    expect(inventory.clusters).toEqual([{ name: 'dev', labels: { env: 'dev' } }, { name: 'prod-eu', labels: { env: 'prod', region: 'eu', gpu: 'true' } }]);
+    expect(inventory.groups).toEqual([
+      { name: 'production', selector: { matchLabels: { env: 'prod' } }, labels: { tier: 'critical' } },
+      { name: 'everything', selector: {}, labels: {} },
+    ]);
+    expect(JSON.stringify(inventory)).not.toContain('prod.yaml');
+  });
+
+  it('refuses a cluster group selector Kubernetes would refuse, at its line', () => {
+    const text = 'clusters:\n  a:\n    labels: {}\nclusterGroups:\n  g:\n    selector:\n      matchExpressions:\n        - { key: env, operator: In }\n';
+    let error: unknown;
+    try {
+      parseClusterRegistry(text, 'r.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toContainEqual(expect.objectContaining({ field: 'clusterGroups.g.selector', line: 6, message: 'matchExpressions[0]: In needs values' }));
+  });
+
+  it('plans for a cluster known only by its labels, and refuses to connect to it, saying why', async () => {
+    const registry = parseClusterRegistry('clusters:\n  edge:\n    labels: { env: edge }\n', 'r.yaml');
+    expect(inventoryOf(registry).clusters).toEqual([{ name: 'edge', labels: { env: 'edge' } }]);
+    const error = await failure(connect(registry, 'edge'));
+    expect(error.kind).toBe('cluster');
+    expect(error.message).toContain('cluster "edge" has only labels in the cluster registry, no credentials');
+    // An entry with nothing at all is still a mistake.
+    expect(() => parseClusterRegistry('clusters:\n  edge: {}\n', 'r.yaml')).toThrow(/needs either "kubeconfig: <path>" or "inCluster: true"/);
   });
 });

@@ -1,4 +1,4 @@
-import { connect, loadClusterRegistry, previewEnvironment } from '../../cluster/index.ts';
+import { connect, hasCredentials, loadClusterRegistry, previewEnvironment } from '../../cluster/index.ts';
 import type { ClusterClient, ClusterRegistry } from '../../cluster/index.ts';
 import { clusterSchemaSet, type OpenApiCacheOptions } from '../../cluster/openapi.ts';
 import { kubernetesTarget } from '../../model/kubernetes-version.ts';
@@ -58,7 +58,9 @@ export function previewHook(registry: ClusterRegistry, opts: { partOf?: string }
   const clients = new Map<string, Promise<ClusterClient>>();
   const hook = async (env: Environment, objects: RenderedObject[]): Promise<EnvironmentPlan['preview']> => {
     const name = clusterNameOf(env);
-    if (!registry.clusters.has(name)) return undefined;
+    const entry = registry.clusters.get(name);
+    // A cluster the registry knows only by its labels is planned for, never connected to.
+    if (!entry || !hasCredentials(entry)) return undefined;
     try {
       if (!clients.has(name)) clients.set(name, connect(registry, name));
       const client = await clients.get(name)!;
@@ -86,6 +88,7 @@ export function clusterChecksHook(registry: ClusterRegistry, opts: OpenApiCacheO
     const name = clusterNameOf(env);
     const entry = registry.clusters.get(name);
     if (!entry) return undefined;
+    if (!hasCredentials(entry)) return { target: kubernetesTarget(env, { name, configured: entry.kubernetesVersion }) };
     try {
       if (!clients.has(name)) clients.set(name, connect(registry, name, { verify: false }));
       const schemas = await clusterSchemaSet(await clients.get(name)!, opts);
