@@ -1,0 +1,5 @@
+export { ChartFetcher, ChartFetchError, provenanceCheck, sourceUrlOf, type ChartFetcherOptions, type ChartRequest, type FetchedChart } from './fetch-chart.ts';
+export { declaredChartSources } from './declared-sources.ts';
+export { chartSourceEntryProblem, decideSource, emptyPolicy, howToAllow, normalizeSourceUrl, parseChartSources, type ChartSourcePolicy, type SourceDecision } from './policy.ts';
+export { resolveVersion } from './resolve-version.ts';
+export { parseOciRef } from './oci.ts';
