@@ -82,8 +82,8 @@ function notPreviewedNote(plan: PlanJson, d: OracleDeployment): string | undefin
   return note && `${note.status} ${note.kind}${note.name ? ` ${note.name}` : ''} (${note.changed!.join(', ')} changed): ${note.reason}`;
 }
 
-export function judge(opts: { label: string; plan: PlanJson; expectations: Expectation[]; changedFiles: string[] }): Verdict {
-  const { label, plan, expectations, changedFiles } = opts;
+export function judge(opts: { label: string; plan: PlanJson; expectations: Expectation[]; changedFiles: string[]; exitCode: number }): Verdict {
+  const { label, plan, expectations, changedFiles, exitCode } = opts;
   const problems: string[] = [];
   const outcomes = new Map<string, string>();
   const uncovered = new Map((plan.coverage?.uncovered ?? []).map((u) => [u.file, u]));
@@ -129,6 +129,10 @@ export function judge(opts: { label: string; plan: PlanJson; expectations: Expec
       problems.push(`${label}: ${d.env}: silent miss — the controller would apply ${what}; ${said}, no changed file is listed as uncovered and no discovery note says it is not previewed`);
     }
   }
+
+  // Whatever bosun could not judge or render, its exit code must not say "done, nothing wrong".
+  const unsure = [...outcomes].filter(([, o]) => !['exact', 'changed (objects not known to the oracle)'].includes(o)).map(([env]) => env);
+  if (exitCode === 0 && unsure.length > 0) problems.push(`${label}: bosun exits 0 ("done, nothing wrong") although it did not judge ${unsure.join(', ')}`);
 
   const declared = new Set(expectations.map((e) => e.deployment.env));
   for (const env of plan.environments) {

@@ -9,10 +9,11 @@
 // Some repositories: BOSUN_TRUST_REPOS=flux-kustomize-helm,fleet-multi-cluster BOSUN_TEST_NO_CLUSTER=1 npx vitest run test/trust
 // What each commit came to: test-output/trust-corpus.md after a run.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { buildCorpusRepo, knownBugsAt, listCorpus, type BuiltCommit, type BuiltCorpusRepo, type CorpusRepo, type KnownBug } from './corpus.ts';
@@ -35,10 +36,22 @@ async function changedFiles(dir: string, c: BuiltCommit): Promise<string[]> {
   return out.trim().split('\n').filter(Boolean).flatMap((line) => line.split('\t').slice(1));
 }
 
+/**
+ * The Fleet clusters of oracle.yaml as a cluster registry of labels only (clusters bosun plans for and
+ * never connects to), so that bosun's Fleet support (issue #13) sees the same targets as the oracle.
+ */
+async function clustersFile(repo: CorpusRepo): Promise<string[]> {
+  if (!repo.oracle.fleetClusters) return [];
+  const file = join(work, `${repo.spec.name}.clusters.yaml`);
+  const clusters = Object.fromEntries(Object.entries(repo.oracle.fleetClusters).map(([name, labels]) => [name, { labels }]));
+  await writeFile(file, stringify({ clusters }));
+  return ['--clusters', file];
+}
+
 async function judgeCommit(repo: CorpusRepo, built: BuiltCorpusRepo, oracle: Oracle, c: BuiltCommit): Promise<Judged> {
   const label = `${repo.spec.name} @ ${c.id}`;
   const [run, expectations, files] = await Promise.all([
-    runCli(['plan', '--repo', built.dir, '--base', c.parent, '--head', c.sha, '--format', 'json', '--repo-url', repo.spec.repoUrl]),
+    clustersFile(repo).then((clusters) => runCli(['plan', '--repo', built.dir, '--base', c.parent, '--head', c.sha, '--format', 'json', '--repo-url', repo.spec.repoUrl, ...clusters])),
     Promise.all(oracle.deployments.map(async (deployment): Promise<Expectation> => {
       const [change, defaultNamespaces] = await Promise.all([oracle.change(deployment.env, c.parent, c.sha), oracle.defaultNamespaces(deployment.env, c.parent, c.sha)]);
       return { deployment, change, defaultNamespaces };
@@ -51,7 +64,7 @@ async function judgeCommit(repo: CorpusRepo, built: BuiltCorpusRepo, oracle: Ora
   } catch {
     throw new Error(`${label}: bosun plan exited ${run.code} without a JSON plan: ${run.stderr.slice(-2000)}`);
   }
-  return { ...judge({ label, plan, expectations, changedFiles: files }), plan, expectations };
+  return { ...judge({ label, plan, expectations, changedFiles: files, exitCode: run.code }), plan, expectations };
 }
 
 // Every repository's work is queued at once, two plans at a time over the whole corpus (each plan renders
