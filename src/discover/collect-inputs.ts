@@ -2,6 +2,8 @@ import { posix } from 'node:path';
 import { repoConfigFiles } from '../config/load-repo-config.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
+import { needsAssembly } from '../model/flux-source.ts';
+import { fluxArtifactInputs } from './flux-inputs.ts';
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
 import { isHelmChart } from './render-kind.ts';
 import type { EnvInputs } from './types.ts';
@@ -13,6 +15,8 @@ import type { EnvInputs } from './types.ts';
  * `cache` to all calls of a plan: shared bases are then parsed once.
  */
 export async function collectInputs(root: string, env: Environment, cache: InputsCache = new Map()): Promise<EnvInputs> {
+  // A Flux environment whose files are an artifact (ExternalArtifact, ignore rules, includes).
+  if (needsAssembly(env.fluxSource)) return fluxArtifactInputs(root, env, collectInputs);
   const walker = new InputWalker(root, cache);
   const out = emptyInputSet();
   if (env.definedIn?.file) out.files.add(env.definedIn.file);

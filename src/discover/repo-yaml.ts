@@ -25,6 +25,8 @@ export interface RepoYaml {
   files: string[];
   /** YAML files in Helm chart `templates/` folders, which are not parsed (Go templates). */
   templates: string[];
+  /** `.sourceignore` files (Flux source-controller's exclusion rules), repo-relative, sorted. */
+  sourceIgnores?: string[];
 }
 
 const skippedDirs = new Set(['.git', 'node_modules']);
@@ -44,8 +46,9 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
   const files: string[] = [];
   const links: string[] = [];
   const templates: string[] = [];
+  const sourceIgnores: string[] = [];
   // Synchronous on purpose: thousands of tiny reads through the thread pool were mostly waiting.
-  walk(root, files, links, templates);
+  walk(root, files, links, templates, sourceIgnores);
   files.sort();
   for (const link of links.sort()) {
     const file = toRepoPath(root, link);
@@ -99,7 +102,7 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
       });
     }
   }
-  return { docs, notes, files: files.map((abs) => toRepoPath(root, abs)), templates: templates.sort().map((abs) => toRepoPath(root, abs)) };
+  return { docs, notes, files: files.map((abs) => toRepoPath(root, abs)), templates: templates.sort().map((abs) => toRepoPath(root, abs)), sourceIgnores: sourceIgnores.map((abs) => toRepoPath(root, abs)).sort() };
 }
 
 function firstContentLine(text: string): number {
@@ -114,7 +117,7 @@ function fullParseLine(text: string, path: DataPath): number | undefined {
   return lineAt(doc.contents, lineCounter, path);
 }
 
-function walk(dir: string, out: string[], links: string[], templates: string[]): void {
+function walk(dir: string, out: string[], links: string[], templates: string[], sourceIgnores: string[]): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -126,9 +129,11 @@ function walk(dir: string, out: string[], links: string[], templates: string[]):
     if (entry.isDirectory()) {
       if (skippedDirs.has(entry.name)) continue;
       if (isChart && entry.name === 'templates') listYaml(join(dir, entry.name), templates);
-      else walk(join(dir, entry.name), out, links, templates);
+      else walk(join(dir, entry.name), out, links, templates, sourceIgnores);
     } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
       out.push(join(dir, entry.name));
+    } else if (entry.isFile() && entry.name === '.sourceignore') {
+      sourceIgnores.push(join(dir, entry.name));
     } else if (entry.isSymbolicLink()) {
       links.push(join(dir, entry.name));
     }

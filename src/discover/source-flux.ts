@@ -2,18 +2,16 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import { environmentDefaults, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
 import { namespaceProblem } from '../util/argument-rules.ts';
-import { fluxObjectNotes, fluxSourceRefNotes, substituteFromNotes } from './flux-notes.ts';
+import { needsAssembly, type SubstituteFromRef } from '../model/flux-source.ts';
+import { fluxObjectNotes } from './flux-notes.ts';
+import { bootstrapName, FluxSources, type SourceResolution } from './flux-sources.ts';
 import { assignUniqueNames } from './naming.ts';
 import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
-import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 const kustomizationApi = /^kustomize\.toolkit\.fluxcd\.io\//;
-const sourceApi = /^source\.toolkit\.fluxcd\.io\//;
-/** Flux bootstrap names the repository's own GitRepository `flux-system` in namespace `flux-system`. */
-const bootstrapName = 'flux-system';
 
 interface FluxKustomization {
   doc: YamlObjectDoc;
@@ -29,9 +27,7 @@ export const fluxSource: DiscoverySource = {
     const scan = await ctx.repoYaml();
     const { docs } = scan;
     const notes: DiscoveryNote[] = [];
-    const ownRepos = docs
-      .filter((d) => isKind(d, sourceApi, 'GitRepository') && ctx.repoUrls && isSameRepo(field(d.object, 'spec', 'url'), ctx.repoUrls))
-      .map((d) => ({ name: str(field(d.object, 'metadata', 'name')), namespace: str(field(d.object, 'metadata', 'namespace')) }));
+    const sources = new FluxSources(ctx, docs, scan.sourceIgnores ?? []);
 
     const all: FluxKustomization[] = [];
     for (const doc of docs.filter((d) => isKind(d, kustomizationApi, 'Kustomization'))) {
@@ -44,11 +40,12 @@ export const fluxSource: DiscoverySource = {
       all.push({ doc, name, namespace: str(field(doc.object, 'metadata', 'namespace')), ...(cluster ? { cluster } : {}) });
     }
 
-    const own = all.filter((k) => {
-      const why = foreignSource(k, ownRepos);
-      if (why) notes.push(foreignNote(ctx, k, why));
-      return !why;
-    });
+    const own: Array<FluxKustomization & { source: Extract<SourceResolution, { kind: 'here' }> }> = [];
+    for (const k of all) {
+      const source = resolveSource(sources, k);
+      if (source.kind === 'here') own.push({ ...k, source });
+      else notes.push(sourceNote(ctx, k, source));
+    }
     const names = assignUniqueNames(
       own.map((k) => ({
         name: k.cluster ? `${k.cluster}/${k.name}` : k.name,
@@ -59,12 +56,13 @@ export const fluxSource: DiscoverySource = {
     );
     const environments = own.map((k, i) => toEnvironment(ctx.root, k, names[i], notes));
     own.forEach((k, i) => {
+      if (needsAssembly(k.source.spec)) environments[i].fluxSource = k.source.spec;
+      for (const note of k.source.notes) notes.push(environmentNote(names[i], note, { file: k.doc.file, line: k.doc.line }));
+    });
+    own.forEach((k, i) => {
       environments[i].dependsOn = resolveDependsOn(k, own, names, notes);
     });
-    const envDocs = own.map((k, i) => ({ doc: k.doc, environment: names[i] }));
-    notes.push(...substituteFromNotes(ctx, scan.files, envDocs));
-    notes.push(...fluxSourceRefNotes(ctx, docs, envDocs));
-    notes.push(...fluxObjectNotes(ctx, docs, ownRepos));
+    notes.push(...fluxObjectNotes(ctx, docs, sources, usedArtifacts(own)));
     return { environments, notes };
   },
 };
@@ -74,37 +72,34 @@ export function isKind(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {
   return doc.object.kind === kind && typeof apiVersion === 'string' && api.test(apiVersion);
 }
 
-interface Foreign {
-  reason: string;
-  /** The source is an artifact (OCI, bucket, external) or a GitRepository whose URL is unknown: spec.path may well be this repository's folder. */
-  mayReadHere: boolean;
-}
-
-/** Why the Kustomization's source is not this repository, or undefined when it is. */
-function foreignSource(k: FluxKustomization, ownRepos: Array<{ name?: string; namespace?: string }>): Foreign | undefined {
+/** What the Kustomization's `sourceRef` comes to (kustomize-controller reads the source's artifact). */
+function resolveSource(sources: FluxSources, k: FluxKustomization): SourceResolution {
   const ref = field(k.doc.object, 'spec', 'sourceRef');
   const kind = str(field(ref, 'kind'));
   const name = str(field(ref, 'name'));
-  if (kind !== 'GitRepository') {
-    if (!kind) return { reason: 'not an environment: spec.sourceRef.kind is not set', mayReadHere: false };
-    return { reason: `not an environment: its source kind \`${kind}\`${name ? ` (${name})` : ''} is one bosun does not follow, so what it deploys is not previewed`, mayReadHere: true };
-  }
-  if (!name) return { reason: 'not an environment: spec.sourceRef.name is not set', mayReadHere: false };
+  // A sourceRef without a namespace is in the Kustomization's own (kustomization_types.go).
   const namespace = str(field(ref, 'namespace')) ?? k.namespace;
-  // An unset namespace could be anything once applied: treat it as a match rather than miss the environment.
-  const nsMatches = (other?: string) => namespace === undefined || other === undefined || namespace === other;
-  if (name === bootstrapName && nsMatches(bootstrapName)) return undefined;
-  if (ownRepos.some((r) => r.name === name && nsMatches(r.namespace))) return undefined;
-  return {
-    reason: `not an environment: its source GitRepository ${namespace ? `${namespace}/` : ''}${name} is not known to be this repository (pass the repository URL, --repo-url, so a matching GitRepository is recognised)`,
-    mayReadHere: true,
-  };
+  if (kind === 'GitRepository') return sources.resolveGitRepository(name, namespace, k.doc.file);
+  if (kind === 'ExternalArtifact') return sources.resolveExternalArtifact(name, namespace, k.doc.file);
+  if (!kind) return { kind: 'external', reason: 'spec.sourceRef.kind is not set', mayReadHere: false };
+  return { kind: 'external', reason: `its source kind \`${kind}\`${name ? ` (${name})` : ''} is one bosun does not follow, so what it deploys is not previewed`, mayReadHere: true };
 }
 
-function foreignNote(ctx: DiscoveryContext, k: FluxKustomization, why: Foreign): DiscoveryNote {
+function sourceNote(ctx: DiscoveryContext, k: FluxKustomization, source: Exclude<SourceResolution, { kind: 'here' }>): DiscoveryNote {
+  if (source.kind === 'pinned') return objectNote(k.doc, 'not-an-environment', `not an environment: ${source.reason}`);
   const path = str(field(k.doc.object, 'spec', 'path')) ?? './';
-  const here = why.mayReadHere ? existingRepoPath(ctx.root, path) : undefined;
-  return objectNote(k.doc, 'not-an-environment', why.reason, here !== undefined ? { reads: [here] } : {});
+  const here = source.mayReadHere ? existingRepoPath(ctx.root, path) : undefined;
+  return objectNote(k.doc, 'not-an-environment', `not an environment: ${source.reason}`, here !== undefined ? { reads: [here] } : {});
+}
+
+/** `namespace/name` of the ExternalArtifacts environments read, so their generators are not listed as unread. */
+function usedArtifacts(own: ReadonlyArray<FluxKustomization>): Set<string> {
+  const out = new Set<string>();
+  for (const k of own) {
+    const ref = field(k.doc.object, 'spec', 'sourceRef');
+    if (str(field(ref, 'kind')) === 'ExternalArtifact') out.add(`${str(field(ref, 'namespace')) ?? k.namespace ?? ''}/${str(field(ref, 'name')) ?? ''}`);
+  }
+  return out;
 }
 
 function toEnvironment(root: string, k: FluxKustomization, name: string, notes: DiscoveryNote[]): Environment {
@@ -143,10 +138,32 @@ function toEnvironment(root: string, k: FluxKustomization, name: string, notes: 
   if (kustomize) env.kustomize = kustomize;
   const substitute = stringMap(field(spec, 'postBuild', 'substitute'));
   if (substitute && Object.keys(substitute).length > 0) env.substitute = substitute;
-  for (const unsupported of ['commonMetadata', 'patchesStrategicMerge', 'patchesJson6902']) {
+  const substituteFrom = substituteFromRefs(spec, k.namespace ?? bootstrapName);
+  if (substituteFrom.length > 0) env.substituteFrom = substituteFrom;
+  const labels = stringMap(field(spec, 'commonMetadata', 'labels'));
+  const annotations = stringMap(field(spec, 'commonMetadata', 'annotations'));
+  if ((labels && Object.keys(labels).length > 0) || (annotations && Object.keys(annotations).length > 0)) {
+    env.commonMetadata = { ...(labels && Object.keys(labels).length > 0 ? { labels } : {}), ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}) };
+  }
+  for (const unsupported of ['patchesStrategicMerge', 'patchesJson6902']) {
     if (field(spec, unsupported) !== undefined) notes.push(environmentNote(name, `spec.${unsupported} is not applied by bosun's render`, at));
   }
   return env;
+}
+
+/**
+ * `postBuild.substituteFrom`: ConfigMaps and Secrets read from the Kustomization's own namespace
+ * (fluxcd/pkg kustomize LoadVariables), later entries overriding earlier ones, `spec.postBuild.substitute` last.
+ */
+function substituteFromRefs(spec: unknown, namespace: string): SubstituteFromRef[] {
+  const out: SubstituteFromRef[] = [];
+  for (const ref of list(field(spec, 'postBuild', 'substituteFrom'))) {
+    const kind = str(field(ref, 'kind'));
+    const name = str(field(ref, 'name'));
+    if ((kind !== 'ConfigMap' && kind !== 'Secret') || !name) continue;
+    out.push({ kind, name, namespace, optional: bool(field(ref, 'optional')) === true });
+  }
+  return out;
 }
 
 function kustomizeOptions(spec: unknown): KustomizeOptions | undefined {

@@ -7,6 +7,7 @@ import { classifyRef, refusalMessage } from '../util/remote-refs.ts';
 import { helmPath, kubectlPath } from '../util/tools.ts';
 import { inRepo, readManifest } from './files.ts';
 import { fluxGeneratedResources } from './flux-generate.ts';
+import { withCommonMetadata } from './flux-render.ts';
 import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts';
 import { generatorEntry, patchesFor, readKustomizeSourceMap, type KustomizeSourceMap } from './kustomize-source-map.ts';
 import { overlayFields } from './kustomize-overlay.ts';
@@ -96,7 +97,8 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
       throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
     }
     if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, inputs.fallbackFile, env.name));
-    return { ok: true, objects: postBuild(result.stdout, { root, env, inputs, overlayDir, sourceMap }) };
+    // Flux sets spec.commonMetadata on every object after the build and the substitution.
+    return { ok: true, objects: withCommonMetadata(env, postBuild(result.stdout, { root, env, inputs, overlayDir, sourceMap })) };
   } finally {
     await temp.dispose();
   }

@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BosunError } from '../model/errors.ts';
 import type { Environment } from '../model/environment.ts';
+import { needsAssembly } from '../model/flux-source.ts';
 import { resolveInRepo } from '../util/paths.ts';
+import { renderFluxArtifact } from './flux-render.ts';
 import { scrub } from '../util/scrub.ts';
 import { checkRenderedObjects, maxObjectDepth } from './object-limits.ts';
 import { collectSecretValues } from './secret-values.ts';
@@ -26,6 +28,12 @@ export function renderCount(): number {
 export async function renderEnvironment(root: string, env: Environment, opts: RenderOptions = {}): Promise<RenderOutcome> {
   counts.renders++;
   const absRoot = resolve(root);
+  if (needsAssembly(env.fluxSource)) {
+    // A Flux environment whose files are an artifact (ExternalArtifact, ignore rules, includes): assembled
+    // first, then rendered from there by this function (which counts that render).
+    counts.renders--;
+    return renderFluxArtifact(absRoot, env, opts, renderEnvironment);
+  }
   try {
     if (opts.signal?.aborted) return { ok: false, error: { kind: 'render', message: 'render cancelled' } };
     const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'path' };

@@ -140,7 +140,7 @@ describe('Flux discovery', () => {
 
   it('maps path, prune, dependsOn, targetNamespace, patches, substitute and timeouts', async () => {
     const root = await fluxRepo();
-    const { environments, notes } = await discoverEnvironments(root);
+    const { environments } = await discoverEnvironments(root);
     const apps = environments.find((e) => e.name === 'staging/apps')!;
     expect(apps).toMatchObject({
       path: 'apps/staging',
@@ -157,10 +157,8 @@ describe('Flux discovery', () => {
     expect(apps.kustomize?.patches).toEqual([{ patch: '- op: replace\n  path: /spec/replicas\n  value: 1\n', target: { kind: 'Deployment' } }]);
     expect(environments.find((e) => e.name === 'staging/infrastructure')).toMatchObject({ healthTimeoutSeconds: 120, path: 'infrastructure/staging' });
     expect(environments.find((e) => e.name === 'staging/flux-system')).toMatchObject({ path: 'clusters/staging', definedIn: { file: 'clusters/staging/flux-system/gotk-sync.yaml', line: 9 } });
-    expect(notes).toContainEqual(expect.objectContaining({
-      status: 'not-previewed', kind: 'Environment', environments: ['staging/apps'],
-      reason: expect.stringContaining('postBuild.substituteFrom ConfigMap cluster-vars: kustomize-controller takes these values from the cluster and bosun does not substitute them'),
-    }));
+    // substituteFrom is resolved at plan time from what the cluster's other environments apply (plan/substitute-from.ts).
+    expect(apps.substituteFrom).toEqual([{ kind: 'ConfigMap', name: 'cluster-vars', namespace: 'flux-system', optional: false }]);
   });
 
   it('plans suspended Kustomizations without applying them, and keeps images and components', async () => {
@@ -179,7 +177,7 @@ describe('Flux discovery', () => {
     const without = await discoverEnvironments(root);
     expect(without.environments.map((e) => e.name)).not.toContain('production/shared');
     const texts = without.notes.map(noteText);
-    expect(texts).toContainEqual(expect.stringMatching(/external\.yaml:1: Flux Kustomization podinfo: not an environment: its source GitRepository flux-system\/podinfo is not known/));
+    expect(texts).toContainEqual(expect.stringMatching(/external\.yaml:1: Flux Kustomization podinfo: not an environment: its source GitRepository flux-system\/podinfo is not defined in this repository/));
     expect(texts).toContainEqual(expect.stringMatching(/Flux Kustomization from-oci: not an environment: its source kind `OCIRepository` \(\S+\) is one bosun does not follow/));
     expect(texts).toContainEqual(expect.stringMatching(/tenants\/c\/team\.yaml:1: Flux Kustomization other: not an environment: its source GitRepository team-c\/flux-system/));
     expect(without.notes.find((n) => n.name === 'other')).toMatchObject({ status: 'not-an-environment', kind: 'Kustomization', reads: ['tenants/c'] });

@@ -81,7 +81,7 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     ]));
   });
 
-  it('a Flux GitRepository of this repository pinned to a tag, or following another branch, is noted on the Kustomizations that use it', async () => {
+  it('a Flux GitRepository of this repository pinned to a tag, or following another branch, makes its Kustomizations pinned (not environments: this branch does not change what they deploy)', async () => {
     const sync = (ref: string, cluster: string) => yaml`
       apiVersion: source.toolkit.fluxcd.io/v1
       kind: GitRepository
@@ -109,12 +109,21 @@ describe('discovery notes: what bosun saw and does not preview', () => {
       'clusters/staging/flux-system/gotk-sync.yaml': sync('branch: staging', 'staging'),
       'clusters/dev/flux-system/gotk-sync.yaml': sync('branch: main', 'dev'),
     });
-    const { notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
-    const infos = notes.filter((n) => n.kind === 'GitRepository');
-    expect(infos.map((n) => [n.file, n.status, n.environments, n.reason.split(':')[0]])).toEqual([
-      ['clusters/prod/flux-system/gotk-sync.yaml', 'info', ['prod/flux-system'], 'pins this repository to tag `v1.2.0`'],
-      ['clusters/staging/flux-system/gotk-sync.yaml', 'info', ['staging/flux-system'], 'follows branch `staging`, not `main` (the base of this change)'],
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
+    expect(environments.map((e) => e.name)).toEqual(['dev/flux-system']);
+    const pinned = notes.filter((n) => n.kind === 'Kustomization');
+    expect(pinned.map((n) => [n.file, n.status, n.reason.split(', so')[0]])).toEqual([
+      ['clusters/prod/flux-system/gotk-sync.yaml', 'not-an-environment', 'not an environment: pinned: its source GitRepository flux-system (clusters/prod/flux-system/gotk-sync.yaml) is pinned to tag `v1.2.0` of this repository'],
+      ['clusters/staging/flux-system/gotk-sync.yaml', 'not-an-environment', 'not an environment: pinned: its source GitRepository flux-system (clusters/staging/flux-system/gotk-sync.yaml) follows branch `staging` of this repository, not `main`'],
     ]);
+    // Nothing at this branch explains what they deploy: no reads.
+    expect(pinned.every((n) => n.reads === undefined)).toBe(true);
+    // A pull request into `staging` previews the staging cluster instead.
+    const intoStaging = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'staging' });
+    expect(intoStaging.environments.map((e) => e.name)).toEqual(['staging/flux-system']);
+    // Without the branch under plan, the branch the cluster's bootstrap GitRepository follows is this one.
+    const unknownBranch = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(unknownBranch.environments.map((e) => e.name)).toEqual(['dev/flux-system', 'staging/flux-system']);
   });
 
   it('Flux artifact sources, ArtifactGenerators and HelmReleases are listed; a chart from this repository is read by its HelmRelease', async () => {
@@ -168,7 +177,7 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     });
     const { notes } = await discoverEnvironments(root);
     expect(notes.find((n) => n.kind === 'HelmRelease')).toMatchObject({ status: 'not-previewed', name: 'web', reads: ['apps/release.yaml', 'charts/web'], reason: expect.stringContaining('chart `./charts/web` from GitRepository flux-system; bosun does not render HelmReleases yet') });
-    expect(notes.find((n) => n.kind === 'ArtifactGenerator')).toMatchObject({ status: 'not-an-environment', name: 'split', reads: ['terraform/networking'] });
+    expect(notes.find((n) => n.kind === 'ArtifactGenerator')).toMatchObject({ status: 'not-an-environment', name: 'split', reads: ['terraform/networking'], reason: expect.stringContaining('builds ExternalArtifacts (networking) that no Kustomization of this repository reads') });
     expect(notes.find((n) => n.kind === 'Bucket')).toMatchObject({ status: 'not-an-environment', reason: expect.stringContaining('a Bucket source, which bosun does not follow') });
   });
 
