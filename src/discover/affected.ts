@@ -32,6 +32,9 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
     const file = head.definedIn?.file ?? base.definedIn?.file;
     return { affected: true, reason: file ? `definition in ${file} changed` : 'definition changed' };
   }
+  // An Argo CD Application that follows a tag or another branch deploys that revision: a change to the
+  // branch this change merges into does not change what it deploys (its definition did not change either).
+  if (head.pinned && base.pinned === head.pinned) return { affected: false, reason: `skipped: pinned to ${head.pinned} (targetRevision), so this change does not reach it` };
   if (!input.baseInputs || !input.headInputs) return { affected: true, reason: 'rendered because its inputs could not be determined' };
 
   const changed = input.changedFiles.map(normalize).filter((f) => touches(input.baseInputs!, f) || touches(input.headInputs!, f));

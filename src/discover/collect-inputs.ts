@@ -4,6 +4,7 @@ import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { needsAssembly } from '../model/flux-source.ts';
 import { fluxArtifactInputs } from './flux-inputs.ts';
+import { directoryInputs } from './argocd-inputs.ts';
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
 import { isHelmChart } from './render-kind.ts';
 import type { EnvInputs } from './types.ts';
@@ -20,6 +21,7 @@ export async function collectInputs(root: string, env: Environment, cache: Input
   const walker = new InputWalker(root, cache);
   const out = emptyInputSet();
   if (env.definedIn?.file) out.files.add(env.definedIn.file);
+  for (const file of env.definedByFiles ?? []) out.files.add(file);
   // Adding or removing a config file changes which environments exist and how they are defined.
   if (env.source === 'config') for (const file of repoConfigFiles) out.files.add(file);
 
@@ -36,7 +38,7 @@ export async function collectInputs(root: string, env: Environment, cache: Input
   }
   if (path.symlinkTarget) out.dirs.add(path.symlinkTarget);
 
-  addInputs(out, renderInputs(walker, env, path.rel, path.abs, site));
+  addInputs(out, (await directoryInputs(root, env, path.rel)) ?? renderInputs(walker, env, path.rel, path.abs, site));
   for (const [i, component] of (env.kustomize?.components ?? []).entries()) {
     const s = site(`kustomize.components[${i}]`);
     const r = walker.resolve(path.rel, component, s);

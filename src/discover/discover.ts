@@ -36,6 +36,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     root,
     ...(opts.repoUrls && opts.repoUrls.length > 0 ? { repoUrls: opts.repoUrls } : {}),
     ...(opts.branch ? { branch: opts.branch } : {}),
+    ...(opts.clusters ? { clusters: opts.clusters } : {}),
     repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern)),
   };
   const notes: DiscoveryNote[] = [];

@@ -1,290 +1,300 @@
-import { statSync } from 'node:fs';
-import { join, posix } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { environmentDefaults, type Environment, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
-import { normalizeRepoPath } from '../config/to-environment.ts';
-import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
-import { applicationSetNote, chartTemplateNotes, jsonnetFiles, unrenderedSourceNote } from './argocd-notes.ts';
+import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+import { renderEnvironment } from '../render/render-environment.ts';
+import { expandApplicationSet } from './argocd-appset.ts';
+import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
+import { forgetListing, type GeneratorCluster } from './argocd-generators.ts';
+import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
+import { collectInputs, isInput } from './collect-inputs.ts';
 import { assignUniqueNames } from './naming.ts';
-import { environmentNote, objectNote } from './notes.ts';
-import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
-import { detectRenderKind, isHelmChart } from './render-kind.ts';
+import { objectNote } from './notes.ts';
+import { field, isRecord, str } from './object-fields.ts';
+import { detectRenderKind } from './render-kind.ts';
 import type { YamlObjectDoc } from './repo-yaml.ts';
-import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 const applicationApi = /^argoproj\.io\//;
-/** Argo CD's name for the cluster it runs in. */
-const inClusterServer = 'https://kubernetes.default.svc';
+/** How deep an app of apps may nest (root → child → grandchild …) before bosun stops rendering parents. */
+export const maxAppOfAppsDepth = 5;
 
-interface SourceEntry {
-  source: unknown;
-  /** Field path of the source in the Application, e.g. `spec.sources[1]`. */
-  fieldPath: string;
-  index?: number;
-}
+/** The clusters of bosun's registry that discovery may see (names and labels), for the clusters generator. */
+export type ClustersOf = (ctx: DiscoveryContext) => GeneratorCluster[] | undefined;
 
-interface Candidate {
-  doc: YamlObjectDoc;
-  appName: string;
-  namespace?: string;
-  entry: SourceEntry;
-  /** More than one source of the same Application is rendered from this repository. */
-  multi: boolean;
-}
-
-export const argocdSource: DiscoverySource = {
-  name: 'argocd',
-  async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
-    const scan = await ctx.repoYaml();
-    const { docs } = scan;
-    const notes: DiscoveryNote[] = [];
-    const candidates: Candidate[] = [];
-    /** Applications that are environments but have sources bosun does not render (a chart from a Helm repository…). */
-    const partly = new Map<YamlObjectDoc, DiscoveryNote>();
-    for (const doc of docs) {
-      const apiVersion = doc.object.apiVersion;
-      if (typeof apiVersion !== 'string' || !applicationApi.test(apiVersion)) continue;
-      if (doc.object.kind === 'ApplicationSet') {
-        notes.push(applicationSetNote(ctx, doc));
-        continue;
-      }
-      if (doc.object.kind !== 'Application') continue;
-      const appName = str(field(doc.object, 'metadata', 'name'));
-      if (!appName) {
-        notes.push(objectNote(doc, 'not-an-environment', 'not an environment: metadata.name is not set'));
-        continue;
-      }
-      const entries = sourceEntries(doc.object);
-      const own = entries.filter((e) => isOwnRenderedSource(ctx, e.source));
-      const others = entries.filter((e) => !own.includes(e));
-      const unrendered = unrenderedSourceNote(ctx, doc, others.map((e) => ({ source: e.source, fieldPath: e.fieldPath, index: e.index })), own.length > 0);
-      if (own.length === 0) {
-        notes.push(unrendered ?? objectNote(doc, 'not-an-environment', 'not an environment: it has no source'));
-        continue;
-      }
-      if (unrendered) partly.set(doc, unrendered);
-      for (const entry of own) candidates.push({ doc, appName, namespace: str(field(doc.object, 'metadata', 'namespace')), entry, multi: own.length > 1 });
-    }
-    notes.push(...chartTemplateNotes(ctx, scan.templates));
-
-    const names = assignUniqueNames(
-      candidates.map((c) => {
-        const name = c.multi ? `${c.appName}[${c.entry.index}]` : c.appName;
-        return { name, qualified: c.namespace ? `${c.namespace}/${name}` : name };
-      }),
-      notes,
-      'Argo CD Application',
-    );
-    const environments = candidates.map((c, i) => toEnvironment(ctx, c, names[i], notes));
-    for (const [doc, note] of partly) {
-      note.environments = names.filter((_, i) => candidates[i].doc === doc).sort();
-      notes.push(note);
-    }
-    return { environments, notes };
-  },
-};
-
-function sourceEntries(app: Record<string, unknown>): SourceEntry[] {
-  const sources = field(app, 'spec', 'sources');
-  // Argo CD ignores `source` when `sources` is set.
-  if (Array.isArray(sources)) return sources.map((source, index) => ({ source, fieldPath: `spec.sources[${index}]`, index }));
-  const source = field(app, 'spec', 'source');
-  return source === undefined ? [] : [{ source, fieldPath: 'spec.source' }];
-}
-
-/** A source Argo CD renders manifests from (a `path`, not a Helm repository chart or a values-only `ref`) in this repository. */
-function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown): boolean {
-  const path = typeof field(source, 'path') === 'string' ? (field(source, 'path') as string) : undefined;
-  if (path === undefined || str(field(source, 'chart'))) return false;
-  const repoURL = field(source, 'repoURL');
-  if (ctx.repoUrls) return isSameRepo(repoURL, ctx.repoUrls);
-  // Without known URLs: an Application whose source folder exists here is taken to be about this repository.
-  const normal = normalizeRepoPath(path);
-  if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) return false;
-  return statSync(join(ctx.root, normal), { throwIfNoEntry: false })?.isDirectory() ?? false;
-}
-
-function toEnvironment(ctx: DiscoveryContext, c: Candidate, name: string, allNotes: DiscoveryNote[]): Environment {
-  const { doc, entry } = c;
-  const app = doc.object;
-  const at = { file: doc.file, line: doc.line };
-  // Caveats found while reading the Application, as text, become notes on the environment.
-  const notes: string[] = [];
-  const sourcePathField = entry.index === undefined ? ['spec', 'source', 'path'] : ['spec', 'sources', entry.index, 'path'];
-  const path = repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: () => doc.lineOf(sourcePathField), field: `${entry.fieldPath}.path` });
-
-  const automated = field(app, 'spec', 'syncPolicy', 'automated');
-  const isAutomated = isRecord(automated) && bool(automated.enabled) !== false;
-  const env: Environment = {
-    ...environmentDefaults,
-    name,
-    source: 'argocd',
-    path,
-    definedIn: { file: doc.file, line: doc.line },
-    render: 'auto',
-    autoApply: isAutomated,
-    // Argo CD never prunes or self-heals unless automated sync asks for it.
-    prune: isAutomated ? (bool(field(automated, 'prune')) ?? false) : false,
-    selfHeal: isAutomated ? (bool(field(automated, 'selfHeal')) ?? false) : false,
-    allowEmpty: isAutomated ? (bool(field(automated, 'allowEmpty')) ?? false) : false,
-    dependsOn: [],
-    requires: [],
-  };
-  const cluster = str(field(app, 'spec', 'destination', 'name')) ?? clusterFromServer(str(field(app, 'spec', 'destination', 'server')));
-  if (cluster) env.cluster = cluster;
-  // destination.namespace is where objects without a namespace go at sync time; kustomize.namespace
-  // (kept in env.kustomize) is a rewrite of the rendered manifests.
-  const destinationNamespace = str(field(app, 'spec', 'destination', 'namespace'));
-  if (destinationNamespace) {
-    env.namespace = checkedArgument(destinationNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'destination', 'namespace']), field: 'spec.destination.namespace' });
-  }
-
-  const helm = helmOptions(ctx, doc, entry, c.appName, path, notes);
-  if (helm) env.helm = helm;
-  const kustomize = kustomizeOptions(entry.source, notes);
-  if (kustomize) env.kustomize = kustomize;
-  const plugin = field(entry.source, 'plugin');
-  if (plugin !== undefined) {
-    const pluginName = str(field(plugin, 'name'));
-    notes.push(`Argo CD renders it with the config management plugin${pluginName ? ` \`${pluginName}\`` : ''}, which bosun cannot run: bosun renders the folder by its contents (plain, kustomize or Helm), which may differ from what the plugin produces`);
-  }
-  const revision = str(field(entry.source, 'targetRevision'));
-  if (revision && revision !== 'HEAD' && ctx.branch && revision !== ctx.branch && revision !== `refs/heads/${ctx.branch}`) {
-    notes.push(`tracks revision \`${revision}\` of this repository, not \`${ctx.branch}\` (the base of this change): Argo CD deploys this change only once \`${revision}\` has it; bosun previews it from the change's commits anyway`);
-  }
-  for (const text of notes) allNotes.push(environmentNote(name, text, at));
-  if (plugin === undefined && detectRenderKind(join(ctx.root, path)) === 'plain') {
-    const jsonnet = jsonnetFiles(ctx.root, path, bool(field(entry.source, 'directory', 'recurse')) === true);
-    if (jsonnet.length > 0) {
-      allNotes.push(environmentNote(name, `Argo CD evaluates the jsonnet in ${path} (${jsonnet.length === 1 ? jsonnet[0] : `${jsonnet.length} files`}), which bosun does not: what it produces is not previewed, only the folder's YAML and JSON files`, at, { status: 'not-previewed', reads: jsonnet }));
-    }
-  }
-  return env;
-}
-
-function withHint(problem: string | undefined, hint: string): string | undefined {
-  return problem === undefined ? undefined : `${problem}; as the Application's name is the release name by default, ${hint}`;
-}
-
-function clusterFromServer(server: string | undefined): string | undefined {
-  if (!server) return undefined;
-  return server.replace(/\/+$/, '') === inClusterServer ? 'in-cluster' : server;
-}
-
-function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[]): HelmOptions | undefined {
-  const app = doc.object;
-  const helm = field(entry.source, 'helm');
-  if (!isRecord(helm) && !isHelmChart(join(ctx.root, path))) return undefined;
-  // Argo CD passes the release name (the Application's name by default) to helm as an argument.
-  const sourcePath = entry.index === undefined ? ['spec', 'source'] : ['spec', 'sources', entry.index];
-  const ownName = str(field(helm, 'releaseName'));
-  const releaseName = ownName
-    ? checkedArgument(ownName, releaseNameProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'releaseName']), field: `${entry.fieldPath}.helm.releaseName` })
-    : checkedArgument(appName, (name) => withHint(releaseNameProblem(name), `set ${entry.fieldPath}.helm.releaseName`), { file: doc.file, line: () => doc.lineOf(['metadata', 'name']), field: 'metadata.name' });
-  const out: HelmOptions = { releaseName, valueFiles: [] };
-  for (const [i, file] of list(field(helm, 'valueFiles')).entries()) {
-    if (typeof file !== 'string' || file === '') continue;
-    checkedArgument(file, valueFileProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'valueFiles', i]), field: `${entry.fieldPath}.helm.valueFiles[${i}]` });
-    const resolved = valueFileFor(ctx, app, file, path);
-    if (resolved === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
-    else out.valueFiles.push(resolved);
-  }
-  const values = valuesOf(helm, notes);
-  if (values) out.values = values;
-  if (list(field(helm, 'fileParameters')).length > 0) notes.push('helm.fileParameters are not applied by bosun\'s render');
-  return out;
+function isArgo(object: Record<string, unknown>, kind?: string): boolean {
+  return typeof object.apiVersion === 'string' && applicationApi.test(object.apiVersion) && (kind === undefined || object.kind === kind);
 }
 
 /**
- * Value files are relative to the chart folder, except `$ref/…`, which points into another source of a
- * multi-source Application: when that source is this repository, the file is re-expressed relative to
- * the chart folder so every value file has one meaning.
+ * Argo CD Applications as Argo CD sees them: Applications in files; Applications an ApplicationSet
+ * generates (argocd-appset.ts); and Applications that an Application renders (app of apps: a chart,
+ * kustomization or folder of Application objects), found by rendering that parent with the normal
+ * sandboxed renderers, recursively up to `maxAppOfAppsDepth` levels, each Application at most once
+ * (a parent that renders itself or an ancestor stops there, with a note).
  */
-function valueFileFor(ctx: DiscoveryContext, app: Record<string, unknown>, file: string, chartPath: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return undefined;
-  const ref = /^\$([^/]+)\/(.*)$/.exec(file);
-  if (!ref) return file;
-  const refSource = list(field(app, 'spec', 'sources')).find((s) => field(s, 'ref') === ref[1]);
-  if (!refSource) return undefined;
-  const repoURL = field(refSource, 'repoURL');
-  const own = ctx.repoUrls ? isSameRepo(repoURL, ctx.repoUrls) : statSync(join(ctx.root, ref[2]), { throwIfNoEntry: false }) !== undefined;
-  if (!own) return undefined;
-  return posix.relative(chartPath === '.' ? '' : chartPath, normalizeRepoPath(ref[2])) || '.';
-}
-
-/** `valuesObject` wins over `values` (a YAML string), as in Argo CD; `parameters` (`--set`) apply last. */
-function valuesOf(helm: unknown, notes: string[]): Record<string, unknown> | undefined {
-  let values: Record<string, unknown> | undefined;
-  const valuesObject = field(helm, 'valuesObject');
-  const valuesText = field(helm, 'values');
-  if (isRecord(valuesObject)) values = structuredClone(valuesObject);
-  else if (typeof valuesText === 'string' && valuesText.trim() !== '') {
+export const argocdSource: DiscoverySource = {
+  name: 'argocd',
+  async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
     try {
-      const parsed: unknown = parseYaml(valuesText);
-      if (isRecord(parsed)) values = parsed;
-    } catch (error) {
-      notes.push(`helm.values is not valid YAML (${(error as Error).message.split('\n')[0]}); it is not used`);
+      return await new ArgoDiscovery(ctx).run();
+    } finally {
+      forgetListing(ctx.root);
     }
-  } else if (isRecord(valuesText)) values = structuredClone(valuesText);
-  for (const parameter of list(field(helm, 'parameters'))) {
-    const name = str(field(parameter, 'name'));
-    const value = field(parameter, 'value');
-    if (!name || value === undefined) continue;
-    if (/[[\]\\]/.test(name)) {
-      notes.push(`helm parameter "${name}" uses list or escape syntax, which bosun does not apply`);
-      continue;
+  },
+};
+
+interface Parentage {
+  /** The candidate whose environment rendered this Application, when found in rendered output. */
+  parent?: AppCandidate;
+  depth: number;
+}
+
+class ArgoDiscovery {
+  private readonly ctx: DiscoveryContext;
+  private readonly notes: DiscoveryNote[] = [];
+  private readonly candidates: AppCandidate[] = [];
+  private readonly parentage = new Map<AppCandidate, Parentage>();
+  /** Applications (and ApplicationSets) already taken in, by `kind/namespace/name`. */
+  private readonly seen = new Map<string, { file: string; line: number; object: Record<string, unknown> }>();
+  /** Notes about Applications that are environments but have sources bosun does not render. */
+  private readonly partly = new Map<AppDoc, DiscoveryNote>();
+  /** File documents taken in as written, so a parent that renders them unchanged is their producer. */
+  private readonly fileDocs = new Map<string, AppDoc>();
+  private readonly renderedCharts = new Set<string>();
+  private readonly inputCache = new Map<string, unknown>();
+
+  constructor(ctx: DiscoveryContext) {
+    this.ctx = ctx;
+  }
+
+  async run(): Promise<DiscoveryResult> {
+    const scan = await this.ctx.repoYaml();
+    for (const doc of scan.docs) {
+      if (!isArgo(doc.object)) continue;
+      this.fileDocs.set(`${doc.file}:${doc.line}`, doc);
+      this.take(doc, { depth: 0 });
     }
-    values ??= {};
-    setPath(values, name.split('.'), bool(field(parameter, 'forceString')) ? String(value) : coerce(value));
+    await this.expandParents(scan.templates);
+    this.notes.push(...chartTemplateNotes(this.ctx, scan.templates.filter((t) => ![...this.renderedCharts].some((c) => t.startsWith(`${c}/templates/`)))));
+    return this.finish();
   }
-  return values;
+
+  /** Takes in an Argo CD object: an Application (its candidates) or an ApplicationSet (what it generates). */
+  private take(doc: AppDoc, parentage: Parentage): AppCandidate[] {
+    const kind = doc.object.kind;
+    if (kind !== 'Application' && kind !== 'ApplicationSet') return [];
+    const name = str(field(doc.object, 'metadata', 'name'));
+    if (!name) {
+      this.notes.push(objectNote(doc, 'not-an-environment', 'not an environment: metadata.name is not set'));
+      return [];
+    }
+    // The first definition of each object is what a parent rendering the same object is compared with.
+    const key = `${kind}/${str(field(doc.object, 'metadata', 'namespace')) ?? ''}/${name}`;
+    if (!this.seen.has(key)) this.seen.set(key, { file: doc.file, line: doc.line, object: doc.object });
+    if (kind === 'ApplicationSet') {
+      const expansion = expandApplicationSet(this.ctx, doc, this.clusters());
+      this.notes.push(...expansion.notes);
+      const out: AppCandidate[] = [];
+      for (const app of expansion.applications) {
+        const generated: AppDoc = {
+          file: doc.file,
+          line: doc.line,
+          object: app.object,
+          lineOf: () => doc.line,
+          producedBy: { kind: 'ApplicationSet', name, file: doc.file, ...(parentage.parent ? { parent: parentage.parent } : {}) },
+          ...(app.inputs.length > 0 ? { definedByFiles: app.inputs } : {}),
+        };
+        out.push(...this.take(generated, parentage));
+      }
+      return out;
+    }
+    const entries = sourceEntries(doc.object);
+    const own = entries.filter((e) => isOwnRenderedSource(this.ctx, e.source));
+    const others = entries.filter((e) => !own.includes(e));
+    const unrendered = unrenderedSourceNote(this.ctx, doc, others, own.length > 0);
+    if (own.length === 0) {
+      this.notes.push(unrendered ?? objectNote(doc, 'not-an-environment', 'not an environment: it has no source'));
+      return [];
+    }
+    if (unrendered) this.partly.set(doc, unrendered);
+    const namespace = str(field(doc.object, 'metadata', 'namespace'));
+    const out = own.map((entry): AppCandidate => ({ doc, appName: name, ...(namespace ? { namespace } : {}), entry, multi: own.length > 1 }));
+    for (const c of out) {
+      this.candidates.push(c);
+      this.parentage.set(c, parentage);
+    }
+    return out;
+  }
+
+  private clusters(): GeneratorCluster[] | undefined {
+    return this.ctx.clusters?.clusters.map((c) => ({ name: c.name, labels: { ...c.labels } }));
+  }
+
+  /**
+   * App of apps: every environment whose render may hold Argo CD objects (a chart template naming an
+   * Application or ApplicationSet, or such a file among its inputs) is rendered, and what it renders is
+   * taken in as that environment's children; then their children, level by level.
+   */
+  private async expandParents(templates: readonly string[]): Promise<void> {
+    const argoTemplates = templates.filter((t) => mentionsArgoKinds(join(this.ctx.root, t)));
+    let level = [...this.candidates];
+    const rendered = new Set<AppCandidate>();
+    for (let depth = 0; level.length > 0; depth++) {
+      const next: AppCandidate[] = [];
+      for (const c of level) {
+        if (rendered.has(c)) continue;
+        rendered.add(c);
+        const built = this.provisional(c);
+        if (!built || !(await this.mayHoldApplications(built, c, argoTemplates))) continue;
+        if (depth >= maxAppOfAppsDepth) {
+          this.notes.push(objectNote(c.doc, 'info', `app of apps nested more than ${maxAppOfAppsDepth} levels deep: bosun does not render this Application to find the Applications it deploys`));
+          continue;
+        }
+        if (built.pinned) {
+          this.notes.push(objectNote(c.doc, 'info', `pinned to ${built.pinned}: the Applications it deploys come from that revision, so a change to the base branch does not change them (not expanded)`, { reads: [built.path] }));
+          continue;
+        }
+        next.push(...await this.renderChildren(c, built, depth));
+      }
+      level = next;
+    }
+  }
+
+  /** The environment of a candidate, built only to render it (its final name comes later). */
+  private provisional(c: AppCandidate): Environment | undefined {
+    try {
+      return candidateEnvironment(this.ctx, c, c.appName).env;
+    } catch (e) {
+      if (e instanceof BosunError) return undefined; // reported when the environments are built
+      throw e;
+    }
+  }
+
+  private async mayHoldApplications(env: Environment, c: AppCandidate, argoTemplates: readonly string[]): Promise<boolean> {
+    if (detectRenderKind(join(this.ctx.root, env.path)) === 'helm') {
+      const prefix = env.path === '.' ? 'templates/' : `${env.path}/templates/`;
+      if (argoTemplates.some((t) => t.startsWith(prefix))) return true;
+    }
+    let inputs;
+    try {
+      // Its own definition (and an ApplicationSet's parameter files) are inputs, but not what it renders.
+      inputs = await collectInputs(this.ctx.root, { ...env, definedIn: undefined, definedByFiles: undefined }, this.inputCache);
+    } catch (e) {
+      if (e instanceof BosunError) return false; // the plan reports it on the environment
+      throw e;
+    }
+    for (const doc of this.fileDocs.values()) {
+      if (doc === c.doc || (doc.file === c.doc.file && doc.line === c.doc.line)) continue;
+      if (isInput(inputs, doc.file)) return true;
+    }
+    return false;
+  }
+
+  /** Renders a parent and takes in the Argo CD objects it renders. */
+  private async renderChildren(c: AppCandidate, env: Environment, depth: number): Promise<AppCandidate[]> {
+    const outcome = await renderEnvironment(this.ctx.root, env);
+    if (!outcome.ok) {
+      this.notes.push(objectNote(c.doc, 'info', `bosun could not render it to find the Applications it deploys (${outcome.error.message.split('\n')[0]}); the render error is in its environment's report`));
+      return [];
+    }
+    if (detectRenderKind(join(this.ctx.root, env.path)) === 'helm') this.renderedCharts.add(env.path);
+    const out: AppCandidate[] = [];
+    for (const { object, source: where } of outcome.objects) {
+      const source = where ?? { file: c.doc.file };
+      const o = object as unknown as Record<string, unknown>;
+      if (!isArgo(o) || (o.kind !== 'Application' && o.kind !== 'ApplicationSet')) continue;
+      const name = str(field(o, 'metadata', 'name')) ?? '';
+      const key = `${String(o.kind)}/${str(field(o, 'metadata', 'namespace')) ?? ''}/${name}`;
+      const ancestors = this.ancestry(c);
+      if (ancestors.some((a) => a.appName === name && o.kind === 'Application')) {
+        this.notes.push(objectNote(c.doc, 'info', `renders Application ${name}, which is itself or one of the Applications that deploy it: bosun stops there (a cycle)`));
+        continue;
+      }
+      const line = source.line ?? c.doc.line;
+      const fileDoc = source.line !== undefined ? this.fileDocs.get(`${source.file}:${source.line}`) : undefined;
+      const earlier = this.seen.get(key);
+      if (earlier) {
+        // The same object as one read from a file: that file is what this parent deploys.
+        if (fileDoc && isDeepStrictEqual(normalized(fileDoc.object), normalized(o))) this.adopt(fileDoc, c);
+        else if (earlier.file !== source.file) this.notes.push(objectNote(c.doc, 'info', `renders ${String(o.kind)} ${name}, which is also defined in ${earlier.file}; bosun previews the one in ${earlier.file}`));
+        continue;
+      }
+      const doc: AppDoc = {
+        file: source.file,
+        line,
+        object: o,
+        lineOf: () => line,
+        producedBy: { kind: 'Application', name: c.appName, file: c.doc.file, parent: c },
+      };
+      out.push(...this.take(doc, { parent: c, depth: depth + 1 }));
+    }
+    return out;
+  }
+
+  /** A file Application (or what an ApplicationSet in that file generates) is deployed by parent `c`. */
+  private adopt(fileDoc: YamlObjectDoc, c: AppCandidate): void {
+    for (const other of this.candidates) {
+      if (other.doc.file !== fileDoc.file || other.doc.line !== fileDoc.line || other === c) continue;
+      const p = this.parentage.get(other);
+      if (p?.parent) continue;
+      this.parentage.set(other, { parent: c, depth: (this.parentage.get(c)?.depth ?? 0) + 1 });
+      if (other.doc.producedBy?.kind === 'ApplicationSet') other.doc.producedBy.parent ??= c;
+      else other.doc.producedBy = { kind: 'Application', name: c.appName, file: c.doc.file, parent: c };
+    }
+  }
+
+  private ancestry(c: AppCandidate): AppCandidate[] {
+    const out: AppCandidate[] = [c];
+    for (let p = this.parentage.get(c)?.parent; p && !out.includes(p); p = this.parentage.get(p)?.parent) out.push(p);
+    return out;
+  }
+
+  private finish(): DiscoveryResult {
+    const names = assignUniqueNames(
+      this.candidates.map((c) => {
+        const name = c.multi ? `${c.appName}[${c.entry.index}]` : c.appName;
+        return { name, qualified: c.namespace ? `${c.namespace}/${name}` : name };
+      }),
+      this.notes,
+      'Argo CD Application',
+    );
+    const nameOf = new Map(this.candidates.map((c, i) => [c, names[i]]));
+    const environments: Environment[] = [];
+    this.candidates.forEach((c, i) => {
+      const parent = c.doc.producedBy?.parent ?? this.parentage.get(c)?.parent;
+      const built = candidateEnvironment(this.ctx, c, names[i], parent ? nameOf.get(parent) : undefined);
+      environments.push(built.env);
+      this.notes.push(...built.notes);
+    });
+    for (const [doc, note] of this.partly) {
+      note.environments = names.filter((_, i) => this.candidates[i].doc === doc).sort();
+      this.notes.push(note);
+    }
+    return { environments, notes: this.notes };
+  }
 }
 
-function coerce(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  if (/^-?\d+$/.test(value)) return Number(value);
-  return value;
+/** An object as compared with its file: without the annotations bosun's renderers add or drop. */
+function normalized(o: Record<string, unknown>): unknown {
+  const copy = structuredClone(o);
+  const meta = copy.metadata;
+  if (isRecord(meta) && isRecord(meta.annotations)) {
+    for (const k of Object.keys(meta.annotations)) if (k.startsWith('config.kubernetes.io/') || k.startsWith('internal.config.kubernetes.io/')) delete meta.annotations[k];
+    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  }
+  return copy;
 }
 
-function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    if (!isRecord(node[key])) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
-}
+const argoKindPattern = /^\s*kind:\s*["']?(Application|ApplicationSet)["']?\s*$/m;
+const argoApiPattern = /apiVersion:\s*["']?argoproj\.io\//;
 
-function kustomizeOptions(source: unknown, notes: string[]): KustomizeOptions | undefined {
-  const k = field(source, 'kustomize');
-  if (!isRecord(k)) return undefined;
-  const out: KustomizeOptions = {};
-  const namespace = str(k.namespace);
-  if (namespace) out.namespace = namespace;
-  const namePrefix = str(k.namePrefix);
-  if (namePrefix) out.namePrefix = namePrefix;
-  const nameSuffix = str(k.nameSuffix);
-  if (nameSuffix) out.nameSuffix = nameSuffix;
-  const images = list(k.images).filter((i): i is string => typeof i === 'string' && i !== '');
-  if (images.length > 0) out.images = images;
-  const commonLabels = stringMap(k.commonLabels);
-  if (commonLabels && Object.keys(commonLabels).length > 0) out.commonLabels = commonLabels;
-  const commonAnnotations = stringMap(k.commonAnnotations);
-  if (commonAnnotations && Object.keys(commonAnnotations).length > 0) out.commonAnnotations = commonAnnotations;
-  const components = list(k.components).filter((c): c is string => typeof c === 'string' && c !== '');
-  if (components.length > 0) out.components = components;
-  const patches: NonNullable<KustomizeOptions['patches']> = [];
-  list(k.patches).forEach((p, i) => {
-    const patch = field(p, 'patch');
-    if (typeof patch === 'string') patches.push({ patch, ...(isRecord(field(p, 'target')) ? { target: field(p, 'target') as Record<string, unknown> } : {}) });
-    else if (field(p, 'path') !== undefined) notes.push(`kustomize.patches[${i}] refers to a file (path); only inline patches are applied`);
-  });
-  if (patches.length > 0) out.patches = patches;
-  for (const unsupported of ['replicas', 'forceCommonLabels', 'forceCommonAnnotations', 'commonAnnotationsEnvsubst', 'labelWithoutSelector']) {
-    if (k[unsupported] !== undefined) notes.push(`kustomize.${unsupported} is not applied by bosun's render`);
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
+/** Whether a chart template (raw text) writes an Argo CD Application or ApplicationSet. */
+function mentionsArgoKinds(abs: string): boolean {
+  const stat = lstatSync(abs, { throwIfNoEntry: false });
+  if (!stat?.isFile() || stat.size > 1024 * 1024) return false;
+  const text = readFileSync(abs, 'utf8');
+  return argoKindPattern.test(text) && argoApiPattern.test(text);
 }

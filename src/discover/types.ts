@@ -10,6 +10,16 @@ export interface DiscoverOptions {
    * `targetRevision` or Flux `GitRepository` ref naming another one gets a note.
    */
   branch?: string;
+  /**
+   * The clusters of bosun's cluster registry, by name and labels (never credentials): what an Argo CD
+   * ApplicationSet clusters generator lists. Absent when no registry was given.
+   */
+  clusters?: DiscoveryClusters;
+}
+
+/** Registered clusters as discovery may know them (structurally the registry's inventory). */
+export interface DiscoveryClusters {
+  clusters: Array<{ name: string; labels: Record<string, string> }>;
 }
 
 export interface DiscoveryResult {
@@ -26,6 +36,7 @@ export interface DiscoveryContext {
   root: string;
   repoUrls?: string[];
   branch?: string;
+  clusters?: DiscoveryClusters;
   /** Kubernetes-style YAML documents of the repository, scanned once per discovery and shared by sources. */
   repoYaml(): Promise<RepoYaml>;
 }

@@ -12,6 +12,41 @@ export interface HelmOptions {
   valueFiles: string[];
   /** Inline values merged last (Argo CD `helm.values` / `valuesObject`). */
   values?: Record<string, unknown>;
+  /** Argo CD `helm.skipCrds`: leave the chart's crds/ folder out (helm --skip-crds). */
+  skipCrds?: boolean;
+  /** Argo CD `helm.ignoreMissingValueFiles`: a value file that does not exist is skipped, not an error. */
+  ignoreMissingValueFiles?: boolean;
+  /** Argo CD `helm.fileParameters`: a value set to a file's content (helm --set-file), path relative to the chart folder. */
+  fileParameters?: Array<{ name: string; path: string }>;
+}
+
+/**
+ * How Argo CD reads a plain folder (an Application's `source.directory`): sub-folders only with `recurse`,
+ * files filtered by `include` / `exclude` globs on their path below the folder, `*.jsonnet` evaluated.
+ */
+export interface DirectoryOptions {
+  recurse: boolean;
+  include?: string;
+  exclude?: string;
+  jsonnet?: JsonnetOptions;
+}
+
+export interface JsonnetOptions {
+  /** `--ext-str` / `--ext-code` values. */
+  extVars?: Array<{ name: string; value: string; code: boolean }>;
+  /** Top-level arguments (`--tla-str` / `--tla-code`). */
+  tlas?: Array<{ name: string; value: string; code: boolean }>;
+  /** Library folders (repo paths), searched for imports after the source folder. */
+  libs?: string[];
+}
+
+/** The GitOps object that produced an environment (an app-of-apps parent, an ApplicationSet). */
+export interface ProducedBy {
+  kind: 'Application' | 'ApplicationSet';
+  name: string;
+  /** The environment that renders it, for a child found in a parent's rendered output. */
+  environment?: string;
+  file?: string;
 }
 
 export interface KustomizeOptions {
@@ -26,6 +61,8 @@ export interface KustomizeOptions {
   components?: string[];
   /** Argo CD `kustomize.namespace`: rewrites the namespace of the rendered objects (kustomize `namespace:`). */
   namespace?: string;
+  /** Argo CD `kustomize.replicas`: kustomize `replicas` entries. */
+  replicas?: Array<{ name: string; count: number }>;
 }
 
 /**
@@ -68,6 +105,17 @@ export interface Environment {
   requireMatchingPlan: boolean;
   helm?: HelmOptions;
   kustomize?: KustomizeOptions;
+  /** Argo CD directory options for a plain folder; absent for other sources (every file, recursively). */
+  directory?: DirectoryOptions;
+  /**
+   * Argo CD: the revision this environment follows when it is not the branch the change merges into (a
+   * tag, another branch, a commit): a change to that branch does not change what it deploys.
+   */
+  pinned?: string;
+  /** Argo CD: the parent Application (app of apps) or ApplicationSet that produces this environment. */
+  producedBy?: ProducedBy;
+  /** Repository files besides `definedIn` whose content defines the environment (an ApplicationSet git files generator's file). */
+  definedByFiles?: string[];
   /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */
   substitute?: Record<string, string>;
   /** How a missing schema is treated for this environment. */

@@ -4,6 +4,7 @@ import { discoverEnvironments } from '../discover/index.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
+import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
@@ -17,6 +18,7 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
+import { defaultBranchOf } from '../git/default-branch.ts';
 import { branchOfRef } from './branch.ts';
 import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget } from './object-budget.ts';
@@ -34,8 +36,13 @@ export interface PlanOptions {
   envs?: string[];
   /** URLs this repository is known by, for matching Flux GitRepository / Argo CD Application sources. */
   repoUrls?: string[];
-  /** The branch the change merges into (a pull request's base); default: `base` when it names a branch. */
+  /**
+   * The branch the change merges into (a pull request's base); default: `base` when it names a branch,
+   * else the repository's default branch (git/default-branch.ts).
+   */
   baseBranch?: string;
+  /** Registered clusters by name and labels, for Argo CD ApplicationSet clusters generators. */
+  clusters?: DiscoveryClusters;
   concurrency?: number;
   progress?: Progress;
   /** Shared across plans in one process (the bot); a fresh one per plan otherwise. */
@@ -95,8 +102,8 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
 async function openSide(opts: PlanOptions, sha: string, dir: string, isHead: boolean): Promise<Side> {
   const tree = new TreeIndex(await listTree(opts.repoDir, sha));
   try {
-    const branch = opts.baseBranch ?? branchOfRef(opts.base);
-    const { environments, notes } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}) });
+    const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
+    const { environments, notes } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}) });
     return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])), notes };
   } catch (err) {
     // The head's configuration is what the PR proposes: its errors fail the plan (exit 2).

@@ -40,12 +40,14 @@ export const helmRenderer: Renderer = {
     try {
       // Options only in `--name=value` form and positionals after `--`: nothing from the repository can
       // be read by helm as an option, whatever it looks like.
-      const args = ['template', `--namespace=${namespace}`, '--include-crds', '--skip-tests'];
+      // Argo CD `helm.skipCrds` leaves the chart's crds/ out; by default it applies them.
+      const args = ['template', `--namespace=${namespace}`, env.helm?.skipCrds ? '--skip-crds' : '--include-crds', '--skip-tests'];
       (env.helm?.valueFiles ?? []).forEach((vf, i) => {
         const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: `helm.valueFiles[${i}]` };
         const csv = valueFileProblem(vf);
         if (csv) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: csv });
         const abs = inRepo(root, posix.normalize(posix.join(chartRepo, vf)), where);
+        if (!existsSync(abs) && env.helm?.ignoreMissingValueFiles) return; // Argo CD `helm.ignoreMissingValueFiles`
         if (!existsSync(abs)) {
           throw new RenderFailure({ kind: 'render', tool: 'helm', ...where, message: `value file "${vf}" does not exist in ${chartRepo} (value files are relative to the chart folder)` });
         }
@@ -56,6 +58,17 @@ export const helmRenderer: Renderer = {
         await writeFile(inline, JSON.stringify(env.helm.values)); // JSON: no YAML 1.1 re-interpretation of strings
         args.push(`--values=${inline}`);
       }
+      (env.helm?.fileParameters ?? []).forEach((p, i) => {
+        // Argo CD `helm.fileParameters` (--set-file), path relative to the chart folder; `--set-file=` form,
+        // and a name with helm's separators is refused so it cannot set more than one key.
+        const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: `helm.fileParameters[${i}]` };
+        if (!/^[A-Za-z0-9_.\-]+$/.test(p.name)) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: `helm file parameter name "${p.name}" may only use letters, digits, ".", "_" and "-"` });
+        const pathProblem = valueFileProblem(p.path);
+        if (pathProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: pathProblem });
+        const abs = inRepo(root, posix.normalize(posix.join(chartRepo, p.path)), where);
+        if (!existsSync(abs)) throw new RenderFailure({ kind: 'render', tool: 'helm', ...where, message: `file parameter "${p.path}" does not exist in ${chartRepo} (paths are relative to the chart folder)` });
+        args.push(`--set-file=${p.name}=${abs}`);
+      });
       args.push('--', release, dir);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       const result = await runTool({

@@ -20,6 +20,7 @@ export function overlayFields(env: Environment, componentPath: (envRelative: str
   if (k.commonLabels && Object.keys(k.commonLabels).length > 0) fields.commonLabels = k.commonLabels;
   if (k.commonAnnotations && Object.keys(k.commonAnnotations).length > 0) fields.commonAnnotations = k.commonAnnotations;
   if (k.images && k.images.length > 0) fields.images = k.images.map(parseImage);
+  if (k.replicas && k.replicas.length > 0) fields.replicas = k.replicas.map((r) => ({ name: r.name, count: r.count }));
   if (k.components && k.components.length > 0) fields.components = k.components.map(componentPath);
   if (k.patches && k.patches.length > 0) {
     fields.patches = k.patches.map((p) => (p.target ? { patch: p.patch, target: p.target } : { patch: p.patch }));

@@ -6,6 +6,7 @@ import { needsAssembly } from '../model/flux-source.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { renderFluxArtifact } from './flux-render.ts';
 import { scrub } from '../util/scrub.ts';
+import { withDestinationNamespace } from './default-namespace.ts';
 import { checkRenderedObjects, maxObjectDepth } from './object-limits.ts';
 import { collectSecretValues } from './secret-values.ts';
 import { selectRenderer } from './select.ts';
@@ -46,7 +47,7 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
     if (!outcome.ok) return { ok: false, error: asReported(absRoot, env, outcome.error) };
     // Whatever the renderer: nothing too many or too deep goes on to be cached, diffed or validated.
     const tooBig = checkRenderedObjects(env, outcome.objects, opts.limits);
-    return tooBig ? { ok: false, error: tooBig } : outcome;
+    return tooBig ? { ok: false, error: tooBig } : { ok: true, objects: withDestinationNamespace(env, outcome.objects) };
   } catch (e) {
     if (e instanceof RenderFailure) return { ok: false, error: asReported(absRoot, env, e.problem) };
     if (e instanceof BosunError) return { ok: false, error: e.toProblem() };

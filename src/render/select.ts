@@ -2,6 +2,7 @@ import type { Environment } from '../model/environment.ts';
 import { hasChart, kustomizationFileIn } from './detect.ts';
 import { helmRenderer } from './helm.ts';
 import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
+import { directoryRenderer } from './directory.ts';
 import { plainRenderer } from './plain.ts';
 import { RenderFailure, type Renderer } from './types.ts';
 
@@ -15,7 +16,7 @@ export function selectRenderer(env: Environment, absDir: string): Renderer {
   const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'render' };
   switch (env.render) {
     case 'plain':
-      return plainRenderer;
+      return env.directory ? directoryRenderer : plainRenderer;
     case 'helm':
       if (!hasChart(absDir)) throw new RenderFailure({ kind: 'config', ...where, message: `render is helm but ${env.path} has no Chart.yaml` });
       return helmRenderer;
@@ -27,6 +28,7 @@ export function selectRenderer(env: Environment, absDir: string): Renderer {
       if (kustomizationFileIn(absDir)) return kustomizeRenderer;
       if (env.source === 'flux') return fluxGeneratedRenderer;
       if (hasChart(absDir)) return helmRenderer;
-      return plainRenderer;
+      // An Argo CD directory source: its recurse / include / exclude / jsonnet rules.
+      return env.directory ? directoryRenderer : plainRenderer;
   }
 }

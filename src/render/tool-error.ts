@@ -87,7 +87,7 @@ function variants(dir: string): string[] {
 }
 
 /** The problem for a tool run that did not complete normally (exit code ≠ 0 is handled by each renderer). */
-export function abnormalEnd(tool: 'kustomize' | 'helm', result: Exclude<ToolResult, { status: 'ok' | 'failed' }>, timeoutMs: number, file?: string, envName?: string): RenderError {
+export function abnormalEnd(tool: 'kustomize' | 'helm' | 'jsonnet', result: Exclude<ToolResult, { status: 'ok' | 'failed' }>, timeoutMs: number, file?: string, envName?: string): RenderError {
   const base = { kind: 'render' as const, tool, file };
   const of = envName ? ` for ${envName}` : '';
   switch (result.status) {

@@ -4,7 +4,7 @@ import type { RenderedObject } from '../model/object.ts';
 import type { Limiter } from '../util/limit.ts';
 import type { ObjectLimits } from './object-limits.ts';
 
-export type RenderTool = 'kustomize' | 'helm' | 'yaml';
+export type RenderTool = 'kustomize' | 'helm' | 'yaml' | 'jsonnet';
 
 export type RenderError = Problem & { tool?: RenderTool };
 
@@ -31,7 +31,7 @@ export interface RenderRequest {
 
 /** One way of turning a folder into objects. Adding Helm-from-OCI later is a new file with this shape. */
 export interface Renderer {
-  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm';
+  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory';
   render(req: RenderRequest): Promise<RenderOutcome>;
 }
 

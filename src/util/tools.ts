@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BosunError } from '../model/errors.ts';
@@ -31,6 +31,19 @@ function locate(envVar: string, name: string): string {
 /** kubectl 1.35 with embedded kustomize 5.7; `BOSUN_KUBECTL` overrides. */
 export function kubectlPath(): string {
   return locate('BOSUN_KUBECTL', 'kubectl');
+}
+
+/**
+ * Debian's `jsonnet` (the C++ implementation), found on PATH; `BOSUN_JSONNET` overrides. Undefined when
+ * it is not installed: jsonnet sources are then reported as not previewed instead of failing.
+ */
+export function jsonnetPath(): string | undefined {
+  const fromEnv = process.env.BOSUN_JSONNET;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').concat(['/usr/bin'])) {
+    if (dir && existsSync(join(dir, 'jsonnet'))) return realpathSync(join(dir, 'jsonnet'));
+  }
+  return undefined;
 }
 
 /** helm 3.18; `BOSUN_HELM` overrides. */

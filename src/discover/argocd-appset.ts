@@ -1,0 +1,108 @@
+/**
+ * An ApplicationSet expanded into the Applications Argo CD's ApplicationSet controller would generate
+ * (applicationset/controllers/applicationset_controller.go generateApplications + utils Render):
+ * for each generator, its parameter sets; for each set, the template (with the generator's own `template`
+ * merged over it) with every string templated, then `templatePatch` (goTemplate only), the
+ * `resources-finalizer` unless `syncPolicy.preserveResourcesOnDeletion`, and the ApplicationSet's
+ * namespace. Two Applications with the same name fail the ApplicationSet, as in Argo CD.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import { mergePatch, mergeTemplates, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
+import { generate, NotExpanded, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
+import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
+import { applicationSetNote } from './argocd-notes.ts';
+import { field, isRecord, list, str } from './object-fields.ts';
+import { objectNote } from './notes.ts';
+import type { YamlObjectDoc } from './repo-yaml.ts';
+import { isSameRepo } from './repo-url.ts';
+import type { DiscoveryContext } from './types.ts';
+
+export interface GeneratedApplication {
+  object: Record<string, unknown>;
+  /** Repository files its parameters were read from (git files generator). */
+  inputs: string[];
+}
+
+export interface Expansion {
+  applications: GeneratedApplication[];
+  notes: DiscoveryNote[];
+  /** Whether Argo CD keeps what a removed Application deployed (`preserveResourcesOnDeletion`). */
+  preserve: boolean;
+}
+
+const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
+
+export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, clusters: GeneratorCluster[] | undefined): Expansion {
+  const spec = field(doc.object, 'spec');
+  const goTemplate = field(spec, 'goTemplate') === true;
+  const options = list(field(spec, 'goTemplateOptions')).map(String);
+  const mode: TemplateMode = { goTemplate, missingKeyError: options.includes('missingkey=error') };
+  const preserve = field(spec, 'syncPolicy', 'preserveResourcesOnDeletion') === true;
+  const caveats: string[] = [];
+  const notes: DiscoveryNote[] = [];
+  const template = field(spec, 'template');
+  const templatePatch = str(field(spec, 'templatePatch'));
+  const appsetNamespace = str(field(doc.object, 'metadata', 'namespace'));
+  const failed = (why: string) => {
+    const seen = applicationSetNote(ctx, doc);
+    return { applications: [], preserve, notes: [...notes, { ...seen, reason: `generates nothing bosun can preview: ${why}` }] };
+  };
+  if (templatePatch && !goTemplate) return failed('templatePatch needs goTemplate: true (Argo CD refuses it otherwise)');
+
+  const genCtx = {
+    root: ctx.root,
+    mode,
+    isThisRepo: (url: unknown) => (ctx.repoUrls ? isSameRepo(url, ctx.repoUrls) : true),
+    followsBase: (revision: string | undefined) => {
+      if (revision === undefined || revision === '' || revision === 'HEAD') return true;
+      if (!ctx.branch) return undefined;
+      return revision === ctx.branch || revision === `refs/heads/${ctx.branch}`;
+    },
+    ...(clusters ? { clusters } : {}),
+    caveats,
+  };
+  const applications: GeneratedApplication[] = [];
+  const names = new Map<string, number>();
+  for (const [i, generator] of list(field(spec, 'generators')).entries()) {
+    let params: Params[];
+    try {
+      params = generate(generator, genCtx);
+    } catch (e) {
+      if (e instanceof NotExpanded) {
+        // Argo CD generates from each generator independently; the others still count.
+        const seen = applicationSetNote(ctx, doc);
+        notes.push({ ...seen, reason: `generators[${i}] not expanded: ${e.message}; the Applications it generates are not previewed` });
+        continue;
+      }
+      if (e instanceof TemplateError) return failed(`generators[${i}]: ${e.message}`);
+      throw e;
+    }
+    const merged = mergeTemplates(template, field(generator, 'template'));
+    for (const p of params) {
+      let app: unknown;
+      try {
+        app = templateValue(merged, p, mode);
+        if (templatePatch) {
+          const patchText = renderGoTemplate(templatePatch, p, { missingKeyError: mode.missingKeyError });
+          app = mergePatch(app, parseYaml(patchText) as unknown);
+        }
+      } catch (e) {
+        if (e instanceof TemplateError) return failed(`${e.message} (parameters ${JSON.stringify(p).slice(0, 200)})`);
+        if (e instanceof Error && e.name === 'YAMLParseError') return failed(`templatePatch does not render to YAML: ${e.message.split('\n')[0]}`);
+        throw e;
+      }
+      const metadata = isRecord(field(app, 'metadata')) ? { ...(field(app, 'metadata') as Record<string, unknown>) } : {};
+      if (appsetNamespace) metadata.namespace = appsetNamespace;
+      if (!preserve && list(metadata.finalizers).length === 0) metadata.finalizers = [resourcesFinalizer];
+      const name = str(metadata.name);
+      if (!name) return failed('a generated Application has no metadata.name');
+      names.set(name, (names.get(name) ?? 0) + 1);
+      applications.push({ object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: field(app, 'spec') ?? {} }, inputs: sourceFilesOf(p) });
+    }
+  }
+  const duplicate = [...names].find(([, n]) => n > 1)?.[0];
+  if (duplicate) return failed(`two generated Applications are named "${duplicate}" (Argo CD: "ApplicationSet contains applications with duplicate name")`);
+  for (const caveat of caveats) notes.push(objectNote(doc, 'info', caveat));
+  return { applications, notes, preserve };
+}

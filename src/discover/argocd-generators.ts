@@ -1,0 +1,356 @@
+/**
+ * ApplicationSet generators bosun expands, each modelled on its Argo CD implementation
+ * (applicationset/generators/*.go) and the documentation's parameter tables:
+ * list, clusters (over bosun's cluster registry), git directories, git files (JSON / YAML), matrix, merge,
+ * and each generator's `selector`, `values` and `pathParamPrefix`. Generators that need the outside
+ * world (SCM provider, pull request, cluster decision resource, plugin) throw `NotExpanded`.
+ */
+import { readFileSync, readdirSync, lstatSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { gitPathspecGlob, goPathMatch } from '../util/argocd-glob.ts';
+import { flattenParams, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
+import { sanitizeName } from './argocd-gotemplate-funcs.ts';
+import { TemplateError } from './argocd-gotemplate.ts';
+import { field, isRecord, list, str } from './object-fields.ts';
+
+export type Params = Record<string, unknown>;
+
+/** The repository files each parameter set was read from (a git files generator's file), kept through matrix and merge. */
+const sources = new WeakMap<Params, string[]>();
+
+export function sourceFilesOf(p: Params): string[] {
+  return sources.get(p) ?? [];
+}
+
+function tagged(p: Params, ...from: Params[]): Params {
+  const files = [...new Set(from.flatMap((f) => sources.get(f) ?? []))];
+  if (files.length > 0) sources.set(p, [...new Set([...(sources.get(p) ?? []), ...files])]);
+  return p;
+}
+
+/** A generator bosun does not expand, with why (a discovery note says it). */
+export class NotExpanded extends Error {
+  readonly generator: string;
+  constructor(generator: string, message: string) {
+    super(message);
+    this.name = 'NotExpanded';
+    this.generator = generator;
+  }
+}
+
+/** A cluster as the clusters generator sees it: from bosun's cluster registry (names and labels, no credentials). */
+export interface GeneratorCluster {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface GeneratorContext {
+  root: string;
+  mode: TemplateMode;
+  /** Whether a `repoURL` is this repository. */
+  isThisRepo(repoURL: unknown): boolean;
+  /** Whether a git generator `revision` follows the branch the change merges into (undefined: unknown). */
+  followsBase(revision: string | undefined): boolean | undefined;
+  clusters?: GeneratorCluster[];
+  /** Caveats to say out loud (a revision that cannot be checked, a cluster registry that is absent). */
+  caveats: string[];
+}
+
+/** The parameter sets of one generator (each with the repository files it came from). */
+export function generate(g: unknown, ctx: GeneratorContext, depth = 0): Params[] {
+  if (!isRecord(g)) throw new NotExpanded('unknown', 'a generator that is not a mapping');
+  let params: Params[];
+  if (g.list !== undefined) params = listGenerator(g.list, ctx);
+  else if (g.clusters !== undefined) params = clustersGenerator(g.clusters, ctx);
+  else if (g.git !== undefined) params = gitGenerator(g.git, ctx);
+  else if (g.matrix !== undefined) params = matrixGenerator(g.matrix, ctx, depth);
+  else if (g.merge !== undefined) params = mergeGenerator(g.merge, ctx, depth);
+  else {
+    const name = Object.keys(g).find((k) => !['selector', 'template', 'values'].includes(k)) ?? 'unknown';
+    const why: Record<string, string> = {
+      scmProvider: 'it lists repositories of an SCM provider (GitHub, GitLab…) through its API',
+      pullRequest: 'it lists open pull requests through an SCM API',
+      clusterDecisionResource: 'it reads a cluster decision resource (Open Cluster Management placement) from the cluster',
+      plugin: 'it calls a generator plugin service',
+    };
+    throw new NotExpanded(name, why[name] ? `the ${name} generator needs the outside world: ${why[name]}` : `the ${name} generator is not one bosun knows`);
+  }
+  const selector = g.selector;
+  return isRecord(selector) ? params.filter((p) => selectorMatches(selector, flatLabels(p))) : params;
+}
+
+function flatLabels(p: Params): Record<string, string> {
+  return flattenParams(p);
+}
+
+/** A metav1.LabelSelector over parameters (the generator `selector` field): matchLabels and matchExpressions. */
+export function selectorMatches(selector: Record<string, unknown>, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(isRecord(selector.matchLabels) ? selector.matchLabels : {})) {
+    if (labels[k] !== String(v)) return false;
+  }
+  for (const req of list(selector.matchExpressions)) {
+    const key = str(field(req, 'key')) ?? '';
+    const values = list(field(req, 'values')).map(String);
+    const has = Object.hasOwn(labels, key);
+    switch (field(req, 'operator')) {
+      case 'In':
+        if (!has || !values.includes(labels[key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        throw new TemplateError(`selector: operator ${String(field(req, 'operator'))} is not In, NotIn, Exists or DoesNotExist`);
+    }
+  }
+  return true;
+}
+
+function listGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
+  const elements = [...list(field(spec, 'elements'))];
+  const yaml = str(field(spec, 'elementsYaml'));
+  if (yaml) {
+    const parsed = templateValue(yaml, {}, ctx.mode);
+    const docs = parseAllDocuments(String(parsed)).map((d) => d.toJS() as unknown);
+    for (const d of docs) elements.push(...list(d));
+  }
+  return elements.map((element, i) => {
+    if (!isRecord(element)) throw new TemplateError(`list element ${i} is not a mapping`);
+    if (ctx.mode.goTemplate) return structuredClone(element);
+    // fasttemplate: string values; `values` is flattened to values.<key>.
+    const out: Params = {};
+    for (const [k, v] of Object.entries(element)) {
+      if (k === 'values' && isRecord(v)) for (const [vk, vv] of Object.entries(v)) out[`values.${vk}`] = scalar(vv);
+      else if (isRecord(v) || Array.isArray(v)) throw new TemplateError(`list element ${i}: "${k}" is not a string (only goTemplate ApplicationSets take nested values)`);
+      else out[k] = scalar(v);
+    }
+    return out;
+  });
+}
+
+function scalar(v: unknown): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** Argo CD's in-cluster address; bosun's registry holds no API URLs, so other clusters' `server` is their registry name. */
+export const inClusterServer = 'https://kubernetes.default.svc';
+
+function clustersGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
+  if (!ctx.clusters) throw new NotExpanded('clusters', 'the clusters generator lists the clusters of bosun\'s cluster registry, and none was given (--clusters / BOSUN_CLUSTERS)');
+  const selector = field(spec, 'selector');
+  const out: Params[] = [];
+  for (const cluster of ctx.clusters) {
+    if (isRecord(selector) && Object.keys(selector).length > 0 && !selectorMatches(selector, cluster.labels)) continue;
+    const server = cluster.name === 'in-cluster' ? inClusterServer : cluster.name;
+    const base = { name: cluster.name, nameNormalized: sanitizeName(cluster.name), server, project: '' };
+    const params: Params = ctx.mode.goTemplate
+      ? { ...base, metadata: { labels: { ...cluster.labels }, annotations: {} } }
+      : { ...base, ...Object.fromEntries(Object.entries(cluster.labels).map(([k, v]) => [`metadata.labels.${k}`, v])) };
+    out.push(withValues(params, field(spec, 'values'), ctx));
+  }
+  return out;
+}
+
+/** A generator's `values`, templated with its own parameters, as `values.<key>` (or `.values` with goTemplate). */
+function withValues(params: Params, values: unknown, ctx: GeneratorContext): Params {
+  if (!isRecord(values)) return params;
+  return tagged(withValuesUntagged(params, values, ctx), params);
+}
+
+function withValuesUntagged(params: Params, values: Record<string, unknown>, ctx: GeneratorContext): Params {
+  const rendered: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) rendered[k] = templateValue(String(v), params, ctx.mode, `values.${k}`);
+  if (ctx.mode.goTemplate) return { ...params, values: rendered };
+  const out = { ...params };
+  for (const [k, v] of Object.entries(rendered)) out[`values.${k}`] = v;
+  return out;
+}
+
+interface RepoListing {
+  dirs: string[];
+  files: string[];
+}
+
+const listings = new Map<string, RepoListing>();
+
+/** Every folder and file of the checkout (repo paths, sorted), `.git` left out; symlinks are not followed. */
+function repoListing(root: string): RepoListing {
+  let hit = listings.get(root);
+  if (hit) return hit;
+  const dirs: string[] = [];
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(rel ? join(root, rel) : root).sort()) {
+      if (name === '.git') continue;
+      const path = rel ? `${rel}/${name}` : name;
+      const stat = lstatSync(join(root, path));
+      if (stat.isDirectory()) {
+        dirs.push(path);
+        walk(path);
+      } else if (stat.isFile() || stat.isSymbolicLink()) files.push(path);
+    }
+  };
+  walk('');
+  hit = { dirs, files };
+  if (listings.size > 8) listings.clear();
+  listings.set(root, hit);
+  return hit;
+}
+
+/** Forget a checkout's listing (a plan's checkouts are temporary). */
+export function forgetListing(root: string): void {
+  listings.delete(root);
+}
+
+function gitGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
+  const repoURL = field(spec, 'repoURL');
+  if (!ctx.isThisRepo(repoURL)) throw new NotExpanded('git', `its git generator reads another repository (${str(repoURL) ?? 'no repoURL'}), which bosun does not fetch`);
+  const revision = str(field(spec, 'revision'));
+  const follows = ctx.followsBase(revision);
+  if (follows === false) throw new NotExpanded('git', `pinned to ${revision}: its git generator reads revision \`${revision}\` of this repository, so a change to the base branch does not change what it generates`);
+  if (follows === undefined && revision && revision !== 'HEAD') ctx.caveats.push(`its git generator reads revision \`${revision}\`; bosun expands it from the change's commits (pass --base-branch to say which branch the change merges into)`);
+  const prefix = str(field(spec, 'pathParamPrefix'));
+  const directories = list(field(spec, 'directories'));
+  const files = list(field(spec, 'files'));
+  const listing = repoListing(ctx.root);
+  const out: Params[] = [];
+  if (directories.length > 0) {
+    const rules = directories.map((d) => ({ match: goPathMatch(str(field(d, 'path')) ?? ''), exclude: field(d, 'exclude') === true }));
+    for (const dir of listing.dirs) {
+      let include = false;
+      let exclude = false;
+      for (const rule of rules) {
+        if (!rule.match.test(dir)) continue;
+        if (rule.exclude) exclude = true;
+        else include = true;
+      }
+      if (include && !exclude) out.push(withValues(pathParams(dir, undefined, prefix, ctx.mode.goTemplate), field(spec, 'values'), ctx));
+    }
+  }
+  for (const f of files) {
+    const pattern = str(field(f, 'path'));
+    if (!pattern) continue;
+    const match = gitPathspecGlob(pattern);
+    for (const file of listing.files.filter((p) => match.test(p))) {
+      for (const content of fileParams(ctx.root, file)) {
+        const path = pathParams(posix.dirname(file), file, prefix, ctx.mode.goTemplate);
+        const params = ctx.mode.goTemplate ? { ...content, ...path } : { ...flattenParams(content), ...path };
+        sources.set(params, [file]);
+        out.push(withValues(params, field(spec, 'values'), ctx));
+      }
+    }
+  }
+  return out;
+}
+
+/** A git files generator's file: one parameter set per JSON object / YAML document, or per item of a top-level list. */
+function fileParams(root: string, file: string): Params[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  let values: unknown[];
+  try {
+    values = file.endsWith('.json') ? [JSON.parse(text) as unknown] : parseAllDocuments(text).map((d) => {
+      if (d.errors.length > 0) throw d.errors[0];
+      return d.toJS() as unknown;
+    });
+  } catch (e) {
+    throw new TemplateError(`${file}: cannot be parsed (${(e as Error).message.split('\n')[0]}); Argo CD fails the ApplicationSet the same way`);
+  }
+  const out: Params[] = [];
+  for (const v of values) {
+    if (Array.isArray(v)) out.push(...v.filter(isRecord));
+    else if (isRecord(v)) out.push(v);
+    else if (v !== null && v !== undefined) throw new TemplateError(`${file}: a git files generator file must hold a mapping or a list of mappings`);
+  }
+  return out;
+}
+
+/** The `path` parameters of a git generator: path, path.basename, path[n] / path.segments, file names. */
+function pathParams(dir: string, file: string | undefined, prefix: string | undefined, goTemplate: boolean): Params {
+  const segments = dir.split('/');
+  const basename = segments[segments.length - 1];
+  const path: Record<string, unknown> = { path: dir, basename, basenameNormalized: sanitizeName(basename) };
+  if (file) {
+    const filename = posix.basename(file);
+    path.filename = filename;
+    path.filenameNormalized = sanitizeName(filename);
+  }
+  if (goTemplate) {
+    path.segments = segments;
+    return prefix ? { [prefix]: { path } } : { path };
+  }
+  const key = prefix ? `${prefix}.path` : 'path';
+  const out: Params = { [key]: dir };
+  for (const [k, v] of Object.entries(path)) if (k !== 'path') out[`${key}.${k}`] = v;
+  segments.forEach((s, i) => (out[`${key}[${i}]`] = s));
+  return out;
+}
+
+function childGenerators(spec: unknown, kind: string, depth: number): unknown[] {
+  if (depth >= 2) throw new NotExpanded(kind, `a ${kind} generator nested more than two levels deep, which Argo CD refuses`);
+  return list(field(spec, 'generators'));
+}
+
+function matrixGenerator(spec: unknown, ctx: GeneratorContext, depth: number): Params[] {
+  const children = childGenerators(spec, 'matrix', depth);
+  if (children.length !== 2) throw new TemplateError(`a matrix generator needs exactly 2 generators, it has ${children.length}`);
+  const out: Params[] = [];
+  for (const first of generate(children[0], ctx, depth + 1)) {
+    // The second generator may use the first's parameters (`{{path.basename}}` in its git path…).
+    const second = templateValue(children[1], first, { ...ctx.mode, missingKeyError: false }, 'matrix.generators[1]');
+    for (const p of generate(second, ctx, depth + 1)) out.push(combine(first, p, ctx.mode.goTemplate));
+  }
+  return out;
+}
+
+/** Matrix combination: goTemplate deep-merges (the second wins); fasttemplate refuses a key with two values. */
+function combine(a: Params, b: Params, goTemplate: boolean): Params {
+  return tagged(combineUntagged(a, b, goTemplate), a, b);
+}
+
+function combineUntagged(a: Params, b: Params, goTemplate: boolean): Params {
+  if (goTemplate) return deepMerge(structuredClone(a), b);
+  const out: Params = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (Object.hasOwn(out, k) && out[k] !== v) throw new TemplateError(`found duplicate key ${k} with different value, a: ${String(out[k])} ,b: ${String(v)}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function deepMerge(a: Params, b: Params): Params {
+  for (const [k, v] of Object.entries(b)) {
+    a[k] = isRecord(a[k]) && isRecord(v) ? deepMerge(a[k] as Params, v) : structuredClone(v);
+  }
+  return a;
+}
+
+function mergeGenerator(spec: unknown, ctx: GeneratorContext, depth: number): Params[] {
+  const children = childGenerators(spec, 'merge', depth);
+  const keys = list(field(spec, 'mergeKeys')).map(String);
+  if (keys.length === 0) throw new TemplateError('a merge generator needs mergeKeys');
+  if (children.length < 2) throw new TemplateError('a merge generator needs at least 2 generators');
+  const keyOf = (p: Params) => {
+    const flat = ctx.mode.goTemplate ? flattenParams(p) : (p as Record<string, unknown>);
+    return JSON.stringify(keys.map((k) => flat[k] ?? null));
+  };
+  const base = generate(children[0], ctx, depth + 1).map((p) => tagged(structuredClone(p), p));
+  for (const child of children.slice(1)) {
+    const byKey = new Map<string, Params>();
+    for (const p of generate(child, ctx, depth + 1)) {
+      const key = keyOf(p);
+      if (!byKey.has(key)) byKey.set(key, p);
+    }
+    for (let i = 0; i < base.length; i++) {
+      const match = byKey.get(keyOf(base[i]));
+      if (match) base[i] = tagged(ctx.mode.goTemplate ? deepMerge(base[i], match) : { ...base[i], ...match }, base[i], match);
+    }
+  }
+  return base;
+}

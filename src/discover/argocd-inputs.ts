@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { Environment } from '../model/environment.ts';
+import { directoryFiles } from '../render/directory.ts';
+import { normalizeRepoPath } from '../config/to-environment.ts';
+import { emptyInputSet, type InputSet } from './input-walker.ts';
+import { detectRenderKind } from './render-kind.ts';
+
+/**
+ * The inputs of an Argo CD directory source: exactly the files reposerver reads (recurse, include,
+ * exclude), computed at each commit, so a file added to a sub-folder Argo CD does not read affects
+ * nothing. When the folder holds jsonnet, what it imports is not followed statically: the folder's
+ * whole subtree and the `libs` folders count. Undefined for anything but a directory source.
+ */
+export async function directoryInputs(root: string, env: Environment, dirRel: string): Promise<InputSet | undefined> {
+  if (!env.directory || env.render !== 'auto' && env.render !== 'plain') return undefined;
+  if (env.render === 'auto' && detectRenderKind(join(root, dirRel)) !== 'plain') return undefined;
+  const out = emptyInputSet();
+  const files = await directoryFiles(root, dirRel, env.directory);
+  for (const file of files) out.files.add(file);
+  if (files.some((f) => f.endsWith('.jsonnet'))) {
+    out.dirs.add(dirRel);
+    for (const lib of env.directory.jsonnet?.libs ?? []) out.dirs.add(normalizeRepoPath(lib));
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+import type { RenderedObject } from '../model/object.ts';
+import { gobwasGlob } from '../util/argocd-glob.ts';
+import { toRepoPath } from '../util/paths.ts';
+import { listFiles, readManifest } from './files.ts';
+import { evaluateJsonnet, jsonnetPath } from './jsonnet.ts';
+import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
+import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
+import type { DirectoryOptions } from '../model/environment.ts';
+
+/** reposerver's manifestFile pattern: what a directory source reads. */
+const manifestFile = /\.(yaml|yml|json|jsonnet)$/;
+
+/**
+ * The files of an Argo CD directory source, as reposerver findManifests walks it: filepath.Walk order
+ * (sorted names, depth first), sub-folders only with `recurse`, names ending .yaml/.yml/.json/.jsonnet,
+ * then `exclude` and `include` (gobwas globs without separators) on the path relative to the folder.
+ * Repo paths. Shared with input analysis so that what is rendered and what counts as an input agree.
+ */
+export async function directoryFiles(root: string, dirRepoPath: string, options: DirectoryOptions): Promise<string[]> {
+  const include = options.include ? gobwasGlob(options.include) : undefined;
+  const exclude = options.exclude ? gobwasGlob(options.exclude) : undefined;
+  const base = dirRepoPath === '.' ? '' : `${dirRepoPath}/`;
+  const { files } = await listFiles(root, dirRepoPath, (name, repoPath) => {
+    if (!manifestFile.test(name)) return false;
+    const rel = repoPath.slice(base.length);
+    if (exclude?.test(rel)) return false;
+    return !include || include.test(rel);
+  }, () => (options.recurse ? 'descend' : 'skip'));
+  return files;
+}
+
+/**
+ * An Argo CD directory source (an Application's plain folder): YAML and JSON files as the plain renderer
+ * reads them, jsonnet evaluated with the source's `directory.jsonnet` options. Without a jsonnet
+ * binary, jsonnet files are left out (discovery says so in a not-previewed note).
+ */
+export const directoryRenderer: Renderer = {
+  name: 'directory',
+  async render({ root, env, dir, opts }: RenderRequest): Promise<RenderOutcome> {
+    const options = env.directory ?? { recurse: false };
+    const files = await directoryFiles(root, toRepoPath(root, dir), options);
+    const objects: RenderedObject[] = [];
+    const canEvaluate = jsonnetPath() !== undefined;
+    for (const file of files) {
+      if (file.endsWith('.jsonnet')) {
+        if (!canEvaluate) continue;
+        for (const object of await evaluateJsonnet({ root, env, file, appDir: dir, options: options.jsonnet ?? {}, opts })) objects.push({ object, source: { file } });
+        continue;
+      }
+      const parsed = parseYamlDocuments(await readManifest(root, file), file);
+      if (!parsed.ok) throw new RenderFailure(parsed.error);
+      const checked = requireObjects(parsed.docs, file);
+      if (!checked.ok) throw new RenderFailure(checked.error);
+      for (const { object, line } of checked.objects) objects.push({ object, source: { file, line } });
+    }
+    return { ok: true, objects };
+  },
+};

@@ -1,0 +1,169 @@
+/**
+ * The two glob dialects Argo CD uses on repository paths, as regular expressions.
+ *
+ * - `gobwasGlob`: github.com/gobwas/glob compiled without separators, which Argo CD's util/glob.Match
+ *   uses for an Application's `directory.include` / `directory.exclude` (reposerver findManifests matches
+ *   them against the file's path relative to the source folder). With no separators `*` and `**` both
+ *   match any run of characters, `/` included; `?` one character; `[abc]`, `[a-z]`, `[!abc]` classes;
+ *   `{a,b}` alternatives (nested patterns allowed); `\` escapes the next character. A pattern that does
+ *   not compile (an unclosed `[` or `{`) matches nothing, as Match returns false on a compile error.
+ * - `goPathMatch`: Go's path.Match, which the ApplicationSet git directory generator applies to every
+ *   folder of the repository: `*` does not cross `/`, `?` one non-`/` character, `[...]` classes
+ *   (`^` or `!` negates), `\` escapes. A malformed pattern matches nothing (path.Match returns an error).
+ */
+
+function escapeRegExp(ch: string): string {
+  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
+}
+
+/** A `[...]` class starting at `i` (the `[`), as a regular expression class; undefined when unclosed. */
+function charClass(pattern: string, i: number, negators: string, excludeSlash: boolean): { source: string; end: number } | undefined {
+  let j = i + 1;
+  let negate = false;
+  if (j < pattern.length && negators.includes(pattern[j])) {
+    negate = true;
+    j++;
+  }
+  let body = '';
+  let first = true;
+  while (j < pattern.length && (pattern[j] !== ']' || first)) {
+    let ch = pattern[j];
+    if (ch === '\\' && j + 1 < pattern.length) {
+      j++;
+      ch = pattern[j];
+    }
+    if (pattern[j + 1] === '-' && j + 2 < pattern.length && pattern[j + 2] !== ']') {
+      let hi = pattern[j + 2];
+      let skip = 3;
+      if (hi === '\\' && j + 3 < pattern.length) {
+        hi = pattern[j + 3];
+        skip = 4;
+      }
+      if (hi < ch) return undefined; // Go: a reversed range is a bad pattern
+      body += `${escapeClass(ch)}-${escapeClass(hi)}`;
+      j += skip;
+    } else {
+      body += escapeClass(ch);
+      j++;
+    }
+    first = false;
+  }
+  if (j >= pattern.length || body === '') return undefined;
+  const slash = excludeSlash && negate ? '/' : '';
+  return { source: negate ? `[^${body}${slash}]` : `[${body}]`, end: j };
+}
+
+function escapeClass(ch: string): string {
+  return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
+}
+
+function gobwasSource(pattern: string, start: number, stopAt: string): { source: string; end: number } | undefined {
+  let out = '';
+  let i = start;
+  while (i < pattern.length) {
+    const ch = pattern[i];
+    if (stopAt.includes(ch)) return { source: out, end: i };
+    if (ch === '\\') {
+      if (i + 1 >= pattern.length) return undefined;
+      out += escapeRegExp(pattern[i + 1]);
+      i += 2;
+    } else if (ch === '*') {
+      while (pattern[i] === '*') i++;
+      out += '[\\s\\S]*';
+    } else if (ch === '?') {
+      out += '[\\s\\S]';
+      i++;
+    } else if (ch === '[') {
+      const cls = charClass(pattern, i, '!', false);
+      if (!cls) return undefined;
+      out += cls.source;
+      i = cls.end + 1;
+    } else if (ch === '{') {
+      const alternatives: string[] = [];
+      let j = i + 1;
+      for (;;) {
+        const alt = gobwasSource(pattern, j, ',}');
+        if (!alt || alt.end >= pattern.length) return undefined;
+        alternatives.push(alt.source);
+        j = alt.end + 1;
+        if (pattern[alt.end] === '}') break;
+      }
+      out += `(?:${alternatives.join('|')})`;
+      i = j;
+    } else {
+      out += escapeRegExp(ch);
+      i++;
+    }
+  }
+  return { source: out, end: i };
+}
+
+const never = /(?!)/;
+
+/** gobwas/glob without separators (Argo CD `directory.include` / `exclude`). */
+export function gobwasGlob(pattern: string): RegExp {
+  const compiled = gobwasSource(pattern, 0, '');
+  return compiled && compiled.end === pattern.length ? new RegExp(`^${compiled.source}$`) : never;
+}
+
+/** Go's path.Match (ApplicationSet git directories and files generators' `path`). */
+export function goPathMatch(pattern: string): RegExp {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      if (i + 1 >= pattern.length) return never;
+      out += escapeRegExp(pattern[i + 1]);
+      i += 2;
+    } else if (ch === '*') {
+      while (pattern[i] === '*') i++;
+      out += '[^/]*';
+    } else if (ch === '?') {
+      out += '[^/]';
+      i++;
+    } else if (ch === '[') {
+      const cls = charClass(pattern, i, '^!', true);
+      if (!cls) return never;
+      out += cls.source;
+      i = cls.end + 1;
+    } else {
+      out += escapeRegExp(ch);
+      i++;
+    }
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * git's pathspec glob as `git ls-files -- <pattern>` applies it, which the ApplicationSet git files
+ * generator uses (repo-server GetGitFiles without the new globbing option): `*` and `?` also match `/`,
+ * `**` is the same as `*`; classes as in fnmatch.
+ */
+export function gitPathspecGlob(pattern: string): RegExp {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      if (i + 1 >= pattern.length) return never;
+      out += escapeRegExp(pattern[i + 1]);
+      i += 2;
+    } else if (ch === '*') {
+      while (pattern[i] === '*') i++;
+      out += '[\\s\\S]*';
+    } else if (ch === '?') {
+      out += '[\\s\\S]';
+      i++;
+    } else if (ch === '[') {
+      const cls = charClass(pattern, i, '!^', false);
+      if (!cls) return never;
+      out += cls.source;
+      i = cls.end + 1;
+    } else {
+      out += escapeRegExp(ch);
+      i++;
+    }
+  }
+  return new RegExp(`^${out}$`);
+}
