@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { discoverEnvironments, noteText } from '../../src/discover/index.ts';
 import { makeTree, yaml } from './temp-tree.ts';
 
@@ -6,7 +6,7 @@ const repoUrl = 'https://github.com/acme/fleet';
 const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n';
 
 describe('discovery notes: what bosun saw and does not preview', () => {
-  it('an ApplicationSet reads the folders of its git generators (also in matrix generators) and its template path', async () => {
+  it('an ApplicationSet whose generators need what bosun lacks (no cluster registry, another repository) says so and reads the folders of its git generators and template path', async () => {
     const root = await makeTree({
       'argocd/set.yaml': yaml`
         apiVersion: argoproj.io/v1alpha1
@@ -52,13 +52,22 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     const { notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
     expect(notes.find((n) => n.name === 'platform')).toEqual({
       status: 'not-an-environment', kind: 'ApplicationSet', apiVersion: 'argoproj.io/v1alpha1', name: 'platform', namespace: 'argocd',
-      file: 'argocd/set.yaml', line: 1, reason: 'generators not expanded: bosun does not expand ApplicationSets yet, so the Applications it generates are not previewed',
+      file: 'argocd/set.yaml', line: 1,
+      reason: 'generators[0] not expanded: the clusters generator lists the clusters of bosun\'s cluster registry, and none was given (--clusters / BOSUN_CLUSTERS); the Applications it generates are not previewed',
       reads: ['addons', 'config', 'platform'],
     });
-    expect(notes.find((n) => n.name === 'foreign')?.reads).toBeUndefined();
+    const foreign = notes.find((n) => n.name === 'foreign');
+    expect(foreign?.reason).toContain('its git generator reads another repository (https://github.com/other/repo), which bosun does not fetch');
+    expect(foreign?.reads).toBeUndefined();
   });
 
-  it('an Application with a jsonnet folder, a plugin or another revision is an environment with a note that says so', async () => {
+  it('an Application with a jsonnet folder (when jsonnet is not installed), a plugin or another revision is an environment with a note that says so', async () => {
+    const saved = process.env.BOSUN_JSONNET;
+    process.env.BOSUN_JSONNET = '/nonexistent/jsonnet';
+    onTestFinished(() => {
+      if (saved === undefined) delete process.env.BOSUN_JSONNET;
+      else process.env.BOSUN_JSONNET = saved;
+    });
     const app = (name: string, source: string) => `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n  source:\n    repoURL: ${repoUrl}\n${source}`;
     const root = await makeTree({
       'argocd/dash.yaml': app('dash', '    path: dash\n'),
@@ -73,12 +82,13 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     expect(environments.map((e) => e.name)).toEqual(['cmp', 'dash', 'rel']);
     expect(notes.find((n) => n.name === 'dash')).toMatchObject({
       status: 'not-previewed', kind: 'Environment', environments: ['dash'], reads: ['dash/lib.libsonnet', 'dash/main.jsonnet'],
-      reason: expect.stringContaining('Argo CD evaluates the jsonnet in dash (2 files), which bosun does not'),
+      reason: expect.stringContaining('Argo CD evaluates the jsonnet in dash (2 files), and jsonnet is not installed here'),
     });
     expect(notes.map(noteText)).toEqual(expect.arrayContaining([
       expect.stringMatching(/^argocd\/cmp\.yaml:1: environment cmp: Argo CD renders it with the config management plugin `envsubst`, which bosun cannot run/),
-      expect.stringMatching(/^argocd\/rel\.yaml:1: environment rel: tracks revision `release-1` of this repository, not `main`/),
     ]));
+    // Following another branch than the base: pinned, so the change does not reach it.
+    expect(environments.find((e) => e.name === 'rel')?.pinned).toBe('release-1');
   });
 
   it('a Flux GitRepository of this repository pinned to a tag, or following another branch, makes its Kustomizations pinned (not environments: this branch does not change what they deploy)', async () => {
