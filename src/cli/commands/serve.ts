@@ -2,10 +2,11 @@ import { loadServerConfig, describeServerConfig } from '../../config/server.ts';
 import { parse } from '../args.ts';
 import type { CliIO } from '../io.ts';
 import { shutdownChildren } from '../../util/child-processes.ts';
+import { withEnvFile } from '../env-file.ts';
 // main.ts loads this file only for `serve` / `worker`, so the worker side costs other commands nothing.
 import { jsonLogger, startBot } from '../../../queue/processors/start-bot.ts';
 
-export const serveHelp = `Usage: bosun serve [--with-worker]
+export const serveHelp = `Usage: bosun serve [--with-worker] [--env-file FILE]
 
 Runs the GitHub App's webhook server: verifies each delivery's signature and queues a job for it on
 Redis; /healthz, /readyz (Redis answers) and /metrics (Prometheus) on the same port. Jobs are run by
@@ -17,9 +18,11 @@ SIGTERM or SIGINT shuts down gracefully; a second signal exits at once. Either w
 (git, kubectl, helm) and no temporary checkout outlives the process.
 
 Options:
-  --with-worker   also run the job workers in this process`;
+  --with-worker     also run the job workers in this process
+  --env-file FILE   read variables from this dotenv file first (e.g. the .env \`bosun setup\` wrote);
+                    variables set in the real environment win`;
 
-export const workerHelp = `Usage: bosun worker
+export const workerHelp = `Usage: bosun worker [--env-file FILE]
 
 Runs the job workers (plan, command): takes jobs from Redis, renders, validates, diffs and reports on
 GitHub. Run as many as you like; they coordinate through Redis. Configuration as for \`bosun serve\`;
@@ -42,10 +45,10 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 function makeCommand(mode: 'serve' | 'worker') {
   return async (argv: string[], io: CliIO): Promise<number> => {
-    const { values } = parse(argv, mode === 'serve' ? { 'with-worker': { type: 'boolean' } } : {}, mode);
+    const { values } = parse(argv, mode === 'serve' ? { 'with-worker': { type: 'boolean' }, 'env-file': { type: 'string' } } : { 'env-file': { type: 'string' } }, mode);
     const work = mode === 'worker' || (values as { 'with-worker'?: boolean })['with-worker'] === true;
     // Configuration first: a missing WEBHOOK_SECRET or key is reported before anything starts.
-    const config = loadServerConfig(io.env, { cwd: io.cwd });
+    const config = loadServerConfig(withEnvFile(io.env, (values as { 'env-file'?: string })['env-file'], io.cwd), { cwd: io.cwd });
     const log = jsonLogger((line) => io.stderr.write(line));
     log.info({ config: describeServerConfig(config) }, `bosun ${mode} starting`);
     const running = await startBot(config, { serve: mode === 'serve', work, log });

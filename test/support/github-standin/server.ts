@@ -9,6 +9,7 @@ import { secondaryLimitMessage, type RateLimits } from './rate-limit.ts';
 import { dispatchRest, errorBody, type RestResult } from './rest/dispatch.ts';
 import type { Handlers } from './rest/types.ts';
 import type { RequestRecord } from './types.ts';
+import { handleManifestForm, matchManifestForm } from './web/app-manifest-form.ts';
 
 export interface ServerDeps {
   site: Site;
@@ -78,6 +79,16 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   if (raw === undefined) {
     send(res, 413, { message: 'Request body too large' });
     deps.record({ kind: 'rest', ...base, status: 413 });
+    return;
+  }
+
+  // GitHub's web form for registering an App from a manifest (a browser POST, not the API).
+  const form = matchManifestForm(method, url.pathname);
+  if (form) {
+    const answer = handleManifestForm(deps.site, form, url, raw, req.headers['content-type'], deps.now());
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    deps.record({ kind: 'web', ...base, status: answer.status, ...(answer.problems ? { rejected: answer.problems.map((message) => ({ in: 'body' as const, field: 'manifest', code: 'invalid' as const, message })) } : {}) });
     return;
   }
 

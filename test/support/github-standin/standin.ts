@@ -45,7 +45,7 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
     events: appEvents,
   };
   // url and api are filled in once the port is known.
-  const site: Site = { web: '', api: '', app, store };
+  const site: Site = { web: '', api: '', app, store, appPrivateKey: privateKey };
   const limits = new RateLimits();
   const requests: RequestRecord[] = [];
   const deliveries: Delivery[] = [];
@@ -133,6 +133,13 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
       if (!r) throw new Error(`annotations: check run ${checkRunId} belongs to no repository`);
       return run.annotations.map((a) => presentAnnotation(site, r, run, a));
     },
+    appRegistrations: () => [...store.manifestCodes.values()].map((r) => ({
+      code: r.code,
+      manifest: r.manifest,
+      ...(r.org ? { org: r.org } : {}),
+      ...(r.state !== undefined ? { state: r.state } : {}),
+      ...(r.converted ? { webhookSecret: r.converted.webhookSecret } : {}),
+    })),
     reactions: (commentId) => store.reactions.filter((x) => x.commentId === commentId).map((x) => presentReaction(site, x)),
     deployments: (owner, repo) => {
       const r = repoOf(owner, repo);

@@ -32,7 +32,7 @@ export interface RequestRecord {
   seq: number;
   /** ISO 8601 with milliseconds. */
   timestamp: string;
-  kind: 'rest' | 'graphql' | 'git';
+  kind: 'rest' | 'graphql' | 'git' | 'web';
   method: string;
   /** The path as requested (with `/api/v3` when the client used it), without the query. */
   path: string;
@@ -172,6 +172,11 @@ export interface GitHubStandin {
   comments(owner: string, repo: string, issue: number): Json[];
   checkRuns(owner: string, repo: string, sha?: string): Json[];
   annotations(checkRunId: number): Json[];
+  /**
+   * Apps registered through the manifest form, oldest first: the manifest as posted, and once the code
+   * was exchanged, the webhook secret GitHub generated (the App's id and key are the stand-in's own).
+   */
+  appRegistrations(): Array<{ code: string; manifest: Json; org?: string; state?: string; webhookSecret?: string }>;
   reactions(commentId: number): Json[];
   deployments(owner: string, repo: string): Json[];
   deploymentStatuses(deploymentId: number): Json[];

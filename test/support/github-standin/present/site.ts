@@ -20,6 +20,8 @@ export interface Site {
   api: string;
   app: AppInfo;
   store: Store;
+  /** The App's private key (PEM): handed out by a manifest registration's conversion. */
+  appPrivateKey?: string;
 }
 
 /** The login the App's own comments, check runs and deployments are written by. */

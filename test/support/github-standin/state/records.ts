@@ -184,3 +184,17 @@ export interface DeploymentStatusRecord {
   creator: string;
   createdAt: string;
 }
+
+/** A GitHub App registered from a manifest (the form at /settings/apps/new), until its code is exchanged. */
+export interface ManifestRegistrationRecord {
+  /** The temporary code GitHub hands the browser; it works once, for an hour. */
+  code: string;
+  manifest: Record<string, unknown>;
+  /** The organization the App is registered under; undefined: the signed-in user's own account. */
+  org?: string;
+  /** The `state` the form was posted with, passed back on the redirect. */
+  state?: string;
+  createdAt: number;
+  /** Filled by the conversion: the secrets GitHub generated (a code is exchanged once). */
+  converted?: { webhookSecret: string; clientSecret: string };
+}

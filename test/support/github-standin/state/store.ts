@@ -8,6 +8,7 @@ import type {
   DeploymentStatusRecord,
   InstallationRecord,
   IssueRecord,
+  ManifestRegistrationRecord,
   PullRecord,
   ReactionRecord,
   RepoRecord,
@@ -71,6 +72,8 @@ export class Store {
   readonly deployments = new Map<number, DeploymentRecord>();
   readonly statuses: DeploymentStatusRecord[] = [];
   readonly labelIds = new Map<string, number>();
+  /** Manifest registrations by their code. */
+  readonly manifestCodes = new Map<string, ManifestRegistrationRecord>();
   private readonly counters = new Map<IdKind, number>();
 
   nextId(kind: IdKind): number {

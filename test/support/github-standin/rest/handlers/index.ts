@@ -3,6 +3,7 @@
 import type { RateLimits } from '../../rate-limit.ts';
 import type { Handlers } from '../types.ts';
 import { appHandlers } from './apps.ts';
+import { appManifestHandlers } from './app-manifests.ts';
 import { checkHandlers } from './checks.ts';
 import { commitPullHandlers } from './commit-pulls.ts';
 import { contentHandlers } from './contents.ts';
@@ -17,6 +18,7 @@ import { repoHandlers } from './repos.ts';
 export function allHandlers(limits: RateLimits): Handlers {
   return {
     ...appHandlers,
+    ...appManifestHandlers,
     ...repoHandlers(limits),
     ...issueHandlers,
     ...labelHandlers,
