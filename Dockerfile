@@ -26,8 +26,8 @@ FROM --platform=linux/amd64 ${NODE_IMAGE} AS runtime
 # tini: PID 1 that forwards SIGTERM to node and reaps orphaned git/kubectl/helm children.
 # bubblewrap: the render sandbox every kustomize/helm run on repository content goes through (prlimit,
 # its companion for rlimits, is in util-linux, part of every Debian image). bosun runs as uid 1000 and
-# bwrap builds unprivileged user namespaces: no setuid bit, no capability needed (see deploy/worker.yaml
-# for what the pod must allow).
+# bwrap builds unprivileged user namespaces: no setuid bit, no capability needed (deploy/chart's worker
+# Deployment shows what the pod must allow).
 # /var/lib/bosun: the git mirror cache (BOSUN_DATA_DIR), the only place bosun writes besides $TMPDIR.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \

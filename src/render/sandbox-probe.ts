@@ -87,7 +87,8 @@ function explain(stderr: string, host: SandboxHost): { reason: string; fix: stri
         + '`kernel.unprivileged_userns_clone=1` on older Debian kernels; on Ubuntu ≥ 23.10 '
         + '`kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap). In Kubernetes, the worker pod needs '
         + '`securityContext.seccompProfile.type: Unconfined` (the RuntimeDefault profile refuses unshare(CLONE_NEWUSER)) and, '
-        + 'on AppArmor hosts, `appArmorProfile.type: Unconfined`; deploy/worker.yaml sets both',
+        + 'on AppArmor hosts, AppArmor unconfined (the pod annotation `container.apparmor.security.beta.kubernetes.io/<container>: unconfined`, '
+        + 'or `appArmorProfile.type: Unconfined` from Kubernetes 1.30); bosun\'s Helm chart (deploy/chart, worker.sandbox) sets both',
     };
   }
   if (host.uid === 0 && /Permission denied|Can't find source path/i.test(stderr)) {
