@@ -6,7 +6,7 @@
  */
 import { checkRunExternalId, checkRunName } from '../../src/app.ts';
 import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import { clusterChecksHook, previewHook } from '../../src/cli/commands/clusters.ts';
+import { clusterChecksHook, inventoryOf, previewHook } from '../../src/cli/commands/clusters.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
 import type { LockViewers, PlanJob } from '../../src/jobs.ts';
@@ -91,6 +91,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         ...(job.envs?.length ? { envs: job.envs } : {}),
         repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
         baseBranch: job.baseRef,
+        // Argo CD ApplicationSet clusters generators list the registry's clusters (names and labels).
+        ...(deps.clusters ? { clusters: inventoryOf(deps.clusters) } : {}),
         cache,
         ...(preview ? { preview: preview.hook } : {}),
         ...(clusterChecks ? { clusterChecks: clusterChecks.hook } : {}),

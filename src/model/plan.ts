@@ -20,6 +20,10 @@ export interface EnvironmentPlan {
   reason: string;
   /** 'added' / 'removed' when the environment exists only at head / only at base. */
   lifecycle?: 'added' | 'removed';
+  /** Argo CD: the Application (app of apps) or ApplicationSet that produces it, and the environment that renders that parent. */
+  producedBy?: { kind: 'Application' | 'ApplicationSet'; name: string; environment?: string };
+  /** Argo CD: the tag, branch or commit it follows instead of the branch the change merges into (then it is skipped). */
+  pinned?: string;
   /** Object counts when rendered; `skipped` when not affected (nothing was rendered); or the render error. */
   render: { objects: number; baseObjects?: number } | { skipped: true } | { error: Problem & { tool?: string; side?: 'base' | 'head' } };
   validation: { errors: ValidationFinding[]; warnings: ValidationFinding[] };

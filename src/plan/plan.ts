@@ -167,6 +167,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       affected: d.decision.affected,
       reason: d.decision.reason,
       ...('lifecycle' in d.decision && d.decision.lifecycle ? { lifecycle: d.decision.lifecycle } : {}),
+      ...(envForReport.producedBy ? { producedBy: { kind: envForReport.producedBy.kind, name: envForReport.producedBy.name, ...(envForReport.producedBy.environment ? { environment: envForReport.producedBy.environment } : {}) } } : {}),
+      ...(envForReport.pinned ? { pinned: envForReport.pinned } : {}),
       render: { skipped: true },
       validation: { errors: [], warnings: [] },
       changes: [],

@@ -125,6 +125,18 @@ export const planJsonSchema = {
           source: { enum: environmentSources, description: 'What defined the environment.' },
           path: { type: 'string', description: 'Repo-relative folder that is rendered.' },
           cluster: { type: 'string', description: 'Name in the server-side cluster registry.' },
+          producedBy: {
+            type: 'object',
+            required: ['kind', 'name'],
+            additionalProperties: false,
+            description: 'Argo CD: the parent Application (app of apps) or ApplicationSet that produces this environment.',
+            properties: {
+              kind: { enum: ['Application', 'ApplicationSet'] },
+              name: { type: 'string' },
+              environment: { type: 'string', description: 'The environment whose render holds the parent (absent for a parent in a file no environment renders).' },
+            },
+          },
+          pinned: { type: 'string', description: 'Argo CD: the tag, branch or commit it follows instead of the branch the change merges into; such an environment is not affected by the change.' },
           affected: { type: 'boolean', description: 'Whether any input of the render changed.' },
           reason: { type: 'string', description: 'Why it was rendered or skipped.' },
           lifecycle: { enum: ['added', 'removed'], description: 'Present when the environment exists only at head / only at base.' },

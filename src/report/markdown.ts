@@ -208,10 +208,17 @@ export interface SectionParts {
   preview: string[];
 }
 
+/** "produced by ApplicationSet `apps` (in appsets)": which Argo CD object made this environment. */
+function producedByText(env: EnvironmentPlan): string[] {
+  if (!env.producedBy) return [];
+  const p = env.producedBy;
+  return [`produced by ${p.kind} ${codeSpan(p.name)}${p.environment ? ` (rendered by ${codeSpan(p.environment)})` : ''}`];
+}
+
 function sectionParts(item: Prepared, folded: Map<string, FoldedChange>, maxDiffLines: number, opts: MarkdownOptions): SectionParts {
   const { env, changes } = item;
   const lines = [`### ${escapeHtml(env.name)}`, ''];
-  const about = [codeSpan(env.path), env.source, ...(env.cluster ? [`cluster ${codeSpan(env.cluster)}`] : []), escapeHtml(env.reason)];
+  const about = [codeSpan(env.path), env.source, ...(env.cluster ? [`cluster ${codeSpan(env.cluster)}`] : []), ...producedByText(env), escapeHtml(env.reason)];
   const link = opts.links?.(env);
   if (link) about.push(`[full detail](${link})`);
   lines.push(about.join(' · '));

@@ -11,6 +11,7 @@ import type { CliIO } from '../io.ts';
 import { clustersFile } from './cluster-file.ts';
 
 export { clustersFile };
+export { inventoryOf } from '../../cluster/registry.ts';
 
 export function loadRegistry(file: string): ClusterRegistry {
   return loadClusterRegistry(file);

@@ -11,6 +11,7 @@ import { repoFolder } from '../repo-option.ts';
 import { noEnvironmentsError } from '../../discover/nothing-found.ts';
 import { exitCodeFor } from '../../model/errors.ts';
 import { changedUncovered } from '../../report/coverage-section.ts';
+import { chartOptionsFrom, chartSourceHelp } from '../chart-options.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -24,12 +25,16 @@ Options:
   --env NAME        only this environment (repeatable)
   --format FORMAT   markdown (default; the PR report) or json (stable schema, see README)
   --repo-url URL    URL the repo is known by, to match Flux GitRepository / Argo CD sources (repeatable)
+  --base-branch NAME the branch the change merges into (default: --base when it names a branch, else
+                    origin's default branch, else main or master): Argo CD Applications and
+                    ApplicationSet git generators following another branch or a tag are pinned
   --concurrency N   parallel renders (default: 2 x CPUs)
   --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): for environments whose cluster is
                     registered, validates against that cluster's own OpenAPI (its CRDs and its
                     Kubernetes version) and adds the apply preview (server-side dry run)
   --part-of NAME    with --clusters: whose objects the preview compares with (would-be prunes); the
                     GitHub App uses the repository's owner/name (default: bosun)
+${chartSourceHelp}
 ${limitHelp}
 
 For plan, 1 also means the apply preview (--clusters) predicts a failed apply.
@@ -44,22 +49,25 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     env: { type: 'string', multiple: true },
     format: { type: 'string' },
     'repo-url': { type: 'string', multiple: true },
+    'base-branch': { type: 'string' },
     concurrency: { type: 'string' },
     clusters: { type: 'string' },
     'part-of': { type: 'string' },
+    'chart-source': { type: 'string', multiple: true },
     ...limitOptions,
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
   const base = requireOption(values.base, 'base', 'plan');
   const head = requireOption(values.head, 'head', 'plan');
   const limits = objectLimitsFrom(values);
+  const charts = chartOptionsFrom(values['chart-source'], io);
   const repoDir = await repoFolder(values.repo, io, { git: true, why: 'plan compares two of its commits' });
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
   // The Kubernetes client is loaded only when a preview was asked for.
   const clusters = file ? await import('./clusters.ts').then((m) => {
     const registry = m.loadRegistry(file);
-    return { preview: m.previewHook(registry, values['part-of'] ? { partOf: values['part-of'] } : {}), checks: m.clusterChecksHook(registry, { cacheDir: dataDirOf(io) }) };
+    return { preview: m.previewHook(registry, values['part-of'] ? { partOf: values['part-of'] } : {}), checks: m.clusterChecksHook(registry, { cacheDir: dataDirOf(io) }), inventory: m.inventoryOf(registry) };
   }) : undefined;
   const preview = clusters?.preview;
   const result = await planChange({
@@ -68,11 +76,14 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     head,
     envs: values.env,
     repoUrls: values['repo-url'],
+    ...(values['base-branch'] ? { baseBranch: values['base-branch'] } : {}),
+    ...(clusters ? { clusters: clusters.inventory } : {}),
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     progress,
     preview: preview?.hook,
     ...(clusters ? { clusterChecks: clusters.checks.hook } : {}),
     limits,
+    charts,
   }).finally(() => Promise.all([preview?.close(), clusters?.checks.close()]));
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);
