@@ -76,6 +76,10 @@ export const serverEnvSchema = z.object({
     z.string().regex(/^\/[^\s?#]*$/, { error: 'must be a URL path starting with "/" (no query or spaces), e.g. /api/github/webhooks' }).default('/api/github/webhooks'),
     { description: 'URL path GitHub delivers webhooks to.', default: '/api/github/webhooks' },
   ),
+  WEBHOOK_PROXY_URL: envVar(
+    z.string().refine((u) => /^https?:\/\/[^/\s]+/.test(u) && !/^https?:\/\/[^/]*@/.test(u), { error: 'must be the http(s) URL of a webhook relay channel, such as https://smee.io/<channel>, without a user or password' }).optional(),
+    { description: 'On a laptop: a webhook relay channel (e.g. `https://smee.io/<channel>`, the App\'s webhook URL) that `bosun serve` follows with `smee-client` and forwards to its own webhook endpoint, where the signature is checked as for a direct delivery. As Probot\'s `WEBHOOK_PROXY_URL`; not for production.' },
+  ),
   GHE_HOST: envVar(
     z.string()
       .refine((h) => !h.includes('://'), { error: 'must be a host name such as github.example.com (put the scheme in GHE_PROTOCOL)' })

@@ -22,6 +22,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   webhookPath: string;
+  /** A webhook relay channel `bosun serve` follows (WEBHOOK_PROXY_URL), on a laptop. */
+  webhookProxyUrl?: string;
   /** `https://api.github.com`, or `${GHE_PROTOCOL}://${GHE_HOST}/api/v3` for GitHub Enterprise Server. */
   githubBaseUrl: string;
   redisUrl: string;
@@ -112,6 +114,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     port: data.PORT,
     host: data.HOST,
     webhookPath: data.WEBHOOK_PATH,
+    ...(data.WEBHOOK_PROXY_URL ? { webhookProxyUrl: data.WEBHOOK_PROXY_URL } : {}),
     githubBaseUrl: gheHost ? `${data.GHE_PROTOCOL ?? 'https'}://${gheHost}/api/v3` : 'https://api.github.com',
     redisUrl: data.REDIS_URL,
     ...(data.BOSUN_CLUSTERS ? { clustersFile: toAbsolute(data.BOSUN_CLUSTERS, cwd, env) } : {}),
@@ -141,6 +144,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     privateKey: cfg.privateKey ? keyFrom : 'not set',
     webhookSecret: cfg.webhookSecret ? 'set' : 'not set',
     listen: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}${cfg.webhookPath}`,
+    ...(cfg.webhookProxyUrl ? { webhookProxyUrl: cfg.webhookProxyUrl } : {}),
     githubBaseUrl: cfg.githubBaseUrl,
     redisUrl: maskUrlPassword(cfg.redisUrl),
     clustersFile: cfg.clustersFile ?? 'not set',

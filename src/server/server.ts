@@ -13,9 +13,10 @@ import { closeRedis, createLockViewers, createProducers, createRedis, type Produ
 import { createLockManager } from '../locks/index.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { serveOpsEndpoint } from './ops-endpoints.ts';
+import { startWebhookProxy } from './webhook-proxy.ts';
 
 export type ServerSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'webhookSecret' | 'port' | 'host' | 'webhookPath' | 'githubBaseUrl' | 'redisUrl'>
-  & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken'>>;
+  & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken' | 'webhookProxyUrl'>>;
 
 export interface StartServerOptions {
   /** Redis key prefix of queues, job state and locks; must match the workers'. Default `bosun`. */
@@ -85,6 +86,16 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  // On a laptop: follow the relay channel GitHub delivers to, into this server's own webhook endpoint.
+  const proxy = config.webhookProxyUrl
+    ? await startWebhookProxy({ source: config.webhookProxyUrl, target: `${url}${config.webhookPath}`, log: probot.log }).catch(async (err: unknown) => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await producers.close();
+      await dashboard?.close();
+      await closeRedis(redis);
+      throw err;
+    })
+    : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -94,6 +105,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
     metrics,
     close: () => {
       closing ??= (async () => {
+        await proxy?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
