@@ -13,6 +13,7 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { Limiter } from '../util/limit.ts';
 import { PlanObjectBudget } from './object-budget.ts';
+import { resolveSubstituteFrom, type SubstitutionMode } from './substitute-from.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { silentProgress } from './progress.ts';
 import type { Progress } from './progress.ts';
@@ -40,6 +41,8 @@ export interface Selection {
   /** Helm value files for `path`, relative to the chart folder. */
   values?: string[];
   repoUrls?: string[];
+  /** How Flux substituteFrom values from Secrets are used: shown as markers (default) or substituted (apply). */
+  substitution?: SubstitutionMode;
 }
 
 export async function selectEnvironments(dir: string, sel: Selection): Promise<Environment[]> {
@@ -48,13 +51,18 @@ export async function selectEnvironments(dir: string, sel: Selection): Promise<E
   const { environments, notes } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls });
   // Nothing to judge is not a pass: the caller says so (exit 3) instead of reporting an empty success.
   if (environments.length === 0) throw noEnvironmentsError({ notes });
-  if (!sel.envs?.length) return environments;
   const byName = new Map(environments.map((e) => [e.name, e]));
-  return sel.envs.map((name) => {
+  const selected = !sel.envs?.length ? environments : sel.envs.map((name) => {
     const env = byName.get(name);
     if (!env) throw new BosunError({ kind: 'usage', message: `unknown environment "${name}"; known: ${[...byName.keys()].join(', ') || '(none)'}` });
     return env;
   });
+  // Flux substituteFrom: values from what the other environments of the same cluster render at this commit.
+  const resolved = await resolveSubstituteFrom(byName, dir, {
+    render: (env) => renderEnvironment(dir, env),
+    inputs: (env) => collectInputs(dir, env).catch(() => undefined),
+  }, sel.substitution ?? 'preview', new Set(selected.map((e) => e.name)));
+  return selected.map((env) => resolved.get(env.name)?.env ?? env);
 }
 
 /** `--path` / `--values` name a folder of the command line: one outside the repository is a usage error. */
@@ -126,7 +134,7 @@ function crdsOf(objects: RenderedObject[]): KubeObject[] {
  */
 export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; progress?: Progress; limits?: ObjectLimits }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
-    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls });
+    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, substitution: 'apply' });
     const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits });
     if (!result.outcome.ok) {
       throw new BosunError({ ...result.outcome.error, kind: 'render', message: `environment "${env.name}" does not render at ${sha!.slice(0, 7)}: ${result.outcome.error.message}` });

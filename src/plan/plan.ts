@@ -25,6 +25,7 @@ import { PlanObjectBudget } from './object-budget.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
+import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import type { Progress } from './progress.ts';
 
 export interface PlanOptions {
@@ -128,14 +129,28 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const limiter = new Limiter(concurrency);
   const cache = opts.cache ?? new RenderCache();
   const inputCache = new Map<string, unknown>();
+  // Flux postBuild.substituteFrom: the values the same cluster's other environments put in the cluster, per side.
+  const [baseSubst, headSubst] = await Promise.all([base, head].map((side) => resolveSubstituteFrom(side.envs, side.dir, {
+    inputs: async (env) => {
+      const ins = await inputsOrProblem(side.dir, env, inputCache, side === head ? 'head' : 'base');
+      return 'inputs' in ins ? ins.inputs : undefined;
+    },
+    render: async (env) => {
+      const ins = await inputsOrProblem(side.dir, env, inputCache, side === head ? 'head' : 'base');
+      if ('problem' in ins) return { ok: false, error: ins.problem };
+      const key = `${renderKey(env, ins.inputs, side.tree)}#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
+      return cache.get(key, () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits }));
+    },
+  }, 'preview')));
+  for (const resolved of headSubst.values()) head.notes.push(...resolved.notes);
 
   progress(`analysing ${selected.length} environment(s) against ${changed.length} changed file(s)`);
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);
     const h = head.envs.get(name);
     const [bi, hi] = await Promise.all([
-      b ? inputsOrProblem(base.dir, b, inputCache, 'base') : undefined,
-      h ? inputsOrProblem(head.dir, h, inputCache, 'head') : undefined,
+      b ? inputsOrProblem(base.dir, b, inputCache, 'base').then((i) => withSubstitutionInputs(i, baseSubst.get(name))) : undefined,
+      h ? inputsOrProblem(head.dir, h, inputCache, 'head').then((i) => withSubstitutionInputs(i, headSubst.get(name))) : undefined,
     ]);
     const problem = (hi && 'problem' in hi ? hi.problem : undefined) ?? (bi && 'problem' in bi ? bi.problem : undefined);
     const decision = problem
@@ -146,7 +161,9 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
         headInputs: hi && 'inputs' in hi ? hi.inputs : undefined,
         changedFiles: changed,
       });
-    return { name, b, h, bi, hi, decision };
+    // Values from substituteFrom that changed without a file of this environment changing still change it.
+    const substitution = decision.affected ? undefined : substitutionReason(baseSubst.get(name), headSubst.get(name));
+    return { name, b, h, bi, hi, decision: substitution ? { affected: true, reason: substitution } : decision };
   });
 
   let renderedCount = 0;
@@ -181,7 +198,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits });
       return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
     };
-    const [bo, ho] = await Promise.all([renderSide(base, d.b, d.bi), renderSide(head, d.h, d.hi)]);
+    const [bo, ho] = await Promise.all([renderSide(base, baseSubst.get(d.name)?.env ?? d.b, d.bi), renderSide(head, headSubst.get(d.name)?.env ?? d.h, d.hi)]);
     renderedCount++;
     progress(`rendered ${renderedCount}/${toRender}: ${d.name}`);
     const overPlan = await budget.take(slot, d.name, (bo.ok ? bo.objects.length : 0) + (ho.ok ? ho.objects.length : 0), 'base and head');

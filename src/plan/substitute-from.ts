@@ -1,0 +1,241 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EnvInputs } from '../discover/types.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import type { Environment } from '../model/environment.ts';
+import type { SubstituteFromRef } from '../model/flux-source.ts';
+import type { KubeObject, RenderedObject } from '../model/object.ts';
+import { isSopsEncrypted, isSopsValue } from '../model/sops.ts';
+import type { RenderOutcome } from '../render/types.ts';
+
+/**
+ * Flux `postBuild.substituteFrom`, resolved the way kustomize-controller does it after the other
+ * Kustomizations of the cluster are synced: the ConfigMaps and Secrets are looked up in what those
+ * environments render (at the same commit), their `data` (a Secret's `stringData` too, as the API server
+ * merges it) become variables in order, `postBuild.substitute` last (fluxcd/pkg kustomize LoadVariables:
+ * later entries override earlier ones, inline values override all; newlines are removed). The files those
+ * objects come from become inputs of the environment that reads them.
+ *
+ * In a preview (plan, render, validate) a value from a Secret is never substituted: its place holds a
+ * marker naming the Secret and key with a keyed hash of the value (the key is random per process), so a
+ * changed secret reads as a changed marker and nothing of the value is shown. Apply substitutes the values.
+ */
+export type SubstitutionMode = 'preview' | 'apply';
+
+export interface SubstitutionDeps {
+  /** The render of another environment of the same checkout (cached by the caller). */
+  render(env: Environment): Promise<RenderOutcome>;
+  /** Its inputs, when they could be analysed. */
+  inputs(env: Environment): Promise<EnvInputs | undefined>;
+}
+
+export interface ResolvedSubstitution {
+  /** The environment to render: `substitute` holds the substituteFrom values with the inline ones on top. */
+  env: Environment;
+  /** Repository files the objects came from (and their patches): inputs of the environment. */
+  files: string[];
+  /** Every variable and a digest of its value (secret values keyed-hashed), to tell base and head apart. */
+  digest: string;
+  /** What could not be resolved, in words. */
+  notes: DiscoveryNote[];
+}
+
+const markerKey = randomBytes(32);
+
+/** The marker a Secret's value is previewed as: keyed hash only, stable within this process. */
+export function secretMarker(ref: SubstituteFromRef, key: string, value: string): string {
+  const digest = createHmac('sha256', markerKey).update(value).digest('hex').slice(0, 10);
+  return `(secret ${ref.namespace}/${ref.name} key ${key}, value ${digest})`;
+}
+
+/** The environments of one checkout that read substituteFrom, resolved (others are absent from the map). */
+export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environment>, dir: string, deps: SubstitutionDeps, mode: SubstitutionMode, only?: ReadonlySet<string>): Promise<Map<string, ResolvedSubstitution>> {
+  const out = new Map<string, ResolvedSubstitution>();
+  const consumers = [...envs.values()].filter((e) => (e.substituteFrom?.length ?? 0) > 0 && (!only || only.has(e.name)));
+  if (consumers.length === 0) return out;
+  const texts = new TextCache(dir);
+  const renders = new Map<string, Promise<RenderOutcome>>();
+  const renderOf = (env: Environment) => {
+    let r = renders.get(env.name);
+    if (!r) renders.set(env.name, (r = deps.render(env)));
+    return r;
+  };
+  for (const consumer of consumers) {
+    // kustomize-controller reads the cluster: what the other Kustomizations of the same cluster apply.
+    const providers = [...envs.values()].filter((e) => e !== consumer && e.source === 'flux' && e.cluster === consumer.cluster).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const vars: Record<string, string> = {};
+    const digest: string[] = [];
+    const files = new Set<string>();
+    const notes: DiscoveryNote[] = [];
+    for (const ref of consumer.substituteFrom!) {
+      const found = await findObject(ref, providers, deps, renderOf, texts);
+      if (!found) {
+        if (!ref.optional) {
+          notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is not applied by any environment of ${consumer.cluster ? `cluster ${consumer.cluster}` : 'this repository'}: kustomize-controller reads it from the cluster (made outside this repository?) and fails the Kustomization when it is missing; bosun substitutes without it, so variables it would set stay empty or take their defaults`));
+        }
+        continue;
+      }
+      for (const f of sourceFiles(found.rendered)) files.add(f);
+      for (const [key, raw] of Object.entries(valuesOf(ref, found.rendered.object))) {
+        const value = raw.value.replace(/\n/g, '');
+        const secret = ref.kind === 'Secret' || raw.encrypted;
+        vars[key] = secret && mode === 'preview' ? secretMarker(ref, key, value) : value;
+        digest.push(`${key}=${secret ? secretMarker(ref, key, value) : value}`);
+        if (raw.encrypted && mode === 'apply') {
+          notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is SOPS-encrypted: its value of ${key} is substituted encrypted (give bosun the age key to decrypt it)`));
+        }
+      }
+    }
+    for (const [key, value] of Object.entries(consumer.substitute ?? {})) {
+      vars[key] = value.replace(/\n/g, '');
+      digest.push(`${key}=${vars[key]}`);
+    }
+    out.set(consumer.name, {
+      env: { ...consumer, substitute: vars },
+      files: [...files].sort(),
+      digest: digest.join('\n'),
+      notes,
+    });
+  }
+  return out;
+}
+
+function note(env: Environment, reason: string): DiscoveryNote {
+  return {
+    status: 'info', kind: 'Environment', name: env.name, environments: [env.name], reason,
+    ...(env.definedIn?.file ? { file: env.definedIn.file } : {}), ...(env.definedIn?.line ? { line: env.definedIn.line } : {}),
+  };
+}
+
+interface Found {
+  provider: Environment;
+  rendered: RenderedObject;
+}
+
+/**
+ * The object in the first provider (by name) that renders it. Only providers whose inputs mention the
+ * name are rendered: an object is named in the repository files it comes from (a name prefix or suffix
+ * added by kustomize is the exception, so when no input mentions the name every provider is tried).
+ */
+async function findObject(ref: SubstituteFromRef, providers: readonly Environment[], deps: SubstitutionDeps, renderOf: (env: Environment) => Promise<RenderOutcome>, texts: TextCache): Promise<Found | undefined> {
+  const mentioning: Environment[] = [];
+  for (const provider of providers) {
+    const inputs = await deps.inputs(provider);
+    if (!inputs || texts.mentions(inputs, ref.name)) mentioning.push(provider);
+  }
+  for (const candidates of [mentioning, providers.filter((p) => !mentioning.includes(p))]) {
+    for (const provider of candidates) {
+      const outcome = await renderOf(provider);
+      if (!outcome.ok) continue;
+      const rendered = outcome.objects.find((o) => matches(o.object, ref, provider));
+      if (rendered) return { provider, rendered };
+    }
+  }
+  return undefined;
+}
+
+function matches(object: KubeObject, ref: SubstituteFromRef, provider: Environment): boolean {
+  if (object.kind !== ref.kind || object.apiVersion !== 'v1' || object.metadata?.name !== ref.name) return false;
+  // A namespaced object without a namespace lands in the environment's target namespace, else `default`.
+  return (object.metadata?.namespace ?? provider.namespace ?? 'default') === ref.namespace;
+}
+
+function sourceFiles(rendered: RenderedObject): string[] {
+  if (!rendered.source) return [];
+  return [rendered.source.file, ...(rendered.source.patches ?? []).map((p) => p.file)];
+}
+
+/** The variables an object holds: a ConfigMap's `data`; a Secret's `data` decoded with `stringData` on top. */
+function valuesOf(ref: SubstituteFromRef, object: KubeObject): Record<string, { value: string; encrypted: boolean }> {
+  const out: Record<string, { value: string; encrypted: boolean }> = {};
+  const sops = isSopsEncrypted(object);
+  const put = (key: string, value: unknown, decode: boolean) => {
+    if (value === undefined || value === null) return;
+    const text = String(value);
+    const encrypted = sops && isSopsValue(text);
+    out[key] = { value: decode && !encrypted ? Buffer.from(text, 'base64').toString('utf8') : text, encrypted };
+  };
+  const data = object.data;
+  if (data && typeof data === 'object') for (const [k, v] of Object.entries(data)) put(k, v, ref.kind === 'Secret');
+  const stringData = object.stringData;
+  if (ref.kind === 'Secret' && stringData && typeof stringData === 'object') for (const [k, v] of Object.entries(stringData)) put(k, v, false);
+  return out;
+}
+
+/** Repository file texts, read once per checkout, for the cheap "does any input name it" test. */
+class TextCache {
+  private readonly dir: string;
+  private readonly texts = new Map<string, string>();
+  private readonly listed = new Map<string, string[]>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  mentions(inputs: EnvInputs, name: string): boolean {
+    const pattern = new RegExp(`(^|[^A-Za-z0-9.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9.-])`);
+    const files = [...inputs.files, ...inputs.dirs.flatMap((d) => this.filesUnder(d))];
+    return files.some((f) => pattern.test(this.text(f)));
+  }
+
+  private text(file: string): string {
+    let text = this.texts.get(file);
+    if (text === undefined) {
+      try {
+        const abs = join(this.dir, file);
+        text = statSync(abs).size <= 1024 * 1024 ? readFileSync(abs, 'utf8') : '';
+      } catch {
+        text = '';
+      }
+      this.texts.set(file, text);
+    }
+    return text;
+  }
+
+  private filesUnder(dir: string): string[] {
+    let files = this.listed.get(dir);
+    if (!files) {
+      files = [];
+      const walk = (rel: string) => {
+        let entries;
+        try {
+          entries = readdirSync(join(this.dir, rel), { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          if (e.name === '.git') continue;
+          const path = rel === '.' ? e.name : `${rel}/${e.name}`;
+          if (e.isDirectory()) walk(path);
+          else if (e.isFile() && /\.(ya?ml|json)$|(^|\/)Kustomization$/.test(e.name)) files!.push(path);
+        }
+      };
+      walk(dir);
+      this.listed.set(dir, files);
+    }
+    return files;
+  }
+}
+
+/**
+ * The decision for an environment that reads substituteFrom: besides its own inputs, the files of the
+ * objects it reads at either side; and when none of those changed but the values did (a patch, a
+ * generator, another environment's substitution), it is affected all the same.
+ */
+export function substitutionReason(base: ResolvedSubstitution | undefined, head: ResolvedSubstitution | undefined): string | undefined {
+  if (!base || !head || base.digest === head.digest) return undefined;
+  const names = (r: ResolvedSubstitution) => new Map(r.digest.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l]));
+  const [b, h] = [names(base), names(head)];
+  const changed = [...new Set([...b.keys(), ...h.keys()])].filter((k) => b.get(k) !== h.get(k)).sort();
+  return `postBuild variable${changed.length === 1 ? '' : 's'} ${changed.map((k) => `\${${k}}`).join(', ')} changed (values from postBuild.substituteFrom)`;
+}
+
+/** An environment's inputs with the files its substituteFrom objects come from. */
+export function withSubstitutionInputs<T extends { inputs: EnvInputs } | { problem: unknown }>(result: T, resolved: ResolvedSubstitution | undefined): T {
+  if (!resolved || resolved.files.length === 0 || !('inputs' in result)) return result;
+  const inputs = result.inputs;
+  const covered = (f: string) => inputs.files.includes(f) || inputs.dirs.some((d) => d === '.' || f.startsWith(`${d}/`));
+  const extra = resolved.files.filter((f) => !covered(f));
+  return extra.length === 0 ? result : { ...result, inputs: { ...inputs, files: [...inputs.files, ...extra].sort() } };
+}
