@@ -26,6 +26,7 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
   const { base, head } = input;
   if (!base && !head) return { affected: false, reason: 'skipped: not defined at base or head' };
   if (!base) return { affected: true, reason: `new environment${where(head)}`, lifecycle: 'added' };
+  if (!head && base.keepObjectsOnRemoval) return { affected: false, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${base.keepObjectsOnRemoval})`, lifecycle: 'removed' };
   if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted`, lifecycle: 'removed' };
 
   if (!sameDefinition(base, head)) {

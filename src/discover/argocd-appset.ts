@@ -78,14 +78,19 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
       if (e instanceof TemplateError) return failed(`generators[${i}]: ${e.message}`);
       throw e;
     }
-    const merged = mergeTemplates(template, field(generator, 'template'));
+    // A generator's own `template` (list.template, git.template…) wins over the ApplicationSet's
+    // (controllers' mergeGeneratorTemplate: mergo.Merge into the generator's copy).
+    const kindKey = isRecord(generator) ? Object.keys(generator).find((k) => k !== 'selector') : undefined;
+    const merged = mergeTemplates(template, kindKey ? field(generator, kindKey, 'template') : undefined);
     for (const p of params) {
       let app: unknown;
       try {
         app = templateValue(merged, p, mode);
         if (templatePatch) {
           const patchText = renderGoTemplate(templatePatch, p, { missingKeyError: mode.missingKeyError });
-          app = mergePatch(app, parseYaml(patchText) as unknown);
+          const patch: unknown = parseYaml(patchText);
+          // A patch that renders to nothing (an `if` that does not hold) changes nothing.
+          if (patch !== null && patch !== undefined) app = mergePatch(app, patch);
         }
       } catch (e) {
         if (e instanceof TemplateError) return failed(`${e.message} (parameters ${JSON.stringify(p).slice(0, 200)})`);

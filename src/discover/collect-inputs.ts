@@ -18,6 +18,12 @@ import type { EnvInputs } from './types.ts';
 export async function collectInputs(root: string, env: Environment, cache: InputsCache = new Map()): Promise<EnvInputs> {
   // A Flux environment whose files are an artifact (ExternalArtifact, ignore rules, includes).
   if (needsAssembly(env.fluxSource)) return fluxArtifactInputs(root, env, collectInputs);
+  if (env.helmRelease) {
+    // Rendered from its Kustomization's output: what that reads, plus its chart and values sources.
+    const parent = await collectInputs(root, env.helmRelease.parent, cache);
+    const own = env.helmRelease.inputs;
+    return finish({ files: new Set([...parent.files, ...own.files]), dirs: new Set([...parent.dirs, ...own.dirs]), ...(parent.unsure !== undefined ? { unsure: parent.unsure } : {}) });
+  }
   const walker = new InputWalker(root, cache);
   const out = emptyInputSet();
   if (env.definedIn?.file) out.files.add(env.definedIn.file);

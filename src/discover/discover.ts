@@ -37,6 +37,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     ...(opts.repoUrls && opts.repoUrls.length > 0 ? { repoUrls: opts.repoUrls } : {}),
     ...(opts.branch ? { branch: opts.branch } : {}),
     ...(opts.clusters ? { clusters: opts.clusters } : {}),
+    ...(opts.charts ? { charts: opts.charts } : {}),
     repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern)),
   };
   const notes: DiscoveryNote[] = [];
@@ -58,6 +59,8 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
   if (environments.length === 0) {
     notes.push({ status: 'info', kind: 'Repository', reason: `no environments found: bosun looked for ${lookedFor}; add a .bosun.yaml that lists them (README: "Configuration reference")` });
   }
+  // A HelmRelease whose chart is not rendered is a note (written by its source); only a plan keeps its environment.
+  if (!opts.keepRefusedReleases) environments = environments.filter((e) => !e.helmRelease?.refused);
   return { environments: environments.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), notes };
 }
 
@@ -81,8 +84,8 @@ async function unaskedObjectNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[
     for (const env of result.environments) {
       out.push({
         status: 'not-an-environment',
-        kind: env.source === 'flux' ? 'Kustomization' : 'Application',
-        apiVersion: env.source === 'flux' ? 'kustomize.toolkit.fluxcd.io/v1' : 'argoproj.io/v1alpha1',
+        kind: env.helmRelease ? 'HelmRelease' : env.source === 'flux' ? 'Kustomization' : 'Application',
+        apiVersion: env.helmRelease ? 'helm.toolkit.fluxcd.io/v2' : env.source === 'flux' ? 'kustomize.toolkit.fluxcd.io/v1' : 'argoproj.io/v1alpha1',
         name: env.name,
         ...(env.definedIn?.file ? { file: env.definedIn.file } : {}),
         ...(env.definedIn?.line ? { line: env.definedIn.line } : {}),

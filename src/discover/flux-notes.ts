@@ -8,7 +8,6 @@ import type { DiscoveryContext } from './types.ts';
 
 const sourceApi = /^source\.toolkit\.fluxcd\.io\//;
 const extensionsApi = /^source\.extensions\.fluxcd\.io\//;
-const helmApi = /^helm\.toolkit\.fluxcd\.io\//;
 
 /** Flux sources bosun never follows: what reads them is not previewed. */
 const artifactKinds = new Set(['OCIRepository', 'Bucket', 'ExternalArtifact']);
@@ -47,9 +46,8 @@ export function fluxObjectNotes(ctx: DiscoveryContext, docs: readonly YamlObject
     } else if (is(doc, extensionsApi, 'ArtifactGenerator')) {
       const note = artifactGeneratorNote(ctx, doc, mayBeHere, usedArtifacts);
       if (note) notes.push(note);
-    } else if (is(doc, helmApi, 'HelmRelease')) {
-      notes.push(helmReleaseNote(ctx, doc, (name, namespace) => mayBeHere(name, namespace, doc.file)));
     }
+    // HelmReleases are environments or notes of their own (helmrelease.ts).
   }
   return notes;
 }
@@ -79,30 +77,4 @@ function artifactGeneratorNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeH
   const reads = readsFrom(ctx.root, candidates);
   const names = unread.map((a) => str(field(a, 'name')) ?? '?').join(', ');
   return objectNote(doc, 'not-an-environment', `builds ExternalArtifacts (${names}) that no Kustomization of this repository reads, or whose copies bosun cannot follow: what reads them is not previewed`, reads.length > 0 ? { reads } : {});
-}
-
-/**
- * A HelmRelease is deployed as an object, but what helm-controller installs from it is not previewed:
- * its own file (values, version) and a chart of this repository are `reads`, so a change to them is
- * one bosun cannot judge.
- */
-function helmReleaseNote(ctx: DiscoveryContext, doc: YamlObjectDoc, mayBeHere: (name?: string, namespace?: string) => boolean): DiscoveryNote {
-  const namespace = nameOf(doc).namespace;
-  const chartRef = field(doc.object, 'spec', 'chartRef');
-  const tail = 'bosun does not render HelmReleases yet: what helm-controller installs is not previewed, only changes to the HelmRelease object itself';
-  if (chartRef !== undefined) {
-    return objectNote(doc, 'not-previewed', `chart from ${str(field(chartRef, 'kind')) ?? 'a source'} ${str(field(chartRef, 'name')) ?? ''}`.trimEnd() + `; ${tail}`, { reads: [doc.file] });
-  }
-  const spec = field(doc.object, 'spec', 'chart', 'spec');
-  const chart = str(field(spec, 'chart')) ?? '?';
-  const version = str(field(spec, 'version'));
-  const sourceKind = str(field(spec, 'sourceRef', 'kind')) ?? 'an unnamed source';
-  const sourceName = str(field(spec, 'sourceRef', 'name'));
-  const from = `${sourceKind}${sourceName ? ` ${sourceName}` : ''}`;
-  if (sourceKind === 'GitRepository' && mayBeHere(sourceName, str(field(spec, 'sourceRef', 'namespace')) ?? namespace)) {
-    const valuesFiles = list(field(spec, 'valuesFiles')).filter((v): v is string => typeof v === 'string');
-    const reads = readsFrom(ctx.root, [doc.file, chart, ...valuesFiles]);
-    return objectNote(doc, 'not-previewed', `chart \`${chart}\` from ${from}; ${tail}`, { reads });
-  }
-  return objectNote(doc, 'not-previewed', `chart \`${chart}\`${version ? ` ${version}` : ''} from ${from}, which bosun does not fetch; ${tail}`, { reads: [doc.file] });
 }

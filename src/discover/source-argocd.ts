@@ -104,7 +104,7 @@ class ArgoDiscovery {
           line: doc.line,
           object: app.object,
           lineOf: () => doc.line,
-          producedBy: { kind: 'ApplicationSet', name, file: doc.file, ...(parentage.parent ? { parent: parentage.parent } : {}) },
+          producedBy: { kind: 'ApplicationSet', name, file: doc.file, ...(parentage.parent ? { parent: parentage.parent } : {}), ...(expansion.preserve ? { preserveResourcesOnDeletion: true } : {}) },
           ...(app.inputs.length > 0 ? { definedByFiles: app.inputs } : {}),
         };
         out.push(...this.take(generated, parentage));

@@ -4,6 +4,7 @@ import { parseDuration } from '../config/duration.ts';
 import { namespaceProblem } from '../util/argument-rules.ts';
 import { needsAssembly, type SubstituteFromRef } from '../model/flux-source.ts';
 import { fluxObjectNotes } from './flux-notes.ts';
+import { helmReleaseEnvironments } from './helmrelease.ts';
 import { bootstrapName, FluxSources, type SourceResolution } from './flux-sources.ts';
 import { assignUniqueNames } from './naming.ts';
 import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
@@ -63,7 +64,13 @@ export const fluxSource: DiscoverySource = {
       environments[i].dependsOn = resolveDependsOn(k, own, names, notes);
     });
     notes.push(...fluxObjectNotes(ctx, docs, sources, usedArtifacts(own)));
-    return { environments, notes };
+    // HelmReleases these Kustomizations apply: environments of their own, or notes saying why not.
+    const releases = await helmReleaseEnvironments(ctx, docs, scan.files, environments, (name, namespace, file) => {
+      const resolved = sources.resolveGitRepository(name, namespace, file);
+      return resolved.kind === 'here' ? { here: true } : { here: false, reason: resolved.reason };
+    });
+    notes.push(...releases.notes);
+    return { environments: [...environments, ...releases.environments], notes };
   },
 };
 

@@ -15,11 +15,26 @@ export interface DiscoverOptions {
    * ApplicationSet clusters generator lists. Absent when no registry was given.
    */
   clusters?: DiscoveryClusters;
+  /** The chart fetcher's policy, for HelmReleases (and other sources) whose chart is remote; absent: none is fetched. */
+  charts?: ChartDecider;
+  /**
+   * Keep HelmRelease environments whose chart is not rendered (`helmRelease.refused`): a plan needs them
+   * where the other side renders the release (plan/helmrelease-sides.ts). Left out otherwise.
+   */
+  keepRefusedReleases?: boolean;
 }
 
 /** Registered clusters as discovery may know them (structurally the registry's inventory). */
 export interface DiscoveryClusters {
   clusters: Array<{ name: string; labels: Record<string, string> }>;
+}
+
+/**
+ * Whether a chart source may be fetched (charts/fetch-chart.ts ChartFetcher.decide): a HelmRelease whose
+ * chart comes from a Helm repository or an OCI registry is an environment only when it may.
+ */
+export interface ChartDecider {
+  decide(url: string): Promise<{ allowed: true } | { allowed: false; reason: string }>;
 }
 
 export interface DiscoveryResult {
@@ -37,6 +52,7 @@ export interface DiscoveryContext {
   repoUrls?: string[];
   branch?: string;
   clusters?: DiscoveryClusters;
+  charts?: ChartDecider;
   /** Kubernetes-style YAML documents of the repository, scanned once per discovery and shared by sources. */
   repoYaml(): Promise<RepoYaml>;
 }

@@ -116,6 +116,11 @@ export interface Environment {
   producedBy?: ProducedBy;
   /** Repository files besides `definedIn` whose content defines the environment (an ApplicationSet git files generator's file). */
   definedByFiles?: string[];
+  /**
+   * When this environment disappears, what it deployed stays in the cluster, and why (an ApplicationSet
+   * with `preserveResourcesOnDeletion`: its generated Applications carry no resources finalizer).
+   */
+  keepObjectsOnRemoval?: string;
   /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */
   substitute?: Record<string, string>;
   /** How a missing schema is treated for this environment. */

@@ -27,6 +27,9 @@ import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import type { Progress } from './progress.ts';
+import type { ChartFetcher } from '../charts/index.ts';
+import { planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
+import { settleRefusedReleases } from './helmrelease-sides.ts';
 
 export interface PlanOptions {
   /** A git repository (work tree or bare). */
@@ -62,9 +65,13 @@ export interface PlanOptions {
   limits?: ObjectLimits;
   /** The target Kubernetes version and, for a registered cluster, its own schemas (src/cli/commands/clusters.ts). */
   clusterChecks?: ClusterChecksHook;
+  /** Remote charts (HelmReleases from Helm repositories, kustomize helmCharts): allowed sources and the cache; absent: none is fetched. */
+  charts?: PlanChartOptions;
 }
 
 interface Side {
+  /** The plan's chart fetcher (the same object on both sides). */
+  charts?: ChartFetcher;
   sha: string;
   dir: string;
   envs: Map<string, Environment>;
@@ -90,22 +97,24 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     checkout(opts.repoDir, headSha),
   ]);
   try {
+    const charts = planChartFetcher(opts.charts, baseCo.dir);
     const [base, head] = await Promise.all([
-      openSide(opts, baseSha, baseCo.dir, false),
-      openSide(opts, headSha, headCo.dir, true),
+      openSide(opts, baseSha, baseCo.dir, false, charts),
+      openSide(opts, headSha, headCo.dir, true, charts),
     ]);
+    settleRefusedReleases(base.envs, head.envs);
     return await planSides(opts, base, head, changed, progress);
   } finally {
     await Promise.all([baseCo.dispose(), headCo.dispose()]);
   }
 }
 
-async function openSide(opts: PlanOptions, sha: string, dir: string, isHead: boolean): Promise<Side> {
+async function openSide(opts: PlanOptions, sha: string, dir: string, isHead: boolean, charts?: ChartFetcher): Promise<Side> {
   const tree = new TreeIndex(await listTree(opts.repoDir, sha));
   try {
     const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
-    const { environments, notes } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}) });
-    return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])), notes };
+    const { environments, notes } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true });
+    return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])), notes, ...(charts ? { charts } : {}) };
   } catch (err) {
     // The head's configuration is what the PR proposes: its errors fail the plan (exit 2).
     // A broken base is reported per environment, and the head is still planned.
@@ -195,7 +204,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const renderSide = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
       if (!env) return { ok: true, objects: [] };
       if (ins && 'problem' in ins) return { ok: false, error: ins.problem };
-      const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits });
+      const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, ...(side.charts ? { charts: side.charts } : {}) });
       return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
     };
     const [bo, ho] = await Promise.all([renderSide(base, baseSubst.get(d.name)?.env ?? d.b, d.bi), renderSide(head, headSubst.get(d.name)?.env ?? d.h, d.hi)]);

@@ -48,6 +48,9 @@ function renderSettings(env: Environment): unknown {
     helm: env.helm,
     kustomize: env.kustomize,
     substitute: env.substitute,
+    helmRelease: env.helmRelease,
+    // A chart fetched by range may resolve to a newer release: such renders are reused for ten minutes at most.
+    charts: env.helmRelease && env.helmRelease.chart.kind !== 'repository' ? Math.floor(Date.now() / 600_000) : undefined,
   };
 }
 

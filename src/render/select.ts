@@ -1,6 +1,7 @@
 import type { Environment } from '../model/environment.ts';
 import { hasChart, kustomizationFileIn } from './detect.ts';
 import { helmRenderer } from './helm.ts';
+import { helmReleaseRenderer } from './helmrelease.ts';
 import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
 import { directoryRenderer } from './directory.ts';
 import { plainRenderer } from './plain.ts';
@@ -14,6 +15,8 @@ import { RenderFailure, type Renderer } from './types.ts';
  */
 export function selectRenderer(env: Environment, absDir: string): Renderer {
   const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'render' };
+  // A Flux HelmRelease: rendered from its Kustomization's output and its chart, whatever its path holds.
+  if (env.helmRelease) return helmReleaseRenderer;
   switch (env.render) {
     case 'plain':
       return env.directory ? directoryRenderer : plainRenderer;

@@ -1,3 +1,4 @@
+import type { ChartFetcher } from '../charts/index.ts';
 import type { Environment } from '../model/environment.ts';
 import type { Problem } from '../model/errors.ts';
 import type { RenderedObject } from '../model/object.ts';
@@ -18,6 +19,8 @@ export interface RenderOptions {
   timeoutMs?: number;
   /** Object count bound checked after every render (object-limits.ts); defaults when absent. */
   limits?: ObjectLimits;
+  /** Fetches remote charts (HelmReleases, kustomize helmCharts) from allowed sources; absent: none is fetched. */
+  charts?: ChartFetcher;
 }
 
 /** What a renderer gets: the checkout folder, the environment, and the absolute folder of its path. */
@@ -31,7 +34,7 @@ export interface RenderRequest {
 
 /** One way of turning a folder into objects. Adding Helm-from-OCI later is a new file with this shape. */
 export interface Renderer {
-  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory';
+  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory' | 'helm-release';
   render(req: RenderRequest): Promise<RenderOutcome>;
 }
 

@@ -71,6 +71,8 @@ export interface ServedRepo {
   dir: string;
   /** Request paths in order, for assertions (which URLs bosun asked for). */
   requests: string[];
+  /** The Host header of each request, in the same order. */
+  hosts: string[];
   /** Adds a chart version: packages it with helm, re-indexes, and pushes it to the OCI side. */
   add(spec: ChartSpec): Promise<{ archive: string; digest: string }>;
   /** Extra routes answered before files: return true when handled. */
@@ -88,6 +90,7 @@ export async function serveChartRepo(charts: ChartSpec[] = []): Promise<ServedRe
   await mkdir(dir, { recursive: true });
   await mkdir(src, { recursive: true });
   const requests: string[] = [];
+  const hosts: string[] = [];
   const routes: Array<(req: IncomingMessage, res: ServerResponse) => boolean> = [];
   const blobs = new Map<string, Buffer>();
   const manifests = new Map<string, Map<string, Buffer>>(); // repo → tag|digest → manifest bytes
@@ -97,6 +100,7 @@ export async function serveChartRepo(charts: ChartSpec[] = []): Promise<ServedRe
     void (async () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       requests.push(req.url ?? '/');
+      hosts.push(req.headers.host ?? '');
       for (const r of routes) if (r(req, res)) return;
       if (path === '/token') {
         res.setHeader('content-type', 'application/json');
@@ -176,6 +180,7 @@ export async function serveChartRepo(charts: ChartSpec[] = []): Promise<ServedRe
     ociBase: `oci://127.0.0.1:${port()}/charts`,
     dir,
     requests,
+    hosts,
     add,
     route: (h) => routes.push(h),
     requireToken: (on) => {

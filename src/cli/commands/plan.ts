@@ -11,6 +11,7 @@ import { repoFolder } from '../repo-option.ts';
 import { noEnvironmentsError } from '../../discover/nothing-found.ts';
 import { exitCodeFor } from '../../model/errors.ts';
 import { changedUncovered } from '../../report/coverage-section.ts';
+import { chartOptionsFrom, chartSourceHelp } from '../chart-options.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -33,6 +34,7 @@ Options:
                     Kubernetes version) and adds the apply preview (server-side dry run)
   --part-of NAME    with --clusters: whose objects the preview compares with (would-be prunes); the
                     GitHub App uses the repository's owner/name (default: bosun)
+${chartSourceHelp}
 ${limitHelp}
 
 For plan, 1 also means the apply preview (--clusters) predicts a failed apply.
@@ -51,12 +53,14 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     concurrency: { type: 'string' },
     clusters: { type: 'string' },
     'part-of': { type: 'string' },
+    'chart-source': { type: 'string', multiple: true },
     ...limitOptions,
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
   const base = requireOption(values.base, 'base', 'plan');
   const head = requireOption(values.head, 'head', 'plan');
   const limits = objectLimitsFrom(values);
+  const charts = chartOptionsFrom(values['chart-source'], io);
   const repoDir = await repoFolder(values.repo, io, { git: true, why: 'plan compares two of its commits' });
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(values.clusters, io);
@@ -79,6 +83,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     preview: preview?.hook,
     ...(clusters ? { clusterChecks: clusters.checks.hook } : {}),
     limits,
+    charts,
   }).finally(() => Promise.all([preview?.close(), clusters?.checks.close()]));
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);

@@ -1,0 +1,69 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { KubeObject } from '../model/object.ts';
+import { kubectlPath } from '../util/tools.ts';
+import { runTool } from './process.ts';
+import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { toolEnv } from './tool-env.ts';
+import { RenderFailure, type RenderOptions } from './types.ts';
+import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+
+/** A HelmRelease `postRenderers[].kustomize` (helm-controller api/v2 Kustomize). */
+export interface KustomizePostRenderer {
+  patches?: unknown[];
+  /** Deprecated in v2, still honoured by helm-controller. */
+  patchesStrategicMerge?: unknown[];
+  patchesJson6902?: unknown[];
+  images?: unknown[];
+}
+
+/**
+ * One kustomize post-renderer as helm-controller runs it (internal/postrender/kustomize.go): the helm
+ * output as the only resource of a kustomization holding the patches and images, built with plugins
+ * off. Run with the real kustomize in the render sandbox; the patches are inline YAML, nothing is read
+ * from the repository.
+ */
+export async function postRenderKustomize(objects: KubeObject[], pr: KustomizePostRenderer, ctx: { tmp: string; index: number; opts: RenderOptions; at: { file: string; line: number } }): Promise<KubeObject[]> {
+  const field = `spec.postRenderers[${ctx.index}].kustomize`;
+  const dir = join(ctx.tmp, `post-render-${ctx.index}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'helm-output.yaml'), objects.map((o) => stringify(o)).join('---\n'));
+  const kustomization: Record<string, unknown> = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['helm-output.yaml'] };
+  const patches = list(pr.patches).filter(isMap).map((p) => ({ ...(typeof p.patch === 'string' ? { patch: p.patch } : {}), ...(isMap(p.target) ? { target: p.target } : {}) }));
+  // Legacy fields as the same patches: a strategic merge patch object, a JSON 6902 list with its target.
+  for (const p of list(pr.patchesStrategicMerge)) if (isMap(p)) patches.push({ patch: stringify(p) });
+  for (const p of list(pr.patchesJson6902)) if (isMap(p) && Array.isArray(p.patch)) patches.push({ patch: JSON.stringify(p.patch), ...(isMap(p.target) ? { target: p.target } : {}) });
+  if (patches.some((p) => !('patch' in p))) throw new RenderFailure({ kind: 'config', tool: 'kustomize', ...ctx.at, field, message: 'a post-renderer patch has no inline `patch`' });
+  if (patches.length > 0) kustomization.patches = patches;
+  const images = list(pr.images).filter(isMap);
+  if (images.length > 0) kustomization.images = images;
+  await writeFile(join(dir, 'kustomization.yaml'), JSON.stringify(kustomization));
+  const timeoutMs = ctx.opts.timeoutMs ?? 120_000;
+  const result = await runTool({
+    command: kubectlPath(), args: ['kustomize', dir], cwd: ctx.tmp, env: toolEnv(ctx.tmp), limiter: ctx.opts.limiter, signal: ctx.opts.signal, timeoutMs,
+    sandbox: { readOnly: [ctx.tmp], tools: [kubectlPath()] },
+  });
+  if (result.status === 'failed') {
+    const quoted = quoteToolOutput(result.stderr || result.stdout, { root: ctx.tmp, temp: [ctx.tmp] }, {});
+    throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...ctx.at, field, message: `the HelmRelease's kustomize post-renderer failed: ${quoted}` });
+  }
+  if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, ctx.at.file, field));
+  const out: KubeObject[] = [];
+  for (const chunk of splitDocuments(result.stdout)) {
+    const parsed = parseYamlDocuments(chunk, 'post-renderer output');
+    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, ...ctx.at, field });
+    const checked = requireObjects(parsed.docs, ctx.at.file, 'kustomize');
+    if (!checked.ok) throw new RenderFailure({ ...checked.error, ...ctx.at, field });
+    out.push(...checked.objects.map((o) => o.object));
+  }
+  return out;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}

@@ -1,0 +1,272 @@
+// Flux HelmReleases through planChange on real git repositories: a HelmRelease that a Kustomization applies
+// is an environment rendered as helm-controller would (values, valuesFrom, targetNamespace, release name,
+// post-renderers, origin labels), its chart's files and values sources are its inputs, and a chart from a
+// Helm repository is fetched only from a source the base branch declares or the operator allows.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanResult } from '../../src/model/plan.ts';
+import { planChange } from '../../src/plan/plan.ts';
+import { planJsonSchema, renderJson, renderMarkdown } from '../../src/report/index.ts';
+import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+
+const validate = new Ajv({ strict: true, allErrors: true }).compile(planJsonSchema);
+const repos: GitRepoBuilder[] = [];
+let dataDir: string;
+let served: ServedRepo;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'bosun-hr-data-'));
+  served = await serveChartRepo([{ name: 'podinfo', version: '1.2.0' }, { name: 'podinfo', version: '1.3.0' }]);
+}, 120_000);
+
+afterAll(async () => {
+  await served?.close();
+  await Promise.all([...repos.map((r) => rm(r.dir, { recursive: true, force: true })), rm(dataDir, { recursive: true, force: true })]);
+});
+
+async function planOf(files: Record<string, string>, change: Record<string, string | null>, opts: { sources?: string[] } = {}): Promise<{ plan: PlanResult; markdown: string }> {
+  const repo = await makeGitRepo();
+  repos.push(repo);
+  for (const [path, content] of Object.entries(files)) await repo.write(path, content);
+  await repo.commit('base');
+  for (const [path, content] of Object.entries(change)) {
+    if (content === null) await repo.remove(path);
+    else await repo.write(path, content);
+  }
+  await repo.commit('change');
+  const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', charts: { sources: opts.sources ?? [], dataDir } });
+  const json = JSON.parse(renderJson(plan)) as PlanResult;
+  expect(validate(json) ? [] : validate.errors).toEqual([]);
+  return { plan, markdown: renderMarkdown(plan, { maxPartChars: 1_000_000 })[0] };
+}
+
+const fluxSystem = `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 1m
+  url: ssh://git@github.com/acme/fleet
+  ref: {branch: main}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./clusters/staging
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`;
+
+const appsKustomization = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps/staging
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`;
+
+const chart = {
+  'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+  'charts/web/values.yaml': 'replicaCount: 1\nimage: nginx:1.25\ngreeting: hello\n',
+  'charts/web/templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels: {app: web}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
+          ports:
+            - containerPort: 80
+`,
+  'charts/web/templates/config.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-config
+  namespace: {{ .Release.Namespace }}
+data:
+  greeting: {{ .Values.greeting | quote }}
+  token: {{ .Values.token | default "none" | quote }}
+`,
+};
+
+const release = (extra = '') => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: shop
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+  valuesFrom:
+    - kind: ConfigMap
+      name: web-values
+    - kind: Secret
+      name: web-token
+      valuesKey: token
+      targetPath: token
+  values:
+    replicaCount: 2
+${extra}`;
+
+const inRepoFiles = {
+  'clusters/staging/flux-system/gotk-sync.yaml': fluxSystem,
+  'clusters/staging/apps.yaml': appsKustomization,
+  'apps/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base/web\n',
+  'apps/base/web/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - release.yaml\n  - values.yaml\n',
+  'apps/base/web/release.yaml': release(),
+  'apps/base/web/values.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-values, namespace: shop}
+data:
+  values.yaml: |
+    image: nginx:1.27
+    greeting: from-configmap
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-token, namespace: shop}
+stringData:
+  token: s3cr3t-token
+`,
+  ...chart,
+};
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
+
+describe('a HelmRelease whose chart is in this repository', () => {
+  it('is an environment of its own, depending on the Kustomization that applies it, rendered with valuesFrom, values and the origin labels', async () => {
+    const { plan } = await planOf(inRepoFiles, { 'charts/web/templates/deployment.yaml': chart['charts/web/templates/deployment.yaml'].replace('containerPort: 80', 'containerPort: 8080') });
+    const web = plan.environments.find((e) => e.name === 'staging/web')!;
+    expect(web).toMatchObject({ source: 'flux', path: 'charts/web', cluster: 'staging', affected: true, reason: 'charts/web/templates/deployment.yaml changed' });
+    expect(plan.environments.find((e) => e.name === 'staging/apps')).toMatchObject({ affected: false });
+    // The template change is a change of the release's Deployment, nothing else.
+    expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update Deployment web']);
+    expect(web.changes[0].diff).toContain('-            - containerPort: 80\n+            - containerPort: 8080');
+    expect(web.changes[0].file).toBe('charts/web/templates/deployment.yaml');
+    expect(plan.discovery?.some((n) => n.kind === 'HelmRelease' && n.name === 'web')).toBe(false);
+  });
+
+  it('shows value changes in the release and the HelmRelease object in its Kustomization; valuesFrom ConfigMaps are inputs', async () => {
+    const { plan } = await planOf(inRepoFiles, {
+      'apps/base/web/values.yaml': inRepoFiles['apps/base/web/values.yaml'].replace('greeting: from-configmap', 'greeting: changed-in-configmap'),
+      'apps/base/web/release.yaml': release().replace('replicaCount: 2', 'replicaCount: 3'),
+    });
+    const web = plan.environments.find((e) => e.name === 'staging/web')!;
+    expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort()).toEqual(['update ConfigMap web-config', 'update Deployment web']);
+    const byKind = Object.fromEntries(web.changes.map((c) => [c.kind, c.diff]));
+    expect(byKind.Deployment).toContain('-  replicas: 2\n+  replicas: 3');
+    expect(byKind.ConfigMap).toContain('-  greeting: from-configmap\n+  greeting: changed-in-configmap');
+    const apps = plan.environments.find((e) => e.name === 'staging/apps')!;
+    expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort()).toEqual(['update ConfigMap web-values', 'update HelmRelease web']);
+  });
+
+  it('renders the release name, namespace, targetPath value, post-renderers and origin labels as helm-controller does', async () => {
+    const extra = `  targetNamespace: web-prod
+  postRenderers:
+    - kustomize:
+        patches:
+          - target: {kind: Deployment}
+            patch: |
+              - op: add
+                path: /metadata/annotations
+                value: {patched: "yes"}
+        images:
+          - name: nginx
+            newTag: "1.28"
+`;
+    const { plan } = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release(extra) });
+    const web = plan.environments.find((e) => e.name === 'staging/web')!;
+    const created = web.changes.filter((c) => c.action === 'create').map((c) => `${c.kind} ${c.namespace}/${c.name}`).sort();
+    // The default release name is [targetNamespace-]name; templates see the target namespace.
+    expect(created).toEqual(['ConfigMap web-prod/web-prod-web-config', 'Deployment /web-prod-web']);
+    const deployment = web.changes.find((c) => c.kind === 'Deployment' && c.action === 'create')!.diff;
+    expect(deployment).toContain('+    patched: yes');
+    expect(deployment).toContain('+        - image: nginx:1.28');
+    expect(deployment).toContain('+    helm.toolkit.fluxcd.io/name: web');
+    expect(deployment).toContain('+    helm.toolkit.fluxcd.io/namespace: shop');
+    const config = web.changes.find((c) => c.kind === 'ConfigMap' && c.action === 'create')!.diff;
+    expect(config).toContain('+  token: s3cr3t-token'); // valuesFrom Secret key through targetPath
+    expect(config).toContain('+  greeting: from-configmap');
+  });
+
+  it('refuses a chart path that leaves the repository and reads no file outside it', async () => {
+    const { plan } = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release().replace('chart: ./charts/web', 'chart: ../../../../etc') });
+    // The base renders it: the head says why it cannot, instead of reading as "every object deleted".
+    const web = plan.environments.find((e) => e.name === 'staging/web')!;
+    expect(web.lifecycle).toBeUndefined();
+    expect(web.render).toMatchObject({ error: { side: 'head', file: 'apps/base/web/release.yaml', message: 'chart path `../../../../etc` leaves the repository' } });
+    expect(plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'web')?.reason).toMatch(/chart path `\.\.\/\.\.\/\.\.\/\.\.\/etc` leaves the repository/);
+  });
+});
+
+describe('a HelmRelease whose chart comes from a Helm repository', () => {
+  const remoteFiles = (url: string, version: string) => ({
+    'clusters/staging/flux-system/gotk-sync.yaml': fluxSystem,
+    'clusters/staging/apps.yaml': appsKustomization,
+    'apps/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - repository.yaml\n  - release.yaml\n',
+    'apps/staging/repository.yaml': `apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: podinfo, namespace: shop}\nspec:\n  interval: 1h\n  url: ${url}\n`,
+    'apps/staging/release.yaml': `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: podinfo, namespace: shop}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: podinfo
+      version: "${version}"
+      sourceRef: {kind: HelmRepository, name: podinfo}
+  values:
+    replicaCount: 2
+`,
+  });
+
+  it('is fetched from the source the base branch declares: a 1.2.0 → 1.3.0 upgrade shows the rendered objects that change', async () => {
+    const { plan, markdown } = await planOf(remoteFiles(served.url, '1.2.0'), { 'apps/staging/release.yaml': remoteFiles(served.url, '1.3.0')['apps/staging/release.yaml'] });
+    const podinfo = plan.environments.find((e) => e.name === 'staging/podinfo')!;
+    expect(podinfo).toMatchObject({ affected: true, cluster: 'staging' });
+    expect(podinfo.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update Deployment podinfo']);
+    expect(podinfo.changes[0].diff).toContain('-    chart: podinfo-1.2.0\n+    chart: podinfo-1.3.0');
+    expect(podinfo.changes[0].file).toBe('apps/staging/release.yaml');
+    expect(markdown).toContain('staging/podinfo');
+  });
+
+  it('is refused when the pull request introduces the source, with a clear message, and stays an object-level diff', async () => {
+    const other = served.url.replace('127.0.0.1', 'localhost');
+    const { plan } = await planOf(remoteFiles(served.url, '1.2.0'), remoteFiles(other, '1.3.0'));
+    // The base renders the release, the head may not fetch its chart: an error saying why, not "every object deleted".
+    expect(plan.environments.find((e) => e.name === 'staging/podinfo')?.render).toMatchObject({ error: { side: 'head', message: expect.stringContaining('chart not fetched: source') } });
+    const note = plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'podinfo');
+    expect(note).toMatchObject({ status: 'not-previewed', environments: ['staging/apps'] });
+    expect(note?.reason).toContain(`chart not fetched: source ${other} is not declared on the base branch (a pull request cannot introduce a chart source and have it fetched) and not allowed by the operator; allow it with BOSUN_CHART_SOURCES (the App) or --chart-source (the CLI), or declare it on the base branch first`);
+    const apps = plan.environments.find((e) => e.name === 'staging/apps')!;
+    expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort()).toEqual(['update HelmRelease podinfo', 'update HelmRepository podinfo']);
+    // Nothing was asked of the source the pull request introduced.
+    expect(served.hosts.filter((h) => h.startsWith('localhost'))).toEqual([]);
+  });
+
+  it('is fetched from a source the operator allows even when the pull request introduces it', async () => {
+    const other = served.url.replace('127.0.0.1', 'localhost');
+    const { plan } = await planOf(remoteFiles(served.url, '1.2.0'), remoteFiles(other, '1.3.0'), { sources: [new URL(other).host] });
+    const podinfo = plan.environments.find((e) => e.name === 'staging/podinfo')!;
+    expect(podinfo.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update Deployment podinfo']);
+  });
+});
