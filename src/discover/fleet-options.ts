@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { parse } from 'yaml';
+import { BosunError } from '../model/errors.ts';
+import { resolveInRepo } from '../util/paths.ts';
+import { fieldName, type FleetComparePatch, type FleetHelmOptions, type FleetOptions } from './fleet-yaml.ts';
+
+/**
+ * A bundle's deployment options once a cluster's customizations are merged in, as rancher/fleet
+ * internal/cmd/controller/options/calculate.go `Merge` does it: a customization's non-empty strings
+ * replace the bundle's, helm values merge key by key (wrangler data.MergeMaps: the customization wins,
+ * maps merge recursively), valuesFrom and comparePatches are merged by identity, overlays are appended,
+ * booleans are or-ed.
+ */
+export interface MergedOptions {
+  defaultNamespace?: string;
+  namespace?: string;
+  helm?: MergedHelm;
+  kustomizeDir?: string;
+  overlays: string[];
+  comparePatches: FleetComparePatch[];
+  keepResources: boolean;
+  correctDrift?: boolean;
+  namespaceLabels: Record<string, string>;
+  namespaceAnnotations: Record<string, string>;
+}
+
+export interface MergedHelm {
+  chart?: string;
+  repo?: string;
+  version?: string;
+  releaseName?: string;
+  values: Record<string, unknown>;
+  valuesFrom: FleetHelmOptions['valuesFrom'];
+  takeOwnership: boolean;
+  disablePreProcess: boolean;
+  templateValues?: Record<string, string>;
+}
+
+/** The bundle's own options, with each options block's `valuesFiles` merged into its values (done when Fleet builds the bundle). */
+export function baseOptions(options: FleetOptions, values: (helm: FleetHelmOptions, at: FleetOptions) => Record<string, unknown>): MergedOptions {
+  return mergeOptions(emptyOptions(), options, values);
+}
+
+function emptyOptions(): MergedOptions {
+  return { overlays: [], comparePatches: [], keepResources: false, namespaceLabels: {}, namespaceAnnotations: {} };
+}
+
+export function mergeOptions(base: MergedOptions, custom: FleetOptions, values: (helm: FleetHelmOptions, at: FleetOptions) => Record<string, unknown>): MergedOptions {
+  const out: MergedOptions = structuredClone(base);
+  if (custom.defaultNamespace) out.defaultNamespace = custom.defaultNamespace;
+  if (custom.namespace) out.namespace = custom.namespace;
+  if (custom.helm) {
+    const h = custom.helm;
+    const helm: MergedHelm = out.helm ?? { values: {}, valuesFrom: [], takeOwnership: false, disablePreProcess: false };
+    helm.values = mergeMaps(helm.values, values(h, custom));
+    for (const ref of h.valuesFrom) {
+      const key = `${ref.kind}|${ref.namespace ?? ''}|${ref.name ?? ''}|${ref.key ?? ''}`;
+      const at = helm.valuesFrom.findIndex((r) => `${r.kind}|${r.namespace ?? ''}|${r.name ?? ''}|${r.key ?? ''}` === key);
+      if (at >= 0) helm.valuesFrom[at] = ref;
+      else helm.valuesFrom.push(ref);
+    }
+    if (h.templateValues) helm.templateValues = { ...helm.templateValues, ...h.templateValues };
+    if (h.repo) helm.repo = h.repo;
+    if (h.chart) helm.chart = h.chart;
+    if (h.version) helm.version = h.version;
+    if (h.releaseName) helm.releaseName = h.releaseName;
+    helm.takeOwnership ||= h.takeOwnership === true;
+    helm.disablePreProcess ||= h.disablePreProcess === true;
+    out.helm = helm;
+  }
+  if (custom.kustomizeDir) out.kustomizeDir = custom.kustomizeDir;
+  for (const patch of custom.comparePatches ?? []) {
+    const key = `${patch.apiVersion ?? ''}|${patch.kind ?? ''}|${patch.namespace ?? ''}|${patch.name ?? ''}`;
+    const at = out.comparePatches.findIndex((p) => `${p.apiVersion ?? ''}|${p.kind ?? ''}|${p.namespace ?? ''}|${p.name ?? ''}` === key);
+    if (at >= 0) out.comparePatches[at] = patch;
+    else out.comparePatches.push(patch);
+  }
+  out.overlays.push(...(custom.overlays ?? []));
+  out.keepResources ||= custom.keepResources === true;
+  if (custom.correctDrift !== undefined) out.correctDrift = custom.correctDrift;
+  Object.assign(out.namespaceLabels, custom.namespaceLabels ?? {});
+  Object.assign(out.namespaceAnnotations, custom.namespaceAnnotations ?? {});
+  return out;
+}
+
+/** wrangler data.MergeMaps: a copy of `base` with `overlay`'s keys set over it, maps merged recursively. */
+export function mergeMaps(base: Record<string, unknown>, overlay: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overlay)) {
+    const current = out[key];
+    out[key] = isRecord(current) && isRecord(value) ? mergeMaps(current, value) : value;
+  }
+  return out;
+}
+
+/**
+ * `helm.values` with `helm.valuesFiles` (relative to the bundle folder) merged over them in order, as
+ * Fleet's bundle reader does when it builds the bundle (internal/bundlereader/resources.go
+ * `generateValues`). A file that is missing, leaves the repository or is not a YAML mapping is the
+ * error Fleet fails the bundle with, at the field that names it.
+ */
+export function valuesWithFiles(root: string, bundleDir: string, helm: FleetHelmOptions, at: FleetOptions, file: string): Record<string, unknown> {
+  let values = helm.values ?? {};
+  helm.valuesFiles.forEach((name, i) => {
+    const path = [...at.at.path, 'helm', 'valuesFiles', i];
+    const where = { kind: 'config' as const, file, line: at.at.line(path), field: fieldName(path) };
+    const repoPath = posix.normalize(bundleDir === '.' ? name : `${bundleDir}/${name}`);
+    let text: string;
+    try {
+      text = readFileSync(resolveInRepo(root, repoPath), 'utf8');
+    } catch (error) {
+      if (error instanceof BosunError) throw new BosunError({ ...where, message: `values file "${name}" ${error.message}` });
+      throw new BosunError({ ...where, message: `values file "${name}" (${repoPath}) cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); valuesFiles are relative to the bundle folder` });
+    }
+    let data: unknown;
+    try {
+      data = parse(text, { maxAliasCount: 1000 }) ?? {};
+    } catch (error) {
+      throw new BosunError({ ...where, message: `values file ${repoPath} is not valid YAML: ${(error as Error).message.split('\n')[0]}` });
+    }
+    if (!isRecord(data)) throw new BosunError({ ...where, message: `values file ${repoPath} must hold a YAML mapping of values` });
+    values = mergeMaps(values, data);
+  });
+  return values;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,159 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeObject } from '../model/object.ts';
+import { kubectlPath } from '../util/tools.ts';
+import { builtinKind } from '../validate/builtin-schemas.ts';
+import { runTool } from './process.ts';
+import { renderTempDir } from './temp-dir.ts';
+import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { toolEnv } from './tool-env.ts';
+import { RenderFailure, type RenderOptions } from './types.ts';
+import { parseYamlDocuments } from './yaml-docs.ts';
+
+/**
+ * A Fleet overlay's `<name>_patch.yaml` applied to `<name>.yaml`, as Fleet does it (rancher/fleet
+ * internal/helmdeployer/render/patch/patch.go, with wrangler's patch.Apply): both files are read as one
+ * YAML document each (the first), then a patch that is a list is a JSON patch (RFC 6902); otherwise a
+ * built-in Kubernetes kind gets a strategic merge patch and anything else a JSON merge patch (RFC 7386).
+ * The strategic merge runs in kustomize (the same apimachinery merge rules, from kustomize's built-in
+ * OpenAPI), in the render sandbox.
+ */
+export async function applyOverlayPatch(target: unknown, patch: unknown, where: { target: string; patch: string }, opts: RenderOptions): Promise<unknown> {
+  if (Array.isArray(patch)) return jsonPatch(target, patch, where);
+  if (isRecord(target) && typeof target.apiVersion === 'string' && typeof target.kind === 'string' && target.kind !== 'CustomResourceDefinition' && builtinKind(target.apiVersion, target.kind)) {
+    return strategicMerge(target as KubeObject, patch, where, opts);
+  }
+  return mergePatch(target, patch);
+}
+
+/** RFC 7386 JSON merge patch: maps merge key by key, null deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isRecord(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+/** RFC 6902 JSON patch (add, remove, replace, move, copy, test); a failing operation fails the patch, as in Fleet. */
+export function jsonPatch(target: unknown, ops: readonly unknown[], where: { target: string; patch: string }): unknown {
+  let doc = structuredClone(target);
+  const fail = (i: number, message: string): never => {
+    throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: operation ${i}: ${message}` });
+  };
+  ops.forEach((raw, i) => {
+    if (!isRecord(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') fail(i, 'each operation needs "op" and "path"');
+    const op = raw as { op: string; path: string; from?: unknown; value?: unknown };
+    const path = pointer(op.path) ?? fail(i, `"${op.path}" is not a JSON pointer`);
+    switch (op.op) {
+      case 'add':
+        doc = put(doc, path, structuredClone(op.value), 'add') ?? fail(i, `cannot add at ${op.path}`);
+        break;
+      case 'replace':
+        if (get(doc, path) === undefined) fail(i, `${op.path} does not exist`);
+        doc = put(doc, path, structuredClone(op.value), 'replace') ?? fail(i, `cannot replace ${op.path}`);
+        break;
+      case 'remove':
+        if (get(doc, path) === undefined) fail(i, `${op.path} does not exist`);
+        doc = remove(doc, path);
+        break;
+      case 'move':
+      case 'copy': {
+        const from = typeof op.from === 'string' ? pointer(op.from) : undefined;
+        if (!from) fail(i, `${op.op} needs "from"`);
+        const value = get(doc, from!);
+        if (value === undefined) fail(i, `${String(op.from)} does not exist`);
+        if (op.op === 'move') doc = remove(doc, from!);
+        doc = put(doc, path, structuredClone(value), 'add') ?? fail(i, `cannot ${op.op} to ${op.path}`);
+        break;
+      }
+      case 'test':
+        if (JSON.stringify(get(doc, path)) !== JSON.stringify(op.value)) fail(i, `test of ${op.path} failed`);
+        break;
+      default:
+        fail(i, `unknown operation "${op.op}"`);
+    }
+  });
+  return doc;
+}
+
+function pointer(text: string): string[] | undefined {
+  if (text === '') return [];
+  if (!text.startsWith('/')) return undefined;
+  return text.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function get(doc: unknown, path: readonly string[]): unknown {
+  let node = doc;
+  for (const key of path) {
+    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
+    else if (isRecord(node)) node = Object.hasOwn(node, key) ? node[key] : undefined;
+    else return undefined;
+  }
+  return node;
+}
+
+/** `doc` with `value` at `path` (added into a list at an index or `-`, or set in a map); undefined when the parent is missing. */
+function put(doc: unknown, path: readonly string[], value: unknown, mode: 'add' | 'replace'): unknown {
+  if (path.length === 0) return value;
+  const parent = get(doc, path.slice(0, -1));
+  const key = path[path.length - 1];
+  if (Array.isArray(parent)) {
+    const index = key === '-' ? parent.length : /^\d+$/.test(key) ? Number(key) : -1;
+    if (index < 0 || index > parent.length || (mode === 'replace' && index >= parent.length)) return undefined;
+    if (mode === 'add') parent.splice(index, 0, value);
+    else parent[index] = value;
+    return doc;
+  }
+  if (!isRecord(parent)) return undefined;
+  parent[key] = value;
+  return doc;
+}
+
+function remove(doc: unknown, path: readonly string[]): unknown {
+  if (path.length === 0) return undefined;
+  const parent = get(doc, path.slice(0, -1));
+  const key = path[path.length - 1];
+  if (Array.isArray(parent)) parent.splice(Number(key), 1);
+  else if (isRecord(parent)) delete parent[key];
+  return doc;
+}
+
+/**
+ * A strategic merge patch of a built-in kind through `kubectl kustomize`: the object as the only
+ * resource, the patch aimed at it by kind and name (the patch's own identity fields are set to the
+ * object's, so a patch file that leaves them out, as Fleet allows, still applies).
+ */
+async function strategicMerge(target: KubeObject, patch: unknown, where: { target: string; patch: string }, opts: RenderOptions): Promise<unknown> {
+  if (!isRecord(patch)) throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: a patch is a YAML mapping or a JSON patch list` });
+  const name = target.metadata?.name;
+  if (!name) throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.target, message: `cannot patch ${where.target}: its object has no metadata.name` });
+  const aimed = { ...patch, apiVersion: target.apiVersion, kind: target.kind, metadata: { ...(isRecord(patch.metadata) ? patch.metadata : {}), name, ...(target.metadata?.namespace ? { namespace: target.metadata.namespace } : {}) } };
+  const temp = await renderTempDir('bosun-fleet-patch-');
+  try {
+    // JSON is YAML without YAML 1.1 surprises.
+    await writeFile(join(temp.dir, 'object.yaml'), JSON.stringify(target));
+    await writeFile(join(temp.dir, 'patch.yaml'), JSON.stringify(aimed));
+    await writeFile(join(temp.dir, 'kustomization.yaml'), JSON.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['object.yaml'], patches: [{ path: 'patch.yaml' }] }));
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const result = await runTool({
+      command: kubectlPath(), args: ['kustomize', temp.dir], cwd: temp.dir, env: toolEnv(temp.dir), limiter: opts.limiter, signal: opts.signal, timeoutMs,
+      sandbox: { readOnly: [temp.dir], tools: [kubectlPath()] },
+    });
+    if (result.status === 'failed') {
+      throw new RenderFailure({ kind: 'render', tool: 'kustomize', file: where.patch, message: `failed to patch ${where.target}: ${quoteToolOutput(result.stderr || result.stdout, { root: temp.dir, temp: [temp.dir] })}` });
+    }
+    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, where.patch, where.target));
+    const parsed = parseYamlDocuments(result.stdout, 'kustomize output');
+    if (!parsed.ok || parsed.docs.length !== 1) throw new RenderFailure({ kind: 'render', tool: 'kustomize', file: where.patch, message: `failed to patch ${where.target}: unexpected kustomize output` });
+    return parsed.docs[0].value;
+  } finally {
+    await temp.dispose();
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,89 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RenderedObject } from '../model/object.ts';
+import { namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
+import { helmPath } from '../util/tools.ts';
+import { inRepo } from './files.ts';
+import { runTool } from './process.ts';
+import { renderTempDir } from './temp-dir.ts';
+import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { toolEnv } from './tool-env.ts';
+import { RenderFailure, type RenderOptions } from './types.ts';
+import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+
+/**
+ * The `templates/` folder of a raw-YAML Fleet bundle, which Fleet turns into the templates of a chart
+ * it writes itself (rancher/fleet internal/helmdeployer/render/helm.go `manifests` and `addChartYAML`):
+ * a Chart.yaml named after the bundle, only the `.yaml`/`.yml`/`.json` files of `templates/` (so no
+ * `_helpers.tpl`), rendered with the bundle's helm values into its release and namespace. bosun copies
+ * those files into a temporary chart and runs `helm template` on it in the render sandbox. The chart's
+ * version is fixed (Fleet's carries the commit, which would change `.Chart.Version` on every commit).
+ */
+export async function renderBundleTemplates(
+  root: string,
+  templates: ReadonlyMap<string, string>,
+  chart: { name: string; release: string; namespace: string; values: Record<string, unknown>; where: { file?: string; line?: number } },
+  opts: RenderOptions,
+): Promise<RenderedObject[]> {
+  if (templates.size === 0) return [];
+  const releaseProblem = releaseNameProblem(chart.release);
+  if (releaseProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...chart.where, field: 'helm.releaseName', message: `${releaseProblem}; set a valid helm.releaseName` });
+  const nsProblem = namespaceProblem(chart.namespace);
+  if (nsProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...chart.where, field: 'defaultNamespace', message: nsProblem });
+  const chartName = chartNameOf(chart.name);
+  const temp = await renderTempDir('bosun-fleet-chart-');
+  const tmp = temp.dir;
+  try {
+    const chartDir = join(tmp, 'chart');
+    await mkdir(join(chartDir, 'templates'), { recursive: true });
+    await writeFile(join(chartDir, 'Chart.yaml'), JSON.stringify({ apiVersion: 'v2', name: chartName, version: '0.0.0' }));
+    const back = new Map<string, string>();
+    for (const [name, file] of templates) {
+      const dest = join(chartDir, name);
+      await mkdir(dirname(dest), { recursive: true });
+      // inRepo refuses a file that left the repository by a symlink before anything is copied.
+      await copyFile(inRepo(root, file), dest);
+      back.set(`${chartName}/${name}`, file);
+    }
+    const args = ['template', `--namespace=${chart.namespace}`, '--include-crds', '--skip-tests'];
+    if (Object.keys(chart.values).length > 0) {
+      const valuesFile = join(tmp, 'values.json');
+      await writeFile(valuesFile, JSON.stringify(chart.values));
+      args.push(`--values=${valuesFile}`);
+    }
+    args.push('--', chart.release, chartDir);
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const result = await runTool({ command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs, sandbox: { readOnly: [tmp], tools: [helmPath()] } });
+    const first = [...templates.values()][0];
+    if (result.status === 'failed') {
+      const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp], aliases: [...back].map(([from, to]) => [from, to]) });
+      throw new RenderFailure({ kind: 'render', tool: 'helm', file: fileNamed(quoted, back) ?? first, message: `helm template of the bundle's templates/ failed: ${quoted}` });
+    }
+    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, first, chart.name));
+    const objects: RenderedObject[] = [];
+    let file = first;
+    for (const chunk of splitDocuments(result.stdout)) {
+      const source = /^# Source: (.+)$/m.exec(chunk);
+      if (source) file = back.get(source[1].trim()) ?? first;
+      const parsed = parseYamlDocuments(chunk, file);
+      if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
+      const checked = requireObjects(parsed.docs, file, 'helm');
+      if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
+      for (const { object } of checked.objects) objects.push({ object, source: { file } });
+    }
+    return objects;
+  } finally {
+    await temp.dispose();
+  }
+}
+
+/** Fleet names the chart after the part of the bundle's name after its last `/` (kv.RSplit). */
+function chartNameOf(bundle: string): string {
+  const tail = bundle.slice(bundle.lastIndexOf('/') + 1);
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(tail) ? tail : 'bundle';
+}
+
+function fileNamed(message: string, back: ReadonlyMap<string, string>): string | undefined {
+  for (const [inChart, file] of back) if (message.includes(inChart) || message.includes(file)) return file;
+  return undefined;
+}
