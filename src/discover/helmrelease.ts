@@ -127,7 +127,7 @@ export async function helmReleaseEnvironments(
         file: doc.file,
         line: doc.line,
         chart: source,
-        ...(chart.helmChart && isChartRef(doc) ? { helmChart: chart.helmChart } : {}),
+        ...(chart.kind !== 'refused' && chart.helmChart && isChartRef(doc) ? { helmChart: chart.helmChart } : {}),
         valuesFromFiles,
         inputs: ownInputs,
         ...(refused ? { refused } : {}),
