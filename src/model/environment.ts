@@ -1,3 +1,4 @@
+import type { HelmReleaseTarget } from './helm-release.ts';
 import type { SourceRef } from './object.ts';
 
 /** Where an environment's definition came from. */
@@ -121,6 +122,8 @@ export interface Environment {
    * with `preserveResourcesOnDeletion`: its generated Applications carry no resources finalizer).
    */
   keepObjectsOnRemoval?: string;
+  /** A Flux HelmRelease rendered from its parent Kustomization's output (see HelmReleaseTarget). */
+  helmRelease?: HelmReleaseTarget;
   /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */
   substitute?: Record<string, string>;
   /** How a missing schema is treated for this environment. */
