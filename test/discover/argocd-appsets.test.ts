@@ -114,7 +114,7 @@ describe('ApplicationSet generators', () => {
             destination: { name: in-cluster, namespace: '{{ns}}' }
       `),
     });
-    const clusters = { clusters: [{ name: 'eu-prod', labels: { env: 'prod', region: 'eu' } }, { name: 'us-prod', labels: { env: 'prod', region: 'us' } }, { name: 'dev', labels: { env: 'dev' } }] };
+    const clusters: { clusters: Array<{ name: string; labels: Record<string, string> }> } = { clusters: [{ name: 'eu-prod', labels: { env: 'prod', region: 'eu' } }, { name: 'us-prod', labels: { env: 'prod', region: 'us' } }, { name: 'dev', labels: { env: 'dev' } }] };
     const envs = byName((await discoverEnvironments(root, { repoUrls: [repoUrl], clusters })).environments);
     expect(Object.keys(envs).sort()).toEqual(['m-api', 'm-web', 'web-eu-prod', 'web-us-prod']);
     expect(envs['web-eu-prod']).toMatchObject({ cluster: 'eu-prod', namespace: 'eu' });
