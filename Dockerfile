@@ -28,9 +28,10 @@ FROM --platform=linux/amd64 ${NODE_IMAGE} AS runtime
 # its companion for rlimits, is in util-linux, part of every Debian image). bosun runs as uid 1000 and
 # bwrap builds unprivileged user namespaces: no setuid bit, no capability needed (deploy/chart's worker
 # Deployment shows what the pod must allow).
+# jsonnet: Argo CD directory sources with .jsonnet files are evaluated with Debian's jsonnet, in the sandbox.
 # /var/lib/bosun: the git mirror cache (BOSUN_DATA_DIR), the only place bosun writes besides $TMPDIR.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
+  && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap jsonnet \
   && rm -rf /var/lib/apt/lists/* \
   && mkdir -p /var/lib/bosun \
   && chown 1000:1000 /var/lib/bosun

@@ -10,5 +10,6 @@ import { ensurePackages } from './testenv/apt.ts';
 export async function ensureBubblewrap(opts: { log: (line: string) => void }): Promise<void> {
   const logDir = join(tmpdir(), 'bosun-test-logs');
   mkdirSync(logDir, { recursive: true });
-  await ensurePackages(['bubblewrap'], { log: opts.log, logFile: join(logDir, 'apt-bubblewrap.log') });
+  // jsonnet: Argo CD directory sources with .jsonnet files render through it (src/render/jsonnet.ts).
+  await ensurePackages(['bubblewrap', 'jsonnet'], { log: opts.log, logFile: join(logDir, 'apt-bubblewrap.log') });
 }
