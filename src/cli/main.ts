@@ -42,6 +42,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'run queued jobs (plan, command) for the GitHub App',
     load: async () => { const m = await import('./commands/worker.ts'); return { run: m.workerCommand, help: m.workerHelp }; },
   },
+  action: {
+    summary: 'the GitHub Action\'s entry: plan the workflow\'s pull request, report with the workflow\'s token',
+    load: async () => { const m = await import('./commands/action.ts'); return { run: m.actionCommand, help: m.actionHelp }; },
+  },
   setup: {
     summary: 'register bosun\'s GitHub App from its manifest and store its credentials (env file or Secret)',
     load: async () => { const m = await import('./commands/setup.ts'); return { run: m.setupCommand, help: m.setupHelp }; },

@@ -1,0 +1,24 @@
+/**
+ * The pull request's base and head commits in the job's checkout. actions/checkout fetches one commit
+ * (the merge ref) unless told `fetch-depth: 0`; the missing ones are fetched by SHA with the
+ * credentials checkout left in the repository's config.
+ */
+import { git } from '../../git/index.ts';
+import { BosunError } from '../../model/errors.ts';
+
+async function hasCommit(repoDir: string, sha: string): Promise<boolean> {
+  return git(['cat-file', '-e', `${sha}^{commit}`], { cwd: repoDir }).then(() => true, () => false);
+}
+
+export async function ensureCommits(repoDir: string, shas: string[], progress: (message: string) => void): Promise<void> {
+  const missing: string[] = [];
+  for (const sha of shas) if (!(await hasCommit(repoDir, sha))) missing.push(sha);
+  if (missing.length === 0) return;
+  progress(`fetching ${missing.map((s) => s.slice(0, 7)).join(' and ')} from origin`);
+  const shallow = (await git(['rev-parse', '--is-shallow-repository'], { cwd: repoDir }).catch(() => 'false')).trim() === 'true';
+  try {
+    await git(['fetch', '--no-tags', '--no-recurse-submodules', ...(shallow ? ['--depth=1'] : []), 'origin', ...missing], { cwd: repoDir, timeoutMs: 600_000 });
+  } catch (err) {
+    throw new BosunError({ kind: 'git', message: `the pull request's commits ${missing.map((s) => s.slice(0, 7)).join(', ')} are not in ${repoDir} and cannot be fetched (${(err as Error).message}); check out the repository first (actions/checkout, with fetch-depth: 0)` }, { cause: err });
+  }
+}
