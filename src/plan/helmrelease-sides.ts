@@ -18,3 +18,18 @@ export function settleRefusedReleases(base: Map<string, Environment>, head: Map<
     }
   }
 }
+
+/**
+ * The environment whose `postBuild.substituteFrom` values a render depends on: a HelmRelease's parent
+ * Kustomization (the release is taken from its substituted output), else the environment itself.
+ */
+export function substitutionOwner(name: string, env: Environment | undefined): string {
+  return env?.helmRelease ? env.helmRelease.parent.name : name;
+}
+
+/** A HelmRelease environment rendered from its parent as substituteFrom resolved it (the Istio pattern: one ConfigMap's `version` upgrades its releases). */
+export function withSubstitutedParent(env: Environment | undefined, substituted: (name: string) => Environment | undefined): Environment | undefined {
+  if (!env?.helmRelease) return env;
+  const parent = substituted(env.helmRelease.parent.name);
+  return parent ? { ...env, helmRelease: { ...env.helmRelease, parent } } : env;
+}

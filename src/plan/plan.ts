@@ -29,7 +29,7 @@ import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } fro
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
-import { settleRefusedReleases } from './helmrelease-sides.ts';
+import { settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
 
 export interface PlanOptions {
   /** A git repository (work tree or bare). */
@@ -158,8 +158,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const b = base.envs.get(name);
     const h = head.envs.get(name);
     const [bi, hi] = await Promise.all([
-      b ? inputsOrProblem(base.dir, b, inputCache, 'base').then((i) => withSubstitutionInputs(i, baseSubst.get(name))) : undefined,
-      h ? inputsOrProblem(head.dir, h, inputCache, 'head').then((i) => withSubstitutionInputs(i, headSubst.get(name))) : undefined,
+      b ? inputsOrProblem(base.dir, b, inputCache, 'base').then((i) => withSubstitutionInputs(i, baseSubst.get(substitutionOwner(name, b)))) : undefined,
+      h ? inputsOrProblem(head.dir, h, inputCache, 'head').then((i) => withSubstitutionInputs(i, headSubst.get(substitutionOwner(name, h)))) : undefined,
     ]);
     const problem = (hi && 'problem' in hi ? hi.problem : undefined) ?? (bi && 'problem' in bi ? bi.problem : undefined);
     const decision = problem
@@ -171,7 +171,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
         changedFiles: changed,
       });
     // Values from substituteFrom that changed without a file of this environment changing still change it.
-    const substitution = decision.affected ? undefined : substitutionReason(baseSubst.get(name), headSubst.get(name));
+    const substitution = decision.affected ? undefined : substitutionReason(baseSubst.get(substitutionOwner(name, b)), headSubst.get(substitutionOwner(name, h)));
     return { name, b, h, bi, hi, decision: substitution ? { affected: true, reason: substitution } : decision };
   });
 
@@ -207,7 +207,10 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, ...(side.charts ? { charts: side.charts } : {}) });
       return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
     };
-    const [bo, ho] = await Promise.all([renderSide(base, baseSubst.get(d.name)?.env ?? d.b, d.bi), renderSide(head, headSubst.get(d.name)?.env ?? d.h, d.hi)]);
+    const [bo, ho] = await Promise.all([
+      renderSide(base, withSubstitutedParent(baseSubst.get(d.name)?.env ?? d.b, (n) => baseSubst.get(n)?.env), d.bi),
+      renderSide(head, withSubstitutedParent(headSubst.get(d.name)?.env ?? d.h, (n) => headSubst.get(n)?.env), d.hi),
+    ]);
     renderedCount++;
     progress(`rendered ${renderedCount}/${toRender}: ${d.name}`);
     const overPlan = await budget.take(slot, d.name, (bo.ok ? bo.objects.length : 0) + (ho.ok ? ho.objects.length : 0), 'base and head');

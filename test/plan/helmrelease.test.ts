@@ -150,7 +150,6 @@ stringData:
   ...chart,
 };
 
-type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
 
 describe('a HelmRelease whose chart is in this repository', () => {
   it('is an environment of its own, depending on the Kustomization that applies it, rendered with valuesFrom, values and the origin labels', async () => {
@@ -215,6 +214,32 @@ describe('a HelmRelease whose chart is in this repository', () => {
     expect(web.lifecycle).toBeUndefined();
     expect(web.render).toMatchObject({ error: { side: 'head', file: 'apps/base/web/release.yaml', message: 'chart path `../../../../etc` leaves the repository' } });
     expect(plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'web')?.reason).toMatch(/chart path `\.\.\/\.\.\/\.\.\/\.\.\/etc` leaves the repository/);
+  });
+});
+
+describe('a HelmRelease whose values come from its Kustomization\'s postBuild.substituteFrom', () => {
+  it('is affected when the ConfigMap the Kustomization substitutes from changes, and renders the new value', async () => {
+    const files = {
+      ...inRepoFiles,
+      'clusters/staging/config.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: config, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./config
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`,
+      'config/versions.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: versions, namespace: flux-system}\ndata:\n  web_tag: "1.25"\n',
+      'clusters/staging/apps.yaml': appsKustomization + '  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: versions\n',
+      'apps/base/web/release.yaml': release().replace('    replicaCount: 2\n', '    replicaCount: 2\n    image: nginx:${web_tag}\n'),
+      'apps/base/web/values.yaml': inRepoFiles['apps/base/web/values.yaml'].replace('    image: nginx:1.27\n', ''),
+    };
+    const { plan } = await planOf(files, { 'config/versions.yaml': files['config/versions.yaml'].replace('"1.25"', '"1.27"') });
+    const web = plan.environments.find((e) => e.name === 'staging/web')!;
+    expect(web.affected).toBe(true);
+    expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update Deployment web']);
+    expect(web.changes[0].diff).toContain('-        - image: nginx:1.25\n+        - image: nginx:1.27');
   });
 });
 
