@@ -2,6 +2,7 @@ import { changedFiles, checkout } from '../git/index.ts';
 import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
+import { substituteFromFiles } from './substitute-from.ts';
 
 export interface AffectedEnvironment {
   name: string;
@@ -46,11 +47,17 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     const heads = byName(head);
     const bases = byName(base);
     const names = [...new Set([...heads.keys(), ...bases.keys()])].sort();
+    // Flux substituteFrom: the files that name the ConfigMaps and Secrets an environment reads are its inputs.
+    const [baseExtra, headExtra] = await Promise.all([
+      substituteFromFiles(base, baseCo.dir, (env) => inputs(baseCo.dir, env)),
+      substituteFromFiles(head, headCo.dir, (env) => inputs(headCo.dir, env)),
+    ]);
+    const withExtra = (i: EnvInputs | undefined, extra: string[] | undefined): EnvInputs | undefined => (i && extra ? { ...i, files: [...new Set([...i.files, ...extra])].sort() } : i);
     const out: AffectedEnvironment[] = [];
     for (const name of names) {
       const h = heads.get(name);
       const b = bases.get(name);
-      const decision = decideAffected({ base: b, head: h, baseInputs: await inputs(baseCo.dir, b), headInputs: await inputs(headCo.dir, h), changedFiles: changed });
+      const decision = decideAffected({ base: b, head: h, baseInputs: withExtra(await inputs(baseCo.dir, b), baseExtra.get(name)), headInputs: withExtra(await inputs(headCo.dir, h), headExtra.get(name)), changedFiles: changed });
       if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision });
     }
     return out;

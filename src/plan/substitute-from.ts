@@ -174,9 +174,13 @@ class TextCache {
   }
 
   mentions(inputs: EnvInputs, name: string): boolean {
+    return this.filesMentioning(inputs, name).length > 0;
+  }
+
+  filesMentioning(inputs: EnvInputs, name: string): string[] {
     const pattern = new RegExp(`(^|[^A-Za-z0-9.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9.-])`);
     const files = [...inputs.files, ...inputs.dirs.flatMap((d) => this.filesUnder(d))];
-    return files.some((f) => pattern.test(this.text(f)));
+    return files.filter((f) => pattern.test(this.text(f)));
   }
 
   private text(file: string): string {
@@ -238,4 +242,24 @@ export function withSubstitutionInputs<T extends { inputs: EnvInputs } | { probl
   const covered = (f: string) => inputs.files.includes(f) || inputs.dirs.some((d) => d === '.' || f.startsWith(`${d}/`));
   const extra = resolved.files.filter((f) => !covered(f));
   return extra.length === 0 ? result : { ...result, inputs: { ...inputs, files: [...inputs.files, ...extra].sort() } };
+}
+
+/**
+ * Without rendering (what a merge applies): the files, among the inputs of the same cluster's other Flux
+ * environments, that name an object some environment reads through substituteFrom — an over-estimate of
+ * the files that object comes from, so a change to it is never missed.
+ */
+export async function substituteFromFiles(envs: readonly Environment[], dir: string, inputsOf: (env: Environment) => Promise<EnvInputs | undefined>): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const texts = new TextCache(dir);
+  for (const consumer of envs.filter((e) => (e.substituteFrom?.length ?? 0) > 0)) {
+    const files = new Set<string>();
+    for (const provider of envs.filter((e) => e !== consumer && e.source === 'flux' && e.cluster === consumer.cluster)) {
+      const inputs = await inputsOf(provider);
+      if (!inputs) continue;
+      for (const ref of consumer.substituteFrom!) for (const f of texts.filesMentioning(inputs, ref.name)) files.add(f);
+    }
+    if (files.size > 0) out.set(consumer.name, [...files].sort());
+  }
+  return out;
 }

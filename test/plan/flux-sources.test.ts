@@ -206,7 +206,7 @@ describe('Flux sources and substitutions through the plan', () => {
       ['extra', 'apps/staging/extra.yaml', 1],
       ['settings', 'apps/base/settings.yaml', 1],
     ]);
-    const settings = result.outcome.objects.find((o) => o.object.metadata?.name === 'settings')!.object as { data: Record<string, string> };
+    const settings = result.outcome.objects.find((o) => o.object.metadata?.name === 'settings')!.object as unknown as { data: Record<string, string> };
     // substituteFrom ConfigMap values, the inline substitute, and the Secret's value only as a marker.
     expect(settings.data).toMatchObject({ version: '1.0.0', host: 'web.staging.example.org', cluster: 'staging' });
     expect(settings.data.password).toMatch(/^\(secret flux-system\/cluster-secrets key db_password, value [0-9a-f]{10}\)$/);
@@ -215,7 +215,7 @@ describe('Flux sources and substitutions through the plan', () => {
 
   it('apply substitutes the Secret value itself', async () => {
     const desired = await loadDesiredState({ repoDir: repo.dir, ref: shas.get('base')!, env: 'staging/apps', repoUrls: [repoUrl] });
-    expect((desired.objects.find((o) => o.object.metadata?.name === 'settings')!.object as { data: Record<string, string> }).data.password).toBe('s3cr3t-value-1');
+    expect((desired.objects.find((o) => o.object.metadata?.name === 'settings')!.object as unknown as { data: Record<string, string> }).data.password).toBe('s3cr3t-value-1');
   });
 
   it('a substituteFrom ConfigMap change is a change of the environments that read it (the ConfigMap file is their input)', async () => {
