@@ -1,0 +1,97 @@
+// Apply on merge of a Flux repository whose apps Kustomization takes a value through
+// postBuild.substituteFrom from a ConfigMap another Kustomization puts in the cluster: the merge that
+// changes only that ConfigMap's file applies the new value to the apps environment too, on the real
+// test API server.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlPath } from '../../src/util/tools.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
+
+const run = promisify(execFile);
+const owner = 'acme';
+const name = 'flux-platform';
+const id = randomBytes(3).toString('hex');
+// Kustomizations outside clusters/<c>/ are named by metadata.name and target the registry cluster of that name.
+const varsEnv = `vars-${id}`;
+const appsEnv = `apps-${id}`;
+const namespace = `bosun-e2e-flux-${id}`;
+
+const kustomization = (env: string, path: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${env}
+  namespace: ${namespace}
+spec:
+  interval: 10m
+  path: ${path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+${extra}`;
+
+describe('apply on merge: Flux postBuild.substituteFrom', () => {
+  let h: Harness;
+  let work: string;
+  let repo: GitRepoBuilder;
+  let tip: string;
+  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
+  const appVersion = async (): Promise<string> => (await kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const vars = (version: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: ${namespace}\ndata:\n  version: "${version}"\n`;
+  const merge = async (message: string, change: () => Promise<void>) => {
+    await change();
+    const before = tip;
+    tip = await repo.commit(message);
+    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
+    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    return tip;
+  };
+  const applied = (env: string, sha: string) => waitFor(`bosun / apply (${env}) on ${sha.slice(0, 7)}`, () => {
+    const r = h.gh.checkRuns(owner, name, sha).find((c) => c.name === `bosun / apply (${env})`);
+    return r?.status === 'completed' ? r : undefined;
+  }, 120_000);
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-flux-'));
+    const clustersFile = join(work, 'clusters.yaml');
+    await writeTestClusterRegistry(clustersFile, [varsEnv, appsEnv]);
+    repo = await makeGitRepo();
+    await repo.write('README.md', 'platform\n');
+    tip = await repo.commit('empty');
+    h = await startHarness({ clustersFile });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
+    if (work) await rm(work, { recursive: true, force: true });
+    if (repo) await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('the first merge applies the value from the ConfigMap; a merge that changes only the ConfigMap applies the new value to the reader', async () => {
+    const first = await merge('flux: vars and apps', async () => {
+      await repo.write('flux/vars.yaml', kustomization(varsEnv, './deploy/vars'));
+      await repo.write('flux/apps.yaml', kustomization(appsEnv, './deploy/apps', `  dependsOn:\n    - name: ${varsEnv}\n  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n`));
+      await repo.write('deploy/vars/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
+      await repo.write('deploy/vars/cluster-vars.yaml', vars('1.0.0'));
+      await repo.write('deploy/apps/app.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "\${version}"\n`);
+    });
+    expect((await applied(varsEnv, first)).conclusion).toBe('success');
+    expect((await applied(appsEnv, first)).conclusion).toBe('success');
+    expect(await appVersion()).toBe('1.0.0');
+
+    const second = await merge('version 1.1.0', () => repo.write('deploy/vars/cluster-vars.yaml', vars('1.1.0')));
+    const apps = await applied(appsEnv, second);
+    expect(apps.conclusion).toBe('success');
+    expect(await appVersion()).toBe('1.1.0');
+  }, 300_000);
+});
