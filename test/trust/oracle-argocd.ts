@@ -1,8 +1,9 @@
 // Argo CD, as its documentation says it renders an Application's sources: Helm (Chart.yaml; value files
 // relative to the chart, `$ref/…` from a `ref` source, inline values, parameters, release name = the
 // Application's name unless set, destination namespace), Kustomize (a kustomization file), or a plain
-// directory (*.yaml, *.yml, *.json; not recursive unless `directory.recurse`). A source that follows another
-// revision than the default branch is pinned. Jsonnet is not rendered here: no jsonnet on this machine.
+// directory (*.yaml, *.yml, *.json, *.jsonnet; not recursive unless `directory.recurse`; include/exclude;
+// jsonnet through the jsonnet binary: oracle-argocd-directory.ts). A source that follows another revision
+// than the default branch is pinned.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -11,6 +12,7 @@ import type { OracleDeployment } from './corpus.ts';
 import { copyDir, filesIn, helmTemplate, kustomizeBuild, parseDocs, readDocs, type Obj } from './oracle-tools.ts';
 import type { DeploymentState, OracleContext, Tree } from './oracle-types.ts';
 import { findObject } from './oracle-flux.ts';
+import { haveJsonnet, renderDirectory, type DirectorySpec } from './oracle-argocd-directory.ts';
 
 type Source = Record<string, unknown>;
 
@@ -62,11 +64,11 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
       if (source.kustomize === undefined) objects.push(...await kustomizeBuild(dir, tree.dir));
       else objects.push(...await kustomizeWithOptions(d, source.kustomize as Record<string, unknown>, path, tree));
     } else {
-      const directory = (source.directory ?? {}) as Record<string, unknown>;
-      for (const key of Object.keys(directory)) if (key !== 'recurse') throw new Error(`oracle: ${d.env}: directory.${key} is not modelled`);
+      const directory = (source.directory ?? {}) as DirectorySpec;
+      for (const key of Object.keys(directory)) if (!['recurse', 'include', 'exclude', 'jsonnet'].includes(key)) throw new Error(`oracle: ${d.env}: directory.${key} is not modelled`);
       const files = await filesIn(dir, directory.recurse === true);
-      if (files.some((f) => /\.(jsonnet|libsonnet)$/.test(f))) return { kind: 'opaque', inputs: [path], why: 'jsonnet (no jsonnet implementation for the oracle)' };
-      for (const f of files.filter((x) => /\.(ya?ml|json)$/.test(x))) objects.push(...parseDocs(await readFile(join(dir, f), 'utf8'), join(path, f)));
+      if (files.some((f) => /\.jsonnet$/.test(f)) && !await haveJsonnet()) return { kind: 'opaque', inputs: [path], why: 'jsonnet (no jsonnet binary for the oracle)' };
+      objects.push(...await renderDirectory(tree.dir, path, directory, String((app.metadata as Record<string, unknown>).name), namespace));
     }
   }
   return { kind: 'objects', objects, ...(namespace ? { defaultNamespace: namespace } : {}) };
