@@ -61,7 +61,8 @@ class ReadIndex {
 /**
  * Which GitOps files an environment reads and which none does, with the reason when a discovery note
  * (an object bosun saw and does not preview, whose folders hold the file, or that the file defines) or
- * the file's kind explains it. Jsonnet is never covered: no environment bosun renders evaluates it.
+ * the file's kind explains it. Jsonnet is covered when an Argo CD directory source evaluates it (jsonnet
+ * installed: src/render/jsonnet.ts; without it, that environment's not-previewed note reads the files).
  * Pure: the caller lists and classifies the files and analyses the inputs.
  */
 export function computeCoverage(input: CoverageInput): Coverage {
@@ -74,7 +75,7 @@ export function computeCoverage(input: CoverageInput): Coverage {
   const atHead = new Set<string>();
   for (const f of input.head.files) {
     atHead.add(f.file);
-    if (f.kind !== 'jsonnet' && head.reads(f.file)) {
+    if (head.reads(f.file)) {
       covered++;
       continue;
     }
@@ -86,7 +87,7 @@ export function computeCoverage(input: CoverageInput): Coverage {
     for (const f of input.base.files) {
       if (atHead.has(f.file) || !changed.has(f.file)) continue;
       // A deleted file an environment read at base is that environment's change: the plan shows it.
-      if (f.kind !== 'jsonnet' && (base.reads(f.file) || head.reads(f.file))) continue;
+      if (base.reads(f.file) || head.reads(f.file)) continue;
       const reason = explainBase(f) ?? defaultReason(f);
       uncovered.push({ file: f.file, reason: `deleted; ${reason ?? 'no environment read it'}`, changed: true, deleted: true });
     }
@@ -127,7 +128,7 @@ function reasons(notes: readonly DiscoveryNote[]): (f: GitOpsFile) => string | u
 
 function defaultReason(f: GitOpsFile): string | undefined {
   switch (f.kind) {
-    case 'jsonnet': return 'jsonnet, which bosun does not evaluate';
+    case 'jsonnet': return 'jsonnet that no Argo CD directory source bosun found evaluates';
     case 'sops': return 'SOPS creation rules: read by `sops` when files are encrypted, not deployed by any environment';
     case 'chart': return `in Helm chart \`${f.chart}\`, which no environment renders`;
     case 'kustomization': return `the kustomization of \`${posix.dirname(f.file)}\`, which no environment builds`;

@@ -104,7 +104,7 @@ describe('coverage', () => {
       { file: '.sops.yaml', reason: 'SOPS creation rules: read by `sops` when files are encrypted, not deployed by any environment' },
       { file: 'apps/web/deployment.yaml', reason: 'read by Argo CD ApplicationSet `apps` (argocd/apps.yaml:1): generators not expanded: bosun does not expand ApplicationSets yet' },
       { file: 'apps/web/kustomization.yaml', reason: 'read by Argo CD ApplicationSet `apps` (argocd/apps.yaml:1): generators not expanded: bosun does not expand ApplicationSets yet' },
-      { file: 'jsonnet/app.jsonnet', reason: 'jsonnet, which bosun does not evaluate' },
+      { file: 'jsonnet/app.jsonnet', reason: 'jsonnet that no Argo CD directory source bosun found evaluates' },
       { file: 'stray/pod.yaml' },
     ]);
     expect(coverage.covered + coverage.uncovered.length).toBe(files.length);
@@ -125,9 +125,9 @@ describe('coverage', () => {
     expect(unsure.uncovered.map((u) => u.file)).not.toContain('apps/web/deployment.yaml');
   });
 
-  it('never counts jsonnet as read, even inside an environment folder: bosun does not evaluate it', () => {
+  it('counts jsonnet as read when an environment reads it (an Argo CD directory source evaluates it)', () => {
     const all = computeCoverage({ head: { files, environments: [{ name: 'all', path: '.', inputs: { files: [], dirs: ['.'] } }], notes: [] } });
-    expect(all.uncovered).toEqual([{ file: 'jsonnet/app.jsonnet', reason: 'jsonnet, which bosun does not evaluate' }]);
+    expect(all.uncovered).toEqual([]);
   });
 
   it('marks changed files and lists them first; a deleted file no environment read is listed as deleted', () => {
