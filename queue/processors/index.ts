@@ -37,7 +37,7 @@ export { createAppAuth } from './installation-octokit.ts';
 export { defaultPrLockTtlMs } from './pr-locks.ts';
 export type { GitHubAppAuth, Installation } from './installation-octokit.ts';
 
-export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile'>>;
+export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile' | 'chartSources'>>;
 
 export interface BosunProcessors {
   processors: Processors;
@@ -80,7 +80,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
+      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),

@@ -16,6 +16,7 @@ import type { LockManager } from '../../src/locks/index.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
+import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
 import { RenderCache } from '../../src/render/index.ts';
 import { renderComment } from '../../src/report/comment.ts';
 import type { IndexLock } from '../../src/report/index.ts';
@@ -40,6 +41,8 @@ export interface PlanProcessorDeps {
   clusters?: ClusterRegistry;
   /** Where the clusters' OpenAPI schemas are cached (the data dir). */
   schemaCacheDir?: string;
+  /** Remote charts: BOSUN_CHART_SOURCES and the data dir's chart cache (the base branch's declarations are added per plan). */
+  charts?: PlanChartOptions;
   /** Environment locks: the PR's own are renewed, and every lock is shown in the comment. */
   locks?: LockManager;
   /** Records the head planned per environment (plan pinning on merge); keeps the "applied to" lines. */
@@ -96,6 +99,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         cache,
         ...(preview ? { preview: preview.hook } : {}),
         ...(clusterChecks ? { clusterChecks: clusterChecks.hook } : {}),
+        ...(deps.charts ? { charts: deps.charts } : {}),
         // Superseded: stop at the next step instead of rendering for a head nobody will look at.
         progress: Object.assign((message: string) => {
           ctx.signal.throwIfAborted();

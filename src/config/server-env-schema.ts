@@ -3,6 +3,7 @@ import { parseRedisUrl } from '../jobs/redis-url.ts';
 import { parseDuration } from './duration.ts';
 import { defaultObjectLimits } from '../render/object-limits.ts';
 import { sandboxEnvShape } from './sandbox-env.ts';
+import { chartSourceEntryProblem, parseChartSources } from '../charts/policy.ts';
 
 /**
  * The server's environment variables: the single source for their validation, types, defaults and the
@@ -133,6 +134,15 @@ export const serverEnvSchema = z.object({
   BOSUN_MAX_PLAN_OBJECTS: envVar(
     integerText('a whole number of objects from 1 to 10000000').refine((n) => n >= 1 && n <= 10_000_000, { error: 'must be a whole number of objects from 1 to 10000000' }).default(defaultObjectLimits.perPlan),
     { description: 'Objects one plan may render in total, every environment at base and at head counted. Environments are counted in name order; one that does not fit fails with a clear error, the others are still reported.', default: String(defaultObjectLimits.perPlan) },
+  ),
+  BOSUN_CHART_SOURCES: envVar(
+    z.string().optional().superRefine((value, ctx) => {
+      for (const entry of parseChartSources([value])) {
+        const problem = chartSourceEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+    { description: 'Chart sources bosun may fetch remote charts from (HelmReleases from Helm repositories or OCI registries, kustomize `helmCharts`), comma- or space-separated: hosts (`charts.example.com`, `ghcr.io`) or URL prefixes (`https://charts.example.com/stable`, `oci://ghcr.io/org/charts`). Sources the pull request\'s base branch declares are allowed too; a source only the pull request introduces never is (see Remote charts).' },
   ),
   LOG_LEVEL: envVar(
     z.string().transform((l) => l.toLowerCase()).pipe(z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` })).default('info'),

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { sandboxPolicyFromEnv } from './sandbox-env.ts';
+import { parseChartSources } from '../charts/policy.ts';
 import type { SandboxPolicy } from '../render/sandbox.ts';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -44,6 +45,8 @@ export interface ServerConfig {
   objectLimits: { perEnvironment: number; perPlan: number };
   logLevel: LogLevel;
   dashboardToken?: string;
+  /** BOSUN_CHART_SOURCES entries: where remote charts may be fetched from (besides the base branch's declarations). */
+  chartSources: string[];
   /** How kustomize and helm are confined (BOSUN_SANDBOX…); see the Security model. */
   sandbox: SandboxPolicy;
 }
@@ -127,6 +130,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     objectLimits: { perEnvironment: data.BOSUN_MAX_OBJECTS, perPlan: data.BOSUN_MAX_PLAN_OBJECTS },
     logLevel: data.LOG_LEVEL,
     ...(data.BOSUN_DASHBOARD_TOKEN ? { dashboardToken: data.BOSUN_DASHBOARD_TOKEN } : {}),
+    chartSources: parseChartSources([data.BOSUN_CHART_SOURCES]),
     sandbox: sandboxPolicyFromEnv(env),
   };
   // A config object that ends up in a log line (logger.info(cfg), JSON.stringify, console.log) shows the
@@ -158,6 +162,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',
+    chartSources: cfg.chartSources.join(', ') || 'none (only what the base branch declares)',
     sandbox: cfg.sandbox.mode,
   };
 }

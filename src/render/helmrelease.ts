@@ -65,10 +65,10 @@ async function renderHelmRelease({ root, env, opts }: RenderRequest): Promise<Re
   const targetNamespace = str(spec.targetNamespace);
   const releaseNamespace = targetNamespace ?? hrNamespace;
   const release = shortenReleaseName(str(spec.releaseName) ?? (targetNamespace ? `${targetNamespace}-${name}` : name));
-  const releaseProblem = releaseNameProblem(release);
-  if (releaseProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...at, field: 'spec.releaseName', message: releaseProblem });
   const nsProblem = namespaceProblem(releaseNamespace);
   if (nsProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...at, field: targetNamespace ? 'spec.targetNamespace' : 'metadata.namespace', message: nsProblem });
+  const releaseProblem = releaseNameProblem(release);
+  if (releaseProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...at, field: 'spec.releaseName', message: releaseProblem });
 
   const chartSpec = target.helmChart ?? chartSpecOf(spec);
   const temp = await renderTempDir('bosun-helmrelease-');

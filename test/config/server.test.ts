@@ -71,6 +71,7 @@ describe('loadServerConfig', () => {
       envLeaseMs: 60_000,
       objectLimits: { perEnvironment: 20_000, perPlan: 100_000 },
       logLevel: 'info',
+      chartSources: [],
       sandbox: {
         mode: 'on',
         outputBytes: 64 * 1024 ** 2,
@@ -102,6 +103,20 @@ describe('loadServerConfig', () => {
     const err = failure(() => loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '7d' })));
     expect(err.problems.map((p) => p.field)).toEqual(['BOSUN_LOCK_TTL']);
     expect(failure(() => loadServerConfig(baseEnv({ BOSUN_LOCK_TTL: '30s' }))).message).toContain('at least a minute');
+  });
+
+  it('takes BOSUN_CHART_SOURCES as hosts or URL prefixes, comma- or space-separated, and names a wrong entry', () => {
+    expect(loadServerConfig(baseEnv({ BOSUN_CHART_SOURCES: 'ghcr.io, https://charts.example.com/stable oci://registry.example.com/charts' })).chartSources)
+      .toEqual(['ghcr.io', 'https://charts.example.com/stable', 'oci://registry.example.com/charts']);
+    const err = (() => {
+      try {
+        loadServerConfig(baseEnv({ BOSUN_CHART_SOURCES: 'ftp://x.example.com/charts' }));
+      } catch (e) {
+        return e as { problems: Array<{ field?: string; message: string }> };
+      }
+      throw new Error('accepted');
+    })();
+    expect(err.problems.map((p) => `${p.field}: ${p.message}`)).toEqual(['BOSUN_CHART_SOURCES: BOSUN_CHART_SOURCES "ftp://x.example.com/charts": only http(s):// and oci:// sources can be fetched (got "ftp://x.example.com/charts")']);
   });
 
   it('takes the object limits per environment and per plan as whole numbers', () => {
@@ -277,6 +292,7 @@ describe('describeServerConfig', () => {
       maxPlanObjects: 100_000,
       logLevel: 'info',
       dashboardToken: 'set',
+      chartSources: 'none (only what the base branch declares)',
       sandbox: 'on',
     });
     expect(describeServerConfig(loadServerConfig(baseEnv())).dashboardToken).toBe('not set');

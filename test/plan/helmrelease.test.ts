@@ -207,6 +207,17 @@ describe('a HelmRelease whose chart is in this repository', () => {
     expect(config).toContain('+  greeting: from-configmap');
   });
 
+  it('refuses a release name or target namespace that helm would read as an option, before helm runs', async () => {
+    const { plan } = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release('  releaseName: "--post-renderer=/bin/sh"\n') });
+    expect(plan.environments.find((e) => e.name === 'staging/web')?.render).toMatchObject({
+      error: { side: 'head', kind: 'config', file: 'apps/base/web/release.yaml', field: 'spec.releaseName', message: expect.stringContaining('is not a valid Helm release name') },
+    });
+    const ns = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release('  targetNamespace: "--kubeconfig=/etc/passwd"\n') });
+    expect(ns.plan.environments.find((e) => e.name === 'staging/web')?.render).toMatchObject({
+      error: { side: 'head', kind: 'config', field: 'spec.targetNamespace', message: expect.stringContaining('is not a valid namespace') },
+    });
+  });
+
   it('refuses a chart path that leaves the repository and reads no file outside it', async () => {
     const { plan } = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release().replace('chart: ./charts/web', 'chart: ../../../../etc') });
     // The base renders it: the head says why it cannot, instead of reading as "every object deleted".
