@@ -1,4 +1,5 @@
-import type { ApplyAction, ApplyReport, ObjectResult } from './types.ts';
+import { pushAll } from '../util/push-all.ts';
+import type { ApplyAction, ApplyReport, ObjectResult, SyncStep } from './types.ts';
 
 const actionOrder: ApplyAction[] = ['failed', 'created', 'configured', 'pruned', 'skipped', 'unchanged'];
 
@@ -19,6 +20,7 @@ export function renderApplySummary(report: ApplyReport): string {
     lines.push(`  health: ${h.verdict} after ${(h.elapsedMs / 1000).toFixed(1)} s (${h.objects.length - notHealthy.length} of ${h.objects.length} healthy)`);
     for (const o of notHealthy) lines.push(`    ${o.status.padEnd(11)} ${label(o)}: ${o.message}`);
   }
+  pushAll(lines, syncStepLines(report).map((l) => `  ${l}`));
   for (const note of report.notes) lines.push(`  note: ${note}`);
   const sorted = [...report.objects].sort((a, b) => actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action));
   if (sorted.length > 0) lines.push('');
@@ -29,7 +31,27 @@ export function renderApplySummary(report: ApplyReport): string {
 function objectLine(o: ObjectResult): string {
   const where = o.source ? ` (${o.source.file}${o.source.line ? `:${o.source.line}` : ''})` : '';
   const why = o.error ? `: ${o.error}` : '';
-  return `${o.action.padEnd(10)} ${label(o)}${where}${why}`;
+  const hook = o.hook ? ` [${o.hook.phase} hook${o.hook.wave !== 0 ? `, wave ${o.hook.wave}` : ''}: ${o.hook.outcome}${o.hook.deleted ? ', deleted' : ''}]` : o.wave !== undefined ? ` [wave ${o.wave}]` : '';
+  return `${o.action.padEnd(10)} ${label(o)}${hook}${where}${why}`;
+}
+
+const stepNames: Record<SyncStep['phase'], string> = { PreSync: 'PreSync hooks', Sync: 'wave', PostSync: 'PostSync hooks', SyncFail: 'SyncFail hooks', Prune: 'prune' };
+
+/**
+ * The sync's steps, one line each ("wave -1: 2 objects, healthy after 1.2 s"), when there were hooks or
+ * several waves: the CLI summary and the apply check run show them in the order they ran.
+ */
+export function syncStepLines(report: Pick<ApplyReport, 'steps'>): string[] {
+  if (!report.steps || report.steps.length === 0) return [];
+  return ['sync steps:', ...report.steps.map((step) => {
+    const name = step.phase === 'Sync' ? `wave ${step.wave}` : `${stepNames[step.phase]}${step.wave !== undefined && step.wave !== 0 ? ` (wave ${step.wave})` : ''}`;
+    const what = [
+      ...(step.objects > 0 ? [`${step.objects} object${step.objects === 1 ? '' : 's'}`] : []),
+      ...(step.hooks > 0 ? [`${step.hooks} hook${step.hooks === 1 ? '' : 's'}`] : []),
+    ].join(', ') || 'nothing';
+    const outcome = step.outcome === 'ok' ? `done in ${(step.elapsedMs / 1000).toFixed(1)} s` : step.outcome;
+    return `  ${name}: ${what}: ${outcome}${step.message ? ` (${step.message})` : ''}`;
+  })];
 }
 
 function label(o: { kind: string; namespace: string; name: string }): string {

@@ -7,7 +7,7 @@ import type { ResourceInfo } from './discovery.ts';
 import { assessHealth } from './health.ts';
 import { isTerminating } from './inventory.ts';
 import { readLive } from './live-reader.ts';
-import { getLive, serverSideApply } from './objects.ts';
+import { getLive, replaceObject, serverSideApply } from './objects.ts';
 import { applyPhases, isCrd, isNamespace } from './order.ts';
 import type { PreparedObject } from './prepare.ts';
 import type { ObjectResult, ProgressFn } from './types.ts';
@@ -61,8 +61,8 @@ export async function applyPrepared(client: ClusterClient, objects: readonly Pre
   return objects.map((o) => results.get(o.key)!);
 }
 
-function refFields(o: PreparedObject): Omit<PreparedObject, 'object' | 'phase' | 'info'> {
-  const { object: _o, phase: _p, info: _i, ...ref } = o;
+function refFields(o: PreparedObject): Omit<PreparedObject, 'object' | 'phase' | 'info' | 'options'> {
+  const { object: _o, phase: _p, info: _i, options: _op, ...ref } = o;
   return ref;
 }
 
@@ -77,7 +77,10 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
       }
       live = await waitUntilGone(client, info, o.name, options.namespaceTimeoutSeconds ?? 180);
     }
-    const applied = await serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets });
+    // Argo CD `Replace=true`: replace (or create) instead of server-side apply.
+    const applied = o.options?.replace
+      ? await replaceObject(client, info, o.object, live, { secrets: options.secrets })
+      : await serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets });
     const action = applied.created || !live ? 'created' : sameState(live, applied.object) ? 'unchanged' : 'configured';
     return { ...ref, action, stage: 'apply' };
   } catch (error) {

@@ -1,19 +1,29 @@
 import type { Environment } from '../model/environment.ts';
 import type { RenderedObject } from '../model/object.ts';
+import { syncSemanticsOf } from '../model/apply-options.ts';
+import { groupOf } from '../model/object.ts';
+import { splitForSync } from '../model/sync.ts';
 import { describeFailure } from './api-error.ts';
-import { applyPrepared } from './apply.ts';
+import type { ApplyObjectsOptions } from './apply.ts';
+import { ensureNamespace } from './create-namespace.ts';
+import { deleteHooksByPolicy, hookResult, prepareHooks, runHooks } from './hooks.ts';
+import { isNamespace } from './order.ts';
+import { runSyncSteps } from './sync-run.ts';
+import { planSyncSteps } from './waves.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
 import { entryKey, entryOf, readInventory, writeInventory, type InventoryEntry } from './inventory.ts';
 import { environmentLabel, labelValue, partOfLabel } from './labels.ts';
 import { listByLabel } from './objects.ts';
-import { prepareObjects, type PreparedSet } from './prepare.ts';
+import { prepareObjects, refOnly, scopesFromCrds, type PreparedSet } from './prepare.ts';
 import { previewEnvironment } from './preview.ts';
 import { planPrune, pruneObjects } from './prune.ts';
 import { secretValues } from './secret-values.ts';
-import type { ApplyAction, ApplyReport, ObjectResult, PreviewObject, ProgressFn } from './types.ts';
+import type { ApplyAction, ApplyReport, ObjectResult, PreviewObject, ProgressFn, SyncStep } from './types.ts';
 import { waitForHealth } from './wait-health.ts';
 
-export type ApplyEnvironmentSettings = Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts' | 'healthTimeoutSeconds'>;
+export type ApplyEnvironmentSettings = Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts' | 'healthTimeoutSeconds'>
+  // Which annotations are honoured and the environment's sync options (absent: Argo CD's annotations, no options).
+  & Partial<Pick<Environment, 'source' | 'apply'>>;
 
 export interface ApplyEnvironmentInput {
   client: ClusterClient;
@@ -29,6 +39,10 @@ export interface ApplyEnvironmentInput {
   /** Value of the bosun.dev/part-of label (e.g. the repository); default 'bosun'. */
   partOf?: string;
   onProgress?: ProgressFn;
+  /** The commit being applied: part of the names of `generateName` hooks (default 'local'). */
+  revision?: string;
+  /** The environment is being removed (objects: []): Argo CD's `Delete=` options keep objects instead of `Prune=`. */
+  removal?: boolean;
 }
 
 /**
@@ -68,6 +82,7 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
   const { client, env } = input;
   const partOf = input.partOf ?? 'bosun';
   const prune = input.prune ?? env.prune;
+  const semantics = syncSemanticsOf(env);
   const secrets = secretValues(input.objects.map((r) => r.object));
   const notes: string[] = [];
   const finish = (objects: ObjectResult[], extra: Partial<ApplyReport> & { ok: boolean }): ApplyReport => {
@@ -79,57 +94,95 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
   if (input.dryRun) return dryRunReport(input, prune, notes, finish);
 
   input.onProgress?.({ stage: 'prepare', message: `resolving ${input.objects.length} objects against cluster "${client.name}"` });
+  // Hooks run in their phases and are never tracked; Skip objects are never applied (src/model/sync.ts).
+  const split = splitForSync(input.objects, semantics);
   let prepared: PreparedSet;
+  let hookSet: Awaited<ReturnType<typeof prepareHooks>>;
   let previous: InventoryEntry[];
   try {
-    prepared = await prepareObjects(input.objects, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+    prepared = await prepareObjects(split.resources, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+    const crdScopes = scopesFromCrds(split.resources.map((r) => r.object));
+    hookSet = await prepareHooks(split.hooks, {
+      env, partOf, revision: input.revision ?? 'local', startedAt: started, defaultNamespace: client.defaultNamespace,
+      namespaced: async (v, k) => (await client.resources.find(v, k))?.namespaced ?? (crdScopes.has(`${groupOf(v)}/${k}`) ? crdScopes.get(`${groupOf(v)}/${k}`) === 'Namespaced' : undefined),
+    });
     previous = (await readInventory(client, env.name, partOf))?.entries ?? [];
   } catch (error) {
     throw toClusterError(client.name, client.server, error);
   }
-  if (prepared.invalid.length > 0) {
-    notes.push(`nothing was applied: ${prepared.invalid.length} object(s) cannot be applied; fix them and try again`);
+  const invalid = [...prepared.invalid, ...hookSet.invalid];
+  if (invalid.length > 0) {
+    notes.push(`nothing was applied: ${invalid.length} object(s) cannot be applied; fix them and try again`);
     return finish([
-      ...prepared.invalid.map(({ error, ...ref }): ObjectResult => ({ ...ref, action: 'failed', stage: 'apply', error })),
-      ...prepared.objects.map(({ object: _o, phase: _p, info: _i, ...ref }): ObjectResult => ({ ...ref, action: 'skipped', stage: 'apply', error: 'not applied: other objects are invalid' })),
+      ...invalid.map(({ error, ...ref }): ObjectResult => ({ ...ref, action: 'failed', stage: 'apply', error })),
+      ...prepared.objects.map((o): ObjectResult => ({ ...refOnly(o), action: 'skipped', stage: 'apply', error: 'not applied: other objects are invalid' })),
+      ...hookSet.hooks.map((hook) => hookResult({ hook, notRun: 'not run: other objects are invalid' }, new Set())),
     ], { ok: false });
   }
+  for (const s of split.skipped) notes.push(`not applied: ${s.label}: ${s.reason}`);
   if (mode === 'sync') previous = await withLabelledObjects(client, previous, prepared, env.name, partOf, notes);
 
-  const applied = await applyPrepared(client, prepared.objects, {
-    force: env.forceConflicts,
-    secrets,
-    onProgress: input.onProgress,
-    recreateTerminatingNamespaces: mode === 'sync',
-  });
-  const failed = applied.filter((r) => r.action === 'failed').length;
-  const succeeded = new Set(applied.filter((r) => r.action !== 'failed' && r.action !== 'skipped').map((r) => r.key));
+  const results: ObjectResult[] = [];
+  const createNamespace = env.apply?.createNamespace;
+  if (semantics === 'argocd' && createNamespace && env.namespace && !prepared.objects.some((o) => isNamespace(o.object) && o.name === env.namespace)) {
+    results.push(await ensureNamespace(client, env.namespace, createNamespace));
+  }
+  const { steps, syncFail } = planSyncSteps(prepared.objects, hookSet.hooks);
+  const postSteps = steps.filter((s) => s.phase === 'PostSync');
+  const applyOptions: ApplyObjectsOptions = { force: env.forceConflicts, secrets, onProgress: input.onProgress, recreateTerminatingNamespaces: mode === 'sync' };
+  const timeoutSeconds = env.healthTimeoutSeconds;
+  const namespaceFailed = results.some((r) => r.action === 'failed');
+  const main = namespaceFailed
+    ? { applied: prepared.objects.map((o): ObjectResult => ({ ...refOnly(o), action: 'skipped', stage: 'apply', error: 'not applied: its namespace could not be created' })), runs: [], notRun: hookSet.hooks.filter((h) => h.phase !== 'SyncFail'), steps: [], failure: `namespace ${env.namespace} could not be created (CreateNamespace=true)` }
+    : await runSyncSteps(client, steps.filter((s) => s.phase !== 'PostSync'), { apply: applyOptions, timeoutSeconds, waitAfterLast: postSteps.length > 0 });
+  results.push(...main.applied);
+  const runs = [...main.runs];
+  const notRun = [...main.notRun];
+  const syncSteps = [...main.steps];
+  let failure = main.failure;
+
+  const failed = results.filter((r) => r.action === 'failed').length;
+  const succeeded = new Set(results.filter((r) => r.action !== 'failed' && r.action !== 'skipped').map((r) => r.key));
   const desiredEntries = prepared.objects.map((o) => entryOf(o.object));
-  const desiredKeys = new Set(desiredEntries.map(entryKey));
+  // Hooks and Skip objects are not pruned (Argo CD: they are in Git, just not applied as resources); a Skip
+  // object bosun applied before stays tracked, so it is pruned once Git drops it.
+  const heldKeys = new Set([...hookSet.hooks.map((h) => h.key), ...split.skipped.map((s) => s.key)]);
+  const desiredKeys = new Set([...desiredEntries.map(entryKey), ...heldKeys]);
+  const stillTracked = previous.filter((e) => split.skipped.some((s) => s.key === entryKey(e)));
   const candidates = planPrune(previous, desiredKeys);
   let pruneResults: ObjectResult[] = [];
-  let ok = failed === 0;
+  let ok = failed === 0 && failure === undefined;
   let inventory: InventoryEntry[];
 
-  if (failed > 0) {
-    notes.push(`apply failed for ${failed} object(s): nothing was pruned`);
+  if (failure !== undefined) {
+    notes.push(`${failure}: nothing was pruned`);
     // Keep tracking what was there plus whatever did get applied, so a later run can still prune it.
-    inventory = mergeEntries(previous, desiredEntries.filter((e) => succeeded.has(entryKey(e))));
+    inventory = mergeEntries(previous.filter((e) => !hookSet.hooks.some((h) => h.key === entryKey(e))), desiredEntries.filter((e) => succeeded.has(entryKey(e))));
   } else if (candidates.length > 0 && !prune) {
     notes.push(`prune is off: ${candidates.length} object(s) Git no longer has stay in the cluster`);
-    inventory = mergeEntries(desiredEntries, candidates.map((c) => c.entry));
+    inventory = mergeEntries(mergeEntries(desiredEntries, stillTracked), candidates.map((c) => c.entry));
   } else if (candidates.length > 0 && desiredEntries.length === 0 && !env.allowEmpty) {
     notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
     inventory = previous;
     ok = false;
   } else {
-    pruneResults = await pruneObjects(client, candidates, { environmentLabelValue: labelValue(env.name), partOfLabelValue: labelValue(partOf), onProgress: input.onProgress });
+    const pruneStarted = Date.now();
+    pruneResults = await pruneObjects(client, candidates, {
+      environmentLabelValue: labelValue(env.name), partOfLabelValue: labelValue(partOf), onProgress: input.onProgress,
+      rules: { semantics, ...(env.apply ? { policy: env.apply } : {}), ...(input.removal ? { removal: true } : {}) },
+    });
     const pruneFailed = new Set(pruneResults.filter((r) => r.action === 'failed').map((r) => r.key));
+    // A kept object (Prune=false…) stays tracked: bosun applied it, and it is still its to report.
+    const kept = candidates.filter((c) => pruneResults.some((r) => r.key === c.key && r.action === 'skipped' && r.error?.startsWith('kept: ') && !r.error.includes('so bosun does not own it') && !r.error.includes('another repository owns it')));
     if (pruneFailed.size > 0) {
       notes.push(`prune failed for ${pruneFailed.size} object(s); they stay in the inventory and are retried next time`);
       ok = false;
+      failure = `prune failed for ${pruneFailed.size} object(s)`;
     }
-    inventory = mergeEntries(desiredEntries, candidates.filter((c) => pruneFailed.has(c.key)).map((c) => c.entry));
+    if (candidates.length > 0 && syncSteps.length > 0) {
+      syncSteps.push({ phase: 'Prune', objects: candidates.length, hooks: 0, outcome: pruneFailed.size > 0 ? 'failed' : 'ok', elapsedMs: Date.now() - pruneStarted });
+    }
+    inventory = mergeEntries(mergeEntries(desiredEntries, stillTracked), candidates.filter((c) => pruneFailed.has(c.key) || kept.includes(c)).map((c) => c.entry));
   }
 
   try {
@@ -140,12 +193,42 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
     ok = false;
   }
 
+  if (failure === undefined && postSteps.length > 0) {
+    const post = await runSyncSteps(client, postSteps, { apply: applyOptions, timeoutSeconds, waitAfterLast: false });
+    runs.push(...post.runs);
+    notRun.push(...post.notRun);
+    syncSteps.push(...post.steps);
+    if (post.failure) {
+      failure = post.failure;
+      ok = false;
+    }
+  } else {
+    notRun.push(...postSteps.flatMap((s) => s.hooks));
+    syncSteps.push(...postSteps.map((s): SyncStep => ({ phase: s.phase, wave: s.wave, objects: 0, hooks: s.hooks.length, outcome: 'not run', elapsedMs: 0 })));
+  }
+  if (failure !== undefined) {
+    ok = false;
+    if (syncFail.length > 0) {
+      const failStarted = Date.now();
+      input.onProgress?.({ stage: 'hook', message: `the sync failed (${failure}): running ${syncFail.length} SyncFail hook(s)` });
+      const failRuns = await runHooks(client, syncFail, { timeoutSeconds, secrets, onProgress: input.onProgress });
+      runs.push(...failRuns);
+      const bad = failRuns.filter((r) => r.outcome === 'failed');
+      syncSteps.push({ phase: 'SyncFail', objects: 0, hooks: syncFail.length, outcome: bad.length > 0 ? 'failed' : 'ok', ...(bad.length > 0 ? { message: `${bad.length} SyncFail hook(s) failed` } : {}), elapsedMs: Date.now() - failStarted });
+    }
+  } else {
+    notRun.push(...syncFail);
+  }
+  const deleted = runs.length > 0 ? await deleteHooksByPolicy(client, runs, failure === undefined ? 'succeeded' : 'failed', notes) : new Set<string>();
+  const hookResults = [...runs.map((r) => hookResult(r, deleted)), ...notRun.map((hook) => hookResult({ hook, notRun: hook.phase === 'SyncFail' ? 'not run: the sync did not fail' : `not run: ${failure ?? 'an earlier step failed'}` }, deleted))];
+
   let health: ApplyReport['health'];
-  if (failed === 0 && input.wait !== false) {
-    health = await waitForHealth(client, prepared.objects.map((o) => o.object), { timeoutSeconds: env.healthTimeoutSeconds, onProgress: input.onProgress });
+  if (failure === undefined && input.wait !== false) {
+    health = await waitForHealth(client, prepared.objects.map((o) => o.object), { timeoutSeconds, onProgress: input.onProgress });
     if (health.verdict !== 'healthy') ok = false;
   }
-  return finish([...applied, ...pruneResults], { ok, ...(health ? { health } : {}) });
+  const showSteps = hookSet.hooks.length > 0 || steps.length > 1;
+  return finish([...results, ...pruneResults, ...hookResults], { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}) });
 }
 
 /** Entries of `a`, then those of `b` not already in `a`. */
@@ -181,7 +264,7 @@ async function dryRunReport(
   const preview = await previewEnvironment({ client: input.client, env: { ...input.env, prune }, objects: input.objects, partOf: input.partOf, onProgress: input.onProgress });
   notes.push('dry run: nothing was changed', ...preview.notes);
   const toResult = (p: PreviewObject): ObjectResult => {
-    const { action, diff: _d, risk: _r, secretKeys: _s, message, conflicts, ...ref } = p;
+    const { action, diff: _d, risk: _r, secretKeys: _s, message, conflicts, ignoredInDrift: _g, ignoredFields: _f, ...ref } = p;
     const mapped: Record<PreviewObject['action'], ObjectResult['action']> = {
       create: 'created', update: 'configured', unchanged: 'unchanged', conflict: 'failed', rejected: 'failed', prune: 'pruned',
     };
@@ -190,5 +273,8 @@ async function dryRunReport(
     if (conflicts && action === 'conflict') result.conflicts = conflicts;
     return result;
   };
-  return finish([...preview.objects.map(toResult), ...preview.prunes.map(toResult)], { ok: preview.ok });
+  const hooks = (preview.hooks ?? []).map(({ phase, wave, problem, ...ref }): ObjectResult => ({
+    ...ref, action: problem ? 'failed' : 'skipped', stage: 'hook', error: problem ?? `dry run: this ${phase} hook runs at the sync`, hook: { phase, wave, outcome: 'not run' },
+  }));
+  return finish([...preview.objects.map(toResult), ...preview.prunes.map(toResult), ...hooks], { ok: preview.ok });
 }

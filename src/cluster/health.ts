@@ -106,9 +106,13 @@ const rules: Record<string, Rule> = {
     }
     return { status: 'progressing', message: phase ? `canary ${phase}` : 'waiting for Flagger to pick up the canary' };
   },
-  '/Pod': (_obj, s) => {
+  '/Pod': (obj, s) => {
     if (s.phase === 'Succeeded') return { status: 'healthy', message: 'pod succeeded' };
     if (s.phase === 'Failed') return { status: 'failed', message: `pod failed${typeof s.reason === 'string' ? ` (${s.reason})` : ''}` };
+    // A pod that runs to completion (a hook, a one-off task) is done when it succeeds, not when it is
+    // ready (Argo CD's pod health: restartPolicy Never/OnFailure).
+    const restartPolicy = isRecord(obj.spec) ? obj.spec.restartPolicy : undefined;
+    if (restartPolicy === 'Never' || restartPolicy === 'OnFailure') return { status: 'progressing', message: `pod ${typeof s.phase === 'string' ? s.phase : 'pending'}: runs to completion` };
     if (conditions(s).some((c) => c.type === 'Ready' && c.status === 'True')) return { status: 'healthy', message: 'pod ready' };
     return { status: 'progressing', message: `pod ${typeof s.phase === 'string' ? s.phase : 'pending'}` };
   },

@@ -1,3 +1,4 @@
+import { objectApplyOptions, syncSemanticsOf, type ObjectApplyOptions } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { groupOf, idKey, objectId } from '../model/object.ts';
@@ -13,6 +14,8 @@ export interface PreparedObject extends ObjectRef {
   phase: ApplyPhase;
   /** Unset while the kind is defined only by a CRD in this same set that the cluster does not serve yet. */
   info?: ResourceInfo;
+  /** The environment's apply policy and the object's own annotations, resolved (wave, prune, replace…). */
+  options: ObjectApplyOptions;
 }
 
 export interface PreparedSet {
@@ -23,7 +26,7 @@ export interface PreparedSet {
 }
 
 export interface PrepareContext {
-  env: Pick<Environment, 'name' | 'namespace'>;
+  env: Pick<Environment, 'name' | 'namespace'> & Partial<Pick<Environment, 'source' | 'apply'>>;
   partOf: string;
   defaultNamespace: string;
   cluster: string;
@@ -33,6 +36,12 @@ export interface PrepareContext {
 export function refOf(obj: KubeObject, source?: RenderedObject['source']): ObjectRef {
   const id = objectId(obj);
   return { id, key: idKey(id), apiVersion: obj.apiVersion, kind: id.kind, namespace: id.namespace, name: id.name, ...(source ? { source } : {}) };
+}
+
+/** The identity part of a prepared object, for results and reports. */
+export function refOnly(o: PreparedObject): ObjectRef {
+  const { object: _o, phase: _p, info: _i, options: _op, ...ref } = o;
+  return ref;
 }
 
 /**
@@ -68,7 +77,8 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
       const { namespace: _ignored, ...metadata } = desired.metadata ?? {};
       desired = { ...desired, metadata };
     }
-    const prepared: PreparedObject = { ...refOf(desired, source), object: desired, phase: phaseOf(desired, namespaced), ...(info ? { info } : {}) };
+    const options = objectApplyOptions(object, ctx.env.apply, syncSemanticsOf(ctx.env));
+    const prepared: PreparedObject = { ...refOf(desired, source), object: desired, phase: phaseOf(desired, namespaced), ...(info ? { info } : {}), options };
     const previous = seen.get(prepared.key);
     if (previous) {
       invalid.push({ ...prepared, error: `the same object appears twice${previous.source ? ` (also in ${previous.source.file}${previous.source.line ? `:${previous.source.line}` : ''})` : ''}; keep one` });

@@ -19,12 +19,19 @@ export function renderPreviewMarkdown(result: PreviewResult): string {
   for (const note of result.notes) out.push('', `> ${escape(note)}`);
 
   const problems = result.objects.filter((o) => o.action === 'conflict' || o.action === 'rejected');
-  if (problems.length > 0) {
+  const hookProblems = (result.hooks ?? []).filter((h) => h.problem);
+  if (problems.length > 0 || hookProblems.length > 0) {
     out.push('', '#### Problems', '');
     for (const p of problems) {
       out.push(`- ${symbols[p.action]} **${p.action}** \`${label(p)}\`${where(p)}: ${escape(p.message ?? '')}`);
       for (const conflict of p.conflicts ?? []) out.push(`  - \`${conflict.field}\` is owned by \`${conflict.manager}\``);
     }
+    for (const h of hookProblems) out.push(`- ❌ **hook rejected** \`${label(h)}\`${where(h)}: ${escape(h.problem ?? '')}`);
+  }
+  if (result.hooks && result.hooks.length > 0) {
+    const byPhase = new Map<string, string[]>();
+    for (const h of result.hooks) byPhase.set(h.phase, [...(byPhase.get(h.phase) ?? []), `\`${label(h)}\``]);
+    out.push('', `Hooks the sync runs (created at each sync, not compared): ${[...byPhase].map(([phase, names]) => `${phase} ${names.join(', ')}`).join('; ')}`);
   }
 
   const changes = [...result.objects.filter((o) => o.action === 'create' || o.action === 'update'), ...result.prunes];
@@ -34,7 +41,7 @@ export function renderPreviewMarkdown(result: PreviewResult): string {
       const secret = ch.secretKeys && (ch.secretKeys.added.length + ch.secretKeys.removed.length + ch.secretKeys.changed.length > 0)
         ? ` — Secret keys: ${[...ch.secretKeys.added.map((k) => `+${k}`), ...ch.secretKeys.removed.map((k) => `−${k}`), ...ch.secretKeys.changed.map((k) => `~${k}`)].join(', ')}`
         : '';
-      const note = ch.message ? ` — ${escape(ch.message)}` : '';
+      const note = `${ch.message ? ` — ${escape(ch.message)}` : ''}${ch.ignoredFields ? ' — ignoreDifferences fields left out' : ''}`;
       out.push(`<details><summary><code>${symbols[ch.action]} ${html(label(ch))}</code>${ch.risk && ch.risk !== 'other' ? ` (${ch.risk})` : ''}${html(secret)}${html(note)}</summary>`);
       out.push('');
       if (ch.diff) out.push(fenced(ch.diff.trimEnd(), 'diff'));
@@ -48,7 +55,7 @@ function label(o: { kind: string; namespace: string; name: string }): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
 
-function where(o: PreviewObject): string {
+function where(o: Pick<PreviewObject, 'source'>): string {
   return o.source ? ` (\`${o.source.file}${o.source.line ? `:${o.source.line}` : ''}\`)` : '';
 }
 

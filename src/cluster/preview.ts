@@ -4,19 +4,26 @@ import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
 import { readInventory } from './inventory.ts';
-import { environmentLabel, isPruneDisabled, labelValue, partOfLabel, pruneAnnotation, pruneDisabled } from './labels.ts';
+import { syncSemanticsOf } from '../model/apply-options.ts';
+import { groupOf } from '../model/object.ts';
+import { compareOptionsAnnotation, hasAnnotationOption, splitForSync } from '../model/sync.ts';
+import { compileIgnoreRules, withoutIgnoredFields, type CompiledIgnoreRules } from '../diff/ignore-differences.ts';
+import { prepareHooks } from './hooks.ts';
+import { environmentLabel, labelValue, partOfLabel } from './labels.ts';
+import { pruneKeepReason } from './prune-rules.ts';
+import { planSyncSteps } from './waves.ts';
 import { liveDiff } from './live-diff.ts';
 import { readLive } from './live-reader.ts';
-import { getLive, serverSideApply } from './objects.ts';
+import { createObject, getLive, serverSideApply } from './objects.ts';
 import { isNamespace } from './order.ts';
-import { prepareObjects, type PreparedObject } from './prepare.ts';
+import { prepareObjects, scopesFromCrds, type PreparedObject } from './prepare.ts';
 import { planPrune } from './prune.ts';
 import { secretValues } from './secret-values.ts';
-import type { PreviewAction, PreviewObject, PreviewResult, ProgressFn } from './types.ts';
+import type { PreviewAction, PreviewHook, PreviewObject, PreviewResult, ProgressFn } from './types.ts';
 
 export interface PreviewInput {
   client: ClusterClient;
-  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'>;
+  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'> & Partial<Pick<Environment, 'source' | 'apply'>>;
   objects: readonly RenderedObject[];
   /** Value of the bosun.dev/part-of label (default 'bosun'). */
   partOf?: string;
@@ -32,9 +39,15 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   const { client, env } = input;
   const partOf = input.partOf ?? 'bosun';
   const secrets = secretValues(input.objects.map((r) => r.object));
+  const semantics = syncSemanticsOf(env);
+  // Hooks are not changes (they are created at each sync) and Skip objects are never applied.
+  const split = splitForSync(input.objects, semantics);
+  const ignore = compileIgnoreRules(env.apply?.ignoreDifferences);
   let prepared;
+  let hooks: PreviewHook[];
   try {
-    prepared = await prepareObjects(input.objects, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+    prepared = await prepareObjects(split.resources, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+    hooks = await previewHooks(client, split.hooks, { env, partOf, secrets, scopes: scopesFromCrds(split.resources.map((r) => r.object)) });
   } catch (error) {
     throw toClusterError(client.name, client.server, error);
   }
@@ -43,7 +56,7 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   const live = await readLive(client, prepared.objects.filter((o) => o.info).map((o) => ({ key: o.key, info: o.info!, namespace: o.namespace, name: o.name })))
     .catch(() => new Map<string, KubeObject | undefined>());
   const previewed = await mapLimit(prepared.objects, client.concurrency, async (o) => {
-    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces }, live.has(o.key) ? { live: live.get(o.key) } : undefined);
+    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces, ignore }, live.has(o.key) ? { live: live.get(o.key) } : undefined);
     done++;
     input.onProgress?.({ stage: 'preview', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: prepared.objects.length });
     return result;
@@ -53,21 +66,61 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
     ...previewed,
   ];
 
-  const notes: string[] = [];
-  const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf);
+  const notes: string[] = [...ignore.problems];
+  for (const skipped of split.skipped) notes.push(`not applied: ${skipped.label}: ${skipped.reason}`);
+  const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key)]);
+  const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
   for (const o of [...objects, ...prunes]) counts[o.action]++;
-  return { environment: env.name, cluster: client.name, objects, prunes, counts, notes, ok: counts.conflict === 0 && counts.rejected === 0 };
+  const hookProblems = hooks.filter((h) => h.problem).length;
+  return {
+    environment: env.name, cluster: client.name, objects, prunes, counts, notes,
+    ok: counts.conflict === 0 && counts.rejected === 0 && hookProblems === 0,
+    ...(hooks.length > 0 ? { hooks } : {}),
+  };
+}
+
+/**
+ * Each hook as the sync would create it, checked by the API server with a dry-run create (schema,
+ * defaulting, admission); its name is left to the server, so an earlier run in the cluster is no conflict.
+ */
+async function previewHooks(client: ClusterClient, rendered: readonly RenderedObject[], ctx: { env: PreviewInput['env']; partOf: string; secrets: readonly string[]; scopes: Map<string, 'Namespaced' | 'Cluster'> }): Promise<PreviewHook[]> {
+  if (rendered.length === 0) return [];
+  const { hooks } = await prepareHooks(rendered, {
+    env: ctx.env, partOf: ctx.partOf, revision: 'preview', startedAt: Date.now(), defaultNamespace: client.defaultNamespace,
+    namespaced: async (v, k) => (await client.resources.find(v, k))?.namespaced ?? (ctx.scopes.has(`${groupOf(v)}/${k}`) ? ctx.scopes.get(`${groupOf(v)}/${k}`) === 'Namespaced' : undefined),
+  });
+  const { steps, syncFail } = planSyncSteps([], hooks);
+  const ordered = [...steps.flatMap((s) => s.hooks), ...syncFail];
+  return mapLimit(ordered, client.concurrency, async (hook): Promise<PreviewHook> => {
+    const { object, phase, wave, deletePolicies: _d, generated: _g, generateName, hookId: _h, ...ref } = hook;
+    // A generated name is only this preview's: the report shows the hook as `<generateName>*`.
+    const shown = generateName ? { ...ref, name: `${generateName}*` } : ref;
+    try {
+      const info = await client.resources.find(hook.apiVersion, hook.kind);
+      // Its kind comes with this change's CRDs: the API server can check it only once they exist.
+      if (!info) return { ...shown, phase, wave };
+      const { name: _n, ...metadata } = object.metadata ?? {};
+      await createObject(client, info, { ...object, metadata: { ...metadata, generateName: generateName ?? `${hook.name}-` } }, { dryRun: true, secrets: ctx.secrets });
+      return { ...shown, phase, wave };
+    } catch (error) {
+      // Its namespace comes with this change: nothing to check it in yet.
+      if (error instanceof ApiError && error.status === 404 && hook.namespace) return { ...shown, phase, wave };
+      return { ...shown, phase, wave, problem: `${phase} hook: ${describeFailure(error)}` };
+    }
+  });
 }
 
 interface PreviewContext {
   force: boolean;
   secrets: readonly string[];
   desiredNamespaces: ReadonlySet<string>;
+  /** The environment's ignoreDifferences: those fields are left out of the comparison. */
+  ignore: CompiledIgnoreRules;
 }
 
 async function previewOne(client: ClusterClient, o: PreparedObject, ctx: PreviewContext, known?: { live: KubeObject | undefined }): Promise<PreviewObject> {
-  const { object, phase: _phase, info, ...ref } = o;
+  const { object, phase: _phase, info, options: _options, ...ref } = o;
   if (!info) {
     const { diff, risk } = liveDiff(undefined, object);
     return { ...ref, action: 'create', diff, risk, message: 'its kind is defined by a CustomResourceDefinition in this change; the API server can check it only once that exists' };
@@ -83,11 +136,13 @@ async function previewOne(client: ClusterClient, o: PreparedObject, ctx: Preview
       conflicts = error.conflicts();
       next = (await serverSideApply(client, info, object, { dryRun: true, force: true, secrets: ctx.secrets })).object;
     }
-    const d = liveDiff(live, next);
+    const compared = withoutIgnoredFields(live, next, ctx.ignore);
+    const d = liveDiff(compared.live, compared.next);
     const action = !live ? 'create' : d.changed ? 'update' : 'unchanged';
     return {
       ...ref,
       action,
+      ...(compared.ignored && live ? { ignoredFields: true } : {}),
       ...(d.changed ? { diff: d.diff, risk: d.risk } : {}),
       ...(d.secretKeys ? { secretKeys: d.secretKeys } : {}),
       ...(conflicts ? { conflicts, message: `forceConflicts is on: takes over ${conflicts.map((c) => `${c.field} from "${c.manager}"`).join(', ')}` } : {}),
@@ -110,7 +165,7 @@ async function previewOne(client: ClusterClient, o: PreparedObject, ctx: Preview
  * of that name is there to merge with; namespace-specific admission (quotas, limit ranges) is not covered.
  */
 async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: PreviewContext): Promise<PreviewObject> {
-  const { object, phase: _phase, info, ...ref } = o;
+  const { object, phase: _phase, info, options: _options, ...ref } = o;
   const standIn = client.defaultNamespace;
   const unchecked = (): PreviewObject => {
     const { diff, risk } = liveDiff(undefined, object);
@@ -130,10 +185,10 @@ async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: P
   }
 }
 
-async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string): Promise<PreviewObject[]> {
+async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>): Promise<PreviewObject[]> {
   const inventory = await readInventory(client, env.name, partOf).catch(() => undefined);
   if (!inventory) return [];
-  const candidates = planPrune(inventory.entries, new Set(desired.map((o) => o.key)));
+  const candidates = planPrune(inventory.entries, new Set([...desired.map((o) => o.key), ...held]));
   if (candidates.length === 0) return [];
   if (!env.prune) {
     notes.push(`prune is off for this environment: ${candidates.length} object(s) Git no longer has stay in the cluster`);
@@ -150,8 +205,9 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
     const info = await client.resources.find(c.apiVersion, c.kind).catch(() => undefined);
     const live = info ? await getLive(client, info, c.namespace, c.name).catch(() => undefined) : undefined;
     if (!live) return undefined;
-    if (isPruneDisabled(live)) {
-      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept (annotated ${pruneAnnotation}: ${pruneDisabled})`);
+    const keep = pruneKeepReason(live, { semantics: syncSemanticsOf(env), ...(env.apply ? { policy: env.apply } : {}) });
+    if (keep) {
+      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept (${keep})`);
       return undefined;
     }
     if (live.metadata?.labels?.[environmentLabel] !== wanted) {
@@ -163,7 +219,9 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
       return undefined;
     }
     const { diff, risk } = liveDiff(live, undefined);
-    return { ...ref, action: 'prune', diff, risk };
+    // Argo CD `compare-options: IgnoreExtraneous`: still pruned, but not what makes the environment out of sync.
+    const extraneous = syncSemanticsOf(env) === 'argocd' && hasAnnotationOption(live, compareOptionsAnnotation, 'IgnoreExtraneous');
+    return { ...ref, action: 'prune', diff, risk, ...(extraneous ? { ignoredInDrift: `annotated ${compareOptionsAnnotation}: IgnoreExtraneous` } : {}) };
   });
   notes.push(...kept.sort());
   return out.filter((p): p is PreviewObject => p !== undefined);

@@ -1,4 +1,5 @@
 import type { RiskClass } from '../model/change.ts';
+import type { HookPhase } from '../model/sync.ts';
 import type { ObjectId, SourceRef } from '../model/object.ts';
 import type { FieldConflict } from './api-error.ts';
 
@@ -27,6 +28,18 @@ export interface PreviewObject extends ObjectRef {
   conflicts?: FieldConflict[];
   /** Why the server rejected it, or a note on how far the preview could check it. */
   message?: string;
+  /** A prune candidate drift detection does not count, and why (Argo CD `compare-options: IgnoreExtraneous`). */
+  ignoredInDrift?: string;
+  /** Fields left out of `diff` by the environment's ignoreDifferences rules. */
+  ignoredFields?: boolean;
+}
+
+/** A hook the sync would run (not a change: hooks are created at each sync). */
+export interface PreviewHook extends ObjectRef {
+  phase: HookPhase;
+  wave: number;
+  /** Set when the API server's dry run of creating it failed (the hook would fail the sync). */
+  problem?: string;
 }
 
 export interface PreviewResult {
@@ -40,14 +53,20 @@ export interface PreviewResult {
   notes: string[];
   /** No conflicts and no rejections: an apply would be expected to succeed. */
   ok: boolean;
+  /** Argo CD hooks the sync runs, in run order (present when there are any). */
+  hooks?: PreviewHook[];
 }
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'failed' | 'pruned' | 'skipped';
 
 export interface ObjectResult extends ObjectRef {
   action: ApplyAction;
-  /** 'prune' for objects removed (or kept) because Git no longer has them. */
-  stage: 'apply' | 'prune';
+  /** 'prune' for objects removed (or kept) because Git no longer has them; 'hook' for a hook run. */
+  stage: 'apply' | 'prune' | 'hook';
+  /** Sync wave it was applied (or pruned) in, when the environment has more than one. */
+  wave?: number;
+  /** For a hook: the phase it ran in and what became of it. */
+  hook?: { phase: HookPhase; wave: number; outcome: 'succeeded' | 'failed' | 'not run'; deleted?: boolean };
   /** What went wrong, scrubbed; for 'skipped', why. */
   error?: string;
   conflicts?: FieldConflict[];
@@ -83,10 +102,24 @@ export interface ApplyReport {
   /** Everything applied, nothing failed, prune did what it should, and health (when checked) is healthy. */
   ok: boolean;
   durationMs: number;
+  /** The sync's steps in the order they ran, when there were hooks or more than one wave. */
+  steps?: SyncStep[];
+}
+
+/** One step of a sync: a phase's hooks, one wave, prune. */
+export interface SyncStep {
+  phase: HookPhase | 'Prune';
+  wave?: number;
+  /** Objects applied (or pruned) and hooks run in it. */
+  objects: number;
+  hooks: number;
+  outcome: 'ok' | 'failed' | 'unhealthy' | 'timeout' | 'not run';
+  message?: string;
+  elapsedMs: number;
 }
 
 export interface ProgressEvent {
-  stage: 'prepare' | 'apply' | 'prune' | 'health' | 'inventory' | 'retry' | 'preview';
+  stage: 'prepare' | 'apply' | 'prune' | 'health' | 'inventory' | 'retry' | 'preview' | 'hook';
   message: string;
   done?: number;
   total?: number;

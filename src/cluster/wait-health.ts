@@ -12,6 +12,11 @@ export interface WaitOptions {
   /** First pause between polls; grows by half each round up to maxIntervalMs. */
   initialIntervalMs?: number;
   maxIntervalMs?: number;
+  /**
+   * Keep waiting for the others when one fails (hooks: every running hook is waited for before the sync
+   * is declared failed, as Argo CD does). Default: a failure ends the wait at once.
+   */
+  settleAll?: boolean;
 }
 
 /**
@@ -36,9 +41,9 @@ export async function waitForHealth(client: ClusterClient, objects: readonly Kub
       // Keep polling: a transient read failure is not a health verdict.
       for (const i of pending) states[i].message = `cannot read it: ${describeFailure(error)}`;
     }
-    pending = pending.filter((i) => states[i].status !== 'healthy');
-    const healthy = states.length - pending.length;
+    pending = pending.filter((i) => states[i].status !== 'healthy' && !(options.settleAll && states[i].status === 'failed'));
     const failed = states.filter((s) => s.status === 'failed');
+    const healthy = states.length - pending.length - (options.settleAll ? failed.length : 0);
     const first = pending.map((i) => states[i]).find((s) => s.status !== 'failed') ?? failed[0];
     options.onProgress?.({
       stage: 'health',
@@ -46,7 +51,7 @@ export async function waitForHealth(client: ClusterClient, objects: readonly Kub
       done: healthy,
       total: states.length,
     });
-    if (failed.length > 0) return { verdict: 'unhealthy', objects: states, elapsedMs: Date.now() - started };
+    if (failed.length > 0 && (!options.settleAll || pending.length === 0)) return { verdict: 'unhealthy', objects: states, elapsedMs: Date.now() - started };
     if (pending.length === 0) return { verdict: 'healthy', objects: states, elapsedMs: Date.now() - started };
     const remaining = deadline - Date.now();
     if (remaining <= 0) return { verdict: 'timeout', objects: states, elapsedMs: Date.now() - started };

@@ -91,9 +91,9 @@ function buildChange(base?: RenderedObject, head?: RenderedObject): { change: Ch
   if (base && head && oldText === newText) return undefined;
 
   const action: Change['action'] = !base ? 'create' : !head ? 'delete' : 'update';
-  const id = objectId(subject.object);
+  const id = diffIdentity(subject.object);
   // A rename's two sides have different names; each header names its own side's object.
-  const oldName = base ? `base/${diffPathName(objectId(base.object))}` : '/dev/null';
+  const oldName = base ? `base/${diffPathName(diffIdentity(base.object))}` : '/dev/null';
   const newName = head ? `head/${diffPathName(id)}` : '/dev/null';
   const diff = (lineChangesAtLeast(oldText, newText) <= maxEditLength
     ? createTwoFilesPatch(oldName, newName, oldText, newText, undefined, undefined, {
@@ -163,6 +163,17 @@ export function changeId(change: Pick<Change, 'apiVersion' | 'kind' | 'namespace
 
 function byIdentity(objects: readonly RenderedObject[]): Map<string, RenderedObject> {
   const map = new Map<string, RenderedObject>();
-  for (const rendered of objects) map.set(idKey(objectId(rendered.object)), rendered);
+  for (const rendered of objects) map.set(idKey(diffIdentity(rendered.object)), rendered);
   return map;
+}
+
+/**
+ * The identity an object is diffed under: an object named by the cluster at each run (an Argo CD hook
+ * with `generateName`) is `<generateName>*`, so two such hooks of one kind are two changes, not one.
+ */
+function diffIdentity(obj: RenderedObject['object']): ObjectId {
+  const id = objectId(obj);
+  const generateName = obj.metadata?.generateName;
+  if (id.name === '' && typeof generateName === 'string' && generateName !== '') id.name = `${generateName}*`;
+  return id;
 }

@@ -96,10 +96,16 @@ export function driftReport(preview: PreviewResult): DriftReport {
         break;
     }
   }
-  for (const o of preview.prunes) if (o.action === 'prune') items.push(item('extra', o));
+  const notes = [...preview.notes];
+  for (const o of preview.prunes) {
+    if (o.action !== 'prune') continue;
+    // Argo CD `compare-options: IgnoreExtraneous`: an extra object that does not count as drift.
+    if (o.ignoredInDrift) notes.push(`${objectLabel({ objectKind: o.kind, namespace: o.namespace, name: o.name })} is no longer in Git but is not counted as drift (${o.ignoredInDrift})`);
+    else items.push(item('extra', o));
+  }
   items.sort((a, b) => order[a.kind] - order[b.kind] || a.key.localeCompare(b.key));
   unchecked.sort((a, b) => a.key.localeCompare(b.key));
-  return { environment: preview.environment, cluster: preview.cluster, compared: preview.objects.length, items, unchecked, notes: [...preview.notes] };
+  return { environment: preview.environment, cluster: preview.cluster, compared: preview.objects.length, items, unchecked, notes };
 }
 
 export function isDrifted(report: DriftReport): boolean {

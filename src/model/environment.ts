@@ -1,3 +1,4 @@
+import type { ApplyPolicy } from './apply-options.ts';
 import type { HelmReleaseTarget } from './helm-release.ts';
 import type { SourceRef } from './object.ts';
 
@@ -133,6 +134,8 @@ export interface Environment {
    * the cluster registry's, the live cluster's, or the default (model/kubernetes-version.ts) applies.
    */
   kubernetesVersion?: string;
+  /** How the cluster engine applies it beyond the defaults (sync options, hooks and waves, ignored differences). */
+  apply?: ApplyPolicy;
 }
 
 export const environmentDefaults = {

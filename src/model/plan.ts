@@ -2,6 +2,7 @@ import type { Change } from './change.ts';
 import type { Coverage, DiscoveryNote } from './discovery.ts';
 import type { EnvironmentSource } from './environment.ts';
 import type { Problem } from './errors.ts';
+import type { SyncPlan } from './sync-plan.ts';
 import type { ValidationFinding } from './validation.ts';
 import type { PreviewResult } from '../cluster/types.ts';
 
@@ -28,6 +29,8 @@ export interface EnvironmentPlan {
   render: { objects: number; baseObjects?: number } | { skipped: true } | { error: Problem & { tool?: string; side?: 'base' | 'head' } };
   validation: { errors: ValidationFinding[]; warnings: ValidationFinding[] };
   changes: Change[];
+  /** How the head render is synced when that is more than one plain apply: hooks, waves, skipped objects. */
+  sync?: SyncPlan;
   /**
    * Apply preview against the live cluster (server-side-apply dry run), when the environment's cluster is
    * registered and the plan was asked for it; or why it could not be made.

@@ -1,6 +1,8 @@
 import type { Environment } from '../model/environment.ts';
 import { kubernetesTarget, type KubernetesTarget } from '../model/kubernetes-version.ts';
 import type { KubeObject } from '../model/object.ts';
+import { syncSemanticsOf } from '../model/apply-options.ts';
+import { mayUseGenerateName } from '../model/sync.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { createClusterSchemaSource } from '../validate/cluster-schema-source.ts';
 import type { ClusterSchemaSet } from '../validate/openapi-v2.ts';
@@ -31,6 +33,8 @@ export async function environmentValidator(env: Environment, crds: KubeObject[],
     crds,
     missingSchema: env.missingSchema,
     target: checks.target,
+    // Argo CD hooks may use generateName: bosun names them when it runs them.
+    nameOptional: (obj) => mayUseGenerateName(obj, syncSemanticsOf(env)),
     ...(checks.schemas ? { sources: [createClusterSchemaSource(checks.schemas)] } : {}),
   });
   const notes: ValidationFinding[] = checks.unavailable

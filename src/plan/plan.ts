@@ -26,6 +26,7 @@ import { environmentValidator, type ClusterChecksHook } from './cluster-checks.t
 import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
+import { syncPlanOf } from './sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
@@ -232,6 +233,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       plan.changes = diffRenders(bo.objects, ho.objects);
     }
     const env = d.h ?? d.b!;
+    const sync = d.h ? syncPlanOf(d.h, ho.objects) : undefined;
+    if (sync) plan.sync = sync;
     const { validator, notes } = await environmentValidator(env, [...crdsOf(ho.objects), ...crdsInRepo], opts.clusterChecks);
     // Each finding on the line of its field where the head's source still has it.
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects), ho.objects);

@@ -3,6 +3,7 @@ import type { Change } from '../model/change.ts';
 import type { EnvironmentSource } from '../model/environment.ts';
 import type { ProblemKind } from '../model/errors.ts';
 import { coverageSchema, discoverySchema } from './json-schema-coverage.ts';
+import { syncPlanSchema } from './json-schema-sync.ts';
 
 const environmentSources = ['config', 'flux', 'argocd', 'directory', 'path'] as const satisfies readonly EnvironmentSource[];
 const problemKinds = ['usage', 'config', 'yaml', 'render', 'validation', 'path', 'git', 'cluster', 'internal', 'no-environments'] as const satisfies readonly ProblemKind[];
@@ -160,6 +161,7 @@ export const planJsonSchema = {
             properties: { errors: { type: 'array', items: finding }, warnings: { type: 'array', items: finding } },
           },
           changes: { type: 'array', items: change, description: 'Riskiest first as reported; unchanged objects omitted.' },
+          sync: syncPlanSchema,
           preview: {
             type: 'object',
             description: 'Apply preview against the live cluster (with `--clusters`): `{ environment, cluster, objects, prunes, counts, notes, ok }` — per object `action` create|update|unchanged|conflict|rejected|prune, `diff` (Secrets masked), `conflicts`, `message` — or `{ error }` when the cluster could not be reached.',

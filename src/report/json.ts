@@ -32,7 +32,7 @@ function noteJson(note: DiscoveryNote): Record<string, unknown> {
 type Mappers = Record<string, (value: unknown) => unknown>;
 
 function environment(env: EnvironmentPlan): Record<string, unknown> {
-  return ordered(env, ['name', 'source', 'path', 'cluster', 'producedBy', 'pinned', 'affected', 'reason', 'lifecycle', 'render', 'validation', 'changes'], {
+  return ordered(env, ['name', 'source', 'path', 'cluster', 'producedBy', 'pinned', 'affected', 'reason', 'lifecycle', 'render', 'validation', 'changes', 'sync'], {
     render: (render) => ordered(render as object, ['objects', 'baseObjects', 'skipped', 'error'], {
       error: (error) => ordered(error as object, ['kind', 'message', 'file', 'line', 'field', 'tool', 'side'], { message: (m) => scrub(String(m)) }),
     }),

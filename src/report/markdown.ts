@@ -15,6 +15,7 @@ import {
 } from './format.ts';
 import { renameFacts, renameSummaryNote } from './rename-text.ts';
 import { splitMarkdown } from './split.ts';
+import { syncSectionLines } from './sync-section.ts';
 import { coverageSectionLines, noEnvironmentsLines, notPreviewedLines, uncoveredWarningLines } from './coverage-section.ts';
 
 export interface MarkdownOptions {
@@ -235,6 +236,8 @@ function sectionParts(item: Prepared, folded: Map<string, FoldedChange>, maxDiff
     lines.push('', '> [!NOTE]', '> New environment: every object is created.');
   }
   if ('error' in env.render) pushAll(lines, ['', ...renderErrorLines(env.render.error)]);
+  // Hooks and waves: what runs before, with and after the apply (short, so it stays in the section's head).
+  if (env.sync) pushAll(lines, ['', ...syncSectionLines(env.sync)]);
 
   const findings = [...env.validation.errors, ...env.validation.warnings];
   return {
@@ -359,6 +362,6 @@ function isSkipped(env: EnvironmentPlan): boolean {
 
 function hasDetail(env: EnvironmentPlan): boolean {
   if (env.preview) return true;
-  return !isSkipped(env) && ('error' in env.render || env.changes.length > 0
+  return !isSkipped(env) && ('error' in env.render || env.changes.length > 0 || env.sync !== undefined
     || env.validation.errors.length > 0 || env.validation.warnings.length > 0 || env.lifecycle !== undefined);
 }

@@ -23,6 +23,11 @@ export interface ValidatorOptions {
   sources?: readonly SchemaSource[];
   /** The Kubernetes version the objects are for: removed and not-yet-served APIs are judged against it. */
   target?: KubernetesTarget;
+  /**
+   * Objects that may go without `metadata.name` (an Argo CD hook with `generateName`, named at each run:
+   * src/model/sync.ts mayUseGenerateName). Default: none.
+   */
+  nameOptional?: (obj: KubeObject) => boolean;
 }
 
 export interface Validator {
@@ -39,7 +44,8 @@ export function objectLabel(obj: KubeObject): string {
   const apiVersion = typeof obj.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion : '<no apiVersion>';
   const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : '<no kind>';
   const meta = isMapping(obj.metadata) ? obj.metadata : {};
-  const name = typeof meta.name === 'string' && meta.name ? meta.name : '<unnamed>';
+  const name = typeof meta.name === 'string' && meta.name ? meta.name
+    : typeof meta.generateName === 'string' && meta.generateName ? `${meta.generateName}*` : '<unnamed>';
   const ns = typeof meta.namespace === 'string' && meta.namespace ? `${meta.namespace}/` : '';
   return `${apiVersion} ${kind} ${ns}${name}`;
 }
@@ -106,7 +112,7 @@ export function createValidator(opts: ValidatorOptions = {}): Validator {
         if (skip.size && (skip.has(kind) || skip.has(`${apiVersion}/${kind}`))) continue;
 
         const meta = obj.metadata;
-        if (!isMapping(meta) || typeof meta.name !== 'string' || meta.name === '') {
+        if ((!isMapping(meta) || typeof meta.name !== 'string' || meta.name === '') && !opts.nameOptional?.(obj)) {
           const generated = isMapping(meta) && typeof meta.generateName === 'string';
           report(o, 'error', '/metadata/name', generated
             ? 'missing metadata.name: generateName cannot be applied declaratively; give the object a fixed name'

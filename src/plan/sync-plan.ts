@@ -1,0 +1,60 @@
+import { syncSemanticsOf } from '../model/apply-options.ts';
+import type { Environment } from '../model/environment.ts';
+import { groupOf, type RenderedObject } from '../model/object.ts';
+import { orderForSync, type SyncItem } from '../model/sync-order.ts';
+import type { PlannedHook, SkippedObject, SyncPlan } from '../model/sync-plan.ts';
+import { hookDisplayName, syncRoleOf } from '../model/sync.ts';
+
+/**
+ * The sync plan of a render under the environment's semantics (src/model/sync.ts): hooks in run order,
+ * objects per wave after Argo CD's namespace/CRD adjustment, and objects a sync never applies. Undefined
+ * when the environment does not honour Argo CD's annotations or when the sync is one plain apply.
+ */
+export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespace'>, objects: readonly RenderedObject[]): SyncPlan | undefined {
+  if (syncSemanticsOf(env) !== 'argocd') return undefined;
+  const items: Array<SyncItem & { hook?: PlannedHook }> = [];
+  const skipped: SkippedObject[] = [];
+  for (const { object, source } of objects) {
+    const role = syncRoleOf(object);
+    const where = source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {};
+    const namespace = object.metadata?.namespace ?? '';
+    if (role.role === 'skipped') {
+      skipped.push({ apiVersion: object.apiVersion, kind: object.kind, namespace, name: hookDisplayName(object), reason: role.reason, ...where });
+      continue;
+    }
+    const base = { group: groupOf(object.apiVersion), kind: object.kind, namespace, name: hookDisplayName(object) };
+    if (role.role === 'resource') {
+      const spec = object.spec as { group?: unknown; names?: { kind?: unknown } } | undefined;
+      const defines = base.group === 'apiextensions.k8s.io' && object.kind === 'CustomResourceDefinition' && typeof spec?.group === 'string' && typeof spec.names?.kind === 'string'
+        ? `${spec.group}/${spec.names.kind}` : undefined;
+      items.push({ ...base, phase: 'Sync', wave: role.wave, ...(defines ? { defines } : {}) });
+      continue;
+    }
+    for (const phase of role.phases) {
+      items.push({
+        ...base,
+        phase,
+        wave: role.wave,
+        hook: {
+          phase,
+          wave: role.wave,
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          namespace: namespace || env.namespace || '',
+          name: base.name,
+          ...(object.metadata?.name ? {} : { generateName: true }),
+          deletePolicies: role.deletePolicies,
+          declaredBy: role.declaredBy,
+          ...where,
+        },
+      });
+    }
+  }
+  const ordered = orderForSync(items);
+  const hooks = ordered.flatMap((i) => (i.hook ? [{ ...i.hook, phase: i.phase, wave: i.wave }] : []));
+  const perWave = new Map<number, number>();
+  for (const i of ordered) if (!i.hook && i.phase === 'Sync') perWave.set(i.wave, (perWave.get(i.wave) ?? 0) + 1);
+  const waves = [...perWave].sort((a, b) => a[0] - b[0]).map(([wave, count]) => ({ wave, objects: count }));
+  if (hooks.length === 0 && skipped.length === 0 && waves.length <= 1) return undefined;
+  return { hooks, waves, skipped };
+}
