@@ -178,6 +178,13 @@ class ArgoDiscovery {
       const prefix = env.path === '.' ? 'templates/' : `${env.path}/templates/`;
       if (argoTemplates.some((t) => t.startsWith(prefix))) return true;
     }
+    // Cheap first: an Argo CD file inside its folder, or a kustomization that reaches outside it (then
+    // the full input analysis says which files it reads). Most environments are neither.
+    const inside = (file: string) => env.path === '.' || file.startsWith(`${env.path}/`);
+    const others = [...this.fileDocs.values()].filter((doc) => doc !== c.doc && !(doc.file === c.doc.file && doc.line === c.doc.line));
+    if (others.length === 0) return false;
+    if (others.some((doc) => inside(doc.file))) return true;
+    if (detectRenderKind(join(this.ctx.root, env.path)) !== 'kustomize' || !reachesOutside(join(this.ctx.root, env.path))) return false;
     let inputs;
     try {
       // Its own definition (and an ApplicationSet's parameter files) are inputs, but not what it renders.
@@ -186,11 +193,7 @@ class ArgoDiscovery {
       if (e instanceof BosunError) return false; // the plan reports it on the environment
       throw e;
     }
-    for (const doc of this.fileDocs.values()) {
-      if (doc === c.doc || (doc.file === c.doc.file && doc.line === c.doc.line)) continue;
-      if (isInput(inputs, doc.file)) return true;
-    }
-    return false;
+    return others.some((doc) => isInput(inputs, doc.file));
   }
 
   /** Renders a parent and takes in the Argo CD objects it renders. */
@@ -286,6 +289,16 @@ function normalized(o: Record<string, unknown>): unknown {
     if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
   }
   return copy;
+}
+
+/** Whether a kustomization in `absDir` names anything outside its folder (`../`), so its inputs must be walked. */
+function reachesOutside(absDir: string): boolean {
+  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+    const file = join(absDir, name);
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    if (stat?.isFile()) return stat.size > 1024 * 1024 || /(^|[\s'"/-])\.\.\//m.test(readFileSync(file, 'utf8'));
+  }
+  return false;
 }
 
 const argoKindPattern = /^\s*kind:\s*["']?(Application|ApplicationSet)["']?\s*$/m;
