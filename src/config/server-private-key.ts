@@ -7,15 +7,19 @@ export type PrivateKeyResult = { ok: true; pem: string } | { ok: false; message:
 
 /**
  * PEM text as people manage to put it into an environment variable: literal "\n" escapes (one-line
- * .env and CI secrets), CRLF line ends, or the whole file base64-encoded (Probot accepts all three).
+ * .env and CI secrets), CRLF line ends, or the whole file base64-encoded (Probot accepts all three);
+ * also still in the double quotes of an env file read by a tool that keeps them.
  */
 export function normalizePem(raw: string): string {
   let text = raw.trim();
+  // `docker run --env-file` keeps the quotes of PRIVATE_KEY="…\n…" (the line `bosun setup` writes).
+  const quoted = /^(["'])([\s\S]*)\1$/.exec(text);
+  if (quoted) text = quoted[2].trim();
   if (!text.includes('-----BEGIN') && /^[A-Za-z0-9+/=\s]+$/.test(text)) {
     const decoded = Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
     if (decoded.includes('-----BEGIN')) text = decoded.trim();
   }
-  text = text.replace(/\\r\\n|\\n/g, '\n').replace(/\r\n?/g, '\n');
+  text = text.replace(/\\r\\n|\\n/g, '\n').replace(/\r\n?/g, '\n').replace(/\n+$/, '');
   return `${text}\n`;
 }
 
