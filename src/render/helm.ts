@@ -62,7 +62,7 @@ export const helmRenderer: Renderer = {
         // Argo CD `helm.fileParameters` (--set-file), path relative to the chart folder; `--set-file=` form,
         // and a name with helm's separators is refused so it cannot set more than one key.
         const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: `helm.fileParameters[${i}]` };
-        if (!/^[A-Za-z0-9_.\-]+$/.test(p.name)) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: `helm file parameter name "${p.name}" may only use letters, digits, ".", "_" and "-"` });
+        if (!/^[A-Za-z0-9_.-]+$/.test(p.name)) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: `helm file parameter name "${p.name}" may only use letters, digits, ".", "_" and "-"` });
         const pathProblem = valueFileProblem(p.path);
         if (pathProblem) throw new RenderFailure({ kind: 'config', tool: 'helm', ...where, message: pathProblem });
         const abs = inRepo(root, posix.normalize(posix.join(chartRepo, p.path)), where);
