@@ -19,6 +19,7 @@ import { lockKey } from '../../src/locks/index.ts';
 import { loadDesiredState, withTree } from '../../src/plan/desired-state.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command.ts';
 import { approvers, requirementState } from './pull-request.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 export async function applyForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: ApplyCommand): Promise<boolean> {
   const { job, pr, gh } = run;
@@ -58,7 +59,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
   }
 
   const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [pr.headSha]);
-  const desired = await loadDesiredState({ repoDir: mirror.dir, ref: pr.headSha, env: name, repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] });
+  const desired = await loadDesiredState({ repoDir: mirror.dir, ref: pr.headSha, env: name, ...discoveryScope(job.repo, deps.clusters) });
   // The PR may edit the environment's definition; it must not point it at another cluster.
   if (clusterNameOf(desired.env) !== clusterNameOf(env)) {
     await run.reply(`This pull request moves \`${name}\` from cluster \`${clusterNameOf(env)}\` to \`${clusterNameOf(desired.env)}\`; that can only take effect by merging, not with \`/bosun apply\`.`);
@@ -126,7 +127,7 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
   const short = mergeSha.slice(0, 7);
   const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [mergeSha]);
   // The environment as the merge commit defines it: that is what would be applied.
-  const { environments } = await withTree(mirror.dir, mergeSha, (dir) => discoverEnvironments(dir, { repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] }));
+  const { environments } = await withTree(mirror.dir, mergeSha, (dir) => discoverEnvironments(dir, discoveryScope(job.repo, deps.clusters)));
   const env = environments.find((e) => e.name === name);
   if (!env) {
     await run.reply(`\`${name}\` is not an environment at the merge commit \`${short}\` of #${job.pr}; known: ${environments.map((e) => `\`${e.name}\``).join(', ') || '(none)'}.`);

@@ -34,6 +34,7 @@ import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor, Readiness } from '../types.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { planCommentMarker } from './plan.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 export interface ApplyProcessorDeps {
   auth: GitHubAppAuth;
@@ -157,13 +158,13 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
     const outcome = (ok: boolean, report?: ApplyReport, more: Partial<ApplyOutcome> = {}): ApplyOutcome => ({
       env: job.env, sha: job.sha, ok, checkRunId: run.id, ...(deploymentId !== undefined ? { deploymentId } : {}), ...(report ? { counts: report.counts } : {}), ...more,
     });
-    const repoUrls = [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`];
+    const scope = discoveryScope(job.repo, deps.clusters);
 
     try {
       await ctx.progress(`fetching ${job.repo.fullName} at ${short(job.sha)}`);
       const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [job.sha, ...(job.removed ? [job.removed.definedAt] : [])]);
       if (job.removed) {
-        const removed = await removeEnvironment(deps, job, ctx, mirror.dir, repoUrls);
+        const removed = await removeEnvironment(deps, job, ctx, mirror.dir, scope);
         await completeCheckRun(gh, { owner, repo, checkRunId: run.id, ...removed.check });
         if (removed.ok) await deps.status?.forget(job.repo.fullName, job.env);
         await noteOnPullRequest(deps, gh, job, ctx, { state: removed.ok ? 'pruned' : 'failed', ok: removed.ok, checkRunUrl: run.url });
@@ -173,7 +174,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         repoDir: mirror.dir,
         ref: job.sha,
         env: job.env,
-        repoUrls,
+        ...scope,
         progress: Object.assign((message: string) => void ctx.progress(message), { done: () => undefined }),
       });
       const cluster = clusterNameOf(desired.env);
@@ -182,7 +183,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       }
       // Plan pinning: only a merge compares with what the PR's reviewers saw; `/bosun apply` after merge is
       // a person deciding with the check run's difference in front of them.
-      const pin = job.pr && job.trigger === 'merge' ? await comparePlan(deps, job, token, mirror.dir, desired.objects, repoUrls) : undefined;
+      const pin = job.pr && job.trigger === 'merge' ? await comparePlan(deps, job, token, mirror.dir, desired.objects, scope) : undefined;
       const manual = job.trigger === 'merge' && !desired.env.autoApply;
       // Unverifiable (the planned head no longer renders) counts as different: the option asks for proof.
       const differs = job.trigger === 'merge' && desired.env.requireMatchingPlan && (pin?.kind === 'differs' || pin?.kind === 'unknown');
@@ -326,7 +327,7 @@ async function promotionGate(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobCo
 }
 
 /** The render of the PR head last planned for this environment, compared with the merge commit's. */
-async function comparePlan(deps: ApplyProcessorDeps, job: ApplyJob, token: () => Promise<string>, repoDir: string, objects: readonly RenderedObject[], repoUrls: string[]): Promise<PlanPin | undefined> {
+async function comparePlan(deps: ApplyProcessorDeps, job: ApplyJob, token: () => Promise<string>, repoDir: string, objects: readonly RenderedObject[], scope: ReturnType<typeof discoveryScope>): Promise<PlanPin | undefined> {
   const pr = job.pr;
   if (pr === undefined || !deps.prRecords) return undefined;
   const planned = await deps.prRecords.planned(job.repo.fullName, pr, job.env);
@@ -334,7 +335,7 @@ async function comparePlan(deps: ApplyProcessorDeps, job: ApplyJob, token: () =>
   if (planned.sha === job.sha) return { kind: 'matches', pr, plannedSha: planned.sha };
   try {
     await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [planned.sha]);
-    const before = await loadDesiredState({ repoDir, ref: planned.sha, env: job.env, repoUrls });
+    const before = await loadDesiredState({ repoDir, ref: planned.sha, env: job.env, ...scope });
     const changes = diffRenders(before.objects, objects);
     return changes.length === 0 ? { kind: 'matches', pr, plannedSha: planned.sha } : { kind: 'differs', pr, plannedSha: planned.sha, changes };
   } catch (err) {
@@ -385,9 +386,9 @@ async function holdForCommand(
  * unless it had `prune: false`. Objects another environment now owns (a rename: the new environment's
  * apply relabels them) no longer carry this environment's label and are kept.
  */
-async function removeEnvironment(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobContext, repoDir: string, repoUrls: string[]): Promise<{ ok: boolean; report?: ApplyReport; check: { conclusion: CheckConclusion; title: string; summary: string; text?: string } }> {
+async function removeEnvironment(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobContext, repoDir: string, scope: ReturnType<typeof discoveryScope>): Promise<{ ok: boolean; report?: ApplyReport; check: { conclusion: CheckConclusion; title: string; summary: string; text?: string } }> {
   const definedAt = job.removed!.definedAt;
-  const [env] = await withTree(repoDir, definedAt, (dir) => selectEnvironments(dir, { envs: [job.env], repoUrls }));
+  const [env] = await withTree(repoDir, definedAt, (dir) => selectEnvironments(dir, { envs: [job.env], ...scope }));
   const cluster = clusterNameOf(env);
   if (!env.prune) {
     return { ok: true, check: { conclusion: 'neutral', title: `${job.env} removed; its objects stay (prune: false)`, summary: `\`${job.env}\` is no longer in the configuration at \`${short(job.sha)}\`. It had \`prune: false\`, so bosun left its objects on cluster \`${cluster}\`.` } };

@@ -23,6 +23,7 @@ import { rollbackForPullRequest } from './rollback-command.ts';
 import { syncForPullRequest } from './sync-command.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 export interface CommandProcessorDeps {
   auth: GitHubAppAuth;
@@ -93,7 +94,7 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
       gh,
       pr,
       token,
-      base: () => (settings ??= baseSettings(deps.mirrors, job, pr, token)),
+      base: () => (settings ??= baseSettings(deps, job, pr, token)),
       // A retried attempt re-runs the commands in order but does not post the replies an earlier one posted.
       reply: commandReplier(gh, { owner, repo, issue: job.pr, commentId: job.commentId, retry: ctx.job.attemptsMade > 0 }),
     };
@@ -160,11 +161,12 @@ async function dispatch(deps: CommandProcessorDeps, run: CommandRun, command: Pa
   }
 }
 
-async function baseSettings(mirrors: MirrorCache, job: CommandJob, pr: PullRequestInfo, token: () => Promise<string>): Promise<BaseSettings> {
+async function baseSettings(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters'>, job: CommandJob, pr: PullRequestInfo, token: () => Promise<string>): Promise<BaseSettings> {
+  const mirrors = deps.mirrors;
   const mirror = await mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [pr.baseSha, pr.headSha]);
   return mirrors.withCheckout(mirror, pr.baseSha, async (co) => {
     const config = await loadRepoConfig(co.dir);
-    const { environments } = await discoverEnvironments(co.dir, { repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] });
+    const { environments } = await discoverEnvironments(co.dir, discoveryScope(job.repo, deps.clusters));
     return {
       permissions: (config?.commands?.permissions ?? {}) as CommandPermissions,
       envs: new Map(environments.map((e) => [e.name, e])),

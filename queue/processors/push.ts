@@ -29,6 +29,7 @@ import type { Processor } from '../types.ts';
 import { applyCheckRunName, reportSuperseded } from './apply.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { scheduleReconciles, type ReconcileProducers } from './reconcile-schedule.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 export interface PushProcessorDeps {
   auth: GitHubAppAuth;
@@ -63,7 +64,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         repoDir: mirror.dir,
         ...(base ? { base } : {}),
         head: job.after,
-        repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
+        ...discoveryScope(job.repo, deps.clusters),
       });
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
@@ -140,7 +141,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
 
     for (const { name, env } of toApply) await enqueue(name, { after: dependenciesToWaitFor(env.dependsOn, applied) });
     if (removed.length > 0 && base) {
-      const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, { repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] }))
+      const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, discoveryScope(job.repo, deps.clusters)))
         .then((d) => new Map(d.environments.map((e) => [e.name, e])), () => new Map<string, Environment>());
       for (const name of removed) {
         const env = before.get(name);

@@ -10,6 +10,7 @@ import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { Producers, ReconcileJob, RepoRef } from '../../src/jobs.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { withTree } from '../../src/plan/desired-state.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 export type ReconcileProducers = Pick<Producers, 'ensureReconcile' | 'removeReconcile' | 'listReconciles'>;
 
@@ -68,10 +69,10 @@ export async function scheduleReconciles(opts: {
   sha: string;
   target: ReconcileTarget;
 }): Promise<ReconcileSchedule | undefined> {
-  const repoUrls = [opts.target.repo.cloneUrl, `https://github.com/${opts.target.repo.fullName}`];
+  const scope = discoveryScope(opts.target.repo, opts.clusters);
   let envs: Environment[];
   try {
-    envs = await withTree(opts.repoDir, opts.sha, async (dir) => (await discoverEnvironments(dir, { repoUrls })).environments);
+    envs = await withTree(opts.repoDir, opts.sha, async (dir) => (await discoverEnvironments(dir, scope)).environments);
   } catch {
     return undefined;
   }

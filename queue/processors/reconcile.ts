@@ -45,6 +45,7 @@ import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 export interface ReconcileProcessorDeps {
   auth: GitHubAppAuth;
@@ -103,7 +104,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       await ctx.progress(`fetching ${repoName}`);
       const mirror = await deps.mirrors.ensure({ fullName: repoName, cloneUrl: job.repo.cloneUrl }, token);
       tip = (await git(['rev-parse', '--verify', `refs/heads/${job.repo.defaultBranch}^{commit}`], { cwd: mirror.dir })).trim();
-      target = await loadTarget(mirror.dir, tip, job, deps.status, ctx);
+      target = await loadTarget(mirror.dir, tip, job, deps.status, ctx, deps.clusters);
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
       // A broken configuration or render on the default branch is not drift: no issue, and never a heal.
@@ -203,10 +204,10 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
 }
 
 /** The commit to compare with and its render; throws BosunError when it cannot be rendered. */
-async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext): Promise<Target | NoBaseline> {
-  const repoUrls = [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`];
+async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext, clusters?: ClusterRegistry): Promise<Target | NoBaseline> {
+  const scope = discoveryScope(job.repo, clusters);
   const progress = Object.assign((message: string) => void ctx.progress(message), { done: () => undefined });
-  const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, repoUrls, progress });
+  const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, ...scope, progress });
   const pin = await status?.pin(job.repo.fullName, job.env);
   const lastApplied = (await status?.history(job.repo.fullName, job.env))?.[0]?.sha;
   if (pin) {

@@ -28,6 +28,7 @@ import {
 import { applyCheckRunName } from './apply.ts';
 import type { CommandProcessorDeps, CommandRun } from './command.ts';
 import { defaultBranchState, enqueueNewest, unknownEnvironment, unregisteredCluster } from './sync-command.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -103,7 +104,7 @@ export async function rollbackForPullRequest(deps: CommandProcessorDeps, run: Co
 
   const plan = await revertPlan(state.mirrorDir, mergeSha, facts);
   const before = (await git(['rev-parse', '--verify', `${oldestCommit(plan)}^1`], { cwd: state.mirrorDir })).trim();
-  const touched = await affectedEnvironments({ repoDir: state.mirrorDir, base: before, head: mergeSha, repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] });
+  const touched = await affectedEnvironments({ repoDir: state.mirrorDir, base: before, head: mergeSha, ...discoveryScope(job.repo, deps.clusters) });
   if (!touched.some((t) => t.name === name)) {
     const names = touched.map((t) => `\`${t.name}\``).join(', ');
     await run.reply(`#${job.pr} did not change \`${name}\`${names ? ` (it changed ${names})` : ' (it changed no environment)'}, so there is nothing to roll back there.`);

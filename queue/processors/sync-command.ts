@@ -14,6 +14,7 @@ import type { Environment } from '../../src/model/environment.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { applyCheckRunName } from './apply.ts';
 import type { CommandProcessorDeps, CommandRun } from './command.ts';
+import { discoveryScope } from './discovery-scope.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -24,7 +25,7 @@ export interface DefaultBranchState {
 }
 
 /** The default branch as GitHub has it now (a fresh fetch), and the environments it defines. */
-export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirrors'>, run: CommandRun, wantShas: string[] = []): Promise<DefaultBranchState> {
+export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters'>, run: CommandRun, wantShas: string[] = []): Promise<DefaultBranchState> {
   const { job } = run;
   const repoRef = { fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl };
   // No wanted commits: fetch, so the tip is the branch's tip now and not the mirror's last look.
@@ -34,7 +35,7 @@ export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirro
   const tip = (await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { cwd: mirror.dir }).catch(() => '')).trim();
   if (!tip) throw new BosunError({ kind: 'git', message: `${job.repo.fullName} has no branch \`${branch}\` (its default branch); nothing to apply` });
   const envs = await deps.mirrors.withCheckout(mirror, tip, async (co) => {
-    const { environments } = await discoverEnvironments(co.dir, { repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`] });
+    const { environments } = await discoverEnvironments(co.dir, discoveryScope(job.repo, deps.clusters));
     return new Map(environments.map((e) => [e.name, e]));
   });
   return { mirrorDir: mirror.dir, tip, envs };

@@ -6,6 +6,7 @@ import { needsAssembly } from '../model/flux-source.ts';
 import { fluxArtifactInputs } from './flux-inputs.ts';
 import { directoryInputs } from './argocd-inputs.ts';
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
+import { fleetInputs } from './fleet-inputs.ts';
 import { isHelmChart } from './render-kind.ts';
 import type { EnvInputs } from './types.ts';
 
@@ -55,6 +56,7 @@ export async function collectInputs(root: string, env: Environment, cache: Input
 }
 
 function renderInputs(walker: InputWalker, env: Environment, dir: string, abs: string, site: (field: string) => RefSite): InputSet {
+  if (env.render === 'fleet') return fleetInputs(walker, env, dir, site);
   const hasKustomization = walker.kustomizationFiles(abs).length > 0;
   const render = env.render === 'auto' ? (hasKustomization ? 'kustomize' : isHelmChart(abs) && env.source !== 'flux' ? 'helm' : 'plain') : env.render;
   if (render === 'kustomize' && hasKustomization) return walker.kustomization(dir, site('path'));

@@ -1,21 +1,22 @@
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
-import { fleetNotes } from './fleet-notes.ts';
 import { objectNote, readsFrom } from './notes.ts';
-import { field, str } from './object-fields.ts';
+import { field, list, str } from './object-fields.ts';
 import { scanRepoYaml, type RepoYaml, type YamlObjectDoc } from './repo-yaml.ts';
 import { configSource } from './source-config.ts';
 import { argocdSource } from './source-argocd.ts';
 import { directoriesSource } from './source-directories.ts';
+import { isFleetGitRepo } from './fleet-gitrepo.ts';
+import { fleetSource } from './source-fleet.ts';
 import { fluxSource } from './source-flux.ts';
 import type { DiscoverOptions, DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 /**
  * Sources in tiers, most explicit first. The first tier that finds any environment wins; sources in one
- * tier are combined (a repository may hold both Flux Kustomizations and Argo CD Applications).
+ * tier are combined (a repository may hold Flux Kustomizations, Argo CD Applications and Fleet bundles).
  */
-export const discoveryTiers: ReadonlyArray<readonly DiscoverySource[]> = [[configSource], [fluxSource, argocdSource], [directoriesSource]];
+export const discoveryTiers: ReadonlyArray<readonly DiscoverySource[]> = [[configSource], [fluxSource, argocdSource, fleetSource], [directoriesSource]];
 
 /**
  * Only files mentioning these API groups can define Flux, Argo CD or Fleet objects; the rest are not
@@ -24,7 +25,7 @@ export const discoveryTiers: ReadonlyArray<readonly DiscoverySource[]> = [[confi
 const gitOpsApiPattern = /apiVersion:\s*["']?(?:(?:kustomize|source|helm)\.toolkit\.fluxcd\.io|source\.extensions\.fluxcd\.io|argoproj\.io|fleet\.cattle\.io)\//;
 
 /** What `no environments found` says bosun looked for. */
-export const lookedFor = 'environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications whose source is this repository; clusters/<name>/ folders';
+export const lookedFor = 'environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications whose source is this repository; Rancher Fleet bundles (fleet.yaml, GitRepo paths) on registered clusters; clusters/<name>/ folders';
 
 /**
  * Which environments the checkout at `root` defines, and notes on everything else it saw: every
@@ -54,7 +55,6 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     }
   }
   if (winner === 0) notes.push(...(await unaskedObjectNotes(ctx)));
-  notes.push(...(await fleetNotes(ctx)));
   if (scan) notes.unshift(...(await scan).notes);
   if (environments.length === 0) {
     notes.push({ status: 'info', kind: 'Repository', reason: `no environments found: bosun looked for ${lookedFor}; add a .bosun.yaml that lists them (README: "Configuration reference")` });
@@ -78,10 +78,16 @@ async function unaskedObjectNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
       // One object the source refuses would hide the others: list them all, by their path alone.
-      out.push(...coarseObjectNotes(ctx, (await ctx.repoYaml()).docs, source.name));
+      out.push(...(source.name === 'fleet' ? coarseFleetNotes(ctx, await ctx.repoYaml()) : coarseObjectNotes(ctx, (await ctx.repoYaml()).docs, source.name)));
       continue;
     }
     for (const env of result.environments) {
+      if (env.source === 'fleet') {
+        // One note per bundle, not one per cluster it goes to.
+        if (out.some((n) => n.kind === 'Bundle' && n.name === env.fleet?.bundle)) continue;
+        out.push({ status: 'not-an-environment', kind: 'Bundle', name: env.fleet?.bundle ?? env.name, ...(env.definedIn?.file ? { file: env.definedIn.file } : {}), reason: `not an environment: .bosun.yaml lists the environments; add one for ${env.path} if bosun should preview what this deploys`, reads: [env.path] });
+        continue;
+      }
       out.push({
         status: 'not-an-environment',
         kind: env.helmRelease ? 'HelmRelease' : env.source === 'flux' ? 'Kustomization' : 'Application',
@@ -110,6 +116,22 @@ function coarseObjectNotes(ctx: DiscoveryContext, docs: readonly YamlObjectDoc[]
       const reads = readsFrom(ctx.root, [path]);
       return objectNote(d, 'not-an-environment', 'not an environment: .bosun.yaml lists the environments; add one for what this deploys if bosun should preview it', reads.length > 0 ? { reads } : {});
     });
+}
+
+/** Every fleet.yaml folder and Fleet GitRepo, when one of them is broken and the Fleet source refused. */
+function coarseFleetNotes(ctx: DiscoveryContext, scan: RepoYaml): DiscoveryNote[] {
+  const reason = 'not an environment: .bosun.yaml lists the environments; add one for what this deploys if bosun should preview it';
+  const out: DiscoveryNote[] = [];
+  for (const file of scan.files.filter((f) => /(^|\/)fleet\.ya?ml$/.test(f))) {
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
+    out.push({ status: 'not-an-environment', kind: 'Bundle', name: dir, file, reason, reads: [dir] });
+  }
+  for (const doc of scan.docs.filter(isFleetGitRepo)) {
+    const paths = list(field(doc.object, 'spec', 'paths')).filter((p): p is string => typeof p === 'string');
+    const reads = readsFrom(ctx.root, paths.length > 0 ? paths.map((p) => p.replace(/^\/+/, '') || '.') : ['.']);
+    out.push(objectNote(doc, 'not-an-environment', reason, reads.length > 0 ? { reads } : {}));
+  }
+  return out;
 }
 
 /** Environments of one tier; a name found by two sources gets the source as a suffix so neither is lost. */

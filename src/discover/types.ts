@@ -1,3 +1,4 @@
+import type { InventoryGroup } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment, EnvironmentSource } from '../model/environment.ts';
 import type { RepoYaml } from './repo-yaml.ts';
@@ -24,9 +25,11 @@ export interface DiscoverOptions {
   keepRefusedReleases?: boolean;
 }
 
-/** Registered clusters as discovery may know them (structurally the registry's inventory). */
+/** Registered clusters as discovery may know them (structurally the registry's inventory, model/cluster-inventory.ts). */
 export interface DiscoveryClusters {
   clusters: Array<{ name: string; labels: Record<string, string> }>;
+  /** The registry's cluster groups (Rancher Fleet targets `clusterGroup` / `clusterGroupSelector` select by them). */
+  groups?: InventoryGroup[];
 }
 
 /**

@@ -1,12 +1,16 @@
 import type { ApplyPolicy } from './apply-options.ts';
+import type { FleetBundleRender } from './fleet.ts';
 import type { HelmReleaseTarget } from './helm-release.ts';
 import type { SourceRef } from './object.ts';
 
 /** Where an environment's definition came from. */
-export type EnvironmentSource = 'config' | 'flux' | 'argocd' | 'directory' | 'path';
+export type EnvironmentSource = 'config' | 'flux' | 'argocd' | 'fleet' | 'directory' | 'path';
 
-/** How an environment's path is rendered; 'auto' = decided from the folder's contents at render time. */
-export type RenderKind = 'auto' | 'plain' | 'kustomize' | 'helm';
+/**
+ * How an environment's path is rendered; 'auto' = decided from the folder's contents at render time;
+ * 'fleet' = a Rancher Fleet bundle (raw YAML with overlays, kustomize or a chart, as `fleet` says).
+ */
+export type RenderKind = 'auto' | 'plain' | 'kustomize' | 'helm' | 'fleet';
 
 export interface HelmOptions {
   releaseName?: string;
@@ -123,6 +127,8 @@ export interface Environment {
    * with `preserveResourcesOnDeletion`: its generated Applications carry no resources finalizer).
    */
   keepObjectsOnRemoval?: string;
+  /** A Rancher Fleet bundle on this environment's cluster (render 'fleet'). */
+  fleet?: FleetBundleRender;
   /** A Flux HelmRelease rendered from its parent Kustomization's output (see HelmReleaseTarget). */
   helmRelease?: HelmReleaseTarget;
   /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */

@@ -1,5 +1,6 @@
 import { changedFiles, checkout } from '../git/index.ts';
 import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
+import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { substituteFromFiles } from './substitute-from.ts';
@@ -17,15 +18,15 @@ export interface AffectedEnvironment {
  * A broken configuration at head throws (nothing may be applied from it); a broken base only makes
  * every environment affected, as a plan would render them all.
  */
-export async function affectedEnvironments(opts: { repoDir: string; base?: string; head: string; repoUrls?: string[] }): Promise<AffectedEnvironment[]> {
+export async function affectedEnvironments(opts: { repoDir: string; base?: string; head: string; repoUrls?: string[]; clusters?: DiscoveryClusters }): Promise<AffectedEnvironment[]> {
   const headCo = await checkout(opts.repoDir, opts.head);
   const baseCo = opts.base ? await checkout(opts.repoDir, opts.base) : undefined;
   try {
-    const head = (await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls })).environments;
+    const head = (await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) })).environments;
     let base: Environment[] | undefined;
     if (baseCo) {
       try {
-        base = (await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls })).environments;
+        base = (await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) })).environments;
       } catch (err) {
         if (!(err instanceof BosunError)) throw err;
       }

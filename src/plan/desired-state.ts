@@ -2,6 +2,7 @@ import { refineFindingLines } from '../validate/field-lines.ts';
 import { availableParallelism } from 'node:os';
 import { checkout, resolveRef } from '../git/index.ts';
 import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
+import type { DiscoveryClusters } from '../discover/types.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { renderEnvironment } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
@@ -41,6 +42,8 @@ export interface Selection {
   /** Helm value files for `path`, relative to the chart folder. */
   values?: string[];
   repoUrls?: string[];
+  /** The registered clusters (names, labels, groups): Fleet bundles and ApplicationSet clusters generators target them. */
+  clusters?: DiscoveryClusters;
   /** How Flux substituteFrom values from Secrets are used: shown as markers (default) or substituted (apply). */
   substitution?: SubstitutionMode;
 }
@@ -48,7 +51,7 @@ export interface Selection {
 export async function selectEnvironments(dir: string, sel: Selection): Promise<Environment[]> {
   if (sel.path) return [explicitPath(dir, sel.path, sel.values ?? [])];
   if (sel.values?.length) throw new BosunError({ kind: 'usage', message: '--values needs --path (value files belong to an explicit chart folder)' });
-  const { environments, notes } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls });
+  const { environments, notes } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls, ...(sel.clusters ? { clusters: sel.clusters } : {}) });
   // Nothing to judge is not a pass: the caller says so (exit 3) instead of reporting an empty success.
   if (environments.length === 0) throw noEnvironmentsError({ notes });
   const byName = new Map(environments.map((e) => [e.name, e]));
@@ -132,9 +135,9 @@ function crdsOf(objects: RenderedObject[]): KubeObject[] {
  * The desired state of one environment at a commit, for apply and sync: rendered and validated; a render
  * failure or a validation error refuses (nothing is applied from a broken render).
  */
-export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; progress?: Progress; limits?: ObjectLimits }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
+export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; clusters?: DiscoveryClusters; progress?: Progress; limits?: ObjectLimits }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
-    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, substitution: 'apply' });
+    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply' });
     const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits });
     if (!result.outcome.ok) {
       throw new BosunError({ ...result.outcome.error, kind: 'render', message: `environment "${env.name}" does not render at ${sha!.slice(0, 7)}: ${result.outcome.error.message}` });

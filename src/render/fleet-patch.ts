@@ -8,15 +8,14 @@ import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
-import { parseYamlDocuments } from './yaml-docs.ts';
 
 /**
  * A Fleet overlay's `<name>_patch.yaml` applied to `<name>.yaml`, as Fleet does it (rancher/fleet
  * internal/helmdeployer/render/patch/patch.go, with wrangler's patch.Apply): both files are read as one
  * YAML document each (the first), then a patch that is a list is a JSON patch (RFC 6902); otherwise a
  * built-in Kubernetes kind gets a strategic merge patch and anything else a JSON merge patch (RFC 7386).
- * The strategic merge runs in kustomize (the same apimachinery merge rules, from kustomize's built-in
- * OpenAPI), in the render sandbox.
+ * The strategic merge runs as `kubectl patch --local` (apimachinery's strategicpatch with the built-in
+ * scheme, the library wrangler calls), in the render sandbox.
  */
 export async function applyOverlayPatch(target: unknown, patch: unknown, where: { target: string; patch: string }, opts: RenderOptions): Promise<unknown> {
   if (Array.isArray(patch)) return jsonPatch(target, patch, where);
@@ -122,33 +121,33 @@ function remove(doc: unknown, path: readonly string[]): unknown {
 }
 
 /**
- * A strategic merge patch of a built-in kind through `kubectl kustomize`: the object as the only
- * resource, the patch aimed at it by kind and name (the patch's own identity fields are set to the
- * object's, so a patch file that leaves them out, as Fleet allows, still applies).
+ * A strategic merge patch of a built-in kind: `kubectl patch --local` reads the object and the patch from
+ * files and prints the result, offline; nothing from the repository is on its command line.
  */
 async function strategicMerge(target: KubeObject, patch: unknown, where: { target: string; patch: string }, opts: RenderOptions): Promise<unknown> {
   if (!isRecord(patch)) throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: a patch is a YAML mapping or a JSON patch list` });
-  const name = target.metadata?.name;
-  if (!name) throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.target, message: `cannot patch ${where.target}: its object has no metadata.name` });
-  const aimed = { ...patch, apiVersion: target.apiVersion, kind: target.kind, metadata: { ...(isRecord(patch.metadata) ? patch.metadata : {}), name, ...(target.metadata?.namespace ? { namespace: target.metadata.namespace } : {}) } };
   const temp = await renderTempDir('bosun-fleet-patch-');
   try {
-    // JSON is YAML without YAML 1.1 surprises.
-    await writeFile(join(temp.dir, 'object.yaml'), JSON.stringify(target));
-    await writeFile(join(temp.dir, 'patch.yaml'), JSON.stringify(aimed));
-    await writeFile(join(temp.dir, 'kustomization.yaml'), JSON.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['object.yaml'], patches: [{ path: 'patch.yaml' }] }));
+    const object = join(temp.dir, 'object.json');
+    const patchFile = join(temp.dir, 'patch.json');
+    await writeFile(object, JSON.stringify(target));
+    await writeFile(patchFile, JSON.stringify(patch));
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const result = await runTool({
-      command: kubectlPath(), args: ['kustomize', temp.dir], cwd: temp.dir, env: toolEnv(temp.dir), limiter: opts.limiter, signal: opts.signal, timeoutMs,
+      command: kubectlPath(),
+      args: ['patch', '--local', `--filename=${object}`, '--type=strategic', `--patch-file=${patchFile}`, '--output=json'],
+      cwd: temp.dir, env: toolEnv(temp.dir), limiter: opts.limiter, signal: opts.signal, timeoutMs,
       sandbox: { readOnly: [temp.dir], tools: [kubectlPath()] },
     });
     if (result.status === 'failed') {
-      throw new RenderFailure({ kind: 'render', tool: 'kustomize', file: where.patch, message: `failed to patch ${where.target}: ${quoteToolOutput(result.stderr || result.stdout, { root: temp.dir, temp: [temp.dir] })}` });
+      throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: ${quoteToolOutput(result.stderr || result.stdout, { root: temp.dir, temp: [temp.dir] })}` });
     }
     if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, where.patch, where.target));
-    const parsed = parseYamlDocuments(result.stdout, 'kustomize output');
-    if (!parsed.ok || parsed.docs.length !== 1) throw new RenderFailure({ kind: 'render', tool: 'kustomize', file: where.patch, message: `failed to patch ${where.target}: unexpected kustomize output` });
-    return parsed.docs[0].value;
+    try {
+      return JSON.parse(result.stdout) as unknown;
+    } catch {
+      throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: unreadable output of kubectl patch` });
+    }
   } finally {
     await temp.dispose();
   }

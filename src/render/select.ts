@@ -4,6 +4,7 @@ import { helmRenderer } from './helm.ts';
 import { helmReleaseRenderer } from './helmrelease.ts';
 import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
 import { directoryRenderer } from './directory.ts';
+import { fleetRenderer } from './fleet.ts';
 import { plainRenderer } from './plain.ts';
 import { RenderFailure, type Renderer } from './types.ts';
 
@@ -18,6 +19,8 @@ export function selectRenderer(env: Environment, absDir: string): Renderer {
   // A Flux HelmRelease: rendered from its Kustomization's output and its chart, whatever its path holds.
   if (env.helmRelease) return helmReleaseRenderer;
   switch (env.render) {
+    case 'fleet':
+      return fleetRenderer;
     case 'plain':
       return env.directory ? directoryRenderer : plainRenderer;
     case 'helm':

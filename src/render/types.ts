@@ -34,7 +34,7 @@ export interface RenderRequest {
 
 /** One way of turning a folder into objects. Adding Helm-from-OCI later is a new file with this shape. */
 export interface Renderer {
-  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory' | 'helm-release';
+  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory' | 'helm-release' | 'fleet';
   render(req: RenderRequest): Promise<RenderOutcome>;
 }
 

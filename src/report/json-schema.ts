@@ -5,7 +5,7 @@ import type { ProblemKind } from '../model/errors.ts';
 import { coverageSchema, discoverySchema } from './json-schema-coverage.ts';
 import { syncPlanSchema } from './json-schema-sync.ts';
 
-const environmentSources = ['config', 'flux', 'argocd', 'directory', 'path'] as const satisfies readonly EnvironmentSource[];
+const environmentSources = ['config', 'flux', 'argocd', 'fleet', 'directory', 'path'] as const satisfies readonly EnvironmentSource[];
 const problemKinds = ['usage', 'config', 'yaml', 'render', 'validation', 'path', 'git', 'cluster', 'internal', 'no-environments'] as const satisfies readonly ProblemKind[];
 const actions = ['create', 'update', 'delete'] as const satisfies readonly Change['action'][];
 

@@ -8,6 +8,8 @@ import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { parseSelection, selectionHelp } from './select-options.ts';
 import { repoFolder } from '../repo-option.ts';
+import { clustersFile } from './cluster-file.ts';
+import { inventoryOf, loadClusterRegistry } from '../../cluster/registry.ts';
 
 export const renderHelp = `Usage: bosun render --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format yaml|json]
 
@@ -16,16 +18,20 @@ apply), each with its source file and line.
 
 Options:
 ${selectionHelp}
+  --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): only its cluster names, labels and
+                    groups are read, for Rancher Fleet bundles (one environment per target cluster)
   --format FORMAT   yaml (default; multi-document with "# Source:" comments) or json
 
 ${exitCodeHelp}`;
 
 export async function renderCommand(argv: string[], io: CliIO): Promise<number> {
-  const opts = parseSelection(argv, io, 'render');
+  const opts = parseSelection(argv, io, 'render', { clusters: true });
   const format = oneOf(opts.format, ['yaml', 'json'] as const, 'yaml', 'format');
   const repoDir = await repoFolder(opts.repoFlag, io, { git: opts.ref !== undefined, why: '--ref reads a commit (leave it out to read the folder as it is)' });
   const progress = stderrProgress({ stream: io.stderr });
-  const results = await withTree(repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, opts.selection), { progress, limits: opts.limits }));
+  const file = clustersFile(opts.clusters, io);
+  const clusters = file ? inventoryOf(loadClusterRegistry(file)) : undefined;
+  const results = await withTree(repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, { ...opts.selection, ...(clusters ? { clusters } : {}) }), { progress, limits: opts.limits }));
   progress.done();
   let failed = false;
   if (format === 'json') {

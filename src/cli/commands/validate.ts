@@ -29,9 +29,11 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
   const progress = stderrProgress({ stream: io.stderr });
   const file = clustersFile(opts.clusters, io);
   // The Kubernetes client is loaded only when a cluster registry is given.
-  const checks = file ? await import('./clusters.ts').then((m) => m.clusterChecksHook(m.loadRegistry(file), { cacheDir: dataDirOf(io) })) : undefined;
+  const registry = file ? await import('./clusters.ts').then((m) => ({ checks: m.clusterChecksHook(m.loadRegistry(file), { cacheDir: dataDirOf(io) }), inventory: m.inventoryOf(m.loadRegistry(file)) })) : undefined;
+  const checks = registry?.checks;
   const results = await withTree(repoDir, opts.ref, async (dir) => {
-    const envs = await selectEnvironments(dir, opts.selection);
+    // Fleet bundles and ApplicationSet clusters generators target the registered clusters.
+    const envs = await selectEnvironments(dir, { ...opts.selection, ...(registry ? { clusters: registry.inventory } : {}) });
     return renderAndValidate(dir, envs, { progress, limits: opts.limits, ...(checks ? { clusterChecks: checks.hook } : {}) });
   }).finally(() => checks?.close());
   progress.done();

@@ -1,0 +1,339 @@
+import { statSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { ClusterInventory } from '../model/cluster-inventory.ts';
+import { groupsOf } from '../model/cluster-inventory.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import { environmentDefaults, type Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
+import type { FleetBundleRender } from '../model/fleet.ts';
+import { selectorMatches } from '../model/label-selector.ts';
+import { resolveInRepo } from '../util/paths.ts';
+import { bundleSitesForPaths, fleetYamlIn, type FleetBundleSite } from './fleet-bundles.ts';
+import { isFleetGitRepo, readFleetGitRepo, type FleetGitRepo } from './fleet-gitrepo.ts';
+import { fleetBundleName, limitName, maxReleaseNameLength } from './fleet-names.ts';
+import { baseOptions, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
+import { criteriaText, decideTarget, defaultTarget, type ClusterFacts } from './fleet-targets.ts';
+import { valuesForCluster } from './fleet-values.ts';
+import { readFleetYaml, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
+import { environmentNote, objectNote, readsFrom } from './notes.ts';
+import { isSameRepo } from './repo-url.ts';
+import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
+
+/**
+ * Rancher Fleet bundles as environments: each bundle × each registered cluster its targets select is an
+ * environment `<bundle>@<cluster>` (README "Rancher Fleet"). Which folders are bundles comes from the
+ * repository's own `GitRepo` objects that point at it (their `paths`); without one, every folder with a
+ * fleet.yaml is a bundle and the GitRepo that registers the repository is assumed to have no targets
+ * (Fleet's default: cluster group `default`). Which clusters: the cluster registry's, by name, labels and
+ * groups. What is not modelled stays a discovery note.
+ */
+export const fleetSource: DiscoverySource = {
+  name: 'fleet',
+  async discover(ctx: DiscoveryContext): Promise<DiscoveryResult> {
+    const scan = await ctx.repoYaml();
+    const notes: DiscoveryNote[] = [];
+    const repos: FleetGitRepo[] = [];
+    // Once a GitRepo of the repository points at it (at whatever branch), those GitRepos say what deploys.
+    let ownGitRepos = false;
+    for (const doc of scan.docs.filter(isFleetGitRepo)) {
+      const repo = readFleetGitRepo(doc);
+      const skip = skipReason(repo, ctx);
+      if (!skip?.foreign) ownGitRepos = true;
+      if (skip) {
+        const paths = repo.paths.length > 0 ? repo.paths : ['.'];
+        const reads = skip.foreign ? [] : readsFrom(ctx.root, paths.map((p) => p.replace(/^\/+/, '') || '.'));
+        notes.push(objectNote(doc, 'not-an-environment', skip.reason, reads.length > 0 ? { reads } : {}));
+        continue;
+      }
+      for (const u of repo.unmodelled) notes.push(objectNote(doc, 'info', `${u.field} is not modelled: ${u.why}`));
+      if (repo.drivenScan) notes.push(objectNote(doc, 'not-an-environment', 'spec.bundles (bundles named by the GitRepo, each with its own options file) is not modelled; its paths are scanned as usual'));
+      repos.push(repo);
+    }
+    const bundles = findBundles(ctx, scan.files, repos, ownGitRepos, notes);
+    if (bundles.length === 0) return { environments: [], notes };
+
+    const clusters = ctx.clusters?.clusters ?? [];
+    if (clusters.length === 0) {
+      for (const b of bundles) {
+        notes.push(bundleNote(b, 'not-an-environment', 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")', { reads: [b.site.dir] }));
+      }
+      return { environments: [], notes };
+    }
+    const inventory = withDefaultGroup({ clusters, groups: ctx.clusters?.groups ?? [] });
+    if (inventory.assumedDefault && bundles.some((b) => usesDefaultTarget(b))) {
+      notes.push({ status: 'info', kind: 'Bundle', reason: `bundles without targets go to Fleet's cluster group "default"; the cluster registry defines no such group, so bosun takes every registered cluster (${clusters.map((c) => c.name).join(', ')}), as the default group of Fleet's fleet-local workspace holds its one cluster. Define clusterGroups.default in the registry to narrow it` });
+    }
+
+    const environments: Environment[] = [];
+    for (const b of bundles) {
+      const built = bundleEnvironments(ctx, b, inventory, notes);
+      environments.push(...built);
+    }
+    resolveDependencies(bundles, environments, notes);
+    return { environments, notes };
+  },
+};
+
+interface Bundle {
+  site: FleetBundleSite;
+  /** Fleet's name for the bundle (fleet.yaml `name`, else the GitRepo's name and path, else the folder). */
+  name: string;
+  fleetYaml?: FleetYaml;
+  gitRepo?: FleetGitRepo;
+  labels: Record<string, string>;
+}
+
+/** A GitRepo whose bundles are not this branch's content: another repository, branch or a fixed revision. */
+function skipReason(repo: FleetGitRepo, ctx: DiscoveryContext): { reason: string; foreign?: boolean } | undefined {
+  if (repo.repo && ctx.repoUrls && !isSameRepo(repo.repo, ctx.repoUrls)) return { reason: `another repository (${repo.repo}): what it deploys is not in this one`, foreign: true };
+  if (repo.revision) return { reason: `pinned to revision ${repo.revision}: a change to this branch does not change what it deploys` };
+  if (repo.branch && ctx.branch && repo.branch !== ctx.branch) return { reason: `follows branch ${repo.branch}, not ${ctx.branch}: a change to ${ctx.branch} does not change what it deploys` };
+  return undefined;
+}
+
+function findBundles(ctx: DiscoveryContext, files: readonly string[], repos: readonly FleetGitRepo[], ownGitRepos: boolean, notes: DiscoveryNote[]): Bundle[] {
+  const bundles: Bundle[] = [];
+  const covered = new Set<string>();
+  if (ownGitRepos) {
+    for (const repo of repos) {
+      const { sites, unmatched } = bundleSitesForPaths(ctx.root, repo.paths);
+      for (const path of unmatched) notes.push(objectNote(repo.doc, 'info', `spec.paths entry "${path}" matches no folder of this commit`));
+      for (const site of sites) {
+        covered.add(site.dir);
+        const fleetYaml = site.fleetYaml ? readFleetYaml(ctx.root, site.fleetYaml) : undefined;
+        bundles.push({ site, gitRepo: repo, ...(fleetYaml ? { fleetYaml } : {}), name: fleetYaml?.name ?? fleetBundleName(repo.name, site.dir), labels: { ...repo.labels, ...fleetYaml?.labels } });
+      }
+    }
+    for (const dir of fleetYamlDirs(ctx.root, files)) {
+      if (covered.has(dir)) continue;
+      const file = fleetYamlIn(ctx.root, dir)!;
+      const by = repos.length > 0 ? `not under the paths of ${repos.map((r) => `GitRepo ${r.name}`).join(', ')}` : 'the GitRepos of this repository follow other branches or revisions';
+      notes.push({ status: 'not-an-environment', kind: 'Bundle', name: dir, file, reason: `${by}, so no GitRepo of this repository deploys it from here`, reads: [dir] });
+    }
+    return dedupeByName(bundles, notes);
+  }
+  const dirs = fleetYamlDirs(ctx.root, files);
+  if (dirs.length > 0) {
+    notes.push({ status: 'info', kind: 'Bundle', reason: 'no Fleet GitRepo in this repository points at it: bosun takes every folder with a fleet.yaml as a bundle named by its folder (or fleet.yaml name), with the targets of a GitRepo that sets none (cluster group "default")' });
+  }
+  for (const dir of dirs) {
+    const file = fleetYamlIn(ctx.root, dir)!;
+    const fleetYaml = readFleetYaml(ctx.root, file);
+    bundles.push({ site: { dir, fleetYaml: file }, fleetYaml, name: fleetYaml.name ?? (dir === '.' ? 'root' : dir), labels: { ...fleetYaml.labels } });
+  }
+  return dedupeByName(bundles, notes);
+}
+
+/** Folders holding a fleet.yaml or fleet.yml, from the repository's YAML files. */
+function fleetYamlDirs(root: string, files: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const file of files) if (/(^|\/)fleet\.ya?ml$/.test(file)) dirs.add(posix.dirname(file));
+  return [...dirs].filter((d) => fleetYamlIn(root, d) !== undefined).sort();
+}
+
+/** Two bundles of one name overwrite each other in Fleet; bosun keeps the first and says so. */
+function dedupeByName(bundles: Bundle[], notes: DiscoveryNote[]): Bundle[] {
+  const seen = new Map<string, Bundle>();
+  for (const b of bundles) {
+    const first = seen.get(b.name);
+    if (!first) seen.set(b.name, b);
+    else if (first.site.dir !== b.site.dir || first.gitRepo !== b.gitRepo) {
+      notes.push(bundleNote(b, 'not-an-environment', `bundle name "${b.name}" is also the name of the bundle of ${first.site.dir}; Fleet keeps one of them, bosun the first`, { reads: [b.site.dir] }));
+    }
+  }
+  return [...seen.values()];
+}
+
+function usesDefaultTarget(b: Bundle): boolean {
+  return !b.fleetYaml?.overrideTargets && (b.gitRepo?.targets.length ?? 0) === 0;
+}
+
+/** The inventory with Fleet's `default` group as every cluster, when the registry defines none. */
+function withDefaultGroup(inventory: ClusterInventory): ClusterInventory & { assumedDefault: boolean } {
+  if (inventory.groups.some((g) => g.name === 'default')) return { ...inventory, assumedDefault: false };
+  return { ...inventory, groups: [...inventory.groups, { name: 'default', selector: {}, labels: {} }], assumedDefault: true };
+}
+
+function bundleNote(b: Bundle, status: DiscoveryNote['status'], reason: string, extra: Partial<DiscoveryNote> = {}): DiscoveryNote {
+  const file = b.site.fleetYaml ?? b.gitRepo?.doc.file;
+  return { status, kind: 'Bundle', name: b.name, ...(file ? { file } : {}), ...(!b.site.fleetYaml && b.gitRepo ? { line: b.gitRepo.doc.line } : {}), reason, ...extra };
+}
+
+function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: ClusterInventory, notes: DiscoveryNote[]): Environment[] {
+  const fy = b.fleetYaml;
+  const definedIn = b.site.fleetYaml ? { file: b.site.fleetYaml } : { file: b.gitRepo!.doc.file, line: b.gitRepo!.doc.line };
+  for (const u of fy?.unmodelled ?? []) notes.push({ status: 'info', kind: 'Bundle', name: b.name, file: fy!.file, ...(u.line ? { line: u.line } : {}), reason: `${u.field}: ${u.why}` });
+
+  const targets: FleetTarget[] = fy?.overrideTargets ?? (b.gitRepo && b.gitRepo.targets.length > 0 ? b.gitRepo.targets : [{ ...defaultTarget, options: { at: { path: [], line: () => undefined } } }]);
+  const customizations = fy?.targetCustomizations ?? [];
+  const valuesFiles = allValuesFiles(fy);
+  let base: MergedOptions | undefined;
+  let baseProblem: FleetBundleRender['problem'];
+  try {
+    base = fy ? baseOptions(fy.options, (h, at) => valuesWithFiles(ctx.root, b.site.dir, h, at, fy.file)) : baseOptions({ at: { path: [], line: () => undefined } }, () => ({}));
+  } catch (error) {
+    if (!(error instanceof BosunError)) throw error;
+    baseProblem = problemOf(error);
+  }
+
+  const envs: Environment[] = [];
+  const skipped: string[] = [];
+  for (const cluster of inventory.clusters) {
+    const facts: ClusterFacts = { name: cluster.name, labels: cluster.labels, groups: groupsOf(inventory, cluster) };
+    const decision = decideTarget(targets, customizations, facts, fy?.customizationMode === 'AllMatches');
+    if (!decision.deploy) {
+      skipped.push(`${cluster.name} (${decision.reason})`);
+      continue;
+    }
+    const name = `${b.name}@${cluster.name}`;
+    let options = base;
+    let problem = baseProblem;
+    if (options && !problem) {
+      try {
+        for (const c of decision.customizations) options = mergeOptions(options!, c.options, (h, at) => valuesWithFiles(ctx.root, b.site.dir, h, at, fy!.file));
+      } catch (error) {
+        if (!(error instanceof BosunError)) throw error;
+        problem = problemOf(error);
+      }
+    }
+    const merged = options ?? baseOptions({ at: { path: [], line: () => undefined } }, () => ({}));
+    const gitRepo = b.gitRepo;
+    const namespace = gitRepo?.targetNamespace ?? merged.namespace;
+    const render: FleetBundleRender = {
+      bundle: b.name,
+      // The Fleet agent installs the release as helm.releaseName, else the bundle's name cut to 53 characters.
+      releaseName: merged.helm?.releaseName ?? limitName(b.name, maxReleaseNameLength),
+      definedBy: gitRepo && b.site.fleetYaml ? [gitRepo.doc.file] : [],
+      overlays: merged.overlays,
+      defaultNamespace: namespace ?? merged.defaultNamespace ?? 'default',
+      ...(namespace ? { namespace } : {}),
+      valuesFiles,
+      ...(merged.kustomizeDir ? { kustomizeDir: merged.kustomizeDir } : {}),
+    };
+    const chart = chartOf(ctx, b, merged);
+    if (chart.remote) {
+      notes.push(bundleNote(b, 'not-previewed', `a chart from ${chart.remote}: remote charts are not previewed; what the bundle deploys on ${cluster.name} is not in the plan`, { environments: [name], reads: [b.site.dir] }));
+      continue;
+    }
+    if (merged.helm || chart.local !== undefined) {
+      const helm = merged.helm;
+      const templated = valuesForCluster(helm?.values ?? {}, cluster, { ...(helm?.disablePreProcess ? { disablePreProcess: true } : {}), ...(helm?.templateValues ? { templateValues: helm.templateValues } : {}) });
+      if (!templated.ok && templated.kind === 'unsupported') {
+        notes.push(bundleNote(b, 'not-previewed', `${templated.message}; not previewed on ${cluster.name}`, { environments: [name], reads: [b.site.dir] }));
+        continue;
+      }
+      if (!templated.ok) problem ??= { message: templated.message, file: fy?.file };
+      render.helm = {
+        ...(chart.local !== undefined ? { chart: chart.local } : {}),
+        values: templated.ok ? templated.values : helm?.values ?? {},
+      };
+      for (const ref of helm?.valuesFrom ?? []) {
+        notes.push(environmentNote(name, `helm.valuesFrom ${ref.kind} ${ref.namespace ?? render.defaultNamespace}/${ref.name ?? ''} is read on the cluster when Fleet deploys; the preview renders without it`, { file: fy?.file }));
+      }
+      if (!gitRepo && !helm?.releaseName) {
+        notes.push(environmentNote(name, `Helm release name "${render.releaseName}" comes from the folder: Fleet names the release after the GitRepo and the path; set helm.releaseName for names that match the cluster`, { file: fy?.file }));
+      }
+    }
+    if (problem) render.problem = problem;
+    const paused = (fy?.paused ?? false) || (gitRepo?.paused ?? false);
+    const keepResources = merged.keepResources || (gitRepo?.keepResources ?? false);
+    if (paused) notes.push(environmentNote(name, 'paused: Fleet does not deploy changes to this bundle until it is unpaused; bosun previews them and does not apply on merge', definedIn));
+    if (keepResources) notes.push(environmentNote(name, 'keepResources: nothing this bundle deployed is deleted by bosun (prune off), also when an object leaves the bundle', definedIn));
+    for (const patch of merged.comparePatches) {
+      for (const op of patch.operations) {
+        if (op.op === 'ignore') notes.push(environmentNote(name, `diff.comparePatches ${patch.kind ?? ''} ${patch.name ?? ''}: op "ignore" (leave the whole object out of drift) is not modelled; its fields are compared`, { file: fy?.file }));
+      }
+    }
+    envs.push({
+      ...environmentDefaults,
+      dependsOn: [],
+      requires: [],
+      name,
+      source: 'fleet',
+      path: b.site.dir,
+      definedIn,
+      render: 'fleet',
+      cluster: cluster.name,
+      namespace: render.defaultNamespace,
+      prune: !keepResources,
+      autoApply: !paused,
+      selfHeal: merged.correctDrift ?? gitRepo?.correctDrift ?? false,
+      fleet: render,
+    });
+  }
+  if (envs.length === 0 && !notes.some((n) => n.kind === 'Bundle' && n.name === b.name && n.status === 'not-previewed')) {
+    notes.push(bundleNote(b, 'not-an-environment', `its targets select none of the registered clusters: ${skipped.join('; ')} (targets: ${targets.map(criteriaText).join('; ')})`, { reads: [b.site.dir] }));
+  } else if (skipped.length > 0) {
+    notes.push(bundleNote(b, 'info', `not deployed to ${skipped.join('; ')}`, { environments: envs.map((e) => e.name) }));
+  }
+  return envs;
+}
+
+/** Every `helm.valuesFiles` entry of fleet.yaml, bundle-relative: Fleet leaves them all out of the bundle's resources. */
+function allValuesFiles(fy: FleetYaml | undefined): string[] {
+  const files = new Set<string>(fy?.options.helm?.valuesFiles ?? []);
+  for (const t of fy?.targetCustomizations ?? []) for (const f of t.options.helm?.valuesFiles ?? []) files.add(f);
+  return [...files].map((f) => posix.normalize(f));
+}
+
+/**
+ * Where the bundle's chart is. Fleet fetches `helm.chart` unless it is a path in the bundle's checkout,
+ * and always when `helm.repo` is set (internal/bundlereader/resources.go `addRemoteCharts`).
+ */
+function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { local?: string; remote?: string } {
+  const helm = options.helm;
+  if (helm?.repo) return { remote: `Helm repository ${helm.repo} (chart ${helm.chart ?? '?'}${helm.version ? ` ${helm.version}` : ''})` };
+  if (helm?.chart) {
+    if (/^[a-z][a-z0-9+.-]*:\/\/|^[a-z0-9]+::|^(github\.com|gitlab\.com|bitbucket\.org)\//i.test(helm.chart)) return { remote: helm.chart };
+    const path = posix.normalize(b.site.dir === '.' ? helm.chart : `${b.site.dir}/${helm.chart}`);
+    try {
+      if (statSync(resolveInRepo(ctx.root, path), { throwIfNoEntry: false })) return { local: posix.normalize(helm.chart) };
+    } catch {
+      return { local: posix.normalize(helm.chart) }; // the renderer refuses a path that leaves the repository, naming it
+    }
+    // Not a path here: Fleet hands it to go-getter as a URL.
+    return { remote: helm.chart };
+  }
+  return {};
+}
+
+function problemOf(error: BosunError): FleetBundleRender['problem'] {
+  const p = error.toProblem();
+  return { message: p.message, ...(p.file ? { file: p.file } : {}), ...(p.line ? { line: p.line } : {}), ...(p.field ? { field: p.field } : {}) };
+}
+
+/**
+ * fleet.yaml `dependsOn`: a bundle waits until the bundles it names (or whose labels a selector matches)
+ * are ready — on the same cluster, as each BundleDeployment checks its own cluster's. bosun's `dependsOn`
+ * between `<bundle>@<cluster>` environments does the same on merge.
+ */
+function resolveDependencies(bundles: readonly Bundle[], environments: Environment[], notes: DiscoveryNote[]): void {
+  const byEnv = new Map(environments.map((e) => [e.name, e]));
+  for (const b of bundles) {
+    for (const dep of b.fleetYaml?.dependsOn ?? []) {
+      const matches = bundles.filter((o) => o !== b && (dep.name ? sameBundle(o, dep.name) : dep.selector ? selectorMatches(dep.selector, o.labels) : false));
+      const what = dep.name ? `"${dep.name}"` : 'the selector';
+      if (matches.length === 0) {
+        notes.push(bundleNote(b, 'info', `dependsOn ${what}: no bundle of this repository is called so; Fleet waits for it, bosun applies without waiting`, { ...(dep.line ? { line: dep.line } : {}) }));
+        continue;
+      }
+      for (const env of environments.filter((e) => e.fleet?.bundle === b.name)) {
+        for (const other of matches) {
+          const target = byEnv.get(`${other.name}@${env.cluster}`);
+          if (target && !env.dependsOn.includes(target.name)) env.dependsOn.push(target.name);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A dependsOn name against a bundle: Fleet's name exactly; for a bundle bosun names by its folder (no
+ * GitRepo in the repository), Fleet's name ends with the folder made a release name.
+ */
+function sameBundle(b: Bundle, name: string): boolean {
+  if (b.name === name) return true;
+  if (b.gitRepo || b.fleetYaml?.name) return false;
+  const tail = fleetBundleName('x', b.site.dir).slice(2);
+  return tail !== '' && name.endsWith(`-${tail}`);
+}

@@ -1,0 +1,102 @@
+import { posix } from 'node:path';
+import type { Environment } from '../model/environment.ts';
+import type { FleetBundleRender } from '../model/fleet.ts';
+import { groupOf, type KubeObject, type RenderedObject } from '../model/object.ts';
+import { isNamespacedKind } from '../validate/builtin-schemas.ts';
+import { inRepo } from './files.ts';
+import { bundleFiles } from './fleet-files.ts';
+import { rawBundle } from './fleet-raw.ts';
+import { renderBundleTemplates } from './fleet-templates.ts';
+import { helmRenderer } from './helm.ts';
+import { kustomizeRenderer } from './kustomize.ts';
+import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
+
+/**
+ * A Rancher Fleet bundle on one cluster, rendered as the Fleet agent builds it (rancher/fleet
+ * internal/bundlereader/style.go `DetermineStyle`, internal/helmdeployer/render/helm.go, postrender.go):
+ *
+ * - a **chart** when `<helm.chart>/Chart.yaml` (default: `Chart.yaml`) is among the bundle's files:
+ *   `helm template` of that folder with the bundle's values, into its release and namespace;
+ * - else **kustomize** when `<kustomize.dir>/kustomization.yaml` (default: `kustomization.yaml`) is:
+ *   the kustomize build of that folder;
+ * - else **raw YAML**: the files of the folder with `yaml.overlays` applied, and `templates/` as Helm
+ *   templates (fleet-raw.ts, fleet-templates.ts).
+ *
+ * Then, as the agent's post-render does: `namespace` is set on every object (a cluster-scoped object is
+ * an error, as in Fleet: "consider using defaultNamespace"), and namespaced objects without a namespace
+ * get `defaultNamespace` — the Helm release namespace Fleet installs into. A chart that Fleet would also
+ * run through kustomize (both present) is listed as not previewed by discovery and never reaches here.
+ */
+export const fleetRenderer: Renderer = {
+  name: 'fleet',
+  async render(req: RenderRequest): Promise<RenderOutcome> {
+    const { root, env, opts } = req;
+    const fleet = env.fleet;
+    if (!fleet) throw new RenderFailure({ kind: 'internal', message: `environment ${env.name} is a Fleet bundle without its options` });
+    if (fleet.problem) throw new RenderFailure({ kind: 'config', ...fleet.problem });
+    const where = { file: env.definedIn?.file, line: env.definedIn?.line };
+    const { files } = await bundleFiles(root, env.path, fleet.valuesFiles);
+    const chartDir = posix.normalize(fleet.helm?.chart ?? '.');
+    const kustomizeDir = posix.normalize(fleet.kustomizeDir ?? '.');
+    const has = (name: string) => files.has(posix.normalize(name));
+
+    let objects: RenderedObject[];
+    if (has(posix.join(chartDir, 'Chart.yaml'))) {
+      const path = posix.normalize(posix.join(env.path, chartDir));
+      objects = await delegate(helmRenderer, req, {
+        ...env,
+        path,
+        render: 'helm',
+        namespace: fleet.defaultNamespace,
+        helm: { releaseName: fleet.releaseName, valueFiles: [], values: fleet.helm?.values ?? {} },
+      }, path, where);
+    } else if (has(posix.join(kustomizeDir, 'kustomization.yaml'))) {
+      const path = posix.normalize(posix.join(env.path, kustomizeDir));
+      const { fleet: _fleet, ...rest } = env;
+      objects = await delegate(kustomizeRenderer, req, { ...rest, path, render: 'kustomize', namespace: undefined, kustomize: undefined }, path, where);
+    } else {
+      const raw = await rawBundle(root, files, fleet.overlays, opts);
+      const templated = await renderBundleTemplates(root, raw.templates, { name: fleet.bundle, release: fleet.releaseName, namespace: fleet.defaultNamespace, values: fleet.helm?.values ?? {}, where }, opts);
+      objects = [...templated, ...raw.objects];
+    }
+    return { ok: true, objects: withNamespaces(objects, fleet, where) };
+  },
+};
+
+/** Another renderer on a sub-folder of the bundle, with the environment it would have had on its own. */
+async function delegate(renderer: Renderer, req: RenderRequest, env: Environment, path: string, where: { file?: string; line?: number }): Promise<RenderedObject[]> {
+  const dir = inRepo(req.root, path, { ...where, field: 'helm.chart' });
+  const outcome = await renderer.render({ root: req.root, env, dir, opts: req.opts });
+  if (!outcome.ok) throw new RenderFailure(outcome.error);
+  return outcome.objects;
+}
+
+/** Fleet's namespace rules after the render: `namespace` forced everywhere, `defaultNamespace` where none is set. */
+function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, where: { file?: string; line?: number }): RenderedObject[] {
+  const crdScopes = new Map<string, boolean>();
+  for (const { object } of objects) {
+    if (object.kind !== 'CustomResourceDefinition') continue;
+    const spec = object.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
+    if (spec?.group && spec.names?.kind) crdScopes.set(`${spec.group}/${spec.names.kind}`, spec.scope !== 'Cluster');
+  }
+  const namespaced = (o: KubeObject): boolean | undefined => isNamespacedKind(o.apiVersion, o.kind) ?? crdScopes.get(`${groupOf(o.apiVersion)}/${o.kind}`);
+  return objects.map((rendered) => {
+    const { object } = rendered;
+    const scoped = namespaced(object);
+    if (fleet.namespace) {
+      if (scoped === false) {
+        throw new RenderFailure({
+          kind: 'render',
+          ...(rendered.source ? { file: rendered.source.file, ...(rendered.source.line ? { line: rendered.source.line } : {}) } : where),
+          message: `invalid cluster scoped object [name=${object.metadata?.name ?? ''} kind=${object.kind} apiVersion=${object.apiVersion}] found, consider using "defaultNamespace", not "namespace" in fleet.yaml (Fleet fails this bundle the same way)`,
+        });
+      }
+      if (object.metadata?.namespace === fleet.namespace) return rendered;
+      return { ...rendered, object: { ...object, metadata: { ...object.metadata, namespace: fleet.namespace } } };
+    }
+    if (scoped === true && !object.metadata?.namespace) {
+      return { ...rendered, object: { ...object, metadata: { ...object.metadata, namespace: fleet.defaultNamespace } } };
+    }
+    return rendered;
+  });
+}
