@@ -39,7 +39,7 @@ async function planOf(files: Record<string, string>, change: Record<string, stri
   return { plan, json, markdown: renderMarkdown(plan, { maxPartChars: 1_000_000 })[0] };
 }
 
-describe('an Argo CD repository with an ApplicationSet and a chart from a Helm repository', () => {
+describe('an Argo CD repository with an ApplicationSet whose generator needs the cluster, and a chart from a Helm repository', () => {
   const files = {
     'argocd/guestbook.yaml': `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -58,20 +58,20 @@ metadata:
   name: apps
 spec:
   generators:
-    - git:
-        repoURL: ${repoUrl}
-        revision: HEAD
-        directories:
-          - path: apps/*
+    - clusterDecisionResource:
+        configMapRef: ocm-placement
+        labelSelector:
+          matchLabels:
+            placement: billing
   template:
     metadata:
-      name: '{{path.basename}}'
+      name: 'billing-{{name}}'
     spec:
       source:
         repoURL: ${repoUrl}
-        path: '{{path}}'
+        path: apps/billing
       destination:
-        namespace: '{{path.basename}}'
+        namespace: billing
 `,
     'argocd/podinfo.yaml': `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -91,22 +91,23 @@ spec:
     'apps/billing/deployment.yaml': deployment('billing', 'billing:1'),
   };
 
-  it('lists the files only the ApplicationSet deploys, with why, and says bosun cannot judge the changed one', async () => {
+  it('lists the files only an ApplicationSet bosun cannot expand deploys, with why, and says bosun cannot judge the changed one', async () => {
     const { json, markdown } = await planOf(files, { 'apps/billing/deployment.yaml': deployment('billing', 'billing:2') }, { repoUrls: [repoUrl] });
 
     expect(json.environments.map((e) => [e.name, e.affected])).toEqual([['guestbook', false]]);
-    const setReason = 'read by Argo CD ApplicationSet `apps` (argocd/apps.yaml:1): generators not expanded: bosun does not expand ApplicationSets yet, so the Applications it generates are not previewed';
+    const notExpanded = 'generators[0] not expanded: the clusterDecisionResource generator needs the outside world: it reads a cluster decision resource (Open Cluster Management placement) from the cluster; the Applications it generates are not previewed';
+    const setReason = `read by Argo CD ApplicationSet \`apps\` (argocd/apps.yaml:1): ${notExpanded}`;
     expect(json.coverage).toEqual({
       covered: 3,
       uncovered: [
         { file: 'apps/billing/deployment.yaml', reason: setReason, changed: true },
         { file: 'apps/billing/kustomization.yaml', reason: setReason },
-        { file: 'argocd/apps.yaml', reason: 'defines Argo CD ApplicationSet `apps`: generators not expanded: bosun does not expand ApplicationSets yet, so the Applications it generates are not previewed' },
+        { file: 'argocd/apps.yaml', reason: `defines Argo CD ApplicationSet \`apps\`: ${notExpanded}` },
         { file: 'argocd/podinfo.yaml', reason: expect.stringContaining('defines Argo CD Application `podinfo`: spec.source is chart `podinfo` 6.5.0 from https://stefanprodan.github.io/podinfo, which bosun does not fetch') },
       ],
     });
     expect(json.discovery).toEqual([
-      expect.objectContaining({ status: 'not-an-environment', kind: 'ApplicationSet', name: 'apps', file: 'argocd/apps.yaml', line: 1, reads: ['apps'] }),
+      expect.objectContaining({ status: 'not-an-environment', kind: 'ApplicationSet', name: 'apps', file: 'argocd/apps.yaml', line: 1, reads: ['apps/billing'] }),
       expect.objectContaining({ status: 'not-previewed', kind: 'Application', name: 'podinfo', file: 'argocd/podinfo.yaml' }),
     ]);
 
@@ -216,16 +217,16 @@ spec:
       expect.objectContaining({ status: 'not-an-environment', kind: 'OCIRepository', name: 'podinfo' }),
       expect.objectContaining({
         status: 'not-previewed', kind: 'HelmRelease', name: 'redis', file: 'apps/prod/redis.yaml', environments: ['prod/apps'],
-        reason: expect.stringContaining('chart `redis` 18.x from HelmRepository bitnami, which bosun does not fetch'),
+        reason: expect.stringContaining('chart not fetched: chart `redis` 18.x comes from HelmRepository bitnami, which is not in this repository, so bosun does not know its URL'),
       }),
     ]));
     expect(markdown).toContain('**bosun cannot judge 1 changed file**');
-    expect(markdown).toContain('- Flux HelmRelease `redis` in `prod/apps` (`apps/prod/redis.yaml:1`): chart `redis` 18.x from HelmRepository bitnami');
+    expect(markdown).toContain('- Flux HelmRelease `redis` in `prod/apps` (`apps/prod/redis.yaml:1`): chart not fetched: chart `redis` 18.x comes from HelmRepository bitnami');
   });
 });
 
 describe('a Flux postBuild.substituteFrom ConfigMap bump', () => {
-  it('is a change bosun cannot judge in the environment that substitutes from it, though another environment deploys the ConfigMap', async () => {
+  it('changes the environment that substitutes from it as well as the one that deploys the ConfigMap, with nothing left to judge', async () => {
     const ks = (name: string, path: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -244,38 +245,40 @@ ${extra}`;
       'apps/settings.yaml': configMap('settings', '${version}'),
     }, { 'clusters/prod/cluster-vars.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: flux-system\ndata:\n  version: "1.23"\n' });
 
-    // The ConfigMap's own environment shows it; the environment whose render it changes is skipped.
-    expect(json.environments.map((e) => [e.name, e.affected])).toEqual([['prod/apps', false], ['prod/flux-system', true]]);
+    // The ConfigMap's own environment shows it, and the environment whose render it feeds shows the new value.
+    expect(json.environments.map((e) => [e.name, e.affected])).toEqual([['prod/apps', true], ['prod/flux-system', true]]);
+    const apps = json.environments.find((e) => e.name === 'prod/apps')!;
+    expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap settings']);
+    expect(apps.changes[0].diff).toContain('+  value: 1.23');
     expect(json.coverage?.uncovered).toEqual([]);
-    expect(json.discovery).toContainEqual(expect.objectContaining({
-      status: 'not-previewed', kind: 'Environment', name: 'prod/apps', environments: ['prod/apps'],
-      reads: ['clusters/prod/cluster-vars.yaml'], changed: ['clusters/prod/cluster-vars.yaml'],
-    }));
-    expect(markdown).toContain('**bosun cannot judge 1 changed file**');
-    expect(markdown).toContain('- `clusters/prod/cluster-vars.yaml`: feeds environment `prod/apps` (clusters/prod/apps.yaml:1), which bosun does not preview: postBuild.substituteFrom ConfigMap cluster-vars (clusters/prod/cluster-vars.yaml)');
+    expect(json.discovery?.filter((n) => n.status === 'not-previewed')).toEqual([]);
+    expect(markdown).not.toContain('bosun cannot judge');
   });
 });
 
-describe('a Rancher Fleet repository (no environment bosun knows)', () => {
-  it('says what bosun looked for, lists the bundle files with why, and that it cannot judge the change', async () => {
+describe('a Rancher Fleet repository with no registered cluster to target', () => {
+  it('says what bosun looked for, lists the bundle files with why (no target cluster), and that it cannot judge the change', async () => {
     const { json, markdown } = await planOf({
       'fleet/web/fleet.yaml': 'defaultNamespace: web\n',
       'fleet/web/deployment.yaml': deployment('web', 'web:1'),
     }, { 'fleet/web/deployment.yaml': deployment('web', 'web:2') });
 
     expect(json.environments).toEqual([]);
+    const noTarget = 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")';
     expect(json.coverage).toEqual({
       covered: 0,
       uncovered: [
-        { file: 'fleet/web/deployment.yaml', reason: 'read by Fleet bundle `fleet/web` (fleet/web/fleet.yaml): bosun does not deploy Rancher Fleet bundles yet, so what it deploys is not previewed', changed: true },
-        { file: 'fleet/web/fleet.yaml', reason: 'defines Fleet bundle `fleet/web`: bosun does not deploy Rancher Fleet bundles yet, so what it deploys is not previewed' },
+        { file: 'fleet/web/deployment.yaml', reason: `read by Fleet bundle \`fleet/web\` (fleet/web/fleet.yaml): ${noTarget}`, changed: true },
+        { file: 'fleet/web/fleet.yaml', reason: `defines Fleet bundle \`fleet/web\`: ${noTarget}` },
       ],
     });
     expect(json.discovery?.map((n) => [n.status, n.kind, n.name ?? ''])).toEqual([
+      ['info', 'Bundle', ''],
       ['not-an-environment', 'Bundle', 'fleet/web'],
       ['info', 'Repository', ''],
     ]);
-    expect(markdown).toContain('No environments found in this repository: bosun looked for environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications whose source is this repository; clusters/&lt;name&gt;/ folders; add a .bosun.yaml that lists them');
+    expect(json.discovery?.[0].reason).toMatch(/^no Fleet GitRepo in this repository points at it: bosun takes every folder with a fleet\.yaml as a bundle/);
+    expect(markdown).toContain('No environments found in this repository: bosun looked for environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications whose source is this repository; Rancher Fleet bundles (fleet.yaml, GitRepo paths) on registered clusters; clusters/&lt;name&gt;/ folders; add a .bosun.yaml that lists them');
     expect(markdown).toContain('**bosun cannot judge 1 changed file**');
     expect(markdown).toContain('<details><summary>Not deployed by any environment bosun found (2 files, 1 changed)</summary>');
   });

@@ -9,6 +9,7 @@ import { discoverEnvironments } from '../../src/discover/index.ts';
 import { changedFiles, checkout, createMirrorCache, listTree, resolveRef, treeId } from '../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, showPatch } from '../../src/git/revert.ts';
 import { scratchRepo } from '../../src/git/scratch-repo.ts';
+import { ensureCommits } from '../../src/cli/action/commits.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { renderEnvironment, toolRunCount } from '../../src/render/index.ts';
 import { sandboxPolicy, setSandboxPolicy } from '../../src/render/sandbox.ts';
@@ -60,6 +61,9 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'queue/processors/reconcile.ts git': { count: 1, guard: 'refs/heads/ prefix' },
   'queue/processors/rollback-command.ts git': { count: 3, guard: 'refs/heads/ prefix; other revisions are what git printed' },
   'queue/processors/sync-command.ts git': { count: 2, guard: 'refs/heads/ prefix; the tip is what git printed' },
+  'src/cli/action/commits.ts git': { count: 3, guard: 'the event payload\'s shas checked as full commit ids first; otherwise fixed arguments' },
+  'src/render/fleet-patch.ts runTool': { count: 1, guard: 'fixed arguments (kubectl patch --local) naming files bosun writes; the object and the patch are data in them' },
+  'src/render/fleet-templates.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; fleet.yaml\'s release name and namespace checked by helm\'s rules first; values in a JSON file bosun writes' },
 };
 
 /** Only the runners above may import child_process; anything else would be a spawn site the grep cannot see by name. */
@@ -184,6 +188,30 @@ describe('Argo CD and Flux values that reach helm', () => {
   });
 });
 
+describe('Fleet values that reach helm', () => {
+  const bundle = (fleetYaml: string) => ({
+    'web/fleet.yaml': fleetYaml,
+    'web/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: {{ .Release.Name }} }\n',
+  });
+  const cases: Array<[string, string, string]> = [
+    ['helm.releaseName', 'helm:\n  releaseName: "INJECT"\n', 'helm.releaseName'],
+    ['defaultNamespace', 'defaultNamespace: "INJECT"\n', 'defaultNamespace'],
+  ];
+  for (const [what, fleetYaml, field] of cases) {
+    it(`refuses a fleet.yaml ${what} that could be an option before helm renders the bundle's templates/`, async () => {
+      const root = await makeTree(bundle(fleetYaml.replace('INJECT', inject)));
+      const { environments } = await discoverEnvironments(root, { clusters: { clusters: [{ name: 'dev', labels: {} }], groups: [] } });
+      const env = environments.find((e) => e.name.startsWith('web'));
+      expect(env?.render).toBe('fleet');
+      const runs = toolRunCount();
+      const out = await renderEnvironment(root, env!);
+      expect(out).toMatchObject({ ok: false, error: { file: 'web/fleet.yaml', field } });
+      expect(toolRunCount()).toBe(runs);
+      expect(existsSync(canary)).toBe(false);
+    });
+  }
+});
+
 describe('rendering with the real helm and kubectl', () => {
   const helmEnv = (extra: Partial<Parameters<typeof environment>[0]> = {}) =>
     environment({ name: 'web', source: 'argocd', path: 'charts/web', namespace: 'web', definedIn: { file: 'argocd/web.yaml', line: 3 }, ...extra });
@@ -290,6 +318,7 @@ describe('git with values from payloads and pull requests', () => {
     ['pushNewBranch (sha)', () => pushNewBranch({ cwd: git.dir, sha: bad, branch: 'bosun/revert-1-x', token: 't', repoName: 'acme/fleet' })],
     ['pushNewBranch (branch)', () => pushNewBranch({ cwd: git.dir, sha: head, branch: `--receive-pack=touch ${gitCanary}`, token: 't', repoName: 'acme/fleet' })],
     ['mirror ensure (wanted sha)', () => createMirrorCache({ root: canaryDir }).ensure({ fullName: 'acme/fleet', cloneUrl: `file://${git.dir}` }, async () => 't', [bad])],
+    ['bosun action ensureCommits', () => ensureCommits(git.dir, [head, bad], () => undefined)],
     ['revertInScratchRepo', async () => {
       const scratch = await scratchRepo(git.dir, head);
       try {

@@ -10,7 +10,12 @@ async function hasCommit(repoDir: string, sha: string): Promise<boolean> {
   return git(['cat-file', '-e', `${sha}^{commit}`], { cwd: repoDir }).then(() => true, () => false);
 }
 
+/** A full commit id (SHA-1 or SHA-256), as GitHub's event payload gives it: never read as an option. */
+const fullCommitId = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 export async function ensureCommits(repoDir: string, shas: string[], progress: (message: string) => void): Promise<void> {
+  const odd = shas.find((sha) => !fullCommitId.test(sha));
+  if (odd !== undefined) throw new BosunError({ kind: 'usage', message: `the pull request's commit "${odd.slice(0, 80)}" is not a full commit id (40 or 64 hex digits); check the event payload` });
   const missing: string[] = [];
   for (const sha of shas) if (!(await hasCommit(repoDir, sha))) missing.push(sha);
   if (missing.length === 0) return;
