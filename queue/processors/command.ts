@@ -21,6 +21,7 @@ import { applyForPullRequest } from './apply-command.ts';
 import { renewPullRequestLocks } from './pr-locks.ts';
 import { rollbackForPullRequest } from './rollback-command.ts';
 import { syncForPullRequest } from './sync-command.ts';
+import { driftForPullRequest } from './drift-command.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
 import { discoveryScope } from './discovery-scope.ts';
@@ -28,7 +29,7 @@ import { discoveryScope } from './discovery-scope.ts';
 export interface CommandProcessorDeps {
   auth: GitHubAppAuth;
   mirrors: MirrorCache;
-  producers: Pick<Producers, 'enqueuePlan' | 'enqueueApply'>;
+  producers: Pick<Producers, 'enqueuePlan' | 'enqueueApply' | 'enqueueReconcile'>;
   /** The job layer's Redis state: a pre-merge `/bosun apply` takes the environment lease like an apply job. */
   jobState?: { redis: Redis; keys: StateKeys };
   locks: LockManager;
@@ -158,6 +159,8 @@ async function dispatch(deps: CommandProcessorDeps, run: CommandRun, command: Pa
       return rollbackForPullRequest(deps, run, command);
     case 'sync':
       return syncForPullRequest(deps, run, command);
+    case 'drift':
+      return driftForPullRequest(deps, run, command);
   }
 }
 

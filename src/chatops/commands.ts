@@ -4,7 +4,7 @@
  * command is one entry here plus its handler.
  */
 
-export const commandVerbs = ['help', 'plan', 'apply', 'unlock', 'rollback', 'sync'] as const;
+export const commandVerbs = ['help', 'plan', 'apply', 'unlock', 'rollback', 'sync', 'drift'] as const;
 export type CommandVerb = (typeof commandVerbs)[number];
 
 export const defaultPrefix = '/bosun';
@@ -23,10 +23,11 @@ export type ApplyCommand = CommandBase & { kind: 'apply'; env: string; forceConf
 export type UnlockCommand = CommandBase & { kind: 'unlock'; env: string };
 export type RollbackCommand = CommandBase & { kind: 'rollback'; env: string; now: boolean };
 export type SyncCommand = CommandBase & { kind: 'sync'; env: string };
+export type DriftCommand = CommandBase & { kind: 'drift'; env: string };
 /** A line addressed to bosun that is not a valid command; the bot answers it with the help text. */
 export type InvalidCommand = CommandBase & { kind: 'invalid'; reason: string };
 
-export type ValidCommand = HelpCommand | PlanCommand | ApplyCommand | UnlockCommand | RollbackCommand | SyncCommand;
+export type ValidCommand = HelpCommand | PlanCommand | ApplyCommand | UnlockCommand | RollbackCommand | SyncCommand | DriftCommand;
 export type ParsedCommand = ValidCommand | InvalidCommand;
 
 export interface CommandSpec {
@@ -66,6 +67,12 @@ export const commandSpecs: Record<CommandVerb, CommandSpec> = {
     usage: 'sync <env>',
     summary: 'Re-apply the full desired state of the default branch\'s tip to an environment (disaster recovery); clears a rollback pin.',
   },
+  drift: {
+    args: 'env',
+    flags: [],
+    usage: 'drift <env>',
+    summary: 'Check an environment for drift now, as the scheduled check does: the live cluster against the default branch\'s tip (or its pinned commit); the result goes to the environment\'s drift issue. Heals only where the environment has `selfHeal: true`.',
+  },
 };
 
 /** Environment names as `.bosun.yaml` allows them (src/config/schema.ts), `/` included. */
@@ -91,6 +98,8 @@ export function formatCommand(command: ParsedCommand, prefix = defaultPrefix): s
       return `${prefix} rollback ${command.env}${command.now ? ' --now' : ''}`;
     case 'sync':
       return `${prefix} sync ${command.env}`;
+    case 'drift':
+      return `${prefix} drift ${command.env}`;
     case 'invalid':
       return command.text;
   }

@@ -3,6 +3,7 @@ export type {
   ApplyCommand,
   CommandSpec,
   CommandVerb,
+  DriftCommand,
   HelpCommand,
   InvalidCommand,
   ParsedCommand,

@@ -146,6 +146,8 @@ function build(verb: CommandVerb, p: { line: number; text: string; envs: string[
       return { kind: 'rollback', line, text, env: p.envs[0], now: p.flags.has('now') };
     case 'sync':
       return { kind: 'sync', line, text, env: p.envs[0] };
+    case 'drift':
+      return { kind: 'drift', line, text, env: p.envs[0] };
   }
 }
 

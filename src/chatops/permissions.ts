@@ -15,6 +15,8 @@ export const defaultCommandPermissions: Readonly<Record<CommandVerb, RepoPermiss
   unlock: 'maintain',
   rollback: 'maintain',
   sync: 'maintain',
+  // Reads the cluster; it heals only where the environment's own selfHeal would on the next round.
+  drift: 'write',
 };
 
 export function isRepoPermission(value: unknown): value is RepoPermission {

@@ -137,10 +137,11 @@ export const repoConfigSchema = z.strictObject({
           unlock: permission.default('maintain').describe('Repository permission needed for `/bosun unlock` (default maintain).'),
           rollback: permission.default('maintain').describe('Repository permission needed for `/bosun rollback` (default maintain).'),
           sync: permission.default('maintain').describe('Repository permission needed for `/bosun sync` (default maintain).'),
+          drift: permission.default('write').describe('Repository permission needed for `/bosun drift` (default write).'),
         })
-        .default({ plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain' }),
+        .default({ plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain', drift: 'write' }),
     })
-    .default({ permissions: { plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain' } }),
+    .default({ permissions: { plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain', drift: 'write' } }),
 });
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;

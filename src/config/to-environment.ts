@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { environmentDefaults, type Environment, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
+import { environmentDefaults, type Environment, type EnvironmentSettingDefaults, type HelmOptions, type KustomizeOptions } from '../model/environment.ts';
 import type { SourceRef } from '../model/object.ts';
 import { parseDuration } from './duration.ts';
 import { normalizeKubernetesVersion } from '../model/kubernetes-version.ts';
@@ -52,6 +52,29 @@ export function configEnvironmentToEnvironment(env: ConfigEnvironment, config: R
   if (helm) result.helm = helm;
   if (kustomize) result.kustomize = kustomize;
   return result;
+}
+
+/**
+ * `defaults` as the settings of a discovered environment (one `.bosun.yaml` does not list): only what
+ * `defaults` sets, durations in seconds. `render`, `helm` and `kustomize` are left out: how a Flux
+ * Kustomization, an Argo CD Application or a Fleet bundle is rendered is what its controller does.
+ */
+export function discoveredDefaults(config: RepoConfig | undefined): EnvironmentSettingDefaults {
+  const d = config?.defaults ?? {};
+  const out: EnvironmentSettingDefaults = {};
+  for (const key of ['cluster', 'namespace', 'prune', 'autoApply', 'selfHeal', 'allowPreMergeApply', 'forceConflicts', 'allowEmpty', 'requireMatchingPlan'] as const) {
+    if (d[key] !== undefined) (out as Record<string, unknown>)[key] = d[key];
+  }
+  if (d.requires) out.requires = [...d.requires];
+  const healthTimeout = d.healthTimeout ? parseDuration(d.healthTimeout) : undefined;
+  if (healthTimeout !== undefined) out.healthTimeoutSeconds = healthTimeout;
+  const reconcileInterval = d.reconcileInterval ? parseDuration(d.reconcileInterval) : undefined;
+  if (reconcileInterval !== undefined) out.reconcileIntervalSeconds = reconcileInterval;
+  const missingSchema = d.missingSchema ?? config?.validation?.missingSchema;
+  if (missingSchema) out.missingSchema = missingSchema;
+  const kubernetesVersion = normalizeKubernetesVersion(d.kubernetesVersion);
+  if (kubernetesVersion !== undefined) out.kubernetesVersion = kubernetesVersion;
+  return out;
 }
 
 /** All environments of a config, with `definedIn` pointing at each entry's line when known. */

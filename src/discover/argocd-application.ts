@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { environmentDefaults, type DirectoryOptions, type Environment, type HelmOptions, type JsonnetOptions, type KustomizeOptions, type ProducedBy } from '../model/environment.ts';
+import { discoveredEnvironmentBase, type DirectoryOptions, type Environment, type HelmOptions, type JsonnetOptions, type KustomizeOptions, type ProducedBy } from '../model/environment.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { jsonnetPath } from '../util/tools.ts';
@@ -91,19 +91,18 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   const automated = field(app, 'spec', 'syncPolicy', 'automated');
   const isAutomated = isRecord(automated) && bool(automated.enabled) !== false;
   const env: Environment = {
-    ...environmentDefaults,
+    ...discoveredEnvironmentBase(ctx.defaults),
     name,
     source: 'argocd',
     path,
     definedIn: { file: doc.file, line: doc.line },
     render: 'auto',
     autoApply: isAutomated,
-    // Argo CD never prunes or self-heals unless automated sync asks for it.
-    prune: isAutomated ? (bool(field(automated, 'prune')) ?? false) : false,
-    selfHeal: isAutomated ? (bool(field(automated, 'selfHeal')) ?? false) : false,
-    allowEmpty: isAutomated ? (bool(field(automated, 'allowEmpty')) ?? false) : false,
-    dependsOn: [],
-    requires: [],
+    // Without automated sync Argo CD never prunes or self-heals. With it, what `automated` writes wins
+    // and what it leaves out follows `.bosun.yaml` `defaults`, else Argo CD's default (off).
+    prune: isAutomated ? (bool(field(automated, 'prune')) ?? ctx.defaults?.prune ?? false) : false,
+    selfHeal: isAutomated ? (bool(field(automated, 'selfHeal')) ?? ctx.defaults?.selfHeal ?? false) : false,
+    allowEmpty: isAutomated ? (bool(field(automated, 'allowEmpty')) ?? ctx.defaults?.allowEmpty ?? false) : false,
   };
   if (doc.producedBy) {
     env.producedBy = { kind: doc.producedBy.kind, name: doc.producedBy.name, ...(doc.producedBy.file ? { file: doc.producedBy.file } : {}), ...(parentEnv ? { environment: parentEnv } : {}) };

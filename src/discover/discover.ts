@@ -4,6 +4,8 @@ import { BosunError } from '../model/errors.ts';
 import { objectNote, readsFrom } from './notes.ts';
 import { field, list, str } from './object-fields.ts';
 import { scanRepoYaml, type RepoYaml, type YamlObjectDoc } from './repo-yaml.ts';
+import { readRepoConfig } from '../config/load-repo-config.ts';
+import { discoveredDefaults } from '../config/to-environment.ts';
 import { configSource } from './source-config.ts';
 import { argocdSource } from './source-argocd.ts';
 import { directoriesSource } from './source-directories.ts';
@@ -33,6 +35,8 @@ export const lookedFor = 'environments in .bosun.yaml; Flux Kustomizations and A
  */
 export async function discoverEnvironments(root: string, opts: DiscoverOptions = {}): Promise<DiscoveryResult> {
   let scan: Promise<RepoYaml> | undefined;
+  // A broken .bosun.yaml is reported here, as the config source would (it is the first tier).
+  const defaults = discoveredDefaults((await readRepoConfig(root))?.config);
   const ctx: DiscoveryContext = {
     root,
     ...(opts.repoUrls && opts.repoUrls.length > 0 ? { repoUrls: opts.repoUrls } : {}),
@@ -40,6 +44,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     ...(opts.clusters ? { clusters: opts.clusters } : {}),
     ...(opts.charts ? { charts: opts.charts } : {}),
     repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern)),
+    ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
   };
   const notes: DiscoveryNote[] = [];
   let environments: Environment[] = [];

@@ -2,7 +2,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseDuration } from '../config/duration.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { environmentDefaults, type Environment } from '../model/environment.ts';
+import { discoveredEnvironmentBase, type Environment } from '../model/environment.ts';
 import type { HelmReleaseTarget } from '../model/helm-release.ts';
 import { BosunError } from '../model/errors.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
@@ -147,7 +147,7 @@ export async function helmReleaseEnvironments(
     out.notes,
     'Flux HelmRelease',
   );
-  candidates.forEach((c, i) => out.environments.push(toEnvironment(c.doc, c.target, names[i], c.chartPath, out.notes)));
+  candidates.forEach((c, i) => out.environments.push(toEnvironment(ctx, c.doc, c.target, names[i], c.chartPath, out.notes)));
   // dependsOn: the Kustomization that applies it, and the HelmReleases it names (helm-controller waits for them).
   candidates.forEach((c, i) => {
     const env = out.environments[i];
@@ -296,7 +296,7 @@ function defines(text: string, kind: string, name: string): boolean {
   return new RegExp(`^kind:\\s*["']?${escapeRegExp(kind)}["']?\\s*$`, 'm').test(text) && new RegExp(`^\\s+name:\\s*["']?${escapeRegExp(name)}["']?\\s*$`, 'm').test(text);
 }
 
-function toEnvironment(doc: YamlObjectDoc, target: HelmReleaseTarget, name: string, chartDir: string | undefined, notes: DiscoveryNote[]): Environment {
+function toEnvironment(ctx: DiscoveryContext, doc: YamlObjectDoc, target: HelmReleaseTarget, name: string, chartDir: string | undefined, notes: DiscoveryNote[]): Environment {
   const spec = field(doc.object, 'spec');
   const at = { file: doc.file, line: doc.line };
   const suspended = bool(field(spec, 'suspend')) === true;
@@ -306,7 +306,7 @@ function toEnvironment(doc: YamlObjectDoc, target: HelmReleaseTarget, name: stri
   // targetNamespace sets when it has one (GetReleaseNamespace); the render reads the rendered object again.
   const namespace = str(field(spec, 'targetNamespace')) ?? parent.namespace ?? target.namespace ?? 'default';
   const env: Environment = {
-    ...environmentDefaults,
+    ...discoveredEnvironmentBase(ctx.defaults),
     name,
     source: 'flux',
     path: chartDir ?? (posix.dirname(doc.file) || '.'),
@@ -316,8 +316,6 @@ function toEnvironment(doc: YamlObjectDoc, target: HelmReleaseTarget, name: stri
     // helm upgrade removes what the chart no longer renders.
     prune: true,
     autoApply: !suspended && parent.autoApply,
-    dependsOn: [],
-    requires: [],
     helmRelease: target,
   };
   if (parent.cluster) env.cluster = parent.cluster;

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { environmentDefaults, type Environment } from '../model/environment.ts';
+import { discoveredEnvironmentBase, type Environment } from '../model/environment.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 const fluxKustomizationApi = /^kustomize\.toolkit\.fluxcd\.io\//;
@@ -34,7 +34,7 @@ export const directoriesSource: DiscoverySource = {
       status: 'info', kind: 'Repository', reason: `clusters/${name} is not an environment of its own: Flux Kustomizations there deploy it (see their notes for why none of them is one for this change)`,
     }));
     const environments = names.filter((name) => !fluxFolders.has(name)).map(
-      (name): Environment => ({ ...environmentDefaults, name, source: 'directory', path: `clusters/${name}`, cluster: name, dependsOn: [], requires: [] }),
+      (name): Environment => ({ ...discoveredEnvironmentBase(ctx.defaults), name, source: 'directory', path: `clusters/${name}`, cluster: name }),
     );
     return { environments, notes };
   },

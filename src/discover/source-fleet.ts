@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type { ClusterInventory } from '../model/cluster-inventory.ts';
 import { groupsOf } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { environmentDefaults, type Environment } from '../model/environment.ts';
+import { discoveredEnvironmentBase, type Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import type { FleetBundleRender } from '../model/fleet.ts';
 import { selectorMatches } from '../model/label-selector.ts';
@@ -245,9 +245,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       }
     }
     envs.push({
-      ...environmentDefaults,
-      dependsOn: [],
-      requires: [],
+      ...discoveredEnvironmentBase(ctx.defaults),
       name,
       source: 'fleet',
       path: b.site.dir,
@@ -257,7 +255,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       namespace: render.defaultNamespace,
       prune: !keepResources,
       autoApply: !paused,
-      selfHeal: merged.correctDrift ?? gitRepo?.correctDrift ?? false,
+      selfHeal: merged.correctDrift ?? gitRepo?.correctDrift ?? ctx.defaults?.selfHeal ?? false,
       fleet: render,
     });
   }

@@ -1,5 +1,5 @@
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { environmentDefaults, type Environment, type KustomizeOptions } from '../model/environment.ts';
+import { discoveredEnvironmentBase, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
 import { namespaceProblem } from '../util/argument-rules.ts';
 import { needsAssembly, type SubstituteFromRef } from '../model/flux-source.ts';
@@ -55,7 +55,7 @@ export const fluxSource: DiscoverySource = {
       notes,
       'Flux Kustomization',
     );
-    const environments = own.map((k, i) => toEnvironment(ctx.root, k, names[i], notes));
+    const environments = own.map((k, i) => toEnvironment(ctx, k, names[i], notes));
     own.forEach((k, i) => {
       if (needsAssembly(k.source.spec)) environments[i].fluxSource = k.source.spec;
       for (const note of k.source.notes) notes.push(environmentNote(names[i], note, { file: k.doc.file, line: k.doc.line }));
@@ -109,7 +109,8 @@ function usedArtifacts(own: ReadonlyArray<FluxKustomization>): Set<string> {
   return out;
 }
 
-function toEnvironment(root: string, k: FluxKustomization, name: string, notes: DiscoveryNote[]): Environment {
+function toEnvironment(ctx: DiscoveryContext, k: FluxKustomization, name: string, notes: DiscoveryNote[]): Environment {
+  const { root } = ctx;
   const { doc } = k;
   const spec = field(doc.object, 'spec');
   const at = { file: doc.file, line: doc.line };
@@ -120,16 +121,15 @@ function toEnvironment(root: string, k: FluxKustomization, name: string, notes: 
   if (suspended) notes.push(environmentNote(name, 'the Flux Kustomization is suspended: it is planned but never applied', at));
 
   const env: Environment = {
-    ...environmentDefaults,
+    ...discoveredEnvironmentBase(ctx.defaults),
     name,
     source: 'flux',
     path,
     definedIn: { file: doc.file, line: doc.line },
     render: 'auto',
-    prune: bool(field(spec, 'prune')) ?? false,
+    // Flux prunes only with spec.prune (a required field); without it, `defaults` decides, else off.
+    prune: bool(field(spec, 'prune')) ?? ctx.defaults?.prune ?? false,
     autoApply: !suspended,
-    dependsOn: [],
-    requires: [],
   };
   if (k.cluster) env.cluster = k.cluster;
   const targetNamespace = str(field(spec, 'targetNamespace'));

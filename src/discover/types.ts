@@ -1,6 +1,6 @@
 import type { InventoryGroup } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import type { Environment, EnvironmentSource } from '../model/environment.ts';
+import type { Environment, EnvironmentSettingDefaults, EnvironmentSource } from '../model/environment.ts';
 import type { RepoYaml } from './repo-yaml.ts';
 
 export interface DiscoverOptions {
@@ -58,6 +58,11 @@ export interface DiscoveryContext {
   charts?: ChartDecider;
   /** Kubernetes-style YAML documents of the repository, scanned once per discovery and shared by sources. */
   repoYaml(): Promise<RepoYaml>;
+  /**
+   * `.bosun.yaml` `defaults` (when it has them): a discovered environment takes each setting its object
+   * does not set from here (start from `discoveredEnvironmentBase(ctx.defaults)`).
+   */
+  defaults?: EnvironmentSettingDefaults;
 }
 
 /**

@@ -159,3 +159,33 @@ export const environmentDefaults = {
   requireMatchingPlan: false,
   missingSchema: 'warn',
 } as const satisfies Partial<Environment>;
+
+/** What `.bosun.yaml` `defaults` may give every environment that does not set it, as Environment fields. */
+export type EnvironmentSettingDefaults = Partial<
+  Pick<
+    Environment,
+    | 'cluster'
+    | 'namespace'
+    | 'prune'
+    | 'autoApply'
+    | 'selfHeal'
+    | 'requires'
+    | 'allowPreMergeApply'
+    | 'forceConflicts'
+    | 'allowEmpty'
+    | 'healthTimeoutSeconds'
+    | 'reconcileIntervalSeconds'
+    | 'requireMatchingPlan'
+    | 'missingSchema'
+    | 'kubernetesVersion'
+  >
+>;
+
+/**
+ * Where a discovered environment (Flux, Argo CD, Fleet, clusters/<name>/) starts: the built-in
+ * defaults with the repository's `defaults` over them. The source then sets what its object says, so
+ * what the object says wins and what it leaves out follows `defaults`. Fresh arrays on every call.
+ */
+export function discoveredEnvironmentBase(defaults: EnvironmentSettingDefaults = {}) {
+  return { ...environmentDefaults, ...defaults, dependsOn: [] as string[], requires: [...(defaults.requires ?? environmentDefaults.requires)] };
+}

@@ -46,7 +46,7 @@ describe('.bosun.yaml loading', () => {
       `,
     });
     const loaded = await readRepoConfig(root);
-    expect(loaded?.config.commands.permissions).toEqual({ plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain' });
+    expect(loaded?.config.commands.permissions).toEqual({ plan: 'write', apply: 'maintain', unlock: 'maintain', rollback: 'maintain', sync: 'maintain', drift: 'write' });
     const [staging, production] = configEnvironments(loaded!.config, { file: loaded!.file, lines: loaded!.environmentLines });
     expect(staging).toMatchObject({
       name: 'staging', source: 'config', path: 'clusters/staging', cluster: 'shared', prune: false, autoApply: true,
