@@ -34,6 +34,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'disaster recovery: re-apply the full desired state of an environment',
     load: async () => { const m = await import('./commands/apply.ts'); return { run: m.syncCommand, help: m.syncHelp }; },
   },
+  drift: {
+    summary: 'compare an environment\'s live cluster with Git now and list what drifted (never applies)',
+    load: async () => { const m = await import('./commands/drift.ts'); return { run: m.driftCommand, help: m.driftHelp }; },
+  },
   serve: {
     summary: 'the GitHub App webhook server (add --with-worker to also run jobs)',
     load: async () => { const m = await import('./commands/serve.ts'); return { run: m.serveCommand, help: m.serveHelp }; },

@@ -4,7 +4,7 @@ import { setSandboxPolicy } from '../render/sandbox.ts';
 import type { CliIO } from './io.ts';
 
 /** Commands that render repository content, and so run kustomize and helm in the sandbox. */
-export const sandboxedCommands: ReadonlySet<string> = new Set(['plan', 'validate', 'render', 'apply', 'sync', 'action']);
+export const sandboxedCommands: ReadonlySet<string> = new Set(['plan', 'validate', 'render', 'apply', 'sync', 'drift', 'action']);
 
 export const sandboxHelp = `Sandbox:
   kustomize and helm run in a sandbox (bubblewrap): only the checkout (read-only) and the tools are
