@@ -2,9 +2,14 @@
  * The Probot app: each webhook becomes a queued job, keyed by its delivery id, and the handler returns.
  * No GitHub calls, no git, no rendering here: GitHub wants an answer within 10 s, and a redelivery of
  * the same delivery id must be a no-op (the producers make it one).
+ *
+ * Queueing is bounded (`enqueueTimeoutMs`): a delivery whose job Redis does not take in time is answered
+ * 503, so GitHub records it as failed and it can be redelivered once Redis is back (server/redelivery.ts),
+ * instead of Probot's "still processing" 202 that GitHub records as delivered.
  */
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import { parseComment } from './chatops/index.ts';
+import { BosunError } from './model/errors.ts';
 import type { EnqueueResult, LockViewers, PlanJob, PlanReason, Producers, RepoRef } from './jobs.ts';
 import { parseLockKey, type LockManager } from './locks/index.ts';
 import type { Metrics } from './metrics.ts';
@@ -51,7 +56,30 @@ export interface BosunAppOptions {
   appId?: number;
   /** What a command line starts with. Default `/bosun`. */
   commandPrefix?: string;
+  /** How long a delivery's Redis work (queueing, lock release) may take before it is answered 503. Default 3 s. */
+  enqueueTimeoutMs?: number;
+  /** Remembers the deliveries whose work was done, so recovery does not redeliver one queued after its 503. */
+  deliveries?: { markHandled(deliveryId: string): Promise<void> };
+  /** Told when a delivery was answered 503: recovery then looks for failed deliveries once Redis answers. */
+  onQueueUnavailable?: () => void;
 }
+
+/**
+ * A delivery that could not be queued. `status` is what @octokit/webhooks' middleware answers with; the
+ * message (sent back to GitHub, shown under the App's Advanced tab) names no host, key or payload.
+ */
+export class QueueUnavailableError extends Error {
+  readonly status = 503;
+
+  constructor(reason: 'timeout' | 'error') {
+    super(reason === 'timeout'
+      ? 'Redis did not take the job in time; GitHub records this delivery as failed and bosun redelivers it once Redis answers'
+      : 'Redis refused the job; GitHub records this delivery as failed and bosun redelivers it once Redis answers');
+    this.name = 'ServiceUnavailable';
+  }
+}
+
+export const defaultEnqueueTimeoutMs = 3_000;
 
 interface RepositoryPayload {
   name: string;
@@ -92,6 +120,37 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       opts.metrics?.webhookReceived(context.name);
     });
 
+    const timeoutMs = opts.enqueueTimeoutMs ?? defaultEnqueueTimeoutMs;
+    /**
+     * Runs a handler's Redis work within the bound. Work still running when the bound passes is not
+     * cancelled (ioredis may yet send it): if it queues the job after all, the delivery is still
+     * recorded as handled, and a redelivery of it finds the job id taken.
+     */
+    const bounded = async (context: Context, work: () => Promise<void>): Promise<void> => {
+      const running = work();
+      if (opts.deliveries) {
+        const ledger = opts.deliveries;
+        running.then(() => ledger.markHandled(context.id)).catch(() => undefined);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      try {
+        const outcome = await Promise.race([running.then(() => 'done' as const), timedOut]);
+        if (outcome === 'timeout') throw new QueueUnavailableError('timeout');
+      } catch (err) {
+        // A job bosun itself finds malformed is not Redis' fault; a redelivery would fail the same way.
+        if (err instanceof BosunError && err.kind === 'usage') throw err;
+        const unavailable = err instanceof QueueUnavailableError ? err : new QueueUnavailableError('error');
+        log.warn({ delivery: context.id, event: context.name, reason: err instanceof QueueUnavailableError ? `no answer within ${timeoutMs} ms` : errorName(err) }, 'could not queue the delivery: answered 503');
+        opts.onQueueUnavailable?.();
+        throw unavailable;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+
     const enqueuePlan = async (context: Context, fields: Omit<PlanJob, 'deliveryId' | 'installationId'>): Promise<void> => {
       const installationId = installationOf(context);
       if (!installationId) {
@@ -101,7 +160,7 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       report(context, `plan for #${fields.pr} (${fields.reason})`, await producers.enqueuePlan({ deliveryId: context.id, installationId, ...fields }));
     };
 
-    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => bounded(context, async () => {
       const { pull_request: pr, repository, action } = context.payload;
       await enqueuePlan(context, {
         repo: repoRefOf(repository),
@@ -111,9 +170,9 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         baseSha: pr.base.sha,
         reason: action as PlanReason,
       });
-    });
+    }));
 
-    app.on('pull_request.closed', async (context) => {
+    app.on('pull_request.closed', async (context) => bounded(context, async () => {
       const { pull_request: pr, repository } = context.payload;
       if (!opts.locks) return;
       const released = await opts.locks.releaseAllFor(repository.full_name, pr.number);
@@ -124,9 +183,9 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         const refreshed = await opts.lockViewers?.refresh({ repo: repository.full_name, envs, exceptPr: pr.number, deliveryId: context.id });
         if (refreshed?.length) log.info({ delivery: context.id, prs: refreshed }, 'planning the PRs that showed those locks again');
       }
-    });
+    }));
 
-    app.on('issue_comment.created', async (context) => {
+    app.on('issue_comment.created', async (context) => bounded(context, async () => {
       const { comment, issue, repository } = context.payload;
       if (!issue.pull_request) return;
       // The bot's own replies (help text, refusals) never run commands, nor does any other bot's.
@@ -143,9 +202,9 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         body: comment.body,
         user: { login: comment.user?.login ?? 'ghost', id: comment.user?.id ?? 0 },
       }));
-    });
+    }));
 
-    app.on('check_run.rerequested', async (context) => {
+    app.on('check_run.rerequested', async (context) => bounded(context, async () => {
       const { check_run: run, repository } = context.payload;
       if (!run.name.startsWith(checkRunPrefix)) return;
       // Another app's check that happens to share the name is not ours to re-run.
@@ -166,9 +225,9 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         envs: [env],
         reason: 'rerequested',
       });
-    });
+    }));
 
-    app.on('check_suite.rerequested', async (context) => {
+    app.on('check_suite.rerequested', async (context) => bounded(context, async () => {
       const { check_suite: suite, repository } = context.payload;
       const pulls = (suite.pull_requests ?? []) as PullRequestPayload[];
       if (pulls.length === 0) {
@@ -190,11 +249,11 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
           reason: 'rerequested',
         });
       }
-    });
+    }));
 
     // A push to the default branch is a merge: the push job finds the affected environments and
     // queues their applies. Pushes to other branches (PR heads) are planned through pull_request.
-    app.on('push', async (context) => {
+    app.on('push', async (context) => bounded(context, async () => {
       const { ref, before, after, deleted, repository } = context.payload;
       if (deleted || ref !== `refs/heads/${repository.default_branch}`) return;
       const installationId = installationOf(context);
@@ -208,6 +267,10 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         ...(previous ? { before: previous } : {}),
         after,
       }));
-    });
+    }));
   };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : 'Error';
 }

@@ -39,7 +39,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
   const prefix = opts.prefix ?? 'bosun';
   const log = opts.log ?? silentLogger;
   const metrics = opts.metrics ?? createMetrics({ processMetrics: true });
-  const server = opts.serve ? await startServer(config, { prefix, metrics }) : undefined;
+  const server = opts.serve ? await startServer(config, { prefix, metrics, ...(opts.log ? { log: opts.log } : {}) }) : undefined;
   let producers: Producers | undefined;
   let processors: BosunProcessors | undefined;
   let workers: WorkerRuntime | undefined;

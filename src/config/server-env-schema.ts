@@ -123,6 +123,10 @@ export const serverEnvSchema = z.object({
     integerText('a whole number of milliseconds from 1000 to 3600000').refine((n) => n >= 1_000 && n <= 3_600_000, { error: 'must be a whole number of milliseconds from 1000 to 3600000' }).default(60_000),
     { description: 'Lease on an environment while a job changes it (renewed every third of it): only one apply or drift heal at a time per environment. When a worker dies mid-apply, the environment stays blocked until its lease runs out, then the job is resumed.', default: '60000' },
   ),
+  BOSUN_ENQUEUE_TIMEOUT_MS: envVar(
+    integerText('a whole number of milliseconds from 100 to 8000').refine((n) => n >= 100 && n <= 8_000, { error: 'must be a whole number of milliseconds from 100 to 8000' }).default(3_000),
+    { description: 'How long `bosun serve` waits for Redis to queue a webhook\'s job. A delivery that cannot be queued within it is answered 503, so GitHub records it as failed; once Redis answers again, bosun redelivers the failed deliveries through GitHub\'s webhook-deliveries API (see [When Redis is away](#when-redis-is-away)). At most 8000: GitHub gives up on an answer after 10 s.', default: '3000' },
+  ),
   BOSUN_LOCK_TTL: envVar(
     z.string().refine((t) => (parseDuration(t) ?? 0) >= 60, { error: 'must be a duration of at least a minute, such as "168h" or "72h"' }).default('168h'),
     { description: 'How long a PR\'s environment lock (taken by `/bosun apply` before merge) lasts without activity on the PR; every event of the PR renews it, merge or close releases it, `/bosun unlock` breaks it.', default: '168h' },

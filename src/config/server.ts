@@ -35,6 +35,8 @@ export interface ServerConfig {
   concurrency: number;
   /** Lease of a PR's environment lock (ms), renewed by every event of the PR. */
   lockTtlMs: number;
+  /** How long the webhook server waits to queue a delivery's job before answering 503 (ms). */
+  enqueueTimeoutMs: number;
   /** Port of a worker-only process's /healthz, /readyz and /metrics; none when unset. */
   metricsPort?: number;
   /** BullMQ job lock and stalled-job check interval (ms): how soon a dead worker's job is picked up again. */
@@ -124,6 +126,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     dataDir: data.BOSUN_DATA_DIR ? toAbsolute(data.BOSUN_DATA_DIR, cwd, env) : defaultDataDir(env),
     concurrency: data.BOSUN_CONCURRENCY,
     lockTtlMs: (parseDuration(data.BOSUN_LOCK_TTL) ?? 168 * 3600) * 1000,
+    enqueueTimeoutMs: data.BOSUN_ENQUEUE_TIMEOUT_MS,
     ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
     jobLockMs: data.BOSUN_JOB_LOCK_MS,
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
@@ -155,6 +158,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     dataDir: cfg.dataDir,
     concurrency: cfg.concurrency,
     lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
+    enqueueTimeoutMs: cfg.enqueueTimeoutMs,
     jobLockMs: cfg.jobLockMs,
     envLeaseMs: cfg.envLeaseMs,
     maxObjects: cfg.objectLimits.perEnvironment,

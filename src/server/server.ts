@@ -6,17 +6,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, Probot } from 'probot';
-import { bosunApp, lockPrefixFor } from '../app.ts';
+import { bosunApp, defaultEnqueueTimeoutMs, lockPrefixFor } from '../app.ts';
 import type { ServerConfig } from '../config/server.ts';
 import { createDashboard } from '../dashboard/http.ts';
+import type { GitHubClient } from '../github/client.ts';
 import { closeRedis, createLockViewers, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
 import { createLockManager } from '../locks/index.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { serveOpsEndpoint } from './ops-endpoints.ts';
+import { createDeliveryLedger, startRedeliveryLoop, type RedeliveryLogger, type RedeliveryLoop, type RedeliveryLoopOptions } from './redelivery.ts';
 import { startWebhookProxy } from './webhook-proxy.ts';
 
 export type ServerSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'webhookSecret' | 'port' | 'host' | 'webhookPath' | 'githubBaseUrl' | 'redisUrl'>
-  & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken' | 'webhookProxyUrl'>>;
+  & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken' | 'webhookProxyUrl' | 'enqueueTimeoutMs'>>;
 
 export interface StartServerOptions {
   /** Redis key prefix of queues, job state and locks; must match the workers'. Default `bosun`. */
@@ -24,6 +26,10 @@ export interface StartServerOptions {
   /** Redis connection; default `config.redisUrl`. */
   connection?: RedisConnection;
   metrics?: Metrics;
+  /** Where the recovery of deliveries that failed while Redis was away logs; default Probot's log. */
+  log?: RedeliveryLogger;
+  /** Recovery tuning (tests): rounds in between, look-back window. */
+  redelivery?: Pick<RedeliveryLoopOptions, 'everyMs' | 'windowMs' | 'settleMs'>;
 }
 
 export interface BosunServer {
@@ -33,6 +39,8 @@ export interface BosunServer {
   webhookUrl: string;
   producers: Producers;
   metrics: Metrics;
+  /** Redelivers the webhook deliveries answered 503 while Redis was away. */
+  redelivery: RedeliveryLoop;
   close(): Promise<void>;
 }
 
@@ -58,7 +66,28 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
     baseUrl: config.githubBaseUrl,
     logLevel: config.logLevel === 'silent' ? 'fatal' : (config.logLevel ?? 'info'),
   });
-  const webhooks = await createNodeMiddleware(bosunApp({ producers, metrics, locks, lockViewers: createLockViewers(redis, prefix, producers), appId: config.appId, log: probot.log }), {
+  const enqueueTimeoutMs = config.enqueueTimeoutMs ?? defaultEnqueueTimeoutMs;
+  const redelivery = startRedeliveryLoop({
+    redis,
+    prefix,
+    // Probot's auth() without an installation id is the App itself (JWT): what the deliveries API takes.
+    github: async () => (await probot.auth()) as unknown as GitHubClient,
+    // Probot's log exists once the middleware below is created; look it up when a round logs.
+    log: opts.log ?? { info: (fields, msg) => probot.log.info(fields, msg), warn: (fields, msg) => probot.log.warn(fields, msg) },
+    settleMs: enqueueTimeoutMs + 1_000,
+    ...opts.redelivery,
+  });
+  const webhooks = await createNodeMiddleware(bosunApp({
+    producers,
+    metrics,
+    locks,
+    lockViewers: createLockViewers(redis, prefix, producers),
+    appId: config.appId,
+    log: probot.log,
+    enqueueTimeoutMs,
+    deliveries: createDeliveryLedger(redis, prefix),
+    onQueueUnavailable: () => redelivery.queueUnavailable(),
+  }), {
     probot,
     webhooksPath: config.webhookPath,
   });
@@ -90,6 +119,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
   const proxy = config.webhookProxyUrl
     ? await startWebhookProxy({ source: config.webhookProxyUrl, target: `${url}${config.webhookPath}`, log: probot.log }).catch(async (err: unknown) => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await redelivery.close();
       await producers.close();
       await dashboard?.close();
       await closeRedis(redis);
@@ -103,8 +133,10 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
     webhookUrl: `${url}${config.webhookPath}`,
     producers,
     metrics,
+    redelivery,
     close: () => {
       closing ??= (async () => {
+        await redelivery.close();
         await proxy?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

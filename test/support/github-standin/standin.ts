@@ -1,6 +1,7 @@
 // A local GitHub for tests and the demo: the REST operations bosun uses (validated against GitHub's
 // OpenAPI description), the GraphQL minimizeComment mutation, App authentication, git over smart HTTP,
 // and webhook deliveries signed like GitHub's.
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mintInstallationToken } from './auth/credentials.ts';
@@ -23,6 +24,7 @@ import { Store, nodeId, timestamp } from './state/store.ts';
 import type { GitHubStandin, GitHubStandinOptions, RequestRecord } from './types.ts';
 import { deliverWebhook, type Delivery } from './webhooks/deliver.ts';
 import { examplePayload } from './webhooks/examples.ts';
+import { presentHookDelivery, recordHookDelivery } from './webhooks/hook-deliveries.ts';
 
 /** The permissions and events of bosun's App manifest (app.yml). */
 const appPermissions = { metadata: 'read', contents: 'write', pull_requests: 'write', issues: 'write', checks: 'write', deployments: 'write' };
@@ -174,12 +176,28 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
     problems: () => requests.filter((r) => (r.rejected?.length ?? 0) > 0 || (r.responseProblems?.length ?? 0) > 0 || r.status === 501 || r.status === 500),
 
     webhook: async (event, payload, deliveryOpts) => {
-      const delivery = await deliverWebhook(event, payload, { appId, ...deliveryOpts });
+      const opts = { appId, ...deliveryOpts, deliveryId: deliveryOpts.deliveryId ?? randomUUID() };
+      const startedAt = now();
+      const began = performance.now();
+      const attempt = { guid: opts.deliveryId, event, body: JSON.stringify(payload), url: opts.url, secret: opts.secret, appId: opts.appId, redelivery: false, deliveredAt: startedAt };
+      let delivery: Delivery;
+      try {
+        delivery = await deliverWebhook(event, payload, opts);
+      } catch (err) {
+        // GitHub logs an attempt nobody answered too ("failed to connect"); it can be redelivered.
+        recordHookDelivery(store, { ...attempt, durationMs: Math.round(performance.now() - began), statusCode: 0 });
+        throw err;
+      }
+      recordHookDelivery(store, { ...attempt, durationMs: Math.round(performance.now() - began), statusCode: delivery.status });
       deliveries.push(delivery);
       return delivery;
     },
     get deliveries() {
       return deliveries;
+    },
+    hookDeliveries: () => [...store.hookDeliveries].sort((a, b) => b.id - a.id).map((d) => presentHookDelivery(d)),
+    redeliveriesSettled: async () => {
+      while (store.pendingRedeliveries.size > 0) await Promise.all([...store.pendingRedeliveries]);
     },
     examplePayload: (event, action, ...overrides) => examplePayload(event, action, ...overrides),
     repoPayload: (owner, repo) => {

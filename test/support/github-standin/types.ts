@@ -189,6 +189,14 @@ export interface GitHubStandin {
 
   webhook(event: string, payload: unknown, opts: DeliveryOptions): Promise<Delivery>;
   readonly deliveries: readonly Delivery[];
+  /**
+   * The App's webhook delivery log as `GET /app/hook/deliveries` shows it, newest first: every attempt
+   * `webhook()` made and every redelivery (`POST /app/hook/deliveries/{id}/attempts`, same `guid`,
+   * `redelivery: true`).
+   */
+  hookDeliveries(): Json[];
+  /** Resolves once every redelivery accepted so far has been sent and logged. */
+  redeliveriesSettled(): Promise<void>;
   /** GitHub's example payload for `event`/`action` with the overrides deep-merged in order. */
   examplePayload(event: string, action?: string, ...overrides: Json[]): Json;
   /** `repository`, `installation` (and `organization`) payload fields for a seeded repository. */

@@ -16,6 +16,7 @@ import type {
   TokenRecord,
   UserRecord,
 } from './records.ts';
+import type { HookDeliveryRecord } from '../webhooks/hook-deliveries.ts';
 
 const idBase = {
   user: 10_000,
@@ -31,6 +32,7 @@ const idBase = {
   status: 11_000_000,
   review: 12_000_000,
   label: 13_000_000,
+  hookDelivery: 14_000_000,
 } as const;
 
 export type IdKind = keyof typeof idBase;
@@ -74,6 +76,10 @@ export class Store {
   readonly labelIds = new Map<string, number>();
   /** Manifest registrations by their code. */
   readonly manifestCodes = new Map<string, ManifestRegistrationRecord>();
+  /** Every attempt to deliver a webhook to the App, oldest first (`GET /app/hook/deliveries`). */
+  readonly hookDeliveries: HookDeliveryRecord[] = [];
+  /** Redeliveries accepted (202) and still being sent. */
+  readonly pendingRedeliveries = new Set<Promise<void>>();
   private readonly counters = new Map<IdKind, number>();
 
   nextId(kind: IdKind): number {

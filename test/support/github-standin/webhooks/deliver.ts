@@ -29,6 +29,13 @@ export function signature256(secret: string, body: string): string {
 export async function deliverWebhook(event: string, payload: unknown, opts: DeliveryOptions): Promise<Delivery> {
   const body = JSON.stringify(payload);
   const deliveryId = opts.deliveryId ?? randomUUID();
+  const sent = await sendDelivery({ ...opts, event, body, deliveryId });
+  return { deliveryId, event, status: sent.status, response: sent.response, body, signature256: sent.signature256 };
+}
+
+/** One HTTP attempt of a delivery whose body is already serialized (a redelivery sends the same bytes). */
+export async function sendDelivery(opts: DeliveryOptions & { event: string; body: string; deliveryId: string }): Promise<{ status: number; response: string; signature256: string }> {
+  const { body, deliveryId, event } = opts;
   const sig = signature256(opts.secret, body);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -44,5 +51,5 @@ export async function deliverWebhook(event: string, payload: unknown, opts: Deli
     headers['x-github-hook-installation-target-id'] = String(opts.appId);
   }
   const res = await fetch(opts.url, { method: 'POST', headers, body });
-  return { deliveryId, event, status: res.status, response: await res.text(), body, signature256: sig };
+  return { status: res.status, response: await res.text(), signature256: sig };
 }

@@ -9,6 +9,7 @@ import { commitPullHandlers } from './commit-pulls.ts';
 import { contentHandlers } from './contents.ts';
 import { deploymentHandlers } from './deployments.ts';
 import { gitRefHandlers } from './git-refs.ts';
+import { hookDeliveryHandlers } from './hook-deliveries.ts';
 import { issueHandlers } from './issues.ts';
 import { labelHandlers } from './labels.ts';
 import { pullHandlers } from './pulls.ts';
@@ -19,6 +20,7 @@ export function allHandlers(limits: RateLimits): Handlers {
   return {
     ...appHandlers,
     ...appManifestHandlers,
+    ...hookDeliveryHandlers,
     ...repoHandlers(limits),
     ...issueHandlers,
     ...labelHandlers,
