@@ -35,7 +35,7 @@ function objectLine(o: ObjectResult): string {
   return `${o.action.padEnd(10)} ${label(o)}${hook}${where}${why}`;
 }
 
-const stepNames: Record<SyncStep['phase'], string> = { PreSync: 'PreSync hooks', Sync: 'wave', PostSync: 'PostSync hooks', SyncFail: 'SyncFail hooks', Prune: 'prune' };
+const stepNames: Record<SyncStep['phase'], string> = { PreSync: 'PreSync', Sync: 'wave', PostSync: 'PostSync', SyncFail: 'SyncFail', Prune: 'prune' };
 
 /**
  * The sync's steps, one line each ("wave -1: 2 objects, healthy after 1.2 s"), when there were hooks or
