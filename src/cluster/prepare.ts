@@ -5,6 +5,7 @@ import { groupOf, idKey, objectId } from '../model/object.ts';
 import type { ResourceInfo } from './discovery.ts';
 import { withOwnerLabels } from './labels.ts';
 import { withPortProtocols } from './port-protocols.ts';
+import { withSecretData } from './secret-data.ts';
 import { compareApplyOrder, isCrd, phaseOf, type ApplyPhase } from './order.ts';
 import type { ObjectRef } from './types.ts';
 
@@ -70,7 +71,7 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
       invalid.push({ ...ref, error: `cluster "${ctx.cluster}" does not serve ${object.kind} in ${object.apiVersion}, and no CustomResourceDefinition in this environment defines it; install the CRD first or fix the apiVersion` });
       return;
     }
-    let desired = withPortProtocols(withOwnerLabels(object, ctx.env.name, ctx.partOf));
+    let desired = withSecretData(withPortProtocols(withOwnerLabels(object, ctx.env.name, ctx.partOf)));
     if (namespaced && !desired.metadata?.namespace) {
       desired = { ...desired, metadata: { ...desired.metadata, namespace: ctx.env.namespace ?? ctx.defaultNamespace } };
     } else if (!namespaced && desired.metadata?.namespace !== undefined) {

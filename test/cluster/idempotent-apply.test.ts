@@ -1,0 +1,105 @@
+// Applying the same desired state twice must not write anything the second time: every write is a new
+// resourceVersion, a watch event for every controller and GitOps tool looking at the object, and — for a
+// Secret — a rotation in the eyes of anything that reloads on change. Checked on the real test API server
+// for every kind bosun applies in its own tests and fixtures.
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyEnvironment } from '../../src/cluster/environment.ts';
+import { inventoryName } from '../../src/cluster/inventory.ts';
+import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
+import type { KubeObject } from '../../src/model/object.ts';
+import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, service, testClient, unique, waitFor } from './helpers.ts';
+
+const client = testClient();
+const namespaces: string[] = [];
+const inventories: string[] = [];
+const clusterScoped: string[] = [];
+
+afterAll(async () => {
+  await deleteNamespaces(client, namespaces);
+  await Promise.all(inventories.map((name) => deleteInventory(client, name)));
+  for (const path of clusterScoped) await client.request({ method: 'DELETE', path }).catch(() => undefined);
+  client.close();
+});
+
+/** Where each object lives in the API, to read its resourceVersion back. */
+function pathOf(o: KubeObject): string {
+  const name = o.metadata!.name!;
+  const space = o.metadata?.namespace;
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  const plural: Record<string, string> = {
+    Namespace: 'namespaces', ConfigMap: 'configmaps', Secret: 'secrets', Service: 'services', ServiceAccount: 'serviceaccounts',
+    Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', Ingress: 'ingresses', NetworkPolicy: 'networkpolicies',
+    CronJob: 'cronjobs', Deployment: 'deployments', CustomResourceDefinition: 'customresourcedefinitions', Widget: 'widgets',
+  };
+  return `${base}${space ? `/namespaces/${space}` : ''}/${plural[o.kind]}/${name}`;
+}
+
+describe('applying an unchanged environment again', () => {
+  it('writes nothing: every object keeps its resourceVersion, and the summary says unchanged', async () => {
+    const env = unique('idem');
+    const space = unique('idem');
+    const group = `${unique('g')}.bosun.test`;
+    namespaces.push(space);
+    inventories.push(inventoryName(env));
+    const role = `${space}-reader`;
+    clusterScoped.push(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`);
+
+    // Controller-free kinds: nothing but bosun writes them here, so an unchanged resourceVersion means bosun wrote nothing.
+    const quiet: KubeObject[] = [
+      ns(space),
+      configMap(space, 'settings', { mode: 'fast', count: '3' }),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'by-string-data', namespace: space }, type: 'Opaque', stringData: { password: 's3cr3t', 'config.yaml': 'a: 1\nb: ünïcode\n' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'by-data', namespace: space }, type: 'Opaque', data: { token: Buffer.from('t0ken').toString('base64') } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'both', namespace: space }, data: { a: Buffer.from('from data').toString('base64'), b: Buffer.from('kept').toString('base64') }, stringData: { a: 'from stringData' } },
+      service(space, 'web'),
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: space }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: space }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: space }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }] },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: space }, spec: { rules: [{ host: 'web.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: space }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+      { apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'nightly', namespace: space }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox:1.36', args: ['true'] }] } } } } } },
+      {
+        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `widgets.${group}` },
+        spec: { group, scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }] },
+      },
+      { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'one', namespace: space }, spec: { size: 3 } },
+    ];
+    // Written by controllers too (the deployment controller's status, the token controller's secrets list).
+    const busy: KubeObject[] = [
+      deployment(space, 'web'),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: space } },
+    ];
+    const objects = rendered(...quiet, ...busy);
+
+    const first = await applyEnvironment({ client, env: environment(env), objects, wait: false });
+    expect(first.ok, renderApplySummary(first)).toBe(true);
+
+    // Let the controllers finish with what they write once, so the second look is a fair one.
+    await waitFor('the token controller to add the ServiceAccount token', async () => {
+      const sa = await get(client, `/api/v1/namespaces/${space}/serviceaccounts/web`);
+      return Array.isArray(sa?.secrets) && sa.secrets.length > 0 ? sa : undefined;
+    });
+    const crdPath = pathOf(quiet.find((o) => o.kind === 'CustomResourceDefinition')!);
+    await waitFor('the CRD to be established', async () => {
+      const crd = await get(client, crdPath);
+      const conditions = ((crd?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions) ?? [];
+      return conditions.some((c) => c.type === 'Established' && c.status === 'True') ? crd : undefined;
+    });
+
+    const versions = async (list: KubeObject[]) => Object.fromEntries(await Promise.all(list.map(async (o) => [`${o.kind}/${o.metadata!.name}`, (await get(client, pathOf(o)))?.metadata?.resourceVersion] as const)));
+    const before = await versions(quiet);
+    expect(Object.values(before).every((v) => typeof v === 'string')).toBe(true);
+
+    const second = await applyEnvironment({ client, env: environment(env), objects, wait: false });
+    expect(second.ok, renderApplySummary(second)).toBe(true);
+    expect(second.objects.filter((o) => o.action !== 'unchanged').map((o) => `${o.key} ${o.action}`)).toEqual([]);
+    expect(await versions(quiet)).toEqual(before);
+
+    // What the Secrets hold is what the manifests said: stringData over data, key by key, as the API server merges them.
+    const secret = async (name: string) => (await get(client, `/api/v1/namespaces/${space}/secrets/${name}`))?.data as Record<string, string>;
+    const decoded = (data: Record<string, string>) => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(decoded(await secret('by-string-data'))).toEqual({ password: 's3cr3t', 'config.yaml': 'a: 1\nb: ünïcode\n' });
+    expect(decoded(await secret('both'))).toEqual({ a: 'from stringData', b: 'kept' });
+  });
+});
