@@ -136,7 +136,7 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     expect(unknownBranch.environments.map((e) => e.name)).toEqual(['dev/flux-system', 'staging/flux-system']);
   });
 
-  it('Flux artifact sources, ArtifactGenerators and HelmReleases are listed; a chart from this repository is read by its HelmRelease', async () => {
+  it('Flux artifact sources and ArtifactGenerators are listed; a HelmRelease with a chart from this repository is an environment', async () => {
     const root = await makeTree({
       'clusters/prod/apps.yaml': yaml`
         apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -185,8 +185,11 @@ describe('discovery notes: what bosun saw and does not preview', () => {
       'terraform/networking/main.tf': '',
       'apps/bucket.yaml': 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\n',
     });
-    const { notes } = await discoverEnvironments(root);
-    expect(notes.find((n) => n.kind === 'HelmRelease')).toMatchObject({ status: 'not-previewed', name: 'web', reads: ['apps/release.yaml', 'charts/web'], reason: expect.stringContaining('chart `./charts/web` from GitRepository flux-system; bosun does not render HelmReleases yet') });
+    const { notes, environments } = await discoverEnvironments(root);
+    // The HelmRelease with a chart from this repository is an environment of its own, rendered as helm-controller would.
+    expect(environments.map((e) => e.name)).toEqual(['prod/apps', 'prod/web']);
+    expect(environments[1].helmRelease).toBeDefined();
+    expect(notes.find((n) => n.kind === 'HelmRelease')).toBeUndefined();
     expect(notes.find((n) => n.kind === 'ArtifactGenerator')).toMatchObject({ status: 'not-an-environment', name: 'split', reads: ['terraform/networking'], reason: expect.stringContaining('builds ExternalArtifacts (networking) that no Kustomization of this repository reads') });
     expect(notes.find((n) => n.kind === 'Bucket')).toMatchObject({ status: 'not-an-environment', reason: expect.stringContaining('a Bucket source, which bosun does not follow') });
   });
@@ -232,7 +235,7 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     expect(clean.notes).toEqual([expect.objectContaining({ kind: 'Application', name: 'web', reason: 'not an environment: .bosun.yaml lists the environments; add one for apps/web if bosun should preview what this deploys' })]);
   });
 
-  it('Fleet: each fleet.yaml is a bundle reading its folder, a GitRepo reads its paths (or the whole repository)', async () => {
+  it('Fleet: each fleet.yaml under a GitRepo\'s paths (or the whole repository) is a bundle reading its folder; without registered clusters none has a target, said per bundle', async () => {
     const root = await makeTree({
       'clusters/dev/cm.yaml': cm,
       'bundles/web/fleet.yaml': 'defaultNamespace: web\n',
@@ -242,12 +245,14 @@ describe('discovery notes: what bosun saw and does not preview', () => {
     });
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
     expect(environments.map((e) => e.name)).toEqual(['dev']);
+    // Without registered clusters no bundle has a target: each is listed (named as fleet apply names it) with why.
     expect(notes.map((n) => [n.kind, n.name, n.reads])).toEqual([
-      ['Bundle', 'bundles/web', ['bundles/web']],
-      ['GitRepo', 'all', ['.']],
-      ['GitRepo', 'apps', ['bundles']],
       ['GitRepo', 'other', undefined],
+      ['Bundle', 'all', ['.']],
+      ['Bundle', 'all-bundles-web', ['bundles/web']],
+      ['Bundle', 'apps-bundles-web', ['bundles/web']],
     ]);
-    expect(noteText(notes[3])).toBe('fleet/other.yaml:1: Fleet GitRepo other: another repository (https://github.com/other/repo): bosun does not deploy Rancher Fleet bundles yet, so what it deploys is not previewed');
+    expect(noteText(notes[0])).toBe('fleet/other.yaml:1: Fleet GitRepo other: another repository (https://github.com/other/repo): what it deploys is not in this one');
+    expect(noteText(notes[2])).toBe('bundles/web/fleet.yaml: Fleet bundle all-bundles-web: no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")');
   });
 });
