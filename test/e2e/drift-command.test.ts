@@ -55,7 +55,15 @@ describe('/bosun drift checks an environment now', () => {
     const clustersFile = join(work, 'clusters.yaml');
     await writeTestClusterRegistry(clustersFile);
     repo = await makeGitRepo();
-    await repo.write('.bosun.yaml', ['version: 1', 'environments:', `  - name: ${env}`, '    path: clusters/watched', '    cluster: test', '    healthTimeout: 30s', ''].join('\n'));
+    await repo.write('.bosun.yaml', [
+      'version: 1',
+      'environments:',
+      `  - name: ${env}`, '    path: clusters/watched', '    cluster: test', '    healthTimeout: 30s',
+      // A cluster this installation has no credentials for.
+      `  - name: ${env}-far`, '    path: clusters/far', '    cluster: far-away', '    autoApply: false',
+      '',
+    ].join('\n'));
+    await repo.write('clusters/far/settings.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: far\ndata: {}\n');
     const before = await repo.commit('configure bosun');
 
     h = await startHarness({ clustersFile });
@@ -89,8 +97,9 @@ describe('/bosun drift checks an environment now', () => {
     if (repo) await rm(repo.dir, { recursive: true, force: true });
   });
 
-  it('answers an unknown environment and a reader clearly, and checks nothing', async () => {
+  it('answers an unknown environment, an unregistered cluster and a reader clearly, and checks nothing', async () => {
     expect(await command(5, 'alice', '/bosun drift nowhere', 'confused')).toContain(`\`nowhere\` is not an environment on \`main\`; known: \`${env}\``);
+    expect(await command(5, 'alice', `/bosun drift ${env}-far`, 'confused')).toContain(`\`${env}-far\` targets cluster \`far-away\`, which this bosun installation has no credentials for`);
     expect(await command(5, 'rita', `/bosun drift ${env}`, 'confused')).toContain(`@rita needs write permission to run \`/bosun drift ${env}\`; you have read.`);
     expect(driftIssue()).toBeUndefined();
   });
@@ -101,6 +110,7 @@ describe('/bosun drift checks an environment now', () => {
     const reply = await command(5, 'alice', `/bosun drift ${env}`, 'rocket');
     expect(reply).toContain(`Checking \`${env}\` (cluster \`test\`) for drift now, against \`main\` at \`${tip.slice(0, 7)}\``);
     expect(reply).toContain(`the issue “Drift in ${env}”`);
+    expect(reply).not.toContain(`${env}-far`);
     expect(reply).toContain('`selfHeal` is off for this environment: nothing on the cluster is changed.');
 
     const issue = await waitFor('the drift issue', () => driftIssue(), 120_000);
