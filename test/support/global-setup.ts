@@ -7,6 +7,8 @@ import { ensureRedis } from './redis.ts';
 import { ensureBubblewrap } from './sandbox.ts';
 import { startTestCluster } from './testenv/cluster.ts';
 import { clusterInfoFromKubeconfig } from './testenv/info.ts';
+import { currentSlot } from './testenv/paths.ts';
+import { runningClusterFor } from './testenv/state.ts';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -37,6 +39,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('kubeconfig', '');
     project.provide('testCluster', null);
     return async () => undefined;
+  }
+
+  // The cluster `npm run testenv -- up` started for this checkout (or for BOSUN_TESTENV_NAME), if it runs;
+  // another checkout's cluster is never picked up. Left running afterwards.
+  const slot = currentSlot();
+  const own = runningClusterFor(slot);
+  if (own) {
+    log(`[testenv] using the cluster \`npm run testenv -- up\` started for ${slot.name ? `name "${slot.name}"` : `this checkout (${slot.checkout})`}: ${own.server}`);
+    process.env.BOSUN_TEST_KUBECONFIG = own.kubeconfigPath;
+    project.provide('kubeconfig', own.kubeconfigPath);
+    project.provide('testCluster', clusterInfoFromKubeconfig(own.kubeconfigPath));
+    return async () => {
+      delete process.env.BOSUN_TEST_KUBECONFIG;
+    };
   }
 
   const cluster = await startTestCluster({ log });

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.ts';
 import { ensureBinaries, type TestenvBinaries } from '../support/testenv/build.ts';
 import { startTestCluster } from '../support/testenv/cluster.ts';
-import { cacheRoot, K8S_VERSION, versionDir } from '../support/testenv/paths.ts';
-import type { RunState } from '../support/testenv/state.ts';
+import { cacheRoot, checkoutRoot, clusterSlot, K8S_VERSION, runDir, versionDir } from '../support/testenv/paths.ts';
+import { runningClusterFor, type RunState } from '../support/testenv/state.ts';
 import { eventually, running } from './helpers.ts';
 
 let binaries: TestenvBinaries;
@@ -72,11 +72,12 @@ describe('npm run testenv', () => {
   });
   afterAll(() => {
     testenv('down');
+    testenv('down', '--name', 'second');
     rmSync(root, { recursive: true, force: true });
   });
 
-  function testenv(command: string): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync('npm', ['run', '--silent', 'testenv', '--', command], {
+  function testenv(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync('npm', ['run', '--silent', 'testenv', '--', ...args], {
       cwd: projectRoot,
       env: { ...process.env, BOSUN_TESTENV_CACHE: root },
       encoding: 'utf8',
@@ -91,7 +92,9 @@ describe('npm run testenv', () => {
     const kubeconfigLine = up.stdout.split('\n').find((line) => line.startsWith('KUBECONFIG='));
     expect(kubeconfigLine).toBeDefined();
     const kubeconfigPath = kubeconfigLine!.slice('KUBECONFIG='.length);
-    const state = JSON.parse(readFileSync(join(root, 'run', 'state.json'), 'utf8')) as RunState;
+    const stateFile = join(runDir(clusterSlot({ checkout: checkoutRoot() }), root), 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as RunState;
+    expect(state.checkout).toBe(checkoutRoot());
     expect(state.kubeconfigPath).toBe(kubeconfigPath);
     const pids = [state.pids.etcd!, state.pids.apiserver!, state.pids.controllerManager!];
     expect(pids.every(running)).toBe(true);
@@ -106,13 +109,49 @@ describe('npm run testenv', () => {
     expect(down.status, down.stderr).toBe(0);
     expect(pids.filter(running)).toEqual([]);
     expect(existsSync(state.dir)).toBe(false);
-    expect(existsSync(join(root, 'run', 'state.json'))).toBe(false);
+    expect(existsSync(stateFile)).toBe(false);
     expect(testenv('status').status).toBe(1);
   });
+
+  it('a named cluster lives beside the checkout\'s: the checkout\'s `down` stops only its own, and the test run finds the checkout\'s', async () => {
+    const named = testenv('up', '--name', 'second');
+    expect(named.status, named.stderr).toBe(0);
+    expect(named.stderr).toContain('name "second"');
+    const mine = testenv('up');
+    expect(mine.status, mine.stderr).toBe(0);
+    const kubeconfigOf = (out: string) => out.split('\n').find((line) => line.startsWith('KUBECONFIG='))!.slice('KUBECONFIG='.length);
+    expect(kubeconfigOf(named.stdout)).not.toBe(kubeconfigOf(mine.stdout));
+
+    const checkoutSlot = clusterSlot({ checkout: checkoutRoot() });
+    const namedSlot = clusterSlot({ checkout: checkoutRoot(), name: 'second' });
+    // what the global setup of a test run in this checkout picks up (with BOSUN_TESTENV_NAME=second: the named one)
+    expect(runningClusterFor(checkoutSlot, root)?.kubeconfigPath).toBe(kubeconfigOf(mine.stdout));
+    expect(runningClusterFor(namedSlot, root)?.kubeconfigPath).toBe(kubeconfigOf(named.stdout));
+    const listed = testenv('list');
+    expect(listed.stderr).toContain(`checkout ${checkoutRoot()}`);
+    expect(listed.stderr).toContain('name "second"');
+
+    const namedState = JSON.parse(readFileSync(join(runDir(namedSlot, root), 'state.json'), 'utf8')) as RunState;
+    const mineState = JSON.parse(readFileSync(join(runDir(checkoutSlot, root), 'state.json'), 'utf8')) as RunState;
+    const serversOf = (s: RunState) => [s.pids.etcd!, s.pids.apiserver!, s.pids.controllerManager!];
+
+    expect(testenv('down').status).toBe(0);
+    expect(serversOf(mineState).filter(running)).toEqual([]);
+    expect(runningClusterFor(checkoutSlot, root)).toBeUndefined();
+    expect(serversOf(namedState).every(running)).toBe(true);
+    expect(await answersDefaultNamespace(namedState.kubeconfigPath)).toBe(true);
+    const status = testenv('status', '--name', 'second');
+    expect(status.status).toBe(0);
+    expect(status.stderr).toContain('the test cluster for name "second"');
+
+    expect(testenv('down', '--name', 'second').status).toBe(0);
+    expect(serversOf(namedState).filter(running)).toEqual([]);
+    expect(runningClusterFor(namedSlot, root)).toBeUndefined();
+  }, 180_000);
 
   it('rejects an unknown command with a usage message', () => {
     const result = testenv('upp');
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('usage: npm run testenv -- up | down | status | build');
+    expect(result.stderr).toContain('usage: npm run testenv -- up | down | status | list | build [--name NAME]');
   });
 });
