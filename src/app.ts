@@ -138,7 +138,14 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       });
       try {
         const outcome = await Promise.race([running.then(() => 'done' as const), timedOut]);
-        if (outcome === 'timeout') throw new QueueUnavailableError('timeout');
+        if (outcome === 'timeout') {
+          // What became of it is worth a line: queued late (a redelivery is then a no-op) or given up.
+          running.then(
+            () => log.info({ delivery: context.id, event: context.name }, 'the delivery answered 503 was queued after all'),
+            (err: unknown) => log.warn({ delivery: context.id, event: context.name, reason: errorName(err) }, 'the delivery answered 503 was not queued; it is redelivered once Redis answers'),
+          );
+          throw new QueueUnavailableError('timeout');
+        }
       } catch (err) {
         // A job bosun itself finds malformed is not Redis' fault; a redelivery would fail the same way.
         if (err instanceof BosunError && err.kind === 'usage') throw err;

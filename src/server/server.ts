@@ -26,7 +26,7 @@ export interface StartServerOptions {
   /** Redis connection; default `config.redisUrl`. */
   connection?: RedisConnection;
   metrics?: Metrics;
-  /** Where the recovery of deliveries that failed while Redis was away logs; default Probot's log. */
+  /** Where the webhook handlers and the recovery of deliveries that failed while Redis was away log; default Probot's log. */
   log?: RedeliveryLogger;
   /** Recovery tuning (tests): rounds in between, look-back window. */
   redelivery?: Pick<RedeliveryLoopOptions, 'everyMs' | 'windowMs' | 'settleMs'>;
@@ -83,7 +83,7 @@ export async function startServer(config: ServerSettings, opts: StartServerOptio
     locks,
     lockViewers: createLockViewers(redis, prefix, producers),
     appId: config.appId,
-    log: probot.log,
+    log: opts.log ?? probot.log,
     enqueueTimeoutMs,
     deliveries: createDeliveryLedger(redis, prefix),
     onQueueUnavailable: () => redelivery.queueUnavailable(),
