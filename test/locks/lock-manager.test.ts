@@ -82,10 +82,12 @@ describe('environment locks', () => {
     const key = lockKey(repo, 'heartbeat');
     const acquired = await locks.acquire(key, pr(6));
     if (!acquired.ok) throw new Error('expected to acquire');
+    const firstExpiry = acquired.lock.expiresAt;
     const alive = keepAlive(acquired.lock);
     try {
-      // Several TTLs pass; without the beats the lease would long be gone.
-      await sleep(3_000);
+      // Until a beat has extended the lease more than a whole TTL after it would have run out without
+      // beats (so the lock was still there then), or the keep-alive gives up.
+      await eventually(async () => alive.lost || acquired.lock.expiresAt > firstExpiry + 2_000, 20_000);
       expect(alive.lost).toBe(false);
       expect((await locks.get(key))?.holder.pr).toBe(6);
       expect((await locks.acquire(key, pr(7))).ok).toBe(false);

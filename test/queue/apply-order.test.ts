@@ -82,7 +82,9 @@ describe('apply ordering', () => {
 
     const older = await producers.enqueueApply(applyJob({ sha: sha('a'), seq: 1_000 }));
     expect(older).toMatchObject({ status: 'superseded', by: { sha: sha('b'), seq: 2_000 } });
-    await sleep(200);
+    // Nothing was added, and nothing is left to run that could apply it later.
+    expect(await queue.getJob(older.jobId)).toBeUndefined();
+    expect(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children')).toEqual({ active: 0, waiting: 0, delayed: 0, prioritized: 0, 'waiting-children': 0 });
     expect(applied).toEqual([sha('b')]);
     await queue.close();
   });

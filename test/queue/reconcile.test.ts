@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireEnvLease, queueNames, releaseEnvLease, stateKeys } from '../../src/jobs.ts';
 import { startWorkers } from '../../queue/index.ts';
 import { inspect, redisUrl, repo, waitFor, queueSuite } from './support.ts';
@@ -9,7 +8,12 @@ describe('reconcile scheduling', () => {
 
   it('reconciles an environment repeatedly until it is removed', async () => {
     const rounds: string[] = [];
-    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { reconcile: async (job) => void rounds.push(job.env) } });
+    const markerRounds: string[] = [];
+    t.runtime = startWorkers({
+      connection: redisUrl,
+      prefix: t.prefix,
+      processors: { reconcile: async (job) => void (job.env === 'marker' ? markerRounds : rounds).push(job.env) },
+    });
     await t.producers.ensureReconcile({ installationId: 42, repo, env: 'staging' }, 100);
     // Upserting again changes nothing but the schedule: still one scheduler.
     await t.producers.ensureReconcile({ installationId: 42, repo, env: 'staging' }, 100);
@@ -22,9 +26,14 @@ describe('reconcile scheduling', () => {
     await waitFor('no round left', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')).every((n) => n === 0));
     await queue.close();
     const after = rounds.length;
-    await sleep(400);
+    // Another schedule on the same interval: by the time it has run three rounds, a staging schedule that
+    // were still there would have run too.
+    await t.producers.ensureReconcile({ installationId: 42, repo, env: 'marker' }, 100);
+    await waitFor('three rounds of another schedule', () => markerRounds.length >= 3);
     expect(rounds.length).toBe(after);
+    expect((await t.producers.listReconciles(repo.fullName)).map((r) => r.env)).toEqual(['marker']);
     expect(await t.producers.removeReconcile(repo.fullName, 'staging')).toBe(false);
+    expect(await t.producers.removeReconcile(repo.fullName, 'marker')).toBe(true);
   });
 
   it('runs the first round one interval after scheduling, not at once (a merge\'s applies are still queued then)', async () => {

@@ -30,11 +30,14 @@ describe('the build lock', () => {
       events.push('first out');
     });
     await entered;
-    const second = withLock(path, quiet, async () => {
+    let refusals = 0;
+    let refusedOften!: () => void;
+    const waitedLong = new Promise<void>((resolve) => (refusedOften = resolve));
+    const second = withLock(path, { ...quiet, onBusy: () => ++refusals === 10 && refusedOften() }, async () => {
       events.push('second in');
     });
-    // give the waiter many polling rounds in which it must not get in
-    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 20));
+    // the waiter has found the lock held ten times (or, wrongly, got in: the order below then fails)
+    await Promise.race([waitedLong, second]);
     release();
     await Promise.all([first, second]);
 

@@ -54,7 +54,14 @@ function breakStale(path: string, stalePid: number | undefined): void {
  */
 export async function withLock<T>(
   path: string,
-  opts: { log: Log; timeoutMs?: number; pollMs?: number; what?: string },
+  opts: {
+    log: Log;
+    timeoutMs?: number;
+    pollMs?: number;
+    what?: string;
+    /** Called each time the lock is found held by a live owner, before waiting to try again. */
+    onBusy?: (owner: number) => void;
+  },
   fn: () => Promise<T>,
 ): Promise<T> {
   const started = Date.now();
@@ -72,6 +79,7 @@ export async function withLock<T>(
         message: `testenv: gave up after ${elapsedSeconds(started)} s waiting for ${path} held by pid ${owner}; if that process is stuck, stop it and retry`,
       });
     }
+    opts.onBusy?.(owner);
     if (Date.now() - lastSaid >= 30_000) {
       lastSaid = Date.now();
       opts.log(`[testenv] waiting for another ${opts.what ?? 'testenv build'} (pid ${owner}) to finish (${elapsedSeconds(started)} s)`);
