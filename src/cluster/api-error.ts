@@ -17,10 +17,9 @@ export interface KubeStatus {
 }
 
 /** A field held by another field manager, from a server-side apply 409. */
-export interface FieldConflict {
-  manager: string;
-  field: string;
-}
+import type { FieldConflict } from '../model/preview.ts';
+
+export type { FieldConflict };
 
 /**
  * The API server answered with an error status. The message is the server's own (scrubbed: admission

@@ -1,5 +1,7 @@
 import { normalize } from '../diff/normalize.ts';
+import { fluxExclusion } from '../model/apply-options.ts';
 import type { KubeObject } from '../model/object.ts';
+import type { SyncSemantics } from '../model/sync.ts';
 import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
 import type { ClusterClient } from './client.ts';
@@ -7,7 +9,7 @@ import type { ResourceInfo } from './discovery.ts';
 import { assessHealth } from './health.ts';
 import { isTerminating } from './inventory.ts';
 import { readLive } from './live-reader.ts';
-import { getLive, replaceObject, serverSideApply } from './objects.ts';
+import { deleteObject, getLive, replaceObject, serverSideApply } from './objects.ts';
 import { applyPhases, isCrd, isNamespace } from './order.ts';
 import type { PreparedObject } from './prepare.ts';
 import type { ObjectResult, ProgressFn } from './types.ts';
@@ -26,6 +28,8 @@ export interface ApplyObjectsOptions {
    */
   recreateTerminatingNamespaces?: boolean;
   namespaceTimeoutSeconds?: number;
+  /** Whose annotations on the live object count ('flux': `reconcile: disabled` / `ssa: Ignore` there too). */
+  semantics?: SyncSemantics;
 }
 
 /**
@@ -77,10 +81,25 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
       }
       live = await waitUntilGone(client, info, o.name, options.namespaceTimeoutSeconds ?? 180);
     }
+    // Flux: excluded objects are never applied; IfNotPresent ones only created (ssa shouldSkipApply).
+    if (o.options?.apply === 'never') return { ...ref, action: 'skipped', stage: 'apply', error: `not applied: ${o.options.skipReason ?? 'excluded'}` };
+    const liveExclusion = options.semantics === 'flux' && live ? fluxExclusion(live, 'in the cluster') : undefined;
+    if (liveExclusion) return { ...ref, action: 'skipped', stage: 'apply', error: `not applied: ${liveExclusion}` };
+    if (o.options?.apply === 'ifNotPresent' && live) return { ...ref, action: 'skipped', stage: 'apply', error: `not updated: it exists, and it is ${o.options.skipReason ?? 'IfNotPresent'}` };
     // Argo CD `Replace=true`: replace (or create) instead of server-side apply.
+    let recreated = false;
     const applied = o.options?.replace
       ? await replaceObject(client, info, o.object, live, { secrets: options.secrets })
-      : await serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets });
+      : await serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets }).catch(async (error: unknown) => {
+        // Flux `force`: an immutable field cannot be changed in place, so the object is deleted and created again.
+        if (!live || !o.options?.recreateOnImmutable || !isImmutableError(error)) throw error;
+        options.onProgress?.({ stage: 'apply', message: `recreating ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${describeFailure(error)}` });
+        await deleteObject(client, info, o.namespace, o.name);
+        await waitUntilDeleted(client, info, o.namespace, o.name, options.namespaceTimeoutSeconds ?? 120);
+        recreated = true;
+        return serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets });
+      });
+    if (recreated) return { ...ref, action: 'configured', stage: 'apply', error: 'recreated: an immutable field changed, and force is on (deleted and created again)' };
     const action = applied.created || !live ? 'created' : sameState(live, applied.object) ? 'unchanged' : 'configured';
     return { ...ref, action, stage: 'apply' };
   } catch (error) {
@@ -88,8 +107,32 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
     if (error instanceof ApiError && /being terminated/.test(error.message)) {
       message += '; the namespace is being deleted: wait until it is gone, then run `bosun sync`';
     }
+    if (options.semantics === 'flux' && !o.options?.recreateOnImmutable && isImmutableError(error)) {
+      message += '; an immutable field changed: set spec.force: true on the Kustomization (or annotate the object kustomize.toolkit.fluxcd.io/force: enabled) to delete and re-create it';
+    }
     const conflicts = error instanceof ApiError ? error.conflicts() : [];
     return { ...ref, action: 'failed', stage: 'apply', error: message, ...(conflicts.length > 0 ? { conflicts } : {}) };
+  }
+}
+
+/**
+ * Whether the API server refused a change to an immutable field (fluxcd/pkg ssa errors.IsImmutableError
+ * reads any 409/422 so; bosun keeps to the messages that say so, so a field-manager conflict or a plain
+ * invalid object never gets an object deleted).
+ */
+export function isImmutableError(error: unknown): boolean {
+  if (!(error instanceof ApiError) || error.conflicts().length > 0) return false;
+  if (error.status !== 422 && error.status !== 409 && error.status !== 400) return false;
+  const text = [error.message, ...error.causes.map((c) => c.message ?? '')].join('\n');
+  return /is\simmutable|immutable\sfield|field is immutable|cannot change roleRef/i.test(text);
+}
+
+async function waitUntilDeleted(client: ClusterClient, info: ResourceInfo, namespace: string, name: string, timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (let delay = 100; ; delay = Math.min(2_000, delay * 2)) {
+    if (!(await getLive(client, info, namespace, name))) return;
+    if (Date.now() >= deadline) throw new Error(`${info.kind} ${namespace ? `${namespace}/` : ''}${name} was deleted to be re-created but was still there after ${timeoutSeconds} s; something holds a finalizer on it`);
+    await sleep(delay);
   }
 }
 

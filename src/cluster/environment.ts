@@ -1,5 +1,5 @@
 import type { Environment } from '../model/environment.ts';
-import type { RenderedObject } from '../model/object.ts';
+import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { syncSemanticsOf } from '../model/apply-options.ts';
 import { groupOf } from '../model/object.ts';
 import { splitForSync } from '../model/sync.ts';
@@ -129,7 +129,7 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
   }
   const { steps, syncFail } = planSyncSteps(prepared.objects, hookSet.hooks);
   const postSteps = steps.filter((s) => s.phase === 'PostSync');
-  const applyOptions: ApplyObjectsOptions = { force: env.forceConflicts, secrets, onProgress: input.onProgress, recreateTerminatingNamespaces: mode === 'sync' };
+  const applyOptions: ApplyObjectsOptions = { force: env.forceConflicts, secrets, onProgress: input.onProgress, recreateTerminatingNamespaces: mode === 'sync', semantics };
   const timeoutSeconds = env.healthTimeoutSeconds;
   const namespaceFailed = results.some((r) => r.action === 'failed');
   const main = namespaceFailed
@@ -223,12 +223,27 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
   const hookResults = [...runs.map((r) => hookResult(r, deleted)), ...notRun.map((hook) => hookResult({ hook, notRun: hook.phase === 'SyncFail' ? 'not run: the sync did not fail' : `not run: ${failure ?? 'an earlier step failed'}` }, deleted))];
 
   let health: ApplyReport['health'];
-  if (failure === undefined && input.wait !== false) {
-    health = await waitForHealth(client, prepared.objects.map((o) => o.object), { timeoutSeconds, onProgress: input.onProgress });
+  const toCheck = input.wait === false ? [] : healthTargets(env.apply, prepared.objects, results, notes);
+  if (failure === undefined && toCheck.length > 0) {
+    health = await waitForHealth(client, toCheck, { timeoutSeconds, onProgress: input.onProgress });
     if (health.verdict !== 'healthy') ok = false;
   }
   const showSteps = hookSet.hooks.length > 0 || steps.length > 1;
   return finish([...results, ...pruneResults, ...hookResults], { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}) });
+}
+
+/**
+ * What to wait for after the apply: every applied object (objects left alone — Flux `ssa: Ignore`,
+ * `reconcile: disabled` — are not waited for); with Flux `spec.wait: false` only `spec.healthChecks`, and
+ * with `wait: true` the healthChecks are ignored (kustomize-controller: "If set to true, .spec.healthChecks is ignored").
+ */
+function healthTargets(policy: ApplyEnvironmentSettings['apply'], objects: PreparedSet['objects'], results: readonly ObjectResult[], notes: string[]): KubeObject[] {
+  const notApplied = new Set(results.filter((r) => r.action === 'skipped' && r.error?.startsWith('not applied: ')).map((r) => r.key));
+  const applied = objects.filter((o) => !notApplied.has(o.key)).map((o) => o.object);
+  const checks = (policy?.healthChecks ?? []).map((h): KubeObject => ({ apiVersion: h.apiVersion, kind: h.kind, metadata: { name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) } }));
+  if (policy?.wait === false) return checks;
+  if (policy?.wait === true && checks.length > 0) notes.push(`spec.wait is true: every applied object is waited for and spec.healthChecks (${checks.length}) is ignored, as Flux does`);
+  return applied;
 }
 
 /** Entries of `a`, then those of `b` not already in `a`. */

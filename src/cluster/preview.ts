@@ -4,7 +4,8 @@ import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
 import { readInventory } from './inventory.ts';
-import { syncSemanticsOf } from '../model/apply-options.ts';
+import { fluxExclusion, syncSemanticsOf } from '../model/apply-options.ts';
+import type { SyncSemantics } from '../model/sync.ts';
 import { groupOf } from '../model/object.ts';
 import { compareOptionsAnnotation, hasAnnotationOption, splitForSync } from '../model/sync.ts';
 import { compileIgnoreRules, withoutIgnoredFields, type CompiledIgnoreRules } from '../diff/ignore-differences.ts';
@@ -15,6 +16,7 @@ import { planSyncSteps } from './waves.ts';
 import { liveDiff } from './live-diff.ts';
 import { readLive } from './live-reader.ts';
 import { createObject, getLive, serverSideApply } from './objects.ts';
+import { isImmutableError } from './apply.ts';
 import { isNamespace } from './order.ts';
 import { prepareObjects, scopesFromCrds, type PreparedObject } from './prepare.ts';
 import { planPrune } from './prune.ts';
@@ -56,18 +58,22 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   const live = await readLive(client, prepared.objects.filter((o) => o.info).map((o) => ({ key: o.key, info: o.info!, namespace: o.namespace, name: o.name })))
     .catch(() => new Map<string, KubeObject | undefined>());
   const previewed = await mapLimit(prepared.objects, client.concurrency, async (o) => {
-    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces, ignore }, live.has(o.key) ? { live: live.get(o.key) } : undefined);
+    const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces, ignore, semantics }, live.has(o.key) ? { live: live.get(o.key) } : undefined);
     done++;
     input.onProgress?.({ stage: 'preview', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: prepared.objects.length });
     return result;
   });
-  const objects: PreviewObject[] = [
-    ...prepared.invalid.map(({ error, ...ref }): PreviewObject => ({ ...ref, action: 'rejected', message: error })),
-    ...previewed,
-  ];
 
   const notes: string[] = [...ignore.problems];
   for (const skipped of split.skipped) notes.push(`not applied: ${skipped.label}: ${skipped.reason}`);
+  // Flux's per-object options: what the apply leaves alone, and what it re-creates.
+  for (const o of previewed) {
+    if (o.leftAlone) notes.push(`${o.leftAlone.startsWith('not updated') ? 'not updated' : 'not applied'}: ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${o.leftAlone.replace(/^not (applied|updated): /, '')}`);
+  }
+  const objects: PreviewObject[] = [
+    ...prepared.invalid.map(({ error, ...ref }): PreviewObject => ({ ...ref, action: 'rejected', message: error })),
+    ...previewed.map(({ leftAlone: _l, ...o }) => o),
+  ];
   const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key)]);
   const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
@@ -112,6 +118,7 @@ async function previewHooks(client: ClusterClient, rendered: readonly RenderedOb
 }
 
 interface PreviewContext {
+  semantics: SyncSemantics;
   force: boolean;
   secrets: readonly string[];
   desiredNamespaces: ReadonlySet<string>;
@@ -119,19 +126,32 @@ interface PreviewContext {
   ignore: CompiledIgnoreRules;
 }
 
-async function previewOne(client: ClusterClient, o: PreparedObject, ctx: PreviewContext, known?: { live: KubeObject | undefined }): Promise<PreviewObject> {
+async function previewOne(client: ClusterClient, o: PreparedObject, ctx: PreviewContext, known?: { live: KubeObject | undefined }): Promise<PreviewObject & { leftAlone?: string }> {
   const { object, phase: _phase, info, options: _options, ...ref } = o;
+  if (o.options.apply === 'never') return { ...ref, action: 'unchanged', leftAlone: `not applied: ${o.options.skipReason ?? 'excluded'}` };
   if (!info) {
     const { diff, risk } = liveDiff(undefined, object);
     return { ...ref, action: 'create', diff, risk, message: 'its kind is defined by a CustomResourceDefinition in this change; the API server can check it only once that exists' };
   }
   try {
     const live = known ? known.live : await getLive(client, info, o.namespace, o.name);
+    const liveExclusion = ctx.semantics === 'flux' && live ? fluxExclusion(live, 'in the cluster') : undefined;
+    if (liveExclusion) return { ...ref, action: 'unchanged', leftAlone: `not applied: ${liveExclusion}` };
+    if (o.options.apply === 'ifNotPresent' && live) return { ...ref, action: 'unchanged', leftAlone: `not updated: it exists, and it is ${o.options.skipReason ?? 'IfNotPresent'}` };
     let next;
     let conflicts;
     try {
       next = (await serverSideApply(client, info, object, { dryRun: true, secrets: ctx.secrets })).object;
     } catch (error) {
+      if (live && o.options.recreateOnImmutable && isImmutableError(error)) {
+        // Flux force: the apply deletes and re-creates it. The server cannot dry-run that while the object
+        // exists, so the diff is against the object as written (server defaults show as removals).
+        const d = liveDiff(live, object);
+        return { ...ref, action: 'update', diff: d.diff, risk: d.risk, ...(d.secretKeys ? { secretKeys: d.secretKeys } : {}), message: `recreated: an immutable field changed and force is on, so the apply deletes and re-creates it (${describeFailure(error)})` };
+      }
+      if (ctx.semantics === 'flux' && isImmutableError(error)) {
+        return { ...ref, action: 'rejected', message: `${describeFailure(error)}; an immutable field changed: set spec.force: true on the Kustomization (or annotate the object kustomize.toolkit.fluxcd.io/force: enabled) to delete and re-create it` };
+      }
       if (!(error instanceof ApiError) || error.conflicts().length === 0 || !ctx.force) throw error;
       conflicts = error.conflicts();
       next = (await serverSideApply(client, info, object, { dryRun: true, force: true, secrets: ctx.secrets })).object;

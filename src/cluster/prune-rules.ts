@@ -21,6 +21,8 @@ export interface PruneRules {
 export function pruneKeepReason(live: KubeObject, rules: PruneRules): string | undefined {
   if (isPruneDisabled(live)) return `annotated ${pruneAnnotation}: ${pruneDisabled}`;
   const options = objectApplyOptions(live, rules.policy, rules.semantics);
+  // Flux: `prune: disabled` / `reconcile: disabled` keep it, for a prune and when the environment goes alike.
+  if (rules.semantics === 'flux') return options.keepReason;
   const own = live.metadata?.annotations?.[syncOptionsAnnotation] !== undefined;
   const where = (key: string) => (own && live.metadata?.annotations?.[syncOptionsAnnotation]?.includes(`${key}=`) ? `annotated ${syncOptionsAnnotation}: ${key}=` : `the Application's syncOptions ${key}=`);
   // Argo CD: Prune= guards a sync's prune, Delete= the deletion of the whole Application (app_deletion.md).

@@ -140,6 +140,22 @@ function toEnvironment(ctx: DiscoveryContext, k: FluxKustomization, name: string
   if (timeout !== undefined) env.healthTimeoutSeconds = timeout;
   const interval = parseDuration(str(field(spec, 'interval')) ?? '');
   if (interval !== undefined) env.reconcileIntervalSeconds = interval;
+  // How kustomize-controller applies: spec.force, spec.wait (default false) and spec.healthChecks; the
+  // per-object kustomize.toolkit.fluxcd.io/* annotations come with the 'flux' semantics (src/model/apply-options.ts).
+  const healthChecks = list(field(spec, 'healthChecks')).flatMap((h) => {
+    const check = { apiVersion: str(field(h, 'apiVersion')), kind: str(field(h, 'kind')), name: str(field(h, 'name')), namespace: str(field(h, 'namespace')) };
+    if (!check.apiVersion || !check.kind || !check.name) {
+      notes.push(environmentNote(name, 'a spec.healthChecks entry without apiVersion, kind and name is ignored', at));
+      return [];
+    }
+    return [{ apiVersion: check.apiVersion, kind: check.kind, name: check.name, ...(check.namespace ? { namespace: check.namespace } : {}) }];
+  });
+  env.apply = {
+    semantics: 'flux',
+    wait: bool(field(spec, 'wait')) === true,
+    ...(bool(field(spec, 'force')) === true ? { force: true } : {}),
+    ...(healthChecks.length > 0 ? { healthChecks } : {}),
+  };
 
   const kustomize = kustomizeOptions(spec);
   if (kustomize) env.kustomize = kustomize;

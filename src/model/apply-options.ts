@@ -28,6 +28,26 @@ export interface ApplyPolicy {
   prunePropagationPolicy?: 'foreground' | 'background' | 'orphan';
   /** Fields left out of the apply preview and drift detection (Argo CD `spec.ignoreDifferences`). */
   ignoreDifferences?: IgnoreDifferenceRule[];
+  /**
+   * Flux `spec.force`: an object whose apply fails on an immutable field is deleted and created again
+   * (kustomize-controller's ssa ApplyOptions.Force); per object, `kustomize.toolkit.fluxcd.io/force: enabled`.
+   */
+  force?: boolean;
+  /**
+   * Flux `spec.wait`: false waits only for `healthChecks` (none: no health wait at all), true for every
+   * applied object (and `healthChecks` is ignored, as the Kustomization API says). Absent: every applied object.
+   */
+  wait?: boolean;
+  /** Flux `spec.healthChecks`: objects waited for after the apply, applied by this environment or not. */
+  healthChecks?: HealthCheckRef[];
+}
+
+/** One Flux `spec.healthChecks` entry; namespace empty for cluster-scoped objects. */
+export interface HealthCheckRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
 }
 
 /** One Argo CD `ignoreDifferences` entry. `group`/`kind` may be globs (`*`); name and namespace match exactly. */
@@ -51,11 +71,48 @@ export interface ObjectApplyOptions {
   delete: 'yes' | 'no' | 'confirm';
   pruneLast: boolean;
   replace: boolean;
+  /**
+   * Whether the object is applied: `always`; `ifNotPresent` (created when missing, never updated: Flux
+   * `ssa: IfNotPresent`); `never` (Flux `ssa: Ignore` or `reconcile: disabled`). `skipReason` says which annotation.
+   */
+  apply: 'always' | 'ifNotPresent' | 'never';
+  skipReason?: string;
+  /** Delete and create again when the apply fails on an immutable field (Flux `spec.force` / `force: enabled`). */
+  recreateOnImmutable: boolean;
+  /** Why prune keeps it (Flux `prune: disabled` / `reconcile: disabled`), when a Flux annotation does. */
+  keepReason?: string;
 }
 
-/** Argo CD semantics for everything but Flux, whose controllers do not read Argo CD's annotations. */
+/** Flux's per-object annotations (kustomize-controller docs, "Controlling the apply behavior of resources"). */
+export const fluxAnnotations = {
+  reconcile: 'kustomize.toolkit.fluxcd.io/reconcile',
+  ssa: 'kustomize.toolkit.fluxcd.io/ssa',
+  force: 'kustomize.toolkit.fluxcd.io/force',
+  prune: 'kustomize.toolkit.fluxcd.io/prune',
+} as const;
+
+/**
+ * A Flux selector match (fluxcd/pkg ssa utils.AnyInMetadata): the label or the annotation, non-empty and
+ * equal ignoring case (`Disabled` and `disabled` both count).
+ */
+export function fluxMetadataIs(obj: Pick<KubeObject, 'metadata'> | undefined, key: string, value: string): boolean {
+  const meta = obj?.metadata;
+  return [meta?.labels?.[key], meta?.annotations?.[key]].some((v) => typeof v === 'string' && v !== '' && v.toLowerCase() === value.toLowerCase());
+}
+
+/**
+ * Why kustomize-controller would not apply or update `obj` at all (its ExclusionSelector: `reconcile:
+ * disabled` or `ssa: Ignore`, on the object in Git or on the one in the cluster), or undefined.
+ */
+export function fluxExclusion(obj: Pick<KubeObject, 'metadata'> | undefined, where: 'in Git' | 'in the cluster' = 'in Git'): string | undefined {
+  if (fluxMetadataIs(obj, fluxAnnotations.reconcile, 'disabled')) return `annotated ${fluxAnnotations.reconcile}: disabled ${where}: Flux neither applies nor prunes it`;
+  if (fluxMetadataIs(obj, fluxAnnotations.ssa, 'Ignore')) return `annotated ${fluxAnnotations.ssa}: Ignore ${where}: Flux never applies it`;
+  return undefined;
+}
+
+/** Argo CD semantics for everything but Flux, whose kustomize-controller reads its own annotations instead. */
 export function syncSemanticsOf(env: { source?: string; apply?: ApplyPolicy }): SyncSemantics {
-  return env.apply?.semantics ?? (env.source === 'flux' ? 'none' : 'argocd');
+  return env.apply?.semantics ?? (env.source === 'flux' ? 'flux' : 'argocd');
 }
 
 /**
@@ -65,6 +122,7 @@ export function syncSemanticsOf(env: { source?: string; apply?: ApplyPolicy }): 
  * annotation, replace || annotation).
  */
 export function objectApplyOptions(obj: KubeObject | undefined, policy: ApplyPolicy | undefined, semantics: SyncSemantics): ObjectApplyOptions {
+  if (semantics === 'flux') return fluxApplyOptions(obj, policy);
   const argo = semantics === 'argocd';
   const own = argo ? annotationValues(obj, syncOptionsAnnotation) : [];
   const pick = (key: 'Prune' | 'Delete', app: 'false' | 'confirm' | undefined): 'yes' | 'no' | 'confirm' => {
@@ -78,5 +136,33 @@ export function objectApplyOptions(obj: KubeObject | undefined, policy: ApplyPol
     pruneLast: argo && (policy?.pruneLast === true || hasAnnotationOption(obj, syncOptionsAnnotation, 'PruneLast=true')),
     replace: argo && !hasAnnotationOption(obj, syncOptionsAnnotation, 'Replace=false')
       && (policy?.replace === true || hasAnnotationOption(obj, syncOptionsAnnotation, 'Replace=true')),
+    apply: 'always',
+    recreateOnImmutable: false,
+  };
+}
+
+/**
+ * kustomize-controller's options for one object (its ssa ApplyOptions and prune DeleteOptions):
+ * ExclusionSelector `reconcile: disabled` / `ssa: Ignore` (never applied), IfNotPresentSelector `ssa:
+ * IfNotPresent` (created, never updated), ForceSelector `force: enabled` or `spec.force` (recreated on an
+ * immutable-field error), prune Exclusions `prune: disabled` / `reconcile: disabled` (never pruned).
+ * `ssa: Merge` keeps other managers' fields, which server-side apply already does for bosun.
+ */
+function fluxApplyOptions(obj: KubeObject | undefined, policy: ApplyPolicy | undefined): ObjectApplyOptions {
+  const excluded = fluxExclusion(obj);
+  const ifNotPresent = fluxMetadataIs(obj, fluxAnnotations.ssa, 'IfNotPresent');
+  const keepReason = fluxMetadataIs(obj, fluxAnnotations.reconcile, 'disabled')
+    ? `annotated ${fluxAnnotations.reconcile}: disabled`
+    : fluxMetadataIs(obj, fluxAnnotations.prune, 'disabled') ? `annotated ${fluxAnnotations.prune}: disabled` : undefined;
+  return {
+    wave: 0,
+    prune: keepReason ? 'no' : 'yes',
+    delete: keepReason ? 'no' : 'yes',
+    pruneLast: false,
+    replace: false,
+    apply: excluded ? 'never' : ifNotPresent ? 'ifNotPresent' : 'always',
+    ...(excluded ? { skipReason: excluded } : ifNotPresent ? { skipReason: `annotated ${fluxAnnotations.ssa}: IfNotPresent: Flux creates it when missing and never updates it` } : {}),
+    recreateOnImmutable: policy?.force === true || fluxMetadataIs(obj, fluxAnnotations.force, 'enabled'),
+    ...(keepReason ? { keepReason } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { EnvironmentSource } from './environment.ts';
 import type { Problem } from './errors.ts';
 import type { SyncPlan } from './sync-plan.ts';
 import type { ValidationFinding } from './validation.ts';
-import type { PreviewResult } from '../cluster/types.ts';
+import type { PreviewResult } from './preview.ts';
 
 /**
  * The result of planning one environment between two commits. This is the stable JSON shape of

@@ -27,10 +27,11 @@ export type HookDeletePolicy = (typeof hookDeletePolicies)[number];
 
 /**
  * Whose annotations the cluster engine honours for an environment. Argo CD's for everything bosun
- * applies on its own terms (Argo CD Applications, `.bosun.yaml` and folder environments); none for Flux,
- * whose kustomize-controller applies hook-annotated objects like any other.
+ * applies on its own terms (Argo CD Applications, `.bosun.yaml` and folder environments); Flux's
+ * `kustomize.toolkit.fluxcd.io/*` ones for Flux Kustomizations (whose kustomize-controller applies
+ * hook-annotated objects like any other, src/model/apply-options.ts); none at all with 'none'.
  */
-export type SyncSemantics = 'argocd' | 'none';
+export type SyncSemantics = 'argocd' | 'flux' | 'none';
 
 /** What a sync does with one rendered object. */
 export type SyncRole =
