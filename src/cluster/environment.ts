@@ -14,7 +14,8 @@ import { toClusterError, type ClusterClient } from './client.ts';
 import { entryKey, entryOf, readInventory, writeInventory, type InventoryEntry } from './inventory.ts';
 import { environmentLabel, labelValue, partOfLabel } from './labels.ts';
 import { listByLabel } from './objects.ts';
-import { prepareObjects, refOnly, scopesFromCrds, type PreparedSet } from './prepare.ts';
+import { prepareObjects, refOf, refOnly, scopesFromCrds, type PreparedSet } from './prepare.ts';
+import { decryptForApply, sopsAgeKeyFileEnv } from '../sops/for-apply.ts';
 import { previewEnvironment } from './preview.ts';
 import { planPrune, pruneObjects } from './prune.ts';
 import { secretValues } from './secret-values.ts';
@@ -43,6 +44,8 @@ export interface ApplyEnvironmentInput {
   revision?: string;
   /** The environment is being removed (objects: []): Argo CD's `Delete=` options keep objects instead of `Prune=`. */
   removal?: boolean;
+  /** The operator's age key file for SOPS-encrypted objects (default: $BOSUN_SOPS_AGE_KEY_FILE); without one they refuse the apply. */
+  sopsAgeKeyFile?: string;
 }
 
 /**
@@ -77,13 +80,16 @@ async function run(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Promis
   }
 }
 
-async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Promise<ApplyReport> {
+async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Promise<ApplyReport> {
   const started = Date.now();
+  // SOPS: decrypted here, in bosun's own process, before anything reaches the cluster; never applied as ciphertext.
+  const sops = await decryptForApply(original.objects, original.sopsAgeKeyFile ?? process.env[sopsAgeKeyFileEnv]);
+  const input: ApplyEnvironmentInput = { ...original, objects: sops.objects };
   const { client, env } = input;
   const partOf = input.partOf ?? 'bosun';
   const prune = input.prune ?? env.prune;
   const semantics = syncSemanticsOf(env);
-  const secrets = secretValues(input.objects.map((r) => r.object));
+  const secrets = [...secretValues(input.objects.map((r) => r.object)), ...sops.plaintexts];
   const notes: string[] = [];
   const finish = (objects: ObjectResult[], extra: Partial<ApplyReport> & { ok: boolean }): ApplyReport => {
     const counts = Object.fromEntries((['created', 'configured', 'unchanged', 'failed', 'pruned', 'skipped'] as const).map((a) => [a, 0])) as Record<ApplyAction, number>;
@@ -91,6 +97,14 @@ async function runOnce(input: ApplyEnvironmentInput, mode: 'apply' | 'sync'): Pr
     return { environment: env.name, cluster: client.name, mode, dryRun: input.dryRun ?? false, objects, pruned: counts.pruned, counts, notes, durationMs: Date.now() - started, ...extra };
   };
 
+  if (sops.problems.length > 0) {
+    notes.push(`nothing was applied: ${sops.problems.length} SOPS-encrypted object(s) cannot be decrypted`);
+    const bad = new Set(sops.problems.map((p) => p.rendered));
+    return finish([
+      ...sops.problems.map((p): ObjectResult => ({ ...refOf(p.rendered.object, p.rendered.source), action: 'failed', stage: 'apply', error: p.error })),
+      ...input.objects.filter((r) => !bad.has(r)).map((r): ObjectResult => ({ ...refOf(r.object, r.source), action: 'skipped', stage: 'apply', error: 'not applied: SOPS-encrypted objects cannot be decrypted' })),
+    ], { ok: false });
+  }
   if (input.dryRun) return dryRunReport(input, prune, notes, finish);
 
   input.onProgress?.({ stage: 'prepare', message: `resolving ${input.objects.length} objects against cluster "${client.name}"` });

@@ -18,7 +18,8 @@ import { readLive } from './live-reader.ts';
 import { createObject, getLive, serverSideApply } from './objects.ts';
 import { isImmutableError } from './apply.ts';
 import { isNamespace } from './order.ts';
-import { prepareObjects, scopesFromCrds, type PreparedObject } from './prepare.ts';
+import { prepareObjects, refOf, scopesFromCrds, type PreparedObject } from './prepare.ts';
+import { decryptForApply, sopsAgeKeyFileEnv } from '../sops/for-apply.ts';
 import { planPrune } from './prune.ts';
 import { secretValues } from './secret-values.ts';
 import type { PreviewAction, PreviewHook, PreviewObject, PreviewResult, ProgressFn } from './types.ts';
@@ -30,6 +31,8 @@ export interface PreviewInput {
   /** Value of the bosun.dev/part-of label (default 'bosun'). */
   partOf?: string;
   onProgress?: ProgressFn;
+  /** The operator's age key file for SOPS-encrypted objects (default: $BOSUN_SOPS_AGE_KEY_FILE). */
+  sopsAgeKeyFile?: string;
 }
 
 /**
@@ -40,10 +43,14 @@ export interface PreviewInput {
 export async function previewEnvironment(input: PreviewInput): Promise<PreviewResult> {
   const { client, env } = input;
   const partOf = input.partOf ?? 'bosun';
-  const secrets = secretValues(input.objects.map((r) => r.object));
+  // SOPS: compared decrypted (values stay masked in the diff); without a key, shown as rejected, never dry-run as ciphertext.
+  const sops = await decryptForApply(input.objects, input.sopsAgeKeyFile ?? process.env[sopsAgeKeyFileEnv]);
+  const undecrypted = new Set(sops.problems.map((p) => p.rendered));
+  const rendered = sops.objects.filter((r) => !undecrypted.has(r));
+  const secrets = [...secretValues(rendered.map((r) => r.object)), ...sops.plaintexts];
   const semantics = syncSemanticsOf(env);
   // Hooks are not changes (they are created at each sync) and Skip objects are never applied.
-  const split = splitForSync(input.objects, semantics);
+  const split = splitForSync(rendered, semantics);
   const ignore = compileIgnoreRules(env.apply?.ignoreDifferences);
   let prepared;
   let hooks: PreviewHook[];
@@ -72,9 +79,10 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   }
   const objects: PreviewObject[] = [
     ...prepared.invalid.map(({ error, ...ref }): PreviewObject => ({ ...ref, action: 'rejected', message: error })),
+    ...sops.problems.map((p): PreviewObject => ({ ...refOf(p.rendered.object, p.rendered.source), action: 'rejected', message: p.error })),
     ...previewed.map(({ leftAlone: _l, ...o }) => o),
   ];
-  const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key)]);
+  const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key), ...sops.problems.map((p) => refOf(p.rendered.object).key)]);
   const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
   for (const o of [...objects, ...prunes]) counts[o.action]++;

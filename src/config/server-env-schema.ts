@@ -148,6 +148,9 @@ export const serverEnvSchema = z.object({
     }),
     { description: 'Chart sources bosun may fetch remote charts from (HelmReleases from Helm repositories or OCI registries, kustomize `helmCharts`), comma- or space-separated: hosts (`charts.example.com`, `ghcr.io`) or URL prefixes (`https://charts.example.com/stable`, `oci://ghcr.io/org/charts`). Sources the pull request\'s base branch declares are allowed too; a source only the pull request introduces never is (see Remote charts).' },
   ),
+  BOSUN_SOPS_AGE_KEY_FILE: envVar(z.string().optional(), {
+    description: 'Path to an age key file (`AGE-SECRET-KEY-1…` lines, as sops\' own `SOPS_AGE_KEY_FILE`) with which bosun decrypts SOPS-encrypted objects for the apply and the apply preview, in its own process (never the render sandbox); values never appear in comments, check runs or logs. Unset: an environment with SOPS-encrypted objects is not applied, with an error naming the file; bosun never applies ciphertext.',
+  }),
   LOG_LEVEL: envVar(
     z.string().transform((l) => l.toLowerCase()).pipe(z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` })).default('info'),
     { description: `Log level: ${logLevels.join(', ')}.`, default: 'info' },

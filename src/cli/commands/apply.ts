@@ -16,6 +16,9 @@ const options = `Options:
   --no-prune        do not delete objects Git no longer has
   --no-wait         do not wait for health
   --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)
+  --sops-age-key-file FILE
+                    age key file (AGE-SECRET-KEY-1… lines) to decrypt SOPS-encrypted objects with
+                    (default: $BOSUN_SOPS_AGE_KEY_FILE); without one such objects refuse the apply
   --part-of NAME    what the environment belongs to (label bosun.dev/part-of, and its inventory): the
                     GitHub App uses the repository's owner/name; pass the same to act on what it
                     applied (default: bosun)`;
@@ -53,6 +56,7 @@ function makeCommand(mode: 'apply' | 'sync') {
       'no-wait': { type: 'boolean' },
       'repo-url': { type: 'string', multiple: true },
       'part-of': { type: 'string' },
+      'sops-age-key-file': { type: 'string' },
     }, mode);
     const ref = requireOption(values.ref, 'ref', mode);
     const envName = requireOption(values.env, 'env', mode);
@@ -75,6 +79,7 @@ function makeCommand(mode: 'apply' | 'sync') {
         ...(values['no-prune'] ? { prune: false } : {}),
         wait: !values['no-wait'],
         ...(values['part-of'] ? { partOf: values['part-of'] } : {}),
+        ...(values['sops-age-key-file'] ? { sopsAgeKeyFile: values['sops-age-key-file'] } : {}),
         onProgress: (e: ProgressEvent) => say(`${e.stage}${e.total ? ` ${e.done}/${e.total}` : ''}: ${e.message}`),
       });
       io.stdout.write(`${renderApplySummary(report)}\n`);
