@@ -255,7 +255,12 @@ function healthTargets(policy: ApplyEnvironmentSettings['apply'], objects: Prepa
   const notApplied = new Set(results.filter((r) => r.action === 'skipped' && r.error?.startsWith('not applied: ')).map((r) => r.key));
   const applied = objects.filter((o) => !notApplied.has(o.key)).map((o) => o.object);
   const checks = (policy?.healthChecks ?? []).map((h): KubeObject => ({ apiVersion: h.apiVersion, kind: h.kind, metadata: { name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) } }));
-  if (policy?.wait === false) return checks;
+  if (policy?.wait === false) {
+    notes.push(checks.length > 0
+      ? `spec.wait is false: health is checked only for the ${checks.length} spec.healthChecks object(s), as Flux does`
+      : 'spec.wait is false and there are no spec.healthChecks: health is not checked, as Flux does');
+    return checks;
+  }
   if (policy?.wait === true && checks.length > 0) notes.push(`spec.wait is true: every applied object is waited for and spec.healthChecks (${checks.length}) is ignored, as Flux does`);
   return applied;
 }

@@ -1,4 +1,4 @@
-import { syncSemanticsOf } from '../model/apply-options.ts';
+import { objectApplyOptions, syncSemanticsOf } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
 import { groupOf, type RenderedObject } from '../model/object.ts';
 import { orderForSync, type SyncItem } from '../model/sync-order.ts';
@@ -11,6 +11,7 @@ import { hookDisplayName, syncRoleOf } from '../model/sync.ts';
  * when the environment does not honour Argo CD's annotations or when the sync is one plain apply.
  */
 export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespace'>, objects: readonly RenderedObject[]): SyncPlan | undefined {
+  if (syncSemanticsOf(env) === 'flux') return fluxSyncPlan(env, objects);
   if (syncSemanticsOf(env) !== 'argocd') return undefined;
   const items: Array<SyncItem & { hook?: PlannedHook }> = [];
   const skipped: SkippedObject[] = [];
@@ -57,4 +58,18 @@ export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespac
   const waves = [...perWave].sort((a, b) => a[0] - b[0]).map(([wave, count]) => ({ wave, objects: count }));
   if (hooks.length === 0 && skipped.length === 0 && waves.length <= 1) return undefined;
   return { hooks, waves, skipped };
+}
+
+/** Flux: the objects kustomize-controller never applies (`ssa: Ignore`, `reconcile: disabled`), with why. */
+function fluxSyncPlan(env: Pick<Environment, 'apply'>, objects: readonly RenderedObject[]): SyncPlan | undefined {
+  const skipped: SkippedObject[] = [];
+  for (const { object, source } of objects) {
+    const options = objectApplyOptions(object, env.apply, 'flux');
+    if (options.apply !== 'never') continue;
+    skipped.push({
+      apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '',
+      reason: options.skipReason ?? 'excluded', ...(source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+    });
+  }
+  return skipped.length > 0 ? { hooks: [], waves: [], skipped } : undefined;
 }

@@ -93,3 +93,18 @@ ${spec}`;
     expect(notes.map(noteText)).toContainEqual(expect.stringContaining('environment staging/apps: a spec.healthChecks entry without apiVersion, kind and name is ignored'));
   });
 });
+
+describe('the plan\'s sync section for Flux environments', () => {
+  it('lists the objects Flux never applies, with the annotation that says so; none: no section', async () => {
+    const { syncPlanOf } = await import('../../src/plan/sync-plan.ts');
+    const { syncSectionLines } = await import('../../src/report/sync-section.ts');
+    const env = { source: 'flux' as const, apply: { semantics: 'flux' as const, wait: false } };
+    const plan = syncPlanOf(env, [
+      { object: cm({ 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }), source: { file: 'apps/cm.yaml', line: 3 } },
+      { object: { ...cm({ 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' }), metadata: { name: 'seed', namespace: 'n', annotations: { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' } } } },
+    ]);
+    expect(plan?.skipped).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c', reason: 'annotated kustomize.toolkit.fluxcd.io/ssa: Ignore in Git: Flux never applies it', file: 'apps/cm.yaml', line: 3 }]);
+    expect(syncSectionLines(plan).join('\n')).toContain('- not applied: ConfigMap `n/c`: annotated kustomize.toolkit.fluxcd.io/ssa: Ignore in Git: Flux never applies it');
+    expect(syncPlanOf(env, [{ object: cm() }])).toBeUndefined();
+  });
+});
