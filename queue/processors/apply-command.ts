@@ -9,7 +9,7 @@
  *   or to apply the merge again. A merge commit older than what the environment has is refused.
  */
 import { checkRequirements, type ApplyCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import { applyEnvironment, connect, renderApplySummary } from '../../src/cluster/index.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
 import { git } from '../../src/git/index.ts';

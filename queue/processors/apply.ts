@@ -4,8 +4,9 @@
  * commit: a check run `bosun / apply (<env>)` (in progress, then per-object results, health and prune)
  * and a GitHub Deployment with `in_progress` then `success` / `failure`, whose log URL is the check run.
  */
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
-import { applyEnvironment, connect, previewEnvironment, syncEnvironment, renderApplySummary, renderPreviewMarkdown, type ApplyReport, type ClusterRegistry } from '../../src/cluster/index.ts';
+import { applyEnvironment, connect, previewEnvironment, syncEnvironment, renderApplySummary, type ApplyReport, type ClusterRegistry } from '../../src/cluster/index.ts';
+import { renderPreviewMarkdown } from '../../src/report/preview-section.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import { diffRenders } from '../../src/diff/change-diff.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { renderAppliedBlock, updateAppliedBlock } from '../../src/github/applied-lines.ts';

@@ -2,7 +2,7 @@
  * What one environment's check run says: conclusion, title, summary/text and annotations. Pure: the
  * plan processor only posts it.
  */
-import { checkRunName } from '../../src/app.ts';
+import { checkRunName } from '../../src/github/names.ts';
 import type { CheckAnnotation, CheckConclusion } from '../../src/github/index.ts';
 import type { EnvironmentPlan, PlanResult } from '../../src/model/plan.ts';
 import type { ValidationFinding } from '../../src/model/validation.ts';

@@ -6,7 +6,7 @@
  * will be compared and where the result appears; nothing else is decided here.
  */
 import type { DriftCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import { chooseBaseline, driftIssueTitle } from '../../src/drift/index.ts';
 import type { CommandProcessorDeps, CommandRun } from './command.ts';
 import { defaultBranchState, unknownEnvironment, unregisteredCluster } from './sync-command.ts';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { lockPrefixFor } from '../../src/app.ts';
+import { lockPrefixFor } from '../../src/github/names.ts';
 import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';

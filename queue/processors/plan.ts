@@ -4,9 +4,10 @@
  * full report) and the sticky comment: the index linking to them, then each environment's diffs. A
  * plan that a newer head made stale posts nothing as current.
  */
-import { checkRunExternalId, checkRunName } from '../../src/app.ts';
+import { checkRunExternalId, checkRunName } from '../../src/github/names.ts';
 import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import { clusterChecksHook, inventoryOf, previewHook } from '../../src/cli/commands/clusters.ts';
+import { clusterChecksHook, previewHook } from '../../src/cluster/plan-hooks.ts';
+import { inventoryOf } from '../../src/cluster/registry.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
 import type { LockViewers, PlanJob } from '../../src/jobs.ts';

@@ -11,7 +11,7 @@
  * - The merged PR (GitHub's commit → pulls lookup) travels with every apply: plan pinning and the
  *   "applied to" lines on its comment.
  */
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import type { ClusterRegistry } from '../../src/cluster/index.ts';
 import { git } from '../../src/git/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';

@@ -13,7 +13,7 @@
  * - a render that fails, or a cluster that cannot be reached → state `error`, no issue (that is not
  *   drift), retried at the next round.
  */
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import { applyEnvironment, connect, previewEnvironment, type ApplyReport, type ClusterClient, type ClusterRegistry } from '../../src/cluster/index.ts';
 import {
   chooseBaseline,

@@ -6,7 +6,7 @@
  * detection does not undo the rollback while the revert waits for review.
  */
 import { formatCommand, type RollbackCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import { git } from '../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, type Identity } from '../../src/git/revert.ts';
 import { call } from '../../src/github/call.ts';

@@ -5,7 +5,7 @@
  * inventory, prune). The operator asked for Git's state, so a rollback pin on the environment ends.
  */
 import type { SyncCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/cli/commands/clusters.ts';
+import { clusterNameOf } from '../../src/model/environment.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
 import { git } from '../../src/git/index.ts';
 import { isAncestor } from '../../src/git/revert.ts';

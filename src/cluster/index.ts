@@ -9,7 +9,6 @@ export { ResourceMapper, resourcePath } from './discovery.ts';
 export type { ResourceInfo } from './discovery.ts';
 export { previewEnvironment } from './preview.ts';
 export type { PreviewInput } from './preview.ts';
-export { renderPreviewMarkdown } from './preview-report.ts';
 export { applyEnvironment, syncEnvironment } from './environment.ts';
 export type { ApplyEnvironmentInput, ApplyEnvironmentSettings } from './environment.ts';
 export { renderApplySummary } from './apply-summary.ts';

@@ -1,4 +1,3 @@
-import type { ObjectId, SourceRef } from '../model/object.ts';
 import type { HookPhase } from '../model/sync.ts';
 import type { FieldConflict, ObjectRef } from '../model/preview.ts';
 

@@ -189,3 +189,8 @@ export type EnvironmentSettingDefaults = Partial<
 export function discoveredEnvironmentBase(defaults: EnvironmentSettingDefaults = {}) {
   return { ...environmentDefaults, ...defaults, dependsOn: [] as string[], requires: [...(defaults.requires ?? environmentDefaults.requires)] };
 }
+
+/** The registry cluster an environment targets: its `cluster`, else its name. */
+export function clusterNameOf(env: Pick<Environment, 'cluster' | 'name'>): string {
+  return env.cluster ?? env.name;
+}

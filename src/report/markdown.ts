@@ -8,7 +8,7 @@ import type { ValidationFinding } from '../model/validation.ts';
 import { pushAll } from '../util/push-all.ts';
 import { scrub } from '../util/scrub.ts';
 import { formatProblem } from '../model/errors.ts';
-import { renderPreviewMarkdown } from '../cluster/preview-report.ts';
+import { renderPreviewMarkdown } from './preview-section.ts';
 import {
   actionSymbols, cellCode, changeCounts, codeSpan, escapeCell, escapeHtml, fenceFor, plural, riskBadges, riskLabel,
   shortSha, validationState,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
 import { readInventory } from '../../src/cluster/inventory.ts';
 import { previewEnvironment } from '../../src/cluster/preview.ts';
-import { renderPreviewMarkdown } from '../../src/cluster/preview-report.ts';
+import { renderPreviewMarkdown } from '../../src/report/preview-section.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import { configMap, deployment, environment, get, ns, rendered, testClient, suiteCleanup } from './helpers.ts';
 

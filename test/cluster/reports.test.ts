@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, describeFailure } from '../../src/cluster/api-error.ts';
 import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
-import { renderPreviewMarkdown } from '../../src/cluster/preview-report.ts';
+import { renderPreviewMarkdown } from '../../src/report/preview-section.ts';
 import type { ApplyReport, ObjectRef, PreviewResult } from '../../src/cluster/types.ts';
 
 const ref = (kind: string, namespace: string, name: string, group = ''): ObjectRef => ({

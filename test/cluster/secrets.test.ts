@@ -3,7 +3,7 @@ import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
 import { inventoryName } from '../../src/cluster/inventory.ts';
 import { previewEnvironment } from '../../src/cluster/preview.ts';
-import { renderPreviewMarkdown } from '../../src/cluster/preview-report.ts';
+import { renderPreviewMarkdown } from '../../src/report/preview-section.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import { deleteInventory, deleteNamespaces, environment, ns, rendered, testClient, unique } from './helpers.ts';
 

@@ -6,7 +6,7 @@
  * The same adapters (src/github) and renderers (src/report) as the App, so both read alike.
  */
 import { appendFileSync } from 'node:fs';
-import { checkRunExternalId, checkRunName } from '../../app.ts';
+import { checkRunExternalId, checkRunName } from '../../github/names.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, GitHubError, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../github/index.ts';
 import type { PlanResult } from '../../model/plan.ts';
 import { renderComment } from '../../report/comment.ts';

@@ -1,5 +1,5 @@
 import { longestMatch } from '../util/push-all.ts';
-import type { PreviewObject, PreviewResult } from './types.ts';
+import type { PreviewObject, PreviewResult } from '../model/preview.ts';
 
 const symbols: Record<PreviewObject['action'], string> = {
   create: '+', update: '~', unchanged: '=', conflict: '⚠️', rejected: '❌', prune: '−',

@@ -1,0 +1,40 @@
+// Dependencies run one way down (README "Architecture"): model ← core (discover, render, validate, diff,
+// plan, report) ← adapters (cluster, git, github, locks, jobs, charts, drift…) ← the webhook app, the
+// server and the workers (queue/) ← the CLI. A folder imports only from folders below it; these rules make
+// `npm run lint` fail when one does not (test/lint/layers.test.ts shows a forbidden import failing).
+// Specifiers are relative paths, matched by regular expression.
+
+const restrict = (files, patterns, ignores = []) => ({
+  files,
+  ignores,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+
+const adapters = 'cluster|jobs|github|locks|drift|server|dashboard|cli|setup|chatops|rollback';
+
+const entryPoints = [
+  { regex: '^(\\.\\./)+cli/', message: 'nothing imports the CLI: move what you need below it (src/model, src/cluster, src/github…)' },
+  { regex: '^(\\.\\./)+server/', message: 'only the CLI starts the server' },
+  { regex: '^(\\.\\./)+app\\.ts$', message: 'the webhook app is an entry point; shared names live in src/github/names.ts' },
+  { regex: '(^|/)queue/', message: 'only the CLI starts the workers' },
+];
+const core = [
+  { regex: `^(\\.\\./)+(${adapters})/`, message: 'the core (discover, render, validate, diff, plan, report) does not import adapters, jobs or entry points; pass what it needs in (a hook, a value) from the caller' },
+  { regex: '^(\\.\\./)+(app|jobs|metrics)\\.ts$', message: 'the core does not import the webhook app, job contracts or metrics' },
+];
+const coreFolders = 'src/{discover,render,validate,diff,plan,report}/**/*.ts';
+
+// One block per file group (a later block's options for the same rule would replace an earlier one's).
+export const layerRules = [
+  // The model is the bottom: plain types and pure rules, importing nothing outside itself.
+  restrict(['src/model/**/*.ts'], [{ regex: '^\\.\\./', message: 'src/model is the bottom layer: it imports nothing from other folders (README "Architecture")' }]),
+  // The pure core never reaches for a cluster, a queue, GitHub or the entry points.
+  restrict([coreFolders], [...core, ...entryPoints]),
+  // Nothing below the entry points imports them.
+  restrict(['src/**/*.ts'], entryPoints, ['src/model/**', coreFolders, 'src/cli/**', 'src/server/**', 'src/app.ts']),
+  // The workers use the library, never the CLI or the webhook entry point.
+  restrict(['queue/**/*.ts'], [
+    { regex: '/src/cli/', message: 'the workers do not import the CLI: move what you need below it' },
+    { regex: '/src/app\\.ts$', message: 'the workers do not import the webhook app; shared names live in src/github/names.ts' },
+  ]),
+];

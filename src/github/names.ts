@@ -1,0 +1,27 @@
+// Names bosun gives what it creates on GitHub and in Redis, shared by the webhook app, the workers and
+// the CLI's GitHub Action: check-run names and external ids, and the environment locks' key prefix.
+
+/** The check run name of an environment; the check_run handler reads the environment back from it. */
+export const checkRunPrefix = 'bosun / ';
+
+export function checkRunName(env: string): string {
+  return `${checkRunPrefix}${env}`;
+}
+
+/**
+ * A check run's external id carries its PR number: a re-run of a check on a fork PR arrives with an
+ * empty `pull_requests` list, and this is how the handler still knows which PR to plan.
+ */
+export function checkRunExternalId(pr: number): string {
+  return `bosun-pr-${pr}`;
+}
+
+export function prFromExternalId(id: string | null | undefined): number | undefined {
+  const match = /^bosun-pr-(\d+)$/.exec(id ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Redis key prefix of the environment locks, shared by the app (release on close) and the workers. */
+export function lockPrefixFor(prefix: string): string {
+  return `${prefix}:locks:`;
+}
