@@ -1,5 +1,5 @@
 import { normalize } from '../diff/normalize.ts';
-import { fluxExclusion } from '../model/apply-options.ts';
+import { fluxAnnotations, fluxExclusion, fluxMetadataIs } from '../model/apply-options.ts';
 import type { KubeObject } from '../model/object.ts';
 import type { SyncSemantics } from '../model/sync.ts';
 import { mapLimit } from '../util/limit.ts';
@@ -92,7 +92,9 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
       ? await replaceObject(client, info, o.object, live, { secrets: options.secrets })
       : await serverSideApply(client, info, o.object, { force: options.force, secrets: options.secrets }).catch(async (error: unknown) => {
         // Flux `force`: an immutable field cannot be changed in place, so the object is deleted and created again.
-        if (!live || !o.options?.recreateOnImmutable || !isImmutableError(error)) throw error;
+        // ssa shouldForceApply: spec.force, or force: enabled on the object in Git or in the cluster.
+        const force = o.options?.recreateOnImmutable || (options.semantics === 'flux' && fluxMetadataIs(live, fluxAnnotations.force, 'enabled'));
+        if (!live || !force || !isImmutableError(error)) throw error;
         options.onProgress?.({ stage: 'apply', message: `recreating ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${describeFailure(error)}` });
         await deleteObject(client, info, o.namespace, o.name);
         await waitUntilDeleted(client, info, o.namespace, o.name, options.namespaceTimeoutSeconds ?? 120);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
 import { applyEnvironment, type ApplyEnvironmentSettings } from '../../src/cluster/environment.ts';
 import { previewEnvironment } from '../../src/cluster/preview.ts';
+import { driftReport } from '../../src/drift/report.ts';
 import type { ApplyPolicy } from '../../src/model/apply-options.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import { configMap, environment, get, ns, rendered, suiteCleanup, testClient } from './helpers.ts';
@@ -67,6 +68,8 @@ describe('Flux Kustomization apply semantics on the test API server', () => {
     const preview = await previewEnvironment({ client, env: flux(env), objects: changed });
     expect(preview.objects.find((o) => o.name === 'frozen')?.action).toBe('unchanged');
     expect(preview.objects.find((o) => o.name === 'other')?.action).toBe('update');
+    // Drift is the preview's: only the object Flux would still reconcile counts.
+    expect(driftReport(preview).items.map((i) => `${i.kind} ${i.key}`)).toEqual([expect.stringMatching(/^changed .*\/other$/)]);
     const updated = await applyEnvironment({ client, env: flux(env), objects: changed });
     expect(resultOf(updated, 'ConfigMap', 'frozen')).toMatchObject({ action: 'skipped', error: expect.stringContaining('reconcile: disabled in the cluster') });
     expect((await get(client, cmPath(space, 'frozen')))?.data).toEqual({ a: '1' });
@@ -118,6 +121,18 @@ describe('Flux Kustomization apply semantics on the test API server', () => {
     const after = await get(client, `/apis/batch/v1/namespaces/${space}/jobs/migrate`);
     expect(after?.metadata?.uid).not.toBe(before?.metadata?.uid);
     expect(JSON.stringify(after?.spec)).toContain('busybox:1.37');
+  });
+
+  it('force: enabled on the object, in Git or set in the cluster, re-creates it without spec.force', async () => {
+    const { env, space } = setup();
+    const forced = (image: string): KubeObject => annotated(job(space, 'in-git', image), { 'kustomize.toolkit.fluxcd.io/force': 'enabled' });
+    await applyEnvironment({ client, env: flux(env), objects: rendered(ns(space), forced('busybox:1.36'), job(space, 'in-cluster', 'busybox:1.36')) });
+    await client.request({ method: 'PATCH', path: `/apis/batch/v1/namespaces/${space}/jobs/in-cluster`, contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'kustomize.toolkit.fluxcd.io/force': 'Enabled' } } } });
+    const report = await applyEnvironment({ client, env: flux(env), objects: rendered(ns(space), forced('busybox:1.37'), job(space, 'in-cluster', 'busybox:1.37')) });
+    expect(report.ok, renderApplySummary(report)).toBe(true);
+    expect(resultOf(report, 'Job', 'in-git')?.error).toContain('recreated');
+    expect(resultOf(report, 'Job', 'in-cluster')?.error).toContain('recreated');
+    expect(JSON.stringify((await get(client, `/apis/batch/v1/namespaces/${space}/jobs/in-cluster`))?.spec)).toContain('busybox:1.37');
   });
 
   it('healthChecks waits for a named object this environment does not apply; wait: false alone waits for nothing', async () => {
