@@ -128,6 +128,9 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
         // A job bosun itself finds malformed is not Redis' fault; a redelivery would fail the same way.
         if (err instanceof BosunError && err.kind === 'usage') throw err;
         const unavailable = err instanceof QueueUnavailableError ? err : new QueueUnavailableError('error');
+        // @octokit/webhooks attaches the event to the error it hands Probot, and Probot's log prints it
+        // whole: a payload per delivery refused during an outage. The handlers are done with it.
+        Object.defineProperty(context.payload, 'toJSON', { value: () => '[payload not logged]', enumerable: false, configurable: true });
         log.warn({ delivery: context.id, event: context.name, reason: err instanceof QueueUnavailableError ? `no answer within ${timeoutMs} ms` : errorName(err) }, 'could not queue the delivery: answered 503');
         opts.onQueueUnavailable?.();
         throw unavailable;

@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Octokit } from '@octokit/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pingRedis } from '../support/redis.ts';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
-import { spawnBosun, type BosunProcess } from './bosun-process.ts';
+import { fileURLToPath } from 'node:url';
 import { waitFor } from './harness.ts';
 
 /**
@@ -36,6 +36,37 @@ async function freePort(): Promise<number> {
 }
 
 /** This test's own redis-server; a restart keeps the data (SHUTDOWN SAVE into its folder, loaded again). */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * `bosun serve` from the real CLI with exactly `env`; both its logs kept: bosun's JSON lines (stderr)
+ * and Probot's own (stdout), since neither may carry a payload.
+ */
+function spawnServe(env: Record<string, string>, home: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  return {
+    child,
+    exited: new Promise<void>((resolve) => child.once('exit', () => resolve())),
+    log: () => stderr,
+    probotLog: () => stdout,
+    entries: (): Array<Record<string, unknown>> => stderr.split('\n').flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    }),
+  };
+}
+
 class OwnRedis {
   private child?: ChildProcess;
   private exited?: Promise<void>;
@@ -81,7 +112,7 @@ class OwnRedis {
 describe('webhooks while Redis is away', () => {
   let gh: GitHubStandin;
   let redis: OwnRedis;
-  let serve: BosunProcess;
+  let serve: ReturnType<typeof spawnServe>;
   let webhookUrl: string;
   let home: string;
   const secret = `whsec-${randomUUID()}`;
@@ -93,7 +124,7 @@ describe('webhooks while Redis is away', () => {
     redis = new OwnRedis(await freePort(), home);
     await redis.start();
     gh = await startGitHubStandin();
-    serve = spawnBosun(['serve'], {
+    serve = spawnServe({
       APP_ID: String(gh.appId),
       PRIVATE_KEY: gh.privateKey,
       WEBHOOK_SECRET: secret,
@@ -226,6 +257,9 @@ describe('webhooks while Redis is away', () => {
     }, 30_000);
     expect(serve.log()).not.toContain(payloadMarker);
     expect(serve.log()).not.toContain(secret);
+    expect(serve.probotLog()).toMatch(/Redis did not take the job in time/);
+    expect(serve.probotLog()).not.toContain(payloadMarker);
+    expect(serve.probotLog()).not.toContain(secret);
     expect(gh.problems()).toEqual([]);
   });
 });
