@@ -1,4 +1,4 @@
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
 import type { KubeObject } from '../model/object.ts';
 import { isSopsValue } from '../model/sops.ts';
 
@@ -9,8 +9,7 @@ import { isSopsValue } from '../model/sops.ts';
  * - each value the file's rules say is encrypted is `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, AES-256-GCM
  *   with the value's key path joined by `:` plus a trailing `:` as additional data (list items share their
  *   parent's path); `type` restores str, int, float, bool or bytes;
- * - the MAC is the upper-case hex SHA-512 over every non-null value in document order (booleans as
- *   `True`/`False`), stored encrypted in `sops.mac` with `sops.lastmodified` as additional data.
+ * - the MAC (`sops.mac`) is not checked, as kustomize-controller does not check it after a build.
  * Errors name the file and what is wrong, never a value.
  */
 export class SopsError extends Error {}
@@ -28,8 +27,8 @@ export async function decryptSopsObject(obj: KubeObject, identities: readonly st
   const fail = (why: string): never => { throw new SopsError(`${source.where}: SOPS-encrypted ${obj.kind ?? 'object'} ${obj.metadata?.name ?? ''}: ${why}`); };
   const meta = obj.sops as Record<string, unknown> | undefined;
   if (!meta || typeof meta !== 'object') return fail('no sops metadata block');
-  if (meta.mac_only_encrypted === true) fail('mac_only_encrypted files are not supported by bosun; re-encrypt without it');
-  if (typeof meta.encrypted_comment_regex === 'string' || typeof meta.unencrypted_comment_regex === 'string') fail('encrypted_comment_regex / unencrypted_comment_regex files are not supported by bosun');
+  // Comment rules cannot be evaluated on parsed objects (the comments are gone): such files are decrypted by what is encrypted.
+  const byComments = typeof meta.encrypted_comment_regex === 'string' || typeof meta.unencrypted_comment_regex === 'string';
   const key = await dataKey(meta, identities, fail);
   const rules: Rules = {
     ...(typeof meta.unencrypted_suffix === 'string' && meta.unencrypted_suffix ? { unencryptedSuffix: meta.unencrypted_suffix } : {}),
@@ -37,7 +36,6 @@ export async function decryptSopsObject(obj: KubeObject, identities: readonly st
     ...(typeof meta.unencrypted_regex === 'string' && meta.unencrypted_regex ? { unencryptedRegex: new RegExp(meta.unencrypted_regex) } : {}),
     ...(typeof meta.encrypted_regex === 'string' && meta.encrypted_regex ? { encryptedRegex: new RegExp(meta.encrypted_regex) } : {}),
   };
-  const hash = createHash('sha512');
   const plaintexts: string[] = [];
   const walk = (node: unknown, path: string[]): unknown => {
     if (node === null || node === undefined) return node;
@@ -48,22 +46,18 @@ export async function decryptSopsObject(obj: KubeObject, identities: readonly st
       return out;
     }
     let value = node;
-    if (shouldBeEncrypted(path, rules)) {
+    if (isSopsValue(value) || (!byComments && shouldBeEncrypted(path, rules))) {
       if (!isSopsValue(value)) fail(`the value at ${path.join('.')} should be encrypted by the file's rules but is not; the file was edited after encryption`);
       value = decryptValue(value as string, key, `${path.join(':')}:`, () => fail(`the value at ${path.join('.')} does not decrypt with the data key (edited after encryption?)`));
       plaintexts.push(String(value));
     }
-    hash.update(macBytes(value));
     return value;
   };
   const { sops: _sops, ...body } = obj;
   const decrypted = walk(body, []) as KubeObject;
-  const stored = typeof meta.mac === 'string' && meta.mac !== '' ? meta.mac : fail('the sops block has no mac');
-  const lastModified = meta.lastmodified instanceof Date ? meta.lastmodified.toISOString().replace(/\.\d{3}Z$/, 'Z') : String(meta.lastmodified ?? '');
-  const expected = decryptValue(stored as string, key, lastModified, () => fail('the MAC does not decrypt with the data key'));
-  if (String(expected).toUpperCase() !== hash.digest('hex').toUpperCase()) {
-    fail('the MAC does not match its content: it was changed after encryption (or a transformation of this environment changed one of its unencrypted fields); re-encrypt it with sops');
-  }
+  // The MAC is not checked, as kustomize-controller does not (its checkSopsMac is off: "arbitrary data gets
+  // injected into most resources, causing the integrity check to fail"): a render adds a namespace, labels,
+  // and reorders keys. Each encrypted value is still authenticated, bound to its own key path.
   return { object: decrypted, plaintexts };
 }
 
@@ -105,15 +99,7 @@ function decryptValue(text: string, key: Buffer, aad: string, onError: () => nev
   }
 }
 
-/** sops ToBytes: strings as they are, numbers in Go's shortest form, booleans `True`/`False`. */
-function macBytes(value: unknown): Buffer {
-  if (typeof value === 'boolean') return Buffer.from(value ? 'True' : 'False');
-  if (typeof value === 'number') return Buffer.from(Number.isInteger(value) ? String(value) : String(value));
-  if (value instanceof Date) return Buffer.from(value.toISOString());
-  return Buffer.from(String(value), 'utf8');
-}
-
-/** sops Tree.shouldBeEncrypted without the comment rules (refused above). */
+/** sops Tree.shouldBeEncrypted without the comment rules. */
 function shouldBeEncrypted(path: readonly string[], rules: Rules): boolean {
   let encrypted = true;
   if (rules.unencryptedSuffix && path.some((p) => p.endsWith(rules.unencryptedSuffix!))) encrypted = false;

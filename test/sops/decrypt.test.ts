@@ -31,16 +31,25 @@ describe('SOPS decryption with age', () => {
     expect(plaintexts).toContain('hunter2-very-secret');
   });
 
-  it('refuses a document changed after encryption, naming the file and never a value', async () => {
+  it('decrypts a rendered document whose unencrypted fields and key order changed, as kustomize-controller does; a moved ciphertext fails', async () => {
     const { identity, recipient } = await ageKeyPair();
     const encrypted = await sopsEncrypt(secret(), recipient);
-    const tampered = { ...encrypted, metadata: { ...encrypted.metadata, name: 'other' } };
-    const error = await decryptSopsObject(tampered, [identity], { where: 'apps/db.yaml:1' }).catch((e: Error) => e);
-    expect(String(error)).toContain('apps/db.yaml:1: SOPS-encrypted Secret other: the MAC does not match its content');
-    expect(String(error)).not.toContain('hunter2');
+    // What a render does: a namespace and labels added, keys sorted.
+    const { type, ...rest } = encrypted;
+    const rendered = { type, ...rest, metadata: { labels: { team: 'shop' }, name: 'db', namespace: 'prod' } } as KubeObject;
+    const { object } = await decryptSopsObject(rendered, [identity], { where: 'apps/db.yaml:1' });
+    expect(object.stringData).toEqual(secret().stringData);
+    expect(object.metadata).toEqual({ labels: { team: 'shop' }, name: 'db', namespace: 'prod' });
 
-    const swapped = { ...encrypted, stringData: { ...(encrypted.stringData as Record<string, unknown>), password: (encrypted.stringData as Record<string, unknown>).hosts } };
-    await expect(decryptSopsObject(swapped as KubeObject, [identity], { where: 'apps/db.yaml:1' })).rejects.toThrow(/does not decrypt with the data key/);
+    // Each value is bound to its key path: a ciphertext copied to another key does not decrypt.
+    const data = encrypted.stringData as Record<string, unknown>;
+    const swapped = { ...encrypted, stringData: { ...data, password: data.port } } as KubeObject;
+    const error = await decryptSopsObject(swapped, [identity], { where: 'apps/db.yaml:1' }).catch((e: Error) => e);
+    expect(String(error)).toContain('apps/db.yaml:1: SOPS-encrypted Secret db: the value at stringData.password does not decrypt with the data key');
+    expect(String(error)).not.toMatch(/hunter2|5432/);
+    // A value the file's rules say is encrypted but is plain text: edited after encryption.
+    const plain = { ...encrypted, stringData: { ...data, password: 'typed-in-later' } } as KubeObject;
+    await expect(decryptSopsObject(plain, [identity], { where: 'apps/db.yaml:1' })).rejects.toThrow(/the value at stringData.password should be encrypted by the file's rules but is not/);
   });
 
   it('says which recipients the file has when the key is not one of them', async () => {
