@@ -80,7 +80,7 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   const objects: PreviewObject[] = [
     ...prepared.invalid.map(({ error, ...ref }): PreviewObject => ({ ...ref, action: 'rejected', message: error })),
     ...sops.problems.map((p): PreviewObject => ({ ...refOf(p.rendered.object, p.rendered.source), action: 'rejected', message: p.error })),
-    ...previewed.map(({ leftAlone: _l, ...o }) => o),
+    ...previewed.map(({ leftAlone: _l, ...o }) => withoutDecryptedDiff(o, sops.decrypted)),
   ];
   const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key), ...sops.problems.map((p) => refOf(p.rendered.object).key)]);
   const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
@@ -253,4 +253,18 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
   });
   notes.push(...kept.sort());
   return out.filter((p): p is PreviewObject => p !== undefined);
+}
+
+/**
+ * A decrypted object's diff is shown only for a core Secret (its values are masked there). Any other kind
+ * could carry a ciphertext copied from a Secret to the same key path (a pull request can do that), and its
+ * diff would print the plaintext: only the change itself is shown.
+ */
+function withoutDecryptedDiff(o: PreviewObject, decrypted: readonly RenderedObject[]): PreviewObject {
+  if (!o.diff || (o.kind === 'Secret' && o.id.group === '')) return o;
+  const hit = decrypted.some(({ object }) => object.kind === o.kind && object.metadata?.name === o.name && groupOf(object.apiVersion) === o.id.group
+    && (!object.metadata?.namespace || object.metadata.namespace === o.namespace));
+  if (!hit) return o;
+  const { diff: _diff, ...rest } = o;
+  return { ...rest, message: `${o.message ? `${o.message}; ` : ''}SOPS-encrypted ${o.kind}: its diff is not shown, as it would show decrypted values` };
 }

@@ -11,6 +11,8 @@ export interface SopsOutcome {
   objects: RenderedObject[];
   /** Decrypted values, to keep out of every message. */
   plaintexts: string[];
+  /** The objects that were decrypted (entries of `objects`). */
+  decrypted: RenderedObject[];
   /** Objects that could not be decrypted, each with why (no value in it). */
   problems: Array<{ rendered: RenderedObject; error: string }>;
 }
@@ -22,7 +24,7 @@ export interface SopsOutcome {
  */
 export async function decryptForApply(rendered: readonly RenderedObject[], keyFile: string | undefined): Promise<SopsOutcome> {
   const encrypted = rendered.filter((r) => isSopsEncrypted(r.object));
-  const out: SopsOutcome = { objects: [...rendered], plaintexts: [], problems: [] };
+  const out: SopsOutcome = { objects: [...rendered], plaintexts: [], decrypted: [], problems: [] };
   if (encrypted.length === 0) return out;
   const where = (r: RenderedObject): string => (r.source ? `${r.source.file}${r.source.line ? `:${r.source.line}` : ''}` : `${r.object.kind} ${r.object.metadata?.name ?? ''}`);
   let identities: string[] | undefined;
@@ -47,6 +49,7 @@ export async function decryptForApply(rendered: readonly RenderedObject[], keyFi
       const { object, plaintexts } = await decryptSopsObject(r.object, identities, { where: where(r) });
       out.plaintexts.push(...plaintexts.filter((p) => p.length >= 4));
       out.objects[index] = { ...r, object };
+      out.decrypted.push(out.objects[index]);
     } catch (error) {
       out.problems.push({ rendered: r, error: error instanceof SopsError ? error.message : `${where(r)}: cannot decrypt it` });
     }

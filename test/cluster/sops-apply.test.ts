@@ -68,4 +68,15 @@ describe('SOPS-encrypted objects at apply', () => {
     expect(second.ok).toBe(true);
     expect(JSON.stringify(second)).not.toMatch(/tr0ub4dor|correct-horse/);
   });
+
+  it('shows no diff for a decrypted object that is not a Secret: a copied ciphertext would print in clear', async () => {
+    const { env, space } = setup();
+    const { identity, recipient } = await ageKeyPair();
+    const sopsAgeKeyFile = await keyFile(identity);
+    const settings = await sopsEncrypt(configMap(space, 'settings', { token: 'n0t-f0r-the-pr-author' }), recipient, '^data$');
+    const preview = await previewEnvironment({ client, env: environment(env), objects: [{ object: ns(space) }, { object: settings, source: { file: 'apps/settings.sops.yaml', line: 1 } }], sopsAgeKeyFile });
+    expect(preview.objects.find((o) => o.kind === 'ConfigMap')).toMatchObject({ action: 'create', message: expect.stringContaining('SOPS-encrypted ConfigMap: its diff is not shown, as it would show decrypted values') });
+    expect(preview.objects.find((o) => o.kind === 'ConfigMap')?.diff).toBeUndefined();
+    expect(JSON.stringify(preview)).not.toContain('n0t-f0r-the-pr-author');
+  });
 });
