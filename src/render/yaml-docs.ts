@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isKubeObject, type KubeObject } from '../model/object.ts';
 import type { RenderError } from './types.ts';
+import { fastDocument, splitYamlStream } from './yaml-fast.ts';
 
 /** One YAML document (or one item of a `kind: List`) with the line of its first key, 1-based. */
 export interface SourceDoc {
@@ -16,8 +17,34 @@ const parseOptions = { version: '1.1', uniqueKeys: true, prettyErrors: false } a
 
 export type ParseResult = { ok: true; docs: SourceDoc[] } | { ok: false; error: RenderError };
 
-/** Parses a multi-document YAML text; empty documents are skipped; a syntax error names file and line. */
+/**
+ * Parses a multi-document YAML text; empty documents are skipped; a syntax error names file and line.
+ * Documents are read by the fast path where it gives what the full parse gives (yaml-fast.ts), and by the
+ * `yaml` library otherwise; any problem is reported by the full parse of the whole text.
+ */
 export function parseYamlDocuments(text: string, file: string): ParseResult {
+  // BOSUN_YAML_FAST=off: every file through the full parse (the benchmark's "before"; a way out if ever needed).
+  const spans = process.env.BOSUN_YAML_FAST === 'off' ? undefined : splitYamlStream(text);
+  if (!spans) return parseYamlDocumentsFull(text, file);
+  const docs: SourceDoc[] = [];
+  for (const span of spans) {
+    const fast = fastDocument(span);
+    if (fast.kind === 'empty') continue;
+    if (fast.kind === 'value') {
+      docs.push({ value: fast.value, line: fast.line });
+      continue;
+    }
+    if (fast.kind === 'refused') return parseYamlDocumentsFull(text, file);
+    // One document the fast path leaves alone (anchors, tags, a List…): the `yaml` library reads it.
+    const one = parseYamlDocumentsFull(span.text, file);
+    if (!one.ok) return parseYamlDocumentsFull(text, file);
+    for (const doc of one.docs) docs.push({ value: doc.value, line: doc.line + span.line - 1 });
+  }
+  return { ok: true, docs };
+}
+
+/** The `yaml` library's full parse of the whole text, with positions: the reference the fast path keeps to. */
+export function parseYamlDocumentsFull(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
   let documents: Document.Parsed[];
   try {

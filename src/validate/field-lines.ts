@@ -11,16 +11,29 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { PatchSource, RenderedObject } from '../model/object.ts';
+import { splitYamlStream, type DocumentSpan } from '../render/yaml-fast.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { objectLabel } from './validator.ts';
 
 const maxBytes = 10 * 1024 * 1024;
 
+/** Line of an offset: a LineCounter, or one that counts from a document's first line in its file. */
+type Positions = Pick<LineCounter, 'linePos'>;
+
 interface ParsedFile {
-  lines: LineCounter;
+  lines: Positions;
   /** Each document with content and its first and last line, in file order. */
   spans: Array<{ doc: Document.Parsed; start: number; end: number }>;
+}
+
+/**
+ * A file whose documents are parsed with positions only when a finding needs one of them: a file of
+ * 40,000 documents with one finding parses one document. Each document keeps its own lines.
+ */
+interface LazyFile {
+  documents: DocumentSpan[];
+  parsed: Map<number, ParsedFile>;
 }
 
 /** Strategic-merge keys of the built-in list fields, most common first (containers, volumes, mounts, ports). */
@@ -43,7 +56,7 @@ interface Reached {
  * value at the same place: where its list item has a merge key, the source item with the same key is
  * taken instead of the same index.
  */
-function follow(node: Node | null | undefined, lines: LineCounter, segments: readonly string[], rendered?: unknown): Reached {
+function follow(node: Node | null | undefined, lines: Positions, segments: readonly string[], rendered?: unknown): Reached {
   let line: number | undefined = node?.range ? lines.linePos(node.range[0]).line : undefined;
   let value = rendered;
   for (const segment of segments) {
@@ -82,7 +95,7 @@ function itemFor(items: Array<Node | null>, index: number, rendered: unknown): N
 }
 
 /** 1-based line of the deepest node on `segments` (a map entry counts from its key). */
-export function lineOfPath(doc: Document.Parsed, lines: LineCounter, segments: readonly string[]): number | undefined {
+export function lineOfPath(doc: Document.Parsed, lines: Positions, segments: readonly string[]): number | undefined {
   return follow(doc.contents as Node | null, lines, segments).line;
 }
 
@@ -90,7 +103,7 @@ export function lineOfPath(doc: Document.Parsed, lines: LineCounter, segments: r
  * A JSON 6902 patch (a list of operations): the last `add`/`replace`/`copy`/`move` whose path is the
  * finding's path or leads to it, followed into its value for the rest of the path.
  */
-function followOperations(ops: Node, lines: LineCounter, segments: readonly string[], rendered: unknown): Reached {
+function followOperations(ops: Node, lines: Positions, segments: readonly string[], rendered: unknown): Reached {
   if (!isSeq(ops)) return { complete: false };
   for (const op of [...ops.items].reverse()) {
     if (!isMap(op)) continue;
@@ -122,7 +135,7 @@ function valueAt(root: unknown, segments: readonly string[]): unknown {
   return value;
 }
 
-function spansOf(docs: readonly Document.Parsed[], lines: LineCounter): ParsedFile['spans'] {
+function spansOf(docs: readonly Document.Parsed[], lines: Positions): ParsedFile['spans'] {
   const spans: ParsedFile['spans'] = [];
   for (const doc of docs) {
     const range = (doc.contents as Node | null)?.range;
@@ -135,23 +148,53 @@ function spansOf(docs: readonly Document.Parsed[], lines: LineCounter): ParsedFi
  * The document of `file` that starts at (or contains) `line`: a binary search, since a file of 20,000
  * documents with a finding in each would otherwise be searched 20,000 times over.
  */
-function docAt(parsed: ParsedFile, line: number): Document.Parsed | undefined {
-  const { spans } = parsed;
-  let lo = 0;
-  let hi = spans.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (spans[mid].start <= line) lo = mid + 1;
-    else hi = mid;
+function docAt(file: ParsedFile | LazyFile, line: number): { doc: Document.Parsed; lines: Positions } | undefined {
+  let parsed: ParsedFile;
+  if ('documents' in file) {
+    const index = lastAtOrBefore(file.documents, (d) => d.line, line);
+    if (index < 0) return undefined;
+    let one = file.parsed.get(index);
+    if (!one) {
+      const document = file.documents[index];
+      one = parseText(document.text, document.line - 1);
+      file.parsed.set(index, one);
+    }
+    parsed = one;
+  } else {
+    parsed = file;
   }
-  const span = spans[lo - 1];
-  return span && line <= span.end ? span.doc : undefined;
+  const span = parsed.spans[lastAtOrBefore(parsed.spans, (s) => s.start, line)];
+  return span && line <= span.end ? { doc: span.doc, lines: parsed.lines } : undefined;
 }
 
-function parseText(text: string): ParsedFile {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, keepSourceTokens: false });
+/** Index of the last item whose `at` is at most `line` (items in order), -1 when there is none. */
+function lastAtOrBefore<T>(items: readonly T[], at: (item: T) => number, line: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(items[mid]) <= line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** The whole text parsed with positions; `lineOffset` when the text is one document of a bigger file. */
+function parseText(text: string, lineOffset = 0): ParsedFile {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, keepSourceTokens: false });
+  const lines: Positions = lineOffset === 0 ? counter : { linePos: (offset) => {
+    const pos = counter.linePos(offset);
+    return { line: pos.line + lineOffset, col: pos.col };
+  } };
   return { lines, spans: Array.isArray(docs) ? spansOf(docs, lines) : [] };
+}
+
+/** A file read document by document where its stream can be cut at its `---` lines, else whole. */
+function parseFile(text: string): ParsedFile | LazyFile {
+  if (process.env.BOSUN_YAML_FAST === 'off') return parseText(text);
+  const documents = splitYamlStream(text);
+  return documents ? { documents, parsed: new Map() } : parseText(text);
 }
 
 /**
@@ -159,8 +202,8 @@ function parseText(text: string): ParsedFile {
  * carry the patches that apply to each object and the values that pick list items by merge key.
  */
 export async function refineFindingLines(repoDir: string, findings: readonly ValidationFinding[], objects: readonly RenderedObject[] = []): Promise<ValidationFinding[]> {
-  const files = new Map<string, Promise<ParsedFile | undefined>>();
-  const load = (file: string): Promise<ParsedFile | undefined> => {
+  const files = new Map<string, Promise<ParsedFile | LazyFile | undefined>>();
+  const load = (file: string): Promise<ParsedFile | LazyFile | undefined> => {
     let parsed = files.get(file);
     if (!parsed) {
       parsed = (async () => {
@@ -171,7 +214,7 @@ export async function refineFindingLines(repoDir: string, findings: readonly Val
         if (!staysInRepo(repoDir, rel)) return undefined;
         const info = await stat(full).catch(() => undefined);
         if (!info?.isFile() || info.size > maxBytes) return undefined;
-        return parseText(await readFile(full, 'utf8'));
+        return parseFile(await readFile(full, 'utf8'));
       })().catch(() => undefined);
       files.set(file, parsed);
     }
@@ -179,19 +222,19 @@ export async function refineFindingLines(repoDir: string, findings: readonly Val
   };
   const inlineTexts = new Map<string, ParsedFile>();
   const inPatch = async (patch: PatchSource, segments: readonly string[], rendered: unknown): Promise<number | undefined> => {
-    let parsed: ParsedFile | undefined;
-    let doc: Document.Parsed | undefined;
+    let found: { doc: Document.Parsed; lines: Positions } | undefined;
     if (patch.inline) {
-      parsed = inlineTexts.get(patch.inline.text);
+      let parsed = inlineTexts.get(patch.inline.text);
       if (!parsed) inlineTexts.set(patch.inline.text, parsed = parseText(patch.inline.text));
-      doc = parsed.spans[patch.inline.doc]?.doc;
+      const doc = parsed.spans[patch.inline.doc]?.doc;
+      found = doc && { doc, lines: parsed.lines };
     } else {
-      parsed = await load(patch.file);
-      doc = parsed && docAt(parsed, patch.line);
+      const parsed = await load(patch.file);
+      found = parsed && docAt(parsed, patch.line);
     }
-    if (!parsed || !doc) return undefined;
-    const contents = doc.contents as Node | null;
-    const reached = isSeq(contents) ? followOperations(contents, parsed.lines, segments, rendered) : follow(contents, parsed.lines, segments, rendered);
+    if (!found) return undefined;
+    const contents = found.doc.contents as Node | null;
+    const reached = isSeq(contents) ? followOperations(contents, found.lines, segments, rendered) : follow(contents, found.lines, segments, rendered);
     if (!reached.complete || reached.line === undefined) return undefined;
     if (!patch.inline) return reached.line;
     return patch.inline.firstLine === undefined ? patch.line : patch.inline.firstLine + reached.line - 1;
@@ -210,8 +253,8 @@ export async function refineFindingLines(repoDir: string, findings: readonly Val
     const object = byFinding.get(findingKey(finding.file, finding.line, finding.object));
     const rendered = object?.object;
     const parsed = finding.line ? await load(finding.file) : undefined;
-    const doc = parsed && finding.line ? docAt(parsed, finding.line) : undefined;
-    const inSource = parsed && doc ? follow(doc.contents as Node | null, parsed.lines, segments, rendered) : undefined;
+    const found = parsed && finding.line ? docAt(parsed, finding.line) : undefined;
+    const inSource = found ? follow(found.doc.contents as Node | null, found.lines, segments, rendered) : undefined;
     // The last patch that sets the field: its value is what was rendered. A map or list the source has too
     // stays with the source (a patch that merges into a container does not make the container its own).
     const renderedValue = valueAt(rendered, segments);
