@@ -17,7 +17,7 @@ import { readMergeState } from '../../src/github/associated-pulls.ts';
 import { acquireEnvLease, releaseEnvLease, renewEnvLease } from '../../src/jobs.ts';
 import { lockKey } from '../../src/locks/index.ts';
 import { loadDesiredState, withTree } from '../../src/plan/desired-state.ts';
-import { planRequest, type CommandProcessorDeps, type CommandRun } from './command.ts';
+import { planRequest, type CommandProcessorDeps, type CommandRun } from './command-run.ts';
 import { approvers, requirementState } from './pull-request.ts';
 import { discoveryScope } from './discovery-scope.ts';
 

@@ -4,78 +4,22 @@
  * minimum the base branch's `.bosun.yaml` sets — never the PR's own copy, which its author controls.
  * 🚀 when every command went through, 😕 when one was refused or failed.
  */
-import { helpText, isAllowed, parseComment, refusalMessage, requiredPermission, type CommandPermissions, type ParsedCommand, type RepoPermission } from '../../src/chatops/index.ts';
-import type { ClusterRegistry } from '../../src/cluster/index.ts';
+import { isAllowed, parseComment, refusalMessage, requiredPermission, type CommandPermissions, type RepoPermission } from '../../src/chatops/index.ts';
 import { loadRepoConfig } from '../../src/config/index.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import { addReaction, commandReplier, getPermission, type GitHubClient } from '../../src/github/index.ts';
-import type { Redis } from 'ioredis';
-import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
-import { lockKey, type LockManager } from '../../src/locks/index.ts';
-import type { Environment } from '../../src/model/environment.ts';
+import { addReaction, commandReplier, getPermission } from '../../src/github/index.ts';
+import type { CommandJob } from '../../src/jobs.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { Processor } from '../types.ts';
-import { applyForPullRequest } from './apply-command.ts';
-import { renewPullRequestLocks } from './pr-locks.ts';
-import { rollbackForPullRequest } from './rollback-command.ts';
-import { syncForPullRequest } from './sync-command.ts';
-import { driftForPullRequest } from './drift-command.ts';
-import type { GitHubAppAuth } from './installation-octokit.ts';
-import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
+import type { BaseSettings, CommandOutcome, CommandProcessorDeps, CommandRun } from './command-run.ts';
+import { runCommand } from './command-table.ts';
 import { discoveryScope } from './discovery-scope.ts';
+import { renewPullRequestLocks } from './pr-locks.ts';
+import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
 
-export interface CommandProcessorDeps {
-  auth: GitHubAppAuth;
-  mirrors: MirrorCache;
-  producers: Pick<Producers, 'enqueuePlan' | 'enqueueApply' | 'enqueueReconcile'>;
-  /** The job layer's Redis state: a pre-merge `/bosun apply` takes the environment lease like an apply job. */
-  jobState?: { redis: Redis; keys: StateKeys };
-  locks: LockManager;
-  clusters?: ClusterRegistry;
-  /** Apply history and pins: `/bosun rollback --now` reads and pins, `/bosun sync` unpins. */
-  status?: EnvStatusStore;
-  /** A lock taken or released refreshes the comments of the other PRs that show it. */
-  lockViewers?: Pick<LockViewers, 'refresh'>;
-  prefix?: string;
-}
-
-export interface CommandOutcome {
-  results: Array<{ command: string; ok: boolean }>;
-}
-
-/** What the base branch says: command permissions and environment definitions. */
-export interface BaseSettings {
-  permissions: CommandPermissions;
-  envs: Map<string, Environment>;
-}
-
-export interface CommandRun {
-  job: CommandJob;
-  gh: GitHubClient;
-  pr: PullRequestInfo;
-  token: () => Promise<string>;
-  base: () => Promise<BaseSettings>;
-  reply: (body: string) => Promise<void>;
-}
-
-/** A plan of the PR's current head, asked for by a command (the run's comment gets the reactions). */
-export function planRequest(run: CommandRun, deliveryId: string, envs: string[] = []): PlanJob {
-  const { job, pr } = run;
-  return {
-    deliveryId,
-    installationId: job.installationId,
-    repo: job.repo,
-    pr: job.pr,
-    headSha: pr.headSha,
-    baseRef: pr.baseRef,
-    baseSha: pr.baseSha,
-    ...(envs.length ? { envs } : {}),
-    reason: 'command',
-    commentId: job.commentId,
-  };
-}
+export type { BaseSettings, CommandOutcome, CommandProcessorDeps, CommandRun } from './command-run.ts';
+export { planRequest } from './command-run.ts';
 
 export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJob, CommandOutcome> {
   return async (job, ctx) => {
@@ -113,7 +57,7 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
       }
       let ok: boolean;
       try {
-        ok = await dispatch(deps, run, command);
+        ok = await runCommand(deps, run, command);
       } catch (err) {
         if (!(err instanceof BosunError)) throw err;
         await run.reply(`❌ \`${command.text}\` failed:\n\n\`\`\`\n${scrub(formatProblem(err.toProblem()))}\n\`\`\``);
@@ -125,43 +69,6 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
     await addReaction(gh, owner, repo, job.commentId, allOk ? 'rocket' : 'confused');
     return { results };
   };
-}
-
-async function dispatch(deps: CommandProcessorDeps, run: CommandRun, command: ParsedCommand): Promise<boolean> {
-  const { job, pr } = run;
-  switch (command.kind) {
-    case 'help':
-      await run.reply(helpText(deps.prefix, { permissions: (await run.base()).permissions }));
-      return true;
-    case 'invalid':
-      await run.reply(`\`${command.text}\`: ${command.reason}\n\n${helpText(deps.prefix, { permissions: (await run.base()).permissions })}`);
-      return false;
-    case 'plan': {
-      if (pr.state !== 'open') {
-        await run.reply(`#${job.pr} is ${pr.state}: there is nothing to plan.`);
-        return false;
-      }
-      await deps.producers.enqueuePlan(planRequest(run, job.deliveryId, command.envs));
-      return true;
-    }
-    case 'apply':
-      return applyForPullRequest(deps, run, command);
-    case 'unlock': {
-      const held = await deps.locks.forceUnlock(lockKey(job.repo.fullName, command.env));
-      await run.reply(held
-        ? `🔓 \`${command.env}\` unlocked (it was locked by #${held.holder.pr}, ${held.holder.url}).`
-        : `\`${command.env}\` was not locked.`);
-      // Every PR whose comment showed the lock (the holder's included) is planned again to show it gone.
-      if (held) await deps.lockViewers?.refresh({ repo: job.repo.fullName, envs: [command.env], deliveryId: job.deliveryId });
-      return true;
-    }
-    case 'rollback':
-      return rollbackForPullRequest(deps, run, command);
-    case 'sync':
-      return syncForPullRequest(deps, run, command);
-    case 'drift':
-      return driftForPullRequest(deps, run, command);
-  }
 }
 
 async function baseSettings(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters'>, job: CommandJob, pr: PullRequestInfo, token: () => Promise<string>): Promise<BaseSettings> {

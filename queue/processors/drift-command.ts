@@ -8,7 +8,7 @@
 import type { DriftCommand } from '../../src/chatops/index.ts';
 import { clusterNameOf } from '../../src/model/environment.ts';
 import { chooseBaseline, driftIssueTitle } from '../../src/drift/index.ts';
-import type { CommandProcessorDeps, CommandRun } from './command.ts';
+import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { defaultBranchState, unknownEnvironment, unregisteredCluster } from './sync-command.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);

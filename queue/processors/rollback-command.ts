@@ -26,7 +26,7 @@ import {
   type RevertPlan,
 } from '../../src/rollback/index.ts';
 import { applyCheckRunName } from './apply.ts';
-import type { CommandProcessorDeps, CommandRun } from './command.ts';
+import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { defaultBranchState, enqueueNewest, unknownEnvironment, unregisteredCluster } from './sync-command.ts';
 import { discoveryScope } from './discovery-scope.ts';
 

@@ -13,7 +13,7 @@ import type { ApplyRequest, EnqueueResult } from '../../src/jobs.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { applyCheckRunName } from './apply.ts';
-import type { CommandProcessorDeps, CommandRun } from './command.ts';
+import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { discoveryScope } from './discovery-scope.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);

@@ -1,0 +1,66 @@
+/**
+ * What every `/bosun` command handler gets: the processor's dependencies and one run of a comment (the
+ * job, the pull request, a replier, the base branch's settings). Handlers import this, never command.ts,
+ * so the command processor can list them in its table without an import cycle.
+ */
+import type { Redis } from 'ioredis';
+import type { CommandPermissions } from '../../src/chatops/index.ts';
+import type { ClusterRegistry } from '../../src/cluster/index.ts';
+import type { MirrorCache } from '../../src/git/mirror.ts';
+import type { GitHubClient } from '../../src/github/index.ts';
+import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
+import type { LockManager } from '../../src/locks/index.ts';
+import type { Environment } from '../../src/model/environment.ts';
+import type { GitHubAppAuth } from './installation-octokit.ts';
+import type { PullRequestInfo } from './pull-request.ts';
+
+export interface CommandProcessorDeps {
+  auth: GitHubAppAuth;
+  mirrors: MirrorCache;
+  producers: Pick<Producers, 'enqueuePlan' | 'enqueueApply' | 'enqueueReconcile'>;
+  /** The job layer's Redis state: a pre-merge `/bosun apply` takes the environment lease like an apply job. */
+  jobState?: { redis: Redis; keys: StateKeys };
+  locks: LockManager;
+  clusters?: ClusterRegistry;
+  /** Apply history and pins: `/bosun rollback --now` reads and pins, `/bosun sync` unpins. */
+  status?: EnvStatusStore;
+  /** A lock taken or released refreshes the comments of the other PRs that show it. */
+  lockViewers?: Pick<LockViewers, 'refresh'>;
+  prefix?: string;
+}
+
+export interface CommandOutcome {
+  results: Array<{ command: string; ok: boolean }>;
+}
+
+/** What the base branch says: command permissions and environment definitions. */
+export interface BaseSettings {
+  permissions: CommandPermissions;
+  envs: Map<string, Environment>;
+}
+
+export interface CommandRun {
+  job: CommandJob;
+  gh: GitHubClient;
+  pr: PullRequestInfo;
+  token: () => Promise<string>;
+  base: () => Promise<BaseSettings>;
+  reply: (body: string) => Promise<void>;
+}
+
+/** A plan of the PR's current head, asked for by a command (the run's comment gets the reactions). */
+export function planRequest(run: CommandRun, deliveryId: string, envs: string[] = []): PlanJob {
+  const { job, pr } = run;
+  return {
+    deliveryId,
+    installationId: job.installationId,
+    repo: job.repo,
+    pr: job.pr,
+    headSha: pr.headSha,
+    baseRef: pr.baseRef,
+    baseSha: pr.baseSha,
+    ...(envs.length ? { envs } : {}),
+    reason: 'command',
+    commentId: job.commentId,
+  };
+}
