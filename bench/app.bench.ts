@@ -21,8 +21,10 @@ import { buildExampleRepo, type ExampleRepo } from '../test/support/example-repo
 import { dropPrefix } from '../test/support/redis.ts';
 import { startGitHubStandin, type GitHubStandin } from '../test/support/github-standin/index.ts';
 
-const owner = 'acme';
-const name = 'gitops';
+// The repository its Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml): bosun previews
+// only what Flux would fetch from this repository.
+const owner = 'example-org';
+const name = 'shop-fleet';
 const marker = '<!-- bosun:plan -->';
 type Json = Record<string, unknown>;
 

@@ -11,8 +11,10 @@ import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
 import { startHarness, waitFor, type Harness } from './harness.ts';
 
 const run = promisify(execFile);
-const owner = 'acme';
-const name = 'gitops';
+// The repository its Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml): bosun previews
+// only what Flux would fetch from this repository.
+const owner = 'example-org';
+const name = 'shop-fleet';
 const marker = '<!-- bosun:plan -->';
 type Json = Record<string, unknown>;
 
