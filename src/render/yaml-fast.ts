@@ -7,8 +7,8 @@
  * the `yaml` library's own YAML 1.1 tags, so `on`, `0777`, `1:20` or a timestamp mean what they meant.
  *
  * Anything where the two libraries could disagree is not taken by the fast path: a document with anchors,
- * aliases, tags, merge keys, tabs, explicit `?` keys, a `kind: List`, a null or timestamp key goes to the
- * `yaml` library on its own; a file with directives, `...` markers, a byte-order mark or content on a `---`
+ * aliases, tags, merge keys, tabs, explicit `?` keys, a `kind: List`, a null or timestamp key, a flow
+ * collection or quoted value over several lines goes to the `yaml` library on its own; a file with directives, `...` markers, a byte-order mark or content on a `---`
  * line, or any document js-yaml refuses, is parsed whole by the `yaml` library as before (so every error
  * message and line is the library's own).
  */
@@ -65,8 +65,9 @@ function countLines(text: string, from: number, to: number): number {
 
 /**
  * Anchors, aliases and tags (at the start of a node), merge keys, explicit keys, tabs, a carriage return
- * that ends no line and a flow collection as a key (js-yaml joins it into a string its own way): the fast path leaves these
- * documents to the `yaml` library. It errs on the safe side (a cron schedule such as `"0 * * * *"` is sent over too).
+ * that ends no line and a flow collection as a key (js-yaml joins it into a string its own way): the fast
+ * path leaves these documents to the `yaml` library. It errs on the safe side (a cron schedule such as
+ * `"0 * * * *"` is sent over too).
  */
 const needsFullParse = /(?:^|[\s[{,])(?:[&*!]|\?(?=\s|$))|<<|\t|\r(?!\n)|[\]}] *:/m;
 
