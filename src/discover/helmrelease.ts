@@ -51,9 +51,15 @@ export async function helmReleaseEnvironments(
   parents: readonly Environment[],
   gitRepositoryHere: GitRepositoryHere,
 ): Promise<HelmReleaseDiscovery> {
-  const releases = docs.filter((d) => is(d, helmApi, 'HelmRelease'));
+  const all = docs.filter((d) => is(d, helmApi, 'HelmRelease'));
   const out: HelmReleaseDiscovery = { environments: [], notes: [] };
-  if (releases.length === 0) return out;
+  if (all.length === 0) return out;
+  // A HelmRelease document with neither spec.chart nor spec.chartRef is not a release helm-controller would
+  // accept: it is a kustomize patch of one defined elsewhere (an overlay's values). It is an input of the
+  // release it patches, in the Kustomizations that read it, never a release of its own.
+  const isPatch = (d: YamlObjectDoc): boolean => field(d.object, 'spec', 'chart') === undefined && field(d.object, 'spec', 'chartRef') === undefined;
+  const releases = all.filter((d) => !isPatch(d));
+  const patches = all.filter(isPatch);
 
   // Which Kustomization environments read which file: their static inputs (shared parse cache).
   const cache: InputsCache = new Map();
@@ -120,6 +126,11 @@ export async function helmReleaseEnvironments(
       const key = `${parent.cluster ?? ''}\0${doc.file}\0${doc.line}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      const patchFiles = patches
+        .filter((p) => str(field(p.object, 'metadata', 'name')) === name && isInput(inputs.get(parent)!, p.file))
+        .filter((p) => namespace === undefined || str(field(p.object, 'metadata', 'namespace')) === undefined || str(field(p.object, 'metadata', 'namespace')) === namespace)
+        .map((p) => p.file);
+      const inputsHere = patchFiles.length > 0 ? { ...ownInputs, files: [...new Set([...ownInputs.files, ...patchFiles])].sort() } : ownInputs;
       const target: HelmReleaseTarget = {
         parent,
         name,
@@ -129,7 +140,7 @@ export async function helmReleaseEnvironments(
         chart: source,
         ...(chart.kind !== 'refused' && chart.helmChart && isChartRef(doc) ? { helmChart: chart.helmChart } : {}),
         valuesFromFiles,
-        inputs: ownInputs,
+        inputs: inputsHere,
         ...(refused ? { refused } : {}),
       };
       candidates.push({ doc, parent, target, name, ...(namespace ? { namespace } : {}), ...(parent.cluster ? { cluster: parent.cluster } : {}), ...(chartPath ? { chartPath } : {}) });
