@@ -77,8 +77,13 @@ export interface OracleDeployment {
     /** The file holding this cluster's ArtifactGenerators, for Kustomizations whose source is an ExternalArtifact. */
     artifacts?: string;
   };
-  /** A Flux HelmRelease applied by another deployment (`in`), with its chart in this repository. */
-  helmRelease?: { in: string; name: string; namespace: string };
+  /**
+   * A Flux HelmRelease applied by another deployment (`in`). Its chart is in this repository (rendered by
+   * the oracle), or comes from a Helm repository or registry: then `remoteChartInputs` are the repository
+   * files that make up the release (its object and the patches on it); the oracle fetches no chart, so the
+   * release changed, objects unknown, when one of them changed.
+   */
+  helmRelease?: { in: string; name: string; namespace: string; remoteChartInputs?: string[] };
   /** An Argo CD Application: in a file, rendered by another deployment (`in`), or generated (inline `application`). */
   argocd?: {
     file?: string;

@@ -178,7 +178,11 @@ export async function renderHelmRelease(hr: Obj, d: OracleDeployment, tree: Tree
   const chart = field(spec, 'chart', 'spec') as Record<string, unknown> | undefined;
   const sourceKind = field(chart, 'sourceRef', 'kind');
   const sourceName = field(chart, 'sourceRef', 'name');
-  if (sourceKind !== 'GitRepository' || sourceName !== 'flux-system') throw new Error(`oracle: ${d.env}: chart source ${String(sourceKind)}/${String(sourceName)} is not in this repository`);
+  if (sourceKind !== 'GitRepository' || sourceName !== 'flux-system') {
+    const inputs = d.helmRelease?.remoteChartInputs;
+    if (!inputs?.length) throw new Error(`oracle: ${d.env}: chart source ${String(sourceKind)}/${String(sourceName)} is not in this repository; declare helmRelease.remoteChartInputs`);
+    return { kind: 'opaque', inputs, why: `chart \`${String(field(chart, 'chart'))}\` from ${String(sourceKind)} ${String(sourceName)}, which the oracle does not fetch` };
+  }
   const name = String(field(hr, 'metadata', 'name'));
   const targetNamespace = spec.targetNamespace as string | undefined;
   const namespace = targetNamespace ?? String(field(hr, 'metadata', 'namespace'));
