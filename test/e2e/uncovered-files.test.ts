@@ -18,15 +18,20 @@ metadata:
   name: apps
 spec:
   generators:
-    - git:
-        repoURL: https://github.com/${owner}/${name}
-        directories:
-          - path: apps/*
+    - clusterDecisionResource:
+        configMapRef: ocm-placement
+        labelSelector:
+          matchLabels:
+            placement: billing
   template:
+    metadata:
+      name: 'billing-{{name}}'
     spec:
       source:
         repoURL: https://github.com/${owner}/${name}
-        path: '{{path}}'
+        path: apps/billing
+      destination:
+        namespace: billing
 `;
 
 describe('a pull request that changes a file no environment deploys', () => {
@@ -46,7 +51,8 @@ describe('a pull request that changes a file no environment deploys', () => {
 
   beforeAll(async () => {
     repo = await makeGitRepo();
-    // clusters/staging is the only environment bosun finds; apps/billing is deployed by an ApplicationSet it does not expand.
+    // clusters/staging is the only environment bosun finds; apps/billing is deployed by an ApplicationSet whose
+    // generator needs the cluster (Open Cluster Management placement), which bosun cannot expand.
     await repo.write('clusters/staging/settings.yaml', configMap('settings', 'a'));
     await repo.write('argocd/apps.yaml', applicationSet);
     await repo.write('apps/billing/settings.yaml', configMap('billing', 'a'));
@@ -74,7 +80,7 @@ describe('a pull request that changes a file no environment deploys', () => {
     expect(run).toMatchObject({ status: 'completed', conclusion: 'neutral' });
     const output = run!.output as { title: string; summary: string; text: string | null };
     expect(output.title).toBe('bosun cannot judge 1 changed file');
-    expect(output.summary).toContain('- `apps/billing/settings.yaml`: read by Argo CD ApplicationSet `apps` (argocd/apps.yaml:1): generators not expanded');
+    expect(output.summary).toContain('- `apps/billing/settings.yaml`: read by Argo CD ApplicationSet `apps` (argocd/apps.yaml:1): generators[0] not expanded: the clusterDecisionResource generator needs the outside world');
     expect(output.text).toContain('Not deployed by any environment bosun found');
     expect(h.gh.annotations(Number(run!.id))).toEqual([expect.objectContaining({ path: 'apps/billing/settings.yaml', annotation_level: 'warning', title: 'bosun cannot judge this file' })]);
     // No environment changed, and nothing on this head is green.

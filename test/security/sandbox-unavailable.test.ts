@@ -10,8 +10,9 @@ import { toolRunCount } from '../../src/render/process.ts';
 import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
 import { startHarness, waitFor, type Harness } from '../e2e/harness.ts';
 
-const owner = 'acme';
-const name = 'gitops';
+// The repository the example's Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml).
+const owner = 'example-org';
+const name = 'shop-fleet';
 type Json = Record<string, unknown>;
 
 describe('a worker that cannot create the render sandbox', () => {
