@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { lockPrefixFor } from '../../src/app.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
-import { createEnvStatusStore, PermanentJobError, type ApplyJob, type RepoRef } from '../../src/jobs.ts';
+import { createEnvStatusStore, PermanentJobError, stateKeys, type ApplyJob, type RepoRef } from '../../src/jobs.ts';
 import { createLockManager, lockKey } from '../../src/locks/index.ts';
 import { startServer, type BosunServer } from '../../src/server/index.ts';
 import { startWorkers, type WorkerRuntime } from '../../queue/index.ts';
@@ -129,13 +129,24 @@ export async function startSeededDashboard(): Promise<SeededDashboard> {
     && (await jobState('plan', plan.jobId)) === 'failed', 30_000);
 
   const canary = await apply('canary', shas.canary, 3_000);
-  await waitFor('the canary apply to run', async () => (await jobState('apply', canary.jobId)) === 'active', 30_000);
+  // Active in BullMQ is not yet holding the environment: wait for the lease to carry the apply's job id, so the
+  // reconcile below finds the environment busy (on a loaded machine it could otherwise take the lease first).
+  await waitFor('the canary apply to hold the environment lease', async () =>
+    (await jobState('apply', canary.jobId)) === 'active' && (await redis.get(stateKeys(prefix).envLease(repo.fullName, 'canary')))?.includes(`:${canary.jobId}:`), 30_000);
   await producers.ensureReconcile({ installationId: 1, repo, env: 'canary' }, 100);
   await waitFor('a reconcile of the busy canary to be skipped', async () => {
     const ids = await redis.zrange(`${prefix}:bosun-reconcile:completed`, 0, -1);
     return ids.length > 0;
   }, 30_000);
   await producers.removeReconcile(repo.fullName, 'canary');
+  // A round the scheduler had already started may still be queued or running: the snapshot below must not
+  // catch one in flight (the dashboard would show that job as the environment's), so wait until none is left.
+  const reconciles = new Queue('bosun-reconcile', { connection: redis, prefix });
+  await waitFor('no reconcile round left in flight', async () => {
+    const counts = await reconciles.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+    return Object.values(counts).every((n) => n === 0);
+  }, 30_000);
+  await reconciles.close();
   await Promise.all(Object.values(queues).map((q) => q.close()));
 
   return {
