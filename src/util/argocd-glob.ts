@@ -108,31 +108,7 @@ export function gobwasGlob(pattern: string): RegExp {
 
 /** Go's path.Match (ApplicationSet git directories and files generators' `path`). */
 export function goPathMatch(pattern: string): RegExp {
-  let out = '';
-  let i = 0;
-  while (i < pattern.length) {
-    const ch = pattern[i];
-    if (ch === '\\') {
-      if (i + 1 >= pattern.length) return never;
-      out += escapeRegExp(pattern[i + 1]);
-      i += 2;
-    } else if (ch === '*') {
-      while (pattern[i] === '*') i++;
-      out += '[^/]*';
-    } else if (ch === '?') {
-      out += '[^/]';
-      i++;
-    } else if (ch === '[') {
-      const cls = charClass(pattern, i, '^!', true);
-      if (!cls) return never;
-      out += cls.source;
-      i = cls.end + 1;
-    } else {
-      out += escapeRegExp(ch);
-      i++;
-    }
-  }
-  return new RegExp(`^${out}$`);
+  return wildcardGlob(pattern, { star: '[^/]*', one: '[^/]', negations: '^!', classStopsAtSlash: true });
 }
 
 /**
@@ -141,6 +117,11 @@ export function goPathMatch(pattern: string): RegExp {
  * `**` is the same as `*`; classes as in fnmatch.
  */
 export function gitPathspecGlob(pattern: string): RegExp {
+  return wildcardGlob(pattern, { star: '[\\s\\S]*', one: '[\\s\\S]', negations: '!^', classStopsAtSlash: false });
+}
+
+/** The shared translation of `\` escapes, `*` runs, `?` and `[…]` classes; the dialects differ in what a wildcard spans. */
+function wildcardGlob(pattern: string, dialect: { star: string; one: string; negations: string; classStopsAtSlash: boolean }): RegExp {
   let out = '';
   let i = 0;
   while (i < pattern.length) {
@@ -151,12 +132,12 @@ export function gitPathspecGlob(pattern: string): RegExp {
       i += 2;
     } else if (ch === '*') {
       while (pattern[i] === '*') i++;
-      out += '[\\s\\S]*';
+      out += dialect.star;
     } else if (ch === '?') {
-      out += '[\\s\\S]';
+      out += dialect.one;
       i++;
     } else if (ch === '[') {
-      const cls = charClass(pattern, i, '!^', false);
+      const cls = charClass(pattern, i, dialect.negations, dialect.classStopsAtSlash);
       if (!cls) return never;
       out += cls.source;
       i = cls.end + 1;
