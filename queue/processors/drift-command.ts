@@ -9,7 +9,7 @@ import type { DriftCommand } from '../../src/chatops/index.ts';
 import { clusterNameOf } from '../../src/model/environment.ts';
 import { chooseBaseline, driftIssueTitle } from '../../src/drift/index.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
-import { defaultBranchState, unknownEnvironment, unregisteredCluster } from './sync-command.ts';
+import { commandEnvironment, defaultBranchState } from './sync-command.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -18,16 +18,9 @@ export async function driftForPullRequest(deps: CommandProcessorDeps, run: Comma
   const name = command.env;
   const branch = job.repo.defaultBranch;
   const state = await defaultBranchState(deps, run);
-  const env = state.envs.get(name);
-  if (!env) {
-    await run.reply(unknownEnvironment(name, branch, state.envs));
-    return false;
-  }
+  const env = await commandEnvironment(deps, run, name, state);
+  if (!env) return false;
   const cluster = clusterNameOf(env);
-  if (!deps.clusters?.clusters.has(cluster)) {
-    await run.reply(unregisteredCluster(env));
-    return false;
-  }
   const repoName = job.repo.fullName;
   const pin = await deps.status?.pin(repoName, name);
   const lastApplied = (await deps.status?.history(repoName, name))?.[0]?.sha;

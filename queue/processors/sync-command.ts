@@ -78,20 +78,30 @@ export async function enqueueNewest(
   throw new BosunError({ kind: 'internal', message: `could not queue the apply of ${short(request.sha)} to ${request.env}: newer requests kept arriving; try again` });
 }
 
+/**
+ * The environment a command names, as the default branch defines it, when bosun holds credentials for
+ * its cluster; otherwise the reply says why (unknown environment, unregistered cluster) and it is undefined.
+ */
+export async function commandEnvironment(deps: Pick<CommandProcessorDeps, 'clusters'>, run: CommandRun, name: string, state: DefaultBranchState): Promise<Environment | undefined> {
+  const env = state.envs.get(name);
+  if (!env) {
+    await run.reply(unknownEnvironment(name, run.job.repo.defaultBranch, state.envs));
+    return undefined;
+  }
+  if (!deps.clusters?.clusters.has(clusterNameOf(env))) {
+    await run.reply(unregisteredCluster(env));
+    return undefined;
+  }
+  return env;
+}
+
 export async function syncForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: SyncCommand): Promise<boolean> {
   const { job } = run;
   const name = command.env;
   const branch = job.repo.defaultBranch;
   const state = await defaultBranchState(deps, run);
-  const env = state.envs.get(name);
-  if (!env) {
-    await run.reply(unknownEnvironment(name, branch, state.envs));
-    return false;
-  }
-  if (!deps.clusters?.clusters.has(clusterNameOf(env))) {
-    await run.reply(unregisteredCluster(env));
-    return false;
-  }
+  const env = await commandEnvironment(deps, run, name, state);
+  if (!env) return false;
   // Same order as a merge of this commit (push.ts): an apply of the same commit is not stale against it.
   const committed = Number((await git(['show', '-s', '--format=%ct', state.tip], { cwd: state.mirrorDir })).trim()) * 1000;
   const queued = await enqueueNewest(deps, run, {
