@@ -64,8 +64,12 @@ export interface CommandJob {
   user: CommandUser;
 }
 
-/** `heal`: a reconcile re-applied the environment to undo drift (selfHeal). */
-export type ApplyTrigger = 'merge' | 'command' | 'sync' | 'rollback' | 'heal';
+/**
+ * `heal`: a reconcile re-applied the environment to undo drift (selfHeal). `pre-merge`: `/bosun apply`
+ * applied a pull request's head before merge (recorded, never an apply job: its commit is not on the
+ * default branch, so rollbacks and drift baselines do not go back to it).
+ */
+export type ApplyTrigger = 'merge' | 'command' | 'sync' | 'rollback' | 'heal' | 'pre-merge';
 
 export interface ApplyJob {
   deliveryId: string;
