@@ -114,7 +114,7 @@ describe('the Helm chart on the test API server', () => {
     expect(r.stdout.match(/serverside-applied \(server dry run\)/g)).toHaveLength(objects.length);
   });
 
-  describe('helm install, upgrade and uninstall, as the README says', () => {
+  describe('helm install, upgrade and uninstall, as docs/operating.md says', () => {
     it('installs the trial (bundled Redis, plan-only) and says it is not for production', async () => {
       const r = await helm(['install', release, chartDir, `--namespace=${namespace}`, ...valueArgs({ set: 'trial' })], helmEnv());
       expect(r.code, r.stderr).toBe(0);

@@ -1,5 +1,5 @@
-// The README's install commands ("Install on a cluster", "Container image and Helm chart", the target
-// cluster in "Clusters and credentials") exist as written: every npm script, every bosun command and flag,
+// The install commands of docs/operating.md ("Install on a cluster", "Container image and Helm chart", the
+// target cluster in "Clusters and credentials") exist as written: every npm script, every bosun command and flag,
 // every kubectl command and flag, and every helm install/upgrade renders the chart with exactly its values.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,12 +11,13 @@ import { runCli } from '../cli/run-cli.ts';
 import { helm } from './chart.ts';
 
 const run = promisify(execFile);
-const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+const doc = 'docs/operating.md';
+const readme = readFileSync(join(projectRoot, doc), 'utf8');
 
 function section(from: string, to: string): string {
   const start = readme.indexOf(from);
   const end = readme.indexOf(to, start + from.length);
-  if (start < 0 || end < 0) throw new Error(`README: no section from "${from}" to "${to}"`);
+  if (start < 0 || end < 0) throw new Error(`${doc}: no section from "${from}" to "${to}"`);
   return readme.slice(start, end);
 }
 
@@ -57,14 +58,14 @@ function words(line: string): string[] {
   return out;
 }
 
-const install = commands(section('## Install on a cluster', '## Operating bosun'));
-const target = commands(section('### Clusters and credentials', '### Several workers'));
+const install = commands(section('## Install on a cluster', '## GitHub App: server configuration'));
+const target = commands(section('## Clusters and credentials', '## Several workers'));
 const all = [...install, ...target];
 const scripts = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 const flagsOf = (argv: string[]): string[] => argv.filter((a) => a.startsWith('--')).map((a) => a.replace(/=.*$/, ''));
 
-describe('the README\'s install commands', () => {
+describe('the install commands in docs/operating.md', () => {
   it('are found, and stay within ten for an install', () => {
     const installBlock = commands(section('## Install on a cluster', '**A trial'));
     expect(installBlock.length).toBeGreaterThanOrEqual(8);
