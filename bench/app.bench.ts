@@ -1,5 +1,5 @@
 // Benchmark: the GitHub App end to end on this machine, against the real Redis and the GitHub stand-in,
-// with bosun's server (and workers, where said) in this process, wired as test/e2e/harness.ts wires them.
+// with bosun's server (and workers, where said) in this process, wired as testkit/harness.ts wires them.
 //  1. intake: webhook acknowledgement latency at 50 deliveries/s for 10 s, server only (no workers), so it
 //     measures verify + enqueue + answer and nothing else;
 //  2. PR opened → sticky comment, 5 PRs one after another, workers on (apply preview only when
@@ -16,10 +16,10 @@ import { Redis } from 'ioredis';
 import { loadServerConfig } from '../src/config/server.ts';
 import { queueNames } from '../src/jobs.ts';
 import { startBot } from '../queue/processors/start-bot.ts';
-import { redisUrl, startHarness, type Harness } from '../test/e2e/harness.ts';
-import { buildExampleRepo, type ExampleRepo } from '../test/support/example-repo.ts';
-import { dropPrefix } from '../test/support/redis.ts';
-import { startGitHubStandin, type GitHubStandin } from '../test/support/github-standin/index.ts';
+import { redisUrl, startHarness, type Harness } from '../testkit/harness.ts';
+import { buildExampleRepo, type ExampleRepo } from '../testkit/example-repo.ts';
+import { dropPrefix } from '../testkit/redis.ts';
+import { startGitHubStandin, type GitHubStandin } from '../testkit/github-standin/index.ts';
 
 // The repository its Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml): bosun previews
 // only what Flux would fetch from this repository.

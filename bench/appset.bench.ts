@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/util/tools.ts';
-import { makeGitRepo } from '../test/support/git-repo.ts';
+import { makeGitRepo } from '../testkit/git-repo.ts';
 
 const apps = 300;
 const repoUrl = 'https://github.com/example-org/appsets.git';

@@ -76,7 +76,7 @@ async function main(): Promise<Record<string, unknown>> {
   let kubeconfig = process.env.BOSUN_TEST_KUBECONFIG;
   let stop: (() => Promise<void>) | undefined;
   if (!kubeconfig) {
-    const { startTestCluster } = await import('../test/support/testenv/cluster.ts');
+    const { startTestCluster } = await import('../testkit/testenv/cluster.ts');
     const cluster = await startTestCluster({ log: (line) => process.stderr.write(`${line}\n`) });
     kubeconfig = cluster.kubeconfigPath;
     stop = () => cluster.stop();

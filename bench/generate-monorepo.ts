@@ -5,7 +5,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mapLimit } from '../src/util/limit.ts';
-import { makeGitRepo } from '../test/support/git-repo.ts';
+import { makeGitRepo } from '../testkit/git-repo.ts';
 
 export interface MonorepoOptions {
   /** Number of apps (default 200). */

@@ -1,5 +1,5 @@
 // Benchmark: the GitOps loop after merge, end to end on this machine — real Redis, git, the GitHub stand-in
-// and the test kube-apiserver, bosun's server and workers in this process (wired as test/e2e/harness.ts
+// and the test kube-apiserver, bosun's server and workers in this process (wired as testkit/harness.ts
 // wires them, default concurrency):
 //  1. merge → applied: a push to main changes 100 ConfigMaps + a Service in `staging`; time from the push
 //     webhook to the `bosun / apply (staging)` check run completed (render, validate, apply, prune, health),
@@ -21,8 +21,8 @@ import { Queue } from 'bullmq';
 import { inventoryName, inventoryNamespace } from '../src/cluster/index.ts';
 import { queueNames } from '../src/jobs.ts';
 import { kubectlPath } from '../src/util/tools.ts';
-import { redisUrl, startHarness, type Harness } from '../test/e2e/harness.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../test/support/git-repo.ts';
+import { redisUrl, startHarness, type Harness } from '../testkit/harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../testkit/git-repo.ts';
 
 const run = promisify(execFile);
 const owner = 'acme';
@@ -43,7 +43,7 @@ async function main(): Promise<Json> {
   let kubeconfig = process.env.BOSUN_TEST_KUBECONFIG;
   let stopCluster: (() => Promise<void>) | undefined;
   if (!kubeconfig) {
-    const { startTestCluster } = await import('../test/support/testenv/cluster.ts');
+    const { startTestCluster } = await import('../testkit/testenv/cluster.ts');
     const cluster = await startTestCluster({ log: (line) => process.stderr.write(`${line}\n`) });
     kubeconfig = cluster.kubeconfigPath;
     stopCluster = () => cluster.stop();

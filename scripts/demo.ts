@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildExampleRepo } from '../test/support/example-repo.ts';
+import { buildExampleRepo } from '../testkit/example-repo.ts';
 import { main } from '../src/cli/main.ts';
 
 async function planDemo(): Promise<number> {

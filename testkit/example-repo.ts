@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
-import { projectRoot } from '../../src/util/tools.ts';
+import { projectRoot } from '../src/util/tools.ts';
 import { makeGitRepo } from './git-repo.ts';
 
 export const exampleRepoFixtureDir = join(projectRoot, 'fixtures', 'example-repo');

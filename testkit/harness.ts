@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { loadServerConfig } from '../../src/config/server.ts';
-import { jsonLogger, type Logger } from '../../queue/log.ts';
-import { startBot, type Bot } from '../../queue/processors/start-bot.ts';
-import { startGitHubStandin, type Delivery, type GitHubStandin } from '../support/github-standin/index.ts';
-import { dropPrefix } from '../queue/support.ts';
+import { loadServerConfig } from '../src/config/server.ts';
+import { jsonLogger, type Logger } from '../queue/log.ts';
+import { startBot, type Bot } from '../queue/processors/start-bot.ts';
+import { startGitHubStandin, type Delivery, type GitHubStandin } from './github-standin/index.ts';
+import { dropPrefix } from './redis.ts';
 
 export const redisUrl = process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { BosunError } from '../../src/model/errors.ts';
+import { BosunError } from '../src/model/errors.ts';
 import { ensurePackages } from './testenv/apt.ts';
 import { capture, type Log } from './testenv/exec.ts';
 import { cacheRoot } from './testenv/paths.ts';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RepoRef } from '../../src/jobs.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
-import type { RepoInfo } from '../../test/support/github-standin/index.ts';
+import type { RepoInfo } from '../../testkit/github-standin/index.ts';
 import type { TourEnv, TourRepo } from './repo.ts';
 import type { Stack } from './stack.ts';
 import type { Transcript } from './transcript.ts';

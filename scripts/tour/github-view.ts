@@ -1,6 +1,6 @@
 // What a person sees on GitHub, read from the stand-in's state and printed as plain text: check runs
 // (name, conclusion, title), the sticky comment, reactions, deployments with their statuses, issues.
-import type { GitHubStandin } from '../../test/support/github-standin/index.ts';
+import type { GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { changeLines, markdownToText, shorten } from './markdown.ts';
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // an overlay per environment that puts it in the tour's own namespace. `main` runs web 1.4.0; the pull
 // request moves it to 1.5.0, changes a setting, and (production only) adds a replica, so the report
 // shows several risk classes.
-import { makeGitRepo, type GitRepoBuilder } from '../../test/support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 export interface TourEnv {
   /** The environment's name in .bosun.yaml (what check runs and commands use). */

@@ -1,7 +1,7 @@
 // Everything the tour runs against, started in order and registered for cleanup as it goes: Redis
 // (started only when none answers), the test Kubernetes cluster (reused when one is given), the GitHub
 // stand-in, and bosun itself — server and workers in this process, configured through the environment
-// variables an operator sets, exactly like the end-to-end tests (test/e2e/harness.ts).
+// variables an operator sets, exactly like the end-to-end tests (testkit/harness.ts).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -11,11 +11,11 @@ import { ClusterClient } from '../../src/cluster/client.ts';
 import { kubeconfigFor } from '../../src/cluster/registry.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { jsonLogger, startBot, type Bot } from '../../queue/processors/start-bot.ts';
-import { startGitHubStandin, type Delivery, type GitHubStandin } from '../../test/support/github-standin/index.ts';
-import { dropPrefix, ensureRedis } from '../../test/support/redis.ts';
-import { cachedBinaries } from '../../test/support/testenv/binaries.ts';
-import { startTestCluster } from '../../test/support/testenv/cluster.ts';
-import { versionDir } from '../../test/support/testenv/paths.ts';
+import { startGitHubStandin, type Delivery, type GitHubStandin } from '../../testkit/github-standin/index.ts';
+import { dropPrefix, ensureRedis } from '../../testkit/redis.ts';
+import { cachedBinaries } from '../../testkit/testenv/binaries.ts';
+import { startTestCluster } from '../../testkit/testenv/cluster.ts';
+import { versionDir } from '../../testkit/testenv/paths.ts';
 import type { Cleanup } from './cleanup.ts';
 
 export const redisUrl = 'redis://127.0.0.1:6379';

@@ -12,7 +12,7 @@ const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 /** Runs the CLI until it has printed the environment line; returns its whole output so far. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; out: string }> {
-  const child = spawn(tsx, ['test/support/github-standin/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsx, ['testkit/github-standin/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

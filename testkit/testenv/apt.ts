@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BosunError } from '../../../src/model/errors.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { capture, runStep, type Log } from './exec.ts';
 
 const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BosunError } from '../../../src/model/errors.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { aptEnv, ensurePackages, machineMirror, privateAptConfig } from './apt.ts';
 import { cachedBinaries, type TestenvBinaries } from './binaries.ts';
 import { followBuild } from './detached-build.ts';
@@ -173,7 +173,7 @@ async function unpackSource(work: string, step: Step): Promise<string> {
   if (tree !== `kubernetes-${K8S_VERSION}`) {
     throw new BosunError({
       kind: 'internal',
-      message: `testenv: ${SOURCE_SUITE}'s kubernetes source is now ${tree} (${tarball}), not ${K8S_VERSION}; set K8S_VERSION in test/support/testenv/paths.ts to its version and rerun`,
+      message: `testenv: ${SOURCE_SUITE}'s kubernetes source is now ${tree} (${tarball}), not ${K8S_VERSION}; set K8S_VERSION in testkit/testenv/paths.ts to its version and rerun`,
     });
   }
   const src = join(work, 'gopath', 'src', 'k8s.io', 'kubernetes');

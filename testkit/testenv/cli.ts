@@ -4,7 +4,7 @@
 // that one. The built binaries are shared by all.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BosunError, exitCodeFor, formatProblem } from '../../../src/model/errors.ts';
+import { BosunError, exitCodeFor, formatProblem } from '../../src/model/errors.ts';
 import { ensureBinaries } from './build.ts';
 import { startTestCluster } from './cluster.ts';
 import { withLock } from './lock.ts';

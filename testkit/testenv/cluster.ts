@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BosunError } from '../../../src/model/errors.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { ensureBinaries, type TestenvBinaries } from './build.ts';
 import { tailLines, type Log } from './exec.ts';
 import { get } from './http.ts';

@@ -3,8 +3,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } fr
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { BosunError } from '../../../src/model/errors.ts';
-import { projectRoot } from '../../../src/util/tools.ts';
+import { BosunError } from '../../src/model/errors.ts';
+import { projectRoot } from '../../src/util/tools.ts';
 import { cachedBinaries, type TestenvBinaries } from './binaries.ts';
 import { elapsedSeconds, tailLines, type Log } from './exec.ts';
 import { readOwner } from './lock.ts';

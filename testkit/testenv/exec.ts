@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { BosunError } from '../../../src/model/errors.ts';
+import { BosunError } from '../../src/model/errors.ts';
 
 export type Log = (line: string) => void;
 

@@ -1,6 +1,6 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BosunError } from '../../../src/model/errors.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { elapsedSeconds, type Log } from './exec.ts';
 import { isAlive } from './processes.ts';
 

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BosunError } from '../../../src/model/errors.ts';
+import { BosunError } from '../../src/model/errors.ts';
 
 /**
  * The Kubernetes version Debian 12 ships as source (`kubernetes` 1.20.5+really1.20.2). The cache is keyed
@@ -60,7 +60,7 @@ export function clusterSlot(input: { checkout: string; name?: string }): Cluster
 
 /** The checkout this testenv code was loaded from, by its real path (symlinks resolved). */
 export function checkoutRoot(): string {
-  return realpathSync(fileURLToPath(new URL('../../../', import.meta.url)));
+  return realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
 }
 
 /**

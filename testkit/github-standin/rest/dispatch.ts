@@ -121,7 +121,7 @@ export async function dispatchRest(deps: RestDeps, req: RestRequest): Promise<Re
   }
   if (!handler) {
     return fail(
-      new ApiError(501, `The GitHub stand-in does not implement ${operation.operationId} (${req.method} ${match.template}); add it under test/support/github-standin/rest/handlers`, { headers }),
+      new ApiError(501, `The GitHub stand-in does not implement ${operation.operationId} (${req.method} ${match.template}); add it under testkit/github-standin/rest/handlers`, { headers }),
       { requestBody: body },
     );
   }

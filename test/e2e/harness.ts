@@ -1,0 +1,1 @@
+export * from '../../testkit/harness.ts';

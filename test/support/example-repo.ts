@@ -1,0 +1,1 @@
+export * from '../../testkit/example-repo.ts';

@@ -1,0 +1,1 @@
+export * from '../../../testkit/github-standin/index.ts';
