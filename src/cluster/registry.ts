@@ -23,6 +23,21 @@ const labelMap = z.record(
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 );
 
+/** An http(s) URL without user info, query or fragment, as a cluster secret's `server` holds it; stored without trailing "/". */
+const apiServerUrl = z.string().transform((raw, ctx): string => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: `"${url && (url.username || url.password) ? '<url with credentials>' : raw}" is not an API server URL; write it as Argo CD's cluster secret does, e.g. https://10.0.0.5:6443 (no user, query or fragment)` });
+    return raw;
+  }
+  return raw.replace(/\/+$/, '');
+});
+
 const clusterEntry = z
   .strictObject({
     kubeconfig: z.string().min(1, { error: 'must not be empty' }).optional().describe('Path to a kubeconfig file, relative to this file.'),
@@ -30,10 +45,11 @@ const clusterEntry = z
     inCluster: z.literal(true).optional().describe('Use the service account bosun runs as (inside a pod).'),
     kubernetesVersion: kubernetesVersion.optional().describe('The Kubernetes version of environments on this cluster that set none (default: the live server\'s).'),
     labels: labelMap.optional().describe('Labels of the cluster, as Rancher Fleet targets and cluster groups select clusters by them. An entry with labels and no credentials is a cluster bosun plans for but never connects to.'),
+    server: apiServerUrl.optional().describe('The API server URL Argo CD knows this cluster by (the `server` of its cluster secret): an Application whose `destination.server` is this URL targets this entry, and the ApplicationSet clusters generator gives it as `server`. A trailing "/" is ignored, as Argo CD ignores it; nothing else is normalised (Argo CD compares the text).'),
   })
   .superRefine((entry, ctx) => {
-    if (entry.kubeconfig === undefined && entry.inCluster === undefined && entry.labels === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs either "kubeconfig: <path>" or "inCluster: true" (or only "labels", for a cluster bosun plans for but never connects to)' });
+    if (entry.kubeconfig === undefined && entry.inCluster === undefined && entry.labels === undefined && entry.server === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs either "kubeconfig: <path>" or "inCluster: true" (or only "labels" / "server", for a cluster bosun plans for but never connects to)' });
     }
     if (entry.kubeconfig !== undefined && entry.inCluster !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'set either "kubeconfig" or "inCluster", not both', path: ['inCluster'] });
@@ -62,17 +78,28 @@ const clusterGroup = z.strictObject({
 });
 
 export const clusterRegistrySchema = z.strictObject({
-  clusters: z.record(clusterName, clusterEntry).describe('Cluster name → where its credentials are.'),
+  clusters: z.record(clusterName, clusterEntry).describe('Cluster name → where its credentials are.').superRefine((clusters, ctx) => {
+    // Argo CD keeps one cluster secret per server URL: two entries with one URL would make the match a guess.
+    const byServer = new Map<string, string>();
+    for (const [name, entry] of Object.entries(clusters)) {
+      if (entry.server === undefined) continue;
+      const first = byServer.get(entry.server);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [name, 'server'], message: `cluster "${first}" has the same server URL; an Argo CD destination.server must name one cluster` });
+      else byServer.set(entry.server, name);
+    }
+  }),
   clusterGroups: z.record(clusterName, clusterGroup).optional().describe('Cluster group name → its selector (Rancher Fleet targets by `clusterGroup`).'),
 });
 
 /**
- * A registered cluster. `labelsOnly`: the registry gives it labels and no credentials, so discovery targets
+ * A registered cluster. `labelsOnly`: the registry gives it labels (or a server URL) and no credentials, so discovery targets
  * it (its environments are planned) but bosun never connects to it (no preview, no apply).
  */
 export type ClusterEntry = ({ name: string; kubeconfig: string; context?: string } | { name: string; inCluster: true } | { name: string; labelsOnly: true }) & {
   kubernetesVersion?: string;
   labels?: Record<string, string>;
+  /** The API server URL Argo CD knows the cluster by (no trailing "/"). */
+  server?: string;
 };
 
 export interface ClusterGroupEntry {
@@ -96,7 +123,7 @@ export function hasCredentials(entry: ClusterEntry): boolean {
 /** The registry's clusters, labels and groups for discovery, without any credential. */
 export function inventoryOf(registry: ClusterRegistry): ClusterInventory {
   return {
-    clusters: [...registry.clusters.values()].map((c) => ({ name: c.name, labels: { ...c.labels } })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    clusters: [...registry.clusters.values()].map((c) => ({ name: c.name, labels: { ...c.labels }, ...(c.server ? { server: c.server } : {}) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     groups: [...(registry.groups?.values() ?? [])].map((g) => ({ name: g.name, selector: g.selector, labels: { ...g.labels } })),
   };
 }
@@ -134,7 +161,7 @@ export function parseClusterRegistry(text: string, file: string): ClusterRegistr
   const clusters = new Map<string, ClusterEntry>();
   for (const [name, entry] of Object.entries(parsed.data.clusters)) {
     const version = normalizeKubernetesVersion(entry.kubernetesVersion);
-    const common = { name, ...(version ? { kubernetesVersion: version } : {}), ...(entry.labels ? { labels: entry.labels } : {}) };
+    const common = { name, ...(version ? { kubernetesVersion: version } : {}), ...(entry.labels ? { labels: entry.labels } : {}), ...(entry.server ? { server: entry.server } : {}) };
     if (entry.inCluster) clusters.set(name, { ...common, inCluster: true });
     else if (entry.kubeconfig === undefined) clusters.set(name, { ...common, labelsOnly: true });
     else {
@@ -170,7 +197,7 @@ export async function connect(registry: ClusterRegistry, name: string, options: 
     throw new BosunError({
       kind: 'cluster',
       file: registry.file,
-      message: `cluster "${name}" has only labels in the cluster registry, no credentials: bosun plans for it but cannot preview or apply there; add "kubeconfig" or "inCluster: true" to its entry`,
+      message: `cluster "${name}" has only ${entry.labels || !entry.server ? 'labels' : 'a server URL'} in the cluster registry, no credentials: bosun plans for it but cannot preview or apply there; add "kubeconfig" or "inCluster: true" to its entry`,
     });
   }
   const kubeConfig = 'inCluster' in entry ? inClusterConfig(name) : kubeconfigFor(name, entry.kubeconfig, entry.context);

@@ -7,7 +7,7 @@ import { normalizeRepoPath } from '../config/to-environment.ts';
 import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { jsonnetPath } from '../util/tools.ts';
 import { jsonnetFiles } from './argocd-notes.ts';
-import { inClusterServer } from './argocd-generators.ts';
+import { destinationCluster } from './argocd-destination.ts';
 import { environmentNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import { detectRenderKind, isHelmChart } from './render-kind.ts';
@@ -109,8 +109,9 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   }
   if (doc.definedByFiles && doc.definedByFiles.length > 0) env.definedByFiles = [...doc.definedByFiles].sort();
   if (doc.producedBy?.preserveResourcesOnDeletion) env.keepObjectsOnRemoval = `ApplicationSet ${doc.producedBy.name} sets preserveResourcesOnDeletion`;
-  const cluster = str(field(app, 'spec', 'destination', 'name')) ?? clusterFromServer(str(field(app, 'spec', 'destination', 'server')));
-  if (cluster) env.cluster = cluster;
+  const destination = destinationCluster(app, ctx.clusters);
+  if (destination.cluster) env.cluster = destination.cluster;
+  texts.push(...destination.notes);
   // destination.namespace: where objects without a namespace go (Argo CD sets it before comparing, so
   // bosun sets it on the rendered objects); kustomize.namespace (env.kustomize) rewrites every object.
   const destinationNamespace = str(field(app, 'spec', 'destination', 'namespace'));
@@ -173,17 +174,6 @@ function directoryOptions(source: unknown): DirectoryOptions {
 
 function withHint(problem: string | undefined, hint: string): string | undefined {
   return problem === undefined ? undefined : `${problem}; as the Application's name is the release name by default, ${hint}`;
-}
-
-/**
- * Argo CD's cluster: `destination.name` is a cluster's name (bosun: a name in the cluster registry);
- * `https://kubernetes.default.svc` is the cluster Argo CD runs in (registry name `in-cluster`); any other
- * `server` is taken as the registry name itself (the clusters generator's `server` parameter is the
- * registry name, as bosun's registry holds no API URLs).
- */
-function clusterFromServer(server: string | undefined): string | undefined {
-  if (!server) return undefined;
-  return server.replace(/\/+$/, '') === inClusterServer ? 'in-cluster' : server;
 }
 
 function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[]): HelmOptions | undefined {

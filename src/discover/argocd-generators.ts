@@ -39,10 +39,12 @@ export class NotExpanded extends Error {
   }
 }
 
-/** A cluster as the clusters generator sees it: from bosun's cluster registry (names and labels, no credentials). */
+/** A cluster as the clusters generator sees it: from bosun's cluster registry (names, labels, server URLs; no credentials). */
 export interface GeneratorCluster {
   name: string;
   labels: Record<string, string>;
+  /** The registry entry's `server:` (the URL Argo CD's cluster secret carries). */
+  server?: string;
 }
 
 export interface GeneratorContext {
@@ -139,8 +141,17 @@ function scalar(v: unknown): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
-/** Argo CD's in-cluster address; bosun's registry holds no API URLs, so other clusters' `server` is their registry name. */
+/** Argo CD's in-cluster address (the `in-cluster` cluster when no cluster secret claims it). */
 export const inClusterServer = 'https://kubernetes.default.svc';
+
+/**
+ * The `server` parameter of a registry cluster: its `server:` URL, as Argo CD's cluster secret gives it;
+ * without one, `in-cluster`'s address for `in-cluster` and the registry name for others, which
+ * discovery maps back to the entry (argocd-destination.ts).
+ */
+export function serverOf(cluster: GeneratorCluster): string {
+  return cluster.server ?? (cluster.name === 'in-cluster' ? inClusterServer : cluster.name);
+}
 
 function clustersGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
   if (!ctx.clusters) throw new NotExpanded('clusters', 'the clusters generator lists the clusters of bosun\'s cluster registry, and none was given (--clusters / BOSUN_CLUSTERS)');
@@ -148,8 +159,7 @@ function clustersGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
   const out: Params[] = [];
   for (const cluster of ctx.clusters) {
     if (isRecord(selector) && Object.keys(selector).length > 0 && !selectorMatches(selector, cluster.labels)) continue;
-    const server = cluster.name === 'in-cluster' ? inClusterServer : cluster.name;
-    const base = { name: cluster.name, nameNormalized: sanitizeName(cluster.name), server, project: '' };
+    const base = { name: cluster.name, nameNormalized: sanitizeName(cluster.name), server: serverOf(cluster), project: '' };
     const params: Params = ctx.mode.goTemplate
       ? { ...base, metadata: { labels: { ...cluster.labels }, annotations: {} } }
       : { ...base, ...Object.fromEntries(Object.entries(cluster.labels).map(([k, v]) => [`metadata.labels.${k}`, v])) };

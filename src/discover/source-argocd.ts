@@ -21,7 +21,7 @@ const applicationApi = /^argoproj\.io\//;
 /** How deep an app of apps may nest (root → child → grandchild …) before bosun stops rendering parents. */
 export const maxAppOfAppsDepth = 5;
 
-/** The clusters of bosun's registry that discovery may see (names and labels), for the clusters generator. */
+/** The clusters of bosun's registry that discovery may see (names, labels, server URLs), for the clusters generator. */
 export type ClustersOf = (ctx: DiscoveryContext) => GeneratorCluster[] | undefined;
 
 function isArgo(object: Record<string, unknown>, kind?: string): boolean {
@@ -130,7 +130,7 @@ class ArgoDiscovery {
   }
 
   private clusters(): GeneratorCluster[] | undefined {
-    return this.ctx.clusters?.clusters.map((c) => ({ name: c.name, labels: { ...c.labels } }));
+    return this.ctx.clusters?.clusters.map((c) => ({ name: c.name, labels: { ...c.labels }, ...(c.server ? { server: c.server } : {}) }));
   }
 
   /**

@@ -27,7 +27,8 @@ export interface DiscoverOptions {
 
 /** Registered clusters as discovery may know them (structurally the registry's inventory, model/cluster-inventory.ts). */
 export interface DiscoveryClusters {
-  clusters: Array<{ name: string; labels: Record<string, string> }>;
+  /** `server`: the API URL an Argo CD cluster secret would carry (registry `server:`), matched by `destination.server`. */
+  clusters: Array<{ name: string; labels: Record<string, string>; server?: string }>;
   /** The registry's cluster groups (Rancher Fleet targets `clusterGroup` / `clusterGroupSelector` select by them). */
   groups?: InventoryGroup[];
 }
