@@ -1,22 +1,6 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isHelmChart, kustomizationFilesIn } from '../render/kustomize-model/index.ts';
 
-/** The file names kustomize recognises, in its order of precedence. */
-export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
-
-function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-
-/** The kustomization files present in `dir` (absolute); kustomize refuses a folder with more than one. */
-export function kustomizationFilesIn(dir: string): string[] {
-  return kustomizationFileNames.filter((name) => isFile(join(dir, name)));
-}
-
-/** Whether `dir` (absolute) is a Helm chart folder. */
-export function isHelmChart(dir: string): boolean {
-  return isFile(join(dir, 'Chart.yaml'));
-}
+export { isHelmChart, kustomizationFileNames, kustomizationFilesIn } from '../render/kustomize-model/index.ts';
 
 /**
  * How a folder renders when nothing says otherwise: a kustomization file makes it kustomize, a

@@ -5,7 +5,7 @@ import { lineAt, type DataPath } from '../config/yaml-location.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { resolveInRepo, toRepoPath } from '../util/paths.ts';
 import { fileNote } from './notes.ts';
-import { parseSimpleYaml } from './simple-yaml.ts';
+import { parseSimpleYaml } from '../util/simple-yaml.ts';
 
 /** One YAML document that is a Kubernetes-style object, with where it was found. */
 export interface YamlObjectDoc {

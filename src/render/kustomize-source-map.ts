@@ -3,7 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, 
 import type { Environment } from '../model/environment.ts';
 import { groupOf, type KubeObject, type PatchSource } from '../model/object.ts';
 import { readManifest } from './files.ts';
-import { looksInlinePatch } from './kustomize-refs.ts';
+import { looksInlinePatch } from './kustomize-model/index.ts';
 
 /**
  * What kustomize's origin annotation does not say: which patches changed an object (so a finding on a

@@ -1,6 +1,6 @@
 import type { RenderedObject } from '../model/object.ts';
 import { toRepoPath } from '../util/paths.ts';
-import { kustomizationFileNames } from './detect.ts';
+import { kustomizationFileNames } from './kustomize-model/index.ts';
 import { listFiles, readManifest } from './files.ts';
 import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseSimpleYaml } from '../../src/discover/simple-yaml.ts';
+import { parseSimpleYaml } from '../../src/util/simple-yaml.ts';
 import { projectRoot } from '../../src/util/tools.ts';
 import { kustomizeMonorepo } from './kustomize-fixture.ts';
 

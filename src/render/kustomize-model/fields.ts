@@ -1,14 +1,15 @@
 import { posix } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { formatPath, lineAt, type DataPath } from '../config/yaml-location.ts';
-import { apiVersionProblem, chartVersionProblem, kubeVersionProblem, namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
+import { formatPath, lineAt, type DataPath } from '../../config/yaml-location.ts';
+import { isRecord, list, str } from './data.ts';
+import { apiVersionProblem, chartVersionProblem, kubeVersionProblem, namespaceProblem, releaseNameProblem, valueFileProblem } from '../../util/argument-rules.ts';
 
 /**
  * Every field of a kustomization that names a file, a folder or a URL, with where it was written — the one
  * place that knows kustomize's fields (api/types/kustomization.go, helmchartargs.go, the builtin plugin
- * configs), so the renderer's walk (kustomize-tree.ts) and affected detection (discover/input-walker.ts)
- * check the same references. Inline `generators:` / `transformers:` / `validators:` entries are YAML
- * documents inside the kustomization: they are parsed and their file fields listed too.
+ * configs). The kustomize model (model.ts) follows them for both the renderer and affected detection.
+ * Inline `generators:` / `transformers:` / `validators:` entries are YAML documents inside the
+ * kustomization: they are parsed and their file fields listed too.
  *
  * Also the values kustomize hands to helm on its command line (`helmCharts[].releaseName` becomes a bare
  * argument): invalid ones are problems here, before any tool runs.
@@ -53,6 +54,11 @@ export interface ChartUse extends RefSpot {
   version?: string;
   repo?: string;
   chartHome: string;
+  /** The rest of the entry, as data for whoever inflates or fetches the chart (the values files are also refs). */
+  releaseName?: string;
+  namespace?: string;
+  valuesFile?: string;
+  additionalValuesFiles?: string[];
 }
 
 export interface KustomizationRefs {
@@ -209,7 +215,15 @@ function helmChart(c: Record<string, unknown>, at: DataPath, chartHome: string, 
     problem('additionalValuesFiles', valueFileProblem, f, [...at, 'additionalValuesFiles', j]);
   });
   const name = str(c.name);
-  if (name) out.charts.push({ ...spot([...at, 'name']), name, version: str(c.version), repo: str(c.repo), chartHome });
+  if (!name) return;
+  const extra = list(c.additionalValuesFiles).filter((f): f is string => typeof f === 'string' && f !== '');
+  out.charts.push({
+    ...spot([...at, 'name']), name, version: str(c.version), repo: str(c.repo), chartHome,
+    ...(str(c.releaseName) ? { releaseName: str(c.releaseName) } : {}),
+    ...(str(c.namespace) ? { namespace: str(c.namespace) } : {}),
+    ...(str(c.valuesFile) ? { valuesFile: str(c.valuesFile) } : {}),
+    ...(extra.length > 0 ? { additionalValuesFiles: extra } : {}),
+  });
 }
 
 /** The deprecated field's own names, for messages about a converted entry. */
@@ -292,16 +306,4 @@ function nodeAt(root: unknown, path: DataPath): unknown {
     else return undefined;
   }
   return node;
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
