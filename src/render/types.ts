@@ -7,7 +7,12 @@ import type { ObjectLimits } from './object-limits.ts';
 
 export type RenderTool = 'kustomize' | 'helm' | 'yaml' | 'jsonnet';
 
-export type RenderError = Problem & { tool?: RenderTool };
+/**
+ * `notPreviewed`: the render could not be judged rather than failed on the content (a remote chart that
+ * could not be fetched: unreachable, refused, timed out): the plan lists the environment as not previewed
+ * with this message as why (exit 3), not as a render error (exit 1).
+ */
+export type RenderError = Problem & { tool?: RenderTool; notPreviewed?: true };
 
 export type RenderOutcome = { ok: true; objects: RenderedObject[] } | { ok: false; error: RenderError };
 
