@@ -39,10 +39,21 @@ export interface FetchedChart {
   digestVerified: boolean;
 }
 
-/** Why a chart was not fetched: `refused` (not an allowed source) or `failed` (network, digest, archive, version). */
+/**
+ * Why a chart was not fetched:
+ * - `refused`: not an allowed source (policy.ts);
+ * - `missing`: the source answered and has no such chart, or no version matching the one asked for
+ *   (the index's entries, the registry's tags, a tag the registry does not have): the request is wrong;
+ * - `failed`: the source could not be read or its answer used (unreachable, DNS, timeout, HTTP error,
+ *   not an index, a digest that does not match, a broken archive): nothing is known about the request.
+ * `missing` is the content error a render reports; the others leave what the chart renders unknown
+ * (`chartNotPreviewed`).
+ */
+export type ChartFetchFailure = 'refused' | 'missing' | 'failed';
+
 export class ChartFetchError extends Error {
-  readonly reason: 'refused' | 'failed';
-  constructor(reason: 'refused' | 'failed', message: string) {
+  readonly reason: ChartFetchFailure;
+  constructor(reason: ChartFetchFailure, message: string) {
     super(message);
     this.name = 'ChartFetchError';
     this.reason = reason;
@@ -149,9 +160,9 @@ export class ChartFetcher {
   private async fetchFromRepo(request: Extract<ChartRequest, { kind: 'repo' }>, trust: Trust, signal?: AbortSignal): Promise<FetchedChart> {
     const index = await this.index(request.repoUrl, trust, signal);
     const entries = indexEntries(index, request.chart);
-    if (entries.length === 0) throw new ChartFetchError('failed', `chart "${request.chart}" is not in ${indexUrl(request.repoUrl)}`);
+    if (entries.length === 0) throw new ChartFetchError('missing', `chart "${request.chart}" is not in ${indexUrl(request.repoUrl)}`);
     const resolved = resolveVersion(entries, request.version);
-    if (!resolved.ok) throw new ChartFetchError('failed', `chart "${request.chart}" in ${request.repoUrl}: ${resolved.reason}`);
+    if (!resolved.ok) throw new ChartFetchError('missing', `chart "${request.chart}" in ${request.repoUrl}: ${resolved.reason}`);
     const entry: IndexEntry = resolved.picked;
     if (entry.digest) {
       const cached = await this.cache.get(`sha256:${entry.digest}`);
@@ -187,11 +198,15 @@ export class ChartFetcher {
       const wanted = request.version?.trim() ?? '';
       const tags = await this.tags(full, client);
       const resolved = resolveVersion(tags.map((t) => ({ version: versionOfTag(t), tag: t })), wanted === '' ? undefined : wanted);
-      if (!resolved.ok) throw new ChartFetchError('failed', `${full}: ${resolved.reason}`);
+      if (!resolved.ok) throw new ChartFetchError('missing', `${full}: ${resolved.reason}`);
       reference = tagOfVersion(resolved.picked.version);
       version = resolved.picked.version;
     }
-    const manifest = await client.manifest(reference);
+    const manifest = await client.manifest(reference).catch((e: unknown) => {
+      // The registry answered that it has no such tag or digest: the reference is wrong, not the registry.
+      if (e instanceof FetchError && e.status === 404) throw new ChartFetchError('missing', `${full}: no chart ${reference.startsWith('sha256:') ? 'with digest' : 'tagged'} ${reference} there (${e.message})`);
+      throw e;
+    });
     const { chart, provenance } = OciClient.chartLayers(manifest);
     if (!chart) throw new ChartFetchError('failed', `${full}:${reference} is not a Helm chart (no ${'application/vnd.cncf.helm.chart.content.v1.tar+gzip'} layer)`);
     if (chart.size !== undefined && chart.size > this.maxChartBytes) throw new ChartFetchError('failed', `${full}:${reference}: the chart layer is ${chart.size} bytes, more than the ${this.maxChartBytes} allowed`);
@@ -281,6 +296,15 @@ export function provenanceCheck(text: string, file: string | undefined, digest: 
 
 function posixBase(url: string): string {
   return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+}
+
+/**
+ * Whether a fetch error leaves the chart unknown rather than the request wrong: a source that may not be
+ * fetched or could not be read (network, DNS, timeout, HTTP 5xx, a broken answer) means what the chart
+ * renders is not previewed; a chart or version the source says it does not have is the content's error.
+ */
+export function chartNotPreviewed(e: ChartFetchError): boolean {
+  return e.reason !== 'missing';
 }
 
 /** The URL whose policy decides a request. */

@@ -1,4 +1,4 @@
-export { ChartFetcher, ChartFetchError, provenanceCheck, sourceUrlOf, type ChartFetcherOptions, type ChartRequest, type FetchedChart } from './fetch-chart.ts';
+export { ChartFetcher, ChartFetchError, chartNotPreviewed, provenanceCheck, sourceUrlOf, type ChartFetcherOptions, type ChartFetchFailure, type ChartRequest, type FetchedChart } from './fetch-chart.ts';
 export { declaredChartSources } from './declared-sources.ts';
 export { chartSourceEntryProblem, decideSource, emptyPolicy, howToAllow, normalizeSourceUrl, parseChartSources, type ChartSourcePolicy, type SourceDecision } from './policy.ts';
 export { resolveVersion } from './resolve-version.ts';

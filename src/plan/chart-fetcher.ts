@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import { ChartFetcher, declaredChartSources } from '../charts/index.ts';
+import { isInput, type EnvInputs } from '../discover/index.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import type { Environment } from '../model/environment.ts';
+import type { RenderOutcome } from '../render/index.ts';
 
 /** What a plan needs to fetch remote charts: the operator's allowed sources and the data dir's chart cache. */
 export interface PlanChartOptions {
@@ -20,4 +24,39 @@ export function planChartFetcher(opts: PlanChartOptions | undefined, baseDir: st
     policy: async () => ({ operator: opts.sources, declared: baseDir ? await declaredChartSources(baseDir) : [] }),
     cacheDir: join(opts.dataDir, 'charts'),
   });
+}
+
+/**
+ * An environment whose render, at either side, could not be judged (a remote chart that could not be
+ * fetched: unreachable, refused, timed out — `RenderError.notPreviewed`): not a render error, since nothing
+ * says the content is wrong, but not previewed — the plan's reason says why, and a `not-previewed` note
+ * reading the environment's inputs that the change touched makes the plan say it cannot judge them
+ * (exit 3, the App's neutral check). Undefined when both sides rendered or one failed on its content.
+ */
+export function notPreviewedRender(args: {
+  name: string;
+  env: Environment;
+  outcomes: ReadonlyArray<RenderOutcome>;
+  inputs: ReadonlyArray<EnvInputs | undefined>;
+  changed: readonly string[];
+}): { reason: string; note: DiscoveryNote } | undefined {
+  const errors = args.outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
+  // A content error on either side is the stronger verdict: it stays a render error.
+  if (errors.length === 0 || errors.some((e) => !e.notPreviewed)) return undefined;
+  const why = errors[0].message;
+  const reason = `not previewed: ${why}`;
+  const inputs = args.inputs.filter((i): i is EnvInputs => i !== undefined);
+  const changedInputs = args.changed.filter((file) => inputs.some((i) => isInput(i, file)));
+  const at = args.env.helmRelease ?? args.env.definedIn;
+  const note: DiscoveryNote = {
+    status: 'not-previewed',
+    kind: 'Environment',
+    name: args.name,
+    ...(at?.file ? { file: at.file } : {}),
+    ...(at?.line ? { line: at.line } : {}),
+    reason: `${why}; what it deploys is not in the plan`,
+    environments: [args.name],
+    reads: [...new Set([...(at?.file ? [at.file] : []), ...changedInputs])].sort(),
+  };
+  return { reason, note };
 }

@@ -29,7 +29,7 @@ import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } fro
 import { syncPlanOf } from './sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
-import { planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
+import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import { settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
 
 export interface PlanOptions {
@@ -220,6 +220,13 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       return plan;
     }
 
+    // A side that could not be judged (a remote chart not fetched): not previewed, not a render error.
+    const unjudged = notPreviewedRender({ name: d.name, env: envForReport, outcomes: [bo, ho], inputs: [d.bi, d.hi].map((i) => (i && 'inputs' in i ? i.inputs : undefined)), changed });
+    if (unjudged) {
+      plan.reason = unjudged.reason;
+      head.notes.push(unjudged.note);
+      return plan;
+    }
     if (!ho.ok) {
       plan.render = { error: { ...ho.error, side: 'head' } };
       return plan;

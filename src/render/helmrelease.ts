@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { ChartFetchError, type ChartFetcher, type ChartRequest } from '../charts/index.ts';
+import { ChartFetchError, chartNotPreviewed, type ChartFetcher, type ChartRequest } from '../charts/index.ts';
 import type { HelmReleaseTarget } from '../model/helm-release.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
@@ -165,7 +165,7 @@ async function chartFolder(root: string, target: HelmReleaseTarget, cs: ChartSpe
     checkChartFolder(root, repoPath, 'helm');
     return { dir, repoPath, remote: false, label: repoPath };
   }
-  if (!charts) throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: 'chart not fetched: bosun runs without a chart fetcher here' });
+  if (!charts) throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: 'chart not fetched: bosun runs without a chart fetcher here', notPreviewed: true });
   const source = target.chart;
   const request: ChartRequest = source.kind === 'helm-repository'
     ? { kind: 'repo', repoUrl: source.url, chart: cs.chart, ...(cs.version ? { version: cs.version } : {}), ...(source.plainHttp ? { plainHttp: true } : {}) }
@@ -180,8 +180,12 @@ async function chartFolder(root: string, target: HelmReleaseTarget, cs: ChartSpe
     checkChartFolder(dirname(fetched.dir), basename(fetched.dir), 'helm');
     return { dir: fetched.dir, remote: true, label: `${fetched.name} ${fetched.version} (${fetched.digest.slice(0, 19)}) from ${source.url}` };
   } catch (e) {
-    if (e instanceof ChartFetchError) throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `chart not fetched: ${e.message}` });
-    throw e;
+    if (!(e instanceof ChartFetchError)) throw e;
+    // Unreachable, refused, timed out…: what the chart renders is unknown (not previewed). A chart or
+    // version the source says it does not have is this HelmRelease's error.
+    if (chartNotPreviewed(e)) throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `chart not fetched: ${e.message}`, notPreviewed: true });
+    const field = source.kind === 'helm-repository' ? (/^chart "[^"]*" is not in /.test(e.message) ? 'spec.chart.spec.chart' : 'spec.chart.spec.version') : 'spec.chartRef';
+    throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, field, message: `chart not found: ${e.message}` });
   }
 }
 
