@@ -3,11 +3,15 @@
 // server and the workers (queue/) ← the CLI. A folder imports only from folders below it; these rules make
 // `npm run lint` fail when one does not (test/lint/layers.test.ts shows a forbidden import failing).
 // Specifiers are relative paths, matched by regular expression.
+// Beside the layers: only test/ imports test/. What benchmarks, scripts and tests share (the GitHub stand-in,
+// the test cluster, repository builders) lives in testkit/, which imports the product, never test/.
+
+const noTest = { regex: '^(\\./|(\\.\\./)+)test/', message: 'only test/ imports test/: move what you need to testkit/ (shared with bench/ and scripts/) and import it from there' };
 
 const restrict = (files, patterns, ignores = []) => ({
   files,
   ignores,
-  rules: { 'no-restricted-imports': ['error', { patterns }] },
+  rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, noTest] }] },
 });
 
 const adapters = 'cluster|jobs|github|locks|drift|server|dashboard|cli|setup|chatops|rollback';
@@ -26,6 +30,13 @@ const coreFolders = 'src/{discover,render,validate,diff,plan,report}/**/*.ts';
 
 // One block per file group (a later block's options for the same rule would replace an earlier one's).
 export const layerRules = [
+  // Everything outside test/ (first: the blocks below replace its options for their files and repeat noTest).
+  restrict(['**/*.{ts,mts,js,mjs}'], [], ['test/**']),
+  {
+    files: ['**/*.{ts,mts,js,mjs}'],
+    ignores: ['test/**'],
+    rules: { 'no-restricted-syntax': ['error', { selector: `ImportExpression > Literal[value=/${noTest.regex.replaceAll('/', '\\/')}/]`, message: noTest.message }] },
+  },
   // The model is the bottom: plain types and pure rules, importing nothing outside itself.
   restrict(['src/model/**/*.ts'], [{ regex: '^\\.\\./', message: 'src/model is the bottom layer: it imports nothing from other folders (README "Architecture")' }]),
   // The pure core never reaches for a cluster, a queue, GitHub or the entry points.
