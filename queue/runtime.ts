@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
-import { bullConnection, closeRedis, createRedis, jobKinds, queueNames, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
+import { bullConnection, closeRedis, createRedis, jobKinds, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
 import type { Metrics } from '../src/metrics.ts';
 import { JobAborted, type JobRun } from './job-run.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -21,7 +21,7 @@ export interface WorkerRuntimeOptions {
   shutdownTimeoutMs?: number;
   /** How long an aborted processor gets to notice its signal before the worker gives up on it. Default 5 s. */
   abortGraceMs?: number;
-  /** Redis key prefix; must match the producers'. Default `bosun`. */
+  /** Redis key prefix; must match the producers'. Default `bosun` (`{bosun}` on Redis Cluster: see keyPrefixFor). */
   prefix?: string;
   metrics?: Metrics;
   /**
@@ -67,7 +67,7 @@ const stepTimeoutMs = 5_000;
 export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
   const id = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = opts.log ?? silentLogger;
-  const prefix = opts.prefix ?? 'bosun';
+  const prefix = keyPrefixFor(opts.connection, opts.prefix);
   const keys = stateKeys(prefix);
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
   const abortGraceMs = opts.abortGraceMs ?? 5_000;
@@ -93,13 +93,15 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
   };
 
   const lockDuration = opts.lockDurationMs ?? 30_000;
+  // Each worker makes its own clients from this (a Cluster client is only their template, never connected).
+  const bull = bullConnection(opts.connection, { blocking: true });
   const workers: Worker[] = [];
   for (const kind of jobKinds) {
     const processor = opts.processors[kind];
     if (!processor) continue;
     const concurrency = typeof opts.concurrency === 'number' ? opts.concurrency : (opts.concurrency?.[kind] ?? 2);
     const worker = new Worker(queueNames[kind], jobHandler(kind, processor as never, deps), {
-      connection: bullConnection(opts.connection),
+      connection: bull,
       prefix,
       concurrency,
       name: `bosun-${id}`,
@@ -150,6 +152,7 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
         await within(Promise.allSettled(workers.map((w) => w.disconnect())), stepTimeoutMs);
       }
       await within(watch.close(), stepTimeoutMs);
+      await releaseBullConnection(bull);
       await closeRedis(redis);
       log.info({ worker: id }, 'workers stopped');
     })();

@@ -25,7 +25,7 @@ export type {
 export { createProducers } from './jobs/producers.ts';
 export type { ProducerOptions, Producers } from './jobs/producers.ts';
 export { RetryAfterError, PermanentJobError, isPermanent, retryAfterMsOf } from './jobs/errors.ts';
-export { createRedis, closeRedis, bullConnection } from './jobs/connection.ts';
+export { createRedis, closeRedis, bullConnection, releaseBullConnection, keyPrefixFor, isClusterConnection, hashTagOf } from './jobs/connection.ts';
 export type { RedisConnection } from './jobs/connection.ts';
 export { applyJobId, commandJobId, idPart, planDedupId, planJobId, pushJobId, reconcileSchedulerId, repoKey, stateKeys } from './jobs/ids.ts';
 export type { StateKeys } from './jobs/ids.ts';

@@ -8,7 +8,7 @@ import { lockPrefixFor } from '../../src/github/names.ts';
 import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
-import { closeRedis, createEnvStatusStore, createLockViewers, createRedis, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { closeRedis, createEnvStatusStore, createLockViewers, createRedis, keyPrefixFor, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createPrRecords } from '../../src/jobs/pr-records.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
@@ -69,11 +69,12 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   const clusters = config.clustersFile ? loadClusterRegistry(config.clustersFile) : undefined;
   const redis: Redis = createRedis(opts.connection, { name: 'bosun-locks' });
   redis.on('error', () => undefined);
-  const locks = createLockManager(redis, { prefix: lockPrefixFor(opts.prefix ?? 'bosun'), ttlMs: opts.lockTtlMs ?? defaultPrLockTtlMs });
+  const prefix = keyPrefixFor(opts.connection, opts.prefix);
+  const locks = createLockManager(redis, { prefix: lockPrefixFor(prefix), ttlMs: opts.lockTtlMs ?? defaultPrLockTtlMs });
   const cache = new RenderCache();
-  const status = createEnvStatusStore(redis, opts.prefix ?? 'bosun');
-  const prRecords = createPrRecords(redis, opts.prefix ?? 'bosun');
-  const lockViewers = createLockViewers(redis, opts.prefix ?? 'bosun', opts.producers);
+  const status = createEnvStatusStore(redis, prefix);
+  const prRecords = createPrRecords(redis, prefix);
+  const lockViewers = createLockViewers(redis, prefix, opts.producers);
   return {
     auth,
     mirrors,
@@ -81,10 +82,10 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     status,
     processors: {
       plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
-      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(clusters ? { clusters } : {}) }),
+      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
-      reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(opts.prefix ?? 'bosun') }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
+      reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(prefix) }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

@@ -3,7 +3,7 @@
  * installs). Used by the CLI and by the end-to-end tests, so both run exactly the same wiring.
  */
 import type { ServerConfig } from '../../src/config/server.ts';
-import { createProducers, type Producers } from '../../src/jobs.ts';
+import { createProducers, keyPrefixFor, type Producers } from '../../src/jobs.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { startOpsServer, startServer, type BosunServer, type OpsServer } from '../../src/server/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -15,7 +15,7 @@ import { createBosunProcessors, type BosunProcessors } from './index.ts';
 export interface BotOptions {
   serve: boolean;
   work: boolean;
-  /** Redis key prefix of queues, job state and locks. Default `bosun`. */
+  /** Redis key prefix of queues, job state and locks. Default `bosun` (`{bosun}` on Redis Cluster). */
   prefix?: string;
   log?: Logger;
   metrics?: Metrics;
@@ -36,7 +36,7 @@ export interface Bot {
 }
 
 export async function startBot(config: ServerConfig, opts: BotOptions): Promise<Bot> {
-  const prefix = opts.prefix ?? 'bosun';
+  const prefix = keyPrefixFor(config.redisUrl, opts.prefix);
   const log = opts.log ?? silentLogger;
   const metrics = opts.metrics ?? createMetrics({ processMetrics: true });
   const server = opts.serve ? await startServer(config, { prefix, metrics, ...(opts.log ? { log: opts.log } : {}) }) : undefined;

@@ -98,7 +98,7 @@ export const serverEnvSchema = z.object({
       const problem = redisUrlProblem(text);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }).default('redis://127.0.0.1:6379'),
-    { description: 'Redis for the job queue and bosun\'s state: `redis://[:password@]host:6379[/db]`, `rediss://…` for TLS, or Redis Sentinel as `redis+sentinel://[:password@]sentinel-0:26379,sentinel-1:26379/<master name>[/db]` (`rediss+sentinel://` for TLS). Redis Cluster is not supported. A password in it is never logged.', default: 'redis://127.0.0.1:6379' },
+    { description: 'Redis for the job queue and bosun\'s state: `redis://[:password@]host:6379[/db]`, `rediss://…` for TLS, or Redis Sentinel as `redis+sentinel://[:password@]sentinel-0:26379,sentinel-1:26379/<master name>[/db]` (`rediss+sentinel://` for TLS), or Redis Cluster as `redis+cluster://[:password@]redis-0:6379,redis-1:6379[,…]` (`rediss+cluster://` for TLS; bosun then puts all its keys in one hash slot, `{bosun}`, so Cluster gives failover, not sharding of bosun\'s keys). A password in it is never logged.', default: 'redis://127.0.0.1:6379' },
   ),
   BOSUN_CLUSTERS: envVar(z.string().optional(), {
     description: 'Path to the cluster registry file (`clusters: {<name>: {kubeconfig: <file>, context: <name>}}` or `{<name>: {inCluster: true}}`), relative to the working directory; its content is checked when the cluster layer loads it.',

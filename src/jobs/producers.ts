@@ -3,14 +3,14 @@ import type { Redis } from 'ioredis';
 import type { QueueDepthSource } from '../metrics.ts';
 import { BosunError } from '../model/errors.ts';
 import { recordApplyRequest } from './apply-order.ts';
-import { bullConnection, closeRedis, createRedis, type RedisConnection } from './connection.ts';
+import { bullConnection, closeRedis, createRedis, keyPrefixFor, releaseBullConnection, type RedisConnection } from './connection.ts';
 import { applyJobId, commandJobId, planDedupId, planJobId, pushJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
 import { defaultJobOptions, type RetryPolicy } from './job-options.ts';
 import { recordPlanRequest } from './plan-latest.ts';
 import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type PushJob, type ReconcileJob } from './types.ts';
 
 export interface ProducerOptions {
-  /** Redis key prefix of the queues and of bosun's job state. Default `bosun`. */
+  /** Redis key prefix of the queues and of bosun's job state. Default `bosun` (`{bosun}` on Redis Cluster: see keyPrefixFor). */
   prefix?: string;
   retry?: RetryPolicy;
   /** How long a delivery id is remembered, so its redelivery is a no-op. Default 24 h. */
@@ -66,14 +66,16 @@ const notStarted = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'wait
  * jobs (a `/bosun apply` command). Every job id is derived from the webhook's delivery id.
  */
 export function createProducers(connection: RedisConnection, opts: ProducerOptions = {}): Producers {
-  const prefix = opts.prefix ?? 'bosun';
+  const prefix = keyPrefixFor(connection, opts.prefix);
   const seenTtlMs = opts.seenTtlMs ?? day;
   const latestTtlMs = opts.latestTtlMs ?? 30 * day;
   const now = opts.now ?? Date.now;
   const keys: StateKeys = stateKeys(prefix);
   const redis: Redis = createRedis(connection, { name: 'bosun-producer' });
   const jobOptions = defaultJobOptions(opts.retry);
-  const queueOf = (kind: JobKind): Queue => new Queue(queueNames[kind], { connection: bullConnection(connection), prefix, defaultJobOptions: jobOptions });
+  // One BullMQ connection for the five queues: options (each queue makes its own client), or one Cluster client.
+  const bull = bullConnection(connection);
+  const queueOf = (kind: JobKind): Queue => new Queue(queueNames[kind], { connection: bull, prefix, defaultJobOptions: jobOptions });
   const queues = {
     plan: queueOf('plan') as Queue<PlanJob>,
     command: queueOf('command') as Queue<CommandJob>,
@@ -209,6 +211,7 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
 
     async close() {
       await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => undefined)));
+      await releaseBullConnection(bull);
       await closeRedis(redis);
     },
   };

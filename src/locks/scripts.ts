@@ -6,8 +6,9 @@
  * a member whose lock is gone, or held by someone else, as stale. The sets themselves expire no later
  * than the longest lease they index, so nothing outlives a PR by more than one TTL.
  *
- * releaseAll and forceUnlock compute key names inside the script, which a Redis Cluster would reject;
- * bosun uses a single Redis (BullMQ needs one anyway).
+ * releaseAll and forceUnlock compute key names inside the script. Redis Cluster allows that only for keys
+ * in the slot of the declared ones: on a Cluster every key has the prefix's hash tag (`{bosun}:locks:…`,
+ * see keyPrefixFor in src/jobs/connection.ts), so they are.
  */
 
 const keepAlive = `

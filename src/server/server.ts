@@ -10,7 +10,7 @@ import { bosunApp, defaultEnqueueTimeoutMs, lockPrefixFor } from '../app.ts';
 import type { ServerConfig } from '../config/server.ts';
 import { createDashboard } from '../dashboard/http.ts';
 import type { GitHubClient } from '../github/client.ts';
-import { closeRedis, createLockViewers, createProducers, createRedis, type Producers, type RedisConnection } from '../jobs.ts';
+import { closeRedis, createLockViewers, createProducers, createRedis, keyPrefixFor, type Producers, type RedisConnection } from '../jobs.ts';
 import { createLockManager } from '../locks/index.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { serveOpsEndpoint } from './ops-endpoints.ts';
@@ -21,7 +21,7 @@ export type ServerSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'webhoo
   & Partial<Pick<ServerConfig, 'logLevel' | 'dashboardToken' | 'webhookProxyUrl' | 'enqueueTimeoutMs'>>;
 
 export interface StartServerOptions {
-  /** Redis key prefix of queues, job state and locks; must match the workers'. Default `bosun`. */
+  /** Redis key prefix of queues, job state and locks; must match the workers'. Default `bosun` (`{bosun}` on Redis Cluster). */
   prefix?: string;
   /** Redis connection; default `config.redisUrl`. */
   connection?: RedisConnection;
@@ -45,8 +45,8 @@ export interface BosunServer {
 }
 
 export async function startServer(config: ServerSettings, opts: StartServerOptions = {}): Promise<BosunServer> {
-  const prefix = opts.prefix ?? 'bosun';
   const connection = opts.connection ?? config.redisUrl;
+  const prefix = keyPrefixFor(connection, opts.prefix);
   const metrics = opts.metrics ?? createMetrics({ processMetrics: true });
   const producers = createProducers(connection, { prefix });
   metrics.watchQueues(producers.depthSources());

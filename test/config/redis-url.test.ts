@@ -1,5 +1,5 @@
-// REDIS_URL forms: one Redis (redis://, rediss://), Redis Sentinel (redis+sentinel://), and a clear
-// refusal of Redis Cluster. The Sentinel case runs against a real sentinel (redis-server --sentinel)
+// REDIS_URL forms: one Redis (redis://, rediss://), Redis Sentinel (redis+sentinel://) and Redis Cluster
+// (redis+cluster://, run for real in test/queue/redis-cluster.test.ts). The Sentinel case runs against a real sentinel (redis-server --sentinel)
 // watching the test Redis, so the parsed options are the ones ioredis really needs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { closeRedis, createProducers, createRedis } from '../../src/jobs.ts';
-import { clusterRefusal, parseRedisUrl } from '../../src/jobs/redis-url.ts';
+import { keyPrefixFor } from '../../src/jobs/connection.ts';
+import { parseRedisUrl } from '../../src/jobs/redis-url.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { dropPrefix, testRedis, uniquePrefix } from '../queue/support.ts';
 
@@ -37,7 +38,35 @@ describe('REDIS_URL', () => {
     });
   });
 
-  it('names what is wrong with a bad URL, and refuses Redis Cluster with the reason', () => {
+  it('turns a Cluster URL into its startup nodes and credentials, TLS connecting by the names given', () => {
+    expect(parseRedisUrl('redis+cluster://bosun:p%40ss@n0:7000,n1,[::1]:7002')).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: 'n0', port: 7000 }, { host: 'n1', port: 6379 }, { host: '::1', port: 7002 }],
+      options: { redisOptions: { username: 'bosun', password: 'p@ss' } },
+    });
+    const tls = parseRedisUrl('rediss+cluster://:secret@redis-0.redis:6379/');
+    if (tls.kind !== 'cluster') throw new Error(`parsed as ${tls.kind}`);
+    expect(tls.nodes).toEqual([{ host: 'redis-0.redis', port: 6379 }]);
+    expect(tls.options.redisOptions).toEqual({ password: 'secret', tls: {} });
+    let looked: unknown;
+    tls.options.dnsLookup!('redis-0.redis', (_err, address) => (looked = address));
+    expect(looked).toBe('redis-0.redis');
+  });
+
+  it('puts the key prefix in a hash tag on Redis Cluster only, and keeps a tag already there', () => {
+    expect(keyPrefixFor('redis://127.0.0.1:6379')).toBe('bosun');
+    expect(keyPrefixFor('redis+sentinel://s0:26379/main', 'acme')).toBe('acme');
+    expect(keyPrefixFor({ host: '127.0.0.1' })).toBe('bosun');
+    expect(keyPrefixFor('redis+cluster://n0:7000')).toBe('{bosun}');
+    expect(keyPrefixFor('rediss+cluster://n0:7000', 'acme')).toBe('{acme}');
+    expect(keyPrefixFor('redis+cluster://n0:7000', '{acme}')).toBe('{acme}');
+    expect(keyPrefixFor('redis+cluster://n0:7000', 'bosun-{eu}')).toBe('bosun-{eu}');
+    // `{}` hashes the whole key, so it is no tag: wrapped like a prefix without one.
+    expect(keyPrefixFor('redis+cluster://n0:7000', 'a{}')).toBe('{a{}}');
+    expect(keyPrefixFor('redis+cluster://n0:7000', keyPrefixFor('redis+cluster://n0:7000'))).toBe('{bosun}');
+  });
+
+  it('names what is wrong with a bad URL', () => {
     const problem = (text: string): string => {
       try {
         parseRedisUrl(text);
@@ -49,12 +78,15 @@ describe('REDIS_URL', () => {
     };
     expect(problem('redis+sentinel://s0:26379')).toContain('names no master');
     expect(problem('redis+sentinel://s0:99999/m')).toContain('invalid port');
-    expect(problem('redis+cluster://n0:7000,n1:7001')).toBe(clusterRefusal);
+    expect(problem('redis+cluster://n0:7000/2')).toContain('only database 0');
+    expect(problem('redis+cluster://n0:7000?scaleReads=slave')).toContain('takes no query parameters');
+    expect(problem('redis+cluster://')).toContain('names no cluster node');
+    expect(problem('redis+cluster://n0:0')).toContain('cluster node address "n0:0" has an invalid port');
     expect(problem('http://cache:6379')).toContain('must be a redis://');
   });
 
   it('is checked when the server configuration loads, without echoing the password', () => {
-    const env = { APP_ID: '1', PRIVATE_KEY_PATH: '/nonexistent.pem', WEBHOOK_SECRET: 'a-long-webhook-secret', REDIS_URL: 'redis+cluster://:hunter2-redis@n0:7000' };
+    const env = { APP_ID: '1', PRIVATE_KEY_PATH: '/nonexistent.pem', WEBHOOK_SECRET: 'a-long-webhook-secret', REDIS_URL: 'redis+cluster://:hunter2-redis@n0:7000/1' };
     let message = '';
     try {
       loadServerConfig(env, { cwd: tmpdir() });
@@ -62,7 +94,7 @@ describe('REDIS_URL', () => {
       message = (err as Error).message;
     }
     expect(message).toContain('REDIS_URL');
-    expect(message).toContain('Redis Cluster is not supported');
+    expect(message).toContain('Redis Cluster has only database 0');
     expect(message).not.toContain('hunter2');
   });
 });
