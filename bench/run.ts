@@ -1,5 +1,5 @@
 // `npm run bench`: runs every benchmark in its own process (so one's memory and caches do not colour
-// another's), prints a table and writes bench/results.json. Figures go into the README by hand.
+// another's), prints a table and writes bench/results.json. Figures go into docs/benchmarks.md by hand.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

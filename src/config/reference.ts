@@ -15,7 +15,7 @@ interface JsonSchema {
 }
 
 /**
- * The `.bosun.yaml` reference as a markdown table, generated from the zod schema so the README can
+ * The `.bosun.yaml` reference as a markdown table, generated from the zod schema so the docs can
  * never drift from what the loader accepts.
  */
 export function configReferenceMarkdown(): string {

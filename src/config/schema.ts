@@ -6,7 +6,7 @@ import { defaultKubernetesVersion, kubernetesVersionPattern } from '../model/kub
 
 /**
  * The `.bosun.yaml` schema: the single source for validation, the `RepoConfig` type and the
- * configuration reference in the README (see reference.ts). Objects are strict: a misspelt key is an
+ * configuration reference in docs/configuration.md (see reference.ts). Objects are strict: a misspelt key is an
  * error, never silently ignored.
  */
 

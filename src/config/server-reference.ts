@@ -1,7 +1,7 @@
 import { envVarMeta, serverEnvSchema, type ServerEnvName } from './server-env-schema.ts';
 
 /**
- * The server's environment variables as a markdown table, generated from the zod schema so the README
+ * The server's environment variables as a markdown table, generated from the zod schema so the docs
  * documents exactly what loadServerConfig accepts.
  */
 export function serverEnvReferenceMarkdown(): string {

@@ -67,7 +67,7 @@ export class ServerConfigError extends BosunError {
     super({
       kind: 'config',
       field: problems[0]?.field,
-      message: `${head}\n${lines.join('\n')}\nSet them in the environment of the bosun process (the README lists every variable).`,
+      message: `${head}\n${lines.join('\n')}\nSet them in the environment of the bosun process (docs/operating.md lists every variable).`,
     });
     this.name = 'ServerConfigError';
     this.problems = problems;

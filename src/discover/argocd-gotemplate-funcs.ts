@@ -385,7 +385,7 @@ export function callFunction(name: string, args: unknown[], ctx: FuncContext): u
   throw new TemplateError(`function "${name}" not defined`);
 }
 
-/** The names bosun implements, for the README. */
+/** The names bosun implements, for the docs. */
 export const supportedFunctions = Object.keys(fns).sort();
 
 /** Go's fmt.Sprintf for the verbs templates use: %s %v %d %q %t %f %x %%. */

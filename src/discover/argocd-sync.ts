@@ -44,7 +44,7 @@ export function argocdApplyPolicy(app: Record<string, unknown>): { policy: Apply
         if (value === 'false') notes.push('syncOptions `Validate=false`: bosun still validates the objects offline and the API server still checks them');
         break;
       default:
-        notes.push(`syncOptions \`${option}\` is not honoured by bosun (see README, "Sync semantics")`);
+        notes.push(`syncOptions \`${option}\` is not honoured by bosun (see docs/gitops-sources.md, "Sync semantics")`);
     }
   }
   if (policy.createNamespace) {

@@ -62,7 +62,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
   if (winner === 0) notes.push(...(await unaskedObjectNotes(ctx)));
   if (scan) notes.unshift(...(await scan).notes);
   if (environments.length === 0) {
-    notes.push({ status: 'info', kind: 'Repository', reason: `no environments found: bosun looked for ${lookedFor}; add a .bosun.yaml that lists them (README: "Configuration reference")` });
+    notes.push({ status: 'info', kind: 'Repository', reason: `no environments found: bosun looked for ${lookedFor}; add a .bosun.yaml that lists them (docs/configuration.md)` });
   }
   // A HelmRelease whose chart is not rendered is a note (written by its source); only a plan keeps its environment.
   if (!opts.keepRefusedReleases) environments = environments.filter((e) => !e.helmRelease?.refused);

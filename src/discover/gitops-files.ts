@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import { kustomizationFileNames } from './render-kind.ts';
 
 /**
- * What makes a file "GitOps content" for coverage (see README, "Coverage"):
+ * What makes a file "GitOps content" for coverage (see docs/gitops-sources.md, "Coverage"):
  * - `manifest`: a `.yaml`/`.yml`/`.json` file with a top-level `apiVersion` and `kind` (any document);
  * - `kustomization`: `kustomization.yaml`, `kustomization.yml`, `Kustomization`;
  * - `chart`: every file of a Helm chart folder (the folder holding `Chart.yaml`, nested charts included);

@@ -21,7 +21,7 @@ import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types
 
 /**
  * Rancher Fleet bundles as environments: each bundle × each registered cluster its targets select is an
- * environment `<bundle>@<cluster>` (README "Rancher Fleet"). Which folders are bundles comes from the
+ * environment `<bundle>@<cluster>` (docs/gitops-sources.md, "Rancher Fleet"). Which folders are bundles comes from the
  * repository's own `GitRepo` objects that point at it (their `paths`); without one, every folder with a
  * fleet.yaml is a bundle and the GitRepo that registers the repository is assumed to have no targets
  * (Fleet's default: cluster group `default`). Which clusters: the cluster registry's, by name, labels and

@@ -2,7 +2,7 @@
  * A Rancher Fleet bundle as deployed to one cluster: the bundle's options merged with the target
  * customization that cluster matched (rancher/fleet internal/cmd/controller/options/calculate.go `Merge`),
  * helm values templated for the cluster. Discovery resolves all of it; the renderer (src/render/fleet.ts)
- * only reads files. See the README's Fleet section for what each field models.
+ * only reads files. See docs/gitops-sources.md, "Rancher Fleet", for what each field models.
  */
 export interface FleetBundleRender {
   /** The bundle's name in Fleet (or its folder when no GitRepo in the repository names it). */

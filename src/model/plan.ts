@@ -8,7 +8,7 @@ import type { PreviewResult } from './preview.ts';
 
 /**
  * The result of planning one environment between two commits. This is the stable JSON shape of
- * `bosun plan --format json` (documented in the README); add fields, never rename or remove them.
+ * `bosun plan --format json` (documented in docs/cli.md); add fields, never rename or remove them.
  */
 export interface EnvironmentPlan {
   name: string;

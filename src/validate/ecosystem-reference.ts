@@ -1,7 +1,7 @@
 import { loadBuiltinSchemas } from './builtin-schemas.ts';
 
 /**
- * The README's table of built-in ecosystem schemas (`npm run docs`), from the generated schema file: each
+ * The table of built-in ecosystem schemas in docs/plan-and-apply.md (`npm run docs`), from the generated schema file: each
  * project, the package and version its schemas come from, the upstream release, its API groups and kinds.
  */
 export function ecosystemReferenceMarkdown(): string {

@@ -1,4 +1,4 @@
-// The trust corpus (README "Trust corpus"): for every fixture repository under fixtures/trust/ and every
+// The trust corpus (docs/contributing.md, "Trust corpus"): for every fixture repository under fixtures/trust/ and every
 // commit in it, `bosun plan` (in-process, sandbox on) of parent → commit is judged against an oracle that
 // renders what the GitOps controllers would deploy with the real tools. No false "no changes", no phantom
 // changes, every changed GitOps file read by an environment or listed as uncovered. A known bug of bosun's

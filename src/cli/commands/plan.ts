@@ -23,7 +23,7 @@ Options:
   --base REF        base commit, branch or tag (e.g. main)
   --head REF        head commit, branch or tag (e.g. the PR branch)
   --env NAME        only this environment (repeatable)
-  --format FORMAT   markdown (default; the PR report) or json (stable schema, see README)
+  --format FORMAT   markdown (default; the PR report) or json (stable schema, see docs/cli.md)
   --repo-url URL    URL the repo is known by, to match Flux GitRepository / Argo CD sources (repeatable)
   --base-branch NAME the branch the change merges into (default: --base when it names a branch, else
                     origin's default branch, else main or master): Argo CD Applications and

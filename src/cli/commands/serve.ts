@@ -13,7 +13,7 @@ Redis; /healthz, /readyz (Redis answers) and /metrics (Prometheus) on the same p
 \`bosun worker\` processes, or in this process with --with-worker (for small installations).
 
 Configuration comes from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET,
-REDIS_URL, PORT, HOST, WEBHOOK_PATH, GHE_HOST, BOSUN_CLUSTERS, …; see the README).
+REDIS_URL, PORT, HOST, WEBHOOK_PATH, GHE_HOST, BOSUN_CLUSTERS, …; see docs/operating.md).
 SIGTERM or SIGINT shuts down gracefully; a second signal exits at once. Either way no child process
 (git, kubectl, helm) and no temporary checkout outlives the process.
 
