@@ -11,6 +11,7 @@ import type { GitHubClient } from '../../src/github/index.ts';
 import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
 import type { LockManager } from '../../src/locks/index.ts';
 import type { Environment } from '../../src/model/environment.ts';
+import type { Logger } from '../log.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import type { PullRequestInfo } from './pull-request.ts';
 
@@ -46,6 +47,9 @@ export interface CommandRun {
   token: () => Promise<string>;
   base: () => Promise<BaseSettings>;
   reply: (body: string) => Promise<void>;
+  /** The command job's id and log (a pre-merge apply names the job in its deployment and logs lease renewals). */
+  jobId?: string;
+  log?: Logger;
 }
 
 /** A plan of the PR's current head, asked for by a command (the run's comment gets the reactions). */

@@ -42,6 +42,8 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
       base: () => (settings ??= baseSettings(deps, job, pr, token)),
       // A retried attempt re-runs the commands in order but does not post the replies an earlier one posted.
       reply: commandReplier(gh, { owner, repo, issue: job.pr, commentId: job.commentId, retry: ctx.job.attemptsMade > 0 }),
+      jobId: ctx.job.id,
+      log: ctx.log,
     };
 
     const results: CommandOutcome['results'] = [];
