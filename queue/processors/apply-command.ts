@@ -2,8 +2,10 @@
  * `/bosun apply <env>`.
  * - Before merge: the environment (as the base branch defines it) must allow it and its requirements
  *   must hold; the PR takes the environment's lock (held until the PR closes), then the PR head is
- *   rendered, validated and applied with the cluster engine, holding the job layer's environment lease
- *   so it never overlaps an apply on merge, a sync or a heal.
+ *   rendered, validated and applied through the shared apply path (workflows/apply/apply-run.ts):
+ *   holding the environment lease (kept alive like an apply job's; a lost lease fails the run) so it
+ *   never overlaps an apply on merge, a sync or a heal, as a GitHub Deployment of the PR head, recorded
+ *   in the environment's apply history (trigger `pre-merge`); the result is the reply.
  * - On a merged PR: queues an apply of the PR's merge commit through the job layer (environment lease,
  *   latest commit wins), for environments that wait for it (`autoApply: false`, `requireMatchingPlan`)
  *   or to apply the merge again. A merge commit older than what the environment has is refused.
@@ -11,10 +13,13 @@
 import { checkRequirements, type ApplyCommand } from '../../src/chatops/index.ts';
 import { clusterNameOf } from '../../src/model/environment.ts';
 import { applyEnvironment, connect, renderApplySummary } from '../../src/cluster/index.ts';
+import { applyRun } from '../workflows/apply/apply-run.ts';
+import { appliedCheck } from '../workflows/apply/apply-text.ts';
+import { takeEnvLease, type HeldEnvLease } from '../workflows/apply/env-lease.ts';
+import { openApplyLifeCycle } from '../workflows/apply/life-cycle.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
 import { git } from '../../src/git/index.ts';
 import { readMergeState } from '../../src/github/associated-pulls.ts';
-import { acquireEnvLease, releaseEnvLease, renewEnvLease } from '../../src/jobs.ts';
 import { lockKey } from '../../src/locks/index.ts';
 import { loadDesiredState, withTree } from '../../src/plan/desired-state.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command-run.ts';
@@ -76,44 +81,53 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
   // …and so do the other PRs whose comment lists this environment.
   await deps.lockViewers?.refresh({ repo: job.repo.fullName, envs: [name], exceptPr: job.pr, deliveryId: job.deliveryId });
   // The job layer's lease: no apply on merge, sync or heal changes the environment at the same time.
-  const lease = await takeEnvLease(deps, job.repo.fullName, name, `command:${job.deliveryId}`);
-  if (!lease.ok) {
+  const lease = deps.jobState
+    ? await takeEnvLease({ redis: deps.jobState.redis, keys: deps.jobState.keys, repo: job.repo.fullName, env: name, token: `command:${job.deliveryId}`, ...(run.log ? { log: run.log } : {}) })
+    : unleased();
+  if (!lease) {
     await run.reply(`⏳ \`${name}\` is being changed by another job right now (an apply on merge, a sync or a heal); nothing was applied. Try \`/bosun apply ${name}\` again in a minute.`);
     return false;
   }
-  const client = await connect(deps.clusters, clusterNameOf(env));
   try {
-    const report = await applyEnvironment({
-      client,
-      env: { ...desired.env, forceConflicts: desired.env.forceConflicts || command.forceConflicts },
-      objects: desired.objects,
-      partOf: job.repo.fullName,
-    });
+    const cluster = clusterNameOf(env);
+    const clusters = deps.clusters;
+    const target = { repo: job.repo, env: name, sha: pr.headSha, seq: Date.now(), trigger: 'pre-merge' as const, pr: job.pr, requestedBy: job.user.login };
+    const life = await openApplyLifeCycle({ gh, ...(deps.status ? { status: deps.status } : {}), jobId: run.jobId ?? `command:${job.deliveryId}`, checkRun: false, deployment: true }, target);
     const lockLine = `🔒 \`${name}\` is locked to #${job.pr} until it is merged or closed (\`/bosun unlock ${name}\` releases it).`;
-    await run.reply(`${report.ok ? '✅' : '❌'} \`/bosun apply ${name}\` at \`${pr.headSha.slice(0, 7)}\`\n\n${renderApplySummary(report)}\n\n${lockLine}`);
-    return report.ok;
+    const end = await applyRun({
+      life,
+      signal: lease.signal,
+      work: async (steps) => {
+        await steps.deploy();
+        const client = await connect(clusters, cluster);
+        try {
+          const report = await applyEnvironment({
+            client,
+            env: { ...desired.env, forceConflicts: desired.env.forceConflicts || command.forceConflicts },
+            objects: desired.objects,
+            partOf: job.repo.fullName,
+          });
+          const check = appliedCheck(target, report, undefined);
+          return { kind: 'finish', ending: { ok: report.ok, title: check.title, summary: check.summary, description: check.description, report } };
+        } finally {
+          client.close();
+        }
+      },
+    });
+    // The result is the reply (a pre-merge apply has no check run). A run that throws (lease lost, the
+    // cluster out of reach) is answered by the command processor with its error.
+    const report = end.kind === 'finish' ? end.ending.report : undefined;
+    const body = report ? renderApplySummary(report) : end.kind === 'finish' ? end.ending.summary : '';
+    await run.reply(`${report?.ok ? '✅' : '❌'} \`/bosun apply ${name}\` at \`${pr.headSha.slice(0, 7)}\`\n\n${body}\n\n${lockLine}`);
+    return end.kind === 'finish' && end.ending.ok;
   } finally {
-    client.close();
     await lease.release();
   }
 }
 
-const leaseMs = 60_000;
-
-/** Takes and keeps renewing the environment lease apply jobs take (src/jobs/env-lease.ts). */
-async function takeEnvLease(deps: CommandProcessorDeps, repo: string, env: string, token: string): Promise<{ ok: boolean; release: () => Promise<void> }> {
-  const state = deps.jobState;
-  if (!state) return { ok: true, release: async () => undefined };
-  if (!(await acquireEnvLease(state.redis, state.keys, repo, env, token, leaseMs))) return { ok: false, release: async () => undefined };
-  const timer = setInterval(() => void renewEnvLease(state.redis, state.keys, repo, env, token, leaseMs).catch(() => undefined), leaseMs / 3);
-  timer.unref();
-  return {
-    ok: true,
-    release: async () => {
-      clearInterval(timer);
-      await releaseEnvLease(state.redis, state.keys, repo, env, token).catch(() => undefined);
-    },
-  };
+/** Without the job layer's Redis state (tests of the command alone): nothing to lease. */
+function unleased(): HeldEnvLease {
+  return { signal: new AbortController().signal, release: async () => undefined };
 }
 
 /**

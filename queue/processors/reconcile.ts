@@ -3,7 +3,8 @@
  * lease (a round is skipped while an apply runs). Compares the live cluster with the render of the
  * default branch's tip (or of the pinned / last applied commit, see src/drift/baseline.ts) through the
  * cluster engine's apply preview; keeps the environment's drift issue current; with `selfHeal: true`
- * re-applies Git (recorded as a GitHub Deployment and in the status store) and checks again.
+ * re-applies Git through the shared apply path (workflows/apply/apply-run.ts: a GitHub Deployment and
+ * an apply record, like every apply) and checks again.
  *
  * What a platform engineer sees:
  * - in sync → nothing (an open drift issue is closed with a comment saying at which commit);
@@ -14,7 +15,7 @@
  *   drift), retried at the next round.
  */
 import { clusterNameOf } from '../../src/model/environment.ts';
-import { applyEnvironment, connect, previewEnvironment, type ApplyReport, type ClusterClient, type ClusterRegistry } from '../../src/cluster/index.ts';
+import { applyEnvironment, connect, previewEnvironment, type ClusterClient, type ClusterRegistry } from '../../src/cluster/index.ts';
 import {
   chooseBaseline,
   driftCounts,
@@ -34,7 +35,7 @@ import {
 } from '../../src/drift/index.ts';
 import { git } from '../../src/git/index.ts';
 import type { MirrorCache } from '../../src/git/mirror.ts';
-import { createDeployment, setDeploymentStatus, syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../src/github/index.ts';
+import { syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../src/github/index.ts';
 import type { Redis } from 'ioredis';
 import type { DriftRecord, DriftState, EnvStatusStore, ReconcileJob, StateKeys } from '../../src/jobs.ts';
 import type { Metrics } from '../../src/metrics.ts';
@@ -44,6 +45,9 @@ import type { RenderedObject } from '../../src/model/object.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
+import { applyRun, EnvLeaseLost } from '../workflows/apply/apply-run.ts';
+import { defaultBranchApplies } from '../workflows/apply/history.ts';
+import { openApplyLifeCycle } from '../workflows/apply/life-cycle.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { discoveryScope } from './discovery-scope.ts';
 
@@ -209,7 +213,7 @@ async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, statu
   const progress = Object.assign((message: string) => void ctx.progress(message), { done: () => undefined });
   const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, ...scope, progress });
   const pin = await status?.pin(job.repo.fullName, job.env);
-  const lastApplied = (await status?.history(job.repo.fullName, job.env))?.[0]?.sha;
+  const lastApplied = defaultBranchApplies((await status?.history(job.repo.fullName, job.env)) ?? [])[0]?.sha;
   if (pin) {
     const desired = await load(pin.sha);
     const baseline = chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: desired.env.autoApply, pin });
@@ -241,48 +245,50 @@ interface HealInput {
   report: DriftReport;
 }
 
-/** Re-applies the environment, as a GitHub Deployment and an apply record with trigger `heal`. */
+/**
+ * Re-applies the environment through the shared apply path (workflows/apply/apply-run.ts): a GitHub
+ * Deployment and an apply record with trigger `heal`; the result is posted on the drift issue by the
+ * caller. A failed heal is reported, not thrown; a lost environment lease is thrown (the job runs again).
+ */
 async function healEnvironment(gh: GitHubClient, deps: ReconcileProcessorDeps, job: ReconcileJob, ctx: JobContext, input: HealInput): Promise<{ ok: boolean; deploymentId: number; message: string }> {
-  const owner = job.repo.owner;
-  const repo = job.repo.name;
   const sha = input.baseline.sha;
-  const started = Date.now();
-  const deployment = await createDeployment(gh, {
-    owner,
-    repo,
-    ref: sha,
-    environment: job.env,
-    description: `bosun heals drift in ${job.env} at ${short(sha)}`,
-    payload: { job: ctx.job.id, trigger: 'heal' },
-  });
-  await setDeploymentStatus(gh, { owner, repo, deploymentId: deployment.id, state: 'in_progress', description: `Healing drift in ${job.env}: ${driftCounts(input.report)}` });
-  let report: ApplyReport | undefined;
+  const target = { repo: job.repo, env: job.env, sha, seq: Date.now(), trigger: 'heal' as const };
+  const life = await openApplyLifeCycle({
+    gh,
+    ...(deps.status ? { status: deps.status } : {}),
+    jobId: ctx.job.id,
+    checkRun: false,
+    deployment: true,
+    inProgress: `Healing drift in ${job.env}: ${driftCounts(input.report)}`,
+  }, target);
+  const said = (message: string) => ({ title: message, summary: message, description: message, recordSummary: message });
+  let ok = false;
   let message: string;
   try {
-    await ctx.progress(`healing ${job.env}: re-applying ${short(sha)} (${driftCounts(input.report)})`);
-    report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, partOf: job.repo.fullName, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
-    const c = report.counts;
-    const problems = [...report.objects.filter((o) => o.action === 'failed').map((o) => `${o.kind} ${o.name}: ${o.error ?? 'failed'}`), ...report.notes].slice(0, 3);
-    message = report.ok
-      ? `bosun healed drift in ${job.env} at ${short(sha)}: ${c.configured} configured, ${c.created} created, ${c.pruned} pruned`
-      : `re-applying ${short(sha)} failed: ${scrub(problems.join('; ')) || 'see the deployment'}`;
+    const end = await applyRun({
+      life,
+      signal: ctx.signal,
+      work: async (steps) => {
+        await steps.deploy();
+        await ctx.progress(`healing ${job.env}: re-applying ${short(sha)} (${driftCounts(input.report)})`);
+        const report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, partOf: job.repo.fullName, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
+        const c = report.counts;
+        const problems = [...report.objects.filter((o) => o.action === 'failed').map((o) => `${o.kind} ${o.name}: ${o.error ?? 'failed'}`), ...report.notes].slice(0, 3);
+        const text = report.ok
+          ? `bosun healed drift in ${job.env} at ${short(sha)}: ${c.configured} configured, ${c.created} created, ${c.pruned} pruned`
+          : `re-applying ${short(sha)} failed: ${scrub(problems.join('; ')) || 'see the deployment'}`;
+        return { kind: 'finish', ending: { ok: report.ok, ...said(text), report } };
+      },
+      failure: (problem) => said(`re-applying ${short(sha)} failed: ${problem}`),
+    });
+    ok = end.kind === 'finish' && end.ending.ok;
+    message = end.kind === 'finish' ? end.ending.description : end.check.title;
   } catch (err) {
+    // A lost lease is never swallowed; nor is a heal that could not even be recorded as a deployment.
+    if (err instanceof EnvLeaseLost || life.deploymentId === undefined) throw err;
     message = `re-applying ${short(sha)} failed: ${scrub(err instanceof Error ? err.message : String(err))}`;
   }
-  const ok = report?.ok ?? false;
-  await setDeploymentStatus(gh, { owner, repo, deploymentId: deployment.id, state: ok ? 'success' : 'failure', description: message });
-  await deps.status?.recordApply(job.repo.fullName, job.env, {
-    sha,
-    seq: started,
-    trigger: 'heal',
-    ok,
-    health: report?.health?.verdict ?? 'not-checked',
-    at: Date.now(),
-    durationMs: report?.durationMs ?? Date.now() - started,
-    summary: message,
-    deploymentId: deployment.id,
-  });
-  return { ok, deploymentId: deployment.id, message };
+  return { ok, deploymentId: life.deploymentId!, message };
 }
 
 async function issueStep(

@@ -25,7 +25,8 @@ import {
   seqAfter,
   type RevertPlan,
 } from '../../src/rollback/index.ts';
-import { applyCheckRunName } from './apply.ts';
+import { applyCheckRunName } from '../workflows/apply/apply-text.ts';
+import { defaultBranchApplies } from '../workflows/apply/history.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { defaultBranchState, enqueueNewest, unknownEnvironment, unregisteredCluster } from './sync-command.ts';
 import { discoveryScope } from './discovery-scope.ts';
@@ -120,7 +121,8 @@ export async function rollbackForPullRequest(deps: CommandProcessorDeps, run: Co
       return false;
     }
     const [history, last] = await Promise.all([deps.status.history(job.repo.fullName, name), deps.status.lastApply(job.repo.fullName, name)]);
-    const choice = chooseSnapshot(history, mergeSha, name);
+    // A pre-merge `/bosun apply` recorded a pull request's head, not a state of the default branch to go back to.
+    const choice = chooseSnapshot(defaultBranchApplies(history), mergeSha, name);
     if (!choice.ok) {
       await run.reply(`Cannot roll \`${name}\` back at once: ${choice.message}. Nothing was changed; \`${prefixOf(deps)} rollback ${name}\` without \`--now\` still opens the revert pull request.`);
       return false;

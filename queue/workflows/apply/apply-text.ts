@@ -1,0 +1,199 @@
+/**
+ * What an apply says where people look: the check run's title and summary, the deployment's
+ * description, the one-line summary in the environment's apply record. Pure text from facts; the life
+ * cycle (life-cycle.ts) posts it and the rules (hold.ts, plan-pin.ts, promotion-gate.ts) decide it.
+ */
+import { renderApplySummary, type ApplyReport } from '../../../src/cluster/index.ts';
+import type { ApplyJob } from '../../../src/jobs.ts';
+import type { PreviewResult } from '../../../src/model/preview.ts';
+import { renderPreviewMarkdown } from '../../../src/report/preview-section.ts';
+import { planPinSummary, planPinText, type PlanPin } from '../../../src/report/plan-pin.ts';
+import type { Hold } from './hold.ts';
+
+export const short = (sha: string): string => sha.slice(0, 7);
+
+export function applyCheckRunName(env: string): string {
+  return `bosun / apply (${env})`;
+}
+
+type Facts = Pick<ApplyJob, 'env' | 'sha' | 'trigger'> & Partial<Pick<ApplyJob, 'pr' | 'requestedBy' | 'removed'>>;
+
+/** The check run while the apply works. */
+export function workingText(job: Facts): { title: string; summary: string } {
+  const title = job.removed ? `Removing ${job.env}…` : job.trigger === 'rollback' ? `Rolling ${job.env} back to ${short(job.sha)}…` : `Applying to ${job.env}…`;
+  return { title, summary: `Rendering, validating and applying \`${short(job.sha)}\` to \`${job.env}\`.` };
+}
+
+/** The deployment's `in_progress` description. */
+export function inProgressText(job: Facts): string {
+  return `Applying ${short(job.sha)} to ${job.env}`;
+}
+
+/** A rollback or a sync deploys an older or the same commit again: its deployment must not read like a merge. */
+export function deploymentDescription(job: Facts): string {
+  const sha = short(job.sha);
+  const by = job.requestedBy ? ` for @${job.requestedBy}` : '';
+  switch (job.trigger) {
+    case 'merge':
+      return `bosun applies the merge ${sha} to ${job.env}`;
+    case 'rollback':
+      return `bosun rolls ${job.env} back to ${sha}${job.pr ? ` (rollback of #${job.pr})` : ''}${by}`;
+    case 'sync':
+      return `bosun syncs ${job.env} with ${sha} (full desired state)${by}`;
+    case 'pre-merge':
+      return `bosun applies #${job.pr ?? '?'}'s head ${sha} to ${job.env} before merge${by}`;
+    case 'heal':
+      return `bosun heals drift in ${job.env} at ${sha}`;
+    default:
+      return `bosun applies ${sha} to ${job.env}`;
+  }
+}
+
+/** `3 created, 1 configured, 0 pruned, healthy`: the apply record's summary. */
+export function countsLine(report: ApplyReport): string {
+  const c = report.counts;
+  const parts = [`${c.created} created`, `${c.configured} configured`, `${c.pruned} pruned`];
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (report.health) parts.push(report.health.verdict);
+  return parts.join(', ');
+}
+
+/** The check run's title for an apply that ran. */
+export function appliedTitle(job: Facts, ok: boolean): string {
+  if (!ok) return `Apply of ${short(job.sha)} to ${job.env} failed`;
+  return job.trigger === 'rollback' ? `Rolled ${job.env} back to ${short(job.sha)}` : `Applied ${short(job.sha)} to ${job.env}`;
+}
+
+export function applySummaryMarkdown(job: Facts, report: ApplyReport): string {
+  const c = report.counts;
+  const lines = [
+    `${report.ok ? '✅' : '❌'} \`${short(job.sha)}\` → \`${job.env}\` on cluster \`${report.cluster}\` in ${(report.durationMs / 1000).toFixed(1)} s (${job.trigger}).`,
+    '',
+    '| created | configured | unchanged | pruned | skipped | failed |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${c.created} | ${c.configured} | ${c.unchanged} | ${c.pruned} | ${c.skipped} | ${c.failed} |`,
+    '',
+  ];
+  if (report.health) {
+    const h = report.health;
+    const healthy = h.objects.filter((o) => o.status === 'healthy').length;
+    lines.push(`**Health:** ${h.verdict} (${healthy} of ${h.objects.length} healthy after ${(h.elapsedMs / 1000).toFixed(1)} s)`);
+  } else {
+    lines.push('**Health:** not checked');
+  }
+  const prunes = report.objects.filter((o) => o.stage === 'prune');
+  lines.push(`**Prune:** ${report.pruned} deleted${prunes.length > report.pruned ? `, ${prunes.length - report.pruned} kept` : ''}`);
+  for (const note of report.notes) lines.push(`- ${note}`);
+  return lines.join('\n');
+}
+
+/** The check run of an apply that ran: verdict, table, plan pinning. */
+export function appliedCheck(job: Facts, report: ApplyReport, pin: PlanPin | undefined): { title: string; summary: string; text: string; description: string } {
+  const title = appliedTitle(job, report.ok);
+  return {
+    title,
+    summary: [applySummaryMarkdown(job, report), ...(pin ? ['', planPinSummary(pin, job.sha)] : [])].join('\n'),
+    text: `\`\`\`\n${renderApplySummary(report)}\`\`\`\n${pin ? `\n${planPinText(pin, job.sha)}` : ''}`,
+    description: `${title}: ${countsLine(report)}`,
+  };
+}
+
+/** A failure that a retry may fix (the cluster, git or GitHub did not answer), after the last attempt. */
+export function gaveUpCheck(job: Facts, attempts: number, message: string): { title: string; summary: string; description: string } {
+  return {
+    title: `Apply of ${short(job.sha)} to ${job.env} failed`,
+    summary: `bosun gave up applying \`${short(job.sha)}\` to \`${job.env}\` after ${attempts} attempt(s): ${message}`,
+    description: `Apply failed: ${message}`,
+  };
+}
+
+/** The commit itself cannot be applied (render, validation, configuration). */
+export function nothingAppliedCheck(job: Facts, problem: string): { title: string; summary: string; description: string } {
+  return {
+    title: `Nothing applied to ${job.env}`,
+    summary: `bosun could not apply \`${short(job.sha)}\` to \`${job.env}\`; nothing was changed in the cluster.\n\n\`\`\`\n${problem}\n\`\`\``,
+    description: `Nothing applied: ${problem}`,
+  };
+}
+
+/** The environment lease was lost while the run worked: another job may be changing the environment. */
+export function leaseLostCheck(job: Facts): { title: string; summary: string; description: string } {
+  return {
+    title: `Apply of ${short(job.sha)} to ${job.env} stopped: environment lease lost`,
+    summary: `bosun lost \`${job.env}\`'s environment lease while applying \`${short(job.sha)}\` (its renewal found the lease gone or Redis out of reach), so it stopped before reporting a result: another job may be changing \`${job.env}\`. The cluster may be partly changed; the next apply, \`/bosun sync ${job.env}\` or a drift heal brings it back to Git.`,
+    description: `Stopped: the environment lease was lost`,
+  };
+}
+
+/** The check run while a failed attempt waits for the next. */
+export function retryingText(job: Facts, attempt: number, message: string): { title: string; summary: string } {
+  return { title: `Applying to ${job.env}…`, summary: `Attempt ${attempt} failed: ${message}; bosun tries again.` };
+}
+
+/** A merge that waits for `/bosun apply <env>`: the check run shows what applying would do. */
+export function heldCheck(job: Facts, hold: Hold, cluster: string, preview: PreviewResult, pin: PlanPin | undefined): { title: string; summary: string; text: string } {
+  const how = job.pr
+    ? `Comment \`/bosun apply ${job.env}\` on #${job.pr} to apply it.`
+    : `No pull request brought this commit in; \`/bosun sync ${job.env}\` on any pull request applies the default branch.`;
+  const reason = hold === 'manual'
+    ? `\`${job.env}\` does not apply on merge (\`autoApply: false\`).`
+    : `\`${job.env}\` has \`requireMatchingPlan: true\` and the merge commit ${pin?.kind === 'unknown' ? 'could not be compared with' : 'differs from'} what #${job.pr}'s last plan showed, so bosun did not apply it.`;
+  const c = preview.counts;
+  return {
+    title: hold === 'manual' ? `Waiting for /bosun apply ${job.env}` : pin?.kind === 'unknown' ? 'Not applied: cannot compare with the reviewed plan' : 'Not applied: differs from the reviewed plan',
+    summary: [
+      `${reason} ${how}`,
+      '',
+      `Applying \`${short(job.sha)}\` now would: **+${c.create} ~${c.update} −${c.prune}**, ${c.unchanged} unchanged${c.conflict ? `, ${c.conflict} conflict(s)` : ''}${c.rejected ? `, ${c.rejected} rejected` : ''} on cluster \`${cluster}\`.`,
+      ...(pin ? ['', planPinSummary(pin, job.sha)] : []),
+    ].join('\n'),
+    text: `${pin ? planPinText(pin, job.sha) : ''}${renderPreviewMarkdown(preview)}`,
+  };
+}
+
+/** The note on the merged PR's "applied to" line for a held apply. */
+export function heldNote(hold: Hold, pin: PlanPin | undefined): string {
+  if (hold === 'manual') return 'autoApply is off';
+  return pin?.kind === 'unknown' ? 'the merge commit could not be compared with the reviewed plan' : 'the merge commit differs from the reviewed plan';
+}
+
+/** The removed environment kept its objects (`prune: false`). */
+export function pruneOffCheck(job: Facts, cluster: string): { title: string; summary: string } {
+  return { title: `${job.env} removed; its objects stay (prune: false)`, summary: `\`${job.env}\` is no longer in the configuration at \`${short(job.sha)}\`. It had \`prune: false\`, so bosun left its objects on cluster \`${cluster}\`.` };
+}
+
+export function pruneUnregisteredCheck(job: Facts, cluster: string): { title: string; summary: string; description: string } {
+  const title = `Not pruned: cluster ${cluster} is not registered`;
+  return { title, summary: `\`${job.env}\` was removed from the configuration, but this bosun has no credentials for cluster \`${cluster}\` (BOSUN_CLUSTERS), so its objects stay.`, description: title };
+}
+
+export function prunedCheck(job: Facts, definedAt: string, cluster: string, report: ApplyReport): { title: string; summary: string; text: string; description: string } {
+  const kept = report.notes.length ? `\n\n${report.notes.map((n) => `- ${n}`).join('\n')}` : '';
+  const title = report.ok ? `Removed ${job.env}: pruned ${report.pruned} object(s)` : `Pruning the removed ${job.env} failed`;
+  return {
+    title,
+    summary: `\`${job.env}\` is no longer in the configuration at \`${short(job.sha)}\` (it was defined at \`${short(definedAt)}\`): bosun ${report.ok ? 'deleted' : 'tried to delete'} what it had applied for it on cluster \`${cluster}\`. **Prune:** ${report.pruned} deleted. Objects that another environment applied since (a rename) are kept.${kept}`,
+    text: `\`\`\`\n${renderApplySummary(report)}\`\`\`\n`,
+    description: `${title}: ${countsLine(report)}`,
+  };
+}
+
+export function supersededCheck(job: Facts, by: { sha: string } | undefined): { title: string; summary: string } {
+  const newer = by ? `\`${short(by.sha)}\`` : 'a newer commit';
+  return {
+    title: `Superseded by ${by ? short(by.sha) : 'a newer commit'}`,
+    summary: `\`${short(job.sha)}\` was not applied to \`${job.env}\`: it was superseded by ${newer}, which was merged later. bosun never applies an older commit after a newer one; see the newer commit's \`${applyCheckRunName(job.env)}\` check.`,
+  };
+}
+
+export function abandonedCheck(job: Facts, message: string): { title: string; summary: string; description: string } {
+  return {
+    title: `Apply of ${short(job.sha)} to ${job.env} abandoned`,
+    summary: `The apply of \`${short(job.sha)}\` to \`${job.env}\` did not finish: ${message}. The cluster may be partly changed; the next merge, \`/bosun sync ${job.env}\` or a drift heal brings it back to Git.`,
+    description: 'Abandoned: the workers running it stopped responding',
+  };
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
