@@ -1,0 +1,81 @@
+// The small pure rules beside the one apply path (queue/workflows/apply): which merges wait for a
+// person, whether the merge is what was reviewed, what the promotion gate does, and which recorded
+// applies are states of the default branch.
+import { describe, expect, it } from 'vitest';
+import type { ApplyRecord } from '../../src/jobs.ts';
+import { decidePromotion } from '../../src/jobs/promotion.ts';
+import type { Change } from '../../src/model/change.ts';
+import { defaultBranchApplies } from '../../queue/workflows/apply/history.ts';
+import { endsPin, holdOf, notesPullRequest } from '../../queue/workflows/apply/hold.ts';
+import { comparesWithPlan, planPinOf } from '../../queue/workflows/apply/plan-pin.ts';
+import { promotionDecision } from '../../queue/workflows/apply/promotion-gate.ts';
+
+const auto = { autoApply: true, requireMatchingPlan: false };
+const change = { action: 'update' } as unknown as Change;
+
+describe('holds', () => {
+  it('hold a merge into an environment that does not apply on merge, and nothing else', () => {
+    expect(holdOf({ trigger: 'merge', env: { ...auto, autoApply: false } })).toBe('manual');
+    for (const trigger of ['command', 'sync', 'rollback', 'heal', 'pre-merge'] as const) {
+      expect(holdOf({ trigger, env: { autoApply: false, requireMatchingPlan: true }, pin: { kind: 'differs', pr: 1, plannedSha: 'a', changes: [change] } })).toBeUndefined();
+    }
+    expect(holdOf({ trigger: 'merge', env: auto })).toBeUndefined();
+  });
+
+  it('hold a merge that differs from the reviewed plan, or cannot be compared with it, only under requireMatchingPlan', () => {
+    const strict = { ...auto, requireMatchingPlan: true };
+    expect(holdOf({ trigger: 'merge', env: strict, pin: { kind: 'differs', pr: 1, plannedSha: 'a', changes: [change] } })).toBe('plan-differs');
+    expect(holdOf({ trigger: 'merge', env: strict, pin: { kind: 'unknown', pr: 1, plannedSha: 'a', reason: 'gone' } })).toBe('plan-differs');
+    expect(holdOf({ trigger: 'merge', env: strict, pin: { kind: 'matches', pr: 1, plannedSha: 'a' } })).toBeUndefined();
+    expect(holdOf({ trigger: 'merge', env: auto, pin: { kind: 'differs', pr: 1, plannedSha: 'a', changes: [change] } })).toBeUndefined();
+  });
+
+  it('a merge or a sync ends a rollback pin; merges and /bosun apply after merge note the pull request', () => {
+    expect((['merge', 'command', 'sync', 'rollback', 'heal', 'pre-merge'] as const).filter(endsPin)).toEqual(['merge', 'sync']);
+    expect((['merge', 'command', 'sync', 'rollback', 'heal', 'pre-merge'] as const).filter(notesPullRequest)).toEqual(['merge', 'command']);
+  });
+});
+
+describe('plan pinning', () => {
+  it('compares only a merge from a pull request', () => {
+    expect(comparesWithPlan('merge', 4)).toBe(true);
+    expect(comparesWithPlan('merge', undefined)).toBe(false);
+    expect(comparesWithPlan('command', 4)).toBe(false);
+  });
+
+  it('matches when the planned head is the merge commit or renders the same, differs with the changes, is unknown when it cannot be rendered', () => {
+    expect(planPinOf({ pr: 4, plannedSha: 'abc', sha: 'abc' })).toEqual({ kind: 'matches', pr: 4, plannedSha: 'abc' });
+    expect(planPinOf({ pr: 4, plannedSha: 'abc', sha: 'def', compared: { changes: [] } })).toEqual({ kind: 'matches', pr: 4, plannedSha: 'abc' });
+    expect(planPinOf({ pr: 4, plannedSha: 'abc', sha: 'def', compared: { changes: [change] } })).toEqual({ kind: 'differs', pr: 4, plannedSha: 'abc', changes: [change] });
+    expect(planPinOf({ pr: 4, plannedSha: 'abc', sha: 'def', compared: { error: 'branch deleted' } })).toEqual({ kind: 'unknown', pr: 4, plannedSha: 'abc', reason: 'branch deleted' });
+  });
+});
+
+describe('promotion gate', () => {
+  const job = { env: 'production', sha: 'c0ffee1234', removed: undefined };
+  const staging = (last: Partial<ApplyRecord> & Pick<ApplyRecord, 'sha' | 'seq' | 'ok'>) => ({ env: 'staging', last: { health: 'healthy' as const, summary: '1 configured', ...last } });
+  const verdict = (dependencies: ReturnType<typeof staging>[], waitedMs = 0) => decidePromotion({ sha: job.sha, seq: 10, dependencies, waitedMs, maxWaitMs: 60_000 });
+
+  it('goes once the dependency is applied at the commit or a newer one, and waits, without touching anything, before', () => {
+    expect(promotionDecision(job, verdict([staging({ sha: job.sha, seq: 10, ok: true })]))).toEqual({ status: 'go' });
+    const wait = promotionDecision(job, verdict([staging({ sha: 'older00', seq: 9, ok: true })], 5_000));
+    expect(wait).toMatchObject({ status: 'wait', message: 'production waits for staging at c0ffee1' });
+  });
+
+  it('stops when the dependency failed, naming it and linking its check run; a removed environment says it was not pruned', () => {
+    const failed = verdict([staging({ sha: job.sha, seq: 10, ok: false, health: 'not-checked', checkRunUrl: 'https://github.example/run/1' })]);
+    const stop = promotionDecision(job, failed);
+    expect(stop).toMatchObject({ status: 'stop', title: 'Not applied: staging failed at c0ffee1', note: 'staging failed at c0ffee1' });
+    expect(stop.status === 'stop' && stop.summary).toContain("`production` was not touched. See [staging's check run](https://github.example/run/1).");
+    const removed = promotionDecision({ ...job, removed: { definedAt: 'abc' } }, failed);
+    expect(removed).toMatchObject({ status: 'stop', title: 'Not pruned: staging failed at c0ffee1', note: 'staging failed at c0ffee1' });
+    expect(removed.status === 'stop' && removed.summary).toContain('nothing of the removed `production` was pruned');
+  });
+});
+
+describe('apply history', () => {
+  it('a pre-merge apply is recorded but is not a state of the default branch', () => {
+    const rec = (sha: string, trigger: ApplyRecord['trigger']): ApplyRecord => ({ sha, seq: 1, trigger, ok: true, health: 'healthy', at: 1, durationMs: 1, summary: '' });
+    expect(defaultBranchApplies([rec('h', 'pre-merge'), rec('m', 'merge'), rec('x', 'heal'), rec('r', 'rollback')]).map((r) => r.sha)).toEqual(['m', 'x', 'r']);
+  });
+});
