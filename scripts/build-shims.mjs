@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-for (const file of ['gen-schemas.mjs', 'install-tools.mjs']) {
+for (const file of ['install-tools.mjs']) {
   const shim = join(root, 'dist', 'scripts', file);
   mkdirSync(dirname(shim), { recursive: true });
   writeFileSync(shim, `export * from '../../scripts/${file}';\n`);

@@ -8,7 +8,7 @@ export const kubernetesVersionPattern = /^v?1\.(\d{1,3})(?:\.\d+)?$/;
 
 /**
  * The target when nothing says otherwise: the version of the built-in schemas (generated from the
- * installed @kubernetes/client-node, scripts/gen-schemas.mjs). A test keeps the two equal.
+ * installed @kubernetes/client-node, src/validate/schema-gen). A test keeps the two equal.
  */
 export const defaultKubernetesVersion = '1.34';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildBuiltinSchemas, builtinSchemasPath, currentStamp, generateBuiltinSchemas, readStamp } from '../../scripts/gen-schemas.mjs';
-import type { GeneratedKind, GeneratedSchemas } from '../../scripts/gen-schemas.mjs';
+import { buildBuiltinSchemas, builtinSchemasPath, currentStamp, generateBuiltinSchemas, readStamp } from './schema-gen/index.ts';
+import type { GeneratedKind, GeneratedSchemas } from './schema-gen/index.ts';
 import { projectRoot } from '../util/tools.ts';
 
 export type BuiltinKind = GeneratedKind;

@@ -1,5 +1,5 @@
 import type { Ajv, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
-import { builtinRefSchema, builtinSchemaId, createSchemaAjv } from '../../scripts/gen-schemas.mjs';
+import { builtinRefSchema, builtinSchemaId, createSchemaAjv } from './schema-gen/index.ts';
 import { projectRoot } from '../util/tools.ts';
 import { loadBuiltinSchemas } from './builtin-schemas.ts';
 import { openPrecompiled } from './precompiled.ts';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { compileFunction } from 'node:vm';
-import { currentStamp, precompiledPath, readPrecompiledManifest } from '../../scripts/gen-schemas.mjs';
+import { currentStamp, precompiledPath, readPrecompiledManifest } from './schema-gen/index.ts';
 
-/** A fast (first-error) validator generated at install time by scripts/gen-schemas.mjs. */
+/** A fast (first-error) validator generated at install time (src/validate/schema-gen). */
 export type PrecompiledCheck = (value: unknown) => boolean;
 
 export interface PrecompiledValidators {

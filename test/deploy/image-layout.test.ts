@@ -136,7 +136,7 @@ describe('the container image (Dockerfile replayed outside Docker)', () => {
   });
 
   it('holds the built app, production dependencies, the binaries and the generated schemas, and no sources or dev tools', () => {
-    for (const file of ['bin/bosun.mjs', 'dist/src/cli/main.js', 'dist/queue/processors/start-bot.js', 'dist/scripts/gen-schemas.mjs',
+    for (const file of ['bin/bosun.mjs', 'dist/src/cli/main.js', 'dist/queue/processors/start-bot.js', 'dist/src/validate/schema-gen/cli.js',
       '.cache/schemas/builtin.json', '.cache/schemas/precompiled/manifest.json', 'node_modules/probot/package.json', 'node_modules/bullmq/package.json']) {
       expect(existsSync(join(appDir, file)), file).toBe(true);
     }
@@ -148,7 +148,7 @@ describe('the container image (Dockerfile replayed outside Docker)', () => {
 
   it('ships schemas current for its own packages, so bosun never regenerates them on a read-only root filesystem', async () => {
     const r = await exec('node', ['--input-type=module', '-e',
-      "const m = await import('./scripts/gen-schemas.mjs'); console.log(JSON.stringify([m.readStamp('.cache/schemas/builtin.json'), m.currentStamp(), m.readPrecompiledManifest()?.stamp]))"],
+      "const m = await import('./dist/src/validate/schema-gen/index.js'); console.log(JSON.stringify([m.readStamp('.cache/schemas/builtin.json'), m.currentStamp(), m.readPrecompiledManifest()?.stamp]))"],
     { cwd: appDir, env });
     expect(r.code, r.stderr).toBe(0);
     const [file, current, precompiled] = JSON.parse(r.stdout) as string[];

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { generateBuiltinSchemas } from '../../scripts/gen-schemas.mjs';
-import type { GeneratedSchemas } from '../../scripts/gen-schemas.mjs';
+import { generateBuiltinSchemas } from '../../src/validate/schema-gen/index.ts';
+import type { GeneratedSchemas } from '../../src/validate/schema-gen/index.ts';
 import { projectRoot } from '../../src/util/tools.ts';
 import { loadBuiltinSchemas } from '../../src/validate/index.ts';
 

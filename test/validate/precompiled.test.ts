@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinSchemasPath, currentStamp, generatePrecompiledValidators, precompiledPath, readPrecompiledManifest } from '../../scripts/gen-schemas.mjs';
+import { builtinSchemasPath, currentStamp, generatePrecompiledValidators, precompiledPath, readPrecompiledManifest } from '../../src/validate/schema-gen/index.ts';
 import type { RenderedObject } from '../../src/model/object.ts';
 import { projectRoot } from '../../src/util/tools.ts';
 import { createSchemaEngine } from '../../src/validate/engine.ts';
