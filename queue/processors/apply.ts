@@ -125,6 +125,8 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
             objects: desired.objects,
             // Ownership per repository: its own inventory, and prune never touches another repository's objects.
             partOf: job.repo.fullName,
+            // Names generated hooks as Argo CD does (`<generateName><sha7>-<phase>-<unix time>`).
+            revision: job.sha,
             onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
           });
           return { kind: 'finish', ending: { ok: report.ok, ...appliedCheck(job, report, pin), report } };

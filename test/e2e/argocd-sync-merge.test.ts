@@ -197,11 +197,13 @@ describe('an Argo CD Application with hooks and sync waves, from pull request to
     const output = check.output as { title: string; summary: string; text: string };
     expect(check.conclusion, output.text).toBe('success');
     expect(output.text).toMatch(/sync steps:\n {4}PreSync: 1 object, 1 hook: done in [\d.]+ s\n {4}wave -1: 1 object: done in [\d.]+ s\n {4}wave 0: 1 object: done in [\d.]+ s\n {4}wave 1: 1 object: done in [\d.]+ s\n {4}PostSync: 1 hook: done/);
+    expect(output.summary).toContain('**Sync:** PreSync ✓ → wave -1 ✓ → wave 0 ✓ → wave 1 ✓ → PostSync ✓');
     expect((await finalStates(main, 'success')).map((s) => s.state)).toEqual(['in_progress', 'success']);
 
     // What existed when each hook started: nothing of the sync before PreSync, every wave before PostSync.
+    // A generateName hook is named as Argo CD names it: the commit, the phase, the time.
     expect(writer.events).toEqual([
-      expect.stringMatching(/^job migrate-[a-z0-9]+-presync-\d+ started; configmaps: ; deployments: $/),
+      expect.stringMatching(new RegExp(`^job migrate-${main.slice(0, 7)}-presync-\\d+ started; configmaps: ; deployments: $`)),
       'job smoke-test started; configmaps: extra,settings; deployments: web',
     ]);
     const settings = await live(`/api/v1/namespaces/${namespace}/configmaps/settings`);
@@ -247,9 +249,13 @@ describe('an Argo CD Application with hooks and sync waves, from pull request to
     expect(check.conclusion, output.text).toBe('failure');
     expect(output.text).toMatch(/PreSync hook Job migrate-[a-z0-9-]+ failed/);
     expect(output.text).toMatch(/sync steps:\n {4}PreSync: 1 object, 1 hook: failed[^\n]*\n {4}wave -1: 1 object: not run\n {4}wave 1: 1 object: not run\n {4}SyncFail: 1 hook: done/);
-    expect((await finalStates(sha, 'failure')).map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(output.summary).toContain('**Sync:** PreSync ✗ failed → wave -1 not run → wave 1 not run → SyncFail ✓');
+    const states = await finalStates(sha, 'failure');
+    expect(states.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(String(states[1].description)).toMatch(new RegExp(`^Apply of ${sha.slice(0, 7)} to ${app} failed: PreSync hook Job migrate-${sha.slice(0, 7)}-presync-\\d+ failed`));
+    expect(String(states[1].description).length).toBeLessThanOrEqual(140);
     expect((await live(`/api/v1/namespaces/${namespace}/configmaps/settings`))?.data).toEqual({ version: '2' });
-    expect(writer.events.slice(seen).map((e) => e.split(' ')[1].replace(/-[a-z0-9]+-presync-\d+$/, '-*'))).toEqual(['migrate-*', 'page-oncall']);
+    expect(writer.events.slice(seen).map((e) => e.split(' ')[1].replace(new RegExp(`-${sha.slice(0, 7)}-presync-\\d+$`), '-*'))).toEqual(['migrate-*', 'page-oncall']);
     expect(await jobNames()).toEqual([expect.stringMatching(/^migrate-/), 'page-oncall', 'smoke-test']);
   }, slow);
 

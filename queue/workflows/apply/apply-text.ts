@@ -83,8 +83,22 @@ export function applySummaryMarkdown(job: Facts, report: ApplyReport): string {
   }
   const prunes = report.objects.filter((o) => o.stage === 'prune');
   lines.push(`**Prune:** ${report.pruned} deleted${prunes.length > report.pruned ? `, ${prunes.length - report.pruned} kept` : ''}`);
+  const sync = syncLine(report);
+  if (sync) lines.push(`**Sync:** ${sync}`);
   for (const note of report.notes) lines.push(`- ${note}`);
   return lines.join('\n');
+}
+
+/** Argo CD hooks and waves, when the apply had them: `PreSync ✓ → wave -1 ✓ → wave 1 ✗ → PostSync not run`. */
+function syncLine(report: ApplyReport): string | undefined {
+  if (!report.steps || report.steps.length === 0) return undefined;
+  const mark = { ok: '✓', failed: '✗ failed', unhealthy: '✗ unhealthy', timeout: '✗ timed out', 'not run': 'not run' } as const;
+  return report.steps.map((s) => `${s.phase === 'Sync' ? `wave ${s.wave}` : `${s.phase}${s.wave ? ` (wave ${s.wave})` : ''}`} ${mark[s.outcome] ?? s.outcome}`).join(' → ');
+}
+
+/** Why a sync stopped, for the deployment status: the first failed step's own words. */
+function syncFailure(report: ApplyReport): string | undefined {
+  return report.steps?.find((s) => s.outcome !== 'ok' && s.outcome !== 'not run' && s.phase !== 'SyncFail')?.message;
 }
 
 /** The check run of an apply that ran: verdict, table, plan pinning. */
@@ -94,7 +108,7 @@ export function appliedCheck(job: Facts, report: ApplyReport, pin: PlanPin | und
     title,
     summary: [applySummaryMarkdown(job, report), ...(pin ? ['', planPinSummary(pin, job.sha)] : [])].join('\n'),
     text: `\`\`\`\n${renderApplySummary(report)}\`\`\`\n${pin ? `\n${planPinText(pin, job.sha)}` : ''}`,
-    description: `${title}: ${countsLine(report)}`,
+    description: `${title}: ${(!report.ok && syncFailure(report)) || countsLine(report)}`,
   };
 }
 
