@@ -63,10 +63,16 @@ function renderInputs(walker: InputWalker, env: Environment, dir: string, abs: s
   if (render === 'helm') {
     const out = emptyInputSet();
     addInputs(out, walker.helmChart(dir));
-    for (const [i, file] of (env.helm?.valueFiles ?? []).entries()) {
-      const s = site(`helm.valueFiles[${i}]`);
+    // Value files and Argo CD `helm.fileParameters` (--set-file) are read from wherever they point. With
+    // Argo CD `ignoreMissingValueFiles` a missing value file is skipped, and creating it changes the render.
+    const files = [
+      ...(env.helm?.valueFiles ?? []).map((file, i) => ({ file, field: `helm.valueFiles[${i}]`, optional: env.helm?.ignoreMissingValueFiles === true })),
+      ...(env.helm?.fileParameters ?? []).map((p, i) => ({ file: p.path, field: `helm.fileParameters[${i}].path`, optional: false })),
+    ];
+    for (const { file, field, optional } of files) {
+      const s = site(field);
       const r = walker.resolve(dir, file, s);
-      if (r.kind === 'missing') throw walker.missing(s, file, r.rel, 'file');
+      if (r.kind === 'missing' && !optional) throw walker.missing(s, file, r.rel, 'file');
       out.files.add(r.rel);
       if (r.symlinkTarget) out.files.add(r.symlinkTarget);
     }
