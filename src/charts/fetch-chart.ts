@@ -299,12 +299,13 @@ function posixBase(url: string): string {
 }
 
 /**
- * Whether a fetch error leaves the chart unknown rather than the request wrong: a source that may not be
- * fetched or could not be read (network, DNS, timeout, HTTP 5xx, a broken answer) means what the chart
- * renders is not previewed; a chart or version the source says it does not have is the content's error.
+ * Whether a fetch error leaves the chart unknown rather than the request wrong: a source that could not be
+ * read (unreachable, DNS, timeout, HTTP 5xx, a broken answer) means what the chart renders is not
+ * previewed; a chart or version the source says it does not have, or a source the pull request may not
+ * have fetched (`refused`, with how to allow it), is the content's error.
  */
 export function chartNotPreviewed(e: ChartFetchError): boolean {
-  return e.reason !== 'missing';
+  return e.reason === 'failed';
 }
 
 /** The URL whose policy decides a request. */

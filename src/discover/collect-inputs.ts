@@ -25,7 +25,9 @@ export async function collectInputs(root: string, env: Environment, cache: Input
     const own = env.helmRelease.inputs;
     return finish({ files: new Set([...parent.files, ...own.files]), dirs: new Set([...parent.dirs, ...own.dirs]), ...(parent.unsure !== undefined ? { unsure: parent.unsure } : {}) });
   }
-  const walker = new InputWalker(root, cache);
+  // A helmCharts chart with a remote repo is fetched by the renderer (render/kustomize-charts.ts), or refused
+  // there without a chart fetcher: here its inputs are the kustomization that names it.
+  const walker = new InputWalker(root, cache, { remoteCharts: true });
   const out = emptyInputSet();
   if (env.definedIn?.file) out.files.add(env.definedIn.file);
   for (const file of env.definedByFiles ?? []) out.files.add(file);

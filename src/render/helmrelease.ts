@@ -181,9 +181,10 @@ async function chartFolder(root: string, target: HelmReleaseTarget, cs: ChartSpe
     return { dir: fetched.dir, remote: true, label: `${fetched.name} ${fetched.version} (${fetched.digest.slice(0, 19)}) from ${source.url}` };
   } catch (e) {
     if (!(e instanceof ChartFetchError)) throw e;
-    // Unreachable, refused, timed out…: what the chart renders is unknown (not previewed). A chart or
-    // version the source says it does not have is this HelmRelease's error.
+    // Unreachable, timed out, HTTP 5xx…: what the chart renders is unknown (not previewed). A source it may
+    // not fetch, or a chart or version the source says it does not have, is this HelmRelease's error.
     if (chartNotPreviewed(e)) throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `chart not fetched: ${e.message}`, notPreviewed: true });
+    if (e.reason === 'refused') throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `chart not fetched: ${e.message}` });
     const field = source.kind === 'helm-repository' ? (/^chart "[^"]*" is not in /.test(e.message) ? 'spec.chart.spec.chart' : 'spec.chart.spec.version') : 'spec.chartRef';
     throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, field, message: `chart not found: ${e.message}` });
   }

@@ -1,7 +1,7 @@
 import { BosunError } from '../model/errors.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { checkChartFolder } from './chart-checks.ts';
-import { KustomizeModel, type KustomizeChart } from './kustomize-model/index.ts';
+import { KustomizeModel, type InputSet, type KustomizeChart } from './kustomize-model/index.ts';
 import { RenderFailure } from './types.ts';
 
 /** What a kustomize build reads locally, from the kustomize model, checked before kustomize runs. */
@@ -14,8 +14,10 @@ export interface KustomizeTree {
   helmChartFiles: string[];
   /** Some kustomization asks for origin annotations itself, so they are part of the desired state. */
   keepsOriginAnnotations: boolean;
-  /** The charts kustomize inflates (all vendored: a chart kustomize would pull is refused). */
+  /** The charts kustomize inflates (vendored; with `remoteCharts`, also those to fetch: `vendored: false`). */
   charts?: KustomizeChart[];
+  /** Every repository path the build reads (the model's inputs). */
+  inputs?: InputSet;
 }
 
 /**
@@ -26,8 +28,8 @@ export interface KustomizeTree {
  * chart kustomize inflates is checked like any chart helm reads. A folder without a kustomization file
  * gives an empty tree (the caller words that error).
  */
-export async function walkKustomizeTree(root: string, dirRepoPath: string): Promise<KustomizeTree> {
-  const model = new KustomizeModel(root);
+export async function walkKustomizeTree(root: string, dirRepoPath: string, opts: { remoteCharts?: boolean } = {}): Promise<KustomizeTree> {
+  const model = new KustomizeModel(root, undefined, opts);
   let tree;
   try {
     if (model.kustomizationFiles(resolveInRepo(root, dirRepoPath)).length === 0) {
@@ -44,7 +46,9 @@ export async function walkKustomizeTree(root: string, dirRepoPath: string): Prom
       ? { kind: 'yaml', tool: 'kustomize', file: invalid.file, line: invalid.line, message: `invalid YAML in kustomization: ${invalid.detail}` }
       : { kind: 'render', tool: 'kustomize', file: invalid.file, line: invalid.line, message: 'a kustomization must be a YAML mapping' });
   }
-  for (const folder of new Set(tree.charts.map((c) => c.folder))) checkChartFolder(root, folder, 'kustomize');
-  const { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, charts } = tree;
-  return { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, charts };
+  for (const folder of new Set(tree.charts.filter((c) => c.vendored).map((c) => c.folder))) checkChartFolder(root, folder, 'kustomize');
+  const { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, charts, inputs } = tree;
+  // A copy: the renderer merges component trees into it.
+  const own = { files: new Set(inputs.files), dirs: new Set(inputs.dirs), ...(inputs.unsure !== undefined ? { unsure: inputs.unsure } : {}) };
+  return { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, charts, inputs: own };
 }

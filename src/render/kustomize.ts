@@ -10,7 +10,9 @@ import { fluxGeneratedResources } from './flux-generate.ts';
 import { withCommonMetadata } from './flux-render.ts';
 import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts';
 import { generatorEntry, patchesFor, readKustomizeSourceMap, type KustomizeSourceMap } from './kustomize-source-map.ts';
+import { withFetchedCharts } from './kustomize-charts.ts';
 import { overlayFields } from './kustomize-overlay.ts';
+import { addInputs } from './kustomize-model/index.ts';
 import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
@@ -49,7 +51,9 @@ interface Build {
 async function renderKustomize(req: RenderRequest, generated: boolean): Promise<RenderOutcome> {
   const { root, env, dir, opts } = req;
   const envRepo = toRepoPath(root, dir);
-  const inputs = generated ? await generatedInputs(root, env, envRepo) : await kustomizationInputs(root, env, envRepo);
+  // With a chart fetcher, a chart kustomize would pull is fetched by bosun (kustomize-charts.ts), not refused.
+  const walk = { remoteCharts: opts.charts !== undefined };
+  const inputs = generated ? await generatedInputs(root, env, envRepo, walk) : await kustomizationInputs(root, env, envRepo, walk);
   if (inputs.generated?.length === 0) return { ok: true, objects: [] }; // an empty Flux path applies nothing
   for (const component of env.kustomize?.components ?? []) {
     // Components of a Flux Kustomization or an Argo CD Application are repository content too.
@@ -59,7 +63,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     }
     const repoPath = posix.normalize(posix.join(envRepo, component));
     inRepo(root, repoPath, { file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components' });
-    merge(inputs, await walkKustomizeTree(root, repoPath));
+    merge(inputs, await walkKustomizeTree(root, repoPath, walk));
   }
   for (const file of inputs.tree.resourceFiles) await indexFile(root, file, inputs.index, false);
   const sourceMap = await readKustomizeSourceMap(root, inputs.tree.kustomizations, env);
@@ -67,15 +71,18 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
   const temp = await renderTempDir('bosun-kustomize-');
   const tmp = temp.dir;
   try {
-    // The repository is never written to: everything bosun adds lives in this overlay.
+    // The repository is never written to: everything bosun adds lives in this overlay (and, for remote
+    // helmCharts, in a copy of what the build reads with the fetched charts where kustomize looks).
+    const buildRoot = await withFetchedCharts({ root, trees: [inputs.tree], extraFiles: inputs.generated ?? [], charts: opts.charts, tmp, ...(opts.signal ? { signal: opts.signal } : {}) }) ?? root;
+    const buildDir = join(buildRoot, envRepo);
     const overlayDir = join(tmp, 'overlay');
     await mkdir(overlayDir);
-    const resources = inputs.generated ? inputs.generated.map((p) => relative(overlayDir, join(root, p))) : [relative(overlayDir, dir)];
+    const resources = inputs.generated ? inputs.generated.map((p) => relative(overlayDir, join(buildRoot, p))) : [relative(overlayDir, buildDir)];
     const kustomization = {
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources,
-      ...overlayFields(env, (c) => relative(overlayDir, join(dir, c))),
+      ...overlayFields(env, (c) => relative(overlayDir, join(buildDir, c))),
       buildMetadata: ['originAnnotations'],
     };
     // JSON is YAML without YAML 1.1 surprises: a namespace called `n` or `on` stays a string.
@@ -90,8 +97,8 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
       sandbox: { readOnly: [root, tmp], tools: inputs.tree.helmChartFiles.length > 0 ? [kubectlPath(), helmPath()] : [kubectlPath()] },
     });
     if (result.status === 'failed') {
-      const aliases: Array<[string, string]> = [[relative(overlayDir, dir), envRepo]];
-      for (const p of inputs.generated ?? []) aliases.push([relative(overlayDir, join(root, p)), p]);
+      const aliases: Array<[string, string]> = [[relative(overlayDir, buildDir), envRepo]];
+      for (const p of inputs.generated ?? []) aliases.push([relative(overlayDir, join(buildRoot, p)), p]);
       const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp], aliases }, { dirs: [envRepo, ...inputs.tree.kustomizations.map((k) => posix.dirname(k))], files: inputs.tree.resourceFiles });
       const where = await locate(root, quoted, inputs);
       throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
@@ -104,8 +111,8 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
   }
 }
 
-async function kustomizationInputs(root: string, env: Environment, envRepo: string): Promise<Inputs> {
-  const tree = await walkKustomizeTree(root, envRepo);
+async function kustomizationInputs(root: string, env: Environment, envRepo: string, walk: { remoteCharts: boolean }): Promise<Inputs> {
+  const tree = await walkKustomizeTree(root, envRepo, walk);
   if (tree.kustomizations.length === 0) {
     throw new RenderFailure({
       kind: 'render',
@@ -118,13 +125,13 @@ async function kustomizationInputs(root: string, env: Environment, envRepo: stri
   return { index: new SourceIndex(), tree, fallbackFile: tree.kustomizations[0] };
 }
 
-async function generatedInputs(root: string, env: Environment, envRepo: string): Promise<Inputs> {
+async function generatedInputs(root: string, env: Environment, envRepo: string, walk: { remoteCharts: boolean }): Promise<Inputs> {
   const found = await fluxGeneratedResources(root, envRepo);
   const tree: KustomizeTree = { kustomizations: [], resourceFiles: [], helmChartFiles: [], keepsOriginAnnotations: false };
   const inputs: Inputs = { index: new SourceIndex(), tree, generated: found.ordered, fallbackFile: env.definedIn?.file ?? envRepo };
   // Flux refuses a generated kustomization whose files are not Kubernetes YAML; so does bosun, naming the file.
   for (const file of found.files) await indexFile(root, file, inputs.index, true);
-  for (const sub of found.dirs) merge(inputs, await walkKustomizeTree(root, sub));
+  for (const sub of found.dirs) merge(inputs, await walkKustomizeTree(root, sub, walk));
   return inputs;
 }
 
@@ -133,6 +140,10 @@ function merge(inputs: Inputs, t: KustomizeTree): void {
   inputs.tree.resourceFiles.push(...t.resourceFiles);
   inputs.tree.helmChartFiles.push(...t.helmChartFiles);
   inputs.tree.keepsOriginAnnotations ||= t.keepsOriginAnnotations;
+  inputs.tree.charts = [...(inputs.tree.charts ?? []), ...(t.charts ?? [])];
+  // The build's inputs are known only while every tree merged in knows its own.
+  if (inputs.tree.inputs && t.inputs) addInputs(inputs.tree.inputs, t.inputs);
+  else delete inputs.tree.inputs;
 }
 
 async function indexFile(root: string, file: string, index: SourceIndex, strict: boolean): Promise<void> {

@@ -112,6 +112,7 @@ export class KustomizationReader {
       if (r.symlinkTarget) this.node.inputs.dirs.add(r.symlinkTarget);
       return;
     }
+    if (chart.repo && this.model.remoteCharts) return; // fetched by the renderer (kustomize-charts.ts)
     if (chart.repo) throw unvendoredChart(chart, folder, site);
     throw missing(site, chart.name, folder, 'chart folder');
   }

@@ -62,7 +62,14 @@ export class KustomizeModel {
   private readonly cache: InputsCache;
   private readonly inProgress = new Set<string>();
 
-  constructor(root: string, cache: InputsCache = new Map()) {
+  /**
+   * A chart kustomize would pull (`repo` set, not vendored) is kept as a chart with `vendored: false` for
+   * the renderer to fetch through the chart fetcher (render/kustomize-charts.ts), instead of refused.
+   */
+  readonly remoteCharts: boolean;
+
+  constructor(root: string, cache: InputsCache = new Map(), opts: { remoteCharts?: boolean } = {}) {
+    this.remoteCharts = opts.remoteCharts ?? false;
     this.root = root;
     this.cache = cache;
     this.paths = new RepoPaths(root, cache);
