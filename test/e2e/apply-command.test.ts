@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { queueNames } from '../../src/jobs.ts';
+import { createEnvStatusStore, queueNames } from '../../src/jobs.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockKey } from '../../src/locks/index.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
@@ -172,6 +172,16 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     const other = await comment(2, 'mia', `/bosun apply ${env}`);
     await waitFor('😕 on the second PR', reacted(other, 'confused'));
     expect(replies(2).join('\n')).toMatch(/is locked by #1/);
+  });
+
+  it('the pre-merge apply is a deployment of the PR head, recorded in the environment\'s apply history like every apply', async () => {
+    const deployment = h.gh.deployments(owner, name).find((d) => d.environment === env && d.sha === applyHead);
+    expect(deployment).toBeDefined();
+    expect(deployment!.payload).toMatchObject({ trigger: 'pre-merge', pr: 1 });
+    const states = h.gh.deploymentStatuses(Number(deployment!.id)).sort((a, b) => Number(a.id) - Number(b.id)).map((s) => s.state);
+    expect(states).toEqual(['in_progress', 'success']);
+    const history = await withRedis((redis) => createEnvStatusStore(redis, h.prefix).history(`${owner}/${name}`, env));
+    expect(history[0]).toMatchObject({ sha: applyHead, trigger: 'pre-merge', ok: true, pr: 1, requestedBy: 'mia', deploymentId: Number(deployment!.id) });
   });
 
   it('an environment that requires approval refuses `/bosun apply` until the PR is approved by someone else', async () => {
