@@ -204,6 +204,16 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
   if (fileParameters.length > 0) out.fileParameters = fileParameters;
   const version = str(field(helm, 'version'));
   if (version && version !== 'v3') notes.push(`helm.version ${version}: bosun renders with Helm 3 (Argo CD has removed Helm 2)`);
+  // Fields that change what Argo CD renders and bosun does not pass to helm: said, never silently dropped.
+  const unpassed: Record<string, string> = {
+    namespace: 'bosun templates with destination.namespace',
+    kubeVersion: '.Capabilities.KubeVersion is helm\'s default',
+    apiVersions: '.Capabilities.APIVersions is helm\'s default',
+    skipSchemaValidation: 'bosun\'s helm checks values.schema.json, so values Argo CD would accept may fail here',
+  };
+  for (const [key, why] of Object.entries(unpassed)) {
+    if (isRecord(helm) && helm[key] !== undefined && helm[key] !== false && helm[key] !== '') notes.push(`helm.${key} is not passed to helm: ${why}`);
+  }
   return out;
 }
 

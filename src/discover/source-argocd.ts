@@ -9,6 +9,7 @@ import { expandApplicationSet } from './argocd-appset.ts';
 import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
 import { forgetListing, type GeneratorCluster } from './argocd-generators.ts';
 import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
+import { normalizeRepoPath } from '../config/to-environment.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
 import { assignUniqueNames } from './naming.ts';
 import { objectNote } from './notes.ts';
@@ -116,7 +117,7 @@ class ArgoDiscovery {
     const others = entries.filter((e) => !own.includes(e));
     const unrendered = unrenderedSourceNote(this.ctx, doc, others, own.length > 0);
     if (own.length === 0) {
-      this.notes.push(unrendered ?? objectNote(doc, 'not-an-environment', 'not an environment: it has no source'));
+      this.notes.push(unrendered ?? noSourceNote(this.ctx, doc));
       return [];
     }
     if (unrendered) this.partly.set(doc, unrendered);
@@ -278,6 +279,18 @@ class ArgoDiscovery {
     }
     return { environments, notes: this.notes };
   }
+}
+
+/**
+ * An Application without `source` / `sources`: one with `sourceHydrator` deploys what Argo CD's hydrator
+ * renders from `drySource` and commits to `syncSource`, which bosun does not model.
+ */
+function noSourceNote(ctx: DiscoveryContext, doc: YamlObjectDoc): DiscoveryNote {
+  const dry = field(doc.object, 'spec', 'sourceHydrator', 'drySource');
+  if (!isRecord(dry)) return objectNote(doc, 'not-an-environment', 'not an environment: it has no source');
+  const path = str(dry.path);
+  const reads = path && isOwnRenderedSource(ctx, dry) ? [normalizeRepoPath(path)] : undefined;
+  return objectNote(doc, 'not-previewed', `uses Argo CD's source hydrator (spec.sourceHydrator), which bosun does not model: what it deploys (drySource${path ? ` ${path}` : ''} rendered and committed to syncSource) is not previewed`, reads ? { reads } : {});
 }
 
 /** An object as compared with its file: without the annotations bosun's renderers add or drop. */
