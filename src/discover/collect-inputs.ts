@@ -50,7 +50,7 @@ export async function collectInputs(root: string, env: Environment, cache: Input
   addInputs(out, (await directoryInputs(root, env, path.rel)) ?? renderInputs(walker, env, path.rel, path.abs, site));
   for (const [i, component] of (env.kustomize?.components ?? []).entries()) {
     const s = site(`kustomize.components[${i}]`);
-    const r = walker.resolve(path.rel, component, s);
+    const r = walker.paths.reference(path.rel, component, s);
     if (r.kind === 'missing') throw walker.missing(s, component, r.rel, 'component folder');
     addInputs(out, r.kind === 'dir' ? walker.kustomization(r.rel, s) : fileSet(r.rel));
   }
@@ -73,7 +73,7 @@ function renderInputs(walker: InputWalker, env: Environment, dir: string, abs: s
     ];
     for (const { file, field, optional } of files) {
       const s = site(field);
-      const r = walker.resolve(dir, file, s);
+      const r = walker.paths.reference(dir, file, s);
       if (r.kind === 'missing' && !optional) throw walker.missing(s, file, r.rel, 'file');
       out.files.add(r.rel);
       if (r.symlinkTarget) out.files.add(r.symlinkTarget);

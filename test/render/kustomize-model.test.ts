@@ -99,3 +99,18 @@ describe('one kustomize model: the renderer and affected detection refuse the sa
     expect(inputs.files).toEqual(expect.arrayContaining(['apps/x/patch.yaml', 'apps/x/plugins/label.yaml', 'apps/x/plugins/kustomization.yaml']));
   });
 });
+
+describe('references an environment makes besides its kustomization', () => {
+  it('a remote or absolute component, or Helm value file, is refused by the same check, naming the field', async () => {
+    const root = await repo({ [k]: 'resources: []\n', 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n' });
+    const definedIn = { file: '.bosun.yaml', line: 4 };
+    const refused = (e: Parameters<typeof collectInputs>[1]) => collectInputs(root, e).then(() => undefined, (error: unknown) => (error as BosunError).toProblem());
+    expect(await refused({ ...env, definedIn, kustomize: { components: ['https://example.com/components/tls'] } })).toMatchObject({
+      kind: 'render', file: '.bosun.yaml', line: 4, field: 'kustomize.components[0]', message: expect.stringMatching(/remote references are not followed/),
+    });
+    expect(await refused({ ...env, definedIn, kustomize: { components: ['/etc/components'] } })).toMatchObject({ kind: 'path', field: 'kustomize.components[0]', message: expect.stringMatching(/is an absolute path/) });
+    expect(await refused(environment({ name: 'web', path: 'charts/web', definedIn, helm: { valueFiles: ['https://example.com/values.yaml'] } }))).toMatchObject({
+      field: 'helm.valueFiles[0]', message: expect.stringMatching(/remote references are not followed/),
+    });
+  });
+});

@@ -177,7 +177,7 @@ export class KustomizeModel {
   }
 
   /** Where a field of a YAML file was written; the line is found only when asked for. */
-  site(file: string, path: DataPath): RefSite {
+  private site(file: string, path: DataPath): RefSite {
     let line: number | undefined | null = null;
     return {
       file,
