@@ -25,7 +25,7 @@ import type { JobContext, Processor, Readiness } from '../types.ts';
 import { applyRun, type RunEnd } from '../workflows/apply/apply-run.ts';
 import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from '../workflows/apply/apply-text.ts';
 import { endsPin, holdOf, notesPullRequest, type Hold } from '../workflows/apply/hold.ts';
-import { endUnrunApply, openApplyLifeCycle, unrunRecord, type ApplyTarget } from '../workflows/apply/life-cycle.ts';
+import { endUnrunApply, openApplyLifeCycle, unrunRecord } from '../workflows/apply/life-cycle.ts';
 import { comparesWithPlan, planPinOf } from '../workflows/apply/plan-pin.ts';
 import { promotionDecision } from '../workflows/apply/promotion-gate.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
@@ -190,7 +190,7 @@ async function afterApply(deps: ApplyProcessorDeps, gh: GitHubClient, job: Apply
  * check run and deployment it left in progress are closed as failed, so nobody waits on them.
  */
 export async function reportAbandoned(gh: GitHubClient, appId: number, job: Pick<ApplyJob, 'repo' | 'env' | 'sha'>, message: string): Promise<void> {
-  const text = abandonedCheck(job as ApplyTarget, message);
+  const text = abandonedCheck(job, message);
   await endUnrunApply(gh, appId, job, { none: 'skip', completed: 'skip', conclusion: 'failure', title: text.title, summary: text.summary, deployment: { state: 'failure', description: text.description } });
 }
 
@@ -199,7 +199,7 @@ export async function reportAbandoned(gh: GitHubClient, appId: number, job: Pick
  * check run (a new one, or the one an earlier attempt left open) says so, and so does its deployment.
  */
 export async function reportSuperseded(gh: GitHubClient, appId: number, job: Pick<ApplyJob, 'repo' | 'env' | 'sha'>, by: Newer | undefined): Promise<void> {
-  const text = supersededCheck(job as ApplyTarget, by);
+  const text = supersededCheck(job, by);
   await endUnrunApply(gh, appId, job, { none: 'create', completed: 'skip', conclusion: 'cancelled', ...text, deployment: { state: 'inactive', description: text.title } });
 }
 

@@ -192,7 +192,7 @@ export function prunedCheck(job: Facts, definedAt: string, cluster: string, repo
   };
 }
 
-export function supersededCheck(job: Facts, by: { sha: string } | undefined): { title: string; summary: string } {
+export function supersededCheck(job: Pick<Facts, 'env' | 'sha'>, by: { sha: string } | undefined): { title: string; summary: string } {
   const newer = by ? `\`${short(by.sha)}\`` : 'a newer commit';
   return {
     title: `Superseded by ${by ? short(by.sha) : 'a newer commit'}`,
@@ -200,7 +200,7 @@ export function supersededCheck(job: Facts, by: { sha: string } | undefined): { 
   };
 }
 
-export function abandonedCheck(job: Facts, message: string): { title: string; summary: string; description: string } {
+export function abandonedCheck(job: Pick<Facts, 'env' | 'sha'>, message: string): { title: string; summary: string; description: string } {
   return {
     title: `Apply of ${short(job.sha)} to ${job.env} abandoned`,
     summary: `The apply of \`${short(job.sha)}\` to \`${job.env}\` did not finish: ${message}. The cluster may be partly changed; the next merge, \`/bosun sync ${job.env}\` or a drift heal brings it back to Git.`,
