@@ -28,6 +28,11 @@ const core = [
 ];
 const coreFolders = 'src/{discover,render,validate,diff,plan,report}/**/*.ts';
 
+const workers = [
+  { regex: '/src/cli/', message: 'the workers do not import the CLI: move what you need below it' },
+  { regex: '/src/app\\.ts$', message: 'the workers do not import the webhook app; shared names live in src/github/names.ts' },
+];
+
 // One block per file group (a later block's options for the same rule would replace an earlier one's).
 export const layerRules = [
   // Everything outside test/ (first: the blocks below replace its options for their files and repeat noTest).
@@ -44,8 +49,7 @@ export const layerRules = [
   // Nothing below the entry points imports them.
   restrict(['src/**/*.ts'], entryPoints, ['src/model/**', coreFolders, 'src/cli/**', 'src/server/**', 'src/app.ts']),
   // The workers use the library, never the CLI or the webhook entry point.
-  restrict(['queue/**/*.ts'], [
-    { regex: '/src/cli/', message: 'the workers do not import the CLI: move what you need below it' },
-    { regex: '/src/app\\.ts$', message: 'the workers do not import the webhook app; shared names live in src/github/names.ts' },
-  ]),
+  restrict(['queue/**/*.ts'], workers),
+  // The workflows (queue/workflows: the one apply path) sit below the job processors that call them.
+  restrict(['queue/workflows/**/*.ts'], [...workers, { regex: '(^|/)processors/', message: 'a workflow (queue/workflows) does not import the job processors: a processor calls the workflow and hands it what differs' }]),
 ];

@@ -21,6 +21,7 @@ describe('the import-boundary lint rule', () => {
     ['an adapter imports the webhook app', 'src/github/x.ts', "import { checkRunName } from '../app.ts';\nexport const x = checkRunName;\n", /webhook app is an entry point/],
     ['a worker imports the CLI', 'queue/processors/x.ts', "import { clusterNameOf } from '../../src/cli/commands/clusters.ts';\nexport const x = clusterNameOf;\n", /workers do not import the CLI/],
     ['a worker imports the webhook app', 'queue/processors/x.ts', "import { checkRunName } from '../../src/app.ts';\nexport const x = checkRunName;\n", /workers do not import the webhook app/],
+    ['a workflow imports a job processor', 'queue/workflows/apply/x.ts', "import { applyProcessor } from '../../processors/apply.ts';\nexport const x = applyProcessor;\n", /workflow .* does not import the job processors/],
     ['a benchmark imports test/', 'bench/x.bench.ts', "import { makeGitRepo } from '../test/support/git-repo.ts';\nexport const x = makeGitRepo;\n", /only test\/ imports test\/.*testkit\//],
     ['a benchmark imports test/ at run time', 'bench/x.bench.ts', "export const load = () => import('../test/support/testenv/cluster.ts');\n", /only test\/ imports test\/.*testkit\//],
     ['a script imports test/', 'scripts/tour/x.ts', "import type { GitHubStandin } from '../../test/support/github-standin/index.ts';\nexport type X = GitHubStandin;\n", /only test\/ imports test\/.*testkit\//],
