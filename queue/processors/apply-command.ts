@@ -106,6 +106,8 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
             env: { ...desired.env, forceConflicts: desired.env.forceConflicts || command.forceConflicts },
             objects: desired.objects,
             partOf: job.repo.fullName,
+            // Generated hook names carry the commit, as Argo CD's do.
+            revision: pr.headSha,
           });
           const check = appliedCheck(target, report, undefined);
           return { kind: 'finish', ending: { ok: report.ok, title: check.title, summary: check.summary, description: check.description, report } };
