@@ -105,7 +105,8 @@ export class KustomizeModel {
         message: `folder ${dirRel} has no kustomization.yaml; add one or refer to the manifest files directly`,
       });
     }
-    return this.memo(`kustomization:${abs}`, () => {
+    // Nodes differ by whether remote charts are kept, so walks with and without may share a cache.
+    return this.memo(`kustomization:${this.remoteCharts ? 'remote-charts:' : ''}${abs}`, () => {
       if (this.inProgress.has(abs)) {
         throw new BosunError({ kind: 'render', file: site?.file, line: site?.line(), field: site?.field, message: `kustomization cycle: ${dirRel} includes itself; remove the circular reference` });
       }
