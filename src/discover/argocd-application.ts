@@ -307,7 +307,8 @@ function kustomizeOptions(source: unknown, notes: string[]): KustomizeOptions | 
     else if (field(p, 'path') !== undefined) notes.push(`kustomize.patches[${i}] refers to a file (path); only inline patches are applied`);
   });
   if (patches.length > 0) out.patches = patches;
-  for (const unsupported of ['forceCommonLabels', 'forceCommonAnnotations', 'commonAnnotationsEnvsubst', 'labelWithoutSelector', 'labelIncludeTemplates', 'kubeVersion', 'apiVersions']) {
+  // `version` picks a kustomize binary configured in argocd-cm; bosun renders with its own.
+  for (const unsupported of ['forceCommonLabels', 'forceCommonAnnotations', 'commonAnnotationsEnvsubst', 'labelWithoutSelector', 'labelIncludeTemplates', 'kubeVersion', 'apiVersions', 'ignoreMissingComponents', 'version']) {
     if (k[unsupported] !== undefined) notes.push(`kustomize.${unsupported} is not applied by bosun's render`);
   }
   return Object.keys(out).length > 0 ? out : undefined;

@@ -33,6 +33,30 @@ describe('Argo CD fields bosun does not model', () => {
     ]);
   });
 
+  it('names the kustomize options its render does not apply', async () => {
+    const root = await makeTree({
+      'apps/web/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+      'argocd/web.yaml': yaml`
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: { name: web, namespace: argocd }
+        spec:
+          source:
+            repoURL: ${repoUrl}
+            path: apps/web
+            kustomize: { namePrefix: shop-, version: v5.4.3, ignoreMissingComponents: true }
+          destination: { name: in-cluster, namespace: web }
+      `,
+    });
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(environments[0].kustomize).toEqual({ namePrefix: 'shop-' });
+    expect(notes.map(noteText).filter((n) => n.includes('kustomize.')).sort()).toEqual([
+      'argocd/web.yaml:1: environment web: kustomize.ignoreMissingComponents is not applied by bosun\'s render',
+      'argocd/web.yaml:1: environment web: kustomize.version is not applied by bosun\'s render',
+    ]);
+  });
+
   it('lists an Application deployed through the source hydrator as not previewed, reading its dry source', async () => {
     const root = await makeTree({
       'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
