@@ -5,7 +5,7 @@ import { groupsOf } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { discoveredEnvironmentBase, type Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
-import type { FleetBundleRender } from '../model/fleet.ts';
+import type { FleetBundleRender, FleetHelmRender } from '../model/fleet.ts';
 import { selectorMatches } from '../model/label-selector.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { bundleSitesForPaths, fleetYamlIn, type FleetBundleSite } from './fleet-bundles.ts';
@@ -211,7 +211,8 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       ...(merged.kustomizeDir ? { kustomizeDir: merged.kustomizeDir } : {}),
     };
     const chart = chartOf(ctx, b, merged);
-    if (chart.remote) {
+    // A Helm repository or OCI chart is fetched at render time (render/fleet-remote-chart.ts); another URL is not.
+    if (chart.remote && !chart.request) {
       notes.push(bundleNote(b, 'not-previewed', `a chart from ${chart.remote}: remote charts are not previewed; what the bundle deploys on ${cluster.name} is not in the plan`, { environments: [name], reads: [b.site.dir] }));
       continue;
     }
@@ -225,6 +226,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       if (!templated.ok) problem ??= { message: templated.message, file: fy?.file };
       render.helm = {
         ...(chart.local !== undefined ? { chart: chart.local } : {}),
+        ...(chart.request ? { remote: chart.request } : {}),
         values: templated.ok ? templated.values : helm?.values ?? {},
       };
       for (const ref of helm?.valuesFrom ?? []) {
@@ -278,9 +280,13 @@ function allValuesFiles(fy: FleetYaml | undefined): string[] {
  * Where the bundle's chart is. Fleet fetches `helm.chart` unless it is a path in the bundle's checkout,
  * and always when `helm.repo` is set (internal/bundlereader/resources.go `addRemoteCharts`).
  */
-function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { local?: string; remote?: string } {
+function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { local?: string; remote?: string; request?: NonNullable<FleetHelmRender['remote']> } {
   const helm = options.helm;
-  if (helm?.repo) return { remote: `Helm repository ${helm.repo} (chart ${helm.chart ?? '?'}${helm.version ? ` ${helm.version}` : ''})` };
+  if (helm?.repo) {
+    const remote = `Helm repository ${helm.repo} (chart ${helm.chart ?? '?'}${helm.version ? ` ${helm.version}` : ''})`;
+    return helm.chart ? { remote, request: { kind: 'repo', repoUrl: helm.repo, chart: helm.chart, ...(helm.version ? { version: helm.version } : {}) } } : { remote };
+  }
+  if (helm?.chart?.startsWith('oci://')) return { remote: helm.chart, request: { kind: 'oci', ref: helm.chart, ...(helm.version ? { version: helm.version } : {}) } };
   if (helm?.chart) {
     if (/^[a-z][a-z0-9+.-]*:\/\/|^[a-z0-9]+::|^(github\.com|gitlab\.com|bitbucket\.org)\//i.test(helm.chart)) return { remote: helm.chart };
     const path = posix.normalize(b.site.dir === '.' ? helm.chart : `${b.site.dir}/${helm.chart}`);

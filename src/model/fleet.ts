@@ -36,6 +36,11 @@ export interface FleetBundleRender {
 export interface FleetHelmRender {
   /** `helm.chart`, relative to the bundle folder; absent: a `Chart.yaml` in the bundle folder, if any. */
   chart?: string;
+  /**
+   * A remote chart, fetched by bosun's chart fetcher at render time (render/fleet-remote-chart.ts):
+   * `helm.repo` + `helm.chart` (+ `helm.version`), or `helm.chart: oci://…` (+ `helm.version`).
+   */
+  remote?: { kind: 'repo'; repoUrl: string; chart: string; version?: string } | { kind: 'oci'; ref: string; version?: string };
   /** `helm.values` with `valuesFiles` merged over them, then the customization's, templated for the cluster. */
   values: Record<string, unknown>;
 }

@@ -6,6 +6,7 @@ import { isNamespacedKind } from '../validate/builtin-schemas.ts';
 import { inRepo } from './files.ts';
 import { bundleFiles } from './fleet-files.ts';
 import { rawBundle } from './fleet-raw.ts';
+import { renderRemoteFleetChart } from './fleet-remote-chart.ts';
 import { renderBundleTemplates } from './fleet-templates.ts';
 import { helmRenderer } from './helm.ts';
 import { kustomizeRenderer } from './kustomize.ts';
@@ -15,6 +16,8 @@ import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } 
  * A Rancher Fleet bundle on one cluster, rendered as the Fleet agent builds it (rancher/fleet
  * internal/bundlereader/style.go `DetermineStyle`, internal/helmdeployer/render/helm.go, postrender.go):
  *
+ * - a **remote chart** (`helm.repo` + `helm.chart`, or `helm.chart: oci://…`) through the chart fetcher
+ *   (fleet-remote-chart.ts);
  * - a **chart** when `<helm.chart>/Chart.yaml` (default: `Chart.yaml`) is among the bundle's files:
  *   `helm template` of that folder with the bundle's values, into its release and namespace;
  * - else **kustomize** when `<kustomize.dir>/kustomization.yaml` (default: `kustomization.yaml`) is:
@@ -41,7 +44,9 @@ export const fleetRenderer: Renderer = {
     const has = (name: string) => files.has(posix.normalize(name));
 
     let objects: RenderedObject[];
-    if (has(posix.join(chartDir, 'Chart.yaml'))) {
+    if (fleet.helm?.remote) {
+      objects = await renderRemoteFleetChart(req, fleet, where);
+    } else if (has(posix.join(chartDir, 'Chart.yaml'))) {
       const path = posix.normalize(posix.join(env.path, chartDir));
       objects = await delegate(helmRenderer, req, {
         ...env,

@@ -135,12 +135,21 @@ describe('Fleet bundles as environments', () => {
     ]));
   });
 
-  it('lists a remote chart as not previewed on the clusters it goes to', async () => {
-    const root = await makeTree({ 'mon/fleet.yaml': 'helm:\n  repo: https://charts.example.com\n  chart: monitoring\n  version: 1.2.3\n' });
+  it('makes a Helm repository or OCI chart an environment per cluster, fetched when rendered; another chart URL is listed as not previewed', async () => {
+    const root = await makeTree({
+      'mon/fleet.yaml': 'helm:\n  repo: https://charts.example.com\n  chart: monitoring\n  version: 1.2.3\n',
+      'oci/fleet.yaml': 'helm:\n  chart: oci://ghcr.io/acme/charts/web\n  version: ">=1.0.0"\n',
+      'url/fleet.yaml': 'helm:\n  chart: https://example.com/charts/web-1.0.0.tgz\n',
+    });
     const { environments, notes } = await discoverEnvironments(root, { clusters });
-    expect(environments).toEqual([]);
+    expect(byName(environments, 'mon@dev').fleet?.helm?.remote).toEqual({ kind: 'repo', repoUrl: 'https://charts.example.com', chart: 'monitoring', version: '1.2.3' });
+    expect(byName(environments, 'oci@dev').fleet?.helm?.remote).toEqual({ kind: 'oci', ref: 'oci://ghcr.io/acme/charts/web', version: '>=1.0.0' });
+    expect(environments.some((e) => e.name.startsWith('url@'))).toBe(false);
     const note = notes.find((n) => n.status === 'not-previewed');
-    expect(note).toMatchObject({ kind: 'Bundle', name: 'mon', environments: ['mon@dev'], reads: ['mon'], reason: expect.stringContaining('Helm repository https://charts.example.com (chart monitoring 1.2.3): remote charts are not previewed') });
+    expect(note).toMatchObject({ kind: 'Bundle', name: 'url', environments: ['url@dev'], reads: ['url'], reason: expect.stringContaining('a chart from https://example.com/charts/web-1.0.0.tgz: remote charts are not previewed') });
+    // Without a chart fetcher the render cannot judge it: not previewed, not a content error.
+    const out = await renderEnvironment(root, byName(environments, 'mon@dev'));
+    expect(out).toMatchObject({ ok: false, error: { notPreviewed: true, file: 'mon/fleet.yaml', message: 'chart monitoring 1.2.3 from https://charts.example.com not fetched: bosun runs without a chart fetcher here' } });
   });
 });
 
