@@ -26,6 +26,7 @@ import { applyRun, type RunEnd } from '../workflows/apply/apply-run.ts';
 import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from '../workflows/apply/apply-text.ts';
 import { endsPin, holdOf, notesPullRequest, type Hold } from '../workflows/apply/hold.ts';
 import { endUnrunApply, openApplyLifeCycle, unrunRecord } from '../workflows/apply/life-cycle.ts';
+import { lastDefaultBranchApply } from '../workflows/apply/history.ts';
 import { comparesWithPlan, planPinOf } from '../workflows/apply/plan-pin.ts';
 import { promotionDecision } from '../workflows/apply/promotion-gate.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
@@ -212,7 +213,8 @@ async function promotionGate(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobCo
   if (!job.after?.length || !deps.status) return { status: 'go' };
   const status = deps.status;
   const dependencies = await Promise.all(job.after.map(async (env) => {
-    const last = await status.lastApply(job.repo.fullName, env);
+    // A pre-merge `/bosun apply` of the dependency applied a PR head, not this commit or a newer one.
+    const last = lastDefaultBranchApply(await status.lastApply(job.repo.fullName, env), await status.history(job.repo.fullName, env));
     return last ? { env, last } : { env };
   }));
   const decision = promotionDecision(job, decidePromotion({

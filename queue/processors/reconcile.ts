@@ -46,7 +46,7 @@ import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import { applyRun, EnvLeaseLost } from '../workflows/apply/apply-run.ts';
-import { defaultBranchApplies } from '../workflows/apply/history.ts';
+import { defaultBranchApplies, lastDefaultBranchApply } from '../workflows/apply/history.ts';
 import { openApplyLifeCycle } from '../workflows/apply/life-cycle.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { discoveryScope } from './discovery-scope.ts';
@@ -233,7 +233,7 @@ async function applyPending(deps: ReconcileProcessorDeps, job: ReconcileJob, sha
   if (!deps.jobState) return false;
   const requested = await deps.jobState.redis.hget(deps.jobState.keys.applyNewest(job.repo.fullName, job.env), 'sha');
   if (requested !== sha) return false;
-  const last = await deps.status?.lastApply(job.repo.fullName, job.env);
+  const last = deps.status ? lastDefaultBranchApply(await deps.status.lastApply(job.repo.fullName, job.env), await deps.status.history(job.repo.fullName, job.env)) : undefined;
   return last?.sha !== sha;
 }
 

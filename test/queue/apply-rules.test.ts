@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApplyRecord } from '../../src/jobs.ts';
 import { decidePromotion } from '../../src/jobs/promotion.ts';
 import type { Change } from '../../src/model/change.ts';
-import { defaultBranchApplies } from '../../queue/workflows/apply/history.ts';
+import { defaultBranchApplies, lastDefaultBranchApply } from '../../queue/workflows/apply/history.ts';
 import { endsPin, holdOf, notesPullRequest } from '../../queue/workflows/apply/hold.ts';
 import { comparesWithPlan, planPinOf } from '../../queue/workflows/apply/plan-pin.ts';
 import { promotionDecision } from '../../queue/workflows/apply/promotion-gate.ts';
@@ -77,5 +77,14 @@ describe('apply history', () => {
   it('a pre-merge apply is recorded but is not a state of the default branch', () => {
     const rec = (sha: string, trigger: ApplyRecord['trigger']): ApplyRecord => ({ sha, seq: 1, trigger, ok: true, health: 'healthy', at: 1, durationMs: 1, summary: '' });
     expect(defaultBranchApplies([rec('h', 'pre-merge'), rec('m', 'merge'), rec('x', 'heal'), rec('r', 'rollback')]).map((r) => r.sha)).toEqual(['m', 'x', 'r']);
+  });
+
+  it('the rules that order applies see the last default-branch apply: a pre-merge apply after it does not count', () => {
+    const rec = (sha: string, trigger: ApplyRecord['trigger'], ok = true): ApplyRecord => ({ sha, seq: 1, trigger, ok, health: 'healthy', at: 1, durationMs: 1, summary: '' });
+    const failedMerge = rec('f', 'merge', false);
+    expect(lastDefaultBranchApply(failedMerge, [rec('m', 'merge')])).toBe(failedMerge);
+    expect(lastDefaultBranchApply(rec('h', 'pre-merge'), [rec('h', 'pre-merge'), rec('m', 'merge')])?.sha).toBe('m');
+    expect(lastDefaultBranchApply(rec('h', 'pre-merge'), [rec('h', 'pre-merge')])).toBeUndefined();
+    expect(lastDefaultBranchApply(undefined, [])).toBeUndefined();
   });
 });

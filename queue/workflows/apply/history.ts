@@ -10,3 +10,13 @@ import type { ApplyRecord } from '../../../src/jobs.ts';
 export function defaultBranchApplies(history: readonly ApplyRecord[]): ApplyRecord[] {
   return history.filter((r) => r.trigger !== 'pre-merge');
 }
+
+/**
+ * The last apply of a default-branch commit, for the rules that order applies (promotion, a queued
+ * apply still pending): the last apply itself, unless it was a pre-merge apply — then the newest
+ * successful default-branch apply before it (a failure before it is no longer known).
+ */
+export function lastDefaultBranchApply(last: ApplyRecord | undefined, history: readonly ApplyRecord[]): ApplyRecord | undefined {
+  if (!last || last.trigger !== 'pre-merge') return last;
+  return defaultBranchApplies(history)[0];
+}
