@@ -6,7 +6,8 @@ import { BosunError } from '../model/errors.ts';
  * - `redis://[user:password@]host:port[/db]` and `rediss://…` (TLS): one Redis, handed to ioredis as is.
  * - `redis+sentinel://[user:password@]host1:26379,host2:26379[,…]/<master name>[/db]` and
  *   `rediss+sentinel://…`: Redis Sentinel. ioredis asks the sentinels for the current primary and
- *   follows failovers; the password is the primary's (`?sentinelPassword=` when the sentinels need one).
+ *   follows failovers (on the sentinels' +switch-master at once); the password is the primary's
+ *   (`?sentinelPassword=` when the sentinels need one).
  * - `redis+cluster://[user:password@]host1:6379,host2:6379[,…]` and `rediss+cluster://…` (TLS): Redis
  *   Cluster. The hosts are where ioredis starts; it learns the other nodes and the slot map from them.
  *   Every key bosun writes then carries a hash tag (see `keyPrefixFor` in connection.ts), so all of them
@@ -72,7 +73,15 @@ export function parseRedisUrl(text: string): ParsedRedisUrl {
     if (!hosts) fail('names no sentinel, e.g. redis+sentinel://sentinel-0:26379,sentinel-1:26379/mymaster');
     if (!name) fail('names no master: add /<master name> after the sentinels, e.g. redis+sentinel://sentinel-0:26379/mymaster');
     if (extra.length > 0 || (db !== undefined && db !== '' && !/^\d+$/.test(db))) fail('has a path after the master name that is not a database number');
-    const options: RedisOptions = { sentinels: parseHosts(hosts, 'sentinel', defaultSentinelPort), name: decodeURIComponent(name), ...parseAuth(auth) };
+    const options: RedisOptions = {
+      sentinels: parseHosts(hosts, 'sentinel', defaultSentinelPort),
+      name: decodeURIComponent(name),
+      ...parseAuth(auth),
+      // Leave the old primary as soon as the sentinels announce the new one (+switch-master). Without it a
+      // client stays on the old primary until the sentinels demote it, which may take seconds: a manual
+      // failover leaves it writable meanwhile, and what bosun writes there (finished jobs, new ones) is lost.
+      failoverDetector: true,
+    };
     if (db) options.db = Number(db);
     const params = new URLSearchParams(query);
     const sentinelPassword = params.get('sentinelPassword');

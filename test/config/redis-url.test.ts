@@ -34,6 +34,7 @@ describe('REDIS_URL', () => {
         sentinelPassword: 'sp',
         tls: {},
         enableTLSForSentinelMode: true,
+        failoverDetector: true,
       },
     });
   });
