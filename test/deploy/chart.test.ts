@@ -135,6 +135,16 @@ describe('the Helm chart (deploy/chart)', () => {
     expect(worker(objects).spec.containers[0]!.image).toBe('registry.example.org/platform/bosun@sha256:' + '0'.repeat(64));
   });
 
+  it('external Redis Cluster (TLS): the URL reaches the processes as given, in a Secret', async () => {
+    const url = 'rediss+cluster://:redis-password@redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379';
+    const { objects } = await render({ values: { 'redis.url': url } });
+    const env = containerEnv(worker(objects).spec.containers[0]!, objects, [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bosun-github-app' }, stringData: { 'app-id': '7', 'private-key': 'pem', 'webhook-secret': 's' } },
+    ]);
+    expect(env.REDIS_URL).toBe(url);
+    expect(get(objects, 'ConfigMap', 'bosun-config').data).not.toHaveProperty('REDIS_URL');
+  });
+
   it('existing Secrets under the operator\'s names; the registry is that Secret\'s own clusters.yaml', async () => {
     const { objects } = await render({ set: 'existing-secrets' });
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
@@ -205,7 +215,6 @@ describe('the Helm chart (deploy/chart)', () => {
   it.each([
     ['both an external and the bundled Redis', { 'redis.url': 'redis://r:6379', 'redis.bundled.enabled': true }, /redis: set either redis.url .* or redis.bundled.enabled .*, not both/],
     ['no Redis at all', { 'redis.existingSecret': '' }, /redis: set redis.url, redis.existingSecret .* or, for a trial, redis.bundled.enabled=true/],
-    ['Redis Cluster', { 'redis.url': 'redis+cluster://r:6379' }, /Redis Cluster is not supported .* use one primary, with Sentinel/],
     ['a URL that is not Redis', { 'redis.url': 'http://r:6379' }, /redis.url: Does not match pattern/],
     ['a private key without the webhook secret', { 'github.privateKey': 'pem' }, /github.webhookSecret: set it with github.privateKey/],
     ['no App Secret at all', { 'github.existingSecret': '' }, /github.existingSecret: name the Secret .* \(bosun setup writes one\), or set github.privateKey and github.webhookSecret/],

@@ -4,13 +4,10 @@
 {{- if .Values.redis.url }}{{ $redisSources = add1 $redisSources }}{{ end -}}
 {{- if .Values.redis.bundled.enabled }}{{ $redisSources = add1 $redisSources }}{{ end -}}
 {{- if gt $redisSources 1 -}}
-{{- fail "redis: set either redis.url (your Redis or Sentinel) or redis.bundled.enabled (a trial Redis), not both" -}}
+{{- fail "redis: set either redis.url (your Redis, Sentinel or Cluster) or redis.bundled.enabled (a trial Redis), not both" -}}
 {{- end -}}
 {{- if and (eq $redisSources 0) (not .Values.redis.existingSecret) -}}
 {{- fail "redis: set redis.url, redis.existingSecret (a Secret holding the URL) or, for a trial, redis.bundled.enabled=true" -}}
-{{- end -}}
-{{- if hasPrefix "redis+cluster" (.Values.redis.url | toString) -}}
-{{- fail "redis.url: Redis Cluster is not supported (bosun's queues need their keys on one shard); use one primary, with Sentinel for failover (redis+sentinel://…)" -}}
 {{- end -}}
 {{- if and .Values.github.privateKey (not .Values.github.webhookSecret) -}}
 {{- fail "github.webhookSecret: set it with github.privateKey (the App's webhook secret), or keep both in github.existingSecret" -}}
