@@ -271,7 +271,7 @@ async function healEnvironment(gh: GitHubClient, deps: ReconcileProcessorDeps, j
       work: async (steps) => {
         await steps.deploy();
         await ctx.progress(`healing ${job.env}: re-applying ${short(sha)} (${driftCounts(input.report)})`);
-        const report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, partOf: job.repo.fullName, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
+        const report = await applyEnvironment({ client: input.client, env: input.env, objects: input.objects, partOf: job.repo.fullName, revision: sha, onProgress: (e) => void ctx.progress(`${e.stage}: ${e.message}`) });
         const c = report.counts;
         const problems = [...report.objects.filter((o) => o.action === 'failed').map((o) => `${o.kind} ${o.name}: ${o.error ?? 'failed'}`), ...report.notes].slice(0, 3);
         const text = report.ok
