@@ -1,11 +1,72 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects (`npm test` runs both; `npm run test:unit` / `npm run test:cluster` one):
+// - unit: everything that needs neither the test Kubernetes API server nor a long end-to-end run. It may
+//   use Redis, git, kustomize/helm and the render sandbox. Its global setup starts no cluster, and the
+//   cluster helpers (testkit/testenv/inject.ts) throw "this suite needs the cluster project" in it.
+// - cluster: the suites listed below (the test API server, the Redis-backed e2e harness, the packed
+//   install), with the cluster global setup (test/support/global-setup.ts).
+
+// Which test files run in the `cluster` project; every other test/**/*.test.ts is
+// in `unit`. A file belongs here when it uses the test Kubernetes API server (testKubeconfig(),
+// testCluster(), writeTestClusterRegistry(), test/cluster/helpers.ts), runs bosun end to end on the
+// Redis-backed harness (test/e2e/), or is a long integration run (the packed install, the image-like
+// chart install). A file that needs the cluster but is missing here fails in `unit` with "this suite needs
+// the cluster project" (testkit/testenv/project.ts).
+const clusterSuites: readonly string[] = [
+  // bosun's server and workers end to end on Redis and the GitHub stand-in, most against the cluster
+  'test/e2e/**/*.test.ts',
+  // the cluster engine against the test API server
+  'test/cluster/apply.test.ts',
+  'test/cluster/connect.test.ts',
+  'test/cluster/faults.test.ts',
+  'test/cluster/flux-apply.test.ts',
+  'test/cluster/health.test.ts',
+  'test/cluster/idempotent-apply.test.ts',
+  'test/cluster/ignore-differences.test.ts',
+  'test/cluster/preview.test.ts',
+  'test/cluster/secrets.test.ts',
+  'test/cluster/sops-apply.test.ts',
+  'test/cluster/sync-hooks.test.ts',
+  'test/cluster/sync.test.ts',
+  // the CLI applying to or reading from the cluster
+  'test/cli/apply-example.test.ts',
+  'test/cli/cluster-schemas.test.ts',
+  'test/cli/drift.test.ts',
+  'test/cli/exit-codes.test.ts',
+  'test/cli/sops-flux-apply.test.ts',
+  // the local tour applies to the cluster; the chart install deploys bosun's chart into it
+  'test/demo/tour.test.ts',
+  'test/deploy/chart-install.test.ts',
+  // the test cluster itself
+  'test/testenv/cluster.test.ts',
+  // npm pack + npm install of the package in a fresh folder (minutes)
+  'test/package/packed-install.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...clusterSuites],
+          globalSetup: ['test/support/global-setup-unit.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: [...clusterSuites],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

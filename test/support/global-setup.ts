@@ -1,5 +1,6 @@
-// Provisions what the test suites need, once per `npm test` run: an open Redis on 127.0.0.1:6379 and a
-// real Kubernetes API server (etcd + kube-apiserver + kube-controller-manager, see test/support/testenv).
+// Global setup of the `cluster` project (vitest.config.ts), once per run: an open Redis on 127.0.0.1:6379
+// and a real Kubernetes API server (etcd + kube-apiserver + kube-controller-manager, see testkit/testenv).
+// The `unit` project's is global-setup-unit.ts (no cluster).
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { BosunError } from '../../src/model/errors.ts';
@@ -9,6 +10,7 @@ import { startTestCluster } from './testenv/cluster.ts';
 import { clusterInfoFromKubeconfig } from './testenv/info.ts';
 import { currentSlot } from './testenv/paths.ts';
 import { runningClusterFor } from './testenv/state.ts';
+import type {} from '../../testkit/testenv/project.ts';
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -17,6 +19,7 @@ const log = (line: string): void => {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await ensureRedis({ log });
   await ensureBubblewrap({ log });
+  project.provide('testProject', 'cluster');
 
   // A cluster from `npm run testenv -- up` saves the start on every run; it is left running afterwards.
   const preset = process.env.BOSUN_TEST_KUBECONFIG;

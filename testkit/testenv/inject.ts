@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { inject } from 'vitest';
 import { clusterInfoFromKubeconfig, type TestClusterInfo } from './info.ts';
+import { requireClusterProject } from './project.ts';
 
 export type { TestClusterInfo } from './info.ts';
 
@@ -13,6 +14,7 @@ const NO_CLUSTER =
  * suites: create your own namespaces with unique names and delete them when done.
  */
 export function testKubeconfig(): string {
+  requireClusterProject();
   const provided = inject('kubeconfig') || process.env.BOSUN_TEST_KUBECONFIG;
   if (!provided) throw new Error(NO_CLUSTER);
   return provided;
@@ -20,6 +22,7 @@ export function testKubeconfig(): string {
 
 /** Server, tokens and CA of the shared test cluster, including the no-rights user when there is one. */
 export function testCluster(): TestClusterInfo {
+  requireClusterProject();
   const provided = inject('testCluster');
   if (provided) return provided;
   return clusterInfoFromKubeconfig(testKubeconfig());
