@@ -31,6 +31,8 @@ import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import { settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
+import { openIndexes, saveIndexes, type IndexOption } from './input-index-sides.ts';
+import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
 
 export interface PlanOptions {
   /** A git repository (work tree or bare). */
@@ -68,6 +70,8 @@ export interface PlanOptions {
   clusterChecks?: ClusterChecksHook;
   /** Remote charts (HelmReleases from Helm repositories, kustomize helmCharts): allowed sources and the cache; absent: none is fetched. */
   charts?: PlanChartOptions;
+  /** The input index store (Redis for the workers, a folder for the CLI): each environment's inputs looked up instead of walked. */
+  inputIndex?: IndexOption;
 }
 
 interface Side {
@@ -81,6 +85,8 @@ interface Side {
   notes: DiscoveryNote[];
   /** A discovery problem at this side (e.g. an invalid .bosun.yaml at base). */
   problem?: Problem;
+  /** This commit's input index, when the plan uses one (filled as inputs are collected). */
+  index?: InputIndex;
 }
 
 /**
@@ -104,7 +110,11 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
       openSide(opts, headSha, headCo.dir, true, charts),
     ]);
     settleRefusedReleases(base.envs, head.envs);
-    return await planSides(opts, base, head, changed, progress);
+    const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: opts.baseBranch ?? null }) : undefined;
+    if (indexes) [base.index, head.index] = [indexes.base.index, indexes.head.index];
+    const result = await planSides(opts, base, head, changed, progress);
+    if (indexes && opts.inputIndex) await saveIndexes(opts.inputIndex, [{ ...indexes.base, names: base.envs.keys() }, { ...indexes.head, names: head.envs.keys() }]);
+    return result;
   } finally {
     await Promise.all([baseCo.dispose(), headCo.dispose()]);
   }
@@ -142,11 +152,11 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   // Flux postBuild.substituteFrom: the values the same cluster's other environments put in the cluster, per side.
   const [baseSubst, headSubst] = await Promise.all([base, head].map((side) => resolveSubstituteFrom(side.envs, side.dir, {
     inputs: async (env) => {
-      const ins = await inputsOrProblem(side.dir, env, inputCache, side === head ? 'head' : 'base');
+      const ins = await inputsOrProblem(side.dir, env, inputCache, side.index);
       return 'inputs' in ins ? ins.inputs : undefined;
     },
     render: async (env) => {
-      const ins = await inputsOrProblem(side.dir, env, inputCache, side === head ? 'head' : 'base');
+      const ins = await inputsOrProblem(side.dir, env, inputCache, side.index);
       if ('problem' in ins) return { ok: false, error: ins.problem };
       const key = `${renderKey(env, ins.inputs, side.tree)}#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
       return cache.get(key, () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits }));
@@ -159,8 +169,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const b = base.envs.get(name);
     const h = head.envs.get(name);
     const [bi, hi] = await Promise.all([
-      b ? inputsOrProblem(base.dir, b, inputCache, 'base').then((i) => withSubstitutionInputs(i, baseSubst.get(substitutionOwner(name, b)))) : undefined,
-      h ? inputsOrProblem(head.dir, h, inputCache, 'head').then((i) => withSubstitutionInputs(i, headSubst.get(substitutionOwner(name, h)))) : undefined,
+      b ? inputsOrProblem(base.dir, b, inputCache, base.index).then((i) => withSubstitutionInputs(i, baseSubst.get(substitutionOwner(name, b)))) : undefined,
+      h ? inputsOrProblem(head.dir, h, inputCache, head.index).then((i) => withSubstitutionInputs(i, headSubst.get(substitutionOwner(name, h)))) : undefined,
     ]);
     const problem = (hi && 'problem' in hi ? hi.problem : undefined) ?? (bi && 'problem' in bi ? bi.problem : undefined);
     const decision = problem
@@ -273,7 +283,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     changed,
     inputsOf: async (side, env) => {
       const d = known.get(env.name);
-      const ins = (side === 'head' ? d?.hi : d?.bi) ?? await inputsOrProblem(side === 'head' ? head.dir : base.dir, env, inputCache, side);
+      const ins = (side === 'head' ? d?.hi : d?.bi) ?? await inputsOrProblem(side === 'head' ? head.dir : base.dir, env, inputCache, side === 'head' ? head.index : base.index);
       return 'inputs' in ins ? ins.inputs : undefined;
     },
   });
@@ -283,13 +293,20 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
 
 type InputsOrProblem = { inputs: EnvInputs } | { problem: Problem };
 
-async function inputsOrProblem(dir: string, env: Environment, cache: Map<string, unknown>, _side: 'base' | 'head'): Promise<InputsOrProblem> {
+/** An environment's inputs: from the side's input index when it holds them for this definition, else walked (and recorded there). */
+async function inputsOrProblem(dir: string, env: Environment, cache: Map<string, unknown>, index?: InputIndex): Promise<InputsOrProblem> {
+  const known = index ? lookupInputs(index, env) : undefined;
+  if (known?.inputs) return { inputs: known.inputs };
+  if (known?.problem) return { problem: known.problem };
+  let result: InputsOrProblem;
   try {
-    return { inputs: await collectInputs(dir, env, cache) };
+    result = { inputs: await collectInputs(dir, env, cache) };
   } catch (err) {
-    if (err instanceof BosunError) return { problem: err.toProblem() };
-    throw err;
+    if (!(err instanceof BosunError)) throw err;
+    result = { problem: err.toProblem() };
   }
+  if (index) recordInputs(index, env, result);
+  return result;
 }
 
 function crdsOf(objects: RenderedObject[]): KubeObject[] {

@@ -12,6 +12,7 @@ import { noEnvironmentsError } from '../../discover/nothing-found.ts';
 import { exitCodeFor } from '../../model/errors.ts';
 import { changedUncovered } from '../../report/coverage-section.ts';
 import { chartOptionsFrom, chartSourceHelp } from '../chart-options.ts';
+import { cliIndexOption } from '../index-cache.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -32,6 +33,9 @@ Options:
   --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): for environments whose cluster is
                     registered, validates against that cluster's own OpenAPI (its CRDs and its
                     Kubernetes version) and adds the apply preview (server-side dry run)
+  --no-index-cache  do not read or write the input index in <repo>/.git/bosun/input-index/ (each
+                    environment's inputs per commit, so only what a change reaches is re-walked);
+                    also BOSUN_NO_INDEX_CACHE=1
   --part-of NAME    with --clusters: whose objects the preview compares with (would-be prunes); the
                     GitHub App uses the repository's owner/name (default: bosun)
 ${chartSourceHelp}
@@ -54,6 +58,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     clusters: { type: 'string' },
     'part-of': { type: 'string' },
     'chart-source': { type: 'string', multiple: true },
+    'no-index-cache': { type: 'boolean' },
     ...limitOptions,
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
@@ -70,6 +75,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     return { preview: m.previewHook(registry, values['part-of'] ? { partOf: values['part-of'] } : {}), checks: m.clusterChecksHook(registry, { cacheDir: dataDirOf(io) }), inventory: m.inventoryOf(registry) };
   }) : undefined;
   const preview = clusters?.preview;
+  const inputIndex = await cliIndexOption(repoDir, io, values['no-index-cache']);
   const result = await planChange({
     repoDir,
     base,
@@ -84,6 +90,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     ...(clusters ? { clusterChecks: clusters.checks.hook } : {}),
     limits,
     charts,
+    ...(inputIndex ? { inputIndex } : {}),
   }).finally(() => Promise.all([preview?.close(), clusters?.checks.close()]));
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);
