@@ -50,7 +50,7 @@ function renderSettings(env: Environment): unknown {
     substitute: env.substitute,
     helmRelease: env.helmRelease,
     // A chart fetched by range may resolve to a newer release: such renders are reused for ten minutes at most.
-    charts: env.helmRelease && env.helmRelease.chart.kind !== 'repository' ? Math.floor(Date.now() / 600_000) : undefined,
+    charts: (env.helmRelease && env.helmRelease.chart.kind !== 'repository') || env.fleet?.helm?.remote ? Math.floor(Date.now() / 600_000) : undefined,
   };
 }
 
