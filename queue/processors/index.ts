@@ -10,6 +10,7 @@ import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
 import { closeRedis, createEnvStatusStore, createLockViewers, createRedis, keyPrefixFor, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createPrRecords } from '../../src/jobs/pr-records.ts';
+import { workerIndexOption } from '../../src/jobs/input-index-store.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { RenderCache } from '../../src/render/index.ts';
@@ -81,7 +82,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
+      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),

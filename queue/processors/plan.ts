@@ -17,6 +17,7 @@ import type { LockManager } from '../../src/locks/index.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
+import type { IndexOption } from '../../src/plan/input-index-sides.ts';
 import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
 import { RenderCache } from '../../src/render/index.ts';
 import { renderComment } from '../../src/report/comment.ts';
@@ -50,6 +51,8 @@ export interface PlanProcessorDeps {
   prRecords?: PrRecords;
   /** Records which environments this PR's comment shows, so a lock change elsewhere refreshes it. */
   lockViewers?: Pick<LockViewers, 'record'>;
+  /** The input index shared by every worker (src/jobs/input-index-store.ts): affected detection looks inputs up instead of walking every environment. */
+  inputIndex?: IndexOption;
 }
 
 export interface PlanOutcome {
@@ -101,6 +104,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         ...(preview ? { preview: preview.hook } : {}),
         ...(clusterChecks ? { clusterChecks: clusterChecks.hook } : {}),
         ...(deps.charts ? { charts: deps.charts } : {}),
+        ...(deps.inputIndex ? { inputIndex: deps.inputIndex } : {}),
         // Superseded: stop at the next step instead of rendering for a head nobody will look at.
         progress: Object.assign((message: string) => {
           ctx.signal.throwIfAborted();
