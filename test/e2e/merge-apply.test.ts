@@ -1,27 +1,21 @@
 // Apply on merge: pushes to the default branch of a small repository whose .bosun.yaml puts an
 // environment on the real test API server. What reaches the cluster, the check run on the merge commit,
 // the GitHub Deployment's statuses, prune, and the order of applies when pushes race or arrive late.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushJobId, queueNames } from '../../src/jobs.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'deployments';
 // Unique per run: the inventory is per environment name, and other suites on the shared cluster use `staging`.
 const env = `staging-${randomBytes(3).toString('hex')}`;
 const checkName = `bosun / apply (${env})`;
-type Json = Record<string, unknown>;
 
 describe('apply on merge to the default branch', () => {
   let h: Harness;
@@ -29,45 +23,23 @@ describe('apply on merge to the default branch', () => {
   let repo: GitRepoBuilder;
   let namespace: string;
   let tip: string;
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-  const configValue = async (cm: string): Promise<string> => (await kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl, push, pushResult } = s;
+  const configValue = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}');
   const appConfig = (version: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "${version}"\n`;
 
-  /** Commits on main and sends GitHub's push event for it, from the previous tip. */
+  /** Commits on main; returns the range its push event carries, from the previous tip. */
   const merge = async (message: string, change: () => Promise<void>): Promise<{ before: string; after: string }> => {
     await change();
     const before = tip;
     tip = await repo.commit(message);
     return { before, after: tip };
   };
-  /** Sends the push event; returns the id of the push job it queued. */
-  const push = async (range: { before: string; after: string }): Promise<string> => {
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, range));
-    const delivery = await h.send('push', payload);
-    expect(delivery.status).toBeLessThan(300);
-    return pushJobId({ deliveryId: delivery.deliveryId });
-  };
-  const pushResult = async (jobId: string): Promise<Json> => {
-    const queue = new Queue(queueNames.push, { connection: { url: redisUrl }, prefix: h.prefix });
-    try {
-      return await waitFor('the push job to finish', async () => {
-        const job = await queue.getJob(jobId);
-        if (!job || !(await job.isCompleted())) return undefined;
-        // Read it again: the first read may predate the completion, and then has no return value yet.
-        return ((await queue.getJob(jobId))?.returnvalue as Json | undefined) ?? undefined;
-      });
-    } finally {
-      await queue.close();
-    }
-  };
   const slow = 150_000;
-  const applyRun = (sha: string): Json | undefined => h.gh.checkRuns(owner, name, sha).find((r) => r.name === checkName);
-  const completedRun = (sha: string) => waitFor(`${checkName} completed on ${sha.slice(0, 7)}`, () => {
-    const r = applyRun(sha);
-    return r?.status === 'completed' ? r : undefined;
-  }, 90_000);
-  const deploymentOf = (sha: string): Json | undefined => h.gh.deployments(owner, name).find((d) => d.sha === sha && d.environment === env);
-  const states = (deployment: Json): Json[] => h.gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id));
+  const applyRun = (sha: string): Json | undefined => s.checkRuns(sha, checkName)[0];
+  const completedRun = (sha: string) => s.completedRun(sha, checkName);
+  const deploymentOf = (sha: string): Json | undefined => s.deploymentOf(sha, env);
+  const states = (deployment: Json): Json[] => s.deploymentStates(deployment);
 
   beforeAll(async () => {
     namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;

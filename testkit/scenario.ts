@@ -1,0 +1,158 @@
+// What an end-to-end suite does to bosun, in a user's words: push a range of commits to the default branch,
+// open and merge pull requests, comment a command, and wait for what GitHub would show (check runs, the bot's
+// replies and reactions, deployments and their statuses) or for what reached the test cluster (kubectl).
+// One repository per scenario; the harness (testkit/harness.ts) is started by the suite and read lazily,
+// so a scenario can be declared beside the suite's other constants.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { pushJobId, queueNames } from '../src/jobs.ts';
+import { kubectlPath } from '../src/util/tools.ts';
+import type { GitRepoBuilder } from './git-repo.ts';
+import { redisUrl, waitFor, type Harness } from './harness.ts';
+import { testKubeconfig } from './testenv/inject.ts';
+
+const run = promisify(execFile);
+
+export type Json = Record<string, unknown>;
+
+/** Commits before and after a push to a branch, as GitHub's push event carries them. */
+export interface PushRange {
+  before: string;
+  after: string;
+}
+
+export interface Scenario {
+  readonly owner: string;
+  readonly name: string;
+  /** Runs kubectl with the test cluster's admin kubeconfig; resolves to its stdout, rejects when it fails. */
+  kubectl(...args: string[]): Promise<string>;
+  /** Sends GitHub's push event for `range` (asserting bosun accepted it); resolves to the push job's id. */
+  push(range: PushRange): Promise<string>;
+  /** Waits until the push job `jobId` finished and returns what it returned. */
+  pushResult(jobId: string): Promise<Json>;
+  /** Sends pull_request `action` (opened, synchronize, closed…) for PR `pr` as the stand-in holds it now. */
+  pullRequestEvent(pr: number, action: string): Promise<void>;
+  /**
+   * Merges `branch` into the checked-out default branch of `repo` with a merge commit, as GitHub's merge
+   * button does, and marks PR `pr` merged at it. The push event is separate (`push`).
+   */
+  mergeBranch(repo: GitRepoBuilder, pr: number, branch: string, message?: string): Promise<PushRange>;
+  /** Comments `body` on PR `pr` as `user` and delivers the issue_comment event; returns the comment. */
+  comment(pr: number, user: string, body: string): Promise<Json>;
+  /** Whether comment `c` carries the reaction `content` (rocket when a command was taken, confused when refused). */
+  reacted(c: Json, content: string): () => boolean;
+  /** The bot's replies on PR `pr` (not its sticky comments), oldest first. */
+  replies(pr: number): string[];
+  /** Comments a command and waits for its reaction; returns the bot's first reply after it. */
+  command(pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string | undefined>;
+  /** The body of bosun's sticky plan comment on PR `pr` ('' before there is one). */
+  planComment(pr: number): string;
+  /** Check runs named `checkName` on `sha`, oldest first. */
+  checkRuns(sha: string, checkName: string): Json[];
+  /** Waits until there are `count` check runs named `checkName` on `sha` and the last of them completed. */
+  completedRun(sha: string, checkName: string, opts?: { count?: number; timeoutMs?: number }): Promise<Json>;
+  /** The GitHub Deployment of `sha` to `env`, if bosun created one. */
+  deploymentOf(sha: string, env: string): Json | undefined;
+  /** Statuses of a deployment, oldest first. */
+  deploymentStates(deployment: Json): Json[];
+  /** Waits until the deployment of `sha` to `env` exists and its latest status is `last`; returns all statuses. */
+  finalStates(sha: string, env: string, last: string, timeoutMs?: number): Promise<Json[]>;
+  /** Waits until no plan is queued, delayed or running. */
+  plansIdle(): Promise<void>;
+  /** Runs `use` with a Redis connection of its own (closed afterwards). */
+  withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T>;
+}
+
+/** The scenario of repository `owner`/`name` on the harness `harness()` returns (started in beforeAll). */
+export function scenario(owner: string, name: string, harness: () => Harness): Scenario {
+  const h = (): Harness => harness();
+  const self: Scenario = {
+    owner,
+    name,
+    kubectl: async (...args) => (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args])).stdout,
+    push: async (range) => {
+      const payload = h().gh.examplePayload('push', undefined, h().gh.repoPayload(owner, name), await h().gh.pushPayload(owner, name, range));
+      const delivery = await h().send('push', payload);
+      expect(delivery.status).toBeLessThan(300);
+      return pushJobId({ deliveryId: delivery.deliveryId });
+    },
+    pushResult: async (jobId) => {
+      const queue = new Queue(queueNames.push, { connection: { url: redisUrl }, prefix: h().prefix });
+      try {
+        return await waitFor('the push job to finish', async () => {
+          const job = await queue.getJob(jobId);
+          if (!job || !(await job.isCompleted())) return undefined;
+          // Read it again: the first read may predate the completion, and then has no return value yet.
+          return ((await queue.getJob(jobId))?.returnvalue as Json | undefined) ?? undefined;
+        });
+      } finally {
+        await queue.close();
+      }
+    },
+    pullRequestEvent: async (pr, action) => {
+      const payload = h().gh.examplePayload('pull_request', action, h().gh.repoPayload(owner, name), { number: pr, pull_request: await h().gh.pullPayload(owner, name, pr) });
+      expect((await h().send('pull_request', payload)).status).toBeLessThan(300);
+    },
+    mergeBranch: async (repo, pr, branch, message = `Merge pull request #${pr} from ${owner}/${branch}`) => {
+      const before = await repo.revParse();
+      // Committed by the builder, so the merge commit's committer time follows the others' (it orders applies).
+      await repo.git('merge', '--no-ff', '--no-commit', '--quiet', branch);
+      const after = await repo.commit(message);
+      await h().gh.updatePullRequest(owner, name, pr, { merged: true, mergeCommitSha: after });
+      return { before, after };
+    },
+    comment: async (pr, user, body) => {
+      const c = h().gh.addComment({ owner, repo: name, issue: pr, user, body });
+      const payload = h().gh.examplePayload('issue_comment', 'created', h().gh.repoPayload(owner, name), { issue: h().gh.issuePayload(owner, name, pr), comment: c });
+      expect((await h().send('issue_comment', payload)).status).toBeLessThan(300);
+      return c;
+    },
+    reacted: (c, content) => () => h().gh.reactions(Number(c.id)).some((r) => r.content === content),
+    replies: (pr) => h().gh.comments(owner, name, pr)
+      .filter((c) => (c.user as Json).login === h().gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
+      .map((c) => String(c.body)),
+    command: async (pr, user, body, reaction) => {
+      const before = self.replies(pr).length;
+      const c = await self.comment(pr, user, body);
+      await waitFor(`${reaction} on "${body}"`, self.reacted(c, reaction), 90_000);
+      return self.replies(pr)[before];
+    },
+    planComment: (pr) => String(h().gh.comments(owner, name, pr).find((c) => String(c.body).startsWith('<!-- bosun:plan -->'))?.body ?? ''),
+    checkRuns: (sha, checkName) => h().gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id)),
+    completedRun: (sha, checkName, opts = {}) => {
+      const count = opts.count ?? 1;
+      return waitFor(`${count > 1 ? `${count} completed ` : ''}${checkName}${count > 1 ? '' : ' completed'} on ${sha.slice(0, 7)}`, () => {
+        const runs = self.checkRuns(sha, checkName);
+        return runs.length >= count && runs[count - 1]?.status === 'completed' ? runs[count - 1] : undefined;
+      }, opts.timeoutMs ?? 90_000);
+    },
+    deploymentOf: (sha, env) => h().gh.deployments(owner, name).find((d) => d.sha === sha && d.environment === env),
+    deploymentStates: (deployment) => h().gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id)),
+    finalStates: (sha, env, last, timeoutMs = 60_000) => waitFor(`the ${last} deployment status of ${sha.slice(0, 7)} in ${env}`, () => {
+      const deployment = self.deploymentOf(sha, env);
+      if (!deployment) return undefined;
+      const states = self.deploymentStates(deployment);
+      return states.at(-1)?.state === last ? states : undefined;
+    }, timeoutMs),
+    plansIdle: async () => {
+      const queue = new Queue(queueNames.plan, { connection: { url: redisUrl }, prefix: h().prefix });
+      try {
+        await waitFor('no plan queued or running', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')).every((n) => n === 0));
+      } finally {
+        await queue.close();
+      }
+    },
+    withRedis: async (use) => {
+      const redis = new Redis(redisUrl);
+      try {
+        return await use(redis);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+  return self;
+}
