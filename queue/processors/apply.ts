@@ -32,6 +32,7 @@ import { promotionDecision } from '../workflows/apply/promotion-gate.ts';
 import type { GitHubAppAuth } from './installation-octokit.ts';
 import { planCommentMarker } from './plan.ts';
 import { discoveryScope } from './discovery-scope.ts';
+import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
 
 export { applyCheckRunName } from '../workflows/apply/apply-text.ts';
 
@@ -45,6 +46,8 @@ export interface ApplyProcessorDeps {
   prRecords?: PrRecords;
   /** How long an apply waits for the environments it depends on before giving up. Default 6 h. */
   promotionMaxWaitMs?: number;
+  /** Remote charts (Fleet bundles, kustomize helmCharts): fetched for applies of default-branch commits only. */
+  charts?: PlanChartOptions;
 }
 
 export interface ApplyOutcome {
@@ -96,6 +99,8 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
           ref: job.sha,
           env: job.env,
           ...scope,
+          // A pull request's head (/bosun apply before merge) may not choose the chart sources fetched.
+          ...(deps.charts && job.trigger !== 'pre-merge' && job.trigger !== 'command' ? { charts: deps.charts } : {}),
           progress: Object.assign((message: string) => void ctx.progress(message), { done: () => undefined }),
         });
         const cluster = clusterNameOf(desired.env);

@@ -85,7 +85,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
       plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
-      apply: applyProcessor({ auth, mirrors, status, prRecords, ...(clusters ? { clusters } : {}) }),
+      apply: applyProcessor({ auth, mirrors, status, prRecords, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),
       reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(prefix) }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),

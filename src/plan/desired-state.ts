@@ -4,7 +4,9 @@ import { checkout, resolveRef } from '../git/index.ts';
 import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
+import type { ChartFetcher } from '../charts/index.ts';
 import { renderEnvironment } from '../render/index.ts';
+import { planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import type { ObjectLimits } from '../render/object-limits.ts';
 import { collectRepoCrds } from '../validate/index.ts';
@@ -91,6 +93,8 @@ export interface RenderAndValidateOptions {
   limits?: ObjectLimits;
   /** The target Kubernetes version and, for a registered cluster, its own schemas. */
   clusterChecks?: ClusterChecksHook;
+  /** Fetches remote charts (Fleet bundles, kustomize helmCharts); absent: none is fetched. */
+  charts?: ChartFetcher;
 }
 
 /** Renders and validates each environment (bounded parallelism); problems are values, never throws for bad input. */
@@ -107,7 +111,7 @@ export async function renderAndValidate(dir: string, envs: Environment[], opts: 
       try {
         // Input analysis refuses paths that escape the repository before any tool runs.
         await collectInputs(dir, env, inputCache);
-        outcome = await renderEnvironment(dir, env, { limiter, limits: opts.limits });
+        outcome = await renderEnvironment(dir, env, { limiter, limits: opts.limits, ...(opts.charts ? { charts: opts.charts } : {}) });
       } catch (err) {
         if (!(err instanceof BosunError)) throw err;
         outcome = { ok: false, error: err.toProblem() };
@@ -135,10 +139,18 @@ function crdsOf(objects: RenderedObject[]): KubeObject[] {
  * The desired state of one environment at a commit, for apply and sync: rendered and validated; a render
  * failure or a validation error refuses (nothing is applied from a broken render).
  */
-export async function loadDesiredState(opts: { repoDir: string; ref: string; env: string; repoUrls?: string[]; clusters?: DiscoveryClusters; progress?: Progress; limits?: ObjectLimits }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
+export async function loadDesiredState(opts: {
+  repoDir: string; ref: string; env: string; repoUrls?: string[]; clusters?: DiscoveryClusters; progress?: Progress; limits?: ObjectLimits;
+  /**
+   * Remote charts: the operator's sources plus those `ref` itself declares — pass it only for a commit of
+   * the default branch (merged, so its sources are trusted), never for a pull request's head.
+   */
+  charts?: PlanChartOptions;
+}): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
     const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply' });
-    const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits });
+    const charts = planChartFetcher(opts.charts, dir);
+    const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits, ...(charts ? { charts } : {}) });
     if (!result.outcome.ok) {
       throw new BosunError({ ...result.outcome.error, kind: 'render', message: `environment "${env.name}" does not render at ${sha!.slice(0, 7)}: ${result.outcome.error.message}` });
     }
