@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'bullmq';
-import { bullConnection, closeRedis, createRedis, jobKinds, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
+import { Worker, type Job } from 'bullmq';
+import { bullConnection, closeRedis, createRedis, fairnessKey, jobKinds, jobStarted, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
 import type { Metrics } from '../src/metrics.ts';
 import { JobAborted, type JobRun } from './job-run.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -100,7 +100,15 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     const processor = opts.processors[kind];
     if (!processor) continue;
     const concurrency = typeof opts.concurrency === 'number' ? opts.concurrency : (opts.concurrency?.[kind] ?? 2);
-    const worker = new Worker(queueNames[kind], jobHandler(kind, processor as never, deps), {
+    const handler = jobHandler(kind, processor as never, deps);
+    const fairKey = fairnessKey(prefix, queueNames[kind]);
+    const fairStart = async (job: Job, token?: string, signal?: AbortSignal) => {
+      // The fair-share clock (src/jobs/fairness.ts) moves to the priority of each job started; failing
+      // to move it costs only some fairness, never the job.
+      await jobStarted(redis, fairKey, job.priority).catch((err: unknown) => log.warn({ err, queue: queueNames[kind] }, 'could not record the job start for fair share'));
+      return handler(job as never, token, signal);
+    };
+    const worker = new Worker(queueNames[kind], fairStart, {
       connection: bull,
       prefix,
       concurrency,

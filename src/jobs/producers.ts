@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { QueueDepthSource } from '../metrics.ts';
 import { BosunError } from '../model/errors.ts';
 import { recordApplyRequest } from './apply-order.ts';
+import { assignPriority, fairnessKey, giveBackPriority, queueWaitKeys } from './fairness.ts';
 import { bullConnection, closeRedis, createRedis, keyPrefixFor, releaseBullConnection, type RedisConnection } from './connection.ts';
 import { applyJobId, commandJobId, planDedupId, planJobId, pushJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
 import { defaultJobOptions, type RetryPolicy } from './job-options.ts';
@@ -25,6 +26,12 @@ export interface ProducerOptions {
    * `error` events from flooding the log.
    */
   onRedisError?: (err: Error) => void;
+  /**
+   * Fair share between installations on the plan, command, push and apply queues (fairness.ts): one
+   * installation's burst does not hold up another's jobs. Default true; false queues first come, first
+   * served (benchmarks compare the two).
+   */
+  fairness?: boolean;
 }
 
 export interface Producers {
@@ -87,10 +94,20 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
   redis.on('error', onRedisError);
   for (const queue of Object.values(queues)) (queue as Queue).on('error', onRedisError);
 
-  /** Adds a job after its request was recorded; forgets the delivery again when the add fails. */
-  const add = async (queue: Queue, name: string, data: object, jobId: string, extra: JobsOptions = {}): Promise<string> => {
+  const fair = opts.fairness ?? true;
+
+  /**
+   * Adds a job after its request was recorded; forgets the delivery again when the add fails. On a fair
+   * queue the job gets its installation's next priority, or `priority` (the place of a job it replaces).
+   */
+  const add = async (queue: Queue, name: string, data: { installationId: number }, jobId: string, extra: JobsOptions = {}, priority?: number): Promise<string> => {
+    const fairKey = fairnessKey(prefix, queue.name);
+    const assigned = fair && priority === undefined ? await assignPriority(redis, fairKey, queueWaitKeys(queue.keys), data.installationId) : undefined;
+    const withPriority = fair ? { priority: priority ?? assigned } : {};
     try {
-      const job = await queue.add(name, data, { ...extra, jobId });
+      const job = await queue.add(name, data, { ...extra, ...withPriority, jobId });
+      // Joined a job already queued (same plan): its priority was not used.
+      if (assigned !== undefined && job.id !== undefined && job.id !== jobId) await giveBackPriority(redis, fairKey, data.installationId, assigned);
       return job.id ?? jobId;
     } catch (err) {
       await redis.del(keys.seen(queue.name, jobId)).catch(() => undefined);
@@ -98,16 +115,20 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     }
   };
 
-  /** Removes the PR's waiting plan when it is for another head SHA, so the new one takes its place. */
-  const dropWaitingPlan = async (job: PlanJob): Promise<void> => {
+  /**
+   * Removes the PR's waiting plan when it is for another head SHA, so the new one takes its place: its
+   * priority, returned when the removal succeeded (the PR keeps its turn among the installations').
+   */
+  const dropWaitingPlan = async (job: PlanJob): Promise<number | undefined> => {
     const waitingId = await queues.plan.getDeduplicationJobId(planDedupId(job.repo.fullName, job.pr));
-    if (!waitingId) return;
+    if (!waitingId) return undefined;
     const waiting = await queues.plan.getJob(waitingId);
-    if (!waiting || waiting.data.headSha === job.headSha) return;
-    if (!notStarted.has(await waiting.getState())) return;
+    if (!waiting || waiting.data.headSha === job.headSha) return undefined;
+    if (!notStarted.has(await waiting.getState())) return undefined;
     // It may become active between the check and the removal: then the removal fails, the worker
     // learns from the newest-SHA record that it is stale, and the new job waits for it to finish.
-    await waiting.remove().catch(() => undefined);
+    const removed = await waiting.remove().then(() => true, () => false);
+    return removed && waiting.priority > 0 ? waiting.priority : undefined;
   };
 
   return {
@@ -123,10 +144,10 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
       if (recorded.status !== 'latest') return { ...recorded, jobId };
       const head = keys.planHead(job.repo.fullName, job.headSha);
       await redis.multi().hset(head, String(job.pr), job.baseRef).pexpire(head, latestTtlMs).exec();
-      await dropWaitingPlan(job);
+      const place = await dropWaitingPlan(job);
       // keepLastIfActive: while a plan for this PR runs, the newest request waits for it (at most one
       // running and one waiting per PR); a request for the SHA already waiting joins that job.
-      const id = await add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } });
+      const id = await add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } }, place);
       return { status: 'queued', jobId: id };
     },
 

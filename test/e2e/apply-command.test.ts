@@ -1,27 +1,21 @@
 // ChatOps on a small repository with a .bosun.yaml whose environment allows pre-merge apply into the
 // real test API server: permission refusals, the apply itself, the environment lock, its release on
 // close; and a validation error annotated on the file and line that caused it.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { createEnvStatusStore, queueNames } from '../../src/jobs.ts';
+import { createEnvStatusStore } from '../../src/jobs.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockKey } from '../../src/locks/index.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'platform';
 const env = 'staging/apps';
-type Json = Record<string, unknown>;
 
 describe('/bosun apply and validation findings on a repository with .bosun.yaml', () => {
   let h: Harness;
@@ -30,41 +24,11 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
   let namespace: string;
   let applyHead: string;
   let brokenHead: string;
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-
-  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
-    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
-    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
-    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
-    return c;
-  };
-  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
-    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
-    .map((c) => String(c.body));
-  const reacted = (c: Json, content: string) => () => h.gh.reactions(Number(c.id)).some((r) => r.content === content);
-  const planComment = (pr: number): string => String(h.gh.comments(owner, name, pr).find((c) => String(c.body).startsWith('<!-- bosun:plan -->'))?.body ?? '');
+  const s = scenario(owner, name, () => h);
+  const { kubectl, comment, replies, reacted, planComment, withRedis, plansIdle } = s;
   const envRow = (pr: number): string | undefined => planComment(pr).split('\n').find((l) => l.startsWith(`| [${env}]`));
   const lockRedisKey = () => `${h.prefix}:locks:lock:${lockKey(`${owner}/${name}`, env)}`;
-  const withRedis = async <T>(use: (redis: Redis) => Promise<T>): Promise<T> => {
-    const redis = new Redis(redisUrl);
-    try {
-      return await use(redis);
-    } finally {
-      redis.disconnect();
-    }
-  };
-  const plansIdle = async (): Promise<void> => {
-    const queue = new Queue(queueNames.plan, { connection: { url: redisUrl }, prefix: h.prefix });
-    try {
-      await waitFor('no plan queued or running', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')).every((n) => n === 0));
-    } finally {
-      await queue.close();
-    }
-  };
-  const synchronize = async (pr: number) => {
-    const payload = h.gh.examplePayload('pull_request', 'synchronize', h.gh.repoPayload(owner, name), { number: pr, pull_request: await h.gh.pullPayload(owner, name, pr) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
-  };
+  const synchronize = (pr: number) => s.pullRequestEvent(pr, 'synchronize');
 
   beforeAll(async () => {
     namespace = `bosun-e2e-${randomBytes(3).toString('hex')}`;
@@ -157,7 +121,7 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
   it('`/bosun apply` by a maintainer applies the PR head to the cluster and locks the environment to the PR', async () => {
     const c = await comment(1, 'mia', `/bosun apply ${env}`);
     await waitFor('🚀', reacted(c, 'rocket'));
-    const { stdout } = await kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.replicas}');
+    const stdout = await kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.replicas}');
     expect(stdout).toBe('3');
     const reply = replies(1).find((b) => b.includes('/bosun apply') && b.includes(applyHead.slice(0, 7)));
     expect(reply).toBeDefined();

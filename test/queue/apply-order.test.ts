@@ -113,7 +113,7 @@ describe('apply ordering', () => {
     await started.promise;
     const newer = await producers.enqueueApply(applyJob({ sha: sha('b'), seq: 2 }));
     await leaving.close();
-    expect(await queue.getJobState(older.jobId)).toBe('waiting');
+    expect(await queue.getJobState(older.jobId)).toBe('prioritized'); // back in the queue, at its fair-share priority
 
     start(async (job) => void applied.push(job.sha));
     await waitFor('both applies to finish', async () => (await queue.getJobCounts('completed')).completed === 2);

@@ -14,15 +14,16 @@ describe('metrics', () => {
     await t.producers.enqueueCommand(commandJob());
 
     const text = await metrics.registry.metrics();
-    expect(text).toContain('bosun_queue_depth{queue="bosun-plan",state="waiting"} 3');
-    expect(text).toContain('bosun_queue_depth{queue="bosun-command",state="waiting"} 1');
-    expect(text).toContain('bosun_queue_depth{queue="bosun-apply",state="waiting"} 0');
+    // Fair-share queues (src/jobs/fairness.ts) hold their queued jobs as prioritized.
+    expect(text).toContain('bosun_queue_depth{queue="bosun-plan",state="prioritized"} 3');
+    expect(text).toContain('bosun_queue_depth{queue="bosun-command",state="prioritized"} 1');
+    expect(text).toContain('bosun_queue_depth{queue="bosun-apply",state="prioritized"} 0');
 
     // The next scrape sees the queue as it is then.
     const queue = inspect(queueNames.plan, t.prefix);
     await queue.drain();
     await queue.close();
-    expect(await metrics.registry.metrics()).toContain('bosun_queue_depth{queue="bosun-plan",state="waiting"} 0');
+    expect(await metrics.registry.metrics()).toContain('bosun_queue_depth{queue="bosun-plan",state="prioritized"} 0');
   });
 
   it('records job durations by outcome, webhooks by event and GitHub calls by status', async () => {

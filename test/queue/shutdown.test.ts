@@ -67,7 +67,7 @@ describe('graceful shutdown', () => {
     await started.promise;
 
     await leaving.close();
-    expect(await queue.getJobState(jobId)).toBe('waiting');
+    expect(await queue.getJobState(jobId)).toBe('prioritized'); // back in the queue, at its fair-share priority
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toBeInstanceOf(JobAborted);
     expect((reasons[0] as JobAborted).reason).toBe('shutdown');

@@ -76,7 +76,8 @@ describe('plan superseding', () => {
     const late = await t.producers.enqueuePlan(planJob({ headSha: sha('1'), seq: 1_000 }));
     expect(late).toMatchObject({ status: 'superseded', by: { sha: sha('2'), seq: 2_000 } });
     const queue = inspect(queueNames.plan, t.prefix);
-    expect((await queue.getJobCounts('waiting')).waiting).toBe(1);
+    // Queued jobs wait as `prioritized`: the plan queue shares its turns between installations (src/jobs/fairness.ts).
+    expect(await queue.getJobCounts('waiting', 'prioritized')).toEqual({ waiting: 0, prioritized: 1 });
     await queue.close();
   });
 
@@ -85,7 +86,8 @@ describe('plan superseding', () => {
     const again = await t.producers.enqueuePlan(planJob({ headSha: sha('1'), reason: 'command' }));
     expect(again).toEqual({ status: 'queued', jobId: first.jobId });
     const queue = inspect(queueNames.plan, t.prefix);
-    expect((await queue.getJobCounts('waiting')).waiting).toBe(1);
+    // Queued jobs wait as `prioritized`: the plan queue shares its turns between installations (src/jobs/fairness.ts).
+    expect(await queue.getJobCounts('waiting', 'prioritized')).toEqual({ waiting: 0, prioritized: 1 });
     await queue.close();
   });
 });
