@@ -86,7 +86,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),
-      reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(prefix) }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
+      reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(prefix) }, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),
   };

@@ -43,6 +43,7 @@ import type { Environment } from '../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../src/model/errors.ts';
 import type { RenderedObject } from '../../src/model/object.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
+import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
 import { scrub } from '../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../types.ts';
 import { applyRun, EnvLeaseLost } from '../workflows/apply/apply-run.ts';
@@ -60,6 +61,8 @@ export interface ReconcileProcessorDeps {
   /** The job layer's state, to see an apply that was requested but has not run yet. */
   jobState?: { redis: Redis; keys: StateKeys };
   now?: () => number;
+  /** Remote charts (Fleet bundles, kustomize helmCharts): the commits compared are the default branch's. */
+  charts?: PlanChartOptions;
 }
 
 export interface ReconcileOutcome {
@@ -108,7 +111,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       await ctx.progress(`fetching ${repoName}`);
       const mirror = await deps.mirrors.ensure({ fullName: repoName, cloneUrl: job.repo.cloneUrl }, token);
       tip = (await git(['rev-parse', '--verify', `refs/heads/${job.repo.defaultBranch}^{commit}`], { cwd: mirror.dir })).trim();
-      target = await loadTarget(mirror.dir, tip, job, deps.status, ctx, deps.clusters);
+      target = await loadTarget(mirror.dir, tip, job, deps.status, ctx, deps.clusters, deps.charts);
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
       // A broken configuration or render on the default branch is not drift: no issue, and never a heal.
@@ -208,10 +211,10 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
 }
 
 /** The commit to compare with and its render; throws BosunError when it cannot be rendered. */
-async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext, clusters?: ClusterRegistry): Promise<Target | NoBaseline> {
+async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, status: EnvStatusStore | undefined, ctx: JobContext, clusters?: ClusterRegistry, charts?: PlanChartOptions): Promise<Target | NoBaseline> {
   const scope = discoveryScope(job.repo, clusters);
   const progress = Object.assign((message: string) => void ctx.progress(message), { done: () => undefined });
-  const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, ...scope, progress });
+  const load = (ref: string) => loadDesiredState({ repoDir, ref, env: job.env, ...scope, progress, ...(charts ? { charts } : {}) });
   const pin = await status?.pin(job.repo.fullName, job.env);
   const lastApplied = defaultBranchApplies((await status?.history(job.repo.fullName, job.env)) ?? [])[0]?.sha;
   if (pin) {
