@@ -1,0 +1,86 @@
+// Benchmark: `bosun plan` on a generated Flux monorepo (N apps x 2 overlays) where the PR touches one file,
+// warm, side by side in one run: today's full walk (--no-index-cache) against the input index
+// (src/plan/input-index.ts) — with only the base's index stored (the head's derived from it, as for a new
+// PR head) and with both stored (a re-plan of the same head). Peak RSS of each. Sizes: BENCH_INDEX_APPS
+// (comma separated; default 1000,5000). Prints one JSON line.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateMonorepo } from './generate-monorepo.ts';
+import { projectRoot } from '../src/util/tools.ts';
+
+interface ChildRun { ms: number; maxRssMb: number; code: number; stdout: string }
+
+/** Runs the built CLI in a child process and reads its own peak RSS (reported by bench/plan-child.mjs). */
+function runPlanChild(args: string[]): Promise<ChildRun> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [join(projectRoot, 'bench', 'plan-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const rss = /maxRssKb=(\d+)/.exec(stderr);
+      if (!rss) return reject(new Error(`plan child printed no RSS; stderr:\n${stderr}`));
+      resolvePromise({ ms: performance.now() - started, maxRssMb: Number(rss[1]) / 1024, code: code ?? -1, stdout });
+    });
+  });
+}
+
+const best = (runs: ChildRun[]) => runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
+const affectedOf = (run: ChildRun) => (JSON.parse(run.stdout) as { environments: Array<{ name: string; affected: boolean; reason: string }> }).environments.filter((e) => e.affected).map((e) => `${e.name}: ${e.reason}`);
+
+async function benchSize(work: string, apps: number, rounds: number): Promise<Record<string, unknown>> {
+  const repo = await generateMonorepo(join(work, `monorepo-${apps}`), { apps, envs: ['staging', 'production'] });
+  const plan = ['plan', '--repo', repo.dir, '--base', repo.baseSha, '--head', repo.headSha, '--format', 'json'];
+  const cacheDir = join(repo.dir, '.git', 'bosun', 'input-index');
+  const indexFiles = async () => (await readdir(cacheDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+
+  await runPlanChild([...plan, '--no-index-cache']); // warm the page cache and git's object cache
+  // The base's index only (as after planning another PR against the same base, or the previous push).
+  await runPlanChild(['plan', '--repo', repo.dir, '--base', repo.baseSha, '--head', repo.baseSha, '--format', 'json']);
+  const baseOnly = new Set(await indexFiles());
+  const walk: ChildRun[] = [];
+  const derived: ChildRun[] = [];
+  const stored: ChildRun[] = [];
+  for (let i = 0; i < rounds; i++) {
+    // Interleaved, so load on the machine hits all three alike.
+    walk.push(await runPlanChild([...plan, '--no-index-cache']));
+    for (const f of await indexFiles()) if (!baseOnly.has(f)) await rm(join(cacheDir, f));
+    derived.push(await runPlanChild(plan));
+    stored.push(await runPlanChild(plan));
+  }
+  const same = [...derived, ...stored].every((r) => JSON.stringify(affectedOf(r)) === JSON.stringify(affectedOf(walk[0]!)));
+  if (!same) throw new Error(`apps=${apps}: the index's affected set differs from the full walk's`);
+  const figures = (runs: ChildRun[]) => ({ ms: Math.round(best(runs).ms), runsMs: runs.map((r) => Math.round(r.ms)), peakRssMb: Math.round(Math.max(...runs.map((r) => r.maxRssMb))) });
+  return {
+    apps,
+    environments: repo.environments,
+    affected: affectedOf(walk[0]!).length,
+    fullWalk: figures(walk),
+    indexHeadDerived: figures(derived),
+    indexBothStored: figures(stored),
+    speedupDerived: Number((best(walk).ms / best(derived).ms).toFixed(2)),
+    speedupStored: Number((best(walk).ms / best(stored).ms).toFixed(2)),
+  };
+}
+
+export async function benchInputIndex(): Promise<Record<string, unknown>> {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
+  const sizes = (process.env.BENCH_INDEX_APPS ?? '1000,5000').split(',').map(Number).filter((n) => n > 0);
+  const work = await mkdtemp(join(tmpdir(), 'bosun-bench-index-'));
+  try {
+    const results: Record<string, unknown>[] = [];
+    for (const apps of sizes) results.push(await benchSize(work, apps, apps >= 5000 ? 1 : 2));
+    return { benchmark: 'plan with the input index vs the full walk: Flux monorepo, N apps x 2 overlays, PR touches one file', sizes: results };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchInputIndex()));
+}
