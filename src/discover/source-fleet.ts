@@ -55,7 +55,7 @@ export const fleetSource: DiscoverySource = {
     const clusters = ctx.clusters?.clusters ?? [];
     if (clusters.length === 0) {
       for (const b of bundles) {
-        notes.push(bundleNote(b, 'not-an-environment', 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")', { reads: [b.site.dir] }));
+        notes.push(bundleNote(b, 'not-an-environment', 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; docs/gitops-sources.md "Rancher Fleet")', { reads: [b.site.dir] }));
       }
       return { environments: [], notes };
     }

@@ -91,7 +91,7 @@ describe('Fleet bundles as environments', () => {
     const root = await makeTree({ 'web/fleet.yaml': 'defaultNamespace: web\n', 'web/deployment.yaml': deployment('web') });
     const { environments, notes } = await discoverEnvironments(root, {});
     expect(environments).toEqual([]);
-    expect(notes.map(noteText)).toContain('web/fleet.yaml: Fleet bundle web: no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")');
+    expect(notes.map(noteText)).toContain('web/fleet.yaml: Fleet bundle web: no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; docs/gitops-sources.md "Rancher Fleet")');
     expect(notes.find((n) => n.name === 'web')).toMatchObject({ status: 'not-an-environment', reads: ['web'] });
   });
 

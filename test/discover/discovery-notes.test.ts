@@ -253,6 +253,6 @@ describe('discovery notes: what bosun saw and does not preview', () => {
       ['Bundle', 'apps-bundles-web', ['bundles/web']],
     ]);
     expect(noteText(notes[0])).toBe('fleet/other.yaml:1: Fleet GitRepo other: another repository (https://github.com/other/repo): what it deploys is not in this one');
-    expect(noteText(notes[2])).toBe('bundles/web/fleet.yaml: Fleet bundle all-bundles-web: no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")');
+    expect(noteText(notes[2])).toBe('bundles/web/fleet.yaml: Fleet bundle all-bundles-web: no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; docs/gitops-sources.md "Rancher Fleet")');
   });
 });

@@ -264,7 +264,7 @@ describe('a Rancher Fleet repository with no registered cluster to target', () =
     }, { 'fleet/web/deployment.yaml': deployment('web', 'web:2') });
 
     expect(json.environments).toEqual([]);
-    const noTarget = 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; README "Rancher Fleet")';
+    const noTarget = 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; docs/gitops-sources.md "Rancher Fleet")';
     expect(json.coverage).toEqual({
       covered: 0,
       uncovered: [
