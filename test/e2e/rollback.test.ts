@@ -3,21 +3,18 @@
 // stand-in (a pushed branch whose content restores the first version); `--now` puts the cluster back at
 // once, recorded as a deployment on the older commit, and pins the environment until the revert is
 // merged and applied. Refusals say why; a conflicting revert names the file and pushes nothing.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvStatusStore, type EnvStatusStore } from '../../src/jobs.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'deployments';
 const fullName = `${owner}/${name}`;
@@ -25,7 +22,6 @@ const fullName = `${owner}/${name}`;
 // `staging` would prune this one's objects.
 const env = `staging-${randomBytes(3).toString('hex')}`;
 const checkName = `bosun / apply (${env})`;
-type Json = Record<string, unknown>;
 
 describe('/bosun rollback on a merged pull request', () => {
   let h: Harness;
@@ -36,8 +32,9 @@ describe('/bosun rollback on a merged pull request', () => {
   let redis: Redis;
   let status: EnvStatusStore;
   const merges: Record<number, string> = {};
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-  const version = async (): Promise<string> => (await kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl, push } = s;
+  const version = (): Promise<string> => kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.version}');
   const appConfig = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "${v}"\n`;
 
   /** A pull request from `branch` (one commit off main's tip), merged with a merge commit. The push event is separate. */
@@ -51,39 +48,15 @@ describe('/bosun rollback on a merged pull request', () => {
     return mergeBranch(number, branch);
   };
   const mergeBranch = async (number: number, branch: string): Promise<{ before: string; after: string }> => {
-    await repo.git('merge', '--no-ff', '--no-commit', '--quiet', branch);
-    const before = tip;
-    tip = await repo.commit(`Merge pull request #${number} from ${owner}/${branch}`);
+    const range = await s.mergeBranch(repo, number, branch);
+    tip = range.after;
     merges[number] = tip;
-    await h.gh.updatePullRequest(owner, name, number, { merged: true, mergeCommitSha: tip });
-    return { before, after: tip };
+    return range;
   };
-  const push = async (range: { before: string; after: string }): Promise<void> => {
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, range));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
-  };
-  const applyRuns = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id));
-  const appliedOk = (sha: string, count = 1) => waitFor(`${count} successful ${checkName} on ${sha.slice(0, 7)}`, () => {
-    const runs = applyRuns(sha);
-    return runs.length >= count && runs[count - 1]?.status === 'completed' ? runs[count - 1] : undefined;
-  }, 90_000);
-  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
-    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
-    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
-    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
-    return c;
-  };
-  const reacted = (c: Json, content: string) => () => h.gh.reactions(Number(c.id)).some((r) => r.content === content);
-  /** The bot's replies on a PR (not its sticky plan comment), oldest first. */
-  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
-    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
-    .map((c) => String(c.body));
+  const appliedOk = (sha: string, count = 1) => s.completedRun(sha, checkName, { count });
   /** Runs a command and returns the bot's reply to it (the first one after it). */
   const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => {
-    const before = replies(pr).length;
-    const c = await comment(pr, user, body);
-    await waitFor(`${reaction} on "${body}"`, reacted(c, reaction), 90_000);
-    const reply = replies(pr)[before];
+    const reply = await s.command(pr, user, body, reaction);
     expect(reply).toBeDefined();
     return reply!;
   };
