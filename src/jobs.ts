@@ -23,7 +23,7 @@ export type {
   RepoRef,
 } from './jobs/types.ts';
 export { createProducers } from './jobs/producers.ts';
-export { assignPriority, fairnessKey, fairnessState, jobStarted, priorityLimit } from './jobs/fairness.ts';
+export { assignPriority, fairnessKey, fairnessState, jobStarted, priorityLimit, queueWaitKeys } from './jobs/fairness.ts';
 export type { ProducerOptions, Producers } from './jobs/producers.ts';
 export { RetryAfterError, PermanentJobError, isPermanent, retryAfterMsOf } from './jobs/errors.ts';
 export { createRedis, closeRedis, bullConnection, releaseBullConnection, keyPrefixFor, isClusterConnection, hashTagOf } from './jobs/connection.ts';
