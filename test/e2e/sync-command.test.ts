@@ -2,28 +2,24 @@
 // comes back, recorded as a deployment with trigger sync; a rolled-back (pinned) environment returns
 // to the default branch's tip and loses its pin, even though the rollback's apply was ordered after the
 // tip's merge.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvStatusStore, type EnvStatusStore } from '../../src/jobs.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'recovery';
 const fullName = `${owner}/${name}`;
 // Unique on the shared test cluster: bosun's inventory is per environment name.
 const env = `staging-${randomBytes(3).toString('hex')}`;
 const checkName = `bosun / apply (${env})`;
-type Json = Record<string, unknown>;
 
 describe('/bosun sync re-applies the default branch', () => {
   let h: Harness;
@@ -34,8 +30,9 @@ describe('/bosun sync re-applies the default branch', () => {
   let redis: Redis;
   let status: EnvStatusStore;
   const merges: Record<number, string> = {};
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-  const value = async (cm: string): Promise<string> => (await kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
+  const value = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}');
   const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${namespace}\ndata:\n  version: "${v}"\n`;
 
   const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<{ before: string; after: string }> => {
@@ -45,39 +42,18 @@ describe('/bosun sync re-applies the default branch', () => {
     const head = await repo.commit(title);
     await repo.checkout('main');
     await h.gh.addPullRequest({ owner, repo: name, number, title, head: { ref: branch, sha: head }, base: { ref: 'main' }, user: 'alice' });
-    await repo.git('merge', '--no-ff', '--no-commit', '--quiet', branch);
-    const before = tip;
-    tip = await repo.commit(`Merge pull request #${number} from ${owner}/${branch}`);
+    const range = await s.mergeBranch(repo, number, branch);
+    tip = range.after;
     merges[number] = tip;
-    await h.gh.updatePullRequest(owner, name, number, { merged: true, mergeCommitSha: tip });
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
-    return { before, after: tip };
+    await s.push(range);
+    return range;
   };
-  const applyRuns = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id));
-  const completedRun = (sha: string, count = 1) => waitFor(`${count} completed ${checkName} on ${sha.slice(0, 7)}`, () => {
-    const runs = applyRuns(sha);
-    return runs.length >= count && runs[count - 1]?.status === 'completed' ? runs[count - 1] : undefined;
-  }, 90_000);
-  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
-    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
-    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
-    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
-    return c;
-  };
-  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
-    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
-    .map((c) => String(c.body));
-  const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => {
-    const before = replies(pr).length;
-    const c = await comment(pr, user, body);
-    await waitFor(`${reaction} on "${body}"`, () => h.gh.reactions(Number(c.id)).some((r) => r.content === reaction), 90_000);
-    return replies(pr)[before]!;
-  };
+  const completedRun = (sha: string, count = 1) => s.completedRun(sha, checkName, { count });
+  const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => (await s.command(pr, user, body, reaction))!;
   const syncDeployments = (sha: string): Json[] => h.gh.deployments(owner, name).filter((d) => d.sha === sha && (d.payload as Json).trigger === 'sync');
   const finalStates = (deployment: Json) => waitFor('the deployment\'s final status', () => {
-    const all = h.gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id));
-    return ['success', 'failure'].includes(String(all.at(-1)?.state)) ? all.map((s) => s.state) : undefined;
+    const all = s.deploymentStates(deployment);
+    return ['success', 'failure'].includes(String(all.at(-1)?.state)) ? all.map((d) => d.state) : undefined;
   });
 
   beforeAll(async () => {
