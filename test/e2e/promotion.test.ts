@@ -5,21 +5,18 @@
 // removed from the configuration being pruned (and a renamed one keeping its objects), and the
 // pre-merge `/bosun apply` respecting the job layer's environment lease. Real Redis, git, kube-apiserver
 // and the GitHub stand-in.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateKeys } from '../../src/jobs.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'promote';
 // Unique per run: inventories are per environment name on the shared test cluster.
@@ -32,7 +29,6 @@ const doomed = `doomed-${id}`;
 const oldName = `old-${id}`;
 const newName = `new-${id}`;
 const premerge = `premerge-${id}`;
-type Json = Record<string, unknown>;
 type Output = { title: string; summary: string; text: string | null };
 const slow = 180_000;
 
@@ -42,8 +38,9 @@ describe('promotion, plan pinning and manual environments on merge', () => {
   let repo: GitRepoBuilder;
   let ns: string;
   let tip: string;
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-  const value = async (cm: string): Promise<string> => (await kubectl('get', 'configmap', cm, '-n', ns, '-o', 'jsonpath={.data.v}')).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl, planComment, comment, replies, reacted } = s;
+  const value = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', ns, '-o', 'jsonpath={.data.v}');
   const absent = async (cm: string): Promise<boolean> => kubectl('get', 'configmap', cm, '-n', ns).then(() => false, () => true);
   const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${ns}\ndata:\n  v: "${v}"\n`;
 
@@ -53,12 +50,10 @@ describe('promotion, plan pinning and manual environments on merge', () => {
     const r = runOf(sha, env);
     return r?.status === 'completed' && r.id !== notId ? r : undefined;
   }, 120_000);
-  const deploymentOf = (sha: string, env: string): Json | undefined => h.gh.deployments(owner, name).find((d) => d.sha === sha && d.environment === env);
-  const statuses = (d: Json): Json[] => h.gh.deploymentStatuses(Number(d.id)).sort((a, b) => Number(a.id) - Number(b.id));
+  const { deploymentOf, deploymentStates: statuses } = s;
 
   const push = async (before: string, after: string): Promise<void> => {
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after }));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    await s.push({ before, after });
   };
   /** Opens a PR from a branch off main with `change`, and has bosun plan it. */
   const openPr = async (branch: string, change: () => Promise<void>): Promise<{ pr: number; head: string }> => {
@@ -69,19 +64,15 @@ describe('promotion, plan pinning and manual environments on merge', () => {
     await repo.checkout('main');
     // Numbered by the stand-in: issues bosun opens share the numbers.
     const pr = Number((await h.gh.addPullRequest({ owner, repo: name, head: { ref: branch, sha: head }, base: { ref: 'main' }, user: 'alice' })).number);
-    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: pr, pull_request: await h.gh.pullPayload(owner, name, pr) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+    await s.pullRequestEvent(pr, 'opened');
     await waitFor(`the plan comment on #${pr}`, () => planComment(pr).includes(head.slice(0, 7)), 90_000);
     return { pr, head };
   };
   /** Merges the PR with a merge commit, as GitHub's merge button does, and sends the push. */
   const mergePr = async (pr: number, branch: string): Promise<string> => {
-    const before = tip;
-    // Committed by the builder, so the merge commit's committer time follows the others' (it orders applies).
-    await repo.git('merge', '--no-ff', '--no-commit', branch);
-    tip = await repo.commit(`Merge pull request #${pr} from ${branch}`);
-    await h.gh.updatePullRequest(owner, name, pr, { merged: true, mergeCommitSha: tip });
-    await push(before, tip);
+    const range = await s.mergeBranch(repo, pr, branch, `Merge pull request #${pr} from ${branch}`);
+    tip = range.after;
+    await s.push(range);
     return tip;
   };
   /** A commit straight on main (another merge landing), pushed. */
@@ -92,17 +83,6 @@ describe('promotion, plan pinning and manual environments on merge', () => {
     await push(before, tip);
     return { before, after: tip };
   };
-  const planComment = (pr: number): string => String(h.gh.comments(owner, name, pr).find((c) => String(c.body).startsWith('<!-- bosun:plan -->'))?.body ?? '');
-  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
-    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
-    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
-    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
-    return c;
-  };
-  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
-    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
-    .map((c) => String(c.body));
-  const reacted = (c: Json, content: string) => () => h.gh.reactions(Number(c.id)).some((r) => r.content === content);
 
   beforeAll(async () => {
     ns = `bosun-e2e-${id}`;
@@ -284,7 +264,7 @@ describe('promotion, plan pinning and manual environments on merge', () => {
     expect(renamedOld.conclusion).toBe('success');
     expect((renamedOld.output as Output).title).toBe(`Removed ${oldName}: pruned 0 object(s)`);
     expect(await value('renamed-app')).toBe('1');
-    const label = (await kubectl('get', 'configmap', 'renamed-app', '-n', ns, '-o', 'jsonpath={.metadata.labels.bosun\\.dev/environment}')).stdout;
+    const label = await kubectl('get', 'configmap', 'renamed-app', '-n', ns, '-o', 'jsonpath={.metadata.labels.bosun\\.dev/environment}');
     expect(label).toBe(newName);
   }, slow);
 
