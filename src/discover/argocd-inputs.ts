@@ -23,3 +23,17 @@ export async function directoryInputs(root: string, env: Environment, dirRel: st
   }
   return out;
 }
+
+/**
+ * The inputs of an environment whose chart is fetched (Argo CD Helm repository source): the Application
+ * that defines it (its chart, version and values) and the value files of this repository it names
+ * (`$values/…`). The chart itself is not in the repository; its version is in the definition.
+ */
+export function remoteChartInputs(env: Environment): InputSet | undefined {
+  if (!env.remoteChart) return undefined;
+  const out = emptyInputSet();
+  if (env.definedIn?.file) out.files.add(env.definedIn.file);
+  for (const file of env.definedByFiles ?? []) out.files.add(file);
+  for (const v of env.remoteChart.valueFiles) if (v.from === 'repo') out.files.add(v.path);
+  return out;
+}

@@ -4,7 +4,7 @@ import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { needsAssembly } from '../model/flux-source.ts';
 import { fluxArtifactInputs } from './flux-inputs.ts';
-import { directoryInputs } from './argocd-inputs.ts';
+import { directoryInputs, remoteChartInputs } from './argocd-inputs.ts';
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
 import { fleetInputs } from './fleet-inputs.ts';
 import { isHelmChart } from './render-kind.ts';
@@ -25,6 +25,9 @@ export async function collectInputs(root: string, env: Environment, cache: Input
     const own = env.helmRelease.inputs;
     return finish({ files: new Set([...parent.files, ...own.files]), dirs: new Set([...parent.dirs, ...own.dirs]), ...(parent.unsure !== undefined ? { unsure: parent.unsure } : {}) });
   }
+  // A chart fetched from a Helm repository (Argo CD): the Application and the value files it names here.
+  const remote = remoteChartInputs(env);
+  if (remote) return finish(remote);
   // A helmCharts chart with a remote repo is fetched by the renderer (render/kustomize-charts.ts), or refused
   // there without a chart fetcher: here its inputs are the kustomization that names it.
   const walker = new InputWalker(root, cache, { remoteCharts: true });

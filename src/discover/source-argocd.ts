@@ -9,6 +9,7 @@ import { expandApplicationSet } from './argocd-appset.ts';
 import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
 import { forgetListing, type GeneratorCluster } from './argocd-generators.ts';
 import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
+import { isRemoteChartSource } from './argocd-remote-chart.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
 import { assignUniqueNames } from './naming.ts';
@@ -113,7 +114,8 @@ class ArgoDiscovery {
       return out;
     }
     const entries = sourceEntries(doc.object);
-    const own = entries.filter((e) => isOwnRenderedSource(this.ctx, e.source));
+    // Sources rendered here: a folder of this repository, or a chart fetched from a Helm repository or OCI registry.
+    const own = entries.filter((e) => isOwnRenderedSource(this.ctx, e.source) || isRemoteChartSource(e.source));
     const others = entries.filter((e) => !own.includes(e));
     const unrendered = unrenderedSourceNote(this.ctx, doc, others, own.length > 0);
     if (own.length === 0) {
@@ -122,7 +124,10 @@ class ArgoDiscovery {
     }
     if (unrendered) this.partly.set(doc, unrendered);
     const namespace = str(field(doc.object, 'metadata', 'namespace'));
-    const out = own.map((entry): AppCandidate => ({ doc, appName: name, ...(namespace ? { namespace } : {}), entry, multi: own.length > 1 }));
+    // Folder sources keep the names they had before fetched charts were rendered (`app`, or `app[i]` when
+    // several); a fetched chart beside other rendered sources is `app[i]`.
+    const folders = own.filter((e) => !isRemoteChartSource(e.source)).length;
+    const out = own.map((entry): AppCandidate => ({ doc, appName: name, ...(namespace ? { namespace } : {}), entry, multi: isRemoteChartSource(entry.source) ? own.length > 1 : folders > 1 }));
     for (const c of out) {
       this.candidates.push(c);
       this.parentage.set(c, parentage);
@@ -149,7 +154,8 @@ class ArgoDiscovery {
         if (rendered.has(c)) continue;
         rendered.add(c);
         const built = this.provisional(c);
-        if (!built || !(await this.mayHoldApplications(built, c, argoTemplates))) continue;
+        // A fetched chart is not rendered during discovery (no chart fetcher here): its Applications, if any, are not expanded.
+        if (!built || built.remoteChart || !(await this.mayHoldApplications(built, c, argoTemplates))) continue;
         if (depth >= maxAppOfAppsDepth) {
           this.notes.push(objectNote(c.doc, 'info', `app of apps nested more than ${maxAppOfAppsDepth} levels deep: bosun does not render this Application to find the Applications it deploys`));
           continue;

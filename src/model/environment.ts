@@ -27,6 +27,21 @@ export interface HelmOptions {
 }
 
 /**
+ * A chart an environment renders from a Helm repository or an OCI registry instead of a repository folder
+ * (an Argo CD Application source with `chart` + `repoURL` + `targetRevision`), fetched by bosun's chart
+ * fetcher at render time (render/argocd-remote-chart.ts).
+ */
+export interface RemoteChart {
+  source: { kind: 'repo'; repoUrl: string; chart: string; version?: string } | { kind: 'oci'; ref: string; version?: string };
+  /** Value files in order: `repo` paths are repository files (`$ref/…` of this repository), `chart` paths are inside the chart. */
+  valueFiles: Array<{ from: 'repo' | 'chart'; path: string }>;
+  /** Where the source is written, for errors: the field of its version (`spec.source.targetRevision`) and of its chart. */
+  versionField: string;
+  chartField: string;
+  line?: number;
+}
+
+/**
  * How Argo CD reads a plain folder (an Application's `source.directory`): sub-folders only with `recurse`,
  * files filtered by `include` / `exclude` globs on their path below the folder, `*.jsonnet` evaluated.
  */
@@ -129,6 +144,8 @@ export interface Environment {
   keepObjectsOnRemoval?: string;
   /** A Rancher Fleet bundle on this environment's cluster (render 'fleet'). */
   fleet?: FleetBundleRender;
+  /** A chart fetched from a Helm repository or OCI registry, rendered with `helm` options (path is then unused). */
+  remoteChart?: RemoteChart;
   /** A Flux HelmRelease rendered from its parent Kustomization's output (see HelmReleaseTarget). */
   helmRelease?: HelmReleaseTarget;
   /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */

@@ -49,8 +49,9 @@ function renderSettings(env: Environment): unknown {
     kustomize: env.kustomize,
     substitute: env.substitute,
     helmRelease: env.helmRelease,
+    remoteChart: env.remoteChart,
     // A chart fetched by range may resolve to a newer release: such renders are reused for ten minutes at most.
-    charts: (env.helmRelease && env.helmRelease.chart.kind !== 'repository') || env.fleet?.helm?.remote ? Math.floor(Date.now() / 600_000) : undefined,
+    charts: (env.helmRelease && env.helmRelease.chart.kind !== 'repository') || env.fleet?.helm?.remote || env.remoteChart ? Math.floor(Date.now() / 600_000) : undefined,
   };
 }
 

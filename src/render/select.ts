@@ -2,6 +2,7 @@ import type { Environment } from '../model/environment.ts';
 import { hasChart, kustomizationFileIn } from './detect.ts';
 import { helmRenderer } from './helm.ts';
 import { helmReleaseRenderer } from './helmrelease.ts';
+import { argocdRemoteChartRenderer } from './argocd-remote-chart.ts';
 import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
 import { directoryRenderer } from './directory.ts';
 import { fleetRenderer } from './fleet.ts';
@@ -18,6 +19,8 @@ export function selectRenderer(env: Environment, absDir: string): Renderer {
   const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'render' };
   // A Flux HelmRelease: rendered from its Kustomization's output and its chart, whatever its path holds.
   if (env.helmRelease) return helmReleaseRenderer;
+  // An Argo CD chart from a Helm repository or OCI registry: fetched, whatever the path holds.
+  if (env.remoteChart) return argocdRemoteChartRenderer;
   switch (env.render) {
     case 'fleet':
       return fleetRenderer;

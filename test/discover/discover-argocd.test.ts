@@ -107,7 +107,8 @@ describe('Argo CD discovery', () => {
   it('finds Applications whose source is this repository by URL', async () => {
     const root = await argoRepo();
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
-    expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
+    // monitoring[0]: its Helm repository chart (kube-prometheus-stack), fetched at render time.
+    expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'monitoring[0]', 'web']);
     expect(notes.map(noteText)).toContainEqual('argocd/elsewhere.yaml:1: Argo CD Application podinfo: not an environment: spec.source is another repository (https://github.com/stefanprodan/podinfo)');
   });
 
@@ -157,12 +158,20 @@ describe('Argo CD discovery', () => {
       path: 'charts/web',
       helm: { releaseName: 'monitoring', valueFiles: ['../../environments/prod/web-values.yaml'] },
     });
+    // The chart source beside it: fetched from its Helm repository, rendered with the same release name.
+    expect(environments.find((e) => e.name === 'monitoring[0]')).toMatchObject({
+      render: 'helm',
+      namespace: 'monitoring',
+      helm: { releaseName: 'monitoring', valueFiles: [] },
+      remoteChart: { source: { kind: 'repo', repoUrl: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '45.0.0' }, versionField: 'spec.sources[0].targetRevision' },
+    });
   });
 
   it('without repository URLs, takes Applications whose source folder exists here', async () => {
     const root = await argoRepo();
     const { environments, notes } = await discoverEnvironments(root);
-    expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'web']);
+    // monitoring[0]: its Helm repository chart (kube-prometheus-stack), fetched at render time.
+    expect(environments.map((e) => e.name)).toEqual(['guestbook', 'monitoring', 'monitoring[0]', 'web']);
     expect(notes.map(noteText)).toContainEqual(expect.stringContaining('not an environment: spec.source.path "kustomize" is not a folder in this repository'));
   });
 
