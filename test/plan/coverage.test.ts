@@ -94,32 +94,29 @@ spec:
   it('lists the files only an ApplicationSet bosun cannot expand deploys, with why, and says bosun cannot judge the changed one', async () => {
     const { json, markdown } = await planOf(files, { 'apps/billing/deployment.yaml': deployment('billing', 'billing:2') }, { repoUrls: [repoUrl] });
 
-    expect(json.environments.map((e) => [e.name, e.affected])).toEqual([['guestbook', false]]);
+    // The Helm repository chart is an environment (fetched at render time), untouched by this change.
+    expect(json.environments.map((e) => [e.name, e.affected])).toEqual([['guestbook', false], ['podinfo', false]]);
     const notExpanded = 'generators[0] not expanded: the clusterDecisionResource generator needs the outside world: it reads a cluster decision resource (Open Cluster Management placement) from the cluster; the Applications it generates are not previewed';
     const setReason = `read by Argo CD ApplicationSet \`apps\` (argocd/apps.yaml:1): ${notExpanded}`;
     expect(json.coverage).toEqual({
-      covered: 3,
+      covered: 4,
       uncovered: [
         { file: 'apps/billing/deployment.yaml', reason: setReason, changed: true },
         { file: 'apps/billing/kustomization.yaml', reason: setReason },
         { file: 'argocd/apps.yaml', reason: `defines Argo CD ApplicationSet \`apps\`: ${notExpanded}` },
-        { file: 'argocd/podinfo.yaml', reason: expect.stringContaining('defines Argo CD Application `podinfo`: spec.source is chart `podinfo` 6.5.0 from https://stefanprodan.github.io/podinfo, which bosun does not fetch') },
       ],
     });
     expect(json.discovery).toEqual([
       expect.objectContaining({ status: 'not-an-environment', kind: 'ApplicationSet', name: 'apps', file: 'argocd/apps.yaml', line: 1, reads: ['apps/billing'] }),
-      expect.objectContaining({ status: 'not-previewed', kind: 'Application', name: 'podinfo', file: 'argocd/podinfo.yaml' }),
     ]);
 
     // At the top, before any environment: what bosun cannot judge, and what it cannot preview.
     const top = markdown.slice(0, markdown.indexOf('<details>'));
     expect(top).toContain('**bosun cannot judge 1 changed file**');
     expect(top).toContain('- `apps/billing/deployment.yaml`: read by Argo CD ApplicationSet `apps`');
-    expect(top).toContain('**Not previewed (1):**');
-    expect(top).toContain('- Argo CD Application `podinfo` (`argocd/podinfo.yaml:1`): spec.source is chart `podinfo` 6.5.0');
-    expect(markdown).toContain('<details><summary>Not deployed by any environment bosun found (4 files, 1 changed)</summary>');
+    expect(markdown).toContain('<details><summary>Not deployed by any environment bosun found (3 files, 1 changed)</summary>');
     expect(markdown).toContain('| ✏️ changed: `apps/billing/deployment.yaml` | read by Argo CD ApplicationSet `apps`');
-    expect(markdown).toContain('<details><summary>Seen by discovery: 1 not previewed, 1 not an environment</summary>');
+    expect(markdown).toContain('<details><summary>Seen by discovery: 1 not an environment</summary>');
   });
 });
 
