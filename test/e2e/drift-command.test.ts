@@ -2,26 +2,22 @@
 // edits an object by hand; a comment on any pull request runs the environment's drift check at once
 // (the reconcile job, not the schedule's next round), which opens the drift issue naming the change —
 // and changes nothing on the cluster, since the environment does not self-heal.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryName, inventoryNamespace } from '../../src/cluster/index.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import { startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'watchful';
 // Unique on the shared test cluster: bosun's inventory is per environment name.
 const env = `watched-${randomBytes(3).toString('hex')}`;
 const checkName = `bosun / apply (${env})`;
-type Json = Record<string, unknown>;
 
 describe('/bosun drift checks an environment now', () => {
   let h: Harness;
@@ -29,24 +25,10 @@ describe('/bosun drift checks an environment now', () => {
   let repo: GitRepoBuilder;
   let namespace: string;
   let tip: string;
-  const kubectl = async (...args: string[]) => (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args])).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
   const mode = (): Promise<string> => kubectl('get', 'configmap', 'settings', '-n', namespace, '-o', 'jsonpath={.data.mode}');
-
-  const comment = async (pr: number, user: string, body: string): Promise<Json> => {
-    const c = h.gh.addComment({ owner, repo: name, issue: pr, user, body });
-    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, pr), comment: c });
-    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
-    return c;
-  };
-  const replies = (pr: number): string[] => h.gh.comments(owner, name, pr)
-    .filter((c) => (c.user as Json).login === h.gh.botLogin && !String(c.body).startsWith('<!-- bosun:'))
-    .map((c) => String(c.body));
-  const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => {
-    const before = replies(pr).length;
-    const c = await comment(pr, user, body);
-    await waitFor(`${reaction} on "${body}"`, () => h.gh.reactions(Number(c.id)).some((r) => r.content === reaction), 90_000);
-    return replies(pr)[before]!;
-  };
+  const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => (await s.command(pr, user, body, reaction))!;
   const driftIssue = (): Json | undefined => h.gh.issues(owner, name, { labels: ['bosun:drift'] }).find((i) => String(i.body).startsWith(`<!-- bosun:drift env="${env}" -->`));
 
   beforeAll(async () => {
@@ -75,9 +57,8 @@ describe('/bosun drift checks an environment now', () => {
     await repo.write('clusters/watched/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
     await repo.write('clusters/watched/settings.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${namespace}\ndata:\n  mode: calm\n`);
     tip = await repo.commit('deploy settings');
-    const push = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
-    expect((await h.send('push', push)).status).toBeLessThan(300);
-    const applied = await waitFor(`${checkName} on ${tip.slice(0, 7)}`, () => h.gh.checkRuns(owner, name, tip).find((r) => r.name === checkName && r.status === 'completed'), 90_000);
+    await s.push({ before, after: tip });
+    const applied = await s.completedRun(tip, checkName);
     expect(applied.conclusion).toBe('success');
     expect(await mode()).toBe('calm');
 
