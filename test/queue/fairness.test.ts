@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignPriority, fairnessKey, fairnessState, queueNames, queueWaitKeys } from '../../src/jobs.ts';
+import { assignPriority, fairnessKey, fairnessState, priorityLimit, queueNames, queueWaitKeys } from '../../src/jobs.ts';
 import { startWorkers } from '../../queue/index.ts';
 import { applyJob, inspect, planJob, queueSuite, redisUrl, repo, sha, waitFor } from './support.ts';
 
@@ -85,6 +85,23 @@ describe('fair share between installations', () => {
     await queue.close();
   });
 
+  it('queues first come, first served at BullMQ\'s highest priority once the clock reaches it, instead of failing the add', async () => {
+    const queue = inspect(queueNames.plan, t.prefix);
+    await t.producers.enqueuePlan(planJob({ installationId: A, pr: 1, headSha: sha('a') }));
+    // As after two million jobs started without the queue ever draining.
+    await t.redis.hset(fairnessKey(t.prefix, queueNames.plan), 'vt', priorityLimit - 1);
+    const late = [];
+    for (let pr = 2; pr <= 4; pr++) late.push(await t.producers.enqueuePlan(planJob({ installationId: A, pr, headSha: sha('a') })));
+    late.push(await t.producers.enqueuePlan(planJob({ installationId: B, repo: repoB, pr: 1, headSha: sha('b') })));
+    expect(await Promise.all(late.map(async (r) => (await queue.getJob(r.jobId))?.priority))).toEqual([priorityLimit, priorityLimit, priorityLimit, priorityLimit]);
+
+    const r = recorder();
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, concurrency: 1, processors: { plan: async (job) => void r.started.push(`${job.installationId}:${job.pr}`) } });
+    await r.until(5);
+    expect(r.started).toEqual([`${A}:1`, `${A}:2`, `${A}:3`, `${A}:4`, `${B}:1`]);
+    await queue.close();
+  });
+
   it('starts over once the queue has drained, so superseded, joined and lost jobs leave nothing behind', async () => {
     const key = fairnessKey(t.prefix, queueNames.plan);
     const queue = inspect(queueNames.plan, t.prefix);
@@ -98,6 +115,9 @@ describe('fair share between installations', () => {
     t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, concurrency: 2, processors: { plan: async () => undefined } });
     await waitFor('the plan queue to drain', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed')).every((n) => n === 0));
     expect((await queue.getJobCounts('completed')).completed).toBe(11);
+    // No worker to start the next job before the state is read.
+    await t.runtime.close();
+    t.runtime = undefined;
 
     const next = await t.producers.enqueuePlan(planJob({ installationId: A, pr: 11, headSha: sha('d') }));
     expect((await queue.getJob(next.jobId))?.priority).toBe(1);
