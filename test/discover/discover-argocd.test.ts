@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoverEnvironments, noteText } from '../../src/discover/index.ts';
+import { collectInputs, discoverEnvironments, noteText } from '../../src/discover/index.ts';
 import { makeTree, yaml } from './temp-tree.ts';
 
 async function argoRepo(): Promise<string> {
@@ -165,6 +165,45 @@ describe('Argo CD discovery', () => {
       helm: { releaseName: 'monitoring', valueFiles: [] },
       remoteChart: { source: { kind: 'repo', repoUrl: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '45.0.0' }, versionField: 'spec.sources[0].targetRevision' },
     });
+  });
+
+  it('reads a chart source whose repoURL has no scheme as an OCI registry, as Argo CD does; $values files become its inputs', async () => {
+    const root = await makeTree({
+      'argocd/podinfo.yaml': yaml`
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: podinfo
+        spec:
+          sources:
+            - repoURL: ghcr.io/stefanprodan/charts
+              chart: podinfo
+              targetRevision: 6.5.*
+              helm:
+                valueFiles:
+                  - values-prod.yaml
+                  - $values/values/podinfo.yaml
+            - repoURL: https://github.com/acme/fleet
+              ref: values
+          destination:
+            namespace: web
+      `,
+      'values/podinfo.yaml': 'replicaCount: 2\n',
+    });
+    const { environments } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
+    expect(environments.map((e) => e.name)).toEqual(['podinfo']);
+    expect(environments[0]).toMatchObject({
+      namespace: 'web',
+      helm: { releaseName: 'podinfo' },
+      remoteChart: {
+        source: { kind: 'oci', ref: 'oci://ghcr.io/stefanprodan/charts/podinfo', version: '6.5.*' },
+        valueFiles: [{ from: 'chart', path: 'values-prod.yaml' }, { from: 'repo', path: 'values/podinfo.yaml' }],
+        versionField: 'spec.sources[0].targetRevision',
+        line: 9, // the targetRevision line
+      },
+    });
+    const inputs = await collectInputs(root, environments[0]);
+    expect(inputs).toEqual({ files: ['argocd/podinfo.yaml', 'values/podinfo.yaml'], dirs: [] });
   });
 
   it('without repository URLs, takes Applications whose source folder exists here', async () => {

@@ -167,4 +167,10 @@ describe('an Argo CD Application whose source is a Helm repository chart', () =>
     });
     expect(run.code).toBe(1);
   }, 180_000);
+
+  it('is an error at spec.source.targetRevision when the pull request drops targetRevision: exit 1', async () => {
+    const run = await plan({ 'apps/web.yaml': single(served.url, '1.2.0') }, { 'apps/web.yaml': single(served.url, '1.2.0').replace(/^ {4}targetRevision: .*\n/m, '') });
+    expect(web(run).render).toMatchObject({ error: { side: 'head', file: 'apps/web.yaml', field: 'spec.source.targetRevision', message: expect.stringContaining('targetRevision is not set') } });
+    expect(run.code).toBe(1);
+  }, 180_000);
 });
