@@ -87,9 +87,10 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   const texts: string[] = [];
   const out: DiscoveryNote[] = [];
   const sourcePath = entry.index === undefined ? ['spec', 'source'] : ['spec', 'sources', entry.index];
-  // A chart from a Helm repository or OCI registry is fetched at render time: no folder of this repository.
+  // A chart from a Helm repository or OCI registry is fetched at render time: no folder of this repository
+  // holds it, so its path (what the report shows, never read) is the folder of the Application's file.
   const remote = isRemoteChartSource(entry.source) ? remoteChartOf(doc, entry.source, entry.fieldPath, sourcePath) : undefined;
-  const path = remote ? '.' : repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'path']), field: `${entry.fieldPath}.path` });
+  const path = remote ? posix.dirname(doc.file) : repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'path']), field: `${entry.fieldPath}.path` });
 
   const automated = field(app, 'spec', 'syncPolicy', 'automated');
   const isAutomated = isRecord(automated) && bool(automated.enabled) !== false;

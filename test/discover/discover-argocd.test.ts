@@ -193,6 +193,7 @@ describe('Argo CD discovery', () => {
     const { environments } = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/fleet'] });
     expect(environments.map((e) => e.name)).toEqual(['podinfo']);
     expect(environments[0]).toMatchObject({
+      path: 'argocd',
       namespace: 'web',
       helm: { releaseName: 'podinfo' },
       remoteChart: {
