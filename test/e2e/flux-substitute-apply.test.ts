@@ -2,19 +2,16 @@
 // postBuild.substituteFrom from a ConfigMap another Kustomization puts in the cluster: the merge that
 // changes only that ConfigMap's file applies the new value to the apps environment too, on the real
 // test API server.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { startHarness, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'flux-platform';
 const id = randomBytes(3).toString('hex');
@@ -43,21 +40,18 @@ describe('apply on merge: Flux postBuild.substituteFrom', () => {
   let work: string;
   let repo: GitRepoBuilder;
   let tip: string;
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-  const appVersion = async (): Promise<string> => (await kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
+  const appVersion = (): Promise<string> => kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.version}');
   const vars = (version: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: ${namespace}\ndata:\n  version: "${version}"\n`;
   const merge = async (message: string, change: () => Promise<void>) => {
     await change();
     const before = tip;
     tip = await repo.commit(message);
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    await s.push({ before, after: tip });
     return tip;
   };
-  const applied = (env: string, sha: string) => waitFor(`bosun / apply (${env}) on ${sha.slice(0, 7)}`, () => {
-    const r = h.gh.checkRuns(owner, name, sha).find((c) => c.name === `bosun / apply (${env})`);
-    return r?.status === 'completed' ? r : undefined;
-  }, 120_000);
+  const applied = (env: string, sha: string) => s.completedRun(sha, `bosun / apply (${env})`, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-flux-'));
