@@ -45,6 +45,8 @@ export interface RedisKeys {
 
 export interface SoakMeasurements {
   durationMs: number;
+  /** Events a second the load aimed at (it falls behind when the machine cannot make commits that fast). */
+  targetPerSecond: number;
   warmupMs: number;
   windowMs: number;
   deliveries: DeliveryRecord[];
@@ -117,6 +119,12 @@ export function judge(m: SoakMeasurements, limits: SoakLimits): Row[] {
   const rows: Row[] = [];
   const unanswered = m.deliveries.filter((d) => d.status < 200 || d.status >= 300);
   const byKind = [...new Set(m.deliveries.map((d) => d.kind))].sort().map((k) => `${k} ${m.deliveries.filter((d) => d.kind === k).length}`).join(', ');
+  rows.push({
+    criterion: 'load offered (information)',
+    measured: `${m.deliveries.length} events in ${(m.durationMs / 60_000).toFixed(0)} min = ${(m.deliveries.length / (m.durationMs / 1000)).toFixed(2)}/s`,
+    limit: `aimed at ${m.targetPerSecond}/s`,
+    ok: true,
+  });
   rows.push({
     criterion: 'every webhook answered 2xx',
     measured: `${m.deliveries.length - unanswered.length}/${m.deliveries.length} (${byKind})${unanswered.length ? `; not: ${[...new Set(unanswered.map((d) => d.status))].join(', ')}` : ''}`,

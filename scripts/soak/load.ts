@@ -169,9 +169,12 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
       const interval = 1000 / opts.perSecond;
       const poller = setInterval(poll, 100);
       try {
-        for (let i = 0; ; i++) {
-          const due = i * interval;
-          if (due >= opts.durationMs) break;
+        // One event per slot of the wall clock. A driver that falls behind (each event is a real commit
+        // or comment; on an overloaded machine that takes longer than a slot) skips the slots it missed
+        // instead of catching up in a burst, and the load ends on time whatever rate it reached.
+        for (let slot = 0; ; slot = Math.max(slot + 1, Math.floor(now() / interval))) {
+          const due = slot * interval;
+          if (due >= opts.durationMs || now() >= opts.durationMs) break;
           const wait = due - now();
           if (wait > 0) await sleep(wait);
           await step();

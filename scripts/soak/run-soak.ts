@@ -189,6 +189,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const appliedEnvs = pushes.last ? applied(pushes.last) : [];
     const measurements: SoakMeasurements = {
       durationMs,
+      targetPerSecond: opts.perSecond,
       warmupMs,
       windowMs,
       deliveries: load.deliveries,
