@@ -4,6 +4,7 @@ import { git } from '../git/git.ts';
 import { inputIndexFormat, type InputIndex, type InputIndexStore } from '../plan/input-index.ts';
 import type { IndexOption } from '../plan/input-index-sides.ts';
 import type { CliIO } from './io.ts';
+import { inputCodeFingerprint } from '../util/code-fingerprint.ts';
 import { bosunVersion } from './version.ts';
 
 /** How many indexes the folder keeps; the least recently used go first. */
@@ -65,5 +66,5 @@ export class DiskIndexStore implements InputIndexStore {
 export async function cliIndexOption(repoDir: string, io: CliIO, disabled: boolean | undefined): Promise<IndexOption | undefined> {
   if (disabled || ['1', 'true', 'yes'].includes((io.env.BOSUN_NO_INDEX_CACHE ?? '').toLowerCase())) return undefined;
   const common = (await git(['rev-parse', '--git-common-dir'], { cwd: repoDir })).trim();
-  return { store: new DiskIndexStore(join(resolve(repoDir, common), 'bosun', 'input-index')), version: bosunVersion() };
+  return { store: new DiskIndexStore(join(resolve(repoDir, common), 'bosun', 'input-index')), version: `${bosunVersion()}+${inputCodeFingerprint()}` };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { IndexOption } from '../plan/input-index-sides.ts';
 import { inputIndexFormat, type InputIndex, type InputIndexStore } from '../plan/input-index.ts';
+import { inputCodeFingerprint } from '../util/code-fingerprint.ts';
 import { projectRoot } from '../util/tools.ts';
 
 /**
@@ -70,8 +71,8 @@ export function createInputIndexStore(redis: Redis, prefix: string, opts: InputI
   };
 }
 
-/** The plan jobs' index option: this store, keyed by bosun's version (from its package.json). */
+/** The plan jobs' index option: this store, keyed by bosun's version (from its package.json) and the input code's fingerprint. */
 export function workerIndexOption(redis: Redis, prefix: string, opts: InputIndexStoreOptions = {}): IndexOption {
   const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version?: unknown };
-  return { store: createInputIndexStore(redis, prefix, opts), version: typeof pkg.version === 'string' ? pkg.version : 'unknown' };
+  return { store: createInputIndexStore(redis, prefix, opts), version: `${typeof pkg.version === 'string' ? pkg.version : 'unknown'}+${inputCodeFingerprint()}` };
 }
