@@ -247,7 +247,7 @@ describe('loadServerConfig', () => {
     expect(err.message).toContain('PORT must be a port number from 0 to 65535 (got "eighty")');
     expect(err.message).toContain('HOST must be an address to listen on, such as 127.0.0.1 or 0.0.0.0, not a URL');
     expect(err.message).toContain('WEBHOOK_PATH must be a URL path starting with "/"');
-    expect(err.message).toContain('REDIS_URL must be a redis://, rediss:// or redis+sentinel:// URL');
+    expect(err.message).toContain('REDIS_URL must be a redis://, rediss://, redis+sentinel:// or redis+cluster:// URL');
     expect(err.message).toContain('BOSUN_CONCURRENCY must be a whole number from 1 to 64 (got "0")');
     expect(err.message).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")');
     expect(err.message).toContain('BOSUN_DASHBOARD_TOKEN is too short');
