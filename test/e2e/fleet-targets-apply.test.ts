@@ -3,19 +3,16 @@
 // gives the bundle its own defaultNamespace). A merge applies each bundle to the clusters its targets
 // select, as <bundle>@<cluster>; a pull request adding a bundle whose customization keeps it off one
 // cluster (doNotDeploy) is planned for the other only, and its merge applies it there and not elsewhere.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
 import { testKubeconfig } from '../support/testenv/inject.ts';
 import { startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'fleet-apps';
 const id = randomBytes(3).toString('hex');
@@ -23,7 +20,6 @@ const dev = `dev-${id}`;
 const prod = `prod-${id}`;
 const nsDev = `bosun-e2e-fleet-dev-${id}`;
 const nsProd = `bosun-e2e-fleet-prod-${id}`;
-type Json = Record<string, unknown>;
 
 const namespaceDoc = (ns: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`;
 const configMap = (cm: string, mode: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\ndata:\n  mode: ${mode}\n`;
@@ -46,24 +42,21 @@ describe('apply on merge: Fleet bundles on the clusters their targets select', (
   let work: string;
   let repo: GitRepoBuilder;
   let tip: string;
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
   const mode = async (cm: string, ns: string): Promise<string | undefined> => {
     try {
-      return (await kubectl('get', 'configmap', cm, '-n', ns, '-o', 'jsonpath={.data.mode}')).stdout;
+      return await kubectl('get', 'configmap', cm, '-n', ns, '-o', 'jsonpath={.data.mode}');
     } catch (e) {
       if (/NotFound/.test(String((e as { stderr?: string }).stderr ?? e))) return undefined;
       throw e;
     }
   };
   const push = async (before: string, after: string) => {
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after }));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    await s.push({ before, after });
   };
   const runsOn = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => String(r.name).startsWith('bosun / '));
-  const applied = (env: string, sha: string) => waitFor(`bosun / apply (${env}) on ${sha.slice(0, 7)}`, () => {
-    const r = runsOn(sha).find((c) => c.name === `bosun / apply (${env})`);
-    return r?.status === 'completed' ? r : undefined;
-  }, 120_000);
+  const applied = (env: string, sha: string) => s.completedRun(sha, `bosun / apply (${env})`, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-fleet-'));
