@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ensureRedis } from '../../testkit/redis.ts';
 import { startTestCluster, type TestCluster } from '../../testkit/testenv/cluster.ts';
 import { fullLimits } from './criteria.ts';
+import { terminateAll } from './processes.ts';
 import { runSoak } from './run-soak.ts';
 
 const say = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
@@ -67,4 +68,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Ctrl-C: stop bosun's processes at once. The run's Redis keys stay until the next run drops them, its
+// namespaces (soak-<id>-staging/production) until deleted by hand.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    terminateAll();
+    process.exit(130);
+  });
+}
 process.exit(await main(process.argv.slice(2)));

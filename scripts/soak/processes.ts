@@ -23,6 +23,13 @@ export interface BosunProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** SIGTERM to every bosun process started here that still runs (an interrupted soak leaves none behind). */
+export function terminateAll(): void {
+  for (const child of live) child.kill('SIGTERM');
+}
+
 export function spawnBosun(name: string, args: string[], env: Record<string, string>): BosunProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/main.ts'), ...args], {
     cwd: projectRoot,
@@ -40,7 +47,11 @@ export function spawnBosun(name: string, args: string[], env: Record<string, str
     for (const line of lines) if (/"level":(5\d|6\d)\b/.test(line)) errors++;
     if (process.env.BOSUN_SOAK_LOG) process.stderr.write(chunk);
   });
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  live.add(child);
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => {
+    live.delete(child);
+    resolve(code ?? signal);
+  }));
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
     name,
