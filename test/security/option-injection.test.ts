@@ -47,6 +47,7 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/scratch-repo.ts git': { count: 3, guard: 'the commit is resolved by resolveRef to a full id first; keep() gets the id git printed' },
   'src/git/worktree.ts git': { count: 1, guard: 'the tree is a full id resolved by resolveRef first' },
   'src/render/process.ts spawn': { count: 1, guard: 'runTool() itself (in the sandbox when asked)' },
+  'src/cli/index-cache.ts git': { count: 1, guard: 'fixed arguments (rev-parse --git-common-dir); the folder is the cwd, never an argument' },
   'src/cli/repo-option.ts git': { count: 2, guard: 'fixed arguments (rev-parse --is-bare-repository / --show-toplevel); the folder is the cwd, never an argument' },
   'src/render/sandbox-probe.ts spawn': { count: 1, guard: 'fixed arguments (kubectl version), no repository content' },
   'src/render/helm.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; release name, namespace and value files checked' },
