@@ -4,23 +4,20 @@
 // the GitHub Deployment saying so; hooks stay out of the inventory and survive prune; a failing PreSync
 // hook stops the sync and runs SyncFail. The Application names the cluster by its API URL, which the
 // registry entry carries (`server:`), as Argo CD's cluster secret would.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readInventory } from '../../src/cluster/inventory.ts';
 import type { KubeObject } from '../../src/model/object.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario } from '../../testkit/scenario.ts';
 import { testClient } from '../cluster/helpers.ts';
 import { outcomeAnnotation, startStatusWriter, type StatusWriter } from '../cluster/status-writer.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
 import { testCluster, testKubeconfig } from '../support/testenv/inject.ts';
 import { startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = `hooks-${randomBytes(3).toString('hex')}`;
 const repoUrl = `https://github.com/${owner}/${name}`;
@@ -87,21 +84,14 @@ describe('an Argo CD Application with hooks and sync waves, from pull request to
   let prHead: string;
   const client = testClient();
   const checkName = `bosun / apply (${app})`;
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
   const jobs = async (): Promise<KubeObject[]> => (await client.request<{ items: KubeObject[] }>({ method: 'GET', path: `/apis/batch/v1/namespaces/${namespace}/jobs` })).body.items
     .filter((j) => !j.metadata?.deletionTimestamp);
   const jobNames = async (): Promise<string[]> => (await jobs()).map((j) => j.metadata?.name ?? '').sort();
   const live = (path: string) => client.getOrUndefined<KubeObject>(path);
-  const completedRun = (sha: string) => waitFor(`${checkName} completed on ${sha.slice(0, 7)}`, () => {
-    const r = h.gh.checkRuns(owner, name, sha).find((c) => c.name === checkName);
-    return r?.status === 'completed' ? r : undefined;
-  }, slow);
-  const finalStates = (sha: string, last: string) => waitFor(`the ${last} deployment status of ${sha.slice(0, 7)}`, () => {
-    const deployment = h.gh.deployments(owner, name).find((d) => d.sha === sha && d.environment === app);
-    if (!deployment) return undefined;
-    const states = h.gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id));
-    return states.at(-1)?.state === last ? states : undefined;
-  });
+  const completedRun = (sha: string) => s.completedRun(sha, checkName, { timeoutMs: slow });
+  const finalStates = (sha: string, last: string) => s.finalStates(sha, app, last);
   /** Commits on main and sends GitHub's push event for it. */
   const merge = async (message: string, change: () => Promise<void>): Promise<string> => {
     await change();
@@ -111,8 +101,7 @@ describe('an Argo CD Application with hooks and sync waves, from pull request to
     return main;
   };
   const push = async (before: string, after: string): Promise<void> => {
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after }));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    await s.push({ before, after });
   };
 
   beforeAll(async () => {
