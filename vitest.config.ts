@@ -40,8 +40,19 @@ const clusterSuites: readonly string[] = [
   'test/deploy/chart-install.test.ts',
   // the test cluster itself
   'test/testenv/cluster.test.ts',
-  // npm pack + npm install of the package in a fresh folder (minutes)
+  // long integration runs, measured over 20 s each in the unit project on this 2-core machine (see
+  // docs/contributing.md): npm pack + npm install of the package; the image's runtime stage replayed with
+  // npm; the release workflow's steps; eslint over the tree with the layer rules; git mirrors of real
+  // repositories; the GitHub Action end to end; the chart's plan-only install and Redis Cluster on the
+  // e2e harness
   'test/package/packed-install.test.ts',
+  'test/deploy/image-layout.test.ts',
+  'test/deploy/release-workflow.test.ts',
+  'test/lint/layers.test.ts',
+  'test/git/mirror.test.ts',
+  'test/action/action-entry.test.ts',
+  'test/deploy/chart-plan-only.test.ts',
+  'test/queue/redis-cluster.test.ts',
 ];
 
 export default defineConfig({
