@@ -2,23 +2,20 @@
 // then change, scale and delete objects by hand with kubectl; reconcile jobs (queued directly instead of
 // waiting for the schedule) compare the cluster with Git, keep one drift issue per environment on the
 // GitHub stand-in, and re-apply Git where the environment says `selfHeal: true`.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryName, inventoryNamespace } from '../../src/cluster/index.ts';
 import { queueNames, type JobOutcome, type ReconcileJob } from '../../src/jobs.ts';
 import type { ReconcileOutcome } from '../../queue/processors/index.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'drifting';
 const fullName = `${owner}/${name}`;
@@ -26,7 +23,6 @@ const fullName = `${owner}/${name}`;
 const suffix = randomBytes(3).toString('hex');
 const watched = `watched-${suffix}`;
 const healing = `healing-${suffix}`;
-type Json = Record<string, unknown>;
 
 describe('drift detection and self-heal', () => {
   let h: Harness;
@@ -38,7 +34,8 @@ describe('drift detection and self-heal', () => {
   const jobs = new Map<string, ReconcileJob>();
   let saved = '';
 
-  const kubectl = async (...args: string[]) => (await run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args])).stdout;
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
   const cmValue = (env: string, cm: string) => kubectl('get', 'configmap', cm, '-n', ns[env], '-o', 'jsonpath={.data.version}');
   const replicas = async (env: string) => Number(await kubectl('get', 'deployment', 'web', '-n', ns[env], '-o', 'jsonpath={.spec.replicas}'));
   const manifests = (namespace: string) => [
@@ -121,11 +118,10 @@ describe('drift detection and self-heal', () => {
     }
     const before = tip;
     tip = await repo.commit('add the apps');
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
-    expect((await h.send('push', payload)).status).toBeLessThan(300);
+    await s.push({ before, after: tip });
 
     for (const env of [watched, healing]) {
-      const check = await waitFor(`the apply of ${env}`, () => h.gh.checkRuns(owner, name, tip).find((r) => r.name === `bosun / apply (${env})` && r.status === 'completed'), 120_000);
+      const check = await s.completedRun(tip, `bosun / apply (${env})`, { timeoutMs: 120_000 });
       expect(check.conclusion).toBe('success');
     }
     const schedulers = await waitFor('both drift schedules', async () => {
@@ -218,7 +214,7 @@ describe('drift detection and self-heal', () => {
 
     const heal = h.gh.deployments(owner, name).find((d) => d.environment === healing && d.id === outcome.healed!.deploymentId)!;
     expect(heal).toMatchObject({ sha: tip, description: `bosun heals drift in ${healing} at ${tip.slice(0, 7)}` });
-    const states = h.gh.deploymentStatuses(Number(heal.id)).sort((a, b) => Number(a.id) - Number(b.id));
+    const states = s.deploymentStates(heal);
     expect(states.map((s) => s.state)).toEqual(['in_progress', 'success']);
     expect(String(states[1].description)).toMatch(new RegExp(`^bosun healed drift in ${healing} at ${tip.slice(0, 7)}: 2 configured`));
     expect(await status().lastApply(fullName, healing)).toMatchObject({ sha: tip, trigger: 'heal', ok: true, deploymentId: heal.id });
@@ -241,9 +237,8 @@ describe('drift detection and self-heal', () => {
     await repo.write(`clusters/${healing}/app.yaml`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: [unclosed\n');
     const before = tip;
     tip = await repo.commit('break the healing app');
-    const payload = h.gh.examplePayload('push', undefined, h.gh.repoPayload(owner, name), await h.gh.pushPayload(owner, name, { before, after: tip }));
-    await h.send('push', payload);
-    await waitFor('the failed apply', () => h.gh.checkRuns(owner, name, tip).find((r) => r.name === `bosun / apply (${healing})` && r.status === 'completed'), 120_000);
+    await s.push({ before, after: tip });
+    await s.completedRun(tip, `bosun / apply (${healing})`, { timeoutMs: 120_000 });
     await kubectl('patch', 'configmap', 'app', '-n', ns[healing], '--type=merge', '-p', '{"data":{"version":"by-hand"}}');
     const issuesBefore = JSON.stringify(driftIssues());
 
