@@ -146,7 +146,7 @@ export function judge(m: SoakMeasurements, limits: SoakLimits): Row[] {
     ok: m.commands.rocket === m.commands.sent,
   });
   rows.push({ criterion: 'last push to main applied', measured: `${m.pushes.sent} pushes; ${m.pushes.detail}`, limit: 'applied', ok: m.pushes.lastApplied });
-  rows.push({ criterion: 'queues drained after the load', measured: m.drained ? `in ${ms(m.drainMs)}` : `not after ${ms(m.drainMs)}`, limit: 'drained', ok: m.drained });
+  rows.push({ criterion: 'drained after the load (every head commented, every command answered, queues idle, main applied)', measured: m.drained ? `in ${ms(m.drainMs)}` : `not after ${ms(m.drainMs)}`, limit: 'drained', ok: m.drained });
   for (const w of m.workers) {
     const warm = median(inWindow(w.rss, m.warmupMs, m.warmupMs + m.windowMs));
     const end = median(inWindow(w.rss, m.durationMs - m.windowMs, m.durationMs + 1));
