@@ -40,8 +40,8 @@ const clusterSuites: readonly string[] = [
   'test/deploy/chart-install.test.ts',
   // the test cluster itself
   'test/testenv/cluster.test.ts',
-  // long integration runs, measured over 20 s each in the unit project on this 2-core machine (see
-  // docs/contributing.md): npm pack + npm install of the package; the image's runtime stage replayed with
+  // long integration runs, measured at 24-370 s each in the unit project on a loaded 2-core machine:
+  // npm pack + npm install of the package; the image's runtime stage replayed with
   // npm; the release workflow's steps; eslint over the tree with the layer rules; git mirrors of real
   // repositories; the GitHub Action end to end; the chart's plan-only install and Redis Cluster on the
   // e2e harness
