@@ -55,6 +55,8 @@ export interface SoakMeasurements {
   /** Heads whose comment never came (not counting heads a newer push replaced first). */
   prUnanswered: string[];
   superseded: number;
+  /** Pull requests with more than one plan comment, as `#<n>: <count>`. */
+  duplicateComments: string[];
   commands: { sent: number; rocket: number; unanswered: string[] };
   pushes: { sent: number; lastApplied: boolean; detail: string };
   drained: boolean;
@@ -106,7 +108,7 @@ function stable(name: string, series: readonly Timed[], m: SoakMeasurements, lim
     const b = percentile(last, p);
     const allowed = a === undefined ? undefined : Math.max(a * limits.latencyRatio, a + floorMs);
     return {
-      criterion: `${name} p${p}, first vs last ${Math.round(m.windowMs / 60_000)} min`,
+      criterion: `${name} p${p}, first vs last ${Number((m.windowMs / 60_000).toFixed(1))} min`,
       measured: `${ms(a)} → ${ms(b)} (n=${first.length}/${last.length})`,
       limit: allowed === undefined ? 'samples in both windows' : `≤ ${ms(allowed)} (×${limits.latencyRatio} or +${ms(floorMs)})`,
       ok: a !== undefined && b !== undefined && allowed !== undefined && b <= allowed,
@@ -137,6 +139,12 @@ export function judge(m: SoakMeasurements, limits: SoakLimits): Row[] {
     measured: `${m.prComments.length} commented, ${m.superseded} replaced by a newer head first, ${m.prUnanswered.length} never${m.prUnanswered.length ? ` (${m.prUnanswered.slice(0, 3).join(', ')})` : ''}`,
     limit: '0 never',
     ok: m.prUnanswered.length === 0 && m.prComments.length > 0,
+  });
+  rows.push({
+    criterion: 'one bosun comment per PR',
+    measured: m.duplicateComments.length ? `more on ${m.duplicateComments.slice(0, 3).join(', ')}` : 'one each',
+    limit: 'one',
+    ok: m.duplicateComments.length === 0,
   });
   rows.push(...stable('PR → comment', m.prComments, m, limits, limits.commentFloorMs));
   rows.push({

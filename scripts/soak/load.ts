@@ -38,6 +38,8 @@ export interface Load {
   superseded(): number;
   commands(): { sent: number; rocket: number; unanswered: string[] };
   pushes(): { sent: number; last?: string };
+  /** Pull requests with more than one bosun plan comment (there must be one, edited in place). */
+  duplicateComments(): string[];
 }
 
 /** mulberry32: a small seeded generator, so a run's sequence of events can be replayed. */
@@ -195,5 +197,9 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
       unanswered: commands.filter((c) => c.state !== 'rocket').map((c) => `#${c.pr} comment ${c.id} ${c.state}`),
     }),
     pushes: () => ({ sent: pushes, ...(lastPush ? { last: lastPush } : {}) }),
+    duplicateComments: () => Array.from({ length: nextPr - 1 }, (_, i) => i + 1).flatMap((pr) => {
+      const n = gh.comments(owner, repoName, pr).filter((c) => String(c.body).startsWith('<!-- bosun:plan -->')).length;
+      return n > 1 ? [`#${pr}: ${n}`] : [];
+    }),
   };
 }

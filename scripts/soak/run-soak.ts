@@ -196,6 +196,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       prComments: load.prComments(),
       prUnanswered: load.prUnanswered(),
       superseded: load.superseded(),
+      duplicateComments: load.duplicateComments(),
       commands: load.commands(),
       pushes: {
         sent: pushes.sent,
