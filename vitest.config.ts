@@ -53,6 +53,14 @@ const clusterSuites: readonly string[] = [
   'test/action/action-entry.test.ts',
   'test/deploy/chart-plan-only.test.ts',
   'test/queue/redis-cluster.test.ts',
+  // also long (25-135 s each in the unit project): the test cluster's own start/stop life cycle, the trust
+  // corpus (bosun plan against an oracle on every commit), the large-plan and input-index-agreement runs,
+  // and Redis Sentinel failover
+  'test/testenv/lifecycle.test.ts',
+  'test/trust/corpus.test.ts',
+  'test/plan/large-plans.test.ts',
+  'test/plan/input-index-agreement.test.ts',
+  'test/queue/sentinel-failover.test.ts',
 ];
 
 export default defineConfig({
