@@ -6,6 +6,7 @@ import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { clusterNameOf, connectConfigured, inventoryOf, registryFrom } from './clusters.ts';
 import { repoFolder } from '../repo-option.ts';
+import { chartOptionsFrom } from '../chart-options.ts';
 
 const options = `Options:
   --repo DIR        git repository (default: current directory)
@@ -16,6 +17,9 @@ const options = `Options:
   --no-prune        do not delete objects Git no longer has
   --no-wait         do not wait for health
   --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)
+  --chart-source S  a chart source bosun may fetch remote charts from (repeatable; also
+                    $BOSUN_CHART_SOURCES): a host or a URL prefix; sources REF itself declares are
+                    allowed too (run it on commits you trust); charts are cached in $BOSUN_DATA_DIR/charts
   --sops-age-key-file FILE
                     age key file (AGE-SECRET-KEY-1… lines) to decrypt SOPS-encrypted objects with
                     (default: $BOSUN_SOPS_AGE_KEY_FILE); without one such objects refuse the apply
@@ -57,14 +61,16 @@ function makeCommand(mode: 'apply' | 'sync') {
       'repo-url': { type: 'string', multiple: true },
       'part-of': { type: 'string' },
       'sops-age-key-file': { type: 'string' },
+      'chart-source': { type: 'string', multiple: true },
     }, mode);
     const ref = requireOption(values.ref, 'ref', mode);
     const envName = requireOption(values.env, 'env', mode);
+    const charts = chartOptionsFrom(values['chart-source'], io);
     const registry = registryFrom(values.clusters, io, mode);
     const say = (msg: string): void => { io.stderr.write(`bosun: ${msg}\n`); };
     say(`rendering ${envName} at ${ref}`);
     const repoDir = await repoFolder(values.repo, io, { git: true, why: `${mode} reads the environment at a commit` });
-    const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry) });
+    const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry), charts });
     for (const w of desired.warnings) say(`warning: ${w.file ?? ''}${w.line ? `:${w.line}` : ''} ${w.object}: ${w.message}`);
     const cluster = clusterNameOf(desired.env);
     say(`${values['dry-run'] ? 'dry-run ' : ''}${mode} of ${desired.objects.length} object(s) at ${desired.sha.slice(0, 7)} to cluster "${cluster}"`);

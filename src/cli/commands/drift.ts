@@ -6,6 +6,7 @@ import { oneOf, parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { repoFolder } from '../repo-option.ts';
+import { chartOptionsFrom } from '../chart-options.ts';
 import { clusterNameOf, connectConfigured, inventoryOf, registryFrom } from './clusters.ts';
 
 export const driftHelp = `Usage: bosun drift --repo DIR --env NAME [--ref main] [--clusters FILE] [--format markdown|json]
@@ -26,6 +27,9 @@ Options:
   --clusters FILE   the cluster registry (default: $BOSUN_CLUSTERS)
   --format FORMAT   markdown (default) or json
   --repo-url URL    URL the repo is known by, to match Flux / Argo CD sources (repeatable)
+  --chart-source S  a chart source bosun may fetch remote charts from (repeatable; also
+                    $BOSUN_CHART_SOURCES): a host or a URL prefix; sources REF itself declares are
+                    allowed too (run it on commits you trust); charts are cached in $BOSUN_DATA_DIR/charts
   --part-of NAME    whose objects count as applied by bosun (label bosun.dev/part-of, and its
                     inventory): the GitHub App uses the repository's owner/name (default: bosun)
 
@@ -43,15 +47,17 @@ export async function driftCommand(argv: string[], io: CliIO): Promise<number> {
     format: { type: 'string' },
     'repo-url': { type: 'string', multiple: true },
     'part-of': { type: 'string' },
+    'chart-source': { type: 'string', multiple: true },
   }, 'drift');
   const envName = requireOption(values.env, 'env', 'drift');
+  const charts = chartOptionsFrom(values['chart-source'], io);
   const ref = values.ref ?? 'main';
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
   const registry = registryFrom(values.clusters, io, 'drift');
   const say = (msg: string): void => { io.stderr.write(`bosun: ${msg}\n`); };
   const repoDir = await repoFolder(values.repo, io, { git: true, why: 'drift compares the cluster with the environment at a commit' });
   say(`rendering ${envName} at ${ref}`);
-  const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry) });
+  const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry), charts });
   for (const w of desired.warnings) say(`warning: ${w.file ?? ''}${w.line ? `:${w.line}` : ''} ${w.object}: ${w.message}`);
   const cluster = clusterNameOf(desired.env);
   say(`comparing ${plural(desired.objects.length, 'object')} of ${envName} on cluster "${cluster}" with ${desired.sha.slice(0, 7)}`);
