@@ -3,32 +3,13 @@
 // (src/plan/input-index.ts) — with only the base's index stored (the head's derived from it, as for a new
 // PR head) and with both stored (a re-plan of the same head). Peak RSS of each. Sizes: BENCH_INDEX_APPS
 // (comma separated; default 1000,5000). Prints one JSON line.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateMonorepo } from './generate-monorepo.ts';
+import { runPlanChild, type ChildRun } from './plan-child-run.ts';
 import { projectRoot } from '../src/util/tools.ts';
-
-interface ChildRun { ms: number; maxRssMb: number; code: number; stdout: string }
-
-/** Runs the built CLI in a child process and reads its own peak RSS (reported by bench/plan-child.mjs). */
-function runPlanChild(args: string[]): Promise<ChildRun> {
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [join(projectRoot, 'bench', 'plan-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const rss = /maxRssKb=(\d+)/.exec(stderr);
-      if (!rss) return reject(new Error(`plan child printed no RSS; stderr:\n${stderr}`));
-      resolvePromise({ ms: performance.now() - started, maxRssMb: Number(rss[1]) / 1024, code: code ?? -1, stdout });
-    });
-  });
-}
 
 const best = (runs: ChildRun[]) => runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
 const affectedOf = (run: ChildRun) => (JSON.parse(run.stdout) as { environments: Array<{ name: string; affected: boolean; reason: string }> }).environments.filter((e) => e.affected).map((e) => `${e.name}: ${e.reason}`);

@@ -1,34 +1,14 @@
 // Benchmark: `bosun plan` on a generated monorepo (200 Kustomize apps x 2 environments) where the PR
 // touches one app — in the render sandbox (the default) and with --no-sandbox — next to a naive baseline measured in the same run (render every environment at base
 // and at head, one after another, then diff). Prints one JSON line with the figures.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateMonorepo } from './generate-monorepo.ts';
+import { runPlanChild, type ChildRun } from './plan-child-run.ts';
 import { naivePlan } from './naive-plan.ts';
 import { projectRoot } from '../src/util/tools.ts';
-
-interface ChildRun { ms: number; maxRssMb: number; code: number; stdout: string }
-
-/** Runs the built CLI in a child process and reads its own peak RSS (reported by bench/plan-child.mjs). */
-function runPlanChild(args: string[]): Promise<ChildRun> {
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [join(projectRoot, 'bench', 'plan-child.mjs'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      const rss = /maxRssKb=(\d+)/.exec(stderr);
-      if (!rss) return reject(new Error(`plan child printed no RSS; stderr:\n${stderr}`));
-      resolvePromise({ ms, maxRssMb: Number(rss[1]) / 1024, code: code ?? -1, stdout });
-    });
-  });
-}
 
 export async function benchPlan(): Promise<Record<string, unknown>> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
