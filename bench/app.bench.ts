@@ -15,7 +15,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadServerConfig } from '../src/config/server.ts';
 import { queueNames } from '../src/jobs.ts';
-import { startBot } from '../queue/processors/start-bot.ts';
+import { startBot } from '../queue/start-bot.ts';
 import { redisUrl, startHarness, type Harness } from '../testkit/harness.ts';
 import { buildExampleRepo, type ExampleRepo } from '../testkit/example-repo.ts';
 import { dropPrefix } from '../testkit/redis.ts';

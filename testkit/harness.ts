@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { loadServerConfig } from '../src/config/server.ts';
 import { jsonLogger, type Logger } from '../queue/log.ts';
-import { startBot, type Bot } from '../queue/processors/start-bot.ts';
+import { startBot, type Bot } from '../queue/start-bot.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from './github-standin/index.ts';
 import { dropPrefix } from './redis.ts';
 

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { ClusterClient } from '../../src/cluster/client.ts';
 import { kubeconfigFor } from '../../src/cluster/registry.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
-import { jsonLogger, startBot, type Bot } from '../../queue/processors/start-bot.ts';
+import { jsonLogger, startBot, type Bot } from '../../queue/start-bot.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { dropPrefix, ensureRedis } from '../../testkit/redis.ts';
 import { cachedBinaries } from '../../testkit/testenv/binaries.ts';

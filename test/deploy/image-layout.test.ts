@@ -136,7 +136,7 @@ describe('the container image (Dockerfile replayed outside Docker)', () => {
   });
 
   it('holds the built app, production dependencies, the binaries and the generated schemas, and no sources or dev tools', () => {
-    for (const file of ['bin/bosun.mjs', 'dist/src/cli/main.js', 'dist/queue/processors/start-bot.js', 'dist/src/validate/schema-gen/cli.js',
+    for (const file of ['bin/bosun.mjs', 'dist/src/cli/main.js', 'dist/queue/start-bot.js', 'dist/src/validate/schema-gen/cli.js',
       '.cache/schemas/builtin.json', '.cache/schemas/precompiled/manifest.json', 'node_modules/probot/package.json', 'node_modules/bullmq/package.json']) {
       expect(existsSync(join(appDir, file)), file).toBe(true);
     }

@@ -1,7 +1,7 @@
 // The drift check schedule kept per repository (real Redis and BullMQ job schedulers, no workers): one
 // scheduler per environment at its interval, untouched when nothing changed, removed with the environment.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureReconciles, minReconcileMs } from '../../queue/processors/reconcile-schedule.ts';
+import { ensureReconciles, minReconcileMs } from '../../queue/workflows/reconcile/reconcile-schedule.ts';
 import { createProducers, queueNames, type Producers } from '../../src/jobs.ts';
 import { environmentDefaults, type Environment } from '../../src/model/environment.ts';
 import { dropPrefix, inspect, redisUrl, repo, testRedis, uniquePrefix } from '../queue/support.ts';

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppAuth } from '../../queue/processors/installation-octokit.ts';
+import { createAppAuth } from '../../src/github/app-auth.ts';
 import { makeGitRepo } from '../support/git-repo.ts';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
 

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { queueNames, type ApplyJob } from '../../src/jobs.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
-import { startBot, type Bot } from '../../queue/processors/start-bot.ts';
+import { startBot, type Bot } from '../../queue/start-bot.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
 import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';

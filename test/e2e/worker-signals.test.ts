@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
-import { startBot, type Bot } from '../../queue/processors/start-bot.ts';
+import { startBot, type Bot } from '../../queue/start-bot.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm, type SlowHelm } from '../support/slow-render.ts';

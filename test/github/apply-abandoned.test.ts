@@ -2,7 +2,7 @@
 // its check run fails with the reason and its deployment gets a failure status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckRun, createDeployment, setDeploymentStatus } from '../../src/github/index.ts';
-import { applyCheckRunName, reportAbandoned } from '../../queue/processors/apply.ts';
+import { applyCheckRunName, reportAbandoned } from '../../queue/workflows/apply/apply-job.ts';
 import { standinWithRepo, type StandinRepo } from './standin-setup.ts';
 
 let env: StandinRepo;

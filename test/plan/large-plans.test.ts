@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conclusionOf } from '../../queue/processors/check-report.ts';
+import { conclusionOf } from '../../queue/workflows/plan/check-report.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { renderJson, renderMarkdown } from '../../src/report/index.ts';

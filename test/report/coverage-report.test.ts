@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { cannotJudgeTitle, coverageCheckOutput } from '../../queue/processors/coverage-check.ts';
+import { cannotJudgeTitle, coverageCheckOutput } from '../../queue/workflows/plan/coverage-check.ts';
 import type { DiscoveryNote } from '../../src/model/discovery.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { renderIndex, renderJson, renderMarkdown } from '../../src/report/index.ts';

@@ -10,8 +10,8 @@ import { checkRunExternalId, checkRunName } from '../../github/names.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, GitHubError, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../github/index.ts';
 import type { PlanResult } from '../../model/plan.ts';
 import { renderComment } from '../../report/comment.ts';
-import { checkReport } from '../../../queue/processors/check-report.ts';
-import { reportCoverageCheck } from '../../../queue/processors/coverage-check.ts';
+import { checkReport } from '../../../queue/workflows/plan/check-report.ts';
+import { reportCoverageCheck } from '../../../queue/workflows/plan/coverage-check.ts';
 import type { WorkflowContext } from './workflow-context.ts';
 
 /** The action's own sticky comment: never the App's (`plan`), so both can run on one repository. */

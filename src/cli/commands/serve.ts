@@ -4,7 +4,7 @@ import type { CliIO } from '../io.ts';
 import { shutdownChildren } from '../../util/child-processes.ts';
 import { withEnvFile } from '../env-file.ts';
 // main.ts loads this file only for `serve` / `worker`, so the worker side costs other commands nothing.
-import { jsonLogger, startBot } from '../../../queue/processors/start-bot.ts';
+import { jsonLogger, startBot } from '../../../queue/start-bot.ts';
 
 export const serveHelp = `Usage: bosun serve [--with-worker] [--env-file FILE]
 

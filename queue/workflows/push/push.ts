@@ -11,25 +11,25 @@
  * - The merged PR (GitHub's commit → pulls lookup) travels with every apply: plan pinning and the
  *   "applied to" lines on its comment.
  */
-import { clusterNameOf } from '../../src/model/environment.ts';
-import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import { git } from '../../src/git/index.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import type { EnqueueResult, Producers, PushJob } from '../../src/jobs.ts';
-import { dependenciesToWaitFor } from '../../src/jobs/promotion.ts';
-import { discoverEnvironments } from '../../src/discover/index.ts';
-import { pullOfMergeCommit } from '../../src/github/associated-pulls.ts';
-import { completeCheckRun, createCheckRun, findCheckRun } from '../../src/github/index.ts';
-import type { Environment } from '../../src/model/environment.ts';
-import { BosunError, formatProblem } from '../../src/model/errors.ts';
-import { withTree } from '../../src/plan/desired-state.ts';
-import { affectedEnvironments, type AffectedEnvironment } from '../../src/plan/affected.ts';
-import { scrub } from '../../src/util/scrub.ts';
-import type { Processor } from '../types.ts';
-import { applyCheckRunName, reportSuperseded } from './apply.ts';
-import type { GitHubAppAuth } from './installation-octokit.ts';
-import { scheduleReconciles, type ReconcileProducers } from './reconcile-schedule.ts';
-import { discoveryScope } from './discovery-scope.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import type { ClusterRegistry } from '../../../src/cluster/index.ts';
+import { git } from '../../../src/git/index.ts';
+import type { MirrorCache } from '../../../src/git/mirror.ts';
+import type { EnqueueResult, Producers, PushJob } from '../../../src/jobs.ts';
+import { dependenciesToWaitFor } from '../../../src/jobs/promotion.ts';
+import { discoverEnvironments } from '../../../src/discover/index.ts';
+import { pullOfMergeCommit } from '../../../src/github/associated-pulls.ts';
+import { completeCheckRun, createCheckRun, findCheckRun } from '../../../src/github/index.ts';
+import type { Environment } from '../../../src/model/environment.ts';
+import { BosunError, formatProblem } from '../../../src/model/errors.ts';
+import { withTree } from '../../../src/plan/desired-state.ts';
+import { affectedEnvironments, type AffectedEnvironment } from '../../../src/plan/affected.ts';
+import { scrub } from '../../../src/util/scrub.ts';
+import type { Processor } from '../../types.ts';
+import { applyCheckRunName, reportSuperseded } from '../apply/apply-job.ts';
+import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
+import { scheduleReconciles, type ReconcileProducers } from '../reconcile/reconcile-schedule.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 
 export interface PushProcessorDeps {
   auth: GitHubAppAuth;

@@ -2,12 +2,12 @@
  * What one environment's check run says: conclusion, title, summary/text and annotations. Pure: the
  * plan processor only posts it.
  */
-import { checkRunName } from '../../src/github/names.ts';
-import type { CheckAnnotation, CheckConclusion } from '../../src/github/index.ts';
-import type { EnvironmentPlan, PlanResult } from '../../src/model/plan.ts';
-import type { ValidationFinding } from '../../src/model/validation.ts';
-import { renderMarkdown } from '../../src/report/index.ts';
-import { scrub } from '../../src/util/scrub.ts';
+import { checkRunName } from '../../../src/github/names.ts';
+import type { CheckAnnotation, CheckConclusion } from '../../../src/github/index.ts';
+import type { EnvironmentPlan, PlanResult } from '../../../src/model/plan.ts';
+import type { ValidationFinding } from '../../../src/model/validation.ts';
+import { renderMarkdown } from '../../../src/report/index.ts';
+import { scrub } from '../../../src/util/scrub.ts';
 
 /** GitHub's limit for a check run's summary and text, each. */
 const maxOutputChars = 65_535;

@@ -1,5 +1,5 @@
-import { inventoryOf, type ClusterRegistry } from '../../src/cluster/index.ts';
-import type { DiscoveryClusters } from '../../src/discover/types.ts';
+import { inventoryOf, type ClusterRegistry } from './index.ts';
+import type { DiscoveryClusters } from '../discover/types.ts';
 
 /**
  * What discovery is told about a repository in every job, so a plan, the apply after a merge, a command

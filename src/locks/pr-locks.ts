@@ -4,9 +4,9 @@
  * missed `closed` webhook, a deleted repository, an uninstalled App) frees itself instead of blocking
  * the environment forever.
  */
-import type { RepoRef } from '../../src/jobs.ts';
-import type { LockManager } from '../../src/locks/index.ts';
-import type { IndexLock } from '../../src/report/index.ts';
+import type { RepoRef } from '../jobs.ts';
+import type { LockManager } from './index.ts';
+import type { IndexLock } from '../report/index.ts';
 
 /**
  * Default lease of a PR's environment lock: 7 days. Every event of the PR that reaches a worker (a

@@ -10,21 +10,21 @@
  *   latest commit wins), for environments that wait for it (`autoApply: false`, `requireMatchingPlan`)
  *   or to apply the merge again. A merge commit older than what the environment has is refused.
  */
-import { checkRequirements, type ApplyCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/model/environment.ts';
-import { applyEnvironment, connect, renderApplySummary } from '../../src/cluster/index.ts';
-import { applyRun } from '../workflows/apply/apply-run.ts';
-import { appliedCheck } from '../workflows/apply/apply-text.ts';
-import { takeEnvLease, type HeldEnvLease } from '../workflows/apply/env-lease.ts';
-import { openApplyLifeCycle } from '../workflows/apply/life-cycle.ts';
-import { discoverEnvironments } from '../../src/discover/index.ts';
-import { git } from '../../src/git/index.ts';
-import { readMergeState } from '../../src/github/associated-pulls.ts';
-import { lockKey } from '../../src/locks/index.ts';
-import { loadDesiredState, withTree } from '../../src/plan/desired-state.ts';
+import { checkRequirements, type ApplyCommand } from '../../../src/chatops/index.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import { applyEnvironment, connect, renderApplySummary } from '../../../src/cluster/index.ts';
+import { applyRun } from '../apply/apply-run.ts';
+import { appliedCheck } from '../apply/apply-text.ts';
+import { takeEnvLease, type HeldEnvLease } from '../apply/env-lease.ts';
+import { openApplyLifeCycle } from '../apply/life-cycle.ts';
+import { discoverEnvironments } from '../../../src/discover/index.ts';
+import { git } from '../../../src/git/index.ts';
+import { readMergeState } from '../../../src/github/associated-pulls.ts';
+import { lockKey } from '../../../src/locks/index.ts';
+import { loadDesiredState, withTree } from '../../../src/plan/desired-state.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command-run.ts';
 import { approvers, requirementState } from './pull-request.ts';
-import { discoveryScope } from './discovery-scope.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 
 export async function applyForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: ApplyCommand): Promise<boolean> {
   const { job, pr, gh } = run;

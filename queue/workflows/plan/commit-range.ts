@@ -2,10 +2,10 @@
  * The two commits a PR plan compares: the PR head, and the merge base of the head and the base branch's
  * tip, so commits that landed on the base branch after the PR branched off are not shown as the PR's.
  */
-import { git } from '../../src/git/index.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import type { RepoRef } from '../../src/jobs.ts';
-import { BosunError } from '../../src/model/errors.ts';
+import { git } from '../../../src/git/index.ts';
+import type { MirrorCache } from '../../../src/git/mirror.ts';
+import type { RepoRef } from '../../../src/jobs.ts';
+import { BosunError } from '../../../src/model/errors.ts';
 
 export interface CommitRange {
   /** The bare mirror the commits are in. */

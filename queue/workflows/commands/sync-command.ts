@@ -4,17 +4,17 @@
  * `trigger: 'sync'`: terminating Namespaces waited out, owned objects found by label as well as by
  * inventory, prune). The operator asked for Git's state, so a rollback pin on the environment ends.
  */
-import type { SyncCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/model/environment.ts';
-import { discoverEnvironments } from '../../src/discover/index.ts';
-import { git } from '../../src/git/index.ts';
-import { isAncestor } from '../../src/git/revert.ts';
-import type { ApplyRequest, EnqueueResult } from '../../src/jobs.ts';
-import type { Environment } from '../../src/model/environment.ts';
-import { BosunError } from '../../src/model/errors.ts';
-import { applyCheckRunName } from '../workflows/apply/apply-text.ts';
+import type { SyncCommand } from '../../../src/chatops/index.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import { discoverEnvironments } from '../../../src/discover/index.ts';
+import { git } from '../../../src/git/index.ts';
+import { isAncestor } from '../../../src/git/revert.ts';
+import type { ApplyRequest, EnqueueResult } from '../../../src/jobs.ts';
+import type { Environment } from '../../../src/model/environment.ts';
+import { BosunError } from '../../../src/model/errors.ts';
+import { applyCheckRunName } from '../apply/apply-text.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
-import { discoveryScope } from './discovery-scope.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);
 

@@ -14,8 +14,8 @@
  * - a render that fails, or a cluster that cannot be reached → state `error`, no issue (that is not
  *   drift), retried at the next round.
  */
-import { clusterNameOf } from '../../src/model/environment.ts';
-import { applyEnvironment, connect, previewEnvironment, type ClusterClient, type ClusterRegistry } from '../../src/cluster/index.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import { applyEnvironment, connect, previewEnvironment, type ClusterClient, type ClusterRegistry } from '../../../src/cluster/index.ts';
 import {
   chooseBaseline,
   driftCounts,
@@ -32,25 +32,25 @@ import {
   type DriftReport,
   type NoBaseline,
   type HealNote,
-} from '../../src/drift/index.ts';
-import { git } from '../../src/git/index.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import { syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../src/github/index.ts';
+} from '../../../src/drift/index.ts';
+import { git } from '../../../src/git/index.ts';
+import type { MirrorCache } from '../../../src/git/mirror.ts';
+import { syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../../src/github/index.ts';
 import type { Redis } from 'ioredis';
-import type { DriftRecord, DriftState, EnvStatusStore, ReconcileJob, StateKeys } from '../../src/jobs.ts';
-import type { Metrics } from '../../src/metrics.ts';
-import type { Environment } from '../../src/model/environment.ts';
-import { BosunError, formatProblem } from '../../src/model/errors.ts';
-import type { RenderedObject } from '../../src/model/object.ts';
-import { loadDesiredState } from '../../src/plan/desired-state.ts';
-import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
-import { scrub } from '../../src/util/scrub.ts';
-import type { JobContext, Processor } from '../types.ts';
-import { applyRun, EnvLeaseLost } from '../workflows/apply/apply-run.ts';
-import { defaultBranchApplies, lastDefaultBranchApply } from '../workflows/apply/history.ts';
-import { openApplyLifeCycle } from '../workflows/apply/life-cycle.ts';
-import type { GitHubAppAuth } from './installation-octokit.ts';
-import { discoveryScope } from './discovery-scope.ts';
+import type { DriftRecord, DriftState, EnvStatusStore, ReconcileJob, StateKeys } from '../../../src/jobs.ts';
+import type { Metrics } from '../../../src/metrics.ts';
+import type { Environment } from '../../../src/model/environment.ts';
+import { BosunError, formatProblem } from '../../../src/model/errors.ts';
+import type { RenderedObject } from '../../../src/model/object.ts';
+import { loadDesiredState } from '../../../src/plan/desired-state.ts';
+import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
+import { scrub } from '../../../src/util/scrub.ts';
+import type { JobContext, Processor } from '../../types.ts';
+import { applyRun, EnvLeaseLost } from '../apply/apply-run.ts';
+import { defaultBranchApplies, lastDefaultBranchApply } from '../apply/history.ts';
+import { openApplyLifeCycle } from '../apply/life-cycle.ts';
+import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 
 export interface ReconcileProcessorDeps {
   auth: GitHubAppAuth;

@@ -3,8 +3,8 @@
  * command processor looks a parsed command up here (as Atlantis' command runner map does). A handler
  * replies on the pull request and says whether the command went through.
  */
-import { helpText, type ParsedCommand } from '../../src/chatops/index.ts';
-import { lockKey } from '../../src/locks/index.ts';
+import { helpText, type ParsedCommand } from '../../../src/chatops/index.ts';
+import { lockKey } from '../../../src/locks/index.ts';
 import { applyForPullRequest } from './apply-command.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command-run.ts';
 import { driftForPullRequest } from './drift-command.ts';

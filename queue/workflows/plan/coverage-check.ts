@@ -4,12 +4,12 @@
  * environments it knows) must not read as the whole truth. Same name as the failed run of a plan that
  * could not run at all (plan-failure.ts), so a branch protection rule can require one check.
  */
-import { completeCheckRun, createCheckRun, findCheckRun, type CheckAnnotation, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
-import type { PlanResult } from '../../src/model/plan.ts';
-import { changedUncovered, coverageSectionLines } from '../../src/report/coverage-section.ts';
-import { codeSpan, escapeHtml, plural } from '../../src/report/format.ts';
-import { splitMarkdown } from '../../src/report/index.ts';
-import { scrub } from '../../src/util/scrub.ts';
+import { completeCheckRun, createCheckRun, findCheckRun, type CheckAnnotation, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
+import type { PlanResult } from '../../../src/model/plan.ts';
+import { changedUncovered, coverageSectionLines } from '../../../src/report/coverage-section.ts';
+import { codeSpan, escapeHtml, plural } from '../../../src/report/format.ts';
+import { splitMarkdown } from '../../../src/report/index.ts';
+import { scrub } from '../../../src/util/scrub.ts';
 import { planFailureCheckName } from './plan-failure.ts';
 
 /** GitHub's limit for a check run's summary and text, each. */

@@ -5,9 +5,9 @@
  * same drift issue, and heals only where the environment's own `selfHeal` says so. The reply says what
  * will be compared and where the result appears; nothing else is decided here.
  */
-import type { DriftCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/model/environment.ts';
-import { chooseBaseline, driftIssueTitle } from '../../src/drift/index.ts';
+import type { DriftCommand } from '../../../src/chatops/index.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import { chooseBaseline, driftIssueTitle } from '../../../src/drift/index.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { commandEnvironment, defaultBranchState } from './sync-command.ts';
 

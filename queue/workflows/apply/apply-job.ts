@@ -7,34 +7,34 @@
  * shared apply path (workflows/apply/apply-run.ts): check run `bosun / apply (<env>)`, a GitHub
  * Deployment, the environment's apply record.
  */
-import { applyEnvironment, connect, previewEnvironment, syncEnvironment, type ApplyReport, type ClusterRegistry } from '../../src/cluster/index.ts';
-import { clusterNameOf } from '../../src/model/environment.ts';
-import { diffRenders } from '../../src/diff/change-diff.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import { renderAppliedBlock, updateAppliedBlock } from '../../src/github/applied-lines.ts';
-import type { GitHubClient } from '../../src/github/index.ts';
-import type { ApplyJob, EnvStatusStore, Newer } from '../../src/jobs.ts';
-import type { AppliedEntry, PrRecords } from '../../src/jobs/pr-records.ts';
-import { decidePromotion } from '../../src/jobs/promotion.ts';
-import { BosunError } from '../../src/model/errors.ts';
-import type { RenderedObject } from '../../src/model/object.ts';
-import { loadDesiredState, selectEnvironments, withTree } from '../../src/plan/desired-state.ts';
-import type { PlanPin } from '../../src/report/plan-pin.ts';
-import { scrub } from '../../src/util/scrub.ts';
-import type { JobContext, Processor, Readiness } from '../types.ts';
-import { applyRun, type RunEnd } from '../workflows/apply/apply-run.ts';
-import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from '../workflows/apply/apply-text.ts';
-import { endsPin, holdOf, notesPullRequest, type Hold } from '../workflows/apply/hold.ts';
-import { endUnrunApply, openApplyLifeCycle, unrunRecord } from '../workflows/apply/life-cycle.ts';
-import { lastDefaultBranchApply } from '../workflows/apply/history.ts';
-import { comparesWithPlan, planPinOf } from '../workflows/apply/plan-pin.ts';
-import { promotionDecision } from '../workflows/apply/promotion-gate.ts';
-import type { GitHubAppAuth } from './installation-octokit.ts';
-import { planCommentMarker } from './plan.ts';
-import { discoveryScope } from './discovery-scope.ts';
-import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
+import { applyEnvironment, connect, previewEnvironment, syncEnvironment, type ApplyReport, type ClusterRegistry } from '../../../src/cluster/index.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import { diffRenders } from '../../../src/diff/change-diff.ts';
+import type { MirrorCache } from '../../../src/git/mirror.ts';
+import { renderAppliedBlock, updateAppliedBlock } from '../../../src/github/applied-lines.ts';
+import type { GitHubClient } from '../../../src/github/index.ts';
+import type { ApplyJob, EnvStatusStore, Newer } from '../../../src/jobs.ts';
+import type { AppliedEntry, PrRecords } from '../../../src/jobs/pr-records.ts';
+import { decidePromotion } from '../../../src/jobs/promotion.ts';
+import { BosunError } from '../../../src/model/errors.ts';
+import type { RenderedObject } from '../../../src/model/object.ts';
+import { loadDesiredState, selectEnvironments, withTree } from '../../../src/plan/desired-state.ts';
+import type { PlanPin } from '../../../src/report/plan-pin.ts';
+import { scrub } from '../../../src/util/scrub.ts';
+import type { JobContext, Processor, Readiness } from '../../types.ts';
+import { applyRun, type RunEnd } from './apply-run.ts';
+import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from './apply-text.ts';
+import { endsPin, holdOf, notesPullRequest, type Hold } from './hold.ts';
+import { endUnrunApply, openApplyLifeCycle, unrunRecord } from './life-cycle.ts';
+import { lastDefaultBranchApply } from './history.ts';
+import { comparesWithPlan, planPinOf } from './plan-pin.ts';
+import { promotionDecision } from './promotion-gate.ts';
+import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
+import { planCommentMarker } from '../plan/plan.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
+import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 
-export { applyCheckRunName } from '../workflows/apply/apply-text.ts';
+export { applyCheckRunName } from './apply-text.ts';
 
 export interface ApplyProcessorDeps {
   auth: GitHubAppAuth;

@@ -4,18 +4,18 @@
  * minimum the base branch's `.bosun.yaml` sets — never the PR's own copy, which its author controls.
  * 🚀 when every command went through, 😕 when one was refused or failed.
  */
-import { isAllowed, parseComment, refusalMessage, requiredPermission, type CommandPermissions, type RepoPermission } from '../../src/chatops/index.ts';
-import { loadRepoConfig } from '../../src/config/index.ts';
-import { discoverEnvironments } from '../../src/discover/index.ts';
-import { addReaction, commandReplier, getPermission } from '../../src/github/index.ts';
-import type { CommandJob } from '../../src/jobs.ts';
-import { BosunError, formatProblem } from '../../src/model/errors.ts';
-import { scrub } from '../../src/util/scrub.ts';
-import type { Processor } from '../types.ts';
+import { isAllowed, parseComment, refusalMessage, requiredPermission, type CommandPermissions, type RepoPermission } from '../../../src/chatops/index.ts';
+import { loadRepoConfig } from '../../../src/config/index.ts';
+import { discoverEnvironments } from '../../../src/discover/index.ts';
+import { addReaction, commandReplier, getPermission } from '../../../src/github/index.ts';
+import type { CommandJob } from '../../../src/jobs.ts';
+import { BosunError, formatProblem } from '../../../src/model/errors.ts';
+import { scrub } from '../../../src/util/scrub.ts';
+import type { Processor } from '../../types.ts';
 import type { BaseSettings, CommandOutcome, CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { runCommand } from './command-table.ts';
-import { discoveryScope } from './discovery-scope.ts';
-import { renewPullRequestLocks } from './pr-locks.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
+import { renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
 import { readPullRequest, type PullRequestInfo } from './pull-request.ts';
 
 export type { BaseSettings, CommandOutcome, CommandProcessorDeps, CommandRun } from './command-run.ts';

@@ -4,31 +4,31 @@
  * full report) and the sticky comment: the index linking to them, then each environment's diffs. A
  * plan that a newer head made stale posts nothing as current.
  */
-import { checkRunExternalId, checkRunName } from '../../src/github/names.ts';
-import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import { clusterChecksHook, previewHook } from '../../src/cluster/plan-hooks.ts';
-import { inventoryOf } from '../../src/cluster/registry.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../src/github/index.ts';
-import type { LockViewers, PlanJob } from '../../src/jobs.ts';
-import type { PrRecords } from '../../src/jobs/pr-records.ts';
-import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../src/github/applied-lines.ts';
-import type { LockManager } from '../../src/locks/index.ts';
-import { BosunError, formatProblem } from '../../src/model/errors.ts';
-import type { PlanResult } from '../../src/model/plan.ts';
-import { planChange } from '../../src/plan/plan.ts';
-import type { IndexOption } from '../../src/plan/input-index-sides.ts';
-import type { PlanChartOptions } from '../../src/plan/chart-fetcher.ts';
-import { RenderCache } from '../../src/render/index.ts';
-import { renderComment } from '../../src/report/comment.ts';
-import type { IndexLock } from '../../src/report/index.ts';
-import { scrub } from '../../src/util/scrub.ts';
-import type { JobContext, Processor } from '../types.ts';
+import { checkRunExternalId, checkRunName } from '../../../src/github/names.ts';
+import type { ClusterRegistry } from '../../../src/cluster/index.ts';
+import { clusterChecksHook, previewHook } from '../../../src/cluster/plan-hooks.ts';
+import { inventoryOf } from '../../../src/cluster/registry.ts';
+import type { MirrorCache } from '../../../src/git/mirror.ts';
+import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
+import type { LockViewers, PlanJob } from '../../../src/jobs.ts';
+import type { PrRecords } from '../../../src/jobs/pr-records.ts';
+import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
+import type { LockManager } from '../../../src/locks/index.ts';
+import { BosunError, formatProblem } from '../../../src/model/errors.ts';
+import type { PlanResult } from '../../../src/model/plan.ts';
+import { planChange } from '../../../src/plan/plan.ts';
+import type { IndexOption } from '../../../src/plan/input-index-sides.ts';
+import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
+import { RenderCache } from '../../../src/render/index.ts';
+import { renderComment } from '../../../src/report/comment.ts';
+import type { IndexLock } from '../../../src/report/index.ts';
+import { scrub } from '../../../src/util/scrub.ts';
+import type { JobContext, Processor } from '../../types.ts';
 import { checkReport } from './check-report.ts';
 import { commitRange } from './commit-range.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
-import type { GitHubAppAuth } from './installation-octokit.ts';
-import { environmentLocks, renewPullRequestLocks } from './pr-locks.ts';
+import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
+import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
 import { failPlanCheck, reportNow } from './plan-failure.ts';
 
 /** The hidden marker of the PR's plan comment. */

@@ -5,14 +5,14 @@
  * before the PR (an apply of that older commit, recorded as a deployment), and is pinned there so drift
  * detection does not undo the rollback while the revert waits for review.
  */
-import { formatCommand, type RollbackCommand } from '../../src/chatops/index.ts';
-import { clusterNameOf } from '../../src/model/environment.ts';
-import { git } from '../../src/git/index.ts';
-import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, type Identity } from '../../src/git/revert.ts';
-import { call } from '../../src/github/call.ts';
-import type { ApplyRecord, PinRecord } from '../../src/jobs.ts';
-import { BosunError } from '../../src/model/errors.ts';
-import { affectedEnvironments } from '../../src/plan/affected.ts';
+import { formatCommand, type RollbackCommand } from '../../../src/chatops/index.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import { git } from '../../../src/git/index.ts';
+import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, type Identity } from '../../../src/git/revert.ts';
+import { call } from '../../../src/github/call.ts';
+import type { ApplyRecord, PinRecord } from '../../../src/jobs.ts';
+import { BosunError } from '../../../src/model/errors.ts';
+import { affectedEnvironments } from '../../../src/plan/affected.ts';
 import {
   alsoUndoneLine,
   chooseRevertMode,
@@ -24,12 +24,12 @@ import {
   revertTitle,
   seqAfter,
   type RevertPlan,
-} from '../../src/rollback/index.ts';
-import { applyCheckRunName } from '../workflows/apply/apply-text.ts';
-import { defaultBranchApplies } from '../workflows/apply/history.ts';
+} from '../../../src/rollback/index.ts';
+import { applyCheckRunName } from '../apply/apply-text.ts';
+import { defaultBranchApplies } from '../apply/history.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { defaultBranchState, enqueueNewest, unknownEnvironment, unregisteredCluster } from './sync-command.ts';
-import { discoveryScope } from './discovery-scope.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);
 

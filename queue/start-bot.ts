@@ -2,15 +2,15 @@
  * One bosun process: the webhook server, the workers, or both (`bosun serve --with-worker` for small
  * installs). Used by the CLI and by the end-to-end tests, so both run exactly the same wiring.
  */
-import type { ServerConfig } from '../../src/config/server.ts';
-import { createProducers, keyPrefixFor, type Producers } from '../../src/jobs.ts';
-import { createMetrics, type Metrics } from '../../src/metrics.ts';
-import { startOpsServer, startServer, type BosunServer, type OpsServer } from '../../src/server/index.ts';
-import { silentLogger, type Logger } from '../log.ts';
-import { checkSandbox } from '../sandbox-check.ts';
-import { setProcessObjectLimits } from '../../src/render/object-limits.ts';
-import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from '../runtime.ts';
-import { createBosunProcessors, type BosunProcessors } from './index.ts';
+import type { ServerConfig } from '../src/config/server.ts';
+import { createProducers, keyPrefixFor, type Producers } from '../src/jobs.ts';
+import { createMetrics, type Metrics } from '../src/metrics.ts';
+import { startOpsServer, startServer, type BosunServer, type OpsServer } from '../src/server/index.ts';
+import { silentLogger, type Logger } from './log.ts';
+import { checkSandbox } from './sandbox-check.ts';
+import { setProcessObjectLimits } from '../src/render/object-limits.ts';
+import { startWorkers, type WorkerRuntime, type WorkerRuntimeOptions } from './runtime.ts';
+import { createBosunProcessors, type BosunProcessors } from './workflows/index.ts';
 
 export interface BotOptions {
   serve: boolean;
@@ -88,4 +88,4 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
   };
 }
 
-export { jsonLogger } from '../log.ts';
+export { jsonLogger } from './log.ts';

@@ -5,7 +5,7 @@
  * rate limit, src/github's adapters turn it into a `retryAfterMs` the job runtime delays the job by.
  */
 import { Probot, ProbotOctokit } from 'probot';
-import { withGitHubRetry, type GitHubClient } from '../../src/github/index.ts';
+import { withGitHubRetry, type GitHubClient } from './index.ts';
 
 export interface Installation {
   client: GitHubClient;

@@ -4,15 +4,15 @@
  * so the command processor can list them in its table without an import cycle.
  */
 import type { Redis } from 'ioredis';
-import type { CommandPermissions } from '../../src/chatops/index.ts';
-import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import type { MirrorCache } from '../../src/git/mirror.ts';
-import type { GitHubClient } from '../../src/github/index.ts';
-import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../src/jobs.ts';
-import type { LockManager } from '../../src/locks/index.ts';
-import type { Environment } from '../../src/model/environment.ts';
-import type { Logger } from '../log.ts';
-import type { GitHubAppAuth } from './installation-octokit.ts';
+import type { CommandPermissions } from '../../../src/chatops/index.ts';
+import type { ClusterRegistry } from '../../../src/cluster/index.ts';
+import type { MirrorCache } from '../../../src/git/mirror.ts';
+import type { GitHubClient } from '../../../src/github/index.ts';
+import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../../src/jobs.ts';
+import type { LockManager } from '../../../src/locks/index.ts';
+import type { Environment } from '../../../src/model/environment.ts';
+import type { Logger } from '../../log.ts';
+import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import type { PullRequestInfo } from './pull-request.ts';
 
 export interface CommandProcessorDeps {

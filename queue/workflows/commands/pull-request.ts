@@ -1,7 +1,7 @@
 /** The PR facts commands need, read from GitHub when the command runs (never trusted from the job). */
-import type { PullRequestState } from '../../src/chatops/index.ts';
-import { call } from '../../src/github/call.ts';
-import type { GitHubClient } from '../../src/github/index.ts';
+import type { PullRequestState } from '../../../src/chatops/index.ts';
+import { call } from '../../../src/github/call.ts';
+import type { GitHubClient } from '../../../src/github/index.ts';
 
 export interface PullRequestInfo {
   number: number;

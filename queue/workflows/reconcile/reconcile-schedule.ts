@@ -4,13 +4,13 @@
  * environments that left the configuration, or whose cluster is not registered, stop being checked.
  * Run after every push to the default branch, so the schedule follows what is merged.
  */
-import { clusterNameOf } from '../../src/model/environment.ts';
-import type { ClusterRegistry } from '../../src/cluster/index.ts';
-import { discoverEnvironments } from '../../src/discover/index.ts';
-import type { Producers, ReconcileJob, RepoRef } from '../../src/jobs.ts';
-import type { Environment } from '../../src/model/environment.ts';
-import { withTree } from '../../src/plan/desired-state.ts';
-import { discoveryScope } from './discovery-scope.ts';
+import { clusterNameOf } from '../../../src/model/environment.ts';
+import type { ClusterRegistry } from '../../../src/cluster/index.ts';
+import { discoverEnvironments } from '../../../src/discover/index.ts';
+import type { Producers, ReconcileJob, RepoRef } from '../../../src/jobs.ts';
+import type { Environment } from '../../../src/model/environment.ts';
+import { withTree } from '../../../src/plan/desired-state.ts';
+import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 
 export type ReconcileProducers = Pick<Producers, 'ensureReconcile' | 'removeReconcile' | 'listReconciles'>;
 
