@@ -13,8 +13,8 @@ import { parse } from 'yaml';
 import { actionInputEnv } from '../../src/cli/action/workflow-context.ts';
 import { main } from '../../src/cli/main.ts';
 import { projectRoot } from '../../src/util/tools.ts';
-import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
-import { startGitHubStandin, type GitHubStandin, type RepoInfo } from '../support/github-standin/index.ts';
+import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
+import { startGitHubStandin, type GitHubStandin, type RepoInfo } from '../../testkit/github-standin/index.ts';
 
 const run = promisify(execFile);
 // The example repository's Flux bootstrap follows github.com/example-org/shop-fleet: the repository is

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { runCli } from './run-cli.ts';
 
 const dirs: string[] = [];

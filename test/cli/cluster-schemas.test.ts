@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node';
 import { forgetClusterSchemas } from '../../src/cluster/openapi.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { runCli } from './run-cli.ts';
 
 const suffix = randomBytes(3).toString('hex');

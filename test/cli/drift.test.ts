@@ -11,7 +11,7 @@ import { inventoryName, inventoryNamespace } from '../../src/cluster/index.ts';
 import type { DriftReport } from '../../src/drift/index.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { tempRepo } from '../git/temp-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { runCli } from './run-cli.ts';
 
 const run = promisify(execFile);

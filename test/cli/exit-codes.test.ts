@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
-import { makeGitRepo } from '../support/git-repo.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { inventoryName, inventoryNamespace } from '../../src/cluster/inventory.ts';
 import { runCli } from './run-cli.ts';
 

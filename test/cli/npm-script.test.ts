@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 
 function npmRun(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // As in a user's shell: no npm settings inherited from the `npm test` that may be running this suite.

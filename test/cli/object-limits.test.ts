@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { runCli } from './run-cli.ts';
 
 const configMaps = (count: number, value: string): string => Array.from({ length: count }, (_, i) =>

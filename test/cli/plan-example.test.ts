@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExampleRepo } from '../support/example-repo.ts';
+import { buildExampleRepo } from '../../testkit/example-repo.ts';
 import { planJsonSchema } from '../../src/report/index.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { runCli } from './run-cli.ts';

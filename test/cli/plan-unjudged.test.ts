@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { runCli } from './run-cli.ts';
 
 const dirs: string[] = [];

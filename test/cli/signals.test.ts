@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnBosun } from '../e2e/bosun-process.ts';
-import { waitFor } from '../e2e/harness.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { waitFor } from '../../testkit/harness.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm } from '../support/slow-render.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

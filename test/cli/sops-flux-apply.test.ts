@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { testClient, unique } from '../cluster/helpers.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { ageKeyPair, sopsEncrypt } from '../sops/sops-fixture.ts';
 import { runCli } from './run-cli.ts';
 

@@ -5,7 +5,7 @@ import { environmentLabel, partOfLabel } from '../../src/cluster/labels.ts';
 import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, service, testClient, unique, waitFor } from './helpers.ts';
 
 const client = testClient();

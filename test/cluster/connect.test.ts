@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { connect, parseClusterRegistry } from '../../src/cluster/registry.ts';
 import { BosunError } from '../../src/model/errors.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 
 interface Kubeconfig {
   clusters: Array<{ cluster: Record<string, unknown> }>;

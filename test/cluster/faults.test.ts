@@ -5,7 +5,7 @@ import { inventoryName, readInventory } from '../../src/cluster/inventory.ts';
 import type { RetryNotice } from '../../src/cluster/retry.ts';
 import type { ProgressEvent } from '../../src/cluster/types.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, testClient, unique } from './helpers.ts';
 
 const direct = testClient();

@@ -8,7 +8,7 @@ import { kubeconfigFor } from '../../src/cluster/registry.ts';
 import type { ApplyEnvironmentSettings } from '../../src/cluster/environment.ts';
 import { inventoryName } from '../../src/cluster/inventory.ts';
 import type { KubeObject, RenderedObject } from '../../src/model/object.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 
 export function testClient(options: Partial<Omit<ClusterClientOptions, 'kubeConfig'>> & { kubeconfigPath?: string } = {}): ClusterClient {
   const { kubeconfigPath, ...rest } = options;

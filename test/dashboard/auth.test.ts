@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { checkAuthorization } from '../../src/dashboard/auth.ts';
 import { startServer, type BosunServer } from '../../src/server/index.ts';
-import { redisUrl } from '../e2e/harness.ts';
-import { generateAppKey } from '../support/github-standin/index.ts';
+import { redisUrl } from '../../testkit/harness.ts';
+import { generateAppKey } from '../../testkit/github-standin/index.ts';
 
 const token = randomBytes(24).toString('hex');
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

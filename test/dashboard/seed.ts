@@ -12,8 +12,8 @@ import { createEnvStatusStore, PermanentJobError, stateKeys, type ApplyJob, type
 import { createLockManager, lockKey } from '../../src/locks/index.ts';
 import { startServer, type BosunServer } from '../../src/server/index.ts';
 import { startWorkers, type WorkerRuntime } from '../../queue/index.ts';
-import { redisUrl, waitFor } from '../e2e/harness.ts';
-import { generateAppKey } from '../support/github-standin/index.ts';
+import { redisUrl, waitFor } from '../../testkit/harness.ts';
+import { generateAppKey } from '../../testkit/github-standin/index.ts';
 import { dropPrefix } from '../queue/support.ts';
 
 /** GitHub Enterprise host the links point at; nothing answers there (the browser test intercepts it). */

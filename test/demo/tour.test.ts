@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { runTour, type TourResult } from '../../scripts/tour/run-tour.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 
 const run = promisify(execFile);
 

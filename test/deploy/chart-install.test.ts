@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryName, inventoryNamespace } from '../../src/cluster/inventory.ts';
 import { kubectlPath, projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 import { chartDir, helm, render, valueArgs, valueSets } from './chart.ts';
 
 const run = promisify(execFile);

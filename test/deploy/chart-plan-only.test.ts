@@ -12,11 +12,11 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushJobId, queueNames } from '../../src/jobs.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { dropPrefix } from '../queue/support.ts';
 import { spawnBosun, startWorkerProcess, type BosunProcess } from '../e2e/bosun-process.ts';
-import { waitFor } from '../e2e/harness.ts';
+import { waitFor } from '../../testkit/harness.ts';
 import { containerEnv, get, podOf, render, type K8sObject } from './chart.ts';
 
 const owner = 'acme';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { chartDir, containerEnv, dataOf, find, get, helm, helmTemplate, podOf, render as renderChart, valueArgs, valueSets, type K8sObject, type RenderOptions } from './chart.ts';
 
 /** Each set is rendered once per run (helm starts in about a second on a busy machine). */

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { helmPath, projectRoot } from '../../src/util/tools.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { helm } from './chart.ts';
 import { buildCommands, findEngine } from '../../scripts/image.mjs';
 

@@ -9,9 +9,9 @@ import { createEnvStatusStore } from '../../src/jobs.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockKey } from '../../src/locks/index.ts';
 import { scenario } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'platform';

@@ -14,9 +14,9 @@ import type { KubeObject } from '../../src/model/object.ts';
 import { scenario } from '../../testkit/scenario.ts';
 import { testClient } from '../cluster/helpers.ts';
 import { outcomeAnnotation, startStatusWriter, type StatusWriter } from '../cluster/status-writer.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testCluster, testKubeconfig } from '../support/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { testCluster, testKubeconfig } from '../../testkit/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = `hooks-${randomBytes(3).toString('hex')}`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { queueNames } from '../../src/jobs.ts';
 import { projectRoot } from '../../src/util/tools.ts';
-import { waitFor } from './harness.ts';
+import { waitFor } from '../../testkit/harness.ts';
 
 export interface BosunProcess {
   readonly child: ChildProcess;

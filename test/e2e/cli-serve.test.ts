@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.ts';
-import { generateAppKey } from '../support/github-standin/index.ts';
-import { redisUrl } from './harness.ts';
+import { generateAppKey } from '../../testkit/github-standin/index.ts';
+import { redisUrl } from '../../testkit/harness.ts';
 
 interface Child {
   exit: Promise<number | null>;

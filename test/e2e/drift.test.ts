@@ -12,9 +12,9 @@ import { inventoryName, inventoryNamespace } from '../../src/cluster/index.ts';
 import { queueNames, type JobOutcome, type ReconcileJob } from '../../src/jobs.ts';
 import type { ReconcileOutcome } from '../../queue/workflows/index.ts';
 import { scenario, type Json } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
+import { redisUrl, startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'drifting';

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario, type Json } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { testKubeconfig } from '../support/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { testKubeconfig } from '../../testkit/testenv/inject.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'fleet-apps';

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenario } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
+import { startHarness, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'flux-platform';

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppAuth } from '../../src/github/app-auth.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 
 describe('the workers\' installation client', () => {
   let gh: GitHubStandin;

@@ -2,8 +2,8 @@
 // the report must fit GitHub's limits and say exactly what it could not show — never cut silently.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'big';

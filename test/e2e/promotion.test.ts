@@ -13,9 +13,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateKeys } from '../../src/jobs.ts';
 import { scenario, type Json } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { writeTestClusterRegistry } from '../support/testenv/inject.ts';
-import { redisUrl, startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
+import { redisUrl, startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'promote';

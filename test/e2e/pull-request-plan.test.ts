@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const run = promisify(execFile);
 // The repository its Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml): bosun previews

@@ -12,10 +12,10 @@ import { dirname, join } from 'node:path';
 import { Octokit } from '@octokit/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pingRedis } from '../support/redis.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
+import { pingRedis } from '../../testkit/redis.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './harness.ts';
+import { waitFor } from '../../testkit/harness.ts';
 
 /**
  * Deliveries per phase: before the outages; during a short outage (Redis back before bosun's pending

@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { startServer, type BosunServer } from '../../src/server/index.ts';
-import { generateAppKey } from '../support/github-standin/index.ts';
-import { redisUrl } from './harness.ts';
+import { generateAppKey } from '../../testkit/github-standin/index.ts';
+import { redisUrl } from '../../testkit/harness.ts';
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {

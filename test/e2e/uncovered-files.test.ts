@@ -3,8 +3,8 @@
 // not look green: a neutral `bosun` check run says which files and why, and so does the sticky comment.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'gitops';

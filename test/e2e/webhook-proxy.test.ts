@@ -4,9 +4,9 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookProxy } from '../../src/server/webhook-proxy.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startWebhookRelay, type WebhookRelay } from '../support/webhook-relay.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'gitops';

@@ -19,12 +19,12 @@ import { loadServerConfig } from '../../src/config/server.ts';
 import { queueNames, type ApplyJob } from '../../src/jobs.ts';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { startBot, type Bot } from '../../queue/start-bot.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../support/testenv/inject.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
+import { testKubeconfig, writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { dropPrefix } from '../queue/support.ts';
 import { startWorkerProcess, type BosunProcess } from './bosun-process.ts';
-import { waitFor } from './harness.ts';
+import { waitFor } from '../../testkit/harness.ts';
 
 const run = promisify(execFile);
 const owner = 'acme';

@@ -10,12 +10,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { startBot, type Bot } from '../../queue/start-bot.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm, type SlowHelm } from '../support/slow-render.ts';
 import { dropPrefix } from '../queue/support.ts';
 import { startWorkerProcess, type BosunProcess } from './bosun-process.ts';
-import { waitFor } from './harness.ts';
+import { waitFor } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'charts';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { git } from '../../src/git/git.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
 import { BosunError } from '../../src/model/errors.ts';
-import { startGitHubStandin } from '../support/github-standin/index.ts';
+import { startGitHubStandin } from '../../testkit/github-standin/index.ts';
 import { tempDir, tempRepo } from './temp-repo.ts';
 
 const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';

@@ -8,8 +8,8 @@ import { createMirrorCache } from '../../src/git/mirror.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo } from '../../src/git/revert.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { chooseRevertMode, type RevertPlan } from '../../src/rollback/index.ts';
-import { startGitHubStandin } from '../support/github-standin/index.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { startGitHubStandin } from '../../testkit/github-standin/index.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { tempDir } from './temp-repo.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

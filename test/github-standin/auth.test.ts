@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGitRepo } from '../support/git-repo.ts';
-import { generateAppKey, signAppJwt } from '../support/github-standin/index.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
+import { generateAppKey, signAppJwt } from '../../testkit/github-standin/index.ts';
 import { appOctokit, quietLog, standinWithRepo, type Fixture } from './fixture.ts';
 
 function statusOf(err: unknown): number | undefined {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { quietLog } from './fixture.ts';
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');

@@ -3,8 +3,8 @@
 import { rm } from 'node:fs/promises';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin, type GitHubStandinOptions, type RepoInfo } from '../support/github-standin/index.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { startGitHubStandin, type GitHubStandin, type GitHubStandinOptions, type RepoInfo } from '../../testkit/github-standin/index.ts';
 
 export interface Fixture {
   gh: GitHubStandin;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toJsonSchema, componentsId } from '../support/github-standin/openapi/json-schema.ts';
-import { matchRoute } from '../support/github-standin/openapi/routes.ts';
-import { checkRequest } from '../support/github-standin/openapi/validators.ts';
+import { toJsonSchema, componentsId } from '../../testkit/github-standin/openapi/json-schema.ts';
+import { matchRoute } from '../../testkit/github-standin/openapi/routes.ts';
+import { checkRequest } from '../../testkit/github-standin/openapi/validators.ts';
 
 function op(method: string, path: string) {
   const m = matchRoute(method, path);

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Octokit } from '@octokit/core';
-import { makeGitRepo } from '../support/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 
 export interface StandinRepo {
   standin: GitHubStandin;

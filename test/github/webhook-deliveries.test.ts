@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRecentDeliveries, nextCursor, planRedeliveries, redeliverDelivery, type WebhookDelivery } from '../../src/github/webhook-deliveries.ts';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
+import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 
 const t0 = Date.parse('2026-03-01T12:00:00Z');
 let nextId = 100;

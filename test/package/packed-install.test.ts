@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.ts';
-import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
+import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
 
 const run = promisify(execFile);
 interface Ran { code: number; stdout: string; stderr: string }

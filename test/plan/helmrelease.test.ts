@@ -11,7 +11,7 @@ import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { planJsonSchema, renderJson, renderMarkdown } from '../../src/report/index.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(planJsonSchema);
 const repos: GitRepoBuilder[] = [];

@@ -11,7 +11,7 @@ import type { PlanResult } from '../../src/model/plan.ts';
 import { deriveIndex, inputIndexKey, readersOf, type InputIndex, type InputIndexStore } from '../../src/plan/input-index.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { RenderCache } from '../../src/render/index.ts';
-import { buildExampleRepo } from '../support/example-repo.ts';
+import { buildExampleRepo } from '../../testkit/example-repo.ts';
 import { buildCorpusRepo, listCorpus } from '../trust/corpus.ts';
 
 /** An in-process store: what the CLI's folder and the workers' Redis keep, without either. */

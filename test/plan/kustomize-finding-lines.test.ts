@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValidationFinding } from '../../src/model/validation.ts';
 import { planChange } from '../../src/plan/plan.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const files: Record<string, string> = {
   'apps/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n  - service.yaml\n',

@@ -9,7 +9,7 @@ import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { renderJson, renderMarkdown } from '../../src/report/index.ts';
 import { planJsonSchema } from '../../src/report/json-schema.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const kustomization = (opts: { level: string; token: string; configMap?: boolean }) => [
   'namespace: shop',

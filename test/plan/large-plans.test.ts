@@ -4,7 +4,7 @@ import { conclusionOf } from '../../queue/workflows/plan/check-report.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { renderJson, renderMarkdown } from '../../src/report/index.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 // Pull request content is untrusted: these are the sizes an attacker (or an accident) can put in one.
 

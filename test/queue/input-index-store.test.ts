@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createInputIndexStore, inputIndexKeys } from '../../src/jobs/input-index-store.ts';
 import { emptyIndex, type InputIndex, type InputIndexStore } from '../../src/plan/input-index.ts';
 import { planChange } from '../../src/plan/plan.ts';
-import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
+import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
 import { dropPrefix, testRedis, uniquePrefix } from './support.ts';
 
 /** Counts what a worker asked its store, without changing the answers. */

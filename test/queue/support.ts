@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
 import { createProducers, type ApplyRequest, type CommandJob, type PlanJob, type ProducerOptions, type Producers, type RepoRef } from '../../src/jobs.ts';
 import type { WorkerRuntime } from '../../queue/index.ts';
-import { dropPrefix } from '../support/redis.ts';
+import { dropPrefix } from '../../testkit/redis.ts';
 
 export const redisUrl = process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -5,7 +5,7 @@ import { renderEnvironment } from '../../src/render/index.ts';
 import { collectSecretValues } from '../../src/render/secret-values.ts';
 import { quoteToolOutput } from '../../src/render/tool-error.ts';
 import { renderJson, renderMarkdown } from '../../src/report/index.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { environment } from './environment.ts';
 import { useTempRepos } from './fixtures.ts';
 

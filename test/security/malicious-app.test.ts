@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../queue/log.ts';
-import { startHarness, waitFor, type Harness } from '../e2e/harness.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 import { plantCanaries, type Canaries } from './canaries.ts';
 import { maliciousCases, type MaliciousCase } from './malicious-cases.ts';
 import { buildCaseRepo, type CaseRepo } from './repo.ts';

@@ -17,7 +17,7 @@ import { helmPath, projectRoot } from '../../src/util/tools.ts';
 import { makeTree, yaml } from '../discover/temp-tree.ts';
 import { environment } from '../render/environment.ts';
 import { chartFiles, useTempRepos } from '../render/fixtures.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { callsIn, childProcessImporters, spawnSites } from './spawn-sites.ts';
 
 /**

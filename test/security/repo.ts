@@ -2,7 +2,7 @@
 // case with that case's changes (symlinks committed as symlinks, as git stores them).
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { makeGitRepo, type GitRepoBuilder } from '../support/git-repo.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { baseFiles, type MaliciousCase } from './malicious-cases.ts';
 
 export interface CaseRepo {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../queue/log.ts';
 import { toolRunCount } from '../../src/render/process.ts';
-import { buildExampleRepo, type ExampleRepo } from '../support/example-repo.ts';
-import { startHarness, waitFor, type Harness } from '../e2e/harness.ts';
+import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 
 // The repository the example's Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml).
 const owner = 'example-org';

@@ -12,7 +12,7 @@ import { loadServerConfig } from '../../src/config/server.ts';
 import { normalizePem } from '../../src/config/server-private-key.ts';
 import type { AppCredentials } from '../../src/setup/conversion.ts';
 import { envAssignments, mergeEnvFile } from '../../src/setup/credential-files.ts';
-import { generateAppKey } from '../support/github-standin/index.ts';
+import { generateAppKey } from '../../testkit/github-standin/index.ts';
 
 const run = promisify(execFile);
 const pem = generateAppKey();

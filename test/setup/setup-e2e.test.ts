@@ -11,8 +11,8 @@ import { parse } from 'yaml';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { normalizePem } from '../../src/config/server-private-key.ts';
 import { defaultAppYml } from '../../src/setup/manifest.ts';
-import { signAppJwt, startGitHubStandin, type GitHubStandin } from '../support/github-standin/index.ts';
-import { manifestProblems } from '../support/github-standin/web/app-manifest-form.ts';
+import { signAppJwt, startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
+import { manifestProblems } from '../../testkit/github-standin/web/app-manifest-form.ts';
 import { readForm, startSetup, submitToGitHub } from './browser.ts';
 
 const appYml = parse(await readFile(defaultAppYml, 'utf8')) as { default_events: string[]; default_permissions: Record<string, string> };

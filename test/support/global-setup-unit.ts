@@ -2,7 +2,7 @@
 // bubblewrap, but no Kubernetes API server. The cluster helpers (testkit/testenv/inject.ts) throw in this
 // project, so a suite that needs the cluster and is missing from clusterSuites (vitest.config.ts) fails loudly.
 import type { TestProject } from 'vitest/node';
-import { ensureRedis } from './redis.ts';
+import { ensureRedis } from '../../testkit/redis.ts';
 import { ensureBubblewrap } from './sandbox.ts';
 import type {} from '../../testkit/testenv/project.ts';
 

@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { BosunError } from '../../src/model/errors.ts';
-import { ensureRedis } from './redis.ts';
+import { ensureRedis } from '../../testkit/redis.ts';
 import { ensureBubblewrap } from './sandbox.ts';
-import { startTestCluster } from './testenv/cluster.ts';
-import { clusterInfoFromKubeconfig } from './testenv/info.ts';
-import { currentSlot } from './testenv/paths.ts';
-import { runningClusterFor } from './testenv/state.ts';
+import { startTestCluster } from '../../testkit/testenv/cluster.ts';
+import { clusterInfoFromKubeconfig } from '../../testkit/testenv/info.ts';
+import { currentSlot } from '../../testkit/testenv/paths.ts';
+import { runningClusterFor } from '../../testkit/testenv/state.ts';
 import type {} from '../../testkit/testenv/project.ts';
 
 const log = (line: string): void => {

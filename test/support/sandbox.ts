@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePackages } from './testenv/apt.ts';
+import { ensurePackages } from '../../testkit/testenv/apt.ts';
 
 /**
  * The render sandbox needs Debian's bubblewrap (bwrap); the bosun image ships it, a fresh test machine may

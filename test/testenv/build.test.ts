@@ -2,10 +2,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cachedBinaries } from '../support/testenv/binaries.ts';
-import { ensureBinaries } from '../support/testenv/build.ts';
-import { runStep } from '../support/testenv/exec.ts';
-import { K8S_VERSION, versionDir } from '../support/testenv/paths.ts';
+import { cachedBinaries } from '../../testkit/testenv/binaries.ts';
+import { ensureBinaries } from '../../testkit/testenv/build.ts';
+import { runStep } from '../../testkit/testenv/exec.ts';
+import { K8S_VERSION, versionDir } from '../../testkit/testenv/paths.ts';
 
 const temps: string[] = [];
 const temp = (): string => {

@@ -12,8 +12,8 @@ import {
 } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { describe, expect, inject, it } from 'vitest';
-import { get } from '../support/testenv/http.ts';
-import { testCluster, testKubeconfig } from '../support/testenv/inject.ts';
+import { get } from '../../testkit/testenv/http.ts';
+import { testCluster, testKubeconfig } from '../../testkit/testenv/inject.ts';
 import { eventually } from './helpers.ts';
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.ts';
-import { ensureBinaries, type TestenvBinaries } from '../support/testenv/build.ts';
-import { startTestCluster } from '../support/testenv/cluster.ts';
-import { cacheRoot, checkoutRoot, clusterSlot, K8S_VERSION, runDir, versionDir } from '../support/testenv/paths.ts';
-import { runningClusterFor, type RunState } from '../support/testenv/state.ts';
+import { ensureBinaries, type TestenvBinaries } from '../../testkit/testenv/build.ts';
+import { startTestCluster } from '../../testkit/testenv/cluster.ts';
+import { cacheRoot, checkoutRoot, clusterSlot, K8S_VERSION, runDir, versionDir } from '../../testkit/testenv/paths.ts';
+import { runningClusterFor, type RunState } from '../../testkit/testenv/state.ts';
 import { eventually, running } from './helpers.ts';
 
 let binaries: TestenvBinaries;
@@ -41,7 +41,7 @@ describe('startTestCluster', () => {
 
   it('is stopped by its watchdog when the process that started it is killed', async () => {
     const script = [
-      `import { startTestCluster } from ${JSON.stringify(join(projectRoot, 'test/support/testenv/cluster.ts'))};`,
+      `import { startTestCluster } from ${JSON.stringify(join(projectRoot, 'testkit/testenv/cluster.ts'))};`,
       'const c = await startTestCluster();',
       'console.log(JSON.stringify({ dir: c.dir, pids: c.pids }));',
       'setInterval(() => undefined, 1000);',

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withLock } from '../support/testenv/lock.ts';
+import { withLock } from '../../testkit/testenv/lock.ts';
 
 const quiet = { log: () => undefined, pollMs: 20 };
 const temps: string[] = [];

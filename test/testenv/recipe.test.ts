@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mirrorFromSources } from '../support/testenv/apt.ts';
-import { toolchainPlan, versionLdflags } from '../support/testenv/build.ts';
-import { tokenAuthFile } from '../support/testenv/credentials.ts';
+import { mirrorFromSources } from '../../testkit/testenv/apt.ts';
+import { toolchainPlan, versionLdflags } from '../../testkit/testenv/build.ts';
+import { tokenAuthFile } from '../../testkit/testenv/credentials.ts';
 
 describe('the build recipe', () => {
   it('reuses the machine\'s main Debian mirror from deb822 sources, skipping the security archive', () => {

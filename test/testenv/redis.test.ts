@@ -1,7 +1,7 @@
 import { createServer, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ensureRedis, pingRedis } from '../support/redis.ts';
-import { freePort } from '../support/testenv/ports.ts';
+import { ensureRedis, pingRedis } from '../../testkit/redis.ts';
+import { freePort } from '../../testkit/testenv/ports.ts';
 import { eventually } from './helpers.ts';
 
 function send(port: number, command: string[]): Promise<void> {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BosunError } from '../../src/model/errors.ts';
-import { checkoutRoot, clusterSlot, legacyStateFile, nameFrom, runDir } from '../support/testenv/paths.ts';
-import { clearState, findState, runningClusterFor, writeState, type RunState } from '../support/testenv/state.ts';
+import { checkoutRoot, clusterSlot, legacyStateFile, nameFrom, runDir } from '../../testkit/testenv/paths.ts';
+import { clearState, findState, runningClusterFor, writeState, type RunState } from '../../testkit/testenv/state.ts';
 import { eventually, running } from './helpers.ts';
 
 const temps: string[] = [];

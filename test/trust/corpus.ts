@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../../src/util/tools.ts';
-import { makeGitRepo } from '../support/git-repo.ts';
+import { makeGitRepo } from '../../testkit/git-repo.ts';
 
 export const trustFixturesDir = join(projectRoot, 'fixtures', 'trust');
 

@@ -1,1 +1,0 @@
-export * from '../../../../testkit/github-standin/openapi/validators.ts';
