@@ -7,7 +7,7 @@ import { assignPriority, fairnessKey, giveBackPriority, queueWaitKeys } from './
 import { bullConnection, closeRedis, createRedis, keyPrefixFor, releaseBullConnection, type RedisConnection } from './connection.ts';
 import { applyJobId, commandJobId, planDedupId, planJobId, pushJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
 import { defaultJobOptions, type RetryPolicy } from './job-options.ts';
-import { recordPlanRequest } from './plan-latest.ts';
+import { newestPlanRequest, recordPlanRequest } from './plan-latest.ts';
 import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type PushJob, type ReconcileJob } from './types.ts';
 
 export interface ProducerOptions {
@@ -131,6 +131,33 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     return removed && waiting.priority > 0 ? waiting.priority : undefined;
   };
 
+  /** Puts a plan request in the PR's place in the queue: instead of a waiting plan for another SHA, or behind the running one. */
+  const placePlan = (job: PlanJob, jobId: string): Promise<string> => dropWaitingPlan(job).then((place) =>
+    // keepLastIfActive: while a plan for this PR runs, the newest request waits for it (at most one
+    // running and one waiting per PR); a request for the SHA already waiting joins that job.
+    add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } }, place));
+
+  /**
+   * Recording a request is atomic, placing it is not: it takes several Redis calls after the record. A
+   * newer request for the same PR recorded meanwhile (another webhook, a `/bosun plan` on another worker)
+   * can be placed first and then undone by this one's placing — its waiting job removed as "for another
+   * SHA", or its place behind the running plan taken — and the PR's newest head would never be planned.
+   * So after placing, the newest recorded request is placed again until it is the one placed last.
+   * Placing a request twice changes nothing: its job id is taken, or it joins the same waiting job.
+   */
+  const placeNewest = async (placed: PlanJob): Promise<void> => {
+    let last = planJobId(placed);
+    // Each round needs a request newer than the last one placed: a handful at most.
+    for (let round = 0; round < 16; round++) {
+      const newest = await newestPlanRequest(redis, keys, placed.repo.fullName, placed.pr);
+      if (!newest) return;
+      const id = planJobId(newest);
+      if (id === last) return;
+      await placePlan(newest, id);
+      last = id;
+    }
+  };
+
   return {
     prefix,
 
@@ -144,10 +171,8 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
       if (recorded.status !== 'latest') return { ...recorded, jobId };
       const head = keys.planHead(job.repo.fullName, job.headSha);
       await redis.multi().hset(head, String(job.pr), job.baseRef).pexpire(head, latestTtlMs).exec();
-      const place = await dropWaitingPlan(job);
-      // keepLastIfActive: while a plan for this PR runs, the newest request waits for it (at most one
-      // running and one waiting per PR); a request for the SHA already waiting joins that job.
-      const id = await add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } }, place);
+      const id = await placePlan(job, jobId);
+      await placeNewest(job);
       return { status: 'queued', jobId: id };
     },
 
