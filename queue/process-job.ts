@@ -3,13 +3,17 @@ import type { Redis } from 'ioredis';
 import {
   acquireEnvLease,
   applySupersededBy,
+  clusterBusyDelayMs,
+  clusterSlotOf,
   enterApply,
+  holdClusterSlot,
   isPermanent,
   isSuperseded,
   leaveApply,
   releaseEnvLease,
   retryAfterMsOf,
   type ApplyJob,
+  type HeldClusterSlot,
   type JobDataByKind,
   type JobKind,
   type JobOutcome,
@@ -41,6 +45,8 @@ export interface HandlerDeps {
   busyRetryMs: number;
   abortGraceMs: number;
   maxRetryAfter: number;
+  /** Applies at once per cluster (src/jobs/apply-limits.ts); 0: no per-cluster limit. */
+  applyConcurrencyPerCluster: number;
 }
 
 /** Thrown after the handler moved the job itself (back to wait, or delayed): not a failure. */
@@ -71,6 +77,7 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
     let unwatch: (() => void) | undefined;
     let lease: LeaseKeeper | undefined;
     let holdsEnv = false;
+    let clusterSlot: HeldClusterSlot | undefined;
     let succeeded = false;
 
     const moveToWait = async (): Promise<Moved> => {
@@ -133,6 +140,25 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
           throw await moveToDelayed(Math.min(deps.busyRetryMs, Math.max(gate.retryInMs, 50)));
         }
         holdEnv(apply.repo.fullName, apply.env);
+        // The per-cluster limit, taken after the environment's own lease so an apply waiting for a busy
+        // environment holds no slot. A full cluster: back to the queue without using an attempt; the
+        // finally below gives the environment lease back.
+        const slotOf = clusterSlotOf(apply, deps.applyConcurrencyPerCluster);
+        if (slotOf) {
+          const slot = await holdClusterSlot({
+            redis,
+            key: keys.clusterSlots(slotOf.cluster),
+            token: leaseToken,
+            limit: slotOf.limit,
+            leaseMs: deps.leaseMs,
+            onLost: () => log.warn({ ...fields, cluster: slotOf.cluster }, 'lost the cluster slot (Redis out of reach for a whole lease): the cluster may briefly run one apply more than its limit'),
+          });
+          if (slot.status === 'busy') {
+            log.info({ ...fields, cluster: slotOf.cluster, holders: slot.holders }, `cluster ${slotOf.cluster} runs its limit of applies; this one waits`);
+            throw await moveToDelayed(clusterBusyDelayMs(slot.firstExpiryInMs, deps.busyRetryMs));
+          }
+          clusterSlot = slot.slot;
+        }
       } else if (kind === 'reconcile') {
         const target = job.data as ReconcileJob;
         if (!(await acquireEnvLease(redis, keys, target.repo.fullName, target.env, leaseToken, deps.leaseMs))) {
@@ -178,6 +204,7 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       // A processor still running after the grace period keeps the environment until its lease runs
       // out, so another job cannot start changing the same environment underneath it.
       if (holdsEnv && run.processorSettled) await releaseEnv(kind, job.data, leaseToken, succeeded, deps);
+      if (clusterSlot && run.processorSettled) await clusterSlot.release();
       deps.active.delete(run);
       deps.metrics?.jobFinished(job.queueName, outcome, (performance.now() - started) / 1000);
     }

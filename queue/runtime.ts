@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker, type Job } from 'bullmq';
-import { bullConnection, closeRedis, createRedis, fairnessKey, jobKinds, jobStarted, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
+import { Queue, Worker, type Job } from 'bullmq';
+import { bullConnection, closeRedis, createRedis, defaultApplyConcurrencyPerCluster, fairnessKey, jobKinds, jobStarted, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
 import type { Metrics } from '../src/metrics.ts';
 import { JobAborted, type JobRun } from './job-run.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -43,6 +43,14 @@ export interface WorkerRuntimeOptions {
   lockDurationMs?: number;
   /** BullMQ stalled-job check interval. Default: the lock duration. */
   stalledIntervalMs?: number;
+  /**
+   * Applies running at once across every worker (BullMQ's global concurrency of the apply queue; operators:
+   * `BOSUN_APPLY_CONCURRENCY`). 0: none beyond each worker's own. Absent: left as the queue has it.
+   * Shared by all workers: the last one started sets it.
+   */
+  applyConcurrency?: number;
+  /** Applies running at once against one cluster (operators: `BOSUN_APPLY_CONCURRENCY_PER_CLUSTER`); 0: no limit. Default 4. */
+  applyConcurrencyPerCluster?: number;
 }
 
 export interface WorkerRuntime {
@@ -90,6 +98,7 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     busyRetryMs: opts.busyRetryMs ?? 2_000,
     abortGraceMs,
     maxRetryAfter: opts.maxRetryAfter ?? 10,
+    applyConcurrencyPerCluster: opts.applyConcurrencyPerCluster ?? defaultApplyConcurrencyPerCluster,
   };
 
   const lockDuration = opts.lockDurationMs ?? 30_000;
@@ -137,6 +146,10 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     workers.push(worker);
   }
   log.info({ worker: id, queues: workers.map((w) => w.name) }, 'workers started');
+  // Settled here (an error is kept, not left unhandled) and reported by ready().
+  const limitsSet: Promise<unknown> = opts.processors.apply && opts.applyConcurrency !== undefined
+    ? setApplyConcurrency(bull, prefix, opts.applyConcurrency).then(() => undefined, (err: unknown) => err)
+    : Promise.resolve(undefined);
 
   const waitForIdle = async (ms: number): Promise<boolean> => {
     const until = Date.now() + ms;
@@ -171,9 +184,22 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     id,
     ready: async () => {
       await Promise.all(workers.map((w) => w.waitUntilReady()));
+      const failed = await limitsSet;
+      if (failed) throw failed;
     },
     close,
   };
+}
+
+/** The apply queue's global concurrency (src/jobs/apply-limits.ts): set, or removed for 0. */
+async function setApplyConcurrency(connection: ReturnType<typeof bullConnection>, prefix: string, limit: number): Promise<void> {
+  const queue = new Queue(queueNames.apply, { connection, prefix });
+  try {
+    if (limit > 0) await queue.setGlobalConcurrency(limit);
+    else await queue.removeGlobalConcurrency();
+  } finally {
+    await queue.close();
+  }
 }
 
 async function within(work: Promise<unknown>, ms: number): Promise<boolean> {

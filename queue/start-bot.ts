@@ -59,6 +59,8 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
       concurrency: { plan: config.concurrency, command: config.concurrency },
       lockDurationMs: config.jobLockMs,
       leaseMs: config.envLeaseMs,
+      applyConcurrency: config.applyConcurrency,
+      applyConcurrencyPerCluster: config.applyConcurrencyPerCluster,
       ...opts.runtime,
     });
     await workers.ready();

@@ -111,6 +111,14 @@ export const serverEnvSchema = z.object({
     integerText('a whole number from 1 to 64').refine((n) => n >= 1 && n <= 64, { error: 'must be a whole number from 1 to 64' }).default(2),
     { description: 'Jobs a worker process runs at once.', default: '2' },
   ),
+  BOSUN_APPLY_CONCURRENCY: envVar(
+    integerText('a whole number from 0 to 1000').refine((n) => n >= 0 && n <= 1000, { error: 'must be a whole number from 0 to 1000 (0: no global limit)' }).default(0),
+    { description: 'Applies running at once across all worker processes (BullMQ\'s global concurrency of the apply queue; set the same value on every worker, the last one started sets it). `0`: no limit beyond each worker\'s own (two applies at once); the number of workers already bounds it, and what is worth capping beyond that (GitHub API rate, memory) depends on the installation.', default: '0' },
+  ),
+  BOSUN_APPLY_CONCURRENCY_PER_CLUSTER: envVar(
+    integerText('a whole number from 0 to 1000').refine((n) => n >= 0 && n <= 1000, { error: 'must be a whole number from 0 to 1000 (0: no per-cluster limit)' }).default(4),
+    { description: 'Applies running at once against one registered cluster, across all worker processes: a change to a shared base does not send every environment of a cluster to its API server at the same moment. An apply that finds its cluster full waits in the queue (delayed, without using an attempt). The default is the per-cluster parallelism of Flux\'s kustomize-controller (`--concurrent=4`). `0`: no per-cluster limit. Self-heal and `/bosun apply` before merge are not counted.', default: '4' },
+  ),
   BOSUN_METRICS_PORT: envVar(
     integerText('a port number').refine((n) => n >= 0 && n < 65536, { error: 'must be a port number from 0 to 65535' }).optional(),
     { description: 'Port on which a worker-only process (`bosun worker`) serves `/healthz`, `/readyz` and `/metrics` (its job metrics), on `HOST`. Unset: the worker listens on no port. `bosun serve` has them on `PORT`.' },

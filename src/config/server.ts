@@ -33,6 +33,10 @@ export interface ServerConfig {
   /** Absolute path of the working-data folder (mirror cache etc.). */
   dataDir: string;
   concurrency: number;
+  /** Applies at once across all workers (BOSUN_APPLY_CONCURRENCY); 0: no global limit. */
+  applyConcurrency: number;
+  /** Applies at once per cluster (BOSUN_APPLY_CONCURRENCY_PER_CLUSTER); 0: no per-cluster limit. */
+  applyConcurrencyPerCluster: number;
   /** Lease of a PR's environment lock (ms), renewed by every event of the PR. */
   lockTtlMs: number;
   /** How long the webhook server waits to queue a delivery's job before answering 503 (ms). */
@@ -125,6 +129,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     ...(data.BOSUN_CLUSTERS ? { clustersFile: toAbsolute(data.BOSUN_CLUSTERS, cwd, env) } : {}),
     dataDir: data.BOSUN_DATA_DIR ? toAbsolute(data.BOSUN_DATA_DIR, cwd, env) : defaultDataDir(env),
     concurrency: data.BOSUN_CONCURRENCY,
+    applyConcurrency: data.BOSUN_APPLY_CONCURRENCY,
+    applyConcurrencyPerCluster: data.BOSUN_APPLY_CONCURRENCY_PER_CLUSTER,
     lockTtlMs: (parseDuration(data.BOSUN_LOCK_TTL) ?? 168 * 3600) * 1000,
     enqueueTimeoutMs: data.BOSUN_ENQUEUE_TIMEOUT_MS,
     ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
@@ -157,6 +163,8 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     clustersFile: cfg.clustersFile ?? 'not set',
     dataDir: cfg.dataDir,
     concurrency: cfg.concurrency,
+    applyConcurrency: cfg.applyConcurrency,
+    applyConcurrencyPerCluster: cfg.applyConcurrencyPerCluster,
     lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
     enqueueTimeoutMs: cfg.enqueueTimeoutMs,
     jobLockMs: cfg.jobLockMs,

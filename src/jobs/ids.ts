@@ -59,6 +59,8 @@ export function stateKeys(prefix: string) {
     applyApplied: (repo: string, env: string) => `${base}:apply-applied:${idPart(repoKey(repo))}:${idPart(env)}`,
     /** String: the token of the worker that may change an environment now (`<repo>:<env>`). */
     envLease: (repo: string, env: string) => `${base}:env-lease:${idPart(repoKey(repo))}:${idPart(env)}`,
+    /** Sorted set {<holder token>: <lease end, ms>}: the applies running against a cluster now (cluster-slots.ts). */
+    clusterSlots: (cluster: string) => `${base}:cluster-slots:${idPart(cluster)}`,
     /** Marks a job id as enqueued, for longer than BullMQ keeps finished jobs. */
     seen: (queue: string, id: string) => `${base}:seen:${queue}:${id}`,
     /** How many times a job was put back because GitHub asked us to wait. */

@@ -101,6 +101,12 @@ export interface ApplyJob {
   removed?: { definedAt: string };
   /** `/bosun apply <env> --force-conflicts`: take over fields other field managers own, this once. */
   forceConflicts?: boolean;
+  /**
+   * The registered cluster the environment targets, when the producer knew it (a push: from discovery).
+   * The per-cluster apply limit counts the job against it (src/jobs/apply-limits.ts); without it the job
+   * counts only against the global limit.
+   */
+  cluster?: string;
 }
 
 /** What callers pass to `enqueueApply`: `seq` defaults to the enqueue time. */
