@@ -5,6 +5,7 @@ import { authenticate } from './auth/credentials.ts';
 import { matchGitPath, serveGit, type GitCounts } from './git/http-backend.ts';
 import { handleGraphql } from './graphql.ts';
 import type { Site } from './present/site.ts';
+import type { Faults } from './faults.ts';
 import { secondaryLimitMessage, type RateLimits } from './rate-limit.ts';
 import { dispatchRest, errorBody, type RestResult } from './rest/dispatch.ts';
 import type { Handlers } from './rest/types.ts';
@@ -15,6 +16,8 @@ export interface ServerDeps {
   site: Site;
   handlers: Handlers;
   limits: RateLimits;
+  /** The seeded fault mode (faults.ts): consulted for every API request before it is handled. */
+  faults?: Faults;
   appKey: KeyObject;
   checkResponses: boolean;
   now(): number;
@@ -92,7 +95,15 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
 
-  if (method === 'POST' && (url.pathname === '/api/graphql' || url.pathname === '/graphql')) {
+  const graphql = method === 'POST' && (url.pathname === '/api/graphql' || url.pathname === '/graphql');
+  const fault = deps.faults?.take(method, deps.now());
+  if (fault) {
+    send(res, fault.status, fault.body, fault.headers);
+    deps.record({ kind: graphql ? 'graphql' : 'rest', ...base, status: fault.status, injected: true });
+    return;
+  }
+
+  if (graphql) {
     const auth = authenticate(req.headers.authorization, deps.site.store, deps.appKey, deps.site.app.id, deps.now());
     let body: unknown;
     try {

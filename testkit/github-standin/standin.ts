@@ -16,6 +16,7 @@ import { presentRepo } from './present/repos.ts';
 import { botLogin, type AppInfo, type Site } from './present/site.ts';
 import { presentUser } from './present/users.ts';
 import { pullStats } from './git/repo-git.ts';
+import { Faults } from './faults.ts';
 import { RateLimits } from './rate-limit.ts';
 import { allHandlers } from './rest/handlers/index.ts';
 import { addComment, addIssue, addPullRequest, addRepo, addReview, needRepo, setPermission, updatePullRequest } from './seed.ts';
@@ -49,6 +50,7 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
   // url and api are filled in once the port is known.
   const site: Site = { web: '', api: '', app, store, appPrivateKey: privateKey };
   const limits = new RateLimits();
+  const faults = new Faults();
   const requests: RequestRecord[] = [];
   const deliveries: Delivery[] = [];
   const gitCounts = new Map<string, GitCounts>();
@@ -63,6 +65,7 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
       site,
       handlers: allHandlers(limits),
       limits,
+      faults,
       appKey,
       checkResponses: opts.checkResponses ?? true,
       now,
@@ -119,6 +122,8 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
     },
     appJwt: () => signAppJwt(appId, privateKey, Math.floor(now() / 1000)),
     simulateRateLimit: ({ requests: n, retryAfter }) => limits.simulateSecondary(n, retryAfter),
+    simulateFaults: (mode) => faults.start(mode, now()),
+    faultCounts: () => faults.counts(),
 
     comments: (owner, repo, issue) => {
       const r = repoOf(owner, repo);

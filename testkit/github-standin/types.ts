@@ -3,8 +3,9 @@ import type { RequestProblem } from './openapi/validators.ts';
 import type { Permission, ReviewState } from './state/records.ts';
 import type { Delivery, DeliveryOptions } from './webhooks/deliver.ts';
 import type { PushSpec } from './present/payloads.ts';
+import type { FaultCounts, FaultMode } from './faults.ts';
 
-export type { GitCounts, Permission, RequestProblem, ReviewState, Delivery, DeliveryOptions, PushSpec };
+export type { FaultCounts, FaultMode, GitCounts, Permission, RequestProblem, ReviewState, Delivery, DeliveryOptions, PushSpec };
 
 export interface GitHubStandinOptions {
   /** Default 0: a free port. */
@@ -46,6 +47,8 @@ export interface RequestRecord {
   rejected?: RequestProblem[];
   /** Where the stand-in's own answer did not match the documented response schema. */
   responseProblems?: string[];
+  /** Answered by the fault mode (`simulateFaults`) instead of being handled. */
+  injected?: boolean;
 }
 
 export interface RepoSeed {
@@ -168,6 +171,14 @@ export interface GitHubStandin {
   /** An App JWT signed with the App's key. */
   appJwt(): string;
   simulateRateLimit(opts: { requests: number; retryAfter: number }): void;
+  /**
+   * Seeded server faults for a while (faults.ts): `percent` of API requests answered 502/503, some
+   * content-creating ones with the secondary rate limit (403 + retry-after); a faulted request has no
+   * effect. A new call replaces the running mode; `durationMs: 0` ends it.
+   */
+  simulateFaults(mode: FaultMode): void;
+  /** What the fault mode did: requests seen while it was on, faults answered by status. */
+  faultCounts(): FaultCounts;
 
   comments(owner: string, repo: string, issue: number): Json[];
   checkRuns(owner: string, repo: string, sha?: string): Json[];

@@ -1,0 +1,91 @@
+// GitHub on a bad day, seeded: for a while, a share of API requests (REST and GraphQL; not git, not the
+// web forms) is answered with a server error instead of being handled — 502 with GitHub's "Server Error"
+// (what a request that took GitHub too long gets) or 503 "Service Unavailable" (GitHub's documented
+// `service_unavailable` answer) — and some content-creating ones (POST, PATCH, PUT, DELETE) with the
+// secondary rate limit: 403, `retry-after` and GitHub's message. A faulted request has no effect.
+// Not modelled: a 502 that GitHub sends after it did the write (the client then cannot tell).
+// The same seed and the same order of requests give the same faults, so a failing run can be replayed.
+import { secondaryLimitMessage } from './rate-limit.ts';
+
+export interface FaultMode {
+  /** Share of requests answered with a fault, in percent (0–100). */
+  percent: number;
+  /** How long the faults last from now, in milliseconds. */
+  durationMs: number;
+  /** Seed of the generator that picks which requests fail and how. */
+  seed: number;
+  /** Of the faulted content-creating requests, the share answered with the secondary rate limit (0–1). Default 1/3. */
+  rateLimitShare?: number;
+  /** `retry-after` of the secondary-limit answers, in seconds. Default 1. */
+  retryAfterSeconds?: number;
+}
+
+export interface FaultAnswer {
+  status: 502 | 503 | 403;
+  body: { message: string; documentation_url?: string };
+  headers: Record<string, string>;
+}
+
+export interface FaultCounts {
+  /** Requests seen while the fault mode was on. */
+  seen: number;
+  /** Of those, answered with a fault, by status. */
+  faulted: Record<number, number>;
+}
+
+const contentCreating = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/** mulberry32: small, seeded, good enough to pick faults. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Faults {
+  private mode?: FaultMode & { until: number; random: () => number };
+  private readonly seenCounts: FaultCounts = { seen: 0, faulted: {} };
+
+  start(mode: FaultMode, now: number): void {
+    if (!(mode.percent >= 0 && mode.percent <= 100)) throw new Error(`simulateFaults: percent must be 0–100, got ${mode.percent}`);
+    this.mode = { ...mode, until: now + mode.durationMs, random: seededRandom(mode.seed) };
+  }
+
+  stop(): void {
+    this.mode = undefined;
+  }
+
+  /** Whether faults are being injected at `now`. */
+  active(now: number): boolean {
+    return this.mode !== undefined && now < this.mode.until;
+  }
+
+  counts(): FaultCounts {
+    return { seen: this.seenCounts.seen, faulted: { ...this.seenCounts.faulted } };
+  }
+
+  /** The fault to answer this request with, or undefined to handle it. */
+  take(method: string, now: number): FaultAnswer | undefined {
+    const mode = this.mode;
+    if (!mode || now >= mode.until) return undefined;
+    this.seenCounts.seen++;
+    if (mode.random() * 100 >= mode.percent) return undefined;
+    const pick = mode.random();
+    const answer: FaultAnswer = contentCreating.has(method.toUpperCase()) && pick < (mode.rateLimitShare ?? 1 / 3)
+      ? {
+          status: 403,
+          body: { message: secondaryLimitMessage, documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits' },
+          headers: { 'retry-after': String(mode.retryAfterSeconds ?? 1) },
+        }
+      : mode.random() < 0.5
+        ? { status: 502, body: { message: 'Server Error' }, headers: {} }
+        : { status: 503, body: { message: 'Service Unavailable', documentation_url: 'https://docs.github.com/rest' }, headers: {} };
+    this.seenCounts.faulted[answer.status] = (this.seenCounts.faulted[answer.status] ?? 0) + 1;
+    return answer;
+  }
+}
