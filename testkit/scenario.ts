@@ -2,7 +2,8 @@
 // open and merge pull requests, comment a command, and wait for what GitHub would show (check runs, the bot's
 // replies and reactions, deployments and their statuses) or for what reached the test cluster (kubectl).
 // One repository per scenario; the harness (testkit/harness.ts) is started by the suite and read lazily,
-// so a scenario can be declared beside the suite's other constants.
+// so a scenario can be declared beside the suite's other constants. Suites whose workers are `bosun worker`
+// processes start the harness without in-process workers (`workers: false`) and use the same scenario.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
@@ -11,7 +12,7 @@ import { expect } from 'vitest';
 import { pushJobId, queueNames } from '../src/jobs.ts';
 import { kubectlPath } from '../src/util/tools.ts';
 import type { GitRepoBuilder } from './git-repo.ts';
-import { redisUrl, waitFor, type Harness } from './harness.ts';
+import { waitFor, type Harness } from './harness.ts';
 import { testKubeconfig } from './testenv/inject.ts';
 
 const run = promisify(execFile);
@@ -33,7 +34,9 @@ export interface Scenario {
   push(range: PushRange): Promise<string>;
   /** Waits until the push job `jobId` finished and returns what it returned. */
   pushResult(jobId: string): Promise<Json>;
-  /** Sends pull_request `action` (opened, synchronize, closed…) for PR `pr` as the stand-in holds it now. */
+  /** GitHub's pull_request `action` payload (opened, synchronize, closed…) for PR `pr` as the stand-in holds it now. */
+  pullRequestPayload(pr: number, action: string): Promise<Json>;
+  /** Sends pull_request `action` for PR `pr` as the stand-in holds it now (asserting bosun accepted it). */
   pullRequestEvent(pr: number, action: string): Promise<void>;
   /**
    * Merges `branch` into the checked-out default branch of `repo` with a merge commit, as GitHub's merge
@@ -50,8 +53,10 @@ export interface Scenario {
   command(pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string | undefined>;
   /** The body of bosun's sticky plan comment on PR `pr` ('' before there is one). */
   planComment(pr: number): string;
-  /** Check runs named `checkName` on `sha`, oldest first. */
-  checkRuns(sha: string, checkName: string): Json[];
+  /** bosun's sticky plan comments on PR `pr` (the comments, not their bodies): one once bosun planned, never two. */
+  planComments(pr: number): Json[];
+  /** Check runs named `checkName` on `sha` (every check run on it without a name), oldest first. */
+  checkRuns(sha: string, checkName?: string): Json[];
   /** Waits until there are `count` check runs named `checkName` on `sha` and the last of them completed. */
   completedRun(sha: string, checkName: string, opts?: { count?: number; timeoutMs?: number }): Promise<Json>;
   /** The GitHub Deployment of `sha` to `env`, if bosun created one. */
@@ -80,7 +85,7 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
       return pushJobId({ deliveryId: delivery.deliveryId });
     },
     pushResult: async (jobId) => {
-      const queue = new Queue(queueNames.push, { connection: { url: redisUrl }, prefix: h().prefix });
+      const queue = new Queue(queueNames.push, { connection: { url: h().redisUrl }, prefix: h().prefix });
       try {
         return await waitFor('the push job to finish', async () => {
           const job = await queue.getJob(jobId);
@@ -92,9 +97,9 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
         await queue.close();
       }
     },
+    pullRequestPayload: async (pr, action) => h().gh.examplePayload('pull_request', action, h().gh.repoPayload(owner, name), { number: pr, pull_request: await h().gh.pullPayload(owner, name, pr) }),
     pullRequestEvent: async (pr, action) => {
-      const payload = h().gh.examplePayload('pull_request', action, h().gh.repoPayload(owner, name), { number: pr, pull_request: await h().gh.pullPayload(owner, name, pr) });
-      expect((await h().send('pull_request', payload)).status).toBeLessThan(300);
+      expect((await h().send('pull_request', await self.pullRequestPayload(pr, action))).status).toBeLessThan(300);
     },
     mergeBranch: async (repo, pr, branch, message = `Merge pull request #${pr} from ${owner}/${branch}`) => {
       const before = await repo.revParse();
@@ -120,8 +125,9 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
       await waitFor(`${reaction} on "${body}"`, self.reacted(c, reaction), 90_000);
       return self.replies(pr)[before];
     },
-    planComment: (pr) => String(h().gh.comments(owner, name, pr).find((c) => String(c.body).startsWith('<!-- bosun:plan -->'))?.body ?? ''),
-    checkRuns: (sha, checkName) => h().gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id)),
+    planComment: (pr) => String(self.planComments(pr)[0]?.body ?? ''),
+    planComments: (pr) => h().gh.comments(owner, name, pr).filter((c) => String(c.body).startsWith('<!-- bosun:plan -->')),
+    checkRuns: (sha, checkName) => h().gh.checkRuns(owner, name, sha).filter((r) => checkName === undefined || r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id)),
     completedRun: (sha, checkName, opts = {}) => {
       const count = opts.count ?? 1;
       return waitFor(`${count > 1 ? `${count} completed ` : ''}${checkName}${count > 1 ? '' : ' completed'} on ${sha.slice(0, 7)}`, () => {
@@ -138,7 +144,7 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
       return states.at(-1)?.state === last ? states : undefined;
     }, timeoutMs),
     plansIdle: async () => {
-      const queue = new Queue(queueNames.plan, { connection: { url: redisUrl }, prefix: h().prefix });
+      const queue = new Queue(queueNames.plan, { connection: { url: h().redisUrl }, prefix: h().prefix });
       try {
         await waitFor('no plan queued or running', async () => Object.values(await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized')).every((n) => n === 0));
       } finally {
@@ -146,7 +152,7 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
       }
     },
     withRedis: async (use) => {
-      const redis = new Redis(redisUrl);
+      const redis = new Redis(h().redisUrl);
       try {
         return await use(redis);
       } finally {

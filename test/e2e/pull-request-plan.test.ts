@@ -9,30 +9,26 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 
 const run = promisify(execFile);
 // The repository its Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml): bosun previews
 // only what Flux would fetch from this repository.
 const owner = 'example-org';
 const name = 'shop-fleet';
-const marker = '<!-- bosun:plan -->';
-type Json = Record<string, unknown>;
 
 describe('a pull request on the example repo, through the GitHub App', () => {
   let h: Harness;
   let work: string;
   let repo: ExampleRepo;
+  const s = scenario(owner, name, () => h);
 
-  const stickyComments = (): Json[] => h.gh.comments(owner, name, 1).filter((c) => String(c.body).startsWith(marker));
-  const bosunRuns = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => String(r.name).startsWith('bosun / '));
+  const stickyComments = (): Json[] => s.planComments(1);
+  const bosunRuns = (sha: string): Json[] => s.checkRuns(sha).filter((r) => String(r.name).startsWith('bosun / '));
   const completedRuns = (sha: string, count: number): Json[] | undefined => {
     const runs = bosunRuns(sha);
     return runs.length >= count && runs.every((r) => r.status === 'completed') ? runs : undefined;
   };
-  const prPayload = async (action: string): Promise<Json> => h.gh.examplePayload('pull_request', action, h.gh.repoPayload(owner, name), {
-    number: 1,
-    pull_request: await h.gh.pullPayload(owner, name, 1),
-  });
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-repo-'));
@@ -49,8 +45,7 @@ describe('a pull request on the example repo, through the GitHub App', () => {
   });
 
   it('PR opened: one check run per affected environment with the right diff, and one comment with the index linking them and each environment\'s diffs', async () => {
-    const delivery = await h.send('pull_request', await prPayload('opened'));
-    expect(delivery.status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'opened');
 
     const runs = await waitFor('three completed check runs', () => completedRuns(repo.headSha, 3));
     expect(runs.map((r) => r.name).sort()).toEqual(['bosun / production/apps', 'bosun / staging/apps', 'bosun / staging/infrastructure']);
@@ -91,7 +86,7 @@ describe('a pull request on the example repo, through the GitHub App', () => {
 
   it('a webhook with a forged signature is refused and queues nothing', async () => {
     const jobsBefore = await h.jobCount('bosun-plan');
-    const forged = await h.send('pull_request', await prPayload('synchronize'), { secret: 'not-the-secret' });
+    const forged = await h.send('pull_request', await s.pullRequestPayload(1, 'synchronize'), { secret: 'not-the-secret' });
     expect(forged.status).toBeGreaterThanOrEqual(400);
     expect(forged.status).toBeLessThan(500);
     expect(await h.jobCount('bosun-plan')).toBe(jobsBefore);
@@ -111,8 +106,7 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     const limitedFrom = h.gh.requests.length;
     h.gh.simulateRateLimit({ requests: 1, retryAfter: 1 });
 
-    const delivery = await h.send('pull_request', await prPayload('synchronize'));
-    expect(delivery.status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'synchronize');
     const runs = await waitFor('check runs on the new head', () => completedRuns(newHead, 3));
     const staging = runs.find((r) => r.name === 'bosun / staging/apps')!;
     expect(JSON.stringify(staging.output)).toContain('extra');
@@ -169,16 +163,14 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     const pr = await h.gh.pullRequest(owner, name, 1);
     const head = String((pr.head as Json).sha);
     const runsBefore = bosunRuns(head).filter((r) => r.name === 'bosun / staging/apps').length;
-    const comment = h.gh.addComment({ owner, repo: name, issue: 1, user: 'alice', body: 'Please re-plan.\n/bosun plan staging/apps' });
-    const payload = h.gh.examplePayload('issue_comment', 'created', h.gh.repoPayload(owner, name), { issue: h.gh.issuePayload(owner, name, 1), comment });
-    expect((await h.send('issue_comment', payload)).status).toBeLessThan(300);
+    const comment = await s.comment(1, 'alice', 'Please re-plan.\n/bosun plan staging/apps');
 
-    await waitFor('the 👀 reaction', () => h.gh.reactions(Number(comment.id)).some((r) => r.content === 'eyes'));
+    await waitFor('the 👀 reaction', s.reacted(comment, 'eyes'));
     await waitFor('a new staging/apps check run', () => {
       const runs = bosunRuns(head).filter((r) => r.name === 'bosun / staging/apps');
       return runs.length > runsBefore && runs.every((r) => r.status === 'completed');
     });
-    await waitFor('the 🚀 reaction', () => h.gh.reactions(Number(comment.id)).some((r) => r.content === 'rocket'));
+    await waitFor('the 🚀 reaction', s.reacted(comment, 'rocket'));
     expect(stickyComments()).toHaveLength(1);
   });
 
@@ -193,13 +185,12 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     const older = await commit('apps/staging/race-one.yaml', 'race-one');
     await h.gh.addPullRequest({ owner, repo: name, number: 3, head: { ref: 'feature/race', sha: older }, base: { ref: 'main' }, user: 'alice' });
     const from = h.gh.requests.length;
-    const payload = async (action: string) => h.gh.examplePayload('pull_request', action, h.gh.repoPayload(owner, name), { number: 3, pull_request: await h.gh.pullPayload(owner, name, 3) });
-    expect((await h.send('pull_request', await payload('opened'))).status).toBeLessThan(300);
+    await s.pullRequestEvent(3, 'opened');
     const newer = await commit('apps/staging/race-two.yaml', 'race-two');
     await h.gh.updatePullRequest(owner, name, 3, { head: { sha: newer } });
-    expect((await h.send('pull_request', await payload('synchronize'))).status).toBeLessThan(300);
+    await s.pullRequestEvent(3, 'synchronize');
 
-    const sticky = (): Json[] => h.gh.comments(owner, name, 3).filter((c) => String(c.body).startsWith(marker));
+    const sticky = (): Json[] => s.planComments(3);
     await waitFor('the comment for the newer head', () => sticky().length === 1 && String(sticky()[0].body).includes(newer.slice(0, 7)));
     await waitFor('no check run left in progress', () => [...bosunRuns(older), ...bosunRuns(newer)].every((r) => r.status === 'completed'));
     const writes = h.gh.requests.slice(from)
