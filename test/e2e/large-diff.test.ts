@@ -4,11 +4,11 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario } from '../../testkit/scenario.ts';
 
 const owner = 'acme';
 const name = 'big';
 const env = 'dev';
-type Json = Record<string, unknown>;
 
 /** A ConfigMap with `lines` data keys, so its diff is about `lines` lines long. */
 function bigConfigMap(i: number, lines: number, version: string): string {
@@ -20,6 +20,7 @@ describe('a diff larger than GitHub\'s limits', () => {
   let h: Harness;
   let repo: GitRepoBuilder;
   let head: string;
+  const s = scenario(owner, name, () => h);
 
   beforeAll(async () => {
     repo = await makeGitRepo();
@@ -44,9 +45,8 @@ describe('a diff larger than GitHub\'s limits', () => {
   });
 
   it('fits the check run and the comment within GitHub\'s limits and counts what is not shown', async () => {
-    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
-    const check = await waitFor('the completed check run', () => h.gh.checkRuns(owner, name, head).find((r) => r.name === `bosun / ${env}` && r.status === 'completed'), 90_000);
+    await s.pullRequestEvent(1, 'opened');
+    const check = await s.completedRun(head, `bosun / ${env}`);
     const output = check.output as { summary: string; text: string | null };
     // GitHub's limits: 65,535 characters each for summary and text (the stand-in refuses more with 422).
     expect(output.summary.length).toBeLessThanOrEqual(65_535);
@@ -63,8 +63,7 @@ describe('a diff larger than GitHub\'s limits', () => {
     expect(notShownLines).toBeGreaterThan(0);
     const diffsShown = (shown.match(/<details><summary>/g) ?? []).length;
     expect(diffsShown + notShownChanges).toBeGreaterThanOrEqual(40);
-    const comment = await waitFor('the plan comment', () => h.gh.comments(owner, name, 1).find((c) => String(c.body).startsWith('<!-- bosun:plan -->')));
-    const body = String((comment as Json).body);
+    const body = await waitFor('the plan comment', () => s.planComment(1) || undefined);
     expect(body.length).toBeLessThanOrEqual(65_536);
     // The comment carries as many whole diffs as fit and counts the rest, linking the check run.
     expect(body).toContain(`| [${env}](${String(check.html_url)}) | +0 ~40 −0 |`);

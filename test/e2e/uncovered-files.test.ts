@@ -5,11 +5,10 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 
 const owner = 'acme';
 const name = 'gitops';
-const marker = '<!-- bosun:plan -->';
-type Json = Record<string, unknown>;
 
 const configMap = (cmName: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cmName}\n  namespace: default\ndata:\n  value: "${value}"\n`;
 const applicationSet = `apiVersion: argoproj.io/v1alpha1
@@ -38,16 +37,13 @@ describe('a pull request that changes a file no environment deploys', () => {
   let h: Harness;
   let repo: GitRepoBuilder;
   let firstHead: string;
+  const s = scenario(owner, name, () => h);
 
   const stickyComment = (): string | undefined => {
-    const found = h.gh.comments(owner, name, 1).filter((c) => String(c.body).startsWith(marker));
+    const found = s.planComments(1);
     return found.length === 1 ? String(found[0].body) : undefined;
   };
-  const runsOn = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha);
-  const prPayload = async (action: string): Promise<Json> => h.gh.examplePayload('pull_request', action, h.gh.repoPayload(owner, name), {
-    number: 1,
-    pull_request: await h.gh.pullPayload(owner, name, 1),
-  });
+  const runsOn = (sha: string): Json[] => s.checkRuns(sha);
 
   beforeAll(async () => {
     repo = await makeGitRepo();
@@ -73,7 +69,7 @@ describe('a pull request that changes a file no environment deploys', () => {
   });
 
   it('gets a neutral bosun check run naming the file and why, and a line in the comment — even with no environment affected', async () => {
-    expect((await h.send('pull_request', await prPayload('opened'))).status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'opened');
 
     const comment = await waitFor('the sticky comment', stickyComment);
     const run = runsOn(firstHead).find((r) => r.name === 'bosun');
@@ -98,7 +94,7 @@ describe('a pull request that changes a file no environment deploys', () => {
     const head = await repo.commit('staging: b');
     await repo.git('checkout', '--quiet', 'main');
     await h.gh.updatePullRequest(owner, name, 1, { head: { sha: head } });
-    expect((await h.send('pull_request', await prPayload('synchronize'))).status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'synchronize');
 
     const runs = await waitFor('the staging run and the bosun run on the new head', () => {
       const all = runsOn(head);
