@@ -7,10 +7,10 @@ import { startWebhookProxy } from '../../src/server/webhook-proxy.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startWebhookRelay, type WebhookRelay } from '../support/webhook-relay.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 
 const owner = 'acme';
 const name = 'gitops';
-type Json = Record<string, unknown>;
 
 describe('WEBHOOK_PROXY_URL: webhooks through a relay channel', () => {
   let relay: WebhookRelay;
@@ -18,6 +18,7 @@ describe('WEBHOOK_PROXY_URL: webhooks through a relay channel', () => {
   let git: GitRepoBuilder;
   let channel: string;
   let head: string;
+  const s = scenario(owner, name, () => h);
 
   beforeAll(async () => {
     relay = await startWebhookRelay();
@@ -44,16 +45,16 @@ describe('WEBHOOK_PROXY_URL: webhooks through a relay channel', () => {
 
   it('bosun serve follows the channel: a pull request delivered to the relay gets its check run and comment', async () => {
     expect(relay.followers('bosun-laptop')).toBe(1);
-    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
+    const payload = await s.pullRequestPayload(1, 'opened');
     // GitHub posts to the App's webhook URL, which is the channel; the relay answers, not bosun.
     const delivery = await h.gh.webhook('pull_request', payload, { url: channel, secret: h.secret, appId: h.gh.appId });
     expect(delivery.response).toBe('ok');
 
-    const run = await waitFor('the staging check run', () => h.gh.checkRuns(owner, name, head).find((r) => r.name === 'bosun / staging' && r.status === 'completed'));
+    const run = await s.completedRun(head, 'bosun / staging');
     expect(run.conclusion).toBe('success');
     expect(String((run.output as Json).summary)).toMatch(/^\+\s+LOG_LEVEL: debug$/m);
-    const comment = await waitFor('the plan comment', () => h.gh.comments(owner, name, 1).find((c) => String(c.body).startsWith('<!-- bosun:plan -->')));
-    expect(String(comment.body)).toContain('staging');
+    const comment = await waitFor('the plan comment', () => s.planComment(1) || undefined);
+    expect(comment).toContain('staging');
     expect(h.gh.problems()).toEqual([]);
   });
 
@@ -72,7 +73,7 @@ describe('WEBHOOK_PROXY_URL: webhooks through a relay channel', () => {
     const proxy = await startWebhookProxy({ source: channel, target: h.bot.server!.webhookUrl, log });
     try {
       const before = await h.jobCount('bosun-plan');
-      const payload = h.gh.examplePayload('pull_request', 'synchronize', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
+      const payload = await s.pullRequestPayload(1, 'synchronize');
       await h.gh.webhook('pull_request', payload, { url: channel, secret: 'not-the-apps-secret', appId: h.gh.appId });
       expect(await refused).toMatch(/ - 400$/);
       expect(await h.jobCount('bosun-plan')).toBe(before);
