@@ -14,6 +14,8 @@ export interface BosunProcess {
   readonly exited: Promise<number | NodeJS.Signals | null>;
   /** Everything the process logged so far (bosun logs JSON lines on stderr). */
   log(): string;
+  /** Everything it wrote on stdout (Probot's own log lines, under `bosun serve`). */
+  output(): string;
   /** The JSON log lines parsed, non-JSON lines skipped. */
   entries(): Array<Record<string, unknown>>;
 }
@@ -26,12 +28,16 @@ export function spawnBosun(args: string[], env: Record<string, string>, home: st
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/main.ts'), ...args], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     text += chunk.toString('utf8');
     if (process.env.BOSUN_E2E_LOG) process.stderr.write(chunk);
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
   });
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   return {
@@ -39,6 +45,7 @@ export function spawnBosun(args: string[], env: Record<string, string>, home: st
     pid: child.pid ?? 0,
     exited,
     log: () => text,
+    output: () => stdout,
     entries: () => text.split('\n').flatMap((line) => {
       try {
         return [JSON.parse(line) as Record<string, unknown>];
@@ -47,6 +54,26 @@ export function spawnBosun(args: string[], env: Record<string, string>, home: st
       }
     }),
   };
+}
+
+/**
+ * Waits until `find` finds something in what the process logged (the URL it serves, say) and returns it;
+ * fails with the end of its log when the process exits first or nothing turns up within `timeoutMs`.
+ */
+export async function logged<T>(proc: BosunProcess, what: string, find: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  let exited: number | NodeJS.Signals | null | undefined;
+  void proc.exited.then((code) => {
+    exited = code;
+  });
+  try {
+    return await waitFor(what, () => {
+      const found = find();
+      if (found === undefined && exited !== undefined) throw new Error(`bosun exited (${String(exited)}) before ${what}`);
+      return found;
+    }, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}:\n${proc.log().slice(-3_000)}`, { cause: err });
+  }
 }
 
 /**
