@@ -2,6 +2,8 @@
 // plan, report) ← adapters (cluster, git, github, locks, jobs, charts, drift…) ← the webhook app, the
 // server and the workers (queue/) ← the CLI. A folder imports only from folders below it; these rules make
 // `npm run lint` fail when one does not (test/lint/layers.test.ts shows a forbidden import failing).
+// Inside queue/: the worker runtime (queue/*.ts) → the workflows' registry (queue/workflows/index.ts) → the
+// workflows (queue/workflows/<name>/), which import the library and, of the runtime, only queue/contract.ts.
 // Specifiers are relative paths, matched by regular expression.
 // Beside the layers: only test/ imports test/. What benchmarks, scripts and tests share (the GitHub stand-in,
 // the test cluster, repository builders) lives in testkit/, which imports the product, never test/.
@@ -33,6 +35,24 @@ const workers = [
   { regex: '/src/app\\.ts$', message: 'the workers do not import the webhook app; shared names live in src/github/names.ts' },
 ];
 
+// The product's workflows (queue/workflows/<name>/) and which others each may import: the documented
+// directions (docs/architecture.md). The apply path is the bottom one; the plan stands alone.
+const workflowDirections = { plan: [], apply: [], reconcile: ['apply'], push: ['apply', 'reconcile'], commands: ['apply'] };
+// A worker runtime file seen from one folder below it: any `<file>.ts` of queue/ but its contract.
+const runtimeFile = '(?!contract\\.ts$)[^./][^/]*$';
+const runtimeMessage = 'a workflow imports from the worker runtime (queue/) only its contract, queue/contract.ts: the runtime calls the workflows through their registry, never the other way';
+const workflowRules = (name, allowed) => [
+  ...workers,
+  { regex: `^\\.\\./\\.\\./${runtimeFile}`, message: runtimeMessage },
+  { regex: '^\\.\\./index\\.ts$', message: 'a workflow does not import the registry (queue/workflows/index.ts): the registry imports the workflows' },
+  {
+    regex: allowed.length ? `^\\.\\./(?!(${allowed.join('|')})/)[^./][^/]*/` : '^\\.\\./[^./][^/]*/',
+    message: allowed.length
+      ? `of the other workflows, the ${name} workflow imports only ${allowed.join(' and ')} (the documented direction, eslint.layers.js workflowDirections)`
+      : `${name === '*' ? 'a workflow not listed in workflowDirections' : `the ${name} workflow`} imports no other workflow (eslint.layers.js workflowDirections); what two share belongs below them, in src/`,
+  },
+];
+
 // One block per file group (a later block's options for the same rule would replace an earlier one's).
 export const layerRules = [
   // Everything outside test/ (first: the blocks below replace its options for their files and repeat noTest).
@@ -50,6 +70,10 @@ export const layerRules = [
   restrict(['src/**/*.ts'], entryPoints, ['src/model/**', coreFolders, 'src/cli/**', 'src/server/**', 'src/app.ts']),
   // The workers use the library, never the CLI or the webhook entry point.
   restrict(['queue/**/*.ts'], workers),
-  // The workflows (queue/workflows: the one apply path) sit below the job processors that call them.
-  restrict(['queue/workflows/**/*.ts'], [...workers, { regex: '(^|/)processors/', message: 'a workflow (queue/workflows) does not import the job processors: a processor calls the workflow and hands it what differs' }]),
+  // The worker runtime (queue/*.ts) reaches the product's workflows only through their registry.
+  restrict(['queue/*.ts'], [...workers, { regex: '^\\./workflows/(?!index\\.ts$)', message: 'the worker runtime reaches the workflows only through their registry (queue/workflows/index.ts), which maps a job name to its workflow' }]),
+  // The registry imports the workflows and, of the runtime, only its contract.
+  restrict(['queue/workflows/*.ts'], [...workers, { regex: `^\\.\\./${runtimeFile}`, message: runtimeMessage }]),
+  // A workflow folder: below the runtime, and one way between workflows (a new folder imports no other).
+  ...[['*', []], ...Object.entries(workflowDirections)].map(([name, allowed]) => restrict([`queue/workflows/${name}/**/*.ts`], workflowRules(name, allowed))),
 ];

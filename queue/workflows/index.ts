@@ -1,6 +1,7 @@
 /**
- * The processors of a bosun worker, built from the server configuration: one GitHub App auth, one
- * mirror cache and one render cache shared by every job in the process.
+ * The registry of the product's workflows: job name → the workflow's processor, built from the server
+ * configuration with one GitHub App auth, one mirror cache and one render cache shared by every job in
+ * the process. The worker runtime (queue/start-bot.ts) reaches the workflows only through it.
  */
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import { workerIndexOption } from '../../src/jobs/input-index-store.ts';
 import { createLockManager } from '../../src/locks/index.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { RenderCache } from '../../src/render/index.ts';
-import type { Processors } from '../types.ts';
+import type { Processors } from '../contract.ts';
 import { applyProcessor } from './apply/apply-job.ts';
 import { commandProcessor } from './commands/command.ts';
 import { createAppAuth, type GitHubAppAuth } from '../../src/github/app-auth.ts';
@@ -22,21 +23,6 @@ import { planProcessor } from './plan/plan.ts';
 import { defaultPrLockTtlMs } from '../../src/locks/pr-locks.ts';
 import { pushProcessor } from './push/push.ts';
 import { reconcileProcessor } from './reconcile/reconcile.ts';
-
-export { planProcessor, planCommentMarker } from './plan/plan.ts';
-export type { PlanOutcome, PlanProcessorDeps } from './plan/plan.ts';
-export { commandProcessor } from './commands/command.ts';
-export { applyCheckRunName, applyProcessor, reportSuperseded } from './apply/apply-job.ts';
-export type { ApplyOutcome, ApplyProcessorDeps } from './apply/apply-job.ts';
-export { pushProcessor } from './push/push.ts';
-export type { PushOutcome, PushProcessorDeps } from './push/push.ts';
-export { reconcileProcessor } from './reconcile/reconcile.ts';
-export type { ReconcileOutcome, ReconcileProcessorDeps } from './reconcile/reconcile.ts';
-export { ensureReconciles, scheduleReconciles } from './reconcile/reconcile-schedule.ts';
-export type { CommandOutcome, CommandProcessorDeps } from './commands/command.ts';
-export { createAppAuth } from '../../src/github/app-auth.ts';
-export { defaultPrLockTtlMs } from '../../src/locks/pr-locks.ts';
-export type { GitHubAppAuth, Installation } from '../../src/github/app-auth.ts';
 
 export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile' | 'chartSources'>>;
 

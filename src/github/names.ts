@@ -1,5 +1,6 @@
 // Names bosun gives what it creates on GitHub and in Redis, shared by the webhook app, the workers and
-// the CLI's GitHub Action: check-run names and external ids, and the environment locks' key prefix.
+// the CLI's GitHub Action: check-run names and external ids, the plan comment's marker, and the environment
+// locks' key prefix.
 
 /** The check run name of an environment; the check_run handler reads the environment back from it. */
 export const checkRunPrefix = 'bosun / ';
@@ -7,6 +8,9 @@ export const checkRunPrefix = 'bosun / ';
 export function checkRunName(env: string): string {
   return `${checkRunPrefix}${env}`;
 }
+
+/** The hidden marker of the PR's plan comment (the plan writes it, the apply job adds its "applied" lines to it). */
+export const planCommentMarker = 'plan';
 
 /**
  * A check run's external id carries its PR number: a re-run of a check on a fork PR arrives with an

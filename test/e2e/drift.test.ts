@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryName, inventoryNamespace } from '../../src/cluster/index.ts';
 import { queueNames, type JobOutcome, type ReconcileJob } from '../../src/jobs.ts';
-import type { ReconcileOutcome } from '../../queue/workflows/index.ts';
+import type { ReconcileOutcome } from '../../queue/workflows/reconcile/reconcile.ts';
 import { scenario, type Json } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';

@@ -21,7 +21,7 @@ import type { RenderedObject } from '../../../src/model/object.ts';
 import { loadDesiredState, selectEnvironments, withTree } from '../../../src/plan/desired-state.ts';
 import type { PlanPin } from '../../../src/report/plan-pin.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import type { JobContext, Processor, Readiness } from '../../types.ts';
+import type { JobContext, Processor, Readiness } from '../../contract.ts';
 import { applyRun, type RunEnd } from './apply-run.ts';
 import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from './apply-text.ts';
 import { endsPin, holdOf, notesPullRequest, type Hold } from './hold.ts';
@@ -30,7 +30,7 @@ import { lastDefaultBranchApply } from './history.ts';
 import { comparesWithPlan, planPinOf } from './plan-pin.ts';
 import { promotionDecision } from './promotion-gate.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
-import { planCommentMarker } from '../plan/plan.ts';
+import { planCommentMarker } from '../../../src/github/names.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 

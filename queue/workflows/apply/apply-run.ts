@@ -15,7 +15,7 @@
 import { isPermanent } from '../../../src/jobs.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import { JobAborted } from '../../job-run.ts';
+import { JobAborted } from '../../contract.ts';
 import { gaveUpCheck, leaseLostCheck, nothingAppliedCheck, retryingText } from './apply-text.ts';
 import type { ApplyLifeCycle, CheckText, Ending } from './life-cycle.ts';
 import type { CheckConclusion } from '../../../src/github/index.ts';

@@ -6,9 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { acquireEnvLease, releaseEnvLease, type StateKeys } from '../../../src/jobs.ts';
-import { JobAborted } from '../../job-run.ts';
-import { keepLease } from '../../lease-keeper.ts';
-import { silentLogger, type Logger } from '../../log.ts';
+import { JobAborted, keepLease, silentLogger, type Logger } from '../../contract.ts';
 
 export interface HeldEnvLease {
   /** Aborted with JobAborted('lease-lost') when the lease is lost. */

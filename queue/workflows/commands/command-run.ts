@@ -11,7 +11,7 @@ import type { GitHubClient } from '../../../src/github/index.ts';
 import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../../src/jobs.ts';
 import type { LockManager } from '../../../src/locks/index.ts';
 import type { Environment } from '../../../src/model/environment.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../contract.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import type { PullRequestInfo } from './pull-request.ts';
 

@@ -11,7 +11,7 @@ import { addReaction, commandReplier, getPermission } from '../../../src/github/
 import type { CommandJob } from '../../../src/jobs.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import type { Processor } from '../../types.ts';
+import type { Processor } from '../../contract.ts';
 import type { BaseSettings, CommandOutcome, CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { runCommand } from './command-table.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';

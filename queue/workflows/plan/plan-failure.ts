@@ -2,7 +2,7 @@ import { completeCheckRun, createCheckRun, findCheckRun, type CheckRunRef } from
 import type { GitHubClient } from '../../../src/github/client.ts';
 import { formatProblem, type BosunError, type ProblemKind } from '../../../src/model/errors.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import type { JobContext } from '../../types.ts';
+import type { JobContext } from '../../contract.ts';
 
 /** The check run a pull request gets when bosun cannot plan it at all (no environment to hang it on). */
 export const planFailureCheckName = 'bosun';

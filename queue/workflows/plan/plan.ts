@@ -4,7 +4,7 @@
  * full report) and the sticky comment: the index linking to them, then each environment's diffs. A
  * plan that a newer head made stale posts nothing as current.
  */
-import { checkRunExternalId, checkRunName } from '../../../src/github/names.ts';
+import { checkRunExternalId, checkRunName, planCommentMarker } from '../../../src/github/names.ts';
 import type { ClusterRegistry } from '../../../src/cluster/index.ts';
 import { clusterChecksHook, previewHook } from '../../../src/cluster/plan-hooks.ts';
 import { inventoryOf } from '../../../src/cluster/registry.ts';
@@ -23,16 +23,13 @@ import { RenderCache } from '../../../src/render/index.ts';
 import { renderComment } from '../../../src/report/comment.ts';
 import type { IndexLock } from '../../../src/report/index.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import type { JobContext, Processor } from '../../types.ts';
+import type { JobContext, Processor } from '../../contract.ts';
 import { checkReport } from './check-report.ts';
 import { commitRange } from './commit-range.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
 import { failPlanCheck, reportNow } from './plan-failure.ts';
-
-/** The hidden marker of the PR's plan comment. */
-export const planCommentMarker = 'plan';
 
 export interface PlanProcessorDeps {
   auth: GitHubAppAuth;

@@ -25,7 +25,7 @@ import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { withTree } from '../../../src/plan/desired-state.ts';
 import { affectedEnvironments, type AffectedEnvironment } from '../../../src/plan/affected.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import type { Processor } from '../../types.ts';
+import type { Processor } from '../../contract.ts';
 import { applyCheckRunName, reportSuperseded } from '../apply/apply-job.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { scheduleReconciles, type ReconcileProducers } from '../reconcile/reconcile-schedule.ts';

@@ -45,7 +45,7 @@ import type { RenderedObject } from '../../../src/model/object.ts';
 import { loadDesiredState } from '../../../src/plan/desired-state.ts';
 import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 import { scrub } from '../../../src/util/scrub.ts';
-import type { JobContext, Processor } from '../../types.ts';
+import type { JobContext, Processor } from '../../contract.ts';
 import { applyRun, EnvLeaseLost } from '../apply/apply-run.ts';
 import { defaultBranchApplies, lastDefaultBranchApply } from '../apply/history.ts';
 import { openApplyLifeCycle } from '../apply/life-cycle.ts';
