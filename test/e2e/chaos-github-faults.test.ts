@@ -1,0 +1,72 @@
+// Chaos: GitHub answering 502/503 and the secondary rate limit on 30 % of requests for a minute, while a
+// burst of pull requests is planned and one of them is merged (bosun's server and workers in this process
+// on real Redis, the GitHub stand-in in its seeded fault mode, the test cluster). Whatever failed on the
+// way, once bosun is done GitHub must show each outcome exactly once: one sticky comment per pull request
+// at its last head, one plan check run per environment per head, the merge applied once in every
+// environment (one apply check run, one deployment with one terminal status), and the cluster at the
+// merged commit. The seed picks which requests fail (BOSUN_CHAOS_SEED replays a run).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chaosDriver } from '../../testkit/chaos/driver.ts';
+import { clusterProblems, deleteNamespaces, exactlyOnceProblems, waitSettled } from '../../testkit/chaos/outcomes.ts';
+import { buildChaosRepo, type ChaosRepo } from '../../testkit/chaos/repo.ts';
+import { chaosSeed } from '../../testkit/chaos/seed.ts';
+import { redisUrl, startHarness, type Harness } from '../../testkit/harness.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
+
+const owner = 'acme';
+const name = 'chaos-github';
+const prs = 8;
+const faultMs = 60_000;
+const { seed, note } = chaosSeed('chaos-github-faults');
+
+describe('chaos: GitHub failing 30 % of requests for a minute', () => {
+  let h: Harness;
+  let repo: ChaosRepo;
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bosun-chaos-github-'));
+    repo = await buildChaosRepo(randomBytes(3).toString('hex'));
+    h = await startHarness({ clustersFile: await writeTestClusterRegistry(join(work, 'clusters.yaml')) });
+    await h.gh.addRepo({ owner, name, gitDir: repo.git.dir, defaultBranch: 'main' });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    if (repo) {
+      await deleteNamespaces(repo);
+      await rm(repo.git.dir, { recursive: true, force: true });
+    }
+    if (work) await rm(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('shows every outcome exactly once: one comment per PR at its last head, one check run per env per head, the merge applied once', { timeout: 300_000 }, async () => {
+    const driver = chaosDriver({ gh: h.gh, send: (event, payload) => h.send(event, payload) }, repo, owner, name);
+    h.gh.simulateFaults({ percent: 30, durationMs: faultMs, seed, retryAfterSeconds: 2 });
+    const faultsEnd = Date.now() + faultMs;
+
+    // The burst: every pull request opened, three pushed to again, the first merged — all while GitHub fails.
+    for (let pr = 1; pr <= prs; pr++) expect((await driver.open(pr)).status, note).toBeLessThan(300);
+    for (const pr of [2, 3, 4]) expect((await driver.push(pr)).status, note).toBeLessThan(300);
+    await driver.merge(1);
+    expect(Date.now(), `${note}: the burst must be sent while the faults are on`).toBeLessThan(faultsEnd);
+
+    await waitSettled({ gh: h.gh, owner, name, envs: repo.envs, driver }, { url: redisUrl, prefix: h.prefix }, 240_000, note);
+
+    // The faults really happened, every kind of them.
+    const counts = h.gh.faultCounts();
+    const faulted = Object.values(counts.faulted).reduce((a, b) => a + b, 0);
+    expect(counts.faulted[502], note).toBeGreaterThan(0);
+    expect(counts.faulted[503], note).toBeGreaterThan(0);
+    expect(counts.faulted[403], note).toBeGreaterThan(0);
+    expect(faulted / counts.seen, `${note}: ${faulted} of ${counts.seen}`).toBeGreaterThan(0.2);
+
+    expect(exactlyOnceProblems({ gh: h.gh, owner, name, envs: repo.envs, driver }), note).toEqual([]);
+    expect(await clusterProblems(repo, driver), note).toEqual([]);
+    expect(h.gh.problems(), note).toEqual([]);
+  });
+});
