@@ -2,20 +2,15 @@
 // render. A SIGTERM stops new work and gives the running plan until the shutdown deadline (30 s), then
 // aborts it; a second SIGTERM does not wait. Either way nothing may outlive the worker: no helm or child
 // of it (found in /proc by a marker only the test's helm carries), no checkout, no temporary folder.
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerConfig } from '../../src/config/server.ts';
-import { startBot, type Bot } from '../../queue/start-bot.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario } from '../../testkit/scenario.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm, type SlowHelm } from '../support/slow-render.ts';
-import { dropPrefix } from '../queue/support.ts';
 import { startWorkerProcess, type BosunProcess } from './bosun-process.ts';
-import { waitFor } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'charts';
@@ -27,23 +22,20 @@ const redisUrl = (() => {
 })();
 
 describe('bosun worker stopped by signals mid-render', () => {
-  let gh: GitHubStandin;
-  let bot: Bot;
-  let redis: Redis;
+  let h: Harness;
   let work: string;
   let repo: GitRepoBuilder;
   let helm: SlowHelm;
   let head: string;
-  let workerEnv: Record<string, string>;
   const workers: BosunProcess[] = [];
-  const secret = `whsec-${randomUUID()}`;
+  const s = scenario(owner, name, () => h);
 
   /** A `bosun worker` with folders of its own for temporary files, checkouts and data, to look for leftovers in. */
   const startWorker = async (label: string): Promise<{ worker: BosunProcess; dirs: { tmp: string; checkouts: string; data: string } }> => {
     const dirs = { tmp: join(work, label, 'tmp'), checkouts: join(work, label, 'checkouts'), data: join(work, label, 'data') };
     for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
     const worker = await startWorkerProcess({
-      env: { ...workerEnv, BOSUN_DATA_DIR: dirs.data, TMPDIR: dirs.tmp, BOSUN_WORK_DIR: dirs.checkouts },
+      env: { ...h.workerEnv, LOG_LEVEL: 'info', BOSUN_HELM: helm.path, BOSUN_SANDBOX: 'off', BOSUN_DATA_DIR: dirs.data, TMPDIR: dirs.tmp, BOSUN_WORK_DIR: dirs.checkouts },
       home: work,
       redisUrl,
     });
@@ -53,10 +45,8 @@ describe('bosun worker stopped by signals mid-render', () => {
 
   /** Opens pull request `number` (version-2 into main) and waits until its plan runs helm under `worker`. */
   const planRendering = async (number: number, worker: BosunProcess): Promise<void> => {
-    await gh.addPullRequest({ owner, repo: name, number, head: { ref: 'version-2', sha: head }, base: { ref: 'main' }, user: 'alice' });
-    const payload = gh.examplePayload('pull_request', 'opened', gh.repoPayload(owner, name), { number, pull_request: await gh.pullPayload(owner, name, number) });
-    const delivery = await gh.webhook('pull_request', payload, { url: bot.server!.webhookUrl, secret, appId: gh.appId });
-    expect(delivery.status).toBeLessThan(300);
+    await h.gh.addPullRequest({ owner, repo: name, number, head: { ref: 'version-2', sha: head }, base: { ref: 'main' }, user: 'alice' });
+    await s.pullRequestEvent(number, 'opened');
     await waitFor(`the plan of #${number} to be rendering with helm`, async () => {
       if (worker.child.exitCode !== null) throw new Error(`bosun worker exited:\n${worker.log().slice(-3_000)}`);
       return (await helmsRunning()) > 0;
@@ -78,8 +68,6 @@ describe('bosun worker stopped by signals mid-render', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-signals-'));
-    redis = new Redis(redisUrl);
-    await dropPrefix(redis, 'bosun');
     repo = await makeGitRepo(join(work, 'repo'));
     for (const [path, content] of Object.entries(chartRepoFiles('1'))) await repo.write(path, content);
     await repo.commit('chart');
@@ -89,12 +77,9 @@ describe('bosun worker stopped by signals mid-render', () => {
     await repo.checkout('main');
     helm = await writeSlowHelm(work);
 
-    gh = await startGitHubStandin();
-    await gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-    const common = { APP_ID: String(gh.appId), PRIVATE_KEY: gh.privateKey, WEBHOOK_SECRET: secret, GHE_HOST: gh.gheHost, GHE_PROTOCOL: 'http', REDIS_URL: redisUrl };
     // The webhook server only queues; the workers are child processes.
-    bot = await startBot(loadServerConfig({ ...common, PORT: '0', LOG_LEVEL: 'silent', BOSUN_DATA_DIR: join(work, 'server') }, { cwd: work }), { serve: true, work: false });
-    workerEnv = { ...common, LOG_LEVEL: 'info', BOSUN_HELM: helm.path, BOSUN_SANDBOX: 'off' };
+    h = await startHarness({ workers: false, redisUrl, prefix: 'bosun' });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
   }, 180_000);
 
   afterAll(async () => {
@@ -103,12 +88,7 @@ describe('bosun worker stopped by signals mid-render', () => {
       await w.exited;
     }
     if (helm) for (const p of await processesMarked(helm.mark)) process.kill(p.pid, 'SIGKILL');
-    await bot?.close();
-    await gh?.close();
-    if (redis) {
-      await dropPrefix(redis, 'bosun');
-      redis.disconnect();
-    }
+    await h?.close();
     await rm(work, { recursive: true, force: true });
   }, 60_000);
 
