@@ -40,6 +40,8 @@ export interface Load {
   pushes(): { sent: number; last?: string };
   /** Pull requests with more than one bosun plan comment (there must be one, edited in place). */
   duplicateComments(): string[];
+  /** What the driver sent for a pull request, in order (`<ms> <event> <head or comment>`): read when a head misses. */
+  history(pr: number): string[];
 }
 
 /** mulberry32: a small seeded generator, so a run's sequence of events can be replayed. */
@@ -68,6 +70,8 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
   let pushes = 0;
   let lastPush: string | undefined;
   const now = (): number => performance.now() - startedAt;
+  const sent = new Map<number, string[]>();
+  const note = (pr: number, line: string): void => void sent.set(pr, [...(sent.get(pr) ?? []), `${Math.round(now())} ms ${line}`]);
   const pending = (pr: number): boolean => heads.some((h) => h.pr === pr && h.state === 'pending') || commands.some((c) => c.pr === pr && c.state === 'pending');
 
   const deliver = (kind: string, event: string, payload: Json, onSent?: (at: number) => void): void => {
@@ -83,6 +87,7 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
   const prEvent = async (pr: number, action: string, sha?: string): Promise<void> => {
     const payload = gh.examplePayload('pull_request', action, gh.repoPayload(owner, repoName), { number: pr, pull_request: await gh.pullPayload(owner, repoName, pr) });
     deliver(action, 'pull_request', payload, (t) => {
+      note(pr, `${action}${sha ? ` ${sha.slice(0, 7)}` : ''}`);
       if (!sha) return;
       for (const h of heads) if (h.pr === pr && h.state === 'pending') h.state = 'superseded';
       heads.push({ pr, sha, sentAt: t, state: 'pending' });
@@ -128,7 +133,10 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
       const pr = anyOpen();
       const c = gh.addComment({ owner, repo: repoName, issue: pr, user: maintainer, body: '/bosun plan' });
       const payload = gh.examplePayload('issue_comment', 'created', gh.repoPayload(owner, repoName), { issue: gh.issuePayload(owner, repoName, pr), comment: c });
-      deliver('comment', 'issue_comment', payload, (t) => commands.push({ id: Number(c.id), pr, sentAt: t, state: 'pending' }));
+      deliver('comment', 'issue_comment', payload, (t) => {
+        note(pr, `comment ${c.id} /bosun plan`);
+        commands.push({ id: Number(c.id), pr, sentAt: t, state: 'pending' });
+      });
     } else {
       pushes++;
       const range = await repo.pushToMain(pushes);
@@ -197,6 +205,7 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
       unanswered: commands.filter((c) => c.state !== 'rocket').map((c) => `#${c.pr} comment ${c.id} ${c.state}`),
     }),
     pushes: () => ({ sent: pushes, ...(lastPush ? { last: lastPush } : {}) }),
+    history: (pr) => sent.get(pr) ?? [],
     duplicateComments: () => Array.from({ length: nextPr - 1 }, (_, i) => i + 1).flatMap((pr) => {
       const n = gh.comments(owner, repoName, pr).filter((c) => String(c.body).startsWith('<!-- bosun:plan -->')).length;
       return n > 1 ? [`#${pr}: ${n}`] : [];

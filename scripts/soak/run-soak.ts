@@ -81,6 +81,14 @@ async function queuesIdle(redis: Redis): Promise<boolean> {
   return true;
 }
 
+/** The plan jobs BullMQ still holds for a pull request: id, head, reason, state and outcome. */
+async function planJobsOf(redis: Redis, pr: number): Promise<string[]> {
+  const queue = new Queue(queueNames.plan, { connection: redis, prefix: 'bosun' });
+  const jobs = (await queue.getJobs(['completed', 'failed', 'delayed', 'waiting', 'active', 'prioritized'], 0, -1)).filter((j) => j?.data?.pr === pr);
+  return Promise.all(jobs.sort((a, b) => a.timestamp - b.timestamp).map(async (j) =>
+    `${j.id} ${String(j.data.headSha).slice(0, 7)} ${j.data.reason} ${await j.getState()} ${JSON.stringify(j.returnvalue ?? j.failedReason ?? null).slice(0, 200)}`));
+}
+
 /**
  * Checkouts left in the process's folders, and processes below it that were not there when it had just
  * started (tsx's esbuild service lives as long as the process does).
@@ -160,6 +168,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       drained = false;
     }
     const drainMs = performance.now() - drainStart;
+    // A head never commented: what was sent for its PR and what became of each of its plan jobs.
+    for (const pr of new Set(load.prUnanswered().map((h) => Number(h.slice(1, h.indexOf('@')))))) {
+      opts.log(`#${pr} missed a head; sent: ${load.history(pr).join('; ')}`);
+      for (const line of await planJobsOf(redis, pr)) opts.log(`#${pr} plan job ${line}`);
+    }
     // Processes started for the last jobs (git, kustomize) and their checkouts go within moments.
     await waitFor('no child processes and no checkouts left', async () => {
       for (const p of processes) {

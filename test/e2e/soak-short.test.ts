@@ -30,7 +30,7 @@ describe.skipIf(process.env.BOSUN_SOAK_SHORT !== '1')('soak, 3 minutes', () => {
       limits: { ...fullLimits, ackFloorMs: 1_000, commentFloorMs: 5_000, rssGrowth: 0.25 },
       kubeconfig: testKubeconfig(),
       redisUrl,
-      log: (line) => process.env.BOSUN_E2E_LOG && process.stderr.write(`soak: ${line}\n`),
+      log: (line) => (process.env.BOSUN_E2E_LOG || line.startsWith('#')) && process.stderr.write(`soak: ${line}\n`),
     });
     process.stderr.write(`\n${result.table}\n`);
     expect(result.failed.map((r) => `${r.criterion}: ${r.measured} (limit ${r.limit})`)).toEqual([]);
