@@ -3,19 +3,17 @@
 // App's GitHub. Deliveries sent while Redis is down are answered 503 (GitHub logs them as failed); once
 // Redis is back, bosun redelivers them through the App's webhook-deliveries API, and every delivery of
 // the burst ends up queued exactly once, keyed by its delivery id.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Octokit } from '@octokit/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pingRedis } from '../../testkit/redis.ts';
+import { OwnRedis } from '../../testkit/chaos/own-redis.ts';
 import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
-import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../testkit/harness.ts';
+import { logged, spawnBosun, type BosunProcess } from './bosun-process.ts';
 
 /**
  * Deliveries per phase: before the outages; during a short outage (Redis back before bosun's pending
@@ -27,92 +25,12 @@ const short = 15;
 const long = 15;
 const after = 10;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/** This test's own redis-server; a restart keeps the data (SHUTDOWN SAVE into its folder, loaded again). */
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/**
- * `bosun serve` from the real CLI with exactly `env`; both its logs kept: bosun's JSON lines (stderr)
- * and Probot's own (stdout), since neither may carry a payload.
- */
-function spawnServe(env: Record<string, string>, home: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  return {
-    child,
-    exited: new Promise<void>((resolve) => child.once('exit', () => resolve())),
-    log: () => stderr,
-    probotLog: () => stdout,
-    entries: (): Array<Record<string, unknown>> => stderr.split('\n').flatMap((line) => {
-      try {
-        return [JSON.parse(line) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    }),
-  };
-}
-
-class OwnRedis {
-  private child?: ChildProcess;
-  private exited?: Promise<void>;
-
-  readonly port: number;
-  private readonly dir: string;
-
-  constructor(port: number, dir: string) {
-    this.port = port;
-    this.dir = dir;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await waitFor(`redis-server on port ${this.port}`, async () => (await pingRedis('127.0.0.1', this.port)) === '+PONG', 30_000);
-  }
-
-  /** Stops it for good (its data saved for the next start), and waits until the process is gone. */
-  async stop(): Promise<void> {
-    const admin = new Redis(this.url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
-    admin.on('error', () => undefined);
-    try {
-      await admin.connect();
-      await admin.call('SHUTDOWN', 'SAVE').catch(() => undefined);
-    } finally {
-      admin.disconnect();
-    }
-    await this.exited;
-    this.child = undefined;
-  }
-
-  kill(): void {
-    this.child?.kill('SIGKILL');
-  }
-}
-
 describe('webhooks while Redis is away', () => {
   let gh: GitHubStandin;
+  /** This test's own redis-server; a restart keeps the data (SHUTDOWN SAVE into its folder, loaded again). */
   let redis: OwnRedis;
-  let serve: ReturnType<typeof spawnServe>;
+  /** `bosun serve` from the real CLI; both its logs are kept, bosun's JSON lines and Probot's own (stdout), since neither may carry a payload. */
+  let serve: BosunProcess;
   let webhookUrl: string;
   let home: string;
   const secret = `whsec-${randomUUID()}`;
@@ -121,10 +39,9 @@ describe('webhooks while Redis is away', () => {
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'bosun-redis-outage-'));
-    redis = new OwnRedis(await freePort(), home);
-    await redis.start();
+    redis = await OwnRedis.start(home);
     gh = await startGitHubStandin();
-    serve = spawnServe({
+    serve = spawnBosun(['serve'], {
       APP_ID: String(gh.appId),
       PRIVATE_KEY: gh.privateKey,
       WEBHOOK_SECRET: secret,
@@ -137,11 +54,7 @@ describe('webhooks while Redis is away', () => {
       BOSUN_ENQUEUE_TIMEOUT_MS: '1500',
       LOG_LEVEL: 'info',
     }, home);
-    webhookUrl = await waitFor('bosun serve to listen', () => {
-      const listening = serve.entries().find((e) => e.msg === 'listening');
-      if (!listening && serve.child.exitCode !== null) throw new Error(`bosun serve exited:\n${serve.log().slice(-3_000)}`);
-      return listening?.webhook as string | undefined;
-    }, 120_000);
+    webhookUrl = await logged(serve, 'bosun serve to listen', () => serve.entries().find((e) => e.msg === 'listening')?.webhook as string | undefined);
   });
 
   afterAll(async () => {
@@ -150,7 +63,7 @@ describe('webhooks while Redis is away', () => {
       await serve.exited;
     }
     await gh?.close();
-    redis?.kill();
+    await redis?.kill();
     if (home) await rm(home, { recursive: true, force: true });
   });
 
@@ -257,9 +170,9 @@ describe('webhooks while Redis is away', () => {
     }, 30_000);
     expect(serve.log()).not.toContain(payloadMarker);
     expect(serve.log()).not.toContain(secret);
-    expect(serve.probotLog()).toMatch(/Redis did not take the job in time/);
-    expect(serve.probotLog()).not.toContain(payloadMarker);
-    expect(serve.probotLog()).not.toContain(secret);
+    expect(serve.output()).toMatch(/Redis did not take the job in time/);
+    expect(serve.output()).not.toContain(payloadMarker);
+    expect(serve.output()).not.toContain(secret);
     expect(gh.problems()).toEqual([]);
   });
 });
