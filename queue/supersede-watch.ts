@@ -15,8 +15,8 @@ interface Watcher {
 
 /**
  * Tells running plans that their PR moved on. Producers publish each new head SHA; a subscriber
- * delivers it at once, and a slow poll of the newest-SHA records covers messages lost while the
- * subscriber was reconnecting.
+ * delivers it at once (checked against the PR's newest-SHA record, so a notice read late aborts
+ * nothing), and a slow poll of the records covers messages lost while the subscriber was reconnecting.
  */
 export function watchSuperseded(opts: { connection: RedisConnection; redis: Redis; keys: StateKeys; pollMs: number; log: Logger }): SupersedeWatch {
   const { redis, keys, log } = opts;
@@ -35,7 +35,13 @@ export function watchSuperseded(opts: { connection: RedisConnection; redis: Redi
     const parsed = parseSupersededMessage(message);
     if (!parsed) return;
     for (const watcher of [...(byKey.get(parsed.key) ?? [])]) {
-      if (watcher.plan.headSha !== parsed.sha) fire(watcher, { sha: parsed.sha, seq: parsed.seq });
+      if (watcher.plan.headSha === parsed.sha) continue;
+      // A notice can be read late (a subscriber that fell behind reads an older head's notice after the
+      // plan of a newer head started): the PR's record says whether this plan is still the newest.
+      planSupersededBy(redis, keys, watcher.plan).then(
+        (by) => by && fire(watcher, by),
+        (err: unknown) => log.warn({ err }, 'supersede watch: could not read the PR\'s newest head'),
+      );
     }
   });
 

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProducers, planDedupId, queueNames, stateKeys, type PlanJob, type Producers } from '../../src/jobs.ts';
 import { startWorkers, type Processor } from '../../queue/index.ts';
-import { deferred, inspect, planJob, queueSuite, redisUrl, repo, sha, waitFor } from './support.ts';
+import { aborted, deferred, inspect, planJob, queueSuite, redisUrl, repo, sha, waitFor } from './support.ts';
 
 /** A proxy to Redis that, once armed, forwards the command naming `marker` and then holds what clients send. */
 class HoldingProxy {
@@ -90,16 +90,24 @@ describe('plan requests racing for one pull request', () => {
   const comments: string[] = [];
   /** Plans of these heads wait for the test to let them finish. */
   const gates = new Map<string, Promise<void>>();
+  /** ...or stop when aborted (`<pr>@<head>` in `aborts`). */
+  const abortable = new Set<string>();
+  const aborts: string[] = [];
   const started: string[] = [];
   afterEach(() => {
     comments.length = 0;
     started.length = 0;
+    aborts.length = 0;
     gates.clear();
+    abortable.clear();
   });
 
   const processor: Processor<PlanJob> = async (data, ctx) => {
     started.push(data.headSha[0]);
-    await gates.get(data.headSha);
+    if (abortable.has(data.headSha)) {
+      await Promise.race([gates.get(data.headSha), aborted(ctx.signal)]);
+      if (ctx.signal.aborted) aborts.push(`${data.pr}@${data.headSha[0]}`);
+    } else await gates.get(data.headSha);
     // As queue/workflows/plan: a plan a newer head made stale posts nothing.
     if (ctx.signal.aborted || (await ctx.supersededBy())) return 'not posted';
     comments.push(`${data.pr}@${data.headSha[0]}`);
@@ -239,5 +247,32 @@ describe('plan requests racing for one pull request', () => {
     expect(comments).toEqual(['7@2', '7@2']);
     // The newest head's seq did not go back.
     expect(Number(await t.redis.hget(latestKey(), 'seq'))).toBe(readAt + 500);
+  });
+
+  it('a notice of an older head that reaches a worker late does not abort the plan of the newest head', async () => {
+    // Plans of these heads stop when aborted; a long poll: aborts come from the notices only.
+    const gate2 = deferred();
+    const gate3 = deferred();
+    gates.set(sha('2'), gate2.promise);
+    gates.set(sha('3'), gate3.promise);
+    abortable.add(sha('2')).add(sha('3'));
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { plan: processor }, concurrency: 2, abortGraceMs: 60_000, supersedePollMs: 60_000 });
+    await t.producers.enqueuePlan(planJob({ headSha: sha('1'), reason: 'opened', seq: 1_000 }));
+    await t.producers.enqueuePlan(planJob({ headSha: sha('2'), reason: 'synchronize', seq: 2_000 }));
+    await waitFor('the plan of head 2 to run', () => started.includes('2'), 30_000);
+    await t.producers.enqueuePlan(planJob({ pr: 8, headSha: sha('3'), reason: 'opened' }));
+    await waitFor('the plan of #8 to run', () => started.includes('3'), 30_000);
+
+    // Head 1's notice as a subscriber that fell behind reads it: after head 2's plan started.
+    await t.redis.publish(stateKeys(t.prefix).supersededChannel, JSON.stringify({ key: latestKey(), sha: sha('1'), seq: '1000' }));
+    // Then a real one for #8: once its plan is aborted, the worker has read the notice before it too.
+    await t.producers.enqueuePlan(planJob({ pr: 8, headSha: sha('4'), reason: 'synchronize' }));
+    await waitFor('the plan of #8 at head 3 to be aborted', () => aborts.includes('8@3'), 30_000);
+    gate2.resolve();
+
+    await waitFor('head 2 to be commented', () => comments.includes('7@2'), 30_000);
+    await waitFor('the plan queue to be idle', idle, 30_000);
+    expect(comments.filter((c) => c.startsWith('7@'))).toEqual(['7@2']);
+    expect(aborts).toEqual(['8@3']);
   });
 });
