@@ -6,27 +6,19 @@
 // the job up again (BullMQ stalled-job recovery, after the killed worker's job lock and environment lease
 // ran out), leave the cluster at the merged commit, and finish the same check run and the same GitHub
 // deployment: one coherent story on the commit, as if nothing had happened.
-import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerConfig } from '../../src/config/server.ts';
 import { queueNames, type ApplyJob } from '../../src/jobs.ts';
-import { kubectlPath } from '../../src/util/tools.ts';
-import { startBot, type Bot } from '../../queue/start-bot.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
-import { testKubeconfig, writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
-import { dropPrefix } from '../queue/support.ts';
+import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
+import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { startWorkerProcess, type BosunProcess } from './bosun-process.ts';
-import { waitFor } from '../../testkit/harness.ts';
 
-const run = promisify(execFile);
 const owner = 'acme';
 const name = 'platform';
 const env = 'staging';
@@ -39,28 +31,24 @@ const redisUrl = (() => {
 })();
 /** Short job lock and environment lease, so the killed worker's job is recovered within seconds. */
 const recovery = { BOSUN_JOB_LOCK_MS: '3000', BOSUN_ENV_LEASE_MS: '3000' };
-type Json = Record<string, unknown>;
 
 describe('a worker killed with SIGKILL mid-apply', () => {
-  let gh: GitHubStandin;
-  let bot: Bot;
-  let redis: Redis;
+  let h: Harness;
   let applies: Queue<ApplyJob>;
   let work: string;
   let repo: GitRepoBuilder;
   let namespace: string;
   let tip: string;
-  let workerEnv: Record<string, string>;
-  const secret = `whsec-${randomUUID()}`;
   const workers: BosunProcess[] = [];
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', testKubeconfig(), ...args]);
-  const applyRuns = (sha: string): Json[] => gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName);
-  const deploymentsOf = (sha: string): Json[] => gh.deployments(owner, name).filter((d) => d.sha === sha && d.environment === env);
-  const states = (deployment: Json): Json[] => gh.deploymentStatuses(Number(deployment.id)).sort((a, b) => Number(a.id) - Number(b.id));
+  const s = scenario(owner, name, () => h);
+  const { kubectl } = s;
+  const applyRuns = (sha: string): Json[] => s.checkRuns(sha, checkName);
+  const deploymentsOf = (sha: string): Json[] => h.gh.deployments(owner, name).filter((d) => d.sha === sha && d.environment === env);
+  const states = (deployment: Json): Json[] => s.deploymentStates(deployment);
   const applyJob = async (sha: string): Promise<Job<ApplyJob> | undefined> =>
     (await applies.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'])).find((j) => j?.data.sha === sha && j.data.env === env);
   const worker = async (label: string): Promise<BosunProcess> => {
-    const started = await startWorkerProcess({ env: { ...workerEnv, BOSUN_DATA_DIR: join(work, label) }, home: work, redisUrl });
+    const started = await startWorkerProcess({ env: { ...h.workerEnv, ...recovery, LOG_LEVEL: 'info', BOSUN_DATA_DIR: join(work, label) }, home: work, redisUrl });
     workers.push(started);
     return started;
   };
@@ -71,16 +59,14 @@ describe('a worker killed with SIGKILL mid-apply', () => {
     for (const [path, content] of Object.entries(files)) await repo.write(path, content);
     const before = tip;
     tip = await repo.commit(message);
-    const payload = gh.examplePayload('push', undefined, gh.repoPayload(owner, name), await gh.pushPayload(owner, name, { before, after: tip }));
-    const delivery = await gh.webhook('push', payload, { url: bot.server!.webhookUrl, secret, appId: gh.appId });
-    expect(delivery.status).toBeLessThan(300);
+    await s.push({ before, after: tip });
     return tip;
   };
 
   /** What the kubelet would report: every pod of the Deployment running and ready. */
   const markPodsReady = async (app: string): Promise<void> => {
     const pods = await waitFor(`pods of ${app}`, async () => {
-      const { stdout } = await kubectl('get', 'pods', '-n', namespace, '-l', `app=${app}`, '-o', 'jsonpath={.items[*].metadata.name}');
+      const stdout = await kubectl('get', 'pods', '-n', namespace, '-l', `app=${app}`, '-o', 'jsonpath={.items[*].metadata.name}');
       return stdout.trim() ? stdout.trim().split(/\s+/) : undefined;
     });
     const now = new Date().toISOString();
@@ -92,26 +78,14 @@ describe('a worker killed with SIGKILL mid-apply', () => {
     namespace = `bosun-e2e-kill-${randomBytes(3).toString('hex')}`;
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-kill-'));
     const clustersFile = await writeTestClusterRegistry(join(work, 'clusters.yaml'));
-    redis = new Redis(redisUrl);
-    await dropPrefix(redis, 'bosun');
 
     repo = await makeGitRepo();
     await repo.write('.bosun.yaml', ['version: 1', 'environments:', `  - name: ${env}`, '    path: clusters/staging', '    cluster: test', '    healthTimeout: 120s', ''].join('\n'));
     tip = await repo.commit('configure bosun');
 
-    gh = await startGitHubStandin();
-    await gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-    const common = {
-      APP_ID: String(gh.appId),
-      PRIVATE_KEY: gh.privateKey,
-      WEBHOOK_SECRET: secret,
-      GHE_HOST: gh.gheHost,
-      GHE_PROTOCOL: 'http',
-      REDIS_URL: redisUrl,
-    };
-    // The webhook server only queues jobs; the workers are the child processes below.
-    bot = await startBot(loadServerConfig({ ...common, PORT: '0', LOG_LEVEL: 'silent', BOSUN_DATA_DIR: join(work, 'server') }, { cwd: work }), { serve: true, work: false });
-    workerEnv = { ...common, ...recovery, BOSUN_CLUSTERS: clustersFile, LOG_LEVEL: 'info' };
+    // The webhook server only queues jobs; the workers are the child processes started in the test.
+    h = await startHarness({ workers: false, redisUrl, prefix: 'bosun', clustersFile });
+    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
     applies = new Queue(queueNames.apply, { connection: { url: redisUrl }, prefix: 'bosun' });
   }, 120_000);
 
@@ -121,12 +95,7 @@ describe('a worker killed with SIGKILL mid-apply', () => {
       await w.exited;
     }
     await applies?.close();
-    await bot?.close();
-    await gh?.close();
-    if (redis) {
-      await dropPrefix(redis, 'bosun');
-      redis.disconnect();
-    }
+    await h?.close();
     await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
     await rm(work, { recursive: true, force: true });
     if (repo) await rm(repo.dir, { recursive: true, force: true });
@@ -199,10 +168,7 @@ spec:
     // One deployment for the apply, whose statuses tell one story: in progress, then success.
     const deployments = deploymentsOf(sha);
     expect(deployments).toHaveLength(1);
-    const statuses = await waitFor('the final deployment status', () => {
-      const all = states(deployments[0]);
-      return all.at(-1)?.state === 'success' ? all : undefined;
-    });
+    const statuses = await s.finalStates(sha, env, 'success');
     expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
     for (const s of statuses) expect(s.log_url).toBe(done.html_url);
 
@@ -216,12 +182,12 @@ spec:
     expect(finished?.returnvalue).toMatchObject({ status: 'done', value: { env, sha, ok: true } });
 
     // The cluster is at the merged commit.
-    expect((await kubectl('get', 'configmap', 'web-config', '-n', namespace, '-o', 'jsonpath={.data.version}')).stdout).toBe('1');
-    const web = JSON.parse((await kubectl('get', 'deployment', 'web', '-n', namespace, '-o', 'json')).stdout) as { spec: { template: { spec: { containers: Array<{ image: string }> } } }; status: { availableReplicas?: number } };
+    expect(await kubectl('get', 'configmap', 'web-config', '-n', namespace, '-o', 'jsonpath={.data.version}')).toBe('1');
+    const web = JSON.parse(await kubectl('get', 'deployment', 'web', '-n', namespace, '-o', 'json')) as { spec: { template: { spec: { containers: Array<{ image: string }> } } }; status: { availableReplicas?: number } };
     expect(web.spec.template.spec.containers[0].image).toBe('nginx:1.27');
     expect(web.status.availableReplicas).toBe(1);
 
     expect(survivor.entries().filter((e) => e.level === 'error' || /failed/.test(String(e.msg)))).toEqual([]);
-    expect(gh.problems()).toEqual([]);
+    expect(h.gh.problems()).toEqual([]);
   }, 240_000);
 });
