@@ -1,21 +1,12 @@
 // bosun's own HTTP endpoints beside the webhook: liveness, readiness (Redis answers), Prometheus metrics,
 // and a webhook without a signature.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { startServer, type BosunServer } from '../../src/server/index.ts';
 import { generateAppKey } from '../../testkit/github-standin/index.ts';
 import { redisUrl } from '../../testkit/harness.ts';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+import { freePort as closedPort } from '../../testkit/testenv/ports.ts';
 
 const key = generateAppKey();
 const settings = (redis: string) => loadServerConfig({
