@@ -106,7 +106,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       toApply.push({ name, env });
     }
     const applied = new Set(toApply.map((a) => a.name));
-    const enqueue = async (env: string, extra: { after?: string[]; removed?: { definedAt: string } }): Promise<void> => {
+    const enqueue = async (env: string, cluster: string, extra: { after?: string[]; removed?: { definedAt: string } }): Promise<void> => {
       const after = extra.after ?? [];
       if (after.length > 0) await showWaiting(env, after, Boolean(extra.removed));
       const result = await deps.producers.enqueueApply({
@@ -117,6 +117,8 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         sha: job.after,
         trigger: 'merge',
         seq,
+        // The per-cluster apply limit counts the job against it (src/jobs/apply-limits.ts).
+        cluster,
         ...(pr ? { pr: pr.number } : {}),
         ...(after.length > 0 ? { after } : {}),
         ...(extra.removed ? { removed: extra.removed } : {}),
@@ -139,7 +141,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       });
     };
 
-    for (const { name, env } of toApply) await enqueue(name, { after: dependenciesToWaitFor(env.dependsOn, applied) });
+    for (const { name, env } of toApply) await enqueue(name, clusterNameOf(env), { after: dependenciesToWaitFor(env.dependsOn, applied) });
     if (removed.length > 0 && base) {
       const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, discoveryScope(job.repo, deps.clusters)))
         .then((d) => new Map(d.environments.map((e) => [e.name, e])), () => new Map<string, Environment>());
@@ -151,7 +153,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         }
         // Environments that wait for a person (autoApply off) are not waited for: that may take days.
         const sameCluster = toApply.filter((a) => a.env.autoApply && clusterNameOf(a.env) === clusterNameOf(env)).map((a) => a.name);
-        await enqueue(name, { after: sameCluster, removed: { definedAt: base } });
+        await enqueue(name, clusterNameOf(env), { after: sameCluster, removed: { definedAt: base } });
       }
     }
     // Drift checks follow what is merged: one repeating reconcile per environment (reconcile-schedule.ts).
