@@ -93,9 +93,8 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
   });
 
   it('a validation error is annotated on the file and line that caused it, and fails the check', async () => {
-    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: 2, pull_request: await h.gh.pullPayload(owner, name, 2) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
-    const check = await waitFor('the completed check run', () => h.gh.checkRuns(owner, name, brokenHead).find((r) => r.name === `bosun / ${env}` && r.status === 'completed'));
+    await s.pullRequestEvent(2, 'opened');
+    const check = await waitFor('the completed check run', () => s.checkRuns(brokenHead, `bosun / ${env}`).find((r) => r.status === 'completed'));
     expect(check.conclusion).toBe('failure');
     const annotations = h.gh.annotations(Number(check.id));
     const onService = annotations.filter((a) => a.path === 'clusters/staging/service.yaml');
@@ -176,8 +175,7 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     // Nothing left to plan: what changes #2's comment from here on is the close of #1.
     await plansIdle();
     await h.gh.updatePullRequest(owner, name, 1, { state: 'closed' });
-    const payload = h.gh.examplePayload('pull_request', 'closed', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'closed');
     await waitFor('#2\'s plan comment without the lock', () => envRow(2) !== undefined && !planComment(2).includes('🔒'));
     await h.gh.updatePullRequest(owner, name, 1, { state: 'open' });
     // #1 takes the lock again for the next test.
@@ -191,8 +189,7 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
       const key = `${h.prefix}:locks:lock:${lockKey(`${owner}/${name}`, env)}`;
       expect(await redis.exists(key)).toBe(1);
       await h.gh.updatePullRequest(owner, name, 1, { state: 'closed' });
-      const payload = h.gh.examplePayload('pull_request', 'closed', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
-      expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+      await s.pullRequestEvent(1, 'closed');
       expect(await redis.exists(key)).toBe(0);
     } finally {
       redis.disconnect();

@@ -24,7 +24,6 @@ const repoUrl = `https://github.com/${owner}/${name}`;
 // The Application's name is the environment's: unique per run, as inventories are per environment.
 const app = `shop-${randomBytes(3).toString('hex')}`;
 const namespace = `bosun-e2e-sync-${randomBytes(3).toString('hex')}`;
-const marker = '<!-- bosun:plan -->';
 const slow = 180_000;
 
 const hookJob = (jobName: string, annotations: Record<string, string>): string => [
@@ -154,11 +153,10 @@ describe('an Argo CD Application with hooks and sync waves, from pull request to
   });
 
   it('the pull request\'s comment shows the hooks in run order and the waves', async () => {
-    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'opened');
     const comment = await waitFor('the sticky comment on the head', () => {
-      const found = h.gh.comments(owner, name, 1).find((c) => String(c.body).startsWith(marker) && String(c.body).includes(prHead.slice(0, 7)) && String(c.body).includes('#### Sync'));
-      return found ? String(found.body) : undefined;
+      const body = s.planComment(1);
+      return body.includes(prHead.slice(0, 7)) && body.includes('#### Sync') ? body : undefined;
     }, slow);
     const sync = comment.slice(comment.indexOf('#### Sync'));
     const before = sync.indexOf(`runs before sync: Job \`${namespace}/migrate-*\``);
@@ -168,7 +166,7 @@ describe('an Argo CD Application with hooks and sync waves, from pull request to
     expect(before).toBeLessThan(waves);
     expect(waves).toBeLessThan(after);
     // Hooks are not objects the environment creates: the change lists the wave objects only.
-    expect(h.gh.checkRuns(owner, name, prHead).find((r) => r.name === `bosun / ${app}`)?.conclusion).toBe('success');
+    expect(s.checkRuns(prHead, `bosun / ${app}`)[0]?.conclusion).toBe('success');
   }, slow);
 
   it('the merge runs PreSync, applies wave by wave waiting for health, then PostSync; the check run and deployment say so', async () => {
