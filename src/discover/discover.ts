@@ -24,7 +24,7 @@ export const discoveryTiers: ReadonlyArray<readonly DiscoverySource[]> = [[confi
  * Only files mentioning these API groups can define Flux, Argo CD or Fleet objects; the rest are not
  * parsed. Objects of these groups are either environments or notes.
  */
-const gitOpsApiPattern = /apiVersion:\s*["']?(?:(?:kustomize|source|helm)\.toolkit\.fluxcd\.io|source\.extensions\.fluxcd\.io|argoproj\.io|fleet\.cattle\.io)\//;
+export const gitOpsApiPattern = /apiVersion:\s*["']?(?:(?:kustomize|source|helm)\.toolkit\.fluxcd\.io|source\.extensions\.fluxcd\.io|argoproj\.io|fleet\.cattle\.io)\//;
 
 /** What `no environments found` says bosun looked for. */
 export const lookedFor = 'environments in .bosun.yaml; Flux Kustomizations and Argo CD Applications whose source is this repository; Rancher Fleet bundles (fleet.yaml, GitRepo paths) on registered clusters; clusters/<name>/ folders';

@@ -81,26 +81,56 @@ export function looksLikeManifest(text: string, path: string): boolean {
 }
 
 /**
+ * What a YAML or JSON file's text says for coverage: a `manifest`, other readable `text`, or `unreadable`
+ * (not a regular file, too large). A pure function of the file's content and name, so a plan keeps it per
+ * path and commit and asks again only for the files a change touches (plan/content-verdicts.ts).
+ */
+export type ContentVerdict = 'manifest' | 'text' | 'unreadable';
+
+export function contentVerdict(text: string | undefined, path: string): ContentVerdict {
+  if (text === undefined) return 'unreadable';
+  return looksLikeManifest(text, path) ? 'manifest' : 'text';
+}
+
+export interface ClassifyOptions {
+  /** Only these paths are classified (all of `paths` still tell which folders are charts). */
+  only?: ReadonlySet<string>;
+  /** Folders discovery notes say an object reads (for `data` files). */
+  readFolders?: readonly string[];
+  /** A known verdict for a path whose kind only its text tells (undefined: read it). */
+  known?: (path: string) => ContentVerdict | undefined;
+  /** Told every verdict that was read, not known. */
+  onVerdict?: (path: string, verdict: ContentVerdict) => void;
+}
+
+/**
  * The GitOps files among `paths` (a commit's file list). `read` gives a file's text, or undefined when
  * it cannot be read as a regular file (a symlink, a submodule, too large): such a YAML/JSON file is not
- * counted as a manifest (a symlink's target is counted where it is). With `only`, just those paths are
- * classified (all of `paths` still tell which folders are charts); `readFolders` are the folders
- * discovery notes say an object reads (for `data` files).
+ * counted as a manifest (a symlink's target is counted where it is).
  */
-export function classifyGitOpsFiles(paths: readonly string[], read: (path: string) => string | undefined, opts: { only?: ReadonlySet<string>; readFolders?: readonly string[] } = {}): GitOpsFile[] {
+export function classifyGitOpsFiles(paths: readonly string[], read: (path: string) => string | undefined, opts: ClassifyOptions = {}): GitOpsFile[] {
   const charts = chartFoldersOf(paths);
   // The whole repository ('.') says nothing about which of its YAML files are GitOps content.
   const folders = new Set((opts.readFolders ?? []).filter((f) => f !== '.' && f !== ''));
-  const underRead = (file: string): boolean => folders.has(file) || [...folders].some((f) => file.startsWith(`${f}/`));
+  const underRead = (file: string): boolean => {
+    if (folders.size === 0) return false;
+    if (folders.has(file)) return true;
+    for (let dir = posix.dirname(file); dir !== '.' && dir !== ''; dir = posix.dirname(dir)) if (folders.has(dir)) return true;
+    return false;
+  };
   const out: GitOpsFile[] = [];
   for (const file of [...paths].sort()) {
     if (opts.only && !opts.only.has(file)) continue;
     const kind = kindByName(file, charts);
     if (kind === undefined) continue;
     if (kind === 'content') {
-      const text = read(file);
-      if (text !== undefined && looksLikeManifest(text, file)) out.push({ file, kind: 'manifest' });
-      else if (text !== undefined && underRead(file)) out.push({ file, kind: 'data' });
+      let verdict = opts.known?.(file);
+      if (verdict === undefined) {
+        verdict = contentVerdict(read(file), file);
+        opts.onVerdict?.(file, verdict);
+      }
+      if (verdict === 'manifest') out.push({ file, kind: 'manifest' });
+      else if (verdict === 'text' && underRead(file)) out.push({ file, kind: 'data' });
       continue;
     }
     const chart = kind === 'chart' ? chartOf(file, charts) : undefined;

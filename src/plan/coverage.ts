@@ -1,4 +1,5 @@
-import { checkoutReader, classifyGitOpsFiles } from '../discover/gitops-files.ts';
+import { checkoutReader, classifyGitOpsFiles, type ContentVerdict } from '../discover/gitops-files.ts';
+import type { VerdictRecorder } from './content-verdicts.ts';
 import { computeCoverage, withChangedReads, withDeployingEnvironments, type CoverageEnvironment } from '../discover/coverage.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import type { Coverage, DiscoveryNote } from '../model/discovery.ts';
@@ -26,6 +27,8 @@ export async function planCoverage(args: {
   head: CoverageSideInput;
   changed: readonly string[];
   inputsOf: (side: 'base' | 'head', env: Environment) => Promise<EnvInputs | undefined>;
+  /** Coverage verdicts already known at head (plan/content-verdicts.ts), and where to record them. */
+  headVerdicts?: { known?: (path: string) => ContentVerdict | undefined; recorder?: VerdictRecorder };
 }): Promise<{ coverage: Coverage; discovery: DiscoveryNote[] }> {
   const { base, head, changed } = args;
   const environments = async (side: 'base' | 'head', input: CoverageSideInput): Promise<CoverageEnvironment[]> =>
@@ -35,7 +38,9 @@ export async function planCoverage(args: {
     });
   const headEnvs = await environments('head', head);
   const readFolders = (notes: readonly DiscoveryNote[]) => notes.filter((n) => n.status !== 'info').flatMap((n) => n.reads ?? []);
-  const headFiles = classifyGitOpsFiles(head.paths, checkoutReader(head.dir), { readFolders: readFolders(head.notes) });
+  const recorder = args.headVerdicts?.recorder;
+  const known = recorder ? recorder.through(args.headVerdicts?.known) : args.headVerdicts?.known;
+  const headFiles = classifyGitOpsFiles(head.paths, checkoutReader(head.dir), { readFolders: readFolders(head.notes), ...(known ? { known } : {}), ...(recorder ? { onVerdict: recorder.record } : {}) });
   const atHead = new Set(head.paths);
   const gone = changed.filter((file) => !atHead.has(file));
   // Only the deleted files are classified on the base side; its whole tree tells which folders are charts.

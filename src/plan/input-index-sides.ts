@@ -13,6 +13,8 @@ export interface OpenedIndex {
   stored: boolean;
   /** How many entries it held when opened (to tell whether it grew). */
   entries: number;
+  /** Set when the plan added the commit's discovery result or coverage verdicts to it. */
+  factsAdded?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function saveIndexes(opt: IndexOption, sides: Array<OpenedIndex & {
   for (const side of sides) {
     if (seen.has(side.index.key)) continue;
     seen.add(side.index.key);
-    if (side.stored && Object.keys(side.index.envs).length === side.entries) continue;
+    if (side.stored && !side.factsAdded && Object.keys(side.index.envs).length === side.entries) continue;
     await opt.store.put(pruneIndex(side.index, side.names)).catch(() => undefined);
   }
 }

@@ -3,6 +3,8 @@ import { posix } from 'node:path';
 import type { EnvInputs } from '../discover/index.ts';
 import type { Environment } from '../model/environment.ts';
 import type { Problem } from '../model/errors.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import type { StoredVerdicts } from './content-verdicts.ts';
 
 /**
  * The input index of one commit: for each environment, the files and folders its render reads (or the
@@ -14,7 +16,7 @@ import type { Problem } from '../model/errors.ts';
  * discovery scope). An entry is used only for an environment whose definition hashes the same; an index
  * derived from another commit's keeps only entries no changed path could have changed (`deriveIndex`).
  */
-export const inputIndexFormat = 1;
+export const inputIndexFormat = 2;
 
 export interface IndexedInputs {
   /** Hash of the environment's whole definition (`definitionHash`). */
@@ -29,6 +31,18 @@ export interface InputIndex {
   tree: string;
   /** By environment name. */
   envs: Record<string, IndexedInputs>;
+  /**
+   * The commit's discovery result, when it may be kept (plan/discovery-sides.ts: no chart source was
+   * asked about); environments and notes as discovery returned them.
+   */
+  discovery?: StoredDiscovery;
+  /** The commit's coverage verdicts (plan/content-verdicts.ts). */
+  content?: StoredVerdicts;
+}
+
+export interface StoredDiscovery {
+  environments: Environment[];
+  notes: DiscoveryNote[];
 }
 
 /** Where indexes are kept between runs: Redis for the workers (src/jobs), a folder for the CLI (src/cli). */

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { checkout, changedFiles, listTree, resolveRef } from '../git/index.ts';
-import { discoverEnvironments } from '../discover/index.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
@@ -31,7 +30,9 @@ import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import { settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
-import { openIndexes, saveIndexes, type IndexOption } from './input-index-sides.ts';
+import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './input-index-sides.ts';
+import { discoverSides, type SideDiscovery } from './discovery-sides.ts';
+import { lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
 
 export interface PlanOptions {
@@ -87,6 +88,8 @@ interface Side {
   problem?: Problem;
   /** This commit's input index, when the plan uses one (filled as inputs are collected). */
   index?: InputIndex;
+  /** The same index as opened (to mark facts added to it). */
+  opened?: OpenedIndex;
 }
 
 /**
@@ -105,32 +108,31 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   ]);
   try {
     const charts = planChartFetcher(opts.charts, baseCo.dir);
-    const [base, head] = await Promise.all([
-      openSide(opts, baseSha, baseCo.dir, false, charts),
-      openSide(opts, headSha, headCo.dir, true, charts),
+    const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
+    const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }) : undefined;
+    const [baseTree, headTree, found] = await Promise.all([
+      listTree(opts.repoDir, baseSha),
+      listTree(opts.repoDir, headSha),
+      discoverSides({
+        baseDir: baseCo.dir, headDir: headCo.dir, changed,
+        options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true },
+        ...(indexes ? { indexes } : {}),
+      }),
     ]);
+    const side = (sha: string, dir: string, tree: Map<string, string>, d: SideDiscovery, index?: OpenedIndex): Side => ({
+      sha, dir, tree: new TreeIndex(tree),
+      ...('problem' in d ? { envs: new Map(), notes: [], problem: d.problem } : { envs: new Map(d.environments.map((e) => [e.name, e])), notes: d.notes }),
+      ...(charts ? { charts } : {}),
+      ...(index ? { index: index.index, opened: index } : {}),
+    });
+    const base = side(baseSha, baseCo.dir, baseTree, found.base, indexes?.base);
+    const head = side(headSha, headCo.dir, headTree, found.head, indexes?.head);
     settleRefusedReleases(base.envs, head.envs);
-    const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: opts.baseBranch ?? null }) : undefined;
-    if (indexes) [base.index, head.index] = [indexes.base.index, indexes.head.index];
     const result = await planSides(opts, base, head, changed, progress);
     if (indexes && opts.inputIndex) await saveIndexes(opts.inputIndex, [{ ...indexes.base, names: base.envs.keys() }, { ...indexes.head, names: head.envs.keys() }]);
     return result;
   } finally {
     await Promise.all([baseCo.dispose(), headCo.dispose()]);
-  }
-}
-
-async function openSide(opts: PlanOptions, sha: string, dir: string, isHead: boolean, charts?: ChartFetcher): Promise<Side> {
-  const tree = new TreeIndex(await listTree(opts.repoDir, sha));
-  try {
-    const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
-    const { environments, notes } = await discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true });
-    return { sha, dir, tree, envs: new Map(environments.map((e) => [e.name, e])), notes, ...(charts ? { charts } : {}) };
-  } catch (err) {
-    // The head's configuration is what the PR proposes: its errors fail the plan (exit 2).
-    // A broken base is reported per environment, and the head is still planned.
-    if (isHead || !(err instanceof BosunError)) throw err;
-    return { sha, dir, tree, envs: new Map(), notes: [], problem: err.toProblem() };
   }
 }
 
@@ -277,6 +279,9 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   }));
   // Every GitOps file an environment reads, or listed with why not; every object seen and not previewed.
   const known = new Map(decisions.map((d) => [d.name, d]));
+  // The head's coverage verdicts: stored with its index, else lent by the base's for untouched files.
+  const recorder = head.index && !head.index.content ? new VerdictRecorder() : undefined;
+  const verdicts = head.index?.content ? ownVerdicts(head.index.content) : base.index?.content ? lentVerdicts(base.index.content, base.tree.paths, changed) : undefined;
   const { coverage, discovery } = await planCoverage({
     base: { dir: base.dir, paths: base.tree.paths, envs: base.envs, notes: base.notes },
     head: { dir: head.dir, paths: head.tree.paths, envs: head.envs, notes: head.notes },
@@ -286,7 +291,12 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       const ins = (side === 'head' ? d?.hi : d?.bi) ?? await inputsOrProblem(side === 'head' ? head.dir : base.dir, env, inputCache, side === 'head' ? head.index : base.index);
       return 'inputs' in ins ? ins.inputs : undefined;
     },
+    headVerdicts: { ...(verdicts ? { known: verdicts } : {}), ...(recorder ? { recorder } : {}) },
   });
+  if (recorder && head.index && head.opened) {
+    head.index.content = recorder.stored();
+    head.opened.factsAdded = true;
+  }
   progress.done();
   return { base: base.sha, head: head.sha, environments: envPlans, coverage, discovery };
 }

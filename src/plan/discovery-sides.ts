@@ -1,0 +1,83 @@
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { discoverEnvironments } from '../discover/index.ts';
+import { discoveryNeutralChange, discoveryReadsOnlyObjects, type ChangedFileSides } from '../discover/reuse.ts';
+import type { DiscoverOptions, DiscoveryResult } from '../discover/types.ts';
+import { BosunError, type Problem } from '../model/errors.ts';
+import type { OpenedIndex } from './input-index-sides.ts';
+
+export type SideDiscovery = DiscoveryResult | { problem: Problem };
+
+/** The most changed files a plan reads to tell whether the head's discovery is the base's. */
+const maxChangedToRead = 64;
+
+/**
+ * Discovery at a plan's two commits. Without an index: discovered at both, as always. With one: a
+ * commit's stored result is used as it is (same tree, same scope); the head's is the base's when the
+ * change cannot alter it (discover/reuse.ts); anything discovered is stored when it may be (no chart
+ * source was asked about: that answer depends on settings outside the tree). A base that fails
+ * discovery gives its problem (the head is still planned); the head's failure fails the plan.
+ */
+export async function discoverSides(args: {
+  baseDir: string;
+  headDir: string;
+  changed: readonly string[];
+  options: DiscoverOptions;
+  indexes?: { base: OpenedIndex; head: OpenedIndex };
+}): Promise<{ base: SideDiscovery; head: DiscoveryResult; reused: 'none' | 'stored' | 'derived' }> {
+  const { indexes } = args;
+  const discoverAt = async (dir: string, index?: OpenedIndex): Promise<DiscoveryResult> => {
+    let asked = false;
+    const charts = args.options.charts;
+    const options: DiscoverOptions = { ...args.options, ...(charts ? { charts: { decide: (url: string) => { asked = true; return charts.decide(url); } } } : {}) };
+    const result = await discoverEnvironments(dir, options);
+    if (index && !asked && !index.index.discovery) {
+      index.index.discovery = structuredClone(result);
+      index.factsAdded = true;
+    }
+    return result;
+  };
+  const baseAt = async (): Promise<SideDiscovery> => {
+    const stored = indexes?.base.index.discovery;
+    if (stored) return structuredClone(stored);
+    try {
+      return await discoverAt(args.baseDir, indexes?.base);
+    } catch (err) {
+      if (!(err instanceof BosunError)) throw err;
+      return { problem: err.toProblem() };
+    }
+  };
+  const storedHead = indexes?.head.index.discovery;
+  if (storedHead) return { base: await baseAt(), head: structuredClone(storedHead), reused: 'stored' };
+  if (!indexes || !(await changeIsNeutral(args.baseDir, args.headDir, args.changed))) {
+    const [base, head] = await Promise.all([baseAt(), discoverAt(args.headDir, indexes?.head)]);
+    return { base, head, reused: 'none' };
+  }
+  const base = await baseAt();
+  if ('problem' in base || !discoveryReadsOnlyObjects(base)) return { base, head: await discoverAt(args.headDir, indexes.head), reused: 'none' };
+  const head = structuredClone(base);
+  if (!indexes.head.index.discovery) {
+    indexes.head.index.discovery = structuredClone(base);
+    indexes.head.factsAdded = true;
+  }
+  return { base, head, reused: 'derived' };
+}
+
+/** Whether no changed file can change what discovery finds (read from the two checkouts). */
+async function changeIsNeutral(baseDir: string, headDir: string, changed: readonly string[]): Promise<boolean> {
+  if (changed.length > maxChangedToRead) return false;
+  for (const path of changed) {
+    const [before, after] = await Promise.all([regularFile(baseDir, path), regularFile(headDir, path)]);
+    const sides: ChangedFileSides = { path, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+    if (!discoveryNeutralChange(sides)) return false;
+  }
+  return true;
+}
+
+async function regularFile(root: string, path: string): Promise<{ text: string; size: number } | undefined> {
+  const abs = join(root, path);
+  const stat = await lstat(abs).catch(() => undefined);
+  if (!stat?.isFile()) return undefined;
+  if (stat.size > 10 * 1024 * 1024) return { text: '', size: stat.size };
+  return { text: await readFile(abs, 'utf8'), size: stat.size };
+}
