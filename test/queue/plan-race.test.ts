@@ -10,7 +10,8 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProducers, planDedupId, queueNames, stateKeys, type PlanJob, type Producers } from '../../src/jobs.ts';
 import { startWorkers, type Processor } from '../../queue/index.ts';
-import { aborted, deferred, inspect, planJob, queueSuite, redisUrl, repo, sha, waitFor } from './support.ts';
+import { planRequest, type CommandRun } from '../../queue/workflows/commands/command-run.ts';
+import { aborted, commandJob, deferred, inspect, planJob, queueSuite, redisUrl, repo, sha, waitFor } from './support.ts';
 
 /** A proxy to Redis that, once armed, forwards the command naming `marker` and then holds what clients send. */
 class HoldingProxy {
@@ -221,7 +222,9 @@ describe('plan requests racing for one pull request', () => {
     // The command read head 1 at `readAt`; head 2 was pushed and its webhook recorded afterwards.
     const readAt = Date.now() - 1_000;
     await t.producers.enqueuePlan(planJob({ headSha: sha('2'), reason: 'synchronize', seq: readAt + 500 }));
-    const stale = await t.producers.enqueuePlan(planJob({ headSha: sha('1'), reason: 'command', seq: readAt }));
+    // The request the /bosun plan handler makes from what it read.
+    const run = { job: commandJob(), pr: { headSha: sha('1'), baseRef: 'main', baseSha: sha('b') }, readAt } as unknown as CommandRun;
+    const stale = await t.producers.enqueuePlan(planRequest(run, run.job.deliveryId));
     expect(stale).toMatchObject({ status: 'superseded', by: { sha: sha('2') } });
 
     await waitFor('head 2 to be commented', () => comments.includes('7@2'), 30_000);

@@ -44,6 +44,11 @@ export interface CommandRun {
   job: CommandJob;
   gh: GitHubClient;
   pr: PullRequestInfo;
+  /**
+   * When `pr` was read (ms, taken just before the request): the `seq` of the plans a command asks for, so
+   * a head pushed after the read (its webhook recorded later) is not displaced by the head the command saw.
+   */
+  readAt?: number;
   token: () => Promise<string>;
   base: () => Promise<BaseSettings>;
   reply: (body: string) => Promise<void>;
@@ -63,6 +68,7 @@ export function planRequest(run: CommandRun, deliveryId: string, envs: string[] 
     headSha: pr.headSha,
     baseRef: pr.baseRef,
     baseSha: pr.baseSha,
+    ...(run.readAt !== undefined ? { seq: run.readAt } : {}),
     ...(envs.length ? { envs } : {}),
     reason: 'command',
     commentId: job.commentId,

@@ -29,6 +29,7 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
     await addReaction(gh, owner, repo, job.commentId, 'eyes');
 
     const commands = parseComment(job.body, deps.prefix ? { prefix: deps.prefix } : {});
+    const readAt = Date.now();
     const pr = await readPullRequest(gh, owner, repo, job.pr);
     // Any activity on an open PR keeps the environments it applied to locked (see pr-locks.ts).
     if (pr.state === 'open') await renewPullRequestLocks(deps.locks, job.repo, job.pr);
@@ -38,6 +39,7 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
       job,
       gh,
       pr,
+      readAt,
       token,
       base: () => (settings ??= baseSettings(deps, job, pr, token)),
       // A retried attempt re-runs the commands in order but does not post the replies an earlier one posted.
