@@ -8,3 +8,4 @@ export { missing, refuse, RepoPaths, type RefSite, type Resolved } from './repo-
 export { KustomizeModel, type KustomizationNode, type KustomizeTree as KustomizeModelTree } from './model.ts';
 export { unvendoredChart, type KustomizeChart, type Read } from './kustomization-reader.ts';
 export { looksInlinePatch } from './fields.ts';
+export { fluxGeneratedDir, fluxGeneratedFile } from './flux-generator.ts';

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { formatPath, lineAt, type DataPath } from '../../config/yaml-location.ts';
 import { BosunError } from '../../model/errors.ts';
 import { isRecord, list, str } from './data.ts';
+import { fluxGeneratedDir } from './flux-generator.ts';
 import { addInputs, emptyInputSet, type InputsCache, type InputSet } from './inputs.ts';
 import { KustomizationReader, type KustomizeChart, type Read } from './kustomization-reader.ts';
 import { kustomizationFileNames } from './names.ts';
@@ -159,7 +160,7 @@ export class KustomizeModel {
     return this.memo(`subtree:${nested ? 1 : 0}:${abs}`, () => {
       const out = emptyInputSet();
       out.dirs.add(dirRel);
-      this.walkTree(dirRel, nested, out, true);
+      this.walkTree(dirRel, nested, out);
       return out;
     });
   }
@@ -237,13 +238,8 @@ export class KustomizeModel {
     }
   }
 
-  private walkTree(dirRel: string, nested: boolean, out: InputSet, isTop: boolean): void {
+  private walkTree(dirRel: string, nested: boolean, out: InputSet): void {
     const abs = join(this.root, dirRel);
-    if (nested && !isTop && this.kustomizationFiles(abs).length > 0) {
-      // Flux's generator includes such a folder as a kustomization and does not look inside it.
-      addInputs(out, this.kustomization(dirRel));
-      return;
-    }
     let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true });
@@ -253,8 +249,13 @@ export class KustomizeModel {
     for (const entry of entries) {
       const childRel = dirRel === '.' ? entry.name : `${dirRel}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (entry.name === '.git' || entry.name === 'node_modules') continue;
-        this.walkTree(childRel, nested, out, false);
+        // Flux's generator (flux-generator.ts) takes a folder holding a kustomization as one resource and
+        // does not look inside it; it skips what source-controller leaves out.
+        const how = nested
+          ? fluxGeneratedDir(join(abs, entry.name), entry.name, (dir) => this.kustomizationFiles(dir))
+          : entry.name === '.git' || entry.name === 'node_modules' ? 'skip' : 'descend';
+        if (how === 'unit') addInputs(out, this.kustomization(childRel));
+        else if (how === 'descend') this.walkTree(childRel, nested, out);
       } else if (entry.isSymbolicLink()) {
         const r = this.resolve('.', childRel, { file: childRel, field: '', line: () => undefined });
         // A chart dependency or base may be a symlinked folder: its target counts as a whole.
