@@ -55,7 +55,7 @@ describe('apply on merge: Fleet bundles on the clusters their targets select', (
   const push = async (before: string, after: string) => {
     await s.push({ before, after });
   };
-  const runsOn = (sha: string): Json[] => h.gh.checkRuns(owner, name, sha).filter((r) => String(r.name).startsWith('bosun / '));
+  const runsOn = (sha: string): Json[] => s.checkRuns(sha).filter((r) => String(r.name).startsWith('bosun / '));
   const applied = (env: string, sha: string) => s.completedRun(sha, `bosun / apply (${env})`, { timeoutMs: 120_000 });
 
   beforeAll(async () => {
@@ -102,8 +102,7 @@ describe('apply on merge: Fleet bundles on the clusters their targets select', (
     const head = await repo.commit('fleet: api on prod only');
     await repo.checkout('main');
     await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: 'api', sha: head }, base: { ref: 'main' }, user: 'alice' });
-    const pr = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number: 1, pull_request: await h.gh.pullPayload(owner, name, 1) });
-    expect((await h.send('pull_request', pr)).status).toBeLessThan(300);
+    await s.pullRequestEvent(1, 'opened');
 
     const plan = await waitFor(`bosun / api@${prod}`, () => runsOn(head).find((r) => r.name === `bosun / api@${prod}` && r.status === 'completed'), 120_000);
     expect(plan.conclusion).toBe('success');
