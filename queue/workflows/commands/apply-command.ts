@@ -164,6 +164,7 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
     pr: job.pr,
     requestedBy: job.user.login,
     seq,
+    cluster: clusterNameOf(env),
     ...(command.forceConflicts ? { forceConflicts: true } : {}),
   });
   if (result.status === 'superseded') {

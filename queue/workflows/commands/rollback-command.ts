@@ -152,6 +152,7 @@ export async function rollbackForPullRequest(deps: CommandProcessorDeps, run: Co
       pr: job.pr,
       requestedBy: job.user.login,
       seq: snapshot.seq,
+      cluster: clusterNameOf(env),
     });
     if (queued.status === 'superseded-by-newer') throw new Error('unreachable: a rollback is never left to a newer commit');
     const pin: PinRecord = {

@@ -114,6 +114,7 @@ export async function syncForPullRequest(deps: CommandProcessorDeps, run: Comman
     pr: job.pr,
     requestedBy: job.user.login,
     seq: committed,
+    cluster: clusterNameOf(env),
   }, state.tip);
   if (queued.status === 'superseded-by-newer') {
     await run.reply(`\`${name}\` is already getting \`${short(queued.by.sha)}\`, which is newer than \`${branch}\` was a moment ago (\`${short(state.tip)}\`); nothing more was queued. Its \`${applyCheckRunName(name)}\` check shows the outcome.`);
