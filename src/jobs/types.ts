@@ -102,9 +102,9 @@ export interface ApplyJob {
   /** `/bosun apply <env> --force-conflicts`: take over fields other field managers own, this once. */
   forceConflicts?: boolean;
   /**
-   * The registered cluster the environment targets, when the producer knew it (a push: from discovery).
-   * The per-cluster apply limit counts the job against it (src/jobs/apply-limits.ts); without it the job
-   * counts only against the global limit.
+   * The registered cluster the environment targets, as the producer found it (push, `/bosun apply`, sync,
+   * rollback). The per-cluster apply limit counts the job against it (src/jobs/apply-limits.ts); a job
+   * without it (queued by an older bosun) counts only against the global limit.
    */
   cluster?: string;
 }
