@@ -141,7 +141,7 @@ describe('/bosun apply and validation findings on a repository with .bosun.yaml'
     const deployment = h.gh.deployments(owner, name).find((d) => d.environment === env && d.sha === applyHead);
     expect(deployment).toBeDefined();
     expect(deployment!.payload).toMatchObject({ trigger: 'pre-merge', pr: 1 });
-    const states = h.gh.deploymentStatuses(Number(deployment!.id)).sort((a, b) => Number(a.id) - Number(b.id)).map((s) => s.state);
+    const states = s.deploymentStates(deployment!).map((st) => st.state);
     expect(states).toEqual(['in_progress', 'success']);
     const history = await withRedis((redis) => createEnvStatusStore(redis, h.prefix).history(`${owner}/${name}`, env));
     expect(history[0]).toMatchObject({ sha: applyHead, trigger: 'pre-merge', ok: true, pr: 1, requestedBy: 'mia', deploymentId: Number(deployment!.id) });

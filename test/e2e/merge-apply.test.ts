@@ -95,7 +95,7 @@ describe('apply on merge to the default branch', () => {
     expect(await configValue('app')).toBe('1');
     expect(await configValue('extra')).toBe('1');
     // autoApply: false — the merge does not touch that environment; it waits for /bosun apply.
-    const manual = await waitFor('the manual environment\'s check run', () => h.gh.checkRuns(owner, name, range.after).find((r) => r.name === 'bosun / apply (manual)' && r.status === 'completed'), 90_000);
+    const manual = await s.completedRun(range.after, 'bosun / apply (manual)');
     expect(manual.conclusion).toBe('action_required');
     await expect(kubectl('get', 'configmap', 'manual', '-n', namespace)).rejects.toThrow();
     const result = await pushResult(pushed) as { value: { applies: unknown[]; skipped: unknown[] } };
@@ -189,7 +189,7 @@ describe('apply on merge to the default branch', () => {
       await repo.write('clusters/staging/app.yaml', appConfig('6'));
     });
     await push(range);
-    const check = await waitFor('the failed bosun / apply check', () => h.gh.checkRuns(owner, name, range.after).find((r) => r.name === 'bosun / apply' && r.status === 'completed'));
+    const check = await s.completedRun(range.after, 'bosun / apply');
     expect(check.conclusion).toBe('failure');
     expect((check.output as { summary: string }).summary).toMatch(/healthTimout/);
     expect(await configValue('app')).toBe('5');

@@ -45,7 +45,7 @@ describe('promotion, plan pinning and manual environments on merge', () => {
   const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${ns}\ndata:\n  v: "${v}"\n`;
 
   const checkName = (env: string) => `bosun / apply (${env})`;
-  const runOf = (sha: string, env: string): Json | undefined => h.gh.checkRuns(owner, name, sha).filter((r) => r.name === checkName(env)).sort((a, b) => Number(b.id) - Number(a.id))[0];
+  const runOf = (sha: string, env: string): Json | undefined => s.checkRuns(sha, checkName(env)).at(-1);
   const completed = (sha: string, env: string, notId?: unknown) => waitFor(`${checkName(env)} completed on ${sha.slice(0, 7)}`, () => {
     const r = runOf(sha, env);
     return r?.status === 'completed' && r.id !== notId ? r : undefined;

@@ -138,7 +138,7 @@ describe('/bosun rollback on a merged pull request', () => {
     expect(rollbacks[0]).toMatchObject({ environment: env, ref: merges[1] });
     expect(String(rollbacks[0]!.description)).toMatch(/back to .*rollback of #2/);
     const statuses = await waitFor('the rollback deployment\'s final status', () => {
-      const all = h.gh.deploymentStatuses(Number(rollbacks[0]!.id)).sort((a, b) => Number(a.id) - Number(b.id));
+      const all = s.deploymentStates(rollbacks[0]!);
       return all.at(-1)?.state === 'success' ? all : undefined;
     });
     expect(statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);

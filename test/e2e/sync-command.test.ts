@@ -131,7 +131,7 @@ describe('/bosun sync re-applies the default branch', () => {
     expect(deployment).toBeDefined();
     expect(await finalStates(deployment!)).toEqual(['in_progress', 'success']);
     expect(await status.pin(fullName, env)).toBeUndefined();
-    expect(h.gh.checkRuns(owner, name, merges[3]).filter((r) => r.name === checkName && r.conclusion === 'cancelled')).toHaveLength(0);
+    expect(s.checkRuns(merges[3]!, checkName).filter((r) => r.conclusion === 'cancelled')).toHaveLength(0);
   }, 200_000);
 
   it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
