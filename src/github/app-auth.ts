@@ -66,7 +66,8 @@ export function createAppAuth(opts: AppAuthOptions): GitHubAppAuth {
   const mintToken = async (installationId: number): Promise<{ token: string; expiresAt: number }> => {
     const app = await probot.auth();
     countResponses(app, opts.onResponse);
-    const res = await withGitHubRetry(() => app.request('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId }));
+    // A token more or less changes nothing: minting one is repeated on a server error like a read.
+    const res = await withGitHubRetry(() => app.request('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId }), { idempotent: true });
     const data = res.data as { token: string; expires_at: string };
     return { token: data.token, expiresAt: Date.parse(data.expires_at) };
   };
@@ -99,7 +100,7 @@ export function createAppAuth(opts: AppAuthOptions): GitHubAppAuth {
     botLogin() {
       login ??= (async () => {
         const octokit = await probot.auth();
-        const res = await withGitHubRetry(() => octokit.request('GET /app'));
+        const res = await withGitHubRetry(() => octokit.request('GET /app'), { idempotent: true });
         return `${(res.data as { slug: string }).slug}[bot]`;
       })();
       login.catch(() => {

@@ -52,6 +52,9 @@ const hints: Record<number, string> = {
   422: 'GitHub rejected the request body: see the validation errors above',
 };
 
+/** How long a job that met a GitHub server error waits before it runs again. */
+export const serverErrorRetryMs = 10_000;
+
 /** Wraps an adapter's failure in a GitHubError that names the call and says what to do. */
 export function failure(what: string, err: unknown): GitHubError {
   if (err instanceof GitHubError) {
@@ -60,5 +63,7 @@ export function failure(what: string, err: unknown): GitHubError {
   const status = errorStatus(err);
   const hint = status !== undefined ? hints[status] ?? (status >= 500 ? 'GitHub had a server error: retry later' : undefined) : undefined;
   const code = status !== undefined ? ` (HTTP ${status})` : '';
-  return new GitHubError({ status, message: `${what} failed${code}: ${errorMessage(err)}${hint ? `; ${hint}` : ''}` }, { cause: err });
+  // A server error is GitHub's, not the job's: the job is run again later without using up an attempt.
+  const retryAfterMs = status !== undefined && status >= 500 ? serverErrorRetryMs : undefined;
+  return new GitHubError({ status, retryAfterMs, message: `${what} failed${code}: ${errorMessage(err)}${hint ? `; ${hint}` : ''}` }, { cause: err });
 }

@@ -7,7 +7,7 @@ export interface RetryWait {
   ms: number;
   /** The attempt that just failed (1-based). */
   attempt: number;
-  kind: 'secondary' | 'primary';
+  kind: 'secondary' | 'primary' | 'server-error';
 }
 
 export interface RetryOptions {
@@ -19,6 +19,13 @@ export interface RetryOptions {
    * sleeping. Default 2 min.
    */
   maxWaitMs?: number;
+  /**
+   * The call may be repeated with the same effect (a read, an update, a delete; not a POST that creates
+   * something): then GitHub's server errors (500, 502, 503, 504) are retried too, after 1 s, 2 s, 4 s.
+   * A create is not repeated in place — GitHub may have done it before failing — but fails, and the job
+   * that made it runs again later, looking before it creates. Default false.
+   */
+  idempotent?: boolean;
   onWait?: (wait: RetryWait) => void;
   /** Injected in tests; default a real timer. */
   sleep?: (ms: number) => Promise<void>;
@@ -50,7 +57,8 @@ export function rateLimitWait(err: unknown, attempt: number, now: number): { ms:
 
 /**
  * Runs `fn`, retrying GitHub rate-limit failures (primary and secondary) after the wait GitHub asks
- * for, with bounded waits and attempts. Other failures are thrown at once.
+ * for, with bounded waits and attempts, and server errors when `idempotent`. Other failures are thrown
+ * at once.
  */
 export async function withGitHubRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const maxAttempts = opts.maxAttempts ?? 4;
@@ -61,8 +69,9 @@ export async function withGitHubRetry<T>(fn: () => Promise<T>, opts: RetryOption
     try {
       return await fn();
     } catch (err) {
-      const wait = rateLimitWait(err, attempt, now());
+      const wait = rateLimitWait(err, attempt, now()) ?? (opts.idempotent ? serverErrorWait(err, attempt) : undefined);
       if (!wait) throw err;
+      if (wait.kind === 'server-error' && attempt >= maxAttempts) throw err;
       if (attempt >= maxAttempts || wait.ms > maxWaitMs) {
         const seconds = Math.ceil(wait.ms / 1000);
         const tried = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
@@ -79,6 +88,14 @@ export async function withGitHubRetry<T>(fn: () => Promise<T>, opts: RetryOption
       await sleep(wait.ms);
     }
   }
+}
+
+/** GitHub's transient server errors: the same request may well succeed a moment later. */
+const serverErrors = new Set([500, 502, 503, 504]);
+
+export function serverErrorWait(err: unknown, attempt: number): { ms: number; kind: 'server-error' } | undefined {
+  const status = errorStatus(err);
+  return status !== undefined && serverErrors.has(status) ? { ms: 1000 * 2 ** (attempt - 1), kind: 'server-error' } : undefined;
 }
 
 const retrying = Symbol('bosun.github.retrying');

@@ -1,6 +1,7 @@
 import { RequestError } from '@octokit/request-error';
 import { describe, expect, it } from 'vitest';
 import { GitHubError, rateLimitWait, withGitHubRetry, type RetryWait } from '../../src/github/index.ts';
+import { failure, serverErrorRetryMs } from '../../src/github/errors.ts';
 
 const now = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -90,5 +91,27 @@ describe('rateLimitWait', () => {
   it('reads an HTTP-date retry-after', () => {
     const at = new Date(now + 12_000).toUTCString();
     expect(rateLimitWait(githubError(429, { 'retry-after': at }), 1, now)).toEqual({ ms: 12_000, kind: 'secondary' });
+  });
+
+  it('retries GitHub server errors of an idempotent call after 1, 2, 4 s, never a create, and marks a failed one for a later job run', async () => {
+    const flaky = failing([githubError(502, {}, 'Server Error'), githubError(503, {}, 'Service Unavailable')]);
+    const r = recorder();
+    await expect(withGitHubRetry(flaky.fn, { ...r.opts, idempotent: true })).resolves.toBe('ok');
+    expect(r.slept).toEqual([1000, 2000]);
+    expect(r.waits.map((w) => w.kind)).toEqual(['server-error', 'server-error']);
+
+    const down = failing(Array.from({ length: 4 }, () => githubError(503, {}, 'Service Unavailable')));
+    const d = recorder();
+    await expect(withGitHubRetry(down.fn, { ...d.opts, idempotent: true })).rejects.toThrow(/Service Unavailable/);
+    expect(down.calls()).toBe(4);
+    expect(d.slept).toEqual([1000, 2000, 4000]);
+
+    // A POST that creates something may have been done before GitHub failed: not repeated in place.
+    const create = failing([githubError(502, {}, 'Server Error')]);
+    await expect(withGitHubRetry(create.fn, recorder().opts)).rejects.toThrow(/Server Error/);
+    expect(create.calls()).toBe(1);
+    // The adapters' error asks the job layer to run the job again later, without using an attempt.
+    expect(failure('creating check run "bosun / staging"', githubError(502, {}, 'Server Error')).retryAfterMs).toBe(serverErrorRetryMs);
+    expect(failure('looking up the comment', githubError(404, {}, 'Not Found')).retryAfterMs).toBeUndefined();
   });
 });

@@ -71,9 +71,13 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       const known = runs.get(env);
       if (known) return known;
       const name = checkRunName(env);
-      // A retried attempt finds the run its predecessor left in progress instead of adding another.
+      // A retried attempt finds the run its predecessor left in progress instead of adding another, and
+      // also one its predecessor completed: started after this job was queued, it is this job's (a job
+      // run again after the check runs were done, because posting the comment failed, must not add a
+      // second run per environment). A completed run from before is an earlier plan's: a new plan gets a new run.
       const existing = await findCheckRun(gh, owner, repo, job.headSha, name, { appId: deps.auth.appId });
-      const run = existing && existing.status !== 'completed'
+      const ours = existing !== undefined && ctx.job.enqueuedAt !== undefined && existing.startedAt !== undefined && existing.startedAt >= Math.floor(ctx.job.enqueuedAt / 1000) * 1000; // GitHub's times are whole seconds
+      const run = existing && (existing.status !== 'completed' || ours)
         ? existing
         : await createCheckRun(gh, { owner, repo, name, headSha: job.headSha, status: 'in_progress', externalId: checkRunExternalId(job.pr), title: 'Planning…', summary: `Rendering, validating and diffing ${env}.` });
       runs.set(env, run);
