@@ -1,5 +1,6 @@
-// Chaos: GitHub answering 502/503 and the secondary rate limit on 30 % of requests for a minute, while a
-// burst of pull requests is planned and one of them is merged (bosun's server and workers in this process
+// Chaos: GitHub answering 502/503 and the secondary rate limit on 30 % of requests while a burst of pull
+// requests is sent (each event a real commit: on a loaded 2-core machine that alone can take a minute) and
+// for a minute after it, while they are planned and one of them is merged (bosun's server and workers in this process
 // on real Redis, the GitHub stand-in in its seeded fault mode, the test cluster). Whatever failed on the
 // way, once bosun is done GitHub must show each outcome exactly once: one sticky comment per pull request
 // at its last head, one plan check run per environment per head, the merge applied once in every
@@ -19,7 +20,7 @@ import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 
 const owner = 'acme';
 const name = 'chaos-github';
-const prs = 8;
+const prs = 6;
 const faultMs = 60_000;
 const { seed, note } = chaosSeed('chaos-github-faults');
 
@@ -44,18 +45,18 @@ describe('chaos: GitHub failing 30 % of requests for a minute', () => {
     if (work) await rm(work, { recursive: true, force: true });
   }, 60_000);
 
-  it('shows every outcome exactly once: one comment per PR at its last head, one check run per env per head, the merge applied once', { timeout: 300_000 }, async () => {
+  it('shows every outcome exactly once: one comment per PR at its last head, one check run per env per head, the merge applied once', { timeout: 480_000 }, async () => {
     const driver = chaosDriver({ gh: h.gh, send: (event, payload) => h.send(event, payload) }, repo, owner, name);
-    h.gh.simulateFaults({ percent: 30, durationMs: faultMs, seed, retryAfterSeconds: 2 });
-    const faultsEnd = Date.now() + faultMs;
+    // On for the whole burst, however long it takes, then for a minute from its end.
+    h.gh.simulateFaults({ percent: 30, durationMs: 10 * 60_000, seed, retryAfterSeconds: 2 });
 
     // The burst: every pull request opened, three pushed to again, the first merged — all while GitHub fails.
     for (let pr = 1; pr <= prs; pr++) expect((await driver.open(pr)).status, note).toBeLessThan(300);
-    for (const pr of [2, 3, 4]) expect((await driver.push(pr)).status, note).toBeLessThan(300);
+    for (const pr of [2, 3]) expect((await driver.push(pr)).status, note).toBeLessThan(300);
     await driver.merge(1);
-    expect(Date.now(), `${note}: the burst must be sent while the faults are on`).toBeLessThan(faultsEnd);
+    h.gh.simulateFaults({ percent: 30, durationMs: faultMs, seed: seed + 1, retryAfterSeconds: 2 });
 
-    await waitSettled({ gh: h.gh, owner, name, envs: repo.envs, driver }, { url: redisUrl, prefix: h.prefix }, 240_000, note);
+    await waitSettled({ gh: h.gh, owner, name, envs: repo.envs, driver }, { url: redisUrl, prefix: h.prefix }, 300_000, note);
 
     // The faults really happened, every kind of them.
     const counts = h.gh.faultCounts();

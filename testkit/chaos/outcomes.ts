@@ -1,6 +1,6 @@
 // The exactly-once outcomes every chaos suite holds bosun to, read as a user reads GitHub and the cluster:
 // one sticky plan comment per pull request showing its last head; one plan check run per environment per
-// head (exactly one, completed, on the last head); every merge applied once (one apply check run and one
+// head (exactly one on the last head, completed as success: every change is valid); every merge applied once (one apply check run and one
 // GitHub deployment per environment, the deployment with exactly one terminal status: success); and the
 // cluster holding what was merged. Each check returns the problems it found, so a failure lists them all.
 import { execFile } from 'node:child_process';
@@ -66,7 +66,7 @@ export function exactlyOnceProblems(s: Subject): string[] {
         const found = runs(s, head, planCheckName(env));
         if (head === last) {
           if (found.length !== 1) problems.push(`#${pr}@${short(head)} (last head): ${found.length} "${planCheckName(env)}" check runs (want 1)`);
-          else if (found[0].status !== 'completed') problems.push(`#${pr}@${short(head)} (last head): "${planCheckName(env)}" is ${String(found[0].status)}`);
+          else if (found[0].status !== 'completed' || found[0].conclusion !== 'success') problems.push(`#${pr}@${short(head)} (last head): "${planCheckName(env)}" is ${String(found[0].status)}/${String(found[0].conclusion)} (want completed/success)`);
         } else if (found.length > 1) {
           problems.push(`#${pr}@${short(head)}: ${found.length} "${planCheckName(env)}" check runs (want at most 1)`);
         }

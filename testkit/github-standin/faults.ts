@@ -27,7 +27,7 @@ export interface FaultAnswer {
 }
 
 export interface FaultCounts {
-  /** Requests seen while the fault mode was on. */
+  /** Requests seen while the fault mode was on (over every `start` since the stand-in started). */
   seen: number;
   /** Of those, answered with a fault, by status. */
   faulted: Record<number, number>;
