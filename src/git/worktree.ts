@@ -52,6 +52,59 @@ export async function checkout(repoDir: string, sha: string, opts: { tempRoot?: 
   return { dir, sha: full, dispose };
 }
 
+export interface PartialCheckout extends Checkout {
+  /** Whether `path` (a file of the commit) is in the folder. */
+  has(path: string): boolean;
+  /** Writes every other file of the commit too (once; concurrent callers share the one run). */
+  complete(): Promise<void>;
+  readonly completed: boolean;
+}
+
+/**
+ * Some files of commit `sha` in a fresh folder (as `checkout`, through a private index file): only
+ * `paths` (each a file of the commit), so a plan that knows what it will read does not
+ * write, and then remove, the whole repository. `complete()` writes the rest when more turns out to be
+ * needed.
+ */
+export async function partialCheckout(repoDir: string, sha: string, paths: Iterable<string>, opts: { tempRoot?: string } = {}): Promise<PartialCheckout> {
+  const full = await resolveRef(repoDir, sha);
+  const folder = await checkoutFolder(opts.tempRoot);
+  const index = `${folder.dir}.idx`;
+  const wanted = new Set(paths);
+  const run = (args: string[], input?: string) => git([...isolatedGitConfig, ...args], { cwd: repoDir, env: { ...isolatedGitEnv, GIT_INDEX_FILE: index }, ...(input !== undefined ? { input } : {}) });
+  const dispose = async () => {
+    await folder.dispose();
+    await rm(index, { force: true });
+  };
+  let completing: Promise<void> | undefined;
+  let completed = false;
+  try {
+    await run([`--work-tree=${folder.dir}`, 'read-tree', full]);
+    if (wanted.size > 0) await run([`--work-tree=${folder.dir}`, 'checkout-index', '-z', '--stdin'], [...wanted].map((p) => `${p}\0`).join(''));
+    await makeWorldReadable(folder.dir);
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  return {
+    dir: folder.dir,
+    sha: full,
+    dispose,
+    has: (path) => completed || wanted.has(path),
+    get completed() {
+      return completed;
+    },
+    complete() {
+      completing ??= (async () => {
+        await run([`--work-tree=${folder.dir}`, 'checkout-index', '-a', '-f']);
+        await makeWorldReadable(folder.dir);
+        completed = true;
+      })();
+      return completing;
+    },
+  };
+}
+
 /**
  * A new, empty checkout folder under `root` and its idempotent removal, which a shutdown (SIGTERM to
  * bosun) also runs, even while a render still reads the folder.

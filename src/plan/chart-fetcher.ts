@@ -16,12 +16,15 @@ export interface PlanChartOptions {
 /**
  * The chart fetcher of one plan: the operator's sources plus those the **base** checkout declares (never
  * the head's: a pull request cannot introduce a source and have it fetched). The base is scanned only when
- * a remote chart is first asked about.
+ * a remote chart is first asked about, after `ready` (a partial base checkout completes itself there).
  */
-export function planChartFetcher(opts: PlanChartOptions | undefined, baseDir: string | undefined): ChartFetcher | undefined {
+export function planChartFetcher(opts: PlanChartOptions | undefined, baseDir: string | undefined, ready?: () => Promise<void>): ChartFetcher | undefined {
   if (!opts) return undefined;
   return new ChartFetcher({
-    policy: async () => ({ operator: opts.sources, declared: baseDir ? await declaredChartSources(baseDir) : [] }),
+    policy: async () => {
+      await ready?.();
+      return { operator: opts.sources, declared: baseDir ? await declaredChartSources(baseDir) : [] };
+    },
     cacheDir: join(opts.dataDir, 'charts'),
   });
 }

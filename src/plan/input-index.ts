@@ -38,6 +38,8 @@ export interface InputIndex {
   discovery?: StoredDiscovery;
   /** The commit's coverage verdicts (plan/content-verdicts.ts). */
   content?: StoredVerdicts;
+  /** The commit's files that may hold a CustomResourceDefinition (plan/partial-sides.ts `crdFilesOf`). */
+  crdFiles?: string[];
 }
 
 export interface StoredDiscovery {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { checkout, changedFiles, listTree, resolveRef } from '../git/index.ts';
+import { checkout, changedFiles, listTree, partialCheckout, resolveRef, type Checkout, type PartialCheckout } from '../git/index.ts';
+import { crdFilesOf, ensureInputs, partialPaths } from './partial-sides.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
@@ -90,6 +91,8 @@ interface Side {
   index?: InputIndex;
   /** The same index as opened (to mark facts added to it). */
   opened?: OpenedIndex;
+  /** The checkout, when only some files were written out (partial-sides.ts): completed before anything else is read. */
+  partial?: PartialCheckout;
 }
 
 /**
@@ -101,34 +104,46 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   const progress = opts.progress ?? silentProgress;
   const [baseSha, headSha] = await Promise.all([resolveRef(opts.repoDir, opts.base), resolveRef(opts.repoDir, opts.head)]);
   progress(`planning ${baseSha.slice(0, 7)}..${headSha.slice(0, 7)}`);
-  const [changed, baseCo, headCo] = await Promise.all([
+  const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
+  // Without an index both commits are written out at once; with one, what its facts say is needed first.
+  const fullCheckouts = opts.inputIndex ? undefined : Promise.all([checkout(opts.repoDir, baseSha), checkout(opts.repoDir, headSha)]);
+  const [changed, baseTree, headTree] = await Promise.all([
     changedFiles(opts.repoDir, baseSha, headSha),
-    checkout(opts.repoDir, baseSha),
-    checkout(opts.repoDir, headSha),
-  ]);
+    listTree(opts.repoDir, baseSha).then((t) => new TreeIndex(t)),
+    listTree(opts.repoDir, headSha).then((t) => new TreeIndex(t)),
+  ]).catch(async (err: unknown) => {
+    await fullCheckouts?.then((cos) => Promise.all(cos.map((c) => c.dispose())), () => undefined);
+    throw err;
+  });
+  const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }) : undefined;
+  const [baseCo, headCo] = await (fullCheckouts ?? Promise.all([
+    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined),
+    sideCheckout(opts.repoDir, headSha, indexes?.head.stored && indexes.head.index.discovery && indexes.head.index.content && indexes.head.index.crdFiles
+      ? partialPaths({ tree: headTree, index: indexes.head.index, changed, extra: indexes.head.index.crdFiles }) : undefined),
+  ]));
   try {
-    const charts = planChartFetcher(opts.charts, baseCo.dir);
-    const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
-    const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }) : undefined;
-    const [baseTree, headTree, found] = await Promise.all([
-      listTree(opts.repoDir, baseSha),
-      listTree(opts.repoDir, headSha),
-      discoverSides({
-        baseDir: baseCo.dir, headDir: headCo.dir, changed,
-        options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true },
-        ...(indexes ? { indexes } : {}),
-      }),
-    ]);
-    const side = (sha: string, dir: string, tree: Map<string, string>, d: SideDiscovery, index?: OpenedIndex): Side => ({
-      sha, dir, tree: new TreeIndex(tree),
+    const charts = planChartFetcher(opts.charts, baseCo.dir, partialOf(baseCo)?.complete);
+    const found = await discoverSides({
+      baseDir: baseCo.dir, headDir: headCo.dir, changed,
+      options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true },
+      ...(indexes ? { indexes } : {}),
+    });
+    const side = (sha: string, co: Checkout | PartialCheckout, tree: TreeIndex, d: SideDiscovery, index?: OpenedIndex): Side => ({
+      sha, dir: co.dir, tree,
       ...('problem' in d ? { envs: new Map(), notes: [], problem: d.problem } : { envs: new Map(d.environments.map((e) => [e.name, e])), notes: d.notes }),
       ...(charts ? { charts } : {}),
       ...(index ? { index: index.index, opened: index } : {}),
+      ...(partialOf(co) ? { partial: partialOf(co) } : {}),
     });
-    const base = side(baseSha, baseCo.dir, baseTree, found.base, indexes?.base);
-    const head = side(headSha, headCo.dir, headTree, found.head, indexes?.head);
+    const base = side(baseSha, baseCo, baseTree, found.base, indexes?.base);
+    const head = side(headSha, headCo, headTree, found.head, indexes?.head);
     settleRefusedReleases(base.envs, head.envs);
     const result = await planSides(opts, base, head, changed, progress);
+    if (head.index && head.opened && !head.index.crdFiles && (!head.partial || head.partial.completed)) {
+      const from = base.index?.crdFiles;
+      head.index.crdFiles = await crdFilesOf(head.dir, head.tree, from ? { files: from, changed } : undefined);
+      head.opened.factsAdded = true;
+    }
     if (indexes && opts.inputIndex) await saveIndexes(opts.inputIndex, [{ ...indexes.base, names: base.envs.keys() }, { ...indexes.head, names: head.envs.keys() }]);
     return result;
   } finally {
@@ -152,13 +167,17 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const cache = opts.cache ?? new RenderCache();
   const inputCache = new Map<string, unknown>();
   // Flux postBuild.substituteFrom: the values the same cluster's other environments put in the cluster, per side.
+  // substituteFrom reads other environments' objects: a partial checkout is completed first.
+  await Promise.all([base, head].map(async (side) => {
+    if (side.partial && [...side.envs.values()].some((e) => (e.substituteFrom?.length ?? 0) > 0)) await side.partial.complete();
+  }));
   const [baseSubst, headSubst] = await Promise.all([base, head].map((side) => resolveSubstituteFrom(side.envs, side.dir, {
     inputs: async (env) => {
-      const ins = await inputsOrProblem(side.dir, env, inputCache, side.index);
+      const ins = await inputsOrProblem(side, env, inputCache);
       return 'inputs' in ins ? ins.inputs : undefined;
     },
     render: async (env) => {
-      const ins = await inputsOrProblem(side.dir, env, inputCache, side.index);
+      const ins = await inputsOrProblem(side, env, inputCache);
       if ('problem' in ins) return { ok: false, error: ins.problem };
       const key = `${renderKey(env, ins.inputs, side.tree)}#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
       return cache.get(key, () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits }));
@@ -171,8 +190,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const b = base.envs.get(name);
     const h = head.envs.get(name);
     const [bi, hi] = await Promise.all([
-      b ? inputsOrProblem(base.dir, b, inputCache, base.index).then((i) => withSubstitutionInputs(i, baseSubst.get(substitutionOwner(name, b)))) : undefined,
-      h ? inputsOrProblem(head.dir, h, inputCache, head.index).then((i) => withSubstitutionInputs(i, headSubst.get(substitutionOwner(name, h)))) : undefined,
+      b ? inputsOrProblem(base, b, inputCache).then((i) => withSubstitutionInputs(i, baseSubst.get(substitutionOwner(name, b)))) : undefined,
+      h ? inputsOrProblem(head, h, inputCache).then((i) => withSubstitutionInputs(i, headSubst.get(substitutionOwner(name, h)))) : undefined,
     ]);
     const problem = (hi && 'problem' in hi ? hi.problem : undefined) ?? (bi && 'problem' in bi ? bi.problem : undefined);
     const decision = problem
@@ -217,6 +236,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const renderSide = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
       if (!env) return { ok: true, objects: [] };
       if (ins && 'problem' in ins) return { ok: false, error: ins.problem };
+      await ensureInputs(side.partial, side.tree, ins?.inputs);
       const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, ...(side.charts ? { charts: side.charts } : {}) });
       return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
     };
@@ -288,7 +308,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     changed,
     inputsOf: async (side, env) => {
       const d = known.get(env.name);
-      const ins = (side === 'head' ? d?.hi : d?.bi) ?? await inputsOrProblem(side === 'head' ? head.dir : base.dir, env, inputCache, side === 'head' ? head.index : base.index);
+      const ins = (side === 'head' ? d?.hi : d?.bi) ?? await inputsOrProblem(side === 'head' ? head : base, env, inputCache);
       return 'inputs' in ins ? ins.inputs : undefined;
     },
     headVerdicts: { ...(verdicts ? { known: verdicts } : {}), ...(recorder ? { recorder } : {}) },
@@ -304,19 +324,31 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
 type InputsOrProblem = { inputs: EnvInputs } | { problem: Problem };
 
 /** An environment's inputs: from the side's input index when it holds them for this definition, else walked (and recorded there). */
-async function inputsOrProblem(dir: string, env: Environment, cache: Map<string, unknown>, index?: InputIndex): Promise<InputsOrProblem> {
+async function inputsOrProblem(side: Side, env: Environment, cache: Map<string, unknown>): Promise<InputsOrProblem> {
+  const index = side.index;
   const known = index ? lookupInputs(index, env) : undefined;
   if (known?.inputs) return { inputs: known.inputs };
   if (known?.problem) return { problem: known.problem };
+  // A walk may read anything: a partial checkout is completed first.
+  await side.partial?.complete();
   let result: InputsOrProblem;
   try {
-    result = { inputs: await collectInputs(dir, env, cache) };
+    result = { inputs: await collectInputs(side.dir, env, cache) };
   } catch (err) {
     if (!(err instanceof BosunError)) throw err;
     result = { problem: err.toProblem() };
   }
   if (index) recordInputs(index, env, result);
   return result;
+}
+
+/** A checkout of the commit: only `paths` when given, else the whole tree. */
+function sideCheckout(repoDir: string, sha: string, paths: Set<string> | undefined): Promise<Checkout | PartialCheckout> {
+  return paths ? partialCheckout(repoDir, sha, paths) : checkout(repoDir, sha);
+}
+
+function partialOf(co: Checkout | PartialCheckout): PartialCheckout | undefined {
+  return 'complete' in co ? (co as PartialCheckout) : undefined;
 }
 
 function crdsOf(objects: RenderedObject[]): KubeObject[] {

@@ -1,0 +1,74 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { EnvInputs } from '../discover/index.ts';
+import type { PartialCheckout } from '../git/index.ts';
+import { readersOf, type InputIndex } from './input-index.ts';
+import type { TreeIndex } from './render-key.ts';
+
+/**
+ * Which files of a commit a plan writes out when that commit's input index already holds its discovery
+ * result (and, at head, its coverage verdicts and CRD files): the inputs of every environment a changed
+ * path reaches, each input file's whole folder (a render may look for a file beside it), the changed files,
+ * the top-level files (`.bosun.yaml`), every `Chart.yaml`, and `extra` (the head's CRD files, which
+ * validation reads). Undefined when that is not known for sure (an environment whose inputs are unsure,
+ * or that reads the whole repository): then the plan writes out everything. Anything the plan turns out
+ * to need beyond this makes it complete the checkout first (`ensureInputs`, and any input walk).
+ */
+export function partialPaths(args: { tree: TreeIndex; index: InputIndex; changed: readonly string[]; extra?: readonly string[] }): Set<string> | undefined {
+  const { tree, index } = args;
+  const out = new Set<string>();
+  const addFile = (path: string) => {
+    if (tree.blobs.has(path)) out.add(path);
+  };
+  const addFolderFiles = (dir: string) => {
+    for (const [p] of tree.under(dir)) if (posix.dirname(p) === dir) out.add(p);
+  };
+  for (const name of readersOf(index, args.changed)) {
+    const inputs = index.envs[name]?.inputs;
+    if (!inputs) continue; // a recorded problem: reported as it is, nothing is read
+    if (inputs.unsure !== undefined) return undefined;
+    for (const dir of inputs.dirs) {
+      if (dir === '.' || dir === '') return undefined;
+      for (const [p] of tree.under(dir)) out.add(p);
+    }
+    for (const file of inputs.files) {
+      addFile(file);
+      addFolderFiles(posix.dirname(file));
+    }
+  }
+  for (const file of args.changed) addFile(file);
+  for (const path of tree.paths) if (!path.includes('/') || posix.basename(path) === 'Chart.yaml') out.add(path);
+  for (const file of args.extra ?? []) addFile(file);
+  return out;
+}
+
+/** Completes a partial checkout unless every file `inputs` names (and every file under its folders) is in it. */
+export async function ensureInputs(co: PartialCheckout | undefined, tree: TreeIndex, inputs: EnvInputs | undefined): Promise<void> {
+  if (!co || co.completed) return;
+  if (!inputs || inputs.unsure !== undefined) return co.complete();
+  for (const file of inputs.files) if (tree.blobs.has(file) && !co.has(file)) return co.complete();
+  for (const dir of inputs.dirs) for (const [p] of tree.under(dir)) if (!co.has(p)) return co.complete();
+}
+
+const crdMarker = 'CustomResourceDefinition';
+const maxCrdFileBytes = 20 * 1024 * 1024;
+
+/**
+ * The files of a commit that may hold a CustomResourceDefinition (YAML naming the kind), which is all
+ * validation reads of the repository (validate/repo-crds.ts): with `from` (another commit's list) only
+ * the changed files are read, else every YAML file of the checkout `dir`.
+ */
+export async function crdFilesOf(dir: string, tree: TreeIndex, from?: { files: readonly string[]; changed: readonly string[] }): Promise<string[]> {
+  const touched = new Set(from?.changed ?? []);
+  const candidates = from ? [...from.files.filter((f) => tree.blobs.has(f) && !touched.has(f)), ...[...touched].filter((f) => tree.blobs.has(f))] : tree.paths;
+  const known = new Set(from ? from.files.filter((f) => tree.blobs.has(f) && !touched.has(f)) : []);
+  const out: string[] = [...known];
+  for (const path of candidates) {
+    if (known.has(path) || !/\.ya?ml$/i.test(path)) continue;
+    const abs = join(dir, path);
+    const st = await stat(abs).catch(() => undefined);
+    if (!st?.isFile() || st.size > maxCrdFileBytes) continue;
+    if ((await readFile(abs, 'utf8')).includes(crdMarker)) out.push(path);
+  }
+  return out.sort();
+}
