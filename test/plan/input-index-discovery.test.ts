@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMonorepo, type GeneratedMonorepo } from '../../bench/generate-monorepo.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
 import { discoveryNeutralChange, discoveryReadsOnlyObjects } from '../../src/discover/reuse.ts';
-import { checkout, changedFiles, git } from '../../src/git/index.ts';
+import { existsSync } from 'node:fs';
+import { checkout, changedFiles, git, listTree, partialCheckout } from '../../src/git/index.ts';
+import { partialPaths } from '../../src/plan/partial-sides.ts';
+import { TreeIndex } from '../../src/plan/render-key.ts';
 import { discoverSides } from '../../src/plan/discovery-sides.ts';
 import { openIndexes } from '../../src/plan/input-index-sides.ts';
 import type { InputIndex, InputIndexStore } from '../../src/plan/input-index.ts';
@@ -113,4 +116,27 @@ describe('which changes leave discovery as it was', () => {
     expect(discoveryReadsOnlyObjects({ environments: [{ ...flux, source: 'argocd' } as never], notes: [] })).toBe(false);
     expect(discoveryReadsOnlyObjects({ environments: [flux as never], notes: [{ status: 'not-an-environment', kind: 'ApplicationSet', apiVersion: 'argoproj.io/v1alpha1', reason: 'x' }] })).toBe(false);
   });
+});
+
+describe('partial checkouts', () => {
+  it('write out the inputs of the environments the change reaches (and their folders), not the other apps; complete() writes the rest', async () => {
+    const store = new MemoryStore();
+    await planChange({ repoDir: repo.dir, base: repo.baseSha, head: repo.baseSha, baseBranch: 'main', inputIndex: { store, version: 't' } });
+    const index = [...store.indexes.values()].map((raw) => JSON.parse(raw) as InputIndex)[0]!;
+    const tree = new TreeIndex(await listTree(repo.dir, repo.baseSha));
+    const paths = partialPaths({ tree, index, changed: repo.touchedPaths })!;
+    expect(paths).toContain(repo.touchedPaths[0]);
+    expect([...paths].filter((p) => p.startsWith(`apps/${repo.touchedApp}/`)).length).toBeGreaterThan(3);
+    expect([...paths].filter((p) => p.startsWith('apps/') && !p.startsWith(`apps/${repo.touchedApp}/`))).toEqual([]);
+    const co = await partialCheckout(repo.dir, repo.baseSha, paths);
+    try {
+      expect(existsSync(join(co.dir, repo.touchedPaths[0]!))).toBe(true);
+      expect(existsSync(join(co.dir, 'apps/app-001/base/configmap.yaml'))).toBe(false);
+      await co.complete();
+      expect(existsSync(join(co.dir, 'apps/app-001/base/configmap.yaml'))).toBe(true);
+    } finally {
+      await co.dispose();
+    }
+    expect(existsSync(co.dir)).toBe(false);
+  }, 120_000);
 });
