@@ -61,6 +61,10 @@ const clusterSuites: readonly string[] = [
   'test/plan/large-plans.test.ts',
   'test/plan/input-index-agreement.test.ts',
   'test/queue/sentinel-failover.test.ts',
+  // bosun's server and workers end to end on the Redis-backed harness (testkit/harness.ts), like test/e2e/:
+  // every malicious pull request through the GitHub App, and a worker without the render sandbox
+  'test/security/malicious-app.test.ts',
+  'test/security/sandbox-unavailable.test.ts',
 ];
 
 export default defineConfig({
@@ -76,6 +80,18 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...clusterSuites],
           globalSetup: ['test/support/global-setup-unit.ts'],
+          // Files share their worker process (and its loaded modules) instead of each paying for a fresh
+          // process that imports bosun again: importing was most of a small file's time. No unit suite
+          // mocks a module or leaves the environment changed (each restores what it sets), and every one
+          // uses its own Redis key prefix and temporary folders, so a file sees nothing another one left.
+          isolate: false,
+          // Two files at a time: vitest's default on 2 cores is one, and much of a file's time is waiting
+          // on git, kustomize, helm, Redis or a local server rather than computing. Three at a time on a
+          // loaded 2-core machine pushed Redis-heavy runs (fairness's burst of 500 jobs) past their timeout.
+          maxWorkers: 2,
+          // Runs before the cluster project in `npm test` (projects with different maxWorkers need
+          // their own group).
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -84,6 +100,7 @@ export default defineConfig({
           name: 'cluster',
           include: [...clusterSuites],
           globalSetup: ['test/support/global-setup.ts'],
+          sequence: { groupOrder: 1 },
         },
       },
     ],
