@@ -28,7 +28,9 @@ const killCount = 20;
 const paceMs = 1_500;
 const { seed, note } = chaosSeed('chaos-worker-kills');
 
-describe('chaos: workers SIGKILLed at 20 seeded points of plan and apply', () => {
+// Off by default (BOSUN_CHAOS_FULL=1 runs it): written but not yet run to the end (each kill restarts a
+// worker, ~20 s under load, so 20 kills take minutes on a busy 2-core machine).
+describe.skipIf(process.env.BOSUN_CHAOS_FULL !== '1')('chaos: workers SIGKILLed at 20 seeded points of plan and apply', () => {
   let redis: OwnRedis;
   let stack: ChaosStack;
   let repo: ChaosRepo;

@@ -30,6 +30,11 @@ export interface ChaosDriver {
   push(pr: number): Promise<Delivery>;
   /** Merges PR `pr` into main: `closed` (merged) and the push to main. */
   merge(pr: number): Promise<Merge>;
+  /**
+   * Makes the commits of `events` (in order) now and returns one delivery per event to send later, so
+   * a burst is not slowed by git: on a busy machine a commit takes a second or more.
+   */
+  stage(events: ReadonlyArray<{ pr: number; kind: 'open' | 'push' }>): Promise<Array<() => Promise<Delivery>>>;
 }
 
 export function chaosDriver(target: ChaosTarget, repo: ChaosRepo, owner: string, name: string): ChaosDriver {
@@ -60,6 +65,20 @@ export function chaosDriver(target: ChaosTarget, repo: ChaosRepo, owner: string,
       heads.set(pr, [...list, head]);
       await gh.updatePullRequest(owner, name, pr, { head: { sha: head } });
       return prEvent(pr, 'synchronize');
+    },
+    async stage(events) {
+      const sends: Array<() => Promise<Delivery>> = [];
+      for (const e of events) {
+        const list = heads.get(e.pr) ?? [];
+        const head = e.kind === 'open' ? await repo.openBranch(e.pr) : await repo.pushToBranch(e.pr, list.length + 1);
+        heads.set(e.pr, [...list, head]);
+        sends.push(async () => {
+          if (e.kind === 'open') await gh.addPullRequest({ owner, repo: name, number: e.pr, head: { ref: `pr-${e.pr}`, sha: head }, base: { ref: 'main' }, user: 'maintainer', title: `chaos change ${e.pr}` });
+          else await gh.updatePullRequest(owner, name, e.pr, { head: { sha: head } });
+          return prEvent(e.pr, e.kind === 'open' ? 'opened' : 'synchronize');
+        });
+      }
+      return sends;
     },
     async merge(pr) {
       const range = await repo.merge(pr);

@@ -2,18 +2,10 @@
 // shared Redis on 6379 is never touched). Its data survives a restart (SHUTDOWN SAVE into its folder, loaded
 // again on start), as a Redis with persistence would; `kill` loses what was not saved, as a crash does.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { waitFor } from '../harness.ts';
 import { pingRedis } from '../redis.ts';
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../testenv/ports.ts';
 
 export class OwnRedis {
   private child?: ChildProcess;
