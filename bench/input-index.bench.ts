@@ -2,10 +2,11 @@
 // warm, side by side in one run: today's full walk (--no-index-cache) against the input index
 // (src/plan/input-index.ts) — with only the base's index stored (the head's derived from it, as for a new
 // PR head) and with both stored (a re-plan of the same head). Peak RSS of each. Sizes: BENCH_INDEX_APPS
-// (comma separated; default 1000,5000). Prints one JSON line.
+// (comma separated; default 1000,5000). Prints one JSON line: wall time, the child's CPU time (user + system,
+// less sensitive to other load on the machine) and the load average when the size finished.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateMonorepo } from './generate-monorepo.ts';
 import { runPlanChild, type ChildRun } from './plan-child-run.ts';
@@ -36,10 +37,11 @@ async function benchSize(work: string, apps: number, rounds: number): Promise<Re
   }
   const same = [...derived, ...stored].every((r) => JSON.stringify(affectedOf(r)) === JSON.stringify(affectedOf(walk[0]!)));
   if (!same) throw new Error(`apps=${apps}: the index's affected set differs from the full walk's`);
-  const figures = (runs: ChildRun[]) => ({ ms: Math.round(best(runs).ms), runsMs: runs.map((r) => Math.round(r.ms)), peakRssMb: Math.round(Math.max(...runs.map((r) => r.maxRssMb))) });
+  const figures = (runs: ChildRun[]) => ({ ms: Math.round(best(runs).ms), runsMs: runs.map((r) => Math.round(r.ms)), cpuMs: runs.map((r) => r.cpuMs), peakRssMb: Math.round(Math.max(...runs.map((r) => r.maxRssMb))) });
   return {
     apps,
     environments: repo.environments,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     affected: affectedOf(walk[0]!).length,
     fullWalk: figures(walk),
     indexHeadDerived: figures(derived),
@@ -50,7 +52,8 @@ async function benchSize(work: string, apps: number, rounds: number): Promise<Re
 }
 
 export async function benchInputIndex(): Promise<Record<string, unknown>> {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
+  // BENCH_SKIP_BUILD=1: dist/ is already built from this tree (the build takes minutes on a loaded machine).
+  if (!process.env.BENCH_SKIP_BUILD) execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
   const sizes = (process.env.BENCH_INDEX_APPS ?? '1000,5000').split(',').map(Number).filter((n) => n > 0);
   const work = await mkdtemp(join(tmpdir(), 'bosun-bench-index-'));
   try {

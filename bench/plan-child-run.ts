@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../src/util/tools.ts';
 
-export interface ChildRun { ms: number; maxRssMb: number; code: number; stdout: string }
+/** `cpuMs`: the child's own user + system CPU time (less sensitive to a loaded machine than `ms`). */
+export interface ChildRun { ms: number; maxRssMb: number; cpuMs: number; code: number; stdout: string }
 
 /** Runs the CLI with `args` in a child process; its wall time, peak RSS, exit code and stdout. */
 export function runPlanChild(args: string[]): Promise<ChildRun> {
@@ -20,7 +21,8 @@ export function runPlanChild(args: string[]): Promise<ChildRun> {
       const ms = performance.now() - started;
       const rss = /maxRssKb=(\d+)/.exec(stderr);
       if (!rss) return reject(new Error(`plan child printed no RSS; stderr:\n${stderr}`));
-      resolvePromise({ ms, maxRssMb: Number(rss[1]) / 1024, code: code ?? -1, stdout });
+      const cpu = /cpuMs=(\d+)/.exec(stderr);
+      resolvePromise({ ms, maxRssMb: Number(rss[1]) / 1024, cpuMs: cpu ? Number(cpu[1]) : Number.NaN, code: code ?? -1, stdout });
     });
   });
 }

@@ -2,5 +2,6 @@
 import { main } from '../dist/src/cli/main.js';
 
 const code = await main(process.argv.slice(2));
-process.stderr.write(`maxRssKb=${process.resourceUsage().maxRSS}\n`);
+const usage = process.resourceUsage();
+process.stderr.write(`maxRssKb=${usage.maxRSS} cpuMs=${Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000)}\n`);
 process.exitCode = code;
