@@ -1,18 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { quietLog } from './fixture.ts';
 
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
-
-/** Runs the CLI until it has printed the environment line; returns its whole output so far. */
+/**
+ * Runs the CLI (the script `npm run github-standin` runs, loaded through tsx) until it has printed the
+ * environment line; returns its whole output so far. Node with tsx's loader rather than the tsx command:
+ * the command relays SIGTERM to its child and SIGKILLs the child when it has not acknowledged the signal
+ * within 30 ms, which a loaded machine misses, and then the stand-in never gets to remove its key file.
+ */
 function startCli(args: string[]): Promise<{ child: ChildProcess; out: string }> {
-  const child = spawn(tsx, ['testkit/github-standin/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'testkit/github-standin/cli.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
