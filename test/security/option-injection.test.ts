@@ -45,7 +45,7 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/mirror.ts git': { count: 7, guard: 'wanted shas checked by checkShas (full ids) and sent on stdin; the clone URL checked by checkCloneUrl, passed as a config value' },
   'src/git/mirror.ts remoteGit': { count: 3, guard: 'fixed arguments; the by-id fetch takes checked shas after --end-of-options' },
   'src/git/scratch-repo.ts git': { count: 3, guard: 'the commit is resolved by resolveRef to a full id first; keep() gets the id git printed' },
-  'src/git/worktree.ts git': { count: 1, guard: 'the tree is a full id resolved by resolveRef first' },
+  'src/git/worktree.ts git': { count: 2, guard: 'the tree is a full id resolved by resolveRef first; a partial checkout\'s paths go to checkout-index on stdin (-z), never as arguments' },
   'src/render/process.ts spawn': { count: 1, guard: 'runTool() itself (in the sandbox when asked)' },
   'src/cli/index-cache.ts git': { count: 1, guard: 'fixed arguments (rev-parse --git-common-dir); the folder is the cwd, never an argument' },
   'src/cli/repo-option.ts git': { count: 2, guard: 'fixed arguments (rev-parse --is-bare-repository / --show-toplevel); the folder is the cwd, never an argument' },
