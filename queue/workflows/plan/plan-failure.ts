@@ -1,6 +1,7 @@
 import { completeCheckRun, createCheckRun, findCheckRun, type CheckRunRef } from '../../../src/github/check-runs.ts';
 import type { GitHubClient } from '../../../src/github/client.ts';
-import { formatProblem, type BosunError, type ProblemKind } from '../../../src/model/errors.ts';
+import { BosunError, formatProblem, type ProblemKind } from '../../../src/model/errors.ts';
+import { retryAfterMsOf } from '../../../src/jobs/errors.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { JobContext } from '../../contract.ts';
 
@@ -15,7 +16,26 @@ export const planFailureCheckName = 'bosun';
 const transient: ReadonlySet<ProblemKind> = new Set(['git', 'internal', 'cluster']);
 
 export function reportNow(err: BosunError, ctx: Pick<JobContext, 'job'>): boolean {
-  return !transient.has(err.kind) || ctx.job.attemptsMade + 1 >= (ctx.job.attempts ?? 1);
+  return !transient.has(err.kind) || lastAttempt(ctx);
+}
+
+function lastAttempt(ctx: Pick<JobContext, 'job'>): boolean {
+  return ctx.job.attemptsMade + 1 >= (ctx.job.attempts ?? 1);
+}
+
+/**
+ * What a failed plan attempt reports on the pull request, or undefined when the job layer retries it
+ * silently. Anything that is not a BosunError (a bug, Redis or the network failing in a way bosun did
+ * not name) is retried like bosun's own failures, and on the last attempt reported as an internal
+ * problem (unless it asks to be run again later, as a rate limit does): a head is never left without a check or a comment because its plan threw something unnamed.
+ */
+export function planFailure(err: unknown, ctx: Pick<JobContext, 'job'>): BosunError | undefined {
+  // Asked to wait (a rate limit): the job layer runs it again later without using an attempt.
+  if (retryAfterMsOf(err) !== undefined) return undefined;
+  if (err instanceof BosunError) return reportNow(err, ctx) ? err : undefined;
+  if (!lastAttempt(ctx)) return undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return new BosunError({ kind: 'internal', message: `bosun failed while planning this head (${ctx.job.attemptsMade + 1} attempts): ${message}` }, { cause: err });
 }
 
 /**

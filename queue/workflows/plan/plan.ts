@@ -14,7 +14,7 @@ import type { LockViewers, PlanJob } from '../../../src/jobs.ts';
 import type { PrRecords } from '../../../src/jobs/pr-records.ts';
 import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
 import type { LockManager } from '../../../src/locks/index.ts';
-import { BosunError, formatProblem } from '../../../src/model/errors.ts';
+import { formatProblem, type BosunError } from '../../../src/model/errors.ts';
 import type { PlanResult } from '../../../src/model/plan.ts';
 import { planChange } from '../../../src/plan/plan.ts';
 import type { IndexOption } from '../../../src/plan/input-index-sides.ts';
@@ -29,7 +29,7 @@ import { commitRange } from './commit-range.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
-import { failPlanCheck, reportNow } from './plan-failure.ts';
+import { failPlanCheck, planFailure } from './plan-failure.ts';
 
 export interface PlanProcessorDeps {
   auth: GitHubAppAuth;
@@ -87,11 +87,12 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     // Any activity on the PR keeps the environments it applied to locked (see pr-locks.ts).
     if (deps.locks) await renewPullRequestLocks(deps.locks, job.repo, job.pr);
     await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
-    const range = await commitRange(deps.mirrors, job.repo, token, job);
     const preview = deps.clusters ? previewHook(deps.clusters, { partOf: job.repo.fullName }) : undefined;
     const clusterChecks = deps.clusters ? clusterChecksHook(deps.clusters, deps.schemaCacheDir ? { cacheDir: deps.schemaCacheDir } : {}) : undefined;
     let plan: PlanResult;
     try {
+      // Inside the try: a fetch that fails on the last attempt is reported on the PR like any other failure.
+      const range = await commitRange(deps.mirrors, job.repo, token, job);
       plan = await planChange({
         repoDir: range.repoDir,
         base: range.base,
@@ -123,13 +124,14 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         await supersedeRuns(gh, owner, repo, runs);
         throw err;
       }
-      if (!(err instanceof BosunError) || !reportNow(err, ctx)) throw err;
+      const failure = planFailure(err, ctx);
+      if (!failure) throw err;
       // The PR's own configuration or manifests are broken (or bosun's side failed for the last time):
       // tell the PR with a failed check, never leave it without one; the same input is not retried.
       if (await stale(ctx)) return { head: job.headSha, environments: [], comment: 'not posted' };
-      await failRuns(gh, owner, repo, runs, err);
-      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err });
-      const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(err.toProblem()))}\n\`\`\``;
+      await failRuns(gh, owner, repo, runs, failure);
+      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure });
+      const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(failure.toProblem()))}\n\`\`\``;
       const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
       return { head: job.headSha, environments: [], comment: comment.action };
     } finally {
