@@ -68,3 +68,17 @@ export async function withRetry<T>(
     }
   }
 }
+
+/**
+ * Whether an error (or one it was caused by) says the API server did not answer at all or answered that
+ * it is unavailable — down, restarting, unreachable — rather than anything about the request: the same
+ * apply can simply run again once the server is back.
+ */
+export function isUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof TransportError) return transientCodes.has(e.code);
+    if (e instanceof ApiError) return e.status >= 500 || e.status === 429;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -7,7 +7,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ApplyReport } from '../../src/cluster/index.ts';
 import { createEnvStatusStore, envLeaseHolder, stateKeys, type EnvStatusStore, type StateKeys } from '../../src/jobs.ts';
 import { BosunError } from '../../src/model/errors.ts';
-import { applyRun, EnvLeaseLost } from '../../queue/workflows/apply/apply-run.ts';
+import { applyRun, EnvLeaseLost, unavailableRetryMs } from '../../queue/workflows/apply/apply-run.ts';
+import { ApiError, TransportError } from '../../src/cluster/api-error.ts';
+import { isUnavailable } from '../../src/cluster/retry.ts';
+import { RetryAfterError } from '../../src/jobs/errors.ts';
 import { takeEnvLease } from '../../queue/workflows/apply/env-lease.ts';
 import { openApplyLifeCycle, type ApplyTarget } from '../../queue/workflows/apply/life-cycle.ts';
 import { standinWithRepo, type StandinRepo } from '../github/standin-setup.ts';
@@ -158,5 +161,35 @@ describe('applyRun', () => {
     expect(statesOf(first.deploymentId)).toEqual(['in_progress', 'failure']);
     expect(await status.lastApply(`${gh.owner}/${gh.repo}`, 'flaky')).toMatchObject({ ok: false, trigger: 'rollback', summary: expect.stringMatching(/^Apply failed: connect ECONNREFUSED/) });
     expect(gh.standin.problems()).toEqual([]);
+  });
+  it('an API server that is down or out of reach delays the run, even on its last attempt, instead of failing the merge: the same check run and deployment carry on once it answers', async () => {
+    const down = new BosunError({ kind: 'cluster', message: 'cannot reach the API server of cluster "test" at https://127.0.0.1:1 (ECONNREFUSED, 5 tries)' }, {
+      cause: new TransportError({ code: 'ECONNREFUSED', message: 'GET /api: connect ECONNREFUSED 127.0.0.1:1', method: 'GET', path: '/api' }),
+    });
+    const open = () => openApplyLifeCycle({ gh: gh.octokit, appId: gh.standin.appId, status, jobId: 'job-5', attemptsMade: 1, checkRun: true, deployment: true }, target('outage', 'merge'));
+    const first = await open();
+    const waited = applyRun({ life: first, signal: new AbortController().signal, retry: { attemptsMade: 1, attempts: 2 }, work: async (steps) => {
+      await steps.deploy();
+      throw down;
+    } });
+    await expect(waited).rejects.toBeInstanceOf(RetryAfterError);
+    await expect(waited).rejects.toMatchObject({ retryAfterMs: unavailableRetryMs });
+    expect(statesOf(first.deploymentId)).toEqual(['in_progress']);
+    expect(await status.lastApply(`${gh.owner}/${gh.repo}`, 'outage')).toBeUndefined();
+    // The server answers again: the run the job layer starts later ends the same check run and deployment.
+    const second = await open();
+    const end = await applyRun({ life: second, signal: new AbortController().signal, retry: { attemptsMade: 1, attempts: 2 }, work: async (steps) => {
+      await steps.deploy();
+      return { kind: 'finish', ending: { ok: true, title: 'Applied', summary: 'applied after the outage', description: 'applied', report: report(true) } };
+    } });
+    expect(end.kind).toBe('finish');
+    expect(second.checkRun?.id).toBe(first.checkRun?.id);
+    expect(second.deploymentId).toBe(first.deploymentId);
+    expect(statesOf(first.deploymentId)).toEqual(['in_progress', 'success']);
+    expect(deploymentsOf('outage')).toHaveLength(1);
+    // An answer about the request itself (a 422) is no outage: the last attempt fails as before.
+    const invalid = new BosunError({ kind: 'cluster', message: 'rejected' }, { cause: new ApiError({ status: 422, body: 'Deployment.apps "web" is invalid', method: 'PATCH', path: '/apis/apps/v1' }) });
+    expect(isUnavailable(invalid)).toBe(false);
+    expect(isUnavailable(new ApiError({ status: 503, body: 'unavailable', method: 'GET', path: '/api' }))).toBe(true);
   });
 });

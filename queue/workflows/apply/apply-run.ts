@@ -12,7 +12,9 @@
  *   "nothing applied" without a retry; anything else is retried when the caller retries (apply jobs) and
  *   ends the run as failed on the last attempt.
  */
+import { isUnavailable } from '../../../src/cluster/retry.ts';
 import { isPermanent } from '../../../src/jobs.ts';
+import { RetryAfterError } from '../../../src/jobs/errors.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import { JobAborted } from '../../contract.ts';
@@ -56,6 +58,9 @@ export interface ApplyRunSpec {
   /** How an unexpected failure reads (default: apply-text's "gave up" texts). */
   failure?: (message: string, attempts: number) => Omit<Ending, 'ok'>;
 }
+
+/** How long an apply waits before trying an unavailable API server again (the job layer counts the waits). */
+export const unavailableRetryMs = 15_000;
 
 export function leaseLost(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof JobAborted && signal.reason.reason === 'lease-lost';
@@ -104,9 +109,16 @@ export async function applyRun(spec: ApplyRunSpec): Promise<RunEnd> {
       // "last applied" moves on and an older commit still cannot follow.
       return end({ kind: 'finish', ending: { ok: false, ...nothingAppliedCheck(target, scrub(formatProblem(err.toProblem()))) } });
     }
+    const message = scrub(err instanceof Error ? err.message : String(err));
+    // The API server is down or out of reach (restarting, a network cut): the job runs again later without
+    // using an attempt (the job layer bounds how often), continuing this check run and deployment, so an
+    // outage of a minute or two delays a merge's apply instead of failing it.
+    if (spec.retry && isUnavailable(err)) {
+      await life.retrying(retryingText(target, attempt, `${message} (waiting ${Math.round(unavailableRetryMs / 1000)} s for the API server)`)).catch(() => undefined);
+      throw new RetryAfterError(unavailableRetryMs, message, { cause: err });
+    }
     // The cluster, git or GitHub did not answer, or a bug: a retry continues this check run and deployment;
     // the last attempt closes both, so neither is left in progress.
-    const message = scrub(err instanceof Error ? err.message : String(err));
     const last = isPermanent(err) || !spec.retry || attempt >= spec.retry.attempts;
     if (!last) {
       await life.retrying(retryingText(target, attempt, message)).catch(() => undefined);
