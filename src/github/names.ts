@@ -14,14 +14,16 @@ export const planCommentMarker = 'plan';
 
 /**
  * A check run's external id carries its PR number: a re-run of a check on a fork PR arrives with an
- * empty `pull_requests` list, and this is how the handler still knows which PR to plan.
+ * empty `pull_requests` list, and this is how the handler still knows which PR to plan. A plan job's
+ * environment runs also carry `run`, a tag of the job, so a job run again (a retry, a delay asked by
+ * GitHub) finds the runs it created itself — and never mistakes an earlier plan's for its own.
  */
-export function checkRunExternalId(pr: number): string {
-  return `bosun-pr-${pr}`;
+export function checkRunExternalId(pr: number, run?: string): string {
+  return run ? `bosun-pr-${pr}-run-${run}` : `bosun-pr-${pr}`;
 }
 
 export function prFromExternalId(id: string | null | undefined): number | undefined {
-  const match = /^bosun-pr-(\d+)$/.exec(id ?? '');
+  const match = /^bosun-pr-(\d+)(?:-run-[0-9a-f]+)?$/.exec(id ?? '');
   return match ? Number(match[1]) : undefined;
 }
 

@@ -4,6 +4,7 @@
  * full report) and the sticky comment: the index linking to them, then each environment's diffs. A
  * plan that a newer head made stale posts nothing as current.
  */
+import { createHash } from 'node:crypto';
 import { checkRunExternalId, checkRunName, planCommentMarker } from '../../../src/github/names.ts';
 import type { ClusterRegistry } from '../../../src/cluster/index.ts';
 import { clusterChecksHook, previewHook } from '../../../src/cluster/plan-hooks.ts';
@@ -66,6 +67,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     const owner = job.repo.owner;
     const repo = job.repo.name;
     const runs = new Map<string, CheckRunRef>();
+    // This job's own runs (the same job run again finds them; an earlier plan's are never taken for them).
+    const runExternalId = checkRunExternalId(job.pr, jobTag(ctx.job));
 
     const openRun = async (env: string): Promise<CheckRunRef> => {
       const known = runs.get(env);
@@ -76,10 +79,10 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       // run again after the check runs were done, because posting the comment failed, must not add a
       // second run per environment). A completed run from before is an earlier plan's: a new plan gets a new run.
       const existing = await findCheckRun(gh, owner, repo, job.headSha, name, { appId: deps.auth.appId });
-      const ours = existing !== undefined && ctx.job.enqueuedAt !== undefined && existing.startedAt !== undefined && existing.startedAt >= Math.floor(ctx.job.enqueuedAt / 1000) * 1000; // GitHub's times are whole seconds
+      const ours = existing !== undefined && existing.externalId === runExternalId;
       const run = existing && (existing.status !== 'completed' || ours)
         ? existing
-        : await createCheckRun(gh, { owner, repo, name, headSha: job.headSha, status: 'in_progress', externalId: checkRunExternalId(job.pr), title: 'Planning…', summary: `Rendering, validating and diffing ${env}.` });
+        : await createCheckRun(gh, { owner, repo, name, headSha: job.headSha, status: 'in_progress', externalId: runExternalId, title: 'Planning…', summary: `Rendering, validating and diffing ${env}.` });
       runs.set(env, run);
       return run;
     };
@@ -177,6 +180,11 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
     return { head: job.headSha, environments, comment: comment.action };
   };
+}
+
+/** A short tag of one job (its id and when it was queued), for the external id of the check runs it creates. */
+function jobTag(job: JobContext['job']): string {
+  return createHash('sha256').update(`${job.id}\0${job.enqueuedAt ?? ''}`).digest('hex').slice(0, 12);
 }
 
 async function stale(ctx: JobContext): Promise<boolean> {
