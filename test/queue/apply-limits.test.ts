@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clusterSlotHolders, createProducers, queueNames, stateKeys, type ApplyJob, type Producers } from '../../src/jobs.ts';
+import { describe, expect, it } from 'vitest';
+import { clusterSlotHolders, queueNames, stateKeys, type ApplyJob } from '../../src/jobs.ts';
 import { startWorkers, type Processor, type WorkerRuntime } from '../../queue/index.ts';
-import { applyJob, deferred, dropPrefix, inspect, redisUrl, sha, testRedis, uniquePrefix, waitFor } from './support.ts';
+import { applyJob, deferred, inspect, queueSuite, redisUrl, sha, waitFor } from './support.ts';
 
 interface Span {
   env: string;
@@ -17,24 +17,11 @@ interface Span {
 const overlap = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.end;
 
 describe('apply limits across workers', () => {
-  const redis = testRedis();
-  let prefix: string;
-  let producers: Producers;
-  const runtimes: WorkerRuntime[] = [];
-
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    producers = createProducers(redisUrl, { prefix });
-  });
-  afterEach(async () => {
-    await Promise.all(runtimes.splice(0).map((r) => r.close()));
-    await producers.close();
-    await dropPrefix(redis, prefix);
-  });
+  const t = queueSuite();
 
   const start = async (apply: Processor<ApplyJob>, limits: { applyConcurrency?: number; applyConcurrencyPerCluster?: number }): Promise<WorkerRuntime> => {
-    const runtime = startWorkers({ connection: redisUrl, prefix, concurrency: 3, busyRetryMs: 50, processors: { apply }, ...limits });
-    runtimes.push(runtime);
+    const runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, concurrency: 3, busyRetryMs: 50, processors: { apply }, ...limits });
+    t.runtimes.push(runtime);
     await runtime.ready();
     return runtime;
   };
@@ -52,18 +39,18 @@ describe('apply limits across workers', () => {
     // Two workers with room for three applies each: only the limit keeps cluster a's applies apart.
     await start(apply, { applyConcurrencyPerCluster: 1 });
     await start(apply, { applyConcurrencyPerCluster: 1 });
-    const queue = inspect(queueNames.apply, prefix);
+    const queue = inspect(queueNames.apply, t.prefix);
 
-    await producers.enqueueApply(applyJob({ env: 'a-1', cluster: 'a', sha: sha('1'), seq: 1 }));
+    await t.producers.enqueueApply(applyJob({ env: 'a-1', cluster: 'a', sha: sha('1'), seq: 1 }));
     await waitFor('the first apply on cluster a to start', () => spans.length === 1);
-    const second = await producers.enqueueApply(applyJob({ env: 'a-2', cluster: 'a', sha: sha('1'), seq: 1 }));
-    const other = await producers.enqueueApply(applyJob({ env: 'b-1', cluster: 'b', sha: sha('1'), seq: 1 }));
+    const second = await t.producers.enqueueApply(applyJob({ env: 'a-2', cluster: 'a', sha: sha('1'), seq: 1 }));
+    const other = await t.producers.enqueueApply(applyJob({ env: 'b-1', cluster: 'b', sha: sha('1'), seq: 1 }));
 
     // Cluster b is applied while a-1 still runs; a-2 was turned away (delayed), not run.
     await waitFor('b-1 to finish', async () => (await queue.getJob(other.jobId))?.finishedOn !== undefined);
     await waitFor('a-2 to be turned away', async () => (await queue.getJob(second.jobId))?.isDelayed());
     expect(spans.filter((s) => s.cluster === 'a').map((s) => s.env)).toEqual(['a-1']);
-    expect(await clusterSlotHolders(redis, stateKeys(prefix).clusterSlots('a'))).toHaveLength(1);
+    expect(await clusterSlotHolders(t.redis, stateKeys(t.prefix).clusterSlots('a'))).toHaveLength(1);
 
     releaseFirst.resolve();
     await waitFor('a-2 to finish', async () => (await queue.getJob(second.jobId))?.finishedOn !== undefined);
@@ -75,7 +62,7 @@ describe('apply limits across workers', () => {
     // Waiting for the cluster used no attempt, and its slot is free again.
     expect(a2.attemptsMade).toBe(0);
     expect((await queue.getJob(second.jobId))?.returnvalue).toEqual({ status: 'done' });
-    expect(await clusterSlotHolders(redis, stateKeys(prefix).clusterSlots('a'))).toEqual([]);
+    expect(await clusterSlotHolders(t.redis, stateKeys(t.prefix).clusterSlots('a'))).toEqual([]);
     await queue.close();
   });
 
@@ -89,11 +76,11 @@ describe('apply limits across workers', () => {
     };
     await start(apply, { applyConcurrency: 1 });
     await start(apply, { applyConcurrency: 1 });
-    const queue = inspect(queueNames.apply, prefix);
+    const queue = inspect(queueNames.apply, t.prefix);
     expect(await queue.getGlobalConcurrency()).toBe(1);
 
     const envs = ['a-1', 'b-1', 'c-1', 'd-1', 'e-1', 'f-1'];
-    const ids = await Promise.all(envs.map((env) => producers.enqueueApply(applyJob({ env, cluster: env.slice(0, 1), sha: sha('2'), seq: 2 }))));
+    const ids = await Promise.all(envs.map((env) => t.producers.enqueueApply(applyJob({ env, cluster: env.slice(0, 1), sha: sha('2'), seq: 2 }))));
     await waitFor('every apply to finish', async () => (await Promise.all(ids.map((r) => queue.getJob(r.jobId)))).every((j) => j?.finishedOn !== undefined));
     expect(spans.map((s) => s.env).sort()).toEqual(envs);
     for (const [i, a] of spans.entries()) for (const b of spans.slice(i + 1)) expect(overlap(a, b), `${a.env} and ${b.env} overlap`).toBe(false);
@@ -111,9 +98,9 @@ describe('apply limits across workers', () => {
       span.end = performance.now();
     };
     await start(apply, { applyConcurrency: 0, applyConcurrencyPerCluster: 0 });
-    const queue = inspect(queueNames.apply, prefix);
+    const queue = inspect(queueNames.apply, t.prefix);
     expect(await queue.getGlobalConcurrency()).toBeNull();
-    const ids = await Promise.all(['a-1', 'a-2'].map((env) => producers.enqueueApply(applyJob({ env, cluster: 'a', sha: sha('3'), seq: 3 }))));
+    const ids = await Promise.all(['a-1', 'a-2'].map((env) => t.producers.enqueueApply(applyJob({ env, cluster: 'a', sha: sha('3'), seq: 3 }))));
     await waitFor('both applies to finish', async () => (await Promise.all(ids.map((r) => queue.getJob(r.jobId)))).every((j) => j?.finishedOn !== undefined));
     expect(overlap(spans[0], spans[1])).toBe(true);
     await queue.close();

@@ -110,6 +110,8 @@ export interface QueueSuite {
   producers: Producers;
   /** Set by tests that start workers; closed after each test. */
   runtime: WorkerRuntime | undefined;
+  /** Tests that start several worker runtimes (several workers on one Redis) push them here; all closed after each test. */
+  readonly runtimes: WorkerRuntime[];
 }
 
 /**
@@ -117,13 +119,13 @@ export interface QueueSuite {
  * and every key under the prefix gone after it.
  */
 export function queueSuite(producerOptions: Omit<ProducerOptions, 'prefix'> = {}): QueueSuite {
-  const t = { redis: testRedis(), prefix: '', runtime: undefined } as unknown as QueueSuite;
+  const t = { redis: testRedis(), prefix: '', runtime: undefined, runtimes: [] } as unknown as QueueSuite;
   beforeEach(() => {
     t.prefix = uniquePrefix();
     t.producers = createProducers(redisUrl, { ...producerOptions, prefix: t.prefix });
   });
   afterEach(async () => {
-    await t.runtime?.close();
+    await Promise.all([t.runtime, ...t.runtimes.splice(0)].map((r) => r?.close()));
     t.runtime = undefined;
     await t.producers.close();
     await dropPrefix(t.redis, t.prefix);
