@@ -20,6 +20,7 @@ import { redisUrl, startHarness, type Harness } from '../testkit/harness.ts';
 import { buildExampleRepo, type ExampleRepo } from '../testkit/example-repo.ts';
 import { dropPrefix } from '../testkit/redis.ts';
 import { startGitHubStandin, type GitHubStandin } from '../testkit/github-standin/index.ts';
+import { runBenchChild } from './child-main.ts';
 
 // The repository its Flux GitRepository names (fixtures/example-repo, gotk-sync.yaml): bosun previews
 // only what Flux would fetch from this repository.
@@ -215,13 +216,4 @@ async function main(): Promise<Json> {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchChild(main);

@@ -30,6 +30,7 @@ import { queueNames, type ApplyJob } from '../src/jobs.ts';
 import { kubectlPath, projectRoot } from '../src/util/tools.ts';
 import { startHarness, type Harness } from '../testkit/harness.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../testkit/git-repo.ts';
+import { runBenchChild } from './child-main.ts';
 
 const run = promisify(execFile);
 const owner = 'acme';
@@ -316,13 +317,4 @@ async function main(): Promise<Json> {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchChild(main);
