@@ -76,8 +76,8 @@ export async function withRetry<T>(
  */
 export function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
-    if (e instanceof TransportError) return transientCodes.has(e.code);
-    if (e instanceof ApiError) return e.status >= 500 || e.status === 429;
+    // The first answer (or missing answer) found decides, by the same rule as a request's own retries.
+    if (e instanceof TransportError || e instanceof ApiError) return isRetryable(e);
     e = (e as { cause?: unknown }).cause;
   }
   return false;
