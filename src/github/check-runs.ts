@@ -25,8 +25,6 @@ export interface CheckRunInfo extends CheckRunRef {
   status: string;
   conclusion: string | null;
   externalId: string | null;
-  /** When GitHub says the run started (epoch ms), if it says. */
-  startedAt?: number;
 }
 
 interface CheckRunData {
@@ -38,7 +36,6 @@ interface CheckRunData {
   status: string;
   conclusion: string | null;
   external_id: string | null;
-  started_at?: string | null;
 }
 
 export interface CreateCheckRunArgs extends RepoRef {
@@ -187,8 +184,7 @@ export async function findCheckRun(gh: GitHubClient, owner: string, repo: string
   const runs = ((res.data as { check_runs?: CheckRunData[] }).check_runs ?? []).filter((r) => r.name === name);
   if (runs.length === 0) return undefined;
   const latest = runs.reduce((a, b) => (b.id > a.id ? b : a));
-  const startedAt = latest.started_at ? Date.parse(latest.started_at) : Number.NaN;
-  return { ...ref(latest), name: latest.name, headSha: latest.head_sha, status: latest.status, conclusion: latest.conclusion, externalId: latest.external_id, ...(Number.isFinite(startedAt) ? { startedAt } : {}) };
+  return { ...ref(latest), name: latest.name, headSha: latest.head_sha, status: latest.status, conclusion: latest.conclusion, externalId: latest.external_id };
 }
 
 function splitAnnotations(items: ReadonlyArray<CheckAnnotation | ValidationFinding>): { annotations: CheckAnnotation[]; unplaced: ValidationFinding[] } {
