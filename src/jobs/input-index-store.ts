@@ -37,6 +37,10 @@ export function createInputIndexStore(redis: Redis, prefix: string, opts: InputI
   const maxBytes = opts.maxBytes ?? inputIndexDefaults.maxBytes;
   const now = opts.now ?? Date.now;
   const keys = inputIndexKeys(prefix);
+  // The LRU order's stamp: the clock, but strictly increasing within this process, so two touches in
+  // the same millisecond keep their order (a tie would be broken by key name, evicting the wrong one).
+  let lastStamp = 0;
+  const stamp = (): number => (lastStamp = Math.max(now(), lastStamp + 0.001));
 
   const evict = async (): Promise<void> => {
     // Entries whose value expired by age, then the least recently used past the cap.
@@ -59,13 +63,13 @@ export function createInputIndexStore(redis: Redis, prefix: string, opts: InputI
         return undefined;
       }
       if (index.format !== inputIndexFormat || index.key !== key) return undefined;
-      await redis.pipeline().pexpire(keys.value(key), ttlMs).zadd(keys.lru, now(), key).exec();
+      await redis.pipeline().pexpire(keys.value(key), ttlMs).zadd(keys.lru, stamp(), key).exec();
       return index;
     },
     async put(index) {
       const body = gzipSync(JSON.stringify(index));
       if (body.length > maxBytes) return;
-      await redis.pipeline().set(keys.value(index.key), body, 'PX', ttlMs).zadd(keys.lru, now(), index.key).exec();
+      await redis.pipeline().set(keys.value(index.key), body, 'PX', ttlMs).zadd(keys.lru, stamp(), index.key).exec();
       await evict();
     },
   };
