@@ -66,6 +66,8 @@ export interface RedeliveryLoopOptions {
   everyMs?: number;
   /** Wait after Redis is back before looking, so deliveries being answered 503 right then are listed. */
   settleMs?: number;
+  /** How long one server may hold the look (a server that died mid-round frees it this late). Default 60 s. */
+  leaseMs?: number;
   now?: () => number;
 }
 
@@ -83,6 +85,7 @@ export function startRedeliveryLoop(opts: RedeliveryLoopOptions): RedeliveryLoop
   const now = opts.now ?? Date.now;
   const windowMs = opts.windowMs ?? 3600_000;
   const settleMs = opts.settleMs ?? 5_000;
+  const leaseMs = opts.leaseMs ?? 60_000;
   const ledger = createDeliveryLedger(opts.redis, opts.prefix);
   const leaseKey = `${opts.prefix}:state:redelivery-lease`;
   /** Attempt ids already sent again by this process, with when (forgotten after GitHub's 3 days). */
@@ -92,11 +95,30 @@ export function startRedeliveryLoop(opts: RedeliveryLoopOptions): RedeliveryLoop
   let running: Promise<RedeliveryRound | undefined> | undefined;
   let soon: NodeJS.Timeout | undefined;
 
+  /** A round was asked for while one ran (it may have listed before the failure that asked): run another. */
+  let again = false;
+  /** Consecutive rounds that could not look (lease held elsewhere, Redis or GitHub failing) while an outage is open. */
+  let misses = 0;
+
+  /**
+   * An outage is open but this round could not look: another server holds the lease (and may itself go
+   * away before it looks), or Redis or GitHub failed mid-round. Nothing else would ask again before the
+   * next periodic round, so look again soon, backing off to a minute.
+   */
+  const retryLater = (): void => {
+    if (closed || outageSince === undefined) return;
+    misses++;
+    scheduleIn(Math.min(60_000, settleMs * 2 ** Math.min(misses - 1, 5)));
+  };
+
   const round = async (): Promise<RedeliveryRound | undefined> => {
     if (closed || opts.redis.status !== 'ready') return undefined;
     const token = randomUUID();
-    const leased = await opts.redis.set(leaseKey, token, 'PX', 60_000, 'NX').catch(() => null);
-    if (leased === null) return undefined;
+    const leased = await opts.redis.set(leaseKey, token, 'PX', leaseMs, 'NX').catch(() => null);
+    if (leased === null) {
+      retryLater();
+      return undefined;
+    }
     const startedOutage = outageSince;
     try {
       const t = now();
@@ -128,6 +150,7 @@ export function startRedeliveryLoop(opts: RedeliveryLoopOptions): RedeliveryLoop
         truncated,
       };
       if (outageSince === startedOutage) outageSince = undefined;
+      misses = 0;
       if (result.failed > 0 || truncated) {
         opts.log.info({ ...result }, `asked GitHub to redeliver ${redelivered} webhook deliveries that failed (${result.alreadyQueued} queued after all, ${result.givenUp} given up)`);
       }
@@ -137,6 +160,7 @@ export function startRedeliveryLoop(opts: RedeliveryLoopOptions): RedeliveryLoop
       return result;
     } catch (err) {
       opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not look for failed webhook deliveries; trying again later');
+      retryLater();
       return undefined;
     } finally {
       // Only our own lease: compare and delete in one step.
@@ -145,19 +169,28 @@ export function startRedeliveryLoop(opts: RedeliveryLoopOptions): RedeliveryLoop
   };
 
   const runNow = (): Promise<RedeliveryRound | undefined> => {
-    running ??= round().finally(() => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = round().finally(() => {
       running = undefined;
+      if (again && !closed) {
+        again = false;
+        scheduleSoon();
+      }
     });
     return running;
   };
 
-  const scheduleSoon = (): void => {
+  const scheduleIn = (ms: number): void => {
     if (closed || soon) return;
     soon = setTimeout(() => {
       soon = undefined;
       void runNow();
-    }, settleMs);
+    }, ms);
   };
+  const scheduleSoon = (): void => scheduleIn(settleMs);
 
   const onDown = (): void => {
     outageSince ??= now();
