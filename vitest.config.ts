@@ -65,6 +65,17 @@ const clusterSuites: readonly string[] = [
   // every malicious pull request through the GitHub App, and a worker without the render sandbox
   'test/security/malicious-app.test.ts',
   'test/security/sandbox-unavailable.test.ts',
+  // integration runs that each spawn the real tools dozens of times, measured on a quiet 2-core machine
+  // (2026-12-06) at 5-15 s each, a third of the unit project's time: every malicious pull request through
+  // `bosun plan` in the sandbox; the kustomize model against real kustomize on every case; the dashboard in
+  // a real Chromium; bosun's processes killed by signals; Helm repositories refusing and failing; many
+  // concurrent git checkouts of one mirror
+  'test/security/malicious-plan.test.ts',
+  'test/render/kustomize-model-oracle.test.ts',
+  'test/dashboard/browser.test.ts',
+  'test/cli/signals.test.ts',
+  'test/plan/chart-fetch-failures.test.ts',
+  'test/git/concurrent-checkouts.test.ts',
 ];
 
 export default defineConfig({
