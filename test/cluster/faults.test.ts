@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterClient } from '../../src/cluster/client.ts';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
 import { inventoryName, readInventory } from '../../src/cluster/inventory.ts';
+import { previewEnvironment } from '../../src/cluster/preview.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import type { RetryNotice } from '../../src/cluster/retry.ts';
 import type { ProgressEvent } from '../../src/cluster/types.ts';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts';
@@ -131,5 +133,26 @@ describe('fault tolerance', () => {
     expect(await get(direct, `/api/v1/namespaces/${space}/configmaps/cm5`)).toBeDefined();
     expect((await get(direct, `/api/v1/namespaces/${space}/configmaps/cm3`))?.data).toEqual({ v: '1' });
     expect((await readInventory(direct, env))?.entries.map((e) => e.name)).toContain('cm5');
+  });
+
+  it('says an apply preview could not be taken when the API server stops answering, instead of predicting a failed apply', async () => {
+    const { env, space } = setup();
+    const first = await applyEnvironment({ client: direct, env: environment(env), objects: rendered(ns(space), ...fiveConfigMaps(space)) });
+    expect(first.ok).toBe(true);
+    const objects = rendered(ns(space), ...fiveConfigMaps(space, '2'));
+
+    // The same change previews as five updates while the server answers...
+    const answered = await previewEnvironment({ client: via('https'), env: environment(env), objects });
+    expect(answered.ok).toBe(true);
+    expect(answered.objects.filter((o) => o.action === 'update').map((o) => o.name).sort()).toEqual(['cm1', 'cm2', 'cm3', 'cm4', 'cm5']);
+
+    // ...and, once the server answers one dry run with 503 past every retry, as no preview at all, naming
+    // the cluster, rather than as cm3 "rejected" (which the report would call a predicted failure).
+    proxy.failRequests({ count: Infinity, status: 503, match: { method: 'PATCH', path: `/namespaces/${space}/configmaps/cm3` } });
+    const outage = previewEnvironment({ client: via('https'), env: environment(env), objects });
+    await expect(outage).rejects.toBeInstanceOf(BosunError);
+    await expect(outage).rejects.toMatchObject({ kind: 'cluster', message: expect.stringMatching(/cluster "[^"]+" \(https:\/\/[^)]+\) answered 503/) });
+    // Nothing was changed by either preview.
+    expect((await get(direct, `/api/v1/namespaces/${space}/configmaps/cm3`))?.data).toEqual({ v: '1' });
   });
 });

@@ -21,7 +21,8 @@ export interface CheckReport {
 }
 
 /**
- * failure: the head does not render, does not validate, or the apply preview predicts a failed apply;
+ * failure: the head does not render, does not validate, or the apply preview predicts a failed apply or
+ * could not be taken (the registered cluster did not answer);
  * neutral: nothing changes; success otherwise. A base that does not render is the base branch's
  * problem, not this PR's: it is shown but does not fail the check.
  */
@@ -44,7 +45,8 @@ export function titleOf(env: EnvironmentPlan): string {
   if (env.changes.length === 0) parts[0] = 'No changes';
   if (env.validation.errors.length > 0) parts.push(`${env.validation.errors.length} validation error(s)`);
   if (env.validation.warnings.length > 0) parts.push(`${env.validation.warnings.length} warning(s)`);
-  if (env.preview && ('error' in env.preview || !env.preview.ok)) parts.push('apply preview predicts failure');
+  if (env.preview && 'error' in env.preview) parts.push('no apply preview: the cluster could not be checked');
+  else if (env.preview && !env.preview.ok) parts.push('apply preview predicts failure');
   return parts.join(' · ');
 }
 
