@@ -6,7 +6,7 @@
  * command) keeps its lease the same way. The runtime calls the workflows through their registry
  * (queue/workflows/index.ts); they never reach back into it.
  */
-export type { JobContext, Processor, Processors, Readiness } from './types.ts';
+export type { ChildJob, ChildrenStatus, JobChildren, JobContext, Processor, Processors, Readiness } from './types.ts';
 export { JobAborted, type AbortReason } from './job-run.ts';
 export { silentLogger, type Logger } from './log.ts';
 export { keepLease, type LeaseKeeper } from './lease-keeper.ts';

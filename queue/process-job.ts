@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   acquireEnvLease,
@@ -19,6 +19,7 @@ import {
   type JobOutcome,
   type Newer,
   type PlanJob,
+  type PlanPartJob,
   type ReconcileJob,
   type StateKeys,
 } from '../src/jobs.ts';
@@ -28,7 +29,7 @@ import { JobAborted, JobRun } from './job-run.ts';
 import { keepLease, type LeaseKeeper } from './lease-keeper.ts';
 import type { Logger } from './log.ts';
 import type { SupersedeWatch } from './supersede-watch.ts';
-import type { JobContext, Processor } from './types.ts';
+import type { ChildrenStatus, JobContext, Processor } from './types.ts';
 
 export interface HandlerDeps {
   redis: Redis;
@@ -47,10 +48,17 @@ export interface HandlerDeps {
   maxRetryAfter: number;
   /** Applies at once per cluster (src/jobs/apply-limits.ts); 0: no per-cluster limit. */
   applyConcurrencyPerCluster: number;
+  /** The queue of each kind a job may queue children on (JobContext.children). */
+  childQueue: (kind: JobKind) => Queue;
 }
 
 /** Thrown after the handler moved the job itself (back to wait, or delayed): not a failure. */
 type Moved = DelayedError | WaitingError;
+
+/** Moved by the job itself (JobContext.children.waitFor) or by the handler: not a failure. */
+function isMoved(err: unknown): boolean {
+  return err instanceof DelayedError || err instanceof WaitingError || err instanceof WaitingChildrenError;
+}
 
 /**
  * Wraps a processor into a BullMQ processor. Around the call it enforces the job layer's rules:
@@ -104,18 +112,25 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       // Fetched just as the worker began to stop: leave it to another worker.
       if (deps.stopping()) throw await moveToWait();
 
-      if (kind === 'plan') {
-        const plan = job.data as PlanJob;
+      if (kind === 'plan' || kind === 'planPart') {
+        const plan = job.data as PlanJob | PlanPartJob;
         // Watch before checking, so a newer SHA recorded in between is caught by one or the other.
-        unwatch = deps.watch.watch(plan, (by) => run.abort(new JobAborted('superseded', by)));
-        const by = await isSuperseded(redis, keys, 'plan', plan);
-        if (by) return superseded(by, `plan for ${plan.headSha.slice(0, 12)} skipped: the PR has a newer head`);
+        unwatch = deps.watch.watch(plan as PlanJob, (by) => run.abort(new JobAborted('superseded', by)));
+        const by = await isSuperseded(redis, keys, 'plan', plan as PlanJob);
+        if (by) {
+          // A plan resumed after its parts rendered has check runs open: its processor closes them.
+          if (kind === 'plan' && processor.superseded) {
+            await processor.superseded(job.data, by, contextFor(job, run, kind, deps, lockToken))
+              .catch((err: unknown) => log.warn({ ...fields, err: scrubbed(err) }, 'could not report the superseded plan'));
+          }
+          return superseded(by, `plan for ${plan.headSha.slice(0, 12)} skipped: the PR has a newer head`);
+        }
       } else if (kind === 'apply') {
         const apply = job.data as ApplyJob;
         // Promotion: asked before the lease, so an apply waiting for staging holds nothing, and only when
         // not already stale (a superseded apply waits for nobody; the gate below reports it).
         if (processor.ready && !(await applySupersededBy(redis, keys, apply))) {
-          const ready = await processor.ready(job.data, contextFor(job, run, kind, deps));
+          const ready = await processor.ready(job.data, contextFor(job, run, kind, deps, lockToken));
           if (ready.status === 'wait') {
             log.info({ ...fields, waitMs: ready.retryInMs }, ready.message);
             throw await moveToDelayed(ready.retryInMs);
@@ -130,7 +145,7 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
         if (gate.status === 'superseded') {
           if (processor.superseded) {
             // Reporting is best effort: the job is superseded either way.
-            await processor.superseded(job.data, gate.by, contextFor(job, run, kind, deps))
+            await processor.superseded(job.data, gate.by, contextFor(job, run, kind, deps, lockToken))
               .catch((err: unknown) => log.warn({ ...fields, err: scrubbed(err) }, 'could not report the superseded job'));
           }
           return superseded(gate.by, `apply of ${apply.sha.slice(0, 12)} to ${apply.env} skipped: a newer commit was requested or applied`);
@@ -168,7 +183,7 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
         holdEnv(target.repo.fullName, target.env);
       }
 
-      const ctx = contextFor(job, run, kind, deps);
+      const ctx = contextFor(job, run, kind, deps, lockToken);
       const value = await run.settle(processor(job.data, ctx), deps.abortGraceMs);
       succeeded = true;
       const aborted = run.aborted;
@@ -176,7 +191,8 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       outcome = 'done';
       return { status: 'done', value };
     } catch (err) {
-      if (err instanceof DelayedError || err instanceof WaitingError) throw err;
+      if (err instanceof WaitingChildrenError) outcome = 'waiting';
+      if (isMoved(err)) throw err;
       const aborted = run.aborted;
       if (aborted?.reason === 'superseded') return superseded(aborted.by, 'aborted: a newer request superseded it');
       if (aborted?.reason === 'shutdown') throw await moveToWait();
@@ -211,7 +227,7 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
   };
 }
 
-function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, kind: K, deps: HandlerDeps): JobContext {
+function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, kind: K, deps: HandlerDeps, lockToken: string): JobContext {
   const fields = { queue: job.queueName, jobId: job.id };
   const log = {
     info: (more: Record<string, unknown>, msg: string) => deps.log.info({ ...fields, ...more }, msg),
@@ -228,7 +244,28 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
     },
     supersededBy: () => isSuperseded(deps.redis, deps.keys, kind, job.data),
     log,
+    children: {
+      status: () => childrenStatus(job),
+      async waitFor(children) {
+        const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
+        for (const child of children) {
+          // A child that fails its last attempt is listed among the parent's failed children instead of
+          // failing the parent, which then reports it. Finished children are not kept: BullMQ copies each
+          // one's return value into the parent's record, which lives as long as the parent job.
+          await deps.childQueue(child.kind).add(child.kind, child.data, { jobId: child.id, parent, ignoreDependencyOnFailure: true, removeOnComplete: true });
+        }
+        if (await job.moveToWaitingChildren(lockToken)) throw new WaitingChildrenError();
+      },
+    },
   };
+}
+
+async function childrenStatus(job: Job): Promise<ChildrenStatus> {
+  const [counts, values, failed] = await Promise.all([job.getDependenciesCount(), job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
+  // Keyed by `<prefix>:<queue>:<job id>`; job ids never contain ':'.
+  const byId = <T>(entries: Record<string, T>) => new Map(Object.entries(entries).map(([key, value]) => [key.slice(key.lastIndexOf(':') + 1), value]));
+  const pending = counts.unprocessed ?? 0;
+  return { total: pending + (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0), pending, values: byId(values), failed: byId(failed) };
 }
 
 async function releaseEnv(kind: JobKind, data: unknown, leaseToken: string, succeeded: boolean, deps: HandlerDeps): Promise<void> {

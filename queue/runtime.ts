@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
-import { bullConnection, closeRedis, createRedis, defaultApplyConcurrencyPerCluster, fairnessKey, jobKinds, jobStarted, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
+import { bullConnection, closeRedis, createRedis, defaultApplyConcurrencyPerCluster, defaultJobOptions, fairnessKey, jobKinds, jobStarted, keyPrefixFor, queueNames, releaseBullConnection, stateKeys, type JobKind, type RedisConnection } from '../src/jobs.ts';
 import type { Metrics } from '../src/metrics.ts';
 import { JobAborted, type JobRun } from './job-run.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -85,6 +85,22 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
   const active = new Set<JobRun>();
   let stopping = false;
 
+  const lockDuration = opts.lockDurationMs ?? 30_000;
+  // Each worker makes its own clients from this (a Cluster client is only their template, never connected).
+  const bull = bullConnection(opts.connection, { blocking: true });
+  // Queues jobs queue their children on (a plan's parts), opened when first needed.
+  const childQueues = new Map<JobKind, Queue>();
+  const childConnection = bullConnection(opts.connection);
+  const childQueue = (kind: JobKind): Queue => {
+    let queue = childQueues.get(kind);
+    if (!queue) {
+      queue = new Queue(queueNames[kind], { connection: childConnection, prefix, defaultJobOptions: defaultJobOptions() });
+      queue.on('error', (err: Error) => log.warn({ err, queue: queueNames[kind] }, 'child queue connection error'));
+      childQueues.set(kind, queue);
+    }
+    return queue;
+  };
+
   const deps = {
     redis,
     keys,
@@ -99,11 +115,9 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     abortGraceMs,
     maxRetryAfter: opts.maxRetryAfter ?? 10,
     applyConcurrencyPerCluster: opts.applyConcurrencyPerCluster ?? defaultApplyConcurrencyPerCluster,
+    childQueue,
   };
 
-  const lockDuration = opts.lockDurationMs ?? 30_000;
-  // Each worker makes its own clients from this (a Cluster client is only their template, never connected).
-  const bull = bullConnection(opts.connection, { blocking: true });
   const workers: Worker[] = [];
   for (const kind of jobKinds) {
     const processor = opts.processors[kind];
@@ -173,6 +187,8 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
         await within(Promise.allSettled(workers.map((w) => w.disconnect())), stepTimeoutMs);
       }
       await within(watch.close(), stepTimeoutMs);
+      await within(Promise.allSettled([...childQueues.values()].map((q) => q.close())), stepTimeoutMs);
+      await releaseBullConnection(childConnection);
       await releaseBullConnection(bull);
       await closeRedis(redis);
       log.info({ worker: id }, 'workers stopped');

@@ -56,7 +56,7 @@ export async function startBot(config: ServerConfig, opts: BotOptions): Promise<
       prefix,
       log,
       metrics,
-      concurrency: { plan: config.concurrency, command: config.concurrency },
+      concurrency: { plan: config.concurrency, command: config.concurrency, planPart: config.concurrency },
       lockDurationMs: config.jobLockMs,
       leaseMs: config.envLeaseMs,
       applyConcurrency: config.applyConcurrency,

@@ -19,6 +19,40 @@ export interface JobContext {
    */
   supersededBy(): Promise<Newer | undefined>;
   log: Logger;
+  /** Child jobs of this job (BullMQ's parent/child): see JobChildren. */
+  children: JobChildren;
+}
+
+/** A job queued as a child of the running one. */
+export interface ChildJob<K extends JobKind = JobKind> {
+  kind: K;
+  /** Its job id: queuing the same child twice queues it once. */
+  id: string;
+  data: JobDataByKind[K];
+}
+
+/** What this job's children did so far, by child job id. */
+export interface ChildrenStatus {
+  /** Children queued under this job (finished or not). */
+  total: number;
+  /** Not finished yet. */
+  pending: number;
+  /** Each finished child's outcome (its JobOutcome as stored by the runtime). */
+  values: Map<string, unknown>;
+  /** Each child that failed its last attempt: why. */
+  failed: Map<string, string>;
+}
+
+export interface JobChildren {
+  status(): Promise<ChildrenStatus>;
+  /**
+   * Queues the children (on their kinds' queues, as children of this job), then parks this job until
+   * every one finished — without holding a worker slot: the processor is run again from the start then,
+   * and finds them in status(). Rejects with the runtime's "waiting" signal, which the processor must let
+   * through; resolves only when nothing was left to wait for. A child that fails its last attempt does
+   * not fail this job: it is listed in status().failed.
+   */
+  waitFor(children: ChildJob[]): Promise<void>;
 }
 
 export type Processor<D, R = unknown> = ((data: D, ctx: JobContext) => Promise<R>) & {

@@ -16,6 +16,7 @@ export type {
   JobOutcome,
   Newer,
   PlanJob,
+  PlanPartJob,
   PlanReason,
   PushJob,
   QueueName,
@@ -28,7 +29,7 @@ export type { ProducerOptions, Producers } from './jobs/producers.ts';
 export { RetryAfterError, PermanentJobError, isPermanent, retryAfterMsOf } from './jobs/errors.ts';
 export { createRedis, closeRedis, bullConnection, releaseBullConnection, keyPrefixFor, isClusterConnection, hashTagOf } from './jobs/connection.ts';
 export type { RedisConnection } from './jobs/connection.ts';
-export { applyJobId, commandJobId, idPart, planDedupId, planJobId, pushJobId, reconcileSchedulerId, repoKey, stateKeys } from './jobs/ids.ts';
+export { applyJobId, commandJobId, idPart, planDedupId, planJobId, planPartJobId, pushJobId, reconcileSchedulerId, repoKey, stateKeys } from './jobs/ids.ts';
 export type { StateKeys } from './jobs/ids.ts';
 export { defaultJobOptions, keepCompleted, keepFailed } from './jobs/job-options.ts';
 export type { RetryPolicy } from './jobs/job-options.ts';

@@ -7,7 +7,7 @@ export interface QueueDepthSource {
 }
 
 /** How a job run ended, as counted in `bosun_job_duration_seconds{outcome}`. */
-export type JobRunOutcome = 'done' | 'superseded' | 'skipped' | 'failed' | 'retrying' | 'delayed' | 'requeued';
+export type JobRunOutcome = 'done' | 'superseded' | 'skipped' | 'failed' | 'retrying' | 'delayed' | 'requeued' | 'waiting';
 
 export interface Metrics {
   /** Serve `registry.metrics()` with `registry.contentType` from whatever HTTP server hosts it. */

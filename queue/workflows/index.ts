@@ -20,11 +20,13 @@ import { applyProcessor } from './apply/apply-job.ts';
 import { commandProcessor } from './commands/command.ts';
 import { createAppAuth, type GitHubAppAuth } from '../../src/github/app-auth.ts';
 import { planProcessor } from './plan/plan.ts';
+import { planPartProcessor } from './plan/plan-part.ts';
+import { createPlanFanoutStore, defaultPlanFanout } from '../../src/jobs/plan-parts.ts';
 import { defaultPrLockTtlMs } from '../../src/locks/pr-locks.ts';
 import { pushProcessor } from './push/push.ts';
 import { reconcileProcessor } from './reconcile/reconcile.ts';
 
-export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile' | 'chartSources'>>;
+export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile' | 'chartSources' | 'planFanout'>>;
 
 export interface BosunProcessors {
   processors: Processors;
@@ -62,13 +64,16 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   const status = createEnvStatusStore(redis, prefix);
   const prRecords = createPrRecords(redis, prefix);
   const lockViewers = createLockViewers(redis, prefix, opts.producers);
+  // What a plan and each part of a plan fanned out render with.
+  const planDeps = { auth, mirrors, cache, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) };
   return {
     auth,
     mirrors,
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ auth, mirrors, cache, locks, prRecords, lockViewers, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) }),
+      plan: planProcessor({ ...planDeps, locks, prRecords, lockViewers, fanout: { ...(config.planFanout ?? defaultPlanFanout), store: createPlanFanoutStore(redis, prefix) } }),
+      planPart: planPartProcessor(planDeps),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),

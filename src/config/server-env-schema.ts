@@ -119,6 +119,14 @@ export const serverEnvSchema = z.object({
     integerText('a whole number from 0 to 1000').refine((n) => n >= 0 && n <= 1000, { error: 'must be a whole number from 0 to 1000 (0: no per-cluster limit)' }).default(4),
     { description: 'Applies running at once against one registered cluster, across all worker processes: a change to a shared base does not send every environment of a cluster to its API server at the same moment. An apply that finds its cluster full waits in the queue (delayed, without using an attempt). The default is the per-cluster parallelism of Flux\'s kustomize-controller (`--concurrent=4`). `0`: no per-cluster limit. Self-heal and `/bosun apply` before merge are not counted.', default: '4' },
   ),
+  BOSUN_PLAN_FANOUT_ENVS: envVar(
+    integerText('a whole number from 0 to 100000').refine((n) => n >= 0 && n <= 100_000, { error: 'must be a whole number from 0 to 100000 (0: never split a plan)' }).default(40),
+    { description: 'A plan that affects more environments than this (a change to a shared base) renders them in parts on the plan-part queue, so several worker processes render at once; the plan job waits for its parts without holding a worker slot, then posts the one comment and the check runs as usual. A part that fails its last attempt fails its environments\' check runs with the reason. `0`: every plan renders in one job.', default: '40' },
+  ),
+  BOSUN_PLAN_FANOUT_BATCH: envVar(
+    integerText('a whole number from 1 to 10000').refine((n) => n >= 1 && n <= 10_000, { error: 'must be a whole number from 1 to 10000' }).default(10),
+    { description: 'Environments per part of a plan split by `BOSUN_PLAN_FANOUT_ENVS`. Smaller parts spread the work over more workers; each part fetches and checks out the commits again.', default: '10' },
+  ),
   BOSUN_METRICS_PORT: envVar(
     integerText('a port number').refine((n) => n >= 0 && n < 65536, { error: 'must be a port number from 0 to 65535' }).optional(),
     { description: 'Port on which a worker-only process (`bosun worker`) serves `/healthz`, `/readyz` and `/metrics` (its job metrics), on `HOST`. Unset: the worker listens on no port. `bosun serve` has them on `PORT`.' },

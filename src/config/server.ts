@@ -37,6 +37,8 @@ export interface ServerConfig {
   applyConcurrency: number;
   /** Applies at once per cluster (BOSUN_APPLY_CONCURRENCY_PER_CLUSTER); 0: no per-cluster limit. */
   applyConcurrencyPerCluster: number;
+  /** A plan affecting more than `envs` environments renders in parts of `batch` on several workers (BOSUN_PLAN_FANOUT_ENVS, BOSUN_PLAN_FANOUT_BATCH); envs 0: never. */
+  planFanout: { envs: number; batch: number };
   /** Lease of a PR's environment lock (ms), renewed by every event of the PR. */
   lockTtlMs: number;
   /** How long the webhook server waits to queue a delivery's job before answering 503 (ms). */
@@ -131,6 +133,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     concurrency: data.BOSUN_CONCURRENCY,
     applyConcurrency: data.BOSUN_APPLY_CONCURRENCY,
     applyConcurrencyPerCluster: data.BOSUN_APPLY_CONCURRENCY_PER_CLUSTER,
+    planFanout: { envs: data.BOSUN_PLAN_FANOUT_ENVS, batch: data.BOSUN_PLAN_FANOUT_BATCH },
     lockTtlMs: (parseDuration(data.BOSUN_LOCK_TTL) ?? 168 * 3600) * 1000,
     enqueueTimeoutMs: data.BOSUN_ENQUEUE_TIMEOUT_MS,
     ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
@@ -165,6 +168,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     concurrency: cfg.concurrency,
     applyConcurrency: cfg.applyConcurrency,
     applyConcurrencyPerCluster: cfg.applyConcurrencyPerCluster,
+    planFanout: cfg.planFanout.envs > 0 ? `over ${cfg.planFanout.envs} environments, ${cfg.planFanout.batch} per part` : 'off',
     lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
     enqueueTimeoutMs: cfg.enqueueTimeoutMs,
     jobLockMs: cfg.jobLockMs,

@@ -23,6 +23,11 @@ export function planJobId(job: Pick<PlanJob, 'deliveryId' | 'pr'>): string {
   return jobId('plan', job.deliveryId, job.pr);
 }
 
+/** Part `part` of the plan job `parentId` fanned out: the same part of the same plan is queued once. */
+export function planPartJobId(parentId: string, part: number): string {
+  return `${parentId}+part+${part}`;
+}
+
 export function commandJobId(job: Pick<CommandJob, 'deliveryId'>): string {
   return jobId('command', job.deliveryId);
 }
@@ -65,6 +70,8 @@ export function stateKeys(prefix: string) {
     seen: (queue: string, id: string) => `${base}:seen:${queue}:${id}`,
     /** How many times a job was put back because GitHub asked us to wait. */
     retryAfter: (queue: string, id: string) => `${base}:retry-after:${queue}:${id}`,
+    /** String (gzip JSON, with a TTL): a plan job's analysis while its parts render in child jobs (plan-parts.ts). */
+    planFanout: (jobId: string) => `${base}:plan-fanout:${idPart(jobId)}`,
     /** Pub/sub channel: a PR's newest head SHA changed. Message: JSON {key, sha, seq}. */
     supersededChannel: `${base}:plan-superseded`,
   };

@@ -9,12 +9,14 @@ export const queueNames = {
   apply: 'bosun-apply',
   reconcile: 'bosun-reconcile',
   push: 'bosun-push',
+  /** Parts of a plan fanned out to several workers (plan-parts.ts): each renders some of its environments. */
+  planPart: 'bosun-plan-part',
 } as const;
 
 export type JobKind = keyof typeof queueNames;
 export type QueueName = (typeof queueNames)[JobKind];
 
-export const jobKinds: readonly JobKind[] = ['plan', 'command', 'apply', 'reconcile', 'push'];
+export const jobKinds: readonly JobKind[] = ['plan', 'command', 'apply', 'reconcile', 'push', 'planPart'];
 
 export interface RepoRef {
   owner: string;
@@ -46,6 +48,21 @@ export interface PlanJob {
    * seen is dropped. Producers fill it with the enqueue time when the caller gives none.
    */
   seq?: number;
+}
+
+/**
+ * One part of a plan fanned out into child jobs (a BullMQ child of the plan job `parentId`): renders,
+ * validates and diffs only `envs` of the plan's commits and returns their reports. It is stale when the
+ * plan is (a newer head for the PR).
+ */
+export interface PlanPartJob extends Omit<PlanJob, 'envs' | 'commentId'> {
+  /** The plan job this part belongs to. */
+  parentId: string;
+  /** Which part (0-based) of how many. */
+  part: number;
+  parts: number;
+  /** The affected environments this part renders. */
+  envs: string[];
 }
 
 export interface CommandUser {
@@ -138,6 +155,7 @@ export interface JobDataByKind {
   apply: ApplyJob;
   reconcile: ReconcileJob;
   push: PushJob;
+  planPart: PlanPartJob;
 }
 
 /** A newer request that made a job stale. */

@@ -66,6 +66,16 @@ export interface PlanOptions {
    * "in progress" check runs here). Awaited: a failure fails the plan.
    */
   onAffected?: (envs: string[]) => void | Promise<void>;
+  /**
+   * Asked once the affected environments are known: true leaves them unrendered here (the bot renders them
+   * in parts on other workers, src/jobs/plan-parts.ts): they come back affected, with `render: { skipped: true }`.
+   */
+  deferRender?: (affected: string[]) => boolean;
+  /**
+   * False: no coverage report, and `discovery` holds only the notes the renders added (a part of a plan
+   * fanned out; the plan job has the rest). Default true.
+   */
+  coverage?: boolean;
   /** Object counts per environment and per plan; past them an environment fails with a clear error. */
   limits?: ObjectLimits;
   /** The target Kubernetes version and, for a registered cluster, its own schemas (src/cli/commands/clusters.ts). */
@@ -209,8 +219,11 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
 
   let renderedCount = 0;
   const toRender = decisions.filter((d) => d.decision.affected).length;
-  await opts.onAffected?.(decisions.filter((d) => d.decision.affected).map((d) => d.name));
-  const crdsInRepo = head.envs.size ? await collectRepoCrds(head.dir) : [];
+  const affectedNames = decisions.filter((d) => d.decision.affected).map((d) => d.name);
+  await opts.onAffected?.(affectedNames);
+  const deferred = opts.deferRender?.(affectedNames) ?? false;
+  const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir) : [];
+  const notesBeforeRender = head.notes.length;
   const budget = new PlanObjectBudget(decisions.length, opts.limits);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
@@ -231,7 +244,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       validation: { errors: [], warnings: [] },
       changes: [],
     };
-    if (!d.decision.affected) return plan;
+    if (!d.decision.affected || deferred) return plan;
 
     const renderSide = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
       if (!env) return { ok: true, objects: [] };
@@ -297,6 +310,10 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       budget.release(slot);
     }
   }));
+  if (opts.coverage === false) {
+    progress.done();
+    return { base: base.sha, head: head.sha, environments: envPlans, discovery: head.notes.slice(notesBeforeRender) };
+  }
   // Every GitOps file an environment reads, or listed with why not; every object seen and not previewed.
   const known = new Map(decisions.map((d) => [d.name, d]));
   // The head's coverage verdicts: stored with its index, else lent by the base's for untouched files.

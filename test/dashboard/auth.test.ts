@@ -78,7 +78,7 @@ describe('the dashboard behind bosun serve', () => {
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('<h2>Environments</h2>');
     const api = await fetch(`${on.url}/dashboard/api/status`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await api.json() as { queues: Array<{ name: string }> }).queues.map((q) => q.name)).toEqual(['bosun-plan', 'bosun-command', 'bosun-apply', 'bosun-reconcile', 'bosun-push']);
+    expect((await api.json() as { queues: Array<{ name: string }> }).queues.map((q) => q.name)).toEqual(['bosun-plan', 'bosun-command', 'bosun-apply', 'bosun-reconcile', 'bosun-push', 'bosun-plan-part']);
   });
 
   it('answers 401 with a basic-auth challenge to anonymous and wrong credentials, everywhere under /dashboard, without echoing them', async () => {

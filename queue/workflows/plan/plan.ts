@@ -7,8 +7,6 @@
 import { createHash } from 'node:crypto';
 import { checkRunExternalId, checkRunName, planCommentMarker } from '../../../src/github/names.ts';
 import type { ClusterRegistry } from '../../../src/cluster/index.ts';
-import { clusterChecksHook, previewHook } from '../../../src/cluster/plan-hooks.ts';
-import { inventoryOf } from '../../../src/cluster/registry.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
 import type { LockViewers, PlanJob } from '../../../src/jobs.ts';
@@ -19,6 +17,7 @@ import { formatProblem, type BosunError } from '../../../src/model/errors.ts';
 import type { PlanResult } from '../../../src/model/plan.ts';
 import { planChange } from '../../../src/plan/plan.ts';
 import type { IndexOption } from '../../../src/plan/input-index-sides.ts';
+import { shouldFanOut, type FanoutAnalysis, type PlanFanout, type PlanFanoutStore } from '../../../src/jobs/plan-parts.ts';
 import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 import { RenderCache } from '../../../src/render/index.ts';
 import { renderComment } from '../../../src/report/comment.ts';
@@ -26,7 +25,8 @@ import type { IndexLock } from '../../../src/report/index.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../../contract.ts';
 import { checkReport } from './check-report.ts';
-import { commitRange } from './commit-range.ts';
+import { cancelOpenRuns, fanoutAnalysis, gatherParts, partJobs } from './plan-fanout.ts';
+import { planSetup } from './plan-options.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
@@ -51,6 +51,8 @@ export interface PlanProcessorDeps {
   lockViewers?: Pick<LockViewers, 'record'>;
   /** The input index shared by every worker (src/jobs/input-index-store.ts): affected detection looks inputs up instead of walking every environment. */
   inputIndex?: IndexOption;
+  /** Plans of many environments render in parts on the plan-part queue (BOSUN_PLAN_FANOUT_ENVS, _BATCH); absent: never. */
+  fanout?: PlanFanout & { store: PlanFanoutStore };
 }
 
 export interface PlanOutcome {
@@ -61,7 +63,7 @@ export interface PlanOutcome {
 
 export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanOutcome> {
   const cache = deps.cache ?? new RenderCache();
-  return async (job, ctx) => {
+  const processor = async (job: PlanJob, ctx: JobContext): Promise<PlanOutcome> => {
     const { client: gh, token } = await deps.auth.installation(job.installationId);
     const bot = await deps.auth.botLogin();
     const owner = job.repo.owner;
@@ -90,38 +92,43 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     // Any activity on the PR keeps the environments it applied to locked (see pr-locks.ts).
     if (deps.locks) await renewPullRequestLocks(deps.locks, job.repo, job.pr);
     await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
-    const preview = deps.clusters ? previewHook(deps.clusters, { partOf: job.repo.fullName }) : undefined;
-    const clusterChecks = deps.clusters ? clusterChecksHook(deps.clusters, deps.schemaCacheDir ? { cacheDir: deps.schemaCacheDir } : {}) : undefined;
-    let plan: PlanResult;
+    const fanout = deps.fanout;
+    /** Planned here, up to the affected environments: `defer` leaves them to parts (plan-fanout.ts). */
+    const analyse = async (defer: (affected: string[]) => boolean): Promise<PlanResult> => {
+      const setup = await planSetup(deps, cache, job, token, ctx);
+      try {
+        return await planChange({
+          ...setup.options,
+          onAffected: async (envs) => {
+            for (const env of envs) {
+              ctx.signal.throwIfAborted();
+              await openRun(env);
+            }
+          },
+          deferRender: defer,
+        });
+      } finally {
+        await setup.close();
+      }
+    };
+    let plan: PlanResult | undefined;
+    // Affected environments to render in parts on other workers; this job waits for them without a worker slot.
+    let park: { analysis: FanoutAnalysis; queue: boolean } | undefined;
     try {
       // Inside the try: a fetch that fails on the last attempt is reported on the PR like any other failure.
-      const range = await commitRange(deps.mirrors, job.repo, token, job);
-      plan = await planChange({
-        repoDir: range.repoDir,
-        base: range.base,
-        head: range.head,
-        ...(job.envs?.length ? { envs: job.envs } : {}),
-        repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
-        baseBranch: job.baseRef,
-        // Argo CD ApplicationSet clusters generators list the registry's clusters (names and labels).
-        ...(deps.clusters ? { clusters: inventoryOf(deps.clusters) } : {}),
-        cache,
-        ...(preview ? { preview: preview.hook } : {}),
-        ...(clusterChecks ? { clusterChecks: clusterChecks.hook } : {}),
-        ...(deps.charts ? { charts: deps.charts } : {}),
-        ...(deps.inputIndex ? { inputIndex: deps.inputIndex } : {}),
-        // Superseded: stop at the next step instead of rendering for a head nobody will look at.
-        progress: Object.assign((message: string) => {
-          ctx.signal.throwIfAborted();
-          void ctx.progress(message);
-        }, { done: () => undefined }),
-        onAffected: async (envs) => {
-          for (const env of envs) {
-            ctx.signal.throwIfAborted();
-            await openRun(env);
-          }
-        },
-      });
+      const parts = fanout ? await ctx.children.status() : undefined;
+      if (fanout && parts && parts.total > 0) {
+        // Run again once its parts finished (or a retry of a run that had queued them).
+        const analysis = (await fanout.store.load(ctx.job.id)) ?? fanoutAnalysis(await analyse(() => true), fanout);
+        for (const env of analysis.parts.flat()) await openRun(env);
+        if (parts.pending > 0) park = { analysis, queue: false };
+        else plan = await gatherParts(analysis, parts, ctx.job.id);
+      } else {
+        let deferred = false;
+        const result = await analyse((affected) => (deferred = shouldFanOut(fanout, affected.length)));
+        if (deferred && fanout) park = { analysis: fanoutAnalysis(result, fanout), queue: true };
+        else plan = result;
+      }
     } catch (err) {
       if (ctx.signal.aborted) {
         await supersedeRuns(gh, owner, repo, runs);
@@ -136,11 +143,20 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure });
       const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(failure.toProblem()))}\n\`\`\``;
       const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+      await fanout?.store.drop(ctx.job.id);
       return { head: job.headSha, environments: [], comment: comment.action };
-    } finally {
-      await preview?.close();
-      await clusterChecks?.close();
     }
+
+    if (park && fanout) {
+      const { analysis } = park;
+      const total = analysis.parts.flat().length;
+      await fanout.store.save(ctx.job.id, analysis);
+      await ctx.progress(`rendering ${total} environment(s) in ${analysis.parts.length} part(s) on other workers`);
+      // Parks this job (rejects with the runtime's signal) until every part finished; then it runs again from the top.
+      await ctx.children.waitFor(park.queue ? partJobs(job, ctx.job.id, analysis.parts) : []);
+      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id);
+    }
+    if (!plan) throw new Error('plan job: no plan and nothing to wait for');
 
     if (await stale(ctx)) {
       await supersedeRuns(gh, owner, repo, runs);
@@ -177,9 +193,20 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     const body = applied ? withAppliedBlock(report, applied) : report;
     const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
     await deps.lockViewers?.record({ installationId: job.installationId, repo: job.repo, baseRef: job.baseRef, pr: job.pr, envs: reported.map((env) => env.name) });
+    await fanout?.store.drop(ctx.job.id);
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
     return { head: job.headSha, environments, comment: comment.action };
   };
+  return Object.assign(processor, {
+    // A plan run again after its parts finished, and stale by then: its check runs are closed as superseded.
+    superseded: async (job: PlanJob, _by: unknown, ctx: JobContext) => {
+      const analysis = await deps.fanout?.store.load(ctx.job.id);
+      if (!analysis) return;
+      const { client: gh } = await deps.auth.installation(job.installationId);
+      await cancelOpenRuns(gh, { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, externalId: checkRunExternalId(job.pr, jobTag(ctx.job)), appId: deps.auth.appId }, analysis.parts.flat());
+      await deps.fanout?.store.drop(ctx.job.id);
+    },
+  });
 }
 
 /** A short tag of one job (its id and when it was queued), for the external id of the check runs it creates. */
