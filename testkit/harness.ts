@@ -1,7 +1,7 @@
 // Everything an end-to-end test runs against: the GitHub stand-in, and bosun's real server + workers
 // in this process (its own Redis key prefix per test file), configured exactly as an operator would
 // configure them, through the environment. A suite that runs its workers as `bosun worker` processes
-// (test/e2e/bosun-process.ts) starts the harness without workers and gives those processes `workerEnv`.
+// (testkit/bosun-process.ts) starts the harness without workers and gives those processes `workerEnv`.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ensureRedis } from '../../testkit/redis.ts';
 import { startTestCluster, type TestCluster } from '../../testkit/testenv/cluster.ts';
 import { fullLimits } from './criteria.ts';
-import { terminateAll } from './processes.ts';
+import { terminateAll } from '../../testkit/bosun-process.ts';
 import { runSoak } from './run-soak.ts';
 
 const say = (line: string): void => void process.stderr.write(`soak: ${line}\n`);

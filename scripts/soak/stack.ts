@@ -5,17 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { queueNames } from '../../src/jobs.ts';
 import { startGitHubStandin, type Delivery, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { dropPrefix } from '../../testkit/redis.ts';
-import { spawnBosun, type BosunProcess } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { serveListening, spawnBosun, standinAppEnv, workerRegistered, type BosunProcess } from '../../testkit/bosun-process.ts';
 
 export const owner = 'acme';
 export const repoName = 'soak';
 export const maintainer = 'maintainer';
+/** Log kept per process: the last this many characters (a 30-minute run must not grow without bound). */
+const logTail = 256 * 1024;
 
 export interface SoakProcess {
   proc: BosunProcess;
@@ -55,21 +54,6 @@ async function processDirs(work: string, name: string): Promise<{ env: Record<st
   };
 }
 
-async function workerReady(proc: BosunProcess, redisUrl: string): Promise<void> {
-  const queue = new Queue(queueNames.plan, { connection: { url: redisUrl }, prefix: 'bosun' });
-  try {
-    let exited: number | NodeJS.Signals | null | undefined;
-    void proc.exited.then((code) => (exited = code));
-    // startWorkers names every BullMQ worker `bosun-<pid>-<random>`, which BullMQ puts in its client name.
-    await waitFor(`${proc.name} (pid ${proc.pid}) to register with Redis`, async () => {
-      if (exited !== undefined) throw new Error(`${proc.name} exited (${String(exited)}) before it was ready:\n${proc.log().slice(-3_000)}`);
-      return (await queue.getWorkers()).some((c) => (c.rawname ?? '').includes(`:w:bosun-${proc.pid}-`)) || undefined;
-    }, 120_000);
-  } finally {
-    await queue.close();
-  }
-}
-
 export async function startSoakStack(opts: StackOptions): Promise<SoakStack> {
   const started: SoakProcess[] = [];
   const redis = new Redis(opts.redisUrl);
@@ -83,32 +67,25 @@ export async function startSoakStack(opts: StackOptions): Promise<SoakStack> {
     await writeFile(clustersFile, `clusters:\n  test:\n    kubeconfig: ${opts.kubeconfig}\n`);
     const secret = `whsec-${randomUUID()}`;
     const common = {
-      APP_ID: String(gh.appId),
-      PRIVATE_KEY: gh.privateKey,
-      WEBHOOK_SECRET: secret,
-      GHE_HOST: gh.gheHost,
-      GHE_PROTOCOL: 'http',
+      ...standinAppEnv(gh, secret),
       REDIS_URL: opts.redisUrl,
       BOSUN_CLUSTERS: clustersFile,
     };
 
     const serveDirs = await processDirs(opts.work, 'serve');
-    const serve = { proc: spawnBosun('serve', ['serve'], { ...common, ...serveDirs.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }), worktreeDirs: serveDirs.worktreeDirs, tempDir: serveDirs.tempDir };
+    const serve = { proc: spawnBosun(['serve'], { ...common, ...serveDirs.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, { name: 'serve', logTail }), worktreeDirs: serveDirs.worktreeDirs, tempDir: serveDirs.tempDir };
     started.push(serve);
-    const url = await waitFor('bosun serve to listen', () => {
-      if (serve.proc.child.exitCode !== null) throw new Error(`bosun serve exited (${serve.proc.child.exitCode}):\n${serve.proc.log().slice(-3_000)}`);
-      return /"url":"(http:\/\/[^"]+)"/.exec(serve.proc.log())?.[1];
-    }, 120_000);
+    const { url } = await serveListening(serve.proc);
     opts.log(`bosun serve (pid ${serve.proc.pid}) at ${url}`);
 
     const workers: SoakProcess[] = [];
     for (let i = 1; i <= opts.workers; i++) {
       const dirs = await processDirs(opts.work, `worker-${i}`);
-      const w = { proc: spawnBosun(`worker-${i}`, ['worker'], { ...common, ...dirs.env, LOG_LEVEL: 'warn' }), worktreeDirs: dirs.worktreeDirs, tempDir: dirs.tempDir };
+      const w = { proc: spawnBosun(['worker'], { ...common, ...dirs.env, LOG_LEVEL: 'warn' }, { name: `worker-${i}`, logTail }), worktreeDirs: dirs.worktreeDirs, tempDir: dirs.tempDir };
       started.push(w);
       workers.push(w);
     }
-    await Promise.all(workers.map((w) => workerReady(w.proc, opts.redisUrl)));
+    await Promise.all(workers.map((w) => workerRegistered(w.proc, opts.redisUrl)));
     opts.log(`bosun worker ×${workers.length} ready (pids ${workers.map((w) => w.proc.pid).join(', ')})`);
 
     const webhookUrl = `${url}/api/github/webhooks`;

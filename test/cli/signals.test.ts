@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnBosun } from '../e2e/bosun-process.ts';
+import { spawnBosun } from '../../testkit/bosun-process.ts';
 import { waitFor } from '../../testkit/harness.ts';
 import { makeGitRepo } from '../../testkit/git-repo.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm } from '../support/slow-render.ts';
@@ -41,7 +41,7 @@ describe('bosun plan stopped mid-render', () => {
         BOSUN_SANDBOX: 'off',
         TMPDIR: temp,
         BOSUN_WORK_DIR: checkouts,
-      }, work);
+      }, { home: work });
       let exited = false;
       void bosun.exited.then(() => {
         exited = true;

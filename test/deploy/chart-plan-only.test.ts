@@ -15,7 +15,7 @@ import { pushJobId, queueNames } from '../../src/jobs.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { dropPrefix } from '../queue/support.ts';
-import { spawnBosun, startWorkerProcess, type BosunProcess } from '../e2e/bosun-process.ts';
+import { spawnBosun, startWorkerProcess, type BosunProcess } from '../../testkit/bosun-process.ts';
 import { waitFor } from '../../testkit/harness.ts';
 import { containerEnv, get, podOf, render, type K8sObject } from './chart.ts';
 
@@ -76,7 +76,7 @@ describe('plan-only mode: the chart without a cluster registry', () => {
       },
     }));
     const s = asProcess('bosun-serve', { PORT: '0', BOSUN_DATA_DIR: join(work, 'serve') });
-    serve = spawnBosun(s.args, s.env, work);
+    serve = spawnBosun(s.args, s.env, { home: work });
     webhookUrl = await waitFor('bosun serve to listen', () => {
       if (serve.child.exitCode !== null) throw new Error(`bosun serve exited: ${serve.log()}`);
       const url = /"url":"(http:\/\/[^"]+)"/.exec(serve.log())?.[1];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppKey } from '../../testkit/github-standin/index.ts';
 import { redisUrl } from '../../testkit/harness.ts';
-import { logged, spawnBosun } from './bosun-process.ts';
+import { logged, spawnBosun } from '../../testkit/bosun-process.ts';
 
 describe('bosun serve', () => {
   let dir: string;
@@ -19,7 +19,7 @@ describe('bosun serve', () => {
   });
 
   it('refuses to start without WEBHOOK_SECRET and says which variables are missing', async () => {
-    const child = spawnBosun(['serve'], { APP_ID: '1', PRIVATE_KEY: generateAppKey(), REDIS_URL: redisUrl }, dir);
+    const child = spawnBosun(['serve'], { APP_ID: '1', PRIVATE_KEY: generateAppKey(), REDIS_URL: redisUrl }, { home: dir });
     expect(await child.exited).toBe(2);
     expect(child.log()).toMatch(/missing WEBHOOK_SECRET/);
   });
@@ -33,7 +33,7 @@ describe('bosun serve', () => {
       REDIS_URL: redisUrl,
       PORT: '0',
       BOSUN_DATA_DIR: join(dir, 'data'),
-    }, dir);
+    }, { home: dir });
     try {
       const url = await logged(child, 'bosun serve to listen', () => /"url":"(http:\/\/[^"]+)"/.exec(child.log())?.[1]);
       expect(url, child.log()).toMatch(/^http:\/\/[^/]+:\d+$/);
@@ -65,7 +65,7 @@ describe('bosun worker', () => {
       REDIS_URL: redisUrl,
       BOSUN_METRICS_PORT: '0',
       BOSUN_DATA_DIR: join(dir, 'data'),
-    }, dir);
+    }, { home: dir });
     try {
       const url = await logged(child, 'bosun worker to serve its metrics', () => /"msg":"serving[^"]*","url":"(http:\/\/[^"]+)"/.exec(child.log())?.[1]);
       expect(url, child.log()).toMatch(/^http:\/\/[^/]+:\d+$/);

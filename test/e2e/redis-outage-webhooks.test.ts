@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OwnRedis } from '../../testkit/chaos/own-redis.ts';
 import { startGitHubStandin, type GitHubStandin } from '../../testkit/github-standin/index.ts';
 import { waitFor } from '../../testkit/harness.ts';
-import { logged, spawnBosun, type BosunProcess } from './bosun-process.ts';
+import { serveListening, spawnBosun, standinAppEnv, type BosunProcess } from '../../testkit/bosun-process.ts';
 
 /**
  * Deliveries per phase: before the outages; during a short outage (Redis back before bosun's pending
@@ -42,19 +42,15 @@ describe('webhooks while Redis is away', () => {
     redis = await OwnRedis.start(home);
     gh = await startGitHubStandin();
     serve = spawnBosun(['serve'], {
-      APP_ID: String(gh.appId),
-      PRIVATE_KEY: gh.privateKey,
-      WEBHOOK_SECRET: secret,
-      GHE_HOST: gh.gheHost,
-      GHE_PROTOCOL: 'http',
+      ...standinAppEnv(gh, secret),
       PORT: '0',
       HOST: '127.0.0.1',
       REDIS_URL: redis.url,
       BOSUN_DATA_DIR: join(home, 'data'),
       BOSUN_ENQUEUE_TIMEOUT_MS: '1500',
       LOG_LEVEL: 'info',
-    }, home);
-    webhookUrl = await logged(serve, 'bosun serve to listen', () => serve.entries().find((e) => e.msg === 'listening')?.webhook as string | undefined);
+    }, { home });
+    webhookUrl = (await serveListening(serve)).webhook;
   });
 
   afterAll(async () => {

@@ -17,7 +17,7 @@ import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 import { scenario, type Json } from '../../testkit/scenario.ts';
 import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
-import { startWorkerProcess, type BosunProcess } from './bosun-process.ts';
+import { startWorkerProcess, type BosunProcess } from '../../testkit/bosun-process.ts';
 
 const owner = 'acme';
 const name = 'platform';

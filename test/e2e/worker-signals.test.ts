@@ -10,7 +10,7 @@ import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 import { scenario } from '../../testkit/scenario.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm, type SlowHelm } from '../support/slow-render.ts';
-import { startWorkerProcess, type BosunProcess } from './bosun-process.ts';
+import { startWorkerProcess, type BosunProcess } from '../../testkit/bosun-process.ts';
 
 const owner = 'acme';
 const name = 'charts';

@@ -2,7 +2,8 @@
 // count k, and the worker is killed right after it logged k more job lines (a plan or apply step's progress,
 // a job starting or finishing: every line that names a job). A fresh worker replaces each one killed, so
 // the same number keep running. The kills, in order, are kept for the failure message.
-import type { ChaosProcess, ChaosStack } from './stack.ts';
+import type { BosunProcess } from '../bosun-process.ts';
+import type { ChaosStack } from './stack.ts';
 
 export interface Kill {
   worker: string;
@@ -17,7 +18,7 @@ export interface Killer {
   stop(): void;
 }
 
-const jobLines = (p: ChaosProcess): Array<Record<string, unknown>> => p.entries().filter((e) => typeof e.jobId === 'string');
+const jobLines = (p: BosunProcess): Array<Record<string, unknown>> => p.entries().filter((e) => typeof e.jobId === 'string');
 
 export function startKiller(stack: ChaosStack, opts: { count: number; random: () => number; maxLines: number }): Killer {
   const kills: Kill[] = [];
