@@ -65,9 +65,9 @@ describe('webhook redelivery loop', () => {
   it('looks again once another server\'s look is over, with no new failure to prompt it', async () => {
     const failed = await send();
     // Another server took the look and died before looking: its lease runs out on its own.
-    await redis.set(`${prefix}:state:redelivery-lease`, 'someone-else', 'PX', 1_500);
+    await redis.set(`${prefix}:state:redelivery-lease`, 'someone-else', 'PX', 500);
     answer = 200;
-    loop = startRedeliveryLoop({ redis, prefix, github: async () => appClient(), log: quiet, settleMs: 200, everyMs: 3600_000 });
+    loop = startRedeliveryLoop({ redis, prefix, github: async () => appClient(), log: quiet, settleMs: 100, everyMs: 3600_000 });
     loop.queueUnavailable();
     await waitFor('the failed delivery to be redelivered once the lease ran out', async () => {
       await gh.redeliveriesSettled();
