@@ -124,7 +124,15 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     if (!waitingId) return undefined;
     const waiting = await queues.plan.getJob(waitingId);
     if (!waiting || waiting.data.headSha === job.headSha) return undefined;
-    if (!notStarted.has(await waiting.getState())) return undefined;
+    const state = await waiting.getState();
+    if (state === 'waiting-children') {
+      // A plan waiting for its parts (plan-parts.ts) is not active, so BullMQ would drop the newer request
+      // as its duplicate instead of keeping it for later: the parked plan lets go of the PR's deduplication
+      // id. Its parts stop as superseded, and it completes as superseded without posting.
+      await waiting.removeDeduplicationKey();
+      return undefined;
+    }
+    if (!notStarted.has(state)) return undefined;
     // It may become active between the check and the removal: then the removal fails, the worker
     // learns from the newest-SHA record that it is stale, and the new job waits for it to finish.
     const removed = await waiting.remove().then(() => true, () => false);

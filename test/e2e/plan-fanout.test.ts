@@ -49,10 +49,22 @@ describe('a plan split into parts rendered on several workers', () => {
     };
   };
 
-  /** Opens PR `pr` at `head` and waits for its comment and its three completed environment runs. */
-  const planOf = async (pr: number, head: string) => {
+  const open = async (pr: number, head: string) => {
     await h.gh.addPullRequest({ owner, repo: name, number: pr, head: { ref: pr === 1 ? repo.branch : `pr-${pr}`, sha: head }, base: { ref: 'main' }, user: 'alice' });
     await s.pullRequestEvent(pr, 'opened');
+  };
+  const bosunRuns = (head: string): Json[] => s.checkRuns(head).filter((r) => String(r.name).startsWith('bosun / '));
+  const until = async (check: () => boolean, ms: number) => {
+    const end = Date.now() + ms;
+    while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+
+  /** Opens PR `pr` at `head` and waits for its comment and its three completed environment runs. */
+  const planOf = async (pr: number, head: string) => {
+    await open(pr, head);
+    return planned(pr, head);
+  };
+  const planned = async (pr: number, head: string) => {
     const runs = await waitFor(`PR #${pr}: three completed check runs`, () => {
       const found = s.checkRuns(head).filter((r) => String(r.name).startsWith('bosun / '));
       return found.length >= 3 && found.every((r) => r.status === 'completed') ? found : undefined;
@@ -77,9 +89,9 @@ describe('a plan split into parts rendered on several workers', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-fanout-'));
     repo = await buildExampleRepo({ dir: join(work, 'repo') });
-    // Three heads with the same change (each PR gets its own check runs): the sample PR, and empty commits on it.
+    // Heads with the same change (each PR gets its own check runs): the sample PR, and empty commits on it.
     heads.push(repo.headSha);
-    for (const pr of [2, 3]) {
+    for (const pr of [2, 3, 4, 5, 6, 7]) {
       await git(['checkout', '-q', '-b', `pr-${pr}`, repo.headSha], { cwd: repo.dir });
       await git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', `PR ${pr}`], { cwd: repo.dir });
       heads.push((await git(['rev-parse', 'HEAD'], { cwd: repo.dir })).trim());
@@ -163,5 +175,62 @@ describe('a plan split into parts rendered on several workers', () => {
     expect(others(plan)).toEqual(others(single));
     expect(plan.comment).toContain('production/apps');
     expect(plan.comment).toContain('the render worker ran out of memory');
+  }, 180_000);
+
+  it('a newer head wins: the parts of the older one stop, its runs are cancelled, the comment is the newer head\'s', async () => {
+    const [older, newer] = [heads[3], heads[4]];
+    // The older head's parts hold on until they are told the PR moved on (their signal aborts).
+    const wrap = (inner: PartProcessor): PartProcessor => async (job, ctx) => {
+      if (job.headSha === older) await new Promise((resolve) => (ctx.signal.aborted ? resolve(undefined) : ctx.signal.addEventListener('abort', resolve, { once: true })));
+      return inner(job, ctx);
+    };
+    const env = { BOSUN_PLAN_FANOUT_ENVS: '2', BOSUN_PLAN_FANOUT_BATCH: '2' };
+    const runtimes = [await startRuntime(env, wrap), await startRuntime(env, wrap)];
+    try {
+      await open(4, older);
+      await waitFor('the older head\'s three runs in progress', () => bosunRuns(older).length === 3 || undefined, 60_000);
+      await h.gh.updatePullRequest(owner, name, 4, { head: { sha: newer } });
+      await s.pullRequestEvent(4, 'synchronize');
+      const plan = await planned(4, newer);
+      await waitFor('the older head\'s runs closed', () => bosunRuns(older).every((r) => r.status === 'completed') || undefined, 60_000);
+      expect(bosunRuns(older).map((r) => r.conclusion)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      expect(plan.comment).toContain(newer.slice(0, 7));
+      expect(plan.comment).not.toContain(older.slice(0, 7));
+      expect(readable(plan)).toEqual(readable(single));
+    } finally {
+      await Promise.all(runtimes.map((r) => r.close()));
+    }
+  }, 180_000);
+
+  it('a plan waiting for its parts holds no worker slot: with one plan slot, a second PR\'s plan starts meanwhile', async () => {
+    const [first, second] = [heads[5], heads[6]];
+    let secondStartedMeanwhile = false;
+    // The first PR's parts hold on until the second PR's plan has opened its runs (or 60 s).
+    const wrap = (inner: PartProcessor): PartProcessor => async (job, ctx) => {
+      if (job.headSha === first) {
+        await until(() => bosunRuns(second).length > 0, 60_000);
+        secondStartedMeanwhile ||= bosunRuns(second).length > 0;
+      }
+      return inner(job, ctx);
+    };
+    const config = loadServerConfig({ ...h.workerEnv, PORT: '0', BOSUN_DATA_DIR: h.dataDir, LOG_LEVEL: 'silent', BOSUN_PLAN_FANOUT_ENVS: '2', BOSUN_PLAN_FANOUT_BATCH: '2' }, { cwd: h.dataDir });
+    const producers = createProducers(config.redisUrl, { prefix: h.prefix });
+    const bosun = createBosunProcessors(config, { connection: config.redisUrl, prefix: h.prefix, producers });
+    bosun.processors.planPart = wrap(bosun.processors.planPart!);
+    // One plan at a time, and parts enough for both plans' parts at once.
+    const workers = startWorkers({ connection: config.redisUrl, processors: bosun.processors, prefix: h.prefix, concurrency: { plan: 1, planPart: 4 }, supersedePollMs: 500, shutdownTimeoutMs: 5_000 });
+    await workers.ready();
+    try {
+      await open(6, first);
+      await waitFor('the first PR\'s runs in progress', () => bosunRuns(first).length === 3 || undefined, 60_000);
+      await open(7, second);
+      const plans = [await planned(6, first), await planned(7, second)];
+      expect(secondStartedMeanwhile).toBe(true);
+      for (const plan of plans) expect(readable(plan)).toEqual(readable(single));
+    } finally {
+      await workers.close();
+      await bosun.close();
+      await producers.close();
+    }
   }, 180_000);
 });
