@@ -261,11 +261,14 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
 }
 
 async function childrenStatus(job: Job): Promise<ChildrenStatus> {
-  const [counts, values, failed] = await Promise.all([job.getDependenciesCount(), job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
+  const counts = await job.getDependenciesCount();
+  const pending = counts.unprocessed ?? 0;
+  const total = pending + (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0);
+  if (total === 0) return { total, pending, values: new Map(), failed: new Map() };
+  const [values, failed] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
   // Keyed by `<prefix>:<queue>:<job id>`; job ids never contain ':'.
   const byId = <T>(entries: Record<string, T>) => new Map(Object.entries(entries).map(([key, value]) => [key.slice(key.lastIndexOf(':') + 1), value]));
-  const pending = counts.unprocessed ?? 0;
-  return { total: pending + (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0), pending, values: byId(values), failed: byId(failed) };
+  return { total, pending, values: byId(values), failed: byId(failed) };
 }
 
 async function releaseEnv(kind: JobKind, data: unknown, leaseToken: string, succeeded: boolean, deps: HandlerDeps): Promise<void> {
