@@ -25,6 +25,9 @@ export interface CheckRunInfo extends CheckRunRef {
   status: string;
   conclusion: string | null;
   externalId: string | null;
+  /** The output's title and summary as last set (null before any output). */
+  title: string | null;
+  summary: string | null;
 }
 
 interface CheckRunData {
@@ -36,6 +39,7 @@ interface CheckRunData {
   status: string;
   conclusion: string | null;
   external_id: string | null;
+  output?: { title?: string | null; summary?: string | null } | null;
 }
 
 export interface CreateCheckRunArgs extends RepoRef {
@@ -178,13 +182,28 @@ export async function completeCheckRun(gh: GitHubClient, args: CompleteCheckRunA
 
 /** The latest check run called `name` on a commit (optionally only the given App's), if any. */
 export async function findCheckRun(gh: GitHubClient, owner: string, repo: string, sha: string, name: string, opts: { appId?: number } = {}): Promise<CheckRunInfo | undefined> {
-  const params: Record<string, unknown> = { owner, repo, ref: sha, check_name: name, filter: 'latest', per_page: 100 };
+  const runs = await listCheckRuns(gh, owner, repo, sha, name, { ...opts, filter: 'latest' });
+  return runs.length === 0 ? undefined : runs.reduce((a, b) => (b.id > a.id ? b : a));
+}
+
+/**
+ * The check runs called `name` on a commit (optionally only the given App's): GitHub's `latest` filter
+ * keeps the newest, `all` every one (a job looking for the run it created itself, not the newest).
+ */
+export async function listCheckRuns(gh: GitHubClient, owner: string, repo: string, sha: string, name: string, opts: { appId?: number; filter: 'latest' | 'all' }): Promise<CheckRunInfo[]> {
+  const params: Record<string, unknown> = { owner, repo, ref: sha, check_name: name, filter: opts.filter, per_page: 100 };
   if (opts.appId !== undefined) params.app_id = opts.appId;
   const res = await call(gh, `looking up check run "${name}" on ${sha.slice(0, 7)}`, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', params);
-  const runs = ((res.data as { check_runs?: CheckRunData[] }).check_runs ?? []).filter((r) => r.name === name);
-  if (runs.length === 0) return undefined;
-  const latest = runs.reduce((a, b) => (b.id > a.id ? b : a));
-  return { ...ref(latest), name: latest.name, headSha: latest.head_sha, status: latest.status, conclusion: latest.conclusion, externalId: latest.external_id };
+  return ((res.data as { check_runs?: CheckRunData[] }).check_runs ?? []).filter((r) => r.name === name).map((r) => ({
+    ...ref(r),
+    name: r.name,
+    headSha: r.head_sha,
+    status: r.status,
+    conclusion: r.conclusion,
+    externalId: r.external_id,
+    title: r.output?.title ?? null,
+    summary: r.output?.summary ?? null,
+  }));
 }
 
 function splitAnnotations(items: ReadonlyArray<CheckAnnotation | ValidationFinding>): { annotations: CheckAnnotation[]; unplaced: ValidationFinding[] } {

@@ -94,28 +94,39 @@ function checkPayload(payload: Record<string, unknown>): Record<string, unknown>
 }
 
 /**
- * The deployment an earlier attempt of the same job created (its payload names the job), if any, and
- * whether it has any status yet: a retried apply continues it instead of leaving it orphaned.
+ * The deployment an earlier attempt of the same job created (its payload names the job, and `run` when
+ * given: the tag of this queueing of the job), if any, and its latest status: a retried apply continues it
+ * instead of leaving it orphaned, and does not give it a second terminal status.
  */
-export async function findJobDeployment(gh: GitHubClient, args: RepoRef & { sha: string; environment: string; jobId: string }): Promise<{ id: number; hasStatuses: boolean } | undefined> {
+export async function findJobDeployment(gh: GitHubClient, args: RepoRef & { sha: string; environment: string; jobId: string; run?: string }): Promise<{ id: number; hasStatuses: boolean; state?: string } | undefined> {
   const res = await call(gh, `listing the deployments of ${args.sha.slice(0, 12)} to ${args.environment}`, 'GET /repos/{owner}/{repo}/deployments', {
     owner: args.owner, repo: args.repo, sha: args.sha, environment: args.environment, per_page: 100,
   });
   const found = (res.data as Array<{ id: number; payload?: unknown }>).find((d) => {
-    const payload = typeof d.payload === 'string' ? safeJson(d.payload) : d.payload;
-    return (payload as { job?: unknown } | undefined)?.job === args.jobId;
+    const payload = (typeof d.payload === 'string' ? safeJson(d.payload) : d.payload) as { job?: unknown; run?: unknown } | undefined;
+    return payload?.job === args.jobId && (args.run === undefined || payload.run === args.run);
   });
   if (!found) return undefined;
-  return { id: found.id, hasStatuses: await hasDeploymentStatus(gh, { owner: args.owner, repo: args.repo, deploymentId: found.id }) };
+  const state = await latestDeploymentState(gh, { owner: args.owner, repo: args.repo, deploymentId: found.id });
+  return { id: found.id, hasStatuses: state !== undefined, ...(state !== undefined ? { state } : {}) };
 }
 
 /** Whether a deployment has any status yet. */
 export async function hasDeploymentStatus(gh: GitHubClient, args: RepoRef & { deploymentId: number }): Promise<boolean> {
+  return (await latestDeploymentState(gh, args)) !== undefined;
+}
+
+/** The state of a deployment's latest status (GitHub lists them newest first), undefined when it has none. */
+export async function latestDeploymentState(gh: GitHubClient, args: RepoRef & { deploymentId: number }): Promise<string | undefined> {
   const res = await call(gh, `listing the statuses of deployment ${args.deploymentId}`, 'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
     owner: args.owner, repo: args.repo, deployment_id: args.deploymentId, per_page: 1,
   });
-  return (res.data as unknown[]).length > 0;
+  const latest = (res.data as Array<{ state?: unknown }>)[0];
+  return typeof latest?.state === 'string' ? latest.state : undefined;
 }
+
+/** The states that end a deployment: after one, bosun adds no other. */
+export const terminalDeploymentStates: ReadonlySet<string> = new Set(['success', 'failure', 'error', 'inactive']);
 
 function safeJson(text: string): unknown {
   try {

@@ -6,7 +6,7 @@ export { commentMarker, ensureStickyComment, isStickyComment, maxCommentChars, s
 export type { StickyCommentArgs, StickyCommentResult } from './sticky-comment.ts';
 export { annotationsFromFindings, annotationsPerRequest, batches, fitOutput, maxCheckOutputChars } from './check-output.ts';
 export type { CheckAnnotation } from './check-output.ts';
-export { completeCheckRun, createCheckRun, findCheckRun, updateCheckRun } from './check-runs.ts';
+export { completeCheckRun, createCheckRun, findCheckRun, listCheckRuns, updateCheckRun } from './check-runs.ts';
 export type {
   CheckAction,
   CheckConclusion,
@@ -20,7 +20,7 @@ export type {
 export { addReaction } from './reactions.ts';
 export type { ReactionContent } from './reactions.ts';
 export { getPermission } from './permission.ts';
-export { createDeployment, findJobDeployment, hasDeploymentStatus, maxDeploymentDescription, setDeploymentStatus, truncateDescription } from './deployments.ts';
+export { createDeployment, findJobDeployment, hasDeploymentStatus, latestDeploymentState, maxDeploymentDescription, setDeploymentStatus, terminalDeploymentStates, truncateDescription } from './deployments.ts';
 export type { CreateDeploymentArgs, DeploymentState, DeploymentStatusArgs } from './deployments.ts';
 export { graphqlRoute, minimizeComment } from './minimize-comment.ts';
 export type { MinimizeReason } from './minimize-comment.ts';

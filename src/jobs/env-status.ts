@@ -72,6 +72,9 @@ export interface EnvironmentStatus extends EnvironmentRef {
 /** Successful applies kept per environment. */
 export const historyLength = 50;
 
+/** How long the end of an apply run is kept for the same job run again (its retries and delays take minutes, at most hours). */
+export const runEndTtlMs = 2 * 24 * 3600_000;
+
 export function envStatusKeys(prefix: string) {
   const base = `${prefix}:state:env-status`;
   const env = (repo: string, name: string) => `${idPart(repoKey(repo))}:${idPart(name)}`;
@@ -84,6 +87,8 @@ export function envStatusKeys(prefix: string) {
     history: (repo: string, name: string) => `${base}:history:${env(repo, name)}`,
     drift: (repo: string, name: string) => `${base}:drift:${env(repo, name)}`,
     pin: (repo: string, name: string) => `${base}:pin:${env(repo, name)}`,
+    /** String JSON: how one run of an apply job ended (by the job's tag), until its ending is posted — see keepRunEnd. */
+    runEnd: (repo: string, name: string, tag: string) => `${base}:run-end:${env(repo, name)}:${idPart(tag)}`,
   };
 }
 
@@ -112,6 +117,13 @@ export interface EnvStatusStore {
   status(repo: string, env: string): Promise<EnvironmentStatus>;
   /** Forgets an environment (removed from the configuration). */
   forget(repo: string, env: string): Promise<void>;
+  /**
+   * Keeps how one run of an apply job ended (`tag`: the job's), before the ending is posted on GitHub: when
+   * posting fails after the cluster was changed, the same job run again posts this end instead of applying again.
+   */
+  keepRunEnd(repo: string, env: string, tag: string, end: unknown): Promise<void>;
+  /** The end kept for the job's tag, if any. */
+  runEnd(repo: string, env: string, tag: string): Promise<unknown>;
 }
 
 export function createEnvStatusStore(redis: Redis, prefix: string): EnvStatusStore {
@@ -158,6 +170,12 @@ export function createEnvStatusStore(redis: Redis, prefix: string): EnvStatusSto
       const driftRecord = parse<DriftRecord>(drift);
       const pinRecord = parse<PinRecord>(pin);
       return { repo, env, ...(lastApply ? { lastApply } : {}), ...(driftRecord ? { drift: driftRecord } : {}), ...(pinRecord ? { pin: pinRecord } : {}) };
+    },
+    async keepRunEnd(repo, env, tag, end) {
+      await redis.set(keys.runEnd(repo, env, tag), JSON.stringify(end), 'PX', runEndTtlMs);
+    },
+    async runEnd(repo, env, tag) {
+      return parse<unknown>(await redis.get(keys.runEnd(repo, env, tag)));
     },
     async forget(repo, env) {
       await redis

@@ -250,8 +250,12 @@ describe('reactions, permissions, deployments, minimizing', () => {
     await createDeployment(env.octokit, { owner: env.owner, repo: env.repo, ref: env.sha, environment: 'canary', payload: { job: 'apply+d2+canary' } });
     expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d1+canary' })).toEqual({ id: mine.id, hasStatuses: false });
     await setDeploymentStatus(env.octokit, { owner: env.owner, repo: env.repo, deploymentId: mine.id, state: 'in_progress' });
-    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d1+canary' })).toEqual({ id: mine.id, hasStatuses: true });
+    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d1+canary' })).toEqual({ id: mine.id, hasStatuses: true, state: 'in_progress' });
     expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+other' })).toBeUndefined();
+    // With the tag of one queueing of the job: a deployment of another queueing under the same id is not it.
+    const tagged = await createDeployment(env.octokit, { owner: env.owner, repo: env.repo, ref: env.sha, environment: 'canary', payload: { job: 'apply+d3+canary', run: 'a1b2c3' } });
+    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d3+canary', run: 'a1b2c3' })).toEqual({ id: tagged.id, hasStatuses: false });
+    expect(await findJobDeployment(env.octokit, { ...args, jobId: 'apply+d3+canary', run: 'ffffff' })).toBeUndefined();
   });
 
   it('refuses a deployment payload that looks like it holds a secret, before sending it', async () => {

@@ -73,7 +73,7 @@ describe('applyRun', () => {
     const [deployment] = deploymentsOf('staging');
     expect(deployment).toMatchObject({ sha: gh.sha, payload: { job: 'job-1', trigger: 'merge', pr: 3 } });
     const [run] = gh.standin.checkRuns(gh.owner, gh.repo, gh.sha).filter((r) => r.name === 'bosun / apply (staging)');
-    expect(run).toMatchObject({ status: 'completed', conclusion: 'success', external_id: `bosun-deployment-${deployment.id}` });
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'success', external_id: expect.stringMatching(new RegExp(`^bosun-apply-[0-9a-f]{12}-deployment-${deployment.id}$`)) });
     expect(await status.history(`${gh.owner}/${gh.repo}`, 'staging')).toEqual([
       expect.objectContaining({ sha: gh.sha, trigger: 'merge', ok: true, pr: 3, deploymentId: deployment.id, summary: '1 created, 2 configured, 0 pruned' }),
     ]);
@@ -162,6 +162,64 @@ describe('applyRun', () => {
     expect(await status.lastApply(`${gh.owner}/${gh.repo}`, 'flaky')).toMatchObject({ ok: false, trigger: 'rollback', summary: expect.stringMatching(/^Apply failed: connect ECONNREFUSED/) });
     expect(gh.standin.problems()).toEqual([]);
   });
+  it('a GitHub call that fails after the cluster was changed: the job run again posts that end on the same check run and deployment, without applying again', async () => {
+    const repoName = `${gh.owner}/${gh.repo}`;
+    const checkRuns = () => gh.standin.checkRuns(gh.owner, gh.repo, gh.sha).filter((r) => r.name === 'bosun / apply (resume)');
+    let applied = 0;
+    // A GitHub server error delays the job without using an attempt: every run below is attempt 1.
+    const runJob = async () => {
+      const life = await openApplyLifeCycle({ gh: gh.octokit, appId: gh.standin.appId, status, jobId: 'job-6', enqueuedAt: 1_700_000_000_000, attemptsMade: 0, checkRun: true, deployment: true }, target('resume', 'merge', { pr: 4 }));
+      return { life, run: applyRun({ life, signal: new AbortController().signal, retry: { attemptsMade: 0, attempts: 3 }, work: async (steps) => {
+        await steps.deploy();
+        applied++;
+        return { kind: 'finish', ending: { ok: true, title: 'Applied', summary: 'first apply: 1 created', description: 'Applied: 1 created', report: report(true) } };
+      } }) };
+    };
+    gh.standin.failNext({ method: 'POST', path: /\/deployments\/\d+\/statuses$/, body: /"state":"success"/ });
+    const first = await runJob();
+    await expect(first.run).rejects.toThrow(/HTTP 502/);
+    expect(applied).toBe(1);
+    expect(statesOf(first.life.deploymentId)).toEqual(['in_progress']);
+
+    const second = await runJob();
+    await expect(second.run).resolves.toMatchObject({ kind: 'finish', ending: { ok: true, summary: 'first apply: 1 created' } });
+    expect(applied).toBe(1);
+    expect(second.life.checkRun?.id).toBe(first.life.checkRun?.id);
+    expect(second.life.deploymentId).toBe(first.life.deploymentId);
+    // Run once more (a worker that died before the job was marked done): nothing is added.
+    await expect((await runJob()).run).resolves.toMatchObject({ kind: 'finish' });
+    expect(applied).toBe(1);
+
+    expect(deploymentsOf('resume')).toHaveLength(1);
+    expect(statesOf(first.life.deploymentId)).toEqual(['in_progress', 'success']);
+    expect(checkRuns()).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'success', output: expect.objectContaining({ summary: 'first apply: 1 created' }) })]);
+    expect(await status.history(repoName, 'resume')).toEqual([expect.objectContaining({ ok: true, deploymentId: first.life.deploymentId, summary: '1 created, 2 configured, 0 pruned' })]);
+    expect(gh.standin.problems()).toEqual([]);
+  });
+
+  it('a check run concluded but the job run again: the deployment gets no second terminal status, the environment no second record', async () => {
+    const repoName = `${gh.owner}/${gh.repo}`;
+    const open = (attemptsMade: number) => openApplyLifeCycle({ gh: gh.octokit, appId: gh.standin.appId, status, jobId: 'job-7', attemptsMade, checkRun: true, deployment: true }, target('twice', 'merge'));
+    const work = async (steps: { deploy(): Promise<void> }) => {
+      await steps.deploy();
+      return { kind: 'finish' as const, ending: { ok: true, title: 'Applied', summary: 'done', description: 'Applied', report: report(true) } };
+    };
+    // The conclusion fails after the deployment status and the record (in-place retries used up too).
+    gh.standin.failNext({ method: 'PATCH', path: /\/check-runs\/\d+$/, body: /"status":"completed"/, times: 4 });
+    const first = await open(0);
+    await expect(applyRun({ life: first, signal: new AbortController().signal, retry: { attemptsMade: 0, attempts: 2 }, work })).rejects.toThrow(/HTTP 502/);
+    expect(statesOf(first.deploymentId)).toEqual(['in_progress', 'success']);
+    // The job's end was kept: a status store that lost it (flushed) makes the run apply again, and still nothing doubles.
+    await dropPrefix(redis, `${prefix}:state:env-status:run-end`);
+    const second = await open(1);
+    await expect(applyRun({ life: second, signal: new AbortController().signal, retry: { attemptsMade: 1, attempts: 2 }, work })).resolves.toMatchObject({ kind: 'finish' });
+    expect(second.deploymentId).toBe(first.deploymentId);
+    expect(statesOf(first.deploymentId)).toEqual(['in_progress', 'success']);
+    expect(deploymentsOf('twice')).toHaveLength(1);
+    expect(gh.standin.checkRuns(gh.owner, gh.repo, gh.sha).filter((r) => r.name === 'bosun / apply (twice)')).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'success' })]);
+    expect(await status.history(repoName, 'twice')).toHaveLength(1);
+  });
+
   it('an API server that is down or out of reach delays the run, even on its last attempt, instead of failing the merge: the same check run and deployment carry on once it answers', async () => {
     const down = new BosunError({ kind: 'cluster', message: 'cannot reach the API server of cluster "test" at https://127.0.0.1:1 (ECONNREFUSED, 5 tries)' }, {
       cause: new TransportError({ code: 'ECONNREFUSED', message: 'GET /api: connect ECONNREFUSED 127.0.0.1:1', method: 'GET', path: '/api' }),

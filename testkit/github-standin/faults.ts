@@ -20,6 +20,23 @@ export interface FaultMode {
   retryAfterSeconds?: number;
 }
 
+/**
+ * A one-off failure a test arms (`failNext`): the next `times` API requests matching it (method, path, and
+ * the raw JSON body when `body` is given) are answered with `status` instead of being handled — no effect,
+ * as in the fault mode — so a test can fail one particular call of a flow.
+ */
+export interface OneOffFault {
+  method: string;
+  /** Tested against the path as requested (with `/api/v3` when the client used it), without the query. */
+  path: RegExp;
+  /** Tested against the request's raw body (JSON text). */
+  body?: RegExp;
+  /** Default 502. */
+  status?: 502 | 503;
+  /** How many matching requests fail. Default 1. */
+  times?: number;
+}
+
 export interface FaultAnswer {
   status: 502 | 503 | 403;
   body: { message: string; documentation_url?: string };
@@ -50,6 +67,7 @@ export function seededRandom(seed: number): () => number {
 export class Faults {
   private mode?: FaultMode & { until: number; random: () => number };
   private readonly seenCounts: FaultCounts = { seen: 0, faulted: {} };
+  private readonly oneOff: Array<OneOffFault & { left: number }> = [];
 
   start(mode: FaultMode, now: number): void {
     if (!(mode.percent >= 0 && mode.percent <= 100)) throw new Error(`simulateFaults: percent must be 0–100, got ${mode.percent}`);
@@ -67,6 +85,28 @@ export class Faults {
 
   counts(): FaultCounts {
     return { seen: this.seenCounts.seen, faulted: { ...this.seenCounts.faulted } };
+  }
+
+  failNext(fault: OneOffFault): void {
+    const left = fault.times ?? 1;
+    if (!(Number.isInteger(left) && left > 0)) throw new Error(`failNext: times must be a positive integer, got ${fault.times}`);
+    this.oneOff.push({ ...fault, left });
+  }
+
+  /** One-off failures armed and not yet used up. */
+  armed(): number {
+    return this.oneOff.reduce((n, f) => n + f.left, 0);
+  }
+
+  /** The one-off failure to answer this request with (the first armed one it matches), or undefined. */
+  takeOneOff(method: string, path: string, body: string): FaultAnswer | undefined {
+    const i = this.oneOff.findIndex((f) => f.method.toUpperCase() === method.toUpperCase() && f.path.test(path) && (f.body === undefined || f.body.test(body)));
+    if (i < 0) return undefined;
+    const fault = this.oneOff[i];
+    if (--fault.left === 0) this.oneOff.splice(i, 1);
+    return (fault.status ?? 502) === 502
+      ? { status: 502, body: { message: 'Server Error' }, headers: {} }
+      : { status: 503, body: { message: 'Service Unavailable', documentation_url: 'https://docs.github.com/rest' }, headers: {} };
   }
 
   /** The fault to answer this request with, or undefined to handle it. */

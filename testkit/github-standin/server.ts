@@ -96,7 +96,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   }
 
   const graphql = method === 'POST' && (url.pathname === '/api/graphql' || url.pathname === '/graphql');
-  const fault = deps.faults?.take(method, deps.now());
+  const fault = deps.faults?.takeOneOff(method, url.pathname, raw.toString('utf8')) ?? deps.faults?.take(method, deps.now());
   if (fault) {
     send(res, fault.status, fault.body, fault.headers);
     deps.record({ kind: graphql ? 'graphql' : 'rest', ...base, status: fault.status, injected: true });

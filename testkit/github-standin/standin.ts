@@ -124,6 +124,8 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
     simulateRateLimit: ({ requests: n, retryAfter }) => limits.simulateSecondary(n, retryAfter),
     simulateFaults: (mode) => faults.start(mode, now()),
     faultCounts: () => faults.counts(),
+    failNext: (fault) => faults.failNext(fault),
+    armedFaults: () => faults.armed(),
 
     comments: (owner, repo, issue) => {
       const r = repoOf(owner, repo);

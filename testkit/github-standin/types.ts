@@ -3,9 +3,9 @@ import type { RequestProblem } from './openapi/validators.ts';
 import type { Permission, ReviewState } from './state/records.ts';
 import type { Delivery, DeliveryOptions } from './webhooks/deliver.ts';
 import type { PushSpec } from './present/payloads.ts';
-import type { FaultCounts, FaultMode } from './faults.ts';
+import type { FaultCounts, FaultMode, OneOffFault } from './faults.ts';
 
-export type { FaultCounts, FaultMode, GitCounts, Permission, RequestProblem, ReviewState, Delivery, DeliveryOptions, PushSpec };
+export type { FaultCounts, FaultMode, OneOffFault, GitCounts, Permission, RequestProblem, ReviewState, Delivery, DeliveryOptions, PushSpec };
 
 export interface GitHubStandinOptions {
   /** Default 0: a free port. */
@@ -179,6 +179,13 @@ export interface GitHubStandin {
   simulateFaults(mode: FaultMode): void;
   /** What the fault mode did: requests seen while it was on, faults answered by status. */
   faultCounts(): FaultCounts;
+  /**
+   * Arms a one-off failure (faults.ts): the next `times` API requests matching `method`, `path` and `body`
+   * (regular expressions on the path and the raw JSON body) are answered 502 or 503 and have no effect.
+   */
+  failNext(fault: OneOffFault): void;
+  /** One-off failures armed with `failNext` and not yet used up. */
+  armedFaults(): number;
 
   comments(owner: string, repo: string, issue: number): Json[];
   checkRuns(owner: string, repo: string, sha?: string): Json[];

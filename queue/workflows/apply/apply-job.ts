@@ -77,6 +77,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       appId: deps.auth.appId,
       ...(deps.status ? { status: deps.status } : {}),
       jobId: ctx.job.id,
+      ...(ctx.job.enqueuedAt !== undefined ? { enqueuedAt: ctx.job.enqueuedAt } : {}),
       attemptsMade: ctx.job.attemptsMade,
       checkRun: true,
       // A removed environment's prune deploys nothing.

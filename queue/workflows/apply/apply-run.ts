@@ -10,7 +10,10 @@
  *   terminal status, the check run concluded, one apply record;
  * - failures: a commit that cannot be applied (render, validation, configuration) ends the run as
  *   "nothing applied" without a retry; anything else is retried when the caller retries (apply jobs) and
- *   ends the run as failed on the last attempt.
+ *   ends the run as failed on the last attempt;
+ * - a run's end is kept before it is posted (life-cycle.ts): the same job run again after the cluster was
+ *   changed — posting failed, GitHub answered an error after all, the worker died — does not apply again
+ *   but posts that end, so the check run, the deployment and the record say what happened.
  */
 import { isUnavailable } from '../../../src/cluster/retry.ts';
 import { isPermanent } from '../../../src/jobs.ts';
@@ -19,17 +22,9 @@ import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import { JobAborted } from '../../contract.ts';
 import { gaveUpCheck, leaseLostCheck, nothingAppliedCheck, retryingText } from './apply-text.ts';
-import type { ApplyLifeCycle, CheckText, Ending } from './life-cycle.ts';
-import type { CheckConclusion } from '../../../src/github/index.ts';
+import type { ApplyLifeCycle, Ending, RunEnd } from './life-cycle.ts';
 
-/** How the caller's work ended. */
-export type RunEnd =
-  /** Applied (or tried to): the terminal state and the record. */
-  | { kind: 'finish'; ending: Ending }
-  /** Not applied, waiting for a person. */
-  | { kind: 'hold'; check: CheckText }
-  /** Concluded without an apply to record. */
-  | { kind: 'close'; check: CheckText & { conclusion: CheckConclusion } };
+export type { RunEnd } from './life-cycle.ts';
 
 export interface RunSteps {
   /** Right before the cluster is touched: the lease is still held, the deployment exists and is in progress. */
@@ -83,6 +78,8 @@ export async function applyRun(spec: ApplyRunSpec): Promise<RunEnd> {
 
   try {
     checkLease();
+    // An earlier run of this job got as far as its end: post what is left of it, do not apply again.
+    if (life.earlierEnd) return await end(life.earlierEnd);
     const result = await spec.work({
       deploy: async () => {
         checkLease();
@@ -92,6 +89,8 @@ export async function applyRun(spec: ApplyRunSpec): Promise<RunEnd> {
     });
     // Posted as current only while the lease is still held: otherwise another job may have changed the environment since.
     if (result.kind === 'finish') checkLease();
+    // Kept when the job layer may run this again: the next run then posts this end rather than applying again.
+    if (spec.retry) await life.keep(result);
     return await end(result);
   } catch (err) {
     if (err instanceof EnvLeaseLost || leaseLost(signal)) {

@@ -1,15 +1,21 @@
 /**
  * The life cycle every apply shares on GitHub and in the environment's status store:
  * - the check run `bosun / apply (<env>)` on the commit, when the caller posts its result there (apply
- *   jobs: merge, rollback, sync, `/bosun apply` after merge, removed-environment prune); a retried
- *   attempt continues the run its predecessor left in progress, and a run the push queued is taken over;
+ *   jobs: merge, rollback, sync, `/bosun apply` after merge, removed-environment prune). Its external id
+ *   carries the job's tag, so the same job run again (a retry, or a delay after a GitHub 5xx or rate limit,
+ *   which uses no attempt) finds the run it created — left in progress, or already concluded — instead of
+ *   adding another; a run the push queued, or one another job left in progress, is taken over;
  * - a GitHub Deployment, created only once something is going to be applied (a held apply deploys
  *   nothing), with statuses `in_progress` then exactly one of `success` / `failure`; its log URL is the
- *   check run; the check run carries the deployment's id, so a retry continues the same deployment;
+ *   check run. The check run's external id carries the deployment's id and the deployment's payload the
+ *   job and its tag, so the same job run again continues the same deployment;
  * - one apply record (EnvStatusStore: last apply, history of successful ones) when the run ends.
- * Each step of the ending is done once: a failure half-way can be finished again without a second
- * terminal status.
+ * The ending goes deployment status, record, then check run: a concluded check run means the rest is
+ * done. Each step is done once: a failure half-way is finished by the next run of the job without a
+ * second terminal status or a second record. The end itself is kept (EnvStatusStore, by the job's tag)
+ * before any of it is posted, so the next run posts what happened instead of applying again.
  */
+import { createHash } from 'node:crypto';
 import type { ApplyReport } from '../../../src/cluster/index.ts';
 import {
   completeCheckRun,
@@ -18,8 +24,12 @@ import {
   findCheckRun,
   findJobDeployment,
   hasDeploymentStatus,
+  latestDeploymentState,
+  listCheckRuns,
   setDeploymentStatus,
+  terminalDeploymentStates,
   updateCheckRun,
+  type CheckRunInfo,
   type CheckConclusion,
   type CheckRunRef,
   type DeploymentState,
@@ -38,6 +48,8 @@ export interface LifeCycleOptions {
   status?: EnvStatusStore;
   /** In the deployment's payload, so a retried attempt finds the deployment an earlier one created. */
   jobId: string;
+  /** When the job was queued: with its id, the tag of its check run and deployment (a job queued again under the same id is another run). */
+  enqueuedAt?: number;
   /** Attempts already made (0 on the first). */
   attemptsMade?: number;
   /** Post the result on the commit's `bosun / apply (<env>)` check run (false: the caller replies elsewhere). */
@@ -67,9 +79,32 @@ export interface CheckText {
   text?: string;
 }
 
+/** How the caller's work ended. */
+export type RunEnd =
+  /** Applied (or tried to): the terminal state and the record. */
+  | { kind: 'finish'; ending: Ending }
+  /** Not applied, waiting for a person. */
+  | { kind: 'hold'; check: CheckText }
+  /** Concluded without an apply to record. */
+  | { kind: 'close'; check: CheckText & { conclusion: CheckConclusion } };
+
+/** How an earlier run of the same job concluded its check run: the apply is over, only the rest of its ending may be left. */
+export interface Concluded {
+  conclusion: string;
+  title: string;
+  summary: string;
+}
+
 export interface ApplyLifeCycle {
   readonly target: ApplyTarget;
   readonly checkRun: CheckRunRef | undefined;
+  /**
+   * How an earlier run of this job ended, when its ending was not all posted: the end it kept, else the one
+   * it concluded the check run with. Nothing is applied again; only the rest of that ending is done.
+   */
+  readonly earlierEnd: RunEnd | undefined;
+  /** Keeps this run's end before any of it is posted (no-op without a status store). */
+  keep(end: RunEnd): Promise<void>;
   readonly deploymentId: number | undefined;
   /** Whether the run has ended (finished, held or closed). */
   readonly ended: boolean;
@@ -85,14 +120,44 @@ export interface ApplyLifeCycle {
   retrying(check: CheckText): Promise<void>;
 }
 
-/** The check run carries its deployment's id, so a retried attempt continues the same deployment. */
-export function externalIdOf(deploymentId: number): string {
-  return `bosun-deployment-${deploymentId}`;
+/** A short tag of one job (its id and when it was queued): in its check run's external id and its deployment's payload. */
+export function runTag(jobId: string, enqueuedAt?: number): string {
+  return createHash('sha256').update(`${jobId}\0${enqueuedAt ?? ''}`).digest('hex').slice(0, 12);
 }
 
+/** The check run's external id: the job's tag, and once it exists, its deployment's id. */
+export function applyExternalId(tag: string, deploymentId?: number): string {
+  return deploymentId === undefined ? `bosun-apply-${tag}` : `bosun-apply-${tag}-deployment-${deploymentId}`;
+}
+
+/** The deployment a check run reports on (also from the untagged `bosun-deployment-<id>` of earlier versions). */
 export function deploymentOf(externalId: string | null | undefined): number | undefined {
-  const match = /^bosun-deployment-(\d+)$/.exec(externalId ?? '');
+  const match = /^bosun-(?:apply-[0-9a-f]+-)?deployment-(\d+)$/.exec(externalId ?? '');
   return match ? Number(match[1]) : undefined;
+}
+
+/** The tag of the job that created a check run, if bosun tagged it. */
+export function runTagOf(externalId: string | null | undefined): string | undefined {
+  return /^bosun-apply-([0-9a-f]+)(?:-deployment-\d+)?$/.exec(externalId ?? '')?.[1];
+}
+
+/** The end an earlier run of the job concluded the check run with, as the rest of the ending needs it. */
+export function concludedEnd(run: Concluded): RunEnd {
+  const said = { title: run.title, summary: run.summary };
+  if (run.conclusion === 'success' || run.conclusion === 'failure') return { kind: 'finish', ending: { ok: run.conclusion === 'success', ...said, description: run.title } };
+  if (run.conclusion === 'action_required') return { kind: 'hold', check: said };
+  return { kind: 'close', check: { ...said, conclusion: run.conclusion as CheckConclusion } };
+}
+
+/** What is kept of an end: the report without its per-object list (the check run's text already shows it). */
+function keptForm(end: RunEnd): RunEnd {
+  if (end.kind !== 'finish' || !end.ending.report) return end;
+  const { report } = end.ending;
+  return { kind: 'finish', ending: { ...end.ending, report: { ...report, objects: [], ...(report.health ? { health: { ...report.health, objects: [] } } : {}) } } };
+}
+
+function newest(runs: CheckRunInfo[]): CheckRunInfo | undefined {
+  return runs.reduce<CheckRunInfo | undefined>((a, b) => (a === undefined || b.id > a.id ? b : a), undefined);
 }
 
 export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTarget): Promise<ApplyLifeCycle> {
@@ -102,37 +167,55 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
   const working = workingText(target);
   const inProgress = opts.inProgress ?? inProgressText(target);
   const started = Date.now();
+  const tag = runTag(opts.jobId, opts.enqueuedAt);
   let run: CheckRunRef | undefined;
   let deploymentId: number | undefined;
+  // This attempt created the deployment (else an earlier run of the job may have ended it already).
+  let created = false;
+  let concluded: Concluded | undefined;
+  // An earlier run of this job may have created the deployment: look for it before creating one.
+  let rerun = (opts.attemptsMade ?? 0) > 0;
   const done = { check: false, deployment: false, record: undefined as ApplyRecord | undefined, ended: false };
 
   if (opts.checkRun) {
     const name = applyCheckRunName(target.env);
-    const existing = await findCheckRun(gh, owner, repo, target.sha, name, opts.appId !== undefined ? { appId: opts.appId } : {});
-    if (existing && existing.status !== 'completed') {
+    const runs = await listCheckRuns(gh, owner, repo, target.sha, name, { ...(opts.appId !== undefined ? { appId: opts.appId } : {}), filter: 'all' });
+    const own = newest(runs.filter((r) => runTagOf(r.externalId) === tag));
+    const latest = newest(runs);
+    const existing = own ?? (latest && latest.status !== 'completed' ? latest : undefined);
+    if (existing) {
       run = existing;
       deploymentId = deploymentOf(existing.externalId);
-      if (existing.status === 'queued') await updateCheckRun(gh, { owner, repo, checkRunId: run.id, status: 'in_progress', ...working });
-      // The attempt that recorded the deployment may have died before its first status.
-      if (deploymentId !== undefined && !(await hasDeploymentStatus(gh, { owner, repo, deploymentId }).catch(() => true))) {
-        await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: inProgress, logUrl: run.url });
+      rerun ||= own !== undefined;
+      if (own?.status === 'completed') {
+        // An earlier run of this job concluded it (the deployment's status and the record come first): it is not applied again.
+        concluded = { conclusion: own.conclusion ?? 'neutral', title: own.title ?? '', summary: own.summary ?? '' };
+        done.check = true;
+      } else {
+        // A run the push queued, or one another job left in progress, becomes this job's.
+        if (!own || existing.status === 'queued') await updateCheckRun(gh, { owner, repo, checkRunId: run.id, status: 'in_progress', externalId: applyExternalId(tag, deploymentId), ...working });
+        // The attempt that recorded the deployment may have died before its first status.
+        if (deploymentId !== undefined && !(await hasDeploymentStatus(gh, { owner, repo, deploymentId }).catch(() => true))) {
+          await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: inProgress, logUrl: run.url });
+        }
       }
     } else {
-      run = await createCheckRun(gh, { owner, repo, name, headSha: target.sha, status: 'in_progress', ...working });
+      run = await createCheckRun(gh, { owner, repo, name, headSha: target.sha, status: 'in_progress', externalId: applyExternalId(tag), ...working });
     }
   }
   const logUrl = run ? { logUrl: run.url } : {};
+  const kept = rerun ? await opts.status?.runEnd(target.repo.fullName, target.env, tag) as RunEnd | undefined : undefined;
+  const earlierEnd = kept ?? (concluded ? concludedEnd(concluded) : undefined);
 
   const deploy = async (): Promise<number | undefined> => {
     if (!opts.deployment) return undefined;
     if (deploymentId !== undefined) return deploymentId;
-    // An earlier attempt may have died between creating the deployment and recording it on the check run.
-    const earlier = (opts.attemptsMade ?? 0) > 0
-      ? await findJobDeployment(gh, { owner, repo, sha: target.sha, environment: target.env, jobId: opts.jobId }).catch(() => undefined)
-      : undefined;
+    // An earlier run may have failed between creating the deployment and recording it on the check run.
+    // Not found because the look-up failed is not "none": the job runs again rather than deploy twice.
+    const earlier = rerun ? await findJobDeployment(gh, { owner, repo, sha: target.sha, environment: target.env, jobId: opts.jobId, run: tag }) : undefined;
     if (earlier) {
       deploymentId = earlier.id;
-      if (run) await updateCheckRun(gh, { owner, repo, checkRunId: run.id, externalId: externalIdOf(deploymentId), ...working });
+      if (run) await updateCheckRun(gh, { owner, repo, checkRunId: run.id, externalId: applyExternalId(tag, deploymentId), ...working });
       if (!earlier.hasStatuses) await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: inProgress, ...logUrl });
       return deploymentId;
     }
@@ -142,10 +225,11 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
       ref: target.sha,
       environment: target.env,
       description: deploymentDescription(target),
-      payload: { job: opts.jobId, trigger: target.trigger, ...(target.pr ? { pr: target.pr } : {}) },
+      payload: { job: opts.jobId, run: tag, trigger: target.trigger, ...(target.pr ? { pr: target.pr } : {}) },
     });
     deploymentId = deployment.id;
-    if (run) await updateCheckRun(gh, { owner, repo, checkRunId: run.id, externalId: externalIdOf(deploymentId), ...working });
+    created = true;
+    if (run) await updateCheckRun(gh, { owner, repo, checkRunId: run.id, externalId: applyExternalId(tag, deploymentId), ...working });
     await setDeploymentStatus(gh, { owner, repo, deploymentId, state: 'in_progress', description: inProgress, ...logUrl });
     return deploymentId;
   };
@@ -157,14 +241,28 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
   };
   const settleDeployment = async (state: DeploymentState, description: string): Promise<void> => {
     if (deploymentId === undefined || done.deployment) return;
-    await setDeploymentStatus(gh, { owner, repo, deploymentId, state, description, ...logUrl });
+    // A deployment an earlier run created may have got its terminal status before that run failed.
+    const ended = !created && terminalDeploymentStates.has(await latestDeploymentState(gh, { owner, repo, deploymentId }) ?? '');
+    if (!ended) await setDeploymentStatus(gh, { owner, repo, deploymentId, state, description, ...logUrl });
     done.deployment = true;
+  };
+  /** Recorded already: by the run that concluded the check run, or by an earlier run of this deployment that failed after recording. */
+  const recorded = async (): Promise<boolean> => {
+    if (concluded) return true;
+    if (deploymentId === undefined || created || !opts.status) return false;
+    return (await opts.status.lastApply(target.repo.fullName, target.env))?.deploymentId === deploymentId;
   };
 
   return {
     target,
     get checkRun() {
       return run;
+    },
+    get earlierEnd() {
+      return earlierEnd;
+    },
+    async keep(end) {
+      await opts.status?.keepRunEnd(target.repo.fullName, target.env, tag, keptForm(end));
     },
     get deploymentId() {
       return deploymentId;
@@ -175,7 +273,6 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
     deploy,
     async finish(end) {
       await deploy();
-      await conclude({ conclusion: end.ok ? 'success' : 'failure', title: end.title, summary: end.summary, ...(end.text !== undefined ? { text: end.text } : {}) });
       await settleDeployment(end.ok ? 'success' : 'failure', end.description);
       if (!done.record) {
         const record: ApplyRecord = {
@@ -192,15 +289,16 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
           ...(target.pr ? { pr: target.pr } : {}),
           ...(target.requestedBy ? { requestedBy: target.requestedBy } : {}),
         };
-        await opts.status?.recordApply(target.repo.fullName, target.env, record);
+        if (!(await recorded())) await opts.status?.recordApply(target.repo.fullName, target.env, record);
         done.record = record;
       }
+      await conclude({ conclusion: end.ok ? 'success' : 'failure', title: end.title, summary: end.summary, ...(end.text !== undefined ? { text: end.text } : {}) });
       done.ended = true;
       return done.record;
     },
     async hold(check) {
-      await conclude({ conclusion: 'action_required', ...check });
       await settleDeployment('inactive', check.title);
+      await conclude({ conclusion: 'action_required', ...check });
       done.ended = true;
     },
     async close(check) {
@@ -231,11 +329,13 @@ export async function endUnrunApply(
   const open = existing && existing.status !== 'completed' ? existing : undefined;
   if (!open && (existing ? how.completed : how.none) === 'skip') return undefined;
   const run = open ?? await createCheckRun(gh, { owner, repo, name, headSha: target.sha, status: 'in_progress' });
-  await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: how.conclusion, title: how.title, summary: how.summary });
+  // The deployment first, as an apply ends: a concluded run means the rest is done. Not a second terminal
+  // status: the job may have ended the deployment before it failed to conclude the run.
   const deploymentId = deploymentOf(open?.externalId);
-  if (deploymentId !== undefined && how.deployment) {
+  if (deploymentId !== undefined && how.deployment && !terminalDeploymentStates.has(await latestDeploymentState(gh, { owner, repo, deploymentId }) ?? '')) {
     await setDeploymentStatus(gh, { owner, repo, deploymentId, state: how.deployment.state, description: how.deployment.description, logUrl: run.url });
   }
+  await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: how.conclusion, title: how.title, summary: how.summary });
   return run;
 }
 
