@@ -63,5 +63,20 @@ describe('GitHub stand-in fault mode', () => {
       expect(f.gh.faultCounts().seen).toBe(12);
       expect(f.gh.problems()).toEqual([]);
     });
+
+    it('fails the next requests matching a one-off fault, those only and as often as asked, without effect', async () => {
+      const issue = Number(f.gh.addIssue({ ...repoRef, title: 'one-off', user: 'alice' }).number);
+      f.gh.failNext({ method: 'POST', path: /\/issues\/\d+\/comments$/, body: /"body":"second/, status: 503, times: 2 });
+      const post = (body: string) => f.octokit.rest.issues.createComment({ ...repoRef, issue_number: issue, body }).then((r) => r.status, (e: { status: number }) => e.status);
+      expect(await post('first')).toBe(201);
+      expect(f.gh.armedFaults()).toBe(2);
+      expect(await post('second')).toBe(503);
+      expect(await post('second again')).toBe(503);
+      expect(f.gh.armedFaults()).toBe(0);
+      expect(await post('second, third try')).toBe(201);
+      expect(f.gh.comments('acme', 'gitops', issue).map((c) => c.body)).toEqual(['first', 'second, third try']);
+      expect(f.gh.requests.filter((r) => r.injected && r.path.endsWith(`/issues/${issue}/comments`)).map((r) => r.status)).toEqual([503, 503]);
+      expect(() => f.gh.failNext({ method: 'GET', path: /./, times: 0 })).toThrow(/positive integer/);
+    });
   });
 });
