@@ -8,7 +8,7 @@ import { bullConnection, closeRedis, createRedis, keyPrefixFor, releaseBullConne
 import { applyJobId, commandJobId, planDedupId, planJobId, pushJobId, reconcileSchedulerId, stateKeys, type StateKeys } from './ids.ts';
 import { defaultJobOptions, type RetryPolicy } from './job-options.ts';
 import { newestPlanRequest, recordPlanRequest } from './plan-latest.ts';
-import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type PushJob, type ReconcileJob } from './types.ts';
+import { queueNames, type ApplyJob, type ApplyRequest, type CommandJob, type EnqueueResult, type JobKind, type PlanJob, type PlanPartJob, type PushJob, type ReconcileJob } from './types.ts';
 
 export interface ProducerOptions {
   /** Redis key prefix of the queues and of bosun's job state. Default `bosun` (`{bosun}` on Redis Cluster: see keyPrefixFor). */
@@ -80,7 +80,7 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
   const keys: StateKeys = stateKeys(prefix);
   const redis: Redis = createRedis(connection, { name: 'bosun-producer' });
   const jobOptions = defaultJobOptions(opts.retry);
-  // One BullMQ connection for the five queues: options (each queue makes its own client), or one Cluster client.
+  // One BullMQ connection for the queues: options (each queue makes its own client), or one Cluster client.
   const bull = bullConnection(connection);
   const queueOf = (kind: JobKind): Queue => new Queue(queueNames[kind], { connection: bull, prefix, defaultJobOptions: jobOptions });
   const queues = {
@@ -89,6 +89,8 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     apply: queueOf('apply') as Queue<ApplyJob>,
     reconcile: queueOf('reconcile') as Queue<ReconcileJob>,
     push: queueOf('push') as Queue<PushJob>,
+    // Only plan jobs add parts (as their children); here for its depth.
+    planPart: queueOf('planPart') as Queue<PlanPartJob>,
   };
   const onRedisError = opts.onRedisError ?? (() => undefined);
   redis.on('error', onRedisError);

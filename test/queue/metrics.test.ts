@@ -18,6 +18,8 @@ describe('metrics', () => {
     expect(text).toContain('bosun_queue_depth{queue="bosun-plan",state="prioritized"} 3');
     expect(text).toContain('bosun_queue_depth{queue="bosun-command",state="prioritized"} 1');
     expect(text).toContain('bosun_queue_depth{queue="bosun-apply",state="prioritized"} 0');
+    // The parts of plans fanned out (src/jobs/plan-parts.ts).
+    expect(text).toContain('bosun_queue_depth{queue="bosun-plan-part",state="waiting"} 0');
 
     // The next scrape sees the queue as it is then.
     const queue = inspect(queueNames.plan, t.prefix);
