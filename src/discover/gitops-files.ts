@@ -42,6 +42,7 @@ export function chartFoldersOf(paths: readonly string[]): Set<string> {
 
 /** The innermost chart folder `path` is in, if any. */
 function chartOf(path: string, charts: ReadonlySet<string>): string | undefined {
+  if (charts.size === 0) return undefined;
   let dir = posix.dirname(path);
   for (;;) {
     if (charts.has(dir)) return dir;
@@ -52,8 +53,12 @@ function chartOf(path: string, charts: ReadonlySet<string>): string | undefined 
 
 /** Whether a path is outside what coverage looks at (CI, docs, .git, node_modules). */
 export function isIgnoredPath(path: string): boolean {
-  const segments = path.split('/');
-  return ignoredTopFolders.has(segments[0]) || segments.some((s) => ignoredSegments.has(s));
+  // Asked for every file of both commits on each plan: no splitting into segments.
+  const slash = path.indexOf('/');
+  if (ignoredTopFolders.has(slash < 0 ? path : path.slice(0, slash))) return true;
+  const wrapped = `/${path}/`;
+  for (const segment of ignoredSegments) if (wrapped.includes(`/${segment}/`)) return true;
+  return false;
 }
 
 /**

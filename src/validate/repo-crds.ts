@@ -1,19 +1,19 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isKubeObject } from '../model/object.ts';
 import type { KubeObject } from '../model/object.ts';
-import { mapLimit } from '../util/limit.ts';
 import { isCrd } from './crd-schema.ts';
 
 const skippedDirs = new Set(['.git', 'node_modules']);
 const maxFileBytes = 20 * 1024 * 1024;
+/** Files read between two turns of the event loop (a few milliseconds' worth). */
+const filesPerTurn = 256;
 
-async function yamlFiles(dir: string, out: string[]): Promise<void> {
+function yamlFiles(dir: string, out: string[]): void {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
@@ -24,7 +24,7 @@ async function yamlFiles(dir: string, out: string[]): Promise<void> {
     // Symlinks are not followed: they could point outside the repository.
     if (e.isDirectory()) {
       if (skippedDirs.has(e.name) || (isChart && e.name === 'templates')) continue;
-      await yamlFiles(path, out);
+      yamlFiles(path, out);
     } else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
       out.push(path);
     }
@@ -52,6 +52,19 @@ function crdsIn(text: string): KubeObject[] {
   return found;
 }
 
+function crdsInFile(file: string): KubeObject[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    if (fstatSync(fd).size > maxFileBytes) return [];
+    return crdsIn(readFileSync(fd, 'utf8'));
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /**
  * Every CustomResourceDefinition committed anywhere in the repository, so custom resources validate
  * even when their CRD is installed by another environment. Unparsable files are skipped: reporting
@@ -60,15 +73,15 @@ function crdsIn(text: string): KubeObject[] {
 export async function collectRepoCrds(root: string): Promise<KubeObject[]> {
   if (!existsSync(root)) return [];
   const files: string[] = [];
-  await yamlFiles(root, files);
+  yamlFiles(root, files);
   files.sort();
-  const perFile = await mapLimit(files, 16, async (file) => {
-    try {
-      if ((await stat(file)).size > maxFileBytes) return [];
-      return crdsIn(await readFile(file, 'utf8'));
-    } catch {
-      return [];
-    }
-  });
+  // Listed and read synchronously, the reads in short runs between turns of the event loop: promise-based
+  // calls are a round trip through the thread pool each (four per file read), which made this scan most
+  // of a plan's time on a repository of thousands of small files (1,000 apps: 1 s against 0.15 s).
+  const perFile: KubeObject[][] = [];
+  for (let i = 0; i < files.length; i++) {
+    if (i > 0 && i % filesPerTurn === 0) await new Promise((resolve) => setImmediate(resolve));
+    perFile.push(crdsInFile(files[i]));
+  }
   return perFile.flat();
 }

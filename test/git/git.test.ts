@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { changedFiles, checkout, git, listTree, resolveRef, treeId } from '../../src/git/index.ts';
+import { changedFiles, checkout, git, listTree, partialCheckout, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { tempDir, tempRepo, writeFiles } from './temp-repo.ts';
 
@@ -90,6 +90,17 @@ describe('listTree and treeId', () => {
     expect(await treeId(r.dir, first, 'clusters/missing')).toBeUndefined();
     await expect(treeId(r.dir, 'f'.repeat(40), 'clusters/a')).rejects.toThrow(/unknown commit/);
   });
+
+  it('gives the root trees of several commits at once, in their order, and names an unknown commit', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    const first = await r.commit('first');
+    await writeFiles(r.dir, { 'a.yaml': 'a: 2\n' });
+    const second = await r.commit('second');
+    const [one, two] = [await treeId(r.dir, first, '.'), await treeId(r.dir, second, '.')];
+    expect(await rootTreeIds(r.dir, [second, first, second])).toEqual([two, one, two]);
+    expect(await rootTreeIds(r.dir, ['main', first])).toEqual([two, one]);
+    await expect(rootTreeIds(r.dir, [first, 'f'.repeat(40)])).rejects.toThrow(/unknown commit/);
+  });
 });
 
 describe('checkout', () => {
@@ -137,6 +148,31 @@ describe('checkout', () => {
     expect([mode('.'), mode('charts'), mode('charts/app'), mode('bin')]).toEqual(['755', '755', '755', '755']);
     expect([mode('charts/app/Chart.yaml'), mode('bin/render.sh')]).toEqual(['644', '755']);
     expect(readlinkSync(join(co.dir, 'link.yaml'))).toBe('charts/app/Chart.yaml');
+  });
+
+  it('writes out only the asked files of a commit (modes and links as committed), and the rest on complete()', async () => {
+    const r = await repo({ 'charts/app/Chart.yaml': 'name: app\n', 'bin/render.sh': '#!/bin/sh\n', 'link.yaml': { symlink: 'charts/app/Chart.yaml' }, 'apps/a/x.yaml': 'x: 1\n', 'apps/b/y.yaml': 'y: 1\n', 'top.yaml': 't: 1\n' });
+    chmodSync(join(r.dir, 'bin/render.sh'), 0o755);
+    const sha = await r.commit('first');
+    const files = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((p) => !lstatSync(join(dir, p)).isDirectory()).sort();
+    const co = await partialCheckout(r.dir, sha, ['bin/render.sh', 'link.yaml', 'apps/a/x.yaml', 'not/in/the/commit.yaml']);
+    cleanups.push(co.dispose);
+    expect(files(co.dir)).toEqual(['apps/a/x.yaml', 'bin/render.sh', 'link.yaml']);
+    expect((statSync(join(co.dir, 'bin/render.sh')).mode & 0o777).toString(8)).toBe('755');
+    expect(readlinkSync(join(co.dir, 'link.yaml'))).toBe('charts/app/Chart.yaml');
+    expect([co.has('apps/a/x.yaml'), co.has('apps/b/y.yaml'), co.completed]).toEqual([true, false, false]);
+    await Promise.all([co.complete(), co.complete()]);
+    expect(files(co.dir)).toEqual(['apps/a/x.yaml', 'apps/b/y.yaml', 'bin/render.sh', 'charts/app/Chart.yaml', 'link.yaml', 'top.yaml']);
+    expect(readFileSync(join(co.dir, 'apps/b/y.yaml'), 'utf8')).toBe('y: 1\n');
+    expect([co.has('apps/b/y.yaml'), co.completed]).toEqual([true, true]);
+
+    const none = await partialCheckout(r.dir, sha, []);
+    cleanups.push(none.dispose);
+    expect(readdirSync(none.dir)).toEqual([]);
+    await none.complete();
+    expect(files(none.dir)).toEqual(files(co.dir));
+    await Promise.all([co.dispose(), none.dispose()]);
+    expect([existsSync(co.dir), existsSync(`${co.dir}.idx`), existsSync(none.dir)]).toEqual([false, false, false]);
   });
 
   it('runs no filter, even one the user\'s git config defines and the repository\'s .gitattributes names', async () => {

@@ -128,6 +128,8 @@ describe('partial checkouts', () => {
     expect(paths).toContain(repo.touchedPaths[0]);
     expect([...paths].filter((p) => p.startsWith(`apps/${repo.touchedApp}/`)).length).toBeGreaterThan(3);
     expect([...paths].filter((p) => p.startsWith('apps/') && !p.startsWith(`apps/${repo.touchedApp}/`))).toEqual([]);
+    // The folder holding every environment's Flux Kustomization: only the reached environments' definitions.
+    expect([...paths].filter((p) => p.startsWith('clusters/')).sort()).toEqual([`clusters/production/${repo.touchedApp}.yaml`, `clusters/staging/${repo.touchedApp}.yaml`]);
     const co = await partialCheckout(repo.dir, repo.baseSha, paths);
     try {
       expect(existsSync(join(co.dir, repo.touchedPaths[0]!))).toBe(true);

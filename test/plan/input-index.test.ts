@@ -43,6 +43,17 @@ describe('input index', () => {
     expect([...readersOf(index, ['docs/readme.md'])].sort()).toEqual(['all', 'broken', 'odd']);
   });
 
+  it('looks up a folder named as a changed path, several changed paths at once, and no change at all', () => {
+    const index = baseIndex();
+    // A submodule or a folder replaced by a file: the path itself is one of the inputs' folders.
+    expect([...readersOf(index, ['apps/web'])].sort()).toEqual(['all', 'broken', 'odd', 'web']);
+    expect([...readersOf(index, ['./apps/web/a.yaml', 'clusters/shop.yaml'])].sort()).toEqual(['all', 'broken', 'odd', 'shop', 'web']);
+    // A sibling whose name starts like an input folder is not in it.
+    expect([...readersOf(index, ['apps/webshop/a.yaml'])].sort()).toEqual(['all', 'broken', 'odd']);
+    // Nothing changed: only what is not known for sure.
+    expect([...readersOf(index, [])].sort()).toEqual(['broken', 'odd']);
+  });
+
   it('keys an index by tree, version and scope', () => {
     const k = inputIndexKey('tree-a', { version: '1.0.0', scope: { repoUrls: ['a'], clusters: null } });
     expect(inputIndexKey('tree-a', { version: '1.0.0', scope: { clusters: null, repoUrls: ['a'] } })).toBe(k);

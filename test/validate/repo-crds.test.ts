@@ -59,6 +59,26 @@ describe('CRDs committed in the repository', () => {
     expect(names).toEqual(['widgets.example.com']);
   });
 
+  it('reads every file of a large repository, and lets other work run while it does', async () => {
+    for (let i = 0; i < 600; i++) await write(`apps/a${String(i).padStart(3, '0')}/${i % 100 === 0 ? 'crd' : 'cm'}.yaml`, i % 100 === 0 ? crd(`w${i}s`) : `kind: ConfigMap\nmetadata: { name: c${i} }\n`);
+    // Turns of the event loop seen before the scan finished: none would mean the scan held it throughout.
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      turns++;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    let turnsAtEnd = -1;
+    const found = await collectRepoCrds(root).then((crds) => {
+      turnsAtEnd = turns;
+      done = true;
+      return crds;
+    });
+    expect(found.map((c) => c.metadata?.name)).toEqual([0, 100, 200, 300, 400, 500].map((i) => `w${i}s.example.com`));
+    expect(turnsAtEnd).toBeGreaterThan(0);
+  });
+
   it('returns nothing for a missing folder', async () => {
     expect(await collectRepoCrds(join(root, 'nope'))).toEqual([]);
   });
