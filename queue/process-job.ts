@@ -246,6 +246,9 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
     log,
     children: {
       status: () => childrenStatus(job),
+      // BullMQ lists the client connections of the queue's workers, each named `<prefix>:<queue>:w:<worker
+      // name>`; a runtime names all of its workers `bosun-<id>`, so each process counts once.
+      workers: async (kind) => new Set((await deps.childQueue(kind).getWorkers()).map((w) => String(w.rawname ?? '').split(':w:')[1]).filter(Boolean)).size,
       async waitFor(children) {
         const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
         for (const child of children) {

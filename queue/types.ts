@@ -45,6 +45,8 @@ export interface ChildrenStatus {
 
 export interface JobChildren {
   status(): Promise<ChildrenStatus>;
+  /** How many worker processes take jobs of `kind` now (each runtime counts once, whatever its concurrency). */
+  workers(kind: JobKind): Promise<number>;
   /**
    * Queues the children (on their kinds' queues, as children of this job), then parks this job until
    * every one finished — without holding a worker slot: the processor is run again from the start then,

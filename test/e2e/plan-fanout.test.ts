@@ -91,7 +91,7 @@ describe('a plan split into parts rendered on several workers', () => {
     repo = await buildExampleRepo({ dir: join(work, 'repo') });
     // Heads with the same change (each PR gets its own check runs): the sample PR, and empty commits on it.
     heads.push(repo.headSha);
-    for (const pr of [2, 3, 4, 5, 6, 7]) {
+    for (const pr of [2, 3, 4, 5, 6, 7, 8]) {
       await git(['checkout', '-q', '-b', `pr-${pr}`, repo.headSha], { cwd: repo.dir });
       await git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', `PR ${pr}`], { cwd: repo.dir });
       heads.push((await git(['rev-parse', 'HEAD'], { cwd: repo.dir })).trim());
@@ -145,6 +145,23 @@ describe('a plan split into parts rendered on several workers', () => {
     expect(new Set(ran.map((r) => r.runtime)).size).toBe(2);
     expect(fanned.runs.map((r) => r.conclusion)).toEqual(single.runs.map((r) => r.conclusion));
     expect(readable(fanned)).toEqual(readable(single));
+  }, 180_000);
+
+  it('over the threshold but with one worker process, one job plans: its parts would only run one after another', async () => {
+    const parts: number[] = [];
+    const wrap = (inner: PartProcessor): PartProcessor => async (job, ctx) => {
+      parts.push(job.part);
+      return inner(job, ctx);
+    };
+    const runtime = await startRuntime({ BOSUN_PLAN_FANOUT_ENVS: '2', BOSUN_PLAN_FANOUT_BATCH: '2' }, wrap);
+    let plan: { runs: Json[]; comment: string; head: string };
+    try {
+      plan = await planOf(8, heads[7]);
+    } finally {
+      await runtime.close();
+    }
+    expect(parts).toEqual([]);
+    expect(readable(plan)).toEqual(readable(single));
   }, 180_000);
 
   it('a part that fails every attempt fails its environments\' check runs with the reason; the others report as usual', async () => {
@@ -217,9 +234,11 @@ describe('a plan split into parts rendered on several workers', () => {
     const producers = createProducers(config.redisUrl, { prefix: h.prefix });
     const bosun = createBosunProcessors(config, { connection: config.redisUrl, prefix: h.prefix, producers });
     bosun.processors.planPart = wrap(bosun.processors.planPart!);
-    // One plan at a time, and parts enough for both plans' parts at once.
+    // One plan at a time, and parts enough for both plans' parts at once; a second process renders parts
+    // too (a plan fans out only when more than one does).
     const workers = startWorkers({ connection: config.redisUrl, processors: bosun.processors, prefix: h.prefix, concurrency: { plan: 1, planPart: 4 }, supersedePollMs: 500, shutdownTimeoutMs: 5_000 });
-    await workers.ready();
+    const partsOnly = startWorkers({ connection: config.redisUrl, processors: { planPart: bosun.processors.planPart! }, prefix: h.prefix, concurrency: { planPart: 1 }, supersedePollMs: 500, shutdownTimeoutMs: 5_000 });
+    await Promise.all([workers.ready(), partsOnly.ready()]);
     try {
       await open(6, first);
       await waitFor('the first PR\'s runs in progress', () => bosunRuns(first).length === 3 || undefined, 60_000);
@@ -228,6 +247,7 @@ describe('a plan split into parts rendered on several workers', () => {
       expect(secondStartedMeanwhile).toBe(true);
       for (const plan of plans) expect(readable(plan)).toEqual(readable(single));
     } finally {
+      await partsOnly.close();
       await workers.close();
       await bosun.close();
       await producers.close();

@@ -17,10 +17,12 @@ const envPlan = (name: string, diff = ''): EnvironmentPlan => ({
 
 describe('splitting a plan into parts', () => {
   it('splits only past the threshold, never with 0', () => {
-    expect(shouldFanOut({ envs: 40, batch: 10 }, 40)).toBe(false);
-    expect(shouldFanOut({ envs: 40, batch: 10 }, 41)).toBe(true);
-    expect(shouldFanOut({ envs: 0, batch: 10 }, 10_000)).toBe(false);
-    expect(shouldFanOut(undefined, 10_000)).toBe(false);
+    expect(shouldFanOut({ envs: 40, batch: 10 }, 40, 2)).toBe(false);
+    expect(shouldFanOut({ envs: 40, batch: 10 }, 41, 2)).toBe(true);
+    expect(shouldFanOut({ envs: 0, batch: 10 }, 10_000, 2)).toBe(false);
+    expect(shouldFanOut(undefined, 10_000, 2)).toBe(false);
+    // One worker process would render the parts one after another, each fetching and discovering again.
+    expect(shouldFanOut({ envs: 40, batch: 10 }, 10_000, 1)).toBe(false);
   });
 
   it('keeps every environment once, in order, in parts of at most the batch size', () => {

@@ -10,7 +10,7 @@ import type { PlanOptions } from '../../../src/plan/plan.ts';
 import type { RenderCache } from '../../../src/render/index.ts';
 import type { JobContext } from '../../contract.ts';
 import { commitRange } from './commit-range.ts';
-import type { PlanProcessorDeps } from './plan.ts';
+import type { PlanProcessorDeps } from './plan-deps.ts';
 
 export interface PlanSetup {
   options: PlanOptions;

@@ -11,7 +11,7 @@ import { planChange } from '../../../src/plan/plan.ts';
 import { RenderCache } from '../../../src/render/index.ts';
 import type { Processor } from '../../contract.ts';
 import { planSetup } from './plan-options.ts';
-import type { PlanProcessorDeps } from './plan.ts';
+import type { PlanProcessorDeps } from './plan-deps.ts';
 
 export function planPartProcessor(deps: PlanProcessorDeps): Processor<PlanPartJob, { gz: string }> {
   const cache = deps.cache ?? new RenderCache();

@@ -6,19 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { checkRunExternalId, checkRunName, planCommentMarker } from '../../../src/github/names.ts';
-import type { ClusterRegistry } from '../../../src/cluster/index.ts';
-import type { MirrorCache } from '../../../src/git/mirror.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
-import type { LockViewers, PlanJob } from '../../../src/jobs.ts';
-import type { PrRecords } from '../../../src/jobs/pr-records.ts';
+import type { PlanJob } from '../../../src/jobs.ts';
 import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
-import type { LockManager } from '../../../src/locks/index.ts';
 import { formatProblem, type BosunError } from '../../../src/model/errors.ts';
 import type { PlanResult } from '../../../src/model/plan.ts';
 import { planChange } from '../../../src/plan/plan.ts';
-import type { IndexOption } from '../../../src/plan/input-index-sides.ts';
-import { shouldFanOut, type FanoutAnalysis, type PlanFanout, type PlanFanoutStore } from '../../../src/jobs/plan-parts.ts';
-import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
+import { shouldFanOut, type FanoutAnalysis } from '../../../src/jobs/plan-parts.ts';
 import { RenderCache } from '../../../src/render/index.ts';
 import { renderComment } from '../../../src/report/comment.ts';
 import type { IndexLock } from '../../../src/report/index.ts';
@@ -27,33 +21,10 @@ import type { JobContext, Processor } from '../../contract.ts';
 import { checkReport } from './check-report.ts';
 import { cancelOpenRuns, fanoutAnalysis, gatherParts, partJobs } from './plan-fanout.ts';
 import { planSetup } from './plan-options.ts';
+import type { PlanProcessorDeps } from './plan-deps.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
-import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
 import { failPlanCheck, planFailure } from './plan-failure.ts';
-
-export interface PlanProcessorDeps {
-  auth: GitHubAppAuth;
-  mirrors: MirrorCache;
-  /** Shared by every plan in this process: unchanged environments are not rendered twice. */
-  cache?: RenderCache;
-  /** Environments whose cluster is registered here get an apply preview, and validation against that cluster's own OpenAPI. */
-  clusters?: ClusterRegistry;
-  /** Where the clusters' OpenAPI schemas are cached (the data dir). */
-  schemaCacheDir?: string;
-  /** Remote charts: BOSUN_CHART_SOURCES and the data dir's chart cache (the base branch's declarations are added per plan). */
-  charts?: PlanChartOptions;
-  /** Environment locks: the PR's own are renewed, and every lock is shown in the comment. */
-  locks?: LockManager;
-  /** Records the head planned per environment (plan pinning on merge); keeps the "applied to" lines. */
-  prRecords?: PrRecords;
-  /** Records which environments this PR's comment shows, so a lock change elsewhere refreshes it. */
-  lockViewers?: Pick<LockViewers, 'record'>;
-  /** The input index shared by every worker (src/jobs/input-index-store.ts): affected detection looks inputs up instead of walking every environment. */
-  inputIndex?: IndexOption;
-  /** Plans of many environments render in parts on the plan-part queue (BOSUN_PLAN_FANOUT_ENVS, _BATCH); absent: never. */
-  fanout?: PlanFanout & { store: PlanFanoutStore };
-}
 
 export interface PlanOutcome {
   head: string;
@@ -125,7 +96,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         else plan = await gatherParts(analysis, parts, ctx.job.id);
       } else {
         let deferred = false;
-        const result = await analyse((affected) => (deferred = shouldFanOut(fanout, affected.length)));
+        const partWorkers = fanout && fanout.envs > 0 ? await ctx.children.workers('planPart') : 0;
+        const result = await analyse((affected) => (deferred = shouldFanOut(fanout, affected.length, partWorkers)));
         if (deferred && fanout) park = { analysis: fanoutAnalysis(result, fanout), queue: true };
         else plan = result;
       }
