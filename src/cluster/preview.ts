@@ -3,7 +3,7 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
-import { isUnavailable } from './retry.ts';
+import { isServerAway } from './retry.ts';
 import { readInventory } from './inventory.ts';
 import { fluxExclusion, syncSemanticsOf } from '../model/apply-options.ts';
 import type { SyncSemantics } from '../model/sync.ts';
@@ -121,7 +121,7 @@ async function previewHooks(client: ClusterClient, rendered: readonly RenderedOb
     } catch (error) {
       // Its namespace comes with this change: nothing to check it in yet.
       if (error instanceof ApiError && error.status === 404 && hook.namespace) return { ...shown, phase, wave };
-      if (isUnavailable(error)) throw error;
+      if (isServerAway(error)) throw error;
       return { ...shown, phase, wave, problem: `${phase} hook: ${describeFailure(error)}` };
     }
   });
@@ -186,7 +186,7 @@ async function previewOne(client: ClusterClient, o: PreparedObject, ctx: Preview
     }
     // The API server went away (past the client's retries): nothing about this object is known, so the
     // whole preview could not be taken, rather than this object predicted to fail.
-    if (isUnavailable(error)) throw toClusterError(client.name, client.server, error);
+    if (isServerAway(error)) throw toClusterError(client.name, client.server, error);
     const prefix = error instanceof ApiError && error.status < 500 && error.status !== 429 ? '' : 'could not be checked: ';
     return { ...ref, action: 'rejected', message: `${prefix}${describeFailure(error)}` };
   }
@@ -213,7 +213,7 @@ async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: P
     return { ...ref, action: 'create', diff, risk, message: `namespace ${o.namespace} is created by this change; checked by the API server in namespace ${standIn} instead` };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return unchecked();
-    if (isUnavailable(error)) throw toClusterError(client.name, client.server, error);
+    if (isServerAway(error)) throw toClusterError(client.name, client.server, error);
     const prefix = error instanceof ApiError && error.status < 500 && error.status !== 429 ? '' : 'could not be checked: ';
     return { ...ref, action: 'rejected', message: `${prefix}${describeFailure(error).replaceAll(`"${standIn}"`, `"${o.namespace}"`)}` };
   }

@@ -70,6 +70,20 @@ export async function withRetry<T>(
 }
 
 /**
+ * Whether the API server was away rather than answering about the request: no connection, a reset or a
+ * timeout, or a gateway's 502/503/504. Narrower than isUnavailable: a 500 or a 429 is the server answering
+ * this request (the 1.20 server answers 500 to some malformed objects), so it stays that object's result.
+ */
+export function isServerAway(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof TransportError) return transientCodes.has(e.code);
+    if (e instanceof ApiError) return e.status === 502 || e.status === 503 || e.status === 504;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
  * Whether an error (or one it was caused by) says the API server did not answer at all or answered that
  * it is unavailable — down, restarting, unreachable — rather than anything about the request: the same
  * apply can simply run again once the server is back.
