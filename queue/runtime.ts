@@ -44,6 +44,14 @@ export interface WorkerRuntimeOptions {
   /** BullMQ stalled-job check interval. Default: the lock duration. */
   stalledIntervalMs?: number;
   /**
+   * How often a job's worker may vanish (killed, or its lock not renewed in time) before BullMQ gives up
+   * on the job and fails it without running bosun's code (BullMQ's `maxStalledCount`; its own default is
+   * 1). Every bosun job is made to be run again — plans find their own check runs and sticky comment,
+   * applies their environment's lease and deployment — so a job is given up on only when it looks like it
+   * is what kills its workers. Default: `defaultMaxStalls` for every queue.
+   */
+  maxStalls?: number | Partial<Record<JobKind, number>>;
+  /**
    * Applies running at once across every worker (BullMQ's global concurrency of the apply queue; operators:
    * `BOSUN_APPLY_CONCURRENCY`). 0: none beyond each worker's own. Absent: left as the queue has it.
    * Shared by all workers: the last one started sets it.
@@ -64,6 +72,13 @@ export interface WorkerRuntime {
    */
   close(): Promise<void>;
 }
+
+/**
+ * With BullMQ's own limit of 1, a plan whose worker was killed twice (a rolling restart while the node it
+ * moved to is drained, an OOM kill, or two lock renewals missed on a busy machine) failed without a
+ * report, and the PR's newest head never got its plan (chaos-worker-kills, seed 2).
+ */
+export const defaultMaxStalls = 5;
 
 /** Time allowed for each remaining close step (requeue writes, Redis quit) before moving on. */
 const stepTimeoutMs = 5_000;
@@ -138,6 +153,7 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
       name: `bosun-${id}`,
       lockDuration,
       stalledInterval: opts.stalledIntervalMs ?? lockDuration,
+      maxStalledCount: typeof opts.maxStalls === 'number' ? opts.maxStalls : (opts.maxStalls?.[kind] ?? defaultMaxStalls),
       // Finished jobs are kept per the producers' job options; these are the fallbacks.
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },

@@ -25,6 +25,8 @@ describe('an abandoned job', () => {
       stalledIntervalMs: 200,
       shutdownTimeoutMs: 200,
       abortGraceMs: 100,
+      // Given up on after its second run (bosun's default allows more: stalls.test.ts).
+      maxStalls: 1,
     });
     const queued = await t.producers.enqueuePush({ deliveryId: 'abandoned-push', installationId: 42, repo, after: 'd'.repeat(40) });
     expect(queued.status).toBe('queued');
