@@ -5,9 +5,8 @@
  */
 import type { AppliedEntry } from '../jobs/pr-records.ts';
 import { changeSummaryPattern, splitMarkdown } from '../report/index.ts';
-import { call } from './call.ts';
 import type { GitHubClient, RepoRef } from './client.ts';
-import { ensureStickyComment, isStickyComment, maxCommentChars } from './sticky-comment.ts';
+import { ensureStickyComment, maxCommentChars } from './sticky-comment.ts';
 
 export const appliedBlockStart = '<!-- bosun:applied:start -->';
 export const appliedBlockEnd = '<!-- bosun:applied:end -->';
@@ -73,34 +72,15 @@ export function fitAppliedBlock(body: string, block: string, maxChars = maxComme
   return withAppliedBlock(kept, block);
 }
 
-interface Comment {
-  id: number;
-  body?: string | null;
-  user?: { login?: string; type?: string } | null;
-}
-
 /**
  * Puts the block into the PR's sticky comment (`marker`), keeping the rest of it; creates the comment
  * when the PR has none yet. Call it under the PR's comment lock with freshly read entries.
  */
 export async function updateAppliedBlock(gh: GitHubClient, args: RepoRef & { issue: number; marker: string; author?: string; block: string }): Promise<void> {
-  const author = args.author?.toLowerCase();
-  let current: Comment | undefined;
-  for (let page = 1; !current; page++) {
-    const res = await call(gh, `listing the comments of #${args.issue}`, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-      owner: args.owner, repo: args.repo, issue_number: args.issue, per_page: 100, page,
-    });
-    const comments = res.data as Comment[];
-    current = comments.find((c) => (author ? c.user?.login?.toLowerCase() === author : c.user?.type === 'Bot') && isStickyComment(c.body, args.marker));
-    if (comments.length < 100) break;
-  }
-  if (!current) {
-    await ensureStickyComment(gh, { owner: args.owner, repo: args.repo, issue: args.issue, marker: args.marker, body: args.block, ...(args.author ? { author: args.author } : {}) });
-    return;
-  }
-  const body = fitAppliedBlock((current.body ?? '').replace(/\r\n/g, '\n'), args.block);
-  if (body === (current.body ?? '').replace(/\r\n/g, '\n')) return;
-  await call(gh, `updating the applied lines on #${args.issue}`, 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-    owner: args.owner, repo: args.repo, comment_id: current.id, body,
+  // One find, then the block spliced into the comment as found: a plan report posted meanwhile is kept.
+  await ensureStickyComment(gh, {
+    owner: args.owner, repo: args.repo, issue: args.issue, marker: args.marker, body: args.block,
+    ...(args.author ? { author: args.author } : {}),
+    revise: (current) => fitAppliedBlock(current, args.block),
   });
 }

@@ -16,6 +16,12 @@ export interface StickyCommentArgs extends RepoRef {
    * by bot accounts count. Either way a person's comment that starts with the marker is never edited.
    */
   author?: string;
+  /**
+   * When the comment exists, its new full body is made from its current one (marker line included) right
+   * after it was found, instead of `body` — so a caller adding its part to a comment another job writes
+   * (the applied lines under a plan report) never replaces what that job wrote since the caller looked.
+   */
+  revise?: (current: string) => string;
 }
 
 export interface StickyCommentResult {
@@ -84,14 +90,15 @@ export async function ensureStickyComment(gh: GitHubClient, args: StickyCommentA
     const created = res.data as IssueComment;
     return { action: 'created', id: created.id, nodeId: created.node_id, url: created.html_url, duplicates };
   }
-  if (normalize(current.body ?? '') === body) {
+  const next = args.revise ? args.revise(normalize(current.body ?? '')) : body;
+  if (normalize(current.body ?? '') === next) {
     return { action: 'unchanged', id: current.id, nodeId: current.node_id, url: current.html_url, duplicates };
   }
   const res = await call(gh, `updating the ${args.marker} comment on #${args.issue}`, 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
     owner: args.owner,
     repo: args.repo,
     comment_id: current.id,
-    body,
+    body: next,
   });
   const updated = res.data as IssueComment;
   return { action: 'updated', id: updated.id, nodeId: updated.node_id, url: updated.html_url, duplicates };

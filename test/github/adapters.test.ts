@@ -16,6 +16,7 @@ import {
   type RetryWait,
 } from '../../src/github/index.ts';
 import type { ValidationFinding } from '../../src/model/validation.ts';
+import { appliedBlockStart, renderAppliedBlock, updateAppliedBlock } from '../../src/github/applied-lines.ts';
 import { standinWithRepo, type StandinRepo } from './standin-setup.ts';
 
 let env: StandinRepo;
@@ -100,6 +101,27 @@ describe('ensureStickyComment', () => {
     const again = await ensureStickyComment(env.octokit, { ...base, marker: 'plan', body: 'plan' });
     expect(again.id).toBe(plan.id);
     expect(again.duplicates).toHaveLength(1);
+  });
+
+  it('adds a merge\'s applied lines without replacing a plan report posted while it looked', async () => {
+    const issue = newIssue();
+    const author = env.standin.botLogin;
+    const plan = () => ensureStickyComment(env.octokit, { owner: env.owner, repo: env.repo, issue, marker: 'plan', author, body: '## Plan\n\nstaging: +1 ~0 −0' });
+    // The plan job posts its report right after the merge's apply first listed the PR's comments (and found none).
+    let listed = 0;
+    const racing = Object.assign(Object.create(env.octokit) as object, {
+      request: async (route: string, params?: object) => {
+        const res = await (env.octokit.request as (r: string, p?: object) => Promise<unknown>)(route, params);
+        if (route.startsWith('GET ') && route.includes('/comments') && ++listed === 1) await plan();
+        return res;
+      },
+    }) as typeof env.octokit;
+    const block = renderAppliedBlock([{ env: 'staging', sha: env.sha, ok: true, state: 'applied', at: Date.parse('2026-12-06T06:00:00Z') }]);
+    await updateAppliedBlock(racing, { owner: env.owner, repo: env.repo, issue, marker: 'plan', author, block });
+    // Nothing the plan wrote is lost: its report is in a comment (with the block, or beside it), never replaced by the block.
+    const bodies = env.standin.comments(env.owner, env.repo, issue).map((c) => String(c.body));
+    expect(bodies.some((b) => b.includes('staging: +1 ~0 −0'))).toBe(true);
+    expect(bodies.some((b) => b.includes(appliedBlockStart))).toBe(true);
   });
 
   it('refuses a body over 65,536 characters before sending anything', async () => {
