@@ -28,10 +28,11 @@ const { seed, note } = chaosSeed('chaos-github-faults');
 // found, in a clean CI run (seed 1), the merge's apply in staging and in production each with two apply check
 // runs and two deployments, one left in_progress: a 5xx after the check run was concluded (on the deployment's
 // terminal status) made the job run again, and the new run created both anew — the way
-// test/e2e/apply-retry-github-faults.test.ts reproduces it by failing that one call. Seeds 1 and 2 pass; seed 3
-// (not fixed yet) finds the merged PR's plan comment replaced by its "After merge" lines alone: the apply's
-// updateAppliedBlock saw no comment, the plan posted its own while the apply's ensureStickyComment retried a
-// 502, and that then overwrote the plan's report with the block (src/github/applied-lines.ts).
+// test/e2e/apply-retry-github-faults.test.ts reproduces it by failing that one call. Seeds 1, 2 and 3 pass; seed 3
+// had found the merged PR's plan comment replaced by its "After merge" lines alone: the apply's
+// updateAppliedBlock saw no comment, the plan posted its own while the apply retried a 502, and the apply's
+// second look found it and overwrote it with the block — it now looks once and splices the block into the
+// comment as found (ensureStickyComment's `revise`; test/github/adapters.test.ts reproduces the interleaving).
 describe('chaos: GitHub failing 30 % of requests for a minute', () => {
   let h: Harness;
   let repo: ChaosRepo;
