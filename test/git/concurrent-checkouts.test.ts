@@ -55,7 +55,9 @@ describe('checkouts under concurrency', () => {
     const adder = async () => {
       while (!done) {
         const dir = join(foreign, `wt-${rounds++}`);
-        await git(['worktree', 'add', '--detach', '--quiet', dir, base], { cwd: mirror.dir });
+        // The add races the pruners as bosun's old checkouts did, and loses now and then ("could not open
+        // 'worktrees/wt-N/gitdir'"): that is the interference itself, not a failure of what is tested.
+        await git(['worktree', 'add', '--detach', '--quiet', dir, base], { cwd: mirror.dir }).catch(() => undefined);
         await rm(dir, { recursive: true, force: true });
       }
     };
