@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseRepoConfig } from '../../src/config/index.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
-import { changedFiles, checkout, createMirrorCache, listTree, resolveRef, treeId } from '../../src/git/index.ts';
+import { changedFiles, checkout, createMirrorCache, listTree, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, showPatch } from '../../src/git/revert.ts';
 import { scratchRepo } from '../../src/git/scratch-repo.ts';
 import { ensureCommits } from '../../src/cli/action/commits.ts';
@@ -39,12 +39,13 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/mirror-remote.ts runRemoteGit': { count: 1, guard: 'remoteGit() → runRemoteGit()' },
   'src/git/changes.ts git': { count: 1, guard: '--end-of-options before both revisions' },
   'src/git/refs.ts git': { count: 1, guard: '--end-of-options before the ref' },
-  'src/git/tree.ts git': { count: 3, guard: '--end-of-options before the revision, -- before the path' },
+  'src/git/tree.ts git': { count: 4, guard: '--end-of-options before the revision, -- before the path; rootTreeIds passes only full 40/64-hex ids (anything else goes through treeId)' },
   'src/git/revert.ts git': { count: 11, guard: 'commit ids checked as full 40/64-hex ids and put after --end-of-options; the rest take no outside value' },
   'src/git/revert.ts runRemoteGit': { count: 1, guard: 'branch name and commit id checked, --end-of-options before the remote' },
   'src/git/mirror.ts git': { count: 7, guard: 'wanted shas checked by checkShas (full ids) and sent on stdin; the clone URL checked by checkCloneUrl, passed as a config value' },
   'src/git/mirror.ts remoteGit': { count: 3, guard: 'fixed arguments; the by-id fetch takes checked shas after --end-of-options' },
   'src/git/scratch-repo.ts git': { count: 3, guard: 'the commit is resolved by resolveRef to a full id first; keep() gets the id git printed' },
+  'src/git/worktree.ts execFile': { count: 1, guard: 'rm -rf -- <folder>: a checkout folder bosun made itself, after --' },
   'src/git/worktree.ts git': { count: 2, guard: 'the tree is a full id resolved by resolveRef first; a partial checkout\'s paths go to checkout-index on stdin (-z), never as arguments' },
   'src/render/process.ts spawn': { count: 1, guard: 'runTool() itself (in the sandbox when asked)' },
   'src/cli/index-cache.ts git': { count: 1, guard: 'fixed arguments (rev-parse --git-common-dir); the folder is the cwd, never an argument' },
@@ -68,7 +69,7 @@ const knownSites: Record<string, { count: number; guard: string }> = {
 };
 
 /** Only the runners above may import child_process; anything else would be a spawn site the grep cannot see by name. */
-const childProcessFiles = ['src/git/git.ts', 'src/git/mirror-remote.ts', 'src/render/process.ts', 'src/render/sandbox-probe.ts'];
+const childProcessFiles = ['src/git/git.ts', 'src/git/mirror-remote.ts', 'src/git/worktree.ts', 'src/render/process.ts', 'src/render/sandbox-probe.ts'];
 
 describe('process starts', () => {
   it('are all known, each with the way it keeps outside values from being options', () => {
@@ -309,6 +310,7 @@ describe('git with values from payloads and pull requests', () => {
     ['changedFiles (head)', () => changedFiles(git.dir, base, bad)],
     ['listTree', () => listTree(git.dir, bad)],
     ['treeId', () => treeId(git.dir, bad, 'a.txt')],
+    ['rootTreeIds', () => rootTreeIds(git.dir, [head, bad])],
     ['checkout', () => checkout(git.dir, bad)],
     ['commitFacts', () => commitFacts(git.dir, bad)],
     ['rangeFacts (base)', () => rangeFacts(git.dir, bad, head)],
