@@ -96,10 +96,13 @@ export default defineConfig({
           // mocks a module or leaves the environment changed (each restores what it sets), and every one
           // uses its own Redis key prefix and temporary folders, so a file sees nothing another one left.
           isolate: false,
-          // Two files at a time: vitest's default on 2 cores is one, and much of a file's time is waiting
-          // on git, kustomize, helm, Redis or a local server rather than computing. Three at a time on a
-          // loaded 2-core machine pushed Redis-heavy runs (fairness's burst of 500 jobs) past their timeout.
-          maxWorkers: 2,
+          // Three files at a time: vitest's default on 2 cores is one, and much of a file's time is waiting
+          // on git, kustomize, helm, Redis or a local server rather than computing (two at a time left the
+          // cores a third idle). Measured on a quiet 2-core machine (2026-12-06): 65 s with two, 55-56 s
+          // with three. At load 25+ (other jobs on the machine) three at a time once pushed a Redis-heavy
+          // suite past its timeout; every unit suite's timeouts now leave a wide margin (fairness's burst of
+          // 500 jobs takes ~1 s of its 60 s).
+          maxWorkers: 3,
           // Runs before the cluster project in `npm test` (projects with different maxWorkers need
           // their own group).
           sequence: { groupOrder: 0 },
