@@ -5,11 +5,11 @@
  * plan that a newer head made stale posts nothing as current.
  */
 import { createHash } from 'node:crypto';
-import { checkRunExternalId, checkRunName, planCommentMarker } from '../../../src/github/names.ts';
+import { checkRunExternalId, checkRunName, planCommentMarker, prFromExternalId } from '../../../src/github/names.ts';
 import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
 import type { PlanJob } from '../../../src/jobs.ts';
 import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
-import { formatProblem, type BosunError } from '../../../src/model/errors.ts';
+import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import type { PlanResult } from '../../../src/model/plan.ts';
 import { planChange } from '../../../src/plan/plan.ts';
 import { shouldFanOut, type FanoutAnalysis } from '../../../src/jobs/plan-parts.ts';
@@ -170,6 +170,15 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     return { head: job.headSha, environments, comment: comment.action };
   };
   return Object.assign(processor, {
+    // BullMQ gave up on the plan without running it again (its workers vanished too often): the head gets
+    // a failed `bosun` check saying so, and the environment runs its attempts left in progress are closed —
+    // a head is never left with no plan and nothing saying why.
+    abandoned: async (job: PlanJob, message: string) => {
+      const { client: gh } = await deps.auth.installation(job.installationId);
+      const err = new BosunError({ kind: 'internal', message: `bosun gave up planning ${job.headSha.slice(0, 7)}: ${message}. \`/bosun plan\` tries again.` });
+      await failOpenRuns(gh, { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, pr: job.pr, appId: deps.auth.appId }, err);
+      await failPlanCheck(gh, { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err });
+    },
     // A plan run again after its parts finished, and stale by then: its check runs are closed as superseded.
     superseded: async (job: PlanJob, _by: unknown, ctx: JobContext) => {
       const analysis = await deps.fanout?.store.load(ctx.job.id);
@@ -194,6 +203,23 @@ async function failRuns(gh: GitHubClient, owner: string, repo: string, runs: Map
   for (const run of runs.values()) {
     await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: 'failure', title: 'bosun could not plan', summary: `\`\`\`\n${scrub(formatProblem(err.toProblem()))}\n\`\`\`` });
   }
+}
+
+/** This PR's environment runs on the head that are still in progress (any plan job's), failed with `err`. */
+async function failOpenRuns(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; pr: number; appId?: number }, err: BosunError): Promise<void> {
+  const open = new Map<string, CheckRunRef>();
+  for (let page = 1; ; page++) {
+    const res = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+      owner: args.owner, repo: args.repo, ref: args.headSha, per_page: 100, page, filter: 'all',
+      ...(args.appId !== undefined ? { app_id: args.appId } : {}),
+    });
+    const runs = (res.data as { check_runs?: Array<{ id: number; node_id: string; name: string; status: string; external_id?: string | null; html_url?: string | null }> }).check_runs ?? [];
+    for (const run of runs) {
+      if (run.status !== 'completed' && run.name.startsWith(checkRunName('')) && prFromExternalId(run.external_id) === args.pr) open.set(run.name, { id: run.id, nodeId: run.node_id, url: run.html_url ?? '' });
+    }
+    if (runs.length < 100) break;
+  }
+  await failRuns(gh, args.owner, args.repo, open, err);
 }
 
 /** Runs opened for a head that is no longer the PR's: closed so they do not spin forever. */
