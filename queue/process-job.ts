@@ -212,6 +212,13 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       const attempts = job.opts.attempts ?? 1;
       outcome = job.attemptsMade + 1 < attempts ? 'retrying' : 'failed';
       log.warn({ ...fields, err: safe }, outcome === 'retrying' ? 'job failed; it will be retried' : 'job failed on its last attempt');
+      // Asked to wait more often than allowed (GitHub's rate limit, a cluster away): the processor left the
+      // reporting to the waits, so nothing would say the job ended — its abandoned hook closes what it opened.
+      if (outcome === 'failed' && waitMs !== undefined && processor.abandoned) {
+        const message = `it was asked to wait ${deps.maxRetryAfter} times and still could not finish (${safe.message}), so bosun gave up on it`;
+        await (processor.abandoned as (data: unknown, message: string) => Promise<void>)(job.data, message)
+          .catch((e: unknown) => log.warn({ ...fields, err: scrubbed(e) }, 'could not report the abandoned job'));
+      }
       throw safe;
     } finally {
       bullSignal?.removeEventListener('abort', onCancel);

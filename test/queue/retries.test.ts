@@ -81,6 +81,22 @@ describe('retries', () => {
     expect(runs[1].at - runs[0].at).toBeGreaterThanOrEqual(600);
   });
 
+  it('gives up on a job asked to wait more often than allowed, and lets its processor close what it opened', async () => {
+    const abandoned: string[] = [];
+    let runs = 0;
+    const command = Object.assign(async () => {
+      runs++;
+      throw new RetryAfterError(20, 'secondary rate limit');
+    }, { abandoned: async (_data: unknown, message: string) => void abandoned.push(message) });
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { command: command as never }, maxRetryAfter: 2 });
+    const job = await finished((await t.producers.enqueueCommand(commandJob())).jobId);
+    expect(job.state).toBe('failed');
+    expect(job.failedReason).toContain('secondary rate limit');
+    // Two waits, then the three attempts (each past the wait budget), then the hook once.
+    expect(runs).toBe(5);
+    expect(abandoned).toEqual([expect.stringMatching(/^it was asked to wait 2 times and still could not finish \(.*secondary rate limit.*\), so bosun gave up on it$/)]);
+  });
+
   it('keeps tokens out of the failure BullMQ stores', async () => {
     run({ command: async () => Promise.reject(new Error('clone failed: https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz0123@github.com/acme/gitops.git')) });
     const producersOnce = createProducers(redisUrl, { prefix: t.prefix, retry: { attempts: 1 } });
