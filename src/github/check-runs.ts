@@ -187,23 +187,33 @@ export async function findCheckRun(gh: GitHubClient, owner: string, repo: string
 }
 
 /**
- * The check runs called `name` on a commit (optionally only the given App's): GitHub's `latest` filter
- * keeps the newest, `all` every one (a job looking for the run it created itself, not the newest).
+ * The check runs called `name` on a commit, or every check run on it when `name` is undefined (optionally
+ * only the given App's): GitHub's `latest` filter keeps the newest per name, `all` every one (a job looking
+ * for the run it created itself, not the newest). Page by page, 100 at a time.
  */
-export async function listCheckRuns(gh: GitHubClient, owner: string, repo: string, sha: string, name: string, opts: { appId?: number; filter: 'latest' | 'all' }): Promise<CheckRunInfo[]> {
-  const params: Record<string, unknown> = { owner, repo, ref: sha, check_name: name, filter: opts.filter, per_page: 100 };
-  if (opts.appId !== undefined) params.app_id = opts.appId;
-  const res = await call(gh, `looking up check run "${name}" on ${sha.slice(0, 7)}`, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', params);
-  return ((res.data as { check_runs?: CheckRunData[] }).check_runs ?? []).filter((r) => r.name === name).map((r) => ({
-    ...ref(r),
-    name: r.name,
-    headSha: r.head_sha,
-    status: r.status,
-    conclusion: r.conclusion,
-    externalId: r.external_id,
-    title: r.output?.title ?? null,
-    summary: r.output?.summary ?? null,
-  }));
+export async function listCheckRuns(gh: GitHubClient, owner: string, repo: string, sha: string, name: string | undefined, opts: { appId?: number; filter: 'latest' | 'all' }): Promise<CheckRunInfo[]> {
+  const out: CheckRunInfo[] = [];
+  for (let page = 1; ; page++) {
+    const params: Record<string, unknown> = { owner, repo, ref: sha, filter: opts.filter, per_page: 100, page };
+    if (name !== undefined) params.check_name = name;
+    if (opts.appId !== undefined) params.app_id = opts.appId;
+    const res = await call(gh, `looking up check run${name !== undefined ? ` "${name}"` : 's'} on ${sha.slice(0, 7)}`, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs', params);
+    const runs = (res.data as { check_runs?: CheckRunData[] }).check_runs ?? [];
+    for (const r of runs) {
+      if (name !== undefined && r.name !== name) continue;
+      out.push({
+        ...ref(r),
+        name: r.name,
+        headSha: r.head_sha,
+        status: r.status,
+        conclusion: r.conclusion,
+        externalId: r.external_id,
+        title: r.output?.title ?? null,
+        summary: r.output?.summary ?? null,
+      });
+    }
+    if (runs.length < 100) return out;
+  }
 }
 
 function splitAnnotations(items: ReadonlyArray<CheckAnnotation | ValidationFinding>): { annotations: CheckAnnotation[]; unplaced: ValidationFinding[] } {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { checkRunExternalId, checkRunName, planCommentMarker, prFromExternalId } from '../../../src/github/names.ts';
-import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
+import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, listCheckRuns, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
 import type { PlanJob } from '../../../src/jobs.ts';
 import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
@@ -207,19 +207,9 @@ async function failRuns(gh: GitHubClient, owner: string, repo: string, runs: Map
 
 /** This PR's environment runs on the head that are still in progress (any plan job's), failed with `err`. */
 async function failOpenRuns(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; pr: number; appId?: number }, err: BosunError): Promise<void> {
-  const open = new Map<string, CheckRunRef>();
-  for (let page = 1; ; page++) {
-    const res = await gh.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
-      owner: args.owner, repo: args.repo, ref: args.headSha, per_page: 100, page, filter: 'all',
-      ...(args.appId !== undefined ? { app_id: args.appId } : {}),
-    });
-    const runs = (res.data as { check_runs?: Array<{ id: number; node_id: string; name: string; status: string; external_id?: string | null; html_url?: string | null }> }).check_runs ?? [];
-    for (const run of runs) {
-      if (run.status !== 'completed' && run.name.startsWith(checkRunName('')) && prFromExternalId(run.external_id) === args.pr) open.set(run.name, { id: run.id, nodeId: run.node_id, url: run.html_url ?? '' });
-    }
-    if (runs.length < 100) break;
-  }
-  await failRuns(gh, args.owner, args.repo, open, err);
+  const runs = await listCheckRuns(gh, args.owner, args.repo, args.headSha, undefined, { filter: 'all', ...(args.appId !== undefined ? { appId: args.appId } : {}) });
+  const open = runs.filter((run) => run.status !== 'completed' && run.name.startsWith(checkRunName('')) && prFromExternalId(run.externalId) === args.pr);
+  await failRuns(gh, args.owner, args.repo, new Map(open.map((run) => [run.name, run])), err);
 }
 
 /** Runs opened for a head that is no longer the PR's: closed so they do not spin forever. */
