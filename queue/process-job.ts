@@ -214,10 +214,8 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       log.warn({ ...fields, err: safe }, outcome === 'retrying' ? 'job failed; it will be retried' : 'job failed on its last attempt');
       // Asked to wait more often than allowed (GitHub's rate limit, a cluster away): the processor left the
       // reporting to the waits, so nothing would say the job ended — its abandoned hook closes what it opened.
-      if (outcome === 'failed' && waitMs !== undefined && processor.abandoned) {
-        const message = `it was asked to wait ${deps.maxRetryAfter} times and still could not finish (${safe.message}), so bosun gave up on it`;
-        await (processor.abandoned as (data: unknown, message: string) => Promise<void>)(job.data, message)
-          .catch((e: unknown) => log.warn({ ...fields, err: scrubbed(e) }, 'could not report the abandoned job'));
+      if (outcome === 'failed' && waitMs !== undefined) {
+        await abandonJob(processor, job.data, `it was asked to wait ${deps.maxRetryAfter} times and still could not finish (${safe.message}), so bosun gave up on it`, log, fields);
       }
       throw safe;
     } finally {
@@ -300,6 +298,13 @@ async function countRetryAfter(redis: Redis, key: string): Promise<number> {
 }
 
 /** The error BullMQ stores (message and stack trace): scrubbed of secrets. */
+/** Lets a processor close what a job bosun gave up on left open (its `abandoned` hook); a failure to is logged. */
+export async function abandonJob(processor: Processor<never>, data: unknown, message: string, log: Logger, fields: Record<string, unknown>): Promise<void> {
+  if (!processor.abandoned) return;
+  await (processor.abandoned as (data: unknown, message: string) => Promise<void>)(data, message)
+    .catch((e: unknown) => log.warn({ ...fields, err: scrubbed(e) }, 'could not report the abandoned job'));
+}
+
 function scrubbed(err: unknown): Error {
   const source = err instanceof Error ? err : new Error(String(err));
   const safe = new Error(scrub(source.message));

@@ -5,8 +5,7 @@ import { bullConnection, closeRedis, createRedis, defaultApplyConcurrencyPerClus
 import type { Metrics } from '../src/metrics.ts';
 import { JobAborted, type JobRun } from './job-run.ts';
 import { silentLogger, type Logger } from './log.ts';
-import { scrub } from '../src/util/scrub.ts';
-import { jobHandler } from './process-job.ts';
+import { abandonJob, jobHandler } from './process-job.ts';
 import { watchSuperseded } from './supersede-watch.ts';
 import type { Processors } from './types.ts';
 
@@ -166,10 +165,9 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     worker.on('failed', (job, err: Error) => {
       if (/stalled more than allowable limit/.test(err.message)) {
         log.error({ queue: queueNames[kind], jobId: job?.id, stalled: job?.stalledCounter, err: { message: err.message } }, 'job failed without running: its workers stopped responding too often (killed, or stalled longer than BOSUN_JOB_LOCK_MS)');
-        if (job && processor.abandoned) {
+        if (job) {
           const message = `its workers stopped responding ${job.stalledCounter ?? 'several'} times (killed, or stalled longer than the job lock), so bosun gave up on it`;
-          (processor.abandoned as (data: unknown, message: string) => Promise<void>)(job.data, message)
-            .catch((e: unknown) => log.warn({ queue: queueNames[kind], jobId: job.id, err: { message: scrub(e instanceof Error ? e.message : String(e)) } }, 'could not report the abandoned job'));
+          void abandonJob(processor, job.data, message, log, { queue: queueNames[kind], jobId: job.id });
         }
       }
     });
