@@ -15,6 +15,10 @@ import { stateKeys } from './ids.ts';
 const zip = promisify(gzip);
 const unzip = promisify(gunzip);
 
+/** gzip JSON, the form of everything here that travels through Redis. */
+const pack = async (value: unknown): Promise<Buffer> => zip(JSON.stringify(value));
+const unpack = async <T>(packed: Buffer): Promise<T> => JSON.parse((await unzip(packed)).toString('utf8')) as T;
+
 export interface PlanFanout {
   /** Split when more environments than this are affected; 0: never. */
   envs: number;
@@ -50,13 +54,13 @@ export interface PlanPartResult {
 
 /** A part's result as its job's return value: gzip JSON, base64. */
 export async function encodePart(result: PlanPartResult): Promise<{ gz: string }> {
-  return { gz: (await zip(JSON.stringify(result))).toString('base64') };
+  return { gz: (await pack(result)).toString('base64') };
 }
 
 export async function decodePart(value: unknown): Promise<PlanPartResult | undefined> {
   const gz = (value as { gz?: unknown } | null | undefined)?.gz;
   if (typeof gz !== 'string') return undefined;
-  return JSON.parse((await unzip(Buffer.from(gz, 'base64'))).toString('utf8')) as PlanPartResult;
+  return unpack<PlanPartResult>(Buffer.from(gz, 'base64'));
 }
 
 /** The plan job's analysis (every environment, affected ones not rendered yet, coverage) and its parts. */
@@ -78,11 +82,11 @@ export function createPlanFanoutStore(redis: Redis, prefix: string): PlanFanoutS
   const keys = stateKeys(prefix);
   return {
     async save(jobId, analysis) {
-      await redis.set(keys.planFanout(jobId), await zip(JSON.stringify(analysis)), 'PX', analysisTtlMs);
+      await redis.set(keys.planFanout(jobId), await pack(analysis), 'PX', analysisTtlMs);
     },
     async load(jobId) {
       const stored = await redis.getBuffer(keys.planFanout(jobId));
-      return stored ? (JSON.parse((await unzip(stored)).toString('utf8')) as FanoutAnalysis) : undefined;
+      return stored ? unpack<FanoutAnalysis>(stored) : undefined;
     },
     async drop(jobId) {
       await redis.del(keys.planFanout(jobId));
