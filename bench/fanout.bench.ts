@@ -15,11 +15,10 @@
 //     and 200 completed check runs (one plan job renders every environment; today it does not fan out).
 // Cluster: BOSUN_TEST_KUBECONFIG when set (e.g. from `npm run testenv -- up`), else a fresh test cluster.
 // Workers: BENCH_FANOUT_WORKERS (default "1,2,4"). Prints one JSON line.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -27,9 +26,11 @@ import { Queue } from 'bullmq';
 import { parse, stringify } from 'yaml';
 import { inventoryName, inventoryNamespace } from '../src/cluster/index.ts';
 import { queueNames, type ApplyJob } from '../src/jobs.ts';
-import { kubectlPath, projectRoot } from '../src/util/tools.ts';
+import { kubectlPath } from '../src/util/tools.ts';
 import { startHarness, type Harness } from '../testkit/harness.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../testkit/git-repo.ts';
+import { startWorkerProcess, type BosunProcess } from '../testkit/bosun-process.ts';
+import { benchCluster, benchRedisUrl, loadAverage, sharedBaseFiles } from './bench-env.ts';
 import { runBenchChild } from './child-main.ts';
 
 const run = promisify(execFile);
@@ -39,25 +40,12 @@ const clusterCount = 50;
 const envCount = 200;
 const configMaps = 10;
 type Json = Record<string, unknown>;
-const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
 /** `bosun worker` has no key-prefix setting: the bench's queues live in a Redis database of their own. */
-const redisUrl = (() => {
-  const url = new URL(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/14';
-  return url.toString();
-})();
+const redisUrl = benchRedisUrl(14);
 
 const pad = (n: number, width = 3): string => String(n).padStart(width, '0');
 const envName = (k: number): string => `e${pad(k)}`;
 const clusterOf = (k: number): number => k % clusterCount;
-
-function baseFiles(version: string): Record<string, string> {
-  const docs = Array.from({ length: configMaps }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-${i}\ndata:\n  version: "${version}"\n  index: "${i}"\n`);
-  return {
-    'base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - configmaps.yaml\n',
-    'base/configmaps.yaml': docs.join('---\n'),
-  };
-}
 
 /** One kubeconfig with a context per cluster entry, all on the test API server as its admin. */
 async function fanoutKubeconfig(adminPath: string, suffix: string, file: string): Promise<void> {
@@ -65,43 +53,6 @@ async function fanoutKubeconfig(adminPath: string, suffix: string, file: string)
   const current = admin.contexts.find((c) => c.name === admin['current-context']) ?? admin.contexts[0];
   const contexts = Array.from({ length: clusterCount }, (_, i) => ({ name: `fanout-${pad(i, 2)}`, context: { cluster: current.context.cluster, user: current.context.user, namespace: `fo-${suffix}-c${pad(i, 2)}` } }));
   await writeFile(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: admin.clusters, users: admin.users, contexts, 'current-context': contexts[0].name, preferences: {} }));
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  exited: Promise<unknown>;
-  log(): string;
-}
-
-/** `bosun worker` from the real CLI with only `env`, ready once its BullMQ workers are registered in Redis. */
-async function startWorker(env: Record<string, string>, applies: Queue): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/main.ts'), 'worker'], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let text = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-64 * 1024);
-  });
-  let code: unknown;
-  const exited = new Promise((resolve) => child.once('exit', (c, s) => resolve((code = c ?? s))));
-  const until = performance.now() + 180_000;
-  for (;;) {
-    if (code !== undefined) throw new Error(`bosun worker exited (${String(code)}) before it was ready:\n${text.slice(-3_000)}`);
-    if ((await applies.getWorkers()).some((w) => (w.rawname ?? '').includes(`:w:bosun-${child.pid}-`))) break;
-    if (performance.now() > until) throw new Error(`bosun worker ${child.pid} did not register with Redis:\n${text.slice(-3_000)}`);
-    await sleep(200);
-  }
-  return { child, exited, log: () => text };
-}
-
-async function stopWorker(w: WorkerProcess): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  w.child.kill('SIGTERM');
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), 30_000);
-  await w.exited;
-  clearTimeout(timer);
 }
 
 interface Span {
@@ -124,24 +75,17 @@ function mostAtOnce(spans: readonly Span[]): number {
 }
 
 async function main(): Promise<Json> {
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const workerCounts = (process.env.BENCH_FANOUT_WORKERS ?? '1,2,4').split(',').map(Number).filter((n) => n > 0);
-  let kubeconfig = process.env.BOSUN_TEST_KUBECONFIG;
-  let stopCluster: (() => Promise<void>) | undefined;
-  if (!kubeconfig) {
-    const { startTestCluster } = await import('../testkit/testenv/cluster.ts');
-    const cluster = await startTestCluster({ log: (line) => process.stderr.write(`${line}\n`) });
-    kubeconfig = cluster.kubeconfigPath;
-    stopCluster = () => cluster.stop();
-  }
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', kubeconfig!, ...args]);
+  const { kubeconfig, stop: stopCluster } = await benchCluster();
+  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', kubeconfig, ...args]);
   const work = await mkdtemp(join(tmpdir(), 'bosun-bench-fanout-'));
   const suffix = randomBytes(3).toString('hex');
   const namespaces = Array.from({ length: envCount }, (_, k) => `fo-${suffix}-${envName(k)}`);
   let h: Harness | undefined;
   let repo: GitRepoBuilder | undefined;
   let applies: Queue | undefined;
-  const workers: WorkerProcess[] = [];
+  const workers: BosunProcess[] = [];
   const say = (line: string): void => void process.stderr.write(`[fanout] ${line}\n`);
   try {
     const contextsFile = join(work, 'fanout.kubeconfig');
@@ -171,12 +115,12 @@ async function main(): Promise<Json> {
       const started = await Promise.all(Array.from({ length: count }, async (_, i) => {
         const dataDir = join(work, `worker-${workers.length + i}`);
         await mkdir(dataDir, { recursive: true });
-        return startWorker({ ...harness.workerEnv, BOSUN_DATA_DIR: dataDir, HOME: work, LOG_LEVEL: 'warn' }, queue);
+        return startWorkerProcess({ env: { ...harness.workerEnv, BOSUN_DATA_DIR: dataDir, HOME: work, LOG_LEVEL: 'warn' }, home: work, redisUrl, timeoutMs: 180_000 });
       }));
       workers.push(...started);
     };
     const stopWorkers = async (): Promise<void> => {
-      await Promise.all(workers.splice(0).map(stopWorker));
+      await Promise.all(workers.splice(0).map((w) => w.stop(30_000)));
     };
     const push = async (before: string, after: string): Promise<void> => {
       const payload = harness.gh.examplePayload('push', undefined, harness.gh.repoPayload(owner, name), await harness.gh.pushPayload(owner, name, { before, after }));
@@ -213,7 +157,7 @@ async function main(): Promise<Json> {
       });
     };
     const merge = async (version: string): Promise<{ before: string; after: string }> => {
-      for (const [path, content] of Object.entries(baseFiles(version))) await repo!.write(path, content);
+      for (const [path, content] of Object.entries(sharedBaseFiles(version, configMaps))) await repo!.write(path, content);
       const before = tip;
       tip = await repo!.commit(`base ${version}`);
       return { before, after: tip };
@@ -259,7 +203,7 @@ async function main(): Promise<Json> {
         mostAtOnceOnOneCluster: Math.max(...[...byCluster.values()].map(mostAtOnce)),
         dependentsStartedBeforeCanaryEnded: earlyDependents,
         jobsSeen: spans.length,
-        loadAverage: load(),
+        loadAverage: loadAverage(),
       });
       say(JSON.stringify(scaling.at(-1)));
       await stopWorkers();
@@ -268,7 +212,7 @@ async function main(): Promise<Json> {
     // The plan of a pull request that changes the base: one plan job renders all 200 environments.
     await startWorkers(Math.max(...workerCounts));
     await repo.git('checkout', '--quiet', '-b', 'change-base');
-    for (const [path, content] of Object.entries(baseFiles('pr'))) await repo.write(path, content);
+    for (const [path, content] of Object.entries(sharedBaseFiles('pr', configMaps))) await repo.write(path, content);
     const head = await repo.commit('change the shared base');
     await repo.git('checkout', '--quiet', 'main');
     await harness.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: 'change-base', sha: head }, base: { ref: 'main' }, user: 'alice' });
@@ -299,11 +243,11 @@ async function main(): Promise<Json> {
       mergeToLastApplied: scaling,
       plan: { environments: envCount, stickyCommentMs: Math.round(commentMs!), checkRunsCompletedMs: Math.round(planChecksMs!), fanOut: false },
       problems: harness.gh.problems().length,
-      loadAverage: { before: loadBefore, after: load() },
+      loadAverage: { before: loadBefore, after: loadAverage() },
       node: process.version,
     };
   } finally {
-    await Promise.all(workers.splice(0).map(stopWorker));
+    await Promise.all(workers.splice(0).map((w) => w.stop(30_000)));
     await applies?.close();
     await h?.close();
     const inventories = Array.from({ length: envCount }, (_, k) => inventoryName(envName(k), `${owner}/${name}`));
@@ -313,7 +257,7 @@ async function main(): Promise<Json> {
     }
     await rm(work, { recursive: true, force: true });
     if (repo) await rm(repo.dir, { recursive: true, force: true });
-    await stopCluster?.();
+    await stopCluster();
   }
 }
 

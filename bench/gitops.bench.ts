@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -23,13 +23,13 @@ import { queueNames } from '../src/jobs.ts';
 import { kubectlPath } from '../src/util/tools.ts';
 import { redisUrl, startHarness, type Harness } from '../testkit/harness.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../testkit/git-repo.ts';
+import { benchCluster, loadAverage } from './bench-env.ts';
 import { runBenchChild } from './child-main.ts';
 
 const run = promisify(execFile);
 const owner = 'acme';
 const name = 'bench-gitops';
 type Json = Record<string, unknown>;
-const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 function objects(namespace: string, version: string, count: number): string {
@@ -40,16 +40,9 @@ function objects(namespace: string, version: string, count: number): string {
 }
 
 async function main(): Promise<Json> {
-  const loadBefore = load();
-  let kubeconfig = process.env.BOSUN_TEST_KUBECONFIG;
-  let stopCluster: (() => Promise<void>) | undefined;
-  if (!kubeconfig) {
-    const { startTestCluster } = await import('../testkit/testenv/cluster.ts');
-    const cluster = await startTestCluster({ log: (line) => process.stderr.write(`${line}\n`) });
-    kubeconfig = cluster.kubeconfigPath;
-    stopCluster = () => cluster.stop();
-  }
-  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', kubeconfig!, ...args]);
+  const loadBefore = loadAverage();
+  const { kubeconfig, stop: stopCluster } = await benchCluster();
+  const kubectl = (...args: string[]) => run(kubectlPath(), ['--kubeconfig', kubeconfig, ...args]);
   const work = await mkdtemp(join(tmpdir(), 'bosun-bench-gitops-'));
   const suffix = randomBytes(3).toString('hex');
   const [staging, production] = [`bench-staging-${suffix}`, `bench-production-${suffix}`];
@@ -175,7 +168,7 @@ async function main(): Promise<Json> {
       },
       driftCheck: drift,
       problems: harness.gh.problems().length,
-      loadAverage: { before: loadBefore, after: load() },
+      loadAverage: { before: loadBefore, after: loadAverage() },
       node: process.version,
     };
   } finally {
@@ -184,7 +177,7 @@ async function main(): Promise<Json> {
     await kubectl('delete', 'configmap', '-n', inventoryNamespace, inventoryName(staging, `${owner}/${name}`), inventoryName(production, `${owner}/${name}`), '--ignore-not-found').catch(() => undefined);
     await rm(work, { recursive: true, force: true });
     if (repo) await rm(repo.dir, { recursive: true, force: true });
-    await stopCluster?.();
+    await stopCluster();
   }
 }
 

@@ -6,16 +6,14 @@
 // pull request changing the base differently (nothing rendered before), with fresh worker processes that
 // keep their data dirs (the mirror is warm after a warm-up plan); the input index in Redis is warm too.
 // BENCH_PLAN_FANOUT_WORKERS (default "1,2,4"). Prints one JSON line.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
-import { queueNames } from '../src/jobs.ts';
-import { projectRoot } from '../src/util/tools.ts';
 import { makeGitRepo } from '../testkit/git-repo.ts';
 import { startHarness } from '../testkit/harness.ts';
+import { startWorkerProcess, type BosunProcess } from '../testkit/bosun-process.ts';
+import { benchRedisUrl, loadAverage, sharedBaseFiles } from './bench-env.ts';
 import { runBenchChild } from './child-main.ts';
 
 const owner = 'acme';
@@ -23,66 +21,21 @@ const name = 'bench-plan-fanout';
 const envCount = 200;
 const configMaps = 10;
 type Json = Record<string, unknown>;
-const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
 /** `bosun worker` has no key-prefix setting: the bench's queues live in a Redis database of their own. */
-const redisUrl = (() => {
-  const url = new URL(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  url.pathname = '/12';
-  return url.toString();
-})();
+const redisUrl = benchRedisUrl(12);
 const envName = (k: number): string => `e${String(k).padStart(3, '0')}`;
 
-function baseFiles(version: string): Record<string, string> {
-  const docs = Array.from({ length: configMaps }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-${i}\ndata:\n  version: "${version}"\n  index: "${i}"\n`);
-  return {
-    'base/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - configmaps.yaml\n',
-    'base/configmaps.yaml': docs.join('---\n'),
-  };
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  exited: Promise<unknown>;
-}
-
-/** `bosun worker` from the real CLI with only `env`, ready once its plan worker is registered in Redis. */
-async function startWorker(env: Record<string, string>, plans: Queue): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/main.ts'), 'worker'], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let text = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-16 * 1024);
-  });
-  let code: unknown;
-  const exited = new Promise((resolve) => child.once('exit', (c, s) => resolve((code = c ?? s))));
-  const until = performance.now() + 180_000;
-  while (!(await plans.getWorkers()).some((w) => (w.rawname ?? '').includes(`:w:bosun-${child.pid}-`))) {
-    if (code !== undefined) throw new Error(`bosun worker exited (${String(code)}) before it was ready:\n${text.slice(-3_000)}`);
-    if (performance.now() > until) throw new Error(`bosun worker ${child.pid} did not register with Redis:\n${text.slice(-3_000)}`);
-    await sleep(200);
-  }
-  return { child, exited };
-}
-
-async function stopWorker(w: WorkerProcess): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  w.child.kill('SIGTERM');
-  const timer = setTimeout(() => w.child.kill('SIGKILL'), 30_000);
-  await w.exited;
-  clearTimeout(timer);
-}
-
 async function main(): Promise<Json> {
-  const loadBefore = load();
+  const loadBefore = loadAverage();
   const workerCounts = (process.env.BENCH_PLAN_FANOUT_WORKERS ?? '1,2,4').split(',').map(Number).filter((n) => n > 0);
   const work = await mkdtemp(join(tmpdir(), 'bosun-bench-plan-fanout-'));
   const repo = await makeGitRepo();
   const h = await startHarness({ workers: false, redisUrl, prefix: 'bosun' });
-  const plans = new Queue(queueNames.plan, { connection: { url: redisUrl }, prefix: 'bosun' });
-  const workers: WorkerProcess[] = [];
+  const workers: BosunProcess[] = [];
   const say = (line: string): void => void process.stderr.write(`[plan-fanout] ${line}\n`);
   try {
     await repo.write('.bosun.yaml', ['version: 1', 'environments:', ...Array.from({ length: envCount }, (_, k) => `  - name: ${envName(k)}\n    path: envs/${envName(k)}`), ''].join('\n'));
-    for (const [path, content] of Object.entries(baseFiles('0'))) await repo.write(path, content);
+    for (const [path, content] of Object.entries(sharedBaseFiles('0', configMaps))) await repo.write(path, content);
     for (let k = 0; k < envCount; k++) {
       await repo.write(`envs/${envName(k)}/kustomization.yaml`, `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: pf-${envName(k)}\nresources:\n  - namespace.yaml\n  - ../../base\n`);
       await repo.write(`envs/${envName(k)}/namespace.yaml`, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pf-${envName(k)}\n`);
@@ -97,10 +50,10 @@ async function main(): Promise<Json> {
       workers.push(...await Promise.all(Array.from({ length: count }, async (_, i) => {
         const dataDir = join(work, `worker-${i}`);
         await mkdir(dataDir, { recursive: true });
-        return startWorker({ ...h.workerEnv, BOSUN_DATA_DIR: dataDir, HOME: work, LOG_LEVEL: 'warn', BOSUN_PLAN_FANOUT_ENVS: fanoutEnvs }, plans);
+        return startWorkerProcess({ env: { ...h.workerEnv, BOSUN_DATA_DIR: dataDir, HOME: work, LOG_LEVEL: 'warn', BOSUN_PLAN_FANOUT_ENVS: fanoutEnvs }, home: work, redisUrl, timeoutMs: 180_000 });
       })));
       await repo.git('checkout', '--quiet', '-b', `change-${pr}`, 'main');
-      for (const [path, content] of Object.entries(baseFiles(`pr-${pr}`))) await repo.write(path, content);
+      for (const [path, content] of Object.entries(sharedBaseFiles(`pr-${pr}`, configMaps))) await repo.write(path, content);
       const head = await repo.commit(`change the shared base (${pr})`);
       await repo.git('checkout', '--quiet', 'main');
       await h.gh.addPullRequest({ owner, repo: name, number: pr, head: { ref: `change-${pr}`, sha: head }, base: { ref: 'main' }, user: 'alice' });
@@ -122,8 +75,8 @@ async function main(): Promise<Json> {
         if (performance.now() > until) throw new Error(`plan incomplete after 30 min: comment ${String(commentMs)}, ${runs.length} check runs`);
         await sleep(100);
       }
-      await Promise.all(workers.splice(0).map(stopWorker));
-      const result = { workers: count, fanOut: fanoutEnvs !== '0', stickyCommentMs: Math.round(commentMs), checkRunsCompletedMs: Math.round(checksMs), loadAverage: load() };
+      await Promise.all(workers.splice(0).map((w) => w.stop(30_000)));
+      const result = { workers: count, fanOut: fanoutEnvs !== '0', stickyCommentMs: Math.round(commentMs), checkRunsCompletedMs: Math.round(checksMs), loadAverage: loadAverage() };
       say(JSON.stringify(result));
       return result;
     };
@@ -140,12 +93,11 @@ async function main(): Promise<Json> {
       plans: runs,
       problems: h.gh.problems().length,
       cpus: availableParallelism(),
-      loadAverage: { before: loadBefore, after: load() },
+      loadAverage: { before: loadBefore, after: loadAverage() },
       node: process.version,
     };
   } finally {
-    await Promise.all(workers.splice(0).map(stopWorker));
-    await plans.close();
+    await Promise.all(workers.splice(0).map((w) => w.stop(30_000)));
     await h.close();
     await rm(work, { recursive: true, force: true });
     await rm(repo.dir, { recursive: true, force: true });
