@@ -4,7 +4,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ChartFetchError, chartNotPreviewed, type ChartFetcher, type ChartRequest } from '../charts/index.ts';
-import type { HelmReleaseTarget } from '../model/helm-release.ts';
+import type { HelmReleaseTarget } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
 import { resolveInRepo } from '../util/paths.ts';
