@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { kubectlPath, projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { bashCommands, longFlags } from '../docs/shell-words.ts';
 import { helm } from './chart.ts';
 
 const run = promisify(execFile);
@@ -21,41 +22,10 @@ function section(from: string, to: string): string {
   return readme.slice(start, end);
 }
 
-/**
- * The shell commands of a section: its bash blocks (continuations joined, comments dropped, `&&` split)
- * and the helm commands it shows inline.
- */
+/** The shell commands of a section: its bash blocks and the helm commands it shows inline. */
 function commands(text: string): string[][] {
-  const blocks = [...text.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
   const inline = [...text.replace(/```[\s\S]*?```/g, '').matchAll(/`(helm (?:install|upgrade|uninstall) [^`|]+)`/g)].map((m) => m[1]!.replace(/\s+/g, ' '));
-  return [...blocks, ...inline].flatMap((block) => block.replace(/\\\n\s*/g, ' ').split('\n'))
-    .map((line) => line.replace(/\s{2,}#.*$/, '').replace(/^\s*#.*$/, '').trim())
-    .filter(Boolean)
-    .flatMap((line) => line.split(' && '))
-    .map(words);
-}
-
-/** A small shell word splitter: words end at unquoted spaces; quotes ('…', "…") are removed. */
-function words(line: string): string[] {
-  const out: string[] = [];
-  let word: string | undefined;
-  let quote: string | undefined;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else word += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      word ??= '';
-    } else if (/\s/.test(ch)) {
-      if (word !== undefined) out.push(word);
-      word = undefined;
-    } else {
-      word = (word ?? '') + ch;
-    }
-  }
-  if (word !== undefined) out.push(word);
-  return out;
+  return bashCommands(text, inline);
 }
 
 const install = commands(section('## Install on a cluster', '## GitHub App: server configuration'));
@@ -63,7 +33,7 @@ const target = commands(section('## Clusters and credentials', '## Several worke
 const all = [...install, ...target];
 const scripts = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
-const flagsOf = (argv: string[]): string[] => argv.filter((a) => a.startsWith('--')).map((a) => a.replace(/=.*$/, ''));
+const flagsOf = longFlags;
 
 describe('the install commands in docs/operating.md', () => {
   it('are found, and stay within ten for an install', () => {
