@@ -122,4 +122,31 @@ describe('plain YAML renderer', () => {
     expect(await renderEnvironment(root, { ...env, path: 'clusters/nope' })).toMatchObject({ ok: false, error: { kind: 'path' } });
     expect(await renderEnvironment(root, { ...env, path: '../..' })).toMatchObject({ ok: false, error: { kind: 'path', field: 'path' } });
   });
+  it('never treats a kustomization file as an object: Flux bootstrap folders, every kustomization file name, kustomize Components', async () => {
+    // The plain fallback of a cluster folder whose flux-system/ bootstrap folder holds gotk-components.yaml,
+    // gotk-sync.yaml and a kustomization.yaml (flux bootstrap's layout), plus the other names kustomize reads.
+    const root = await repoWith({
+      'clusters/staging/flux-system/gotk-components.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
+      'clusters/staging/flux-system/gotk-sync.yaml': [
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+        'kind: Kustomization',
+        'metadata: {name: flux-system, namespace: flux-system}',
+        'spec: {interval: 10m, path: ./clusters/staging, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}',
+        '',
+      ].join('\n'),
+      'clusters/staging/flux-system/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n',
+      // Without apiVersion/kind, as many are written: not an object either, and no "not a Kubernetes object" error.
+      'clusters/staging/apps/kustomization.yml': 'resources:\n  - web.yaml\n',
+      'clusters/staging/apps/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+      'clusters/staging/legacy/Kustomization': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n',
+      'clusters/staging/components/extra.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: []\n',
+    });
+    const outcome = await renderEnvironment(root, { ...env, render: 'auto' });
+    expect(outcome.ok && outcome.objects.map((o) => `${o.object.apiVersion} ${o.object.kind} ${o.object.metadata?.name} (${o.source?.file})`)).toEqual([
+      'v1 ConfigMap web (clusters/staging/apps/web.yaml)',
+      'v1 Namespace flux-system (clusters/staging/flux-system/gotk-components.yaml)',
+      // A Flux Kustomization is an object of the cluster (kustomize-controller's), unlike kustomize's own file.
+      'kustomize.toolkit.fluxcd.io/v1 Kustomization flux-system (clusters/staging/flux-system/gotk-sync.yaml)',
+    ]);
+  });
 });
