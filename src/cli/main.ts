@@ -5,6 +5,7 @@ import type { CliIO, Command } from './io.ts';
 import { processIO } from './io.ts';
 import { exitCodeHelp } from './exit-codes.ts';
 import { bosunVersion } from './version.ts';
+import { repoFolder } from './repo-option.ts';
 import { prepareSandbox, sandboxedCommands, sandboxHelp } from './sandbox-option.ts';
 
 interface CommandEntry {
@@ -101,6 +102,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   try {
     let args = rest;
     if (sandboxedCommands.has(name)) {
+      // A --repo that is not there says so before anything about the sandbox: the first problem to fix.
+      const repo = repoFlag(rest);
+      if (repo !== undefined) await repoFolder(repo, io, { git: false });
       const prepared = await prepareSandbox(rest, io);
       if ('exit' in prepared) return prepared.exit;
       args = prepared.argv;
@@ -122,4 +126,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   void import('./process-entry.ts').then(async ({ runProcess }) => {
     process.exitCode = await runProcess(process.argv.slice(2));
   });
+}
+
+/** The value of `--repo DIR` / `--repo=DIR` among a command's arguments, if given. */
+function repoFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--repo') return argv[i + 1];
+    if (argv[i]!.startsWith('--repo=')) return argv[i]!.slice('--repo='.length);
+  }
+  return undefined;
 }

@@ -40,6 +40,17 @@ describe('bosun validate/render/plan and the render sandbox', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('says first that a --repo folder is missing, before anything about the sandbox', async () => {
+    const repo = await folder(kustomization);
+    process.env.BOSUN_BWRAP = join(repo, 'no-such-bwrap');
+    for (const repoArgs of [['--repo', join(repo, 'typo')], [`--repo=${join(repo, 'typo')}`]]) {
+      const run = await runCli(['plan', ...repoArgs, '--base', 'main', '--head', 'HEAD']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/--repo .*typo: no such folder/);
+      expect(run.stderr).not.toContain('render sandbox');
+    }
+  });
+
   it('explains a kernel or container that refuses user namespaces, with the pod settings that allow them', async () => {
     const repo = await folder(kustomization);
     const fake = join(repo, 'bwrap');
