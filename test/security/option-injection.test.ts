@@ -276,6 +276,52 @@ describe('rendering with the real helm and kubectl', () => {
   });
 });
 
+describe('Argo CD jsonnet values that reach jsonnet', () => {
+  // jsonnet's own `-o <path>` (`--output-file <path>`, two arguments: this jsonnet has no `--opt=value`)
+  // writes the result to a file: obeyed, it leaves a file behind.
+  const jsonnetFiles = {
+    'apps/web/main.jsonnet': 'function(greeting="hi") { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "web", namespace: "web" }, data: { greeting: greeting, ext: std.extVar("who") } }\n',
+  };
+  const jsonnetEnv = (jsonnet: NonNullable<NonNullable<Parameters<typeof environment>[0]['directory']>['jsonnet']>) =>
+    environment({ name: 'web', source: 'argocd', path: 'apps/web', namespace: 'web', definedIn: { file: 'argocd/web.yaml', line: 3 }, directory: { recurse: false, jsonnet } });
+
+  it('(control) jsonnet obeys --output-file when it is given as an option', async () => {
+    const root = await repo(jsonnetFiles);
+    const out = join(canaryDir, 'JSONNET-OUT');
+    await run('jsonnet', ['-o', out, '--ext-str', 'who=x', join(root, 'apps/web/main.jsonnet')]);
+    expect(existsSync(out)).toBe(true);
+    await rm(out);
+  });
+
+  for (const kind of ['extVars', 'tlas'] as const) {
+    it(`refuses a directory.jsonnet.${kind} name that could be an option before jsonnet runs, naming file, line and field`, async () => {
+      const root = await repo(jsonnetFiles);
+      const out = join(canaryDir, 'JSONNET-OUT');
+      const runs = toolRunCount();
+      const outcome = await renderEnvironment(root, jsonnetEnv({
+        extVars: [{ name: kind === 'extVars' ? '-o' : 'who', value: out, code: false }],
+        ...(kind === 'tlas' ? { tlas: [{ name: '-o', value: out, code: false }] } : {}),
+      }));
+      expect(outcome).toMatchObject({ ok: false, error: { file: 'argocd/web.yaml', line: 3, field: `directory.jsonnet.${kind}[0].name`, message: expect.stringContaining('not a jsonnet identifier') } });
+      expect(toolRunCount()).toBe(runs);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+
+  it('passes extVar and TLA values, and file names, to jsonnet as data', async () => {
+    const out = join(canaryDir, 'JSONNET-OUT');
+    const root = await repo({ 'apps/web/-o.jsonnet': jsonnetFiles['apps/web/main.jsonnet'] });
+    const outcome = await renderEnvironment(root, jsonnetEnv({
+      extVars: [{ name: 'who', value: `-o ${out}`, code: false }],
+      tlas: [{ name: 'greeting', value: `--output-file=${out}`, code: false }],
+    }));
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.objects.map((o) => o.object.data)).toEqual([{ greeting: `--output-file=${out}`, ext: `-o ${out}` }]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('git with values from payloads and pull requests', () => {
   let git: GitRepoBuilder;
   let base: string;
