@@ -14,7 +14,7 @@ import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
 import { applicationSetNote } from './argocd-notes.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 import { objectNote } from './notes.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
 

@@ -4,7 +4,7 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 import { literalPrefix, objectNote, readsFrom } from './notes.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
 

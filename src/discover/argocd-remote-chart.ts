@@ -1,6 +1,6 @@
 import type { RemoteChart } from '../model/environment.ts';
 import { field, str } from './object-fields.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 
 /** An Application source that is a chart from a Helm repository or OCI registry: `chart` + `repoURL`. */
 export function isRemoteChartSource(source: unknown): boolean {

@@ -3,7 +3,7 @@ import { parseLabelSelector } from '../model/label-selector.ts';
 import type { DataPath } from '../config/yaml-location.ts';
 import { fieldName, type FleetTarget } from './fleet-yaml.ts';
 import { field, isRecord, list, str, stringMap } from './object-fields.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 
 /**
  * A Rancher Fleet `GitRepo` object of the repository (pkg/apis/fleet.cattle.io/v1alpha1/gitrepo_types.go):

@@ -2,7 +2,7 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import { field, list, str } from './object-fields.ts';
 import { bootstrapName, type FluxSources } from './flux-sources.ts';
 import { literalPrefix, objectNote, readsFrom } from './notes.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { FluxCopyOperation, FluxSourceSpec } from '../model/flux-source.ts';
 import { field, list, str } from './object-fields.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
 

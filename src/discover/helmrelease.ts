@@ -9,7 +9,7 @@ import type { InputsCache } from './input-walker.ts';
 import { assignUniqueNames } from './naming.ts';
 import { environmentNote, objectNote, readsFrom } from './notes.ts';
 import { bool, field, list, str } from './object-fields.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import type { DiscoveryContext } from './types.ts';
 
 const helmApi = /^helm\.toolkit\.fluxcd\.io\//;

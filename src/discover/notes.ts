@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { noteLabel, type DiscoveryNote, type DiscoveryNoteStatus } from '../model/discovery.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { field, str } from './object-fields.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 
 export { noteLabel } from '../model/discovery.ts';
 

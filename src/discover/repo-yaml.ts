@@ -5,18 +5,8 @@ import { lineAt, type DataPath } from '../config/yaml-location.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { resolveInRepo, toRepoPath } from '../util/paths.ts';
 import { fileNote } from './notes.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { parseSimpleYaml } from '../util/simple-yaml.ts';
-
-/** One YAML document that is a Kubernetes-style object, with where it was found. */
-export interface YamlObjectDoc {
-  /** Repo-relative POSIX file. */
-  file: string;
-  /** Line of the document's first key. */
-  line: number;
-  object: Record<string, unknown>;
-  /** Line of a field inside the document (the nearest existing ancestor when absent). */
-  lineOf(path: DataPath): number | undefined;
-}
 
 export interface RepoYaml {
   docs: YamlObjectDoc[];

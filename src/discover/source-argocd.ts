@@ -16,7 +16,7 @@ import { assignUniqueNames } from './naming.ts';
 import { objectNote } from './notes.ts';
 import { field, isRecord, str } from './object-fields.ts';
 import { detectRenderKind } from './render-kind.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 const applicationApi = /^argoproj\.io\//;

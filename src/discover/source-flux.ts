@@ -9,7 +9,7 @@ import { bootstrapName, FluxSources, type SourceResolution } from './flux-source
 import { assignUniqueNames } from './naming.ts';
 import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
-import type { YamlObjectDoc } from './repo-yaml.ts';
+import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 const kustomizationApi = /^kustomize\.toolkit\.fluxcd\.io\//;
