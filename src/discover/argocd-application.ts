@@ -2,13 +2,10 @@ import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { discoveredEnvironmentBase, type DirectoryOptions, type Environment, type HelmOptions, type JsonnetOptions, type KustomizeOptions, type KustomizePatch, type ProducedBy, type RemoteChart } from '../model/environment.ts';
+import { discoveredEnvironmentBase, type DirectoryOptions, type Environment, type HelmOptions, type JsonnetOptions, type KustomizeOptions, type ProducedBy, type RemoteChart } from '../model/environment.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { jsonnetPath } from '../util/tools.ts';
-import { resolveInRepo } from '../util/paths.ts';
-import { classifyRef, refusalMessage } from '../util/remote-refs.ts';
-import { BosunError } from '../model/errors.ts';
 import { jsonnetFiles } from './argocd-notes.ts';
 import { destinationCluster } from './argocd-destination.ts';
 import { environmentNote } from './notes.ts';
@@ -132,7 +129,7 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
     env.remoteChart = remote;
     env.render = 'helm';
   }
-  const kustomize = kustomizeOptions(ctx, doc, entry, path, texts);
+  const kustomize = kustomizeOptions(entry.source, texts);
   if (kustomize) env.kustomize = kustomize;
   // Sync options, managedNamespaceMetadata and ignoreDifferences: how the engine applies and compares it.
   const sync = argocdApplyPolicy(app);
@@ -306,8 +303,8 @@ function setPath(target: Record<string, unknown>, keys: string[], value: unknown
   node[keys[keys.length - 1]] = value;
 }
 
-function kustomizeOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, path: string, notes: string[]): KustomizeOptions | undefined {
-  const k = field(entry.source, 'kustomize');
+function kustomizeOptions(source: unknown, notes: string[]): KustomizeOptions | undefined {
+  const k = field(source, 'kustomize');
   if (!isRecord(k)) return undefined;
   const out: KustomizeOptions = {};
   const namespace = str(k.namespace);
@@ -328,54 +325,16 @@ function kustomizeOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: Sour
   const replicas = list(k.replicas).filter(isRecord).map((r) => ({ name: str(r.name) ?? '', count: Number(r.count) }))
     .filter((r) => r.name !== '' && Number.isInteger(r.count));
   if (replicas.length > 0) out.replicas = replicas;
-  const patches = kustomizePatches(ctx, doc, entry, path, k.patches, notes);
+  const patches: NonNullable<KustomizeOptions['patches']> = [];
+  list(k.patches).forEach((p, i) => {
+    const patch = field(p, 'patch');
+    if (typeof patch === 'string') patches.push({ patch, ...(isRecord(field(p, 'target')) ? { target: field(p, 'target') as Record<string, unknown> } : {}) });
+    else if (field(p, 'path') !== undefined) notes.push(`kustomize.patches[${i}] refers to a file (path); only inline patches are applied`);
+  });
   if (patches.length > 0) out.patches = patches;
   // `version` picks a kustomize binary configured in argocd-cm; bosun renders with its own.
   for (const unsupported of ['forceCommonLabels', 'forceCommonAnnotations', 'commonAnnotationsEnvsubst', 'labelWithoutSelector', 'labelIncludeTemplates', 'kubeVersion', 'apiVersions', 'ignoreMissingComponents', 'version']) {
     if (k[unsupported] !== undefined) notes.push(`kustomize.${unsupported} is not applied by bosun's render`);
   }
   return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/**
- * `kustomize.patches`: Argo CD appends them to the kustomization of the source path
- * (util/kustomize/kustomize.go), so a `path` is a patch file relative to that folder, read by kustomize.
- * A file outside the repository (or remote, absolute) is refused at its field; one outside the source
- * folder is applied, with a note, as Argo CD's kustomize reads it only with LoadRestrictionsNone.
- */
-function kustomizePatches(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, path: string, items: unknown, notes: string[]): KustomizePatch[] {
-  const sourcePath = entry.index === undefined ? ['spec', 'source'] : ['spec', 'sources', entry.index];
-  const out: KustomizePatch[] = [];
-  list(items).forEach((p, i) => {
-    const target = isRecord(field(p, 'target')) ? { target: field(p, 'target') as Record<string, unknown> } : {};
-    const patch = field(p, 'patch');
-    const file = str(field(p, 'path'));
-    const where = (key: string) => ({ file: doc.file, line: doc.lineOf([...sourcePath, 'kustomize', 'patches', i, key]), field: `${entry.fieldPath}.kustomize.patches[${i}].${key}` });
-    if (typeof patch === 'string' && patch !== '' && file) {
-      throw new BosunError({ kind: 'config', ...where('path'), message: 'set patch or path, not both: kustomize fails on such a patch ("patch and path can\'t be set at the same time")' });
-    }
-    if (typeof patch === 'string') {
-      out.push({ patch, ...target });
-      return;
-    }
-    if (!file) {
-      notes.push(`kustomize.patches[${i}] has neither patch nor path; kustomize fails on it in Argo CD, bosun leaves it out`);
-      return;
-    }
-    const at = where('path');
-    const cls = classifyRef(file);
-    if (cls !== 'local') throw new BosunError({ kind: 'path', ...at, message: refusalMessage(file, cls) });
-    const repoPath = normalizeRepoPath(posix.join(path, file));
-    try {
-      resolveInRepo(ctx.root, repoPath);
-    } catch (error) {
-      if (error instanceof BosunError) throw new BosunError({ ...error.toProblem(), ...at, message: `${error.message}; point ${at.field} at a patch file inside this repository` });
-      throw error;
-    }
-    if (path !== '.' && !repoPath.startsWith(`${path}/`)) {
-      notes.push(`kustomize.patches[${i}].path ${file} is outside ${path}: Argo CD's kustomize reads it only when kustomize.buildOptions in argocd-cm has --load-restrictor LoadRestrictionsNone (bosun applies it)`);
-    }
-    out.push({ path: file, ...target });
-  });
-  return out;
 }
