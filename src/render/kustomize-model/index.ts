@@ -5,7 +5,8 @@
 export { kustomizationFileIn, kustomizationFileNames, kustomizationFilesIn, isHelmChart } from './names.ts';
 export { addInputs, emptyInputSet, type InputsCache, type InputSet } from './inputs.ts';
 export { missing, refuse, RepoPaths, type RefSite, type Resolved } from './repo-paths.ts';
-export { KustomizeModel, type KustomizationNode, type KustomizeTree as KustomizeModelTree } from './model.ts';
-export { unvendoredChart, type KustomizeChart, type Read } from './kustomization-reader.ts';
+export { KustomizeModel, type KustomizeTree as KustomizeModelTree } from './model.ts';
+export type { KustomizationNode, KustomizeChart, Read } from './kustomization-node.ts';
+export { unvendoredChart } from './kustomization-reader.ts';
 export { looksInlinePatch } from './fields.ts';
 export { fluxGeneratedDir, fluxGeneratedFile } from './flux-generator.ts';

@@ -3,22 +3,24 @@ import { join, posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { BosunError } from '../../model/errors.ts';
 import { remoteRefusal } from '../../util/remote-refs.ts';
-import { addInputs } from './inputs.ts';
+import { addInputs, type InputSet } from './inputs.ts';
 import { chartFolder, kustomizationRefs, lineOfSpot, pluginConfigFileRefs, unknownFields, type ChartUse, type KustomizationRefs, type RefSpot } from './fields.ts';
-import type { KustomizationNode, KustomizeModel } from './model.ts';
-import { missing, refuse, type RefSite, type Resolved } from './repo-paths.ts';
+import type { KustomizationNode } from './kustomization-node.ts';
+import { missing, refuse, type RefSite, type RepoPaths, type Resolved } from './repo-paths.ts';
 
-/** What a kustomization reads, in kustomize's order: a resource file, a nested kustomization, a folder of plugin configs. */
-export type Read = { resource: string } | { kustomization: string } | { pluginFolder: string };
-
-/** A chart a kustomization inflates (`helmCharts`, `helmChartInflationGenerator`, an inline or file HelmChartInflationGenerator), as data. */
-export interface KustomizeChart extends Omit<ChartUse, 'at' | 'field' | 'inlineLine'> {
-  /** Where it is declared: the kustomization or plugin config file, its line and field. */
-  site: RefSite;
-  /** Repo folder kustomize inflates it from (chartHome/name, or chartHome/name-version/name with a repo and version). */
-  folder: string;
-  /** Whether that folder is in the repository (kustomize would pull it from `repo` otherwise). */
-  vendored: boolean;
+/**
+ * What the reader follows references through: the model (model.ts), which reads each kustomization once
+ * and walks charts and plain folders. Named here so that the model imports the reader, not both ways.
+ */
+export interface KustomizationWalk {
+  readonly root: string;
+  readonly paths: RepoPaths;
+  /** Keep charts kustomize would pull for the renderer to fetch, instead of refusing them. */
+  readonly remoteCharts: boolean;
+  kustomization(dirRel: string, site?: RefSite): InputSet;
+  tree(dirRel: string, site?: RefSite): { resourceFiles: string[] };
+  subtree(dirRel: string, nested: boolean): InputSet;
+  helmChart(dirRel: string): InputSet;
 }
 
 /**
@@ -27,11 +29,11 @@ export interface KustomizeChart extends Omit<ChartUse, 'at' | 'field' | 'inlineL
  * repository) or that leads nowhere is an error naming the file, line and field.
  */
 export class KustomizationReader {
-  private readonly model: KustomizeModel;
+  private readonly model: KustomizationWalk;
   private readonly node: KustomizationNode;
   private readonly data: Record<string, unknown>;
 
-  constructor(model: KustomizeModel, node: KustomizationNode, data: Record<string, unknown>) {
+  constructor(model: KustomizationWalk, node: KustomizationNode, data: Record<string, unknown>) {
     this.model = model;
     this.node = node;
     this.data = data;

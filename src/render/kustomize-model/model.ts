@@ -6,29 +6,11 @@ import { BosunError } from '../../model/errors.ts';
 import { isRecord, list, str } from './data.ts';
 import { fluxGeneratedDir } from './flux-generator.ts';
 import { addInputs, emptyInputSet, type InputsCache, type InputSet } from './inputs.ts';
-import { KustomizationReader, type KustomizeChart, type Read } from './kustomization-reader.ts';
+import type { KustomizationNode, KustomizeChart } from './kustomization-node.ts';
+import { KustomizationReader } from './kustomization-reader.ts';
 import { kustomizationFileNames } from './names.ts';
 import { parseKustomization, type InvalidKustomization } from './parse.ts';
 import { missing, RepoPaths, type RefSite, type Resolved } from './repo-paths.ts';
-
-/** One kustomization file, read once: what it and everything it reaches read, and what it says. */
-export interface KustomizationNode {
-  dir: string;
-  /** Repo path of the kustomization file. */
-  file: string;
-  /** Every repository path this kustomization and all it reaches read: exactly what its build needs. */
-  inputs: InputSet;
-  /** Resource files and nested kustomizations, in the order kustomize meets them. */
-  reads: Read[];
-  /** Charts this file (and the plugin configs it lists) inflates. */
-  charts: KustomizeChart[];
-  /** This file or plugin config files it lists declare charts (kustomize then needs --enable-helm). */
-  chartFiles: string[];
-  /** The file asks for origin annotations itself (`buildMetadata: [originAnnotations]`). */
-  keepsOriginAnnotations: boolean;
-  /** The file is not a readable kustomization: the renderer refuses it, affected detection is unsure. */
-  invalid?: InvalidKustomization;
-}
 
 /** A kustomization tree flattened for a build: every kustomization reached, root first. */
 export interface KustomizeTree {
