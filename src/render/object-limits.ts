@@ -1,6 +1,6 @@
 import type { Environment } from '../model/environment.ts';
+import type { Problem } from '../model/errors.ts';
 import { describeId, objectId, type RenderedObject } from '../model/object.ts';
-import type { RenderError } from './types.ts';
 
 /**
  * How much a pull request may make bosun hold. Pull request content is untrusted: a generator or a
@@ -56,7 +56,7 @@ export function formatCount(n: number): string {
  * The problem with a finished render that is too big or too deep to handle, or undefined when it is
  * fine. Checked after every render, whatever the renderer, so nothing past it has to be.
  */
-export function checkRenderedObjects(env: Pick<Environment, 'name' | 'definedIn'>, objects: readonly RenderedObject[], limits?: ObjectLimits): RenderError | undefined {
+export function checkRenderedObjects(env: Pick<Environment, 'name' | 'definedIn'>, objects: readonly RenderedObject[], limits?: ObjectLimits): Problem | undefined {
   const { limit, name } = objectLimitFor(limits, 'perEnvironment');
   if (objects.length > limit) {
     return {
