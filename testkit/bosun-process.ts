@@ -46,12 +46,12 @@ export function terminateAll(): void {
 }
 
 /**
- * Starts `bosun <args>` from src/cli/main.ts under tsx with exactly `env` (plus PATH, and HOME when given):
+ * Starts `bosun <args>` from src/cli/process-entry.ts under tsx with exactly `env` (plus PATH, and HOME when given):
  * no variable leaks in from the machine running it. BOSUN_E2E_LOG or BOSUN_SOAK_LOG echoes its log.
  */
 export function spawnBosun(args: string[], env: Record<string, string>, opts: SpawnBosunOptions = {}): BosunProcess {
   const name = opts.name ?? args[0] ?? 'bosun';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/process-entry.ts'), ...args], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', ...(opts.home ? { HOME: opts.home } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { BosunError, exitCodeFor, formatProblem } from '../model/errors.ts';
 import { scrub } from '../util/scrub.ts';
 import type { CliIO, Command } from './io.ts';
@@ -118,14 +117,6 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stderr.write(`bosun: internal error: ${scrub(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
     return 1;
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // Run as a process (`npm run bosun`): signals, child processes and temporary folders as bin/bosun.mjs.
-  // Not a top-level await: process-entry imports this module, which must have finished evaluating.
-  void import('./process-entry.ts').then(async ({ runProcess }) => {
-    process.exitCode = await runProcess(process.argv.slice(2));
-  });
 }
 
 /** The value of `--repo DIR` / `--repo=DIR` among a command's arguments, if given. */

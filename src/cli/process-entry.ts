@@ -6,6 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { removeAbandonedCheckouts } from '../git/worktree.ts';
 import { defaultWorkRoot } from '../git/work-root.ts';
 import { onShutdown, shutdownChildren } from '../util/child-processes.ts';
@@ -77,4 +78,9 @@ function stopOnSignals(): void {
     void shutdownChildren().finally(() => process.exit(code));
   };
   for (const signal of stopSignals) process.on(signal, onSignal);
+}
+
+// Run from the sources (`npm run bosun`, testkit/bosun-process.ts); the installed CLI is bin/bosun.mjs.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await runProcess(process.argv.slice(2));
 }
