@@ -53,7 +53,7 @@ export const argocdRemoteChartRenderer: Renderer = {
       helm: { ...req.env.helm, valueFiles: [], values },
     };
     delete env.remoteChart;
-    const outcome = await helmRenderer.render({ root: dirname(dir), env, dir, opts: req.opts });
+    const outcome = await helmRenderer.render({ root: dirname(dir), env, dir, opts: req.opts, renderEnvironment: req.renderEnvironment });
     if (!outcome.ok) return { ok: false, error: { ...outcome.error, ...where, message: `chart ${fetchedLabel} (${label}): ${outcome.error.message}` } };
     const file = req.env.definedIn?.file ?? req.env.path;
     return { ok: true, objects: outcome.objects.map((o) => ({ ...o, source: { file, ...(where.line ? { line: where.line } : {}) } })) };

@@ -45,7 +45,7 @@ export async function renderRemoteFleetChart(req: RenderRequest, fleet: FleetBun
     namespace: fleet.defaultNamespace,
     helm: { releaseName: fleet.releaseName, valueFiles: [], values: fleet.helm?.values ?? {} },
   };
-  const outcome = await helmRenderer.render({ root: cacheRoot, env, dir, opts: req.opts });
+  const outcome = await helmRenderer.render({ root: cacheRoot, env, dir, opts: req.opts, renderEnvironment: req.renderEnvironment });
   if (!outcome.ok) throw new RenderFailure({ ...outcome.error, ...where, message: `chart ${label} (${source}): ${outcome.error.message}` });
   const file = where.file ?? req.env.path;
   return outcome.objects.map((o) => ({ ...o, source: { file, ...(where.line ? { line: where.line } : {}) } }));

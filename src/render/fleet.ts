@@ -71,7 +71,7 @@ export const fleetRenderer: Renderer = {
 /** Another renderer on a sub-folder of the bundle, with the environment it would have had on its own. */
 async function delegate(renderer: Renderer, req: RenderRequest, env: Environment, path: string, where: { file?: string; line?: number }): Promise<RenderedObject[]> {
   const dir = inRepo(req.root, path, { ...where, field: 'helm.chart' });
-  const outcome = await renderer.render({ root: req.root, env, dir, opts: req.opts });
+  const outcome = await renderer.render({ root: req.root, env, dir, opts: req.opts, renderEnvironment: req.renderEnvironment });
   if (!outcome.ok) throw new RenderFailure(outcome.error);
   return outcome.objects;
 }

@@ -2,16 +2,14 @@ import type { Environment } from '../model/environment.ts';
 import type { RenderedObject, SourceRef } from '../model/object.ts';
 import { artifactLayout, materializeArtifact, repoPathsOf, type ArtifactLayout } from './flux-artifact.ts';
 import { renderTempDir } from './temp-dir.ts';
-import { RenderFailure, type RenderError, type RenderOptions, type RenderOutcome } from './types.ts';
-
-type Render = (root: string, env: Environment, opts: RenderOptions) => Promise<RenderOutcome>;
+import { RenderFailure, type RenderEnvironment, type RenderError, type RenderOptions, type RenderOutcome } from './types.ts';
 
 /**
  * Renders a Flux environment from the artifact kustomize-controller would read (see flux-artifact.ts):
  * assembled in a temporary folder, rendered there like any checkout (sandbox included), and every file
  * of the result mapped back to the repository file it was copied from.
  */
-export async function renderFluxArtifact(root: string, env: Environment, opts: RenderOptions, render: Render): Promise<RenderOutcome> {
+export async function renderFluxArtifact(root: string, env: Environment, opts: RenderOptions, render: RenderEnvironment): Promise<RenderOutcome> {
   const spec = env.fluxSource!;
   let layout: ArtifactLayout;
   const temp = await renderTempDir('bosun-flux-artifact-');

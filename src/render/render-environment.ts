@@ -43,7 +43,7 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
       return { ok: false, error: { kind: 'path', ...where, message: `environment path "${env.path}" is not a folder in this commit; fix the path or remove the environment` } };
     }
     const renderer = selectRenderer(env, dir);
-    const outcome = await renderer.render({ root: absRoot, env, dir, opts });
+    const outcome = await renderer.render({ root: absRoot, env, dir, opts, renderEnvironment });
     if (!outcome.ok) return { ok: false, error: asReported(absRoot, env, outcome.error) };
     // Whatever the renderer: nothing too many or too deep goes on to be cached, diffed or validated.
     const tooBig = checkRenderedObjects(env, outcome.objects, opts.limits);

@@ -28,6 +28,9 @@ export interface RenderOptions {
   charts?: ChartFetcher;
 }
 
+/** Renders one environment of a checkout the way every environment is rendered (render-environment.ts). */
+export type RenderEnvironment = (root: string, env: Environment, opts: RenderOptions) => Promise<RenderOutcome>;
+
 /** What a renderer gets: the checkout folder, the environment, and the absolute folder of its path. */
 export interface RenderRequest {
   root: string;
@@ -35,6 +38,11 @@ export interface RenderRequest {
   /** Absolute path of `env.path` inside `root` (already checked not to escape the repository). */
   dir: string;
   opts: RenderOptions;
+  /**
+   * How another environment is rendered (a HelmRelease's parent Kustomization): handed down by
+   * render-environment.ts, which selects the renderers, so that no renderer imports it back.
+   */
+  renderEnvironment: RenderEnvironment;
 }
 
 /** One way of turning a folder into objects. Adding Helm-from-OCI later is a new file with this shape. */
