@@ -12,6 +12,7 @@ import { mergePatch, mergeTemplates, templateValue, type TemplateMode } from './
 import { generate, NotExpanded, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
 import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
 import { applicationSetNote } from './argocd-notes.ts';
+import { applicationSetPolicy } from './argocd-appset-policy.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 import { objectNote } from './notes.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
@@ -27,8 +28,8 @@ export interface GeneratedApplication {
 export interface Expansion {
   applications: GeneratedApplication[];
   notes: DiscoveryNote[];
-  /** Whether Argo CD keeps what a removed Application deployed (`preserveResourcesOnDeletion`). */
-  preserve: boolean;
+  /** Why Argo CD keeps what an Application it stops generating deployed (`preserveResourcesOnDeletion`, `applicationsSync`), when it does. */
+  keepObjects?: string;
 }
 
 const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
@@ -39,14 +40,16 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   const options = list(field(spec, 'goTemplateOptions')).map(String);
   const mode: TemplateMode = { goTemplate, missingKeyError: options.includes('missingkey=error') };
   const preserve = field(spec, 'syncPolicy', 'preserveResourcesOnDeletion') === true;
+  const policy = applicationSetPolicy(str(field(doc.object, 'metadata', 'name')) ?? '', spec);
+  const kept = policy.keepObjects ? { keepObjects: policy.keepObjects } : {};
   const caveats: string[] = [];
-  const notes: DiscoveryNote[] = [];
+  const notes: DiscoveryNote[] = policy.notes.map((text) => objectNote(doc, 'info', text));
   const template = field(spec, 'template');
   const templatePatch = str(field(spec, 'templatePatch'));
   const appsetNamespace = str(field(doc.object, 'metadata', 'namespace'));
   const failed = (why: string) => {
     const seen = applicationSetNote(ctx, doc);
-    return { applications: [], preserve, notes: [...notes, { ...seen, reason: `generates nothing bosun can preview: ${why}` }] };
+    return { applications: [], ...kept, notes: [...notes, { ...seen, reason: `generates nothing bosun can preview: ${why}` }] };
   };
   if (templatePatch && !goTemplate) return failed('templatePatch needs goTemplate: true (Argo CD refuses it otherwise)');
 
@@ -109,5 +112,5 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   const duplicate = [...names].find(([, n]) => n > 1)?.[0];
   if (duplicate) return failed(`two generated Applications are named "${duplicate}" (Argo CD: "ApplicationSet contains applications with duplicate name")`);
   for (const caveat of caveats) notes.push(objectNote(doc, 'info', caveat));
-  return { applications, notes, preserve };
+  return { applications, notes, ...kept };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Environment } from '../model/environment.ts';
 import { directoryFiles } from '../render/directory.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
-import { emptyInputSet, type InputSet } from './input-walker.ts';
+import { emptyInputSet, type InputSet, type InputWalker, type RefSite } from './input-walker.ts';
 import { detectRenderKind } from './render-kind.ts';
 
 /**
@@ -35,5 +35,23 @@ export function remoteChartInputs(env: Environment): InputSet | undefined {
   if (env.definedIn?.file) out.files.add(env.definedIn.file);
   for (const file of env.definedByFiles ?? []) out.files.add(file);
   for (const v of env.remoteChart.valueFiles) if (v.from === 'repo') out.files.add(v.path);
+  return out;
+}
+
+/**
+ * The patch files of Argo CD `kustomize.patches[].path`, relative to the environment's folder (`dir`), where
+ * Argo CD's kustomize reads them: a change to one changes the render. A missing one fails the build in
+ * Argo CD, and here.
+ */
+export function kustomizePatchInputs(walker: InputWalker, env: Environment, dir: string, site: (field: string) => RefSite): InputSet {
+  const out = emptyInputSet();
+  for (const [i, p] of (env.kustomize?.patches ?? []).entries()) {
+    if (!('path' in p)) continue;
+    const s = site(`kustomize.patches[${i}].path`);
+    const r = walker.paths.reference(dir, p.path, s);
+    if (r.kind === 'missing') throw walker.missing(s, p.path, r.rel, 'patch file');
+    out.files.add(r.rel);
+    if (r.symlinkTarget) out.files.add(r.symlinkTarget);
+  }
   return out;
 }

@@ -4,7 +4,7 @@ import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { needsAssembly } from '../model/flux-source.ts';
 import { fluxArtifactInputs } from './flux-inputs.ts';
-import { directoryInputs, remoteChartInputs } from './argocd-inputs.ts';
+import { directoryInputs, kustomizePatchInputs, remoteChartInputs } from './argocd-inputs.ts';
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
 import { fleetInputs } from './fleet-inputs.ts';
 import { isHelmChart } from './render-kind.ts';
@@ -57,6 +57,7 @@ export async function collectInputs(root: string, env: Environment, cache: Input
     if (r.kind === 'missing') throw walker.missing(s, component, r.rel, 'component folder');
     addInputs(out, r.kind === 'dir' ? walker.kustomization(r.rel, s) : fileSet(r.rel));
   }
+  addInputs(out, kustomizePatchInputs(walker, env, path.rel, site));
   return finish(out);
 }
 

@@ -106,7 +106,7 @@ class ArgoDiscovery {
           line: doc.line,
           object: app.object,
           lineOf: () => doc.line,
-          producedBy: { kind: 'ApplicationSet', name, file: doc.file, ...(parentage.parent ? { parent: parentage.parent } : {}), ...(expansion.preserve ? { preserveResourcesOnDeletion: true } : {}) },
+          producedBy: { kind: 'ApplicationSet', name, file: doc.file, ...(parentage.parent ? { parent: parentage.parent } : {}), ...(expansion.keepObjects ? { keepObjects: expansion.keepObjects } : {}) },
           ...(app.inputs.length > 0 ? { definedByFiles: app.inputs } : {}),
         };
         out.push(...this.take(generated, parentage));

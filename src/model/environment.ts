@@ -69,9 +69,17 @@ export interface ProducedBy {
   file?: string;
 }
 
+/**
+ * A patch bosun's overlay applies: inline (`patch`), or a patch file (`path`, Argo CD `kustomize.patches[].path`)
+ * relative to the environment path, where Argo CD's kustomize reads it (the kustomization of the source path).
+ */
+export type KustomizePatch =
+  | { patch: string; target?: Record<string, unknown> }
+  | { path: string; target?: Record<string, unknown> };
+
 export interface KustomizeOptions {
-  /** Flux `spec.patches` / Argo CD `kustomize.patches`: `{ patch, target? }` items. */
-  patches?: Array<{ patch: string; target?: Record<string, unknown> }>;
+  /** Flux `spec.patches` / Argo CD `kustomize.patches`, in order. */
+  patches?: KustomizePatch[];
   namePrefix?: string;
   nameSuffix?: string;
   images?: string[];

@@ -1,4 +1,6 @@
+import { posix } from 'node:path';
 import type { Environment } from '../model/environment.ts';
+import { inRepo } from './files.ts';
 
 /**
  * The kustomization bosun writes in a temp folder on top of the environment's own path to apply what the
@@ -6,9 +8,10 @@ import type { Environment } from '../model/environment.ts';
  * `kustomize` options.
  * Flux and Argo CD edit the kustomization file in their own checkout; bosun never writes into the repo,
  * so the same fields go into an overlay that lists the path (or, for Flux without a kustomization, the
- * generated resource list) as its resources. Undefined when there is nothing to add.
+ * generated resource list) as its resources. `envPath` turns a path relative to the environment's folder
+ * (components, patch files) into one relative to the overlay. Undefined when there is nothing to add.
  */
-export function overlayFields(env: Environment, componentPath: (envRelative: string) => string): Record<string, unknown> | undefined {
+export function overlayFields(env: Environment, envPath: (envRelative: string) => string): Record<string, unknown> | undefined {
   const k = env.kustomize ?? {};
   const fields: Record<string, unknown> = {};
   // Flux's targetNamespace lands in env.namespace; for Argo CD it is kustomize.namespace (destination.namespace
@@ -21,9 +24,10 @@ export function overlayFields(env: Environment, componentPath: (envRelative: str
   if (k.commonAnnotations && Object.keys(k.commonAnnotations).length > 0) fields.commonAnnotations = k.commonAnnotations;
   if (k.images && k.images.length > 0) fields.images = k.images.map(parseImage);
   if (k.replicas && k.replicas.length > 0) fields.replicas = k.replicas.map((r) => ({ name: r.name, count: r.count }));
-  if (k.components && k.components.length > 0) fields.components = k.components.map(componentPath);
+  if (k.components && k.components.length > 0) fields.components = k.components.map(envPath);
   if (k.patches && k.patches.length > 0) {
-    fields.patches = k.patches.map((p) => (p.target ? { patch: p.patch, target: p.target } : { patch: p.patch }));
+    // A patch file (Argo CD) is read by kustomize from where the source's kustomization would read it.
+    fields.patches = k.patches.map((p) => ({ ...('patch' in p ? { patch: p.patch } : { path: envPath(p.path) }), ...(p.target ? { target: p.target } : {}) }));
   }
   return Object.keys(fields).length > 0 ? fields : undefined;
 }
@@ -56,4 +60,19 @@ export function parseImage(spec: unknown): Record<string, unknown> {
   if (tag !== undefined) image.newTag = tag;
   if (digest !== undefined) image.digest = digest;
   return image;
+}
+
+/**
+ * The repository files of the environment's patch files (Argo CD `kustomize.patches[].path`), each refused
+ * when it leaves the repository (kustomize runs with LoadRestrictionsNone, so this check is what keeps it in).
+ */
+export function overlayPatchFiles(root: string, env: Environment, envRepo: string): string[] {
+  const out: string[] = [];
+  for (const [i, p] of (env.kustomize?.patches ?? []).entries()) {
+    if (!('path' in p)) continue;
+    const repoPath = posix.normalize(posix.join(envRepo, p.path));
+    inRepo(root, repoPath, { file: env.definedIn?.file, line: env.definedIn?.line, field: `kustomize.patches[${i}].path` });
+    out.push(repoPath);
+  }
+  return out;
 }

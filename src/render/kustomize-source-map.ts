@@ -42,7 +42,10 @@ export async function readKustomizeSourceMap(root: string, kustomizations: reado
   // Flux `spec.patches` / Argo CD `kustomize.patches` go into bosun's overlay: applied last, written in the GitOps object.
   const where = env.definedIn;
   if (where) {
-    for (const p of env.kustomize?.patches ?? []) addInline(map, where.file, where.line ?? 1, p.patch, undefined, p.target);
+    for (const p of env.kustomize?.patches ?? []) {
+      if ('patch' in p) addInline(map, where.file, where.line ?? 1, p.patch, undefined, p.target);
+      else await addFile(root, map, posix.normalize(posix.join(env.path, p.path)), p.target);
+    }
   }
   return map;
 }

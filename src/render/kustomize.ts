@@ -11,7 +11,7 @@ import { withCommonMetadata } from './flux-render.ts';
 import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts';
 import { generatorEntry, patchesFor, readKustomizeSourceMap, type KustomizeSourceMap } from './kustomize-source-map.ts';
 import { withFetchedCharts } from './kustomize-charts.ts';
-import { overlayFields } from './kustomize-overlay.ts';
+import { overlayFields, overlayPatchFiles } from './kustomize-overlay.ts';
 import { addInputs } from './kustomize-model/index.ts';
 import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
 import { runTool } from './process.ts';
@@ -65,6 +65,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     inRepo(root, repoPath, { file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components' });
     merge(inputs, await walkKustomizeTree(root, repoPath, walk));
   }
+  const patchFiles = overlayPatchFiles(root, env, envRepo);
   for (const file of inputs.tree.resourceFiles) await indexFile(root, file, inputs.index, false);
   const sourceMap = await readKustomizeSourceMap(root, inputs.tree.kustomizations, env);
 
@@ -73,7 +74,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
   try {
     // The repository is never written to: everything bosun adds lives in this overlay (and, for remote
     // helmCharts, in a copy of what the build reads with the fetched charts where kustomize looks).
-    const buildRoot = await withFetchedCharts({ root, trees: [inputs.tree], extraFiles: inputs.generated ?? [], charts: opts.charts, tmp, ...(opts.signal ? { signal: opts.signal } : {}) }) ?? root;
+    const buildRoot = await withFetchedCharts({ root, trees: [inputs.tree], extraFiles: [...(inputs.generated ?? []), ...patchFiles], charts: opts.charts, tmp, ...(opts.signal ? { signal: opts.signal } : {}) }) ?? root;
     const buildDir = join(buildRoot, envRepo);
     const overlayDir = join(tmp, 'overlay');
     await mkdir(overlayDir);
