@@ -1,7 +1,8 @@
-// `bosun worker` as an operator runs it, stopped while a pull request's plan is in the middle of a helm
-// render. A SIGTERM stops new work and gives the running plan until the shutdown deadline (30 s), then
-// aborts it; a second SIGTERM does not wait. Either way nothing may outlive the worker: no helm or child
-// of it (found in /proc by a marker only the test's helm carries), no checkout, no temporary folder.
+// `bosun worker` and `bosun serve --with-worker` as an operator runs them, stopped while a pull request's
+// plan is in the middle of a helm render. A SIGTERM (or Ctrl-C's SIGINT) stops new work and gives the
+// running plan until the shutdown deadline (30 s), then aborts it; a second signal does not wait. Either
+// way nothing may outlive the process: no helm or child of it (found in /proc by a marker only the test's
+// helm carries), no checkout, no temporary folder.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 import { scenario } from '../../testkit/scenario.ts';
 import { bosunLeftovers, chartRepoFiles, processesMarked, writeSlowHelm, type SlowHelm } from '../support/slow-render.ts';
-import { startWorkerProcess, type BosunProcess } from '../../testkit/bosun-process.ts';
+import { serveListening, spawnBosun, startWorkerProcess, type BosunProcess } from '../../testkit/bosun-process.ts';
 
 const owner = 'acme';
 const name = 'charts';
@@ -31,14 +32,18 @@ describe('bosun worker stopped by signals mid-render', () => {
   const s = scenario(owner, name, () => h);
 
   /** A `bosun worker` with folders of its own for temporary files, checkouts and data, to look for leftovers in. */
-  const startWorker = async (label: string): Promise<{ worker: BosunProcess; dirs: { tmp: string; checkouts: string; data: string } }> => {
+  const startWorker = async (label: string, how: 'worker' | 'serve --with-worker' = 'worker'): Promise<{ worker: BosunProcess; dirs: { tmp: string; checkouts: string; data: string } }> => {
     const dirs = { tmp: join(work, label, 'tmp'), checkouts: join(work, label, 'checkouts'), data: join(work, label, 'data') };
     for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
-    const worker = await startWorkerProcess({
-      env: { ...h.workerEnv, LOG_LEVEL: 'info', BOSUN_HELM: helm.path, BOSUN_SANDBOX: 'off', BOSUN_DATA_DIR: dirs.data, TMPDIR: dirs.tmp, BOSUN_WORK_DIR: dirs.checkouts },
-      home: work,
-      redisUrl,
-    });
+    const env = { ...h.workerEnv, LOG_LEVEL: 'info', BOSUN_HELM: helm.path, BOSUN_SANDBOX: 'off', BOSUN_DATA_DIR: dirs.data, TMPDIR: dirs.tmp, BOSUN_WORK_DIR: dirs.checkouts };
+    let worker: BosunProcess;
+    if (how === 'worker') {
+      worker = await startWorkerProcess({ env, home: work, redisUrl });
+    } else {
+      // Its own webhook server listens too (on a free port); the harness's server queues the plans.
+      worker = spawnBosun(['serve', '--with-worker'], { ...env, PORT: '0', HOST: '127.0.0.1' }, { home: work, name: 'serve' });
+      await serveListening(worker);
+    }
     workers.push(worker);
     return { worker, dirs };
   };
@@ -119,6 +124,30 @@ describe('bosun worker stopped by signals mid-render', () => {
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(1);
     expect(worker.entries().some((e) => String(e.msg).startsWith('second signal'))).toBe(true);
+    await expectNothingLeft(dirs);
+  }, 180_000);
+
+  it('SIGINT (Ctrl-C) twice: the first starts the same graceful shutdown, the second exits at once, and nothing is left', async () => {
+    const { worker, dirs } = await startWorker('ctrl-c');
+    await planRendering(3, worker);
+
+    worker.child.kill('SIGINT');
+    await waitFor('the worker to start shutting down', () => worker.entries().some((e) => String(e.msg).startsWith('shutting down') && e.signal === 'SIGINT'));
+    expect(await helmsRunning()).toBeGreaterThan(0);
+    worker.child.kill('SIGINT');
+    expect(await worker.exited).toBe(1);
+    await expectNothingLeft(dirs);
+  }, 180_000);
+
+  it('bosun serve --with-worker, stopped mid-render by SIGTERM, exits 0 after the deadline and leaves no process or folder behind', async () => {
+    const { worker: serve, dirs } = await startWorker('serve', 'serve --with-worker');
+    await planRendering(4, serve);
+    expect(await bosunLeftovers(dirs.checkouts)).not.toEqual([]);
+
+    serve.child.kill('SIGTERM');
+    await waitFor('bosun serve to start shutting down', () => serve.entries().some((e) => String(e.msg).startsWith('shutting down')));
+    expect(serve.child.exitCode).toBeNull();
+    expect(await serve.exited).toBe(0);
     await expectNothingLeft(dirs);
   }, 180_000);
 });
