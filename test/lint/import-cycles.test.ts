@@ -1,10 +1,13 @@
-// The workers' modules (queue/: the runtime, the registry and the workflows) import one another without a
-// cycle: the command dispatcher reaches its handlers through the command table and a handler never
-// imports the dispatcher back (it gets what it needs from command-run.ts). Type-only imports count too.
+// The product's modules (src/ and queue/) import one another without a cycle, so every dependency runs one
+// way and a file can be read after the files it imports. Type-only imports, re-exports and dynamic
+// `import()` count too: a cycle of types still means two files that cannot be understood one without the
+// other. Where two shapes name each other they share a file (Environment and HelmReleaseTarget); where a
+// lower module needs a higher one's function, it is handed down (RenderRequest.renderEnvironment).
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/tools.ts';
 
@@ -12,14 +15,16 @@ function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
-/** Each import cycle among the .ts files below `dir` once, as the files around it (relative to `dir`). */
-function importCycles(dir: string): string[][] {
-  const files = new Set(tsFiles(dir));
-  const edges = new Map<string, string[]>();
-  for (const file of files) {
-    const specs = [...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+\.ts)'/g)].map((m) => resolve(dirname(file), m[1]));
-    edges.set(file, specs.filter((s) => files.has(s)));
-  }
+/** The files a file imports by relative path, as TypeScript reads them (comments and strings are not imports). */
+function importsOf(file: string): string[] {
+  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return importedFiles.map((f) => f.fileName).filter((s) => /^\.{1,2}\//.test(s)).map((s) => resolve(dirname(file), s));
+}
+
+/** Each import cycle among the .ts files below `dirs` of `root` once, as the files around it (relative to `root`). */
+function importCycles(root: string, dirs: string[]): string[][] {
+  const files = new Set(dirs.flatMap((d) => tsFiles(join(root, d))));
+  const edges = new Map([...files].map((file) => [file, importsOf(file).filter((f) => files.has(f))]));
   const cycles: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
@@ -27,7 +32,7 @@ function importCycles(dir: string): string[][] {
     state.set(file, 'open');
     stack.push(file);
     for (const next of edges.get(file) ?? []) {
-      if (state.get(next) === 'open') cycles.push(stack.slice(stack.indexOf(next)).map((f) => relative(dir, f)));
+      if (state.get(next) === 'open') cycles.push(stack.slice(stack.indexOf(next)).map((f) => relative(root, f)));
       else if (!state.has(next)) visit(next);
     }
     stack.pop();
@@ -37,23 +42,55 @@ function importCycles(dir: string): string[][] {
   return cycles;
 }
 
-describe('import cycles in the workers', () => {
+describe('import cycles', () => {
   const temps: string[] = [];
   afterAll(async () => {
     await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it('finds a dispatcher and a handler that import each other', async () => {
+  async function scratch(files: Record<string, string>): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'bosun-cycles-'));
     temps.push(dir);
-    await mkdir(join(dir, 'commands'));
-    await writeFile(join(dir, 'commands/command.ts'), "import { handlers } from './command-table.ts';\nexport const run = handlers;\n");
-    await writeFile(join(dir, 'commands/command-table.ts'), "import { applyCommand } from './apply-command.ts';\nexport const handlers = [applyCommand];\n");
-    await writeFile(join(dir, 'commands/apply-command.ts'), "import type { run } from './command.ts';\nexport const applyCommand = (r: typeof run) => r;\n");
-    expect(importCycles(dir).map((cycle) => [...cycle].sort())).toEqual([['commands/apply-command.ts', 'commands/command-table.ts', 'commands/command.ts']]);
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, file)), { recursive: true });
+      await writeFile(join(dir, file), text);
+    }
+    return dir;
+  }
+
+  it('finds a dispatcher and a handler that import each other', async () => {
+    const dir = await scratch({
+      'commands/command.ts': "import { handlers } from './command-table.ts';\nexport const run = handlers;\n",
+      'commands/command-table.ts': "import { applyCommand } from './apply-command.ts';\nexport const handlers = [applyCommand];\n",
+      'commands/apply-command.ts': "import type { run } from './command.ts';\nexport const applyCommand = (r: typeof run) => r;\n",
+    });
+    expect(importCycles(dir, ['commands']).map((cycle) => [...cycle].sort())).toEqual([['commands/apply-command.ts', 'commands/command-table.ts', 'commands/command.ts']]);
   });
 
-  it('has none in queue/', () => {
-    expect(importCycles(join(projectRoot, 'queue'))).toEqual([]);
+  it('finds cycles through a dynamic import, a re-export and across folders, and not through a comment', async () => {
+    const dir = await scratch({
+      'render/render-environment.ts': "import { select } from './select.ts';\nexport const renderEnvironment = select;\n",
+      'render/select.ts': "export { helmRelease as select } from './helmrelease.ts';\n",
+      'render/helmrelease.ts': "export const helmRelease = async () => (await import('./render-environment.ts')).renderEnvironment;\n",
+      'src/model/environment.ts': "import type { Target } from './target.ts';\nexport interface Environment { target?: Target }\n",
+      'src/model/target.ts': "// import type { Environment } from './environment.ts';\nexport interface Target { name: string }\n",
+      'queue/worker.ts': "import type { Environment } from '../src/model/environment.ts';\nexport type Job = Environment;\n",
+      'src/jobs.ts': "import type { Job } from '../queue/worker.ts';\nexport type Queued = Job;\n",
+    });
+    expect(importCycles(dir, ['render', 'src', 'queue']).map((cycle) => [...cycle].sort())).toEqual([
+      ['render/helmrelease.ts', 'render/render-environment.ts', 'render/select.ts'],
+    ]);
+    await writeFile(join(dir, 'src/model/environment.ts'), "import type { Queued } from '../jobs.ts';\nexport interface Environment { queued?: Queued }\n");
+    expect(importCycles(dir, ['src', 'queue']).map((cycle) => [...cycle].sort())).toEqual([
+      ['queue/worker.ts', 'src/jobs.ts', 'src/model/environment.ts'],
+    ]);
+  });
+
+  it('has none in src/ and queue/ but the one being broken', () => {
+    // render/helmrelease.ts still imports render-environment.ts (lazily) for its parent's render, while
+    // that file is being changed by other work; the renderer's request already carries renderEnvironment
+    // (types.ts). When the import goes, this test fails until the exception below goes too.
+    const beingBroken = [['src/render/render-environment.ts', 'src/render/select.ts', 'src/render/helmrelease.ts']];
+    expect(importCycles(projectRoot, ['src', 'queue'])).toEqual(beingBroken);
   });
 });
