@@ -1,4 +1,5 @@
 import { objectApplyOptions, syncSemanticsOf, type ObjectApplyOptions } from '../model/apply-options.ts';
+import { helmCrdsApply, type HelmReleaseAction } from '../model/helm-crds.ts';
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { groupOf, idKey, objectId } from '../model/object.ts';
@@ -78,7 +79,7 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
       const { namespace: _ignored, ...metadata } = desired.metadata ?? {};
       desired = { ...desired, metadata };
     }
-    const options = objectApplyOptions(object, ctx.env.apply, syncSemanticsOf(ctx.env));
+    const options = withHelmCrds(objectApplyOptions(object, ctx.env.apply, syncSemanticsOf(ctx.env)), rendered[i], ctx.env.apply?.helmRelease);
     const prepared: PreparedObject = { ...refOf(desired, source), object: desired, phase: phaseOf(desired, namespaced), ...(info ? { info } : {}), options };
     const previous = seen.get(prepared.key);
     if (previous) {
@@ -90,6 +91,14 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
   });
   objects.sort(compareApplyOrder);
   return { objects, invalid };
+}
+
+/** A HelmRelease chart's crds/ CRD is applied as helm-controller's crds policy says, unless an annotation already keeps it out. */
+function withHelmCrds(options: ObjectApplyOptions, r: RenderedObject, action: HelmReleaseAction | undefined): ObjectApplyOptions {
+  if (!r.helmCrds || options.apply === 'never') return options;
+  const rule = helmCrdsApply(r.helmCrds, action);
+  if (rule.apply === 'always') return options;
+  return { ...options, apply: rule.apply, ...(rule.reason ? { skipReason: rule.reason } : {}) };
 }
 
 /** `group/Kind` → scope for every kind that a CRD in the set defines. */

@@ -41,7 +41,7 @@ function is(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {
  *
  * Its chart must be renderable: from a GitRepository that is this repository (a folder here), or from a
  * HelmRepository / OCIRepository the chart fetcher may fetch from (charts/policy.ts). Otherwise it stays a
- * note ("chart not fetched: …", or why the source is not followed) and its object is diffed as an object.
+ * note ("chart podinfo 6.6.0 not fetched: …", or why the source is not followed) and its object is diffed as an object.
  */
 export async function helmReleaseEnvironments(
   ctx: DiscoveryContext,
@@ -84,7 +84,10 @@ export async function helmReleaseEnvironments(
       out.notes.push(objectNote(doc, 'not-an-environment', 'not an environment: metadata.name is not set'));
       continue;
     }
-    const chart = resolveChart(doc, spec, namespace, sourcesOf, gitRepositoryHere);
+    const remote = str(field(spec, 'kubeConfig', 'secretRef', 'name')) ?? (field(spec, 'kubeConfig') !== undefined ? '?' : undefined);
+    const chart: ChartResolution = remote
+      ? { kind: 'refused', reason: `spec.kubeConfig: helm-controller installs this release on another cluster (the kubeconfig in Secret ${remote}), which bosun does not know`, reads: [], valuesFiles: [], sourceFiles: [] }
+      : resolveChart(doc, spec, namespace, sourcesOf, gitRepositoryHere);
     const readers = parents.filter((p) => {
       const ins = inputs.get(p);
       return ins !== undefined && isInput(ins, doc.file);
@@ -107,7 +110,7 @@ export async function helmReleaseEnvironments(
     if (chart.kind === 'remote') {
       const decision = ctx.charts ? await ctx.charts.decide(chart.url) : { allowed: false as const, reason: 'bosun runs without a chart fetcher here' };
       if (!decision.allowed) {
-        refused = `chart not fetched: ${decision.reason}`;
+        refused = `chart ${chart.label} not fetched: ${decision.reason}`;
         out.notes.push(objectNote(doc, 'not-previewed', `${refused}; the HelmRelease is diffed as an object in ${readers.map((r) => r.name).join(', ')}`, {
           reads: [doc.file],
           environments: readers.map((r) => r.name).sort(),
@@ -182,7 +185,7 @@ function isChartRef(doc: YamlObjectDoc): boolean {
 
 type ChartResolution =
   | { kind: 'repository'; path: string; valuesFiles: string[]; helmChart?: HelmReleaseTarget['helmChart']; sourceFiles: string[] }
-  | { kind: 'remote'; url: string; source: Exclude<HelmReleaseTarget['chart'], { kind: 'repository' }>; valuesFiles: string[]; helmChart?: HelmReleaseTarget['helmChart']; sourceFiles: string[] }
+  | { kind: 'remote'; url: string; source: Exclude<HelmReleaseTarget['chart'], { kind: 'repository' }>; valuesFiles: string[]; helmChart?: HelmReleaseTarget['helmChart']; sourceFiles: string[]; label: string }
   | { kind: 'refused'; reason: string; reads: string[]; valuesFiles: string[]; sourceFiles: string[] };
 
 /**
@@ -217,7 +220,8 @@ function resolveChart(
         ...(str(field(ref, 'digest')) ? { digest: str(field(ref, 'digest')) } : {}),
         ...(bool(field(o, 'spec', 'insecure')) ? { plainHttp: true } : {}),
       };
-      return { kind: 'remote', url, source, valuesFiles: [], sourceFiles: [found[0].file] };
+      const version = str(field(ref, 'digest')) ?? str(field(ref, 'tag')) ?? str(field(ref, 'semver'));
+      return { kind: 'remote', url, source, valuesFiles: [], sourceFiles: [found[0].file], label: chartLabel(url, version) };
     }
     if (kind === 'HelmChart') {
       const found = sourcesOf('HelmChart', name, ns);
@@ -266,17 +270,25 @@ function fromSourceRef(
   }
   if (kind === 'HelmRepository') {
     const found = sourcesOf('HelmRepository', name, ns);
-    const version = helmChart.version ? ` ${helmChart.version}` : '';
+    const label = chartLabel(chart, helmChart.version);
     if (found.length !== 1) {
-      return { kind: 'refused', reason: `chart not fetched: chart \`${chart}\`${version} comes from HelmRepository ${name ?? '?'}, which is ${found.length === 0 ? 'not in this repository' : 'defined more than once here'}, so bosun does not know its URL`, reads: [], valuesFiles: [], sourceFiles: [] };
+      return { kind: 'refused', reason: `chart ${label} not fetched: it comes from HelmRepository ${name ?? '?'}, which is ${found.length === 0 ? 'not in this repository' : 'defined more than once here'}, so bosun does not know its URL`, reads: [], valuesFiles: [], sourceFiles: [] };
     }
     const o = found[0].object;
     const url = str(field(o, 'spec', 'url')) ?? '';
     const oci = str(field(o, 'spec', 'type')) === 'oci' || url.startsWith('oci://');
     const source: HelmReleaseTarget['chart'] = { kind: 'helm-repository', url, ...(oci && bool(field(o, 'spec', 'insecure')) ? { plainHttp: true } : {}) };
-    return { kind: 'remote', url, source, valuesFiles: [], helmChart, sourceFiles: [found[0].file] };
+    return { kind: 'remote', url, source, valuesFiles: [], helmChart, sourceFiles: [found[0].file], label };
   }
   return { kind: 'refused', reason: `chart \`${chart}\` from ${kind ?? 'an unnamed source kind'}${name ? ` ${name}` : ''}, which bosun does not fetch`, reads: [], valuesFiles: [], sourceFiles: [] };
+}
+
+/**
+ * How a "not fetched" note names the chart: `podinfo 6.6.0` (its version or range as written, when there
+ * is one), so that the plan can spell out a version change (plan/helmrelease-sides.ts chartVersionChanges).
+ */
+function chartLabel(chart: string, version: string | undefined): string {
+  return version ? `${chart || '?'} ${version}` : chart || '?';
 }
 
 /**
@@ -311,6 +323,10 @@ function toEnvironment(ctx: DiscoveryContext, doc: YamlObjectDoc, target: HelmRe
   const at = { file: doc.file, line: doc.line };
   const suspended = bool(field(spec, 'suspend')) === true;
   if (suspended) notes.push(environmentNote(name, 'the HelmRelease is suspended: it is planned but never applied', at));
+  const storage = str(field(spec, 'storageNamespace'));
+  if (storage) {
+    notes.push(environmentNote(name, `storageNamespace ${storage}: only where helm-controller keeps the release's Secret, no object changes with it; but a change of it (as of releaseName, targetNamespace or the chart's name) makes helm-controller uninstall the release and install it anew, which the diff does not show`, at));
+  }
   const parent = target.parent;
   // helm-controller installs into targetNamespace, else the HelmRelease's namespace, which the parent's
   // targetNamespace sets when it has one (GetReleaseNamespace); the render reads the rendered object again.

@@ -1,3 +1,4 @@
+import type { HelmReleaseAction } from './helm-crds.ts';
 import type { KubeObject } from './object.ts';
 import { annotationValues, hasAnnotationOption, syncOptionsAnnotation, syncWave, type SyncSemantics } from './sync.ts';
 
@@ -40,6 +41,12 @@ export interface ApplyPolicy {
   wait?: boolean;
   /** Flux `spec.healthChecks`: objects waited for after the apply, applied by this environment or not. */
   healthChecks?: HealthCheckRef[];
+  /**
+   * A Flux HelmRelease: whether helm-controller installs or upgrades the release, which decides whether
+   * `install.crds` or `upgrade.crds` governs its chart's crds/ CRDs (model/helm-crds.ts). A plan sets it
+   * (an upgrade when the base has the release, plan/helmrelease-sides.ts); absent elsewhere.
+   */
+  helmRelease?: HelmReleaseAction;
 }
 
 /** One Flux `spec.healthChecks` entry; namespace empty for cluster-scoped objects. */
@@ -50,12 +57,19 @@ export interface HealthCheckRef {
   namespace?: string;
 }
 
-/** One Argo CD `ignoreDifferences` entry. `group`/`kind` may be globs (`*`); name and namespace match exactly. */
+/**
+ * One Argo CD `ignoreDifferences` entry (or a Fleet `diff.comparePatches` one, discover/fleet-compare-patches.ts).
+ * `group`/`kind` may be globs (`*`); name and namespace match exactly, an absent one matching any.
+ */
 export interface IgnoreDifferenceRule {
   group?: string;
   kind?: string;
   name?: string;
   namespace?: string;
+  /** The object's apiVersion must be exactly this (group and version), as Fleet matches a comparePatch's operations. */
+  apiVersion?: string;
+  /** Name and namespace compared as written, an absent one matching only an object without it (Fleet's operations match by object key). */
+  exactKey?: boolean;
   jsonPointers?: string[];
   jqPathExpressions?: string[];
   managedFieldsManagers?: string[];

@@ -1,3 +1,5 @@
+import type { HelmCrdsPolicies } from './helm-crds.ts';
+
 /** A Kubernetes object as parsed from YAML: only apiVersion and kind are guaranteed. */
 export interface KubeObject {
   apiVersion: string;
@@ -50,6 +52,11 @@ export function sourceSummary(ref: SourceRef): SourceRef {
 export interface RenderedObject {
   object: KubeObject;
   source?: SourceRef;
+  /**
+   * A CustomResourceDefinition of a Flux HelmRelease chart's `crds/` folder: helm-controller creates or
+   * updates it by these policies, apart from the release (model/helm-crds.ts).
+   */
+  helmCrds?: HelmCrdsPolicies;
 }
 
 /**

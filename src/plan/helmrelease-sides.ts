@@ -1,3 +1,4 @@
+import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
 
 /**
@@ -17,6 +18,25 @@ export function settleRefusedReleases(base: Map<string, Environment>, head: Map<
       head.delete(name);
     }
   }
+  markReleaseActions(base, head);
+}
+
+/**
+ * Each HelmRelease at head says whether helm-controller installs it or upgrades it (`apply.helmRelease`):
+ * an upgrade when the base has the release (its HelmRelease was applied, so the release exists), an
+ * install otherwise. That decides which of `install.crds` / `upgrade.crds` governs the chart's crds/ CRDs
+ * in the plan's sync section and apply preview (model/helm-crds.ts). Called by settleRefusedReleases,
+ * which runs once both sides are discovered.
+ */
+export function markReleaseActions(base: Map<string, Environment>, head: Map<string, Environment>): void {
+  const mark = (side: Map<string, Environment>, name: string, env: Environment, action: 'install' | 'upgrade') => side.set(name, { ...env, apply: { ...env.apply, helmRelease: action } });
+  for (const [name, env] of head) {
+    if (!env.helmRelease) continue;
+    const before = base.get(name);
+    // Marked alike on both sides, so that the mark alone never reads as a changed definition.
+    if (before?.helmRelease) mark(base, name, before, 'upgrade');
+    mark(head, name, env, before?.helmRelease ? 'upgrade' : 'install');
+  }
 }
 
 /**
@@ -32,4 +52,32 @@ export function withSubstitutedParent(env: Environment | undefined, substituted:
   if (!env?.helmRelease) return env;
   const parent = substituted(env.helmRelease.parent.name);
   return parent ? { ...env, helmRelease: { ...env.helmRelease, parent } } : env;
+}
+
+/** A HelmRelease note of discover/helmrelease.ts whose chart is not fetched: `chart <name>[ <version>] not fetched: <why>`. */
+const notFetched = /^chart (\S+)(?: (.+?))? not fetched: /;
+
+/**
+ * The head's discovery notes, where a HelmRelease whose chart is not fetched on either side (so it is
+ * diffed only as an object, in its Kustomization) changes its chart version, saying so: "chart podinfo
+ * 6.5.0 → 6.6.0 not fetched: <why>". The release is found in the base's notes by file, namespace and
+ * name (else by namespace and name, when only one base note has them). A version left out is helm's
+ * default, `*` (the latest). Pure: the notes are copies.
+ *
+ * For the plan (plan.ts), once both sides are discovered: `head.notes = chartVersionChanges(base.notes, head.notes)`.
+ */
+export function chartVersionChanges(base: readonly DiscoveryNote[], head: readonly DiscoveryNote[]): DiscoveryNote[] {
+  const charts = (notes: readonly DiscoveryNote[]) => notes.flatMap((n) => {
+    const m = n.kind === 'HelmRelease' ? notFetched.exec(n.reason) : null;
+    return m ? [{ note: n, chart: m[1], version: m[2] ?? '*', rest: n.reason.slice(m[0].length) }] : [];
+  });
+  const before = charts(base);
+  const changed = new Map(charts(head).flatMap((h) => {
+    const same = (b: (typeof before)[number]) => b.note.namespace === h.note.namespace && b.note.name === h.note.name;
+    const byName = before.filter(same);
+    const b = byName.find((x) => x.note.file === h.note.file) ?? (byName.length === 1 ? byName[0] : undefined);
+    if (!b || b.chart !== h.chart || b.version === h.version) return [];
+    return [[h.note, `chart ${h.chart} ${b.version} → ${h.version} not fetched: ${h.rest}`] as const];
+  }));
+  return head.map((n) => (changed.has(n) ? { ...n, reason: changed.get(n)! } : n));
 }

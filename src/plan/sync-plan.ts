@@ -1,5 +1,6 @@
 import { objectApplyOptions, syncSemanticsOf } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
+import { helmCrdsApply } from '../model/helm-crds.ts';
 import { groupOf, type RenderedObject } from '../model/object.ts';
 import { orderForSync, type SyncItem } from '../model/sync-order.ts';
 import type { PlannedHook, SkippedObject, SyncPlan } from '../model/sync-plan.ts';
@@ -60,15 +61,19 @@ export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespac
   return { hooks, waves, skipped };
 }
 
-/** Flux: the objects kustomize-controller never applies (`ssa: Ignore`, `reconcile: disabled`), with why. */
+/**
+ * Flux: the objects kustomize-controller never applies (`ssa: Ignore`, `reconcile: disabled`), and the
+ * crds/ CRDs of a HelmRelease's chart that helm-controller's crds policy skips, with why.
+ */
 function fluxSyncPlan(env: Pick<Environment, 'apply'>, objects: readonly RenderedObject[]): SyncPlan | undefined {
   const skipped: SkippedObject[] = [];
-  for (const { object, source } of objects) {
+  for (const { object, source, helmCrds } of objects) {
     const options = objectApplyOptions(object, env.apply, 'flux');
-    if (options.apply !== 'never') continue;
+    const crds = helmCrds && options.apply !== 'never' ? helmCrdsApply(helmCrds, env.apply?.helmRelease) : undefined;
+    if (options.apply !== 'never' && crds?.apply !== 'never') continue;
     skipped.push({
       apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '',
-      reason: options.skipReason ?? 'excluded', ...(source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+      reason: (crds?.apply === 'never' ? crds.reason : options.skipReason) ?? 'excluded', ...(source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
     });
   }
   return skipped.length > 0 ? { hooks: [], waves: [], skipped } : undefined;

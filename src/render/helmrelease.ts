@@ -5,6 +5,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ChartFetchError, chartNotPreviewed, type ChartFetcher, type ChartRequest } from '../charts/index.ts';
 import type { HelmReleaseTarget } from '../model/environment.ts';
+import { crdsPolicyOf, type HelmCrdsPolicies } from '../model/helm-crds.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
 import { resolveInRepo } from '../util/paths.ts';
@@ -35,7 +36,9 @@ const group = 'helm.toolkit.fluxcd.io';
  *    files), in order, `targetPath` through Helm's --set parser, then `spec.values`;
  * 4. `helm template` in the render sandbox: release name `[targetNamespace-]name` (or `releaseName`),
  *    shortened past 53 characters as helm-controller does; namespace `targetNamespace` or the
- *    HelmRelease's; the chart's crds/ unless `install.crds: Skip`; no tests;
+ *    HelmRelease's; no tests; the chart's crds/ unless both `install.crds` and `upgrade.crds` skip
+ *    them, each CRD marked with both policies (`helmCrds`): whether it is applied depends on the release
+ *    being installed or upgraded, which the plan and the apply decide (model/helm-crds.ts);
  * 5. post-renderers: each `kustomize` one in order (patches, images), then `commonMetadata` and the origin
  *    labels `helm.toolkit.fluxcd.io/name` / `namespace` on every object (CRDs get the origin labels only).
  */
@@ -82,10 +85,10 @@ async function renderHelmRelease({ root, env, opts }: RenderRequest): Promise<Re
     const valuesFile = join(tmp, 'values.json');
     await writeFile(valuesFile, JSON.stringify(values)); // JSON: no YAML 1.1 re-reading of strings
 
-    const install = isMap(spec.install) ? spec.install : {};
-    const installCrds = str(install.crds) ?? (install.skipCRDs === true ? 'Skip' : 'Create');
+    const crdsPolicies = crdsPoliciesOf(spec);
+    const skipCrds = crdsPolicies.install === 'Skip' && crdsPolicies.upgrade === 'Skip';
     // Options only as `--name=value`, positionals after `--`: nothing from the repository reads as an option.
-    const args = ['template', `--namespace=${releaseNamespace}`, installCrds === 'Skip' ? '--skip-crds' : '--include-crds', '--skip-tests', `--values=${valuesFile}`, '--', release, chartDir];
+    const args = ['template', `--namespace=${releaseNamespace}`, skipCrds ? '--skip-crds' : '--include-crds', '--skip-tests', `--values=${valuesFile}`, '--', release, chartDir];
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const readOnly = [root, tmp, ...(chart.remote ? [dirname(chart.dir)] : [])];
     const result = await runTool({
@@ -110,13 +113,27 @@ async function renderHelmRelease({ root, env, opts }: RenderRequest): Promise<Re
     const labelled = objects.map((o) => withMetadata(o, { ...stringMap(common.labels), ...origin }, stringMap(common.annotations)));
     const sources = new Map(rendered.map((r) => [identity(r.object), r.source]));
     const out: RenderedObject[] = [
-      ...crds.map((c) => ({ object: withMetadata(c.object, origin, {}), source: c.source })),
+      // Applied by their crds policy, apart from the release (model/helm-crds.ts).
+      ...crds.map((c) => ({ object: withMetadata(c.object, origin, {}), source: c.source, helmCrds: crdsPolicies })),
       ...labelled.map((object) => ({ object, source: sources.get(identity(object)) ?? { file: target.file } })),
     ];
     return { ok: true, objects: out };
   } finally {
     await temp.dispose();
   }
+}
+
+/**
+ * `spec.install.crds` (default Create; the deprecated `install.skipCRDs: true` is Skip) and
+ * `spec.upgrade.crds` (default Skip), as helm-controller's API defines them.
+ */
+function crdsPoliciesOf(spec: Record<string, unknown>): HelmCrdsPolicies {
+  const install = isMap(spec.install) ? spec.install : {};
+  const upgrade = isMap(spec.upgrade) ? spec.upgrade : {};
+  return {
+    install: crdsPolicyOf(install.crds, install.skipCRDs === true ? 'Skip' : 'Create'),
+    upgrade: crdsPolicyOf(upgrade.crds, 'Skip'),
+  };
 }
 
 /** The HelmRelease in the parent's render: by the document it came from, else by name (and namespace). */

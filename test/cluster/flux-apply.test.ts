@@ -4,7 +4,7 @@ import { applyEnvironment, type ApplyEnvironmentSettings } from '../../src/clust
 import { previewEnvironment } from '../../src/cluster/preview.ts';
 import { driftReport } from '../../src/drift/report.ts';
 import type { ApplyPolicy } from '../../src/model/apply-options.ts';
-import type { KubeObject } from '../../src/model/object.ts';
+import type { KubeObject, RenderedObject } from '../../src/model/object.ts';
 import { configMap, environment, get, ns, rendered, suiteCleanup, testClient } from './helpers.ts';
 import { startStatusWriter, type StatusWriter } from './status-writer.ts';
 
@@ -151,5 +151,50 @@ describe('Flux Kustomization apply semantics on the test API server', () => {
     const waited = await applyEnvironment({ client, env: flux(env, { healthChecks: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'external', namespace: space }] }, { healthTimeoutSeconds: 60 }), objects: rendered(configMap(space, 'a', { a: '1' })) });
     expect(waited.ok, renderApplySummary(waited)).toBe(true);
     expect(waited.health?.objects.map((o) => `${o.kind} ${o.name} ${o.status}`)).toEqual(['Job external healthy']);
+  });
+});
+
+describe('a HelmRelease chart\'s crds/ CRDs, applied as helm-controller\'s crds policies say', () => {
+  const widgetCrd = (group: string, column?: string): KubeObject => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group, scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
+      versions: [{
+        name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        ...(column ? { additionalPrinterColumns: [{ name: column, type: 'string', jsonPath: '.spec.size' }] } : {}),
+      }],
+    },
+  });
+  const fromCrds = (crd: KubeObject, upgrade: 'Skip' | 'Create' | 'CreateReplace' = 'Skip'): RenderedObject => ({ object: crd, source: { file: 'charts/web/crds/widgets.yaml' }, helmCrds: { install: 'Create', upgrade } });
+  const columns = async (name: string): Promise<unknown> => ((await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`))?.spec as { versions: Array<{ additionalPrinterColumns?: unknown }> } | undefined)?.versions[0].additionalPrinterColumns;
+
+  it('creates it on install, leaves a changed one alone on upgrade (upgrade.crds: Skip), replaces it with upgrade.crds: CreateReplace', async () => {
+    const { env } = setup();
+    const group = `${env}.example.com`;
+    const name = `widgets.${group}`;
+    try {
+      const installed = await applyEnvironment({ client, env: flux(env, { helmRelease: 'install' }), objects: [fromCrds(widgetCrd(group))] });
+      expect(installed.ok, renderApplySummary(installed)).toBe(true);
+      expect(resultOf(installed, 'CustomResourceDefinition', name)?.action).toBe('created');
+
+      const changed = [fromCrds(widgetCrd(group, 'Size'))];
+      const preview = await previewEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }), objects: changed });
+      expect(preview.objects.find((o) => o.name === name)?.action).toBe('unchanged');
+      expect(preview.notes).toContain(`not applied: CustomResourceDefinition ${name}: not applied by helm-controller on upgrade (upgrade.crds: Skip)`);
+      const upgraded = await applyEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }), objects: changed });
+      expect(upgraded.ok, renderApplySummary(upgraded)).toBe(true);
+      expect(resultOf(upgraded, 'CustomResourceDefinition', name)?.action).toBe('skipped');
+      expect(await columns(name)).toBeUndefined();
+
+      const replacing = [fromCrds(widgetCrd(group, 'Size'), 'CreateReplace')];
+      expect((await previewEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }), objects: replacing })).objects.find((o) => o.name === name)?.action).toBe('update');
+      const replaced = await applyEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }), objects: replacing });
+      expect(replaced.ok, renderApplySummary(replaced)).toBe(true);
+      expect(await columns(name)).toEqual([{ name: 'Size', type: 'string', jsonPath: '.spec.size' }]);
+    } finally {
+      await client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` }).catch(() => undefined);
+    }
   });
 });

@@ -214,11 +214,11 @@ spec:
       expect.objectContaining({ status: 'not-an-environment', kind: 'OCIRepository', name: 'podinfo' }),
       expect.objectContaining({
         status: 'not-previewed', kind: 'HelmRelease', name: 'redis', file: 'apps/prod/redis.yaml', environments: ['prod/apps'],
-        reason: expect.stringContaining('chart not fetched: chart `redis` 18.x comes from HelmRepository bitnami, which is not in this repository, so bosun does not know its URL'),
+        reason: expect.stringContaining('chart redis 18.x not fetched: it comes from HelmRepository bitnami, which is not in this repository, so bosun does not know its URL'),
       }),
     ]));
     expect(markdown).toContain('**bosun cannot judge 1 changed file**');
-    expect(markdown).toContain('- Flux HelmRelease `redis` in `prod/apps` (`apps/prod/redis.yaml:1`): chart not fetched: chart `redis` 18.x comes from HelmRepository bitnami');
+    expect(markdown).toContain('- Flux HelmRelease `redis` in `prod/apps` (`apps/prod/redis.yaml:1`): chart redis 18.x not fetched: it comes from HelmRepository bitnami');
   });
 });
 

@@ -2,12 +2,14 @@
 // is an environment rendered as helm-controller would (values, valuesFrom, targetNamespace, release name,
 // post-renderers, origin labels), its chart's files and values sources are its inputs, and a chart from a
 // Helm repository is fetched only from a source the base branch declares or the operator allows.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
+import { chartVersionChanges } from '../../src/plan/helmrelease-sides.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { planJsonSchema, renderJson, renderMarkdown } from '../../src/report/index.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
@@ -228,6 +230,26 @@ describe('a HelmRelease whose chart is in this repository', () => {
   });
 });
 
+describe('a HelmRelease that installs elsewhere or keeps its release elsewhere', () => {
+  it('with spec.kubeConfig (another cluster) is not previewed, saying why, and is diffed as an object in its Kustomization', async () => {
+    const remote = release('  kubeConfig:\n    secretRef: {name: prod-kubeconfig}\n');
+    const { plan } = await planOf({ ...inRepoFiles, 'apps/base/web/release.yaml': remote }, { 'apps/base/web/release.yaml': remote.replace('replicaCount: 2', 'replicaCount: 3') });
+    expect(plan.environments.find((e) => e.name === 'staging/web')).toBeUndefined();
+    expect(plan.environments.find((e) => e.name === 'staging/apps')?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update HelmRelease web']);
+    expect(plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'web')).toMatchObject({
+      status: 'not-previewed',
+      reason: 'spec.kubeConfig: helm-controller installs this release on another cluster (the kubeconfig in Secret prod-kubeconfig), which bosun does not know; its object is diffed in staging/apps, what helm-controller would install is not previewed',
+    });
+  });
+
+  it('with storageNamespace says that it moves only the release\'s Secret, and what changing it does', async () => {
+    const { plan, markdown } = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release('  storageNamespace: helm-storage\n') });
+    const note = plan.discovery?.find((n) => n.kind === 'Environment' && n.name === 'staging/web');
+    expect(note?.reason).toBe('storageNamespace helm-storage: only where helm-controller keeps the release\'s Secret, no object changes with it; but a change of it (as of releaseName, targetNamespace or the chart\'s name) makes helm-controller uninstall the release and install it anew, which the diff does not show');
+    expect(markdown).toContain('storageNamespace helm-storage: only where helm-controller keeps the release');
+  });
+});
+
 describe('a HelmRelease whose values come from its Kustomization\'s postBuild.substituteFrom', () => {
   it('is affected when the ConfigMap the Kustomization substitutes from changes, and renders the new value', async () => {
     const files = {
@@ -289,14 +311,46 @@ spec:
     const other = served.url.replace('127.0.0.1', 'localhost');
     const { plan } = await planOf(remoteFiles(served.url, '1.2.0'), remoteFiles(other, '1.3.0'));
     // The base renders the release, the head may not fetch its chart: an error saying why, not "every object deleted".
-    expect(plan.environments.find((e) => e.name === 'staging/podinfo')?.render).toMatchObject({ error: { side: 'head', message: expect.stringContaining('chart not fetched: source') } });
+    expect(plan.environments.find((e) => e.name === 'staging/podinfo')?.render).toMatchObject({ error: { side: 'head', message: expect.stringContaining('chart podinfo 1.3.0 not fetched: source') } });
     const note = plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'podinfo');
     expect(note).toMatchObject({ status: 'not-previewed', environments: ['staging/apps'] });
-    expect(note?.reason).toContain(`chart not fetched: source ${other} is not declared on the base branch (a pull request cannot introduce a chart source and have it fetched) and not allowed by the operator; allow it with BOSUN_CHART_SOURCES (the App) or --chart-source (the CLI), or declare it on the base branch first`);
+    expect(note?.reason).toContain(`chart podinfo 1.3.0 not fetched: source ${other} is not declared on the base branch (a pull request cannot introduce a chart source and have it fetched) and not allowed by the operator; allow it with BOSUN_CHART_SOURCES (the App) or --chart-source (the CLI), or declare it on the base branch first`);
     const apps = plan.environments.find((e) => e.name === 'staging/apps')!;
     expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort()).toEqual(['update HelmRelease podinfo', 'update HelmRepository podinfo']);
     // Nothing was asked of the source the pull request introduced.
     expect(served.hosts.filter((h) => h.startsWith('localhost'))).toEqual([]);
+  });
+
+  it('stays an object-level diff when neither side may fetch the chart, its note spelling out the chart version change', async () => {
+    // The HelmRepository is not in this repository on either side: bosun does not know where to fetch from.
+    const unknown = (version: string) => {
+      const { 'apps/staging/repository.yaml': _r, ...files } = remoteFiles(served.url, version);
+      return { ...files, 'apps/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - release.yaml\n' };
+    };
+    const { plan } = await planOf(unknown('1.2.0'), { 'apps/staging/release.yaml': unknown('1.3.0')['apps/staging/release.yaml'] });
+    expect(plan.environments.find((e) => e.name === 'staging/podinfo')).toBeUndefined();
+    expect(plan.environments.find((e) => e.name === 'staging/apps')?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update HelmRelease podinfo']);
+    const note = plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'podinfo');
+    expect(note).toMatchObject({ status: 'not-previewed', environments: ['staging/apps'] });
+    expect(note?.reason).toMatch(/^chart podinfo 1\.3\.0 not fetched: it comes from HelmRepository podinfo, which is not in this repository, so bosun does not know its URL; /);
+
+    // Both sides' notes, as the plan holds them once both are discovered: the change from the base's version.
+    const sides = await Promise.all([unknown('1.2.0'), unknown('1.3.0')].map(async (files) => {
+      const dir = await mkdtemp(join(tmpdir(), 'bosun-hr-side-'));
+      for (const [path, content] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), content);
+      }
+      try {
+        return (await discoverEnvironments(dir, {})).notes;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }));
+    const changed = chartVersionChanges(sides[0], sides[1]).find((n) => n.kind === 'HelmRelease' && n.name === 'podinfo');
+    expect(changed?.reason).toMatch(/^chart podinfo 1\.2\.0 → 1\.3\.0 not fetched: it comes from HelmRepository podinfo, which is not in this repository, so bosun does not know its URL; /);
+    // Nothing else changes, and a release whose version stays says no change.
+    expect(chartVersionChanges(sides[1], sides[1]).map((n) => n.reason)).toEqual(sides[1].map((n) => n.reason));
   });
 
   it('is fetched from a source the operator allows even when the pull request introduces it', async () => {
@@ -304,5 +358,61 @@ spec:
     const { plan } = await planOf(remoteFiles(served.url, '1.2.0'), remoteFiles(other, '1.3.0'), { sources: [new URL(other).host] });
     const podinfo = plan.environments.find((e) => e.name === 'staging/podinfo')!;
     expect(podinfo.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update Deployment podinfo']);
+  });
+});
+
+describe('the CRDs of a HelmRelease chart\'s crds/ folder, as helm-controller\'s install.crds / upgrade.crds apply them', () => {
+  const crd = (column = '') => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+${column}`;
+  const column = '      additionalPrinterColumns:\n        - {name: Size, type: string, jsonPath: .spec.size}\n';
+  const withCrd = { ...inRepoFiles, 'charts/web/crds/widgets.yaml': crd() };
+  const crdOnly = (e: { sync?: { skipped: Array<{ kind: string; name: string; reason: string }> } } | undefined) => e?.sync?.skipped.filter((s) => s.kind === 'CustomResourceDefinition').map((s) => `${s.name}: ${s.reason}`) ?? [];
+
+  it('on an upgrade (the base has the release) lists a changed CRD as not applied under the default upgrade.crds: Skip', async () => {
+    const { plan, markdown } = await planOf(withCrd, { 'charts/web/crds/widgets.yaml': crd(column) });
+    const web = plan.environments.find((e) => e.name === 'staging/web')!;
+    expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update CustomResourceDefinition widgets.example.com']);
+    expect(crdOnly(web)).toEqual(['widgets.example.com: not applied by helm-controller on upgrade (upgrade.crds: Skip)']);
+    expect(markdown).toContain('- not applied: CustomResourceDefinition `widgets.example.com`: not applied by helm-controller on upgrade (upgrade.crds: Skip)');
+  });
+
+  it('applies it on an upgrade with upgrade.crds: CreateReplace, and on an install under the default install.crds: Create', async () => {
+    const replace = await planOf(withCrd, {
+      'charts/web/crds/widgets.yaml': crd(column),
+      'apps/base/web/release.yaml': release('  upgrade:\n    crds: CreateReplace\n'),
+    });
+    const upgraded = replace.plan.environments.find((e) => e.name === 'staging/web');
+    expect(upgraded?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update CustomResourceDefinition widgets.example.com']);
+    expect(crdOnly(upgraded)).toEqual([]);
+
+    // A release the base does not have: helm-controller installs it, CRDs included.
+    const { 'apps/base/web/kustomization.yaml': _k, ...withoutRelease } = withCrd;
+    const fresh = await planOf({ ...withoutRelease, 'apps/base/web/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - values.yaml\n' }, {
+      'apps/base/web/kustomization.yaml': withCrd['apps/base/web/kustomization.yaml'],
+    });
+    const installed = fresh.plan.environments.find((e) => e.name === 'staging/web');
+    expect(installed?.changes.filter((c) => c.kind === 'CustomResourceDefinition').map((c) => c.action)).toEqual(['create']);
+    expect(crdOnly(installed)).toEqual([]);
+  });
+
+  it('lists it as not applied on an install with install.crds: Skip', async () => {
+    const { 'apps/base/web/kustomization.yaml': _k, ...withoutRelease } = withCrd;
+    const { plan } = await planOf({ ...withoutRelease, 'apps/base/web/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - values.yaml\n' }, {
+      'apps/base/web/kustomization.yaml': withCrd['apps/base/web/kustomization.yaml'],
+      'apps/base/web/release.yaml': release('  install:\n    crds: Skip\n  upgrade:\n    crds: Create\n'),
+    });
+    expect(crdOnly(plan.environments.find((e) => e.name === 'staging/web'))).toEqual(['widgets.example.com: not applied by helm-controller on install (install.crds: Skip)']);
   });
 });
