@@ -24,6 +24,7 @@ interface CompiledRule {
   kind: RegExp;
   name?: string;
   namespace?: string;
+  apiVersion?: string;
   pointers: string[][];
   jq: JqPathProgram[];
   managers: string[];
@@ -47,8 +48,9 @@ export function compileIgnoreRules(rules: readonly IgnoreDifferenceRule[] | unde
     out.rules.push({
       group: glob(rule.group ?? ''),
       kind: glob(rule.kind ?? ''),
-      ...(rule.name ? { name: rule.name } : {}),
-      ...(rule.namespace ? { namespace: rule.namespace } : {}),
+      ...(rule.name || rule.exactKey ? { name: rule.name ?? '' } : {}),
+      ...(rule.namespace || rule.exactKey ? { namespace: rule.namespace ?? '' } : {}),
+      ...(rule.apiVersion ? { apiVersion: rule.apiVersion } : {}),
       pointers,
       jq,
       managers: [...(rule.managedFieldsManagers ?? [])],
@@ -102,7 +104,8 @@ export function withoutIgnoredFields<T extends KubeObject | undefined>(live: T, 
 
 function matches(rule: CompiledRule, obj: KubeObject): boolean {
   return rule.group.test(groupOf(obj.apiVersion ?? '')) && rule.kind.test(obj.kind ?? '')
-    && (rule.name === undefined || rule.name === obj.metadata?.name)
+    && (rule.apiVersion === undefined || rule.apiVersion === obj.apiVersion)
+    && (rule.name === undefined || rule.name === (obj.metadata?.name ?? ''))
     && (rule.namespace === undefined || rule.namespace === (obj.metadata?.namespace ?? ''));
 }
 

@@ -9,6 +9,7 @@ import type { FleetBundleRender, FleetHelmRender } from '../model/fleet.ts';
 import { selectorMatches } from '../model/label-selector.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { bundleSitesForPaths, fleetYamlIn, type FleetBundleSite } from './fleet-bundles.ts';
+import { comparePatchRules } from './fleet-compare-patches.ts';
 import { isFleetGitRepo, readFleetGitRepo, type FleetGitRepo } from './fleet-gitrepo.ts';
 import { fleetBundleName, limitName, maxReleaseNameLength } from './fleet-names.ts';
 import { baseOptions, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
@@ -232,6 +233,9 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       for (const ref of helm?.valuesFrom ?? []) {
         notes.push(environmentNote(name, `helm.valuesFrom ${ref.kind} ${ref.namespace ?? render.defaultNamespace}/${ref.name ?? ''} is read on the cluster when Fleet deploys; the preview renders without it`, { file: fy?.file }));
       }
+      if (helm?.takeOwnership) {
+        notes.push(environmentNote(name, 'helm.takeOwnership: Fleet adopts objects that already exist in the cluster without this release\'s Helm ownership annotations (without it, its Helm install fails on them); bosun\'s server-side apply takes such objects over either way, so the preview does not depend on it', { file: fy?.file }));
+      }
       if (!gitRepo && !helm?.releaseName) {
         notes.push(environmentNote(name, `Helm release name "${render.releaseName}" comes from the folder: Fleet names the release after the GitRepo and the path; set helm.releaseName for names that match the cluster`, { file: fy?.file }));
       }
@@ -241,11 +245,9 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     const keepResources = merged.keepResources || (gitRepo?.keepResources ?? false);
     if (paused) notes.push(environmentNote(name, 'paused: Fleet does not deploy changes to this bundle until it is unpaused; bosun previews them and does not apply on merge', definedIn));
     if (keepResources) notes.push(environmentNote(name, 'keepResources: nothing this bundle deployed is deleted by bosun (prune off), also when an object leaves the bundle', definedIn));
-    for (const patch of merged.comparePatches) {
-      for (const op of patch.operations) {
-        if (op.op === 'ignore') notes.push(environmentNote(name, `diff.comparePatches ${patch.kind ?? ''} ${patch.name ?? ''}: op "ignore" (leave the whole object out of drift) is not modelled; its fields are compared`, { file: fy?.file }));
-      }
-    }
+    // What the Fleet agent leaves out of its comparison, left out of the apply preview and drift.
+    const compare = comparePatchRules(merged.comparePatches);
+    for (const note of compare.notes) notes.push(environmentNote(name, note, { file: fy?.file }));
     envs.push({
       ...discoveredEnvironmentBase(ctx.defaults),
       name,
@@ -259,6 +261,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       autoApply: !paused,
       selfHeal: merged.correctDrift ?? gitRepo?.correctDrift ?? ctx.defaults?.selfHeal ?? false,
       fleet: render,
+      ...(compare.rules.length > 0 ? { apply: { ignoreDifferences: compare.rules } } : {}),
     });
   }
   if (envs.length === 0 && !notes.some((n) => n.kind === 'Bundle' && n.name === b.name && n.status === 'not-previewed')) {
