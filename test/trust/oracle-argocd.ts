@@ -3,7 +3,7 @@
 // Application's name unless set, destination namespace), Kustomize (a kustomization file), or a plain
 // directory (*.yaml, *.yml, *.json, *.jsonnet; not recursive unless `directory.recurse`; include/exclude;
 // jsonnet through the jsonnet binary: oracle-argocd-directory.ts). A source that follows another revision
-// than the default branch is pinned.
+// than the default branch is pinned. Of what it renders, a sync applies what oracle-argocd-hooks.ts says.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -13,6 +13,7 @@ import { copyDir, filesIn, helmTemplate, kustomizeBuild, parseDocs, readDocs, ty
 import type { DeploymentState, OracleContext, Tree } from './oracle-types.ts';
 import { findObject } from './oracle-flux.ts';
 import { haveJsonnet, renderDirectory, type DirectorySpec } from './oracle-argocd-directory.ts';
+import { appliedBySync } from './oracle-argocd-hooks.ts';
 
 type Source = Record<string, unknown>;
 
@@ -71,7 +72,7 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
       objects.push(...await renderDirectory(tree.dir, path, directory, String((app.metadata as Record<string, unknown>).name), namespace));
     }
   }
-  return { kind: 'objects', objects, ...(namespace ? { defaultNamespace: namespace } : {}) };
+  return { kind: 'objects', objects: objects.filter(appliedBySync), ...(namespace ? { defaultNamespace: namespace } : {}) };
 }
 
 /**
