@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Coverage, DiscoveryNote, UncoveredFile } from '../model/discovery.ts';
+import { gitOpsFoldersOf, uncoveredFolderFiles, type FolderFile, type GitOpsFolder } from './coverage-folders.ts';
 import type { GitOpsFile } from './gitops-files.ts';
 import { noteLabel } from './notes.ts';
 import type { EnvInputs } from './types.ts';
@@ -17,6 +18,13 @@ export interface CoverageSide {
   files: readonly GitOpsFile[];
   environments: readonly CoverageEnvironment[];
   notes: readonly DiscoveryNote[];
+  /**
+   * Every file of the commit. When given, the files of GitOps folders no environment covers count as
+   * GitOps content too, whatever their type (coverage-folders.ts): a generator's `.env`, a script.
+   */
+  paths?: readonly string[];
+  /** What the kustomizations of uncovered GitOps folders read, by folder (coverage-reads.ts). */
+  folderReads?: ReadonlyMap<string, { files: readonly string[]; dirs: readonly string[] }>;
 }
 
 export interface CoverageInput {
@@ -58,6 +66,13 @@ class ReadIndex {
   }
 }
 
+/** The GitOps folders of a side that no environment covers (none reads their marker file): whose reads to walk. */
+export function uncoveredGitOpsFolders(side: Pick<CoverageSide, 'environments' | 'paths'>): GitOpsFolder[] {
+  if (!side.paths) return [];
+  const index = new ReadIndex(side.environments);
+  return gitOpsFoldersOf(side.paths).filter((f) => !index.reads(f.marker));
+}
+
 /**
  * Which GitOps files an environment reads and which none does, with the reason when a discovery note
  * (an object bosun saw and does not preview, whose folders hold the file, or that the file defines) or
@@ -82,14 +97,38 @@ export function computeCoverage(input: CoverageInput): Coverage {
     const reason = explain(f) ?? defaultReason(f);
     uncovered.push({ file: f.file, ...(reason ? { reason } : {}), ...(changed.has(f.file) ? { changed: true } : {}) });
   }
+  if (input.head.paths) {
+    const folderFiles = uncoveredFolderFiles({
+      paths: input.head.paths, folders: gitOpsFoldersOf(input.head.paths), isRead: (file) => head.reads(file), known: atHead,
+      ...(input.head.folderReads ? { reads: input.head.folderReads } : {}),
+    });
+    for (const f of folderFiles) {
+      if (head.reads(f.file)) {
+        covered++;
+        continue;
+      }
+      uncovered.push({ file: f.file, reason: folderFileReason(f, explain), ...(changed.has(f.file) ? { changed: true } : {}) });
+    }
+  }
   if (input.base && base) {
     const explainBase = reasons(input.base.notes);
-    for (const f of input.base.files) {
-      if (atHead.has(f.file) || !changed.has(f.file)) continue;
+    const headPaths = input.head.paths ? new Set(input.head.paths) : atHead;
+    // Not a GitOps file at head (deleted, or no longer one) and touched by the change.
+    const deleted = (file: string) => !atHead.has(file) && changed.has(file);
+    const baseFiles = input.base.files.map((f) => ({ file: f.file, reason: () => explainBase(f) ?? defaultReason(f) }));
+    if (input.base.paths) {
+      const known = new Set(input.base.files.map((f) => f.file));
+      const folderFiles = uncoveredFolderFiles({
+        paths: input.base.paths, folders: gitOpsFoldersOf(input.base.paths), isRead: (file) => base.reads(file), known,
+        only: new Set(input.base.paths.filter((file) => deleted(file) && !headPaths.has(file))), ...(input.base.folderReads ? { reads: input.base.folderReads } : {}),
+      });
+      baseFiles.push(...folderFiles.map((f) => ({ file: f.file, reason: () => folderFileReason(f, explainBase) })));
+    }
+    for (const f of baseFiles) {
+      if (!deleted(f.file)) continue;
       // A deleted file an environment read at base is that environment's change: the plan shows it.
       if (base.reads(f.file) || head.reads(f.file)) continue;
-      const reason = explainBase(f) ?? defaultReason(f);
-      uncovered.push({ file: f.file, reason: `deleted; ${reason ?? 'no environment read it'}`, changed: true, deleted: true });
+      uncovered.push({ file: f.file, reason: `deleted; ${f.reason() ?? 'no environment read it'}`, changed: true, deleted: true });
     }
   }
   uncovered.sort((a, b) => Number(b.changed === true) - Number(a.changed === true) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -126,6 +165,22 @@ function reasons(notes: readonly DiscoveryNote[]): (f: GitOpsFile) => string | u
   };
 }
 
+/**
+ * Why a file of an uncovered GitOps folder is not judged: what explains the file itself (a note reading
+ * its folder), else what explains the folder's marker file; a file the folder's kustomization reads from
+ * elsewhere says which kustomization reads it.
+ */
+function folderFileReason(f: FolderFile, explain: (f: GitOpsFile) => string | undefined): string {
+  const { dir, marker, kind } = f.folder;
+  const markerReason = explain({ file: marker, kind: kind === 'chart' ? 'chart' : kind, ...(kind === 'chart' ? { chart: dir } : {}) });
+  if (f.readFromOutside) return `read by \`${marker}\`, which no environment builds${markerReason ? ` (${markerReason})` : ''}`;
+  const own = explain({ file: f.file, kind: 'data' });
+  if (own ?? markerReason) return (own ?? markerReason)!;
+  if (kind === 'fleet') return `in Fleet bundle \`${dir}\`, which no environment bosun found deploys`;
+  if (kind === 'chart') return `in Helm chart \`${dir}\`, which no environment renders`;
+  return `in \`${dir}\`, whose kustomization no environment builds`;
+}
+
 function defaultReason(f: GitOpsFile): string | undefined {
   switch (f.kind) {
     case 'jsonnet': return 'jsonnet that no Argo CD directory source bosun found evaluates';
@@ -133,7 +188,7 @@ function defaultReason(f: GitOpsFile): string | undefined {
     case 'chart': return `in Helm chart \`${f.chart}\`, which no environment renders`;
     case 'kustomization': return `the kustomization of \`${posix.dirname(f.file)}\`, which no environment builds`;
     case 'values': return 'Helm values that no environment uses';
-    case 'fleet': return 'a Fleet bundle: bosun does not deploy Rancher Fleet bundles yet';
+    case 'fleet': return 'a Fleet bundle that no environment bosun found deploys';
     default: return undefined;
   }
 }

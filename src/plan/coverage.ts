@@ -1,6 +1,7 @@
 import { checkoutReader, classifyGitOpsFiles, type ContentVerdict } from '../discover/gitops-files.ts';
 import type { VerdictRecorder } from './content-verdicts.ts';
-import { computeCoverage, withChangedReads, withDeployingEnvironments, type CoverageEnvironment } from '../discover/coverage.ts';
+import { computeCoverage, uncoveredGitOpsFolders, withChangedReads, withDeployingEnvironments, type CoverageEnvironment, type CoverageSide } from '../discover/coverage.ts';
+import { uncoveredKustomizationReads } from '../discover/coverage-reads.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import type { Coverage, DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
@@ -45,9 +46,15 @@ export async function planCoverage(args: {
   const gone = changed.filter((file) => !atHead.has(file));
   // Only the deleted files are classified on the base side; its whole tree tells which folders are charts.
   const baseFiles = gone.length > 0 ? classifyGitOpsFiles(base.paths, checkoutReader(base.dir), { only: new Set(gone), readFolders: readFolders(base.notes) }) : [];
+  // Files of GitOps folders no environment covers count whatever their type, and so does what their
+  // kustomizations read elsewhere (a generator's .env): walked here, on the checkout.
+  const side = (input: CoverageSideInput, files: CoverageSide['files'], envs: CoverageEnvironment[]): CoverageSide => {
+    const withPaths = { files, environments: envs, notes: input.notes, paths: input.paths };
+    return { ...withPaths, folderReads: uncoveredKustomizationReads(input.dir, uncoveredGitOpsFolders(withPaths)) };
+  };
   const coverage = computeCoverage({
-    head: { files: headFiles, environments: headEnvs, notes: head.notes },
-    ...(baseFiles.length > 0 ? { base: { files: baseFiles, environments: await environments('base', base), notes: base.notes } } : {}),
+    head: side(head, headFiles, headEnvs),
+    ...(gone.length > 0 ? { base: side(base, baseFiles, await environments('base', base)) } : {}),
     changed,
   });
   return { coverage, discovery: withChangedReads(withDeployingEnvironments(head.notes, headEnvs), changed) };
