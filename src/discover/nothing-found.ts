@@ -18,6 +18,7 @@ export const lookedFor = [
   '.bosun.yaml (or .bosun.yml) at the repository root, listing `environments`',
   'Flux Kustomizations (kustomize.toolkit.fluxcd.io) whose source is this repository',
   'Argo CD Applications (argoproj.io) whose source is this repository',
+  'Rancher Fleet bundles (fleet.cattle.io): fleet.yaml folders and the paths of Fleet GitRepos, on the clusters of the registry (--clusters) they target',
   'clusters/<name>/ folders, one environment per folder',
 ] as const;
 

@@ -24,6 +24,7 @@ const env = `exit-${suffix}`;
 const config = (extra = '') => `version: 1\nenvironments:\n  - name: ${env}\n    path: deploy/dev\n    cluster: dev\n${extra}`;
 const namespace = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`;
 const configMap = (value: string, where = ns, extra = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${where}\ndata:\n  level: "${value}"\n${extra}`;
+const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n`;
 const good: Record<string, string> = { '.bosun.yaml': config(), 'deploy/dev/ns.yaml': namespace, 'deploy/dev/cm.yaml': configMap('info') };
 
 /**
@@ -105,6 +106,11 @@ table('apply failure (the API server refuses an object)', { repo: () => repos.ap
   // offline, the content is fine
   validate: { code: 0 }, render: { code: 0 },
 });
+table('health failed (a Deployment that never gets ready within healthTimeout: the test API server runs no kubelet or controllers)', { repo: () => repos.healthFailure, cluster: 'live' }, {
+  apply: { code: 1, says: [/timeout|not healthy|unhealthy/i, /Deployment/] }, sync: { code: 1, says: [/timeout|not healthy|unhealthy/i, /Deployment/] },
+  // health is known only once applied: offline, the content is fine
+  validate: { code: 0 }, render: { code: 0 },
+});
 table('unknown flag', { repo: () => repos.success, extra: ['--bogus'] }, all(2, [/--bogus/, /--help/]));
 table('--repo of a missing folder', { repo: () => join(work, 'no-such-folder') }, all(2, [/--repo .*no-such-folder: no such folder/]));
 table('--repo of a folder that is not a git repository (validate and render with --ref)', { repo: () => repos.notGit, withRef: true }, all(2, [/is not a git repository/]));
@@ -126,7 +132,7 @@ table('unknown cluster', { repo: () => repos.unknownCluster }, { apply: { code: 
 table('invalid .bosun.yaml (schema)', { repo: () => repos.badSchema }, all(2), [/\.bosun\.yaml:6: environments\[0\]\.prune: expected a boolean, got a string/]);
 table('invalid .bosun.yaml (YAML syntax)', { repo: () => repos.badYaml }, all(2), [/\.bosun\.yaml:\d+: not valid YAML: /]);
 table('no environment found', { repo: () => repos.nothing }, all(3), [
-  /no environment found/, /\.bosun\.yaml/, /Flux Kustomizations/, /Argo CD Applications/, /clusters\/<name>\//, /version: 1\n\s+environments:\n\s+- name: /,
+  /no environment found/, /\.bosun\.yaml/, /Flux Kustomizations/, /Argo CD Applications/, /Rancher Fleet bundles .*fleet\.yaml.*Fleet GitRepos/, /clusters\/<name>\//, /version: 1\n\s+environments:\n\s+- name: /,
 ]);
 
 // ---------------------------------------------------------------------------------------------------
@@ -147,6 +153,7 @@ describe('the exit-code contract: one row per situation and command', () => {
     repos.renderFailure = await situation({ 'deploy/dev/kustomization.yaml': 'resources:\n  - ns.yaml\n  - cm.yaml\n  - missing.yaml\n' });
     repos.validationError = await situation({ 'deploy/dev/cm.yaml': configMap('debug', ns, 'spec:\n  level: debug\n') });
     repos.applyFailure = await situation({ 'deploy/dev/other.yaml': configMap('x', missingNs) });
+    repos.healthFailure = await situation({ '.bosun.yaml': config('    healthTimeout: 1s\n'), 'deploy/dev/web.yaml': deployment });
     repos.unknownCluster = await situation({ '.bosun.yaml': config().replace('cluster: dev', 'cluster: nowhere') });
     repos.badSchema = await situation({ '.bosun.yaml': `${config()}    prune: maybe\n` });
     repos.badYaml = await situation({ '.bosun.yaml': 'version: 1\nenvironments:\n  - name: dev\n    path: [deploy/dev\n  - name: prod\n    path: deploy/prod\n    cluster: prod\n' });
