@@ -78,11 +78,12 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
 /**
  * Argo CD applies an Application's kustomize options with `kustomize edit` in the source folder before the
  * build: set image, set nameprefix / namesuffix / namespace, add label / annotation (as commonLabels /
- * commonAnnotations). Here the same fields are written into a copy's kustomization file.
+ * commonAnnotations); `patches` it appends to the kustomization's own (util/kustomize/kustomize.go), so a
+ * patch `path` is relative to the source folder. Here the same fields are written into a copy's kustomization file.
  */
 async function kustomizeWithOptions(d: OracleDeployment, options: Record<string, unknown>, path: string, tree: Tree): Promise<Obj[]> {
   for (const key of Object.keys(options)) {
-    if (!['images', 'namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'commonAnnotations'].includes(key)) throw new Error(`oracle: ${d.env}: kustomize.${key} is not modelled`);
+    if (!['images', 'namePrefix', 'nameSuffix', 'namespace', 'commonLabels', 'commonAnnotations', 'patches'].includes(key)) throw new Error(`oracle: ${d.env}: kustomize.${key} is not modelled`);
   }
   const root = await copyDir(tree.dir, 'argocd-kustomize');
   const file = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((f) => join(root, path, f)).find((f) => existsSync(f))!;
@@ -113,6 +114,7 @@ async function kustomizeWithOptions(d: OracleDeployment, options: Record<string,
     else images.push(image);
   }
   if (images.length > 0) k.images = images;
+  if (Array.isArray(options.patches)) k.patches = [...((k.patches ?? []) as unknown[]), ...options.patches];
   await writeFile(file, stringify(k));
   return kustomizeBuild(join(root, path), root);
 }
