@@ -49,12 +49,11 @@ export const helmReleaseRenderer: Renderer = {
   },
 };
 
-async function renderHelmRelease({ root, env, opts }: RenderRequest): Promise<RenderOutcome> {
+async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderRequest): Promise<RenderOutcome> {
   const target = env.helmRelease!;
   const at = { file: target.file, line: target.line };
   if (target.refused) throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: target.refused });
-  // The parent is rendered the way any environment is (lazily imported: render-environment selects this renderer).
-  const { renderEnvironment } = await import('./render-environment.ts');
+  // The parent is rendered the way any environment is (handed down: render-environment selects this renderer).
   const parent = await renderEnvironment(root, target.parent, opts);
   if (!parent.ok) {
     throw new RenderFailure({ ...parent.error, message: `the Flux Kustomization ${target.parent.name}, which applies this HelmRelease, does not render: ${parent.error.message}` });
