@@ -22,6 +22,9 @@ describe('a pull request on the example repo, through the GitHub App', () => {
   let work: string;
   let repo: ExampleRepo;
   const s = scenario(owner, name, () => h);
+  /** What the workers logged (fields and message), as an operator's log collector would see it. */
+  const logged: Json[] = [];
+  const collect = (fields: Json, msg: string): void => void logged.push({ ...fields, msg });
 
   const stickyComments = (): Json[] => s.planComments(1);
   const bosunRuns = (sha: string): Json[] => s.checkRuns(sha).filter((r) => String(r.name).startsWith('bosun / '));
@@ -33,7 +36,7 @@ describe('a pull request on the example repo, through the GitHub App', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-e2e-repo-'));
     repo = await buildExampleRepo({ dir: join(work, 'repo') });
-    h = await startHarness();
+    h = await startHarness({ log: { info: collect, warn: collect, error: collect } });
     await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
     await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: repo.branch, sha: repo.headSha }, base: { ref: 'main' }, user: 'alice' });
     h.gh.setPermission(owner, name, 'alice', 'write');
@@ -56,6 +59,10 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(detail).toMatch(/^-\s+image: .*:1\.4\.3$/m);
     expect(detail).toMatch(/PersistentVolumeClaim[^\n]*database-backup/);
     expect(staging.conclusion).toBe('success');
+    // The head's check runs are looked up once for the three environments, not once each: every lookup is
+    // waited for before the render starts, and counts against the installation's rate limit.
+    const lookups = h.gh.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/commits/${repo.headSha}/check-runs`));
+    expect(lookups).toHaveLength(1);
 
     const comments = await waitFor('the sticky comment', () => (stickyComments().length > 0 ? stickyComments() : undefined));
     expect(comments).toHaveLength(1);
@@ -71,6 +78,16 @@ describe('a pull request on the example repo, through the GitHub App', () => {
     expect(body).toMatch(/<details><summary>🟡 image · <code>~<\/code> Deployment [^<]+<\/summary>/);
     expect(body).toMatch(/PersistentVolumeClaim[^\n]*database-backup/);
     expect(body).not.toContain('Not shown in this comment');
+  });
+
+  it('the plan logs where its time went, phase by phase, once it posted the comment', async () => {
+    const line = await waitFor('the plan timings line', () => logged.find((l) => l.msg === 'plan timings'));
+    expect(line.queue).toBe('bosun-plan');
+    const phases = line.phasesMs as Record<string, number>;
+    expect(Object.keys(phases)).toEqual(['fetch', 'analyse', 'openChecks', 'render', 'checks', 'coverage', 'report', 'comment']);
+    for (const ms of Object.values(phases)) expect(ms).toBeGreaterThanOrEqual(0);
+    // The render of three environments with kustomize takes longer than rendering the comment.
+    expect(phases.render).toBeGreaterThan(phases.report!);
   });
 
   it('a redelivered webhook queues nothing and posts nothing twice', async () => {

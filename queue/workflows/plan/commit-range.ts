@@ -22,11 +22,13 @@ export async function commitRange(
 ): Promise<CommitRange> {
   const wanted = [want.headSha, ...(want.baseSha ? [want.baseSha] : [])];
   const mirror = await mirrors.ensure({ fullName: repo.fullName, cloneUrl: repo.cloneUrl }, token, wanted);
-  const baseTip = want.baseSha ?? (await git(['rev-parse', '--verify', `refs/heads/${want.baseRef}^{commit}`], { cwd: mirror.dir })).trim();
   let base: string;
   try {
-    base = (await git(['merge-base', baseTip, want.headSha], { cwd: mirror.dir })).trim();
+    // merge-base resolves the branch itself: one git process less before every plan.
+    base = (await git(['merge-base', want.baseSha ?? `refs/heads/${want.baseRef}`, want.headSha], { cwd: mirror.dir })).trim();
   } catch (err) {
+    // A base branch the mirror does not have fails here, as it always did; otherwise the two commits share nothing.
+    const baseTip = want.baseSha ?? (await git(['rev-parse', '--verify', `refs/heads/${want.baseRef}^{commit}`], { cwd: mirror.dir })).trim();
     throw new BosunError({
       kind: 'git',
       message: `${want.headSha.slice(0, 7)} and ${want.baseRef} (${baseTip.slice(0, 7)}) have no common history; rebase the pull request onto ${want.baseRef}`,

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { checkRunExternalId, checkRunName, planCommentMarker, prFromExternalId } from '../../../src/github/names.ts';
-import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, findCheckRun, listCheckRuns, maxCommentChars, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
+import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, listCheckRuns, maxCommentChars, type CheckRunInfo, type CheckRunRef, type GitHubClient } from '../../../src/github/index.ts';
 import type { PlanJob } from '../../../src/jobs.ts';
 import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
@@ -16,15 +16,23 @@ import { shouldFanOut, type FanoutAnalysis } from '../../../src/jobs/plan-parts.
 import { RenderCache } from '../../../src/render/index.ts';
 import { renderComment } from '../../../src/report/comment.ts';
 import type { IndexLock } from '../../../src/report/index.ts';
+import { mapLimit } from '../../../src/util/limit.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { JobContext, Processor } from '../../contract.ts';
 import { checkReport } from './check-report.ts';
 import { cancelOpenRuns, fanoutAnalysis, gatherParts, partJobs } from './plan-fanout.ts';
 import { planSetup } from './plan-options.ts';
+import { planTimings } from './plan-timings.ts';
 import type { PlanProcessorDeps } from './plan-deps.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
 import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
 import { failPlanCheck, planFailure } from './plan-failure.ts';
+
+/**
+ * Check-run requests a plan has in flight at once: a few, not one per environment — GitHub's secondary
+ * rate limits are about concurrent content-creating requests.
+ */
+const postConcurrency = 4;
 
 export interface PlanOutcome {
   head: string;
@@ -35,6 +43,8 @@ export interface PlanOutcome {
 export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanOutcome> {
   const cache = deps.cache ?? new RenderCache();
   const processor = async (job: PlanJob, ctx: JobContext): Promise<PlanOutcome> => {
+    const timings = planTimings();
+    timings.mark('fetch');
     const { client: gh, token } = await deps.auth.installation(job.installationId);
     const bot = await deps.auth.botLogin();
     const owner = job.repo.owner;
@@ -43,21 +53,34 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     // This job's own runs (the same job run again finds them; an earlier plan's are never taken for them).
     const runExternalId = checkRunExternalId(job.pr, jobTag(ctx.job));
 
-    const openRun = async (env: string): Promise<CheckRunRef> => {
-      const known = runs.get(env);
-      if (known) return known;
-      const name = checkRunName(env);
-      // A retried attempt finds the run its predecessor left in progress instead of adding another, and
-      // also one its predecessor completed: started after this job was queued, it is this job's (a job
-      // run again after the check runs were done, because posting the comment failed, must not add a
-      // second run per environment). A completed run from before is an earlier plan's: a new plan gets a new run.
-      const existing = await findCheckRun(gh, owner, repo, job.headSha, name, { appId: deps.auth.appId });
-      const ours = existing !== undefined && existing.externalId === runExternalId;
-      const run = existing && (existing.status !== 'completed' || ours)
-        ? existing
-        : await createCheckRun(gh, { owner, repo, name, headSha: job.headSha, status: 'in_progress', externalId: runExternalId, title: 'Planning…', summary: `Rendering, validating and diffing ${env}.` });
-      runs.set(env, run);
-      return run;
+    /** The environments' runs on the head, found or created in progress; `runs` holds them after. */
+    const openRuns = async (envs: readonly string[]): Promise<void> => {
+      const wanted = [...new Set(envs)].filter((env) => !runs.has(env));
+      if (wanted.length === 0) return;
+      // One listing of the head's newest run per name instead of a lookup per environment: before the
+      // render starts, every request here is waited for.
+      const newest = new Map<string, CheckRunInfo>();
+      const names = new Set(wanted.map((env) => checkRunName(env)));
+      const listed = wanted.length === 1
+        ? await listCheckRuns(gh, owner, repo, job.headSha, checkRunName(wanted[0]!), { appId: deps.auth.appId, filter: 'latest' })
+        : await listCheckRuns(gh, owner, repo, job.headSha, undefined, { appId: deps.auth.appId, filter: 'latest' });
+      for (const run of listed) {
+        if (names.has(run.name) && run.id > (newest.get(run.name)?.id ?? -1)) newest.set(run.name, run);
+      }
+      await mapLimit(wanted, postConcurrency, async (env) => {
+        ctx.signal.throwIfAborted();
+        const name = checkRunName(env);
+        // A retried attempt finds the run its predecessor left in progress instead of adding another, and
+        // also one its predecessor completed: started after this job was queued, it is this job's (a job
+        // run again after the check runs were done, because posting the comment failed, must not add a
+        // second run per environment). A completed run from before is an earlier plan's: a new plan gets a new run.
+        const existing = newest.get(name);
+        const ours = existing !== undefined && existing.externalId === runExternalId;
+        const run = existing && (existing.status !== 'completed' || ours)
+          ? existing
+          : await createCheckRun(gh, { owner, repo, name, headSha: job.headSha, status: 'in_progress', externalId: runExternalId, title: 'Planning…', summary: `Rendering, validating and diffing ${env}.` });
+        runs.set(env, run);
+      });
     };
 
     // Any activity on the PR keeps the environments it applied to locked (see pr-locks.ts).
@@ -67,14 +90,14 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     /** Planned here, up to the affected environments: `defer` leaves them to parts (plan-fanout.ts). */
     const analyse = async (defer: (affected: string[]) => boolean): Promise<PlanResult> => {
       const setup = await planSetup(deps, cache, job, token, ctx);
+      timings.mark('analyse');
       try {
         return await planChange({
           ...setup.options,
           onAffected: async (envs) => {
-            for (const env of envs) {
-              ctx.signal.throwIfAborted();
-              await openRun(env);
-            }
+            timings.mark('openChecks');
+            await openRuns(envs);
+            timings.mark('render');
           },
           deferRender: defer,
         });
@@ -91,7 +114,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       if (fanout && parts && parts.total > 0) {
         // Run again once its parts finished (or a retry of a run that had queued them).
         const analysis = (await fanout.store.load(ctx.job.id)) ?? fanoutAnalysis(await analyse(() => true), fanout);
-        for (const env of analysis.parts.flat()) await openRun(env);
+        await openRuns(analysis.parts.flat());
         if (parts.pending > 0) park = { analysis, queue: false };
         else plan = await gatherParts(analysis, parts, ctx.job.id);
       } else {
@@ -136,21 +159,25 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     }
 
     const reported = plan.environments.filter((env) => env.affected || job.envs?.includes(env.name));
-    const environments: PlanOutcome['environments'] = [];
-    for (const env of reported) {
-      const run = await openRun(env.name);
+    timings.mark('checks');
+    await openRuns(reported.map((env) => env.name));
+    // A few at a time: one after the other, 40 environments' reports took 40 round trips before the comment.
+    const environments: PlanOutcome['environments'] = await mapLimit(reported, postConcurrency, async (env) => {
+      const run = runs.get(env.name)!;
       const report = checkReport(plan, env);
       await completeCheckRun(gh, { owner, repo, checkRunId: run.id, ...report });
-      environments.push({ name: env.name, conclusion: report.conclusion, checkRunId: run.id });
       // What reviewers saw: an apply on merge compares the merge commit's render with this head's.
       if (!('error' in env.render)) await deps.prRecords?.recordPlanned(job.repo.fullName, job.pr, env.name, { sha: job.headSha, at: Date.now(), checkRunUrl: run.url });
-    }
+      return { name: env.name, conclusion: report.conclusion, checkRunId: run.id };
+    });
 
     // Changed files no environment reads: a neutral `bosun` run, never a silent green (also with no environment affected).
+    timings.mark('coverage');
     await reportCoverageCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, plan });
 
     // Checked again right before the comment: the abort signal may fire a moment late.
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };
+    timings.mark('report');
     // Read last, so the comment shows the locks as they stand when it is posted.
     const locked = deps.locks ? await environmentLocks(deps.locks, job.repo).catch(() => new Map<string, IndexLock>()) : new Map<string, IndexLock>();
     // The "applied to <env>" lines of earlier merge applies stay below the report.
@@ -163,7 +190,9 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       maxChars: maxCommentChars - commentMarker(planCommentMarker).length - 1 - appliedBlockRoom(applied, reported.map((env) => env.name)),
     });
     const body = applied ? withAppliedBlock(report, applied) : report;
+    timings.mark('comment');
     const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+    ctx.log.info({ phasesMs: timings.phases() }, 'plan timings');
     await deps.lockViewers?.record({ installationId: job.installationId, repo: job.repo, baseRef: job.baseRef, pr: job.pr, envs: reported.map((env) => env.name) });
     await fanout?.store.drop(ctx.job.id);
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
