@@ -1,7 +1,8 @@
 // The trust corpus (docs/contributing.md, "Trust corpus"): for every fixture repository under fixtures/trust/ and every
 // commit in it, `bosun plan` (in-process, sandbox on) of parent → commit is judged against an oracle that
 // renders what the GitOps controllers would deploy with the real tools. No false "no changes", no phantom
-// changes, every changed GitOps file read by an environment or listed as uncovered. A known bug of bosun's
+// changes; the tree's GitOps files are the plan's covered ∪ uncovered, and every changed GitOps file is an input of
+// an environment the plan rendered or listed as uncovered (coverage-check.ts). A known bug of bosun's
 // (repo.yaml `knownBugs`) is kept out of the commit's test case and asserted by an `it.fails` case of its
 // own, which turns red once the bug is fixed.
 //
@@ -18,6 +19,7 @@ import { projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { buildCorpusRepo, knownBugsAt, listCorpus, type BuiltCommit, type BuiltCorpusRepo, type CorpusRepo, type KnownBug } from './corpus.ts';
 import { judge, type Expectation, type PlanJson, type Verdict } from './compare.ts';
+import { coverageProblems } from './coverage-check.ts';
 import { Oracle } from './oracle.ts';
 import { git, oracleScratch } from './oracle-tools.ts';
 import type { DeploymentState } from './oracle-types.ts';
@@ -64,7 +66,10 @@ async function judgeCommit(repo: CorpusRepo, built: BuiltCorpusRepo, oracle: Ora
   } catch {
     throw new Error(`${label}: bosun plan exited ${run.code} without a JSON plan: ${run.stderr.slice(-2000)}`);
   }
-  return { ...judge({ label, plan, expectations, changedFiles: files, exitCode: run.code }), plan, expectations };
+  const verdict = judge({ label, plan, expectations, changedFiles: files, exitCode: run.code });
+  const clusters = repo.oracle.fleetClusters ? { clusters: Object.entries(repo.oracle.fleetClusters).map(([name, labels]) => ({ name, labels })) } : undefined;
+  verdict.problems.push(...await coverageProblems({ label, plan, repoDir: built.dir, base: c.parent, head: c.sha, changedFiles: files, repoUrl: repo.spec.repoUrl, ...(clusters ? { clusters } : {}) }));
+  return { ...verdict, plan, expectations };
 }
 
 // Every repository's work is queued at once, two plans at a time over the whole corpus (each plan renders
