@@ -64,6 +64,8 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   const status = createEnvStatusStore(redis, prefix);
   const prRecords = createPrRecords(redis, prefix);
   const lockViewers = createLockViewers(redis, prefix, opts.producers);
+  // A plan fanned out: its analysis, and its parts' object counts (the plan limit across parts).
+  const fanoutStore = createPlanFanoutStore(redis, prefix);
   // What a plan and each part of a plan fanned out render with.
   const planDeps = { auth, mirrors, cache, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) };
   return {
@@ -72,8 +74,8 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ ...planDeps, locks, prRecords, lockViewers, fanout: { ...(config.planFanout ?? defaultPlanFanout), store: createPlanFanoutStore(redis, prefix) } }),
-      planPart: planPartProcessor(planDeps),
+      plan: planProcessor({ ...planDeps, locks, prRecords, lockViewers, fanout: { ...(config.planFanout ?? defaultPlanFanout), store: fanoutStore } }),
+      planPart: planPartProcessor({ ...planDeps, partCounts: fanoutStore }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),

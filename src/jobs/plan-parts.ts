@@ -5,11 +5,14 @@
  * Here: when to split and how, the parts' results as they travel through Redis (gzip JSON: a part's
  * reports may hold large diffs), and the plan job's analysis kept while its parts run.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
+import { limitsCarrying, takeInOrder, type PlanBudgetCarry } from '../plan/object-budget.ts';
+import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
 import { stateKeys } from './ids.ts';
 
 const zip = promisify(gzip);
@@ -50,6 +53,11 @@ export function splitParts(envs: readonly string[], size: number): string[][] {
 export interface PlanPartResult {
   environments: EnvironmentPlan[];
   notes: DiscoveryNote[];
+  /**
+   * Objects each environment rendered (base and head), what it counts against BOSUN_MAX_PLAN_OBJECTS;
+   * absent for an environment not rendered. The plan job applies the limit to the parts' counts in order.
+   */
+  objects?: Record<string, number>;
 }
 
 /** A part's result as its job's return value: gzip JSON, base64. */
@@ -63,6 +71,67 @@ export async function decodePart(value: unknown): Promise<PlanPartResult | undef
   return unpack<PlanPartResult>(Buffer.from(gz, 'base64'));
 }
 
+/**
+ * How long a part whose environments rendered waits for the parts before it to count theirs. Past it, it
+ * plans its environments without the plan limit (the plan job still applies it to the reports): a part
+ * before it that is not running (queued behind this one, retried, failed) must not hold it forever.
+ */
+export const defaultCountWaitMs = 30_000;
+
+/**
+ * Objects the parts before `part` took of the plan limit, counted as the plan in one job counts them (in
+ * name order, a refused environment taking nothing): once every part before it has kept its counts, or
+ * undefined when they have not within `waitMs`.
+ */
+export async function objectsBefore(store: Pick<PlanFanoutStore, 'loadCounts'>, args: { parentId: string; part: number; limit: number; waitMs: number; signal?: AbortSignal }): Promise<number | undefined> {
+  const end = Date.now() + args.waitMs;
+  for (;;) {
+    const counts = await store.loadCounts(args.parentId, args.part);
+    if (counts.every((c) => c !== undefined)) return takeInOrder(counts.flatMap((c) => c ?? []), args.limit).total;
+    if (Date.now() >= end) return undefined;
+    await delay(100, undefined, args.signal ? { signal: args.signal } : {});
+  }
+}
+
+/** A part's share of the plan limit: what its planChange is given, and what it counted. */
+export interface PartCounting {
+  /** The limits to plan the part with: they carry its budget (plan/object-budget.ts limitsCarrying). */
+  limits: ObjectLimits;
+  /** Each environment's object count, once it rendered. */
+  objects: Map<string, number>;
+  /** Settles once the part's counts are kept (or could not be); undefined until they all rendered. */
+  kept(): Promise<void> | undefined;
+}
+
+/**
+ * A part's share of the plan limit: its counts kept for the parts after it as soon as all its environments
+ * rendered, its first share taken after the parts before it — or, when they do not count within `waitMs`,
+ * none (`onUncounted` is told): it plans without the limit and the plan job applies it.
+ */
+export function partCounting(store: Pick<PlanFanoutStore, 'saveCounts' | 'loadCounts'>, args: {
+  parentId: string; part: number; envs: readonly string[]; limits?: ObjectLimits; waitMs?: number; signal?: AbortSignal;
+  onUncounted?: (waitMs: number) => void; onKeepFailed?: (err: unknown) => void;
+}): PartCounting {
+  const objects = new Map<string, number>();
+  let kept: Promise<void> | undefined;
+  const carry: PlanBudgetCarry = {
+    counted(_slot, env, count) {
+      objects.set(env, count);
+      if (kept || !args.envs.every((name) => objects.has(name))) return;
+      // Best effort: parts after this one that never see these counts plan without the limit.
+      kept = store.saveCounts(args.parentId, args.part, args.envs.map((name) => objects.get(name)!)).catch((err: unknown) => args.onKeepFailed?.(err));
+    },
+    async before() {
+      if (args.part === 0) return 0;
+      const waitMs = args.waitMs ?? defaultCountWaitMs;
+      const before = await objectsBefore(store, { parentId: args.parentId, part: args.part, limit: objectLimitFor(args.limits, 'perPlan').limit, waitMs, ...(args.signal ? { signal: args.signal } : {}) });
+      if (before === undefined) args.onUncounted?.(waitMs);
+      return before;
+    },
+  };
+  return { limits: limitsCarrying(args.limits, carry), objects, kept: () => kept };
+}
+
 /** The plan job's analysis (every environment, affected ones not rendered yet, coverage) and its parts. */
 export interface FanoutAnalysis {
   plan: PlanResult;
@@ -72,7 +141,15 @@ export interface FanoutAnalysis {
 export interface PlanFanoutStore {
   save(jobId: string, analysis: FanoutAnalysis): Promise<void>;
   load(jobId: string): Promise<FanoutAnalysis | undefined>;
+  /** Drops the analysis and the parts' object counts. */
   drop(jobId: string): Promise<void>;
+  /**
+   * Keeps a part's object counts (its environments' in order), as soon as they rendered: the parts after
+   * it take their share of the plan limit after these. The first counts kept for a part stay.
+   */
+  saveCounts(jobId: string, part: number, counts: number[]): Promise<void>;
+  /** The object counts of parts 0 to `parts` - 1 (undefined for a part with none kept yet). */
+  loadCounts(jobId: string, parts: number): Promise<Array<number[] | undefined>>;
 }
 
 /** Kept a day at most: a plan whose parts take longer is analysed again when it resumes. */
@@ -80,6 +157,8 @@ const analysisTtlMs = 24 * 3600 * 1000;
 
 export function createPlanFanoutStore(redis: Redis, prefix: string): PlanFanoutStore {
   const keys = stateKeys(prefix);
+  // Beside the analysis: a hash {<part>: JSON counts}.
+  const countsKey = (jobId: string): string => `${keys.planFanout(jobId)}:objects`;
   return {
     async save(jobId, analysis) {
       await redis.set(keys.planFanout(jobId), await pack(analysis), 'PX', analysisTtlMs);
@@ -89,7 +168,15 @@ export function createPlanFanoutStore(redis: Redis, prefix: string): PlanFanoutS
       return stored ? unpack<FanoutAnalysis>(stored) : undefined;
     },
     async drop(jobId) {
-      await redis.del(keys.planFanout(jobId));
+      await redis.del(keys.planFanout(jobId), countsKey(jobId));
+    },
+    async saveCounts(jobId, part, counts) {
+      await redis.multi().hsetnx(countsKey(jobId), String(part), JSON.stringify(counts)).pexpire(countsKey(jobId), analysisTtlMs).exec();
+    },
+    async loadCounts(jobId, parts) {
+      if (parts <= 0) return [];
+      const stored = await redis.hmget(countsKey(jobId), ...Array.from({ length: parts }, (_, part) => String(part)));
+      return stored.map((text) => (text === null ? undefined : (JSON.parse(text) as number[])));
     },
   };
 }

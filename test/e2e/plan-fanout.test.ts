@@ -1,7 +1,8 @@
 // A plan fanned out into per-part child jobs (issue #16): with more affected environments than
 // BOSUN_PLAN_FANOUT_ENVS the plan job renders them in parts on the plan-part queue, on several worker
-// runtimes, and posts exactly what a plan in one job posts; a part that fails every attempt fails its
-// environments' check runs with the reason. Real Redis, the GitHub stand-in, real git and kustomize/helm.
+// runtimes, and posts exactly what a plan in one job posts — also past BOSUN_MAX_PLAN_OBJECTS, which holds
+// across the parts; a part that fails every attempt fails its environments' check runs with the reason.
+// Real Redis, the GitHub stand-in, real git and kustomize/helm.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { createBosunProcessors } from '../../queue/workflows/index.ts';
 import type { Processor } from '../../queue/contract.ts';
 import { buildExampleRepo, type ExampleRepo } from '../../testkit/example-repo.ts';
 import { git } from '../../src/git/index.ts';
+import { setProcessObjectLimits } from '../../src/render/object-limits.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
 import { scenario, type Json } from '../../testkit/scenario.ts';
 
@@ -91,7 +93,7 @@ describe('a plan split into parts rendered on several workers', () => {
     repo = await buildExampleRepo({ dir: join(work, 'repo') });
     // Heads with the same change (each PR gets its own check runs): the sample PR, and empty commits on it.
     heads.push(repo.headSha);
-    for (const pr of [2, 3, 4, 5, 6, 7, 8]) {
+    for (const pr of [2, 3, 4, 5, 6, 7, 8, 9, 10]) {
       await git(['checkout', '-q', '-b', `pr-${pr}`, repo.headSha], { cwd: repo.dir });
       await git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', `PR ${pr}`], { cwd: repo.dir });
       heads.push((await git(['rev-parse', 'HEAD'], { cwd: repo.dir })).trim());
@@ -163,6 +165,43 @@ describe('a plan split into parts rendered on several workers', () => {
     expect(parts).toEqual([]);
     expect(readable(plan)).toEqual(readable(single));
   }, 180_000);
+
+  it('past BOSUN_MAX_PLAN_OBJECTS, the parts refuse the environment the plan in one job refuses, with the same words', async () => {
+    // Each environment renders 28 objects (14 at base, 14 at head): under 60, the third in name order does not fit.
+    // What `bosun worker` sets from BOSUN_MAX_PLAN_OBJECTS; every runtime here is in this process.
+    setProcessObjectLimits({ perPlan: 60 });
+    try {
+      const one = await startRuntime({ BOSUN_PLAN_FANOUT_ENVS: '0' });
+      let whole: { runs: Json[]; comment: string; head: string };
+      try {
+        whole = await planOf(9, heads[8]);
+      } finally {
+        await one.close();
+      }
+      const refused = whole.runs.find((r) => r.name === 'bosun / staging/infrastructure')!;
+      expect(refused.conclusion).toBe('failure');
+      expect(JSON.stringify(refused.output)).toContain('staging/infrastructure renders 28 objects (base and head) on top of the 56 of the environments before it, '
+        + 'which would take this plan over the limit of 60 objects per plan (BOSUN_MAX_PLAN_OBJECTS)');
+      // One environment per part, on two runtimes: each part's own objects fit, the plan's do not.
+      const parts: number[] = [];
+      const wrap = (inner: PartProcessor): PartProcessor => async (job, ctx) => {
+        parts.push(job.part);
+        return inner(job, ctx);
+      };
+      const env = { BOSUN_PLAN_FANOUT_ENVS: '2', BOSUN_PLAN_FANOUT_BATCH: '1' };
+      const runtimes = [await startRuntime(env, wrap), await startRuntime(env, wrap)];
+      let split: { runs: Json[]; comment: string; head: string };
+      try {
+        split = await planOf(10, heads[9]);
+      } finally {
+        await Promise.all(runtimes.map((r) => r.close()));
+      }
+      expect([...new Set(parts)].sort()).toEqual([0, 1, 2]);
+      expect(readable(split)).toEqual(readable(whole));
+    } finally {
+      setProcessObjectLimits({});
+    }
+  }, 240_000);
 
   it('a part that fails every attempt fails its environments\' check runs with the reason; the others report as usual', async () => {
     const attempts: number[] = [];

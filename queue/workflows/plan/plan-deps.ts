@@ -31,4 +31,10 @@ export interface PlanProcessorDeps {
   inputIndex?: IndexOption;
   /** Plans of many environments render in parts on the plan-part queue (BOSUN_PLAN_FANOUT_ENVS, _BATCH); absent: never. */
   fanout?: PlanFanout & { store: PlanFanoutStore };
+  /**
+   * A part of a plan fanned out: where the parts keep their object counts, so the plan limit
+   * (BOSUN_MAX_PLAN_OBJECTS) holds across them; `waitMs` bounds a part's wait for the parts before it
+   * (default: src/jobs/plan-parts.ts defaultCountWaitMs). Absent: each part applies the limit on its own.
+   */
+  partCounts?: Pick<PlanFanoutStore, 'saveCounts' | 'loadCounts'> & { waitMs?: number };
 }

@@ -1,14 +1,19 @@
 /**
  * The plan job's side of a plan fanned out (src/jobs/plan-parts.ts): its parts as child jobs, and their
  * reports gathered back into one plan — every affected environment with its part's report, or, when its
- * part failed its last attempt, a render error saying so: an environment is never silently missing.
+ * part failed its last attempt, a render error saying so: an environment is never silently missing. The
+ * plan limit (BOSUN_MAX_PLAN_OBJECTS) is applied again to the parts' object counts in name order, so an
+ * environment a part planned without it (the parts before it did not count in time) is refused as the
+ * plan in one job refuses it.
  */
 import { checkRunName } from '../../../src/github/names.ts';
 import { completeCheckRun, findCheckRun, type GitHubClient } from '../../../src/github/index.ts';
 import { planPartJobId, type JobOutcome, type PlanJob, type PlanPartJob } from '../../../src/jobs.ts';
-import { decodePart, splitParts, type FanoutAnalysis, type PlanFanout } from '../../../src/jobs/plan-parts.ts';
+import { decodePart, splitParts, type FanoutAnalysis, type PlanFanout, type PlanFanoutStore, type PlanPartResult } from '../../../src/jobs/plan-parts.ts';
 import type { DiscoveryNote } from '../../../src/model/discovery.ts';
 import type { EnvironmentPlan, PlanResult } from '../../../src/model/plan.ts';
+import { overPlanLimit, takeInOrder } from '../../../src/plan/object-budget.ts';
+import { objectLimitFor, type ObjectLimits } from '../../../src/render/object-limits.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { ChildJob, ChildrenStatus } from '../../contract.ts';
 
@@ -27,30 +32,65 @@ export function partJobs(job: PlanJob, parentId: string, parts: string[][]): Arr
   }));
 }
 
-/** The analysed plan with each part's reports in place of its environments. */
-export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStatus, parentId: string): Promise<PlanResult> {
+/**
+ * The analysed plan with each part's reports in place of its environments. `counts`: the object counts
+ * the parts kept (a part that failed may have kept them before it did: the parts after it counted them).
+ */
+export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStatus, parentId: string, opts: { counts?: Pick<PlanFanoutStore, 'loadCounts'>; limits?: ObjectLimits } = {}): Promise<PlanResult> {
   const reports = new Map<string, EnvironmentPlan>();
   const failed = new Map<string, string>();
-  const notes: DiscoveryNote[] = [];
+  const results: Array<PlanPartResult | undefined> = [];
   for (const [part, envs] of analysis.parts.entries()) {
     const id = planPartJobId(parentId, part);
     const outcome = status.values.get(id) as JobOutcome | undefined;
     const result = outcome?.status === 'done' ? await decodePart(outcome.value) : undefined;
+    results.push(result);
     for (const env of result?.environments ?? []) if (envs.includes(env.name)) reports.set(env.name, env);
-    notes.push(...(result?.notes ?? []));
     const why = status.failed.get(id)
       ?? (outcome?.status === 'superseded' ? 'it was stopped: a newer commit was pushed to this pull request'
         : outcome === undefined ? 'it did not finish' : 'it returned no report for this environment');
     for (const env of envs) if (!reports.has(env)) failed.set(env, `bosun could not render this environment: the worker job rendering it (part ${part + 1} of ${analysis.parts.length}) failed for the last time: ${scrub(why)}`);
   }
+  const refused = await refuseOverLimit({ analysis, parentId, results, reports }, opts);
+  const notes = results.flatMap((result) => result?.notes ?? [])
+    // A refused environment is not judged further: no note from its renders, as in one job.
+    .filter((note) => !(note.kind === 'Environment' && note.status === 'not-previewed' && note.name !== undefined && refused.has(note.name)));
   const environments = analysis.plan.environments.map((env): EnvironmentPlan => {
     const report = reports.get(env.name);
     if (report) return report;
     const why = failed.get(env.name);
     return why ? { ...env, render: { error: { kind: 'internal', message: why } } } : env;
   });
-  const discovery = [...(analysis.plan.discovery ?? []), ...notes];
+  const discovery: DiscoveryNote[] = [...(analysis.plan.discovery ?? []), ...notes];
   return { ...analysis.plan, environments, ...(analysis.plan.discovery || notes.length ? { discovery } : {}) };
+}
+
+/**
+ * The plan limit over every part's counts in name order, as one job applies it: each environment it
+ * refuses gets the refusal in place of a report a part made without the limit. Returns the refused names.
+ */
+async function refuseOverLimit(args: { analysis: FanoutAnalysis; parentId: string; results: ReadonlyArray<PlanPartResult | undefined>; reports: Map<string, EnvironmentPlan> }, opts: { counts?: Pick<PlanFanoutStore, 'loadCounts'>; limits?: ObjectLimits }): Promise<Set<string>> {
+  const { analysis, results, reports } = args;
+  // A part that failed: the counts it kept, if any (the parts after it took their shares after them).
+  const kept = opts.counts && results.some((result) => !result) ? await opts.counts.loadCounts(args.parentId, analysis.parts.length) : [];
+  const names = analysis.parts.flat();
+  const counts = analysis.parts.flatMap((envs, part) => envs.map((env, i) => (results[part] ? results[part].objects?.[env] : kept[part]?.[i])));
+  const { limit, name } = objectLimitFor(opts.limits, 'perPlan');
+  const taken = takeInOrder(counts, limit);
+  const refused = new Set<string>();
+  const analysed = new Map(analysis.plan.environments.map((env) => [env.name, env]));
+  for (const [i, env] of names.entries()) {
+    const report = reports.get(env);
+    const count = counts[i];
+    // An environment whose part failed keeps saying so.
+    if (!taken.refused[i] || !report || count === undefined) continue;
+    refused.add(env);
+    // The words planChange uses: the plan in one job counts base and head.
+    const error = overPlanLimit({ env, count, before: taken.before[i], limit, name, what: 'base and head' });
+    if ('error' in report.render && report.render.error.message === error.message) continue;
+    reports.set(env, { ...(analysed.get(env) ?? report), render: { error } });
+  }
+  return refused;
 }
 
 /** The check runs a plan job opened for these environments and left in progress: cancelled (a newer head won). */
