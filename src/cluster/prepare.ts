@@ -4,7 +4,7 @@ import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { groupOf, idKey, objectId } from '../model/object.ts';
 import type { ResourceInfo } from './discovery.ts';
-import { withOwnerLabels } from './labels.ts';
+import { pruneAnnotation, pruneDisabled, withOwnerLabels } from './labels.ts';
 import { withPortProtocols } from './port-protocols.ts';
 import { withSecretData } from './secret-data.ts';
 import { compareApplyOrder, isCrd, phaseOf, type ApplyPhase } from './order.ts';
@@ -73,6 +73,8 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
       return;
     }
     let desired = withSecretData(withPortProtocols(withOwnerLabels(object, ctx.env.name, ctx.partOf)));
+    // helm-controller never deletes a CRD of a chart's crds/ folder (Helm keeps them out of the release): neither does prune.
+    if (rendered[i].helmCrds) desired = { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [pruneAnnotation]: pruneDisabled } } };
     if (namespaced && !desired.metadata?.namespace) {
       desired = { ...desired, metadata: { ...desired.metadata, namespace: ctx.env.namespace ?? ctx.defaultNamespace } };
     } else if (!namespaced && desired.metadata?.namespace !== undefined) {

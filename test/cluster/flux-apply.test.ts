@@ -170,7 +170,7 @@ describe('a HelmRelease chart\'s crds/ CRDs, applied as helm-controller\'s crds 
   const fromCrds = (crd: KubeObject, upgrade: 'Skip' | 'Create' | 'CreateReplace' = 'Skip'): RenderedObject => ({ object: crd, source: { file: 'charts/web/crds/widgets.yaml' }, helmCrds: { install: 'Create', upgrade } });
   const columns = async (name: string): Promise<unknown> => ((await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`))?.spec as { versions: Array<{ additionalPrinterColumns?: unknown }> } | undefined)?.versions[0].additionalPrinterColumns;
 
-  it('creates it on install, leaves a changed one alone on upgrade (upgrade.crds: Skip), replaces it with upgrade.crds: CreateReplace', async () => {
+  it('creates it on install, leaves a changed one alone on upgrade (upgrade.crds: Skip), replaces it with upgrade.crds: CreateReplace, never prunes it', async () => {
     const { env } = setup();
     const group = `${env}.example.com`;
     const name = `widgets.${group}`;
@@ -193,6 +193,12 @@ describe('a HelmRelease chart\'s crds/ CRDs, applied as helm-controller\'s crds 
       const replaced = await applyEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }), objects: replacing });
       expect(replaced.ok, renderApplySummary(replaced)).toBe(true);
       expect(await columns(name)).toEqual([{ name: 'Size', type: 'string', jsonPath: '.spec.size' }]);
+
+      // The chart drops it: helm-controller never deletes a crds/ CRD (its objects would go with it), nor does prune.
+      const dropped = await applyEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }, { allowEmpty: true }), objects: [] });
+      expect(dropped.ok, renderApplySummary(dropped)).toBe(true);
+      expect(renderApplySummary(dropped)).toContain(`kept: annotated bosun.dev/prune: disabled`);
+      expect(await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).toBeDefined();
     } finally {
       await client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` }).catch(() => undefined);
     }
