@@ -2,18 +2,21 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, t
 import type { Redis } from 'ioredis';
 import {
   acquireEnvLease,
+  applySlotName,
   applySupersededBy,
   clusterBusyDelayMs,
-  clusterSlotOf,
   enterApply,
-  holdClusterSlot,
+  holdApplySlots,
   isPermanent,
   isSuperseded,
   leaveApply,
   releaseEnvLease,
   retryAfterMsOf,
+  waitForApplySlots,
   type ApplyJob,
-  type HeldClusterSlot,
+  type ApplyLimits,
+  type ApplySlot,
+  type HeldApplySlots,
   type JobDataByKind,
   type JobKind,
   type JobOutcome,
@@ -46,8 +49,8 @@ export interface HandlerDeps {
   busyRetryMs: number;
   abortGraceMs: number;
   maxRetryAfter: number;
-  /** Applies at once per cluster (src/jobs/apply-limits.ts); 0: no per-cluster limit. */
-  applyConcurrencyPerCluster: number;
+  /** Applies at once per cluster and across all workers (src/jobs/apply-limits.ts), for every apply, in a job of its own or not. */
+  applyLimits: ApplyLimits;
   /** The queue of each kind a job may queue children on (JobContext.children). */
   childQueue: (kind: JobKind) => Queue;
 }
@@ -85,7 +88,7 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
     let unwatch: (() => void) | undefined;
     let lease: LeaseKeeper | undefined;
     let holdsEnv = false;
-    let clusterSlot: HeldClusterSlot | undefined;
+    let applySlots: HeldApplySlots | undefined;
     let succeeded = false;
 
     const moveToWait = async (): Promise<Moved> => {
@@ -155,25 +158,15 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
           throw await moveToDelayed(Math.min(deps.busyRetryMs, Math.max(gate.retryInMs, 50)));
         }
         holdEnv(apply.repo.fullName, apply.env);
-        // The per-cluster limit, taken after the environment's own lease so an apply waiting for a busy
-        // environment holds no slot. A full cluster: back to the queue without using an attempt; the
-        // finally below gives the environment lease back.
-        const slotOf = clusterSlotOf(apply, deps.applyConcurrencyPerCluster);
-        if (slotOf) {
-          const slot = await holdClusterSlot({
-            redis,
-            key: keys.clusterSlots(slotOf.cluster),
-            token: leaseToken,
-            limit: slotOf.limit,
-            leaseMs: deps.leaseMs,
-            onLost: () => log.warn({ ...fields, cluster: slotOf.cluster }, 'lost the cluster slot (Redis out of reach for a whole lease): the cluster may briefly run one apply more than its limit'),
-          });
-          if (slot.status === 'busy') {
-            log.info({ ...fields, cluster: slotOf.cluster, holders: slot.holders }, `cluster ${slotOf.cluster} runs its limit of applies; this one waits`);
-            throw await moveToDelayed(clusterBusyDelayMs(slot.firstExpiryInMs, deps.busyRetryMs));
-          }
-          clusterSlot = slot.slot;
+        // The apply limits (its cluster's, the global one), taken after the environment's own lease so an
+        // apply waiting for a busy environment holds no slot. A full one: back to the queue without using
+        // an attempt; the finally below gives the environment lease back.
+        const grant = await holdApplySlots({ redis, keys, token: leaseToken, cluster: apply.cluster, limits: deps.applyLimits, leaseMs: deps.leaseMs, onLost: slotLost(log, fields) });
+        if (grant.status === 'busy') {
+          log.info({ ...fields, cluster: apply.cluster, holders: grant.holders }, `${applySlotName(grant.slot)} runs its limit of applies; this one waits`);
+          throw await moveToDelayed(clusterBusyDelayMs(grant.firstExpiryInMs, deps.busyRetryMs));
         }
+        applySlots = grant.slots;
       } else if (kind === 'reconcile') {
         const target = job.data as ReconcileJob;
         if (!(await acquireEnvLease(redis, keys, target.repo.fullName, target.env, leaseToken, deps.leaseMs))) {
@@ -225,21 +218,26 @@ export function jobHandler<K extends JobKind>(kind: K, processor: Processor<JobD
       // A processor still running after the grace period keeps the environment until its lease runs
       // out, so another job cannot start changing the same environment underneath it.
       if (holdsEnv && run.processorSettled) await releaseEnv(kind, job.data, leaseToken, succeeded, deps);
-      if (clusterSlot && run.processorSettled) await clusterSlot.release();
+      if (applySlots && run.processorSettled) await applySlots.release();
       deps.active.delete(run);
       deps.metrics?.jobFinished(job.queueName, outcome, (performance.now() - started) / 1000);
     }
   };
 }
 
+function slotLost(log: Logger, fields: Record<string, unknown>) {
+  return (slot: ApplySlot): void => log.warn({ ...fields, slot: applySlotName(slot) }, `lost a slot of ${applySlotName(slot)} (Redis out of reach for a whole lease): it may briefly run one apply more than its limit`);
+}
+
 function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, kind: K, deps: HandlerDeps, lockToken: string): JobContext {
   const fields = { queue: job.queueName, jobId: job.id };
+  let turns = 0;
   const log = {
     info: (more: Record<string, unknown>, msg: string) => deps.log.info({ ...fields, ...more }, msg),
     warn: (more: Record<string, unknown>, msg: string) => deps.log.warn({ ...fields, ...more }, msg),
     error: (more: Record<string, unknown>, msg: string) => deps.log.error({ ...fields, ...more }, msg),
   };
-  return {
+  const ctx: JobContext = {
     signal: run.signal,
     job: { id: job.id ?? '', queue: job.queueName as JobContext['job']['queue'], attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, enqueuedAt: job.timestamp },
     async progress(message) {
@@ -249,6 +247,25 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
     },
     supersededBy: () => isSuperseded(deps.redis, deps.keys, kind, job.data),
     log,
+    applySlot: (cluster) => {
+      let told = false;
+      return waitForApplySlots({
+        redis: deps.redis,
+        keys: deps.keys,
+        token: `${deps.workerId}:${job.id ?? ''}:${lockToken}:turn-${++turns}`,
+        cluster,
+        limits: deps.applyLimits,
+        leaseMs: deps.leaseMs,
+        busyRetryMs: deps.busyRetryMs,
+        signal: run.signal,
+        onLost: slotLost(deps.log, fields),
+        onWait: (busy) => {
+          if (told) return;
+          told = true;
+          void ctx.progress(`${applySlotName(busy.slot)} runs its limit of applies (${busy.holders}); this apply waits for its turn`);
+        },
+      });
+    },
     children: {
       status: () => childrenStatus(job),
       // BullMQ lists the client connections of the queue's workers, each named `<prefix>:<queue>:w:<worker
@@ -266,6 +283,7 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
       },
     },
   };
+  return ctx;
 }
 
 async function childrenStatus(job: Job): Promise<ChildrenStatus> {

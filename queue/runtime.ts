@@ -13,7 +13,7 @@ export interface WorkerRuntimeOptions {
   connection: RedisConnection;
   /** A worker runs only the queues it has a processor for. */
   processors: Processors;
-  /** Jobs run at once per queue. Default 2. */
+  /** Jobs run at once per queue (operators: `BOSUN_CONCURRENCY`, and `BOSUN_APPLY_WORKER_CONCURRENCY` for applies). Default `defaultConcurrency`. */
   concurrency?: number | Partial<Record<JobKind, number>>;
   log?: Logger;
   /** On close, how long running jobs may take to finish before they are aborted and requeued. Default 30 s. */
@@ -51,12 +51,13 @@ export interface WorkerRuntimeOptions {
    */
   maxStalls?: number | Partial<Record<JobKind, number>>;
   /**
-   * Applies running at once across every worker (BullMQ's global concurrency of the apply queue; operators:
-   * `BOSUN_APPLY_CONCURRENCY`). 0: none beyond each worker's own. Absent: left as the queue has it.
-   * Shared by all workers: the last one started sets it.
+   * Applies running at once across every worker (operators: `BOSUN_APPLY_CONCURRENCY`): BullMQ's global
+   * concurrency of the apply queue (shared by all workers: the last one started sets it), and the global
+   * apply slots every apply takes, the applies inside other jobs (pre-merge `/bosun apply`, self-heal)
+   * included. 0: none beyond each worker's own. Absent: the queue is left as it is, and no slots are taken.
    */
   applyConcurrency?: number;
-  /** Applies running at once against one cluster (operators: `BOSUN_APPLY_CONCURRENCY_PER_CLUSTER`); 0: no limit. Default 4. */
+  /** Applies running at once against one cluster, every apply counted (operators: `BOSUN_APPLY_CONCURRENCY_PER_CLUSTER`); 0: no limit. Default 4. */
   applyConcurrencyPerCluster?: number;
 }
 
@@ -78,6 +79,9 @@ export interface WorkerRuntime {
  * report, and the PR's newest head never got its plan (chaos-worker-kills, seed 2).
  */
 export const defaultMaxStalls = 5;
+
+/** Jobs of one queue a worker runs at once unless told otherwise. */
+export const defaultConcurrency = 2;
 
 /** Time allowed for each remaining close step (requeue writes, Redis quit) before moving on. */
 const stepTimeoutMs = 5_000;
@@ -128,7 +132,7 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
     busyRetryMs: opts.busyRetryMs ?? 2_000,
     abortGraceMs,
     maxRetryAfter: opts.maxRetryAfter ?? 10,
-    applyConcurrencyPerCluster: opts.applyConcurrencyPerCluster ?? defaultApplyConcurrencyPerCluster,
+    applyLimits: { global: opts.applyConcurrency ?? 0, perCluster: opts.applyConcurrencyPerCluster ?? defaultApplyConcurrencyPerCluster },
     childQueue,
   };
 
@@ -136,7 +140,7 @@ export function startWorkers(opts: WorkerRuntimeOptions): WorkerRuntime {
   for (const kind of jobKinds) {
     const processor = opts.processors[kind];
     if (!processor) continue;
-    const concurrency = typeof opts.concurrency === 'number' ? opts.concurrency : (opts.concurrency?.[kind] ?? 2);
+    const concurrency = typeof opts.concurrency === 'number' ? opts.concurrency : (opts.concurrency?.[kind] ?? defaultConcurrency);
     const handler = jobHandler(kind, processor as never, deps);
     const fairKey = fairnessKey(prefix, queueNames[kind]);
     const fairStart = async (job: Job, token?: string, signal?: AbortSignal) => {

@@ -19,6 +19,14 @@ export interface JobContext {
    */
   supersededBy(): Promise<Newer | undefined>;
   log: Logger;
+  /**
+   * Waits for this job's turn to apply to the registered `cluster` under the apply limits every apply to a
+   * cluster counts against (per cluster and global: src/jobs/apply-limits.ts), takes it and holds it until
+   * released. An apply job already holds its turn when its processor runs; an apply inside another job (a
+   * `/bosun apply` before merge, a self-heal) asks here before it touches the cluster and releases after its
+   * end is posted. Rejects with the signal's reason when the job is aborted while it waits.
+   */
+  applySlot(cluster: string): Promise<{ release(): Promise<void> }>;
   /** Child jobs of this job (BullMQ's parent/child): see JobChildren. */
   children: JobChildren;
 }

@@ -42,7 +42,9 @@ export { createEnvStatusStore, envStatusKeys, historyLength } from './jobs/env-s
 export type { ApplyRecord, DriftRecord, DriftState, EnvironmentRef, EnvironmentStatus, EnvStatusStore, HealthVerdict, PinRecord } from './jobs/env-status.ts';
 export { createLockViewers, viewerTtlMs } from './jobs/lock-viewers.ts';
 export type { LockViewers } from './jobs/lock-viewers.ts';
-export { clusterBusyDelayMs, clusterSlotOf, defaultApplyConcurrencyPerCluster } from './jobs/apply-limits.ts';
-export type { ApplyLimits } from './jobs/apply-limits.ts';
+export { applySlotName, applySlotsOf, clusterBusyDelayMs, clusterSlotOf, defaultApplyConcurrencyPerCluster } from './jobs/apply-limits.ts';
+export type { ApplyLimits, ApplySlot } from './jobs/apply-limits.ts';
+export { applySlotKey, holdApplySlots, waitForApplySlots } from './jobs/apply-slots.ts';
+export type { ApplySlotsGrant, HeldApplySlots } from './jobs/apply-slots.ts';
 export { acquireClusterSlot, clusterSlotHolders, holdClusterSlot, releaseClusterSlot, renewClusterSlot } from './jobs/cluster-slots.ts';
 export type { HeldClusterSlot, SlotGrant } from './jobs/cluster-slots.ts';

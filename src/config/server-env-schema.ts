@@ -109,15 +109,19 @@ export const serverEnvSchema = z.object({
   }),
   BOSUN_CONCURRENCY: envVar(
     integerText('a whole number from 1 to 64').refine((n) => n >= 1 && n <= 64, { error: 'must be a whole number from 1 to 64' }).default(2),
-    { description: 'Jobs a worker process runs at once.', default: '2' },
+    { description: 'Jobs a worker process runs at once, per queue: plans, their parts and commands (applies: `BOSUN_APPLY_WORKER_CONCURRENCY`).', default: '2' },
+  ),
+  BOSUN_APPLY_WORKER_CONCURRENCY: envVar(
+    integerText('a whole number from 1 to 64').refine((n) => n >= 1 && n <= 64, { error: 'must be a whole number from 1 to 64' }).default(2),
+    { description: 'Apply jobs a worker process runs at once. `BOSUN_APPLY_CONCURRENCY` and `BOSUN_APPLY_CONCURRENCY_PER_CLUSTER` still hold them back across all workers; this only bounds what one process takes on (memory, connections to the clusters).', default: '2' },
   ),
   BOSUN_APPLY_CONCURRENCY: envVar(
     integerText('a whole number from 0 to 1000').refine((n) => n >= 0 && n <= 1000, { error: 'must be a whole number from 0 to 1000 (0: no global limit)' }).default(0),
-    { description: 'Applies running at once across all worker processes (BullMQ\'s global concurrency of the apply queue; set the same value on every worker, the last one started sets it). `0`: no limit beyond each worker\'s own (two applies at once); the number of workers already bounds it, and what is worth capping beyond that (GitHub API rate, memory) depends on the installation.', default: '0' },
+    { description: 'Applies running at once across all worker processes (BullMQ\'s global concurrency of the apply queue; set the same value on every worker, the last one started sets it). Every apply to a cluster counts, a self-heal and a `/bosun apply` before merge included (they wait inside their job for a turn). `0`: no limit beyond each worker\'s own (`BOSUN_APPLY_WORKER_CONCURRENCY`); the number of workers already bounds it, and what is worth capping beyond that (GitHub API rate, memory) depends on the installation.', default: '0' },
   ),
   BOSUN_APPLY_CONCURRENCY_PER_CLUSTER: envVar(
     integerText('a whole number from 0 to 1000').refine((n) => n >= 0 && n <= 1000, { error: 'must be a whole number from 0 to 1000 (0: no per-cluster limit)' }).default(4),
-    { description: 'Applies running at once against one registered cluster, across all worker processes: a change to a shared base does not send every environment of a cluster to its API server at the same moment. An apply that finds its cluster full waits in the queue (delayed, without using an attempt). The default is the per-cluster parallelism of Flux\'s kustomize-controller (`--concurrent=4`). `0`: no per-cluster limit. Self-heal and `/bosun apply` before merge are not counted.', default: '4' },
+    { description: 'Applies running at once against one registered cluster, across all worker processes: a change to a shared base does not send every environment of a cluster to its API server at the same moment. An apply that finds its cluster full waits in the queue (delayed, without using an attempt). The default is the per-cluster parallelism of Flux\'s kustomize-controller (`--concurrent=4`). `0`: no per-cluster limit. Every apply to the cluster counts: a self-heal and a `/bosun apply` before merge wait inside their job for a turn.', default: '4' },
   ),
   BOSUN_PLAN_FANOUT_ENVS: envVar(
     integerText('a whole number from 0 to 100000').refine((n) => n >= 0 && n <= 100_000, { error: 'must be a whole number from 0 to 100000 (0: never split a plan)' }).default(40),
@@ -134,6 +138,10 @@ export const serverEnvSchema = z.object({
   BOSUN_JOB_LOCK_MS: envVar(
     integerText('a whole number of milliseconds from 1000 to 600000').refine((n) => n >= 1_000 && n <= 600_000, { error: 'must be a whole number of milliseconds from 1000 to 600000' }).default(30_000),
     { description: 'How long a worker\'s hold on a running job lasts without renewal (renewed every half of it), and how often workers look for jobs whose holder vanished: a job whose worker was killed or lost its Redis connection is picked up again by another worker within about twice this. Lower means faster recovery, but more Redis traffic and a worker stalled that long (CPU starved, long GC pause) loses its job.', default: '30000' },
+  ),
+  BOSUN_JOB_MAX_STALLS: envVar(
+    integerText('a whole number from 1 to 1000').refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' }).default(5),
+    { description: 'How often a job\'s worker may vanish (killed, or its job lock not renewed within `BOSUN_JOB_LOCK_MS`) before bosun gives up on the job instead of running it again (BullMQ\'s `maxStalledCount`). Every job is safe to run again; a job given up on is reported (an apply\'s check run and deployment closed as failed, a plan\'s failed `bosun` check). Raise it where workers are often evicted (spot nodes); lower it to give up sooner on a job that kills its workers.', default: '5' },
   ),
   BOSUN_ENV_LEASE_MS: envVar(
     integerText('a whole number of milliseconds from 1000 to 3600000').refine((n) => n >= 1_000 && n <= 3_600_000, { error: 'must be a whole number of milliseconds from 1000 to 3600000' }).default(60_000),

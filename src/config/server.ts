@@ -37,6 +37,8 @@ export interface ServerConfig {
   applyConcurrency: number;
   /** Applies at once per cluster (BOSUN_APPLY_CONCURRENCY_PER_CLUSTER); 0: no per-cluster limit. */
   applyConcurrencyPerCluster: number;
+  /** Apply jobs one worker process runs at once (BOSUN_APPLY_WORKER_CONCURRENCY). */
+  applyWorkerConcurrency: number;
   /** A plan affecting more than `envs` environments renders in parts of `batch` on several workers (BOSUN_PLAN_FANOUT_ENVS, BOSUN_PLAN_FANOUT_BATCH); envs 0: never. */
   planFanout: { envs: number; batch: number };
   /** Lease of a PR's environment lock (ms), renewed by every event of the PR. */
@@ -47,6 +49,8 @@ export interface ServerConfig {
   metricsPort?: number;
   /** BullMQ job lock and stalled-job check interval (ms): how soon a dead worker's job is picked up again. */
   jobLockMs: number;
+  /** How often a job's worker may vanish before bosun gives up on it (BOSUN_JOB_MAX_STALLS; BullMQ's maxStalledCount). */
+  jobMaxStalls: number;
   /** Environment lease (ms): how long a dead worker's apply blocks its environment. */
   envLeaseMs: number;
   /** Objects per environment render and per plan (pass as `limits` to planChange / loadDesiredState). */
@@ -133,11 +137,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     concurrency: data.BOSUN_CONCURRENCY,
     applyConcurrency: data.BOSUN_APPLY_CONCURRENCY,
     applyConcurrencyPerCluster: data.BOSUN_APPLY_CONCURRENCY_PER_CLUSTER,
+    applyWorkerConcurrency: data.BOSUN_APPLY_WORKER_CONCURRENCY,
     planFanout: { envs: data.BOSUN_PLAN_FANOUT_ENVS, batch: data.BOSUN_PLAN_FANOUT_BATCH },
     lockTtlMs: (parseDuration(data.BOSUN_LOCK_TTL) ?? 168 * 3600) * 1000,
     enqueueTimeoutMs: data.BOSUN_ENQUEUE_TIMEOUT_MS,
     ...(data.BOSUN_METRICS_PORT !== undefined ? { metricsPort: data.BOSUN_METRICS_PORT } : {}),
     jobLockMs: data.BOSUN_JOB_LOCK_MS,
+    jobMaxStalls: data.BOSUN_JOB_MAX_STALLS,
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
     objectLimits: { perEnvironment: data.BOSUN_MAX_OBJECTS, perPlan: data.BOSUN_MAX_PLAN_OBJECTS },
     logLevel: data.LOG_LEVEL,
@@ -168,10 +174,12 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     concurrency: cfg.concurrency,
     applyConcurrency: cfg.applyConcurrency,
     applyConcurrencyPerCluster: cfg.applyConcurrencyPerCluster,
+    applyWorkerConcurrency: cfg.applyWorkerConcurrency,
     planFanout: cfg.planFanout.envs > 0 ? `over ${cfg.planFanout.envs} environments, ${cfg.planFanout.batch} per part` : 'off',
     lockTtl: `${Math.round(cfg.lockTtlMs / 3_600_000 * 10) / 10}h`,
     enqueueTimeoutMs: cfg.enqueueTimeoutMs,
     jobLockMs: cfg.jobLockMs,
+    jobMaxStalls: cfg.jobMaxStalls,
     envLeaseMs: cfg.envLeaseMs,
     maxObjects: cfg.objectLimits.perEnvironment,
     maxPlanObjects: cfg.objectLimits.perPlan,

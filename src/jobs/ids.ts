@@ -66,6 +66,8 @@ export function stateKeys(prefix: string) {
     envLease: (repo: string, env: string) => `${base}:env-lease:${idPart(repoKey(repo))}:${idPart(env)}`,
     /** Sorted set {<holder token>: <lease end, ms>}: the applies running against a cluster now (cluster-slots.ts). */
     clusterSlots: (cluster: string) => `${base}:cluster-slots:${idPart(cluster)}`,
+    /** Sorted set {<holder token>: <lease end, ms>}: every apply running now, under the global limit (apply-slots.ts). */
+    applySlots: `${base}:apply-slots`,
     /** Marks a job id as enqueued, for longer than BullMQ keeps finished jobs. */
     seen: (queue: string, id: string) => `${base}:seen:${queue}:${id}`,
     /** How many times a job was put back because GitHub asked us to wait. */

@@ -4,7 +4,8 @@
  *   must hold; the PR takes the environment's lock (held until the PR closes), then the PR head is
  *   rendered, validated and applied through the shared apply path (workflows/apply/apply-run.ts):
  *   holding the environment lease (kept alive like an apply job's; a lost lease fails the run) so it
- *   never overlaps an apply on merge, a sync or a heal, as a GitHub Deployment of the PR head, recorded
+ *   never overlaps an apply on merge, a sync or a heal, and a turn under the apply limits (it waits for
+ *   its cluster's and the global slot like every apply), as a GitHub Deployment of the PR head, recorded
  *   in the environment's apply history (trigger `pre-merge`); the result is the reply.
  * - On a merged PR: queues an apply of the PR's merge commit through the job layer (environment lease,
  *   latest commit wins), for environments that wait for it (`autoApply: false`, `requireMatchingPlan`)
@@ -88,9 +89,12 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     await run.reply(`⏳ \`${name}\` is being changed by another job right now (an apply on merge, a sync or a heal); nothing was applied. Try \`/bosun apply ${name}\` again in a minute.`);
     return false;
   }
+  let turn: { release(): Promise<void> } | undefined;
   try {
     const cluster = clusterNameOf(env);
     const clusters = deps.clusters;
+    // Counted like every apply to the cluster: held from before the deployment starts until its end is posted.
+    turn = await run.applySlot(cluster);
     const target = { repo: job.repo, env: name, sha: pr.headSha, seq: Date.now(), trigger: 'pre-merge' as const, pr: job.pr, requestedBy: job.user.login };
     const life = await openApplyLifeCycle({ gh, ...(deps.status ? { status: deps.status } : {}), jobId: run.jobId ?? `command:${job.deliveryId}`, checkRun: false, deployment: true }, target);
     const lockLine = `🔒 \`${name}\` is locked to #${job.pr} until it is merged or closed (\`/bosun unlock ${name}\` releases it).`;
@@ -123,6 +127,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     await run.reply(`${report?.ok ? '✅' : '❌'} \`/bosun apply ${name}\` at \`${pr.headSha.slice(0, 7)}\`\n\n${body}\n\n${lockLine}`);
     return end.kind === 'finish' && end.ending.ok;
   } finally {
+    await turn?.release();
     await lease.release();
   }
 }

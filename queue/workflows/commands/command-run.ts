@@ -11,7 +11,7 @@ import type { GitHubClient } from '../../../src/github/index.ts';
 import type { CommandJob, EnvStatusStore, LockViewers, PlanJob, Producers, StateKeys } from '../../../src/jobs.ts';
 import type { LockManager } from '../../../src/locks/index.ts';
 import type { Environment } from '../../../src/model/environment.ts';
-import type { Logger } from '../../contract.ts';
+import type { JobContext, Logger } from '../../contract.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import type { PullRequestInfo } from './pull-request.ts';
 
@@ -55,6 +55,8 @@ export interface CommandRun {
   /** The command job's id and log (a pre-merge apply names the job in its deployment and logs lease renewals). */
   jobId?: string;
   log?: Logger;
+  /** The command job's turn under the apply limits, which a pre-merge apply waits for like any apply (JobContext.applySlot). */
+  applySlot: JobContext['applySlot'];
 }
 
 /** A plan of the PR's current head, asked for by a command (the run's comment gets the reactions). */

@@ -46,6 +46,7 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
       reply: commandReplier(gh, { owner, repo, issue: job.pr, commentId: job.commentId, retry: ctx.job.attemptsMade > 0 }),
       jobId: ctx.job.id,
       log: ctx.log,
+      applySlot: ctx.applySlot,
     };
 
     const results: CommandOutcome['results'] = [];

@@ -4,7 +4,7 @@
  * default branch's tip (or of the pinned / last applied commit, see src/drift/baseline.ts) through the
  * cluster engine's apply preview; keeps the environment's drift issue current; with `selfHeal: true`
  * re-applies Git through the shared apply path (workflows/apply/apply-run.ts: a GitHub Deployment and
- * an apply record, like every apply) and checks again.
+ * an apply record, like every apply, and a turn under the apply limits) and checks again.
  *
  * What a platform engineer sees:
  * - in sync → nothing (an open drift issue is closed with a comment saying at which commit);
@@ -267,6 +267,9 @@ async function healEnvironment(gh: GitHubClient, deps: ReconcileProcessorDeps, j
   const said = (message: string) => ({ title: message, summary: message, description: message, recordSummary: message });
   let ok = false;
   let message: string;
+  // Counted like every apply to the cluster (its slot and the global one), from before the deployment
+  // starts until its end is posted; the job keeps the environment's lease while it waits.
+  const turn = await ctx.applySlot(clusterNameOf(input.env));
   try {
     const end = await applyRun({
       life,
@@ -290,6 +293,8 @@ async function healEnvironment(gh: GitHubClient, deps: ReconcileProcessorDeps, j
     // A lost lease is never swallowed; nor is a heal that could not even be recorded as a deployment.
     if (err instanceof EnvLeaseLost || life.deploymentId === undefined) throw err;
     message = `re-applying ${short(sha)} failed: ${scrub(err instanceof Error ? err.message : String(err))}`;
+  } finally {
+    await turn.release();
   }
   return { ok, deploymentId: life.deploymentId!, message };
 }
