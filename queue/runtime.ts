@@ -47,7 +47,7 @@ export interface WorkerRuntimeOptions {
    * on the job and fails it without running bosun's code (BullMQ's `maxStalledCount`; its own default is
    * 1). Every bosun job is made to be run again — plans find their own check runs and sticky comment,
    * applies their environment's lease and deployment — so a job is given up on only when it looks like it
-   * is what kills its workers. Default: `defaultMaxStalls` for every queue.
+   * is what kills its workers (operators: `BOSUN_JOB_MAX_STALLS`). Default: `defaultMaxStalls` for every queue.
    */
   maxStalls?: number | Partial<Record<JobKind, number>>;
   /**
