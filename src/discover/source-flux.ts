@@ -43,6 +43,11 @@ export const fluxSource: DiscoverySource = {
 
     const own: Array<FluxKustomization & { source: Extract<SourceResolution, { kind: 'here' }> }> = [];
     for (const k of all) {
+      const remote = remoteClusterNote(ctx, k);
+      if (remote) {
+        notes.push(remote);
+        continue;
+      }
       const source = resolveSource(sources, k);
       if (source.kind === 'here') own.push({ ...k, source });
       else notes.push(sourceNote(ctx, k, source));
@@ -97,6 +102,25 @@ function sourceNote(ctx: DiscoveryContext, k: FluxKustomization, source: Exclude
   const path = str(field(k.doc.object, 'spec', 'path')) ?? './';
   const here = source.mayReadHere ? existingRepoPath(ctx.root, path) : undefined;
   return objectNote(k.doc, 'not-an-environment', `not an environment: ${source.reason}`, here !== undefined ? { reads: [here] } : {});
+}
+
+/**
+ * kustomize-controller applies a Kustomization with `spec.kubeConfig` on the cluster that kubeconfig names
+ * (a Secret, or a ConfigMap for workload identity), not on the one it runs in — bosun does not know that
+ * cluster, so planning or applying the folder on the cluster of its own folder would show and change the
+ * wrong cluster. It is not an environment, and its path is read by nothing bosun judges (coverage says so).
+ */
+function remoteClusterNote(ctx: DiscoveryContext, k: FluxKustomization): DiscoveryNote | undefined {
+  const kubeConfig = field(k.doc.object, 'spec', 'kubeConfig');
+  if (kubeConfig === undefined || kubeConfig === null) return undefined;
+  const secret = str(field(kubeConfig, 'secretRef', 'name'));
+  const configMap = str(field(kubeConfig, 'configMapRef', 'name'));
+  const where = secret ? `the kubeconfig in Secret ${secret}` : configMap ? `the cluster ConfigMap ${configMap} describes` : 'spec.kubeConfig';
+  const path = str(field(k.doc.object, 'spec', 'path')) ?? './';
+  const here = existingRepoPath(ctx.root, path);
+  return objectNote(k.doc, 'not-an-environment',
+    `not an environment: spec.kubeConfig: kustomize-controller applies it on another cluster (${where}), which bosun does not know; to preview and apply it, declare an environment for that folder in .bosun.yaml with the cluster's name in bosun's cluster registry`,
+    here !== undefined ? { reads: [here] } : {});
 }
 
 /** `namespace/name` of the ExternalArtifacts environments read, so their generators are not listed as unread. */

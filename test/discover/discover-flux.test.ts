@@ -186,6 +186,19 @@ describe('Flux discovery', () => {
     expect(withUrl.environments.find((e) => e.name === 'production/shared')).toMatchObject({ path: 'shared', cluster: 'production' });
   });
 
+  it('does not plan a Kustomization that kustomize-controller applies on another cluster (spec.kubeConfig): a note says why, and its folder stays uncovered', async () => {
+    const root = await makeTree({
+      'apps/remote/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote\n  namespace: default\n',
+      'apps/local/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\n  namespace: default\n',
+      'clusters/hub/remote.yaml': ks('remote', '    path: ./apps/remote\n    prune: true\n    kubeConfig:\n      secretRef:\n        name: spoke-kubeconfig\n'),
+      'clusters/hub/local.yaml': ks('local', '    path: ./apps/local\n    prune: true\n'),
+    });
+    const { environments, notes } = await discoverEnvironments(root);
+    expect(environments.map((e) => e.name)).toEqual(['hub/local']);
+    expect(notes.find((n) => n.name === 'remote')).toMatchObject({ status: 'not-an-environment', kind: 'Kustomization', file: 'clusters/hub/remote.yaml', reads: ['apps/remote'] });
+    expect(notes.map(noteText)).toContainEqual(expect.stringMatching(/remote\.yaml:1: Flux Kustomization remote: not an environment: spec\.kubeConfig: .*another cluster \(the kubeconfig in Secret spoke-kubeconfig\)/));
+  });
+
   it('skips files that are not valid YAML and Helm templates, with a note for the former', async () => {
     const root = await fluxRepo();
     const { environments, notes } = await discoverEnvironments(root);
