@@ -88,16 +88,29 @@ export function uncoveredFolderFiles(args: {
   }
   if (args.reads) {
     const all = new Set(args.paths);
+    const add = (file: string, folder: GitOpsFolder): void => {
+      if (!wanted(file) || out.has(file)) return;
+      // What the top-level kustomization reads is never "in" it: it counts only because it is read.
+      const inside = folder.dir !== '.' && file.startsWith(`${folder.dir}/`);
+      out.set(file, { file, folder, ...(inside ? {} : { readFromOutside: true }) });
+    };
+    // Folders a kustomization reads whole (one pass over the paths for all of them).
+    const readDirs = new Map<string, GitOpsFolder>();
     for (const [dir, read] of args.reads) {
       const folder = byDir.get(dir);
       if (!folder || !uncovered.has(dir)) continue;
-      const readDirs = read.dirs.filter((d) => d !== '.' && d !== '');
-      const files = [...read.files.filter((f) => all.has(f)), ...args.paths.filter((p) => readDirs.some((d) => p.startsWith(`${d}/`)))];
-      for (const file of files) {
-        if (!wanted(file) || out.has(file)) continue;
-        // What the top-level kustomization reads is never "in" it: it counts only because it is read.
-        const inside = dir !== '.' && file.startsWith(`${dir}/`);
-        out.set(file, { file, folder, ...(inside ? {} : { readFromOutside: true }) });
+      for (const file of read.files) if (all.has(file)) add(file, folder);
+      for (const d of read.dirs) if (d !== '.' && d !== '' && !readDirs.has(d)) readDirs.set(d, folder);
+    }
+    if (readDirs.size > 0) {
+      for (const file of args.paths) {
+        for (let dir = posix.dirname(file); dir !== '.' && dir !== ''; dir = posix.dirname(dir)) {
+          const folder = readDirs.get(dir);
+          if (folder) {
+            add(file, folder);
+            break;
+          }
+        }
       }
     }
   }

@@ -169,4 +169,14 @@ describe('which files of GitOps folders count (pure)', () => {
     ]);
     expect(coverage.covered).toBe(1);
   });
+
+  it('takes every file of a folder an uncovered kustomization reads whole', () => {
+    const coverage = computeCoverage({
+      head: { files, environments: [covered], notes: [], paths: [...paths, 'shared/config/a.properties', 'shared/config/sub/b.json', 'shared/other.txt'], folderReads: new Map([['apps/web', { files: [], dirs: ['shared/config'] }]]) },
+    });
+    expect(coverage.uncovered.filter((u) => u.file.startsWith('shared/')).map((u) => `${u.file}: ${u.reason}`)).toEqual([
+      'shared/config/a.properties: read by `apps/web/kustomization.yaml`, which no environment builds',
+      'shared/config/sub/b.json: read by `apps/web/kustomization.yaml`, which no environment builds',
+    ]);
+  });
 });
