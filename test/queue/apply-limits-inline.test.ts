@@ -23,7 +23,7 @@ describe('applies inside other jobs under the apply limits', () => {
    * Apply jobs on `cluster` and command jobs whose body names the cluster they apply to inside the job;
    * the first apply job holds its turn until `releaseFirst`, an inline apply until its `hold` is resolved.
    */
-  const stack = async (limits: { applyConcurrency?: number; applyConcurrencyPerCluster?: number }) => {
+  const stack = async (limits: { applyConcurrency?: number; applyConcurrencyPerCluster?: number; shutdownTimeoutMs?: number; abortGraceMs?: number }) => {
     const spans: Span[] = [];
     const releaseFirst = deferred();
     const holds = new Map<string, { promise: Promise<void>; resolve: () => void }>();
@@ -58,7 +58,7 @@ describe('applies inside other jobs under the apply limits', () => {
     };
     const progressOf = async (jobId: string): Promise<string> => String(((await commands.getJob(jobId))?.progress as { message?: string } | undefined)?.message ?? '');
     const finished = (queue: typeof commands, jobId: string) => waitFor(`job ${jobId} to finish`, async () => (await queue.getJob(jobId))?.finishedOn !== undefined);
-    return { spans, releaseFirst, holds, commands, applies, inline, progressOf, finished, span: (who: string) => spans.find((s) => s.who === who)! };
+    return { runtime, spans, releaseFirst, holds, commands, applies, inline, progressOf, finished, span: (who: string) => spans.find((s) => s.who === who)! };
   };
 
   it('with one apply per cluster, an inline apply waits for the apply job on its cluster, and another cluster\'s does not', async () => {
@@ -116,6 +116,26 @@ describe('applies inside other jobs under the apply limits', () => {
     await s.finished(s.commands, onB);
     expect(s.span('inline b-pre').start).toBeGreaterThanOrEqual(s.span('job a-1').end!);
     expect(await clusterSlotHolders(t.redis, stateKeys(t.prefix).applySlots)).toEqual([]);
+    await Promise.all([s.commands.close(), s.applies.close()]);
+  });
+
+  it('a worker that stops while an inline apply waits for its turn puts the job back, holding no slot', async () => {
+    const s = await stack({ applyConcurrencyPerCluster: 1, shutdownTimeoutMs: 100, abortGraceMs: 100 });
+    await t.producers.enqueueApply(applyJob({ env: 'a-1', cluster: 'a', sha: sha('4'), seq: 4 }));
+    await waitFor('the apply job on cluster a to start', () => s.spans.length === 1);
+    const waiting = await s.inline('a', 'a-pre');
+    await waitFor('the inline apply to wait for its turn', async () => /waits for its turn/.test(await s.progressOf(waiting)));
+
+    // Past the shutdown deadline both jobs are aborted; the waiting one goes back to the queue at once.
+    await s.runtime.close();
+    s.releaseFirst.resolve();
+    const job = await s.commands.getJob(waiting);
+    // Back among the queued jobs (`prioritized`: every job has its fair-share priority), not failed.
+    expect(['wait', 'prioritized']).toContain(await job?.getState());
+    expect(job?.attemptsMade).toBe(0);
+    expect(s.spans.map((x) => x.who)).toEqual(['job a-1']);
+    // Only the apply job's slot may remain (its processor ignored the abort: its slot runs out with its lease).
+    expect((await clusterSlotHolders(t.redis, stateKeys(t.prefix).clusterSlots('a'))).filter((holder) => holder.includes(waiting))).toEqual([]);
     await Promise.all([s.commands.close(), s.applies.close()]);
   });
 });
