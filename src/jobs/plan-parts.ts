@@ -81,14 +81,15 @@ export const defaultCountWaitMs = 30_000;
 /**
  * Objects the parts before `part` took of the plan limit, counted as the plan in one job counts them (in
  * name order, a refused environment taking nothing): once every part before it has kept its counts, or
- * undefined when they have not within `waitMs`.
+ * undefined when they have not within `waitMs`, or one of them failed before it counted.
  */
 export async function objectsBefore(store: Pick<PlanFanoutStore, 'loadCounts'>, args: { parentId: string; part: number; limit: number; waitMs: number; signal?: AbortSignal }): Promise<number | undefined> {
   const end = Date.now() + args.waitMs;
   for (;;) {
     const counts = await store.loadCounts(args.parentId, args.part);
-    if (counts.every((c) => c !== undefined)) return takeInOrder(counts.flatMap((c) => c ?? []), args.limit).total;
-    if (Date.now() >= end) return undefined;
+    if (counts.every((c) => Array.isArray(c))) return takeInOrder(counts.flatMap((c) => c ?? []), args.limit).total;
+    // A part before it failed before it counted: its counts will not come in time.
+    if (counts.includes(null) || Date.now() >= end) return undefined;
     await delay(100, undefined, args.signal ? { signal: args.signal } : {});
   }
 }
@@ -101,6 +102,8 @@ export interface PartCounting {
   objects: Map<string, number>;
   /** Settles once the part's counts are kept (or could not be); undefined until they all rendered. */
   kept(): Promise<void> | undefined;
+  /** The part failed: if it kept no counts, the parts after it stop waiting for them (best effort). */
+  failed(): Promise<void>;
 }
 
 /**
@@ -129,7 +132,14 @@ export function partCounting(store: Pick<PlanFanoutStore, 'saveCounts' | 'loadCo
       return before;
     },
   };
-  return { limits: limitsCarrying(args.limits, carry), objects, kept: () => kept };
+  return {
+    limits: limitsCarrying(args.limits, carry),
+    objects,
+    kept: () => kept,
+    failed: async () => {
+      if (!kept) await store.saveCounts(args.parentId, args.part, null).catch((err: unknown) => args.onKeepFailed?.(err));
+    },
+  };
 }
 
 /** The plan job's analysis (every environment, affected ones not rendered yet, coverage) and its parts. */
@@ -145,11 +155,12 @@ export interface PlanFanoutStore {
   drop(jobId: string): Promise<void>;
   /**
    * Keeps a part's object counts (its environments' in order), as soon as they rendered: the parts after
-   * it take their share of the plan limit after these. The first counts kept for a part stay.
+   * it take their share of the plan limit after these. `null`: the part failed before it counted, the
+   * parts after it need not wait for it. The first counts kept for a part stay.
    */
-  saveCounts(jobId: string, part: number, counts: number[]): Promise<void>;
-  /** The object counts of parts 0 to `parts` - 1 (undefined for a part with none kept yet). */
-  loadCounts(jobId: string, parts: number): Promise<Array<number[] | undefined>>;
+  saveCounts(jobId: string, part: number, counts: number[] | null): Promise<void>;
+  /** The object counts of parts 0 to `parts` - 1 (undefined for a part with none kept yet, null for one that failed first). */
+  loadCounts(jobId: string, parts: number): Promise<Array<number[] | null | undefined>>;
 }
 
 /** Kept a day at most: a plan whose parts take longer is analysed again when it resumes. */
@@ -176,7 +187,7 @@ export function createPlanFanoutStore(redis: Redis, prefix: string): PlanFanoutS
     async loadCounts(jobId, parts) {
       if (parts <= 0) return [];
       const stored = await redis.hmget(countsKey(jobId), ...Array.from({ length: parts }, (_, part) => String(part)));
-      return stored.map((text) => (text === null ? undefined : (JSON.parse(text) as number[])));
+      return stored.map((text) => (text === null ? undefined : (JSON.parse(text) as number[] | null)));
     },
   };
 }

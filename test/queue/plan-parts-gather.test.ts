@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanoutAnalysis, gatherParts } from '../../queue/workflows/plan/plan-fanout.ts';
 import { planPart } from '../../queue/workflows/plan/plan-part.ts';
 import { planPartJobId } from '../../src/jobs/ids.ts';
-import { createPlanFanoutStore, decodePart, encodePart, partCounting, type PlanPartResult } from '../../src/jobs/plan-parts.ts';
+import { createPlanFanoutStore, decodePart, encodePart, objectsBefore, partCounting, type PlanPartResult } from '../../src/jobs/plan-parts.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange, type PlanOptions } from '../../src/plan/plan.ts';
 import { renderJson, renderMarkdown } from '../../src/report/index.ts';
@@ -104,14 +104,26 @@ describe('the plan object limit across the parts of a plan', () => {
     expect(renderJson(plan)).toBe(renderJson(single));
   }, 120_000);
 
-  it('keeps each part\'s counts for the parts after it, and drops them with the analysis', async () => {
+  it('keeps each part\'s counts for the parts after it (a failed part\'s mark that none will come), and drops them with the analysis', async () => {
     const store = createPlanFanoutStore(redis, prefix);
     await store.saveCounts('plan+kept', 1, [3, 4]);
     // The first counts kept stay: a part's retry does not change what the parts after it counted on.
     await store.saveCounts('plan+kept', 1, [9, 9]);
     expect(await store.loadCounts('plan+kept', 3)).toEqual([undefined, [3, 4], undefined]);
+    // A part that failed before it counted: the parts after it stop waiting at once and plan without the limit.
+    await store.saveCounts('plan+kept', 0, null);
+    const started = Date.now();
+    expect(await objectsBefore(store, { parentId: 'plan+kept', part: 2, limit: 40, waitMs: 60_000 })).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await store.saveCounts('plan+kept', 0, [1, 2]);
+    expect(await store.loadCounts('plan+kept', 1)).toEqual([null]);
     await store.drop('plan+kept');
     expect(await store.loadCounts('plan+kept', 2)).toEqual([undefined, undefined]);
+    await store.saveCounts('plan+kept', 0, [30, 5]);
+    await store.saveCounts('plan+kept', 1, [10, 4]);
+    // 30, 35, 10 refused (45 > 40), 39: what the third part counts on.
+    expect(await objectsBefore(store, { parentId: 'plan+kept', part: 2, limit: 40, waitMs: 0 })).toBe(39);
+    await store.drop('plan+kept');
     expect(await decodePart({ gz: (await encodePart({ environments: [], notes: [], objects: { a: 1 } })).gz })).toEqual({ environments: [], notes: [], objects: { a: 1 } });
   });
 });

@@ -74,7 +74,7 @@ async function refuseOverLimit(args: { analysis: FanoutAnalysis; parentId: strin
   // A part that failed: the counts it kept, if any (the parts after it took their shares after them).
   const kept = opts.counts && results.some((result) => !result) ? await opts.counts.loadCounts(args.parentId, analysis.parts.length) : [];
   const names = analysis.parts.flat();
-  const counts = analysis.parts.flatMap((envs, part) => envs.map((env, i) => (results[part] ? results[part].objects?.[env] : kept[part]?.[i])));
+  const counts = analysis.parts.flatMap((envs, part) => envs.map((env, i) => (results[part] ? results[part].objects?.[env] : kept[part]?.[i] ?? undefined)));
   const { limit, name } = objectLimitFor(opts.limits, 'perPlan');
   const taken = takeInOrder(counts, limit);
   const refused = new Set<string>();

@@ -22,20 +22,26 @@ import type { PlanProcessorDeps } from './plan-deps.ts';
 export function planPartProcessor(deps: PlanProcessorDeps): Processor<PlanPartJob, { gz: string }> {
   const cache = deps.cache ?? new RenderCache();
   return async (job, ctx) => {
-    const { token } = await deps.auth.installation(job.installationId);
-    await ctx.progress(`rendering part ${job.part + 1}/${job.parts} of the plan of ${job.repo.fullName}#${job.pr} at ${job.headSha.slice(0, 7)}: ${job.envs.length} environment(s)`);
-    const setup = await planSetup(deps, cache, job, token, ctx);
+    // The process's limits (planSetup sets none of its own).
+    const counting = deps.partCounts ? partCounting(deps.partCounts, {
+      parentId: job.parentId, part: job.part, envs: job.envs, signal: ctx.signal,
+      ...(deps.partCounts.waitMs !== undefined ? { waitMs: deps.partCounts.waitMs } : {}),
+      onUncounted: (waitMs) => ctx.log.info({ part: job.part + 1, waitMs }, 'the parts before this one did not count their objects in time: it plans without the plan limit, the plan job applies it'),
+      onKeepFailed: (err) => ctx.log.warn({ part: job.part + 1, err: err instanceof Error ? err.message : String(err) }, 'could not keep the part\'s object counts: the parts after it plan without the plan limit'),
+    }) : undefined;
     try {
-      const counting = deps.partCounts ? partCounting(deps.partCounts, {
-        parentId: job.parentId, part: job.part, envs: job.envs, signal: ctx.signal,
-        ...(setup.options.limits ? { limits: setup.options.limits } : {}),
-        ...(deps.partCounts.waitMs !== undefined ? { waitMs: deps.partCounts.waitMs } : {}),
-        onUncounted: (waitMs) => ctx.log.info({ part: job.part + 1, waitMs }, 'the parts before this one did not count their objects in time: it plans without the plan limit, the plan job applies it'),
-        onKeepFailed: (err) => ctx.log.warn({ part: job.part + 1, err: err instanceof Error ? err.message : String(err) }, 'could not keep the part\'s object counts: the parts after it plan without the plan limit'),
-      }) : undefined;
-      return await encodePart(await planPart(setup.options, job, counting));
-    } finally {
-      await setup.close();
+      const { token } = await deps.auth.installation(job.installationId);
+      await ctx.progress(`rendering part ${job.part + 1}/${job.parts} of the plan of ${job.repo.fullName}#${job.pr} at ${job.headSha.slice(0, 7)}: ${job.envs.length} environment(s)`);
+      const setup = await planSetup(deps, cache, job, token, ctx);
+      try {
+        return await encodePart(await planPart(setup.options, job, counting));
+      } finally {
+        await setup.close();
+      }
+    } catch (err) {
+      // Not stopped by a newer head (then every part stops): the parts after this one need not wait for its counts.
+      if (!ctx.signal.aborted) await counting?.failed();
+      throw err;
     }
   };
 }
