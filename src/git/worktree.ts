@@ -56,7 +56,15 @@ export async function checkout(repoDir: string, sha: string, opts: { tempRoot?: 
 export interface PartialCheckout extends Checkout {
   /** Whether `path` (a file of the commit) is in the folder. */
   has(path: string): boolean;
-  /** Writes every other file of the commit too (once; concurrent callers share the one run). */
+  /**
+   * Whether `path` was among the files first written out: unlike `has`, the same answer before, during and
+   * after `complete()` (a reader that started on the partial folder is judged by what was surely there).
+   */
+  wrote(path: string): boolean;
+  /**
+   * Writes every other file of the commit too (once; concurrent callers share the one run). The files
+   * already there are left as they are, so a render or walk reading them meanwhile never sees one missing.
+   */
   complete(): Promise<void>;
   readonly completed: boolean;
 }
@@ -65,9 +73,9 @@ export interface PartialCheckout extends Checkout {
  * Some files of commit `sha` in a fresh folder (as `checkout`, through a private index file): only
  * `paths` (each a file of the commit), so a plan that knows what it will read does not
  * write, and then remove, the whole repository. `complete()` writes the rest when more turns out to be
- * needed.
+ * needed (`onComplete` is told once, when that starts).
  */
-export async function partialCheckout(repoDir: string, sha: string, paths: Iterable<string>, opts: { tempRoot?: string } = {}): Promise<PartialCheckout> {
+export async function partialCheckout(repoDir: string, sha: string, paths: Iterable<string>, opts: { tempRoot?: string; onComplete?: () => void } = {}): Promise<PartialCheckout> {
   const full = await resolveRef(repoDir, sha);
   const folder = await checkoutFolder(opts.tempRoot);
   const index = `${folder.dir}.idx`;
@@ -102,13 +110,20 @@ export async function partialCheckout(repoDir: string, sha: string, paths: Itera
     sha: full,
     dispose,
     has: (path) => completed || wanted.has(path),
+    wrote: (path) => wanted.has(path),
     get completed() {
       return completed;
     },
     complete() {
       completing ??= (async () => {
-        await run([`--work-tree=${folder.dir}`, 'read-tree', full]);
-        await run([`--work-tree=${folder.dir}`, 'checkout-index', '-a', '-f']);
+        opts.onComplete?.();
+        // A one-tree merge into the index of what was written: entries already there and unchanged are
+        // kept, so only the missing files are written (`checkout-index -a -f` rewrote every file, each
+        // briefly absent). Anything in the way (a file a tool wrote) falls back to overwriting.
+        await run([`--work-tree=${folder.dir}`, 'read-tree', '-m', '-u', full]).catch(async () => {
+          await run([`--work-tree=${folder.dir}`, 'read-tree', full]);
+          await run([`--work-tree=${folder.dir}`, 'checkout-index', '-a', '-f']);
+        });
         await makeWorldReadable(folder.dir);
         completed = true;
       })();

@@ -24,6 +24,8 @@ export async function discoverSides(args: {
   changed: readonly string[];
   options: DiscoverOptions;
   indexes?: { base: OpenedIndex; head: OpenedIndex };
+  /** Awaited before discovery reads the head (a partial head checkout completes itself there). */
+  beforeHeadDiscovery?: () => Promise<void>;
 }): Promise<{ base: SideDiscovery; head: DiscoveryResult; reused: 'none' | 'stored' | 'derived' }> {
   const { indexes } = args;
   const discoverAt = async (dir: string, index?: OpenedIndex): Promise<DiscoveryResult> => {
@@ -47,14 +49,18 @@ export async function discoverSides(args: {
       return { problem: err.toProblem() };
     }
   };
+  const discoverHead = async (): Promise<DiscoveryResult> => {
+    await args.beforeHeadDiscovery?.();
+    return discoverAt(args.headDir, indexes?.head);
+  };
   const storedHead = indexes?.head.index.discovery;
   if (storedHead) return { base: await baseAt(), head: structuredClone(storedHead), reused: 'stored' };
   if (!indexes || !(await changeIsNeutral(args.baseDir, args.headDir, args.changed))) {
-    const [base, head] = await Promise.all([baseAt(), discoverAt(args.headDir, indexes?.head)]);
+    const [base, head] = await Promise.all([baseAt(), discoverHead()]);
     return { base, head, reused: 'none' };
   }
   const base = await baseAt();
-  if ('problem' in base || !discoveryReadsOnlyObjects(base)) return { base, head: await discoverAt(args.headDir, indexes.head), reused: 'none' };
+  if ('problem' in base || !discoveryReadsOnlyObjects(base)) return { base, head: await discoverHead(), reused: 'none' };
   const head = structuredClone(base);
   if (!indexes.head.index.discovery) {
     indexes.head.index.discovery = structuredClone(base);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { checkout, changedFiles, listTree, partialCheckout, resolveRef, type Checkout, type PartialCheckout } from '../git/index.ts';
-import { crdFilesOf, ensureInputs, partialPaths } from './partial-sides.ts';
+import { coverageReadsWithin, crdFilesOf, ensureInputs, newHeadPaths, partialPaths, walkedWithin } from './partial-sides.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
@@ -103,6 +103,8 @@ interface Side {
   opened?: OpenedIndex;
   /** The checkout, when only some files were written out (partial-sides.ts): completed before anything else is read. */
   partial?: PartialCheckout;
+  /** The input walks' cache while the checkout is partial (never used once it is complete). */
+  partialWalks?: Map<string, unknown>;
 }
 
 /**
@@ -127,14 +129,14 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   });
   const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }) : undefined;
   const [baseCo, headCo] = await (fullCheckouts ?? Promise.all([
-    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined),
-    sideCheckout(opts.repoDir, headSha, indexes?.head.stored && indexes.head.index.discovery && indexes.head.index.content && indexes.head.index.crdFiles
-      ? partialPaths({ tree: headTree, index: indexes.head.index, changed, extra: indexes.head.index.crdFiles }) : undefined),
+    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, 'base', progress),
+    sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, 'head', progress),
   ]));
   try {
     const charts = planChartFetcher(opts.charts, baseCo.dir, partialOf(baseCo)?.complete);
     const found = await discoverSides({
       baseDir: baseCo.dir, headDir: headCo.dir, changed,
+      ...(partialOf(headCo) ? { beforeHeadDiscovery: partialOf(headCo)!.complete } : {}),
       options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true },
       ...(indexes ? { indexes } : {}),
     });
@@ -149,8 +151,9 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     const head = side(headSha, headCo, headTree, found.head, indexes?.head);
     settleRefusedReleases(base.envs, head.envs);
     const result = await planSides(opts, base, head, changed, progress);
-    if (head.index && head.opened && !head.index.crdFiles && (!head.partial || head.partial.completed)) {
-      const from = base.index?.crdFiles;
+    const from = base.index?.crdFiles;
+    // With the base's list only the changed files are read (a partial head holds them all).
+    if (head.index && head.opened && !head.index.crdFiles && (from || !head.partial || head.partial.completed)) {
       head.index.crdFiles = await crdFilesOf(head.dir, head.tree, from ? { files: from, changed } : undefined);
       head.opened.factsAdded = true;
     }
@@ -319,6 +322,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   // The head's coverage verdicts: stored with its index, else lent by the base's for untouched files.
   const recorder = head.index && !head.index.content ? new VerdictRecorder() : undefined;
   const verdicts = head.index?.content ? ownVerdicts(head.index.content) : base.index?.content ? lentVerdicts(base.index.content, base.tree.paths, changed) : undefined;
+  // Coverage reads every file whose verdict is not known: a partial head must hold them.
+  if (head.partial && !head.partial.completed && !coverageReadsWithin(head.partial, head.tree, verdicts)) await head.partial.complete();
   const { coverage, discovery } = await planCoverage({
     base: { dir: base.dir, paths: base.tree.paths, envs: base.envs, notes: base.notes },
     head: { dir: head.dir, paths: head.tree.paths, envs: head.envs, notes: head.notes },
@@ -346,22 +351,53 @@ async function inputsOrProblem(side: Side, env: Environment, cache: Map<string, 
   const known = index ? lookupInputs(index, env) : undefined;
   if (known?.inputs) return { inputs: known.inputs };
   if (known?.problem) return { problem: known.problem };
-  // A walk may read anything: a partial checkout is completed first.
-  await side.partial?.complete();
-  let result: InputsOrProblem;
-  try {
-    result = { inputs: await collectInputs(side.dir, env, cache) };
-  } catch (err) {
-    if (!(err instanceof BosunError)) throw err;
-    result = { problem: err.toProblem() };
+  // A walk may read anything: on a partial checkout its result is kept only when it stayed inside what
+  // was written out (partial-sides.ts `walkedWithin`); otherwise the checkout is completed and the
+  // environment walked again, with nothing the first walk cached.
+  const partial = side.partial;
+  if (partial && !partial.completed) {
+    const tried = await walkInputs(side.dir, env, side.partialWalks ??= new Map());
+    if ('inputs' in tried && walkedWithin(partial, side.tree, env, tried.inputs)) {
+      if (index) recordInputs(index, env, tried);
+      return tried;
+    }
+    await partial.complete();
   }
+  const result = await walkInputs(side.dir, env, cache);
   if (index) recordInputs(index, env, result);
   return result;
 }
 
-/** A checkout of the commit: only `paths` when given, else the whole tree. */
-function sideCheckout(repoDir: string, sha: string, paths: Set<string> | undefined): Promise<Checkout | PartialCheckout> {
-  return paths ? partialCheckout(repoDir, sha, paths) : checkout(repoDir, sha);
+async function walkInputs(dir: string, env: Environment, cache: Map<string, unknown>): Promise<InputsOrProblem> {
+  try {
+    return { inputs: await collectInputs(dir, env, cache) };
+  } catch (err) {
+    if (!(err instanceof BosunError)) throw err;
+    return { problem: err.toProblem() };
+  }
+}
+
+/**
+ * What a plan with an index writes out of its head: for a stored head, what its facts say; for a new head
+ * (its index derived from the stored base's), what the environments the change reaches read at base.
+ * Undefined: the whole commit.
+ */
+function headPaths(indexes: { base: OpenedIndex; head: OpenedIndex }, tree: TreeIndex, changed: string[]): Set<string> | undefined {
+  const { base, head } = indexes;
+  if (head.stored) {
+    const facts = head.index;
+    return facts.discovery && facts.content && facts.crdFiles ? partialPaths({ tree, index: facts, changed, extra: facts.crdFiles }) : undefined;
+  }
+  if (base.stored && base.index.discovery && base.index.content && base.index.crdFiles) return newHeadPaths({ tree, base: base.index, head: head.index, changed });
+  return undefined;
+}
+
+/** A checkout of the commit: only `paths` when given (said in a progress line, and when the rest follows), else the whole tree. */
+async function sideCheckout(repoDir: string, sha: string, paths: Set<string> | undefined, tree: TreeIndex, label: 'base' | 'head', progress: Progress): Promise<Checkout | PartialCheckout> {
+  if (!paths) return checkout(repoDir, sha);
+  const co = await partialCheckout(repoDir, sha, paths, { onComplete: () => progress(`${label}: writing out the rest of the commit`) });
+  progress(`${label}: wrote ${paths.size} of ${tree.paths.length} files`);
+  return co;
 }
 
 function partialOf(co: Checkout | PartialCheckout): PartialCheckout | undefined {
