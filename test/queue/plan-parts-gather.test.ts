@@ -104,6 +104,28 @@ describe('the plan object limit across the parts of a plan', () => {
     expect(renderJson(plan)).toBe(renderJson(single));
   }, 120_000);
 
+  it('counts a part that failed for good after it counted its objects, as the plan in one job counts them', async () => {
+    const store = createPlanFanoutStore(redis, prefix);
+    const parentId = 'plan+failed-part';
+    const analysis = fanoutAnalysis(await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', limits, deferRender: () => true }), { envs: 1, batch: 2 });
+    // The other parts did not wait for part 0 (a-dev, b-staging: 30 objects), which counted later and then failed its last attempt.
+    const values = new Map<string, unknown>();
+    for (const part of [1, 2]) {
+      const envs = analysis.parts[part];
+      const result = await planPart({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' }, { part, envs }, partCounting(store, { parentId, part, envs, limits, waitMs: 0 }));
+      values.set(planPartJobId(parentId, part), { status: 'done', value: await encodePart(result) });
+    }
+    await store.saveCounts(parentId, 0, [15, 15]);
+    const status = { total: 3, pending: 0, values, failed: new Map([[planPartJobId(parentId, 0), 'the render worker ran out of memory']]) };
+    const gathered = await gatherParts(analysis, status, parentId, { counts: store, limits });
+    expect(verdicts(gathered).slice(2)).toEqual(verdicts(single).slice(2));
+    expect(verdicts(gathered)[0][1]).toMatch(/part 1 of 3\) failed for the last time: the render worker ran out of memory/);
+    // Without the failed part's counts, c-production and e-preview would fit.
+    const blind = await gatherParts(analysis, status, parentId, { limits });
+    expect(verdicts(blind).slice(2)).toEqual([['c-production', '15 changes'], ['d-small', '3 changes'], ['e-preview', '15 changes']]);
+    await store.drop(parentId);
+  }, 120_000);
+
   it('keeps each part\'s counts for the parts after it (a failed part\'s mark that none will come), and drops them with the analysis', async () => {
     const store = createPlanFanoutStore(redis, prefix);
     await store.saveCounts('plan+kept', 1, [3, 4]);

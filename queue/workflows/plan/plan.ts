@@ -116,7 +116,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         const analysis = (await fanout.store.load(ctx.job.id)) ?? fanoutAnalysis(await analyse(() => true), fanout);
         await openRuns(analysis.parts.flat());
         if (parts.pending > 0) park = { analysis, queue: false };
-        else plan = await gatherParts(analysis, parts, ctx.job.id);
+        else plan = await gatherParts(analysis, parts, ctx.job.id, { counts: fanout.store });
       } else {
         let deferred = false;
         const partWorkers = fanout && fanout.envs > 0 ? await ctx.children.workers('planPart') : 0;
@@ -149,7 +149,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await ctx.progress(`rendering ${total} environment(s) in ${analysis.parts.length} part(s) on other workers`);
       // Parks this job (rejects with the runtime's signal) until every part finished; then it runs again from the top.
       await ctx.children.waitFor(park.queue ? partJobs(job, ctx.job.id, analysis.parts) : []);
-      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id);
+      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id, { counts: fanout.store });
     }
     if (!plan) throw new Error('plan job: no plan and nothing to wait for');
 
