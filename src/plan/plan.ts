@@ -15,7 +15,7 @@ import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import type { Problem } from '../model/errors.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import type { KubeObject, RenderedObject } from '../model/object.ts';
+import { idKey, objectId, type KubeObject, type RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
 import { defaultBranchOf } from '../git/default-branch.ts';
@@ -26,11 +26,11 @@ import { environmentValidator, type ClusterChecksHook } from './cluster-checks.t
 import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
-import { syncPlanOf } from './sync-plan.ts';
+import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
-import { settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
+import { chartVersionChanges, settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
 import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './input-index-sides.ts';
 import { discoverSides, type SideDiscovery } from './discovery-sides.ts';
 import { lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
@@ -150,6 +150,9 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     const base = side(baseSha, baseCo, baseTree, found.base, indexes?.base);
     const head = side(headSha, headCo, headTree, found.head, indexes?.head);
     settleRefusedReleases(base.envs, head.envs);
+    // A HelmRelease diffed only as an object says which chart version it moves between (a new array: the
+    // discovery result may be the one an input index keeps).
+    head.notes = chartVersionChanges(base.notes, head.notes);
     const result = await planSides(opts, base, head, changed, progress);
     const from = base.index?.crdFiles;
     // With the base's list only the changed files are read (a partial head holds them all).
@@ -285,7 +288,10 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       plan.render = { error: { ...bo.error, side: 'base' } };
     } else {
       plan.render = { objects: ho.objects.length, baseObjects: bo.objects.length };
-      plan.changes = diffRenders(bo.objects, ho.objects);
+      // What a sync never applies is not a change the cluster will see: listed in the Sync section only.
+      const never = d.h ? neverAppliedIds(d.h, ho.objects) : new Set<string>();
+      const applied = (objects: readonly RenderedObject[]) => (never.size === 0 ? objects : objects.filter((o) => !never.has(idKey(objectId(o.object)))));
+      plan.changes = diffRenders(applied(bo.objects), applied(ho.objects));
     }
     const env = d.h ?? d.b!;
     const sync = d.h ? syncPlanOf(d.h, ho.objects) : undefined;

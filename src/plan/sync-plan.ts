@@ -1,7 +1,7 @@
 import { objectApplyOptions, syncSemanticsOf } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
 import { helmCrdsApply } from '../model/helm-crds.ts';
-import { groupOf, type RenderedObject } from '../model/object.ts';
+import { groupOf, idKey, objectId, type RenderedObject } from '../model/object.ts';
 import { orderForSync, type SyncItem } from '../model/sync-order.ts';
 import type { PlannedHook, SkippedObject, SyncPlan } from '../model/sync-plan.ts';
 import { hookDisplayName, syncRoleOf } from '../model/sync.ts';
@@ -67,14 +67,39 @@ export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespac
  */
 function fluxSyncPlan(env: Pick<Environment, 'apply'>, objects: readonly RenderedObject[]): SyncPlan | undefined {
   const skipped: SkippedObject[] = [];
-  for (const { object, source, helmCrds } of objects) {
-    const options = objectApplyOptions(object, env.apply, 'flux');
-    const crds = helmCrds && options.apply !== 'never' ? helmCrdsApply(helmCrds, env.apply?.helmRelease) : undefined;
-    if (options.apply !== 'never' && crds?.apply !== 'never') continue;
+  for (const rendered of objects) {
+    const reason = fluxNeverApplied(env, rendered);
+    if (reason === undefined) continue;
+    const { object, source } = rendered;
     skipped.push({
       apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '',
-      reason: (crds?.apply === 'never' ? crds.reason : options.skipReason) ?? 'excluded', ...(source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+      reason, ...(source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
     });
   }
   return skipped.length > 0 ? { hooks: [], waves: [], skipped } : undefined;
+}
+
+/** Why kustomize-controller / helm-controller never applies this object, or undefined when they do. */
+function fluxNeverApplied(env: Pick<Environment, 'apply'>, { object, helmCrds }: RenderedObject): string | undefined {
+  const options = objectApplyOptions(object, env.apply, 'flux');
+  const crds = helmCrds && options.apply !== 'never' ? helmCrdsApply(helmCrds, env.apply?.helmRelease) : undefined;
+  if (options.apply !== 'never' && crds?.apply !== 'never') return undefined;
+  return (crds?.apply === 'never' ? crds.reason : options.skipReason) ?? 'excluded';
+}
+
+/**
+ * The identities (idKey) of the head's objects a sync never applies — Argo CD's `hook: Skip`, Flux's
+ * `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips. The plan keeps them
+ * out of its changes at both commits (the head decides what a sync will do): the Sync section lists them
+ * with why, and a change to them is not a change the cluster will see.
+ */
+export function neverAppliedIds(env: Pick<Environment, 'source' | 'apply' | 'namespace'>, objects: readonly RenderedObject[]): Set<string> {
+  const semantics = syncSemanticsOf(env);
+  const out = new Set<string>();
+  if (semantics !== 'argocd' && semantics !== 'flux') return out;
+  for (const rendered of objects) {
+    const never = semantics === 'argocd' ? syncRoleOf(rendered.object).role === 'skipped' : fluxNeverApplied(env, rendered) !== undefined;
+    if (never) out.add(idKey(objectId(rendered.object)));
+  }
+  return out;
 }

@@ -332,7 +332,7 @@ spec:
     expect(plan.environments.find((e) => e.name === 'staging/apps')?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update HelmRelease podinfo']);
     const note = plan.discovery?.find((n) => n.kind === 'HelmRelease' && n.name === 'podinfo');
     expect(note).toMatchObject({ status: 'not-previewed', environments: ['staging/apps'] });
-    expect(note?.reason).toMatch(/^chart podinfo 1\.3\.0 not fetched: it comes from HelmRepository podinfo, which is not in this repository, so bosun does not know its URL; /);
+    expect(note?.reason).toMatch(/^chart podinfo 1\.2\.0 → 1\.3\.0 not fetched: it comes from HelmRepository podinfo, which is not in this repository, so bosun does not know its URL; /);
 
     // Both sides' notes, as the plan holds them once both are discovered: the change from the base's version.
     const sides = await Promise.all([unknown('1.2.0'), unknown('1.3.0')].map(async (files) => {
@@ -383,7 +383,8 @@ ${column}`;
   it('on an upgrade (the base has the release) lists a changed CRD as not applied under the default upgrade.crds: Skip', async () => {
     const { plan, markdown } = await planOf(withCrd, { 'charts/web/crds/widgets.yaml': crd(column) });
     const web = plan.environments.find((e) => e.name === 'staging/web')!;
-    expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update CustomResourceDefinition widgets.example.com']);
+    // Not a change the cluster will see: only the Sync section lists it, with why.
+    expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([]);
     expect(crdOnly(web)).toEqual(['widgets.example.com: not applied by helm-controller on upgrade (upgrade.crds: Skip)']);
     expect(markdown).toContain('- not applied: CustomResourceDefinition `widgets.example.com`: not applied by helm-controller on upgrade (upgrade.crds: Skip)');
   });

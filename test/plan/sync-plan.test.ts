@@ -3,7 +3,7 @@ import { objectApplyOptions } from '../../src/model/apply-options.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import { orderForSync } from '../../src/model/sync-order.ts';
 import { syncRoleOf } from '../../src/model/sync.ts';
-import { syncPlanOf } from '../../src/plan/sync-plan.ts';
+import { neverAppliedIds, syncPlanOf } from '../../src/plan/sync-plan.ts';
 
 const obj = (kind: string, name: string, annotations: Record<string, string> = {}, extra: Partial<KubeObject> = {}): KubeObject => ({
   apiVersion: kind === 'Job' ? 'batch/v1' : kind === 'Deployment' ? 'apps/v1' : 'v1',
@@ -76,5 +76,24 @@ describe('the sync plan of a render', () => {
     expect(plan?.skipped).toEqual([expect.objectContaining({ kind: 'Pod', name: 'helm-test', reason: expect.stringContaining('helm.sh/hook: test') })]);
     expect(syncPlanOf({ source: 'flux' }, render)).toBeUndefined();
     expect(syncPlanOf({ source: 'argocd' }, [{ object: obj('ConfigMap', 'a') }])).toBeUndefined();
+  });
+});
+
+describe('objects a sync never applies (kept out of the plan\'s changes)', () => {
+  const rendered = (o: KubeObject) => ({ object: o });
+  it('are Argo CD Skip and helm test hooks under Argo CD semantics, nothing else', () => {
+    const objects = [obj('ConfigMap', 'skipped', { 'argocd.argoproj.io/hook': 'Skip' }), obj('Pod', 'helm-test', { 'helm.sh/hook': 'test' }), obj('ConfigMap', 'plain'), obj('Job', 'migrate', { 'argocd.argoproj.io/hook': 'PreSync' })];
+    expect([...neverAppliedIds({ source: 'argocd' }, objects.map(rendered))]).toEqual(['/ConfigMap/shop/skipped', '/Pod/shop/helm-test']);
+  });
+
+  it('are ssa: Ignore and reconcile: disabled objects under Flux semantics', () => {
+    const objects = [obj('ConfigMap', 'ignored', { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }), obj('ConfigMap', 'disabled', { 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled' }), obj('ConfigMap', 'plain'), obj('ConfigMap', 'once', { 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent' })];
+    expect([...neverAppliedIds({ source: 'flux' }, objects.map(rendered))]).toEqual(['/ConfigMap/shop/ignored', '/ConfigMap/shop/disabled']);
+  });
+
+  it('follow the environment\'s semantics: Argo CD\'s annotations by default, none when it says so', () => {
+    const skip = [rendered(obj('ConfigMap', 'x', { 'argocd.argoproj.io/hook': 'Skip' }))];
+    expect(neverAppliedIds({ source: 'config' }, skip).size).toBe(1);
+    expect(neverAppliedIds({ source: 'config', apply: { semantics: 'none' } }, skip).size).toBe(0);
   });
 });
