@@ -11,7 +11,7 @@ import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
-import { limitsCarrying, takeInOrder, type PlanBudgetCarry } from '../plan/object-budget.ts';
+import { takeInOrder, type PlanBudgetCarry } from '../plan/object-budget.ts';
 import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
 import { stateKeys } from './ids.ts';
 
@@ -96,8 +96,8 @@ export async function objectsBefore(store: Pick<PlanFanoutStore, 'loadCounts'>, 
 
 /** A part's share of the plan limit: what its planChange is given, and what it counted. */
 export interface PartCounting {
-  /** The limits to plan the part with: they carry its budget (plan/object-budget.ts limitsCarrying). */
-  limits: ObjectLimits;
+  /** The part's share of the plan limit, for planChange's `planBudget`. */
+  budget: PlanBudgetCarry;
   /** Each environment's object count, once it rendered. */
   objects: Map<string, number>;
   /** Settles once the part's counts are kept (or could not be); undefined until they all rendered. */
@@ -133,7 +133,7 @@ export function partCounting(store: Pick<PlanFanoutStore, 'saveCounts' | 'loadCo
     },
   };
   return {
-    limits: limitsCarrying(args.limits, carry),
+    budget: carry,
     objects,
     kept: () => kept,
     failed: async () => {

@@ -34,7 +34,7 @@ export class PlanObjectBudget {
   private start: Promise<number | undefined> | undefined;
   private total = 0;
 
-  constructor(slots: number, limits?: ObjectLimits, carry: PlanBudgetCarry | undefined = carryOf(limits)) {
+  constructor(slots: number, limits?: ObjectLimits, carry?: PlanBudgetCarry) {
     ({ limit: this.limit, name: this.name } = objectLimitFor(limits, 'perPlan'));
     this.carry = carry;
     let previous: Promise<void> = Promise.resolve();
@@ -97,18 +97,4 @@ export function takeInOrder(counts: ReadonlyArray<number | undefined>, limit: nu
     if (count !== undefined && fits) total += count;
   }
   return { before, refused, total };
-}
-
-const carryKey = Symbol('bosun.planBudgetCarry');
-
-/**
- * Limits that carry `carry` to the plan's budget. planChange hands its `limits` to `PlanObjectBudget`
- * unchanged, so a part of a plan fanned out reaches its budget without a plan option of its own.
- */
-export function limitsCarrying(limits: ObjectLimits | undefined, carry: PlanBudgetCarry): ObjectLimits {
-  return Object.assign({ ...limits }, { [carryKey]: carry });
-}
-
-function carryOf(limits: ObjectLimits | undefined): PlanBudgetCarry | undefined {
-  return (limits as { [carryKey]?: PlanBudgetCarry } | undefined)?.[carryKey];
 }

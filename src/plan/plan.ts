@@ -21,7 +21,7 @@ import { Limiter, mapLimit } from '../util/limit.ts';
 import { defaultBranchOf } from '../git/default-branch.ts';
 import { branchOfRef } from './branch.ts';
 import { planCoverage } from './coverage.ts';
-import { PlanObjectBudget } from './object-budget.ts';
+import { PlanObjectBudget, type PlanBudgetCarry } from './object-budget.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
@@ -78,6 +78,11 @@ export interface PlanOptions {
   coverage?: boolean;
   /** Object counts per environment and per plan; past them an environment fails with a clear error. */
   limits?: ObjectLimits;
+  /**
+   * A part of a plan fanned out (src/jobs/plan-parts.ts): where its share of the per-plan limit starts (the
+   * objects of the parts before it) and where its own counts go, so the limit holds across the parts.
+   */
+  planBudget?: PlanBudgetCarry;
   /** The target Kubernetes version and, for a registered cluster, its own schemas (src/cli/commands/clusters.ts). */
   clusterChecks?: ClusterChecksHook;
   /** Remote charts (HelmReleases from Helm repositories, kustomize helmCharts): allowed sources and the cache; absent: none is fetched. */
@@ -230,7 +235,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const deferred = opts.deferRender?.(affectedNames) ?? false;
   const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir) : [];
   const notesBeforeRender = head.notes.length;
-  const budget = new PlanObjectBudget(decisions.length, opts.limits);
+  const budget = new PlanObjectBudget(decisions.length, opts.limits, opts.planBudget);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
 

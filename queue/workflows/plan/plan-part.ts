@@ -52,7 +52,7 @@ export function planPartProcessor(deps: PlanProcessorDeps): Processor<PlanPartJo
  * make the plan say bosun cannot judge them), and, when counting, their object counts.
  */
 export async function planPart(options: PlanOptions, part: Pick<PlanPartJob, 'part' | 'envs'>, counting?: PartCounting): Promise<PlanPartResult> {
-  const plan = await planChange({ ...options, envs: part.envs, coverage: false, ...(counting ? { limits: counting.limits } : {}) });
+  const plan = await planChange({ ...options, envs: part.envs, coverage: false, ...(counting ? { planBudget: counting.budget } : {}) });
   const environments = plan.environments.filter((env) => part.envs.includes(env.name));
   const missing = part.envs.filter((name) => !environments.some((env) => env.name === name));
   // Never a part without one of its environments: the plan job would have nothing to report for it.
