@@ -1,8 +1,10 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinSchemasPath, currentStamp, generatePrecompiledValidators, precompiledPath, readPrecompiledManifest } from '../../src/validate/schema-gen/index.ts';
+import { generatorCodeDir } from '../../src/validate/schema-gen/stamp.ts';
 import type { RenderedObject } from '../../src/model/object.ts';
 import { projectRoot } from '../../src/util/tools.ts';
 import { createSchemaEngine } from '../../src/validate/engine.ts';
@@ -198,6 +200,27 @@ describe('precompiled built-in validators', () => {
       expect(deployment.precompiled).toBe(false);
       expect(deployment.check(valid[0].object)).toBe(true);
       expect(deployment.check(invalid[0].object)).toBe(false);
+    }
+  });
+});
+
+describe('the generator code a stamp hashes', () => {
+  it('is the TypeScript sources for a checkout\'s own build, so dist/ uses what npm ci generated; the compiled code where there are no sources', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bosun-stamp-'));
+    try {
+      const built = join(root, 'dist', 'src', 'validate', 'schema-gen');
+      await mkdir(built, { recursive: true });
+      await writeFile(join(built, 'stamp.js'), '');
+      // An installed package: only the build.
+      expect(generatorCodeDir(built)).toBe(built);
+      // A checkout with its build: the sources npm ci's generation hashed.
+      const sources = join(root, 'src', 'validate', 'schema-gen');
+      await mkdir(sources, { recursive: true });
+      await writeFile(join(sources, 'stamp.ts'), '');
+      expect(generatorCodeDir(built)).toBe(sources);
+      expect(generatorCodeDir(sources)).toBe(sources);
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

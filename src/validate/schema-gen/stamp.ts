@@ -3,7 +3,7 @@
 // stamp differs is regenerated.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ecosystemStamp } from './ecosystem-packages.ts';
 import { modelPackageDirs, packageDir, packageVersion } from './packages.ts';
@@ -11,13 +11,23 @@ import { modelPackageDirs, packageDir, packageVersion } from './packages.ts';
 const generatorDir = dirname(fileURLToPath(import.meta.url));
 
 /**
- * The generator's code as it runs: the TypeScript sources in a checkout, the compiled JavaScript in an
- * installed package (each install stamps and checks with the same form).
+ * The folder whose code the stamp hashes: the TypeScript sources in a checkout — also when this is the
+ * checkout's own build (`dist/src/validate/schema-gen`, which npm ci's generation never ran: without this
+ * its stamp never matched and every validator compiled at run time, 2-3 s of CPU per process) — and the
+ * compiled JavaScript in an installed package, which has no sources (its install stamps and checks with it).
  */
+export function generatorCodeDir(dir: string): string {
+  const build = /^(.*)[\\/]dist[\\/](src[\\/]validate[\\/]schema-gen)$/.exec(dir);
+  if (!build) return dir;
+  const sources = join(build[1]!, build[2]!);
+  return existsSync(sources) && readdirSync(sources).some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')) ? sources : dir;
+}
+
 function generatorHash(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(generatorDir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
-    hash.update(file).update(readFileSync(`${generatorDir}/${file}`));
+  const dir = generatorCodeDir(generatorDir);
+  for (const file of readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort()) {
+    hash.update(file).update(readFileSync(join(dir, file)));
   }
   return hash.digest('hex').slice(0, 12);
 }
