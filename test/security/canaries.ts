@@ -1,6 +1,7 @@
 // What an attacker would try to reach from a pull request, planted so that reaching it shows: a secret in
 // bosun's own environment, a file and a git repository outside the checkout, an HTTP listener on the
-// machine's loopback (a stand-in for cloud metadata endpoints), and a script that leaves a mark when run.
+// machine's loopback (a stand-in for cloud metadata endpoints), a script that leaves a mark when run, and
+// GitOps manifests outside the repository (an Argo CD Application, a Flux Kustomization) for symlinks to point at.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +17,10 @@ export interface Canaries {
   dir: string;
   /** Value of BOSUN_CANARY_TOKEN in bosun's environment. */
   envValue: string;
-  /** Content of `${dir}/secret.txt`, `${dir}/cm.yaml` (a ConfigMap carrying it) and the other repository. */
+  /**
+   * Content of `${dir}/secret.txt`, `${dir}/cm.yaml` (a ConfigMap carrying it), the other repository, and the
+   * namespace of `${dir}/application.yaml` and `${dir}/flux-kustomization.yaml` (read only if a symlink is followed).
+   */
   fileValue: string;
   /** Values of Secrets inside the pull request, which must never be shown either. */
   secretValue: string;
@@ -54,6 +58,7 @@ export async function plantCanaries(): Promise<Canaries> {
   await writeFile(join(dir, 'patch.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-settings\ndata:\n  stolen: ${fileValue}\n`);
   await writeFile(join(dir, 'bosun.yaml'), `version: 1\nenvironments:\n  - name: ${fileValue}\n    path: clusters/app\n`);
   await writeFile(join(dir, 'application.yaml'), `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: stolen\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/gitops\n    path: clusters/app\n  destination:\n    namespace: ${fileValue}\n`);
+  await writeFile(join(dir, 'flux-kustomization.yaml'), `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: stolen\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/app\n  targetNamespace: ${fileValue}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`);
   const otherRepo = join(dir, 'other-repo');
   await mkdir(otherRepo);
   await writeFile(join(otherRepo, 'kustomization.yaml'), 'resources: [cm.yaml]\n');

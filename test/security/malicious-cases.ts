@@ -15,7 +15,13 @@ export interface MaliciousCase {
   /** Files the pull request deletes. */
   remove?: string[];
   /** What bosun must report: the file it names, and words of the message (and the field, where there is one). */
-  expect: { file: string; field?: RegExp; message: RegExp };
+  expect: {
+    file: string; field?: RegExp; message: RegExp;
+    /** The problem is a discovery note ("Seen by discovery"): the file is skipped, the plan may still succeed. */
+    note?: boolean;
+  };
+  /** A known hole of the App's report for this case (malicious-app runs it as `it.fails` until it is fixed). */
+  appGap?: string;
 }
 
 export const repoUrl = 'https://github.com/acme/gitops';
@@ -41,6 +47,26 @@ function helmConfig(extra: string): Record<string, string> {
 function argoApp(spec: string, name = 'web'): Record<string, string> {
   return {
     'argocd/web.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${repoUrl}\n    targetRevision: HEAD\n    path: charts/web\n${spec}  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
+  };
+}
+
+/** A Flux bootstrap: the GitRepository of this repository and the Kustomization applying `clusters/staging`. */
+const fluxSync = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  interval: 1m\n  url: ${repoUrl}\n  ref: {branch: main}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./clusters/staging\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n`;
+const hr = 'clusters/staging/web.yaml';
+
+/** A Flux HelmRelease of the chart `charts/web` (or `chart`), with more of `spec` (`top`) and of `chart.spec` (`chartSpec`). */
+function helmRelease(top: string, chartSpec = '', chart = './charts/web'): Record<string, string> {
+  return {
+    'clusters/staging/flux-system/gotk-sync.yaml': fluxSync,
+    [hr]: `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: default}\nspec:\n  interval: 10m\n${top}  chart:\n    spec:\n      chart: ${chart}\n${chartSpec}      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n`,
+  };
+}
+
+/** An Argo CD Application of the jsonnet folder `jsonnet/web` (`directory` fields in `directory`). */
+function argoJsonnet(directory: string, main = '{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "j" }, data: { a: "b" } }'): Record<string, string> {
+  return {
+    'argocd/web.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${repoUrl}\n    targetRevision: HEAD\n    path: jsonnet/web\n    directory:\n${directory}  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`,
+    'jsonnet/web/main.jsonnet': `${main}\n`,
   };
 }
 
@@ -138,6 +164,21 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       files: kustomization(`helmCharts:\n  - name: web\n    valuesFile: ${c.dir}/secret.txt\nhelmGlobals:\n  chartHome: ../../charts\n`),
       expect: { file: k, field: /valuesFile/, message: absolute },
     },
+    {
+      id: 'flux-release-name', title: 'Flux HelmRelease releaseName as a helm option',
+      files: helmRelease(`  releaseName: "--post-renderer=${c.evil}"\n`),
+      expect: { file: hr, field: /^spec\.releaseName$/, message: /not a valid Helm release name/ },
+    },
+    {
+      id: 'flux-target-namespace', title: 'Flux HelmRelease targetNamespace as a helm option',
+      files: helmRelease(`  targetNamespace: "--kubeconfig=${c.dir}/kc"\n`),
+      expect: { file: hr, field: /^spec\.targetNamespace$/, message: /not a valid namespace/ },
+    },
+    {
+      id: 'jsonnet-ext-var-option', title: 'Argo CD jsonnet extVars name as a jsonnet option',
+      files: argoJsonnet('      jsonnet:\n        extVars:\n          - name: "--jpath=/etc"\n            value: x\n'),
+      expect: { file: 'argocd/web.yaml', field: /^directory\.jsonnet\.extVars\[0\]\.name$/, message: /not a jsonnet identifier/ },
+    },
     // ── files outside the checkout ─────────────────────────────────────────────────────────────────
     {
       id: 'inline-generator-absolute', title: 'inline ConfigMapGenerator reading /etc/passwd',
@@ -224,6 +265,42 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       files: { ...helmConfig(''), 'charts/web/values.yaml': { symlink: `${c.dir}/secret.txt` } },
       expect: { file: 'charts/web/values.yaml', message: /symlink/ },
     },
+    {
+      id: 'argo-application-symlink', title: 'an Argo CD Application file that is a symlink to one outside',
+      files: { 'argocd/web.yaml': { symlink: `${c.dir}/application.yaml` } },
+      expect: { file: 'argocd/web.yaml', message: /symlink that points outside the repository/, note: true },
+      appGap: 'the App\'s comment says "0 of 1 environment rendered", without the discovery note `bosun plan` shows, and no check run names the skipped file',
+    },
+    {
+      id: 'flux-kustomization-symlink', title: 'a Flux Kustomization file that is a symlink to one outside',
+      files: { 'clusters/staging/flux-system/gotk-sync.yaml': fluxSync, 'clusters/staging/apps.yaml': { symlink: `${c.dir}/flux-kustomization.yaml` } },
+      expect: { file: 'clusters/staging/apps.yaml', message: /symlink that points outside the repository/, note: true },
+    },
+    {
+      id: 'flux-chart-escape', title: 'Flux HelmRelease chart.spec.chart climbing out to a chart outside',
+      files: helmRelease('', '', `../../../../../../../..${c.otherRepo}`),
+      expect: { file: hr, message: /chart path `[^`]*` leaves the repository/, note: true },
+    },
+    {
+      id: 'flux-values-files-escape', title: 'Flux HelmRelease chart.spec.valuesFiles climbing out of the repository',
+      files: helmRelease('', `      valuesFiles: ["../../../../../../../..${c.dir}/secret.txt"]\n`),
+      expect: { file: hr, field: /^spec\.chart\.spec\.valuesFiles\[0\]$/, message: /escapes the repository/ },
+    },
+    {
+      id: 'jsonnet-libs-escape', title: 'Argo CD directory.jsonnet.libs climbing out of the repository',
+      files: argoJsonnet(`      jsonnet:\n        libs: ["../../../../../../../..${c.dir}"]\n`),
+      expect: { file: 'argocd/web.yaml', field: /^directory\.jsonnet\.libs\[0\]$/, message: /escapes the repository/ },
+    },
+    {
+      id: 'jsonnet-import-absolute', title: 'a .jsonnet file importing /etc/passwd',
+      files: argoJsonnet('', 'local p = import "/etc/passwd"; { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "j" }, data: { a: std.toString(p) } }'),
+      expect: { file: 'jsonnet/web/main.jsonnet', message: /import "\/etc\/passwd" leaves the repository/ },
+    },
+    {
+      id: 'jsonnet-importstr-escape', title: 'a .jsonnet file importstr-ing a file outside by ../',
+      files: argoJsonnet('', `local p = importstr "../../../../../../../..${c.dir}/secret.txt"; { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "j" }, data: { a: p } }`),
+      expect: { file: 'jsonnet/web/main.jsonnet', message: /importstr "[^"]*" leaves the repository/ },
+    },
     // ── the network ────────────────────────────────────────────────────────────────────────────────
     {
       id: 'resources-http', title: 'a resource fetched over HTTP from the machine\'s loopback (SSRF)',
@@ -279,6 +356,37 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       id: 'values-schema-ref', title: 'a values.schema.json $ref to a URL',
       files: { ...helmConfig(''), 'charts/web/values.schema.json': `{\n  "$schema": "http://json-schema.org/draft-07/schema#",\n  "type": "object",\n  "properties": {\n    "greeting": { "$ref": "${url}/schema.json" }\n  }\n}\n` },
       expect: { file: 'charts/web/values.schema.json', message: /\$ref/ },
+    },
+    // ── the network by host name (DNS): loopback and cloud metadata ─────────────────────────────────
+    {
+      id: 'resources-localhost', title: 'a resource fetched from http://localhost (the listener, reached through DNS)',
+      files: kustomization(`resources:\n  - cm.yaml\n  - http://localhost:${c.port}/cm.yaml\n`),
+      expect: { file: k, field: /resources\[1\]/, message: remote },
+    },
+    {
+      id: 'resources-metadata-ip', title: 'a resource fetched from the cloud metadata address',
+      files: kustomization('resources:\n  - cm.yaml\n  - http://169.254.169.254/latest/meta-data/\n'),
+      expect: { file: k, field: /resources\[1\]/, message: remote },
+    },
+    {
+      id: 'generator-file-metadata-name', title: 'a configMapGenerator file from metadata.google.internal',
+      files: kustomization('resources: [cm.yaml]\nconfigMapGenerator:\n  - name: stolen\n    files:\n      - k=http://metadata.google.internal/computeMetadata/v1/\n'),
+      expect: { file: k, field: /configMapGenerator\[0\]\.files\[0\]/, message: remote },
+    },
+    {
+      id: 'generator-envs-localhost', title: 'a secretGenerator env file from http://localhost',
+      files: kustomization(`resources: [cm.yaml]\nsecretGenerator:\n  - name: stolen\n    envs:\n      - http://localhost:${c.port}/secret.env\n`),
+      expect: { file: k, field: /secretGenerator\[0\]\.envs\[0\]/, message: remote },
+    },
+    {
+      id: 'chart-dependency-localhost', title: 'a chart dependency from http://localhost, not vendored',
+      files: { ...helmConfig(''), 'charts/web/Chart.yaml': `apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: evil\n    version: 1.0.0\n    repository: http://localhost:${c.port}/charts\n` },
+      expect: { file: 'charts/web/Chart.yaml', field: /dependencies/, message: /not vendored/ },
+    },
+    {
+      id: 'helmcharts-metadata-repo', title: 'helmCharts from a repository at metadata.google.internal',
+      files: kustomization('helmCharts:\n  - name: evil\n    repo: http://metadata.google.internal/computeMetadata/v1/\n    version: 1.0.0\n    releaseName: evil\n'),
+      expect: { file: k, field: /helmCharts\[0\]/, message: /not vendored|remote/ },
     },
     // ── resource bombs ─────────────────────────────────────────────────────────────────────────────
     {
