@@ -97,6 +97,13 @@ export function computeCoverage(input: CoverageInput): Coverage {
     const reason = explain(f) ?? defaultReason(f);
     uncovered.push({ file: f.file, ...(reason ? { reason } : {}), ...(changed.has(f.file) ? { changed: true } : {}) });
   }
+  // A file discovery skipped (a symlink leaving the repository, not valid YAML, too large) may hold
+  // anything: bosun cannot say what it deploys, so it is never covered silently.
+  for (const note of input.head.notes) {
+    if (note.kind !== 'File' || !note.file || atHead.has(note.file) || head.reads(note.file)) continue;
+    atHead.add(note.file);
+    uncovered.push({ file: note.file, reason: note.reason, ...(changed.has(note.file) ? { changed: true } : {}) });
+  }
   if (input.head.paths) {
     const folderFiles = uncoveredFolderFiles({
       paths: input.head.paths, folders: gitOpsFoldersOf(input.head.paths), isRead: (file) => head.reads(file), known: atHead,

@@ -118,6 +118,18 @@ describe('coverage', () => {
     expect(reasons['apps/web/deployment.yaml']).toBe('read by Flux HelmRelease `web` (hr.yaml): chart not rendered');
   });
 
+  it('lists a file discovery skipped (a symlink leaving the repository, not valid YAML) as uncovered with why, unless an environment reads it', () => {
+    const skipped: DiscoveryNote[] = [
+      { status: 'info', kind: 'File', file: 'argocd/web.yaml', reason: 'skipped for discovery, a symlink that points outside the repository' },
+      { status: 'info', kind: 'File', file: 'apps/web/broken.yaml', line: 3, reason: 'skipped for discovery, not valid YAML (x)' },
+    ];
+    const coverage = computeCoverage({ head: { files, environments: [], notes: skipped }, changed: ['argocd/web.yaml'] });
+    expect(coverage.uncovered.find((u) => u.file === 'argocd/web.yaml')).toEqual({ file: 'argocd/web.yaml', reason: 'skipped for discovery, a symlink that points outside the repository', changed: true });
+    expect(coverage.uncovered.find((u) => u.file === 'apps/web/broken.yaml')?.reason).toBe('skipped for discovery, not valid YAML (x)');
+    const read = computeCoverage({ head: { files, environments: [{ name: 'apps', path: 'apps', inputs: { files: [], dirs: ['apps'] } }], notes: skipped } });
+    expect(read.uncovered.map((u) => u.file)).not.toContain('apps/web/broken.yaml');
+  });
+
   it('treats the folder of an environment whose inputs are unknown or unsure as read (a doubt never uncovers)', () => {
     const unknown = computeCoverage({ head: { files, environments: [{ name: 'stray', path: 'stray' }], notes: [] } });
     expect(unknown.uncovered.map((u) => u.file)).not.toContain('stray/pod.yaml');

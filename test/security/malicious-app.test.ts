@@ -46,10 +46,10 @@ describe('malicious pull requests through the GitHub App (worker path, sandbox o
    * The PR's report is final: its comment names the head, and every bosun check run on the head completed.
    * A PR whose only change is a skipped file (a note, nothing to render) may get no check run at all.
    */
-  const reported = (pr: number, sha: string, needsRuns = true): { comment: Json; runs: Json[] } | undefined => {
+  const reported = (pr: number, sha: string): { comment: Json; runs: Json[] } | undefined => {
     const comment = sticky(pr);
     const runs = runsOn(sha);
-    if (!comment || !String(comment.body).includes(sha.slice(0, 7)) || (needsRuns && runs.length === 0) || runs.some((r) => r.status !== 'completed')) return undefined;
+    if (!comment || !String(comment.body).includes(sha.slice(0, 7)) || runs.length === 0 || runs.some((r) => r.status !== 'completed')) return undefined;
     return { comment, runs };
   };
   const openPr = async (number: number, branch: string, sha: string) => {
@@ -91,7 +91,7 @@ describe('malicious pull requests through the GitHub App (worker path, sandbox o
   it('answers every pull request, the plain one queued behind all the malicious ones included', async () => {
     for (const c of cases) {
       const head = repo.heads.get(c.id)!;
-      await waitFor(`the report of ${c.id}`, () => reported(numbers.get(c.id)!, head.sha, !c.expect.note), 600_000);
+      await waitFor(`the report of ${c.id}`, () => reported(numbers.get(c.id)!, head.sha), 600_000);
     }
     const plain = await waitFor('the plain pull request\'s report', () => reported(benign.number, benign.sha), 120_000);
     expect(plain.runs.map((r) => r.conclusion)).toEqual(['success']);
@@ -103,11 +103,13 @@ describe('malicious pull requests through the GitHub App (worker path, sandbox o
     (c.appGap ? it.fails : it)(`${c.id}: the report names ${c.expect.file} and says what is wrong${c.appGap ? ` (known hole: ${c.appGap})` : ''}`, () => {
       const theCase = cases.find((x) => x.id === c.id)!;
       const head = repo.heads.get(c.id)!;
-      const report = reported(numbers.get(c.id)!, head.sha, !theCase.expect.note);
+      const report = reported(numbers.get(c.id)!, head.sha);
       expect(report, 'reported (see the first test)').toBeDefined();
       const text = [String(report!.comment.body), ...report!.runs.map((r) => JSON.stringify(r.output))].join('\n');
-      // A skipped file is a note under "Seen by discovery"; the checks need not fail for it alone.
-      if (!theCase.expect.note) expect(report!.runs.some((r) => r.conclusion === 'failure'), JSON.stringify(report!.runs.map((r) => [r.name, r.conclusion]))).toBe(true);
+      // Never a silent green: a check fails, or — a skipped file, which bosun cannot judge — the \`bosun\` check is neutral.
+      const verdicts = JSON.stringify(report!.runs.map((r) => [r.name, r.conclusion]));
+      if (!theCase.expect.note) expect(report!.runs.some((r) => r.conclusion === 'failure'), verdicts).toBe(true);
+      else expect(report!.runs.some((r) => r.conclusion === 'failure' || r.conclusion === 'neutral'), verdicts).toBe(true);
       expect(text).toContain(theCase.expect.file);
       expect(text).toMatch(new RegExp(theCase.expect.message.source.replace(/\\n/g, '(\\\\n|\\n)')));
       if (theCase.expect.field) {

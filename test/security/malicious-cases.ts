@@ -269,7 +269,6 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       id: 'argo-application-symlink', title: 'an Argo CD Application file that is a symlink to one outside',
       files: { 'argocd/web.yaml': { symlink: `${c.dir}/application.yaml` } },
       expect: { file: 'argocd/web.yaml', message: /symlink that points outside the repository/, note: true },
-      appGap: 'the App\'s comment says "0 of 1 environment rendered", without the discovery note `bosun plan` shows, and no check run names the skipped file',
     },
     {
       id: 'flux-kustomization-symlink', title: 'a Flux Kustomization file that is a symlink to one outside',

@@ -62,8 +62,8 @@ describe('malicious pull requests through bosun plan (sandbox on)', () => {
       const head = repo.heads.get(c.id)!;
       const run = await runCli(['plan', '--repo', repo.repo.dir, '--base', repo.baseSha, '--head', head.sha, '--format', 'json', '--repo-url', repoUrl]);
       const found = problems(run);
-      // A skipped file is a note: the plan may succeed without it; anything else fails the plan.
-      if (!theCase.expect.note) expect(run.code, `${run.stderr}\n${JSON.stringify(found, null, 2)}`).toBeGreaterThan(0);
+      // Never a silent green: anything fails the plan, or a skipped file leaves it unjudged (exit 3, the file uncovered).
+      expect(run.code, `${run.stderr}\n${JSON.stringify(found, null, 2)}`).toBeGreaterThan(0);
       expect(matches(found, theCase.expect, run.stderr), `expected ${theCase.expect.file} ${theCase.expect.field ?? ''} ${theCase.expect.message}; got:\n${JSON.stringify(found, null, 2)}\n${run.stderr}`).toBe(true);
       for (const secret of canaries.forbidden()) {
         expect(run.stdout).not.toContain(secret);
