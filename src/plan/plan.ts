@@ -123,7 +123,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   progress(`planning ${baseSha.slice(0, 7)}..${headSha.slice(0, 7)}`);
   const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
   // Without an index both commits are written out at once; with one, what its facts say is needed first.
-  const fullCheckouts = opts.inputIndex ? undefined : Promise.all([checkout(opts.repoDir, baseSha), checkout(opts.repoDir, headSha)]);
+  const fullCheckouts = opts.inputIndex ? undefined : bothCheckouts([checkout(opts.repoDir, baseSha), checkout(opts.repoDir, headSha)]);
   const [changed, baseTree, headTree] = await Promise.all([
     changedFiles(opts.repoDir, baseSha, headSha),
     listTree(opts.repoDir, baseSha).then((t) => new TreeIndex(t)),
@@ -133,7 +133,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     throw err;
   });
   const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }) : undefined;
-  const [baseCo, headCo] = await (fullCheckouts ?? Promise.all([
+  const [baseCo, headCo] = await (fullCheckouts ?? bothCheckouts([
     sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, 'base', progress),
     sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, 'head', progress),
   ]));
@@ -407,8 +407,25 @@ function headPaths(indexes: { base: OpenedIndex; head: OpenedIndex }, tree: Tree
 async function sideCheckout(repoDir: string, sha: string, paths: Set<string> | undefined, tree: TreeIndex, label: 'base' | 'head', progress: Progress): Promise<Checkout | PartialCheckout> {
   if (!paths) return checkout(repoDir, sha);
   const co = await partialCheckout(repoDir, sha, paths, { onComplete: () => progress(`${label}: writing out the rest of the commit`) });
-  progress(`${label}: wrote ${paths.size} of ${tree.paths.length} files`);
+  try {
+    // A job's progress throws once the job is stopped (a newer head): the checkout must not outlive that.
+    progress(`${label}: wrote ${paths.size} of ${tree.paths.length} files`);
+  } catch (err) {
+    await co.dispose();
+    throw err;
+  }
   return co;
+}
+
+/**
+ * Both sides' checkouts, or neither: when one cannot be made (or the plan is stopped meanwhile), the other
+ * is removed before the error goes on — `Promise.all` would leave it on disk for good.
+ */
+async function bothCheckouts<T extends { dispose(): Promise<void> }>(sides: [Promise<T>, Promise<T>]): Promise<[T, T]> {
+  const [a, b] = await Promise.allSettled(sides);
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  await Promise.all([a, b].map((s) => (s.status === 'fulfilled' ? s.value.dispose().catch(() => undefined) : undefined)));
+  throw (a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason) as Error;
 }
 
 function partialOf(co: Checkout | PartialCheckout): PartialCheckout | undefined {

@@ -3,7 +3,7 @@
 // reaches read at base, their inputs are walked again there, and a walk that reads beyond what was
 // written (a new input in another folder) completes the checkout and walks again — the report is always
 // the full walk's.
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,4 +169,25 @@ describe('a new head planned from the base\'s index alone', () => {
       await co.dispose();
     }
   });
+});
+
+describe('a plan stopped while its checkouts are written (a newer head: the job\'s progress throws)', () => {
+  it('leaves neither side\'s checkout behind', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bosun-stopped-plan-'));
+    const saved = process.env.BOSUN_WORK_DIR;
+    process.env.BOSUN_WORK_DIR = root;
+    try {
+      const progress = ((line: string) => {
+        if (line.startsWith('head: wrote')) throw new Error('stopped: a newer head');
+      }) as Progress;
+      progress.done = () => undefined;
+      const stopped = planChange({ repoDir: repo.dir, base, head: heads.manifestEdit!, baseBranch: 'main', progress, inputIndex: { store: new MemoryStore(new Map(baseIndexes)), version: 't' } });
+      await expect(stopped).rejects.toThrow('stopped: a newer head');
+      expect(await readdir(root)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.BOSUN_WORK_DIR;
+      else process.env.BOSUN_WORK_DIR = saved;
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
