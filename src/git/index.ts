@@ -2,5 +2,6 @@ export { git, type GitOptions } from './git.ts';
 export { resolveRef } from './refs.ts';
 export { changedFiles } from './changes.ts';
 export { listTree, rootTreeIds, treeId } from './tree.ts';
+export { filesContaining } from './grep.ts';
 export { checkout, partialCheckout, type Checkout, type PartialCheckout } from './worktree.ts';
 export { createMirrorCache, type EnsureResult, type MirrorCache, type MirrorCacheOptions, type MirrorRepo } from './mirror.ts';

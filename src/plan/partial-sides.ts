@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { chartFoldersOf, kindByName, type ContentVerdict } from '../discover/gitops-files.ts';
 import type { EnvInputs } from '../discover/index.ts';
-import type { PartialCheckout } from '../git/index.ts';
+import { filesContaining, type PartialCheckout } from '../git/index.ts';
 import type { Environment } from '../model/environment.ts';
 import { readersOf, type InputIndex } from './input-index.ts';
 import type { TreeIndex } from './render-key.ts';
@@ -134,17 +134,21 @@ const crdMarker = 'CustomResourceDefinition';
 const maxCrdFileBytes = 20 * 1024 * 1024;
 
 /**
- * The files of a commit that may hold a CustomResourceDefinition (YAML naming the kind), which is all
+ * The files of commit `sha` that may hold a CustomResourceDefinition (YAML naming the kind), which is all
  * validation reads of the repository (validate/repo-crds.ts): with `from` (another commit's list) only
- * the changed files are read, else every YAML file of the checkout `dir`.
+ * the changed files are read, from the checkout `dir` (a partial checkout holds them); else every YAML
+ * file of the commit, searched in git's object store (no checkout needed).
  */
-export async function crdFilesOf(dir: string, tree: TreeIndex, from?: { files: readonly string[]; changed: readonly string[] }): Promise<string[]> {
-  const touched = new Set(from?.changed ?? []);
-  const candidates = from ? [...from.files.filter((f) => tree.blobs.has(f) && !touched.has(f)), ...[...touched].filter((f) => tree.blobs.has(f))] : tree.paths;
-  const known = new Set(from ? from.files.filter((f) => tree.blobs.has(f) && !touched.has(f)) : []);
+export async function crdFilesOf(repoDir: string, sha: string, dir: string, tree: TreeIndex, from?: { files: readonly string[]; changed: readonly string[] }): Promise<string[]> {
+  if (!from) {
+    const found = await filesContaining(repoDir, sha, crdMarker, ['yaml', 'yml']);
+    return found.filter((f) => f.size <= maxCrdFileBytes).map((f) => f.path).sort();
+  }
+  const touched = new Set(from.changed);
+  const known = from.files.filter((f) => tree.blobs.has(f) && !touched.has(f));
   const out: string[] = [...known];
-  for (const path of candidates) {
-    if (known.has(path) || !/\.ya?ml$/i.test(path)) continue;
+  for (const path of touched) {
+    if (!tree.blobs.has(path) || !/\.ya?ml$/i.test(path)) continue;
     const abs = join(dir, path);
     const st = await stat(abs).catch(() => undefined);
     if (!st?.isFile() || st.size > maxCrdFileBytes) continue;

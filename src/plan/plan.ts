@@ -159,10 +159,16 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     // discovery result may be the one an input index keeps).
     head.notes = chartVersionChanges(base.notes, head.notes);
     const result = await planSides(opts, base, head, changed, progress);
+    // The CRD files of each commit, kept with its index: a base without them is searched once in git's
+    // object store, and every head planned against it then reads only its changed files (a partial head
+    // holds them all). Searching each new head instead cost seconds of every plan on a large repository.
+    if (base.index && base.opened && !base.index.crdFiles) {
+      base.index.crdFiles = await crdFilesOf(opts.repoDir, baseSha, base.dir, base.tree);
+      base.opened.factsAdded = true;
+    }
     const from = base.index?.crdFiles;
-    // With the base's list only the changed files are read (a partial head holds them all).
-    if (head.index && head.opened && !head.index.crdFiles && (from || !head.partial || head.partial.completed)) {
-      head.index.crdFiles = await crdFilesOf(head.dir, head.tree, from ? { files: from, changed } : undefined);
+    if (head.index && head.opened && !head.index.crdFiles) {
+      head.index.crdFiles = await crdFilesOf(opts.repoDir, headSha, head.dir, head.tree, from ? { files: from, changed } : undefined);
       head.opened.factsAdded = true;
     }
     if (indexes && opts.inputIndex) await saveIndexes(opts.inputIndex, [{ ...indexes.base, names: base.envs.keys() }, { ...indexes.head, names: head.envs.keys() }]);
