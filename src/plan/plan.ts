@@ -158,10 +158,10 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     // A HelmRelease diffed only as an object says which chart version it moves between (a new array: the
     // discovery result may be the one an input index keeps).
     head.notes = chartVersionChanges(base.notes, head.notes);
-    const result = await planSides(opts, base, head, changed, progress);
     // The CRD files of each commit, kept with its index: a base without them is searched once in git's
     // object store, and every head planned against it then reads only its changed files (a partial head
     // holds them all). Searching each new head instead cost seconds of every plan on a large repository.
+    // Known before the renders, validation reads only these files for the repository's CRDs.
     if (base.index && base.opened && !base.index.crdFiles) {
       base.index.crdFiles = await crdFilesOf(opts.repoDir, baseSha, base.dir, base.tree);
       base.opened.factsAdded = true;
@@ -171,6 +171,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
       head.index.crdFiles = await crdFilesOf(opts.repoDir, headSha, head.dir, head.tree, from ? { files: from, changed } : undefined);
       head.opened.factsAdded = true;
     }
+    const result = await planSides(opts, base, head, changed, progress);
     if (indexes && opts.inputIndex) await saveIndexes(opts.inputIndex, [{ ...indexes.base, names: base.envs.keys() }, { ...indexes.head, names: head.envs.keys() }]);
     return result;
   } finally {
@@ -239,8 +240,11 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const affectedNames = decisions.filter((d) => d.decision.affected).map((d) => d.name);
   await opts.onAffected?.(affectedNames);
   const deferred = opts.deferRender?.(affectedNames) ?? false;
-  const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir) : [];
+  const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir, head.index?.crdFiles) : [];
   const notesBeforeRender = head.notes.length;
+  // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
+  // so a plan rendered in parts gathers the same list (queue/workflows/plan/plan-fanout.ts).
+  const renderNotes: Array<DiscoveryNote | undefined> = [];
   const budget = new PlanObjectBudget(decisions.length, opts.limits, opts.planBudget);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isKubeObject } from '../model/object.ts';
 import type { KubeObject } from '../model/object.ts';
@@ -66,14 +66,39 @@ function crdsInFile(file: string): KubeObject[] {
 }
 
 /**
+ * `only` (repository-relative paths: the files known to hold the word, from an input index) filtered by
+ * the rules of the walk above, so both give the same CRDs: YAML by name, no Helm chart's templates/, no
+ * .git or node_modules folder, no symlink (neither the file nor a folder above it).
+ */
+function listedYamlFiles(root: string, only: readonly string[]): string[] {
+  const out: string[] = [];
+  const realRoot = realpathSync(root);
+  for (const path of only) {
+    const parts = path.split('/');
+    if (!/\.ya?ml$/i.test(path) || parts.some((p) => p === '' || p === '.' || p === '..' || skippedDirs.has(p))) continue;
+    const inTemplates = parts.slice(0, -1).some((p, i) => p === 'templates' && existsSync(join(root, ...parts.slice(0, i), 'Chart.yaml')));
+    if (inTemplates) continue;
+    const abs = join(root, ...parts);
+    try {
+      if (!lstatSync(abs).isFile() || realpathSync(dirname(abs)) !== join(realRoot, ...parts.slice(0, -1))) continue;
+    } catch {
+      continue;
+    }
+    out.push(abs);
+  }
+  return out;
+}
+
+/**
  * Every CustomResourceDefinition committed anywhere in the repository, so custom resources validate
  * even when their CRD is installed by another environment. Unparsable files are skipped: reporting
  * them is the renderers' job, and only for files they actually render.
  */
-export async function collectRepoCrds(root: string): Promise<KubeObject[]> {
+export async function collectRepoCrds(root: string, only?: readonly string[]): Promise<KubeObject[]> {
   if (!existsSync(root)) return [];
   const files: string[] = [];
-  yamlFiles(root, files);
+  if (only) files.push(...listedYamlFiles(root, only));
+  else yamlFiles(root, files);
   files.sort();
   // Listed and read synchronously, the reads in short runs between turns of the event loop: promise-based
   // calls are a round trip through the thread pool each (four per file read), which made this scan most

@@ -191,3 +191,56 @@ describe('a plan stopped while its checkouts are written (a newer head: the job\
     }
   }, 120_000);
 });
+
+describe('CRDs of another folder, with the indexes a worker keeps (the base stored as a pull request\'s base)', () => {
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.org
+spec:
+  group: example.org
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: { type: integer }
+`;
+  const widget = (size: string) => `apiVersion: example.org/v1\nkind: Widget\nmetadata:\n  name: app-001-widget\nspec:\n  size: ${size}\n`;
+
+  it('a custom resource made invalid is found on a new head and on its re-plan, as by the full walk', async () => {
+    const withCrd = await commitOn('crd-base', {
+      'platform/crds/widgets.yaml': crd,
+      'apps/app-001/base/kustomization.yaml': baseKustomization('  - widget.yaml\n'),
+      'apps/app-001/base/widget.yaml': widget('3'),
+    }, 'a Widget CRD and a widget');
+    const savedBase = base;
+    base = withCrd;
+    try {
+      const otherHead = await commitOn('crd-other', { 'apps/app-003/base/service.yaml': (await git(['show', `${withCrd}:apps/app-003/base/service.yaml`], { cwd: repo.dir })) + '# edited\n' }, 'another pull request');
+      const invalidHead = await commitOn('crd-invalid', { 'apps/app-001/base/widget.yaml': widget('"big"') }, 'widget size made a string');
+      // The store as a worker leaves it: another pull request against the same base planned first.
+      const store = new MemoryStore();
+      await planChange({ repoDir: repo.dir, base: withCrd, head: otherHead, baseBranch: 'main', inputIndex: { store, version: 't' } });
+      const common = { repoDir: repo.dir, base: withCrd, head: invalidHead, baseBranch: 'main' };
+      const walked = await planChange(common);
+      const errors = (plan: PlanResult) => plan.environments.filter((e) => e.affected).flatMap((e) => e.validation.errors.map((f) => `${e.name}: ${JSON.stringify(f)}`));
+      expect(errors(walked).length).toBe(2);
+      expect(errors(walked).every((m) => /size/.test(m))).toBe(true);
+      const derived = await planChange({ ...common, inputIndex: { store, version: 't' } });
+      expect(derived).toEqual(walked);
+      const replanned = await planChange({ ...common, inputIndex: { store, version: 't' } });
+      expect(replanned).toEqual(walked);
+    } finally {
+      base = savedBase;
+    }
+  }, 180_000);
+});

@@ -57,6 +57,11 @@ describe('CRDs committed in the repository', () => {
     await symlink(outside, join(root, 'linked'));
     const names = (await collectRepoCrds(root)).map((c) => c.metadata?.name);
     expect(names).toEqual(['widgets.example.com']);
+    // Given the files an input index lists (every file that names the kind), the same rules apply.
+    const listed = ['infra/crds/widgets.yaml', 'charts/thing/templates/crd.yaml', 'charts/thing/templates/conditional.yaml', 'node_modules/pkg/crd.yaml', '.git/crd.yaml', 'broken/crd.yaml', 'linked/crd.yaml', '../outside/crd.yaml', 'missing/crd.yaml'];
+    expect((await collectRepoCrds(root, listed)).map((c) => c.metadata?.name)).toEqual(['widgets.example.com']);
+    // Only the files listed are read.
+    expect(await collectRepoCrds(root, ['broken/crd.yaml'])).toEqual([]);
   });
 
   it('reads every file of a large repository, and lets other work run while it does', async () => {
