@@ -242,9 +242,6 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const deferred = opts.deferRender?.(affectedNames) ?? false;
   const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir, head.index?.crdFiles) : [];
   const notesBeforeRender = head.notes.length;
-  // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
-  // so a plan rendered in parts gathers the same list (queue/workflows/plan/plan-fanout.ts).
-  const renderNotes: Array<DiscoveryNote | undefined> = [];
   const budget = new PlanObjectBudget(decisions.length, opts.limits, opts.planBudget);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
