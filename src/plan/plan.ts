@@ -76,6 +76,12 @@ export interface PlanOptions {
    * fanned out; the plan job has the rest). Default true.
    */
   coverage?: boolean;
+  /**
+   * With `deferRender`: the discovery notes the renders elsewhere added (the parts of a plan fanned out,
+   * gathered in environment order). They join the head's notes where this plan's own renders would have
+   * added them, so coverage (what they read) and `discovery` are those of the plan rendered in one job.
+   */
+  renderedNotes?: readonly DiscoveryNote[];
   /** Object counts per environment and per plan; past them an environment fails with a clear error. */
   limits?: ObjectLimits;
   /**
@@ -242,6 +248,9 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const deferred = opts.deferRender?.(affectedNames) ?? false;
   const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir, head.index?.crdFiles) : [];
   const notesBeforeRender = head.notes.length;
+  // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
+  // so a plan rendered in parts gathers the same list (queue/workflows/plan/plan-fanout.ts).
+  const renderNotes: Array<DiscoveryNote | undefined> = [];
   const budget = new PlanObjectBudget(decisions.length, opts.limits, opts.planBudget);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
@@ -287,7 +296,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const unjudged = notPreviewedRender({ name: d.name, env: envForReport, outcomes: [bo, ho], inputs: [d.bi, d.hi].map((i) => (i && 'inputs' in i ? i.inputs : undefined)), changed });
     if (unjudged) {
       plan.reason = unjudged.reason;
-      head.notes.push(unjudged.note);
+      renderNotes[slot] = unjudged.note;
       return plan;
     }
     if (!ho.ok) {
@@ -331,6 +340,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       budget.release(slot);
     }
   }));
+  head.notes.push(...(deferred ? opts.renderedNotes ?? [] : renderNotes.filter((note): note is DiscoveryNote => note !== undefined)));
   if (opts.coverage === false) {
     progress.done();
     return { base: base.sha, head: head.sha, environments: envPlans, discovery: head.notes.slice(notesBeforeRender) };

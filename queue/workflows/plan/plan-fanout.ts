@@ -32,11 +32,23 @@ export function partJobs(job: PlanJob, parentId: string, parts: string[][]): Arr
   }));
 }
 
-/**
- * The analysed plan with each part's reports in place of its environments. `counts`: the object counts
- * the parts kept (a part that failed may have kept them before it did: the parts after it counted them).
- */
-export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStatus, parentId: string, opts: { counts?: Pick<PlanFanoutStore, 'loadCounts'>; limits?: ObjectLimits } = {}): Promise<PlanResult> {
+export interface GatherOptions {
+  /** The object counts the parts kept (a part that failed may have kept them before it did: the parts after it counted them). */
+  counts?: Pick<PlanFanoutStore, 'loadCounts'>;
+  limits?: ObjectLimits;
+  /**
+   * The plan analysed again with the notes the parts' renders added (planChange with `deferRender` and
+   * `renderedNotes`): its coverage and discovery replace the first analysis's, which was made before any
+   * render. Asked only when the parts' renders added notes (an environment whose remote chart was not
+   * fetched): a note changes the coverage — a changed file a not-previewed environment reads counts as GitOps
+   * data, and the note explains uncovered files it reads — so the plan job takes coverage and notes from an
+   * analysis that has them, as the plan in one job does (without it, they are appended to the first one's).
+   */
+  analyseWith?: (renderedNotes: DiscoveryNote[]) => Promise<Pick<PlanResult, 'coverage' | 'discovery'>>;
+}
+
+/** The analysed plan with each part's reports in place of its environments: what the plan in one job reports. */
+export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStatus, parentId: string, opts: GatherOptions = {}): Promise<PlanResult> {
   const reports = new Map<string, EnvironmentPlan>();
   const failed = new Map<string, string>();
   const results: Array<PlanPartResult | undefined> = [];
@@ -61,6 +73,10 @@ export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStat
     const why = failed.get(env.name);
     return why ? { ...env, render: { error: { kind: 'internal', message: why } } } : env;
   });
+  if (opts.analyseWith && notes.length > 0) {
+    const again = await opts.analyseWith(notes);
+    return { ...analysis.plan, environments, ...(again.coverage ? { coverage: again.coverage } : {}), ...(again.discovery ? { discovery: again.discovery } : {}) };
+  }
   const discovery: DiscoveryNote[] = [...(analysis.plan.discovery ?? []), ...notes];
   return { ...analysis.plan, environments, ...(analysis.plan.discovery || notes.length ? { discovery } : {}) };
 }
@@ -69,7 +85,7 @@ export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStat
  * The plan limit over every part's counts in name order, as one job applies it: each environment it
  * refuses gets the refusal in place of a report a part made without the limit. Returns the refused names.
  */
-async function refuseOverLimit(args: { analysis: FanoutAnalysis; parentId: string; results: ReadonlyArray<PlanPartResult | undefined>; reports: Map<string, EnvironmentPlan> }, opts: { counts?: Pick<PlanFanoutStore, 'loadCounts'>; limits?: ObjectLimits }): Promise<Set<string>> {
+async function refuseOverLimit(args: { analysis: FanoutAnalysis; parentId: string; results: ReadonlyArray<PlanPartResult | undefined>; reports: Map<string, EnvironmentPlan> }, opts: Pick<GatherOptions, 'counts' | 'limits'>): Promise<Set<string>> {
   const { analysis, results, reports } = args;
   // A part that failed: the counts it kept, if any (the parts after it took their shares after them).
   const kept = opts.counts && results.some((result) => !result) ? await opts.counts.loadCounts(args.parentId, analysis.parts.length) : [];

@@ -10,6 +10,7 @@ import { commentMarker, completeCheckRun, createCheckRun, ensureStickyComment, l
 import type { PlanJob } from '../../../src/jobs.ts';
 import { appliedBlockRoom, renderAppliedBlock, withAppliedBlock } from '../../../src/github/applied-lines.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
+import type { DiscoveryNote } from '../../../src/model/discovery.ts';
 import type { PlanResult } from '../../../src/model/plan.ts';
 import { planChange } from '../../../src/plan/plan.ts';
 import { shouldFanOut, type FanoutAnalysis } from '../../../src/jobs/plan-parts.ts';
@@ -105,6 +106,18 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         await setup.close();
       }
     };
+    /**
+     * A plan in parts whose renders added notes, analysed again with them (plan-fanout.ts gatherParts): its
+     * coverage and notes are then those of the plan in one job. Nothing is rendered here.
+     */
+    const analyseWith = async (renderedNotes: DiscoveryNote[]): Promise<PlanResult> => {
+      const setup = await planSetup(deps, cache, job, token, ctx);
+      try {
+        return await planChange({ ...setup.options, deferRender: () => true, renderedNotes });
+      } finally {
+        await setup.close();
+      }
+    };
     let plan: PlanResult | undefined;
     // Affected environments to render in parts on other workers; this job waits for them without a worker slot.
     let park: { analysis: FanoutAnalysis; queue: boolean } | undefined;
@@ -116,7 +129,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         const analysis = (await fanout.store.load(ctx.job.id)) ?? fanoutAnalysis(await analyse(() => true), fanout);
         await openRuns(analysis.parts.flat());
         if (parts.pending > 0) park = { analysis, queue: false };
-        else plan = await gatherParts(analysis, parts, ctx.job.id, { counts: fanout.store });
+        else plan = await gatherParts(analysis, parts, ctx.job.id, { counts: fanout.store, analyseWith });
       } else {
         let deferred = false;
         const partWorkers = fanout && fanout.envs > 0 ? await ctx.children.workers('planPart') : 0;
@@ -149,7 +162,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await ctx.progress(`rendering ${total} environment(s) in ${analysis.parts.length} part(s) on other workers`);
       // Parks this job (rejects with the runtime's signal) until every part finished; then it runs again from the top.
       await ctx.children.waitFor(park.queue ? partJobs(job, ctx.job.id, analysis.parts) : []);
-      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id, { counts: fanout.store });
+      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id, { counts: fanout.store, analyseWith });
     }
     if (!plan) throw new Error('plan job: no plan and nothing to wait for');
 
