@@ -2,12 +2,14 @@
 // snapshots of them (test/deploy/__snapshots__/chart/, refresh with `npx vitest run test/deploy/chart.test.ts -u`
 // and read the diff), what each set must produce, the refusals with what to do instead, and bosun's own
 // strict schema validation of every rendering.
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadServerConfig } from '../../src/config/server.ts';
 import { projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { makeGitRepo } from '../../testkit/git-repo.ts';
@@ -26,6 +28,8 @@ const worker = (objects: K8sObject[]) => podOf(get(objects, 'Deployment', 'bosun
 const serve = (objects: K8sObject[]) => podOf(get(objects, 'Deployment', 'bosun-serve'));
 const envNames = (pod: { spec: { containers: Array<{ env?: Array<{ name: string }> }> } }): string[] => (pod.spec.containers[0]!.env ?? []).map((e) => e.name);
 const secretRef = (pod: ReturnType<typeof serve>, name: string) => pod.spec.containers[0]!.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+/** The least environment bosun starts with: its settings' defaults. */
+const serverEnvDefaults = (privateKey: string): NodeJS.ProcessEnv => ({ HOME: '/home/bosun', APP_ID: '7', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 's' });
 
 describe('the Helm chart (deploy/chart)', () => {
   it('carries the package version: the chart and the app are released together', () => {
@@ -212,6 +216,27 @@ describe('the Helm chart (deploy/chart)', () => {
     expect(Object.keys(annotations).filter((a) => a.includes('apparmor'))).toEqual([]);
   });
 
+  it('gives the worker its apply concurrency and stall limit, which bosun reads as its settings (defaults: the server\'s own)', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const secrets: K8sObject[] = [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bosun-github-app' }, stringData: { 'app-id': '7', 'private-key': privateKey, 'webhook-secret': 's' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bosun-redis' }, stringData: { url: 'redis://redis:6379' } },
+    ];
+    const settings = async (values: RenderOptions['values']) => {
+      const { objects } = await render(values ? { values } : {});
+      const env = containerEnv(worker(objects).spec.containers[0]!, objects, secrets);
+      const config = loadServerConfig({ HOME: '/home/bosun', ...env }, { cwd: '/home/bosun' });
+      return { env: { apply: env.BOSUN_APPLY_WORKER_CONCURRENCY, stalls: env.BOSUN_JOB_MAX_STALLS }, read: { apply: config.applyWorkerConcurrency, stalls: config.jobMaxStalls }, serve: envNames(serve(objects)) };
+    };
+    const byDefault = await settings(undefined);
+    expect(byDefault.env).toEqual({ apply: '2', stalls: '5' });
+    expect(byDefault.read).toEqual({ apply: loadServerConfig(serverEnvDefaults(privateKey)).applyWorkerConcurrency, stalls: loadServerConfig(serverEnvDefaults(privateKey)).jobMaxStalls });
+    // The webhook server runs no jobs.
+    expect(byDefault.serve).not.toContain('BOSUN_APPLY_WORKER_CONCURRENCY');
+    expect(byDefault.serve).not.toContain('BOSUN_JOB_MAX_STALLS');
+    expect((await settings({ 'worker.applyConcurrency': 6, 'worker.jobMaxStalls': 20 })).read).toEqual({ apply: 6, stalls: 20 });
+  });
+
   it.each([
     ['both an external and the bundled Redis', { 'redis.url': 'redis://r:6379', 'redis.bundled.enabled': true }, /redis: set either redis.url .* or redis.bundled.enabled .*, not both/],
     ['no Redis at all', { 'redis.existingSecret': '' }, /redis: set redis.url, redis.existingSecret .* or, for a trial, redis.bundled.enabled=true/],
@@ -224,6 +249,8 @@ describe('the Helm chart (deploy/chart)', () => {
     ['a secret in the plain settings', { 'env.WEBHOOK_SECRET': 'x' }, /env.WEBHOOK_SECRET: set it through its own value/],
     ['a short dashboard token', { 'dashboard.token': 'short' }, /dashboard.token: use at least 16 characters/],
     ['an unknown value', { 'worker.replica': 3 }, /Additional property replica is not allowed/],
+    ['no apply job at once on a worker', { 'worker.applyConcurrency': 0 }, /worker.applyConcurrency: Must be greater than or equal to 1/],
+    ['giving up on a job before it ran', { 'worker.jobMaxStalls': 0 }, /worker.jobMaxStalls: Must be greater than or equal to 1/],
   ])('refuses %s and says what to set', async (_what, values, message) => {
     const r = await helmTemplate({ values });
     expect(r.code).not.toBe(0);
