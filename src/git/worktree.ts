@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { chmod, lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BosunError } from '../model/errors.ts';
 import { onShutdown } from '../util/child-processes.ts';
 import { makeOwnedDir, releaseOwnedDir, removeAbandonedDirs } from '../util/owned-dirs.ts';
 import { git } from './git.ts';
@@ -81,12 +82,21 @@ export async function partialCheckout(repoDir: string, sha: string, paths: Itera
   const index = `${folder.dir}.idx`;
   const wanted = new Set(paths);
   const run = (args: string[], input?: string) => git([...isolatedGitConfig, ...args], { cwd: repoDir, env: { ...isolatedGitEnv, GIT_INDEX_FILE: index }, ...(input !== undefined ? { input } : {}) });
-  const dispose = async () => {
-    await folder.dispose();
-    await rm(index, { force: true });
-  };
   let completing: Promise<void> | undefined;
   let completed = false;
+  let disposing: Promise<void> | undefined;
+  // `complete()`'s git runs write the folder and the index beside it: both go only once none can run any
+  // more — a completion under way is waited for, one asked for after the removal is refused. Before, the
+  // index of the whole commit stayed behind for the life of the process when a plan stopped mid-way (a
+  // newer head) removed its checkouts while its other environments' walks still completed them.
+  const dispose = (): Promise<void> => {
+    disposing ??= (async () => {
+      await completing?.catch(() => undefined);
+      await folder.dispose();
+      await rm(index, { force: true });
+    })();
+    return disposing;
+  };
   try {
     // Only the wanted entries go into the private index (`ls-tree` lines are what `update-index --index-info`
     // reads): reading the whole tree into it and checking a few paths out of that took several times as
@@ -115,6 +125,7 @@ export async function partialCheckout(repoDir: string, sha: string, paths: Itera
       return completed;
     },
     complete() {
+      if (disposing && !completing) return Promise.reject(new BosunError({ kind: 'internal', message: `the checkout of ${full.slice(0, 12)} was removed before the rest of its files were written out` }));
       completing ??= (async () => {
         opts.onComplete?.();
         // A one-tree merge into the index of what was written: entries already there and unchanged are
