@@ -157,10 +157,11 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
 
   const failed = results.filter((r) => r.action === 'failed').length;
   const succeeded = new Set(results.filter((r) => r.action !== 'failed' && r.action !== 'skipped').map((r) => r.key));
-  const desiredEntries = prepared.objects.map((o) => entryOf(o.object));
+  const desiredEntries = prepared.objects.filter((o) => !o.untracked).map((o) => entryOf(o.object));
   // Hooks and Skip objects are not pruned (Argo CD: they are in Git, just not applied as resources); a Skip
-  // object bosun applied before stays tracked, so it is pruned once Git drops it.
-  const heldKeys = new Set([...hookSet.hooks.map((h) => h.key), ...split.skipped.map((s) => s.key)]);
+  // object bosun applied before stays tracked, so it is pruned once Git drops it. A HelmRelease chart's
+  // crds/ CRD is never pruned and leaves the inventory (one an earlier bosun tracked included).
+  const heldKeys = new Set([...hookSet.hooks.map((h) => h.key), ...split.skipped.map((s) => s.key), ...prepared.objects.filter((o) => o.untracked).map((o) => o.key)]);
   const desiredKeys = new Set([...desiredEntries.map(entryKey), ...heldKeys]);
   const stillTracked = previous.filter((e) => split.skipped.some((s) => s.key === entryKey(e)));
   const candidates = planPrune(previous, desiredKeys);

@@ -18,6 +18,12 @@ export interface PreparedObject extends ObjectRef {
   info?: ResourceInfo;
   /** The environment's apply policy and the object's own annotations, resolved (wave, prune, replace…). */
   options: ObjectApplyOptions;
+  /**
+   * A CRD of a HelmRelease chart's crds/ folder: helm-controller never deletes one, so bosun never tracks it
+   * in the inventory (environment.ts) — the annotation alone cannot keep one its crds policy leaves alone
+   * (`Create` and it exists, `Skip`), which an earlier apply labelled for this environment without it.
+   */
+  untracked?: true;
 }
 
 export interface PreparedSet {
@@ -42,7 +48,7 @@ export function refOf(obj: KubeObject, source?: RenderedObject['source']): Objec
 
 /** The identity part of a prepared object, for results and reports. */
 export function refOnly(o: PreparedObject): ObjectRef {
-  const { object: _o, phase: _p, info: _i, options: _op, ...ref } = o;
+  const { object: _o, phase: _p, info: _i, options: _op, untracked: _u, ...ref } = o;
   return ref;
 }
 
@@ -82,7 +88,7 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
       desired = { ...desired, metadata };
     }
     const options = withHelmCrds(objectApplyOptions(object, ctx.env.apply, syncSemanticsOf(ctx.env)), rendered[i], ctx.env.apply?.helmRelease);
-    const prepared: PreparedObject = { ...refOf(desired, source), object: desired, phase: phaseOf(desired, namespaced), ...(info ? { info } : {}), options };
+    const prepared: PreparedObject = { ...refOf(desired, source), object: desired, phase: phaseOf(desired, namespaced), ...(info ? { info } : {}), options, ...(rendered[i].helmCrds ? { untracked: true as const } : {}) };
     const previous = seen.get(prepared.key);
     if (previous) {
       invalid.push({ ...prepared, error: `the same object appears twice${previous.source ? ` (also in ${previous.source.file}${previous.source.line ? `:${previous.source.line}` : ''})` : ''}; keep one` });

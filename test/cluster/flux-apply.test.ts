@@ -194,13 +194,44 @@ describe('a HelmRelease chart\'s crds/ CRDs, applied as helm-controller\'s crds 
       expect(replaced.ok, renderApplySummary(replaced)).toBe(true);
       expect(await columns(name)).toEqual([{ name: 'Size', type: 'string', jsonPath: '.spec.size' }]);
 
-      // The chart drops it: helm-controller never deletes a crds/ CRD (its objects would go with it), nor does prune.
+      // The chart drops it: helm-controller never deletes a crds/ CRD (its objects would go with it), nor does
+      // prune — bosun does not track one in its inventory (next test).
       const dropped = await applyEnvironment({ client, env: flux(env, { helmRelease: 'upgrade' }, { allowEmpty: true }), objects: [] });
       expect(dropped.ok, renderApplySummary(dropped)).toBe(true);
-      expect(renderApplySummary(dropped)).toContain(`kept: annotated bosun.dev/prune: disabled`);
+      expect(dropped.objects.filter((o) => o.action === 'pruned')).toEqual([]);
       expect(await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).toBeDefined();
     } finally {
       await client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` }).catch(() => undefined);
     }
   });
+
+  // One its crds policy leaves alone (Create and it exists; Skip) never gets the prune mark: applied labelled
+  // for the environment before (by a bosun without the crds policies), it must still survive the chart
+  // dropping it and the release's removal, with every custom resource of it.
+  for (const how of ['the chart drops it', 'the release is removed'] as const) {
+    it(`never deletes one it tracked before and now leaves alone, when ${how}`, async () => {
+      const { env } = setup();
+      const group = `${env}.example.com`;
+      const name = `widgets.${group}`;
+      try {
+        const before = await applyEnvironment({ client, env: flux(env), objects: [{ object: widgetCrd(group), source: { file: 'charts/web/crds/widgets.yaml' } }] });
+        expect(before.ok, renderApplySummary(before)).toBe(true);
+        expect(resultOf(before, 'CustomResourceDefinition', name)?.action).toBe('created');
+
+        // The merge of a later commit (install or upgrade unknown): Create, and it exists, so it is left alone.
+        const later = await applyEnvironment({ client, env: flux(env), objects: [fromCrds(widgetCrd(group))] });
+        expect(later.ok, renderApplySummary(later)).toBe(true);
+        expect(resultOf(later, 'CustomResourceDefinition', name)).toMatchObject({ action: 'skipped', error: expect.stringContaining('not updated: it exists') });
+
+        const preview = await previewEnvironment({ client, env: flux(env, {}, { allowEmpty: true }), objects: [] });
+        expect(preview.prunes.map((p) => p.name)).not.toContain(name);
+        const gone = await applyEnvironment({ client, env: flux(env, {}, { allowEmpty: true }), objects: [], ...(how === 'the release is removed' ? { removal: true } : {}) });
+        expect(gone.ok, renderApplySummary(gone)).toBe(true);
+        expect(gone.objects.filter((o) => o.action === 'pruned').map((o) => o.name)).toEqual([]);
+        expect(await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).toBeDefined();
+      } finally {
+        await client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` }).catch(() => undefined);
+      }
+    });
+  }
 });
