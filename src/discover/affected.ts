@@ -26,8 +26,11 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
   const { base, head } = input;
   if (!base && !head) return { affected: false, reason: 'skipped: not defined at base or head' };
   if (!base) return { affected: true, reason: `new environment${where(head)}`, lifecycle: 'added' };
+  // What the GitOps tool does with what it deployed (an Argo CD Application without the resources
+  // finalizer, or that nothing deletes, keeps its objects): not affected, so the plan shows no deletions
+  // and a merge queues no prune (queue/workflows/push/push.ts prunes only affected removed environments).
   if (!head && base.keepObjectsOnRemoval) return { affected: false, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${base.keepObjectsOnRemoval})`, lifecycle: 'removed' };
-  if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted`, lifecycle: 'removed' };
+  if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted${base.deleteObjectsOnRemoval ? ` (${base.deleteObjectsOnRemoval})` : ''}`, lifecycle: 'removed' };
 
   if (!sameDefinition(base, head)) {
     const file = head.definedIn?.file ?? base.definedIn?.file;
@@ -55,10 +58,13 @@ function where(env: Environment | undefined, verb = 'defined in'): string {
   return file ? ` (${verb} ${file})` : '';
 }
 
-/** Settings equal, ignoring where the definition sits (a line shift alone changes nothing). */
+/**
+ * Settings equal, ignoring where the definition sits (a line shift alone changes nothing) and what happens
+ * on removal (a parent's prune or a finalizer changes nothing the environment deploys now).
+ */
 function sameDefinition(a: Environment, b: Environment): boolean {
-  const { definedIn: _a, ...restA } = a;
-  const { definedIn: _b, ...restB } = b;
+  const { definedIn: _a, keepObjectsOnRemoval: _ka, deleteObjectsOnRemoval: _da, ...restA } = a;
+  const { definedIn: _b, keepObjectsOnRemoval: _kb, deleteObjectsOnRemoval: _db, ...restB } = b;
   return isDeepStrictEqual(stripUndefined(restA), stripUndefined(restB));
 }
 

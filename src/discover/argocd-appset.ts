@@ -13,6 +13,7 @@ import { generate, NotExpanded, sourceFilesOf, type GeneratorCluster, type Param
 import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
 import { applicationSetNote } from './argocd-notes.ts';
 import { applicationSetPolicy } from './argocd-appset-policy.ts';
+import { placeInRollout, rollingSyncSteps, stepOrderText, type RolloutPlacement } from './argocd-rolling-sync.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 import { objectNote } from './notes.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
@@ -23,6 +24,8 @@ export interface GeneratedApplication {
   object: Record<string, unknown>;
   /** Repository files its parameters were read from (git files generator). */
   inputs: string[];
+  /** Its step in the ApplicationSet's RollingSync, when it has one (argocd-rolling-sync.ts). */
+  rollout?: RolloutPlacement;
 }
 
 export interface Expansion {
@@ -112,5 +115,13 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   const duplicate = [...names].find(([, n]) => n > 1)?.[0];
   if (duplicate) return failed(`two generated Applications are named "${duplicate}" (Argo CD: "ApplicationSet contains applications with duplicate name")`);
   for (const caveat of caveats) notes.push(objectNote(doc, 'info', caveat));
+  // Progressive syncs pick each Application's step by the generated Application's own labels.
+  const steps = rollingSyncSteps(spec);
+  if (steps && steps.length > 0 && applications.length > 0) {
+    const appSetName = str(field(doc.object, 'metadata', 'name')) ?? '';
+    for (const app of applications) app.rollout = placeInRollout(appSetName, steps, field(app.object, 'metadata', 'labels'));
+    const placed = applications.map((a) => ({ name: str(field(a.object, 'metadata', 'name')) ?? '', placement: a.rollout! }));
+    notes.push(objectNote(doc, 'info', `RollingSync steps in order: ${stepOrderText(steps, placed)}`));
+  }
   return { applications, notes, ...kept };
 }

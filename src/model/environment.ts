@@ -146,9 +146,16 @@ export interface Environment {
   definedByFiles?: string[];
   /**
    * When this environment disappears, what it deployed stays in the cluster, and why (an ApplicationSet
-   * with `preserveResourcesOnDeletion`: its generated Applications carry no resources finalizer).
+   * with `preserveResourcesOnDeletion`: its generated Applications carry no resources finalizer; an Argo CD
+   * Application without the resources finalizer, or that nothing deletes: discover/argocd-removal.ts).
+   * The plan shows no deletions for it and a merge queues no prune.
    */
   keepObjectsOnRemoval?: string;
+  /**
+   * Argo CD: when this environment disappears, why Argo CD deletes what it deployed (the resources
+   * finalizer, and what deletes the Application). Absent for other sources: their objects are deleted.
+   */
+  deleteObjectsOnRemoval?: string;
   /** A Rancher Fleet bundle on this environment's cluster (render 'fleet'). */
   fleet?: FleetBundleRender;
   /** A chart fetched from a Helm repository or OCI registry, rendered with `helm` options (path is then unused). */
