@@ -247,7 +247,7 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
     },
     supersededBy: () => isSuperseded(deps.redis, deps.keys, kind, job.data),
     log,
-    applySlot: (cluster) => {
+    applySlot: (cluster, opts) => {
       let told = false;
       return waitForApplySlots({
         redis: deps.redis,
@@ -263,6 +263,7 @@ function contextFor<K extends JobKind>(job: Job<JobDataByKind[K]>, run: JobRun, 
           if (told) return;
           told = true;
           void ctx.progress(`${applySlotName(busy.slot)} runs its limit of applies (${busy.holders}); this apply waits for its turn`);
+          opts?.onWait?.(busy);
         },
       });
     },

@@ -1,4 +1,5 @@
 import type { JobDataByKind, JobKind, Newer, QueueName } from '../src/jobs.ts';
+import type { ApplySlotWait } from '../src/jobs/apply-slots.ts';
 import type { Logger } from './log.ts';
 
 /** What a processor gets besides its job's data. */
@@ -24,9 +25,10 @@ export interface JobContext {
    * cluster counts against (per cluster and global: src/jobs/apply-limits.ts), takes it and holds it until
    * released. An apply job already holds its turn when its processor runs; an apply inside another job (a
    * `/bosun apply` before merge, a self-heal) asks here before it touches the cluster and releases after its
-   * end is posted. Rejects with the signal's reason when the job is aborted while it waits.
+   * end is posted. Rejects with the signal's reason when the job is aborted while it waits. `onWait` is
+   * told once, when no turn was free at once (what it waits for: src/jobs/apply-slots.ts applySlotWaitText).
    */
-  applySlot(cluster: string): Promise<{ release(): Promise<void> }>;
+  applySlot(cluster: string, opts?: { onWait?: (wait: ApplySlotWait) => void }): Promise<{ release(): Promise<void> }>;
   /** Child jobs of this job (BullMQ's parent/child): see JobChildren. */
   children: JobChildren;
 }

@@ -198,6 +198,9 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       // Another app's check that happens to share the name is not ours to re-run.
       if (opts.appId !== undefined && run.app?.id !== undefined && run.app.id !== opts.appId) return;
       const env = run.name.slice(checkRunPrefix.length);
+      // An apply's run (`bosun / apply (<env>)`, also on a PR head when a `/bosun apply` waited for its turn)
+      // is not a plan of an environment of that name: applying again is `/bosun apply`.
+      if (/^apply \(.+\)$/.test(env)) return;
       const pulls = (run.pull_requests ?? []) as PullRequestPayload[];
       const pr = pulls[0]?.number ?? prFromExternalId(run.external_id);
       if (!pr) {

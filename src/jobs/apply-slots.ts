@@ -31,6 +31,21 @@ export interface ApplySlotsRequest {
 
 export type ApplySlotsGrant = { status: 'acquired'; slots: HeldApplySlots } | { status: 'busy'; slot: ApplySlot; holders: number; firstExpiryInMs: number };
 
+/** What an apply waiting for its turn waits for: the full slot and how many applies hold it. */
+export type ApplySlotWait = Pick<Extract<ApplySlotsGrant, { status: 'busy' }>, 'slot' | 'holders'>;
+
+/**
+ * What a waiting apply says on GitHub (its check run's summary): which limit is full, how many applies
+ * hold it and the setting that sets it, e.g. "waiting for an apply slot: 1 apply running on cluster a;
+ * BOSUN_APPLY_CONCURRENCY_PER_CLUSTER=1".
+ */
+export function applySlotWaitText(wait: ApplySlotWait): string {
+  const running = `${wait.holders} ${wait.holders === 1 ? 'apply' : 'applies'} running`;
+  return wait.slot.scope === 'global'
+    ? `waiting for an apply slot: ${running} across all workers; BOSUN_APPLY_CONCURRENCY=${wait.slot.limit}`
+    : `waiting for an apply slot: ${running} on cluster ${wait.slot.cluster}; BOSUN_APPLY_CONCURRENCY_PER_CLUSTER=${wait.slot.limit}`;
+}
+
 const released: HeldApplySlots = { release: async () => undefined };
 
 export function applySlotKey(keys: StateKeys, slot: ApplySlot): string {

@@ -133,6 +133,9 @@ spec:
     await waitFor('the a-pre apply to wait for its turn (or to deploy at once)', () => waiting() || s.deploymentOf(head, 'a-pre') !== undefined, 120_000);
     expect(s.deploymentOf(head, 'a-pre')).toBeUndefined();
     expect(await kubectl('get', 'configmap', 'settings', '-n', ns('a-pre'), '--ignore-not-found', '-o', 'name')).toBe('');
+    // …and the pull request shows it: a-pre's apply check run on the head, queued, saying what it waits for.
+    const queued = await waitFor('a-pre\'s apply check run, queued', () => s.checkRuns(head, 'bosun / apply (a-pre)').find((r) => r.status === 'queued'), 30_000);
+    expect(queued.output).toMatchObject({ summary: expect.stringContaining('waiting for an apply slot: 1 apply running on cluster a; BOSUN_APPLY_CONCURRENCY_PER_CLUSTER=1') as unknown });
 
     await markPodsReady('a-merge');
     expect((await s.completedRun(merged, 'bosun / apply (a-merge)', { timeoutMs: 120_000 })).conclusion).toBe('success');
@@ -145,6 +148,27 @@ spec:
     for (const one of [aMerge, aPre, bPre]) expect(one.states).toEqual(['in_progress', 'success']);
     expect(aPre.start).toBeGreaterThan(aMerge.end);
     expect(bPre.start > aMerge.start && bPre.end < aMerge.end).toBe(true);
+
+    // a-pre's check run, from the requests GitHub recorded in order: queued while a-merge's apply ran, in
+    // progress once that ended, then concluded with the apply's result; one run, never a second one.
+    const runs = s.checkRuns(head, 'bosun / apply (a-pre)');
+    expect(runs.map((r) => [r.status, r.conclusion])).toEqual([['completed', 'success']]);
+    const calls = h.gh.requests.filter((r) => r.kind === 'rest' && (r.method === 'POST' ? r.path.endsWith('/check-runs') && (r.body as { name?: string } | undefined)?.name === 'bosun / apply (a-pre)' : r.method === 'PATCH' && r.path.endsWith(`/check-runs/${String(runs[0].id)}`)));
+    const statuses = calls.flatMap((r) => ((r.body as { status?: string }).status ? [{ status: (r.body as { status: string }).status, seq: r.seq }] : []));
+    expect(statuses.map((x) => x.status)).toEqual(['queued', 'in_progress', 'completed']);
+    const mergeEnded = h.gh.requests.find((r) => r.method === 'POST' && r.path.endsWith(`/deployments/${String(s.deploymentOf(merged, 'a-merge')!.id)}/statuses`) && (r.body as { state?: string }).state === 'success')!;
+    expect(statuses[0].seq).toBeLessThan(mergeEnded.seq);
+    expect(statuses[1].seq).toBeGreaterThan(mergeEnded.seq);
+    // b-pre had its turn at once: no check run.
+    expect(s.checkRuns(head, 'bosun / apply (b-pre)')).toEqual([]);
+    // "Re-run" on that check run is not a plan of an environment named "apply (a-pre)": nothing is queued.
+    const plans = await h.jobCount('bosun-plan');
+    const pull = await h.gh.pullRequest(owner, name, 1);
+    const rerun = h.gh.examplePayload('check_run', 'rerequested', h.gh.repoPayload(owner, name), {
+      check_run: { ...runs[0], pull_requests: [{ number: 1, head: pull.head, base: pull.base }] },
+    });
+    expect((await h.send('check_run', rerun)).status).toBeLessThan(300);
+    expect(await h.jobCount('bosun-plan')).toBe(plans);
   }, 600_000);
 
   it('heals drift on a cluster only after the merge\'s apply holding it ended, and on its own turn', async () => {

@@ -2,9 +2,10 @@
 // `/bosun apply` before merge in a command job, a self-heal in a reconcile job): such a job asks the worker
 // runtime for its turn (JobContext.applySlot) and waits for it where it is, while an apply job that finds
 // the cluster full goes back to the queue. Real Redis, the real worker runtime; the processors stand in
-// for the workflows and record when they held the turn.
+// for the workflows and record when they held the turn and what they were told they wait for.
 import { describe, expect, it } from 'vitest';
 import { applySlotKey, clusterSlotHolders, queueNames, stateKeys, type ApplyJob, type CommandJob } from '../../src/jobs.ts';
+import { applySlotWaitText } from '../../src/jobs/apply-slots.ts';
 import { startWorkers, type Processor } from '../../queue/index.ts';
 import { applyJob, commandJob, deferred, inspect, queueSuite, redisUrl, sha, waitFor } from './support.ts';
 
@@ -25,6 +26,8 @@ describe('applies inside other jobs under the apply limits', () => {
    */
   const stack = async (limits: { applyConcurrency?: number; applyConcurrencyPerCluster?: number; shutdownTimeoutMs?: number; abortGraceMs?: number }) => {
     const spans: Span[] = [];
+    // What each inline apply was told it waits for (what a pre-merge apply shows on its queued check run).
+    const waits: Array<{ who: string; text: string }> = [];
     const releaseFirst = deferred();
     const holds = new Map<string, { promise: Promise<void>; resolve: () => void }>();
     const apply: Processor<ApplyJob> = async (job) => {
@@ -35,7 +38,7 @@ describe('applies inside other jobs under the apply limits', () => {
     };
     const command: Processor<CommandJob> = async (job, ctx) => {
       const [, cluster, name] = job.body.split(' ');
-      const turn = await ctx.applySlot(cluster);
+      const turn = await ctx.applySlot(cluster, { onWait: (wait) => waits.push({ who: `inline ${name}`, text: applySlotWaitText(wait) }) });
       const span: Span = { who: `inline ${name}`, start: performance.now() };
       spans.push(span);
       try {
@@ -58,7 +61,7 @@ describe('applies inside other jobs under the apply limits', () => {
     };
     const progressOf = async (jobId: string): Promise<string> => String(((await commands.getJob(jobId))?.progress as { message?: string } | undefined)?.message ?? '');
     const finished = (queue: typeof commands, jobId: string) => waitFor(`job ${jobId} to finish`, async () => (await queue.getJob(jobId))?.finishedOn !== undefined);
-    return { runtime, spans, releaseFirst, holds, commands, applies, inline, progressOf, finished, span: (who: string) => spans.find((s) => s.who === who)! };
+    return { runtime, spans, waits, releaseFirst, holds, commands, applies, inline, progressOf, finished, span: (who: string) => spans.find((s) => s.who === who)! };
   };
 
   it('with one apply per cluster, an inline apply waits for the apply job on its cluster, and another cluster\'s does not', async () => {
@@ -78,6 +81,8 @@ describe('applies inside other jobs under the apply limits', () => {
     const [job, pre, other] = [s.span('job a-1'), s.span('inline a-pre'), s.span('inline b-pre')];
     expect(pre.start).toBeGreaterThanOrEqual(job.end!);
     expect(overlap(job, other)).toBe(true);
+    // Told once that it waits and for what; b-pre, which had its turn at once, never.
+    expect(s.waits).toEqual([{ who: 'inline a-pre', text: 'waiting for an apply slot: 1 apply running on cluster a; BOSUN_APPLY_CONCURRENCY_PER_CLUSTER=1' }]);
     expect(await clusterSlotHolders(t.redis, stateKeys(t.prefix).clusterSlots('a'))).toEqual([]);
     await Promise.all([s.commands.close(), s.applies.close()]);
   });
@@ -115,6 +120,7 @@ describe('applies inside other jobs under the apply limits', () => {
     s.releaseFirst.resolve();
     await s.finished(s.commands, onB);
     expect(s.span('inline b-pre').start).toBeGreaterThanOrEqual(s.span('job a-1').end!);
+    expect(s.waits).toEqual([{ who: 'inline b-pre', text: 'waiting for an apply slot: 1 apply running across all workers; BOSUN_APPLY_CONCURRENCY=1' }]);
     expect(await clusterSlotHolders(t.redis, stateKeys(t.prefix).applySlots)).toEqual([]);
     await Promise.all([s.commands.close(), s.applies.close()]);
   });

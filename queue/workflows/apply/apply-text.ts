@@ -24,6 +24,19 @@ export function workingText(job: Facts): { title: string; summary: string } {
   return { title, summary: `Rendering, validating and applying \`${short(job.sha)}\` to \`${job.env}\`.` };
 }
 
+/**
+ * The check run of an apply inside another job (a `/bosun apply` before merge) that found no turn free
+ * under the apply limits: queued, saying what it waits for (`wait`: src/jobs/apply-slots.ts applySlotWaitText).
+ */
+export function waitingForTurnText(job: Facts, wait: string): { title: string; summary: string } {
+  return { title: `Waiting for an apply slot for ${job.env}`, summary: `\`${short(job.sha)}\` is applied to \`${job.env}\` once it has its turn: ${wait}.` };
+}
+
+/** The queued run of an apply whose job stopped while it waited (a worker shutting down): the job runs again. */
+export function stoppedWaitingText(job: Facts): { title: string; summary: string } {
+  return { title: `Stopped waiting for an apply slot for ${job.env}`, summary: `The worker stopped while \`${short(job.sha)}\` waited for its turn to be applied to \`${job.env}\`; the command runs again on another worker, and its reply says how it ended.` };
+}
+
 /** The deployment's `in_progress` description. */
 export function inProgressText(job: Facts): string {
   return `Applying ${short(job.sha)} to ${job.env}`;

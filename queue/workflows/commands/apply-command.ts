@@ -15,12 +15,14 @@ import { checkRequirements, type ApplyCommand } from '../../../src/chatops/index
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import { applyEnvironment, connect, renderApplySummary } from '../../../src/cluster/index.ts';
 import { applyRun } from '../apply/apply-run.ts';
-import { appliedCheck } from '../apply/apply-text.ts';
+import { appliedCheck, applyCheckRunName, stoppedWaitingText, waitingForTurnText } from '../apply/apply-text.ts';
 import { takeEnvLease, type HeldEnvLease } from '../apply/env-lease.ts';
-import { openApplyLifeCycle } from '../apply/life-cycle.ts';
+import { openApplyLifeCycle, type ApplyTarget } from '../apply/life-cycle.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
 import { git } from '../../../src/git/index.ts';
 import { readMergeState } from '../../../src/github/associated-pulls.ts';
+import { completeCheckRun, createCheckRun, type CheckRunRef } from '../../../src/github/index.ts';
+import { applySlotWaitText } from '../../../src/jobs/apply-slots.ts';
 import { lockKey } from '../../../src/locks/index.ts';
 import { loadDesiredState, withTree } from '../../../src/plan/desired-state.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command-run.ts';
@@ -93,10 +95,21 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
   try {
     const cluster = clusterNameOf(env);
     const clusters = deps.clusters;
-    // Counted like every apply to the cluster: held from before the deployment starts until its end is posted.
-    turn = await run.applySlot(cluster);
     const target = { repo: job.repo, env: name, sha: pr.headSha, seq: Date.now(), trigger: 'pre-merge' as const, pr: job.pr, requestedBy: job.user.login };
-    const life = await openApplyLifeCycle({ gh, ...(deps.status ? { status: deps.status } : {}), jobId: run.jobId ?? `command:${job.deliveryId}`, checkRun: false, deployment: true }, target);
+    // Counted like every apply to the cluster: held from before the deployment starts until its end is posted.
+    // When no turn is free at once, the PR shows what it waits for: the environment's apply check run on
+    // the head, queued (as a merge's apply that waits for `dependsOn`); the life cycle takes it over
+    // (in progress, then its conclusion). An apply that has its turn at once adds no check run.
+    let waiting: Promise<CheckRunRef | undefined> | undefined;
+    turn = await run.applySlot(cluster, { onWait: (wait) => void (waiting ??= showWaiting(run, target, applySlotWaitText(wait))) }).catch(async (err: unknown) => {
+      // Stopped while it waited (a worker shutting down): the job runs again, and may not wait then.
+      const queued = await waiting;
+      if (queued) await completeCheckRun(gh, { owner: job.repo.owner, repo: job.repo.name, checkRunId: queued.id, conclusion: 'cancelled', ...stoppedWaitingText(target) }).catch(() => undefined);
+      throw err;
+    });
+    const waited = waiting !== undefined;
+    await waiting;
+    const life = await openApplyLifeCycle({ gh, ...(deps.status ? { status: deps.status } : {}), jobId: run.jobId ?? `command:${job.deliveryId}`, checkRun: waited, deployment: true }, target);
     const lockLine = `🔒 \`${name}\` is locked to #${job.pr} until it is merged or closed (\`/bosun unlock ${name}\` releases it).`;
     const end = await applyRun({
       life,
@@ -129,6 +142,17 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
   } finally {
     await turn?.release();
     await lease.release();
+  }
+}
+
+/** The environment's apply check run on the PR head, queued with what the apply waits for; undefined when GitHub did not take it (the life cycle then makes its own). */
+async function showWaiting(run: CommandRun, target: ApplyTarget, wait: string): Promise<CheckRunRef | undefined> {
+  const { owner, name: repo } = run.job.repo;
+  try {
+    return await createCheckRun(run.gh, { owner, repo, name: applyCheckRunName(target.env), headSha: target.sha, status: 'queued', ...waitingForTurnText(target, wait) });
+  } catch (err) {
+    run.log?.warn({ env: target.env, err: err instanceof Error ? err.message : String(err) }, 'could not show on the pull request that the apply waits for its turn');
+    return undefined;
   }
 }
 
