@@ -1,7 +1,8 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Change } from '../model/change.ts';
 import type { ObjectId, RenderedObject } from '../model/object.ts';
-import { groupOf, idKey, objectId } from '../model/object.ts';
+import { groupOf } from '../model/object.ts';
+import { objectKeys, shownId } from '../model/object-key.ts';
 import { changedFields, pairHashRenames, renamedReferences, type HashRenamePair } from './hash-renames.ts';
 import { normalize } from './normalize.ts';
 import { classifyRisk, highestRisk } from './risk.ts';
@@ -17,17 +18,18 @@ const maxEditLength = 2000;
 
 /**
  * The change diff: base render vs head render, per object identity (group/kind/namespace/name, so a
- * version bump inside a group is an update). Unchanged objects are left out; Secret values are masked
- * before anything is dumped. If a render holds the same identity twice, the later object wins, as it
- * would when applied.
+ * version bump inside a group is an update; a hook named at each run by `generateName` as
+ * src/model/object-key.ts keys it). Unchanged objects are left out; Secret values are masked before
+ * anything is dumped. If a render holds the same identity twice, the later object wins, as it would when
+ * applied. `exclude` holds keys (objectKeys) left out at both commits: what a sync never applies.
  *
  * A kustomize generator's hash-suffix rename is one update of the generated object (`rename`), at the
  * risk of its content change, not a deletion plus a creation; an object whose only change is a reference
  * to such a new name is marked `referenceOnly` and ranked at the rename's risk (hash-renames.ts).
  */
-export function diffRenders(base: readonly RenderedObject[], head: readonly RenderedObject[]): Change[] {
-  const before = byIdentity(base);
-  const after = byIdentity(head);
+export function diffRenders(base: readonly RenderedObject[], head: readonly RenderedObject[], exclude: ReadonlySet<string> = new Set()): Change[] {
+  const before = byIdentity(base, exclude);
+  const after = byIdentity(head, exclude);
   const renames = pairHashRenames(before, after);
   const renamedAway = new Set(renames.map((r) => r.baseKey));
   const renamedTo = new Map(renames.map((r) => [r.headKey, r]));
@@ -91,9 +93,9 @@ function buildChange(base?: RenderedObject, head?: RenderedObject): { change: Ch
   if (base && head && oldText === newText) return undefined;
 
   const action: Change['action'] = !base ? 'create' : !head ? 'delete' : 'update';
-  const id = diffIdentity(subject.object);
+  const id = shownId(subject.object);
   // A rename's two sides have different names; each header names its own side's object.
-  const oldName = base ? `base/${diffPathName(diffIdentity(base.object))}` : '/dev/null';
+  const oldName = base ? `base/${diffPathName(shownId(base.object))}` : '/dev/null';
   const newName = head ? `head/${diffPathName(id)}` : '/dev/null';
   const diff = (lineChangesAtLeast(oldText, newText) <= maxEditLength
     ? createTwoFilesPatch(oldName, newName, oldText, newText, undefined, undefined, {
@@ -161,19 +163,11 @@ export function changeId(change: Pick<Change, 'apiVersion' | 'kind' | 'namespace
   return { group: groupOf(change.apiVersion), kind: change.kind, namespace: change.namespace, name: change.name };
 }
 
-function byIdentity(objects: readonly RenderedObject[]): Map<string, RenderedObject> {
+function byIdentity(objects: readonly RenderedObject[], exclude: ReadonlySet<string>): Map<string, RenderedObject> {
   const map = new Map<string, RenderedObject>();
-  for (const rendered of objects) map.set(idKey(diffIdentity(rendered.object)), rendered);
+  const keys = objectKeys(objects.map((o) => o.object));
+  objects.forEach((rendered, i) => {
+    if (!exclude.has(keys[i])) map.set(keys[i], rendered);
+  });
   return map;
-}
-
-/**
- * The identity an object is diffed under: an object named by the cluster at each run (an Argo CD hook
- * with `generateName`) is `<generateName>*`, so two such hooks of one kind are two changes, not one.
- */
-function diffIdentity(obj: RenderedObject['object']): ObjectId {
-  const id = objectId(obj);
-  const generateName = obj.metadata?.generateName;
-  if (id.name === '' && typeof generateName === 'string' && generateName !== '') id.name = `${generateName}*`;
-  return id;
 }

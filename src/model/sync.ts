@@ -152,9 +152,12 @@ export function hookDisplayName(obj: KubeObject): string {
   return typeof generateName === 'string' && generateName !== '' ? `${generateName}*` : '';
 }
 
-/** Whether `obj` may go without `metadata.name`: an Argo CD hook with `generateName` (bosun names it at each run). */
+/**
+ * Whether `obj` may go without `metadata.name`: an Argo CD hook with `generateName` (bosun names it at each
+ * run), or one a sync never applies (`hook: Skip`, an unsupported Helm hook: never sent to the cluster).
+ */
 export function mayUseGenerateName(obj: KubeObject, semantics: SyncSemantics): boolean {
-  return semantics === 'argocd' && syncRoleOf(obj).role === 'hook'
+  return semantics === 'argocd' && syncRoleOf(obj).role !== 'resource'
     && typeof obj.metadata?.generateName === 'string' && obj.metadata.generateName !== '';
 }
 

@@ -15,7 +15,7 @@ import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import type { Problem } from '../model/errors.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { idKey, objectId, type KubeObject, type RenderedObject } from '../model/object.ts';
+import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
 import { defaultBranchOf } from '../git/default-branch.ts';
@@ -311,8 +311,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       plan.render = { objects: ho.objects.length, baseObjects: bo.objects.length };
       // What a sync never applies is not a change the cluster will see: listed in the Sync section only.
       const never = d.h ? neverAppliedIds(d.h, ho.objects) : new Set<string>();
-      const applied = (objects: readonly RenderedObject[]) => (never.size === 0 ? objects : objects.filter((o) => !never.has(idKey(objectId(o.object)))));
-      plan.changes = diffRenders(applied(bo.objects), applied(ho.objects));
+      plan.changes = diffRenders(bo.objects, ho.objects, never);
     }
     const env = d.h ?? d.b!;
     const sync = d.h ? syncPlanOf(d.h, ho.objects) : undefined;

@@ -1,7 +1,8 @@
 import { objectApplyOptions, syncSemanticsOf } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
 import { helmCrdsApply } from '../model/helm-crds.ts';
-import { groupOf, idKey, objectId, type RenderedObject } from '../model/object.ts';
+import { objectKeys, shownId } from '../model/object-key.ts';
+import { groupOf, type RenderedObject } from '../model/object.ts';
 import { orderForSync, type SyncItem } from '../model/sync-order.ts';
 import type { PlannedHook, SkippedObject, SyncPlan } from '../model/sync-plan.ts';
 import { hookDisplayName, syncRoleOf } from '../model/sync.ts';
@@ -72,7 +73,7 @@ function fluxSyncPlan(env: Pick<Environment, 'apply'>, objects: readonly Rendere
     if (reason === undefined) continue;
     const { object, source } = rendered;
     skipped.push({
-      apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '',
+      apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata?.namespace ?? '', name: shownId(object).name,
       reason, ...(source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
     });
   }
@@ -88,18 +89,20 @@ function fluxNeverApplied(env: Pick<Environment, 'apply'>, { object, helmCrds }:
 }
 
 /**
- * The identities (idKey) of the head's objects a sync never applies — Argo CD's `hook: Skip`, Flux's
- * `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips. The plan keeps them
- * out of its changes at both commits (the head decides what a sync will do): the Sync section lists them
- * with why, and a change to them is not a change the cluster will see.
+ * The keys (src/model/object-key.ts: objectKeys) of the head's objects a sync never applies — Argo CD's
+ * `hook: Skip`, Flux's `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips.
+ * The plan keeps them out of its changes at both commits (the head decides what a sync will do; the diff
+ * keys both commits the same way, so a `generateName` hook is matched as the diff matches it): the Sync
+ * section lists them with why, and a change to them is not a change the cluster will see.
  */
 export function neverAppliedIds(env: Pick<Environment, 'source' | 'apply' | 'namespace'>, objects: readonly RenderedObject[]): Set<string> {
   const semantics = syncSemanticsOf(env);
   const out = new Set<string>();
   if (semantics !== 'argocd' && semantics !== 'flux') return out;
-  for (const rendered of objects) {
+  const keys = objectKeys(objects.map((o) => o.object));
+  objects.forEach((rendered, i) => {
     const never = semantics === 'argocd' ? syncRoleOf(rendered.object).role === 'skipped' : fluxNeverApplied(env, rendered) !== undefined;
-    if (never) out.add(idKey(objectId(rendered.object)));
-  }
+    if (never) out.add(keys[i]);
+  });
   return out;
 }
