@@ -95,22 +95,42 @@ export function mergeMaps(base: Record<string, unknown>, overlay: Record<string,
 }
 
 /**
- * `helm.values` with `helm.valuesFiles` (relative to the bundle folder) merged over them in order, as
- * Fleet's bundle reader does when it builds the bundle (internal/bundlereader/resources.go
- * `generateValues`). A file that is missing, leaves the repository or is not a YAML mapping is the
- * error Fleet fails the bundle with, at the field that names it.
+ * The repository path of a `helm.valuesFiles` entry of the bundle in `bundleDir`. Fleet's bundle reader
+ * reads `<bundle folder> + "/" + <entry>` (rancher/fleet internal/bundlereader/resources.go
+ * `generateValues`, a plain string join with no check): `../shared/values.yaml` climbs out of the bundle
+ * folder (anywhere in the GitRepo's checkout, or beyond it), and an absolute entry is NOT absolute — `/x`
+ * reads `<bundle>//x`, the bundle's own `x`. The result may start with `..` (it leaves the repository):
+ * callers refuse that.
+ */
+export function fleetValuesPath(bundleDir: string, entry: string): string {
+  return posix.normalize(`${bundleDir}/${entry}`).replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+/** Whether a repository path from fleetValuesPath leaves the repository. */
+export function leavesRepo(repoPath: string): boolean {
+  return repoPath === '..' || repoPath.startsWith('../');
+}
+
+/**
+ * `helm.values` with `helm.valuesFiles` (relative to the bundle folder, see fleetValuesPath) merged over
+ * them in order, as Fleet's bundle reader does when it builds the bundle (`generateValues`). A file that
+ * is missing, leaves the repository (by `..` or a symlink: Fleet would read it, bosun reads nothing
+ * outside the repository) or is not a YAML mapping is an error at the field that names it.
  */
 export function valuesWithFiles(root: string, bundleDir: string, helm: FleetHelmOptions, at: FleetOptions, file: string): Record<string, unknown> {
   let values = helm.values ?? {};
   helm.valuesFiles.forEach((name, i) => {
     const path = [...at.at.path, 'helm', 'valuesFiles', i];
     const where = { kind: 'config' as const, file, line: at.at.line(path), field: fieldName(path) };
-    const repoPath = posix.normalize(bundleDir === '.' ? name : `${bundleDir}/${name}`);
+    const repoPath = fleetValuesPath(bundleDir, name);
+    if (leavesRepo(repoPath)) {
+      throw new BosunError({ ...where, kind: 'path', message: `values file "${name}" leaves the repository: Fleet reads valuesFiles relative to the bundle folder (${bundleDir}), and bosun reads no file outside the repository` });
+    }
     let text: string;
     try {
       text = readFileSync(resolveInRepo(root, repoPath), 'utf8');
     } catch (error) {
-      if (error instanceof BosunError) throw new BosunError({ ...where, message: `values file "${name}" ${error.message}` });
+      if (error instanceof BosunError) throw new BosunError({ ...where, kind: 'path', message: `values file "${name}" (${repoPath}) is a symlink that points outside the repository; bosun reads no file outside the repository` });
       throw new BosunError({ ...where, message: `values file "${name}" (${repoPath}) cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); valuesFiles are relative to the bundle folder` });
     }
     let data: unknown;

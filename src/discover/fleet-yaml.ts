@@ -238,13 +238,20 @@ class Reader {
     if (disable !== undefined) out.disablePreProcess = disable;
     const templateValues = this.stringMap(raw.templateValues, [...path, 'templateValues']);
     if (templateValues) out.templateValues = templateValues;
+    // An entry may hold both refs: the Fleet agent reads the ConfigMap's values, then the Secret's
+    // (rancher/fleet internal/helmdeployer `getValues`).
     for (const [i, item] of this.list(raw.valuesFrom, [...path, 'valuesFrom']).entries()) {
-      const entry = this.record(item, [...path, 'valuesFrom', i]);
-      const ref = entry.configMapKeyRef ?? entry.secretKeyRef;
-      const kind = entry.configMapKeyRef !== undefined ? 'ConfigMap' : 'Secret';
-      if (!isRec(ref)) this.fail([...path, 'valuesFrom', i], 'a valuesFrom entry is configMapKeyRef or secretKeyRef with name, namespace and key');
-      const r = ref as Rec;
-      out.valuesFrom.push({ kind, ...(typeof r.name === 'string' ? { name: r.name } : {}), ...(typeof r.namespace === 'string' ? { namespace: r.namespace } : {}), ...(typeof r.key === 'string' ? { key: r.key } : {}) });
+      const at = [...path, 'valuesFrom', i];
+      const entry = this.record(item, at);
+      const refs = (['configMapKeyRef', 'secretKeyRef'] as const).filter((k) => entry[k] !== undefined && entry[k] !== null);
+      if (refs.length === 0) this.fail(at, 'a valuesFrom entry is configMapKeyRef or secretKeyRef with name, namespace and key');
+      for (const k of refs) {
+        const r = this.record(entry[k], [...at, k]);
+        const name = this.optionalString(r.name, [...at, k, 'name']);
+        const namespace = this.optionalString(r.namespace, [...at, k, 'namespace']);
+        const key = this.optionalString(r.key, [...at, k, 'key']);
+        out.valuesFrom.push({ kind: k === 'configMapKeyRef' ? 'ConfigMap' : 'Secret', ...(name ? { name } : {}), ...(namespace ? { namespace } : {}), ...(key ? { key } : {}) });
+      }
     }
     return out;
   }

@@ -12,10 +12,10 @@ import { bundleSitesForPaths, fleetYamlIn, type FleetBundleSite } from './fleet-
 import { comparePatchRules } from './fleet-compare-patches.ts';
 import { isFleetGitRepo, readFleetGitRepo, type FleetGitRepo } from './fleet-gitrepo.ts';
 import { fleetBundleName, limitName, maxReleaseNameLength } from './fleet-names.ts';
-import { baseOptions, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
+import { baseOptions, fleetValuesPath, leavesRepo, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
 import { criteriaText, decideTarget, defaultTarget, type ClusterFacts } from './fleet-targets.ts';
 import { valuesForCluster } from './fleet-values.ts';
-import { readFleetYaml, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
+import { fieldName, readFleetYaml, type FleetOptions, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
 import { environmentNote, objectNote, readsFrom } from './notes.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
@@ -56,7 +56,7 @@ export const fleetSource: DiscoverySource = {
     const clusters = ctx.clusters?.clusters ?? [];
     if (clusters.length === 0) {
       for (const b of bundles) {
-        notes.push(bundleNote(b, 'not-an-environment', 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; docs/gitops-sources.md "Rancher Fleet")', { reads: [b.site.dir] }));
+        notes.push(bundleNote(b, 'not-an-environment', 'no target cluster: register clusters with labels to preview per cluster (bosun plan --clusters FILE, the App\'s BOSUN_CLUSTERS; docs/gitops-sources.md "Rancher Fleet")', { reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
       }
       return { environments: [], notes };
     }
@@ -139,7 +139,7 @@ function dedupeByName(bundles: Bundle[], notes: DiscoveryNote[]): Bundle[] {
     const first = seen.get(b.name);
     if (!first) seen.set(b.name, b);
     else if (first.site.dir !== b.site.dir || first.gitRepo !== b.gitRepo) {
-      notes.push(bundleNote(b, 'not-an-environment', `bundle name "${b.name}" is also the name of the bundle of ${first.site.dir}; Fleet keeps one of them, bosun the first`, { reads: [b.site.dir] }));
+      notes.push(bundleNote(b, 'not-an-environment', `bundle name "${b.name}" is also the name of the bundle of ${first.site.dir}; Fleet keeps one of them, bosun the first`, { reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
     }
   }
   return [...seen.values()];
@@ -212,16 +212,22 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       ...(merged.kustomizeDir ? { kustomizeDir: merged.kustomizeDir } : {}),
     };
     const chart = chartOf(ctx, b, merged);
+    // A chart or kustomize folder outside the repository is refused at its field (Fleet would look for it
+    // in its checkout; bosun reads nothing outside the repository, and the render sandbox could not either).
+    const blocks = fy ? [fy.options, ...decision.customizations.map((c) => c.options)] : [];
+    if (chart.escapes) problem ??= escapeProblem(fy, blocks, ['helm', 'chart'], (o) => o.helm?.chart === merged.helm?.chart, `helm.chart "${merged.helm?.chart ?? ''}" ${chart.escapes}`);
+    const kustomizeEscape = merged.kustomizeDir ? escapesRepo(ctx.root, b.site.dir, merged.kustomizeDir) : undefined;
+    if (kustomizeEscape) problem ??= escapeProblem(fy, blocks, ['kustomize', 'dir'], (o) => o.kustomizeDir === merged.kustomizeDir, `kustomize.dir "${merged.kustomizeDir ?? ''}" ${kustomizeEscape}`);
     // A Helm repository or OCI chart is fetched at render time (render/fleet-remote-chart.ts); another URL is not.
     if (chart.remote && !chart.request) {
-      notes.push(bundleNote(b, 'not-previewed', `a chart from ${chart.remote}: remote charts are not previewed; what the bundle deploys on ${cluster.name} is not in the plan`, { environments: [name], reads: [b.site.dir] }));
+      notes.push(bundleNote(b, 'not-previewed', `a chart from ${chart.remote}: remote charts are not previewed; what the bundle deploys on ${cluster.name} is not in the plan`, { environments: [name], reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
       continue;
     }
     if (merged.helm || chart.local !== undefined) {
       const helm = merged.helm;
       const templated = valuesForCluster(helm?.values ?? {}, cluster, { ...(helm?.disablePreProcess ? { disablePreProcess: true } : {}), ...(helm?.templateValues ? { templateValues: helm.templateValues } : {}) });
       if (!templated.ok && templated.kind === 'unsupported') {
-        notes.push(bundleNote(b, 'not-previewed', `${templated.message}; not previewed on ${cluster.name}`, { environments: [name], reads: [b.site.dir] }));
+        notes.push(bundleNote(b, 'not-previewed', `${templated.message}; not previewed on ${cluster.name}`, { environments: [name], reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
         continue;
       }
       if (!templated.ok) problem ??= { message: templated.message, file: fy?.file };
@@ -230,8 +236,14 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
         ...(chart.request ? { remote: chart.request } : {}),
         values: templated.ok ? templated.values : helm?.values ?? {},
       };
+      // helm.valuesFrom: the Fleet agent reads these from the downstream cluster when it installs the release
+      // (rancher/fleet internal/helmdeployer `getValues`: namespace default the release's, key default
+      // values.yaml, a ConfigMap's then a Secret's values merged over helm.values). bosun cannot know them
+      // in a pull request, so the environment is previewed without them and said to be not fully
+      // previewed: a change to what it reads is one bosun cannot judge (plan exit code 3, a neutral check).
       for (const ref of helm?.valuesFrom ?? []) {
-        notes.push(environmentNote(name, `helm.valuesFrom ${ref.kind} ${ref.namespace ?? render.defaultNamespace}/${ref.name ?? ''} is read on the cluster when Fleet deploys; the preview renders without it`, { file: fy?.file }));
+        const what = `${ref.kind} ${ref.namespace || render.defaultNamespace}/${ref.name ?? ''} key ${ref.key || 'values.yaml'}`;
+        notes.push(environmentNote(name, `values from ${what} are read by Fleet in the cluster; bosun previews without them (helm.valuesFrom)`, { file: fy?.file }, { status: 'not-previewed', reads: bundleReads(b, valuesFiles) }));
       }
       if (helm?.takeOwnership) {
         notes.push(environmentNote(name, 'helm.takeOwnership: Fleet adopts objects that already exist in the cluster without this release\'s Helm ownership annotations (without it, its Helm install fails on them); bosun\'s server-side apply takes such objects over either way, so the preview does not depend on it', { file: fy?.file }));
@@ -265,25 +277,29 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     });
   }
   if (envs.length === 0 && !notes.some((n) => n.kind === 'Bundle' && n.name === b.name && n.status === 'not-previewed')) {
-    notes.push(bundleNote(b, 'not-an-environment', `its targets select none of the registered clusters: ${skipped.join('; ')} (targets: ${targets.map(criteriaText).join('; ')})`, { reads: [b.site.dir] }));
+    notes.push(bundleNote(b, 'not-an-environment', `its targets select none of the registered clusters: ${skipped.join('; ')} (targets: ${targets.map(criteriaText).join('; ')})`, { reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
   } else if (skipped.length > 0) {
     notes.push(bundleNote(b, 'info', `not deployed to ${skipped.join('; ')}`, { environments: envs.map((e) => e.name) }));
   }
   return envs;
 }
 
-/** Every `helm.valuesFiles` entry of fleet.yaml, bundle-relative: Fleet leaves them all out of the bundle's resources. */
+/**
+ * Every `helm.valuesFiles` entry of fleet.yaml, bundle-relative (a leading `/` dropped: Fleet joins the
+ * entry to the bundle folder with a `/`, fleet-options.ts fleetValuesPath): Fleet leaves them out of the
+ * bundle's resources, and each is an input of the bundle's environments wherever it is in the repository.
+ */
 function allValuesFiles(fy: FleetYaml | undefined): string[] {
   const files = new Set<string>(fy?.options.helm?.valuesFiles ?? []);
   for (const t of fy?.targetCustomizations ?? []) for (const f of t.options.helm?.valuesFiles ?? []) files.add(f);
-  return [...files].map((f) => posix.normalize(f));
+  return [...new Set([...files].map((f) => posix.normalize(f.replace(/^\/+/, '') || '.')))];
 }
 
 /**
  * Where the bundle's chart is. Fleet fetches `helm.chart` unless it is a path in the bundle's checkout,
  * and always when `helm.repo` is set (internal/bundlereader/resources.go `addRemoteCharts`).
  */
-function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { local?: string; remote?: string; request?: NonNullable<FleetHelmRender['remote']> } {
+function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { local?: string; remote?: string; request?: NonNullable<FleetHelmRender['remote']>; escapes?: string } {
   const helm = options.helm;
   if (helm?.repo) {
     const remote = `Helm repository ${helm.repo} (chart ${helm.chart ?? '?'}${helm.version ? ` ${helm.version}` : ''})`;
@@ -292,16 +308,44 @@ function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { lo
   if (helm?.chart?.startsWith('oci://')) return { remote: helm.chart, request: { kind: 'oci', ref: helm.chart, ...(helm.version ? { version: helm.version } : {}) } };
   if (helm?.chart) {
     if (/^[a-z][a-z0-9+.-]*:\/\/|^[a-z0-9]+::|^(github\.com|gitlab\.com|bitbucket\.org)\//i.test(helm.chart)) return { remote: helm.chart };
-    const path = posix.normalize(b.site.dir === '.' ? helm.chart : `${b.site.dir}/${helm.chart}`);
-    try {
-      if (statSync(resolveInRepo(ctx.root, path), { throwIfNoEntry: false })) return { local: posix.normalize(helm.chart) };
-    } catch {
-      return { local: posix.normalize(helm.chart) }; // the renderer refuses a path that leaves the repository, naming it
-    }
+    // Fleet looks for the chart at filepath.Join(<bundle>, chart): an absolute chart is inside the bundle too.
+    const escapes = escapesRepo(ctx.root, b.site.dir, helm.chart);
+    if (escapes) return { local: posix.normalize(helm.chart), escapes };
+    if (statSync(resolveInRepo(ctx.root, fleetValuesPath(b.site.dir, helm.chart)), { throwIfNoEntry: false })) return { local: posix.normalize(helm.chart) };
     // Not a path here: Fleet hands it to go-getter as a URL.
     return { remote: helm.chart };
   }
   return {};
+}
+
+/** Why a bundle-relative folder or file leaves the repository (by `..` or a symlink), or undefined. */
+function escapesRepo(root: string, bundleDir: string, entry: string): string | undefined {
+  const rel = fleetValuesPath(bundleDir, entry);
+  if (leavesRepo(rel)) return 'leaves the repository; bosun reads no file outside the repository';
+  try {
+    resolveInRepo(root, rel);
+  } catch {
+    return 'is a symlink that points outside the repository; bosun reads no file outside the repository';
+  }
+  return undefined;
+}
+
+/** The problem for a field that leaves the repository, at the options block (fleet.yaml or a customization) that set it. */
+function escapeProblem(fy: FleetYaml | undefined, blocks: readonly FleetOptions[], field: readonly string[], sets: (o: FleetOptions) => boolean, message: string): FleetBundleRender['problem'] {
+  const block = [...blocks].reverse().find((o) => sets(o)) ?? fy?.options;
+  const path = [...(block?.at.path ?? []), ...field];
+  const line = block?.at.line(path);
+  return { message, ...(fy ? { file: fy.file } : {}), ...(line ? { line } : {}), field: fieldName(path) };
+}
+
+/** What a bundle's environments read: its folder and its values files wherever they are in the repository. */
+function bundleReads(b: Bundle, valuesFiles: readonly string[]): string[] {
+  const out = new Set([b.site.dir]);
+  for (const file of valuesFiles) {
+    const rel = fleetValuesPath(b.site.dir, file);
+    if (!leavesRepo(rel) && b.site.dir !== '.' && rel !== b.site.dir && !rel.startsWith(`${b.site.dir}/`)) out.add(rel);
+  }
+  return [...out];
 }
 
 function problemOf(error: BosunError): FleetBundleRender['problem'] {

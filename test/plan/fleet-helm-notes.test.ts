@@ -35,10 +35,13 @@ describe('a Fleet helm bundle with valuesFrom and takeOwnership', () => {
     expect(plan.environments.find((e) => e.name === 'web@dev')?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap web']);
 
     const markdown = renderMarkdown(plan, { maxPartChars: 1_000_000 })[0];
-    const rows = markdown.split('\n').filter((l) => l.startsWith('| ℹ️ note | environment `web@dev` | `web/fleet.yaml` |'));
-    expect(rows.map((r) => r.split(' | ').at(-1)!.replace(/ \|$/, ''))).toEqual([
-      'helm.valuesFrom ConfigMap shop/web-values is read on the cluster when Fleet deploys; the preview renders without it',
-      'helm.valuesFrom Secret vault/web-secret is read on the cluster when Fleet deploys; the preview renders without it',
+    const rows = (status: string) => markdown.split('\n').filter((l) => l.startsWith(`| ${status} | environment \`web@dev\` | \`web/fleet.yaml\` |`)).map((r) => r.split(' | ').at(-1)!.replace(/ \|$/, ''));
+    // valuesFrom: previewed without the cluster's values, so listed as not previewed (never a silent green).
+    expect(rows('⏸️ not previewed')).toEqual([
+      'values from ConfigMap shop/web-values key values.yaml are read by Fleet in the cluster; bosun previews without them (helm.valuesFrom)',
+      'values from Secret vault/web-secret key values.yaml are read by Fleet in the cluster; bosun previews without them (helm.valuesFrom)',
+    ]);
+    expect(rows('ℹ️ note')).toEqual([
       'helm.takeOwnership: Fleet adopts objects that already exist in the cluster without this release\'s Helm ownership annotations (without it, its Helm install fails on them); bosun\'s server-side apply takes such objects over either way, so the preview does not depend on it',
     ]);
   }, 120_000);
