@@ -1,4 +1,4 @@
-import { chartFoldersOf, kindByName, type ContentVerdict } from '../discover/gitops-files.ts';
+import { chartFoldersOf, contentVerdict, kindByName, type ContentVerdict } from '../discover/gitops-files.ts';
 
 /**
  * A commit's coverage verdicts (discover/gitops-files.ts `contentVerdict`) for every path whose GitOps
@@ -53,4 +53,35 @@ export class VerdictRecorder {
   stored(): StoredVerdicts {
     return { text: [...this.text].sort(), unreadable: [...this.unreadable].sort() };
   }
+}
+
+/**
+ * A pull request's base verdicts derived from its head's (`head`, complete for the head's tree): the same
+ * for every path the change did not touch (same content, same type), read at the base for the touched
+ * ones. A base that was only ever a pull request's base gets its verdicts so, and every later head
+ * planned on it classifies only its own changed files. Undefined when the two commits' chart folders
+ * differ (a path's kind could differ then) or a touched file is not `available` at the base (a partial
+ * checkout without it).
+ */
+export function baseVerdictsFrom(head: StoredVerdicts, args: {
+  basePaths: readonly string[];
+  headPaths: readonly string[];
+  changed: readonly string[];
+  available: (path: string) => boolean;
+  read: (path: string) => string | undefined;
+}): StoredVerdicts | undefined {
+  const charts = chartFoldersOf(args.basePaths);
+  const headCharts = chartFoldersOf(args.headPaths);
+  if (charts.size !== headCharts.size || [...charts].some((c) => !headCharts.has(c))) return undefined;
+  const atBase = new Set(args.basePaths);
+  const touched = new Set(args.changed);
+  const recorder = new VerdictRecorder();
+  for (const path of head.text) if (atBase.has(path) && !touched.has(path)) recorder.record(path, 'text');
+  for (const path of head.unreadable) if (atBase.has(path) && !touched.has(path)) recorder.record(path, 'unreadable');
+  for (const path of touched) {
+    if (!atBase.has(path) || kindByName(path, charts) !== 'content') continue;
+    if (!args.available(path)) return undefined;
+    recorder.record(path, contentVerdict(args.read(path), path));
+  }
+  return recorder.stored();
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { checkout, changedFiles, listTree, partialCheckout, resolveRef, type Checkout, type PartialCheckout } from '../git/index.ts';
 import { coverageReadsWithin, crdFilesOf, ensureInputs, newHeadPaths, partialPaths, walkedWithin } from './partial-sides.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
+import { checkoutReader } from '../discover/gitops-files.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
@@ -33,7 +34,7 @@ import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './c
 import { chartVersionChanges, settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
 import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './input-index-sides.ts';
 import { discoverSides, type SideDiscovery } from './discovery-sides.ts';
-import { lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
+import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
 
 export interface PlanOptions {
@@ -365,6 +366,20 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   if (recorder && head.index && head.opened) {
     head.index.content = recorder.stored();
     head.opened.factsAdded = true;
+  }
+  // A base that was only ever a pull request's base has no verdicts of its own: derived from the head's,
+  // so the next head planned on it classifies only its changed files (else every new head read every
+  // YAML file of its checkout again).
+  if (head.index?.content && base.index && base.opened && !base.index.content) {
+    const derived = baseVerdictsFrom(head.index.content, {
+      basePaths: base.tree.paths, headPaths: head.tree.paths, changed,
+      available: (path) => !base.partial || base.partial.has(path),
+      read: checkoutReader(base.dir),
+    });
+    if (derived) {
+      base.index.content = derived;
+      base.opened.factsAdded = true;
+    }
   }
   progress.done();
   return { base: base.sha, head: head.sha, environments: envPlans, coverage, discovery };

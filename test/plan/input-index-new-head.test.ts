@@ -221,6 +221,7 @@ spec:
       'platform/crds/widgets.yaml': crd,
       'apps/app-001/base/kustomization.yaml': baseKustomization('  - widget.yaml\n'),
       'apps/app-001/base/widget.yaml': widget('3'),
+      'platform/values/notes.yaml': 'just: data\n',
     }, 'a Widget CRD and a widget');
     const savedBase = base;
     base = withCrd;
@@ -230,6 +231,16 @@ spec:
       // The store as a worker leaves it: another pull request against the same base planned first.
       const store = new MemoryStore();
       await planChange({ repoDir: repo.dir, base: withCrd, head: otherHead, baseBranch: 'main', inputIndex: { store, version: 't' } });
+      // The base gets the facts a head would have (CRD files, coverage verdicts) though it was only a base:
+      // the same as when it is planned on its own.
+      const baseTree = (await git(['rev-parse', `${withCrd}^{tree}`], { cwd: repo.dir })).trim();
+      const indexOf = (s: MemoryStore) => [...s.indexes.values()].map((raw) => JSON.parse(raw) as InputIndex).find((i) => i.tree === baseTree)!;
+      const alone = new MemoryStore();
+      await planChange({ repoDir: repo.dir, base: withCrd, head: withCrd, baseBranch: 'main', inputIndex: { store: alone, version: 't' } });
+      expect(indexOf(store).crdFiles).toEqual(['platform/crds/widgets.yaml']);
+      expect(indexOf(store).crdFiles).toEqual(indexOf(alone).crdFiles);
+      expect(indexOf(store).content?.text).toContain('platform/values/notes.yaml');
+      expect(indexOf(store).content).toEqual(indexOf(alone).content);
       const common = { repoDir: repo.dir, base: withCrd, head: invalidHead, baseBranch: 'main' };
       const walked = await planChange(common);
       const errors = (plan: PlanResult) => plan.environments.filter((e) => e.affected).flatMap((e) => e.validation.errors.map((f) => `${e.name}: ${JSON.stringify(f)}`));
