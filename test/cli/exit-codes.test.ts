@@ -128,9 +128,28 @@ table('unknown --env', { repo: () => repos.success, args: {
   apply: ['--repo', '{success}', '--ref', 'head', '--env', 'nope', '--clusters', '{offline}'],
   sync: ['--repo', '{success}', '--ref', 'head', '--env', 'nope', '--clusters', '{offline}'],
 } }, all(2, [new RegExp(`unknown environment "nope"; known: ${env}`)]));
+table('a required flag missing (validate and render require none)', { repo: () => repos.success, args: {
+  plan: ['--repo', '{success}', '--base', 'main'],
+  apply: ['--repo', '{success}', '--ref', 'head', '--clusters', '{offline}'],
+  sync: ['--repo', '{success}', '--env', env, '--clusters', '{offline}'],
+} }, { plan: { code: 2, says: [/plan: --head is required/] }, apply: { code: 2, says: [/apply: --env is required/] }, sync: { code: 2, says: [/sync: --ref is required/] } });
+table('a flag value outside its choices (apply and sync have no --format)', { repo: () => repos.success, extra: ['--format', 'xml'] }, {
+  plan: { code: 2, says: [/--format must be one of markdown, json \(got "xml"\)/] },
+  validate: { code: 2, says: [/--format must be one of text, json \(got "xml"\)/] },
+  render: { code: 2, says: [/--format must be one of yaml, json \(got "xml"\)/] },
+});
 table('unknown cluster', { repo: () => repos.unknownCluster }, { apply: { code: 2 }, sync: { code: 2 } }, [/unknown cluster "nowhere"/]);
 table('invalid .bosun.yaml (schema)', { repo: () => repos.badSchema }, all(2), [/\.bosun\.yaml:6: environments\[0\]\.prune: expected a boolean, got a string/]);
 table('invalid .bosun.yaml (YAML syntax)', { repo: () => repos.badYaml }, all(2), [/\.bosun\.yaml:\d+: not valid YAML: /]);
+// The cluster registry is read by the commands that take --clusters (plan: for its apply preview).
+const withRegistry = (registry: string): Case['args'] => ({
+  plan: ['--repo', '{success}', '--base', 'main', '--head', 'head', '--clusters', registry],
+  apply: ['--repo', '{success}', '--ref', 'head', '--env', env, '--clusters', registry],
+  sync: ['--repo', '{success}', '--ref', 'head', '--env', env, '--clusters', registry],
+});
+const registryCommands = { plan: { code: 2 }, apply: { code: 2 }, sync: { code: 2 } };
+table('invalid cluster registry (YAML syntax)', { repo: () => repos.success, args: withRegistry('{badYamlRegistry}') }, registryCommands, [/bad-yaml-clusters\.yaml:\d+: not valid YAML: .*fix the YAML syntax/]);
+table('invalid cluster registry (schema)', { repo: () => repos.success, args: withRegistry('{badSchemaRegistry}') }, registryCommands, [/bad-schema-clusters\.yaml:3: clusters\.dev\.kubeconfigg: Unrecognized key: "kubeconfigg"/]);
 table('no environment found', { repo: () => repos.nothing }, all(3), [
   /no environment found/, /\.bosun\.yaml/, /Flux Kustomizations/, /Argo CD Applications/, /Rancher Fleet bundles .*fleet\.yaml.*Fleet GitRepos/, /clusters\/<name>\//, /version: 1\n\s+environments:\n\s+- name: /,
 ]);
@@ -138,7 +157,8 @@ table('no environment found', { repo: () => repos.nothing }, all(3), [
 // ---------------------------------------------------------------------------------------------------
 
 function fill(args: string[]): string[] {
-  return args.map((a) => a.replace('{success}', repos.success).replace('{offline}', offlineRegistry));
+  return args.map((a) => a.replace('{success}', repos.success).replace('{offline}', offlineRegistry)
+    .replace('{badYamlRegistry}', join(work, 'bad-yaml-clusters.yaml')).replace('{badSchemaRegistry}', join(work, 'bad-schema-clusters.yaml')));
 }
 
 describe('the exit-code contract: one row per situation and command', () => {
@@ -149,6 +169,8 @@ describe('the exit-code contract: one row per situation and command', () => {
     offlineRegistry = join(work, 'offline-clusters.yaml');
     // Rows that must not reach a cluster: a kubeconfig that does not exist would say so (exit 2, "kubeconfig").
     await writeFile(offlineRegistry, `clusters:\n  dev:\n    kubeconfig: ${join(work, 'no-kubeconfig')}\n`);
+    await writeFile(join(work, 'bad-yaml-clusters.yaml'), 'clusters:\n  dev:\n    kubeconfig: [oops\n');
+    await writeFile(join(work, 'bad-schema-clusters.yaml'), 'clusters:\n  dev:\n    kubeconfigg: /etc/kubeconfig\n');
     repos.success = await situation({ 'deploy/dev/cm.yaml': configMap('debug') });
     repos.renderFailure = await situation({ 'deploy/dev/kustomization.yaml': 'resources:\n  - ns.yaml\n  - cm.yaml\n  - missing.yaml\n' });
     repos.validationError = await situation({ 'deploy/dev/cm.yaml': configMap('debug', ns, 'spec:\n  level: debug\n') });
