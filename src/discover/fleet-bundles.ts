@@ -20,11 +20,21 @@ export interface FleetBundleSite {
 
 const fleetYamlNames = ['fleet.yaml', 'fleet.yml'];
 
-/** fleet.yaml first, then fleet.yml (rancher/fleet internal/fleetyaml: the documented name wins). */
+/**
+ * fleet.yaml first, then fleet.yml (rancher/fleet internal/fleetyaml: the documented name wins). A symlink
+ * that leaves the repository is still the folder's fleet.yaml (Fleet would follow it): reading it is refused.
+ */
 export function fleetYamlIn(root: string, dir: string): string | undefined {
   for (const name of fleetYamlNames) {
     const file = dir === '.' ? name : `${dir}/${name}`;
-    if (statSync(resolveInRepo(root, file), { throwIfNoEntry: false })?.isFile()) return file;
+    let abs: string;
+    try {
+      abs = resolveInRepo(root, file);
+    } catch {
+      if (lstatSync(join(root, file), { throwIfNoEntry: false })?.isSymbolicLink()) return file;
+      continue;
+    }
+    if (statSync(abs, { throwIfNoEntry: false })?.isFile()) return file;
   }
   return undefined;
 }
@@ -112,7 +122,7 @@ function walkDirs(root: string, dir: string, visit: (dir: string) => void): void
   for (const name of safeReaddir(root, dir)) {
     if (name === '.git') continue;
     const child = dir === '.' ? name : `${dir}/${name}`;
-    const info = lstatSync(resolveInRepo(root, child), { throwIfNoEntry: false });
+    const info = lstatSync(join(root, child), { throwIfNoEntry: false });
     if (info?.isDirectory()) walkDirs(root, child, visit);
   }
 }
@@ -123,7 +133,7 @@ function hasResourcesOutsideBundles(root: string, dir: string): boolean {
   for (const name of safeReaddir(root, dir)) {
     if (name === '.git') continue;
     const child = dir === '.' ? name : `${dir}/${name}`;
-    const info = lstatSync(resolveInRepo(root, child), { throwIfNoEntry: false });
+    const info = lstatSync(join(root, child), { throwIfNoEntry: false });
     if (info?.isDirectory()) {
       if (hasResourcesOutsideBundles(root, child)) return true;
     } else if (/\.ya?ml$/.test(name)) return true;

@@ -101,7 +101,8 @@ function findBundles(ctx: DiscoveryContext, files: readonly string[], repos: rea
       for (const path of unmatched) notes.push(objectNote(repo.doc, 'info', `spec.paths entry "${path}" matches no folder of this commit`));
       for (const site of sites) {
         covered.add(site.dir);
-        const fleetYaml = site.fleetYaml ? readFleetYaml(ctx.root, site.fleetYaml) : undefined;
+        const fleetYaml = site.fleetYaml ? readOrNote(ctx.root, site, notes) : undefined;
+        if (fleetYaml === null) continue;
         bundles.push({ site, gitRepo: repo, ...(fleetYaml ? { fleetYaml } : {}), name: fleetYaml?.name ?? fleetBundleName(repo.name, site.dir), labels: { ...repo.labels, ...fleetYaml?.labels } });
       }
     }
@@ -119,10 +120,26 @@ function findBundles(ctx: DiscoveryContext, files: readonly string[], repos: rea
   }
   for (const dir of dirs) {
     const file = fleetYamlIn(ctx.root, dir)!;
-    const fleetYaml = readFleetYaml(ctx.root, file);
+    const fleetYaml = readOrNote(ctx.root, { dir, fleetYaml: file }, notes);
+    if (!fleetYaml) continue;
     bundles.push({ site: { dir, fleetYaml: file }, fleetYaml, name: fleetYaml.name ?? (dir === '.' ? 'root' : dir), labels: { ...fleetYaml.labels } });
   }
   return dedupeByName(bundles, notes);
+}
+
+/**
+ * A bundle's fleet.yaml, or null when it is a symlink out of the repository: the bundle is then not an
+ * environment (bosun reads no file outside the repository), said in a note whose reads make its files
+ * ones bosun cannot judge. Any other problem (not YAML, a wrong type) fails discovery, as Fleet fails it.
+ */
+function readOrNote(root: string, site: FleetBundleSite, notes: DiscoveryNote[]): FleetYaml | null {
+  try {
+    return readFleetYaml(root, site.fleetYaml!);
+  } catch (error) {
+    if (!(error instanceof BosunError) || error.kind !== 'path') throw error;
+    notes.push({ status: 'not-an-environment', kind: 'Bundle', name: site.dir, file: site.fleetYaml!, reason: `${site.fleetYaml!} is a symlink that points outside the repository: bosun reads no file outside the repository, so this bundle is not previewed`, reads: [site.dir] });
+    return null;
+  }
 }
 
 /** Folders holding a fleet.yaml or fleet.yml, from the repository's YAML files. */

@@ -164,3 +164,20 @@ describe('Fleet helm.valuesFrom', () => {
     expect(run.stderr).toContain('cannot judge 1 changed file(s): apps/web/chart/values.yaml');
   }, 120_000);
 });
+
+describe('a fleet.yaml that is a symlink out of the repository', () => {
+  it('under a GitRepo\'s paths: the bundle is not an environment, said in a note; discovery goes on and reads nothing outside', async () => {
+    const outside = await makeTree({ 'fleet.yaml': 'defaultNamespace: stolen-canary\n' });
+    const root = await makeTree({
+      'fleet/gitrepo.yaml': 'apiVersion: fleet.cattle.io/v1alpha1\nkind: GitRepo\nmetadata: {name: apps, namespace: fleet-local}\nspec:\n  repo: https://github.com/acme/apps\n  branch: main\n  paths: [fleet/web, fleet/db]\n',
+      'fleet/web/fleet.yaml': { symlink: `${outside}/fleet.yaml` },
+      'fleet/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n',
+      'fleet/db/fleet.yaml': 'defaultNamespace: db\n',
+      'fleet/db/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db}\n',
+    });
+    const { environments, notes } = await discoverEnvironments(root, { clusters, repoUrls: ['https://github.com/acme/apps'], branch: 'main' });
+    expect(environments.map((e) => e.name)).toEqual(['apps-fleet-db@dev']);
+    expect(notes.find((n) => n.status === 'not-an-environment')).toMatchObject({ kind: 'Bundle', file: 'fleet/web/fleet.yaml', reads: ['fleet/web'], reason: expect.stringContaining('fleet/web/fleet.yaml is a symlink that points outside the repository') });
+    expect(JSON.stringify({ environments, notes })).not.toContain('stolen-canary');
+  });
+});

@@ -9,7 +9,7 @@
 // cluster with labels only — planned for, never connected to. The bundles set no targets, so they go to
 // Fleet's `default` cluster group, which the registry does not define: bosun takes every registered cluster.
 import type { Canaries } from './canaries.ts';
-import type { MaliciousCase } from './malicious-cases.ts';
+import { repoUrl, type MaliciousCase } from './malicious-cases.ts';
 
 /** The cluster registry file the Fleet cases are planned with. */
 export const fleetClusters = 'clusters:\n  downstream:\n    labels: {env: dev}\n';
@@ -61,6 +61,15 @@ export function maliciousFleetCases(c: Canaries): MaliciousCase[] {
     {
       id: 'fleet-yaml-symlink', title: 'fleet.yaml itself a symlink to a file outside the repository',
       files: { 'fleet/web/fleet.yaml': { symlink: `${c.dir}/cm.yaml` }, 'fleet/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {a: b}\n' } as MaliciousCase['files'],
+      expect: { file: fy, message: /symlink that points outside the repository/, note: true },
+    },
+    {
+      id: 'fleet-gitrepo-yaml-symlink', title: 'a bundle under a GitRepo\'s paths whose fleet.yaml is a symlink out of the repository',
+      files: {
+        'fleet/gitrepo.yaml': `apiVersion: fleet.cattle.io/v1alpha1\nkind: GitRepo\nmetadata: {name: apps, namespace: fleet-local}\nspec:\n  repo: ${repoUrl}\n  branch: main\n  paths: [fleet]\n`,
+        'fleet/web/fleet.yaml': { symlink: `${c.dir}/cm.yaml` },
+        'fleet/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {a: b}\n',
+      } as MaliciousCase['files'],
       expect: { file: fy, message: /symlink that points outside the repository/, note: true },
     },
     // ── the network: chart sources the pull request names ───────────────────────────────────────────
