@@ -55,6 +55,7 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/render/helmrelease.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; the HelmRelease\'s release name (after helm-controller\'s shortening) and namespace checked by helm\'s rules; values go through a JSON file bosun writes; the chart is a checked repository folder or the fetcher\'s cache' },
   'src/render/helm-postrender.ts runTool': { count: 1, guard: 'fixed arguments (kustomize <temp folder>); the post-renderer patches and images are data in a kustomization bosun writes' },
   'src/render/jsonnet.ts runTool': { count: 1, guard: '-J folders are absolute paths; ext/tla names checked as jsonnet identifiers and passed as name=value after the option; the file after --; imports leaving the repository refused first' },
+  'src/git/grep.ts git': { count: 2, guard: 'the revision must be a full object id (checked: git grep knows no --end-of-options); the text after -e, the pathspecs after --; the cat-file names go on stdin' },
   'src/git/default-branch.ts git': { count: 1, guard: 'fixed arguments (symbolic-ref / rev-parse of refs/heads/main|master), no outside value' },
   'src/render/kustomize.ts runTool': { count: 1, guard: 'fixed arguments and temp paths; what kustomize hands to helm (helmCharts) is checked in the kustomization walk' },
   'queue/workflows/push/push.ts git': { count: 1, guard: 'job.after was accepted by mirrors.ensure (checkShas) first' },
