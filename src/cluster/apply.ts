@@ -58,7 +58,8 @@ export async function applyPrepared(client: ClusterClient, objects: readonly Pre
       done++;
       options.onProgress?.({ stage: 'apply', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: objects.length });
     });
-    const crds = batch.filter((o) => isCrd(o.object) && results.get(o.key)?.action !== 'failed');
+    // Only the CRDs this apply wrote: one left alone (a crds policy, an annotation) may not exist at all.
+    const crds = batch.filter((o) => isCrd(o.object) && results.get(o.key)?.action !== 'failed' && results.get(o.key)?.action !== 'skipped');
     if (crds.length > 0) await waitForCrds(client, crds, results, options);
     blockedBy += batch.filter((o) => results.get(o.key)?.action === 'failed').length;
   }

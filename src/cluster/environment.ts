@@ -114,13 +114,14 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   let hookSet: Awaited<ReturnType<typeof prepareHooks>>;
   let previous: InventoryEntry[];
   try {
-    prepared = await prepareObjects(split.resources, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+    const inventory = await readInventory(client, env.name, partOf);
+    prepared = await prepareObjects(split.resources, { env: withHelmAction(env, split.resources, inventory !== undefined), partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
     const crdScopes = scopesFromCrds(split.resources.map((r) => r.object));
     hookSet = await prepareHooks(split.hooks, {
       env, partOf, revision: input.revision ?? 'local', startedAt: started, defaultNamespace: client.defaultNamespace,
       namespaced: async (v, k) => (await client.resources.find(v, k))?.namespaced ?? (crdScopes.has(`${groupOf(v)}/${k}`) ? crdScopes.get(`${groupOf(v)}/${k}`) === 'Namespaced' : undefined),
     });
-    previous = (await readInventory(client, env.name, partOf))?.entries ?? [];
+    previous = inventory?.entries ?? [];
   } catch (error) {
     throw toClusterError(client.name, client.server, error);
   }
@@ -312,4 +313,15 @@ async function dryRunReport(
     ...ref, action: problem ? 'failed' : 'skipped', stage: 'hook', error: problem ?? `dry run: this ${phase} hook runs at the sync`, hook: { phase, wave, outcome: 'not run' },
   }));
   return finish([...preview.objects.map(toResult), ...preview.prunes.map(toResult), ...hooks], { ok: preview.ok });
+}
+
+/**
+ * A HelmRelease's chart CRDs follow `install.crds` or `upgrade.crds` (src/model/helm-crds.ts): a plan knows
+ * which (the release exists at the base), an apply outside a plan asks the cluster — an environment bosun
+ * applied before (its inventory is there) is an upgrade, else an install, as helm-controller decides by
+ * the release it finds.
+ */
+function withHelmAction(env: ApplyEnvironmentSettings, objects: readonly RenderedObject[], applied: boolean): ApplyEnvironmentSettings {
+  if (env.apply?.helmRelease || !objects.some((o) => o.helmCrds)) return env;
+  return { ...env, apply: { ...env.apply, helmRelease: applied ? 'upgrade' : 'install' } };
 }

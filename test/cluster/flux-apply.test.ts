@@ -205,6 +205,25 @@ describe('a HelmRelease chart\'s crds/ CRDs, applied as helm-controller\'s crds 
     }
   });
 
+  it('a merge apply with no plan behind it (install or upgrade unknown) asks the cluster: install.crds Skip on the first apply, upgrade.crds CreateReplace once the release exists', async () => {
+    const { env, space } = setup();
+    const group = `${env}.example.com`;
+    const name = `widgets.${group}`;
+    const skipOnInstall: RenderedObject = { object: widgetCrd(group), source: { file: 'charts/web/crds/widgets.yaml' }, helmCrds: { install: 'Skip', upgrade: 'CreateReplace' } };
+    try {
+      const first = await applyEnvironment({ client, env: flux(env), objects: [...rendered(ns(space), configMap(space, 'web', { a: '1' })), skipOnInstall] });
+      expect(first.ok, renderApplySummary(first)).toBe(true);
+      expect(resultOf(first, 'CustomResourceDefinition', name)).toMatchObject({ action: 'skipped', error: expect.stringContaining('install.crds: Skip') });
+      expect(await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).toBeUndefined();
+
+      const second = await applyEnvironment({ client, env: flux(env), objects: [...rendered(ns(space), configMap(space, 'web', { a: '2' })), skipOnInstall] });
+      expect(second.ok, renderApplySummary(second)).toBe(true);
+      expect(resultOf(second, 'CustomResourceDefinition', name)?.action).toBe('created');
+    } finally {
+      await client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}` }).catch(() => undefined);
+    }
+  });
+
   // One its crds policy leaves alone (Create and it exists; Skip) never gets the prune mark: applied labelled
   // for the environment before (by a bosun without the crds policies), it must still survive the chart
   // dropping it and the release's removal, with every custom resource of it.
@@ -218,10 +237,11 @@ describe('a HelmRelease chart\'s crds/ CRDs, applied as helm-controller\'s crds 
         expect(before.ok, renderApplySummary(before)).toBe(true);
         expect(resultOf(before, 'CustomResourceDefinition', name)?.action).toBe('created');
 
-        // The merge of a later commit (install or upgrade unknown): Create, and it exists, so it is left alone.
+        // The merge of a later commit (no plan says install or upgrade: the environment was applied before, so
+        // an upgrade): upgrade.crds Skip, so it is left alone.
         const later = await applyEnvironment({ client, env: flux(env), objects: [fromCrds(widgetCrd(group))] });
         expect(later.ok, renderApplySummary(later)).toBe(true);
-        expect(resultOf(later, 'CustomResourceDefinition', name)).toMatchObject({ action: 'skipped', error: expect.stringContaining('not updated: it exists') });
+        expect(resultOf(later, 'CustomResourceDefinition', name)).toMatchObject({ action: 'skipped', error: expect.stringContaining('upgrade.crds: Skip') });
 
         const preview = await previewEnvironment({ client, env: flux(env, {}, { allowEmpty: true }), objects: [] });
         expect(preview.prunes.map((p) => p.name)).not.toContain(name);
