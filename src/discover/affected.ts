@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Environment } from '../model/environment.ts';
+import type { RemovalContext, RemovalVerdict } from './argocd-removal.ts';
 import type { EnvInputs } from './types.ts';
 
 export interface AffectedInput {
@@ -9,6 +10,12 @@ export interface AffectedInput {
   headInputs?: EnvInputs;
   /** Repo-relative paths changed between base and head (both sides of renames). */
   changedFiles: string[];
+  /**
+   * Both sides' environments (argocd-removal.ts RemovalContext), so that an Argo CD Application removed
+   * together with its parent Application or ApplicationSet gets Argo CD's verdict for that case. Without it
+   * the parent is taken to stay.
+   */
+  removal?: RemovalContext;
 }
 
 export interface AffectedDecision {
@@ -29,6 +36,10 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
   // What the GitOps tool does with what it deployed (an Argo CD Application without the resources
   // finalizer, or that nothing deletes, keeps its objects): not affected, so the plan shows no deletions
   // and a merge queues no prune (queue/workflows/push/push.ts prunes only affected removed environments).
+  if (!head) {
+    const gone = input.removal?.verdict(base);
+    if (gone) return removedDecision(base, gone);
+  }
   if (!head && base.keepObjectsOnRemoval) return { affected: false, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${base.keepObjectsOnRemoval})`, lifecycle: 'removed' };
   if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted${base.deleteObjectsOnRemoval ? ` (${base.deleteObjectsOnRemoval})` : ''}`, lifecycle: 'removed' };
 
@@ -53,6 +64,11 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
   return { affected: false, reason: `skipped: none of its ${count} input${count === 1 ? '' : 's'} changed` };
 }
 
+function removedDecision(base: Environment, verdict: RemovalVerdict): AffectedDecision {
+  if (verdict.keeps !== undefined) return { affected: false, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${verdict.keeps})`, lifecycle: 'removed' };
+  return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted (${verdict.deletes})`, lifecycle: 'removed' };
+}
+
 function where(env: Environment | undefined, verb = 'defined in'): string {
   const file = env?.definedIn?.file;
   return file ? ` (${verb} ${file})` : '';
@@ -63,8 +79,8 @@ function where(env: Environment | undefined, verb = 'defined in'): string {
  * on removal (a parent's prune or a finalizer changes nothing the environment deploys now).
  */
 function sameDefinition(a: Environment, b: Environment): boolean {
-  const { definedIn: _a, keepObjectsOnRemoval: _ka, deleteObjectsOnRemoval: _da, ...restA } = a;
-  const { definedIn: _b, keepObjectsOnRemoval: _kb, deleteObjectsOnRemoval: _db, ...restB } = b;
+  const { definedIn: _a, keepObjectsOnRemoval: _ka, deleteObjectsOnRemoval: _da, argocdRemoval: _ra, ...restA } = a;
+  const { definedIn: _b, keepObjectsOnRemoval: _kb, deleteObjectsOnRemoval: _db, argocdRemoval: _rb, ...restB } = b;
   return isDeepStrictEqual(stripUndefined(restA), stripUndefined(restB));
 }
 

@@ -121,6 +121,7 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   const removal = removalVerdict(app, removalProducer(ctx, doc));
   if (removal.keeps !== undefined) env.keepObjectsOnRemoval = removal.keeps;
   else env.deleteObjectsOnRemoval = removal.deletes;
+  env.argocdRemoval = removal.facts;
   const destination = destinationCluster(app, ctx.clusters);
   if (destination.cluster) env.cluster = destination.cluster;
   texts.push(...destination.notes);

@@ -61,6 +61,18 @@ export interface JsonnetOptions {
 }
 
 /** The GitOps object that produced an environment (an app-of-apps parent, an ApplicationSet). */
+/** An Argo CD Application's deletion, as Argo CD carries it out (discover/argocd-removal.ts). */
+export interface ArgoRemovalFacts {
+  /** The Application's name. */
+  app: string;
+  /** What deletes the Application when a change stops producing it while its producer stays; absent: nothing does. */
+  deletedBy?: string;
+  /** Its deletion finalizer: deleting it deletes what it deployed. Absent: a non-cascading deletion. */
+  finalizer?: string;
+  /** `Delete=false` / `Delete=confirm` in its sync-options: a parent's cascading deletion leaves it in place. */
+  deleteOption?: 'false' | 'confirm';
+}
+
 export interface ProducedBy {
   kind: 'Application' | 'ApplicationSet';
   name: string;
@@ -156,6 +168,8 @@ export interface Environment {
    * finalizer, and what deletes the Application). Absent for other sources: their objects are deleted.
    */
   deleteObjectsOnRemoval?: string;
+  /** Argo CD: what those verdicts rest on, for a change that also removes what produces it (discover/argocd-removal.ts). */
+  argocdRemoval?: ArgoRemovalFacts;
   /** A Rancher Fleet bundle on this environment's cluster (render 'fleet'). */
   fleet?: FleetBundleRender;
   /** A chart fetched from a Helm repository or OCI registry, rendered with `helm` options (path is then unused). */

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { changedFiles, checkout } from '../git/index.ts';
+import { RemovalContext } from '../discover/argocd-removal.ts';
 import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
@@ -54,11 +57,13 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
       substituteFromFiles(head, headCo.dir, (env) => inputs(headCo.dir, env)),
     ]);
     const withExtra = (i: EnvInputs | undefined, extra: string[] | undefined): EnvInputs | undefined => (i && extra ? { ...i, files: [...new Set([...i.files, ...extra])].sort() } : i);
+    // The same verdict as the plan's (plan.ts planSides) for an Argo CD Application removed with its parent.
+    const removal = new RemovalContext({ base, head, existsAtHead: (path) => existsSync(join(headCo.dir, path)) });
     const out: AffectedEnvironment[] = [];
     for (const name of names) {
       const h = heads.get(name);
       const b = bases.get(name);
-      const decision = decideAffected({ base: b, head: h, baseInputs: withExtra(await inputs(baseCo.dir, b), baseExtra.get(name)), headInputs: withExtra(await inputs(headCo.dir, h), headExtra.get(name)), changedFiles: changed });
+      const decision = decideAffected({ base: b, head: h, baseInputs: withExtra(await inputs(baseCo.dir, b), baseExtra.get(name)), headInputs: withExtra(await inputs(headCo.dir, h), headExtra.get(name)), changedFiles: changed, removal });
       if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision });
     }
     return out;

@@ -5,6 +5,7 @@ import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { checkoutReader } from '../discover/gitops-files.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
+import { RemovalContext } from '../discover/argocd-removal.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
@@ -221,6 +222,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   for (const resolved of headSubst.values()) head.notes.push(...resolved.notes);
 
   progress(`analysing ${selected.length} environment(s) against ${changed.length} changed file(s)`);
+  const removal = new RemovalContext({ base: base.envs.values(), head: head.envs.values(), existsAtHead: (p) => p === '.' || head.tree.blobs.has(p) || !head.tree.under(p).next().done });
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);
     const h = head.envs.get(name);
@@ -236,6 +238,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
         baseInputs: bi && 'inputs' in bi ? bi.inputs : undefined,
         headInputs: hi && 'inputs' in hi ? hi.inputs : undefined,
         changedFiles: changed,
+        removal,
       });
     // Values from substituteFrom that changed without a file of this environment changing still change it.
     const substitution = decision.affected ? undefined : substitutionReason(baseSubst.get(substitutionOwner(name, b)), headSubst.get(substitutionOwner(name, h)));

@@ -145,3 +145,110 @@ describe('a removed Argo CD Application, as Argo CD treats it', () => {
     expect(pruned).toEqual(['bgset-prod', 'plain-prod']);
   });
 });
+
+// The same change removes what produces the Application (issue #12): Argo CD goes by what happens to that parent.
+describe('an Argo CD Application removed together with its parent', () => {
+  const fin = ['resources-finalizer.argocd.argoproj.io'];
+
+  it('the ApplicationSet file removed: Argo CD does not delete the ApplicationSet, so its Applications and their objects stay; nothing pruned', async () => {
+    const appset = [
+      'apiVersion: argoproj.io/v1alpha1', 'kind: ApplicationSet', 'metadata: { name: apps, namespace: argocd }', 'spec:',
+      '  generators:', '    - list:', '        elements: [{ env: dev }, { env: prod }]',
+      '  template:', "    metadata: { name: 'apps-{{env}}' }",
+      '    spec:', `      source: { repoURL: ${repoUrl}, path: 'apps/{{env}}' }`, "      destination: { server: https://kubernetes.default.svc, namespace: '{{env}}' }", '',
+    ].join('\n');
+    const { envs, pruned } = await removal({ 'sets/apps.yaml': appset, 'apps/dev/cm.yaml': configMap('dev'), 'apps/prod/cm.yaml': configMap('prod') }, { 'sets/apps.yaml': null });
+    for (const name of ['apps-dev', 'apps-prod']) {
+      expect(envs[name]).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+      expect(envs[name].reason).toBe(`environment removed (was defined in sets/apps.yaml); its objects stay in the cluster (ApplicationSet apps was removed from Git in this change; Argo CD does not delete an ApplicationSet whose file is removed, so its Applications and their objects stay — delete it with kubectl/argocd to remove them (Application ${name} has the resources finalizer: its objects go with it))`);
+    }
+    expect(pruned).toEqual([]);
+  });
+
+  it('a top-level app-of-apps parent removed: it stays in Argo CD and keeps rendering its chart, so its children stay; one whose parent folder is gone too stays (nothing syncs it away)', async () => {
+    const chart = (names: string[]) => names.map((n) => application(n, `apps/${n}`, { finalizers: fin })).join('---\n');
+    const { envs, pruned } = await removal({
+      'argocd/root.yaml': application('root', 'charts/apps', { prune: true, finalizers: fin }),
+      'charts/apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 0.1.0\n',
+      'charts/apps/templates/apps.yaml': chart(['web', 'api']),
+      'argocd/tree.yaml': application('tree', 'argocd/tree', { prune: true }),
+      'argocd/tree/leaf.yaml': application('leaf', 'apps/leaf', { finalizers: fin }),
+      ...Object.fromEntries(['web', 'api', 'leaf'].map((n) => [`apps/${n}/cm.yaml`, configMap(n)])),
+    }, { 'argocd/root.yaml': null, 'argocd/tree.yaml': null, 'argocd/tree/leaf.yaml': null });
+    for (const name of ['web', 'api']) {
+      expect(envs[name]).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+      expect(envs[name].reason).toBe(`environment removed (was defined in charts/apps/templates/apps.yaml); its objects stay in the cluster (its parent Application root is removed from Git in this change but not deleted in Argo CD (Application root was removed from Git in this change, and Argo CD does not delete an Application whose file is removed): it stays with its last definition, so Application ${name} stays too — delete root with argocd app delete to remove them)`);
+    }
+    expect(envs.leaf).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(envs.leaf.reason).toContain('its parent Application tree is removed from Git in this change but not deleted in Argo CD');
+    expect(envs.root).toMatchObject({ lifecycle: 'removed', affected: false });
+    expect(pruned).toEqual([]);
+  });
+
+  it('a top-level parent removed whose folder stays in Git: it keeps syncing it with automated prune, so a child whose file is gone is pruned (its objects with its finalizer)', async () => {
+    const { envs, pruned } = await removal({
+      'root.yaml': application('root', 'argocd/apps', { prune: true }),
+      'argocd/apps/gone.yaml': application('gone', 'apps/gone', { finalizers: fin }),
+      'argocd/apps/cm.yaml': configMap('root'),
+      'apps/gone/cm.yaml': configMap('gone'),
+    }, { 'root.yaml': null, 'argocd/apps/gone.yaml': null });
+    expect(envs.gone).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(envs.gone.reason).toContain('its parent Application root is removed from Git in this change but not deleted in Argo CD');
+    expect(envs.gone.reason).toContain('keeps syncing argocd/apps with automated prune, where argocd/apps/gone.yaml is gone, so it prunes Application gone; resources finalizer resources-finalizer.argocd.argoproj.io on Application gone');
+    expect(deletions(envs.gone)).toEqual(['ConfigMap/gone']);
+    expect(pruned).toEqual(['gone']);
+  });
+
+  it('nested app of apps: a parent its grandparent prunes takes its children along only with its resources finalizer; each child then keeps or loses its objects by its own finalizer (Delete=false keeps it)', async () => {
+    const { envs, pruned } = await removal({
+      'g.yaml': application('g', 'argocd/mid', { prune: true }),
+      'argocd/mid/cm.yaml': configMap('g'),
+      'argocd/mid/p1.yaml': application('p1', 'argocd/leaf1', { finalizers: fin }),
+      'argocd/mid/p2.yaml': application('p2', 'argocd/leaf2'),
+      'argocd/leaf1/x1.yaml': application('x1', 'apps/x1', { finalizers: fin }),
+      'argocd/leaf1/x3.yaml': application('x3', 'apps/x3', { finalizers: fin, annotations: { 'argocd.argoproj.io/sync-options': 'Delete=false' } }),
+      'argocd/leaf1/x4.yaml': application('x4', 'apps/x4'),
+      'argocd/leaf2/x2.yaml': application('x2', 'apps/x2', { finalizers: fin }),
+      ...Object.fromEntries(['x1', 'x2', 'x3', 'x4'].map((n) => [`apps/${n}/cm.yaml`, configMap(n)])),
+    }, Object.fromEntries(['argocd/mid/p1.yaml', 'argocd/mid/p2.yaml', 'argocd/leaf1/x1.yaml', 'argocd/leaf1/x3.yaml', 'argocd/leaf1/x4.yaml', 'argocd/leaf2/x2.yaml'].map((f) => [f, null])));
+    // p1 itself: its grandparent g prunes it, with its finalizer (its own verdict, the parent g stays).
+    expect(envs.p1).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(envs.x1).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(envs.x1.reason).toBe('environment removed (was defined in argocd/leaf1/x1.yaml); its objects will be deleted (its parent Application p1 is deleted with resources finalizer resources-finalizer.argocd.argoproj.io (its parent Application g (automated prune) deletes Application p1), which deletes Application x1; resources finalizer resources-finalizer.argocd.argoproj.io on Application x1)');
+    expect(deletions(envs.x1)).toEqual(['ConfigMap/x1']);
+    expect(envs.x3).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(envs.x3.reason).toContain('Application x3 has argocd.argoproj.io/sync-options: Delete=false, so Argo CD leaves it in place');
+    expect(envs.x4).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(envs.x4.reason).toContain('which deletes Application x4, without what it deployed (no resources finalizer on Application x4: non-cascading)');
+    // p2 has no finalizer: g deletes it alone, and its child x2 stays.
+    expect(envs.p2).toMatchObject({ lifecycle: 'removed', affected: false });
+    expect(envs.x2).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(envs.x2.reason).toContain('its parent Application p2 is deleted (its parent Application g (automated prune) deletes Application p2) without what it deployed (no resources finalizer), so Application x2 stays');
+    expect(pruned).toEqual(['p1', 'x1']);
+  });
+
+  it('an ApplicationSet deployed by an app-of-apps parent its grandparent prunes: with the parent\'s finalizer the ApplicationSet goes and its Applications with it (ownerReferences); without it they stay', async () => {
+    const appset = (name: string) => [
+      'apiVersion: argoproj.io/v1alpha1', 'kind: ApplicationSet', `metadata: { name: ${name}, namespace: argocd }`, 'spec:',
+      '  generators:', `    - list: { elements: [{ env: ${name} }] }`,
+      "  template:", "    metadata: { name: 'app-{{env}}' }",
+      '    spec:', `      source: { repoURL: ${repoUrl}, path: 'apps/{{env}}' }`, "      destination: { server: https://kubernetes.default.svc, namespace: '{{env}}' }", '',
+    ].join('\n');
+    const { envs, pruned } = await removal({
+      'g.yaml': application('g', 'argocd/mid', { prune: true }),
+      'argocd/mid/cm.yaml': configMap('g'),
+      'argocd/mid/withfin.yaml': application('withfin', 'argocd/sets1', { finalizers: fin }),
+      'argocd/mid/nofin.yaml': application('nofin', 'argocd/sets2'),
+      'argocd/sets1/s1.yaml': appset('s1'),
+      'argocd/sets2/s2.yaml': appset('s2'),
+      'apps/s1/cm.yaml': configMap('s1'),
+      'apps/s2/cm.yaml': configMap('s2'),
+    }, { 'argocd/mid/withfin.yaml': null, 'argocd/mid/nofin.yaml': null, 'argocd/sets1/s1.yaml': null, 'argocd/sets2/s2.yaml': null });
+    expect(envs['app-s1']).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(envs['app-s1'].reason).toContain('ApplicationSet s1 is deployed by Application withfin, which this change removes: its parent Application g (automated prune) deletes Application withfin with resources finalizer resources-finalizer.argocd.argoproj.io, which deletes ApplicationSet s1, and with it (ownerReferences) Application app-s1');
+    expect(deletions(envs['app-s1'])).toEqual(['ConfigMap/s1']);
+    expect(envs['app-s2']).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(envs['app-s2'].reason).toContain('so ApplicationSet s2 stays and keeps generating Application app-s2');
+    expect(pruned).toEqual(['app-s1', 'withfin']);
+  });
+});
