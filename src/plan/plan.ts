@@ -37,6 +37,7 @@ import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './
 import { discoverSides, type SideDiscovery } from './discovery-sides.ts';
 import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
+import { unregisteredClusterNotes } from './unregistered-clusters.ts';
 
 export interface PlanOptions {
   /** A git repository (work tree or bare). */
@@ -348,6 +349,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     progress.done();
     return { base: base.sha, head: head.sha, environments: envPlans, discovery: head.notes.slice(notesBeforeRender) };
   }
+  // An environment on a cluster the given registry lacks is never previewed nor applied: said, not a silent green.
+  head.notes.push(...unregisteredClusterNotes(decisions, opts.clusters, changed));
   // Every GitOps file an environment reads, or listed with why not; every object seen and not previewed.
   const known = new Map(decisions.map((d) => [d.name, d]));
   // The head's coverage verdicts: stored with its index, else lent by the base's for untouched files.

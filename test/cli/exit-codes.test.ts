@@ -139,6 +139,12 @@ table('a flag value outside its choices (apply and sync have no --format)', { re
   render: { code: 2, says: [/--format must be one of yaml, json \(got "xml"\)/] },
 });
 table('unknown cluster', { repo: () => repos.unknownCluster }, { apply: { code: 2 }, sync: { code: 2 } }, [/unknown cluster "nowhere"/]);
+// plan: the environment is planned, but a registry that lacks its cluster means no apply preview and no
+// apply on merge — not all of it judged (exit 3, a not-previewed note); without a registry, plan-only as before.
+table('unknown cluster, plan with a cluster registry', { repo: () => repos.unknownCluster, args: {
+  plan: ['--repo', '{unknownCluster}', '--base', 'main', '--head', 'head', '--clusters', '{offline}'],
+} }, { plan: { code: 3, says: [/bosun: cannot judge 1 changed file\(s\): \.bosun\.yaml/, /environment `exit-[0-9a-f]+` \(`\.bosun\.yaml:3`\): its cluster `nowhere` is not in the cluster registry, which defines `dev`/] } });
+table('unknown cluster, plan without a cluster registry (plan-only)', { repo: () => repos.unknownCluster }, { plan: { code: 0, says: [/0 changes/] } });
 table('invalid .bosun.yaml (schema)', { repo: () => repos.badSchema }, all(2), [/\.bosun\.yaml:6: environments\[0\]\.prune: expected a boolean, got a string/]);
 table('invalid .bosun.yaml (YAML syntax)', { repo: () => repos.badYaml }, all(2), [/\.bosun\.yaml:\d+: not valid YAML: /]);
 // The cluster registry is read by the commands that take --clusters (plan: for its apply preview).
@@ -157,7 +163,7 @@ table('no environment found', { repo: () => repos.nothing }, all(3), [
 // ---------------------------------------------------------------------------------------------------
 
 function fill(args: string[]): string[] {
-  return args.map((a) => a.replace('{success}', repos.success).replace('{offline}', offlineRegistry)
+  return args.map((a) => a.replace('{success}', repos.success).replace('{unknownCluster}', repos.unknownCluster).replace('{offline}', offlineRegistry)
     .replace('{badYamlRegistry}', join(work, 'bad-yaml-clusters.yaml')).replace('{badSchemaRegistry}', join(work, 'bad-schema-clusters.yaml')));
 }
 
