@@ -1,4 +1,6 @@
-import { idKey, objectId, type KubeObject } from './object.ts';
+import type { KubeObject } from './object.ts';
+// object-key.ts imports syncRoleOf from here: a cycle of function bodies only (nothing runs at load).
+import { objectKeys, shownId } from './object-key.ts';
 
 /**
  * Argo CD's sync semantics, read from the annotations of a rendered object: which objects are hooks and
@@ -144,12 +146,9 @@ export function deletePoliciesOf(obj: KubeObject): HookDeletePolicy[] {
   return [...out];
 }
 
-/** A hook's name for reports: its name, or `<generateName>*` for a hook named by the cluster at each run. */
+/** A hook's name for reports: its name, or `<generateName>*` for a hook named by the cluster at each run (shownId). */
 export function hookDisplayName(obj: KubeObject): string {
-  const name = obj.metadata?.name;
-  if (typeof name === 'string' && name !== '') return name;
-  const generateName = obj.metadata?.generateName;
-  return typeof generateName === 'string' && generateName !== '' ? `${generateName}*` : '';
+  return shownId(obj).name;
 }
 
 /**
@@ -163,7 +162,11 @@ export function mayUseGenerateName(obj: KubeObject, semantics: SyncSemantics): b
 
 /** A rendered object a sync never applies, identified for reports and prune. */
 export interface SkippedForSync {
-  /** `idKey` of the object. */
+  /**
+   * The object's key among the render's (object-key.ts objectKeys): `idKey` of a named object, as the
+   * inventory keys it; a `generateName` one is keyed by its shown name, sync role and rank, so two of one
+   * prefix (one Skip, one a hook; or two Skip) are never one object — never an inventory entry either.
+   */
   key: string;
   /** `Pod shop/smoke-test`. */
   label: string;
@@ -178,15 +181,16 @@ export interface SkippedForSync {
 export function splitForSync<T extends { object: KubeObject }>(objects: readonly T[], semantics: SyncSemantics): { resources: T[]; hooks: T[]; skipped: SkippedForSync[] } {
   if (semantics !== 'argocd') return { resources: [...objects], hooks: [], skipped: [] };
   const out = { resources: [] as T[], hooks: [] as T[], skipped: [] as SkippedForSync[] };
-  for (const item of objects) {
+  // Keyed over the whole render, as the plan's diff keys it (a generateName object's rank counts them all).
+  const keys = objectKeys(objects.map((item) => item.object));
+  objects.forEach((item, i) => {
     const role = syncRoleOf(item.object);
     if (role.role === 'resource') out.resources.push(item);
     else if (role.role === 'hook') out.hooks.push(item);
     else {
-      const id = objectId(item.object);
-      const name = hookDisplayName(item.object);
-      out.skipped.push({ key: idKey(id), label: `${item.object.kind} ${id.namespace ? `${id.namespace}/` : ''}${name}`, reason: role.reason });
+      const id = shownId(item.object);
+      out.skipped.push({ key: keys[i], label: `${item.object.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`, reason: role.reason });
     }
-  }
+  });
   return out;
 }
