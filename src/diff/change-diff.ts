@@ -1,8 +1,7 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Change } from '../model/change.ts';
-import type { ObjectId, RenderedObject } from '../model/object.ts';
-import { groupOf } from '../model/object.ts';
-import { objectKeys, shownId } from '../model/object-key.ts';
+import { groupOf, shownId, type ObjectId, type RenderedObject } from '../model/object.ts';
+import { objectKeys } from '../model/sync.ts';
 import { changedFields, pairHashRenames, renamedReferences, type HashRenamePair } from './hash-renames.ts';
 import { normalize } from './normalize.ts';
 import { classifyRisk, highestRisk } from './risk.ts';
@@ -19,7 +18,7 @@ const maxEditLength = 2000;
 /**
  * The change diff: base render vs head render, per object identity (group/kind/namespace/name, so a
  * version bump inside a group is an update; a hook named at each run by `generateName` as
- * src/model/object-key.ts keys it). Unchanged objects are left out; Secret values are masked before
+ * src/model/sync.ts objectKeys keys it). Unchanged objects are left out; Secret values are masked before
  * anything is dumped. If a render holds the same identity twice, the later object wins, as it would when
  * applied. `exclude` holds keys (objectKeys) left out at both commits: what a sync never applies.
  *

@@ -100,3 +100,14 @@ export function isKubeObject(value: unknown): value is KubeObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     && typeof (value as KubeObject).apiVersion === 'string' && typeof (value as KubeObject).kind === 'string';
 }
+
+/**
+ * The identity an object is shown under: its ObjectId, named `<generateName>*` when the cluster names it
+ * at each run (`metadata.generateName` and no name: an Argo CD hook).
+ */
+export function shownId(obj: KubeObject): ObjectId {
+  const id = objectId(obj);
+  const generateName = obj.metadata?.generateName;
+  if (id.name === '' && typeof generateName === 'string' && generateName !== '') id.name = `${generateName}*`;
+  return id;
+}

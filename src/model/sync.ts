@@ -1,6 +1,4 @@
-import type { KubeObject } from './object.ts';
-// object-key.ts imports syncRoleOf from here: a cycle of function bodies only (nothing runs at load).
-import { objectKeys, shownId } from './object-key.ts';
+import { idKey, shownId, type KubeObject } from './object.ts';
 
 /**
  * Argo CD's sync semantics, read from the annotations of a rendered object: which objects are hooks and
@@ -163,7 +161,7 @@ export function mayUseGenerateName(obj: KubeObject, semantics: SyncSemantics): b
 /** A rendered object a sync never applies, identified for reports and prune. */
 export interface SkippedForSync {
   /**
-   * The object's key among the render's (object-key.ts objectKeys): `idKey` of a named object, as the
+   * The object's key among the render's (objectKeys below): `idKey` of a named object, as the
    * inventory keys it; a `generateName` one is keyed by its shown name, sync role and rank, so two of one
    * prefix (one Skip, one a hook; or two Skip) are never one object — never an inventory entry either.
    */
@@ -193,4 +191,29 @@ export function splitForSync<T extends { object: KubeObject }>(objects: readonly
     }
   });
   return out;
+}
+
+/**
+ * The keys one render's objects are compared under across commits — by the diff, and by what a sync never
+ * applies — one per object, in order. A named object's key is `idKey` of its identity (two of one identity
+ * share it: the later wins, as when applied). An object the cluster names at each run is no object of a
+ * fixed name: Argo CD never merges two of them (argo-cd controller/state.go, DeduplicateTargetObjects, keys
+ * each by its generateName and position) and names each at sync time after the phase it runs in
+ * (gitops-engine sync_context.go: `<generateName><revision>-<phase>-<time>`). Its key is therefore its
+ * shown name `<generateName>*`, how a sync treats it (its phases, or never applied) and its rank among the
+ * render's objects with the same two: two hooks of one prefix are two objects, each paired with the one
+ * of the same rank at the other commit, and a hook of another phase or a skipped one never shifts them.
+ */
+export function objectKeys(objects: readonly KubeObject[]): string[] {
+  const seen = new Map<string, number>();
+  return objects.map((obj) => {
+    const id = shownId(obj);
+    if (id.name === (obj.metadata?.name ?? '')) return idKey(id);
+    const role = syncRoleOf(obj);
+    const how = role.role === 'hook' ? role.phases.join(',') : role.role;
+    const stem = `${idKey(id)}@${how}`;
+    const rank = (seen.get(stem) ?? 0) + 1;
+    seen.set(stem, rank);
+    return `${stem}#${rank}`;
+  });
 }

@@ -1,11 +1,10 @@
 import { objectApplyOptions, syncSemanticsOf } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
 import { helmCrdsApply } from '../model/helm-crds.ts';
-import { objectKeys, shownId } from '../model/object-key.ts';
-import { groupOf, type RenderedObject } from '../model/object.ts';
+import { groupOf, shownId, type RenderedObject } from '../model/object.ts';
 import { orderForSync, type SyncItem } from '../model/sync-order.ts';
 import type { PlannedHook, SkippedObject, SyncPlan } from '../model/sync-plan.ts';
-import { hookDisplayName, syncRoleOf } from '../model/sync.ts';
+import { hookDisplayName, objectKeys, syncRoleOf } from '../model/sync.ts';
 
 /**
  * The sync plan of a render under the environment's semantics (src/model/sync.ts): hooks in run order,
@@ -89,7 +88,7 @@ function fluxNeverApplied(env: Pick<Environment, 'apply'>, { object, helmCrds }:
 }
 
 /**
- * The keys (src/model/object-key.ts: objectKeys) of the head's objects a sync never applies — Argo CD's
+ * The keys (src/model/sync.ts: objectKeys) of the head's objects a sync never applies — Argo CD's
  * `hook: Skip`, Flux's `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips.
  * The plan keeps them out of its changes at both commits (the head decides what a sync will do; the diff
  * keys both commits the same way, so a `generateName` hook is matched as the diff matches it): the Sync

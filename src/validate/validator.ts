@@ -1,7 +1,7 @@
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { KubernetesTarget } from '../model/kubernetes-version.ts';
 import { groupOf } from '../model/object.ts';
-import { shownId } from '../model/object-key.ts';
+import { shownId } from '../model/object.ts';
 import { isSopsEncrypted, isSopsValue, valueAtPointer, withoutSopsMetadata } from '../model/sops.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { isNamespacedKind } from './builtin-schemas.ts';
@@ -45,7 +45,7 @@ export function objectLabel(obj: KubeObject): string {
   const apiVersion = typeof obj.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion : '<no apiVersion>';
   const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : '<no kind>';
   const meta = isMapping(obj.metadata) ? obj.metadata : {};
-  // The name, or `<generateName>*` for one the cluster names at each run: one place, object-key.ts shownId.
+  // The name, or `<generateName>*` for one the cluster names at each run: one place, model/object.ts shownId.
   const shown = isMapping(obj.metadata) ? shownId(obj).name : '';
   const name = typeof shown === 'string' && shown ? shown : '<unnamed>';
   const ns = typeof meta.namespace === 'string' && meta.namespace ? `${meta.namespace}/` : '';

@@ -1,12 +1,12 @@
 // What a sync never applies (`argocd.argoproj.io/hook: Skip`) is held out of prune by its key
 // (splitForSync → cluster/environment.ts, cluster/preview.ts). Objects named by the cluster at each run
-// (`metadata.generateName`, no name) are keyed as the plan's diff keys them (model/object-key.ts), not by
+// (`metadata.generateName`, no name) are keyed as the plan's diff keys them (model/sync.ts objectKeys), not by
 // an empty name that made every such Job of a namespace one object: two hooks of one prefix, one Skip,
 // stay two objects, and the names shown come from one place (shownId).
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/model/object.ts';
-import { objectKeys } from '../../src/model/object-key.ts';
+import { objectKeys } from '../../src/model/sync.ts';
 import { hookDisplayName, splitForSync } from '../../src/model/sync.ts';
 import { entryKey, entryOf } from '../../src/cluster/inventory.ts';
 import { objectLabel } from '../../src/validate/validator.ts';
