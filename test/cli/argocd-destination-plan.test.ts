@@ -44,7 +44,8 @@ describe('bosun plan: Argo CD destinations against the cluster registry', () => 
     await writeFile(clusters, 'clusters:\n  prod:\n    server: https://10.0.0.5:6443/\n    labels: { env: prod }\n');
 
     const run = await runCli(['plan', '--repo', repo.dir, '--base', base, '--head', head, '--base-branch', 'main', '--repo-url', repoUrl, '--clusters', clusters, '--format', 'json']);
-    expect(run.code, run.stderr).toBe(0);
+    // A change a merge would apply nowhere: bosun cannot judge it (exit 3), never a green.
+    expect(run.code, run.stderr).toBe(3);
     const plan = JSON.parse(run.stdout) as PlanJson;
     const envs = Object.fromEntries(plan.environments.map((e) => [e.name, e]));
     expect(envs['web-prod'].cluster).toBe('prod');
@@ -59,11 +60,16 @@ describe('bosun plan: Argo CD destinations against the cluster registry', () => 
       file: 'argocd/dr.yaml',
       environments: ['web-dr'],
       reason: 'destination.server `https://dr.example.com` matches no cluster of bosun\'s cluster registry: its changes are planned, but not previewed against a cluster and not applied; give the registry entry of that cluster `server: https://dr.example.com`',
+    }), expect.objectContaining({
+      status: 'not-previewed',
+      environments: ['web-dr'],
+      changed: ['apps/web/cm.yaml'],
+      reason: expect.stringContaining('its destination `https://dr.example.com` matches no cluster of the registry, which defines `prod`'),
     })]);
 
     // The PR report says it under the environment's notes too.
     const markdown = await runCli(['plan', '--repo', repo.dir, '--base', base, '--head', head, '--base-branch', 'main', '--repo-url', repoUrl, '--clusters', clusters]);
-    expect(markdown.code, markdown.stderr).toBe(0);
+    expect(markdown.code, markdown.stderr).toBe(3);
     expect(markdown.stdout).toContain('matches no cluster of bosun\'s cluster registry');
   });
 });
