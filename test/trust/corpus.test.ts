@@ -31,6 +31,7 @@ const repos = listCorpus(process.env.BOSUN_TRUST_REPOS?.split(',').filter(Boolea
 const runs = new Map<string, RepoRun>();
 const summary: string[] = [];
 let work: string;
+let draining: Promise<unknown> | undefined;
 
 /** Files the commit changed (both sides of a rename), as git reports them. */
 async function changedFiles(dir: string, c: BuiltCommit): Promise<string[]> {
@@ -42,12 +43,22 @@ async function changedFiles(dir: string, c: BuiltCommit): Promise<string[]> {
  * The Fleet clusters of oracle.yaml as a cluster registry of labels only (clusters bosun plans for and
  * never connects to), so that bosun's Fleet support (issue #13) sees the same targets as the oracle.
  */
-async function clustersFile(repo: CorpusRepo): Promise<string[]> {
-  if (!repo.oracle.fleetClusters) return [];
-  const file = join(work, `${repo.spec.name}.clusters.yaml`);
-  const clusters = Object.fromEntries(Object.entries(repo.oracle.fleetClusters).map(([name, labels]) => [name, { labels }]));
-  await writeFile(file, stringify({ clusters }));
-  return ['--clusters', file];
+const clustersFiles = new Map<string, Promise<string[]>>();
+function clustersFile(repo: CorpusRepo): Promise<string[]> {
+  // Written once per repository: the commits are judged at the same time, and a file written again for
+  // each could be read half written by another commit's plan (an invalid registry: exit 2).
+  let written = clustersFiles.get(repo.spec.name);
+  if (!written) {
+    written = (async () => {
+      if (!repo.oracle.fleetClusters) return [];
+      const file = join(work, `${repo.spec.name}.clusters.yaml`);
+      const clusters = Object.fromEntries(Object.entries(repo.oracle.fleetClusters).map(([name, labels]) => [name, { labels }]));
+      await writeFile(file, stringify({ clusters }));
+      return ['--clusters', file];
+    })();
+    clustersFiles.set(repo.spec.name, written);
+  }
+  return written;
 }
 
 async function judgeCommit(repo: CorpusRepo, built: BuiltCorpusRepo, oracle: Oracle, c: BuiltCommit): Promise<Judged> {
@@ -98,15 +109,17 @@ beforeAll(async () => {
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) await next();
   };
-  void Promise.all([worker(), worker()]);
+  draining = Promise.all([worker(), worker()]);
 });
 
 afterAll(async () => {
+  // Commits whose test case did not run (a -t filter) are judged all the same: removed only after.
+  await draining;
   mkdirSync(join(projectRoot, 'test-output'), { recursive: true });
   writeFileSync(join(projectRoot, 'test-output', 'trust-corpus.md'), `${summary.join('\n')}\n`);
   await rm(work, { recursive: true, force: true });
   await rm(await oracleScratch(), { recursive: true, force: true });
-});
+}, 900_000);
 
 for (const repo of repos) {
   describe(`trust corpus: ${repo.spec.name} (${repo.spec.models})`, () => {
