@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
-import { fleetValuesPath, leavesRepo } from './fleet-options.ts';
+import { fleetChartInBundle, fleetValuesPath, leavesRepo } from './fleet-options.ts';
 import { addInputs, emptyInputSet, type InputSet, type InputWalker, type RefSite } from './input-walker.ts';
 
 /**
@@ -34,8 +34,10 @@ export function fleetInputs(walker: InputWalker, env: Environment, dir: string, 
   }
   addInputs(out, walker.subtree(dir, false));
   for (const file of fleet?.definedBy ?? []) out.files.add(file);
-  if (existsSync(join(walker.root, kustomizeDir.rel, 'kustomization.yaml'))) addInputs(out, walker.kustomization(kustomizeDir.rel, site('kustomize.dir')));
-  if (chart && existsSync(join(walker.root, chart.rel, 'Chart.yaml'))) addInputs(out, walker.helmChart(chart.rel));
+  // A chart or kustomize folder reached by `..` is not in Fleet's bundle, so the render never reads it
+  // (fleet-options.ts `fleetChartInBundle`): its files are not inputs of this bundle.
+  if (fleetChartInBundle(fleet?.kustomizeDir ?? '.') && existsSync(join(walker.root, kustomizeDir.rel, 'kustomization.yaml'))) addInputs(out, walker.kustomization(kustomizeDir.rel, site('kustomize.dir')));
+  if (chart && fleetChartInBundle(fleet!.helm!.chart!) && existsSync(join(walker.root, chart.rel, 'Chart.yaml'))) addInputs(out, walker.helmChart(chart.rel));
   return out;
 }
 

@@ -106,6 +106,22 @@ export function fleetValuesPath(bundleDir: string, entry: string): string {
   return posix.normalize(`${bundleDir}/${entry}`).replace(/^\.\//, '').replace(/\/+$/, '');
 }
 
+/**
+ * Whether Fleet can find a local `helm.chart` among the bundle's resources. Fleet's bundle holds the files
+ * of the bundle folder only: a chart path that exists on disk is not loaded as a directory of its own
+ * (rancher/fleet internal/bundlereader/resources.go `addRemoteCharts` loads only charts that are not on
+ * disk, or have helm.repo), and the agent takes the bundle for a chart when a resource is named
+ * `filepath.Join(helm.chart, "Chart.yaml")` with the leading `/` trimmed (internal/bundlereader/style.go
+ * `chartPath`, `joinAndClean`, `DetermineStyle`). Resource names never start with `..`, so a chart reached
+ * by `..` — `../../charts/web`, even `../web/chart` from `web` — is never the bundle's chart: the agent
+ * deploys the folder's own files as kustomize or raw YAML, and `fleet apply` makes no bundle of a folder
+ * with nothing else ("no resources found to deploy"; rancher/fleet#270, #4693).
+ */
+export function fleetChartInBundle(chart: string): boolean {
+  const rel = posix.normalize(chart).replace(/^\/+/, '');
+  return rel !== '..' && !rel.startsWith('../');
+}
+
 /** Whether a repository path from fleetValuesPath leaves the repository. */
 export function leavesRepo(repoPath: string): boolean {
   return repoPath === '..' || repoPath.startsWith('../');

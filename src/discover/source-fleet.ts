@@ -12,11 +12,11 @@ import { bundleSitesForPaths, fleetYamlIn, type FleetBundleSite } from './fleet-
 import { comparePatchRules } from './fleet-compare-patches.ts';
 import { isFleetGitRepo, readFleetGitRepo, type FleetGitRepo } from './fleet-gitrepo.ts';
 import { fleetBundleName, limitName, maxReleaseNameLength } from './fleet-names.ts';
-import { baseOptions, fleetValuesPath, leavesRepo, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
+import { baseOptions, fleetChartInBundle, fleetValuesPath, leavesRepo, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
 import { criteriaText, decideTarget, defaultTarget, type ClusterFacts } from './fleet-targets.ts';
 import { valuesForCluster } from './fleet-values.ts';
-import { fieldName, readFleetYaml, type FleetOptions, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
-import { environmentNote, objectNote, readsFrom } from './notes.ts';
+import { fieldName, readFleetYaml, type FleetHelmOptions, type FleetOptions, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
+import { environmentNote, existingRepoPath, objectNote, readsFrom } from './notes.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
@@ -185,10 +185,17 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
   const targets: FleetTarget[] = fy?.overrideTargets ?? (b.gitRepo && b.gitRepo.targets.length > 0 ? b.gitRepo.targets : [{ ...defaultTarget, options: { at: { path: [], line: () => undefined } } }]);
   const customizations = fy?.targetCustomizations ?? [];
   const valuesFiles = allValuesFiles(fy);
+  // Fleet's bundle reader merges the top-level helm.valuesFiles into helm.values only when helm.chart is
+  // set; a target customization's are read whatever its chart (rancher/fleet internal/bundlereader/
+  // resources.go `readResources`: `if spec.Helm != nil && spec.Helm.Chart != ""` around parseValuesFiles
+  // for the bundle, none for `spec.Targets`; rancher/fleet#2060). The files stay out of the bundle's
+  // resources either way (`ignoreApplyConfigs`), so they remain excluded from the render and inputs.
+  const topFilesIgnored = fy?.options.helm !== undefined && fy.options.helm.valuesFiles.length > 0 && !fy.options.helm.chart;
+  const valuesOf = (h: FleetHelmOptions, at: FleetOptions) => (topFilesIgnored && at === fy!.options ? h.values ?? {} : valuesWithFiles(ctx.root, b.site.dir, h, at, fy!.file));
   let base: MergedOptions | undefined;
   let baseProblem: FleetBundleRender['problem'];
   try {
-    base = fy ? baseOptions(fy.options, (h, at) => valuesWithFiles(ctx.root, b.site.dir, h, at, fy.file)) : baseOptions({ at: { path: [], line: () => undefined } }, () => ({}));
+    base = fy ? baseOptions(fy.options, valuesOf) : baseOptions({ at: { path: [], line: () => undefined } }, () => ({}));
   } catch (error) {
     if (!(error instanceof BosunError)) throw error;
     baseProblem = problemOf(error);
@@ -196,6 +203,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
 
   const envs: Environment[] = [];
   const skipped: string[] = [];
+  const outsideCharts = new Map<string, { at: NonNullable<FleetBundleRender['problem']>; environments: string[] }>();
   for (const cluster of inventory.clusters) {
     const facts: ClusterFacts = { name: cluster.name, labels: cluster.labels, groups: groupsOf(inventory, cluster) };
     const decision = decideTarget(targets, customizations, facts, fy?.customizationMode === 'AllMatches');
@@ -208,7 +216,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     let problem = baseProblem;
     if (options && !problem) {
       try {
-        for (const c of decision.customizations) options = mergeOptions(options!, c.options, (h, at) => valuesWithFiles(ctx.root, b.site.dir, h, at, fy!.file));
+        for (const c of decision.customizations) options = mergeOptions(options!, c.options, valuesOf);
       } catch (error) {
         if (!(error instanceof BosunError)) throw error;
         problem = problemOf(error);
@@ -233,8 +241,11 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     // in its checkout; bosun reads nothing outside the repository, and the render sandbox could not either).
     const blocks = fy ? [fy.options, ...decision.customizations.map((c) => c.options)] : [];
     if (chart.escapes) problem ??= escapeProblem(fy, blocks, ['helm', 'chart'], (o) => o.helm?.chart === merged.helm?.chart, `helm.chart "${merged.helm?.chart ?? ''}" ${chart.escapes}`);
+    const outsideChart = !chart.escapes && chart.local !== undefined && !fleetChartInBundle(chart.local) ? chart.local : undefined;
     const kustomizeEscape = merged.kustomizeDir ? escapesRepo(ctx.root, b.site.dir, merged.kustomizeDir) : undefined;
     if (kustomizeEscape) problem ??= escapeProblem(fy, blocks, ['kustomize', 'dir'], (o) => o.kustomizeDir === merged.kustomizeDir, `kustomize.dir "${merged.kustomizeDir ?? ''}" ${kustomizeEscape}`);
+    // The same for kustomize.dir: Fleet looks for `<dir>/kustomization.yaml` among the bundle's files.
+    const outsideKustomize = !kustomizeEscape && merged.kustomizeDir && !fleetChartInBundle(merged.kustomizeDir) ? merged.kustomizeDir : undefined;
     // A Helm repository or OCI chart is fetched at render time (render/fleet-remote-chart.ts); another URL is not.
     if (chart.remote && !chart.request) {
       notes.push(bundleNote(b, 'not-previewed', `a chart from ${chart.remote}: remote charts are not previewed; what the bundle deploys on ${cluster.name} is not in the plan`, { environments: [name], reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
@@ -292,7 +303,21 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       fleet: render,
       ...(compare.rules.length > 0 ? { apply: { ignoreDifferences: compare.rules } } : {}),
     });
+    if (outsideKustomize !== undefined) {
+      const at = escapeProblem(fy, blocks, ['kustomize', 'dir'], (o) => o.kustomizeDir === merged.kustomizeDir, '')!;
+      notes.push(environmentNote(name, `${at.field ?? 'kustomize.dir'} "${outsideKustomize}" is outside the bundle folder ${b.site.dir}: Fleet builds a bundle from the files of its folder only, so its agent finds no kustomization there and deploys this folder's own files as raw YAML; bosun previews that`, { ...(at.file ? { file: at.file } : {}), ...(at.line ? { line: at.line } : {}) }));
+    }
+    if (outsideChart !== undefined) {
+      const seen = outsideCharts.get(outsideChart) ?? { at: escapeProblem(fy, blocks, ['helm', 'chart'], (o) => o.helm?.chart === merged.helm?.chart, '')!, environments: [] };
+      seen.environments.push(name);
+      outsideCharts.set(outsideChart, seen);
+    }
   }
+  if (fy && topFilesIgnored && envs.length > 0) {
+    const line = fy.options.at.line(['helm', 'valuesFiles']);
+    notes.push({ status: 'info', kind: 'Bundle', name: b.name, file: fy.file, ...(line ? { line } : {}), reason: `helm.valuesFiles (${fy.options.helm!.valuesFiles.join(', ')}) ignored by Fleet: helm.chart is not set (rancher/fleet#2060: Fleet reads a bundle's own valuesFiles only when helm.chart names its chart; a target customization's are read either way). bosun previews without them; set helm.chart (./ for the chart in this folder) for Fleet to read them`, environments: envs.map((e) => e.name) });
+  }
+  for (const [local, { at, environments }] of outsideCharts) notes.push(...outsideChartNotes(ctx.root, b, local, at, environments));
   if (envs.length === 0 && !notes.some((n) => n.kind === 'Bundle' && n.name === b.name && n.status === 'not-previewed')) {
     notes.push(bundleNote(b, 'not-an-environment', `its targets select none of the registered clusters: ${skipped.join('; ')} (targets: ${targets.map(criteriaText).join('; ')})`, { reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
   } else if (skipped.length > 0) {
@@ -333,6 +358,26 @@ function chartOf(ctx: DiscoveryContext, b: Bundle, options: MergedOptions): { lo
     return { remote: helm.chart };
   }
   return {};
+}
+
+/**
+ * What bosun says about a `helm.chart` Fleet does not deploy from outside the bundle folder: a note on the
+ * bundle's environments at the field, and one for the chart folder (when it is in the repository) whose
+ * `reads` explain its files, which no environment reads then — a pull request that changes only the chart
+ * lists them as files bosun cannot judge instead of a silent "no changes".
+ */
+function outsideChartNotes(root: string, b: Bundle, chart: string, at: NonNullable<FleetBundleRender['problem']>, environments: string[]): DiscoveryNote[] {
+  const where = { ...(at.file ? { file: at.file } : {}), ...(at.line ? { line: at.line } : {}) };
+  const dir = fleetValuesPath(b.site.dir, chart);
+  const why = `Fleet builds a bundle from the files of its folder only and never adds a local chart from elsewhere (rancher/fleet#270, #4693)`;
+  const out: DiscoveryNote[] = [{
+    status: 'info', kind: 'Bundle', name: b.name, ...where, environments,
+    reason: `${at.field ?? 'helm.chart'} "${chart}" is outside the bundle folder ${b.site.dir}: ${why}, so the clusters get this folder's own files (its kustomization, else raw YAML; no bundle at all when it has none), not the chart ${dir}. bosun previews what Fleet deploys; put fleet.yaml in the chart's folder (targetCustomizations for per-cluster values) to deploy the chart`,
+  }];
+  if (existingRepoPath(root, dir) === dir) {
+    out.push({ status: 'not-an-environment', kind: 'Chart', name: dir, ...where, reads: [dir], reason: `named by ${at.field ?? 'helm.chart'} of Fleet bundle ${b.name}, which does not deploy it: ${why}` });
+  }
+  return out;
 }
 
 /** Why a bundle-relative folder or file leaves the repository (by `..` or a symlink), or undefined. */

@@ -41,7 +41,11 @@ export const fleetRenderer: Renderer = {
     const { files } = await bundleFiles(root, env.path, fleet.valuesFiles);
     const chartDir = posix.normalize(fleet.helm?.chart ?? '.');
     const kustomizeDir = posix.normalize(fleet.kustomizeDir ?? '.');
-    const has = (name: string) => files.has(posix.normalize(name));
+    // Fleet's style check is by name among the bundle's resources, `filepath.Join(dir, file)` with a
+    // leading `/` trimmed (rancher/fleet internal/bundlereader/style.go `joinAndClean`): `/chart` is the
+    // bundle's `chart/`, and a chart or kustomize folder reached by `..` is never found — Fleet's bundle
+    // holds the files of its folder only (src/discover/fleet-options.ts `fleetChartInBundle`).
+    const has = (name: string) => files.has(posix.normalize(name).replace(/^\/+/, ''));
 
     let objects: RenderedObject[];
     if (fleet.helm?.remote) {
