@@ -6,7 +6,7 @@ import { inRepo, listFiles } from './files.ts';
  * The files of a Rancher Fleet bundle, as Fleet's bundle reader collects them
  * (rancher/fleet internal/bundlereader/loaddirectory.go `GetContent`): every file below the bundle folder
  * but hidden files and folders (a name starting with `.`), what `.fleetignore` files exclude, fleet.yaml
- * itself and the `helm.valuesFiles` (their content became values). Names are relative to the bundle
+ * itself and the `helm.valuesFiles` (their content became values; also by base name at the top). Names are relative to the bundle
  * folder, as in the Bundle's resources.
  *
  * `.fleetignore` (https://fleet.rancher.io/gitrepo-content#excluding-files-and-directories-from-bundles):
@@ -21,7 +21,10 @@ export interface BundleFiles {
 
 export async function bundleFiles(root: string, bundleDir: string, exclude: readonly string[]): Promise<BundleFiles> {
   const ignores = new Map<string, string[]>();
-  const excluded = new Set(['fleet.yaml', 'fleet.yml', ...exclude.map((e) => posix.normalize(e))]);
+  // Each values file is left out by its path and by its base name alone (rancher/fleet bundlereader
+  // resources.go `ignoreApplyConfigs`, since rancher/fleet#3956): `valuesFiles: [../shared/values.yaml]`
+  // also keeps the bundle's own top-level `values.yaml` out of its resources.
+  const excluded = new Set(['fleet.yaml', 'fleet.yml', ...exclude.flatMap((e) => [posix.normalize(e), posix.basename(e)])]);
   const rel = (repoPath: string) => (bundleDir === '.' ? repoPath : repoPath.slice(bundleDir.length + 1));
   // The patterns in force in a folder: the .fleetignore files of the bundle folder and of every folder
   // from there down to it (Fleet's ignore tree starts at the bundle; sibling folders do not share theirs).

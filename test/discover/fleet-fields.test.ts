@@ -71,6 +71,19 @@ describe('Fleet fields the docs list as honoured', () => {
     expect(await rendered(root, env)).toEqual(['ConfigMap/web/kept', 'ConfigMap/web/other-local', 'ConfigMap/web/sub-kept']);
   });
 
+  it('leaves a values file out of the bundle by its path and by its base name at the top, as Fleet does since rancher/fleet#3956', async () => {
+    const root = await makeTree({
+      'shared/web.yaml': 'greeting: shared\n',
+      'bundles/web/fleet.yaml': 'defaultNamespace: web\nhelm:\n  chart: ./\n  valuesFiles: [../../shared/web.yaml]\n',
+      // Same base name as the values file: Fleet's bundle does not hold it, so it is not deployed.
+      'bundles/web/web.yaml': cm('web'),
+      'bundles/web/sub/web.yaml': cm('sub'),
+      'bundles/web/other.yaml': cm('other'),
+    });
+    const env = (await discoverEnvironments(root, { clusters })).environments.find((e) => e.name === 'bundles/web@dev')!;
+    expect(await rendered(root, env)).toEqual(['ConfigMap/web/other', 'ConfigMap/web/sub']);
+  });
+
   it('helm.templateValues are templated per cluster and set over the values', async () => {
     const root = await makeTree({
       'bundles/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
