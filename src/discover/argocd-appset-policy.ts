@@ -36,7 +36,7 @@ export function applicationSetPolicy(name: string, spec: unknown): ApplicationSe
   const strategy = str(field(spec, 'strategy', 'type'));
   if (strategy === 'RollingSync') {
     const steps = list(field(spec, 'strategy', 'rollingSync', 'steps')).length;
-    notes.push(`strategy RollingSync (${steps} step${steps === 1 ? '' : 's'}): with progressive syncs enabled in the ApplicationSet controller, Argo CD turns automated sync off on the generated Applications and syncs them step by step, each step once the previous one is healthy, and never syncs an Application that no step selects; each generated environment's notes say which step syncs it, or loudly that none does; bosun previews each generated Application on its own and applies it as its own syncPolicy says, without the steps`);
+    notes.push(`strategy RollingSync (${steps} step${steps === 1 ? '' : 's'}): with progressive syncs enabled in the ApplicationSet controller, Argo CD turns automated sync off on the generated Applications and syncs them step by step, each step once the previous one is healthy, and never syncs an Application that no step selects; each generated environment's notes say which step syncs it, or loudly that none does; bosun previews each generated Application on its own and applies them on merge in the steps' order (a step's environments once the earlier steps' are applied and healthy, maxUpdate at a time; one no step syncs waits for /bosun apply)`);
   } else if (strategy !== undefined && strategy !== 'AllAtOnce') {
     notes.push(`strategy "${strategy}" is not AllAtOnce or RollingSync; bosun previews the Applications as with AllAtOnce`);
   }

@@ -119,7 +119,10 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   const steps = rollingSyncSteps(spec);
   if (steps && steps.length > 0 && applications.length > 0) {
     const appSetName = str(field(doc.object, 'metadata', 'name')) ?? '';
-    for (const app of applications) app.rollout = placeInRollout(appSetName, steps, field(app.object, 'metadata', 'labels'));
+    const defaultPrune = field(spec, 'strategy', 'rollingSync', 'defaultPrune') === true;
+    for (const app of applications) app.rollout = { ...placeInRollout(appSetName, steps, field(app.object, 'metadata', 'labels')), ...(defaultPrune ? { defaultPrune } : {}) };
+    // A percentage maxUpdate is taken of the Applications whose (first) step it is (controller: totalCountMap).
+    for (const app of applications) app.rollout!.stepSize = applications.filter((a) => a.rollout!.step && a.rollout!.step.number === app.rollout!.step?.number).length;
     const placed = applications.map((a) => ({ name: str(field(a.object, 'metadata', 'name')) ?? '', placement: a.rollout! }));
     notes.push(objectNote(doc, 'info', `RollingSync steps in order: ${stepOrderText(steps, placed)}`));
   }

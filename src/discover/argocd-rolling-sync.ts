@@ -12,6 +12,7 @@
  *   caps how many sync at once, and `0` syncs none (they wait for a manual sync);
  * - an Application no step selects is never synced by the rollout: someone must sync it by hand.
  */
+import type { RolloutOrder } from '../model/rollout.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 
 export interface MatchExpression {
@@ -37,6 +38,10 @@ export interface RolloutPlacement {
   alsoSelectedBy: number[];
   /** Argo CD's rollout never syncs it by itself: no step selects it, or its step has `maxUpdate` 0. */
   neverSynced: boolean;
+  /** How many generated Applications its step syncs (what a percentage `maxUpdate` is taken of); set once all are placed. */
+  stepSize?: number;
+  /** `strategy.rollingSync.defaultPrune`: the rollout's syncs prune unless the Application's `automated.prune` says otherwise. */
+  defaultPrune?: boolean;
 }
 
 /** The steps of `strategy.rollingSync`, or undefined when the strategy is not RollingSync. */
@@ -78,7 +83,38 @@ export function placeInRollout(appSet: string, steps: readonly RollingStep[], la
 
 /** `0` or `0%`: the controller lets none of the step's Applications sync (any other percentage is at least 1). */
 function syncsNone(maxUpdate: number | string | undefined): boolean {
-  return maxUpdate === 0 || maxUpdate === '0%';
+  return (typeof maxUpdate === 'number' && maxUpdate <= 0) || maxUpdate === '0%';
+}
+
+/**
+ * How many of a step's `stepSize` Applications sync at once, as updateApplicationSetApplicationStatusProgress
+ * computes it (intstr.GetScaledValueFromIntOrPercent, rounded down; a string other than `0%` is floored at 1,
+ * an invalid one included, since the controller only logs it); undefined without `maxUpdate` (all at once).
+ */
+export function maxAtOnce(maxUpdate: number | string | undefined, stepSize: number): number | undefined {
+  if (maxUpdate === undefined) return undefined;
+  if (typeof maxUpdate === 'number') return Math.max(0, Math.floor(maxUpdate));
+  if (maxUpdate === '0%') return 0;
+  const percent = /^(\d+)%$/.exec(maxUpdate);
+  return Math.max(1, percent ? Math.floor((Number(percent[1]) * stepSize) / 100) : 0);
+}
+
+/** What the push needs of a placement (model/rollout.ts); `stepSize`: how many Applications its step syncs. */
+export function rolloutOrder(p: RolloutPlacement, stepSize: number, file: string | undefined): RolloutOrder {
+  const limit = p.step ? maxAtOnce(p.step.maxUpdate, stepSize) : undefined;
+  return {
+    appSet: p.appSet,
+    ...(file ? { file } : {}),
+    ...(p.step ? { step: p.step.number } : {}),
+    ...(limit !== undefined ? { maxAtOnce: limit } : {}),
+    ...(p.neverSynced ? { manual: manualWhy(p) } : {}),
+  };
+}
+
+function manualWhy(p: RolloutPlacement): string {
+  return p.step
+    ? `ApplicationSet ${p.appSet}'s RollingSync puts it in step ${p.step.number}, whose maxUpdate ${String(p.step.maxUpdate)} lets the rollout sync none of the step's Applications: Argo CD syncs it only by hand`
+    : `no step of ApplicationSet ${p.appSet}'s RollingSync selects it: Argo CD syncs it only by hand`;
 }
 
 /** `envLabel In [dev, qa], tier NotIn [db]`; `every Application` for a step without expressions. */
@@ -96,15 +132,15 @@ const enabledCaveat = 'with progressive syncs enabled in the ApplicationSet cont
 /** The note on a generated environment: which step syncs it, or loudly that none does. */
 export function placementText(p: RolloutPlacement): string {
   if (!p.step) {
-    return `NOT SYNCED BY ARGO CD: no step of ApplicationSet ${p.appSet}'s RollingSync (${p.steps} step${p.steps === 1 ? '' : 's'}) selects this Application, so ${enabledCaveat}, Argo CD never syncs it: what this plan shows for it reaches the cluster only when someone syncs it by hand (argocd app sync), while bosun applies it as its own syncPolicy says`;
+    return `NOT SYNCED BY ARGO CD: no step of ApplicationSet ${p.appSet}'s RollingSync (${p.steps} step${p.steps === 1 ? '' : 's'}) selects this Application, so ${enabledCaveat}, Argo CD never syncs it: what this plan shows for it reaches the cluster only when someone syncs it by hand (argocd app sync); bosun does not apply it on merge either: its merge apply waits for /bosun apply, the manual sync`;
   }
   const also = p.alsoSelectedBy.length > 0 ? `; step${p.alsoSelectedBy.length === 1 ? '' : 's'} ${p.alsoSelectedBy.join(', ')} select${p.alsoSelectedBy.length === 1 ? 's' : ''} it too, which the ApplicationSet controller warns is an invalid selection (its status shows the first step)` : '';
   if (p.neverSynced) {
-    return `NOT SYNCED BY ARGO CD: ApplicationSet ${p.appSet}'s RollingSync puts it in ${stepLabel(p.step)} of ${p.steps}, and maxUpdate ${String(p.step.maxUpdate)} lets the rollout sync none of that step's Applications: ${enabledCaveat}, what this plan shows for it reaches the cluster only when someone syncs it by hand (argocd app sync)${also}`;
+    return `NOT SYNCED BY ARGO CD: ApplicationSet ${p.appSet}'s RollingSync puts it in ${stepLabel(p.step)} of ${p.steps}, and maxUpdate ${String(p.step.maxUpdate)} lets the rollout sync none of that step's Applications: ${enabledCaveat}, what this plan shows for it reaches the cluster only when someone syncs it by hand (argocd app sync); bosun does not apply it on merge either: its merge apply waits for /bosun apply, the manual sync, and later steps wait for it${also}`;
   }
   const after = p.step.number === 1 ? 'first' : `once the Applications of steps 1–${p.step.number - 1} are healthy`;
   const batch = p.step.maxUpdate === undefined ? 'all of the step\'s Applications at once' : `at most ${String(p.step.maxUpdate)} of the step's Applications at a time`;
-  return `RollingSync ${stepLabel(p.step)} of ${p.steps} of ApplicationSet ${p.appSet}: ${enabledCaveat}, Argo CD syncs it ${after}, ${batch}${also}; bosun applies it as its own syncPolicy says, without waiting for the earlier steps`;
+  return `RollingSync ${stepLabel(p.step)} of ${p.steps} of ApplicationSet ${p.appSet}: ${enabledCaveat}, Argo CD syncs it ${after}, ${batch}${also}; bosun applies it on merge in the same order (after the earlier steps' environments the merge applies are applied and healthy, ${batch}), without self-heal, as Argo CD turns automated sync off`;
 }
 
 const maxListed = 10;

@@ -112,6 +112,11 @@ export interface ApplyJob {
    */
   after?: string[];
   /**
+   * Why it waits for an environment of `after` when that is not `dependsOn` (an ApplicationSet's RollingSync
+   * step order, src/jobs/rollout-order.ts): shown on its waiting and its stopped check run.
+   */
+  afterWhy?: Record<string, string>;
+  /**
    * The environment is gone from the configuration at `sha`: prune what bosun applied for it. Its
    * definition (cluster, prune) comes from the configuration at `definedAt` (the push's `before`).
    */

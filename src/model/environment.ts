@@ -1,6 +1,7 @@
 import type { ApplyPolicy } from './apply-options.ts';
 import type { FleetBundleRender } from './fleet.ts';
 import type { SourceRef } from './object.ts';
+import type { RolloutOrder } from './rollout.ts';
 
 /** Where an environment's definition came from. */
 export type EnvironmentSource = 'config' | 'flux' | 'argocd' | 'fleet' | 'directory' | 'path';
@@ -187,6 +188,8 @@ export interface Environment {
   kubernetesVersion?: string;
   /** How the cluster engine applies it beyond the defaults (sync options, hooks and waves, ignored differences). */
   apply?: ApplyPolicy;
+  /** Argo CD: its step in the progressive sync (RollingSync) of the ApplicationSet that generates it. */
+  rollout?: RolloutOrder;
 }
 
 /**

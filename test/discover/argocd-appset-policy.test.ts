@@ -75,7 +75,7 @@ describe('ApplicationSet policy fields', () => {
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
     expect(environments.map((e) => [e.name, e.autoApply, e.prune])).toEqual([['rolling-dev', true, true], ['rolling-prod', true, true]]);
     expect(notes.filter((n) => n.file === 'sets/rolling.yaml' && n.kind === 'ApplicationSet').map((n) => n.reason)).toEqual([
-      expect.stringMatching(/^strategy RollingSync \(2 steps\): with progressive syncs enabled .* never syncs an Application that no step selects; each generated environment's notes say which step syncs it, or loudly that none does; bosun previews each generated Application on its own and applies it as its own syncPolicy says, without the steps$/),
+      expect.stringMatching(/^strategy RollingSync \(2 steps\): with progressive syncs enabled .* never syncs an Application that no step selects; each generated environment's notes say which step syncs it, or loudly that none does; bosun previews each generated Application on its own and applies them on merge in the steps' order \(a step's environments once the earlier steps' are applied and healthy, maxUpdate at a time; one no step syncs waits for \/bosun apply\)$/),
       'ignoreApplicationDifferences: on an Application it already created, Argo CD keeps the live value of /spec/source/targetRevision, .spec.source.helm.values (of rolling-prod); bosun previews each generated Application with the template\'s value, as if created now',
       'RollingSync steps in order: step 1 (envLabel In [dev]): rolling-dev; step 2 (envLabel In [prod]; maxUpdate 10%): rolling-prod',
     ]);

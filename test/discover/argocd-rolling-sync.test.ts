@@ -93,6 +93,33 @@ describe('RollingSync steps in the preview', () => {
     ]);
   });
 
+  it('each generated environment carries its step for the merge: the rollout syncs it (no self-heal, automated is turned off), or it waits for a manual sync', async () => {
+    const root = await makeTree({ 'sets/web.yaml': appset, 'apps/web/cm.yaml': configMap('1') });
+    const { environments } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
+    const env = (name: string) => environments.find((e) => e.name === name)!;
+    expect(env('web-dev')).toMatchObject({ autoApply: true, selfHeal: false, prune: true, rollout: { appSet: 'web', file: 'sets/web.yaml', step: 1 } });
+    expect(env('web-dev').rollout).not.toHaveProperty('manual');
+    // maxUpdate 10% of step 3's one Application: at least 1 at a time.
+    expect(env('web-prod').rollout).toEqual({ appSet: 'web', file: 'sets/web.yaml', step: 3, maxAtOnce: 1 });
+    expect(env('web-qa')).toMatchObject({ autoApply: false, rollout: { step: 2, maxAtOnce: 0, manual: expect.stringContaining('maxUpdate 0 lets the rollout sync none') } });
+    expect(env('web-legacy')).toMatchObject({ autoApply: false, rollout: { appSet: 'web', manual: "no step of ApplicationSet web's RollingSync selects it: Argo CD syncs it only by hand" } });
+    expect(env('web-legacy').rollout).not.toHaveProperty('step');
+  });
+
+  it('an Application without automated sync is still synced by its step; prune follows rollingSync.defaultPrune unless automated.prune says otherwise', async () => {
+    const manualTemplate = appset
+      .replace('syncPolicy: { automated: { prune: true } }', 'syncPolicy: {}')
+      .replace('rollingSync:\n', 'rollingSync:\n      defaultPrune: true\n');
+    expect(manualTemplate).toContain('defaultPrune: true');
+    const root = await makeTree({ 'sets/web.yaml': manualTemplate, 'apps/web/cm.yaml': configMap('1') });
+    const { environments } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
+    expect(environments.find((e) => e.name === 'web-dev')).toMatchObject({ autoApply: true, selfHeal: false, prune: true });
+    const noPrune = appset.replace('automated: { prune: true }', 'automated: { prune: false, selfHeal: true }').replace('rollingSync:\n', 'rollingSync:\n      defaultPrune: true\n');
+    const root2 = await makeTree({ 'sets/web.yaml': noPrune, 'apps/web/cm.yaml': configMap('1') });
+    const second = await discoverEnvironments(root2, { repoUrls: [repoUrl], branch: 'main' });
+    expect(second.environments.find((e) => e.name === 'web-dev')).toMatchObject({ autoApply: true, selfHeal: false, prune: false });
+  });
+
   it('a change to what an Application Argo CD never syncs reads: the plan says bosun cannot judge it, never a plain green change', async () => {
     const repo = await makeGitRepo();
     repos.push(repo);

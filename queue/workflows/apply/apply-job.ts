@@ -86,6 +86,8 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
     const scope = discoveryScope(job.repo, deps.clusters);
     let pin: PlanPin | undefined;
     let held: Hold | undefined;
+    // Argo CD syncs it only by hand (an ApplicationSet's RollingSync never does): what the held check says.
+    let manual: string | undefined;
 
     const end = await applyRun({
       life,
@@ -110,12 +112,13 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         }
         pin = comparesWithPlan(job.trigger, job.pr) ? await comparePlan(deps, job, job.pr, token, mirror.dir, desired.objects, scope) : undefined;
         held = holdOf({ trigger: job.trigger, env: desired.env, ...(pin ? { pin } : {}) });
+        manual = held === 'manual' ? desired.env.rollout?.manual : undefined;
         if (held) {
           await ctx.progress(`previewing ${desired.objects.length} object(s) on ${cluster}: ${job.env} waits for /bosun apply`);
           const client = await connect(deps.clusters, cluster);
           try {
             const preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects, partOf: job.repo.fullName });
-            return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin) };
+            return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin, manual) };
           } finally {
             client.close();
           }
@@ -141,7 +144,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
           client.close();
         }
       },
-      posted: (result) => afterApply(deps, gh, job, ctx, life.checkRun!.url, result, held, pin),
+      posted: (result) => afterApply(deps, gh, job, ctx, life.checkRun!.url, result, held, pin, manual),
     });
 
     const report = end.kind === 'finish' ? end.ending.report : undefined;
@@ -174,7 +177,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
  * What follows the end of an apply job's run: a removed environment is forgotten, a merge or a sync
  * that went through ends a rollback's pin, and the merged PR's comment gets its "applied to" line.
  */
-async function afterApply(deps: ApplyProcessorDeps, gh: GitHubClient, job: ApplyJob, ctx: JobContext, checkRunUrl: string, end: RunEnd, held: Hold | undefined, pin: PlanPin | undefined): Promise<void> {
+async function afterApply(deps: ApplyProcessorDeps, gh: GitHubClient, job: ApplyJob, ctx: JobContext, checkRunUrl: string, end: RunEnd, held: Hold | undefined, pin: PlanPin | undefined, manual?: string): Promise<void> {
   if (job.removed) {
     const ok = end.kind === 'close' || (end.kind === 'finish' && end.ending.ok);
     if (ok) await deps.status?.forget(job.repo.fullName, job.env);
@@ -182,7 +185,7 @@ async function afterApply(deps: ApplyProcessorDeps, gh: GitHubClient, job: Apply
     return;
   }
   if (end.kind === 'hold') {
-    await noteOnPullRequest(deps, gh, job, ctx, { state: 'waiting', ok: false, checkRunUrl, note: heldNote(held ?? 'manual', pin) });
+    await noteOnPullRequest(deps, gh, job, ctx, { state: 'waiting', ok: false, checkRunUrl, note: heldNote(held ?? 'manual', pin, manual) });
     return;
   }
   if (end.kind !== 'finish') return;

@@ -158,16 +158,16 @@ export function retryingText(job: Facts, attempt: number, message: string): { ti
 }
 
 /** A merge that waits for `/bosun apply <env>`: the check run shows what applying would do. */
-export function heldCheck(job: Facts, hold: Hold, cluster: string, preview: PreviewResult, pin: PlanPin | undefined): { title: string; summary: string; text: string } {
+export function heldCheck(job: Facts, hold: Hold, cluster: string, preview: PreviewResult, pin: PlanPin | undefined, manual?: string): { title: string; summary: string; text: string } {
   const how = job.pr
     ? `Comment \`/bosun apply ${job.env}\` on #${job.pr} to apply it.`
     : `No pull request brought this commit in; \`/bosun sync ${job.env}\` on any pull request applies the default branch.`;
   const reason = hold === 'manual'
-    ? `\`${job.env}\` does not apply on merge (\`autoApply: false\`).`
+    ? manual ? `\`${job.env}\` waits for a manual sync: ${manual}, so bosun does not apply it on merge either.` : `\`${job.env}\` does not apply on merge (\`autoApply: false\`).`
     : `\`${job.env}\` has \`requireMatchingPlan: true\` and the merge commit ${pin?.kind === 'unknown' ? 'could not be compared with' : 'differs from'} what #${job.pr}'s last plan showed, so bosun did not apply it.`;
   const c = preview.counts;
   return {
-    title: hold === 'manual' ? `Waiting for /bosun apply ${job.env}` : pin?.kind === 'unknown' ? 'Not applied: cannot compare with the reviewed plan' : 'Not applied: differs from the reviewed plan',
+    title: hold === 'manual' ? (manual ? `Waits for a manual sync: /bosun apply ${job.env}` : `Waiting for /bosun apply ${job.env}`) : pin?.kind === 'unknown' ? 'Not applied: cannot compare with the reviewed plan' : 'Not applied: differs from the reviewed plan',
     summary: [
       `${reason} ${how}`,
       '',
@@ -179,8 +179,8 @@ export function heldCheck(job: Facts, hold: Hold, cluster: string, preview: Prev
 }
 
 /** The note on the merged PR's "applied to" line for a held apply. */
-export function heldNote(hold: Hold, pin: PlanPin | undefined): string {
-  if (hold === 'manual') return 'autoApply is off';
+export function heldNote(hold: Hold, pin: PlanPin | undefined, manual?: string): string {
+  if (hold === 'manual') return manual ? 'waits for a manual sync (Argo CD RollingSync)' : 'autoApply is off';
   return pin?.kind === 'unknown' ? 'the merge commit could not be compared with the reviewed plan' : 'the merge commit differs from the reviewed plan';
 }
 

@@ -4,6 +4,8 @@
  * ordered by the head commit's committer time, so an older push that arrives (or is processed) after a
  * newer one is never applied; it is reported as superseded instead.
  * - `dependsOn`: an environment whose dependency the same push applies waits for it (ApplyJob.after);
+ *   so does the step order of an Argo CD ApplicationSet's RollingSync (src/jobs/rollout-order.ts: later
+ *   steps after earlier ones, `maxUpdate` at a time, with why in ApplyJob.afterWhy);
  *   its check run is queued at once, saying what it waits for.
  * - `autoApply: false`: queued too; the apply processor previews and waits for `/bosun apply`.
  * - An environment removed from the configuration: its objects are pruned (after this push's other
@@ -17,6 +19,7 @@ import { git } from '../../../src/git/index.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import type { EnqueueResult, Producers, PushJob } from '../../../src/jobs.ts';
 import { dependenciesToWaitFor } from '../../../src/jobs/promotion.ts';
+import { rolloutWaits } from '../../../src/jobs/rollout-order.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
 import { pullOfMergeCommit } from '../../../src/github/associated-pulls.ts';
 import { completeCheckRun, createCheckRun, findCheckRun } from '../../../src/github/index.ts';
@@ -106,9 +109,10 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       toApply.push({ name, env });
     }
     const applied = new Set(toApply.map((a) => a.name));
-    const enqueue = async (env: string, cluster: string, extra: { after?: string[]; removed?: { definedAt: string } }): Promise<void> => {
+    const enqueue = async (env: string, cluster: string, extra: { after?: string[]; afterWhy?: Record<string, string>; removed?: { definedAt: string } }): Promise<void> => {
       const after = extra.after ?? [];
-      if (after.length > 0) await showWaiting(env, after, Boolean(extra.removed));
+      const afterWhy = extra.afterWhy && Object.keys(extra.afterWhy).length > 0 ? extra.afterWhy : undefined;
+      if (after.length > 0) await showWaiting(env, after, Boolean(extra.removed), afterWhy);
       const result = await deps.producers.enqueueApply({
         deliveryId: job.deliveryId,
         installationId: job.installationId,
@@ -121,6 +125,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         cluster,
         ...(pr ? { pr: pr.number } : {}),
         ...(after.length > 0 ? { after } : {}),
+        ...(afterWhy ? { afterWhy } : {}),
         ...(extra.removed ? { removed: extra.removed } : {}),
       });
       // Older than what the environment already has (webhooks out of order): say so on the commit.
@@ -128,7 +133,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       outcome.applies.push({ env, result: result.status });
     };
     // Promotion made visible at once: the dependent's check run is queued, naming what it waits for.
-    const showWaiting = async (env: string, after: string[], removal: boolean): Promise<void> => {
+    const showWaiting = async (env: string, after: string[], removal: boolean, why?: Record<string, string>): Promise<void> => {
       const name = applyCheckRunName(env);
       if (await findCheckRun(gh, owner, repo, job.after, name, { appId: deps.auth.appId })) return;
       const list = after.map((a) => `\`${a}\``).join(', ');
@@ -137,11 +142,16 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         title: `Waiting for ${after.join(', ')}`,
         summary: removal
           ? `\`${env}\` was removed from the configuration. Its objects are pruned once ${list} ${after.length === 1 ? 'is' : 'are'} applied at \`${job.after.slice(0, 7)}\`, so an environment that took them over keeps them.`
-          : `\`${env}\` depends on ${list} (\`dependsOn\`): it is applied once ${after.length === 1 ? 'that is' : 'those are'} applied and healthy at \`${job.after.slice(0, 7)}\`.`,
+          : `\`${env}\` is applied once ${list} ${after.length === 1 ? 'is' : 'are'} applied and healthy at \`${job.after.slice(0, 7)}\`:\n${after.map((a) => `- \`${a}\`: ${why?.[a] ?? 'listed in `dependsOn`'}`).join('\n')}`,
       });
     };
 
-    for (const { name, env } of toApply) await enqueue(name, clusterNameOf(env), { after: dependenciesToWaitFor(env.dependsOn, applied) });
+    const rollout = rolloutWaits(toApply.map((a) => ({ name: a.name, ...(a.env.rollout ? { rollout: a.env.rollout } : {}) })));
+    for (const { name, env } of toApply) {
+      const waits = rollout.get(name);
+      const after = [...new Set([...dependenciesToWaitFor(env.dependsOn, applied), ...(waits?.after ?? [])])];
+      await enqueue(name, clusterNameOf(env), { after, ...(waits ? { afterWhy: waits.why } : {}) });
+    }
     if (removed.length > 0 && base) {
       const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, discoveryScope(job.repo, deps.clusters)))
         .then((d) => new Map(d.environments.map((e) => [e.name, e])), () => new Map<string, Environment>());
