@@ -6,7 +6,7 @@
 import type { AppliedEntry } from '../jobs/pr-records.ts';
 import { changeSummaryPattern, splitMarkdown } from '../report/index.ts';
 import type { GitHubClient, RepoRef } from './client.ts';
-import { ensureStickyComment, maxCommentChars } from './sticky-comment.ts';
+import { ensureStickyComment, maxCommentChars, type StickyCommentLog } from './sticky-comment.ts';
 
 export const appliedBlockStart = '<!-- bosun:applied:start -->';
 export const appliedBlockEnd = '<!-- bosun:applied:end -->';
@@ -76,11 +76,12 @@ export function fitAppliedBlock(body: string, block: string, maxChars = maxComme
  * Puts the block into the PR's sticky comment (`marker`), keeping the rest of it; creates the comment
  * when the PR has none yet. Call it under the PR's comment lock with freshly read entries.
  */
-export async function updateAppliedBlock(gh: GitHubClient, args: RepoRef & { issue: number; marker: string; author?: string; block: string }): Promise<void> {
+export async function updateAppliedBlock(gh: GitHubClient, args: RepoRef & { issue: number; marker: string; author?: string; block: string; log?: StickyCommentLog }): Promise<void> {
   // One find, then the block spliced into the comment as found: a plan report posted meanwhile is kept.
   await ensureStickyComment(gh, {
     owner: args.owner, repo: args.repo, issue: args.issue, marker: args.marker, body: args.block,
     ...(args.author ? { author: args.author } : {}),
+    ...(args.log ? { log: args.log } : {}),
     revise: (current) => fitAppliedBlock(current, args.block),
   });
 }

@@ -3,7 +3,7 @@ export { GitHubError } from './errors.ts';
 export { rateLimitWait, withGitHubRetry, withRetries } from './retry.ts';
 export type { RetryOptions, RetryWait } from './retry.ts';
 export { commentMarker, ensureStickyComment, isStickyComment, maxCommentChars, stickyBody } from './sticky-comment.ts';
-export type { StickyCommentArgs, StickyCommentResult } from './sticky-comment.ts';
+export type { StickyCommentArgs, StickyCommentLog, StickyCommentResult } from './sticky-comment.ts';
 export { annotationsFromFindings, annotationsPerRequest, batches, fitOutput, maxCheckOutputChars } from './check-output.ts';
 export type { CheckAnnotation } from './check-output.ts';
 export { completeCheckRun, createCheckRun, findCheckRun, listCheckRuns, updateCheckRun } from './check-runs.ts';

@@ -22,6 +22,24 @@ describe('GitHub stand-in fault mode', () => {
     expect(new Set(a)).toEqual(new Set([undefined, 502, 503, 403]));
   });
 
+  it('carries out the asked share of faulted writes before answering them, and picks the same faults as without it', () => {
+    const pick = (appliedShare?: number): Array<{ status?: number; applied: boolean }> => {
+      const f = new Faults();
+      f.start({ percent: 30, durationMs: 60_000, seed: 7, ...(appliedShare === undefined ? {} : { appliedShare }) }, 0);
+      return Array.from({ length: 2_000 }, (_, i) => f.take(i % 2 ? 'POST' : 'GET', 1_000)).map((a) => ({ status: a?.status, applied: a?.applied === true }));
+    };
+    const plain = pick();
+    expect(pick(0)).toEqual(plain);
+    const some = pick(0.5);
+    const applied = some.filter((a, i) => a.applied && i % 2 === 1);
+    // Only writes answered 502/503 are carried out (a read changes nothing; the rate limit refuses the write).
+    expect(some.filter((a, i) => a.applied && (i % 2 === 0 || a.status === 403))).toEqual([]);
+    const faultedWrites = some.filter((a, i) => i % 2 === 1 && (a.status === 502 || a.status === 503)).length;
+    expect(applied.length / faultedWrites).toBeGreaterThan(0.35);
+    expect(applied.length / faultedWrites).toBeLessThan(0.65);
+    expect(() => new Faults().start({ percent: 30, durationMs: 1, seed: 1, appliedShare: 2 }, 0)).toThrow(/appliedShare must be 0–1/);
+  });
+
   it('ends when its duration is over', () => {
     const f = new Faults();
     f.start({ percent: 100, durationMs: 1_000, seed: 1 }, 0);
@@ -77,6 +95,19 @@ describe('GitHub stand-in fault mode', () => {
       expect(f.gh.comments('acme', 'gitops', issue).map((c) => c.body)).toEqual(['first', 'second, third try']);
       expect(f.gh.requests.filter((r) => r.injected && r.path.endsWith(`/issues/${issue}/comments`)).map((r) => r.status)).toEqual([503, 503]);
       expect(() => f.gh.failNext({ method: 'GET', path: /./, times: 0 })).toThrow(/positive integer/);
+    });
+
+    it('can carry a write out and still answer 502, as GitHub can', async () => {
+      const issue = Number(f.gh.addIssue({ ...repoRef, title: 'applied', user: 'alice' }).number);
+      const post = (body: string) => f.octokit.rest.issues.createComment({ ...repoRef, issue_number: issue, body }).then((r) => r.status, (e: { status: number }) => e.status);
+      f.gh.failNext({ method: 'POST', path: /\/issues\/\d+\/comments$/, applied: true });
+      expect(await post('done, answered 502')).toBe(502);
+      f.gh.simulateFaults({ percent: 100, durationMs: 60_000, seed: 5, appliedShare: 1, rateLimitShare: 0 });
+      expect(await post('done, answered 5xx')).toBeGreaterThanOrEqual(502);
+      f.gh.simulateFaults({ percent: 0, durationMs: 0, seed: 5 });
+      expect(f.gh.comments('acme', 'gitops', issue).map((c) => c.body)).toEqual(['done, answered 502', 'done, answered 5xx']);
+      expect(f.gh.requests.filter((r) => r.injected && r.path.endsWith(`/issues/${issue}/comments`)).map((r) => r.operationId)).toEqual(['issues/create-comment', 'issues/create-comment']);
+      expect(f.gh.faultCounts().applied).toBe(1);
     });
   });
 });

@@ -90,17 +90,18 @@ describe('ensureStickyComment', () => {
     expect(env.standin.comments(env.owner, env.repo, issue).map((c) => c.body)).toEqual(['<!-- bosun:plan -->\nplanted', '<!-- bosun:plan -->\nreal']);
   });
 
-  it('keeps separate comments per marker and reports later duplicates of one', async () => {
+  it('keeps separate comments per marker and deletes later duplicates of one', async () => {
     const issue = newIssue();
     const base = { owner: env.owner, repo: env.repo, issue, author: env.standin.botLogin };
     const plan = await ensureStickyComment(env.octokit, { ...base, marker: 'plan', body: 'plan' });
     const locks = await ensureStickyComment(env.octokit, { ...base, marker: 'locks', body: 'locks' });
     expect(locks.id).not.toBe(plan.id);
     // A second worker that raced the first created its own copy.
-    await env.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: env.owner, repo: env.repo, issue_number: issue, body: '<!-- bosun:plan -->\nplan' });
+    const copy = await env.octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: env.owner, repo: env.repo, issue_number: issue, body: '<!-- bosun:plan -->\nplan' });
     const again = await ensureStickyComment(env.octokit, { ...base, marker: 'plan', body: 'plan' });
     expect(again.id).toBe(plan.id);
-    expect(again.duplicates).toHaveLength(1);
+    expect(again).toMatchObject({ deleted: [Number(copy.data.id)], duplicates: [] });
+    expect(env.standin.comments(env.owner, env.repo, issue).map((c) => c.id)).toEqual([plan.id, locks.id]);
   });
 
   it('adds a merge\'s applied lines without replacing a plan report posted while it looked', async () => {
@@ -118,10 +119,11 @@ describe('ensureStickyComment', () => {
     }) as typeof env.octokit;
     const block = renderAppliedBlock([{ env: 'staging', sha: env.sha, ok: true, state: 'applied', at: Date.parse('2026-12-06T06:00:00Z') }]);
     await updateAppliedBlock(racing, { owner: env.owner, repo: env.repo, issue, marker: 'plan', author, block });
-    // Nothing the plan wrote is lost: its report is in a comment (with the block, or beside it), never replaced by the block.
+    // Nothing the plan wrote is lost, and the copy the apply created meanwhile is folded into the plan's comment.
     const bodies = env.standin.comments(env.owner, env.repo, issue).map((c) => String(c.body));
-    expect(bodies.some((b) => b.includes('staging: +1 ~0 −0'))).toBe(true);
-    expect(bodies.some((b) => b.includes(appliedBlockStart))).toBe(true);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toContain('staging: +1 ~0 −0');
+    expect(bodies[0]).toContain(appliedBlockStart);
   });
 
   it('refuses a body over 65,536 characters before sending anything', async () => {

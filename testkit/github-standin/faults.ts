@@ -2,8 +2,9 @@
 // web forms) is answered with a server error instead of being handled — 502 with GitHub's "Server Error"
 // (what a request that took GitHub too long gets) or 503 "Service Unavailable" (GitHub's documented
 // `service_unavailable` answer) — and some content-creating ones (POST, PATCH, PUT, DELETE) with the
-// secondary rate limit: 403, `retry-after` and GitHub's message. A faulted request has no effect.
-// Not modelled: a 502 that GitHub sends after it did the write (the client then cannot tell).
+// secondary rate limit: 403, `retry-after` and GitHub's message. A faulted request has no effect, unless
+// the mode asks for some to be applied first (`appliedShare`, `applied`): GitHub can do a write and still
+// answer 502/503 (the request outlived its proxy), and the client cannot tell the two apart.
 // The same seed and the same order of requests give the same faults, so a failing run can be replayed.
 import { secondaryLimitMessage } from './rate-limit.ts';
 
@@ -18,6 +19,11 @@ export interface FaultMode {
   rateLimitShare?: number;
   /** `retry-after` of the secondary-limit answers, in seconds. Default 1. */
   retryAfterSeconds?: number;
+  /**
+   * Of the content-creating requests answered 502/503, the share that is carried out first (the write
+   * happened, the answer says it failed), 0–1. Default 0; when 0 the seed picks the same faults as before.
+   */
+  appliedShare?: number;
 }
 
 /**
@@ -35,12 +41,16 @@ export interface OneOffFault {
   status?: 502 | 503;
   /** How many matching requests fail. Default 1. */
   times?: number;
+  /** Carry the request out, then answer with the fault (a write GitHub did but answered 5xx). Default false. */
+  applied?: boolean;
 }
 
 export interface FaultAnswer {
   status: 502 | 503 | 403;
   body: { message: string; documentation_url?: string };
   headers: Record<string, string>;
+  /** The request is handled first; only its answer is replaced. */
+  applied?: boolean;
 }
 
 export interface FaultCounts {
@@ -48,6 +58,8 @@ export interface FaultCounts {
   seen: number;
   /** Of those, answered with a fault, by status. */
   faulted: Record<number, number>;
+  /** Of the faulted ones, how many were carried out before the fault was answered (`appliedShare`). */
+  applied?: number;
 }
 
 const contentCreating = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -71,6 +83,7 @@ export class Faults {
 
   start(mode: FaultMode, now: number): void {
     if (!(mode.percent >= 0 && mode.percent <= 100)) throw new Error(`simulateFaults: percent must be 0–100, got ${mode.percent}`);
+    if (!((mode.appliedShare ?? 0) >= 0 && (mode.appliedShare ?? 0) <= 1)) throw new Error(`simulateFaults: appliedShare must be 0–1, got ${mode.appliedShare}`);
     this.mode = { ...mode, until: now + mode.durationMs, random: seededRandom(mode.seed) };
   }
 
@@ -84,7 +97,7 @@ export class Faults {
   }
 
   counts(): FaultCounts {
-    return { seen: this.seenCounts.seen, faulted: { ...this.seenCounts.faulted } };
+    return { seen: this.seenCounts.seen, faulted: { ...this.seenCounts.faulted }, ...(this.seenCounts.applied ? { applied: this.seenCounts.applied } : {}) };
   }
 
   failNext(fault: OneOffFault): void {
@@ -104,9 +117,10 @@ export class Faults {
     if (i < 0) return undefined;
     const fault = this.oneOff[i];
     if (--fault.left === 0) this.oneOff.splice(i, 1);
-    return (fault.status ?? 502) === 502
+    const answer: FaultAnswer = (fault.status ?? 502) === 502
       ? { status: 502, body: { message: 'Server Error' }, headers: {} }
       : { status: 503, body: { message: 'Service Unavailable', documentation_url: 'https://docs.github.com/rest' }, headers: {} };
+    return fault.applied ? { ...answer, applied: true } : answer;
   }
 
   /** The fault to answer this request with, or undefined to handle it. */
@@ -125,6 +139,11 @@ export class Faults {
       : mode.random() < 0.5
         ? { status: 502, body: { message: 'Server Error' }, headers: {} }
         : { status: 503, body: { message: 'Service Unavailable', documentation_url: 'https://docs.github.com/rest' }, headers: {} };
+    // Drawn only when asked for, so a seed without `appliedShare` picks the faults it always picked.
+    if (mode.appliedShare && answer.status !== 403 && contentCreating.has(method.toUpperCase()) && mode.random() < mode.appliedShare) {
+      answer.applied = true;
+      this.seenCounts.applied = (this.seenCounts.applied ?? 0) + 1;
+    }
     this.seenCounts.faulted[answer.status] = (this.seenCounts.faulted[answer.status] ?? 0) + 1;
     return answer;
   }

@@ -97,11 +97,18 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 
   const graphql = method === 'POST' && (url.pathname === '/api/graphql' || url.pathname === '/graphql');
   const fault = deps.faults?.takeOneOff(method, url.pathname, raw.toString('utf8')) ?? deps.faults?.take(method, deps.now());
-  if (fault) {
+  if (fault && !fault.applied) {
     send(res, fault.status, fault.body, fault.headers);
     deps.record({ kind: graphql ? 'graphql' : 'rest', ...base, status: fault.status, injected: true });
     return;
   }
+  // A fault answered after the request was carried out: whatever it did stays, the client sees the fault.
+  const answer = (status: number, body: unknown, headers?: Record<string, string>): number => {
+    if (fault) send(res, fault.status, fault.body, fault.headers);
+    else send(res, status, body, headers);
+    return fault?.status ?? status;
+  };
+  const injected = fault ? { injected: true } : {};
 
   if (graphql) {
     const auth = authenticate(req.headers.authorization, deps.site.store, deps.appKey, deps.site.app.id, deps.now());
@@ -125,8 +132,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       return;
     }
     const result = handleGraphql(deps.site, auth, body);
-    send(res, result.status, result.body);
-    deps.record({ kind: 'graphql', ...base, status: result.status, body, rejected: result.rejected });
+    const status = answer(result.status, result.body);
+    deps.record({ kind: 'graphql', ...base, status, body, rejected: result.rejected, ...injected });
     return;
   }
 
@@ -141,11 +148,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     const message = err instanceof Error ? err.message : String(err);
     result = { status: 500, body: errorBody(500, `GitHub stand-in error: ${message}`, 'https://docs.github.com/rest'), responseProblems: [`stand-in error: ${message}`] };
   }
-  send(res, result.status, result.body, result.headers);
+  const status = answer(result.status, result.body, result.headers);
   deps.record({
     kind: 'rest',
     ...base,
-    status: result.status,
+    status,
+    ...injected,
     operationId: result.operationId,
     body: result.requestBody,
     rejected: result.rejected,

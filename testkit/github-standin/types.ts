@@ -47,7 +47,7 @@ export interface RequestRecord {
   rejected?: RequestProblem[];
   /** Where the stand-in's own answer did not match the documented response schema. */
   responseProblems?: string[];
-  /** Answered by the fault mode (`simulateFaults`) instead of being handled. */
+  /** Answered by the fault mode (`simulateFaults`, `failNext`): instead of being handled, or after it (an `applied` fault, with its operationId). */
   injected?: boolean;
 }
 
@@ -174,14 +174,16 @@ export interface GitHubStandin {
   /**
    * Seeded server faults for a while (faults.ts): `percent` of API requests answered 502/503, some
    * content-creating ones with the secondary rate limit (403 + retry-after); a faulted request has no
-   * effect. A new call replaces the running mode; `durationMs: 0` ends it.
+   * effect, except the `appliedShare` of faulted writes, carried out before the 502/503 is answered.
+   * A new call replaces the running mode; `durationMs: 0` ends it.
    */
   simulateFaults(mode: FaultMode): void;
   /** What the fault mode did: requests seen while it was on, faults answered by status. */
   faultCounts(): FaultCounts;
   /**
    * Arms a one-off failure (faults.ts): the next `times` API requests matching `method`, `path` and `body`
-   * (regular expressions on the path and the raw JSON body) are answered 502 or 503 and have no effect.
+   * (regular expressions on the path and the raw JSON body) are answered 502 or 503 and have no effect
+   * (with `applied`: are carried out, then answered 502 or 503).
    */
   failNext(fault: OneOffFault): void;
   /** One-off failures armed with `failNext` and not yet used up. */

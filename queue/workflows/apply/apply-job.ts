@@ -299,7 +299,7 @@ async function noteOnPullRequest(deps: ApplyProcessorDeps, gh: GitHubClient, job
     const author = await deps.auth.botLogin();
     await records.withCommentLock(job.repo.fullName, pr, async () => {
       const block = renderAppliedBlock(await records.applied(job.repo.fullName, pr));
-      await updateAppliedBlock(gh, { owner: job.repo.owner, repo: job.repo.name, issue: pr, marker: planCommentMarker, author, block });
+      await updateAppliedBlock(gh, { owner: job.repo.owner, repo: job.repo.name, issue: pr, marker: planCommentMarker, author, block, log: ctx.log });
     });
   } catch (err) {
     ctx.log.warn({ err: scrub(err instanceof Error ? err.message : String(err)), pr }, 'could not update the applied lines on the pull request');

@@ -150,7 +150,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await failRuns(gh, owner, repo, runs, failure);
       await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure });
       const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(failure.toProblem()))}\n\`\`\``;
-      const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+      const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot, log: ctx.log });
       await fanout?.store.drop(ctx.job.id);
       return { head: job.headSha, environments: [], comment: comment.action };
     }
@@ -204,7 +204,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     });
     const body = applied ? withAppliedBlock(report, applied) : report;
     timings.mark('comment');
-    const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot });
+    const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot, log: ctx.log });
     ctx.log.info({ phasesMs: timings.phases() }, 'plan timings');
     await deps.lockViewers?.record({ installationId: job.installationId, repo: job.repo, baseRef: job.baseRef, pr: job.pr, envs: reported.map((env) => env.name) });
     await fanout?.store.drop(ctx.job.id);

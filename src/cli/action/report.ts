@@ -87,7 +87,7 @@ export class PullRequestReporter {
     if (this.gh && this.ctx.comment) {
       const body = renderComment(plan, { links: (env) => this.runs.get(env.name)?.url || undefined, maxChars: maxCommentChars - commentMarker(actionCommentMarker).length - 1 });
       try {
-        const comment = await ensureStickyComment(this.gh, { owner, repo, issue: pr.number, marker: actionCommentMarker, body, ...(this.ctx.commentAuthor ? { author: this.ctx.commentAuthor } : {}) });
+        const comment = await ensureStickyComment(this.gh, { owner, repo, issue: pr.number, marker: actionCommentMarker, body, ...(this.ctx.commentAuthor ? { author: this.ctx.commentAuthor } : {}), log: { warn: (_fields, msg) => this.posted.warnings.push(msg) } });
         this.posted.comment = { action: comment.action, url: comment.url };
       } catch (err) {
         this.refused('the pull request comment', err);
