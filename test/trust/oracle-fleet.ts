@@ -1,7 +1,7 @@
 // Rancher Fleet, as its documentation describes a bundle (a folder with fleet.yaml) on one cluster: the first
 // targetCustomization whose clusterName or clusterSelector matches the cluster applies (its helm values
 // merged over the bundle's, its kustomize.dir or yaml.overlays instead of the bundle's); a local chart is
-// rendered with helm (Chart.yaml in the bundle or helm.chart), a kustomize folder with kustomize, otherwise
+// rendered with helm (Chart.yaml in the bundle or helm.chart inside its folder), a kustomize folder with kustomize, otherwise
 // the raw manifests of the folder (fleet.yaml and overlays/ excluded), with each overlay's `<file>_patch.yaml`
 // patching `<file>.yaml` and its other files added or replacing theirs. `namespace` forces the namespace of
 // every namespaced object, `defaultNamespace` (default `default`) fills it where none is set.
@@ -53,7 +53,11 @@ export async function renderFleetBundle(d: OracleDeployment, labels: Record<stri
   const namespace = forced ?? ((custom?.defaultNamespace ?? spec.defaultNamespace ?? 'default') as string);
 
   let objects: Obj[];
-  const chartDir = typeof helm.chart === 'string' ? join(dir, posix.normalize(helm.chart)) : existsSync(join(dir, 'Chart.yaml')) ? dir : undefined;
+  // A Bundle holds the files of its own folder; the agent looks for `<helm.chart>/Chart.yaml` among them
+  // (fleet.rancher.io: "chart: a path relative to the fleet.yaml"; rancher/fleet#270, #4693: a chart reached
+  // by ../ is not rendered, the folder is deployed as it is).
+  const chartPath = typeof helm.chart === 'string' ? posix.normalize(helm.chart).replace(/^\/+/, '') : '.';
+  const chartDir = chartPath !== '..' && !chartPath.startsWith('../') && existsSync(join(dir, chartPath, 'Chart.yaml')) ? join(dir, chartPath) : undefined;
   if (chartDir) {
     if (typeof helm.releaseName !== 'string') throw new Error(`oracle: ${d.env}: set helm.releaseName in fleet.yaml (Fleet's default name is derived from the GitRepo)`);
     for (const key of Object.keys(helm)) if (!['chart', 'releaseName', 'values', 'valuesFiles'].includes(key)) throw new Error(`oracle: ${d.env}: fleet.yaml helm.${key} is not modelled`);
