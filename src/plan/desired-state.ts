@@ -19,6 +19,7 @@ import { PlanObjectBudget } from './object-budget.ts';
 import { resolveSubstituteFrom, type SubstitutionMode } from './substitute-from.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { silentProgress } from './progress.ts';
+import { unregisteredCluster, unregisteredClusterError } from './unregistered-clusters.ts';
 import type { Progress } from './progress.ts';
 
 /**
@@ -146,9 +147,16 @@ export async function loadDesiredState(opts: {
    * the default branch (merged, so its sources are trusted), never for a pull request's head.
    */
   charts?: PlanChartOptions;
+  /**
+   * `clusters` is the registry the caller applies with: an environment whose cluster it lacks is refused
+   * before anything is rendered (a configuration error naming the environment; plan/unregistered-clusters.ts).
+   */
+  refuseUnregisteredCluster?: boolean;
 }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
     const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply' });
+    const unregistered = opts.refuseUnregisteredCluster ? unregisteredCluster(env, opts.clusters) : undefined;
+    if (unregistered) throw unregisteredClusterError(env.name, unregistered);
     const charts = planChartFetcher(opts.charts, dir);
     const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits, ...(charts ? { charts } : {}) });
     if (!result.outcome.ok) {

@@ -2,6 +2,7 @@ import { isInput, type EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { clusterNameOf, type Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
 
 /** One environment of a plan, as planChange decided it (both sides, their inputs, affected or not). */
 export interface PlannedEnvironment {
@@ -13,45 +14,106 @@ export interface PlannedEnvironment {
   decision: { affected: boolean };
 }
 
+/** An environment whose cluster the given registry lacks: what to say about it, whatever the command. */
+export interface UnregisteredCluster {
+  /** The cluster as the environment names it (an Argo CD destination as written). */
+  cluster: string;
+  /** An Argo CD Application whose destination matches no entry (discover/argocd-destination.ts). */
+  argo: boolean;
+  /** Where the environment is defined (`.bosun.yaml` and its line, the Application's file). */
+  file?: string;
+  line?: number;
+  /** "its cluster `x` is not in the cluster registry, which defines `a`, `b`". */
+  what: string;
+  /** What to do about it. */
+  fix: string;
+}
+
 /**
- * With a cluster registry given (`bosun plan --clusters`, the App's BOSUN_CLUSTERS), a `.bosun.yaml`
- * environment whose cluster the registry does not have (or an Argo CD Application whose destination matches none) is planned (rendered, diffed, validated offline) but neither
- * previewed against a cluster nor applied on merge: a `not-previewed` note naming the environment, its
- * definition (file and line), the cluster and the registered ones. When the change affects it, the note
- * carries the changed files of its inputs, so the plan says it cannot judge them (exit 3, the App's
- * neutral `bosun` check) instead of a green that a merge would not honour. Without a registry (plan-only
- * use) there is nothing to say. A cluster the registry knows by labels only is registered.
+ * The rule every command follows (issue #11, one exit-code contract): with a cluster registry given
+ * (`--clusters`, the App's BOSUN_CLUSTERS), a `.bosun.yaml` environment whose cluster the registry does not
+ * have, or an Argo CD Application whose destination matches no entry, is never previewed against a cluster
+ * nor applied. `plan`, `validate` and `render` still do offline what they can and say so (exit 3 when
+ * nothing else is wrong); `apply`, `sync` and `drift` refuse it as a configuration error (exit 2). Without
+ * a registry (plan-only use) there is nothing to say; a cluster the registry knows by labels only is
+ * registered. Flux and Fleet environments are named after registered clusters or folders of the repository.
+ */
+export function unregisteredCluster(env: Environment, clusters: DiscoveryClusters | undefined): UnregisteredCluster | undefined {
+  if (!clusters) return undefined;
+  // `.bosun.yaml` environments, whose `cluster` (default: the name) is the user's word, and Argo CD
+  // Applications, whose destination matched no entry (discover/argocd-destination.ts keeps it as written then).
+  if (env.source !== 'config' && env.source !== 'argocd') return undefined;
+  const cluster = clusterNameOf(env);
+  if (clusters.clusters.some((c) => c.name === cluster)) return undefined;
+  const argo = env.source === 'argocd';
+  const defined = registryDefines(clusters);
+  const at = env.definedIn;
+  return {
+    cluster,
+    argo,
+    ...(at?.file ? { file: at.file } : {}),
+    ...(at?.line ? { line: at.line } : {}),
+    what: argo
+      ? `its destination \`${cluster}\` matches no cluster of the registry, which defines ${defined}`
+      : `its cluster \`${cluster}\`${env.cluster ? '' : ' (its own name: no `cluster` set)'} is not in the cluster registry, which defines ${defined}`,
+    fix: argo ? 'Fix the Application\'s `spec.destination` or add that cluster (its `server:` or name) to the registry' : `Fix the environment's \`cluster\` or add \`${cluster}\` to the registry`,
+  };
+}
+
+/** "`a`, `b`" (sorted), or "no clusters": the registry's cluster names as the messages quote them. */
+export function registryDefines(clusters: DiscoveryClusters): string {
+  const names = [...new Set(clusters.clusters.map((c) => c.name))].sort().map((c) => `\`${c}\``);
+  return names.length > 0 ? names.join(', ') : 'no clusters';
+}
+
+/**
+ * The environment as a discovery note (`not-previewed`, its definition, the registered clusters); each
+ * command says what it still did offline in `consequence`.
+ */
+export function unregisteredClusterNote(envName: string, u: UnregisteredCluster, consequence: string): DiscoveryNote {
+  return {
+    status: 'not-previewed',
+    kind: 'Environment',
+    name: envName,
+    ...(u.file ? { file: u.file } : {}),
+    ...(u.line ? { line: u.line } : {}),
+    reason: `${u.what}: ${consequence}. ${u.fix}`,
+    environments: [envName],
+  };
+}
+
+/** `apply`, `sync`, `drift`: a configuration error (exit 2) naming the environment, before anything is rendered or applied. */
+export function unregisteredClusterError(envName: string, u: UnregisteredCluster): BosunError {
+  return new BosunError({
+    kind: 'config',
+    ...(u.file ? { file: u.file } : {}),
+    ...(u.line ? { line: u.line } : {}),
+    message: `environment "${envName}": ${u.what}; nothing applied. ${u.fix}`,
+  });
+}
+
+/**
+ * The plan's notes (`bosun plan --clusters`, the App): each such environment is planned (rendered, diffed,
+ * validated offline) and listed as `not-previewed`, naming it, its definition (file and line), the cluster
+ * and the registered ones. When the change affects it, the note carries the changed files of its inputs, so
+ * the plan says it cannot judge them (exit 3, the App's neutral `bosun` check) instead of a green that a
+ * merge would not honour.
  */
 export function unregisteredClusterNotes(planned: readonly PlannedEnvironment[], clusters: DiscoveryClusters | undefined, changed: readonly string[]): DiscoveryNote[] {
-  if (!clusters) return [];
-  const known = new Set(clusters.clusters.map((c) => c.name));
-  const defined = [...known].sort().map((c) => `\`${c}\``);
   const notes: DiscoveryNote[] = [];
   for (const p of planned) {
     const env = p.h ?? p.b;
-    // `.bosun.yaml` environments, whose `cluster` (default: the name) is the user's word, and Argo CD
-    // Applications, whose destination matched no entry (discover/argocd-destination.ts keeps it as written
-    // then). Flux and Fleet environments are named after registered clusters or folders of the repository.
-    if (!env || (env.source !== 'config' && env.source !== 'argocd')) continue;
-    const cluster = clusterNameOf(env);
-    if (known.has(cluster)) continue;
-    const argo = env.source === 'argocd';
+    const u = env && unregisteredCluster(env, clusters);
+    if (!env || !u) continue;
     // An Argo CD destination that matches no entry already has discovery's note (with the `server:` to give
     // the entry); this one is added only when the change reaches it, so the plan cannot pass as green.
-    if (argo && !p.decision.affected) continue;
-    const at = env.definedIn;
+    if (u.argo && !p.decision.affected) continue;
     const inputs = [p.bi, p.hi].flatMap((i) => (i && 'inputs' in i ? [i.inputs] : []));
-    const touched = changed.filter((file) => file === at?.file || inputs.some((i) => isInput(i, file))).sort();
+    const touched = changed.filter((file) => file === u.file || inputs.some((i) => isInput(i, file))).sort();
     notes.push({
-      status: 'not-previewed',
-      kind: 'Environment',
-      name: p.name,
-      ...(at?.file ? { file: at.file } : {}),
-      ...(at?.line ? { line: at.line } : {}),
-      reason: `${argo ? `its destination \`${cluster}\` matches no cluster of the registry` : `its cluster \`${cluster}\`${env.cluster ? '' : ' (its own name: no `cluster` set)'} is not in the cluster registry`}, which defines ${defined.length > 0 ? defined.join(', ') : 'no clusters'}: its diff is validated offline, never previewed against a cluster, and on merge bosun applies nothing to it. ${argo ? 'Fix the Application\'s `spec.destination` or add that cluster (its `server:` or name) to the registry' : `Fix the environment's \`cluster\` or add \`${cluster}\` to the registry`}`,
-      environments: [p.name],
+      ...unregisteredClusterNote(p.name, u, 'its diff is validated offline, never previewed against a cluster, and on merge bosun applies nothing to it'),
       // Affected: what the change touched of it (its definition when nothing else is known to have changed).
-      ...(p.decision.affected ? { changed: touched.length > 0 ? touched : [at?.file ?? env.path] } : {}),
+      ...(p.decision.affected ? { changed: touched.length > 0 ? touched : [u.file ?? env.path] } : {}),
     });
   }
   return notes;

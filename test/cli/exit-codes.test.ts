@@ -138,13 +138,36 @@ table('a flag value outside its choices (apply and sync have no --format)', { re
   validate: { code: 2, says: [/--format must be one of text, json \(got "xml"\)/] },
   render: { code: 2, says: [/--format must be one of yaml, json \(got "xml"\)/] },
 });
-table('unknown cluster', { repo: () => repos.unknownCluster }, { apply: { code: 2 }, sync: { code: 2 } }, [/unknown cluster "nowhere"/]);
-// plan: the environment is planned, but a registry that lacks its cluster means no apply preview and no
-// apply on merge — not all of it judged (exit 3, a not-previewed note); without a registry, plan-only as before.
-table('unknown cluster, plan with a cluster registry', { repo: () => repos.unknownCluster, args: {
-  plan: ['--repo', '{unknownCluster}', '--base', 'main', '--head', 'head', '--clusters', '{offline}'],
-} }, { plan: { code: 3, says: [/bosun: cannot judge 1 changed file\(s\): \.bosun\.yaml/, /environment `exit-[0-9a-f]+` \(`\.bosun\.yaml:3`\): its cluster `nowhere` is not in the cluster registry, which defines `dev`/] } });
-table('unknown cluster, plan without a cluster registry (plan-only)', { repo: () => repos.unknownCluster }, { plan: { code: 0, says: [/0 changes/] } });
+// An environment whose cluster the registry lacks (plan/unregistered-clusters.ts, one rule for every command):
+// plan, validate and render still do offline what they can, but it is never previewed nor applied — not all
+// of it judged (exit 3, naming the environment, its .bosun.yaml line and the registered clusters); apply and
+// sync refuse it as configuration (exit 2) before rendering anything. Without a registry, plan-only as before.
+const withUnknownCluster = (repo: string): Case['args'] => ({
+  plan: ['--repo', repo, '--base', 'main', '--head', 'head', '--clusters', '{offline}'],
+  validate: ['--repo', repo, '--clusters', '{offline}'],
+  render: ['--repo', repo, '--clusters', '{offline}'],
+  apply: ['--repo', repo, '--ref', 'head', '--env', env, '--clusters', '{offline}'],
+  sync: ['--repo', repo, '--ref', 'head', '--env', env, '--clusters', '{offline}'],
+});
+const notRegistered = /its cluster `nowhere` is not in the cluster registry, which defines `dev`/;
+const refused = [/bosun: \.bosun\.yaml:3: environment "exit-[0-9a-f]+": its cluster `nowhere` is not in the cluster registry, which defines `dev`; nothing applied/];
+const saysEnvironment = [/bosun: environment `exit-[0-9a-f]+` \(\.bosun\.yaml:3\): its cluster `nowhere` is not in the cluster registry, which defines `dev`; never previewed nor applied/];
+table('unknown cluster (a cluster registry without it)', { repo: () => repos.unknownCluster, args: withUnknownCluster('{unknownCluster}') }, {
+  plan: { code: 3, says: [/bosun: cannot judge 1 changed file\(s\): \.bosun\.yaml/, /environment `exit-[0-9a-f]+` \(`\.bosun\.yaml:3`\): its cluster `nowhere` is not in the cluster registry, which defines `dev`/] },
+  validate: { code: 3, says: [...saysEnvironment, /✓ exit-[0-9a-f]+ \(deploy\/dev\): 2 objects/, /\.bosun\.yaml:3: not previewed: its cluster `nowhere`.*validated offline only/] },
+  render: { code: 3, says: [...saysEnvironment, /# Source: deploy\/dev\/cm\.yaml/] },
+  apply: { code: 2, says: refused }, sync: { code: 2, says: refused },
+}, [notRegistered]);
+// The content is wrong (1) comes before "not all of it judged" (3); apply and sync refuse the cluster first.
+table('unknown cluster and a render failure', { repo: () => repos.unknownClusterBroken, args: withUnknownCluster('{unknownClusterBroken}') }, {
+  plan: { code: 1 }, validate: { code: 1 }, render: { code: 1 },
+  apply: { code: 2, says: refused }, sync: { code: 2, says: refused },
+}, [notRegistered]);
+table('unknown cluster and a validation error (render does not judge validation)', { repo: () => repos.unknownClusterInvalid, args: withUnknownCluster('{unknownClusterInvalid}') }, {
+  plan: { code: 1 }, validate: { code: 1 }, render: { code: 3 },
+  apply: { code: 2, says: refused }, sync: { code: 2, says: refused },
+}, [notRegistered]);
+table('unknown cluster, without a cluster registry (plan-only)', { repo: () => repos.unknownCluster }, { plan: { code: 0, says: [/0 changes/] }, validate: { code: 0 }, render: { code: 0 } });
 table('invalid .bosun.yaml (schema)', { repo: () => repos.badSchema }, all(2), [/\.bosun\.yaml:6: environments\[0\]\.prune: expected a boolean, got a string/]);
 table('invalid .bosun.yaml (YAML syntax)', { repo: () => repos.badYaml }, all(2), [/\.bosun\.yaml:\d+: not valid YAML: /]);
 // The cluster registry is read by the commands that take --clusters (plan: for its apply preview).
@@ -163,7 +186,8 @@ table('no environment found', { repo: () => repos.nothing }, all(3), [
 // ---------------------------------------------------------------------------------------------------
 
 function fill(args: string[]): string[] {
-  return args.map((a) => a.replace('{success}', repos.success).replace('{unknownCluster}', repos.unknownCluster).replace('{offline}', offlineRegistry)
+  return args.map((a) => a.replace('{success}', repos.success).replace('{unknownClusterBroken}', repos.unknownClusterBroken).replace('{unknownClusterInvalid}', repos.unknownClusterInvalid)
+    .replace('{unknownCluster}', repos.unknownCluster).replace('{offline}', offlineRegistry)
     .replace('{badYamlRegistry}', join(work, 'bad-yaml-clusters.yaml')).replace('{badSchemaRegistry}', join(work, 'bad-schema-clusters.yaml')));
 }
 
@@ -183,6 +207,8 @@ describe('the exit-code contract: one row per situation and command', () => {
     repos.applyFailure = await situation({ 'deploy/dev/other.yaml': configMap('x', missingNs) });
     repos.healthFailure = await situation({ '.bosun.yaml': config('    healthTimeout: 1s\n'), 'deploy/dev/web.yaml': deployment });
     repos.unknownCluster = await situation({ '.bosun.yaml': config().replace('cluster: dev', 'cluster: nowhere') });
+    repos.unknownClusterBroken = await situation({ '.bosun.yaml': config().replace('cluster: dev', 'cluster: nowhere'), 'deploy/dev/kustomization.yaml': 'resources:\n  - ns.yaml\n  - cm.yaml\n  - missing.yaml\n' });
+    repos.unknownClusterInvalid = await situation({ '.bosun.yaml': config().replace('cluster: dev', 'cluster: nowhere'), 'deploy/dev/cm.yaml': configMap('debug', ns, 'spec:\n  level: debug\n') });
     repos.badSchema = await situation({ '.bosun.yaml': `${config()}    prune: maybe\n` });
     repos.badYaml = await situation({ '.bosun.yaml': 'version: 1\nenvironments:\n  - name: dev\n    path: [deploy/dev\n  - name: prod\n    path: deploy/prod\n    cluster: prod\n' });
     repos.nothing = await situation({ 'notes.md': 'nothing here\n' }, { 'README.md': '# docs only\n' });

@@ -70,7 +70,7 @@ function makeCommand(mode: 'apply' | 'sync') {
     const say = (msg: string): void => { io.stderr.write(`bosun: ${msg}\n`); };
     say(`rendering ${envName} at ${ref}`);
     const repoDir = await repoFolder(values.repo, io, { git: true, why: `${mode} reads the environment at a commit` });
-    const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry), charts });
+    const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry), charts, refuseUnregisteredCluster: true });
     for (const w of desired.warnings) say(`warning: ${w.file ?? ''}${w.line ? `:${w.line}` : ''} ${w.object}: ${w.message}`);
     const cluster = clusterNameOf(desired.env);
     say(`${values['dry-run'] ? 'dry-run ' : ''}${mode} of ${desired.objects.length} object(s) at ${desired.sha.slice(0, 7)} to cluster "${cluster}"`);

@@ -57,7 +57,7 @@ export async function driftCommand(argv: string[], io: CliIO): Promise<number> {
   const say = (msg: string): void => { io.stderr.write(`bosun: ${msg}\n`); };
   const repoDir = await repoFolder(values.repo, io, { git: true, why: 'drift compares the cluster with the environment at a commit' });
   say(`rendering ${envName} at ${ref}`);
-  const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry), charts });
+  const desired = await loadDesiredState({ repoDir, ref, env: envName, repoUrls: values['repo-url'], clusters: inventoryOf(registry), charts, refuseUnregisteredCluster: true });
   for (const w of desired.warnings) say(`warning: ${w.file ?? ''}${w.line ? `:${w.line}` : ''} ${w.object}: ${w.message}`);
   const cluster = clusterNameOf(desired.env);
   say(`comparing ${plural(desired.objects.length, 'object')} of ${envName} on cluster "${cluster}" with ${desired.sha.slice(0, 7)}`);

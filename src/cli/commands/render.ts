@@ -9,6 +9,7 @@ import { exitCodeHelp } from '../exit-codes.ts';
 import { parseSelection, selectionHelp } from './select-options.ts';
 import { repoFolder } from '../repo-option.ts';
 import { clustersFile } from './cluster-file.ts';
+import { sayUnregistered } from './unregistered-output.ts';
 import { inventoryOf, loadClusterRegistry } from '../../cluster/registry.ts';
 
 export const renderHelp = `Usage: bosun render --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format yaml|json]
@@ -33,6 +34,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
   const clusters = file ? inventoryOf(loadClusterRegistry(file)) : undefined;
   const results = await withTree(repoDir, opts.ref, async (dir) => renderAndValidate(dir, await selectEnvironments(dir, { ...opts.selection, ...(clusters ? { clusters } : {}) }), { progress, limits: opts.limits }));
   progress.done();
+  const unregistered = sayUnregistered(results.map((r) => r.env), clusters, 'rendered offline, never previewed against a cluster, and bosun applies nothing to it', io);
   let failed = false;
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify({
@@ -41,6 +43,7 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
         path: r.env.path,
         ...(r.outcome.ok ? { objects: r.outcome.objects.map((o) => (o.source ? { ...o, source: sourceSummary(o.source) } : o)) } : { error: r.outcome.error }),
       })),
+      discovery: unregistered,
     }, null, 2)}\n`);
     failed = results.some((r) => !r.outcome.ok);
   } else {
@@ -56,5 +59,6 @@ export async function renderCommand(argv: string[], io: CliIO): Promise<number> 
       }
     }
   }
-  return failed ? 1 : 0;
+  // A render failure (1) comes first; then not all of it judged (3).
+  return failed ? 1 : unregistered.length > 0 ? 3 : 0;
 }

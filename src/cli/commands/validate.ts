@@ -8,6 +8,8 @@ import { exitCodeHelp } from '../exit-codes.ts';
 import { parseSelection, selectionHelp } from './select-options.ts';
 import { repoFolder } from '../repo-option.ts';
 import { clustersFile, dataDirOf } from './cluster-file.ts';
+import { sayUnregistered } from './unregistered-output.ts';
+import type { DiscoveryNote } from '../../model/discovery.ts';
 
 export const validateHelp = `Usage: bosun validate --repo DIR [--ref REF] [--env NAME]... [--path P [--values F]...] [--format text|json]
 
@@ -37,9 +39,13 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
     return renderAndValidate(dir, envs, { progress, limits: opts.limits, ...(checks ? { clusterChecks: checks.hook } : {}) });
   }).finally(() => checks?.close());
   progress.done();
-  if (format === 'json') io.stdout.write(`${JSON.stringify({ environments: results.map(toJson) }, null, 2)}\n`);
-  else io.stdout.write(results.map(toText).join(''));
-  return results.some((r) => !r.outcome.ok || r.findings.some((f) => f.severity === 'error')) ? 1 : 0;
+  const unregistered = sayUnregistered(results.map((r) => r.env), registry?.inventory, 'validated offline only (not against the cluster\'s own OpenAPI), never previewed against a cluster, and bosun applies nothing to it', io);
+  const byEnv = new Map(unregistered.map((n) => [n.name, n]));
+  if (format === 'json') io.stdout.write(`${JSON.stringify({ environments: results.map(toJson), discovery: unregistered }, null, 2)}\n`);
+  else io.stdout.write(results.map((r) => toText(r, byEnv.get(r.env.name))).join(''));
+  // The content is wrong (1) comes first; then not all of it judged (3).
+  if (results.some((r) => !r.outcome.ok || r.findings.some((f) => f.severity === 'error'))) return 1;
+  return unregistered.length > 0 ? 3 : 0;
 }
 
 function toJson(r: EnvRender) {
@@ -55,8 +61,9 @@ function toJson(r: EnvRender) {
   };
 }
 
-function toText(r: EnvRender): string {
-  if (!r.outcome.ok) return `✗ ${r.env.name} (${r.env.path}): render failed\n  ${formatProblem(r.outcome.error).replace(/\n/g, '\n  ')}\n`;
+function toText(r: EnvRender, unregistered?: DiscoveryNote): string {
+  const note = unregistered ? `  ${unregistered.file ? `${unregistered.file}${unregistered.line ? `:${unregistered.line}` : ''}: ` : ''}not previewed: ${unregistered.reason}\n` : '';
+  if (!r.outcome.ok) return `✗ ${r.env.name} (${r.env.path}): render failed\n  ${formatProblem(r.outcome.error).replace(/\n/g, '\n  ')}\n${note}`;
   const errors = r.findings.filter((f) => f.severity === 'error');
   const warnings = r.findings.filter((f) => f.severity === 'warning');
   const mark = errors.length ? '✗' : warnings.length ? '!' : '✓';
@@ -65,5 +72,5 @@ function toText(r: EnvRender): string {
     const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : '';
     lines.push(`  ${where}${f.severity}: ${f.object}: ${f.path ? `${f.path}: ` : ''}${f.message}`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${note}`;
 }
