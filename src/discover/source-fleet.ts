@@ -284,6 +284,10 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     const paused = (fy?.paused ?? false) || (gitRepo?.paused ?? false);
     const keepResources = merged.keepResources || (gitRepo?.keepResources ?? false);
     if (paused) notes.push(environmentNote(name, 'paused: Fleet does not deploy changes to this bundle until it is unpaused; bosun previews them and does not apply on merge', definedIn));
+    // The Fleet agent sets these on the release namespace after each deploy (rancher/fleet agent deployer
+    // `setNamespaceLabelsAndAnnotations`): not an object of the bundle, so neither previewed nor applied here.
+    const nsMeta = [Object.keys(merged.namespaceLabels).length > 0 ? 'namespaceLabels' : '', Object.keys(merged.namespaceAnnotations).length > 0 ? 'namespaceAnnotations' : ''].filter(Boolean);
+    if (nsMeta.length > 0) notes.push(environmentNote(name, `${nsMeta.join(' and ')}: the Fleet agent sets them on namespace ${render.defaultNamespace} after it deploys; not modelled — bosun neither previews nor applies them`, { file: fy?.file }));
     if (keepResources) notes.push(environmentNote(name, 'keepResources: nothing this bundle deployed is deleted by bosun (prune off), also when an object leaves the bundle', definedIn));
     // What the Fleet agent leaves out of its comparison, left out of the apply preview and drift.
     const compare = comparePatchRules(merged.comparePatches);

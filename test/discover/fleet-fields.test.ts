@@ -84,6 +84,18 @@ describe('Fleet fields the docs list as honoured', () => {
     expect(await rendered(root, env)).toEqual(['ConfigMap/web/other', 'ConfigMap/web/sub']);
   });
 
+  it('says namespaceLabels and namespaceAnnotations are not modelled instead of dropping them silently', async () => {
+    const root = await makeTree({
+      'bundles/web/fleet.yaml': 'defaultNamespace: web\nnamespaceLabels: {team: web}\ntargetCustomizations:\n  - clusterName: prod\n    namespaceAnnotations: {owner: ops}\n',
+      'bundles/web/cm.yaml': cm('web'),
+    });
+    const { notes } = await discoverEnvironments(root, { clusters });
+    expect(notes.filter((n) => n.reason.includes('not modelled — bosun neither previews nor applies them')).map((n) => [n.name, n.reason.split(':')[0]])).toEqual([
+      ['bundles/web@dev', 'namespaceLabels'],
+      ['bundles/web@prod', 'namespaceLabels and namespaceAnnotations'],
+    ]);
+  });
+
   it('helm.templateValues are templated per cluster and set over the values', async () => {
     const root = await makeTree({
       'bundles/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
