@@ -12,7 +12,15 @@ export interface SyncPlan {
   waves: Array<{ wave: number; objects: number }>;
   /** Rendered objects a sync never applies, with why (`Skip`, Helm `test`, `PreDelete`…). */
   skipped: SkippedObject[];
+  /**
+   * Objects the change removes from Git that Argo CD leaves in the cluster (`Prune=false`, `Delete=false`…),
+   * with why: not among the environment's deletions (plan/argocd-kept.ts).
+   */
+  kept?: KeptObject[];
 }
+
+/** An object Git no longer has that stays in the cluster: listed as kept, never as deleted. */
+export type KeptObject = SkippedObject;
 
 export interface PlannedHook {
   phase: HookPhase;

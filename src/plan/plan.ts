@@ -29,6 +29,8 @@ import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
+import { keptByArgoCd } from './argocd-kept.ts';
+import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
@@ -308,6 +310,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       plan.render = { error: { ...ho.error, side: 'head' } };
       return plan;
     }
+    let kept: KeptObject[] = [];
     if (!bo.ok) {
       // A base that does not render cannot be diffed; the head is still validated so the PR that fixes
       // it gets a useful report.
@@ -317,10 +320,14 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       // What a sync never applies is not a change the cluster will see: listed in the Sync section only.
       const never = d.h ? neverAppliedIds(d.h, ho.objects) : new Set<string>();
       plan.changes = diffRenders(bo.objects, ho.objects, never);
+      // Deletions Argo CD does not make (Prune=false, Delete=false): listed as kept, with why, not as deleted.
+      const argo = keptByArgoCd(d.h ?? d.b!, bo.objects, plan.changes, !d.h);
+      plan.changes = argo.changes;
+      kept = argo.kept;
     }
     const env = d.h ?? d.b!;
     const sync = d.h ? syncPlanOf(d.h, ho.objects) : undefined;
-    if (sync) plan.sync = sync;
+    if (sync || kept.length > 0) plan.sync = { ...(sync ?? { hooks: [], waves: [], skipped: [] }), ...(kept.length > 0 ? { kept } : {}) };
     const { validator, notes } = await environmentValidator(env, [...crdsOf(ho.objects), ...crdsInRepo], opts.clusterChecks);
     // Each finding on the line of its field where the head's source still has it.
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects), ho.objects);

@@ -50,5 +50,15 @@ export const syncPlanSchema = {
         properties: { ...identity, reason: { type: 'string' }, ...location },
       },
     },
+    kept: {
+      type: 'array',
+      description: 'Objects the change removes from Git that Argo CD leaves in the cluster (Prune=false, Delete=false…), with why; not among `changes`.',
+      items: {
+        type: 'object',
+        required: ['apiVersion', 'kind', 'namespace', 'name', 'reason'],
+        additionalProperties: false,
+        properties: { ...identity, reason: { type: 'string' }, ...location },
+      },
+    },
   },
 } as const;

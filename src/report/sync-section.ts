@@ -29,6 +29,7 @@ export function syncSectionLines(sync: SyncPlan | undefined): string[] {
     ...(sync.hooks.length > 0 ? [plural(sync.hooks.length, 'hook')] : []),
     ...(sync.waves.length > 1 ? [plural(sync.waves.length, 'wave')] : []),
     ...(sync.skipped.length > 0 ? [`${sync.skipped.length} not applied`] : []),
+    ...(sync.kept?.length ? [`${sync.kept.length} kept`] : []),
   ].join(', ');
   const lines = [`#### Sync: ${title}`, ''];
   const shownHooks = sync.hooks.slice(0, maxListed);
@@ -52,5 +53,11 @@ export function syncSectionLines(sync: SyncPlan | undefined): string[] {
     lines.push(`- not applied: ${escapeHtml(s.kind)} ${codeSpan(s.namespace ? `${s.namespace}/${s.name}` : s.name)}: ${escapeHtml(s.reason)}`);
   }
   if (sync.skipped.length > maxListed) lines.push(`- ✂️ ${plural(sync.skipped.length - maxListed, 'more object')} not applied, not listed`);
+  // Removed from Git but left in the cluster by Argo CD: not deletions (plan/argocd-kept.ts).
+  const kept = sync.kept ?? [];
+  for (const k of kept.slice(0, maxListed)) {
+    lines.push(`- kept: ${escapeHtml(k.kind)} ${codeSpan(k.namespace ? `${k.namespace}/${k.name}` : k.name)} (${escapeHtml(k.reason)})`);
+  }
+  if (kept.length > maxListed) lines.push(`- ✂️ ${plural(kept.length - maxListed, 'more object')} kept, not listed`);
   return lines;
 }

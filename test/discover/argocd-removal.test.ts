@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EnvironmentPlan } from '../../src/model/plan.ts';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { planChange } from '../../src/plan/plan.ts';
+import { renderMarkdown } from '../../src/report/index.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repoUrl = 'https://github.com/acme/gitops';
@@ -32,6 +33,8 @@ interface Outcome {
   envs: Record<string, EnvironmentPlan>;
   /** Removed environments a merge of the change prunes (affectedEnvironments without a head definition). */
   pruned: string[];
+  /** The plan's markdown report. */
+  markdown: string;
 }
 
 /** Commits `files`, then the change (null removes a file), and returns the plan and the merge's verdict. */
@@ -50,6 +53,7 @@ async function removal(files: Record<string, string>, change: Record<string, str
   return {
     envs: Object.fromEntries(plan.environments.map((e) => [e.name, e])),
     pruned: merged.filter((a) => !a.env).map((a) => a.name).sort(),
+    markdown: renderMarkdown(plan, { maxPartChars: 1_000_000 })[0],
   };
 }
 
@@ -250,5 +254,57 @@ describe('an Argo CD Application removed together with its parent', () => {
     expect(envs['app-s2']).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
     expect(envs['app-s2'].reason).toContain('so ApplicationSet s2 stays and keeps generating Application app-s2');
     expect(pruned).toEqual(['app-s1', 'withfin']);
+  });
+});
+
+// An ApplicationSet whose generators stop producing an Application, and objects Argo CD keeps (issue #12):
+// what Argo CD leaves in the cluster is listed as kept, with why, never as deleted — in the plan and the merge.
+describe('ApplicationSet generator shrink and objects Argo CD keeps', () => {
+  const gitAppSet = (extra: string[] = []) => [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: ApplicationSet', 'metadata: { name: dirs, namespace: argocd }', 'spec:',
+    '  generators:', `    - git: { repoURL: ${repoUrl}, revision: HEAD, directories: [{ path: 'apps/*' }] }`,
+    '  template:', "    metadata: { name: 'dirs-{{path.basename}}' }",
+    '    spec:', `      source: { repoURL: ${repoUrl}, path: '{{path}}' }`, "      destination: { server: https://kubernetes.default.svc, namespace: '{{path.basename}}' }",
+    ...extra, '',
+  ].join('\n');
+  const annotated = (name: string, option: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${name}\n  annotations:\n    argocd.argoproj.io/sync-options: ${option}\ndata:\n  k: v\n`;
+
+  it('a git directory removed while the ApplicationSet stays: Argo CD deletes the Application it no longer generates, with its objects (the finalizer it adds)', async () => {
+    const { envs, pruned } = await removal(
+      { 'sets/dirs.yaml': gitAppSet(), 'apps/dev/cm.yaml': configMap('dev'), 'apps/prod/cm.yaml': configMap('prod') },
+      { 'apps/prod/cm.yaml': null },
+    );
+    expect(envs['dirs-prod']).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(envs['dirs-prod'].reason).toContain('when ApplicationSet dirs deletes Application dirs-prod because it no longer generates it');
+    expect(deletions(envs['dirs-prod'])).toEqual(['ConfigMap/prod']);
+    expect(envs['dirs-dev'].affected).toBe(false);
+    expect(pruned).toEqual(['dirs-prod']);
+  });
+
+  it('Prune=false in the template\'s syncOptions or on an object: the object a change removes from Git is kept (why), not deleted', async () => {
+    const template = gitAppSet(['      syncPolicy: { automated: { prune: true }, syncOptions: [Prune=false] }']);
+    const objectLevel = gitAppSet(['      syncPolicy: { automated: { prune: true } }']).replaceAll('dirs', 'own');
+    const { envs, markdown } = await removal(
+      {
+        'sets/dirs.yaml': template, 'apps/dev/cm.yaml': configMap('dev'), 'apps/dev/old.yaml': configMap('old'),
+        'sets/own.yaml': objectLevel.replace("'apps/*'", "'own/*'"), 'own/web/keep.yaml': annotated('keep', 'Prune=false'), 'own/web/gone.yaml': configMap('gone'), 'own/web/cm.yaml': configMap('web'),
+      },
+      { 'apps/dev/old.yaml': null, 'own/web/keep.yaml': null, 'own/web/gone.yaml': null },
+    );
+    expect(deletions(envs['dirs-dev'])).toEqual([]);
+    expect(envs['dirs-dev'].sync?.kept).toEqual([expect.objectContaining({ kind: 'ConfigMap', namespace: 'old', name: 'old', reason: "the Application's syncPolicy.syncOptions Prune=false: Argo CD's sync never prunes it, so it stays in the cluster although Git no longer has it" })]);
+    expect(deletions(envs['own-web'])).toEqual(['ConfigMap/gone']);
+    expect(envs['own-web'].sync?.kept).toEqual([expect.objectContaining({ name: 'keep', reason: expect.stringMatching(/^annotated argocd\.argoproj\.io\/sync-options: Prune=false: /) })]);
+    expect(markdown).toContain("- kept: ConfigMap `old/old` (the Application's syncPolicy.syncOptions Prune=false: Argo CD's sync never prunes it");
+  });
+
+  it('a generator that stops producing an Application: its objects go with it, except one annotated Delete=false (Prune=false does not count when the Application is deleted)', async () => {
+    const { envs, pruned } = await removal(
+      { 'sets/dirs.yaml': gitAppSet(), 'apps/dev/cm.yaml': configMap('dev'), 'apps/prod/cm.yaml': configMap('prod'), 'apps/prod/db.yaml': annotated('db', 'Delete=false'), 'apps/prod/cache.yaml': annotated('cache', 'Prune=false') },
+      { 'apps/prod/cm.yaml': null, 'apps/prod/db.yaml': null, 'apps/prod/cache.yaml': null },
+    );
+    expect(deletions(envs['dirs-prod']).sort()).toEqual(['ConfigMap/cache', 'ConfigMap/prod']);
+    expect(envs['dirs-prod'].sync?.kept).toEqual([expect.objectContaining({ name: 'db', reason: expect.stringMatching(/^annotated argocd\.argoproj\.io\/sync-options: Delete=false: Argo CD deletes the Application's objects but leaves this one$/) })]);
+    expect(pruned).toEqual(['dirs-prod']);
   });
 });
