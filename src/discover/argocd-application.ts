@@ -27,6 +27,8 @@ export interface AppDoc extends YamlObjectDoc {
   producedBy?: Omit<ProducedBy, 'environment'> & { parent?: AppCandidate; keepObjects?: string };
   /** Files that define it besides its own (a git files generator's file). */
   definedByFiles?: string[];
+  /** Files and folders of this repository a git generator found it by (argocd-removal.ts: gone with them). */
+  generatedFrom?: string[];
   /** Its step in the RollingSync of the ApplicationSet that generated it. */
   rollout?: RolloutPlacement;
 }
@@ -132,7 +134,7 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   const removal = removalVerdict(app, removalProducer(ctx, doc));
   if (removal.keeps !== undefined) env.keepObjectsOnRemoval = removal.keeps;
   else env.deleteObjectsOnRemoval = removal.deletes;
-  env.argocdRemoval = removal.facts;
+  env.argocdRemoval = doc.generatedFrom?.length ? { ...removal.facts, generatedFrom: [...doc.generatedFrom].sort() } : removal.facts;
   const destination = destinationCluster(app, ctx.clusters);
   if (destination.cluster) env.cluster = destination.cluster;
   texts.push(...destination.notes);

@@ -9,7 +9,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { mergePatch, mergeTemplates, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
-import { generate, NotExpanded, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
+import { generate, NotExpanded, sourceDirsOf, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
 import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
 import { applicationSetNote } from './argocd-notes.ts';
 import { applicationSetPolicy } from './argocd-appset-policy.ts';
@@ -24,6 +24,8 @@ export interface GeneratedApplication {
   object: Record<string, unknown>;
   /** Repository files its parameters were read from (git files generator). */
   inputs: string[];
+  /** Repository files and folders a git generator found it by: without them it is not generated. */
+  generatedFrom: string[];
   /** Its step in the ApplicationSet's RollingSync, when it has one (argocd-rolling-sync.ts). */
   rollout?: RolloutPlacement;
 }
@@ -109,7 +111,7 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
       const name = str(metadata.name);
       if (!name) return failed('a generated Application has no metadata.name');
       names.set(name, (names.get(name) ?? 0) + 1);
-      applications.push({ object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: field(app, 'spec') ?? {} }, inputs: sourceFilesOf(p) });
+      applications.push({ object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: field(app, 'spec') ?? {} }, inputs: sourceFilesOf(p), generatedFrom: [...sourceFilesOf(p), ...sourceDirsOf(p)] });
     }
   }
   const duplicate = [...names].find(([, n]) => n > 1)?.[0];

@@ -23,9 +23,18 @@ export function sourceFilesOf(p: Params): string[] {
   return sources.get(p) ?? [];
 }
 
+/** The repository folders each parameter set comes from (a git directories generator's folder), kept through matrix and merge. */
+const sourceDirs = new WeakMap<Params, string[]>();
+
+export function sourceDirsOf(p: Params): string[] {
+  return sourceDirs.get(p) ?? [];
+}
+
 function tagged(p: Params, ...from: Params[]): Params {
-  const files = [...new Set(from.flatMap((f) => sources.get(f) ?? []))];
-  if (files.length > 0) sources.set(p, [...new Set([...(sources.get(p) ?? []), ...files])]);
+  for (const map of [sources, sourceDirs]) {
+    const paths = [...new Set(from.flatMap((f) => map.get(f) ?? []))];
+    if (paths.length > 0) map.set(p, [...new Set([...(map.get(p) ?? []), ...paths])]);
+  }
   return p;
 }
 
@@ -241,7 +250,10 @@ function gitGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
         if (rule.exclude) exclude = true;
         else include = true;
       }
-      if (include && !exclude) out.push(withValues(pathParams(dir, undefined, prefix, ctx.mode.goTemplate), field(spec, 'values'), ctx));
+      if (!include || exclude) continue;
+      const params = pathParams(dir, undefined, prefix, ctx.mode.goTemplate);
+      sourceDirs.set(params, [dir]);
+      out.push(withValues(params, field(spec, 'values'), ctx));
     }
   }
   for (const f of files) {

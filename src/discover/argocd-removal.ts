@@ -158,6 +158,13 @@ export class RemovalContext {
       }
       // A top-level ApplicationSet: gone only when its file is (one that generates nothing now is still there).
       if (by.file && this.existsAtHead(by.file)) return undefined;
+      // It stays in Argo CD with its last definition, and its git generator keeps reading the repository: what
+      // it found the Application by gone at the merged commit, it stops generating it and deletes it (unless
+      // applicationsSync forbids: then facts.deletedBy is absent).
+      const gone = (facts.generatedFrom ?? []).filter((p) => !this.existsAtHead(p));
+      if (gone.length > 0 && facts.deletedBy) {
+        return withCascade(`ApplicationSet ${by.name} was removed from Git in this change but stays in Argo CD with its last definition, and its git generator no longer finds ${gone.join(', ')} at the merged commit, so it deletes Application ${app}`);
+      }
       return { deleted: false, why: `ApplicationSet ${by.name} was removed from Git in this change; Argo CD does not delete an ApplicationSet whose file is removed, so its Applications and their objects stay — delete it with kubectl/argocd to remove them (Application ${app}${facts.finalizer ? ' has the resources finalizer: its objects go with it' : ' has no resources finalizer: its objects stay even then'})` };
     }
     const parentEnv = by.environment ? this.base.get(by.environment) : undefined;

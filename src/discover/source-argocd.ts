@@ -108,6 +108,7 @@ class ArgoDiscovery {
           lineOf: () => doc.line,
           producedBy: { kind: 'ApplicationSet', name, file: doc.file, ...(parentage.parent ? { parent: parentage.parent } : {}), ...(expansion.keepObjects ? { keepObjects: expansion.keepObjects } : {}) },
           ...(app.inputs.length > 0 ? { definedByFiles: app.inputs } : {}),
+          ...(app.generatedFrom.length > 0 ? { generatedFrom: app.generatedFrom } : {}),
           ...(app.rollout ? { rollout: app.rollout } : {}),
         };
         out.push(...this.take(generated, parentage));

@@ -72,6 +72,8 @@ export interface ArgoRemovalFacts {
   finalizer?: string;
   /** `Delete=false` / `Delete=confirm` in its sync-options: a parent's cascading deletion leaves it in place. */
   deleteOption?: 'false' | 'confirm';
+  /** The files and folders an ApplicationSet git generator found it by: its ApplicationSet stops generating it without them. */
+  generatedFrom?: string[];
 }
 
 export interface ProducedBy {

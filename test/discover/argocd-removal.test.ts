@@ -298,6 +298,26 @@ describe('ApplicationSet generator shrink and objects Argo CD keeps', () => {
     expect(markdown).toContain("- kept: ConfigMap `old/old` (the Application's syncPolicy.syncOptions Prune=false: Argo CD's sync never prunes it");
   });
 
+  it('the ApplicationSet file removed together with a git directory: Argo CD keeps the ApplicationSet with its last definition, whose git generator no longer finds the folder, so that Application goes (with its objects); the others stay', async () => {
+    const { envs, pruned } = await removal(
+      { 'sets/dirs.yaml': gitAppSet(), 'apps/dev/cm.yaml': configMap('dev'), 'apps/prod/cm.yaml': configMap('prod') },
+      { 'sets/dirs.yaml': null, 'apps/prod/cm.yaml': null },
+    );
+    expect(envs['dirs-prod']).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(envs['dirs-prod'].reason).toBe('environment removed (was defined in sets/dirs.yaml); its objects will be deleted (ApplicationSet dirs was removed from Git in this change but stays in Argo CD with its last definition, and its git generator no longer finds apps/prod at the merged commit, so it deletes Application dirs-prod; resources finalizer resources-finalizer.argocd.argoproj.io on Application dirs-prod)');
+    expect(deletions(envs['dirs-prod'])).toEqual(['ConfigMap/prod']);
+    expect(envs['dirs-dev']).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(envs['dirs-dev'].reason).toContain('Argo CD does not delete an ApplicationSet whose file is removed');
+    expect(pruned).toEqual(['dirs-prod']);
+    // applicationsSync create-update: the controller never deletes an Application it stops generating.
+    const kept = await removal(
+      { 'sets/dirs.yaml': gitAppSet(['  syncPolicy: { applicationsSync: create-update }']), 'apps/dev/cm.yaml': configMap('dev'), 'apps/prod/cm.yaml': configMap('prod') },
+      { 'sets/dirs.yaml': null, 'apps/prod/cm.yaml': null },
+    );
+    expect(kept.envs['dirs-prod']).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(kept.pruned).toEqual([]);
+  });
+
   it('a generator that stops producing an Application: its objects go with it, except one annotated Delete=false (Prune=false does not count when the Application is deleted)', async () => {
     const { envs, pruned } = await removal(
       { 'sets/dirs.yaml': gitAppSet(), 'apps/dev/cm.yaml': configMap('dev'), 'apps/prod/cm.yaml': configMap('prod'), 'apps/prod/db.yaml': annotated('db', 'Delete=false'), 'apps/prod/cache.yaml': annotated('cache', 'Prune=false') },
