@@ -22,6 +22,8 @@ const owner = 'acme';
 const name = 'chaos-github';
 const prs = 6;
 const faultMs = 60_000;
+// Half the writes answered 502/503 were carried out by GitHub all the same (it can; the client cannot tell).
+const appliedShare = 0.5;
 const { seed, note } = chaosSeed('chaos-github-faults');
 
 // In the default run since the apply life cycle became idempotent under GitHub errors (2026-12-06): it had
@@ -33,6 +35,9 @@ const { seed, note } = chaosSeed('chaos-github-faults');
 // updateAppliedBlock saw no comment, the plan posted its own while the apply retried a 502, and the apply's
 // second look found it and overwrote it with the block — it now looks once and splices the block into the
 // comment as found (ensureStickyComment's `revise`; test/github/adapters.test.ts reproduces the interleaving).
+// A CI run (seed 1) then found a PR with two plan comments: two jobs had posted at once. Since then half the
+// failed writes are carried out all the same, as GitHub can (`appliedShare`), and ensureStickyComment folds
+// any later copy into the oldest comment and deletes it (test/github/sticky-comment.test.ts); seeds 1–3 pass.
 describe('chaos: GitHub failing 30 % of requests for a minute', () => {
   let h: Harness;
   let repo: ChaosRepo;
@@ -57,13 +62,13 @@ describe('chaos: GitHub failing 30 % of requests for a minute', () => {
   it('shows every outcome exactly once: one comment per PR at its last head, one check run per env per head, the merge applied once', { timeout: 480_000 }, async () => {
     const driver = chaosDriver({ gh: h.gh, send: (event, payload) => h.send(event, payload) }, repo, owner, name);
     // On for the whole burst, however long it takes, then for a minute from its end.
-    h.gh.simulateFaults({ percent: 30, durationMs: 10 * 60_000, seed, retryAfterSeconds: 2 });
+    h.gh.simulateFaults({ percent: 30, durationMs: 10 * 60_000, seed, retryAfterSeconds: 2, appliedShare });
 
     // The burst: every pull request opened, three pushed to again, the first merged — all while GitHub fails.
     for (let pr = 1; pr <= prs; pr++) expect((await driver.open(pr)).status, note).toBeLessThan(300);
     for (const pr of [2, 3]) expect((await driver.push(pr)).status, note).toBeLessThan(300);
     await driver.merge(1);
-    h.gh.simulateFaults({ percent: 30, durationMs: faultMs, seed: seed + 1, retryAfterSeconds: 2 });
+    h.gh.simulateFaults({ percent: 30, durationMs: faultMs, seed: seed + 1, retryAfterSeconds: 2, appliedShare });
 
     await waitSettled({ gh: h.gh, owner, name, envs: repo.envs, driver }, { url: redisUrl, prefix: h.prefix }, 300_000, note);
 
@@ -73,6 +78,7 @@ describe('chaos: GitHub failing 30 % of requests for a minute', () => {
     expect(counts.faulted[502], note).toBeGreaterThan(0);
     expect(counts.faulted[503], note).toBeGreaterThan(0);
     expect(counts.faulted[403], note).toBeGreaterThan(0);
+    expect(counts.applied, note).toBeGreaterThan(0);
     expect(faulted / counts.seen, `${note}: ${faulted} of ${counts.seen}`).toBeGreaterThan(0.2);
 
     expect(exactlyOnceProblems({ gh: h.gh, owner, name, envs: repo.envs, driver }), note).toEqual([]);
