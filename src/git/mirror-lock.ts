@@ -7,6 +7,11 @@ import { processAlive, processTag } from '../util/owned-dirs.ts';
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
 
+  /** Whether work for `key` is queued or running: a `run` now would wait for it. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   run<R>(key: string, fn: () => Promise<R>): Promise<R> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(fn, fn);

@@ -74,6 +74,8 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
   // In-process logical clock: a fetch that started after a caller arrived serves that caller too.
   let clock = 0;
   const freshSince = new Map<string, number>();
+  // The origin URL each mirror was last seen or set with by this cache: one `git config` run less per fetch.
+  const originUrls = new Map<string, string>();
 
   async function missingCommits(dir: string, shas: readonly string[]): Promise<string[]> {
     if (shas.length === 0) return [];
@@ -95,13 +97,24 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
     }
   }
 
-  async function update(repo: MirrorRepo, url: URL, token: () => Promise<string>, shas: string[], arrivedAt: number): Promise<EnsureResult> {
+  /**
+   * `known`: the wanted commits found missing just before the lock was taken, when nobody held it meanwhile
+   * (no other caller of this cache queued first, no other process's lock waited for): not looked up again
+   * unless a fetch of this cache started since. At worst a fetch another process finished in between is
+   * repeated, which finds nothing new.
+   */
+  async function update(repo: MirrorRepo, url: URL, token: () => Promise<string>, shas: string[], arrivedAt: number, known?: string[]): Promise<EnsureResult> {
     const paths = mirrorPaths(opts.root, repo.fullName);
     const where = { repoName: repo.fullName, displayUrl: displayUrl(url), timeoutMs: fetchTimeoutMs };
     const cloning = !existsSync(paths.dir);
+    let missingBefore = 0;
     if (!cloning) {
       // Whoever held the lock before us may have fetched what we need.
-      if (shas.length > 0 && (await missingCommits(paths.dir, shas)).length === 0) return { dir: paths.dir, fetched: false, cloned: false };
+      if (shas.length > 0) {
+        const fetchedSince = (freshSince.get(paths.dir) ?? 0) > arrivedAt;
+        missingBefore = (known && !fetchedSince ? known : await missingCommits(paths.dir, shas)).length;
+        if (missingBefore === 0) return { dir: paths.dir, fetched: false, cloned: false };
+      }
       if (shas.length === 0 && (freshSince.get(paths.dir) ?? 0) > arrivedAt) return { dir: paths.dir, fetched: false, cloned: false };
     }
     const startedAt = ++clock;
@@ -109,11 +122,15 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
     const started = Date.now();
     if (cloning) {
       await clone(repo, url, secret, paths);
+      originUrls.set(paths.dir, url.href);
     } else {
       // A renamed or transferred repository keeps its mirror only if the fullName stayed; the URL may move.
-      const current = (await git(['config', '--get', 'remote.origin.url'], { cwd: paths.dir }).catch(() => '')).trim();
-      if (current !== url.href) await git(['config', 'remote.origin.url', url.href], { cwd: paths.dir });
-      const missing = shas.length > 0 ? (await missingCommits(paths.dir, shas)).length : 0;
+      if (originUrls.get(paths.dir) !== url.href) {
+        const current = (await git(['config', '--get', 'remote.origin.url'], { cwd: paths.dir }).catch(() => '')).trim();
+        if (current !== url.href) await git(['config', 'remote.origin.url', url.href], { cwd: paths.dir });
+        originUrls.set(paths.dir, url.href);
+      }
+      const missing = missingBefore;
       log(`mirror ${repo.fullName}: fetching${missing > 0 ? ` (${missing} wanted commit${missing === 1 ? '' : 's'} missing)` : ''}`);
       await remoteGit(['fetch', '--prune', '--no-write-fetch-head', '--quiet', 'origin'], { ...where, cwd: paths.dir, token: secret });
     }
@@ -170,19 +187,22 @@ export function createMirrorCache(opts: MirrorCacheOptions): MirrorCache {
       const shas = checkShas(repo.fullName, wantShas);
       const arrivedAt = ++clock;
       // Lock-free fast path: reading objects is safe while another process fetches.
-      if (shas.length > 0 && existsSync(paths.dir) && (await missingCommits(paths.dir, shas)).length === 0) {
-        return { dir: paths.dir, fetched: false, cloned: false };
-      }
+      const missing = shas.length > 0 && existsSync(paths.dir) ? await missingCommits(paths.dir, shas) : undefined;
+      if (missing?.length === 0) return { dir: paths.dir, fetched: false, cloned: false };
+      let waited = mutex.busy(paths.dir);
       return mutex.run(paths.dir, async () => {
         await mkdir(dirname(paths.lockFile), { recursive: true });
         const release = await acquireFileLock(paths.lockFile, {
           what: `mirror ${repo.fullName}`,
           timeoutMs: lockTimeoutMs,
           staleMs: lockStaleMs,
-          onWait: (holder) => log(`mirror ${repo.fullName}: waiting for another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}`),
+          onWait: (holder) => {
+            waited = true;
+            log(`mirror ${repo.fullName}: waiting for another process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}`);
+          },
         });
         try {
-          return await update(repo, url, token, shas, arrivedAt);
+          return await update(repo, url, token, shas, arrivedAt, waited ? undefined : missing);
         } finally {
           await release();
         }

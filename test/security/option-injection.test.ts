@@ -42,7 +42,7 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/tree.ts git': { count: 4, guard: '--end-of-options before the revision, -- before the path; rootTreeIds passes only full 40/64-hex ids (anything else goes through treeId)' },
   'src/git/revert.ts git': { count: 11, guard: 'commit ids checked as full 40/64-hex ids and put after --end-of-options; the rest take no outside value' },
   'src/git/revert.ts runRemoteGit': { count: 1, guard: 'branch name and commit id checked, --end-of-options before the remote' },
-  'src/git/mirror.ts git': { count: 7, guard: 'wanted shas checked by checkShas (full ids) and sent on stdin; the clone URL checked by checkCloneUrl, passed as a config value' },
+  'src/git/mirror.ts git': { count: 6, guard: 'wanted shas checked by checkShas (full ids) and sent on stdin; the clone URL checked by checkCloneUrl, passed as a config value' },
   'src/git/mirror.ts remoteGit': { count: 3, guard: 'fixed arguments; the by-id fetch takes checked shas after --end-of-options' },
   'src/git/scratch-repo.ts git': { count: 3, guard: 'the commit is resolved by resolveRef to a full id first; keep() gets the id git printed' },
   'src/git/worktree.ts execFile': { count: 1, guard: 'rm -rf -- <folder>: a checkout folder bosun made itself, after --' },
