@@ -30,6 +30,7 @@ import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
 import { keptByArgoCd } from './argocd-kept.ts';
+import { chartChildNotes } from './argocd-chart-children.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
@@ -258,6 +259,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
   // so a plan rendered in parts gathers the same list (queue/workflows/plan/plan-fanout.ts).
   const renderNotes: Array<DiscoveryNote | undefined> = [];
+  // Applications an Argo CD Application's fetched chart renders (app of apps): not previewed, said (argocd-chart-children.ts).
+  const chartNotes: DiscoveryNote[][] = [];
   const budget = new PlanObjectBudget(decisions.length, opts.limits, opts.planBudget);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
@@ -326,6 +329,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       kept = argo.kept;
     }
     const env = d.h ?? d.b!;
+    if (d.h) chartNotes[slot] = chartChildNotes(d.name, d.h, ho.objects, opts.repoUrls);
     const sync = d.h ? syncPlanOf(d.h, ho.objects) : undefined;
     if (sync || kept.length > 0) plan.sync = { ...(sync ?? { hooks: [], waves: [], skipped: [] }), ...(kept.length > 0 ? { kept } : {}) };
     const { validator, notes } = await environmentValidator(env, [...crdsOf(ho.objects), ...crdsInRepo], opts.clusterChecks);
@@ -351,7 +355,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       budget.release(slot);
     }
   }));
-  head.notes.push(...(deferred ? opts.renderedNotes ?? [] : renderNotes.filter((note): note is DiscoveryNote => note !== undefined)));
+  head.notes.push(...(deferred ? opts.renderedNotes ?? [] : [...renderNotes.filter((note): note is DiscoveryNote => note !== undefined), ...chartNotes.flat()]));
   if (opts.coverage === false) {
     progress.done();
     return { base: base.sha, head: head.sha, environments: envPlans, discovery: head.notes.slice(notesBeforeRender) };

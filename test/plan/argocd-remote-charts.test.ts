@@ -19,7 +19,9 @@ let served: ServedRepo;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bosun-argocd-charts-data-'));
-  served = await serveChartRepo([{ name: 'podinfo', version: '1.2.0' }, { name: 'podinfo', version: '1.3.0' }]);
+  // `apps`: an app-of-apps chart whose templates are an Application of this repository (version 0.2.0 moves it).
+  const child = (version: string) => ({ name: 'apps', version, templates: { 'shop.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/gitops.git\n    path: shop/${version}\n    targetRevision: HEAD\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: shop\n` } });
+  served = await serveChartRepo([{ name: 'podinfo', version: '1.2.0' }, { name: 'podinfo', version: '1.3.0' }, child('0.1.0'), child('0.2.0')]);
 }, 120_000);
 
 afterAll(async () => {
@@ -172,5 +174,25 @@ describe('an Argo CD Application whose source is a Helm repository chart', () =>
     const run = await plan({ 'apps/web.yaml': single(served.url, '1.2.0') }, { 'apps/web.yaml': single(served.url, '1.2.0').replace(/^ {4}targetRevision: .*\n/m, '') });
     expect(web(run).render).toMatchObject({ error: { side: 'head', file: 'apps/web.yaml', field: 'spec.source.targetRevision', message: expect.stringContaining('targetRevision is not set') } });
     expect(run.code).toBe(1);
+  }, 180_000);
+});
+
+describe('an app of apps through a fetched chart', () => {
+  const root = (url: string, version: string) => single(url, version).replace('chart: podinfo', 'chart: apps').replace(/ {4}helm:\n {6}valuesObject:\n {8}replicaCount: \d+\n/, '');
+
+  it('the Applications the chart renders are not expanded: each is a not-previewed note naming the chart and the parent, and a version bump is one bosun cannot judge (exit code 3), never a silent green', async () => {
+    const run = await plan({ 'apps/web.yaml': root(served.url, '0.1.0') }, { 'apps/web.yaml': root(served.url, '0.2.0') });
+    // The child Application object itself is in the parent's changes...
+    expect(changes(run)).toEqual(['update Application argocd/shop']);
+    // ...what it deploys is not previewed, said out loud.
+    const notes = (run.plan.discovery ?? []).filter((n) => n.kind === 'Application' && n.name === 'shop');
+    expect(notes).toEqual([expect.objectContaining({
+      status: 'not-previewed',
+      file: 'apps/web.yaml',
+      environments: ['web'],
+      reads: ['apps/web.yaml', 'shop/0.2.0'],
+      reason: expect.stringMatching(new RegExp(`^rendered by the chart apps from ${served.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} of Argo CD Application web \\(app of apps\\): Argo CD creates this Application and syncs what it deploys, which bosun does not expand`)),
+    })]);
+    expect(run.code).toBe(3);
   }, 180_000);
 });
