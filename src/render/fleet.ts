@@ -10,6 +10,7 @@ import { renderRemoteFleetChart } from './fleet-remote-chart.ts';
 import { renderBundleTemplates } from './fleet-templates.ts';
 import { helmRenderer } from './helm.ts';
 import { kustomizeRenderer } from './kustomize.ts';
+import { walkKustomizeTree } from './kustomize-tree.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
 
 /**
@@ -61,6 +62,7 @@ export const fleetRenderer: Renderer = {
       }, path, where);
     } else if (has(posix.join(kustomizeDir, 'kustomization.yaml'))) {
       const path = posix.normalize(posix.join(env.path, kustomizeDir));
+      await requireInsideBundle(root, env.path, path, where);
       const { fleet: _fleet, ...rest } = env;
       objects = await delegate(kustomizeRenderer, req, { ...rest, path, render: 'kustomize', namespace: undefined, kustomize: undefined }, path, where);
     } else {
@@ -71,6 +73,26 @@ export const fleetRenderer: Renderer = {
     return { ok: true, objects: withNamespaces(objects, fleet, where) };
   },
 };
+
+/**
+ * The Fleet agent builds a kustomize bundle from the bundle's own files: an in-memory file system holding
+ * its resources, LoadRestrictionsRootOnly (rancher/fleet internal/helmdeployer/kustomize/kustomize.go
+ * `toFilesystem`, `kustomize`). A kustomization that reads anything outside the bundle folder (a base at
+ * `../../base`) finds nothing there, and the bundle fails in Fleet — bosun fails it the same way rather
+ * than preview a build Fleet cannot make.
+ */
+async function requireInsideBundle(root: string, bundleDir: string, kustomizeDir: string, where: { file?: string; line?: number }): Promise<void> {
+  const tree = await walkKustomizeTree(root, kustomizeDir);
+  const inside = (p: string) => bundleDir === '.' || p === bundleDir || p.startsWith(`${bundleDir}/`);
+  // Named by folder: the model's inputs include the file names kustomize probes there.
+  const folders = new Set([...[...(tree.inputs?.files ?? [])].map((f) => posix.dirname(f)), ...(tree.inputs?.dirs ?? [])].filter((p) => !inside(p)));
+  const outside = [...folders].filter((d) => ![...folders].some((o) => o !== d && (o === '.' || d.startsWith(`${o}/`)))).sort();
+  if (outside.length === 0) return;
+  throw new RenderFailure({
+    kind: 'render', tool: 'kustomize', ...where,
+    message: `the kustomization in ${kustomizeDir} reads from ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ` and ${outside.length - 3} more` : ''}, outside the bundle folder ${bundleDir}: Fleet's agent builds it from the bundle's own files only, so this bundle fails in Fleet. Keep what the kustomization reads inside ${bundleDir}, or make ${bundleDir === '.' ? 'the repository root' : 'a folder above it'} the bundle`,
+  });
+}
 
 /** Another renderer on a sub-folder of the bundle, with the environment it would have had on its own. */
 async function delegate(renderer: Renderer, req: RenderRequest, env: Environment, path: string, where: { file?: string; line?: number }): Promise<RenderedObject[]> {

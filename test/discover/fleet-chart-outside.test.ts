@@ -98,6 +98,24 @@ describe('Fleet helm.chart naming a chart folder outside the bundle folder', () 
     expect(notes.find((n) => n.reason.includes('outside the bundle folder'))).toMatchObject({ status: 'info', file: 'envs/prod/fleet.yaml', line: 3, reason: expect.stringContaining('kustomize.dir "../../base" is outside the bundle folder envs/prod') });
   });
 
+  it('fails a bundle whose kustomization reads a base outside the bundle folder, as Fleet\'s agent builds it from the bundle\'s files only', async () => {
+    const root = await makeTree({
+      'base/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-base}\n',
+      'envs/prod/fleet.yaml': 'defaultNamespace: shop\n',
+      'envs/prod/kustomization.yaml': 'resources: [../../base]\n',
+      // Inside the bundle, a base above the overlay is in Fleet's bundle: built as usual.
+      'envs/dev/fleet.yaml': 'defaultNamespace: shop\nkustomize:\n  dir: overlays/dev\n',
+      'envs/dev/overlays/dev/kustomization.yaml': 'resources: [../../base]\nnamePrefix: dev-\n',
+      'envs/dev/base/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'envs/dev/base/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n',
+    });
+    const envs = (await discoverEnvironments(root, { clusters })).environments;
+    const prod = await renderEnvironment(root, envs.find((e) => e.name === 'envs/prod@dev')!);
+    expect(!prod.ok && prod.error).toMatchObject({ file: 'envs/prod/fleet.yaml', message: expect.stringContaining('the kustomization in envs/prod reads from base, outside the bundle folder envs/prod: Fleet\'s agent builds it from the bundle\'s own files only') });
+    expect(await objectsOf(root, 'envs/dev@dev')).toEqual([{ name: 'dev-web', data: undefined }]);
+  });
+
   it('takes helm.chart "/chart" for the bundle\'s own chart/ folder, as Fleet trims the leading slash', async () => {
     const root = await makeTree({
       ...chartAt('apps/web/chart'),
