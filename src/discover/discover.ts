@@ -105,7 +105,8 @@ async function unaskedObjectNotes(ctx: DiscoveryContext): Promise<DiscoveryNote[
         reads: [env.path],
       });
     }
-    out.push(...result.notes.filter((n) => n.status !== 'info'));
+    // .bosun.yaml supersedes every Kustomization, one on another cluster (spec.kubeConfig) too: not an environment.
+    out.push(...result.notes.filter((n) => n.status !== 'info').map((n) => (n.kind === 'Kustomization' && n.status === 'not-previewed' ? { ...n, status: 'not-an-environment' as const } : n)));
   }
   return out;
 }

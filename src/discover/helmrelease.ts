@@ -85,9 +85,12 @@ export async function helmReleaseEnvironments(
       continue;
     }
     const remote = str(field(spec, 'kubeConfig', 'secretRef', 'name')) ?? (field(spec, 'kubeConfig') !== undefined ? '?' : undefined);
+    const resolved = resolveChart(doc, spec, namespace, sourcesOf, gitRepositoryHere);
+    // On another cluster, what it installs is not previewed; a change to its chart folder, values files or
+    // source objects here is one bosun cannot judge, even when another release here reads them (issue #11).
     const chart: ChartResolution = remote
-      ? { kind: 'refused', reason: `spec.kubeConfig: helm-controller installs this release on another cluster (the kubeconfig in Secret ${remote}), which bosun does not know`, reads: [], valuesFiles: [], sourceFiles: [] }
-      : resolveChart(doc, spec, namespace, sourcesOf, gitRepositoryHere);
+      ? { kind: 'refused', reason: `spec.kubeConfig: helm-controller installs this release on another cluster (the kubeconfig in Secret ${remote}), which bosun does not know`, reads: resolved.kind === 'refused' ? resolved.reads : [...(resolved.kind === 'repository' ? [resolved.path] : []), ...resolved.valuesFiles, ...resolved.sourceFiles], valuesFiles: [], sourceFiles: [] }
+      : resolved;
     const readers = parents.filter((p) => {
       const ins = inputs.get(p);
       return ins !== undefined && isInput(ins, doc.file);

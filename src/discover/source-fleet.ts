@@ -14,6 +14,7 @@ import { isFleetGitRepo, readFleetGitRepo, type FleetGitRepo } from './fleet-git
 import { fleetBundleName, limitName, maxReleaseNameLength } from './fleet-names.ts';
 import { baseOptions, fleetChartInBundle, fleetValuesPath, leavesRepo, mergeOptions, valuesWithFiles, type MergedOptions } from './fleet-options.ts';
 import { criteriaText, decideTarget, defaultTarget, type ClusterFacts } from './fleet-targets.ts';
+import { unregisteredFleetClusters } from './fleet-unregistered.ts';
 import { valuesForCluster } from './fleet-values.ts';
 import { fieldName, readFleetYaml, type FleetHelmOptions, type FleetOptions, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
 import { environmentNote, existingRepoPath, objectNote, readsFrom } from './notes.ts';
@@ -326,6 +327,11 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     notes.push(bundleNote(b, 'not-an-environment', `its targets select none of the registered clusters: ${skipped.join('; ')} (targets: ${targets.map(criteriaText).join('; ')})`, { reads: bundleReads(b, allValuesFiles(b.fleetYaml)) }));
   } else if (skipped.length > 0) {
     notes.push(bundleNote(b, 'info', `not deployed to ${skipped.join('; ')}`, { environments: envs.map((e) => e.name) }));
+  }
+  // A target or customization naming a Fleet cluster the registry lacks: the bundle goes there unpreviewed.
+  const targetsAt = (list: readonly FleetTarget[], overrides: boolean) => list.map((target) => ({ target, file: overrides || !b.gitRepo ? fy?.file ?? definedIn.file : b.gitRepo.doc.file }));
+  for (const u of unregisteredFleetClusters(targetsAt(targets, fy?.overrideTargets !== undefined), targetsAt(customizations, true), inventory)) {
+    notes.push(bundleNote(b, 'not-previewed', u.reason, { file: u.file, ...(u.target.line ? { line: u.target.line } : {}), reads: bundleReads(b, valuesFiles) }));
   }
   return envs;
 }

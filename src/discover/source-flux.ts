@@ -108,7 +108,10 @@ function sourceNote(ctx: DiscoveryContext, k: FluxKustomization, source: Exclude
  * kustomize-controller applies a Kustomization with `spec.kubeConfig` on the cluster that kubeconfig names
  * (a Secret, or a ConfigMap for workload identity), not on the one it runs in — bosun does not know that
  * cluster, so planning or applying the folder on the cluster of its own folder would show and change the
- * wrong cluster. It is not an environment, and its path is read by nothing bosun judges (coverage says so).
+ * wrong cluster. It is not an environment; what it deploys is `not-previewed` (issue #11): a change under
+ * its path is one bosun cannot judge (exit 3, the App's neutral check) even when a local Kustomization
+ * reads the same folder and is previewed — that shows one cluster of two. When `.bosun.yaml` lists the
+ * environments, its notes are `not-an-environment` like every Kustomization's (discover.ts unaskedObjectNotes).
  */
 function remoteClusterNote(ctx: DiscoveryContext, k: FluxKustomization): DiscoveryNote | undefined {
   const kubeConfig = field(k.doc.object, 'spec', 'kubeConfig');
@@ -118,8 +121,8 @@ function remoteClusterNote(ctx: DiscoveryContext, k: FluxKustomization): Discove
   const where = secret ? `the kubeconfig in Secret ${secret}` : configMap ? `the cluster ConfigMap ${configMap} describes` : 'spec.kubeConfig';
   const path = str(field(k.doc.object, 'spec', 'path')) ?? './';
   const here = existingRepoPath(ctx.root, path);
-  return objectNote(k.doc, 'not-an-environment',
-    `not an environment: spec.kubeConfig: kustomize-controller applies it on another cluster (${where}), which bosun does not know; to preview and apply it, declare an environment for that folder in .bosun.yaml with the cluster's name in bosun's cluster registry`,
+  return objectNote(k.doc, 'not-previewed',
+    `not an environment: spec.kubeConfig: kustomize-controller applies it on another cluster (${where}), which bosun does not know: what it deploys there is not previewed and bosun applies nothing there; to preview and apply it, declare an environment for that folder in .bosun.yaml with the cluster's name in bosun's cluster registry`,
     here !== undefined ? { reads: [here] } : {});
 }
 

@@ -33,3 +33,9 @@ export function groupsOf(inventory: ClusterInventory, cluster: InventoryCluster)
   }
   return out;
 }
+
+/** "`a`, `b`" (sorted), or "no clusters": the registry's cluster names as messages quote them. */
+export function registryDefines(inventory: { clusters: ReadonlyArray<{ name: string }> }): string {
+  const names = [...new Set(inventory.clusters.map((c) => c.name))].sort().map((c) => `\`${c}\``);
+  return names.length > 0 ? names.join(', ') : 'no clusters';
+}

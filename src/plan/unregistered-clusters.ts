@@ -1,5 +1,6 @@
 import { isInput, type EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
+import { registryDefines } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { clusterNameOf, type Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
@@ -58,12 +59,6 @@ export function unregisteredCluster(env: Environment, clusters: DiscoveryCluster
       : `its cluster \`${cluster}\`${env.cluster ? '' : ' (its own name: no `cluster` set)'} is not in the cluster registry, which defines ${defined}`,
     fix: argo ? 'Fix the Application\'s `spec.destination` or add that cluster (its `server:` or name) to the registry' : `Fix the environment's \`cluster\` or add \`${cluster}\` to the registry`,
   };
-}
-
-/** "`a`, `b`" (sorted), or "no clusters": the registry's cluster names as the messages quote them. */
-export function registryDefines(clusters: DiscoveryClusters): string {
-  const names = [...new Set(clusters.clusters.map((c) => c.name))].sort().map((c) => `\`${c}\``);
-  return names.length > 0 ? names.join(', ') : 'no clusters';
 }
 
 /**

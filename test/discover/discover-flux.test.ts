@@ -186,7 +186,7 @@ describe('Flux discovery', () => {
     expect(withUrl.environments.find((e) => e.name === 'production/shared')).toMatchObject({ path: 'shared', cluster: 'production' });
   });
 
-  it('does not plan a Kustomization that kustomize-controller applies on another cluster (spec.kubeConfig): a note says why, and its folder stays uncovered', async () => {
+  it('does not plan a Kustomization that kustomize-controller applies on another cluster (spec.kubeConfig): a not-previewed note says why, and reads its folder', async () => {
     const root = await makeTree({
       'apps/remote/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote\n  namespace: default\n',
       'apps/local/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\n  namespace: default\n',
@@ -195,7 +195,7 @@ describe('Flux discovery', () => {
     });
     const { environments, notes } = await discoverEnvironments(root);
     expect(environments.map((e) => e.name)).toEqual(['hub/local']);
-    expect(notes.find((n) => n.name === 'remote')).toMatchObject({ status: 'not-an-environment', kind: 'Kustomization', file: 'clusters/hub/remote.yaml', reads: ['apps/remote'] });
+    expect(notes.find((n) => n.name === 'remote')).toMatchObject({ status: 'not-previewed', kind: 'Kustomization', file: 'clusters/hub/remote.yaml', reads: ['apps/remote'] });
     expect(notes.map(noteText)).toContainEqual(expect.stringMatching(/remote\.yaml:1: Flux Kustomization remote: not an environment: spec\.kubeConfig: .*another cluster \(the kubeconfig in Secret spoke-kubeconfig\)/));
   });
 
