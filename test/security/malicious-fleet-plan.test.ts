@@ -2,7 +2,7 @@
 // pull request runs it, with the cluster registry an operator of a Fleet repository gives it: the sandbox on
 // (the default), canaries planted. Each case ends non-green — the plan fails (exit 1, 2) or cannot judge the
 // change (exit 3: a discovery note, the file uncovered) — naming the file and field, and leaks nothing.
-// `problems` and `matches` are malicious-plan.test.ts's (a test file cannot be imported without its tests).
+// The verdict of each case is malicious-plan.test.ts's (malicious-verdicts.ts).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,26 +11,8 @@ import { runCli } from '../cli/run-cli.ts';
 import { plantCanaries, type Canaries } from './canaries.ts';
 import { repoUrl, type MaliciousCase } from './malicious-cases.ts';
 import { fleetClusters, maliciousFleetCases } from './malicious-fleet-cases.ts';
+import { expectPlanVerdict, listingCanaries } from './malicious-verdicts.ts';
 import { buildCaseRepo, type CaseRepo } from './repo.ts';
-
-interface Reported { file?: string; field?: string; message: string }
-
-function problems(run: { code: number; stdout: string; stderr: string }): Reported[] {
-  if (run.code === 2) return [{ message: run.stderr }];
-  const plan = JSON.parse(run.stdout) as { environments: Array<{ render: { error?: Reported } }>; discovery?: Array<{ file?: string; reason: string }> };
-  const errors = plan.environments.flatMap((e) => (e.render.error ? [e.render.error] : []));
-  const notes = (plan.discovery ?? []).map((n) => ({ ...(n.file ? { file: n.file } : {}), message: n.reason }));
-  return [...errors, ...notes];
-}
-
-function matches(found: Reported[], expected: MaliciousCase['expect'], stderr: string): boolean {
-  return found.some((p) => {
-    const text = `${p.file ?? ''} ${p.field ?? ''} ${p.message}`;
-    const fileOk = p.file !== undefined ? p.file.startsWith(expected.file) : p.message.includes(expected.file);
-    const fieldOk = !expected.field || expected.field.test(p.field ?? '') || expected.field.test(p.message);
-    return fileOk && fieldOk && expected.message.test(text);
-  }) || (stderr !== '' && expected.message.test(stderr) && stderr.includes(expected.file));
-}
 
 describe('malicious Fleet pull requests through bosun plan (sandbox on, a cluster registry)', () => {
   let canaries: Canaries;
@@ -66,19 +48,11 @@ describe('malicious Fleet pull requests through bosun plan (sandbox on, a cluste
     expect(plan.environments.find((e) => e.name === 'fleet/web@downstream')?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['create ConfigMap plain']);
   }, 120_000);
 
-  for (const c of maliciousFleetCases({ url: 'http://x', port: 1, dir: '/x', evil: '/x', marker: '/x', otherRepo: '/x', envValue: '', fileValue: '', secretValue: '' } as Canaries)) {
+  for (const c of maliciousFleetCases(listingCanaries)) {
     it(`${c.id}: ${c.title}`, async () => {
-      const theCase = cases.find((x) => x.id === c.id)!;
       const head = repo.heads.get(c.id)!;
       const run = await runCli(['plan', '--repo', repo.repo.dir, '--base', repo.baseSha, '--head', head.sha, '--format', 'json', '--repo-url', repoUrl, '--clusters', clusters]);
-      const found = problems(run);
-      expect(run.code, `${run.stderr}\n${JSON.stringify(found, null, 2)}`).toBeGreaterThan(0);
-      expect(matches(found, theCase.expect, run.stderr), `expected ${theCase.expect.file} ${theCase.expect.field ?? ''} ${theCase.expect.message}; got:\n${JSON.stringify(found, null, 2)}\n${run.stderr}`).toBe(true);
-      for (const secret of canaries.forbidden()) {
-        expect(run.stdout).not.toContain(secret);
-        expect(run.stderr).not.toContain(secret);
-      }
-      await canaries.assertUntouched();
+      await expectPlanVerdict(run, cases.find((x) => x.id === c.id)!, canaries);
     }, 120_000);
   }
 });
