@@ -1,11 +1,12 @@
 import { BosunError } from '../model/errors.ts';
 import { git } from './git.ts';
+import { resolveRef } from './refs.ts';
 
 /**
  * Every file of a commit: repo-relative path → object id (blob; symlinks are blobs too; submodules give
  * their commit id). The ids are content hashes, which makes them good cache keys for render inputs.
  */
-export async function listTree(repoDir: string, sha: string): Promise<Map<string, string>> {
+export async function listTree(repoDir: string, sha: string, modes?: Map<string, string>): Promise<Map<string, string>> {
   const out = await git(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', sha], { cwd: repoDir });
   const entries = new Map<string, string>();
   for (const record of out.split('\0')) {
@@ -13,7 +14,10 @@ export async function listTree(repoDir: string, sha: string): Promise<Map<string
     // "<mode> SP <type> SP <object> TAB <path>"
     const tab = record.indexOf('\t');
     const meta = record.slice(0, tab).split(' ');
-    entries.set(record.slice(tab + 1), meta[2]);
+    const path = record.slice(tab + 1);
+    entries.set(path, meta[2]);
+    // Given a map, each file's mode too (what a partial checkout's index needs: worktree.ts).
+    modes?.set(path, meta[0]);
   }
   return entries;
 }
@@ -44,12 +48,34 @@ export async function treeId(repoDir: string, sha: string, path: string): Promis
  * (names that are not full ids are looked up one by one, as `treeId` does).
  */
 export async function rootTreeIds(repoDir: string, shas: readonly string[]): Promise<string[]> {
-  if (!shas.every((sha) => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha))) return Promise.all(shas.map(async (sha) => (await treeId(repoDir, sha, '.'))!));
-  const out = await git(['rev-parse', ...shas.map((sha) => `${sha}^{tree}`)], { cwd: repoDir }).catch((e: unknown) => {
-    throw unknownCommit(shas.join(', '), e);
+  if (!shas.every(isFullId)) return Promise.all(shas.map(async (sha) => (await treeId(repoDir, sha, '.'))!));
+  return objectIds(repoDir, shas.map((sha) => `${sha}^{tree}`), shas.join(', '));
+}
+
+/**
+ * The full commit ids of `revs` and their root tree ids: one git run when every rev is a full object id (a
+ * worker's plan); otherwise each rev is resolved by `resolveRef` first (its error names the ref), and a
+ * rev one run cannot resolve gets that error too.
+ */
+export async function commitTrees(repoDir: string, revs: readonly string[]): Promise<Array<{ commit: string; tree: string }>> {
+  if (revs.every(isFullId)) {
+    const ids = await objectIds(repoDir, [...revs.map((r) => `${r}^{commit}`), ...revs.map((r) => `${r}^{commit}^{tree}`)], revs.join(', ')).catch(() => undefined);
+    if (ids) return revs.map((_, i) => ({ commit: ids[i]!, tree: ids[revs.length + i]! }));
+  }
+  const commits = await Promise.all(revs.map((rev) => resolveRef(repoDir, rev)));
+  const trees = await rootTreeIds(repoDir, commits);
+  return commits.map((commit, i) => ({ commit, tree: trees[i]! }));
+}
+
+const isFullId = (sha: string): boolean => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha);
+
+/** One `git rev-parse` of revisions built from full object ids (no option can hide among them), an id each. */
+async function objectIds(repoDir: string, revs: readonly string[], what: string): Promise<string[]> {
+  const out = await git(['rev-parse', ...revs], { cwd: repoDir }).catch((e: unknown) => {
+    throw unknownCommit(what, e);
   });
   const ids = out.split('\n').filter((line) => line !== '');
-  if (ids.length !== shas.length || !ids.every((id) => /^[0-9a-f]+$/.test(id))) throw unknownCommit(shas.join(', '), new Error(`rev-parse printed ${JSON.stringify(out)}`));
+  if (ids.length !== revs.length || !ids.every((id) => /^[0-9a-f]+$/.test(id))) throw unknownCommit(what, new Error(`rev-parse printed ${JSON.stringify(out)}`));
   return ids;
 }
 

@@ -70,19 +70,28 @@ export interface PartialCheckout extends Checkout {
   readonly completed: boolean;
 }
 
+/** A commit's files as `listTree` read them: object id and mode by path. */
+export interface TreeListing {
+  ids: ReadonlyMap<string, string>;
+  modes: ReadonlyMap<string, string>;
+}
+
 /**
  * Some files of commit `sha` in a fresh folder (as `checkout`, through a private index file): only
  * `paths` (each a file of the commit), so a plan that knows what it will read does not
  * write, and then remove, the whole repository. `complete()` writes the rest when more turns out to be
- * needed (`onComplete` is told once, when that starts).
+ * needed (`onComplete` is told once, when that starts). `listing`: the commit's tree as the caller already
+ * read it, with `sha` its full id — neither is asked of git again.
  */
-export async function partialCheckout(repoDir: string, sha: string, paths: Iterable<string>, opts: { tempRoot?: string; onComplete?: () => void } = {}): Promise<PartialCheckout> {
-  const full = await resolveRef(repoDir, sha);
-  const folder = await checkoutFolder(opts.tempRoot);
-  const index = `${folder.dir}.idx`;
+export async function partialCheckout(repoDir: string, sha: string, paths: Iterable<string>, opts: { tempRoot?: string; onComplete?: () => void; listing?: TreeListing } = {}): Promise<PartialCheckout> {
+  const listing = opts.listing && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha) ? opts.listing : undefined;
+  const full = listing ? sha : await resolveRef(repoDir, sha);
   const wanted = new Set(paths);
-  const run = (args: string[], input?: string) => git([...isolatedGitConfig, ...args], { cwd: repoDir, env: { ...isolatedGitEnv, GIT_INDEX_FILE: index }, ...(input !== undefined ? { input } : {}) });
   let completing: Promise<void> | undefined;
+  // A few files written and never completed: removed in this process, without starting `rm`.
+  const folder = await checkoutFolder(opts.tempRoot, { few: () => completing === undefined && wanted.size <= fewFiles });
+  const index = `${folder.dir}.idx`;
+  const run = (args: string[], input?: string) => git([...isolatedGitConfig, ...args], { cwd: repoDir, env: { ...isolatedGitEnv, GIT_INDEX_FILE: index }, ...(input !== undefined ? { input } : {}) });
   let completed = false;
   let disposing: Promise<void> | undefined;
   // `complete()`'s git runs write the folder and the index beside it: both go only once none can run any
@@ -101,7 +110,7 @@ export async function partialCheckout(repoDir: string, sha: string, paths: Itera
     // Only the wanted entries go into the private index (`ls-tree` lines are what `update-index --index-info`
     // reads): reading the whole tree into it and checking a few paths out of that took several times as
     // long on a repository of 50,000 files. `complete()` reads the whole tree then.
-    const wantedEntries = wanted.size === 0 ? '' : (await run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', full]))
+    const wantedEntries = wanted.size === 0 ? '' : listing ? listedEntries(listing, wanted) : (await run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', full]))
       .split('\0')
       .filter((record) => record !== '' && wanted.has(record.slice(record.indexOf('\t') + 1)))
       .map((record) => `${record}\0`)
@@ -143,17 +152,33 @@ export async function partialCheckout(repoDir: string, sha: string, paths: Itera
   };
 }
 
+/** The `ls-tree` records (what `update-index --index-info` reads) of the wanted paths that are files of the listed commit. */
+function listedEntries(listing: TreeListing, wanted: ReadonlySet<string>): string {
+  let out = '';
+  for (const path of wanted) {
+    const id = listing.ids.get(path);
+    const mode = listing.modes.get(path);
+    // A gitlink (submodule) is a commit entry; every other file of a tree is a blob (symlinks too).
+    if (id !== undefined && mode !== undefined) out += `${mode} ${mode === '160000' ? 'commit' : 'blob'} ${id}\t${path}\0`;
+  }
+  return out;
+}
+
+/** Up to this many files a folder is removed by fs.rm alone: starting `rm -rf` costs more than unlinking them. */
+const fewFiles = 256;
+
 /**
  * A new, empty checkout folder under `root` and its idempotent removal, which a shutdown (SIGTERM to
- * bosun) also runs, even while a render still reads the folder.
+ * bosun) also runs, even while a render still reads the folder. `few`, asked at removal: whether the
+ * folder holds at most a few hundred files.
  */
-export async function checkoutFolder(root = defaultWorkRoot()): Promise<{ dir: string; dispose: () => Promise<void> }> {
+export async function checkoutFolder(root = defaultWorkRoot(), opts: { few?: () => boolean } = {}): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await makeOwnedDir(root, checkoutPrefix);
   let disposed: Promise<void> | undefined;
   const dispose = (): Promise<void> => {
     disposed ??= (async () => {
       unregister();
-      await removeTree(dir);
+      await removeTree(dir, opts.few?.() ?? false);
       releaseOwnedDir(dir);
     })();
     return disposed;
@@ -165,12 +190,14 @@ export async function checkoutFolder(root = defaultWorkRoot()): Promise<{ dir: s
 /**
  * Removes a folder and everything in it: `rm -rf` first (a full checkout of 50,000 files goes in half the
  * time fs.rm takes, which unlinks file by file through the thread pool), then fs.rm for anything left
- * (no `rm` on the PATH, or it failed).
+ * (no `rm` on the PATH, or it failed); a folder of `few` files by fs.rm alone.
  */
-async function removeTree(dir: string): Promise<void> {
-  await new Promise<void>((resolve) => {
-    execFile('rm', ['-rf', '--', dir], { timeout: 120_000 }, () => resolve());
-  });
+async function removeTree(dir: string, few: boolean): Promise<void> {
+  if (!few) {
+    await new Promise<void>((resolve) => {
+      execFile('rm', ['-rf', '--', dir], { timeout: 120_000 }, () => resolve());
+    });
+  }
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -23,8 +23,9 @@ export interface OpenedIndex {
  * (deriveIndex: only entries no changed path can reach are kept). A store that fails is treated as
  * empty: the index only saves work, it never decides anything a walk would not.
  */
-export async function openIndexes(repoDir: string, baseSha: string, headSha: string, changed: readonly string[], opt: IndexOption, scope: unknown): Promise<{ base: OpenedIndex; head: OpenedIndex }> {
-  const [baseTree, headTree] = await rootTreeIds(repoDir, [baseSha, headSha]);
+export async function openIndexes(repoDir: string, baseSha: string, headSha: string, changed: readonly string[], opt: IndexOption, scope: unknown, trees?: readonly [string, string]): Promise<{ base: OpenedIndex; head: OpenedIndex }> {
+  // The commits' root tree ids, unless the caller read them already.
+  const [baseTree, headTree] = trees ?? await rootTreeIds(repoDir, [baseSha, headSha]);
   const keyOf = (tree: string) => inputIndexKey(tree, { version: opt.version, scope });
   const get = (key: string) => opt.store.get(key).catch(() => undefined);
   const baseKey = keyOf(baseTree!);

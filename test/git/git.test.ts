@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSy
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { changedFiles, checkout, git, listTree, partialCheckout, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
+import { changedFiles, checkout, commitTrees, git, listTree, partialCheckout, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { tempDir, tempRepo, writeFiles } from './temp-repo.ts';
 
@@ -101,6 +101,20 @@ describe('listTree and treeId', () => {
     expect(await rootTreeIds(r.dir, ['main', first])).toEqual([two, one]);
     await expect(rootTreeIds(r.dir, [first, 'f'.repeat(40)])).rejects.toThrow(/unknown commit/);
   });
+
+  it('gives commits and their root trees together, for ids and for names, and names an unknown ref as resolveRef does', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    const first = await r.commit('first');
+    await writeFiles(r.dir, { 'a.yaml': 'a: 2\n' });
+    const second = await r.commit('second');
+    const [one, two] = [await treeId(r.dir, first, '.'), await treeId(r.dir, second, '.')];
+    expect(await commitTrees(r.dir, [first, second])).toEqual([{ commit: first, tree: one }, { commit: second, tree: two }]);
+    expect(await commitTrees(r.dir, ['main', first])).toEqual([{ commit: second, tree: two }, { commit: first, tree: one }]);
+    await expect(commitTrees(r.dir, [first, 'f'.repeat(40)])).rejects.toThrow(`unknown git ref "${'f'.repeat(40)}"`);
+    await expect(commitTrees(r.dir, ['no-such-branch', first])).rejects.toThrow('unknown git ref "no-such-branch"');
+    // A tree's id is not a commit.
+    await expect(commitTrees(r.dir, [first, one!])).rejects.toThrow(`unknown git ref "${one}"`);
+  });
 });
 
 describe('checkout', () => {
@@ -173,6 +187,28 @@ describe('checkout', () => {
     expect(files(none.dir)).toEqual(files(co.dir));
     await Promise.all([co.dispose(), none.dispose()]);
     expect([existsSync(co.dir), existsSync(`${co.dir}.idx`), existsSync(none.dir)]).toEqual([false, false, false]);
+  });
+
+  it('writes out the same files from a tree listing the caller already read, and removes a checkout never completed', async () => {
+    const r = await repo({ 'charts/app/Chart.yaml': 'name: app\n', 'bin/render.sh': '#!/bin/sh\n', 'link.yaml': { symlink: 'charts/app/Chart.yaml' }, 'apps/a/x.yaml': 'x: 1\n', 'apps/b/y.yaml': 'y: 1\n' });
+    chmodSync(join(r.dir, 'bin/render.sh'), 0o755);
+    const sha = await r.commit('first');
+    const files = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((p) => !lstatSync(join(dir, p)).isDirectory()).sort();
+    const modes = new Map<string, string>();
+    const ids = await listTree(r.dir, sha, modes);
+    expect(modes.get('bin/render.sh')).toBe('100755');
+    expect(modes.get('link.yaml')).toBe('120000');
+    const co = await partialCheckout(r.dir, sha, ['bin/render.sh', 'link.yaml', 'apps/a/x.yaml', 'not/in/the/commit.yaml'], { listing: { ids, modes } });
+    cleanups.push(co.dispose);
+    expect(files(co.dir)).toEqual(['apps/a/x.yaml', 'bin/render.sh', 'link.yaml']);
+    expect((statSync(join(co.dir, 'bin/render.sh')).mode & 0o777).toString(8)).toBe('755');
+    expect(readlinkSync(join(co.dir, 'link.yaml'))).toBe('charts/app/Chart.yaml');
+    expect(readFileSync(join(co.dir, 'apps/a/x.yaml'), 'utf8')).toBe('x: 1\n');
+    const idle = await partialCheckout(r.dir, sha, ['apps/b/y.yaml'], { listing: { ids, modes } });
+    await co.complete();
+    expect(files(co.dir)).toEqual(['apps/a/x.yaml', 'apps/b/y.yaml', 'bin/render.sh', 'charts/app/Chart.yaml', 'link.yaml']);
+    await Promise.all([co.dispose(), idle.dispose()]);
+    expect([existsSync(co.dir), existsSync(`${co.dir}.idx`), existsSync(idle.dir), existsSync(`${idle.dir}.idx`)]).toEqual([false, false, false, false]);
   });
 
   it('runs no filter, even one the user\'s git config defines and the repository\'s .gitattributes names', async () => {
