@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { checkout, changedFiles, listTree, partialCheckout, resolveRef, type Checkout, type PartialCheckout } from '../git/index.ts';
+import { checkout, changedFiles, commitTrees, listTree, partialCheckout, type Checkout, type PartialCheckout, type TreeListing } from '../git/index.ts';
 import { coverageReadsWithin, crdFilesOf, ensureInputs, newHeadPaths, partialPaths, walkedWithin } from './partial-sides.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { checkoutReader } from '../discover/gitops-files.ts';
@@ -131,23 +131,29 @@ interface Side {
  */
 export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   const progress = opts.progress ?? silentProgress;
-  const [baseSha, headSha] = await Promise.all([resolveRef(opts.repoDir, opts.base), resolveRef(opts.repoDir, opts.head)]);
+  // Both commits and their root trees (the input index's keys) in one git run when they are commit ids.
+  const [baseIds, headIds] = await commitTrees(opts.repoDir, [opts.base, opts.head]);
+  const baseSha = baseIds!.commit;
+  const headSha = headIds!.commit;
   progress(`planning ${baseSha.slice(0, 7)}..${headSha.slice(0, 7)}`);
   const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
   // Without an index both commits are written out at once; with one, what its facts say is needed first.
   const fullCheckouts = opts.inputIndex ? undefined : bothCheckouts([checkout(opts.repoDir, baseSha), checkout(opts.repoDir, headSha)]);
+  // Each file's mode beside its id: a partial checkout then writes its files without listing the tree again.
+  const baseModes = new Map<string, string>();
+  const headModes = new Map<string, string>();
   const [changed, baseTree, headTree] = await Promise.all([
     changedFiles(opts.repoDir, baseSha, headSha),
-    listTree(opts.repoDir, baseSha).then((t) => new TreeIndex(t)),
-    listTree(opts.repoDir, headSha).then((t) => new TreeIndex(t)),
+    listTree(opts.repoDir, baseSha, baseModes).then((t) => new TreeIndex(t)),
+    listTree(opts.repoDir, headSha, headModes).then((t) => new TreeIndex(t)),
   ]).catch(async (err: unknown) => {
     await fullCheckouts?.then((cos) => Promise.all(cos.map((c) => c.dispose())), () => undefined);
     throw err;
   });
-  const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }) : undefined;
+  const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }, [baseIds!.tree, headIds!.tree]) : undefined;
   const [baseCo, headCo] = await (fullCheckouts ?? bothCheckouts([
-    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, 'base', progress),
-    sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, 'head', progress),
+    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, { ids: baseTree.blobs, modes: baseModes }, 'base', progress),
+    sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, { ids: headTree.blobs, modes: headModes }, 'head', progress),
   ]));
   try {
     const charts = planChartFetcher(opts.charts, baseCo.dir, partialOf(baseCo)?.complete);
@@ -452,9 +458,9 @@ function headPaths(indexes: { base: OpenedIndex; head: OpenedIndex }, tree: Tree
 }
 
 /** A checkout of the commit: only `paths` when given (said in a progress line, and when the rest follows), else the whole tree. */
-async function sideCheckout(repoDir: string, sha: string, paths: Set<string> | undefined, tree: TreeIndex, label: 'base' | 'head', progress: Progress): Promise<Checkout | PartialCheckout> {
+async function sideCheckout(repoDir: string, sha: string, paths: Set<string> | undefined, tree: TreeIndex, listing: TreeListing, label: 'base' | 'head', progress: Progress): Promise<Checkout | PartialCheckout> {
   if (!paths) return checkout(repoDir, sha);
-  const co = await partialCheckout(repoDir, sha, paths, { onComplete: () => progress(`${label}: writing out the rest of the commit`) });
+  const co = await partialCheckout(repoDir, sha, paths, { listing, onComplete: () => progress(`${label}: writing out the rest of the commit`) });
   try {
     // A job's progress throws once the job is stopped (a newer head): the checkout must not outlive that.
     progress(`${label}: wrote ${paths.size} of ${tree.paths.length} files`);
