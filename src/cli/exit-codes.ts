@@ -7,6 +7,7 @@ export const exitCodeHelp = `Exit codes (the same for every command):
      invalid .bosun.yaml or cluster registry
   3  nothing to judge, or not all of it: no environment found (the message says what was looked for),
      or (plan) a changed file that no environment bosun found deploys, or that feeds something bosun does
-     not preview (the report lists them), or (plan, validate, render with --clusters) an environment whose
-     cluster the registry lacks — done offline, never previewed nor applied; 1 comes first
+     not preview (the report lists them: a Fleet target's clusterName or a spec.kubeConfig cluster bosun
+     does not know too), or (plan, validate, render with --clusters) an environment whose cluster the
+     registry lacks — done offline, never previewed nor applied; 1 comes first
   130 / 143  stopped by SIGINT / SIGTERM`;
