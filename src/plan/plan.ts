@@ -69,7 +69,8 @@ export interface PlanOptions {
   preview?: (env: Environment, objects: RenderedObject[]) => Promise<EnvironmentPlan['preview']>;
   /**
    * Called once the affected environments are known, before anything is rendered (the bot creates its
-   * "in progress" check runs here). Awaited: a failure fails the plan.
+   * "in progress" check runs here). It runs while the environments render; the plan waits for it before
+   * anything else, and before it fails on an error of its own: a failure fails the plan.
    */
   onAffected?: (envs: string[]) => void | Promise<void>;
   /**
@@ -258,9 +259,17 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   let renderedCount = 0;
   const toRender = decisions.filter((d) => d.decision.affected).length;
   const affectedNames = decisions.filter((d) => d.decision.affected).map((d) => d.name);
-  await opts.onAffected?.(affectedNames);
+  // The caller's "in progress" reports go out while the environments render (on GitHub, a listing and a
+  // check run per environment: round trips that used to hold the renders back); they are done before the
+  // plan goes on or fails, so nothing the caller reports afterwards can race them.
+  const announcing = (async () => opts.onAffected?.(affectedNames))();
+  announcing.catch(() => undefined); // handled where it is awaited: not an unhandled rejection meanwhile
+  const announcedFirst = async (err: unknown): Promise<never> => {
+    await announcing.catch(() => undefined);
+    throw err;
+  };
   const deferred = opts.deferRender?.(affectedNames) ?? false;
-  const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir, head.index?.crdFiles) : [];
+  const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir, head.index?.crdFiles).catch(announcedFirst) : [];
   const notesBeforeRender = head.notes.length;
   // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
   // so a plan rendered in parts gathers the same list (queue/workflows/plan/plan-fanout.ts).
@@ -360,7 +369,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     } finally {
       budget.release(slot);
     }
-  }));
+  })).catch(announcedFirst);
+  await announcing;
   head.notes.push(...(deferred ? opts.renderedNotes ?? [] : [...renderNotes.filter((note): note is DiscoveryNote => note !== undefined), ...chartNotes.flat()]));
   if (opts.coverage === false) {
     progress.done();

@@ -22,6 +22,24 @@ describe('a plan job\'s phase timings', () => {
     expect(Object.keys(t.phases())).toEqual(['fetch', 'analyse', 'openChecks', 'render', 'checks']);
   });
 
+  it('gives work alongside the phases its own time, listed where it started, without cutting the running phase', async () => {
+    let now = 0;
+    const t = planTimings(() => now);
+    t.mark('analyse');
+    now += 100;
+    let finish!: () => void;
+    const opened = t.during('openChecks', new Promise<void>((resolve) => (finish = resolve)));
+    t.mark('render');
+    now += 30;
+    finish();
+    await opened;
+    now += 470;
+    t.mark('checks');
+    now += 25;
+    expect(t.phases()).toEqual({ analyse: 100, openChecks: 30, render: 500, checks: 25 });
+    expect(Object.keys(t.phases())).toEqual(['analyse', 'openChecks', 'render', 'checks']);
+  });
+
   it('counts nothing before the first phase and leaves out the phases that did not run', () => {
     let now = 0;
     const t = planTimings(() => now);

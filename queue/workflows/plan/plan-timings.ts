@@ -9,7 +9,7 @@ export type PlanPhase =
   | 'fetch'
   /** Checkouts, discovery and the input index, up to the affected environments. */
   | 'analyse'
-  /** The affected environments' check runs set in progress. */
+  /** The affected environments' check runs set in progress (while they render: its own time, overlapping `render`). */
   | 'openChecks'
   /** Render, validate and diff the affected environments, coverage, storing the input index. */
   | 'render'
@@ -25,6 +25,11 @@ export type PlanPhase =
 export interface PlanTimings {
   /** Ends the running phase (its time adds to what it had) and starts `next`. */
   mark(next: PlanPhase): void;
+  /**
+   * Work that runs alongside the phases: `phase` gets its own time, from now until `work` settles, and
+   * the running phase goes on. Listed where it started; the phases around it still add up to the job.
+   */
+  during<T>(phase: PlanPhase, work: Promise<T>): Promise<T>;
   /** Milliseconds per phase, in order of first start, the running one included. */
   phases(): Partial<Record<PlanPhase, number>>;
 }
@@ -42,6 +47,12 @@ export function planTimings(now: () => number = () => performance.now()): PlanTi
       close(now());
       running = next;
       if (!spent.has(next)) spent.set(next, 0);
+    },
+    during(phase, work) {
+      const started = now();
+      if (!spent.has(phase)) spent.set(phase, 0);
+      const settle = (): void => void spent.set(phase, (spent.get(phase) ?? 0) + now() - started);
+      return work.finally(settle);
     },
     phases() {
       close(now());

@@ -95,10 +95,11 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       try {
         return await planChange({
           ...setup.options,
-          onAffected: async (envs) => {
-            timings.mark('openChecks');
-            await openRuns(envs);
+          // Set in progress while the environments render (planChange waits for it before going on).
+          onAffected: (envs) => {
+            const opened = timings.during('openChecks', openRuns(envs));
             timings.mark('render');
+            return opened;
           },
           deferRender: defer,
         });
