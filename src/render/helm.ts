@@ -14,7 +14,8 @@ import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
-import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+import { ToolDocuments } from './tool-documents.ts';
+import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 
 const defaultTimeoutMs = 120_000;
 
@@ -71,16 +72,18 @@ export const helmRenderer: Renderer = {
       });
       args.push('--', release, dir);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+      const output = new ToolDocuments(env, opts, outputParser(root, chartRepo, chartFile));
       const result = await runTool({
         command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
-        sandbox: { readOnly: [root, tmp], tools: [helmPath()] },
+        sandbox: { readOnly: [root, tmp], tools: [helmPath()] }, onDocument: output.onDocument,
       });
       if (result.status === 'failed') {
         const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp] }, { dirs: [chartRepo] });
         throw new RenderFailure({ kind: 'render', tool: 'helm', ...locate(root, chartRepo, chartFile, quoted), message: `helm template of ${chartRepo} failed: ${quoted}` });
       }
+      if (result.status === 'stopped') throw output.stoppedProblem();
       if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, chartFile, env.name));
-      return { ok: true, objects: parseOutput(root, chartRepo, chartFile, result.stdout) };
+      return { ok: true, objects: output.result() };
     } finally {
       await temp.dispose();
     }
@@ -180,10 +183,10 @@ function templateFile(root: string, chartRepo: string, chartFile: string, source
   }
 }
 
-function parseOutput(root: string, chartRepo: string, chartFile: string, stdout: string): RenderedObject[] {
-  const objects: RenderedObject[] = [];
+/** Reads helm's output one document at a time (as it streams in, tool-documents.ts). */
+function outputParser(root: string, chartRepo: string, chartFile: string): (chunk: string, push: (object: RenderedObject) => void) => void {
   let file = chartFile;
-  for (const chunk of splitDocuments(stdout)) {
+  return (chunk, push) => {
     // A template that emits several documents gets one `# Source:` header; the rest inherit it.
     const source = /^# Source: (.+)$/m.exec(chunk);
     if (source) file = templateFile(root, chartRepo, chartFile, source[1].trim());
@@ -191,9 +194,8 @@ function parseOutput(root: string, chartRepo: string, chartFile: string, stdout:
     if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
     const checked = requireObjects(parsed.docs, file, 'helm');
     if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
-    for (const { object } of checked.objects) objects.push({ object, source: { file } });
-  }
-  return objects;
+    for (const { object } of checked.objects) push({ object, source: { file } });
+  };
 }
 
 /**

@@ -21,7 +21,8 @@ import { invalidVariableNames, substitutionDisabled, substituteText } from './su
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
-import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+import { ToolDocuments } from './tool-documents.ts';
+import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 
 /** `kubectl kustomize` on the environment's folder, through an overlay carrying Flux / Argo CD options. */
 export const kustomizeRenderer: Renderer = { name: 'kustomize', render: (req) => renderKustomize(req, false) };
@@ -93,9 +94,12 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     const args = ['kustomize', overlayDir, '--load-restrictor', 'LoadRestrictionsNone'];
     if (inputs.tree.helmChartFiles.length > 0) args.push('--enable-helm', '--helm-command', helmPath());
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+    const build = postBuild({ root, env, inputs, overlayDir, sourceMap });
+    const output = new ToolDocuments(env, opts, build.document);
     const result = await runTool({
       command: kubectlPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
       sandbox: { readOnly: [root, tmp], tools: inputs.tree.helmChartFiles.length > 0 ? [kubectlPath(), helmPath()] : [kubectlPath()] },
+      onDocument: output.onDocument,
     });
     if (result.status === 'failed') {
       const aliases: Array<[string, string]> = [[relative(overlayDir, buildDir), envRepo]];
@@ -104,9 +108,11 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
       const where = await locate(root, quoted, inputs);
       throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...where, message: `kustomize build of ${envRepo} failed: ${quoted}` });
     }
+    if (result.status === 'stopped') throw output.stoppedProblem();
     if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, inputs.fallbackFile, env.name));
+    build.checkVariables();
     // Flux sets spec.commonMetadata on every object after the build and the substitution.
-    return { ok: true, objects: withCommonMetadata(env, postBuild(result.stdout, { root, env, inputs, overlayDir, sourceMap })) };
+    return { ok: true, objects: withCommonMetadata(env, output.result()) };
   } finally {
     await temp.dispose();
   }
@@ -197,25 +203,28 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Parses the build output, applies Flux post-build substitution, and attaches provenance. */
-function postBuild(stdout: string, build: Build): RenderedObject[] {
+/**
+ * Reads the build output one document at a time (as it streams in, tool-documents.ts), applies Flux
+ * post-build substitution and attaches provenance. Invalid variable names are the render's error once
+ * the build has succeeded (checkVariables), and then no document is read.
+ */
+function postBuild(build: Build): { document: (chunk: string, push: (object: RenderedObject) => void) => void; checkVariables: () => void } {
   const { env, inputs } = build;
   const vars = env.substitute && Object.keys(env.substitute).length > 0 ? env.substitute : undefined;
-  if (vars) {
-    const bad = invalidVariableNames(vars);
-    if (bad.length > 0) {
-      throw new RenderFailure({
-        kind: 'config',
-        file: env.definedIn?.file,
-        line: env.definedIn?.line,
-        field: 'spec.postBuild.substitute',
-        message: `invalid variable name(s) ${bad.map((b) => `"${b}"`).join(', ')}: names must match ^[_a-zA-Z][_a-zA-Z0-9]*$`,
-      });
-    }
-  }
+  const bad = vars ? invalidVariableNames(vars) : [];
+  const checkVariables = () => {
+    if (bad.length === 0) return;
+    throw new RenderFailure({
+      kind: 'config',
+      file: env.definedIn?.file,
+      line: env.definedIn?.line,
+      field: 'spec.postBuild.substitute',
+      message: `invalid variable name(s) ${bad.map((b) => `"${b}"`).join(', ')}: names must match ^[_a-zA-Z][_a-zA-Z0-9]*$`,
+    });
+  };
   const keep = (o: KubeObject) => (inputs.tree.keepsOriginAnnotations ? o : withoutOrigin(o));
-  const objects: RenderedObject[] = [];
-  for (const chunk of splitDocuments(stdout)) {
+  const document = (chunk: string, push: (object: RenderedObject) => void) => {
+    if (bad.length > 0) return;
     for (const built of parseObjects(chunk)) {
       let object = keep(built);
       if (vars && !substitutionDisabled(built)) {
@@ -223,10 +232,10 @@ function postBuild(stdout: string, build: Build): RenderedObject[] {
         const substituted = parseObjects(substituteText(chunk, vars), () => sourceOf(built, object, build).file);
         object = keep(substituted[0] ?? built);
       }
-      objects.push({ object, source: sourceOf(built, object, build) });
+      push({ object, source: sourceOf(built, object, build) });
     }
-  }
-  return objects;
+  };
+  return { document, checkVariables };
 }
 
 function parseObjects(text: string, substitutedFrom?: () => string): KubeObject[] {

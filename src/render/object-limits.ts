@@ -57,15 +57,8 @@ export function formatCount(n: number): string {
  * fine. Checked after every render, whatever the renderer, so nothing past it has to be.
  */
 export function checkRenderedObjects(env: Pick<Environment, 'name' | 'definedIn'>, objects: readonly RenderedObject[], limits?: ObjectLimits): Problem | undefined {
-  const { limit, name } = objectLimitFor(limits, 'perEnvironment');
-  if (objects.length > limit) {
-    return {
-      kind: 'render',
-      ...(env.definedIn?.file ? { file: env.definedIn.file, line: env.definedIn.line } : {}),
-      message: `${env.name} renders ${formatCount(objects.length)} objects, over the limit of ${formatCount(limit)} per environment (${name}); `
-        + 'split it into smaller environments, or raise the limit if an environment this large is intended',
-    };
-  }
+  const tooMany = tooManyObjects(env, objects.length, limits);
+  if (tooMany) return tooMany;
   for (const rendered of objects) {
     const deep = firstTooDeep(rendered.object, maxObjectDepth);
     if (!deep) continue;
@@ -79,6 +72,23 @@ export function checkRenderedObjects(env: Pick<Environment, 'name' | 'definedIn'
     };
   }
   return undefined;
+}
+
+/**
+ * The problem with an environment that renders more objects than its limit, or undefined. `stopped`: the
+ * tool was stopped at the first object over the limit (its output is read as it streams, #10 item 4), so
+ * the total is not known.
+ */
+export function tooManyObjects(env: Pick<Environment, 'name' | 'definedIn'>, count: number, limits?: ObjectLimits, stopped = false): Problem | undefined {
+  const { limit, name } = objectLimitFor(limits, 'perEnvironment');
+  if (count <= limit) return undefined;
+  const renders = stopped ? `renders more than ${formatCount(limit)} objects (the render was stopped at object ${formatCount(count)})` : `renders ${formatCount(count)} objects`;
+  return {
+    kind: 'render',
+    ...(env.definedIn?.file ? { file: env.definedIn.file, line: env.definedIn.line } : {}),
+    message: `${env.name} ${renders}, over the limit of ${formatCount(limit)} per environment (${name}); `
+      + 'split it into smaller environments, or raise the limit if an environment this large is intended',
+  };
 }
 
 /**

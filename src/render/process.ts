@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import { trackChild } from '../util/child-processes.ts';
 import { Limiter } from '../util/limit.ts';
 import { probeSandbox, sandboxRefusal } from './sandbox-probe.ts';
 import { sandboxArgv, sandboxHome, sandboxPolicy, type SandboxLimits } from './sandbox.ts';
 import { toolEnv } from './tool-env.ts';
+import { DocumentSplitter } from './yaml-docs.ts';
 
 export interface ToolRun {
   command: string;
@@ -23,6 +25,14 @@ export interface ToolRun {
   timeoutMs?: number;
   /** Stdout beyond this stops the run ('too-large'); default: the sandbox policy's outputBytes (64 MiB). */
   maxOutputBytes?: number;
+  /**
+   * Stdout read as YAML documents while the tool runs (#10 item 4): each document (splitDocuments'
+   * text) goes to this function as soon as the marker after it arrives, and the result's stdout is then
+   * only the first bytes, kept for a failure message. Returning false stops the tool (its process
+   * group is killed) and the run ends 'stopped': the caller holds the reason (an object cap). A
+   * document handed on before the tool fails is not taken back: the caller reads the status first.
+   */
+  onDocument?: (text: string) => boolean;
 }
 
 /** Which sandbox limit a run hit, told apart by how it ended. */
@@ -34,6 +44,8 @@ export type ToolResult =
   | { status: 'limit'; limit: LimitHit; limits: SandboxLimits; stderr: string }
   | { status: 'too-large'; maxBytes: number; stderr: string }
   | { status: 'sandbox-unavailable'; stderr: string }
+  /** onDocument asked to stop. */
+  | { status: 'stopped'; stderr: string }
   | { status: 'timeout' | 'aborted' | 'spawn-error'; stderr: string };
 
 const defaultTimeoutMs = 120_000;
@@ -96,8 +108,8 @@ function spawnOnce(run: ToolRun, argv: string[], env: Record<string, string>, li
     const err: Buffer[] = [];
     let outBytes = 0;
     let errBytes = 0;
-    let stopped: 'timeout' | 'aborted' | 'too-large' | undefined;
-    const stop = (why: 'timeout' | 'aborted' | 'too-large') => {
+    let stopped: 'timeout' | 'aborted' | 'too-large' | 'stopped' | undefined;
+    const stop = (why: 'timeout' | 'aborted' | 'too-large' | 'stopped') => {
       stopped ??= why;
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -108,13 +120,28 @@ function spawnOnce(run: ToolRun, argv: string[], env: Record<string, string>, li
     const timer = setTimeout(() => stop('timeout'), run.timeoutMs ?? defaultTimeoutMs);
     const onAbort = () => stop('aborted');
     run.signal?.addEventListener('abort', onAbort, { once: true });
+    const onDocument = run.onDocument;
+    // Streamed: documents leave as they arrive; only the first bytes stay, for a failure's message.
+    const decoder = onDocument ? new StringDecoder('utf8') : undefined;
+    const splitter = onDocument ? new DocumentSplitter((text) => {
+      if (!stopped && !onDocument(text)) stop('stopped');
+    }) : undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       if (stopped) return;
+      const kept = outBytes;
       outBytes += chunk.length;
       // Stop reading at the cap instead of buffering: a template that repeats a string a million times
       // must cost this process at most the cap, not its heap.
-      if (outBytes > maxBytes) stop('too-large');
-      else out.push(chunk);
+      if (outBytes > maxBytes) {
+        stop('too-large');
+        return;
+      }
+      if (!splitter || !decoder) {
+        out.push(chunk);
+        return;
+      }
+      if (kept < maxStderrBytes) out.push(chunk.subarray(0, maxStderrBytes - kept));
+      splitter.push(decoder.write(chunk));
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (errBytes >= maxStderrBytes) return;
@@ -133,6 +160,10 @@ function spawnOnce(run: ToolRun, argv: string[], env: Record<string, string>, li
     child.on('close', (code, signal) => {
       done();
       const stderr = Buffer.concat(err).toString('utf8');
+      if (!stopped && code === 0 && splitter && decoder) {
+        splitter.push(decoder.end());
+        splitter.end();
+      }
       if (stopped === 'too-large') {
         resolve({ status: 'too-large', maxBytes, stderr });
         return;

@@ -95,6 +95,9 @@ export function abnormalEnd(tool: 'kustomize' | 'helm' | 'jsonnet', result: Excl
       return { ...base, message: `${tool}${of} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped; look for very large charts or generators in this environment` };
     case 'aborted':
       return { ...base, message: `${tool} was stopped because the render was cancelled` };
+    case 'stopped':
+      // Only a run that reads its output as it streams stops this way, and that renderer says why first.
+      return { ...base, message: `${tool}${of} was stopped while its output was read` };
     case 'too-large':
       return { ...base, message: `${tool} output${of} exceeds ${formatBytes(result.maxBytes)} and was stopped (BOSUN_RENDER_MAX_BYTES); this environment renders far more than a GitOps repository should` };
     case 'limit':

@@ -132,8 +132,79 @@ export function requireObjects(docs: SourceDoc[], file: string, tool: RenderErro
 /**
  * Tool output (kustomize, helm) separates documents with a bare `---` line; block scalars are indented, so
  * such a line cannot occur inside one. Splitting keeps each document's own text (post-build substitution
- * works on text, as Flux's does).
+ * works on text, as Flux's does). The same splitter as tool output streams in (DocumentSplitter), fed the
+ * whole text at once.
  */
 export function splitDocuments(text: string): string[] {
-  return text.split(/^---[ \t]*$/m).filter((chunk) => chunk.trim() !== '');
+  const docs: string[] = [];
+  const splitter = new DocumentSplitter((doc) => docs.push(doc));
+  splitter.push(text);
+  splitter.end();
+  return docs;
+}
+
+/** A line break as a multiline `^`/`$` reads one: each of these characters ends a line on its own (so `\r\n` is two). */
+const lineBreak = /[\n\r\u2028\u2029]/g;
+const marker = /^---[ \t]*$/;
+
+/**
+ * Cuts a stream of YAML text into documents at its `---` marker lines as it arrives, in chunks cut
+ * anywhere (inside a line, a marker or a `\r\n`): each document is handed on as soon as the marker after
+ * it (or the end) is read, and only the unfinished one is held. A document is the text between markers
+ * exactly as `text.split(/^---[ \t]*$/m)` gives it — it starts with the line break that ended the marker
+ * line, so lines counted inside it are the same as before — and blank documents are skipped. A `...`
+ * end marker, a directive or content after `---` stays in its document, whose parse reads it (the fast
+ * path then hands that document to the `yaml` library, yaml-fast.ts). Feed it text, not bytes: a
+ * StringDecoder keeps multi-byte characters whole across chunks.
+ */
+export class DocumentSplitter {
+  /** The current document's finished lines (each with its line break). */
+  private lines: string[] = [];
+  /** The text after the last line break, in the chunks it came in: a line still being read. */
+  private tail: string[] = [];
+
+  private readonly onDocument: (text: string) => void;
+
+  constructor(onDocument: (text: string) => void) {
+    this.onDocument = onDocument;
+  }
+
+  push(chunk: string): void {
+    // A line longer than a chunk is kept in pieces and joined once its end arrives (linear, however long).
+    lineBreak.lastIndex = 0;
+    if (!lineBreak.test(chunk)) {
+      if (chunk !== '') this.tail.push(chunk);
+      return;
+    }
+    const held = this.tail.length === 0 ? '' : this.tail.join('');
+    const text = held + chunk;
+    let start = 0;
+    lineBreak.lastIndex = held.length;
+    for (let m = lineBreak.exec(text); m; m = lineBreak.exec(text)) {
+      const end = m.index;
+      if (text.charCodeAt(start) === 45 && marker.test(text.slice(start, end))) {
+        this.emit();
+        this.lines.push(text[end]);
+      } else {
+        this.lines.push(text.slice(start, end + 1));
+      }
+      start = end + 1;
+    }
+    this.tail = start < text.length ? [text.slice(start)] : [];
+  }
+
+  /** The end of the stream: the last document goes out. */
+  end(): void {
+    const last = this.tail.join('');
+    this.tail = [];
+    if (marker.test(last)) this.emit();
+    else this.lines.push(last);
+    this.emit();
+  }
+
+  private emit(): void {
+    const text = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
+    this.lines = [];
+    if (text.trim() !== '') this.onDocument(text);
+  }
 }
