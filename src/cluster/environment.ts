@@ -1,6 +1,6 @@
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
-import { syncSemanticsOf } from '../model/apply-options.ts';
+import { deleterOf, syncSemanticsOf } from '../model/apply-options.ts';
 import { groupOf } from '../model/object.ts';
 import { splitForSync } from '../model/sync.ts';
 import { describeFailure } from './api-error.ts';
@@ -24,7 +24,7 @@ import { waitForHealth } from './wait-health.ts';
 
 export type ApplyEnvironmentSettings = Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts' | 'healthTimeoutSeconds'>
   // Which annotations are honoured and the environment's sync options (absent: Argo CD's annotations, no options).
-  & Partial<Pick<Environment, 'source' | 'apply'>>;
+  & Partial<Pick<Environment, 'source' | 'apply' | 'helmRelease'>>;
 
 export interface ApplyEnvironmentInput {
   client: ClusterClient;
@@ -185,7 +185,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
     const pruneStarted = Date.now();
     pruneResults = await pruneObjects(client, candidates, {
       environmentLabelValue: labelValue(env.name), partOfLabelValue: labelValue(partOf), onProgress: input.onProgress,
-      rules: { semantics, ...(env.apply ? { policy: env.apply } : {}), ...(input.removal ? { removal: true } : {}) },
+      rules: { semantics, ...(env.apply ? { policy: env.apply } : {}), ...(input.removal ? { removal: true } : {}), ...(deleterOf(env) ? { deleter: deleterOf(env) } : {}) },
     });
     const pruneFailed = new Set(pruneResults.filter((r) => r.action === 'failed').map((r) => r.key));
     // A kept object (Prune=false…) stays tracked: bosun applied it, and it is still its to report.

@@ -5,7 +5,7 @@ import { ApiError, describeFailure } from './api-error.ts';
 import { toClusterError, type ClusterClient } from './client.ts';
 import { isServerAway } from './retry.ts';
 import { readInventory } from './inventory.ts';
-import { fluxExclusion, syncSemanticsOf } from '../model/apply-options.ts';
+import { deleterOf, fluxExclusion, syncSemanticsOf } from '../model/apply-options.ts';
 import type { SyncSemantics } from '../model/sync.ts';
 import { groupOf } from '../model/object.ts';
 import { compareOptionsAnnotation, hasAnnotationOption, splitForSync } from '../model/sync.ts';
@@ -239,7 +239,7 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
     const info = await client.resources.find(c.apiVersion, c.kind).catch(() => undefined);
     const live = info ? await getLive(client, info, c.namespace, c.name).catch(() => undefined) : undefined;
     if (!live) return undefined;
-    const keep = pruneKeepReason(live, { semantics: syncSemanticsOf(env), ...(env.apply ? { policy: env.apply } : {}) });
+    const keep = pruneKeepReason(live, { semantics: syncSemanticsOf(env), ...(env.apply ? { policy: env.apply } : {}), ...(deleterOf(env) ? { deleter: deleterOf(env) } : {}) });
     if (keep) {
       kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept (${keep})`);
       return undefined;

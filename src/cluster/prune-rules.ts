@@ -1,4 +1,4 @@
-import { objectApplyOptions, type ApplyPolicy } from '../model/apply-options.ts';
+import { controllerKeepReason, objectApplyOptions, type ApplyPolicy, type Deleter } from '../model/apply-options.ts';
 import type { KubeObject } from '../model/object.ts';
 import { syncOptionsAnnotation, type SyncSemantics } from '../model/sync.ts';
 import { isPruneDisabled, pruneAnnotation, pruneDisabled } from './labels.ts';
@@ -9,6 +9,8 @@ export interface PruneRules {
   policy?: ApplyPolicy;
   /** The environment itself is being removed: Argo CD's `Delete=` options apply instead of `Prune=`. */
   removal?: boolean;
+  /** Whose deletion rules hold beyond sync options (model/apply-options.ts deleterOf): Argo CD's, Helm's… */
+  deleter?: Deleter;
 }
 
 /**
@@ -20,6 +22,9 @@ export interface PruneRules {
  */
 export function pruneKeepReason(live: KubeObject, rules: PruneRules): string | undefined {
   if (isPruneDisabled(live)) return `annotated ${pruneAnnotation}: ${pruneDisabled}`;
+  // CRDs and `helm.sh/resource-policy: keep` objects the controller's own deletion leaves (the plan's rule too).
+  const held = controllerKeepReason(live, rules.deleter, rules.removal === true);
+  if (held) return held;
   const options = objectApplyOptions(live, rules.policy, rules.semantics);
   // Flux: `prune: disabled` / `reconcile: disabled` keep it, for a prune and when the environment goes alike.
   if (rules.semantics === 'flux') return options.keepReason;

@@ -159,6 +159,14 @@ function toEnvironment(ctx: DiscoveryContext, k: FluxKustomization, name: string
     autoApply: !suspended,
   };
   if (k.cluster) env.cluster = k.cluster;
+  // Deleting the Kustomization deletes its objects only as its finalizer says (kustomize-controller
+  // kustomization_controller.go finalizerShouldDeleteResources): not while suspended, not with deletionPolicy
+  // Orphan, and with the default MirrorPrune only when spec.prune is on. Then a removal keeps them.
+  const deletionPolicy = str(field(spec, 'deletionPolicy')) ?? 'MirrorPrune';
+  const keeps = suspended ? 'the Kustomization is suspended: kustomize-controller\'s finalizer deletes nothing'
+    : deletionPolicy === 'Orphan' ? 'deletionPolicy: Orphan: kustomize-controller\'s finalizer deletes nothing'
+      : deletionPolicy === 'MirrorPrune' && !env.prune ? 'spec.prune is off: kustomize-controller\'s finalizer deletes nothing (deletionPolicy MirrorPrune)' : undefined;
+  if (keeps) env.keepObjectsOnRemoval = keeps;
   const targetNamespace = str(field(spec, 'targetNamespace'));
   if (targetNamespace) {
     env.namespace = checkedArgument(targetNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'targetNamespace']), field: 'spec.targetNamespace' });

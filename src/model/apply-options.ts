@@ -165,9 +165,12 @@ export function objectApplyOptions(obj: KubeObject | undefined, policy: ApplyPol
 function fluxApplyOptions(obj: KubeObject | undefined, policy: ApplyPolicy | undefined): ObjectApplyOptions {
   const excluded = fluxExclusion(obj);
   const ifNotPresent = fluxMetadataIs(obj, fluxAnnotations.ssa, 'IfNotPresent');
+  // Its garbage collection's Exclusions (kustomize-controller kustomization_controller.go deleteObjects, for a
+  // prune and the finalizer alike): `prune: disabled`, `reconcile: disabled`, `ssa: Ignore`.
   const keepReason = fluxMetadataIs(obj, fluxAnnotations.reconcile, 'disabled')
     ? `annotated ${fluxAnnotations.reconcile}: disabled`
-    : fluxMetadataIs(obj, fluxAnnotations.prune, 'disabled') ? `annotated ${fluxAnnotations.prune}: disabled` : undefined;
+    : fluxMetadataIs(obj, fluxAnnotations.prune, 'disabled') ? `annotated ${fluxAnnotations.prune}: disabled`
+      : fluxMetadataIs(obj, fluxAnnotations.ssa, 'Ignore') ? `annotated ${fluxAnnotations.ssa}: Ignore` : undefined;
   return {
     wave: 0,
     prune: keepReason ? 'no' : 'yes',
@@ -179,4 +182,54 @@ function fluxApplyOptions(obj: KubeObject | undefined, policy: ApplyPolicy | und
     recreateOnImmutable: policy?.force === true || fluxMetadataIs(obj, fluxAnnotations.force, 'enabled'),
     ...(keepReason ? { keepReason } : {}),
   };
+}
+
+/**
+ * Who deletes an environment's objects when Git drops them or the environment goes, for the rules of that
+ * controller beyond per-object sync options (controllerKeepReason): an Argo CD Application, a Flux
+ * Kustomization (kustomize-controller) or a Flux HelmRelease (Helm, run by helm-controller). Undefined for
+ * environments bosun alone applies (`.bosun.yaml`) and Fleet bundles.
+ */
+export type Deleter = 'argocd' | 'kustomize-controller' | 'helm';
+
+export function deleterOf(env: { source?: string; helmRelease?: unknown }): Deleter | undefined {
+  if (env.source === 'argocd') return 'argocd';
+  if (env.source === 'flux') return env.helmRelease ? 'helm' : 'kustomize-controller';
+  return undefined;
+}
+
+/** Helm's resource policy annotation (helm pkg/kube/resource_policy.go ResourcePolicyAnno, KeepPolicy). */
+export const helmResourcePolicyAnnotation = 'helm.sh/resource-policy';
+
+const isCrd = (obj: Pick<KubeObject, 'apiVersion' | 'kind'>) => obj.kind === 'CustomResourceDefinition' && (obj.apiVersion ?? '').startsWith('apiextensions.k8s.io/');
+
+/**
+ * Why the controller that deletes this environment's objects leaves `obj` in the cluster, beyond the
+ * per-object options objectApplyOptions reads (`Prune=`/`Delete=`, Flux's prune Exclusions), or undefined.
+ * `removal`: the environment itself goes (an Application deleted with its objects, a HelmRelease uninstalled)
+ * rather than Git dropping the object. Plan and prune both ask it (plan/kept.ts, cluster/prune-rules.ts):
+ * - Argo CD, only when the Application is deleted: its cascading deletion skips CRDs and objects annotated
+ *   `helm.sh/resource-policy: keep` (argo-cd controller/appcontroller.go shouldBeDeleted: `!kube.IsCRD(obj)`,
+ *   `HasAnnotationOption(obj, helm.ResourcePolicyAnnotation, helm.ResourcePolicyKeep)`; argo-cd#13157, v2.8).
+ *   A sync's prune honours neither (gitops-engine pkg/sync/sync_context.go pruneObject reads only Prune=, and
+ *   argo-cd#17819 reports `keep` objects pruned): such an object is deleted when Git drops it.
+ * - Helm (a Flux HelmRelease): an upgrade does not delete what the chart no longer renders when the object in
+ *   the cluster says `helm.sh/resource-policy: keep` exactly (helm pkg/kube/client.go Update), nor does the
+ *   uninstall when the release manifest says so, ignoring case and spaces (pkg/action/resource_policy.go
+ *   filterManifestsToKeep). A CRD of the chart's crds/ folder is never deleted either (held out of the
+ *   inventory, cluster/environment.ts).
+ */
+export function controllerKeepReason(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, deleter: Deleter | undefined, removal: boolean): string | undefined {
+  const policy = obj.metadata?.annotations?.[helmResourcePolicyAnnotation];
+  if (deleter === 'argocd') {
+    if (!removal) return undefined;
+    if (isCrd(obj)) return 'a CustomResourceDefinition: Argo CD\'s cascading deletion of an Application never deletes CRDs (their custom resources would go with them)';
+    if (hasAnnotationOption(obj, helmResourcePolicyAnnotation, 'keep')) return `annotated ${helmResourcePolicyAnnotation}: keep: Argo CD's cascading deletion of the Application leaves it`;
+    return undefined;
+  }
+  if (deleter === 'helm' && typeof policy === 'string') {
+    if (removal && policy.trim().toLowerCase() === 'keep') return `annotated ${helmResourcePolicyAnnotation}: keep: helm-controller's uninstall of the release leaves it`;
+    if (!removal && policy === 'keep') return `annotated ${helmResourcePolicyAnnotation}: keep: the Helm upgrade leaves it although the chart no longer renders it`;
+  }
+  return undefined;
 }

@@ -13,8 +13,8 @@ export interface SyncPlan {
   /** Rendered objects a sync never applies, with why (`Skip`, Helm `test`, `PreDelete`…). */
   skipped: SkippedObject[];
   /**
-   * Objects the change removes from Git that Argo CD leaves in the cluster (`Prune=false`, `Delete=false`…),
-   * with why: not among the environment's deletions (plan/argocd-kept.ts).
+   * Objects the change removes from Git that the controller leaves in the cluster (`Prune=false`, `Delete=false`, Flux `prune: disabled`, `helm.sh/resource-policy: keep`…),
+   * with why: not among the environment's deletions (plan/kept.ts).
    */
   kept?: KeptObject[];
 }

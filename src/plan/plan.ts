@@ -29,7 +29,6 @@ import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
-import { keptByArgoCd } from './argocd-kept.ts';
 import { chartChildNotes } from './argocd-chart-children.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
@@ -40,6 +39,7 @@ import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './
 import { discoverSides, type SideDiscovery } from './discovery-sides.ts';
 import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
+import { keptByController } from './kept.ts';
 import { unregisteredClusterNotes } from './unregistered-clusters.ts';
 
 export interface PlanOptions {
@@ -338,10 +338,11 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       // What a sync never applies is not a change the cluster will see: listed in the Sync section only.
       const never = d.h ? neverAppliedIds(d.h, ho.objects) : new Set<string>();
       plan.changes = diffRenders(bo.objects, ho.objects, never);
-      // Deletions Argo CD does not make (Prune=false, Delete=false): listed as kept, with why, not as deleted.
-      const argo = keptByArgoCd(d.h ?? d.b!, bo.objects, plan.changes, !d.h);
-      plan.changes = argo.changes;
-      kept = argo.kept;
+      // Deletions the controller does not make (Prune=false, Delete=false, a CRD on an Application's deletion,
+      // Flux prune: disabled, helm keep): listed as kept, with why, not as deleted.
+      const held = keptByController(d.h ?? d.b!, bo.objects, plan.changes, !d.h);
+      plan.changes = held.changes;
+      kept = held.kept;
     }
     const env = d.h ?? d.b!;
     if (d.h) chartNotes[slot] = chartChildNotes(d.name, d.h, ho.objects, opts.repoUrls);

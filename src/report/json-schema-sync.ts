@@ -52,7 +52,7 @@ export const syncPlanSchema = {
     },
     kept: {
       type: 'array',
-      description: 'Objects the change removes from Git that Argo CD leaves in the cluster (Prune=false, Delete=false…), with why; not among `changes`.',
+      description: 'Objects the change removes from Git that the controller leaves in the cluster (Argo CD Prune=false, Delete=false, a CRD or helm.sh/resource-policy: keep when the Application is deleted; Flux prune: disabled, spec.prune off; Helm keep…), with why; not among `changes`.',
       items: {
         type: 'object',
         required: ['apiVersion', 'kind', 'namespace', 'name', 'reason'],

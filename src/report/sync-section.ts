@@ -53,7 +53,7 @@ export function syncSectionLines(sync: SyncPlan | undefined): string[] {
     lines.push(`- not applied: ${escapeHtml(s.kind)} ${codeSpan(s.namespace ? `${s.namespace}/${s.name}` : s.name)}: ${escapeHtml(s.reason)}`);
   }
   if (sync.skipped.length > maxListed) lines.push(`- ✂️ ${plural(sync.skipped.length - maxListed, 'more object')} not applied, not listed`);
-  // Removed from Git but left in the cluster by Argo CD: not deletions (plan/argocd-kept.ts).
+  // Removed from Git but left in the cluster by its controller: not deletions (plan/kept.ts).
   const kept = sync.kept ?? [];
   for (const k of kept.slice(0, maxListed)) {
     lines.push(`- kept: ${escapeHtml(k.kind)} ${codeSpan(k.namespace ? `${k.namespace}/${k.name}` : k.name)} (${escapeHtml(k.reason)})`);

@@ -14,7 +14,8 @@ describe('Flux per-object apply options', () => {
   });
 
   it('ssa: Ignore and reconcile: disabled are never applied; the value matches in any case, as a label or an annotation', () => {
-    expect(objectApplyOptions(cm({ 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }), undefined, 'flux')).toMatchObject({ apply: 'never', prune: 'yes' });
+    // ssa: Ignore is among the garbage collection's Exclusions too (kustomize-controller deleteObjects): never pruned.
+    expect(objectApplyOptions(cm({ 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }), undefined, 'flux')).toMatchObject({ apply: 'never', prune: 'no', keepReason: 'annotated kustomize.toolkit.fluxcd.io/ssa: Ignore' });
     expect(objectApplyOptions(cm({ 'kustomize.toolkit.fluxcd.io/ssa': 'ignore' }), undefined, 'flux').apply).toBe('never');
     const disabled = objectApplyOptions(cm({}, { 'kustomize.toolkit.fluxcd.io/reconcile': 'Disabled' }), undefined, 'flux');
     expect(disabled).toMatchObject({ apply: 'never', prune: 'no', keepReason: 'annotated kustomize.toolkit.fluxcd.io/reconcile: disabled' });

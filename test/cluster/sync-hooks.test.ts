@@ -157,6 +157,42 @@ describe('Argo CD sync semantics on the test API server', () => {
     expect(removed.objects.find((o) => o.name === 'data')?.error).toBe('kept: annotated argocd.argoproj.io/sync-options: Delete=false: kept when its environment is removed');
   });
 
+  it('an Argo CD Application deleted with its objects leaves its CRDs and helm.sh/resource-policy: keep objects; a sync prunes a keep object', async () => {
+    const { env, space } = setup();
+    const plural = `w${space.replace(/[^a-z0-9]/g, '')}`;
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.kept.bosun.test` },
+      spec: { group: 'kept.bosun.test', scope: 'Namespaced', names: { kind: 'Widget', plural, singular: `${plural}x` }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    };
+    try {
+      const argo = environment(env, { source: 'argocd', allowEmpty: true });
+      const keep = { 'helm.sh/resource-policy': 'keep' };
+      // The namespace is not the environment's (its deletion would take the kept object with it).
+      await client.request({ method: 'POST', path: '/api/v1/namespaces', body: ns(space) });
+      const all = [crd, configMap(space, 'data', { v: '1' }, keep), configMap(space, 'cache', { v: '1' }, keep), configMap(space, 'plain', { v: '1' })];
+      const applied = await applyEnvironment({ client, env: argo, objects: rendered(...all), wait: false });
+      expect(applied.ok, renderApplySummary(applied)).toBe(true);
+      // A sync's prune reads only Prune= (gitops-engine pruneObject): the keep object Git drops goes.
+      const synced = await applyEnvironment({ client, env: argo, objects: rendered(...all.filter((o) => o.metadata?.name !== 'cache')), wait: false });
+      expect(synced.objects.filter((o) => o.stage === 'prune').map((o) => `${o.name}: ${o.action}`)).toEqual(['cache: pruned']);
+      expect(await get(client, `/api/v1/namespaces/${space}/configmaps/cache`)).toBeUndefined();
+      // The Application is deleted (its environment removed): the CRD and the keep object stay, the neighbour goes.
+      const removed = await applyEnvironment({ client, env: argo, objects: [], removal: true, wait: false });
+      expect(removed.ok, renderApplySummary(removed)).toBe(true);
+      const prunes = removed.objects.filter((o) => o.stage === 'prune').map((o) => `${o.name}: ${o.action}${o.error ? ` (${o.error})` : ''}`).sort();
+      expect(prunes).toEqual([
+        "data: skipped (kept: annotated helm.sh/resource-policy: keep: Argo CD's cascading deletion of the Application leaves it)",
+        'plain: pruned',
+        `${plural}.kept.bosun.test: skipped (kept: a CustomResourceDefinition: Argo CD's cascading deletion of an Application never deletes CRDs (their custom resources would go with them))`,
+      ]);
+      expect(await get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.kept.bosun.test`)).toBeDefined();
+      expect(await get(client, `/api/v1/namespaces/${space}/configmaps/data`)).toBeDefined();
+      expect(await get(client, `/api/v1/namespaces/${space}/configmaps/plain`)).toBeUndefined();
+    } finally {
+      await client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.kept.bosun.test` }).catch(() => undefined);
+    }
+  });
+
   it('creates the destination namespace for CreateNamespace=true without tracking it, and replaces objects for Replace=true', async () => {
     const { env, space } = setup();
     const settings = environment(env, { namespace: space, apply: { createNamespace: { labels: { team: 'shop' } }, replace: true } });

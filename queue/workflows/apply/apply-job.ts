@@ -276,6 +276,8 @@ async function pruneRemoved(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobCon
       client,
       env: { ...env, prune: true, allowEmpty: true },
       objects: [],
+      // The environment goes: its controller's deletion rules hold (Argo CD's Delete=, CRDs, helm keep).
+      removal: true,
       partOf: job.repo.fullName,
       onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
     });

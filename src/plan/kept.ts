@@ -1,0 +1,75 @@
+/**
+ * Deletions the GitOps controller does not make: an object a change removes from Git that the controller
+ * leaves in the cluster is not shown as deleted; the plan lists it as kept, with why (SyncPlan.kept). The
+ * rules are the ones the merge's prune follows (src/cluster/prune-rules.ts pruneKeepReason; what both ask,
+ * model/apply-options.ts objectApplyOptions and controllerKeepReason), so the plan and the merge agree:
+ * - Argo CD: a sync's prune skips an object with `Prune=false` or `Prune=confirm` — in its own
+ *   `argocd.argoproj.io/sync-options` annotation, or in the Application's `syncPolicy.syncOptions` (for a
+ *   generated Application: the ApplicationSet template's) — argo-cd docs user-guide/sync-options.md "No Prune
+ *   Resources", gitops-engine sync_context.go (prune skipped for SyncOptionDisablePrune / confirm); when the
+ *   Application itself is deleted with its objects (the resources finalizer: an ApplicationSet that stops
+ *   generating it, a parent that prunes it), `Prune=` no longer counts: `Delete=false` / `Delete=confirm`, a
+ *   CRD and a `helm.sh/resource-policy: keep` object stay (argo-cd controller/appcontroller.go shouldBeDeleted,
+ *   user-guide/sync-options.md "No Resource Deletion").
+ * - Flux Kustomization: `kustomize.toolkit.fluxcd.io/prune: disabled`, `reconcile: disabled`, `ssa: Ignore`
+ *   (its garbage collection's Exclusions), and with `spec.prune` off nothing Git drops is deleted
+ *   (kustomize-controller kustomization_controller.go prune: `if !obj.Spec.Prune { return }`).
+ * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall.
+ * Environments bosun alone applies are not concerned. A removed environment whose objects all stay is not
+ * diffed at all (discover/affected.ts), so this sees only the ones the controller deletes.
+ */
+import { controllerKeepReason, deleterOf, objectApplyOptions, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
+import type { Change } from '../model/change.ts';
+import type { Environment } from '../model/environment.ts';
+import { objectId, type RenderedObject } from '../model/object.ts';
+import { syncOptionsAnnotation } from '../model/sync.ts';
+import type { KeptObject } from '../model/sync-plan.ts';
+
+/** `changes` without the deletions the controller does not make, and those as kept objects; `removal`: the environment is gone at head. */
+export function keptByController(env: Environment, baseObjects: readonly RenderedObject[], changes: Change[], removal: boolean): { changes: Change[]; kept: KeptObject[] } {
+  const deleter = deleterOf(env);
+  if (!deleter || !changes.some((c) => c.action === 'delete')) return { changes, kept: [] };
+  const byId = new Map(baseObjects.map((o) => [idOf(o.object.kind, o.object.metadata?.namespace, o.object.metadata?.name), o]));
+  const kept: KeptObject[] = [];
+  const rest = changes.filter((change) => {
+    if (change.action !== 'delete') return true;
+    const base = byId.get(idOf(change.kind, change.namespace, change.name));
+    if (!base || objectId(base.object).name === '') return true;
+    const reason = keepReason(env, deleter, base, removal);
+    if (!reason) return true;
+    kept.push({
+      apiVersion: change.apiVersion, kind: change.kind, namespace: change.namespace, name: change.name, reason,
+      ...(change.file ? { file: change.file } : {}), ...(change.line ? { line: change.line } : {}),
+    });
+    return false;
+  });
+  return { changes: rest, kept };
+}
+
+function idOf(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
+  return `${kind ?? ''}\u0000${namespace ?? ''}\u0000${name ?? ''}`;
+}
+
+function keepReason(env: Environment, deleter: Deleter, base: RenderedObject, removal: boolean): string | undefined {
+  const held = controllerKeepReason(base.object, deleter, removal);
+  if (held) return held;
+  if (deleter === 'kustomize-controller') {
+    const flux = objectApplyOptions(base.object, env.apply, 'flux');
+    if (flux.keepReason) return `${flux.keepReason}: kustomize-controller's garbage collection never deletes it`;
+    if (!env.prune) return 'spec.prune is off: kustomize-controller never deletes what Git no longer has';
+    return undefined;
+  }
+  if (deleter !== 'argocd' || syncSemanticsOf(env) !== 'argocd') return undefined;
+  const options = objectApplyOptions(base.object, env.apply, 'argocd');
+  const own = base.object.metadata?.annotations?.[syncOptionsAnnotation];
+  const where = (key: string) => (typeof own === 'string' && own.includes(`${key}=`) ? `annotated ${syncOptionsAnnotation}: ${key}=` : `the Application's syncPolicy.syncOptions ${key}=`);
+  if (removal) {
+    if (options.delete === 'no') return `${where('Delete')}false: Argo CD deletes the Application's objects but leaves this one`;
+    if (options.delete === 'confirm') return `${where('Delete')}confirm: Argo CD deletes it only once someone confirms; bosun has no confirmation step and leaves it`;
+    return undefined;
+  }
+  if (!env.prune) return undefined;
+  if (options.prune === 'no') return `${where('Prune')}false: Argo CD's sync never prunes it, so it stays in the cluster although Git no longer has it`;
+  if (options.prune === 'confirm') return `${where('Prune')}confirm: Argo CD prunes it only once someone confirms; bosun has no confirmation step and leaves it`;
+  return undefined;
+}

@@ -1,0 +1,212 @@
+// Objects the GitOps controller leaves in the cluster although a change removes them from Git (issues #12, #13),
+// through planChange on real git repositories (kustomize, helm): each is listed under the plan's Sync as
+// "kept" with why, never among the deletions. The merge's prune follows the same rule
+// (model/apply-options.ts controllerKeepReason, cluster/prune-rules.ts; test/cluster/prune-kept.test.ts).
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EnvironmentPlan } from '../../src/model/plan.ts';
+import { affectedEnvironments } from '../../src/plan/affected.ts';
+import { planChange } from '../../src/plan/plan.ts';
+import { renderMarkdown } from '../../src/report/index.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+
+const repoUrl = 'https://github.com/acme/gitops';
+const repos: GitRepoBuilder[] = [];
+afterAll(async () => {
+  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
+});
+
+interface Outcome {
+  envs: Record<string, EnvironmentPlan>;
+  /** Removed environments a merge prunes. */
+  pruned: string[];
+  markdown: string;
+}
+
+async function planOf(files: Record<string, string>, change: Record<string, string | null>): Promise<Outcome> {
+  const repo = await makeGitRepo();
+  repos.push(repo);
+  for (const [path, content] of Object.entries(files)) await repo.write(path, content);
+  const base = await repo.commit('base');
+  for (const [path, content] of Object.entries(change)) {
+    if (content === null) await repo.remove(path);
+    else await repo.write(path, content);
+  }
+  const head = await repo.commit('change');
+  const plan = await planChange({ repoDir: repo.dir, base, head, repoUrls: [repoUrl] });
+  const merged = await affectedEnvironments({ repoDir: repo.dir, base, head, repoUrls: [repoUrl] });
+  return {
+    envs: Object.fromEntries(plan.environments.map((e) => [e.name, e])),
+    pruned: merged.filter((a) => !a.env).map((a) => a.name).sort(),
+    markdown: renderMarkdown(plan, { maxPartChars: 1_000_000 })[0],
+  };
+}
+
+const deletions = (env: EnvironmentPlan) => env.changes.filter((c) => c.action === 'delete').map((c) => `${c.kind}/${c.name}`).sort();
+const kept = (env: EnvironmentPlan) => (env.sync?.kept ?? []).map((k) => `${k.kind}/${k.name}: ${k.reason}`).sort();
+
+const configMap = (name: string, namespace: string, annotations: Record<string, string> = {}) => [
+  'apiVersion: v1', 'kind: ConfigMap', 'metadata:', `  name: ${name}`, `  namespace: ${namespace}`,
+  ...(Object.keys(annotations).length > 0 ? ['  annotations:', ...Object.entries(annotations).map(([k, v]) => `    ${k}: "${v}"`)] : []),
+  'data:', '  k: v', '',
+].join('\n');
+const crd = (plural: string) => [
+  'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', `metadata: { name: ${plural}.example.com }`, 'spec:', '  group: example.com',
+  `  names: { kind: W${plural}, plural: ${plural}, singular: w${plural} }`, '  scope: Namespaced',
+  '  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } } }]', '',
+].join('\n');
+
+describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
+  const appSet = [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: ApplicationSet', 'metadata: { name: dirs, namespace: argocd }', 'spec:',
+    '  generators:', `    - git: { repoURL: ${repoUrl}, revision: HEAD, directories: [{ path: 'apps/*' }] }`,
+    '  template:', "    metadata: { name: 'dirs-{{path.basename}}' }",
+    '    spec:', `      source: { repoURL: ${repoUrl}, path: '{{path}}' }`, "      destination: { server: https://kubernetes.default.svc, namespace: '{{path.basename}}' }",
+    '      syncPolicy: { automated: { prune: true } }', '',
+  ].join('\n');
+
+  it('an Application deleted with its objects leaves its CRDs and keep objects (kept, with why); the others go', async () => {
+    const { envs, pruned, markdown } = await planOf(
+      {
+        'sets/dirs.yaml': appSet, 'apps/dev/cm.yaml': configMap('dev', 'dev'),
+        'apps/prod/cm.yaml': configMap('prod', 'prod'), 'apps/prod/crd.yaml': crd('widgets'),
+        'apps/prod/data.yaml': configMap('data', 'prod', { 'helm.sh/resource-policy': 'keep' }),
+      },
+      { 'apps/prod/cm.yaml': null, 'apps/prod/crd.yaml': null, 'apps/prod/data.yaml': null },
+    );
+    expect(envs['dirs-prod']).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(deletions(envs['dirs-prod'])).toEqual(['ConfigMap/prod']);
+    expect(kept(envs['dirs-prod'])).toEqual([
+      "ConfigMap/data: annotated helm.sh/resource-policy: keep: Argo CD's cascading deletion of the Application leaves it",
+      "CustomResourceDefinition/widgets.example.com: a CustomResourceDefinition: Argo CD's cascading deletion of an Application never deletes CRDs (their custom resources would go with them)",
+    ]);
+    expect(markdown).toContain('- kept: CustomResourceDefinition `widgets.example.com` (a CustomResourceDefinition: ');
+    expect(pruned).toEqual(['dirs-prod']);
+  });
+
+  it('a sync\'s prune honours neither: a keep object or a CRD Git drops while the Application stays is deleted', async () => {
+    const { envs } = await planOf(
+      { 'sets/dirs.yaml': appSet, 'apps/dev/cm.yaml': configMap('dev', 'dev'), 'apps/dev/crd.yaml': crd('gadgets'), 'apps/dev/data.yaml': configMap('data', 'dev', { 'helm.sh/resource-policy': 'keep' }) },
+      { 'apps/dev/crd.yaml': null, 'apps/dev/data.yaml': null },
+    );
+    expect(deletions(envs['dirs-dev'])).toEqual(['ConfigMap/data', 'CustomResourceDefinition/gadgets.example.com']);
+    expect(envs['dirs-dev'].sync?.kept).toBeUndefined();
+  });
+});
+
+const fluxSystem = `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 1m
+  url: https://github.com/acme/gitops
+  ref: {branch: main}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./clusters/staging
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`;
+const appsKustomization = (prune: boolean, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps
+  prune: ${prune}
+  sourceRef: {kind: GitRepository, name: flux-system}
+${extra}`;
+/** The bootstrap and the `apps` Kustomization (prune as given), as `flux bootstrap` lays them out. */
+const flux = (prune: boolean, extra = '') => ({ 'clusters/staging/flux-system/gotk-sync.yaml': fluxSystem, 'clusters/staging/apps.yaml': appsKustomization(prune, extra) });
+
+const envNamed = (envs: Record<string, EnvironmentPlan>, suffix: string) => {
+  const found = Object.values(envs).find((e) => e.name.endsWith(suffix));
+  if (!found) throw new Error(`no environment ending in ${suffix} among ${Object.values(envs).map((e) => `${e.name} (${e.reason})`).join(', ')}`);
+  return found;
+};
+
+describe('Flux Kustomization: prune: disabled, ssa: Ignore, spec.prune off', () => {
+  it('objects its garbage collection excludes are kept (which annotation); a plain one is deleted', async () => {
+    const { envs, markdown } = await planOf(
+      {
+        ...flux(true),
+        'apps/plain.yaml': configMap('plain', 'shop'), 'apps/stay.yaml': configMap('stay', 'shop'),
+        'apps/guarded.yaml': configMap('guarded', 'shop', { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }),
+        'apps/ignored.yaml': configMap('ignored', 'shop', { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' }),
+      },
+      { 'apps/plain.yaml': null, 'apps/guarded.yaml': null, 'apps/ignored.yaml': null },
+    );
+    const apps = envNamed(envs, 'apps');
+    expect(deletions(apps)).toEqual(['ConfigMap/plain']);
+    expect(kept(apps)).toEqual([
+      "ConfigMap/guarded: annotated kustomize.toolkit.fluxcd.io/prune: disabled: kustomize-controller's garbage collection never deletes it",
+      "ConfigMap/ignored: annotated kustomize.toolkit.fluxcd.io/ssa: Ignore: kustomize-controller's garbage collection never deletes it",
+    ]);
+    expect(markdown).toContain('- kept: ConfigMap `shop/guarded` (annotated kustomize.toolkit.fluxcd.io/prune: disabled');
+  });
+
+  it('spec.prune: false keeps everything Git drops, and its removal deletes nothing (not a prune on merge)', async () => {
+    const files = { ...flux(false), 'apps/a.yaml': configMap('a', 'shop'), 'apps/b.yaml': configMap('b', 'shop') };
+    const dropped = await planOf(files, { 'apps/b.yaml': null });
+    const apps = envNamed(dropped.envs, 'apps');
+    expect(deletions(apps)).toEqual([]);
+    expect(kept(apps)).toEqual(['ConfigMap/b: spec.prune is off: kustomize-controller never deletes what Git no longer has']);
+
+    const removed = await planOf(files, { 'clusters/staging/apps.yaml': null });
+    const gone = envNamed(removed.envs, 'apps');
+    expect(gone).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(gone.reason).toContain("its objects stay in the cluster (spec.prune is off: kustomize-controller's finalizer deletes nothing (deletionPolicy MirrorPrune))");
+    expect(removed.pruned).toEqual([]);
+    // deletionPolicy: Orphan keeps them with prune on too.
+    const orphan = await planOf({ ...files, ...flux(true, '  deletionPolicy: Orphan\n') }, { 'clusters/staging/apps.yaml': null });
+    expect(envNamed(orphan.envs, 'apps')).toMatchObject({ lifecycle: 'removed', affected: false });
+    expect(orphan.pruned).toEqual([]);
+  });
+});
+
+describe('Flux HelmRelease: helm.sh/resource-policy: keep', () => {
+  const chart = (withKept: boolean) => ({
+    'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+    'charts/web/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  k: v\n',
+    ...(withKept ? {
+      'charts/web/templates/data.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-data\n  annotations:\n    helm.sh/resource-policy: keep\ndata:\n  k: v\n',
+      'charts/web/templates/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\ndata:\n  k: v\n',
+    } : {}),
+  });
+  const release = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: shop}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+`;
+
+  it('the upgrade leaves a keep object the chart no longer renders (kept); another one is deleted', async () => {
+    const { envs } = await planOf(
+      { ...flux(true), 'apps/release.yaml': release, ...chart(true) },
+      { 'charts/web/templates/data.yaml': null, 'charts/web/templates/extra.yaml': null },
+    );
+    const web = envNamed(envs, '/web');
+    expect(deletions(web)).toEqual(['ConfigMap/web-extra']);
+    expect(kept(web)).toEqual(['ConfigMap/web-data: annotated helm.sh/resource-policy: keep: the Helm upgrade leaves it although the chart no longer renders it']);
+  });
+
+  it('the uninstall (the HelmRelease removed) leaves keep objects too', async () => {
+    const { envs, pruned } = await planOf(
+      { ...flux(true), 'apps/release.yaml': release, 'apps/cm.yaml': configMap('other', 'shop'), ...chart(true) },
+      { 'apps/release.yaml': null },
+    );
+    const web = envNamed(envs, '/web');
+    expect(web).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(deletions(web)).toEqual(['ConfigMap/web-config', 'ConfigMap/web-extra']);
+    expect(kept(web)).toEqual(["ConfigMap/web-data: annotated helm.sh/resource-policy: keep: helm-controller's uninstall of the release leaves it"]);
+    expect(pruned.some((n) => n.endsWith('/web'))).toBe(true);
+  });
+});
