@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { main } from '../src/cli/main.ts';
+import { renderEnvironment } from '../src/render/render-environment.ts';
 import { parseYamlDocuments, parseYamlDocumentsFull } from '../src/render/yaml-docs.ts';
+import { environmentDefaults } from '../src/model/environment.ts';
 import { projectRoot } from '../src/util/tools.ts';
 
 const half = Math.floor(Number(process.env.BIG_ENV_OBJECTS ?? 40_000) / 2);
@@ -143,6 +145,101 @@ function renderOutput(): Record<string, unknown> {
   };
 }
 
+/**
+ * The render path through a real tool: a helm chart whose one template prints 20,000 Deployments + 20,000
+ * ConfigMaps (`helm template` output, about 20 MB), rendered by renderEnvironment in its own process for
+ * its peak RSS, after a warm-up render of 20 objects. Tool output is parsed as it arrives (#10 item 4).
+ */
+function makeChart(objects = half): string {
+  const repo = mkdtempSync(join(tmpdir(), 'bosun-big-chart-'));
+  mkdirSync(join(repo, 'chart', 'templates'), { recursive: true });
+  writeFileSync(join(repo, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: big\nversion: 1.0.0\n');
+  writeFileSync(join(repo, 'chart', 'values.yaml'), `count: ${objects}\n`);
+  writeFileSync(join(repo, 'chart', 'templates', 'all.yaml'), `{{- range $i := until (int .Values.count) }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{{ $i }}
+  labels: {app: app-{{ $i }}, tier: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: app-{{ $i }}}
+  template:
+    metadata:
+      labels: {app: app-{{ $i }}}
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/app:{{ $i }}
+          ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-{{ $i }}
+data:
+  LEVEL: info
+  app.yaml: |
+    name: app-{{ $i }}
+{{- end }}
+`);
+  return repo;
+}
+
+interface RenderRun {
+  ms: number;
+  cpuMs: number;
+  maxRssMb: number;
+  objects: number;
+}
+
+function runRender(repo: string, warmRepo: string): Promise<RenderRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', 'big-environment.bench.ts'), '--render-child', repo, warmRepo], {
+      cwd: projectRoot, env: process.env, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as RenderRun);
+      } catch {
+        reject(new Error(`render child failed: ${out.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+async function renderChild(repo: string, warmRepo: string): Promise<void> {
+  const env = { ...environmentDefaults, source: 'config' as const, dependsOn: [], requires: [], name: 'big', path: 'chart', namespace: 'big' };
+  const warm = await renderEnvironment(warmRepo, env);
+  if (!warm.ok) throw new Error(`warm-up render failed: ${JSON.stringify(warm.error)}`);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const outcome = await renderEnvironment(repo, env, { limits: { perEnvironment: 2 * half + 10 } });
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  if (!outcome.ok) throw new Error(`render failed: ${JSON.stringify(outcome.error)}`);
+  const result: RenderRun = { ms: Math.round(ms), cpuMs: Math.round((used.user + used.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), objects: outcome.objects.length };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function helmRender(): Promise<Record<string, unknown>> {
+  const repo = makeChart();
+  const warmRepo = makeChart(10);
+  try {
+    const r = await runRender(repo, warmRepo);
+    if (r.objects !== 2 * half) throw new Error(`helm render gave ${r.objects} objects, want ${2 * half}`);
+    return { ...r, objectsPerSecond: Math.round(r.objects / (r.ms / 1000)), objectsPerCpuSecond: Math.round(r.objects / (r.cpuMs / 1000)) };
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+    rmSync(warmRepo, { recursive: true, force: true });
+  }
+}
+
 export async function benchBigEnvironment(): Promise<Record<string, unknown>> {
   const repo = makeRepo();
   const warmRepo = makeRepo(10);
@@ -161,6 +258,7 @@ export async function benchBigEnvironment(): Promise<Record<string, unknown>> {
       before: { ms: before.ms, cpuMs: before.cpuMs, objectsPerCpuSecond: perCore(before), maxRssMb: before.maxRssMb },
       after: { ms: after.ms, cpuMs: after.cpuMs, objectsPerCpuSecond: perCore(after), maxRssMb: after.maxRssMb },
       renderOutputParse: renderOutput(),
+      helmRender: await helmRender(),
     };
   } finally {
     rmSync(repo, { recursive: true, force: true });
@@ -170,5 +268,7 @@ export async function benchBigEnvironment(): Promise<Record<string, unknown>> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4]);
+  else if (process.argv[2] === '--render-child') await renderChild(process.argv[3], process.argv[4]);
+  else if (process.argv[2] === '--helm-only') console.log(JSON.stringify(await helmRender()));
   else console.log(JSON.stringify(await benchBigEnvironment()));
 }
