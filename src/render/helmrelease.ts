@@ -18,7 +18,8 @@ import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
-import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+import { ToolDocuments } from './tool-documents.ts';
+import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 
 const defaultTimeoutMs = 120_000;
 const group = 'helm.toolkit.fluxcd.io';
@@ -90,9 +91,11 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
     const args = ['template', `--namespace=${releaseNamespace}`, skipCrds ? '--skip-crds' : '--include-crds', '--skip-tests', `--values=${valuesFile}`, '--', release, chartDir];
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     const readOnly = [root, tmp, ...(chart.remote ? [dirname(chart.dir)] : [])];
+    // Read as it streams (tool-documents.ts); never stopped for its count here: post-renderers may change it.
+    const output = new ToolDocuments(env, undefined, outputParser(root, chart, target));
     const result = await runTool({
       command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
-      sandbox: { readOnly, tools: [helmPath()] },
+      sandbox: { readOnly, tools: [helmPath()] }, onDocument: output.onDocument,
     });
     if (result.status === 'failed') {
       const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp] }, chart.remote ? {} : { dirs: [chart.repoPath!] });
@@ -100,7 +103,7 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
     }
     if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, target.file, env.name));
 
-    const rendered = parseOutput(root, chart, result.stdout, target);
+    const rendered = output.result();
     const crds = rendered.filter((r) => r.crd);
     let objects = rendered.filter((r) => !r.crd).map((r) => r.object);
     for (const [i, pr] of list(spec.postRenderers).entries()) {
@@ -327,10 +330,9 @@ interface Parsed {
 }
 
 /** The `# Source:` header of each document says the template (or `crds/` file) it came from. */
-function parseOutput(root: string, chart: Chart, stdout: string, target: HelmReleaseTarget): Parsed[] {
-  const out: Parsed[] = [];
+function outputParser(root: string, chart: Chart, target: HelmReleaseTarget): (chunk: string, push: (parsed: Parsed) => void) => void {
   let source = '';
-  for (const chunk of splitDocuments(stdout)) {
+  return (chunk, push) => {
     const header = /^# Source: (.+)$/m.exec(chunk);
     if (header) source = header[1].trim();
     const file = sourceFile(root, chart, source, target);
@@ -339,9 +341,8 @@ function parseOutput(root: string, chart: Chart, stdout: string, target: HelmRel
     const checked = requireObjects(parsed.docs, file, 'helm');
     if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
     const crd = /^[^/]+\/(?:charts\/[^/]+\/)*crds\//.test(source);
-    for (const { object } of checked.objects) out.push({ object, source: { file }, crd });
-  }
-  return out;
+    for (const { object } of checked.objects) push({ object, source: { file }, crd });
+  };
 }
 
 /** The template's file in this repository (an in-repository chart), else the HelmRelease's file. */

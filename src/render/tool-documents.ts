@@ -18,11 +18,15 @@ export class ToolDocuments<T> {
   private readonly opts: Pick<RenderOptions, 'limits'>;
   private readonly parse: (text: string, push: (item: T) => void) => void;
 
-  constructor(env: Pick<Environment, 'name' | 'definedIn'>, opts: Pick<RenderOptions, 'limits'>, parse: (text: string, push: (item: T) => void) => void) {
+  /**
+   * `opts` undefined: the tool is never stopped for its count — for a run that makes only part of the
+   * environment, or whose objects change count after it (a HelmRelease's post-renderers).
+   */
+  constructor(env: Pick<Environment, 'name' | 'definedIn'>, opts: Pick<RenderOptions, 'limits'> | undefined, parse: (text: string, push: (item: T) => void) => void) {
     this.env = env;
-    this.opts = opts;
+    this.opts = opts ?? {};
     this.parse = parse;
-    this.limit = objectLimitFor(opts.limits, 'perEnvironment').limit;
+    this.limit = opts ? objectLimitFor(opts.limits, 'perEnvironment').limit : Infinity;
   }
 
   /** For runTool: false stops the tool (over the object limit). */
