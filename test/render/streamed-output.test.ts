@@ -68,4 +68,21 @@ describe('tool output read as it streams', () => {
     if (outcome.ok) return;
     expect(outcome.error.message).toContain('many-env renders more than 100 objects (the render was stopped at object 101), over the limit of 100 per environment (BOSUN_MAX_OBJECTS)');
   });
+
+  it('kustomize too: stopped at the first object over the limit; within it, multi-byte text split across the pipe\'s chunks comes out whole', async () => {
+    const cms = Array.from({ length: 1_000 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  text: "${'ünïcödé 名前 🚀 '.repeat(20)}"\n`).join('---\n');
+    const root = await repo({ 'apps/k/kustomization.yaml': 'resources:\n  - cms.yaml\n', 'apps/k/cms.yaml': cms });
+    const kenv = environment({ name: 'k-env', path: 'apps/k', namespace: 'k', render: 'kustomize', definedIn: { file: '.bosun.yaml', line: 4 } });
+    const over = await renderEnvironment(root, kenv, { limits: { perEnvironment: 50 } });
+    expect(over.ok).toBe(false);
+    if (over.ok) return;
+    expect(over.error.message).toContain('k-env renders more than 50 objects (the render was stopped at object 51), over the limit of 50 per environment (BOSUN_MAX_OBJECTS)');
+    expect(processesNaming(root)).toEqual([]);
+    const within = await renderEnvironment(root, kenv, { limits: { perEnvironment: 1_000 } });
+    expect(within.ok).toBe(true);
+    if (!within.ok) return;
+    expect(within.objects).toHaveLength(1_000);
+    expect(within.objects.every((o) => o.object.data?.text === 'ünïcödé 名前 🚀 '.repeat(20))).toBe(true);
+    expect(within.objects[999].source).toMatchObject({ file: 'apps/k/cms.yaml' });
+  });
 });
