@@ -21,7 +21,7 @@ export interface UnregisteredCluster {
   cluster: string;
   /** An Argo CD Application whose destination matches no entry (discover/argocd-destination.ts). */
   argo: boolean;
-  /** Where the environment is defined (`.bosun.yaml` and its line, the Application's file). */
+  /** Where the environment is defined (`.bosun.yaml` and its line, the Application's or Kustomization's file, the `clusters/<name>` folder). */
   file?: string;
   line?: number;
   /** "its cluster `x` is not in the cluster registry, which defines `a`, `b`". */
@@ -37,28 +37,53 @@ export interface UnregisteredCluster {
  * nor applied. `plan`, `validate` and `render` still do offline what they can and say so (exit 3 when
  * nothing else is wrong); `apply`, `sync` and `drift` refuse it as a configuration error (exit 2). Without
  * a registry (plan-only use) there is nothing to say; a cluster the registry knows by labels only is
- * registered. Flux and Fleet environments are named after registered clusters or folders of the repository.
+ * registered. The same holds for a Flux Kustomization (its cluster: the `clusters/<name>/` folder it is
+ * in, else its own name) and a `clusters/<name>/` folder environment: the App's merge skips each whose
+ * cluster is not registered (queue/workflows/push), so a plan that called its change green would never
+ * be honoured. Fleet environments exist only for registered clusters (discover/fleet-unregistered.ts
+ * names the others); an explicit `--path` is the user's own folder, never applied by the App.
  */
 export function unregisteredCluster(env: Environment, clusters: DiscoveryClusters | undefined): UnregisteredCluster | undefined {
   if (!clusters) return undefined;
-  // `.bosun.yaml` environments, whose `cluster` (default: the name) is the user's word, and Argo CD
-  // Applications, whose destination matched no entry (discover/argocd-destination.ts keeps it as written then).
-  if (env.source !== 'config' && env.source !== 'argocd') return undefined;
+  // `.bosun.yaml` environments, whose `cluster` (default: the name) is the user's word; Argo CD Applications,
+  // whose destination matched no entry (discover/argocd-destination.ts keeps it as written then); Flux
+  // Kustomizations and `clusters/<name>/` folders, whose cluster is that folder's name (a Kustomization
+  // outside `clusters/`: its own name).
+  if (env.source !== 'config' && env.source !== 'argocd' && env.source !== 'flux' && env.source !== 'directory') return undefined;
   const cluster = clusterNameOf(env);
   if (clusters.clusters.some((c) => c.name === cluster)) return undefined;
   const argo = env.source === 'argocd';
   const defined = registryDefines(clusters);
-  const at = env.definedIn;
+  const at = env.definedIn ?? (env.source === 'directory' ? { file: env.path } : undefined);
   return {
     cluster,
     argo,
     ...(at?.file ? { file: at.file } : {}),
     ...(at?.line ? { line: at.line } : {}),
-    what: argo
-      ? `its destination \`${cluster}\` matches no cluster of the registry, which defines ${defined}`
-      : `its cluster \`${cluster}\`${env.cluster ? '' : ' (its own name: no `cluster` set)'} is not in the cluster registry, which defines ${defined}`,
-    fix: argo ? 'Fix the Application\'s `spec.destination` or add that cluster (its `server:` or name) to the registry' : `Fix the environment's \`cluster\` or add \`${cluster}\` to the registry`,
+    what: `${whose(env, cluster)} ${argo ? 'matches no cluster of the registry' : 'is not in the cluster registry'}, which defines ${defined}`,
+    fix: fixFor(env, cluster),
   };
+}
+
+/** "its cluster `x`…", saying where the environment's kind of definition takes the cluster from. */
+function whose(env: Environment, cluster: string): string {
+  switch (env.source) {
+    case 'argocd': return `its destination \`${cluster}\``;
+    case 'directory': return `the cluster \`${cluster}\` of its folder \`${env.path}\``;
+    case 'flux': return env.cluster
+      ? `the cluster \`${cluster}\` of its cluster folder \`clusters/${cluster}\``
+      : `its cluster \`${cluster}\` (a Flux Kustomization outside \`clusters/<name>/\` is for the cluster of its own name)`;
+    default: return `its cluster \`${cluster}\`${env.cluster ? '' : ' (its own name: no `cluster` set)'}`;
+  }
+}
+
+function fixFor(env: Environment, cluster: string): string {
+  switch (env.source) {
+    case 'argocd': return 'Fix the Application\'s `spec.destination` or add that cluster (its `server:` or name) to the registry';
+    case 'directory':
+    case 'flux': return `Add \`${cluster}\` to the registry (an entry with labels only is enough to plan it; it needs credentials to be applied), or declare the environment in .bosun.yaml with a registered \`cluster\``;
+    default: return `Fix the environment's \`cluster\` or add \`${cluster}\` to the registry`;
+  }
 }
 
 /**

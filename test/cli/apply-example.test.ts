@@ -93,7 +93,9 @@ describe('bosun apply / plan --clusters against a real API server (example repo,
     await writeTestClusterRegistry(other, ['prod']);
     const r = await cli(['apply', '--repo', repo.dir, '--ref', 'main', '--env', 'staging/apps', '--clusters', other]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown cluster "staging"/);
+    // The one rule for a cluster the registry lacks (plan/unregistered-clusters.ts, issue #11): refused before
+    // connecting, naming the Kustomization's file, the cluster folder and the registered clusters.
+    expect(r.stderr).toMatch(/^bosun: clusters\/staging\/apps\.yaml:1: environment "staging\/apps": the cluster `staging` of its cluster folder `clusters\/staging` is not in the cluster registry, which defines `prod`; nothing applied\. Add `staging` to the registry/m);
   });
 
   it('never prints a Secret value', () => {

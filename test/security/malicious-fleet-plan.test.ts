@@ -43,9 +43,15 @@ describe('malicious Fleet pull requests through bosun plan (sandbox on, a cluste
     const sha = await repo.repo.commit('a plain bundle');
     await repo.repo.git('checkout', '-q', 'main');
     const run = await runCli(['plan', '--repo', repo.repo.dir, '--base', repo.baseSha, '--head', sha, '--format', 'json', '--repo-url', repoUrl, '--clusters', clusters]);
-    expect(run.code, run.stderr).toBe(0);
-    const plan = JSON.parse(run.stdout) as { environments: Array<{ name: string; changes: Array<{ action: string; kind: string; name: string }> }> };
+    // The base's clusters/app folder is an environment only while no bundle exists (the fallback); with the
+    // bundle it is removed, on cluster `app`, which this registry lacks: a deletion the App's merge never
+    // carries out, so the one thing the plan cannot judge (exit 3, issue #11; plan/unregistered-clusters.ts).
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/cannot judge 1 changed file\(s\): clusters\/app \(/);
+    const plan = JSON.parse(run.stdout) as { environments: Array<{ name: string; lifecycle?: string; changes: Array<{ action: string; kind: string; name: string }> }>; discovery?: Array<{ status: string; name: string; reason: string }> };
     expect(plan.environments.find((e) => e.name === 'fleet/web@downstream')?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['create ConfigMap plain']);
+    expect(plan.environments.find((e) => e.name === 'app')?.lifecycle).toBe('removed');
+    expect(plan.discovery?.filter((n) => n.status === 'not-previewed').map((n) => `${n.name}: ${n.reason.split(':')[0]}`)).toEqual(['app: the cluster `app` of its folder `clusters/app` is not in the cluster registry, which defines `downstream`']);
   }, 120_000);
 
   for (const c of maliciousFleetCases(listingCanaries)) {
