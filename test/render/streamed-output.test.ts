@@ -82,7 +82,7 @@ describe('tool output read as it streams', () => {
     expect(within.ok).toBe(true);
     if (!within.ok) return;
     expect(within.objects).toHaveLength(1_000);
-    expect(within.objects.every((o) => o.object.data?.text === 'ünïcödé 名前 🚀 '.repeat(20))).toBe(true);
+    expect(within.objects.every((o) => (o.object.data as { text?: string } | undefined)?.text === 'ünïcödé 名前 🚀 '.repeat(20))).toBe(true);
     expect(within.objects[999].source).toMatchObject({ file: 'apps/k/cms.yaml' });
   });
 });
