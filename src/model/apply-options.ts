@@ -233,3 +233,42 @@ export function controllerKeepReason(obj: Pick<KubeObject, 'apiVersion' | 'kind'
   }
   return undefined;
 }
+
+/**
+ * Why removing this environment (its definition gone from Git) leaves its objects in the cluster, or
+ * undefined when they are deleted. The merge's prune of a removed environment asks it
+ * (queue/workflows/apply/apply-job.ts pruneRemoved); the plan reads the same verdict (discover/affected.ts:
+ * `keepObjectsOnRemoval` makes the removal not affected, so no deletions are shown and no prune is queued).
+ * - A GitOps controller deletes by its own deletion rules, whatever its sync's prune says; discovery writes
+ *   `keepObjectsOnRemoval` when they leave the objects (Argo CD: no resources finalizer, nothing deletes the
+ *   Application; Flux: suspended, deletionPolicy Orphan, MirrorPrune without spec.prune). A Flux
+ *   Kustomization with deletionPolicy `Delete` or `WaitForTermination` deletes its inventory on deletion even
+ *   with `spec.prune: false` (kustomize-controller internal/controller/kustomization_controller.go
+ *   finalizerShouldDeleteResources: `case DeletionPolicyDelete: return true`, `case
+ *   DeletionPolicyWaitForTermination: return true`; docs spec.md "Deletion policy").
+ * - An environment bosun alone applies (`.bosun.yaml`) keeps its objects with `prune: false`.
+ */
+export function removalKeepReason(env: { source?: string; helmRelease?: unknown; prune: boolean; keepObjectsOnRemoval?: string }): string | undefined {
+  if (env.keepObjectsOnRemoval) return env.keepObjectsOnRemoval;
+  if (deleterOf(env)) return undefined;
+  return env.prune ? undefined : 'prune: false';
+}
+
+/**
+ * Why a sync leaves what Git drops from this environment in the cluster (its controller does not prune),
+ * or undefined when it prunes. The same `prune` the merge's apply follows (cluster/environment.ts: `prune is
+ * off`, nothing Git dropped is deleted); the plan lists such objects as kept with this reason (plan/kept.ts).
+ * - Flux Kustomization: `spec.prune: false` (kustomize-controller kustomization_controller.go prune:
+ *   `if !obj.Spec.Prune { return false, nil }`).
+ * - Argo CD Application synced automatically without `automated.prune`: the sync applies but deletes
+ *   nothing, and the Application shows OutOfSync (argo-cd docs/user-guide/auto_sync.md "Automatic Pruning":
+ *   "by default (and as a safety mechanism), automated sync will not delete resources when Argo CD detects
+ *   the resource is no longer defined in Git").
+ */
+export function syncPruneOffReason(env: { source?: string; helmRelease?: unknown; prune: boolean; autoApply: boolean }): string | undefined {
+  if (env.prune) return undefined;
+  const deleter = deleterOf(env);
+  if (deleter === 'kustomize-controller') return 'spec.prune is off: kustomize-controller never deletes what Git no longer has';
+  if (deleter === 'argocd' && env.autoApply) return 'automated sync without prune: Argo CD leaves it, the Application shows OutOfSync';
+  return undefined;
+}

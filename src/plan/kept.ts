@@ -14,11 +14,13 @@
  * - Flux Kustomization: `kustomize.toolkit.fluxcd.io/prune: disabled`, `reconcile: disabled`, `ssa: Ignore`
  *   (its garbage collection's Exclusions), and with `spec.prune` off nothing Git drops is deleted
  *   (kustomize-controller kustomization_controller.go prune: `if !obj.Spec.Prune { return }`).
+ * - Argo CD: an Application synced automatically without `automated.prune` deletes nothing Git drops (it
+ *   shows OutOfSync): kept, as the merge's apply (prune off) leaves it (syncPruneOffReason).
  * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall.
  * Environments bosun alone applies are not concerned. A removed environment whose objects all stay is not
  * diffed at all (discover/affected.ts), so this sees only the ones the controller deletes.
  */
-import { controllerKeepReason, deleterOf, objectApplyOptions, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
+import { controllerKeepReason, deleterOf, objectApplyOptions, syncPruneOffReason, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
 import type { Change } from '../model/change.ts';
 import type { Environment } from '../model/environment.ts';
 import { objectId, type RenderedObject } from '../model/object.ts';
@@ -56,8 +58,7 @@ function keepReason(env: Environment, deleter: Deleter, base: RenderedObject, re
   if (deleter === 'kustomize-controller') {
     const flux = objectApplyOptions(base.object, env.apply, 'flux');
     if (flux.keepReason) return `${flux.keepReason}: kustomize-controller's garbage collection never deletes it`;
-    if (!env.prune) return 'spec.prune is off: kustomize-controller never deletes what Git no longer has';
-    return undefined;
+    return removal ? undefined : syncPruneOffReason(env);
   }
   if (deleter !== 'argocd' || syncSemanticsOf(env) !== 'argocd') return undefined;
   const options = objectApplyOptions(base.object, env.apply, 'argocd');
@@ -68,7 +69,8 @@ function keepReason(env: Environment, deleter: Deleter, base: RenderedObject, re
     if (options.delete === 'confirm') return `${where('Delete')}confirm: Argo CD deletes it only once someone confirms; bosun has no confirmation step and leaves it`;
     return undefined;
   }
-  if (!env.prune) return undefined;
+  // Automated sync without prune: nothing Git drops is deleted (the merge's apply runs with prune off alike).
+  if (!env.prune) return syncPruneOffReason(env);
   if (options.prune === 'no') return `${where('Prune')}false: Argo CD's sync never prunes it, so it stays in the cluster although Git no longer has it`;
   if (options.prune === 'confirm') return `${where('Prune')}confirm: Argo CD prunes it only once someone confirms; bosun has no confirmation step and leaves it`;
   return undefined;

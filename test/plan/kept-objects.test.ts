@@ -92,6 +92,24 @@ describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
     expect(deletions(envs['dirs-dev'])).toEqual(['ConfigMap/data', 'CustomResourceDefinition/gadgets.example.com']);
     expect(envs['dirs-dev'].sync?.kept).toBeUndefined();
   });
+
+  it('automated sync without prune deletes nothing Git drops: kept (the Application shows OutOfSync), as the merge leaves it', async () => {
+    const app = (automated: string) => [
+      'apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata: { name: shop, namespace: argocd }', 'spec:',
+      `  source: { repoURL: ${repoUrl}, path: apps/shop }`, '  destination: { server: https://kubernetes.default.svc, namespace: shop }',
+      `  syncPolicy: { automated: ${automated} }`, '',
+    ].join('\n');
+    const files = { 'apps/shop/a.yaml': configMap('a', 'shop'), 'apps/shop/b.yaml': configMap('b', 'shop') };
+    const { envs, markdown } = await planOf({ 'argocd/shop.yaml': app('{}'), ...files }, { 'apps/shop/b.yaml': null });
+    const shop = envNamed(envs, 'shop');
+    expect(deletions(shop)).toEqual([]);
+    expect(kept(shop)).toEqual(['ConfigMap/b: automated sync without prune: Argo CD leaves it, the Application shows OutOfSync']);
+    expect(markdown).toContain('- kept: ConfigMap `shop/b` (automated sync without prune: Argo CD leaves it, the Application shows OutOfSync)');
+    // With prune: true the sync deletes it.
+    const pruning = await planOf({ 'argocd/shop.yaml': app('{ prune: true }'), ...files }, { 'apps/shop/b.yaml': null });
+    expect(deletions(envNamed(pruning.envs, 'shop'))).toEqual(['ConfigMap/b']);
+    expect(envNamed(pruning.envs, 'shop').sync?.kept).toBeUndefined();
+  });
 });
 
 const fluxSystem = `apiVersion: source.toolkit.fluxcd.io/v1
@@ -165,6 +183,26 @@ describe('Flux Kustomization: prune: disabled, ssa: Ignore, spec.prune off', () 
     const orphan = await planOf({ ...files, ...flux(true, '  deletionPolicy: Orphan\n') }, { 'clusters/staging/apps.yaml': null });
     expect(envNamed(orphan.envs, 'apps')).toMatchObject({ lifecycle: 'removed', affected: false });
     expect(orphan.pruned).toEqual([]);
+  });
+
+  it('deletionPolicy Delete or WaitForTermination deletes everything on removal even with spec.prune: false (and the merge prunes it)', async () => {
+    for (const policy of ['Delete', 'WaitForTermination']) {
+      const files = {
+        ...flux(false, `  deletionPolicy: ${policy}\n`), 'apps/a.yaml': configMap('a', 'shop'), 'apps/b.yaml': configMap('b', 'shop'),
+        'apps/guarded.yaml': configMap('guarded', 'shop', { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }),
+      };
+      const removed = await planOf(files, { 'clusters/staging/apps.yaml': null });
+      const gone = envNamed(removed.envs, 'apps');
+      expect(gone, policy).toMatchObject({ lifecycle: 'removed', affected: true });
+      expect(deletions(gone), policy).toEqual(['ConfigMap/a', 'ConfigMap/b']);
+      // The finalizer's garbage collection has the same Exclusions as a prune.
+      expect(kept(gone), policy).toEqual(["ConfigMap/guarded: annotated kustomize.toolkit.fluxcd.io/prune: disabled: kustomize-controller's garbage collection never deletes it"]);
+      expect(removed.pruned.some((n) => n.endsWith('apps')), policy).toBe(true);
+      // While it stays, spec.prune: false still keeps what Git drops.
+      const dropped = await planOf(files, { 'apps/b.yaml': null });
+      expect(deletions(envNamed(dropped.envs, 'apps')), policy).toEqual([]);
+      expect(kept(envNamed(dropped.envs, 'apps')), policy).toEqual(['ConfigMap/b: spec.prune is off: kustomize-controller never deletes what Git no longer has']);
+    }
   });
 });
 

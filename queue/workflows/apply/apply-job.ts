@@ -8,6 +8,7 @@
  * Deployment, the environment's apply record.
  */
 import { applyEnvironment, connect, previewEnvironment, syncEnvironment, type ApplyReport, type ClusterRegistry } from '../../../src/cluster/index.ts';
+import { removalKeepReason } from '../../../src/model/apply-options.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import { diffRenders } from '../../../src/diff/change-diff.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
@@ -266,7 +267,10 @@ async function pruneRemoved(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobCon
   const definedAt = job.removed!.definedAt;
   const [env] = await withTree(repoDir, definedAt, (dir) => selectEnvironments(dir, { envs: [job.env], ...scope }));
   const cluster = clusterNameOf(env);
-  if (!env.prune) return { kind: 'close', check: { conclusion: 'neutral', ...pruneOffCheck(job, cluster) } };
+  // The plan's rule (model/apply-options.ts removalKeepReason): a Flux Kustomization with deletionPolicy Delete
+  // deletes its objects on removal even with spec.prune off; `.bosun.yaml` prune: false keeps them.
+  const keeps = removalKeepReason(env);
+  if (keeps) return { kind: 'close', check: { conclusion: 'neutral', ...pruneOffCheck(job, cluster, keeps) } };
   if (!deps.clusters?.clusters.has(cluster)) return { kind: 'finish', ending: { ok: false, ...pruneUnregisteredCheck(job, cluster) } };
   await deploy();
   await ctx.progress(`pruning what bosun applied for the removed ${job.env} on ${cluster}`);

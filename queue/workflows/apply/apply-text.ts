@@ -184,9 +184,10 @@ export function heldNote(hold: Hold, pin: PlanPin | undefined, manual?: string):
   return pin?.kind === 'unknown' ? 'the merge commit could not be compared with the reviewed plan' : 'the merge commit differs from the reviewed plan';
 }
 
-/** The removed environment kept its objects (`prune: false`). */
-export function pruneOffCheck(job: Facts, cluster: string): { title: string; summary: string } {
-  return { title: `${job.env} removed; its objects stay (prune: false)`, summary: `\`${job.env}\` is no longer in the configuration at \`${short(job.sha)}\`. It had \`prune: false\`, so bosun left its objects on cluster \`${cluster}\`.` };
+/** The removed environment kept its objects (`prune: false`, or why its controller leaves them: removalKeepReason). */
+export function pruneOffCheck(job: Facts, cluster: string, why = 'prune: false'): { title: string; summary: string } {
+  const had = why === 'prune: false' ? 'It had `prune: false`' : `Its objects stay: ${why}`;
+  return { title: `${job.env} removed; its objects stay (${truncate(why, 120)})`, summary: `\`${job.env}\` is no longer in the configuration at \`${short(job.sha)}\`. ${had}, so bosun left its objects on cluster \`${cluster}\`.` };
 }
 
 export function pruneUnregisteredCheck(job: Facts, cluster: string): { title: string; summary: string; description: string } {
