@@ -307,6 +307,9 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       selfHeal: merged.correctDrift ?? gitRepo?.correctDrift ?? ctx.defaults?.selfHeal ?? false,
       fleet: render,
       ...(compare.rules.length > 0 ? { apply: { ignoreDifferences: compare.rules } } : {}),
+      // The bundle removed, the agent deletes only the Helm release history (rancher/fleet internal/helmdeployer
+      // delete.go deleteByRelease: `if keepResources { return deleteHistory(...) }`): the plan shows no deletions.
+      ...(keepResources ? { keepObjectsOnRemoval: 'keepResources: the Fleet agent deletes only the Helm release history, not the objects' } : {}),
     });
     if (outsideKustomize !== undefined) {
       const at = escapeProblem(fy, blocks, ['kustomize', 'dir'], (o) => o.kustomizeDir === merged.kustomizeDir, '')!;

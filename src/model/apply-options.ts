@@ -187,14 +187,21 @@ function fluxApplyOptions(obj: KubeObject | undefined, policy: ApplyPolicy | und
 /**
  * Who deletes an environment's objects when Git drops them or the environment goes, for the rules of that
  * controller beyond per-object sync options (controllerKeepReason): an Argo CD Application, a Flux
- * Kustomization (kustomize-controller) or a Flux HelmRelease (Helm, run by helm-controller). Undefined for
- * environments bosun alone applies (`.bosun.yaml`) and Fleet bundles.
+ * Kustomization (kustomize-controller), a Flux HelmRelease (Helm, run by helm-controller) or a Fleet bundle
+ * (Helm, run by the Fleet agent). Undefined for environments bosun alone applies (`.bosun.yaml`).
  */
-export type Deleter = 'argocd' | 'kustomize-controller' | 'helm';
+export type Deleter = 'argocd' | 'kustomize-controller' | 'helm' | 'fleet';
 
+/**
+ * A Fleet bundle, whatever its content (raw YAML, kustomize, a chart), is a Helm release the Fleet agent
+ * upgrades (rancher/fleet internal/helmdeployer/install.go: action.NewUpgrade) and uninstalls when the bundle
+ * goes (delete.go deleteByRelease: action.NewUninstall, or with keepResources only the release history), so
+ * Helm's own rules decide what stays: 'fleet' follows the 'helm' rules.
+ */
 export function deleterOf(env: { source?: string; helmRelease?: unknown }): Deleter | undefined {
   if (env.source === 'argocd') return 'argocd';
   if (env.source === 'flux') return env.helmRelease ? 'helm' : 'kustomize-controller';
+  if (env.source === 'fleet') return 'fleet';
   return undefined;
 }
 
@@ -218,6 +225,7 @@ const isCrd = (obj: Pick<KubeObject, 'apiVersion' | 'kind'>) => obj.kind === 'Cu
  *   uninstall when the release manifest says so, ignoring case and spaces (pkg/action/resource_policy.go
  *   filterManifestsToKeep). A CRD of the chart's crds/ folder is never deleted either (held out of the
  *   inventory, cluster/environment.ts).
+ * - Fleet: the same Helm rules, the agent deploying every bundle as a Helm release (deleterOf).
  */
 export function controllerKeepReason(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, deleter: Deleter | undefined, removal: boolean): string | undefined {
   const policy = obj.metadata?.annotations?.[helmResourcePolicyAnnotation];
@@ -227,9 +235,10 @@ export function controllerKeepReason(obj: Pick<KubeObject, 'apiVersion' | 'kind'
     if (hasAnnotationOption(obj, helmResourcePolicyAnnotation, 'keep')) return `annotated ${helmResourcePolicyAnnotation}: keep: Argo CD's cascading deletion of the Application leaves it`;
     return undefined;
   }
-  if (deleter === 'helm' && typeof policy === 'string') {
-    if (removal && policy.trim().toLowerCase() === 'keep') return `annotated ${helmResourcePolicyAnnotation}: keep: helm-controller's uninstall of the release leaves it`;
-    if (!removal && policy === 'keep') return `annotated ${helmResourcePolicyAnnotation}: keep: the Helm upgrade leaves it although the chart no longer renders it`;
+  if ((deleter === 'helm' || deleter === 'fleet') && typeof policy === 'string') {
+    const uninstall = deleter === 'fleet' ? 'the Fleet agent\'s Helm uninstall of the bundle' : 'helm-controller\'s uninstall of the release';
+    if (removal && policy.trim().toLowerCase() === 'keep') return `annotated ${helmResourcePolicyAnnotation}: keep: ${uninstall} leaves it`;
+    if (!removal && policy === 'keep') return `annotated ${helmResourcePolicyAnnotation}: keep: the Helm upgrade leaves it although the ${deleter === 'fleet' ? 'bundle' : 'chart'} no longer renders it`;
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ interface Outcome {
   markdown: string;
 }
 
-async function planOf(files: Record<string, string>, change: Record<string, string | null>): Promise<Outcome> {
+async function planOf(files: Record<string, string>, change: Record<string, string | null>, clusters?: { clusters: { name: string; labels: Record<string, string> }[] }): Promise<Outcome> {
   const repo = await makeGitRepo();
   repos.push(repo);
   for (const [path, content] of Object.entries(files)) await repo.write(path, content);
@@ -33,8 +33,8 @@ async function planOf(files: Record<string, string>, change: Record<string, stri
     else await repo.write(path, content);
   }
   const head = await repo.commit('change');
-  const plan = await planChange({ repoDir: repo.dir, base, head, repoUrls: [repoUrl] });
-  const merged = await affectedEnvironments({ repoDir: repo.dir, base, head, repoUrls: [repoUrl] });
+  const plan = await planChange({ repoDir: repo.dir, base, head, repoUrls: [repoUrl], ...(clusters ? { clusters } : {}) });
+  const merged = await affectedEnvironments({ repoDir: repo.dir, base, head, repoUrls: [repoUrl], ...(clusters ? { clusters } : {}) });
   return {
     envs: Object.fromEntries(plan.environments.map((e) => [e.name, e])),
     pruned: merged.filter((a) => !a.env).map((a) => a.name).sort(),
@@ -246,5 +246,30 @@ spec:
     expect(deletions(web)).toEqual(['ConfigMap/web-config', 'ConfigMap/web-extra']);
     expect(kept(web)).toEqual(["ConfigMap/web-data: annotated helm.sh/resource-policy: keep: helm-controller's uninstall of the release leaves it"]);
     expect(pruned.some((n) => n.endsWith('/web'))).toBe(true);
+  });
+});
+
+describe('Fleet: every bundle is a Helm release the agent upgrades and uninstalls', () => {
+  const clusters = { clusters: [{ name: 'dev', labels: {} }] };
+  const bundle = (extra = '') => ({
+    'web/fleet.yaml': `defaultNamespace: shop\n${extra}`, 'web/plain.yaml': configMap('plain', 'shop'), 'web/stay.yaml': configMap('stay', 'shop'),
+    'web/data.yaml': configMap('data', 'shop', { 'helm.sh/resource-policy': 'keep' }),
+  });
+
+  it('an upgrade and the uninstall (the bundle removed) leave helm.sh/resource-policy: keep objects; keepResources leaves everything', async () => {
+    const dropped = await planOf(bundle(), { 'web/plain.yaml': null, 'web/data.yaml': null }, clusters);
+    expect(deletions(dropped.envs['web@dev'])).toEqual(['ConfigMap/plain']);
+    expect(kept(dropped.envs['web@dev'])).toEqual(['ConfigMap/data: annotated helm.sh/resource-policy: keep: the Helm upgrade leaves it although the bundle no longer renders it']);
+
+    const removed = await planOf(bundle(), { 'web/fleet.yaml': null, 'web/plain.yaml': null, 'web/stay.yaml': null, 'web/data.yaml': null }, clusters);
+    expect(removed.envs['web@dev']).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(deletions(removed.envs['web@dev'])).toEqual(['ConfigMap/plain', 'ConfigMap/stay']);
+    expect(kept(removed.envs['web@dev'])).toEqual(["ConfigMap/data: annotated helm.sh/resource-policy: keep: the Fleet agent's Helm uninstall of the bundle leaves it"]);
+    expect(removed.pruned).toEqual(['web@dev']);
+
+    const keeping = await planOf(bundle('keepResources: true\n'), { 'web/fleet.yaml': null, 'web/plain.yaml': null, 'web/stay.yaml': null, 'web/data.yaml': null }, clusters);
+    expect(keeping.envs['web@dev']).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
+    expect(keeping.envs['web@dev'].reason).toContain('its objects stay in the cluster (keepResources: the Fleet agent deletes only the Helm release history, not the objects)');
+    expect(keeping.pruned).toEqual([]);
   });
 });
