@@ -289,7 +289,9 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
     // `setNamespaceLabelsAndAnnotations`): not an object of the bundle, so neither previewed nor applied here.
     const nsMeta = [Object.keys(merged.namespaceLabels).length > 0 ? 'namespaceLabels' : '', Object.keys(merged.namespaceAnnotations).length > 0 ? 'namespaceAnnotations' : ''].filter(Boolean);
     if (nsMeta.length > 0) notes.push(environmentNote(name, `${nsMeta.join(' and ')}: the Fleet agent sets them on namespace ${render.defaultNamespace} after it deploys; not modelled — bosun neither previews nor applies them`, { file: fy?.file }));
-    if (keepResources) notes.push(environmentNote(name, 'keepResources: nothing this bundle deployed is deleted by bosun (prune off), also when an object leaves the bundle', definedIn));
+    // keepResources is read only when the bundle goes (rancher/fleet#680; helmdeployer delete.go): an object
+    // that leaves a bundle still goes with the agent's Helm upgrade (install.go action.NewUpgrade), so prune stays on.
+    if (keepResources) notes.push(environmentNote(name, 'keepResources: when this bundle is removed, its objects stay in the cluster (the Fleet agent deletes only the Helm release); an object that leaves the bundle is still deleted, by the Helm upgrade', definedIn));
     // What the Fleet agent leaves out of its comparison, left out of the apply preview and drift.
     const compare = comparePatchRules(merged.comparePatches);
     for (const note of compare.notes) notes.push(environmentNote(name, note, { file: fy?.file }));
@@ -302,7 +304,7 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       render: 'fleet',
       cluster: cluster.name,
       namespace: render.defaultNamespace,
-      prune: !keepResources,
+      prune: true,
       autoApply: !paused,
       selfHeal: merged.correctDrift ?? gitRepo?.correctDrift ?? ctx.defaults?.selfHeal ?? false,
       fleet: render,

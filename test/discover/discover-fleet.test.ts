@@ -128,7 +128,7 @@ describe('Fleet bundles as environments', () => {
       'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: app }\n',
     });
     const { environments, notes } = await discoverEnvironments(root, { clusters });
-    expect(byName(environments, 'app@prod-eu')).toMatchObject({ autoApply: false, prune: false, selfHeal: true, dependsOn: ['infra@prod-eu'] });
+    expect(byName(environments, 'app@prod-eu')).toMatchObject({ autoApply: false, prune: true, keepObjectsOnRemoval: expect.stringContaining('keepResources'), selfHeal: true, dependsOn: ['infra@prod-eu'] });
     expect(notes.map(noteText)).toEqual(expect.arrayContaining([
       'app/fleet.yaml: environment app@dev: paused: Fleet does not deploy changes to this bundle until it is unpaused; bosun previews them and does not apply on merge',
       'app/fleet.yaml:7: Fleet bundle app: dependsOn "acme-missing": no bundle of this repository is called so; Fleet waits for it, bosun applies without waiting',

@@ -50,7 +50,7 @@ describe('Fleet fields the docs list as honoured', () => {
       'bundles/web/cm.yaml': `${cm('a')}---\n${cm('b', 'elsewhere')}`,
     });
     const [env] = await discover(root);
-    expect(env).toMatchObject({ name: 'apps-bundles-web@prod', namespace: 'forced', autoApply: false, prune: false });
+    expect(env).toMatchObject({ name: 'apps-bundles-web@prod', namespace: 'forced', autoApply: false, prune: true, keepObjectsOnRemoval: expect.stringContaining('keepResources') });
     expect(await rendered(root, env)).toEqual(['ConfigMap/forced/a', 'ConfigMap/forced/b']);
   });
 

@@ -271,5 +271,10 @@ describe('Fleet: every bundle is a Helm release the agent upgrades and uninstall
     expect(keeping.envs['web@dev']).toMatchObject({ lifecycle: 'removed', affected: false, changes: [] });
     expect(keeping.envs['web@dev'].reason).toContain('its objects stay in the cluster (keepResources: the Fleet agent deletes only the Helm release history, not the objects)');
     expect(keeping.pruned).toEqual([]);
+
+    // keepResources is read only when the bundle goes: what leaves a bundle that stays is deleted by the upgrade.
+    const droppedKeeping = await planOf(bundle('keepResources: true\n'), { 'web/plain.yaml': null }, clusters);
+    expect(deletions(droppedKeeping.envs['web@dev'])).toEqual(['ConfigMap/plain']);
+    expect(kept(droppedKeeping.envs['web@dev'])).toEqual([]);
   });
 });
