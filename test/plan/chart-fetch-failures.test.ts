@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 let dataDir: string;
@@ -27,23 +28,7 @@ afterAll(async () => {
 });
 
 const files = (url: string, version: string): Record<string, string> => ({
-  'clusters/staging/flux-system/gotk-sync.yaml': `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  url: ssh://git@github.com/acme/fleet
-  ref: {branch: main}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./clusters/staging
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`,
+  'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
   'clusters/staging/apps.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: apps, namespace: flux-system}

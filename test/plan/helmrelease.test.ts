@@ -14,6 +14,7 @@ import { planChange } from '../../src/plan/plan.ts';
 import { planJsonSchema, renderJson, renderMarkdown } from '../../src/report/index.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(planJsonSchema);
 const repos: GitRepoBuilder[] = [];
@@ -46,23 +47,7 @@ async function planOf(files: Record<string, string>, change: Record<string, stri
   return { plan, markdown: renderMarkdown(plan, { maxPartChars: 1_000_000 })[0] };
 }
 
-const fluxSystem = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  url: ssh://git@github.com/acme/fleet
-  ref: {branch: main}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./clusters/staging
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
+const fluxSystem = fluxSystemSync('clusters/staging');
 
 const appsKustomization = `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization

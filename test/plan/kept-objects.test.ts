@@ -9,6 +9,7 @@ import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { renderMarkdown } from '../../src/report/index.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repoUrl = 'https://github.com/acme/gitops';
 const repos: GitRepoBuilder[] = [];
@@ -112,23 +113,7 @@ describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
   });
 });
 
-const fluxSystem = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  url: https://github.com/acme/gitops
-  ref: {branch: main}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./clusters/staging
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
+const fluxSystem = fluxSystemSync('clusters/staging', 'https://github.com/acme/gitops');
 const appsKustomization = (prune: boolean, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: apps, namespace: flux-system}

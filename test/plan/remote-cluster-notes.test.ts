@@ -12,6 +12,7 @@ import { planChange } from '../../src/plan/plan.ts';
 import { changedUncovered } from '../../src/report/coverage-section.ts';
 import type { DiscoveryClusters } from '../../src/discover/types.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 afterAll(async () => { await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true }))); });
@@ -80,23 +81,7 @@ describe('Rancher Fleet: a bundle naming a cluster the registry lacks', () => {
 });
 
 describe('Flux: spec.kubeConfig (another cluster)', () => {
-  const fluxSystem = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  url: ssh://git@github.com/acme/fleet
-  ref: {branch: main}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./clusters/hub
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
+  const fluxSystem = fluxSystemSync('clusters/hub');
   const kustomization = (name: string, path: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: ${name}, namespace: flux-system}
