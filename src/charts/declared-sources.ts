@@ -1,6 +1,7 @@
 import { readdir, readFile, lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { kustomizationFileNames } from '../render/kustomize-model/index.ts';
 import { normalizeSourceUrl } from './policy.ts';
 
 /** Files and folders never read for declarations. */
@@ -51,7 +52,7 @@ export async function declaredChartSources(root: string): Promise<string[]> {
         if (typeof helm?.chart === 'string' && helm.chart.startsWith('oci://')) add(helm.chart);
         continue;
       }
-      if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].includes(base) || (doc.kind === 'Kustomization' && !doc.spec)) {
+      if ((kustomizationFileNames as readonly string[]).includes(base) || (doc.kind === 'Kustomization' && !doc.spec)) {
         for (const c of list(doc.helmCharts)) if (isRecord(c)) add(c.repo);
         for (const c of list(doc.helmChartInflationGenerator)) if (isRecord(c)) add(c.chartRepoUrl);
         continue;

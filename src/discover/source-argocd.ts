@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
+import { kustomizationFileNames } from '../render/kustomize-model/index.ts';
 import { renderEnvironment } from '../render/render-environment.ts';
 import { expandApplicationSet } from './argocd-appset.ts';
 import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
@@ -314,7 +315,7 @@ function normalized(o: Record<string, unknown>): unknown {
 
 /** Whether a kustomization in `absDir` names anything outside its folder (`../`), so its inputs must be walked. */
 function reachesOutside(absDir: string): boolean {
-  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+  for (const name of kustomizationFileNames) {
     const file = join(absDir, name);
     const stat = lstatSync(file, { throwIfNoEntry: false });
     if (stat?.isFile()) return stat.size > 1024 * 1024 || /(^|[\s'"/-])\.\.\//m.test(readFileSync(file, 'utf8'));
