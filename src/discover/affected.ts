@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { bosunRemovalKeepReason } from '../model/apply-options.ts';
 import type { Environment } from '../model/environment.ts';
 import type { RemovalContext, RemovalVerdict } from './argocd-removal.ts';
 import type { EnvInputs } from './types.ts';
@@ -41,6 +42,11 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
     if (gone) return removedDecision(base, gone);
   }
   if (!head && base.keepObjectsOnRemoval) return { affected: false, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${base.keepObjectsOnRemoval})`, lifecycle: 'removed' };
+  // `.bosun.yaml` `prune: false`: the merge still queues the removed environment's prune job, which prunes
+  // nothing and says so on its check run (apply-job.ts pruneRemoved, removalKeepReason): affected, each object
+  // listed as kept (plan/kept.ts), none as deleted.
+  const bosunKeeps = !head ? bosunRemovalKeepReason(base) : undefined;
+  if (!head && bosunKeeps) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${bosunKeeps})`, lifecycle: 'removed' };
   if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted${base.deleteObjectsOnRemoval ? ` (${base.deleteObjectsOnRemoval})` : ''}`, lifecycle: 'removed' };
 
   if (!sameDefinition(base, head)) {

@@ -1,5 +1,6 @@
 import type { HelmReleaseAction } from './helm-crds.ts';
 import type { KubeObject } from './object.ts';
+import type { RolloutOrder } from './rollout.ts';
 import { annotationValues, hasAnnotationOption, syncOptionsAnnotation, syncWave, type SyncSemantics } from './sync.ts';
 
 /**
@@ -255,29 +256,61 @@ export function controllerKeepReason(obj: Pick<KubeObject, 'apiVersion' | 'kind'
  *   with `spec.prune: false` (kustomize-controller internal/controller/kustomization_controller.go
  *   finalizerShouldDeleteResources: `case DeletionPolicyDelete: return true`, `case
  *   DeletionPolicyWaitForTermination: return true`; docs spec.md "Deletion policy").
- * - An environment bosun alone applies (`.bosun.yaml`) keeps its objects with `prune: false`.
+ * - An environment bosun alone applies (`.bosun.yaml`) keeps its objects with `prune: false`
+ *   (bosunRemovalKeepReason; the plan lists them as kept).
  */
 export function removalKeepReason(env: { source?: string; helmRelease?: unknown; prune: boolean; keepObjectsOnRemoval?: string }): string | undefined {
   if (env.keepObjectsOnRemoval) return env.keepObjectsOnRemoval;
+  return bosunRemovalKeepReason(env);
+}
+
+/**
+ * The part of removalKeepReason for environments bosun alone applies (no GitOps controller deletes them):
+ * `prune: false` keeps a removed environment's objects. The merge still runs the removed environment's prune
+ * job, which stops there (a neutral check run: "its objects stay (prune: false)"), so the plan shows the
+ * removal as affected with every object kept for this reason (discover/affected.ts, plan/kept.ts).
+ */
+export function bosunRemovalKeepReason(env: { source?: string; helmRelease?: unknown; prune: boolean }): string | undefined {
   if (deleterOf(env)) return undefined;
   return env.prune ? undefined : 'prune: false';
 }
 
 /**
- * Why a sync leaves what Git drops from this environment in the cluster (its controller does not prune),
- * or undefined when it prunes. The same `prune` the merge's apply follows (cluster/environment.ts: `prune is
- * off`, nothing Git dropped is deleted); the plan lists such objects as kept with this reason (plan/kept.ts).
+ * Why a sync leaves what Git drops from this environment in the cluster (nothing prunes it), or undefined
+ * when it is pruned. The same `prune` the merge's apply follows (cluster/environment.ts: `prune is off`,
+ * nothing Git dropped is deleted, on merge and on `/bosun apply` alike); the plan lists such objects as kept
+ * with this reason (plan/kept.ts).
  * - Flux Kustomization: `spec.prune: false` (kustomize-controller kustomization_controller.go prune:
  *   `if !obj.Spec.Prune { return false, nil }`).
  * - Argo CD Application synced automatically without `automated.prune`: the sync applies but deletes
  *   nothing, and the Application shows OutOfSync (argo-cd docs/user-guide/auto_sync.md "Automatic Pruning":
  *   "by default (and as a safety mechanism), automated sync will not delete resources when Argo CD detects
- *   the resource is no longer defined in Git").
+ *   the resource is no longer defined in Git. To prune the resources, a manual sync can always be performed
+ *   (with pruning checked)").
+ * - Argo CD Application without `automated` (or `automated.enabled: false`): only someone syncs it, and a
+ *   sync by hand deletes what Git drops only when it prunes (`argocd app sync --prune`); bosun's merge waits
+ *   for `/bosun apply`, which applies with prune off.
+ * - Argo CD Application of an ApplicationSet's RollingSync step: the ApplicationSet controller removes
+ *   `automated` from it and syncs it itself with `automated.prune` as the only prune (applicationset_controller.go
+ *   syncValidApplications: `pruneEnabled = ...Automated.Prune; ...Automated = nil`, syncApplication). Without
+ *   prune the object stays and the Application stays OutOfSync ("The app will be out of sync if Argo CD
+ *   expects a resource to be pruned", sync-options.md), and the rollout goes on to the next step only once
+ *   every Application of this one is Healthy and not OutOfSync (appSyncEnabledForNextStep,
+ *   isApplicationHealthy): later steps wait until someone syncs it with prune.
+ * - An environment bosun alone applies (`.bosun.yaml`, `clusters/<name>/`) with `prune: false`.
  */
-export function syncPruneOffReason(env: { source?: string; helmRelease?: unknown; prune: boolean; autoApply: boolean }): string | undefined {
+export function syncPruneOffReason(env: { source?: string; helmRelease?: unknown; prune: boolean; autoApply: boolean; rollout?: Pick<RolloutOrder, 'appSet' | 'step' | 'manual'> }): string | undefined {
   if (env.prune) return undefined;
   const deleter = deleterOf(env);
+  if (deleter === undefined) return 'prune: false: bosun\'s apply leaves what Git no longer has';
   if (deleter === 'kustomize-controller') return 'spec.prune is off: kustomize-controller never deletes what Git no longer has';
-  if (deleter === 'argocd' && env.autoApply) return 'automated sync without prune: Argo CD leaves it, the Application shows OutOfSync';
-  return undefined;
+  if (deleter !== 'argocd') return undefined;
+  const rollout = env.rollout;
+  const byHand = 'a sync by hand deletes it only with prune (argocd app sync --prune); bosun\'s /bosun apply leaves it too';
+  if (rollout?.manual) return `${rollout.manual}, and ${byHand}`;
+  if (rollout && rollout.step !== undefined && env.autoApply) {
+    return `ApplicationSet ${rollout.appSet}'s RollingSync syncs it in step ${rollout.step} without prune (progressive syncs take automated off the Application and prune only as its automated.prune says): Argo CD leaves it and the Application stays OutOfSync, so the rollout never finds step ${rollout.step} done and later steps wait until someone syncs it with prune (bosun's merge leaves it too, but does not hold the later steps for it)`;
+  }
+  if (env.autoApply) return 'automated sync without prune: Argo CD leaves it, the Application shows OutOfSync';
+  return `no automated sync: Argo CD syncs it only by hand, and ${byHand}`;
 }

@@ -16,11 +16,16 @@
  *   (kustomize-controller kustomization_controller.go prune: `if !obj.Spec.Prune { return }`).
  * - Argo CD: an Application synced automatically without `automated.prune` deletes nothing Git drops (it
  *   shows OutOfSync): kept, as the merge's apply (prune off) leaves it (syncPruneOffReason).
+ * - Argo CD without automated sync (synced by hand, `/bosun apply` on merge), and under an ApplicationSet's
+ *   RollingSync without prune: kept, with why (syncPruneOffReason).
  * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall.
- * Environments bosun alone applies are not concerned. A removed environment whose objects all stay is not
- * diffed at all (discover/affected.ts), so this sees only the ones the controller deletes.
+ * - Environments bosun alone applies (`.bosun.yaml`, `clusters/<name>/`): `prune: false` keeps what Git drops
+ *   and, when the environment is removed, all its objects (the merge's removed-environment prune stops at
+ *   it: model/apply-options.ts bosunRemovalKeepReason).
+ * A removed GitOps environment whose objects all stay is not diffed at all (discover/affected.ts), so this
+ * sees only the ones the controller deletes.
  */
-import { controllerKeepReason, deleterOf, objectApplyOptions, syncPruneOffReason, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
+import { bosunRemovalKeepReason, controllerKeepReason, deleterOf, objectApplyOptions, syncPruneOffReason, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
 import type { Change } from '../model/change.ts';
 import type { Environment } from '../model/environment.ts';
 import { objectId, type RenderedObject } from '../model/object.ts';
@@ -30,7 +35,7 @@ import type { KeptObject } from '../model/sync-plan.ts';
 /** `changes` without the deletions the controller does not make, and those as kept objects; `removal`: the environment is gone at head. */
 export function keptByController(env: Environment, baseObjects: readonly RenderedObject[], changes: Change[], removal: boolean): { changes: Change[]; kept: KeptObject[] } {
   const deleter = deleterOf(env);
-  if (!deleter || !changes.some((c) => c.action === 'delete')) return { changes, kept: [] };
+  if (!changes.some((c) => c.action === 'delete')) return { changes, kept: [] };
   const byId = new Map(baseObjects.map((o) => [idOf(o.object.kind, o.object.metadata?.namespace, o.object.metadata?.name), o]));
   const kept: KeptObject[] = [];
   const rest = changes.filter((change) => {
@@ -52,7 +57,12 @@ function idOf(kind: string | undefined, namespace: string | undefined, name: str
   return `${kind ?? ''}\u0000${namespace ?? ''}\u0000${name ?? ''}`;
 }
 
-function keepReason(env: Environment, deleter: Deleter, base: RenderedObject, removal: boolean): string | undefined {
+function keepReason(env: Environment, deleter: Deleter | undefined, base: RenderedObject, removal: boolean): string | undefined {
+  if (!deleter) {
+    // bosun alone applies it: `prune: false` keeps what Git drops, and everything when the environment goes.
+    const keeps = removal ? bosunRemovalKeepReason(env) : undefined;
+    return keeps ? `${keeps}: bosun's merge does not prune a removed environment that had it` : removal ? undefined : syncPruneOffReason(env);
+  }
   const held = controllerKeepReason(base.object, deleter, removal);
   if (held) return held;
   if (deleter === 'kustomize-controller') {

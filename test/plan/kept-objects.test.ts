@@ -111,6 +111,23 @@ describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
     expect(deletions(envNamed(pruning.envs, 'shop'))).toEqual(['ConfigMap/b']);
     expect(envNamed(pruning.envs, 'shop').sync?.kept).toBeUndefined();
   });
+
+  it('without automated sync (synced by hand) nothing Git drops is deleted unless the sync prunes: kept, as /bosun apply (prune off) leaves it', async () => {
+    const app = (syncPolicy: string) => [
+      'apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata: { name: shop, namespace: argocd }', 'spec:',
+      `  source: { repoURL: ${repoUrl}, path: apps/shop }`, '  destination: { server: https://kubernetes.default.svc, namespace: shop }',
+      ...(syncPolicy ? [`  syncPolicy: ${syncPolicy}`] : []), '',
+    ].join('\n');
+    const files = { 'apps/shop/a.yaml': configMap('a', 'shop'), 'apps/shop/b.yaml': configMap('b', 'shop') };
+    const manualReason = "ConfigMap/b: no automated sync: Argo CD syncs it only by hand, and a sync by hand deletes it only with prune (argocd app sync --prune); bosun's /bosun apply leaves it too";
+    for (const policy of ['', '{ syncOptions: [CreateNamespace=true] }', '{ automated: { enabled: false, prune: true } }']) {
+      const { envs, markdown } = await planOf({ 'argocd/shop.yaml': app(policy), ...files }, { 'apps/shop/b.yaml': null });
+      const shop = envNamed(envs, 'shop');
+      expect(deletions(shop), policy).toEqual([]);
+      expect(kept(shop), policy).toEqual([manualReason]);
+      expect(markdown, policy).toContain('- kept: ConfigMap `shop/b` (no automated sync: Argo CD syncs it only by hand');
+    }
+  });
 });
 
 const fluxSystem = fluxSystemSync('clusters/staging', 'https://github.com/acme/gitops');
@@ -188,6 +205,40 @@ describe('Flux Kustomization: prune: disabled, ssa: Ignore, spec.prune off', () 
       expect(deletions(envNamed(dropped.envs, 'apps')), policy).toEqual([]);
       expect(kept(envNamed(dropped.envs, 'apps')), policy).toEqual(['ConfigMap/b: spec.prune is off: kustomize-controller never deletes what Git no longer has']);
     }
+  });
+});
+
+describe('.bosun.yaml: prune: false', () => {
+  const config = (envs: Array<{ name: string; prune?: boolean }>) => [
+    'version: 1', 'environments:',
+    ...envs.flatMap((e) => [`  - name: ${e.name}`, `    path: deploy/${e.name}`, ...(e.prune === undefined ? [] : [`    prune: ${e.prune}`])]), '',
+  ].join('\n');
+  const files = { 'deploy/shop/a.yaml': configMap('a', 'shop'), 'deploy/shop/b.yaml': configMap('b', 'shop'), 'deploy/web/w.yaml': configMap('w', 'web') };
+
+  it('a removed environment with prune: false keeps its objects (kept, with why), as the merge\'s removed-environment prune leaves them', async () => {
+    const removed = await planOf({ '.bosun.yaml': config([{ name: 'shop', prune: false }, { name: 'web' }]), ...files }, { '.bosun.yaml': config([{ name: 'web' }]) });
+    const shop = removed.envs.shop;
+    expect(shop).toMatchObject({ lifecycle: 'removed', affected: true });
+    expect(shop.reason).toContain('its objects stay in the cluster (prune: false)');
+    expect(deletions(shop)).toEqual([]);
+    expect(kept(shop)).toEqual([
+      "ConfigMap/a: prune: false: bosun's merge does not prune a removed environment that had it",
+      "ConfigMap/b: prune: false: bosun's merge does not prune a removed environment that had it",
+    ]);
+    expect(removed.markdown).toContain("- kept: ConfigMap `shop/a` (prune: false: bosun's merge does not prune a removed environment that had it)");
+    // The merge still queues its prune job, which stops at prune: false (apply-job.ts pruneRemoved: neutral check run).
+    expect(removed.pruned).toEqual(['shop']);
+    // With prune on (the default) the removal deletes them.
+    const pruning = await planOf({ '.bosun.yaml': config([{ name: 'shop' }, { name: 'web' }]), ...files }, { '.bosun.yaml': config([{ name: 'web' }]) });
+    expect(deletions(pruning.envs.shop)).toEqual(['ConfigMap/a', 'ConfigMap/b']);
+    expect(pruning.envs.shop.reason).toContain('its objects will be deleted');
+    expect(pruning.envs.shop.sync?.kept).toBeUndefined();
+  });
+
+  it('an object Git drops from an environment with prune: false is kept, as its apply (prune off) leaves it', async () => {
+    const dropped = await planOf({ '.bosun.yaml': config([{ name: 'shop', prune: false }]), ...files }, { 'deploy/shop/b.yaml': null });
+    expect(deletions(dropped.envs.shop)).toEqual([]);
+    expect(kept(dropped.envs.shop)).toEqual(["ConfigMap/b: prune: false: bosun's apply leaves what Git no longer has"]);
   });
 });
 
