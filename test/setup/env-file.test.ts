@@ -11,7 +11,8 @@ import { withEnvFile } from '../../src/cli/env-file.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
 import { normalizePem } from '../../src/config/server-private-key.ts';
 import type { AppCredentials } from '../../src/setup/conversion.ts';
-import { envAssignments, mergeEnvFile } from '../../src/setup/credential-files.ts';
+import { defaultSecretName, envAssignments, mergeEnvFile } from '../../src/setup/credential-files.ts';
+import { projectRoot } from '../../src/util/tools.ts';
 import { generateAppKey } from '../../testkit/github-standin/index.ts';
 
 const run = promisify(execFile);
@@ -60,5 +61,13 @@ describe('the env file bosun setup writes', () => {
     const dockerValue = line.slice('PRIVATE_KEY='.length);
     expect(dockerValue.startsWith('"')).toBe(true);
     expect(loadServerConfig({ APP_ID: '321', WEBHOOK_SECRET: 'x-secret', PRIVATE_KEY: dockerValue }, { cwd: dir }).privateKey).toBe(normalizePem(pem));
+  });
+
+  it('never lands in Git from a checkout: both default files (.env, the Secret manifest) are ignored there', async () => {
+    // docs/operating.md's install runs `npm run bosun -- setup --output secret` in the checkout's root.
+    for (const name of ['.env', `${defaultSecretName}.secret.yaml`]) {
+      const r = await run('git', ['check-ignore', '--no-index', '-q', name], { cwd: projectRoot }).then(() => 0, (e: { code: number }) => e.code);
+      expect(r, `${name} is not ignored by the checkout's .gitignore`).toBe(0);
+    }
   });
 });
