@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
 import { inventoryName } from '../../src/cluster/inventory.ts';
+import { fieldManager } from '../../src/cluster/labels.ts';
 import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
 import type { KubeObject } from '../../src/model/object.ts';
 import { configMap, deleteInventory, deleteNamespaces, deployment, environment, get, ns, rendered, service, testClient, unique, waitFor } from './helpers.ts';
@@ -31,6 +32,9 @@ function pathOf(o: KubeObject): string {
     Namespace: 'namespaces', ConfigMap: 'configmaps', Secret: 'secrets', Service: 'services', ServiceAccount: 'serviceaccounts',
     Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', Ingress: 'ingresses', NetworkPolicy: 'networkpolicies',
     CronJob: 'cronjobs', Deployment: 'deployments', CustomResourceDefinition: 'customresourcedefinitions', Widget: 'widgets',
+    ClusterRoleBinding: 'clusterrolebindings', LimitRange: 'limitranges', Job: 'jobs', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets',
+    ReplicaSet: 'replicasets', Pod: 'pods', PersistentVolumeClaim: 'persistentvolumeclaims', ResourceQuota: 'resourcequotas',
+    PodDisruptionBudget: 'poddisruptionbudgets', HorizontalPodAutoscaler: 'horizontalpodautoscalers',
   };
   return `${base}${space ? `/namespaces/${space}` : ''}/${plural[o.kind]}/${name}`;
 }
@@ -43,7 +47,7 @@ describe('applying an unchanged environment again', () => {
     namespaces.push(space);
     inventories.push(inventoryName(env));
     const role = `${space}-reader`;
-    clusterScoped.push(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`);
+    clusterScoped.push(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${role}`, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`);
 
     // Controller-free kinds: nothing but bosun writes them here, so an unchanged resourceVersion means bosun wrote nothing.
     const quiet: KubeObject[] = [
@@ -56,6 +60,8 @@ describe('applying an unchanged environment again', () => {
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: space }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: space }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: space }] },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'ServiceAccount', name: 'web', namespace: space }] },
+      { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'defaults', namespace: space }, spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '100m', memory: '64Mi' } }] } },
       { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: space }, spec: { rules: [{ host: 'web.example.org', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } },
       { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny', namespace: space }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
       { apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'nightly', namespace: space }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox:1.36', args: ['true'] }] } } } } } },
@@ -65,10 +71,22 @@ describe('applying an unchanged environment again', () => {
       },
       { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'one', namespace: space }, spec: { size: 3 } },
     ];
-    // Written by controllers too (the deployment controller's status, the token controller's secrets list).
+    // Written by controllers too (the deployment, job, statefulset, daemonset, replicaset, disruption, quota,
+    // volume and autoscaler controllers' status, the token controller's secrets list): the rest of the kinds
+    // bosun's fixtures and example repositories apply.
+    const pod = { metadata: { labels: { app: 'batch' } }, spec: { containers: [{ name: 'main', image: 'busybox:1.36', args: ['sleep', '3600'] }] } };
     const busy: KubeObject[] = [
       deployment(space, 'web'),
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: space } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: space }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox:1.36', args: ['true'] }] } } } },
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: space }, spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] } },
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: space }, spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'busybox:1.36', args: ['sleep', '3600'] }] } } } },
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'batch', namespace: space }, spec: { replicas: 1, selector: { matchLabels: { app: 'batch' } }, template: pod } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: space }, spec: { containers: [{ name: 'debug', image: 'busybox:1.36', args: ['sleep', '3600'] }] } },
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'cache', namespace: space }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota', namespace: space }, spec: { hard: { pods: '20', configmaps: '20' } } },
+      { apiVersion: 'policy/v1beta1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: space }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } },
+      { apiVersion: 'autoscaling/v2beta2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: space }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] } },
     ];
     const objects = rendered(...quiet, ...busy);
 
@@ -90,11 +108,19 @@ describe('applying an unchanged environment again', () => {
     const versions = async (list: KubeObject[]) => Object.fromEntries(await Promise.all(list.map(async (o) => [`${o.kind}/${o.metadata!.name}`, (await get(client, pathOf(o)))?.metadata?.resourceVersion] as const)));
     const before = await versions(quiet);
     expect(Object.values(before).every((v) => typeof v === 'string')).toBe(true);
+    // The controllers write the busy ones on their own; what bosun wrote is its own managed-fields entry.
+    const bosunFields = async (list: KubeObject[]) => Object.fromEntries(await Promise.all(list.map(async (o) => [
+      `${o.kind}/${o.metadata!.name}`,
+      JSON.stringify(((await get(client, pathOf(o)))?.metadata?.managedFields as Array<{ manager?: string; operation?: string }> | undefined)?.filter((f) => f.manager === fieldManager && f.operation === 'Apply')),
+    ] as const)));
+    const busyBefore = await bosunFields(busy);
+    expect(Object.values(busyBefore).every((v) => typeof v === 'string' && v !== '[]')).toBe(true);
 
     const second = await applyEnvironment({ client, env: environment(env), objects, wait: false });
     expect(second.ok, renderApplySummary(second)).toBe(true);
     expect(second.objects.filter((o) => o.action !== 'unchanged').map((o) => `${o.key} ${o.action}`)).toEqual([]);
     expect(await versions(quiet)).toEqual(before);
+    expect(await bosunFields(busy)).toEqual(busyBefore);
 
     // What the Secrets hold is what the manifests said: stringData over data, key by key, as the API server merges them.
     const secret = async (name: string) => (await get(client, `/api/v1/namespaces/${space}/secrets/${name}`))?.data as Record<string, string>;
