@@ -6,7 +6,12 @@
  *   labels (no expressions: every Application); `In` holds when the label is one of `values`, `NotIn` when
  *   it is none of them — or the label is absent; an absent label fails only `In`; any other operator fails
  *   on a present label (the controller logs it as invalid);
- * - an Application selected by several steps belongs to the first (the controller warns);
+ * - an Application selected by several steps is counted in the first (its status step, whose `maxUpdate`
+ *   governs it: buildAppDependencyList keeps the first in appStepMap and warns) but is listed in every one,
+ *   and buildAppSyncMap sets its "may sync" flag once per listing step, so the LAST one wins: it may sync only
+ *   once every step before its last is healthy — its own first step included, which is healthy only once it
+ *   is synced. When a change puts it OutOfSync the rollout never syncs it and the steps after its first never
+ *   start: someone must sync it by hand (it is placed in its first step, never synced by the rollout);
  * - steps run in order, each once the previous step's Applications are healthy; `maxUpdate` (an integer
  *   or a percentage of the step's Applications, rounded down but at least 1 unless `0%`; default all)
  *   caps how many sync at once, and `0` syncs none (they wait for a manual sync);
@@ -34,9 +39,9 @@ export interface RolloutPlacement {
   steps: number;
   /** The step that syncs it; undefined when no step selects it. */
   step?: RollingStep;
-  /** Later steps that select it too (ignored by Argo CD). */
+  /** Later steps that select it too: the last of them decides when it may sync (see the file's comment). */
   alsoSelectedBy: number[];
-  /** Argo CD's rollout never syncs it by itself: no step selects it, or its step has `maxUpdate` 0. */
+  /** Argo CD's rollout never syncs it by itself: no step selects it, its step has `maxUpdate` 0, or several steps select it. */
   neverSynced: boolean;
   /** How many generated Applications its step syncs (what a percentage `maxUpdate` is taken of); set once all are placed. */
   stepSize?: number;
@@ -77,7 +82,7 @@ export function placeInRollout(appSet: string, steps: readonly RollingStep[], la
     steps: steps.length,
     ...(step ? { step } : {}),
     alsoSelectedBy: selecting.slice(1).map((s) => s.number),
-    neverSynced: !step || syncsNone(step.maxUpdate),
+    neverSynced: !step || syncsNone(step.maxUpdate) || selecting.length > 1,
   };
 }
 
@@ -112,9 +117,17 @@ export function rolloutOrder(p: RolloutPlacement, stepSize: number, file: string
 }
 
 function manualWhy(p: RolloutPlacement): string {
-  return p.step
-    ? `ApplicationSet ${p.appSet}'s RollingSync puts it in step ${p.step.number}, whose maxUpdate ${String(p.step.maxUpdate)} lets the rollout sync none of the step's Applications: Argo CD syncs it only by hand`
-    : `no step of ApplicationSet ${p.appSet}'s RollingSync selects it: Argo CD syncs it only by hand`;
+  if (!p.step) return `no step of ApplicationSet ${p.appSet}'s RollingSync selects it: Argo CD syncs it only by hand`;
+  if (p.alsoSelectedBy.length > 0) return `${severalSteps(p)}: Argo CD syncs it only by hand`;
+  return `ApplicationSet ${p.appSet}'s RollingSync puts it in step ${p.step.number}, whose maxUpdate ${String(p.step.maxUpdate)} lets the rollout sync none of the step's Applications: Argo CD syncs it only by hand`;
+}
+
+/** Why an Application several steps select is never synced by the rollout once a change puts it OutOfSync. */
+function severalSteps(p: RolloutPlacement): string {
+  const last = p.alsoSelectedBy[p.alsoSelectedBy.length - 1];
+  return `steps ${[p.step!.number, ...p.alsoSelectedBy].join(', ')} of ApplicationSet ${p.appSet}'s RollingSync all select it (the controller warns it is an invalid selection): `
+    + `it counts in step ${p.step!.number}, but may sync only with step ${last}, the last that selects it, once the steps before it are healthy — step ${p.step!.number} included, which waits for it to be synced, `
+    + `so once a change puts it OutOfSync the rollout never syncs it, and the steps after step ${p.step!.number} wait until someone syncs it`;
 }
 
 /** `envLabel In [dev, qa], tier NotIn [db]`; `every Application` for a step without expressions. */
@@ -133,6 +146,9 @@ const enabledCaveat = 'with progressive syncs enabled in the ApplicationSet cont
 export function placementText(p: RolloutPlacement): string {
   if (!p.step) {
     return `NOT SYNCED BY ARGO CD: no step of ApplicationSet ${p.appSet}'s RollingSync (${p.steps} step${p.steps === 1 ? '' : 's'}) selects this Application, so ${enabledCaveat}, Argo CD never syncs it: what this plan shows for it reaches the cluster only when someone syncs it by hand (argocd app sync); bosun does not apply it on merge either: its merge apply waits for /bosun apply, the manual sync`;
+  }
+  if (p.alsoSelectedBy.length > 0 && !syncsNone(p.step.maxUpdate)) {
+    return `NOT SYNCED BY ARGO CD: ${severalSteps(p)} by hand (argocd app sync): ${enabledCaveat}, what this plan shows for it reaches the cluster only then; bosun does not apply it on merge either: its merge apply waits for /bosun apply, the manual sync, and later steps wait for it`;
   }
   const also = p.alsoSelectedBy.length > 0 ? `; step${p.alsoSelectedBy.length === 1 ? '' : 's'} ${p.alsoSelectedBy.join(', ')} select${p.alsoSelectedBy.length === 1 ? 's' : ''} it too, which the ApplicationSet controller warns is an invalid selection (its status shows the first step)` : '';
   if (p.neverSynced) {

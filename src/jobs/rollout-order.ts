@@ -10,8 +10,10 @@
  * - `maxUpdate` caps how many of a step sync at once: the step's environments, by name, form `maxAtOnce`
  *   lanes, each waiting for the one `maxAtOnce` places before it — never more than `maxAtOnce` at a time,
  *   and a failed one stops the rest of its lane (Argo CD keeps its slot taken);
- * - an environment of a `maxUpdate: 0` step is not applied on merge (it waits for `/bosun apply`, the manual
- *   sync), and later steps wait for it, as Argo CD's rollout waits for someone to sync it;
+ * - an environment of a `maxUpdate: 0` step, or one several steps select (placed in its first step;
+ *   src/discover/argocd-rolling-sync.ts says why Argo CD never syncs it), is not applied on merge (it waits
+ *   for `/bosun apply`, the manual sync), takes no `maxUpdate` lane, and later steps wait for it, as Argo
+ *   CD's rollout waits for someone to sync it;
  * - one no step selects is outside the rollout: nothing waits for it.
  * Environments the push does not apply have nothing to wait for (Argo CD sees them synced and healthy).
  */
@@ -52,13 +54,16 @@ export function rolloutWaits(members: readonly RolloutMember[]): Map<string, Rol
       const mine = group.filter((m) => m.rollout.step === step).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const appSet = mine[0].rollout.appSet;
       const previous = i > 0 ? group.filter((m) => m.rollout.step === steps[i - 1]).map((m) => m.name).sort() : [];
-      for (const [j, m] of mine.entries()) {
+      // One the rollout never syncs takes no maxUpdate slot (its ApplicationSet status never becomes Pending).
+      const syncing = mine.filter((m) => m.rollout.manual === undefined);
+      for (const m of mine) {
         for (const dep of previous) {
           add(m.name, dep, `ApplicationSet ${appSet}'s RollingSync syncs step ${step} once the Applications of step ${steps[i - 1]} are healthy`);
         }
         const lanes = m.rollout.maxAtOnce;
+        const j = syncing.indexOf(m);
         if (lanes !== undefined && lanes > 0 && j >= lanes) {
-          add(m.name, mine[j - lanes].name, `ApplicationSet ${appSet}'s RollingSync step ${step} has maxUpdate ${lanes === 1 ? '1: one Application syncs at a time' : `${lanes}: at most ${lanes} Applications sync at once`}`);
+          add(m.name, syncing[j - lanes].name, `ApplicationSet ${appSet}'s RollingSync step ${step} has maxUpdate ${lanes === 1 ? '1: one Application syncs at a time' : `${lanes}: at most ${lanes} Applications sync at once`}`);
         }
       }
     }

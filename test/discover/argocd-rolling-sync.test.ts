@@ -2,8 +2,10 @@
 // environment says which step syncs it, picked as the ApplicationSet controller picks it (every expression
 // on the generated Application's labels, In / NotIn, an absent label failing only In, the first selecting
 // step), the ApplicationSet's note lists them in step order, and an Application Argo CD's rollout never
-// syncs (no step selects it, or its step has maxUpdate 0) is said loudly: a change to it is one bosun
-// cannot judge, never an ordinary green change.
+// syncs (no step selects it, its step has maxUpdate 0, or several steps select it: it counts in the first but
+// may sync only with the last, which waits for the first — applicationset_controller.go buildAppDependencyList
+// keeps the first in appStepMap, buildAppSyncMap overwrites the sync flag step by step) is said loudly: a
+// change to it is one bosun cannot judge, never an ordinary green change.
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { discoverEnvironments } from '../../src/discover/index.ts';
@@ -58,17 +60,22 @@ const appset = yaml`
 const configMap = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  value: "${value}"\n`;
 
 describe('RollingSync steps in the preview', () => {
-  it('each generated environment names the step that syncs it; one no step selects, or whose step has maxUpdate 0, is said loudly as not synced by Argo CD', async () => {
+  it('each generated environment names the step that syncs it; one no step selects, whose step has maxUpdate 0, or that several steps select is said loudly as not synced by Argo CD', async () => {
     const root = await makeTree({ 'sets/web.yaml': appset, 'apps/web/cm.yaml': configMap('1') });
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
     expect(environments.map((e) => e.name).sort()).toEqual(['web-canary', 'web-dev', 'web-legacy', 'web-prod', 'web-proddb', 'web-qa']);
     const about = (env: string) => notes.filter((n) => n.kind === 'Environment' && n.name === env && /RollingSync/.test(n.reason));
 
+    // Steps 1 and 4 select web-dev: the sync flag of step 4 (the last) wins, and step 4 waits for step 1, web-dev's own.
     expect(about('web-dev')).toEqual([expect.objectContaining({
-      status: 'info',
-      reason: expect.stringMatching(/^RollingSync step 1 \(stage In \[dev, canary\]\) of 4 of ApplicationSet web: .*Argo CD syncs it first, all of the step's Applications at once; step 4 selects it too, which the ApplicationSet controller warns is an invalid selection/),
+      status: 'not-previewed',
+      reads: ['apps/web', 'sets/web.yaml'],
+      reason: expect.stringMatching(/^NOT SYNCED BY ARGO CD: steps 1, 4 of ApplicationSet web's RollingSync all select it \(the controller warns it is an invalid selection\): it counts in step 1, but may sync only with step 4, the last that selects it, once the steps before it are healthy — step 1 included, which waits for it to be synced, so once a change puts it OutOfSync the rollout never syncs it, and the steps after step 1 wait until someone syncs it by hand \(argocd app sync\)/),
     })]);
-    expect(about('web-canary')[0].reason).toMatch(/^RollingSync step 1 \(stage In \[dev, canary\]\) of 4 /);
+    expect(about('web-canary')).toEqual([expect.objectContaining({
+      status: 'info',
+      reason: expect.stringMatching(/^RollingSync step 1 \(stage In \[dev, canary\]\) of 4 of ApplicationSet web: .*Argo CD syncs it first, all of the step's Applications at once; bosun applies it on merge/),
+    })]);
     // An absent label (team) passes NotIn; tier=db fails it.
     expect(about('web-prod')).toEqual([expect.objectContaining({
       status: 'info',
@@ -97,8 +104,10 @@ describe('RollingSync steps in the preview', () => {
     const root = await makeTree({ 'sets/web.yaml': appset, 'apps/web/cm.yaml': configMap('1') });
     const { environments } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
     const env = (name: string) => environments.find((e) => e.name === name)!;
-    expect(env('web-dev')).toMatchObject({ autoApply: true, selfHeal: false, prune: true, rollout: { appSet: 'web', file: 'sets/web.yaml', step: 1 } });
-    expect(env('web-dev').rollout).not.toHaveProperty('manual');
+    expect(env('web-canary')).toMatchObject({ autoApply: true, selfHeal: false, prune: true, rollout: { appSet: 'web', file: 'sets/web.yaml', step: 1 } });
+    expect(env('web-canary').rollout).not.toHaveProperty('manual');
+    // Selected by steps 1 and 4: placed in step 1 (later steps wait for it), applied only by /bosun apply.
+    expect(env('web-dev')).toMatchObject({ autoApply: false, rollout: { appSet: 'web', step: 1, manual: expect.stringMatching(/^steps 1, 4 of ApplicationSet web's RollingSync all select it .*: Argo CD syncs it only by hand$/) } });
     // maxUpdate 10% of step 3's one Application: at least 1 at a time.
     expect(env('web-prod').rollout).toEqual({ appSet: 'web', file: 'sets/web.yaml', step: 3, maxAtOnce: 1 });
     expect(env('web-qa')).toMatchObject({ autoApply: false, rollout: { step: 2, maxAtOnce: 0, manual: expect.stringContaining('maxUpdate 0 lets the rollout sync none') } });
@@ -113,11 +122,11 @@ describe('RollingSync steps in the preview', () => {
     expect(manualTemplate).toContain('defaultPrune: true');
     const root = await makeTree({ 'sets/web.yaml': manualTemplate, 'apps/web/cm.yaml': configMap('1') });
     const { environments } = await discoverEnvironments(root, { repoUrls: [repoUrl], branch: 'main' });
-    expect(environments.find((e) => e.name === 'web-dev')).toMatchObject({ autoApply: true, selfHeal: false, prune: true });
+    expect(environments.find((e) => e.name === 'web-canary')).toMatchObject({ autoApply: true, selfHeal: false, prune: true });
     const noPrune = appset.replace('automated: { prune: true }', 'automated: { prune: false, selfHeal: true }').replace('rollingSync:\n', 'rollingSync:\n      defaultPrune: true\n');
     const root2 = await makeTree({ 'sets/web.yaml': noPrune, 'apps/web/cm.yaml': configMap('1') });
     const second = await discoverEnvironments(root2, { repoUrls: [repoUrl], branch: 'main' });
-    expect(second.environments.find((e) => e.name === 'web-dev')).toMatchObject({ autoApply: true, selfHeal: false, prune: false });
+    expect(second.environments.find((e) => e.name === 'web-canary')).toMatchObject({ autoApply: true, selfHeal: false, prune: false });
   });
 
   it('a change to what an Application Argo CD never syncs reads: the plan says bosun cannot judge it, never a plain green change', async () => {
@@ -135,11 +144,11 @@ describe('RollingSync steps in the preview', () => {
     // ...but the file feeds Applications Argo CD will not sync: bosun cannot judge it (exit code 3, neutral check).
     const unjudged = changedUncovered(plan);
     expect(unjudged.map((u) => u.file)).toEqual(['apps/web/cm.yaml']);
-    for (const env of ['web-legacy', 'web-proddb', 'web-qa']) expect(unjudged[0].reason).toContain(`environment \`${env}\``);
+    for (const env of ['web-dev', 'web-legacy', 'web-proddb', 'web-qa']) expect(unjudged[0].reason).toContain(`environment \`${env}\``);
     expect(unjudged[0].reason).toMatch(/^feeds .*, which bosun does not preview: NOT SYNCED BY ARGO CD: /);
-    expect(unjudged[0].reason).not.toMatch(/web-(dev|canary|prod)`/);
+    expect(unjudged[0].reason).not.toMatch(/web-(canary|prod)`/);
     const markdown = renderMarkdown(plan, { maxPartChars: 1_000_000 })[0];
     expect(markdown).toContain('**bosun cannot judge 1 changed file**');
-    expect(markdown).toMatch(/\*\*Not previewed \(3\):\*\*/);
+    expect(markdown).toMatch(/\*\*Not previewed \(4\):\*\*/);
   });
 });

@@ -26,6 +26,12 @@ describe('RollingSync order of a merge\'s applies', () => {
     expect(after(waits)).toEqual({ qa: ['dev'], prod: ['qa'] });
   });
 
+  it('one several steps select (placed in its first step, never synced by the rollout) takes no maxUpdate lane, and the later steps wait for it', () => {
+    const waits = rolloutWaits([member('a', 1, { maxAtOnce: 1, manual: 'steps 1, 3 select it' }), member('b', 1, { maxAtOnce: 1 }), member('c', 1, { maxAtOnce: 1 }), member('prod', 2)]);
+    // Argo CD never moves it to Pending, so b and c take the one slot in turn; step 2 waits for all of step 1.
+    expect(after(waits)).toEqual({ c: ['b'], prod: ['a', 'b', 'c'] });
+  });
+
   it('maxUpdate caps a step: its environments form lanes by name, each after the one maxUpdate places before it', () => {
     const step = ['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => member(n, 2, { maxAtOnce: 2 }));
     const waits = rolloutWaits([member('dev', 1), ...step]);
