@@ -112,6 +112,34 @@ describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
     expect(envNamed(pruning.envs, 'shop').sync?.kept).toBeUndefined();
   });
 
+  it('under an ApplicationSet\'s RollingSync without prune the rollout\'s sync leaves what Git drops, and the step never completes (said); one no step selects waits for a sync by hand', async () => {
+    const rolling = (syncPolicy: string) => [
+      'apiVersion: argoproj.io/v1alpha1', 'kind: ApplicationSet', 'metadata: { name: web, namespace: argocd }', 'spec:',
+      '  generators:', '    - list: { elements: [{ stage: dev }, { stage: prod }, { stage: legacy }] }',
+      '  strategy:', '    type: RollingSync', '    rollingSync:', '      steps:',
+      '        - matchExpressions: [{ key: stage, operator: In, values: [dev] }]',
+      '        - matchExpressions: [{ key: stage, operator: In, values: [prod] }]',
+      '  template:', "    metadata: { name: 'web-{{stage}}', labels: { stage: '{{stage}}' } }",
+      '    spec:', `      source: { repoURL: ${repoUrl}, path: apps/web }`, "      destination: { server: https://kubernetes.default.svc, namespace: '{{stage}}' }",
+      ...(syncPolicy ? [`      syncPolicy: ${syncPolicy}`] : []), '',
+    ].join('\n');
+    const files = { 'apps/web/a.yaml': configMap('a', 'web'), 'apps/web/b.yaml': configMap('b', 'web') };
+    for (const policy of ['{ automated: {} }', '']) {
+      const { envs } = await planOf({ 'sets/web.yaml': rolling(policy), ...files }, { 'apps/web/b.yaml': null });
+      expect(deletions(envs['web-dev']), policy).toEqual([]);
+      expect(kept(envs['web-dev']), policy).toEqual([
+        "ConfigMap/b: ApplicationSet web's RollingSync syncs it in step 1 without prune (progressive syncs take automated off the Application and prune only as its automated.prune says): "
+        + "Argo CD leaves it and the Application stays OutOfSync, so the rollout never finds step 1 done and later steps wait until someone syncs it with prune (bosun's merge leaves it too, but does not hold the later steps for it)",
+      ]);
+      expect(kept(envs['web-legacy']), policy).toEqual([
+        "ConfigMap/b: no step of ApplicationSet web's RollingSync selects it: Argo CD syncs it only by hand, and a sync by hand deletes it only with prune (argocd app sync --prune); bosun's /bosun apply leaves it too",
+      ]);
+    }
+    // automated.prune: true is the rollout's prune: deleted.
+    const pruning = await planOf({ 'sets/web.yaml': rolling('{ automated: { prune: true } }'), ...files }, { 'apps/web/b.yaml': null });
+    expect(deletions(pruning.envs['web-dev'])).toEqual(['ConfigMap/b']);
+  });
+
   it('without automated sync (synced by hand) nothing Git drops is deleted unless the sync prunes: kept, as /bosun apply (prune off) leaves it', async () => {
     const app = (syncPolicy: string) => [
       'apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata: { name: shop, namespace: argocd }', 'spec:',
