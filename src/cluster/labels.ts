@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
+import { isBosunPruneDisabled } from '../model/apply-options.ts';
 import type { KubeObject } from '../model/object.ts';
 
 /** Which environment applied an object; prune only deletes objects that still carry it. */
 export const environmentLabel = 'bosun.dev/environment';
 /** What the environment belongs to (a repository or product name), so several bosun installs can share a cluster. */
 export const partOfLabel = 'bosun.dev/part-of';
-/** `bosun.dev/prune: disabled` keeps an object in the cluster when Git no longer has it. */
-export const pruneAnnotation = 'bosun.dev/prune';
-export const pruneDisabled = 'disabled';
+/** `bosun.dev/prune: disabled` keeps an object in the cluster when Git no longer has it (the plan reads it too: model/apply-options.ts). */
+export { bosunPruneAnnotation as pruneAnnotation, bosunPruneDisabled as pruneDisabled } from '../model/apply-options.ts';
 export const fieldManager = 'bosun';
 
 /**
@@ -41,5 +41,5 @@ export function withOwnerLabels(obj: KubeObject, environment: string, partOf: st
 }
 
 export function isPruneDisabled(obj: KubeObject | undefined): boolean {
-  return obj?.metadata?.annotations?.[pruneAnnotation] === pruneDisabled;
+  return isBosunPruneDisabled(obj);
 }

@@ -206,6 +206,15 @@ export function deleterOf(env: { source?: string; helmRelease?: unknown }): Dele
   return undefined;
 }
 
+/** bosun's own opt-out of prune, on any object of any environment (cluster/prune-rules.ts, plan/kept.ts). */
+export const bosunPruneAnnotation = 'bosun.dev/prune';
+export const bosunPruneDisabled = 'disabled';
+
+/** Whether `obj` carries `bosun.dev/prune: disabled` (exactly), which bosun's prune always honours. */
+export function isBosunPruneDisabled(obj: Pick<KubeObject, 'metadata'> | undefined): boolean {
+  return obj?.metadata?.annotations?.[bosunPruneAnnotation] === bosunPruneDisabled;
+}
+
 /** Helm's resource policy annotation (helm pkg/kube/resource_policy.go ResourcePolicyAnno, KeepPolicy). */
 export const helmResourcePolicyAnnotation = 'helm.sh/resource-policy';
 

@@ -25,7 +25,7 @@
  * A removed GitOps environment whose objects all stay is not diffed at all (discover/affected.ts), so this
  * sees only the ones the controller deletes.
  */
-import { bosunRemovalKeepReason, controllerKeepReason, deleterOf, objectApplyOptions, syncPruneOffReason, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
+import { bosunPruneAnnotation, bosunPruneDisabled, bosunRemovalKeepReason, controllerKeepReason, deleterOf, isBosunPruneDisabled, objectApplyOptions, syncPruneOffReason, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
 import type { Change } from '../model/change.ts';
 import type { Environment } from '../model/environment.ts';
 import { objectId, type RenderedObject } from '../model/object.ts';
@@ -58,10 +58,14 @@ function idOf(kind: string | undefined, namespace: string | undefined, name: str
 }
 
 function keepReason(env: Environment, deleter: Deleter | undefined, base: RenderedObject, removal: boolean): string | undefined {
+  // bosun's own opt-out, which its prune honours whoever else would delete the object (cluster/prune-rules.ts).
+  if (isBosunPruneDisabled(base.object)) return `annotated ${bosunPruneAnnotation}: ${bosunPruneDisabled}: bosun's prune never deletes it`;
   if (!deleter) {
-    // bosun alone applies it: `prune: false` keeps what Git drops, and everything when the environment goes.
-    const keeps = removal ? bosunRemovalKeepReason(env) : undefined;
-    return keeps ? `${keeps}: bosun's merge does not prune a removed environment that had it` : removal ? undefined : syncPruneOffReason(env);
+    // bosun alone applies it: `prune: false` keeps what Git drops, and everything when the environment goes;
+    // otherwise the Argo CD sync options bosun honours for every environment without a controller of its own.
+    const keeps = removal ? bosunRemovalKeepReason(env) : syncPruneOffReason(env);
+    if (keeps) return removal ? `${keeps}: bosun's merge does not prune a removed environment that had it` : keeps;
+    return syncSemanticsOf(env) === 'argocd' ? syncOptionKeepReason(env, base, removal, 'bosun') : undefined;
   }
   const held = controllerKeepReason(base.object, deleter, removal);
   if (held) return held;
@@ -71,17 +75,27 @@ function keepReason(env: Environment, deleter: Deleter | undefined, base: Render
     return removal ? undefined : syncPruneOffReason(env);
   }
   if (deleter !== 'argocd' || syncSemanticsOf(env) !== 'argocd') return undefined;
+  // Automated sync without prune: nothing Git drops is deleted (the merge's apply runs with prune off alike).
+  if (!removal && !env.prune) return syncPruneOffReason(env);
+  return syncOptionKeepReason(env, base, removal, 'argocd');
+}
+
+/**
+ * `Prune=` / `Delete=` (the object's `argocd.argoproj.io/sync-options`, else the environment's), as Argo CD's
+ * sync and cascading deletion read them and as bosun's prune reads them for environments it alone applies.
+ */
+function syncOptionKeepReason(env: Environment, base: RenderedObject, removal: boolean, who: 'argocd' | 'bosun'): string | undefined {
   const options = objectApplyOptions(base.object, env.apply, 'argocd');
   const own = base.object.metadata?.annotations?.[syncOptionsAnnotation];
-  const where = (key: string) => (typeof own === 'string' && own.includes(`${key}=`) ? `annotated ${syncOptionsAnnotation}: ${key}=` : `the Application's syncPolicy.syncOptions ${key}=`);
+  const settings = who === 'argocd' ? "the Application's syncPolicy.syncOptions" : "the environment's syncOptions";
+  const where = (key: string) => (typeof own === 'string' && own.includes(`${key}=`) ? `annotated ${syncOptionsAnnotation}: ${key}=` : `${settings} ${key}=`);
+  const confirm = 'bosun has no confirmation step and leaves it';
   if (removal) {
-    if (options.delete === 'no') return `${where('Delete')}false: Argo CD deletes the Application's objects but leaves this one`;
-    if (options.delete === 'confirm') return `${where('Delete')}confirm: Argo CD deletes it only once someone confirms; bosun has no confirmation step and leaves it`;
+    if (options.delete === 'no') return who === 'argocd' ? `${where('Delete')}false: Argo CD deletes the Application's objects but leaves this one` : `${where('Delete')}false: bosun's prune of the removed environment leaves it`;
+    if (options.delete === 'confirm') return `${where('Delete')}confirm: ${who === 'argocd' ? 'Argo CD deletes it only once someone confirms; ' : ''}${confirm}`;
     return undefined;
   }
-  // Automated sync without prune: nothing Git drops is deleted (the merge's apply runs with prune off alike).
-  if (!env.prune) return syncPruneOffReason(env);
-  if (options.prune === 'no') return `${where('Prune')}false: Argo CD's sync never prunes it, so it stays in the cluster although Git no longer has it`;
-  if (options.prune === 'confirm') return `${where('Prune')}confirm: Argo CD prunes it only once someone confirms; bosun has no confirmation step and leaves it`;
+  if (options.prune === 'no') return who === 'argocd' ? `${where('Prune')}false: Argo CD's sync never prunes it, so it stays in the cluster although Git no longer has it` : `${where('Prune')}false: bosun's prune never deletes it`;
+  if (options.prune === 'confirm') return `${where('Prune')}confirm: ${who === 'argocd' ? 'Argo CD prunes it only once someone confirms; ' : ''}${confirm}`;
   return undefined;
 }

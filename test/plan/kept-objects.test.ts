@@ -263,6 +263,29 @@ describe('.bosun.yaml: prune: false', () => {
     expect(pruning.envs.shop.sync?.kept).toBeUndefined();
   });
 
+  it('with prune on, bosun.dev/prune: disabled and the Prune= / Delete= sync options bosun\'s prune honours are kept; a plain object is deleted', async () => {
+    const guarded = {
+      'deploy/shop/a.yaml': configMap('a', 'shop'),
+      'deploy/shop/opted-out.yaml': configMap('opted-out', 'shop', { 'bosun.dev/prune': 'disabled' }),
+      'deploy/shop/no-prune.yaml': configMap('no-prune', 'shop', { 'argocd.argoproj.io/sync-options': 'Prune=false' }),
+      'deploy/shop/no-delete.yaml': configMap('no-delete', 'shop', { 'argocd.argoproj.io/sync-options': 'Delete=false' }),
+      'deploy/web/w.yaml': configMap('w', 'web'),
+    };
+    const base = { '.bosun.yaml': config([{ name: 'shop' }, { name: 'web' }]), ...guarded };
+    const dropped = await planOf(base, { 'deploy/shop/a.yaml': null, 'deploy/shop/opted-out.yaml': null, 'deploy/shop/no-prune.yaml': null, 'deploy/shop/no-delete.yaml': null, 'deploy/shop/b.yaml': configMap('b', 'shop') });
+    expect(deletions(dropped.envs.shop)).toEqual(['ConfigMap/a', 'ConfigMap/no-delete']);
+    expect(kept(dropped.envs.shop)).toEqual([
+      "ConfigMap/no-prune: annotated argocd.argoproj.io/sync-options: Prune=false: bosun's prune never deletes it",
+      "ConfigMap/opted-out: annotated bosun.dev/prune: disabled: bosun's prune never deletes it",
+    ]);
+    const removed = await planOf(base, { '.bosun.yaml': config([{ name: 'web' }]) });
+    expect(deletions(removed.envs.shop)).toEqual(['ConfigMap/a', 'ConfigMap/no-prune']);
+    expect(kept(removed.envs.shop)).toEqual([
+      "ConfigMap/no-delete: annotated argocd.argoproj.io/sync-options: Delete=false: bosun's prune of the removed environment leaves it",
+      "ConfigMap/opted-out: annotated bosun.dev/prune: disabled: bosun's prune never deletes it",
+    ]);
+  });
+
   it('an object Git drops from an environment with prune: false is kept, as its apply (prune off) leaves it', async () => {
     const dropped = await planOf({ '.bosun.yaml': config([{ name: 'shop', prune: false }]), ...files }, { 'deploy/shop/b.yaml': null });
     expect(deletions(dropped.envs.shop)).toEqual([]);
