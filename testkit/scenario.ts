@@ -43,6 +43,12 @@ export interface Scenario {
    * button does, and marks PR `pr` merged at it. The push event is separate (`push`).
    */
   mergeBranch(repo: GitRepoBuilder, pr: number, branch: string, message?: string): Promise<PushRange>;
+  /**
+   * A pull request as a user makes one: branch `change-<pr>` off the default branch `main` of `repo`, one
+   * commit titled `title` of what `change` writes, PR `pr` opened by `user` (default alice) in the stand-in,
+   * then merged with `mergeBranch`. The push event is separate (`push`).
+   */
+  mergeChange(repo: GitRepoBuilder, pr: number, title: string, change: () => Promise<void>, user?: string): Promise<PushRange>;
   /** Comments `body` on PR `pr` as `user` and delivers the issue_comment event; returns the comment. */
   comment(pr: number, user: string, body: string): Promise<Json>;
   /** Whether comment `c` carries the reaction `content` (rocket when a command was taken, confused when refused). */
@@ -108,6 +114,15 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
       const after = await repo.commit(message);
       await h().gh.updatePullRequest(owner, name, pr, { merged: true, mergeCommitSha: after });
       return { before, after };
+    },
+    mergeChange: async (repo, pr, title, change, user = 'alice') => {
+      const branch = `change-${pr}`;
+      await repo.git('checkout', '--quiet', '-b', branch, 'main');
+      await change();
+      const head = await repo.commit(title);
+      await repo.checkout('main');
+      await h().gh.addPullRequest({ owner, repo: name, number: pr, title, head: { ref: branch, sha: head }, base: { ref: 'main' }, user });
+      return self.mergeBranch(repo, pr, branch);
     },
     comment: async (pr, user, body) => {
       const c = h().gh.addComment({ owner, repo: name, issue: pr, user, body });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvStatusStore, type EnvStatusStore } from '../../src/jobs.ts';
-import { scenario, type Json } from '../../testkit/scenario.ts';
+import { scenario, type Json, type PushRange } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
@@ -38,21 +38,13 @@ describe('/bosun rollback on a merged pull request', () => {
   const appConfig = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "${v}"\n`;
 
   /** A pull request from `branch` (one commit off main's tip), merged with a merge commit. The push event is separate. */
-  const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<{ before: string; after: string }> => {
-    const branch = `change-${number}`;
-    await repo.git('checkout', '--quiet', '-b', branch, 'main');
-    await change();
-    const head = await repo.commit(title);
-    await repo.checkout('main');
-    await h.gh.addPullRequest({ owner, repo: name, number, title, head: { ref: branch, sha: head }, base: { ref: 'main' }, user: 'alice' });
-    return mergeBranch(number, branch);
-  };
-  const mergeBranch = async (number: number, branch: string): Promise<{ before: string; after: string }> => {
-    const range = await s.mergeBranch(repo, number, branch);
+  const merged = (number: number, range: PushRange): PushRange => {
     tip = range.after;
     merges[number] = tip;
     return range;
   };
+  const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<PushRange> => merged(number, await s.mergeChange(repo, number, title, change));
+  const mergeBranch = async (number: number, branch: string): Promise<PushRange> => merged(number, await s.mergeBranch(repo, number, branch));
   const appliedOk = (sha: string, count = 1) => s.completedRun(sha, checkName, { count });
   /** Runs a command and returns the bot's reply to it (the first one after it). */
   const command = async (pr: number, user: string, body: string, reaction: 'rocket' | 'confused'): Promise<string> => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnvStatusStore, type EnvStatusStore } from '../../src/jobs.ts';
-import { scenario, type Json } from '../../testkit/scenario.ts';
+import { scenario, type Json, type PushRange } from '../../testkit/scenario.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
 import { redisUrl, startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
@@ -35,14 +35,8 @@ describe('/bosun sync re-applies the default branch', () => {
   const value = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.version}');
   const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${namespace}\ndata:\n  version: "${v}"\n`;
 
-  const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<{ before: string; after: string }> => {
-    const branch = `change-${number}`;
-    await repo.git('checkout', '--quiet', '-b', branch, 'main');
-    await change();
-    const head = await repo.commit(title);
-    await repo.checkout('main');
-    await h.gh.addPullRequest({ owner, repo: name, number, title, head: { ref: branch, sha: head }, base: { ref: 'main' }, user: 'alice' });
-    const range = await s.mergeBranch(repo, number, branch);
+  const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<PushRange> => {
+    const range = await s.mergeChange(repo, number, title, change);
     tip = range.after;
     merges[number] = tip;
     await s.push(range);
