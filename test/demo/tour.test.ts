@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubectlPath } from '../../src/util/tools.ts';
 import { runTour, type TourResult } from '../../scripts/tour/run-tour.ts';
+import { waitFor } from '../../testkit/harness.ts';
 import { testKubeconfig } from '../../testkit/testenv/inject.ts';
 
 const run = promisify(execFile);
@@ -98,15 +99,25 @@ describe('the tour stopped half-way (Ctrl-C)', () => {
     const suffix = randomBytes(2).toString('hex');
     const envs = [`staging-${suffix}`, `production-${suffix}`];
     const stop = new AbortController();
-    // Stop as soon as main's first deploy is under way: bosun, the stand-in and the namespaces exist by then.
+    // Stop as soon as main's first deploy is under way: once the push is sent, the moment the staging
+    // namespace exists on the cluster (bosun, the stand-in and the namespace exist by then).
+    let stagingNamespace: string | undefined;
+    let stopping: Promise<void> | undefined;
     const result = await runTour({
       kubeconfig: testKubeconfig(),
       envNames: { staging: envs[0], production: envs[1] },
       signal: stop.signal,
       out: (line) => {
-        if (line.includes('GitHub sends bosun the push of main')) setTimeout(() => stop.abort(), 1_500);
+        stagingNamespace ??= /\(namespace (bosun-tour-[0-9a-f]+-staging)\)/.exec(line)?.[1];
+        if (line.includes('GitHub sends bosun the push of main')) {
+          const namespace = stagingNamespace;
+          if (!namespace) throw new Error('the tour did not name its staging namespace before the push');
+          stopping = waitFor(`namespace ${namespace} on the cluster`, async () => (await namespaceExists(namespace)) || undefined, 60_000).then(() => stop.abort());
+          stopping.catch(() => undefined); // awaited below, once the tour returned
+        }
       },
     });
+    await stopping;
     expect(result.ok).toBe(false);
     expect(result.transcript).toMatch(/FAILED at "Before the pull request: main is deployed": stopped \(Ctrl-C\)/);
     expect(result.transcript).toContain('Tour stopped; everything it started was removed.');
@@ -114,6 +125,10 @@ describe('the tour stopped half-way (Ctrl-C)', () => {
     await expectNothingLeft(result, envs);
   }, 90_000);
 });
+
+async function namespaceExists(namespace: string): Promise<boolean> {
+  return run(kubectlPath(), ['--kubeconfig', testKubeconfig(), 'get', 'namespace', namespace, '-o', 'name']).then(() => true, () => false);
+}
 
 async function expectNothingLeft(result: TourResult, envs: readonly string[]): Promise<void> {
   expect(result.cleanupFailures).toEqual([]);
