@@ -110,6 +110,14 @@ export interface SyncDriftIssueArgs extends FindDriftIssueArgs {
   body: string | ((current: string) => string);
   /** Posted when the state changes: reopened, healed, or closed. */
   comment: string;
+  /**
+   * Makes that comment exactly-once across runs of the same check: `key` names the state change (the
+   * job's id and the step), written in the comment as a hidden marker line; before posting, the issue's
+   * comments since `since` (ISO 8601: when the job was queued) are read, and the comment is not posted again
+   * when one of them carries the marker. Without it, a retry after GitHub applied a comment but answered
+   * 5xx (or after a later step failed) posts the same comment twice.
+   */
+  commentOnce?: { key: string; since: string };
 }
 
 export interface SyncDriftIssueResult {
@@ -179,13 +187,42 @@ async function update(gh: GitHubClient, args: SyncDriftIssueArgs, number: number
   return refOf(res.data as IssueJson);
 }
 
-async function comment(gh: GitHubClient, args: SyncDriftIssueArgs, number: number, body: string): Promise<void> {
+async function comment(gh: GitHubClient, args: SyncDriftIssueArgs, number: number, text: string): Promise<void> {
+  const once = args.commentOnce;
+  const marker = once ? commentMarkerOf(once.key) : undefined;
+  if (once && marker && await alreadyCommented(gh, args, number, once.since, marker)) return;
+  const body = marker ? `${text}\n\n${marker}` : text;
   await call(gh, `commenting on drift issue #${number}`, 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
     owner: args.owner,
     repo: args.repo,
     issue_number: number,
     body,
   });
+}
+
+/** The hidden line that names one state change's comment (see `commentOnce`). */
+export function commentMarkerOf(key: string): string {
+  return `<!-- bosun:drift-step ${key.replace(/--/g, '-')} -->`;
+}
+
+/** Whether the issue already has the comment of this state change, posted by the App since `since`. */
+async function alreadyCommented(gh: GitHubClient, args: SyncDriftIssueArgs, number: number, since: string, marker: string): Promise<boolean> {
+  const perPage = 100;
+  const author = args.author?.toLowerCase();
+  for (let page = 1; ; page++) {
+    const res = await call(gh, `reading drift issue #${number}'s comments`, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      owner: args.owner,
+      repo: args.repo,
+      issue_number: number,
+      since,
+      per_page: perPage,
+      page,
+    });
+    const comments = res.data as Array<{ body?: string | null; user?: { login?: string; type?: string } | null }>;
+    const ours = comments.filter((c) => (author ? c.user?.login?.toLowerCase() === author : c.user?.type === 'Bot'));
+    if (ours.some((c) => (c.body ?? '').includes(marker))) return true;
+    if (comments.length < perPage) return false;
+  }
 }
 
 function normalize(text: string): string {

@@ -68,6 +68,30 @@ describe('drift issue', () => {
     expect(opened.step).toBe('opened');
   });
 
+  it('a check run again after GitHub applied its comment but answered 5xx comments once, and still closes the issue', async () => {
+    const since = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const opened = await syncDriftIssue(env.octokit, args('qa', {}));
+    const number = opened.issue!.number;
+    const commentsPath = new RegExp(`/issues/${number}/comments$`);
+    // The comment is written, the answer is a 502: the check fails and its job runs again.
+    env.standin.failNext({ method: 'POST', path: commentsPath, applied: true });
+    const inSync = args('qa', { status: 'in-sync', comment: 'in sync again', commentOnce: { key: 'job-7:in-sync', since } });
+    await expect(syncDriftIssue(env.octokit, inSync)).rejects.toThrow();
+    expect(await syncDriftIssue(env.octokit, inSync)).toMatchObject({ step: 'closed', issue: { state: 'closed' } });
+    // A heal: its comment is written and answered 502; the next run closes the issue without a second comment.
+    const back = args('qa', { status: 'drifted', body: `${driftMarker('qa')}\nagain`, comment: 'drift is back', commentOnce: { key: 'job-8:drifted', since } });
+    expect(await syncDriftIssue(env.octokit, back)).toMatchObject({ step: 'reopened' });
+    env.standin.failNext({ method: 'POST', path: commentsPath, applied: true });
+    const healed = args('qa', { status: 'healed', body: `${driftMarker('qa')}\nhealed`, comment: 'healed it', commentOnce: { key: 'job-9:healed', since } });
+    await expect(syncDriftIssue(env.octokit, healed)).rejects.toThrow();
+    expect(await syncDriftIssue(env.octokit, healed)).toMatchObject({ step: 'healed', issue: { state: 'closed' } });
+
+    const bodies = env.standin.comments(env.owner, env.repo, number).map((c) => String(c.body).split('\n')[0]);
+    expect(bodies).toEqual(['in sync again', 'drift is back', 'healed it']);
+    // Each carries its hidden marker; a person reading the issue sees only the text.
+    expect(env.standin.comments(env.owner, env.repo, number)[0]!.body).toBe('in sync again\n\n<!-- bosun:drift-step job-7:in-sync -->');
+  });
+
   it("sends only requests that match GitHub's OpenAPI description", () => {
     expect(env.standin.problems()).toEqual([]);
   });

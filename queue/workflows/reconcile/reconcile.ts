@@ -170,7 +170,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       }
 
       if (!isDrifted(report)) {
-        const issue = await issueStep(gh, deps, job, 'in-sync', (current) => resolvedDriftIssueBody(current, { env: job.env, sha: baseline.sha, checkedAt }), driftStateComment('resolved', { env: job.env, sha: baseline.sha, checkedAt, report }));
+        const issue = await issueStep(gh, deps, job, ctx, 'in-sync', (current) => resolvedDriftIssueBody(current, { env: job.env, sha: baseline.sha, checkedAt }), driftStateComment('resolved', { env: job.env, sha: baseline.sha, checkedAt, report }));
         await record({ state: 'in-sync', sha: baseline.sha, drifted: 0, summary: `in sync with ${short(baseline.sha)} (${report.compared} object(s) compared)`, ...issueFields(issue, keepIssue) });
         raise(issue);
         return { ...base, state: 'in-sync', drifted: 0, ...issueOutcome(issue) };
@@ -189,7 +189,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
         const after = attempt.ok ? await check().catch(() => undefined) : undefined;
         if (after && !isDrifted(after)) {
           const healedAt = now();
-          const issue = await issueStep(gh, deps, job, 'healed', renderDriftIssueBody(issueInput(report, { status: 'healed', healedAt })), driftStateComment('healed', { env: job.env, sha: baseline.sha, checkedAt: healedAt, report }));
+          const issue = await issueStep(gh, deps, job, ctx, 'healed', renderDriftIssueBody(issueInput(report, { status: 'healed', healedAt })), driftStateComment('healed', { env: job.env, sha: baseline.sha, checkedAt: healedAt, report }));
           await record({ state: 'healed', sha: baseline.sha, drifted: report.items.length, summary: `healed ${driftCounts(report)} by re-applying ${short(baseline.sha)}`, ...issueFields(issue, keepIssue) });
           raise(issue);
           return { ...base, state: 'healed', drifted: report.items.length, healed, ...issueOutcome(issue) };
@@ -199,7 +199,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       }
 
       const body = renderDriftIssueBody(issueInput(report, { status: 'drifted', heal }));
-      const issue = await issueStep(gh, deps, job, 'drifted', body, driftStateComment('reopened', { env: job.env, sha: baseline.sha, checkedAt, report }));
+      const issue = await issueStep(gh, deps, job, ctx, 'drifted', body, driftStateComment('reopened', { env: job.env, sha: baseline.sha, checkedAt, report }));
       const how = heal.mode === 'off' ? 'selfHeal off' : heal.mode === 'refused' ? `not healed: ${heal.reason}` : 'heal failed';
       await record({ state: 'drifted', sha: baseline.sha, drifted: report.items.length, summary: `${driftCounts(report)} (${how})`, ...issueFields(issue, keepIssue) });
       raise(issue);
@@ -303,6 +303,7 @@ async function issueStep(
   gh: GitHubClient,
   deps: ReconcileProcessorDeps,
   job: ReconcileJob,
+  ctx: JobContext,
   status: 'drifted' | 'healed' | 'in-sync',
   body: string | ((current: string) => string),
   comment: string,
@@ -317,6 +318,8 @@ async function issueStep(
       status,
       body,
       comment,
+      // A retry of this job (GitHub answered 5xx after applying the comment, or a later step failed) does not comment twice.
+      commentOnce: { key: `${ctx.job.id}:${status}`, since: new Date(ctx.job.enqueuedAt ?? 0).toISOString().replace(/\.\d+Z$/, 'Z') },
     });
   } catch (error) {
     // The check itself is recorded first; the job then fails so the problem is visible, and the next
