@@ -21,7 +21,9 @@
  * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall.
  * - Environments bosun alone applies (`.bosun.yaml`, `clusters/<name>/`): `prune: false` keeps what Git drops
  *   and, when the environment is removed, all its objects (the merge's removed-environment prune stops at
- *   it: model/apply-options.ts bosunRemovalKeepReason).
+ *   it: model/apply-options.ts bosunRemovalKeepReason); otherwise the Argo CD `Prune=` / `Delete=` options,
+ *   which bosun's prune reads for them.
+ * - Any environment: `bosun.dev/prune: disabled`, which bosun's prune never deletes.
  * A removed GitOps environment whose objects all stay is not diffed at all (discover/affected.ts), so this
  * sees only the ones the controller deletes.
  */
