@@ -26,8 +26,8 @@ describe('README', () => {
     expect(read(generatedParts['builtin-schemas'])).toContain(ecosystemReferenceMarkdown().trimEnd());
   });
 
-  it('names the commands a new user runs', () => {
-    for (const cmd of ['npm ci', 'npm run demo', 'npm test']) expect(readme).toContain(cmd);
+  it('names the commands a new user runs, and how to run each test project', () => {
+    for (const cmd of ['npm ci', 'npm run demo', 'npm test', 'npm run test:unit', 'npm run test:cluster']) expect(readme).toContain(cmd);
   });
 
   it('architecture table names folders that exist', () => {
