@@ -104,6 +104,16 @@ describe('the Helm chart (deploy/chart)', () => {
       expect(spec.automountServiceAccountToken).toBe(false);
     });
 
+    it('runs the worker under a Localhost AppArmor profile when told to (nodes that restrict user namespaces to profiles allowing them)', async () => {
+      const { objects: own } = await render({ values: { 'worker.appArmorProfile': 'localhost/bosun-worker' } });
+      const { spec, annotations } = worker(own);
+      expect(annotations['container.apparmor.security.beta.kubernetes.io/bosun']).toBe('localhost/bosun-worker');
+      expect(spec.containers[0]!.securityContext).toMatchObject({ seccompProfile: { type: 'Unconfined' } });
+      // Without the sandbox the runtime's defaults apply: no annotation at all.
+      const { objects: off } = await render({ values: { 'worker.sandbox': false, 'worker.appArmorProfile': 'localhost/bosun-worker' } });
+      expect(worker(off).annotations['container.apparmor.security.beta.kubernetes.io/bosun']).toBeUndefined();
+    });
+
     it('is plan-only: no cluster registry, so no BOSUN_CLUSTERS and no clusters volume', () => {
       const { spec } = worker(objects);
       expect(envNames(worker(objects))).not.toContain('BOSUN_CLUSTERS');
@@ -251,6 +261,7 @@ describe('the Helm chart (deploy/chart)', () => {
     ['an unknown value', { 'worker.replica': 3 }, /Additional property replica is not allowed/],
     ['no apply job at once on a worker', { 'worker.applyConcurrency': 0 }, /worker.applyConcurrency: Must be greater than or equal to 1/],
     ['giving up on a job before it ran', { 'worker.jobMaxStalls': 0 }, /worker.jobMaxStalls: Must be greater than or equal to 1/],
+    ['an AppArmor profile that keeps bubblewrap from mounting', { 'worker.appArmorProfile': 'runtime/default' }, /worker.appArmorProfile: Does not match pattern/],
   ])('refuses %s and says what to set', async (_what, values, message) => {
     const r = await helmTemplate({ values });
     expect(r.code).not.toBe(0);
