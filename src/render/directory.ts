@@ -44,7 +44,7 @@ export const directoryRenderer: Renderer = {
     for (const file of files) {
       if (file.endsWith('.jsonnet')) {
         if (!canEvaluate) continue;
-        for (const object of await evaluateJsonnet({ root, env, file, appDir: dir, options: options.jsonnet ?? {}, opts })) objects.push({ object, source: { file } });
+        for (const object of await evaluateJsonnet({ root, env, file, appDir: dir, options: options.jsonnet ?? {}, opts, counted: objects.length })) objects.push({ object, source: { file } });
         continue;
       }
       const parsed = parseYamlDocuments(await readManifest(root, file), file);

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Environment } from '../model/environment.ts';
 import type { RenderedObject } from '../model/object.ts';
 import { namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
 import { helmPath } from '../util/tools.ts';
@@ -7,9 +8,10 @@ import { inRepo } from './files.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { ToolDocuments } from './tool-documents.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
-import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 
 /**
  * The `templates/` folder of a raw-YAML Fleet bundle, which Fleet turns into the templates of a chart
@@ -18,12 +20,15 @@ import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.
  * `_helpers.tpl`), rendered with the bundle's helm values into its release and namespace. bosun copies
  * those files into a temporary chart and runs `helm template` on it in the render sandbox. The chart's
  * version is fixed (Fleet's carries the commit, which would change `.Chart.Version` on every commit).
+ * helm's output is read as it streams (tool-documents.ts), stopped once it and the `counted` objects of
+ * the bundle's other files pass the environment's object limit.
  */
 export async function renderBundleTemplates(
   root: string,
   templates: ReadonlyMap<string, string>,
   chart: { name: string; release: string; namespace: string; values: Record<string, unknown>; where: { file?: string; line?: number } },
   opts: RenderOptions,
+  of: { env: Pick<Environment, 'name' | 'definedIn'>; counted: number },
 ): Promise<RenderedObject[]> {
   if (templates.size === 0) return [];
   const releaseProblem = releaseNameProblem(chart.release);
@@ -53,28 +58,37 @@ export async function renderBundleTemplates(
     }
     args.push('--', chart.release, chartDir);
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    const result = await runTool({ command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs, sandbox: { readOnly: [tmp], tools: [helmPath()] } });
     const first = [...templates.values()][0];
+    const output = new ToolDocuments(of.env, opts, outputParser(back, first), of.counted);
+    const result = await runTool({
+      command: helmPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
+      sandbox: { readOnly: [tmp], tools: [helmPath()] }, onDocument: output.onDocument,
+    });
     if (result.status === 'failed') {
       const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [tmp], aliases: [...back].map(([from, to]) => [from, to]) });
       throw new RenderFailure({ kind: 'render', tool: 'helm', file: fileNamed(quoted, back) ?? first, message: `helm template of the bundle's templates/ failed: ${quoted}` });
     }
-    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, first, chart.name));
-    const objects: RenderedObject[] = [];
-    let file = first;
-    for (const chunk of splitDocuments(result.stdout)) {
-      const source = /^# Source: (.+)$/m.exec(chunk);
-      if (source) file = back.get(source[1].trim()) ?? first;
-      const parsed = parseYamlDocuments(chunk, file);
-      if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
-      const checked = requireObjects(parsed.docs, file, 'helm');
-      if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
-      for (const { object } of checked.objects) objects.push({ object, source: { file } });
-    }
-    return objects;
+    if (result.status === 'stopped') throw output.stoppedProblem();
+    if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('helm', result, timeoutMs, first, of.env.name));
+    return output.result();
   } finally {
     await temp.dispose();
   }
+}
+
+/** Reads helm's output one document at a time; each object points at the bundle file its template was copied from. */
+function outputParser(back: ReadonlyMap<string, string>, first: string): (chunk: string, push: (object: RenderedObject) => void) => void {
+  let file = first;
+  return (chunk, push) => {
+    // A template that emits several documents gets one `# Source:` header; the rest inherit it.
+    const source = /^# Source: (.+)$/m.exec(chunk);
+    if (source) file = back.get(source[1].trim()) ?? first;
+    const parsed = parseYamlDocuments(chunk, file);
+    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
+    const checked = requireObjects(parsed.docs, file, 'helm');
+    if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
+    for (const { object } of checked.objects) push({ object, source: { file } });
+  };
 }
 
 /** Fleet names the chart after the part of the bundle's name after its last `/` (kv.RSplit). */

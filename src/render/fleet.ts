@@ -67,7 +67,7 @@ export const fleetRenderer: Renderer = {
       objects = await delegate(kustomizeRenderer, req, { ...rest, path, render: 'kustomize', namespace: undefined, kustomize: undefined }, path, where);
     } else {
       const raw = await rawBundle(root, files, fleet.overlays, opts);
-      const templated = await renderBundleTemplates(root, raw.templates, { name: fleet.bundle, release: fleet.releaseName, namespace: fleet.defaultNamespace, values: fleet.helm?.values ?? {}, where }, opts);
+      const templated = await renderBundleTemplates(root, raw.templates, { name: fleet.bundle, release: fleet.releaseName, namespace: fleet.defaultNamespace, values: fleet.helm?.values ?? {}, where }, opts, { env, counted: raw.objects.length });
       objects = [...templated, ...raw.objects];
     }
     return { ok: true, objects: withNamespaces(objects, fleet, where) };

@@ -1,13 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { Environment } from '../model/environment.ts';
 import type { KubeObject } from '../model/object.ts';
 import { kubectlPath } from '../util/tools.ts';
 import { runTool } from './process.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { ToolDocuments } from './tool-documents.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
-import { parseYamlDocuments, requireObjects, splitDocuments } from './yaml-docs.ts';
+import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 
 /** A HelmRelease `postRenderers[].kustomize` (helm-controller api/v2 Kustomize). */
 export interface KustomizePostRenderer {
@@ -18,13 +20,28 @@ export interface KustomizePostRenderer {
   images?: unknown[];
 }
 
+export interface PostRenderContext {
+  tmp: string;
+  index: number;
+  opts: RenderOptions;
+  at: { file: string; line: number };
+  /** The environment the release belongs to, named when the output is too large. */
+  env: Pick<Environment, 'name' | 'definedIn'>;
+  /**
+   * Set for the last post-renderer only, whose output is the release's objects (an earlier one's may
+   * still lose some to a `$patch: delete`): the objects counted besides them (the CRDs), and kustomize
+   * is stopped once the two together pass the environment's object limit.
+   */
+  counted?: number;
+}
+
 /**
  * One kustomize post-renderer as helm-controller runs it (internal/postrender/kustomize.go): the helm
  * output as the only resource of a kustomization holding the patches and images, built with plugins
  * off. Run with the real kustomize in the render sandbox; the patches are inline YAML, nothing is read
- * from the repository.
+ * from the repository. Its output is read as it streams (tool-documents.ts).
  */
-export async function postRenderKustomize(objects: KubeObject[], pr: KustomizePostRenderer, ctx: { tmp: string; index: number; opts: RenderOptions; at: { file: string; line: number } }): Promise<KubeObject[]> {
+export async function postRenderKustomize(objects: KubeObject[], pr: KustomizePostRenderer, ctx: PostRenderContext): Promise<KubeObject[]> {
   const field = `spec.postRenderers[${ctx.index}].kustomize`;
   const dir = join(ctx.tmp, `post-render-${ctx.index}`);
   await mkdir(dir, { recursive: true });
@@ -40,24 +57,24 @@ export async function postRenderKustomize(objects: KubeObject[], pr: KustomizePo
   if (images.length > 0) kustomization.images = images;
   await writeFile(join(dir, 'kustomization.yaml'), JSON.stringify(kustomization));
   const timeoutMs = ctx.opts.timeoutMs ?? 120_000;
+  const output = new ToolDocuments(ctx.env, ctx.counted === undefined ? undefined : ctx.opts, (chunk: string, push: (object: KubeObject) => void) => {
+    const parsed = parseYamlDocuments(chunk, 'post-renderer output');
+    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, ...ctx.at, field });
+    const checked = requireObjects(parsed.docs, ctx.at.file, 'kustomize');
+    if (!checked.ok) throw new RenderFailure({ ...checked.error, ...ctx.at, field });
+    for (const { object } of checked.objects) push(object);
+  }, ctx.counted);
   const result = await runTool({
     command: kubectlPath(), args: ['kustomize', dir], cwd: ctx.tmp, env: toolEnv(ctx.tmp), limiter: ctx.opts.limiter, signal: ctx.opts.signal, timeoutMs,
-    sandbox: { readOnly: [ctx.tmp], tools: [kubectlPath()] },
+    sandbox: { readOnly: [ctx.tmp], tools: [kubectlPath()] }, onDocument: output.onDocument,
   });
   if (result.status === 'failed') {
     const quoted = quoteToolOutput(result.stderr || result.stdout, { root: ctx.tmp, temp: [ctx.tmp] }, {});
     throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...ctx.at, field, message: `the HelmRelease's kustomize post-renderer failed: ${quoted}` });
   }
-  if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('kustomize', result, timeoutMs, ctx.at.file, field));
-  const out: KubeObject[] = [];
-  for (const chunk of splitDocuments(result.stdout)) {
-    const parsed = parseYamlDocuments(chunk, 'post-renderer output');
-    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, ...ctx.at, field });
-    const checked = requireObjects(parsed.docs, ctx.at.file, 'kustomize');
-    if (!checked.ok) throw new RenderFailure({ ...checked.error, ...ctx.at, field });
-    out.push(...checked.objects.map((o) => o.object));
-  }
-  return out;
+  if (result.status === 'stopped') throw output.stoppedProblem();
+  if (result.status !== 'ok') throw new RenderFailure({ ...abnormalEnd('kustomize', result, timeoutMs, ctx.at.file, ctx.env.name), ...ctx.at, field });
+  return output.result();
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

@@ -106,9 +106,11 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
     const rendered = output.result();
     const crds = rendered.filter((r) => r.crd);
     let objects = rendered.filter((r) => !r.crd).map((r) => r.object);
-    for (const [i, pr] of list(spec.postRenderers).entries()) {
-      if (!isMap(pr) || !isMap(pr.kustomize)) continue;
-      objects = await postRenderKustomize(objects, pr.kustomize as KustomizePostRenderer, { tmp, index: i, opts, at });
+    const postRenderers = list(spec.postRenderers).flatMap((pr, i) => (isMap(pr) && isMap(pr.kustomize) ? [{ i, kustomize: pr.kustomize as KustomizePostRenderer }] : []));
+    for (const [n, { i, kustomize }] of postRenderers.entries()) {
+      // The last one's output is the release: it is stopped past the environment's object limit.
+      const last = n === postRenderers.length - 1 ? { counted: crds.length } : {};
+      objects = await postRenderKustomize(objects, kustomize, { tmp, index: i, opts, at, env, ...last });
     }
     const common = isMap(spec.commonMetadata) ? spec.commonMetadata : {};
     const origin = { [`${group}/name`]: name, [`${group}/namespace`]: hrNamespace };

@@ -4,9 +4,11 @@ import type { Environment, JsonnetOptions } from '../model/environment.ts';
 import { isKubeObject, type KubeObject } from '../model/object.ts';
 import { jsonnetPath } from '../util/tools.ts';
 import { inRepo, listFiles } from './files.ts';
+import { JsonValueSplitter } from './json-values.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
+import { ToolDocuments } from './tool-documents.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
 
@@ -23,10 +25,11 @@ export { jsonnetPath };
  * `libs` folder (repository paths); `extVars` / `tlas` as strings or code; the result is one object or
  * an array of objects. Runs Debian's jsonnet in the render sandbox (the repository read-only, no
  * network). Imports are checked first: an absolute path or one that leaves the repository is refused,
- * as Argo CD refuses them.
+ * as Argo CD refuses them. `counted`: the objects the environment's files before this one gave, so
+ * the output is stopped once the environment passes its object limit.
  */
-export async function evaluateJsonnet(req: { root: string; env: Environment; file: string; appDir: string; options: JsonnetOptions; opts: RenderOptions }): Promise<KubeObject[]> {
-  const { root, env, file, appDir, options, opts } = req;
+export async function evaluateJsonnet(req: { root: string; env: Environment; file: string; appDir: string; options: JsonnetOptions; opts: RenderOptions; counted?: number }): Promise<KubeObject[]> {
+  const { root, env, file, appDir, options, opts, counted = 0 } = req;
   const binary = jsonnetPath();
   if (!binary) throw new RenderFailure({ kind: 'render', tool: 'jsonnet', file, message: 'jsonnet is not installed here (Debian package `jsonnet`), so this jsonnet source cannot be rendered' });
   const libs = (options.libs ?? []).map((lib, i) => {
@@ -52,17 +55,26 @@ export async function evaluateJsonnet(req: { root: string; env: Environment; fil
   const temp = await renderTempDir('bosun-jsonnet-');
   try {
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+    // Read as it streams (tool-documents.ts): an array's elements one by one, stopped past the
+    // environment's object limit, counting the objects its other files gave before this one.
+    let values: JsonValueSplitter | undefined;
+    let index = 0;
+    const output = new ToolDocuments<KubeObject>(env, opts, (text, push) => push(objectOf(file, text, values?.isArray ? index++ : undefined)), counted);
     const result = await runTool({
       command: binary, args, cwd: temp.dir, env: toolEnv(temp.dir), limiter: opts.limiter, signal: opts.signal, timeoutMs,
       sandbox: { readOnly: [root, temp.dir], tools: [binary] },
+      onDocument: output.onDocument, splitter: (emit) => (values = new JsonValueSplitter(emit)),
     });
     if (result.status === 'failed') {
       const quoted = quoteToolOutput(result.stderr || result.stdout, { root, temp: [temp.dir] }, { dirs: [posix.dirname(file)] });
       const line = /:(\d+):\d+/.exec(quoted)?.[1];
       throw new RenderFailure({ kind: 'render', tool: 'jsonnet', file, ...(line ? { line: Number(line) } : {}), message: `jsonnet evaluation of ${file} failed: ${quoted}` });
     }
+    if (result.status === 'stopped') throw output.stoppedProblem();
     if (result.status !== 'ok') throw new RenderFailure(abnormalEnd('jsonnet', result, timeoutMs, file, env.name));
-    return objectsOf(file, result.stdout);
+    const objects = output.result();
+    if (values?.problem) throw notJson(file, values.problem);
+    return objects;
   } finally {
     await temp.dispose();
   }
@@ -74,20 +86,22 @@ function substituteBuildEnv(value: string, env: Environment): string {
   return value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a: string | undefined, b: string | undefined) => known[(a ?? b)!] ?? '');
 }
 
-function objectsOf(file: string, stdout: string): KubeObject[] {
+/** One value of the output: the whole output, or item `index` of the array it is. */
+function objectOf(file: string, text: string, index: number | undefined): KubeObject {
   let value: unknown;
   try {
-    value = JSON.parse(stdout);
+    value = JSON.parse(text);
   } catch (e) {
-    throw new RenderFailure({ kind: 'render', tool: 'jsonnet', file, message: `jsonnet output is not JSON: ${(e as Error).message}` });
+    throw notJson(file, (e as Error).message);
   }
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item, i) => {
-    if (!isKubeObject(item)) {
-      throw new RenderFailure({ kind: 'render', tool: 'jsonnet', file, message: `jsonnet output${items.length > 1 ? ` item ${i}` : ''} is not a Kubernetes object (apiVersion and kind are required)` });
-    }
-    return item;
-  });
+  if (!isKubeObject(value)) {
+    throw new RenderFailure({ kind: 'render', tool: 'jsonnet', file, message: `jsonnet output${index === undefined ? '' : ` item ${index}`} is not a Kubernetes object (apiVersion and kind are required)` });
+  }
+  return value;
+}
+
+function notJson(file: string, message: string): RenderFailure {
+  return new RenderFailure({ kind: 'render', tool: 'jsonnet', file, message: `jsonnet output is not JSON: ${message}` });
 }
 
 /**

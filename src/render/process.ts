@@ -33,6 +33,18 @@ export interface ToolRun {
    * document handed on before the tool fails is not taken back: the caller reads the status first.
    */
   onDocument?: (text: string) => boolean;
+  /**
+   * How stdout is cut into the texts onDocument gets: YAML documents at their `---` lines by default
+   * (DocumentSplitter), or another cut of the stream (the values of jsonnet's JSON, json-values.ts).
+   */
+  splitter?: (emit: (text: string) => void) => TextSplitter;
+}
+
+/** Cuts a text stream into documents as it arrives: chunks in, each finished document out to its `emit`. */
+export interface TextSplitter {
+  push(chunk: string): void;
+  /** The end of a stream that ended well: what is held goes out. */
+  end(): void;
 }
 
 /** Which sandbox limit a run hit, told apart by how it ended. */
@@ -123,7 +135,7 @@ function spawnOnce(run: ToolRun, argv: string[], env: Record<string, string>, li
     const onDocument = run.onDocument;
     // Streamed: documents leave as they arrive; only the first bytes stay, for a failure's message.
     const decoder = onDocument ? new StringDecoder('utf8') : undefined;
-    const splitter = onDocument ? new DocumentSplitter((text) => {
+    const splitter = onDocument ? (run.splitter ?? ((emit) => new DocumentSplitter(emit)))((text) => {
       if (!stopped && !onDocument(text)) stop('stopped');
     }) : undefined;
     child.stdout.on('data', (chunk: Buffer) => {

@@ -17,15 +17,20 @@ export class ToolDocuments<T> {
   private readonly env: Pick<Environment, 'name' | 'definedIn'>;
   private readonly opts: Pick<RenderOptions, 'limits'>;
   private readonly parse: (text: string, push: (item: T) => void) => void;
+  private readonly counted: number;
 
   /**
-   * `opts` undefined: the tool is never stopped for its count — for a run that makes only part of the
-   * environment, or whose objects change count after it (a HelmRelease's post-renderers).
+   * `opts` undefined: the tool is never stopped for its count — for a run whose objects may change count
+   * after it (a HelmRelease's helm template, before its post-renderers). `counted`: objects the environment
+   * already has from elsewhere (earlier files of a directory, a Fleet bundle's plain files), for a run
+   * that makes only part of it and whose objects are only ever added to — the run stops once the two
+   * together pass the limit.
    */
-  constructor(env: Pick<Environment, 'name' | 'definedIn'>, opts: Pick<RenderOptions, 'limits'> | undefined, parse: (text: string, push: (item: T) => void) => void) {
+  constructor(env: Pick<Environment, 'name' | 'definedIn'>, opts: Pick<RenderOptions, 'limits'> | undefined, parse: (text: string, push: (item: T) => void) => void, counted = 0) {
     this.env = env;
     this.opts = opts ?? {};
     this.parse = parse;
+    this.counted = counted;
     this.limit = opts ? objectLimitFor(opts.limits, 'perEnvironment').limit : Infinity;
   }
 
@@ -38,12 +43,12 @@ export class ToolDocuments<T> {
       this.failure = { error: e };
       return true;
     }
-    return this.items.length <= this.limit;
+    return this.counted + this.items.length <= this.limit;
   };
 
   /** The object-limit problem of a run that ended 'stopped'. */
   stoppedProblem(): RenderFailure {
-    return new RenderFailure(tooManyObjects(this.env, this.items.length, this.opts.limits, true) ?? { kind: 'internal', message: 'the render was stopped without a reason' });
+    return new RenderFailure(tooManyObjects(this.env, this.counted + this.items.length, this.opts.limits, true) ?? { kind: 'internal', message: 'the render was stopped without a reason' });
   }
 
   /** The items, once the tool has ended 'ok' (throws what a document's parse threw). */
