@@ -231,7 +231,12 @@ function sectionParts(item: Prepared, folded: Map<string, FoldedChange>, maxDiff
   }
 
   if (env.lifecycle === 'removed') {
-    lines.push('', '> [!CAUTION]', '> This environment no longer exists at head: every object it deployed is deleted.');
+    // What its controller (or bosun's prune) leaves is listed under Sync as kept, not deleted (plan/kept.ts).
+    const kept = env.sync?.kept?.length ?? 0;
+    const deleted = changes.filter((c) => c.action === 'delete').length;
+    if (kept === 0) lines.push('', '> [!CAUTION]', '> This environment no longer exists at head: every object it deployed is deleted.');
+    else if (deleted === 0) lines.push('', '> [!NOTE]', `> This environment no longer exists at head, but its objects stay in the cluster (${plural(kept, 'object')} listed as kept below, with why).`);
+    else lines.push('', '> [!CAUTION]', `> This environment no longer exists at head: every object it deployed is deleted except ${plural(kept, 'object')} listed as kept below.`);
   } else if (env.lifecycle === 'added') {
     lines.push('', '> [!NOTE]', '> New environment: every object is created.');
   }

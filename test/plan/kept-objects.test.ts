@@ -82,6 +82,7 @@ describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
       "CustomResourceDefinition/widgets.example.com: a CustomResourceDefinition: Argo CD's cascading deletion of an Application never deletes CRDs (their custom resources would go with them)",
     ]);
     expect(markdown).toContain('- kept: CustomResourceDefinition `widgets.example.com` (a CustomResourceDefinition: ');
+    expect(markdown).toContain('> This environment no longer exists at head: every object it deployed is deleted except 2 objects listed as kept below.');
     expect(pruned).toEqual(['dirs-prod']);
   });
 
@@ -254,6 +255,8 @@ describe('.bosun.yaml: prune: false', () => {
       "ConfigMap/b: prune: false: bosun's merge does not prune a removed environment that had it",
     ]);
     expect(removed.markdown).toContain("- kept: ConfigMap `shop/a` (prune: false: bosun's merge does not prune a removed environment that had it)");
+    expect(removed.markdown).toContain('> This environment no longer exists at head, but its objects stay in the cluster (2 objects listed as kept below, with why).');
+    expect(removed.markdown).not.toContain('every object it deployed is deleted');
     // The merge still queues its prune job, which stops at prune: false (apply-job.ts pruneRemoved: neutral check run).
     expect(removed.pruned).toEqual(['shop']);
     // With prune on (the default) the removal deletes them.
