@@ -10,12 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkerProcess, type BosunProcess } from '../../testkit/bosun-process.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario, type Json } from '../../testkit/scenario.ts';
 import { baseFiles } from '../security/malicious-cases.ts';
 
 const owner = 'acme';
 const name = 'gitops';
-const marker = '<!-- bosun:plan -->';
-type Json = Record<string, unknown>;
 /** `bosun worker` has no key-prefix setting: a Redis database of this suite's own. */
 const redisUrl = (() => {
   const url = new URL(process.env.BOSUN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -44,17 +43,16 @@ describe('a bomb pull request beside a plain one on the same worker (default out
   let worker: BosunProcess;
   const heads = { bomb: '', plain: '' };
 
-  const sticky = (pr: number): Json | undefined => h.gh.comments(owner, name, pr).find((c) => String(c.body).startsWith(marker));
+  const s = scenario(owner, name, () => h);
   const reported = (pr: number, sha: string): { comment: Json; runs: Json[] } | undefined => {
-    const comment = sticky(pr);
-    const runs = h.gh.checkRuns(owner, name, sha).filter((r) => String(r.name).startsWith('bosun'));
+    const comment = s.planComments(pr)[0];
+    const runs = s.checkRuns(sha).filter((r) => String(r.name).startsWith('bosun'));
     if (!comment || !String(comment.body).includes(sha.slice(0, 7)) || runs.length === 0 || runs.some((r) => r.status !== 'completed')) return undefined;
     return { comment, runs };
   };
   const openPr = async (number: number, branch: string, sha: string) => {
     await h.gh.addPullRequest({ owner, repo: name, number, head: { ref: branch, sha }, base: { ref: 'main' }, user: 'mallory' });
-    const payload = h.gh.examplePayload('pull_request', 'opened', h.gh.repoPayload(owner, name), { number, pull_request: await h.gh.pullPayload(owner, name, number) });
-    expect((await h.send('pull_request', payload)).status).toBeLessThan(300);
+    await s.pullRequestEvent(number, 'opened');
   };
 
   beforeAll(async () => {
@@ -102,7 +100,7 @@ describe('a bomb pull request beside a plain one on the same worker (default out
 
     // Both plans ran on this worker at the same time: each one's first check run was opened before the
     // other's last one was completed (the order of the stand-in's requests).
-    const runIds = (sha: string) => new Set(h.gh.checkRuns(owner, name, sha).map((r) => String(r.id)));
+    const runIds = (sha: string) => new Set(s.checkRuns(sha).map((r) => String(r.id)));
     const opened = (sha: string) => h.gh.requests.find((r) => r.method === 'POST' && r.path.endsWith('/check-runs') && (r.body as Json | undefined)?.head_sha === sha)?.seq;
     const completed = (sha: string) => h.gh.requests.filter((r) => r.method === 'PATCH' && runIds(sha).has(r.path.split('/').pop()!) && (r.body as Json | undefined)?.conclusion !== undefined).map((r) => r.seq).pop();
     const [bombOpened, bombDone, plainOpened, plainDone] = [opened(heads.bomb), completed(heads.bomb), opened(heads.plain), completed(heads.plain)];
