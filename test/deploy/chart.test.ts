@@ -93,10 +93,12 @@ describe('the Helm chart (deploy/chart)', () => {
       const { spec, annotations } = worker(objects);
       const c = spec.containers[0]!;
       expect(c.args).toEqual(['worker']);
+      // helm template's Kubernetes version is 1.30 or newer: AppArmor is the container's field there.
       expect(c.securityContext).toEqual({
-        allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'Unconfined' },
+        allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'Unconfined' }, appArmorProfile: { type: 'Unconfined' },
       });
-      expect(annotations['container.apparmor.security.beta.kubernetes.io/bosun']).toBe('unconfined');
+      expect(Object.keys(annotations).filter((a) => a.includes('apparmor'))).toEqual([]);
       expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
       expect(c.volumeMounts?.find((m) => m.mountPath === '/tmp')).toBeDefined();
       expect(spec.volumes?.find((v) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } });
@@ -104,14 +106,28 @@ describe('the Helm chart (deploy/chart)', () => {
       expect(spec.automountServiceAccountToken).toBe(false);
     });
 
+    it('sets AppArmor by the annotation before Kubernetes 1.30, whose API servers refuse the field (deprecated from 1.30)', async () => {
+      for (const kubeVersion of ['1.20.2', '1.29.9']) {
+        const { spec, annotations } = worker((await render({ kubeVersion })).objects);
+        expect(annotations['container.apparmor.security.beta.kubernetes.io/bosun'], kubeVersion).toBe('unconfined');
+        expect(spec.containers[0]!.securityContext, kubeVersion).not.toHaveProperty('appArmorProfile');
+        expect(spec.containers[0]!.securityContext, kubeVersion).toMatchObject({ seccompProfile: { type: 'Unconfined' } });
+      }
+      expect(worker((await render({ kubeVersion: '1.30.0' })).objects).spec.containers[0]!.securityContext).toMatchObject({ appArmorProfile: { type: 'Unconfined' } });
+    });
+
     it('runs the worker under a Localhost AppArmor profile when told to (nodes that restrict user namespaces to profiles allowing them)', async () => {
-      const { objects: own } = await render({ values: { 'worker.appArmorProfile': 'localhost/bosun-worker' } });
-      const { spec, annotations } = worker(own);
-      expect(annotations['container.apparmor.security.beta.kubernetes.io/bosun']).toBe('localhost/bosun-worker');
-      expect(spec.containers[0]!.securityContext).toMatchObject({ seccompProfile: { type: 'Unconfined' } });
-      // Without the sandbox the runtime's defaults apply: no annotation at all.
-      const { objects: off } = await render({ values: { 'worker.sandbox': false, 'worker.appArmorProfile': 'localhost/bosun-worker' } });
-      expect(worker(off).annotations['container.apparmor.security.beta.kubernetes.io/bosun']).toBeUndefined();
+      const values = { 'worker.appArmorProfile': 'localhost/bosun-worker' };
+      const { spec } = worker((await render({ values })).objects);
+      expect(spec.containers[0]!.securityContext).toMatchObject({ seccompProfile: { type: 'Unconfined' }, appArmorProfile: { type: 'Localhost', localhostProfile: 'bosun-worker' } });
+      const old = worker((await render({ values, kubeVersion: '1.29.9' })).objects);
+      expect(old.annotations['container.apparmor.security.beta.kubernetes.io/bosun']).toBe('localhost/bosun-worker');
+      // Without the sandbox the runtime's defaults apply: neither.
+      for (const kubeVersion of ['1.29.9', '1.34.0']) {
+        const off = worker((await render({ values: { ...values, 'worker.sandbox': false }, kubeVersion })).objects);
+        expect(off.annotations['container.apparmor.security.beta.kubernetes.io/bosun'], kubeVersion).toBeUndefined();
+        expect(off.spec.containers[0]!.securityContext, kubeVersion).not.toHaveProperty('appArmorProfile');
+      }
     });
 
     it('is plan-only: no cluster registry, so no BOSUN_CLUSTERS and no clusters volume', () => {
@@ -223,6 +239,7 @@ describe('the Helm chart (deploy/chart)', () => {
     const { spec, annotations } = worker(objects);
     expect(get(objects, 'ConfigMap', 'bosun-config').data).toMatchObject({ BOSUN_SANDBOX: 'off' });
     expect(spec.containers[0]!.securityContext).not.toHaveProperty('seccompProfile');
+    expect(spec.containers[0]!.securityContext).not.toHaveProperty('appArmorProfile');
     expect(Object.keys(annotations).filter((a) => a.includes('apparmor'))).toEqual([]);
   });
 

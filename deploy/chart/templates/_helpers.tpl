@@ -137,3 +137,21 @@ seccompProfile:
 {{- define "bosun.pdbApiVersion" -}}
 {{- if semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version -}}policy/v1{{- else -}}policy/v1beta1{{- end -}}
 {{- end -}}
+
+{{/*
+The worker's AppArmor profile for the render sandbox (worker.appArmorProfile). From Kubernetes 1.30 it is the
+container's securityContext.appArmorProfile (the annotation is deprecated there and every create warns);
+older API servers refuse that field, so below 1.30 it is the annotation.
+*/}}
+{{- define "bosun.appArmorField" -}}
+{{- if semverCompare ">=1.30-0" .Capabilities.KubeVersion.Version -}}true{{- end -}}
+{{- end }}
+{{- define "bosun.appArmorProfile" -}}
+{{- $p := .Values.worker.appArmorProfile -}}
+{{- if hasPrefix "localhost/" $p -}}
+type: Localhost
+localhostProfile: {{ trimPrefix "localhost/" $p }}
+{{- else -}}
+type: Unconfined
+{{- end -}}
+{{- end }}
