@@ -398,6 +398,21 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       expect: { file: 'charts/web/Chart.yaml', message: /helm output for app exceeds 8 MB/ },
     },
     {
+      // jsonnet's JSON is read as it streams too (render/json-values.ts), under the same cap.
+      id: 'jsonnet-output-bomb', title: 'a 2-line jsonnet file that prints more than the output cap',
+      files: argoJsonnet('      jsonnet: {}\n', 'local big = std.repeat("x", 1048576);\n[{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bomb-%d" % i }, data: { k: big } } for i in std.range(0, 11)]'),
+      expect: { file: 'jsonnet/web/main.jsonnet', message: /jsonnet output for web exceeds 8 MB/ },
+    },
+    {
+      // A HelmRelease's kustomize post-renderer inflates a small chart's objects: its own output is capped.
+      id: 'post-renderer-output-bomb', title: 'a HelmRelease post-renderer patch that makes kustomize print more than the output cap',
+      files: {
+        ...helmRelease(`  postRenderers:\n    - kustomize:\n        patches:\n          - target: {kind: ConfigMap}\n            patch: |\n              - op: add\n                path: /data/filler\n                value: "${'x'.repeat(256 * 1024)}"\n`),
+        'charts/web/templates/cm.yaml': '{{- range until 40 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb-{{ . }}\ndata:\n  k: v\n{{- end }}\n',
+      },
+      expect: { file: hr, field: /^spec\.postRenderers\[0\]\.kustomize$/, message: /kustomize output for [\w/.@-]+ exceeds 8 MB/ },
+    },
+    {
       id: 'kustomize-alias-bomb', title: 'a YAML alias bomb through kustomize',
       files: { [k]: 'resources:\n  - cm.yaml\n  - bomb.yaml\n', 'clusters/app/bomb.yaml': aliasBomb() },
       expect: { file: k, message: /kustomize for app was stopped by the render sandbox: it needed more than/ },

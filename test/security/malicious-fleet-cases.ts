@@ -93,6 +93,13 @@ export function maliciousFleetCases(c: Canaries): MaliciousCase[] {
       files: remoteBundle('  chart: oci://169.254.169.254/charts/web\n  version: 1.0.0\n'),
       expect: { file: fy, message: /not fetched|not previewed/, note: true },
     },
+    // ── resource bombs ──────────────────────────────────────────────────────────────────────────────
+    {
+      // The templates/ of a raw bundle go through helm, read as they stream: stopped at the first object over the limit.
+      id: 'fleet-templates-object-bomb', title: 'a raw bundle\'s templates/ printing more objects than an environment may have',
+      files: { [fy]: 'defaultNamespace: web\nhelm:\n  releaseName: web\n', 'fleet/web/templates/cms.yaml': '{{- range until 30000 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb-{{ . }}\n{{- end }}\n' },
+      expect: { file: fy, message: /renders more than 20,000 objects \(the render was stopped at object 20,001\)/ },
+    },
     // ── odd input ───────────────────────────────────────────────────────────────────────────────────
     {
       id: 'fleet-compare-patches-odd', title: 'diff.comparePatches with a file path for a pointer, an option for an op, and an entry that is no mapping',
