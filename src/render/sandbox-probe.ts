@@ -88,7 +88,9 @@ function explain(stderr: string, host: SandboxHost): { reason: string; fix: stri
         + '`kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap). In Kubernetes, the worker pod needs '
         + '`securityContext.seccompProfile.type: Unconfined` (the RuntimeDefault profile refuses unshare(CLONE_NEWUSER)) and, '
         + 'on AppArmor hosts, AppArmor unconfined (the pod annotation `container.apparmor.security.beta.kubernetes.io/<container>: unconfined`, '
-        + 'or `appArmorProfile.type: Unconfined` from Kubernetes 1.30); bosun\'s Helm chart (deploy/chart, worker.sandbox) sets both',
+        + 'or `appArmorProfile.type: Unconfined` from Kubernetes 1.30); bosun\'s Helm chart (deploy/chart, worker.sandbox) sets both. '
+        + 'On Ubuntu ≥ 23.10 nodes an unconfined pod still gets a user namespace without capabilities: load an AppArmor profile '
+        + 'that allows `userns` and set the chart\'s `worker.appArmorProfile: localhost/<profile>` (docs/security.md, "The render sandbox on Kubernetes nodes")',
     };
   }
   if (host.uid === 0 && /Permission denied|Can't find source path/i.test(stderr)) {

@@ -44,6 +44,18 @@ afterAll(async () => {
   await rm(outside, { recursive: true, force: true });
 });
 
+it('where the host refuses user namespaces, says why and how to allow it, in Kubernetes too', async () => {
+  // A bwrap that fails as it does in a pod under the RuntimeDefault seccomp profile or Ubuntu's AppArmor userns restriction.
+  const fake = join(work, 'bwrap-refused');
+  await writeFile(fake, '#!/bin/sh\n[ "$1" = --version ] && { echo "bubblewrap 0.8.0"; exit 0; }\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n');
+  await chmod(fake, 0o755);
+  const status = await probeSandbox({ ...process.env, BOSUN_BWRAP: fake });
+  expect(status).toMatchObject({ ok: false, reason: expect.stringContaining('user namespaces cannot be created here') });
+  const fix = 'fix' in status ? status.fix : '';
+  expect(fix).toContain('seccompProfile.type: Unconfined');
+  expect(fix).toContain('worker.appArmorProfile: localhost/<profile>');
+});
+
 /** Runs a shell script in the sandbox exactly as a render would run kubectl: the worktree read-only. */
 function inSandbox(script: string, opts: { maxOutputBytes?: number; timeoutMs?: number } = {}): Promise<ToolResult> {
   return runTool({
