@@ -13,7 +13,7 @@ import { BosunError } from './model/errors.ts';
 import type { EnqueueResult, LockViewers, PlanJob, PlanReason, Producers, RepoRef } from './jobs.ts';
 import { parseLockKey, type LockManager } from './locks/index.ts';
 import type { Metrics } from './metrics.ts';
-import { checkRunPrefix, prFromExternalId } from './github/names.ts';
+import { checkRunPrefix, isApplyCheckRun, prFromExternalId } from './github/names.ts';
 
 export { checkRunExternalId, checkRunName, checkRunPrefix, lockPrefixFor, prFromExternalId } from './github/names.ts';
 
@@ -197,10 +197,10 @@ export function bosunApp(opts: BosunAppOptions): ApplicationFunction {
       if (!run.name.startsWith(checkRunPrefix)) return;
       // Another app's check that happens to share the name is not ours to re-run.
       if (opts.appId !== undefined && run.app?.id !== undefined && run.app.id !== opts.appId) return;
-      const env = run.name.slice(checkRunPrefix.length);
       // An apply's run (`bosun / apply (<env>)`, also on a PR head when a `/bosun apply` waited for its turn)
       // is not a plan of an environment of that name: applying again is `/bosun apply`.
-      if (/^apply \(.+\)$/.test(env)) return;
+      if (isApplyCheckRun(run.name)) return;
+      const env = run.name.slice(checkRunPrefix.length);
       const pulls = (run.pull_requests ?? []) as PullRequestPayload[];
       const pr = pulls[0]?.number ?? prFromExternalId(run.external_id);
       if (!pr) {

@@ -9,6 +9,25 @@ export function checkRunName(env: string): string {
   return `${checkRunPrefix}${env}`;
 }
 
+/**
+ * The check run of an environment's apply, on the commit applied (a merge, `/bosun apply`, a rollback, a
+ * sync, a removed environment's prune) — or on a PR head while a `/bosun apply` waits for its turn.
+ */
+export function applyCheckRunName(env: string): string {
+  return `${checkRunPrefix}apply (${env})`;
+}
+
+/**
+ * The one check run of a merge whose configuration is broken: no environment was found, nothing applied.
+ * (An environment named `apply` has a plan check run of the same name.)
+ */
+export const brokenMergeCheckRunName = `${checkRunPrefix}apply`;
+
+/** Whether a check run is an environment's apply (`bosun / apply (<env>)`) rather than the plan of an environment. */
+export function isApplyCheckRun(name: string): boolean {
+  return /^apply \(.+\)$/.test(name.startsWith(checkRunPrefix) ? name.slice(checkRunPrefix.length) : '');
+}
+
 /** The hidden marker of the PR's plan comment (the plan writes it, the apply job adds its "applied" lines to it). */
 export const planCommentMarker = 'plan';
 

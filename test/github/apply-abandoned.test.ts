@@ -2,7 +2,8 @@
 // its check run fails with the reason and its deployment gets a failure status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckRun, createDeployment, setDeploymentStatus } from '../../src/github/index.ts';
-import { applyCheckRunName, reportAbandoned } from '../../queue/workflows/apply/apply-job.ts';
+import { reportAbandoned } from '../../queue/workflows/apply/apply-job.ts';
+import { applyCheckRunName } from '../../src/github/names.ts';
 import { standinWithRepo, type StandinRepo } from './standin-setup.ts';
 
 let env: StandinRepo;

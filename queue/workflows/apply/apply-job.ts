@@ -35,7 +35,6 @@ import { planCommentMarker } from '../../../src/github/names.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 
-export { applyCheckRunName } from './apply-text.ts';
 
 export interface ApplyProcessorDeps {
   auth: GitHubAppAuth;

@@ -4,6 +4,7 @@
  * cycle (life-cycle.ts) posts it and the rules (hold.ts, plan-pin.ts, promotion-gate.ts) decide it.
  */
 import { renderApplySummary, type ApplyReport } from '../../../src/cluster/index.ts';
+import { applyCheckRunName } from '../../../src/github/names.ts';
 import type { ApplyJob } from '../../../src/jobs.ts';
 import type { PreviewResult } from '../../../src/model/preview.ts';
 import { renderPreviewMarkdown } from '../../../src/report/preview-section.ts';
@@ -12,9 +13,6 @@ import type { Hold } from './hold.ts';
 
 export const short = (sha: string): string => sha.slice(0, 7);
 
-export function applyCheckRunName(env: string): string {
-  return `bosun / apply (${env})`;
-}
 
 type Facts = Pick<ApplyJob, 'env' | 'sha' | 'trigger'> & Partial<Pick<ApplyJob, 'pr' | 'requestedBy' | 'removed'>>;
 

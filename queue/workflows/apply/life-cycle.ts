@@ -35,8 +35,9 @@ import {
   type DeploymentState,
   type GitHubClient,
 } from '../../../src/github/index.ts';
+import { applyCheckRunName } from '../../../src/github/names.ts';
 import type { ApplyJob, ApplyRecord, EnvStatusStore } from '../../../src/jobs.ts';
-import { applyCheckRunName, countsLine, deploymentDescription, inProgressText, workingText } from './apply-text.ts';
+import { countsLine, deploymentDescription, inProgressText, workingText } from './apply-text.ts';
 
 /** What is applied where, and why: the facts every caller states. */
 export type ApplyTarget = Pick<ApplyJob, 'repo' | 'env' | 'sha' | 'seq' | 'trigger'> & Partial<Pick<ApplyJob, 'pr' | 'requestedBy' | 'removed'>>;

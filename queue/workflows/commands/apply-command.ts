@@ -15,13 +15,14 @@ import { checkRequirements, type ApplyCommand } from '../../../src/chatops/index
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import { applyEnvironment, connect, renderApplySummary } from '../../../src/cluster/index.ts';
 import { applyRun } from '../apply/apply-run.ts';
-import { appliedCheck, applyCheckRunName, stoppedWaitingText, waitingForTurnText } from '../apply/apply-text.ts';
+import { appliedCheck, stoppedWaitingText, waitingForTurnText } from '../apply/apply-text.ts';
 import { takeEnvLease, type HeldEnvLease } from '../apply/env-lease.ts';
 import { openApplyLifeCycle, type ApplyTarget } from '../apply/life-cycle.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
 import { git } from '../../../src/git/index.ts';
 import { readMergeState } from '../../../src/github/associated-pulls.ts';
 import { completeCheckRun, createCheckRun, type CheckRunRef } from '../../../src/github/index.ts';
+import { applyCheckRunName } from '../../../src/github/names.ts';
 import { applySlotWaitText } from '../../../src/jobs/apply-slots.ts';
 import { lockKey } from '../../../src/locks/index.ts';
 import { loadDesiredState, withTree } from '../../../src/plan/desired-state.ts';
@@ -200,6 +201,6 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
     await run.reply(`\`${name}\` already has a newer commit (\`${result.by.sha.slice(0, 7)}\`, merged after #${job.pr}'s \`${short}\`), so #${job.pr} is not applied on its own: bosun never applies an older commit after a newer one. Apply the newer commit's pull request instead.`);
     return false;
   }
-  await run.reply(`🚀 Applying #${job.pr}'s merge commit \`${short}\` to \`${name}\` (asked by @${job.user.login}); the \`bosun / apply (${name})\` check run on \`${short}\` shows the result.`);
+  await run.reply(`🚀 Applying #${job.pr}'s merge commit \`${short}\` to \`${name}\` (asked by @${job.user.login}); the \`${applyCheckRunName(name)}\` check run on \`${short}\` shows the result.`);
   return true;
 }

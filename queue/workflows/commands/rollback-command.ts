@@ -25,7 +25,7 @@ import {
   seqAfter,
   type RevertPlan,
 } from '../../../src/rollback/index.ts';
-import { applyCheckRunName } from '../apply/apply-text.ts';
+import { applyCheckRunName } from '../../../src/github/names.ts';
 import { defaultBranchApplies } from '../apply/history.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { defaultBranchState, enqueueNewest, unknownEnvironment, unregisteredCluster } from './sync-command.ts';

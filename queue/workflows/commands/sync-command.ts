@@ -12,7 +12,7 @@ import { isAncestor } from '../../../src/git/revert.ts';
 import type { ApplyRequest, EnqueueResult } from '../../../src/jobs.ts';
 import type { Environment } from '../../../src/model/environment.ts';
 import { BosunError } from '../../../src/model/errors.ts';
-import { applyCheckRunName } from '../apply/apply-text.ts';
+import { applyCheckRunName } from '../../../src/github/names.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
 

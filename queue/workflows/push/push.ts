@@ -23,13 +23,14 @@ import { rolloutWaits } from '../../../src/jobs/rollout-order.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
 import { pullOfMergeCommit } from '../../../src/github/associated-pulls.ts';
 import { completeCheckRun, createCheckRun, findCheckRun } from '../../../src/github/index.ts';
+import { applyCheckRunName, brokenMergeCheckRunName } from '../../../src/github/names.ts';
 import type { Environment } from '../../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { withTree } from '../../../src/plan/desired-state.ts';
 import { affectedEnvironments, type AffectedEnvironment } from '../../../src/plan/affected.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { Processor } from '../../contract.ts';
-import { applyCheckRunName, reportSuperseded } from '../apply/apply-job.ts';
+import { reportSuperseded } from '../apply/apply-job.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { scheduleReconciles, type ReconcileProducers } from '../reconcile/reconcile-schedule.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
@@ -74,7 +75,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       // The merged configuration is broken: nothing can be applied, and the commit says why.
       const owner = job.repo.owner;
       const repo = job.repo.name;
-      const run = await createCheckRun(gh, { owner, repo, name: 'bosun / apply', headSha: job.after, status: 'in_progress' });
+      const run = await createCheckRun(gh, { owner, repo, name: brokenMergeCheckRunName, headSha: job.after, status: 'in_progress' });
       await completeCheckRun(gh, {
         owner,
         repo,
