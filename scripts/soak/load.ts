@@ -111,10 +111,23 @@ export function createLoad(stack: SoakStack, repo: SoakRepo, opts: LoadOptions):
   const step = async (): Promise<void> => {
     const kind = pick();
     if (kind === 'opened') {
-      const pr = nextPr++;
-      const head = await repo.openBranch(pr);
+      // Issues share the numbers: the App opens drift issues while the soak runs, so a number is taken when free.
+      const taken = (n: number): boolean => gh.issues(owner, repoName).some((i) => i.number === n);
+      let pr = nextPr++;
+      let head: string;
+      for (let tries = 1; ; tries++) {
+        while (taken(pr)) pr = nextPr++;
+        head = await repo.openBranch(pr);
+        try {
+          await gh.addPullRequest({ owner, repo: repoName, number: pr, head: { ref: `pr-${pr}`, sha: head }, base: { ref: 'main' }, user: maintainer, title: `soak change ${pr}` });
+          break;
+        } catch (err) {
+          // An issue took the number while the branch was being made.
+          if (tries >= 5 || !taken(pr)) throw err;
+          pr = nextPr++;
+        }
+      }
       revisions.set(pr, 1);
-      await gh.addPullRequest({ owner, repo: repoName, number: pr, head: { ref: `pr-${pr}`, sha: head }, base: { ref: 'main' }, user: maintainer, title: `soak change ${pr}` });
       open.push(pr);
       await prEvent(pr, 'opened', head);
     } else if (kind === 'synchronize') {

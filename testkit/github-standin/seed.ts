@@ -72,6 +72,8 @@ export async function addPullRequest(site: Site, seed: PullRequestSeed, now: num
   const repo = needRepo(site, seed.owner, seed.repo);
   const number = seed.number ?? repo.lastNumber + 1;
   if (site.store.pull(repo.key, number) || site.store.issue(repo.key, number)) throw new Error(`addPullRequest: #${number} already exists in ${seed.owner}/${seed.repo}`);
+  // Taken now, before the awaits below: an issue the App opens meanwhile (a drift issue) gets the next number, as on GitHub.
+  repo.lastNumber = Math.max(repo.lastNumber, number);
   const headSha = await needCommit(repo, seed.head.sha, 'head.sha');
   const baseSha = await needCommit(repo, seed.base.sha ?? `refs/heads/${seed.base.ref}`, seed.base.sha ? 'base.sha' : 'base.ref');
   const draft = seed.draft ?? false;
@@ -102,7 +104,6 @@ export async function addPullRequest(site: Site, seed: PullRequestSeed, now: num
     updatedAt: at,
     closedAt: state === 'closed' ? at : null,
   };
-  repo.lastNumber = Math.max(repo.lastNumber, number);
   await savePull(site.store, repo, pr);
   return presentPull(site, repo, pr, await pullStats(repo.gitDir, pr.base.sha, pr.head.sha));
 }
