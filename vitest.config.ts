@@ -76,6 +76,11 @@ const clusterSuites: readonly string[] = [
   'test/cli/signals.test.ts',
   'test/plan/chart-fetch-failures.test.ts',
   'test/git/concurrent-checkouts.test.ts',
+  // the Fleet twins of the malicious-plan and malicious-app suites above (every malicious Fleet bundle through
+  // `bosun plan` in the sandbox, and through the App on the e2e harness), measured at 10-13 s each in the unit
+  // project (2026-12-06, load 7-12), its two longest files but one
+  'test/security/malicious-fleet-plan.test.ts',
+  'test/security/malicious-fleet-app.test.ts',
 ];
 
 export default defineConfig({
