@@ -39,6 +39,11 @@ export interface Scenario {
   /** Sends pull_request `action` for PR `pr` as the stand-in holds it now (asserting bosun accepted it). */
   pullRequestEvent(pr: number, action: string): Promise<void>;
   /**
+   * Opens a pull request of `head` into `main` by `user` (default alice), numbered `number` (default: the
+   * next number): adds it to the stand-in and sends pull_request `opened`. Resolves to its number.
+   */
+  openPullRequest(head: { ref: string; sha: string }, opts?: { number?: number; user?: string; title?: string }): Promise<number>;
+  /**
    * Merges `branch` into the checked-out default branch of `repo` with a merge commit, as GitHub's merge
    * button does, and marks PR `pr` merged at it. The push event is separate (`push`).
    */
@@ -61,6 +66,12 @@ export interface Scenario {
   planComment(pr: number): string;
   /** bosun's sticky plan comments on PR `pr` (the comments, not their bodies): one once bosun planned, never two. */
   planComments(pr: number): Json[];
+  /**
+   * PR `pr`'s plan report once it is final for head `sha` — its sticky comment names the head and every
+   * `bosun…` check run on the head completed — else undefined. (A PR whose only change is a file bosun
+   * skips may get no check run at all: it never reports final here.)
+   */
+  planReport(pr: number, sha: string): { comment: Json; runs: Json[] } | undefined;
   /** Check runs named `checkName` on `sha` (every check run on it without a name), oldest first. */
   checkRuns(sha: string, checkName?: string): Json[];
   /** Waits until there are `count` check runs named `checkName` on `sha` and the last of them completed. */
@@ -107,6 +118,11 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
     pullRequestEvent: async (pr, action) => {
       expect((await h().send('pull_request', await self.pullRequestPayload(pr, action))).status).toBeLessThan(300);
     },
+    openPullRequest: async (head, opts = {}) => {
+      const pr = await h().gh.addPullRequest({ owner, repo: name, ...(opts.number === undefined ? {} : { number: opts.number }), ...(opts.title === undefined ? {} : { title: opts.title }), head, base: { ref: 'main' }, user: opts.user ?? 'alice' });
+      await self.pullRequestEvent(Number(pr.number), 'opened');
+      return Number(pr.number);
+    },
     mergeBranch: async (repo, pr, branch, message = `Merge pull request #${pr} from ${owner}/${branch}`) => {
       const before = await repo.revParse();
       // Committed by the builder, so the merge commit's committer time follows the others' (it orders applies).
@@ -142,6 +158,12 @@ export function scenario(owner: string, name: string, harness: () => Harness): S
     },
     planComment: (pr) => String(self.planComments(pr)[0]?.body ?? ''),
     planComments: (pr) => h().gh.comments(owner, name, pr).filter((c) => String(c.body).startsWith('<!-- bosun:plan -->')),
+    planReport: (pr, sha) => {
+      const comment = self.planComments(pr)[0];
+      const runs = self.checkRuns(sha).filter((r) => String(r.name).startsWith('bosun'));
+      if (!comment || !String(comment.body).includes(sha.slice(0, 7)) || runs.length === 0 || runs.some((r) => r.status !== 'completed')) return undefined;
+      return { comment, runs };
+    },
     checkRuns: (sha, checkName) => h().gh.checkRuns(owner, name, sha).filter((r) => checkName === undefined || r.name === checkName).sort((a, b) => Number(a.id) - Number(b.id)),
     completedRun: (sha, checkName, opts = {}) => {
       const count = opts.count ?? 1;

@@ -44,16 +44,6 @@ describe('a bomb pull request beside a plain one on the same worker (default out
   const heads = { bomb: '', plain: '' };
 
   const s = scenario(owner, name, () => h);
-  const reported = (pr: number, sha: string): { comment: Json; runs: Json[] } | undefined => {
-    const comment = s.planComments(pr)[0];
-    const runs = s.checkRuns(sha).filter((r) => String(r.name).startsWith('bosun'));
-    if (!comment || !String(comment.body).includes(sha.slice(0, 7)) || runs.length === 0 || runs.some((r) => r.status !== 'completed')) return undefined;
-    return { comment, runs };
-  };
-  const openPr = async (number: number, branch: string, sha: string) => {
-    await h.gh.addPullRequest({ owner, repo: name, number, head: { ref: branch, sha }, base: { ref: 'main' }, user: 'mallory' });
-    await s.pullRequestEvent(number, 'opened');
-  };
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bosun-bomb-beside-'));
@@ -78,8 +68,8 @@ describe('a bomb pull request beside a plain one on the same worker (default out
     // The defaults that matter here, stated: no BOSUN_RENDER_MAX_BYTES (64 MB), two jobs at once.
     worker = await startWorkerProcess({ env: { ...h.workerEnv, BOSUN_CONCURRENCY: '2', LOG_LEVEL: 'info', BOSUN_DATA_DIR: join(work, 'data'), ...(process.env.H11_CAP ? { BOSUN_RENDER_MAX_BYTES: process.env.H11_CAP } : {}) }, home: work, redisUrl });
     console.log(`bosun worker peak RSS when ready: ${((await peakRss(worker.pid)) / 1024 ** 2).toFixed(0)} MB`);
-    await openPr(1, 'bomb', heads.bomb);
-    await openPr(2, 'plain', heads.plain);
+    await s.openPullRequest({ ref: 'bomb', sha: heads.bomb }, { number: 1, user: 'mallory' });
+    await s.openPullRequest({ ref: 'plain', sha: heads.plain }, { number: 2, user: 'mallory' });
   }, 180_000);
 
   afterAll(async () => {
@@ -89,10 +79,10 @@ describe('a bomb pull request beside a plain one on the same worker (default out
   });
 
   it('reports both, the plain one planned beside the stopped bomb; the worker stays alive and under its memory bound', async () => {
-    const plain = await waitFor('the plain pull request\'s report', () => reported(2, heads.plain), 300_000);
+    const plain = await waitFor('the plain pull request\'s report', () => s.planReport(2, heads.plain), 300_000);
     expect(plain.runs.map((r) => r.conclusion)).toEqual(['success']);
     expect(String(plain.comment.body)).toContain('app');
-    const bomb = await waitFor('the bomb pull request\'s report', () => reported(1, heads.bomb), 300_000);
+    const bomb = await waitFor('the bomb pull request\'s report', () => s.planReport(1, heads.bomb), 300_000);
     const peak = await peakRss(worker.pid);
     console.log(`bosun worker peak RSS: ${(peak / 1024 ** 2).toFixed(0)} MB`);
     expect(bomb.runs.some((r) => r.conclusion === 'failure')).toBe(true);

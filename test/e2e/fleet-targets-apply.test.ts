@@ -101,8 +101,7 @@ describe('apply on merge: Fleet bundles on the clusters their targets select', (
     await repo.write('api/overlays/prod/settings.yaml', configMap('api', 'production'));
     const head = await repo.commit('fleet: api on prod only');
     await repo.checkout('main');
-    await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: 'api', sha: head }, base: { ref: 'main' }, user: 'alice' });
-    await s.pullRequestEvent(1, 'opened');
+    await s.openPullRequest({ ref: 'api', sha: head }, { number: 1 });
 
     const plan = await waitFor(`bosun / api@${prod}`, () => runsOn(head).find((r) => r.name === `bosun / api@${prod}` && r.status === 'completed'), 120_000);
     expect(plan.conclusion).toBe('success');

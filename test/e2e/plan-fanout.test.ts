@@ -51,10 +51,7 @@ describe('a plan split into parts rendered on several workers', () => {
     };
   };
 
-  const open = async (pr: number, head: string) => {
-    await h.gh.addPullRequest({ owner, repo: name, number: pr, head: { ref: pr === 1 ? repo.branch : `pr-${pr}`, sha: head }, base: { ref: 'main' }, user: 'alice' });
-    await s.pullRequestEvent(pr, 'opened');
-  };
+  const open = (pr: number, head: string) => s.openPullRequest({ ref: pr === 1 ? repo.branch : `pr-${pr}`, sha: head }, { number: pr });
   const bosunRuns = (head: string): Json[] => s.checkRuns(head).filter((r) => String(r.name).startsWith('bosun / '));
   const until = async (check: () => boolean, ms: number) => {
     const end = Date.now() + ms;

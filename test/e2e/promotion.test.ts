@@ -63,8 +63,7 @@ describe('promotion, plan pinning and manual environments on merge', () => {
     const head = await repo.commit(`change on ${branch}`);
     await repo.checkout('main');
     // Numbered by the stand-in: issues bosun opens share the numbers.
-    const pr = Number((await h.gh.addPullRequest({ owner, repo: name, head: { ref: branch, sha: head }, base: { ref: 'main' }, user: 'alice' })).number);
-    await s.pullRequestEvent(pr, 'opened');
+    const pr = await s.openPullRequest({ ref: branch, sha: head });
     await waitFor(`the plan comment on #${pr}`, () => planComment(pr).includes(head.slice(0, 7)), 90_000);
     return { pr, head };
   };

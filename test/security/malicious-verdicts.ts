@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import type { Logger } from '../../queue/log.ts';
 import { waitFor, type Harness } from '../../testkit/harness.ts';
+import { scenario } from '../../testkit/scenario.ts';
 import type { Canaries } from './canaries.ts';
 import type { MaliciousCase } from './malicious-cases.ts';
 
@@ -60,7 +61,6 @@ export function capturingLogger(lines: string[]): Logger {
 }
 
 type Json = Record<string, unknown>;
-const planMarker = '<!-- bosun:plan -->';
 
 export interface AppReport { comment: Json; runs: Json[] }
 
@@ -70,25 +70,12 @@ export function appPullRequests(h: () => Harness, owner: string, name: string): 
   reported(pr: number, sha: string): AppReport | undefined;
   waitReported(what: string, pr: number, sha: string, timeoutMs: number): Promise<AppReport>;
 } {
-  const sticky = (pr: number): Json | undefined => h().gh.comments(owner, name, pr).find((c) => String(c.body).startsWith(planMarker));
-  const runsOn = (sha: string): Json[] => h().gh.checkRuns(owner, name, sha).filter((r) => String(r.name).startsWith('bosun'));
-  /**
-   * The PR's report is final: its comment names the head, and every bosun check run on the head completed.
-   * A PR whose only change is a skipped file (a note, nothing to render) may get no check run at all.
-   */
-  const reported = (pr: number, sha: string): AppReport | undefined => {
-    const comment = sticky(pr);
-    const runs = runsOn(sha);
-    if (!comment || !String(comment.body).includes(sha.slice(0, 7)) || runs.length === 0 || runs.some((r) => r.status !== 'completed')) return undefined;
-    return { comment, runs };
-  };
+  const s = scenario(owner, name, h);
+  // The PR's report is final: its comment names the head, and every bosun check run on the head completed.
+  const reported = (pr: number, sha: string): AppReport | undefined => s.planReport(pr, sha);
   return {
     async open(number, branch, sha) {
-      const gh = h().gh;
-      await gh.addPullRequest({ owner, repo: name, number, head: { ref: branch, sha }, base: { ref: 'main' }, user: 'mallory' });
-      const payload = gh.examplePayload('pull_request', 'opened', gh.repoPayload(owner, name), { number, pull_request: await gh.pullPayload(owner, name, number) });
-      const delivery = await h().send('pull_request', payload);
-      expect(delivery.status).toBeLessThan(300);
+      await s.openPullRequest({ ref: branch, sha }, { number, user: 'mallory' });
     },
     reported,
     waitReported: (what, pr, sha, timeoutMs) => waitFor(what, () => reported(pr, sha), timeoutMs),
