@@ -20,6 +20,7 @@ const clusterSuites: readonly string[] = [
   'test/cluster/apply.test.ts',
   'test/cluster/connect.test.ts',
   'test/cluster/faults.test.ts',
+  'test/cluster/fleet-helm.test.ts',
   'test/cluster/flux-apply.test.ts',
   'test/cluster/health.test.ts',
   'test/cluster/idempotent-apply.test.ts',

@@ -3,6 +3,7 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { deleterOf, syncSemanticsOf } from '../model/apply-options.ts';
 import { groupOf } from '../model/object.ts';
 import { splitForSync } from '../model/sync.ts';
+import { syncRolesOf } from '../model/sync-role.ts';
 import { describeFailure } from './api-error.ts';
 import type { ApplyObjectsOptions } from './apply.ts';
 import { ensureNamespace } from './create-namespace.ts';
@@ -24,7 +25,7 @@ import { waitForHealth } from './wait-health.ts';
 
 export type ApplyEnvironmentSettings = Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts' | 'healthTimeoutSeconds'>
   // Which annotations are honoured and the environment's sync options (absent: Argo CD's annotations, no options).
-  & Partial<Pick<Environment, 'source' | 'apply' | 'helmRelease'>>;
+  & Partial<Pick<Environment, 'source' | 'apply' | 'helmRelease' | 'path' | 'fleet'>>;
 
 export interface ApplyEnvironmentInput {
   client: ClusterClient;
@@ -109,16 +110,20 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
 
   input.onProgress?.({ stage: 'prepare', message: `resolving ${input.objects.length} objects against cluster "${client.name}"` });
   // Hooks run in their phases and are never tracked; Skip objects are never applied (src/model/sync.ts).
-  const split = splitForSync(input.objects, semantics);
+  // Helm (a Fleet bundle) runs pre-install hooks on an install and pre-upgrade ones on an upgrade: an
+  // environment bosun applied before (its inventory is there) is an upgrade, unless a plan says.
+  let split: ReturnType<typeof splitForSync<RenderedObject>>;
   let prepared: PreparedSet;
   let hookSet: Awaited<ReturnType<typeof prepareHooks>>;
   let previous: InventoryEntry[];
   try {
     const inventory = await readInventory(client, env.name, partOf);
+    const roles = syncRolesOf(env, semantics === 'helm' ? env.apply?.helmRelease ?? (inventory !== undefined ? 'upgrade' : 'install') : undefined);
+    split = splitForSync(input.objects, roles);
     prepared = await prepareObjects(split.resources, { env: withHelmAction(env, split.resources, inventory !== undefined), partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
     const crdScopes = scopesFromCrds(split.resources.map((r) => r.object));
     hookSet = await prepareHooks(split.hooks, {
-      env, partOf, revision: input.revision ?? 'local', startedAt: started, defaultNamespace: client.defaultNamespace,
+      env, partOf, revision: input.revision ?? 'local', startedAt: started, defaultNamespace: client.defaultNamespace, ...(roles ? { roles } : {}),
       namespaced: async (v, k) => (await client.resources.find(v, k))?.namespaced ?? (crdScopes.has(`${groupOf(v)}/${k}`) ? crdScopes.get(`${groupOf(v)}/${k}`) === 'Namespaced' : undefined),
     });
     previous = inventory?.entries ?? [];
@@ -142,7 +147,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   if (semantics === 'argocd' && createNamespace && env.namespace && !prepared.objects.some((o) => isNamespace(o.object) && o.name === env.namespace)) {
     results.push(await ensureNamespace(client, env.namespace, createNamespace));
   }
-  const { steps, syncFail } = planSyncSteps(prepared.objects, hookSet.hooks);
+  const { steps, syncFail } = planSyncSteps(prepared.objects, hookSet.hooks, { oneHookPerStep: semantics === 'helm' });
   const postSteps = steps.filter((s) => s.phase === 'PostSync');
   const applyOptions: ApplyObjectsOptions = { force: env.forceConflicts, secrets, onProgress: input.onProgress, recreateTerminatingNamespaces: mode === 'sync', semantics };
   const timeoutSeconds = env.healthTimeoutSeconds;
@@ -235,7 +240,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   } else {
     notRun.push(...syncFail);
   }
-  const deleted = runs.length > 0 ? await deleteHooksByPolicy(client, runs, failure === undefined ? 'succeeded' : 'failed', notes) : new Set<string>();
+  const deleted = runs.length > 0 ? await deleteHooksByPolicy(client, runs, failure === undefined ? 'succeeded' : 'failed', notes, semantics === 'helm' ? 'helm' : 'argocd') : new Set<string>();
   const hookResults = [...runs.map((r) => hookResult(r, deleted)), ...notRun.map((hook) => hookResult({ hook, notRun: hook.phase === 'SyncFail' ? 'not run: the sync did not fail' : `not run: ${failure ?? 'an earlier step failed'}` }, deleted))];
 
   let health: ApplyReport['health'];

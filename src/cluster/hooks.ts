@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
-import { syncRoleOf, type HookDeletePolicy, type HookPhase } from '../model/sync.ts';
+import { syncRoleOf, type HookDeletePolicy, type HookPhase, type SyncRole } from '../model/sync.ts';
 import { mapLimit } from '../util/limit.ts';
 import { describeFailure } from './api-error.ts';
 import type { ClusterClient } from './client.ts';
@@ -46,6 +46,8 @@ export interface HookContext {
   defaultNamespace: string;
   /** Whether a kind is namespaced (undefined: not known to the cluster yet). */
   namespaced(apiVersion: string, kind: string): Promise<boolean | undefined>;
+  /** Each object's role (model/sync-role.ts syncRolesOf); default Argo CD's rules. */
+  roles?: (rendered: RenderedObject) => SyncRole;
 }
 
 /**
@@ -57,8 +59,9 @@ export async function prepareHooks(rendered: readonly RenderedObject[], ctx: Hoo
   const invalid: Array<ObjectRef & { error: string }> = [];
   const sha = ctx.revision.length >= 8 ? ctx.revision.slice(0, 7) : ctx.revision;
   const unix = Math.floor(ctx.startedAt / 1000);
-  for (const { object, source } of rendered) {
-    const role = syncRoleOf(object);
+  for (const item of rendered) {
+    const { object, source } = item;
+    const role = ctx.roles ? ctx.roles(item) : syncRoleOf(object);
     if (role.role !== 'hook') continue;
     const generateName = typeof object.metadata?.generateName === 'string' ? object.metadata.generateName : '';
     if (!object.metadata?.name && !generateName) {
@@ -160,19 +163,34 @@ async function removeEarlierRuns(client: ClusterClient, info: ResourceInfo, hook
  * HookFailed when it failed (gitops-engine deletes by the operation's outcome, not each hook's). Answers
  * the keys of the hooks it deleted; a failure to delete is a note, not a failed sync.
  */
-export async function deleteHooksByPolicy(client: ClusterClient, runs: readonly HookRun[], syncOutcome: 'succeeded' | 'failed', notes: string[]): Promise<Set<string>> {
+export async function deleteHooksByPolicy(client: ClusterClient, runs: readonly HookRun[], syncOutcome: 'succeeded' | 'failed', notes: string[], rules: 'argocd' | 'helm' = 'argocd'): Promise<Set<string>> {
   const policy: HookDeletePolicy = syncOutcome === 'succeeded' ? 'HookSucceeded' : 'HookFailed';
   const deleted = new Set<string>();
-  await mapLimit(runs.filter((r) => r.created && r.hook.deletePolicies.includes(policy)), client.concurrency, async (run) => {
+  const due = rules === 'helm' ? helmDue(runs) : runs.filter((r) => r.created && r.hook.deletePolicies.includes(policy));
+  await mapLimit(due, client.concurrency, async (run) => {
+    const why: HookDeletePolicy = rules === 'helm' ? (run.outcome === 'succeeded' ? 'HookSucceeded' : 'HookFailed') : policy;
     try {
       const info = await client.resources.find(run.hook.apiVersion, run.hook.kind);
       if (info) await deleteObject(client, info, run.hook.namespace, run.hook.name);
       deleted.add(`${run.hook.key}#${run.hook.phase}`);
     } catch (error) {
-      notes.push(`hook ${run.hook.kind} ${run.hook.name} could not be deleted (${policy}): ${describeFailure(error)}`);
+      notes.push(`hook ${run.hook.kind} ${run.hook.name} could not be deleted (${why}): ${describeFailure(error)}`);
     }
   });
   return deleted;
+}
+
+/**
+ * Helm's deletions (helm pkg/action/hooks.go execHook), by each hook's own run rather than the sync's
+ * outcome: a failed hook saying hook-failed; the hooks of a phase saying hook-succeeded once every hook of
+ * that phase ran and succeeded (a failed one stops the phase and keeps the ones before it); a
+ * CustomResourceDefinition never.
+ */
+function helmDue(runs: readonly HookRun[]): HookRun[] {
+  const phaseOk = (phase: HookPhase) => runs.filter((r) => r.hook.phase === phase).every((r) => r.outcome === 'succeeded');
+  return runs.filter((r) => r.created && r.hook.kind !== 'CustomResourceDefinition' && (r.outcome === 'failed'
+    ? r.hook.deletePolicies.includes('HookFailed')
+    : r.hook.deletePolicies.includes('HookSucceeded') && phaseOk(r.hook.phase)));
 }
 
 /** A hook run as an object result of the apply report. */

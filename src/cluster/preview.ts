@@ -8,7 +8,8 @@ import { readInventory } from './inventory.ts';
 import { deleterOf, fluxExclusion, syncSemanticsOf } from '../model/apply-options.ts';
 import type { SyncSemantics } from '../model/sync.ts';
 import { groupOf } from '../model/object.ts';
-import { compareOptionsAnnotation, hasAnnotationOption, splitForSync } from '../model/sync.ts';
+import { compareOptionsAnnotation, hasAnnotationOption, splitForSync, type SyncRole } from '../model/sync.ts';
+import { syncRolesOf } from '../model/sync-role.ts';
 import { compileIgnoreRules, withoutIgnoredFields, type CompiledIgnoreRules } from '../diff/ignore-differences.ts';
 import { prepareHooks } from './hooks.ts';
 import { environmentLabel, labelValue, partOfLabel } from './labels.ts';
@@ -27,7 +28,7 @@ import type { PreviewAction, PreviewHook, PreviewObject, PreviewResult, Progress
 
 export interface PreviewInput {
   client: ClusterClient;
-  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'> & Partial<Pick<Environment, 'source' | 'apply'>>;
+  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'> & Partial<Pick<Environment, 'source' | 'apply' | 'path' | 'fleet'>>;
   objects: readonly RenderedObject[];
   /** Value of the bosun.dev/part-of label (default 'bosun'). */
   partOf?: string;
@@ -51,13 +52,14 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   const secrets = [...secretValues(rendered.map((r) => r.object)), ...sops.plaintexts];
   const semantics = syncSemanticsOf(env);
   // Hooks are not changes (they are created at each sync) and Skip objects are never applied.
-  const split = splitForSync(rendered, semantics);
+  const roles = syncRolesOf(env);
+  const split = splitForSync(rendered, roles);
   const ignore = compileIgnoreRules(env.apply?.ignoreDifferences);
   let prepared;
   let hooks: PreviewHook[];
   try {
     prepared = await prepareObjects(split.resources, { env, partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
-    hooks = await previewHooks(client, split.hooks, { env, partOf, secrets, scopes: scopesFromCrds(split.resources.map((r) => r.object)) });
+    hooks = await previewHooks(client, split.hooks, { env, partOf, secrets, scopes: scopesFromCrds(split.resources.map((r) => r.object)), ...(roles ? { roles } : {}), oneHookPerStep: semantics === 'helm' });
   } catch (error) {
     throw toClusterError(client.name, client.server, error);
   }
@@ -99,13 +101,13 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
  * Each hook as the sync would create it, checked by the API server with a dry-run create (schema,
  * defaulting, admission); its name is left to the server, so an earlier run in the cluster is no conflict.
  */
-async function previewHooks(client: ClusterClient, rendered: readonly RenderedObject[], ctx: { env: PreviewInput['env']; partOf: string; secrets: readonly string[]; scopes: Map<string, 'Namespaced' | 'Cluster'> }): Promise<PreviewHook[]> {
+async function previewHooks(client: ClusterClient, rendered: readonly RenderedObject[], ctx: { env: PreviewInput['env']; partOf: string; secrets: readonly string[]; scopes: Map<string, 'Namespaced' | 'Cluster'>; roles?: (r: RenderedObject) => SyncRole; oneHookPerStep: boolean }): Promise<PreviewHook[]> {
   if (rendered.length === 0) return [];
   const { hooks } = await prepareHooks(rendered, {
-    env: ctx.env, partOf: ctx.partOf, revision: 'preview', startedAt: Date.now(), defaultNamespace: client.defaultNamespace,
+    env: ctx.env, partOf: ctx.partOf, revision: 'preview', startedAt: Date.now(), defaultNamespace: client.defaultNamespace, ...(ctx.roles ? { roles: ctx.roles } : {}),
     namespaced: async (v, k) => (await client.resources.find(v, k))?.namespaced ?? (ctx.scopes.has(`${groupOf(v)}/${k}`) ? ctx.scopes.get(`${groupOf(v)}/${k}`) === 'Namespaced' : undefined),
   });
-  const { steps, syncFail } = planSyncSteps([], hooks);
+  const { steps, syncFail } = planSyncSteps([], hooks, { oneHookPerStep: ctx.oneHookPerStep });
   const ordered = [...steps.flatMap((s) => s.hooks), ...syncFail];
   return mapLimit(ordered, client.concurrency, async (hook): Promise<PreviewHook> => {
     const { object, phase, wave, deletePolicies: _d, generated: _g, generateName, hookId: _h, ...ref } = hook;

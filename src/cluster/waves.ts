@@ -18,9 +18,10 @@ export interface SyncStepPlan {
  * The steps of a sync in Argo CD's order (src/model/sync-order.ts): PreSync, then each Sync wave, then
  * PostSync, by wave. A Namespace or CRD moves into the step of the first object that needs it (a
  * PreSync hook in a namespace this sync creates gets its Namespace in PreSync). SyncFail hooks are
- * returned apart: they run only when a step fails.
+ * returned apart: they run only when a step fails. `oneHookPerStep` (Helm: execHook creates each hook and
+ * waits for it before the next, helm pkg/action/hooks.go): a hook never shares its step with another.
  */
-export function planSyncSteps(resources: readonly PreparedObject[], hooks: readonly PreparedHook[]): { steps: SyncStepPlan[]; syncFail: PreparedHook[] } {
+export function planSyncSteps(resources: readonly PreparedObject[], hooks: readonly PreparedHook[], options: { oneHookPerStep?: boolean } = {}): { steps: SyncStepPlan[]; syncFail: PreparedHook[] } {
   type Item = SyncItem & { resource?: PreparedObject; hook?: PreparedHook };
   const items: Item[] = [];
   for (const resource of resources) {
@@ -37,7 +38,7 @@ export function planSyncSteps(resources: readonly PreparedObject[], hooks: reado
   const steps: SyncStepPlan[] = [];
   for (const item of orderForSync(items)) {
     let step = steps[steps.length - 1];
-    if (!step || step.phase !== item.phase || step.wave !== item.wave) {
+    if (!step || step.phase !== item.phase || step.wave !== item.wave || (options.oneHookPerStep && item.hook && step.hooks.length > 0)) {
       step = { phase: item.phase, wave: item.wave, resources: [], hooks: [] };
       steps.push(step);
     }

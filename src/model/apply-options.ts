@@ -44,8 +44,9 @@ export interface ApplyPolicy {
   healthChecks?: HealthCheckRef[];
   /**
    * A Flux HelmRelease: whether helm-controller installs or upgrades the release, which decides whether
-   * `install.crds` or `upgrade.crds` governs its chart's crds/ CRDs (model/helm-crds.ts). A plan sets it
-   * (an upgrade when the base has the release, plan/helmrelease-sides.ts); absent elsewhere.
+   * `install.crds` or `upgrade.crds` governs its chart's crds/ CRDs (model/helm-crds.ts); a Fleet bundle:
+   * whether its pre-install or pre-upgrade hooks run (model/helm-hooks.ts). A plan sets it (an upgrade
+   * when the base has the release, plan/helmrelease-sides.ts); the merge's apply asks the cluster.
    */
   helmRelease?: HelmReleaseAction;
 }
@@ -125,9 +126,14 @@ export function fluxExclusion(obj: Pick<KubeObject, 'metadata'> | undefined, whe
   return undefined;
 }
 
-/** Argo CD semantics for everything but Flux, whose kustomize-controller reads its own annotations instead. */
+/**
+ * Argo CD semantics for everything but Flux, whose kustomize-controller reads its own annotations instead,
+ * and Rancher Fleet, whose agent deploys every bundle as a Helm release (rancher/fleet
+ * internal/helmdeployer/install.go: action.NewInstall / action.NewUpgrade): Helm's hooks, no Argo CD
+ * annotation (model/helm-hooks.ts).
+ */
 export function syncSemanticsOf(env: { source?: string; apply?: ApplyPolicy }): SyncSemantics {
-  return env.apply?.semantics ?? (env.source === 'flux' ? 'flux' : 'argocd');
+  return env.apply?.semantics ?? (env.source === 'flux' ? 'flux' : env.source === 'fleet' ? 'helm' : 'argocd');
 }
 
 /**

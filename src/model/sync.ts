@@ -29,9 +29,11 @@ export type HookDeletePolicy = (typeof hookDeletePolicies)[number];
  * Whose annotations the cluster engine honours for an environment. Argo CD's for everything bosun
  * applies on its own terms (Argo CD Applications, `.bosun.yaml` and folder environments); Flux's
  * `kustomize.toolkit.fluxcd.io/*` ones for Flux Kustomizations (whose kustomize-controller applies
- * hook-annotated objects like any other, src/model/apply-options.ts); none at all with 'none'.
+ * hook-annotated objects like any other, src/model/apply-options.ts); Helm's for Rancher Fleet bundles,
+ * which the Fleet agent deploys as Helm releases: `helm.sh/hook` hooks run as Helm runs them, Argo CD's
+ * annotations mean nothing (src/model/helm-hooks.ts); none at all with 'none'.
  */
-export type SyncSemantics = 'argocd' | 'flux' | 'none';
+export type SyncSemantics = 'argocd' | 'flux' | 'helm' | 'none';
 
 /** What a sync does with one rendered object. */
 export type SyncRole =
@@ -173,16 +175,18 @@ export interface SkippedForSync {
 
 /**
  * A render split the way a sync treats it: resources (applied in waves, tracked, pruned), hooks (run in
- * their phases, never tracked) and objects never applied. Without Argo CD semantics everything is a
+ * their phases, never tracked) and objects never applied, each object's role told by `roles` (for an
+ * environment: model/sync-role.ts syncRolesOf; `argocd`: Argo CD's rules). Without roles everything is a
  * resource.
  */
-export function splitForSync<T extends { object: KubeObject }>(objects: readonly T[], semantics: SyncSemantics): { resources: T[]; hooks: T[]; skipped: SkippedForSync[] } {
-  if (semantics !== 'argocd') return { resources: [...objects], hooks: [], skipped: [] };
+export function splitForSync<T extends { object: KubeObject }>(objects: readonly T[], how: ((item: T) => SyncRole) | 'argocd' | undefined): { resources: T[]; hooks: T[]; skipped: SkippedForSync[] } {
+  if (!how) return { resources: [...objects], hooks: [], skipped: [] };
+  const roles = how === 'argocd' ? (item: T) => syncRoleOf(item.object) : how;
   const out = { resources: [] as T[], hooks: [] as T[], skipped: [] as SkippedForSync[] };
   // Keyed over the whole render, as the plan's diff keys it (a generateName object's rank counts them all).
   const keys = objectKeys(objects.map((item) => item.object));
   objects.forEach((item, i) => {
-    const role = syncRoleOf(item.object);
+    const role = roles(item);
     if (role.role === 'resource') out.resources.push(item);
     else if (role.role === 'hook') out.hooks.push(item);
     else {

@@ -25,17 +25,20 @@ export function settleRefusedReleases(base: Map<string, Environment>, head: Map<
  * Each HelmRelease at head says whether helm-controller installs it or upgrades it (`apply.helmRelease`):
  * an upgrade when the base has the release (its HelmRelease was applied, so the release exists), an
  * install otherwise. That decides which of `install.crds` / `upgrade.crds` governs the chart's crds/ CRDs
- * in the plan's sync section and apply preview (model/helm-crds.ts). Called by settleRefusedReleases,
- * which runs once both sides are discovered.
+ * in the plan's sync section and apply preview (model/helm-crds.ts). A Fleet bundle is a Helm release too
+ * (the agent installs it the first time, upgrades it after: rancher/fleet internal/helmdeployer/install.go
+ * mustInstall): that decides whether its pre-install or its pre-upgrade hooks run (model/helm-hooks.ts).
+ * Called by settleRefusedReleases, which runs once both sides are discovered.
  */
 export function markReleaseActions(base: Map<string, Environment>, head: Map<string, Environment>): void {
   const mark = (side: Map<string, Environment>, name: string, env: Environment, action: 'install' | 'upgrade') => side.set(name, { ...env, apply: { ...env.apply, helmRelease: action } });
+  const isRelease = (env: Environment | undefined) => env?.helmRelease !== undefined || env?.source === 'fleet';
   for (const [name, env] of head) {
-    if (!env.helmRelease) continue;
+    if (!isRelease(env)) continue;
     const before = base.get(name);
     // Marked alike on both sides, so that the mark alone never reads as a changed definition.
-    if (before?.helmRelease) mark(base, name, before, 'upgrade');
-    mark(head, name, env, before?.helmRelease ? 'upgrade' : 'install');
+    if (isRelease(before)) mark(base, name, before!, 'upgrade');
+    mark(head, name, env, isRelease(before) ? 'upgrade' : 'install');
   }
 }
 

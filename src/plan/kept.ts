@@ -19,6 +19,9 @@
  * - Argo CD without automated sync (synced by hand, `/bosun apply` on merge), and under an ApplicationSet's
  *   RollingSync without prune: kept, with why (syncPruneOffReason).
  * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall.
+ * - Rancher Fleet bundle: the same Helm rule, and nothing else of Argo CD's — its agent's Helm ignores
+ *   `argocd.argoproj.io/sync-options` `Prune=false` / `Delete=false`, and so does the merge's prune (the
+ *   environment's 'helm' semantics, model/apply-options.ts syncSemanticsOf).
  * - Environments bosun alone applies (`.bosun.yaml`, `clusters/<name>/`): `prune: false` keeps what Git drops
  *   and, when the environment is removed, all its objects (the merge's removed-environment prune stops at
  *   it: model/apply-options.ts bosunRemovalKeepReason); otherwise the Argo CD `Prune=` / `Delete=` options,

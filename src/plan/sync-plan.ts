@@ -4,20 +4,24 @@ import { helmCrdsApply } from '../model/helm-crds.ts';
 import { groupOf, shownId, type RenderedObject } from '../model/object.ts';
 import { orderForSync, type SyncItem } from '../model/sync-order.ts';
 import type { PlannedHook, SkippedObject, SyncPlan } from '../model/sync-plan.ts';
-import { hookDisplayName, objectKeys, syncRoleOf } from '../model/sync.ts';
+import { hookDisplayName, objectKeys } from '../model/sync.ts';
+import { syncRolesOf } from '../model/sync-role.ts';
 
 /**
- * The sync plan of a render under the environment's semantics (src/model/sync.ts): hooks in run order,
- * objects per wave after Argo CD's namespace/CRD adjustment, and objects a sync never applies. Undefined
- * when the environment does not honour Argo CD's annotations or when the sync is one plain apply.
+ * The sync plan of a render under the environment's semantics (src/model/sync.ts, model/sync-role.ts):
+ * hooks in run order, objects per wave after Argo CD's namespace/CRD adjustment, and objects a sync never
+ * applies — by Argo CD's rules, or Helm's for a Fleet bundle (its hooks by weight; no waves). Undefined
+ * when the environment honours no hooks or when the sync is one plain apply.
  */
-export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespace'>, objects: readonly RenderedObject[]): SyncPlan | undefined {
+export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespace'> & Partial<Pick<Environment, 'path' | 'fleet'>>, objects: readonly RenderedObject[]): SyncPlan | undefined {
   if (syncSemanticsOf(env) === 'flux') return fluxSyncPlan(env, objects);
-  if (syncSemanticsOf(env) !== 'argocd') return undefined;
+  const roles = syncRolesOf(env);
+  if (!roles) return undefined;
   const items: Array<SyncItem & { hook?: PlannedHook }> = [];
   const skipped: SkippedObject[] = [];
-  for (const { object, source } of objects) {
-    const role = syncRoleOf(object);
+  for (const rendered of objects) {
+    const { object, source } = rendered;
+    const role = roles(rendered);
     const where = source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {};
     const namespace = object.metadata?.namespace ?? '';
     if (role.role === 'skipped') {
@@ -89,18 +93,20 @@ function fluxNeverApplied(env: Pick<Environment, 'apply'>, { object, helmCrds }:
 
 /**
  * The keys (src/model/sync.ts: objectKeys) of the head's objects a sync never applies — Argo CD's
- * `hook: Skip`, Flux's `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips.
+ * `hook: Skip`, Flux's `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips,
+ * a Helm hook the release operation does not run (Fleet: `test`, `pre-delete`, an unknown hook type).
  * The plan keeps them out of its changes at both commits (the head decides what a sync will do; the diff
  * keys both commits the same way, so a `generateName` hook is matched as the diff matches it): the Sync
  * section lists them with why, and a change to them is not a change the cluster will see.
  */
-export function neverAppliedIds(env: Pick<Environment, 'source' | 'apply' | 'namespace'>, objects: readonly RenderedObject[]): Set<string> {
+export function neverAppliedIds(env: Pick<Environment, 'source' | 'apply' | 'namespace'> & Partial<Pick<Environment, 'path' | 'fleet'>>, objects: readonly RenderedObject[]): Set<string> {
   const semantics = syncSemanticsOf(env);
   const out = new Set<string>();
-  if (semantics !== 'argocd' && semantics !== 'flux') return out;
+  const roles = syncRolesOf(env);
+  if (!roles && semantics !== 'flux') return out;
   const keys = objectKeys(objects.map((o) => o.object));
   objects.forEach((rendered, i) => {
-    const never = semantics === 'argocd' ? syncRoleOf(rendered.object).role === 'skipped' : fluxNeverApplied(env, rendered) !== undefined;
+    const never = roles ? roles(rendered).role === 'skipped' : fluxNeverApplied(env, rendered) !== undefined;
     if (never) out.add(keys[i]);
   });
   return out;
