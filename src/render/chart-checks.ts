@@ -1,9 +1,9 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, posix, relative, sep } from 'node:path';
+import { join, posix } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { formatPath, lineAt, type DataPath } from '../config/yaml-location.ts';
 import { BosunError } from '../model/errors.ts';
-import { resolveInRepo } from '../util/paths.ts';
+import { isWithin, resolveInRepo } from '../util/paths.ts';
 import { refusalMessage, remoteRefusal } from '../util/remote-refs.ts';
 import { gzippedTarEntries } from './tar-entries.ts';
 import { RenderFailure, type RenderTool } from './types.ts';
@@ -38,7 +38,7 @@ export function checkChartFolder(root: string, chartRepo: string, tool: RenderTo
         } catch {
           continue; // dangling: helm names it itself
         }
-        if (!inside(realRoot, target)) {
+        if (!isWithin(realRoot, target)) {
           throw new RenderFailure({
             kind: 'path',
             tool,
@@ -144,9 +144,4 @@ function checkFileDependencies(root: string, chartRepo: string, tool: RenderTool
       }
     });
   }
-}
-
-function inside(realRoot: string, real: string): boolean {
-  const rel = relative(realRoot, real);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { resolveInRepo } from '../util/paths.ts';
+import { isKustomizationFile } from './kustomize-model/names.ts';
 
 /**
  * The secret values a render's inputs hold, so a tool error that quotes its input can be masked by
@@ -29,7 +30,6 @@ export const minSecretLength = 4;
 
 const limits = { files: 2_000, fileBytes: 10 * 1024 * 1024, totalBytes: 64 * 1024 * 1024, values: 20_000 };
 const manifestName = /\.(ya?ml|json)$/i;
-const kustomizationName = /^(kustomization\.ya?ml|Kustomization)$/;
 /** Cheap pre-filter: a file without this cannot hold a Secret manifest. */
 const mentionsSecret = /\bkind["']?\s*:\s*["']?Secret\b/;
 
@@ -46,7 +46,7 @@ export function collectSecretValues(root: string, sources: SecretSources): strin
     seen.add(file);
     const text = readRepoFile(root, file, budget);
     if (text === undefined) continue;
-    if (kustomizationName.test(posix.basename(file))) secretsOfKustomization(root, file, text, found, budget);
+    if (isKustomizationFile(posix.basename(file))) secretsOfKustomization(root, file, text, found, budget);
     if (mentionsSecret.test(text)) secretsOfManifests(text, found);
   }
   return found.values();
@@ -138,7 +138,7 @@ function listManifests(root: string, dir: string, out: string[], budget: { files
         continue;
       }
       if (isDir) stack.push(path);
-      else if (manifestName.test(name) || kustomizationName.test(name)) out.push(path);
+      else if (manifestName.test(name) || isKustomizationFile(name)) out.push(path);
     }
   }
 }

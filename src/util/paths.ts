@@ -8,6 +8,12 @@ export function toRepoPath(root: string, abs: string): string {
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
+/** Whether `path` is `dir` or lies under it (both absolute, compared as given: pass real paths to see through symlinks). */
+export function isWithin(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
 const realRoots = new Map<string, string>();
 function realRootOf(root: string): string {
   let real = realRoots.get(root);
@@ -28,8 +34,7 @@ export function resolveInRepo(root: string, repoPath: string, from?: { file?: st
     throw new BosunError({ kind: 'path', message: `absolute path "${repoPath}" is not allowed; paths are relative to the repository root`, ...from });
   }
   const abs = normalize(join(root, repoPath));
-  const rel = relative(root, abs);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+  if (!isWithin(root, abs)) {
     throw new BosunError({ kind: 'path', message: `path "${repoPath}" escapes the repository`, ...from });
   }
   let real: string;
@@ -38,9 +43,7 @@ export function resolveInRepo(root: string, repoPath: string, from?: { file?: st
   } catch {
     return abs; // does not exist (yet): callers report missing files themselves
   }
-  const realRoot = realRootOf(root);
-  const realRel = relative(realRoot, real);
-  if (realRel === '..' || realRel.startsWith(`..${sep}`) || isAbsolute(realRel)) {
+  if (!isWithin(realRootOf(root), real)) {
     throw new BosunError({ kind: 'path', message: `path "${repoPath}" is a symlink that points outside the repository`, ...from });
   }
   return abs;

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 /** The file names kustomize recognises, in its order of preference (konfig.RecognizedKustomizationFileNames). */
 export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
+/** Whether a file name (no folder) is one kustomize reads as a kustomization. */
+export function isKustomizationFile(name: string): boolean {
+  return (kustomizationFileNames as readonly string[]).includes(name);
+}
+
 function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }

@@ -1,7 +1,7 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { BosunError } from '../../model/errors.ts';
-import { resolveInRepo, toRepoPath } from '../../util/paths.ts';
+import { isWithin, resolveInRepo, toRepoPath } from '../../util/paths.ts';
 import { classifyRef, refusalMessage, remoteWhenMissing } from '../../util/remote-refs.ts';
 import type { InputsCache } from './inputs.ts';
 import { kustomizationFilesIn } from './names.ts';
@@ -19,11 +19,6 @@ export interface Resolved {
   abs: string;
   kind: 'file' | 'dir' | 'missing';
   symlinkTarget?: string;
-}
-
-function isInside(realRoot: string, real: string): boolean {
-  const rel = relative(realRoot, real);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /**
@@ -77,7 +72,7 @@ export class RepoPaths {
     const link = lstatSync(abs, { throwIfNoEntry: false });
     const parentReal = this.realDir(dirname(abs));
     const mayEscape = posix.isAbsolute(ref) || rel === '..' || rel.startsWith('../') || link?.isSymbolicLink() === true
-      || (parentReal !== undefined && !isInside(this.realRoot, parentReal));
+      || (parentReal !== undefined && !isWithin(this.realRoot, parentReal));
     if (mayEscape) {
       try {
         resolveInRepo(this.root, posix.isAbsolute(ref) ? ref : rel);
