@@ -23,6 +23,7 @@ const clusterSuites: readonly string[] = [
   'test/cluster/fleet-helm.test.ts',
   'test/cluster/flux-apply.test.ts',
   'test/cluster/health.test.ts',
+  'test/cluster/helmrelease-hooks.test.ts',
   'test/cluster/idempotent-apply.test.ts',
   'test/cluster/ignore-differences.test.ts',
   'test/cluster/preview.test.ts',

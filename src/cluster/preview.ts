@@ -28,7 +28,7 @@ import type { PreviewAction, PreviewHook, PreviewObject, PreviewResult, Progress
 
 export interface PreviewInput {
   client: ClusterClient;
-  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'> & Partial<Pick<Environment, 'source' | 'apply' | 'path' | 'fleet'>>;
+  env: Pick<Environment, 'name' | 'namespace' | 'prune' | 'allowEmpty' | 'forceConflicts'> & Partial<Pick<Environment, 'source' | 'apply' | 'path' | 'fleet' | 'helmRelease'>>;
   objects: readonly RenderedObject[];
   /** Value of the bosun.dev/part-of label (default 'bosun'). */
   partOf?: string;

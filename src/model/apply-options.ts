@@ -44,8 +44,8 @@ export interface ApplyPolicy {
   healthChecks?: HealthCheckRef[];
   /**
    * A Flux HelmRelease: whether helm-controller installs or upgrades the release, which decides whether
-   * `install.crds` or `upgrade.crds` governs its chart's crds/ CRDs (model/helm-crds.ts); a Fleet bundle:
-   * whether its pre-install or pre-upgrade hooks run (model/helm-hooks.ts). A plan sets it (an upgrade
+   * `install.crds` or `upgrade.crds` governs its chart's crds/ CRDs (model/helm-crds.ts); for it and a
+   * Fleet bundle: whether its pre-install or pre-upgrade hooks run (model/helm-hooks.ts). A plan sets it (an upgrade
    * when the base has the release, plan/helmrelease-sides.ts); the merge's apply asks the cluster.
    */
   helmRelease?: HelmReleaseAction;
@@ -127,13 +127,18 @@ export function fluxExclusion(obj: Pick<KubeObject, 'metadata'> | undefined, whe
 }
 
 /**
- * Argo CD semantics for everything but Flux, whose kustomize-controller reads its own annotations instead,
- * and Rancher Fleet, whose agent deploys every bundle as a Helm release (rancher/fleet
- * internal/helmdeployer/install.go: action.NewInstall / action.NewUpgrade): Helm's hooks, no Argo CD
- * annotation (model/helm-hooks.ts).
+ * Argo CD semantics for everything but Flux and Helm releases: a Flux Kustomization's kustomize-controller
+ * reads its own annotations instead (discovery writes `apply.semantics: 'flux'`); a Flux HelmRelease (an
+ * environment with `helmRelease`) is installed and upgraded by helm-controller with Helm's install and
+ * upgrade actions (fluxcd/helm-controller internal/action/install.go, upgrade.go), and a Rancher Fleet
+ * bundle by its agent (rancher/fleet internal/helmdeployer/install.go: action.NewInstall /
+ * action.NewUpgrade): Helm's hooks, neither Argo CD's nor kustomize-controller's annotations
+ * (model/helm-hooks.ts).
  */
-export function syncSemanticsOf(env: { source?: string; apply?: ApplyPolicy }): SyncSemantics {
-  return env.apply?.semantics ?? (env.source === 'flux' ? 'flux' : env.source === 'fleet' ? 'helm' : 'argocd');
+export function syncSemanticsOf(env: { source?: string; apply?: ApplyPolicy; helmRelease?: unknown }): SyncSemantics {
+  if (env.apply?.semantics) return env.apply.semantics;
+  if (env.source === 'flux') return env.helmRelease ? 'helm' : 'flux';
+  return env.source === 'fleet' ? 'helm' : 'argocd';
 }
 
 /**

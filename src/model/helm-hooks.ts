@@ -99,3 +99,25 @@ export function fleetHelmTemplate(env: { path: string; fleet?: { helm?: { chart?
 function normalize(path: string): string {
   return path.split('/').filter((p) => p !== '' && p !== '.').join('/');
 }
+
+/**
+ * A Flux HelmRelease chart template's role under helm-controller, which installs and upgrades the release
+ * with Helm's actions (fluxcd/helm-controller internal/action/install.go newInstall: `install.DisableHooks =
+ * obj.Spec.GetInstall().DisableHooks`; upgrade.go newUpgrade likewise with `spec.upgrade.disableHooks`):
+ * Helm's rules (helmSyncRoleOf), and a hook of an operation whose hooks are disabled is neither run nor
+ * installed — Helm's install and upgrade skip `execHook` under DisableHooks, and hooks are never part of the
+ * release manifest (helm pkg/action/install.go, upgrade.go), so the object never reaches the cluster.
+ * `disabled`: the operations whose hooks are disabled (RenderedObject.helmHooksDisabled). `action`
+ * unknown: a hook runs when an operation whose hooks are on would run it.
+ */
+export function helmReleaseSyncRoleOf(obj: KubeObject, action: HelmReleaseAction | undefined, disabled: readonly HelmReleaseAction[] = []): SyncRole {
+  const role = helmSyncRoleOf(obj, action);
+  if (role.role !== 'hook' || disabled.length === 0) return role;
+  const off = (a: HelmReleaseAction) => `spec.${a}.disableHooks`;
+  const why = (actions: readonly HelmReleaseAction[]) => `${role.declaredBy}: ${actions.map(off).join(' and ')} ${actions.length > 1 ? 'are' : 'is'} set, so helm-controller's Helm ${actions.join(' and ')} neither runs nor installs the chart's hooks`;
+  if (action !== undefined) return disabled.includes(action) ? { role: 'skipped', reason: why([action]) } : role;
+  const enabled = (['install', 'upgrade'] as const).filter((a) => !disabled.includes(a));
+  if (enabled.length === 0) return { role: 'skipped', reason: why(['install', 'upgrade']) };
+  const only = helmSyncRoleOf(obj, enabled[0]);
+  return only.role === 'hook' ? only : { role: 'skipped', reason: why(disabled) };
+}

@@ -1,4 +1,4 @@
-import type { HelmCrdsPolicies } from './helm-crds.ts';
+import type { HelmCrdsPolicies, HelmReleaseAction } from './helm-crds.ts';
 
 /** A Kubernetes object as parsed from YAML: only apiVersion and kind are guaranteed. */
 export interface KubeObject {
@@ -57,6 +57,12 @@ export interface RenderedObject {
    * updates it by these policies, apart from the release (model/helm-crds.ts).
    */
   helmCrds?: HelmCrdsPolicies;
+  /**
+   * A template of a Flux HelmRelease chart whose hooks helm-controller disables on these release operations
+   * (`spec.install.disableHooks`, `spec.upgrade.disableHooks`): Helm then neither runs nor installs them
+   * (model/sync-role.ts). Absent: hooks run on both.
+   */
+  helmHooksDisabled?: HelmReleaseAction[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { syncSemanticsOf, type ApplyPolicy } from './apply-options.ts';
 import type { FleetBundleRender } from './fleet.ts';
 import type { HelmReleaseAction } from './helm-crds.ts';
-import { fleetHelmTemplate, helmSyncRoleOf } from './helm-hooks.ts';
+import { fleetHelmTemplate, helmReleaseSyncRoleOf, helmSyncRoleOf } from './helm-hooks.ts';
 import type { RenderedObject } from './object.ts';
 import { syncRoleOf, type SyncRole } from './sync.ts';
 
@@ -12,20 +12,30 @@ export interface SyncRoleEnvironment {
   /** The environment's folder (a Fleet bundle's): where its chart's templates are. */
   path?: string;
   fleet?: Pick<FleetBundleRender, 'helm'>;
+  /** A Flux HelmRelease (model/environment.ts HelmReleaseTarget): helm-controller's Helm applies it. */
+  helmRelease?: unknown;
 }
 
 /**
  * How a sync of this environment treats each rendered object (hook, resource, never applied), by its
  * semantics (model/apply-options.ts syncSemanticsOf): Argo CD's rules (model/sync.ts syncRoleOf); Helm's
- * (model/helm-hooks.ts) for what the Fleet agent's Helm reads as a hook, everything else being a resource;
- * undefined when every object is a plain resource (Flux, none). `action`: the Helm release is installed or
+ * (model/helm-hooks.ts) for what the Fleet agent's Helm or helm-controller's reads as a hook, everything
+ * else being a resource; undefined when every object is a plain resource (a Flux Kustomization, none). `action`: the Helm release is installed or
  * upgraded (default: the environment's `apply.helmRelease`, which a plan sets; unknown: either).
  */
-export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction): ((rendered: Pick<RenderedObject, 'object' | 'source'>) => SyncRole) | undefined {
+export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction): ((rendered: Pick<RenderedObject, 'object' | 'source' | 'helmCrds' | 'helmHooksDisabled'>) => SyncRole) | undefined {
   const semantics = syncSemanticsOf(env);
   if (semantics === 'argocd') return (rendered) => syncRoleOf(rendered.object);
   if (semantics !== 'helm') return undefined;
   const helmAction = action ?? env.apply?.helmRelease;
+  // A Flux HelmRelease: every object of its render is one of its chart's templates (its kustomize
+  // post-renderers patch objects, they add none), except the crds/ CRDs, which Helm installs apart from the
+  // release by helm-controller's crds policy (model/helm-crds.ts). helm-controller's default post-render
+  // strategy (Helm 4's `combined`) post-renders hooks with the other templates and splits them after, so
+  // a `helm.sh/hook` is read on the post-rendered object, as bosun renders it (render/helmrelease.ts).
+  if (env.source === 'flux' && env.helmRelease !== undefined) {
+    return (rendered) => (rendered.helmCrds ? { role: 'resource', wave: 0 } : helmReleaseSyncRoleOf(rendered.object, helmAction, rendered.helmHooksDisabled));
+  }
   const isTemplate = env.source === 'fleet' && env.path !== undefined
     ? (rendered: Pick<RenderedObject, 'source'>) => fleetHelmTemplate({ path: env.path!, ...(env.fleet ? { fleet: env.fleet } : {}) }, rendered)
     : () => true;

@@ -10,10 +10,11 @@ import { syncRolesOf } from '../model/sync-role.ts';
 /**
  * The sync plan of a render under the environment's semantics (src/model/sync.ts, model/sync-role.ts):
  * hooks in run order, objects per wave after Argo CD's namespace/CRD adjustment, and objects a sync never
- * applies — by Argo CD's rules, or Helm's for a Fleet bundle (its hooks by weight; no waves). Undefined
+ * applies — by Argo CD's rules, or Helm's for a Fleet bundle or a Flux HelmRelease (its hooks by weight; no
+ * waves; a HelmRelease's crds/ CRDs its crds policy skips, and hooks `disableHooks` turns off). Undefined
  * when the environment honours no hooks or when the sync is one plain apply.
  */
-export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespace'> & Partial<Pick<Environment, 'path' | 'fleet'>>, objects: readonly RenderedObject[]): SyncPlan | undefined {
+export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespace'> & Partial<Pick<Environment, 'path' | 'fleet' | 'helmRelease'>>, objects: readonly RenderedObject[]): SyncPlan | undefined {
   if (syncSemanticsOf(env) === 'flux') return fluxSyncPlan(env, objects);
   const roles = syncRolesOf(env);
   if (!roles) return undefined;
@@ -24,8 +25,9 @@ export function syncPlanOf(env: Pick<Environment, 'source' | 'apply' | 'namespac
     const role = roles(rendered);
     const where = source ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {};
     const namespace = object.metadata?.namespace ?? '';
-    if (role.role === 'skipped') {
-      skipped.push({ apiVersion: object.apiVersion, kind: object.kind, namespace, name: hookDisplayName(object), reason: role.reason, ...where });
+    const crdsSkip = role.role === 'resource' ? helmCrdsNever(env, rendered) : undefined;
+    if (role.role === 'skipped' || crdsSkip !== undefined) {
+      skipped.push({ apiVersion: object.apiVersion, kind: object.kind, namespace, name: hookDisplayName(object), reason: role.role === 'skipped' ? role.reason : crdsSkip!, ...where });
       continue;
     }
     const base = { group: groupOf(object.apiVersion), kind: object.kind, namespace, name: hookDisplayName(object) };
@@ -83,6 +85,12 @@ function fluxSyncPlan(env: Pick<Environment, 'apply'>, objects: readonly Rendere
   return skipped.length > 0 ? { hooks: [], waves: [], skipped } : undefined;
 }
 
+/** Why helm-controller never applies this crds/ CRD of a HelmRelease chart (its crds policy), or undefined. */
+function helmCrdsNever(env: Pick<Environment, 'apply'>, { helmCrds }: Pick<RenderedObject, 'helmCrds'>): string | undefined {
+  const crds = helmCrds ? helmCrdsApply(helmCrds, env.apply?.helmRelease) : undefined;
+  return crds?.apply === 'never' ? crds.reason ?? 'excluded' : undefined;
+}
+
 /** Why kustomize-controller / helm-controller never applies this object, or undefined when they do. */
 function fluxNeverApplied(env: Pick<Environment, 'apply'>, { object, helmCrds }: RenderedObject): string | undefined {
   const options = objectApplyOptions(object, env.apply, 'flux');
@@ -94,19 +102,20 @@ function fluxNeverApplied(env: Pick<Environment, 'apply'>, { object, helmCrds }:
 /**
  * The keys (src/model/sync.ts: objectKeys) of the head's objects a sync never applies — Argo CD's
  * `hook: Skip`, Flux's `ssa: Ignore` / `reconcile: disabled`, a chart's crds/ CRDs its crds policy skips,
- * a Helm hook the release operation does not run (Fleet: `test`, `pre-delete`, an unknown hook type).
+ * a Helm hook the release operation does not run (Fleet and HelmRelease: `test`, `pre-delete`, an unknown
+ * hook type, a HelmRelease's hooks under `disableHooks`).
  * The plan keeps them out of its changes at both commits (the head decides what a sync will do; the diff
  * keys both commits the same way, so a `generateName` hook is matched as the diff matches it): the Sync
  * section lists them with why, and a change to them is not a change the cluster will see.
  */
-export function neverAppliedIds(env: Pick<Environment, 'source' | 'apply' | 'namespace'> & Partial<Pick<Environment, 'path' | 'fleet'>>, objects: readonly RenderedObject[]): Set<string> {
+export function neverAppliedIds(env: Pick<Environment, 'source' | 'apply' | 'namespace'> & Partial<Pick<Environment, 'path' | 'fleet' | 'helmRelease'>>, objects: readonly RenderedObject[]): Set<string> {
   const semantics = syncSemanticsOf(env);
   const out = new Set<string>();
   const roles = syncRolesOf(env);
   if (!roles && semantics !== 'flux') return out;
   const keys = objectKeys(objects.map((o) => o.object));
   objects.forEach((rendered, i) => {
-    const never = roles ? roles(rendered).role === 'skipped' : fluxNeverApplied(env, rendered) !== undefined;
+    const never = roles ? roles(rendered).role === 'skipped' || helmCrdsNever(env, rendered) !== undefined : fluxNeverApplied(env, rendered) !== undefined;
     if (never) out.add(keys[i]);
   });
   return out;

@@ -41,7 +41,9 @@ const group = 'helm.toolkit.fluxcd.io';
  *    them, each CRD marked with both policies (`helmCrds`): whether it is applied depends on the release
  *    being installed or upgraded, which the plan and the apply decide (model/helm-crds.ts);
  * 5. post-renderers: each `kustomize` one in order (patches, images), then `commonMetadata` and the origin
- *    labels `helm.toolkit.fluxcd.io/name` / `namespace` on every object (CRDs get the origin labels only).
+ *    labels `helm.toolkit.fluxcd.io/name` / `namespace` on every object (CRDs get the origin labels only),
+ *    hooks included (helm-controller's default post-render strategy, Helm 4's `combined`); each template
+ *    marked with the operations `install.disableHooks` / `upgrade.disableHooks` turn hooks off for.
  */
 export const helmReleaseRenderer: Renderer = {
   name: 'helm-release',
@@ -86,6 +88,7 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
     await writeFile(valuesFile, JSON.stringify(values)); // JSON: no YAML 1.1 re-reading of strings
 
     const crdsPolicies = crdsPoliciesOf(spec);
+    const hooksDisabled = (['install', 'upgrade'] as const).filter((a) => isMap(spec[a]) && (spec[a] as Record<string, unknown>).disableHooks === true);
     const skipCrds = crdsPolicies.install === 'Skip' && crdsPolicies.upgrade === 'Skip';
     // Options only as `--name=value`, positionals after `--`: nothing from the repository reads as an option.
     const args = ['template', `--namespace=${releaseNamespace}`, skipCrds ? '--skip-crds' : '--include-crds', '--skip-tests', `--values=${valuesFile}`, '--', release, chartDir];
@@ -119,7 +122,8 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
     const out: RenderedObject[] = [
       // Applied by their crds policy, apart from the release (model/helm-crds.ts).
       ...crds.map((c) => ({ object: withMetadata(c.object, origin, {}), source: c.source, helmCrds: crdsPolicies })),
-      ...labelled.map((object) => ({ object, source: sources.get(identity(object)) ?? { file: target.file } })),
+      // The chart's templates: their hooks run unless `disableHooks` turns them off (model/helm-hooks.ts).
+      ...labelled.map((object) => ({ object, source: sources.get(identity(object)) ?? { file: target.file }, ...(hooksDisabled.length > 0 ? { helmHooksDisabled: hooksDisabled } : {}) })),
     ];
     return { ok: true, objects: out };
   } finally {
