@@ -32,7 +32,8 @@ export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction
   // post-renderers patch objects, they add none), except the crds/ CRDs, which Helm installs apart from the
   // release by helm-controller's crds policy (model/helm-crds.ts). helm-controller's default post-render
   // strategy (Helm 4's `combined`) post-renders hooks with the other templates and splits them after, so
-  // a `helm.sh/hook` is read on the post-rendered object, as bosun renders it (render/helmrelease.ts).
+  // a `helm.sh/hook` is read on the post-rendered object, as bosun renders it (render/helmrelease.ts;
+  // under `nohooks` the render leaves hooks as the chart renders them).
   if (env.source === 'flux' && env.helmRelease !== undefined) {
     return (rendered) => (rendered.helmCrds ? { role: 'resource', wave: 0 } : helmReleaseSyncRoleOf(rendered.object, helmAction, rendered.helmHooksDisabled));
   }

@@ -7,6 +7,7 @@ import { ChartFetchError, chartNotPreviewed, type ChartFetcher, type ChartReques
 import type { HelmReleaseTarget } from '../model/environment.ts';
 import { crdsPolicyOf, type HelmCrdsPolicies } from '../model/helm-crds.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
+import { helmHookAnnotation } from '../model/sync.ts';
 import { namespaceProblem, releaseNameProblem } from '../util/argument-rules.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { helmPath } from '../util/tools.ts';
@@ -42,8 +43,9 @@ const group = 'helm.toolkit.fluxcd.io';
  *    being installed or upgraded, which the plan and the apply decide (model/helm-crds.ts);
  * 5. post-renderers: each `kustomize` one in order (patches, images), then `commonMetadata` and the origin
  *    labels `helm.toolkit.fluxcd.io/name` / `namespace` on every object (CRDs get the origin labels only),
- *    hooks included (helm-controller's default post-render strategy, Helm 4's `combined`); each template
- *    marked with the operations `install.disableHooks` / `upgrade.disableHooks` turn hooks off for.
+ *    hooks included (helm-controller's default `postRenderStrategy`, Helm 4's `combined`; `nohooks` leaves
+ *    the hooks as the chart renders them); each template marked with the operations
+ *    `install.disableHooks` / `upgrade.disableHooks` turn hooks off for.
  */
 export const helmReleaseRenderer: Renderer = {
   name: 'helm-release',
@@ -108,11 +110,15 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
 
     const rendered = output.result();
     const crds = rendered.filter((r) => r.crd);
-    let objects = rendered.filter((r) => !r.crd).map((r) => r.object);
+    // `postRenderStrategy: nohooks` (Helm 3's way, helm-controller's default under its UseHelm3Defaults gate):
+    // Helm splits the hooks off before the post-renderers, which never see them (no patch, no commonMetadata,
+    // no origin labels). The default `combined` post-renders them with the other templates.
+    const hooks = spec.postRenderStrategy === 'nohooks' ? rendered.filter((r) => !r.crd && typeof r.object.metadata?.annotations?.[helmHookAnnotation] === 'string') : [];
+    let objects = rendered.filter((r) => !r.crd && !hooks.includes(r)).map((r) => r.object);
     const postRenderers = list(spec.postRenderers).flatMap((pr, i) => (isMap(pr) && isMap(pr.kustomize) ? [{ i, kustomize: pr.kustomize as KustomizePostRenderer }] : []));
     for (const [n, { i, kustomize }] of postRenderers.entries()) {
       // The last one's output is the release: it is stopped past the environment's object limit.
-      const last = n === postRenderers.length - 1 ? { counted: crds.length } : {};
+      const last = n === postRenderers.length - 1 ? { counted: crds.length + hooks.length } : {};
       objects = await postRenderKustomize(objects, kustomize, { tmp, index: i, opts, at, env, ...last });
     }
     const common = isMap(spec.commonMetadata) ? spec.commonMetadata : {};
@@ -123,7 +129,7 @@ async function renderHelmRelease({ root, env, opts, renderEnvironment }: RenderR
       // Applied by their crds policy, apart from the release (model/helm-crds.ts).
       ...crds.map((c) => ({ object: withMetadata(c.object, origin, {}), source: c.source, helmCrds: crdsPolicies })),
       // The chart's templates: their hooks run unless `disableHooks` turns them off (model/helm-hooks.ts).
-      ...labelled.map((object) => ({ object, source: sources.get(identity(object)) ?? { file: target.file }, ...(hooksDisabled.length > 0 ? { helmHooksDisabled: hooksDisabled } : {}) })),
+      ...[...labelled, ...hooks.map((h) => h.object)].map((object) => ({ object, source: sources.get(identity(object)) ?? { file: target.file }, ...(hooksDisabled.length > 0 ? { helmHooksDisabled: hooksDisabled } : {}) })),
     ];
     return { ok: true, objects: out };
   } finally {

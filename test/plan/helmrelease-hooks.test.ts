@@ -6,8 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discoverEnvironments } from '../../src/discover/index.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
+import { renderEnvironment } from '../../src/render/render-environment.ts';
 import { renderMarkdown } from '../../src/report/index.ts';
 import { fluxSystemSync } from '../../testkit/flux-sync.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
@@ -77,5 +79,42 @@ describe('a Flux HelmRelease chart\'s hooks in the plan', () => {
     expect(web(plan)?.sync?.hooks ?? []).toEqual([]);
     expect(web(plan)?.sync?.skipped.map((s) => s.reason)).toEqual([expect.stringContaining('spec.upgrade.disableHooks is set')]);
     expect(web(plan)?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap web-config']);
+  });
+});
+
+describe('a Flux HelmRelease chart\'s hooks through its post-renderers', () => {
+  const postRendered = `  commonMetadata:
+    labels: {team: shop}
+  postRenderers:
+    - kustomize:
+        patches:
+          - target: {kind: Job}
+            patch: |
+              - op: add
+                path: /metadata/labels
+                value: {patched: "yes"}
+`;
+
+  async function labelsOf(extra: string): Promise<Record<string, Record<string, string>>> {
+    const repo = await makeGitRepo();
+    repos.push(repo);
+    for (const [path, content] of Object.entries(files(release('{v: "1"}', extra)))) await repo.write(path, content);
+    const { environments } = await discoverEnvironments(repo.dir, { repoUrls: ['ssh://git@github.com/acme/fleet'], branch: 'main' });
+    const env = environments.find((e) => e.helmRelease !== undefined)!;
+    const out = await renderEnvironment(repo.dir, env);
+    if (!out.ok) throw new Error(out.error.message);
+    return Object.fromEntries(out.objects.map((o) => [`${o.object.kind}/${o.object.metadata?.name}`, o.object.metadata?.labels ?? {}]));
+  }
+
+  it('post-renders hooks by default (combined) and leaves them as the chart renders them with postRenderStrategy: nohooks', async () => {
+    const origin = { 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'shop' };
+    expect(await labelsOf(postRendered)).toEqual({
+      'ConfigMap/web-config': { team: 'shop', ...origin },
+      'Job/web-migrate': { patched: 'yes', team: 'shop', ...origin },
+    });
+    expect(await labelsOf(`${postRendered}  postRenderStrategy: nohooks\n`)).toEqual({
+      'ConfigMap/web-config': { team: 'shop', ...origin },
+      'Job/web-migrate': {},
+    });
   });
 });
