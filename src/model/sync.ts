@@ -29,9 +29,10 @@ export type HookDeletePolicy = (typeof hookDeletePolicies)[number];
  * Whose annotations the cluster engine honours for an environment. Argo CD's for everything bosun
  * applies on its own terms (Argo CD Applications, `.bosun.yaml` and folder environments); Flux's
  * `kustomize.toolkit.fluxcd.io/*` ones for Flux Kustomizations (whose kustomize-controller applies
- * hook-annotated objects like any other, src/model/apply-options.ts); Helm's for Rancher Fleet bundles,
- * which the Fleet agent deploys as Helm releases: `helm.sh/hook` hooks run as Helm runs them, Argo CD's
- * annotations mean nothing (src/model/helm-hooks.ts); none at all with 'none'.
+ * hook-annotated objects like any other, src/model/apply-options.ts); Helm's for Rancher Fleet bundles and
+ * Flux HelmReleases, which the Fleet agent and helm-controller deploy as Helm releases: `helm.sh/hook` hooks
+ * run as Helm runs them, Argo CD's and kustomize-controller's annotations mean nothing
+ * (src/model/helm-hooks.ts); none at all with 'none'.
  */
 export type SyncSemantics = 'argocd' | 'flux' | 'helm' | 'none';
 
