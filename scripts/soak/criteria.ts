@@ -59,6 +59,8 @@ export interface SoakMeasurements {
   duplicateComments: string[];
   commands: { sent: number; rocket: number; unanswered: string[] };
   pushes: { sent: number; lastApplied: boolean; detail: string };
+  /** The drift issues the App opened, as `#<n> <title> (<state>)`: nothing edits the soak's cluster by hand. */
+  driftIssues: string[];
   drained: boolean;
   drainMs: number;
   workers: WorkerMeasure[];
@@ -152,6 +154,12 @@ export function judge(m: SoakMeasurements, limits: SoakLimits): Row[] {
     measured: `${m.commands.rocket}/${m.commands.sent}${m.commands.unanswered.length ? ` (not: ${m.commands.unanswered.slice(0, 3).join(', ')})` : ''}`,
     limit: 'all',
     ok: m.commands.rocket === m.commands.sent,
+  });
+  rows.push({
+    criterion: 'drift issues opened (information: nothing edits the cluster by hand)',
+    measured: m.driftIssues.length ? `${m.driftIssues.length}: ${m.driftIssues.slice(0, 3).join('; ')}` : '0',
+    limit: '–',
+    ok: true,
   });
   rows.push({ criterion: 'last push to main applied', measured: `${m.pushes.sent} pushes; ${m.pushes.detail}`, limit: 'applied', ok: m.pushes.lastApplied });
   rows.push({ criterion: 'drained after the load (every head commented, every command answered, queues idle, main applied)', measured: m.drained ? `in ${ms(m.drainMs)}` : `not after ${ms(m.drainMs)}`, limit: 'drained', ok: m.drained });

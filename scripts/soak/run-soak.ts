@@ -216,6 +216,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         lastApplied: !pushes.last || appliedEnvs.length === 2,
         detail: pushes.last ? `${pushes.last.slice(0, 7)} applied in ${appliedEnvs.join(' and ') || 'no environment'}` : 'none sent',
       },
+      driftIssues: stack.gh.issues(owner, repoName, { labels: ['bosun:drift'] }).map((i) => `#${String(i.number)} ${String(i.title)} (${String(i.state)})`),
       drained,
       drainMs,
       workers,
