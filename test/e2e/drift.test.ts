@@ -149,7 +149,39 @@ describe('drift detection and self-heal', () => {
     expect(driftIssues()).toEqual([]);
   }, 240_000);
 
+  it('a commit on main whose push bosun has not handled yet is not drift: no issue, no heal; once applied, in sync', async () => {
+    // The push lands on GitHub first; its webhook (and the apply it queues) come a moment later — or, on a busy
+    // installation, minutes later. A drift check in between sees the cluster behind the tip, not changed by hand.
+    for (const env of [watched, healing]) await repo.write(`clusters/${env}/app.yaml`, manifests(ns[env])[1]!.replace('version: "1"', 'version: "2"'));
+    const before = tip;
+    tip = await repo.commit('bump the apps, push not delivered yet');
+    for (const env of [watched, healing]) {
+      const queued = await h.bot.server!.producers.enqueueReconcile(jobs.get(env)!);
+      const outcome = await waitFor(`the reconcile of ${env}`, async () => {
+        const job = await reconcileQueue.getJob(queued.jobId);
+        if (!job || !(await job.isCompleted())) return undefined;
+        return job.returnvalue as JobOutcome<ReconcileOutcome>;
+      }, 120_000);
+      expect(outcome).toMatchObject({ status: 'done', value: { env, sha: tip, state: 'pending', drifted: 0, message: expect.stringContaining(`is as bosun last applied it (${before.slice(0, 7)})`) } });
+    }
+    expect(driftIssues()).toEqual([]);
+    // Nothing healed it to the tip behind the push's back.
+    expect(await kubectl('get', 'configmap', 'app', '-n', ns[healing], '-o', 'jsonpath={.data.version}')).toBe('1');
+
+    // Applied, the tip is the reference again and the cluster is in sync with it.
+    await s.push({ before, after: tip });
+    for (const env of [watched, healing]) expect((await s.completedRun(tip, `bosun / apply (${env})`, { timeoutMs: 120_000 })).conclusion).toBe('success');
+    for (const env of [watched, healing]) expect(await reconcile(env)).toMatchObject({ env, sha: tip, state: 'in-sync', drifted: 0 });
+    // The bump is taken back the same way (the tests below start from version 1).
+    for (const env of [watched, healing]) await repo.write(`clusters/${env}/app.yaml`, manifests(ns[env])[1]!);
+    const bumped = tip;
+    tip = await repo.commit('take the bump back');
+    await s.push({ before: bumped, after: tip });
+    for (const env of [watched, healing]) expect((await s.completedRun(tip, `bosun / apply (${env})`, { timeoutMs: 120_000 })).conclusion).toBe('success');
+  }, 240_000);
+
   it('reports objects changed, scaled and deleted by hand on one issue, and leaves the cluster alone when selfHeal is off', async () => {
+    const applies = h.gh.deployments(owner, name).filter((d) => d.environment === watched).length;
     await kubectl('patch', 'configmap', 'app', '-n', ns[watched], '--type=merge', '-p', '{"data":{"version":"by-hand"}}');
     await kubectl('scale', 'deployment', 'web', '-n', ns[watched], '--replicas=2');
     // Kept the way a careful person would before deleting something, to put it back later.
@@ -176,7 +208,7 @@ describe('drift detection and self-heal', () => {
     // Only reported: the cluster keeps what people did.
     expect(await cmValue(watched, 'app')).toBe('by-hand');
     expect(await replicas(watched)).toBe(2);
-    expect(h.gh.deployments(owner, name).filter((d) => d.environment === watched)).toHaveLength(1);
+    expect(h.gh.deployments(owner, name).filter((d) => d.environment === watched)).toHaveLength(applies);
   }, 240_000);
 
   it('a second check with the same drift edits the same issue: no second issue, no comment', async () => {

@@ -84,6 +84,12 @@ interface Target {
   baseline: Baseline;
   env: Environment;
   objects: RenderedObject[];
+  /**
+   * When the baseline is a tip bosun has not applied to the environment: the target at the commit it last
+   * applied there, to tell a cluster that is behind (the tip's push not processed yet, its apply failed)
+   * from one changed by hand.
+   */
+  lastApplied?: () => Promise<Target>;
 }
 
 export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<ReconcileJob, ReconcileOutcome> {
@@ -180,6 +186,18 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
         // A merge landed while this check ran: what it changes is not drift.
         return { env: job.env, sha: baseline.sha, state: 'pending', drifted: 0, message: `an apply of ${short(baseline.sha)} to ${job.env} was queued during the check; drift is checked after it has run` };
       }
+      if (target.lastApplied) {
+        // Different from a tip bosun has not applied here, and exactly what it last applied: the tip's push is
+        // still on its way to bosun (a drift check between a push landing on GitHub and its webhook being
+        // handled), or its apply failed (its check run says so). The cluster is behind, nobody changed it.
+        const last = await target.lastApplied().catch(() => undefined);
+        const atLast = last ? await previewEnvironment({ client, env: { ...last.env, forceConflicts: true }, objects: last.objects, partOf: job.repo.fullName }).then(driftReport).catch(() => undefined) : undefined;
+        if (last && atLast && !isDrifted(atLast) && atLast.unchecked.length === 0) {
+          const message = `${job.env} is as bosun last applied it (${short(last.baseline.sha)}); ${short(baseline.sha)} is not applied there yet (its push is still being handled, or its apply did not succeed): not drift`;
+          ctx.log.info({ env: job.env, sha: baseline.sha, lastApplied: last.baseline.sha }, message);
+          return { env: job.env, sha: baseline.sha, state: 'pending', drifted: 0, message };
+        }
+      }
       const refusal = !env.selfHeal ? undefined : healRefusal(env, objects.length);
       let heal: HealNote = !env.selfHeal ? { mode: 'off' } : refusal ? { mode: 'refused', reason: refusal } : { mode: 'off' };
       let healed: ReconcileOutcome['healed'];
@@ -225,7 +243,16 @@ async function loadTarget(repoDir: string, tip: string, job: ReconcileJob, statu
   const atTip = await load(tip);
   const baseline = chooseBaseline({ tip, defaultBranch: job.repo.defaultBranch, autoApply: atTip.env.autoApply, ...(lastApplied ? { lastApplied } : {}) });
   if ('skip' in baseline) return baseline;
-  if (baseline.sha === tip) return { baseline, env: atTip.env, objects: atTip.objects };
+  if (baseline.sha === tip) {
+    const behind = lastApplied && lastApplied !== tip ? lastApplied : undefined;
+    return {
+      baseline, env: atTip.env, objects: atTip.objects,
+      ...(behind ? { lastApplied: async () => {
+        const desired = await load(behind);
+        return { baseline: { sha: behind, source: 'last-applied' as const }, env: { ...desired.env, selfHeal: atTip.env.selfHeal, autoApply: atTip.env.autoApply }, objects: desired.objects };
+      } } : {}),
+    };
+  }
   // The settings (selfHeal, prune…) stay those of the tip: the configuration people last merged.
   const desired = await load(baseline.sha);
   return { baseline, env: { ...desired.env, selfHeal: atTip.env.selfHeal, autoApply: atTip.env.autoApply }, objects: desired.objects };
