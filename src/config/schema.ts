@@ -106,6 +106,8 @@ export const environmentSchema = z.strictObject({
     .min(1, { error: 'must not be empty' })
     .max(100, { error: 'must be at most 100 characters' })
     .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { error: 'may contain only letters, digits, ".", "_", "-" and "/" and must start with a letter or digit' })
+    // Its plan check run would be `bosun / apply`, the name of the one run of a merge bosun could not plan (github/names.ts).
+    .refine((name) => name !== 'apply', { error: '"apply" is reserved: `bosun / apply` is the check run of a merge whose configuration is broken; choose another name' })
     .describe('Unique environment name, shown in reports and used in commands.'),
   path: relativePath.describe('Folder relative to the repository root: plain manifests, a kustomization or a Helm chart.'),
   ...environmentSettings,

@@ -92,6 +92,16 @@ describe('.bosun.yaml loading', () => {
     expect(error.problems[0]).toMatchObject({ line: 3, field: 'environments[0].path', message: 'is required' });
   });
 
+  it('refuses the environment name "apply", whose plan check run would be the broken-merge run `bosun / apply`', () => {
+    const error = problemsOf(yaml`
+      version: 1
+      environments:
+        - name: apply
+          path: clusters/apply
+    `);
+    expect(error.problems).toEqual([expect.objectContaining({ field: 'environments[0].name', line: 3, message: expect.stringContaining('"apply" is reserved') })]);
+  });
+
   it('reports duplicate names, unknown dependencies and cycles together, each with its line', () => {
     const error = problemsOf(yaml`
       version: 1
