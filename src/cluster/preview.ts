@@ -86,12 +86,14 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
     ...previewed.map(({ leftAlone: _l, ...o }) => withoutDecryptedDiff(o, sops.decrypted)),
   ];
   const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key), ...sops.problems.map((p) => refOf(p.rendered.object).key)]);
-  const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
+  const left = { count: 0 };
+  const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held, left);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
   for (const o of [...objects, ...prunes]) counts[o.action]++;
   const hookProblems = hooks.filter((h) => h.problem).length;
   return {
     environment: env.name, cluster: client.name, objects, prunes, counts, notes,
+    ...(left.count > 0 ? { leftByPruneOff: left.count } : {}),
     ok: counts.conflict === 0 && counts.rejected === 0 && hookProblems === 0,
     ...(hooks.length > 0 ? { hooks } : {}),
   };
@@ -221,13 +223,14 @@ async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: P
   }
 }
 
-async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>): Promise<PreviewObject[]> {
+async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>, left: { count: number }): Promise<PreviewObject[]> {
   const inventory = await readInventory(client, env.name, partOf).catch(() => undefined);
   if (!inventory) return [];
   const candidates = planPrune(inventory.entries, new Set([...desired.map((o) => o.key), ...held]));
   if (candidates.length === 0) return [];
   if (!env.prune) {
     notes.push(`prune is off for this environment: ${candidates.length} object(s) Git no longer has stay in the cluster`);
+    left.count = candidates.length;
     return [];
   }
   if (desired.length === 0 && !env.allowEmpty) {

@@ -316,7 +316,9 @@ export function bosunRemovalKeepReason(env: { source?: string; helmRelease?: unk
  *   prune the object stays and the Application stays OutOfSync ("The app will be out of sync if Argo CD
  *   expects a resource to be pruned", sync-options.md), and the rollout goes on to the next step only once
  *   every Application of this one is Healthy and not OutOfSync (appSyncEnabledForNextStep,
- *   isApplicationHealthy): later steps wait until someone syncs it with prune.
+ *   isApplicationHealthy): later steps wait until someone syncs it with prune. bosun's merge holds it for
+ *   `/bosun apply` when its preview finds such objects, and later steps wait for it
+ *   (queue/workflows/apply/hold.ts rolloutPruneOffHold).
  * - An environment bosun alone applies (`.bosun.yaml`, `clusters/<name>/`) with `prune: false`.
  */
 export function syncPruneOffReason(env: { source?: string; helmRelease?: unknown; prune: boolean; autoApply: boolean; rollout?: Pick<RolloutOrder, 'appSet' | 'step' | 'manual'> }): string | undefined {
@@ -329,7 +331,7 @@ export function syncPruneOffReason(env: { source?: string; helmRelease?: unknown
   const byHand = 'a sync by hand deletes it only with prune (argocd app sync --prune); bosun\'s /bosun apply leaves it too';
   if (rollout?.manual) return `${rollout.manual}, and ${byHand}`;
   if (rollout && rollout.step !== undefined && env.autoApply) {
-    return `ApplicationSet ${rollout.appSet}'s RollingSync syncs it in step ${rollout.step} without prune (progressive syncs take automated off the Application and prune only as its automated.prune says): Argo CD leaves it and the Application stays OutOfSync, so the rollout never finds step ${rollout.step} done and later steps wait until someone syncs it with prune (bosun's merge leaves it too, but does not hold the later steps for it)`;
+    return `ApplicationSet ${rollout.appSet}'s RollingSync syncs it in step ${rollout.step} without prune (progressive syncs take automated off the Application and prune only as its automated.prune says): Argo CD leaves it and the Application stays OutOfSync, so the rollout never finds step ${rollout.step} done and later steps wait until someone syncs it with prune; bosun's merge does the same: its apply waits for /bosun apply (which leaves it too), and later steps wait for it`;
   }
   if (env.autoApply) return 'automated sync without prune: Argo CD leaves it, the Application shows OutOfSync';
   return `no automated sync: Argo CD syncs it only by hand, and ${byHand}`;

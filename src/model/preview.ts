@@ -59,6 +59,11 @@ export interface PreviewResult {
   /** Objects bosun applied earlier that Git no longer has (action 'prune'); kept ones carry a message. */
   prunes: PreviewObject[];
   counts: Record<PreviewAction, number>;
+  /**
+   * Objects bosun applied earlier that Git no longer has and that stay because prune is off (absent: none).
+   * Under an Argo CD RollingSync they keep the Application OutOfSync after its sync (queue/workflows/apply/hold.ts).
+   */
+  leftByPruneOff?: number;
   /** Environment-level notes (e.g. prune is off, or refused because the render is empty). */
   notes: string[];
   /** No conflicts and no rejections: an apply would be expected to succeed. */

@@ -1,7 +1,8 @@
 // An Argo CD ApplicationSet with a two-step RollingSync, through the GitHub App on merge: bosun applies the
 // step-1 environment before the step-2 one (step 2 queued at once, naming step 1 and the RollingSync as why),
 // an Application no step selects is not applied (its check run waits for a manual sync, /bosun apply), and
-// an unhealthy step 1 stops step 2, which says why. The order is read from what the GitHub stand-in
+// an unhealthy step 1 stops step 2, which says why, and a step-1 Application whose rollout sync would leave
+// what Git dropped (no prune: Argo CD's step never completes) waits for /bosun apply, holding step 2. The order is read from what the GitHub stand-in
 // recorded (deployment status ids), never from timing. Real Redis, git, kube-apiserver and the stand-in.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -52,6 +53,15 @@ const appSet = (): string => [
   '      syncPolicy: { automated: { prune: true } }',
   '',
 ].join('\n');
+// A second ApplicationSet whose rollout syncs do not prune (automated without prune: the controller syncs with prune false).
+const apiDev = `api-${id}-dev`;
+const apiProd = `api-${id}-prod`;
+const apiSet = (): string => appSet()
+  .replace('metadata: { name: web, namespace: argocd }', 'metadata: { name: api, namespace: argocd }')
+  .replace("          - { name: legacy, stage: legacy }\n", '')
+  .replace(`name: 'web-${id}-{{name}}'`, `name: 'api-${id}-{{name}}'`)
+  .replace("path: 'apps/{{name}}'", "path: 'api/{{name}}'")
+  .replace('syncPolicy: { automated: { prune: true } }', 'syncPolicy: { automated: {} }');
 const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\ndata:\n  v: "${v}"\n`;
 
 describe('an ApplicationSet with a RollingSync strategy, on merge', () => {
@@ -152,5 +162,34 @@ describe('an ApplicationSet with a RollingSync strategy, on merge', () => {
     expect(output.summary).toContain(String(step1.html_url));
     expect(await value('prod-app')).toBe('1');
     expect(deploymentOf(sha, prod)).toBeUndefined();
+  }, slow);
+
+  it('a step-1 Application whose rollout sync would leave what Git dropped (no prune) waits for /bosun apply, and step 2 waits for it', async () => {
+    const first = await commitOnMain('add the api ApplicationSet (no prune)', async () => {
+      await repo.write('argocd/api.yaml', apiSet());
+      await repo.write('api/dev/a.yaml', configMap('api-dev-a', '1'));
+      await repo.write('api/dev/b.yaml', configMap('api-dev-b', '1'));
+      await repo.write('api/prod/app.yaml', configMap('api-prod-app', '1'));
+    });
+    expect((await completed(first, apiDev)).conclusion).toBe('success');
+    expect((await completed(first, apiProd)).conclusion).toBe('success');
+
+    const sha = await commitOnMain('drop api-dev-b, change prod', async () => {
+      await rm(join(repo.dir, 'api/dev/b.yaml'));
+      await repo.write('api/dev/a.yaml', configMap('api-dev-a', '2'));
+      await repo.write('api/prod/app.yaml', configMap('api-prod-app', '2'));
+    });
+    // Argo CD syncs api-dev without prune: api-dev-b stays, the Application stays OutOfSync, step 1 never completes.
+    const held = await completed(sha, apiDev);
+    expect(held.conclusion).toBe('action_required');
+    expect((held.output as Output).title).toBe(`Waits for a manual sync: /bosun apply ${apiDev}`);
+    expect((held.output as Output).summary).toContain(`\`${apiDev}\` waits for a manual sync: ApplicationSet api's RollingSync syncs it in step 1 without prune, and 1 object(s) Git no longer has would stay`);
+    // Step 2 waits for it (no result for api-dev at this commit until someone applies it), as for a maxUpdate 0 step.
+    const waiting = runOf(sha, apiProd);
+    expect(waiting?.status).toBe('queued');
+    expect((waiting?.output as Output).title).toBe(`Waiting for ${apiDev}`);
+    expect(await value('api-dev-a')).toBe('1');
+    expect(await value('api-prod-app')).toBe('1');
+    expect(await value('api-dev-b')).toBe('1');
   }, slow);
 });

@@ -130,7 +130,7 @@ describe('Argo CD: CRDs and helm.sh/resource-policy: keep', () => {
       expect(deletions(envs['web-dev']), policy).toEqual([]);
       expect(kept(envs['web-dev']), policy).toEqual([
         "ConfigMap/b: ApplicationSet web's RollingSync syncs it in step 1 without prune (progressive syncs take automated off the Application and prune only as its automated.prune says): "
-        + "Argo CD leaves it and the Application stays OutOfSync, so the rollout never finds step 1 done and later steps wait until someone syncs it with prune (bosun's merge leaves it too, but does not hold the later steps for it)",
+        + "Argo CD leaves it and the Application stays OutOfSync, so the rollout never finds step 1 done and later steps wait until someone syncs it with prune; bosun's merge does the same: its apply waits for /bosun apply (which leaves it too), and later steps wait for it",
       ]);
       expect(kept(envs['web-legacy']), policy).toEqual([
         "ConfigMap/b: no step of ApplicationSet web's RollingSync selects it: Argo CD syncs it only by hand, and a sync by hand deletes it only with prune (argocd app sync --prune); bosun's /bosun apply leaves it too",

@@ -6,7 +6,7 @@ import type { ApplyRecord } from '../../src/jobs.ts';
 import { decidePromotion } from '../../src/jobs/promotion.ts';
 import type { Change } from '../../src/model/change.ts';
 import { defaultBranchApplies, lastDefaultBranchApply } from '../../queue/workflows/apply/history.ts';
-import { endsPin, holdOf, notesPullRequest } from '../../queue/workflows/apply/hold.ts';
+import { endsPin, holdOf, notesPullRequest, rolloutPruneOffHold } from '../../queue/workflows/apply/hold.ts';
 import { comparesWithPlan, planPinOf } from '../../queue/workflows/apply/plan-pin.ts';
 import { promotionDecision } from '../../queue/workflows/apply/promotion-gate.ts';
 
@@ -28,6 +28,17 @@ describe('holds', () => {
     expect(holdOf({ trigger: 'merge', env: strict, pin: { kind: 'unknown', pr: 1, plannedSha: 'a', reason: 'gone' } })).toBe('plan-differs');
     expect(holdOf({ trigger: 'merge', env: strict, pin: { kind: 'matches', pr: 1, plannedSha: 'a' } })).toBeUndefined();
     expect(holdOf({ trigger: 'merge', env: auto, pin: { kind: 'differs', pr: 1, plannedSha: 'a', changes: [change] } })).toBeUndefined();
+  });
+
+  it('a merge into a RollingSync step whose sync leaves what Git dropped (prune off) waits for /bosun apply; with prune, nothing left, outside a step, or not a merge: applied', () => {
+    const step = { prune: false, rollout: { appSet: 'web', step: 1 } };
+    expect(rolloutPruneOffHold('merge', step, 2)).toMatch(/^ApplicationSet web's RollingSync syncs it in step 1 without prune, and 2 object\(s\) Git no longer has would stay: .*later steps wait until someone syncs it with prune/);
+    expect(rolloutPruneOffHold('merge', step, undefined)).toBeUndefined();
+    expect(rolloutPruneOffHold('merge', { ...step, prune: true }, 2)).toBeUndefined();
+    expect(rolloutPruneOffHold('merge', { prune: false, rollout: { appSet: 'web' } }, 2)).toBeUndefined();
+    // One the rollout never syncs already waits for /bosun apply (holdOf: autoApply off).
+    expect(rolloutPruneOffHold('merge', { prune: false, rollout: { appSet: 'web', step: 2, manual: 'maxUpdate 0' } }, 2)).toBeUndefined();
+    for (const trigger of ['command', 'sync', 'rollback', 'heal', 'pre-merge'] as const) expect(rolloutPruneOffHold(trigger, step, 2)).toBeUndefined();
   });
 
   it('a merge or a sync ends a rollback pin; merges and /bosun apply after merge note the pull request', () => {

@@ -25,7 +25,7 @@ import { scrub } from '../../../src/util/scrub.ts';
 import type { JobContext, Processor, Readiness } from '../../contract.ts';
 import { applyRun, type RunEnd } from './apply-run.ts';
 import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from './apply-text.ts';
-import { endsPin, holdOf, notesPullRequest, type Hold } from './hold.ts';
+import { endsPin, holdOf, mayLeaveRolloutOutOfSync, notesPullRequest, rolloutPruneOffHold, type Hold } from './hold.ts';
 import { endUnrunApply, openApplyLifeCycle, unrunRecord } from './life-cycle.ts';
 import { lastDefaultBranchApply } from './history.ts';
 import { comparesWithPlan, planPinOf } from './plan-pin.ts';
@@ -113,6 +113,22 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         pin = comparesWithPlan(job.trigger, job.pr) ? await comparePlan(deps, job, job.pr, token, mirror.dir, desired.objects, scope) : undefined;
         held = holdOf({ trigger: job.trigger, env: desired.env, ...(pin ? { pin } : {}) });
         manual = held === 'manual' ? desired.env.rollout?.manual : undefined;
+        if (!held && mayLeaveRolloutOutOfSync(job.trigger, desired.env)) {
+          // RollingSync without prune: if the sync would leave what Git dropped, Argo CD's step never completes (hold.ts).
+          const client = await connect(deps.clusters, cluster);
+          try {
+            const preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects, partOf: job.repo.fullName });
+            const why = rolloutPruneOffHold(job.trigger, desired.env, preview.leftByPruneOff);
+            if (why) {
+              held = 'manual';
+              manual = why;
+              await ctx.progress(`${job.env} waits for /bosun apply: its RollingSync sync would leave ${String(preview.leftByPruneOff)} object(s) Git dropped`);
+              return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin, manual) };
+            }
+          } finally {
+            client.close();
+          }
+        }
         if (held) {
           await ctx.progress(`previewing ${desired.objects.length} object(s) on ${cluster}: ${job.env} waits for /bosun apply`);
           const client = await connect(deps.clusters, cluster);

@@ -21,6 +21,32 @@ export function holdOf(input: { trigger: ApplyTrigger; env: Pick<Environment, 'a
   return undefined;
 }
 
+/**
+ * Whether a merge into an environment of an Argo CD ApplicationSet's RollingSync step may leave objects
+ * Git dropped (its rollout sync does not prune): the apply processor then previews first and asks
+ * rolloutPruneOffHold.
+ */
+export function mayLeaveRolloutOutOfSync(trigger: ApplyTrigger, env: Pick<Environment, 'prune' | 'rollout'>): boolean {
+  return trigger === 'merge' && !env.prune && env.rollout?.step !== undefined && env.rollout.manual === undefined;
+}
+
+/**
+ * Why a merge into an environment of a RollingSync step waits for `/bosun apply` when its sync leaves
+ * objects Git dropped (prune off): the ApplicationSet controller syncs the Application with
+ * `automated.prune` as the only prune (applicationset_controller.go syncValidApplications, syncApplication),
+ * so what Git dropped stays and the Application stays OutOfSync; buildAppSyncMap lets the next step sync
+ * only once appSyncEnabledForNextStep holds for every Application of this one — isApplicationHealthy (Healthy
+ * and not OutOfSync) and its ApplicationSet status Healthy, which updateApplicationSetApplicationStatus
+ * gives only on isApplicationHealthy. The step never completes until someone syncs it with prune: held as
+ * a `manual` hold (the one a `maxUpdate: 0` step gets), so the later steps, ordered after it
+ * (src/jobs/rollout-order.ts), wait for it too. Undefined: nothing is left, apply as usual.
+ */
+export function rolloutPruneOffHold(trigger: ApplyTrigger, env: Pick<Environment, 'prune' | 'rollout'>, leftByPruneOff: number | undefined): string | undefined {
+  if (!mayLeaveRolloutOutOfSync(trigger, env) || !leftByPruneOff) return undefined;
+  const r = env.rollout!;
+  return `ApplicationSet ${r.appSet}'s RollingSync syncs it in step ${String(r.step)} without prune, and ${leftByPruneOff} object(s) Git no longer has would stay: the Application stays OutOfSync after the rollout's sync, so Argo CD never finds step ${String(r.step)} done and later steps wait until someone syncs it with prune (argocd app sync --prune)`;
+}
+
 /** Whether a successful apply ends a rollback's pin: Git's state is back (a newer merge, or a sync). */
 export function endsPin(trigger: ApplyTrigger): boolean {
   return trigger === 'merge' || trigger === 'sync';
