@@ -160,7 +160,8 @@ describe('drift detection and self-heal', () => {
       const outcome = await waitFor(`the reconcile of ${env}`, async () => {
         const job = await reconcileQueue.getJob(queued.jobId);
         if (!job || !(await job.isCompleted())) return undefined;
-        return job.returnvalue as JobOutcome<ReconcileOutcome>;
+        // Read again: the job fetched above may predate its completion (its returnvalue then still null).
+        return ((await reconcileQueue.getJob(queued.jobId))?.returnvalue as JobOutcome<ReconcileOutcome> | null | undefined) ?? undefined;
       }, 120_000);
       expect(outcome).toMatchObject({ status: 'done', value: { env, sha: tip, state: 'pending', drifted: 0, message: expect.stringContaining(`is as bosun last applied it (${before.slice(0, 7)})`) } });
     }
