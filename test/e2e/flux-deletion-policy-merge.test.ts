@@ -5,14 +5,8 @@
 // The rule both follow is model/apply-options.ts removalKeepReason (plan: test/plan/kept-objects.test.ts).
 // Real Redis, git, kube-apiserver and the GitHub stand-in.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenario } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
-import { startHarness, type Harness } from '../../testkit/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { mainline } from '../../testkit/mainline.ts';
 
 const owner = 'acme';
 const name = 'flux-deletion';
@@ -39,49 +33,17 @@ ${extra}`;
 const configMap = (cm: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${namespace}\ndata:\n  v: "1"\n`;
 
 describe('merge: a removed Flux Kustomization with spec.prune: false', () => {
-  let h: Harness;
-  let work: string;
-  let repo: GitRepoBuilder;
-  let tip: string;
-  const s = scenario(owner, name, () => h);
-  const { kubectl } = s;
+  const m = mainline({ owner, name, namespace, createNamespace: true, clusters: [deleting, keeping] });
+  const { s, kubectl, merge, applied } = m;
   const present = (cm: string): Promise<boolean> => kubectl('get', 'configmap', cm, '-n', namespace).then(() => true, () => false);
-  const merge = async (message: string, change: () => Promise<void>) => {
-    await change();
-    const before = tip;
-    tip = await repo.commit(message);
-    await s.push({ before, after: tip });
-    return tip;
-  };
-  const applied = (env: string, sha: string) => s.completedRun(sha, `bosun / apply (${env})`, { timeoutMs: 120_000 });
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-fluxdel-'));
-    const clustersFile = join(work, 'clusters.yaml');
-    await writeTestClusterRegistry(clustersFile, [deleting, keeping]);
-    // The namespace is nobody's object: deleting it would take the kept objects with it.
-    await kubectl('create', 'namespace', namespace);
-    repo = await makeGitRepo();
-    await repo.write('README.md', 'platform\n');
-    tip = await repo.commit('empty');
-    h = await startHarness({ clustersFile });
-    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
-    if (work) await rm(work, { recursive: true, force: true });
-    if (repo) await rm(repo.dir, { recursive: true, force: true });
-  });
 
   it('deletionPolicy: Delete prunes its objects on merge; MirrorPrune keeps them', async () => {
     const first = await merge('flux: two Kustomizations without prune', async () => {
-      await repo.write('flux/deleting.yaml', kustomization(deleting, './deploy/deleting', '  deletionPolicy: Delete\n'));
-      await repo.write('flux/keeping.yaml', kustomization(keeping, './deploy/keeping'));
-      await repo.write('deploy/deleting/a.yaml', configMap('deleting-a'));
-      await repo.write('deploy/deleting/b.yaml', configMap('deleting-b'));
-      await repo.write('deploy/keeping/a.yaml', configMap('keeping-a'));
+      await m.repo.write('flux/deleting.yaml', kustomization(deleting, './deploy/deleting', '  deletionPolicy: Delete\n'));
+      await m.repo.write('flux/keeping.yaml', kustomization(keeping, './deploy/keeping'));
+      await m.repo.write('deploy/deleting/a.yaml', configMap('deleting-a'));
+      await m.repo.write('deploy/deleting/b.yaml', configMap('deleting-b'));
+      await m.repo.write('deploy/keeping/a.yaml', configMap('keeping-a'));
     });
     expect((await applied(deleting, first)).conclusion).toBe('success');
     expect((await applied(keeping, first)).conclusion).toBe('success');
@@ -89,8 +51,8 @@ describe('merge: a removed Flux Kustomization with spec.prune: false', () => {
     expect(await present('keeping-a')).toBe(true);
 
     const second = await merge('flux: remove both Kustomizations', async () => {
-      await repo.remove('flux/deleting.yaml');
-      await repo.remove('flux/keeping.yaml');
+      await m.repo.remove('flux/deleting.yaml');
+      await m.repo.remove('flux/keeping.yaml');
     });
     const removed = await applied(deleting, second);
     expect(removed.conclusion).toBe('success');

@@ -3,14 +3,8 @@
 // changes only that ConfigMap's file applies the new value to the apps environment too, on the real
 // test API server.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenario } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
-import { startHarness, type Harness } from '../../testkit/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { mainline } from '../../testkit/mainline.ts';
 
 const owner = 'acme';
 const name = 'flux-platform';
@@ -36,54 +30,24 @@ spec:
 ${extra}`;
 
 describe('apply on merge: Flux postBuild.substituteFrom', () => {
-  let h: Harness;
-  let work: string;
-  let repo: GitRepoBuilder;
-  let tip: string;
-  const s = scenario(owner, name, () => h);
-  const { kubectl } = s;
+  const m = mainline({ owner, name, namespace, clusters: [varsEnv, appsEnv] });
+  const { kubectl, merge, applied } = m;
   const appVersion = (): Promise<string> => kubectl('get', 'configmap', 'app', '-n', namespace, '-o', 'jsonpath={.data.version}');
   const vars = (version: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: ${namespace}\ndata:\n  version: "${version}"\n`;
-  const merge = async (message: string, change: () => Promise<void>) => {
-    await change();
-    const before = tip;
-    tip = await repo.commit(message);
-    await s.push({ before, after: tip });
-    return tip;
-  };
-  const applied = (env: string, sha: string) => s.completedRun(sha, `bosun / apply (${env})`, { timeoutMs: 120_000 });
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-flux-'));
-    const clustersFile = join(work, 'clusters.yaml');
-    await writeTestClusterRegistry(clustersFile, [varsEnv, appsEnv]);
-    repo = await makeGitRepo();
-    await repo.write('README.md', 'platform\n');
-    tip = await repo.commit('empty');
-    h = await startHarness({ clustersFile });
-    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
-    if (work) await rm(work, { recursive: true, force: true });
-    if (repo) await rm(repo.dir, { recursive: true, force: true });
-  });
 
   it('the first merge applies the value from the ConfigMap; a merge that changes only the ConfigMap applies the new value to the reader', async () => {
     const first = await merge('flux: vars and apps', async () => {
-      await repo.write('flux/vars.yaml', kustomization(varsEnv, './deploy/vars'));
-      await repo.write('flux/apps.yaml', kustomization(appsEnv, './deploy/apps', `  dependsOn:\n    - name: ${varsEnv}\n  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n`));
-      await repo.write('deploy/vars/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
-      await repo.write('deploy/vars/cluster-vars.yaml', vars('1.0.0'));
-      await repo.write('deploy/apps/app.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "\${version}"\n`);
+      await m.repo.write('flux/vars.yaml', kustomization(varsEnv, './deploy/vars'));
+      await m.repo.write('flux/apps.yaml', kustomization(appsEnv, './deploy/apps', `  dependsOn:\n    - name: ${varsEnv}\n  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n`));
+      await m.repo.write('deploy/vars/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
+      await m.repo.write('deploy/vars/cluster-vars.yaml', vars('1.0.0'));
+      await m.repo.write('deploy/apps/app.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: ${namespace}\ndata:\n  version: "\${version}"\n`);
     });
     expect((await applied(varsEnv, first)).conclusion).toBe('success');
     expect((await applied(appsEnv, first)).conclusion).toBe('success');
     expect(await appVersion()).toBe('1.0.0');
 
-    const second = await merge('version 1.1.0', () => repo.write('deploy/vars/cluster-vars.yaml', vars('1.1.0')));
+    const second = await merge('version 1.1.0', () => m.repo.write('deploy/vars/cluster-vars.yaml', vars('1.1.0')));
     const apps = await applied(appsEnv, second);
     expect(apps.conclusion).toBe('success');
     expect(await appVersion()).toBe('1.1.0');

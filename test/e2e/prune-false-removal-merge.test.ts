@@ -4,14 +4,8 @@
 // test/plan/kept-objects.test.ts), while an environment with prune on has them deleted.
 // Real Redis, git, kube-apiserver and the GitHub stand-in.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenario } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
-import { startHarness, type Harness } from '../../testkit/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { mainline } from '../../testkit/mainline.ts';
 
 const owner = 'acme';
 const name = 'prune-false-removal';
@@ -31,49 +25,17 @@ const config = (envs: Array<{ env: string; prune: boolean }>) => [
 const configMap = (cm: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${namespace}\ndata:\n  v: "1"\n`;
 
 describe('merge: an environment removed from .bosun.yaml', () => {
-  let h: Harness;
-  let work: string;
-  let repo: GitRepoBuilder;
-  let tip: string;
-  const s = scenario(owner, name, () => h);
-  const { kubectl } = s;
+  const m = mainline({ owner, name, namespace, createNamespace: true });
+  const { kubectl, merge, applied } = m;
   const present = (cm: string): Promise<boolean> => kubectl('get', 'configmap', cm, '-n', namespace).then(() => true, () => false);
-  const merge = async (message: string, change: () => Promise<void>) => {
-    await change();
-    const before = tip;
-    tip = await repo.commit(message);
-    await s.push({ before, after: tip });
-    return tip;
-  };
-  const applied = (env: string, sha: string) => s.completedRun(sha, `bosun / apply (${env})`, { timeoutMs: 120_000 });
-
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-prunefalse-'));
-    const clustersFile = join(work, 'clusters.yaml');
-    await writeTestClusterRegistry(clustersFile);
-    // The namespace is nobody's object: deleting it would take the kept objects with it.
-    await kubectl('create', 'namespace', namespace);
-    repo = await makeGitRepo();
-    await repo.write('README.md', 'platform\n');
-    tip = await repo.commit('empty');
-    h = await startHarness({ clustersFile });
-    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
-    if (work) await rm(work, { recursive: true, force: true });
-    if (repo) await rm(repo.dir, { recursive: true, force: true });
-  });
 
   it('with prune: false its objects stay (neutral check run, nothing deleted); with prune on they are deleted', async () => {
     const first = await merge('two environments', async () => {
-      await repo.write('.bosun.yaml', config([{ env: keeping, prune: false }, { env: pruning, prune: true }, { env: staying, prune: true }]));
-      await repo.write(`deploy/${staying}/a.yaml`, configMap('staying-a'));
-      await repo.write(`deploy/${keeping}/a.yaml`, configMap('keeping-a'));
-      await repo.write(`deploy/${keeping}/b.yaml`, configMap('keeping-b'));
-      await repo.write(`deploy/${pruning}/a.yaml`, configMap('pruning-a'));
+      await m.repo.write('.bosun.yaml', config([{ env: keeping, prune: false }, { env: pruning, prune: true }, { env: staying, prune: true }]));
+      await m.repo.write(`deploy/${staying}/a.yaml`, configMap('staying-a'));
+      await m.repo.write(`deploy/${keeping}/a.yaml`, configMap('keeping-a'));
+      await m.repo.write(`deploy/${keeping}/b.yaml`, configMap('keeping-b'));
+      await m.repo.write(`deploy/${pruning}/a.yaml`, configMap('pruning-a'));
     });
     expect((await applied(keeping, first)).conclusion).toBe('success');
     expect((await applied(pruning, first)).conclusion).toBe('success');
@@ -81,7 +43,7 @@ describe('merge: an environment removed from .bosun.yaml', () => {
     expect(await present('pruning-a')).toBe(true);
 
     const second = await merge('remove both environments', async () => {
-      await repo.write('.bosun.yaml', config([{ env: staying, prune: true }]));
+      await m.repo.write('.bosun.yaml', config([{ env: staying, prune: true }]));
     });
     const kept = await applied(keeping, second);
     expect(kept.conclusion).toBe('neutral');
