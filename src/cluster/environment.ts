@@ -1,5 +1,6 @@
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
+import type { HelmReleaseAction } from '../model/helm-crds.ts';
 import { deleterOf, syncSemanticsOf } from '../model/apply-options.ts';
 import { groupOf } from '../model/object.ts';
 import { splitForSync } from '../model/sync.ts';
@@ -118,9 +119,10 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   let previous: InventoryEntry[];
   try {
     const inventory = await readInventory(client, env.name, partOf);
-    const roles = syncRolesOf(env, semantics === 'helm' ? env.apply?.helmRelease ?? (inventory !== undefined ? 'upgrade' : 'install') : undefined);
+    const helmAction = env.apply?.helmRelease ?? (inventory !== undefined ? 'upgrade' : 'install');
+    const roles = syncRolesOf(env, helmAction);
     split = splitForSync(input.objects, roles);
-    prepared = await prepareObjects(split.resources, { env: withHelmAction(env, split.resources, inventory !== undefined), partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
+    prepared = await prepareObjects(split.resources, { env: withHelmAction(env, split.resources, helmAction), partOf, defaultNamespace: client.defaultNamespace, cluster: client.name, find: (v, k) => client.resources.find(v, k) });
     const crdScopes = scopesFromCrds(split.resources.map((r) => r.object));
     hookSet = await prepareHooks(split.hooks, {
       env, partOf, revision: input.revision ?? 'local', startedAt: started, defaultNamespace: client.defaultNamespace, ...(roles ? { roles } : {}),
@@ -326,7 +328,7 @@ async function dryRunReport(
  * applied before (its inventory is there) is an upgrade, else an install, as helm-controller decides by
  * the release it finds.
  */
-function withHelmAction(env: ApplyEnvironmentSettings, objects: readonly RenderedObject[], applied: boolean): ApplyEnvironmentSettings {
+function withHelmAction(env: ApplyEnvironmentSettings, objects: readonly RenderedObject[], action: HelmReleaseAction): ApplyEnvironmentSettings {
   if (env.apply?.helmRelease || !objects.some((o) => o.helmCrds)) return env;
-  return { ...env, apply: { ...env.apply, helmRelease: applied ? 'upgrade' : 'install' } };
+  return { ...env, apply: { ...env.apply, helmRelease: action } };
 }

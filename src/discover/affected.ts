@@ -46,7 +46,7 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
   // nothing and says so on its check run (apply-job.ts pruneRemoved, removalKeepReason): affected, each object
   // listed as kept (plan/kept.ts), none as deleted.
   const bosunKeeps = !head ? bosunRemovalKeepReason(base) : undefined;
-  if (!head && bosunKeeps) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${bosunKeeps})`, lifecycle: 'removed' };
+  if (bosunKeeps) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects stay in the cluster (${bosunKeeps})`, lifecycle: 'removed' };
   if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted${base.deleteObjectsOnRemoval ? ` (${base.deleteObjectsOnRemoval})` : ''}`, lifecycle: 'removed' };
 
   if (!sameDefinition(base, head)) {
