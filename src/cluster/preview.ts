@@ -86,14 +86,13 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
     ...previewed.map(({ leftAlone: _l, ...o }) => withoutDecryptedDiff(o, sops.decrypted)),
   ];
   const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key), ...sops.problems.map((p) => refOf(p.rendered.object).key)]);
-  const left = { count: 0 };
-  const prunes = await previewPrunes(client, env, prepared.objects, notes, partOf, held, left);
+  const { prunes, leftByPruneOff } = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
   for (const o of [...objects, ...prunes]) counts[o.action]++;
   const hookProblems = hooks.filter((h) => h.problem).length;
   return {
     environment: env.name, cluster: client.name, objects, prunes, counts, notes,
-    ...(left.count > 0 ? { leftByPruneOff: left.count } : {}),
+    ...(leftByPruneOff ? { leftByPruneOff } : {}),
     ok: counts.conflict === 0 && counts.rejected === 0 && hookProblems === 0,
     ...(hooks.length > 0 ? { hooks } : {}),
   };
@@ -223,19 +222,19 @@ async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: P
   }
 }
 
-async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>, left: { count: number }): Promise<PreviewObject[]> {
+/** What the apply would prune; with prune off, how many objects Git no longer has it leaves instead. */
+async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>): Promise<{ prunes: PreviewObject[]; leftByPruneOff?: number }> {
   const inventory = await readInventory(client, env.name, partOf).catch(() => undefined);
-  if (!inventory) return [];
+  if (!inventory) return { prunes: [] };
   const candidates = planPrune(inventory.entries, new Set([...desired.map((o) => o.key), ...held]));
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return { prunes: [] };
   if (!env.prune) {
     notes.push(`prune is off for this environment: ${candidates.length} object(s) Git no longer has stay in the cluster`);
-    left.count = candidates.length;
-    return [];
+    return { prunes: [], leftByPruneOff: candidates.length };
   }
   if (desired.length === 0 && !env.allowEmpty) {
     notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
-    return [];
+    return { prunes: [] };
   }
   const wanted = labelValue(env.name);
   const kept: string[] = [];
@@ -263,7 +262,7 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
     return { ...ref, action: 'prune', diff, risk, ...(extraneous ? { ignoredInDrift: `annotated ${compareOptionsAnnotation}: IgnoreExtraneous` } : {}) };
   });
   notes.push(...kept.sort());
-  return out.filter((p): p is PreviewObject => p !== undefined);
+  return { prunes: out.filter((p): p is PreviewObject => p !== undefined) };
 }
 
 /**

@@ -113,28 +113,21 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         pin = comparesWithPlan(job.trigger, job.pr) ? await comparePlan(deps, job, job.pr, token, mirror.dir, desired.objects, scope) : undefined;
         held = holdOf({ trigger: job.trigger, env: desired.env, ...(pin ? { pin } : {}) });
         manual = held === 'manual' ? desired.env.rollout?.manual : undefined;
-        if (!held && mayLeaveRolloutOutOfSync(job.trigger, desired.env)) {
-          // RollingSync without prune: if the sync would leave what Git dropped, Argo CD's step never completes (hold.ts).
+        // RollingSync without prune: the apply waits when its sync would leave what Git dropped (hold.ts);
+        // only the preview tells, so it is previewed like a held apply.
+        const mayLeave = !held && mayLeaveRolloutOutOfSync(job.trigger, desired.env);
+        if (held || mayLeave) {
+          if (held) await ctx.progress(`previewing ${desired.objects.length} object(s) on ${cluster}: ${job.env} waits for /bosun apply`);
           const client = await connect(deps.clusters, cluster);
           try {
             const preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects, partOf: job.repo.fullName });
-            const why = rolloutPruneOffHold(job.trigger, desired.env, preview.leftByPruneOff);
+            const why = mayLeave ? rolloutPruneOffHold(job.trigger, desired.env, preview.leftByPruneOff) : undefined;
             if (why) {
               held = 'manual';
               manual = why;
               await ctx.progress(`${job.env} waits for /bosun apply: its RollingSync sync would leave ${String(preview.leftByPruneOff)} object(s) Git dropped`);
-              return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin, manual) };
             }
-          } finally {
-            client.close();
-          }
-        }
-        if (held) {
-          await ctx.progress(`previewing ${desired.objects.length} object(s) on ${cluster}: ${job.env} waits for /bosun apply`);
-          const client = await connect(deps.clusters, cluster);
-          try {
-            const preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects, partOf: job.repo.fullName });
-            return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin, manual) };
+            if (held) return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin, manual) };
           } finally {
             client.close();
           }
