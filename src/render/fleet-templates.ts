@@ -11,7 +11,7 @@ import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { ToolDocuments } from './tool-documents.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
-import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
+import { helmTemplateParser } from './helm-output.ts';
 
 /**
  * The `templates/` folder of a raw-YAML Fleet bundle, which Fleet turns into the templates of a chart
@@ -78,17 +78,7 @@ export async function renderBundleTemplates(
 
 /** Reads helm's output one document at a time; each object points at the bundle file its template was copied from. */
 function outputParser(back: ReadonlyMap<string, string>, first: string): (chunk: string, push: (object: RenderedObject) => void) => void {
-  let file = first;
-  return (chunk, push) => {
-    // A template that emits several documents gets one `# Source:` header; the rest inherit it.
-    const source = /^# Source: (.+)$/m.exec(chunk);
-    if (source) file = back.get(source[1].trim()) ?? first;
-    const parsed = parseYamlDocuments(chunk, file);
-    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
-    const checked = requireObjects(parsed.docs, file, 'helm');
-    if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
-    for (const { object } of checked.objects) push({ object, source: { file } });
-  };
+  return helmTemplateParser((template) => (template === undefined ? first : back.get(template) ?? first), (object, file) => ({ object, source: { file } }));
 }
 
 /** Fleet names the chart after the part of the bundle's name after its last `/` (kv.RSplit). */

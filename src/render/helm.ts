@@ -15,7 +15,8 @@ import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
 import { ToolDocuments } from './tool-documents.ts';
-import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
+import { helmTemplateParser } from './helm-output.ts';
+import { parseYamlDocuments } from './yaml-docs.ts';
 
 const defaultTimeoutMs = 120_000;
 
@@ -185,17 +186,7 @@ function templateFile(root: string, chartRepo: string, chartFile: string, source
 
 /** Reads helm's output one document at a time (as it streams in, tool-documents.ts). */
 function outputParser(root: string, chartRepo: string, chartFile: string): (chunk: string, push: (object: RenderedObject) => void) => void {
-  let file = chartFile;
-  return (chunk, push) => {
-    // A template that emits several documents gets one `# Source:` header; the rest inherit it.
-    const source = /^# Source: (.+)$/m.exec(chunk);
-    if (source) file = templateFile(root, chartRepo, chartFile, source[1].trim());
-    const parsed = parseYamlDocuments(chunk, file);
-    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
-    const checked = requireObjects(parsed.docs, file, 'helm');
-    if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
-    for (const { object } of checked.objects) push({ object, source: { file } });
-  };
+  return helmTemplateParser((template) => (template === undefined ? chartFile : templateFile(root, chartRepo, chartFile, template)), (object, file) => ({ object, source: { file } }));
 }
 
 /**

@@ -20,7 +20,7 @@ import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
 import { ToolDocuments } from './tool-documents.ts';
-import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
+import { helmTemplateParser } from './helm-output.ts';
 
 const defaultTimeoutMs = 120_000;
 const group = 'helm.toolkit.fluxcd.io';
@@ -343,18 +343,9 @@ interface Parsed {
 
 /** The `# Source:` header of each document says the template (or `crds/` file) it came from. */
 function outputParser(root: string, chart: Chart, target: HelmReleaseTarget): (chunk: string, push: (parsed: Parsed) => void) => void {
-  let source = '';
-  return (chunk, push) => {
-    const header = /^# Source: (.+)$/m.exec(chunk);
-    if (header) source = header[1].trim();
-    const file = sourceFile(root, chart, source, target);
-    const parsed = parseYamlDocuments(chunk, file);
-    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, kind: 'render', tool: 'helm', line: undefined, message: `template output is not valid YAML: ${parsed.error.message}` });
-    const checked = requireObjects(parsed.docs, file, 'helm');
-    if (!checked.ok) throw new RenderFailure({ ...checked.error, line: undefined, message: `template output: ${checked.error.message}` });
-    const crd = /^[^/]+\/(?:charts\/[^/]+\/)*crds\//.test(source);
-    for (const { object } of checked.objects) push({ object, source: { file }, crd });
-  };
+  return helmTemplateParser((template) => sourceFile(root, chart, template ?? '', target), (object, file, template) => ({
+    object, source: { file }, crd: /^[^/]+\/(?:charts\/[^/]+\/)*crds\//.test(template ?? ''),
+  }));
 }
 
 /** The template's file in this repository (an in-repository chart), else the HelmRelease's file. */
