@@ -12,6 +12,7 @@ import { readLive } from './live-reader.ts';
 import { deleteObject, getLive, replaceObject, serverSideApply } from './objects.ts';
 import { applyPhases, isCrd, isNamespace } from './order.ts';
 import type { PreparedObject } from './prepare.ts';
+import { isServerAway } from './retry.ts';
 import type { ObjectResult, ProgressFn } from './types.ts';
 
 export interface ApplyObjectsOptions {
@@ -114,7 +115,7 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
       message += '; an immutable field changed: set spec.force: true on the Kustomization (or annotate the object kustomize.toolkit.fluxcd.io/force: enabled) to delete and re-create it';
     }
     const conflicts = error instanceof ApiError ? error.conflicts() : [];
-    return { ...ref, action: 'failed', stage: 'apply', error: message, ...(conflicts.length > 0 ? { conflicts } : {}) };
+    return { ...ref, action: 'failed', stage: 'apply', error: message, ...(conflicts.length > 0 ? { conflicts } : {}), ...(isServerAway(error) ? { unreachable: true as const } : {}) };
   }
 }
 

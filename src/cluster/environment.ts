@@ -6,6 +6,7 @@ import { groupOf } from '../model/object.ts';
 import { splitForSync } from '../model/sync.ts';
 import { syncRolesOf } from '../model/sync-role.ts';
 import { describeFailure } from './api-error.ts';
+import { isServerAway } from './retry.ts';
 import type { ApplyObjectsOptions } from './apply.ts';
 import { ensureNamespace } from './create-namespace.ts';
 import { deleteHooksByPolicy, hookResult, prepareHooks, runHooks } from './hooks.ts';
@@ -208,12 +209,14 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
     inventory = mergeEntries(mergeEntries(desiredEntries, stillTracked), candidates.filter((c) => pruneFailed.has(c.key) || kept.includes(c)).map((c) => c.entry));
   }
 
+  let inventoryAway: string | undefined;
   try {
     input.onProgress?.({ stage: 'inventory', message: `recording ${inventory.length} objects in the inventory` });
     await writeInventory(client, { environment: env.name, entries: inventory }, partOf);
   } catch (error) {
     notes.push(`the inventory could not be written (${describeFailure(error)}); the next run cannot prune what this one applied`);
     ok = false;
+    if (isServerAway(error)) inventoryAway = `the inventory could not be written: ${describeFailure(error)}`;
   }
 
   if (failure === undefined && postSteps.length > 0) {
@@ -252,7 +255,11 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
     if (health.verdict !== 'healthy') ok = false;
   }
   const showSteps = hookSet.hooks.length > 0 || steps.length > 1;
-  return finish([...results, ...pruneResults, ...hookResults], { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}) });
+  const objects = [...results, ...pruneResults, ...hookResults];
+  // The API server stopped answering: what failed says nothing about the objects, and the run can be repeated.
+  const away = objects.find((o) => o.unreachable);
+  const unreachable = ok ? undefined : (away ? `${away.kind} ${away.namespace ? `${away.namespace}/` : ''}${away.name}: ${away.error}` : inventoryAway);
+  return finish(objects, { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}), ...(unreachable ? { unreachable } : {}) });
 }
 
 /**

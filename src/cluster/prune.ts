@@ -7,6 +7,7 @@ import { objectApplyOptions } from '../model/apply-options.ts';
 import type { ResourceInfo } from './discovery.ts';
 import { environmentLabel, partOfLabel } from './labels.ts';
 import { pruneKeepReason, type PruneRules } from './prune-rules.ts';
+import { isServerAway } from './retry.ts';
 import { deleteObject, getLive } from './objects.ts';
 import { applyPhases, compareApplyOrder, phaseOf, type ApplyPhase } from './order.ts';
 import type { ObjectRef, ObjectResult, ProgressFn } from './types.ts';
@@ -58,6 +59,7 @@ interface Candidate {
   info?: ResourceInfo;
   live?: KubeObject;
   error?: string;
+  unreachable?: true;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function pruneObjects(client: ClusterClient, candidates: readonly P
       const live = info ? await getLive(client, info, candidate.namespace, candidate.name) : undefined;
       return { candidate, ...(info ? { info } : {}), ...(live ? { live } : {}) };
     } catch (error) {
-      return { candidate, error: describeFailure(error) };
+      return { candidate, error: describeFailure(error), ...(isServerAway(error) ? { unreachable: true as const } : {}) };
     }
   });
   const orderOf = (c: Candidate): { last: number; wave: number } => {
@@ -116,7 +118,7 @@ export async function pruneObjects(client: ClusterClient, candidates: readonly P
 async function pruneOne(client: ClusterClient, c: Candidate, options: PruneOptions, rules: PruneRules): Promise<ObjectResult> {
   const { entry: _entry, phase: _phase, ...ref } = c.candidate;
   const result = (action: ObjectResult['action'], error?: string): ObjectResult => ({ ...ref, action, stage: 'prune', ...(error ? { error } : {}) });
-  if (c.error) return result('failed', c.error);
+  if (c.error) return { ...result('failed', c.error), ...(c.unreachable ? { unreachable: c.unreachable } : {}) };
   if (!c.info) return result('skipped', `already gone: the cluster no longer serves ${ref.kind} in ${ref.apiVersion}`);
   if (!c.live) return result('skipped', 'already gone');
   try {
@@ -133,6 +135,6 @@ async function pruneOne(client: ClusterClient, c: Candidate, options: PruneOptio
     const deleted = await deleteObject(client, c.info, ref.namespace, ref.name, { dryRun: options.dryRun, ...(rules.policy?.prunePropagationPolicy ? { propagation: rules.policy.prunePropagationPolicy } : {}) });
     return deleted ? result('pruned') : result('skipped', 'already gone');
   } catch (error) {
-    return result('failed', describeFailure(error));
+    return { ...result('failed', describeFailure(error)), ...(isServerAway(error) ? { unreachable: true as const } : {}) };
   }
 }

@@ -90,9 +90,22 @@ export function isServerAway(error: unknown): boolean {
  */
 export function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof ServerAway) return true;
     // The first answer (or missing answer) found decides, by the same rule as a request's own retries.
     if (e instanceof TransportError || e instanceof ApiError) return isRetryable(e);
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * An apply that ran to its end but failed because the API server stopped answering during it (the
+ * report's `unreachable`): raised by the apply path so the run is repeated once the server answers,
+ * rather than concluded as a failed apply.
+ */
+export class ServerAway extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ServerAway';
+  }
 }

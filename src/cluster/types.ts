@@ -16,6 +16,8 @@ export interface ObjectResult extends ObjectRef {
   /** What went wrong, scrubbed; for 'skipped', why. */
   error?: string;
   conflicts?: FieldConflict[];
+  /** It failed because the API server did not answer (no connection, reset, timeout, 502/503/504, past the client's retries): nothing about the object itself. */
+  unreachable?: true;
 }
 
 export type HealthStatus = 'healthy' | 'progressing' | 'failed' | 'missing';
@@ -50,6 +52,11 @@ export interface ApplyReport {
   durationMs: number;
   /** The sync's steps in the order they ran, when there were hooks or more than one wave. */
   steps?: SyncStep[];
+  /**
+   * Set on a failed run when the API server stopped answering during it (what failed says nothing about
+   * the objects): the first such failure. The same apply can run again once the server answers.
+   */
+  unreachable?: string;
 }
 
 /** One step of a sync: a phase's hooks, one wave, prune. */

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ApplyReport } from '../../src/cluster/index.ts';
 import { createEnvStatusStore, envLeaseHolder, stateKeys, type EnvStatusStore, type StateKeys } from '../../src/jobs.ts';
 import { BosunError } from '../../src/model/errors.ts';
-import { applyRun, EnvLeaseLost, unavailableRetryMs } from '../../queue/workflows/apply/apply-run.ts';
+import { applyRun, EnvLeaseLost, unavailableRetryMs, type RunEnd, type RunSteps } from '../../queue/workflows/apply/apply-run.ts';
 import { ApiError, TransportError } from '../../src/cluster/api-error.ts';
 import { isUnavailable } from '../../src/cluster/retry.ts';
 import { RetryAfterError } from '../../src/jobs/errors.ts';
@@ -249,5 +249,25 @@ describe('applyRun', () => {
     const invalid = new BosunError({ kind: 'cluster', message: 'rejected' }, { cause: new ApiError({ status: 422, body: 'Deployment.apps "web" is invalid', method: 'PATCH', path: '/apis/apps/v1' }) });
     expect(isUnavailable(invalid)).toBe(false);
     expect(isUnavailable(new ApiError({ status: 503, body: 'unavailable', method: 'GET', path: '/api' }))).toBe(true);
+  });
+
+  it('an apply that ran to its end but failed because the API server stopped answering during it waits for the server too; without a retry it ends failed', async () => {
+    const cut: ApplyReport = { ...report(false), unreachable: 'ConfigMap qa/cm3: connect ECONNREFUSED 127.0.0.1:6443 (after 5 tries)' };
+    const work = async (steps: RunSteps): Promise<RunEnd> => {
+      await steps.deploy();
+      return { kind: 'finish', ending: { ok: false, title: 'Apply failed', summary: '1 object failed', description: 'failed', report: cut } };
+    };
+    const open = (env: string) => openApplyLifeCycle({ gh: gh.octokit, appId: gh.standin.appId, status, jobId: `job-${env}`, checkRun: true, deployment: true }, target(env, 'merge'));
+    const retried = await open('cut');
+    const waited = applyRun({ life: retried, signal: new AbortController().signal, retry: { attemptsMade: 0, attempts: 3 }, work });
+    await expect(waited).rejects.toBeInstanceOf(RetryAfterError);
+    await expect(waited).rejects.toMatchObject({ retryAfterMs: unavailableRetryMs, message: expect.stringContaining('ConfigMap qa/cm3: connect ECONNREFUSED') });
+    expect(statesOf(retried.deploymentId)).toEqual(['in_progress']);
+    expect(gh.standin.checkRuns(gh.owner, gh.repo, gh.sha).filter((r) => r.name === 'bosun / apply (cut)')).toEqual([expect.objectContaining({ status: 'in_progress' })]);
+    expect(await status.lastApply(`${gh.owner}/${gh.repo}`, 'cut')).toBeUndefined();
+    // A caller that does not retry (the CLI's one attempt) gets the failed report as it is.
+    const once = await open('cut-once');
+    await expect(applyRun({ life: once, signal: new AbortController().signal, work })).resolves.toMatchObject({ kind: 'finish', ending: { ok: false } });
+    expect(statesOf(once.deploymentId)).toEqual(['in_progress', 'failure']);
   });
 });

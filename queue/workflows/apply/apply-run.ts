@@ -15,7 +15,7 @@
  *   changed — posting failed, GitHub answered an error after all, the worker died — does not apply again
  *   but posts that end, so the check run, the deployment and the record say what happened.
  */
-import { isUnavailable } from '../../../src/cluster/retry.ts';
+import { isUnavailable, ServerAway } from '../../../src/cluster/retry.ts';
 import { isPermanent } from '../../../src/jobs.ts';
 import { RetryAfterError } from '../../../src/jobs/errors.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
@@ -87,6 +87,10 @@ export async function applyRun(spec: ApplyRunSpec): Promise<RunEnd> {
       },
       checkLease,
     });
+    // The API server stopped answering during the apply: what failed says nothing about the commit, so
+    // the job runs again once the server answers (below) instead of concluding a failed apply.
+    const away = result.kind === 'finish' && !result.ending.ok ? result.ending.report?.unreachable : undefined;
+    if (spec.retry && away) throw new ServerAway(`the API server stopped answering during the apply (${away})`);
     // Posted as current only while the lease is still held: otherwise another job may have changed the environment since.
     if (result.kind === 'finish') checkLease();
     // Kept when the job layer may run this again: the next run then posts this end rather than applying again.
