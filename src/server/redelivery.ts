@@ -17,6 +17,7 @@ import { idPart } from '../jobs/ids.ts';
 export interface RedeliveryLogger {
   info(fields: Record<string, unknown>, msg: string): void;
   warn(fields: Record<string, unknown>, msg: string): void;
+  debug?(fields: Record<string, unknown>, msg: string): void;
 }
 
 /** Which deliveries bosun has handled (their jobs queued), kept in Redis beside the job state. */
@@ -171,6 +172,7 @@ export function startRedeliveryLoop(opts: RedeliveryLoopOptions): RedeliveryLoop
   const runNow = (): Promise<RedeliveryRound | undefined> => {
     if (running) {
       again = true;
+      opts.log.debug?.({}, 'a look for failed webhook deliveries was asked for while one was running: another follows it');
       return running;
     }
     running = round().finally(() => {

@@ -96,12 +96,13 @@ describe('webhook redelivery loop', () => {
         },
       }) as GitHubClient;
     };
-    loop = startRedeliveryLoop({ redis, prefix, github, log: quiet, settleMs: 100, everyMs: 3600_000 });
+    const followUps: string[] = [];
+    loop = startRedeliveryLoop({ redis, prefix, github, log: { ...quiet, debug: (_fields, msg) => followUps.push(msg) }, settleMs: 100, everyMs: 3600_000 });
     await waitFor('the startup round to list', () => listed >= 1, 10_000);
     const second = await send();
     loop.queueUnavailable();
-    // The look it asked for is taken by the running round...
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The look it asked for finds the round still running...
+    await waitFor('the asked-for look to find the round running', () => followUps.length > 0 || undefined, 10_000);
     answer = 200;
     release();
     // ...which listed before the second delivery failed; another round must see it.
