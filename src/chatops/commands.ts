@@ -19,10 +19,18 @@ interface CommandBase {
 export type HelpCommand = CommandBase & { kind: 'help' };
 /** `plan` with no environments means every affected environment. */
 export type PlanCommand = CommandBase & { kind: 'plan'; envs: string[] };
-export type ApplyCommand = CommandBase & { kind: 'apply'; env: string; forceConflicts: boolean };
+/**
+ * `prune` (`--prune`): prune what Git no longer has for this one run even when the environment's prune is
+ * off, as `argocd app sync --prune` does (argo-cd cmd/argocd/commands/app.go NewApplicationSyncCommand:
+ * "Allow deleting unexpected resources", the sync operation's own `prune`, independent of
+ * `syncPolicy.automated.prune`). Objects a rule keeps (`Prune=false`, `bosun.dev/prune: disabled`, Flux
+ * `prune: disabled`) stay kept, as gitops-engine's pkg/sync/sync_context.go pruneObject skips a
+ * `Prune=false` object with "ignored (no prune)" even when the operation prunes.
+ */
+export type ApplyCommand = CommandBase & { kind: 'apply'; env: string; forceConflicts: boolean; prune: boolean };
 export type UnlockCommand = CommandBase & { kind: 'unlock'; env: string };
 export type RollbackCommand = CommandBase & { kind: 'rollback'; env: string; now: boolean };
-export type SyncCommand = CommandBase & { kind: 'sync'; env: string };
+export type SyncCommand = CommandBase & { kind: 'sync'; env: string; prune: boolean };
 export type DriftCommand = CommandBase & { kind: 'drift'; env: string };
 /** A line addressed to bosun that is not a valid command; the bot answers it with the help text. */
 export type InvalidCommand = CommandBase & { kind: 'invalid'; reason: string };
@@ -50,9 +58,9 @@ export const commandSpecs: Record<CommandVerb, CommandSpec> = {
   },
   apply: {
     args: 'env',
-    flags: ['force-conflicts'],
-    usage: 'apply <env> [--force-conflicts]',
-    summary: 'Open PR: apply it to one environment before merge (if the environment allows it and its requirements are met). Merged PR: apply its merge commit (environments with `autoApply: false` or a `requireMatchingPlan` mismatch wait for this). `--force-conflicts` takes over fields owned by other field managers.',
+    flags: ['force-conflicts', 'prune'],
+    usage: 'apply <env> [--force-conflicts] [--prune]',
+    summary: 'Open PR: apply it to one environment before merge (if the environment allows it and its requirements are met). Merged PR: apply its merge commit (environments with `autoApply: false` or a `requireMatchingPlan` mismatch wait for this). `--force-conflicts` takes over fields owned by other field managers. `--prune` deletes what Git no longer has this once, even where the environment\'s prune is off (`argocd app sync --prune`); objects kept by a rule (`Prune=false`, `bosun.dev/prune: disabled`) stay.',
   },
   unlock: { args: 'env', flags: [], usage: 'unlock <env>', summary: 'Release the lock another PR (or this one) holds on an environment.' },
   rollback: {
@@ -63,9 +71,9 @@ export const commandSpecs: Record<CommandVerb, CommandSpec> = {
   },
   sync: {
     args: 'env',
-    flags: [],
-    usage: 'sync <env>',
-    summary: 'Re-apply the full desired state of the default branch\'s tip to an environment (disaster recovery); clears a rollback pin.',
+    flags: ['prune'],
+    usage: 'sync <env> [--prune]',
+    summary: 'Re-apply the full desired state of the default branch\'s tip to an environment (disaster recovery); clears a rollback pin. It prunes as the environment does; `--prune` deletes what Git no longer has even where its prune is off (`argocd app sync --prune`, what releases an Argo CD RollingSync step held by prune-off); objects kept by a rule (`Prune=false`, `bosun.dev/prune: disabled`) stay.',
   },
   drift: {
     args: 'env',
@@ -91,13 +99,13 @@ export function formatCommand(command: ParsedCommand, prefix = defaultPrefix): s
     case 'plan':
       return [prefix, 'plan', ...command.envs].join(' ');
     case 'apply':
-      return `${prefix} apply ${command.env}${command.forceConflicts ? ' --force-conflicts' : ''}`;
+      return `${prefix} apply ${command.env}${command.forceConflicts ? ' --force-conflicts' : ''}${command.prune ? ' --prune' : ''}`;
     case 'unlock':
       return `${prefix} unlock ${command.env}`;
     case 'rollback':
       return `${prefix} rollback ${command.env}${command.now ? ' --now' : ''}`;
     case 'sync':
-      return `${prefix} sync ${command.env}`;
+      return `${prefix} sync ${command.env}${command.prune ? ' --prune' : ''}`;
     case 'drift':
       return `${prefix} drift ${command.env}`;
     case 'invalid':

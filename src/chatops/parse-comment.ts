@@ -139,13 +139,13 @@ function build(verb: CommandVerb, p: { line: number; text: string; envs: string[
     case 'plan':
       return { kind: 'plan', line, text, envs: p.envs };
     case 'apply':
-      return { kind: 'apply', line, text, env: p.envs[0], forceConflicts: p.flags.has('force-conflicts') };
+      return { kind: 'apply', line, text, env: p.envs[0], forceConflicts: p.flags.has('force-conflicts'), prune: p.flags.has('prune') };
     case 'unlock':
       return { kind: 'unlock', line, text, env: p.envs[0] };
     case 'rollback':
       return { kind: 'rollback', line, text, env: p.envs[0], now: p.flags.has('now') };
     case 'sync':
-      return { kind: 'sync', line, text, env: p.envs[0] };
+      return { kind: 'sync', line, text, env: p.envs[0], prune: p.flags.has('prune') };
     case 'drift':
       return { kind: 'drift', line, text, env: p.envs[0] };
   }

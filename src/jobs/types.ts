@@ -124,6 +124,11 @@ export interface ApplyJob {
   /** `/bosun apply <env> --force-conflicts`: take over fields other field managers own, this once. */
   forceConflicts?: boolean;
   /**
+   * `/bosun apply|sync <env> --prune`: prune what Git no longer has this once, even when the environment's
+   * prune is off (`argocd app sync --prune`); objects a rule keeps stay kept (the engine's prune decides).
+   */
+  prune?: boolean;
+  /**
    * The registered cluster the environment targets, as the producer found it (push, `/bosun apply`, sync,
    * rollback). The per-cluster apply limit counts the job against it (src/jobs/apply-limits.ts); a job
    * without it (queued by an older bosun) counts only against the global limit.

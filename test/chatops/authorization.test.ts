@@ -19,6 +19,14 @@ describe('command authorization', () => {
     expect(requiredPermission('unlock', { apply: 'admin' })).toBe('maintain');
   });
 
+  it('asks the same permission for --prune as for the command without it', () => {
+    const [apply, applyPrune, sync, syncPrune] = parseComment('/bosun apply prod\n/bosun apply prod --prune\n/bosun sync prod\n/bosun sync prod --prune');
+    expect(requiredPermission(applyPrune)).toBe(requiredPermission(apply));
+    expect(requiredPermission(syncPrune)).toBe('maintain');
+    expect(requiredPermission(syncPrune, { sync: 'admin' })).toBe(requiredPermission(sync, { sync: 'admin' }));
+    expect(refusalMessage('alice', syncPrune, 'write', 'maintain')).toMatch(/^@alice needs maintain permission to run `\/bosun sync prod --prune`; you have write\./);
+  });
+
   it('orders permissions none < read < triage < write < maintain < admin', () => {
     expect(isAllowed('admin', 'maintain')).toBe(true);
     expect(isAllowed('maintain', 'maintain')).toBe(true);
@@ -38,10 +46,11 @@ describe('command authorization', () => {
 describe('helpText', () => {
   it('lists every command with its usage, description and the permission it needs', () => {
     const text = helpText('/bosun', { permissions: { apply: 'admin' } });
-    for (const usage of ['/bosun help', '/bosun plan [env...]', '/bosun apply <env> [--force-conflicts]', '/bosun unlock <env>', '/bosun rollback <env> [--now]', '/bosun sync <env>']) {
+    for (const usage of ['/bosun help', '/bosun plan [env...]', '/bosun apply <env> [--force-conflicts] [--prune]', '/bosun unlock <env>', '/bosun rollback <env> [--now]', '/bosun sync <env> [--prune]']) {
       expect(text).toContain(`\`${usage}\``);
     }
-    expect(text).toMatch(/`\/bosun apply <env> \[--force-conflicts\]` \| [^|]+ \| admin \|/);
+    expect(text).toMatch(/`\/bosun apply <env> \[--force-conflicts\] \[--prune\]` \| [^|]+ \| admin \|/);
+    expect(text).toMatch(/`\/bosun sync <env> \[--prune\]` \| [^|]*`--prune` deletes what Git no longer has[^|]+ \| maintain \|/);
     expect(text).toMatch(/`\/bosun plan \[env\.\.\.\]` \| [^|]+ \| write \|/);
   });
 

@@ -6,7 +6,7 @@ describe('parseComment', () => {
     const body = ['Looks good to me.', '/bosun plan', '  /bosun apply staging', 'thanks!', '/bosun unlock production'].join('\n');
     expect(parseComment(body)).toEqual([
       { kind: 'plan', line: 2, text: '/bosun plan', envs: [] },
-      { kind: 'apply', line: 3, text: '/bosun apply staging', env: 'staging', forceConflicts: false },
+      { kind: 'apply', line: 3, text: '/bosun apply staging', env: 'staging', forceConflicts: false, prune: false },
       { kind: 'unlock', line: 5, text: '/bosun unlock production', env: 'production' },
     ]);
   });
@@ -57,11 +57,20 @@ describe('parseComment', () => {
     ]);
   });
 
+  it('parses --prune on apply and sync, alone or with --force-conflicts, in any position', () => {
+    expect(parseComment('/bosun sync prod --prune\n/bosun sync --prune prod\n/bosun apply prod --prune --force-conflicts\n/bosun apply prod')).toMatchObject([
+      { kind: 'sync', env: 'prod', prune: true },
+      { kind: 'sync', env: 'prod', prune: true },
+      { kind: 'apply', env: 'prod', prune: true, forceConflicts: true },
+      { kind: 'apply', env: 'prod', prune: false, forceConflicts: false },
+    ]);
+  });
+
   it('parses rollback with --now and sync', () => {
     expect(parseComment('/bosun rollback prod --now\n/bosun rollback prod\n/bosun sync prod')).toMatchObject([
       { kind: 'rollback', env: 'prod', now: true },
       { kind: 'rollback', env: 'prod', now: false },
-      { kind: 'sync', env: 'prod' },
+      { kind: 'sync', env: 'prod', prune: false },
     ]);
   });
 
@@ -81,7 +90,10 @@ describe('parseComment', () => {
     ['/bosun aply staging', /did you mean "apply"/],
     ['/bosun apply', /apply needs an environment: \/bosun apply <env>/],
     ['/bosun apply staging production', /exactly one environment, got 2/],
-    ['/bosun apply staging --force', /unknown flag "--force"; apply accepts --force-conflicts/],
+    ['/bosun apply staging --force', /unknown flag "--force"; apply accepts --force-conflicts, --prune/],
+    ['/bosun sync staging -p', /unknown flag "-p"; sync accepts --prune/],
+    ['/bosun sync staging --prune=true', /unknown flag "--prune=true"; sync accepts --prune/],
+    ['/bosun rollback staging --prune', /unknown flag "--prune"; rollback accepts --now/],
     ['/bosun plan --now', /unknown flag "--now"; plan takes no flags/],
     ['/bosun unlock -x prod', /unknown flag "-x"/],
     ['/bosun help me', /help takes no arguments/],
@@ -112,6 +124,9 @@ describe('parseComment', () => {
     const [apply, plan] = parseComment('/bosun   APPLY  staging --force-conflicts\n/bosun plan a b');
     expect(formatCommand(apply)).toBe('/bosun apply staging --force-conflicts');
     expect(formatCommand(plan, '@bot')).toBe('@bot plan a b');
+    const [sync, pruned] = parseComment('/bosun SYNC  prod  --prune\n/bosun apply --prune prod --force-conflicts');
+    expect(formatCommand(sync)).toBe('/bosun sync prod --prune');
+    expect(formatCommand(pruned)).toBe('/bosun apply prod --force-conflicts --prune');
   });
 });
 

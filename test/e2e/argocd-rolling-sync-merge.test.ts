@@ -2,8 +2,10 @@
 // step-1 environment before the step-2 one (step 2 queued at once, naming step 1 and the RollingSync as why),
 // an Application no step selects is not applied (its check run waits for a manual sync, /bosun apply), and
 // an unhealthy step 1 stops step 2, which says why, and a step-1 Application whose rollout sync would leave
-// what Git dropped (no prune: Argo CD's step never completes) waits for /bosun apply, holding step 2. The order is read from what the GitHub stand-in
-// recorded (deployment status ids), never from timing. Real Redis, git, kube-apiserver and the stand-in.
+// what Git dropped (no prune: Argo CD's step never completes) waits for a sync with prune, holding step 2;
+// `/bosun sync <env> --prune` (argocd app sync --prune) deletes what Git dropped, step 2 applies and the next
+// merge is not held. The order is read from what the GitHub stand-in recorded (deployment status ids), never
+// from timing. Real Redis, git, kube-apiserver and the stand-in.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -69,6 +71,8 @@ describe('an ApplicationSet with a RollingSync strategy, on merge', () => {
   let work: string;
   let repo: GitRepoBuilder;
   let tip: string;
+  // The commit whose api-dev apply the prune-off RollingSync hold left waiting (third test), released by the fourth.
+  let heldAt = '';
   const s = scenario(owner, name, () => h);
   const { kubectl, deploymentOf, deploymentStates } = s;
   const value = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', ns, '-o', 'jsonpath={.data.v}');
@@ -164,7 +168,7 @@ describe('an ApplicationSet with a RollingSync strategy, on merge', () => {
     expect(deploymentOf(sha, prod)).toBeUndefined();
   }, slow);
 
-  it('a step-1 Application whose rollout sync would leave what Git dropped (no prune) waits for /bosun apply, and step 2 waits for it', async () => {
+  it('a step-1 Application whose rollout sync would leave what Git dropped (no prune) waits for a sync with prune, and step 2 waits for it', async () => {
     const first = await commitOnMain('add the api ApplicationSet (no prune)', async () => {
       await repo.write('argocd/api.yaml', apiSet());
       await repo.write('api/dev/a.yaml', configMap('api-dev-a', '1'));
@@ -182,8 +186,10 @@ describe('an ApplicationSet with a RollingSync strategy, on merge', () => {
     // Argo CD syncs api-dev without prune: api-dev-b stays, the Application stays OutOfSync, step 1 never completes.
     const held = await completed(sha, apiDev);
     expect(held.conclusion).toBe('action_required');
-    expect((held.output as Output).title).toBe(`Waits for a manual sync: /bosun apply ${apiDev}`);
+    // It names the bosun command that releases the step: a sync WITH prune (a plain apply would leave the object).
+    expect((held.output as Output).title).toBe(`Waits for a sync with prune: /bosun sync ${apiDev} --prune`);
     expect((held.output as Output).summary).toContain(`\`${apiDev}\` waits for a manual sync: ApplicationSet api's RollingSync syncs it in step 1 without prune, and 1 object(s) Git no longer has would stay`);
+    expect((held.output as Output).summary).toContain(`\`/bosun sync ${apiDev} --prune\` on any pull request (the default branch's tip) to apply it and delete the 1 object(s) Git no longer has`);
     // Step 2 waits for it (no result for api-dev at this commit until someone applies it), as for a maxUpdate 0 step.
     const waiting = runOf(sha, apiProd);
     expect(waiting?.status).toBe('queued');
@@ -191,5 +197,51 @@ describe('an ApplicationSet with a RollingSync strategy, on merge', () => {
     expect(await value('api-dev-a')).toBe('1');
     expect(await value('api-prod-app')).toBe('1');
     expect(await value('api-dev-b')).toBe('1');
+    heldAt = sha;
   }, slow);
+
+  it('/bosun sync <env> --prune releases the held step: a writer is refused, a maintainer\'s sync deletes what Git dropped, step 2 applies, and the next merge is not held', async () => {
+    const sha = heldAt;
+    expect(sha, 'the previous test left api-dev held').toBeTruthy();
+    // Any pull request takes the command (this repository's merges are direct pushes).
+    await repo.git('checkout', '--quiet', '-b', 'docs', 'main');
+    await repo.write('docs.md', 'docs\n');
+    const head = await repo.commit('docs');
+    await repo.checkout('main');
+    await h.gh.addPullRequest({ owner, repo: name, number: 1, head: { ref: 'docs', sha: head }, base: { ref: 'main' }, user: 'alice' });
+    h.gh.setPermission(owner, name, 'alice', 'write');
+    h.gh.setPermission(owner, name, 'mia', 'maintain');
+
+    // --prune asks what the command asks without it: a writer may not sync.
+    const refused = await s.command(1, 'alice', `/bosun sync ${apiDev} --prune`, 'confused');
+    expect(refused).toContain(`@alice needs maintain permission to run \`/bosun sync ${apiDev} --prune\`; you have write`);
+    expect(await value('api-dev-b')).toBe('1');
+
+    const reply = await s.command(1, 'mia', `/bosun sync ${apiDev} --prune`, 'rocket');
+    expect(reply).toContain(`Syncing \`${apiDev}\` with \`main\` at \`${sha.slice(0, 7)}\``);
+    expect(reply).toContain('is pruned (`--prune`, although the environment\'s prune is off');
+
+    // The sync's check run on the held commit succeeds, and so does its deployment; the dropped object is gone.
+    const synced = await s.completedRun(sha, checkName(apiDev), { count: 2, timeoutMs: slow });
+    expect(synced.conclusion).toBe('success');
+    const deployment = h.gh.deployments(owner, name).find((d) => d.sha === sha && d.environment === apiDev && (d.payload as Json).trigger === 'sync');
+    expect(deployment).toBeDefined();
+    await waitFor('the sync deployment succeeded', () => deploymentStates(deployment!).at(-1)?.state === 'success', slow);
+    expect(await absent('api-dev-b')).toBe(true);
+    expect(await value('api-dev-a')).toBe('2');
+
+    // Step 1 is done: step 2, which waited, applies.
+    expect((await completed(sha, apiProd)).conclusion).toBe('success');
+    expect(await value('api-prod-app')).toBe('2');
+
+    // Nothing is left behind, so the next merge is applied on merge, step by step, not held again.
+    const next = await commitOnMain('api 3', async () => {
+      await repo.write('api/dev/a.yaml', configMap('api-dev-a', '3'));
+      await repo.write('api/prod/app.yaml', configMap('api-prod-app', '3'));
+    });
+    expect((await completed(next, apiDev)).conclusion).toBe('success');
+    expect((await completed(next, apiProd)).conclusion).toBe('success');
+    expect(await value('api-dev-a')).toBe('3');
+    expect(await value('api-prod-app')).toBe('3');
+  }, 2 * slow);
 });

@@ -7,6 +7,8 @@ import { decidePromotion } from '../../src/jobs/promotion.ts';
 import type { Change } from '../../src/model/change.ts';
 import { defaultBranchApplies, lastDefaultBranchApply } from '../../queue/workflows/apply/history.ts';
 import { endsPin, holdOf, notesPullRequest, rolloutPruneOffHold } from '../../queue/workflows/apply/hold.ts';
+import { heldCheck } from '../../queue/workflows/apply/apply-text.ts';
+import type { PreviewResult } from '../../src/model/preview.ts';
 import { comparesWithPlan, planPinOf } from '../../queue/workflows/apply/plan-pin.ts';
 import { promotionDecision } from '../../queue/workflows/apply/promotion-gate.ts';
 
@@ -30,15 +32,34 @@ describe('holds', () => {
     expect(holdOf({ trigger: 'merge', env: auto, pin: { kind: 'differs', pr: 1, plannedSha: 'a', changes: [change] } })).toBeUndefined();
   });
 
-  it('a merge into a RollingSync step whose sync leaves what Git dropped (prune off) waits for /bosun apply; with prune, nothing left, outside a step, or not a merge: applied', () => {
-    const step = { prune: false, rollout: { appSet: 'web', step: 1 } };
-    expect(rolloutPruneOffHold('merge', step, 2)).toMatch(/^ApplicationSet web's RollingSync syncs it in step 1 without prune, and 2 object\(s\) Git no longer has would stay: .*later steps wait until someone syncs it with prune/);
+  it('a merge into a RollingSync step whose sync leaves what Git dropped (prune off) waits for a sync with prune; with prune, nothing left, outside a step, or not a merge: applied', () => {
+    const step = { name: 'api-dev', prune: false, rollout: { appSet: 'web', step: 1 } };
+    expect(rolloutPruneOffHold('merge', step, 2)).toMatch(/^ApplicationSet web's RollingSync syncs it in step 1 without prune, and 2 object\(s\) Git no longer has would stay: .*later steps wait until someone syncs it with prune \(argocd app sync --prune; with bosun, `\/bosun sync api-dev --prune`\)$/);
     expect(rolloutPruneOffHold('merge', step, undefined)).toBeUndefined();
     expect(rolloutPruneOffHold('merge', { ...step, prune: true }, 2)).toBeUndefined();
-    expect(rolloutPruneOffHold('merge', { prune: false, rollout: { appSet: 'web' } }, 2)).toBeUndefined();
+    expect(rolloutPruneOffHold('merge', { ...step, rollout: { appSet: 'web' } }, 2)).toBeUndefined();
     // One the rollout never syncs already waits for /bosun apply (holdOf: autoApply off).
-    expect(rolloutPruneOffHold('merge', { prune: false, rollout: { appSet: 'web', step: 2, manual: 'maxUpdate 0' } }, 2)).toBeUndefined();
+    expect(rolloutPruneOffHold('merge', { ...step, rollout: { appSet: 'web', step: 2, manual: 'maxUpdate 0' } }, 2)).toBeUndefined();
     for (const trigger of ['command', 'sync', 'rollback', 'heal', 'pre-merge'] as const) expect(rolloutPruneOffHold(trigger, step, 2)).toBeUndefined();
+  });
+
+  it('the held check run of a RollingSync step that would leave objects names the sync with prune that releases it; other holds keep /bosun apply', () => {
+    const preview = (leftByPruneOff?: number): PreviewResult => ({
+      environment: 'api-dev', cluster: 'test', objects: [], prunes: [], notes: [], ok: true,
+      counts: { create: 0, update: 1, unchanged: 0, prune: 0, conflict: 0, rejected: 0 },
+      ...(leftByPruneOff ? { leftByPruneOff } : {}),
+    });
+    const job = { env: 'api-dev', sha: 'abcdef0123', trigger: 'merge' as const, pr: 7 };
+    const why = rolloutPruneOffHold('merge', { name: 'api-dev', prune: false, rollout: { appSet: 'api', step: 1 } }, 1)!;
+    const held = heldCheck(job, 'manual', 'test', preview(1), undefined, why);
+    expect(held.title).toBe('Waits for a sync with prune: /bosun sync api-dev --prune');
+    expect(held.summary).toContain('Comment `/bosun apply api-dev --prune` on #7 (this merge commit) or `/bosun sync api-dev --prune` on any pull request');
+    expect(held.summary).toContain('without `--prune` they stay and the step stays not done');
+    const direct = heldCheck({ ...job, pr: undefined }, 'manual', 'test', preview(1), undefined, why);
+    expect(direct.summary).toContain('No pull request brought this commit in; comment `/bosun sync api-dev --prune` on any pull request');
+    // A maxUpdate 0 step with nothing left, and autoApply off, are released by a plain /bosun apply.
+    expect(heldCheck(job, 'manual', 'test', preview(), undefined, 'step 2 has maxUpdate 0').title).toBe('Waits for a manual sync: /bosun apply api-dev');
+    expect(heldCheck(job, 'manual', 'test', preview(3), undefined, undefined).title).toBe('Waiting for /bosun apply api-dev');
   });
 
   it('a merge or a sync ends a rollback pin; merges and /bosun apply after merge note the pull request', () => {

@@ -125,7 +125,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
             if (why) {
               held = 'manual';
               manual = why;
-              await ctx.progress(`${job.env} waits for /bosun apply: its RollingSync sync would leave ${String(preview.leftByPruneOff)} object(s) Git dropped`);
+              await ctx.progress(`${job.env} waits for a sync with prune: its RollingSync sync would leave ${String(preview.leftByPruneOff)} object(s) Git dropped`);
             }
             if (held) return { kind: 'hold', check: heldCheck(job, held, cluster, preview, pin, manual) };
           } finally {
@@ -142,6 +142,8 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
             client,
             env: job.forceConflicts ? { ...desired.env, forceConflicts: true } : desired.env,
             objects: desired.objects,
+            // `--prune`: this run prunes even with the environment's prune off (ApplyEnvironmentInput.prune).
+            ...(job.prune ? { prune: true } : {}),
             // Ownership per repository: its own inventory, and prune never touches another repository's objects.
             partOf: job.repo.fullName,
             // Names generated hooks as Argo CD does (`<generateName><sha7>-<phase>-<unix time>`).

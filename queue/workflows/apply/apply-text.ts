@@ -157,15 +157,21 @@ export function retryingText(job: Facts, attempt: number, message: string): { ti
 
 /** A merge that waits for `/bosun apply <env>`: the check run shows what applying would do. */
 export function heldCheck(job: Facts, hold: Hold, cluster: string, preview: PreviewResult, pin: PlanPin | undefined, manual?: string): { title: string; summary: string; text: string } {
-  const how = job.pr
-    ? `Comment \`/bosun apply ${job.env}\` on #${job.pr} to apply it.`
-    : `No pull request brought this commit in; \`/bosun sync ${job.env}\` on any pull request applies the default branch.`;
+  // An Argo CD rollout waits until this Application is synced and not OutOfSync: with prune off, only a
+  // sync with prune gets there (hold.ts rolloutPruneOffHold); one without leaves what Git dropped and the
+  // step, and every later merge, held.
+  const withPrune = hold === 'manual' && manual !== undefined && (preview.leftByPruneOff ?? 0) > 0;
+  const how = withPrune
+    ? `${job.pr ? `Comment \`/bosun apply ${job.env} --prune\` on #${job.pr} (this merge commit) or` : 'No pull request brought this commit in; comment'} \`/bosun sync ${job.env} --prune\` on any pull request (the default branch's tip) to apply it and delete the ${String(preview.leftByPruneOff)} object(s) Git no longer has; without \`--prune\` they stay and the step stays not done.`
+    : job.pr
+      ? `Comment \`/bosun apply ${job.env}\` on #${job.pr} to apply it.`
+      : `No pull request brought this commit in; \`/bosun sync ${job.env}\` on any pull request applies the default branch.`;
   const reason = hold === 'manual'
     ? manual ? `\`${job.env}\` waits for a manual sync: ${manual}, so bosun does not apply it on merge either.` : `\`${job.env}\` does not apply on merge (\`autoApply: false\`).`
     : `\`${job.env}\` has \`requireMatchingPlan: true\` and the merge commit ${pin?.kind === 'unknown' ? 'could not be compared with' : 'differs from'} what #${job.pr}'s last plan showed, so bosun did not apply it.`;
   const c = preview.counts;
   return {
-    title: hold === 'manual' ? (manual ? `Waits for a manual sync: /bosun apply ${job.env}` : `Waiting for /bosun apply ${job.env}`) : pin?.kind === 'unknown' ? 'Not applied: cannot compare with the reviewed plan' : 'Not applied: differs from the reviewed plan',
+    title: hold === 'manual' ? (withPrune ? `Waits for a sync with prune: /bosun sync ${job.env} --prune` : manual ? `Waits for a manual sync: /bosun apply ${job.env}` : `Waiting for /bosun apply ${job.env}`) : pin?.kind === 'unknown' ? 'Not applied: cannot compare with the reviewed plan' : 'Not applied: differs from the reviewed plan',
     summary: [
       `${reason} ${how}`,
       '',

@@ -40,11 +40,17 @@ export function mayLeaveRolloutOutOfSync(trigger: ApplyTrigger, env: Pick<Enviro
  * gives only on isApplicationHealthy. The step never completes until someone syncs it with prune: held as
  * a `manual` hold (the one a `maxUpdate: 0` step gets), so the later steps, ordered after it
  * (src/jobs/rollout-order.ts), wait for it too. Undefined: nothing is left, apply as usual.
+ * What releases it is a sync with prune: `argocd app sync --prune` in Argo CD (the operation's own prune,
+ * cmd/argocd/commands/app.go NewApplicationSyncCommand), `/bosun sync <env> --prune` (or `/bosun apply <env>
+ * --prune` on the merged pull request) here. `/bosun apply <env>` alone applies without prune, as a manual
+ * sync without the Prune box does: the objects stay, the step stays not done and every later merge is held
+ * again. An object a rule keeps (`Prune=false`) stays even then, as gitops-engine's pruneObject skips it
+ * ("ignored (no prune)") and the Application stays OutOfSync.
  */
-export function rolloutPruneOffHold(trigger: ApplyTrigger, env: Pick<Environment, 'prune' | 'rollout'>, leftByPruneOff: number | undefined): string | undefined {
+export function rolloutPruneOffHold(trigger: ApplyTrigger, env: Pick<Environment, 'name' | 'prune' | 'rollout'>, leftByPruneOff: number | undefined): string | undefined {
   if (!mayLeaveRolloutOutOfSync(trigger, env) || !leftByPruneOff) return undefined;
   const r = env.rollout!;
-  return `ApplicationSet ${r.appSet}'s RollingSync syncs it in step ${String(r.step)} without prune, and ${leftByPruneOff} object(s) Git no longer has would stay: the Application stays OutOfSync after the rollout's sync, so Argo CD never finds step ${String(r.step)} done and later steps wait until someone syncs it with prune (argocd app sync --prune)`;
+  return `ApplicationSet ${r.appSet}'s RollingSync syncs it in step ${String(r.step)} without prune, and ${leftByPruneOff} object(s) Git no longer has would stay: the Application stays OutOfSync after the rollout's sync, so Argo CD never finds step ${String(r.step)} done and later steps wait until someone syncs it with prune (argocd app sync --prune; with bosun, \`/bosun sync ${env.name} --prune\`)`;
 }
 
 /** Whether a successful apply ends a rollback's pin: Git's state is back (a newer merge, or a sync). */

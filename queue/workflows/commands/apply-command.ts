@@ -11,7 +11,7 @@
  *   latest commit wins), for environments that wait for it (`autoApply: false`, `requireMatchingPlan`)
  *   or to apply the merge again. A merge commit older than what the environment has is refused.
  */
-import { checkRequirements, type ApplyCommand } from '../../../src/chatops/index.ts';
+import { checkRequirements, formatCommand, type ApplyCommand } from '../../../src/chatops/index.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import { applyEnvironment, connect, renderApplySummary } from '../../../src/cluster/index.ts';
 import { applyRun } from '../apply/apply-run.ts';
@@ -123,6 +123,8 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
             client,
             env: { ...desired.env, forceConflicts: desired.env.forceConflicts || command.forceConflicts },
             objects: desired.objects,
+            // `--prune` prunes this once even with the environment's prune off (`argocd app sync --prune`).
+            ...(command.prune ? { prune: true } : {}),
             partOf: job.repo.fullName,
             // Generated hook names carry the commit, as Argo CD's do.
             revision: pr.headSha,
@@ -138,7 +140,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     // cluster out of reach) is answered by the command processor with its error.
     const report = end.kind === 'finish' ? end.ending.report : undefined;
     const body = report ? renderApplySummary(report) : end.kind === 'finish' ? end.ending.summary : '';
-    await run.reply(`${report?.ok ? '✅' : '❌'} \`/bosun apply ${name}\` at \`${pr.headSha.slice(0, 7)}\`\n\n${body}\n\n${lockLine}`);
+    await run.reply(`${report?.ok ? '✅' : '❌'} \`${formatCommand(command)}\` at \`${pr.headSha.slice(0, 7)}\`\n\n${body}\n\n${lockLine}`);
     return end.kind === 'finish' && end.ending.ok;
   } finally {
     await turn?.release();
@@ -196,11 +198,13 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
     seq,
     cluster: clusterNameOf(env),
     ...(command.forceConflicts ? { forceConflicts: true } : {}),
+    ...(command.prune ? { prune: true } : {}),
   });
   if (result.status === 'superseded') {
     await run.reply(`\`${name}\` already has a newer commit (\`${result.by.sha.slice(0, 7)}\`, merged after #${job.pr}'s \`${short}\`), so #${job.pr} is not applied on its own: bosun never applies an older commit after a newer one. Apply the newer commit's pull request instead.`);
     return false;
   }
-  await run.reply(`🚀 Applying #${job.pr}'s merge commit \`${short}\` to \`${name}\` (asked by @${job.user.login}); the \`${applyCheckRunName(name)}\` check run on \`${short}\` shows the result.`);
+  const pruning = command.prune ? ', pruning what Git no longer has (`--prune`)' : '';
+  await run.reply(`🚀 Applying #${job.pr}'s merge commit \`${short}\` to \`${name}\`${pruning} (asked by @${job.user.login}); the \`${applyCheckRunName(name)}\` check run on \`${short}\` shows the result.`);
   return true;
 }

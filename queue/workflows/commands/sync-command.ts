@@ -2,7 +2,10 @@
  * `/bosun sync <env>` on any pull request: disaster recovery. Re-applies the full desired state of the
  * default branch's tip to the environment (the apply processor runs the cluster engine's sync mode for
  * `trigger: 'sync'`: terminating Namespaces waited out, owned objects found by label as well as by
- * inventory, prune). The operator asked for Git's state, so a rollback pin on the environment ends.
+ * inventory, prune as the environment says). The operator asked for Git's state, so a rollback pin on the
+ * environment ends. `--prune` prunes this once even with the environment's prune off, as `argocd app sync
+ * --prune` (the operation's own prune, argo-cd cmd/argocd/commands/app.go NewApplicationSyncCommand): what
+ * releases an Argo CD RollingSync step held because its rollout sync does not prune (apply/hold.ts).
  */
 import type { SyncCommand } from '../../../src/chatops/index.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
@@ -95,6 +98,13 @@ export async function commandEnvironment(deps: Pick<CommandProcessorDeps, 'clust
   return env;
 }
 
+/** What the sync does with what bosun applied before but Git no longer has. */
+function pruneLine(env: Environment, forced: boolean): string {
+  if (forced) return `what bosun applied before but Git no longer has is pruned (\`--prune\`${env.prune ? '' : ', although the environment\'s prune is off'}; objects a rule keeps stay)`;
+  if (env.prune) return 'what bosun applied before but Git no longer has is pruned';
+  return 'what Git no longer has stays (the environment\'s prune is off; `--prune` deletes it this once)';
+}
+
 export async function syncForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: SyncCommand): Promise<boolean> {
   const { job } = run;
   const name = command.env;
@@ -115,14 +125,15 @@ export async function syncForPullRequest(deps: CommandProcessorDeps, run: Comman
     requestedBy: job.user.login,
     seq: committed,
     cluster: clusterNameOf(env),
+    ...(command.prune ? { prune: true } : {}),
   }, state.tip);
   if (queued.status === 'superseded-by-newer') {
-    await run.reply(`\`${name}\` is already getting \`${short(queued.by.sha)}\`, which is newer than \`${branch}\` was a moment ago (\`${short(state.tip)}\`); nothing more was queued. Its \`${applyCheckRunName(name)}\` check shows the outcome.`);
+    await run.reply(`\`${name}\` is already getting \`${short(queued.by.sha)}\`, which is newer than \`${branch}\` was a moment ago (\`${short(state.tip)}\`); nothing more was queued. Its \`${applyCheckRunName(name)}\` check shows the outcome.${command.prune ? ` That apply prunes only as the environment says: run \`/bosun sync ${name} --prune\` again once it is done.` : ''}`);
     return true;
   }
   const pin = await deps.status?.clearPin(job.repo.fullName, name);
   const lines = [
-    `🔁 Syncing \`${name}\` with \`${branch}\` at \`${short(state.tip)}\`: the full desired state is applied again and what bosun applied before but Git no longer has is pruned. Follow the \`${applyCheckRunName(name)}\` check on \`${short(state.tip)}\` and its deployment.`,
+    `🔁 Syncing \`${name}\` with \`${branch}\` at \`${short(state.tip)}\`: the full desired state is applied again and ${pruneLine(env, command.prune)}. Follow the \`${applyCheckRunName(name)}\` check on \`${short(state.tip)}\` and its deployment.`,
   ];
   if (queued.status === 'duplicate') lines[0] = `🔁 The sync of \`${name}\` at \`${short(state.tip)}\` was already queued by this comment.`;
   if (pin) {
