@@ -44,6 +44,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     ...(opts.branch ? { branch: opts.branch } : {}),
     ...(opts.clusters ? { clusters: opts.clusters } : {}),
     ...(opts.charts ? { charts: opts.charts } : {}),
+    ...(opts.fetchCharts ? { fetchCharts: opts.fetchCharts } : {}),
     repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern)),
     ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
   };

@@ -1,8 +1,9 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import type { Environment } from '../model/environment.ts';
+import { ChartFetchError, type ChartFetcher } from '../charts/index.ts';
+import type { Environment, RemoteChart } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { kustomizationFileNames } from '../render/kustomize-model/index.ts';
 import { renderEnvironment } from '../render/render-environment.ts';
@@ -34,7 +35,8 @@ function isArgo(object: Record<string, unknown>, kind?: string): boolean {
 /**
  * Argo CD Applications as Argo CD sees them: Applications in files; Applications an ApplicationSet
  * generates (argocd-appset.ts); and Applications that an Application renders (app of apps: a chart,
- * kustomization or folder of Application objects), found by rendering that parent with the normal
+ * kustomization or folder of Application objects, or a chart fetched from a Helm repository or OCI registry
+ * when discovery has the chart fetcher), found by rendering that parent with the normal
  * sandboxed renderers, recursively up to `maxAppOfAppsDepth` levels, each Application at most once
  * (a parent that renders itself or an ancestor stops there, with a note).
  */
@@ -157,8 +159,12 @@ class ArgoDiscovery {
         if (rendered.has(c)) continue;
         rendered.add(c);
         const built = this.provisional(c);
-        // A fetched chart is not rendered during discovery (no chart fetcher here): its Applications, if any, are not expanded.
-        if (!built || built.remoteChart || !(await this.mayHoldApplications(built, c, argoTemplates))) continue;
+        // A fetched chart (Helm repository, OCI) is expanded only with a chart fetcher. Argo CD's repo server
+        // renders it as it renders a chart folder of a repository (reposerver/repository/repository.go
+        // GenerateManifests → helmTemplate), so the Applications in it reach the controller as a local
+        // parent's do (plan/argocd-chart-children.ts says what is left unexpanded).
+        const mayHold = built?.remoteChart ? fetchedChartMayHoldApplications(this.ctx.fetchCharts, built.remoteChart) : built ? this.mayHoldApplications(built, c, argoTemplates) : false;
+        if (!built || !(await mayHold)) continue;
         if (depth >= maxAppOfAppsDepth) {
           this.notes.push(objectNote(c.doc, 'info', `app of apps nested more than ${maxAppOfAppsDepth} levels deep: bosun does not render this Application to find the Applications it deploys`));
           continue;
@@ -208,12 +214,12 @@ class ArgoDiscovery {
 
   /** Renders a parent and takes in the Argo CD objects it renders. */
   private async renderChildren(c: AppCandidate, env: Environment, depth: number): Promise<AppCandidate[]> {
-    const outcome = await renderEnvironment(this.ctx.root, env);
+    const outcome = await renderEnvironment(this.ctx.root, env, env.remoteChart && this.ctx.fetchCharts ? { charts: this.ctx.fetchCharts } : {});
     if (!outcome.ok) {
       this.notes.push(objectNote(c.doc, 'info', `bosun could not render it to find the Applications it deploys (${outcome.error.message.split('\n')[0]}); the render error is in its environment's report`));
       return [];
     }
-    if (detectRenderKind(join(this.ctx.root, env.path)) === 'helm') this.renderedCharts.add(env.path);
+    if (!env.remoteChart && detectRenderKind(join(this.ctx.root, env.path)) === 'helm') this.renderedCharts.add(env.path);
     const out: AppCandidate[] = [];
     for (const { object, source: where } of outcome.objects) {
       const source = where ?? { file: c.doc.file };
@@ -321,6 +327,33 @@ function reachesOutside(absDir: string): boolean {
     if (stat?.isFile()) return stat.size > 1024 * 1024 || /(^|[\s'"/-])\.\.\//m.test(readFileSync(file, 'utf8'));
   }
   return false;
+}
+
+/**
+ * Whether a fetched chart may render Argo CD Applications: a file of it names the kinds, or it packs a
+ * subchart (not read here). A chart that cannot be fetched is not expanded: its own render says why.
+ */
+async function fetchedChartMayHoldApplications(fetcher: ChartFetcher | undefined, remote: RemoteChart): Promise<boolean> {
+  if (!fetcher || !remote.source.version) return false;
+  let dir: string;
+  try {
+    dir = (await fetcher.fetch(remote.source)).dir;
+  } catch (e) {
+    if (e instanceof ChartFetchError) return false;
+    throw e;
+  }
+  let files = 0;
+  const walk = (abs: string): boolean => {
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      const child = join(abs, entry.name);
+      if (entry.isDirectory() && walk(child)) return true;
+      if (!entry.isFile()) continue;
+      // Past a few thousand files, or a packed subchart: rendered rather than guessed.
+      if (++files > 5000 || /\.(tgz|tar\.gz)$/.test(entry.name) || mentionsArgoKinds(child)) return true;
+    }
+    return false;
+  };
+  return walk(dir);
 }
 
 const argoKindPattern = /^\s*kind:\s*["']?(Application|ApplicationSet)["']?\s*$/m;

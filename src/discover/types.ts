@@ -1,3 +1,4 @@
+import type { ChartFetcher } from '../charts/index.ts';
 import type { InventoryGroup } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment, EnvironmentSettingDefaults, EnvironmentSource } from '../model/environment.ts';
@@ -18,6 +19,12 @@ export interface DiscoverOptions {
   clusters?: DiscoveryClusters;
   /** The chart fetcher's policy, for HelmReleases (and other sources) whose chart is remote; absent: none is fetched. */
   charts?: ChartDecider;
+  /**
+   * Fetches the chart of an Argo CD Application whose source is a Helm repository or OCI registry, so an app
+   * of apps through a fetched chart is expanded as one of this repository is: the chart rendered, the
+   * Applications it renders taken in (source-argocd.ts). Absent: such a chart's Applications are not expanded.
+   */
+  fetchCharts?: ChartFetcher;
   /**
    * Keep HelmRelease environments whose chart is not rendered (`helmRelease.refused`): a plan needs them
    * where the other side renders the release (plan/helmrelease-sides.ts). Left out otherwise.
@@ -57,6 +64,7 @@ export interface DiscoveryContext {
   branch?: string;
   clusters?: DiscoveryClusters;
   charts?: ChartDecider;
+  fetchCharts?: ChartFetcher;
   /** Kubernetes-style YAML documents of the repository, scanned once per discovery and shared by sources. */
   repoYaml(): Promise<RepoYaml>;
   /**

@@ -33,14 +33,17 @@ export async function discoverSides(args: {
     const charts = args.options.charts;
     const options: DiscoverOptions = { ...args.options, ...(charts ? { charts: { decide: (url: string) => { asked = true; return charts.decide(url); } } } : {}) };
     const result = await discoverEnvironments(dir, options);
+    // A fetched chart's Applications (app of apps) depend on the chart, which is not in the tree.
+    if (args.options.fetchCharts && rendersFetchedCharts(result)) asked = true;
     if (index && !asked && !index.index.discovery) {
       index.index.discovery = structuredClone(result);
       index.factsAdded = true;
     }
     return result;
   };
+  const usable = (stored: DiscoveryResult | undefined) => (stored && storedDiscoveryUsable(stored, args.options.fetchCharts !== undefined) ? stored : undefined);
   const baseAt = async (): Promise<SideDiscovery> => {
-    const stored = indexes?.base.index.discovery;
+    const stored = usable(indexes?.base.index.discovery);
     if (stored) return structuredClone(stored);
     try {
       return await discoverAt(args.baseDir, indexes?.base);
@@ -53,7 +56,7 @@ export async function discoverSides(args: {
     await args.beforeHeadDiscovery?.();
     return discoverAt(args.headDir, indexes?.head);
   };
-  const storedHead = indexes?.head.index.discovery;
+  const storedHead = usable(indexes?.head.index.discovery);
   if (storedHead) return { base: await baseAt(), head: structuredClone(storedHead), reused: 'stored' };
   if (!indexes || !(await changeIsNeutral(args.baseDir, args.headDir, args.changed))) {
     const [base, head] = await Promise.all([baseAt(), discoverHead()]);
@@ -86,4 +89,17 @@ async function regularFile(root: string, path: string): Promise<{ text: string; 
   if (!stat?.isFile()) return undefined;
   if (stat.size > 10 * 1024 * 1024) return { text: '', size: stat.size };
   return { text: await readFile(abs, 'utf8'), size: stat.size };
+}
+
+/**
+ * Whether a stored discovery result serves a plan: one stored without a chart fetcher never expanded a
+ * fetched chart's Applications (app of apps), so a plan that has a fetcher discovers again.
+ */
+export function storedDiscoveryUsable(stored: DiscoveryResult, withChartFetcher: boolean): boolean {
+  return !withChartFetcher || !rendersFetchedCharts(stored);
+}
+
+/** Whether an Argo CD Application of the result renders a fetched chart (whose Applications discovery expands). */
+function rendersFetchedCharts(result: DiscoveryResult): boolean {
+  return result.environments.some((e) => e.source === 'argocd' && e.remoteChart !== undefined);
 }

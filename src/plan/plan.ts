@@ -29,14 +29,14 @@ import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
-import { chartChildNotes } from './argocd-chart-children.ts';
+import { chartChildNotes, withoutSupersededNotes } from './argocd-chart-children.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import { chartVersionChanges, settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
 import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './input-index-sides.ts';
-import { discoverSides, type SideDiscovery } from './discovery-sides.ts';
+import { discoverSides, storedDiscoveryUsable, type SideDiscovery } from './discovery-sides.ts';
 import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
 import { keptByController } from './kept.ts';
@@ -153,7 +153,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   });
   const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }, [baseIds!.tree, headIds!.tree]) : undefined;
   const [baseCo, headCo] = await (fullCheckouts ?? bothCheckouts([
-    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, { ids: baseTree.blobs, modes: baseModes }, 'base', progress),
+    sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery && storedDiscoveryUsable(indexes.base.index.discovery, opts.charts !== undefined) ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, { ids: baseTree.blobs, modes: baseModes }, 'base', progress),
     sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, { ids: headTree.blobs, modes: headModes }, 'head', progress),
   ]));
   try {
@@ -161,7 +161,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     const found = await discoverSides({
       baseDir: baseCo.dir, headDir: headCo.dir, changed,
       ...(partialOf(headCo) ? { beforeHeadDiscovery: partialOf(headCo)!.complete } : {}),
-      options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts } : {}), keepRefusedReleases: true },
+      options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts, fetchCharts: charts } : {}), keepRefusedReleases: true },
       ...(indexes ? { indexes } : {}),
     });
     const side = (sha: string, co: Checkout | PartialCheckout, tree: TreeIndex, d: SideDiscovery, index?: OpenedIndex): Side => ({
@@ -274,7 +274,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
   // so a plan rendered in parts gathers the same list (queue/workflows/plan/plan-fanout.ts).
   const renderNotes: Array<DiscoveryNote | undefined> = [];
-  // Applications an Argo CD Application's fetched chart renders (app of apps): not previewed, said (argocd-chart-children.ts).
+  // Applications an Argo CD Application's fetched chart renders and discovery could not expand (app of apps): not previewed, said (argocd-chart-children.ts).
   const chartNotes: DiscoveryNote[][] = [];
   const budget = new PlanObjectBudget(decisions.length, opts.limits, opts.planBudget);
   // A render refused for its size is cached as refused: the limit is part of what the render produced.
@@ -345,7 +345,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       kept = held.kept;
     }
     const env = d.h ?? d.b!;
-    if (d.h) chartNotes[slot] = chartChildNotes(d.name, d.h, ho.objects, opts.repoUrls);
+    if (d.h) chartNotes[slot] = chartChildNotes(d.name, d.h, ho.objects, { repoUrls: opts.repoUrls, environments: head.envs.values(), notes: head.notes.slice(0, notesBeforeRender) });
     const sync = d.h ? syncPlanOf(d.h, ho.objects) : undefined;
     if (sync || kept.length > 0) plan.sync = { ...(sync ?? { hooks: [], waves: [], skipped: [] }), ...(kept.length > 0 ? { kept } : {}) };
     const { validator, notes } = await environmentValidator(env, [...crdsOf(ho.objects), ...crdsInRepo], opts.clusterChecks);
@@ -377,6 +377,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     progress.done();
     return { base: base.sha, head: head.sha, environments: envPlans, discovery: head.notes.slice(notesBeforeRender) };
   }
+  // A child of a fetched chart's app of apps is said once: by the chart's note, not also by discovery's.
+  head.notes = withoutSupersededNotes(head.notes, head.notes.slice(notesBeforeRender));
   // An environment on a cluster the given registry lacks is never previewed nor applied: said, not a silent green.
   head.notes.push(...unregisteredClusterNotes(decisions, opts.clusters, changed));
   // Every GitOps file an environment reads, or listed with why not; every object seen and not previewed.

@@ -180,18 +180,18 @@ describe('an Argo CD Application whose source is a Helm repository chart', () =>
 describe('an app of apps through a fetched chart', () => {
   const root = (url: string, version: string) => single(url, version).replace('chart: podinfo', 'chart: apps').replace(/ {4}helm:\n {6}valuesObject:\n {8}replicaCount: \d+\n/, '');
 
-  it('the Applications the chart renders are not expanded: each is a not-previewed note naming the chart and the parent, and a version bump is one bosun cannot judge (exit code 3), never a silent green', async () => {
+  it('an Application the chart renders whose folder is not in this repository is not expanded: a not-previewed note naming the chart, the parent and why, and a version bump is one bosun cannot judge (exit code 3), never a silent green', async () => {
     const run = await plan({ 'apps/web.yaml': root(served.url, '0.1.0') }, { 'apps/web.yaml': root(served.url, '0.2.0') });
     // The child Application object itself is in the parent's changes...
     expect(changes(run)).toEqual(['update Application argocd/shop']);
-    // ...what it deploys is not previewed, said out loud.
+    // ...what it deploys is not previewed, said out loud, once (argocd-chart-app-of-apps.test.ts: children of this repository are environments).
     const notes = (run.plan.discovery ?? []).filter((n) => n.kind === 'Application' && n.name === 'shop');
     expect(notes).toEqual([expect.objectContaining({
       status: 'not-previewed',
       file: 'apps/web.yaml',
       environments: ['web'],
       reads: ['apps/web.yaml', 'shop/0.2.0'],
-      reason: expect.stringMatching(new RegExp(`^rendered by the chart apps from ${served.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} of Argo CD Application web \\(app of apps\\): Argo CD creates this Application and syncs what it deploys, which bosun does not expand`)),
+      reason: expect.stringMatching(new RegExp(`^rendered by the chart apps from ${served.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} of Argo CD Application web \\(app of apps\\): Argo CD creates this Application and syncs what it deploys, which is not previewed \\(spec\\.source\\.path "shop/0\\.2\\.0" is not a folder in this repository\\)`)),
     })]);
     expect(run.code).toBe(3);
   }, 180_000);
