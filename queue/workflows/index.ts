@@ -74,7 +74,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     ...(clusters ? { clusters } : {}),
     status,
     processors: {
-      plan: planProcessor({ ...planDeps, locks, prRecords, lockViewers, fanout: { ...(config.planFanout ?? defaultPlanFanout), store: fanoutStore } }),
+      plan: planProcessor({ ...planDeps, locks, prRecords, lockViewers, fanout: { ...(config.planFanout ?? defaultPlanFanout), store: fanoutStore }, placeNewestPlan: (repo, pr) => opts.producers.placeNewestPlan(repo, pr) }),
       planPart: planPartProcessor({ ...planDeps, partCounts: fanoutStore }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),

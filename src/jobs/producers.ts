@@ -46,6 +46,12 @@ export interface Producers {
    * PR names no pull request, so this is how it finds the PR.
    */
   pullsForHead(repo: string, sha: string): Promise<Array<{ pr: number; baseRef: string }>>;
+  /**
+   * Places the PR's newest plan request again (a no-op when it is queued, running or kept to run after
+   * the running plan): what a plan found stale does, so the newest head is planned even if its request
+   * was lost on the way (placing it is not atomic with the PR's plan parking for its parts).
+   */
+  placeNewestPlan(repo: string, pr: number): Promise<void>;
   enqueueCommand(job: CommandJob): Promise<EnqueueResult>;
   /** Queues the fan-out of a push to the default branch into applies; a redelivery is a no-op. */
   enqueuePush(job: PushJob): Promise<EnqueueResult>;
@@ -141,11 +147,24 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
     return removed && waiting.priority > 0 ? waiting.priority : undefined;
   };
 
-  /** Puts a plan request in the PR's place in the queue: instead of a waiting plan for another SHA, or behind the running one. */
-  const placePlan = (job: PlanJob, jobId: string): Promise<string> => dropWaitingPlan(job).then((place) =>
-    // keepLastIfActive: while a plan for this PR runs, the newest request waits for it (at most one
-    // running and one waiting per PR); a request for the SHA already waiting joins that job.
-    add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } }, place));
+  /**
+   * Puts a plan request in the PR's place in the queue: instead of a waiting plan for another SHA, or
+   * behind the running one. keepLastIfActive: while a plan for this PR runs, the newest request waits for
+   * it (at most one running and one waiting per PR); a request for the SHA already waiting joins that job.
+   * The PR's plan can park (move to waiting-children) between dropWaitingPlan's look and the add: BullMQ
+   * then keeps the request neither as the PR's job nor as the one after the running plan (it does so only
+   * for an active job) but drops it as a duplicate of the parked plan, so the add is tried again, and
+   * dropWaitingPlan then sees the parked plan and lets go of its deduplication id.
+   */
+  const placePlan = async (job: PlanJob, jobId: string): Promise<string> => {
+    for (let tries = 1; ; tries++) {
+      const place = await dropWaitingPlan(job);
+      const id = await add(queues.plan, 'plan', job, jobId, { deduplication: { id: planDedupId(job.repo.fullName, job.pr), keepLastIfActive: true } }, place);
+      if (id === jobId || tries >= 3) return id;
+      const joined = await queues.plan.getJob(id);
+      if (!joined || joined.data.headSha === job.headSha || (await joined.getState()) !== 'waiting-children') return id;
+    }
+  };
 
   /**
    * Recording a request is atomic, placing it is not: it takes several Redis calls after the record. A
@@ -155,11 +174,11 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
    * So after placing, the newest recorded request is placed again until it is the one placed last.
    * Placing a request twice changes nothing: its job id is taken, or it joins the same waiting job.
    */
-  const placeNewest = async (placed: PlanJob): Promise<void> => {
-    let last = planJobId(placed);
+  const placeNewest = async (repo: string, pr: number, placedId?: string): Promise<void> => {
+    let last = placedId;
     // Each round needs a request newer than the last one placed: a handful at most.
     for (let round = 0; round < 16; round++) {
-      const newest = await newestPlanRequest(redis, keys, placed.repo.fullName, placed.pr);
+      const newest = await newestPlanRequest(redis, keys, repo, pr);
       if (!newest) return;
       const id = planJobId(newest);
       if (id === last) return;
@@ -182,9 +201,11 @@ export function createProducers(connection: RedisConnection, opts: ProducerOptio
       const head = keys.planHead(job.repo.fullName, job.headSha);
       await redis.multi().hset(head, String(job.pr), job.baseRef).pexpire(head, latestTtlMs).exec();
       const id = await placePlan(job, jobId);
-      await placeNewest(job);
+      await placeNewest(job.repo.fullName, job.pr, jobId);
       return { status: 'queued', jobId: id };
     },
+
+    placeNewestPlan: (repo, pr) => placeNewest(repo, pr),
 
     async pullsForHead(repo, sha) {
       const found = await redis.hgetall(keys.planHead(repo, sha));

@@ -8,7 +8,8 @@
 // same PR can be recorded and placed in full before the held one places its job.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProducers, planDedupId, queueNames, stateKeys, type PlanJob, type Producers } from '../../src/jobs.ts';
+import { createProducers, planDedupId, planJobId, planPartJobId, queueNames, stateKeys, type PlanJob, type PlanPartJob, type Producers } from '../../src/jobs.ts';
+import { recordPlanRequest } from '../../src/jobs/plan-latest.ts';
 import { startWorkers, type Processor } from '../../queue/index.ts';
 import { planRequest, type CommandRun } from '../../queue/workflows/commands/command-run.ts';
 import { aborted, commandJob, deferred, inspect, planJob, queueSuite, redisUrl, repo, sha, waitFor } from './support.ts';
@@ -277,5 +278,46 @@ describe('plan requests racing for one pull request', () => {
     await waitFor('the plan queue to be idle', idle, 30_000);
     expect(comments.filter((c) => c.startsWith('7@'))).toEqual(['7@2']);
     expect(aborts).toEqual(['8@3']);
+  });
+
+  it('a newer head\'s request BullMQ dropped while the PR\'s plan parked for its parts is placed again when that plan resumes stale', async () => {
+    const part = deferred();
+    // A plan in parts as queue/workflows/plan runs it: parks for its part, then posts unless stale; a plan
+    // found stale places the PR's newest request again (its `superseded` hook).
+    const parking: Processor<PlanJob> = Object.assign(async (data: PlanJob, ctx: Parameters<Processor<PlanJob>>[1]) => {
+      started.push(data.headSha[0]);
+      if ((await ctx.children.status()).total === 0 && data.headSha === sha('1')) {
+        const { envs: _envs, commentId: _comment, ...plan } = data;
+        await ctx.children.waitFor([{ kind: 'planPart', id: planPartJobId(ctx.job.id, 0), data: { ...plan, parentId: ctx.job.id, part: 0, parts: 1, envs: ['staging'] } }]);
+      }
+      if (ctx.signal.aborted || (await ctx.supersededBy())) return 'not posted';
+      comments.push(`${data.pr}@${data.headSha[0]}`);
+      return 'posted';
+    }, { superseded: (data: PlanJob) => t.producers.placeNewestPlan(data.repo.fullName, data.pr) });
+    const parts: Processor<PlanPartJob> = async () => {
+      await part.promise;
+      return 'rendered';
+    };
+    t.runtime = startWorkers({ connection: redisUrl, prefix: t.prefix, processors: { plan: parking, planPart: parts }, concurrency: 2, supersedePollMs: 60_000 });
+    await t.producers.enqueuePlan(planJob({ headSha: sha('1'), reason: 'opened' }));
+    const queue = inspect(queueNames.plan, t.prefix);
+    try {
+      await waitFor('the plan of head 1 to park for its part', async () => (await queue.getJobs(['waiting-children'])).length === 1, 30_000);
+      // Head 2's request as it reads when the plan parked between the producer's look at it (active) and its
+      // add: recorded as the PR's newest, and its job dropped by BullMQ as the parked plan's duplicate.
+      const newer = { ...planJob({ headSha: sha('2'), reason: 'synchronize' }), seq: Date.now() };
+      const keys = stateKeys(t.prefix);
+      expect(await recordPlanRequest(t.redis, keys, newer, keys.seen(queueNames.plan, planJobId(newer)), { seenTtlMs: 60_000, latestTtlMs: 60_000 })).toMatchObject({ status: 'latest' });
+      const added = await queue.add('plan', newer, { jobId: planJobId(newer), deduplication: { id: planDedupId(repo.fullName, 7), keepLastIfActive: true } });
+      expect(added.id).not.toBe(planJobId(newer));
+      expect(await queue.getJob(planJobId(newer))).toBeUndefined();
+      part.resolve();
+      await waitFor('head 2 to be commented', () => comments.includes('7@2'), 30_000);
+      await waitFor('the plan queue to be idle', idle, 30_000);
+    } finally {
+      await queue.close();
+    }
+    expect(comments.filter((c) => c.startsWith('7@'))).toEqual(['7@2']);
+    expect(started).toEqual(['1', '2']);
   });
 });

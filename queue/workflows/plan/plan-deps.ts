@@ -37,4 +37,6 @@ export interface PlanProcessorDeps {
    * (default: src/jobs/plan-parts.ts defaultCountWaitMs). Absent: each part applies the limit on its own.
    */
   partCounts?: Pick<PlanFanoutStore, 'saveCounts' | 'loadCounts'> & { waitMs?: number };
+  /** Places the PR's newest plan request again (src/jobs/producers.ts placeNewestPlan): a stale plan makes sure the newest head is planned. */
+  placeNewestPlan?: (repo: string, pr: number) => Promise<void>;
 }

@@ -222,8 +222,11 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await failOpenRuns(gh, { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, pr: job.pr, appId: deps.auth.appId }, err);
       await failPlanCheck(gh, { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err });
     },
-    // A plan run again after its parts finished, and stale by then: its check runs are closed as superseded.
+    // A plan found stale before it ran, or run again after its parts finished and stale by then: the PR's
+    // newest request is placed again (a no-op unless it was lost while this plan parked), and the check
+    // runs a parked plan opened are closed as superseded.
     superseded: async (job: PlanJob, _by: unknown, ctx: JobContext) => {
+      await deps.placeNewestPlan?.(job.repo.fullName, job.pr).catch((err: unknown) => ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not place the PR\'s newest plan request again'));
       const analysis = await deps.fanout?.store.load(ctx.job.id);
       if (!analysis) return;
       const { client: gh } = await deps.auth.installation(job.installationId);
