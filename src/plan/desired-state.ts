@@ -49,12 +49,14 @@ export interface Selection {
   clusters?: DiscoveryClusters;
   /** How Flux substituteFrom values from Secrets are used: shown as markers (default) or substituted (apply). */
   substitution?: SubstitutionMode;
+  /** Fetches remote charts, so the Applications an Argo CD Application's fetched chart renders (app of apps) are environments too. */
+  charts?: ChartFetcher;
 }
 
 export async function selectEnvironments(dir: string, sel: Selection): Promise<Environment[]> {
   if (sel.path) return [explicitPath(dir, sel.path, sel.values ?? [])];
   if (sel.values?.length) throw new BosunError({ kind: 'usage', message: '--values needs --path (value files belong to an explicit chart folder)' });
-  const { environments, notes } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls, ...(sel.clusters ? { clusters: sel.clusters } : {}) });
+  const { environments, notes } = await discoverEnvironments(dir, { repoUrls: sel.repoUrls, ...(sel.clusters ? { clusters: sel.clusters } : {}), ...(sel.charts ? { charts: sel.charts, fetchCharts: sel.charts } : {}) });
   // Nothing to judge is not a pass: the caller says so (exit 3) instead of reporting an empty success.
   if (environments.length === 0) throw noEnvironmentsError({ notes });
   const byName = new Map(environments.map((e) => [e.name, e]));
@@ -154,10 +156,11 @@ export async function loadDesiredState(opts: {
   refuseUnregisteredCluster?: boolean;
 }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
-    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply' });
+    const charts = planChartFetcher(opts.charts, dir);
+    // With the fetcher, a child of an app of apps through a fetched chart is found as the plan found it.
+    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply', ...(charts ? { charts } : {}) });
     const unregistered = opts.refuseUnregisteredCluster ? unregisteredCluster(env, opts.clusters) : undefined;
     if (unregistered) throw unregisteredClusterError(env.name, unregistered);
-    const charts = planChartFetcher(opts.charts, dir);
     const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits, ...(charts ? { charts } : {}) });
     if (!result.outcome.ok) {
       throw new BosunError({ ...result.outcome.error, kind: 'render', message: `environment "${env.name}" does not render at ${sha!.slice(0, 7)}: ${result.outcome.error.message}` });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import type { EnvironmentPlan, PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
@@ -132,6 +133,11 @@ describe('an Argo CD app of apps through a fetched chart', () => {
     // Planned again with the commits' input index: the same environments (discovery with a fetched chart is not stored).
     const again = await planAgain(run.repo);
     expect(again.plan.environments.map((e) => [e.name, e.affected, changes(e)])).toEqual(run.plan.environments.map((e) => [e.name, e.affected, changes(e)]));
+    // What an apply of the child renders (the default branch's commit, with the chart options): its folder.
+    const desired = await loadDesiredState({ repoDir: run.repo.dir, ref: 'HEAD', env: 'frontend', repoUrls: [repoUrl], charts: { sources: [served.url], dataDir } });
+    expect(desired.objects.map((o) => `${o.object.kind} ${o.object.metadata?.name} ${String(o.object.data?.value)}`)).toEqual(['ConfigMap frontend two']);
+    // Without a chart fetcher the chart is not expanded: no such environment, said.
+    await expect(loadDesiredState({ repoDir: run.repo.dir, ref: 'HEAD', env: 'frontend', repoUrls: [repoUrl] })).rejects.toThrow('unknown environment "frontend"');
   }, 180_000);
 
   it('a chart version bump: the child it adds is a new environment, the child it drops a removed one whose objects Argo CD prunes, and the child of another repository stays a not-previewed note', async () => {
