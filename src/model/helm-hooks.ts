@@ -75,29 +75,27 @@ export function helmDeletePoliciesOf(obj: KubeObject): HookDeletePolicy[] {
  * from the chart's rendered templates before the post-renderer runs (helm pkg/action/action.go
  * renderResources: SortManifests, then `pr.Run` on the manifest of non-hooks), and Fleet adds a raw-YAML
  * bundle's files and builds a kustomize bundle in its post-renderer (rancher/fleet
- * internal/helmdeployer/postrender.go: `kustomize.Process`, `rawyaml.ToObjects`; render/helm.go puts only
- * `templates/` in the chart of a raw bundle). So a hook is a hook in a chart (local or remote) and in a raw
- * bundle's `templates/`; anywhere else it is an ordinary object of the release.
- *
- * bosun tells them apart by where the object comes from: a remote chart, else a file in a `templates/`
- * folder of the bundle's chart folder (`helm.chart`, default the bundle folder: its own `templates/` and its
- * subcharts'). A kustomize bundle that lists files of a `templates/` folder is read as a chart there.
+ * internal/helmdeployer/postrender.go postRender.Run: `kustomize.Process`, `rawyaml.ToObjects`;
+ * render/helm.go `manifests` puts only `templates/` in the chart of a raw bundle, `toChart` nothing of a
+ * kustomize bundle). So a hook is a hook in a chart's templates (local or remote) and in a raw bundle's
+ * `templates/`; anywhere else it is an ordinary object of the release. The renderer says which objects
+ * Helm rendered from a template (RenderedObject.helmTemplate): a kustomize bundle that lists files of a
+ * `templates/` folder renders none.
  */
-export function fleetHelmTemplate(env: { path: string; fleet?: { helm?: { chart?: string; remote?: unknown } } }, rendered: Pick<RenderedObject, 'source'>): boolean {
-  if (env.fleet?.helm?.remote) return true;
-  const file = rendered.source?.file;
-  if (!file) return false;
-  const chartDir = normalize(`${env.path}/${env.fleet?.helm?.chart ?? '.'}`);
-  const prefix = chartDir === '' ? '' : `${chartDir}/`;
-  if (!file.startsWith(prefix)) return false;
-  const inChart = file.slice(prefix.length).split('/');
-  // templates/x.yaml, or charts/<sub>/templates/x.yaml (and deeper subcharts).
-  return inChart.slice(0, -1).some((part, i) => part === 'templates' && i % 2 === 0 && inChart.slice(0, i).every((p, j) => j % 2 === 1 || p === 'charts'));
+export function fleetHelmTemplate(rendered: Pick<RenderedObject, 'helmTemplate'>): boolean {
+  return rendered.helmTemplate === true;
 }
 
-/** A POSIX path without `.` segments, repeated or trailing slashes (no `..` resolution: bundle paths have none). */
-function normalize(path: string): string {
-  return path.split('/').filter((p) => p !== '' && p !== '.').join('/');
+/**
+ * Whether Helm sorts this rendered object out as a hook — a chart template with a `helm.sh/hook`
+ * annotation, whatever its value (pkg/releaseutil/manifest_sorter.go `sort`: one of an unknown type is
+ * dropped, never a resource either) — so that no post-renderer sees it: the Fleet agent's post-render sets
+ * neither `namespace` nor its labels on it (rancher/fleet internal/helmdeployer/postrender.go
+ * postRender.Run), and Helm creates it in the release namespace when it names none (helm pkg/kube
+ * client.go Build: `NamespaceParam(namespace).DefaultNamespace()`).
+ */
+export function fleetHelmHook(rendered: Pick<RenderedObject, 'object' | 'helmTemplate'>): boolean {
+  return fleetHelmTemplate(rendered) && rendered.object.metadata?.annotations?.[helmHookAnnotation] !== undefined;
 }
 
 /**

@@ -63,6 +63,12 @@ export interface RenderedObject {
    * (model/sync-role.ts). Absent: hooks run on both.
    */
   helmHooksDisabled?: HelmReleaseAction[];
+  /**
+   * Helm rendered it from a chart template (a Fleet bundle's chart, remote chart or raw `templates/`; not a
+   * `crds/` file): the Fleet agent's Helm sorts it into hooks and resources by `helm.sh/hook` before its
+   * post-renderer runs (model/helm-hooks.ts). Absent: Fleet's post-renderer added it (raw YAML, kustomize).
+   */
+  helmTemplate?: true;
 }
 
 /**

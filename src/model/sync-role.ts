@@ -1,5 +1,4 @@
 import { syncSemanticsOf, type ApplyPolicy } from './apply-options.ts';
-import type { FleetBundleRender } from './fleet.ts';
 import type { HelmReleaseAction } from './helm-crds.ts';
 import { fleetHelmTemplate, helmReleaseSyncRoleOf, helmSyncRoleOf } from './helm-hooks.ts';
 import type { RenderedObject } from './object.ts';
@@ -9,9 +8,6 @@ import { syncRoleOf, type SyncRole } from './sync.ts';
 export interface SyncRoleEnvironment {
   source?: string;
   apply?: ApplyPolicy;
-  /** The environment's folder (a Fleet bundle's): where its chart's templates are. */
-  path?: string;
-  fleet?: Pick<FleetBundleRender, 'helm'>;
   /** A Flux HelmRelease (model/environment.ts HelmReleaseTarget): helm-controller's Helm applies it. */
   helmRelease?: unknown;
 }
@@ -19,11 +15,12 @@ export interface SyncRoleEnvironment {
 /**
  * How a sync of this environment treats each rendered object (hook, resource, never applied), by its
  * semantics (model/apply-options.ts syncSemanticsOf): Argo CD's rules (model/sync.ts syncRoleOf); Helm's
- * (model/helm-hooks.ts) for what the Fleet agent's Helm or helm-controller's reads as a hook, everything
+ * (model/helm-hooks.ts) for what the Fleet agent's Helm or helm-controller's reads as a hook — in a Fleet
+ * bundle a chart template only, as its renderer marks them (RenderedObject.helmTemplate) — everything
  * else being a resource; undefined when every object is a plain resource (a Flux Kustomization, none). `action`: the Helm release is installed or
  * upgraded (default: the environment's `apply.helmRelease`, which a plan sets; unknown: either).
  */
-export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction): ((rendered: Pick<RenderedObject, 'object' | 'source' | 'helmCrds' | 'helmHooksDisabled'>) => SyncRole) | undefined {
+export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction): ((rendered: Pick<RenderedObject, 'object' | 'source' | 'helmCrds' | 'helmHooksDisabled' | 'helmTemplate'>) => SyncRole) | undefined {
   const semantics = syncSemanticsOf(env);
   if (semantics === 'argocd') return (rendered) => syncRoleOf(rendered.object);
   if (semantics !== 'helm') return undefined;
@@ -37,8 +34,7 @@ export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction
   if (env.source === 'flux' && env.helmRelease !== undefined) {
     return (rendered) => (rendered.helmCrds ? { role: 'resource', wave: 0 } : helmReleaseSyncRoleOf(rendered.object, helmAction, rendered.helmHooksDisabled));
   }
-  const isTemplate = env.source === 'fleet' && env.path !== undefined
-    ? (rendered: Pick<RenderedObject, 'source'>) => fleetHelmTemplate({ path: env.path!, ...(env.fleet ? { fleet: env.fleet } : {}) }, rendered)
-    : () => true;
+  // Another environment given Helm's semantics (apply.semantics) is a chart's render: every object a template.
+  const isTemplate = env.source === 'fleet' ? fleetHelmTemplate : () => true;
   return (rendered) => (isTemplate(rendered) ? helmSyncRoleOf(rendered.object, helmAction) : { role: 'resource', wave: 0 });
 }

@@ -3,6 +3,7 @@ import { ChartFetchError, type ChartRequest } from '../charts/index.ts';
 import type { Environment } from '../model/environment.ts';
 import type { FleetBundleRender } from '../model/fleet.ts';
 import type { RenderedObject } from '../model/object.ts';
+import { markChartTemplates } from './fleet-chart.ts';
 import { helmRenderer } from './helm.ts';
 import { RenderFailure, type RenderRequest } from './types.ts';
 
@@ -16,7 +17,8 @@ import { RenderFailure, type RenderRequest } from './types.ts';
  * A chart not fetched (a source the pull request introduced, or one that could not be read) leaves the
  * bundle on that cluster not previewed, saying why; a chart or version the source does not have is the
  * bundle's error, at `helm.version` (or `helm.chart`) of its fleet.yaml. Objects are attributed to the
- * fleet.yaml: the chart's own files are not in the repository.
+ * fleet.yaml: the chart's own files are not in the repository. Its templates are marked as such
+ * (RenderedObject.helmTemplate), its `crds/` not (fleet-chart.ts markChartTemplates).
  */
 export async function renderRemoteFleetChart(req: RenderRequest, fleet: FleetBundleRender, where: { file?: string; line?: number }): Promise<RenderedObject[]> {
   const remote = fleet.helm!.remote!;
@@ -48,5 +50,6 @@ export async function renderRemoteFleetChart(req: RenderRequest, fleet: FleetBun
   const outcome = await helmRenderer.render({ root: cacheRoot, env, dir, opts: req.opts, renderEnvironment: req.renderEnvironment });
   if (!outcome.ok) throw new RenderFailure({ ...outcome.error, ...where, message: `chart ${label} (${source}): ${outcome.error.message}` });
   const file = where.file ?? req.env.path;
-  return outcome.objects.map((o) => ({ ...o, source: { file, ...(where.line ? { line: where.line } : {}) } }));
+  // Which objects are templates (Helm's hooks among them) is read from the chart's own paths, before they go.
+  return markChartTemplates(outcome.objects, basename(dir)).map((o) => ({ ...o, source: { file, ...(where.line ? { line: where.line } : {}) } }));
 }

@@ -76,9 +76,12 @@ export async function renderBundleTemplates(
   }
 }
 
-/** Reads helm's output one document at a time; each object points at the bundle file its template was copied from. */
+/**
+ * Reads helm's output one document at a time; each object points at the bundle file its template was copied
+ * from, and is a template of the chart Fleet's Helm installs (RenderedObject.helmTemplate: it may be a hook).
+ */
 function outputParser(back: ReadonlyMap<string, string>, first: string): (chunk: string, push: (object: RenderedObject) => void) => void {
-  return helmTemplateParser((template) => (template === undefined ? first : back.get(template) ?? first), (object, file) => ({ object, source: { file } }));
+  return helmTemplateParser((template) => (template === undefined ? first : back.get(template) ?? first), (object, file) => ({ object, source: { file }, helmTemplate: true as const }));
 }
 
 /** Fleet names the chart after the part of the bundle's name after its last `/` (kv.RSplit). */

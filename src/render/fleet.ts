@@ -1,14 +1,15 @@
 import { posix } from 'node:path';
 import type { Environment } from '../model/environment.ts';
 import type { FleetBundleRender } from '../model/fleet.ts';
+import { fleetHelmHook } from '../model/helm-hooks.ts';
 import { groupOf, type KubeObject, type RenderedObject } from '../model/object.ts';
 import { isNamespacedKind } from '../validate/builtin-schemas.ts';
 import { inRepo } from './files.ts';
+import { renderBundleChart } from './fleet-chart.ts';
 import { bundleFiles } from './fleet-files.ts';
 import { rawBundle } from './fleet-raw.ts';
 import { renderRemoteFleetChart } from './fleet-remote-chart.ts';
 import { renderBundleTemplates } from './fleet-templates.ts';
-import { helmRenderer } from './helm.ts';
 import { kustomizeRenderer } from './kustomize.ts';
 import { walkKustomizeTree } from './kustomize-tree.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
@@ -20,15 +21,18 @@ import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } 
  * - a **remote chart** (`helm.repo` + `helm.chart`, or `helm.chart: oci://…`) through the chart fetcher
  *   (fleet-remote-chart.ts);
  * - a **chart** when `<helm.chart>/Chart.yaml` (default: `Chart.yaml`) is among the bundle's files:
- *   `helm template` of that folder with the bundle's values, into its release and namespace;
+ *   `helm template` of that folder as the bundle holds it, with the bundle's values, into its release and
+ *   namespace (fleet-chart.ts);
  * - else **kustomize** when `<kustomize.dir>/kustomization.yaml` (default: `kustomization.yaml`) is:
  *   the kustomize build of that folder;
  * - else **raw YAML**: the files of the folder with `yaml.overlays` applied, and `templates/` as Helm
  *   templates (fleet-raw.ts, fleet-templates.ts).
  *
- * Then, as the agent's post-render does: `namespace` is set on every object (a cluster-scoped object is
- * an error, as in Fleet: "consider using defaultNamespace"), and namespaced objects without a namespace
- * get `defaultNamespace` — the Helm release namespace Fleet installs into. A chart that Fleet would also
+ * Then, as the agent's post-render does: `namespace` is set on every object of the release (a
+ * cluster-scoped object is an error, as in Fleet: "consider using defaultNamespace"), and namespaced
+ * objects without a namespace get `defaultNamespace` — the Helm release namespace Fleet installs into
+ * (`namespace` when set). Helm hooks never reach the post-renderer: they keep their own namespace (the
+ * release namespace when they set none), cluster-scoped ones included. A chart that Fleet would also
  * run through kustomize (both present) is listed as not previewed by discovery and never reaches here.
  */
 export const fleetRenderer: Renderer = {
@@ -52,14 +56,11 @@ export const fleetRenderer: Renderer = {
     if (fleet.helm?.remote) {
       objects = await renderRemoteFleetChart(req, fleet, where);
     } else if (has(posix.join(chartDir, 'Chart.yaml'))) {
-      const path = posix.normalize(posix.join(env.path, chartDir));
-      objects = await delegate(helmRenderer, req, {
-        ...env,
-        path,
-        render: 'helm',
-        namespace: fleet.defaultNamespace,
-        helm: { releaseName: fleet.releaseName, valueFiles: [], values: fleet.helm?.values ?? {} },
-      }, path, where);
+      // The chart folder among the bundle's files (`./`, `/chart` and `chart/` as Fleet's joinAndClean reads them).
+      const dir = posix.normalize(`./${chartDir}`).replace(/^\/+|\/+$/g, '') || '.';
+      const path = posix.join(env.path, dir);
+      inRepo(root, path, { ...where, field: 'helm.chart' });
+      objects = await renderBundleChart(req, files, { dir, path }, fleet, where);
     } else if (has(posix.join(kustomizeDir, 'kustomization.yaml'))) {
       const path = posix.normalize(posix.join(env.path, kustomizeDir));
       await requireInsideBundle(root, env.path, path, where);
@@ -102,7 +103,13 @@ async function delegate(renderer: Renderer, req: RenderRequest, env: Environment
   return outcome.objects;
 }
 
-/** Fleet's namespace rules after the render: `namespace` forced everywhere, `defaultNamespace` where none is set. */
+/**
+ * Fleet's namespace rules after the render: `namespace` forced on the release's objects, `defaultNamespace`
+ * where none is set. A Helm hook is split off before Fleet's post-renderer (rancher/fleet
+ * internal/helmdeployer/postrender.go postRender.Run sees only the release manifest; helm
+ * pkg/action/action.go renderResources), so `namespace` neither moves it nor forbids a cluster-scoped one;
+ * Helm creates a namespaced hook without a namespace in the release namespace, `defaultNamespace` here.
+ */
 function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, where: { file?: string; line?: number }): RenderedObject[] {
   const crdScopes = new Map<string, boolean>();
   for (const { object } of objects) {
@@ -114,7 +121,7 @@ function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, whe
   return objects.map((rendered) => {
     const { object } = rendered;
     const scoped = namespaced(object);
-    if (fleet.namespace) {
+    if (fleet.namespace && !fleetHelmHook(rendered)) {
       if (scoped === false) {
         throw new RenderFailure({
           kind: 'render',

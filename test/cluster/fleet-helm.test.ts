@@ -24,7 +24,8 @@ afterEach(async () => {
 
 const bundle = 'fleet/web';
 const fleetEnv = (name: string, space: string) => environment(name, { source: 'fleet', path: bundle, namespace: space, fleet: { bundle: 'web', releaseName: 'web', overlays: [], defaultNamespace: space, valuesFiles: [], definedBy: [] } });
-const at = (file: string, object: KubeObject): RenderedObject => ({ object, source: { file: `${bundle}/${file}`, line: 1 } });
+// As the Fleet renderer gives them: a file of the bundle's templates/ is a template of the chart Fleet's Helm installs.
+const at = (file: string, object: KubeObject): RenderedObject => ({ object, source: { file: `${bundle}/${file}`, line: 1 }, ...(file.startsWith('templates/') ? { helmTemplate: true as const } : {}) });
 const job = (namespace: string, name: string, annotations: Record<string, string>): KubeObject => ({
   apiVersion: 'batch/v1',
   kind: 'Job',

@@ -19,7 +19,17 @@ const clusters = { clusters: [{ name: 'dev', labels: { env: 'dev' } }, { name: '
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bosun-fleet-charts-data-'));
-  served = await serveChartRepo([{ name: 'podinfo', version: '1.2.0' }, { name: 'podinfo', version: '1.3.0' }]);
+  served = await serveChartRepo([
+    { name: 'podinfo', version: '1.2.0' },
+    { name: 'podinfo', version: '1.3.0' },
+    {
+      name: 'hooked',
+      version: '0.1.0',
+      templates: { 'migrate.yaml': 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations: {helm.sh/hook: pre-upgrade}\nspec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: "busybox:1.36"}]}}}\n' },
+      // Helm 2's crd-install on a crds/ CRD: Helm 3 installs crds/ apart and never reads it as a hook.
+      files: { 'crds/widgets.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.acme.io\n  annotations: {helm.sh/hook: crd-install}\nspec:\n  group: acme.io\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n' },
+    },
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -83,6 +93,14 @@ describe('a Fleet bundle whose chart is remote', () => {
     expect(dev).toMatchObject({ render: { skipped: true }, changes: [] });
     expect(dev.reason).toContain(`not previewed: chart not fetched: source ${other} is not declared on the base branch`);
     expect(plan.discovery?.find((n) => n.kind === 'Environment' && n.name === 'web@dev')).toMatchObject({ status: 'not-previewed', changed: ['web/fleet.yaml'] });
+  }, 180_000);
+
+  it('reads helm.sh/hook on the chart\'s templates, not on its crds/', async () => {
+    const chart = (values: string) => `defaultNamespace: web\nhelm:\n  repo: ${served.url}\n  chart: hooked\n  version: 0.1.0\n  releaseName: web\n  values: {${values}}\n`;
+    const plan = await planOf(chart('a: 1'), chart('a: 2'));
+    const dev = plan.environments.find((x) => x.name === 'web@dev')!;
+    expect(dev.sync?.hooks.map((h) => `${h.phase} ${h.kind}/${h.name}`)).toEqual(['PreSync Job/migrate']);
+    expect(dev.sync?.skipped).toEqual([]);
   }, 180_000);
 
   it('is an error at helm.version of fleet.yaml when the repository has no such version', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { objectApplyOptions, syncSemanticsOf } from '../../src/model/apply-options.ts';
 import type { Environment } from '../../src/model/environment.ts';
-import { fleetHelmTemplate, helmReleaseSyncRoleOf, helmSyncRoleOf } from '../../src/model/helm-hooks.ts';
+import { fleetHelmHook, fleetHelmTemplate, helmReleaseSyncRoleOf, helmSyncRoleOf } from '../../src/model/helm-hooks.ts';
 import type { KubeObject, RenderedObject } from '../../src/model/object.ts';
 import { mayUseGenerateName } from '../../src/model/sync.ts';
 import { neverAppliedIds, syncPlanOf } from '../../src/plan/sync-plan.ts';
@@ -26,16 +26,14 @@ describe('Helm hooks as the Fleet agent runs them', () => {
     expect(helmSyncRoleOf(job('x', { 'helm.sh/hook': 'post-upgrade', 'helm.sh/hook-weight': 'heavy', 'helm.sh/hook-delete-policy': 'whenever' }), 'upgrade')).toMatchObject({ wave: 0, deletePolicies: [] });
   });
 
-  it('reads hooks only in chart templates: a remote chart, the chart folder\'s templates/ and its subcharts\'', () => {
-    const env = { path: 'fleet/web', fleet: { helm: { chart: './chart' } } };
-    const from = (file: string): Pick<RenderedObject, 'source'> => ({ source: { file } });
-    expect(fleetHelmTemplate(env, from('fleet/web/chart/templates/job.yaml'))).toBe(true);
-    expect(fleetHelmTemplate(env, from('fleet/web/chart/charts/db/templates/job.yaml'))).toBe(true);
-    expect(fleetHelmTemplate(env, from('fleet/web/chart/values/templates.yaml'))).toBe(false);
-    expect(fleetHelmTemplate(env, from('fleet/web/templates/job.yaml'))).toBe(false);
-    expect(fleetHelmTemplate({ path: 'fleet/web' }, from('fleet/web/templates/job.yaml'))).toBe(true);
-    expect(fleetHelmTemplate({ path: 'fleet/web' }, from('fleet/web/job.yaml'))).toBe(false);
-    expect(fleetHelmTemplate({ path: 'fleet/web', fleet: { helm: { remote: { kind: 'oci', ref: 'oci://x/y' } } } }, from('oci://x/y/templates/a.yaml'))).toBe(true);
+  it('reads hooks only on what the renderer marks as a chart template, wherever its file is', () => {
+    const hook = job('migrate', { 'helm.sh/hook': 'pre-install' });
+    expect(fleetHelmTemplate({ helmTemplate: true })).toBe(true);
+    expect(fleetHelmTemplate({})).toBe(false);
+    // A kustomize bundle's templates/ file: post-rendered by Fleet, never a hook; nor does the post-render touch a hook.
+    expect(fleetHelmHook({ object: hook, helmTemplate: true })).toBe(true);
+    expect(fleetHelmHook({ object: hook })).toBe(false);
+    expect(fleetHelmHook({ object: job('x', {}), helmTemplate: true })).toBe(false);
   });
 
   it('gives Fleet environments Helm semantics: no Argo CD options, no generateName, Helm hooks in the plan', () => {
@@ -44,9 +42,9 @@ describe('Helm hooks as the Fleet agent runs them', () => {
     expect(objectApplyOptions(job('x', { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false,Replace=true,PruneLast=true' }), undefined, 'helm')).toMatchObject({ prune: 'yes', delete: 'yes', replace: false, pruneLast: false, wave: 0 });
     expect(mayUseGenerateName({ apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'x-', annotations: { 'helm.sh/hook': 'pre-install' } } }, 'helm')).toBe(false);
     const objects: RenderedObject[] = [
-      { object: job('seed', { 'helm.sh/hook': 'pre-install' }), source: { file: 'fleet/web/templates/seed.yaml' } },
-      { object: job('migrate', { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-weight': '2' }), source: { file: 'fleet/web/templates/migrate.yaml' } },
-      { object: job('check', { 'helm.sh/hook': 'test' }), source: { file: 'fleet/web/templates/check.yaml' } },
+      { object: job('seed', { 'helm.sh/hook': 'pre-install' }), source: { file: 'fleet/web/templates/seed.yaml' }, helmTemplate: true },
+      { object: job('migrate', { 'helm.sh/hook': 'pre-upgrade', 'helm.sh/hook-weight': '2' }), source: { file: 'fleet/web/templates/migrate.yaml' }, helmTemplate: true },
+      { object: job('check', { 'helm.sh/hook': 'test' }), source: { file: 'fleet/web/templates/check.yaml' }, helmTemplate: true },
       { object: job('skip', { 'argocd.argoproj.io/hook': 'Skip' }), source: { file: 'fleet/web/skip.yaml' } },
     ];
     const plan = syncPlanOf(env, objects);
