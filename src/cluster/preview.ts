@@ -230,7 +230,7 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
   if (candidates.length === 0) return { prunes: [] };
   if (!env.prune) {
     notes.push(`prune is off for this environment: ${candidates.length} object(s) Git no longer has stay in the cluster`);
-    return { prunes: [], leftByPruneOff: candidates.length };
+    return { prunes: [], leftByPruneOff: await outOfSyncLeft(client, env, candidates, partOf) };
   }
   if (desired.length === 0 && !env.allowEmpty) {
     notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
@@ -263,6 +263,27 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
   });
   notes.push(...kept.sort());
   return { prunes: out.filter((p): p is PreviewObject => p !== undefined) };
+}
+
+/**
+ * Of the objects prune-off leaves, those that keep the environment out of sync: with Argo CD semantics, one
+ * annotated `compare-options: IgnoreExtraneous` does not (argo-cd controller/state.go CompareAppState: an
+ * extraneous resource with it does not make the application OutOfSync), nor does one that no longer carries this
+ * environment's labels (another application tracks it now). An object bosun cannot read counts.
+ */
+async function outOfSyncLeft(client: ClusterClient, env: PreviewInput['env'], candidates: ReturnType<typeof planPrune>, partOf: string): Promise<number> {
+  if (syncSemanticsOf(env) !== 'argocd') return candidates.length;
+  const wanted = labelValue(env.name);
+  const counted = await mapLimit(candidates, client.concurrency, async (c): Promise<boolean> => {
+    const info = await client.resources.find(c.apiVersion, c.kind).catch(() => undefined);
+    if (!info) return true;
+    const live = await getLive(client, info, c.namespace, c.name).catch(() => null);
+    if (live === undefined) return false;
+    if (live === null) return true;
+    if (hasAnnotationOption(live, compareOptionsAnnotation, 'IgnoreExtraneous')) return false;
+    return live.metadata?.labels?.[environmentLabel] === wanted && live.metadata?.labels?.[partOfLabel] === labelValue(partOf);
+  });
+  return counted.filter(Boolean).length;
 }
 
 /**

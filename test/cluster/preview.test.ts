@@ -47,6 +47,18 @@ describe('apply preview', () => {
     expect(markdown).toContain('```diff');
   });
 
+  it('with prune off, counts what is left out of sync as Argo CD does: not an IgnoreExtraneous object, not one another application took', async () => {
+    const { env, space } = setup();
+    await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'kept', { a: '1' }), configMap(space, 'left', { a: '1' }),
+      configMap(space, 'extraneous', { a: '1' }, { 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true,IgnoreExtraneous' }), configMap(space, 'taken', { a: '1' })) });
+    // Someone relabelled `taken` for another environment: no longer this one's.
+    await client.request({ method: 'PATCH', path: `/api/v1/namespaces/${space}/configmaps/taken`, contentType: 'application/merge-patch+json', body: JSON.stringify({ metadata: { labels: { 'bosun.dev/environment': 'elsewhere' } } }) });
+    const preview = await previewEnvironment({ client, env: environment(env, { prune: false }), objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
+    expect(preview.prunes).toEqual([]);
+    expect(preview.notes).toContain('prune is off for this environment: 3 object(s) Git no longer has stay in the cluster');
+    expect(preview.leftByPruneOff).toBe(1);
+  });
+
   it('shows server-side defaults and admission results, and reports rejections with the server reason', async () => {
     const { env, space } = setup();
     await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space)) });
