@@ -71,7 +71,11 @@ export const fleetRenderer: Renderer = {
       const templated = await renderBundleTemplates(root, raw.templates, { name: fleet.bundle, release: fleet.releaseName, namespace: fleet.defaultNamespace, values: fleet.helm?.values ?? {}, where }, opts, { env, counted: raw.objects.length });
       objects = [...templated, ...raw.objects];
     }
-    return { ok: true, objects: withNamespaces(objects, fleet, where) };
+    // Fleet's post-renderer sees neither Helm's hooks nor a chart's crds/ (the objects of a chart's render
+    // that are no template): Helm 3 splits off the hooks and installs crds/ apart before it runs.
+    const fromChart = fleet.helm?.remote !== undefined || has(posix.join(chartDir, 'Chart.yaml'));
+    const postRendered = (r: RenderedObject) => !fleetHelmHook(r) && !(fromChart && r.helmTemplate !== true);
+    return { ok: true, objects: withNamespaces(objects, fleet, where, postRendered) };
   },
 };
 
@@ -104,13 +108,14 @@ async function delegate(renderer: Renderer, req: RenderRequest, env: Environment
 }
 
 /**
- * Fleet's namespace rules after the render: `namespace` forced on the release's objects, `defaultNamespace`
- * where none is set. A Helm hook is split off before Fleet's post-renderer (rancher/fleet
- * internal/helmdeployer/postrender.go postRender.Run sees only the release manifest; helm
- * pkg/action/action.go renderResources), so `namespace` neither moves it nor forbids a cluster-scoped one;
+ * Fleet's namespace rules after the render: `namespace` forced on the objects its post-renderer gets,
+ * `defaultNamespace` where none is set. Helm hooks and a chart's crds/ never reach the post-renderer
+ * (rancher/fleet internal/helmdeployer/postrender.go postRender.Run sees only the release manifest; helm
+ * v3 pkg/action/action.go renderResources: hooks sorted out first, CRDObjects only with IncludeCRDs, which
+ * the agent's install never sets), so `namespace` neither moves them nor forbids a cluster-scoped one;
  * Helm creates a namespaced hook without a namespace in the release namespace, `defaultNamespace` here.
  */
-function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, where: { file?: string; line?: number }): RenderedObject[] {
+function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, where: { file?: string; line?: number }, postRendered: (r: RenderedObject) => boolean): RenderedObject[] {
   const crdScopes = new Map<string, boolean>();
   for (const { object } of objects) {
     if (object.kind !== 'CustomResourceDefinition') continue;
@@ -121,7 +126,7 @@ function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, whe
   return objects.map((rendered) => {
     const { object } = rendered;
     const scoped = namespaced(object);
-    if (fleet.namespace && !fleetHelmHook(rendered)) {
+    if (fleet.namespace && postRendered(rendered)) {
       if (scoped === false) {
         throw new RenderFailure({
           kind: 'render',

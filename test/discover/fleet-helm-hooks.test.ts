@@ -79,6 +79,18 @@ describe('Fleet bundles: Helm hooks only where the agent\'s Helm reads them', ()
     expect(placed(raw.objects)).toEqual(['ClusterRole//hook-role', 'ConfigMap/shop/plain', 'ConfigMap/shop/templated', 'Job/ops/elsewhere', 'Job/shop/here']);
     expect(hooksOf(raw)).toEqual(['PreSync ClusterRole/hook-role', 'PreSync Job/elsewhere', 'PostSync Job/here']);
   });
+
+  it('keeps a chart\'s crds/ out of Fleet\'s post-render too: a CRD there is no error under `namespace`', async () => {
+    // Helm 3's install creates crds/ before the release and leaves them out of the post-rendered manifest
+    // (pkg/action/action.go renderResources: CRDObjects only with IncludeCRDs, which the agent never sets).
+    const envs = await rendered({
+      'chart/fleet.yaml': 'namespace: shop\nhelm:\n  chart: ./web\n',
+      'chart/web/Chart.yaml': chartYaml,
+      'chart/web/crds/crd.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.acme.io}\nspec:\n  group: acme.io\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n',
+      'chart/web/templates/widget.yaml': 'apiVersion: acme.io/v1\nkind: Widget\nmetadata: {name: w, namespace: ops}\n',
+    });
+    expect(placed(envs.get('chart@dev')!.objects)).toEqual(['CustomResourceDefinition//widgets.acme.io', 'Widget/shop/w']);
+  });
 });
 
 describe('Fleet bundles: a local chart with the values the agent gives it', () => {
