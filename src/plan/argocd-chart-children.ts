@@ -11,7 +11,8 @@
  * cannot judge (exit code 3, the neutral check).
  */
 import type { DiscoveryNote } from '../model/discovery.ts';
-import type { Environment } from '../model/environment.ts';
+import { ChartFetchError, type ChartFetcher } from '../charts/index.ts';
+import type { Environment, RemoteChart } from '../model/environment.ts';
 import type { RenderedObject } from '../model/object.ts';
 import { isSameRepo } from '../discover/repo-url.ts';
 
@@ -98,4 +99,52 @@ function ownFolders(app: Record<string, unknown>, repoUrls: readonly string[] | 
     out.push(path === '' ? '.' : path);
   }
   return out;
+}
+
+/**
+ * A parent whose chart one side could not fetch (a source the pull request introduces, an unreachable
+ * repository, a version it lacks) has no children there: unknown, not gone. Its children of the other side
+ * are taken as that side's too, so the plan does not read as every child created or every child removed
+ * with its objects deleted; the parent's own render says it was not previewed (or is wrong). Only asked when
+ * the children differ, so one more fetch (cached, or failing again at once) is the whole cost.
+ */
+export async function settleUnfetchedCharts(base: Map<string, Environment>, head: Map<string, Environment>, charts: ChartFetcher | undefined): Promise<void> {
+  if (!charts) return;
+  for (const [name, h] of head) {
+    const b = base.get(name);
+    if (!b || b.source !== 'argocd' || h.source !== 'argocd' || !b.remoteChart || !h.remoteChart) continue;
+    const [bc, hc] = [childrenOf(name, base), childrenOf(name, head)];
+    if ((bc.length > 0) === (hc.length > 0)) continue;
+    const [empty, full, from] = hc.length === 0 ? [head, bc, h] : [base, hc, b];
+    if (await fetches(charts, from.remoteChart!)) continue;
+    for (const child of full) if (!empty.has(child.name)) empty.set(child.name, child);
+  }
+}
+
+/** The environments discovery took in from the render of parent environment `parent`, and theirs, all the way down. */
+function childrenOf(parent: string, envs: Map<string, Environment>): Environment[] {
+  const out: Environment[] = [];
+  const parents = new Set([parent]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const e of envs.values()) {
+      if (e.producedBy?.environment && parents.has(e.producedBy.environment) && !out.includes(e)) {
+        out.push(e);
+        parents.add(e.name);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+async function fetches(charts: ChartFetcher, remote: RemoteChart): Promise<boolean> {
+  if (!remote.source.version) return false;
+  try {
+    await charts.fetch(remote.source);
+    return true;
+  } catch (e) {
+    if (e instanceof ChartFetchError) return false;
+    throw e;
+  }
 }

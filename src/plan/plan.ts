@@ -29,7 +29,7 @@ import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
-import { chartChildNotes, withoutSupersededNotes } from './argocd-chart-children.ts';
+import { chartChildNotes, settleUnfetchedCharts, withoutSupersededNotes } from './argocd-chart-children.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
@@ -174,6 +174,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     const base = side(baseSha, baseCo, baseTree, found.base, indexes?.base);
     const head = side(headSha, headCo, headTree, found.head, indexes?.head);
     settleRefusedReleases(base.envs, head.envs);
+    await settleUnfetchedCharts(base.envs, head.envs, charts);
     // A HelmRelease diffed only as an object says which chart version it moves between (a new array: the
     // discovery result may be the one an input index keeps).
     head.notes = chartVersionChanges(base.notes, head.notes);

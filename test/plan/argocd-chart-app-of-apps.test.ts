@@ -78,6 +78,9 @@ spec:
       prune: true
 `;
 
+/** The parent with its chart from `url`. */
+const rootFrom = (url: string, version: string) => root(version).replace(`repoURL: ${served.url}`, `repoURL: ${url}`);
+
 const configMap = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
 
 const baseFiles = () => ({
@@ -135,7 +138,7 @@ describe('an Argo CD app of apps through a fetched chart', () => {
     expect(again.plan.environments.map((e) => [e.name, e.affected, changes(e)])).toEqual(run.plan.environments.map((e) => [e.name, e.affected, changes(e)]));
     // What an apply of the child renders (the default branch's commit, with the chart options): its folder.
     const desired = await loadDesiredState({ repoDir: run.repo.dir, ref: 'HEAD', env: 'frontend', repoUrls: [repoUrl], charts: { sources: [served.url], dataDir } });
-    expect(desired.objects.map((o) => `${o.object.kind} ${o.object.metadata?.name} ${String(o.object.data?.value)}`)).toEqual(['ConfigMap frontend two']);
+    expect(desired.objects.map((o) => `${o.object.kind} ${o.object.metadata?.name} ${String((o.object as { data?: Record<string, unknown> }).data?.value)}`)).toEqual(['ConfigMap frontend two']);
     // Without a chart fetcher the chart is not expanded: no such environment, said.
     await expect(loadDesiredState({ repoDir: run.repo.dir, ref: 'HEAD', env: 'frontend', repoUrls: [repoUrl] })).rejects.toThrow('unknown environment "frontend"');
   }, 180_000);
@@ -161,6 +164,18 @@ describe('an Argo CD app of apps through a fetched chart', () => {
       reason: expect.stringContaining(`rendered by the chart platform from ${served.url} of Argo CD Application root (app of apps): Argo CD creates this Application and syncs what it deploys, which is not previewed (spec.source is another repository (https://github.com/acme/billing.git))`),
     })]);
     // What billing deploys is not judged, and the change touches the parent that renders it: the neutral verdict.
+    expect(run.code).toBe(3);
+  }, 180_000);
+
+  it('a chart the head cannot fetch leaves its children as they were, not removed: the parent is not previewed (exit 3)', async () => {
+    const undeclared = served.url.replace('127.0.0.1', 'localhost');
+    const run = await plan(baseFiles(), { 'apps/root.yaml': rootFrom(undeclared, '1.1.0') });
+    expect(env(run, 'root')!.reason).toContain(`not previewed: chart not fetched: source ${undeclared} is not declared on the base branch`);
+    expect(run.plan.environments.map((e) => e.name).sort()).toEqual(['backend', 'frontend', 'root']);
+    for (const name of ['frontend', 'backend']) {
+      expect(env(run, name)!.lifecycle).toBeUndefined();
+      expect(env(run, name)!.changes).toEqual([]);
+    }
     expect(run.code).toBe(3);
   }, 180_000);
 });
