@@ -79,11 +79,10 @@ describe('applying an unchanged environment again', () => {
       deployment(space, 'web'),
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: space } },
       { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: space }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'busybox:1.36', args: ['true'] }] } } } },
-      // Without volumeClaimTemplates: with them, the 1.20 test API server rewrites a StatefulSet on every server-side
-      // apply, whoever sends it (kubectl apply --server-side too: a new resourceVersion and managed-fields time each
-      // time, even with the templates' defaulted apiVersion, kind and status sent). Not fixed: bosun sends every object and
-      // lets the server decide; skipping what a dry run finds unchanged (as Flux's ssa ResourceManager does) would avoid it.
-      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: space }, spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } } } },
+      // With volumeClaimTemplates the 1.20 test API server rewrites a StatefulSet on every server-side apply, whoever
+      // sends it (kubectl apply --server-side too: a new resourceVersion and managed-fields time each time); bosun
+      // does not send it when a dry run finds nothing to change (48bd59c had left the templates out for that).
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: space }, spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] } },
       { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: space }, spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'busybox:1.36', args: ['sleep', '3600'] }] } } } },
       { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'batch', namespace: space }, spec: { replicas: 1, selector: { matchLabels: { app: 'batch' } }, template: pod } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: space }, spec: { containers: [{ name: 'debug', image: 'busybox:1.36', args: ['sleep', '3600'] }] } },
@@ -120,6 +119,11 @@ describe('applying an unchanged environment again', () => {
     const busyBefore = await bosunFields(busy);
     expect(Object.values(busyBefore).every((v) => typeof v === 'string' && v !== '[]')).toBe(true);
 
+    // Managed-fields times have one-second resolution: once the clock has passed the second the first apply was
+    // recorded in, a rewrite of an object shows as a new time even where no controller bumps the resourceVersion.
+    const recorded = Math.max(...Object.values(busyBefore).flatMap((v) => (JSON.parse(v) as Array<{ time: string }>).map((f) => Date.parse(f.time))));
+    await waitFor('the clock to pass the first apply\'s second', async () => (Date.now() >= recorded + 1000 ? true : undefined));
+
     const second = await applyEnvironment({ client, env: environment(env), objects, wait: false });
     expect(second.ok, renderApplySummary(second)).toBe(true);
     expect(second.objects.filter((o) => o.action !== 'unchanged').map((o) => `${o.key} ${o.action}`)).toEqual([]);
@@ -131,5 +135,67 @@ describe('applying an unchanged environment again', () => {
     const decoded = (data: Record<string, string>) => Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     expect(decoded(await secret('by-string-data'))).toEqual({ password: 's3cr3t', 'config.yaml': 'a: 1\nb: ünïcode\n' });
     expect(decoded(await secret('both'))).toEqual({ a: 'from stringData', b: 'kept' });
+  });
+});
+
+describe('applying an environment that changed, or drifted, since the last apply', () => {
+  const statefulSet = (space: string, image: string): KubeObject => ({
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: space },
+    spec: { serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image }] } }, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
+  });
+  const setUp = (): { env: string; space: string } => {
+    const env = unique('idem-change');
+    const space = unique('idem-change');
+    namespaces.push(space);
+    inventories.push(inventoryName(env));
+    return { env, space };
+  };
+
+  it('applies what Git changed and reports it configured; what Git did not change keeps its resourceVersion', async () => {
+    const { env, space } = setUp();
+    const first = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'settings', { mode: 'fast' }), configMap(space, 'other', { a: '1' }), statefulSet(space, 'postgres:16')), wait: false });
+    expect(first.ok, renderApplySummary(first)).toBe(true);
+    const otherBefore = (await get(client, `/api/v1/namespaces/${space}/configmaps/other`))?.metadata?.resourceVersion;
+
+    const second = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'settings', { mode: 'slow' }), configMap(space, 'other', { a: '1' }), statefulSet(space, 'postgres:17')), wait: false });
+    expect(second.ok, renderApplySummary(second)).toBe(true);
+    expect(Object.fromEntries(second.objects.map((o) => [`${o.kind}/${o.name}`, o.action]))).toEqual({
+      [`Namespace/${space}`]: 'unchanged', 'ConfigMap/settings': 'configured', 'ConfigMap/other': 'unchanged', 'StatefulSet/db': 'configured',
+    });
+    expect((await get(client, `/api/v1/namespaces/${space}/configmaps/settings`))?.data).toEqual({ mode: 'slow' });
+    const db = await get(client, `/apis/apps/v1/namespaces/${space}/statefulsets/db`);
+    expect((db?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image).toBe('postgres:17');
+    expect((await get(client, `/api/v1/namespaces/${space}/configmaps/other`))?.metadata?.resourceVersion).toBe(otherBefore);
+  });
+
+  it('heals drift: a managed value edited by hand and a managed key removed by hand are put back, then nothing is written', async () => {
+    const { env, space } = setUp();
+    const settings = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: space }, data: { mode: 'fast', count: '3' } };
+    const objects = rendered(ns(space), settings, statefulSet(space, 'postgres:16'));
+    // forceConflicts: a `kubectl edit` makes kubectl-edit the owner of what it changed, so taking it back is a conflict otherwise.
+    const settingsEnv = environment(env, { forceConflicts: true });
+    const first = await applyEnvironment({ client, env: settingsEnv, objects, wait: false });
+    expect(first.ok, renderApplySummary(first)).toBe(true);
+
+    const edit = (path: string, body: unknown) => client.request({ method: 'PATCH', path, query: { fieldManager: 'kubectl-edit' }, contentType: 'application/merge-patch+json', body });
+    await edit(`/api/v1/namespaces/${space}/configmaps/settings`, { data: { count: null } });
+    await edit(`/apis/apps/v1/namespaces/${space}/statefulsets/db`, { spec: { replicas: 3 } });
+
+    const healed = await applyEnvironment({ client, env: settingsEnv, objects, wait: false });
+    expect(healed.ok, renderApplySummary(healed)).toBe(true);
+    expect(Object.fromEntries(healed.objects.map((o) => [`${o.kind}/${o.name}`, o.action]))).toEqual({ [`Namespace/${space}`]: 'unchanged', 'ConfigMap/settings': 'configured', 'StatefulSet/db': 'configured' });
+    expect((await get(client, `/api/v1/namespaces/${space}/configmaps/settings`))?.data).toEqual({ mode: 'fast', count: '3' });
+    expect(((await get(client, `/apis/apps/v1/namespaces/${space}/statefulsets/db`))?.spec as { replicas?: number }).replicas).toBe(1);
+
+    const settingsVersion = (await get(client, `/api/v1/namespaces/${space}/configmaps/settings`))?.metadata?.resourceVersion;
+    // The StatefulSet may have controllers writing it; bosun's own managed-fields entry (its time too) says whether bosun did.
+    const bosunEntry = async () => ((await get(client, `/apis/apps/v1/namespaces/${space}/statefulsets/db`))?.metadata?.managedFields as Array<{ manager?: string; operation?: string; time: string }>)
+      .find((f) => f.manager === fieldManager && f.operation === 'Apply')!;
+    const dbBefore = await bosunEntry();
+    await waitFor('the clock to pass the heal\'s second', async () => (Date.now() >= Date.parse(dbBefore.time) + 1000 ? true : undefined));
+    const again = await applyEnvironment({ client, env: settingsEnv, objects, wait: false });
+    expect(again.objects.map((o) => o.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect((await get(client, `/api/v1/namespaces/${space}/configmaps/settings`))?.metadata?.resourceVersion).toBe(settingsVersion);
+    expect(await bosunEntry()).toEqual(dbBefore);
   });
 });
