@@ -76,8 +76,8 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
     processors: {
       plan: planProcessor({ ...planDeps, locks, prRecords, lockViewers, fanout: { ...(config.planFanout ?? defaultPlanFanout), store: fanoutStore }, placeNewestPlan: (repo, pr) => opts.producers.placeNewestPlan(repo, pr) }),
       planPart: planPartProcessor({ ...planDeps, partCounts: fanoutStore }),
-      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, ...(clusters ? { clusters } : {}) }),
-      push: pushProcessor({ auth, mirrors, producers: opts.producers, ...(clusters ? { clusters } : {}) }),
+      command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, charts: planDeps.charts, ...(clusters ? { clusters } : {}) }),
+      push: pushProcessor({ auth, mirrors, producers: opts.producers, charts: planDeps.charts, ...(clusters ? { clusters } : {}) }),
       apply: applyProcessor({ auth, mirrors, status, prRecords, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),
       reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(prefix) }, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },

@@ -6,6 +6,7 @@ import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecis
 import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
+import { chartDiscovery, type PlanChartOptions } from './chart-fetcher.ts';
 import { substituteFromFiles } from './substitute-from.ts';
 
 export interface AffectedEnvironment {
@@ -21,15 +22,16 @@ export interface AffectedEnvironment {
  * A broken configuration at head throws (nothing may be applied from it); a broken base only makes
  * every environment affected, as a plan would render them all.
  */
-export async function affectedEnvironments(opts: { repoDir: string; base?: string; head: string; repoUrls?: string[]; clusters?: DiscoveryClusters }): Promise<AffectedEnvironment[]> {
+export async function affectedEnvironments(opts: { repoDir: string; base?: string; head: string; repoUrls?: string[]; clusters?: DiscoveryClusters; charts?: PlanChartOptions }): Promise<AffectedEnvironment[]> {
   const headCo = await checkout(opts.repoDir, opts.head);
   const baseCo = opts.base ? await checkout(opts.repoDir, opts.base) : undefined;
   try {
-    const head = (await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) })).environments;
+    // Both commits are the default branch's (a merge, a rollback): an app of apps through a fetched chart is expanded.
+    const head = (await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, headCo.dir) })).environments;
     let base: Environment[] | undefined;
     if (baseCo) {
       try {
-        base = (await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) })).environments;
+        base = (await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, baseCo.dir) })).environments;
       } catch (err) {
         if (!(err instanceof BosunError)) throw err;
       }

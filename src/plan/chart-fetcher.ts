@@ -30,6 +30,17 @@ export function planChartFetcher(opts: PlanChartOptions | undefined, baseDir: st
 }
 
 /**
+ * Discovery options that expand an Argo CD app of apps through a fetched chart (its child Applications
+ * become environments), for a commit of the default branch checked out at `dir`: the operator's chart
+ * sources plus those that commit declares (it is merged, so trusted as a plan's base is). Empty without
+ * chart options: children stay not-previewed notes. Never for a pull request's head.
+ */
+export function chartDiscovery(opts: PlanChartOptions | undefined, dir: string): { charts?: ChartFetcher; fetchCharts?: ChartFetcher } {
+  const fetcher = planChartFetcher(opts, dir);
+  return fetcher ? { charts: fetcher, fetchCharts: fetcher } : {};
+}
+
+/**
  * An environment whose render, at either side, could not be judged (a remote chart that could not be
  * fetched: unreachable, refused, timed out — `RenderError.notPreviewed`): not a render error, since nothing
  * says the content is wrong, but not previewed — the plan's reason says why, and a `not-previewed` note

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import type { EnvironmentPlan, PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
@@ -142,6 +143,21 @@ describe('an Argo CD app of apps through a fetched chart', () => {
     // Without a chart fetcher the chart is not expanded: no such environment, said.
     await expect(loadDesiredState({ repoDir: run.repo.dir, ref: 'HEAD', env: 'frontend', repoUrls: [repoUrl] })).rejects.toThrow('unknown environment "frontend"');
   }, 180_000);
+
+  it('a merge applies the child whose folder it changed: the push job\'s affected environments expand the fetched chart as the plan does', async () => {
+    const repo = await makeGitRepo();
+    repos.push(repo);
+    for (const [path, content] of Object.entries(baseFiles())) await repo.write(path, content);
+    const base = await repo.commit('base');
+    await repo.write('envs/frontend/config.yaml', configMap('frontend', 'two'));
+    const head = await repo.commit('change');
+    const charts = { sources: [served.url], dataDir };
+    const affected = await affectedEnvironments({ repoDir: repo.dir, base, head, repoUrls: [repoUrl], charts });
+    expect(affected.map((a) => [a.name, a.decision.affected, a.env?.path])).toEqual([['frontend', true, 'envs/frontend']]);
+    // Without the chart options (no BOSUN_CHART_SOURCES), the merge knows only the parent, and does not apply it.
+    const without = await affectedEnvironments({ repoDir: repo.dir, base, head, repoUrls: [repoUrl] });
+    expect(without).toEqual([]);
+  }, 120_000);
 
   it('a chart version bump: the child it adds is a new environment, the child it drops a removed one whose objects Argo CD prunes, and the child of another repository stays a not-previewed note', async () => {
     const run = await plan(baseFiles(), { 'apps/root.yaml': root('1.1.0') });

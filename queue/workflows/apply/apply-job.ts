@@ -33,7 +33,7 @@ import { promotionDecision } from './promotion-gate.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import { planCommentMarker } from '../../../src/github/names.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
-import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
+import { chartDiscovery, type PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 
 
 export interface ApplyProcessorDeps {
@@ -275,7 +275,11 @@ async function comparePlan(deps: ApplyProcessorDeps, job: ApplyJob, pr: number, 
  */
 async function pruneRemoved(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobContext, repoDir: string, scope: Scope, deploy: () => Promise<void>): Promise<RunEnd> {
   const definedAt = job.removed!.definedAt;
-  const [env] = await withTree(repoDir, definedAt, (dir) => selectEnvironments(dir, { envs: [job.env], ...scope }));
+  // The commit that defined it is the default branch's: a child of an app of apps through a fetched chart is found as the push found it.
+  const [env] = await withTree(repoDir, definedAt, (dir) => {
+    const { charts } = chartDiscovery(deps.charts, dir);
+    return selectEnvironments(dir, { envs: [job.env], ...scope, ...(charts ? { charts } : {}) });
+  });
   const cluster = clusterNameOf(env);
   // The plan's rule (model/apply-options.ts removalKeepReason): a Flux Kustomization with deletionPolicy Delete
   // deletes its objects on removal even with spec.prune off; `.bosun.yaml` prune: false keeps them.

@@ -29,6 +29,7 @@ import { loadDesiredState, withTree } from '../../../src/plan/desired-state.ts';
 import { planRequest, type CommandProcessorDeps, type CommandRun } from './command-run.ts';
 import { approvers, requirementState } from './pull-request.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
+import { chartDiscovery } from '../../../src/plan/chart-fetcher.ts';
 
 export async function applyForPullRequest(deps: CommandProcessorDeps, run: CommandRun, command: ApplyCommand): Promise<boolean> {
   const { job, pr, gh } = run;
@@ -175,7 +176,7 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
   const short = mergeSha.slice(0, 7);
   const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [mergeSha]);
   // The environment as the merge commit defines it: that is what would be applied.
-  const { environments } = await withTree(mirror.dir, mergeSha, (dir) => discoverEnvironments(dir, discoveryScope(job.repo, deps.clusters)));
+  const { environments } = await withTree(mirror.dir, mergeSha, (dir) => discoverEnvironments(dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, dir) }));
   const env = environments.find((e) => e.name === name);
   if (!env) {
     await run.reply(`\`${name}\` is not an environment at the merge commit \`${short}\` of #${job.pr}; known: ${environments.map((e) => `\`${e.name}\``).join(', ') || '(none)'}.`);

@@ -14,6 +14,7 @@ import type { Environment } from '../../../src/model/environment.ts';
 import type { JobContext, Logger } from '../../contract.ts';
 import type { GitHubAppAuth } from '../../../src/github/app-auth.ts';
 import type { PullRequestInfo } from './pull-request.ts';
+import type { PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 
 export interface CommandProcessorDeps {
   auth: GitHubAppAuth;
@@ -23,6 +24,8 @@ export interface CommandProcessorDeps {
   jobState?: { redis: Redis; keys: StateKeys };
   locks: LockManager;
   clusters?: ClusterRegistry;
+  /** Remote charts: on the default branch, the children of an app of apps through a fetched chart are environments (/bosun sync, rollback, apply after merge). */
+  charts?: PlanChartOptions;
   /** Apply history and pins: `/bosun rollback --now` reads and pins, `/bosun sync` unpins. */
   status?: EnvStatusStore;
   /** A lock taken or released refreshes the comments of the other PRs that show it. */

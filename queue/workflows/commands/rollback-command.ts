@@ -105,7 +105,7 @@ export async function rollbackForPullRequest(deps: CommandProcessorDeps, run: Co
 
   const plan = await revertPlan(state.mirrorDir, mergeSha, facts);
   const before = (await git(['rev-parse', '--verify', `${oldestCommit(plan)}^1`], { cwd: state.mirrorDir })).trim();
-  const touched = await affectedEnvironments({ repoDir: state.mirrorDir, base: before, head: mergeSha, ...discoveryScope(job.repo, deps.clusters) });
+  const touched = await affectedEnvironments({ repoDir: state.mirrorDir, base: before, head: mergeSha, ...discoveryScope(job.repo, deps.clusters), ...(deps.charts ? { charts: deps.charts } : {}) });
   if (!touched.some((t) => t.name === name)) {
     const names = touched.map((t) => `\`${t.name}\``).join(', ');
     await run.reply(`#${job.pr} did not change \`${name}\`${names ? ` (it changed ${names})` : ' (it changed no environment)'}, so there is nothing to roll back there.`);

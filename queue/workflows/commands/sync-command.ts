@@ -18,6 +18,7 @@ import { BosunError } from '../../../src/model/errors.ts';
 import { applyCheckRunName } from '../../../src/github/names.ts';
 import type { CommandProcessorDeps, CommandRun } from './command-run.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
+import { chartDiscovery } from '../../../src/plan/chart-fetcher.ts';
 
 const short = (sha: string): string => sha.slice(0, 7);
 
@@ -28,7 +29,7 @@ export interface DefaultBranchState {
 }
 
 /** The default branch as GitHub has it now (a fresh fetch), and the environments it defines. */
-export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters'>, run: CommandRun, wantShas: string[] = []): Promise<DefaultBranchState> {
+export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters' | 'charts'>, run: CommandRun, wantShas: string[] = []): Promise<DefaultBranchState> {
   const { job } = run;
   const repoRef = { fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl };
   // No wanted commits: fetch, so the tip is the branch's tip now and not the mirror's last look.
@@ -38,7 +39,7 @@ export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirro
   const tip = (await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { cwd: mirror.dir }).catch(() => '')).trim();
   if (!tip) throw new BosunError({ kind: 'git', message: `${job.repo.fullName} has no branch \`${branch}\` (its default branch); nothing to apply` });
   const envs = await deps.mirrors.withCheckout(mirror, tip, async (co) => {
-    const { environments } = await discoverEnvironments(co.dir, discoveryScope(job.repo, deps.clusters));
+    const { environments } = await discoverEnvironments(co.dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, co.dir) });
     return new Map(environments.map((e) => [e.name, e]));
   });
   return { mirrorDir: mirror.dir, tip, envs };

@@ -28,6 +28,7 @@ import type { Environment } from '../../../src/model/environment.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
 import { withTree } from '../../../src/plan/desired-state.ts';
 import { affectedEnvironments, type AffectedEnvironment } from '../../../src/plan/affected.ts';
+import { chartDiscovery, type PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { Processor } from '../../contract.ts';
 import { reportSuperseded } from '../apply/apply-job.ts';
@@ -40,6 +41,8 @@ export interface PushProcessorDeps {
   mirrors: MirrorCache;
   producers: Pick<Producers, 'enqueueApply'> & ReconcileProducers;
   clusters?: ClusterRegistry;
+  /** Remote charts: an Argo CD app of apps through a fetched chart has its children as environments, as in the plan. */
+  charts?: PlanChartOptions;
 }
 
 export interface PushOutcome {
@@ -69,6 +72,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         ...(base ? { base } : {}),
         head: job.after,
         ...discoveryScope(job.repo, deps.clusters),
+        ...(deps.charts ? { charts: deps.charts } : {}),
       });
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
@@ -154,7 +158,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       await enqueue(name, clusterNameOf(env), { after, ...(waits ? { afterWhy: waits.why } : {}) });
     }
     if (removed.length > 0 && base) {
-      const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, discoveryScope(job.repo, deps.clusters)))
+      const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, dir) }))
         .then((d) => new Map(d.environments.map((e) => [e.name, e])), () => new Map<string, Environment>());
       for (const name of removed) {
         const env = before.get(name);
@@ -168,7 +172,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
       }
     }
     // Drift checks follow what is merged: one repeating reconcile per environment (reconcile-schedule.ts).
-    await scheduleReconciles({ producers: deps.producers, clusters: deps.clusters, repoDir: mirror.dir, sha: job.after, target: { installationId: job.installationId, repo: job.repo } })
+    await scheduleReconciles({ producers: deps.producers, clusters: deps.clusters, repoDir: mirror.dir, sha: job.after, target: { installationId: job.installationId, repo: job.repo }, ...(deps.charts ? { charts: deps.charts } : {}) })
       .catch((err: unknown) => ctx.log.warn({ err: scrub(err instanceof Error ? err.message : String(err)) }, 'could not update the drift check schedule'));
     await ctx.progress(`queued ${outcome.applies.filter((a) => a.result === 'queued').length} apply(s); skipped ${outcome.skipped.length}`);
     if (outcome.skipped.length > 0) ctx.log.info({ skipped: outcome.skipped }, 'affected environments not applied on merge');

@@ -11,6 +11,7 @@ import type { Producers, ReconcileJob, RepoRef } from '../../../src/jobs.ts';
 import type { Environment } from '../../../src/model/environment.ts';
 import { withTree } from '../../../src/plan/desired-state.ts';
 import { discoveryScope } from '../../../src/cluster/discovery-scope.ts';
+import { chartDiscovery, type PlanChartOptions } from '../../../src/plan/chart-fetcher.ts';
 
 export type ReconcileProducers = Pick<Producers, 'ensureReconcile' | 'removeReconcile' | 'listReconciles'>;
 
@@ -68,11 +69,13 @@ export async function scheduleReconciles(opts: {
   repoDir: string;
   sha: string;
   target: ReconcileTarget;
+  /** Remote charts: the children of an app of apps through a fetched chart are environments too. */
+  charts?: PlanChartOptions;
 }): Promise<ReconcileSchedule | undefined> {
   const scope = discoveryScope(opts.target.repo, opts.clusters);
   let envs: Environment[];
   try {
-    envs = await withTree(opts.repoDir, opts.sha, async (dir) => (await discoverEnvironments(dir, scope)).environments);
+    envs = await withTree(opts.repoDir, opts.sha, async (dir) => (await discoverEnvironments(dir, { ...scope, ...chartDiscovery(opts.charts, dir) })).environments);
   } catch {
     return undefined;
   }
