@@ -1,15 +1,15 @@
-import { sortKeys } from '../diff/normalize.ts';
 import { fluxAnnotations, fluxExclusion, fluxMetadataIs } from '../model/apply-options.ts';
 import type { KubeObject } from '../model/object.ts';
 import type { SyncSemantics } from '../model/sync.ts';
 import { mapLimit } from '../util/limit.ts';
 import { ApiError, describeFailure } from './api-error.ts';
+import { applyIfChanged, sameVersion } from './apply-if-changed.ts';
 import type { ClusterClient } from './client.ts';
 import type { ResourceInfo } from './discovery.ts';
 import { assessHealth } from './health.ts';
 import { isTerminating } from './inventory.ts';
 import { readLive } from './live-reader.ts';
-import { deleteObject, getLive, replaceObject, serverSideApply, type ApplyCall } from './objects.ts';
+import { deleteObject, getLive, replaceObject, serverSideApply } from './objects.ts';
 import { applyPhases, isCrd, isNamespace } from './order.ts';
 import type { PreparedObject } from './prepare.ts';
 import { isServerAway } from './retry.ts';
@@ -193,54 +193,6 @@ async function waitForCrds(client: ClusterClient, crds: readonly PreparedObject[
   }
   // Their kinds are new to discovery: drop cached group-versions so the next lookup asks again.
   client.resources.invalidate();
-}
-
-/**
- * Server-side apply of one object, skipped when a dry run of the same apply finds that it would change
- * nothing. An apply the server answers with the object as it was is not always free: the 1.20 API server
- * rewrites a StatefulSet with volumeClaimTemplates on every apply (new resourceVersion, new managed-fields
- * time), which wakes every controller watching it. Modelled on fluxcd/pkg ssa ResourceManager.ApplyAll
- * (manager_apply.go): dryRunApply, then the real apply only when hasDrifted (manager_diff.go) finds the
- * dry-run result differs from the existing object. The dry run asks the server, not a local diff, so
- * defaulted fields, quantities and stringData compare as the server stores them.
- *
- * Answers what the real apply answered (`wrote`), or the live object when it was skipped; `before` is the
- * state the dry run was compared with, to tell a server-side no-op from a change.
- */
-async function applyIfChanged(client: ClusterClient, info: ResourceInfo, object: KubeObject, live: KubeObject | undefined, call: ApplyCall): Promise<{ object: KubeObject; created: boolean; wrote: boolean; before: KubeObject | undefined }> {
-  let before = live;
-  if (live) {
-    const dryRun = (await serverSideApply(client, info, object, { ...call, dryRun: true })).object;
-    // The dry run ran against the object as it is now; a controller may have written it since it was
-    // read (status, a token), so the comparison needs the state the dry run started from.
-    if (!sameVersion(before, dryRun)) before = await getLive(client, info, object.metadata?.namespace ?? '', object.metadata?.name ?? '');
-    if (before && sameVersion(before, dryRun) && !wouldChange(before, dryRun)) return { object: before, created: false, wrote: false, before };
-  }
-  return { ...(await serverSideApply(client, info, object, call)), wrote: true, before };
-}
-
-function sameVersion(a: KubeObject | undefined, b: KubeObject): boolean {
-  const version = a?.metadata?.resourceVersion;
-  return version !== undefined && version === b.metadata?.resourceVersion;
-}
-
-/**
- * Whether a dry-run result differs from the live object it was made from. Stricter than Flux's hasDrifted
- * (labels, annotations, the rest without metadata and status): everything the server would store counts —
- * status too (a custom resource without a status subresource stores it from the manifest), and the field
- * ownership, so a field dropped from Git that another manager also holds is still released. Only the
- * managed-fields time differs in a dry run of an unchanged object; key order does not count.
- */
-export function wouldChange(live: KubeObject, dryRun: KubeObject): boolean {
-  return JSON.stringify(comparable(live)) !== JSON.stringify(comparable(dryRun));
-}
-
-function comparable(obj: KubeObject): unknown {
-  const copy = sortKeys(obj) as KubeObject;
-  const entries = (copy.metadata?.managedFields as Array<Record<string, unknown>> | undefined) ?? [];
-  // Entries are compared as a set: the server may move the entry it touched.
-  if (copy.metadata) copy.metadata.managedFields = entries.map(({ time: _time, ...entry }) => JSON.stringify(entry)).sort();
-  return copy;
 }
 
 function sleep(ms: number): Promise<void> {

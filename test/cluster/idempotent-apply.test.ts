@@ -153,16 +153,18 @@ describe('applying an environment that changed, or drifted, since the last apply
 
   it('applies what Git changed and reports it configured; what Git did not change keeps its resourceVersion', async () => {
     const { env, space } = setUp();
-    const first = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'settings', { mode: 'fast' }), configMap(space, 'other', { a: '1' }), statefulSet(space, 'postgres:16')), wait: false });
+    const first = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'settings', { mode: 'fast' }), configMap(space, 'other', { a: '1' }), configMap(space, 'trimmed', { a: '1', b: '2' }), statefulSet(space, 'postgres:16')), wait: false });
     expect(first.ok, renderApplySummary(first)).toBe(true);
     const otherBefore = (await get(client, `/api/v1/namespaces/${space}/configmaps/other`))?.metadata?.resourceVersion;
 
-    const second = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'settings', { mode: 'slow' }), configMap(space, 'other', { a: '1' }), statefulSet(space, 'postgres:17')), wait: false });
+    // A changed value is plain to see; a key Git no longer has (trimmed's b) only the dry run shows.
+    const second = await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'settings', { mode: 'slow' }), configMap(space, 'other', { a: '1' }), configMap(space, 'trimmed', { a: '1' }), statefulSet(space, 'postgres:17')), wait: false });
     expect(second.ok, renderApplySummary(second)).toBe(true);
     expect(Object.fromEntries(second.objects.map((o) => [`${o.kind}/${o.name}`, o.action]))).toEqual({
-      [`Namespace/${space}`]: 'unchanged', 'ConfigMap/settings': 'configured', 'ConfigMap/other': 'unchanged', 'StatefulSet/db': 'configured',
+      [`Namespace/${space}`]: 'unchanged', 'ConfigMap/settings': 'configured', 'ConfigMap/other': 'unchanged', 'ConfigMap/trimmed': 'configured', 'StatefulSet/db': 'configured',
     });
     expect((await get(client, `/api/v1/namespaces/${space}/configmaps/settings`))?.data).toEqual({ mode: 'slow' });
+    expect((await get(client, `/api/v1/namespaces/${space}/configmaps/trimmed`))?.data).toEqual({ a: '1' });
     const db = await get(client, `/apis/apps/v1/namespaces/${space}/statefulsets/db`);
     expect((db?.spec as { template: { spec: { containers: Array<{ image: string }> } } }).template.spec.containers[0].image).toBe('postgres:17');
     expect((await get(client, `/api/v1/namespaces/${space}/configmaps/other`))?.metadata?.resourceVersion).toBe(otherBefore);
