@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { BosunError } from '../model/errors.ts';
-import { resolveInRepo } from '../util/paths.ts';
+import { leavesRoot, resolveInRepo } from '../util/paths.ts';
 import type { SchemaIssue } from './schema-issues.ts';
 import type { DataPath } from './yaml-location.ts';
 
@@ -77,8 +77,7 @@ function checkPath(issues: SchemaIssue[], root: string | undefined, repoPath: st
 
 function lexicalCheck(repoPath: string): void {
   if (posix.isAbsolute(repoPath)) throw new BosunError({ kind: 'path', message: 'absolute path' });
-  const normal = posix.normalize(repoPath);
-  if (normal === '..' || normal.startsWith('../')) throw new BosunError({ kind: 'path', message: 'escapes' });
+  if (leavesRoot(repoPath)) throw new BosunError({ kind: 'path', message: 'escapes' });
 }
 
 function findCycles(envs: unknown[]): SchemaIssue[] {

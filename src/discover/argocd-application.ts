@@ -6,7 +6,7 @@ import { discoveredEnvironmentBase, type DirectoryOptions, type Environment, typ
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { jsonnetPath } from '../util/tools.ts';
-import { resolveInRepo } from '../util/paths.ts';
+import { leavesRoot, resolveInRepo } from '../util/paths.ts';
 import { classifyRef, refusalMessage } from '../util/remote-refs.ts';
 import { BosunError } from '../model/errors.ts';
 import { jsonnetFiles } from './argocd-notes.ts';
@@ -66,7 +66,7 @@ export function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown): boo
   if (ctx.repoUrls) return isSameRepo(repoURL, ctx.repoUrls);
   // Without known URLs: an Application whose source folder exists here is taken to be about this repository.
   const normal = normalizeRepoPath(path);
-  if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) return false;
+  if (leavesRoot(normal)) return false;
   return statSync(join(ctx.root, normal), { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 

@@ -11,6 +11,7 @@ import { environmentNote, objectNote, readsFrom } from './notes.ts';
 import { bool, field, list, str } from './object-fields.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import type { DiscoveryContext } from './types.ts';
+import { leavesRoot } from '../util/paths.ts';
 
 const helmApi = /^helm\.toolkit\.fluxcd\.io\//;
 const sourceApi = /^source\.toolkit\.fluxcd\.io\//;
@@ -268,7 +269,7 @@ function fromSourceRef(
     const path = posix.normalize(chart.replace(/^\/+/, '')).replace(/^(\.\/)+/, '').replace(/\/+$/, '') || '.';
     // In a GitRepository's artifact, valuesFiles are paths from its root, like the chart (builder_local.go).
     if (!here.here) return { kind: 'refused', reason: `chart \`${chart}\` from GitRepository ${name ?? '?'}: ${here.reason}`, reads: [path, ...valuesFiles], valuesFiles, sourceFiles: [] };
-    if (path === '..' || path.startsWith('../')) return { kind: 'refused', reason: `chart path \`${chart}\` leaves the repository`, reads: [], valuesFiles, sourceFiles: [] };
+    if (leavesRoot(path)) return { kind: 'refused', reason: `chart path \`${chart}\` leaves the repository`, reads: [], valuesFiles, sourceFiles: [] };
     return { kind: 'repository', path, valuesFiles, helmChart, sourceFiles: [] };
   }
   if (kind === 'HelmRepository') {

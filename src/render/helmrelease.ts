@@ -21,6 +21,7 @@ import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
 import { ToolDocuments } from './tool-documents.ts';
 import { helmTemplateParser } from './helm-output.ts';
+import { leavesRoot } from '../util/paths.ts';
 
 const defaultTimeoutMs = 120_000;
 const group = 'helm.toolkit.fluxcd.io';
@@ -232,7 +233,7 @@ async function withValuesFiles(root: string, chart: Chart, cs: ChartSpec, tmp: s
   for (const [i, file] of (cs.valuesFiles ?? []).entries()) {
     const where = { ...at, field: `spec.chart.spec.valuesFiles[${i}]` };
     const path = chart.remote ? join(chart.dir, posix.normalize(file)) : inRepoOr(root, posix.normalize(file.replace(/^\/+/, '')), where);
-    if (chart.remote && (posix.normalize(file).startsWith('../') || posix.isAbsolute(file))) throw new RenderFailure({ kind: 'path', tool: 'helm', ...where, message: `values file "${file}" leaves the chart` });
+    if (chart.remote && leavesRoot(file)) throw new RenderFailure({ kind: 'path', tool: 'helm', ...where, message: `values file "${file}" leaves the chart` });
     if (!existsSync(path) || !statSync(path).isFile()) {
       if (cs.ignoreMissingValuesFiles) continue;
       throw new RenderFailure({ kind: 'render', tool: 'helm', ...where, message: `no values file found at path '${file}' (${chart.remote ? 'relative to the chart' : 'relative to the repository root, as source-controller reads a GitRepository'})` });

@@ -1,11 +1,21 @@
 import { realpathSync } from 'node:fs';
-import { isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { isAbsolute, join, normalize, posix, relative, sep } from 'node:path';
 import { BosunError } from '../model/errors.ts';
 
 /** Repo-relative POSIX path for an absolute path inside `root`. */
 export function toRepoPath(root: string, abs: string): string {
   const rel = relative(root, abs);
   return rel === '' ? '.' : rel.split(sep).join('/');
+}
+
+/**
+ * Whether a relative POSIX path (a repository, chart or archive path written in a file) leaves the folder
+ * it is relative to: absolute, or `..` first once normalized. The lexical check; resolveInRepo also sees
+ * through symlinks.
+ */
+export function leavesRoot(relPath: string): boolean {
+  const normal = posix.normalize(relPath);
+  return posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../');
 }
 
 /** Whether `path` is `dir` or lies under it (both absolute, compared as given: pass real paths to see through symlinks). */
