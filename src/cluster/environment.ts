@@ -19,7 +19,7 @@ import { environmentLabel, labelValue, partOfLabel } from './labels.ts';
 import { listByLabel } from './objects.ts';
 import { prepareObjects, refOf, refOnly, scopesFromCrds, type PreparedSet } from './prepare.ts';
 import { decryptForApply, sopsAgeKeyFileEnv } from '../sops/for-apply.ts';
-import { previewEnvironment } from './preview.ts';
+import { outOfSyncLeft, previewEnvironment } from './preview.ts';
 import { planPrune, pruneObjects } from './prune.ts';
 import { secretValues } from './secret-values.ts';
 import type { ApplyAction, ApplyReport, ObjectResult, PreviewObject, ProgressFn, SyncStep } from './types.ts';
@@ -175,6 +175,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   const stillTracked = previous.filter((e) => split.skipped.some((s) => s.key === entryKey(e)));
   const candidates = planPrune(previous, desiredKeys);
   let pruneResults: ObjectResult[] = [];
+  let leftByPruneOff = 0;
   let ok = failed === 0 && failure === undefined;
   let inventory: InventoryEntry[];
 
@@ -184,6 +185,8 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
     inventory = mergeEntries(previous.filter((e) => !hookSet.hooks.some((h) => h.key === entryKey(e))), desiredEntries.filter((e) => succeeded.has(entryKey(e))));
   } else if (candidates.length > 0 && !prune) {
     notes.push(`prune is off: ${candidates.length} object(s) Git no longer has stay in the cluster`);
+    // What keeps it out of sync (an Argo CD RollingSync step is not done while any is left): the preview's count.
+    leftByPruneOff = await outOfSyncLeft(client, env, candidates, partOf);
     inventory = mergeEntries(mergeEntries(desiredEntries, stillTracked), candidates.map((c) => c.entry));
   } else if (candidates.length > 0 && desiredEntries.length === 0 && !env.allowEmpty) {
     notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
@@ -259,7 +262,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   // The API server stopped answering: what failed says nothing about the objects, and the run can be repeated.
   const away = objects.find((o) => o.unreachable);
   const unreachable = ok ? undefined : (away ? `${away.kind} ${away.namespace ? `${away.namespace}/` : ''}${away.name}: ${away.error}` : inventoryAway);
-  return finish(objects, { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}), ...(unreachable ? { unreachable } : {}) });
+  return finish(objects, { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}), ...(unreachable ? { unreachable } : {}), ...(leftByPruneOff > 0 ? { leftByPruneOff } : {}) });
 }
 
 /**

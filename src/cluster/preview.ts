@@ -271,7 +271,7 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
  * extraneous resource with it does not make the application OutOfSync), nor does one that no longer carries this
  * environment's labels (another application tracks it now). An object bosun cannot read counts.
  */
-async function outOfSyncLeft(client: ClusterClient, env: PreviewInput['env'], candidates: ReturnType<typeof planPrune>, partOf: string): Promise<number> {
+export async function outOfSyncLeft(client: ClusterClient, env: PreviewInput['env'], candidates: ReturnType<typeof planPrune>, partOf: string): Promise<number> {
   if (syncSemanticsOf(env) !== 'argocd') return candidates.length;
   const wanted = labelValue(env.name);
   const counted = await mapLimit(candidates, client.concurrency, async (c): Promise<boolean> => {

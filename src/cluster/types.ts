@@ -57,6 +57,13 @@ export interface ApplyReport {
    * the objects): the first such failure. The same apply can run again once the server answers.
    */
   unreachable?: string;
+  /**
+   * Prune was off and objects bosun applied earlier that Git no longer has stay: how many of them keep the
+   * environment out of sync, counted as the preview counts them (PreviewResult.leftByPruneOff: with Argo CD
+   * semantics not one annotated `compare-options: IgnoreExtraneous`, nor one another environment took over).
+   * Absent: none.
+   */
+  leftByPruneOff?: number;
 }
 
 /** One step of a sync: a phase's hooks, one wave, prune. */

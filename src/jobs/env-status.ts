@@ -29,6 +29,12 @@ export interface ApplyRecord {
   deploymentId?: number;
   pr?: number;
   requestedBy?: string;
+  /**
+   * Objects Git no longer has that the apply left because prune was off and that keep the environment out of
+   * sync (ApplyReport.leftByPruneOff; absent: none). A later RollingSync step waits while it is set
+   * (src/jobs/promotion.ts).
+   */
+  leftByPruneOff?: number;
 }
 
 export type DriftState = 'in-sync' | 'drifted' | 'healed' | 'error';

@@ -8,18 +8,43 @@
  * dependency's apply of C was superseded by a newer commit, the newer result decides the same way: a
  * healthy newer staging contains C's change too, and a broken newer staging means production must not
  * move either. A result older than C means the dependency has not got there yet: wait.
+ *
+ * An earlier step of an Argo CD RollingSync (`rollout`: an edge of src/jobs/rollout-order.ts) is done only
+ * when its result is ok AND left nothing out of sync: argo-cd applicationset/controllers/
+ * applicationset_controller.go buildAppSyncMap lets the next step sync only when appSyncEnabledForNextStep
+ * holds for every Application of the step — isApplicationHealthy (Healthy, sync status not OutOfSync,
+ * operation Succeeded or none) and its ApplicationSet status Healthy, which
+ * updateApplicationSetApplicationStatus gives only on isApplicationHealthy. An apply without prune that left
+ * objects Git no longer has (a plain `/bosun apply <env>` of a step held by prune-off) succeeded, but the
+ * Application stays OutOfSync: later steps keep waiting until a sync with prune leaves nothing. `dependsOn`
+ * keeps its own rule (docs/github-app.md: successful and healthy at the commit or a newer one).
  */
 import type { ApplyRecord } from './env-status.ts';
 
 export interface DependencyState {
   env: string;
   /** The dependency's last recorded apply, if any. */
-  last?: Pick<ApplyRecord, 'sha' | 'seq' | 'ok' | 'health' | 'checkRunUrl' | 'summary'>;
+  last?: Pick<ApplyRecord, 'sha' | 'seq' | 'ok' | 'health' | 'checkRunUrl' | 'summary' | 'leftByPruneOff'>;
+  /**
+   * An earlier RollingSync step (or a `maxUpdate` lane: updateApplicationSetApplicationStatusProgress counts an
+   * Application still Progressing against maxUpdate, and one left OutOfSync never leaves Progressing): done only
+   * once its last apply left nothing out of sync.
+   */
+  rollout?: boolean;
+}
+
+/** A RollingSync dependency applied without prune that left objects Git no longer has: its step is not done. */
+export interface LeftOutOfSync {
+  env: string;
+  /** The commit of its last apply. */
+  sha: string;
+  /** Objects left that keep it OutOfSync (ApplyRecord.leftByPruneOff). */
+  left: number;
 }
 
 export type PromotionVerdict =
   | { status: 'go' }
-  | { status: 'wait'; waitingFor: string[]; retryInMs: number }
+  | { status: 'wait'; waitingFor: string[]; retryInMs: number; outOfSync?: LeftOutOfSync[] }
   | { status: 'stop'; env: string; sha?: string; reason: 'failed' | 'unhealthy' | 'timeout'; checkRunUrl?: string; title: string; detail: string };
 
 export interface PromotionInput {
@@ -41,10 +66,16 @@ export function promotionRetryMs(waitedMs: number): number {
 
 export function decidePromotion(input: PromotionInput): PromotionVerdict {
   const waitingFor: string[] = [];
+  const outOfSync: LeftOutOfSync[] = [];
   for (const dep of input.dependencies) {
     const last = dep.last;
     if (!last || last.seq < input.seq) {
       waitingFor.push(dep.env);
+      continue;
+    }
+    if (last.ok && dep.rollout && last.leftByPruneOff) {
+      waitingFor.push(dep.env);
+      outOfSync.push({ env: dep.env, sha: last.sha, left: last.leftByPruneOff });
       continue;
     }
     if (last.ok) continue;
@@ -65,15 +96,25 @@ export function decidePromotion(input: PromotionInput): PromotionVerdict {
   if (input.waitedMs >= input.maxWaitMs) {
     const env = waitingFor[0];
     const minutes = Math.round(input.maxWaitMs / 60_000);
+    const pending = waitingFor.filter((w) => !outOfSync.some((o) => o.env === w));
+    const lines = [
+      ...(pending.length > 0 ? [`\`${pending.join('`, `')}\` had no result for \`${short(input.sha)}\` (or a newer commit) after ${minutes} min of waiting.`] : []),
+      ...outOfSync.map((o) => `${leftText(o)} after ${minutes} min of waiting.`),
+    ];
     return {
       status: 'stop',
       env,
       reason: 'timeout',
-      title: `Not applied: ${env} did not finish`,
-      detail: `\`${waitingFor.join('`, `')}\` had no result for \`${short(input.sha)}\` (or a newer commit) after ${minutes} min of waiting.`,
+      title: outOfSync.some((o) => o.env === env) ? `Not applied: ${env} stayed out of sync` : `Not applied: ${env} did not finish`,
+      detail: lines.join(' '),
     };
   }
-  return { status: 'wait', waitingFor, retryInMs: promotionRetryMs(input.waitedMs) };
+  return { status: 'wait', waitingFor, retryInMs: promotionRetryMs(input.waitedMs), ...(outOfSync.length > 0 ? { outOfSync } : {}) };
+}
+
+/** Why a RollingSync dependency applied without prune is not done, and what releases it. */
+export function leftText(o: LeftOutOfSync): string {
+  return `\`${o.env}\` was applied at \`${short(o.sha)}\` without prune and ${o.left} object(s) Git no longer has stay, so its Application stays OutOfSync and its RollingSync step is not done until it is synced with prune (\`/bosun sync ${o.env} --prune\`)`;
 }
 
 /** The dependencies of `env` that the same push applies: the ones worth waiting for. */

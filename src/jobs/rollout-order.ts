@@ -4,9 +4,11 @@
  * wait), not a scheduler of its own. As the ApplicationSet controller rolls out
  * (argoproj/argo-cd applicationset/controllers/applicationset_controller.go buildAppSyncMap,
  * updateApplicationSetApplicationStatusProgress; docs operator-manual/applicationset/Progressive-Syncs.md):
- * - a step syncs only once every Application of the steps before it is healthy: each environment of step N
- *   waits for the environments of the nearest earlier step that this push applies (that step waited for
- *   the ones before it, and a failure stops the chain there);
+ * - a step syncs only once every Application of the steps before it is healthy and in sync: each environment
+ *   of step N waits for the environments of the nearest earlier step that this push applies (that step waited
+ *   for the ones before it, and a failure stops the chain there); one applied without prune that left what Git
+ *   dropped is not done (appSyncEnabledForNextStep: isApplicationHealthy wants it not OutOfSync), so the wait
+ *   goes on until a sync with prune (src/jobs/promotion.ts, DependencyState.rollout);
  * - `maxUpdate` caps how many of a step sync at once: the step's environments, by name, form `maxAtOnce`
  *   lanes, each waiting for the one `maxAtOnce` places before it — never more than `maxAtOnce` at a time,
  *   and a failed one stops the rest of its lane (Argo CD keeps its slot taken);

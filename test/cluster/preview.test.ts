@@ -57,6 +57,15 @@ describe('apply preview', () => {
     expect(preview.prunes).toEqual([]);
     expect(preview.notes).toContain('prune is off for this environment: 3 object(s) Git no longer has stay in the cluster');
     expect(preview.leftByPruneOff).toBe(1);
+    // The apply leaves them and records the same count (ApplyReport.leftByPruneOff: a later RollingSync step waits on it).
+    const left = await applyEnvironment({ client, env: environment(env, { prune: false }), objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
+    expect(left.ok).toBe(true);
+    expect(left.notes).toContain('prune is off: 3 object(s) Git no longer has stay in the cluster');
+    expect(left.leftByPruneOff).toBe(1);
+    // Pruned (a sync with prune): nothing is left.
+    const pruned = await applyEnvironment({ client, env: environment(env, { prune: false }), prune: true, objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
+    expect(pruned.ok).toBe(true);
+    expect(pruned.leftByPruneOff).toBeUndefined();
   });
 
   it('shows server-side defaults and admission results, and reports rejections with the server reason', async () => {

@@ -94,6 +94,22 @@ describe('promotion gate', () => {
     expect(wait).toMatchObject({ status: 'wait', message: 'production waits for staging at c0ffee1' });
   });
 
+  it('keeps a later RollingSync step waiting while the earlier one was applied without prune and left objects: the check run names the step and the sync that releases it', () => {
+    const rolloutJob = { ...job, env: 'web-prod', afterWhy: { 'web-dev': "ApplicationSet web's RollingSync syncs step 2 once the Applications of step 1 are healthy" } };
+    const left = { env: 'web-dev', rollout: true, last: { sha: job.sha, seq: 10, ok: true, health: 'healthy' as const, summary: '1 configured', leftByPruneOff: 1 } };
+    const wait = promotionDecision(rolloutJob, decidePromotion({ sha: job.sha, seq: 10, dependencies: [left], waitedMs: 5_000, maxWaitMs: 60_000 }));
+    expect(wait).toMatchObject({ status: 'wait', message: 'web-prod waits for web-dev at c0ffee1 (web-dev left 1 object(s) out of sync)' });
+    const check = wait.status === 'wait' ? wait.check : undefined;
+    expect(check?.title).toBe('Waiting for a sync with prune: /bosun sync web-dev --prune');
+    expect(check?.summary).toContain('`web-dev` was applied at `c0ffee1` without prune and 1 object(s) Git no longer has stay, so its Application stays OutOfSync');
+    expect(check?.summary).toContain("`web-prod` waits for it: ApplicationSet web's RollingSync syncs step 2 once the Applications of step 1 are healthy.");
+    expect(check?.summary).toContain('Comment `/bosun sync web-dev --prune` on any pull request');
+    // Nothing left (synced with prune): it goes; an ordinary wait changes no check run text.
+    expect(promotionDecision(rolloutJob, decidePromotion({ sha: job.sha, seq: 10, dependencies: [{ ...left, last: { ...left.last, leftByPruneOff: undefined } }], waitedMs: 5_000, maxWaitMs: 60_000 }))).toEqual({ status: 'go' });
+    const plain = promotionDecision(job, verdict([staging({ sha: 'older00', seq: 9, ok: true })], 5_000));
+    expect(plain.status === 'wait' && plain.check).toBeUndefined();
+  });
+
   it('stops when the dependency failed, naming it and linking its check run; a removed environment says it was not pruned', () => {
     const failed = verdict([staging({ sha: job.sha, seq: 10, ok: false, health: 'not-checked', checkRunUrl: 'https://github.example/run/1' })]);
     const stop = promotionDecision(job, failed);

@@ -6,7 +6,7 @@ import { decidePromotion, dependenciesToWaitFor, promotionRetryMs, type Dependen
 const sha = 'abc1234def';
 const seq = 2_000;
 const hour = 3600_000;
-const last = (s: string, q: number, ok: boolean, health: 'healthy' | 'unhealthy' | 'timeout' | 'not-checked' = ok ? 'healthy' : 'not-checked'): DependencyState['last'] => ({
+const last = (s: string, q: number, ok: boolean, health: 'healthy' | 'unhealthy' | 'timeout' | 'not-checked' = ok ? 'healthy' : 'not-checked'): NonNullable<DependencyState['last']> => ({
   sha: s, seq: q, ok, health, summary: ok ? '1 created, healthy' : '1 failed', checkRunUrl: `https://github.example/runs/${s}`,
 });
 const decide = (dependencies: DependencyState[], waitedMs = 0) => decidePromotion({ sha, seq, dependencies, waitedMs, maxWaitMs: hour });
@@ -47,6 +47,24 @@ describe('promotion decision', () => {
 
   it('gives up after the longest wait, naming what never finished', () => {
     expect(decide([{ env: 'staging' }], hour)).toMatchObject({ status: 'stop', reason: 'timeout', title: 'Not applied: staging did not finish' });
+  });
+
+  it('a RollingSync step applied without prune that left objects Git no longer has is not done: the next step waits, naming the sync that releases it', () => {
+    const left = { ...last(sha, seq, true), leftByPruneOff: 2 };
+    expect(decide([{ env: 'dev', last: left, rollout: true }])).toMatchObject({ status: 'wait', waitingFor: ['dev'], outOfSync: [{ env: 'dev', sha, left: 2 }] });
+    // Synced with prune (nothing left): done.
+    expect(decide([{ env: 'dev', last: last(sha, seq, true), rollout: true }])).toEqual({ status: 'go' });
+    // dependsOn keeps its rule: applied and healthy is enough.
+    expect(decide([{ env: 'staging', last: left }])).toEqual({ status: 'go' });
+    // A failed step still stops, left objects or not.
+    expect(decide([{ env: 'dev', last: { ...last(sha, seq, false), leftByPruneOff: 2 }, rollout: true }])).toMatchObject({ status: 'stop', reason: 'failed' });
+  });
+
+  it('gives up on a step left out of sync after the longest wait, saying it stayed out of sync and what releases it', () => {
+    const verdict = decide([{ env: 'dev', last: { ...last(sha, seq, true), leftByPruneOff: 1 }, rollout: true }], hour);
+    expect(verdict).toMatchObject({ status: 'stop', reason: 'timeout', env: 'dev', title: 'Not applied: dev stayed out of sync' });
+    expect(verdict.status === 'stop' && verdict.detail).toContain('1 object(s) Git no longer has stay, so its Application stays OutOfSync');
+    expect(verdict.status === 'stop' && verdict.detail).toContain('`/bosun sync dev --prune`');
   });
 
   it('polls quickly at first and at most every 30 s', () => {

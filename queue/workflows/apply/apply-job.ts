@@ -26,7 +26,7 @@ import type { JobContext, Processor, Readiness } from '../../contract.ts';
 import { applyRun, type RunEnd } from './apply-run.ts';
 import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from './apply-text.ts';
 import { endsPin, holdOf, mayLeaveRolloutOutOfSync, notesPullRequest, rolloutPruneOffHold, type Hold } from './hold.ts';
-import { endUnrunApply, openApplyLifeCycle, unrunRecord } from './life-cycle.ts';
+import { endUnrunApply, openApplyLifeCycle, sayWaiting, unrunRecord } from './life-cycle.ts';
 import { lastDefaultBranchApply } from './history.ts';
 import { comparesWithPlan, planPinOf } from './plan-pin.ts';
 import { promotionDecision } from './promotion-gate.ts';
@@ -235,7 +235,9 @@ async function promotionGate(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobCo
   const dependencies = await Promise.all(job.after.map(async (env) => {
     // A pre-merge `/bosun apply` of the dependency applied a PR head, not this commit or a newer one.
     const last = lastDefaultBranchApply(await status.lastApply(job.repo.fullName, env), await status.history(job.repo.fullName, env));
-    return last ? { env, last } : { env };
+    // afterWhy names the RollingSync edges (src/jobs/rollout-order.ts): such a step is done only once in sync.
+    const rollout = job.afterWhy?.[env] !== undefined;
+    return { env, ...(last ? { last } : {}), ...(rollout ? { rollout } : {}) };
   }));
   const decision = promotionDecision(job, decidePromotion({
     sha: job.sha,
@@ -244,6 +246,13 @@ async function promotionGate(deps: ApplyProcessorDeps, job: ApplyJob, ctx: JobCo
     waitedMs: Math.max(0, Date.now() - (ctx.job.enqueuedAt ?? Date.now())),
     maxWaitMs: deps.promotionMaxWaitMs ?? defaultPromotionMaxWaitMs,
   }));
+  if (decision.status === 'wait' && decision.check) {
+    // An earlier step waits for a person (a sync with prune): the queued check run says so. Best effort.
+    const check = decision.check;
+    await deps.auth.installation(job.installationId)
+      .then(({ client }) => sayWaiting(client, deps.auth.appId, job, check))
+      .catch((err: unknown) => ctx.log.warn({ err: scrub(err instanceof Error ? err.message : String(err)) }, 'could not say why the apply waits'));
+  }
   if (decision.status !== 'stop') return decision;
 
   const { client: gh } = await deps.auth.installation(job.installationId);

@@ -289,6 +289,7 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
           ...(deploymentId !== undefined ? { deploymentId } : {}),
           ...(target.pr ? { pr: target.pr } : {}),
           ...(target.requestedBy ? { requestedBy: target.requestedBy } : {}),
+          ...(end.report?.leftByPruneOff ? { leftByPruneOff: end.report.leftByPruneOff } : {}),
         };
         if (!(await recorded())) await opts.status?.recordApply(target.repo.fullName, target.env, record);
         done.record = record;
@@ -338,6 +339,18 @@ export async function endUnrunApply(
   }
   await completeCheckRun(gh, { owner, repo, checkRunId: run.id, conclusion: how.conclusion, title: how.title, summary: how.summary });
   return run;
+}
+
+/**
+ * The text of an apply's check run while it still waits (queued by the push, promotion): changed only when it
+ * differs, so a gate that asks again every few seconds writes it once. A completed or missing run is left alone.
+ */
+export async function sayWaiting(gh: GitHubClient, appId: number, target: Pick<ApplyTarget, 'repo' | 'env' | 'sha'>, check: { title: string; summary: string }): Promise<void> {
+  const owner = target.repo.owner;
+  const repo = target.repo.name;
+  const run = await findCheckRun(gh, owner, repo, target.sha, applyCheckRunName(target.env), { appId });
+  if (!run || run.status === 'completed' || (run.title === check.title && run.summary === check.summary)) return;
+  await updateCheckRun(gh, { owner, repo, checkRunId: run.id, title: check.title, summary: check.summary });
 }
 
 /** The record of an apply that did not run (stopped by the promotion gate, abandoned): a failure, health not checked. */

@@ -2,21 +2,44 @@
  * The promotion gate: an apply listing `after` (dependsOn, same push) runs once those environments
  * are applied and healthy at its commit or a newer one (src/jobs/promotion.ts decides). This file turns
  * the verdict into what the job layer does and what the check run says. Pure; the apply processor reads
- * the dependencies' last applies and posts.
+ * the dependencies' last applies and posts. An earlier RollingSync step applied without prune that left
+ * objects Git no longer has is not done (src/jobs/promotion.ts): the waiting check run says so and names the
+ * sync that releases it, as its queued text ("Waiting for …") alone would read as still running.
  */
 import type { ApplyJob } from '../../../src/jobs.ts';
-import type { PromotionVerdict } from '../../../src/jobs/promotion.ts';
+import { leftText, type PromotionVerdict } from '../../../src/jobs/promotion.ts';
 import { short } from './apply-text.ts';
 
 export type GateDecision =
   | { status: 'go' }
-  | { status: 'wait'; retryInMs: number; message: string }
+  /** `check`: what the waiting (queued) check run says instead, when a dependency waits for a person. */
+  | { status: 'wait'; retryInMs: number; message: string; check?: { title: string; summary: string } }
   /** Not applied: the check run is cancelled with these texts and the failure is recorded. */
   | { status: 'stop'; message: string; title: string; summary: string; note: string };
 
 export function promotionDecision(job: Pick<ApplyJob, 'env' | 'sha' | 'removed' | 'afterWhy'>, verdict: PromotionVerdict): GateDecision {
   if (verdict.status === 'go') return verdict;
-  if (verdict.status === 'wait') return { status: 'wait', retryInMs: verdict.retryInMs, message: `${job.env} waits for ${verdict.waitingFor.join(', ')} at ${short(job.sha)}` };
+  if (verdict.status === 'wait') {
+    const message = `${job.env} waits for ${verdict.waitingFor.join(', ')} at ${short(job.sha)}`;
+    const left = verdict.outOfSync ?? [];
+    if (left.length === 0) return { status: 'wait', retryInMs: verdict.retryInMs, message };
+    const pending = verdict.waitingFor.filter((w) => !left.some((o) => o.env === w));
+    return {
+      status: 'wait',
+      retryInMs: verdict.retryInMs,
+      message: `${message} (${left.map((o) => `${o.env} left ${o.left} object(s) out of sync`).join(', ')})`,
+      check: {
+        title: `Waiting for a sync with prune: ${left.map((o) => `/bosun sync ${o.env} --prune`).join(', ')}`,
+        summary: [
+          `\`${job.env}\` is applied once ${verdict.waitingFor.map((w) => `\`${w}\``).join(', ')} ${verdict.waitingFor.length === 1 ? 'is' : 'are'} applied, healthy and in sync at \`${short(job.sha)}\` or a newer commit:`,
+          ...left.map((o) => `- ${leftText(o)}. \`${job.env}\` waits for it: ${job.afterWhy?.[o.env] ?? 'an earlier RollingSync step'}.`),
+          ...pending.map((w) => `- \`${w}\`: no result at this commit yet (${job.afterWhy?.[w] ?? 'listed in `dependsOn`'}).`),
+          '',
+          `Comment ${left.map((o) => `\`/bosun sync ${o.env} --prune\``).join(', ')} on any pull request to apply the default branch's tip with prune and delete what Git no longer has; \`${job.env}\` then follows. A plain \`/bosun apply\` leaves those objects, as a manual sync without prune does.`,
+        ].join('\n'),
+      },
+    };
+  }
   const title = job.removed ? verdict.title.replace(/^Not applied/, 'Not pruned') : verdict.title;
   const link = verdict.checkRunUrl ? ` See [${verdict.env}'s check run](${verdict.checkRunUrl}).` : '';
   const why = job.afterWhy?.[verdict.env];
