@@ -38,6 +38,8 @@ export interface FleetOptions {
   overlays?: string[];
   comparePatches?: FleetComparePatch[];
   keepResources?: boolean;
+  /** Read from the bundle's own options only (rancher/fleet options/calculate.go Merge never takes a customization's). */
+  deleteCRDResources?: boolean;
   correctDrift?: boolean;
   namespaceLabels?: Record<string, string>;
   namespaceAnnotations?: Record<string, string>;
@@ -101,7 +103,6 @@ const unmodelledTop: Record<string, string> = {
 const unmodelledOptions: Record<string, string> = {
   serviceAccount: 'bosun applies with its own credentials for the cluster',
   forceSyncGeneration: 'a redeploy counter: bosun applies on every merge',
-  deleteCRDResources: 'bosun never deletes CRDs Git still has; prune rules apply',
   deleteNamespace: 'bosun does not delete the namespace when a bundle is removed',
   downstreamResources: 'resources copied from the management cluster are not in the repository',
 };
@@ -117,8 +118,8 @@ const unmodelledHelm: Record<string, string> = {
   disableDependencyUpdate: 'bosun renders vendored chart dependencies only',
 };
 
-const knownTop = new Set(['name', 'labels', 'targetCustomizations', 'overrideTargets', 'paused', 'targetCustomizationMode', 'dependsOn', 'defaultNamespace', 'namespace', 'helm', 'kustomize', 'yaml', 'diff', 'keepResources', 'correctDrift', 'namespaceLabels', 'namespaceAnnotations', ...Object.keys(unmodelledTop), ...Object.keys(unmodelledOptions)]);
-const knownOptions = new Set(['defaultNamespace', 'namespace', 'helm', 'kustomize', 'yaml', 'diff', 'keepResources', 'correctDrift', 'namespaceLabels', 'namespaceAnnotations', ...Object.keys(unmodelledOptions)]);
+const knownTop = new Set(['name', 'labels', 'targetCustomizations', 'overrideTargets', 'paused', 'targetCustomizationMode', 'dependsOn', 'defaultNamespace', 'namespace', 'helm', 'kustomize', 'yaml', 'diff', 'keepResources', 'deleteCRDResources', 'correctDrift', 'namespaceLabels', 'namespaceAnnotations', ...Object.keys(unmodelledTop), ...Object.keys(unmodelledOptions)]);
+const knownOptions = new Set(['defaultNamespace', 'namespace', 'helm', 'kustomize', 'yaml', 'diff', 'keepResources', 'deleteCRDResources', 'correctDrift', 'namespaceLabels', 'namespaceAnnotations', ...Object.keys(unmodelledOptions)]);
 const knownTarget = new Set(['name', 'clusterName', 'clusterSelector', 'clusterGroup', 'clusterGroupSelector', 'doNotDeploy', ...knownOptions]);
 const knownHelm = new Set(['chart', 'repo', 'releaseName', 'values', 'valuesFiles', 'valuesFrom', 'takeOwnership', 'disablePreProcess', 'templateValues', ...Object.keys(unmodelledHelm)]);
 
@@ -194,6 +195,11 @@ class Reader {
     set('defaultNamespace', this.optionalString(raw.defaultNamespace, [...path, 'defaultNamespace']));
     set('namespace', this.optionalString(raw.namespace, [...path, 'namespace']));
     set('keepResources', this.optionalBool(raw.keepResources, [...path, 'keepResources']));
+    // The agent's post-renderer reads it (no `helm.sh/resource-policy: keep` on CRDs: render/fleet-crds.ts);
+    // options Merge copies the bundle's and never takes a target customization's.
+    const deleteCrds = this.optionalBool(raw.deleteCRDResources, [...path, 'deleteCRDResources']);
+    if (top) set('deleteCRDResources', deleteCrds);
+    else if (deleteCrds) unmodelled.push({ field: fieldName([...path, 'deleteCRDResources']), line: this.line([...path, 'deleteCRDResources']), why: 'ignored by Fleet in a target customization (its options Merge keeps the bundle\'s own deleteCRDResources)' });
     set('namespaceLabels', this.stringMap(raw.namespaceLabels, [...path, 'namespaceLabels']));
     set('namespaceAnnotations', this.stringMap(raw.namespaceAnnotations, [...path, 'namespaceAnnotations']));
     if (raw.correctDrift !== undefined && raw.correctDrift !== null) {

@@ -236,6 +236,8 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
       ...(namespace ? { namespace } : {}),
       valuesFiles,
       ...(merged.kustomizeDir ? { kustomizeDir: merged.kustomizeDir } : {}),
+      // The bundle's own only: options Merge never takes it from a target customization (fleet-yaml.ts).
+      ...(fy?.options.deleteCRDResources ? { deleteCRDResources: true as const } : {}),
     };
     const chart = chartOf(ctx, b, merged);
     // A chart or kustomize folder outside the repository is refused at its field (Fleet would look for it

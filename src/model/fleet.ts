@@ -22,6 +22,11 @@ export interface FleetBundleRender {
   defaultNamespace: string;
   /** `namespace` (or the GitRepo's `targetNamespace`): forced on every object; a cluster-scoped one is an error. */
   namespace?: string;
+  /**
+   * `deleteCRDResources`: the agent's post-renderer then leaves out the `helm.sh/resource-policy: keep` it
+   * otherwise sets on every CRD it gets (render/fleet-crds.ts), so Helm deletes such a CRD like any object.
+   */
+  deleteCRDResources?: true;
   /** `helm.valuesFiles`, relative to the bundle folder: merged into `helm.values` and never deployed themselves. */
   valuesFiles: string[];
   /**

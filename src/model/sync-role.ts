@@ -34,6 +34,8 @@ export function syncRolesOf(env: SyncRoleEnvironment, action?: HelmReleaseAction
   if (env.source === 'flux' && env.helmRelease !== undefined) {
     return (rendered) => (rendered.helmCrds ? { role: 'resource', wave: 0 } : helmReleaseSyncRoleOf(rendered.object, helmAction, rendered.helmHooksDisabled));
   }
+  // A Fleet bundle chart's crds/ objects are no templates: resources here, created or left alone by Helm's CRD
+  // rule as their `helmCrds` says (model/helm-crds.ts fleetChartCrds; plan/sync-plan.ts, cluster/prepare.ts).
   // Another environment given Helm's semantics (apply.semantics) is a chart's render: every object a template.
   const isTemplate = env.source === 'fleet' ? fleetHelmTemplate : () => true;
   return (rendered) => (isTemplate(rendered) ? helmSyncRoleOf(rendered.object, helmAction) : { role: 'resource', wave: 0 });

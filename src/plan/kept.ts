@@ -18,8 +18,9 @@
  *   shows OutOfSync): kept, as the merge's apply (prune off) leaves it (syncPruneOffReason).
  * - Argo CD without automated sync (synced by hand, `/bosun apply` on merge), and under an ApplicationSet's
  *   RollingSync without prune: kept, with why (syncPruneOffReason).
- * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall.
- * - Rancher Fleet bundle: the same Helm rule, and nothing else of Argo CD's — its agent's Helm ignores
+ * - Flux HelmRelease: Helm's `helm.sh/resource-policy: keep`, on an upgrade and on the uninstall; a CRD of the
+ *   chart's crds/ folder always (Helm never deletes one: model/helm-crds.ts helmCrdsKeepReason).
+ * - Rancher Fleet bundle: the same Helm rules (the agent's post-renderer marks CRDs `keep`: render/fleet-crds.ts), and nothing else of Argo CD's — its agent's Helm ignores
  *   `argocd.argoproj.io/sync-options` `Prune=false` / `Delete=false`, and so does the merge's prune (the
  *   environment's 'helm' semantics, model/apply-options.ts syncSemanticsOf).
  * - Environments bosun alone applies (`.bosun.yaml`, `clusters/<name>/`): `prune: false` keeps what Git drops
@@ -33,6 +34,7 @@
 import { bosunPruneAnnotation, bosunPruneDisabled, bosunRemovalKeepReason, controllerKeepReason, deleterOf, isBosunPruneDisabled, objectApplyOptions, syncPruneOffReason, syncSemanticsOf, type Deleter } from '../model/apply-options.ts';
 import type { Change } from '../model/change.ts';
 import type { Environment } from '../model/environment.ts';
+import { helmCrdsKeepReason } from '../model/helm-crds.ts';
 import { objectId, type RenderedObject } from '../model/object.ts';
 import { syncOptionsAnnotation } from '../model/sync.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
@@ -72,6 +74,9 @@ function keepReason(env: Environment, deleter: Deleter | undefined, base: Render
     if (keeps) return removal ? `${keeps}: bosun's merge does not prune a removed environment that had it` : keeps;
     return syncSemanticsOf(env) === 'argocd' ? syncOptionKeepReason(env, base, removal, 'bosun') : undefined;
   }
+  // A chart's crds/ CRD is never in a Helm release: neither its upgrade nor its uninstall deletes one, nor does
+  // bosun's prune (cluster/prepare.ts keeps it out of the inventory).
+  if (base.helmCrds && (deleter === 'helm' || deleter === 'fleet')) return helmCrdsKeepReason(base.helmCrds, removal);
   const held = controllerKeepReason(base.object, deleter, removal);
   if (held) return held;
   if (deleter === 'kustomize-controller') {

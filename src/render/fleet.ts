@@ -6,6 +6,7 @@ import { groupOf, type KubeObject, type RenderedObject } from '../model/object.t
 import { isNamespacedKind } from '../validate/builtin-schemas.ts';
 import { inRepo } from './files.ts';
 import { renderBundleChart } from './fleet-chart.ts';
+import { withFleetCrds } from './fleet-crds.ts';
 import { bundleFiles } from './fleet-files.ts';
 import { rawBundle } from './fleet-raw.ts';
 import { renderRemoteFleetChart } from './fleet-remote-chart.ts';
@@ -75,7 +76,8 @@ export const fleetRenderer: Renderer = {
     // that are no template): Helm 3 splits off the hooks and installs crds/ apart before it runs.
     const fromChart = fleet.helm?.remote !== undefined || has(posix.join(chartDir, 'Chart.yaml'));
     const postRendered = (r: RenderedObject) => !fleetHelmHook(r) && !(fromChart && r.helmTemplate !== true);
-    return { ok: true, objects: withNamespaces(objects, fleet, where, postRendered) };
+    const marked = withFleetCrds(objects, { fromChart, ...(fleet.deleteCRDResources ? { deleteCRDResources: true } : {}) }, postRendered);
+    return { ok: true, objects: withNamespaces(marked, fleet, where, postRendered) };
   },
 };
 

@@ -2,16 +2,20 @@
 // test API server, the merge's apply of a Fleet environment follows Helm's rules, not Argo CD's —
 // `argocd.argoproj.io/sync-options: Prune=false` keeps nothing and an `argocd.argoproj.io/hook` object is
 // an ordinary object of the release, while a chart template's `helm.sh/hook: pre-install` Job runs before
-// the objects on the install and not on an upgrade. The plan agrees (plan/kept.ts, plan/sync-plan.ts).
+// the objects on the install and not on an upgrade. A chart's crds/ CRD is created on the install and never
+// changed nor deleted after; a CRD the agent's post-renderer gets carries helm.sh/resource-policy: keep unless
+// deleteCRDResources (render/fleet-crds.ts). The plan agrees (plan/kept.ts, plan/sync-plan.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderApplySummary } from '../../src/cluster/apply-summary.ts';
 import { applyEnvironment } from '../../src/cluster/environment.ts';
 import { readInventory } from '../../src/cluster/inventory.ts';
+import { previewEnvironment } from '../../src/cluster/preview.ts';
 import type { Change } from '../../src/model/change.ts';
 import type { Environment } from '../../src/model/environment.ts';
 import type { KubeObject, RenderedObject } from '../../src/model/object.ts';
 import { keptByController } from '../../src/plan/kept.ts';
 import { syncPlanOf } from '../../src/plan/sync-plan.ts';
+import { withFleetCrds } from '../../src/render/fleet-crds.ts';
 import { configMap, environment, get, ns, suiteCleanup, testClient } from './helpers.ts';
 import { startStatusWriter, type StatusWriter } from './status-writer.ts';
 
@@ -104,5 +108,95 @@ describe('Fleet bundles on the test API server: the agent\'s Helm rules', () => 
     expect(upgrade.notes).toContain(`not applied: Job ${space}/migrate: helm.sh/hook: pre-install: Helm runs it only on pre-install, not during this upgrade of the release`);
     expect(upgrade.objects.filter((o) => o.stage === 'hook').map((o) => `${o.hook?.phase} ${o.name} ${o.hook?.outcome}`)).toEqual(['PostSync smoke succeeded']);
     expect(await jobNames(space)).toEqual(['argo-presync', 'smoke']);
+  });
+
+  describe('CRDs', () => {
+    const crd = (group: string, plural: string, column?: string): KubeObject => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.${group}` },
+      spec: {
+        group, scope: 'Namespaced', names: { kind: plural.slice(0, 1).toUpperCase() + plural.slice(1, -1), plural, singular: plural.slice(0, -1) },
+        versions: [{
+          name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          ...(column ? { additionalPrinterColumns: [{ name: column, type: 'string', jsonPath: '.spec.size' }] } : {}),
+        }],
+      },
+    });
+    const live = (name: string) => get(client, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    const columns = async (name: string) => ((await live(name))?.spec as { versions: Array<{ additionalPrinterColumns?: unknown }> } | undefined)?.versions[0].additionalPrinterColumns;
+    const removeCrds = (...names: string[]) => Promise.all(names.map((n) => client.request({ method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}` }).catch(() => undefined)));
+    // A chart bundle as the Fleet renderer marks it: crds/ apart, templates post-rendered.
+    const chart = (objects: RenderedObject[], deleteCRDResources = false) => withFleetCrds(objects, { fromChart: true, ...(deleteCRDResources ? { deleteCRDResources } : {}) }, () => true);
+
+    it('creates a chart\'s crds/ CRD on the install, leaves it as installed when it changes on the upgrade, and never deletes it; a template CRD is kept by Fleet\'s keep', async () => {
+      const { env, space } = setup();
+      const group = `${env}.example.com`;
+      const widgets = `widgets.${group}`;
+      const gadgets = `gadgets.${group}`;
+      const settings = fleetEnv(env, space);
+      const bundleAt = (column?: string) => chart([
+        at('templates/namespace.yaml', ns(space)),
+        at('templates/web.yaml', configMap(space, 'web', { v: column ?? '1' })),
+        at('crds/widgets.yaml', crd(group, 'widgets', column)),
+        at('templates/gadgets.yaml', crd(group, 'gadgets')),
+      ]);
+      try {
+        // No inventory yet: the Fleet agent's helm install, which creates the crds/ CRD.
+        const install = await applyEnvironment({ client, env: settings, objects: bundleAt(), wait: false });
+        expect(install.ok, renderApplySummary(install)).toBe(true);
+        expect(install.objects.find((o) => o.name === widgets)?.action).toBe('created');
+        expect((await live(gadgets))?.metadata?.annotations?.['helm.sh/resource-policy']).toBe('keep');
+        expect((await live(widgets))?.metadata?.annotations?.['helm.sh/resource-policy']).toBeUndefined();
+
+        // The bundle exists: its helm upgrade has no CRD step. The preview says so instead of showing a diff.
+        const changed = bundleAt('Size');
+        const preview = await previewEnvironment({ client, env: { ...settings, apply: { helmRelease: 'upgrade' } }, objects: changed });
+        expect(preview.objects.find((o) => o.name === widgets)?.action).toBe('unchanged');
+        expect(preview.notes).toContain(`not applied: CustomResourceDefinition ${widgets}: Helm does not upgrade a chart's crds/ (the Fleet agent deploys this existing bundle with helm upgrade, which has no CRD step)`);
+        const upgrade = await applyEnvironment({ client, env: settings, objects: changed, wait: false });
+        expect(upgrade.ok, renderApplySummary(upgrade)).toBe(true);
+        expect(upgrade.objects.find((o) => o.name === widgets)?.action).toBe('skipped');
+        expect(await columns(widgets)).toBeUndefined();
+        expect((await get(client, `/api/v1/namespaces/${space}/configmaps/web`))?.data).toEqual({ v: 'Size' });
+
+        // The chart drops both CRDs: neither is deleted (crds/ is never in the release; the template's says keep).
+        const dropped = await applyEnvironment({ client, env: settings, objects: changed.filter((o) => o.object.kind !== 'CustomResourceDefinition'), wait: false });
+        expect(dropped.ok, renderApplySummary(dropped)).toBe(true);
+        expect(dropped.objects.filter((o) => o.action === 'pruned')).toEqual([]);
+        expect(dropped.objects.find((o) => o.name === gadgets)).toMatchObject({ action: 'skipped', error: expect.stringContaining('helm.sh/resource-policy: keep') });
+        expect(await live(widgets)).toBeDefined();
+        expect(await live(gadgets)).toBeDefined();
+
+        // The bundle removed (the agent's helm uninstall): the CRDs stay, the rest goes.
+        const removed = await applyEnvironment({ client, env: { ...settings, allowEmpty: true }, objects: [], removal: true, wait: false });
+        expect(removed.ok, renderApplySummary(removed)).toBe(true);
+        expect(removed.objects.filter((o) => o.action === 'pruned').map((o) => `${o.kind} ${o.name}`).sort()).toEqual(['ConfigMap web', `Namespace ${space}`]);
+        expect(await live(widgets)).toBeDefined();
+        expect(await live(gadgets)).toBeDefined();
+      } finally {
+        await removeCrds(widgets, gadgets);
+      }
+    });
+
+    it('with deleteCRDResources a template CRD has no keep and is deleted when the chart drops it; a crds/ CRD still is not', async () => {
+      const { env, space } = setup();
+      const group = `${env}.example.com`;
+      const widgets = `widgets.${group}`;
+      const gadgets = `gadgets.${group}`;
+      const settings = fleetEnv(env, space);
+      const objects = chart([at('templates/namespace.yaml', ns(space)), at('crds/widgets.yaml', crd(group, 'widgets')), at('templates/gadgets.yaml', crd(group, 'gadgets'))], true);
+      try {
+        const install = await applyEnvironment({ client, env: settings, objects, wait: false });
+        expect(install.ok, renderApplySummary(install)).toBe(true);
+        expect((await live(gadgets))?.metadata?.annotations?.['helm.sh/resource-policy']).toBeUndefined();
+        const dropped = await applyEnvironment({ client, env: settings, objects: objects.slice(0, 1), wait: false });
+        expect(dropped.ok, renderApplySummary(dropped)).toBe(true);
+        expect(dropped.objects.filter((o) => o.action === 'pruned').map((o) => o.name)).toEqual([gadgets]);
+        expect(await live(widgets)).toBeDefined();
+      } finally {
+        await removeCrds(widgets, gadgets);
+      }
+    });
   });
 });
