@@ -2,7 +2,7 @@
 // Commits are deterministic: fixed author/committer and a clock that advances one minute per commit, so the
 // same sequence of writes and commits gives the same SHAs on every machine.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
@@ -57,6 +57,21 @@ function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<st
 }
 
 /**
+ * The commit HEAD names, read from `.git/HEAD` and the loose ref it points at (what `git commit` just
+ * wrote) without a `git rev-parse` process; undefined when the files say otherwise (a packed ref, the
+ * reftable format), for the caller to ask git.
+ */
+async function headFromFiles(root: string): Promise<string | undefined> {
+  const sha = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+  const head = (await readFile(join(root, '.git', 'HEAD'), 'utf8').catch(() => '')).trim();
+  if (sha.test(head)) return head;
+  const ref = /^ref: (refs\/heads\/[^\s]+)$/.exec(head)?.[1];
+  if (!ref) return undefined;
+  const target = (await readFile(join(root, '.git', ref), 'utf8').catch(() => '')).trim();
+  return sha.test(target) ? target : undefined;
+}
+
+/**
  * Creates (or reuses an empty) folder and runs `git init -b main` in it. Without `dir` a fresh temp folder
  * is made; removing it is the caller's job.
  */
@@ -67,10 +82,20 @@ export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
   const git = (...args: string[]): Promise<string> => runGit(root, args, gitEnv(EPOCH_SECONDS + commits * 60));
 
   await git('init', '--quiet', '-b', 'main');
-  // Line endings and file modes must not depend on the host, or SHAs would.
-  await git('config', 'core.autocrlf', 'false');
-  await git('config', 'core.fileMode', 'true');
-  await git('config', 'commit.gpgsign', 'false');
+  // Line endings and file modes must not depend on the host, or SHAs would. A fresh repository whose file
+  // system keeps modes (what `git init` wrote: core.filemode = true, no autocrlf, no gpgsign) gets the other
+  // two appended to its config file instead of set by `git config` processes: hundreds of test repositories
+  // are made per test run, and each spawn is a fork of the test process. Any other config (a reused
+  // repository, a file system without modes) is set by `git config` as before.
+  const configFile = join(root, '.git', 'config');
+  const config = await readFile(configFile, 'utf8').catch(() => '');
+  if (/^\s*filemode = true$/m.test(config) && !/autocrlf|gpgsign/i.test(config)) {
+    await appendFile(configFile, '[core]\n\tautocrlf = false\n[commit]\n\tgpgsign = false\n');
+  } else {
+    await git('config', 'core.autocrlf', 'false');
+    await git('config', 'core.fileMode', 'true');
+    await git('config', 'commit.gpgsign', 'false');
+  }
 
   const inRepo = (path: string): string => {
     const full = resolve(root, path);
@@ -96,7 +121,7 @@ export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
       await git('add', '--all');
       commits++;
       await git('commit', '--quiet', '--allow-empty', '--no-verify', '-m', message);
-      return (await git('rev-parse', 'HEAD')).trim();
+      return (await headFromFiles(root)) ?? (await git('rev-parse', 'HEAD')).trim();
     },
     async branch(name) {
       await git('branch', name);

@@ -146,13 +146,15 @@ describe('a new head planned from the base\'s index alone', () => {
   }, 120_000);
 
   it('a kustomization that adds a new resource file, or one from another app\'s folder: the full walk\'s report', async () => {
+    let last: PlanResult | undefined;
     for (const head of [heads.newResourceFile!, heads.otherFolderResource!]) {
       const { walked, indexed } = await newHead(head);
       expect(indexed).toEqual(walked);
       expect(affected(indexed)).toEqual(['production/app-002-production', 'staging/app-002-staging']);
+      last = indexed;
     }
-    const { indexed } = await newHead(heads.otherFolderResource!);
-    expect(changedObjects(indexed, 'staging/app-002-staging')).toContain('Service/app-003');
+    // The last head planned takes a resource from another app's folder: that Service is in the report.
+    expect(changedObjects(last!, 'staging/app-002-staging')).toContain('Service/app-003');
   }, 180_000);
 
   it('completing a partial checkout writes the missing files and leaves those written in place (a walk reading them meanwhile never sees one missing)', async () => {
