@@ -19,7 +19,7 @@ export interface PreparedObject extends ObjectRef {
   /** The environment's apply policy and the object's own annotations, resolved (wave, prune, replace…). */
   options: ObjectApplyOptions;
   /**
-   * A CRD of a HelmRelease chart's crds/ folder: helm-controller never deletes one, so bosun never tracks it
+   * A CRD of a Helm chart's crds/ folder (a Flux HelmRelease's, a Fleet bundle's): Helm never deletes one, so bosun never tracks it
    * in the inventory (environment.ts) — the annotation alone cannot keep one its crds policy leaves alone
    * (`Create` and it exists, `Skip`), which an earlier apply labelled for this environment without it.
    */
@@ -79,7 +79,7 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
       return;
     }
     let desired = withSecretData(withPortProtocols(withOwnerLabels(object, ctx.env.name, ctx.partOf)));
-    // helm-controller never deletes a CRD of a chart's crds/ folder (Helm keeps them out of the release): neither does prune.
+    // Helm (helm-controller, the Fleet agent) never deletes a CRD of a chart's crds/ folder (Helm keeps them out of the release): neither does prune.
     if (rendered[i].helmCrds) desired = { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [pruneAnnotation]: pruneDisabled } } };
     if (namespaced && !desired.metadata?.namespace) {
       desired = { ...desired, metadata: { ...desired.metadata, namespace: ctx.env.namespace ?? ctx.defaultNamespace } };
@@ -101,7 +101,7 @@ export async function prepareObjects(rendered: readonly RenderedObject[], ctx: P
   return { objects, invalid };
 }
 
-/** A HelmRelease chart's crds/ CRD is applied as helm-controller's crds policy says, unless an annotation already keeps it out. */
+/** A chart's crds/ CRD is applied as its crds policy says (a HelmRelease's install/upgrade.crds; a Fleet bundle's: Helm's create-only), unless an annotation already keeps it out. */
 function withHelmCrds(options: ObjectApplyOptions, r: RenderedObject, action: HelmReleaseAction | undefined): ObjectApplyOptions {
   if (!r.helmCrds || options.apply === 'never') return options;
   const rule = helmCrdsApply(r.helmCrds, action);
