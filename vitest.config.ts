@@ -96,8 +96,9 @@ export default defineConfig({
     // Transformed modules kept on disk between runs (node_modules/.experimental-vitest-cache), keyed by each
     // file's content, its id and the Vite configuration (vitest.dev/config/experimental: fsModuleCache; the
     // default from Vitest 5): a rerun after editing a few files transforms only those. Every worker still
-    // imports and runs each module itself, so what a test sees is unchanged. Measured in the unit project:
-    // see the commit that added it.
+    // imports and runs each module itself, so what a test sees is unchanged. Measured on the whole unit
+    // project (2026-12-06, 2 cores at load 8-9, same tree): cold cache transform 23 s, import 55 s, 134 s user
+    // CPU, 225 s wall; warm transform 6 s, import 38 s, 115 s user CPU, 187 s wall.
     experimental: { fsModuleCache: true },
     projects: [
       {
