@@ -152,6 +152,43 @@ async function main(): Promise<Record<string, unknown>> {
       say(`apply round ${i + 1}: kubectl ${Math.round(k.ms)} ms, bosun ${Math.round(b.ms)} ms`);
     }
 
+    // Re-applied unchanged (what every merge does to the environments it does not change and drift healing
+    // does to one that did not drift): the objects' resourceVersions tell whether anything was written.
+    const versions = async (): Promise<Map<string, string>> => {
+      const out = new Map<string, string>();
+      for (let n = 0; n < namespaces; n++) {
+        for (const path of [`/api/v1/namespaces/bench-${n}/configmaps`, `/api/v1/namespaces/bench-${n}/services`, `/apis/apps/v1/namespaces/bench-${n}/deployments`]) {
+          const list = await setupClient.request<{ items: KubeObject[] }>({ method: 'GET', path });
+          for (const item of list.body.items) out.set(`${path}/${item.metadata?.name}`, String(item.metadata?.resourceVersion));
+        }
+      }
+      return out;
+    };
+    const written = (before: Map<string, string>, after: Map<string, string>): number => [...after].filter(([key, version]) => before.get(key) !== version).length;
+    const reapplyKubectl: number[] = [];
+    const reapplyBosun: number[] = [];
+    let reapply: { unchanged: number; kubectlWrites: number; bosunWrites: number } = { unchanged: 0, kubectlWrites: 0, bosunWrites: 0 };
+    for (let i = 0; i < rounds; i++) {
+      const beforeKubectl = await versions();
+      const k = kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=bosun', '-f', join(work, 'v2')]);
+      if (k.status !== 0) throw new Error(`kubectl apply exited ${k.status}: ${k.stderr.slice(-500)}`);
+      reapplyKubectl.push(k.ms);
+      const kubectlWrites = written(beforeKubectl, await versions());
+      const beforeBosun = await versions();
+      const b = await timed(async () => {
+        const client = await connect(registry, 'bench');
+        try {
+          return await applyEnvironment({ client, env, objects: asRendered(v2), wait: false });
+        } finally {
+          client.close();
+        }
+      });
+      if (!b.value.ok) throw new Error(`bosun re-apply failed: ${b.value.notes.join('; ')}`);
+      reapplyBosun.push(b.ms);
+      reapply = { unchanged: b.value.counts.unchanged, kubectlWrites, bosunWrites: written(beforeBosun, await versions()) };
+      say(`re-apply round ${i + 1}: kubectl ${Math.round(k.ms)} ms (${kubectlWrites} written), bosun ${Math.round(b.ms)} ms (${reapply.bosunWrites} written, ${reapply.unchanged} unchanged)`);
+    }
+
     const best = (xs: number[]): number => Math.round(Math.min(...xs));
     return {
       benchmark: `cluster: ${total} objects (ConfigMaps, Deployments, Services) in ${namespaces} namespaces, half of them changed`,
@@ -160,6 +197,7 @@ async function main(): Promise<Record<string, unknown>> {
       previewCounts,
       preview: { bosunMs: best(previewBosun), kubectlDiffMs: best(previewKubectl), ratio: Number((best(previewBosun) / best(previewKubectl)).toFixed(2)), bosunRunsMs: previewBosun.map(Math.round), kubectlRunsMs: previewKubectl.map(Math.round) },
       apply: { bosunMs: best(applyBosun), kubectlApplyMs: best(applyKubectl), ratio: Number((best(applyBosun) / best(applyKubectl)).toFixed(2)), bosunRunsMs: applyBosun.map(Math.round), kubectlRunsMs: applyKubectl.map(Math.round) },
+      reapplyUnchanged: { bosunMs: best(reapplyBosun), kubectlApplyMs: best(reapplyKubectl), ratio: Number((best(reapplyBosun) / best(reapplyKubectl)).toFixed(2)), ...reapply },
     };
   } finally {
     for (let n = 0; n < namespaces; n++) await setupClient.request({ method: 'DELETE', path: `/api/v1/namespaces/bench-${n}` }).catch(() => undefined);
