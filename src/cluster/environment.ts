@@ -176,6 +176,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   const candidates = planPrune(previous, desiredKeys);
   let pruneResults: ObjectResult[] = [];
   let leftByPruneOff = 0;
+  let keptByPruneRule = 0;
   let ok = failed === 0 && failure === undefined;
   let inventory: InventoryEntry[];
 
@@ -186,7 +187,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   } else if (candidates.length > 0 && !prune) {
     notes.push(`prune is off: ${candidates.length} object(s) Git no longer has stay in the cluster`);
     // What keeps it out of sync (an Argo CD RollingSync step is not done while any is left): the preview's count.
-    leftByPruneOff = await outOfSyncLeft(client, env, candidates, partOf);
+    ({ left: leftByPruneOff, kept: keptByPruneRule } = await outOfSyncLeft(client, env, candidates, partOf));
     inventory = mergeEntries(mergeEntries(desiredEntries, stillTracked), candidates.map((c) => c.entry));
   } else if (candidates.length > 0 && desiredEntries.length === 0 && !env.allowEmpty) {
     notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
@@ -210,6 +211,11 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
       syncSteps.push({ phase: 'Prune', objects: candidates.length, hooks: 0, outcome: pruneFailed.size > 0 ? 'failed' : 'ok', elapsedMs: Date.now() - pruneStarted });
     }
     inventory = mergeEntries(mergeEntries(desiredEntries, stillTracked), candidates.filter((c) => pruneFailed.has(c.key) || kept.includes(c)).map((c) => c.entry));
+    // Argo CD: what a rule kept from this prune (Prune=false…) still keeps the Application OutOfSync (preview.ts outOfSyncLeft).
+    if (kept.length > 0 && semantics === 'argocd' && !input.removal) {
+      const still = await outOfSyncLeft(client, env, kept, partOf);
+      keptByPruneRule = still.kept + still.left;
+    }
   }
 
   let inventoryAway: string | undefined;
@@ -262,7 +268,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   // The API server stopped answering: what failed says nothing about the objects, and the run can be repeated.
   const away = objects.find((o) => o.unreachable);
   const unreachable = ok ? undefined : (away ? `${away.kind} ${away.namespace ? `${away.namespace}/` : ''}${away.name}: ${away.error}` : inventoryAway);
-  return finish(objects, { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}), ...(unreachable ? { unreachable } : {}), ...(leftByPruneOff > 0 ? { leftByPruneOff } : {}) });
+  return finish(objects, { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}), ...(unreachable ? { unreachable } : {}), ...(leftByPruneOff > 0 ? { leftByPruneOff } : {}), ...(keptByPruneRule > 0 ? { keptByPruneRule } : {}) });
 }
 
 /**

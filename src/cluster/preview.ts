@@ -86,13 +86,14 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
     ...previewed.map(({ leftAlone: _l, ...o }) => withoutDecryptedDiff(o, sops.decrypted)),
   ];
   const held = new Set([...hooks.map((h) => h.key), ...split.skipped.map((h) => h.key), ...sops.problems.map((p) => refOf(p.rendered.object).key)]);
-  const { prunes, leftByPruneOff } = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
+  const { prunes, leftByPruneOff, keptByPruneRule } = await previewPrunes(client, env, prepared.objects, notes, partOf, held);
   const counts = Object.fromEntries((['create', 'update', 'unchanged', 'conflict', 'rejected', 'prune'] as const).map((a) => [a, 0])) as Record<PreviewAction, number>;
   for (const o of [...objects, ...prunes]) counts[o.action]++;
   const hookProblems = hooks.filter((h) => h.problem).length;
   return {
     environment: env.name, cluster: client.name, objects, prunes, counts, notes,
     ...(leftByPruneOff ? { leftByPruneOff } : {}),
+    ...(keptByPruneRule ? { keptByPruneRule } : {}),
     ok: counts.conflict === 0 && counts.rejected === 0 && hookProblems === 0,
     ...(hooks.length > 0 ? { hooks } : {}),
   };
@@ -223,14 +224,15 @@ async function previewInStandIn(client: ClusterClient, o: PreparedObject, ctx: P
 }
 
 /** What the apply would prune; with prune off, how many objects Git no longer has it leaves instead. */
-async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>): Promise<{ prunes: PreviewObject[]; leftByPruneOff?: number }> {
+async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], desired: readonly PreparedObject[], notes: string[], partOf: string, held: ReadonlySet<string>): Promise<{ prunes: PreviewObject[]; leftByPruneOff?: number; keptByPruneRule?: number }> {
   const inventory = await readInventory(client, env.name, partOf).catch(() => undefined);
   if (!inventory) return { prunes: [] };
   const candidates = planPrune(inventory.entries, new Set([...desired.map((o) => o.key), ...held]));
   if (candidates.length === 0) return { prunes: [] };
   if (!env.prune) {
     notes.push(`prune is off for this environment: ${candidates.length} object(s) Git no longer has stay in the cluster`);
-    return { prunes: [], leftByPruneOff: await outOfSyncLeft(client, env, candidates, partOf) };
+    const { left, kept } = await outOfSyncLeft(client, env, candidates, partOf);
+    return { prunes: [], leftByPruneOff: left, keptByPruneRule: kept };
   }
   if (desired.length === 0 && !env.allowEmpty) {
     notes.push(`prune refused: the render is empty and would delete all ${candidates.length} object(s); set allowEmpty for this environment if that is intended`);
@@ -266,24 +268,35 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
 }
 
 /**
- * Of the objects prune-off leaves, those that keep the environment out of sync: with Argo CD semantics, one
- * annotated `compare-options: IgnoreExtraneous` does not (argo-cd controller/state.go CompareAppState: an
- * extraneous resource with it does not make the application OutOfSync), nor does one that no longer carries this
- * environment's labels (another application tracks it now). An object bosun cannot read counts.
+ * Of the objects Git no longer has, those that keep the environment out of sync, split by what releases them.
+ * With Argo CD semantics, one annotated `compare-options: IgnoreExtraneous` does not count (argo-cd
+ * controller/state.go CompareAppState: an extraneous resource with it does not make the application
+ * OutOfSync), nor does one that no longer carries this environment's labels (another application tracks it
+ * now). An object bosun cannot read counts as `left`.
+ * - `kept`: one a rule keeps even from a sync with prune (`Prune=false`, `Prune=confirm`, `bosun.dev/prune:
+ *   disabled`: prune-rules.ts pruneKeepReason). Argo CD still counts it: gitops-engine pkg/sync/sync_context.go
+ *   pruneObject skips it ("ignored (no prune)") while the resource keeps requiring pruning, and argo-cd
+ *   docs/user-guide/sync-options.md "No Prune Resources": "The app will be out of sync if Argo CD expects a
+ *   resource to be pruned" (with IgnoreExtraneous, the compare option it suggests, it is not). Only deleting it
+ *   by hand, or removing the option and syncing with prune, ends it.
+ * - `left`: the rest, which a sync with prune deletes.
+ * Other semantics have no OutOfSync: every candidate is `left`, as before.
  */
-export async function outOfSyncLeft(client: ClusterClient, env: PreviewInput['env'], candidates: ReturnType<typeof planPrune>, partOf: string): Promise<number> {
-  if (syncSemanticsOf(env) !== 'argocd') return candidates.length;
+export async function outOfSyncLeft(client: ClusterClient, env: PreviewInput['env'], candidates: ReturnType<typeof planPrune>, partOf: string): Promise<{ left: number; kept: number }> {
+  if (syncSemanticsOf(env) !== 'argocd') return { left: candidates.length, kept: 0 };
   const wanted = labelValue(env.name);
-  const counted = await mapLimit(candidates, client.concurrency, async (c): Promise<boolean> => {
+  const rules = { semantics: 'argocd' as const, ...(env.apply ? { policy: env.apply } : {}), ...(deleterOf(env) ? { deleter: deleterOf(env) } : {}) };
+  const counted = await mapLimit(candidates, client.concurrency, async (c): Promise<'left' | 'kept' | undefined> => {
     const info = await client.resources.find(c.apiVersion, c.kind).catch(() => undefined);
-    if (!info) return true;
+    if (!info) return 'left';
     const live = await getLive(client, info, c.namespace, c.name).catch(() => null);
-    if (live === undefined) return false;
-    if (live === null) return true;
-    if (hasAnnotationOption(live, compareOptionsAnnotation, 'IgnoreExtraneous')) return false;
-    return live.metadata?.labels?.[environmentLabel] === wanted && live.metadata?.labels?.[partOfLabel] === labelValue(partOf);
+    if (live === undefined) return undefined;
+    if (live === null) return 'left';
+    if (hasAnnotationOption(live, compareOptionsAnnotation, 'IgnoreExtraneous')) return undefined;
+    if (live.metadata?.labels?.[environmentLabel] !== wanted || live.metadata?.labels?.[partOfLabel] !== labelValue(partOf)) return undefined;
+    return pruneKeepReason(live, rules) ? 'kept' : 'left';
   });
-  return counted.filter(Boolean).length;
+  return { left: counted.filter((c) => c === 'left').length, kept: counted.filter((c) => c === 'kept').length };
 }
 
 /**

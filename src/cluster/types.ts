@@ -64,6 +64,12 @@ export interface ApplyReport {
    * Absent: none.
    */
   leftByPruneOff?: number;
+  /**
+   * Objects Git no longer has that a rule kept (`Prune=false`, `Prune=confirm`, `bosun.dev/prune: disabled`),
+   * with or without prune, and that keep an Argo CD environment OutOfSync (preview.ts outOfSyncLeft): a sync
+   * with prune does not remove them, deleting them by hand (or removing the option) does. Absent: none.
+   */
+  keptByPruneRule?: number;
 }
 
 /** One step of a sync: a phase's hooks, one wave, prune. */

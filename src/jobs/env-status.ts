@@ -35,6 +35,12 @@ export interface ApplyRecord {
    * (src/jobs/promotion.ts).
    */
   leftByPruneOff?: number;
+  /**
+   * Objects Git no longer has that a rule (`Prune=false`…) kept and that keep the environment out of sync
+   * (ApplyReport.keptByPruneRule; absent: none): a later RollingSync step waits while it is set, and only
+   * deleting them by hand or removing the option releases it.
+   */
+  keptByPruneRule?: number;
 }
 
 export type DriftState = 'in-sync' | 'drifted' | 'healed' | 'error';

@@ -24,7 +24,7 @@ import type { ApplyRecord } from './env-status.ts';
 export interface DependencyState {
   env: string;
   /** The dependency's last recorded apply, if any. */
-  last?: Pick<ApplyRecord, 'sha' | 'seq' | 'ok' | 'health' | 'checkRunUrl' | 'summary' | 'leftByPruneOff'>;
+  last?: Pick<ApplyRecord, 'sha' | 'seq' | 'ok' | 'health' | 'checkRunUrl' | 'summary' | 'leftByPruneOff' | 'keptByPruneRule'>;
   /**
    * An earlier RollingSync step (or a `maxUpdate` lane: updateApplicationSetApplicationStatusProgress counts an
    * Application still Progressing against maxUpdate, and one left OutOfSync never leaves Progressing): done only
@@ -38,8 +38,14 @@ export interface LeftOutOfSync {
   env: string;
   /** The commit of its last apply. */
   sha: string;
-  /** Objects left that keep it OutOfSync (ApplyRecord.leftByPruneOff). */
+  /** Objects left that keep it OutOfSync and a sync with prune deletes (ApplyRecord.leftByPruneOff). */
   left: number;
+  /**
+   * Objects a rule (`Prune=false`…) kept that keep it OutOfSync too (ApplyRecord.keptByPruneRule): a sync with
+   * prune leaves them (gitops-engine sync_context.go pruneObject: "ignored (no prune)"), so only deleting them
+   * by hand or removing the option releases the step. Absent: none.
+   */
+  kept?: number;
 }
 
 export type PromotionVerdict =
@@ -73,9 +79,9 @@ export function decidePromotion(input: PromotionInput): PromotionVerdict {
       waitingFor.push(dep.env);
       continue;
     }
-    if (last.ok && dep.rollout && last.leftByPruneOff) {
+    if (last.ok && dep.rollout && (last.leftByPruneOff || last.keptByPruneRule)) {
       waitingFor.push(dep.env);
-      outOfSync.push({ env: dep.env, sha: last.sha, left: last.leftByPruneOff });
+      outOfSync.push({ env: dep.env, sha: last.sha, left: last.leftByPruneOff ?? 0, ...(last.keptByPruneRule ? { kept: last.keptByPruneRule } : {}) });
       continue;
     }
     if (last.ok) continue;
@@ -112,9 +118,17 @@ export function decidePromotion(input: PromotionInput): PromotionVerdict {
   return { status: 'wait', waitingFor, retryInMs: promotionRetryMs(input.waitedMs), ...(outOfSync.length > 0 ? { outOfSync } : {}) };
 }
 
-/** Why a RollingSync dependency applied without prune is not done, and what releases it. */
+/** Why a RollingSync dependency is not done (objects Git no longer has stay), and what releases it. */
 export function leftText(o: LeftOutOfSync): string {
-  return `\`${o.env}\` was applied at \`${short(o.sha)}\` without prune and ${o.left} object(s) Git no longer has stay, so its Application stays OutOfSync and its RollingSync step is not done until it is synced with prune (\`/bosun sync ${o.env} --prune\`)`;
+  const kept = o.kept ? `${o.kept} object(s) Git no longer has are kept by \`Prune=false\` (or \`Prune=confirm\`, \`bosun.dev/prune: disabled\`), which a sync with prune leaves too` : '';
+  if (o.left === 0) return `\`${o.env}\` was applied at \`${short(o.sha)}\` and ${kept}, so its Application stays OutOfSync and its RollingSync step is not done until they are gone (${keptRelease(o.env)})`;
+  const also = kept ? `; ${kept} (${keptRelease(o.env)})` : '';
+  return `\`${o.env}\` was applied at \`${short(o.sha)}\` without prune and ${o.left} object(s) Git no longer has stay, so its Application stays OutOfSync and its RollingSync step is not done until it is synced with prune (\`/bosun sync ${o.env} --prune\`)${also}`;
+}
+
+/** What releases a step held by objects a rule keeps: they must go, by hand or by dropping the rule and pruning. */
+export function keptRelease(env: string): string {
+  return `delete them by hand or remove Prune=false from them, then \`/bosun sync ${env} --prune\``;
 }
 
 /** The dependencies of `env` that the same push applies: the ones worth waiting for. */

@@ -64,6 +64,12 @@ export interface PreviewResult {
    * Under an Argo CD RollingSync they keep the Application OutOfSync after its sync (queue/workflows/apply/hold.ts).
    */
   leftByPruneOff?: number;
+  /**
+   * Of the objects prune-off leaves, those a rule keeps even from a sync with prune (`Prune=false`,
+   * `Prune=confirm`, `bosun.dev/prune: disabled`) that still keep an Argo CD Application OutOfSync
+   * (src/cluster/preview.ts outOfSyncLeft; absent: none). Not part of leftByPruneOff.
+   */
+  keptByPruneRule?: number;
   /** Environment-level notes (e.g. prune is off, or refused because the render is empty). */
   notes: string[];
   /** No conflicts and no rejections: an apply would be expected to succeed. */

@@ -47,25 +47,39 @@ describe('apply preview', () => {
     expect(markdown).toContain('```diff');
   });
 
-  it('with prune off, counts what is left out of sync as Argo CD does: not an IgnoreExtraneous object, not one another application took', async () => {
+  it('with prune off, counts what is left out of sync as Argo CD does: not an IgnoreExtraneous object, not one another application took; what Prune=false keeps apart, as a sync with prune keeps it too', async () => {
     const { env, space } = setup();
     await applyEnvironment({ client, env: environment(env), objects: rendered(ns(space), configMap(space, 'kept', { a: '1' }), configMap(space, 'left', { a: '1' }),
-      configMap(space, 'extraneous', { a: '1' }, { 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true,IgnoreExtraneous' }), configMap(space, 'taken', { a: '1' })) });
+      configMap(space, 'extraneous', { a: '1' }, { 'argocd.argoproj.io/compare-options': 'ServerSideDiff=true,IgnoreExtraneous' }), configMap(space, 'taken', { a: '1' }),
+      configMap(space, 'guarded', { a: '1' }, { 'argocd.argoproj.io/sync-options': 'Prune=false' }), configMap(space, 'bosun-guarded', { a: '1' }, { 'bosun.dev/prune': 'disabled' }),
+      configMap(space, 'guarded-extraneous', { a: '1' }, { 'argocd.argoproj.io/sync-options': 'Prune=false', 'argocd.argoproj.io/compare-options': 'IgnoreExtraneous' })) });
     // Someone relabelled `taken` for another environment: no longer this one's.
     await client.request({ method: 'PATCH', path: `/api/v1/namespaces/${space}/configmaps/taken`, contentType: 'application/merge-patch+json', body: JSON.stringify({ metadata: { labels: { 'bosun.dev/environment': 'elsewhere' } } }) });
     const preview = await previewEnvironment({ client, env: environment(env, { prune: false }), objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
     expect(preview.prunes).toEqual([]);
-    expect(preview.notes).toContain('prune is off for this environment: 3 object(s) Git no longer has stay in the cluster');
+    expect(preview.notes).toContain('prune is off for this environment: 6 object(s) Git no longer has stay in the cluster');
     expect(preview.leftByPruneOff).toBe(1);
-    // The apply leaves them and records the same count (ApplyReport.leftByPruneOff: a later RollingSync step waits on it).
+    // Prune=false and bosun.dev/prune: disabled: out of sync too ("ignored (no prune)"), but not for a sync with prune to release; with IgnoreExtraneous, not at all.
+    expect(preview.keptByPruneRule).toBe(2);
+    // The apply leaves them and records the same counts (ApplyReport: a later RollingSync step waits on them).
     const left = await applyEnvironment({ client, env: environment(env, { prune: false }), objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
     expect(left.ok).toBe(true);
-    expect(left.notes).toContain('prune is off: 3 object(s) Git no longer has stay in the cluster');
+    expect(left.notes).toContain('prune is off: 6 object(s) Git no longer has stay in the cluster');
     expect(left.leftByPruneOff).toBe(1);
-    // Pruned (a sync with prune): nothing is left.
+    expect(left.keptByPruneRule).toBe(2);
+    // Pruned (a sync with prune): nothing is left, but what the rules keep stays and still counts.
     const pruned = await applyEnvironment({ client, env: environment(env, { prune: false }), prune: true, objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
     expect(pruned.ok).toBe(true);
     expect(pruned.leftByPruneOff).toBeUndefined();
+    expect(pruned.keptByPruneRule).toBe(2);
+    expect(await get(client, `/api/v1/namespaces/${space}/configmaps/left`)).toBeUndefined();
+    expect((await get(client, `/api/v1/namespaces/${space}/configmaps/guarded`))?.metadata?.name).toBe('guarded');
+    // Deleted by hand: the next sync with prune leaves nothing out of sync.
+    for (const name of ['guarded', 'bosun-guarded']) await client.request({ method: 'DELETE', path: `/api/v1/namespaces/${space}/configmaps/${name}` });
+    const cleared = await applyEnvironment({ client, env: environment(env, { prune: false }), prune: true, objects: rendered(ns(space), configMap(space, 'kept', { a: '1' })) });
+    expect(cleared.ok).toBe(true);
+    expect(cleared.leftByPruneOff).toBeUndefined();
+    expect(cleared.keptByPruneRule).toBeUndefined();
   });
 
   it('shows server-side defaults and admission results, and reports rejections with the server reason', async () => {

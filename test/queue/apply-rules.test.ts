@@ -7,7 +7,8 @@ import { decidePromotion } from '../../src/jobs/promotion.ts';
 import type { Change } from '../../src/model/change.ts';
 import { defaultBranchApplies, lastDefaultBranchApply } from '../../queue/workflows/apply/history.ts';
 import { endsPin, holdOf, notesPullRequest, rolloutPruneOffHold } from '../../queue/workflows/apply/hold.ts';
-import { heldCheck } from '../../queue/workflows/apply/apply-text.ts';
+import { appliedCheck, heldCheck } from '../../queue/workflows/apply/apply-text.ts';
+import type { ApplyReport } from '../../src/cluster/index.ts';
 import type { PreviewResult } from '../../src/model/preview.ts';
 import { comparesWithPlan, planPinOf } from '../../queue/workflows/apply/plan-pin.ts';
 import { promotionDecision } from '../../queue/workflows/apply/promotion-gate.ts';
@@ -62,6 +63,14 @@ describe('holds', () => {
     expect(heldCheck(job, 'manual', 'test', preview(3), undefined, undefined).title).toBe('Waiting for /bosun apply api-dev');
   });
 
+  it('objects kept by Prune=false alone do not hold a RollingSync merge (a sync with prune keeps them too); beside objects to prune, the hold says what else is needed', () => {
+    const env = { name: 'api-dev', prune: false, rollout: { appSet: 'api', step: 1 } };
+    expect(rolloutPruneOffHold('merge', env, 0, 2)).toBeUndefined();
+    const why = rolloutPruneOffHold('merge', env, 1, 2)!;
+    expect(why).toContain('`/bosun sync api-dev --prune`');
+    expect(why).toContain('2 more kept by Prune=false stay even then (delete them by hand or remove Prune=false from them, then `/bosun sync api-dev --prune`)');
+  });
+
   it('a merge or a sync ends a rollback pin; merges and /bosun apply after merge note the pull request', () => {
     expect((['merge', 'command', 'sync', 'rollback', 'heal', 'pre-merge'] as const).filter(endsPin)).toEqual(['merge', 'sync']);
     expect((['merge', 'command', 'sync', 'rollback', 'heal', 'pre-merge'] as const).filter(notesPullRequest)).toEqual(['merge', 'command']);
@@ -110,6 +119,26 @@ describe('promotion gate', () => {
     expect(plain.status === 'wait' && plain.check).toBeUndefined();
   });
 
+  it('keeps a later RollingSync step waiting while the earlier one kept objects by Prune=false: the check run says a sync with prune does not release them, deleting them does', () => {
+    const rolloutJob = { ...job, env: 'web-prod', afterWhy: { 'web-dev': "ApplicationSet web's RollingSync syncs step 2 once the Applications of step 1 are healthy" } };
+    const kept = { env: 'web-dev', rollout: true, last: { sha: job.sha, seq: 10, ok: true, health: 'healthy' as const, summary: '0 created, 0 configured, 0 pruned', keptByPruneRule: 1 } };
+    const wait = promotionDecision(rolloutJob, decidePromotion({ sha: job.sha, seq: 10, dependencies: [kept], waitedMs: 5_000, maxWaitMs: 60_000 }));
+    expect(wait).toMatchObject({ status: 'wait', message: 'web-prod waits for web-dev at c0ffee1 (web-dev left 1 kept by Prune=false)' });
+    const check = wait.status === 'wait' ? wait.check : undefined;
+    expect(check?.title).toBe('Waiting for objects kept by Prune=false in web-dev to be deleted');
+    expect(check?.summary).toContain('`web-dev` was applied at `c0ffee1` and 1 object(s) Git no longer has are kept by `Prune=false`');
+    expect(check?.summary).toContain('delete them by hand or remove Prune=false from them, then `/bosun sync web-dev --prune`');
+    expect(check?.summary).not.toContain('Comment `/bosun sync web-dev --prune` on any pull request to apply');
+    // Both: the sync with prune is the title, the kept ones are still named.
+    const both = promotionDecision(rolloutJob, decidePromotion({ sha: job.sha, seq: 10, dependencies: [{ ...kept, last: { ...kept.last, leftByPruneOff: 2 } }], waitedMs: 5_000, maxWaitMs: 60_000 }));
+    const bothCheck = both.status === 'wait' ? both.check : undefined;
+    expect(bothCheck?.title).toBe('Waiting for a sync with prune: /bosun sync web-dev --prune');
+    expect(bothCheck?.summary).toContain('2 object(s) Git no longer has stay');
+    expect(bothCheck?.summary).toContain('1 object(s) Git no longer has are kept by `Prune=false`');
+    // Deleted by hand and synced again (nothing kept): it goes.
+    expect(promotionDecision(rolloutJob, decidePromotion({ sha: job.sha, seq: 10, dependencies: [{ ...kept, last: { ...kept.last, keptByPruneRule: undefined } }], waitedMs: 5_000, maxWaitMs: 60_000 }))).toEqual({ status: 'go' });
+  });
+
   it('stops when the dependency failed, naming it and linking its check run; a removed environment says it was not pruned', () => {
     const failed = verdict([staging({ sha: job.sha, seq: 10, ok: false, health: 'not-checked', checkRunUrl: 'https://github.example/run/1' })]);
     const stop = promotionDecision(job, failed);
@@ -134,5 +163,32 @@ describe('apply history', () => {
     expect(lastDefaultBranchApply(rec('h', 'pre-merge'), [rec('h', 'pre-merge'), rec('m', 'merge')])?.sha).toBe('m');
     expect(lastDefaultBranchApply(rec('h', 'pre-merge'), [rec('h', 'pre-merge')])).toBeUndefined();
     expect(lastDefaultBranchApply(undefined, [])).toBeUndefined();
+  });
+});
+
+describe('applied check run', () => {
+  const job = { env: 'web-dev', sha: 'c0ffee1234', trigger: 'command' as const };
+  const report = (extra: Partial<ApplyReport>): ApplyReport => ({
+    environment: 'web-dev', cluster: 'test', mode: 'apply', dryRun: false, ok: true, durationMs: 1200, notes: [], objects: [], pruned: 0,
+    counts: { created: 0, configured: 1, unchanged: 2, pruned: 0, skipped: 0, failed: 0 }, ...extra,
+  });
+  const rollout = { appSet: 'web', step: 1 };
+
+  it('of a RollingSync step that left objects says the step is not done, that later steps wait, and what releases them', () => {
+    const left = appliedCheck(job, report({ leftByPruneOff: 2 }), undefined, rollout);
+    expect(left.title).toBe('Applied c0ffee1 to web-dev');
+    expect(left.summary).toContain("**RollingSync:** 2 object(s) Git no longer has stay in `web-dev`, so its Application stays OutOfSync and step 1 of ApplicationSet `web` is not done: any later RollingSync step waits.");
+    expect(left.summary).toContain('- 2 left because prune was off: comment `/bosun sync web-dev --prune` on any pull request to delete them.');
+    const kept = appliedCheck({ ...job, trigger: 'sync' }, report({ keptByPruneRule: 1 }), undefined, rollout);
+    expect(kept.summary).toContain('**RollingSync:** 1 object(s) Git no longer has stay');
+    expect(kept.summary).toContain('- 1 kept by `Prune=false` (or `Prune=confirm`, `bosun.dev/prune: disabled`), which a sync with prune leaves too: delete them by hand or remove Prune=false from them, then `/bosun sync web-dev --prune`.');
+    expect(kept.summary).not.toContain('left because prune was off');
+  });
+
+  it('says nothing of it with nothing left, outside a RollingSync step, or when the apply failed', () => {
+    expect(appliedCheck(job, report({}), undefined, rollout).summary).not.toContain('RollingSync');
+    expect(appliedCheck(job, report({ leftByPruneOff: 2 }), undefined, undefined).summary).not.toContain('RollingSync');
+    expect(appliedCheck(job, report({ leftByPruneOff: 2 }), undefined, { appSet: 'web' }).summary).not.toContain('RollingSync');
+    expect(appliedCheck(job, report({ ok: false, leftByPruneOff: 2 }), undefined, rollout).summary).not.toContain('RollingSync');
   });
 });

@@ -67,6 +67,16 @@ describe('promotion decision', () => {
     expect(verdict.status === 'stop' && verdict.detail).toContain('`/bosun sync dev --prune`');
   });
 
+  it('a RollingSync step whose objects Prune=false kept is not done either, and says that only deleting them releases it', () => {
+    const kept = { ...last(sha, seq, true), keptByPruneRule: 1 };
+    expect(decide([{ env: 'dev', last: kept, rollout: true }])).toMatchObject({ status: 'wait', waitingFor: ['dev'], outOfSync: [{ env: 'dev', sha, left: 0, kept: 1 }] });
+    expect(decide([{ env: 'staging', last: kept }])).toEqual({ status: 'go' });
+    const verdict = decide([{ env: 'dev', last: kept, rollout: true }], hour);
+    expect(verdict).toMatchObject({ status: 'stop', reason: 'timeout', title: 'Not applied: dev stayed out of sync' });
+    expect(verdict.status === 'stop' && verdict.detail).toContain('1 object(s) Git no longer has are kept by `Prune=false`');
+    expect(verdict.status === 'stop' && verdict.detail).toContain('delete them by hand or remove Prune=false from them');
+  });
+
   it('polls quickly at first and at most every 30 s', () => {
     expect(promotionRetryMs(0)).toBe(1_000);
     expect(promotionRetryMs(60_000)).toBe(6_000);

@@ -121,7 +121,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
           const client = await connect(deps.clusters, cluster);
           try {
             const preview = await previewEnvironment({ client, env: desired.env, objects: desired.objects, partOf: job.repo.fullName });
-            const why = mayLeave ? rolloutPruneOffHold(job.trigger, desired.env, preview.leftByPruneOff) : undefined;
+            const why = mayLeave ? rolloutPruneOffHold(job.trigger, desired.env, preview.leftByPruneOff, preview.keptByPruneRule) : undefined;
             if (why) {
               held = 'manual';
               manual = why;
@@ -150,7 +150,7 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
             revision: job.sha,
             onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
           });
-          return { kind: 'finish', ending: { ok: report.ok, ...appliedCheck(job, report, pin), report } };
+          return { kind: 'finish', ending: { ok: report.ok, ...appliedCheck(job, report, pin, desired.env.rollout), report } };
         } finally {
           client.close();
         }

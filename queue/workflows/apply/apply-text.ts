@@ -6,6 +6,8 @@
 import { renderApplySummary, type ApplyReport } from '../../../src/cluster/index.ts';
 import { applyCheckRunName } from '../../../src/github/names.ts';
 import type { ApplyJob } from '../../../src/jobs.ts';
+import { keptRelease } from '../../../src/jobs/promotion.ts';
+import type { RolloutOrder } from '../../../src/model/rollout.ts';
 import type { PreviewResult } from '../../../src/model/preview.ts';
 import { renderPreviewMarkdown } from '../../../src/report/preview-section.ts';
 import { planPinSummary, planPinText, type PlanPin } from '../../../src/report/plan-pin.ts';
@@ -112,15 +114,39 @@ function syncFailure(report: ApplyReport): string | undefined {
   return report.steps?.find((s) => s.outcome !== 'ok' && s.outcome !== 'not run' && s.phase !== 'SyncFail')?.message;
 }
 
-/** The check run of an apply that ran: verdict, table, plan pinning. */
-export function appliedCheck(job: Facts, report: ApplyReport, pin: PlanPin | undefined): { title: string; summary: string; text: string; description: string } {
+/**
+ * The check run of an apply that ran: verdict, table, plan pinning; for an environment of a RollingSync step
+ * (`rollout`), whether objects Git no longer has keep its step not done (stepNotDone).
+ */
+export function appliedCheck(job: Facts, report: ApplyReport, pin: PlanPin | undefined, rollout?: RolloutOrder): { title: string; summary: string; text: string; description: string } {
   const title = appliedTitle(job, report.ok);
+  const notDone = rollout ? stepNotDone(job.env, report, rollout) : undefined;
   return {
     title,
-    summary: [applySummaryMarkdown(job, report), ...(pin ? ['', planPinSummary(pin, job.sha)] : [])].join('\n'),
+    summary: [applySummaryMarkdown(job, report), ...(notDone ? ['', notDone] : []), ...(pin ? ['', planPinSummary(pin, job.sha)] : [])].join('\n'),
     text: `\`\`\`\n${renderApplySummary(report)}\`\`\`\n${pin ? `\n${planPinText(pin, job.sha)}` : ''}`,
     description: `${title}: ${(!report.ok && syncFailure(report)) || countsLine(report)}`,
   };
+}
+
+/**
+ * A successful apply of a RollingSync step that left objects Git no longer has is not the step done: the
+ * Application stays OutOfSync (argo-cd docs/user-guide/sync-options.md "No Prune Resources": "The app will be
+ * out of sync if Argo CD expects a resource to be pruned"), and applicationset_controller.go
+ * appSyncEnabledForNextStep (isApplicationHealthy: not OutOfSync) keeps the later steps waiting
+ * (src/jobs/promotion.ts). Said on the step's own check run, which alone would read as plain success, with
+ * what releases it: a sync with prune for what prune-off left, deleting by hand for what Prune=false kept.
+ */
+export function stepNotDone(env: string, report: Pick<ApplyReport, 'ok' | 'leftByPruneOff' | 'keptByPruneRule'>, rollout: Pick<RolloutOrder, 'appSet' | 'step'>): string | undefined {
+  const left = report.leftByPruneOff ?? 0;
+  const kept = report.keptByPruneRule ?? 0;
+  if (!report.ok || rollout.step === undefined || left + kept === 0) return undefined;
+  const step = `step ${String(rollout.step)} of ApplicationSet \`${rollout.appSet}\``;
+  return [
+    `**RollingSync:** ${String(left + kept)} object(s) Git no longer has stay in \`${env}\`, so its Application stays OutOfSync and ${step} is not done: any later RollingSync step waits.`,
+    ...(left > 0 ? [`- ${String(left)} left because prune was off: comment \`/bosun sync ${env} --prune\` on any pull request to delete them.`] : []),
+    ...(kept > 0 ? [`- ${String(kept)} kept by \`Prune=false\` (or \`Prune=confirm\`, \`bosun.dev/prune: disabled\`), which a sync with prune leaves too: ${keptRelease(env)}.`] : []),
+  ].join('\n');
 }
 
 /** A failure that a retry may fix (the cluster, git or GitHub did not answer), after the last attempt. */

@@ -4,6 +4,7 @@
  */
 import type { ApplyTrigger } from '../../../src/jobs.ts';
 import type { Environment } from '../../../src/model/environment.ts';
+import { keptRelease } from '../../../src/jobs/promotion.ts';
 import type { PlanPin } from '../../../src/report/plan-pin.ts';
 
 /** `manual`: the environment does not apply on merge; `plan-differs`: the merge is not what was reviewed. */
@@ -44,13 +45,18 @@ export function mayLeaveRolloutOutOfSync(trigger: ApplyTrigger, env: Pick<Enviro
  * cmd/argocd/commands/app.go NewApplicationSyncCommand), `/bosun sync <env> --prune` (or `/bosun apply <env>
  * --prune` on the merged pull request) here. `/bosun apply <env>` alone applies without prune, as a manual
  * sync without the Prune box does: the objects stay, the step stays not done and every later merge is held
- * again. An object a rule keeps (`Prune=false`) stays even then, as gitops-engine's pruneObject skips it
- * ("ignored (no prune)") and the Application stays OutOfSync.
+ * again. An object a rule keeps (`Prune=false`; `keptByPruneRule`, counted apart by the preview) stays even
+ * then, as gitops-engine's pruneObject skips it ("ignored (no prune)") and the Application stays OutOfSync
+ * (argo-cd docs/user-guide/sync-options.md "No Prune Resources"): a sync with prune does not release it, so
+ * it alone does not hold the merge — the rollout's sync goes ahead as Argo CD's would, and the later steps
+ * wait on the apply's record (src/jobs/promotion.ts) until it is deleted by hand; with objects to prune as
+ * well, the hold's text says so.
  */
-export function rolloutPruneOffHold(trigger: ApplyTrigger, env: Pick<Environment, 'name' | 'prune' | 'rollout'>, leftByPruneOff: number | undefined): string | undefined {
+export function rolloutPruneOffHold(trigger: ApplyTrigger, env: Pick<Environment, 'name' | 'prune' | 'rollout'>, leftByPruneOff: number | undefined, keptByPruneRule?: number): string | undefined {
   if (!mayLeaveRolloutOutOfSync(trigger, env) || !leftByPruneOff) return undefined;
   const r = env.rollout!;
-  return `ApplicationSet ${r.appSet}'s RollingSync syncs it in step ${String(r.step)} without prune, and ${leftByPruneOff} object(s) Git no longer has would stay: the Application stays OutOfSync after the rollout's sync, so Argo CD never finds step ${String(r.step)} done and later steps wait until someone syncs it with prune (argocd app sync --prune; with bosun, \`/bosun sync ${env.name} --prune\`)`;
+  const also = keptByPruneRule ? `; ${keptByPruneRule} more kept by Prune=false stay even then (${keptRelease(env.name)})` : '';
+  return `ApplicationSet ${r.appSet}'s RollingSync syncs it in step ${String(r.step)} without prune, and ${leftByPruneOff} object(s) Git no longer has would stay: the Application stays OutOfSync after the rollout's sync, so Argo CD never finds step ${String(r.step)} done and later steps wait until someone syncs it with prune (argocd app sync --prune; with bosun, \`/bosun sync ${env.name} --prune\`)${also}`;
 }
 
 /** Whether a successful apply ends a rollback's pin: Git's state is back (a newer merge, or a sync). */

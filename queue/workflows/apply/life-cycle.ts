@@ -290,6 +290,7 @@ export async function openApplyLifeCycle(opts: LifeCycleOptions, target: ApplyTa
           ...(target.pr ? { pr: target.pr } : {}),
           ...(target.requestedBy ? { requestedBy: target.requestedBy } : {}),
           ...(end.report?.leftByPruneOff ? { leftByPruneOff: end.report.leftByPruneOff } : {}),
+          ...(end.report?.keptByPruneRule ? { keptByPruneRule: end.report.keptByPruneRule } : {}),
         };
         if (!(await recorded())) await opts.status?.recordApply(target.repo.fullName, target.env, record);
         done.record = record;

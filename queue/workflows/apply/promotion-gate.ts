@@ -7,7 +7,7 @@
  * sync that releases it, as its queued text ("Waiting for …") alone would read as still running.
  */
 import type { ApplyJob } from '../../../src/jobs.ts';
-import { leftText, type PromotionVerdict } from '../../../src/jobs/promotion.ts';
+import { keptRelease, leftText, type PromotionVerdict } from '../../../src/jobs/promotion.ts';
 import { short } from './apply-text.ts';
 
 export type GateDecision =
@@ -24,18 +24,25 @@ export function promotionDecision(job: Pick<ApplyJob, 'env' | 'sha' | 'removed' 
     const left = verdict.outOfSync ?? [];
     if (left.length === 0) return { status: 'wait', retryInMs: verdict.retryInMs, message };
     const pending = verdict.waitingFor.filter((w) => !left.some((o) => o.env === w));
+    // What a sync with prune releases, and what only goes by hand (kept by Prune=false…: promotion.ts keptRelease).
+    const prunable = left.filter((o) => o.left > 0);
+    const kept = left.filter((o) => o.kept);
+    const count = (o: (typeof left)[number]) => [o.left > 0 ? `${o.left} object(s) out of sync` : '', o.kept ? `${o.kept} kept by Prune=false` : ''].filter(Boolean).join(' and ');
     return {
       status: 'wait',
       retryInMs: verdict.retryInMs,
-      message: `${message} (${left.map((o) => `${o.env} left ${o.left} object(s) out of sync`).join(', ')})`,
+      message: `${message} (${left.map((o) => `${o.env} left ${count(o)}`).join(', ')})`,
       check: {
-        title: `Waiting for a sync with prune: ${left.map((o) => `/bosun sync ${o.env} --prune`).join(', ')}`,
+        title: prunable.length > 0
+          ? `Waiting for a sync with prune: ${prunable.map((o) => `/bosun sync ${o.env} --prune`).join(', ')}`
+          : `Waiting for objects kept by Prune=false in ${kept.map((o) => o.env).join(', ')} to be deleted`,
         summary: [
           `\`${job.env}\` is applied once ${verdict.waitingFor.map((w) => `\`${w}\``).join(', ')} ${verdict.waitingFor.length === 1 ? 'is' : 'are'} applied, healthy and in sync at \`${short(job.sha)}\` or a newer commit:`,
           ...left.map((o) => `- ${leftText(o)}. \`${job.env}\` waits for it: ${job.afterWhy?.[o.env] ?? 'an earlier RollingSync step'}.`),
           ...pending.map((w) => `- \`${w}\`: no result at this commit yet (${job.afterWhy?.[w] ?? 'listed in `dependsOn`'}).`),
           '',
-          `Comment ${left.map((o) => `\`/bosun sync ${o.env} --prune\``).join(', ')} on any pull request to apply the default branch's tip with prune and delete what Git no longer has; \`${job.env}\` then follows. A plain \`/bosun apply\` leaves those objects, as a manual sync without prune does.`,
+          ...(prunable.length > 0 ? [`Comment ${prunable.map((o) => `\`/bosun sync ${o.env} --prune\``).join(', ')} on any pull request to apply the default branch's tip with prune and delete what Git no longer has; \`${job.env}\` then follows. A plain \`/bosun apply\` leaves those objects, as a manual sync without prune does.`] : []),
+          ...kept.map((o) => `\`${o.env}\`: a sync with prune leaves what \`Prune=false\` keeps (gitops-engine: "ignored (no prune)") and its Application stays OutOfSync: ${keptRelease(o.env)}; \`${job.env}\` then follows.`),
         ].join('\n'),
       },
     };
