@@ -60,8 +60,8 @@ export interface ApplyReport {
   /**
    * Prune was off and objects bosun applied earlier that Git no longer has stay: how many of them keep the
    * environment out of sync, counted as the preview counts them (PreviewResult.leftByPruneOff: with Argo CD
-   * semantics not one annotated `compare-options: IgnoreExtraneous`, nor one another environment took over).
-   * Absent: none.
+   * semantics not one annotated `compare-options: IgnoreExtraneous`, nor one another environment took over,
+   * nor one a rule keeps even from a sync with prune: those are keptByPruneRule). Absent: none.
    */
   leftByPruneOff?: number;
   /**
