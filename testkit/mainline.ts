@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import type { Permission } from './github-standin/index.ts';
 import { makeGitRepo, type GitRepoBuilder } from './git-repo.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { scenario, type Json, type Scenario } from './scenario.ts';
@@ -18,6 +19,10 @@ export interface MainlineOptions {
   createNamespace?: boolean;
   /** Entries of the clusters registry, each the test API server (default: `test`). */
   clusters?: readonly string[];
+  /** The files of main's first commit (default: a README). */
+  files?: Readonly<Record<string, string>>;
+  /** Repository permissions of users who comment commands, by login. */
+  permissions?: Readonly<Record<string, Permission>>;
 }
 
 export interface Mainline {
@@ -25,6 +30,8 @@ export interface Mainline {
   kubectl: Scenario['kubectl'];
   /** The repository (set once the suite's beforeAll ran). */
   readonly repo: GitRepoBuilder;
+  /** The GitHub stand-in (set once the suite's beforeAll ran). */
+  readonly gh: Harness['gh'];
   /** Runs `change` (writes to the repository), commits it on main and sends its push; the new tip. */
   merge(message: string, change: () => Promise<void>): Promise<string>;
   /** `bosun / apply (<env>)` on `sha`, once completed. */
@@ -46,10 +53,11 @@ export function mainline(opts: MainlineOptions): Mainline {
     await writeTestClusterRegistry(clustersFile, opts.clusters);
     if (opts.createNamespace) await kubectl('create', 'namespace', opts.namespace);
     repo = await makeGitRepo();
-    await repo.write('README.md', 'platform\n');
+    for (const [path, content] of Object.entries(opts.files ?? { 'README.md': 'platform\n' })) await repo.write(path, content);
     tip = await repo.commit('empty');
     h = await startHarness({ clustersFile });
     await h.gh.addRepo({ owner: opts.owner, name: opts.name, gitDir: repo.dir, defaultBranch: 'main' });
+    for (const [user, level] of Object.entries(opts.permissions ?? {})) h.gh.setPermission(opts.owner, opts.name, user, level);
   }, 120_000);
 
   afterAll(async () => {
@@ -65,6 +73,10 @@ export function mainline(opts: MainlineOptions): Mainline {
     get repo() {
       if (!repo) throw new Error('mainline: the repository exists once the suite has started');
       return repo;
+    },
+    get gh() {
+      if (!h) throw new Error('mainline: the harness exists once the suite has started');
+      return h.gh;
     },
     merge: async (message, change) => {
       await change();

@@ -8,14 +8,12 @@
 // docs/user-guide/sync-options.md "No Prune Resources": "The app will be out of sync if Argo CD expects a resource
 // to be pruned"): step 2 waits until it is deleted by hand, and the check runs say so.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
-import { scenario, type Json, type PushRange } from '../../testkit/scenario.ts';
-import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../testkit/harness.ts';
+import { mainline } from '../../testkit/mainline.ts';
+import type { Json, PushRange } from '../../testkit/scenario.ts';
 
 const owner = 'acme';
 const name = `rollout-plain-${randomBytes(3).toString('hex')}`;
@@ -59,56 +57,33 @@ const configMap = (cm: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nm
 const guarded = (cm: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\ndata:\n  v: "1"\n`;
 
 describe('a RollingSync step held by prune-off, applied without prune', () => {
-  let h: Harness;
-  let work: string;
-  let repo: GitRepoBuilder;
-  const s = scenario(owner, name, () => h);
-  const { kubectl } = s;
+  const m = mainline({ owner, name, namespace, createNamespace: true, files: { 'README.md': 'api\n' }, permissions: { mia: 'maintain' } });
+  const { s, kubectl } = m;
   const value = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.v}');
   const absent = (cm: string): Promise<boolean> => kubectl('get', 'configmap', cm, '-n', namespace).then(() => false, () => true);
   const checkName = (env: string) => `bosun / apply (${env})`;
   const applied = (env: string, sha: string, count = 1) => s.completedRun(sha, checkName(env), { count, timeoutMs: slow });
   const mergePr = async (pr: number, title: string, change: () => Promise<void>): Promise<PushRange> => {
-    const range = await s.mergeChange(repo, pr, title, change);
+    const range = await s.mergeChange(m.repo, pr, title, change);
     await s.push(range);
     return range;
   };
 
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-rollout-plain-'));
-    const clustersFile = join(work, 'clusters.yaml');
-    await writeTestClusterRegistry(clustersFile);
-    await kubectl('create', 'namespace', namespace);
-    repo = await makeGitRepo();
-    await repo.write('README.md', 'api\n');
-    await repo.commit('start');
-    h = await startHarness({ clustersFile });
-    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-    h.gh.setPermission(owner, name, 'mia', 'maintain');
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
-    if (work) await rm(work, { recursive: true, force: true });
-    if (repo) await rm(repo.dir, { recursive: true, force: true });
-  });
-
   it('keeps step 2 waiting after a plain /bosun apply (its check run names the sync with prune), and lets it go after /bosun sync <env> --prune', async () => {
     const first = await mergePr(1, 'add the api ApplicationSet (no prune)', async () => {
-      await repo.write('argocd/api.yaml', appSet);
-      await repo.write('api/dev/a.yaml', configMap('api-a', '1'));
-      await repo.write('api/dev/b.yaml', configMap('api-b', '1'));
-      await repo.write('api/dev/c.yaml', guarded('api-c'));
-      await repo.write('api/prod/app.yaml', configMap('api-prod', '1'));
+      await m.repo.write('argocd/api.yaml', appSet);
+      await m.repo.write('api/dev/a.yaml', configMap('api-a', '1'));
+      await m.repo.write('api/dev/b.yaml', configMap('api-b', '1'));
+      await m.repo.write('api/dev/c.yaml', guarded('api-c'));
+      await m.repo.write('api/prod/app.yaml', configMap('api-prod', '1'));
     });
     expect((await applied(dev, first.after)).conclusion).toBe('success');
     expect((await applied(prod, first.after)).conclusion).toBe('success');
 
     const { after: merged } = await mergePr(2, 'drop api-b, change both steps', async () => {
-      await rm(join(repo.dir, 'api/dev/b.yaml'));
-      await repo.write('api/dev/a.yaml', configMap('api-a', '2'));
-      await repo.write('api/prod/app.yaml', configMap('api-prod', '2'));
+      await rm(join(m.repo.dir, 'api/dev/b.yaml'));
+      await m.repo.write('api/dev/a.yaml', configMap('api-a', '2'));
+      await m.repo.write('api/prod/app.yaml', configMap('api-prod', '2'));
     });
     // The rollout's sync would leave api-b: step 1 is held, step 2 queued behind it.
     const held = await applied(dev, merged);
@@ -154,9 +129,9 @@ describe('a RollingSync step held by prune-off, applied without prune', () => {
 
   it('keeps step 2 waiting while step 1 keeps an object by Prune=false, a sync with prune included (the check runs say to delete it by hand), and lets it go once it is deleted', async () => {
     const { after: merged } = await mergePr(3, 'drop api-c (Prune=false), change both steps', async () => {
-      await rm(join(repo.dir, 'api/dev/c.yaml'));
-      await repo.write('api/dev/a.yaml', configMap('api-a', '3'));
-      await repo.write('api/prod/app.yaml', configMap('api-prod', '3'));
+      await rm(join(m.repo.dir, 'api/dev/c.yaml'));
+      await m.repo.write('api/dev/a.yaml', configMap('api-a', '3'));
+      await m.repo.write('api/prod/app.yaml', configMap('api-prod', '3'));
     });
     // A sync with prune would keep api-c too: not held; applied as the rollout's sync, and the step is not done.
     const step1 = await applied(dev, merged);
@@ -193,6 +168,6 @@ describe('a RollingSync step held by prune-off, applied without prune', () => {
   }, 3 * slow);
 
   it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
-    expect(h.gh.problems()).toEqual([]);
+    expect(m.gh.problems()).toEqual([]);
   });
 });

@@ -4,73 +4,51 @@
 // `argocd app sync --prune` keeps a Prune=false one); before merge, `/bosun apply <env> --prune` on an open pull
 // request prunes its head's removals the same way. Real Redis, git, kube-apiserver and the GitHub stand-in.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenario, type Json, type PushRange } from '../../testkit/scenario.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { writeTestClusterRegistry } from '../../testkit/testenv/inject.ts';
-import { startHarness, waitFor, type Harness } from '../../testkit/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Json, PushRange } from '../../testkit/scenario.ts';
+import { mainline } from '../../testkit/mainline.ts';
+import { waitFor } from '../../testkit/harness.ts';
 
 const owner = 'acme';
 const name = 'prune-flag';
 // Unique on the shared test cluster: bosun's inventory is per environment name.
 const env = `keep-${randomBytes(3).toString('hex')}`;
 const checkName = `bosun / apply (${env})`;
+const namespace = `bosun-e2e-prune-${randomBytes(3).toString('hex')}`;
 const slow = 180_000;
 
 describe('/bosun apply <env> --prune on an environment with prune off', () => {
-  let h: Harness;
-  let work: string;
-  let repo: GitRepoBuilder;
-  let namespace: string;
+  const m = mainline({
+    owner, name, namespace,
+    files: { '.bosun.yaml': ['version: 1', 'environments:', `  - name: ${env}`, '    path: clusters/staging', '    cluster: test', '    prune: false', '    allowPreMergeApply: true', '    healthTimeout: 30s', ''].join('\n') },
+    permissions: { alice: 'write', mia: 'maintain' },
+  });
+  const { s, kubectl } = m;
   const merges: Record<number, string> = {};
-  const s = scenario(owner, name, () => h);
-  const { kubectl } = s;
   const configMap = (cm: string, v: string, annotations = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cm}\n  namespace: ${namespace}\n${annotations}data:\n  v: "${v}"\n`;
   const value = (cm: string): Promise<string> => kubectl('get', 'configmap', cm, '-n', namespace, '-o', 'jsonpath={.data.v}');
   const absent = (cm: string): Promise<boolean> => kubectl('get', 'configmap', cm, '-n', namespace).then(() => false, () => true);
   const mergePr = async (number: number, title: string, change: () => Promise<void>): Promise<PushRange> => {
-    const range = await s.mergeChange(repo, number, title, change);
+    const range = await s.mergeChange(m.repo, number, title, change);
     merges[number] = range.after;
     await s.push(range);
     return range;
   };
 
-  beforeAll(async () => {
-    namespace = `bosun-e2e-prune-${randomBytes(3).toString('hex')}`;
-    work = await mkdtemp(join(tmpdir(), 'bosun-e2e-prune-flag-'));
-    const clustersFile = join(work, 'clusters.yaml');
-    await writeTestClusterRegistry(clustersFile);
-    repo = await makeGitRepo();
-    await repo.write('.bosun.yaml', ['version: 1', 'environments:', `  - name: ${env}`, '    path: clusters/staging', '    cluster: test', '    prune: false', '    allowPreMergeApply: true', '    healthTimeout: 30s', ''].join('\n'));
-    await repo.commit('configure bosun');
-    h = await startHarness({ clustersFile });
-    await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-    h.gh.setPermission(owner, name, 'alice', 'write');
-    h.gh.setPermission(owner, name, 'mia', 'maintain');
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=false').catch(() => undefined);
-    await rm(work, { recursive: true, force: true });
-    if (repo) await rm(repo.dir, { recursive: true, force: true });
-  });
-
   it('on a merged pull request: a writer is refused; a maintainer\'s apply deletes what Git dropped and keeps the annotated object', async () => {
     await mergePr(1, 'app, old and kept', async () => {
-      await repo.write('clusters/staging/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
-      await repo.write('clusters/staging/app.yaml', configMap('app', '1'));
-      await repo.write('clusters/staging/old.yaml', configMap('old', '1'));
-      await repo.write('clusters/staging/kept.yaml', configMap('kept', '1', '  annotations:\n    bosun.dev/prune: disabled\n'));
+      await m.repo.write('clusters/staging/namespace.yaml', `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${namespace}\n`);
+      await m.repo.write('clusters/staging/app.yaml', configMap('app', '1'));
+      await m.repo.write('clusters/staging/old.yaml', configMap('old', '1'));
+      await m.repo.write('clusters/staging/kept.yaml', configMap('kept', '1', '  annotations:\n    bosun.dev/prune: disabled\n'));
     });
     expect((await s.completedRun(merges[1]!, checkName, { timeoutMs: slow })).conclusion).toBe('success');
     await mergePr(2, 'drop old and kept', async () => {
-      await rm(join(repo.dir, 'clusters/staging/old.yaml'));
-      await rm(join(repo.dir, 'clusters/staging/kept.yaml'));
-      await repo.write('clusters/staging/app.yaml', configMap('app', '2'));
+      await rm(join(m.repo.dir, 'clusters/staging/old.yaml'));
+      await rm(join(m.repo.dir, 'clusters/staging/kept.yaml'));
+      await m.repo.write('clusters/staging/app.yaml', configMap('app', '2'));
     });
     const merged = merges[2]!;
     expect((await s.completedRun(merged, checkName, { timeoutMs: slow })).conclusion).toBe('success');
@@ -91,17 +69,17 @@ describe('/bosun apply <env> --prune on an environment with prune off', () => {
     expect(await value('kept')).toBe('1');
     const output = run.output as Json;
     expect(`${String(output.summary)}\n${String(output.text)}`).toContain('bosun.dev/prune: disabled');
-    const deployment = h.gh.deployments(owner, name).filter((d) => d.sha === merged && d.environment === env && (d.payload as Json).trigger === 'command');
+    const deployment = m.gh.deployments(owner, name).filter((d) => d.sha === merged && d.environment === env && (d.payload as Json).trigger === 'command');
     expect(deployment).toHaveLength(1);
     await waitFor('the command deployment succeeded', () => s.deploymentStates(deployment[0]!).at(-1)?.state === 'success');
   }, 2 * slow);
 
   it('before merge: /bosun apply <env> --prune on an open pull request prunes its head\'s removals', async () => {
-    await repo.git('checkout', '--quiet', '-b', 'drop-app', 'main');
-    await rm(join(repo.dir, 'clusters/staging/app.yaml'));
-    const head = await repo.commit('drop app');
-    await repo.checkout('main');
-    await h.gh.addPullRequest({ owner, repo: name, number: 3, head: { ref: 'drop-app', sha: head }, base: { ref: 'main' }, user: 'alice' });
+    await m.repo.git('checkout', '--quiet', '-b', 'drop-app', 'main');
+    await rm(join(m.repo.dir, 'clusters/staging/app.yaml'));
+    const head = await m.repo.commit('drop app');
+    await m.repo.checkout('main');
+    await m.gh.addPullRequest({ owner, repo: name, number: 3, head: { ref: 'drop-app', sha: head }, base: { ref: 'main' }, user: 'alice' });
 
     const c = await s.comment(3, 'mia', `/bosun apply ${env} --prune`);
     await waitFor('🚀', s.reacted(c, 'rocket'), slow);
@@ -112,6 +90,6 @@ describe('/bosun apply <env> --prune on an environment with prune off', () => {
   }, slow);
 
   it('every request bosun sent matched GitHub\'s OpenAPI description', () => {
-    expect(h.gh.problems()).toEqual([]);
+    expect(m.gh.problems()).toEqual([]);
   });
 });
