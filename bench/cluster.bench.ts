@@ -131,14 +131,14 @@ async function main(): Promise<Record<string, unknown>> {
       say(`preview round ${i + 1}: kubectl ${Math.round(k.ms)} ms, bosun ${Math.round(b.ms)} ms`);
     }
 
-    const applyKubectl: number[] = [];
-    const applyBosun: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      await reset();
+    /** `kubectl apply --server-side` of v2's files, as bosun's field manager. */
+    const kubectlApply = (): { ms: number } => {
       const k = kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=bosun', '-f', join(work, 'v2')]);
       if (k.status !== 0) throw new Error(`kubectl apply exited ${k.status}: ${k.stderr.slice(-500)}`);
-      applyKubectl.push(k.ms);
-      await reset();
+      return k;
+    };
+    /** bosun's apply of v2, timed from its connection to the cluster. */
+    const bosunApply = async (): Promise<{ ms: number; value: Awaited<ReturnType<typeof applyEnvironment>> }> => {
       const b = await timed(async () => {
         const client = await connect(registry, 'bench');
         try {
@@ -148,6 +148,17 @@ async function main(): Promise<Record<string, unknown>> {
         }
       });
       if (!b.value.ok) throw new Error(`bosun apply failed: ${b.value.notes.join('; ')} ${b.value.objects.filter((o) => o.action === 'failed').slice(0, 3).map((o) => `${o.key}: ${o.error}`).join('; ')}`);
+      return b;
+    };
+
+    const applyKubectl: number[] = [];
+    const applyBosun: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      await reset();
+      const k = kubectlApply();
+      applyKubectl.push(k.ms);
+      await reset();
+      const b = await bosunApply();
       applyBosun.push(b.ms);
       say(`apply round ${i + 1}: kubectl ${Math.round(k.ms)} ms, bosun ${Math.round(b.ms)} ms`);
     }
@@ -170,20 +181,11 @@ async function main(): Promise<Record<string, unknown>> {
     let reapply: { unchanged: number; kubectlWrites: number; bosunWrites: number } = { unchanged: 0, kubectlWrites: 0, bosunWrites: 0 };
     for (let i = 0; i < rounds; i++) {
       const beforeKubectl = await versions();
-      const k = kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=bosun', '-f', join(work, 'v2')]);
-      if (k.status !== 0) throw new Error(`kubectl apply exited ${k.status}: ${k.stderr.slice(-500)}`);
+      const k = kubectlApply();
       reapplyKubectl.push(k.ms);
       const kubectlWrites = written(beforeKubectl, await versions());
       const beforeBosun = await versions();
-      const b = await timed(async () => {
-        const client = await connect(registry, 'bench');
-        try {
-          return await applyEnvironment({ client, env, objects: asRendered(v2), wait: false });
-        } finally {
-          client.close();
-        }
-      });
-      if (!b.value.ok) throw new Error(`bosun re-apply failed: ${b.value.notes.join('; ')}`);
+      const b = await bosunApply();
       reapplyBosun.push(b.ms);
       reapply = { unchanged: b.value.counts.unchanged, kubectlWrites, bosunWrites: written(beforeBosun, await versions()) };
       say(`re-apply round ${i + 1}: kubectl ${Math.round(k.ms)} ms (${kubectlWrites} written), bosun ${Math.round(b.ms)} ms (${reapply.bosunWrites} written, ${reapply.unchanged} unchanged)`);
