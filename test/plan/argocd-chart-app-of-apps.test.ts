@@ -8,9 +8,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../cli/run-cli.ts';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import type { EnvironmentPlan, PlanResult } from '../../src/model/plan.ts';
@@ -106,15 +105,8 @@ async function plan(before: Record<string, string>, after: Record<string, string
 
 /** The same plan of the repository's last commit (its input index, in the git folder, now holds both commits). */
 async function planAgain(repo: GitRepoBuilder): Promise<Run> {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  const code = await main(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--repo-url', repoUrl, '--format', 'json'], {
-    stdout, stderr, env: { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: served.url }, cwd: repo.dir,
-  });
-  return { code, plan: JSON.parse(out) as PlanResult, stderr: err, repo };
+  const { code, stdout, stderr } = await runCli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--repo-url', repoUrl, '--format', 'json'], repo.dir, { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: served.url });
+  return { code, plan: JSON.parse(stdout) as PlanResult, stderr, repo };
 }
 
 const env = (r: Run, name: string): EnvironmentPlan | undefined => r.plan.environments.find((e) => e.name === name);

@@ -6,9 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../cli/run-cli.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
@@ -84,15 +83,8 @@ async function plan(before: Record<string, string>, after: Record<string, string
   await repo.commit('base');
   for (const [path, content] of Object.entries(after)) await repo.write(path, content);
   await repo.commit('change');
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  const code = await main(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], {
-    stdout, stderr, env: { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: sources }, cwd: repo.dir,
-  });
-  return { code, plan: JSON.parse(out) as PlanResult, stderr: err };
+  const { code, stdout, stderr } = await runCli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], repo.dir, { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: sources });
+  return { code, plan: JSON.parse(stdout) as PlanResult, stderr };
 }
 
 const web = (r: Run) => r.plan.environments.find((e) => e.name === 'web')!;

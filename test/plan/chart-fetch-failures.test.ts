@@ -5,9 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../cli/run-cli.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
@@ -63,19 +62,9 @@ async function plan(url: string, from: string, to: string): Promise<{ code: numb
   await repo.commit('base');
   await repo.write('apps/staging/release.yaml', files(url, to)['apps/staging/release.yaml']);
   await repo.commit(`podinfo ${from} → ${to}`);
-  const run = async (format: string) => {
-    const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => { out += d; });
-    stderr.on('data', (d) => { err += d; });
-    const code = await main(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format], {
-      stdout, stderr, env: { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: '' }, cwd: repo.dir,
-    });
-    return { code, out, err };
-  };
+  const run = (format: string) => runCli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format], repo.dir, { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: '' });
   const [json, md] = [await run('json'), await run('markdown')];
-  return { code: json.code, plan: JSON.parse(json.out) as PlanResult, stderr: json.err, markdown: md.out };
+  return { code: json.code, plan: JSON.parse(json.stdout) as PlanResult, stderr: json.stderr, markdown: md.stdout };
 }
 
 describe('a HelmRelease whose chart cannot be fetched', () => {
