@@ -20,11 +20,16 @@ export interface PlanChartOptions {
  */
 export function planChartFetcher(opts: PlanChartOptions | undefined, baseDir: string | undefined, ready?: () => Promise<void>): ChartFetcher | undefined {
   if (!opts) return undefined;
+  return trustedChartFetcher(opts, async () => {
+    await ready?.();
+    return baseDir ? declaredChartSources(baseDir) : [];
+  });
+}
+
+/** A chart fetcher allowed the operator's sources plus `declared`: the sources a trusted commit (merged, or a pull request's base) declares. */
+export function trustedChartFetcher(opts: PlanChartOptions, declared: () => Promise<string[]>): ChartFetcher {
   return new ChartFetcher({
-    policy: async () => {
-      await ready?.();
-      return { operator: opts.sources, declared: baseDir ? await declaredChartSources(baseDir) : [] };
-    },
+    policy: async () => ({ operator: opts.sources, declared: await declared() }),
     cacheDir: join(opts.dataDir, 'charts'),
   });
 }

@@ -4,9 +4,9 @@ import { checkout, resolveRef } from '../git/index.ts';
 import { collectInputs, discoverEnvironments, environmentForPath } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
-import type { ChartFetcher } from '../charts/index.ts';
+import { declaredChartSources, type ChartFetcher } from '../charts/index.ts';
 import { renderEnvironment } from '../render/index.ts';
-import { planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
+import { planChartFetcher, trustedChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import type { ObjectLimits } from '../render/object-limits.ts';
 import { collectRepoCrds } from '../validate/index.ts';
@@ -145,18 +145,27 @@ function crdsOf(objects: RenderedObject[]): KubeObject[] {
 export async function loadDesiredState(opts: {
   repoDir: string; ref: string; env: string; repoUrls?: string[]; clusters?: DiscoveryClusters; progress?: Progress; limits?: ObjectLimits;
   /**
-   * Remote charts: the operator's sources plus those `ref` itself declares — pass it only for a commit of
-   * the default branch (merged, so its sources are trusted), never for a pull request's head.
+   * Remote charts: the operator's sources plus those `ref` itself declares — alone only for a commit of
+   * the default branch (merged, so its sources are trusted); for a pull request's head, with `chartSourcesAt`.
    */
   charts?: PlanChartOptions;
+  /**
+   * With `charts`, when `ref` is a pull request's head (`/bosun apply` before merge): the trusted commit (the
+   * pull request's base) whose declared chart sources may be fetched besides the operator's — the head's own
+   * never are, as in the plan.
+   */
+  chartSourcesAt?: string;
   /**
    * `clusters` is the registry the caller applies with: an environment whose cluster it lacks is refused
    * before anything is rendered (a configuration error naming the environment; plan/unregistered-clusters.ts).
    */
   refuseUnregisteredCluster?: boolean;
 }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
+  const chartOpts = opts.charts;
+  const trustedAt = opts.chartSourcesAt;
+  const declaredAtBase = chartOpts && trustedAt ? await withTree(opts.repoDir, trustedAt, (baseDir) => declaredChartSources(baseDir)) : undefined;
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
-    const charts = planChartFetcher(opts.charts, dir);
+    const charts = chartOpts && declaredAtBase ? trustedChartFetcher(chartOpts, async () => declaredAtBase) : planChartFetcher(chartOpts, dir);
     // With the fetcher, a child of an app of apps through a fetched chart is found as the plan found it.
     const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply', ...(charts ? { charts } : {}) });
     const unregistered = opts.refuseUnregisteredCluster ? unregisteredCluster(env, opts.clusters) : undefined;

@@ -136,6 +136,30 @@ describe('an Argo CD app of apps through a fetched chart', () => {
     await expect(loadDesiredState({ repoDir: run.repo.dir, ref: 'HEAD', env: 'frontend', repoUrls: [repoUrl] })).rejects.toThrow('unknown environment "frontend"');
   }, 180_000);
 
+  it('/bosun apply before merge renders a child at the pull request\'s head with the chart sources of its base, never one the head adds', async () => {
+    const repo = await makeGitRepo();
+    repos.push(repo);
+    for (const [path, content] of Object.entries(baseFiles())) await repo.write(path, content);
+    const base = await repo.commit('base');
+    await repo.write('envs/frontend/config.yaml', configMap('frontend', 'two'));
+    const head = await repo.commit('change');
+    // No operator sources: the chart's repository is allowed only because the base declares it.
+    const charts = { sources: [], dataDir };
+    const desired = await loadDesiredState({ repoDir: repo.dir, ref: head, env: 'frontend', repoUrls: [repoUrl], charts, chartSourcesAt: base });
+    expect(desired.objects.map((o) => `${o.object.kind} ${o.object.metadata?.name} ${String((o.object as { data?: Record<string, unknown> }).data?.value)}`)).toEqual(['ConfigMap frontend two']);
+    // A head that moves the parent to a repository its base does not declare: that chart is not fetched,
+    // so the head has no such child to apply.
+    const other = await serveChartRepo([{ name: 'platform', version: '1.0.0', templates: { 'frontend.yaml': child('frontend', 'envs/frontend') } }]);
+    try {
+      await repo.write('apps/root.yaml', rootFrom(other.url, '1.0.0'));
+      const moved = await repo.commit('move the chart');
+      await expect(loadDesiredState({ repoDir: repo.dir, ref: moved, env: 'frontend', repoUrls: [repoUrl], charts, chartSourcesAt: base })).rejects.toThrow('unknown environment "frontend"');
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, 180_000);
+
   it('a merge applies the child whose folder it changed: the push job\'s affected environments expand the fetched chart as the plan does', async () => {
     const repo = await makeGitRepo();
     repos.push(repo);

@@ -68,8 +68,10 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
     }
   }
 
-  const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [pr.headSha]);
-  const desired = await loadDesiredState({ repoDir: mirror.dir, ref: pr.headSha, env: name, ...discoveryScope(job.repo, deps.clusters) });
+  const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [pr.baseSha, pr.headSha]);
+  // The head's children of an app of apps through a fetched chart are found as the plan found them: the
+  // operator's chart sources and the base's, never a source the pull request adds.
+  const desired = await loadDesiredState({ repoDir: mirror.dir, ref: pr.headSha, env: name, ...discoveryScope(job.repo, deps.clusters), ...(deps.charts ? { charts: deps.charts, chartSourcesAt: pr.baseSha } : {}) });
   // The PR may edit the environment's definition; it must not point it at another cluster.
   if (clusterNameOf(desired.env) !== clusterNameOf(env)) {
     await run.reply(`This pull request moves \`${name}\` from cluster \`${clusterNameOf(env)}\` to \`${clusterNameOf(desired.env)}\`; that can only take effect by merging, not with \`/bosun apply\`.`);

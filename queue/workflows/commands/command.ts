@@ -7,6 +7,7 @@
 import { isAllowed, parseComment, refusalMessage, requiredPermission, type CommandPermissions, type RepoPermission } from '../../../src/chatops/index.ts';
 import { loadRepoConfig } from '../../../src/config/index.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
+import { chartDiscovery } from '../../../src/plan/chart-fetcher.ts';
 import { addReaction, commandReplier, getPermission } from '../../../src/github/index.ts';
 import type { CommandJob } from '../../../src/jobs.ts';
 import { BosunError, formatProblem } from '../../../src/model/errors.ts';
@@ -76,12 +77,13 @@ export function commandProcessor(deps: CommandProcessorDeps): Processor<CommandJ
   };
 }
 
-async function baseSettings(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters'>, job: CommandJob, pr: PullRequestInfo, token: () => Promise<string>): Promise<BaseSettings> {
+async function baseSettings(deps: Pick<CommandProcessorDeps, 'mirrors' | 'clusters' | 'charts'>, job: CommandJob, pr: PullRequestInfo, token: () => Promise<string>): Promise<BaseSettings> {
   const mirrors = deps.mirrors;
   const mirror = await mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [pr.baseSha, pr.headSha]);
   return mirrors.withCheckout(mirror, pr.baseSha, async (co) => {
     const config = await loadRepoConfig(co.dir);
-    const { environments } = await discoverEnvironments(co.dir, discoveryScope(job.repo, deps.clusters));
+    // The base is trusted: with chart options, the children of an app of apps through a fetched chart are environments.
+    const { environments } = await discoverEnvironments(co.dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, co.dir) });
     return {
       permissions: (config?.commands?.permissions ?? {}) as CommandPermissions,
       envs: new Map(environments.map((e) => [e.name, e])),
