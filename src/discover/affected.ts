@@ -50,7 +50,10 @@ export function decideAffected(input: AffectedInput): AffectedDecision {
   if (!head) return { affected: true, reason: `environment removed${where(base, 'was defined in')}; its objects will be deleted${base.deleteObjectsOnRemoval ? ` (${base.deleteObjectsOnRemoval})` : ''}`, lifecycle: 'removed' };
 
   if (!sameDefinition(base, head)) {
-    const file = head.definedIn?.file ?? base.definedIn?.file;
+    // Name the file that changed when the definition spans several (a git files generator's file, an Argo CD parameter override file).
+    const changedFiles = new Set(input.changedFiles.map(normalize));
+    const definitions = [head.definedIn?.file, base.definedIn?.file, ...(head.definedByFiles ?? []), ...(base.definedByFiles ?? [])];
+    const file = definitions.find((f) => f !== undefined && changedFiles.has(f)) ?? head.definedIn?.file ?? base.definedIn?.file;
     return { affected: true, reason: file ? `definition in ${file} changed` : 'definition changed' };
   }
   // An Argo CD Application that follows a tag or another branch deploys that revision: a change to the

@@ -19,6 +19,7 @@ import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
 import { argocdApplyPolicy } from './argocd-sync.ts';
 import { isRemoteChartSource, remoteChartOf } from './argocd-remote-chart.ts';
+import { withSourceOverrides } from './argocd-source-overrides.ts';
 import { removalVerdict, type RemovalProducer } from './argocd-removal.ts';
 import { placementText, rolloutOrder, type RolloutPlacement } from './argocd-rolling-sync.ts';
 
@@ -90,7 +91,8 @@ export interface BuiltEnvironment {
 
 /** The environment of one candidate, named `name`; `parentEnv` is the environment that renders its parent. */
 export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, name: string, parentEnv?: string): BuiltEnvironment {
-  const { doc, entry } = c;
+  const { doc } = c;
+  let { entry } = c;
   const app = doc.object;
   const at = { file: doc.file, line: doc.line };
   const texts: string[] = [];
@@ -100,6 +102,10 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   // holds it, so its path (what the report shows, never read) is the folder of the Application's file.
   const remote = isRemoteChartSource(entry.source) ? remoteChartOf(doc, entry.source, entry.fieldPath, sourcePath) : undefined;
   const path = remote ? posix.dirname(doc.file) : repoPathFrom(ctx.root, field(entry.source, 'path') as string, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'path']), field: `${entry.fieldPath}.path` });
+  // `.argocd-source.yaml` / `.argocd-source-<app>.yaml` in the source folder change what Argo CD renders.
+  const overrides = remote ? undefined : withSourceOverrides(ctx.root, path, c.appName, c.namespace, entry.source);
+  if (overrides && overrides.files.length > 0) entry = { ...entry, source: overrides.source };
+  texts.push(...(overrides?.notes ?? []));
 
   const { automated, isAutomated, prunes } = syncPolicyOf(ctx, app);
   const env: Environment = {
@@ -130,7 +136,8 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   if (doc.producedBy) {
     env.producedBy = { kind: doc.producedBy.kind, name: doc.producedBy.name, ...(doc.producedBy.file ? { file: doc.producedBy.file } : {}), ...(parentEnv ? { environment: parentEnv } : {}) };
   }
-  if (doc.definedByFiles && doc.definedByFiles.length > 0) env.definedByFiles = [...doc.definedByFiles].sort();
+  const definedBy = [...(doc.definedByFiles ?? []), ...(overrides?.files ?? [])];
+  if (definedBy.length > 0) env.definedByFiles = [...new Set(definedBy)].sort();
   const removal = removalVerdict(app, removalProducer(ctx, doc));
   if (removal.keeps !== undefined) env.keepObjectsOnRemoval = removal.keeps;
   else env.deleteObjectsOnRemoval = removal.deletes;

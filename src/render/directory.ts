@@ -47,12 +47,27 @@ export const directoryRenderer: Renderer = {
         for (const object of await evaluateJsonnet({ root, env, file, appDir: dir, options: options.jsonnet ?? {}, opts, counted: objects.length })) objects.push({ object, source: { file } });
         continue;
       }
-      const parsed = parseYamlDocuments(await readManifest(root, file), file);
+      const text = await readManifest(root, file);
+      const parsed = parseYamlDocuments(text, file);
       if (!parsed.ok) throw new RenderFailure(parsed.error);
       const checked = requireObjects(parsed.docs, file);
-      if (!checked.ok) throw new RenderFailure(checked.error);
+      if (!checked.ok) {
+        if (unrelatedYaml(file, text, parsed.docs[0]?.line === checked.error.line)) continue;
+        throw new RenderFailure(checked.error);
+      }
       for (const { object, line } of checked.objects) objects.push({ object, source: { file, line } });
     }
     return { ok: true, objects };
   },
 };
+
+/**
+ * A YAML file whose first document is no Kubernetes object and whose text does not look like one: reposerver
+ * getObjsFromYAMLOrJSON ignores it ("it might be an unrelated YAML file which we will ignore") unless the
+ * text holds all of `apiVersion:`, `kind:` and `metadata:`. A bad document after good ones, or in a JSON
+ * file, fails the render there as here.
+ */
+function unrelatedYaml(file: string, text: string, failsAtFirst: boolean): boolean {
+  if (!failsAtFirst || file.endsWith('.json')) return false;
+  return !(text.includes('apiVersion:') && text.includes('kind:') && text.includes('metadata:'));
+}

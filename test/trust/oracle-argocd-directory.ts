@@ -57,7 +57,12 @@ export async function renderDirectory(root: string, path: string, directory: Dir
       objects.push(...(Array.isArray(value) ? value : [value]));
       continue;
     }
-    objects.push(...parseDocs(await readFile(join(dir, f), 'utf8'), posix.join(path, f)));
+    const text = await readFile(join(dir, f), 'utf8');
+    const docs = parseDocs(text, posix.join(path, f));
+    // reposerver getObjsFromYAMLOrJSON: a YAML file whose first document is no object is ignored ("an unrelated
+    // YAML file") unless its text has apiVersion:, kind: and metadata:.
+    if (!f.endsWith('.json') && docs.length > 0 && typeof docs[0].kind !== 'string' && !['apiVersion:', 'kind:', 'metadata:'].every((s) => text.includes(s))) continue;
+    objects.push(...docs);
   }
   return objects;
 }

@@ -51,7 +51,7 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
   const refs = new Map<string, Source>(sources.filter((s) => typeof s.ref === 'string').map((s) => [s.ref as string, s]));
 
   const objects: Obj[] = [];
-  for (const source of sources) {
+  for (let source of sources) {
     if (source.path === undefined && typeof source.ref === 'string') continue; // a values-only source
     if (!sameRepo(source.repoURL, ctx.repoUrl)) throw new Error(`oracle: ${d.env}: source ${String(source.repoURL)} is not this repository (do not declare it)`);
     if (source.chart !== undefined) throw new Error(`oracle: ${d.env}: Helm repository charts are not rendered by the oracle`);
@@ -59,6 +59,7 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     const path = posix.normalize(String(source.path));
     const dir = join(tree.dir, path);
     if (!existsSync(dir)) throw new Error(`oracle: ${d.env}: path ${path} does not exist`);
+    source = await withParameterOverrides(source, dir, String((app.metadata as Record<string, unknown>).name));
     if (existsSync(join(dir, 'Chart.yaml'))) {
       objects.push(...await renderHelm(d, app, source, dir, namespace ?? 'default', refs, follows, tree));
     } else if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => existsSync(join(dir, f)))) {
@@ -73,6 +74,34 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     }
   }
   return { kind: 'objects', objects: objects.filter(appliedBySync), ...(namespace ? { defaultNamespace: namespace } : {}) };
+}
+
+/**
+ * Argo CD's parameter override files (docs user-guide/parameters.md, "Store Overrides In Git"): the repo
+ * server merges `.argocd-source.yaml`, then `.argocd-source-<appName>.yaml`, from the source folder into the
+ * source as JSON merge patches; where the source comes from (repoURL, path, chart, targetRevision) stays.
+ * The corpus's Applications live in Argo CD's own namespace, so `<appName>` is the bare name.
+ */
+async function withParameterOverrides(source: Source, dir: string, appName: string): Promise<Source> {
+  let out: Source = source;
+  for (const name of ['.argocd-source.yaml', `.argocd-source-${appName}.yaml`]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    out = jsonMergePatch(out, parse(await readFile(file, 'utf8'))) as Source;
+  }
+  return { ...out, repoURL: source.repoURL, path: source.path, targetRevision: source.targetRevision };
+}
+
+/** RFC 7386, section 2's MergePatch function. */
+function jsonMergePatch(target: unknown, patch: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(patch)) return patch;
+  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const name of Object.keys(patch)) {
+    if (patch[name] === null) delete result[name];
+    else result[name] = jsonMergePatch(result[name], patch[name]);
+  }
+  return result;
 }
 
 /**
