@@ -54,10 +54,14 @@ export async function helmReleaseEnvironments(
   const all = docs.filter((d) => is(d, helmApi, 'HelmRelease'));
   const out: HelmReleaseDiscovery = { environments: [], notes: [] };
   if (all.length === 0) return out;
-  // A HelmRelease document with neither spec.chart nor spec.chartRef is not a release helm-controller would
-  // accept: it is a kustomize patch of one defined elsewhere (an overlay's values). It is an input of the
-  // release it patches, in the Kustomizations that read it, never a release of its own.
-  const isPatch = (d: YamlObjectDoc): boolean => field(d.object, 'spec', 'chart') === undefined && field(d.object, 'spec', 'chartRef') === undefined;
+  // A HelmRelease document without spec.chartRef and without the two fields the CRD requires of
+  // spec.chart.spec (`chart` and `sourceRef`, helm-controller api/v2 HelmChartTemplateSpec) is not a release
+  // helm-controller would accept: it is a kustomize patch of one defined elsewhere (an overlay's values, or
+  // its `chart.spec.version` / `valuesFiles`, as fluxcd/flux2-kustomize-helm-example's
+  // apps/staging/podinfo-values.yaml). It is an input of the release it patches, in the Kustomizations that
+  // read it, never a release of its own.
+  const isPatch = (d: YamlObjectDoc): boolean => field(d.object, 'spec', 'chartRef') === undefined
+    && (field(d.object, 'spec', 'chart', 'spec', 'chart') === undefined || field(d.object, 'spec', 'chart', 'spec', 'sourceRef') === undefined);
   const releases = all.filter((d) => !isPatch(d));
   const patches = all.filter(isPatch);
 
@@ -134,9 +138,20 @@ export async function helmReleaseEnvironments(
       seen.add(key);
       const patchFiles = patches
         .filter((p) => str(field(p.object, 'metadata', 'name')) === name && isInput(inputs.get(parent)!, p.file))
-        .filter((p) => namespace === undefined || str(field(p.object, 'metadata', 'namespace')) === undefined || str(field(p.object, 'metadata', 'namespace')) === namespace)
-        .map((p) => p.file);
-      const inputsHere = patchFiles.length > 0 ? { ...ownInputs, files: [...new Set([...ownInputs.files, ...patchFiles])].sort() } : ownInputs;
+        .filter((p) => namespace === undefined || str(field(p.object, 'metadata', 'namespace')) === undefined || str(field(p.object, 'metadata', 'namespace')) === namespace);
+      // What a patch adds is read like the release's own: its chart.spec.valuesFiles (paths from the
+      // repository root for a chart of this repository) and the ConfigMaps/Secrets of its valuesFrom.
+      const patchValuesFrom = patchFiles.map((p) => valuesFromDefinitions(ctx.root, files, field(p.object, 'spec')));
+      const patchValuesFiles = chart.kind === 'repository'
+        ? patchFiles.flatMap((p) => helmChartSpec(field(p.object, 'spec', 'chart', 'spec')).valuesFiles ?? []).map((v) => posix.normalize(v.replace(/^\/+/, '')))
+        : [];
+      const inputsHere = patchFiles.length > 0
+        ? { ...ownInputs, files: [...new Set([...ownInputs.files, ...patchFiles.map((p) => p.file), ...patchValuesFiles, ...patchValuesFrom.flatMap((v) => Object.values(v).flat())])].sort() }
+        : ownInputs;
+      const valuesFromHere = patchValuesFrom.reduce<Record<string, string[]>>((all, v) => {
+        for (const [key, defs] of Object.entries(v)) all[key] = [...new Set([...(all[key] ?? []), ...defs])];
+        return all;
+      }, { ...valuesFromFiles });
       const target: HelmReleaseTarget = {
         parent,
         name,
@@ -145,7 +160,7 @@ export async function helmReleaseEnvironments(
         line: doc.line,
         chart: source,
         ...(chart.kind !== 'refused' && chart.helmChart && isChartRef(doc) ? { helmChart: chart.helmChart } : {}),
-        valuesFromFiles,
+        valuesFromFiles: valuesFromHere,
         inputs: inputsHere,
         ...(refused ? { refused } : {}),
       };
