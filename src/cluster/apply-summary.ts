@@ -1,5 +1,6 @@
 import { pushAll } from '../util/push-all.ts';
 import type { ApplyAction, ApplyReport, ObjectResult, SyncStep } from './types.ts';
+import { objectLabel } from '../model/object.ts';
 
 const actionOrder: ApplyAction[] = ['failed', 'created', 'configured', 'pruned', 'skipped', 'unchanged'];
 
@@ -18,7 +19,7 @@ export function renderApplySummary(report: ApplyReport): string {
     const h = report.health;
     const notHealthy = h.objects.filter((o) => o.status !== 'healthy');
     lines.push(`  health: ${h.verdict} after ${(h.elapsedMs / 1000).toFixed(1)} s (${h.objects.length - notHealthy.length} of ${h.objects.length} healthy)`);
-    for (const o of notHealthy) lines.push(`    ${o.status.padEnd(11)} ${label(o)}: ${o.message}`);
+    for (const o of notHealthy) lines.push(`    ${o.status.padEnd(11)} ${objectLabel(o)}: ${o.message}`);
   }
   pushAll(lines, syncStepLines(report).map((l) => `  ${l}`));
   for (const note of report.notes) lines.push(`  note: ${note}`);
@@ -32,7 +33,7 @@ function objectLine(o: ObjectResult): string {
   const where = o.source ? ` (${o.source.file}${o.source.line ? `:${o.source.line}` : ''})` : '';
   const why = o.error ? `: ${o.error}` : '';
   const hook = o.hook ? ` [${o.hook.phase} hook${o.hook.wave !== 0 ? `, wave ${o.hook.wave}` : ''}: ${o.hook.outcome}${o.hook.deleted ? ', deleted' : ''}]` : o.wave !== undefined ? ` [wave ${o.wave}]` : '';
-  return `${o.action.padEnd(10)} ${label(o)}${hook}${where}${why}`;
+  return `${o.action.padEnd(10)} ${objectLabel(o)}${hook}${where}${why}`;
 }
 
 const stepNames: Record<SyncStep['phase'], string> = { PreSync: 'PreSync', Sync: 'wave', PostSync: 'PostSync', SyncFail: 'SyncFail', Prune: 'prune' };
@@ -54,6 +55,3 @@ export function syncStepLines(report: Pick<ApplyReport, 'steps'>): string[] {
   })];
 }
 
-function label(o: { kind: string; namespace: string; name: string }): string {
-  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-}

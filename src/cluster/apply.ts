@@ -14,6 +14,7 @@ import { applyPhases, isCrd, isNamespace } from './order.ts';
 import type { PreparedObject } from './prepare.ts';
 import { isServerAway } from './retry.ts';
 import type { ObjectResult, ProgressFn } from './types.ts';
+import { objectLabel } from '../model/object.ts';
 
 export interface ApplyObjectsOptions {
   /** Take over fields other managers hold (the environment's forceConflicts). */
@@ -57,7 +58,7 @@ export async function applyPrepared(client: ClusterClient, objects: readonly Pre
       const result = await applyOne(client, o, options, live.has(o.key) ? { live: live.get(o.key) } : undefined);
       results.set(o.key, result);
       done++;
-      options.onProgress?.({ stage: 'apply', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: objects.length });
+      options.onProgress?.({ stage: 'apply', message: `${result.action} ${objectLabel(o)}`, done, total: objects.length });
     });
     // Only the CRDs this apply wrote: one left alone (a crds policy, an annotation) may not exist at all.
     const crds = batch.filter((o) => isCrd(o.object) && results.get(o.key)?.action !== 'failed' && results.get(o.key)?.action !== 'skipped');
@@ -98,7 +99,7 @@ async function applyOne(client: ClusterClient, o: PreparedObject, options: Apply
         // ssa shouldForceApply: spec.force, or force: enabled on the object in Git or in the cluster.
         const force = o.options?.recreateOnImmutable || (options.semantics === 'flux' && fluxMetadataIs(live, fluxAnnotations.force, 'enabled'));
         if (!live || !force || !isImmutableError(error)) throw error;
-        options.onProgress?.({ stage: 'apply', message: `recreating ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${describeFailure(error)}` });
+        options.onProgress?.({ stage: 'apply', message: `recreating ${objectLabel(o)}: ${describeFailure(error)}` });
         await deleteObject(client, info, o.namespace, o.name);
         await waitUntilDeleted(client, info, o.namespace, o.name, options.namespaceTimeoutSeconds ?? 120);
         recreated = true;

@@ -2,7 +2,7 @@ import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { HelmReleaseAction } from '../model/helm-crds.ts';
 import { deleterOf, syncSemanticsOf } from '../model/apply-options.ts';
-import { groupOf } from '../model/object.ts';
+import { groupOf, objectLabel } from '../model/object.ts';
 import { splitForSync } from '../model/sync.ts';
 import { syncRolesOf } from '../model/sync-role.ts';
 import { describeFailure } from './api-error.ts';
@@ -267,7 +267,7 @@ async function runOnce(original: ApplyEnvironmentInput, mode: 'apply' | 'sync'):
   const objects = [...results, ...pruneResults, ...hookResults];
   // The API server stopped answering: what failed says nothing about the objects, and the run can be repeated.
   const away = objects.find((o) => o.unreachable);
-  const unreachable = ok ? undefined : (away ? `${away.kind} ${away.namespace ? `${away.namespace}/` : ''}${away.name}: ${away.error}` : inventoryAway);
+  const unreachable = ok ? undefined : (away ? `${objectLabel(away)}: ${away.error}` : inventoryAway);
   return finish(objects, { ok, ...(health ? { health } : {}), ...(showSteps ? { steps: syncSteps } : {}), ...(unreachable ? { unreachable } : {}), ...(leftByPruneOff > 0 ? { leftByPruneOff } : {}), ...(keptByPruneRule > 0 ? { keptByPruneRule } : {}) });
 }
 

@@ -10,6 +10,7 @@ import { deleteObject, getLive, listInNamespace, serverSideApply } from './objec
 import { refOf } from './prepare.ts';
 import type { ObjectRef, ObjectResult, ProgressFn } from './types.ts';
 import { waitForHealth } from './wait-health.ts';
+import { objectLabel } from '../model/object.ts';
 
 /**
  * Argo CD resource hooks (docs/user-guide/resource_hooks.md; gitops-engine pkg/sync/sync_context.go):
@@ -114,7 +115,7 @@ export async function runHooks(client: ClusterClient, hooks: readonly PreparedHo
       const info = await client.resources.find(hook.apiVersion, hook.kind);
       if (!info) return { hook, outcome: 'failed', created: false, message: `cluster "${client.name}" does not serve ${hook.kind} in ${hook.apiVersion}` };
       if (hook.deletePolicies.includes('BeforeHookCreation')) await removeEarlierRuns(client, info, hook, options.timeoutSeconds);
-      options.onProgress?.({ stage: 'hook', message: `creating ${hook.phase} hook ${hook.kind} ${hook.namespace ? `${hook.namespace}/` : ''}${hook.name}` });
+      options.onProgress?.({ stage: 'hook', message: `creating ${hook.phase} hook ${objectLabel(hook)}` });
       await serverSideApply(client, info, hook.object, { secrets: options.secrets });
       return { hook, outcome: 'succeeded', created: true, message: 'created' };
     } catch (error) {

@@ -7,7 +7,7 @@ import { isServerAway } from './retry.ts';
 import { readInventory } from './inventory.ts';
 import { deleterOf, fluxExclusion, syncSemanticsOf } from '../model/apply-options.ts';
 import type { SyncSemantics } from '../model/sync.ts';
-import { groupOf } from '../model/object.ts';
+import { groupOf, objectLabel } from '../model/object.ts';
 import { compareOptionsAnnotation, hasAnnotationOption, splitForSync, type SyncRole } from '../model/sync.ts';
 import { syncRolesOf } from '../model/sync-role.ts';
 import { compileIgnoreRules, withoutIgnoredFields, type CompiledIgnoreRules } from '../diff/ignore-differences.ts';
@@ -70,7 +70,7 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   const previewed = await mapLimit(prepared.objects, client.concurrency, async (o) => {
     const result = await previewOne(client, o, { force: env.forceConflicts, secrets, desiredNamespaces, ignore, semantics }, live.has(o.key) ? { live: live.get(o.key) } : undefined);
     done++;
-    input.onProgress?.({ stage: 'preview', message: `${result.action} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, done, total: prepared.objects.length });
+    input.onProgress?.({ stage: 'preview', message: `${result.action} ${objectLabel(o)}`, done, total: prepared.objects.length });
     return result;
   });
 
@@ -78,7 +78,7 @@ export async function previewEnvironment(input: PreviewInput): Promise<PreviewRe
   for (const skipped of split.skipped) notes.push(`not applied: ${skipped.label}: ${skipped.reason}`);
   // Flux's per-object options: what the apply leaves alone, and what it re-creates.
   for (const o of previewed) {
-    if (o.leftAlone) notes.push(`${o.leftAlone.startsWith('not updated') ? 'not updated' : 'not applied'}: ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}: ${o.leftAlone.replace(/^not (applied|updated): /, '')}`);
+    if (o.leftAlone) notes.push(`${o.leftAlone.startsWith('not updated') ? 'not updated' : 'not applied'}: ${objectLabel(o)}: ${o.leftAlone.replace(/^not (applied|updated): /, '')}`);
   }
   const objects: PreviewObject[] = [
     ...prepared.invalid.map(({ error, ...ref }): PreviewObject => ({ ...ref, action: 'rejected', message: error })),
@@ -247,15 +247,15 @@ async function previewPrunes(client: ClusterClient, env: PreviewInput['env'], de
     if (!live) return undefined;
     const keep = pruneKeepReason(live, { semantics: syncSemanticsOf(env), ...(env.apply ? { policy: env.apply } : {}), ...(deleterOf(env) ? { deleter: deleterOf(env) } : {}) });
     if (keep) {
-      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept (${keep})`);
+      kept.push(`${objectLabel(c)} is no longer in Git but is kept (${keep})`);
       return undefined;
     }
     if (live.metadata?.labels?.[environmentLabel] !== wanted) {
-      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept: it no longer carries ${environmentLabel}=${wanted}`);
+      kept.push(`${objectLabel(c)} is no longer in Git but is kept: it no longer carries ${environmentLabel}=${wanted}`);
       return undefined;
     }
     if (live.metadata?.labels?.[partOfLabel] !== labelValue(partOf)) {
-      kept.push(`${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name} is no longer in Git but is kept: another repository owns it (${partOfLabel}=${live.metadata?.labels?.[partOfLabel] ?? '(none)'})`);
+      kept.push(`${objectLabel(c)} is no longer in Git but is kept: another repository owns it (${partOfLabel}=${live.metadata?.labels?.[partOfLabel] ?? '(none)'})`);
       return undefined;
     }
     const { diff, risk } = liveDiff(live, undefined);

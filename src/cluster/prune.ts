@@ -11,6 +11,7 @@ import { isServerAway } from './retry.ts';
 import { deleteObject, getLive } from './objects.ts';
 import { applyPhases, compareApplyOrder, phaseOf, type ApplyPhase } from './order.ts';
 import type { ObjectRef, ObjectResult, ProgressFn } from './types.ts';
+import { objectLabel } from '../model/object.ts';
 
 export interface PruneCandidate extends ObjectRef {
   entry: InventoryEntry;
@@ -107,7 +108,7 @@ export async function pruneObjects(client: ClusterClient, candidates: readonly P
         if (withWave) result.wave = group.wave;
         results.set(c.candidate.key, result);
         done++;
-        options.onProgress?.({ stage: 'prune', message: `${result.action} ${c.candidate.kind} ${c.candidate.namespace ? `${c.candidate.namespace}/` : ''}${c.candidate.name}`, done, total: candidates.length });
+        options.onProgress?.({ stage: 'prune', message: `${result.action} ${objectLabel(c.candidate)}`, done, total: candidates.length });
       });
     }
   }

@@ -5,6 +5,7 @@ import type { PreparedObject } from './prepare.ts';
 import type { ObjectResult, SyncStep } from './types.ts';
 import type { SyncStepPlan } from './waves.ts';
 import { waitForHealth } from './wait-health.ts';
+import { objectLabel } from '../model/object.ts';
 
 export interface RunStepsOptions {
   apply: ApplyObjectsOptions;
@@ -72,7 +73,7 @@ export async function runSyncSteps(client: ClusterClient, plan: readonly SyncSte
       const health = await waitForHealth(client, step.resources.map((o) => o.object), { timeoutSeconds: options.timeoutSeconds, onProgress: options.apply.onProgress });
       if (health.verdict !== 'healthy') {
         const bad = health.objects.find((o) => o.status !== 'healthy');
-        out.failure = `${label} did not become healthy${bad ? `: ${bad.kind} ${bad.namespace ? `${bad.namespace}/` : ''}${bad.name} ${bad.message}` : ''}`;
+        out.failure = `${label} did not become healthy${bad ? `: ${objectLabel(bad)} ${bad.message}` : ''}`;
         record(health.verdict === 'timeout' ? 'timeout' : 'unhealthy', out.failure);
         continue;
       }

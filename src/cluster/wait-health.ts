@@ -5,6 +5,7 @@ import { assessHealth } from './health.ts';
 import { readLive } from './live-reader.ts';
 import { refOf } from './prepare.ts';
 import type { HealthReport, ObjectHealth, ProgressFn } from './types.ts';
+import { objectLabel } from '../model/object.ts';
 
 export interface WaitOptions {
   timeoutSeconds: number;
@@ -47,7 +48,7 @@ export async function waitForHealth(client: ClusterClient, objects: readonly Kub
     const first = pending.map((i) => states[i]).find((s) => s.status !== 'failed') ?? failed[0];
     options.onProgress?.({
       stage: 'health',
-      message: pending.length === 0 ? 'all objects healthy' : `waiting for ${first.kind} ${first.namespace ? `${first.namespace}/` : ''}${first.name}: ${first.message}`,
+      message: pending.length === 0 ? 'all objects healthy' : `waiting for ${objectLabel(first)}: ${first.message}`,
       done: healthy,
       total: states.length,
     });

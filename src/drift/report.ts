@@ -1,4 +1,5 @@
 import type { PreviewObject, PreviewResult } from '../cluster/types.ts';
+import { objectLabel as objectLabelOf } from '../model/object.ts';
 
 /**
  * How the live cluster differs from what Git says, derived from the cluster engine's apply preview (a
@@ -121,5 +122,5 @@ export function driftCounts(report: Pick<DriftReport, 'items'>): string {
 
 /** `Deployment shop/web` */
 export function objectLabel(o: { objectKind: string; namespace: string; name: string }): string {
-  return `${o.objectKind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+  return objectLabelOf({ kind: o.objectKind, namespace: o.namespace, name: o.name });
 }

@@ -108,6 +108,11 @@ export function describeId(id: ObjectId): string {
   return id.namespace ? `${kind} ${id.namespace}/${id.name}` : `${kind} ${id.name}`;
 }
 
+/** How messages name an object: `Deployment web/frontend`, or `Namespace web` for a cluster-scoped one. */
+export function objectLabel(o: { kind: string; namespace?: string; name: string }): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
+
 export function isKubeObject(value: unknown): value is KubeObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     && typeof (value as KubeObject).apiVersion === 'string' && typeof (value as KubeObject).kind === 'string';

@@ -1,4 +1,4 @@
-import { idKey, shownId, type KubeObject } from './object.ts';
+import { idKey, objectLabel, shownId, type KubeObject } from './object.ts';
 
 /**
  * Argo CD's sync semantics, read from the annotations of a rendered object: which objects are hooks and
@@ -192,7 +192,7 @@ export function splitForSync<T extends { object: KubeObject }>(objects: readonly
     else if (role.role === 'hook') out.hooks.push(item);
     else {
       const id = shownId(item.object);
-      out.skipped.push({ key: keys[i], label: `${item.object.kind} ${id.namespace ? `${id.namespace}/` : ''}${id.name}`, reason: role.reason });
+      out.skipped.push({ key: keys[i], label: objectLabel({ kind: item.object.kind, namespace: id.namespace, name: id.name }), reason: role.reason });
     }
   });
   return out;

@@ -5,6 +5,7 @@
  */
 import type { Change } from '../model/change.ts';
 import { actionSymbols, fenceFor } from './format.ts';
+import { objectLabel } from '../model/object.ts';
 
 export type PlanPin =
   | { kind: 'matches'; pr: number; plannedSha: string }
@@ -31,7 +32,7 @@ export function planPinText(pin: PlanPin, mergeSha: string): string {
   if (pin.kind !== 'differs') return '';
   const out = [`## Planned (\`${short(pin.plannedSha)}\`) vs merge commit (\`${short(mergeSha)}\`)`, ''];
   for (const c of pin.changes) {
-    const id = `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
+    const id = `${objectLabel(c)}`;
     out.push(`<details><summary><code>${actionSymbols[c.action]} ${escapeHtml(id)}</code>${c.file ? ` from <code>${escapeHtml(c.file)}</code>` : ''}</summary>`, '');
     const fence = fenceFor(c.diff);
     out.push(`${fence}diff`, c.diff.trimEnd(), fence, '', '</details>');

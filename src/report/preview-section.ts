@@ -1,5 +1,6 @@
 import { longestMatch } from '../util/push-all.ts';
 import type { PreviewObject, PreviewResult } from '../model/preview.ts';
+import { objectLabel } from '../model/object.ts';
 
 const symbols: Record<PreviewObject['action'], string> = {
   create: '+', update: '~', unchanged: '=', conflict: '⚠️', rejected: '❌', prune: '−',
@@ -23,14 +24,14 @@ export function renderPreviewMarkdown(result: PreviewResult): string {
   if (problems.length > 0 || hookProblems.length > 0) {
     out.push('', '#### Problems', '');
     for (const p of problems) {
-      out.push(`- ${symbols[p.action]} **${p.action}** \`${label(p)}\`${where(p)}: ${escape(p.message ?? '')}`);
+      out.push(`- ${symbols[p.action]} **${p.action}** \`${objectLabel(p)}\`${where(p)}: ${escape(p.message ?? '')}`);
       for (const conflict of p.conflicts ?? []) out.push(`  - \`${conflict.field}\` is owned by \`${conflict.manager}\``);
     }
-    for (const h of hookProblems) out.push(`- ❌ **hook rejected** \`${label(h)}\`${where(h)}: ${escape(h.problem ?? '')}`);
+    for (const h of hookProblems) out.push(`- ❌ **hook rejected** \`${objectLabel(h)}\`${where(h)}: ${escape(h.problem ?? '')}`);
   }
   if (result.hooks && result.hooks.length > 0) {
     const byPhase = new Map<string, string[]>();
-    for (const h of result.hooks) byPhase.set(h.phase, [...(byPhase.get(h.phase) ?? []), `\`${label(h)}\``]);
+    for (const h of result.hooks) byPhase.set(h.phase, [...(byPhase.get(h.phase) ?? []), `\`${objectLabel(h)}\``]);
     out.push('', `Hooks the sync runs (created at each sync, not compared): ${[...byPhase].map(([phase, names]) => `${phase} ${names.join(', ')}`).join('; ')}`);
   }
 
@@ -42,7 +43,7 @@ export function renderPreviewMarkdown(result: PreviewResult): string {
         ? ` — Secret keys: ${[...ch.secretKeys.added.map((k) => `+${k}`), ...ch.secretKeys.removed.map((k) => `−${k}`), ...ch.secretKeys.changed.map((k) => `~${k}`)].join(', ')}`
         : '';
       const note = `${ch.message ? ` — ${escape(ch.message)}` : ''}${ch.ignoredFields ? ' — ignoreDifferences fields left out' : ''}`;
-      out.push(`<details><summary><code>${symbols[ch.action]} ${html(label(ch))}</code>${ch.risk && ch.risk !== 'other' ? ` (${ch.risk})` : ''}${html(secret)}${html(note)}</summary>`);
+      out.push(`<details><summary><code>${symbols[ch.action]} ${html(objectLabel(ch))}</code>${ch.risk && ch.risk !== 'other' ? ` (${ch.risk})` : ''}${html(secret)}${html(note)}</summary>`);
       out.push('');
       if (ch.diff) out.push(fenced(ch.diff.trimEnd(), 'diff'));
       out.push('', '</details>');
@@ -51,9 +52,6 @@ export function renderPreviewMarkdown(result: PreviewResult): string {
   return `${out.join('\n')}\n`;
 }
 
-function label(o: { kind: string; namespace: string; name: string }): string {
-  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-}
 
 function where(o: Pick<PreviewObject, 'source'>): string {
   return o.source ? ` (\`${o.source.file}${o.source.line ? `:${o.source.line}` : ''}\`)` : '';

@@ -25,6 +25,7 @@ import {
   healRefusal,
   isDriftIssueBody,
   isDrifted,
+  objectLabel,
   renderDriftIssueBody,
   resolvedDriftIssueBody,
   type Baseline,
@@ -172,7 +173,7 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
       const base = { env: job.env, sha: baseline.sha };
 
       if (report.unchecked.length > 0 && !isDrifted(report)) {
-        return failed(baseline.sha, new Error(`${report.unchecked.length} object(s) could not be compared: ${report.unchecked.map((u) => `${u.objectKind} ${u.namespace ? `${u.namespace}/` : ''}${u.name}: ${u.message}`).join('; ')}`));
+        return failed(baseline.sha, new Error(`${report.unchecked.length} object(s) could not be compared: ${report.unchecked.map((u) => `${objectLabel(u)}: ${u.message}`).join('; ')}`));
       }
 
       if (!isDrifted(report)) {
