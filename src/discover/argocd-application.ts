@@ -152,22 +152,24 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
     env.namespace = checkedArgument(destinationNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'destination', 'namespace']), field: 'spec.destination.namespace' });
   }
 
-  const helm = helmOptions(ctx, doc, entry, c.appName, path, texts, remote);
+  // A plugin source is rendered by the plugin alone (Argo CD refuses a source with several types).
+  const byPlugin = !remote && isRecord(field(entry.source, 'plugin'));
+  const helm = byPlugin ? undefined : helmOptions(ctx, doc, entry, c.appName, path, texts, remote);
   if (helm) env.helm = helm;
   if (remote) {
     env.remoteChart = remote;
     env.render = 'helm';
   }
-  const kustomize = kustomizeOptions(ctx, doc, entry, path, texts);
+  const kustomize = byPlugin ? undefined : kustomizeOptions(ctx, doc, entry, path, texts);
   if (kustomize) env.kustomize = kustomize;
   // Sync options, managedNamespaceMetadata and ignoreDifferences: how the engine applies and compares it.
   const sync = argocdApplyPolicy(app);
   if (Object.keys(sync.policy).length > 0) env.apply = sync.policy;
   texts.push(...sync.notes);
-  const plugin = field(entry.source, 'plugin');
-  if (plugin !== undefined) {
-    const pluginName = str(field(plugin, 'name'));
-    texts.push(`Argo CD renders it with the config management plugin${pluginName ? ` \`${pluginName}\`` : ''}, which bosun cannot run: bosun renders the folder by its contents (plain, kustomize or Helm), which may differ from what the plugin produces`);
+  if (byPlugin) {
+    // reposerver GenerateManifests: a source with `plugin` is rendered by the CMP sidecar only (ExplicitType).
+    // Its render says so (not previewed, render/argocd-plugin.ts).
+    env.argocdPlugin = str(field(entry.source, 'plugin', 'name')) ?? '';
   }
   // A Helm repository chart's targetRevision is its version, not a revision of this repository.
   const pinned = remote ? undefined : pinnedRevision(ctx, entry.source);
@@ -176,7 +178,7 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   if (!remote && !ctx.branch && revision && revision !== 'HEAD') {
     texts.push(`tracks revision \`${revision}\` of this repository; the branch this change merges into is not known (bosun plan --base-branch), so bosun previews it from the change's commits`);
   }
-  if (!remote && !helm && !kustomize && plugin === undefined && detectRenderKind(join(ctx.root, path)) === 'plain') {
+  if (!remote && !helm && !kustomize && !byPlugin && detectRenderKind(join(ctx.root, path)) === 'plain') {
     env.directory = directoryOptions(entry.source);
     if (!jsonnetPath()) {
       const jsonnet = jsonnetFiles(ctx.root, path, env.directory.recurse);

@@ -55,3 +55,15 @@ export function kustomizePatchInputs(walker: InputWalker, env: Environment, dir:
   }
   return out;
 }
+
+/**
+ * The inputs of a source a config management plugin renders: the plugin gets the source folder (Argo CD
+ * streams it, or the whole repository, to the sidecar) and may read any file of it, so the folder's whole
+ * subtree counts. Undefined for other sources.
+ */
+export function pluginInputs(env: Environment, dirRel: string): InputSet | undefined {
+  if (env.argocdPlugin === undefined) return undefined;
+  const out = emptyInputSet();
+  out.dirs.add(dirRel);
+  return out;
+}

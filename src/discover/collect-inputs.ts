@@ -4,7 +4,7 @@ import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { needsAssembly } from '../model/flux-source.ts';
 import { fluxArtifactInputs } from './flux-inputs.ts';
-import { directoryInputs, kustomizePatchInputs, remoteChartInputs } from './argocd-inputs.ts';
+import { directoryInputs, kustomizePatchInputs, pluginInputs, remoteChartInputs } from './argocd-inputs.ts';
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
 import { fleetInputs } from './fleet-inputs.ts';
 import { isHelmChart } from './render-kind.ts';
@@ -50,7 +50,7 @@ export async function collectInputs(root: string, env: Environment, cache: Input
   }
   if (path.symlinkTarget) out.dirs.add(path.symlinkTarget);
 
-  addInputs(out, (await directoryInputs(root, env, path.rel)) ?? renderInputs(walker, env, path.rel, path.abs, site));
+  addInputs(out, (await directoryInputs(root, env, path.rel)) ?? pluginInputs(env, path.rel) ?? renderInputs(walker, env, path.rel, path.abs, site));
   for (const [i, component] of (env.kustomize?.components ?? []).entries()) {
     const s = site(`kustomize.components[${i}]`);
     const r = walker.paths.reference(path.rel, component, s);

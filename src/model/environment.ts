@@ -177,6 +177,12 @@ export interface Environment {
   fleet?: FleetBundleRender;
   /** A chart fetched from a Helm repository or OCI registry, rendered with `helm` options (path is then unused). */
   remoteChart?: RemoteChart;
+  /**
+   * Argo CD: the config management plugin that renders this source (`source.plugin.name`, '' when the
+   * Application names none and Argo CD picks one by its discovery rules). bosun cannot run it: the render is
+   * not previewed (render/argocd-plugin.ts), never bosun's own reading of the folder.
+   */
+  argocdPlugin?: string;
   /** A Flux HelmRelease rendered from its parent Kustomization's output (see HelmReleaseTarget). */
   helmRelease?: HelmReleaseTarget;
   /** Flux `postBuild.substitute`: ${VAR} substitution applied after the build. */

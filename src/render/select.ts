@@ -3,6 +3,7 @@ import { hasChart, kustomizationFileIn } from './detect.ts';
 import { helmRenderer } from './helm.ts';
 import { helmReleaseRenderer } from './helmrelease.ts';
 import { argocdRemoteChartRenderer } from './argocd-remote-chart.ts';
+import { argocdPluginRenderer } from './argocd-plugin.ts';
 import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
 import { directoryRenderer } from './directory.ts';
 import { fleetRenderer } from './fleet.ts';
@@ -21,6 +22,8 @@ export function selectRenderer(env: Environment, absDir: string): Renderer {
   if (env.helmRelease) return helmReleaseRenderer;
   // An Argo CD chart from a Helm repository or OCI registry: fetched, whatever the path holds.
   if (env.remoteChart) return argocdRemoteChartRenderer;
+  // An Argo CD source rendered by a config management plugin: not previewed, whatever the folder holds.
+  if (env.argocdPlugin !== undefined) return argocdPluginRenderer;
   switch (env.render) {
     case 'fleet':
       return fleetRenderer;
