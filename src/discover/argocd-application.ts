@@ -277,6 +277,8 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
   }
   const values = valuesOf(helm, notes);
   if (values) out.values = values;
+  const parameters = parametersOf(helm);
+  if (parameters.length > 0) out.parameters = parameters;
   if (bool(field(helm, 'skipCrds')) === true) out.skipCrds = true;
   if (bool(field(helm, 'ignoreMissingValueFiles')) === true) out.ignoreMissingValueFiles = true;
   const fileParameters = list(field(helm, 'fileParameters')).filter(isRecord)
@@ -315,48 +317,40 @@ function valueFileFor(ctx: DiscoveryContext, app: Record<string, unknown>, file:
   return posix.relative(chartPath === '.' ? '' : chartPath, normalizeRepoPath(ref[2])) || '.';
 }
 
-/** `valuesObject` wins over `values` (a YAML string), as in Argo CD; `parameters` (`--set`) apply last. */
+/** `valuesObject` wins over `values` (a YAML string), as in Argo CD (ApplicationSourceHelm.ValuesYAML). */
 function valuesOf(helm: unknown, notes: string[]): Record<string, unknown> | undefined {
-  let values: Record<string, unknown> | undefined;
   const valuesObject = field(helm, 'valuesObject');
   const valuesText = field(helm, 'values');
-  if (isRecord(valuesObject)) values = structuredClone(valuesObject);
-  else if (typeof valuesText === 'string' && valuesText.trim() !== '') {
+  if (isRecord(valuesObject)) return structuredClone(valuesObject);
+  if (typeof valuesText === 'string' && valuesText.trim() !== '') {
     try {
       const parsed: unknown = parseYaml(valuesText);
-      if (isRecord(parsed)) values = parsed;
+      if (isRecord(parsed)) return parsed;
     } catch (error) {
       notes.push(`helm.values is not valid YAML (${(error as Error).message.split('\n')[0]}); it is not used`);
     }
-  } else if (isRecord(valuesText)) values = structuredClone(valuesText);
+  } else if (isRecord(valuesText)) return structuredClone(valuesText);
+  return undefined;
+}
+
+/**
+ * `helm.parameters`, for helm's `--set` / `--set-string` (reposerver helmTemplate: templateOpts.Set / SetString
+ * are maps by name, so a later parameter of the same name wins). The value is a string in the Application's
+ * schema; a YAML number or boolean is taken as written.
+ */
+function parametersOf(helm: unknown): Array<{ name: string; value: string; forceString: boolean }> {
+  const byName = new Map<string, { name: string; value: string; forceString: boolean }>();
   for (const parameter of list(field(helm, 'parameters'))) {
     const name = str(field(parameter, 'name'));
     const value = field(parameter, 'value');
-    if (!name || value === undefined) continue;
-    if (/[[\]\\]/.test(name)) {
-      notes.push(`helm parameter "${name}" uses list or escape syntax, which bosun does not apply`);
-      continue;
-    }
-    values ??= {};
-    setPath(values, name.split('.'), bool(field(parameter, 'forceString')) ? String(value) : coerce(value));
+    if (!name || value === undefined || value === null || typeof value === 'object') continue;
+    const forceString = bool(field(parameter, 'forceString')) === true;
+    // Set and SetString are two maps: the same name in both is passed twice (--set-string applies last).
+    const key = `${forceString ? 's' : 'v'}:${name}`;
+    byName.delete(key);
+    byName.set(key, { name, value: String(value), forceString });
   }
-  return values;
-}
-
-function coerce(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  if (/^-?\d+$/.test(value)) return Number(value);
-  return value;
-}
-
-function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    if (!isRecord(node[key])) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
+  return [...byName.values()];
 }
 
 function kustomizeOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, path: string, notes: string[]): KustomizeOptions | undefined {

@@ -24,6 +24,11 @@ export interface HelmOptions {
   ignoreMissingValueFiles?: boolean;
   /** Argo CD `helm.fileParameters`: a value set to a file's content (helm --set-file), path relative to the chart folder. */
   fileParameters?: Array<{ name: string; path: string }>;
+  /**
+   * Argo CD `helm.parameters`: passed to helm as Argo CD passes them, `--set name=value` (`--set-string` with
+   * `forceString`), after the inline values, so helm's own `--set` syntax applies (`hosts[0].name`, `a\.b`, `{x,y}`).
+   */
+  parameters?: Array<{ name: string; value: string; forceString: boolean }>;
 }
 
 /**

@@ -15,7 +15,7 @@ import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } 
  * branch declares; digest-cached), then `helm template` in the sandbox from the cache, read-only, with the
  * release name (the Application's name by default), `destination.namespace`, and the values: value files
  * in order (`$ref/…` files of this repository, other files of the chart), then `values` / `valuesObject`,
- * then `parameters`, each merged over the last as helm merges `--values` files.
+ * each merged over the last as helm merges `--values` files, then `parameters` as `--set` (render/helm.ts).
  *
  * A chart not fetched (a source the pull request introduced, one that cannot be reached, no chart fetcher)
  * leaves the environment not previewed, saying why; a chart or version the source does not have, or no

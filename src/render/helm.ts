@@ -60,6 +60,8 @@ export const helmRenderer: Renderer = {
         await writeFile(inline, JSON.stringify(env.helm.values)); // JSON: no YAML 1.1 re-interpretation of strings
         args.push(`--values=${inline}`);
       }
+      // Argo CD `helm.parameters`: `--set` / `--set-string`, helm applying them over every values file.
+      for (const p of env.helm?.parameters ?? []) args.push(`${p.forceString ? '--set-string' : '--set'}=${p.name}=${argoSetValue(p.value)}`);
       (env.helm?.fileParameters ?? []).forEach((p, i) => {
         // Argo CD `helm.fileParameters` (--set-file), path relative to the chart folder; `--set-file=` form,
         // and a name with helm's separators is refused so it cannot set more than one key.
@@ -90,6 +92,17 @@ export const helmRenderer: Renderer = {
     }
   },
 };
+
+/**
+ * A parameter value as Argo CD hands it to `--set` (util/helm/cmd.go cleanSetParameters): a `{a,b}` list
+ * as written, otherwise every comma not already escaped is escaped, so the value stays one value.
+ */
+function argoSetValue(value: string): string {
+  if (value.startsWith('{') && value.endsWith('}')) return value;
+  let out = '';
+  for (let i = 0; i < value.length; i++) out += value[i] === ',' && value[i - 1] !== '\\' ? '\\,' : value[i];
+  return out;
+}
 
 interface ChartMeta {
   name?: string;

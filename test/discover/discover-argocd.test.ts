@@ -121,7 +121,8 @@ describe('Argo CD discovery', () => {
       cluster: 'prod-eu',
       namespace: 'web',
       definedIn: { file: 'argocd/web.yaml', line: 1 },
-      helm: { releaseName: 'web-prod', valueFiles: ['values-prod.yaml'], values: { replicaCount: 3, image: { tag: '1.4.2' } } },
+      // Parameters go to helm as Argo CD passes them (--set), not merged into the inline values.
+      helm: { releaseName: 'web-prod', valueFiles: ['values-prod.yaml'], values: { replicaCount: 3 }, parameters: [{ name: 'image.tag', value: '1.4.2', forceString: true }] },
     });
   });
 
