@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { byteOrder } from '../render/files.ts';
 import { resolveInRepo } from '../util/paths.ts';
+import { repoRegExp } from '../util/repo-regexp.ts';
 
 /**
  * Which folders of the repository Rancher Fleet turns into bundles for a GitRepo's `paths`, as `fleet
@@ -106,7 +107,7 @@ export function goPatternRegExp(segment: string): RegExp | undefined {
     } else out += escapeRe(c);
   }
   try {
-    return new RegExp(`^${out}$`);
+    return repoRegExp(`^${out}$`);
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { inRepo, listFiles } from './files.ts';
+import { repoRegExp } from '../util/repo-regexp.ts';
 
 /**
  * The files of a Rancher Fleet bundle, as Fleet's bundle reader collects them
@@ -102,7 +103,7 @@ export function goMatch(pattern: string, name: string): boolean {
     } else re += escape(c);
   }
   try {
-    return new RegExp(`^${re}$`).test(name);
+    return repoRegExp(`^${re}$`).test(name);
   } catch {
     return false;
   }

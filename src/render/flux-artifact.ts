@@ -6,6 +6,7 @@ import type { FluxCopyOperation, FluxSourceSpec } from '../model/flux-source.ts'
 import { resolveInRepo } from '../util/paths.ts';
 import { readIgnorePatterns, segmentMatch, sourceIgnoreMatcher, type IgnorePattern } from './gitignore.ts';
 import { RenderFailure } from './types.ts';
+import { repoRegExp } from '../util/repo-regexp.ts';
 
 /**
  * Assembles the folder Flux's kustomize-controller reads for an environment whose files are not simply
@@ -272,7 +273,7 @@ export function doublestarMatch(pattern: string, path: string): boolean {
       else out += c.replace(/[.+^$()|\\/]/g, '\\$&');
     }
     try {
-      re = new RegExp(`^${out}$`, 's');
+      re = repoRegExp(`^${out}$`, 's');
     } catch {
       re = /(?!)/;
     }

@@ -7,6 +7,7 @@
  * trailing `/` matches folders only (so every file below them). Re-implemented here from that package's
  * documented behaviour; segment globs are Go's `filepath.Match`.
  */
+import { repoRegExp } from '../util/repo-regexp.ts';
 
 /** source-controller's defaults (sourceignore.go): Git's files always, the rest only when no rules are given. */
 const vcsPatterns = ['.git/', '.gitignore', '.gitmodules', '.gitattributes'];
@@ -142,7 +143,7 @@ function segmentRegExp(pattern: string): RegExp | undefined {
   }
   let re: RegExp | undefined;
   try {
-    re = ok ? new RegExp(`^${out}$`, 's') : undefined;
+    re = ok ? repoRegExp(`^${out}$`, 's') : undefined;
   } catch {
     re = undefined;
   }

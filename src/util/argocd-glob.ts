@@ -11,6 +11,7 @@
  *   folder of the repository: `*` does not cross `/`, `?` one non-`/` character, `[...]` classes
  *   (`^` or `!` negates), `\` escapes. A malformed pattern matches nothing (path.Match returns an error).
  */
+import { repoRegExp } from './repo-regexp.ts';
 
 function escapeRegExp(ch: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
@@ -103,7 +104,7 @@ const never = /(?!)/;
 /** gobwas/glob without separators (Argo CD `directory.include` / `exclude`). */
 export function gobwasGlob(pattern: string): RegExp {
   const compiled = gobwasSource(pattern, 0, '');
-  return compiled && compiled.end === pattern.length ? new RegExp(`^${compiled.source}$`) : never;
+  return compiled && compiled.end === pattern.length ? repoRegExp(`^${compiled.source}$`) : never;
 }
 
 /** Go's path.Match (ApplicationSet git directories and files generators' `path`). */
@@ -146,5 +147,5 @@ function wildcardGlob(pattern: string, dialect: { star: string; one: string; neg
       i++;
     }
   }
-  return new RegExp(`^${out}$`);
+  return repoRegExp(`^${out}$`);
 }
