@@ -9,7 +9,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { mergePatch, mergeTemplates, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
-import { generate, NotExpanded, sourceDirsOf, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
+import { generate, maxGeneratedApplications, NotExpanded, sourceDirsOf, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
 import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
 import { applicationSetNote } from './argocd-notes.ts';
 import { applicationSetPolicy } from './argocd-appset-policy.ts';
@@ -39,7 +39,7 @@ export interface Expansion {
 
 const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
 
-export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, clusters: GeneratorCluster[] | undefined): Expansion {
+export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, clusters: GeneratorCluster[] | undefined, limit = maxGeneratedApplications): Expansion {
   const spec = field(doc.object, 'spec');
   const goTemplate = field(spec, 'goTemplate') === true;
   const options = list(field(spec, 'goTemplateOptions')).map(String);
@@ -69,6 +69,7 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
     },
     ...(clusters ? { clusters } : {}),
     caveats,
+    maxParams: limit,
   };
   const applications: GeneratedApplication[] = [];
   const names = new Map<string, number>();
@@ -86,6 +87,7 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
       if (e instanceof TemplateError) return failed(`generators[${i}]: ${e.message}`);
       throw e;
     }
+    if (applications.length + params.length > limit) return failed(`generators[${i}]: it generates more than ${limit} Applications, more than bosun expands for one plan (at most ${maxGeneratedApplications} in all); split it or narrow its generators`);
     // A generator's own `template` (list.template, git.template…) wins over the ApplicationSet's
     // (controllers' mergeGeneratorTemplate: mergo.Merge into the generator's copy).
     const kindKey = isRecord(generator) ? Object.keys(generator).find((k) => k !== 'selector') : undefined;

@@ -66,6 +66,20 @@ export interface GeneratorContext {
   clusters?: GeneratorCluster[];
   /** Caveats to say out loud (a revision that cannot be checked, a cluster registry that is absent). */
   caveats: string[];
+  /** Parameter sets one generator may produce (see maxGeneratedApplications); more is an error. */
+  maxParams?: number;
+}
+
+/**
+ * Applications bosun expands from the ApplicationSets (and app-of-apps parents) of one checkout. Argo CD
+ * has no such limit, but its controller runs in its own pod; bosun expands a pull request's ApplicationSets
+ * in the worker's process, and a matrix of three 100-element lists (a few kilobytes of YAML) is a million
+ * Applications — 64,000 of them took 1.9 GB and ran the worker out of file descriptors before this limit.
+ */
+export const maxGeneratedApplications = 10_000;
+
+function tooMany(ctx: GeneratorContext): TemplateError {
+  return new TemplateError(`it generates more than ${ctx.maxParams ?? maxGeneratedApplications} Applications, more than bosun expands for one plan (at most ${maxGeneratedApplications} in all); split it or narrow its generators`);
 }
 
 /** The parameter sets of one generator (each with the repository files it came from). */
@@ -88,7 +102,9 @@ export function generate(g: unknown, ctx: GeneratorContext, depth = 0): Params[]
     throw new NotExpanded(name, why[name] ? `the ${name} generator needs the outside world: ${why[name]}` : `the ${name} generator is not one bosun knows`);
   }
   const selector = g.selector;
-  return isRecord(selector) ? params.filter((p) => selectorMatches(selector, flatLabels(p))) : params;
+  const selected = isRecord(selector) ? params.filter((p) => selectorMatches(selector, flatLabels(p))) : params;
+  if (selected.length > (ctx.maxParams ?? maxGeneratedApplications)) throw tooMany(ctx);
+  return selected;
 }
 
 function flatLabels(p: Params): Record<string, string> {
@@ -326,7 +342,11 @@ function matrixGenerator(spec: unknown, ctx: GeneratorContext, depth: number): P
   for (const first of generate(children[0], ctx, depth + 1)) {
     // The second generator may use the first's parameters (`{{path.basename}}` in its git path…).
     const second = templateValue(children[1], first, { ...ctx.mode, missingKeyError: false }, 'matrix.generators[1]');
-    for (const p of generate(second, ctx, depth + 1)) out.push(combine(first, p, ctx.mode.goTemplate));
+    for (const p of generate(second, ctx, depth + 1)) {
+      // Stopped as the product grows, before it is built: three short lists multiply into millions.
+      if (out.length >= (ctx.maxParams ?? maxGeneratedApplications)) throw tooMany(ctx);
+      out.push(combine(first, p, ctx.mode.goTemplate));
+    }
   }
   return out;
 }

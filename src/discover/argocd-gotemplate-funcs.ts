@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify as toYamlText } from 'yaml';
+import { linearOnly } from '../util/repo-regexp.ts';
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -20,6 +21,32 @@ export interface FuncContext {
 }
 
 type Fn = (args: unknown[], ctx: FuncContext) => unknown;
+
+/**
+ * Bounds on what one ApplicationSet template may build. Argo CD's controller has none (a template runs in
+ * its own pod), but bosun evaluates pull-request templates in the worker's process, beside other jobs:
+ * `{{ until 100000000 }}`, `{{ repeat 1000000000 "x" }}` or a `replace` that doubles a string a few times
+ * would take the worker's memory, nested `range`s its CPU. No real Application comes near these.
+ */
+export const templateLimits = {
+  /** Characters one templated string, or any string a function returns, may have. */
+  chars: 1024 * 1024,
+  /** Elements of a list a function returns (`until`, `splitList`…) or a `range` over an integer. */
+  items: 100_000,
+  /** Range iterations and function calls of one template string. */
+  steps: 1_000_000,
+};
+
+/** Refuses a size past one of templateLimits before anything that large is built. */
+export function withinLimit(what: string, size: number, limit: number, unit: string): void {
+  if (size > limit) throw new TemplateError(`${what} would make ${size > 1e12 ? 'more than 10^12' : size} ${unit}, more than the ${limit} bosun evaluates in an ApplicationSet template`);
+}
+
+function checkResult(name: string, value: unknown): unknown {
+  if (typeof value === 'string') withinLimit(name, value.length, templateLimits.chars, 'characters');
+  else if (Array.isArray(value)) withinLimit(name, value.length, templateLimits.items, 'elements');
+  return value;
+}
 
 /** Go's `%v` (print) of a template value; `top`: a missing value prints `<no value>`. */
 export function goPrint(v: unknown, top: boolean): string {
@@ -232,10 +259,14 @@ const fns: Record<string, Fn> = {
   contains: (a) => str(a[1]).includes(str(a[0])),
   hasPrefix: (a) => str(a[1]).startsWith(str(a[0])),
   hasSuffix: (a) => str(a[1]).endsWith(str(a[0])),
-  repeat: (a) => str(a[1]).repeat(Math.max(0, int(a[0], 'repeat'))),
+  repeat: (a) => {
+    const n = Math.max(0, int(a[0], 'repeat'));
+    withinLimit('repeat', n * str(a[1]).length, templateLimits.chars, 'characters');
+    return str(a[1]).repeat(n);
+  },
   nospace: (a) => str(a[0]).replace(/\s+/g, ''),
-  indent: (a) => str(a[1]).split('\n').map((l: string) => ' '.repeat(int(a[0], 'indent')) + l).join('\n'),
-  nindent: (a) => `\n${str(a[1]).split('\n').map((l: string) => ' '.repeat(int(a[0], 'nindent')) + l).join('\n')}`,
+  indent: (a) => indented(a, 'indent'),
+  nindent: (a) => `\n${indented(a, 'nindent')}`,
   cat: (a) => a.filter((v) => v !== undefined && v !== null).map(str).join(' '),
   kebabcase: (a) => toCase(wordsOf)(str(a[0])).map((w) => w.toLowerCase()).join('-'),
   snakecase: (a) => wordsOf(str(a[0])).map((w) => w.toLowerCase()).join('_'),
@@ -266,13 +297,13 @@ const fns: Record<string, Fn> = {
   b64dec: (a) => Buffer.from(str(a[0]), 'base64').toString('utf8'),
   sha1sum: (a) => createHash('sha1').update(str(a[0])).digest('hex'),
   sha256sum: (a) => createHash('sha256').update(str(a[0])).digest('hex'),
-  regexMatch: (a) => new RegExp(str(a[0])).test(str(a[1])),
-  regexFind: (a) => new RegExp(str(a[0])).exec(str(a[1]))?.[0] ?? '',
-  regexFindAll: (a) => [...str(a[1]).matchAll(new RegExp(str(a[0]), 'g'))].map((m) => m[0]).slice(0, int(a[2], 'regexFindAll') < 0 ? undefined : int(a[2], 'regexFindAll')),
-  regexReplaceAll: (a) => str(a[1]).replace(new RegExp(str(a[0]), 'g'), str(a[2]).replace(/\$\{?(\d+)\}?/g, '$$$1')),
-  regexReplaceAllLiteral: (a) => str(a[1]).replace(new RegExp(str(a[0]), 'g'), () => str(a[2])),
+  regexMatch: (a) => linearOnly(str(a[0])).test(str(a[1])),
+  regexFind: (a) => linearOnly(str(a[0])).exec(str(a[1]))?.[0] ?? '',
+  regexFindAll: (a) => [...str(a[1]).matchAll(linearOnly(str(a[0]), 'g'))].map((m) => m[0]).slice(0, int(a[2], 'regexFindAll') < 0 ? undefined : int(a[2], 'regexFindAll')),
+  regexReplaceAll: (a) => str(a[1]).replace(linearOnly(str(a[0]), 'g'), str(a[2]).replace(/\$\{?(\d+)\}?/g, '$$$1')),
+  regexReplaceAllLiteral: (a) => str(a[1]).replace(linearOnly(str(a[0]), 'g'), () => str(a[2])),
   regexSplit: (a) => {
-    const parts = str(a[1]).split(new RegExp(str(a[0])));
+    const parts = str(a[1]).split(linearOnly(str(a[0])));
     const n = int(a[2], 'regexSplit');
     return n < 0 ? parts : parts.slice(0, n);
   },
@@ -296,7 +327,11 @@ const fns: Record<string, Fn> = {
     const n = Number.parseInt(str(a[0]), 10);
     return Number.isNaN(n) || !/^[-+]?\d+$/.test(str(a[0]).trim()) ? 0 : n;
   },
-  until: (a) => Array.from({ length: Math.max(0, int(a[0], 'until')) }, (_, i) => i),
+  until: (a) => {
+    const n = Math.max(0, int(a[0], 'until'));
+    withinLimit('until', n, templateLimits.items, 'elements');
+    return Array.from({ length: n }, (_, i) => i);
+  },
   // lists
   list: (a) => [...a],
   first: (a) => list(a[0])[0] ?? null,
@@ -370,11 +405,18 @@ const otherSprig = new Set(('abbrev abbrevboth adler32sum ago all any b32dec b32
   'randAscii randBytes randInt randNumeric semver semverCompare seq sha512sum shuffle snakecase sortAlpha swapcase toDate toDecimal ' +
   'typeIs typeIsLike unixEpoch urlJoin urlParse uuidv4 wrap wrapWith addf add1f subf mulf divf maxf minf').split(/\s+/));
 
+function indented(a: unknown[], name: string): string {
+  const n = Math.max(0, int(a[0], name));
+  const lines = str(a[1]).split('\n');
+  withinLimit(name, n * lines.length + str(a[1]).length, templateLimits.chars, 'characters');
+  return lines.map((l: string) => ' '.repeat(n) + l).join('\n');
+}
+
 export function callFunction(name: string, args: unknown[], ctx: FuncContext): unknown {
   const fn = Object.hasOwn(fns, name) ? fns[name] : undefined;
   if (fn) {
     try {
-      return fn(args, ctx);
+      return checkResult(name, fn(args, ctx));
     } catch (e) {
       if (e instanceof TemplateError) throw e;
       throw new TemplateError(`error calling ${name}: ${(e as Error).message}`);

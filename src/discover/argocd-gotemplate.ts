@@ -10,7 +10,7 @@
  * template (so the ApplicationSet generates nothing for that parameter set), by default it prints
  * `<no value>` as Go does. Errors name what failed and say what to change.
  */
-import { callFunction, goPrint, isTrue, TemplateError, type FuncContext } from './argocd-gotemplate-funcs.ts';
+import { callFunction, goPrint, isTrue, templateLimits, TemplateError, withinLimit, type FuncContext } from './argocd-gotemplate-funcs.ts';
 
 export { TemplateError };
 
@@ -307,27 +307,47 @@ export interface GoTemplateOptions {
 
 const missing = Symbol('missing');
 
+/** Work done so far by one templated string, `tpl` calls included (templateLimits). */
+interface Budget {
+  steps: number;
+}
+
 class Exec {
   private readonly vars: Array<Map<string, unknown>> = [];
   private readonly opts: GoTemplateOptions;
   private readonly root: unknown;
   private readonly funcs: FuncContext;
-  constructor(root: unknown, opts: GoTemplateOptions) {
+  private readonly budget: Budget;
+  private chars = 0;
+  constructor(root: unknown, opts: GoTemplateOptions, budget: Budget = { steps: 0 }) {
     this.root = root;
     this.opts = opts;
-    this.funcs = { render: (tpl, data) => renderGoTemplate(tpl, data, opts) };
+    this.budget = budget;
+    this.funcs = { render: (tpl, data) => execute(tpl, data, opts, budget) };
     this.vars.push(new Map([['$', root]]));
+  }
+
+  private emit(out: string[], text: string): void {
+    this.chars += text.length;
+    withinLimit('the template', this.chars, templateLimits.chars, 'characters');
+    out.push(text);
+  }
+
+  private step(): void {
+    if (++this.budget.steps > templateLimits.steps) {
+      throw new TemplateError(`the template takes more than ${templateLimits.steps} steps (range iterations and function calls), more than bosun evaluates in an ApplicationSet template`);
+    }
   }
 
   run(nodes: Node[], dot: unknown, out: string[]): void {
     for (const node of nodes) {
       switch (node.t) {
         case 'text':
-          out.push(node.text);
+          this.emit(out, node.text);
           break;
         case 'action': {
           const value = this.pipe(node.pipe, dot);
-          if (!node.pipe.decl) out.push(goPrint(value === missing ? undefined : value, true));
+          if (!node.pipe.decl) this.emit(out, goPrint(value === missing ? undefined : value, true));
           break;
         }
         case 'if':
@@ -362,13 +382,17 @@ class Exec {
       let entries: Array<[unknown, unknown]> = [];
       if (Array.isArray(value)) entries = value.map((v, i) => [i, v]);
       else if (value && typeof value === 'object') entries = Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]);
-      else if (typeof value === 'number' && Number.isInteger(value)) entries = Array.from({ length: Math.max(0, value) }, (_, i) => [i, i]);
+      else if (typeof value === 'number' && Number.isInteger(value)) {
+        withinLimit('range', value, templateLimits.items, 'iterations');
+        entries = Array.from({ length: Math.max(0, value) }, (_, i) => [i, i]);
+      }
       else if (value !== null && value !== undefined && value !== missing) throw new TemplateError(`range can't iterate over ${goPrint(value, false)}`);
       if (entries.length === 0) {
         if (node.else) this.run(node.else, dot, out);
         return;
       }
       for (const [k, v] of entries) {
+        this.step();
         const scope = this.vars[this.vars.length - 1];
         if (decl) {
           if (decl.names.length === 1) scope.set(decl.names[0], v);
@@ -417,6 +441,7 @@ class Exec {
   private command(cmd: Cmd, dot: unknown, piped: unknown[] | undefined): unknown {
     const [head, ...rest] = cmd;
     if (head.t === 'ident') {
+      this.step();
       const args = rest.map((a) => this.arg(a, dot));
       if (piped) args.push(...piped);
       return callFunction(head.name, args.map((a) => (a === missing ? undefined : a)), this.funcs);
@@ -434,6 +459,7 @@ class Exec {
       case 'lit':
         return a.value !== null && typeof a.value === 'object' && 'float' in (a.value as object) ? (a.value as { float: number }).float : a.value;
       case 'ident':
+        this.step();
         return callFunction(a.name, [], this.funcs);
       case 'pipe':
         return this.chain(this.pipe(a.pipe, dot), a.chain, '(…)');
@@ -482,6 +508,10 @@ const cache = new Map<string, Node[]>();
 
 /** Renders `template` with `data` as Go's text/template would; throws TemplateError with Go-like messages. */
 export function renderGoTemplate(template: string, data: unknown, opts: GoTemplateOptions): string {
+  return execute(template, data, opts, { steps: 0 });
+}
+
+function execute(template: string, data: unknown, opts: GoTemplateOptions, budget: Budget): string {
   if (!template.includes('{{')) return template;
   let nodes = cache.get(template);
   if (!nodes) {
@@ -490,6 +520,6 @@ export function renderGoTemplate(template: string, data: unknown, opts: GoTempla
     cache.set(template, nodes);
   }
   const out: string[] = [];
-  new Exec(data, opts).run(nodes, data, out);
+  new Exec(data, opts, budget).run(nodes, data, out);
   return out.join('');
 }

@@ -9,7 +9,7 @@ import { kustomizationFileNames } from '../render/kustomize-model/index.ts';
 import { renderEnvironment } from '../render/render-environment.ts';
 import { expandApplicationSet } from './argocd-appset.ts';
 import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
-import { forgetListing, type GeneratorCluster } from './argocd-generators.ts';
+import { forgetListing, maxGeneratedApplications, type GeneratorCluster } from './argocd-generators.ts';
 import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
 import { isRemoteChartSource } from './argocd-remote-chart.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
@@ -70,6 +70,8 @@ class ArgoDiscovery {
   private readonly fileDocs = new Map<string, AppDoc>();
   private readonly renderedCharts = new Set<string>();
   private readonly inputCache = new Map<string, unknown>();
+  /** Whether Applications were left out for maxGeneratedApplications (said once). */
+  private overLimit = false;
 
   constructor(ctx: DiscoveryContext) {
     this.ctx = ctx;
@@ -100,7 +102,7 @@ class ArgoDiscovery {
     const key = `${kind}/${str(field(doc.object, 'metadata', 'namespace')) ?? ''}/${name}`;
     if (!this.seen.has(key)) this.seen.set(key, { file: doc.file, line: doc.line, object: doc.object });
     if (kind === 'ApplicationSet') {
-      const expansion = expandApplicationSet(this.ctx, doc, this.clusters());
+      const expansion = expandApplicationSet(this.ctx, doc, this.clusters(), Math.max(0, maxGeneratedApplications - this.candidates.length));
       this.notes.push(...expansion.notes);
       const out: AppCandidate[] = [];
       for (const app of expansion.applications) {
@@ -117,6 +119,14 @@ class ArgoDiscovery {
         out.push(...this.take(generated, parentage));
       }
       return out;
+    }
+    if (this.candidates.length >= maxGeneratedApplications) {
+      // Rendered parents (app of apps) multiply too: each of 20,000 rendered Applications may render 20,000 more.
+      // Said once, for the first one left out.
+      if (this.overLimit) return [];
+      this.overLimit = true;
+      this.notes.push(objectNote(doc, 'not-previewed', `not previewed, nor any Argo CD Application after it: the checkout already has ${maxGeneratedApplications}, more than bosun expands for one plan`));
+      return [];
     }
     const entries = sourceEntries(doc.object);
     // Sources rendered here: a folder of this repository, or a chart fetched from a Helm repository or OCI registry.
