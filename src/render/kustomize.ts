@@ -17,7 +17,7 @@ import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
 import { SourceIndex } from './provenance.ts';
-import { invalidVariableNames, substitutionDisabled, substituteText } from './substitute.ts';
+import { invalidVariableNames, substitutionDisabled, substituteText, SubstitutionError } from './substitute.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
@@ -229,13 +229,33 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
       let object = keep(built);
       if (vars && !substitutionDisabled(built)) {
         // Flux substitutes the text of each object after the build, then reads it back as YAML.
-        const substituted = parseObjects(substituteText(chunk, vars), () => sourceOf(built, object, build).file);
+        const substituted = parseObjects(substitutedChunk(chunk, vars, () => sourceOf(built, object, build)), () => sourceOf(built, object, build).file);
         object = keep(substituted[0] ?? built);
       }
       push({ object, source: sourceOf(built, object, build) });
     }
   };
   return { document, checkVariables };
+}
+
+/**
+ * Flux's substitution of one object's text; a `${…}` its envsubst cannot parse fails the render, as it fails
+ * the Kustomization in kustomize-controller ("envsubst error: variable substitution failed").
+ */
+function substitutedChunk(chunk: string, vars: Record<string, string>, source: () => SourceRef): string {
+  try {
+    return substituteText(chunk, vars);
+  } catch (e) {
+    if (!(e instanceof SubstitutionError)) throw e;
+    const { file, line } = source();
+    throw new RenderFailure({
+      kind: 'render',
+      tool: 'kustomize',
+      file,
+      ...(line !== undefined ? { line } : {}),
+      message: `postBuild variable substitution: ${e.message}; kustomize-controller fails the whole Kustomization on it ("envsubst error"). Write $\${ for a literal \${, or annotate the object kustomize.toolkit.fluxcd.io/substitute: disabled`,
+    });
+  }
 }
 
 function parseObjects(text: string, substitutedFrom?: () => string): KubeObject[] {

@@ -15,88 +15,299 @@ export function substitutionDisabled(object: KubeObject): boolean {
 }
 
 /**
- * Bash-style variable expansion as Flux's kustomize-controller does it after the build (drone/envsubst):
- * `${VAR}`; `${VAR:=default}`, `${VAR=default}`, `${VAR:-default}` (an unset or empty variable takes the
- * default, which may itself contain `${...}`); `${#VAR}`; case changes `^ ^^ , ,,`; `${VAR:offset[:length]}`.
- * `$$` is a literal `$` (so `$${VAR}` renders `${VAR}`); `$VAR` without braces is left alone; an unknown
- * variable without default becomes the empty string. Values have their newlines removed, as Flux does.
+ * A `${…}` that Flux's envsubst cannot parse. kustomize-controller then fails the whole Kustomization
+ * ("envsubst error: variable substitution failed: …"), so the render fails too.
+ */
+export class SubstitutionError extends Error {
+  readonly expression: string;
+  constructor(reason: string, expression: string) {
+    super(`${reason} in \`${expression}\``);
+    this.name = 'SubstitutionError';
+    this.expression = expression;
+  }
+}
+
+/**
+ * Bash-style variable expansion as Flux's kustomize-controller does it after the build, with the grammar
+ * of fluxcd/pkg/envsubst (a fork of drone/envsubst; parse/parse.go, parse/scan.go, funcs.go, template.go),
+ * which kustomize/kustomize_varsub.go runs on each object's YAML:
+ * - `${VAR}`, names of letters, digits and `_` (`${my-var}`, `${ x }` or `${}` are parse errors);
+ * - `${VAR:=d}` `${VAR:-d}` `${VAR:?d}` `${VAR:+d}` `${VAR=d}`: all the same "value, else the default" (its
+ *   `toDefault`); the default may hold `${…}`; `${VAR-d}` (no colon) is a parse error;
+ * - `${#VAR}`, `${VAR^}` `${VAR^^}` `${VAR,}` `${VAR,,}`, `${VAR:offset[:length]}` (negative counts from the
+ *   end), `${VAR#glob}` `${VAR##glob}` `${VAR%glob}` `${VAR%%glob}`, `${VAR/old/new}` `${VAR//old/new}`
+ *   `${VAR/#old/new}` `${VAR/%old/new}` (`\/`, `\\` and `$$` escaped in old and new);
+ * - `$$` is a literal `$` (so `$${VAR}` renders `${VAR}`); `$VAR` without braces is left alone;
+ * - an unknown variable is the empty string (Flux's non-strict default).
+ * A `${` that does not parse (no closing brace, a bad name or operator) throws SubstitutionError, as
+ * Flux fails. Values have their newlines removed, as Flux does.
  */
 export function substituteText(text: string, vars: Record<string, string>): string {
   const values = new Map(Object.entries(vars).map(([k, v]) => [k, v.replace(/\n/g, '')]));
-  return expand(text, values);
+  return new Expander(text, values).top();
 }
 
-function expand(text: string, vars: Map<string, string>): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch !== '$') {
-      out += ch;
-      i++;
-      continue;
-    }
-    const next = text[i + 1];
-    if (next === '$') {
-      out += '$';
-      i += 2;
-      continue;
-    }
-    if (next !== '{') {
-      out += '$';
-      i++;
-      continue;
-    }
-    const end = matchingBrace(text, i + 2);
-    if (end < 0) {
-      out += text.slice(i);
-      break;
-    }
-    out += evaluate(text.slice(i + 2, end), vars) ?? text.slice(i, end + 1);
-    i = end + 1;
+const identChar = /[\p{L}\p{Nd}_]/u;
+
+class Expander {
+  private i = 0;
+  private start = 0;
+  private readonly s: string;
+  private readonly vars: Map<string, string>;
+  constructor(s: string, vars: Map<string, string>) {
+    this.s = s;
+    this.vars = vars;
   }
-  return out;
+
+  top(): string {
+    let out = '';
+    const { s } = this;
+    while (this.i < s.length) {
+      if (s[this.i] === '$' && s[this.i + 1] === '{') {
+        this.start = this.i;
+        this.i += 2;
+        out += this.func();
+      } else if (s[this.i] === '$' && s[this.i + 1] === '$') {
+        out += '$';
+        this.i += 2;
+      } else {
+        out += s[this.i++];
+      }
+    }
+    return out;
+  }
+
+  private fail(reason: string): never {
+    const end = this.s.indexOf('}', this.start);
+    const shown = this.s.slice(this.start, end >= 0 && end - this.start < 80 ? end + 1 : Math.min(this.s.length, this.start + 40));
+    throw new SubstitutionError(reason, shown.replace(/\n/g, '\\n'));
+  }
+
+  private value(name: string): string {
+    return this.vars.get(name) ?? '';
+  }
+
+  private readIdent(): string {
+    let name = '';
+    while (this.i < this.s.length && identChar.test(this.s[this.i])) name += this.s[this.i++];
+    return name;
+  }
+
+  private closeBrace(): void {
+    if (this.s[this.i] !== '}') this.fail('bad substitution');
+    this.i++;
+  }
+
+  /** After `${`: one expression, up to and including its `}`. */
+  private func(): string {
+    const { s } = this;
+    if (s[this.i] === '#') {
+      this.i++;
+      const name = this.readIdent();
+      if (!name) this.fail('bad substitution');
+      this.closeBrace();
+      return String(new TextEncoder().encode(this.value(name)).length);
+    }
+    const name = this.readIdent();
+    if (!name) this.fail('unable to parse variable name');
+    const value = this.value(name);
+    const c = s[this.i];
+    if (c === ':' && '=-?+'.includes(s[this.i + 1] ?? '\0')) {
+      this.i += 2;
+      return this.defaultArgs(value);
+    }
+    if (c === '=') {
+      this.i += 1;
+      return this.defaultArgs(value);
+    }
+    if (c === ':') {
+      this.i += 1;
+      return this.substring(value);
+    }
+    if (c === ',' || c === '^') {
+      let op = '';
+      while (op.length < 2 && (s[this.i] === ',' || s[this.i] === '^')) op += s[this.i++];
+      this.closeBrace();
+      switch (op) {
+        case ',': return value.charAt(0).toLowerCase() + value.slice(1);
+        case ',,': return value.toLowerCase();
+        case '^': return value.charAt(0).toUpperCase() + value.slice(1);
+        case '^^': return value.toUpperCase();
+        default: return value;
+      }
+    }
+    if (c === '#' || c === '%') {
+      const op = s[this.i + 1] === c ? c + c : c;
+      this.i += op.length;
+      const pattern = this.param((ch) => ch !== '}', false);
+      this.closeBrace();
+      return trim(value, pattern, op);
+    }
+    if (c === '/') return this.replace(value);
+    if (c !== '}') this.fail('missing closing brace');
+    this.i++;
+    return value;
+  }
+
+  /** `toDefault`: the value, else the arguments up to the closing brace joined. */
+  private defaultArgs(value: string): string {
+    let dflt = '';
+    while (this.s[this.i] !== '}') dflt += this.param((ch) => ch !== '}', false);
+    this.i++;
+    return value !== '' ? value : dflt;
+  }
+
+  private substring(value: string): string {
+    const offset = this.param((ch) => ch !== ':' && ch !== '}', false);
+    if (this.s[this.i] === '}') {
+      this.i++;
+      return substr(value, offset);
+    }
+    if (this.s[this.i] !== ':') this.fail('bad substitution');
+    while (this.s[this.i] === ':') this.i++;
+    const length = this.param((ch) => ch !== '}', false);
+    this.closeBrace();
+    return substr(value, offset, length);
+  }
+
+  private replace(value: string): string {
+    const { s } = this;
+    this.i++;
+    let op = '/';
+    if (s[this.i] === '/' || s[this.i] === '#' || s[this.i] === '%') op += s[this.i++];
+    const old = s[this.i] === '/' ? '' : this.param((ch) => ch !== '/', true);
+    if (s[this.i] !== '/') this.fail('bad substitution');
+    while (s[this.i] === '/') this.i++;
+    if (s[this.i] === '}') {
+      this.i++;
+      // One argument: `/` and `//` delete the match; `/#` and `/%` leave the value as it is.
+      if (op === '/') return goReplace(value, old, '', 1);
+      if (op === '//') return goReplace(value, old, '', -1);
+      return value;
+    }
+    const neu = this.param((ch) => ch !== '}', true);
+    this.closeBrace();
+    switch (op) {
+      case '/': return goReplace(value, old, neu, 1);
+      case '//': return goReplace(value, old, neu, -1);
+      case '/#': return value.startsWith(old) ? goReplace(value, old, neu, 1) : value;
+      default: return value.endsWith(old) ? value.slice(0, value.length - old.length) + neu : value;
+    }
+  }
+
+  /**
+   * One argument token (parseParam): a nested `${…}`, or text up to a character `accept` refuses or a `${`.
+   * With `escapes`, `$$`, `\/` and `\\` keep the second character whatever it is.
+   */
+  private param(accept: (ch: string) => boolean, escapes: boolean): string {
+    const { s } = this;
+    if (s[this.i] === '$' && s[this.i + 1] === '{') {
+      this.i += 2;
+      return this.func();
+    }
+    let text = '';
+    while (this.i < s.length) {
+      const ch = s[this.i];
+      if (ch === '$' && s[this.i + 1] === '{') break;
+      if (escapes && ((ch === '$' && s[this.i + 1] === '$') || (ch === '\\' && (s[this.i + 1] === '/' || s[this.i + 1] === '\\')))) {
+        text += s[this.i + 1];
+        this.i += 2;
+        continue;
+      }
+      if (!accept(ch)) break;
+      text += ch;
+      this.i++;
+    }
+    if (text === '') this.fail('unable to parse substitution within function');
+    return text;
+  }
 }
 
-/** Index of the `}` closing an expression that starts at `from`, honouring nested `${...}`. */
-function matchingBrace(text: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '$' && text[i + 1] === '{') {
-      depth++;
-      i++;
-    } else if (text[i] === '}') {
-      if (depth === 0) return i;
-      depth--;
-    }
-  }
-  return -1;
+/** Go's strconv.Atoi: an optional sign and decimal digits, nothing else. */
+function atoi(text: string): number | undefined {
+  return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
 }
 
-/** undefined = an expression form we do not model; the caller leaves the text as written. */
-function evaluate(expr: string, vars: Map<string, string>): string | undefined {
-  if (expr.startsWith('#')) {
-    const name = expr.slice(1);
-    return /^[\w-]+$/.test(name) ? String((vars.get(name) ?? '').length) : undefined;
+/** fluxcd/pkg/envsubst toSubstr: a position that does not parse returns the value; negatives count from the end. */
+function substr(value: string, offset: string, length?: string): string {
+  let pos = atoi(offset);
+  if (pos === undefined) return value;
+  if (pos < 0) pos = Math.max(0, value.length + pos);
+  if (length === undefined) return pos < value.length ? value.slice(pos) : '';
+  const len = atoi(length);
+  if (len === undefined) return value;
+  if (len < 0) {
+    const end = value.length + len;
+    return end < pos ? '' : value.slice(pos, end);
   }
-  // drone/envsubst accepts '-' inside names, which is why `${VAR-default}` is a variable called "VAR-default".
-  const m = /^([\w-]+)(.*)$/s.exec(expr);
-  if (!m) return undefined;
-  const [, name, rest] = m;
-  const value = vars.get(name) ?? '';
-  if (rest === '') return value;
-  const dflt = /^(:=|:-|=)(.*)$/s.exec(rest);
-  if (dflt) return value !== '' ? value : expand(dflt[2], vars);
-  switch (rest) {
-    case '^^': return value.toUpperCase();
-    case ',,': return value.toLowerCase();
-    case '^': return value.charAt(0).toUpperCase() + value.slice(1);
-    case ',': return value.charAt(0).toLowerCase() + value.slice(1);
+  return pos < value.length ? value.slice(pos, pos + len) : '';
+}
+
+/** Go's strings.Replace (n < 0: every match); an empty `old` matches before every character and at the end. */
+function goReplace(value: string, old: string, neu: string, n: number): string {
+  if (old === '') {
+    const chars = [...value];
+    let out = '';
+    let done = 0;
+    for (let k = 0; k <= chars.length; k++) {
+      if (n < 0 || done < n) {
+        out += neu;
+        done++;
+      }
+      if (k < chars.length) out += chars[k];
+    }
+    return out;
   }
-  const sub = /^:(\d+)(?::(\d+))?$/.exec(rest);
-  if (sub) {
-    const start = Number(sub[1]);
-    return sub[2] === undefined ? value.slice(start) : value.slice(start, start + Number(sub[2]));
+  if (n < 0) return value.split(old).join(neu);
+  const at = value.indexOf(old);
+  return at < 0 ? value : value.slice(0, at) + neu + value.slice(at + old.length);
+}
+
+/** `#`/`##` (prefix) and `%`/`%%` (suffix, by reversing value and pattern as envsubst does) with Go path.Match globs. */
+function trim(value: string, pattern: string, op: string): string {
+  const reverse = (t: string) => [...t].reverse().join('');
+  const suffix = op.startsWith('%');
+  const subject = suffix ? reverse(value) : value;
+  const re = globRegExp(suffix ? reverse(pattern) : pattern);
+  if (!re) return value;
+  let cut: string | undefined;
+  for (let k = 0; k < subject.length; k++) {
+    const candidate = subject.slice(0, subject.length - k);
+    if (!re.test(candidate)) continue;
+    cut = candidate;
+    if (op.length === 2) break; // longest: the first match from the longest candidate
   }
-  return undefined;
+  const out = cut ? subject.slice(cut.length) : subject;
+  return suffix ? reverse(out) : out;
+}
+
+/** Go's path.Match as a regular expression (`*`, `?` never match `/`; `[…]` classes, `^` negating); undefined for a bad pattern. */
+function globRegExp(pattern: string): RegExp | undefined {
+  let re = '';
+  for (let k = 0; k < pattern.length; k++) {
+    const ch = pattern[k];
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '\\') {
+      if (k + 1 >= pattern.length) return undefined;
+      re += escapeRe(pattern[++k]);
+    } else if (ch === '[') {
+      const end = pattern.indexOf(']', k + 2);
+      if (end < 0) return undefined;
+      let body = pattern.slice(k + 1, end);
+      const negate = body.startsWith('^');
+      if (negate) body = body.slice(1);
+      re += `[${negate ? '^' : ''}${body.replace(/[\]\\]/g, '\\$&')}]`;
+      k = end;
+    } else re += escapeRe(ch);
+  }
+  try {
+    return new RegExp(`^${re}$`, 's');
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeRe(ch: string): string {
+  return ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
