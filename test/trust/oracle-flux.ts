@@ -188,7 +188,15 @@ export async function renderHelmRelease(hr: Obj, d: OracleDeployment, tree: Tree
   const namespace = targetNamespace ?? String(field(hr, 'metadata', 'namespace'));
   // helm-controller's default release name: [targetNamespace-]name.
   const release = (spec.releaseName as string | undefined) ?? (targetNamespace ? `${targetNamespace}-${name}` : name);
-  const chartDir = join(tree.dir, posix.normalize(String(chart!.chart)));
-  const objects = await helmTemplate({ root: tree.dir, chartDir, release, namespace, values: (spec.values ?? {}) as Record<string, unknown>, includeCrds: true });
+  const chartPath = posix.normalize(String(chart!.chart));
+  const chartDir = join(tree.dir, chartPath);
+  // helm-controller: chart.spec.valuesFiles (paths from the source's root) replace the chart's values.yaml,
+  // merged in order. Modelled only when the first is the chart's own values.yaml: then helm template's
+  // defaults plus the files in order are the same values.
+  const valuesFiles = ((chart?.valuesFiles ?? []) as string[]).map((f) => posix.normalize(f));
+  if (valuesFiles.length > 0 && valuesFiles[0] !== posix.join(chartPath, 'values.yaml')) {
+    throw new Error(`oracle: ${d.env}: chart.spec.valuesFiles without the chart's own values.yaml first is not modelled`);
+  }
+  const objects = await helmTemplate({ root: tree.dir, chartDir, release, namespace, valueFiles: valuesFiles.slice(1).map((f) => join(tree.dir, f)), values: (spec.values ?? {}) as Record<string, unknown>, includeCrds: true });
   return { kind: 'objects', objects, defaultNamespace: namespace };
 }
