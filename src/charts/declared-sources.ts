@@ -8,7 +8,7 @@ import { normalizeSourceUrl } from './policy.ts';
 const skipped = new Set(['.git', 'node_modules']);
 const maxFileBytes = 1024 * 1024;
 /** Only files mentioning one of these can declare a chart source; the rest are not parsed. */
-const hint = /\b(?:url|repoURL|repo|chartRepoUrl|chart):\s*["']?(?:https?|oci):\/\/|\brepoURL:|\brepo:/;
+const hint = /\b(?:url|repoURL|repo|chartRepoUrl|chart|repository):\s*["']?(?:https?|oci):\/\/|\brepoURL:|\brepo:/;
 
 /**
  * The chart sources a checkout declares — on the base branch, the ones a pull request may use without
@@ -17,7 +17,9 @@ const hint = /\b(?:url|repoURL|repo|chartRepoUrl|chart):\s*["']?(?:https?|oci):\
  * - Argo CD `Application` / `ApplicationSet` sources with a `chart` (their `repoURL`; one without a
  *   scheme is an OCI registry, as Argo CD reads it);
  * - kustomize `helmCharts[].repo` (and `helmChartInflationGenerator[].chartRepoUrl`);
- * - Fleet `fleet.yaml` `helm.repo`, and `helm.chart` when it is an `oci://` reference.
+ * - Fleet `fleet.yaml` `helm.repo`, and `helm.chart` when it is an `oci://` reference;
+ * - a chart's dependencies (`Chart.yaml`, or `requirements.yaml` of a v1 chart) `repository`, which Argo CD's
+ *   `helm dependency build` fetches from (render/helm-dependencies.ts).
  * Normalised (normalizeSourceUrl), sorted, without duplicates. Templated values (`{{…}}`, `${…}`) are
  * not sources.
  */
@@ -50,6 +52,10 @@ export async function declaredChartSources(root: string): Promise<string[]> {
         const helm = isRecord(doc.helm) ? doc.helm : undefined;
         add(helm?.repo);
         if (typeof helm?.chart === 'string' && helm.chart.startsWith('oci://')) add(helm.chart);
+        continue;
+      }
+      if (base === 'Chart.yaml' || base === 'requirements.yaml') {
+        for (const d of list(doc.dependencies)) if (isRecord(d) && typeof d.repository === 'string' && /^(https?|oci):\/\//.test(d.repository)) add(d.repository);
         continue;
       }
       if ((kustomizationFileNames as readonly string[]).includes(base) || (doc.kind === 'Kustomization' && !doc.spec)) {

@@ -1,13 +1,13 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { parse } from 'yaml';
 import type { Environment } from '../model/environment.ts';
 import type { RenderedObject } from '../model/object.ts';
 import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { toRepoPath } from '../util/paths.ts';
 import { helmPath } from '../util/tools.ts';
 import { checkChartFolder } from './chart-checks.ts';
+import { missingDependencies, withDependencies } from './helm-dependencies.ts';
 import { inRepo } from './files.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
@@ -32,7 +32,7 @@ export const helmRenderer: Renderer = {
     const chartRepo = toRepoPath(root, dir);
     const chartFile = posix.join(chartRepo, 'Chart.yaml');
     const chart = await readChart(root, chartFile);
-    checkDependencies(root, chartRepo, chartFile, chart);
+    const missing = missingDependencies(root, chartRepo, chartFile, chart);
     checkChartFolder(root, chartRepo, 'helm');
     const release = checkedReleaseName(env);
     const namespace = checkedNamespace(env);
@@ -40,6 +40,8 @@ export const helmRenderer: Renderer = {
     const temp = await renderTempDir('bosun-helm-');
     const tmp = temp.dir;
     try {
+      // Dependencies not vendored: built into a copy of the chart, as Argo CD's `helm dependency build` does.
+      const chartDir = missing.dependencies.length === 0 ? dir : await withDependencies({ root, chartRepo, missing, charts: opts.charts, tmp, ...(opts.signal ? { signal: opts.signal } : {}) });
       // Options only in `--name=value` form and positionals after `--`: nothing from the repository can
       // be read by helm as an option, whatever it looks like.
       // Argo CD `helm.skipCrds` leaves the chart's crds/ out; by default it applies them.
@@ -73,7 +75,7 @@ export const helmRenderer: Renderer = {
         if (!existsSync(abs)) throw new RenderFailure({ kind: 'render', tool: 'helm', ...where, message: `file parameter "${p.path}" does not exist in ${chartRepo} (paths are relative to the chart folder)` });
         args.push(`--set-file=${p.name}=${abs}`);
       });
-      args.push('--', release, dir);
+      args.push('--', release, chartDir);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       const output = new ToolDocuments(env, opts, outputParser(root, chartRepo, chartFile));
       const result = await runTool({
@@ -118,43 +120,6 @@ async function readChart(root: string, chartFile: string): Promise<ChartMeta> {
     throw new RenderFailure({ kind: 'render', tool: 'helm', file: chartFile, line: 1, message: 'Chart.yaml must be a YAML mapping with name and version' });
   }
   return meta as ChartMeta;
-}
-
-/**
- * Dependencies must be vendored under charts/ (a folder or a .tgz): bosun renders without network, and a
- * missing one is better named here than in helm's words.
- */
-function checkDependencies(root: string, chartRepo: string, chartFile: string, chart: ChartMeta): void {
-  let deps = chart.dependencies;
-  let declaredIn = chartFile;
-  if (!deps && chart.apiVersion === 'v1') {
-    const requirements = posix.join(chartRepo, 'requirements.yaml');
-    if (existsSync(inRepo(root, requirements))) {
-      try {
-        deps = (parse(readFileSync(inRepo(root, requirements), 'utf8')) as ChartMeta | null)?.dependencies;
-        declaredIn = requirements;
-      } catch {
-        return; // helm reports a broken requirements.yaml itself
-      }
-    }
-  }
-  if (!Array.isArray(deps) || deps.length === 0) return;
-  const chartsDir = inRepo(root, posix.join(chartRepo, 'charts'));
-  const vendored = existsSync(chartsDir) ? readdirSync(chartsDir) : [];
-  const missing = deps
-    .map((d) => d?.name)
-    .filter((name): name is string => typeof name === 'string')
-    .filter((name) => !vendored.some((entry) => entry === name || (entry.startsWith(`${name}-`) && entry.endsWith('.tgz'))));
-  if (missing.length > 0) {
-    throw new RenderFailure({
-      kind: 'render',
-      tool: 'helm',
-      file: declaredIn,
-      field: 'dependencies',
-      message: `chart dependencies not vendored in ${chartRepo}/charts/: ${missing.join(', ')}. bosun renders without network access; `
-        + `run \`helm dependency build ${chartRepo}\` and commit the charts/ folder`,
-    });
-  }
 }
 
 /**

@@ -64,14 +64,14 @@ describe('helm renderer', () => {
     expect(!outcome.ok && outcome.error.message).not.toContain('S3cr3t-Hunter2');
   });
 
-  it('names chart dependencies that are not vendored', async () => {
+  it('leaves a chart whose dependencies are not vendored not previewed when there is no chart fetcher to build them with', async () => {
     const root = await repo({
       ...chartFiles('charts/web'),
       'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.0.0\n    repository: https://charts.example.com\n',
     });
     const outcome = await renderEnvironment(root, helmEnv());
-    expect(outcome).toMatchObject({ ok: false, error: { tool: 'helm', file: 'charts/web/Chart.yaml', field: 'dependencies' } });
-    expect(!outcome.ok && outcome.error.message).toMatch(/not vendored.*redis.*helm dependency build charts\/web/s);
+    expect(outcome).toMatchObject({ ok: false, error: { tool: 'helm', file: 'charts/web/Chart.yaml', field: 'dependencies', notPreviewed: true } });
+    expect(!outcome.ok && outcome.error.message).toBe('chart dependency "redis" 18.0.0 from https://charts.example.com not fetched: bosun runs without a chart fetcher here');
   });
 
   it('renders vendored dependencies and points their objects at the subchart templates', async () => {
