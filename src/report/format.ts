@@ -41,9 +41,21 @@ export function shortSha(ref: string): string {
   return /^[0-9a-f]{40}$/i.test(ref) ? ref.slice(0, 7) : ref;
 }
 
-/** Text that is safe inside HTML (a `<summary>`) and inside markdown inline content. */
+/**
+ * Text that is safe inside HTML (a `<summary>`) and inside markdown inline content: one line, no tag, no
+ * link or image, no mention. Names in a report come from the pull request (an Argo CD Application named
+ * `web @acme/admins ![x](https://…)` became a table row and a heading that pinged the team and made every
+ * reader's browser fetch the image through GitHub's proxy). Characters that would form a link are
+ * written as entities, which GitHub shows as the characters but CommonMark never reads as syntax; an
+ * `@` that would start a mention (GitHub finds them after a non-word character, outside code) gets a
+ * zero-width space after it, as Renovate writes the mentions of the release notes it quotes (`[@&#8203;user]`).
+ */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    // One line: a name holding line breaks would end the heading or cell and start its own `# Approved`.
+    .replace(/[ \t]*(?:\r\n?|\n)[ \t]*/g, ' ')
+    .replace(/\]([([:])/g, (_, c: string) => `]&#${c.charCodeAt(0)};`)
+    .replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
 }
 
 /** Text safe inside one GFM table cell: one line, pipes escaped, no raw HTML. */

@@ -1,0 +1,48 @@
+// Names in bosun's report come from the pull request. One written as markdown must not turn the sticky
+// comment into something else: a mention that pings a team, an image every reader's browser fetches, a
+// link, raw HTML or the end of the report's <details>. Through `bosun plan --format markdown` (the body the
+// App posts), sandbox on.
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { escapeCell, escapeHtml } from '../../src/report/format.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { runCli } from '../cli/run-cli.ts';
+
+const repoUrl = 'https://github.com/acme/gitops';
+const evilName = 'web @acme/admins ![b](https://evil.example/b.png) [click](https://evil.example/x) [r][1] <img src=https://evil.example/i.png>\n\n[1]: https://evil.example/ref';
+
+/** Markdown outside code spans and fences: where GitHub finds mentions, images and links. */
+function outsideCode(markdown: string): string {
+  return markdown.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1\s*$/gm, '').replace(/(`+)[^`]*?\1/g, '');
+}
+
+describe('markdown injection through names in the report', () => {
+  let repo: GitRepoBuilder | undefined;
+  afterAll(async () => {
+    if (repo) await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('escapes text so that GitHub shows it as written and reads no mention, link, image or tag in it', () => {
+    for (const out of [escapeHtml(evilName), escapeCell(evilName)]) {
+      expect(out).not.toMatch(/(^|\W)@[a-z]/);
+      expect(out).not.toMatch(/\]\(|\]\[|\]:/);
+      expect(out).not.toContain('<img');
+    }
+    // What is not a mention or link stays readable as it was.
+    expect(escapeHtml('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y')).toBe('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y');
+  });
+
+  it('an Argo CD Application named with a mention, an image and links reaches the comment as text', async () => {
+    repo = await makeGitRepo();
+    await repo.write('apps/web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  a: b\n');
+    const base = await repo.commit('base');
+    await repo.write('argocd/web.yaml', `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${JSON.stringify(evilName)}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${repoUrl}\n    targetRevision: HEAD\n    path: apps/web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`);
+    const head = await repo.commit('an Application named as markdown');
+    const run = await runCli(['plan', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'markdown', '--repo-url', repoUrl]);
+    expect(run.stdout).toContain('acme/admins'); // the name is shown…
+    const prose = outsideCode(run.stdout);
+    expect(prose).not.toMatch(/(^|\W)@acme/); // …but pings nobody,
+    expect(prose).not.toMatch(/\]\(https:\/\/evil|\]\[1\]|^\[1\]:/m); // links nowhere, shows no image,
+    expect(prose).not.toMatch(/<img/); // and carries no HTML.
+  }, 120_000);
+});
