@@ -24,20 +24,47 @@ function classifyV4([a, b]: number[]): AddressClass {
 }
 
 function classifyV6(address: string): AddressClass {
-  if (address === '::') return 'unspecified';
-  if (address === '::1') return 'loopback';
-  // IPv4-mapped (::ffff:a.b.c.d) and the dotted forms: judge the IPv4 address.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (mapped) return classifyV4(mapped[1].split('.').map(Number));
-  const first = Number.parseInt(address.split(':')[0] || '0', 16);
+  const groups = v6Groups(address);
+  if (!groups) return 'unspecified';
+  const v4 = (hi: number, lo: number) => classifyV4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  if (zeros(0, 8)) return 'unspecified';
+  if (zeros(0, 7) && groups[7] === 1) return 'loopback';
+  // An IPv4 address inside an IPv6 one reaches that IPv4 address: judge it. URLs write the mapped form in
+  // hex (`http://[::ffff:169.254.169.254]/` is `[::ffff:a9fe:a9fe]`), which a dotted-only test missed.
+  if (zeros(0, 5) && groups[5] === 0xffff) return v4(groups[6], groups[7]); // ::ffff:0:0/96, IPv4-mapped
+  if (zeros(0, 6)) return v4(groups[6], groups[7]); // ::/96, IPv4-compatible (deprecated)
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4(groups[6], groups[7]); // 64:ff9b::/96, NAT64 (RFC 6052)
+  if (groups[0] === 0x2002) return v4(groups[1], groups[2]); // 2002::/16, 6to4
+  const first = groups[0];
   if ((first & 0xffc0) === 0xfe80) return 'link-local';
   if ((first & 0xfe00) === 0xfc00) return 'private'; // fc00::/7, unique local (fd00:ec2::254 is AWS's metadata: refused below)
   if ((first & 0xff00) === 0xff00) return 'multicast';
   return 'public';
 }
 
-/** Metadata endpoints that do not live on link-local addresses. */
-const metadataAddresses = new Set(['fd00:ec2::254']);
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a trailing dotted IPv4 part converted). */
+function v6Groups(address: string): number[] | undefined {
+  let text = address.replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail, ...more] = text.split('::');
+  if (more.length > 0) return undefined;
+  const part = (p: string | undefined) => (p ? p.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  const [h, t] = [part(head), part(tail)];
+  const groups = tail === undefined ? h : [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+/** Metadata endpoints that do not live on link-local addresses (compared group by group: `fd00:0ec2:0::254` is the same one). */
+const metadataAddresses = ['fd00:ec2::254'].map((a) => v6Groups(a)!.join(':'));
+
+function isMetadata(address: string): boolean {
+  return isIP(address) === 6 && metadataAddresses.includes(v6Groups(address.toLowerCase())?.join(':') ?? '');
+}
 
 /**
  * Whether a connection to `address` is allowed for a request at this trust level:
@@ -50,6 +77,6 @@ export function addressAllowed(address: string, trust: 'operator' | 'base' | 'co
   const cls = classifyAddress(address);
   if (cls === 'unspecified' || cls === 'multicast') return false;
   if (trust === 'operator') return true;
-  if (cls === 'link-local' || metadataAddresses.has(address.toLowerCase())) return false;
+  if (cls === 'link-local' || isMetadata(address)) return false;
   return trust === 'base' || cls === 'public';
 }

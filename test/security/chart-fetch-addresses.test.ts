@@ -1,0 +1,68 @@
+// The chart fetcher runs in bosun's own process, beside the cluster credentials: where it may connect
+// depends on who allowed the URL (src/charts/addresses.ts). An IPv4 address written inside an IPv6 one
+// reaches that IPv4 address, so it is judged as that address — the URL parser writes
+// `[::ffff:127.0.0.1]` as `[::ffff:7f00:1]`, which a test of the dotted form alone let through.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressAllowed, classifyAddress } from '../../src/charts/addresses.ts';
+import { ChartFetcher } from '../../src/charts/index.ts';
+
+describe('addresses inside IPv6 addresses are judged as what they reach', () => {
+  it('classifies IPv4-mapped (hex and dotted), IPv4-compatible, NAT64 and 6to4 forms by their IPv4 address', () => {
+    for (const a of ['::ffff:a9fe:a9fe', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe']) expect(classifyAddress(a), a).toBe('link-local');
+    for (const a of ['::ffff:7f00:1', '::7f00:1', '2002:7f00:1::', '::1']) expect(classifyAddress(a), a).toBe('loopback');
+    expect(classifyAddress('::ffff:a00:1')).toBe('private');
+    expect(classifyAddress('::ffff:8.8.8.8')).toBe('public');
+    expect(classifyAddress('2606:4700::1111')).toBe('public');
+  });
+
+  it('refuses the metadata address however it is written', () => {
+    for (const a of ['fd00:ec2::254', 'fd00:0ec2:0::254', '::ffff:a9fe:a9fe']) expect(addressAllowed(a, 'base'), a).toBe(false);
+    expect(addressAllowed('::ffff:7f00:1', 'content')).toBe(false);
+  });
+});
+
+describe('a chart repository cannot point bosun at loopback through an IPv6-written address', () => {
+  let work: string;
+  let index: Server;
+  let listener: ReturnType<typeof createTcpServer>;
+  let connections = 0;
+  let indexUrl: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bosun-fetch-addr-'));
+    listener = createTcpServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const target = (listener.address() as AddressInfo).port;
+    // The index an allowed repository serves: its archive "elsewhere", with a digest, so bosun would fetch
+    // it as content from another host — public addresses only.
+    const body = `apiVersion: v1\nentries:\n  evil:\n    - name: evil\n      version: 1.0.0\n      digest: ${'a'.repeat(64)}\n      urls: ["https://[::ffff:127.0.0.1]:${target}/evil-1.0.0.tgz"]\n`;
+    index = createHttpServer((_, res) => res.end(body));
+    await new Promise<void>((resolve) => index.listen(0, '127.0.0.1', resolve));
+    indexUrl = `http://127.0.0.1:${(index.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    index?.close();
+    listener?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('an index placing the archive at https://[::ffff:127.0.0.1]:port is refused before any connection', async () => {
+    const fetcher = new ChartFetcher({ policy: { operator: [new URL(indexUrl).host], declared: [] }, cacheDir: join(work, 'cache'), timeoutMs: 5000 });
+    await expect(fetcher.fetch({ kind: 'repo', repoUrl: indexUrl, chart: 'evil', version: '1.0.0' })).rejects.toThrow(/refused to connect to ::ffff:7f00:1: content from another host is fetched from public addresses only/);
+    expect(connections).toBe(0);
+  });
+
+  it('a base-branch source written as the metadata address in IPv6 is never connected to', async () => {
+    const fetcher = new ChartFetcher({ policy: { operator: [], declared: ['http://[::ffff:a9fe:a9fe]/charts'] }, cacheDir: join(work, 'cache2'), timeoutMs: 5000 });
+    await expect(fetcher.fetch({ kind: 'repo', repoUrl: 'http://[::ffff:169.254.169.254]/charts', chart: 'x' })).rejects.toThrow(/refused to connect to ::ffff:a9fe:a9fe: a source declared only on the base branch is never fetched from link-local or metadata addresses/);
+  });
+});
