@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import type { KubeObject } from '../model/object.ts';
 
@@ -10,6 +10,9 @@ import type { KubeObject } from '../model/object.ts';
  * the annotation for provenance and removes it again, so the desired state is what the user wrote.
  */
 export const originAnnotation = 'config.kubernetes.io/origin';
+
+/** `buildMetadata: [transformerAnnotations]`: the transformers that changed an object, each with its `configuredIn`. */
+export const transformationsAnnotation = 'alpha.config.kubernetes.io/transformations';
 
 export interface Origin {
   path?: string;
@@ -56,4 +59,32 @@ export function originRepoPath(originPath: string, builtDir: string, root: strin
     if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
   }
   return undefined;
+}
+
+/**
+ * The object as the user's own kustomization would have annotated it when it asks for origin (or
+ * transformer) annotations itself: kustomize writes `path:` and `configuredIn:` relative to the folder it
+ * builds, and bosun built its overlay in a temporary folder, so the paths are rewritten from `overlayDir` to
+ * `rootDir` (the overlay's own kustomization file becomes `rootFile`, the user's). Left as built, they named
+ * the temporary folder: a new path on every render, so every object changed in every plan.
+ */
+export function rebasedBuildAnnotations(object: KubeObject, overlayDir: string, rootDir: string, rootFile: string): KubeObject {
+  const annotations = object.metadata?.annotations;
+  if (!annotations) return object;
+  const overlayFile = resolve(overlayDir, 'kustomization.yaml');
+  const rebase = (value: string): string => {
+    if (/^["'{[]/.test(value)) return value;
+    const abs = resolve(overlayDir, value);
+    if (abs === overlayFile) return basename(rootFile);
+    return relative(rootDir, abs).split(sep).join('/');
+  };
+  let changed = false;
+  const next = { ...annotations };
+  for (const key of [originAnnotation, transformationsAnnotation]) {
+    const text = annotations[key];
+    if (typeof text !== 'string') continue;
+    next[key] = text.replace(/^(\s*(?:- )?(?:path|configuredIn): )(.+)$/gm, (_m, head: string, value: string) => head + rebase(value));
+    changed ||= next[key] !== text;
+  }
+  return changed ? { ...object, metadata: { ...object.metadata, annotations: next } } : object;
 }

@@ -12,8 +12,10 @@ export interface KustomizeTree {
   resourceFiles: string[];
   /** Kustomization files that declare `helmCharts` (kustomize must then run with --enable-helm). */
   helmChartFiles: string[];
-  /** Some kustomization asks for origin annotations itself, so they are part of the desired state. */
+  /** The built kustomization asks for origin annotations itself, so they are part of the desired state. */
   keepsOriginAnnotations: boolean;
+  /** The built kustomization's `buildMetadata` options (kustomize ignores a base's). */
+  buildMetadata?: string[];
   /** The charts kustomize inflates (vendored; with `remoteCharts`, also those to fetch: `vendored: false`). */
   charts?: KustomizeChart[];
   /** Every repository path the build reads (the model's inputs). */
@@ -47,8 +49,8 @@ export async function walkKustomizeTree(root: string, dirRepoPath: string, opts:
       : { kind: 'render', tool: 'kustomize', file: invalid.file, line: invalid.line, message: 'a kustomization must be a YAML mapping' });
   }
   for (const folder of new Set(tree.charts.filter((c) => c.vendored).map((c) => c.folder))) checkChartFolder(root, folder, 'kustomize');
-  const { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, charts, inputs } = tree;
+  const { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, buildMetadata, charts, inputs } = tree;
   // A copy: the renderer merges component trees into it.
   const own = { files: new Set(inputs.files), dirs: new Set(inputs.dirs), ...(inputs.unsure !== undefined ? { unsure: inputs.unsure } : {}) };
-  return { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, charts, inputs: own };
+  return { kustomizations, resourceFiles, helmChartFiles, keepsOriginAnnotations, buildMetadata, charts, inputs: own };
 }

@@ -8,7 +8,7 @@ import { helmPath, kubectlPath } from '../util/tools.ts';
 import { inRepo, readManifest } from './files.ts';
 import { fluxGeneratedResources } from './flux-generate.ts';
 import { withCommonMetadata } from './flux-render.ts';
-import { readOrigin, originRepoPath, withoutOrigin } from './kustomize-origin.ts';
+import { readOrigin, originRepoPath, rebasedBuildAnnotations, withoutOrigin } from './kustomize-origin.ts';
 import { generatorEntry, patchesFor, readKustomizeSourceMap, type KustomizeSourceMap } from './kustomize-source-map.ts';
 import { withFetchedCharts } from './kustomize-charts.ts';
 import { overlayFields, overlayPatchFiles } from './kustomize-overlay.ts';
@@ -46,6 +46,8 @@ interface Build {
   env: Environment;
   inputs: Inputs;
   overlayDir: string;
+  /** The folder of the user's kustomization as built (in `root`, or in the copy holding fetched charts). */
+  buildDir: string;
   sourceMap: KustomizeSourceMap;
 }
 
@@ -85,7 +87,9 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
       kind: 'Kustomization',
       resources,
       ...overlayFields(env, (c) => relative(overlayDir, join(buildDir, c))),
-      buildMetadata: ['originAnnotations'],
+      // kustomize honours buildMetadata only in the kustomization it builds (krusty kustomizer.go Run), which
+      // is this overlay: the user's own options are carried up so that its build keeps them.
+      buildMetadata: ['originAnnotations', ...rootBuildOptions(inputs.tree)],
     };
     // JSON is YAML without YAML 1.1 surprises: a namespace called `n` or `on` stays a string.
     await writeFile(join(overlayDir, 'kustomization.yaml'), JSON.stringify(kustomization, null, 2));
@@ -94,7 +98,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     const args = ['kustomize', overlayDir, '--load-restrictor', 'LoadRestrictionsNone'];
     if (inputs.tree.helmChartFiles.length > 0) args.push('--enable-helm', '--helm-command', helmPath());
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
-    const build = postBuild({ root, env, inputs, overlayDir, sourceMap });
+    const build = postBuild({ root, env, inputs, overlayDir, buildDir, sourceMap });
     const output = new ToolDocuments(env, opts, build.document);
     const result = await runTool({
       command: kubectlPath(), args, cwd: tmp, env: toolEnv(tmp), limiter: opts.limiter, signal: opts.signal, timeoutMs,
@@ -142,11 +146,16 @@ async function generatedInputs(root: string, env: Environment, envRepo: string, 
   return inputs;
 }
 
+/** The built kustomization's `buildMetadata` options bosun's overlay must carry (origin annotations it always asks for). */
+function rootBuildOptions(tree: KustomizeTree): string[] {
+  return (tree.buildMetadata ?? []).filter((o) => o === 'managedByLabel' || o === 'transformerAnnotations');
+}
+
 function merge(inputs: Inputs, t: KustomizeTree): void {
   inputs.tree.kustomizations.push(...t.kustomizations);
   inputs.tree.resourceFiles.push(...t.resourceFiles);
   inputs.tree.helmChartFiles.push(...t.helmChartFiles);
-  inputs.tree.keepsOriginAnnotations ||= t.keepsOriginAnnotations;
+  // A component's or a nested folder's buildMetadata is not the built kustomization's: kustomize ignores it.
   inputs.tree.charts = [...(inputs.tree.charts ?? []), ...(t.charts ?? [])];
   // The build's inputs are known only while every tree merged in knows its own.
   if (inputs.tree.inputs && t.inputs) addInputs(inputs.tree.inputs, t.inputs);
@@ -222,7 +231,9 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
       message: `invalid variable name(s) ${bad.map((b) => `"${b}"`).join(', ')}: names must match ^[_a-zA-Z][_a-zA-Z0-9]*$`,
     });
   };
-  const keep = (o: KubeObject) => (inputs.tree.keepsOriginAnnotations ? o : withoutOrigin(o));
+  const rootFile = inputs.tree.kustomizations[0] ?? 'kustomization.yaml';
+  const rebased = (o: KubeObject) => rebasedBuildAnnotations(o, build.overlayDir, build.buildDir, rootFile);
+  const keep = (o: KubeObject) => (inputs.tree.keepsOriginAnnotations ? rebased(o) : rebased(withoutOrigin(o)));
   const document = (chunk: string, push: (object: RenderedObject) => void) => {
     if (bad.length > 0) return;
     for (const built of parseObjects(chunk)) {

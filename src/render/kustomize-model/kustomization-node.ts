@@ -18,6 +18,12 @@ export interface KustomizationNode {
   chartFiles: string[];
   /** The file asks for origin annotations itself (`buildMetadata: [originAnnotations]`). */
   keepsOriginAnnotations: boolean;
+  /**
+   * Its `buildMetadata` options. kustomize honours them only in the kustomization it builds (krusty
+   * kustomizer.go Run: managedByLabel, then removal of origin / transformer annotations unless asked for;
+   * target/kusttarget.go gives every nested kustomization the root's buildMetadata): a base's are ignored.
+   */
+  buildMetadata: string[];
   /** The file is not a readable kustomization: the renderer refuses it, affected detection is unsure. */
   invalid?: InvalidKustomization;
 }

@@ -20,7 +20,10 @@ export interface KustomizeTree {
   /** Kustomization (or plugin config) files that declare charts (kustomize must then run with --enable-helm). */
   helmChartFiles: string[];
   charts: KustomizeChart[];
+  /** The built (root) kustomization asks for origin annotations; a base's `buildMetadata` does not count. */
   keepsOriginAnnotations: boolean;
+  /** The root kustomization's `buildMetadata` options (the only ones kustomize honours). */
+  buildMetadata: string[];
   /** Kustomizations reached that cannot be read, in walk order. */
   invalid: InvalidKustomization[];
   inputs: InputSet;
@@ -105,7 +108,10 @@ export class KustomizeModel {
   /** The kustomization in `dirRel` and everything it reaches, flattened in the order kustomize builds it. */
   tree(dirRel: string, site?: RefSite): KustomizeTree {
     const root = this.node(dirRel, site);
-    const tree: KustomizeTree = { kustomizations: [], resourceFiles: [], helmChartFiles: [], charts: [], keepsOriginAnnotations: false, invalid: [], inputs: root.inputs };
+    const tree: KustomizeTree = {
+      kustomizations: [], resourceFiles: [], helmChartFiles: [], charts: [], invalid: [], inputs: root.inputs,
+      keepsOriginAnnotations: root.keepsOriginAnnotations, buildMetadata: root.buildMetadata,
+    };
     const seen = new Set<string>();
     const visit = (node: KustomizationNode, asResources: boolean, visited: Set<string>) => {
       if (visited.has(node.dir)) return;
@@ -116,7 +122,6 @@ export class KustomizeModel {
         tree.helmChartFiles.push(...node.chartFiles.filter((f) => !tree.helmChartFiles.includes(f)));
         tree.charts.push(...node.charts);
         if (node.invalid) tree.invalid.push(node.invalid);
-        tree.keepsOriginAnnotations ||= node.keepsOriginAnnotations;
       }
       for (const read of node.reads) {
         if ('resource' in read) {
@@ -254,7 +259,7 @@ export class KustomizeModel {
       throw new BosunError({ kind: 'render', file: posix.join(dirRel, present[0]), message: `folder ${dirRel} has more than one kustomization file (${present.join(', ')}); keep exactly one` });
     }
     const file = posix.join(dirRel, present[0]);
-    const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], keepsOriginAnnotations: false };
+    const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], keepsOriginAnnotations: false, buildMetadata: [] };
     // Creating a second kustomization file changes (breaks) the build, so every candidate name counts.
     for (const name of kustomizationFileNames) node.inputs.files.add(posix.join(dirRel, name));
     const parsed = parseKustomization(readFileSync(join(abs, present[0]), 'utf8'), this.cache);
@@ -267,8 +272,8 @@ export class KustomizeModel {
       return node;
     }
     if (parsed.data === null) return node;
-    const buildMetadata = parsed.data.buildMetadata;
-    node.keepsOriginAnnotations = Array.isArray(buildMetadata) && buildMetadata.includes('originAnnotations');
+    node.buildMetadata = list(parsed.data.buildMetadata).filter((o): o is string => typeof o === 'string');
+    node.keepsOriginAnnotations = node.buildMetadata.includes('originAnnotations');
     new KustomizationReader(this, node, parsed.data).read();
     return node;
   }
