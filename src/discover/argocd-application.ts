@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { discoveredEnvironmentBase, type DirectoryOptions, type Environment, type HelmOptions, type JsonnetOptions, type KustomizeOptions, type KustomizePatch, type ProducedBy, type RemoteChart } from '../model/environment.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
-import { namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
+import { apiVersionProblem, kubeVersionProblem, namespaceProblem, releaseNameProblem, valueFileProblem } from '../util/argument-rules.ts';
 import { jsonnetPath } from '../util/tools.ts';
 import { leavesRoot, resolveInRepo } from '../util/paths.ts';
 import { classifyRef, refusalMessage } from '../util/remote-refs.ts';
@@ -19,6 +19,7 @@ import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
 import { argocdApplyPolicy } from './argocd-sync.ts';
 import { isRemoteChartSource, remoteChartOf } from './argocd-remote-chart.ts';
+import { customApiVersionsTested } from './helm-capabilities.ts';
 import { withSourceOverrides } from './argocd-source-overrides.ts';
 import { removalVerdict, type RemovalProducer } from './argocd-removal.ts';
 import { placementText, rolloutOrder, type RolloutPlacement } from './argocd-rolling-sync.ts';
@@ -287,11 +288,23 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
   if (fileParameters.length > 0) out.fileParameters = fileParameters;
   const version = str(field(helm, 'version'));
   if (version && version !== 'v3') notes.push(`helm.version ${version}: bosun renders with Helm 3 (Argo CD has removed Helm 2)`);
+  // `.Capabilities`: Argo CD passes these in place of the destination cluster's (GetKubeVersionOrDefault,
+  // GetAPIVersionsOrDefault); without them it passes the cluster's, which bosun does not know.
+  const kubeVersion = str(field(helm, 'kubeVersion'));
+  if (kubeVersion) out.kubeVersion = checkedArgument(kubeVersion, kubeVersionProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'kubeVersion']), field: `${entry.fieldPath}.helm.kubeVersion` });
+  const apiVersions = list(field(helm, 'apiVersions')).filter((v): v is string => typeof v === 'string' && v !== '');
+  apiVersions.forEach((v, i) => checkedArgument(v, apiVersionProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'apiVersions', i]), field: `${entry.fieldPath}.helm.apiVersions[${i}]` }));
+  if (apiVersions.length > 0) out.apiVersions = apiVersions;
+  else if (!remote) {
+    const tested = customApiVersionsTested(join(ctx.root, path));
+    if (tested.length > 0) {
+      notes.push(`the chart tests .Capabilities.APIVersions for ${tested.map((v) => `\`${v}\``).join(', ')}: Argo CD answers with the destination cluster's API versions, bosun with helm's built-in ones (no custom resources), so what the chart renders only when such an API is there is not in this preview; list them in ${entry.fieldPath}.helm.apiVersions to have them previewed`);
+    }
+  }
+  const helmNamespace = str(field(helm, 'namespace'));
+  if (helmNamespace) out.namespace = checkedArgument(helmNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'namespace']), field: `${entry.fieldPath}.helm.namespace` });
   // Fields that change what Argo CD renders and bosun does not pass to helm: said, never silently dropped.
   const unpassed: Record<string, string> = {
-    namespace: 'bosun templates with destination.namespace',
-    kubeVersion: '.Capabilities.KubeVersion is helm\'s default',
-    apiVersions: '.Capabilities.APIVersions is helm\'s default',
     skipSchemaValidation: 'bosun\'s helm checks values.schema.json, so values Argo CD would accept may fail here',
   };
   for (const [key, why] of Object.entries(unpassed)) {

@@ -29,6 +29,12 @@ export interface HelmOptions {
    * `forceString`), after the inline values, so helm's own `--set` syntax applies (`hosts[0].name`, `a\.b`, `{x,y}`).
    */
   parameters?: Array<{ name: string; value: string; forceString: boolean }>;
+  /** Argo CD `helm.namespace`: the release namespace helm templates with (`.Release.Namespace`), in place of the environment's. */
+  namespace?: string;
+  /** Argo CD `helm.kubeVersion`: `.Capabilities.KubeVersion` (helm --kube-version). */
+  kubeVersion?: string;
+  /** Argo CD `helm.apiVersions`: `.Capabilities.APIVersions`, in place of the destination cluster's (helm --api-versions). */
+  apiVersions?: string[];
 }
 
 /**

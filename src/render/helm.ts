@@ -62,6 +62,9 @@ export const helmRenderer: Renderer = {
         await writeFile(inline, JSON.stringify(env.helm.values)); // JSON: no YAML 1.1 re-interpretation of strings
         args.push(`--values=${inline}`);
       }
+      // Argo CD `helm.kubeVersion` / `helm.apiVersions` (checked in discovery): what `.Capabilities` says.
+      if (env.helm?.kubeVersion) args.push(`--kube-version=${env.helm.kubeVersion}`);
+      for (const v of env.helm?.apiVersions ?? []) args.push(`--api-versions=${v}`);
       // Argo CD `helm.parameters`: `--set` / `--set-string`, helm applying them over every values file.
       for (const p of env.helm?.parameters ?? []) args.push(`${p.forceString ? '--set-string' : '--set'}=${p.name}=${argoSetValue(p.value)}`);
       (env.helm?.fileParameters ?? []).forEach((p, i) => {
@@ -137,7 +140,8 @@ function checkedReleaseName(env: Environment): string {
 }
 
 function checkedNamespace(env: Environment): string {
-  const namespace = env.namespace ?? 'default';
+  // Argo CD `helm.namespace` is the release namespace in place of destination.namespace (reposerver helmTemplate).
+  const namespace = env.helm?.namespace ?? env.namespace ?? 'default';
   const problem = namespaceProblem(namespace);
   if (problem) throw new RenderFailure({ kind: 'config', tool: 'helm', file: env.definedIn?.file, line: env.definedIn?.line, field: 'namespace', message: problem });
   return namespace;

@@ -74,3 +74,43 @@ describe('Argo CD helm.parameters as helm --set', () => {
     expect(cm.data).toMatchObject({ typed: 'int64/string/bool/string', removed: 'false', both: 'from-set-string' });
   });
 });
+
+describe('Argo CD helm.namespace, helm.apiVersions, helm.kubeVersion', () => {
+  const chart = {
+    'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+    'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n  release: {{ .Release.Namespace | quote }}\n',
+    'chart/templates/monitor.yaml': '{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: web\nspec:\n  endpoints: [{ port: http }]\n{{- end }}\n{{- if .Capabilities.APIVersions.Has "policy/v1" }}\n{{- end }}\n',
+  };
+  const app = (helm: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: web, namespace: argocd }
+spec:
+  source:
+    repoURL: ${repoUrl}
+    path: chart
+    helm: ${helm}
+  destination: { name: in-cluster, namespace: web }
+`;
+
+  it('passes them to helm as Argo CD does in place of the cluster\'s, so a ServiceMonitor the chart gates on its API is rendered', async () => {
+    const root = await makeTree({ ...chart, 'argocd/web.yaml': app('{ namespace: other, kubeVersion: "1.30.2", apiVersions: [monitoring.coreos.com/v1, v1] }') });
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    const out = await renderEnvironment(root, environments[0]);
+    expect(out.ok && out.objects.map((o) => `${o.object.kind}/${o.object.metadata.name}`)).toEqual(['ConfigMap/web', 'ServiceMonitor/web']);
+    // The release namespace is helm.namespace; objects without one still go to destination.namespace.
+    expect(out.ok && out.objects[0].object.data).toEqual({ kube: 'v1.30.2', release: 'other' });
+    expect(out.ok && out.objects[0].object.metadata.namespace).toBe('web');
+    expect(notes.map((n) => n.reason).join('\n')).not.toContain('.Capabilities');
+  });
+
+  it('says so when the chart tests a custom resource API and the Application lists none (Argo CD asks the cluster, bosun cannot)', async () => {
+    const root = await makeTree({ ...chart, 'argocd/web.yaml': app('{}') });
+    const { notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(notes.map((n) => n.reason)).toContainEqual(expect.stringContaining('the chart tests .Capabilities.APIVersions for `monitoring.coreos.com/v1`: Argo CD answers with the destination cluster\'s API versions'));
+  });
+
+  it('refuses a kubeVersion helm cannot parse at its field', async () => {
+    const root = await makeTree({ ...chart, 'argocd/web.yaml': app('{ kubeVersion: "--debug" }') });
+    await expect(discoverEnvironments(root, { repoUrls: [repoUrl] })).rejects.toMatchObject({ kind: 'config', file: 'argocd/web.yaml', field: 'spec.source.helm.kubeVersion' });
+  });
+});

@@ -7,7 +7,7 @@ import { makeTree, yaml } from './temp-tree.ts';
 const repoUrl = 'https://github.com/acme/gitops';
 
 describe('Argo CD fields bosun does not model', () => {
-  it('names each helm option it does not pass to helm, on the Application\'s line', async () => {
+  it('names each helm option it does not pass to helm, on the Application\'s line, and passes the rest', async () => {
     const root = await makeTree({
       'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
       'charts/web/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
@@ -26,11 +26,10 @@ describe('Argo CD fields bosun does not model', () => {
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
     expect(environments.map((e) => e.name)).toEqual(['web']);
     expect(notes.map(noteText).filter((n) => n.includes('helm.')).sort()).toEqual([
-      'argocd/web.yaml:1: environment web: helm.apiVersions is not passed to helm: .Capabilities.APIVersions is helm\'s default',
-      'argocd/web.yaml:1: environment web: helm.kubeVersion is not passed to helm: .Capabilities.KubeVersion is helm\'s default',
-      'argocd/web.yaml:1: environment web: helm.namespace is not passed to helm: bosun templates with destination.namespace',
       'argocd/web.yaml:1: environment web: helm.skipSchemaValidation is not passed to helm: bosun\'s helm checks values.schema.json, so values Argo CD would accept may fail here',
     ]);
+    // namespace, kubeVersion and apiVersions go to helm as Argo CD passes them.
+    expect(environments[0].helm).toMatchObject({ namespace: 'other', kubeVersion: '1.30', apiVersions: ['monitoring.coreos.com/v1'] });
   });
 
   it('names the kustomize options its render does not apply', async () => {
