@@ -69,9 +69,16 @@ export function hostOf(url: string): string {
   return new URL(url).host.toLowerCase();
 }
 
-/** Whether `url` is `prefix` or below it on a path-segment boundary. */
+/**
+ * Whether `url` is `prefix` or below it on a path-segment boundary. Below the prefix, an encoded dot,
+ * slash or backslash (`..%2f..%2fother-org`) is not: the URL parser leaves them as written, and a server
+ * that decodes them before resolving the path would serve what lies outside the prefix. (A prefix may
+ * hold them itself: GitLab's `projects/group%2Fproject` API paths.)
+ */
 function underPrefix(url: string, prefix: string): boolean {
-  return url === prefix || url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+  if (url === prefix) return true;
+  const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return url.startsWith(folder) && !/%(?:2e|2f|5c)/i.test(url.slice(folder.length));
 }
 
 /** Whether the operator's entries allow `url`. */

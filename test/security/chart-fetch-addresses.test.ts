@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressAllowed, classifyAddress } from '../../src/charts/addresses.ts';
 import { ChartFetcher } from '../../src/charts/index.ts';
+import { decideSource } from '../../src/charts/policy.ts';
 
 describe('addresses inside IPv6 addresses are judged as what they reach', () => {
   it('classifies IPv4-mapped (hex and dotted), IPv4-compatible, NAT64 and 6to4 forms by their IPv4 address', () => {
@@ -64,5 +65,26 @@ describe('a chart repository cannot point bosun at loopback through an IPv6-writ
   it('a base-branch source written as the metadata address in IPv6 is never connected to', async () => {
     const fetcher = new ChartFetcher({ policy: { operator: [], declared: ['http://[::ffff:a9fe:a9fe]/charts'] }, cacheDir: join(work, 'cache2'), timeoutMs: 5000 });
     await expect(fetcher.fetch({ kind: 'repo', repoUrl: 'http://[::ffff:169.254.169.254]/charts', chart: 'x' })).rejects.toThrow(/refused to connect to ::ffff:a9fe:a9fe: a source declared only on the base branch is never fetched from link-local or metadata addresses/);
+  });
+});
+
+describe('a URL prefix the operator or the base branch allows is not left through its path', () => {
+  const policy = { operator: ['https://charts.example.com/acme'], declared: ['https://gitlab.example.com/api/v4/projects/acme%2Fcharts/packages/helm'] };
+  it('refuses encoded dots, slashes and backslashes below the prefix, and the tricks the URL parser resolves', () => {
+    for (const url of [
+      'https://charts.example.com/acme/..%2f..%2fevil',
+      'https://charts.example.com/acme/%2e%2e/evil',
+      'https://charts.example.com/acme/..%5Cevil',
+      'https://charts.example.com/acme/../evil',
+      'https://charts.example.com/acme-evil',
+      'https://charts.example.com@evil.example/acme',
+      'https://charts.example.com.evil.example/acme',
+      'https://gitlab.example.com/api/v4/projects/acme%2Fcharts/packages/helm/..%2f..%2f..%2fevil%2Fcharts',
+    ]) expect(decideSource(policy, url).allowed, url).toBe(false);
+  });
+  it('allows what lies below it, encoded characters of the prefix itself included', () => {
+    expect(decideSource(policy, 'https://charts.example.com/acme/stable').allowed).toBe(true);
+    expect(decideSource(policy, 'https://CHARTS.example.com:443/acme/').allowed).toBe(true);
+    expect(decideSource(policy, 'https://gitlab.example.com/api/v4/projects/acme%2Fcharts/packages/helm/stable').allowed).toBe(true);
   });
 });
