@@ -51,9 +51,7 @@ export function shortSha(ref: string): string {
  * zero-width space after it, as Renovate writes the mentions of the release notes it quotes (`[@&#8203;user]`).
  */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    // One line: a name holding line breaks would end the heading or cell and start its own `# Approved`.
-    .replace(/[ \t]*(?:\r\n?|\n)[ \t]*/g, ' ')
+  return visible(oneLine(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
     .replace(/\]([([:])/g, (_, c: string) => `]&#${c.charCodeAt(0)};`)
     .replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
 }
@@ -63,8 +61,24 @@ export function escapeCell(text: string): string {
   return escapeHtml(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 }
 
-/** An inline code span that survives backticks in the text. */
-export function codeSpan(text: string): string {
+/** One line: a name holding line breaks would end the heading, cell or code span and start its own `# Approved`. */
+function oneLine(text: string): string {
+  return text.replace(/[ \t]*(?:\r\n?|\n)[ \t]*/g, ' ');
+}
+
+/**
+ * Control characters shown as their Unicode pictures (ESC as ␛): a name carrying ANSI sequences would
+ * otherwise move the cursor or recolour lines where `bosun plan`'s markdown is printed (a CI log, a
+ * terminal), and is invisible on GitHub.
+ */
+function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+}
+
+/** An inline code span that survives backticks in the text (one line, control characters visible: see oneLine, visible). */
+export function codeSpan(raw: string): string {
+  const text = visible(oneLine(raw));
   const longest = longestMatch(text, /`+/g);
   const ticks = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';

@@ -4,7 +4,7 @@
 // App posts), sandbox on.
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { escapeCell, escapeHtml } from '../../src/report/format.ts';
+import { codeSpan, escapeCell, escapeHtml } from '../../src/report/format.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { runCli } from '../cli/run-cli.ts';
 
@@ -27,6 +27,11 @@ describe('markdown injection through names in the report', () => {
       expect(out).not.toMatch(/(^|\W)@[a-z]/);
       expect(out).not.toMatch(/\]\(|\]\[|\]:/);
       expect(out).not.toContain('<img');
+    }
+    // Line breaks and control characters (an ANSI sequence rewriting a CI log's lines) are not passed on, in code spans either.
+    for (const out of [escapeHtml('a\n\n# Approved\u001b[2K\r'), codeSpan('a\n\n# Approved\u001b[2K\r')]) {
+      for (const c of ['\n', '\r', '\u001b']) expect(out).not.toContain(c);
+      expect(out).toContain('# Approved␛[2K');
     }
     // What is not a mention or link stays readable as it was.
     expect(escapeHtml('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y')).toBe('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y');
