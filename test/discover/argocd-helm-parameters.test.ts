@@ -96,10 +96,10 @@ spec:
     const root = await makeTree({ ...chart, 'argocd/web.yaml': app('{ namespace: other, kubeVersion: "1.30.2", apiVersions: [monitoring.coreos.com/v1, v1] }') });
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
     const out = await renderEnvironment(root, environments[0]);
-    expect(out.ok && out.objects.map((o) => `${o.object.kind}/${o.object.metadata.name}`)).toEqual(['ConfigMap/web', 'ServiceMonitor/web']);
+    expect(out.ok && out.objects.map((o) => `${o.object.kind}/${o.object.metadata?.name}`)).toEqual(['ConfigMap/web', 'ServiceMonitor/web']);
     // The release namespace is helm.namespace; objects without one still go to destination.namespace.
     expect(out.ok && out.objects[0].object.data).toEqual({ kube: 'v1.30.2', release: 'other' });
-    expect(out.ok && out.objects[0].object.metadata.namespace).toBe('web');
+    expect(out.ok && out.objects[0].object.metadata?.namespace).toBe('web');
     expect(notes.map((n) => n.reason).join('\n')).not.toContain('.Capabilities');
   });
 
