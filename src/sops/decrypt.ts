@@ -1,6 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import type { KubeObject } from '../model/object.ts';
 import { isSopsValue } from '../model/sops.ts';
+import { repoRegExp } from '../util/repo-regexp.ts';
 
 /**
  * Decrypts one SOPS-encrypted document with age identities, in bosun's own process (never the sandbox),
@@ -33,8 +34,8 @@ export async function decryptSopsObject(obj: KubeObject, identities: readonly st
   const rules: Rules = {
     ...(typeof meta.unencrypted_suffix === 'string' && meta.unencrypted_suffix ? { unencryptedSuffix: meta.unencrypted_suffix } : {}),
     ...(typeof meta.encrypted_suffix === 'string' && meta.encrypted_suffix ? { encryptedSuffix: meta.encrypted_suffix } : {}),
-    ...(typeof meta.unencrypted_regex === 'string' && meta.unencrypted_regex ? { unencryptedRegex: new RegExp(meta.unencrypted_regex) } : {}),
-    ...(typeof meta.encrypted_regex === 'string' && meta.encrypted_regex ? { encryptedRegex: new RegExp(meta.encrypted_regex) } : {}),
+    ...(typeof meta.unencrypted_regex === 'string' && meta.unencrypted_regex ? { unencryptedRegex: repoRegExp(meta.unencrypted_regex) } : {}),
+    ...(typeof meta.encrypted_regex === 'string' && meta.encrypted_regex ? { encryptedRegex: repoRegExp(meta.encrypted_regex) } : {}),
   };
   const plaintexts: string[] = [];
   const walk = (node: unknown, path: string[]): unknown => {
