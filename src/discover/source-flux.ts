@@ -3,14 +3,18 @@ import { discoveredEnvironmentBase, type Environment, type KustomizeOptions } fr
 import { parseDuration } from '../config/duration.ts';
 import { namespaceProblem } from '../util/argument-rules.ts';
 import { needsAssembly, type SubstituteFromRef } from '../model/flux-source.ts';
+import { BosunError } from '../model/errors.ts';
+import { collectInputs, isInput } from './collect-inputs.ts';
 import { fluxObjectNotes } from './flux-notes.ts';
+import { patchedBy } from './flux-patched.ts';
+import type { InputsCache } from './input-walker.ts';
 import { helmReleaseEnvironments } from './helmrelease.ts';
 import { bootstrapName, FluxSources, type SourceResolution } from './flux-sources.ts';
 import { assignUniqueNames } from './naming.ts';
 import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
-import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
+import type { DiscoveryContext, DiscoveryResult, DiscoverySource, EnvInputs } from './types.ts';
 
 const kustomizationApi = /^kustomize\.toolkit\.fluxcd\.io\//;
 
@@ -60,7 +64,20 @@ export const fluxSource: DiscoverySource = {
       notes,
       'Flux Kustomization',
     );
-    const environments = own.map((k, i) => toEnvironment(ctx, k, names[i], notes));
+    const built = own.map((k, i) => toEnvironment(ctx, k, names[i], notes));
+    // One whose object the applying Kustomization's build edits is not what its file says: not previewed.
+    const patched = await patchedKustomizations(ctx, own, built);
+    for (const [i, edit] of patched) {
+      const k = own[i];
+      const reads = [str(field(k.doc.object, 'spec', 'path')) ?? './', ...edit.paths].map((p) => existingRepoPath(ctx.root, p));
+      notes.push(objectNote(k.doc, 'not-previewed',
+        `not an environment: kustomize-controller applies this Flux Kustomization as the build of ${edit.by} outputs it, which bosun does not apply to the Kustomizations it finds in files: what it deploys is not previewed (declare the environment in .bosun.yaml to preview it)`,
+        { reads: [...new Set([...reads.filter((r): r is string => r !== undefined), ...(edit.file ? [edit.file] : [])])] }));
+    }
+    const keep = own.map((_, i) => !patched.has(i));
+    own.splice(0, own.length, ...own.filter((_, i) => keep[i]));
+    names.splice(0, names.length, ...names.filter((_, i) => keep[i]));
+    const environments = built.filter((_, i) => keep[i]);
     own.forEach((k, i) => {
       if (needsAssembly(k.source.spec)) environments[i].fluxSource = k.source.spec;
       for (const note of k.source.notes) notes.push(environmentNote(names[i], note, { file: k.doc.file, line: k.doc.line }));
@@ -78,6 +95,40 @@ export const fluxSource: DiscoverySource = {
     return { environments: [...environments, ...releases.environments], notes };
   },
 };
+
+/**
+ * The Kustomizations (by index) whose object the build of a Kustomization applying them edits, with what
+ * edits it (flux-patched.ts): a parent is another environment whose static inputs hold the file.
+ */
+async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<Map<number, NonNullable<ReturnType<typeof patchedBy>>>> {
+  const out = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
+  const cache: InputsCache = new Map();
+  const inputs = new Map<Environment, EnvInputs | undefined>();
+  const inputsOf = async (env: Environment) => {
+    if (!inputs.has(env)) {
+      try {
+        inputs.set(env, await collectInputs(ctx.root, env, cache));
+      } catch (e) {
+        if (!(e instanceof BosunError)) throw e;
+        inputs.set(env, undefined); // the environment reports its own problem when rendered
+      }
+    }
+    return inputs.get(env);
+  };
+  for (const [i, k] of own.entries()) {
+    for (const [j, parent] of envs.entries()) {
+      if (i === j) continue;
+      const ins = await inputsOf(parent);
+      if (!ins || !isInput(ins, k.doc.file)) continue;
+      const why = patchedBy(ctx.root, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
+      if (why) {
+        out.set(i, why);
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 export function isKind(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {
   const apiVersion = doc.object.apiVersion;
