@@ -50,6 +50,12 @@ function argoApp(spec: string, name = 'web'): Record<string, string> {
   };
 }
 
+/** An ApplicationSet over `charts/web`: a matrix of three `n`-element lists (goTemplate, so `name` may call functions). */
+function appSetBomb(n: number, name = "'x-{{ .a }}-{{ .b }}-{{ .c }}'"): string {
+  const list = (key: string, indent: string) => Array.from({ length: n }, (_, i) => `${indent}- ${key}: "${i}"`).join('\n');
+  return `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: bomb\n  namespace: argocd\nspec:\n  goTemplate: true\n  generators:\n    - matrix:\n        generators:\n          - list:\n              elements:\n${list('a', '                ')}\n          - matrix:\n              generators:\n                - list:\n                    elements:\n${list('b', '                      ')}\n                - list:\n                    elements:\n${list('c', '                      ')}\n  template:\n    metadata:\n      name: ${name}\n    spec:\n      project: default\n      source:\n        repoURL: ${repoUrl}\n        targetRevision: HEAD\n        path: charts/web\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: web\n`;
+}
+
 /** A Flux bootstrap: the GitRepository of this repository and the Kustomization applying `clusters/staging`. */
 const fluxSync = `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  interval: 1m\n  url: ${repoUrl}\n  ref: {branch: main}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./clusters/staging\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n`;
 const hr = 'clusters/staging/web.yaml';
@@ -426,6 +432,17 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       id: 'deep-nesting', title: 'a document nested 10,000 levels deep',
       files: { 'plain/app/deep.yaml': deeplyNested(10_000), '.bosun.yaml': 'version: 1\nenvironments:\n  - name: app\n    path: plain/app\n    render: plain\n' },
       expect: { file: 'plain/app/deep.yaml', message: /nest/ },
+    },
+    {
+      // Evaluated in bosun's own process, not the sandbox: three short lists multiply into a million Applications.
+      id: 'appset-matrix-bomb', title: 'an ApplicationSet matrix of three 100-element lists (a million Applications)',
+      files: { 'argocd/bomb.yaml': appSetBomb(100) },
+      expect: { file: 'argocd/bomb.yaml', message: /generates more than 10000 Applications/, note: true },
+    },
+    {
+      id: 'appset-template-until-bomb', title: 'an ApplicationSet goTemplate building a 100-million-element list',
+      files: { 'argocd/bomb.yaml': appSetBomb(1, "'x{{ len (until 100000000) }}'") },
+      expect: { file: 'argocd/bomb.yaml', message: /until would make 100000000 elements/, note: true },
     },
     {
       id: 'many-objects', title: '60,000 small objects in one environment',
