@@ -215,24 +215,28 @@ interface RepoListing {
 
 const listings = new Map<string, RepoListing>();
 
-/** Every folder and file of the checkout (repo paths, sorted), `.git` left out; symlinks are not followed. */
+/** Every folder (but hidden ones) and file of the checkout (repo paths, sorted), `.git` left out; symlinks are not followed. */
 function repoListing(root: string): RepoListing {
   let hit = listings.get(root);
   if (hit) return hit;
   const dirs: string[] = [];
   const files: string[] = [];
-  const walk = (rel: string) => {
+  // The git directories generator never sees a folder whose name starts with "." nor anything under it
+  // (reposerver GetGitDirectories: "Skip all folders starts with ."); the files generator's `git ls-files`
+  // does list their files.
+  const walk = (rel: string, hidden: boolean) => {
     for (const name of readdirSync(rel ? join(root, rel) : root).sort()) {
       if (name === '.git') continue;
       const path = rel ? `${rel}/${name}` : name;
       const stat = lstatSync(join(root, path));
       if (stat.isDirectory()) {
-        dirs.push(path);
-        walk(path);
+        const hiddenHere = hidden || name.startsWith('.');
+        if (!hiddenHere) dirs.push(path);
+        walk(path, hiddenHere);
       } else if (stat.isFile() || stat.isSymbolicLink()) files.push(path);
     }
   };
-  walk('');
+  walk('', false);
   hit = { dirs, files };
   if (listings.size > 8) listings.clear();
   listings.set(root, hit);
