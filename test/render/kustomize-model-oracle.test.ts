@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { renderEnvironment } from '../../src/render/index.ts';
 import { KustomizeModel, kustomizationFileIn } from '../../src/render/kustomize-model/index.ts';
 import { helmPath, kubectlPath, projectRoot } from '../../src/util/tools.ts';
+import { environment } from './environment.ts';
 
 /**
  * The oracle for the kustomize model: copy ONLY the files the model says a kustomization reads into an
@@ -111,6 +114,43 @@ describe('the kustomize model misses no input of a kustomize build', () => {
   it('covers the trust corpus and the example repository', () => {
     expect(roots).toEqual(expect.arrayContaining(['kustomize-model', 'example-repo', 'trust/flux-kustomize-helm/tree', 'trust/fleet-multi-cluster/tree', 'trust/argocd-applicationset/tree']));
   });
+});
+
+/** Objects as sorted canonical JSON, so that two builds compare whatever their order. */
+function canonical(objects: unknown[]): string[] {
+  const sortKeys = (v: unknown): unknown => (Array.isArray(v) ? v.map(sortKeys)
+    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v);
+  return objects.map((o) => JSON.stringify(sortKeys(o))).sort();
+}
+
+describe('bosun renders what kustomize builds', () => {
+  // bosun builds through an overlay of its own (render/kustomize.ts); what comes out must still be what
+  // `kubectl kustomize <folder>` (Argo CD, Flux) gives: buildMetadata, origin paths, names and all.
+  for (const root of roots) {
+    it(`fixtures/${root}: the render of every kustomization equals kubectl kustomize of it`, async () => {
+      const abs = join(fixtures, root);
+      const helmHome = await temp('bosun-kmodel-helm-');
+      const model = new KustomizeModel(abs);
+      const differ: string[] = [];
+      let compared = 0;
+      for (const dir of kustomizationDirs(abs)) {
+        try {
+          model.tree(dir);
+        } catch {
+          continue; // refused by the model: the first describe covers it
+        }
+        const full = await build(abs, dir, helmHome);
+        if (!full.ok) continue;
+        const outcome = await renderEnvironment(abs, environment({ name: 'oracle', path: dir, render: 'kustomize' }));
+        const rendered = outcome.ok ? canonical(outcome.objects.map((o) => o.object)) : [`render failed: ${outcome.error.message}`];
+        const expected = canonical(parseAllDocuments(full.out).map((d) => d.toJS() as unknown).filter((o) => o !== null));
+        compared++;
+        if (JSON.stringify(rendered) !== JSON.stringify(expected)) differ.push(`${dir}: ${rendered.filter((o) => !expected.includes(o)).join('\n')}`);
+      }
+      expect(compared).toBeGreaterThan(0);
+      expect(differ).toEqual([]);
+    }, 300_000);
+  }
 });
 
 describe('the every-field fixture (fixtures/kustomize-model)', () => {
