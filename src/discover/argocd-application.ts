@@ -155,7 +155,8 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
 
   // A plugin source is rendered by the plugin alone (Argo CD refuses a source with several types).
   const byPlugin = !remote && isRecord(field(entry.source, 'plugin'));
-  const helm = byPlugin ? undefined : helmOptions(ctx, doc, entry, c.appName, path, texts, remote);
+  const unreadValues: string[] = [];
+  const helm = byPlugin ? undefined : helmOptions(ctx, doc, entry, c.appName, path, texts, unreadValues, remote);
   if (helm) env.helm = helm;
   if (remote) {
     env.remoteChart = remote;
@@ -189,6 +190,11 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
     }
   }
   for (const text of texts) out.push(environmentNote(name, text, at));
+  if (unreadValues.length > 0) {
+    // What Argo CD renders depends on values bosun does not have: rendered without them, and not previewed over
+    // the Application and its chart, so a change there (a ref's targetRevision bump) is one bosun cannot judge.
+    out.push(environmentNote(name, `${unreadValues.join('; ')}: rendered without it, so what Argo CD deploys is not previewed`, at, { status: 'not-previewed', reads: [...new Set([doc.file, ...(remote ? [] : [path])])].sort() }));
+  }
   if (doc.rollout) {
     // Never synced by Argo CD's rollout: listed as not previewed, so a change to what it reads is one bosun
     // cannot judge (the plan is never green for it) rather than an ordinary change.
@@ -247,7 +253,7 @@ function withHint(problem: string | undefined, hint: string): string | undefined
  * chart (`remote`), a plain value file is a file of the chart and a `$ref/…` one a file of this
  * repository, both listed in order on `remote.valueFiles`.
  */
-function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[], remote?: RemoteChart): HelmOptions | undefined {
+function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[], unread: string[], remote?: RemoteChart): HelmOptions | undefined {
   const app = doc.object;
   const helm = field(entry.source, 'helm');
   if (!remote && !isRecord(helm) && !isHelmChart(join(ctx.root, path))) return undefined;
@@ -267,13 +273,17 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
         else remote.valueFiles.push({ from: 'chart', path: file });
         continue;
       }
-      const own = valueFileFor(ctx, app, file, '.');
-      if (own === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
+      const elsewhere = refElsewhere(ctx, app, file);
+      const own = elsewhere ? undefined : valueFileFor(ctx, app, file, '.');
+      if (elsewhere) unread.push(elsewhere);
+      else if (own === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
       else remote.valueFiles.push({ from: 'repo', path: own });
       continue;
     }
-    const resolved = valueFileFor(ctx, app, file, path);
-    if (resolved === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
+    const elsewhere = refElsewhere(ctx, app, file);
+    const resolved = elsewhere ? undefined : valueFileFor(ctx, app, file, path);
+    if (elsewhere) unread.push(elsewhere);
+    else if (resolved === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
     else out.valueFiles.push(resolved);
   }
   const values = valuesOf(helm, notes);
@@ -311,6 +321,23 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
     if (isRecord(helm) && helm[key] !== undefined && helm[key] !== false && helm[key] !== '') notes.push(`helm.${key} is not passed to helm: ${why}`);
   }
   return out;
+}
+
+/**
+ * Why a `$ref/…` value file is one Argo CD reads somewhere bosun does not: from another repository, or from this
+ * one at the revision the `ref` source follows when that is not the branch the change merges into (a tag, another
+ * branch — reposerver resolves each ref source at its own targetRevision, resolveReferencedSources). Undefined
+ * for a file of this checkout (or a plain value file).
+ */
+function refElsewhere(ctx: DiscoveryContext, app: Record<string, unknown>, file: string): string | undefined {
+  const ref = /^\$([^/]+)\/(.*)$/.exec(file);
+  if (!ref) return undefined;
+  const refSource = list(field(app, 'spec', 'sources')).find((s) => field(s, 'ref') === ref[1]);
+  if (!refSource) return undefined;
+  const repoURL = field(refSource, 'repoURL');
+  if (ctx.repoUrls && !isSameRepo(repoURL, ctx.repoUrls)) return `value file ${file} comes from another repository (${str(repoURL) ?? 'no repoURL'}), which bosun does not read`;
+  const pinned = pinnedRevision(ctx, refSource);
+  return pinned ? `value file ${file} is read at \`${pinned}\` (its ref source's targetRevision), not from the commits of this change, and bosun does not read it there` : undefined;
 }
 
 /**
