@@ -267,23 +267,23 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
   for (const [i, file] of list(field(helm, 'valueFiles')).entries()) {
     if (typeof file !== 'string' || file === '') continue;
     checkedArgument(file, valueFileProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'valueFiles', i]), field: `${entry.fieldPath}.helm.valueFiles[${i}]` });
+    const elsewhere = valueFileElsewhere(ctx, app, file);
+    if (elsewhere) {
+      unread.push(elsewhere);
+      continue;
+    }
     if (remote) {
       if (!file.startsWith('$')) {
-        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) notes.push(`value file "${file}" is not in this repository and is not used`);
-        else remote.valueFiles.push({ from: 'chart', path: file });
+        remote.valueFiles.push({ from: 'chart', path: file });
         continue;
       }
-      const elsewhere = refElsewhere(ctx, app, file);
-      const own = elsewhere ? undefined : valueFileFor(ctx, app, file, '.');
-      if (elsewhere) unread.push(elsewhere);
-      else if (own === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
+      const own = valueFileFor(ctx, app, file, '.');
+      if (own === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
       else remote.valueFiles.push({ from: 'repo', path: own });
       continue;
     }
-    const elsewhere = refElsewhere(ctx, app, file);
-    const resolved = elsewhere ? undefined : valueFileFor(ctx, app, file, path);
-    if (elsewhere) unread.push(elsewhere);
-    else if (resolved === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
+    const resolved = valueFileFor(ctx, app, file, path);
+    if (resolved === undefined) notes.push(`value file "${file}" is not in this repository and is not used`);
     else out.valueFiles.push(resolved);
   }
   const values = valuesOf(helm, notes);
@@ -324,12 +324,14 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
 }
 
 /**
- * Why a `$ref/…` value file is one Argo CD reads somewhere bosun does not: from another repository, or from this
- * one at the revision the `ref` source follows when that is not the branch the change merges into (a tag, another
- * branch — reposerver resolves each ref source at its own targetRevision, resolveReferencedSources). Undefined
- * for a file of this checkout (or a plain value file).
+ * Why a value file is one Argo CD reads somewhere bosun does not: a URL (reposerver fetches http/https value
+ * files, helm.valuesFileSchemes), or a `$ref/…` file from another repository, or from this one at the revision
+ * the `ref` source follows when that is not the branch the change merges into (a tag, another branch —
+ * reposerver resolves each ref source at its own targetRevision, resolveReferencedSources). Undefined for a
+ * file of this checkout.
  */
-function refElsewhere(ctx: DiscoveryContext, app: Record<string, unknown>, file: string): string | undefined {
+function valueFileElsewhere(ctx: DiscoveryContext, app: Record<string, unknown>, file: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return `value file ${file} is fetched by Argo CD from that URL, which bosun does not`;
   const ref = /^\$([^/]+)\/(.*)$/.exec(file);
   if (!ref) return undefined;
   const refSource = list(field(app, 'spec', 'sources')).find((s) => field(s, 'ref') === ref[1]);

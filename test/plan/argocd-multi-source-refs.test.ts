@@ -73,4 +73,22 @@ describe('Argo CD $ref value files of a ref source that follows a tag', () => {
     expect(repo.code).toBe(3);
     expect(JSON.stringify(repo.plan)).toContain('value file $values/values/prod.yaml comes from another repository (https://github.com/acme/values.git)');
   });
+
+  it('says so for a value file Argo CD fetches from a URL: a change to the chart is one bosun cannot judge', async () => {
+    const single = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: web, namespace: argocd }
+spec:
+  source:
+    repoURL: ${repoUrl}
+    targetRevision: HEAD
+    path: chart
+    helm:
+      valueFiles: [values.yaml, https://config.example.com/web/prod.yaml]
+  destination: { server: https://kubernetes.default.svc, namespace: web }
+`;
+    const run = await plan({ 'argocd/web.yaml': single, 'chart/values.yaml': 'replicas: 3\n' });
+    expect(run.code).toBe(3);
+    expect(JSON.stringify(run.plan)).toContain('value file https://config.example.com/web/prod.yaml is fetched by Argo CD from that URL, which bosun does not');
+  });
 });
