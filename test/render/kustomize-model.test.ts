@@ -100,6 +100,40 @@ describe('one kustomize model: the renderer and affected detection refuse the sa
   });
 });
 
+describe('a kustomization reached through a symlinked folder', () => {
+  // kustomize reads it at its real location (kyaml filesys CleanedAbs: EvalSymlinks), so `../shared` of a
+  // base linked as bases/web -> ../apps/web is apps/shared, and the link is part of what the build reads.
+  const files: Files = {
+    'apps/web/kustomization.yaml': 'resources: [web.yaml, ../shared]\n',
+    'apps/web/web.yaml': cm('web'),
+    'apps/shared/kustomization.yaml': 'resources: [shared.yaml]\n',
+    'apps/shared/shared.yaml': cm('shared'),
+    'apps/other/kustomization.yaml': 'resources: [other.yaml]\n',
+    'apps/other/other.yaml': cm('other'),
+    'bases/web': { symlink: '../apps/web' },
+    'envs/linked': { symlink: '../apps/web' },
+    [k]: 'resources: [../../bases/web]\n',
+  };
+
+  it('as a base: its references resolve from where the link leads, as kustomize builds it, and the link is an input', async () => {
+    const root = await repo(files);
+    const outcome = await renderEnvironment(root, env);
+    expect(outcome.ok && outcome.objects.map((o) => o.object.metadata?.name).sort()).toEqual(['shared', 'web']);
+    const inputs = await collectInputs(root, env);
+    expect(inputs.unsure).toBeUndefined();
+    expect(inputs.files).toEqual(expect.arrayContaining(['bases/web', 'apps/shared/shared.yaml']));
+  });
+
+  it('as the environment\'s own folder: the same, and pointing the link elsewhere is a change of the environment', async () => {
+    const root = await repo(files);
+    const linked = environment({ name: 'linked', path: 'envs/linked' });
+    const inputs = await collectInputs(root, linked);
+    expect(inputs.unsure).toBeUndefined();
+    expect(inputs.files).toEqual(expect.arrayContaining(['envs/linked', 'apps/shared/shared.yaml']));
+    expect(inputs.files.concat(inputs.dirs).some((p) => p.startsWith('apps/other'))).toBe(false);
+  });
+});
+
 describe('references an environment makes besides its kustomization', () => {
   it('a remote or absolute component, or Helm value file, is refused by the same check, naming the field', async () => {
     const root = await repo({ [k]: 'resources: []\n', 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n' });

@@ -91,6 +91,20 @@ export class KustomizeModel {
         message: `folder ${dirRel} has no kustomization.yaml; add one or refer to the manifest files directly`,
       });
     }
+    // kustomize reads a kustomization at its real location (kyaml filesys CleanedAbs: EvalSymlinks), so a
+    // folder reached through a symlink resolves its own references from where the link leads: `../shared`
+    // of `envs/prod -> ../apps/web` is apps/shared. The link (or the linked folder on the way) is an input:
+    // pointing it elsewhere changes the build.
+    const real = this.realFolder(dirRel, site);
+    if (real !== dirRel) {
+      return this.memo(`linked:${this.remoteCharts ? 'remote-charts:' : ''}${abs}`, () => {
+        const target = this.node(real, site);
+        const inputs = emptyInputSet();
+        addInputs(inputs, target.inputs);
+        for (let p = dirRel; p !== '.' && p !== ''; p = posix.dirname(p)) inputs.files.add(p);
+        return { ...target, inputs };
+      });
+    }
     // Nodes differ by whether remote charts are kept, so walks with and without may share a cache.
     return this.memo(`kustomization:${this.remoteCharts ? 'remote-charts:' : ''}${abs}`, () => {
       if (this.inProgress.has(abs)) {
@@ -163,6 +177,11 @@ export class KustomizeModel {
         this.inProgress.delete(abs);
       }
     });
+  }
+
+  /** The repo path of a folder with symlinks on the way resolved (the folder itself when there are none). */
+  private realFolder(dirRel: string, site?: RefSite): string {
+    return this.memo(`realfolder:${dirRel}`, () => this.paths.resolve('.', dirRel, site ?? { file: dirRel, field: '', line: () => undefined }).symlinkTarget ?? dirRel);
   }
 
   /** Where a field of a YAML file was written; the line is found only when asked for. */
