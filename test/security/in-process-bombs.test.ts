@@ -5,6 +5,7 @@
 // where there is one.
 import { describe, expect, it } from 'vitest';
 import { discoverEnvironments } from '../../src/discover/index.ts';
+import { BosunError } from '../../src/model/errors.ts';
 import { renderGoTemplate } from '../../src/discover/argocd-gotemplate.ts';
 import { segmentMatch } from '../../src/render/gitignore.ts';
 import { gitPathspecGlob, goPathMatch, gobwasGlob } from '../../src/util/argocd-glob.ts';
@@ -112,4 +113,18 @@ ${list('c', n).replace(/^ {16}/gm, '                      ')}
     const found = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/gitops'] });
     expect(found.environments).toHaveLength(125);
   });
+});
+
+describe('the number of GitOps objects a checkout may hold is bounded', () => {
+  it('10,001 one-line Flux Kustomizations in one file fail the plan at once, naming the file and the line of the one too many', async () => {
+    // Each is an environment, and discovery's work grows faster than their number: 1,000 took 92 s to plan, 2,000 217 s, 30,000 never ended.
+    const one = (i: number) => `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k${i}, namespace: flux-system}\nspec: {interval: 1m, path: ./apps/web, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n`;
+    const root = await makeTree({
+      'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+      'clusters/bomb.yaml': Array.from({ length: 10_001 }, (_, i) => one(i)).join('---\n'),
+    });
+    const failed = await discoverEnvironments(root, { repoUrls: ['https://github.com/acme/gitops'] }).then(() => undefined, (e: unknown) => e);
+    expect(failed).toBeInstanceOf(BosunError);
+    expect(failed).toMatchObject({ file: 'clusters/bomb.yaml', line: 50_001, message: expect.stringMatching(/more than 10000 Flux, Argo CD and Fleet objects/) as unknown });
+  }, 60_000);
 });
