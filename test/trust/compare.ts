@@ -101,7 +101,8 @@ export function judge(opts: { label: string; plan: PlanJson; expectations: Expec
     }
     if (rendered) {
       if (change.status === 'changed-unknown') {
-        if (bosunKeys.size === 0) problems.push(`${label}: ${d.env}: false "no changes" — bosun rendered it and found nothing, but ${change.why}`);
+        if (change.unrenderable) problems.push(`${label}: ${d.env}: a preview of what only the controller's tooling renders (${change.why}) — bosun rendered the folder itself instead of saying it cannot preview it`);
+        else if (bosunKeys.size === 0) problems.push(`${label}: ${d.env}: false "no changes" — bosun rendered it and found nothing, but ${change.why}`);
         else outcomes.set(d.env, 'changed (objects not known to the oracle)');
         continue;
       }

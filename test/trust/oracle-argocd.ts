@@ -60,6 +60,8 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     const dir = join(tree.dir, path);
     if (!existsSync(dir)) throw new Error(`oracle: ${d.env}: path ${path} does not exist`);
     source = await withParameterOverrides(source, dir, String((app.metadata as Record<string, unknown>).name));
+    // A config management plugin renders it (reposerver runConfigManagementPluginSidecars): whatever it prints.
+    if (source.plugin !== undefined && source.plugin !== null) return { kind: 'opaque', inputs: [path], why: 'a config management plugin', unrenderable: true };
     if (existsSync(join(dir, 'Chart.yaml'))) {
       objects.push(...await renderHelm(d, app, source, dir, namespace ?? 'default', refs, follows, tree));
     } else if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => existsSync(join(dir, f)))) {

@@ -18,8 +18,12 @@ export type DeploymentState =
   | { kind: 'pinned'; ref: string }
   /** What the controller applies. `defaultNamespace`: where namespaced objects without a namespace go. */
   | { kind: 'objects'; objects: Obj[]; defaultNamespace?: string }
-  /** The oracle cannot render it (no jsonnet here): it changed when any of its input folders changed. */
-  | { kind: 'opaque'; inputs: string[]; why: string };
+  /**
+   * The oracle cannot render it (no jsonnet here): it changed when any of its input folders changed.
+   * `unrenderable`: nothing but the controller's own tooling can (a config management plugin), so a preview of
+   * it by bosun's own reading of the folder is a phantom one.
+   */
+  | { kind: 'opaque'; inputs: string[]; why: string; unrenderable?: boolean };
 
 export interface OracleContext {
   repoUrl: string;

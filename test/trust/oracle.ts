@@ -27,8 +27,8 @@ export interface ObjectChange {
 export type DeploymentChange =
   | { status: 'unchanged'; why?: string }
   | { status: 'changed'; changes: ObjectChange[] }
-  /** Changed, but the oracle cannot say which objects (an opaque render whose inputs changed). */
-  | { status: 'changed-unknown'; why: string };
+  /** Changed, but the oracle cannot say which objects (an opaque render whose inputs changed); `unrenderable`: nor can bosun. */
+  | { status: 'changed-unknown'; why: string; unrenderable?: boolean };
 
 export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
@@ -157,7 +157,8 @@ export class Oracle implements OracleContext {
     if (base.kind === 'opaque' || head.kind === 'opaque') {
       const inputs = [...new Set([...(base.kind === 'opaque' ? base.inputs : []), ...(head.kind === 'opaque' ? head.inputs : [])])];
       const changed = (await git(this.built.dir, 'diff', '--name-only', baseSha, headSha, '--', ...inputs)).trim();
-      return changed ? { status: 'changed-unknown', why: `${(head.kind === 'opaque' ? head : base as { why: string }).why}; changed: ${changed.split('\n').join(', ')}` } : { status: 'unchanged' };
+      const opaque = head.kind === 'opaque' ? head : (base as Extract<DeploymentState, { kind: 'opaque' }>);
+      return changed ? { status: 'changed-unknown', why: `${opaque.why}; changed: ${changed.split('\n').join(', ')}`, ...(opaque.unrenderable ? { unrenderable: true } : {}) } : { status: 'unchanged' };
     }
     if (base.kind === 'pinned' || head.kind === 'pinned') throw new Error(`oracle: ${env}: a deployment that becomes pinned or unpinned is not modelled`);
     const index = (s: DeploymentState) => {
