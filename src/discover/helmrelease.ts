@@ -161,6 +161,7 @@ export async function helmReleaseEnvironments(
         chart: source,
         ...(chart.kind !== 'refused' && chart.helmChart && isChartRef(doc) ? { helmChart: chart.helmChart } : {}),
         valuesFromFiles: valuesFromHere,
+        ...(chart.kind === 'repository' ? { reconcileStrategy: reconcileStrategyOf(doc, sourcesOf, namespace) } : {}),
         inputs: inputsHere,
         ...(refused ? { refused } : {}),
       };
@@ -195,6 +196,19 @@ export async function helmReleaseEnvironments(
     env.dependsOn = [...new Set(deps)];
   });
   return out;
+}
+
+/**
+ * source-controller's reconcileStrategy for the release's chart: `spec.chart.spec.reconcileStrategy`, or the
+ * chartRef HelmChart's `spec.reconcileStrategy`; `ChartVersion` when unset (source-controller
+ * docs/spec/v1/helmcharts.md "Reconcile strategy").
+ */
+function reconcileStrategyOf(doc: YamlObjectDoc, sourcesOf: (kind: string, name: string | undefined, namespace: string | undefined) => YamlObjectDoc[], namespace: string | undefined): 'ChartVersion' | 'Revision' {
+  const chartRef = field(doc.object, 'spec', 'chartRef');
+  const written = chartRef !== undefined
+    ? sourcesOf('HelmChart', str(field(chartRef, 'name')), str(field(chartRef, 'namespace')) ?? namespace).map((hc) => str(field(hc.object, 'spec', 'reconcileStrategy')))[0]
+    : str(field(doc.object, 'spec', 'chart', 'spec', 'reconcileStrategy'));
+  return written === 'Revision' ? 'Revision' : 'ChartVersion';
 }
 
 /** A HelmRelease whose chart comes from a HelmChart object (`spec.chartRef`): that object's chart spec stands in for `spec.chart.spec`. */

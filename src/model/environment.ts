@@ -252,6 +252,12 @@ export interface HelmReleaseTarget {
   refused?: string;
   /** Repository files that define the ConfigMaps/Secrets `valuesFrom` names, by `Kind/name` (used when the parent's render lacks them). */
   valuesFromFiles: Record<string, string[]>;
+  /**
+   * For a chart of this repository: when source-controller builds a new chart artifact — `ChartVersion`
+   * (its default: only when Chart.yaml's version changes) or `Revision` (every commit); from
+   * `spec.chart.spec.reconcileStrategy` or the chartRef HelmChart's `spec.reconcileStrategy`.
+   */
+  reconcileStrategy?: 'ChartVersion' | 'Revision';
 }
 
 export const environmentDefaults = {

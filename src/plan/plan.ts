@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { checkout, changedFiles, commitTrees, listTree, partialCheckout, type Checkout, type PartialCheckout, type TreeListing } from '../git/index.ts';
 import { coverageReadsWithin, crdFilesOf, ensureInputs, newHeadPaths, partialPaths, walkedWithin } from './partial-sides.ts';
@@ -21,6 +22,7 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
 import { defaultBranchOf } from '../git/default-branch.ts';
+import { git } from '../git/git.ts';
 import { branchOfRef } from './branch.ts';
 import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget, type PlanBudgetCarry } from './object-budget.ts';
@@ -35,6 +37,7 @@ import type { Progress } from './progress.ts';
 import type { ChartFetcher } from '../charts/index.ts';
 import { notPreviewedRender, planChartFetcher, type PlanChartOptions } from './chart-fetcher.ts';
 import { chartVersionChanges, settleRefusedReleases, substitutionOwner, withSubstitutedParent } from './helmrelease-sides.ts';
+import { chartYamlVersion, unbumpedChartNotes } from './chart-reconcile-strategy.ts';
 import { openIndexes, saveIndexes, type IndexOption, type OpenedIndex } from './input-index-sides.ts';
 import { discoverSides, storedDiscoveryUsable, type SideDiscovery } from './discovery-sides.ts';
 import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
@@ -178,6 +181,13 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     // A HelmRelease diffed only as an object says which chart version it moves between (a new array: the
     // discovery result may be the one an input index keeps).
     head.notes = chartVersionChanges(base.notes, head.notes);
+    // A chart of this repository changed without a version bump: Flux does not deploy it yet (ChartVersion).
+    const chartYaml = async (sideName: 'base' | 'head', dir: string) => {
+      const blob = (sideName === 'base' ? baseTree : headTree).blobs.get(posix.join(dir, 'Chart.yaml'));
+      return blob ? chartYamlVersion(await git(['cat-file', 'blob', blob], { cwd: opts.repoDir }).catch(() => undefined)) : undefined;
+    };
+    const unbumped = await unbumpedChartNotes(base.envs, head.envs, changed, chartYaml);
+    if (unbumped.length > 0) head.notes = [...head.notes, ...unbumped];
     // The CRD files of each commit, kept with its index: a base without them is searched once in git's
     // object store, and every head planned against it then reads only its changed files (a partial head
     // holds them all). Searching each new head instead cost seconds of every plan on a large repository.
