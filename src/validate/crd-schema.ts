@@ -1,5 +1,6 @@
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { objectMetaRef } from './engine.ts';
+import { repoRegExp } from '../util/repo-regexp.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ function isObject(v: unknown): v is Schema {
 function isValidPattern(p: unknown): boolean {
   if (typeof p !== 'string') return false;
   try {
-    new RegExp(p);
+    repoRegExp(p);
     return true;
   } catch {
     return false;

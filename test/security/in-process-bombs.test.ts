@@ -9,6 +9,7 @@ import { BosunError } from '../../src/model/errors.ts';
 import { renderGoTemplate } from '../../src/discover/argocd-gotemplate.ts';
 import { segmentMatch } from '../../src/render/gitignore.ts';
 import { gitPathspecGlob, goPathMatch, gobwasGlob } from '../../src/util/argocd-glob.ts';
+import { runCli } from '../cli/run-cli.ts';
 import { makeTree } from '../discover/temp-tree.ts';
 
 const go = (t: string, data: unknown = {}) => renderGoTemplate(t, data, { missingKeyError: false });
@@ -45,6 +46,17 @@ describe('regular expressions from a pull request run in linear time', () => {
       expect(gobwasGlob(stars).test(name)).toBe(false);
     })).toBeLessThan(1000);
   });
+});
+
+describe('a CRD pattern from a pull request', () => {
+  it('validates an object against ^(a+)+$ at once (ajv compiles CRD patterns into the worker\'s process)', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                name: {type: string, pattern: '^(a+)+$'}\n`;
+    const root = await makeTree({ 'clusters/app/crd.yaml': crd, 'clusters/app/widget.yaml': `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\nspec:\n  name: ${'a'.repeat(40)}!\n` });
+    const start = performance.now();
+    const run = await runCli(['validate', '--repo', root, '--format', 'json']);
+    expect(performance.now() - start).toBeLessThan(30_000);
+    expect(run.stdout).toContain('does not match the required pattern ^(a+)+$');
+  }, 60_000);
 });
 
 describe('ApplicationSet templates are bounded', () => {
