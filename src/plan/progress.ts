@@ -14,7 +14,11 @@ export function stderrProgress(opts: { delayMs?: number; stream?: NodeJS.Writabl
   let latest: string | undefined;
   let shown = false;
   const write = (msg: string): void => {
-    stream.write(`bosun: ${msg} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+    // Messages carry names from the repository: control characters (an ANSI sequence rewriting a CI log's
+    // lines, a line break faking another line) are shown as their Unicode pictures (ESC as ␛).
+    // eslint-disable-next-line no-control-regex
+    const text = msg.replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+    stream.write(`bosun: ${text} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
   };
   const timer = opts.enabled === false ? undefined : setTimeout(() => {
     shown = true;

@@ -4,6 +4,8 @@
 // App posts), sandbox on.
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { stderrProgress } from '../../src/plan/progress.ts';
 import { codeSpan, escapeCell, escapeHtml } from '../../src/report/format.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { runCli } from '../cli/run-cli.ts';
@@ -35,6 +37,17 @@ describe('markdown injection through names in the report', () => {
     }
     // What is not a mention or link stays readable as it was.
     expect(escapeHtml('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y')).toBe('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y');
+  });
+
+  it('progress lines on stderr (a CI log) show control characters of a name as their pictures', async () => {
+    const stream = new PassThrough();
+    const written = new Promise<string>((resolve) => stream.once('data', (d) => resolve(String(d))));
+    const progress = stderrProgress({ stream, delayMs: 0 });
+    progress('rendered 1/2: web\u001b[1A\u001b[2K✅ all environments valid\nnext');
+    const out = await written;
+    progress.done();
+    expect(out).toContain('web␛[1A␛[2K✅ all environments valid␊next');
+    expect(out.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('an Argo CD Application named with a mention, an image and links reaches the comment as text', async () => {
