@@ -2,13 +2,15 @@
 // depends on who allowed the URL (src/charts/addresses.ts). An IPv4 address written inside an IPv6 one
 // reaches that IPv4 address, so it is judged as that address — the URL parser writes
 // `[::ffff:127.0.0.1]` as `[::ffff:7f00:1]`, which a test of the dotted form alone let through.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressAllowed, classifyAddress } from '../../src/charts/addresses.ts';
+import { extractChartArchive } from '../../src/charts/extract.ts';
 import { ChartFetcher } from '../../src/charts/index.ts';
 import { decideSource } from '../../src/charts/policy.ts';
 
@@ -86,5 +88,34 @@ describe('a URL prefix the operator or the base branch allows is not left throug
     expect(decideSource(policy, 'https://charts.example.com/acme/stable').allowed).toBe(true);
     expect(decideSource(policy, 'https://CHARTS.example.com:443/acme/').allowed).toBe(true);
     expect(decideSource(policy, 'https://gitlab.example.com/api/v4/projects/acme%2Fcharts/packages/helm/stable').allowed).toBe(true);
+  });
+});
+
+describe('a chart archive cannot rename an entry out of the chart folder through a header extension', () => {
+  /** A tar entry (ustar header) of `type` with `data`; pax ('x') and GNU long-name ('L') entries rename the next one. */
+  const entry = (name: string, type: string, data = ''): Buffer[] => {
+    const body = Buffer.from(data);
+    const header = Buffer.alloc(512);
+    header.write(name, 0, 100);
+    header.write('0000644\0', 100);
+    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
+    header.write(type, 156);
+    return [header, body, Buffer.alloc((512 - (body.length % 512)) % 512)];
+  };
+  const pax = (path: string) => { const rec = ` path=${path}\n`; const len = String(rec.length + String(rec.length + 2).length); return `${len}${rec}`; };
+  const archive = (...parts: Buffer[][]) => gzipSync(Buffer.concat([...parts.flat(), Buffer.alloc(1024)]));
+  let dest: string;
+  beforeAll(async () => {
+    dest = join(await mkdtemp(join(tmpdir(), 'bosun-extract-')), 'chart');
+  });
+
+  it('refuses a pax path, a GNU long name or a hard link that leaves it, and writes nothing outside', async () => {
+    await expect(extractChartArchive(archive(entry('c/Chart.yaml', '0'), entry('PaxHeader', 'x', pax('c/../../escaped')), entry('c/ok', '0', 'x')), dest)).rejects.toThrow(/leaves the chart folder/);
+    await expect(extractChartArchive(archive(entry('c/Chart.yaml', '0'), entry('././@LongLink', 'L', `c/${'../'.repeat(3)}escaped`), entry('c/ok', '0', 'x')), dest)).rejects.toThrow(/leaves the chart folder/);
+    await expect(extractChartArchive(archive(entry('c/Chart.yaml', '0'), entry('PaxHeader', 'x', pax('/etc/escaped')), entry('c/ok', '0', 'x')), dest)).rejects.toThrow(/an absolute path/);
+    await expect(extractChartArchive(archive(entry('c/Chart.yaml', '0'), entry('c/hard', '1')), dest)).rejects.toThrow(/is a hard link/);
+    await expect(extractChartArchive(archive(entry('c/Chart.yaml', '0'), entry('c/dev', '3')), dest)).rejects.toThrow(/not a regular file/);
+    await expect(extractChartArchive(archive(entry('c\\..\\..\\escaped', '0')), dest)).rejects.toThrow(/backslash/);
+    expect(await readdir(join(dest, '..'))).not.toContain('escaped');
   });
 });
