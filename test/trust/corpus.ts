@@ -97,6 +97,8 @@ export interface OracleDeployment {
   };
   /** A Rancher Fleet bundle (a folder with fleet.yaml) on one of `fleetClusters`. */
   fleet?: { bundle: string; cluster: string };
+  /** An environment of the repository's own `.bosun.yaml`, read at each commit (oracle-config.ts). */
+  config?: { name: string };
   /** First commit (id) at which the deployment exists, for deployments not read from a file (generated ones). */
   since?: string;
 }
@@ -145,8 +147,8 @@ function checkSpec(dir: string, spec: CorpusRepoSpec, oracle: OracleSpec): void 
   if (!Array.isArray(oracle.deployments) || oracle.deployments.length === 0) throw new Error(where('oracle.yaml: deployments required'));
   const envs = new Set<string>();
   for (const d of oracle.deployments) {
-    const kinds = [d.flux, d.helmRelease, d.argocd, d.fleet].filter(Boolean).length;
-    if (kinds !== 1) throw new Error(where(`oracle.yaml: ${d.env} must have exactly one of flux, helmRelease, argocd, fleet`));
+    const kinds = [d.flux, d.helmRelease, d.argocd, d.fleet, d.config].filter(Boolean).length;
+    if (kinds !== 1) throw new Error(where(`oracle.yaml: ${d.env} must have exactly one of flux, helmRelease, argocd, fleet, config`));
     if (envs.has(d.env)) throw new Error(where(`oracle.yaml: env ${d.env} declared twice`));
     envs.add(d.env);
     if (d.since && !ids.has(d.since)) throw new Error(where(`oracle.yaml: ${d.env}: since ${d.since} is not a commit id`));

@@ -3,6 +3,7 @@
 // between two commits. It knows nothing of bosun's discovery, renderers or diff.
 import type { BuiltCorpusRepo, CorpusRepo, OracleDeployment } from './corpus.ts';
 import { applicationOf, renderArgoApplication } from './oracle-argocd.ts';
+import { renderConfigEnvironment } from './oracle-config.ts';
 import { renderFleetBundle } from './oracle-fleet.ts';
 import { findObject, renderFluxKustomization, renderHelmRelease } from './oracle-flux.ts';
 import { git, treeDir, type Obj } from './oracle-tools.ts';
@@ -119,6 +120,7 @@ export class Oracle implements OracleContext {
       const hr = findObject(parent.objects, 'helm.toolkit.fluxcd.io/', 'HelmRelease', d.helmRelease.name, d.helmRelease.namespace);
       return hr ? renderHelmRelease(hr, d, tree) : { kind: 'absent' };
     }
+    if (d.config) return renderConfigEnvironment(d, tree);
     if (d.argocd) {
       const app = await applicationOf(this, d, tree);
       return app ? renderArgoApplication(this, d, app, tree) : { kind: 'absent' };
