@@ -161,7 +161,10 @@ export async function helmReleaseEnvironments(
         chart: source,
         ...(chart.kind !== 'refused' && chart.helmChart && isChartRef(doc) ? { helmChart: chart.helmChart } : {}),
         valuesFromFiles: valuesFromHere,
-        ...(chart.kind === 'repository' ? { reconcileStrategy: reconcileStrategyOf(doc, sourcesOf, namespace) } : {}),
+        ...(chart.kind === 'repository' ? {
+          reconcileStrategy: reconcileStrategyOf(doc, sourcesOf, namespace),
+          chartValuesFiles: [...new Set([...chart.valuesFiles.map((v) => posix.normalize(v.replace(/^\/+/, ''))), ...patchValuesFiles])].sort(),
+        } : {}),
         inputs: inputsHere,
         ...(refused ? { refused } : {}),
       };

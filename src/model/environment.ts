@@ -258,6 +258,8 @@ export interface HelmReleaseTarget {
    * `spec.chart.spec.reconcileStrategy` or the chartRef HelmChart's `spec.reconcileStrategy`.
    */
   reconcileStrategy?: 'ChartVersion' | 'Revision';
+  /** For a chart of this repository: the repository files its `valuesFiles` name (its own and its patches'), packaged into the chart artifact. */
+  chartValuesFiles?: string[];
 }
 
 export const environmentDefaults = {

@@ -29,7 +29,7 @@ export async function unbumpedChartNotes(
     const hr = env.helmRelease;
     if (!hr || hr.chart.kind !== 'repository' || hr.refused || hr.reconcileStrategy === 'Revision' || !base.get(name)?.helmRelease) continue;
     const dir = env.path;
-    const valuesFiles = (hr.helmChart?.valuesFiles ?? []).map((v) => posix.normalize(v.replace(/^\/+/, '')));
+    const valuesFiles = [...(hr.helmChart?.valuesFiles ?? []).map((v) => posix.normalize(v.replace(/^\/+/, ''))), ...(hr.chartValuesFiles ?? [])];
     const chartFiles = changed.filter((f) => (dir === '.' || f.startsWith(`${dir}/`) || valuesFiles.includes(f)) && f !== posix.join(dir, 'Chart.yaml'));
     if (chartFiles.length === 0) continue;
     // A changed HelmRelease, patch of it or HelmChart object may change the chart template's spec, and a new

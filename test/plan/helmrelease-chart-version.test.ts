@@ -73,6 +73,17 @@ describe('a chart of this repository under reconcileStrategy ChartVersion (the d
     expect(changedUncovered(plan).map((u) => u.file)).toEqual(['charts/web/templates/service.yaml']);
   });
 
+  it('says the same of a values file its chart.spec.valuesFiles names outside the chart folder', async () => {
+    const plan = await planOf(undefined, { 'apps/release.yaml': release().replace('      sourceRef:', '      valuesFiles: [apps/web-values.yaml]\n      sourceRef:'), 'apps/web-values.yaml': 'port: 80\n' });
+    expect(plan.discovery?.filter((n) => n.status === 'not-previewed') ?? []).toEqual([]); // the HelmRelease changed: a new HelmChart generation builds anew
+    const repo = repos[repos.length - 1];
+    await repo.write('apps/web-values.yaml', 'port: 8080\n');
+    await repo.commit('values only');
+    const next = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', charts: { sources: [], dataDir } });
+    expect(changedUncovered(next).map((u) => u.file)).toEqual(['apps/web-values.yaml']);
+    expect(changedUncovered(next)[0].reason).toContain('reconcileStrategy ChartVersion');
+  });
+
   it('changed with a version bump, or under reconcileStrategy Revision: previewed as usual, nothing to say', async () => {
     for (const plan of [
       await planOf(undefined, { 'charts/web/templates/service.yaml': template(8080), 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.2.0\n' }),

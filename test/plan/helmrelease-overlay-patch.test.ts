@@ -68,6 +68,8 @@ spec:
   chart:
     spec:
       chart: ./charts/podinfo
+      # Revision: every commit builds the chart (with its values files) anew, so a values file change is deployed.
+      reconcileStrategy: Revision
       sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
 `,
   'apps/staging/kustomization.yaml': `apiVersion: kustomize.config.k8s.io/v1beta1
