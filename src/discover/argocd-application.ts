@@ -21,6 +21,7 @@ import { argocdApplyPolicy } from './argocd-sync.ts';
 import { isRemoteChartSource, remoteChartOf } from './argocd-remote-chart.ts';
 import { customApiVersionsTested } from './helm-capabilities.ts';
 import { withSourceOverrides } from './argocd-source-overrides.ts';
+import { argocdBuildEnv, envsubst, revisionVariables } from './argocd-build-env.ts';
 import { removalVerdict, type RemovalProducer } from './argocd-removal.ts';
 import { placementText, rolloutOrder, type RolloutPlacement } from './argocd-rolling-sync.ts';
 
@@ -156,13 +157,15 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   // A plugin source is rendered by the plugin alone (Argo CD refuses a source with several types).
   const byPlugin = !remote && isRecord(field(entry.source, 'plugin'));
   const unreadValues: string[] = [];
-  const helm = byPlugin ? undefined : helmOptions(ctx, doc, entry, c.appName, path, texts, unreadValues, remote);
+  // What the repo server substitutes `$ARGOCD_APP_NAME` and the like with (argocd-build-env.ts).
+  const buildEnv = argocdBuildEnv(app, c.namespace === undefined || c.namespace === 'argocd' ? c.appName : `${c.namespace}_${c.appName}`, entry.source);
+  const helm = byPlugin ? undefined : helmOptions(ctx, doc, entry, c.appName, path, texts, unreadValues, remote, buildEnv);
   if (helm) env.helm = helm;
   if (remote) {
     env.remoteChart = remote;
     env.render = 'helm';
   }
-  const kustomize = byPlugin ? undefined : kustomizeOptions(ctx, doc, entry, path, texts);
+  const kustomize = byPlugin ? undefined : kustomizeOptions(ctx, doc, entry, path, texts, buildEnv);
   if (kustomize) env.kustomize = kustomize;
   // Sync options, managedNamespaceMetadata and ignoreDifferences: how the engine applies and compares it.
   const sync = argocdApplyPolicy(app);
@@ -253,7 +256,7 @@ function withHint(problem: string | undefined, hint: string): string | undefined
  * chart (`remote`), a plain value file is a file of the chart and a `$ref/…` one a file of this
  * repository, both listed in order on `remote.valueFiles`.
  */
-function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[], unread: string[], remote?: RemoteChart): HelmOptions | undefined {
+function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, appName: string, path: string, notes: string[], unread: string[], remote: RemoteChart | undefined, buildEnv: Record<string, string>): HelmOptions | undefined {
   const app = doc.object;
   const helm = field(entry.source, 'helm');
   if (!remote && !isRecord(helm) && !isHelmChart(join(ctx.root, path))) return undefined;
@@ -264,8 +267,12 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
     ? checkedArgument(ownName, releaseNameProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'releaseName']), field: `${entry.fieldPath}.helm.releaseName` })
     : checkedArgument(appName, (name) => withHint(releaseNameProblem(name), `set ${entry.fieldPath}.helm.releaseName`), { file: doc.file, line: () => doc.lineOf(['metadata', 'name']), field: 'metadata.name' });
   const out: HelmOptions = { releaseName, valueFiles: [] };
-  for (const [i, file] of list(field(helm, 'valueFiles')).entries()) {
-    if (typeof file !== 'string' || file === '') continue;
+  for (const [i, raw] of list(field(helm, 'valueFiles')).entries()) {
+    if (typeof raw !== 'string' || raw === '') continue;
+    // A `$ref/…` file names its ref source before substitution; the rest is substituted (getResolvedRefValueFile).
+    const ref = /^(\$[^/]+)(\/.*)$/.exec(raw);
+    const isRef = ref !== null && list(field(app, 'spec', 'sources')).some((s) => `$${String(field(s, 'ref'))}` === ref[1]);
+    const file = isRef ? `${ref[1]}${withBuildEnv(ref[2], buildEnv, `helm.valueFiles[${i}]`, notes)}` : withBuildEnv(raw, buildEnv, `helm.valueFiles[${i}]`, notes);
     checkedArgument(file, valueFileProblem, { file: doc.file, line: () => doc.lineOf([...sourcePath, 'helm', 'valueFiles', i]), field: `${entry.fieldPath}.helm.valueFiles[${i}]` });
     const elsewhere = valueFileElsewhere(ctx, app, file);
     if (elsewhere) {
@@ -288,12 +295,12 @@ function helmOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEnt
   }
   const values = valuesOf(helm, notes);
   if (values) out.values = values;
-  const parameters = parametersOf(helm);
+  const parameters = parametersOf(helm).map((p, i) => ({ ...p, value: withBuildEnv(p.value, buildEnv, `helm.parameters[${i}]`, notes) }));
   if (parameters.length > 0) out.parameters = parameters;
   if (bool(field(helm, 'skipCrds')) === true) out.skipCrds = true;
   if (bool(field(helm, 'ignoreMissingValueFiles')) === true) out.ignoreMissingValueFiles = true;
   const fileParameters = list(field(helm, 'fileParameters')).filter(isRecord)
-    .map((p) => ({ name: str(p.name) ?? '', path: str(p.path) ?? '' }))
+    .map((p, i) => ({ name: str(p.name) ?? '', path: withBuildEnv(str(p.path) ?? '', buildEnv, `helm.fileParameters[${i}].path`, notes) }))
     .filter((p) => p.name !== '' && p.path !== '');
   if (fileParameters.length > 0) out.fileParameters = fileParameters;
   const version = str(field(helm, 'version'));
@@ -359,6 +366,13 @@ function valueFileFor(ctx: DiscoveryContext, app: Record<string, unknown>, file:
   return posix.relative(chartPath === '.' ? '' : chartPath, normalizeRepoPath(ref[2])) || '.';
 }
 
+/** A value with Argo CD's build environment substituted; a revision variable (not known here) is said. */
+function withBuildEnv(value: string, buildEnv: Record<string, string>, at: string, notes: string[]): string {
+  const revision = revisionVariables(value);
+  if (revision.length > 0) notes.push(`${at} uses $${revision.join(', $')}, which Argo CD fills with the commit it syncs; bosun substitutes nothing for it, so the preview does not show it changing with every commit`);
+  return envsubst(value, buildEnv);
+}
+
 /** `valuesObject` wins over `values` (a YAML string), as in Argo CD (ApplicationSourceHelm.ValuesYAML). */
 function valuesOf(helm: unknown, notes: string[]): Record<string, unknown> | undefined {
   const valuesObject = field(helm, 'valuesObject');
@@ -395,7 +409,7 @@ function parametersOf(helm: unknown): Array<{ name: string; value: string; force
   return [...byName.values()];
 }
 
-function kustomizeOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, path: string, notes: string[]): KustomizeOptions | undefined {
+function kustomizeOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: SourceEntry, path: string, notes: string[], buildEnv: Record<string, string>): KustomizeOptions | undefined {
   const k = field(entry.source, 'kustomize');
   if (!isRecord(k)) return undefined;
   const out: KustomizeOptions = {};
@@ -405,7 +419,7 @@ function kustomizeOptions(ctx: DiscoveryContext, doc: YamlObjectDoc, entry: Sour
   if (namePrefix) out.namePrefix = namePrefix;
   const nameSuffix = str(k.nameSuffix);
   if (nameSuffix) out.nameSuffix = nameSuffix;
-  const images = list(k.images).filter((i): i is string => typeof i === 'string' && i !== '');
+  const images = list(k.images).filter((i): i is string => typeof i === 'string' && i !== '').map((image, i) => withBuildEnv(image, buildEnv, `kustomize.images[${i}]`, notes));
   if (images.length > 0) out.images = images;
   const commonLabels = stringMap(k.commonLabels);
   if (commonLabels && Object.keys(commonLabels).length > 0) out.commonLabels = commonLabels;

@@ -114,3 +114,34 @@ spec:
     await expect(discoverEnvironments(root, { repoUrls: [repoUrl] })).rejects.toMatchObject({ kind: 'config', file: 'argocd/web.yaml', field: 'spec.source.helm.kubeVersion' });
   });
 });
+
+describe('Argo CD build environment in helm parameters and value files', () => {
+  it('substitutes $ARGOCD_APP_NAME and friends as the repo server does ($$ is a dollar, other names are empty) and says what it cannot', async () => {
+    const root = await makeTree({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'chart/values.yaml': 'tier: none\n',
+      'chart/values-web-prod.yaml': 'tier: prod\n',
+      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  tier: {{ .Values.tier | quote }}\n  owner: {{ .Values.owner | quote }}\n  price: {{ .Values.price | quote }}\n  rev: {{ .Values.rev | quote }}\n',
+      'argocd/web.yaml': `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: web-prod, namespace: argocd }
+spec:
+  project: shop
+  source:
+    repoURL: ${repoUrl}
+    path: chart
+    helm:
+      valueFiles: ['values-\${ARGOCD_APP_NAME}.yaml']
+      parameters:
+        - { name: owner, value: '$ARGOCD_APP_PROJECT_NAME/$ARGOCD_APP_NAMESPACE' }
+        - { name: price, value: '$$5 $UNSET' }
+        - { name: rev, value: '$ARGOCD_APP_REVISION_SHORT' }
+  destination: { name: in-cluster, namespace: web }
+`,
+    });
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    const out = await renderEnvironment(root, environments[0]);
+    expect(out.ok ? out.objects[0].object.data : out.error.message).toEqual({ tier: 'prod', owner: 'shop/web', price: '$5 ', rev: '' });
+    expect(notes.map((n) => n.reason)).toContainEqual(expect.stringContaining('helm.parameters[2] uses $ARGOCD_APP_REVISION_SHORT, which Argo CD fills with the commit it syncs'));
+  });
+});
