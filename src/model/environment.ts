@@ -134,8 +134,9 @@ export interface Environment {
   /**
    * Namespace for namespaced objects. For Flux environments (`targetNamespace`) it is forced on every
    * namespaced object at render time; otherwise (Argo CD `destination.namespace`, config `namespace`) it
-   * is the default for objects that set none, applied at apply time. A forced rewrite for other sources
-   * is `kustomize.namespace`.
+   * is the default for objects that set none, set on them at render time (render/default-namespace.ts) so
+   * that the plan shows where they go, and again at apply time. A forced rewrite for other sources is
+   * `kustomize.namespace`.
    */
   namespace?: string;
   /** Name in the server-side cluster registry; never credentials. */
