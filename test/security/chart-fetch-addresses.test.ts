@@ -82,7 +82,17 @@ describe('a URL prefix the operator or the base branch allows is not left throug
       'https://charts.example.com@evil.example/acme',
       'https://charts.example.com.evil.example/acme',
       'https://gitlab.example.com/api/v4/projects/acme%2Fcharts/packages/helm/..%2f..%2f..%2fevil%2Fcharts',
+      'https://chаrts.example.com/acme/x', // a Cyrillic а: the URL parser writes it as punycode, another host
+      'https://charts.example.com./acme/x', // a trailing dot: another name to the policy, refused rather than guessed
+      'http://charts.example.com/acme/x', // the operator allowed https only
     ]) expect(decideSource(policy, url).allowed, url).toBe(false);
+    // Hosts the operator allows by address are compared as the URL parser writes them: decimal and hex
+    // IPv4 forms are that address, an IPv6 literal is not an IPv4 one.
+    const byAddress = { operator: ['127.0.0.1:8080'], declared: [] };
+    expect(decideSource(byAddress, 'http://2130706433:8080/charts').allowed).toBe(true);
+    expect(decideSource(byAddress, 'http://0x7f.1:8080/charts').allowed).toBe(true);
+    expect(decideSource(byAddress, 'http://127.0.0.1:8081/charts').allowed).toBe(false);
+    expect(decideSource(byAddress, 'http://[::ffff:127.0.0.1]:8080/charts').allowed).toBe(false);
   });
   it('allows what lies below it, encoded characters of the prefix itself included', () => {
     expect(decideSource(policy, 'https://charts.example.com/acme/stable').allowed).toBe(true);
