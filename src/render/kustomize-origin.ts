@@ -7,7 +7,8 @@ import type { KubeObject } from '../model/object.ts';
  * Kustomize's `buildMetadata: [originAnnotations]` records on every object where it came from: the file
  * of a resource (`path`), or the kustomization whose generator made it (`configuredIn`), relative to the
  * kustomization that was built. bosun always builds through its own overlay with this switched on, reads
- * the annotation for provenance and removes it again, so the desired state is what the user wrote.
+ * the annotation for provenance and removes it again, so the desired state is what the user wrote — unless
+ * the environment's kustomization asks for it itself (rebasedBuildAnnotations below).
  */
 export const originAnnotation = 'config.kubernetes.io/origin';
 
