@@ -134,6 +134,20 @@ describe('a kustomization reached through a symlinked folder', () => {
   });
 });
 
+describe('a kustomization file that is a symlink', () => {
+  it('is read where it leads, and that file is an input: a change to it affects the environment', async () => {
+    const root = await repo({
+      'common/kustomization.yaml': 'resources: [cm.yaml]\nnamePrefix: a-\n',
+      [k]: { symlink: '../../common/kustomization.yaml' },
+      'apps/x/cm.yaml': cm('x'),
+    });
+    const outcome = await renderEnvironment(root, env);
+    expect(outcome.ok && outcome.objects.map((o) => o.object.metadata?.name)).toEqual(['a-x']);
+    const inputs = await collectInputs(root, env);
+    expect(inputs.files).toEqual(expect.arrayContaining([k, 'common/kustomization.yaml']));
+  });
+});
+
 describe('references an environment makes besides its kustomization', () => {
   it('a remote or absolute component, or Helm value file, is refused by the same check, naming the field', async () => {
     const root = await repo({ [k]: 'resources: []\n', 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.0.0\n' });

@@ -281,6 +281,9 @@ export class KustomizeModel {
     const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], keepsOriginAnnotations: false, buildMetadata: [] };
     // Creating a second kustomization file changes (breaks) the build, so every candidate name counts.
     for (const name of kustomizationFileNames) node.inputs.files.add(posix.join(dirRel, name));
+    // A kustomization file that is a symlink is read where it leads: that file is an input too.
+    const linked = this.paths.resolve(dirRel, present[0], { file, field: '', line: () => undefined }).symlinkTarget;
+    if (linked !== undefined) node.inputs.files.add(linked);
     const parsed = parseKustomization(readFileSync(join(abs, present[0]), 'utf8'), this.cache);
     if ('invalid' in parsed) {
       node.invalid = { file, ...parsed.invalid };
