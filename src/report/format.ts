@@ -73,7 +73,12 @@ function oneLine(text: string): string {
  */
 function visible(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+}
+
+/** Text for a fence (tool output, a diff): its lines kept, other control characters shown as their pictures (see visible). */
+export function fencedText(text: string): string {
+  return text.split('\n').map((line) => visible(line.replace(/\r$/, ''))).join('\n');
 }
 
 /** An inline code span that survives backticks in the text (one line, control characters visible: see oneLine, visible). */

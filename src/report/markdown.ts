@@ -10,7 +10,7 @@ import { scrub } from '../util/scrub.ts';
 import { formatProblem } from '../model/errors.ts';
 import { renderPreviewMarkdown } from './preview-section.ts';
 import {
-  actionSymbols, cellCode, changeCounts, codeSpan, escapeCell, escapeHtml, fenceFor, plural, riskBadges, riskLabel,
+  actionSymbols, cellCode, changeCounts, codeSpan, escapeCell, escapeHtml, fencedText, fenceFor, plural, riskBadges, riskLabel,
   shortSha, validationState,
 } from './format.ts';
 import { renameFacts, renameSummaryNote } from './rename-text.ts';
@@ -292,7 +292,7 @@ function renderErrorLines(error: RenderError): string[] {
     ...(error.file ? [codeSpan(error.line ? `${error.file}:${error.line}` : error.file)] : []),
     ...(error.field ? [`field ${codeSpan(error.field)}`] : []),
   ];
-  const message = scrub(error.message);
+  const message = fencedText(scrub(error.message));
   const fence = fenceFor(message);
   return [`**Render failed**${where.length > 0 ? ` (${where.join(', ')})` : ''}:`, '', `${fence}text`, message, fence];
 }
@@ -331,7 +331,7 @@ function changeLines(env: EnvironmentPlan, change: Change, folded: Map<string, F
   if (group) facts.push(`same change in ${group.environments.map((name) => codeSpan(name)).join(', ')}`);
   lines.push(facts.join(' · '), '');
 
-  const all = diffLines(change.diff);
+  const all = diffLines(change.diff).map(fencedText);
   const shown = all.slice(0, maxDiffLines);
   const fence = fenceFor(shown.join('\n'));
   pushAll(lines, [`${fence}diff`, ...shown, fence]);

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { stderrProgress } from '../../src/plan/progress.ts';
-import { codeSpan, escapeCell, escapeHtml } from '../../src/report/format.ts';
+import { codeSpan, escapeCell, escapeHtml, fencedText } from '../../src/report/format.ts';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { runCli } from '../cli/run-cli.ts';
 
@@ -35,6 +35,7 @@ describe('markdown injection through names in the report', () => {
       for (const c of ['\n', '\r', '\u001b']) expect(out).not.toContain(c);
       expect(out).toContain('# Approved␛[2K');
     }
+    expect(fencedText('kustomize: a\u001b[2K\r\nb\tc\r')).toBe('kustomize: a␛[2K\nb\tc');
     // What is not a mention or link stays readable as it was.
     expect(escapeHtml('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y')).toBe('oci://ghcr.io/org/chart@sha256:ab web[0] a]b x@y');
   });
@@ -55,6 +56,7 @@ describe('markdown injection through names in the report', () => {
     await repo.write('apps/web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  a: b\n');
     const base = await repo.commit('base');
     await repo.write('argocd/web.yaml', `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${JSON.stringify(evilName)}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: ${repoUrl}\n    targetRevision: HEAD\n    path: apps/web\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n`);
+    await repo.write('apps/web/evil.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "cm\\u001b[1A\\u001b[2K"\n  namespace: web\ndata:\n  a: b\n');
     const head = await repo.commit('an Application named as markdown');
     const run = await runCli(['plan', '--repo', repo.dir, '--base', base, '--head', head, '--format', 'markdown', '--repo-url', repoUrl]);
     expect(run.stdout).toContain('acme/admins'); // the name is shown…
@@ -62,5 +64,7 @@ describe('markdown injection through names in the report', () => {
     expect(prose).not.toMatch(/(^|\W)@acme/); // …but pings nobody,
     expect(prose).not.toMatch(/\]\(https:\/\/evil|\]\[1\]|^\[1\]:/m); // links nowhere, shows no image,
     expect(prose).not.toMatch(/<img/); // and carries no HTML.
+    expect(run.stdout).toContain('cm␛[1A␛[2K'); // a name's ANSI sequence, in the diff's fence too, is shown, not run
+    expect(run.stdout).not.toContain('\u001b');
   }, 120_000);
 });
