@@ -39,6 +39,7 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/mirror-remote.ts runRemoteGit': { count: 1, guard: 'remoteGit() → runRemoteGit()' },
   'src/git/changes.ts git': { count: 1, guard: '--end-of-options before both revisions' },
   'src/git/refs.ts git': { count: 1, guard: '--end-of-options before the ref' },
+  'src/plan/plan.ts git': { count: 1, guard: 'git cat-file blob <id>: the id is a blob id from git\'s own ls-tree of the commit (hex), never repository text' },
   'src/git/tree.ts git': { count: 4, guard: '--end-of-options before the revision, -- before the path; rootTreeIds passes only full 40/64-hex ids (anything else goes through treeId)' },
   'src/git/revert.ts git': { count: 11, guard: 'commit ids checked as full 40/64-hex ids and put after --end-of-options; the rest take no outside value' },
   'src/git/revert.ts runRemoteGit': { count: 1, guard: 'branch name and commit id checked, --end-of-options before the remote' },
