@@ -45,6 +45,8 @@ function renderSettings(env: Environment): unknown {
     path: env.path,
     render: env.render,
     namespace: env.namespace,
+    // helm's .Capabilities.KubeVersion for a .bosun.yaml chart (render/helm.ts).
+    kubernetesVersion: env.kubernetesVersion,
     helm: env.helm,
     kustomize: env.kustomize,
     substitute: env.substitute,

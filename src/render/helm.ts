@@ -64,6 +64,9 @@ export const helmRenderer: Renderer = {
       }
       // Argo CD `helm.kubeVersion` / `helm.apiVersions` (checked in discovery): what `.Capabilities` says.
       if (env.helm?.kubeVersion) args.push(`--kube-version=${env.helm.kubeVersion}`);
+      // A .bosun.yaml chart (or clusters/<name>/ one) renders for the Kubernetes version its environment says it
+      // runs, as helm install against that cluster would (Argo CD and helm-controller ask the cluster).
+      else if ((env.source === 'config' || env.source === 'directory') && env.kubernetesVersion) args.push(`--kube-version=${env.kubernetesVersion}`);
       for (const v of env.helm?.apiVersions ?? []) args.push(`--api-versions=${v}`);
       // Argo CD `helm.parameters`: `--set` / `--set-string`, helm applying them over every values file.
       for (const p of env.helm?.parameters ?? []) args.push(`${p.forceString ? '--set-string' : '--set'}=${p.name}=${argoSetValue(p.value)}`);
