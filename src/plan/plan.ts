@@ -31,6 +31,7 @@ import { renderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
+import { argocdClusterMove, clusterMoveReason, leftOnOldCluster } from './cluster-move.ts';
 import { chartChildNotes, settleUnfetchedCharts, withoutSupersededNotes } from './argocd-chart-children.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
@@ -348,12 +349,15 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       plan.render = { objects: ho.objects.length, baseObjects: bo.objects.length };
       // What a sync never applies is not a change the cluster will see: listed in the Sync section only.
       const never = d.h ? neverAppliedIds(d.h, ho.objects) : new Set<string>();
-      plan.changes = diffRenders(bo.objects, ho.objects, never);
+      // An Argo CD Application moved to another cluster: created there, what it left on the old one kept.
+      const moved = argocdClusterMove(d.b, d.h);
+      plan.changes = diffRenders(moved ? [] : bo.objects, ho.objects, never);
       // Deletions the controller does not make (Prune=false, Delete=false, a CRD on an Application's deletion,
       // Flux prune: disabled, helm keep): listed as kept, with why, not as deleted.
       const held = keptByController(d.h ?? d.b!, bo.objects, plan.changes, !d.h);
       plan.changes = held.changes;
-      kept = held.kept;
+      kept = moved ? leftOnOldCluster(moved, bo.objects) : held.kept;
+      if (moved) plan.reason = `${plan.reason}; ${clusterMoveReason(moved)}`;
     }
     const env = d.h ?? d.b!;
     if (d.h) chartNotes[slot] = chartChildNotes(d.name, d.h, ho.objects, { repoUrls: opts.repoUrls, environments: head.envs.values(), notes: head.notes.slice(0, notesBeforeRender) });
