@@ -16,12 +16,43 @@ import { field, isRecord, list, str } from './object-fields.ts';
  * `parentFiles` are the parent's static inputs: the kustomization files among them that include `file`
  * (through `resources`/`components`, transitively) are the ones whose edits apply to it.
  */
-export function patchedBy(root: string, file: string, doc: { name: string; namespace?: string }, parent: Environment, parentFiles: readonly string[]): { by: string; file?: string; paths: string[] } | undefined {
+export interface KustomizationEdit {
+  /** What edits it, for notes: `clusters/production/kustomization.yaml (an inline patch)`. */
+  by: string;
+  /** The file holding the edit. */
+  file?: string;
+  /** `spec.path` values the edits set. */
+  paths: string[];
+  /** The edits in order, when each is a patch bosun can apply to the object (JSON 6902 or merge); else undefined. */
+  patches?: PatchText[];
+  /** The files the edits are read from (the kustomization file, its patch files): what defines the edited object besides its own file. */
+  files: string[];
+}
+
+/** A patch's text: JSON 6902 operations, or a patch document (a strategic merge patch, which for a custom resource is a JSON merge patch). */
+export type PatchText = string;
+
+export function patchedBy(root: string, file: string, doc: { name: string; namespace?: string }, parent: Environment, parentFiles: readonly string[]): KustomizationEdit | undefined {
+  const own: PatchText[] = [];
+  let ownApplicable = true;
   for (const p of parent.kustomize?.patches ?? []) {
     const text = 'patch' in p ? p.patch : undefined;
-    if (patchTargets(p.target, text, doc.name) && changesWhatItDeploys(text)) return { by: `the spec.patches of Flux Kustomization ${parent.name}`, ...(parent.definedIn ? { file: parent.definedIn.file } : {}), paths: specPaths(text) };
+    if (!patchTargets(p.target, text, doc.name) || !changesWhatItDeploys(text)) continue;
+    if (text === undefined) ownApplicable = false;
+    else own.push(text);
   }
+  const fromSpec = own.length > 0 || !ownApplicable
+    ? { by: `the spec.patches of Flux Kustomization ${parent.name}`, ...(parent.definedIn ? { file: parent.definedIn.file } : {}), paths: own.flatMap(specPaths), ...(ownApplicable ? { patches: own } : {}), files: parent.definedIn ? [parent.definedIn.file] : [] }
+    : undefined;
+  const fromFiles = kustomizationEdits(root, file, doc, parentFiles);
+  if (fromSpec && fromFiles) return { by: `${fromFiles.by} and ${fromSpec.by}`, ...(fromFiles.file ? { file: fromFiles.file } : {}), paths: [...fromFiles.paths, ...fromSpec.paths], files: [...fromFiles.files, ...fromSpec.files] };
+  return fromFiles ?? fromSpec;
+}
+
+/** Edits of the kustomization files (among the parent's inputs) whose build includes `file`. */
+function kustomizationEdits(root: string, file: string, doc: { name: string; namespace?: string }, parentFiles: readonly string[]): KustomizationEdit | undefined {
   const kustomizations = parentFiles.filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f));
+  const found: KustomizationEdit[] = [];
   const cache = new Map<string, unknown>();
   for (const k of kustomizations) {
     const kz = readKustomization(root, k, cache);
@@ -29,34 +60,49 @@ export function patchedBy(root: string, file: string, doc: { name: string; names
     const dir = posix.dirname(k);
     const edits: string[] = [];
     const paths: string[] = [];
-    for (const p of list(kz.patches)) {
-      const inline = str(field(p, 'patch'));
-      const path = str(field(p, 'path'));
-      const text = inline ?? (path ? readText(root, posix.join(dir, path)) : undefined);
-      if (!patchTargets(field(p, 'target'), text, doc.name) || !changesWhatItDeploys(text)) continue;
-      edits.push(path ? `patch ${path}` : 'an inline patch');
+    const patches: PatchText[] = [];
+    const files = [k];
+    let applicable = true;
+    const take = (what: string, text: string | undefined, from?: string) => {
+      if (from) files.push(posix.normalize(posix.join(dir, from)));
+      edits.push(what);
       paths.push(...specPaths(text));
-    }
+      if (text === undefined) applicable = false;
+      else patches.push(text);
+    };
+    // kustomize applies patchesStrategicMerge, then patchesJson6902, then patches (api/krusty kusttarget.go runTransformers order: the
+    // legacy fields are converted to patches ahead of `patches`).
     for (const p of list(kz.patchesStrategicMerge)) {
       const text = typeof p === 'string' && !p.includes('\n') ? readText(root, posix.join(dir, p)) : str(p);
-      if (!patchTargets(undefined, text, doc.name) || !changesWhatItDeploys(text)) continue;
-      edits.push('patchesStrategicMerge');
-      paths.push(...specPaths(text));
+      if (patchTargets(undefined, text, doc.name) && changesWhatItDeploys(text)) take('patchesStrategicMerge', text, typeof p === 'string' && !p.includes('\n') ? p : undefined);
     }
     for (const p of list(kz.patchesJson6902)) {
       const path = str(field(p, 'path'));
       const text = str(field(p, 'patch')) ?? (path ? readText(root, posix.join(dir, path)) : undefined);
-      if (!patchTargets(field(p, 'target'), undefined, doc.name) || !changesWhatItDeploys(text)) continue;
-      edits.push('patchesJson6902');
-      paths.push(...specPaths(text));
+      if (patchTargets(field(p, 'target'), undefined, doc.name) && changesWhatItDeploys(text)) take('patchesJson6902', text, path);
+    }
+    for (const p of list(kz.patches)) {
+      const inline = str(field(p, 'patch'));
+      const path = str(field(p, 'path'));
+      const text = inline ?? (path ? readText(root, posix.join(dir, path)) : undefined);
+      if (patchTargets(field(p, 'target'), text, doc.name) && changesWhatItDeploys(text)) take(path ? `patch ${path}` : 'an inline patch', text, inline === undefined ? path : undefined);
     }
     const ns = str(kz.namespace);
-    if (ns !== undefined && ns !== doc.namespace) edits.push(`namespace: ${ns}`);
-    if (str(kz.namePrefix)) edits.push('namePrefix');
-    if (str(kz.nameSuffix)) edits.push('nameSuffix');
-    if (edits.length > 0) return { by: `${k} (${[...new Set(edits)].join(', ')})`, file: k, paths };
+    if (ns !== undefined && ns !== doc.namespace) {
+      edits.push(`namespace: ${ns}`);
+      applicable = false;
+    }
+    for (const t of ['namePrefix', 'nameSuffix']) {
+      if (str(kz[t])) {
+        edits.push(t);
+        applicable = false;
+      }
+    }
+    if (edits.length > 0) found.push({ by: `${k} (${[...new Set(edits)].join(', ')})`, file: k, paths, ...(applicable ? { patches } : {}), files });
   }
-  return undefined;
+  // Edits in two kustomization files of one build (a base's and an overlay's): said, not applied.
+  if (found.length > 1) return { by: found.map((f) => f.by).join(' and '), ...(found[0].file ? { file: found[0].file } : {}), paths: found.flatMap((f) => f.paths), files: found.flatMap((f) => f.files) };
+  return found[0];
 }
 
 /**
@@ -189,4 +235,72 @@ function includes(root: string, k: string, target: string, cache: Map<string, un
     if (child && includes(root, child, target, cache, seen)) return true;
   }
   return false;
+}
+
+/**
+ * The object with the patches applied as kustomize applies them to a custom resource: JSON 6902 operations
+ * (`add`, `replace`, `remove`), or a patch document merged as a JSON merge patch (RFC 7386: maps merge key
+ * by key, anything else replaces, null deletes — kustomize's strategic merge of a kind it has no schema
+ * for). Undefined when one cannot be applied so (another operation, a path that is not there).
+ */
+export function applyPatches(object: Record<string, unknown>, patches: readonly PatchText[]): Record<string, unknown> | undefined {
+  let out: unknown = structuredClone(object);
+  for (const text of patches) {
+    let docs: unknown[];
+    try {
+      docs = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+    } catch {
+      return undefined;
+    }
+    if (docs.length !== 1) return undefined;
+    const [patch] = docs;
+    if (Array.isArray(patch)) {
+      for (const op of patch) {
+        const next = applyOperation(out, op);
+        if (next === undefined) return undefined;
+        out = next;
+      }
+    } else if (isRecord(patch)) out = mergePatch(out, patch);
+    else return undefined;
+  }
+  return isRecord(out) ? out : undefined;
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isRecord(patch)) return patch;
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function applyOperation(doc: unknown, op: unknown): unknown {
+  const kind = str(field(op, 'op'));
+  const path = str(field(op, 'path'));
+  if (!path?.startsWith('/') || (kind !== 'add' && kind !== 'replace' && kind !== 'remove')) return undefined;
+  const keys = path.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const root: unknown = structuredClone(doc);
+  let at: unknown = root;
+  for (const key of keys.slice(0, -1)) {
+    at = Array.isArray(at) ? at[Number(key)] : isRecord(at) ? at[key] : undefined;
+    if (at === undefined) return undefined;
+  }
+  const last = keys[keys.length - 1];
+  const value = field(op, 'value');
+  if (Array.isArray(at)) {
+    const i = last === '-' ? at.length : Number(last);
+    if (!Number.isInteger(i) || i < 0 || i > at.length) return undefined;
+    if (kind === 'add') at.splice(i, 0, value);
+    else if (i >= at.length) return undefined;
+    else if (kind === 'replace') at[i] = value;
+    else at.splice(i, 1);
+    return root;
+  }
+  if (!isRecord(at)) return undefined;
+  if (kind !== 'add' && !(last in at)) return undefined;
+  if (kind === 'remove') delete at[last];
+  else at[last] = value;
+  return root;
 }

@@ -6,7 +6,7 @@ import { needsAssembly, type SubstituteFromRef } from '../model/flux-source.ts';
 import { BosunError } from '../model/errors.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
 import { fluxObjectNotes } from './flux-notes.ts';
-import { patchedBy } from './flux-patched.ts';
+import { applyPatches, patchedBy } from './flux-patched.ts';
 import type { InputsCache } from './input-walker.ts';
 import { helmReleaseEnvironments } from './helmrelease.ts';
 import { bootstrapName, FluxSources, type SourceResolution } from './flux-sources.ts';
@@ -64,17 +64,36 @@ export const fluxSource: DiscoverySource = {
       notes,
       'Flux Kustomization',
     );
-    const built = own.map((k, i) => toEnvironment(ctx, k, names[i], notes));
-    // One whose object the applying Kustomization's build edits is not what its file says: not previewed.
+    const envNotes: DiscoveryNote[][] = own.map(() => []);
+    const built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
+    // One whose object the applying Kustomization's build edits is not what its file says: with patches
+    // bosun can apply (JSON 6902, merge), the environment is made from the edited object; else not previewed.
     const patched = await patchedKustomizations(ctx, own, built);
+    const dropped = new Set<number>();
     for (const [i, edit] of patched) {
       const k = own[i];
+      const object = edit.patches ? applyPatches(k.doc.object, edit.patches) : undefined;
+      if (object) {
+        const doc: YamlObjectDoc = { file: k.doc.file, line: k.doc.line, object, lineOf: (path) => k.doc.lineOf(path) };
+        const source = resolveSource(sources, { ...k, doc });
+        if (source.kind === 'here') {
+          own[i] = { ...k, doc, source };
+          envNotes[i] = [environmentNote(names[i], `built from its object as ${edit.by} edits it: kustomize-controller applies the edited Kustomization`, { file: k.doc.file, line: k.doc.line })];
+          built[i] = toEnvironment(ctx, own[i], names[i], envNotes[i]);
+          // The edits define it too: inputs of its render (a change there affects it), and no reuse of a
+          // discovery result across a change to them (reuse.ts).
+          built[i].definedByFiles = [...new Set(edit.files)].sort();
+          continue;
+        }
+      }
       const reads = [str(field(k.doc.object, 'spec', 'path')) ?? './', ...edit.paths].map((p) => existingRepoPath(ctx.root, p));
       notes.push(objectNote(k.doc, 'not-previewed',
-        `not an environment: kustomize-controller applies this Flux Kustomization as the build of ${edit.by} outputs it, which bosun does not apply to the Kustomizations it finds in files: what it deploys is not previewed (declare the environment in .bosun.yaml to preview it)`,
-        { reads: [...new Set([...reads.filter((r): r is string => r !== undefined), ...(edit.file ? [edit.file] : [])])] }));
+        `not an environment: kustomize-controller applies this Flux Kustomization as the build of ${edit.by} outputs it, which bosun cannot apply to the Kustomization it finds in the file (${edit.patches ? 'the edited object' : 'an edit other than a JSON 6902 or merge patch, or one of several builds that read the file'}): what it deploys is not previewed (declare the environment in .bosun.yaml to preview it)`,
+        { reads: [...new Set([...reads.filter((r): r is string => r !== undefined), ...edit.files])] }));
+      dropped.add(i);
     }
-    const keep = own.map((_, i) => !patched.has(i));
+    const keep = own.map((_, i) => !dropped.has(i));
+    for (const [i, n] of envNotes.entries()) if (keep[i]) notes.push(...n);
     own.splice(0, own.length, ...own.filter((_, i) => keep[i]));
     names.splice(0, names.length, ...names.filter((_, i) => keep[i]));
     const environments = built.filter((_, i) => keep[i]);
@@ -116,16 +135,18 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
     return inputs.get(env);
   };
   for (const [i, k] of own.entries()) {
+    let parents = 0;
     for (const [j, parent] of envs.entries()) {
       if (i === j) continue;
       const ins = await inputsOf(parent);
       if (!ins || !isInput(ins, k.doc.file)) continue;
-      const why = patchedBy(ctx.root, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
-      if (why) {
-        out.set(i, why);
-        break;
-      }
+      parents++;
+      const edit = patchedBy(ctx.root, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
+      if (edit && !out.has(i)) out.set(i, edit);
     }
+    // Applied by two builds, edited by one: two objects from one file, which one environment cannot be.
+    const edit = out.get(i);
+    if (edit && parents > 1) out.set(i, { by: edit.by, ...(edit.file ? { file: edit.file } : {}), paths: edit.paths, files: edit.files });
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // A Flux Kustomization that a cluster overlay patches (the multi-cluster layout where clusters/base/apps.yaml
 // is shared and clusters/production/kustomization.yaml sets its spec.path or postBuild): kustomize-controller
-// applies the patched object, which bosun's file-based discovery does not see. It must not be previewed as
-// its file says (a phantom "base/apps" deploying apps/staging) but listed as not previewed, and a change to
-// what the patched object deploys is one bosun cannot judge, with the reason. A patch that only sets
+// applies the patched object. bosun builds the environment from the object as JSON 6902 / merge patches edit
+// it; an edit it does not apply (namePrefix, namespace, several builds) makes it not previewed, never a
+// preview of the unedited file (a phantom "base/apps" deploying apps/staging). A patch that only sets
 // reconcile fields (decryption, timeout…) changes nothing it deploys and leaves the preview as it was.
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,15 +60,42 @@ spec:
 });
 
 describe('a Flux Kustomization patched by the cluster overlay that applies it', () => {
-  it('is not previewed from its file: no phantom environment, and a change to the patched path is one bosun cannot judge, saying why', async () => {
+  it('is built from the object as the patch edits it (spec.path, postBuild), so a change to the patched path is previewed', async () => {
+    const patch = '- op: replace\n  path: /spec/path\n  value: ./apps/production\n- op: add\n  path: /spec/postBuild\n  value: {substitute: {env: prod}}';
+    const prodMap = (level: string) => configMap('${env}', level);
+    const plan = await planOf({ ...layout(patch), 'apps/production/cm.yaml': prodMap('info') }, { 'apps/production/cm.yaml': prodMap('debug') });
+    const apps = plan.environments.find((e) => e.name === 'base/apps')!;
+    expect(apps).toMatchObject({ path: 'apps/production', affected: true });
+    expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
+    expect(apps.changes[0].diff).toContain('env: prod');
+    expect(apps.changes[0].diff).toMatch(/\n-\s+level: info\n\+\s+level: debug\n/);
+    expect(plan.discovery?.find((n) => n.name === 'base/apps')?.reason).toContain('clusters/production/kustomization.yaml');
+    expect(changedUncovered(plan)).toEqual([]);
+  });
+
+  it('re-plans it when only a JSON 6902 patch file it reads changes (the file defines the environment)', async () => {
+    const files = layout('- op: add\n  path: /spec/postBuild\n  value: {substitute: {env: staging-eu}}');
+    const kz = files['clusters/production/kustomization.yaml'].replace(/patches:[\s\S]*$/, 'patches:\n  - target: {kind: Kustomization, name: apps}\n    path: apps-patch.yaml\n');
+    const patchFile = (env: string) => `- op: add\n  path: /spec/postBuild\n  value: {substitute: {env: ${env}}}\n`;
     const plan = await planOf(
-      layout('- op: replace\n  path: /spec/path\n  value: ./apps/production'),
+      { ...files, 'clusters/production/kustomization.yaml': kz, 'clusters/production/apps-patch.yaml': patchFile('one'), 'apps/staging/cm.yaml': configMap('${env}', 'info') },
+      { 'clusters/production/apps-patch.yaml': patchFile('two') },
+    );
+    const apps = plan.environments.find((e) => e.name === 'base/apps')!;
+    expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
+    expect(apps.changes[0].diff).toMatch(/\n-\s+env: one\n\+\s+env: two\n/);
+  });
+
+  it('is not previewed when the build edits it in a way bosun does not apply (namePrefix): no phantom environment, and its files are ones bosun cannot judge, saying why', async () => {
+    const files = layout('- op: replace\n  path: /spec/path\n  value: ./apps/production');
+    const plan = await planOf(
+      { ...files, 'clusters/production/kustomization.yaml': files['clusters/production/kustomization.yaml'].replace('resources:', 'namePrefix: prod-\nresources:') },
       { 'apps/production/cm.yaml': configMap('production', 'debug') },
     );
     expect(plan.environments.map((e) => e.name)).toEqual(['production/flux-system']);
     const note = plan.discovery?.find((n) => n.kind === 'Kustomization' && n.name === 'apps');
     expect(note).toMatchObject({ status: 'not-previewed', file: 'clusters/base/apps.yaml' });
-    expect(note?.reason).toContain('clusters/production/kustomization.yaml');
+    expect(note?.reason).toContain('namePrefix');
     expect(note?.reads).toEqual(expect.arrayContaining(['apps/staging', 'apps/production']));
     const unjudged = changedUncovered(plan);
     expect(unjudged.map((u) => u.file)).toEqual(['apps/production/cm.yaml']);
