@@ -7,6 +7,9 @@ import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
 import type { DirectoryOptions } from '../model/environment.ts';
 
+/** reposerver's skipFileRenderingMarker: a directory source's file that holds it anywhere is skipped. */
+const skipFileRenderingMarker = '+argocd:skip-file-rendering';
+
 /** reposerver's manifestFile pattern: what a directory source reads. */
 const manifestFile = /\.(yaml|yml|json|jsonnet)$/;
 
@@ -42,12 +45,14 @@ export const directoryRenderer: Renderer = {
     const objects: RenderedObject[] = [];
     const canEvaluate = jsonnetPath() !== undefined;
     for (const file of files) {
+      // reposerver getPotentiallyValidManifestFile: a file holding the marker is not rendered, whatever its kind.
+      const text = await readManifest(root, file);
+      if (text.includes(skipFileRenderingMarker)) continue;
       if (file.endsWith('.jsonnet')) {
         if (!canEvaluate) continue;
         for (const object of await evaluateJsonnet({ root, env, file, appDir: dir, options: options.jsonnet ?? {}, opts, counted: objects.length })) objects.push({ object, source: { file } });
         continue;
       }
-      const text = await readManifest(root, file);
       const parsed = parseYamlDocuments(text, file);
       if (!parsed.ok) throw new RenderFailure(parsed.error);
       const checked = requireObjects(parsed.docs, file);

@@ -131,6 +131,13 @@ describe('Argo CD parameter override files (.argocd-source*.yaml)', () => {
     expect(out.ok ? 'rendered' : out.error.message).toContain('has no "kind"');
   });
 
+  it('in a plain directory, skips a file that holds the +argocd:skip-file-rendering marker, as reposerver does', async () => {
+    const root = await makeTree({ ...files, 'plain/example.yaml': '# +argocd:skip-file-rendering\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: example }\n' });
+    const plain = (await discovered(root)).get('plain')!;
+    expect((await rendered(root, plain)).map((o) => (o.metadata as { name: string }).name)).toEqual(['top']);
+    expect(isInput(await collectInputs(root, plain), 'plain/example.yaml')).toBe(true);
+  });
+
   it('fails the render with the file and line of an override file that is not YAML, as Argo CD fails the Application', async () => {
     const root = await makeTree({ ...files, 'apps/web/.argocd-source-web.yaml': 'kustomize:\n  images: [unclosed\n' });
     await expect(discoverEnvironments(root, { repoUrls: [repoUrl] })).rejects.toMatchObject({ kind: 'render', file: 'apps/web/.argocd-source-web.yaml' });
