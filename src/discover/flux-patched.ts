@@ -89,8 +89,10 @@ function kustomizationEdits(root: string, file: string, doc: { name: string; nam
     }
     const ns = str(kz.namespace);
     if (ns !== undefined && ns !== doc.namespace) {
+      // kustomize's namespace transformer sets metadata.namespace (a custom resource's spec is left alone):
+      // applied as a merge patch after the others.
       edits.push(`namespace: ${ns}`);
-      applicable = false;
+      patches.push(JSON.stringify({ metadata: { namespace: ns } }));
     }
     for (const t of ['namePrefix', 'nameSuffix']) {
       if (str(kz[t])) {

@@ -75,9 +75,10 @@ export const fluxSource: DiscoverySource = {
       const object = edit.patches ? applyPatches(k.doc.object, edit.patches) : undefined;
       if (object) {
         const doc: YamlObjectDoc = { file: k.doc.file, line: k.doc.line, object, lineOf: (path) => k.doc.lineOf(path) };
-        const source = resolveSource(sources, { ...k, doc });
+        const editedNamespace = str(field(object, 'metadata', 'namespace'));
+        const source = resolveSource(sources, { ...k, doc, ...(editedNamespace ? { namespace: editedNamespace } : {}) });
         if (source.kind === 'here') {
-          own[i] = { ...k, doc, source };
+          own[i] = { ...k, doc, source, ...(editedNamespace ? { namespace: editedNamespace } : {}) };
           envNotes[i] = [environmentNote(names[i], `built from its object as ${edit.by} edits it: kustomize-controller applies the edited Kustomization`, { file: k.doc.file, line: k.doc.line })];
           built[i] = toEnvironment(ctx, own[i], names[i], envNotes[i]);
           // The edits define it too: inputs of its render (a change there affects it), and no reuse of a

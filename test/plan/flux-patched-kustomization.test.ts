@@ -102,6 +102,19 @@ describe('a Flux Kustomization patched by the cluster overlay that applies it', 
     expect(unjudged[0].reason).toContain('clusters/production/kustomization.yaml');
   });
 
+  it('takes the namespace the overlay\'s namespace: sets on a Kustomization that has none, and stays previewed', async () => {
+    const files = layout('- op: add\n  path: /spec/timeout\n  value: 3m');
+    const plan = await planOf({
+      ...files,
+      'clusters/base/apps.yaml': files['clusters/base/apps.yaml'].replace('metadata: {name: apps, namespace: flux-system}', 'metadata: {name: apps}'),
+      'clusters/production/kustomization.yaml': files['clusters/production/kustomization.yaml'].replace('resources:', 'namespace: flux-system\nresources:'),
+    }, { 'apps/staging/cm.yaml': configMap('staging', 'debug') });
+    const apps = plan.environments.find((e) => e.name === 'base/apps');
+    expect(apps?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
+    expect(plan.discovery?.find((n) => n.name === 'base/apps')?.reason).toContain('namespace: flux-system');
+    expect(changedUncovered(plan)).toEqual([]);
+  });
+
   it('stays previewed when the patch only sets reconcile fields (decryption, timeout)', async () => {
     const plan = await planOf(
       layout('- op: add\n  path: /spec/timeout\n  value: 3m\n- op: add\n  path: /spec/decryption\n  value: {provider: sops}'),
