@@ -196,19 +196,35 @@ export interface HelmTemplate {
   includeCrds?: boolean;
 }
 
+const valuesFiles = new Map<string, Promise<string>>();
+/**
+ * Inline values as a file named by its content, so that the same values give the same command (and may reuse
+ * a render). Written once and never again: the commits are rendered at the same time, and writing the file
+ * anew for each render truncated it under a helm run reading it, which then rendered the chart's defaults
+ * (a flaky phantom change under load: fleet-multi-cluster's helm@test lost its `replicas: 3`).
+ */
+function valuesFile(values: Record<string, unknown>): Promise<string> {
+  const text = stringify(values);
+  const hash = createHash('sha256').update(text).digest('hex');
+  let file = valuesFiles.get(hash);
+  if (!file) {
+    file = (async () => {
+      const dir = join(await oracleScratch(), 'values');
+      await mkdir(dir, { recursive: true });
+      const path = join(dir, `${hash}.yaml`);
+      await writeFile(path, text);
+      return path;
+    })();
+    valuesFiles.set(hash, file);
+  }
+  return file;
+}
+
 export async function helmTemplate(t: HelmTemplate): Promise<Obj[]> {
   const args = ['template', t.release, t.chartDir, '--namespace', t.namespace];
   if (t.includeCrds) args.push('--include-crds');
   for (const f of t.valueFiles ?? []) args.push('--values', f);
-  if (t.values && Object.keys(t.values).length > 0) {
-    // Named by content, so that the same values give the same command (and may reuse a render).
-    const text = stringify(t.values);
-    const dir = join(await oracleScratch(), 'values');
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${createHash('sha256').update(text).digest('hex')}.yaml`);
-    await writeFile(file, text);
-    args.push('--values', file);
-  }
+  if (t.values && Object.keys(t.values).length > 0) args.push('--values', await valuesFile(t.values));
   for (const s of t.set ?? []) args.push(s.forceString ? '--set-string' : '--set', `${s.name}=${s.value}`);
   const out = await runTool(helm, args, { root: t.root, env: await helmHomes });
   return parseDocs(out.toString(), `helm template ${t.chartDir}`);
