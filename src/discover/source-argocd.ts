@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { ChartFetchError, type ChartFetcher } from '../charts/index.ts';
-import type { Environment, RemoteChart } from '../model/environment.ts';
+import type { ArgoProject, Environment, RemoteChart } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { kustomizationFileNames } from '../render/kustomize-model/index.ts';
 import { renderEnvironment } from '../render/render-environment.ts';
@@ -11,6 +11,7 @@ import { expandApplicationSet } from './argocd-appset.ts';
 import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
 import { forgetListing, maxGeneratedApplications, type GeneratorCluster } from './argocd-generators.ts';
 import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
+import { argocdProjectOf } from './argocd-project.ts';
 import { isRemoteChartSource } from './argocd-remote-chart.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
@@ -70,6 +71,8 @@ class ArgoDiscovery {
   private readonly fileDocs = new Map<string, AppDoc>();
   private readonly renderedCharts = new Set<string>();
   private readonly inputCache = new Map<string, unknown>();
+  /** AppProjects written in the repository's files, by name (the first of a name). */
+  private readonly projects = new Map<string, ArgoProject>();
   /** Whether Applications were left out for maxGeneratedApplications (said once). */
   private overLimit = false;
 
@@ -81,6 +84,11 @@ class ArgoDiscovery {
     const scan = await this.ctx.repoYaml();
     for (const doc of scan.docs) {
       if (!isArgo(doc.object)) continue;
+      if (doc.object.kind === 'AppProject') {
+        const project = argocdProjectOf(doc.object, doc.file);
+        if (project && !this.projects.has(project.name)) this.projects.set(project.name, project);
+        continue;
+      }
       this.fileDocs.set(`${doc.file}:${doc.line}`, doc);
       this.take(doc, { depth: 0 });
     }
@@ -295,6 +303,9 @@ class ArgoDiscovery {
     this.candidates.forEach((c, i) => {
       const parent = c.doc.producedBy?.parent ?? this.parentage.get(c)?.parent;
       const built = candidateEnvironment(this.ctx, c, names[i], parent ? nameOf.get(parent) : undefined);
+      // Its AppProject's resource rules, when the repository defines it (validate/argocd-project.ts warns).
+      const project = this.projects.get(str(field(c.doc.object, 'spec', 'project')) ?? 'default');
+      if (project) built.env.argocdProject = project;
       environments.push(built.env);
       this.notes.push(...built.notes);
     });

@@ -37,6 +37,29 @@ export interface HelmOptions {
   apiVersions?: string[];
 }
 
+/** An API group and kind pattern of an AppProject list (globs, as Argo CD matches them). */
+export interface GroupKindPattern {
+  group: string;
+  kind: string;
+}
+
+/**
+ * An Argo CD AppProject's resource rules (spec.clusterResourceWhitelist / Blacklist,
+ * namespaceResourceWhitelist / Blacklist, destinations), as written in `file`. An absent
+ * namespaceResourceWhitelist allows every namespaced kind; an absent clusterResourceWhitelist allows no
+ * cluster-scoped kind (AppProject.IsGroupKindPermitted).
+ */
+export interface ArgoProject {
+  name: string;
+  file: string;
+  clusterResourceWhitelist: GroupKindPattern[];
+  clusterResourceBlacklist: GroupKindPattern[];
+  namespaceResourceWhitelist?: GroupKindPattern[];
+  namespaceResourceBlacklist: GroupKindPattern[];
+  /** Namespace patterns of its destinations (any server): where namespaced objects may go. */
+  destinationNamespaces: string[];
+}
+
 /**
  * A chart an environment renders from a Helm repository or an OCI registry instead of a repository folder
  * (an Argo CD Application source with `chart` + `repoURL` + `targetRevision`), fetched by bosun's chart
@@ -189,6 +212,8 @@ export interface Environment {
   fleet?: FleetBundleRender;
   /** A chart fetched from a Helm repository or OCI registry, rendered with `helm` options (path is then unused). */
   remoteChart?: RemoteChart;
+  /** Argo CD: the Application's AppProject when this repository defines it: what it lets the Application deploy. */
+  argocdProject?: ArgoProject;
   /**
    * Argo CD: the config management plugin that renders this source (`source.plugin.name`, '' when the
    * Application names none and Argo CD picks one by its discovery rules). bosun cannot run it: the render is

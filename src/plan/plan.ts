@@ -32,6 +32,7 @@ import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
 import { argocdClusterMove, clusterMoveReason, leftOnOldCluster } from './cluster-move.ts';
+import { argocdProjectFindings } from '../validate/argocd-project.ts';
 import { chartChildNotes, settleUnfetchedCharts, withoutSupersededNotes } from './argocd-chart-children.ts';
 import type { KeptObject } from '../model/sync-plan.ts';
 import type { Progress } from './progress.ts';
@@ -367,6 +368,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     // Each finding on the line of its field where the head's source still has it.
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects), ho.objects);
     findings.unshift(...notes);
+    // What the Application's AppProject (in this repository) does not let Argo CD sync: warnings.
+    if (d.h) findings.push(...argocdProjectFindings(d.h, ho.objects));
     plan.validation = {
       errors: findings.filter((f) => f.severity === 'error'),
       warnings: findings.filter((f) => f.severity === 'warning'),

@@ -1,0 +1,72 @@
+// An Argo CD Application whose AppProject is written in the same repository: Argo CD refuses to sync an object
+// the project does not permit ("resource … is not permitted in project …") — a cluster-scoped kind its
+// clusterResourceWhitelist does not list, a namespaced kind outside namespaceResourceWhitelist or inside the
+// blacklist, a namespace none of its destinations allows. bosun previewed such a change as an ordinary create;
+// now each such object is a validation warning naming the project and its file. `bosun plan` (the CLI) on real git.
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.ts';
+import type { PlanResult } from '../../src/model/plan.ts';
+import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+
+const repoUrl = 'https://github.com/acme/gitops.git';
+const repos: GitRepoBuilder[] = [];
+afterAll(async () => {
+  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
+});
+
+const project = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: { name: team-a, namespace: argocd }
+spec:
+  sourceRepos: ['*']
+  destinations: [{ server: https://kubernetes.default.svc, namespace: 'team-a-*' }]
+  clusterResourceWhitelist: [{ group: '', kind: Namespace }]
+  namespaceResourceBlacklist: [{ group: '', kind: ResourceQuota }]
+`;
+
+const application = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: shop, namespace: argocd }
+spec:
+  project: team-a
+  source: { repoURL: ${repoUrl}, targetRevision: HEAD, path: shop }
+  destination: { server: https://kubernetes.default.svc, namespace: team-a-shop }
+`;
+
+async function plan(after: Record<string, string>): Promise<{ code: number; plan: PlanResult }> {
+  const repo = await makeGitRepo();
+  repos.push(repo);
+  await repo.write('argocd/project.yaml', project);
+  await repo.write('argocd/shop.yaml', application);
+  await repo.write('shop/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shop }\n');
+  await repo.commit('base');
+  for (const [path, content] of Object.entries(after)) await repo.write(path, content);
+  await repo.commit('change');
+  const { code, stdout } = await runCli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--repo-url', repoUrl, '--format', 'json'], repo.dir);
+  return { code, plan: JSON.parse(stdout) as PlanResult };
+}
+
+describe('an Argo CD Application and its AppProject in the same repository', () => {
+  it('warns about each object the project does not let Argo CD sync, naming the rule and the project file', async () => {
+    const run = await plan({
+      'shop/rbac.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: shop-reader }\nrules: []\n',
+      'shop/quota.yaml': 'apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: shop }\nspec: { hard: { pods: "10" } }\n',
+      'shop/elsewhere.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: stray, namespace: kube-system }\n',
+      'shop/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: { name: team-a-extra }\n',
+    });
+    const warnings = run.plan.environments[0].validation.warnings.map((w) => `${w.object}: ${w.message}`);
+    expect(warnings).toEqual(expect.arrayContaining([
+      'rbac.authorization.k8s.io/v1 ClusterRole shop-reader: Argo CD refuses to sync it: cluster-scoped rbac.authorization.k8s.io/ClusterRole is not in clusterResourceWhitelist in AppProject team-a (argocd/project.yaml)',
+      'v1 ResourceQuota team-a-shop/shop: Argo CD refuses to sync it: core/ResourceQuota is in namespaceResourceBlacklist in AppProject team-a (argocd/project.yaml)',
+      'v1 ConfigMap kube-system/stray: Argo CD refuses to sync it: namespace kube-system is not one of its destinations in AppProject team-a (argocd/project.yaml)',
+    ]));
+    expect(warnings.filter((w) => w.includes('AppProject'))).toHaveLength(3);
+  });
+
+  it('says nothing for what the project permits', async () => {
+    const run = await plan({ 'shop/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shop }\ndata: { a: "1" }\n' });
+    expect(run.code).toBe(0);
+    expect(run.plan.environments[0].validation.warnings.filter((w) => w.message.includes('AppProject'))).toEqual([]);
+  });
+});
