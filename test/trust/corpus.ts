@@ -72,6 +72,11 @@ export interface OracleDeployment {
   cluster?: string;
   /** A Flux Kustomization in a file of the repository. */
   flux?: FluxRef & {
+    /**
+     * The folder whose kustomize build applies this Kustomization, when that build edits it (a cluster
+     * overlay patching a shared base's spec.path or postBuild): the oracle reads it from that build's output.
+     */
+    builtBy?: string;
     /** GitRepositories other than `flux-system` that point at this repository: name → the branch they follow. */
     gitRepositories?: Record<string, string>;
     /** The file holding this cluster's ArtifactGenerators, for Kustomizations whose source is an ExternalArtifact. */

@@ -24,7 +24,8 @@ export function findObject(docs: Obj[], apiPrefix: string, kind: string, name: s
 
 export async function renderFluxKustomization(ctx: OracleContext, d: OracleDeployment, tree: Tree): Promise<DeploymentState> {
   const ref = d.flux!;
-  const ks = findObject(await readDocs(join(tree.dir, ref.file)), 'kustomize.toolkit.fluxcd.io/', 'Kustomization', ref.name);
+  // kustomize-controller applies the Kustomization its parent's build outputs: with builtBy, as real kustomize edits it.
+  const ks = findObject(ref.builtBy ? await kustomizeBuild(join(tree.dir, ref.builtBy), tree.dir) : await readDocs(join(tree.dir, ref.file)), 'kustomize.toolkit.fluxcd.io/', 'Kustomization', ref.name);
   if (!ks) return { kind: 'absent' };
   const spec = (ks.spec ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(spec)) if (!modelled.has(key)) throw new Error(`oracle: ${d.env}: Kustomization spec.${key} is not modelled`);
