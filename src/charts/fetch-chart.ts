@@ -7,7 +7,7 @@ import { ArchiveError } from './extract.ts';
 import { FetchError, httpGet, type Trust } from './http-get.ts';
 import { archiveUrl, indexEntries, indexUrl, IndexError, parseIndex, type IndexEntry, type ParsedIndex } from './index-file.ts';
 import { OciClient, parseOciRef, tagOfVersion, versionOfTag } from './oci.ts';
-import { decideSource, hostOf, type ChartSourcePolicy } from './policy.ts';
+import { decideSource, sameOrigin, type ChartSourcePolicy } from './policy.ts';
 import { resolveVersion } from './resolve-version.ts';
 
 /**
@@ -169,11 +169,11 @@ export class ChartFetcher {
       if (cached) return this.result(cached, entry.version, true, 'checked-earlier');
     }
     const url = archiveUrl(request.repoUrl, entry.urls[0]);
-    // The archive may live on another host (a release download): followed when the policy allows that
-    // host, or over https to a public address when the index gave a digest to check it against.
-    const archiveTrust = hostOf(url) === hostOf(request.repoUrl) ? trust : this.trustOf(url) ?? (entry.digest && url.startsWith('https:') ? 'content' : undefined);
+    // The archive may live at another origin (a release download): followed when the policy allows it,
+    // or over https to a public address when the index gave a digest to check it against.
+    const archiveTrust = sameOrigin(url, request.repoUrl) ? trust : this.trustOf(url) ?? (entry.digest && url.startsWith('https:') ? 'content' : undefined);
     if (!archiveTrust) {
-      throw new ChartFetchError('refused', `the index of ${request.repoUrl} places ${request.chart} ${entry.version} at ${url}, another host${entry.digest ? ' over http' : ' without a digest to check it against'}; allow that host with BOSUN_CHART_SOURCES / --chart-source`);
+      throw new ChartFetchError('refused', `the index of ${request.repoUrl} places ${request.chart} ${entry.version} at ${url}, another origin${entry.digest ? ' over http' : ' without a digest to check it against'}; allow that host with BOSUN_CHART_SOURCES / --chart-source`);
     }
     const res = await httpGet(url, { trust: archiveTrust, maxBytes: this.maxChartBytes, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}), trustOf: this.trustOf, contentAddressed: entry.digest !== undefined });
     const digest = createHash('sha256').update(res.body).digest('hex');

@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { addressAllowed } from './addresses.ts';
+import { sameOrigin } from './policy.ts';
 
 /** Who vouches for a URL: the operator's list, the base branch, or (for digest-checked content) nobody but the digest. */
 export type Trust = 'operator' | 'base' | 'content';
@@ -16,7 +17,7 @@ export interface GetOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   headers?: Record<string, string>;
-  /** Trust the policy gives a URL on another host, for redirects (undefined: not allowed). */
+  /** Trust the policy gives a URL of another origin, for redirects (undefined: not allowed). */
   trustOf(url: string): Trust | undefined;
   /**
    * The body will be checked against a known digest: a redirect to another host (a registry's blob CDN)
@@ -50,7 +51,7 @@ const maxRedirects = 5;
 /**
  * GET with the rules a fetch from bosun's trusted process needs: only http(s); each connection's
  * address checked against the URL's trust at connect time (so DNS cannot point an allowed name at a
- * metadata endpoint); redirects followed only to the same host, to a host the policy allows, or — for
+ * metadata endpoint); redirects followed only within the same origin, to a source the policy allows, or — for
  * digest-checked content — to a public https host; a byte cap read as a stream; one deadline for all of
  * it. No proxy, cookie or credential from the environment is used.
  */
@@ -72,16 +73,24 @@ export async function httpGet(url: string, opts: GetOptions): Promise<GetResult>
   throw new FetchError(`GET ${url}: more than ${maxRedirects} redirects`);
 }
 
-function redirectTrust(from: string, to: string, trust: Trust, opts: GetOptions): Trust {
+/**
+ * The trust a redirect's target gets. helm's getter follows any redirect (Go's http.Client: up to 10, to
+ * any host); bosun's fetch is stricter by design (docs/security.md): the source's trust goes only as far
+ * as its origin — scheme, host and port — so a repository cannot send bosun's trusted fetch to another
+ * service of its host (`https://charts.example.com` → `https://charts.example.com:6443`, or a loopback
+ * source to another loopback port). Elsewhere the target needs a trust of its own from the policy, or,
+ * for digest-checked content, public https.
+ */
+export function redirectTrust(from: string, to: string, trust: Trust, opts: Pick<GetOptions, 'trustOf' | 'contentAddressed'>): Trust {
   const [a, b] = [new URL(from), new URL(to)];
   if (!['http:', 'https:'].includes(b.protocol)) throw new FetchError(`GET ${from}: redirected to a ${b.protocol} URL, which is not followed`);
-  // http → https on the same host is an upgrade; https → http never is.
   if (a.protocol === 'https:' && b.protocol === 'http:') throw new FetchError(`GET ${from}: redirected from https to http (${b.host}), which is not followed`);
-  if (a.hostname.toLowerCase() === b.hostname.toLowerCase() && (a.port === b.port || b.protocol === 'https:')) return trust;
+  if (sameOrigin(from, to)) return trust;
   const allowed = opts.trustOf(to);
   if (allowed) return allowed;
   if (opts.contentAddressed && b.protocol === 'https:') return 'content';
-  throw new FetchError(`GET ${from}: redirected to another host (${b.host}), which is not followed; allow that host with BOSUN_CHART_SOURCES / --chart-source if it serves this repository`);
+  const where = a.hostname === b.hostname ? `another port or scheme of the same host (${b.origin})` : `another host (${b.host})`;
+  throw new FetchError(`GET ${from}: redirected to ${where}, which is not followed; allow ${b.host} with BOSUN_CHART_SOURCES / --chart-source if it serves this repository`);
 }
 
 function once(url: string, trust: Trust, opts: GetOptions, deadline: number): Promise<Omit<GetResult, 'url'>> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FetchError, httpGet, type GetOptions, type GetResult, type Trust } from './http-get.ts';
+import { sameOrigin } from './policy.ts';
 
 /** Media types of a Helm chart pushed to an OCI registry (helm's pkg/registry/constants.go). */
 export const helmChartLayer = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
@@ -137,11 +138,9 @@ export class OciClient {
       const value = params.get(key);
       if (value) tokenUrl.searchParams.set(key, value);
     }
-    const from = new URL(url);
-    // The realm is on the registry's host, a host the policy allows, or a public https token service.
-    const sameHost = tokenUrl.host === from.host;
-    const trust: Trust | undefined = sameHost ? this.opts.trust : this.opts.trustOf(tokenUrl.toString()) ?? (tokenUrl.protocol === 'https:' ? 'content' : undefined);
-    if (!trust) throw new FetchError(`GET ${url}: the token realm ${tokenUrl.host} is another host and not https; not followed`);
+    // The realm is at the registry's origin, a source the policy allows, or a public https token service.
+    const trust: Trust | undefined = sameOrigin(tokenUrl.toString(), url) ? this.opts.trust : this.opts.trustOf(tokenUrl.toString()) ?? (tokenUrl.protocol === 'https:' ? 'content' : undefined);
+    if (!trust) throw new FetchError(`GET ${url}: the token realm ${tokenUrl.origin} is another origin and not https; not followed`);
     const res = await httpGet(tokenUrl.toString(), { trust, maxBytes: 1024 * 1024, timeoutMs: this.opts.timeoutMs, ...(this.opts.signal ? { signal: this.opts.signal } : {}), trustOf: this.opts.trustOf });
     const body = parseJson(res.body, tokenUrl.origin) as { token?: unknown; access_token?: unknown };
     const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;

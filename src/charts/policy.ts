@@ -64,6 +64,19 @@ export function normalizeSourceUrl(text: string): string | undefined {
   return `${url.protocol}//${url.host.toLowerCase()}${path}`;
 }
 
+/**
+ * Whether two URLs are one origin: scheme, host and port (the URL parser lower-cases the host and drops a
+ * default port, so `https://Charts.example.com:443` is `https://charts.example.com`). Trust follows a URL
+ * within its origin only: another port on the same host is another service (helm scopes a repository's
+ * credentials the same way — "Host on URL contains the port if present. This check ensures credentials
+ * are not passed between different services on different ports": helm pkg/getter/httpgetter.go), and
+ * http is not https.
+ */
+export function sameOrigin(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  return x.protocol === y.protocol && x.host === y.host;
+}
+
 /** Host (with a non-default port) of a URL, lower-cased. */
 export function hostOf(url: string): string {
   return new URL(url).host.toLowerCase();

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressAllowed, classifyAddress } from '../../src/charts/addresses.ts';
 import { extractChartArchive } from '../../src/charts/extract.ts';
+import { httpGet, redirectTrust } from '../../src/charts/http-get.ts';
 import { ChartFetcher } from '../../src/charts/index.ts';
 import { decideSource } from '../../src/charts/policy.ts';
 
@@ -127,5 +128,68 @@ describe('a chart archive cannot rename an entry out of the chart folder through
     await expect(extractChartArchive(archive(entry('c/Chart.yaml', '0'), entry('c/dev', '3')), dest)).rejects.toThrow(/not a regular file/);
     await expect(extractChartArchive(archive(entry('c\\..\\..\\escaped', '0')), dest)).rejects.toThrow(/backslash/);
     expect(await readdir(join(dest, '..'))).not.toContain('escaped');
+  });
+});
+
+describe('a redirect keeps the source\'s trust only within its origin (scheme, host and port)', () => {
+  // helm's getter follows any redirect; bosun's trusted fetch does not let an allowed source send it to
+  // another service of its host. `source` is the allowed repository, `other` another port on loopback.
+  let work: string;
+  let source: Server;
+  let other: Server;
+  let otherConnections = 0;
+  let sourceUrl: string;
+  let otherPort: number;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bosun-fetch-redirect-'));
+    other = createHttpServer((_, res) => res.end('from the other port'));
+    other.on('connection', () => otherConnections++);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    otherPort = (other.address() as AddressInfo).port;
+    source = createHttpServer((req, res) => {
+      const to = { '/https-other-port/index.yaml': `https://127.0.0.1:${otherPort}/index.yaml`, '/http-other-port/index.yaml': `http://127.0.0.1:${otherPort}/index.yaml`, '/same-origin': '/here' }[req.url ?? ''];
+      if (to) {
+        res.statusCode = 302;
+        res.setHeader('location', to);
+      }
+      res.end(to ? '' : 'from the source');
+    });
+    await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
+    sourceUrl = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    source?.close();
+    other?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('refuses a redirect to another port of the same host, over https or http, without connecting to it', async () => {
+    const fetcher = new ChartFetcher({ policy: { operator: [new URL(sourceUrl).host], declared: [] }, cacheDir: join(work, 'cache'), timeoutMs: 5000 });
+    await expect(fetcher.fetch({ kind: 'repo', repoUrl: `${sourceUrl}/https-other-port`, chart: 'x' }))
+      .rejects.toThrow(`redirected to another port or scheme of the same host (https://127.0.0.1:${otherPort}), which is not followed; allow 127.0.0.1:${otherPort} with BOSUN_CHART_SOURCES`);
+    await expect(fetcher.fetch({ kind: 'repo', repoUrl: `${sourceUrl}/http-other-port`, chart: 'x' }))
+      .rejects.toThrow(`redirected to another port or scheme of the same host (http://127.0.0.1:${otherPort}), which is not followed`);
+    expect(otherConnections).toBe(0);
+  });
+
+  it('follows a redirect within the origin, and to another port the policy allows with that port\'s trust', async () => {
+    const opts = { trust: 'operator' as const, maxBytes: 1024, timeoutMs: 5000 };
+    const within = await httpGet(`${sourceUrl}/same-origin`, { ...opts, trustOf: () => undefined });
+    expect([within.url, within.body.toString()]).toEqual([`${sourceUrl}/here`, 'from the source']);
+    const allowed = await httpGet(`${sourceUrl}/http-other-port/index.yaml`, { ...opts, trustOf: (url) => (new URL(url).port === String(otherPort) ? 'operator' : undefined) });
+    expect(allowed.body.toString()).toBe('from the other port');
+  });
+
+  it('judges https sources the same way: another port is another origin, an explicit default port is not', () => {
+    const none = { trustOf: () => undefined };
+    expect(() => redirectTrust('https://charts.example.com/index.yaml', 'https://charts.example.com:8443/index.yaml', 'base', none)).toThrow(/redirected to another port or scheme of the same host \(https:\/\/charts\.example\.com:8443\)/);
+    expect(() => redirectTrust('http://charts.example.com/index.yaml', 'https://charts.example.com/index.yaml', 'base', none)).toThrow(/another port or scheme of the same host/);
+    expect(() => redirectTrust('https://charts.example.com/index.yaml', 'http://charts.example.com/index.yaml', 'operator', { trustOf: () => 'operator' })).toThrow(/from https to http/);
+    expect(redirectTrust('https://charts.example.com/index.yaml', 'https://CHARTS.example.com:443/stable/index.yaml', 'base', none)).toBe('base');
+    expect(redirectTrust('https://charts.example.com/index.yaml', 'https://charts.example.com:8443/index.yaml', 'base', { trustOf: () => 'operator' })).toBe('operator');
+    // A digest-checked download may still go to another public https origin (a CDN), as content.
+    expect(redirectTrust('https://charts.example.com/a.tgz', 'https://cdn.example.net/a.tgz', 'base', { ...none, contentAddressed: true })).toBe('content');
   });
 });
