@@ -56,19 +56,40 @@ export const fluxSource: DiscoverySource = {
       if (source.kind === 'here') own.push({ ...k, source });
       else notes.push(sourceNote(ctx, k, source));
     }
-    const names = assignUniqueNames(
+    const naming = (into: DiscoveryNote[]) => assignUniqueNames(
       own.map((k) => ({
         name: k.cluster ? `${k.cluster}/${k.name}` : k.name,
         qualified: [k.cluster, k.namespace, k.name].filter(Boolean).join('/'),
       })),
-      notes,
+      into,
       'Flux Kustomization',
     );
-    const envNotes: DiscoveryNote[][] = own.map(() => []);
-    const built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
+    let nameNotes: DiscoveryNote[] = [];
+    const names = naming(nameNotes);
+    let envNotes: DiscoveryNote[][] = own.map(() => []);
+    let built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
     // One whose object the applying Kustomization's build edits is not what its file says: with patches
     // bosun can apply (JSON 6902, merge), the environment is made from the edited object; else not previewed.
-    const patched = await patchedKustomizations(ctx, own, built);
+    const { edits: patched, parentClusters } = await patchedKustomizations(ctx, own, built);
+    // A Kustomization in a clusters/<x>/ folder that is no cluster of its own (no flux-system there: a
+    // shared clusters/base/) belongs to the cluster of the one build that applies it.
+    const bootstrapped = new Set(own.filter((k) => k.name === bootstrapName).map((k) => k.cluster));
+    let moved = false;
+    for (const [i, k] of own.entries()) {
+      const clusters = parentClusters.get(i);
+      if (!k.cluster || bootstrapped.has(k.cluster) || clusters?.size !== 1) continue;
+      const [cluster] = [...clusters];
+      if (cluster === undefined || cluster === k.cluster) continue;
+      own[i] = { ...k, cluster };
+      moved = true;
+    }
+    if (moved) {
+      nameNotes = [];
+      names.splice(0, names.length, ...naming(nameNotes));
+      envNotes = own.map(() => []);
+      built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
+    }
+    notes.push(...nameNotes);
     const dropped = new Set<number>();
     for (const [i, edit] of patched) {
       const k = own[i];
@@ -120,8 +141,9 @@ export const fluxSource: DiscoverySource = {
  * The Kustomizations (by index) whose object the build of a Kustomization applying them edits, with what
  * edits it (flux-patched.ts): a parent is another environment whose static inputs hold the file.
  */
-async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<Map<number, NonNullable<ReturnType<typeof patchedBy>>>> {
+async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<{ edits: Map<number, NonNullable<ReturnType<typeof patchedBy>>>; parentClusters: Map<number, Set<string | undefined>> }> {
   const out = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
+  const parentClusters = new Map<number, Set<string | undefined>>();
   const cache: InputsCache = new Map();
   const inputs = new Map<Environment, EnvInputs | undefined>();
   const inputsOf = async (env: Environment) => {
@@ -142,14 +164,16 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
       const ins = await inputsOf(parent);
       if (!ins || !isInput(ins, k.doc.file)) continue;
       parents++;
+      parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), parent.cluster]));
       const edit = patchedBy(ctx.root, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
       if (edit && !out.has(i)) out.set(i, edit);
     }
     // Applied by two builds, edited by one: two objects from one file, which one environment cannot be.
     const edit = out.get(i);
     if (edit && parents > 1) out.set(i, { by: edit.by, ...(edit.file ? { file: edit.file } : {}), paths: edit.paths, files: edit.files });
+    if (parents > 1) parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), undefined, 'several']));
   }
-  return out;
+  return { edits: out, parentClusters };
 }
 
 export function isKind(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {

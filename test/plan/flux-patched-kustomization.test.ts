@@ -64,12 +64,13 @@ describe('a Flux Kustomization patched by the cluster overlay that applies it', 
     const patch = '- op: replace\n  path: /spec/path\n  value: ./apps/production\n- op: add\n  path: /spec/postBuild\n  value: {substitute: {env: prod}}';
     const prodMap = (level: string) => configMap('${env}', level);
     const plan = await planOf({ ...layout(patch), 'apps/production/cm.yaml': prodMap('info') }, { 'apps/production/cm.yaml': prodMap('debug') });
-    const apps = plan.environments.find((e) => e.name === 'base/apps')!;
-    expect(apps).toMatchObject({ path: 'apps/production', affected: true });
+    const apps = plan.environments.find((e) => e.name === 'production/apps')!;
+    // clusters/base is no cluster (no flux-system there): the environment is the production cluster's, whose build applies it.
+    expect(apps).toMatchObject({ path: 'apps/production', cluster: 'production', affected: true });
     expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
     expect(apps.changes[0].diff).toContain('env: prod');
     expect(apps.changes[0].diff).toMatch(/\n-\s+level: info\n\+\s+level: debug\n/);
-    expect(plan.discovery?.find((n) => n.name === 'base/apps')?.reason).toContain('clusters/production/kustomization.yaml');
+    expect(plan.discovery?.find((n) => n.name === 'production/apps')?.reason).toContain('clusters/production/kustomization.yaml');
     expect(changedUncovered(plan)).toEqual([]);
   });
 
@@ -81,7 +82,7 @@ describe('a Flux Kustomization patched by the cluster overlay that applies it', 
       { ...files, 'clusters/production/kustomization.yaml': kz, 'clusters/production/apps-patch.yaml': patchFile('one'), 'apps/staging/cm.yaml': configMap('${env}', 'info') },
       { 'clusters/production/apps-patch.yaml': patchFile('two') },
     );
-    const apps = plan.environments.find((e) => e.name === 'base/apps')!;
+    const apps = plan.environments.find((e) => e.name === 'production/apps')!;
     expect(apps.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
     expect(apps.changes[0].diff).toMatch(/\n-\s+env: one\n\+\s+env: two\n/);
   });
@@ -109,9 +110,9 @@ describe('a Flux Kustomization patched by the cluster overlay that applies it', 
       'clusters/base/apps.yaml': files['clusters/base/apps.yaml'].replace('metadata: {name: apps, namespace: flux-system}', 'metadata: {name: apps}'),
       'clusters/production/kustomization.yaml': files['clusters/production/kustomization.yaml'].replace('resources:', 'namespace: flux-system\nresources:'),
     }, { 'apps/staging/cm.yaml': configMap('staging', 'debug') });
-    const apps = plan.environments.find((e) => e.name === 'base/apps');
+    const apps = plan.environments.find((e) => e.name === 'production/apps');
     expect(apps?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
-    expect(plan.discovery?.find((n) => n.name === 'base/apps')?.reason).toContain('namespace: flux-system');
+    expect(plan.discovery?.find((n) => n.name === 'production/apps')?.reason).toContain('namespace: flux-system');
     expect(changedUncovered(plan)).toEqual([]);
   });
 
@@ -120,7 +121,7 @@ describe('a Flux Kustomization patched by the cluster overlay that applies it', 
       layout('- op: add\n  path: /spec/timeout\n  value: 3m\n- op: add\n  path: /spec/decryption\n  value: {provider: sops}'),
       { 'apps/staging/cm.yaml': configMap('staging', 'debug') },
     );
-    const apps = plan.environments.find((e) => e.name === 'base/apps');
+    const apps = plan.environments.find((e) => e.name === 'production/apps');
     expect(apps?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap app']);
     expect(plan.discovery?.some((n) => n.kind === 'Kustomization' && n.name === 'apps') ?? false).toBe(false);
     expect(changedUncovered(plan)).toEqual([]);
