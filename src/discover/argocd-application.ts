@@ -17,6 +17,7 @@ import { detectRenderKind, isHelmChart } from './render-kind.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
+import { followsDefaultBranch } from './argocd-revision.ts';
 import { argocdApplyPolicy } from './argocd-sync.ts';
 import { isRemoteChartSource, remoteChartOf } from './argocd-remote-chart.ts';
 import { customApiVersionsTested } from './helm-capabilities.ts';
@@ -80,7 +81,8 @@ export function isOwnRenderedSource(ctx: DiscoveryContext, source: unknown): boo
  */
 export function pinnedRevision(ctx: DiscoveryContext, source: unknown): string | undefined {
   const revision = str(field(source, 'targetRevision'));
-  if (!revision || revision === 'HEAD' || !ctx.branch) return undefined;
+  if (!revision || revision === 'HEAD') return followsDefaultBranch(ctx) ? undefined : ctx.defaultBranch;
+  if (!ctx.branch) return undefined;
   if (revision === ctx.branch || revision === `refs/heads/${ctx.branch}`) return undefined;
   return revision;
 }

@@ -19,6 +19,7 @@ import { objectNote } from './notes.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
+import { followsDefaultBranch } from './argocd-revision.ts';
 
 export interface GeneratedApplication {
   object: Record<string, unknown>;
@@ -63,7 +64,7 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
     mode,
     isThisRepo: (url: unknown) => (ctx.repoUrls ? isSameRepo(url, ctx.repoUrls) : true),
     followsBase: (revision: string | undefined) => {
-      if (revision === undefined || revision === '' || revision === 'HEAD') return true;
+      if (revision === undefined || revision === '' || revision === 'HEAD') return followsDefaultBranch(ctx);
       if (!ctx.branch) return undefined;
       return revision === ctx.branch || revision === `refs/heads/${ctx.branch}`;
     },

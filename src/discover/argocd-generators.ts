@@ -253,7 +253,7 @@ function gitGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
   if (!ctx.isThisRepo(repoURL)) throw new NotExpanded('git', `its git generator reads another repository (${str(repoURL) ?? 'no repoURL'}), which bosun does not fetch`);
   const revision = str(field(spec, 'revision'));
   const follows = ctx.followsBase(revision);
-  if (follows === false) throw new NotExpanded('git', `pinned to ${revision}: its git generator reads revision \`${revision}\` of this repository, so a change to the base branch does not change what it generates`);
+  if (follows === false) throw new NotExpanded('git', `pinned to ${revision || 'HEAD'}: its git generator reads revision \`${revision || 'HEAD'}\` of this repository${revision && revision !== 'HEAD' ? '' : ' (its default branch, not the branch this change merges into)'}, so a change to the base branch does not change what it generates`);
   if (follows === undefined && revision && revision !== 'HEAD') ctx.caveats.push(`its git generator reads revision \`${revision}\`; bosun expands it from the change's commits (pass --base-branch to say which branch the change merges into)`);
   const prefix = str(field(spec, 'pathParamPrefix'));
   const directories = list(field(spec, 'directories'));

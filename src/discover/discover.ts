@@ -42,6 +42,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     root,
     ...(opts.repoUrls && opts.repoUrls.length > 0 ? { repoUrls: opts.repoUrls } : {}),
     ...(opts.branch ? { branch: opts.branch } : {}),
+    ...(opts.defaultBranch ? { defaultBranch: opts.defaultBranch } : {}),
     ...(opts.clusters ? { clusters: opts.clusters } : {}),
     ...(opts.charts ? { charts: opts.charts } : {}),
     ...(opts.fetchCharts ? { fetchCharts: opts.fetchCharts } : {}),

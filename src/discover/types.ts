@@ -13,6 +13,12 @@ export interface DiscoverOptions {
    */
   branch?: string;
   /**
+   * The repository's default branch, when known: what an Argo CD `targetRevision: HEAD` (or none) and an
+   * ApplicationSet git generator's `revision: HEAD` follow. When it is not `branch` (a pull request into a
+   * release branch), such sources are pinned: the change does not reach them.
+   */
+  defaultBranch?: string;
+  /**
    * The clusters of bosun's cluster registry, by name and labels (never credentials): what an Argo CD
    * ApplicationSet clusters generator lists. Absent when no registry was given.
    */
@@ -62,6 +68,7 @@ export interface DiscoveryContext {
   root: string;
   repoUrls?: string[];
   branch?: string;
+  defaultBranch?: string;
   clusters?: DiscoveryClusters;
   charts?: ChartDecider;
   fetchCharts?: ChartFetcher;

@@ -1,5 +1,18 @@
 import { git } from './git.ts';
 
+const gitOrUndefined = (repoDir: string) => async (args: string[]): Promise<string | undefined> => {
+  try {
+    return (await git(args, { cwd: repoDir })).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The remote's default branch as the clone recorded it (`refs/remotes/origin/HEAD`, set by `git clone`); undefined without one. */
+export async function remoteDefaultBranch(repoDir: string): Promise<string | undefined> {
+  return (await gitOrUndefined(repoDir)(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']))?.replace(/^origin\//, '');
+}
+
 /**
  * The branch a repository's changes are merged into, when nothing says which (the CLI without
  * --base-branch and with a commit id as --base): the remote's default (`refs/remotes/origin/HEAD`), else
@@ -7,15 +20,9 @@ import { git } from './git.ts';
  * repository with detached refs): Argo CD `targetRevision`s other than HEAD then get a note instead.
  */
 export async function defaultBranchOf(repoDir: string): Promise<string | undefined> {
-  const tryGit = async (args: string[]) => {
-    try {
-      return (await git(args, { cwd: repoDir })).trim() || undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const remote = await tryGit(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
-  if (remote) return remote.replace(/^origin\//, '');
+  const tryGit = gitOrUndefined(repoDir);
+  const remote = await remoteDefaultBranch(repoDir);
+  if (remote) return remote;
   for (const name of ['main', 'master']) {
     if (await tryGit(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) return name;
   }

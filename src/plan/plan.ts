@@ -21,7 +21,7 @@ import type { DiscoveryNote } from '../model/discovery.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
-import { defaultBranchOf } from '../git/default-branch.ts';
+import { defaultBranchOf, remoteDefaultBranch } from '../git/default-branch.ts';
 import { git } from '../git/git.ts';
 import { branchOfRef } from './branch.ts';
 import { planCoverage } from './coverage.ts';
@@ -61,6 +61,12 @@ export interface PlanOptions {
    * else the repository's default branch (git/default-branch.ts).
    */
   baseBranch?: string;
+  /**
+   * The repository's default branch, which an Argo CD `targetRevision: HEAD` follows; default: the clone's
+   * `origin/HEAD` when it has one. When it is not the base branch, such Applications are pinned (not
+   * affected by the change).
+   */
+  defaultBranch?: string;
   /** Registered clusters by name and labels, for Argo CD ApplicationSet clusters generators. */
   clusters?: DiscoveryClusters;
   concurrency?: number;
@@ -143,6 +149,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   const headSha = headIds!.commit;
   progress(`planning ${baseSha.slice(0, 7)}..${headSha.slice(0, 7)}`);
   const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
+  const defaultBranch = opts.defaultBranch ?? await remoteDefaultBranch(opts.repoDir);
   // Without an index both commits are written out at once; with one, what its facts say is needed first.
   const fullCheckouts = opts.inputIndex ? undefined : bothCheckouts([checkout(opts.repoDir, baseSha), checkout(opts.repoDir, headSha)]);
   // Each file's mode beside its id: a partial checkout then writes its files without listing the tree again.
@@ -156,7 +163,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     await fullCheckouts?.then((cos) => Promise.all(cos.map((c) => c.dispose())), () => undefined);
     throw err;
   });
-  const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null }, [baseIds!.tree, headIds!.tree]) : undefined;
+  const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null, ...(defaultBranch ? { defaultBranch } : {}) }, [baseIds!.tree, headIds!.tree]) : undefined;
   const [baseCo, headCo] = await (fullCheckouts ?? bothCheckouts([
     sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery && storedDiscoveryUsable(indexes.base.index.discovery, opts.charts !== undefined) ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, { ids: baseTree.blobs, modes: baseModes }, 'base', progress),
     sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, { ids: headTree.blobs, modes: headModes }, 'head', progress),
@@ -166,7 +173,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     const found = await discoverSides({
       baseDir: baseCo.dir, headDir: headCo.dir, changed,
       ...(partialOf(headCo) ? { beforeHeadDiscovery: partialOf(headCo)!.complete } : {}),
-      options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts, fetchCharts: charts } : {}), keepRefusedReleases: true },
+      options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(defaultBranch ? { defaultBranch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts, fetchCharts: charts } : {}), keepRefusedReleases: true },
       ...(indexes ? { indexes } : {}),
     });
     const side = (sha: string, co: Checkout | PartialCheckout, tree: TreeIndex, d: SideDiscovery, index?: OpenedIndex): Side => ({

@@ -36,6 +36,7 @@ export async function planSetup(deps: PlanProcessorDeps, cache: RenderCache, job
         ...(job.envs?.length ? { envs: job.envs } : {}),
         repoUrls: [job.repo.cloneUrl, `https://github.com/${job.repo.fullName}`],
         baseBranch: job.baseRef,
+        defaultBranch: job.repo.defaultBranch,
         // Argo CD ApplicationSet clusters generators list the registry's clusters (names and labels).
         ...(deps.clusters ? { clusters: inventoryOf(deps.clusters) } : {}),
         cache,

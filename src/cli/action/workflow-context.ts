@@ -23,6 +23,8 @@ export interface PullRequestRef {
   baseSha: string;
   baseRef: string;
   headSha: string;
+  /** The repository's default branch (`base.repo.default_branch`), which Argo CD's `targetRevision: HEAD` follows. */
+  defaultBranch?: string;
 }
 
 export interface WorkflowContext {
@@ -64,7 +66,7 @@ function need(env: NodeJS.ProcessEnv, name: string, why: string): string {
 
 /** The pull request of a `pull_request` / `pull_request_target` event payload. */
 export function pullRequestOf(event: unknown, eventName: string): PullRequestRef {
-  const pr = (event as { pull_request?: { number?: unknown; base?: { sha?: unknown; ref?: unknown }; head?: { sha?: unknown } } } | null)?.pull_request;
+  const pr = (event as { pull_request?: { number?: unknown; base?: { sha?: unknown; ref?: unknown; repo?: { default_branch?: unknown } }; head?: { sha?: unknown } } } | null)?.pull_request;
   if (!pr) {
     throw new BosunError({ kind: 'usage', message: `bosun action plans pull requests, and this job runs for a ${eventName} event; trigger the workflow \`on: pull_request\`, or run \`bosun plan --base … --head …\` yourself` });
   }
@@ -72,7 +74,8 @@ export function pullRequestOf(event: unknown, eventName: string): PullRequestRef
   if (typeof number !== 'number' || typeof base?.sha !== 'string' || typeof base.ref !== 'string' || typeof head?.sha !== 'string') {
     throw new BosunError({ kind: 'usage', message: 'the event payload has no pull_request number, base sha and ref, or head sha' });
   }
-  return { number, baseSha: base.sha, baseRef: base.ref, headSha: head.sha };
+  const defaultBranch = base.repo?.default_branch;
+  return { number, baseSha: base.sha, baseRef: base.ref, headSha: head.sha, ...(typeof defaultBranch === 'string' && defaultBranch ? { defaultBranch } : {}) };
 }
 
 export function readWorkflowContext(env: NodeJS.ProcessEnv, cwd: string): WorkflowContext {

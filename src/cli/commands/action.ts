@@ -64,6 +64,7 @@ export async function actionCommand(argv: string[], io: CliIO): Promise<number> 
       ...(ctx.envs ? { envs: ctx.envs } : {}),
       repoUrls: [repoUrl, `${repoUrl}.git`],
       baseBranch: ctx.pr.baseRef,
+      ...(ctx.pr.defaultBranch ? { defaultBranch: ctx.pr.defaultBranch } : {}),
       progress,
       onAffected: async (envs) => {
         for (const env of envs) await reporter.open(env);

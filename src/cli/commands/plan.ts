@@ -29,6 +29,9 @@ Options:
   --base-branch NAME the branch the change merges into (default: --base when it names a branch, else
                     origin's default branch, else main or master): Argo CD Applications and
                     ApplicationSet git generators following another branch or a tag are pinned
+  --default-branch NAME the repository's default branch, which Argo CD's targetRevision HEAD follows
+                    (default: origin's, as the clone recorded it); when it is not the base branch,
+                    Applications following HEAD are pinned
   --concurrency N   parallel renders (default: 2 x CPUs)
   --clusters FILE   cluster registry (default: $BOSUN_CLUSTERS): for environments whose cluster is
                     registered, validates against that cluster's own OpenAPI (its CRDs and its
@@ -54,6 +57,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     format: { type: 'string' },
     'repo-url': { type: 'string', multiple: true },
     'base-branch': { type: 'string' },
+    'default-branch': { type: 'string' },
     concurrency: { type: 'string' },
     clusters: { type: 'string' },
     'part-of': { type: 'string' },
@@ -83,6 +87,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     envs: values.env,
     repoUrls: values['repo-url'],
     ...(values['base-branch'] ? { baseBranch: values['base-branch'] } : {}),
+    ...(values['default-branch'] ? { defaultBranch: values['default-branch'] } : {}),
     ...(clusters ? { clusters: clusters.inventory } : {}),
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     progress,
