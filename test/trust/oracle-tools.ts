@@ -30,10 +30,7 @@ async function slot<T>(fn: () => Promise<T>): Promise<T> {
 
 function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: Buffer; root?: string } = {}): Promise<Buffer> {
   return slot(() => new Promise((resolve, reject) => {
-    // Only a run given input gets a pipe on stdin: a tool that exits without reading it (helm, kubectl, the
-    // strace probe) left an end() of an empty write to fail with EPIPE, an unhandled 'error' event that
-    // crashed the test process now and then under load. Its exit code says whether it worked.
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -43,10 +40,12 @@ function run(command: string, args: string[], opts: { cwd?: string; env?: NodeJS
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new Error(`${command.split('/').pop()} ${args.join(' ')} failed (${code}): ${Buffer.concat(err).toString().trim()}`));
     });
-    if (opts.input) {
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(opts.input);
-    }
+    // A tool that exits without reading its input (helm, kubectl, the strace probe) makes a write to stdin
+    // fail with EPIPE: unhandled, that 'error' event crashed the test process now and then under load. The
+    // exit code says whether the run worked; without input nothing is written, stdin is only closed.
+    child.stdin.on('error', () => undefined);
+    if (opts.input) child.stdin.end(opts.input);
+    else child.stdin.end();
   }));
 }
 
