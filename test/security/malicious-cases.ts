@@ -237,6 +237,11 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       expect: { file: k, field: /resources\[1\]/, message: /symlink that points outside the repository/ },
     },
     {
+      id: 'kustomization-symlink', title: 'the kustomization file itself a symlink to a file outside',
+      files: { [k]: { symlink: `${c.dir}/cm.yaml` } },
+      expect: { file: k, message: /symlink that points outside the repository/ },
+    },
+    {
       id: 'crds-absolute', title: 'crds read from outside',
       files: kustomization(`resources: [cm.yaml]\ncrds:\n  - ${c.dir}/cm.yaml\n`),
       expect: { file: k, field: /crds\[0\]/, message: absolute },
