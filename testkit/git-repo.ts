@@ -135,3 +135,16 @@ export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
     git,
   };
 }
+
+/**
+ * A fresh repository of two commits — `before` ('base'), then `after` written over it ('change'; repo path →
+ * content) — the shape of most plan tests: plan `HEAD~1..HEAD`. Removing it is the caller's job.
+ */
+export async function makeTwoCommitRepo(before: Record<string, string>, after: Record<string, string>): Promise<GitRepoBuilder> {
+  const repo = await makeGitRepo();
+  for (const [path, content] of Object.entries(before)) await repo.write(path, content);
+  await repo.commit('base');
+  for (const [path, content] of Object.entries(after)) await repo.write(path, content);
+  await repo.commit('change');
+  return repo;
+}

@@ -14,7 +14,7 @@ import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import type { EnvironmentPlan, PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { makeGitRepo, makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repoUrl = 'https://github.com/acme/platform.git';
 const repos: GitRepoBuilder[] = [];
@@ -94,12 +94,8 @@ interface Run { code: number; plan: PlanResult; stderr: string; repo: GitRepoBui
 
 /** `bosun plan --format json` of a two-commit repository: `before` files, then `after` files over them. */
 async function plan(before: Record<string, string>, after: Record<string, string>): Promise<Run> {
-  const repo = await makeGitRepo();
+  const repo = await makeTwoCommitRepo(before, after);
   repos.push(repo);
-  for (const [path, content] of Object.entries(before)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(after)) await repo.write(path, content);
-  await repo.commit('change');
   return planAgain(repo);
 }
 

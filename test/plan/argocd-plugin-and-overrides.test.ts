@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repoUrl = 'https://github.com/acme/gitops.git';
 const repos: GitRepoBuilder[] = [];
@@ -60,12 +60,8 @@ spec:
 };
 
 async function plan(before: Record<string, string>, after: Record<string, string>): Promise<{ code: number; plan: PlanResult }> {
-  const repo = await makeGitRepo();
+  const repo = await makeTwoCommitRepo(before, after);
   repos.push(repo);
-  for (const [path, content] of Object.entries(before)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(after)) await repo.write(path, content);
-  await repo.commit('change');
   const { code, stdout } = await runCli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--repo-url', repoUrl, '--format', 'json'], repo.dir);
   return { code, plan: JSON.parse(stdout) as PlanResult };
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repos: GitRepoBuilder[] = [];
 let dataDir: string;
@@ -77,12 +77,8 @@ interface Run { code: number; plan: PlanResult; stderr: string }
 
 /** `bosun plan --format json` of a two-commit repository: `before` files, then `after` files over them. */
 async function plan(before: Record<string, string>, after: Record<string, string>, sources = ''): Promise<Run> {
-  const repo = await makeGitRepo();
+  const repo = await makeTwoCommitRepo(before, after);
   repos.push(repo);
-  for (const [path, content] of Object.entries(before)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(after)) await repo.write(path, content);
-  await repo.commit('change');
   const { code, stdout, stderr } = await runCli(['plan', '--repo', repo.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json'], repo.dir, { ...process.env, BOSUN_DATA_DIR: dataDir, BOSUN_CHART_SOURCES: sources });
   return { code, plan: JSON.parse(stdout) as PlanResult, stderr };
 }

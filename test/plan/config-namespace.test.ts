@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repos: GitRepoBuilder[] = [];
 let dataDir: string;
@@ -21,12 +21,8 @@ afterAll(async () => {
 });
 
 async function planOf(files: Record<string, string>, change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeGitRepo();
+  const repo = await makeTwoCommitRepo(files, change);
   repos.push(repo);
-  for (const [path, content] of Object.entries(files)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(change)) await repo.write(path, content);
-  await repo.commit('change');
   return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', charts: { sources: [], dataDir } });
 }
 

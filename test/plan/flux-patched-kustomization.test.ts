@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { changedUncovered } from '../../src/report/coverage-section.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 import { fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
@@ -18,12 +18,8 @@ afterAll(async () => {
 });
 
 async function planOf(files: Record<string, string>, change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeGitRepo();
+  const repo = await makeTwoCommitRepo(files, change);
   repos.push(repo);
-  for (const [path, content] of Object.entries(files)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(change)) await repo.write(path, content);
-  await repo.commit('change');
   return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
 }
 

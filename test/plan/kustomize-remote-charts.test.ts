@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repos: GitRepoBuilder[] = [];
 let dataDir: string;
@@ -47,12 +47,8 @@ const base = (url: string, version: string): Record<string, string> => ({
 });
 
 async function planOf(files: Record<string, string>, change: Record<string, string>, opts: { sources?: string[] } = {}): Promise<PlanResult> {
-  const repo = await makeGitRepo();
+  const repo = await makeTwoCommitRepo(files, change);
   repos.push(repo);
-  for (const [path, content] of Object.entries(files)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(change)) await repo.write(path, content);
-  await repo.commit('change');
   return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', charts: { sources: opts.sources ?? [], dataDir } });
 }
 
