@@ -30,12 +30,12 @@ export async function unbumpedChartNotes(
     if (!hr || hr.chart.kind !== 'repository' || hr.refused || hr.reconcileStrategy === 'Revision' || !base.get(name)?.helmRelease) continue;
     const dir = env.path;
     const valuesFiles = [...(hr.helmChart?.valuesFiles ?? []).map((v) => posix.normalize(v.replace(/^\/+/, ''))), ...(hr.chartValuesFiles ?? [])];
-    const chartFiles = changed.filter((f) => (dir === '.' || f.startsWith(`${dir}/`) || valuesFiles.includes(f)) && f !== posix.join(dir, 'Chart.yaml'));
+    const chartOwn = (f: string) => dir === '.' || f.startsWith(`${dir}/`) || valuesFiles.includes(f);
+    const chartFiles = changed.filter((f) => chartOwn(f) && f !== posix.join(dir, 'Chart.yaml'));
     if (chartFiles.length === 0) continue;
     // A changed HelmRelease, patch of it or HelmChart object may change the chart template's spec, and a new
     // HelmChart generation forces a build from the current source (helmchart_controller.go buildFromTarballArtifact
     // `Force: obj.Generation != obj.Status.ObservedGeneration`): then the chart is rebuilt; say nothing.
-    const chartOwn = (f: string) => dir === '.' || f.startsWith(`${dir}/`) || valuesFiles.includes(f);
     if (hr.inputs.files.some((f) => !chartOwn(f) && changed.includes(f))) continue;
     const [before, after] = await Promise.all([chartVersion('base', dir), chartVersion('head', dir)]);
     if (before === undefined || before !== after) continue;
