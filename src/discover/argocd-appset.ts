@@ -8,7 +8,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { DiscoveryNote } from '../model/discovery.ts';
-import { mergePatch, mergeTemplates, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
+import { mergeTemplates, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
+import { mergePatch } from '../util/merge-patch.ts';
 import { generate, maxGeneratedApplications, NotExpanded, sourceDirsOf, sourceFilesOf, type GeneratorCluster, type Params } from './argocd-generators.ts';
 import { renderGoTemplate, TemplateError } from './argocd-gotemplate.ts';
 import { applicationSetNote } from './argocd-notes.ts';

@@ -69,21 +69,6 @@ function scalarText(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
-/**
- * A strategic merge patch of an Application (`templatePatch`): maps merge key by key, `null` removes a
- * key, lists are replaced (the Application type declares no merge keys on the lists a patch touches in
- * practice: sources, syncOptions, finalizers, valueFiles).
- */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isRecord(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = isRecord(v) ? mergePatch(out[k], v) : structuredClone(v);
-  }
-  return out;
-}
-
 /** A deep merge where `over` wins (a generator's own `template` over the ApplicationSet's). */
 export function mergeTemplates(base: unknown, over: unknown): unknown {
   if (!isRecord(base) || !isRecord(over)) return over === undefined ? base : structuredClone(over);

@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import { parseDocument } from 'yaml';
 import { BosunError } from '../model/errors.ts';
 import { isRecord } from './object-fields.ts';
+import { mergePatch } from '../util/merge-patch.ts';
 
 /**
  * Argo CD's parameter override files: before rendering a source, the repo server merges
@@ -42,7 +43,9 @@ export function withSourceOverrides(root: string, path: string, name: string, na
   for (const file of [repoOverrideFile, own].map((f) => (path === '.' ? f : posix.join(path, f)))) {
     if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) continue;
     files.push(file);
-    merged = mergePatch(merged, readPatch(root, file));
+    const patch = readPatch(root, file);
+    // An empty file patches nothing.
+    if (patch !== null && patch !== undefined) merged = mergePatch(merged, patch);
   }
   if (namespace !== undefined && namespace !== controlPlaneNamespace) {
     const bare = path === '.' ? `.argocd-source-${name}.yaml` : posix.join(path, `.argocd-source-${name}.yaml`);
@@ -75,14 +78,3 @@ function readPatch(root: string, file: string): unknown {
   return doc.toJS() as unknown;
 }
 
-/** RFC 7386 JSON merge patch, as github.com/evanphx/json-patch MergePatch applies it: null removes, a mapping merges, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || patch === undefined) return target; // an empty file patches nothing
-  if (!isRecord(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = isRecord(value) ? mergePatch(out[key], value) : structuredClone(value);
-  }
-  return out;
-}

@@ -3,6 +3,8 @@ import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Environment } from '../model/environment.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
+import { mergePatch } from '../util/merge-patch.ts';
+import { kustomizationFileNames } from '../render/kustomize-model/names.ts';
 
 /**
  * Whether the Flux Kustomization defined in `file` (name, namespace) reaches the cluster changed by the
@@ -220,8 +222,6 @@ function readKustomization(root: string, file: string, cache: Map<string, unknow
   return cache.get(file);
 }
 
-const kustomizationNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
 /** Whether the build of kustomization file `k` reads `target` as a resource (or through a component), at any depth. */
 function includes(root: string, k: string, target: string, cache: Map<string, unknown>, seen: Set<string>): boolean {
   if (seen.has(k)) return false;
@@ -233,7 +233,7 @@ function includes(root: string, k: string, target: string, cache: Map<string, un
     if (typeof entry !== 'string' || entry.includes('://')) continue;
     const path = posix.normalize(posix.join(dir, entry)).replace(/\/+$/, '');
     if (path === target) return true;
-    const child = kustomizationNames.map((n) => posix.join(path, n)).find((n) => readText(root, n) !== undefined);
+    const child = kustomizationFileNames.map((n) => posix.join(path, n)).find((n) => readText(root, n) !== undefined);
     if (child && includes(root, child, target, cache, seen)) return true;
   }
   return false;
@@ -266,16 +266,6 @@ export function applyPatches(object: Record<string, unknown>, patches: readonly 
     else return undefined;
   }
   return isRecord(out) ? out : undefined;
-}
-
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isRecord(patch)) return patch;
-  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }
 
 function applyOperation(doc: unknown, op: unknown): unknown {

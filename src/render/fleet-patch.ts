@@ -8,6 +8,7 @@ import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
+import { mergePatch } from '../util/merge-patch.ts';
 
 /**
  * A Fleet overlay's `<name>_patch.yaml` applied to `<name>.yaml`, as Fleet does it (rancher/fleet
@@ -23,17 +24,6 @@ export async function applyOverlayPatch(target: unknown, patch: unknown, where: 
     return strategicMerge(target as KubeObject, patch, where, opts);
   }
   return mergePatch(target, patch);
-}
-
-/** RFC 7386 JSON merge patch: maps merge key by key, null deletes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isRecord(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
 }
 
 /** RFC 6902 JSON patch (add, remove, replace, move, copy, test); a failing operation fails the patch, as in Fleet. */

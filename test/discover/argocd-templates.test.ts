@@ -1,7 +1,8 @@
 // ApplicationSet templating as Argo CD's applicationset/utils does it: fasttemplate `{{key}}` by default,
 // Go text/template with sprig functions under `goTemplate: true` (missingkey from goTemplateOptions).
 import { describe, expect, it } from 'vitest';
-import { fastTemplate, flattenParams, mergePatch, templateValue } from '../../src/discover/argocd-fasttemplate.ts';
+import { fastTemplate, flattenParams, templateValue } from '../../src/discover/argocd-fasttemplate.ts';
+import { mergePatch } from '../../src/util/merge-patch.ts';
 import { renderGoTemplate } from '../../src/discover/argocd-gotemplate.ts';
 import { gitPathspecGlob, goPathMatch, gobwasGlob } from '../../src/util/argocd-glob.ts';
 
