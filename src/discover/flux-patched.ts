@@ -53,7 +53,7 @@ export function patchedBy(root: string, file: string, doc: { name: string; names
 
 /** Edits of the kustomization files (among the parent's inputs) whose build includes `file`. */
 function kustomizationEdits(root: string, file: string, doc: { name: string; namespace?: string }, parentFiles: readonly string[]): KustomizationEdit | undefined {
-  const kustomizations = parentFiles.filter((f) => /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(f));
+  const kustomizations = parentFiles.filter((f) => (kustomizationFileNames as readonly string[]).includes(posix.basename(f)));
   const found: KustomizationEdit[] = [];
   const cache = new Map<string, unknown>();
   for (const k of kustomizations) {
