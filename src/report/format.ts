@@ -56,9 +56,9 @@ export function escapeHtml(text: string): string {
     .replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
 }
 
-/** Text safe inside one GFM table cell: one line, pipes escaped, no raw HTML. */
+/** Text safe inside one GFM table cell: one line (escapeHtml), pipes escaped, no raw HTML. */
 export function escapeCell(text: string): string {
-  return escapeHtml(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  return escapeHtml(text).replace(/\|/g, '\\|');
 }
 
 /** One line: a name holding line breaks would end the heading, cell or code span and start its own `# Approved`. */
