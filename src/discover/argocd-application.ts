@@ -21,7 +21,7 @@ import { followsDefaultBranch } from './argocd-revision.ts';
 import { argocdApplyPolicy } from './argocd-sync.ts';
 import { isRemoteChartSource, remoteChartOf } from './argocd-remote-chart.ts';
 import { customApiVersionsTested } from './helm-capabilities.ts';
-import { withSourceOverrides } from './argocd-source-overrides.ts';
+import { argocdInstanceName, withSourceOverrides } from './argocd-source-overrides.ts';
 import { argocdBuildEnv, envsubst, revisionVariables } from './argocd-build-env.ts';
 import { removalVerdict, type RemovalProducer } from './argocd-removal.ts';
 import { placementText, rolloutOrder, type RolloutPlacement } from './argocd-rolling-sync.ts';
@@ -160,7 +160,7 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
   const byPlugin = !remote && isRecord(field(entry.source, 'plugin'));
   const unreadValues: string[] = [];
   // What the repo server substitutes `$ARGOCD_APP_NAME` and the like with (argocd-build-env.ts).
-  const buildEnv = argocdBuildEnv(app, c.namespace === undefined || c.namespace === 'argocd' ? c.appName : `${c.namespace}_${c.appName}`, entry.source);
+  const buildEnv = argocdBuildEnv(app, argocdInstanceName(c.appName, c.namespace), entry.source);
   const helm = byPlugin ? undefined : helmOptions(ctx, doc, entry, c.appName, path, texts, unreadValues, remote, buildEnv);
   if (helm) env.helm = helm;
   if (remote) {

@@ -28,10 +28,14 @@ export interface SourceOverrides {
   notes: string[];
 }
 
+/** Argo CD's `Application.InstanceName`: the name in Argo CD's own namespace, else `<namespace>_<name>`. */
+export function argocdInstanceName(name: string, namespace: string | undefined): string {
+  return namespace === undefined || namespace === controlPlaneNamespace ? name : `${namespace}_${name}`;
+}
+
 /** The per-Application override file's name for an Application `name` in `namespace`. */
 export function appOverrideFile(name: string, namespace: string | undefined): string {
-  const instance = namespace === undefined || namespace === controlPlaneNamespace ? name : `${namespace}_${name}`;
-  return `.argocd-source-${instance}.yaml`;
+  return `.argocd-source-${argocdInstanceName(name, namespace)}.yaml`;
 }
 
 /** `source` with the override files of its folder `path` (a repository path) merged in, as Argo CD's repo server merges them. */
