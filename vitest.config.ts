@@ -54,6 +54,8 @@ const clusterSuites: readonly string[] = [
   'test/git/mirror.test.ts',
   'test/action/action-entry.test.ts',
   'test/deploy/chart-plan-only.test.ts',
+  // the render sandbox in a container confined like the chart's worker pod (runc)
+  'test/deploy/worker-runtime.test.ts',
   'test/queue/redis-cluster.test.ts',
   // also long (25-135 s each in the unit project): the test cluster's own start/stop life cycle, the trust
   // corpus (bosun plan against an oracle on every commit), the large-plan and input-index-agreement runs,
