@@ -1,10 +1,12 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Environment } from '../model/environment.ts';
+import { BosunError } from '../model/errors.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 import { mergePatch } from '../util/merge-patch.ts';
-import { kustomizationFileNames } from '../render/kustomize-model/names.ts';
+import type { InputWalker } from './input-walker.ts';
+import { isKustomizationFile, type KustomizationNode } from '../render/kustomize-model/index.ts';
 
 /**
  * Whether the Flux Kustomization defined in `file` (name, namespace) reaches the cluster changed by the
@@ -34,7 +36,7 @@ export interface KustomizationEdit {
 /** A patch's text: JSON 6902 operations, or a patch document (a strategic merge patch, which for a custom resource is a JSON merge patch). */
 export type PatchText = string;
 
-export function patchedBy(root: string, file: string, doc: { name: string; namespace?: string }, parent: Environment, parentFiles: readonly string[]): KustomizationEdit | undefined {
+export function patchedBy(model: InputWalker, file: string, doc: { name: string; namespace?: string }, parent: Environment, parentFiles: readonly string[]): KustomizationEdit | undefined {
   const own: PatchText[] = [];
   let ownApplicable = true;
   for (const p of parent.kustomize?.patches ?? []) {
@@ -46,19 +48,20 @@ export function patchedBy(root: string, file: string, doc: { name: string; names
   const fromSpec = own.length > 0 || !ownApplicable
     ? { by: `the spec.patches of Flux Kustomization ${parent.name}`, ...(parent.definedIn ? { file: parent.definedIn.file } : {}), paths: own.flatMap(specPaths), ...(ownApplicable ? { patches: own } : {}), files: parent.definedIn ? [parent.definedIn.file] : [] }
     : undefined;
-  const fromFiles = kustomizationEdits(root, file, doc, parentFiles);
+  const fromFiles = kustomizationEdits(model, file, doc, parentFiles);
   if (fromSpec && fromFiles) return { by: `${fromFiles.by} and ${fromSpec.by}`, ...(fromFiles.file ? { file: fromFiles.file } : {}), paths: [...fromFiles.paths, ...fromSpec.paths], files: [...fromFiles.files, ...fromSpec.files] };
   return fromFiles ?? fromSpec;
 }
 
 /** Edits of the kustomization files (among the parent's inputs) whose build includes `file`. */
-function kustomizationEdits(root: string, file: string, doc: { name: string; namespace?: string }, parentFiles: readonly string[]): KustomizationEdit | undefined {
-  const kustomizations = parentFiles.filter((f) => (kustomizationFileNames as readonly string[]).includes(posix.basename(f)));
+function kustomizationEdits(model: InputWalker, file: string, doc: { name: string; namespace?: string }, parentFiles: readonly string[]): KustomizationEdit | undefined {
   const found: KustomizationEdit[] = [];
-  const cache = new Map<string, unknown>();
-  for (const k of kustomizations) {
-    const kz = readKustomization(root, k, cache);
-    if (!isRecord(kz) || !includes(root, k, file, cache, new Set())) continue;
+  const folders = new Set(parentFiles.filter((f) => isKustomizationFile(posix.basename(f))).map((f) => posix.dirname(f)));
+  for (const folder of folders) {
+    const node = readNode(model, folder);
+    const kz = node?.data;
+    if (!node || !isRecord(kz) || !builds(model, node, file)) continue;
+    const k = node.file;
     const dir = posix.dirname(k);
     const edits: string[] = [];
     const paths: string[] = [];
@@ -75,18 +78,18 @@ function kustomizationEdits(root: string, file: string, doc: { name: string; nam
     // kustomize applies patchesStrategicMerge, then patchesJson6902, then patches (api/krusty kusttarget.go runTransformers order: the
     // legacy fields are converted to patches ahead of `patches`).
     for (const p of list(kz.patchesStrategicMerge)) {
-      const text = typeof p === 'string' && !p.includes('\n') ? readText(root, posix.join(dir, p)) : str(p);
+      const text = typeof p === 'string' && !p.includes('\n') ? readText(model, k, p) : str(p);
       if (patchTargets(undefined, text, doc.name) && changesWhatItDeploys(text)) take('patchesStrategicMerge', text, typeof p === 'string' && !p.includes('\n') ? p : undefined);
     }
     for (const p of list(kz.patchesJson6902)) {
       const path = str(field(p, 'path'));
-      const text = str(field(p, 'patch')) ?? (path ? readText(root, posix.join(dir, path)) : undefined);
+      const text = str(field(p, 'patch')) ?? (path ? readText(model, k, path) : undefined);
       if (patchTargets(field(p, 'target'), undefined, doc.name) && changesWhatItDeploys(text)) take('patchesJson6902', text, path);
     }
     for (const p of list(kz.patches)) {
       const inline = str(field(p, 'patch'));
       const path = str(field(p, 'path'));
-      const text = inline ?? (path ? readText(root, posix.join(dir, path)) : undefined);
+      const text = inline ?? (path ? readText(model, k, path) : undefined);
       if (patchTargets(field(p, 'target'), text, doc.name) && changesWhatItDeploys(text)) take(path ? `patch ${path}` : 'an inline patch', text, inline === undefined ? path : undefined);
     }
     const ns = str(kz.namespace);
@@ -200,43 +203,36 @@ function nameMatches(pattern: string, name: string): boolean {
   }
 }
 
-function readText(root: string, file: string): string | undefined {
+/** The kustomization in repo folder `dir` as the kustomize model read it; undefined where there is none or it cannot be read. */
+function readNode(model: InputWalker, dir: string): KustomizationNode | undefined {
+  if (model.kustomizationFiles(join(model.root, dir)).length === 0) return undefined;
   try {
-    const stat = lstatSync(join(root, file), { throwIfNoEntry: false });
-    return stat?.isFile() && stat.size <= 1024 * 1024 ? readFileSync(join(root, file), 'utf8') : undefined;
+    return model.node(dir);
+  } catch (e) {
+    if (e instanceof BosunError) return undefined; // the parent's render reports it
+    throw e;
+  }
+}
+
+/** Whether the build of `node` reads `file` as a resource (directly, through a base or a component), as the model walks it. */
+function builds(model: InputWalker, node: KustomizationNode, file: string): boolean {
+  try {
+    return model.tree(node.dir).resourceFiles.includes(file);
+  } catch (e) {
+    if (e instanceof BosunError) return false;
+    throw e;
+  }
+}
+
+/** A patch file `ref` of kustomization file `k`, where the model's one repository check resolves it; undefined when it cannot be read. */
+function readText(model: InputWalker, k: string, ref: string): string | undefined {
+  try {
+    const r = model.paths.resolve(posix.dirname(k), ref, { file: k, field: '', line: () => undefined });
+    const stat = r.kind === 'file' ? statSync(r.abs) : undefined;
+    return stat && stat.size <= 1024 * 1024 ? readFileSync(r.abs, 'utf8') : undefined;
   } catch {
-    return undefined;
+    return undefined; // refused or unreadable: the parent's inputs said so already
   }
-}
-
-function readKustomization(root: string, file: string, cache: Map<string, unknown>): unknown {
-  if (!cache.has(file)) {
-    let parsed: unknown;
-    try {
-      parsed = parseAllDocuments(readText(root, file) ?? '')[0]?.toJS();
-    } catch {
-      parsed = undefined;
-    }
-    cache.set(file, parsed);
-  }
-  return cache.get(file);
-}
-
-/** Whether the build of kustomization file `k` reads `target` as a resource (or through a component), at any depth. */
-function includes(root: string, k: string, target: string, cache: Map<string, unknown>, seen: Set<string>): boolean {
-  if (seen.has(k)) return false;
-  seen.add(k);
-  const kz = readKustomization(root, k, cache);
-  if (!isRecord(kz)) return false;
-  const dir = posix.dirname(k);
-  for (const entry of [...list(kz.resources), ...list(kz.components), ...list(kz.bases)]) {
-    if (typeof entry !== 'string' || entry.includes('://')) continue;
-    const path = posix.normalize(posix.join(dir, entry)).replace(/\/+$/, '');
-    if (path === target) return true;
-    const child = kustomizationFileNames.map((n) => posix.join(path, n)).find((n) => readText(root, n) !== undefined);
-    if (child && includes(root, child, target, cache, seen)) return true;
-  }
-  return false;
 }
 
 /**

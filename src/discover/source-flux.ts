@@ -7,7 +7,7 @@ import { BosunError } from '../model/errors.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
 import { fluxObjectNotes } from './flux-notes.ts';
 import { applyPatches, patchedBy } from './flux-patched.ts';
-import type { InputsCache } from './input-walker.ts';
+import { InputWalker, type InputsCache } from './input-walker.ts';
 import { helmReleaseEnvironments } from './helmrelease.ts';
 import { bootstrapName, FluxSources, type SourceResolution } from './flux-sources.ts';
 import { assignUniqueNames } from './naming.ts';
@@ -145,6 +145,8 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
   const out = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
   const parentClusters = new Map<number, Set<string | undefined>>();
   const cache: InputsCache = new Map();
+  // The walk collectInputs takes (same cache and options): the kustomizations it read are read again from the cache.
+  const model = new InputWalker(ctx.root, cache, { remoteCharts: true });
   const inputs = new Map<Environment, EnvInputs | undefined>();
   const inputsOf = async (env: Environment) => {
     if (!inputs.has(env)) {
@@ -165,7 +167,7 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
       if (!ins || !isInput(ins, k.doc.file)) continue;
       parents++;
       parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), parent.cluster]));
-      const edit = patchedBy(ctx.root, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
+      const edit = patchedBy(model, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
       if (edit && !out.has(i)) out.set(i, edit);
     }
     // Applied by two builds, edited by one: two objects from one file, which one environment cannot be.

@@ -2,7 +2,7 @@
  * The kustomize model: the one reading of kustomizations in bosun (which files a build reads, what it
  * inflates, which references it refuses), shared by affected detection and the renderer.
  */
-export { kustomizationFileIn, kustomizationFileNames, kustomizationFilesIn, isHelmChart } from './names.ts';
+export { isKustomizationFile, kustomizationFileIn, kustomizationFileNames, kustomizationFilesIn, isHelmChart } from './names.ts';
 export { addInputs, emptyInputSet, type InputsCache, type InputSet } from './inputs.ts';
 export { missing, refuse, RepoPaths, type RefSite, type Resolved } from './repo-paths.ts';
 export { KustomizeModel, type KustomizeTree as KustomizeModelTree } from './model.ts';

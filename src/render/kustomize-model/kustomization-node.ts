@@ -26,6 +26,12 @@ export interface KustomizationNode {
   buildMetadata: string[];
   /** The file is not a readable kustomization: the renderer refuses it, affected detection is unsure. */
   invalid?: InvalidKustomization;
+  /**
+   * What the file says, as parsed once (its patches, namespace, name prefix…): for readers of fields that
+   * name no file, such as Flux discovery's edits of the Kustomizations a build applies. Null for an empty
+   * file; absent when `invalid`.
+   */
+  data?: Record<string, unknown> | null;
 }
 
 /** What a kustomization reads, in kustomize's order: a resource file, a nested kustomization, a folder of plugin configs. */

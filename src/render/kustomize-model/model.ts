@@ -293,6 +293,7 @@ export class KustomizeModel {
       if (parsed.invalid.kind === 'yaml') node.inputs.dirs.add(dirRel);
       return node;
     }
+    node.data = parsed.data;
     if (parsed.data === null) return node;
     node.buildMetadata = list(parsed.data.buildMetadata).filter((o): o is string => typeof o === 'string');
     node.keepsOriginAnnotations = node.buildMetadata.includes('originAnnotations');
