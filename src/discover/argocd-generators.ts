@@ -8,7 +8,9 @@
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { BosunError } from '../model/errors.ts';
 import { gitPathspecGlob, goPathMatch } from '../util/argocd-glob.ts';
+import { resolveInRepo } from '../util/paths.ts';
 import { flattenParams, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
 import { sanitizeName } from './argocd-gotemplate-funcs.ts';
 import { TemplateError } from './argocd-gotemplate.ts';
@@ -294,6 +296,14 @@ function gitGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
 
 /** A git files generator's file: one parameter set per JSON object / YAML document, or per item of a top-level list. */
 function fileParams(root: string, file: string): Params[] {
+  // The listing keeps symlinks (git ls-files lists them): one leaving the repository is never read. Argo CD's
+  // repo server refuses such a checkout (CheckOutOfBoundsSymlinks: "repository contains out-of-bounds symlinks").
+  try {
+    resolveInRepo(root, file);
+  } catch (e) {
+    if (e instanceof BosunError) throw new TemplateError(`${file}: ${e.message}; Argo CD refuses a repository holding it`);
+    throw e;
+  }
   const text = readFileSync(join(root, file), 'utf8');
   let values: unknown[];
   try {

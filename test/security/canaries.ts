@@ -19,7 +19,8 @@ export interface Canaries {
   envValue: string;
   /**
    * Content of `${dir}/secret.txt`, `${dir}/cm.yaml` (a ConfigMap carrying it), the other repository, and the
-   * namespace of `${dir}/application.yaml` and `${dir}/flux-kustomization.yaml` (read only if a symlink is followed).
+   * namespace of `${dir}/application.yaml` and `${dir}/flux-kustomization.yaml`, a helm parameter of
+   * `${dir}/argocd-source.yaml` and a parameter of `${dir}/appset-params.yaml` (read only if a symlink is followed).
    */
   fileValue: string;
   /** Values of Secrets inside the pull request, which must never be shown either. */
@@ -59,6 +60,9 @@ export async function plantCanaries(): Promise<Canaries> {
   await writeFile(join(dir, 'bosun.yaml'), `version: 1\nenvironments:\n  - name: ${fileValue}\n    path: clusters/app\n`);
   await writeFile(join(dir, 'application.yaml'), `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: stolen\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/acme/gitops\n    path: clusters/app\n  destination:\n    namespace: ${fileValue}\n`);
   await writeFile(join(dir, 'flux-kustomization.yaml'), `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: stolen\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/app\n  targetNamespace: ${fileValue}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`);
+  // Argo CD parameter overrides and ApplicationSet git files parameters: read only if a symlink is followed.
+  await writeFile(join(dir, 'argocd-source.yaml'), `helm:\n  parameters:\n    - name: greeting\n      value: ${fileValue}\n`);
+  await writeFile(join(dir, 'appset-params.yaml'), `env: ${fileValue}\n`);
   const otherRepo = join(dir, 'other-repo');
   await mkdir(otherRepo);
   await writeFile(join(otherRepo, 'kustomization.yaml'), 'resources: [cm.yaml]\n');

@@ -282,6 +282,24 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
       expect: { file: 'argocd/web.yaml', message: /symlink that points outside the repository/, note: true },
     },
     {
+      id: 'argo-source-override-symlink', title: 'an Argo CD parameter override file (.argocd-source.yaml) that is a symlink to one outside',
+      files: { ...argoApp(''), 'charts/web/.argocd-source.yaml': { symlink: `${c.dir}/argocd-source.yaml` } },
+      expect: { file: 'charts/web/.argocd-source.yaml', message: /symlink that points outside the repository/ },
+    },
+    {
+      id: 'argo-app-override-symlink', title: 'an Argo CD per-Application override file (.argocd-source-<app>.yaml) that is a symlink to one outside',
+      files: { ...argoApp(''), 'charts/web/.argocd-source-web.yaml': { symlink: `${c.dir}/argocd-source.yaml` } },
+      expect: { file: 'charts/web/.argocd-source-web.yaml', message: /symlink that points outside the repository/ },
+    },
+    {
+      id: 'appset-git-files-symlink', title: 'an ApplicationSet git files generator matching a parameter file that is a symlink to one outside',
+      files: {
+        'argocd/set.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: envs\n  namespace: argocd\nspec:\n  goTemplate: true\n  generators:\n    - git:\n        repoURL: ${repoUrl}\n        revision: HEAD\n        files:\n          - path: envs/*.yaml\n  template:\n    metadata:\n      name: 'web-{{ .path.filenameNormalized }}'\n    spec:\n      project: default\n      source:\n        repoURL: ${repoUrl}\n        targetRevision: HEAD\n        path: charts/web\n      destination:\n        server: https://kubernetes.default.svc\n        namespace: '{{ .env }}'\n`,
+        'envs/prod.yaml': { symlink: `${c.dir}/appset-params.yaml` },
+      },
+      expect: { file: 'argocd/set.yaml', message: /envs\/prod\.yaml.*symlink that points outside the repository/, note: true },
+    },
+    {
       id: 'flux-kustomization-symlink', title: 'a Flux Kustomization file that is a symlink to one outside',
       files: { 'clusters/staging/flux-system/gotk-sync.yaml': fluxSync, 'clusters/staging/apps.yaml': { symlink: `${c.dir}/flux-kustomization.yaml` } },
       expect: { file: 'clusters/staging/apps.yaml', message: /symlink that points outside the repository/, note: true },
