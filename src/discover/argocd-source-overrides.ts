@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { BosunError } from '../model/errors.ts';
 import { isRecord } from './object-fields.ts';
 import { mergePatch } from '../util/merge-patch.ts';
+import { resolveInRepo } from '../util/paths.ts';
 
 /**
  * Argo CD's parameter override files: before rendering a source, the repo server merges
@@ -46,6 +47,8 @@ export function withSourceOverrides(root: string, path: string, name: string, na
   let merged: unknown = source;
   for (const file of [repoOverrideFile, own].map((f) => (path === '.' ? f : posix.join(path, f)))) {
     if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) continue;
+    // A symlink leaving the repository is not read (discovery notes it; the folder's render refuses it by name).
+    if (leavesRepository(root, file)) continue;
     files.push(file);
     const patch = readPatch(root, file);
     // An empty file patches nothing.
@@ -66,6 +69,16 @@ export function withSourceOverrides(root: string, path: string, name: string, na
     else out[key] = kept;
   }
   return { source: out, files, notes };
+}
+
+function leavesRepository(root: string, file: string): boolean {
+  try {
+    resolveInRepo(root, file);
+    return false;
+  } catch (e) {
+    if (e instanceof BosunError) return true;
+    throw e;
+  }
 }
 
 function readPatch(root: string, file: string): unknown {
