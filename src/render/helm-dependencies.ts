@@ -7,6 +7,8 @@ import { checkChartFolder } from './chart-checks.ts';
 import { inRepo } from './files.ts';
 import { RenderFailure } from './types.ts';
 
+const chartNameRule = /^[A-Za-z0-9._-]+$/;
+
 /** A dependency of a chart (Chart.yaml `dependencies`, or requirements.yaml of an apiVersion v1 chart). */
 export interface ChartDependency {
   name: string;
@@ -72,6 +74,12 @@ export async function withDependencies(args: {
   const locked = lockedVersions(root, chartRepo, missing.declaredIn);
   const sources: Array<{ dep: ChartDependency; dir: string }> = [];
   for (const dep of missing.dependencies) {
+    // The name becomes a folder of the copy below, written by bosun's own process, outside the sandbox: a name
+    // like `../../../x` would write a chart of the pull request's choosing anywhere bosun may write (a mirror's
+    // git hooks, the chart cache). helm's own rule for chart names (pkg/chartutil/create.go chartName).
+    if (!chartNameRule.test(dep.name) || dep.name === '.' || dep.name === '..') {
+      throw new RenderFailure({ kind: 'config', tool: 'helm', ...at, field: 'dependencies[].name', message: `chart dependency name "${dep.name}" is not a chart name (letters, digits, ".", "_" and "-" only)` });
+    }
     const repo = dep.repository ?? '';
     const what = `chart dependency "${dep.name}"${dep.version ? ` ${dep.version}` : ''}${repo ? ` from ${repo}` : ''}`;
     if (repo.startsWith('file://')) {
