@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { changedFiles, checkout } from '../git/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
@@ -7,6 +8,7 @@ import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { chartDiscovery, type PlanChartOptions } from './chart-fetcher.ts';
+import { chartYamlVersion, unbumpedChartNotes } from './chart-reconcile-strategy.ts';
 import { substituteFromFiles } from './substitute-from.ts';
 
 export interface AffectedEnvironment {
@@ -68,7 +70,14 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
       const decision = decideAffected({ base: b, head: h, baseInputs: withExtra(await inputs(baseCo.dir, b), baseExtra.get(name)), headInputs: withExtra(await inputs(headCo.dir, h), headExtra.get(name)), changedFiles: changed, removal });
       if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision });
     }
-    return out;
+    // A Flux HelmRelease whose in-repository chart changed without a Chart.yaml version bump: under
+    // reconcileStrategy ChartVersion (the default) source-controller builds no new chart artifact, so
+    // helm-controller deploys nothing of it — the plan says so (chart-reconcile-strategy.ts), and the merge
+    // holds it back the same way instead of applying templates Flux would not.
+    const chartVersion = async (side: 'base' | 'head', chartDir: string) =>
+      chartYamlVersion(await readFile(join(side === 'base' ? baseCo.dir : headCo.dir, chartDir, 'Chart.yaml'), 'utf8').catch(() => undefined));
+    const held = new Set((await unbumpedChartNotes(bases, heads, changed, chartVersion)).map((n) => n.name));
+    return out.filter((a) => !held.has(a.name));
   } finally {
     await Promise.all([headCo.dispose(), baseCo?.dispose()]);
   }
