@@ -36,6 +36,8 @@ export type { RetryPolicy } from './jobs/job-options.ts';
 export { planSupersededBy, parseSupersededMessage } from './jobs/plan-latest.ts';
 export { applySupersededBy, enterApply, lastApplied, leaveApply } from './jobs/apply-order.ts';
 export type { ApplyGate } from './jobs/apply-order.ts';
+export { carriesOwedPrune, createOwedPrunes } from './jobs/owed-prune.ts';
+export type { OwedPrune, OwedPrunes } from './jobs/owed-prune.ts';
 export { acquireEnvLease, envLeaseHolder, releaseEnvLease, renewEnvLease } from './jobs/env-lease.ts';
 export { isSuperseded } from './jobs/superseded.ts';
 export { createEnvStatusStore, envStatusKeys, historyLength } from './jobs/env-status.ts';

@@ -9,7 +9,7 @@ import { lockPrefixFor } from '../../src/github/names.ts';
 import { loadClusterRegistry, type ClusterRegistry } from '../../src/cluster/index.ts';
 import type { ServerConfig } from '../../src/config/server.ts';
 import { createMirrorCache, type MirrorCache } from '../../src/git/mirror.ts';
-import { closeRedis, createEnvStatusStore, createLockViewers, createRedis, keyPrefixFor, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
+import { closeRedis, createEnvStatusStore, createLockViewers, createOwedPrunes, createRedis, keyPrefixFor, stateKeys, type EnvStatusStore, type Producers, type RedisConnection } from '../../src/jobs.ts';
 import { createPrRecords } from '../../src/jobs/pr-records.ts';
 import { workerIndexOption } from '../../src/jobs/input-index-store.ts';
 import { createLockManager } from '../../src/locks/index.ts';
@@ -78,7 +78,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
       planPart: planPartProcessor({ ...planDeps, partCounts: fanoutStore }),
       command: commandProcessor({ auth, mirrors, producers: opts.producers, locks, status, lockViewers, jobState: { redis, keys: stateKeys(prefix) }, charts: planDeps.charts, ...(clusters ? { clusters } : {}) }),
       push: pushProcessor({ auth, mirrors, producers: opts.producers, charts: planDeps.charts, ...(clusters ? { clusters } : {}) }),
-      apply: applyProcessor({ auth, mirrors, status, prRecords, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),
+      apply: applyProcessor({ auth, mirrors, status, prRecords, owedPrunes: createOwedPrunes(redis, stateKeys(prefix)), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters } : {}) }),
       reconcile: reconcileProcessor({ auth, mirrors, status, jobState: { redis, keys: stateKeys(prefix) }, charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(clusters ? { clusters } : {}) }),
     },
     close: () => closeRedis(redis),

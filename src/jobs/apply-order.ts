@@ -19,8 +19,10 @@ end
 
 /**
  * Records an apply request: marks the delivery as seen, then raises the environment's newest request
- * unless this one is older than the newest request or the last applied commit.
- * KEYS: seen, newest, applied. ARGV: sha, seq, seenTtlMs.
+ * unless this one is older than the newest request or the last applied commit. A request with `--prune`
+ * that is recorded also makes the prune owed to the environment (owed-prune.ts), keeping the oldest
+ * unpaid one: a newer request may supersede the job, never the prune a person asked for.
+ * KEYS: seen, newest, applied, owed prune. ARGV: sha, seq, seenTtlMs, prune (1/0), requestedBy.
  */
 const recordScript = `${staleAgainst}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then return {'duplicate'} end
@@ -28,6 +30,10 @@ local seq = tonumber(ARGV[2])
 local by = staleAgainst(KEYS[2], ARGV[1], seq) or staleAgainst(KEYS[3], ARGV[1], seq)
 if by then return {'superseded', by[1], by[2]} end
 redis.call('HSET', KEYS[2], 'sha', ARGV[1], 'seq', ARGV[2])
+if ARGV[4] == '1' then
+  local owed = tonumber(redis.call('HGET', KEYS[4], 'seq'))
+  if not owed or seq < owed then redis.call('HSET', KEYS[4], 'sha', ARGV[1], 'seq', ARGV[2], 'by', ARGV[5]) end
+end
 return {'latest'}
 `;
 
@@ -67,8 +73,8 @@ export async function recordApplyRequest(redis: Redis, keys: StateKeys, job: App
   const reply = (await runScript(
     redis,
     recordScript,
-    [seenKey, keys.applyNewest(job.repo.fullName, job.env), keys.applyApplied(job.repo.fullName, job.env)],
-    [job.sha, job.seq, seenTtlMs],
+    [seenKey, keys.applyNewest(job.repo.fullName, job.env), keys.applyApplied(job.repo.fullName, job.env), keys.applyPruneOwed(job.repo.fullName, job.env)],
+    [job.sha, job.seq, seenTtlMs, job.prune && !job.removed ? '1' : '0', job.requestedBy ?? ''],
   )) as string[];
   if (reply[0] === 'duplicate') return { status: 'duplicate' };
   if (reply[0] === 'superseded') return { status: 'superseded', by: { sha: reply[1], seq: Number(reply[2]) } };

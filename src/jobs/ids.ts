@@ -62,6 +62,8 @@ export function stateKeys(prefix: string) {
     applyNewest: (repo: string, env: string) => `${base}:apply-newest:${idPart(repoKey(repo))}:${idPart(env)}`,
     /** Hash {sha, seq}: the newest apply that succeeded for an environment. */
     applyApplied: (repo: string, env: string) => `${base}:apply-applied:${idPart(repoKey(repo))}:${idPart(env)}`,
+    /** Hash {sha, seq, by}: a `--prune` asked for an environment and not yet done by an apply (owed-prune.ts). */
+    applyPruneOwed: (repo: string, env: string) => `${base}:apply-prune-owed:${idPart(repoKey(repo))}:${idPart(env)}`,
     /** String: the token of the worker that may change an environment now (`<repo>:<env>`). */
     envLease: (repo: string, env: string) => `${base}:env-lease:${idPart(repoKey(repo))}:${idPart(env)}`,
     /** Sorted set {<holder token>: <lease end, ms>}: the applies running against a cluster now (cluster-slots.ts). */

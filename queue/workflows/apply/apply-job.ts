@@ -14,7 +14,7 @@ import { diffRenders } from '../../../src/diff/change-diff.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import { renderAppliedBlock, updateAppliedBlock } from '../../../src/github/applied-lines.ts';
 import type { GitHubClient } from '../../../src/github/index.ts';
-import type { ApplyJob, EnvStatusStore, Newer } from '../../../src/jobs.ts';
+import type { ApplyJob, EnvStatusStore, Newer, OwedPrune, OwedPrunes } from '../../../src/jobs.ts';
 import type { AppliedEntry, PrRecords } from '../../../src/jobs/pr-records.ts';
 import { decidePromotion } from '../../../src/jobs/promotion.ts';
 import { BosunError } from '../../../src/model/errors.ts';
@@ -24,7 +24,7 @@ import type { PlanPin } from '../../../src/report/plan-pin.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { JobContext, Processor, Readiness } from '../../contract.ts';
 import { applyRun, type RunEnd } from './apply-run.ts';
-import { abandonedCheck, appliedCheck, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from './apply-text.ts';
+import { abandonedCheck, appliedCheck, carriedPruneLine, heldCheck, heldNote, pruneOffCheck, prunedCheck, pruneUnregisteredCheck, short, supersededCheck, truncate } from './apply-text.ts';
 import { endsPin, holdOf, mayLeaveRolloutOutOfSync, notesPullRequest, rolloutPruneOffHold, type Hold } from './hold.ts';
 import { endUnrunApply, openApplyLifeCycle, sayWaiting, unrunRecord } from './life-cycle.ts';
 import { lastDefaultBranchApply } from './history.ts';
@@ -48,6 +48,8 @@ export interface ApplyProcessorDeps {
   promotionMaxWaitMs?: number;
   /** Remote charts (Fleet bundles, kustomize helmCharts): fetched for applies of default-branch commits only. */
   charts?: PlanChartOptions;
+  /** `--prune` requests their job did not live to run (superseded): the apply that overtook them prunes. */
+  owedPrunes?: OwedPrunes;
 }
 
 export interface ApplyOutcome {
@@ -110,12 +112,15 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
         if (!deps.clusters?.clusters.has(cluster)) {
           throw new BosunError({ kind: 'config', message: `\`${job.env}\` targets cluster \`${cluster}\`, which this bosun installation has no credentials for (BOSUN_CLUSTERS); ask its operator to register it` });
         }
+        // A `--prune` of a request this one superseded (or of this one): owed until an apply does it.
+        const owed = await deps.owedPrunes?.owed(job);
+        const prune = Boolean(job.prune) || owed !== undefined;
         pin = comparesWithPlan(job.trigger, job.pr) ? await comparePlan(deps, job, job.pr, token, mirror.dir, desired.objects, scope) : undefined;
         held = holdOf({ trigger: job.trigger, env: desired.env, ...(pin ? { pin } : {}) });
         manual = held === 'manual' ? desired.env.rollout?.manual : undefined;
         // RollingSync without prune: the apply waits when its sync would leave what Git dropped (hold.ts);
         // only the preview tells, so it is previewed like a held apply.
-        const mayLeave = !held && mayLeaveRolloutOutOfSync(job.trigger, desired.env);
+        const mayLeave = !held && !prune && mayLeaveRolloutOutOfSync(job.trigger, desired.env);
         if (held || mayLeave) {
           if (held) await ctx.progress(`previewing ${desired.objects.length} object(s) on ${cluster}: ${job.env} waits for /bosun apply`);
           const client = await connect(deps.clusters, cluster);
@@ -143,14 +148,15 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
             env: job.forceConflicts ? { ...desired.env, forceConflicts: true } : desired.env,
             objects: desired.objects,
             // `--prune`: this run prunes even with the environment's prune off (ApplyEnvironmentInput.prune).
-            ...(job.prune ? { prune: true } : {}),
+            ...(prune ? { prune: true } : {}),
             // Ownership per repository: its own inventory, and prune never touches another repository's objects.
             partOf: job.repo.fullName,
             // Names generated hooks as Argo CD does (`<generateName><sha7>-<phase>-<unix time>`).
             revision: job.sha,
             onProgress: (event) => void ctx.progress(`${event.stage}: ${event.message}`),
           });
-          return { kind: 'finish', ending: { ok: report.ok, ...appliedCheck(job, report, pin, desired.env.rollout), report } };
+          if (prune && report.ok) await deps.owedPrunes?.pay(job);
+          return { kind: 'finish', ending: { ok: report.ok, ...withCarriedPrune(appliedCheck(job, report, pin, desired.env.rollout), job, owed), report } };
         } finally {
           client.close();
         }
@@ -182,6 +188,12 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       await deps.status?.recordApply(job.repo.fullName, job.env, unrunRecord(job, `Abandoned: ${message}`));
     },
   });
+}
+
+/** The check run of an apply that prunes for an older request's `--prune` says whose it is. */
+function withCarriedPrune<T extends { summary: string }>(check: T, job: ApplyJob, owed: OwedPrune | undefined): T {
+  if (!owed || (job.prune && owed.sha === job.sha)) return check;
+  return { ...check, summary: `${check.summary}\n\n${carriedPruneLine(job, owed)}` };
 }
 
 /**
@@ -219,7 +231,7 @@ export async function reportAbandoned(gh: GitHubClient, appId: number, job: Pick
  * An apply that will not run because a newer commit was requested or applied for its environment: its
  * check run (a new one, or the one an earlier attempt left open) says so, and so does its deployment.
  */
-export async function reportSuperseded(gh: GitHubClient, appId: number, job: Pick<ApplyJob, 'repo' | 'env' | 'sha'>, by: Newer | undefined): Promise<void> {
+export async function reportSuperseded(gh: GitHubClient, appId: number, job: Pick<ApplyJob, 'repo' | 'env' | 'sha' | 'prune'>, by: Newer | undefined): Promise<void> {
   const text = supersededCheck(job, by);
   await endUnrunApply(gh, appId, job, { none: 'create', completed: 'skip', conclusion: 'cancelled', ...text, deployment: { state: 'inactive', description: text.title } });
 }

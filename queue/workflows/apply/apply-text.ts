@@ -5,7 +5,7 @@
  */
 import { renderApplySummary, type ApplyReport } from '../../../src/cluster/index.ts';
 import { applyCheckRunName } from '../../../src/github/names.ts';
-import type { ApplyJob } from '../../../src/jobs.ts';
+import type { ApplyJob, OwedPrune } from '../../../src/jobs.ts';
 import { keptRelease } from '../../../src/jobs/promotion.ts';
 import type { RolloutOrder } from '../../../src/model/rollout.ts';
 import type { PreviewResult } from '../../../src/model/preview.ts';
@@ -236,12 +236,22 @@ export function prunedCheck(job: Facts, definedAt: string, cluster: string, repo
   };
 }
 
-export function supersededCheck(job: Pick<Facts, 'env' | 'sha'>, by: { sha: string } | undefined): { title: string; summary: string } {
+export function supersededCheck(job: Pick<Facts, 'env' | 'sha'> & Partial<Pick<ApplyJob, 'prune'>>, by: { sha: string } | undefined): { title: string; summary: string } {
   const newer = by ? `\`${short(by.sha)}\`` : 'a newer commit';
+  // The prune is owed to the environment, not to this job (src/jobs/owed-prune.ts): say where it went.
+  const prune = job.prune
+    ? ` Its \`--prune\` is not dropped: the next merge, sync or \`/bosun apply ${job.env}\` of ${newer} or a newer commit prunes what Git no longer has (a rollback does not), and its check run says so.`
+    : '';
   return {
     title: `Superseded by ${by ? short(by.sha) : 'a newer commit'}`,
-    summary: `\`${short(job.sha)}\` was not applied to \`${job.env}\`: it was superseded by ${newer}, which was merged later. bosun never applies an older commit after a newer one; see the newer commit's \`${applyCheckRunName(job.env)}\` check.`,
+    summary: `\`${short(job.sha)}\` was not applied to \`${job.env}\`: it was superseded by ${newer}, which was merged later. bosun never applies an older commit after a newer one; see the newer commit's \`${applyCheckRunName(job.env)}\` check.${prune}`,
   };
+}
+
+/** The line an apply's check run carries when it prunes for a `--prune` an older request asked for (owed-prune.ts). */
+export function carriedPruneLine(job: Pick<Facts, 'env' | 'sha'>, owed: OwedPrune): string {
+  const who = owed.requestedBy ? ` by @${owed.requestedBy}` : '';
+  return `**Prune:** this apply prunes what Git no longer has because of the \`--prune\` asked${who} for \`${short(owed.sha)}\`, whose apply \`${short(job.sha)}\` superseded before it ran.`;
 }
 
 export function abandonedCheck(job: Pick<Facts, 'env' | 'sha'>, message: string): { title: string; summary: string; description: string } {
