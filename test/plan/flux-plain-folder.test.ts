@@ -1,0 +1,59 @@
+// A Flux Kustomization whose path has no kustomization file: kustomize-controller generates one (fluxcd/pkg
+// kustomize/kustomize_generator.go, scanManifests) listing every .yaml/.yml below the path. Each file is
+// decoded with kustomize's resource factory (SliceFromBytes → dropBadNodes → GetValidatedMetadata), so a
+// YAML file that is no Kubernetes object — a values.yaml, a kustomize config — fails the whole
+// Kustomization ("failed to decode Kubernetes YAML from …: missing Resource metadata"). What never reaches
+// kustomize-controller does not count: source-controller leaves out its default exclusions (.sops.yaml,
+// .github/, CI files; fluxcd/pkg sourceignore) when it archives the GitRepository. bosun renders the same:
+// those files are ignored, and any other non-object YAML is a render error at the file, never a green plan.
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PlanResult } from '../../src/model/plan.ts';
+import { planChange } from '../../src/plan/plan.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+
+const repos: GitRepoBuilder[] = [];
+afterAll(async () => {
+  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
+});
+
+const files: Record<string, string> = {
+  'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
+  'clusters/staging/infra.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: infra, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./infrastructure
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+`,
+  'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: infra}\ndata: {level: info}\n',
+};
+
+async function planOf(change: Record<string, string>): Promise<PlanResult> {
+  const repo = await makeTwoCommitRepo(files, change);
+  repos.push(repo);
+  return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
+}
+
+describe('the kustomization Flux generates for a plain folder', () => {
+  it('leaves out what source-controller excludes (.sops.yaml, .github/ workflows) and previews the rest', async () => {
+    const plan = await planOf({
+      'infrastructure/.sops.yaml': 'creation_rules:\n  - path_regex: .*\\.yaml\n    age: age1example\n',
+      'infrastructure/.github/workflows/ci.yml': 'on: push\njobs: {}\n',
+      'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: infra}\ndata: {level: debug}\n',
+    });
+    const infra = plan.environments.find((e) => e.name === 'staging/infra')!;
+    expect(infra.render).toEqual({ objects: 1, baseObjects: 1 });
+    expect(infra.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap settings']);
+  });
+
+  it('fails on a YAML file that is no Kubernetes object (a values.yaml), at that file, as kustomize-controller fails the Kustomization', async () => {
+    const plan = await planOf({ 'infrastructure/values.yaml': 'replicaCount: 2\n' });
+    const infra = plan.environments.find((e) => e.name === 'staging/infra')!;
+    expect(infra.render).toMatchObject({ error: { kind: 'render', file: 'infrastructure/values.yaml', line: 1, side: 'head' } });
+    expect('error' in infra.render ? infra.render.error.message : '').toContain('failed to decode Kubernetes YAML');
+  });
+});
