@@ -186,7 +186,7 @@ export function candidateEnvironment(ctx: DiscoveryContext, c: AppCandidate, nam
     texts.push(`tracks revision \`${revision}\` of this repository; the branch this change merges into is not known (bosun plan --base-branch), so bosun previews it from the change's commits`);
   }
   if (!remote && !helm && !kustomize && !byPlugin && detectRenderKind(join(ctx.root, path)) === 'plain') {
-    env.directory = directoryOptions(entry.source);
+    env.directory = directoryOptions(entry.source, buildEnv, texts);
     if (!jsonnetPath()) {
       const jsonnet = jsonnetFiles(ctx.root, path, env.directory.recurse);
       if (jsonnet.length > 0) {
@@ -228,8 +228,12 @@ function removalProducer(ctx: DiscoveryContext, doc: AppDoc): RemovalProducer {
   return { kind: 'Application', name: by.name, prunes: by.parent ? syncPolicyOf(ctx, by.parent.doc.object).prunes : false };
 }
 
-/** `source.directory`: recurse (default false), include, exclude, jsonnet (extVars, tlas, libs). */
-function directoryOptions(source: unknown): DirectoryOptions {
+/**
+ * `source.directory`: recurse (default false), include, exclude, jsonnet (extVars, tlas, libs). The repo
+ * server substitutes its build environment into each extVar and TLA value before jsonnet runs (reposerver
+ * makeJsonnetVm: `env.Envsubst(j.Value)`), so the environment carries them substituted.
+ */
+function directoryOptions(source: unknown, buildEnv: Record<string, string>, notes: string[]): DirectoryOptions {
   const d = field(source, 'directory');
   const out: DirectoryOptions = { recurse: bool(field(d, 'recurse')) === true };
   const include = str(field(d, 'include'));
@@ -238,10 +242,11 @@ function directoryOptions(source: unknown): DirectoryOptions {
   if (exclude) out.exclude = exclude;
   const j = field(d, 'jsonnet');
   if (isRecord(j)) {
-    const vars = (items: unknown) => list(items).filter(isRecord).map((v) => ({ name: String(v.name ?? ''), value: String(v.value ?? ''), code: v.code === true }));
+    const vars = (items: unknown, at: string) => list(items).filter(isRecord)
+      .map((v, i) => ({ name: String(v.name ?? ''), value: withBuildEnv(String(v.value ?? ''), buildEnv, `directory.jsonnet.${at}[${i}].value`, notes), code: v.code === true }));
     const jsonnet: JsonnetOptions = {};
-    if (list(j.extVars).length > 0) jsonnet.extVars = vars(j.extVars);
-    if (list(j.tlas).length > 0) jsonnet.tlas = vars(j.tlas);
+    if (list(j.extVars).length > 0) jsonnet.extVars = vars(j.extVars, 'extVars');
+    if (list(j.tlas).length > 0) jsonnet.tlas = vars(j.tlas, 'tlas');
     const libs = list(j.libs).filter((l): l is string => typeof l === 'string' && l !== '');
     if (libs.length > 0) jsonnet.libs = libs;
     if (Object.keys(jsonnet).length > 0) out.jsonnet = jsonnet;

@@ -2,7 +2,8 @@ import { field, str } from './object-fields.ts';
 
 /**
  * Argo CD's build environment as its repo server substitutes it into an Application source's helm parameters
- * (`--set` values), value file and file parameter paths, and kustomize images (reposerver newEnv; Env.Envsubst
+ * (`--set` values), value file and file parameter paths, kustomize images and jsonnet extVars and TLAs
+ * (reposerver newEnv, makeJsonnetVm; Env.Envsubst in pkg/apis/application/v1alpha1/types.go
  * is Go's os.Expand with `$$` kept as `$`, and every other name it does not set expanding to nothing). bosun
  * knows all but the resolved commit: `ARGOCD_APP_REVISION` and its short forms are left out, said by
  * `revisionVariables`.

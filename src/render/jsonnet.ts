@@ -45,7 +45,8 @@ export async function evaluateJsonnet(req: { root: string; env: Environment; fil
         throw new RenderFailure({ kind: 'config', tool: 'jsonnet', file: env.definedIn?.file, line: env.definedIn?.line, field: `directory.jsonnet.${kind === 'ext' ? 'extVars' : 'tlas'}[${i}].name`, message: `"${v.name}" is not a jsonnet identifier (letters, digits, _)` });
       }
       // `--ext-str name=value` as two arguments: the second starts with the checked name, never a dash.
-      args.push(`--${kind}-${v.code ? 'code' : 'str'}`, `${v.name}=${substituteBuildEnv(v.value, env)}`);
+      // Argo CD's build environment ($ARGOCD_APP_NAME…) is substituted already, by discovery (argocd-build-env.ts).
+      args.push(`--${kind}-${v.code ? 'code' : 'str'}`, `${v.name}=${v.value}`);
     }
   };
   vars('ext', options.extVars);
@@ -78,12 +79,6 @@ export async function evaluateJsonnet(req: { root: string; env: Environment; fil
   } finally {
     await temp.dispose();
   }
-}
-
-/** Argo CD's `Envsubst` of extVars/TLAs: `$ARGOCD_APP_NAME` and `$ARGOCD_APP_NAMESPACE` (others it sets at sync are empty here). */
-function substituteBuildEnv(value: string, env: Environment): string {
-  const known: Record<string, string> = { ARGOCD_APP_NAME: env.name, ARGOCD_APP_NAMESPACE: env.namespace ?? '' };
-  return value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a: string | undefined, b: string | undefined) => known[(a ?? b)!] ?? '');
 }
 
 /** One value of the output: the whole output, or item `index` of the array it is. */
