@@ -11,7 +11,7 @@ import { expandApplicationSet } from './argocd-appset.ts';
 import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandidate, type AppDoc } from './argocd-application.ts';
 import { forgetListing, maxGeneratedApplications, type GeneratorCluster } from './argocd-generators.ts';
 import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
-import { argocdProjectOf } from './argocd-project.ts';
+import { argocdProjectOf, projectForApplication } from './argocd-project.ts';
 import { isRemoteChartSource } from './argocd-remote-chart.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
@@ -305,7 +305,7 @@ class ArgoDiscovery {
       const built = candidateEnvironment(this.ctx, c, names[i], parent ? nameOf.get(parent) : undefined);
       // Its AppProject's resource rules, when the repository defines it (validate/argocd-project.ts warns).
       const project = this.projects.get(str(field(c.doc.object, 'spec', 'project')) ?? 'default');
-      if (project) built.env.argocdProject = project;
+      if (project) built.env.argocdProject = projectForApplication(project, c.doc.object);
       environments.push(built.env);
       this.notes.push(...built.notes);
     });

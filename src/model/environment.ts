@@ -56,8 +56,23 @@ export interface ArgoProject {
   clusterResourceBlacklist: GroupKindPattern[];
   namespaceResourceWhitelist?: GroupKindPattern[];
   namespaceResourceBlacklist: GroupKindPattern[];
-  /** Namespace patterns of its destinations (any server): where namespaced objects may go. */
-  destinationNamespaces: string[];
+  /** Its destinations as written ('' for a field not set): where the Application and its namespaced objects may go. */
+  destinations: ArgoProjectDestination[];
+  /** `spec.sourceRepos`: the repositories its Applications may use (globs, `!` denies). */
+  sourceRepos: string[];
+  /** `spec.sourceNamespaces`: where else than Argo CD's namespace its Applications may live. */
+  sourceNamespaces: string[];
+  /**
+   * Set on an environment's copy: the Application's destination (server and name as written) and why Argo CD
+   * refuses the Application itself (discover/argocd-project.ts projectForApplication).
+   */
+  application?: { destination: { server: string; name: string }; refusals: string[] };
+}
+
+export interface ArgoProjectDestination {
+  server: string;
+  name: string;
+  namespace: string;
 }
 
 /**

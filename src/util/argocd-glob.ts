@@ -58,7 +58,8 @@ function escapeClass(ch: string): string {
   return /[\\\]^-]/.test(ch) ? `\\${ch}` : ch;
 }
 
-function gobwasSource(pattern: string, start: number, stopAt: string): { source: string; end: number } | undefined {
+function gobwasSource(pattern: string, start: number, stopAt: string, separators = ''): { source: string; end: number } | undefined {
+  const notSeparator = separators ? `[^${[...separators].map(escapeClass).join('')}]` : '[\\s\\S]';
   let out = '';
   let i = start;
   while (i < pattern.length) {
@@ -69,10 +70,12 @@ function gobwasSource(pattern: string, start: number, stopAt: string): { source:
       out += escapeRegExp(pattern[i + 1]);
       i += 2;
     } else if (ch === '*') {
-      while (pattern[i] === '*') i++;
-      out += '[\\s\\S]*';
+      // `**` crosses separators; `*` does not (gobwas super-asterisk / asterisk).
+      const run = pattern.slice(i).match(/^\*+/)![0].length;
+      i += run;
+      out += `${run > 1 ? '[\\s\\S]' : notSeparator}*`;
     } else if (ch === '?') {
-      out += '[\\s\\S]';
+      out += notSeparator;
       i++;
     } else if (ch === '[') {
       const cls = charClass(pattern, i, '!', false);
@@ -83,7 +86,7 @@ function gobwasSource(pattern: string, start: number, stopAt: string): { source:
       const alternatives: string[] = [];
       let j = i + 1;
       for (;;) {
-        const alt = gobwasSource(pattern, j, ',}');
+        const alt = gobwasSource(pattern, j, ',}', separators);
         if (!alt || alt.end >= pattern.length) return undefined;
         alternatives.push(alt.source);
         j = alt.end + 1;
@@ -101,9 +104,12 @@ function gobwasSource(pattern: string, start: number, stopAt: string): { source:
 
 const never = /(?!)/;
 
-/** gobwas/glob without separators (Argo CD `directory.include` / `exclude`). */
-export function gobwasGlob(pattern: string): RegExp {
-  const compiled = gobwasSource(pattern, 0, '');
+/**
+ * gobwas/glob (Argo CD util/glob.Match): without separators for `directory.include` / `exclude` and an
+ * AppProject's destinations; with `/` for its `sourceRepos`, where `*` and `?` stop at a `/` and `**` does not.
+ */
+export function gobwasGlob(pattern: string, separators = ''): RegExp {
+  const compiled = gobwasSource(pattern, 0, '', separators);
   return compiled && compiled.end === pattern.length ? repoRegExp(`^${compiled.source}$`) : never;
 }
 

@@ -34,11 +34,11 @@ spec:
   destination: { server: https://kubernetes.default.svc, namespace: team-a-shop }
 `;
 
-async function plan(after: Record<string, string>): Promise<{ code: number; plan: PlanResult }> {
+async function plan(after: Record<string, string>, before: { project?: string; application?: string } = {}): Promise<{ code: number; plan: PlanResult }> {
   const repo = await makeGitRepo();
   repos.push(repo);
-  await repo.write('argocd/project.yaml', project);
-  await repo.write('argocd/shop.yaml', application);
+  await repo.write('argocd/project.yaml', before.project ?? project);
+  await repo.write('argocd/shop.yaml', before.application ?? application);
   await repo.write('shop/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shop }\n');
   await repo.commit('base');
   for (const [path, content] of Object.entries(after)) await repo.write(path, content);
@@ -68,5 +68,56 @@ describe('an Argo CD Application and its AppProject in the same repository', () 
     const run = await plan({ 'shop/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shop }\ndata: { a: "1" }\n' });
     expect(run.code).toBe(0);
     expect(run.plan.environments[0].validation.warnings.filter((w) => w.message.includes('AppProject'))).toEqual([]);
+  });
+
+  // argo-cd pkg/apis/application/v1alpha1/app_project_types.go IsSourcePermitted (git.NormalizeGitURL, then
+  // util/glob with '/' as separator, `!` patterns deny), isDestinationMatched (server or name, and namespace;
+  // `!` patterns deny) and IsAppNamespacePermitted (an Application outside Argo CD's namespace needs
+  // spec.sourceNamespaces): Argo CD refuses such an Application as a whole (InvalidSpecError, nothing syncs).
+  const appWarnings = (run: { plan: PlanResult }) => run.plan.environments[0].validation.warnings.filter((w) => w.object.startsWith('argoproj.io/v1alpha1 Application ')).map((w) => `${w.file}: ${w.message}`);
+  const withProject = (spec: string) => project.replace(/spec:\n[\s\S]*$/, `spec:\n${spec}`);
+  const change = { 'shop/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shop }\ndata: { a: "2" }\n' };
+
+  it('warns at the Application when its repository is not in the project\'s sourceRepos, matched as Argo CD globs them', async () => {
+    const refused = await plan(change, { project: withProject("  sourceRepos: ['https://github.com/*', 'https://github.com/acme/other-*']\n  destinations: [{ server: '*', namespace: '*' }]\n") });
+    expect(appWarnings(refused)).toEqual([
+      `argocd/shop.yaml: Argo CD refuses to sync the Application (nothing it renders is deployed): repository ${repoUrl} (spec.source.repoURL) is not permitted by sourceRepos in AppProject team-a (argocd/project.yaml)`,
+    ]);
+    const permitted = await plan(change, { project: withProject("  sourceRepos: ['https://github.com/acme/*']\n  destinations: [{ server: '*', namespace: '*' }]\n") });
+    expect(appWarnings(permitted)).toEqual([]);
+    // `!` denies what it matches; a deny pattern that does not match counts as a match (IsSourcePermitted).
+    const denied = await plan(change, { project: withProject("  sourceRepos: ['*', '!https://github.com/acme/gitops']\n  destinations: [{ server: '*', namespace: '*' }]\n") });
+    expect(appWarnings(denied)).toHaveLength(1);
+    const onlyDeny = await plan(change, { project: withProject("  sourceRepos: ['!https://github.com/acme/secret-*']\n  destinations: [{ server: '*', namespace: '*' }]\n") });
+    expect(appWarnings(onlyDeny)).toEqual([]);
+    // An SSH URL normalizes to git@host/path, which an https:// pattern does not match.
+    const ssh = await plan(change, {
+      project: withProject("  sourceRepos: ['https://github.com/acme/*']\n  destinations: [{ server: '*', namespace: '*' }]\n"),
+      application: application.replace(`repoURL: ${repoUrl}`, 'repoURL: git@github.com:acme/gitops.git'),
+    });
+    expect(appWarnings(ssh)).toEqual([expect.stringContaining('repository git@github.com:acme/gitops.git (spec.source.repoURL) is not permitted by sourceRepos')]);
+  });
+
+  it('warns at the Application when no destination permits it, and per object when a `!` destination denies its namespace', async () => {
+    const elsewhere = await plan(change, { project: withProject("  sourceRepos: ['*']\n  destinations: [{ server: https://prod.example.com, namespace: '*' }]\n") });
+    expect(appWarnings(elsewhere)).toEqual([
+      'argocd/shop.yaml: Argo CD refuses to sync the Application (nothing it renders is deployed): destination server https://kubernetes.default.svc, namespace team-a-shop matches none of the destinations in AppProject team-a (argocd/project.yaml)',
+    ]);
+    const denyKubeSystem = withProject("  sourceRepos: ['*']\n  destinations: [{ server: '*', namespace: '!kube-system' }, { server: '*', namespace: '*' }]\n  clusterResourceWhitelist: [{ group: '*', kind: '*' }]\n");
+    const run = await plan({ 'shop/elsewhere.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: stray, namespace: kube-system }\n' }, { project: denyKubeSystem });
+    expect(appWarnings(run)).toEqual([]);
+    expect(run.plan.environments[0].validation.warnings.map((w) => `${w.object}: ${w.message}`)).toEqual([
+      'v1 ConfigMap kube-system/stray: Argo CD refuses to sync it: namespace kube-system is not one of its destinations in AppProject team-a (argocd/project.yaml)',
+    ]);
+  });
+
+  it('warns at an Application outside Argo CD\'s namespace that the project\'s sourceNamespaces does not list', async () => {
+    const inTeamNs = application.replace('metadata: { name: shop, namespace: argocd }', 'metadata: { name: shop, namespace: team-a }');
+    const refused = await plan(change, { application: inTeamNs });
+    expect(appWarnings(refused)).toEqual([
+      'argocd/shop.yaml: Argo CD refuses to sync the Application (nothing it renders is deployed): its namespace team-a is not in sourceNamespaces in AppProject team-a (argocd/project.yaml)',
+    ]);
+    const listed = await plan(change, { application: inTeamNs, project: project.replace("  sourceRepos: ['*']\n", "  sourceRepos: ['*']\n  sourceNamespaces: ['team-*']\n") });
+    expect(appWarnings(listed)).toEqual([]);
   });
 });
