@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Environment } from '../model/environment.ts';
 import { BosunError } from '../model/errors.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
+import { applyJsonPatch, JsonPatchError } from '../util/json-patch.ts';
 import { mergePatch } from '../util/merge-patch.ts';
 import type { InputWalker } from './input-walker.ts';
 import { isKustomizationFile, type KustomizationNode } from '../render/kustomize-model/index.ts';
@@ -237,9 +238,9 @@ function readText(model: InputWalker, k: string, ref: string): string | undefine
 
 /**
  * The object with the patches applied as kustomize applies them to a custom resource: JSON 6902 operations
- * (`add`, `replace`, `remove`), or a patch document merged as a JSON merge patch (RFC 7386: maps merge key
+ * (RFC 6902, util/json-patch.ts), or a patch document merged as a JSON merge patch (RFC 7386: maps merge key
  * by key, anything else replaces, null deletes — kustomize's strategic merge of a kind it has no schema
- * for). Undefined when one cannot be applied so (another operation, a path that is not there).
+ * for). Undefined when one cannot be applied so (an operation that fails, such as a path that is not there).
  */
 export function applyPatches(object: Record<string, unknown>, patches: readonly PatchText[]): Record<string, unknown> | undefined {
   let out: unknown = structuredClone(object);
@@ -253,42 +254,14 @@ export function applyPatches(object: Record<string, unknown>, patches: readonly 
     if (docs.length !== 1) return undefined;
     const [patch] = docs;
     if (Array.isArray(patch)) {
-      for (const op of patch) {
-        const next = applyOperation(out, op);
-        if (next === undefined) return undefined;
-        out = next;
+      try {
+        out = applyJsonPatch(out, patch);
+      } catch (e) {
+        if (e instanceof JsonPatchError) return undefined;
+        throw e;
       }
     } else if (isRecord(patch)) out = mergePatch(out, patch);
     else return undefined;
   }
   return isRecord(out) ? out : undefined;
-}
-
-function applyOperation(doc: unknown, op: unknown): unknown {
-  const kind = str(field(op, 'op'));
-  const path = str(field(op, 'path'));
-  if (!path?.startsWith('/') || (kind !== 'add' && kind !== 'replace' && kind !== 'remove')) return undefined;
-  const keys = path.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const root: unknown = structuredClone(doc);
-  let at: unknown = root;
-  for (const key of keys.slice(0, -1)) {
-    at = Array.isArray(at) ? at[Number(key)] : isRecord(at) ? at[key] : undefined;
-    if (at === undefined) return undefined;
-  }
-  const last = keys[keys.length - 1];
-  const value = field(op, 'value');
-  if (Array.isArray(at)) {
-    const i = last === '-' ? at.length : Number(last);
-    if (!Number.isInteger(i) || i < 0 || i > at.length) return undefined;
-    if (kind === 'add') at.splice(i, 0, value);
-    else if (i >= at.length) return undefined;
-    else if (kind === 'replace') at[i] = value;
-    else at.splice(i, 1);
-    return root;
-  }
-  if (!isRecord(at)) return undefined;
-  if (kind !== 'add' && !(last in at)) return undefined;
-  if (kind === 'remove') delete at[last];
-  else at[last] = value;
-  return root;
 }

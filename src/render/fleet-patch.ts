@@ -8,6 +8,7 @@ import { renderTempDir } from './temp-dir.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
+import { applyJsonPatch, JsonPatchError } from '../util/json-patch.ts';
 import { mergePatch } from '../util/merge-patch.ts';
 
 /**
@@ -26,88 +27,14 @@ export async function applyOverlayPatch(target: unknown, patch: unknown, where: 
   return mergePatch(target, patch);
 }
 
-/** RFC 6902 JSON patch (add, remove, replace, move, copy, test); a failing operation fails the patch, as in Fleet. */
-export function jsonPatch(target: unknown, ops: readonly unknown[], where: { target: string; patch: string }): unknown {
-  let doc = structuredClone(target);
-  const fail = (i: number, message: string): never => {
-    throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: operation ${i}: ${message}` });
-  };
-  ops.forEach((raw, i) => {
-    if (!isRecord(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') fail(i, 'each operation needs "op" and "path"');
-    const op = raw as { op: string; path: string; from?: unknown; value?: unknown };
-    const path = pointer(op.path) ?? fail(i, `"${op.path}" is not a JSON pointer`);
-    switch (op.op) {
-      case 'add':
-        doc = put(doc, path, structuredClone(op.value), 'add') ?? fail(i, `cannot add at ${op.path}`);
-        break;
-      case 'replace':
-        if (get(doc, path) === undefined) fail(i, `${op.path} does not exist`);
-        doc = put(doc, path, structuredClone(op.value), 'replace') ?? fail(i, `cannot replace ${op.path}`);
-        break;
-      case 'remove':
-        if (get(doc, path) === undefined) fail(i, `${op.path} does not exist`);
-        doc = remove(doc, path);
-        break;
-      case 'move':
-      case 'copy': {
-        const from = typeof op.from === 'string' ? pointer(op.from) : undefined;
-        if (!from) fail(i, `${op.op} needs "from"`);
-        const value = get(doc, from!);
-        if (value === undefined) fail(i, `${String(op.from)} does not exist`);
-        if (op.op === 'move') doc = remove(doc, from!);
-        doc = put(doc, path, structuredClone(value), 'add') ?? fail(i, `cannot ${op.op} to ${op.path}`);
-        break;
-      }
-      case 'test':
-        if (JSON.stringify(get(doc, path)) !== JSON.stringify(op.value)) fail(i, `test of ${op.path} failed`);
-        break;
-      default:
-        fail(i, `unknown operation "${op.op}"`);
-    }
-  });
-  return doc;
-}
-
-function pointer(text: string): string[] | undefined {
-  if (text === '') return [];
-  if (!text.startsWith('/')) return undefined;
-  return text.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function get(doc: unknown, path: readonly string[]): unknown {
-  let node = doc;
-  for (const key of path) {
-    if (Array.isArray(node)) node = /^\d+$/.test(key) ? node[Number(key)] : undefined;
-    else if (isRecord(node)) node = Object.hasOwn(node, key) ? node[key] : undefined;
-    else return undefined;
+/** A JSON patch list (RFC 6902, util/json-patch.ts); a failing operation fails the patch, as in Fleet, naming the patch file and the operation. */
+function jsonPatch(target: unknown, ops: readonly unknown[], where: { target: string; patch: string }): unknown {
+  try {
+    return applyJsonPatch(target, ops);
+  } catch (e) {
+    if (!(e instanceof JsonPatchError)) throw e;
+    throw new RenderFailure({ kind: 'render', tool: 'yaml', file: where.patch, message: `failed to patch ${where.target}: ${e.message}` });
   }
-  return node;
-}
-
-/** `doc` with `value` at `path` (added into a list at an index or `-`, or set in a map); undefined when the parent is missing. */
-function put(doc: unknown, path: readonly string[], value: unknown, mode: 'add' | 'replace'): unknown {
-  if (path.length === 0) return value;
-  const parent = get(doc, path.slice(0, -1));
-  const key = path[path.length - 1];
-  if (Array.isArray(parent)) {
-    const index = key === '-' ? parent.length : /^\d+$/.test(key) ? Number(key) : -1;
-    if (index < 0 || index > parent.length || (mode === 'replace' && index >= parent.length)) return undefined;
-    if (mode === 'add') parent.splice(index, 0, value);
-    else parent[index] = value;
-    return doc;
-  }
-  if (!isRecord(parent)) return undefined;
-  parent[key] = value;
-  return doc;
-}
-
-function remove(doc: unknown, path: readonly string[]): unknown {
-  if (path.length === 0) return undefined;
-  const parent = get(doc, path.slice(0, -1));
-  const key = path[path.length - 1];
-  if (Array.isArray(parent)) parent.splice(Number(key), 1);
-  else if (isRecord(parent)) delete parent[key];
-  return doc;
 }
 
 /**
