@@ -11,6 +11,7 @@ import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
 import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
+import { withClusterScope } from '../render/default-namespace.ts';
 import { refineFindingLines } from '../validate/field-lines.ts';
 import { collectRepoCrds } from '../validate/index.ts';
 import { diffRenders } from '../diff/index.ts';
@@ -325,10 +326,15 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, ...(side.charts ? { charts: side.charts } : {}) });
       return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
     };
-    const [bo, ho] = await Promise.all([
+    const [baseOutcome, headOutcome] = await Promise.all([
       renderSide(base, withSubstitutedParent(baseSubst.get(d.name)?.env ?? d.b, (n) => baseSubst.get(n)?.env), d.bi),
       renderSide(head, withSubstitutedParent(headSubst.get(d.name)?.env ?? d.h, (n) => headSubst.get(n)?.env), d.hi),
     ]);
+    // Flux: a cluster-scoped custom resource as the API server keeps it, without the namespace the build's
+    // targetNamespace put on it (render/default-namespace.ts); the repository's CRDs (at head) tell the scope.
+    const headScoped = d.h && headOutcome.ok ? withClusterScope(d.h, headOutcome.objects, crdsInRepo) : undefined;
+    const bo = d.b && baseOutcome.ok ? { ...baseOutcome, objects: withClusterScope(d.b, baseOutcome.objects, crdsInRepo).objects } : baseOutcome;
+    const ho = headScoped && headOutcome.ok ? { ...headOutcome, objects: headScoped.objects } : headOutcome;
     renderedCount++;
     progress(`rendered ${renderedCount}/${toRender}: ${d.name}`);
     const overPlan = await budget.take(slot, d.name, (bo.ok ? bo.objects.length : 0) + (ho.ok ? ho.objects.length : 0), 'base and head');
@@ -375,6 +381,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     // Each finding on the line of its field where the head's source still has it.
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects), ho.objects);
     findings.unshift(...notes);
+    if (headScoped) findings.push(...headScoped.warnings);
     // What the Application's AppProject (in this repository) does not let Argo CD sync: warnings.
     if (d.h) findings.push(...argocdProjectFindings(d.h, ho.objects));
     plan.validation = {

@@ -1,5 +1,6 @@
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
+import type { ValidationFinding } from '../model/validation.ts';
 import { isNamespacedKind } from '../validate/builtin-schemas.ts';
 
 /** Sources whose `namespace` is a default for objects that name none (see below). */
@@ -26,21 +27,77 @@ const defaultedAtRender: ReadonlySet<Environment['source']> = new Set(['argocd',
 export function withDestinationNamespace(env: Environment, objects: RenderedObject[]): RenderedObject[] {
   const namespace = env.namespace;
   if (!defaultedAtRender.has(env.source) || !namespace) return objects;
-  const crdScopes = new Map<string, string>();
-  for (const { object } of objects) {
-    if (object.kind !== 'CustomResourceDefinition') continue;
-    const spec = object.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
-    if (spec?.group && spec.names?.kind) crdScopes.set(`${spec.group}/${spec.names.kind}`, spec.scope ?? 'Namespaced');
-  }
+  const crdScopes = scopesOf(objects.map((r) => r.object));
   return objects.map((r) => (needsNamespace(r.object, crdScopes) ? { ...r, object: { ...r.object, metadata: { ...r.object.metadata, namespace } } } : r));
 }
 
 function needsNamespace(object: KubeObject, crdScopes: Map<string, string>): boolean {
   if (object.metadata?.namespace) return false;
+  return scopeOf(object, crdScopes) !== 'Cluster';
+}
+
+/**
+ * What bosun knows of a kind's scope without a cluster: built-in kinds from the generated schemas, a
+ * CustomResourceDefinition's `scope` (`crdScopes`, keyed `<group>/<kind>`), `Cluster*` kinds of other
+ * groups (ClusterIssuer, ClusterSecretStore, ClusterPolicy…) as cluster-scoped; undefined for any other.
+ */
+function scopeOf(object: KubeObject, crdScopes: ReadonlyMap<string, string>): 'Namespaced' | 'Cluster' | undefined {
   const builtin = isNamespacedKind(object.apiVersion, object.kind);
-  if (builtin !== undefined) return builtin;
+  if (builtin !== undefined) return builtin ? 'Namespaced' : 'Cluster';
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   const scope = crdScopes.get(`${group}/${object.kind}`);
-  if (scope !== undefined) return scope !== 'Cluster';
-  return !/^Cluster[A-Z]/.test(object.kind);
+  if (scope !== undefined) return scope === 'Cluster' ? 'Cluster' : 'Namespaced';
+  return /^Cluster[A-Z]/.test(object.kind) ? 'Cluster' : undefined;
+}
+
+function scopesOf(crds: readonly KubeObject[]): Map<string, string> {
+  const scopes = new Map<string, string>();
+  for (const crd of crds) {
+    if (crd.kind !== 'CustomResourceDefinition') continue;
+    const spec = crd.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
+    if (spec?.group && spec.names?.kind) scopes.set(`${spec.group}/${spec.names.kind}`, spec.scope ?? 'Namespaced');
+  }
+  return scopes;
+}
+
+/**
+ * A Flux Kustomization's objects as the API server keeps them. Its `targetNamespace` is kustomize's
+ * `namespace:` in the kustomization kustomize-controller builds (fluxcd/pkg kustomize generator), and
+ * kustomize's namespace transformer sets it on every object whose kind its built-in schema does not call
+ * cluster-scoped — so a custom resource of a cluster-scoped CRD (Gateway API's GatewayClass, cert-manager's
+ * ClusterIssuer) comes out of the build with a namespace. kustomize-controller applies it as built, and the
+ * API server drops the namespace of a cluster-scoped object (k8s.io/apiserver registry/rest BeforeCreate:
+ * `else if len(objectMeta.GetNamespace()) > 0 { objectMeta.SetNamespace(metav1.NamespaceNone) }`), as
+ * bosun's own apply does (cluster/prepare.ts). Shown with the namespace, the plan would call a change of
+ * `targetNamespace` a delete and a create of every such object, which the cluster never sees.
+ *
+ * `crds` are the CustomResourceDefinitions known without a cluster (the render's own and the
+ * repository's). An object of a kind whose scope none of them gives is left as built, and when its
+ * namespace is the `targetNamespace` a warning (one per kind) says bosun took it as namespaced, rather
+ * than present a namespace it may have invented as the object's.
+ */
+export function withClusterScope(env: Environment, objects: RenderedObject[], crds: readonly KubeObject[]): { objects: RenderedObject[]; warnings: ValidationFinding[] } {
+  if (env.source !== 'flux') return { objects, warnings: [] };
+  const scopes = scopesOf([...objects.map((r) => r.object), ...crds]);
+  const unknown = new Map<string, RenderedObject>();
+  const out = objects.map((r) => {
+    const namespace = r.object.metadata?.namespace;
+    if (!namespace) return r;
+    const scope = scopeOf(r.object, scopes);
+    if (scope === 'Cluster') {
+      const { namespace: _dropped, ...metadata } = r.object.metadata ?? {};
+      return { ...r, object: { ...r.object, metadata } };
+    }
+    const key = `${r.object.apiVersion}/${r.object.kind}`;
+    if (scope === undefined && namespace === env.namespace && !unknown.has(key)) unknown.set(key, r);
+    return r;
+  });
+  const warnings = [...unknown.values()].map(({ object, source }): ValidationFinding => ({
+    severity: 'warning',
+    ...(source ? { file: source.file, ...(source.line !== undefined ? { line: source.line } : {}) } : {}),
+    object: `${object.apiVersion} ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name ?? ''}`,
+    path: '/metadata/namespace',
+    message: `bosun cannot tell whether ${object.kind} is namespaced or cluster-scoped: no CustomResourceDefinition of it is in this repository or the render. It is shown in namespace ${object.metadata?.namespace}, which the build of this Kustomization sets from spec.targetNamespace on every kind kustomize does not know as cluster-scoped; if ${object.kind} is cluster-scoped, the API server drops the namespace and such objects are not moved by a change of targetNamespace. Commit its CRD to the repository to have it planned by its scope`,
+  }));
+  return { objects: out, warnings };
 }
