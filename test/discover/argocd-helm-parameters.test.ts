@@ -115,33 +115,69 @@ spec:
   });
 });
 
-describe('Argo CD build environment in helm parameters and value files', () => {
-  it('substitutes $ARGOCD_APP_NAME and friends as the repo server does ($$ is a dollar, other names are empty) and says what it cannot', async () => {
-    const root = await makeTree({
-      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
-      'chart/values.yaml': 'tier: none\n',
-      'chart/values-web-prod.yaml': 'tier: prod\n',
-      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  tier: {{ .Values.tier | quote }}\n  owner: {{ .Values.owner | quote }}\n  price: {{ .Values.price | quote }}\n  rev: {{ .Values.rev | quote }}\n',
-      'argocd/web.yaml': `apiVersion: argoproj.io/v1alpha1
+/**
+ * The Application `web-prod` of project `shop` (destination namespace `web`) whose source is folder `path`
+ * with `settings` (YAML at the source's indentation), discovered and rendered over `files`.
+ */
+async function withBuildEnv(files: Record<string, string>, path: string, settings: string): Promise<{ data: unknown; reasons: string[] }> {
+  const root = await makeTree({
+    ...files,
+    'argocd/web.yaml': `apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: { name: web-prod, namespace: argocd }
 spec:
   project: shop
   source:
     repoURL: ${repoUrl}
-    path: chart
-    helm:
+    path: ${path}
+${settings}  destination: { name: in-cluster, namespace: web }
+`,
+  });
+  const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+  const out = await renderEnvironment(root, environments[0]);
+  return { data: out.ok ? out.objects[0].object.data : out.error.message, reasons: notes.map((n) => n.reason) };
+}
+
+describe('Argo CD build environment in helm parameters, value files and jsonnet variables', () => {
+  it('substitutes $ARGOCD_APP_NAME and friends as the repo server does ($$ is a dollar, other names are empty) and says what it cannot', async () => {
+    const { data, reasons } = await withBuildEnv({
+      'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'chart/values.yaml': 'tier: none\n',
+      'chart/values-web-prod.yaml': 'tier: prod\n',
+      'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  tier: {{ .Values.tier | quote }}\n  owner: {{ .Values.owner | quote }}\n  price: {{ .Values.price | quote }}\n  rev: {{ .Values.rev | quote }}\n',
+    }, 'chart', `    helm:
       valueFiles: ['values-\${ARGOCD_APP_NAME}.yaml']
       parameters:
         - { name: owner, value: '$ARGOCD_APP_PROJECT_NAME/$ARGOCD_APP_NAMESPACE' }
         - { name: price, value: '$$5 $UNSET' }
         - { name: rev, value: '$ARGOCD_APP_REVISION_SHORT' }
-  destination: { name: in-cluster, namespace: web }
+`);
+    expect(data).toEqual({ tier: 'prod', owner: 'shop/web', price: '$5 ', rev: '' });
+    expect(reasons).toContainEqual(expect.stringContaining('helm.parameters[2] uses $ARGOCD_APP_REVISION_SHORT, which Argo CD fills with the commit it syncs'));
+  });
+
+  // reposerver makeJsonnetVm substitutes extVars and TLAs with the same Env.Envsubst (Go os.Expand; argo-cd
+  // pkg/apis/application/v1alpha1/types.go). bosun's jsonnet render had a copy of its own that knew two names
+  // and left `$$`, `$1` and `${}` as written: a preview unlike the sync.
+  it('substitutes jsonnet extVars and TLAs the same way: every build variable, $$ a dollar, odd names empty or eaten', async () => {
+    const { data, reasons } = await withBuildEnv({
+      'site/main.jsonnet': `function(name, owner, price, odd, rev) {
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' },
+  data: { name: name, owner: owner, price: price, odd: odd, rev: rev, path: std.extVar('path') },
+}
 `,
-    });
-    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
-    const out = await renderEnvironment(root, environments[0]);
-    expect(out.ok ? out.objects[0].object.data : out.error.message).toEqual({ tier: 'prod', owner: 'shop/web', price: '$5 ', rev: '' });
-    expect(notes.map((n) => n.reason)).toContainEqual(expect.stringContaining('helm.parameters[2] uses $ARGOCD_APP_REVISION_SHORT, which Argo CD fills with the commit it syncs'));
+    }, 'site', `    directory:
+      jsonnet:
+        extVars:
+          - { name: path, value: '$ARGOCD_APP_SOURCE_PATH' }
+        tlas:
+          - { name: name, value: '\${ARGOCD_APP_NAME}' }
+          - { name: owner, value: '$ARGOCD_APP_PROJECT_NAME/$ARGOCD_APP_NAMESPACE' }
+          - { name: price, value: '$$5 \${UNSET}' }
+          - { name: odd, value: '[$1x|\${a.b}|\${}|$ |\${abc]' }
+          - { name: rev, value: '$ARGOCD_APP_REVISION' }
+`);
+    expect(data).toEqual({ name: 'web-prod', owner: 'shop/web', price: '$5 ', odd: '[x|||$ |abc]', rev: '', path: 'site' });
+    expect(reasons).toContainEqual(expect.stringContaining('directory.jsonnet.tlas[4].value uses $ARGOCD_APP_REVISION, which Argo CD fills with the commit it syncs'));
   });
 });
