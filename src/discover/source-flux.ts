@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { discoveredEnvironmentBase, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
@@ -151,7 +152,10 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
   const inputsOf = async (env: Environment) => {
     if (!inputs.has(env)) {
       try {
-        inputs.set(env, await collectInputs(ctx.root, env, cache));
+        // What its build reads, not the file that defines it: Kustomizations written in one file do not apply
+        // each other (with it, 9,999 in one file were each other's parents: 10^8 pairs, and two in a file a
+        // build patches were 'applied by several builds').
+        inputs.set(env, await collectInputs(ctx.root, { ...env, definedIn: undefined, definedByFiles: undefined }, cache));
       } catch (e) {
         if (!(e instanceof BosunError)) throw e;
         inputs.set(env, undefined); // the environment reports its own problem when rendered
@@ -159,11 +163,19 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
     }
     return inputs.get(env);
   };
+  // Which environments read a file, from an index of their inputs: asking every environment about every
+  // Kustomization's file was quadratic (9,999 Kustomizations: 10^8 questions, minutes before any render).
+  const readers = new InputReaders();
+  if (envs.length > 1) for (const [j, parent] of envs.entries()) {
+    const ins = await inputsOf(parent);
+    if (ins) readers.add(j, ins);
+  }
   for (const [i, k] of own.entries()) {
     let parents = 0;
-    for (const [j, parent] of envs.entries()) {
+    for (const j of readers.of(k.doc.file)) {
       if (i === j) continue;
-      const ins = await inputsOf(parent);
+      const parent = envs[j];
+      const ins = inputs.get(parent);
       if (!ins || !isInput(ins, k.doc.file)) continue;
       parents++;
       parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), parent.cluster]));
@@ -176,6 +188,32 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
     if (parents > 1) parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), undefined, 'several']));
   }
   return { edits: out, parentClusters };
+}
+
+/** The environments (by index) whose inputs may hold a file: its own entry, a folder above it, or the whole repository; in index order. */
+class InputReaders {
+  private readonly byFile = new Map<string, number[]>();
+  private readonly byDir = new Map<string, number[]>();
+
+  add(j: number, ins: EnvInputs): void {
+    for (const f of ins.files) push(this.byFile, posix.normalize(f).replace(/^\.\//, ''), j);
+    for (const d of ins.dirs) push(this.byDir, d, j);
+  }
+
+  of(file: string): number[] {
+    const normal = posix.normalize(file).replace(/^\.\//, '');
+    const found = new Set<number>([...(this.byFile.get(normal) ?? []), ...(this.byDir.get('.') ?? []), ...(this.byDir.get(normal) ?? [])]);
+    for (let slash = normal.indexOf('/'); slash >= 0; slash = normal.indexOf('/', slash + 1)) {
+      for (const j of this.byDir.get(normal.slice(0, slash)) ?? []) found.add(j);
+    }
+    return [...found].sort((a, b) => a - b);
+  }
+}
+
+function push(map: Map<string, number[]>, key: string, j: number): void {
+  const list = map.get(key);
+  if (list) list.push(j);
+  else map.set(key, [j]);
 }
 
 export function isKind(doc: YamlObjectDoc, api: RegExp, kind: string): boolean {
