@@ -58,6 +58,12 @@ export interface RenderedObject {
    */
   helmCrds?: HelmCrdsPolicies;
   /**
+   * Flux post-build substitution: the variables the object reads without a default that have no value.
+   * kustomize-controller substitutes them as empty by default and fails the Kustomization with its
+   * StrictPostBuildSubstitutions feature gate on (render/substitute.ts); the plan warns.
+   */
+  unsetVariables?: string[];
+  /**
    * A template of a Flux HelmRelease chart whose hooks helm-controller disables on these release operations
    * (`spec.install.disableHooks`, `spec.upgrade.disableHooks`): Helm then neither runs nor installs them
    * (model/sync-role.ts). Absent: hooks run on both.

@@ -21,6 +21,7 @@ import type { Problem } from '../model/errors.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
+import type { ValidationFinding } from '../model/validation.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
 import { defaultBranchOf, remoteDefaultBranch } from '../git/default-branch.ts';
 import { git } from '../git/git.ts';
@@ -382,6 +383,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     const findings = await refineFindingLines(head.dir, validator.validate(ho.objects), ho.objects);
     findings.unshift(...notes);
     if (headScoped) findings.push(...headScoped.warnings);
+    findings.push(...unsetVariableWarnings(ho.objects));
     // What the Application's AppProject (in this repository) does not let Argo CD sync: warnings.
     if (d.h) findings.push(...argocdProjectFindings(d.h, ho.objects));
     plan.validation = {
@@ -529,6 +531,21 @@ async function bothCheckouts<T extends { dispose(): Promise<void> }>(sides: [Pro
 
 function partialOf(co: Checkout | PartialCheckout): PartialCheckout | undefined {
   return 'complete' in co ? (co as PartialCheckout) : undefined;
+}
+
+/**
+ * Flux post-build variables an object reads without a default and that have no value: kustomize-controller
+ * substitutes the empty string (its default mode, which the preview shows), and with the opt-in
+ * StrictPostBuildSubstitutions feature gate fails the whole Kustomization — a warning either way.
+ */
+function unsetVariableWarnings(objects: RenderedObject[]): ValidationFinding[] {
+  return objects.filter((r) => r.unsetVariables?.length).map(({ object, source, unsetVariables }) => ({
+    severity: 'warning',
+    ...(source ? { file: source.file, ...(source.line !== undefined ? { line: source.line } : {}) } : {}),
+    object: `${object.apiVersion} ${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name ?? ''}`,
+    path: '/spec/postBuild/substitute',
+    message: `postBuild variable${unsetVariables!.length > 1 ? 's' : ''} ${unsetVariables!.map((v) => `\${${v}}`).join(', ')} ha${unsetVariables!.length > 1 ? 've' : 's'} no default, and bosun finds no value in substitute or in the substituteFrom objects the repository applies: kustomize-controller substitutes the empty string, as shown (its default); with its StrictPostBuildSubstitutions feature gate on it fails the whole Kustomization ("variable not set (strict mode)"). Set the variable, give a default (\${name:=value}), or write $\${ for a literal \${`,
+  }));
 }
 
 function crdsOf(objects: RenderedObject[]): KubeObject[] {

@@ -238,12 +238,13 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
     if (bad.length > 0) return;
     for (const built of parseObjects(chunk)) {
       let object = keep(built);
+      const unset = new Set<string>();
       if (vars && !substitutionDisabled(built)) {
         // Flux substitutes the text of each object after the build, then reads it back as YAML.
-        const substituted = parseObjects(substitutedChunk(chunk, vars, () => sourceOf(built, object, build)), () => sourceOf(built, object, build).file);
+        const substituted = parseObjects(substitutedChunk(chunk, vars, () => sourceOf(built, object, build), unset), () => sourceOf(built, object, build).file);
         object = keep(substituted[0] ?? built);
       }
-      push({ object, source: sourceOf(built, object, build) });
+      push({ object, source: sourceOf(built, object, build), ...(unset.size > 0 ? { unsetVariables: [...unset].sort() } : {}) });
     }
   };
   return { document, checkVariables };
@@ -253,9 +254,9 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
  * Flux's substitution of one object's text; a `${…}` its envsubst cannot parse fails the render, as it fails
  * the Kustomization in kustomize-controller ("envsubst error: variable substitution failed").
  */
-function substitutedChunk(chunk: string, vars: Record<string, string>, source: () => SourceRef): string {
+function substitutedChunk(chunk: string, vars: Record<string, string>, source: () => SourceRef, unset: Set<string>): string {
   try {
-    return substituteText(chunk, vars);
+    return substituteText(chunk, vars, unset);
   } catch (e) {
     if (!(e instanceof SubstitutionError)) throw e;
     const { file, line } = source();

@@ -38,13 +38,16 @@ export class SubstitutionError extends Error {
  *   end), `${VAR#glob}` `${VAR##glob}` `${VAR%glob}` `${VAR%%glob}`, `${VAR/old/new}` `${VAR//old/new}`
  *   `${VAR/#old/new}` `${VAR/%old/new}` (`\/`, `\\` and `$$` escaped in old and new);
  * - `$$` is a literal `$` (so `$${VAR}` renders `${VAR}`); `$VAR` without braces is left alone;
- * - an unknown variable is the empty string (Flux's non-strict default).
+ * - an unknown variable is the empty string (Flux's non-strict default: the StrictPostBuildSubstitutions
+ *   feature gate is opt-in, kustomize-controller internal/features/features.go). `unset` collects the
+ *   unknown ones that have no default — those strict mode fails on ("variable not set (strict mode)":
+ *   the mapping of kustomize_varsub.go varSubstitution reports them missing, a default form supplies one).
  * A `${` that does not parse (no closing brace, a bad name or operator) throws SubstitutionError, as
  * Flux fails. Values have their newlines removed, as Flux does.
  */
-export function substituteText(text: string, vars: Record<string, string>): string {
+export function substituteText(text: string, vars: Record<string, string>, unset?: Set<string>): string {
   const values = new Map(Object.entries(vars).map(([k, v]) => [k, v.replace(/\n/g, '')]));
-  return new Expander(text, values).top();
+  return new Expander(text, values, unset).top();
 }
 
 const identChar = /[\p{L}\p{Nd}_]/u;
@@ -54,9 +57,11 @@ class Expander {
   private start = 0;
   private readonly s: string;
   private readonly vars: Map<string, string>;
-  constructor(s: string, vars: Map<string, string>) {
+  private readonly unset: Set<string> | undefined;
+  constructor(s: string, vars: Map<string, string>, unset?: Set<string>) {
     this.s = s;
     this.vars = vars;
+    this.unset = unset;
   }
 
   top(): string {
@@ -87,6 +92,11 @@ class Expander {
     return this.vars.get(name) ?? '';
   }
 
+  /** A variable read without a default: noted when it has no value. */
+  private required(name: string): void {
+    if (!this.vars.has(name)) this.unset?.add(name);
+  }
+
   private readIdent(): string {
     let name = '';
     while (this.i < this.s.length && identChar.test(this.s[this.i])) name += this.s[this.i++];
@@ -106,6 +116,7 @@ class Expander {
       const name = this.readIdent();
       if (!name) this.fail('bad substitution');
       this.closeBrace();
+      this.required(name);
       return String(new TextEncoder().encode(this.value(name)).length);
     }
     const name = this.readIdent();
@@ -120,6 +131,7 @@ class Expander {
       this.i += 1;
       return this.defaultArgs(value);
     }
+    this.required(name);
     if (c === ':') {
       this.i += 1;
       return this.substring(value);

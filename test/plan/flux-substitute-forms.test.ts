@@ -79,4 +79,19 @@ describe('Flux postBuild substitution forms', () => {
     expect(message).toContain('`${image-tag}`');
     expect(message).toContain('kustomize.toolkit.fluxcd.io/substitute: disabled');
   });
+
+  // kustomize-controller's default (the StrictPostBuildSubstitutions feature gate is opt-in,
+  // internal/features/features.go) substitutes an unset variable as the empty string; with the gate on,
+  // one without a default fails the Kustomization ("variable not set (strict mode)", fluxcd/pkg
+  // kustomize/kustomize_varsub.go). bosun previews the default and says which variables are unset.
+  it('previews an unset variable as empty, as Flux does by default, with a warning naming it and the strict mode that would fail', async () => {
+    const plan = await planOf(deployment('${registry}/web:${tag}', 'plain'), deployment('${registry}/web:${tag}', '${region}-${zone:=a}'));
+    const apps = plan.environments.find((e) => e.name === 'prod/apps')!;
+    expect(apps.changes[0]?.diff ?? '').toContain('+    example.com/note: -a');
+    const warnings = apps.validation.warnings.filter((w) => w.message.includes('region'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ file: 'apps/web.yaml', path: '/spec/postBuild/substitute' });
+    expect(warnings[0].message).toContain('StrictPostBuildSubstitutions');
+    expect(warnings[0].message).not.toContain('zone');
+  });
 });
