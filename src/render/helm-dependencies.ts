@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { ChartFetchError, chartNotPreviewed, type ChartFetcher, type ChartRequest } from '../charts/index.ts';
 import { checkChartFolder } from './chart-checks.ts';
 import { inRepo } from './files.ts';
+import { lockOutOfSync } from './helm-lock-digest.ts';
 import { RenderFailure } from './types.ts';
 
 const chartNameRule = /^[A-Za-z0-9._-]+$/;
@@ -71,6 +72,9 @@ export async function withDependencies(args: {
 }): Promise<string> {
   const { root, chartRepo, missing } = args;
   const at = { file: missing.declaredIn, field: 'dependencies' };
+  // `helm dependency build` checks the lock before it fetches anything (helm-lock-digest.ts).
+  const outOfSync = lockOutOfSync(root, chartRepo, missing.declaredIn);
+  if (outOfSync) throw outOfSync;
   const locked = lockedVersions(root, chartRepo, missing.declaredIn);
   const sources: Array<{ dep: ChartDependency; dir: string }> = [];
   for (const dep of missing.dependencies) {

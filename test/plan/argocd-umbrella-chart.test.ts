@@ -4,13 +4,17 @@
 // fail the render ("not vendored", exit 1) on a chart Argo CD deploys. `bosun plan` (the CLI) on real git
 // repositories against the local Helm repository of test/support/chart-repo.ts (real helm package/index on
 // loopback), rendered by the real helm in the sandbox.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { serveChartRepo, type ServedRepo } from '../support/chart-repo.ts';
+import { helmDependencyDigest } from '../../src/render/helm-lock-digest.ts';
+import { helmPath } from '../../src/util/tools.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repoUrl = 'https://github.com/acme/platform.git';
@@ -84,6 +88,20 @@ async function plan(before: Record<string, string>, after: Record<string, string
   return { code, plan: JSON.parse(stdout) as PlanResult };
 }
 
+/** The Chart.lock the real `helm dependency update` writes for a Chart.yaml (against the served repository). */
+async function helmLock(chart: string): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'bosun-helm-lock-'));
+  try {
+    await mkdir(join(work, 'shop'));
+    await writeFile(join(work, 'shop', 'Chart.yaml'), chart);
+    const env = { PATH: process.env.PATH, HOME: work, HELM_CACHE_HOME: join(work, 'cache'), HELM_CONFIG_HOME: join(work, 'config'), HELM_DATA_HOME: join(work, 'data') };
+    await promisify(execFile)(helmPath(), ['dependency', 'update', join(work, 'shop')], { env });
+    return await readFile(join(work, 'shop', 'Chart.lock'), 'utf8');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 const changes = (run: { plan: PlanResult }) => (run.plan.environments.find((e) => e.name === 'shop')?.changes ?? []).map((c) => `${c.action} ${c.kind} ${c.name}`);
 
 describe('an Argo CD umbrella chart whose dependencies come from a Helm repository', () => {
@@ -95,7 +113,12 @@ describe('an Argo CD umbrella chart whose dependencies come from a Helm reposito
   });
 
   it('takes the version Chart.lock pins, else the highest the range allows: a lock bump is the new image', async () => {
-    const lock = (version: string) => `dependencies:\n- name: redis\n  repository: ${served.url}\n  version: ${version}\ndigest: sha256:0\ngenerated: "2026-01-01T00:00:00Z"\n`;
+    // The digest helm writes for this Chart.yaml and lock (checked against the real helm below).
+    const lock = (version: string) => {
+      const deps = [{ name: 'redis', repository: served.url, version }];
+      const digest = helmDependencyDigest([{ name: 'redis', version: '1.x', repository: served.url }], deps)!;
+      return `dependencies:\n- name: redis\n  repository: ${served.url}\n  version: ${version}\ndigest: ${digest}\ngenerated: "2026-01-01T00:00:00Z"\n`;
+    };
     const run = await plan({ ...files('1.x', 1), 'charts/shop/Chart.lock': lock('1.0.0') }, { 'charts/shop/Chart.lock': lock('1.1.0') });
     expect(run.code).toBe(0);
     expect(JSON.stringify(run.plan.environments[0].changes)).toMatch(/redis:7\.0[\s\S]*redis:7\.2/);
@@ -110,5 +133,30 @@ describe('an Argo CD umbrella chart whose dependencies come from a Helm reposito
     const run = await plan(other, { 'charts/shop/values.yaml': 'redis:\n  replicas: 2\n' });
     expect(run.code).toBe(3);
     expect(run.plan.environments[0]).toMatchObject({ render: { skipped: true }, reason: expect.stringContaining('Argo CD finds repository @bitnami in its own repository configuration') });
+  });
+
+  // helm pkg/downloader/manager.go Build: the lock's digest must be Chart.yaml's dependencies' (HashReq), or
+  // "the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml)"; Argo CD's repo server
+  // runs that build for a chart whose dependencies are not vendored, and the Application fails to render.
+  it('fails the render, as Argo CD\'s helm dependency build does, when Chart.yaml bumps a dependency and Chart.lock is not updated', async () => {
+    const base = { ...files('1.0.0', 1), 'charts/shop/Chart.lock': await helmLock(chartYaml('1.0.0')) };
+    const stale = await plan(base, { 'charts/shop/Chart.yaml': chartYaml('1.1.0') });
+    expect(stale.code).toBe(1);
+    const shop = stale.plan.environments.find((e) => e.name === 'shop')!;
+    expect(JSON.stringify(shop)).toContain('the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml)');
+    expect(JSON.stringify(shop)).toContain('charts/shop/Chart.lock');
+
+    // Bumped with `helm dependency update` (the lock helm writes): in sync, the new image is previewed.
+    const updated = await plan(base, { 'charts/shop/Chart.yaml': chartYaml('1.1.0'), 'charts/shop/Chart.lock': await helmLock(chartYaml('1.1.0')) });
+    expect(updated.code).toBe(0);
+    expect(JSON.stringify(updated.plan.environments[0].changes)).toMatch(/redis:7\.0[\s\S]*redis:7\.2/);
+  });
+
+  it('agrees with the real helm on the lock digest of every dependency field it restates (condition, tags, alias, import-values)', async () => {
+    const chart = `apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: ">=1.0.0 <2"\n    repository: ${served.url}\n    condition: redis.enabled\n    tags: [cache, "a<b&c"]\n    import-values: [data]\n    alias: cache\n`;
+    const lock = await helmLock(chart);
+    const { parse } = await import('yaml');
+    const parsedLock = parse(lock) as { digest: string; dependencies: unknown[] };
+    expect(helmDependencyDigest((parse(chart) as { dependencies: unknown[] }).dependencies, parsedLock.dependencies)).toBe(parsedLock.digest);
   });
 });
