@@ -9,6 +9,7 @@ import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BosunError } from '../model/errors.ts';
+import { parseLabelSelector, selectorMatches as labelsMatch } from '../model/label-selector.ts';
 import { gitPathspecGlob, goPathMatch } from '../util/argocd-glob.ts';
 import { resolveInRepo } from '../util/paths.ts';
 import { flattenParams, templateValue, type TemplateMode } from './argocd-fasttemplate.ts';
@@ -113,33 +114,16 @@ function flatLabels(p: Params): Record<string, string> {
   return flattenParams(p);
 }
 
-/** A metav1.LabelSelector over parameters (the generator `selector` field): matchLabels and matchExpressions. */
+/**
+ * A generator's or the clusters generator's `selector` (metav1.LabelSelector) over labels, with the one
+ * matching rule (model/label-selector.ts). The ApplicationSet controller parses it with
+ * metav1.LabelSelectorAsSelector and fails on a bad one (applicationset/generators generator_spec_processor.go:
+ * "error parsing label selector"); fields other than matchLabels and matchExpressions are pruned by its CRD.
+ */
 export function selectorMatches(selector: Record<string, unknown>, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(isRecord(selector.matchLabels) ? selector.matchLabels : {})) {
-    if (labels[k] !== String(v)) return false;
-  }
-  for (const req of list(selector.matchExpressions)) {
-    const key = str(field(req, 'key')) ?? '';
-    const values = list(field(req, 'values')).map(String);
-    const has = Object.hasOwn(labels, key);
-    switch (field(req, 'operator')) {
-      case 'In':
-        if (!has || !values.includes(labels[key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        throw new TemplateError(`selector: operator ${String(field(req, 'operator'))} is not In, NotIn, Exists or DoesNotExist`);
-    }
-  }
-  return true;
+  const parsed = parseLabelSelector({ matchLabels: selector.matchLabels, matchExpressions: selector.matchExpressions });
+  if (parsed.problem !== undefined) throw new TemplateError(`selector: ${parsed.problem}`);
+  return labelsMatch(parsed.selector ?? {}, labels);
 }
 
 function listGenerator(spec: unknown, ctx: GeneratorContext): Params[] {

@@ -229,3 +229,31 @@ describe('app of apps', () => {
     expect(notes.filter((n) => n.reason.includes('written in the templates of Helm chart'))).toEqual([]);
   });
 });
+
+describe('ApplicationSet generator selectors', () => {
+  // The controller parses a generator's `selector` with metav1.LabelSelectorAsSelector and fails the
+  // ApplicationSet on a bad one (applicationset/generators generator_spec_processor.go, "error parsing label
+  // selector"): `In` without values matches nothing there, it is an error, said here rather than an empty set.
+  it('filter parameters with the Kubernetes label selector rules, and a selector Argo CD cannot parse is said', async () => {
+    const set = (name: string, expression: string) => appset(name, yaml`
+      generators:
+        - list:
+            elements: [{ app: web, tier: front }, { app: api, tier: back }]
+          selector:
+            matchExpressions: [${expression}]
+      template:
+        metadata: { name: '${name}-{{app}}' }
+        spec:
+          source: { repoURL: ${repoUrl}, path: 'apps/{{app}}' }
+          destination: { name: in-cluster }
+    `);
+    const root = await makeTree({
+      ...folders,
+      'sets/good.yaml': set('good', '{ key: tier, operator: NotIn, values: [back] }'),
+      'sets/bad.yaml': set('bad', '{ key: tier, operator: In }'),
+    });
+    const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(environments.map((e) => e.name)).toEqual(['good-web']);
+    expect(notes.filter((n) => n.name === 'bad').map((n) => n.reason)).toEqual([expect.stringContaining('selector: matchExpressions[0]: In needs values')]);
+  });
+});
