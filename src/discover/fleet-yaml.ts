@@ -4,6 +4,7 @@ import { lineAt, type DataPath } from '../config/yaml-location.ts';
 import { BosunError } from '../model/errors.ts';
 import { parseLabelSelector, type LabelSelector } from '../model/label-selector.ts';
 import { resolveInRepo } from '../util/paths.ts';
+import type { ClusterCriteria } from './fleet-targets.ts';
 
 /**
  * A `fleet.yaml` as Rancher Fleet reads it: the FleetYAML struct (rancher/fleet
@@ -69,13 +70,8 @@ export interface FleetComparePatch {
   operations: Array<{ op?: string; path?: string; value?: unknown }>;
 }
 
-export interface FleetTarget {
-  name: string;
-  clusterName?: string;
-  clusterSelector?: LabelSelector;
-  clusterGroup?: string;
-  clusterGroupSelector?: LabelSelector;
-  doNotDeploy: boolean;
+/** A target or target customization of fleet.yaml: which clusters it matches (fleet-targets.ts) and what it sets there. */
+export interface FleetTarget extends ClusterCriteria {
   options: FleetOptions;
   line?: number;
 }
