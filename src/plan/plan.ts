@@ -29,7 +29,7 @@ import { branchOfRef } from './branch.ts';
 import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget, type PlanBudgetCarry } from './object-budget.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
-import { renderKey, TreeIndex } from './render-key.ts';
+import { renderKey, sharedRenderKey, TreeIndex } from './render-key.ts';
 import { silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
@@ -325,7 +325,17 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       if (ins && 'problem' in ins) return { ok: false, error: ins.problem };
       await ensureInputs(side.partial, side.tree, ins?.inputs);
       const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, ...(side.charts ? { charts: side.charts } : {}) });
-      return ins ? cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render) : render();
+      if (!ins) return render();
+      const own = () => cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render);
+      const sharedKey = sharedRenderKey(env, ins.inputs, side.tree);
+      if (sharedKey === undefined) return own();
+      // A failure names the environment that rendered it: another one renders (and names) its own.
+      let renderedHere = false;
+      const shared = await cache.get(`${sharedKey}${limitKey}`, () => {
+        renderedHere = true;
+        return render();
+      });
+      return shared.ok || renderedHere ? shared : own();
     };
     const [baseOutcome, headOutcome] = await Promise.all([
       renderSide(base, withSubstitutedParent(baseSubst.get(d.name)?.env ?? d.b, (n) => baseSubst.get(n)?.env), d.bi),

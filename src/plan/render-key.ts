@@ -63,8 +63,25 @@ function renderSettings(env: Environment): unknown {
  * with identical inputs are rendered once.
  */
 export function renderKey(env: Environment, inputs: InputSet, tree: TreeIndex): string {
+  return keyOf(JSON.stringify(renderSettings(env)), inputs, tree);
+}
+
+/**
+ * The key under which environments that differ only in name share a render: a Flux Kustomization's build
+ * (kustomize, or the kustomization Flux generates) never reads its name, so 9,999 Kustomizations of one
+ * folder are one render, not 9,999 (issue 10). Everything else of the environment is in the key (its
+ * definition's line left out), so two that differ in anything but the name never share. Undefined for
+ * renderers that use the name (a chart's release name, Argo CD's $ARGOCD_APP_NAME).
+ */
+export function sharedRenderKey(env: Environment, inputs: InputSet, tree: TreeIndex): string | undefined {
+  if (env.source !== 'flux' || env.helmRelease || env.render === 'helm') return undefined;
+  const settings = { ...env, name: undefined, definedIn: env.definedIn?.file, shared: true };
+  return keyOf(JSON.stringify(settings), inputs, tree);
+}
+
+function keyOf(settings: string, inputs: InputSet, tree: TreeIndex): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify(renderSettings(env)));
+  h.update(settings);
   const seen = new Set<string>();
   const add = (path: string, blob: string): void => {
     if (seen.has(path)) return;
