@@ -6,6 +6,7 @@ import { namespaceProblem } from '../util/argument-rules.ts';
 import { needsAssembly, type SubstituteFromRef } from '../model/flux-source.ts';
 import { BosunError } from '../model/errors.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
+import { applyingClusters } from './flux-clusters.ts';
 import { fluxObjectNotes } from './flux-notes.ts';
 import { applyPatches, patchedBy } from './flux-patched.ts';
 import { InputWalker, type InputsCache } from './input-walker.ts';
@@ -71,19 +72,24 @@ export const fluxSource: DiscoverySource = {
     let built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
     // One whose object the applying Kustomization's build edits is not what its file says: with patches
     // bosun can apply (JSON 6902, merge), the environment is made from the edited object; else not previewed.
-    const { edits: patched, parentClusters } = await patchedKustomizations(ctx, own, built);
-    // A Kustomization in a clusters/<x>/ folder that is no cluster of its own (no flux-system there: a
-    // shared clusters/base/) belongs to the cluster of the one build that applies it.
+    const { edits, parentsOf } = await patchedKustomizations(ctx, own, built);
+    // A Kustomization outside bootstrap's clusters/<c>/ folders (a shared clusters/base/, an
+    // infrastructure/flux/ folder) is deployed on the clusters whose builds apply it: one environment per
+    // cluster, each reconciled there (flux-clusters.ts). One a build edits stays one (flux-patched.ts).
     const bootstrapped = new Set(own.filter((k) => k.name === bootstrapName).map((k) => k.cluster));
-    let moved = false;
+    const placed = applyingClusters(own, parentsOf, bootstrapped);
+    const patched = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
+    const expanded: typeof own = [];
     for (const [i, k] of own.entries()) {
-      const clusters = parentClusters.get(i);
-      if (!k.cluster || bootstrapped.has(k.cluster) || clusters?.size !== 1) continue;
-      const [cluster] = [...clusters];
-      if (cluster === undefined || cluster === k.cluster) continue;
-      own[i] = { ...k, cluster };
-      moved = true;
+      const edit = edits.get(i);
+      const clusters = placed[i];
+      for (const cluster of !clusters || (edit && clusters.length > 1) ? [k.cluster] : clusters) {
+        if (edit) patched.set(expanded.length, edit);
+        expanded.push(cluster === k.cluster ? k : { ...k, cluster });
+      }
     }
+    const moved = expanded.some((k, i) => k !== own[i]) || expanded.length !== own.length;
+    own.splice(0, own.length, ...expanded);
     if (moved) {
       nameNotes = [];
       names.splice(0, names.length, ...naming(nameNotes));
@@ -142,9 +148,9 @@ export const fluxSource: DiscoverySource = {
  * The Kustomizations (by index) whose object the build of a Kustomization applying them edits, with what
  * edits it (flux-patched.ts): a parent is another environment whose static inputs hold the file.
  */
-async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<{ edits: Map<number, NonNullable<ReturnType<typeof patchedBy>>>; parentClusters: Map<number, Set<string | undefined>> }> {
+async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<{ edits: Map<number, NonNullable<ReturnType<typeof patchedBy>>>; parentsOf: Map<number, number[]> }> {
   const out = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
-  const parentClusters = new Map<number, Set<string | undefined>>();
+  const parentsOf = new Map<number, number[]>();
   const cache: InputsCache = new Map();
   // The walk collectInputs takes (same cache and options): the kustomizations it read are read again from the cache.
   const model = new InputWalker(ctx.root, cache, { remoteCharts: true });
@@ -178,16 +184,15 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
       const ins = inputs.get(parent);
       if (!ins || !isInput(ins, k.doc.file)) continue;
       parents++;
-      parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), parent.cluster]));
+      parentsOf.set(i, [...(parentsOf.get(i) ?? []), j]);
       const edit = patchedBy(model, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
       if (edit && !out.has(i)) out.set(i, edit);
     }
     // Applied by two builds, edited by one: two objects from one file, which one environment cannot be.
     const edit = out.get(i);
     if (edit && parents > 1) out.set(i, { by: edit.by, ...(edit.file ? { file: edit.file } : {}), paths: edit.paths, files: edit.files });
-    if (parents > 1) parentClusters.set(i, new Set([...(parentClusters.get(i) ?? []), undefined, 'several']));
   }
-  return { edits: out, parentClusters };
+  return { edits: out, parentsOf };
 }
 
 /** The environments (by index) whose inputs may hold a file: its own entry, a folder above it, or the whole repository; in index order. */

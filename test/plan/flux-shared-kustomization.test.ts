@@ -1,0 +1,73 @@
+// One Flux Kustomization file that two clusters apply — the shared clusters/base/ (or infrastructure/flux/)
+// folder that clusters/staging/kustomization.yaml and clusters/production/kustomization.yaml both list. Each
+// cluster's kustomize-controller applies its own copy of the object and reconciles it there: two deployments,
+// on two clusters. bosun plans one environment per cluster that applies it (`staging/infra`,
+// `production/infra`), never one `base/infra` on a cluster called `base` that no registry has.
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PlanResult } from '../../src/model/plan.ts';
+import { planChange } from '../../src/plan/plan.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+
+const repos: GitRepoBuilder[] = [];
+afterAll(async () => {
+  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
+});
+
+async function planOf(files: Record<string, string>, change: Record<string, string>): Promise<PlanResult> {
+  const repo = await makeTwoCommitRepo(files, change);
+  repos.push(repo);
+  return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
+}
+
+const clusterKustomization = (shared: string) => `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - flux-system/gotk-sync.yaml
+  - ${shared}
+`;
+
+const infra = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: infra, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./infrastructure
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  targetNamespace: infra
+`;
+
+const configMap = (level: string) => `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {level: ${level}}
+`;
+
+function layout(sharedDir: string): Record<string, string> {
+  const files: Record<string, string> = {
+    [`${sharedDir}/kustomization.yaml`]: 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - infra.yaml\n',
+    [`${sharedDir}/infra.yaml`]: infra,
+    'infrastructure/settings.yaml': configMap('info'),
+  };
+  for (const cluster of ['staging', 'production']) {
+    files[`clusters/${cluster}/flux-system/gotk-sync.yaml`] = fluxSystemSync(`clusters/${cluster}`);
+    files[`clusters/${cluster}/kustomization.yaml`] = clusterKustomization(`../../${sharedDir}`.replace('../../clusters/', '../'));
+  }
+  return files;
+}
+
+describe('a Flux Kustomization file that two clusters apply', () => {
+  for (const sharedDir of ['clusters/base', 'infrastructure/flux']) {
+    it(`is one environment per cluster (${sharedDir}/infra.yaml), each planned on its own cluster`, async () => {
+      const plan = await planOf(layout(sharedDir), { 'infrastructure/settings.yaml': configMap('debug') });
+      const infraEnvs = plan.environments.filter((e) => e.name.endsWith('/infra') || e.name === 'infra');
+      expect(infraEnvs.map((e) => `${e.name} on ${e.cluster}`).sort()).toEqual(['production/infra on production', 'staging/infra on staging']);
+      for (const env of infraEnvs) {
+        expect(env.affected).toBe(true);
+        expect(env.changes.map((c) => `${c.action} ${c.kind} ${c.namespace}/${c.name}`)).toEqual(['update ConfigMap infra/settings']);
+      }
+    });
+  }
+});
