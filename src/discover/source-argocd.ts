@@ -12,6 +12,7 @@ import { candidateEnvironment, isOwnRenderedSource, sourceEntries, type AppCandi
 import { forgetListing, maxGeneratedApplications, type GeneratorCluster } from './argocd-generators.ts';
 import { chartTemplateNotes, unrenderedSourceNote } from './argocd-notes.ts';
 import { argocdProjectOf, projectForApplication } from './argocd-project.ts';
+import { argocdBuildOptionNotes, findArgocdConfig } from './argocd-cm.ts';
 import { isRemoteChartSource } from './argocd-remote-chart.ts';
 import { normalizeRepoPath } from '../config/to-environment.ts';
 import { collectInputs, isInput } from './collect-inputs.ts';
@@ -73,6 +74,8 @@ class ArgoDiscovery {
   private readonly inputCache = new Map<string, unknown>();
   /** AppProjects written in the repository's files, by name (the first of a name). */
   private readonly projects = new Map<string, ArgoProject>();
+  /** Every YAML file of the checkout: where Argo CD's argocd-cm ConfigMap is looked for (its kustomize.buildOptions). */
+  private yamlFiles: readonly string[] = [];
   /** Whether Applications were left out for maxGeneratedApplications (said once). */
   private overLimit = false;
 
@@ -92,6 +95,7 @@ class ArgoDiscovery {
       this.fileDocs.set(`${doc.file}:${doc.line}`, doc);
       this.take(doc, { depth: 0 });
     }
+    this.yamlFiles = scan.files;
     await this.expandParents(scan.templates);
     this.notes.push(...chartTemplateNotes(this.ctx, scan.templates.filter((t) => ![...this.renderedCharts].some((c) => t.startsWith(`${c}/templates/`)))));
     return this.finish();
@@ -313,6 +317,7 @@ class ArgoDiscovery {
       note.environments = names.filter((_, i) => this.candidates[i].doc === doc).sort();
       this.notes.push(note);
     }
+    this.notes.push(...argocdBuildOptionNotes(this.ctx.root, environments, () => findArgocdConfig(this.ctx.root, this.yamlFiles)));
     return { environments, notes: this.notes };
   }
 }
