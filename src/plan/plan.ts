@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { checkout, changedFiles, commitTrees, listTree, partialCheckout, type Checkout, type PartialCheckout, type TreeListing } from '../git/index.ts';
+import { checkout, changedFiles, commitTrees, listTree, partialCheckout, readBlob, type Checkout, type PartialCheckout, type TreeListing } from '../git/index.ts';
 import { coverageReadsWithin, crdFilesOf, ensureInputs, newHeadPaths, partialPaths, walkedWithin } from './partial-sides.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { checkoutReader } from '../discover/gitops-files.ts';
@@ -24,7 +24,6 @@ import type { EnvironmentPlan, PlanResult } from '../model/plan.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { Limiter, mapLimit } from '../util/limit.ts';
 import { defaultBranchOf, remoteDefaultBranch } from '../git/default-branch.ts';
-import { git } from '../git/git.ts';
 import { branchOfRef } from './branch.ts';
 import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget, type PlanBudgetCarry } from './object-budget.ts';
@@ -195,7 +194,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
     // A chart of this repository changed without a version bump: Flux does not deploy it yet (ChartVersion).
     const chartYaml = async (sideName: 'base' | 'head', dir: string) => {
       const blob = (sideName === 'base' ? baseTree : headTree).blobs.get(posix.join(dir, 'Chart.yaml'));
-      return blob ? chartYamlVersion(await git(['cat-file', 'blob', blob], { cwd: opts.repoDir }).catch(() => undefined)) : undefined;
+      return blob ? chartYamlVersion(await readBlob(opts.repoDir, blob).catch(() => undefined)) : undefined;
     };
     const unbumped = await unbumpedChartNotes(base.envs, head.envs, changed, chartYaml);
     if (unbumped.length > 0) head.notes = [...head.notes, ...unbumped];
