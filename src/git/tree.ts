@@ -1,6 +1,6 @@
 import { BosunError } from '../model/errors.ts';
 import { git } from './git.ts';
-import { resolveRef } from './refs.ts';
+import { rememberCommit, resolveRef } from './refs.ts';
 
 /**
  * Every file of a commit: repo-relative path → object id (blob; symlinks are blobs too; submodules give
@@ -60,7 +60,11 @@ export async function rootTreeIds(repoDir: string, shas: readonly string[]): Pro
 export async function commitTrees(repoDir: string, revs: readonly string[]): Promise<Array<{ commit: string; tree: string }>> {
   if (revs.every(isFullId)) {
     const ids = await objectIds(repoDir, [...revs.map((r) => `${r}^{commit}`), ...revs.map((r) => `${r}^{commit}^{tree}`)], revs.join(', ')).catch(() => undefined);
-    if (ids) return revs.map((_, i) => ({ commit: ids[i]!, tree: ids[revs.length + i]! }));
+    if (ids) {
+      // Their checkouts need not ask git again (refs.ts).
+      revs.forEach((rev, i) => rememberCommit(repoDir, rev, ids[i]!));
+      return revs.map((_, i) => ({ commit: ids[i]!, tree: ids[revs.length + i]! }));
+    }
   }
   const commits = await Promise.all(revs.map((rev) => resolveRef(repoDir, rev)));
   const trees = await rootTreeIds(repoDir, commits);

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chmod, lstat, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, lstat, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BosunError } from '../model/errors.ts';
 import { onShutdown } from '../util/child-processes.ts';
 import { makeOwnedDir, releaseOwnedDir, removeAbandonedDirs } from '../util/owned-dirs.ts';
 import { git } from './git.ts';
-import { resolveRef } from './refs.ts';
+import { readFailure, resolveRef } from './refs.ts';
 import { defaultWorkRoot } from './work-root.ts';
 
 export interface Checkout {
@@ -44,12 +44,14 @@ export const isolatedGitConfig = [
  */
 export async function checkout(repoDir: string, sha: string, opts: { tempRoot?: string } = {}): Promise<Checkout> {
   const full = await resolveRef(repoDir, sha);
-  const { dir, dispose } = await checkoutFolder(opts.tempRoot);
+  let files: number | undefined;
+  // A checkout of a few hundred files is removed in this process, without starting `rm`.
+  const { dir, dispose } = await checkoutFolder(opts.tempRoot, { few: () => files !== undefined && files <= fewFiles });
   try {
-    await writeTree(repoDir, full, dir);
+    files = await writeTree(repoDir, full, dir);
   } catch (e) {
     await dispose();
-    throw e;
+    throw await readFailure(repoDir, sha, e);
   }
   return { dir, sha: full, dispose };
 }
@@ -122,7 +124,7 @@ export async function partialCheckout(repoDir: string, sha: string, paths: Itera
     await makeWorldReadable(folder.dir);
   } catch (e) {
     await dispose();
-    throw e;
+    throw listing ? e : await readFailure(repoDir, sha, e);
   }
   return {
     dir: folder.dir,
@@ -206,19 +208,43 @@ export function removeAbandonedCheckouts(root = defaultWorkRoot()): Promise<numb
   return removeAbandonedDirs(root, checkoutPrefix);
 }
 
-/** Writes the files of commit `sha` of `repoDir` into the empty folder `dir`, readable by every uid. */
-export async function writeTree(repoDir: string, sha: string, dir: string): Promise<void> {
+/**
+ * Writes the files of commit `sha` of `repoDir` into the empty folder `dir`, readable by every uid; returns
+ * how many files that is (undefined when the index does not say).
+ */
+export async function writeTree(repoDir: string, sha: string, dir: string): Promise<number | undefined> {
   // Beside the folder, not in it (the tree is the repository's, byte for byte), and gone afterwards.
   const index = `${dir}.idx`;
+  let files: number | undefined;
   try {
     await git([...isolatedGitConfig, `--work-tree=${dir}`, 'read-tree', '--reset', '-u', sha], {
       cwd: repoDir,
       env: { ...isolatedGitEnv, GIT_INDEX_FILE: index },
     });
+    files = await indexEntries(index);
   } finally {
     await rm(index, { force: true });
   }
   await makeWorldReadable(dir);
+  return files;
+}
+
+/**
+ * The number of entries of a git index file, from its header ("DIRC", version, entry count: 32-bit
+ * big-endian numbers, git's Documentation/gitformat-index.txt); undefined for anything else.
+ */
+async function indexEntries(index: string): Promise<number | undefined> {
+  const handle = await open(index, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const header = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(header, 0, 12, 0);
+    return bytesRead === 12 && header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(8) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -37,6 +37,33 @@ describe('resolveRef', () => {
     expect((err as BosunError).kind).toBe('git');
     expect((err as BosunError).message).toContain('"--all"');
   });
+
+  it('asks git once per full commit id (a plan\'s checkouts start no rev-parse), a branch every time', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    const first = await r.commit('first');
+    const [{ commit }] = await commitTrees(r.dir, [first]);
+    expect(commit).toBe(first);
+    expect(await resolveRef(r.dir, 'main')).toBe(first);
+    // Without git answering (no repository here any more), a full id resolved before is still known, a branch is not.
+    await rm(join(r.dir, '.git'), { recursive: true });
+    expect(await resolveRef(r.dir, first)).toBe(first);
+    await expect(resolveRef(r.dir, 'main')).rejects.toThrow(/unknown git ref "main"/);
+  });
+
+  it('names a commit known before but gone since as unknown when it is checked out, and asks git again afterwards', async () => {
+    const r = await repo({ 'a.yaml': 'a: 1\n' });
+    const gone = await r.commit('first');
+    expect(await resolveRef(r.dir, gone)).toBe(gone);
+    // The same folder made a repository again (a mirror cloned anew): the commit is not in it.
+    await rm(join(r.dir, '.git'), { recursive: true });
+    await git(['init', '--quiet', '--initial-branch=main'], { cwd: r.dir });
+    const root = await tempDir('bosun-wt-root-');
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    await expect(checkout(r.dir, gone, { tempRoot: root })).rejects.toThrow(`unknown git ref "${gone}"`);
+    await expect(partialCheckout(r.dir, gone, ['a.yaml'], { tempRoot: root })).rejects.toThrow(`unknown git ref "${gone}"`);
+    await expect(resolveRef(r.dir, gone)).rejects.toThrow(/unknown git ref/);
+    expect(readdirSync(root)).toEqual([]);
+  });
 });
 
 describe('changedFiles', () => {
