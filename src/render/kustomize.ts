@@ -17,7 +17,8 @@ import { walkKustomizeTree, type KustomizeTree } from './kustomize-tree.ts';
 import { runTool } from './process.ts';
 import { renderTempDir } from './temp-dir.ts';
 import { SourceIndex } from './provenance.ts';
-import { invalidVariableNames, substitutionDisabled, substituteText, SubstitutionError } from './substitute.ts';
+import { sandboxPolicy } from './sandbox.ts';
+import { invalidVariableNames, substitutionDisabled, substituteText, SubstitutionError, type SubstitutionBudget } from './substitute.ts';
 import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
 import { toolEnv } from './tool-env.ts';
 import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } from './types.ts';
@@ -221,6 +222,8 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
   const { env, inputs } = build;
   const vars = env.substitute && Object.keys(env.substitute).length > 0 ? env.substitute : undefined;
   const bad = vars ? invalidVariableNames(vars) : [];
+  // What this render's substitutions may write in all (in bosun's process): as much as the tool may print.
+  const budget: SubstitutionBudget = { chars: sandboxPolicy().outputBytes };
   const checkVariables = () => {
     if (bad.length === 0) return;
     throw new RenderFailure({
@@ -241,7 +244,7 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
       const unset = new Set<string>();
       if (vars && !substitutionDisabled(built)) {
         // Flux substitutes the text of each object after the build, then reads it back as YAML.
-        const substituted = parseObjects(substitutedChunk(chunk, vars, () => sourceOf(built, object, build), unset), () => sourceOf(built, object, build).file);
+        const substituted = parseObjects(substitutedChunk(chunk, vars, () => sourceOf(built, object, build), unset, budget), () => sourceOf(built, object, build).file);
         object = keep(substituted[0] ?? built);
       }
       push({ object, source: sourceOf(built, object, build), ...(unset.size > 0 ? { unsetVariables: [...unset].sort() } : {}) });
@@ -254,9 +257,9 @@ function postBuild(build: Build): { document: (chunk: string, push: (object: Ren
  * Flux's substitution of one object's text; a `${…}` its envsubst cannot parse fails the render, as it fails
  * the Kustomization in kustomize-controller ("envsubst error: variable substitution failed").
  */
-function substitutedChunk(chunk: string, vars: Record<string, string>, source: () => SourceRef, unset: Set<string>): string {
+function substitutedChunk(chunk: string, vars: Record<string, string>, source: () => SourceRef, unset: Set<string>, budget: SubstitutionBudget): string {
   try {
-    return substituteText(chunk, vars, unset);
+    return substituteText(chunk, vars, unset, budget);
   } catch (e) {
     if (!(e instanceof SubstitutionError)) throw e;
     const { file, line } = source();

@@ -45,10 +45,23 @@ export class SubstitutionError extends Error {
  * A `${` that does not parse (no closing brace, a bad name or operator) throws SubstitutionError, as
  * Flux fails. Values have their newlines removed, as Flux does.
  */
-export function substituteText(text: string, vars: Record<string, string>, unset?: Set<string>): string {
+export function substituteText(text: string, vars: Record<string, string>, unset?: Set<string>, budget: SubstitutionBudget = { chars: defaultBudgetChars }): string {
   const values = new Map(Object.entries(vars).map(([k, v]) => [k, v.replace(/\n/g, '')]));
-  return new Expander(text, values, unset).top();
+  return new Expander(text, values, unset, budget).top();
 }
+
+/**
+ * What substitution may write, in characters, shared by every object of one render (the caller passes one
+ * budget per render): this runs in bosun's process, and a few `${B}` of a 1 MiB value in each of thousands
+ * of objects, or one `${A//a/${B}}`, would otherwise build gigabytes from a small pull request. kube-apiserver
+ * takes no object over 3 MiB anyway. Nesting is bounded too (each level is a frame of bosun's stack).
+ */
+export interface SubstitutionBudget {
+  chars: number;
+}
+
+const defaultBudgetChars = 64 * 1024 * 1024;
+const maxNesting = 200;
 
 const identChar = /[\p{L}\p{Nd}_]/u;
 
@@ -58,28 +71,50 @@ class Expander {
   private readonly s: string;
   private readonly vars: Map<string, string>;
   private readonly unset: Set<string> | undefined;
-  constructor(s: string, vars: Map<string, string>, unset?: Set<string>) {
+  private readonly budget: SubstitutionBudget;
+  private readonly limit: number;
+  private depth = 0;
+  constructor(s: string, vars: Map<string, string>, unset: Set<string> | undefined, budget: SubstitutionBudget) {
     this.s = s;
     this.vars = vars;
     this.unset = unset;
+    this.budget = budget;
+    this.limit = budget.chars;
   }
 
   top(): string {
     let out = '';
     const { s } = this;
+    let plain = 0;
     while (this.i < s.length) {
       if (s[this.i] === '$' && s[this.i + 1] === '{') {
         this.start = this.i;
         this.i += 2;
-        out += this.func();
+        const value = this.func();
+        this.spend(value.length);
+        out += value;
       } else if (s[this.i] === '$' && s[this.i + 1] === '$') {
         out += '$';
         this.i += 2;
+        plain++;
       } else {
         out += s[this.i++];
+        plain++;
       }
     }
+    this.spend(plain);
     return out;
+  }
+
+  /** Charges `chars` to the render's budget; fails once it is spent. */
+  private spend(chars: number): void {
+    this.budget.chars -= chars;
+    if (this.budget.chars < 0) this.fail(`the substituted text grows to more than ${formatMiB(this.limit)} (the budget of one render's substitutions)`);
+  }
+
+  /** Fails before a string of `chars` is built when it would not fit what is left of the budget. */
+  private fits(chars: number): void {
+    if (chars > this.budget.chars) this.fail(`the substituted text grows to more than ${formatMiB(this.limit)} (the budget of one render's substitutions)`);
   }
 
   private fail(reason: string): never {
@@ -110,6 +145,15 @@ class Expander {
 
   /** After `${`: one expression, up to and including its `}`. */
   private func(): string {
+    if (++this.depth > maxNesting) this.fail(`\${…} nested more than ${maxNesting} levels`);
+    try {
+      return this.expression();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private expression(): string {
     const { s } = this;
     if (s[this.i] === '#') {
       this.i++;
@@ -164,7 +208,11 @@ class Expander {
   /** `toDefault`: the value, else the arguments up to the closing brace joined. */
   private defaultArgs(value: string): string {
     let dflt = '';
-    while (this.s[this.i] !== '}') dflt += this.param((ch) => ch !== '}', false);
+    while (this.s[this.i] !== '}') {
+      const part = this.param((ch) => ch !== '}', false);
+      this.fits(dflt.length + part.length);
+      dflt += part;
+    }
     this.i++;
     return value !== '' ? value : dflt;
   }
@@ -199,6 +247,7 @@ class Expander {
     }
     const neu = this.param((ch) => ch !== '}', true);
     this.closeBrace();
+    if (neu.length > old.length) this.fits(value.length + (old === '' ? value.length + 1 : value.split(old).length - 1) * (neu.length - old.length));
     switch (op) {
       case '/': return goReplace(value, old, neu, 1);
       case '//': return goReplace(value, old, neu, -1);
@@ -233,6 +282,10 @@ class Expander {
     if (text === '') this.fail('unable to parse substitution within function');
     return text;
   }
+}
+
+function formatMiB(chars: number): string {
+  return `${Math.round((chars / (1024 * 1024)) * 10) / 10} MiB`;
 }
 
 /** Go's strconv.Atoi: an optional sign and decimal digits, nothing else. */
