@@ -69,9 +69,16 @@ export async function withDependencies(args: {
   charts: ChartFetcher | undefined;
   tmp: string;
   signal?: AbortSignal;
+  limits?: DependencyLimits;
 }): Promise<string> {
   const { root, chartRepo, missing } = args;
   const at = { file: missing.declaredIn, field: 'dependencies' };
+  const limits = args.limits ?? dependencyLimits;
+  // Each is copied by bosun's own process, outside the sandbox's limits: a Chart.yaml listing the same
+  // file:// folder 10,000 times would fill the worker's disk.
+  if (missing.dependencies.length > limits.count) {
+    throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `the chart has ${missing.dependencies.length} dependencies that are not vendored, more than the ${limits.count} bosun builds for one render; vendor them (\`helm dependency build ${chartRepo}\`, commit charts/)` });
+  }
   // `helm dependency build` checks the lock before it fetches anything (helm-lock-digest.ts).
   const outOfSync = lockOutOfSync(root, chartRepo, missing.declaredIn);
   if (outOfSync) throw outOfSync;
@@ -111,6 +118,11 @@ export async function withDependencies(args: {
       throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `chart dependency not found: ${e.message}` });
     }
   }
+  let bytes = folderBytes(inRepo(root, chartRepo), limits.bytes);
+  for (const { dir } of sources) bytes += folderBytes(dir, limits.bytes - bytes);
+  if (bytes > limits.bytes) {
+    throw new RenderFailure({ kind: 'render', tool: 'helm', ...at, message: `the chart and the dependencies bosun would build for it hold more than ${limits.bytes / (1024 * 1024)} MiB; vendor them (\`helm dependency build ${chartRepo}\`, commit charts/)` });
+  }
   const copy = join(args.tmp, 'chart', basename(chartRepo === '.' ? 'chart' : chartRepo));
   await cp(inRepo(root, chartRepo), copy, { recursive: true, dereference: true });
   for (const { dep, dir } of sources) {
@@ -119,6 +131,32 @@ export async function withDependencies(args: {
     await cp(dir, dest, { recursive: true, dereference: true, force: true });
   }
   return copy;
+}
+
+export interface DependencyLimits {
+  /** Dependencies built for one render. */
+  count: number;
+  /** The chart and its built dependencies together, as copied (symlinks followed). */
+  bytes: number;
+}
+
+/** Generous for umbrella charts (dozens of dependencies, a few MiB), small for a worker's disk. */
+export const dependencyLimits: DependencyLimits = { count: 100, bytes: 256 * 1024 * 1024 };
+
+/** The bytes of the files under `dir` (symlinks followed, as the copy follows them), counting stops past `limit`. */
+function folderBytes(dir: string, limit: number): number {
+  let total = 0;
+  const pending = [dir];
+  while (pending.length > 0 && total <= limit) {
+    const current = pending.pop()!;
+    for (const name of readdirSync(current)) {
+      const info = statSync(join(current, name), { throwIfNoEntry: false });
+      if (info?.isDirectory()) pending.push(join(current, name));
+      else if (info?.isFile()) total += info.size;
+      if (total > limit) break;
+    }
+  }
+  return total;
 }
 
 /** A dependency's fetch request: Helm repository or OCI registry; undefined for a repository only Argo CD's configuration names. */
