@@ -72,7 +72,7 @@ export const fluxSource: DiscoverySource = {
     let built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
     // One whose object the applying Kustomization's build edits is not what its file says: with patches
     // bosun can apply (JSON 6902, merge), the environment is made from the edited object; else not previewed.
-    const { edits, parentsOf } = await patchedKustomizations(ctx, own, built);
+    const { edits, parentsOf, editsByParent } = await patchedKustomizations(ctx, own, built);
     // A Kustomization outside bootstrap's clusters/<c>/ folders (a shared clusters/base/, an
     // infrastructure/flux/ folder) is deployed on the clusters whose builds apply it: one environment per
     // cluster, each reconciled there (flux-clusters.ts). One a build edits stays one (flux-patched.ts).
@@ -81,9 +81,12 @@ export const fluxSource: DiscoverySource = {
     const patched = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
     const expanded: typeof own = [];
     for (const [i, k] of own.entries()) {
-      const edit = edits.get(i);
       const clusters = placed[i];
-      for (const cluster of !clusters || (edit && clusters.length > 1) ? [k.cluster] : clusters) {
+      // Edited by a build and applied by several: each cluster's copy is its one applying build's edit,
+      // when every cluster has exactly one such build (each cluster overlay patching the shared file).
+      const perCluster = clusters && clusters.length > 1 && edits.has(i) ? editsPerCluster(clusters, parentsOf.get(i) ?? [], built, editsByParent.get(i)) : undefined;
+      for (const cluster of !clusters || (edits.has(i) && clusters.length > 1 && !perCluster) ? [k.cluster] : clusters) {
+        const edit = perCluster ? perCluster.get(cluster) : edits.get(i);
         if (edit) patched.set(expanded.length, edit);
         expanded.push(cluster === k.cluster ? k : { ...k, cluster });
       }
@@ -148,9 +151,26 @@ export const fluxSource: DiscoverySource = {
  * The Kustomizations (by index) whose object the build of a Kustomization applying them edits, with what
  * edits it (flux-patched.ts): a parent is another environment whose static inputs hold the file.
  */
-async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<{ edits: Map<number, NonNullable<ReturnType<typeof patchedBy>>>; parentsOf: Map<number, number[]> }> {
-  const out = new Map<number, NonNullable<ReturnType<typeof patchedBy>>>();
+type Edit = NonNullable<ReturnType<typeof patchedBy>>;
+
+/**
+ * Which edit each cluster's copy of a Kustomization gets, when every one of `clusters` applies it through
+ * exactly one build (`parents`, by index into `envs`) of its own: that build's edit, or none. Else undefined.
+ */
+function editsPerCluster(clusters: readonly string[], parents: readonly number[], envs: readonly Environment[], byParent: ReadonlyMap<number, Edit> | undefined): Map<string | undefined, Edit | undefined> | undefined {
+  const out = new Map<string | undefined, Edit | undefined>();
+  for (const cluster of clusters) {
+    const builds = parents.filter((j) => envs[j].cluster === cluster);
+    if (builds.length !== 1) return undefined;
+    out.set(cluster, byParent?.get(builds[0]));
+  }
+  return out;
+}
+
+async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<FluxKustomization>, envs: Environment[]): Promise<{ edits: Map<number, Edit>; parentsOf: Map<number, number[]>; editsByParent: Map<number, Map<number, Edit>> }> {
+  const out = new Map<number, Edit>();
   const parentsOf = new Map<number, number[]>();
+  const editsByParent = new Map<number, Map<number, Edit>>();
   const cache: InputsCache = new Map();
   // The walk collectInputs takes (same cache and options): the kustomizations it read are read again from the cache.
   const model = new InputWalker(ctx.root, cache, { remoteCharts: true });
@@ -187,12 +207,13 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
       parentsOf.set(i, [...(parentsOf.get(i) ?? []), j]);
       const edit = patchedBy(model, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
       if (edit && !out.has(i)) out.set(i, edit);
+      if (edit) editsByParent.set(i, new Map([...(editsByParent.get(i) ?? []), [j, edit]]));
     }
     // Applied by two builds, edited by one: two objects from one file, which one environment cannot be.
     const edit = out.get(i);
     if (edit && parents > 1) out.set(i, { by: edit.by, ...(edit.file ? { file: edit.file } : {}), paths: edit.paths, files: edit.files });
   }
-  return { edits: out, parentsOf };
+  return { edits: out, parentsOf, editsByParent };
 }
 
 /** The environments (by index) whose inputs may hold a file: its own entry, a folder above it, or the whole repository; in index order. */

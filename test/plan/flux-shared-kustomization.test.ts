@@ -58,7 +58,35 @@ function layout(sharedDir: string): Record<string, string> {
   return files;
 }
 
+// Each cluster's overlay patches its copy (postBuild.substitute): the multi-cluster layout of
+// fluxcd/flux2-kustomize-helm-example style repositories with a shared clusters/base.
+function patchedLayout(): Record<string, string> {
+  const files = layout('clusters/base');
+  files['clusters/base/infra.yaml'] = infra.replace('  targetNamespace: infra\n', '  targetNamespace: infra\n  postBuild:\n    substitute: {level: info}\n');
+  files['infrastructure/settings.yaml'] = configMap('"${level}"');
+  for (const [cluster, level] of [['staging', 'debug'], ['production', 'warn']]) {
+    files[`clusters/${cluster}/kustomization.yaml`] = `${clusterKustomization('../base')}patches:
+  - target: {kind: Kustomization, name: infra}
+    patch: |
+      - op: replace
+        path: /spec/postBuild/substitute/level
+        value: ${level}
+`;
+  }
+  return files;
+}
+
 describe('a Flux Kustomization file that two clusters apply', () => {
+  it('is built per cluster from the object as that cluster\'s overlay patches it', async () => {
+    const plan = await planOf(patchedLayout(), { 'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {level: "${level}", tier: web}\n' });
+    const infraEnvs = plan.environments.filter((e) => e.name.endsWith('/infra'));
+    expect(infraEnvs.map((e) => `${e.name} on ${e.cluster}`).sort()).toEqual(['production/infra on production', 'staging/infra on staging']);
+    const diffOf = (name: string) => infraEnvs.find((e) => e.name === name)?.changes[0]?.diff ?? '';
+    expect(diffOf('staging/infra')).toContain(' level: debug');
+    expect(diffOf('production/infra')).toContain(' level: warn');
+    expect(plan.discovery?.filter((n) => n.status === 'not-previewed') ?? []).toEqual([]);
+  });
+
   for (const sharedDir of ['clusters/base', 'infrastructure/flux']) {
     it(`is one environment per cluster (${sharedDir}/infra.yaml), each planned on its own cluster`, async () => {
       const plan = await planOf(layout(sharedDir), { 'infrastructure/settings.yaml': configMap('debug') });
