@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseRepoConfig } from '../../src/config/index.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
-import { changedFiles, checkout, createMirrorCache, listTree, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
+import { changedFiles, checkout, commitTime, createMirrorCache, listTree, readBlob, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, showPatch } from '../../src/git/revert.ts';
 import { scratchRepo } from '../../src/git/scratch-repo.ts';
 import { ensureCommits } from '../../src/cli/action/commits.ts';
@@ -39,7 +39,8 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/mirror-remote.ts runRemoteGit': { count: 1, guard: 'remoteGit() → runRemoteGit()' },
   'src/git/changes.ts git': { count: 1, guard: '--end-of-options before both revisions' },
   'src/git/refs.ts git': { count: 1, guard: '--end-of-options before the ref' },
-  'src/plan/plan.ts git': { count: 1, guard: 'git cat-file blob <id>: the id is a blob id from git\'s own ls-tree of the commit (hex), never repository text' },
+  'src/git/commit-time.ts git': { count: 1, guard: '--end-of-options before the commit' },
+  'src/git/blob.ts git': { count: 1, guard: 'git cat-file blob <id>: the id is checked as a full 40/64-hex object id first (the plan passes blob ids from git\'s own ls-tree)' },
   'src/git/tree.ts git': { count: 4, guard: '--end-of-options before the revision, -- before the path; rootTreeIds passes only full 40/64-hex ids (anything else goes through treeId)' },
   'src/git/revert.ts git': { count: 11, guard: 'commit ids checked as full 40/64-hex ids and put after --end-of-options; the rest take no outside value' },
   'src/git/revert.ts runRemoteGit': { count: 1, guard: 'branch name and commit id checked, --end-of-options before the remote' },
@@ -59,12 +60,11 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/grep.ts git': { count: 2, guard: 'the revision must be a full object id (checked: git grep knows no --end-of-options); the text after -e, the pathspecs after --; the cat-file names go on stdin' },
   'src/git/default-branch.ts git': { count: 1, guard: 'fixed arguments (symbolic-ref / rev-parse of refs/heads/main|master), no outside value' },
   'src/render/kustomize.ts runTool': { count: 1, guard: 'fixed arguments and temp paths; what kustomize hands to helm (helmCharts) is checked in the kustomization walk' },
-  'queue/workflows/push/push.ts git': { count: 1, guard: 'job.after was accepted by mirrors.ensure (checkShas) first' },
-  'queue/workflows/commands/apply-command.ts git': { count: 2, guard: 'PR base/head and merge shas were accepted by mirrors.ensure first' },
+  'queue/workflows/commands/apply-command.ts git': { count: 1, guard: 'PR base/head shas were accepted by mirrors.ensure first' },
   'queue/workflows/plan/commit-range.ts git': { count: 2, guard: 'refs/heads/ prefix; shas accepted by mirrors.ensure first or printed by git' },
   'queue/workflows/reconcile/reconcile.ts git': { count: 1, guard: 'refs/heads/ prefix' },
   'queue/workflows/commands/rollback-command.ts git': { count: 3, guard: 'refs/heads/ prefix; other revisions are what git printed' },
-  'queue/workflows/commands/sync-command.ts git': { count: 2, guard: 'refs/heads/ prefix; the tip is what git printed' },
+  'queue/workflows/commands/sync-command.ts git': { count: 1, guard: 'refs/heads/ prefix' },
   'src/cli/action/commits.ts git': { count: 3, guard: 'the event payload\'s shas checked as full commit ids first; otherwise fixed arguments' },
   'src/render/fleet-patch.ts runTool': { count: 1, guard: 'fixed arguments (kubectl patch --local) naming files bosun writes; the object and the patch are data in them' },
   'src/render/fleet-templates.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; fleet.yaml\'s release name and namespace checked by helm\'s rules first; values in a JSON file bosun writes' },
@@ -359,6 +359,8 @@ describe('git with values from payloads and pull requests', () => {
     ['listTree', () => listTree(git.dir, bad)],
     ['treeId', () => treeId(git.dir, bad, 'a.txt')],
     ['rootTreeIds', () => rootTreeIds(git.dir, [head, bad])],
+    ['readBlob', () => readBlob(git.dir, bad)],
+    ['commitTime', () => commitTime(git.dir, bad)],
     ['checkout', () => checkout(git.dir, bad)],
     ['commitFacts', () => commitFacts(git.dir, bad)],
     ['rangeFacts (base)', () => rangeFacts(git.dir, bad, head)],

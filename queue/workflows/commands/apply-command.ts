@@ -19,7 +19,7 @@ import { appliedCheck, stoppedWaitingText, waitingForTurnText } from '../apply/a
 import { takeEnvLease, type HeldEnvLease } from '../apply/env-lease.ts';
 import { openApplyLifeCycle, type ApplyTarget } from '../apply/life-cycle.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
-import { git } from '../../../src/git/index.ts';
+import { commitTime, git } from '../../../src/git/index.ts';
 import { readMergeState } from '../../../src/github/associated-pulls.ts';
 import { completeCheckRun, createCheckRun, type CheckRunRef } from '../../../src/github/index.ts';
 import { applyCheckRunName } from '../../../src/github/names.ts';
@@ -188,7 +188,7 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
     await run.reply(`\`${name}\` targets cluster \`${clusterNameOf(env)}\`, which this bosun installation has no credentials for (BOSUN_CLUSTERS); ask its operator to register it.`);
     return false;
   }
-  const seq = Number((await git(['show', '-s', '--format=%ct', mergeSha], { cwd: mirror.dir })).trim()) * 1000;
+  const seq = await commitTime(mirror.dir, mergeSha);
   const result = await deps.producers.enqueueApply({
     deliveryId: job.deliveryId,
     installationId: job.installationId,

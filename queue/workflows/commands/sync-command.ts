@@ -10,7 +10,7 @@
 import type { SyncCommand } from '../../../src/chatops/index.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
-import { git } from '../../../src/git/index.ts';
+import { commitTime, git } from '../../../src/git/index.ts';
 import { isAncestor } from '../../../src/git/revert.ts';
 import type { ApplyRequest, EnqueueResult } from '../../../src/jobs.ts';
 import type { Environment } from '../../../src/model/environment.ts';
@@ -114,7 +114,7 @@ export async function syncForPullRequest(deps: CommandProcessorDeps, run: Comman
   const env = await commandEnvironment(deps, run, name, state);
   if (!env) return false;
   // Same order as a merge of this commit (push.ts): an apply of the same commit is not stale against it.
-  const committed = Number((await git(['show', '-s', '--format=%ct', state.tip], { cwd: state.mirrorDir })).trim()) * 1000;
+  const committed = await commitTime(state.mirrorDir, state.tip);
   const queued = await enqueueNewest(deps, run, {
     deliveryId: `${job.deliveryId}+sync`,
     installationId: job.installationId,

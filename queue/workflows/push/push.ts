@@ -15,7 +15,7 @@
  */
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import type { ClusterRegistry } from '../../../src/cluster/index.ts';
-import { git } from '../../../src/git/index.ts';
+import { commitTime } from '../../../src/git/index.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import type { EnqueueResult, Producers, PushJob } from '../../../src/jobs.ts';
 import { dependenciesToWaitFor } from '../../../src/jobs/promotion.ts';
@@ -62,7 +62,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
     const mirror = await deps.mirrors.ensure(repoRef, token, [job.after]);
     // A force push may have taken `before` away: then everything at the new tip is affected.
     const base = job.before && (await deps.mirrors.ensure(repoRef, token, [job.before]).then(() => true, () => false)) ? job.before : undefined;
-    const seq = Number((await git(['show', '-s', '--format=%ct', job.after], { cwd: mirror.dir })).trim()) * 1000;
+    const seq = await commitTime(mirror.dir, job.after);
 
     const outcome: PushOutcome = { sha: job.after, applies: [], skipped: [] };
     let affected: AffectedEnvironment[];
