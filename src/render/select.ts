@@ -4,6 +4,7 @@ import { helmRenderer } from './helm.ts';
 import { helmReleaseRenderer } from './helmrelease.ts';
 import { argocdRemoteChartRenderer } from './argocd-remote-chart.ts';
 import { argocdPluginRenderer } from './argocd-plugin.ts';
+import { argocdPinnedRenderer } from './argocd-pinned.ts';
 import { fluxGeneratedRenderer, kustomizeRenderer } from './kustomize.ts';
 import { directoryRenderer } from './directory.ts';
 import { fleetRenderer } from './fleet.ts';
@@ -24,6 +25,8 @@ export function selectRenderer(env: Environment, absDir: string): Renderer {
   if (env.remoteChart) return argocdRemoteChartRenderer;
   // An Argo CD source rendered by a config management plugin: not previewed, whatever the folder holds.
   if (env.argocdPlugin !== undefined) return argocdPluginRenderer;
+  // An Argo CD source that follows a tag or another branch: Argo CD renders that revision, not this commit.
+  if (env.pinned !== undefined) return argocdPinnedRenderer;
   switch (env.render) {
     case 'fleet':
       return fleetRenderer;

@@ -47,7 +47,7 @@ export interface RenderRequest {
 
 /** One way of turning a folder into objects. Adding Helm-from-OCI later is a new file with this shape. */
 export interface Renderer {
-  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory' | 'helm-release' | 'fleet' | 'argocd-plugin';
+  readonly name: 'plain' | 'kustomize' | 'flux-generated' | 'helm' | 'directory' | 'helm-release' | 'fleet' | 'argocd-plugin' | 'argocd-pinned';
   render(req: RenderRequest): Promise<RenderOutcome>;
 }
 
