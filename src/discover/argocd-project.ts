@@ -1,6 +1,6 @@
 import type { ArgoProject, ArgoProjectDestination, GroupKindPattern } from '../model/environment.ts';
 import { gobwasGlob } from '../util/argocd-glob.ts';
-import { argocdDestinationMatched, argocdSourcePermitted } from '../util/argocd-project-rules.ts';
+import { argocdDestinationCluster, argocdDestinationMatched, argocdSourcePermitted } from '../util/argocd-project-rules.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
 
 /** The namespace bosun takes Argo CD to run in (as for parameter override file names). */
@@ -45,7 +45,7 @@ export function projectForApplication(project: ArgoProject, app: Record<string, 
   }
   const destination = { server: str(field(app, 'spec', 'destination', 'server')) ?? '', name: str(field(app, 'spec', 'destination', 'name')) ?? '' };
   const namespace = str(field(app, 'spec', 'destination', 'namespace')) ?? '';
-  if (!argocdDestinationMatched(project.destinations, { ...destination, namespace })) {
+  if (!argocdDestinationMatched(project.destinations, { ...argocdDestinationCluster(destination), namespace })) {
     const where = [destination.server ? `server ${destination.server}` : '', destination.name ? `name ${destination.name}` : '', `namespace ${namespace || '(none)'}`].filter(Boolean).join(', ');
     refusals.push(`destination ${where} matches none of the destinations`);
   }

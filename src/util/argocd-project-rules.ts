@@ -41,17 +41,32 @@ export function argocdSourcePermitted(sourceRepos: readonly string[], repoUrl: s
 
 /**
  * isDestinationMatched: a destination matches when its server (or name) and its namespace match; a `!`
- * field that the destination does not satisfy refuses it whatever else matched.
+ * field that the destination does not satisfy refuses it whatever else matched. Argo CD matches the
+ * destination's cluster with both its server and its name (GetDestinationCluster resolves one from the
+ * other); a side bosun could not resolve is `undefined` and taken to match any entry that names one.
  */
-export function argocdDestinationMatched(destinations: ReadonlyArray<{ server: string; name: string; namespace: string }>, dst: { server: string; name: string; namespace: string }): boolean {
+export function argocdDestinationMatched(destinations: ReadonlyArray<{ server: string; name: string; namespace: string }>, dst: { server?: string; name?: string; namespace: string }): boolean {
   let any = false;
   let noDeny = true;
   for (const item of destinations) {
-    const nameMatched = dst.name !== '' && argocdGlobMatch(item.name, dst.name);
-    const serverMatched = dst.server !== '' && argocdGlobMatch(item.server, dst.server);
+    const nameMatched = dst.name === undefined ? item.name !== '' && !item.name.startsWith('!') : dst.name !== '' && argocdGlobMatch(item.name, dst.name);
+    const serverMatched = dst.server === undefined ? item.server !== '' && !item.server.startsWith('!') : dst.server !== '' && argocdGlobMatch(item.server, dst.server);
     const namespaceMatched = argocdGlobMatch(item.namespace, dst.namespace);
     if ((serverMatched || nameMatched) && namespaceMatched) any = true;
-    else if ((!nameMatched && item.name.startsWith('!')) || (!serverMatched && item.server.startsWith('!')) || (!namespaceMatched && item.namespace.startsWith('!'))) noDeny = false;
+    else if ((dst.name !== undefined && !nameMatched && item.name.startsWith('!')) || (dst.server !== undefined && !serverMatched && item.server.startsWith('!')) || (!namespaceMatched && item.namespace.startsWith('!'))) noDeny = false;
   }
   return any && noDeny;
+}
+
+/**
+ * The destination's cluster as Argo CD knows it: `in-cluster` is https://kubernetes.default.svc and back (the
+ * cluster Argo CD runs in); another name or server bosun cannot resolve leaves the other side unknown.
+ */
+export function argocdDestinationCluster(destination: { server: string; name: string }): { server?: string; name?: string } {
+  const inClusterServer = 'https://kubernetes.default.svc';
+  const server = destination.server.replace(/\/+$/, '');
+  if (server && destination.name) return { server, name: destination.name };
+  if (server) return server === inClusterServer ? { server, name: 'in-cluster' } : { server };
+  if (destination.name) return destination.name === 'in-cluster' ? { server: inClusterServer, name: 'in-cluster' } : { name: destination.name };
+  return { server: '', name: '' };
 }

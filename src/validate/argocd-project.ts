@@ -2,7 +2,7 @@ import type { ArgoProject, Environment, GroupKindPattern } from '../model/enviro
 import type { RenderedObject } from '../model/object.ts';
 import type { ValidationFinding } from '../model/validation.ts';
 import { goPathMatch } from '../util/argocd-glob.ts';
-import { argocdDestinationMatched } from '../util/argocd-project-rules.ts';
+import { argocdDestinationCluster, argocdDestinationMatched } from '../util/argocd-project-rules.ts';
 import { isNamespacedKind } from './builtin-schemas.ts';
 
 /**
@@ -58,9 +58,9 @@ function refusal(p: ArgoProject, group: string, kind: string, namespaced: boolea
     if (listed(p.namespaceResourceBlacklist, group, kind)) return `${gk} is in namespaceResourceBlacklist`;
     // The sync checks each object's namespace with the Application's server and name (IsDestinationPermitted).
     // Without them (an environment bosun did not take from an Application) only the namespaces are compared.
-    const dst = destination.server || destination.name ? destination : { server: '*', name: '' };
-    const destinations = destination.server || destination.name ? p.destinations : p.destinations.map((d) => ({ ...d, server: '*' }));
-    if (namespace && !argocdDestinationMatched(destinations, { ...dst, namespace })) return `namespace ${namespace} is not one of its destinations`;
+    // Without them (an environment bosun did not take from an Application) its cluster is unknown: any matches.
+    const dst = destination.server || destination.name ? argocdDestinationCluster(destination) : {};
+    if (namespace && !argocdDestinationMatched(p.destinations, { ...dst, namespace })) return `namespace ${namespace} is not one of its destinations`;
     return undefined;
   }
   if (!listed(p.clusterResourceWhitelist, group, kind)) return `cluster-scoped ${gk} is not in clusterResourceWhitelist`;

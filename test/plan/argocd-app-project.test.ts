@@ -103,6 +103,13 @@ describe('an Argo CD Application and its AppProject in the same repository', () 
     expect(appWarnings(elsewhere)).toEqual([
       'argocd/shop.yaml: Argo CD refuses to sync the Application (nothing it renders is deployed): destination server https://kubernetes.default.svc, namespace team-a-shop matches none of the destinations in AppProject team-a (argocd/project.yaml)',
     ]);
+    // Argo CD resolves a destination name to its cluster's server and back (GetDestinationCluster) before it
+    // matches: `name: in-cluster` is https://kubernetes.default.svc; another name bosun cannot resolve is not
+    // held against the project.
+    const byName = (name: string) => application.replace('destination: { server: https://kubernetes.default.svc,', `destination: { name: ${name},`);
+    const serverOnly = withProject("  sourceRepos: ['*']\n  destinations: [{ server: https://kubernetes.default.svc, namespace: '*' }]\n");
+    expect(appWarnings(await plan(change, { project: serverOnly, application: byName('in-cluster') }))).toEqual([]);
+    expect(appWarnings(await plan(change, { project: serverOnly, application: byName('prod-eu') }))).toEqual([]);
     const denyKubeSystem = withProject("  sourceRepos: ['*']\n  destinations: [{ server: '*', namespace: '!kube-system' }, { server: '*', namespace: '*' }]\n  clusterResourceWhitelist: [{ group: '*', kind: '*' }]\n");
     const run = await plan({ 'shop/elsewhere.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: stray, namespace: kube-system }\n' }, { project: denyKubeSystem });
     expect(appWarnings(run)).toEqual([]);
