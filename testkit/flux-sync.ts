@@ -22,3 +22,19 @@ spec:
   sourceRef: {kind: GitRepository, name: flux-system}
 `;
 }
+
+/**
+ * A Flux Kustomization in flux-system that syncs `path` (`./apps`) from the flux-system GitRepository, as
+ * `clusters/<name>/*.yaml` files hold them; `spec` adds lines to its spec (`targetNamespace: infra\n`).
+ */
+export function fluxKustomization(name: string, path: string, spec = ''): string {
+  return `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: ${name}, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ${path}
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+${spec}`;
+}

@@ -10,23 +10,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 afterAll(async () => {
   await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
 });
 
-const infra = (targetNamespace: string) => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: infra, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./infrastructure
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  targetNamespace: ${targetNamespace}
-`;
+const infra = (targetNamespace: string) => fluxKustomization('infra', './infrastructure', `  targetNamespace: ${targetNamespace}\n`);
 
 const gatewayClassCrd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 afterAll(async () => {
@@ -20,15 +20,7 @@ afterAll(async () => {
 
 const files: Record<string, string> = {
   'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
-  'clusters/staging/infra.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: infra, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./infrastructure
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`,
+  'clusters/staging/infra.yaml': fluxKustomization('infra', './infrastructure'),
   'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: infra}\ndata: {level: info}\n',
 };
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 afterAll(async () => {
@@ -28,16 +28,7 @@ resources:
   - ${shared}
 `;
 
-const infra = `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: infra, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./infrastructure
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  targetNamespace: infra
-`;
+const infra = fluxKustomization('infra', './infrastructure', '  targetNamespace: infra\n');
 
 const configMap = (level: string) => `apiVersion: v1
 kind: ConfigMap

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanResult } from '../../src/model/plan.ts';
+import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { planChange } from '../../src/plan/plan.ts';
 import { changedUncovered } from '../../src/report/coverage-section.ts';
-import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 let dataDir: string;
@@ -39,29 +40,30 @@ spec:
   ports: [{port: ${port}}]
 `;
 
-async function planOf(strategy: string | undefined, change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeGitRepo();
+const files = (strategy?: string): Record<string, string> => ({
+  'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
+  'clusters/staging/apps.yaml': fluxKustomization('apps', './apps'),
+  'apps/release.yaml': release(strategy),
+  'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+  'charts/web/templates/service.yaml': template(80),
+});
+
+async function repoOf(strategy: string | undefined, change: Record<string, string>): Promise<GitRepoBuilder> {
+  const repo = await makeTwoCommitRepo(files(strategy), change);
   repos.push(repo);
-  const files: Record<string, string> = {
-    'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
-    'clusters/staging/apps.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`,
-    'apps/release.yaml': release(strategy),
-    'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
-    'charts/web/templates/service.yaml': template(80),
-  };
-  for (const [path, content] of Object.entries(files)) await repo.write(path, content);
-  await repo.commit('base');
-  for (const [path, content] of Object.entries(change)) await repo.write(path, content);
-  await repo.commit('change');
+  return repo;
+}
+
+async function planOf(strategy: string | undefined, change: Record<string, string>): Promise<PlanResult> {
+  const repo = await repoOf(strategy, change);
   return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', charts: { sources: [], dataDir } });
+}
+
+/** What the merge of the change applies (affectedEnvironments is the push workflow's list). */
+async function mergedApplies(strategy: string | undefined, change: Record<string, string>): Promise<string[]> {
+  const repo = await repoOf(strategy, change);
+  const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
+  return affected.filter((a) => a.env).map((a) => a.name).sort();
 }
 
 describe('a chart of this repository under reconcileStrategy ChartVersion (the default)', () => {
@@ -94,5 +96,18 @@ describe('a chart of this repository under reconcileStrategy ChartVersion (the d
       expect(plan.discovery?.filter((n) => n.status === 'not-previewed') ?? []).toEqual([]);
       expect(changedUncovered(plan)).toEqual([]);
     }
+  });
+});
+
+// The merge does what the plan says: helm-controller deploys nothing of an unbumped chart change, so bosun's
+// merge does not apply the release either (it applied the new templates Flux holds back).
+describe('the merge of a change to a chart of this repository under ChartVersion', () => {
+  it('does not apply the release when Chart.yaml keeps its version', async () => {
+    expect(await mergedApplies(undefined, { 'charts/web/templates/service.yaml': template(8080) })).not.toContain('staging/web');
+  });
+
+  it('applies it once the version is bumped, or under reconcileStrategy Revision', async () => {
+    expect(await mergedApplies(undefined, { 'charts/web/templates/service.yaml': template(8080), 'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.1\n' })).toContain('staging/web');
+    expect(await mergedApplies('Revision', { 'charts/web/templates/service.yaml': template(8080) })).toContain('staging/web');
   });
 });
