@@ -7,7 +7,7 @@
  */
 import { formatCommand, type RollbackCommand } from '../../../src/chatops/index.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
-import { git } from '../../../src/git/index.ts';
+import { branchTip, git } from '../../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, type Identity } from '../../../src/git/revert.ts';
 import { call } from '../../../src/github/call.ts';
 import type { ApplyRecord, PinRecord } from '../../../src/jobs.ts';
@@ -216,7 +216,7 @@ async function openRevert(deps: CommandProcessorDeps, run: CommandRun, input: Re
   let reuseSha: string | undefined;
   for (let attempt = 1; attempt <= 20 && !branch; attempt++) {
     const candidate = revertBranchName(job.pr, env, attempt);
-    const existing = (await git(['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}^{commit}`], { cwd: input.mirrorDir }).catch(() => '')).trim();
+    const existing = await branchTip(input.mirrorDir, candidate);
     if (!existing) {
       branch = candidate;
       break;

@@ -10,7 +10,7 @@
 import type { SyncCommand } from '../../../src/chatops/index.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
-import { commitTime, git } from '../../../src/git/index.ts';
+import { branchTip, commitTime } from '../../../src/git/index.ts';
 import { isAncestor } from '../../../src/git/revert.ts';
 import type { ApplyRequest, EnqueueResult } from '../../../src/jobs.ts';
 import type { Environment } from '../../../src/model/environment.ts';
@@ -36,7 +36,7 @@ export async function defaultBranchState(deps: Pick<CommandProcessorDeps, 'mirro
   const mirror = await deps.mirrors.ensure(repoRef, run.token);
   if (wantShas.length) await deps.mirrors.ensure(repoRef, run.token, wantShas);
   const branch = job.repo.defaultBranch;
-  const tip = (await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { cwd: mirror.dir }).catch(() => '')).trim();
+  const tip = await branchTip(mirror.dir, branch);
   if (!tip) throw new BosunError({ kind: 'git', message: `${job.repo.fullName} has no branch \`${branch}\` (its default branch); nothing to apply` });
   const envs = await deps.mirrors.withCheckout(mirror, tip, async (co) => {
     const { environments } = await discoverEnvironments(co.dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, co.dir) });

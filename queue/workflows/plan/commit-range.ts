@@ -2,7 +2,7 @@
  * The two commits a PR plan compares: the PR head, and the merge base of the head and the base branch's
  * tip, so commits that landed on the base branch after the PR branched off are not shown as the PR's.
  */
-import { git } from '../../../src/git/index.ts';
+import { branchTip, git } from '../../../src/git/index.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import type { RepoRef } from '../../../src/jobs.ts';
 import { BosunError } from '../../../src/model/errors.ts';
@@ -28,7 +28,8 @@ export async function commitRange(
     base = (await git(['merge-base', want.baseSha ?? `refs/heads/${want.baseRef}`, want.headSha], { cwd: mirror.dir })).trim();
   } catch (err) {
     // A base branch the mirror does not have fails here, as it always did; otherwise the two commits share nothing.
-    const baseTip = want.baseSha ?? (await git(['rev-parse', '--verify', `refs/heads/${want.baseRef}^{commit}`], { cwd: mirror.dir })).trim();
+    const baseTip = want.baseSha ?? await branchTip(mirror.dir, want.baseRef);
+    if (baseTip === undefined) throw new BosunError({ kind: 'git', message: `${repo.fullName} has no branch \`${want.baseRef}\` (the pull request's base)` }, { cause: err });
     throw new BosunError({
       kind: 'git',
       message: `${want.headSha.slice(0, 7)} and ${want.baseRef} (${baseTip.slice(0, 7)}) have no common history; rebase the pull request onto ${want.baseRef}`,

@@ -34,7 +34,7 @@ import {
   type NoBaseline,
   type HealNote,
 } from '../../../src/drift/index.ts';
-import { git } from '../../../src/git/index.ts';
+import { branchTip } from '../../../src/git/index.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import { syncDriftIssue, type GitHubClient, type SyncDriftIssueResult } from '../../../src/github/index.ts';
 import type { Redis } from 'ioredis';
@@ -117,7 +117,8 @@ export function reconcileProcessor(deps: ReconcileProcessorDeps): Processor<Reco
     try {
       await ctx.progress(`fetching ${repoName}`);
       const mirror = await deps.mirrors.ensure({ fullName: repoName, cloneUrl: job.repo.cloneUrl }, token);
-      tip = (await git(['rev-parse', '--verify', `refs/heads/${job.repo.defaultBranch}^{commit}`], { cwd: mirror.dir })).trim();
+      tip = await branchTip(mirror.dir, job.repo.defaultBranch) ?? '';
+      if (!tip) throw new BosunError({ kind: 'git', message: `${repoName} has no branch \`${job.repo.defaultBranch}\` (its default branch); nothing to compare` });
       target = await loadTarget(mirror.dir, tip, job, deps.status, ctx, deps.clusters, deps.charts);
     } catch (err) {
       if (!(err instanceof BosunError)) throw err;
