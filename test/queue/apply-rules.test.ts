@@ -7,7 +7,7 @@ import { decidePromotion } from '../../src/jobs/promotion.ts';
 import type { Change } from '../../src/model/change.ts';
 import { defaultBranchApplies, lastDefaultBranchApply } from '../../queue/workflows/apply/history.ts';
 import { endsPin, holdOf, notesPullRequest, rolloutPruneOffHold } from '../../queue/workflows/apply/hold.ts';
-import { appliedCheck, heldCheck } from '../../queue/workflows/apply/apply-text.ts';
+import { appliedCheck, carriedPruneLine, heldCheck, supersededCheck } from '../../queue/workflows/apply/apply-text.ts';
 import type { ApplyReport } from '../../src/cluster/index.ts';
 import type { PreviewResult } from '../../src/model/preview.ts';
 import { comparesWithPlan, planPinOf } from '../../queue/workflows/apply/plan-pin.ts';
@@ -190,5 +190,12 @@ describe('applied check run', () => {
     expect(appliedCheck(job, report({ leftByPruneOff: 2 }), undefined, undefined).summary).not.toContain('RollingSync');
     expect(appliedCheck(job, report({ leftByPruneOff: 2 }), undefined, { appSet: 'web' }).summary).not.toContain('RollingSync');
     expect(appliedCheck(job, report({ ok: false, leftByPruneOff: 2 }), undefined, rollout).summary).not.toContain('RollingSync');
+  });
+
+  it('a superseded apply that was asked to prune says its --prune goes to the newer apply, which names whose it carries', () => {
+    const job = { env: 'web-dev', sha: 'a'.repeat(40) };
+    expect(supersededCheck(job, { sha: 'b'.repeat(40) }).summary).not.toContain('--prune');
+    expect(supersededCheck({ ...job, prune: true }, { sha: 'b'.repeat(40) }).summary).toContain('Its `--prune` is not dropped: the next merge, sync or `/bosun apply web-dev` of `bbbbbbb` or a newer commit prunes what Git no longer has (a rollback does not)');
+    expect(carriedPruneLine({ env: 'web-dev', sha: 'b'.repeat(40) }, { sha: 'a'.repeat(40), seq: 1, requestedBy: 'mia' })).toBe('**Prune:** this apply prunes what Git no longer has because of the `--prune` asked by @mia for `aaaaaaa`, whose apply `bbbbbbb` superseded before it ran.');
   });
 });
