@@ -204,7 +204,7 @@ async function applyMergedPullRequest(deps: CommandProcessorDeps, run: CommandRu
     ...(command.prune ? { prune: true } : {}),
   });
   if (result.status === 'superseded') {
-    await run.reply(`\`${name}\` already has a newer commit (\`${result.by.sha.slice(0, 7)}\`, merged after #${job.pr}'s \`${short}\`), so #${job.pr} is not applied on its own: bosun never applies an older commit after a newer one. Apply the newer commit's pull request instead.`);
+    await run.reply(`\`${name}\` already has a newer commit (\`${result.by.sha.slice(0, 7)}\`, merged after #${job.pr}'s \`${short}\`), so #${job.pr} is not applied on its own: bosun never applies an older commit after a newer one. Apply the newer commit's pull request instead.${command.prune ? ` Nothing was pruned for this \`--prune\`: \`/bosun sync ${name} --prune\` prunes at the default branch's tip.` : ''}`);
     return false;
   }
   const pruning = command.prune ? ', pruning what Git no longer has (`--prune`)' : '';
