@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { git } from './git.ts';
-import { resolveRef } from './refs.ts';
+import { readFailure, resolveRef } from './refs.ts';
 import { checkoutFolder, isolatedGitConfig, isolatedGitEnv, type Checkout } from './worktree.ts';
 
 /** A throw-away repository to commit in; see `scratchRepo`. */
@@ -35,7 +35,8 @@ export async function scratchRepo(repoDir: string, sha: string, opts: { tempRoot
     await run(['update-ref', '--no-deref', 'HEAD', full]);
   } catch (e) {
     await dispose();
-    throw e;
+    // A commit resolved earlier but gone since is named as unknown, as resolveRef names it.
+    throw await readFailure(repoDir, sha, e);
   }
   return {
     dir,

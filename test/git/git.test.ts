@@ -3,6 +3,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changedFiles, checkout, commitTrees, git, listTree, partialCheckout, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
+import { rememberCommit } from '../../src/git/refs.ts';
+import { scratchRepo } from '../../src/git/scratch-repo.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { tempDir, tempRepo, writeFiles } from './temp-repo.ts';
 
@@ -50,7 +52,7 @@ describe('resolveRef', () => {
     await expect(resolveRef(r.dir, 'main')).rejects.toThrow(/unknown git ref "main"/);
   });
 
-  it('names a commit known before but gone since as unknown when it is checked out, and asks git again afterwards', async () => {
+  it('names a commit known before but gone since as unknown where it is read (checkout, partial checkout, scratch repository), and asks git again afterwards', async () => {
     const r = await repo({ 'a.yaml': 'a: 1\n' });
     const gone = await r.commit('first');
     expect(await resolveRef(r.dir, gone)).toBe(gone);
@@ -59,9 +61,16 @@ describe('resolveRef', () => {
     await git(['init', '--quiet', '--initial-branch=main'], { cwd: r.dir });
     const root = await tempDir('bosun-wt-root-');
     cleanups.push(() => rm(root, { recursive: true, force: true }));
-    await expect(checkout(r.dir, gone, { tempRoot: root })).rejects.toThrow(`unknown git ref "${gone}"`);
-    await expect(partialCheckout(r.dir, gone, ['a.yaml'], { tempRoot: root })).rejects.toThrow(`unknown git ref "${gone}"`);
-    await expect(resolveRef(r.dir, gone)).rejects.toThrow(/unknown git ref/);
+    const readers = [
+      () => checkout(r.dir, gone, { tempRoot: root }),
+      () => partialCheckout(r.dir, gone, ['a.yaml'], { tempRoot: root }),
+      () => scratchRepo(r.dir, gone, { tempRoot: root }),
+    ];
+    for (const read of readers) {
+      rememberCommit(r.dir, gone, gone);
+      await expect(read()).rejects.toThrow(`unknown git ref "${gone}"`);
+      await expect(resolveRef(r.dir, gone)).rejects.toThrow(/unknown git ref/);
+    }
     expect(readdirSync(root)).toEqual([]);
   });
 });
