@@ -5,7 +5,7 @@
  * and each generator's `selector`, `values` and `pathParamPrefix`. Generators that need the outside
  * world (SCM provider, pull request, cluster decision resource, plugin) throw `NotExpanded`.
  */
-import { readFileSync, readdirSync, lstatSync } from 'node:fs';
+import { readFileSync, readdirSync, lstatSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BosunError } from '../model/errors.ts';
@@ -288,6 +288,8 @@ function fileParams(root: string, file: string): Params[] {
     if (e instanceof BosunError) throw new TemplateError(`${file}: ${e.message}; Argo CD refuses a repository holding it`);
     throw e;
   }
+  // A symlink to a folder matches the glob too; Argo CD's read of it fails the ApplicationSet.
+  if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) throw new TemplateError(`${file}: is not a file (a symlink to a folder?), so it cannot be read; Argo CD fails the ApplicationSet the same way`);
   const text = readFileSync(join(root, file), 'utf8');
   let values: unknown[];
   try {

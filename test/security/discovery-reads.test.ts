@@ -36,4 +36,15 @@ describe('discovery never reads a file outside the repository', () => {
       expect(found.notes).toContainEqual(expect.objectContaining({ file: `apps/web/${file}`, reason: expect.stringMatching(/symlink that points outside the repository/) as unknown }));
     });
   }
+
+  it('an ApplicationSet git files generator matching a symlink to a folder says so on the ApplicationSet, instead of failing discovery', async () => {
+    const root = await makeTree({
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'envs/real/a.yaml': 'env: a\n',
+      'envs/dir.yaml': { symlink: 'real' },
+      'argocd/set.yaml': `apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: envs, namespace: argocd}\nspec:\n  goTemplate: true\n  generators:\n    - git: {repoURL: ${repoUrl}, revision: HEAD, files: [{path: envs/*.yaml}]}\n  template:\n    metadata: {name: 'web-{{ .path.filenameNormalized }}'}\n    spec:\n      project: default\n      source: {repoURL: ${repoUrl}, targetRevision: HEAD, path: charts/web}\n      destination: {server: https://kubernetes.default.svc, namespace: '{{ .env }}'}\n`,
+    });
+    const found = await discoverEnvironments(root, { repoUrls: [repoUrl] });
+    expect(found.notes).toContainEqual(expect.objectContaining({ file: 'argocd/set.yaml', reason: expect.stringMatching(/envs\/dir\.yaml: is not a file/) as unknown }));
+  });
 });
