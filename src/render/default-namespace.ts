@@ -41,7 +41,7 @@ function needsNamespace(object: KubeObject, crdScopes: Map<string, string>): boo
  * CustomResourceDefinition's `scope` (`crdScopes`, keyed `<group>/<kind>`), `Cluster*` kinds of other
  * groups (ClusterIssuer, ClusterSecretStore, ClusterPolicy…) as cluster-scoped; undefined for any other.
  */
-function scopeOf(object: KubeObject, crdScopes: ReadonlyMap<string, string>): 'Namespaced' | 'Cluster' | undefined {
+export function scopeOf(object: KubeObject, crdScopes: ReadonlyMap<string, string>): 'Namespaced' | 'Cluster' | undefined {
   const builtin = isNamespacedKind(object.apiVersion, object.kind);
   if (builtin !== undefined) return builtin ? 'Namespaced' : 'Cluster';
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
@@ -50,7 +50,8 @@ function scopeOf(object: KubeObject, crdScopes: ReadonlyMap<string, string>): 'N
   return /^Cluster[A-Z]/.test(object.kind) ? 'Cluster' : undefined;
 }
 
-function scopesOf(crds: readonly KubeObject[]): Map<string, string> {
+/** The `scope` of each CustomResourceDefinition among `crds`, keyed `<group>/<kind>` (what scopeOf reads). */
+export function scopesOf(crds: readonly KubeObject[]): Map<string, string> {
   const scopes = new Map<string, string>();
   for (const crd of crds) {
     if (crd.kind !== 'CustomResourceDefinition') continue;
@@ -71,13 +72,16 @@ function scopesOf(crds: readonly KubeObject[]): Map<string, string> {
  * bosun's own apply does (cluster/prepare.ts). Shown with the namespace, the plan would call a change of
  * `targetNamespace` a delete and a create of every such object, which the cluster never sees.
  *
+ * A Fleet bundle's `defaultNamespace` is the same kind of default (render/fleet.ts, which sees only the
+ * bundle's own CRDs), so its cluster-scoped objects are dropped from it the same way.
+ *
  * `crds` are the CustomResourceDefinitions known without a cluster (the render's own and the
  * repository's). An object of a kind whose scope none of them gives is left as built, and when its
  * namespace is the `targetNamespace` a warning (one per kind) says bosun took it as namespaced, rather
  * than present a namespace it may have invented as the object's.
  */
 export function withClusterScope(env: Environment, objects: RenderedObject[], crds: readonly KubeObject[]): { objects: RenderedObject[]; warnings: ValidationFinding[] } {
-  if (env.source !== 'flux') return { objects, warnings: [] };
+  if (env.source !== 'flux' && env.source !== 'fleet') return { objects, warnings: [] };
   const scopes = scopesOf([...objects.map((r) => r.object), ...crds]);
   const unknown = new Map<string, RenderedObject>();
   const out = objects.map((r) => {
@@ -89,7 +93,7 @@ export function withClusterScope(env: Environment, objects: RenderedObject[], cr
       return { ...r, object: { ...r.object, metadata } };
     }
     const key = `${r.object.apiVersion}/${r.object.kind}`;
-    if (scope === undefined && namespace === env.namespace && !unknown.has(key)) unknown.set(key, r);
+    if (env.source === 'flux' && scope === undefined && namespace === env.namespace && !unknown.has(key)) unknown.set(key, r);
     return r;
   });
   const warnings = [...unknown.values()].map(({ object, source }): ValidationFinding => ({

@@ -4,6 +4,7 @@ import type { FleetBundleRender } from '../model/fleet.ts';
 import { fleetHelmHook } from '../model/helm-hooks.ts';
 import { groupOf, type KubeObject, type RenderedObject } from '../model/object.ts';
 import { isNamespacedKind } from '../validate/builtin-schemas.ts';
+import { scopeOf, scopesOf } from './default-namespace.ts';
 import { inRepo } from './files.ts';
 import { renderBundleChart } from './fleet-chart.ts';
 import { withFleetCrds } from './fleet-crds.ts';
@@ -118,13 +119,8 @@ async function delegate(renderer: Renderer, req: RenderRequest, env: Environment
  * Helm creates a namespaced hook without a namespace in the release namespace, `defaultNamespace` here.
  */
 function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, where: { file?: string; line?: number }, postRendered: (r: RenderedObject) => boolean): RenderedObject[] {
-  const crdScopes = new Map<string, boolean>();
-  for (const { object } of objects) {
-    if (object.kind !== 'CustomResourceDefinition') continue;
-    const spec = object.spec as { group?: string; scope?: string; names?: { kind?: string } } | undefined;
-    if (spec?.group && spec.names?.kind) crdScopes.set(`${spec.group}/${spec.names.kind}`, spec.scope !== 'Cluster');
-  }
-  const namespaced = (o: KubeObject): boolean | undefined => isNamespacedKind(o.apiVersion, o.kind) ?? crdScopes.get(`${groupOf(o.apiVersion)}/${o.kind}`);
+  const crdScopes = scopesOf(objects.map((r) => r.object));
+  const namespaced = (o: KubeObject): boolean | undefined => isNamespacedKind(o.apiVersion, o.kind) ?? (crdScopes.has(`${groupOf(o.apiVersion)}/${o.kind}`) ? crdScopes.get(`${groupOf(o.apiVersion)}/${o.kind}`) !== 'Cluster' : undefined);
   return objects.map((rendered) => {
     const { object } = rendered;
     const scoped = namespaced(object);
@@ -139,7 +135,10 @@ function withNamespaces(objects: RenderedObject[], fleet: FleetBundleRender, whe
       if (object.metadata?.namespace === fleet.namespace) return rendered;
       return { ...rendered, object: { ...object, metadata: { ...object.metadata, namespace: fleet.namespace } } };
     }
-    if (scoped === true && !object.metadata?.namespace) {
+    // Helm puts a namespaced object that names none in the release namespace, the API server knowing its
+    // scope: a custom kind whose CRD the bundle lacks is taken as namespaced unless it is a Cluster* kind
+    // (default-namespace.ts scopeOf); the plan drops it again where the repository's CRD says Cluster.
+    if (scopeOf(object, crdScopes) !== 'Cluster' && !object.metadata?.namespace) {
       return { ...rendered, object: { ...object, metadata: { ...object.metadata, namespace: fleet.defaultNamespace } } };
     }
     return rendered;
