@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Change } from '../model/change.ts';
 import { groupOf, shownId, type ObjectId, type RenderedObject } from '../model/object.ts';
@@ -87,6 +88,10 @@ function buildChange(base?: RenderedObject, head?: RenderedObject): { change: Ch
   const subject = head ?? base;
   if (!subject) return undefined;
   const masked = maskSecrets(base && normalize(base.object), head && normalize(head.object));
+  // Equal values are written as the same YAML (keys sorted): most objects of a render are unchanged, and
+  // writing both sides as YAML only to compare the texts was most of the diff's time (2,000 objects with one
+  // changed: 0.8 s). Values that differ are compared by their texts as before ({a: undefined} and {} are one text).
+  if (base && head && isDeepStrictEqual(masked.base, masked.head)) return undefined;
   const oldText = masked.base ? stableYaml(masked.base) : '';
   const newText = masked.head ? stableYaml(masked.head) : '';
   if (base && head && oldText === newText) return undefined;

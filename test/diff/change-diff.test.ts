@@ -48,6 +48,19 @@ describe('change diff between the base and head renders', () => {
     expect(diffRenders([rendered(base)], [rendered(reordered)])).toEqual([]);
   });
 
+  it('judges a change by the YAML both sides write: an unset field is no change, a number that became a string is one', () => {
+    const same = (extra: Record<string, unknown>) => deployment({ extra: { data: { a: '1', ...extra } } });
+    // Many unchanged objects and one change among them: only that one is listed.
+    const base = Array.from({ length: 300 }, (_, i) => rendered(deployment({ name: `web-${i}` })));
+    const head = base.map((o, i) => (i === 150 ? rendered(deployment({ name: 'web-150', image: 'nginx:1.28' })) : rendered(structuredClone(o.object))));
+    expect(diffRenders(base, head).map((c) => `${c.action} ${c.name}`)).toEqual(['update web-150']);
+    // Not equal values, but one text: a field set to undefined is not written.
+    expect(diffRenders([rendered(same({}))], [rendered(same({ b: undefined }))])).toEqual([]);
+    const typed = diffRenders([rendered(same({ port: 80 }))], [rendered(same({ port: '80' }))]);
+    expect(typed.map((c) => c.action)).toEqual(['update']);
+    expect(typed[0].diff).toContain('-  port: 80\n+  port: "80"');
+  });
+
   it('names the object in the diff headers and shows 3 lines of context around a change', () => {
     const [change] = diffRenders([rendered(deployment({ replicas: 2 }))], [rendered(deployment({ replicas: 5 }))]);
     const lines = change.diff.split('\n');
