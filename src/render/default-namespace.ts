@@ -19,6 +19,10 @@ const defaultedAtRender: ReadonlySet<Environment['source']> = new Set(['argocd',
  * "no changes"; done here, the plan shows them deleted in the old namespace and created in the new one.
  * (Flux's `targetNamespace` is forced in the build; Fleet has its own `namespace` / `defaultNamespace`.)
  *
+ * A Flux HelmRelease's release namespace (`targetNamespace`, else its own) is one too: helm-controller's
+ * Helm creates a namespaced object that names none there (helm pkg/kube/client.go builds the manifest with
+ * NamespaceParam(release namespace).DefaultNamespace()), so moving `targetNamespace` moves such objects.
+ *
  * Which kinds are namespaced, without a cluster: Kubernetes' built-in kinds from the generated schemas,
  * kinds defined by a CustomResourceDefinition in the same render (its `scope`), `Cluster*` kinds of
  * other groups (ClusterIssuer, ClusterSecretStore, ClusterPolicy…) as cluster-scoped; any other custom
@@ -26,7 +30,7 @@ const defaultedAtRender: ReadonlySet<Environment['source']> = new Set(['argocd',
  */
 export function withDestinationNamespace(env: Environment, objects: RenderedObject[]): RenderedObject[] {
   const namespace = env.namespace;
-  if (!defaultedAtRender.has(env.source) || !namespace) return objects;
+  if ((!defaultedAtRender.has(env.source) && !env.helmRelease) || !namespace) return objects;
   const crdScopes = scopesOf(objects.map((r) => r.object));
   return objects.map((r) => (needsNamespace(r.object, crdScopes) ? { ...r, object: { ...r.object, metadata: { ...r.object.metadata, namespace } } } : r));
 }

@@ -182,8 +182,9 @@ describe('a HelmRelease whose chart is in this repository', () => {
     const { plan } = await planOf(inRepoFiles, { 'apps/base/web/release.yaml': release(extra) });
     const web = plan.environments.find((e) => e.name === 'staging/web')!;
     const created = web.changes.filter((c) => c.action === 'create').map((c) => `${c.kind} ${c.namespace}/${c.name}`).sort();
-    // The default release name is [targetNamespace-]name; templates see the target namespace.
-    expect(created).toEqual(['ConfigMap web-prod/web-prod-web-config', 'Deployment /web-prod-web']);
+    // The default release name is [targetNamespace-]name; templates see the target namespace, and Helm puts
+    // an object that names none (the Deployment) there too.
+    expect(created).toEqual(['ConfigMap web-prod/web-prod-web-config', 'Deployment web-prod/web-prod-web']);
     const deployment = web.changes.find((c) => c.kind === 'Deployment' && c.action === 'create')!.diff;
     expect(deployment).toContain('+    patched: yes');
     expect(deployment).toContain('+        - image: nginx:1.28');
