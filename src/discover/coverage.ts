@@ -11,6 +11,11 @@ export interface CoverageEnvironment {
   path: string;
   /** Undefined when the inputs could not be analysed: then the environment's folder counts as read. */
   inputs?: EnvInputs;
+  /**
+   * The files that define it (an Application's file, a generator's file): read whatever its inputs are — an
+   * environment whose render cannot be analysed (a remote kustomize base) is still defined by them.
+   */
+  definedBy?: readonly string[];
 }
 
 export interface CoverageSide {
@@ -55,6 +60,7 @@ class ReadIndex {
     for (const env of environments) {
       // Unanalysed or unsure: whatever is under the environment's folder may be read.
       if (!env.inputs || env.inputs.unsure !== undefined) this.dirs.add(env.path);
+      for (const file of env.definedBy ?? []) this.files.add(file);
       if (!env.inputs) continue;
       for (const file of env.inputs.files) this.files.add(file);
       for (const dir of env.inputs.dirs) this.dirs.add(dir);

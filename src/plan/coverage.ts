@@ -35,7 +35,8 @@ export async function planCoverage(args: {
   const environments = async (side: 'base' | 'head', input: CoverageSideInput): Promise<CoverageEnvironment[]> =>
     mapLimit([...input.envs.values()], 16, async (env) => {
       const inputs = await args.inputsOf(side, env);
-      return { name: env.name, path: env.path, ...(inputs ? { inputs } : {}) };
+      const definedBy = [...(env.definedIn?.file ? [env.definedIn.file] : []), ...(env.definedByFiles ?? [])];
+      return { name: env.name, path: env.path, ...(inputs ? { inputs } : {}), ...(definedBy.length ? { definedBy } : {}) };
     });
   const headEnvs = await environments('head', head);
   const readFolders = (notes: readonly DiscoveryNote[]) => notes.filter((n) => n.status !== 'info').flatMap((n) => n.reads ?? []);

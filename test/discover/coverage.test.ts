@@ -130,6 +130,13 @@ describe('coverage', () => {
     expect(read.uncovered.map((u) => u.file)).not.toContain('apps/web/broken.yaml');
   });
 
+  it('counts the file that defines an environment whose inputs could not be analysed as read (an Argo CD Application over a remote base)', () => {
+    // argocd-autopilot's bootstrap/argo-cd.yaml: its kustomization has a remote base, so its inputs are unknown;
+    // the Application file is still what defines it, never "not deployed by any environment".
+    const coverage = computeCoverage({ head: { files, environments: [{ name: 'web', path: 'apps/web', definedBy: ['argocd/apps.yaml'] }], notes: [] } });
+    expect(coverage.uncovered.map((u) => u.file)).not.toContain('argocd/apps.yaml');
+  });
+
   it('treats the folder of an environment whose inputs are unknown or unsure as read (a doubt never uncovers)', () => {
     const unknown = computeCoverage({ head: { files, environments: [{ name: 'stray', path: 'stray' }], notes: [] } });
     expect(unknown.uncovered.map((u) => u.file)).not.toContain('stray/pod.yaml');
