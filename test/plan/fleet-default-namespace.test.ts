@@ -4,16 +4,8 @@
 // holds. bosun takes a custom kind whose scope it cannot see as namespaced (as for Argo CD and .bosun.yaml
 // namespaces: render/default-namespace.ts), unless its CRD in the repository says Cluster or it is a
 // Cluster* kind: moving `defaultNamespace` then moves such a ServiceMonitor too, never "no changes".
-import { rm } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PlanResult } from '../../src/model/plan.ts';
-import { planChange } from '../../src/plan/plan.ts';
-import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-
-const repos: GitRepoBuilder[] = [];
-afterAll(async () => {
-  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
-});
+import { describe, expect, it } from 'vitest';
+import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 
 const objects = `apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
@@ -28,11 +20,7 @@ metadata: {name: letsencrypt}
 spec: {acme: {server: https://acme.example.com/directory}}
 `;
 
-async function planOf(before: Record<string, string>, change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeTwoCommitRepo(before, change);
-  repos.push(repo);
-  return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', clusters: { clusters: [{ name: 'dev', labels: {} }] } });
-}
+const planOf = twoCommitPlanner({ clusters: { clusters: [{ name: 'dev', labels: {} }] } });
 
 describe('a Fleet bundle\'s defaultNamespace on custom resources whose CRD is not in the bundle', () => {
   it('puts a namespaced one there, so moving defaultNamespace moves it (a Cluster* kind stays without)', async () => {

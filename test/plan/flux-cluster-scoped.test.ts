@@ -5,17 +5,9 @@
 // the object as the cluster keeps it — no namespace, so moving targetNamespace is no delete + create of it —
 // when its CustomResourceDefinition is in the repository (or the kind is a Cluster* one); when bosun cannot
 // know the scope it says so in a warning instead of presenting the namespace as the object's.
-import { rm } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PlanResult } from '../../src/model/plan.ts';
-import { planChange } from '../../src/plan/plan.ts';
-import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { describe, expect, it } from 'vitest';
+import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
-
-const repos: GitRepoBuilder[] = [];
-afterAll(async () => {
-  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
-});
 
 const infra = (targetNamespace: string) => fluxKustomization('infra', './infrastructure', `  targetNamespace: ${targetNamespace}\n`);
 
@@ -59,11 +51,7 @@ function files(withCrd: boolean): Record<string, string> {
   };
 }
 
-async function planOf(before: Record<string, string>, change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeTwoCommitRepo(before, change);
-  repos.push(repo);
-  return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
-}
+const planOf = twoCommitPlanner();
 
 describe('a cluster-scoped custom resource under a Flux targetNamespace', () => {
   it('carries no namespace when its CRD is in the repository, so moving targetNamespace moves only the namespaced objects', async () => {

@@ -4,16 +4,11 @@
 // NamespaceParam(...).DefaultNamespace()). The plan shows them there, so moving targetNamespace shows each
 // such object deleted in the old namespace and created in the new one, never "0 changes" for a release
 // whose objects all move.
-import { rm } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import { planChange } from '../../src/plan/plan.ts';
-import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { describe, expect, it } from 'vitest';
+import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
-const repos: GitRepoBuilder[] = [];
-afterAll(async () => {
-  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
-});
+const planOf = twoCommitPlanner();
 
 const release = (targetNamespace: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -29,15 +24,13 @@ spec:
 
 describe('the objects of a Flux HelmRelease whose chart names no namespace', () => {
   it('are in the release namespace, so moving targetNamespace moves them', async () => {
-    const repo = await makeTwoCommitRepo({
+    const plan = await planOf({
       'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
       'clusters/staging/apps.yaml': fluxKustomization('apps', './apps'),
       'apps/release.yaml': release('shop'),
       'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
       'charts/web/templates/objects.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: b}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web-reader}\nrules: []\n',
     }, { 'apps/release.yaml': release('store') });
-    repos.push(repo);
-    const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
     const web = plan.environments.find((e) => e.name === 'staging/web')!;
     expect(web.changes.map((c) => `${c.action} ${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`).sort()).toEqual([
       'create ConfigMap store/web',

@@ -6,17 +6,9 @@
 // kustomize-controller does not count: source-controller leaves out its default exclusions (.sops.yaml,
 // .github/, CI files; fluxcd/pkg sourceignore) when it archives the GitRepository. bosun renders the same:
 // those files are ignored, and any other non-object YAML is a render error at the file, never a green plan.
-import { rm } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PlanResult } from '../../src/model/plan.ts';
-import { planChange } from '../../src/plan/plan.ts';
-import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { describe, expect, it } from 'vitest';
+import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
-
-const repos: GitRepoBuilder[] = [];
-afterAll(async () => {
-  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
-});
 
 const files: Record<string, string> = {
   'clusters/staging/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/staging'),
@@ -24,11 +16,8 @@ const files: Record<string, string> = {
   'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: infra}\ndata: {level: info}\n',
 };
 
-async function planOf(change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeTwoCommitRepo(files, change);
-  repos.push(repo);
-  return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
-}
+const planTwo = twoCommitPlanner();
+const planOf = (change: Record<string, string>) => planTwo(files, change);
 
 describe('the kustomization Flux generates for a plain folder', () => {
   it('leaves out what source-controller excludes (.sops.yaml, .github/ workflows) and previews the rest', async () => {

@@ -3,23 +3,11 @@
 // cluster's kustomize-controller applies its own copy of the object and reconciles it there: two deployments,
 // on two clusters. bosun plans one environment per cluster that applies it (`staging/infra`,
 // `production/infra`), never one `base/infra` on a cluster called `base` that no registry has.
-import { rm } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PlanResult } from '../../src/model/plan.ts';
-import { planChange } from '../../src/plan/plan.ts';
-import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+import { describe, expect, it } from 'vitest';
+import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
-const repos: GitRepoBuilder[] = [];
-afterAll(async () => {
-  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
-});
-
-async function planOf(files: Record<string, string>, change: Record<string, string>): Promise<PlanResult> {
-  const repo = await makeTwoCommitRepo(files, change);
-  repos.push(repo);
-  return planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
-}
+const planOf = twoCommitPlanner();
 
 const clusterKustomization = (shared: string) => `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
