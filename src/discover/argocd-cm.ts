@@ -76,7 +76,7 @@ export function argocdBuildOptionNotes(root: string, envs: readonly Environment[
   // Read only for a repository with kustomize Applications: it is one more look at every YAML file.
   const config = findConfig();
   const options = readOptions(config?.buildOptions ?? []);
-  const model = new KustomizeModel(root, undefined, { remoteCharts: true });
+  const model = new KustomizeModel(root, undefined, { remoteCharts: true, remoteBases: true });
   const kustomizeEnvs = kustomized.length;
   for (const env of kustomized) {
     let chartFiles: string[];

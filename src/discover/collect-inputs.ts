@@ -29,8 +29,9 @@ export async function collectInputs(root: string, env: Environment, cache: Input
   const remote = remoteChartInputs(env);
   if (remote) return finish(remote);
   // A helmCharts chart with a remote repo is fetched by the renderer (render/kustomize-charts.ts), or refused
-  // there without a chart fetcher: here its inputs are the kustomization that names it.
-  const walker = new InputWalker(root, cache, { remoteCharts: true });
+  // there without a chart fetcher: here its inputs are the kustomization that names it. A remote base is
+  // refused by the renderer too; here it is kept out of the inputs (its reference is in the kustomization).
+  const walker = new InputWalker(root, cache, { remoteCharts: true, remoteBases: true });
   const out = emptyInputSet();
   if (env.definedIn?.file) out.files.add(env.definedIn.file);
   for (const file of env.definedByFiles ?? []) out.files.add(file);

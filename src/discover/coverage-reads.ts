@@ -7,7 +7,7 @@ import type { GitOpsFolder } from './coverage-folders.ts';
  * kustomization cannot be walked (a missing reference, a cycle) is left out: its own files still count.
  */
 export function uncoveredKustomizationReads(root: string, folders: readonly GitOpsFolder[], cache: InputsCache = new Map()): Map<string, { files: string[]; dirs: string[] }> {
-  const walker = new InputWalker(root, cache, { remoteCharts: true });
+  const walker = new InputWalker(root, cache, { remoteCharts: true, remoteBases: true });
   const out = new Map<string, { files: string[]; dirs: string[] }>();
   for (const folder of folders) {
     if (folder.kind !== 'kustomization') continue;

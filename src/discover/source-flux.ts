@@ -173,7 +173,7 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
   const editsByParent = new Map<number, Map<number, Edit>>();
   const cache: InputsCache = new Map();
   // The walk collectInputs takes (same cache and options): the kustomizations it read are read again from the cache.
-  const model = new InputWalker(ctx.root, cache, { remoteCharts: true });
+  const model = new InputWalker(ctx.root, cache, { remoteCharts: true, remoteBases: true });
   const inputs = new Map<Environment, EnvInputs | undefined>();
   const inputsOf = async (env: Environment) => {
     if (!inputs.has(env)) {

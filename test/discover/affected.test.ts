@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collectInputs, decideAffected, type EnvInputs, type InputsCache } from '../../src/discover/index.ts';
 import { environmentDefaults, type Environment } from '../../src/model/environment.ts';
-import { BosunError } from '../../src/model/errors.ts';
 import { makeTree } from './temp-tree.ts';
 
 function env(name: string, path: string, extra: Partial<Environment> = {}): Environment {
@@ -58,14 +57,16 @@ describe('decideAffected', () => {
     expect(decisions.staging).toEqual({ affected: false, reason: 'skipped: none of its 9 inputs changed' });
   });
 
-  it('refuses a remote resource, naming the file, line and field, so the plan renders the environment and shows why', async () => {
+  it('keeps a remote base out of the inputs: the environment is affected only when a local input (its kustomization) changes', async () => {
+    // Argo CD and Flux fetch a remote base (argocd-autopilot's bootstrap/argo-cd builds from one); the renderer
+    // refuses it (test/render/remote-references), but affected detection must not: refusing it here rendered,
+    // and failed, that environment on every pull request.
     const root = await twoOverlays();
-    const error = await decide(root, [env('remote', 'apps/remote')], ['docs/README.md']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BosunError);
-    expect((error as BosunError).toProblem()).toMatchObject({
-      file: 'apps/remote/kustomization.yaml', line: 2, field: 'resources[0]', message: expect.stringContaining('remote references are not followed; vendor it into the repository'),
-    });
-    expect(decideAffected({ base: env('remote', 'apps/remote'), head: env('remote', 'apps/remote'), changedFiles: ['docs/README.md'] }).affected).toBe(true);
+    const remote = env('remote', 'apps/remote');
+    expect((await decide(root, [remote], ['docs/README.md'])).remote).toEqual({ affected: false, reason: 'skipped: none of its 4 inputs changed' });
+    expect((await decide(root, [remote], ['apps/remote/kustomization.yaml'])).remote).toEqual({ affected: true, reason: 'apps/remote/kustomization.yaml changed' });
+    // Without inputs (analysis failed elsewhere) an environment is still rendered, never skipped.
+    expect(decideAffected({ base: remote, head: remote, changedFiles: ['docs/README.md'] }).affected).toBe(true);
   });
 
   it('counts a change to the file that defines the environment', async () => {

@@ -70,16 +70,17 @@ describe('collectInputs', () => {
     expect(inputs.files).toContain('components/tls/tls.yaml');
   });
 
-  it('refuses remote resources and is unsure about unparsable kustomizations and fields it does not know', async () => {
+  it('keeps remote bases out of the inputs and is unsure about unparsable kustomizations and fields it does not know', async () => {
     const root = await makeTree({
       'remote/kustomization.yaml': 'resources:\n  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0\n',
       'broken/kustomization.yaml': 'resources: [a.yaml\n',
       'odd/kustomization.yaml': 'futureField:\n  - x\n',
     });
-    const remote = await collectInputs(root, env('r', 'remote')).catch((e: unknown) => e);
-    expect((remote as BosunError).toProblem()).toMatchObject({
-      kind: 'render', file: 'remote/kustomization.yaml', line: 2, field: 'resources[0]', message: expect.stringMatching(/^"https:\/\/github\.com\/kubernetes-sigs.*remote references are not followed; vendor it into the repository/),
-    });
+    // The reference is in the kustomization, which is an input; what it fetches is not in the repository.
+    const remote = await collectInputs(root, env('r', 'remote'));
+    expect(remote.unsure).toBeUndefined();
+    expect(isInput(remote, 'remote/kustomization.yaml')).toBe(true);
+    expect([...remote.files].some((f) => f.includes('github') || f.includes('helloWorld'))).toBe(false);
     expect((await collectInputs(root, env('b', 'broken'))).unsure).toMatch(/^broken\/kustomization\.yaml cannot be parsed/);
     expect((await collectInputs(root, env('o', 'odd'))).unsure).toContain('"futureField"');
   });

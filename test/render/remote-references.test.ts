@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectInputs } from '../../src/discover/index.ts';
+import { collectInputs, isInput } from '../../src/discover/index.ts';
 import { BosunError } from '../../src/model/errors.ts';
 import { renderEnvironment } from '../../src/render/index.ts';
 import type { Files } from '../git/temp-repo.ts';
@@ -19,18 +19,21 @@ interface Case {
   line: number;
   field: string;
   message: RegExp;
-  /** Only the renderer refuses it (affected detection keeps a remote chart: its input is the kustomization naming it). */
+  /**
+   * Only the renderer refuses it. Affected detection keeps a remote chart or a remote base (Argo CD and Flux
+   * fetch both): its input is the kustomization naming it, so the environment is analysed, not failed.
+   */
   rendererOnly?: boolean;
 }
 
 const cases: Case[] = [
-  { name: 'an http resource', kustomization: 'resources:\n  - https://raw.githubusercontent.com/acme/x/main/cm.yaml\n', line: 2, field: 'resources[0]', message: remote },
-  { name: 'a git:: base', kustomization: 'resources:\n  - git::https://github.com/acme/x//deploy?ref=v1\n', line: 2, field: 'resources[0]', message: remote },
-  { name: 'a github.com base under bases', kustomization: 'bases:\n  - github.com/acme/x/deploy?ref=v1\n', line: 2, field: 'bases[0]', message: remote },
-  { name: 'a git repository on disk', kustomization: 'resources:\n  - ok.yaml\n  - git::file:///srv/git/secrets.git\n', files: { 'apps/x/ok.yaml': 'a: 1\n' }, line: 3, field: 'resources[1]', message: remote },
-  { name: 'a file:// resource', kustomization: 'resources:\n  - file:///etc\n', line: 2, field: 'resources[0]', message: remote },
-  { name: 'an oci:// component', kustomization: 'components:\n  - oci://registry.example.com/components/tls\n', line: 2, field: 'components[0]', message: remote },
-  { name: 'a host/org/repo that is not in the repository', kustomization: 'resources:\n  - gitlab.example.com/org/repo/deploy\n', line: 2, field: 'resources[0]', message: remote },
+  { name: 'an http resource', kustomization: 'resources:\n  - https://raw.githubusercontent.com/acme/x/main/cm.yaml\n', line: 2, field: 'resources[0]', message: remote, rendererOnly: true },
+  { name: 'a git:: base', kustomization: 'resources:\n  - git::https://github.com/acme/x//deploy?ref=v1\n', line: 2, field: 'resources[0]', message: remote, rendererOnly: true },
+  { name: 'a github.com base under bases', kustomization: 'bases:\n  - github.com/acme/x/deploy?ref=v1\n', line: 2, field: 'bases[0]', message: remote, rendererOnly: true },
+  { name: 'a git repository on disk', kustomization: 'resources:\n  - ok.yaml\n  - git::file:///srv/git/secrets.git\n', files: { 'apps/x/ok.yaml': 'a: 1\n' }, line: 3, field: 'resources[1]', message: remote, rendererOnly: true },
+  { name: 'a file:// resource', kustomization: 'resources:\n  - file:///etc\n', line: 2, field: 'resources[0]', message: remote, rendererOnly: true },
+  { name: 'an oci:// component', kustomization: 'components:\n  - oci://registry.example.com/components/tls\n', line: 2, field: 'components[0]', message: remote, rendererOnly: true },
+  { name: 'a host/org/repo that is not in the repository', kustomization: 'resources:\n  - gitlab.example.com/org/repo/deploy\n', line: 2, field: 'resources[0]', message: remote, rendererOnly: true },
   { name: 'an absolute resource', kustomization: 'resources:\n  - /etc/kubernetes/manifests\n', line: 2, field: 'resources[0]', message: absolute },
   {
     name: 'generator files given as a URL (SSRF)',
@@ -108,13 +111,18 @@ const cases: Case[] = [
 
 describe('references a kustomization makes outside the repository', () => {
   for (const c of cases) {
-    it(`refuses ${c.name}, naming file, line and field, in the renderer and in affected detection`, async () => {
+    it(`refuses ${c.name}, naming file, line and field, in the renderer${c.rendererOnly ? '' : ' and in affected detection'}`, async () => {
       const root = await repo({ 'apps/x/kustomization.yaml': c.kustomization, ...c.files });
       const expected = { file: c.file ?? 'apps/x/kustomization.yaml', line: c.line, field: c.field };
       const outcome = await renderEnvironment(root, env);
       expect(outcome).toMatchObject({ ok: false, error: expected });
       expect(!outcome.ok && outcome.error.message).toMatch(c.message);
-      if (c.rendererOnly) return;
+      if (c.rendererOnly) {
+        const inputs = await collectInputs(root, env);
+        expect(isInput(inputs, 'apps/x/kustomization.yaml')).toBe(true);
+        expect(inputs.unsure).toBeUndefined();
+        return;
+      }
       const walked = await collectInputs(root, env).then(() => undefined, (e: unknown) => e);
       expect(walked).toBeInstanceOf(BosunError);
       expect((walked as BosunError).toProblem()).toMatchObject(expected);

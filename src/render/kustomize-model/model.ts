@@ -54,11 +54,27 @@ export class KustomizeModel {
    */
   readonly remoteCharts: boolean;
 
-  constructor(root: string, cache: InputsCache = new Map(), opts: { remoteCharts?: boolean } = {}) {
+  /**
+   * A remote base (a `resources` or `components` entry that is a URL or a git spec, which Argo CD and Flux
+   * fetch) is kept on its node (`remoteBases`) instead of refused. For affected detection: the reference is
+   * written in the kustomization file, itself an input, so every local input is still known and an
+   * environment with a remote base is affected only when one of them changes (argocd-autopilot's
+   * bootstrap/argo-cd builds from a GitHub base: refusing it here made every pull request render, and fail,
+   * that environment). The renderer never sets it: a render of such a build is refused, nothing is fetched.
+   */
+  readonly remoteBases: boolean;
+
+  constructor(root: string, cache: InputsCache = new Map(), opts: { remoteCharts?: boolean; remoteBases?: boolean } = {}) {
     this.remoteCharts = opts.remoteCharts ?? false;
+    this.remoteBases = opts.remoteBases ?? false;
     this.root = root;
     this.cache = cache;
     this.paths = new RepoPaths(root, cache);
+  }
+
+  /** What the walk keeps instead of refusing, as a prefix of the cache keys of results that depend on it. */
+  private get mode(): string {
+    return `${this.remoteCharts ? 'remote-charts:' : ''}${this.remoteBases ? 'remote-bases:' : ''}`;
   }
 
   resolve(baseDir: string, ref: string, site: RefSite): Resolved {
@@ -97,7 +113,7 @@ export class KustomizeModel {
     // pointing it elsewhere changes the build.
     const real = this.realFolder(dirRel, site);
     if (real !== dirRel) {
-      return this.memo(`linked:${this.remoteCharts ? 'remote-charts:' : ''}${abs}`, () => {
+      return this.memo(`linked:${this.mode}${abs}`, () => {
         const target = this.node(real, site);
         const inputs = emptyInputSet();
         addInputs(inputs, target.inputs);
@@ -105,8 +121,8 @@ export class KustomizeModel {
         return { ...target, inputs };
       });
     }
-    // Nodes differ by whether remote charts are kept, so walks with and without may share a cache.
-    return this.memo(`kustomization:${this.remoteCharts ? 'remote-charts:' : ''}${abs}`, () => {
+    // Nodes differ by whether remote charts and bases are kept, so walks with and without may share a cache.
+    return this.memo(`kustomization:${this.mode}${abs}`, () => {
       if (this.inProgress.has(abs)) {
         throw new BosunError({ kind: 'render', file: site?.file, line: site?.line(), field: site?.field, message: `kustomization cycle: ${dirRel} includes itself; remove the circular reference` });
       }
@@ -158,7 +174,7 @@ export class KustomizeModel {
    */
   subtree(dirRel: string, nested: boolean): InputSet {
     const abs = join(this.root, dirRel);
-    return this.memo(`subtree:${nested ? 1 : 0}:${abs}`, () => {
+    return this.memo(`subtree:${nested ? 1 : 0}:${this.mode}${abs}`, () => {
       const out = emptyInputSet();
       out.dirs.add(dirRel);
       this.walkTree(dirRel, nested, out);
@@ -278,7 +294,7 @@ export class KustomizeModel {
       throw new BosunError({ kind: 'render', file: posix.join(dirRel, present[0]), message: `folder ${dirRel} has more than one kustomization file (${present.join(', ')}); keep exactly one` });
     }
     const file = posix.join(dirRel, present[0]);
-    const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], keepsOriginAnnotations: false, buildMetadata: [] };
+    const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], remoteBases: [], keepsOriginAnnotations: false, buildMetadata: [] };
     // Creating a second kustomization file changes (breaks) the build, so every candidate name counts.
     for (const name of kustomizationFileNames) node.inputs.files.add(posix.join(dirRel, name));
     // A kustomization file that is a symlink is read where it leads: that file is an input too.

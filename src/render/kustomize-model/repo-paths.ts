@@ -61,6 +61,16 @@ export class RepoPaths {
   }
 
   /**
+   * Whether a `resources`-like entry is a remote target kustomize would fetch: a URL or git spec, or a
+   * `host/org/repo` that is not a path here. Local references that escape are still refused by `resolve`.
+   */
+  isRemoteTarget(baseDir: string, value: string, site: RefSite): boolean {
+    const cls = classifyRef(value);
+    if (cls !== 'local') return cls === 'remote';
+    return remoteWhenMissing(value) && this.resolve(baseDir, value, site).kind === 'missing';
+  }
+
+  /**
    * Resolves `ref` written at `site`, relative to repo folder `baseDir`. Escapes are `BosunError` kind
    * 'path'. `resolveInRepo` is the authority on escapes; it is consulted whenever a path could escape
    * (`..` past the root, an absolute path, a symlink, a folder whose real location is elsewhere). Plain
