@@ -12,7 +12,7 @@ import { planChange } from '../../src/plan/plan.ts';
 import { changedUncovered } from '../../src/report/coverage-section.ts';
 import type { DiscoveryClusters } from '../../src/discover/types.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
-import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 
 const repos: GitRepoBuilder[] = [];
 afterAll(async () => { await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true }))); });
@@ -78,15 +78,7 @@ describe('Rancher Fleet: a bundle naming a cluster the registry lacks', () => {
 
 describe('Flux: spec.kubeConfig (another cluster)', () => {
   const fluxSystem = fluxSystemSync('clusters/hub');
-  const kustomization = (name: string, path: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: ${name}, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ${path}
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-${extra}`;
+  const kustomization = fluxKustomization;
   const remote = '  kubeConfig:\n    secretRef: {name: edge-kubeconfig}\n';
   const files = {
     'clusters/hub/flux-system/gotk-sync.yaml': fluxSystem,
