@@ -44,7 +44,7 @@ export const sandboxEnvShape = {
   )),
   BOSUN_SANDBOX_CPU_SECONDS: z.preprocess(blank, whole(1, 3600).optional()).meta(meta('CPU seconds each sandboxed process may use (RLIMIT_CPU).', '120')),
   BOSUN_SANDBOX_PROCESSES: z.preprocess(blank, whole(16, 65536).optional()).meta(meta(
-    'Processes and threads the sandbox\'s user may run (RLIMIT_NPROC). When bosun runs as root the tools run as `BOSUN_SANDBOX_UID` and this counts only them; as a non-root user it counts all of that user\'s processes and threads, bosun\'s own included.',
+    'Processes and threads the sandbox\'s user may run (RLIMIT_NPROC). When bosun runs as root the tools run as `BOSUN_SANDBOX_UID` and this counts only them; as a non-root user it counts all of that user\'s processes and threads, bosun\'s own included — on the whole node, not only in the pod: without a user namespace per pod the kernel counts a uid\'s processes across every container running as it, so run the worker as a uid no other workload on the nodes uses, or raise this.',
     '256 as root, 1024 otherwise',
   )),
   BOSUN_SANDBOX_UID: z.preprocess(blank, whole(1, 4294967294).optional()).meta(meta(
