@@ -170,8 +170,8 @@ function listedEntries(listing: TreeListing, wanted: ReadonlySet<string>): strin
 const fewFiles = 256;
 
 /**
- * A new, empty checkout folder under `root` and its idempotent removal, which a shutdown (SIGTERM to
- * bosun) also runs, even while a render still reads the folder. `few`, asked at removal: whether the
+ * A new, empty checkout folder under `root` and its idempotent removal (with its private index beside
+ * it), which a shutdown (SIGTERM to bosun) also runs, even while a render still reads the folder. `few`, asked at removal: whether the
  * folder holds at most a few hundred files.
  */
 export async function checkoutFolder(root = defaultWorkRoot(), opts: { few?: () => boolean } = {}): Promise<{ dir: string; dispose: () => Promise<void> }> {
@@ -181,6 +181,9 @@ export async function checkoutFolder(root = defaultWorkRoot(), opts: { few?: () 
     disposed ??= (async () => {
       unregister();
       await removeTree(dir, opts.few?.() ?? false);
+      // The private index beside it (writeTree, partialCheckout) and git's lock of it: a shutdown runs only
+      // this removal, and a git it killed mid-write leaves both behind.
+      await Promise.all([`${dir}.idx`, `${dir}.idx.lock`].map((side) => rm(side, { force: true })));
       releaseOwnedDir(dir);
     })();
     return disposed;

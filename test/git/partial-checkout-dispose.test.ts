@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { partialCheckout } from '../../src/git/index.ts';
+import { shutdownChildren } from '../../src/util/child-processes.ts';
 import { tempDir, tempRepo } from './temp-repo.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -32,6 +33,15 @@ describe('partial checkout removed around its completion', () => {
     expect([existsSync(co.dir), existsSync(`${co.dir}.idx`)]).toEqual([false, false]);
     expect(readdirSync(root)).toEqual([]);
     expect(String(err)).toMatch(/was removed before the rest of its files were written out/);
+  });
+
+  it('a shutdown (a second SIGINT to the worker) while it is in use leaves neither folder nor index behind', async () => {
+    // The shutdown runs only the folder's registered removal, not the partial checkout's own dispose.
+    const { r, sha, root } = await fixture(20);
+    const co = await partialCheckout(r.dir, sha, ['apps/app-0/config.yaml'], { tempRoot: root });
+    expect(existsSync(`${co.dir}.idx`)).toBe(true);
+    await shutdownChildren();
+    expect(readdirSync(root)).toEqual([]);
   });
 
   it('removed while completing: waits for the completion, then nothing is left', async () => {
