@@ -97,8 +97,13 @@ export async function writeBundle(dir: string, sec: SecurityContext, work: Worke
   };
   config.root = { path: 'rootfs', readonly: sec.readOnlyRootFilesystem === true };
   config.hostname = 'bosun-worker';
-  for (const path of work.readOnly) config.mounts.push({ destination: path, type: 'bind', source: path, options: ['rbind', 'ro'] });
-  for (const [path, host] of Object.entries(work.emptyDirs)) config.mounts.push({ destination: path, type: 'bind', source: host, options: ['rbind', 'rw'] });
+  // Mounted parents first: a checkout under /tmp (CI clones into /tmp) is bound inside the /tmp volume,
+  // not hidden by it.
+  const binds = [
+    ...work.readOnly.map((path) => ({ destination: path, type: 'bind', source: path, options: ['rbind', 'ro'] })),
+    ...Object.entries(work.emptyDirs).map(([path, host]) => ({ destination: path, type: 'bind', source: host, options: ['rbind', 'rw'] })),
+  ].sort((a, b) => a.destination.split('/').length - b.destination.split('/').length);
+  config.mounts.push(...binds);
   const seccomp = sec.seccompProfile?.type ?? 'Unconfined';
   if (seccomp === 'Localhost') throw new Error('a Localhost seccomp profile is not translated here');
   if (seccomp === 'RuntimeDefault') config.linux.seccomp = runtimeDefaultUserns;
