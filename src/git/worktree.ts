@@ -171,8 +171,8 @@ const fewFiles = 256;
 
 /**
  * A new, empty checkout folder under `root` and its idempotent removal (with its private index beside
- * it), which a shutdown (SIGTERM to bosun) also runs, even while a render still reads the folder. `few`, asked at removal: whether the
- * folder holds at most a few hundred files.
+ * it), which a shutdown (SIGTERM to bosun) also runs, even while a render still reads the folder. `few`,
+ * asked at removal: whether the folder holds at most a few hundred files.
  */
 export async function checkoutFolder(root = defaultWorkRoot(), opts: { few?: () => boolean } = {}): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await makeOwnedDir(root, checkoutPrefix);

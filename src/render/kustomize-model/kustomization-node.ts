@@ -14,8 +14,6 @@ export interface KustomizationNode {
   reads: Read[];
   /** Charts this file (and the plugin configs it lists) inflates. */
   charts: KustomizeChart[];
-  /** Remote `resources` / `components` entries, kept only by a walk with `remoteBases` (model.ts); else refused. */
-  remoteBases: Array<{ value: string; site: RefSite }>;
   /** This file or plugin config files it lists declare charts (kustomize then needs --enable-helm). */
   chartFiles: string[];
   /** The file asks for origin annotations itself (`buildMetadata: [originAnnotations]`). */

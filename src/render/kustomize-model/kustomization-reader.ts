@@ -17,7 +17,7 @@ export interface KustomizationWalk {
   readonly paths: RepoPaths;
   /** Keep charts kustomize would pull for the renderer to fetch, instead of refusing them. */
   readonly remoteCharts: boolean;
-  /** Keep remote bases on the node, instead of refusing them (affected detection). */
+  /** Pass over remote bases instead of refusing them (affected detection). */
   readonly remoteBases: boolean;
   kustomization(dirRel: string, site?: RefSite): InputSet;
   tree(dirRel: string, site?: RefSite): { resourceFiles: string[] };
@@ -54,10 +54,8 @@ export class KustomizationReader {
     for (const ref of found.refs) {
       const site = at(ref);
       const resourceLike = ref.role === 'resource' || ref.role === 'component' || ref.role === 'plugin';
-      if (this.model.remoteBases && ref.role !== 'plugin' && resourceLike && paths.isRemoteTarget(this.node.dir, ref.value, site)) {
-        this.node.remoteBases.push({ value: ref.value, site });
-        continue;
-      }
+      // A remote base is not in the repository: nothing of it is an input (the renderer refuses it).
+      if (this.model.remoteBases && (ref.role === 'resource' || ref.role === 'component') && paths.isRemoteTarget(this.node.dir, ref.value, site)) continue;
       const r = paths.reference(this.node.dir, ref.value, site, resourceLike);
       if (ref.role === 'folder') continue; // chartHome: where charts are looked for (each chart is checked below)
       if (r.kind === 'missing') throw missing(site, ref.value, r.rel, resourceLike ? undefined : 'file');

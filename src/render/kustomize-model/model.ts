@@ -56,7 +56,7 @@ export class KustomizeModel {
 
   /**
    * A remote base (a `resources` or `components` entry that is a URL or a git spec, which Argo CD and Flux
-   * fetch) is kept on its node (`remoteBases`) instead of refused. For affected detection: the reference is
+   * fetch) is passed over instead of refused. For affected detection: the reference is
    * written in the kustomization file, itself an input, so every local input is still known and an
    * environment with a remote base is affected only when one of them changes (argocd-autopilot's
    * bootstrap/argo-cd builds from a GitHub base: refusing it here made every pull request render, and fail,
@@ -294,7 +294,7 @@ export class KustomizeModel {
       throw new BosunError({ kind: 'render', file: posix.join(dirRel, present[0]), message: `folder ${dirRel} has more than one kustomization file (${present.join(', ')}); keep exactly one` });
     }
     const file = posix.join(dirRel, present[0]);
-    const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], remoteBases: [], keepsOriginAnnotations: false, buildMetadata: [] };
+    const node: KustomizationNode = { dir: dirRel, file, inputs: emptyInputSet(), reads: [], charts: [], chartFiles: [], keepsOriginAnnotations: false, buildMetadata: [] };
     // Creating a second kustomization file changes (breaks) the build, so every candidate name counts.
     for (const name of kustomizationFileNames) node.inputs.files.add(posix.join(dirRel, name));
     // A kustomization file that is a symlink is read where it leads: that file is an input too.
