@@ -16,7 +16,8 @@ import { applicationSetNote } from './argocd-notes.ts';
 import { applicationSetPolicy } from './argocd-appset-policy.ts';
 import { placeInRollout, rollingSyncSteps, stepOrderText, type RolloutPlacement } from './argocd-rolling-sync.ts';
 import { field, isRecord, list, str } from './object-fields.ts';
-import { objectNote } from './notes.ts';
+import { literalPrefix, objectNote, readsFrom } from './notes.ts';
+import { generatedNameProblem } from './argocd-app-name.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
 import { isSameRepo } from './repo-url.ts';
 import type { DiscoveryContext } from './types.ts';
@@ -114,6 +115,16 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
       if (!preserve && list(metadata.finalizers).length === 0) metadata.finalizers = [resourcesFinalizer];
       const name = str(metadata.name);
       if (!name) return failed('a generated Application has no metadata.name');
+      const nameProblem = generatedNameProblem(name);
+      if (nameProblem) {
+        // Argo CD creates the others and never this one: not previewed, over what it would deploy.
+        const ownName = kindKey && field(generator, kindKey, 'template', 'metadata', 'name') !== undefined;
+        const line = doc.lineOf(ownName ? ['spec', 'generators', i, kindKey, 'template', 'metadata', 'name'] : ['spec', 'template', 'metadata', 'name']) ?? doc.line;
+        const sources = [field(app, 'spec', 'source'), ...list(field(app, 'spec', 'sources'))].filter(isRecord).filter((s) => genCtx.isThisRepo(s.repoURL));
+        const reads = readsFrom(ctx.root, [doc.file, ...sources.map((s) => literalPrefix(str(s.path) ?? ''))]);
+        notes.push(objectNote(doc, 'not-previewed', `generators[${i}]: ${nameProblem}; what it would deploy is not previewed. While it fails, Argo CD deletes none of the Applications this ApplicationSet stops generating`, { line, reads }));
+        continue;
+      }
       names.set(name, (names.get(name) ?? 0) + 1);
       applications.push({ object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata, spec: field(app, 'spec') ?? {} }, inputs: sourceFilesOf(p), generatedFrom: [...sourceFilesOf(p), ...sourceDirsOf(p)] });
     }
