@@ -11,9 +11,11 @@ import { RenderFailure } from './types.ts';
  * Chart.lock's `digest` before fetching anything (pkg/downloader/manager.go Build: "the lock file
  * (Chart.lock) is out of sync with the dependencies file (Chart.yaml). Please update the dependencies").
  * Go's encoding: fields in chart.Dependency's order, `omitempty` ones left out when empty, HTML characters
- * escaped. Undefined when bosun cannot restate it: an `import-values` entry that is not a string (helm's
- * digest of the child/parent form was not reproduced here), a repository helm rewrites from its own
- * repository configuration (`@name`, `alias:name`), or a field of the wrong type.
+ * escaped. `import-values` is `[]interface{}` (helm pkg/chart/dependency.go): a string, or the child/parent
+ * form, a map that encoding/json writes with its keys sorted (checked against helm 3.18's `helm dependency
+ * update`). Undefined when bosun cannot restate it: an `import-values` entry that is neither a string nor a
+ * map of strings, a repository helm rewrites from its own repository configuration (`@name`, `alias:name`),
+ * or a field of the wrong type.
  */
 export function helmDependencyDigest(req: readonly unknown[], lock: readonly unknown[]): string | undefined {
   const reqJson = dependenciesJson(req, true);
@@ -42,7 +44,9 @@ function dependencyJson(d: unknown, declared: boolean): string | undefined {
   const tags = o.tags ?? [];
   const importValues = o['import-values'] ?? [];
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return undefined;
-  if (!Array.isArray(importValues) || !importValues.every((v) => typeof v === 'string')) return undefined;
+  if (!Array.isArray(importValues)) return undefined;
+  const imports = importValues.map(importValueJson);
+  if (imports.some((v) => v === undefined)) return undefined;
   if (o.enabled !== undefined && o.enabled !== null && typeof o.enabled !== 'boolean') return undefined;
   const fields = [
     `"name":${goString(name)}`,
@@ -51,10 +55,21 @@ function dependencyJson(d: unknown, declared: boolean): string | undefined {
     ...(condition ? [`"condition":${goString(condition)}`] : []),
     ...(tags.length ? [`"tags":[${(tags as string[]).map(goString).join(',')}]`] : []),
     ...(o.enabled === true ? ['"enabled":true'] : []),
-    ...(importValues.length ? [`"import-values":[${(importValues as string[]).map(goString).join(',')}]`] : []),
+    ...(imports.length ? [`"import-values":[${imports.join(',')}]`] : []),
     ...(alias ? [`"alias":${goString(alias)}`] : []),
   ];
   return `{${fields.join(',')}}`;
+}
+
+/** One `import-values` entry as encoding/json writes an interface{}: a string, or a map (keys sorted) of strings. */
+function importValueJson(v: unknown): string | undefined {
+  if (typeof v === 'string') return goString(v);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (!entries.every(([, value]) => typeof value === 'string')) return undefined;
+  // encoding/json sorts a map's keys by their UTF-8 bytes.
+  entries.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return `{${entries.map(([k, value]) => `${goString(k)}:${goString(value as string)}`).join(',')}}`;
 }
 
 /** encoding/json's string: JSON with <, >, & and U+2028/U+2029 escaped. */

@@ -159,4 +159,20 @@ describe('an Argo CD umbrella chart whose dependencies come from a Helm reposito
     const parsedLock = parse(lock) as { digest: string; dependencies: unknown[] };
     expect(helmDependencyDigest((parse(chart) as { dependencies: unknown[] }).dependencies, parsedLock.dependencies)).toBe(parsedLock.digest);
   });
+
+  // import-values is []interface{} in helm's chart.Dependency: the child/parent form is a map, which
+  // encoding/json writes with sorted keys. A Chart.yaml that edits it without `helm dependency update`
+  // fails helm's build as any other stale lock does.
+  it('agrees with the real helm on the child/parent form of import-values, and judges a lock it left stale', async () => {
+    const withImports = (parent: string) => `apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: ${served.url}\n    import-values:\n      - parent: ${parent}\n        child: data\n      - defaults\n      - { child: "a<b", parent: "x&y" }\n`;
+    const lock = await helmLock(withImports('cache'));
+    const { parse } = await import('yaml');
+    const parsedLock = parse(lock) as { digest: string; dependencies: unknown[] };
+    expect(helmDependencyDigest((parse(withImports('cache')) as { dependencies: unknown[] }).dependencies, parsedLock.dependencies)).toBe(parsedLock.digest);
+
+    const base = { ...files('1.0.0', 1), 'charts/shop/Chart.yaml': withImports('cache'), 'charts/shop/Chart.lock': lock };
+    const stale = await plan(base, { 'charts/shop/Chart.yaml': withImports('store') });
+    expect(stale.code).toBe(1);
+    expect(JSON.stringify(stale.plan.environments.find((e) => e.name === 'shop'))).toContain('the lock file (Chart.lock) is out of sync with the dependencies file (Chart.yaml)');
+  });
 });
