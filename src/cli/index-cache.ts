@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { git } from '../git/git.ts';
+import { join } from 'node:path';
+import { gitCommonDir } from '../git/index.ts';
 import { inputIndexFormat, type InputIndex, type InputIndexStore } from '../plan/input-index.ts';
 import type { IndexOption } from '../plan/input-index-sides.ts';
 import type { CliIO } from './io.ts';
@@ -65,6 +65,5 @@ export class DiskIndexStore implements InputIndexStore {
 /** The index option for a CLI command on `repoDir`, or undefined when disabled. */
 export async function cliIndexOption(repoDir: string, io: CliIO, disabled: boolean | undefined): Promise<IndexOption | undefined> {
   if (disabled || ['1', 'true', 'yes'].includes((io.env.BOSUN_NO_INDEX_CACHE ?? '').toLowerCase())) return undefined;
-  const common = (await git(['rev-parse', '--git-common-dir'], { cwd: repoDir })).trim();
-  return { store: new DiskIndexStore(join(resolve(repoDir, common), 'bosun', 'input-index')), version: `${bosunVersion()}+${inputCodeFingerprint()}` };
+  return { store: new DiskIndexStore(join(await gitCommonDir(repoDir), 'bosun', 'input-index')), version: `${bosunVersion()}+${inputCodeFingerprint()}` };
 }

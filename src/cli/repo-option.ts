@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { git } from '../git/git.ts';
+import { repositoryTop } from '../git/index.ts';
 import { BosunError } from '../model/errors.ts';
 import type { CliIO } from './io.ts';
 
@@ -26,8 +26,7 @@ export async function repoFolder(flag: string | undefined, io: CliIO, opts: { gi
   let toplevel: string | undefined;
   try {
     // A bare repository (a mirror) has no top level, and is a repository all the same.
-    const bare = (await git(['rev-parse', '--is-bare-repository'], { cwd: dir, timeoutMs: 30_000 })).trim() === 'true';
-    if (!bare) toplevel = (await git(['rev-parse', '--show-toplevel'], { cwd: dir, timeoutMs: 30_000 })).trim();
+    toplevel = await repositoryTop(dir);
   } catch (error) {
     if (!(error instanceof BosunError)) throw error;
     if (/not a git repository/i.test(error.message)) {

@@ -4,6 +4,8 @@ export { changedFiles } from './changes.ts';
 export { readBlob } from './blob.ts';
 export { commitTime } from './commit-time.ts';
 export { branchTip } from './branch-tip.ts';
+export { mergeBase } from './merge-base.ts';
+export { fetchCommits, gitCommonDir, hasCommit, isShallow, repositoryTop } from './repository.ts';
 export { commitTrees, listTree, rootTreeIds, treeId } from './tree.ts';
 export { filesContaining } from './grep.ts';
 export { checkout, partialCheckout, type Checkout, type PartialCheckout, type TreeListing } from './worktree.ts';

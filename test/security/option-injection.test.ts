@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseRepoConfig } from '../../src/config/index.ts';
 import { discoverEnvironments } from '../../src/discover/index.ts';
-import { changedFiles, checkout, commitTime, createMirrorCache, listTree, readBlob, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
+import { changedFiles, checkout, commitTime, createMirrorCache, fetchCommits, listTree, mergeBase, readBlob, resolveRef, rootTreeIds, treeId } from '../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, showPatch } from '../../src/git/revert.ts';
 import { scratchRepo } from '../../src/git/scratch-repo.ts';
 import { ensureCommits } from '../../src/cli/action/commits.ts';
@@ -51,8 +51,8 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/worktree.ts execFile': { count: 1, guard: 'rm -rf -- <folder>: a checkout folder bosun made itself, after --' },
   'src/git/worktree.ts git': { count: 2, guard: 'the tree is a full id resolved by resolveRef first; a partial checkout\'s paths go to checkout-index on stdin (-z), never as arguments' },
   'src/render/process.ts spawn': { count: 1, guard: 'runTool() itself (in the sandbox when asked)' },
-  'src/cli/index-cache.ts git': { count: 1, guard: 'fixed arguments (rev-parse --git-common-dir); the folder is the cwd, never an argument' },
-  'src/cli/repo-option.ts git': { count: 2, guard: 'fixed arguments (rev-parse --is-bare-repository / --show-toplevel); the folder is the cwd, never an argument' },
+  'src/git/repository.ts git': { count: 6, guard: 'fixed arguments, the folder as the cwd; a commit to test after --end-of-options; commits to fetch checked as full ids, after --' },
+  'src/git/merge-base.ts git': { count: 1, guard: 'each side a full commit id or refs/heads/<checked branch name>, after --end-of-options' },
   'src/render/sandbox-probe.ts spawn': { count: 1, guard: 'fixed arguments (kubectl version), no repository content' },
   'src/render/helm.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; release name, namespace and value files checked' },
   'src/render/helmrelease.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; the HelmRelease\'s release name (after helm-controller\'s shortening) and namespace checked by helm\'s rules; values go through a JSON file bosun writes; the chart is a checked repository folder or the fetcher\'s cache' },
@@ -61,10 +61,6 @@ const knownSites: Record<string, { count: number; guard: string }> = {
   'src/git/grep.ts git': { count: 2, guard: 'the revision must be a full object id (checked: git grep knows no --end-of-options); the text after -e, the pathspecs after --; the cat-file names go on stdin' },
   'src/git/default-branch.ts git': { count: 1, guard: 'fixed arguments (symbolic-ref / rev-parse of refs/heads/main|master), no outside value' },
   'src/render/kustomize.ts runTool': { count: 1, guard: 'fixed arguments and temp paths; what kustomize hands to helm (helmCharts) is checked in the kustomization walk' },
-  'queue/workflows/commands/apply-command.ts git': { count: 1, guard: 'PR base/head shas were accepted by mirrors.ensure first' },
-  'queue/workflows/plan/commit-range.ts git': { count: 1, guard: 'refs/heads/ prefix; shas accepted by mirrors.ensure first' },
-  'queue/workflows/commands/rollback-command.ts git': { count: 2, guard: 'revisions are what git printed' },
-  'src/cli/action/commits.ts git': { count: 3, guard: 'the event payload\'s shas checked as full commit ids first; otherwise fixed arguments' },
   'src/render/fleet-patch.ts runTool': { count: 1, guard: 'fixed arguments (kubectl patch --local) naming files bosun writes; the object and the patch are data in them' },
   'src/render/fleet-templates.ts runTool': { count: 1, guard: 'options only as --name=value, release name and chart after --; fleet.yaml\'s release name and namespace checked by helm\'s rules first; values in a JSON file bosun writes' },
 };
@@ -371,6 +367,9 @@ describe('git with values from payloads and pull requests', () => {
     ['pushNewBranch (branch)', () => pushNewBranch({ cwd: git.dir, sha: head, branch: `--receive-pack=touch ${gitCanary}`, token: 't', repoName: 'acme/fleet' })],
     ['mirror ensure (wanted sha)', () => createMirrorCache({ root: canaryDir }).ensure({ fullName: 'acme/fleet', cloneUrl: `file://${git.dir}` }, async () => 't', [bad])],
     ['bosun action ensureCommits', () => ensureCommits(git.dir, [head, bad], () => undefined)],
+    ['fetchCommits', () => fetchCommits(git.dir, [bad])],
+    ['mergeBase (commit)', () => mergeBase(git.dir, bad, head)],
+    ['mergeBase (branch)', () => mergeBase(git.dir, `refs/heads/${bad}`, head)],
     ['revertInScratchRepo', async () => {
       const scratch = await scratchRepo(git.dir, head);
       try {

@@ -19,7 +19,7 @@ import { appliedCheck, stoppedWaitingText, waitingForTurnText } from '../apply/a
 import { takeEnvLease, type HeldEnvLease } from '../apply/env-lease.ts';
 import { openApplyLifeCycle, type ApplyTarget } from '../apply/life-cycle.ts';
 import { discoverEnvironments } from '../../../src/discover/index.ts';
-import { commitTime, git } from '../../../src/git/index.ts';
+import { commitTime, mergeBase as findMergeBase } from '../../../src/git/index.ts';
 import { readMergeState } from '../../../src/github/associated-pulls.ts';
 import { completeCheckRun, createCheckRun, type CheckRunRef } from '../../../src/github/index.ts';
 import { applyCheckRunName } from '../../../src/github/names.ts';
@@ -59,7 +59,7 @@ export async function applyForPullRequest(deps: CommandProcessorDeps, run: Comma
 
   if (env.requires.length > 0) {
     const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, run.token, [pr.baseSha, pr.headSha]);
-    const mergeBase = (await git(['merge-base', pr.baseSha, pr.headSha], { cwd: mirror.dir }).catch(() => '')).trim() || undefined;
+    const mergeBase = await findMergeBase(mirror.dir, pr.baseSha, pr.headSha).catch(() => undefined);
     const approvedBy = env.requires.includes('approved') ? await approvers(gh, job.repo.owner, job.repo.name, job.pr) : [];
     const unmet = checkRequirements(env.requires, requirementState(pr, approvedBy, mergeBase));
     if (unmet.length > 0) {

@@ -7,7 +7,7 @@
  */
 import { formatCommand, type RollbackCommand } from '../../../src/chatops/index.ts';
 import { clusterNameOf } from '../../../src/model/environment.ts';
-import { branchTip, git } from '../../../src/git/index.ts';
+import { branchTip } from '../../../src/git/index.ts';
 import { commitFacts, isAncestor, mainlineFacts, pushNewBranch, rangeFacts, revertInScratchRepo, type Identity } from '../../../src/git/revert.ts';
 import { call } from '../../../src/github/call.ts';
 import type { ApplyRecord, PinRecord } from '../../../src/jobs.ts';
@@ -104,7 +104,9 @@ export async function rollbackForPullRequest(deps: CommandProcessorDeps, run: Co
   }
 
   const plan = await revertPlan(state.mirrorDir, mergeSha, facts);
-  const before = (await git(['rev-parse', '--verify', `${oldestCommit(plan)}^1`], { cwd: state.mirrorDir })).trim();
+  const oldest = await commitFacts(state.mirrorDir, oldestCommit(plan));
+  const before = oldest.parents[0];
+  if (before === undefined) throw new BosunError({ kind: 'git', message: `${short(oldest.sha)}, the first commit #${job.pr} brought, is the repository's first commit: there is no state before it to roll back to` });
   const touched = await affectedEnvironments({ repoDir: state.mirrorDir, base: before, head: mergeSha, ...discoveryScope(job.repo, deps.clusters), ...(deps.charts ? { charts: deps.charts } : {}) });
   if (!touched.some((t) => t.name === name)) {
     const names = touched.map((t) => `\`${t.name}\``).join(', ');
@@ -224,8 +226,8 @@ async function openRevert(deps: CommandProcessorDeps, run: CommandRun, input: Re
     const open = await call(gh, `looking for the revert pull request from ${candidate}`, 'GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', head: `${owner}:${candidate}`, per_page: 1 });
     const found = (open.data as Array<{ number: number; html_url: string }>)[0];
     if (found) return { status: 'opened', pr: { number: found.number, url: found.html_url, branch: candidate, reused: true } };
-    const [parent, email] = (await git(['show', '-s', '--format=%P%x00%ae', existing], { cwd: input.mirrorDir })).trim().split('\0');
-    if (parent === input.tip && email === author.email) {
+    const facts = await commitFacts(input.mirrorDir, existing);
+    if (facts.parents.length === 1 && facts.parents[0] === input.tip && facts.authorEmail === author.email) {
       branch = candidate;
       reuseSha = existing;
     }

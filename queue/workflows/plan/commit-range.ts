@@ -2,7 +2,7 @@
  * The two commits a PR plan compares: the PR head, and the merge base of the head and the base branch's
  * tip, so commits that landed on the base branch after the PR branched off are not shown as the PR's.
  */
-import { branchTip, git } from '../../../src/git/index.ts';
+import { branchTip, mergeBase } from '../../../src/git/index.ts';
 import type { MirrorCache } from '../../../src/git/mirror.ts';
 import type { RepoRef } from '../../../src/jobs.ts';
 import { BosunError } from '../../../src/model/errors.ts';
@@ -24,8 +24,7 @@ export async function commitRange(
   const mirror = await mirrors.ensure({ fullName: repo.fullName, cloneUrl: repo.cloneUrl }, token, wanted);
   let base: string;
   try {
-    // merge-base resolves the branch itself: one git process less before every plan.
-    base = (await git(['merge-base', want.baseSha ?? `refs/heads/${want.baseRef}`, want.headSha], { cwd: mirror.dir })).trim();
+    base = await mergeBase(mirror.dir, want.baseSha ?? `refs/heads/${want.baseRef}`, want.headSha);
   } catch (err) {
     // A base branch the mirror does not have fails here, as it always did; otherwise the two commits share nothing.
     const baseTip = want.baseSha ?? await branchTip(mirror.dir, want.baseRef);

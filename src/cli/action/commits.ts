@@ -3,12 +3,8 @@
  * (the merge ref) unless told `fetch-depth: 0`; the missing ones are fetched by SHA with the
  * credentials checkout left in the repository's config.
  */
-import { git } from '../../git/index.ts';
+import { fetchCommits, hasCommit } from '../../git/index.ts';
 import { BosunError } from '../../model/errors.ts';
-
-async function hasCommit(repoDir: string, sha: string): Promise<boolean> {
-  return git(['cat-file', '-e', `${sha}^{commit}`], { cwd: repoDir }).then(() => true, () => false);
-}
 
 /** A full commit id (SHA-1 or SHA-256), as GitHub's event payload gives it: never read as an option. */
 const fullCommitId = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -20,9 +16,8 @@ export async function ensureCommits(repoDir: string, shas: string[], progress: (
   for (const sha of shas) if (!(await hasCommit(repoDir, sha))) missing.push(sha);
   if (missing.length === 0) return;
   progress(`fetching ${missing.map((s) => s.slice(0, 7)).join(' and ')} from origin`);
-  const shallow = (await git(['rev-parse', '--is-shallow-repository'], { cwd: repoDir }).catch(() => 'false')).trim() === 'true';
   try {
-    await git(['fetch', '--no-tags', '--no-recurse-submodules', ...(shallow ? ['--depth=1'] : []), 'origin', ...missing], { cwd: repoDir, timeoutMs: 600_000 });
+    await fetchCommits(repoDir, missing);
   } catch (err) {
     throw new BosunError({ kind: 'git', message: `the pull request's commits ${missing.map((s) => s.slice(0, 7)).join(', ')} are not in ${repoDir} and cannot be fetched (${(err as Error).message}); check out the repository first (actions/checkout, with fetch-depth: 0)` }, { cause: err });
   }
