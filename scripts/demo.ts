@@ -17,7 +17,7 @@ async function planDemo(): Promise<number> {
     process.stderr.write(`bosun demo: $ bosun plan --repo ${repo.dir} --base main --head ${repo.branch}\n\n`);
     const format = process.argv.includes('--json') ? ['--format', 'json'] : [];
     const code = await main(['plan', '--repo', repo.dir, '--base', 'main', '--head', repo.branch, ...format]);
-    process.stderr.write(`\nbosun demo: plan exited with ${code} (0 = clean, 1 = a render or validation failed, 2 = usage/config)\n`);
+    process.stderr.write(`\nbosun demo: plan exited with ${code} (0 = clean, 1 = a render or validation failed, 2 = usage/config, 3 = not all of it could be judged; bosun --help lists the exit codes)\n`);
     // The demo's job is to show the report; a validation finding in the sample PR is part of what it shows.
     return code === 2 ? 2 : 0;
   } finally {
