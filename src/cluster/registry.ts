@@ -23,6 +23,12 @@ const labelMap = z.record(
   z.union([z.string(), z.number(), z.boolean()]).transform(String),
 );
 
+/** Annotations take the same [prefix/]name keys as labels, and any text as value. */
+const annotationMap = z.record(
+  z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'annotation names are [prefix/]name, as in Kubernetes' }),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+);
+
 /** An http(s) URL without user info, query or fragment, as a cluster secret's `server` holds it; stored without trailing "/". */
 const apiServerUrl = z.string().transform((raw, ctx): string => {
   let url: URL | undefined;
@@ -45,11 +51,12 @@ const clusterEntry = z
     inCluster: z.literal(true).optional().describe('Use the service account bosun runs as (inside a pod).'),
     kubernetesVersion: kubernetesVersion.optional().describe('The Kubernetes version of environments on this cluster that set none (default: the live server\'s).'),
     labels: labelMap.optional().describe('Labels of the cluster, as Rancher Fleet targets and cluster groups select clusters by them. An entry with labels and no credentials is a cluster bosun plans for but never connects to.'),
+    annotations: annotationMap.optional().describe('Annotations of the cluster, as its Argo CD cluster secret carries them: the ApplicationSet clusters generator gives them as `metadata.annotations.<name>` (gitops-bridge keeps each cluster\'s repository URLs and paths there). Never secret: they are printed like labels.'),
     server: apiServerUrl.optional().describe('The API server URL Argo CD knows this cluster by (the `server` of its cluster secret): an Application whose `destination.server` is this URL targets this entry, and the ApplicationSet clusters generator gives it as `server`. A trailing "/" is ignored, as Argo CD ignores it; nothing else is normalised (Argo CD compares the text).'),
   })
   .superRefine((entry, ctx) => {
-    if (entry.kubeconfig === undefined && entry.inCluster === undefined && entry.labels === undefined && entry.server === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'needs either "kubeconfig: <path>" or "inCluster: true" (or only "labels" / "server", for a cluster bosun plans for but never connects to)' });
+    if (entry.kubeconfig === undefined && entry.inCluster === undefined && entry.labels === undefined && entry.annotations === undefined && entry.server === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs either "kubeconfig: <path>" or "inCluster: true" (or only "labels" / "annotations" / "server", for a cluster bosun plans for but never connects to)' });
     }
     if (entry.kubeconfig !== undefined && entry.inCluster !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'set either "kubeconfig" or "inCluster", not both', path: ['inCluster'] });
@@ -98,6 +105,8 @@ export const clusterRegistrySchema = z.strictObject({
 export type ClusterEntry = ({ name: string; kubeconfig: string; context?: string } | { name: string; inCluster: true } | { name: string; labelsOnly: true }) & {
   kubernetesVersion?: string;
   labels?: Record<string, string>;
+  /** Annotations of its Argo CD cluster secret, for the clusters generator. */
+  annotations?: Record<string, string>;
   /** The API server URL Argo CD knows the cluster by (no trailing "/"). */
   server?: string;
 };
@@ -123,7 +132,7 @@ export function hasCredentials(entry: ClusterEntry): boolean {
 /** The registry's clusters, labels and groups for discovery, without any credential. */
 export function inventoryOf(registry: ClusterRegistry): ClusterInventory {
   return {
-    clusters: [...registry.clusters.values()].map((c) => ({ name: c.name, labels: { ...c.labels }, ...(c.server ? { server: c.server } : {}) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    clusters: [...registry.clusters.values()].map((c) => ({ name: c.name, labels: { ...c.labels }, ...(c.annotations ? { annotations: { ...c.annotations } } : {}), ...(c.server ? { server: c.server } : {}) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     groups: [...(registry.groups?.values() ?? [])].map((g) => ({ name: g.name, selector: g.selector, labels: { ...g.labels } })),
   };
 }
@@ -161,7 +170,7 @@ export function parseClusterRegistry(text: string, file: string): ClusterRegistr
   const clusters = new Map<string, ClusterEntry>();
   for (const [name, entry] of Object.entries(parsed.data.clusters)) {
     const version = normalizeKubernetesVersion(entry.kubernetesVersion);
-    const common = { name, ...(version ? { kubernetesVersion: version } : {}), ...(entry.labels ? { labels: entry.labels } : {}), ...(entry.server ? { server: entry.server } : {}) };
+    const common = { name, ...(version ? { kubernetesVersion: version } : {}), ...(entry.labels ? { labels: entry.labels } : {}), ...(entry.annotations ? { annotations: entry.annotations } : {}), ...(entry.server ? { server: entry.server } : {}) };
     if (entry.inCluster) clusters.set(name, { ...common, inCluster: true });
     else if (entry.kubeconfig === undefined) clusters.set(name, { ...common, labelsOnly: true });
     else {

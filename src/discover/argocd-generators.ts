@@ -55,6 +55,8 @@ export class NotExpanded extends Error {
 export interface GeneratorCluster {
   name: string;
   labels: Record<string, string>;
+  /** The registry entry's `annotations:` (its cluster secret's). */
+  annotations?: Record<string, string>;
   /** The registry entry's `server:` (the URL Argo CD's cluster secret carries). */
   server?: string;
 }
@@ -172,8 +174,12 @@ function clustersGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
     if (isRecord(selector) && Object.keys(selector).length > 0 && !selectorMatches(selector, cluster.labels)) continue;
     const base = { name: cluster.name, nameNormalized: sanitizeName(cluster.name), server: serverOf(cluster), project: '' };
     const params: Params = ctx.mode.goTemplate
-      ? { ...base, metadata: { labels: { ...cluster.labels }, annotations: {} } }
-      : { ...base, ...Object.fromEntries(Object.entries(cluster.labels).map(([k, v]) => [`metadata.labels.${k}`, v])) };
+      ? { ...base, metadata: { labels: { ...cluster.labels }, annotations: { ...cluster.annotations } } }
+      : {
+        ...base,
+        ...Object.fromEntries(Object.entries(cluster.labels).map(([k, v]) => [`metadata.labels.${k}`, v])),
+        ...Object.fromEntries(Object.entries(cluster.annotations ?? {}).map(([k, v]) => [`metadata.annotations.${k}`, v])),
+      };
     out.push(withValues(params, field(spec, 'values'), ctx));
   }
   return out;

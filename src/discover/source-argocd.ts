@@ -163,7 +163,7 @@ class ArgoDiscovery {
   }
 
   private clusters(): GeneratorCluster[] | undefined {
-    return this.ctx.clusters?.clusters.map((c) => ({ name: c.name, labels: { ...c.labels }, ...(c.server ? { server: c.server } : {}) }));
+    return this.ctx.clusters?.clusters.map((c) => ({ name: c.name, labels: { ...c.labels }, ...(c.annotations ? { annotations: { ...c.annotations } } : {}), ...(c.server ? { server: c.server } : {}) }));
   }
 
   /**

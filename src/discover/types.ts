@@ -41,7 +41,7 @@ export interface DiscoverOptions {
 /** Registered clusters as discovery may know them (structurally the registry's inventory, model/cluster-inventory.ts). */
 export interface DiscoveryClusters {
   /** `server`: the API URL an Argo CD cluster secret would carry (registry `server:`), matched by `destination.server`. */
-  clusters: Array<{ name: string; labels: Record<string, string>; server?: string }>;
+  clusters: Array<{ name: string; labels: Record<string, string>; annotations?: Record<string, string>; server?: string }>;
   /** The registry's cluster groups (Rancher Fleet targets `clusterGroup` / `clusterGroupSelector` select by them). */
   groups?: InventoryGroup[];
 }

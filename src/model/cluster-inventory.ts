@@ -14,6 +14,8 @@ export interface ClusterInventory {
 export interface InventoryCluster {
   name: string;
   labels: Record<string, string>;
+  /** Annotations of its Argo CD cluster secret (the clusters generator's `metadata.annotations`), when the registry gives them. */
+  annotations?: Record<string, string>;
   /** The API server URL Argo CD knows the cluster by (its cluster secret's `server`, no trailing "/"), when the registry gives one. */
   server?: string;
 }
