@@ -96,9 +96,9 @@ function kustomizationEdits(model: InputWalker, file: string, doc: { name: strin
     const ns = str(kz.namespace);
     if (ns !== undefined && ns !== doc.namespace) {
       // kustomize's namespace transformer sets metadata.namespace (a custom resource's spec is left alone):
-      // applied as a merge patch after the others.
+      // applied after the others, as a JSON 6902 operation (a patch document keeps the namespace, below).
       edits.push(`namespace: ${ns}`);
-      patches.push(JSON.stringify({ metadata: { namespace: ns } }));
+      patches.push(JSON.stringify([{ op: 'add', path: '/metadata/namespace', value: ns }]));
     }
     for (const t of ['namePrefix', 'nameSuffix']) {
       if (str(kz[t])) {
@@ -260,8 +260,25 @@ export function applyPatches(object: Record<string, unknown>, patches: readonly 
         if (e instanceof JsonPatchError) return undefined;
         throw e;
       }
-    } else if (isRecord(patch)) out = mergePatch(out, patch);
+    } else if (isRecord(patch)) out = keepingIdentity(out, mergePatch(out, patch));
     else return undefined;
   }
   return isRecord(out) ? out : undefined;
+}
+
+/**
+ * kustomize's strategic merge keeps the patched object's kind, name and namespace whatever the patch
+ * document says (api/resource/resource.go ApplySmPatch: SetKind, SetName unless the patch's
+ * `allowNameChange`/`allowKindChange` options, SetNamespace always): cluster-template's cluster-apps patches
+ * every child Kustomization with a document named `not-used`, and each keeps its own name.
+ */
+function keepingIdentity(before: unknown, after: unknown): unknown {
+  if (!isRecord(before) || !isRecord(after)) return after;
+  const was = isRecord(before.metadata) ? before.metadata : {};
+  const metadata: Record<string, unknown> = { ...(isRecord(after.metadata) ? after.metadata : {}) };
+  for (const key of ['name', 'namespace']) {
+    if (was[key] === undefined) delete metadata[key];
+    else metadata[key] = was[key];
+  }
+  return { ...after, ...(before.kind !== undefined ? { kind: before.kind } : {}), metadata };
 }

@@ -16,6 +16,8 @@ import { assignUniqueNames } from './naming.ts';
 import { environmentNote, existingRepoPath, objectNote } from './notes.ts';
 import { bool, checkedArgument, field, isRecord, list, repoPathFrom, str, stringMap } from './object-fields.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
+import type { KubeObject } from '../model/object.ts';
+import { substitutionDisabled } from '../render/substitute.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource, EnvInputs } from './types.ts';
 
 const kustomizationApi = /^kustomize\.toolkit\.fluxcd\.io\//;
@@ -359,6 +361,7 @@ function toEnvironment(ctx: DiscoveryContext, k: FluxKustomization, name: string
   if (kustomize) env.kustomize = kustomize;
   const substitute = stringMap(field(spec, 'postBuild', 'substitute'));
   if (substitute && Object.keys(substitute).length > 0) env.substitute = substitute;
+  if (substitutionDisabled(doc.object as KubeObject)) env.substitutionDisabledByObject = true;
   const substituteFrom = substituteFromRefs(spec, k.namespace ?? bootstrapName);
   if (substituteFrom.length > 0) env.substituteFrom = substituteFrom;
   const labels = stringMap(field(spec, 'commonMetadata', 'labels'));

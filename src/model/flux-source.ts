@@ -55,6 +55,12 @@ declare module './environment.ts' {
     fluxSource?: FluxSourceSpec;
     /** Flux `postBuild.substituteFrom`, resolved at plan time from what the same cluster's environments apply (src/plan/substitute-from.ts). */
     substituteFrom?: SubstituteFromRef[];
+    /**
+     * Flux: the Kustomization object opts out of the postBuild substitution of the Kustomization that
+     * applies it (`kustomize.toolkit.fluxcd.io/substitute: disabled`); without it, that parent's variables
+     * are substituted into this object's `postBuild.substitute` values first (src/plan/substitute-from.ts).
+     */
+    substitutionDisabledByObject?: true;
     /** Flux `spec.commonMetadata`: labels and annotations set on every object kustomize-controller applies. */
     commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   }

@@ -7,7 +7,9 @@ import type { Environment } from '../model/environment.ts';
 import type { SubstituteFromRef } from '../model/flux-source.ts';
 import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { isSopsEncrypted, isSopsValue } from '../model/sops.ts';
+import { substituteText, SubstitutionError } from '../render/substitute.ts';
 import type { RenderOutcome } from '../render/types.ts';
+import { readsParentVariables, substitutingParent } from './parent-substitution.ts';
 
 /**
  * Flux `postBuild.substituteFrom`, resolved the way kustomize-controller does it after the other
@@ -49,11 +51,15 @@ export function secretMarker(ref: SubstituteFromRef, key: string, value: string)
   return `(secret ${ref.namespace}/${ref.name} key ${key}, value ${digest})`;
 }
 
-/** The environments of one checkout that read substituteFrom, resolved (others are absent from the map). */
+/**
+ * The environments of one checkout whose postBuild variables come from elsewhere, resolved (others are
+ * absent from the map): those that read substituteFrom, and those whose `postBuild.substitute` values the
+ * Kustomization applying their object substitutes first (parent-substitution.ts).
+ */
 export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environment>, dir: string, deps: SubstitutionDeps, mode: SubstitutionMode, only?: ReadonlySet<string>): Promise<Map<string, ResolvedSubstitution>> {
   const out = new Map<string, ResolvedSubstitution>();
-  const consumers = [...envs.values()].filter((e) => (e.substituteFrom?.length ?? 0) > 0 && (!only || only.has(e.name)));
-  if (consumers.length === 0) return out;
+  const candidates = [...envs.values()].filter((e) => (!only || only.has(e.name)) && ((e.substituteFrom?.length ?? 0) > 0 || readsParentVariables(e)));
+  if (candidates.length === 0) return out;
   const texts = new TextCache(dir);
   const renders = new Map<string, Promise<RenderOutcome>>();
   const renderOf = (env: Environment) => {
@@ -61,44 +67,89 @@ export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environmen
     if (!r) renders.set(env.name, (r = deps.render(env)));
     return r;
   };
-  for (const consumer of consumers) {
+  const memo = new Map<string, Promise<Variables>>();
+  const variablesOf = (env: Environment, seen: ReadonlySet<string>): Promise<Variables> => {
+    let v = memo.get(env.name);
+    if (!v) memo.set(env.name, (v = computeVariables(env, seen)));
+    return v;
+  };
+  const computeVariables = async (consumer: Environment, seen: ReadonlySet<string>): Promise<Variables> => {
     // kustomize-controller reads the cluster: what the other Kustomizations of the same cluster apply.
     const providers = [...envs.values()].filter((e) => e !== consumer && e.source === 'flux' && e.cluster === consumer.cluster).sort((a, b) => (a.name < b.name ? -1 : 1));
-    const vars: Record<string, string> = {};
-    const digest: string[] = [];
-    const files = new Set<string>();
-    const notes: DiscoveryNote[] = [];
-    for (const ref of consumer.substituteFrom!) {
+    const v: Variables = { vars: {}, marked: {}, files: new Set(), notes: [] };
+    for (const ref of consumer.substituteFrom ?? []) {
       const found = await findObject(ref, providers, deps, renderOf, texts);
       if (!found) {
         if (!ref.optional) {
-          notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is not applied by any environment of ${consumer.cluster ? `cluster ${consumer.cluster}` : 'this repository'}: kustomize-controller reads it from the cluster (made outside this repository?) and fails the Kustomization when it is missing; bosun substitutes without it, so variables it would set stay empty or take their defaults`));
+          v.notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is not applied by any environment of ${consumer.cluster ? `cluster ${consumer.cluster}` : 'this repository'}: kustomize-controller reads it from the cluster (made outside this repository?) and fails the Kustomization when it is missing; bosun substitutes without it, so variables it would set stay empty or take their defaults`));
         }
         continue;
       }
-      for (const f of sourceFiles(found.rendered)) files.add(f);
+      for (const f of sourceFiles(found.rendered)) v.files.add(f);
       for (const [key, raw] of Object.entries(valuesOf(ref, found.rendered.object))) {
         const value = raw.value.replace(/\n/g, '');
         const secret = ref.kind === 'Secret' || raw.encrypted;
-        vars[key] = secret && mode === 'preview' ? secretMarker(ref, key, value) : value;
-        digest.push(`${key}=${secret ? secretMarker(ref, key, value) : value}`);
+        v.marked[key] = secret ? secretMarker(ref, key, value) : value;
+        v.vars[key] = mode === 'preview' ? v.marked[key] : value;
         if (raw.encrypted && mode === 'apply') {
-          notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is SOPS-encrypted: its value of ${key} is substituted encrypted (give bosun the age key to decrypt it)`));
+          v.notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is SOPS-encrypted: its value of ${key} is substituted encrypted (give bosun the age key to decrypt it)`));
         }
       }
     }
+    // The inline values, as the Kustomization applying this one's object substituted them (its own variables first).
+    const parent = readsParentVariables(consumer) ? await substitutingParent(consumer, envs, deps.inputs) : undefined;
+    const outer = parent && 'env' in parent && !seen.has(parent.env.name) ? await variablesOf(parent.env, new Set([...seen, consumer.name])) : undefined;
+    if (parent && 'ambiguous' in parent) v.notes.push(note(consumer, parent.ambiguous));
+    const substituting = outer && Object.keys(outer.vars).length > 0;
+    if (substituting) {
+      for (const f of outer.files) v.files.add(f);
+      if (parent && 'env' in parent && parent.env.definedIn) v.files.add(parent.env.definedIn.file);
+    }
     for (const [key, value] of Object.entries(consumer.substitute ?? {})) {
-      vars[key] = value.replace(/\n/g, '');
-      digest.push(`${key}=${vars[key]}`);
+      const inline = substituting ? substitutedValue(value, outer, consumer, key, v.notes) : { value, marked: value };
+      v.vars[key] = inline.value.replace(/\n/g, '');
+      v.marked[key] = inline.marked.replace(/\n/g, '');
+    }
+    return v;
+  };
+  for (const consumer of candidates) {
+    const v = await variablesOf(consumer, new Set());
+    if ((consumer.substituteFrom?.length ?? 0) === 0 && !Object.entries(consumer.substitute ?? {}).some(([k, value]) => v.vars[k] !== value)) {
+      // Nothing substituted its inline values (no parent with variables): nothing to resolve; only the notes stay.
+      if (v.notes.length > 0) out.set(consumer.name, { env: consumer, files: [], digest: digestOf(v), notes: v.notes });
+      continue;
     }
     out.set(consumer.name, {
-      env: { ...consumer, substitute: vars },
-      files: [...files].sort(),
-      digest: digest.join('\n'),
-      notes,
+      env: { ...consumer, substitute: { ...v.vars } },
+      files: [...v.files].sort(),
+      digest: digestOf(v),
+      notes: v.notes,
     });
   }
   return out;
+}
+
+/** The variables an environment substitutes: values for the render (`vars`), and with every Secret's value as its marker (`marked`, for digests and notes). */
+interface Variables {
+  vars: Record<string, string>;
+  marked: Record<string, string>;
+  files: Set<string>;
+  notes: DiscoveryNote[];
+}
+
+function digestOf(v: Variables): string {
+  return Object.entries(v.marked).map(([k, value]) => `${k}=${value}`).join('\n');
+}
+
+/** One inline value with the parent's variables substituted; a `${` Flux cannot parse stays as written, with a note (the parent's render fails on it). */
+function substitutedValue(value: string, outer: Variables, consumer: Environment, key: string, notes: DiscoveryNote[]): { value: string; marked: string } {
+  try {
+    return { value: substituteText(value, outer.vars), marked: substituteText(value, outer.marked) };
+  } catch (e) {
+    if (!(e instanceof SubstitutionError)) throw e;
+    notes.push(note(consumer, `postBuild.substitute ${key}: the Kustomization applying this one cannot substitute it (${e.message}); bosun keeps the value as written`));
+    return { value, marked: value };
+  }
 }
 
 function note(env: Environment, reason: string): DiscoveryNote {
@@ -247,7 +298,8 @@ export function withSubstitutionInputs<T extends { inputs: EnvInputs } | { probl
 /**
  * Without rendering (what a merge applies): the files, among the inputs of the same cluster's other Flux
  * environments, that name an object some environment reads through substituteFrom — an over-estimate of
- * the files that object comes from, so a change to it is never missed.
+ * the files that object comes from, so a change to it is never missed; for an environment whose inline
+ * values the applying Kustomization substitutes, that one's file and files too (one level: the common case).
  */
 export async function substituteFromFiles(envs: readonly Environment[], dir: string, inputsOf: (env: Environment) => Promise<EnvInputs | undefined>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
@@ -260,6 +312,14 @@ export async function substituteFromFiles(envs: readonly Environment[], dir: str
       for (const ref of consumer.substituteFrom!) for (const f of texts.filesMentioning(inputs, ref.name)) files.add(f);
     }
     if (files.size > 0) out.set(consumer.name, [...files].sort());
+  }
+  // Inline values the applying Kustomization substitutes: its file and the files its variables come from.
+  const byName = new Map(envs.map((e) => [e.name, e]));
+  for (const child of envs.filter(readsParentVariables)) {
+    const parent = await substitutingParent(child, byName, inputsOf);
+    if (!parent || !('env' in parent)) continue;
+    const files = new Set([...(out.get(child.name) ?? []), ...(out.get(parent.env.name) ?? []), ...(parent.env.definedIn ? [parent.env.definedIn.file] : [])]);
+    out.set(child.name, [...files].sort());
   }
   return out;
 }
