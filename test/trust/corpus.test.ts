@@ -41,7 +41,8 @@ async function changedFiles(dir: string, c: BuiltCommit): Promise<string[]> {
 
 /**
  * The Fleet clusters of oracle.yaml as a cluster registry of labels only (clusters bosun plans for and
- * never connects to), so that bosun's Fleet support (issue #13) sees the same targets as the oracle.
+ * never connects to), so that bosun's Fleet support (issue #13) sees the same targets as the oracle; and its
+ * Argo CD cluster secrets (labels, annotations, server), which ApplicationSet clusters generators list.
  */
 const clustersFiles = new Map<string, Promise<string[]>>();
 function clustersFile(repo: CorpusRepo): Promise<string[]> {
@@ -50,9 +51,12 @@ function clustersFile(repo: CorpusRepo): Promise<string[]> {
   let written = clustersFiles.get(repo.spec.name);
   if (!written) {
     written = (async () => {
-      if (!repo.oracle.fleetClusters) return [];
+      if (!repo.oracle.fleetClusters && !repo.oracle.argocdClusters) return [];
       const file = join(work, `${repo.spec.name}.clusters.yaml`);
-      const clusters = Object.fromEntries(Object.entries(repo.oracle.fleetClusters).map(([name, labels]) => [name, { labels }]));
+      const clusters = {
+        ...Object.fromEntries(Object.entries(repo.oracle.fleetClusters ?? {}).map(([name, labels]) => [name, { labels }])),
+        ...repo.oracle.argocdClusters,
+      };
       await writeFile(file, stringify({ clusters }));
       return ['--clusters', file];
     })();
@@ -78,7 +82,14 @@ async function judgeCommit(repo: CorpusRepo, built: BuiltCorpusRepo, oracle: Ora
     throw new Error(`${label}: bosun plan exited ${run.code} without a JSON plan: ${run.stderr.slice(-2000)}`);
   }
   const verdict = judge({ label, plan, expectations, changedFiles: files, exitCode: run.code });
-  const clusters = repo.oracle.fleetClusters ? { clusters: Object.entries(repo.oracle.fleetClusters).map(([name, labels]) => ({ name, labels })) } : undefined;
+  const clusters = repo.oracle.fleetClusters || repo.oracle.argocdClusters
+    ? {
+      clusters: [
+        ...Object.entries(repo.oracle.fleetClusters ?? {}).map(([name, labels]) => ({ name, labels })),
+        ...Object.entries(repo.oracle.argocdClusters ?? {}).map(([name, c]) => ({ name, labels: c.labels ?? {}, ...(c.annotations ? { annotations: c.annotations } : {}), ...(c.server ? { server: c.server } : {}) })),
+      ],
+    }
+    : undefined;
   verdict.problems.push(...await coverageProblems({ label, plan, repoDir: built.dir, base: c.parent, head: c.sha, changedFiles: files, repoUrl: repo.spec.repoUrl, ...(clusters ? { clusters } : {}) }));
   return { ...verdict, plan, expectations };
 }

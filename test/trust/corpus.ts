@@ -112,6 +112,17 @@ export interface OracleSpec {
   deployments: OracleDeployment[];
   /** Fleet clusters the repository's GitRepo targets: name → labels. */
   fleetClusters?: Record<string, Record<string, string>>;
+  /**
+   * Argo CD cluster secrets, for ApplicationSet clusters generators: name → labels, annotations and server
+   * (in the cluster registry bosun is given, as labels-only entries are).
+   */
+  argocdClusters?: Record<string, ArgocdCluster>;
+}
+
+export interface ArgocdCluster {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  server?: string;
 }
 
 export interface CorpusRepo {

@@ -154,15 +154,17 @@ async function renderHelm(d: OracleDeployment, app: Obj, source: Source, dir: st
   follows: (s: Source) => boolean, tree: Tree): Promise<Obj[]> {
   const helm = (source.helm ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(helm)) {
-    if (!['valueFiles', 'values', 'valuesObject', 'parameters', 'releaseName', 'skipCrds'].includes(key)) throw new Error(`oracle: ${d.env}: helm.${key} is not modelled`);
+    if (!['valueFiles', 'values', 'valuesObject', 'parameters', 'releaseName', 'skipCrds', 'ignoreMissingValueFiles'].includes(key)) throw new Error(`oracle: ${d.env}: helm.${key} is not modelled`);
   }
+  // reposerver/repository/repository.go getResolvedValueFiles: with ignoreMissingValueFiles a value file that
+  // does not exist is left out ("values file does not exist"; continue).
   const valueFiles = ((helm.valueFiles ?? []) as string[]).map((f) => {
     const ref = /^\$([^/]+)\/(.*)$/.exec(f);
     if (!ref) return join(dir, f);
     const refSource = refs.get(ref[1]);
     if (!refSource || !follows(refSource)) throw new Error(`oracle: ${d.env}: value file ${f}: its ref source is not this repository's default branch`);
     return join(tree.dir, posix.normalize(ref[2]));
-  });
+  }).filter((file) => helm.ignoreMissingValueFiles !== true || existsSync(file));
   let values: Record<string, unknown> | undefined;
   if (helm.valuesObject) values = helm.valuesObject as Record<string, unknown>;
   else if (typeof helm.values === 'string') values = parseDocs(helm.values, `${d.env}: helm.values`)[0];
