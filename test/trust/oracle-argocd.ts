@@ -65,6 +65,8 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     if (existsSync(join(dir, 'Chart.yaml'))) {
       objects.push(...await renderHelm(d, app, source, dir, namespace ?? 'default', refs, follows, tree));
     } else if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((f) => existsSync(join(dir, f)))) {
+      // A remote base (`github.com/org/repo/path?ref=v1`, an https URL): kustomize clones it; the oracle fetches nothing.
+      if (await hasRemoteResource(dir)) return { kind: 'opaque', inputs: [path], why: 'a remote kustomize base, which the oracle does not fetch', unrenderable: true };
       if (source.kustomize === undefined) objects.push(...await kustomizeBuild(dir, tree.dir));
       else objects.push(...await kustomizeWithOptions(d, source.kustomize as Record<string, unknown>, path, tree));
     } else {
@@ -76,6 +78,13 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     }
   }
   return { kind: 'objects', objects: objects.filter(appliedBySync), ...(namespace ? { defaultNamespace: namespace } : {}) };
+}
+
+/** Whether a kustomization folder lists a remote resource (kustomize's remote targets: a URL, or host/org/repo with `?ref=`). */
+async function hasRemoteResource(dir: string): Promise<boolean> {
+  const file = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'].map((f) => join(dir, f)).find((f) => existsSync(f))!;
+  const k = (parse(await readFile(file, 'utf8')) ?? {}) as Record<string, unknown>;
+  return ((k.resources ?? []) as unknown[]).some((r) => typeof r === 'string' && (/^[a-z+]+:\/\//.test(r) || /^git@/.test(r) || /\?ref=/.test(r) || /^(github|gitlab|bitbucket)\.(com|org)\//.test(r)));
 }
 
 /**
