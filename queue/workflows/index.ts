@@ -26,7 +26,7 @@ import { defaultPrLockTtlMs } from '../../src/locks/pr-locks.ts';
 import { pushProcessor } from './push/push.ts';
 import { reconcileProcessor } from './reconcile/reconcile.ts';
 
-export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile' | 'chartSources' | 'planFanout'>>;
+export type ProcessorSettings = Pick<ServerConfig, 'appId' | 'privateKey' | 'githubBaseUrl' | 'dataDir'> & Partial<Pick<ServerConfig, 'clustersFile' | 'chartSources' | 'planFanout' | 'planTimeoutMs'>>;
 
 export interface BosunProcessors {
   processors: Processors;
@@ -67,7 +67,7 @@ export function createBosunProcessors(config: ProcessorSettings, opts: Processor
   // A plan fanned out: its analysis, and its parts' object counts (the plan limit across parts).
   const fanoutStore = createPlanFanoutStore(redis, prefix);
   // What a plan and each part of a plan fanned out render with.
-  const planDeps = { auth, mirrors, cache, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}) };
+  const planDeps = { auth, mirrors, cache, inputIndex: workerIndexOption(redis, prefix), charts: { sources: config.chartSources ?? [], dataDir: config.dataDir }, ...(clusters ? { clusters, schemaCacheDir: config.dataDir } : {}), ...(config.planTimeoutMs ? { planTimeoutMs: config.planTimeoutMs } : {}) };
   return {
     auth,
     mirrors,

@@ -9,5 +9,6 @@ export const exitCodeHelp = `Exit codes (the same for every command):
      or (plan) a changed file that no environment bosun found deploys, or that feeds something bosun does
      not preview (the report lists them: a Fleet target's clusterName or a spec.kubeConfig cluster bosun
      does not know too), or (plan, validate, render with --clusters) an environment whose cluster the
-     registry lacks — done offline, never previewed nor applied; 1 comes first
+     registry lacks — done offline, never previewed nor applied, or (plan) the plan's time budget
+     (--plan-timeout) spent before every affected environment rendered; 1 comes first
   130 / 143  stopped by SIGINT / SIGTERM`;

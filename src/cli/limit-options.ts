@@ -1,5 +1,6 @@
 import { BosunError } from '../model/errors.ts';
 import { defaultObjectLimits, formatCount, type ObjectLimits } from '../render/object-limits.ts';
+import { defaultPlanTimeoutMs, formatBudget, parsePlanTimeout, type PlanTimeBudget } from '../plan/time-budget.ts';
 
 /** `--max-objects` and `--max-plan-objects`, shared by plan, validate and render. */
 export const limitOptions = {
@@ -27,4 +28,24 @@ function count(text: string, flag: string): number {
     throw new BosunError({ kind: 'usage', message: `--${flag} must be a whole number of objects, at least 1 (got "${text}")` });
   }
   return Number(clean);
+}
+
+/** `--plan-timeout`: the whole plan's wall-time budget (plan only; src/plan/time-budget.ts). */
+export const planTimeoutOptions = {
+  'plan-timeout': { type: 'string' },
+} as const;
+
+export const planTimeoutHelp = `  --plan-timeout DURATION
+                    wall time the whole plan may take, as 90s, 30m or 1h30m; once spent, renders in
+                    flight are stopped and the environments not rendered are reported as not previewed
+                    (exit 3) (default: ${formatBudget(defaultPlanTimeoutMs)}; 0: no budget)`;
+
+/** The plan's time budget the flag asks for (the default when absent; undefined for 0); errors name the flag. */
+export function planTimeoutFrom(values: { 'plan-timeout'?: string }): PlanTimeBudget | undefined {
+  const text = values['plan-timeout'];
+  const ms = text === undefined ? defaultPlanTimeoutMs : parsePlanTimeout(text);
+  if (ms === undefined) {
+    throw new BosunError({ kind: 'usage', message: `--plan-timeout must be a duration such as 90s, 30m or 1h30m, or 0 for no budget (got "${text}")` });
+  }
+  return ms === 0 ? undefined : { ms, setting: '--plan-timeout' };
 }

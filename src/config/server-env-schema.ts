@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseRedisUrl } from '../jobs/redis-url.ts';
 import { parseDuration } from './duration.ts';
 import { defaultObjectLimits } from '../render/object-limits.ts';
+import { defaultPlanTimeoutMs, formatBudget, parsePlanTimeout } from '../plan/time-budget.ts';
 import { sandboxEnvShape } from './sandbox-env.ts';
 import { chartSourceEntryProblem, parseChartSources } from '../charts/policy.ts';
 
@@ -162,6 +163,10 @@ export const serverEnvSchema = z.object({
   BOSUN_MAX_PLAN_OBJECTS: envVar(
     integerText('a whole number of objects from 1 to 10000000').refine((n) => n >= 1 && n <= 10_000_000, { error: 'must be a whole number of objects from 1 to 10000000' }).default(defaultObjectLimits.perPlan),
     { description: 'Objects one plan may render in total, every environment at base and at head counted. Environments are counted in name order; one that does not fit fails with a clear error, the others are still reported.', default: String(defaultObjectLimits.perPlan) },
+  ),
+  BOSUN_PLAN_TIMEOUT: envVar(
+    z.string().refine((t) => parsePlanTimeout(t) !== undefined, { error: 'must be a duration such as "30m", "90s" or "1h30m", or 0 for no budget' }).default(formatBudget(defaultPlanTimeoutMs)),
+    { description: `Wall time one plan may take, every part of a plan split by \`BOSUN_PLAN_FANOUT_ENVS\` together (each part counts from the plan job's start). Once spent, renders in flight are stopped (their processes killed) and every affected environment not rendered yet is listed in the comment as not previewed, with why; its check run and the \`bosun\` check end \`timed_out\`, which branch protection counts as failing. Each render is bounded on its own (the render sandbox, a tool's 120 s); this bounds how long a pull request making many environments render slowly holds a worker. \`0\`: no budget.`, default: formatBudget(defaultPlanTimeoutMs) },
   ),
   BOSUN_CHART_SOURCES: envVar(
     z.string().optional().superRefine((value, ctx) => {

@@ -8,6 +8,7 @@ import { inspect } from 'node:util';
 import { BosunError, type Problem } from '../model/errors.ts';
 import { serverEnvSchema, type LogLevel, type ServerEnvName } from './server-env-schema.ts';
 import { parseDuration } from './duration.ts';
+import { defaultPlanTimeoutMs, formatBudget, parsePlanTimeout } from '../plan/time-budget.ts';
 import { checkPrivateKey, normalizePem, readPrivateKeyFile, type PrivateKeySource } from './server-private-key.ts';
 
 export type { LogLevel } from './server-env-schema.ts';
@@ -55,6 +56,8 @@ export interface ServerConfig {
   envLeaseMs: number;
   /** Objects per environment render and per plan (pass as `limits` to planChange / loadDesiredState). */
   objectLimits: { perEnvironment: number; perPlan: number };
+  /** Wall time one plan may take, its parts together (BOSUN_PLAN_TIMEOUT); 0: no budget. */
+  planTimeoutMs: number;
   logLevel: LogLevel;
   dashboardToken?: string;
   /** BOSUN_CHART_SOURCES entries: where remote charts may be fetched from (besides the base branch's declarations). */
@@ -146,6 +149,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv, opts: { cwd?: string } 
     jobMaxStalls: data.BOSUN_JOB_MAX_STALLS,
     envLeaseMs: data.BOSUN_ENV_LEASE_MS,
     objectLimits: { perEnvironment: data.BOSUN_MAX_OBJECTS, perPlan: data.BOSUN_MAX_PLAN_OBJECTS },
+    planTimeoutMs: parsePlanTimeout(data.BOSUN_PLAN_TIMEOUT) ?? defaultPlanTimeoutMs,
     logLevel: data.LOG_LEVEL,
     ...(data.BOSUN_DASHBOARD_TOKEN ? { dashboardToken: data.BOSUN_DASHBOARD_TOKEN } : {}),
     chartSources: parseChartSources([data.BOSUN_CHART_SOURCES]),
@@ -183,6 +187,7 @@ export function describeServerConfig(cfg: ServerConfig): Record<string, string |
     envLeaseMs: cfg.envLeaseMs,
     maxObjects: cfg.objectLimits.perEnvironment,
     maxPlanObjects: cfg.objectLimits.perPlan,
+    planTimeout: cfg.planTimeoutMs > 0 ? formatBudget(cfg.planTimeoutMs) : 'none',
     ...(cfg.metricsPort !== undefined ? { metricsPort: cfg.metricsPort } : {}),
     logLevel: cfg.logLevel,
     dashboardToken: cfg.dashboardToken ? 'set' : 'not set',

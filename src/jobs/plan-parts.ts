@@ -146,6 +146,8 @@ export function partCounting(store: Pick<PlanFanoutStore, 'saveCounts' | 'loadCo
 export interface FanoutAnalysis {
   plan: PlanResult;
   parts: string[][];
+  /** When the plan job started (epoch ms): its parts share the plan's time budget from there. */
+  startedAt?: number;
 }
 
 export interface PlanFanoutStore {

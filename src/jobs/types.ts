@@ -63,6 +63,8 @@ export interface PlanPartJob extends Omit<PlanJob, 'envs' | 'commentId'> {
   parts: number;
   /** The affected environments this part renders. */
   envs: string[];
+  /** When the plan job started (epoch ms): the plan's time budget (BOSUN_PLAN_TIMEOUT) is the whole plan's, counted from there. */
+  planStartedAt?: number;
 }
 
 export interface CommandUser {

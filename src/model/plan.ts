@@ -36,6 +36,25 @@ export interface EnvironmentPlan {
    * registered and the plan was asked for it; or why it could not be made.
    */
   preview?: PreviewResult | { error: Problem };
+  /**
+   * The plan's time budget was spent before this environment rendered: not previewed (`render` is
+   * `skipped`, `reason` says so), never "no changes". The plan's `timeBudget` says how far it got.
+   */
+  timeBudgetSpent?: true;
+}
+
+/** How far a plan got when its time budget was spent (`--plan-timeout`, `BOSUN_PLAN_TIMEOUT`). */
+export interface PlanTimeBudgetSpent {
+  /** The budget as set, e.g. "30m". */
+  budget: string;
+  /** How it is changed: `--plan-timeout` or `BOSUN_PLAN_TIMEOUT`. */
+  setting: string;
+  /** Affected environments that rendered (or failed) within it. */
+  rendered: number;
+  /** Every affected environment of the plan. */
+  affected: number;
+  /** The affected environments it left unrendered, in the plan's order. */
+  notPreviewed: string[];
 }
 
 export interface PlanResult {
@@ -46,4 +65,6 @@ export interface PlanResult {
   coverage?: Coverage;
   /** What discovery saw and did not turn into a previewed environment, and caveats about those it did. Set by `planChange`. */
   discovery?: DiscoveryNote[];
+  /** Set when the plan's time budget was spent before every affected environment rendered. */
+  timeBudget?: PlanTimeBudgetSpent;
 }

@@ -47,6 +47,7 @@ import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
 import { keptByController } from './kept.ts';
 import { unregisteredClusterNotes } from './unregistered-clusters.ts';
+import { leftByBudget, PlanDeadline, settleTimeBudget, type PlanTimeBudget } from './time-budget.ts';
 
 export interface PlanOptions {
   /** A git repository (work tree or bare). */
@@ -114,6 +115,15 @@ export interface PlanOptions {
   charts?: PlanChartOptions;
   /** The input index store (Redis for the workers, a folder for the CLI): each environment's inputs looked up instead of walked. */
   inputIndex?: IndexOption;
+  /**
+   * The plan's wall-time budget (time-budget.ts): once spent, renders in flight are stopped and every
+   * affected environment not rendered yet is reported as not previewed (`timeBudgetSpent`).
+   */
+  timeBudget?: PlanTimeBudget;
+  /** Stops the plan's renders from outside (a job stopped for a newer head); the plan then throws its reason. */
+  signal?: AbortSignal;
+  /** A deadline the caller made (and disposes), instead of one made here from `timeBudget` and `signal`. */
+  deadline?: PlanDeadline;
 }
 
 interface Side {
@@ -143,6 +153,16 @@ interface Side {
  * Each step is a pure function from src/; this function only sequences them and owns the checkouts.
  */
 export async function planChange(opts: PlanOptions): Promise<PlanResult> {
+  const deadline = opts.deadline ?? new PlanDeadline(opts.timeBudget, opts.signal ? { outer: opts.signal } : {});
+  try {
+    const result = await planWithin(opts, deadline);
+    return deadline.budget ? settleTimeBudget(result, deadline.budget) : result;
+  } finally {
+    if (!opts.deadline) deadline.dispose();
+  }
+}
+
+async function planWithin(opts: PlanOptions, deadline: PlanDeadline): Promise<PlanResult> {
   const progress = opts.progress ?? silentProgress;
   // Both commits and their root trees (the input index's keys) in one git run when they are commit ids.
   const [baseIds, headIds] = await commitTrees(opts.repoDir, [opts.base, opts.head]);
@@ -211,7 +231,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
       head.index.crdFiles = await crdFilesOf(opts.repoDir, headSha, head.dir, head.tree, from ? { files: from, changed } : undefined);
       head.opened.factsAdded = true;
     }
-    const result = await planSides(opts, base, head, changed, progress);
+    const result = await planSides(opts, base, head, changed, progress, deadline);
     if (indexes && opts.inputIndex) await saveIndexes(opts.inputIndex, [{ ...indexes.base, names: base.envs.keys() }, { ...indexes.head, names: head.envs.keys() }]);
     return result;
   } finally {
@@ -219,7 +239,7 @@ export async function planChange(opts: PlanOptions): Promise<PlanResult> {
   }
 }
 
-async function planSides(opts: PlanOptions, base: Side, head: Side, changed: string[], progress: Progress): Promise<PlanResult> {
+async function planSides(opts: PlanOptions, base: Side, head: Side, changed: string[], progress: Progress, deadline: PlanDeadline): Promise<PlanResult> {
   const names = [...new Set([...head.envs.keys(), ...base.envs.keys()])].sort();
   const wanted = opts.envs?.length ? new Set(opts.envs) : undefined;
   if (wanted) {
@@ -248,7 +268,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       const ins = await inputsOrProblem(side, env, inputCache);
       if ('problem' in ins) return { ok: false, error: ins.problem };
       const key = `${renderKey(env, ins.inputs, side.tree)}#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
-      return cache.get(key, () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits }));
+      return cache.get(key, () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, signal: deadline.signal }), deadline.signal);
     },
   }, 'preview')));
   for (const resolved of headSubst.values()) head.notes.push(...resolved.notes);
@@ -318,14 +338,16 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       changes: [],
     };
     if (!d.decision.affected || deferred) return plan;
+    // The plan's time is up: not rendered, said (settled with how far the plan got once it is done).
+    if (deadline.spent) return leftByBudget(plan);
 
     const renderSide = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
       if (!env) return { ok: true, objects: [] };
       if (ins && 'problem' in ins) return { ok: false, error: ins.problem };
       await ensureInputs(side.partial, side.tree, ins?.inputs);
-      const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, ...(side.charts ? { charts: side.charts } : {}) });
+      const render = () => renderEnvironment(side.dir, env, { limiter, limits: opts.limits, signal: deadline.signal, ...(side.charts ? { charts: side.charts } : {}) });
       if (!ins) return render();
-      const own = () => cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render);
+      const own = () => cache.get(`${renderKey(env, ins.inputs, side.tree)}${limitKey}`, render, deadline.signal);
       const sharedKey = sharedRenderKey(env, ins.inputs, side.tree);
       if (sharedKey === undefined) return own();
       // A failure names the environment that rendered it: another one renders (and names) its own.
@@ -333,13 +355,26 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       const shared = await cache.get(`${sharedKey}${limitKey}`, () => {
         renderedHere = true;
         return render();
-      });
+      }, deadline.signal);
       return shared.ok || renderedHere ? shared : own();
     };
+    /**
+     * A render another plan of this process shared (the bot's render cache is single-flight) and stopped
+     * for its own reasons is rendered again here, once: a cancelled outcome is never cached.
+     */
+    const renderOwn = async (side: Side, env: Environment | undefined, ins: InputsOrProblem | undefined): Promise<RenderOutcome> => {
+      const outcome = await renderSide(side, env, ins);
+      return !outcome.ok && outcome.error.cancelled && !deadline.signal.aborted ? renderSide(side, env, ins) : outcome;
+    };
     const [baseOutcome, headOutcome] = await Promise.all([
-      renderSide(base, withSubstitutedParent(baseSubst.get(d.name)?.env ?? d.b, (n) => baseSubst.get(n)?.env), d.bi),
-      renderSide(head, withSubstitutedParent(headSubst.get(d.name)?.env ?? d.h, (n) => headSubst.get(n)?.env), d.hi),
+      renderOwn(base, withSubstitutedParent(baseSubst.get(d.name)?.env ?? d.b, (n) => baseSubst.get(n)?.env), d.bi),
+      renderOwn(head, withSubstitutedParent(headSubst.get(d.name)?.env ?? d.h, (n) => headSubst.get(n)?.env), d.hi),
     ]);
+    if ([baseOutcome, headOutcome].some((o) => !o.ok && o.error.cancelled)) {
+      // Stopped by the deadline: not previewed, never a render error nor "no changes". Stopped from outside: the plan stops.
+      if (deadline.spent) return leftByBudget(plan);
+      deadline.signal.throwIfAborted();
+    }
     // Flux: a cluster-scoped custom resource as the API server keeps it, without the namespace the build's
     // targetNamespace put on it (render/default-namespace.ts); the repository's CRDs (at head) tell the scope.
     const headScoped = d.h && headOutcome.ok ? withClusterScope(d.h, headOutcome.objects, crdsInRepo) : undefined;

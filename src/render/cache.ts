@@ -39,7 +39,8 @@ export class RenderCache {
       this.evict();
       entry.then(
         (outcome) => {
-          if (signal?.aborted && !outcome.ok) this.forget(key, entry!);
+          // A cancelled render says nothing about its input: the next caller renders again.
+          if (!outcome.ok && (signal?.aborted || outcome.error.cancelled)) this.forget(key, entry!);
         },
         () => this.forget(key, entry!),
       );

@@ -36,7 +36,7 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
     return renderFluxArtifact(absRoot, env, opts, renderEnvironment);
   }
   try {
-    if (opts.signal?.aborted) return { ok: false, error: { kind: 'render', message: 'render cancelled' } };
+    if (opts.signal?.aborted) return { ok: false, error: { kind: 'render', message: 'render cancelled', cancelled: true } };
     const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'path' };
     const dir = resolveInRepo(absRoot, env.path === '' ? '.' : env.path, where);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -94,7 +94,7 @@ export function abnormalEnd(tool: 'kustomize' | 'helm' | 'jsonnet', result: Excl
     case 'timeout':
       return { ...base, message: `${tool}${of} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped; look for very large charts or generators in this environment` };
     case 'aborted':
-      return { ...base, message: `${tool} was stopped because the render was cancelled` };
+      return { ...base, message: `${tool} was stopped because the render was cancelled`, cancelled: true };
     case 'stopped':
       // Only a run that reads its output as it streams stops this way, and that renderer says why first.
       return { ...base, message: `${tool}${of} was stopped while its output was read` };

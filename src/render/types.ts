@@ -10,9 +10,11 @@ export type RenderTool = 'kustomize' | 'helm' | 'yaml' | 'jsonnet';
 /**
  * `notPreviewed`: the render could not be judged rather than failed on the content (a remote chart that
  * could not be fetched: unreachable, refused, timed out): the plan lists the environment as not previewed
- * with this message as why (exit 3), not as a render error (exit 1).
+ * with this message as why (exit 3), not as a render error (exit 1). `cancelled`: the render was stopped
+ * through its abort signal (the plan's time budget spent, a newer head) — says nothing about the content,
+ * and is never cached.
  */
-export type RenderError = Problem & { tool?: RenderTool; notPreviewed?: true };
+export type RenderError = Problem & { tool?: RenderTool; notPreviewed?: true; cancelled?: true };
 
 export type RenderOutcome = { ok: true; objects: RenderedObject[] } | { ok: false; error: RenderError };
 

@@ -12,7 +12,7 @@ import { scrub } from '../util/scrub.ts';
  * Free-text messages pass through the secret scrubber like every other output.
  */
 export function renderJson(plan: PlanResult): string {
-  return `${JSON.stringify(ordered(plan, ['base', 'head', 'environments', 'coverage', 'discovery'], {
+  return `${JSON.stringify(ordered(plan, ['base', 'head', 'environments', 'timeBudget', 'coverage', 'discovery'], {
     environments: (envs) => (envs as EnvironmentPlan[]).map(environment),
     coverage: (coverage) => coverageJson(coverage as Coverage),
     discovery: (notes) => (notes as DiscoveryNote[]).map(noteJson),

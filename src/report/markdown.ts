@@ -17,6 +17,7 @@ import { renameFacts, renameSummaryNote } from './rename-text.ts';
 import { splitMarkdown } from './split.ts';
 import { syncSectionLines } from './sync-section.ts';
 import { coverageSectionLines, noEnvironmentsLines, notPreviewedLines, uncoveredWarningLines } from './coverage-section.ts';
+import { timeBudgetLines } from './time-budget-section.ts';
 
 export interface MarkdownOptions {
   /** First heading; default `bosun plan`. */
@@ -137,6 +138,7 @@ function indexLines(plan: PlanResult, prepared: readonly Prepared[], opts: Pick<
     ...(invalid > 0 ? [`❌ ${invalid} with validation errors`] : []),
   ];
   lines.push(facts.join(' · '));
+  pushAll(lines, timeBudgetLines(plan));
   pushAll(lines, uncoveredWarningLines(plan));
 
   if (shown.length > 0) {

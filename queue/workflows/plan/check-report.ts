@@ -21,12 +21,15 @@ export interface CheckReport {
 }
 
 /**
+ * timed_out: the plan's time budget was spent before it rendered (not previewed);
  * failure: the head does not render, does not validate, or the apply preview predicts a failed apply or
  * could not be taken (the registered cluster did not answer);
  * neutral: nothing changes; success otherwise. A base that does not render is the base branch's
  * problem, not this PR's: it is shown but does not fail the check.
  */
 export function conclusionOf(env: EnvironmentPlan): CheckConclusion {
+  // Not previewed because the plan ran out of time: GitHub's timed_out, which branch protection counts as failing.
+  if (env.timeBudgetSpent) return 'timed_out';
   if ('error' in env.render && env.render.error.side !== 'base') return 'failure';
   if (env.validation.errors.length > 0) return 'failure';
   if (env.preview && ('error' in env.preview || !env.preview.ok)) return 'failure';
@@ -36,6 +39,9 @@ export function conclusionOf(env: EnvironmentPlan): CheckConclusion {
 
 export function titleOf(env: EnvironmentPlan): string {
   if ('error' in env.render && env.render.error.side !== 'base') return 'Render failed';
+  if (env.timeBudgetSpent) return 'Not previewed: the plan\'s time budget was spent';
+  // Affected but not rendered: not previewed (a remote chart not fetched…), never "no changes".
+  if ('skipped' in env.render && env.affected) return 'Not previewed';
   if ('skipped' in env.render) return 'No changes: no input of this environment changed';
   const counts = { create: 0, update: 0, delete: 0 };
   for (const change of env.changes) {

@@ -1,6 +1,6 @@
 /**
  * The `bosun` check run of a pull request that changes GitOps files no environment reads: neutral,
- * never green — bosun cannot say what those files change, so "no changes" (or only the changes of the
+ * never green (timed_out when the plan's time budget was spent, planCheckOutput) — bosun cannot say what those files change, so "no changes" (or only the changes of the
  * environments it knows) must not read as the whole truth. Same name as the failed run of a plan that
  * could not run at all (plan-failure.ts), so a branch protection rule can require one check.
  */
@@ -11,6 +11,7 @@ import { codeSpan, escapeHtml, plural } from '../../../src/report/format.ts';
 import { splitMarkdown } from '../../../src/report/index.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import { planFailureCheckName } from './plan-failure.ts';
+import { budgetSpentText } from '../../../src/plan/time-budget.ts';
 
 /** GitHub's limit for a check run's summary and text, each. */
 const maxOutputChars = 65_535;
@@ -49,10 +50,37 @@ export function coverageCheckOutput(plan: PlanResult): { title: string; summary:
  * name on the head); does nothing otherwise.
  */
 export async function reportCoverageCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; plan: PlanResult }): Promise<CheckRunRef | undefined> {
-  const output = coverageCheckOutput(args.plan);
+  const output = planCheckOutput(args.plan);
   if (!output) return undefined;
   const existing = await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
   const run = existing ?? await createCheckRun(gh, { owner: args.owner, repo: args.repo, name: planFailureCheckName, headSha: args.headSha, status: 'in_progress', externalId: args.externalId });
-  await completeCheckRun(gh, { owner: args.owner, repo: args.repo, checkRunId: run.id, conclusion: 'neutral', ...output });
+  await completeCheckRun(gh, { owner: args.owner, repo: args.repo, checkRunId: run.id, ...output });
   return run;
+}
+
+/**
+ * The `bosun` run of a plan that did not judge everything: timed_out when its time budget was spent
+ * (GitHub's conclusion for work stopped by a time limit; branch protection counts it as failing, as a
+ * partial plan must not pass), with the environments it left; else neutral when changed files cannot be
+ * judged. Undefined when neither. Pure.
+ */
+export function planCheckOutput(plan: PlanResult): { conclusion: 'timed_out' | 'neutral'; title: string; summary: string; text?: string; annotations: CheckAnnotation[] } | undefined {
+  const coverage = coverageCheckOutput(plan);
+  const spent = plan.timeBudget;
+  if (!spent) return coverage ? { conclusion: 'neutral', ...coverage } : undefined;
+  const left = spent.notPreviewed;
+  const lines = [
+    `bosun stopped planning when its time budget was spent (\`${spent.setting}\`): ${left.length === 1 ? 'this affected environment was' : `these ${left.length} affected environments were`} not rendered, so no check shows what the change does to ${left.length === 1 ? 'it' : 'them'}. Run \`/bosun plan\` again (renders already done are cached), plan fewer environments at once (\`/bosun plan <environment>\`), or ask the operator to raise the budget.`,
+    '',
+    ...left.map((env) => `- ${codeSpan(env)}`),
+    ...(coverage ? ['', `**${escapeHtml(coverage.title)}**`, '', coverage.summary] : []),
+  ];
+  const [summary = ''] = splitMarkdown(lines.join('\n'), maxOutputChars, { maxParts: 1, truncationHint: 'Run `bosun plan --format json` for the full list (`timeBudget.notPreviewed`).' });
+  return {
+    conclusion: 'timed_out',
+    title: budgetSpentText(spent),
+    summary,
+    ...(coverage ? { text: coverage.text } : {}),
+    annotations: coverage?.annotations ?? [],
+  };
 }

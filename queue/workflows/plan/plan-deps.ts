@@ -37,6 +37,8 @@ export interface PlanProcessorDeps {
    * (default: src/jobs/plan-parts.ts defaultCountWaitMs). Absent: each part applies the limit on its own.
    */
   partCounts?: Pick<PlanFanoutStore, 'saveCounts' | 'loadCounts'> & { waitMs?: number };
+  /** Wall time a plan may take, its parts together (BOSUN_PLAN_TIMEOUT); absent or 0: no budget. */
+  planTimeoutMs?: number;
   /** Places the PR's newest plan request again (src/jobs/producers.ts placeNewestPlan): a stale plan makes sure the newest head is planned. */
   placeNewestPlan?: (repo: string, pr: number) => Promise<void>;
 }

@@ -14,21 +14,22 @@ import type { DiscoveryNote } from '../../../src/model/discovery.ts';
 import type { EnvironmentPlan, PlanResult } from '../../../src/model/plan.ts';
 import { overPlanLimit, takeInOrder } from '../../../src/plan/object-budget.ts';
 import { objectLimitFor, type ObjectLimits } from '../../../src/render/object-limits.ts';
+import { settleTimeBudget, type PlanTimeBudget } from '../../../src/plan/time-budget.ts';
 import { scrub } from '../../../src/util/scrub.ts';
 import type { ChildJob, ChildrenStatus } from '../../contract.ts';
 
 /** The plan as analysed (affected environments not rendered) and its affected environments in parts. */
-export function fanoutAnalysis(plan: PlanResult, fanout: PlanFanout): FanoutAnalysis {
-  return { plan, parts: splitParts(plan.environments.filter((env) => env.affected).map((env) => env.name), fanout.batch) };
+export function fanoutAnalysis(plan: PlanResult, fanout: PlanFanout, startedAt?: number): FanoutAnalysis {
+  return { plan, parts: splitParts(plan.environments.filter((env) => env.affected).map((env) => env.name), fanout.batch), ...(startedAt !== undefined ? { startedAt } : {}) };
 }
 
 /** One child job per part; their ids follow the plan job's, so queuing them again queues nothing new. */
-export function partJobs(job: PlanJob, parentId: string, parts: string[][]): Array<ChildJob<'planPart'>> {
+export function partJobs(job: PlanJob, parentId: string, parts: string[][], planStartedAt?: number): Array<ChildJob<'planPart'>> {
   const { envs: _envs, commentId: _commentId, ...plan } = job;
   return parts.map((envs, part) => ({
     kind: 'planPart',
     id: planPartJobId(parentId, part),
-    data: { ...plan, parentId, part, parts: parts.length, envs } satisfies PlanPartJob,
+    data: { ...plan, parentId, part, parts: parts.length, envs, ...(planStartedAt !== undefined ? { planStartedAt } : {}) } satisfies PlanPartJob,
   }));
 }
 
@@ -45,10 +46,20 @@ export interface GatherOptions {
    * analysis that has them, as the plan in one job does (without it, they are appended to the first one's).
    */
   analyseWith?: (renderedNotes: DiscoveryNote[]) => Promise<Pick<PlanResult, 'coverage' | 'discovery'>>;
+  /**
+   * The plan's time budget (BOSUN_PLAN_TIMEOUT), shared by the parts: the environments a part left when it
+   * was spent are counted over the whole plan ("spent after N of M environments"), as in one job.
+   */
+  timeBudget?: Pick<PlanTimeBudget, 'ms' | 'setting'>;
 }
 
 /** The analysed plan with each part's reports in place of its environments: what the plan in one job reports. */
 export async function gatherParts(analysis: FanoutAnalysis, status: ChildrenStatus, parentId: string, opts: GatherOptions = {}): Promise<PlanResult> {
+  const gathered = await gatherReports(analysis, status, parentId, opts);
+  return opts.timeBudget ? settleTimeBudget(gathered, opts.timeBudget) : gathered;
+}
+
+async function gatherReports(analysis: FanoutAnalysis, status: ChildrenStatus, parentId: string, opts: GatherOptions): Promise<PlanResult> {
   const reports = new Map<string, EnvironmentPlan>();
   const failed = new Map<string, string>();
   const results: Array<PlanPartResult | undefined> = [];

@@ -19,7 +19,7 @@ export interface PlanSetup {
 }
 
 /** Fetches the job's commits and builds planChange's options (besides envs and hooks the caller adds); close it after. */
-export async function planSetup(deps: PlanProcessorDeps, cache: RenderCache, job: PlanJob | PlanPartJob, token: () => Promise<string>, ctx: JobContext): Promise<PlanSetup> {
+export async function planSetup(deps: PlanProcessorDeps, cache: RenderCache, job: PlanJob | PlanPartJob, token: () => Promise<string>, ctx: JobContext, startedAt?: number): Promise<PlanSetup> {
   const preview = deps.clusters ? previewHook(deps.clusters, { partOf: job.repo.fullName }) : undefined;
   const clusterChecks = deps.clusters ? clusterChecksHook(deps.clusters, deps.schemaCacheDir ? { cacheDir: deps.schemaCacheDir } : {}) : undefined;
   const close = async (): Promise<void> => {
@@ -44,6 +44,10 @@ export async function planSetup(deps: PlanProcessorDeps, cache: RenderCache, job
         ...(clusterChecks ? { clusterChecks: clusterChecks.hook } : {}),
         ...(deps.charts ? { charts: deps.charts } : {}),
         ...(deps.inputIndex ? { inputIndex: deps.inputIndex } : {}),
+        // The whole plan's time budget, counted from the plan job's start (a part gets it in its data).
+        ...(deps.planTimeoutMs ? { timeBudget: { ms: deps.planTimeoutMs, setting: 'BOSUN_PLAN_TIMEOUT', ...(startedAt !== undefined ? { startedAt } : {}) } } : {}),
+        // Superseded (a newer head), shut down or the lease lost: renders in flight are stopped.
+        signal: ctx.signal,
         // Superseded: stop at the next step instead of rendering for a head nobody will look at.
         progress: Object.assign((message: string) => {
           ctx.signal.throwIfAborted();

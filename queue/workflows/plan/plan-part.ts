@@ -32,7 +32,8 @@ export function planPartProcessor(deps: PlanProcessorDeps): Processor<PlanPartJo
     try {
       const { token } = await deps.auth.installation(job.installationId);
       await ctx.progress(`rendering part ${job.part + 1}/${job.parts} of the plan of ${job.repo.fullName}#${job.pr} at ${job.headSha.slice(0, 7)}: ${job.envs.length} environment(s)`);
-      const setup = await planSetup(deps, cache, job, token, ctx);
+      // The plan's time budget is the whole plan's: counted from the plan job's start, not this part's.
+      const setup = await planSetup(deps, cache, job, token, ctx, job.planStartedAt);
       try {
         return await encodePart(await planPart(setup.options, job, counting));
       } finally {

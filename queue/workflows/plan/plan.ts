@@ -45,6 +45,9 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
   const cache = deps.cache ?? new RenderCache();
   const processor = async (job: PlanJob, ctx: JobContext): Promise<PlanOutcome> => {
     const timings = planTimings();
+    // The plan's time budget counts from here; a plan run again after its parts finished keeps its first start (its analysis).
+    let startedAt = Date.now();
+    const timeBudget = deps.planTimeoutMs ? { ms: deps.planTimeoutMs, setting: 'BOSUN_PLAN_TIMEOUT' } : undefined;
     timings.mark('fetch');
     const { client: gh, token } = await deps.auth.installation(job.installationId);
     const bot = await deps.auth.botLogin();
@@ -90,7 +93,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     const fanout = deps.fanout;
     /** Planned here, up to the affected environments: `defer` leaves them to parts (plan-fanout.ts). */
     const analyse = async (defer: (affected: string[]) => boolean): Promise<PlanResult> => {
-      const setup = await planSetup(deps, cache, job, token, ctx);
+      const setup = await planSetup(deps, cache, job, token, ctx, startedAt);
       timings.mark('analyse');
       try {
         return await planChange({
@@ -127,15 +130,17 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       const parts = fanout ? await ctx.children.status() : undefined;
       if (fanout && parts && parts.total > 0) {
         // Run again once its parts finished (or a retry of a run that had queued them).
-        const analysis = (await fanout.store.load(ctx.job.id)) ?? fanoutAnalysis(await analyse(() => true), fanout);
+        const stored = await fanout.store.load(ctx.job.id);
+        if (stored?.startedAt !== undefined) startedAt = stored.startedAt;
+        const analysis = stored ?? fanoutAnalysis(await analyse(() => true), fanout, startedAt);
         await openRuns(analysis.parts.flat());
         if (parts.pending > 0) park = { analysis, queue: false };
-        else plan = await gatherParts(analysis, parts, ctx.job.id, { counts: fanout.store, analyseWith });
+        else plan = await gatherParts(analysis, parts, ctx.job.id, { counts: fanout.store, analyseWith, ...(timeBudget ? { timeBudget } : {}) });
       } else {
         let deferred = false;
         const partWorkers = fanout && fanout.envs > 0 ? await ctx.children.workers('planPart') : 0;
         const result = await analyse((affected) => (deferred = shouldFanOut(fanout, affected.length, partWorkers)));
-        if (deferred && fanout) park = { analysis: fanoutAnalysis(result, fanout), queue: true };
+        if (deferred && fanout) park = { analysis: fanoutAnalysis(result, fanout, startedAt), queue: true };
         else plan = result;
       }
     } catch (err) {
@@ -162,8 +167,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await fanout.store.save(ctx.job.id, analysis);
       await ctx.progress(`rendering ${total} environment(s) in ${analysis.parts.length} part(s) on other workers`);
       // Parks this job (rejects with the runtime's signal) until every part finished; then it runs again from the top.
-      await ctx.children.waitFor(park.queue ? partJobs(job, ctx.job.id, analysis.parts) : []);
-      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id, { counts: fanout.store, analyseWith });
+      await ctx.children.waitFor(park.queue ? partJobs(job, ctx.job.id, analysis.parts, analysis.startedAt ?? startedAt) : []);
+      plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id, { counts: fanout.store, analyseWith, ...(timeBudget ? { timeBudget } : {}) });
     }
     if (!plan) throw new Error('plan job: no plan and nothing to wait for');
 

@@ -5,7 +5,7 @@ import type { PlanResult } from '../../model/plan.ts';
 import { oneOf, parse, requireOption } from '../args.ts';
 import type { CliIO } from '../io.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
-import { limitHelp, limitOptions, objectLimitsFrom } from '../limit-options.ts';
+import { limitHelp, limitOptions, objectLimitsFrom, planTimeoutFrom, planTimeoutHelp, planTimeoutOptions } from '../limit-options.ts';
 import { clustersFile, dataDirOf } from './cluster-file.ts';
 import { repoFolder } from '../repo-option.ts';
 import { noEnvironmentsError } from '../../discover/nothing-found.ts';
@@ -13,6 +13,7 @@ import { exitCodeFor } from '../../model/errors.ts';
 import { changedUncovered } from '../../report/coverage-section.ts';
 import { chartOptionsFrom, chartSourceHelp } from '../chart-options.ts';
 import { cliIndexOption } from '../index-cache.ts';
+import { budgetSpentText } from '../../plan/time-budget.ts';
 
 export const planHelp = `Usage: bosun plan --repo DIR --base REF --head REF [--env NAME]... [--format markdown|json]
 
@@ -43,6 +44,7 @@ Options:
                     GitHub App uses the repository's owner/name (default: bosun)
 ${chartSourceHelp}
 ${limitHelp}
+${planTimeoutHelp}
 
 For plan, 1 also means the apply preview (--clusters) predicts a failed apply.
 
@@ -64,11 +66,13 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     'chart-source': { type: 'string', multiple: true },
     'no-index-cache': { type: 'boolean' },
     ...limitOptions,
+    ...planTimeoutOptions,
   }, 'plan');
   const format = oneOf(values.format, ['markdown', 'json'] as const, 'markdown', 'format');
   const base = requireOption(values.base, 'base', 'plan');
   const head = requireOption(values.head, 'head', 'plan');
   const limits = objectLimitsFrom(values);
+  const timeBudget = planTimeoutFrom(values);
   const charts = chartOptionsFrom(values['chart-source'], io);
   const repoDir = await repoFolder(values.repo, io, { git: true, why: 'plan compares two of its commits' });
   const progress = stderrProgress({ stream: io.stderr });
@@ -96,6 +100,7 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     limits,
     charts,
     ...(inputIndex ? { inputIndex } : {}),
+    ...(timeBudget ? { timeBudget } : {}),
   }).finally(() => Promise.all([preview?.close(), clusters?.checks.close()]));
   progress.done();
   if (format === 'json') io.stdout.write(`${renderJson(result)}\n`);
@@ -106,14 +111,17 @@ export async function planCommand(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`bosun: ${nothing.message}\n`);
     return exitCodeFor(nothing.kind);
   }
+  // Not all of it judged: the environments the budget left are listed in the report as not previewed (exit 3; 1 comes first).
+  if (result.timeBudget) {
+    io.stderr.write(`bosun: ${budgetSpentText(result.timeBudget)}: ${result.timeBudget.notPreviewed.length} not previewed (see the report); raise --plan-timeout or plan fewer environments (--env)\n`);
+  }
   if (planFailed(result)) return 1;
   // Never a silent 0 for a change bosun could not judge (the App's neutral `bosun` check run).
   const unjudged = changedUncovered(result);
   if (unjudged.length > 0) {
     io.stderr.write(`bosun: cannot judge ${unjudged.length} changed file(s): ${unjudged.slice(0, 5).map((u) => u.file).join(', ')}${unjudged.length > 5 ? ', …' : ''} (see the report's "cannot judge" list)\n`);
-    return 3;
   }
-  return 0;
+  return unjudged.length > 0 || result.timeBudget ? 3 : 0;
 }
 
 /** A render or validation failed, or the apply preview predicts the apply would fail (conflict, rejection, unreachable cluster). */
