@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import { discoveredEnvironmentBase, type Environment, type KustomizeOptions } from '../model/environment.ts';
 import { parseDuration } from '../config/duration.ts';
@@ -211,11 +212,27 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
       if (edit && !out.has(i)) out.set(i, edit);
       if (edit) editsByParent.set(i, new Map([...(editsByParent.get(i) ?? []), [j, edit]]));
     }
-    // Applied by two builds, edited by one: two objects from one file, which one environment cannot be.
+    // Applied by two builds, edited by one: two objects from one file, which one environment cannot be —
+    // unless every build of the one cluster edits it into the same object (then that is what the cluster gets).
     const edit = out.get(i);
-    if (edit && parents > 1) out.set(i, { by: edit.by, ...(edit.file ? { file: edit.file } : {}), paths: edit.paths, files: edit.files });
+    if (edit && parents > 1) out.set(i, sameEdit(k.doc.object, parentsOf.get(i)!, envs, editsByParent.get(i)) ?? { by: edit.by, ...(edit.file ? { file: edit.file } : {}), paths: edit.paths, files: edit.files });
   }
   return { edits: out, parentsOf, editsByParent };
+}
+
+/**
+ * Two Kustomizations of one cluster applying the same Kustomization object each server-side apply their
+ * own copy, with the same field manager (kustomize-controller), so the object is whichever applied last:
+ * no one state bosun could preview — unless the builds edit it alike, into one object. Then that edit
+ * (the builds' files all define it); else undefined.
+ */
+function sameEdit(object: Record<string, unknown>, parents: readonly number[], envs: readonly Environment[], byParent: ReadonlyMap<number, Edit> | undefined): Edit | undefined {
+  if (new Set(parents.map((j) => envs[j].cluster)).size !== 1) return undefined;
+  const edits = parents.map((j) => byParent?.get(j));
+  const objects = edits.map((e) => (e ? (e.patches ? applyPatches(object, e.patches) : undefined) : object));
+  if (objects.some((o) => o === undefined) || !objects.every((o) => isDeepStrictEqual(o, objects[0]))) return undefined;
+  const found = edits.filter((e): e is Edit => e !== undefined);
+  return { by: found.map((e) => e.by).join(' and '), ...(found[0].file ? { file: found[0].file } : {}), paths: [...new Set(found.flatMap((e) => e.paths))], patches: found[0].patches, files: [...new Set(found.flatMap((e) => e.files))] };
 }
 
 /** The environments (by index) whose inputs may hold a file: its own entry, a folder above it, or the whole repository; in index order. */

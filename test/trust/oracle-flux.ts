@@ -13,7 +13,14 @@ import type { DeploymentState, OracleContext, Tree } from './oracle-types.ts';
 const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** Kustomization spec fields the oracle applies; any other field that changes the build stops it. */
 const modelled = new Set(['interval', 'retryInterval', 'timeout', 'prune', 'wait', 'force', 'dependsOn', 'sourceRef', 'path', 'targetNamespace',
-  'patches', 'images', 'components', 'postBuild', 'healthChecks', 'serviceAccountName', 'suspend', 'validation', 'decryption']);
+  'patches', 'images', 'components', 'postBuild', 'healthChecks', 'serviceAccountName', 'suspend', 'validation', 'decryption', 'commonMetadata']);
+
+/**
+ * oracle.yaml's `flux.appliedBy` (read here until corpus.ts's FluxRef declares it): the deployment whose
+ * build applies this Kustomization. kustomize-controller applies the object as that build outputs it — its
+ * spec.patches applied, then its postBuild substitution — so the oracle takes it from that deployment's objects.
+ */
+type FluxDeploymentRef = NonNullable<OracleDeployment['flux']> & { appliedBy?: string };
 
 const field = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
@@ -23,9 +30,17 @@ export function findObject(docs: Obj[], apiPrefix: string, kind: string, name: s
 }
 
 export async function renderFluxKustomization(ctx: OracleContext, d: OracleDeployment, tree: Tree): Promise<DeploymentState> {
-  const ref = d.flux!;
-  // kustomize-controller applies the Kustomization its parent's build outputs: with builtBy, as real kustomize edits it.
-  const ks = findObject(ref.builtBy ? await kustomizeBuild(join(tree.dir, ref.builtBy), tree.dir) : await readDocs(join(tree.dir, ref.file)), 'kustomize.toolkit.fluxcd.io/', 'Kustomization', ref.name);
+  const ref: FluxDeploymentRef = d.flux!;
+  // kustomize-controller applies the Kustomization its parent's build outputs: with builtBy, as real kustomize
+  // edits it; with appliedBy, as the parent deployment applies it (patched and substituted).
+  let docs: Obj[];
+  if (ref.appliedBy) {
+    const parent = await ctx.stateOf(ref.appliedBy, tree);
+    docs = parent.kind === 'objects' ? parent.objects : [];
+  } else {
+    docs = ref.builtBy ? await kustomizeBuild(join(tree.dir, ref.builtBy), tree.dir) : await readDocs(join(tree.dir, ref.file));
+  }
+  const ks = findObject(docs, 'kustomize.toolkit.fluxcd.io/', 'Kustomization', ref.name);
   if (!ks) return { kind: 'absent' };
   const spec = (ks.spec ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(spec)) if (!modelled.has(key)) throw new Error(`oracle: ${d.env}: Kustomization spec.${key} is not modelled`);
@@ -70,6 +85,15 @@ export async function renderFluxKustomization(ctx: OracleContext, d: OracleDeplo
     for (const [k, v] of Object.entries((postBuild.substitute ?? {}) as Record<string, string>)) vars[k] = String(v).replace(/\n/g, '');
     // kustomize-controller substitutes only when there is at least one variable.
     if (Object.keys(vars).length > 0) objects = objects.map((o) => substituteObject(o, vars, d.env));
+  }
+  // spec.commonMetadata: set on every object's metadata after the build and the substitution, overriding theirs.
+  const common = spec.commonMetadata as { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
+  if (common) {
+    objects = objects.map((o) => {
+      const meta = { ...((o.metadata ?? {}) as Record<string, unknown>) };
+      for (const key of ['labels', 'annotations'] as const) if (common[key]) meta[key] = { ...((meta[key] ?? {}) as Record<string, string>), ...common[key] };
+      return { ...o, metadata: meta };
+    });
   }
   return { kind: 'objects', objects };
 }
@@ -175,7 +199,14 @@ async function buildArtifact(tree: Tree, file: string, artifact: string, namespa
 /** helm-controller's render of a HelmRelease whose chart comes from the flux-system GitRepository (this tree). */
 export async function renderHelmRelease(hr: Obj, d: OracleDeployment, tree: Tree): Promise<DeploymentState> {
   const spec = (hr.spec ?? {}) as Record<string, unknown>;
-  for (const key of ['valuesFrom', 'postRenderers', 'chartRef']) if (spec[key] !== undefined) throw new Error(`oracle: ${d.env}: HelmRelease spec.${key} is not modelled`);
+  for (const key of ['valuesFrom', 'postRenderers']) if (spec[key] !== undefined) throw new Error(`oracle: ${d.env}: HelmRelease spec.${key} is not modelled`);
+  const chartRef = spec.chartRef as { kind?: string; name?: string } | undefined;
+  if (chartRef) {
+    // helm-controller installs the chart of the OCIRepository / HelmChart named: fetched, never in this tree.
+    const inputs = d.helmRelease?.remoteChartInputs;
+    if (chartRef.kind !== 'OCIRepository' || !inputs?.length) throw new Error(`oracle: ${d.env}: HelmRelease chartRef ${String(chartRef.kind)} is modelled only for an OCIRepository with helmRelease.remoteChartInputs`);
+    return { kind: 'opaque', inputs, why: `chart of OCIRepository ${String(chartRef.name)}, which the oracle does not fetch` };
+  }
   const chart = field(spec, 'chart', 'spec') as Record<string, unknown> | undefined;
   const sourceKind = field(chart, 'sourceRef', 'kind');
   const sourceName = field(chart, 'sourceRef', 'name');
