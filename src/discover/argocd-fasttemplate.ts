@@ -51,8 +51,9 @@ export function templateValue(value: unknown, params: Record<string, unknown>, m
 }
 
 /**
- * Parameters flattened to `a.b.c` keys with string values (fmt `%v`), as Argo CD flattens git files
- * generator content for fasttemplate (flatten.DotStyle: list items as `key.0`).
+ * Parameters flattened to `a.b.c` keys with string values (fmt `%v`, goFlatText), as Argo CD flattens git
+ * files generator content for fasttemplate (flatten.DotStyle: list items as `key.0`; an empty object or list
+ * gives no key).
  */
 export function flattenParams(value: Record<string, unknown>, prefix = '', out: Record<string, string> = {}): Record<string, string> {
   for (const [k, v] of Object.entries(value)) {
@@ -64,10 +65,26 @@ export function flattenParams(value: Record<string, unknown>, prefix = '', out: 
   return out;
 }
 
-function scalarText(v: unknown): string {
-  if (v === null || v === undefined) return '';
+/**
+ * fmt.Sprintf("%v", v) of what encoding/json (or sigs.k8s.io/yaml, through JSON) decoded: a JSON null is
+ * `<nil>`, every number a float64, which %v writes as %g with the shortest digits — in exponent form from
+ * 1e6 on and below 1e-4 (strconv ftoa: "if precision was the shortest possible, use precision 6"), so a
+ * `"size": 1000000` in a git files generator's file is `1e+06` in the Application Argo CD generates.
+ */
+export function goFlatText(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'number') return goFloat64(v);
   return typeof v === 'string' ? v : String(v);
 }
+
+function goFloat64(n: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+  const abs = Math.abs(n);
+  if (abs === 0 || (abs >= 1e-4 && abs < 1e6)) return String(n);
+  return n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+const scalarText = goFlatText;
 
 /** A deep merge where `over` wins (a generator's own `template` over the ApplicationSet's). */
 export function mergeTemplates(base: unknown, over: unknown): unknown {

@@ -139,19 +139,23 @@ function listGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
   return elements.map((element, i) => {
     if (!isRecord(element)) throw new TemplateError(`list element ${i} is not a mapping`);
     if (ctx.mode.goTemplate) return structuredClone(element);
-    // fasttemplate: string values; `values` is flattened to values.<key>.
+    // fasttemplate: string values only, `values` flattened to values.<key> (applicationset/generators/list.go:
+    // `v, ok := value.(string); if !ok { … "error parsing value as string" }` — a number, a boolean or null
+    // fails the whole ApplicationSet, so Argo CD generates, updates and deletes nothing until it is quoted).
     const out: Params = {};
+    const notString = (k: string, v: unknown) => new TemplateError(`list element ${i}: "${k}" is ${v === null ? 'null' : isRecord(v) ? 'a mapping' : Array.isArray(v) ? 'a list' : `the ${typeof v} ${String(v)}`}, not a string: without goTemplate Argo CD's list generator takes only strings ("error parsing value as string") and the ApplicationSet fails; quote it`);
     for (const [k, v] of Object.entries(element)) {
-      if (k === 'values' && isRecord(v)) for (const [vk, vv] of Object.entries(v)) out[`values.${vk}`] = scalar(vv);
-      else if (isRecord(v) || Array.isArray(v)) throw new TemplateError(`list element ${i}: "${k}" is not a string (only goTemplate ApplicationSets take nested values)`);
-      else out[k] = scalar(v);
+      if (k === 'values') {
+        if (!isRecord(v)) throw new TemplateError(`list element ${i}: "values" is not a mapping (Argo CD: "error parsing values map")`);
+        for (const [vk, vv] of Object.entries(v)) {
+          if (typeof vv !== 'string') throw notString(`values.${vk}`, vv);
+          out[`values.${vk}`] = vv;
+        }
+      } else if (typeof v !== 'string') throw notString(k, v);
+      else out[k] = v;
     }
     return out;
   });
-}
-
-function scalar(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v);
 }
 
 /** Argo CD's in-cluster address (the `in-cluster` cluster when no cluster secret claims it). */

@@ -23,8 +23,8 @@ describe('ApplicationSet generators', () => {
         generators:
           - list:
               elements:
-                - { env: staging, replicas: 2 }
-                - { env: prod, replicas: 5 }
+                - { env: staging, replicas: "2" }
+                - { env: prod, replicas: "5" }
         template:
           metadata: { name: 'web-{{env}}' }
           spec:
