@@ -4,41 +4,15 @@
 // filter the archive). A file the rules exclude is no object of the environment — a change to it, even one
 // that is not YAML Flux could decode, changes nothing the cluster gets.
 import { describe, expect, it } from 'vitest';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 
 const planOf = twoCommitPlanner({ repoUrls: ['https://github.com/example-org/ignore'] });
 
-const sync = `apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1m
-  ref: {branch: main}
-  url: https://github.com/example-org/ignore
-  ignore: |
-    # drafts are not deployed
-    /apps/drafts/
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./clusters/production
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
-
-const apps = `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  targetNamespace: default
-  sourceRef: {kind: GitRepository, name: flux-system}
-`;
+// bootstrap's gotk-sync.yaml, its GitRepository ignoring the drafts folder.
+const sync = fluxSystemSync('clusters/production', 'https://github.com/example-org/ignore')
+  .replace('  ref: {branch: main}\n', '  ref: {branch: main}\n  ignore: |\n    # drafts are not deployed\n    /apps/drafts/\n');
+const apps = fluxKustomization('apps', './apps', '  targetNamespace: default\n');
 
 const configMap = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {a: "${value}"}\n`;
 

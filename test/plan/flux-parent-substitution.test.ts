@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
+import { fluxKustomization } from '../../testkit/flux-sync.ts';
 import { makeTwoCommitRepo } from '../../testkit/git-repo.ts';
 import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 
@@ -18,27 +19,11 @@ metadata: {name: cluster-settings, namespace: ${namespace}}
 data: {DOMAIN: ${domain}}
 `;
 
-const clusterKs = (patch = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: cluster-meta, namespace: flux-system}
-spec:
-  interval: 1h
-  path: ./kubernetes/flux/meta
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: cluster-apps, namespace: flux-system}
-spec:
-  interval: 1h
-  path: ./kubernetes/apps
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-  postBuild:
+const clusterKs = (patch = '') => `${fluxKustomization('cluster-meta', './kubernetes/flux/meta')}---
+${fluxKustomization('cluster-apps', './kubernetes/apps', `  postBuild:
     substituteFrom:
       - {kind: ConfigMap, name: cluster-settings}
-${patch}`;
+${patch}`)}`;
 
 const appKs = (annotations = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization

@@ -4,7 +4,7 @@
 // differently, there is no one state to preview: not previewed, its files ones bosun cannot judge.
 import { describe, expect, it } from 'vitest';
 import { changedUncovered } from '../../src/report/coverage-section.ts';
-import { fluxSystemSync } from '../../testkit/flux-sync.ts';
+import { fluxKustomization, fluxSystemSync } from '../../testkit/flux-sync.ts';
 import { twoCommitPlanner } from '../support/two-commit-plan.ts';
 
 const planOf = twoCommitPlanner();
@@ -30,25 +30,9 @@ patches:
 const layout = (secondPath: string) => ({
   'clusters/production/flux-system/gotk-sync.yaml': fluxSystemSync('clusters/production'),
   'clusters/production/kustomization.yaml': overlay(['flux-system/gotk-sync.yaml', 'extra.yaml', '../base/apps.yaml'], './apps/production'),
-  'clusters/production/extra.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: extra, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./clusters/production/extra
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`,
+  'clusters/production/extra.yaml': fluxKustomization('extra', './clusters/production/extra'),
   'clusters/production/extra/kustomization.yaml': overlay(['../../base/apps.yaml'], secondPath),
-  'clusters/base/apps.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: apps, namespace: flux-system}
-spec:
-  interval: 10m
-  path: ./apps/staging
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-`,
+  'clusters/base/apps.yaml': fluxKustomization('apps', './apps/staging'),
   'apps/staging/cm.yaml': configMap('staging', 'info'),
   'apps/production/cm.yaml': configMap('production', 'info'),
 });
