@@ -2,7 +2,8 @@
 // Commits are deterministic: fixed author/committer and a clock that advances one minute per commit, so the
 // same sequence of writes and commits gives the same SHAs on every machine.
 import { execFile } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { appendFile, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
@@ -56,6 +57,19 @@ function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<st
   });
 }
 
+/** Runs a `sh` script of git commands (`args` are its $1, $2…) and returns its stdout. */
+function runGitScript(cwd: string, script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile('sh', ['-c', script, 'sh', ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`${script} failed in ${cwd}: ${stderr.trim() || error.message}`));
+        return;
+      }
+      resolvePromise(stdout);
+    });
+  });
+}
+
 /**
  * The commit HEAD names, read from `.git/HEAD` and the loose ref it points at (what `git commit` just
  * wrote) without a `git rev-parse` process; undefined when the files say otherwise (a packed ref, the
@@ -72,21 +86,14 @@ async function headFromFiles(root: string): Promise<string | undefined> {
 }
 
 /**
- * Creates (or reuses an empty) folder and runs `git init -b main` in it. Without `dir` a fresh temp folder
- * is made; removing it is the caller's job.
+ * Runs `git init -b main` in `root` and makes line endings, file modes and signing host-independent, or SHAs
+ * would not be. A fresh repository whose file system keeps modes (what `git init` wrote: core.filemode =
+ * true, no autocrlf, no gpgsign) gets the other two appended to its config file instead of set by `git
+ * config` processes; any other config (a reused repository, a file system without modes) is set by `git
+ * config`.
  */
-export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
-  const root = dir ? resolve(dir) : await mkdtemp(join(tmpdir(), 'bosun-git-'));
-  await mkdir(root, { recursive: true });
-  let commits = 0;
-  const git = (...args: string[]): Promise<string> => runGit(root, args, gitEnv(EPOCH_SECONDS + commits * 60));
-
+async function initRepo(root: string, git: (...args: string[]) => Promise<string>): Promise<void> {
   await git('init', '--quiet', '-b', 'main');
-  // Line endings and file modes must not depend on the host, or SHAs would. A fresh repository whose file
-  // system keeps modes (what `git init` wrote: core.filemode = true, no autocrlf, no gpgsign) gets the other
-  // two appended to its config file instead of set by `git config` processes: hundreds of test repositories
-  // are made per test run, and each spawn is a fork of the test process. Any other config (a reused
-  // repository, a file system without modes) is set by `git config` as before.
   const configFile = join(root, '.git', 'config');
   const config = await readFile(configFile, 'utf8').catch(() => '');
   if (/^\s*filemode = true$/m.test(config) && !/autocrlf|gpgsign/i.test(config)) {
@@ -96,6 +103,58 @@ export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
     await git('config', 'core.fileMode', 'true');
     await git('config', 'commit.gpgsign', 'false');
   }
+}
+
+/**
+ * An empty repository's `.git` made once per process (by initRepo in a temp folder, removed when the
+ * process exits), which a fresh test repository copies instead of starting `git init`: every spawn is a
+ * fork of the test process, several milliseconds of CPU on a large one, and hundreds of repositories are
+ * made per test run. What `git init` writes depends on neither the folder's name nor its path, so the copy
+ * is the repository `git init` would have made there.
+ */
+let template: Promise<string> | undefined;
+function initTemplate(): Promise<string> {
+  template ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bosun-git-template-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await initRepo(dir, (...args) => runGit(dir, args, gitEnv(EPOCH_SECONDS)));
+    return join(dir, '.git');
+  })();
+  return template;
+}
+
+/**
+ * Copies the template `.git` into `root` when it has none and sits on the template's file system (whose
+ * file-mode behaviour the template's config records); false when it did not, for the caller to run `git init`.
+ */
+async function copyTemplate(root: string): Promise<boolean> {
+  const target = join(root, '.git');
+  if (await stat(target).then(() => true, () => false)) return false;
+  const source = await initTemplate();
+  try {
+    const [from, to] = await Promise.all([stat(source), stat(root)]);
+    if (from.dev !== to.dev) return false;
+    await cp(source, target, { recursive: true, errorOnExist: true, force: false });
+    return true;
+  } catch {
+    // The template is gone (a suite cleaned the temp folder): make the repository the slow way.
+    template = undefined;
+    await rm(target, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/**
+ * Creates (or reuses an empty) folder and makes it an empty repository on branch `main`, as `git init -b
+ * main` does. Without `dir` a fresh temp folder is made; removing it is the caller's job.
+ */
+export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
+  const root = dir ? resolve(dir) : await mkdtemp(join(tmpdir(), 'bosun-git-'));
+  await mkdir(root, { recursive: true });
+  let commits = 0;
+  const git = (...args: string[]): Promise<string> => runGit(root, args, gitEnv(EPOCH_SECONDS + commits * 60));
+
+  if (!(await copyTemplate(root))) await initRepo(root, git);
 
   const inRepo = (path: string): string => {
     const full = resolve(root, path);
@@ -118,9 +177,13 @@ export async function makeGitRepo(dir?: string): Promise<GitRepoBuilder> {
       await rm(inRepo(path), { recursive: true, force: false });
     },
     async commit(message) {
-      await git('add', '--all');
       commits++;
-      await git('commit', '--quiet', '--allow-empty', '--no-verify', '-m', message);
+      // `git add --all` and `git commit` started by one shell: one fork of the test process instead of two.
+      await runGitScript(root, 'git add --all && exec git commit --quiet --allow-empty --no-verify -m "$1"', [message], gitEnv(EPOCH_SECONDS + commits * 60))
+        .catch((e: unknown) => {
+          commits--;
+          throw e;
+        });
       return (await headFromFiles(root)) ?? (await git('rev-parse', 'HEAD')).trim();
     },
     async branch(name) {
