@@ -199,7 +199,6 @@ async function buildArtifact(tree: Tree, file: string, artifact: string, namespa
 /** helm-controller's render of a HelmRelease whose chart comes from the flux-system GitRepository (this tree). */
 export async function renderHelmRelease(hr: Obj, d: OracleDeployment, tree: Tree): Promise<DeploymentState> {
   const spec = (hr.spec ?? {}) as Record<string, unknown>;
-  for (const key of ['valuesFrom', 'postRenderers']) if (spec[key] !== undefined) throw new Error(`oracle: ${d.env}: HelmRelease spec.${key} is not modelled`);
   const chartRef = spec.chartRef as { kind?: string; name?: string } | undefined;
   if (chartRef) {
     // helm-controller installs the chart of the OCIRepository / HelmChart named: fetched, never in this tree.
@@ -211,10 +210,12 @@ export async function renderHelmRelease(hr: Obj, d: OracleDeployment, tree: Tree
   const sourceKind = field(chart, 'sourceRef', 'kind');
   const sourceName = field(chart, 'sourceRef', 'name');
   if (sourceKind !== 'GitRepository' || sourceName !== 'flux-system') {
+    // A fetched chart is opaque to the oracle, its valuesFrom sources declared among the inputs.
     const inputs = d.helmRelease?.remoteChartInputs;
     if (!inputs?.length) throw new Error(`oracle: ${d.env}: chart source ${String(sourceKind)}/${String(sourceName)} is not in this repository; declare helmRelease.remoteChartInputs`);
     return { kind: 'opaque', inputs, why: `chart \`${String(field(chart, 'chart'))}\` from ${String(sourceKind)} ${String(sourceName)}, which the oracle does not fetch` };
   }
+  for (const key of ['valuesFrom', 'postRenderers']) if (spec[key] !== undefined) throw new Error(`oracle: ${d.env}: HelmRelease spec.${key} is not modelled`);
   const name = String(field(hr, 'metadata', 'name'));
   const targetNamespace = spec.targetNamespace as string | undefined;
   const namespace = targetNamespace ?? String(field(hr, 'metadata', 'namespace'));
