@@ -41,6 +41,26 @@ export interface Expansion {
 }
 
 const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
+const generationFailed = 'generates nothing bosun can preview: ';
+const invalidName = 'is not a valid Application name';
+
+/**
+ * The ApplicationSets of a checkout (by name) whose reconcile Argo CD ends before it deletes anything, with
+ * why: generating failed (a template or generator error: GenerateApplications returns it, and Reconcile returns
+ * at once), or an Application it generates cannot be created (createOrUpdateInCluster's error returns before
+ * deleteInCluster; applicationset_controller.go Reconcile). The Applications such an ApplicationSet generated
+ * before stay as they were, and keep syncing their sources. Read from the discovery notes expandApplicationSet writes.
+ */
+export function appSetsDeletingNothing(notes: readonly DiscoveryNote[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const note of notes) {
+    if (note.kind !== 'ApplicationSet' || !note.name || out.has(note.name)) continue;
+    const at = note.reason.indexOf(generationFailed);
+    if (at >= 0) out.set(note.name, `it fails to generate (${note.reason.slice(at + generationFailed.length)})`);
+    else if (note.reason.includes(invalidName)) out.set(note.name, `it cannot create one of its Applications (${note.reason.split('; ')[0]})`);
+  }
+  return out;
+}
 
 export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, clusters: GeneratorCluster[] | undefined, limit = maxGeneratedApplications): Expansion {
   const spec = field(doc.object, 'spec');
@@ -57,7 +77,7 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   const appsetNamespace = str(field(doc.object, 'metadata', 'namespace'));
   const failed = (why: string) => {
     const seen = applicationSetNote(ctx, doc);
-    return { applications: [], ...kept, notes: [...notes, { ...seen, reason: `generates nothing bosun can preview: ${why}` }] };
+    return { applications: [], ...kept, notes: [...notes, { ...seen, reason: `${generationFailed}${why}` }] };
   };
   if (templatePatch && !goTemplate) return failed('templatePatch needs goTemplate: true (Argo CD refuses it otherwise)');
 

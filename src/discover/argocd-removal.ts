@@ -107,6 +107,11 @@ function verdictOf(app: Record<string, unknown>, producer: RemovalProducer, name
 export interface RemovalSides {
   base: Iterable<Environment>;
   head: Iterable<Environment>;
+  /**
+   * ApplicationSets that delete nothing at head, with why (argocd-appset.ts appSetsDeletingNothing over the head's
+   * discovery notes): the Applications they generated before stay.
+   */
+  deletingNothingAtHead?: ReadonlyMap<string, string>;
   /** Whether a repository path (file or folder) exists at head. */
   existsAtHead: (path: string) => boolean;
 }
@@ -119,6 +124,7 @@ export class RemovalContext {
   private readonly head: Map<string, Environment>;
   private readonly headAppSets = new Set<string>();
   private readonly existsAtHead: (path: string) => boolean;
+  private readonly deletingNothing: ReadonlyMap<string, string>;
   private readonly fates = new Map<string, Fate | undefined>();
 
   constructor(sides: RemovalSides) {
@@ -126,6 +132,7 @@ export class RemovalContext {
     this.head = new Map([...sides.head].map((e) => [e.name, e]));
     for (const e of this.head.values()) if (e.producedBy?.kind === 'ApplicationSet') this.headAppSets.add(e.producedBy.name);
     this.existsAtHead = sides.existsAtHead;
+    this.deletingNothing = sides.deletingNothingAtHead ?? new Map();
   }
 
   /** The verdict for a removed environment whose producer the change removes as well; undefined: its own verdict holds. */
@@ -146,6 +153,10 @@ export class RemovalContext {
     const app = facts.app;
     const withCascade = (why: string): Fate => ({ deleted: true, why, ...(facts.finalizer ? { cascade: facts.finalizer } : {}) });
     if (by.kind === 'ApplicationSet') {
+      const stuck = this.deletingNothing.get(by.name);
+      if (stuck !== undefined && (!by.file || this.existsAtHead(by.file))) {
+        return { deleted: false, why: `ApplicationSet ${by.name} deletes no Application at the merged commit: ${stuck}; Argo CD's reconcile stops before deleting, so Application ${app} stays as it was generated before and keeps syncing its source` };
+      }
       if (this.headAppSets.has(by.name)) return undefined;
       const renderer = by.environment ? this.base.get(by.environment) : undefined;
       if (renderer) {

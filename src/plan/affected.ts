@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { changedFiles, checkout } from '../git/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
+import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
 import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
@@ -29,7 +30,8 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
   const baseCo = opts.base ? await checkout(opts.repoDir, opts.base) : undefined;
   try {
     // Both commits are the default branch's (a merge, a rollback): an app of apps through a fetched chart is expanded.
-    const head = (await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, headCo.dir) })).environments;
+    const headFound = await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, headCo.dir) });
+    const head = headFound.environments;
     let base: Environment[] | undefined;
     if (baseCo) {
       try {
@@ -62,7 +64,7 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     ]);
     const withExtra = (i: EnvInputs | undefined, extra: string[] | undefined): EnvInputs | undefined => (i && extra ? { ...i, files: [...new Set([...i.files, ...extra])].sort() } : i);
     // The same verdict as the plan's (plan.ts planSides) for an Argo CD Application removed with its parent.
-    const removal = new RemovalContext({ base, head, existsAtHead: (path) => existsSync(join(headCo.dir, path)) });
+    const removal = new RemovalContext({ base, head, existsAtHead: (path) => existsSync(join(headCo.dir, path)), deletingNothingAtHead: appSetsDeletingNothing(headFound.notes) });
     const out: AffectedEnvironment[] = [];
     for (const name of names) {
       const h = heads.get(name);

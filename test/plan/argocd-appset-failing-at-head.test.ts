@@ -1,0 +1,56 @@
+// An ApplicationSet that fails at the merged commit (a template or generator error, an Application it cannot
+// create) deletes nothing in Argo CD: Reconcile returns before deleteInCluster (applicationset_controller.go), so
+// the Applications it generated before stay and keep syncing. What a merge applies (plan/affected.ts) must not
+// prune them as removed environments.
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { affectedEnvironments } from '../../src/plan/affected.ts';
+import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
+
+const repoUrl = 'https://github.com/acme/gitops';
+const repos: GitRepoBuilder[] = [];
+afterAll(async () => {
+  await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
+});
+const set = (elements: string) => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+${elements}
+  template:
+    metadata:
+      name: 'web-{{env}}'
+    spec:
+      project: default
+      source: { repoURL: ${repoUrl}, targetRevision: HEAD, path: apps/web }
+      destination: { server: https://kubernetes.default.svc, namespace: 'web-{{env}}' }
+`;
+const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n';
+
+describe('an ApplicationSet failing at the merged commit', () => {
+  it('keeps the Applications it generated before: not pruned', async () => {
+    const repo = await makeTwoCommitRepo(
+      { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging }\n          - { env: prod }') },
+      { 'sets/web.yaml': set('          - { env: staging, replicas: 2 }\n          - { env: prod }') },
+    );
+    repos.push(repo);
+    const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    // affectedEnvironments lists what a merge applies or prunes: a kept removed environment is not in it.
+    expect(affected.filter((a) => a.decision.lifecycle === 'removed').map((a) => a.name)).toEqual([]);
+  });
+
+  it('still prunes when it generates fewer Applications without failing', async () => {
+    const repo = await makeTwoCommitRepo(
+      { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging }\n          - { env: prod }') },
+      { 'sets/web.yaml': set('          - { env: staging }') },
+    );
+    repos.push(repo);
+    const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    expect(affected.filter((a) => a.decision.lifecycle === 'removed').map((a) => [a.name, a.decision.affected])).toEqual([['web-prod', true]]);
+  });
+});
