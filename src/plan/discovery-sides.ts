@@ -26,9 +26,19 @@ export async function discoverSides(args: {
   indexes?: { base: OpenedIndex; head: OpenedIndex };
   /** Awaited before discovery reads the head (a partial head checkout completes itself there). */
   beforeHeadDiscovery?: () => Promise<void>;
+  /**
+   * Told when a side's discovery is done (how many environments it found): discovery reads a large
+   * repository in long synchronous stretches, so the line between the sides is the progress there can be.
+   */
+  onSide?: (side: 'base' | 'head', environments: number) => void;
 }): Promise<{ base: SideDiscovery; head: DiscoveryResult; reused: 'none' | 'stored' | 'derived' }> {
   const { indexes } = args;
   const discoverAt = async (dir: string, index?: OpenedIndex): Promise<DiscoveryResult> => {
+    const result = await discoverOnce(dir, index);
+    args.onSide?.(dir === args.baseDir ? 'base' : 'head', result.environments.length);
+    return result;
+  };
+  const discoverOnce = async (dir: string, index?: OpenedIndex): Promise<DiscoveryResult> => {
     let asked = false;
     const charts = args.options.charts;
     const options: DiscoverOptions = { ...args.options, ...(charts ? { charts: { decide: (url: string) => { asked = true; return charts.decide(url); } } } : {}) };

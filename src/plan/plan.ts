@@ -10,7 +10,7 @@ import { RemovalContext } from '../discover/argocd-removal.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
-import { objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
+import { formatCount, objectLimitFor, type ObjectLimits } from '../render/object-limits.ts';
 import { withClusterScope } from '../render/default-namespace.ts';
 import { refineFindingLines } from '../validate/field-lines.ts';
 import { collectRepoCrds } from '../validate/index.ts';
@@ -29,7 +29,7 @@ import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget, type PlanBudgetCarry } from './object-budget.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { renderKey, sharedRenderKey, TreeIndex } from './render-key.ts';
-import { silentProgress } from './progress.ts';
+import { countedProgress, longStep, silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
 import { argocdClusterMove, clusterMoveReason, leftOnOldCluster } from './cluster-move.ts';
@@ -185,18 +185,23 @@ async function planWithin(opts: PlanOptions, deadline: PlanDeadline): Promise<Pl
     throw err;
   });
   const indexes = opts.inputIndex ? await openIndexes(opts.repoDir, baseSha, headSha, changed, opts.inputIndex, { repoUrls: opts.repoUrls ?? [], clusters: opts.clusters ?? null, branch: branch ?? null, ...(defaultBranch ? { defaultBranch } : {}) }, [baseIds!.tree, headIds!.tree]) : undefined;
-  const [baseCo, headCo] = await (fullCheckouts ?? bothCheckouts([
+  // Discovery and the affected analysis come before the first render: on a large repository they take
+  // many seconds, each said as it starts and while it runs (never silent for long).
+  const files = baseTree.paths.length + headTree.paths.length;
+  const [baseCo, headCo] = await (fullCheckouts ? longStep(progress, `writing out base and head: ${formatCount(files)} files`, () => fullCheckouts) : bothCheckouts([
     sideCheckout(opts.repoDir, baseSha, indexes?.base.stored && indexes.base.index.discovery && storedDiscoveryUsable(indexes.base.index.discovery, opts.charts !== undefined) ? partialPaths({ tree: baseTree, index: indexes.base.index, changed }) : undefined, baseTree, { ids: baseTree.blobs, modes: baseModes }, 'base', progress),
     sideCheckout(opts.repoDir, headSha, indexes ? headPaths(indexes, headTree, changed) : undefined, headTree, { ids: headTree.blobs, modes: headModes }, 'head', progress),
   ]));
   try {
     const charts = planChartFetcher(opts.charts, baseCo.dir, partialOf(baseCo)?.complete);
-    const found = await discoverSides({
+    const found = await longStep(progress, `discovering environments at base and head (${formatCount(files)} files)`, () => discoverSides({
       baseDir: baseCo.dir, headDir: headCo.dir, changed,
       ...(partialOf(headCo) ? { beforeHeadDiscovery: partialOf(headCo)!.complete } : {}),
       options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(defaultBranch ? { defaultBranch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts, fetchCharts: charts } : {}), keepRefusedReleases: true },
       ...(indexes ? { indexes } : {}),
-    });
+      onSide: (sideName, count) => progress(`discovering environments: ${plural(count, 'environment')} found at ${sideName}`),
+    }));
+    progress(`found ${plural(found.head.environments.length, 'environment')} at head${'problem' in found.base ? '' : `, ${formatCount(found.base.environments.length)} at base`}${found.reused === 'none' ? '' : ' (discovery reused from the input index)'}`);
     const side = (sha: string, co: Checkout | PartialCheckout, tree: TreeIndex, d: SideDiscovery, index?: OpenedIndex): Side => ({
       sha, dir: co.dir, tree,
       ...('problem' in d ? { envs: new Map(), notes: [], problem: d.problem } : { envs: new Map(d.environments.map((e) => [e.name, e])), notes: d.notes }),
@@ -273,7 +278,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   }, 'preview')));
   for (const resolved of headSubst.values()) head.notes.push(...resolved.notes);
 
-  progress(`analysing ${selected.length} environment(s) against ${changed.length} changed file(s)`);
+  const analysing = countedProgress(progress, `analysing ${plural(selected.length, 'environment')} against ${plural(changed.length, 'changed file')}`, selected.length);
   const removal = new RemovalContext({ base: base.envs.values(), head: head.envs.values(), existsAtHead: (p) => p === '.' || head.tree.blobs.has(p) || !head.tree.under(p).next().done });
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);
@@ -294,6 +299,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
       });
     // Values from substituteFrom that changed without a file of this environment changing still change it.
     const substitution = decision.affected ? undefined : substitutionReason(baseSubst.get(substitutionOwner(name, b)), headSubst.get(substitutionOwner(name, h)));
+    analysing.tick();
     return { name, b, h, bi, hi, decision: substitution ? { affected: true, reason: substitution } : decision };
   });
 
@@ -310,6 +316,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     throw err;
   };
   const deferred = opts.deferRender?.(affectedNames) ?? false;
+  if (!deferred && toRender > 0) progress(`rendering ${plural(toRender, 'affected environment')} at base and head`);
   const crdsInRepo = head.envs.size && !deferred ? await collectRepoCrds(head.dir, head.index?.crdFiles).catch(announcedFirst) : [];
   const notesBeforeRender = head.notes.length;
   // The notes the renders add, by slot: kept in environment order, not in the order the renders finish,
@@ -590,6 +597,11 @@ function unsetVariableWarnings(objects: RenderedObject[]): ValidationFinding[] {
     path: '/spec/postBuild/substitute',
     message: `postBuild variable${unsetVariables!.length > 1 ? 's' : ''} ${unsetVariables!.map((v) => `\${${v}}`).join(', ')} ha${unsetVariables!.length > 1 ? 've' : 's'} no default, and bosun finds no value in substitute or in the substituteFrom objects the repository applies: kustomize-controller substitutes the empty string, as shown (its default); with its StrictPostBuildSubstitutions feature gate on it fails the whole Kustomization ("variable not set (strict mode)"). Set the variable, give a default (\${name:=value}), or write $\${ for a literal \${`,
   }));
+}
+
+/** "1 environment", "9,999 environments". */
+function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function crdsOf(objects: RenderedObject[]): KubeObject[] {
