@@ -183,4 +183,14 @@ describe('the GitHub Action (bosun action) in a workflow run for a pull request'
       if (script) await expect(readFile(join(projectRoot, script), 'utf8')).resolves.toMatch(/^#!\/usr\/bin\/env bash/);
     }
   });
+
+  it('a plan whose time budget (BOSUN_PLAN_TIMEOUT) is spent: timed_out check runs, the environments listed as not previewed, exit 3', async () => {
+    const result = await runAction({ BOSUN_PLAN_TIMEOUT: '1ms' });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.outputs).toContain('exit-code=3\n');
+    const latest = new Map(gh.checkRuns(owner, name, repo.headSha).map((r) => [String(r.name), r]));
+    for (const env of ['production/apps', 'staging/apps', 'staging/infrastructure']) expect(latest.get(`bosun / ${env}`)).toMatchObject({ status: 'completed', conclusion: 'timed_out' });
+    expect(latest.get('bosun')).toMatchObject({ conclusion: 'timed_out', output: expect.objectContaining({ title: 'plan time budget of 1ms (BOSUN_PLAN_TIMEOUT) spent after 0 of 3 environments' }) });
+    expect(result.summary).toContain('**plan time budget of 1ms (BOSUN_PLAN_TIMEOUT) spent after 0 of 3 environments**');
+  });
 });

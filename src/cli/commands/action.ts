@@ -13,6 +13,8 @@ import { parse } from '../args.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { planFailed } from './plan.ts';
+import { BosunError } from '../../model/errors.ts';
+import { defaultPlanTimeoutMs, parsePlanTimeout } from '../../plan/time-budget.ts';
 
 export const actionHelp = `Usage: bosun action
 
@@ -26,6 +28,8 @@ keeps the report. The render sandbox stays on: a fork's pull request is untruste
 Reads the environment the runner sets — GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY,
 GITHUB_API_URL, GITHUB_SERVER_URL, GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, GITHUB_RUN_ID —
 and the action's inputs: ${Object.entries(actionInputEnv).map(([input, name]) => `${input} (${name})`).join(', ')}.
+BOSUN_PLAN_TIMEOUT (a duration such as 30m, the default; 0: none) bounds the whole plan as --plan-timeout
+does for \`bosun plan\`: the environments it leaves are not previewed (timed_out check runs, exit 3).
 Outputs (GITHUB_OUTPUT): exit-code, comment-url.
 
 ${exitCodeHelp}`;
@@ -51,6 +55,10 @@ function warn(io: CliIO, message: string): void {
 export async function actionCommand(argv: string[], io: CliIO): Promise<number> {
   parse(argv, {}, 'action');
   const ctx = readWorkflowContext(io.env, io.cwd);
+  // The plan's time budget, as the App's (unset: 30m).
+  const budgetText = io.env.BOSUN_PLAN_TIMEOUT?.trim();
+  const budgetMs = budgetText ? parsePlanTimeout(budgetText) : defaultPlanTimeoutMs;
+  if (budgetMs === undefined) throw new BosunError({ kind: 'usage', message: `BOSUN_PLAN_TIMEOUT must be a duration such as 90s, 30m or 1h30m, or 0 for no budget (got "${budgetText}")` });
   const progress = stderrProgress({ stream: io.stderr });
   await ensureCommits(ctx.repoDir, [ctx.pr.baseSha, ctx.pr.headSha], progress);
   const reporter = new PullRequestReporter(tokenClient(ctx), ctx);
@@ -66,6 +74,7 @@ export async function actionCommand(argv: string[], io: CliIO): Promise<number> 
       baseBranch: ctx.pr.baseRef,
       ...(ctx.pr.defaultBranch ? { defaultBranch: ctx.pr.defaultBranch } : {}),
       progress,
+      ...(budgetMs > 0 ? { timeBudget: { ms: budgetMs, setting: 'BOSUN_PLAN_TIMEOUT' } } : {}),
       onAffected: async (envs) => {
         for (const env of envs) await reporter.open(env);
       },
@@ -89,7 +98,7 @@ export async function actionCommand(argv: string[], io: CliIO): Promise<number> 
     code = exitCodeFor(nothing.kind);
   } else if (planFailed(plan)) {
     code = 1;
-  } else if (changedUncovered(plan).length > 0) {
+  } else if (changedUncovered(plan).length > 0 || plan.timeBudget) {
     code = 3;
   }
   const reported = plan.environments.filter((e) => e.affected).map((e) => e.name);
