@@ -59,7 +59,7 @@ export async function renderArgoApplication(ctx: OracleContext, d: OracleDeploym
     const path = posix.normalize(String(source.path));
     const dir = join(tree.dir, path);
     if (!existsSync(dir)) throw new Error(`oracle: ${d.env}: path ${path} does not exist`);
-    source = await withParameterOverrides(source, dir, String((app.metadata as Record<string, unknown>).name));
+    source = await withParameterOverrides(source, dir, instanceName(app));
     // A config management plugin renders it (reposerver runConfigManagementPluginSidecars): whatever it prints.
     if (source.plugin !== undefined && source.plugin !== null) return { kind: 'opaque', inputs: [path], why: 'a config management plugin', unrenderable: true };
     if (existsSync(join(dir, 'Chart.yaml'))) {
@@ -91,7 +91,7 @@ async function hasRemoteResource(dir: string): Promise<boolean> {
  * Argo CD's parameter override files (docs user-guide/parameters.md, "Store Overrides In Git"): the repo
  * server merges `.argocd-source.yaml`, then `.argocd-source-<appName>.yaml`, from the source folder into the
  * source as JSON merge patches; where the source comes from (repoURL, path, chart, targetRevision) stays.
- * The corpus's Applications live in Argo CD's own namespace, so `<appName>` is the bare name.
+ * `<appName>` is the Application's instance name (instanceName).
  */
 async function withParameterOverrides(source: Source, dir: string, appName: string): Promise<Source> {
   let out: Source = source;
@@ -101,6 +101,17 @@ async function withParameterOverrides(source: Source, dir: string, appName: stri
     out = jsonMergePatch(out, parse(await readFile(file, 'utf8'))) as Source;
   }
   return { ...out, repoURL: source.repoURL, path: source.path, targetRevision: source.targetRevision };
+}
+
+/**
+ * The name the controller gives the repo server (app.InstanceName(controllerNamespace), pkg/apis/application/
+ * v1alpha1): the bare name in Argo CD's own namespace (`argocd` in the corpus) or without one, else
+ * `<namespace>_<name>` (Applications in any namespace).
+ */
+function instanceName(app: Obj): string {
+  const meta = (app.metadata ?? {}) as Record<string, unknown>;
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : 'argocd';
+  return namespace === 'argocd' ? String(meta.name) : `${namespace}_${String(meta.name)}`;
 }
 
 /** RFC 7386, section 2's MergePatch function. */
