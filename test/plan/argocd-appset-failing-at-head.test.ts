@@ -12,7 +12,7 @@ const repos: GitRepoBuilder[] = [];
 afterAll(async () => {
   await Promise.all(repos.map((r) => rm(r.dir, { recursive: true, force: true })));
 });
-const set = (elements: string) => `apiVersion: argoproj.io/v1alpha1
+const set = (elements: string, name = 'web-{{env}}') => `apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata:
   name: web
@@ -24,7 +24,7 @@ spec:
 ${elements}
   template:
     metadata:
-      name: 'web-{{env}}'
+      name: '${name}'
     spec:
       project: default
       source: { repoURL: ${repoUrl}, targetRevision: HEAD, path: apps/web }
@@ -33,10 +33,10 @@ ${elements}
 const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n';
 
 /** The environments a merge prunes (affectedEnvironments' removed ones) when the list's elements change from two to `headElements`. */
-async function prunedAfter(headElements: string): Promise<string[]> {
+async function prunedAfter(headElements: string, baseElements = '          - { env: staging }\n          - { env: prod }', name = 'web-{{env}}'): Promise<string[]> {
   const repo = await makeTwoCommitRepo(
-    { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging }\n          - { env: prod }') },
-    { 'sets/web.yaml': set(headElements) },
+    { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set(baseElements, name) },
+    { 'sets/web.yaml': set(headElements, name) },
   );
   repos.push(repo);
   const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
@@ -47,6 +47,11 @@ async function prunedAfter(headElements: string): Promise<string[]> {
 describe('an ApplicationSet failing at the merged commit', () => {
   it('keeps the Applications it generated before: not pruned', async () => {
     expect(await prunedAfter('          - { env: staging, replicas: 2 }\n          - { env: prod }')).toEqual([]);
+  });
+
+  it('keeps them when one Application it generates cannot be created (a name with a placeholder no element fills)', async () => {
+    const base = '          - { env: staging, region: eu }\n          - { env: prod, region: eu }';
+    expect(await prunedAfter('          - { env: staging, region: eu }\n          - { env: qa }', base, 'web-{{env}}-{{region}}')).toEqual([]);
   });
 
   it('still prunes when it generates fewer Applications without failing', async () => {
