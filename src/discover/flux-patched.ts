@@ -7,6 +7,7 @@ import { field, isRecord, list, str } from './object-fields.ts';
 import { applyJsonPatch, JsonPatchError } from '../util/json-patch.ts';
 import { mergePatch } from '../util/merge-patch.ts';
 import type { InputWalker } from './input-walker.ts';
+import type { EnvInputs } from './types.ts';
 import { isKustomizationFile, type KustomizationNode } from '../render/kustomize-model/index.ts';
 
 /**
@@ -18,7 +19,8 @@ import { isKustomizationFile, type KustomizationNode } from '../render/kustomize
  * Flux Kustomizations make it another object than its file. bosun discovers Flux Kustomizations from
  * their files and does not apply those edits, so such a Kustomization is not previewed; this says why.
  *
- * `parentFiles` are the parent's static inputs: the kustomization files among them that include `file`
+ * `parentInputs` are the parent's static inputs: the kustomization files among them (and, in the folders they
+ * hold, the ones above `file`) that include `file`
  * (through `resources`/`components`, transitively) are the ones whose edits apply to it.
  */
 export interface KustomizationEdit {
@@ -37,7 +39,7 @@ export interface KustomizationEdit {
 /** A patch's text: JSON 6902 operations, or a patch document (a strategic merge patch, which for a custom resource is a JSON merge patch). */
 export type PatchText = string;
 
-export function patchedBy(model: InputWalker, file: string, doc: { name: string; namespace?: string }, parent: Environment, parentFiles: readonly string[]): KustomizationEdit | undefined {
+export function patchedBy(model: InputWalker, file: string, doc: { name: string; namespace?: string }, parent: Environment, parentInputs: Pick<EnvInputs, 'files' | 'dirs'>): KustomizationEdit | undefined {
   const own: PatchText[] = [];
   let ownApplicable = true;
   for (const p of parent.kustomize?.patches ?? []) {
@@ -46,18 +48,33 @@ export function patchedBy(model: InputWalker, file: string, doc: { name: string;
     if (text === undefined) ownApplicable = false;
     else own.push(text);
   }
+  // kustomize-controller writes the parent's targetNamespace as the `namespace:` of the kustomization it
+  // builds, so kustomize's namespace transformer moves every namespaced object of the build — a child Flux
+  // Kustomization included (kustomize takes a custom kind as namespaced) — after the spec.patches.
+  const moves = parent.source === 'flux' && parent.namespace !== undefined && parent.namespace !== doc.namespace;
+  if (moves) own.push(JSON.stringify([{ op: 'add', path: '/metadata/namespace', value: parent.namespace }]));
+  const what = [...(own.length > (moves ? 1 : 0) || !ownApplicable ? ['spec.patches'] : []), ...(moves ? [`spec.targetNamespace ${parent.namespace}`] : [])].join(' and ');
   const fromSpec = own.length > 0 || !ownApplicable
-    ? { by: `the spec.patches of Flux Kustomization ${parent.name}`, ...(parent.definedIn ? { file: parent.definedIn.file } : {}), paths: own.flatMap(specPaths), ...(ownApplicable ? { patches: own } : {}), files: parent.definedIn ? [parent.definedIn.file] : [] }
+    ? { by: `the ${what} of Flux Kustomization ${parent.name}`, ...(parent.definedIn ? { file: parent.definedIn.file } : {}), paths: own.flatMap(specPaths), ...(ownApplicable ? { patches: own } : {}), files: parent.definedIn ? [parent.definedIn.file] : [] }
     : undefined;
-  const fromFiles = kustomizationEdits(model, file, doc, parentFiles);
-  if (fromSpec && fromFiles) return { by: `${fromFiles.by} and ${fromSpec.by}`, ...(fromFiles.file ? { file: fromFiles.file } : {}), paths: [...fromFiles.paths, ...fromSpec.paths], files: [...fromFiles.files, ...fromSpec.files] };
+  const fromFiles = kustomizationEdits(model, file, doc, parentInputs);
+  if (fromSpec && fromFiles) {
+    // The inner build's edits first (its output is a resource of the parent's build), then the parent's own.
+    const patches = fromFiles.patches && fromSpec.patches ? [...fromFiles.patches, ...fromSpec.patches] : undefined;
+    return { by: `${fromFiles.by} and ${fromSpec.by}`, ...(fromFiles.file ? { file: fromFiles.file } : {}), paths: [...fromFiles.paths, ...fromSpec.paths], ...(patches ? { patches } : {}), files: [...fromFiles.files, ...fromSpec.files] };
+  }
   return fromFiles ?? fromSpec;
 }
 
 /** Edits of the kustomization files (among the parent's inputs) whose build includes `file`. */
-function kustomizationEdits(model: InputWalker, file: string, doc: { name: string; namespace?: string }, parentFiles: readonly string[]): KustomizationEdit | undefined {
+function kustomizationEdits(model: InputWalker, file: string, doc: { name: string; namespace?: string }, parentInputs: Pick<EnvInputs, 'files' | 'dirs'>): KustomizationEdit | undefined {
   const found: KustomizationEdit[] = [];
-  const folders = new Set(parentFiles.filter((f) => isKustomizationFile(posix.basename(f))).map((f) => posix.dirname(f)));
+  const folders = new Set(parentInputs.files.filter((f) => isKustomizationFile(posix.basename(f))).map((f) => posix.dirname(f)));
+  // A parent whose path has no kustomization (Flux generates one) reads whole folders: the kustomizations
+  // above the file inside them (home-ops' kubernetes/apps/<namespace>/kustomization.yaml with `namespace:`).
+  for (let dir = posix.dirname(file); dir !== '.' && dir !== '/'; dir = posix.dirname(dir)) {
+    if (parentInputs.dirs.some((d) => d === '.' || dir === d || dir.startsWith(`${d}/`))) folders.add(dir);
+  }
   for (const folder of folders) {
     const node = readNode(model, folder);
     const kz = node?.data;

@@ -208,7 +208,7 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
       if (!ins || !isInput(ins, k.doc.file)) continue;
       parents++;
       parentsOf.set(i, [...(parentsOf.get(i) ?? []), j]);
-      const edit = patchedBy(model, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins.files);
+      const edit = patchedBy(model, k.doc.file, { name: k.name, ...(k.namespace ? { namespace: k.namespace } : {}) }, parent, ins);
       if (edit && !out.has(i)) out.set(i, edit);
       if (edit) editsByParent.set(i, new Map([...(editsByParent.get(i) ?? []), [j, edit]]));
     }

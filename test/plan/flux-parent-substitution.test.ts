@@ -102,4 +102,33 @@ describe("a Flux Kustomization's postBuild.substitute values, as the Kustomizati
       await rm(repo.dir, { recursive: true, force: true });
     }
   });
+
+  it("move the app Kustomization into the parent's targetNamespace, where its substituteFrom is read (kustomize-controller's namespace: of the build)", async () => {
+    const app = appKs().replace('      HOST: echo.${DOMAIN}\n', '      HOST: echo\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-settings}\n');
+    const ks = `${fluxKustomization('cluster-meta', './kubernetes/flux/meta')}---\n${fluxKustomization('cluster-apps', './kubernetes/apps', '  targetNamespace: flux-system\n')}`;
+    const plan = await planOf(layout(ks, app), { 'kubernetes/flux/meta/cluster-settings.yaml': settings('flux-system', 'example.net') });
+    const echo = plan.environments.find((e) => e.name === 'echo')!;
+    expect(echo.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap echo']);
+    expect(echo.changes[0].diff).toMatch(/-\s+domain: example\.org\n\+\s+domain: example\.net/);
+  });
+
+  it("are previewed when the namespace's kustomization sets the app's namespace and the parent's spec.patches edit it too (both edits, inner first)", async () => {
+    const patch = `  patches:
+    - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}
+      patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: not-used}
+        spec:
+          postBuild:
+            substituteFrom:
+              - {kind: ConfigMap, name: cluster-settings}
+`;
+    const files = { ...layout(clusterKs(patch), appKs().replace('  namespace: default\n', '')), 'kubernetes/apps/default/settings.yaml': settings('default', 'apps.example.org') };
+    files['kubernetes/apps/default/kustomization.yaml'] = files['kubernetes/apps/default/kustomization.yaml'].replace('resources: [', 'namespace: default\nresources: [./settings.yaml, ');
+    const plan = await planOf(files, { 'kubernetes/apps/default/settings.yaml': settings('default', 'apps.example.net') });
+    const echo = plan.environments.find((e) => e.name === 'echo');
+    expect(echo?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap echo']);
+    expect(echo?.changes[0].diff).toMatch(/-\s+domain: apps\.example\.org\n\+\s+domain: apps\.example\.net/);
+  });
 });
