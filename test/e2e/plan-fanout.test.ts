@@ -90,7 +90,7 @@ describe('a plan split into parts rendered on several workers', () => {
     repo = await buildExampleRepo({ dir: join(work, 'repo') });
     // Heads with the same change (each PR gets its own check runs): the sample PR, and empty commits on it.
     heads.push(repo.headSha);
-    for (const pr of [2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+    for (const pr of [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) {
       await git(['checkout', '-q', '-b', `pr-${pr}`, repo.headSha], { cwd: repo.dir });
       await git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', `PR ${pr}`], { cwd: repo.dir });
       heads.push((await git(['rev-parse', 'HEAD'], { cwd: repo.dir })).trim());
@@ -144,6 +144,31 @@ describe('a plan split into parts rendered on several workers', () => {
     expect(new Set(ran.map((r) => r.runtime)).size).toBe(2);
     expect(fanned.runs.map((r) => r.conclusion)).toEqual(single.runs.map((r) => r.conclusion));
     expect(readable(fanned)).toEqual(readable(single));
+  }, 180_000);
+
+  it('BOSUN_PLAN_TIMEOUT is the whole plan\'s: the parts get the plan job\'s start, and a budget spent before them leaves every environment not previewed', async () => {
+    const starts: Array<number | undefined> = [];
+    const wrap = (inner: PartProcessor): PartProcessor => async (job, ctx) => {
+      starts.push(job.planStartedAt);
+      return inner(job, ctx);
+    };
+    // 1 ms: spent by the time the parts run, whatever the machine's speed.
+    const env = { BOSUN_PLAN_FANOUT_ENVS: '2', BOSUN_PLAN_FANOUT_BATCH: '2', BOSUN_PLAN_TIMEOUT: '1ms' };
+    const runtimes = [await startRuntime(env, wrap), await startRuntime(env, wrap)];
+    let plan: { runs: Json[]; comment: string; head: string };
+    try {
+      plan = await planOf(11, heads[10]);
+    } finally {
+      await Promise.all(runtimes.map((r) => r.close()));
+    }
+    // Two parts, both counting from the same start: the plan job's.
+    expect(starts).toHaveLength(2);
+    expect(starts[0]).toBeTypeOf('number');
+    expect(starts[1]).toBe(starts[0]);
+    expect(plan.runs.map((r) => r.conclusion)).toEqual(['timed_out', 'timed_out', 'timed_out']);
+    expect(plan.comment).toContain('> **plan time budget of 1ms (BOSUN_PLAN_TIMEOUT) spent after 0 of 3 environments**: these 3 environments were not previewed');
+    const bosun = await waitFor('the bosun run', () => s.checkRuns(heads[10]).find((r) => r.name === 'bosun' && r.status === 'completed'), 60_000);
+    expect(bosun).toMatchObject({ conclusion: 'timed_out' });
   }, 180_000);
 
   it('over the threshold but with one worker process, one job plans: its parts would only run one after another', async () => {
