@@ -88,6 +88,14 @@ const clusterSuites: readonly string[] = [
   // output bombs through jsonnet, a Fleet bundle's templates and a HelmRelease's post-renderers (20-64 MB of
   // tool output each, stopped as it streams): 21 s on a quiet machine (2026-12-06), the unit project's longest file
   'test/render/streamed-output-others.test.ts',
+  // whole-repository runs, measured with each file's own and its child processes' CPU (/proc/self/stat around
+  // the file, 2026-12-07, load 13-19): the example repository built with `kubectl kustomize` and helm in every
+  // kustomization folder on both sides of its pull request (15.5 CPU-s, three quarters in those processes;
+  // test/fixtures/example-repo.test.ts still checks the repository in unit), and six `bosun plan/validate/
+  // apply` runs of the CLI over it (11 CPU-s; the rule it checks, plan/unregistered-clusters.ts, is covered in
+  // unit by test/plan/remote-cluster-notes and test/cli/unregistered-cluster-commands)
+  'test/fixtures/example-repo-renders.test.ts',
+  'test/cli/unregistered-flux-cluster.test.ts',
 ];
 
 export default defineConfig({
