@@ -1,4 +1,4 @@
-import { isInput } from '../discover/collect-inputs.ts';
+import { posix } from 'node:path';
 import type { EnvInputs } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
 
@@ -20,25 +20,47 @@ export function readsParentVariables(env: Environment): boolean {
   return Object.values(env.substitute ?? {}).some((v) => v.includes('$'));
 }
 
+export type ParentSubstitution = { env: Environment } | { ambiguous: string } | undefined;
+
 /**
- * The Flux environment of the same cluster whose build applies this environment's Kustomization object
- * (its inputs hold the file that defines it) and that has postBuild variables. Two such parents: kustomize-
- * controller's result depends on which applied last, said in words and substituted by neither.
+ * Finds, for an environment, the Flux environment of the same cluster whose build applies its Kustomization
+ * object (its inputs hold the file that defines it) and that has postBuild variables. Two such parents:
+ * kustomize-controller's result depends on which applied last, said in words and substituted by neither.
+ * The candidates' inputs are indexed once (by file and by folder), so each lookup costs the file's depth.
  */
-export async function substitutingParent(env: Environment, envs: ReadonlyMap<string, Environment>, inputsOf: (env: Environment) => Promise<EnvInputs | undefined>): Promise<{ env: Environment } | { ambiguous: string } | undefined> {
-  const file = env.definedIn!.file;
-  const parents: Environment[] = [];
-  for (const other of [...envs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (other === env || other.source !== 'flux' || other.helmRelease || other.cluster !== env.cluster) continue;
-    if ((other.substituteFrom?.length ?? 0) === 0 && Object.keys(other.substitute ?? {}).length === 0) continue;
+export function parentFinder(envs: ReadonlyMap<string, Environment>, inputsOf: (env: Environment) => Promise<EnvInputs | undefined>): (env: Environment) => Promise<ParentSubstitution> {
+  let index: Promise<Map<string, Environment[]>> | undefined;
+  const build = async () => {
+    const byPath = new Map<string, Environment[]>();
+    for (const other of [...envs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (other.source !== 'flux' || other.helmRelease) continue;
+      if ((other.substituteFrom?.length ?? 0) === 0 && Object.keys(other.substitute ?? {}).length === 0) continue;
+      const inputs = await inputsOf(other);
+      if (!inputs) continue;
+      for (const p of [...inputs.files, ...inputs.dirs].map(normal)) byPath.set(p, [...(byPath.get(p) ?? []), other]);
+    }
+    return byPath;
+  };
+  return async (env) => {
+    index ??= build();
+    const byPath = await index;
+    const file = normal(env.definedIn!.file);
+    const found = new Set<Environment>();
+    for (let p = file; ; p = posix.dirname(p)) {
+      for (const other of byPath.get(p) ?? []) found.add(other);
+      if (p === '.' || p === '/' || !p.includes('/')) break;
+    }
+    for (const other of byPath.get('.') ?? []) found.add(other);
     // Kustomizations written in one file do not apply each other (flux-patched.ts reads parents the same way).
-    if (other.definedIn?.file === file) continue;
-    const inputs = await inputsOf(other);
-    if (inputs && isInput(inputs, file)) parents.push(other);
-  }
-  if (parents.length === 0) return undefined;
-  if (parents.length > 1) {
-    return { ambiguous: `its Kustomization object is applied by ${parents.map((p) => p.name).join(' and ')}, each with postBuild variables: kustomize-controller substitutes it as whichever applied last, so bosun substitutes neither into its postBuild.substitute values` };
-  }
-  return { env: parents[0] };
+    const parents = [...found].filter((o) => o !== env && o.cluster === env.cluster && o.definedIn?.file !== env.definedIn!.file);
+    if (parents.length === 0) return undefined;
+    if (parents.length > 1) {
+      return { ambiguous: `its Kustomization object is applied by ${parents.map((p) => p.name).join(' and ')}, each with postBuild variables: kustomize-controller substitutes it as whichever applied last, so bosun substitutes neither into its postBuild.substitute values` };
+    }
+    return { env: parents[0] };
+  };
+}
+
+function normal(path: string): string {
+  return posix.normalize(path).replace(/^\.\//, '').replace(/\/+$/, '') || '.';
 }

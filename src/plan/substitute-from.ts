@@ -9,7 +9,7 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { isSopsEncrypted, isSopsValue } from '../model/sops.ts';
 import { substituteText, SubstitutionError } from '../render/substitute.ts';
 import type { RenderOutcome } from '../render/types.ts';
-import { readsParentVariables, substitutingParent } from './parent-substitution.ts';
+import { parentFinder, readsParentVariables } from './parent-substitution.ts';
 
 /**
  * Flux `postBuild.substituteFrom`, resolved the way kustomize-controller does it after the other
@@ -67,6 +67,7 @@ export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environmen
     if (!r) renders.set(env.name, (r = deps.render(env)));
     return r;
   };
+  const parentOf = parentFinder(envs, deps.inputs);
   const memo = new Map<string, Promise<Variables>>();
   const variablesOf = (env: Environment, seen: ReadonlySet<string>): Promise<Variables> => {
     let v = memo.get(env.name);
@@ -97,7 +98,7 @@ export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environmen
       }
     }
     // The inline values, as the Kustomization applying this one's object substituted them (its own variables first).
-    const parent = readsParentVariables(consumer) ? await substitutingParent(consumer, envs, deps.inputs) : undefined;
+    const parent = readsParentVariables(consumer) ? await parentOf(consumer) : undefined;
     const outer = parent && 'env' in parent && !seen.has(parent.env.name) ? await variablesOf(parent.env, new Set([...seen, consumer.name])) : undefined;
     if (parent && 'ambiguous' in parent) v.notes.push(note(consumer, parent.ambiguous));
     const substituting = outer && Object.keys(outer.vars).length > 0;
@@ -314,9 +315,9 @@ export async function substituteFromFiles(envs: readonly Environment[], dir: str
     if (files.size > 0) out.set(consumer.name, [...files].sort());
   }
   // Inline values the applying Kustomization substitutes: its file and the files its variables come from.
-  const byName = new Map(envs.map((e) => [e.name, e]));
+  const parentOf = parentFinder(new Map(envs.map((e) => [e.name, e])), inputsOf);
   for (const child of envs.filter(readsParentVariables)) {
-    const parent = await substitutingParent(child, byName, inputsOf);
+    const parent = await parentOf(child);
     if (!parent || !('env' in parent)) continue;
     const files = new Set([...(out.get(child.name) ?? []), ...(out.get(parent.env.name) ?? []), ...(parent.env.definedIn ? [parent.env.definedIn.file] : [])]);
     out.set(child.name, [...files].sort());
