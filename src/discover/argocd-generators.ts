@@ -186,6 +186,13 @@ function clustersGenerator(spec: unknown, ctx: GeneratorContext): Params[] {
       };
     out.push(withValues(params, field(spec, 'values'), ctx));
   }
+  // Argo CD's own cluster, `in-cluster`, has no cluster secret unless one is made for it: the generator adds it
+  // when its selector is empty and no secret holds its address (applicationset/generators/cluster.go:
+  // `!ignoreLocalClusters && !utils.SecretsContainInClusterCredentials(secrets)`), with no labels or annotations.
+  const selects = isRecord(selector) && ((isRecord(selector.matchLabels) && Object.keys(selector.matchLabels).length > 0) || list(selector.matchExpressions).length > 0);
+  if (!selects && !ctx.clusters.some((c) => serverOf(c) === inClusterServer)) {
+    out.push(withValues({ name: 'in-cluster', nameNormalized: 'in-cluster', server: inClusterServer, project: '' }, field(spec, 'values'), ctx));
+  }
   return out;
 }
 

@@ -78,3 +78,25 @@ describe('clusters generator: cluster annotations from the registry', () => {
     expect(environments.map((e) => [e.name, e.path, e.cluster])).toEqual([['metrics-staging', 'gitops/addons/metrics', 'staging']]);
   });
 });
+
+describe('clusters generator: Argo CD\'s own cluster', () => {
+  const root = () => makeTree({
+    'gitops/addons/metrics/cm.yaml': cm('metrics'),
+    'bootstrap/addons.yaml': appset('everywhere', yaml`
+      generators:
+        - clusters: {}
+      template:
+        metadata: { name: 'metrics-{{name}}' }
+        spec:
+          source: { repoURL: ${repoUrl}, targetRevision: HEAD, path: gitops/addons/metrics }
+          destination: { server: '{{server}}', namespace: metrics }
+    `),
+  });
+
+  it('an empty selector also generates for in-cluster, which has no cluster secret, unless the registry has its address', async () => {
+    const names = async (clusters: ReturnType<typeof inventoryOf>) => (await discoverEnvironments(await root(), { repoUrls: [repoUrl], clusters })).environments.map((e) => e.name);
+    expect(await names(inventoryOf(registry))).toEqual(['metrics-in-cluster', 'metrics-lab', 'metrics-prod', 'metrics-staging']);
+    const withOwn = parseClusterRegistry('clusters:\n  hub:\n    server: https://kubernetes.default.svc\n    labels: { role: hub }\n  prod:\n    server: https://10.0.0.5:6443\n', 'c.yaml');
+    expect(await names(inventoryOf(withOwn))).toEqual(['metrics-hub', 'metrics-prod']);
+  });
+});

@@ -109,8 +109,12 @@ describe('Argo CD destinations and the cluster registry', () => {
     });
     const { environments, notes } = await discoverEnvironments(root, { repoUrls: [repoUrl], clusters: registry });
     const envs = byName(environments);
-    expect(Object.fromEntries(Object.entries(envs).map(([n, e]) => [n, e.cluster]))).toEqual({ 'web-prod': 'prod', 'web-edge': 'edge', 'web-staging': 'staging' });
-    expect(notes.map(noteText).filter((n) => n.includes('cluster registry'))).toEqual([]);
+    // `clusters: {}` also generates for Argo CD's own cluster, which has no cluster secret (applicationset/generators/
+    // cluster.go adds in-cluster when the selector is empty); this registry lacks it, and the note says so.
+    expect(Object.fromEntries(Object.entries(envs).map(([n, e]) => [n, e.cluster]))).toEqual({ 'web-prod': 'prod', 'web-edge': 'edge', 'web-staging': 'staging', 'web-in-cluster': 'in-cluster' });
+    expect(notes.map(noteText).filter((n) => n.includes('cluster registry'))).toEqual([
+      'sets/web.yaml:1: environment web-in-cluster: destination.server `https://kubernetes.default.svc` (Argo CD\'s own cluster) matches no cluster of bosun\'s cluster registry: its changes are planned, but not previewed against a cluster and not applied; add a cluster named `in-cluster` (or one with that `server:`) to the registry',
+    ]);
   });
 });
 
