@@ -45,11 +45,12 @@ function gitEnv(when: number): NodeJS.ProcessEnv {
   };
 }
 
-function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/** Runs `file` with `argv` in `cwd` and returns its stdout; a failure names `what` and its stderr. */
+function run(file: string, argv: string[], what: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(file, argv, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) {
-        reject(new Error(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || error.message}`));
+        reject(new Error(`${what} failed in ${cwd}: ${stderr.trim() || error.message}`));
         return;
       }
       resolvePromise(stdout);
@@ -57,17 +58,13 @@ function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<st
   });
 }
 
+function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return run('git', args, `git ${args.join(' ')}`, cwd, env);
+}
+
 /** Runs a `sh` script of git commands (`args` are its $1, $2…) and returns its stdout. */
 function runGitScript(cwd: string, script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile('sh', ['-c', script, 'sh', ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${script} failed in ${cwd}: ${stderr.trim() || error.message}`));
-        return;
-      }
-      resolvePromise(stdout);
-    });
-  });
+  return run('sh', ['-c', script, 'sh', ...args], script, cwd, env);
 }
 
 /**
