@@ -300,7 +300,7 @@ export function withSubstitutionInputs<T extends { inputs: EnvInputs } | { probl
  * Without rendering (what a merge applies): the files, among the inputs of the same cluster's other Flux
  * environments, that name an object some environment reads through substituteFrom — an over-estimate of
  * the files that object comes from, so a change to it is never missed; for an environment whose inline
- * values the applying Kustomization substitutes, that one's file and files too (one level: the common case).
+ * values the applying Kustomization substitutes, that one's file and files too (through chains of them).
  */
 export async function substituteFromFiles(envs: readonly Environment[], dir: string, inputsOf: (env: Environment) => Promise<EnvInputs | undefined>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
@@ -315,12 +315,23 @@ export async function substituteFromFiles(envs: readonly Environment[], dir: str
     if (files.size > 0) out.set(consumer.name, [...files].sort());
   }
   // Inline values the applying Kustomization substitutes: its file and the files its variables come from.
+  // Through chains of them too (a parent that takes its own parent's variables): repeated until nothing grows.
   const parentOf = parentFinder(new Map(envs.map((e) => [e.name, e])), inputsOf);
+  const children: Array<[Environment, Environment]> = [];
   for (const child of envs.filter(readsParentVariables)) {
     const parent = await parentOf(child);
-    if (!parent || !('env' in parent)) continue;
-    const files = new Set([...(out.get(child.name) ?? []), ...(out.get(parent.env.name) ?? []), ...(parent.env.definedIn ? [parent.env.definedIn.file] : [])]);
-    out.set(child.name, [...files].sort());
+    if (parent && 'env' in parent) children.push([child, parent.env]);
+  }
+  for (let grew = true, rounds = 0; grew && rounds <= children.length; rounds++) {
+    grew = false;
+    for (const [child, parent] of children) {
+      const before = out.get(child.name) ?? [];
+      const files = new Set([...before, ...(out.get(parent.name) ?? []), ...(parent.definedIn ? [parent.definedIn.file] : [])]);
+      if (files.size > before.length) {
+        out.set(child.name, [...files].sort());
+        grew = true;
+      }
+    }
   }
   return out;
 }

@@ -131,4 +131,33 @@ describe("a Flux Kustomization's postBuild.substitute values, as the Kustomizati
     expect(echo?.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual(['update ConfigMap echo']);
     expect(echo?.changes[0].diff).toMatch(/-\s+domain: apps\.example\.org\n\+\s+domain: apps\.example\.net/);
   });
+
+  it('pass through a chain: the app takes a value its parent took from cluster-apps (plan and merge)', async () => {
+    const nsKs = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: default-apps, namespace: flux-system}
+spec:
+  interval: 1h
+  path: ./kubernetes/apps/default
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  postBuild:
+    substitute:
+      DOMAIN: \${DOMAIN}
+`;
+    const files = { ...layout(clusterKs(), appKs()), 'kubernetes/apps/default-apps.yaml': nsKs };
+    // cluster-apps applies only default-apps (its kustomization lists it), which applies echo.
+    const before = { ...files, 'kubernetes/apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [./default-apps.yaml]\n' };
+    const change = { 'kubernetes/flux/meta/cluster-settings.yaml': settings('flux-system', 'example.net') };
+    const plan = await planOf(before, change);
+    const echo = plan.environments.find((e) => e.name === 'echo')!;
+    expect(echo.changes[0]?.diff).toMatch(/-\s+host: echo\.example\.org\n\+\s+host: echo\.example\.net/);
+    const repo = await makeTwoCommitRepo(before, change);
+    try {
+      const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD' });
+      expect(affected.map((a) => a.name)).toContain('echo');
+    } finally {
+      await rm(repo.dir, { recursive: true, force: true });
+    }
+  });
 });
