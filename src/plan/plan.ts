@@ -7,6 +7,7 @@ import { checkoutReader } from '../discover/gitops-files.ts';
 import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
+import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
@@ -279,7 +280,13 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   for (const resolved of headSubst.values()) head.notes.push(...resolved.notes);
 
   const analysing = countedProgress(progress, `analysing ${plural(selected.length, 'environment')} against ${plural(changed.length, 'changed file')}`, selected.length);
-  const removal = new RemovalContext({ base: base.envs.values(), head: head.envs.values(), existsAtHead: (p) => p === '.' || head.tree.blobs.has(p) || !head.tree.under(p).next().done });
+  // An ApplicationSet failing at head deletes nothing (argocd-appset.ts): the plan says so, as the merge keeps them (affected.ts).
+  const removal = new RemovalContext({
+    base: base.envs.values(),
+    head: head.envs.values(),
+    existsAtHead: (p) => p === '.' || head.tree.blobs.has(p) || !head.tree.under(p).next().done,
+    deletingNothingAtHead: appSetsDeletingNothing(head.notes),
+  });
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);
     const h = head.envs.get(name);

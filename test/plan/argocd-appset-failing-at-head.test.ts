@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
+import { planChange } from '../../src/plan/plan.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repoUrl = 'https://github.com/acme/gitops';
@@ -56,5 +57,23 @@ describe('an ApplicationSet failing at the merged commit', () => {
 
   it('still prunes when it generates fewer Applications without failing', async () => {
     expect(await prunedAfter('          - { env: staging }')).toEqual(['web-prod']);
+  });
+});
+
+describe('the plan of a change that makes an ApplicationSet fail', () => {
+  it('shows the Applications it generated before as kept with their objects, as the merge keeps them, never as deletions', async () => {
+    const repo = await makeTwoCommitRepo(
+      { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging }\n          - { env: prod }') },
+      { 'sets/web.yaml': set('          - { env: staging, replicas: 2 }\n          - { env: prod }') },
+    );
+    repos.push(repo);
+    const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    const envs = plan.environments.filter((e) => e.name.startsWith('web-'));
+    expect(envs.map((e) => e.name).sort()).toEqual(['web-prod', 'web-staging']);
+    for (const env of envs) {
+      expect(env).toMatchObject({ lifecycle: 'removed', affected: false });
+      expect(env.changes.filter((c) => c.action === 'delete')).toEqual([]);
+      expect(env.reason).toMatch(/ApplicationSet web deletes no Application at the merged commit/);
+    }
   });
 });
