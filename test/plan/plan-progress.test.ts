@@ -58,18 +58,24 @@ describe('counted progress', () => {
   it('a long step is said while it runs, and its stopped job\'s progress throwing does not escape the timer', async () => {
     const { messages, progress } = recorder();
     let stopped = false;
+    let throwsAfterStop = 0;
     const throwing = Object.assign((m: string) => {
-      if (stopped) throw new Error('job stopped');
+      if (stopped) {
+        throwsAfterStop += 1;
+        throw new Error('job stopped');
+      }
       progress(m);
     }, { done: () => undefined });
     const result = await longStep(throwing, 'discovering environments', async () => {
       // Until the step has been said twice (the start and one "still at it"), then once after being stopped.
       while (messages.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
       stopped = true;
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      // The timer calls the stopped job's progress (which throws) at least once more before the step ends.
+      while (throwsAfterStop < 1) await new Promise((resolve) => setTimeout(resolve, 5));
       return 'found';
     }, { everyMs: 10 });
     expect(result).toBe('found');
+    expect(throwsAfterStop).toBeGreaterThanOrEqual(1);
     expect(messages[0]).toBe('discovering environments');
     expect(messages[1]).toMatch(/^discovering environments: still at it after \d+s$/);
   });
