@@ -70,6 +70,15 @@ async function agreeAlongChain(repoDir: string, steps: Step[], opts: { repoUrls:
   return { carried, looked };
 }
 
+/** Whether a Flux Kustomization of the chain reads substituteFrom (flux-substitute-from, flux-home-ops…): its values are not indexed. */
+async function usesSubstituteFrom(repoDir: string, steps: Step[]): Promise<boolean> {
+  for (const rev of new Set(steps.flatMap((s) => [s.parent, s.sha]))) {
+    const hits = await git(['grep', '-l', '-e', 'substituteFrom:', rev, '--'], { cwd: repoDir }).catch(() => '');
+    if (hits.trim() !== '') return true;
+  }
+  return false;
+}
+
 function scopeOf(repoUrls: string[]): unknown {
   return { repoUrls, clusters: null, branch: 'main' };
 }
@@ -85,7 +94,7 @@ describe('input index agrees with the full walk', () => {
       work.push(dir);
       const built = await buildCorpusRepo(repo, dir);
       const steps = built.commits.map((c) => ({ id: c.id, parent: c.parent, sha: c.sha }));
-      const { carried } = await agreeAlongChain(built.dir, steps, { repoUrls: [repo.spec.repoUrl], substitutes: repo.spec.name === 'flux-substitute-from' });
+      const { carried } = await agreeAlongChain(built.dir, steps, { repoUrls: [repo.spec.repoUrl], substitutes: await usesSubstituteFrom(built.dir, steps) });
       corpusCarried += carried;
     }, 300_000);
   }
