@@ -123,6 +123,11 @@ export interface ApplyJob {
    * definition (cluster, prune) comes from the configuration at `definedAt` (the push's `before`).
    */
   removed?: { definedAt: string };
+  /**
+   * The environment is an Argo CD Application that an ApplicationSet failing at `sha` keeps (discover/argocd-kept.ts):
+   * defined by the configuration at `definedAt` (the push's `before`, its last generated spec), rendered from `sha`.
+   */
+  kept?: { definedAt: string };
   /** `/bosun apply <env> --force-conflicts`: take over fields other field managers own, this once. */
   forceConflicts?: boolean;
   /**

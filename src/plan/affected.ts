@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { changedFiles, checkout } from '../git/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
 import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
+import { keptApplications } from '../discover/argocd-kept.ts';
 import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
@@ -17,6 +18,8 @@ export interface AffectedEnvironment {
   /** The definition at head; absent when the change removed the environment. */
   env?: Environment;
   decision: AffectedDecision;
+  /** An Application an ApplicationSet failing at head keeps: `env` is its definition at base (its last generated spec), rendered from head. */
+  keptFromBase?: true;
 }
 
 /**
@@ -56,6 +59,12 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     const byName = (envs: Environment[]) => new Map(envs.map((e) => [e.name, e]));
     const heads = byName(head);
     const bases = byName(base);
+    const existsAtHead = (path: string) => existsSync(join(headCo.dir, path));
+    const deletingNothingAtHead = appSetsDeletingNothing(headFound.notes);
+    // An Application an ApplicationSet failing at head keeps syncs the merged commit with its last generated
+    // spec (the base's), as the plan previews it (argocd-kept.ts): applied as a head environment, never pruned.
+    const kept = keptApplications(base, heads, deletingNothingAtHead, existsAtHead);
+    for (const k of kept) heads.set(k.env.name, k.env);
     const names = [...new Set([...heads.keys(), ...bases.keys()])].sort();
     // Flux substituteFrom: the files that name the ConfigMaps and Secrets an environment reads are its inputs.
     const [baseExtra, headExtra] = await Promise.all([
@@ -64,13 +73,13 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     ]);
     const withExtra = (i: EnvInputs | undefined, extra: string[] | undefined): EnvInputs | undefined => (i && extra ? { ...i, files: [...new Set([...i.files, ...extra])].sort() } : i);
     // The same verdict as the plan's (plan.ts planSides) for an Argo CD Application removed with its parent.
-    const removal = new RemovalContext({ base, head, existsAtHead: (path) => existsSync(join(headCo.dir, path)), deletingNothingAtHead: appSetsDeletingNothing(headFound.notes) });
+    const removal = new RemovalContext({ base, head: heads.values(), existsAtHead, deletingNothingAtHead });
     const out: AffectedEnvironment[] = [];
     for (const name of names) {
       const h = heads.get(name);
       const b = bases.get(name);
       const decision = decideAffected({ base: b, head: h, baseInputs: withExtra(await inputs(baseCo.dir, b), baseExtra.get(name)), headInputs: withExtra(await inputs(headCo.dir, h), headExtra.get(name)), changedFiles: changed, removal });
-      if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision });
+      if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision, ...(kept.some((k) => k.env.name === name) ? { keptFromBase: true as const } : {}) });
     }
     // A Flux HelmRelease whose in-repository chart changed without a Chart.yaml version bump: under
     // reconcileStrategy ChartVersion (the default) source-controller builds no new chart artifact, so

@@ -160,14 +160,23 @@ export async function loadDesiredState(opts: {
    * before anything is rendered (a configuration error naming the environment; plan/unregistered-clusters.ts).
    */
   refuseUnregisteredCluster?: boolean;
+  /**
+   * The commit whose configuration defines the environment, when `ref`'s does not: an Argo CD Application that
+   * an ApplicationSet failing at `ref` keeps with its last generated spec and that syncs `ref`'s files
+   * (discover/argocd-kept.ts). Default: `ref`.
+   */
+  definedAt?: string;
 }): Promise<{ sha: string; env: Environment; objects: RenderedObject[]; warnings: ValidationFinding[] }> {
   const chartOpts = opts.charts;
   const trustedAt = opts.chartSourcesAt;
   const declaredAtBase = chartOpts && trustedAt ? await withTree(opts.repoDir, trustedAt, (baseDir) => declaredChartSources(baseDir)) : undefined;
+  const select = (dir: string, charts: ChartFetcher | undefined) => selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply', ...(charts ? { charts } : {}) });
+  const definedAt = opts.definedAt;
+  const defined = definedAt ? await withTree(opts.repoDir, definedAt, (dir) => select(dir, planChartFetcher(chartOpts, dir))) : undefined;
   return withTree(opts.repoDir, opts.ref, async (dir, sha) => {
     const charts = chartOpts && declaredAtBase ? trustedChartFetcher(chartOpts, async () => declaredAtBase) : planChartFetcher(chartOpts, dir);
     // With the fetcher, a child of an app of apps through a fetched chart is found as the plan found it.
-    const [env] = await selectEnvironments(dir, { envs: [opts.env], repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), substitution: 'apply', ...(charts ? { charts } : {}) });
+    const [env] = defined ?? await select(dir, charts);
     const unregistered = opts.refuseUnregisteredCluster ? unregisteredCluster(env, opts.clusters) : undefined;
     if (unregistered) throw unregisteredClusterError(env.name, unregistered);
     const [result] = await renderAndValidate(dir, [env], { progress: opts.progress, limits: opts.limits, ...(charts ? { charts } : {}) });

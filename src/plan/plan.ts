@@ -8,6 +8,7 @@ import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
 import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
+import { keptApplications, keptNote, keptText } from '../discover/argocd-kept.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
@@ -281,12 +282,15 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
 
   const analysing = countedProgress(progress, `analysing ${plural(selected.length, 'environment')} against ${plural(changed.length, 'changed file')}`, selected.length);
   // An ApplicationSet failing at head deletes nothing (argocd-appset.ts): the plan says so, as the merge keeps them (affected.ts).
-  const removal = new RemovalContext({
-    base: base.envs.values(),
-    head: head.envs.values(),
-    existsAtHead: (p) => p === '.' || head.tree.blobs.has(p) || !head.tree.under(p).next().done,
-    deletingNothingAtHead: appSetsDeletingNothing(head.notes),
-  });
+  const existsAtHead = (p: string) => p === '.' || head.tree.blobs.has(p) || !head.tree.under(p).next().done;
+  const deletingNothingAtHead = appSetsDeletingNothing(head.notes);
+  // What such an ApplicationSet keeps syncs the merged commit: a head environment with its base definition (argocd-kept.ts).
+  const kept = new Map(keptApplications(base.envs.values(), head.envs, deletingNothingAtHead, existsAtHead).map((k) => [k.env.name, k]));
+  for (const k of kept.values()) {
+    head.envs.set(k.env.name, k.env);
+    head.notes.push(keptNote(k));
+  }
+  const removal = new RemovalContext({ base: base.envs.values(), head: head.envs.values(), existsAtHead, deletingNothingAtHead });
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);
     const h = head.envs.get(name);
@@ -307,6 +311,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     // Values from substituteFrom that changed without a file of this environment changing still change it.
     const substitution = decision.affected ? undefined : substitutionReason(baseSubst.get(substitutionOwner(name, b)), headSubst.get(substitutionOwner(name, h)));
     analysing.tick();
+    const keptBy = kept.get(name);
+    if (keptBy) decision.reason = `${decision.reason}; ${keptText(keptBy)}`;
     return { name, b, h, bi, hi, decision: substitution ? { affected: true, reason: substitution } : decision };
   });
 

@@ -1,11 +1,13 @@
 // An ApplicationSet that fails at the merged commit (a template or generator error, an Application it cannot
 // create) deletes nothing in Argo CD: Reconcile returns before deleteInCluster (applicationset_controller.go), so
-// the Applications it generated before stay and keep syncing. What a merge applies (plan/affected.ts) must not
-// prune them as removed environments.
+// the Applications it generated before stay and keep syncing their sources at the merged commit with their last
+// generated spec. What a merge applies (plan/affected.ts) must not prune them as removed environments; the plan
+// previews, and the merge applies, what they sync (discover/argocd-kept.ts).
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
 import { planChange } from '../../src/plan/plan.ts';
+import { loadDesiredState } from '../../src/plan/desired-state.ts';
 import { makeTwoCommitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
 
 const repoUrl = 'https://github.com/acme/gitops';
@@ -61,19 +63,68 @@ describe('an ApplicationSet failing at the merged commit', () => {
 });
 
 describe('the plan of a change that makes an ApplicationSet fail', () => {
-  it('shows the Applications it generated before as kept with their objects, as the merge keeps them, never as deletions', async () => {
+  const broken = '          - { env: staging, replicas: 2 }\n          - { env: prod }';
+  const healthy = '          - { env: staging }\n          - { env: prod }';
+  const plan = async (after: Record<string, string>, remove: string[] = []) => {
+    const repo = await makeTwoCommitRepo({ 'apps/web/cm.yaml': cm, 'sets/web.yaml': set(healthy) }, after);
+    repos.push(repo);
+    if (remove.length > 0) {
+      for (const path of remove) await repo.remove(path);
+      await repo.commit('remove');
+    }
+    const result = await planChange({ repoDir: repo.dir, base: remove.length > 0 ? 'HEAD~2' : 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    return { repo, result, envs: result.environments.filter((e) => e.name.startsWith('web-')).sort((a, b) => (a.name < b.name ? -1 : 1)) };
+  };
+
+  it('keeps the Applications it generated before, with their last generated spec: nothing of theirs changes, nothing is deleted', async () => {
+    const { envs, result } = await plan({ 'sets/web.yaml': set(broken) });
+    expect(envs.map((e) => e.name)).toEqual(['web-prod', 'web-staging']);
+    for (const env of envs) {
+      expect(env.lifecycle).toBeUndefined();
+      expect(env.changes).toEqual([]);
+      expect(env.reason).toMatch(/kept by failing ApplicationSet web: previewed with its last generated spec/);
+    }
+    // Said in the report's notes too, per kept Application.
+    expect(result.discovery?.filter((n) => n.kind === 'Environment' && /kept by failing ApplicationSet web/.test(n.reason)).map((n) => n.name).sort()).toEqual(['web-prod', 'web-staging']);
+  });
+
+  it('previews what they sync from the merged commit: a change to their source folder shows on each', async () => {
+    const { envs, result } = await plan({ 'sets/web.yaml': set(broken), 'apps/web/cm.yaml': `${cm}data:\n  LOG_LEVEL: debug\n` });
+    for (const env of envs) {
+      expect(env).toMatchObject({ affected: true, render: { objects: 1 } });
+      expect(env.changes.map((c) => `${c.action} ${c.kind}/${c.name}`)).toEqual(['update ConfigMap/web']);
+      expect(env.changes[0].diff).toContain('LOG_LEVEL: debug');
+    }
+    // The folder is read by the kept environments: no "cannot judge" for it (exit 3 only for what is not modelled).
+    expect(result.coverage?.uncovered.filter((u) => u.changed).map((u) => u.file)).toEqual([]);
+  });
+
+  it('says a kept Application whose source folder is gone at the merged commit cannot be rendered, as Argo CD reports a ComparisonError', async () => {
+    const { envs } = await plan({ 'sets/web.yaml': set(broken) }, ['apps/web/cm.yaml']);
+    expect(envs.map((e) => e.name)).toEqual(['web-prod', 'web-staging']);
+    for (const env of envs) {
+      expect(env.affected).toBe(true);
+      expect(env.render).toMatchObject({ error: { side: 'head' } });
+      expect((env.render as { error: { message: string } }).error.message).toMatch(/apps\/web/);
+    }
+  });
+});
+
+describe('the merge of a change that makes an ApplicationSet fail', () => {
+  it('applies what the Applications it keeps sync from the merged commit, defined as they were generated before', async () => {
     const repo = await makeTwoCommitRepo(
       { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging }\n          - { env: prod }') },
-      { 'sets/web.yaml': set('          - { env: staging, replicas: 2 }\n          - { env: prod }') },
+      { 'sets/web.yaml': set('          - { env: staging, replicas: 2 }\n          - { env: prod }'), 'apps/web/cm.yaml': `${cm}data:\n  LOG_LEVEL: debug\n` },
     );
     repos.push(repo);
-    const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
-    const envs = plan.environments.filter((e) => e.name.startsWith('web-'));
-    expect(envs.map((e) => e.name).sort()).toEqual(['web-prod', 'web-staging']);
-    for (const env of envs) {
-      expect(env).toMatchObject({ lifecycle: 'removed', affected: false });
-      expect(env.changes.filter((c) => c.action === 'delete')).toEqual([]);
-      expect(env.reason).toMatch(/ApplicationSet web deletes no Application at the merged commit/);
-    }
+    const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    const web = affected.filter((a) => a.name.startsWith('web-'));
+    expect(web.map((a) => [a.name, a.keptFromBase, a.env?.path, a.decision.lifecycle])).toEqual([
+      ['web-prod', true, 'apps/web', undefined],
+      ['web-staging', true, 'apps/web', undefined],
+    ]);
+    // The apply job's desired state: the base's definition rendered from the merged commit's files.
+    const desired = await loadDesiredState({ repoDir: repo.dir, ref: 'HEAD', definedAt: 'HEAD~1', env: 'web-prod', repoUrls: [repoUrl] });
+    expect(desired.objects.map((o) => o.object.data)).toEqual([{ LOG_LEVEL: 'debug' }]);
   });
 });

@@ -97,12 +97,14 @@ export function applyProcessor(deps: ApplyProcessorDeps): Processor<ApplyJob, Ap
       retry: { attemptsMade: ctx.job.attemptsMade, attempts: ctx.job.attempts ?? 1 },
       work: async (steps) => {
         await ctx.progress(`fetching ${job.repo.fullName} at ${short(job.sha)}`);
-        const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [job.sha, ...(job.removed ? [job.removed.definedAt] : [])]);
+        const mirror = await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [job.sha, ...(job.removed ? [job.removed.definedAt] : []), ...(job.kept ? [job.kept.definedAt] : [])]);
         if (job.removed) return pruneRemoved(deps, job, ctx, mirror.dir, scope, steps.deploy);
         const desired = await loadDesiredState({
           repoDir: mirror.dir,
           ref: job.sha,
           env: job.env,
+          // An Application an ApplicationSet failing at the merged commit keeps: its last generated spec (discover/argocd-kept.ts).
+          ...(job.kept ? { definedAt: job.kept.definedAt } : {}),
           ...scope,
           // A pull request's head (/bosun apply before merge) may not choose the chart sources fetched.
           ...(deps.charts && job.trigger !== 'pre-merge' && job.trigger !== 'command' ? { charts: deps.charts } : {}),
@@ -282,7 +284,7 @@ async function comparePlan(deps: ApplyProcessorDeps, job: ApplyJob, pr: number, 
   if (planned.sha === job.sha) return planPinOf({ pr, plannedSha: planned.sha, sha: job.sha });
   try {
     await deps.mirrors.ensure({ fullName: job.repo.fullName, cloneUrl: job.repo.cloneUrl }, token, [planned.sha]);
-    const before = await loadDesiredState({ repoDir, ref: planned.sha, env: job.env, ...scope });
+    const before = await loadDesiredState({ repoDir, ref: planned.sha, env: job.env, ...(job.kept ? { definedAt: job.kept.definedAt } : {}), ...scope });
     return planPinOf({ pr, plannedSha: planned.sha, sha: job.sha, compared: { changes: diffRenders(before.objects, objects) } });
   } catch (err) {
     return planPinOf({ pr, plannedSha: planned.sha, sha: job.sha, compared: { error: scrub(err instanceof Error ? err.message : String(err)) } });

@@ -100,9 +100,9 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
     });
     if (pr) outcome.pr = pr.number;
 
-    const toApply: Array<{ name: string; env: Environment }> = [];
+    const toApply: Array<{ name: string; env: Environment; keptFromBase?: true }> = [];
     const removed: string[] = [];
-    for (const { name, env } of affected) {
+    for (const { name, env, keptFromBase } of affected) {
       if (!env) {
         removed.push(name);
         continue;
@@ -111,10 +111,10 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         outcome.skipped.push({ env: name, reason: `cluster ${clusterNameOf(env)} is not registered with this bosun` });
         continue;
       }
-      toApply.push({ name, env });
+      toApply.push({ name, env, ...(keptFromBase ? { keptFromBase } : {}) });
     }
     const applied = new Set(toApply.map((a) => a.name));
-    const enqueue = async (env: string, cluster: string, extra: { after?: string[]; afterWhy?: Record<string, string>; removed?: { definedAt: string } }): Promise<void> => {
+    const enqueue = async (env: string, cluster: string, extra: { after?: string[]; afterWhy?: Record<string, string>; removed?: { definedAt: string }; kept?: { definedAt: string } }): Promise<void> => {
       const after = extra.after ?? [];
       const afterWhy = extra.afterWhy && Object.keys(extra.afterWhy).length > 0 ? extra.afterWhy : undefined;
       if (after.length > 0) await showWaiting(env, after, Boolean(extra.removed), afterWhy);
@@ -132,6 +132,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         ...(after.length > 0 ? { after } : {}),
         ...(afterWhy ? { afterWhy } : {}),
         ...(extra.removed ? { removed: extra.removed } : {}),
+        ...(extra.kept ? { kept: extra.kept } : {}),
       });
       // Older than what the environment already has (webhooks out of order): say so on the commit.
       if (result.status === 'superseded') await reportSuperseded(gh, deps.auth.appId, { repo: job.repo, env, sha: job.after }, result.by);
@@ -152,10 +153,11 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
     };
 
     const rollout = rolloutWaits(toApply.map((a) => ({ name: a.name, ...(a.env.rollout ? { rollout: a.env.rollout } : {}) })));
-    for (const { name, env } of toApply) {
+    for (const { name, env, keptFromBase } of toApply) {
       const waits = rollout.get(name);
       const after = [...new Set([...dependenciesToWaitFor(env.dependsOn, applied), ...(waits?.after ?? [])])];
-      await enqueue(name, clusterNameOf(env), { after, ...(waits ? { afterWhy: waits.why } : {}) });
+      // Kept by an ApplicationSet failing at the merged commit: its definition is the one before the push.
+      await enqueue(name, clusterNameOf(env), { after, ...(waits ? { afterWhy: waits.why } : {}), ...(keptFromBase && base ? { kept: { definedAt: base } } : {}) });
     }
     if (removed.length > 0 && base) {
       const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, dir) }))
