@@ -94,8 +94,12 @@ export interface OracleDeployment {
     file?: string;
     in?: string;
     name: string;
-    /** For Applications an ApplicationSet generates: the ApplicationSet, and the Application as it generates it. */
-    generatedBy?: { kind: 'ApplicationSet'; name: string };
+    /**
+     * For Applications an ApplicationSet generates: the ApplicationSet, and the Application as it generates it.
+     * `files`: its git files generators' patterns (git pathspec globs, `**` any folders); a matching file that is
+     * not JSON fails the whole ApplicationSet, which then keeps the Application as it last generated it.
+     */
+    generatedBy?: { kind: 'ApplicationSet'; name: string; files?: string[] };
     application?: Record<string, unknown>;
     /** A git files generator's file (JSON) whose keys fill `{{.key}}` in `application`, read at each commit. */
     params?: string;

@@ -3,10 +3,12 @@
 // plan rendered or is listed uncovered. "GitOps file" is the documented definition (docs/gitops-sources.md,
 // "Coverage") restated here from the tree, not bosun's classifier; an environment's inputs are what bosun's
 // input analysis finds in a plain checkout of the commit (the plan's own affected decision is what is judged).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { collectInputs, discoverEnvironments, isInput, type EnvInputs } from '../../src/discover/index.ts';
 import type { DiscoveryClusters } from '../../src/discover/types.ts';
+import { appSetsDeletingNothing } from '../../src/discover/argocd-appset.ts';
+import { keptApplications } from '../../src/discover/argocd-kept.ts';
 import type { PlanJson } from './compare.ts';
 import { git, treeDir } from './oracle-tools.ts';
 
@@ -71,9 +73,21 @@ async function treeOf(repoDir: string, sha: string): Promise<{ dir: string; path
   return { dir, paths: listing.split('\0').filter(Boolean) };
 }
 
-/** Each environment of a checkout with its inputs (its folder when they cannot be analysed), by name. */
-async function inputsAt(dir: string, c: CoverageCheck): Promise<Map<string, EnvInputs>> {
-  const { environments } = await discoverEnvironments(dir, { repoUrls: [c.repoUrl], ...(c.clusters ? { clusters: c.clusters } : {}) });
+/**
+ * Each environment of a checkout with its inputs (its folder when they cannot be analysed), by name. At head,
+ * with `baseDir`: also the Applications an ApplicationSet failing there keeps with their base definition
+ * (discover/argocd-kept.ts), which sync the head's files.
+ */
+async function inputsAt(dir: string, c: CoverageCheck, baseDir?: string): Promise<Map<string, EnvInputs>> {
+  const scope = { repoUrls: [c.repoUrl], ...(c.clusters ? { clusters: c.clusters } : {}) };
+  const found = await discoverEnvironments(dir, scope);
+  const environments = [...found.environments];
+  const failing = appSetsDeletingNothing(found.notes);
+  if (baseDir && failing.size > 0) {
+    const base = await discoverEnvironments(baseDir, scope).catch(() => undefined);
+    const kept = base ? keptApplications(base.environments, new Map(environments.map((e) => [e.name, e])), failing, (p) => existsSync(join(dir, p))) : [];
+    environments.push(...kept.map((k) => k.env));
+  }
   const out = new Map<string, EnvInputs>();
   for (const env of environments) {
     const inputs = await collectInputs(dir, env).catch(() => undefined);
@@ -106,7 +120,7 @@ export async function coverageProblems(c: CoverageCheck): Promise<string[]> {
   const changedAtBase = c.changedFiles.filter((f) => !inTree.has(f) && baseGitOps.has(f) && !deletedListed.has(f));
   if (changedAtHead.length + changedAtBase.length === 0) return problems;
   const planned = new Set(plan.environments.filter((e) => e.affected).map((e) => e.name));
-  const [headInputs, baseInputs] = await Promise.all([inputsAt(head.dir, c), changedAtBase.length > 0 ? inputsAt(base.dir, c) : new Map<string, EnvInputs>()]);
+  const [headInputs, baseInputs] = await Promise.all([inputsAt(head.dir, c, base.dir), changedAtBase.length > 0 ? inputsAt(base.dir, c) : new Map<string, EnvInputs>()]);
   const readers = (file: string, inputs: Map<string, EnvInputs>) => [...inputs].filter(([, i]) => isInput(i, file)).map(([name]) => name);
   for (const [files, inputs] of [[changedAtHead, headInputs], [changedAtBase, new Map([...headInputs, ...baseInputs])]] as const) {
     for (const file of files) {

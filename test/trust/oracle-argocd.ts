@@ -19,8 +19,49 @@ type Source = Record<string, unknown>;
 
 const sameRepo = (a: unknown, b: string): boolean => typeof a === 'string' && a.replace(/\.git$/, '').replace(/\/+$/, '').toLowerCase() === b.replace(/\.git$/, '').replace(/\/+$/, '').toLowerCase();
 
-/** The Application this deployment is, at this commit: from its file, from its parent's render, or as generated. */
+/** A git pathspec glob as a regular expression: `*` within one folder name, a `**` segment any folders. */
+function globRegex(glob: string): RegExp {
+  const escape = (part: string) => part.replace(/[.+?^$()|[\]{}\\]/g, '\\$&').replace(/\*/g, '[^/]*');
+  const parts = glob.split('/');
+  const body = parts.map((part, i) => (part === '**' ? '(?:[^/]+/)*' : `${escape(part)}${i < parts.length - 1 ? '/' : ''}`)).join('');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * Whether the ApplicationSet fails to generate at this commit: a file its git files generator matches does not
+ * parse (applicationset/generators/git.go generateParamsFromGitFile: "unable to parse file", and GenerateApplications
+ * fails the whole set).
+ */
+async function appSetFails(d: OracleDeployment, tree: Tree): Promise<boolean> {
+  const patterns = d.argocd?.generatedBy?.files ?? [];
+  if (patterns.length === 0) return false;
+  const regexes = patterns.map(globRegex);
+  for (const file of await filesIn(tree.dir, true)) {
+    if (!regexes.some((r) => r.test(file))) continue;
+    try {
+      // The generator reads JSON and YAML alike with yaml.Unmarshal (generateParamsFromGitFile): a JSON file with a trailing comma parses.
+      parse(await readFile(join(tree.dir, file), 'utf8'));
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The Application this deployment is, at this commit: from its file, from its parent's render, or as generated.
+ * While its ApplicationSet fails, Argo CD changes none of its Applications (applicationset_controller.go
+ * Reconcile returns first): the Application is the one generated at the last commit where it did not fail.
+ */
 export async function applicationOf(ctx: OracleContext, d: OracleDeployment, tree: Tree): Promise<Obj | undefined> {
+  if (d.argocd?.generatedBy && await appSetFails(d, tree)) {
+    const before = await ctx.previous(tree);
+    return before ? applicationOf(ctx, d, before) : undefined;
+  }
+  return generatedOrDefined(ctx, d, tree);
+}
+
+async function generatedOrDefined(ctx: OracleContext, d: OracleDeployment, tree: Tree): Promise<Obj | undefined> {
   const a = d.argocd!;
   if (a.file) return findObject(await readDocs(join(tree.dir, a.file)), 'argoproj.io/', 'Application', a.name);
   if (a.in) {

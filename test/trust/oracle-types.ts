@@ -28,6 +28,8 @@ export type DeploymentState =
 export interface OracleContext {
   repoUrl: string;
   defaultBranch: string;
+  /** The commit before `tree` in the corpus repository's history; undefined for the base commit. */
+  previous(tree: Tree): Promise<Tree | undefined>;
   /** The state of another declared deployment at the same commit. */
   stateOf(env: string, tree: Tree): Promise<DeploymentState>;
   /**

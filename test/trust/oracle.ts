@@ -97,6 +97,12 @@ export class Oracle implements OracleContext {
     return { sha, treeId, dir, index: this.indexOf.get(id)! };
   }
 
+  async previous(tree: Tree): Promise<Tree | undefined> {
+    if (tree.index === 0) return undefined;
+    const id = tree.index === 1 ? 'base' : this.repo.spec.commits[tree.index - 2].id;
+    return this.tree(this.built.shaOf.get(id)!);
+  }
+
   stateOf(env: string, tree: Tree): Promise<DeploymentState> {
     const key = `${env}@${tree.sha}`;
     let state = this.memo.get(key);
