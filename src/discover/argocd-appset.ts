@@ -42,6 +42,8 @@ export interface Expansion {
 
 const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
 const generationFailed = 'generates nothing bosun can preview: ';
+/** What a failing ApplicationSet means in Argo CD, after why it fails (argocd-kept.ts previews what it keeps). */
+const whileFailing = '. While it fails, Argo CD creates, updates and deletes none of its Applications: the new ones it would generate are not created, and those it generated before keep their last generated spec and keep syncing (previewed so)';
 const invalidName = 'is not a valid Application name';
 
 /**
@@ -56,7 +58,7 @@ export function appSetsDeletingNothing(notes: readonly DiscoveryNote[]): Map<str
   for (const note of notes) {
     if (note.kind !== 'ApplicationSet' || !note.name || out.has(note.name)) continue;
     const at = note.reason.indexOf(generationFailed);
-    if (at >= 0) out.set(note.name, `it fails to generate (${note.reason.slice(at + generationFailed.length)})`);
+    if (at >= 0) out.set(note.name, `it fails to generate (${note.reason.slice(at + generationFailed.length).replace(whileFailing, '')})`);
     else if (note.reason.includes(invalidName)) out.set(note.name, `it cannot create one of its Applications (${note.reason.split('; ')[0]})`);
   }
   return out;
@@ -77,7 +79,7 @@ export function expandApplicationSet(ctx: DiscoveryContext, doc: YamlObjectDoc, 
   const appsetNamespace = str(field(doc.object, 'metadata', 'namespace'));
   const failed = (why: string) => {
     const seen = applicationSetNote(ctx, doc);
-    return { applications: [], ...kept, notes: [...notes, { ...seen, reason: `${generationFailed}${why}` }] };
+    return { applications: [], ...kept, notes: [...notes, { ...seen, reason: `${generationFailed}${why}${whileFailing}` }] };
   };
   if (templatePatch && !goTemplate) return failed('templatePatch needs goTemplate: true (Argo CD refuses it otherwise)');
 

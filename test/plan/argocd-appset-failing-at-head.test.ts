@@ -86,6 +86,8 @@ describe('the plan of a change that makes an ApplicationSet fail', () => {
     }
     // Said in the report's notes too, per kept Application.
     expect(result.discovery?.filter((n) => n.kind === 'Environment' && /kept by failing ApplicationSet web/.test(n.reason)).map((n) => n.name).sort()).toEqual(['web-prod', 'web-staging']);
+    // What is not modelled is said on the ApplicationSet: the Applications it would generate now are not created.
+    expect(result.discovery?.find((n) => n.kind === 'ApplicationSet' && n.name === 'web')?.reason).toMatch(/replicas.*the new ones it would generate are not created/);
   });
 
   it('previews what they sync from the merged commit: a change to their source folder shows on each', async () => {
