@@ -13,6 +13,7 @@ import { directoriesSource } from './source-directories.ts';
 import { isFleetGitRepo } from './fleet-gitrepo.ts';
 import { fleetSource } from './source-fleet.ts';
 import { fluxSource } from './source-flux.ts';
+import { DiscoveryTally } from './discovery-progress.ts';
 import type { DiscoverOptions, DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 /**
@@ -38,6 +39,7 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
   let scan: Promise<RepoYaml> | undefined;
   // A broken .bosun.yaml is reported here, as the config source would (it is the first tier).
   const defaults = discoveredDefaults((await readRepoConfig(root))?.config);
+  const tally = new DiscoveryTally(opts.progress);
   const ctx: DiscoveryContext = {
     root,
     ...(opts.repoUrls && opts.repoUrls.length > 0 ? { repoUrls: opts.repoUrls } : {}),
@@ -46,8 +48,9 @@ export async function discoverEnvironments(root: string, opts: DiscoverOptions =
     ...(opts.clusters ? { clusters: opts.clusters } : {}),
     ...(opts.charts ? { charts: opts.charts } : {}),
     ...(opts.fetchCharts ? { fetchCharts: opts.fetchCharts } : {}),
-    repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern)),
+    repoYaml: () => (scan ??= scanRepoYaml(root, gitOpsApiPattern, tally)),
     ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
+    tally,
   };
   const notes: DiscoveryNote[] = [];
   let environments: Environment[] = [];

@@ -7,6 +7,7 @@ import { BosunError } from '../model/errors.ts';
 import { resolveInRepo, toRepoPath } from '../util/paths.ts';
 import { fileNote } from './notes.ts';
 import type { YamlObjectDoc } from './yaml-object-doc.ts';
+import type { DiscoveryTally } from './discovery-progress.ts';
 import { parseSimpleYaml } from '../util/simple-yaml.ts';
 
 export interface RepoYaml {
@@ -39,7 +40,7 @@ export const maxGitOpsObjects = 10_000;
  * Application behind it was not found. A file that does not parse is skipped with a note; the renderer
  * reports real YAML errors in what it renders.
  */
-export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoYaml> {
+export async function scanRepoYaml(root: string, pattern: RegExp, tally?: DiscoveryTally): Promise<RepoYaml> {
   const docs: YamlObjectDoc[] = [];
   const notes: DiscoveryNote[] = [];
   const files: string[] = [];
@@ -47,8 +48,9 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
   const templates: string[] = [];
   const sourceIgnores: string[] = [];
   // Synchronous on purpose: thousands of tiny reads through the thread pool were mostly waiting.
-  walk(root, files, links, templates, sourceIgnores);
+  walk(root, files, links, templates, sourceIgnores, tally);
   files.sort();
+  tally?.found(files.length);
   for (const link of links.sort()) {
     const file = toRepoPath(root, link);
     try {
@@ -59,10 +61,16 @@ export async function scanRepoYaml(root: string, pattern: RegExp): Promise<RepoY
   }
   let gitOps = 0;
   const counted = (object: Record<string, unknown>): boolean => {
-    if (typeof object.apiVersion === 'string' && pattern.test(`apiVersion: ${object.apiVersion}/`)) gitOps++;
+    if (typeof object.apiVersion === 'string' && pattern.test(`apiVersion: ${object.apiVersion}/`)) {
+      gitOps++;
+      void tally?.add('objects');
+    }
     return gitOps > maxGitOpsObjects;
   };
   for (const abs of files) {
+    // A pause the progress hook asks for (between files: nothing is half read).
+    const pause = tally?.add('files');
+    if (pause) await pause;
     const file = toRepoPath(root, abs);
     if (statSync(abs).size > maxBytes) {
       notes.push(fileNote(file, 'skipped for discovery, larger than 10 MB'));
@@ -127,19 +135,21 @@ function fullParseLine(text: string, path: DataPath): number | undefined {
   return lineAt(doc.contents, lineCounter, path);
 }
 
-function walk(dir: string, out: string[], links: string[], templates: string[], sourceIgnores: string[]): void {
+function walk(dir: string, out: string[], links: string[], templates: string[], sourceIgnores: string[], tally?: DiscoveryTally): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
+  // Synchronous: a line may be said here, no pause taken.
+  void tally?.add('folders');
   const isChart = entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
   for (const entry of entries) {
     if (entry.isDirectory()) {
       if (skippedDirs.has(entry.name)) continue;
       if (isChart && entry.name === 'templates') listYaml(join(dir, entry.name), templates);
-      else walk(join(dir, entry.name), out, links, templates, sourceIgnores);
+      else walk(join(dir, entry.name), out, links, templates, sourceIgnores, tally);
     } else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) {
       out.push(join(dir, entry.name));
     } else if (entry.isFile() && entry.name === '.sourceignore') {

@@ -159,6 +159,7 @@ class ArgoDiscovery {
       this.candidates.push(c);
       this.parentage.set(c, parentage);
     }
+    void this.ctx.tally?.add('environments', out.length);
     return out;
   }
 
@@ -180,6 +181,7 @@ class ArgoDiscovery {
       for (const c of level) {
         if (rendered.has(c)) continue;
         rendered.add(c);
+        await this.ctx.tally?.add('walked');
         const built = this.provisional(c);
         // A fetched chart (Helm repository, OCI) is expanded only with a chart fetcher. Argo CD's repo server
         // renders it as it renders a chart folder of a repository (reposerver/repository/repository.go

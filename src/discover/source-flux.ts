@@ -73,6 +73,7 @@ export const fluxSource: DiscoverySource = {
     const names = naming(nameNotes);
     let envNotes: DiscoveryNote[][] = own.map(() => []);
     let built = own.map((k, i) => toEnvironment(ctx, k, names[i], envNotes[i]));
+    await ctx.tally?.add('environments', built.length);
     // One whose object the applying Kustomization's build edits is not what its file says: with patches
     // bosun can apply (JSON 6902, merge), the environment is made from the edited object; else not previewed.
     const { edits, parentsOf, editsByParent } = await patchedKustomizations(ctx, own, built);
@@ -196,6 +197,7 @@ async function patchedKustomizations(ctx: DiscoveryContext, own: ReadonlyArray<F
   // Kustomization's file was quadratic (9,999 Kustomizations: 10^8 questions, minutes before any render).
   const readers = new InputReaders();
   if (envs.length > 1) for (const [j, parent] of envs.entries()) {
+    await ctx.tally?.add('walked');
     const ins = await inputsOf(parent);
     if (ins) readers.add(j, ins);
   }

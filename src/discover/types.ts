@@ -2,6 +2,7 @@ import type { ChartFetcher } from '../charts/index.ts';
 import type { InventoryGroup } from '../model/cluster-inventory.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment, EnvironmentSettingDefaults, EnvironmentSource } from '../model/environment.ts';
+import type { DiscoveryProgress, DiscoveryTally } from './discovery-progress.ts';
 import type { RepoYaml } from './repo-yaml.ts';
 
 export interface DiscoverOptions {
@@ -36,6 +37,8 @@ export interface DiscoverOptions {
    * where the other side renders the release (plan/helmrelease-sides.ts). Left out otherwise.
    */
   keepRefusedReleases?: boolean;
+  /** Told discovery's counts as it walks (discovery-progress.ts): progress lines on a large repository. */
+  progress?: DiscoveryProgress;
 }
 
 /** Registered clusters as discovery may know them (structurally the registry's inventory, model/cluster-inventory.ts). */
@@ -79,6 +82,8 @@ export interface DiscoveryContext {
    * does not set from here (start from `discoveredEnvironmentBase(ctx.defaults)`).
    */
   defaults?: EnvironmentSettingDefaults;
+  /** This discovery's running counts (files read, objects seen, environments made), told to its progress hook. */
+  tally?: DiscoveryTally;
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { discoverEnvironments } from '../discover/index.ts';
 import { discoveryNeutralChange, discoveryReadsOnlyObjects, type ChangedFileSides } from '../discover/reuse.ts';
 import type { DiscoverOptions, DiscoveryResult } from '../discover/types.ts';
+import type { DiscoveryProgress } from '../discover/discovery-progress.ts';
 import { BosunError, type Problem } from '../model/errors.ts';
 import type { OpenedIndex } from './input-index-sides.ts';
 
@@ -31,6 +32,8 @@ export async function discoverSides(args: {
    * repository in long synchronous stretches, so the line between the sides is the progress there can be.
    */
   onSide?: (side: 'base' | 'head', environments: number) => void;
+  /** The progress hook of a side's discovery as it starts (plan/progress.ts discoveryProgress): said while it walks. */
+  progress?: (side: 'base' | 'head') => DiscoveryProgress;
 }): Promise<{ base: SideDiscovery; head: DiscoveryResult; reused: 'none' | 'stored' | 'derived' }> {
   const { indexes } = args;
   const discoverAt = async (dir: string, index?: OpenedIndex): Promise<DiscoveryResult> => {
@@ -41,7 +44,12 @@ export async function discoverSides(args: {
   const discoverOnce = async (dir: string, index?: OpenedIndex): Promise<DiscoveryResult> => {
     let asked = false;
     const charts = args.options.charts;
-    const options: DiscoverOptions = { ...args.options, ...(charts ? { charts: { decide: (url: string) => { asked = true; return charts.decide(url); } } } : {}) };
+    const sideName = dir === args.baseDir ? 'base' : 'head';
+    const options: DiscoverOptions = {
+      ...args.options,
+      ...(charts ? { charts: { decide: (url: string) => { asked = true; return charts.decide(url); } } } : {}),
+      ...(args.progress ? { progress: args.progress(sideName) } : {}),
+    };
     const result = await discoverEnvironments(dir, options);
     // A fetched chart's Applications (app of apps) depend on the chart, which is not in the tree.
     if (args.options.fetchCharts && rendersFetchedCharts(result)) asked = true;

@@ -31,7 +31,7 @@ import { planCoverage } from './coverage.ts';
 import { PlanObjectBudget, type PlanBudgetCarry } from './object-budget.ts';
 import { environmentValidator, type ClusterChecksHook } from './cluster-checks.ts';
 import { renderKey, sharedRenderKey, TreeIndex } from './render-key.ts';
-import { countedProgress, longStep, silentProgress } from './progress.ts';
+import { countedProgress, discoveryProgress, longStep, silentProgress } from './progress.ts';
 import { resolveSubstituteFrom, substitutionReason, withSubstitutionInputs } from './substitute-from.ts';
 import { neverAppliedIds, syncPlanOf } from './sync-plan.ts';
 import { argocdClusterMove, clusterMoveReason, leftOnOldCluster } from './cluster-move.ts';
@@ -196,12 +196,13 @@ async function planWithin(opts: PlanOptions, deadline: PlanDeadline): Promise<Pl
   ]));
   try {
     const charts = planChartFetcher(opts.charts, baseCo.dir, partialOf(baseCo)?.complete);
-    const found = await longStep(progress, `discovering environments at base and head (${formatCount(files)} files)`, () => discoverSides({
+    const found = await longStep(progress, `discovering environments at base and head (${formatCount(files)} files)`, (said) => discoverSides({
       baseDir: baseCo.dir, headDir: headCo.dir, changed,
       ...(partialOf(headCo) ? { beforeHeadDiscovery: partialOf(headCo)!.complete } : {}),
       options: { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(defaultBranch ? { defaultBranch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}), ...(charts ? { charts, fetchCharts: charts } : {}), keepRefusedReleases: true },
       ...(indexes ? { indexes } : {}),
-      onSide: (sideName, count) => progress(`discovering environments: ${plural(count, 'environment')} found at ${sideName}`),
+      onSide: (sideName, count) => said(`discovering environments: ${plural(count, 'environment')} found at ${sideName}`),
+      progress: (sideName) => discoveryProgress(said, sideName),
     }));
     progress(`found ${plural(found.head.environments.length, 'environment')} at head${'problem' in found.base ? '' : `, ${formatCount(found.base.environments.length)} at base`}${found.reused === 'none' ? '' : ' (discovery reused from the input index)'}`);
     const side = (sha: string, co: Checkout | PartialCheckout, tree: TreeIndex, d: SideDiscovery, index?: OpenedIndex): Side => ({

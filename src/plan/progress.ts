@@ -1,4 +1,5 @@
 import { formatCount } from '../render/object-limits.ts';
+import type { DiscoveryCounts, DiscoveryProgress } from '../discover/discovery-progress.ts';
 
 /**
  * Progress lines on stderr for work that takes more than a second: quiet for fast runs, informative for
@@ -45,25 +46,70 @@ export const progressEveryMs = 5000;
 /**
  * A step that cannot be counted from here (discovery reads what the repository's files point to): said
  * when it starts and, while it runs, again every `everyMs` with how long it has taken, so a slow step on a
- * large repository is never silent for long; quiet for a fast one.
+ * large repository is never silent for long; quiet for a fast one. `work` gets a progress of its own: a
+ * step that says how far it got through it is not also said to be "still at it" in the same interval.
  */
-export async function longStep<T>(progress: Progress, message: string, work: () => Promise<T>, opts: { everyMs?: number; now?: () => number } = {}): Promise<T> {
+export async function longStep<T>(progress: Progress, message: string, work: (progress: Progress) => Promise<T>, opts: { everyMs?: number; now?: () => number } = {}): Promise<T> {
   const now = opts.now ?? Date.now;
+  const every = opts.everyMs ?? progressEveryMs;
   const started = now();
+  let said = started;
   progress(message);
+  const within = Object.assign((m: string) => {
+    said = now();
+    progress(m);
+  }, { done: () => progress.done() });
   const timer = setInterval(() => {
+    if (now() - said < every) return;
+    said = now();
     try {
-      progress(`${message}: still at it after ${Math.round((now() - started) / 1000)}s`);
+      progress(`${message}: still at it after ${Math.round((said - started) / 1000)}s`);
     } catch {
       // A job's progress throws once the job is stopped; the step's own next call says so.
     }
-  }, opts.everyMs ?? progressEveryMs);
+  }, every);
   timer.unref?.();
   try {
-    return await work();
+    return await work(within);
   } finally {
     clearInterval(timer);
   }
+}
+
+/** A pause of one turn of the event loop and a little more: timers that are due and I/O waiting run. */
+export const pauseForIo = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+
+/**
+ * The progress hook of one side's discovery (discover/discovery-progress.ts), which calls it after every
+ * folder, file, object and environment: says where discovery is (a line on stderr, the App's `bosun` check
+ * run) the first time `firstAfterMs` after it started and then at most once every `everyMs` — nothing for
+ * a discovery faster than `firstAfterMs` — and each time asks discovery to pause (`pause`, default a turn
+ * of the event loop) so that what was said can leave the process during a long synchronous walk.
+ */
+export function discoveryProgress(progress: Progress, side: 'base' | 'head', opts: { firstAfterMs?: number; everyMs?: number; now?: () => number; pause?: () => Promise<void> } = {}): DiscoveryProgress {
+  const now = opts.now ?? Date.now;
+  const first = opts.firstAfterMs ?? 2000;
+  const every = opts.everyMs ?? progressEveryMs;
+  const pause = opts.pause ?? pauseForIo;
+  const started = now();
+  let said: number | undefined;
+  return (counts) => {
+    const at = now();
+    if (said === undefined ? at - started < first : at - said < every) return undefined;
+    said = at;
+    progress(discoveryLine(side, counts));
+    return pause();
+  };
+}
+
+/** "discovering environments at base: 100,002 of 100,002 YAML files read, 10,000 Flux, Argo CD and Fleet objects, 10,000 environments so far, 4,000 checked for what they apply". */
+export function discoveryLine(side: 'base' | 'head', c: Readonly<DiscoveryCounts>): string {
+  const parts = c.yamlFiles === undefined
+    ? [`${formatCount(c.folders)} folders listed`]
+    : [`${formatCount(c.files)} of ${formatCount(c.yamlFiles)} YAML files read`, `${formatCount(c.objects)} Flux, Argo CD and Fleet objects`];
+  if (c.yamlFiles !== undefined) parts.push(`${formatCount(c.environments)} environment${c.environments === 1 ? '' : 's'} so far`);
+  if (c.walked > 0) parts.push(`${formatCount(c.walked)} checked for what they apply`);
+  return `discovering environments at ${side}: ${parts.join(', ')}`;
 }
 
 /**
