@@ -36,8 +36,12 @@ export function fleetInputs(walker: InputWalker, env: Environment, dir: string, 
   for (const file of fleet?.definedBy ?? []) out.files.add(file);
   // A chart or kustomize folder reached by `..` is not in Fleet's bundle, so the render never reads it
   // (fleet-options.ts `fleetChartInBundle`): its files are not inputs of this bundle.
-  if (fleetChartInBundle(fleet?.kustomizeDir ?? '.') && existsSync(join(walker.root, kustomizeDir.rel, 'kustomization.yaml'))) addInputs(out, walker.kustomization(kustomizeDir.rel, site('kustomize.dir')));
-  if (chart && fleetChartInBundle(fleet!.helm!.chart!) && existsSync(join(walker.root, chart.rel, 'Chart.yaml'))) addInputs(out, walker.helmChart(chart.rel));
+  const localChart = fleetChartInBundle(fleet?.helm?.chart ?? '.') && existsSync(join(walker.root, chart?.rel ?? dir, 'Chart.yaml'));
+  // A chart's kustomize.dir post-renders the chart from the bundle's own files (render/fleet-post-render.ts),
+  // all inputs already, and may name the `fleet-manifests.yaml` the agent writes there: not walked.
+  const postRenders = localChart || fleet?.helm?.remote !== undefined;
+  if (!postRenders && fleetChartInBundle(fleet?.kustomizeDir ?? '.') && existsSync(join(walker.root, kustomizeDir.rel, 'kustomization.yaml'))) addInputs(out, walker.kustomization(kustomizeDir.rel, site('kustomize.dir')));
+  if (chart && localChart) addInputs(out, walker.helmChart(chart.rel));
   return out;
 }
 

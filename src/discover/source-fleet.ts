@@ -19,7 +19,6 @@ import { valuesForCluster } from './fleet-values.ts';
 import { fieldName, readFleetYaml, type FleetHelmOptions, type FleetOptions, type FleetTarget, type FleetYaml } from './fleet-yaml.ts';
 import { environmentNote, existingRepoPath, objectNote, readsFrom } from './notes.ts';
 import { isSameRepo } from './repo-url.ts';
-import { kustomizationFilesIn } from '../render/kustomize-model/names.ts';
 import type { DiscoveryContext, DiscoveryResult, DiscoverySource } from './types.ts';
 
 /**
@@ -277,15 +276,6 @@ function bundleEnvironments(ctx: DiscoveryContext, b: Bundle, inventory: Cluster
         const what = `${ref.kind} ${ref.namespace || render.defaultNamespace}/${ref.name ?? ''} key ${ref.key || 'values.yaml'}`;
         notes.push(environmentNote(name, `values from ${what} are read by Fleet in the cluster; bosun previews without them (helm.valuesFrom)`, { file: fy?.file }, { status: 'not-previewed', reads: bundleReads(b, valuesFiles) }));
       }
-      // The agent's Helm post-renderer runs kustomize over the chart's output when the bundle holds a
-      // kustomization in kustomize.dir (rancher/fleet internal/helmdeployer postrender.go: kustomize.Process
-      // on the rendered manifests; fleet-examples single-cluster/helm-kustomize). bosun renders the chart
-      // without it: the environment is not fully previewed, and a change to the bundle one bosun cannot judge.
-      const chartHere = !outsideChart && !chart.escapes && (chart.request !== undefined || statSync(posix.join(resolveInRepo(ctx.root, fleetValuesPath(b.site.dir, chart.local ?? '.')), 'Chart.yaml'), { throwIfNoEntry: false })?.isFile() === true);
-      const postRender = chartHere && !kustomizeEscape && !outsideKustomize ? kustomizeDirOfChart(ctx.root, b.site.dir, merged.kustomizeDir) : undefined;
-      if (postRender) {
-        notes.push(environmentNote(name, `${postRender} post-renders the chart: the Fleet agent runs kustomize over the chart's output before it installs the release, which bosun does not model; the preview shows the chart without it, so what the bundle deploys on ${cluster.name} is not fully previewed`, { file: fy?.file }, { status: 'not-previewed', reads: bundleReads(b, valuesFiles) }));
-      }
       if (helm?.takeOwnership) {
         notes.push(environmentNote(name, 'helm.takeOwnership: Fleet adopts objects that already exist in the cluster without this release\'s Helm ownership annotations (without it, its Helm install fails on them); bosun\'s server-side apply takes such objects over either way, so the preview does not depend on it', { file: fy?.file }));
       }
@@ -428,14 +418,6 @@ function escapeProblem(fy: FleetYaml | undefined, blocks: readonly FleetOptions[
 }
 
 /** What a bundle's environments read: its folder and its values files wherever they are in the repository. */
-/** The kustomization file (repository path) in a chart bundle's kustomize.dir (default the bundle folder), if there is one. */
-function kustomizeDirOfChart(root: string, bundleDir: string, kustomizeDir: string | undefined): string | undefined {
-  const dir = posix.normalize(posix.join(bundleDir, (kustomizeDir ?? '.').replace(/^\/+/, '')));
-  if (leavesRepo(dir)) return undefined;
-  const found = kustomizationFilesIn(posix.join(root, dir));
-  return found.length > 0 ? posix.join(dir, found[0]) : undefined;
-}
-
 function bundleReads(b: Bundle, valuesFiles: readonly string[]): string[] {
   const out = new Set([b.site.dir]);
   for (const file of valuesFiles) {

@@ -7,6 +7,7 @@ import { isNamespacedKind } from '../validate/builtin-schemas.ts';
 import { scopeOf, scopesOf } from './default-namespace.ts';
 import { inRepo } from './files.ts';
 import { renderBundleChart } from './fleet-chart.ts';
+import { fleetPostRenderDir, postRenderFleetChart } from './fleet-post-render.ts';
 import { withFleetCrds } from './fleet-crds.ts';
 import { bundleFiles } from './fleet-files.ts';
 import { rawBundle } from './fleet-raw.ts';
@@ -30,12 +31,14 @@ import { RenderFailure, type Renderer, type RenderOutcome, type RenderRequest } 
  * - else **raw YAML**: the files of the folder with `yaml.overlays` applied, and `templates/` as Helm
  *   templates (fleet-raw.ts, fleet-templates.ts).
  *
+ * A chart (local or remote) is then run through kustomize when the bundle holds `<kustomize.dir>/kustomization.yaml`,
+ * as the agent's Helm post-renderer does (fleet-post-render.ts).
+ *
  * Then, as the agent's post-render does: `namespace` is set on every object of the release (a
  * cluster-scoped object is an error, as in Fleet: "consider using defaultNamespace"), and namespaced
  * objects without a namespace get `defaultNamespace` — the Helm release namespace Fleet installs into
  * (`namespace` when set). Helm hooks never reach the post-renderer: they keep their own namespace (the
- * release namespace when they set none), cluster-scoped ones included. A chart that Fleet would also
- * run through kustomize (both present) is listed as not previewed by discovery and never reaches here.
+ * release namespace when they set none), cluster-scoped ones included.
  */
 export const fleetRenderer: Renderer = {
   name: 'fleet',
@@ -55,14 +58,17 @@ export const fleetRenderer: Renderer = {
     const has = (name: string) => files.has(posix.normalize(name).replace(/^\/+/, ''));
 
     let objects: RenderedObject[];
+    const postRenderDir = fleetPostRenderDir(files.keys(), fleet.kustomizeDir);
     if (fleet.helm?.remote) {
       objects = await renderRemoteFleetChart(req, fleet, where);
+      if (postRenderDir) objects = await postRenderFleetChart(req, files, postRenderDir, objects, where);
     } else if (has(posix.join(chartDir, 'Chart.yaml'))) {
       // The chart folder among the bundle's files (`./`, `/chart` and `chart/` as Fleet's joinAndClean reads them).
       const dir = posix.normalize(`./${chartDir}`).replace(/^\/+|\/+$/g, '') || '.';
       const path = posix.join(env.path, dir);
       inRepo(root, path, { ...where, field: 'helm.chart' });
       objects = await renderBundleChart(req, files, { dir, path }, fleet, where);
+      if (postRenderDir) objects = await postRenderFleetChart(req, files, postRenderDir, objects, where);
     } else if (has(posix.join(kustomizeDir, 'kustomization.yaml'))) {
       const path = posix.normalize(posix.join(env.path, kustomizeDir));
       await requireInsideBundle(root, env.path, path, where);

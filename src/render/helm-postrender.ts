@@ -3,13 +3,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Environment } from '../model/environment.ts';
 import type { KubeObject } from '../model/object.ts';
-import { kubectlPath } from '../util/tools.ts';
-import { runTool } from './process.ts';
-import { abnormalEnd, quoteToolOutput } from './tool-error.ts';
-import { ToolDocuments } from './tool-documents.ts';
-import { toolEnv } from './tool-env.ts';
+import { kustomizePostBuild } from './kustomize-post-build.ts';
 import { RenderFailure, type RenderOptions } from './types.ts';
-import { parseYamlDocuments, requireObjects } from './yaml-docs.ts';
 
 /** A HelmRelease `postRenderers[].kustomize` (helm-controller api/v2 Kustomize). */
 export interface KustomizePostRenderer {
@@ -56,25 +51,7 @@ export async function postRenderKustomize(objects: KubeObject[], pr: KustomizePo
   const images = list(pr.images).filter(isMap);
   if (images.length > 0) kustomization.images = images;
   await writeFile(join(dir, 'kustomization.yaml'), JSON.stringify(kustomization));
-  const timeoutMs = ctx.opts.timeoutMs ?? 120_000;
-  const output = new ToolDocuments(ctx.env, ctx.counted === undefined ? undefined : ctx.opts, (chunk: string, push: (object: KubeObject) => void) => {
-    const parsed = parseYamlDocuments(chunk, 'post-renderer output');
-    if (!parsed.ok) throw new RenderFailure({ ...parsed.error, ...ctx.at, field });
-    const checked = requireObjects(parsed.docs, ctx.at.file, 'kustomize');
-    if (!checked.ok) throw new RenderFailure({ ...checked.error, ...ctx.at, field });
-    for (const { object } of checked.objects) push(object);
-  }, ctx.counted);
-  const result = await runTool({
-    command: kubectlPath(), args: ['kustomize', dir], cwd: ctx.tmp, env: toolEnv(ctx.tmp), limiter: ctx.opts.limiter, signal: ctx.opts.signal, timeoutMs,
-    sandbox: { readOnly: [ctx.tmp], tools: [kubectlPath()] }, onDocument: output.onDocument,
-  });
-  if (result.status === 'failed') {
-    const quoted = quoteToolOutput(result.stderr || result.stdout, { root: ctx.tmp, temp: [ctx.tmp] }, {});
-    throw new RenderFailure({ kind: 'render', tool: 'kustomize', ...ctx.at, field, message: `the HelmRelease's kustomize post-renderer failed: ${quoted}` });
-  }
-  if (result.status === 'stopped') throw output.stoppedProblem();
-  if (result.status !== 'ok') throw new RenderFailure({ ...abnormalEnd('kustomize', result, timeoutMs, ctx.at.file, ctx.env.name), ...ctx.at, field });
-  return output.result();
+  return kustomizePostBuild({ tmp: ctx.tmp, dir, opts: ctx.opts, at: { ...ctx.at, field }, who: "the HelmRelease's kustomize post-renderer", env: ctx.env, ...(ctx.counted === undefined ? {} : { counted: ctx.counted }) });
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

@@ -1,16 +1,17 @@
 // Rancher Fleet, as its documentation describes a bundle (a folder with fleet.yaml) on one cluster: the first
 // targetCustomization whose clusterName or clusterSelector matches the cluster applies (its helm values
 // merged over the bundle's, its kustomize.dir or yaml.overlays instead of the bundle's); a local chart is
-// rendered with helm (Chart.yaml in the bundle or helm.chart inside its folder), a kustomize folder with kustomize, otherwise
+// rendered with helm (Chart.yaml in the bundle or helm.chart inside its folder) and then, when kustomize.dir
+// holds a kustomization, run through it as fleet-manifests.yaml; a kustomize folder with kustomize, otherwise
 // the raw manifests of the folder (fleet.yaml and overlays/ excluded), with each overlay's `<file>_patch.yaml`
 // patching `<file>.yaml` and its other files added or replacing theirs. `namespace` forces the namespace of
 // every namespaced object, `defaultNamespace` (default `default`) fills it where none is set.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { OracleDeployment } from './corpus.ts';
-import { filesIn, helmTemplate, kustomizeBuild, parseDocs, type Obj } from './oracle-tools.ts';
+import { copyDir, filesIn, helmTemplate, kustomizeBuild, parseDocs, type Obj } from './oracle-tools.ts';
 import type { DeploymentState, Tree } from './oracle-types.ts';
 
 type Rec = Record<string, unknown>;
@@ -70,6 +71,20 @@ export async function renderFleetBundle(d: OracleDeployment, labels: Record<stri
       values: (helm.values ?? {}) as Rec,
       includeCrds: true,
     });
+    // The agent's Helm post-render (fleet.rancher.io "Using Helm and Kustomize together"; rancher/fleet
+    // internal/helmdeployer/kustomize/kustomize.go): the chart's output as fleet-manifests.yaml in
+    // kustomize.dir, first in its kustomization's resources, built from the bundle's files.
+    if (kustomizeDir !== undefined && existsSync(join(dir, kustomizeDir, 'kustomization.yaml'))) {
+      if (objects.some((o) => isRec(o.metadata) && isRec(o.metadata.annotations) && 'helm.sh/hook' in o.metadata.annotations)) throw new Error(`oracle: ${d.env}: Helm hooks in a post-rendered chart are not modelled`);
+      const copy = await copyDir(dir, 'fleet-post-render-');
+      const at = join(copy, kustomizeDir);
+      const k = (parse(await readFile(join(at, 'kustomization.yaml'), 'utf8')) ?? {}) as Rec;
+      const resources = (k.resources ?? []) as string[];
+      if (!resources.includes('fleet-manifests.yaml')) k.resources = ['fleet-manifests.yaml', ...resources];
+      await writeFile(join(at, 'kustomization.yaml'), stringify(k));
+      await writeFile(join(at, 'fleet-manifests.yaml'), objects.map((o) => stringify(o)).join('---\n'));
+      objects = await kustomizeBuild(at, copy);
+    }
   } else if (kustomizeDir !== undefined || existsSync(join(dir, 'kustomization.yaml'))) {
     objects = await kustomizeBuild(join(dir, kustomizeDir ?? '.'), tree.dir);
   } else {
