@@ -101,6 +101,20 @@ describe('the plan of a change that makes an ApplicationSet fail', () => {
     expect(result.coverage?.uncovered.filter((u) => u.changed).map((u) => u.file)).toEqual([]);
   });
 
+  it('does not preview one under its RollingSync, which nothing syncs while the reconcile fails: kept, its folder a change bosun cannot judge', async () => {
+    const rolling = (elements: string) => set(elements).replace('  template:\n', '  strategy:\n    type: RollingSync\n    rollingSync:\n      steps:\n        - matchExpressions: [{ key: env, operator: In, values: [staging, prod] }]\n  template:\n')
+      .replace("name: 'web-{{env}}'", "name: 'web-{{env}}'\n      labels: { env: '{{env}}' }");
+    const repo = await makeTwoCommitRepo(
+      { 'apps/web/cm.yaml': cm, 'sets/web.yaml': rolling(healthy) },
+      { 'sets/web.yaml': rolling(broken), 'apps/web/cm.yaml': `${cm}data:\n  LOG_LEVEL: debug\n` },
+    );
+    repos.push(repo);
+    const result = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    const envs = result.environments.filter((e) => e.name.startsWith('web-'));
+    expect(envs.map((e) => [e.name, e.lifecycle, e.affected, e.changes.length])).toEqual([['web-prod', 'removed', false, 0], ['web-staging', 'removed', false, 0]]);
+    expect(result.coverage?.uncovered.filter((u) => u.changed).map((u) => u.file)).toContain('apps/web/cm.yaml');
+  });
+
   it('says a kept Application whose source folder is gone at the merged commit cannot be rendered, as Argo CD reports a ComparisonError', async () => {
     const { envs } = await plan({ 'sets/web.yaml': set(broken) }, ['apps/web/cm.yaml']);
     expect(envs.map((e) => e.name)).toEqual(['web-prod', 'web-staging']);

@@ -96,8 +96,8 @@ export interface OracleDeployment {
     name: string;
     /**
      * For Applications an ApplicationSet generates: the ApplicationSet, and the Application as it generates it.
-     * `files`: its git files generators' patterns (git pathspec globs, `**` any folders); a matching file that is
-     * not JSON fails the whole ApplicationSet, which then keeps the Application as it last generated it.
+     * `files`: its git files generators' patterns (git pathspec globs, `**` any folders); a matching file that does
+     * not parse fails the whole ApplicationSet, which then keeps the Application as it last generated it.
      */
     generatedBy?: { kind: 'ApplicationSet'; name: string; files?: string[] };
     application?: Record<string, unknown>;
