@@ -18,10 +18,11 @@ export async function remoteDefaultBranch(repoDir: string): Promise<string | und
  * --base-branch and with a commit id as --base): the remote's default (`refs/remotes/origin/HEAD`), else
  * a local `main` or `master`, else the branch checked out. Undefined when none of these exists (a bare
  * repository with detached refs): Argo CD `targetRevision`s other than HEAD then get a note instead.
+ * `remoteDefault`: the remote's default as the caller already asked it (remoteDefaultBranch).
  */
-export async function defaultBranchOf(repoDir: string): Promise<string | undefined> {
+export async function defaultBranchOf(repoDir: string, remoteDefault: () => Promise<string | undefined> = () => remoteDefaultBranch(repoDir)): Promise<string | undefined> {
   const tryGit = gitOrUndefined(repoDir);
-  const remote = await remoteDefaultBranch(repoDir);
+  const remote = await remoteDefault();
   if (remote) return remote;
   for (const name of ['main', 'master']) {
     if (await tryGit(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) return name;

@@ -1,25 +1,42 @@
 import { BosunError } from '../model/errors.ts';
+import { CommitAnswers, isFullId } from './commit-answers.ts';
 import { git } from './git.ts';
 import { rememberCommit, resolveRef } from './refs.ts';
 
 /**
  * Every file of a commit: repo-relative path → object id (blob; symlinks are blobs too; submodules give
  * their commit id). The ids are content hashes, which makes them good cache keys for render inputs.
+ * A commit given by its full id is listed once per process (commit-answers.ts); each caller gets its own map.
  */
 export async function listTree(repoDir: string, sha: string, modes?: Map<string, string>): Promise<Map<string, string>> {
+  const listing = isFullId(sha) ? await listings.get(`${repoDir}\0${sha}`, () => readTree(repoDir, sha)) : await readTree(repoDir, sha);
+  // Given a map, each file's mode too (what a partial checkout's index needs: worktree.ts).
+  if (modes) for (const [path, mode] of listing.modes) modes.set(path, mode);
+  return new Map(listing.ids);
+}
+
+interface Listing {
+  ids: Map<string, string>;
+  modes: Map<string, string>;
+}
+
+/** Trees listed, up to 400,000 files in all (a few tens of MB). */
+const listings = new CommitAnswers<Listing>(400_000, (l) => l.ids.size);
+
+async function readTree(repoDir: string, sha: string): Promise<Listing> {
   const out = await git(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', sha], { cwd: repoDir });
-  const entries = new Map<string, string>();
+  const ids = new Map<string, string>();
+  const modes = new Map<string, string>();
   for (const record of out.split('\0')) {
     if (record === '') continue;
     // "<mode> SP <type> SP <object> TAB <path>"
     const tab = record.indexOf('\t');
     const meta = record.slice(0, tab).split(' ');
     const path = record.slice(tab + 1);
-    entries.set(path, meta[2]);
-    // Given a map, each file's mode too (what a partial checkout's index needs: worktree.ts).
-    modes?.set(path, meta[0]);
+    ids.set(path, meta[2]);
+    modes.set(path, meta[0]);
   }
-  return entries;
+  return { ids, modes };
 }
 
 /** The tree id of a folder at a commit ('.' or '' = the root tree), or undefined when it does not exist there. */
@@ -70,8 +87,6 @@ export async function commitTrees(repoDir: string, revs: readonly string[]): Pro
   const trees = await rootTreeIds(repoDir, commits);
   return commits.map((commit, i) => ({ commit, tree: trees[i]! }));
 }
-
-const isFullId = (sha: string): boolean => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha);
 
 /** One `git rev-parse` of revisions built from full object ids (no option can hide among them), an id each. */
 async function objectIds(repoDir: string, revs: readonly string[], what: string): Promise<string[]> {

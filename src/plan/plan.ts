@@ -171,8 +171,11 @@ async function planWithin(opts: PlanOptions, deadline: PlanDeadline): Promise<Pl
   const baseSha = baseIds!.commit;
   const headSha = headIds!.commit;
   progress(`planning ${baseSha.slice(0, 7)}..${headSha.slice(0, 7)}`);
-  const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir);
-  const defaultBranch = opts.defaultBranch ?? await remoteDefaultBranch(opts.repoDir);
+  // The remote's default branch is asked of git once, for both.
+  let remote: Promise<string | undefined> | undefined;
+  const remoteDefault = () => (remote ??= remoteDefaultBranch(opts.repoDir));
+  const branch = opts.baseBranch ?? branchOfRef(opts.base) ?? await defaultBranchOf(opts.repoDir, remoteDefault);
+  const defaultBranch = opts.defaultBranch ?? await remoteDefault();
   // Without an index both commits are written out at once; with one, what its facts say is needed first.
   const fullCheckouts = opts.inputIndex ? undefined : bothCheckouts([checkout(opts.repoDir, baseSha), checkout(opts.repoDir, headSha)]);
   // Each file's mode beside its id: a partial checkout then writes its files without listing the tree again.
