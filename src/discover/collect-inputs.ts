@@ -8,6 +8,7 @@ import { directoryInputs, kustomizePatchInputs, pluginInputs, remoteChartInputs 
 import { addInputs, emptyInputSet, InputWalker, type InputsCache, type InputSet, type RefSite } from './input-walker.ts';
 import { fleetInputs } from './fleet-inputs.ts';
 import { isHelmChart } from './render-kind.ts';
+import { literalPrefix } from './notes.ts';
 import type { EnvInputs } from './types.ts';
 
 /**
@@ -25,6 +26,10 @@ export async function collectInputs(root: string, env: Environment, cache: Input
     const own = env.helmRelease.inputs;
     return finish({ files: new Set([...parent.files, ...own.files]), dirs: new Set([...parent.dirs, ...own.dirs]), ...(parent.unsure !== undefined ? { unsure: parent.unsure } : {}) });
   }
+  // A Flux Kustomization whose fields wait for the applying Kustomization's variables: until the plan
+  // substitutes them, what its path may name — the folder its path starts with (flux-child-fields.ts).
+  const pending = pendingInputs(env);
+  if (pending) return finish(pending);
   // A chart fetched from a Helm repository (Argo CD): the Application and the value files it names here.
   const remote = remoteChartInputs(env);
   if (remote) return finish(remote);
@@ -98,6 +103,16 @@ function definitionSite(env: Environment): (field: string) => RefSite {
     field: `${prefix}${field}`,
     line: () => env.definedIn?.line,
   });
+}
+
+/** A `fluxPending` environment: its files, and the literal folder its path starts with (the whole repository when it starts with `${…}`). */
+function pendingInputs(env: Environment): InputSet | undefined {
+  if (!env.fluxPending) return undefined;
+  const out = emptyInputSet();
+  if (env.definedIn?.file) out.files.add(env.definedIn.file);
+  for (const file of env.definedByFiles ?? []) out.files.add(file);
+  out.dirs.add(literalPrefix(env.path) ?? '.');
+  return out;
 }
 
 function fileSet(file: string): InputSet {

@@ -10,6 +10,7 @@ import { collectInputs, isInput } from './collect-inputs.ts';
 import { applyingClusters } from './flux-clusters.ts';
 import { fluxObjectNotes } from './flux-notes.ts';
 import { applyPatches, patchedBy } from './flux-patched.ts';
+import { childFieldSubstitutions } from './flux-child-fields.ts';
 import { InputWalker, type InputsCache } from './input-walker.ts';
 import { helmReleaseEnvironments } from './helmrelease.ts';
 import { bootstrapName, FluxSources, type SourceResolution } from './flux-sources.ts';
@@ -128,6 +129,8 @@ export const fluxSource: DiscoverySource = {
         { reads: [...new Set([...reads.filter((r): r is string => r !== undefined), ...edit.files])] }));
       dropped.add(i);
     }
+    // Fields of a Kustomization object holding `${…}` take the applying Kustomization's variables (flux-child-fields.ts).
+    await substituteChildFields(ctx, sources, { own, built, names, envNotes, dropped, notes });
     const keep = own.map((_, i) => !dropped.has(i));
     for (const [i, n] of envNotes.entries()) if (keep[i]) notes.push(...n);
     own.splice(0, own.length, ...own.filter((_, i) => keep[i]));
@@ -310,6 +313,87 @@ function remoteClusterNote(ctx: DiscoveryContext, k: FluxKustomization): Discove
     here !== undefined ? { reads: [here] } : {});
 }
 
+/**
+ * The Kustomizations whose object holds `${…}` in fields other than its postBuild.substitute values, built
+ * again from the object as the Kustomization applying it substitutes it (flux-child-fields.ts); those whose
+ * values only the plan can know keep `fluxPending` (and are not rendered until it substitutes them). The
+ * files the values come from define them too (`definedByFiles`: inputs, and no reuse of discovery across a
+ * change to them). Where nothing substitutes them, a `${…}` targetNamespace is refused as before.
+ */
+async function substituteChildFields(ctx: DiscoveryContext, sources: FluxSources, s: {
+  own: Array<FluxKustomization & { source: Extract<SourceResolution, { kind: 'here' }> }>;
+  built: Environment[];
+  names: string[];
+  envNotes: DiscoveryNote[][];
+  dropped: Set<number>;
+  notes: DiscoveryNote[];
+}): Promise<void> {
+  const cache: InputsCache = new Map();
+  const inputsOf = async (env: Environment) => {
+    try {
+      return await collectInputs(ctx.root, env, cache);
+    } catch (e) {
+      if (!(e instanceof BosunError)) throw e;
+      return undefined;
+    }
+  };
+  const found = await childFieldSubstitutions(s.built, s.own.map((k) => k.doc.object), s.dropped, inputsOf);
+  for (const [i, c] of found) {
+    const k = s.own[i];
+    if ('pending' in c) {
+      s.built[i].fluxPending = c.pending;
+      continue;
+    }
+    const doc: YamlObjectDoc = { file: k.doc.file, line: k.doc.line, object: c.object, lineOf: (path) => k.doc.lineOf(path) };
+    const namespace = str(field(c.object, 'metadata', 'namespace')) ?? k.namespace;
+    const substituted = { ...k, doc, ...(namespace ? { namespace } : {}) };
+    const source = resolveSource(sources, substituted);
+    if (source.kind !== 'here') {
+      s.notes.push(sourceNote(ctx, substituted, source));
+      s.dropped.add(i);
+      continue;
+    }
+    s.own[i] = { ...substituted, source };
+    const definedBy = [...new Set([...(s.built[i].definedByFiles ?? []), ...c.files])].sort();
+    // The edit notes of flux-patched.ts stay; toEnvironment's own notes are made again.
+    s.envNotes[i] = [
+      ...s.envNotes[i].filter((n) => n.reason.startsWith('built from its object as ')),
+      environmentNote(s.names[i], `${c.fields.join(', ')} substituted as ${c.by} substitutes its build's objects (postBuild variables): kustomize-controller applies the substituted Kustomization`, { file: k.doc.file, line: k.doc.line }),
+    ];
+    s.built[i] = toEnvironment(ctx, s.own[i], s.names[i], s.envNotes[i]);
+    if (definedBy.length > 0) s.built[i].definedByFiles = definedBy;
+  }
+  for (const [i, env] of s.built.entries()) {
+    if (s.dropped.has(i) || env.fluxPending || !env.namespace?.includes('${')) continue;
+    const doc = s.own[i].doc;
+    checkedArgument(env.namespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'targetNamespace']), field: 'spec.targetNamespace' });
+  }
+}
+
+/**
+ * A Flux environment with the fields its Kustomization object's spec gives taken again from `object` (the
+ * plan's substitution of a `fluxPending` one: plan/substitute-from.ts): path, targetNamespace, kustomize
+ * options, substituteFrom, commonMetadata, prune. Throws BosunError for a path outside the repository or a
+ * namespace Kubernetes refuses, as discovery does.
+ */
+export function withFluxObject(root: string, env: Environment, object: Record<string, unknown>): Environment {
+  const at = env.definedIn;
+  const doc: YamlObjectDoc = { file: at?.file ?? '', line: at?.line ?? 1, object, lineOf: () => at?.line };
+  const namespace = str(field(object, 'metadata', 'namespace'));
+  const fresh = toEnvironment({ root }, { doc, name: env.name, ...(namespace ? { namespace } : {}) }, env.name, []);
+  if (fresh.namespace?.includes('${')) checkedArgument(fresh.namespace, namespaceProblem, { file: doc.file, line: () => at?.line, field: 'spec.targetNamespace' });
+  const out: Environment = { ...env, path: fresh.path };
+  for (const key of ['fluxPending', 'namespace', 'kustomize', 'substituteFrom', 'commonMetadata'] as const) delete out[key];
+  if (typeof field(object, 'spec', 'prune') === 'boolean') out.prune = fresh.prune;
+  return {
+    ...out,
+    ...(fresh.namespace ? { namespace: fresh.namespace } : {}),
+    ...(fresh.kustomize ? { kustomize: fresh.kustomize } : {}),
+    ...(fresh.substituteFrom ? { substituteFrom: fresh.substituteFrom } : {}),
+    ...(fresh.commonMetadata ? { commonMetadata: fresh.commonMetadata } : {}),
+  };
+}
+
 /** `namespace/name` of the ExternalArtifacts environments read, so their generators are not listed as unread. */
 function usedArtifacts(own: ReadonlyArray<FluxKustomization>): Set<string> {
   const out = new Set<string>();
@@ -320,7 +404,7 @@ function usedArtifacts(own: ReadonlyArray<FluxKustomization>): Set<string> {
   return out;
 }
 
-function toEnvironment(ctx: DiscoveryContext, k: FluxKustomization, name: string, notes: DiscoveryNote[]): Environment {
+function toEnvironment(ctx: Pick<DiscoveryContext, 'root' | 'defaults'>, k: FluxKustomization, name: string, notes: DiscoveryNote[]): Environment {
   const { root } = ctx;
   const { doc } = k;
   const spec = field(doc.object, 'spec');
@@ -352,7 +436,9 @@ function toEnvironment(ctx: DiscoveryContext, k: FluxKustomization, name: string
       : deletionPolicy === 'MirrorPrune' && !env.prune ? 'spec.prune is off: kustomize-controller\'s finalizer deletes nothing (deletionPolicy MirrorPrune)' : undefined;
   if (keeps) env.keepObjectsOnRemoval = keeps;
   const targetNamespace = str(field(spec, 'targetNamespace'));
-  if (targetNamespace) {
+  // One holding `${…}` is checked once the applying Kustomization's substitution is known (substituteChildFields).
+  if (targetNamespace?.includes('${')) env.namespace = targetNamespace;
+  else if (targetNamespace) {
     env.namespace = checkedArgument(targetNamespace, namespaceProblem, { file: doc.file, line: () => doc.lineOf(['spec', 'targetNamespace']), field: 'spec.targetNamespace' });
   }
   const timeout = parseDuration(str(field(spec, 'timeout')) ?? '');

@@ -63,5 +63,30 @@ declare module './environment.ts' {
     substitutionDisabledByObject?: true;
     /** Flux `spec.commonMetadata`: labels and annotations set on every object kustomize-controller applies. */
     commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    /**
+     * Flux: fields of the Kustomization object (its `spec.path`, `targetNamespace`, `sourceRef`…) hold `${…}`
+     * that the Kustomization applying it substitutes with values discovery cannot know (from its
+     * `postBuild.substituteFrom`), or cannot substitute at all: until the plan substitutes them
+     * (src/plan/substitute-from.ts), the environment's fields are as written and it is not rendered.
+     */
+    fluxPending?: FluxPendingSubstitution;
   }
+}
+
+/** A Flux Kustomization object waiting for its applying Kustomization's variables (discover/flux-child-fields.ts). */
+export interface FluxPendingSubstitution {
+  /** The object as the applying build outputs it, before the substitution. */
+  object: Record<string, unknown>;
+  /** The fields that hold `${…}`, for notes: `spec.path`, `spec.targetNamespace`. */
+  fields: string[];
+  /** Why it cannot be substituted (two applying Kustomizations, a variable without value…): not previewed. */
+  reason?: string;
+}
+
+/** Why an environment whose Kustomization object waits for its parent's variables is not previewed. */
+export function pendingReason(pending: FluxPendingSubstitution): string {
+  const fields = pending.fields.join(', ');
+  return pending.reason
+    ? `${fields} ${pending.fields.length === 1 ? 'holds' : 'hold'} \${…} that bosun cannot substitute: ${pending.reason}`
+    : `${fields} ${pending.fields.length === 1 ? 'holds' : 'hold'} \${…} that the Kustomization applying it substitutes with values bosun did not resolve`;
 }

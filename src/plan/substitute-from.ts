@@ -9,7 +9,12 @@ import type { KubeObject, RenderedObject } from '../model/object.ts';
 import { isSopsEncrypted, isSopsValue } from '../model/sops.ts';
 import { substituteText, SubstitutionError } from '../render/substitute.ts';
 import type { RenderOutcome } from '../render/types.ts';
-import { parentFinder, readsParentVariables } from './parent-substitution.ts';
+import { parentFinder, readsParentVariables, type ParentSubstitution } from './parent-substitution.ts';
+import { referencedVariables, substituteChild, unsetReason } from '../discover/flux-child-fields.ts';
+import { collectInputs } from '../discover/collect-inputs.ts';
+import { withFluxObject } from '../discover/source-flux.ts';
+import { BosunError, type Problem } from '../model/errors.ts';
+import { pendingReason } from '../model/flux-source.ts';
 
 /**
  * Flux `postBuild.substituteFrom`, resolved the way kustomize-controller does it after the other
@@ -41,6 +46,8 @@ export interface ResolvedSubstitution {
   digest: string;
   /** What could not be resolved, in words. */
   notes: DiscoveryNote[];
+  /** For an environment whose Kustomization object the applying one substitutes (`fluxPending`): the inputs of the environment as substituted. */
+  inputs?: EnvInputs | { problem: Problem };
 }
 
 const markerKey = randomBytes(32);
@@ -74,10 +81,22 @@ export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environmen
     if (!v) memo.set(env.name, (v = computeVariables(env, seen)));
     return v;
   };
-  const computeVariables = async (consumer: Environment, seen: ReadonlySet<string>): Promise<Variables> => {
+  const computeVariables = async (written: Environment, seen: ReadonlySet<string>): Promise<Variables> => {
+    const v: Variables = { vars: {}, marked: {}, secret: new Set(), files: new Set(), notes: [] };
+    // The inline values — and, for a pending object, its other fields — as the Kustomization applying this
+    // one's object substitutes them (its own variables first).
+    const parent = readsParentVariables(written) ? await parentOf(written) : undefined;
+    const outer = parent && 'env' in parent && !seen.has(parent.env.name) ? await variablesOf(parent.env, new Set([...seen, written.name])) : undefined;
+    if (parent && 'ambiguous' in parent && !written.fluxPending) v.notes.push(note(written, parent.ambiguous));
+    const substituting = outer !== undefined && Object.keys(outer.vars).length > 0;
+    if (substituting) {
+      for (const f of outer.files) v.files.add(f);
+      if (parent && 'env' in parent && parent.env.definedIn) v.files.add(parent.env.definedIn.file);
+    }
+    const consumer = written.fluxPending ? substitutePending(written, parent, substituting ? outer : undefined, dir, v) : written;
+    v.env = consumer;
     // kustomize-controller reads the cluster: what the other Kustomizations of the same cluster apply.
-    const providers = [...envs.values()].filter((e) => e !== consumer && e.source === 'flux' && e.cluster === consumer.cluster).sort((a, b) => (a.name < b.name ? -1 : 1));
-    const v: Variables = { vars: {}, marked: {}, files: new Set(), notes: [] };
+    const providers = [...envs.values()].filter((e) => e !== written && e.source === 'flux' && e.cluster === consumer.cluster).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const ref of consumer.substituteFrom ?? []) {
       const found = await findObject(ref, providers, deps, renderOf, texts);
       if (!found) {
@@ -92,29 +111,30 @@ export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environmen
         const secret = ref.kind === 'Secret' || raw.encrypted;
         v.marked[key] = secret ? secretMarker(ref, key, value) : value;
         v.vars[key] = mode === 'preview' ? v.marked[key] : value;
+        if (secret) v.secret.add(key);
+        else v.secret.delete(key);
         if (raw.encrypted && mode === 'apply') {
           v.notes.push(note(consumer, `postBuild.substituteFrom ${ref.kind} ${ref.namespace}/${ref.name} is SOPS-encrypted: its value of ${key} is substituted encrypted (give bosun the age key to decrypt it)`));
         }
       }
     }
-    // The inline values, as the Kustomization applying this one's object substituted them (its own variables first).
-    const parent = readsParentVariables(consumer) ? await parentOf(consumer) : undefined;
-    const outer = parent && 'env' in parent && !seen.has(parent.env.name) ? await variablesOf(parent.env, new Set([...seen, consumer.name])) : undefined;
-    if (parent && 'ambiguous' in parent) v.notes.push(note(consumer, parent.ambiguous));
-    const substituting = outer && Object.keys(outer.vars).length > 0;
-    if (substituting) {
-      for (const f of outer.files) v.files.add(f);
-      if (parent && 'env' in parent && parent.env.definedIn) v.files.add(parent.env.definedIn.file);
-    }
     for (const [key, value] of Object.entries(consumer.substitute ?? {})) {
       const inline = substituting ? substitutedValue(value, outer, consumer, key, v.notes) : { value, marked: value };
       v.vars[key] = inline.value.replace(/\n/g, '');
       v.marked[key] = inline.marked.replace(/\n/g, '');
+      if (substituting && referencedVariables(value).some((n) => outer.secret.has(n))) v.secret.add(key);
+      else v.secret.delete(key);
     }
     return v;
   };
   for (const consumer of candidates) {
     const v = await variablesOf(consumer, new Set());
+    if (consumer.fluxPending) {
+      // Built again from its substituted object, or still pending with the reason (not previewed); its inputs follow its substituted path.
+      const env = v.env && !v.env.fluxPending && Object.keys(v.vars).length > 0 ? { ...v.env, substitute: { ...v.vars } } : v.env ?? consumer;
+      out.set(consumer.name, { env, files: [...v.files].sort(), digest: digestOf(v), notes: v.notes, inputs: await inputsOrProblem(env, dir, deps) });
+      continue;
+    }
     if ((consumer.substituteFrom?.length ?? 0) === 0 && !Object.entries(consumer.substitute ?? {}).some(([k, value]) => v.vars[k] !== value)) {
       // Nothing substituted its inline values (no parent with variables): nothing to resolve; only the notes stay.
       if (v.notes.length > 0) out.set(consumer.name, { env: consumer, files: [], digest: digestOf(v), notes: v.notes });
@@ -134,12 +154,61 @@ export async function resolveSubstituteFrom(envs: ReadonlyMap<string, Environmen
 interface Variables {
   vars: Record<string, string>;
   marked: Record<string, string>;
+  /** Variables whose value comes from a Secret (or an encrypted value), directly or through a parent's. */
+  secret: Set<string>;
   files: Set<string>;
   notes: DiscoveryNote[];
+  /** The environment the variables belong to: a pending one as its substituted object defines it. */
+  env?: Environment;
+  /** For a pending object: the parent's variables its fields read, `name=marked value` (a change to them changes it). */
+  read?: string[];
 }
 
 function digestOf(v: Variables): string {
-  return Object.entries(v.marked).map(([k, value]) => `${k}=${value}`).join('\n');
+  return [...Object.entries(v.marked).map(([k, value]) => `${k}=${value}`), ...(v.read ?? [])].join('\n');
+}
+
+/**
+ * A Kustomization whose fields wait for the applying Kustomization's variables (discover/flux-child-fields.ts),
+ * built again from its object as `outer` (that one's variables) substitutes it; still pending, with the reason
+ * in words, where that cannot be previewed: no Kustomization with variables applies it, or two do; a field
+ * reads a value from a Secret (never shown, and nothing to build a path from); a variable has no value and
+ * no default (Flux's two modes differ); Flux's substitution fails; the result is no environment.
+ */
+function substitutePending(env: Environment, parent: ParentSubstitution, outer: Variables | undefined, dir: string, v: Variables): Environment {
+  const pending = env.fluxPending!;
+  const still = (reason: string): Environment => {
+    v.notes.push(note(env, `${pendingReason({ ...pending, reason })}: not previewed when a change reaches it`));
+    return { ...env, fluxPending: { ...pending, reason } };
+  };
+  if (parent && 'ambiguous' in parent) return still(parent.ambiguous.replace(/, so bosun substitutes neither.*$/, ''));
+  if (!parent || !outer) return still('no variable of the Kustomization applying it has a value here (its substituteFrom objects are not applied by this repository?), so kustomize-controller leaves the fields as written');
+  const names = referencedVariables(JSON.stringify(pending.object));
+  const secret = names.filter((n) => outer.secret.has(n));
+  if (secret.length > 0) return still(`${secret.map((n) => `\${${n}}`).join(', ')} ${secret.length === 1 ? 'comes' : 'come'} from a Secret, whose values bosun never shows`);
+  v.read = names.filter((n) => n in outer.marked).map((n) => `${n}=${outer.marked[n]}`);
+  const unset = new Set<string>();
+  try {
+    const object = substituteChild(pending.object, outer.vars, unset);
+    if (unset.size > 0) return still(unsetReason(parent.env.name, [...unset]));
+    return withFluxObject(dir, env, object);
+  } catch (e) {
+    if (e instanceof SubstitutionError) return still(`Flux's substitution fails on it (${e.message}), and with it the build of ${parent.env.name}`);
+    if (e instanceof BosunError) return still(e.message);
+    throw e;
+  }
+}
+
+/** The inputs of an environment built again from its substituted object, or the problem that names why they cannot be analysed. */
+async function inputsOrProblem(env: Environment, dir: string, deps: SubstitutionDeps): Promise<EnvInputs | { problem: Problem }> {
+  const inputs = await deps.inputs(env);
+  if (inputs) return inputs;
+  try {
+    return await collectInputs(dir, env);
+  } catch (e) {
+    if (e instanceof BosunError) return { problem: e.toProblem() };
+    throw e;
+  }
 }
 
 /** One inline value with the parent's variables substituted; a `${` Flux cannot parse stays as written, with a note (the parent's render fails on it). */
@@ -288,7 +357,9 @@ export function substitutionReason(base: ResolvedSubstitution | undefined, head:
 }
 
 /** An environment's inputs with the files its substituteFrom objects come from. */
-export function withSubstitutionInputs<T extends { inputs: EnvInputs } | { problem: unknown }>(result: T, resolved: ResolvedSubstitution | undefined): T {
+export function withSubstitutionInputs<T extends { inputs: EnvInputs } | { problem: unknown }>(found: T, resolved: ResolvedSubstitution | undefined): T {
+  // A pending Kustomization's inputs are those of its path as substituted, not of the `${…}` it is written with.
+  const result = resolved?.inputs ? ('problem' in resolved.inputs ? { problem: resolved.inputs.problem } : { inputs: resolved.inputs }) as T : found;
   if (!resolved || resolved.files.length === 0 || !('inputs' in result)) return result;
   const inputs = result.inputs;
   const covered = (f: string) => inputs.files.includes(f) || inputs.dirs.some((d) => d === '.' || f.startsWith(`${d}/`));
