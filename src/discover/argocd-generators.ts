@@ -310,7 +310,9 @@ function fileParams(root: string, file: string): Params[] {
   const text = readFileSync(join(root, file), 'utf8');
   let values: unknown[];
   try {
-    values = file.endsWith('.json') ? [JSON.parse(text) as unknown] : parseAllDocuments(text).map((d) => {
+    // JSON and YAML alike, as Argo CD reads them with yaml.Unmarshal (generators/git.go generateParamsFromGitFile):
+    // a JSON file with a trailing comma (valid YAML flow syntax) parses there too.
+    values = parseAllDocuments(text).map((d) => {
       if (d.errors.length > 0) throw d.errors[0];
       return d.toJS() as unknown;
     });
