@@ -54,3 +54,24 @@ export function keptNote(kept: KeptApplication): DiscoveryNote {
   const file = kept.env.producedBy?.file ?? kept.env.definedIn?.file;
   return { status: 'info', kind: 'Environment', name: kept.env.name, ...(file ? { file } : {}), reason: `${keptText(kept)}: ApplicationSet ${kept.appSet} ${kept.why}`, environments: [kept.env.name] };
 }
+
+/**
+ * The other way round: head environments of an ApplicationSet that fails at the base commit (`failingAtBase`:
+ * name → why) and that the base has none of. Argo CD may already run them, as that ApplicationSet generated them
+ * before it failed (kept, as above), but which ones and with which spec is in no commit bosun reads: they are
+ * previewed as new environments, and the plan says why that may overstate the change.
+ */
+export function regeneratedAfterFailure(base: ReadonlyMap<string, Environment>, head: Iterable<Environment>, failingAtBase: ReadonlyMap<string, string>): KeptApplication[] {
+  const out: KeptApplication[] = [];
+  if (failingAtBase.size === 0) return out;
+  for (const env of head) {
+    const by = env.producedBy;
+    const why = by?.kind === 'ApplicationSet' ? failingAtBase.get(by.name) : undefined;
+    if (why !== undefined && !base.has(env.name)) out.push({ env, appSet: by!.name, why });
+  }
+  return out;
+}
+
+export function regeneratedText(regenerated: KeptApplication): string {
+  return `ApplicationSet ${regenerated.appSet} fails at the base commit, so Argo CD may already run this Application as it last generated it; bosun cannot see that spec and shows every object as created`;
+}

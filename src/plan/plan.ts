@@ -8,7 +8,7 @@ import { collectInputs, decideAffected } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
 import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
-import { keptApplications, keptNote, keptText } from '../discover/argocd-kept.ts';
+import { keptApplications, keptNote, keptText, regeneratedAfterFailure, regeneratedText } from '../discover/argocd-kept.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import { renderEnvironment, RenderCache } from '../render/index.ts';
 import type { RenderOutcome } from '../render/index.ts';
@@ -294,6 +294,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     head.envs.set(k.env.name, k.env);
     head.notes.push(keptNote(k));
   }
+  const regenerated = new Map(regeneratedAfterFailure(base.envs, head.envs.values(), appSetsDeletingNothing(base.notes)).map((r) => [r.env.name, regeneratedText(r)]));
   const removal = new RemovalContext({ base: base.envs.values(), head: head.envs.values(), existsAtHead, deletingNothingAtHead });
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);
@@ -317,6 +318,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     analysing.tick();
     const keptBy = kept.get(name);
     if (keptBy) decision.reason = `${decision.reason}; ${keptText(keptBy)}`;
+    else if (regenerated.has(name)) decision.reason = `${decision.reason}; ${regenerated.get(name)!}`;
     return { name, b, h, bi, hi, decision: substitution ? { affected: true, reason: substitution } : decision };
   });
 

@@ -126,6 +126,20 @@ describe('the plan of a change that makes an ApplicationSet fail', () => {
   });
 });
 
+describe('the plan of a change that fixes an ApplicationSet failing at the base commit', () => {
+  it('shows what it generates as new, saying Argo CD may already run them as it last generated them', async () => {
+    const repo = await makeTwoCommitRepo(
+      { 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging, replicas: 2 }') },
+      { 'sets/web.yaml': set('          - { env: staging }') },
+    );
+    repos.push(repo);
+    const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    const env = plan.environments.find((e) => e.name === 'web-staging');
+    expect(env).toMatchObject({ lifecycle: 'added', affected: true });
+    expect(env?.reason).toMatch(/ApplicationSet web fails at the base commit, so Argo CD may already run this Application as it last generated it/);
+  });
+});
+
 describe('the merge of a change that makes an ApplicationSet fail', () => {
   it('applies what the Applications it keeps sync from the merged commit, defined as they were generated before', async () => {
     const repo = await makeTwoCommitRepo(
