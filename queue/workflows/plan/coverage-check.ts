@@ -47,15 +47,33 @@ export function coverageCheckOutput(plan: PlanResult): { title: string; summary:
 
 /**
  * Posts the neutral `bosun` run when the plan's change touches uncovered files (reusing a run of that
- * name on the head); does nothing otherwise.
+ * name on the head); does nothing otherwise. With `run` (the App's plan job opened it in progress at its
+ * start, plan-check-run.ts), completes that one — with success when there is nothing to say: the plan
+ * ran and judged every changed file.
  */
-export async function reportCoverageCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; plan: PlanResult }): Promise<CheckRunRef | undefined> {
-  const output = planCheckOutput(args.plan);
+export async function reportCoverageCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; plan: PlanResult; run?: CheckRunRef }): Promise<CheckRunRef | undefined> {
+  const output = planCheckOutput(args.plan) ?? (args.run ? plannedCheckOutput(args.plan) : undefined);
   if (!output) return undefined;
-  const existing = await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
+  const existing = args.run ?? await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
   const run = existing ?? await createCheckRun(gh, { owner: args.owner, repo: args.repo, name: planFailureCheckName, headSha: args.headSha, status: 'in_progress', externalId: args.externalId });
   await completeCheckRun(gh, { owner: args.owner, repo: args.repo, checkRunId: run.id, ...output });
   return run;
+}
+
+/**
+ * The `bosun` run of a plan that judged every changed file (no time budget spent): success, saying how
+ * many environments the change affects — each one's verdict is its own `bosun / <env>` run. Pure.
+ */
+export function plannedCheckOutput(plan: PlanResult): { conclusion: 'success'; title: string; summary: string; annotations: CheckAnnotation[] } {
+  const affected = plan.environments.filter((e) => e.affected).length;
+  return {
+    conclusion: 'success',
+    title: affected === 0 ? 'No environment affected' : `Planned: ${plural(affected, 'environment')} affected`,
+    summary: affected === 0
+      ? 'bosun planned this pull request: no environment is affected, and every changed file could be judged.'
+      : `bosun planned this pull request: ${plural(affected, 'environment')} affected, each with its own \`bosun / <environment>\` check run (its diff, findings and verdict) — this run says only that the plan ran and every changed file could be judged.`,
+    annotations: [],
+  };
 }
 
 /**

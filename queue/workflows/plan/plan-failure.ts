@@ -42,9 +42,10 @@ export function planFailure(err: unknown, ctx: Pick<JobContext, 'job'>): BosunEr
  * A failed `bosun` check run on the head, with the problem as its summary and an annotation on the file
  * and line it names — so a required check cannot pass, and the Checks tab points at the line to fix.
  */
-export async function failPlanCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; err: BosunError }): Promise<CheckRunRef> {
+export async function failPlanCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; err: BosunError; run?: CheckRunRef }): Promise<CheckRunRef> {
   const problem = args.err.toProblem();
-  const existing = await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
+  // The run the plan job opened at its start (plan-check-run.ts), else the head's newest.
+  const existing = args.run ?? await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
   const run = existing ?? await createCheckRun(gh, { owner: args.owner, repo: args.repo, name: planFailureCheckName, headSha: args.headSha, status: 'in_progress', externalId: args.externalId });
   const own = !transient.has(problem.kind);
   await completeCheckRun(gh, {

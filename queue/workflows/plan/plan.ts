@@ -28,6 +28,7 @@ import type { PlanProcessorDeps } from './plan-deps.ts';
 import { reportCoverageCheck } from './coverage-check.ts';
 import { environmentLocks, renewPullRequestLocks } from '../../../src/locks/pr-locks.ts';
 import { failPlanCheck, planFailure } from './plan-failure.ts';
+import { cancelOpenPlanCheck, cancelPlanCheck, PlanCheckRun } from './plan-check-run.ts';
 
 /**
  * Check-run requests a plan has in flight at once: a few, not one per environment — GitHub's secondary
@@ -43,7 +44,7 @@ export interface PlanOutcome {
 
 export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanOutcome> {
   const cache = deps.cache ?? new RenderCache();
-  const processor = async (job: PlanJob, ctx: JobContext): Promise<PlanOutcome> => {
+  const planJob = async (job: PlanJob, ctx: JobContext, check: PlanCheckRun): Promise<PlanOutcome> => {
     const timings = planTimings();
     // The plan's time budget counts from here; a plan run again after its parts finished keeps its first start (its analysis).
     let startedAt = Date.now();
@@ -56,6 +57,13 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     const runs = new Map<string, CheckRunRef>();
     // This job's own runs (the same job run again finds them; an earlier plan's are never taken for them).
     const runExternalId = checkRunExternalId(job.pr, jobTag(ctx.job));
+    // The head's newest run per name, listed once as the job starts: its `bosun` run and the environments'
+    // runs an earlier attempt left are found in it (every lookup is waited for before the render starts).
+    const headRuns = listCheckRuns(gh, owner, repo, job.headSha, undefined, { appId: deps.auth.appId, filter: 'latest' });
+    headRuns.catch(() => undefined); // awaited where it is used
+    const fetching = `fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`;
+    // The PR shows the plan from its first second: `bosun` in progress, saying what the plan is doing (plan-check-run.ts).
+    check.open({ gh, owner, repo, headSha: job.headSha, externalId: runExternalId, listed: headRuns }, fetching);
 
     /** The environments' runs on the head, found or created in progress; `runs` holds them after. */
     const openRuns = async (envs: readonly string[]): Promise<void> => {
@@ -65,10 +73,9 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       // render starts, every request here is waited for.
       const newest = new Map<string, CheckRunInfo>();
       const names = new Set(wanted.map((env) => checkRunName(env)));
-      const listed = wanted.length === 1
-        ? await listCheckRuns(gh, owner, repo, job.headSha, checkRunName(wanted[0]!), { appId: deps.auth.appId, filter: 'latest' })
-        : await listCheckRuns(gh, owner, repo, job.headSha, undefined, { appId: deps.auth.appId, filter: 'latest' });
-      for (const run of listed) {
+      // After the `bosun` run: the PR shows that the plan runs before it shows its environments.
+      await check.run().catch(() => undefined);
+      for (const run of await headRuns) {
         if (names.has(run.name) && run.id > (newest.get(run.name)?.id ?? -1)) newest.set(run.name, run);
       }
       await mapLimit(wanted, postConcurrency, async (env) => {
@@ -89,15 +96,21 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
 
     // Any activity on the PR keeps the environments it applied to locked (see pr-locks.ts).
     if (deps.locks) await renewPullRequestLocks(deps.locks, job.repo, job.pr);
-    await ctx.progress(`fetching ${job.repo.fullName} at ${job.headSha.slice(0, 7)}`);
+    await ctx.progress(fetching);
     const fanout = deps.fanout;
     /** Planned here, up to the affected environments: `defer` leaves them to parts (plan-fanout.ts). */
     const analyse = async (defer: (affected: string[]) => boolean): Promise<PlanResult> => {
       const setup = await planSetup(deps, cache, job, token, ctx, startedAt);
       timings.mark('analyse');
       try {
+        const progress = setup.options.progress!;
         return await planChange({
           ...setup.options,
+          // Each line also on the `bosun` run (at most every 10 s).
+          progress: Object.assign((message: string) => {
+            progress(message);
+            check.say(message);
+          }, { done: () => progress.done() }),
           // Set in progress while the environments render (planChange waits for it before going on).
           onAffected: (envs) => {
             const opened = timings.during('openChecks', openRuns(envs));
@@ -144,17 +157,23 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
         else plan = result;
       }
     } catch (err) {
+      await check.stop();
       if (ctx.signal.aborted) {
         await supersedeRuns(gh, owner, repo, runs);
+        await cancelPlanCheck(gh, { owner, repo }, await check.run().catch(() => undefined));
         throw err;
       }
+      // Retried: the run stays in progress for the next attempt (which finds it by its external id).
       const failure = planFailure(err, ctx);
       if (!failure) throw err;
       // The PR's own configuration or manifests are broken (or bosun's side failed for the last time):
       // tell the PR with a failed check, never leave it without one; the same input is not retried.
-      if (await stale(ctx)) return { head: job.headSha, environments: [], comment: 'not posted' };
+      if (await stale(ctx)) {
+        await cancelPlanCheck(gh, { owner, repo }, await check.run().catch(() => undefined));
+        return { head: job.headSha, environments: [], comment: 'not posted' };
+      }
       await failRuns(gh, owner, repo, runs, failure);
-      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure });
+      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure, run: await check.run().catch(() => undefined) });
       const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(failure.toProblem()))}\n\`\`\``;
       const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot, log: ctx.log });
       await fanout?.store.drop(ctx.job.id);
@@ -165,15 +184,20 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       const { analysis } = park;
       const total = analysis.parts.flat().length;
       await fanout.store.save(ctx.job.id, analysis);
-      await ctx.progress(`rendering ${total} environment(s) in ${analysis.parts.length} part(s) on other workers`);
+      const parked = `rendering ${total} environment(s) in ${analysis.parts.length} part(s) on other workers`;
+      await ctx.progress(parked);
+      // Said on the `bosun` run at once: nothing else is said while this job waits for its parts.
+      await check.sayNow(parked);
       // Parks this job (rejects with the runtime's signal) until every part finished; then it runs again from the top.
       await ctx.children.waitFor(park.queue ? partJobs(job, ctx.job.id, analysis.parts, analysis.startedAt ?? startedAt) : []);
       plan = await gatherParts(analysis, await ctx.children.status(), ctx.job.id, { counts: fanout.store, analyseWith, ...(timeBudget ? { timeBudget } : {}) });
     }
     if (!plan) throw new Error('plan job: no plan and nothing to wait for');
 
+    await check.stop();
     if (await stale(ctx)) {
       await supersedeRuns(gh, owner, repo, runs);
+      await cancelPlanCheck(gh, { owner, repo }, await check.run().catch(() => undefined));
       return { head: job.headSha, environments: [], comment: 'not posted' };
     }
 
@@ -192,7 +216,8 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
 
     // Changed files no environment reads: a neutral `bosun` run, never a silent green (also with no environment affected).
     timings.mark('coverage');
-    await reportCoverageCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, plan });
+    // Completes the `bosun` run this job opened: neutral, timed_out or (nothing to say) success.
+    await reportCoverageCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, plan, run: await check.run().catch(() => undefined) });
 
     // Checked again right before the comment: the abort signal may fire a moment late.
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };
@@ -217,6 +242,15 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     await ctx.progress(`reported ${environments.length} environment(s); comment ${comment.action}`);
     return { head: job.headSha, environments, comment: comment.action };
   };
+  const processor = async (job: PlanJob, ctx: JobContext): Promise<PlanOutcome> => {
+    const check = new PlanCheckRun(ctx.log);
+    try {
+      return await planJob(job, ctx, check);
+    } finally {
+      // No progress update after the run's end, nor from a job that parked or threw.
+      await check.stop();
+    }
+  };
   return Object.assign(processor, {
     // BullMQ gave up on the plan without running it again (its workers vanished too often): the head gets
     // a failed `bosun` check saying so, and the environment runs its attempts left in progress are closed —
@@ -235,7 +269,9 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       const analysis = await deps.fanout?.store.load(ctx.job.id);
       if (!analysis) return;
       const { client: gh } = await deps.auth.installation(job.installationId);
-      await cancelOpenRuns(gh, { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, externalId: checkRunExternalId(job.pr, jobTag(ctx.job)), appId: deps.auth.appId }, analysis.parts.flat());
+      const target = { owner: job.repo.owner, repo: job.repo.name, headSha: job.headSha, externalId: checkRunExternalId(job.pr, jobTag(ctx.job)), appId: deps.auth.appId };
+      await cancelOpenRuns(gh, target, analysis.parts.flat());
+      await cancelOpenPlanCheck(gh, target);
       await deps.fanout?.store.drop(ctx.job.id);
     },
   });
