@@ -84,21 +84,23 @@ async function headFromFiles(root: string): Promise<string | undefined> {
 
 /**
  * Runs `git init -b main` in `root` and makes line endings, file modes and signing host-independent, or SHAs
- * would not be. A fresh repository whose file system keeps modes (what `git init` wrote: core.filemode =
- * true, no autocrlf, no gpgsign) gets the other two appended to its config file instead of set by `git
- * config` processes; any other config (a reused repository, a file system without modes) is set by `git
- * config`.
+ * would not be, and turns off automatic maintenance: every `git commit` would otherwise start `git
+ * maintenance run --auto`, a process per commit with nothing to do in a repository of a few commits. A fresh
+ * repository whose file system keeps modes (what `git init` wrote: core.filemode = true, no autocrlf, no
+ * gpgsign) gets the other settings appended to its config file instead of set by `git config` processes;
+ * any other config (a reused repository, a file system without modes) is set by `git config`.
  */
 async function initRepo(root: string, git: (...args: string[]) => Promise<string>): Promise<void> {
   await git('init', '--quiet', '-b', 'main');
   const configFile = join(root, '.git', 'config');
   const config = await readFile(configFile, 'utf8').catch(() => '');
-  if (/^\s*filemode = true$/m.test(config) && !/autocrlf|gpgsign/i.test(config)) {
-    await appendFile(configFile, '[core]\n\tautocrlf = false\n[commit]\n\tgpgsign = false\n');
+  if (/^\s*filemode = true$/m.test(config) && !/autocrlf|gpgsign|maintenance/i.test(config)) {
+    await appendFile(configFile, '[core]\n\tautocrlf = false\n[commit]\n\tgpgsign = false\n[maintenance]\n\tauto = false\n');
   } else {
     await git('config', 'core.autocrlf', 'false');
     await git('config', 'core.fileMode', 'true');
     await git('config', 'commit.gpgsign', 'false');
+    await git('config', 'maintenance.auto', 'false');
   }
 }
 

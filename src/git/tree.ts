@@ -70,16 +70,20 @@ export async function rootTreeIds(repoDir: string, shas: readonly string[]): Pro
 }
 
 /**
- * The full commit ids of `revs` and their root tree ids: one git run when every rev is a full object id (a
- * worker's plan); otherwise each rev is resolved by `resolveRef` first (its error names the ref), and a
- * rev one run cannot resolve gets that error too.
+ * The full commit ids of `revs` and their root tree ids: one git run when no rev can be read as an option
+ * (full object ids, as a worker's plan has; names such as `HEAD~1` and `main`, as the CLI's); otherwise, or
+ * when that run fails, each rev is resolved by `resolveRef` first (its error names the ref), and a rev one
+ * run cannot resolve gets that error too.
  */
 export async function commitTrees(repoDir: string, revs: readonly string[]): Promise<Array<{ commit: string; tree: string }>> {
-  if (revs.every(isFullId)) {
+  if (revs.every((rev) => isFullId(rev) || /^[^-\s]\S*$/.test(rev))) {
     const ids = await objectIds(repoDir, [...revs.map((r) => `${r}^{commit}`), ...revs.map((r) => `${r}^{commit}^{tree}`)], revs.join(', ')).catch(() => undefined);
     if (ids) {
-      // Their checkouts need not ask git again (refs.ts).
-      revs.forEach((rev, i) => rememberCommit(repoDir, rev, ids[i]!));
+      // Their checkouts need not ask git again (refs.ts); a name that can move is never remembered.
+      revs.forEach((rev, i) => {
+        rememberCommit(repoDir, rev, ids[i]!);
+        rememberCommit(repoDir, ids[i]!, ids[i]!);
+      });
       return revs.map((_, i) => ({ commit: ids[i]!, tree: ids[revs.length + i]! }));
     }
   }
@@ -88,7 +92,7 @@ export async function commitTrees(repoDir: string, revs: readonly string[]): Pro
   return commits.map((commit, i) => ({ commit, tree: trees[i]! }));
 }
 
-/** One `git rev-parse` of revisions built from full object ids (no option can hide among them), an id each. */
+/** One `git rev-parse` of revisions none of which starts with '-' (no option can hide among them), an id each. */
 async function objectIds(repoDir: string, revs: readonly string[], what: string): Promise<string[]> {
   const out = await git(['rev-parse', ...revs], { cwd: repoDir }).catch((e: unknown) => {
     throw unknownCommit(what, e);

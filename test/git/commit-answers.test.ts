@@ -1,11 +1,12 @@
 // What git answers about full commit ids is asked once per process (src/git/commit-answers.ts): the files of
 // a commit and the paths two commits differ in. Shown here by removing the repository's `.git` after the
 // first answer: a commit id is still answered, a name that can move (HEAD) is asked of git again and fails.
-import { cp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommitAnswers } from '../../src/git/commit-answers.ts';
-import { changedFiles, listTree } from '../../src/git/index.ts';
+import { changedFiles, checkout, commitTrees, listTree } from '../../src/git/index.ts';
 import { tempDir, tempRepo, writeFiles } from './temp-repo.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -55,6 +56,43 @@ describe('answers about commit ids', () => {
     await expect(listTree(later, head)).rejects.toThrow(/git ls-tree failed/);
     await cp(join(dir, '.git'), join(later, '.git'), { recursive: true });
     expect((await listTree(later, head)).size).toBe(3);
+  });
+});
+
+/** The git runs of bosun's own git (src/git/git.ts, which runs `git` from PATH) while `fn` runs, by argument list. */
+async function gitRuns(fn: () => Promise<void>): Promise<string[][]> {
+  const bin = await tempDir('bosun-git-log-');
+  cleanups.push(() => rm(bin, { recursive: true, force: true }));
+  const real = (process.env.PATH ?? '').split(':').map((d) => join(d, 'git')).find((p) => existsSync(p));
+  expect(real).toBeDefined();
+  await writeFile(join(bin, 'git'), `#!/bin/sh\nprintf '%s\\0' "$@" >> ${bin}/runs\nprintf '\\n' >> ${bin}/runs\nexec ${real} "$@"\n`);
+  await chmod(join(bin, 'git'), 0o755);
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}:${saved ?? ''}`;
+  try {
+    await fn();
+  } finally {
+    process.env.PATH = saved;
+  }
+  const log = await readFile(join(bin, 'runs'), 'utf8').catch(() => '');
+  return log.split('\n').filter((l) => l !== '').map((l) => l.split('\0').filter((a) => a !== ''));
+}
+
+describe('git runs of a plan\'s commits', () => {
+  it('resolves names that can move (HEAD~1, HEAD) with their trees in one run, and lists and diffs the commits no more after their first time', async () => {
+    const { dir, base, head } = await twoCommits();
+    const runs = await gitRuns(async () => {
+      const [b, h] = await commitTrees(dir, ['HEAD~1', 'HEAD']);
+      expect([b!.commit, h!.commit]).toEqual([base, head]);
+      // The commits as those names resolved them need no rev-parse of their own to be checked out.
+      const co = await checkout(dir, head);
+      await co.dispose();
+      for (let i = 0; i < 2; i++) {
+        await listTree(dir, base);
+        await changedFiles(dir, base, head);
+      }
+    });
+    expect(runs.map((args) => args.find((a) => !a.startsWith('-') && !a.includes('=')))).toEqual(['rev-parse', 'read-tree', 'ls-tree', 'diff']);
   });
 });
 

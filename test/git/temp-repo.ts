@@ -29,7 +29,7 @@ export async function tempRepo(files: Files = {}): Promise<{ dir: string; commit
     dir,
     async commit(message: string) {
       await git(['add', '--all'], { cwd: dir });
-      await git(['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '--quiet', '--allow-empty', '-m', message], { cwd: dir });
+      await git(['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'maintenance.auto=false', 'commit', '--quiet', '--allow-empty', '-m', message], { cwd: dir });
       return (await git(['rev-parse', 'HEAD'], { cwd: dir })).trim();
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
