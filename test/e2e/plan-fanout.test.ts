@@ -272,6 +272,9 @@ describe('a plan split into parts rendered on several workers', () => {
       const plan = await planned(4, newer);
       await waitFor('the older head\'s runs closed', () => bosunRuns(older).every((r) => r.status === 'completed') || undefined, 60_000);
       expect(bosunRuns(older).map((r) => r.conclusion)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      // The `bosun` run the older plan opened as it started is closed too, never left in progress.
+      await waitFor('the older head\'s bosun run closed', () => (s.checkRuns(older, 'bosun').length > 0 && s.checkRuns(older, 'bosun').every((r) => r.status === 'completed')) || undefined, 60_000);
+      expect(s.checkRuns(older, 'bosun').map((r) => r.conclusion)).toEqual(['cancelled']);
       expect(plan.comment).toContain(newer.slice(0, 7));
       expect(plan.comment).not.toContain(older.slice(0, 7));
       expect(readable(plan)).toEqual(readable(single));
