@@ -125,7 +125,8 @@ export interface ApplyJob {
   removed?: { definedAt: string };
   /**
    * The environment is an Argo CD Application that an ApplicationSet failing at `sha` keeps (discover/argocd-kept.ts):
-   * defined by the configuration at `definedAt` (the push's `before`, its last generated spec), rendered from `sha`.
+   * defined by the configuration at `definedAt` (the commit that last generated it: the push's `before`, or an earlier
+   * one when the ApplicationSet failed there too), rendered from `sha`.
    */
   kept?: { definedAt: string };
   /** `/bosun apply <env> --force-conflicts`: take over fields other field managers own, this once. */

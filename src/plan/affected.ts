@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { changedFiles, checkout } from '../git/index.ts';
+import { changedFiles, checkout, resolveRef } from '../git/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
 import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
 import { keptApplications } from '../discover/argocd-kept.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import { lastGeneration } from './last-generation.ts';
 import { collectInputs, decideAffected, discoverEnvironments, type AffectedDecision, type EnvInputs } from '../discover/index.ts';
 import type { DiscoveryClusters } from '../discover/types.ts';
 import type { Environment } from '../model/environment.ts';
@@ -18,8 +20,11 @@ export interface AffectedEnvironment {
   /** The definition at head; absent when the change removed the environment. */
   env?: Environment;
   decision: AffectedDecision;
-  /** An Application an ApplicationSet failing at head keeps: `env` is its definition at base (its last generated spec), rendered from head. */
-  keptFromBase?: true;
+  /**
+   * An Application an ApplicationSet failing at head keeps: `env` is its last generated definition, from the
+   * configuration at this commit (the base, or before it when the ApplicationSet fails there too), rendered from head.
+   */
+  keptDefinedAt?: string;
 }
 
 /**
@@ -36,9 +41,10 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     const headFound = await discoverEnvironments(headCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, headCo.dir) });
     const head = headFound.environments;
     let base: Environment[] | undefined;
+    let baseNotes: DiscoveryNote[] = [];
     if (baseCo) {
       try {
-        base = (await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, baseCo.dir) })).environments;
+        ({ environments: base, notes: baseNotes } = await discoverEnvironments(baseCo.dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}), ...chartDiscovery(opts.charts, baseCo.dir) }));
       } catch (err) {
         if (!(err instanceof BosunError)) throw err;
       }
@@ -46,6 +52,7 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     if (!base || !baseCo) return head.map((env) => ({ name: env.name, env, decision: { affected: true, reason: 'no earlier commit to compare with' } }));
 
     const changed = await changedFiles(opts.repoDir, opts.base!, opts.head);
+    const baseSha = await resolveRef(opts.repoDir, opts.base!);
     const cache = new Map<string, unknown>();
     const inputs = async (dir: string, env: Environment | undefined): Promise<EnvInputs | undefined> => {
       if (!env) return undefined;
@@ -59,11 +66,19 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     const byName = (envs: Environment[]) => new Map(envs.map((e) => [e.name, e]));
     const heads = byName(head);
     const bases = byName(base);
+    // An ApplicationSet failing at base: Argo CD runs what it last generated (last-generation.ts), as the plan finds it.
+    const lastGen = await lastGeneration({ repoDir: opts.repoDir, sha: baseSha, notes: baseNotes, discover: (dir) => discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) }) });
+    const definedAt = new Map<string, string>();
+    for (const g of lastGen.envs) {
+      if (bases.has(g.env.name)) continue;
+      bases.set(g.env.name, g.env);
+      definedAt.set(g.env.name, g.definedAt);
+    }
     const existsAtHead = (path: string) => existsSync(join(headCo.dir, path));
     const deletingNothingAtHead = appSetsDeletingNothing(headFound.notes);
     // An Application an ApplicationSet failing at head keeps syncs the merged commit with its last generated
     // spec (the base's), as the plan previews it (argocd-kept.ts): applied as a head environment, never pruned.
-    const kept = keptApplications(base, heads, deletingNothingAtHead, existsAtHead);
+    const kept = keptApplications(bases.values(), heads, deletingNothingAtHead, existsAtHead);
     for (const k of kept) heads.set(k.env.name, k.env);
     const names = [...new Set([...heads.keys(), ...bases.keys()])].sort();
     // Flux substituteFrom: the files that name the ConfigMaps and Secrets an environment reads are its inputs.
@@ -73,13 +88,13 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     ]);
     const withExtra = (i: EnvInputs | undefined, extra: string[] | undefined): EnvInputs | undefined => (i && extra ? { ...i, files: [...new Set([...i.files, ...extra])].sort() } : i);
     // The same verdict as the plan's (plan.ts planSides) for an Argo CD Application removed with its parent.
-    const removal = new RemovalContext({ base, head: heads.values(), existsAtHead, deletingNothingAtHead });
+    const removal = new RemovalContext({ base: bases.values(), head: heads.values(), existsAtHead, deletingNothingAtHead });
     const out: AffectedEnvironment[] = [];
     for (const name of names) {
       const h = heads.get(name);
       const b = bases.get(name);
       const decision = decideAffected({ base: b, head: h, baseInputs: withExtra(await inputs(baseCo.dir, b), baseExtra.get(name)), headInputs: withExtra(await inputs(headCo.dir, h), headExtra.get(name)), changedFiles: changed, removal });
-      if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision, ...(kept.some((k) => k.env.name === name) ? { keptFromBase: true as const } : {}) });
+      if (decision.affected) out.push({ name, ...(h ? { env: h } : {}), decision, ...(kept.some((k) => k.env.name === name) ? { keptDefinedAt: definedAt.get(name) ?? baseSha } : {}) });
     }
     // A Flux HelmRelease whose in-repository chart changed without a Chart.yaml version bump: under
     // reconcileStrategy ChartVersion (the default) source-controller builds no new chart artifact, so

@@ -4,7 +4,7 @@ import { checkout, changedFiles, commitTrees, listTree, partialCheckout, readBlo
 import { coverageReadsWithin, crdFilesOf, ensureInputs, newHeadPaths, partialPaths, walkedWithin } from './partial-sides.ts';
 import { noEnvironmentsError } from '../discover/nothing-found.ts';
 import { checkoutReader } from '../discover/gitops-files.ts';
-import { collectInputs, decideAffected } from '../discover/index.ts';
+import { collectInputs, decideAffected, discoverEnvironments } from '../discover/index.ts';
 import type { EnvInputs } from '../discover/index.ts';
 import { RemovalContext } from '../discover/argocd-removal.ts';
 import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
@@ -48,6 +48,7 @@ import { discoverSides, storedDiscoveryUsable, type SideDiscovery } from './disc
 import { baseVerdictsFrom, lentVerdicts, ownVerdicts, VerdictRecorder } from './content-verdicts.ts';
 import { lookupInputs, recordInputs, type InputIndex } from './input-index.ts';
 import { keptByController } from './kept.ts';
+import { lastGeneration } from './last-generation.ts';
 import { unregisteredClusterNotes } from './unregistered-clusters.ts';
 import { leftByBudget, PlanDeadline, settleTimeBudget, type PlanTimeBudget } from './time-budget.ts';
 
@@ -129,6 +130,8 @@ export interface PlanOptions {
 }
 
 interface Side {
+  /** ApplicationSets failing at this commit whose last generation is among `envs` (last-generation.ts). */
+  lastGenerated?: ReadonlySet<string>;
   /** The plan's chart fetcher (the same object on both sides). */
   charts?: ChartFetcher;
   sha: string;
@@ -217,6 +220,10 @@ async function planWithin(opts: PlanOptions, deadline: PlanDeadline): Promise<Pl
     });
     const base = side(baseSha, baseCo, baseTree, found.base, indexes?.base);
     const head = side(headSha, headCo, headTree, found.head, indexes?.head);
+    // An ApplicationSet failing at base: Argo CD runs what it last generated, found in the history (last-generation.ts).
+    const lastGen = await lastGeneration({ repoDir: opts.repoDir, sha: baseSha, notes: base.notes, discover: (dir) => discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(defaultBranch ? { defaultBranch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}) }) });
+    for (const g of lastGen.envs) if (!base.envs.has(g.env.name)) base.envs.set(g.env.name, g.env);
+    base.lastGenerated = lastGen.resolved;
     settleRefusedReleases(base.envs, head.envs);
     await settleUnfetchedCharts(base.envs, head.envs, charts);
     // A HelmRelease diffed only as an object says which chart version it moves between (a new array: the
@@ -294,7 +301,7 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
     head.envs.set(k.env.name, k.env);
     head.notes.push(keptNote(k));
   }
-  const regenerated = new Map(regeneratedAfterFailure(base.envs, head.envs.values(), appSetsDeletingNothing(base.notes)).map((r) => [r.env.name, regeneratedText(r)]));
+  const regenerated = new Map(regeneratedAfterFailure(base.envs, head.envs.values(), new Map([...appSetsDeletingNothing(base.notes)].filter(([n]) => !base.lastGenerated?.has(n)))).map((r) => [r.env.name, regeneratedText(r)]));
   const removal = new RemovalContext({ base: base.envs.values(), head: head.envs.values(), existsAtHead, deletingNothingAtHead });
   const decisions = await mapLimit(selected, 16, async (name) => {
     const b = base.envs.get(name);

@@ -140,6 +140,44 @@ describe('the plan of a change that fixes an ApplicationSet failing at the base 
   });
 });
 
+describe('an ApplicationSet that failed before the base commit too', () => {
+  // healthy → broken → the change under plan: Argo CD runs what it generated at the healthy commit.
+  const history = async (change: Record<string, string>) => {
+    const repo = await makeTwoCommitRepo({ 'apps/web/cm.yaml': cm, 'sets/web.yaml': set('          - { env: staging }') }, { 'sets/web.yaml': set('          - { env: staging, replicas: 2 }') });
+    repos.push(repo);
+    const healthy = (await repo.git('rev-parse', 'HEAD~1')).trim();
+    for (const [path, content] of Object.entries(change)) await repo.write(path, content);
+    await repo.commit('the change');
+    return { repo, healthy };
+  };
+
+  it('fixed: what it generates again is diffed against what it last generated, not shown as new', async () => {
+    const { repo } = await history({ 'sets/web.yaml': set('          - { env: staging }\n          - { env: prod }') });
+    const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    const byName = new Map(plan.environments.map((e) => [e.name, e]));
+    expect(byName.get('web-staging')?.lifecycle).toBeUndefined();
+    expect(byName.get('web-staging')?.changes).toEqual([]);
+    // The one it did not generate before is new, and nothing says Argo CD may already run it.
+    expect(byName.get('web-prod')).toMatchObject({ lifecycle: 'added', changes: [{ action: 'create', kind: 'ConfigMap', name: 'web' }] });
+    expect(byName.get('web-prod')?.reason).not.toMatch(/may already run/);
+    const merged = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    // The merge applies web-staging as any Application whose ApplicationSet file changed, not as a new one.
+    expect(merged.filter((a) => a.name.startsWith('web-')).map((a) => [a.name, a.decision.lifecycle])).toEqual([['web-prod', 'added'], ['web-staging', undefined]]);
+  });
+
+  it('still broken: the kept Applications are previewed, and the merge applies them with the definition of the commit that generated them', async () => {
+    const { repo, healthy } = await history({ 'apps/web/cm.yaml': `${cm}data:\n  LOG_LEVEL: debug\n` });
+    const plan = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    const env = plan.environments.find((e) => e.name === 'web-staging');
+    expect(env?.reason).toMatch(/kept by failing ApplicationSet web/);
+    expect(env?.changes.map((c) => `${c.action} ${c.kind}/${c.name}`)).toEqual(['update ConfigMap/web']);
+    const merged = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
+    expect(merged.filter((a) => a.name.startsWith('web-')).map((a) => [a.name, a.keptDefinedAt])).toEqual([['web-staging', healthy]]);
+    const desired = await loadDesiredState({ repoDir: repo.dir, ref: 'HEAD', definedAt: healthy, env: 'web-staging', repoUrls: [repoUrl] });
+    expect(desired.objects.map((o) => o.object.data)).toEqual([{ LOG_LEVEL: 'debug' }]);
+  });
+});
+
 describe('the merge of a change that makes an ApplicationSet fail', () => {
   it('applies what the Applications it keeps sync from the merged commit, defined as they were generated before', async () => {
     const repo = await makeTwoCommitRepo(
@@ -149,9 +187,10 @@ describe('the merge of a change that makes an ApplicationSet fail', () => {
     repos.push(repo);
     const affected = await affectedEnvironments({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', repoUrls: [repoUrl] });
     const web = affected.filter((a) => a.name.startsWith('web-'));
-    expect(web.map((a) => [a.name, a.keptFromBase, a.env?.path, a.decision.lifecycle])).toEqual([
-      ['web-prod', true, 'apps/web', undefined],
-      ['web-staging', true, 'apps/web', undefined],
+    const baseSha = (await repo.git('rev-parse', 'HEAD~1')).trim();
+    expect(web.map((a) => [a.name, a.keptDefinedAt, a.env?.path, a.decision.lifecycle])).toEqual([
+      ['web-prod', baseSha, 'apps/web', undefined],
+      ['web-staging', baseSha, 'apps/web', undefined],
     ]);
     // The apply job's desired state: the base's definition rendered from the merged commit's files.
     const desired = await loadDesiredState({ repoDir: repo.dir, ref: 'HEAD', definedAt: 'HEAD~1', env: 'web-prod', repoUrls: [repoUrl] });

@@ -100,9 +100,9 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
     });
     if (pr) outcome.pr = pr.number;
 
-    const toApply: Array<{ name: string; env: Environment; keptFromBase?: true }> = [];
+    const toApply: Array<{ name: string; env: Environment; keptDefinedAt?: string }> = [];
     const removed: string[] = [];
-    for (const { name, env, keptFromBase } of affected) {
+    for (const { name, env, keptDefinedAt } of affected) {
       if (!env) {
         removed.push(name);
         continue;
@@ -111,7 +111,7 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
         outcome.skipped.push({ env: name, reason: `cluster ${clusterNameOf(env)} is not registered with this bosun` });
         continue;
       }
-      toApply.push({ name, env, ...(keptFromBase ? { keptFromBase } : {}) });
+      toApply.push({ name, env, ...(keptDefinedAt ? { keptDefinedAt } : {}) });
     }
     const applied = new Set(toApply.map((a) => a.name));
     const enqueue = async (env: string, cluster: string, extra: { after?: string[]; afterWhy?: Record<string, string>; removed?: { definedAt: string }; kept?: { definedAt: string } }): Promise<void> => {
@@ -153,11 +153,11 @@ export function pushProcessor(deps: PushProcessorDeps): Processor<PushJob, PushO
     };
 
     const rollout = rolloutWaits(toApply.map((a) => ({ name: a.name, ...(a.env.rollout ? { rollout: a.env.rollout } : {}) })));
-    for (const { name, env, keptFromBase } of toApply) {
+    for (const { name, env, keptDefinedAt } of toApply) {
       const waits = rollout.get(name);
       const after = [...new Set([...dependenciesToWaitFor(env.dependsOn, applied), ...(waits?.after ?? [])])];
-      // Kept by an ApplicationSet failing at the merged commit: its definition is the one before the push.
-      await enqueue(name, clusterNameOf(env), { after, ...(waits ? { afterWhy: waits.why } : {}), ...(keptFromBase && base ? { kept: { definedAt: base } } : {}) });
+      // Kept by an ApplicationSet failing at the merged commit: defined by the commit that last generated it.
+      await enqueue(name, clusterNameOf(env), { after, ...(waits ? { afterWhy: waits.why } : {}), ...(keptDefinedAt ? { kept: { definedAt: keptDefinedAt } } : {}) });
     }
     if (removed.length > 0 && base) {
       const before = await withTree(mirror.dir, base, (dir) => discoverEnvironments(dir, { ...discoveryScope(job.repo, deps.clusters), ...chartDiscovery(deps.charts, dir) }))

@@ -1,0 +1,63 @@
+/**
+ * What an ApplicationSet that fails at a commit last generated. While it fails, Argo CD's ApplicationSet
+ * controller changes none of its Applications (applicationset_controller.go Reconcile returns first:
+ * discover/argocd-kept.ts), so the Applications Argo CD runs are the ones it generated at the last commit where
+ * it did not fail — found here by walking the commit's first-parent history back (a bounded number of commits,
+ * each discovered like the plan's sides). Those definitions then stand for the Applications at the failing
+ * commit: a plan whose base fails diffs them (rendered from the base's files) against the head, instead of
+ * showing every Application the fixed ApplicationSet generates again as new; one that stays broken previews them
+ * as kept; the merge applies them with the definition of the commit they come from.
+ */
+import { checkout, git } from '../git/index.ts';
+import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
+import type { DiscoveryNote } from '../model/discovery.ts';
+import type { Environment } from '../model/environment.ts';
+
+export interface LastGenerated {
+  env: Environment;
+  appSet: string;
+  /** The commit whose configuration generated it (and defines it for an apply). */
+  definedAt: string;
+}
+
+/** How far back the walk looks: an ApplicationSet broken for longer is not looked for (said as today). */
+export const lastGenerationDepth = 8;
+
+/**
+ * For each ApplicationSet failing at `sha` (`notes`: that commit's discovery notes), the environments it generated
+ * at the nearest first-parent ancestor where it did not fail; an ApplicationSet the walk does not resolve (older
+ * than the depth, a shallow clone's boundary) is left out of `resolved`.
+ */
+export async function lastGeneration(opts: {
+  repoDir: string;
+  sha: string;
+  notes: readonly DiscoveryNote[];
+  discover: (dir: string) => Promise<{ environments: Environment[]; notes: DiscoveryNote[] }>;
+  depth?: number;
+}): Promise<{ resolved: Set<string>; envs: LastGenerated[] }> {
+  const pending = new Set(appSetsDeletingNothing(opts.notes).keys());
+  const resolved = new Set<string>();
+  const envs: LastGenerated[] = [];
+  if (pending.size === 0) return { resolved, envs };
+  const out = await git(['rev-list', '--first-parent', `--max-count=${(opts.depth ?? lastGenerationDepth) + 1}`, opts.sha], { cwd: opts.repoDir }).catch(() => '');
+  const ancestors = out.split('\n').map((s) => s.trim()).filter(Boolean).slice(1);
+  for (const ancestor of ancestors) {
+    if (pending.size === 0) break;
+    const co = await checkout(opts.repoDir, ancestor);
+    try {
+      const found = await opts.discover(co.dir).catch(() => undefined);
+      if (!found) continue;
+      const failing = appSetsDeletingNothing(found.notes);
+      for (const name of [...pending]) {
+        if (failing.has(name)) continue;
+        // Generating here (or not there at all, when it came while broken): what it generated, possibly nothing.
+        for (const env of found.environments) if (env.producedBy?.kind === 'ApplicationSet' && env.producedBy.name === name) envs.push({ env, appSet: name, definedAt: ancestor });
+        pending.delete(name);
+        resolved.add(name);
+      }
+    } finally {
+      await co.dispose();
+    }
+  }
+  return { resolved, envs };
+}
