@@ -66,14 +66,16 @@ export function notPreviewedRender(args: {
   const reason = `not previewed: ${why}`;
   const inputs = args.inputs.filter((i): i is EnvInputs => i !== undefined);
   const changedInputs = args.changed.filter((file) => inputs.some((i) => isInput(i, file)));
-  const at = args.env.helmRelease ?? args.env.definedIn;
+  // Where the refusal points (a remote base's `resources[0]` in its kustomization), else the definition.
+  const at = errors[0].file ? { file: errors[0].file, line: errors[0].line } : args.env.helmRelease ?? args.env.definedIn;
+  const field = errors[0].file && errors[0].field ? `${errors[0].field}: ` : '';
   const note: DiscoveryNote = {
     status: 'not-previewed',
     kind: 'Environment',
     name: args.name,
     ...(at?.file ? { file: at.file } : {}),
     ...(at?.line ? { line: at.line } : {}),
-    reason: `${why}; what it deploys is not in the plan`,
+    reason: `${field}${why}; what it deploys is not in the plan`,
     environments: [args.name],
     reads: [...new Set([...(at?.file ? [at.file] : []), ...changedInputs])].sort(),
   };

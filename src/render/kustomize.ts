@@ -63,7 +63,7 @@ async function renderKustomize(req: RenderRequest, generated: boolean): Promise<
     // Components of a Flux Kustomization or an Argo CD Application are repository content too.
     const cls = classifyRef(component);
     if (cls !== 'local') {
-      throw new RenderFailure({ kind: cls === 'remote' ? 'render' : 'path', tool: 'kustomize', file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components', message: refusalMessage(component, cls) });
+      throw new RenderFailure({ kind: cls === 'remote' ? 'render' : 'path', tool: 'kustomize', file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components', message: refusalMessage(component, cls), ...(cls === 'remote' ? { notPreviewed: true as const } : {}) });
     }
     const repoPath = posix.normalize(posix.join(envRepo, component));
     inRepo(root, repoPath, { file: env.definedIn?.file, line: env.definedIn?.line, field: 'kustomize.components' });

@@ -38,7 +38,7 @@ export async function renderEnvironment(root: string, env: Environment, opts: Re
   try {
     if (opts.signal?.aborted) return { ok: false, error: { kind: 'render', message: 'render cancelled', cancelled: true } };
     // Fields of its Kustomization object wait for the applying Kustomization's variables: never rendered from the literal `${…}`.
-    if (env.fluxPending) return { ok: false, error: { kind: 'render', file: env.definedIn?.file, line: env.definedIn?.line, field: env.fluxPending.fields[0], message: pendingReason(env.fluxPending), notPreviewed: true } };
+    if (env.fluxPending) return { ok: false, error: { kind: 'render', file: env.definedIn?.file, line: env.definedIn?.line, message: pendingReason(env.fluxPending), notPreviewed: true } };
     const where = { file: env.definedIn?.file, line: env.definedIn?.line, field: 'path' };
     const dir = resolveInRepo(absRoot, env.path === '' ? '.' : env.path, where);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {

@@ -3,7 +3,8 @@
 // environment's inputs "could not be analysed": it was rendered, and failed, on every pull request — a
 // pull request touching only another application exited 1. Now the remote base is kept out of the inputs
 // (its reference is in the kustomization, an input): the environment is skipped unless a local input
-// changes, and a change to it is still refused by the renderer, naming the file, line and field.
+// changes, and a change to it is refused by the renderer and said to be not previewed (exit 3), naming the
+// file, line and field — the controllers fetch the base, so the content is not wrong (exit 1 before).
 // `bosun plan` (the CLI) on real git.
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,16 +61,16 @@ describe('an environment built from a remote kustomize base (argocd-autopilot bo
     expect(web.changes?.map((c) => `${c.action} ${c.kind}/${c.name}`)).toEqual(['update ConfigMap/web']);
   });
 
-  it('is refused by the renderer when the pull request changes it: the file, line and field, nothing fetched, exit 1', async () => {
+  it('is not previewed when the pull request changes it: refused before any tool runs, said with the file, line and field, exit 3 (issue #11)', async () => {
+    // Argo CD and Flux fetch the base: the content is not wrong, bosun cannot judge it offline.
     const run = await plan({ 'bootstrap/argo-cd/kustomization.yaml': bootstrap('v0.4.18') });
-    expect(run.code).toBe(1);
+    expect(run.code, run.stderr).toBe(3);
     const argo = run.plan.environments.find((e) => e.name === 'argo-cd')!;
-    expect(argo.reason).toBe('bootstrap/argo-cd/kustomization.yaml changed');
-    expect(argo.render).toMatchObject({
-      error: {
-        file: 'bootstrap/argo-cd/kustomization.yaml', line: 5, field: 'resources[0]', side: 'head',
-        message: expect.stringContaining('is a remote reference: remote references are not followed'),
-      },
-    });
+    expect(argo.render).toEqual({ skipped: true });
+    expect(argo.reason).toMatch(/^not previewed: "github\.com\/argoproj-labs\/argocd-autopilot\/manifests\/base\?ref=v0\.4\.1[78]" is a remote reference: remote references are not followed/);
+    const note = run.plan.discovery!.find((n) => n.status === 'not-previewed' && n.name === 'argo-cd')!;
+    expect(note).toMatchObject({ file: 'bootstrap/argo-cd/kustomization.yaml', line: 5, changed: ['bootstrap/argo-cd/kustomization.yaml'] });
+    expect(note.reason).toMatch(/^resources\[0\]: .* is a remote reference/);
+    expect(run.stderr).toContain('cannot judge 1 changed file(s): bootstrap/argo-cd/kustomization.yaml');
   });
 });

@@ -1,10 +1,21 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { BosunError } from '../../model/errors.ts';
+import { BosunError, type Problem } from '../../model/errors.ts';
 import { isWithin, resolveInRepo, toRepoPath } from '../../util/paths.ts';
 import { classifyRef, refusalMessage, remoteWhenMissing } from '../../util/remote-refs.ts';
 import type { InputsCache } from './inputs.ts';
 import { kustomizationFilesIn } from './names.ts';
+
+/**
+ * A remote reference (a remote base, a URL), refused before any tool runs: Flux and Argo CD fetch it, bosun
+ * renders offline, so what the environment deploys is not previewed (issue #11: said out loud, exit 3) —
+ * not content that is wrong (exit 1). An absolute path or one leaving the repository stays a 'path' problem.
+ */
+export class RemoteReferenceRefused extends BosunError {
+  override toProblem(): Problem & { notPreviewed: true } {
+    return { ...super.toProblem(), notPreviewed: true };
+  }
+}
 
 /** Where a reference was written: a field of a YAML file, located lazily (only errors need the line). */
 export interface RefSite {
@@ -52,10 +63,11 @@ export class RepoPaths {
    */
   reference(baseDir: string, value: string, site: RefSite, mayBeRemote = false): Resolved {
     const cls = classifyRef(value);
-    if (cls !== 'local') throw refuse(site, cls === 'remote' ? 'render' : 'path', refusalMessage(value, cls));
+    if (cls === 'remote') throw new RemoteReferenceRefused({ kind: 'render', file: site.file, line: site.line(), field: site.field || undefined, message: refusalMessage(value, cls) });
+    if (cls !== 'local') throw refuse(site, 'path', refusalMessage(value, cls));
     const r = this.resolve(baseDir, value, site);
     if (r.kind === 'missing' && mayBeRemote && remoteWhenMissing(value)) {
-      throw refuse(site, 'render', `${refusalMessage(value, 'remote')} (it is not a path in this repository)`);
+      throw new RemoteReferenceRefused({ kind: 'render', file: site.file, line: site.line(), field: site.field || undefined, message: `${refusalMessage(value, 'remote')} (it is not a path in this repository)` });
     }
     return r;
   }
