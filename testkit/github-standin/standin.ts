@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mintInstallationToken } from './auth/credentials.ts';
-import { generateAppKey, publicKeyOf, signAppJwt } from './auth/jwt.ts';
+import { publicKeyOf, signAppJwt, standinAppKey } from './auth/jwt.ts';
 import type { GitCounts } from './git/http-backend.ts';
 import { presentAnnotation, presentCheckRun } from './present/checks.ts';
 import { presentDeployment, presentDeploymentStatus } from './present/deployments.ts';
@@ -35,7 +35,7 @@ export async function startGitHubStandin(opts: GitHubStandinOptions = {}): Promi
   const now = opts.now ?? Date.now;
   const host = opts.host ?? '127.0.0.1';
   const appId = opts.appId ?? 4242;
-  const privateKey = opts.privateKeyPem ?? generateAppKey();
+  const privateKey = opts.privateKeyPem ?? standinAppKey();
   const appKey = publicKeyOf(privateKey);
   const store = new Store();
   const app: AppInfo = {

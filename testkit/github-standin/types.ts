@@ -15,7 +15,7 @@ export interface GitHubStandinOptions {
   appId?: number;
   /** The App's URL name; its bot user is `<slug>[bot]`. Default `bosun`. */
   appSlug?: string;
-  /** The App's private key (PEM); generated when absent. */
+  /** The App's private key (PEM); when absent, the key this process's stand-ins share (standinAppKey). */
   privateKeyPem?: string;
   /** One line per request handled. */
   log?: (line: string) => void;

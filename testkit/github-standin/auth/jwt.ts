@@ -8,6 +8,19 @@ export function generateAppKey(): string {
   return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
+let standinKey: string | undefined;
+
+/**
+ * The App key of every stand-in of this process that is given none (`privateKeyPem`): made once, since
+ * an RSA key takes 0.1-0.5 s of CPU to make and a test run starts a stand-in per suite or per test. A
+ * stand-in checks the JWTs it is sent against its own App's key as before; what needs a key of its own (a
+ * forged token) makes one with generateAppKey.
+ */
+export function standinAppKey(): string {
+  standinKey ??= generateAppKey();
+  return standinKey;
+}
+
 export function publicKeyOf(privateKeyPem: string): KeyObject {
   return createPublicKey(createPrivateKey(privateKeyPem));
 }
