@@ -67,7 +67,7 @@ export async function affectedEnvironments(opts: { repoDir: string; base?: strin
     const heads = byName(head);
     const bases = byName(base);
     // An ApplicationSet failing at base: Argo CD runs what it last generated (last-generation.ts), as the plan finds it.
-    const lastGen = await lastGeneration({ repoDir: opts.repoDir, sha: baseSha, notes: baseNotes, discover: (dir) => discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) }) });
+    const lastGen = await lastGeneration({ repoDir: opts.repoDir, sha: baseSha, notes: baseNotes, discover: (dir) => discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(opts.clusters ? { clusters: opts.clusters } : {}) }), scope: JSON.stringify([opts.repoUrls, opts.clusters]) });
     const definedAt = new Map<string, string>();
     for (const g of lastGen.envs) {
       if (bases.has(g.env.name)) continue;

@@ -28,22 +28,45 @@ export const lastGenerationDepth = 8;
  * at the nearest first-parent ancestor where it did not fail; an ApplicationSet the walk does not resolve (older
  * than the depth, a shallow clone's boundary) is left out of `resolved`.
  */
-export async function lastGeneration(opts: {
+export function lastGeneration(opts: {
   repoDir: string;
   sha: string;
   notes: readonly DiscoveryNote[];
   discover: (dir: string) => Promise<{ environments: Environment[]; notes: DiscoveryNote[] }>;
+  /** What else the discovery depends on (repository URLs, clusters): part of the memo's key. */
+  scope?: string;
+  /** Said before each commit discovered: the walk may take a while on a large repository. */
+  progress?: (message: string) => void;
   depth?: number;
 }): Promise<{ resolved: Set<string>; envs: LastGenerated[] }> {
   const pending = new Set(appSetsDeletingNothing(opts.notes).keys());
+  if (pending.size === 0) return Promise.resolve({ resolved: new Set(), envs: [] });
+  // A base that stays broken is planned against again and again (every pull request on it): walked once per process.
+  const key = `${opts.repoDir}\u0000${opts.sha}\u0000${[...pending].sort().join(',')}\u0000${opts.scope ?? ''}\u0000${opts.depth ?? lastGenerationDepth}`;
+  let walk = memo.get(key);
+  if (!walk) {
+    walk = walkBack(opts, pending);
+    walk.catch(() => memo.delete(key));
+    memo.set(key, walk);
+    while (memo.size > memoSize) memo.delete(memo.keys().next().value!);
+  }
+  return walk;
+}
+
+const memoSize = 32;
+const memo = new Map<string, Promise<{ resolved: Set<string>; envs: LastGenerated[] }>>();
+
+async function walkBack(opts: Parameters<typeof lastGeneration>[0], pending: Set<string>): Promise<{ resolved: Set<string>; envs: LastGenerated[] }> {
   const resolved = new Set<string>();
   const envs: LastGenerated[] = [];
-  if (pending.size === 0) return { resolved, envs };
   const out = await git(['rev-list', '--first-parent', `--max-count=${(opts.depth ?? lastGenerationDepth) + 1}`, opts.sha], { cwd: opts.repoDir }).catch(() => '');
   const ancestors = out.split('\n').map((s) => s.trim()).filter(Boolean).slice(1);
   for (const ancestor of ancestors) {
     if (pending.size === 0) break;
-    const co = await checkout(opts.repoDir, ancestor);
+    opts.progress?.(`ApplicationSet ${[...pending].join(', ')} fails at base: looking for what it last generated at ${ancestor.slice(0, 7)}`);
+    // A commit that cannot be written out ends the walk: what is not found is said as before (not a failed plan).
+    const co = await checkout(opts.repoDir, ancestor).catch(() => undefined);
+    if (!co) break;
     try {
       const found = await opts.discover(co.dir).catch(() => undefined);
       if (!found) continue;

@@ -221,7 +221,7 @@ async function planWithin(opts: PlanOptions, deadline: PlanDeadline): Promise<Pl
     const base = side(baseSha, baseCo, baseTree, found.base, indexes?.base);
     const head = side(headSha, headCo, headTree, found.head, indexes?.head);
     // An ApplicationSet failing at base: Argo CD runs what it last generated, found in the history (last-generation.ts).
-    const lastGen = await lastGeneration({ repoDir: opts.repoDir, sha: baseSha, notes: base.notes, discover: (dir) => discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(defaultBranch ? { defaultBranch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}) }) });
+    const lastGen = await lastGeneration({ repoDir: opts.repoDir, sha: baseSha, notes: base.notes, discover: (dir) => discoverEnvironments(dir, { repoUrls: opts.repoUrls, ...(branch ? { branch } : {}), ...(defaultBranch ? { defaultBranch } : {}), ...(opts.clusters ? { clusters: opts.clusters } : {}) }), scope: JSON.stringify([opts.repoUrls, branch, defaultBranch, opts.clusters]), progress });
     for (const g of lastGen.envs) if (!base.envs.has(g.env.name)) base.envs.set(g.env.name, g.env);
     base.lastGenerated = lastGen.resolved;
     settleRefusedReleases(base.envs, head.envs);
