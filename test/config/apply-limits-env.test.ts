@@ -1,9 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadServerConfig, ServerConfigError } from '../../src/config/server.ts';
 import { defaultConcurrency, defaultMaxStalls } from '../../queue/runtime.ts';
+import { standinAppKey } from '../../testkit/github-standin/index.ts';
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+// An App key as GitHub hands it out (PKCS#1 PEM), the one this process's stand-ins share.
+const privateKey = standinAppKey();
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { HOME: '/home/bosun', APP_ID: '12345', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'whsec-apply-limits', ...extra } as NodeJS.ProcessEnv;

@@ -2,7 +2,6 @@
 // snapshots of them (test/deploy/__snapshots__/chart/, refresh with `npx vitest run test/deploy/chart.test.ts -u`
 // and read the diff), what each set must produce, the refusals with what to do instead, and bosun's own
 // strict schema validation of every rendering.
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { loadServerConfig } from '../../src/config/server.ts';
 import { projectRoot } from '../../src/util/tools.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { makeGitRepo } from '../../testkit/git-repo.ts';
+import { standinAppKey } from '../../testkit/github-standin/index.ts';
 import { chartDir, containerEnv, dataOf, find, get, helm, helmTemplate, podOf, render as renderChart, valueArgs, valueSets, type K8sObject, type RenderOptions } from './chart.ts';
 
 /** Each set is rendered once per run (helm starts in about a second on a busy machine). */
@@ -244,7 +244,7 @@ describe('the Helm chart (deploy/chart)', () => {
   });
 
   it('gives the worker its apply concurrency and stall limit, which bosun reads as its settings (defaults: the server\'s own)', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const privateKey = standinAppKey();
     const secrets: K8sObject[] = [
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bosun-github-app' }, stringData: { 'app-id': '7', 'private-key': privateKey, 'webhook-secret': 's' } },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bosun-redis' }, stringData: { url: 'redis://redis:6379' } },

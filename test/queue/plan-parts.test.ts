@@ -1,6 +1,5 @@
 // How a plan is split into parts (src/jobs/plan-parts.ts), the parts' results as they travel through
 // Redis, the plan job's analysis kept while its parts run (real Redis), and the operator's settings.
-import { generateKeyPairSync } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig, ServerConfigError } from '../../src/config/server.ts';
@@ -8,6 +7,7 @@ import { stateKeys } from '../../src/jobs/ids.ts';
 import { createPlanFanoutStore, decodePart, encodePart, shouldFanOut, splitParts, type FanoutAnalysis } from '../../src/jobs/plan-parts.ts';
 import type { EnvironmentPlan } from '../../src/model/plan.ts';
 import { dropPrefix, testRedis, uniquePrefix } from './support.ts';
+import { standinAppKey } from '../../testkit/github-standin/index.ts';
 
 const envPlan = (name: string, diff = ''): EnvironmentPlan => ({
   name, source: 'config', path: `envs/${name}`, affected: true, reason: 'base changed',
@@ -66,7 +66,7 @@ describe('the plan job\'s analysis while its parts run', () => {
 });
 
 describe('the fan-out settings in the server environment', () => {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const privateKey = standinAppKey();
   const env = (extra: Record<string, string>) => ({ HOME: '/home/bosun', APP_ID: '12345', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: 'whsec-fanout', ...extra }) as NodeJS.ProcessEnv;
 
   it('defaults to parts of 10 past 40 environments, and takes 0 for never', () => {
