@@ -9,6 +9,7 @@ import { collectInputs, discoverEnvironments, isInput, type EnvInputs } from '..
 import type { DiscoveryClusters } from '../../src/discover/types.ts';
 import { appSetsDeletingNothing } from '../../src/discover/argocd-appset.ts';
 import { keptApplications } from '../../src/discover/argocd-kept.ts';
+import { lastGeneration } from '../../src/plan/last-generation.ts';
 import type { PlanJson } from './compare.ts';
 import { git, treeDir } from './oracle-tools.ts';
 
@@ -85,7 +86,11 @@ async function inputsAt(dir: string, c: CoverageCheck, baseDir?: string): Promis
   const failing = appSetsDeletingNothing(found.notes);
   if (baseDir && failing.size > 0) {
     const base = await discoverEnvironments(baseDir, scope).catch(() => undefined);
-    const kept = base ? keptApplications(base.environments, new Map(environments.map((e) => [e.name, e])), failing, (p) => existsSync(join(dir, p))) : [];
+    // An ApplicationSet failing at base too: what it last generated before (plan/last-generation.ts), as the plan takes it.
+    const before = base ? await lastGeneration({ repoDir: c.repoDir, sha: c.base, notes: base.notes, discover: (d) => discoverEnvironments(d, scope), scope: JSON.stringify(scope) }) : undefined;
+    const names = new Set(base?.environments.map((e) => e.name));
+    const baseEnvs = [...(base?.environments ?? []), ...(before?.envs ?? []).map((g) => g.env).filter((e) => !names.has(e.name))];
+    const kept = keptApplications(baseEnvs, new Map(environments.map((e) => [e.name, e])), failing, (p) => existsSync(join(dir, p)));
     environments.push(...kept.map((k) => k.env));
   }
   const out = new Map<string, EnvInputs>();
