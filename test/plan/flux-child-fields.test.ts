@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { affectedEnvironments } from '../../src/plan/affected.ts';
+import { selectEnvironments } from '../../src/plan/desired-state.ts';
 import { changedUncovered } from '../../src/report/coverage-section.ts';
 import { planFailed } from '../../src/cli/commands/plan.ts';
 import type { PlanResult } from '../../src/model/plan.ts';
@@ -140,6 +141,17 @@ describe("a child Kustomization's fields as the Kustomization applying it substi
     const plan = await planOf(files, { 'teams/eu-staging/web.yaml': configMap('web', 'default', 'v: "2"') });
     expect(plan.environments.find((e) => e.name === 'staging/team')!.path).toBe('teams/eu-staging');
     expect(changes(plan, 'staging/team')).toEqual(['update ConfigMap web']);
+  });
+
+  it('apply, render and validate take the substituted environment too (a value from substituteFrom)', async () => {
+    const repo = await makeTwoCommitRepo(withVars(layout(fromConfigMap('ConfigMap'))), { 'README.md': 'fleet\n' });
+    try {
+      const [staging, production] = await selectEnvironments(repo.dir, { envs: ['staging/web', 'production/web'], substitution: 'apply' });
+      expect([staging.path, production.path]).toEqual(['apps/staging', 'apps/production']);
+      expect(staging.fluxPending).toBeUndefined();
+    } finally {
+      await rm(repo.dir, { recursive: true, force: true });
+    }
   });
 
   it('makes the merge apply the cluster whose folder changed (affected without rendering)', async () => {
