@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/util/tools.ts';
 
-const all = ['plan', 'input-index', 'flux-count', 'appset', 'sandbox', 'validate', 'big-environment', 'cluster', 'app', 'gitops', 'fairness', 'fanout', 'plan-fanout', 'worker-latency'];
+const all = ['plan', 'input-index', 'progress', 'flux-count', 'appset', 'sandbox', 'validate', 'big-environment', 'cluster', 'app', 'gitops', 'fairness', 'fanout', 'plan-fanout', 'worker-latency'];
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = only.length ? all.filter((b) => only.includes(b)) : all;
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };

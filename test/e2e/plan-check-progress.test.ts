@@ -15,21 +15,11 @@ import type { RequestRecord } from '../../testkit/github-standin/types.ts';
 const owner = 'acme';
 const name = 'gitops';
 const configMap = (cmName: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cmName}\n  namespace: default\ndata:\n  value: "${value}"\n`;
-// An ApplicationSet bosun cannot expand (its generator needs the cluster): a change to apps/billing cannot be judged.
-const applicationSet = `apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: apps
-spec:
-  generators:
-    - clusterDecisionResource:
-        configMapRef: ocm-placement
-        labelSelector: {matchLabels: {placement: billing}}
-  template:
-    metadata: {name: 'billing-{{name}}'}
-    spec:
-      source: {repoURL: 'https://github.com/${owner}/${name}', path: apps/billing}
-      destination: {namespace: billing}
+// A Flux Kustomization applied on a cluster bosun does not know (spec.kubeConfig): a change to apps/billing cannot be judged.
+const remoteKustomization = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: billing, namespace: flux-system}
+spec: {interval: 10m, path: ./apps/billing, prune: true, sourceRef: {kind: GitRepository, name: flux-system}, kubeConfig: {secretRef: {name: edge}}}
 `;
 
 describe('the bosun check run of a plan job', () => {
@@ -42,7 +32,7 @@ describe('the bosun check run of a plan job', () => {
     repo = await makeGitRepo();
     await repo.write('clusters/staging/settings.yaml', configMap('settings', 'a'));
     await repo.write('clusters/prod/settings.yaml', configMap('settings', 'a'));
-    await repo.write('argocd/apps.yaml', applicationSet);
+    await repo.write('flux/billing.yaml', remoteKustomization);
     await repo.write('apps/billing/settings.yaml', configMap('billing', 'a'));
     await repo.commit('base');
     const branch = async (ref: string, files: Record<string, string>): Promise<string> => {
