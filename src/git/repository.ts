@@ -8,8 +8,15 @@ import { commitId } from './safe-args.ts';
  * commits it lacks from `origin`. Each is one `git` run; callers never build git command lines.
  */
 
-/** The work tree's top level, or undefined for a bare repository (a mirror), which has none. */
+/**
+ * The work tree's top level, or undefined for a bare repository (a mirror), which has none. One git run
+ * answers both questions in a work tree; elsewhere (a bare repository, a `.git` folder) that run fails and
+ * they are asked one at a time.
+ */
 export async function repositoryTop(dir: string): Promise<string | undefined> {
+  const both = await git(['rev-parse', '--is-bare-repository', '--show-toplevel'], { cwd: dir, timeoutMs: 30_000 }).catch(() => undefined);
+  const firstLine = both?.indexOf('\n') ?? -1;
+  if (both !== undefined && both.slice(0, firstLine) === 'false') return both.slice(firstLine + 1).trim();
   const bare = (await git(['rev-parse', '--is-bare-repository'], { cwd: dir, timeoutMs: 30_000 })).trim() === 'true';
   if (bare) return undefined;
   return (await git(['rev-parse', '--show-toplevel'], { cwd: dir, timeoutMs: 30_000 })).trim();

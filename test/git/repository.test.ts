@@ -62,6 +62,8 @@ describe('where a repository is', () => {
     const bare = join(await folder(), 'mirror.git');
     await git(['clone', '--quiet', '--bare', `file://${o.dir}`, bare], { cwd: o.dir });
     expect(await repositoryTop(bare)).toBeUndefined();
+    // Inside a work tree's `.git` folder there is no top level to give: git's error, as before.
+    await expect(repositoryTop(join(o.dir, '.git'))).rejects.toThrow(/must be run in a work tree/);
     const linked = join(await folder(), 'linked');
     await git(['worktree', 'add', '--quiet', '--detach', linked, o.first], { cwd: o.dir });
     expect(realpathSync(await gitCommonDir(linked))).toBe(realpathSync(join(o.dir, '.git')));
