@@ -68,7 +68,7 @@ export function notPreviewedRender(args: {
   const changedInputs = args.changed.filter((file) => inputs.some((i) => isInput(i, file)));
   // Where the refusal points (a remote base's `resources[0]` in its kustomization), else the definition.
   const at = errors[0].file ? { file: errors[0].file, line: errors[0].line } : args.env.helmRelease ?? args.env.definedIn;
-  const field = errors[0].file && errors[0].field ? `${errors[0].field}: ` : '';
+  const field = errors[0].file && errors[0].field ? `field \`${errors[0].field}\`: ` : '';
   const note: DiscoveryNote = {
     status: 'not-previewed',
     kind: 'Environment',

@@ -70,7 +70,7 @@ describe('an environment built from a remote kustomize base (argocd-autopilot bo
     expect(argo.reason).toMatch(/^not previewed: "github\.com\/argoproj-labs\/argocd-autopilot\/manifests\/base\?ref=v0\.4\.1[78]" is a remote reference: remote references are not followed/);
     const note = run.plan.discovery!.find((n) => n.status === 'not-previewed' && n.name === 'argo-cd')!;
     expect(note).toMatchObject({ file: 'bootstrap/argo-cd/kustomization.yaml', line: 5, changed: ['bootstrap/argo-cd/kustomization.yaml'] });
-    expect(note.reason).toMatch(/^resources\[0\]: .* is a remote reference/);
+    expect(note.reason).toMatch(/^field `resources\[0\]`: .* is a remote reference/);
     expect(run.stderr).toContain('cannot judge 1 changed file(s): bootstrap/argo-cd/kustomization.yaml');
   });
 });

@@ -17,7 +17,11 @@ export interface MaliciousCase {
   /** What bosun must report: the file it names, and words of the message (and the field, where there is one). */
   expect: {
     file: string; field?: RegExp; message: RegExp;
-    /** The problem is a discovery note ("Seen by discovery"): the file is skipped, the plan may still succeed. */
+    /**
+     * The problem is a discovery note ("Seen by discovery"): the file is skipped, the plan may still succeed —
+     * or a not-previewed note: a remote reference Flux and Argo CD would fetch is refused, nothing fetched,
+     * and bosun cannot judge the environment (exit 3, the App's neutral check; issue #11), not a content error.
+     */
     note?: boolean;
   };
   /** A known hole of the App's report for this case (malicious-app runs it as `it.fails` until it is fixed). */
@@ -214,12 +218,12 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
     {
       id: 'resources-git-file', title: 'a resource read from another git repository on the worker (git::file://)',
       files: kustomization(`resources:\n  - cm.yaml\n  - git::file://${c.otherRepo}\n`),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'resources-file-url', title: 'a resource given as a file:// URL',
       files: kustomization(`resources:\n  - cm.yaml\n  - file://${c.dir}/cm.yaml\n`),
-      expect: { file: k, field: /resources\[1\]/, message: /remote reference|absolute/ },
+      expect: { file: k, field: /resources\[1\]/, message: /remote reference|absolute/, note: true },
     },
     {
       id: 'resources-absolute', title: 'a resource given as an absolute path',
@@ -333,37 +337,37 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
     {
       id: 'resources-http', title: 'a resource fetched over HTTP from the machine\'s loopback (SSRF)',
       files: kustomization(`resources:\n  - cm.yaml\n  - ${url}/cm.yaml\n`),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'resources-github', title: 'a remote base on GitHub (https, with //path?ref=)',
       files: kustomization('resources:\n  - cm.yaml\n  - https://github.com/acme/other//deploy?ref=v1\n'),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'resources-github-short', title: 'a remote base in kustomize\'s short form (github.com/org/repo/path)',
       files: kustomization('resources:\n  - cm.yaml\n  - github.com/acme/other/deploy?ref=main\n'),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'resources-ssh', title: 'a remote base over ssh (git@github.com:org/repo)',
       files: kustomization('resources:\n  - cm.yaml\n  - git@github.com:acme/other.git\n'),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'resources-oci', title: 'a resource from an OCI registry',
       files: kustomization(`resources:\n  - cm.yaml\n  - oci://127.0.0.1:${c.port}/acme/manifests\n`),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'generator-file-url', title: 'a configMapGenerator file given as a URL (cloud metadata SSRF)',
       files: kustomization(`resources: [cm.yaml]\nconfigMapGenerator:\n  - name: stolen\n    files:\n      - k=${url}/latest/meta-data\n`),
-      expect: { file: k, field: /configMapGenerator\[0\]\.files\[0\]/, message: remote },
+      expect: { file: k, field: /configMapGenerator\[0\]\.files\[0\]/, message: remote, note: true },
     },
     {
       id: 'components-git', title: 'a component from a git URL',
       files: kustomization(`resources: [cm.yaml]\ncomponents:\n  - git::${url}/acme/components.git//base\n`),
-      expect: { file: k, field: /components\[0\]/, message: remote },
+      expect: { file: k, field: /components\[0\]/, message: remote, note: true },
     },
     {
       id: 'inline-helm-generator-remote', title: 'an inline HelmChartInflationGenerator pulling a chart from a URL',
@@ -389,22 +393,22 @@ export function maliciousCases(c: Canaries): MaliciousCase[] {
     {
       id: 'resources-localhost', title: 'a resource fetched from http://localhost (the listener, reached through DNS)',
       files: kustomization(`resources:\n  - cm.yaml\n  - http://localhost:${c.port}/cm.yaml\n`),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'resources-metadata-ip', title: 'a resource fetched from the cloud metadata address',
       files: kustomization('resources:\n  - cm.yaml\n  - http://169.254.169.254/latest/meta-data/\n'),
-      expect: { file: k, field: /resources\[1\]/, message: remote },
+      expect: { file: k, field: /resources\[1\]/, message: remote, note: true },
     },
     {
       id: 'generator-file-metadata-name', title: 'a configMapGenerator file from metadata.google.internal',
       files: kustomization('resources: [cm.yaml]\nconfigMapGenerator:\n  - name: stolen\n    files:\n      - k=http://metadata.google.internal/computeMetadata/v1/\n'),
-      expect: { file: k, field: /configMapGenerator\[0\]\.files\[0\]/, message: remote },
+      expect: { file: k, field: /configMapGenerator\[0\]\.files\[0\]/, message: remote, note: true },
     },
     {
       id: 'generator-envs-localhost', title: 'a secretGenerator env file from http://localhost',
       files: kustomization(`resources: [cm.yaml]\nsecretGenerator:\n  - name: stolen\n    envs:\n      - http://localhost:${c.port}/secret.env\n`),
-      expect: { file: k, field: /secretGenerator\[0\]\.envs\[0\]/, message: remote },
+      expect: { file: k, field: /secretGenerator\[0\]\.envs\[0\]/, message: remote, note: true },
     },
     {
       id: 'chart-dependency-localhost', title: 'a chart dependency from http://localhost, not vendored',
