@@ -96,12 +96,19 @@ export async function helmReleaseEnvironments(
     const chart: ChartResolution = remote
       ? { kind: 'refused', reason: `spec.kubeConfig: helm-controller installs this release on another cluster (the kubeconfig in Secret ${remote}), which bosun does not know`, reads: resolved.kind === 'refused' ? resolved.reads : [...(resolved.kind === 'repository' ? [resolved.path] : []), ...resolved.valuesFiles, ...resolved.sourceFiles], valuesFiles: [], sourceFiles: [] }
       : resolved;
-    const readers = parents.filter((p) => {
+    const applying = parents.filter((p) => {
       const ins = inputs.get(p);
       return ins !== undefined && isInput(ins, doc.file);
     });
+    // A Kustomization whose path waits for the plan's substitution (flux-child-fields.ts) reads, until then,
+    // the whole folder its path starts with: which of its folders' releases it applies is not known here.
+    const readers = applying.filter((p) => !p.fluxPending);
     const chartPath = chart.kind === 'repository' ? chart.path : undefined;
     const reads = readsFrom(ctx.root, [doc.file, chartPath, ...chart.valuesFiles]);
+    if (readers.length === 0 && applying.length > 0) {
+      out.notes.push(objectNote(doc, 'not-previewed', `may be applied by ${applying.map((p) => p.name).join(', ')}, whose ${applying[0].fluxPending!.fields.join(', ')} takes postBuild values bosun reads only when it plans: its object is diffed there, what helm-controller would install from it is not previewed`, { reads, environments: applying.map((p) => p.name).sort() }));
+      continue;
+    }
     if (readers.length === 0) {
       out.notes.push(objectNote(doc, 'not-an-environment', 'not applied by any Flux Kustomization bosun found: what helm-controller would install from it is not previewed', { reads }));
       continue;

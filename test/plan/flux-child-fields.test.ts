@@ -154,6 +154,32 @@ describe("a child Kustomization's fields as the Kustomization applying it substi
     }
   });
 
+  it('a HelmRelease under a path only the plan substitutes is no environment of its own: not previewed, said (no phantom release of another folder)', async () => {
+    const release = (region: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: edge, namespace: default}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: ./charts/edge
+      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+  values: {region: ${region}}
+`;
+    const files = withVars(layout(fromConfigMap('ConfigMap')));
+    for (const c of ['staging', 'production']) files[`apps/${c}/release.yaml`] = release(c);
+    files['charts/edge/Chart.yaml'] = 'apiVersion: v2\nname: edge\nversion: 0.1.0\n';
+    files['charts/edge/templates/cm.yaml'] = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edge}\ndata: {region: "{{ .Values.region }}"}\n';
+    const plan = await planOf(files, { 'apps/staging/release.yaml': release('staging-2') });
+    expect(plan.environments.map((e) => e.name).filter((n) => n.includes('edge'))).toEqual([]);
+    // The HelmRelease object is diffed in the Kustomization that applies it, as substituted.
+    expect(changes(plan, 'staging/web')).toEqual(['update HelmRelease edge']);
+    expect(changes(plan, 'production/web')).toEqual([]);
+    const note = plan.discovery!.find((n) => n.status === 'not-previewed' && n.file === 'apps/staging/release.yaml')!;
+    expect(note.reason).toMatch(/^may be applied by production\/web, staging\/web, whose spec\.path takes postBuild values/);
+    expect(changedUncovered(plan).map((u) => u.file)).toEqual(['apps/staging/release.yaml']);
+  });
+
   it('makes the merge apply the cluster whose folder changed (affected without rendering)', async () => {
     for (const files of [layout(inline), withVars(layout(fromConfigMap('ConfigMap')))]) {
       const repo = await makeTwoCommitRepo(files, { 'apps/staging/web.yaml': configMap('web', 'default', 'cluster: staging-2') });
