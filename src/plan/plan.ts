@@ -361,7 +361,8 @@ async function planSides(opts: PlanOptions, base: Side, head: Side, changed: str
   const limitKey = `#max=${objectLimitFor(opts.limits, 'perEnvironment').limit}`;
 
   const planEnvironment = async (d: (typeof decisions)[number], slot: number): Promise<EnvironmentPlan> => {
-    const envForReport = (d.h ?? d.b)!;
+    // A Flux Kustomization whose path the plan substituted (substitute-from.ts) is reported at that path, not its `${…}`.
+    const envForReport = (d.h ? headSubst.get(d.name)?.env ?? d.h : baseSubst.get(d.name)?.env ?? d.b)!;
     const plan: EnvironmentPlan = {
       name: d.name,
       source: envForReport.source,

@@ -89,6 +89,7 @@ describe("a child Kustomization's fields as the Kustomization applying it substi
   it('a value from substituteFrom (a ConfigMap the cluster applies) is resolved by the plan: path, inputs and changes follow it', async () => {
     const plan = await planOf(withVars(layout(fromConfigMap('ConfigMap'))), { 'apps/staging/web.yaml': configMap('web', 'default', 'cluster: staging-2') });
     expect(changes(plan, 'staging/web')).toEqual(['update ConfigMap web']);
+    expect(plan.environments.find((e) => e.name === 'staging/web')!.path).toBe('apps/staging');
     expect(plan.environments.find((e) => e.name === 'production/web')!.affected).toBe(false);
     expect(planFailed(plan)).toBe(false);
     expect(changedUncovered(plan)).toEqual([]);
