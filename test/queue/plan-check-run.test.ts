@@ -27,19 +27,29 @@ describe('the plan job\'s bosun check run', () => {
   const updates = (id: number) => env.standin.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/check-runs/${id}`)).map((r) => (r.body as { output: { summary: string } }).output.summary);
 
   it('is opened in progress saying the first step, and says the latest line once per interval', async () => {
-    const check = new PlanCheckRun(silentLogger, { everyMs: 100 });
+    // The interval is counted on an injected clock; the trailing update's timer is real (100 ms).
+    let clock = 0;
+    const check = new PlanCheckRun(silentLogger, { everyMs: 100, now: () => clock });
     check.open(target(checkRunExternalId(1, 'aaaaaaaaaaaa')), 'fetching acme/gitops at 1234567');
     const run = (await check.run())!;
     expect(bosunRuns()).toEqual([expect.objectContaining({ id: run.id, status: 'in_progress', output: expect.objectContaining({ title: planningTitle, summary: expect.stringContaining('Now: `fetching acme/gitops at 1234567`') }) })]);
-    // Three lines at once: one update, with the last of them.
+    // Three lines within the interval: one update, with the last of them, once the interval has passed.
     check.say('discovering environments at base: 10 folders listed');
     check.say('discovering environments at base: 41,000 of 100,002 YAML files read');
-    check.say('analysing 10,000 environments against 1 changed file');
+    check.say('discovering environments at base: 100,002 of 100,002 YAML files read');
     await waitFor('a progress update', () => (updates(run.id).length > 0 ? true : undefined), 30_000);
-    expect(updates(run.id)).toEqual([expect.stringContaining('Now: `analysing 10,000 environments against 1 changed file`')]);
+    expect(updates(run.id)).toEqual([expect.stringContaining('Now: `discovering environments at base: 100,002 of 100,002 YAML files read`')]);
+    // A line once the interval has passed is sent as it is said — during a long synchronous stretch no timer
+    // would fire — so `stop`, which cancels any timer, still waits for it.
+    clock += 60_000;
+    check.say('analysing 10,000 environments against 1 changed file: 4,000 of 10,000 done');
     // A job that parks says its line at once, and then nothing more.
     await check.sayNow('rendering 40 environment(s) in 4 part(s) on other workers');
-    expect(updates(run.id).at(-1)).toContain('rendering 40 environment(s) in 4 part(s) on other workers');
+    expect(updates(run.id).slice(1).map((u) => u.split('Now: ')[1])).toEqual([
+      expect.stringMatching(/^`analysing 10,000 environments against 1 changed file: 4,000 of 10,000 done` \(60 s after the start\)$/),
+      expect.stringMatching(/^`rendering 40 environment\(s\) in 4 part\(s\) on other workers`/),
+    ]);
+    clock += 60_000;
     check.say('after the park');
     await check.stop();
     expect(updates(run.id).some((u) => u.includes('after the park'))).toBe(false);

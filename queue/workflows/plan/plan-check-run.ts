@@ -84,12 +84,25 @@ export class PlanCheckRun {
     return (await this.opened)?.ref;
   }
 
-  /** A progress line of the plan: the run's summary says it within `everyMs`. Never throws. */
+  /**
+   * A progress line of the plan: the run's summary says it within `everyMs`. Never throws. Sent from here
+   * when the interval has passed — the plan's long stretches (discovery, the affected analysis) give timers
+   * no turn, while a request started here goes out on the connection as they run — else by a timer, so the
+   * last line of a burst is said too.
+   */
   say(message: string): void {
     if (this.stopped || !this.opened) return;
     this.latest = message;
-    if (this.timer || this.inFlight) return;
-    this.timer = setTimeout(() => this.flush(), Math.max(0, this.sentAt + this.everyMs - this.now()));
+    // An update in flight says the newest line after it (`flush`).
+    if (this.inFlight) return;
+    const wait = this.sentAt + this.everyMs - this.now();
+    if (wait <= 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.flush();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), wait);
     this.timer.unref?.();
   }
 
