@@ -120,6 +120,17 @@ describe("a child Kustomization's fields as the Kustomization applying it substi
     expect(changedUncovered(plan).map((u) => u.file)).toContain('apps/staging/web.yaml');
   });
 
+  it('two Kustomizations with variables applying it: not previewed (the cluster holds whichever applied last)', async () => {
+    const files = layout(inline);
+    files['clusters/staging/apps-eu.yaml'] = fluxKustomization('apps-eu', './apps/base', '  postBuild:\n    substitute: {CLUSTER: staging-eu}\n');
+    const plan = await planOf(files, { 'apps/staging/web.yaml': configMap('web', 'default', 'cluster: staging-2') });
+    const staging = plan.environments.find((e) => e.name === 'staging/web')!;
+    expect(staging.changes).toEqual([]);
+    expect(staging.reason).toMatch(/^not previewed: spec\.path holds \$\{…\} that bosun cannot substitute: its Kustomization object is applied by staging\/apps and staging\/apps-eu, each with postBuild variables/);
+    expect(changedUncovered(plan).map((u) => u.file)).toContain('apps/staging/web.yaml');
+    expect(changes(plan, 'production/web')).toEqual([]);
+  });
+
   it('a default form (${CLUSTER:=…}) is substituted like the value', async () => {
     const plan = await planOf(layout(inline, '  path: ./apps/${REGION:=staging}\n'), { 'apps/staging/web.yaml': configMap('web', 'default', 'cluster: staging-2') });
     expect(changes(plan, 'staging/web')).toEqual(['update ConfigMap web']);
