@@ -4,7 +4,7 @@
 // OpenAPI description): the job opens the `bosun` check run in progress before anything else it posts,
 // the environments' runs come after it, no progress update lands after its end, and it ends as the plan
 // decides — success when every changed file is judged, neutral when one cannot be, failure when the plan
-// cannot run. One `bosun` run per plan of a head. The order of the stand-in's requests, not timing.
+// cannot run or an affected environment's own run fails (never green beside a red environment). One `bosun` run per plan of a head. The order of the stand-in's requests, not timing.
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGitRepo, type GitRepoBuilder } from '../../testkit/git-repo.ts';
@@ -25,7 +25,7 @@ spec: {interval: 10m, path: ./apps/billing, prune: true, sourceRef: {kind: GitRe
 describe('the bosun check run of a plan job', () => {
   let h: Harness;
   let repo: GitRepoBuilder;
-  const heads: Record<'covered' | 'uncovered' | 'broken', string> = { covered: '', uncovered: '', broken: '' };
+  const heads: Record<'covered' | 'uncovered' | 'broken' | 'invalid', string> = { covered: '', uncovered: '', broken: '', invalid: '' };
   const s = scenario(owner, name, () => h);
 
   beforeAll(async () => {
@@ -45,9 +45,10 @@ describe('the bosun check run of a plan job', () => {
     heads.covered = await branch('covered', { 'clusters/staging/settings.yaml': configMap('settings', 'b'), 'clusters/prod/settings.yaml': configMap('settings', 'b') });
     heads.uncovered = await branch('uncovered', { 'clusters/staging/settings.yaml': configMap('settings', 'c'), 'apps/billing/settings.yaml': configMap('billing', 'c') });
     heads.broken = await branch('broken', { '.bosun.yaml': 'environments: [this is not a list of environments\n' });
+    heads.invalid = await branch('invalid', { 'clusters/staging/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: [not, a, map\n' });
     h = await startHarness();
     await h.gh.addRepo({ owner, name, gitDir: repo.dir, defaultBranch: 'main' });
-    for (const [i, ref] of (['covered', 'uncovered', 'broken'] as const).entries()) {
+    for (const [i, ref] of (['covered', 'uncovered', 'broken', 'invalid'] as const).entries()) {
       await h.gh.addPullRequest({ owner, repo: name, number: i + 1, head: { ref, sha: heads[ref] }, base: { ref: 'main' }, user: 'alice' });
     }
   }, 120_000);
@@ -114,5 +115,16 @@ describe('the bosun check run of a plan job', () => {
     expect(events.at(-1)).toBe('complete bosun failure');
     expect(bosun).toHaveLength(1);
     expect(bosun[0]).toMatchObject({ conclusion: 'failure', output: expect.objectContaining({ title: 'bosun could not plan this pull request' }) });
+  }, 120_000);
+
+  it('ends failed when an affected environment\'s own run fails, so `bosun` alone is never green beside a red environment', async () => {
+    await s.pullRequestEvent(4, 'opened');
+    await waitFor('the invalid plan', done(4, heads.invalid, ['bosun', 'bosun / staging']));
+    const { bosun, runs, events } = story(heads.invalid);
+    expect(events[0]).toBe('open bosun in_progress');
+    expect(runs.find((r) => r.name === 'bosun / staging')).toMatchObject({ conclusion: 'failure' });
+    expect(events.filter((e) => e.startsWith('complete bosun ') && !e.startsWith('complete bosun /'))).toEqual(['complete bosun failure']);
+    expect(bosun).toHaveLength(1);
+    expect(bosun[0]).toMatchObject({ conclusion: 'failure', output: expect.objectContaining({ title: '1 of 1 affected environment failing' }) });
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { changedUncovered, coverageSectionLines } from '../../../src/report/cove
 import { codeSpan, escapeHtml, plural } from '../../../src/report/format.ts';
 import { splitMarkdown } from '../../../src/report/index.ts';
 import { scrub } from '../../../src/util/scrub.ts';
+import { conclusionOf } from './check-report.ts';
 import { planFailureCheckName } from './plan-failure.ts';
 import { budgetSpentText } from '../../../src/plan/time-budget.ts';
 
@@ -52,7 +53,7 @@ export function coverageCheckOutput(plan: PlanResult): { title: string; summary:
  * ran and judged every changed file.
  */
 export async function reportCoverageCheck(gh: GitHubClient, args: { owner: string; repo: string; headSha: string; externalId: string; appId?: number; plan: PlanResult; run?: CheckRunRef }): Promise<CheckRunRef | undefined> {
-  const output = planCheckOutput(args.plan) ?? (args.run ? plannedCheckOutput(args.plan) : undefined);
+  const output = withFailingEnvironments(planCheckOutput(args.plan), args.plan) ?? (args.run ? plannedCheckOutput(args.plan) : undefined);
   if (!output) return undefined;
   const existing = args.run ?? await findCheckRun(gh, args.owner, args.repo, args.headSha, planFailureCheckName, args.appId !== undefined ? { appId: args.appId } : {});
   const run = existing ?? await createCheckRun(gh, { owner: args.owner, repo: args.repo, name: planFailureCheckName, headSha: args.headSha, status: 'in_progress', externalId: args.externalId });
@@ -60,12 +61,32 @@ export async function reportCoverageCheck(gh: GitHubClient, args: { owner: strin
   return run;
 }
 
+/** The affected environments whose own run fails (check-report.ts conclusionOf). Pure. */
+function failingEnvironments(plan: PlanResult): string[] {
+  return plan.environments.filter((e) => e.affected && conclusionOf(e) === 'failure').map((e) => e.name);
+}
+
+function failingTitle(failing: readonly string[], affected: number): string {
+  return `${failing.length} of ${plural(affected, 'affected environment')} failing`;
+}
+
 /**
  * The `bosun` run of a plan that judged every changed file (no time budget spent): success, saying how
- * many environments the change affects — each one's verdict is its own `bosun / <env>` run. Pure.
+ * many environments the change affects — each one's verdict is its own `bosun / <env>` run — or failure
+ * when one of those runs fails, so that `bosun` alone, as a required check, is never green beside a red
+ * environment. Pure.
  */
-export function plannedCheckOutput(plan: PlanResult): { conclusion: 'success'; title: string; summary: string; annotations: CheckAnnotation[] } {
+export function plannedCheckOutput(plan: PlanResult): { conclusion: 'success' | 'failure'; title: string; summary: string; annotations: CheckAnnotation[] } {
   const affected = plan.environments.filter((e) => e.affected).length;
+  const failing = failingEnvironments(plan);
+  if (failing.length > 0) {
+    return {
+      conclusion: 'failure',
+      title: failingTitle(failing, affected),
+      summary: `bosun planned this pull request: ${plural(affected, 'environment')} affected, and the \`bosun / <environment>\` check run of ${failing.length === 1 ? 'this one fails' : `these ${failing.length} fail`} (it does not render, does not validate, or its apply preview fails):\n\n${failing.slice(0, 100).map((name) => `- ${codeSpan(name)}`).join('\n')}${failing.length > 100 ? `\n- … and ${failing.length - 100} more` : ''}`,
+      annotations: [],
+    };
+  }
   return {
     conclusion: 'success',
     title: affected === 0 ? 'No environment affected' : `Planned: ${plural(affected, 'environment')} affected`,
@@ -74,6 +95,18 @@ export function plannedCheckOutput(plan: PlanResult): { conclusion: 'success'; t
       : `bosun planned this pull request: ${plural(affected, 'environment')} affected, each with its own \`bosun / <environment>\` check run (its diff, findings and verdict) — this run says only that the plan ran and every changed file could be judged.`,
     annotations: [],
   };
+}
+
+/**
+ * A neutral run (files bosun cannot judge) becomes failure when an affected environment's own run fails:
+ * what bosun could judge is wrong, whatever the rest. Pure.
+ */
+function withFailingEnvironments<T extends { conclusion: string; title: string; summary: string }>(output: T | undefined, plan: PlanResult): T | (Omit<T, 'conclusion'> & { conclusion: 'failure' }) | undefined {
+  if (!output || output.conclusion !== 'neutral') return output;
+  const failing = failingEnvironments(plan);
+  if (failing.length === 0) return output;
+  const affected = plan.environments.filter((e) => e.affected).length;
+  return { ...output, conclusion: 'failure', title: `${failingTitle(failing, affected)}; ${output.title}`, summary: `${failing.map((name) => codeSpan(name)).slice(0, 20).join(', ')}${failing.length > 20 ? ` and ${failing.length - 20} more` : ''}: ${failing.length === 1 ? 'its' : 'their'} own check run fails.\n\n${output.summary}` };
 }
 
 /**
