@@ -5,6 +5,7 @@ export { readBlob } from './blob.ts';
 export { commitTime } from './commit-time.ts';
 export { branchTip } from './branch-tip.ts';
 export { mergeBase } from './merge-base.ts';
+export { firstParentAncestors } from './history.ts';
 export { fetchCommits, gitCommonDir, hasCommit, isShallow, repositoryTop } from './repository.ts';
 export { commitTrees, listTree, rootTreeIds, treeId } from './tree.ts';
 export { filesContaining } from './grep.ts';

@@ -8,7 +8,7 @@
  * showing every Application the fixed ApplicationSet generates again as new; one that stays broken previews them
  * as kept; the merge applies them with the definition of the commit they come from.
  */
-import { checkout, git } from '../git/index.ts';
+import { checkout, firstParentAncestors } from '../git/index.ts';
 import { appSetsDeletingNothing } from '../discover/argocd-appset.ts';
 import type { DiscoveryNote } from '../model/discovery.ts';
 import type { Environment } from '../model/environment.ts';
@@ -59,8 +59,7 @@ const memo = new Map<string, Promise<{ resolved: Set<string>; envs: LastGenerate
 async function walkBack(opts: Parameters<typeof lastGeneration>[0], pending: Set<string>): Promise<{ resolved: Set<string>; envs: LastGenerated[] }> {
   const resolved = new Set<string>();
   const envs: LastGenerated[] = [];
-  const out = await git(['rev-list', '--first-parent', `--max-count=${(opts.depth ?? lastGenerationDepth) + 1}`, opts.sha], { cwd: opts.repoDir }).catch(() => '');
-  const ancestors = out.split('\n').map((s) => s.trim()).filter(Boolean).slice(1);
+  const ancestors = await firstParentAncestors(opts.repoDir, opts.sha, opts.depth ?? lastGenerationDepth);
   for (const ancestor of ancestors) {
     if (pending.size === 0) break;
     opts.progress?.(`ApplicationSet ${[...pending].join(', ')} fails at base: looking for what it last generated at ${ancestor.slice(0, 7)}`);

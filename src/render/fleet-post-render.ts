@@ -61,13 +61,12 @@ export async function postRenderFleetChart(
       // inRepo refuses a file that leaves the repository by a symlink before anything is copied.
       await copyFile(inRepo(req.root, file, { ...where, field: 'kustomize.dir' }), dest);
     }
-    const at = { file: kustomization, field: 'resources' };
-    if (manifests.length > 0) {
-      await writeFile(join(temp.dir, kustomizeRepoDir, fleetManifestsFile), manifests.map((r) => stringify(r.object)).join('---\n'));
-      await prependManifests(join(temp.dir, kustomization), at);
-    }
-    // The model reads the copy: what the bundle does not hold is missing there, as in the agent's in-memory files.
+    // The agent always adds the file (empty when the chart rendered nothing), and names it only when it is not.
+    await writeFile(join(temp.dir, kustomizeRepoDir, fleetManifestsFile), manifests.map((r) => stringify(r.object)).join('---\n'));
+    // The model reads the copy — what the bundle does not hold is missing there, as in the agent's in-memory
+    // files — before the kustomization is changed, so that a refusal names its line and field as written.
     await walkKustomizeTree(temp.dir, kustomizeRepoDir);
+    if (manifests.length > 0) await prependManifests(join(temp.dir, kustomization), { file: kustomization, field: 'resources' });
     const built = await kustomizePostBuild({
       tmp: temp.dir, dir: join(temp.dir, kustomizeRepoDir), opts: req.opts, at: { ...where, field: 'kustomize.dir' },
       who: `the Fleet agent's kustomize post-render of the chart (${kustomization})`, env: req.env, counted: others.length,

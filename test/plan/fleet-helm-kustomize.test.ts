@@ -67,11 +67,12 @@ describe('a Fleet chart bundle whose kustomize.dir post-renders it', () => {
     expect(deploymentDiff(plan)?.diff).toMatch(/^\+\s+stage: dev$/m);
   });
 
-  it('refuses a remote resource in the post-render kustomization with its file', async () => {
+  it('refuses a remote resource in the post-render kustomization: nothing fetched, not previewed (exit 3), the note at its file and field', async () => {
     const plan = await planOf(bundle, { 'app/overlays/dev/kustomization.yaml': 'resources:\n- https://example.com/extra.yaml\npatchesStrategicMerge:\n- web.yaml\n' });
-    const env = plan.environments.find((e) => e.name === 'app@dev');
-    expect(renderError(env)?.message).toMatch(/remote references are not followed/);
-    expect(renderError(env)?.file).toBe('app/overlays/dev/kustomization.yaml');
+    const note = plan.discovery?.find((n) => n.status === 'not-previewed' && n.name === 'app@dev');
+    expect(note).toMatchObject({ file: 'app/overlays/dev/kustomization.yaml', line: 2 });
+    expect(note?.reason).toMatch(/field `resources\[0\]`: .*remote references are not followed/);
+    expect(plan.environments.find((e) => e.name === 'app@dev')?.changes).toEqual([]);
   });
 
   it('is previewed as before without a kustomization in kustomize.dir', async () => {

@@ -129,7 +129,8 @@ describe('a plan split into parts and the same plan in one job', () => {
     expect(single.parts).toBe(0);
     // What the case is about: two environments not previewed, their notes reading the changed generator files.
     const notPreviewed = single.plan.discovery?.filter((n) => n.status === 'not-previewed' && n.kind === 'Environment');
-    expect(notPreviewed?.map((n) => [n.name, n.reads])).toEqual([['b-web', ['clusters/b-web/settings.yaml']], ['c-cache', ['clusters/c-cache/tuning.json']]]);
+    // Each reads its kustomization (where the remote chart is named) and its generator file.
+    expect(notPreviewed?.map((n) => [n.name, n.reads])).toEqual([['b-web', ['clusters/b-web/kustomization.yaml', 'clusters/b-web/settings.yaml']], ['c-cache', ['clusters/c-cache/kustomization.yaml', 'clusters/c-cache/tuning.json']]]);
     expect(changedUncovered(single.plan).map((u) => u.file)).toEqual(['loose/orphan.yaml', 'clusters/b-web/settings.yaml', 'clusters/c-cache/tuning.json']);
 
     for (const batch of [1, 3]) {
