@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects (`npm test` runs both; `npm run test:unit` / `npm run test:cluster` one):
-// - unit: everything that needs neither the test Kubernetes API server nor a long end-to-end run. It may
-//   use Redis, git, kustomize/helm and the render sandbox. Its global setup starts no cluster, and the
-//   cluster helpers (testkit/testenv/inject.ts) throw "this suite needs the cluster project" in it.
+// Three projects (`npm test` runs them all, in this order; `npm run test:unit` / `test:plan` / `test:cluster` one):
+// - unit: everything that needs neither the test Kubernetes API server, nor a long end-to-end run, nor a whole
+//   plan of a repository. It may use Redis, git, kustomize/helm and the render sandbox. Its global setup starts
+//   no cluster, and the cluster helpers (testkit/testenv/inject.ts) throw "this suite needs the cluster
+//   project" in it.
+// - plan: test/plan/, whole plans of test repositories with the real tools; the unit project's setup.
 // - cluster: the suites listed below (the test API server, the Redis-backed e2e harness, the packed
 //   install), with the cluster global setup (test/support/global-setup.ts).
 
@@ -104,6 +106,30 @@ const clusterSuites: readonly string[] = [
   'test/cli/npm-script.test.ts',
 ];
 
+// Which test files run in the `plan` project: whole plans of git repositories the tests build (test/plan/),
+// each through discovery, the real kustomize and helm in the render sandbox, validation and the diff — a few to
+// dozens of tool processes per file, 46 % of the unit project's test time when they were in it (2026-12-07:
+// 197 of 424 s). They need no cluster either and run with the unit project's settings, after it, so that
+// `npm run test:unit` stays the quick run of everything else (issue #14: under a minute on 2 quiet cores).
+const planSuites: readonly string[] = ['test/plan/**/*.test.ts'];
+
+/** The unit project's settings, shared by the plan project. */
+const sharedWorkers = {
+  globalSetup: ['test/support/global-setup-unit.ts'],
+  // Files share their worker process (and its loaded modules) instead of each paying for a fresh
+  // process that imports bosun again: importing was most of a small file's time. No unit suite
+  // mocks a module or leaves the environment changed (each restores what it sets), and every one
+  // uses its own Redis key prefix and temporary folders, so a file sees nothing another one left.
+  isolate: false,
+  // Three files at a time: vitest's default on 2 cores is one, and much of a file's time is waiting
+  // on git, kustomize, helm, Redis or a local server rather than computing (two at a time left the
+  // cores a third idle). Measured on a quiet 2-core machine (2026-12-06): 65 s with two, 55-56 s
+  // with three. At load 25+ (other jobs on the machine) three at a time once pushed a Redis-heavy
+  // suite past its timeout; every unit suite's timeouts now leave a wide margin (fairness's burst of
+  // 500 jobs takes ~1 s of its 60 s).
+  maxWorkers: 3,
+};
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -122,23 +148,21 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...clusterSuites],
-          globalSetup: ['test/support/global-setup-unit.ts'],
-          // Files share their worker process (and its loaded modules) instead of each paying for a fresh
-          // process that imports bosun again: importing was most of a small file's time. No unit suite
-          // mocks a module or leaves the environment changed (each restores what it sets), and every one
-          // uses its own Redis key prefix and temporary folders, so a file sees nothing another one left.
-          isolate: false,
-          // Three files at a time: vitest's default on 2 cores is one, and much of a file's time is waiting
-          // on git, kustomize, helm, Redis or a local server rather than computing (two at a time left the
-          // cores a third idle). Measured on a quiet 2-core machine (2026-12-06): 65 s with two, 55-56 s
-          // with three. At load 25+ (other jobs on the machine) three at a time once pushed a Redis-heavy
-          // suite past its timeout; every unit suite's timeouts now leave a wide margin (fairness's burst of
-          // 500 jobs takes ~1 s of its 60 s).
-          maxWorkers: 3,
-          // Runs before the cluster project in `npm test` (projects with different maxWorkers need
-          // their own group).
+          exclude: [...clusterSuites, ...planSuites],
+          ...sharedWorkers,
+          // Runs first in `npm test`, then plan, then cluster (projects with different maxWorkers need
+          // their own group; one group at a time keeps three files at a time on the two cores).
           sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'plan',
+          include: [...planSuites],
+          exclude: [...clusterSuites],
+          ...sharedWorkers,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -147,7 +171,7 @@ export default defineConfig({
           name: 'cluster',
           include: [...clusterSuites],
           globalSetup: ['test/support/global-setup.ts'],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -27,7 +27,7 @@ describe('README', () => {
   });
 
   it('names the commands a new user runs, and how to run each test project', () => {
-    for (const cmd of ['npm ci', 'npm run demo', 'npm test', 'npm run test:unit', 'npm run test:cluster']) expect(readme).toContain(cmd);
+    for (const cmd of ['npm ci', 'npm run demo', 'npm test', 'npm run test:unit', 'npm run test:plan', 'npm run test:cluster']) expect(readme).toContain(cmd);
   });
 
   it('architecture table names folders that exist', () => {
