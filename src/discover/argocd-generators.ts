@@ -308,24 +308,27 @@ function fileParams(root: string, file: string): Params[] {
   // A symlink to a folder matches the glob too; Argo CD's read of it fails the ApplicationSet.
   if (!statSync(join(root, file), { throwIfNoEntry: false })?.isFile()) throw new TemplateError(`${file}: is not a file (a symlink to a folder?), so it cannot be read; Argo CD fails the ApplicationSet the same way`);
   const text = readFileSync(join(root, file), 'utf8');
-  let values: unknown[];
+  let value: unknown;
   try {
     // JSON and YAML alike, as Argo CD reads them with yaml.Unmarshal (generators/git.go generateParamsFromGitFile):
-    // a JSON file with a trailing comma (valid YAML flow syntax) parses there too.
-    values = parseAllDocuments(text).map((d) => {
-      if (d.errors.length > 0) throw d.errors[0];
-      return d.toJS() as unknown;
-    });
+    // a JSON file with a trailing comma (valid YAML flow syntax) parses there too. sigs.k8s.io/yaml reads the
+    // first YAML document only.
+    const [first] = parseAllDocuments(text);
+    if (first && first.errors.length > 0) throw first.errors[0];
+    value = first?.toJS() as unknown;
   } catch (e) {
     throw new TemplateError(`${file}: cannot be parsed (${(e as Error).message.split('\n')[0]}); Argo CD fails the ApplicationSet the same way`);
   }
-  const out: Params[] = [];
-  for (const v of values) {
-    if (Array.isArray(v)) out.push(...v.filter(isRecord));
-    else if (isRecord(v)) out.push(v);
-    else if (v !== null && v !== undefined) throw new TemplateError(`${file}: a git files generator file must hold a mapping or a list of mappings`);
+  // Argo CD unmarshals a list of mappings first, then one mapping; a file that is valid but empty (nothing,
+  // null, []) gives one item with only the path parameters ("If file is valid but empty, add a default empty
+  // item"). A list item that is not a mapping (a null one is an empty mapping) fails both, and the set.
+  if (value === null || value === undefined) return [{}];
+  if (Array.isArray(value)) {
+    if (value.some((v) => v !== null && !isRecord(v))) throw new TemplateError(`${file}: a git files generator file must hold a mapping or a list of mappings; Argo CD fails the ApplicationSet on this one`);
+    return value.length === 0 ? [{}] : value.map((v) => (isRecord(v) ? v : {}));
   }
-  return out;
+  if (isRecord(value)) return [value];
+  throw new TemplateError(`${file}: a git files generator file must hold a mapping or a list of mappings; Argo CD fails the ApplicationSet on this one`);
 }
 
 /** The `path` parameters of a git generator: path, path.basename, path[n] / path.segments, file names. */
