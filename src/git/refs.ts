@@ -1,7 +1,6 @@
 import { BosunError } from '../model/errors.ts';
+import { isFullId } from './commit-answers.ts';
 import { git } from './git.ts';
-
-const isFullId = (name: string): boolean => /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(name);
 
 /**
  * Commits already resolved from a full object id, per repository (`<repoDir>\0<id>` → commit id). An object

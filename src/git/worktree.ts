@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BosunError } from '../model/errors.ts';
 import { onShutdown } from '../util/child-processes.ts';
 import { makeOwnedDir, releaseOwnedDir, removeAbandonedDirs } from '../util/owned-dirs.ts';
+import { isFullId } from './commit-answers.ts';
 import { git } from './git.ts';
 import { readFailure, resolveRef } from './refs.ts';
 import { defaultWorkRoot } from './work-root.ts';
@@ -86,7 +87,7 @@ export interface TreeListing {
  * read it, with `sha` its full id — neither is asked of git again.
  */
 export async function partialCheckout(repoDir: string, sha: string, paths: Iterable<string>, opts: { tempRoot?: string; onComplete?: () => void; listing?: TreeListing } = {}): Promise<PartialCheckout> {
-  const listing = opts.listing && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha) ? opts.listing : undefined;
+  const listing = opts.listing && isFullId(sha) ? opts.listing : undefined;
   const full = listing ? sha : await resolveRef(repoDir, sha);
   const wanted = new Set(paths);
   let completing: Promise<void> | undefined;

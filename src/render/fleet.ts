@@ -58,17 +58,14 @@ export const fleetRenderer: Renderer = {
     const has = (name: string) => files.has(posix.normalize(name).replace(/^\/+/, ''));
 
     let objects: RenderedObject[];
-    const postRenderDir = fleetPostRenderDir(files.keys(), fleet.kustomizeDir);
     if (fleet.helm?.remote) {
       objects = await renderRemoteFleetChart(req, fleet, where);
-      if (postRenderDir) objects = await postRenderFleetChart(req, files, postRenderDir, objects, where);
     } else if (has(posix.join(chartDir, 'Chart.yaml'))) {
       // The chart folder among the bundle's files (`./`, `/chart` and `chart/` as Fleet's joinAndClean reads them).
       const dir = posix.normalize(`./${chartDir}`).replace(/^\/+|\/+$/g, '') || '.';
       const path = posix.join(env.path, dir);
       inRepo(root, path, { ...where, field: 'helm.chart' });
       objects = await renderBundleChart(req, files, { dir, path }, fleet, where);
-      if (postRenderDir) objects = await postRenderFleetChart(req, files, postRenderDir, objects, where);
     } else if (has(posix.join(kustomizeDir, 'kustomization.yaml'))) {
       const path = posix.normalize(posix.join(env.path, kustomizeDir));
       await requireInsideBundle(root, env.path, path, where);
@@ -79,9 +76,11 @@ export const fleetRenderer: Renderer = {
       const templated = await renderBundleTemplates(root, raw.templates, { name: fleet.bundle, release: fleet.releaseName, namespace: fleet.defaultNamespace, values: fleet.helm?.values ?? {}, where }, opts, { env, counted: raw.objects.length });
       objects = [...templated, ...raw.objects];
     }
+    const fromChart = fleet.helm?.remote !== undefined || has(posix.join(chartDir, 'Chart.yaml'));
+    const postRenderDir = fromChart ? fleetPostRenderDir(files.keys(), fleet.kustomizeDir) : undefined;
+    if (postRenderDir) objects = await postRenderFleetChart(req, files, postRenderDir, objects, where);
     // Fleet's post-renderer sees neither Helm's hooks nor a chart's crds/ (the objects of a chart's render
     // that are no template): Helm 3 splits off the hooks and installs crds/ apart before it runs.
-    const fromChart = fleet.helm?.remote !== undefined || has(posix.join(chartDir, 'Chart.yaml'));
     const postRendered = (r: RenderedObject) => !fleetHelmHook(r) && !(fromChart && r.helmTemplate !== true);
     const marked = withFleetCrds(objects, { fromChart, ...(fleet.deleteCRDResources ? { deleteCRDResources: true } : {}) }, postRendered);
     return { ok: true, objects: withNamespaces(marked, fleet, where, postRendered) };

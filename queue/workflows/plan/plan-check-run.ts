@@ -76,12 +76,12 @@ export class PlanCheckRun {
       const ref = await createCheckRun(target.gh, { owner: target.owner, repo: target.repo, name: planFailureCheckName, headSha: target.headSha, status: 'in_progress', externalId: target.externalId, title: planningTitle, summary: this.summary(first) });
       return { ref, inProgress: true };
     })();
-    this.opened.catch(() => undefined); // awaited where it is used (`run`)
+    this.opened.catch(() => undefined); // awaited where it is used (`run`, `flush`)
   }
 
-  /** The run, once opened (undefined when the job never opened it). Rejects when it could not be opened. */
+  /** The run, once opened; undefined when the job never opened it or it could not be opened (never rejects). */
   async run(): Promise<CheckRunRef | undefined> {
-    return (await this.opened)?.ref;
+    return (await this.opened?.catch(() => undefined))?.ref;
   }
 
   /**

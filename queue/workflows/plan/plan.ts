@@ -74,7 +74,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       const newest = new Map<string, CheckRunInfo>();
       const names = new Set(wanted.map((env) => checkRunName(env)));
       // After the `bosun` run: the PR shows that the plan runs before it shows its environments.
-      await check.run().catch(() => undefined);
+      await check.run();
       for (const run of await headRuns) {
         if (names.has(run.name) && run.id > (newest.get(run.name)?.id ?? -1)) newest.set(run.name, run);
       }
@@ -160,7 +160,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       await check.stop();
       if (ctx.signal.aborted) {
         await supersedeRuns(gh, owner, repo, runs);
-        await cancelPlanCheck(gh, { owner, repo }, await check.run().catch(() => undefined));
+        await cancelPlanCheck(gh, { owner, repo }, await check.run());
         throw err;
       }
       // Retried: the run stays in progress for the next attempt (which finds it by its external id).
@@ -169,11 +169,11 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
       // The PR's own configuration or manifests are broken (or bosun's side failed for the last time):
       // tell the PR with a failed check, never leave it without one; the same input is not retried.
       if (await stale(ctx)) {
-        await cancelPlanCheck(gh, { owner, repo }, await check.run().catch(() => undefined));
+        await cancelPlanCheck(gh, { owner, repo }, await check.run());
         return { head: job.headSha, environments: [], comment: 'not posted' };
       }
       await failRuns(gh, owner, repo, runs, failure);
-      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure, run: await check.run().catch(() => undefined) });
+      await failPlanCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, err: failure, run: await check.run() });
       const body = `## bosun plan · \`${job.headSha.slice(0, 7)}\`\n\n❌ bosun could not plan this pull request:\n\n\`\`\`\n${scrub(formatProblem(failure.toProblem()))}\n\`\`\``;
       const comment = await ensureStickyComment(gh, { owner, repo, issue: job.pr, marker: planCommentMarker, body, author: bot, log: ctx.log });
       await fanout?.store.drop(ctx.job.id);
@@ -197,7 +197,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     await check.stop();
     if (await stale(ctx)) {
       await supersedeRuns(gh, owner, repo, runs);
-      await cancelPlanCheck(gh, { owner, repo }, await check.run().catch(() => undefined));
+      await cancelPlanCheck(gh, { owner, repo }, await check.run());
       return { head: job.headSha, environments: [], comment: 'not posted' };
     }
 
@@ -217,7 +217,7 @@ export function planProcessor(deps: PlanProcessorDeps): Processor<PlanJob, PlanO
     // Changed files no environment reads: a neutral `bosun` run, never a silent green (also with no environment affected).
     timings.mark('coverage');
     // Completes the `bosun` run this job opened: neutral, timed_out or (nothing to say) success.
-    await reportCoverageCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, plan, run: await check.run().catch(() => undefined) });
+    await reportCoverageCheck(gh, { owner, repo, headSha: job.headSha, externalId: checkRunExternalId(job.pr), appId: deps.auth.appId, plan, run: await check.run() });
 
     // Checked again right before the comment: the abort signal may fire a moment late.
     if (await stale(ctx)) return { head: job.headSha, environments, comment: 'not posted' };

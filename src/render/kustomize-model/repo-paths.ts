@@ -63,11 +63,11 @@ export class RepoPaths {
    */
   reference(baseDir: string, value: string, site: RefSite, mayBeRemote = false): Resolved {
     const cls = classifyRef(value);
-    if (cls === 'remote') throw new RemoteReferenceRefused({ kind: 'render', file: site.file, line: site.line(), field: site.field || undefined, message: refusalMessage(value, cls) });
+    if (cls === 'remote') throw refuseRemote(site, refusalMessage(value, cls));
     if (cls !== 'local') throw refuse(site, 'path', refusalMessage(value, cls));
     const r = this.resolve(baseDir, value, site);
     if (r.kind === 'missing' && mayBeRemote && remoteWhenMissing(value)) {
-      throw new RemoteReferenceRefused({ kind: 'render', file: site.file, line: site.line(), field: site.field || undefined, message: `${refusalMessage(value, 'remote')} (it is not a path in this repository)` });
+      throw refuseRemote(site, `${refusalMessage(value, 'remote')} (it is not a path in this repository)`);
     }
     return r;
   }
@@ -144,6 +144,11 @@ export class RepoPaths {
 /** The error for a reference bosun does not follow or cannot find, at the file, line and field that holds it. */
 export function refuse(site: RefSite, kind: 'path' | 'render', message: string): BosunError {
   return new BosunError({ kind, file: site.file, line: site.line(), field: site.field || undefined, message });
+}
+
+/** A remote reference refused where it is written: not previewed (RemoteReferenceRefused). */
+function refuseRemote(site: RefSite, message: string): RemoteReferenceRefused {
+  return new RemoteReferenceRefused({ kind: 'render', file: site.file, line: site.line(), field: site.field || undefined, message });
 }
 
 /** A reference to something that is not there. */
